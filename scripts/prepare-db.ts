@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../src/infra/config/app-config';
+import { dataSourceOptions } from '../src/infra/database/data-source';
+
+/** Creates the database when missing and runs the migrations. Idempotent; used by setup.sh and Jest. */
+export async function prepareDatabase(config: AppConfig, log: (m: string) => void = () => undefined): Promise<void> {
+  const url = new URL(config.databaseUrl);
+  const dbName = decodeURIComponent(url.pathname.slice(1));
+  const admin = new URL(url.toString());
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}" ENCODING 'UTF8' TEMPLATE template0`);
+      log(`created database ${dbName}`);
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42P04') throw e; // created concurrently
+  } finally {
+    await client.end();
+  }
+  const ds = new DataSource({ ...dataSourceOptions(config), logging: false });
+  await ds.initialize();
+  try {
+    // One migrator at a time (several processes may start together).
+    await ds.query(`SELECT pg_advisory_lock(7340001)`);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (ran.length) log(`applied ${ran.length} migration(s) to ${dbName}: ${ran.map((m) => m.name).join(', ')}`);
+    await ds.query(`SELECT pg_advisory_unlock(7340001)`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+if (require.main === module) {
+  prepareDatabase(AppConfig.fromEnvironment(), (m) => process.stdout.write(`[setup] ${m}\n`)).catch((e) => {
+    process.stderr.write(`[setup] could not prepare the database: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
+import type { RedisOptions } from 'ioredis';
+import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
+
+// Development-only fallbacks; production refuses to start without real values (see loadEnvironment).
+const devSecret = (name: string) => createHash('sha256').update(`ebidding-dev-only-${name}`).digest();
+
+/** The typed, validated configuration. Inject it; never read process.env elsewhere. */
+@Injectable()
+export class AppConfig {
+  constructor(private readonly env: EnvironmentVariables = loadEnvironment()) {}
+
+  static fromEnvironment(overrides: Record<string, string | undefined> = {}): AppConfig {
+    return new AppConfig(loadEnvironment({ ...process.env, ...overrides }));
+  }
+
+  get nodeEnv(): NodeEnv {
+    return this.env.NODE_ENV;
+  }
+  get isProduction(): boolean {
+    return this.env.NODE_ENV === 'production';
+  }
+  get port(): number {
+    return this.env.PORT;
+  }
+  /** Under NODE_ENV=test: TEST_DATABASE_URL, or DATABASE_URL's database with "_test" appended. */
+  get databaseUrl(): string {
+    const base = this.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ebidding';
+    if (this.env.NODE_ENV !== 'test') return base;
+    if (this.env.TEST_DATABASE_URL) return this.env.TEST_DATABASE_URL;
+    const u = new URL(base);
+    if (!u.pathname.endsWith('_test')) u.pathname = `${u.pathname}_test`;
+    return u.toString();
+  }
+  get redisUrl(): string {
+    return this.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  }
+  /** One ioredis options object for queues and workers (BullMQ needs maxRetriesPerRequest: null). */
+  get redisOptions(): RedisOptions {
+    const u = new URL(this.redisUrl);
+    return {
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      username: u.username || undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+      tls: u.protocol === 'rediss:' ? {} : undefined,
+      maxRetriesPerRequest: null,
+    };
+  }
+  get legalPeriods(): LegalPeriodsMode {
+    return this.env.LEGAL_PERIODS;
+  }
+  get legalPeriodsEnforced(): boolean {
+    return this.env.LEGAL_PERIODS === 'enforced';
+  }
+  get adminUsername(): string {
+    return this.env.ADMIN_USERNAME ?? 'admin';
+  }
+  get adminPassword(): string {
+    return this.env.ADMIN_PASSWORD ?? 'admin-change-me';
+  }
+  get bankWebhookSecret(): string {
+    return this.env.BANK_WEBHOOK_SECRET ?? devSecret('bank').toString('hex');
+  }
+  get sealingMasterKey(): Buffer {
+    return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : devSecret('sealing');
+  }
+  get jwtSecret(): string {
+    return this.env.JWT_SECRET ?? devSecret('jwt').toString('hex');
+  }
+  get jwtTtlSeconds(): number {
+    return this.env.JWT_TTL_SECONDS;
+  }
+  get receiptSigningKeyPem(): string | undefined {
+    return this.env.RECEIPT_SIGNING_KEY;
+  }
+  get queuePrefix(): string {
+    return this.env.QUEUE_PREFIX;
+  }
+  get trustProxy(): boolean {
+    return this.env.TRUST_PROXY;
+  }
+  get bodyLimit(): string {
+    return this.env.BODY_LIMIT;
+  }
+  get logFormat(): 'json' | 'text' {
+    return this.env.LOG_FORMAT;
+  }
+  get logLevel(): EnvironmentVariables['LOG_LEVEL'] {
+    return this.env.LOG_LEVEL;
+  }
+  get bankInterestRate(): string {
+    return this.env.BANK_INTEREST_RATE;
+  }
+  get expertRecentServiceDays(): number {
+    return this.env.EXPERT_RECENT_SERVICE_DAYS;
+  }
+  get expertAcceptMinutes(): number {
+    return this.env.EXPERT_ACCEPT_MINUTES;
+  }
+  get runWorkers(): boolean {
+    return this.env.RUN_WORKERS;
+  }
+  get runApi(): boolean {
+    return this.env.RUN_API;
+  }
+}

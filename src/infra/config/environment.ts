@@ -1,0 +1,191 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBase64,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { existsSync, readFileSync } from 'fs';
+import { resolve } from 'path';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LegalPeriodsMode = 'enforced' | 'relaxed';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value).toLowerCase());
+
+/**
+ * Every variable the platform reads (API.md "Start-up and configuration").
+ * This class and `loadEnvironment()` are the only code that reads `process.env`.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  DATABASE_URL?: string;
+
+  /** The database of `npm test`; default: DATABASE_URL's database name + "_test". */
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'TEST_DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  TEST_DATABASE_URL?: string;
+
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  REDIS_URL?: string;
+
+  @IsIn(['enforced', 'relaxed'])
+  LEGAL_PERIODS: LegalPeriodsMode = 'enforced';
+
+  @IsString()
+  @MinLength(3)
+  @IsOptional()
+  ADMIN_USERNAME?: string;
+
+  @IsString()
+  @MinLength(8)
+  @IsOptional()
+  ADMIN_PASSWORD?: string;
+
+  @IsString()
+  @MinLength(16)
+  @IsOptional()
+  BANK_WEBHOOK_SECRET?: string;
+
+  @IsBase64()
+  @IsOptional()
+  SEALING_MASTER_KEY?: string;
+
+  @IsString()
+  @MinLength(32)
+  @IsOptional()
+  JWT_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  JWT_TTL_SECONDS = 12 * 3600;
+
+  /** Optional PKCS#8 PEM of the Ed25519 receipt key; generated once and stored sealed when absent. */
+  @IsString()
+  @IsOptional()
+  RECEIPT_SIGNING_KEY?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, _ and - only' })
+  QUEUE_PREFIX = 'ebid';
+
+  @Transform(toBool)
+  TRUST_PROXY = false;
+
+  @IsString()
+  @Matches(/^\d+(kb|mb)$/)
+  BODY_LIMIT = '25mb';
+
+  @IsIn(['json', 'text'])
+  LOG_FORMAT: 'json' | 'text' = 'text';
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** Annual interest rate paid on refunded bid security (TBR Art. 57 "银行同期存款利息"), a decimal string. */
+  @IsString()
+  @Matches(/^\d+(\.\d{1,6})?$/)
+  BANK_INTEREST_RATE = '0.0035';
+
+  /** Days during which an expert who served a procuring entity is not drawn for it again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  EXPERT_RECENT_SERVICE_DAYS = 90;
+
+  /** Minutes an expert has to accept a panel assignment before a replacement is drawn. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EXPERT_ACCEPT_MINUTES = 60;
+
+  /** Run BullMQ workers in this process (set by the entry points). */
+  @Transform(toBool)
+  RUN_WORKERS = true;
+
+  /** Serve HTTP in this process (set by the entry points). */
+  @Transform(toBool)
+  RUN_API = true;
+}
+
+/** Reads KEY=VALUE lines; the set-up script writes `.env.local` with the services it found or started. */
+export function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    out[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((c) => `${prefix}${e.property}: ${c}`),
+    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
+  ]);
+}
+
+export class ConfigurationError extends Error {}
+
+/**
+ * Validates the environment. The process environment wins over `.env.local`. Throws a ConfigurationError that
+ * names every wrong variable.
+ */
+export function loadEnvironment(
+  raw: Record<string, string | undefined> = process.env,
+  envFile = resolve(__dirname, '../../../.env.local'),
+): EnvironmentVariables {
+  const merged: Record<string, string | undefined> = { ...readEnvFile(envFile) };
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
+  const known = new Set(Object.keys(new EnvironmentVariables()).concat([
+    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
+    'JWT_SECRET', 'RECEIPT_SIGNING_KEY',
+  ]));
+  const picked: Record<string, string> = {};
+  for (const k of known) if (merged[k] !== undefined && merged[k] !== '') picked[k] = merged[k] as string;
+
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  if (env.SEALING_MASTER_KEY && Buffer.from(env.SEALING_MASTER_KEY, 'base64').length !== 32) {
+    problems.push('SEALING_MASTER_KEY: must be 32 bytes, base64');
+  }
+  if (env.NODE_ENV === 'production') {
+    // API.md: "the server refuses `relaxed` when NODE_ENV=production".
+    if (env.LEGAL_PERIODS === 'relaxed') problems.push('LEGAL_PERIODS: relaxed is refused when NODE_ENV=production');
+    for (const k of ['BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY', 'JWT_SECRET', 'ADMIN_PASSWORD'] as const) {
+      if (!env[k]) problems.push(`${k}: required when NODE_ENV=production`);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return env;
+}

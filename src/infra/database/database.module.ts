@@ -1,0 +1,30 @@
+import { Global, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AfterCommitSubscriber } from './after-commit';
+import { AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source';
+import { TransactionRunner } from './transaction-runner';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), autoLoadEntities: false }),
+    }),
+  ],
+  providers: [TransactionRunner],
+  exports: [TransactionRunner],
+})
+export class DatabaseModule implements OnModuleInit {
+  private readonly logger = new Logger(DatabaseModule.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.dataSource.subscribers.push(
+      new AfterCommitSubscriber((e) => this.logger.error(`after-commit callback failed: ${(e as Error).message}`)),
+    );
+  }
+}

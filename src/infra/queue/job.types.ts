@@ -1,0 +1,10 @@
+import { JobName } from './queue.constants';
+
+/** Every job payload, typed once (immich's JobItem). Payloads carry ids, never entities. */
+export type JobItem =
+  | { name: JobName.RunScheduledEvent; data: { eventId: string } }
+  | { name: JobName.SweepScheduledEvents; data: Record<string, never> };
+
+export type JobData<N extends JobName> = Extract<JobItem, { name: N }>['data'];
+
+export type JobHandler<N extends JobName = JobName> = (data: JobData<N>, meta: { jobId?: string }) => Promise<void>;

@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessGuard } from 'src/common/auth/access.guard';
+import { UserStatusReader } from 'src/common/auth/user-status.reader';
+import { AppConfig } from 'src/infra/config/app-config';
+import { IdentityController } from './identity.controller';
+import { IdentityService } from './identity.service';
+import { OrganizationEntity } from './organization.entity';
+import { UserEntity } from './user.entity';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, OrganizationEntity]),
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { expiresIn: config.jwtTtlSeconds, algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [IdentityController],
+  providers: [IdentityService, UserStatusReader, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [IdentityService],
+})
+export class IdentityModule {}

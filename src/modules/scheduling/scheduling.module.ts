@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ScheduledEventEntity } from './scheduled-event.entity';
+import { SchedulerService } from './scheduler.service';
+
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([ScheduledEventEntity])],
+  providers: [SchedulerService],
+  exports: [SchedulerService],
+})
+export class SchedulingModule {}
