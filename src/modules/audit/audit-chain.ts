@@ -38,7 +38,11 @@ export function verifyStream(rows: Array<ChainedEvent & { prevHash: string; hash
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const r of rows) {
-    const { prevHash, hash, ...event } = r;
+    const { prevHash, hash } = r;
+    const event: ChainedEvent = {
+      stream: r.stream, streamSeq: r.streamSeq, occurredAt: r.occurredAt, actorId: r.actorId, actorRole: r.actorRole,
+      ip: r.ip, action: r.action, objectType: r.objectType, objectId: r.objectId, tenderId: r.tenderId, data: r.data,
+    };
     const fail = (reason: string): ChainVerdict => ({
       valid: false,
       events: rows.length,

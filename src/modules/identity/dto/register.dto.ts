@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { IsUscc } from 'src/common/http/is-uscc.validator';
 import { Role } from 'src/common/auth/role.enum';
 
@@ -41,6 +41,8 @@ export class OrganizationDto {
   legalRepresentative: string;
 
   @ApiProperty({ type: BasicAccountDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => BasicAccountDto)
   basicAccount: BasicAccountDto;
@@ -66,6 +68,8 @@ export class RegisterDto extends CredentialsDto {
   role: Role.BIDDER | Role.PROCURING_ENTITY;
 
   @ApiProperty({ type: OrganizationDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => OrganizationDto)
   organization: OrganizationDto;

@@ -1,0 +1,59 @@
+import { join } from 'path';
+import { AppConfig } from 'src/infra/config/app-config';
+import { ConfigurationError, loadEnvironment } from 'src/infra/config/environment';
+
+const noFile = join(__dirname, 'no-such.env');
+const load = (env: Record<string, string>) => loadEnvironment(env, noFile);
+
+describe('configuration', () => {
+  it('has working defaults for development', () => {
+    const env = load({});
+    expect(env.PORT).toBe(3000);
+    expect(env.LEGAL_PERIODS).toBe('enforced');
+    const c = new AppConfig(env);
+    expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/ebidding');
+    expect(c.redisOptions).toMatchObject({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    expect(c.sealingMasterKey).toHaveLength(32);
+  });
+
+  it('parses numbers and URLs', () => {
+    const c = new AppConfig(load({ PORT: '8080', REDIS_URL: 'redis://:s3cret@redis.local:6380/2', LEGAL_PERIODS: 'relaxed' }));
+    expect(c.port).toBe(8080);
+    expect(c.redisOptions).toMatchObject({ host: 'redis.local', port: 6380, password: 's3cret', db: 2 });
+    expect(c.legalPeriodsEnforced).toBe(false);
+  });
+
+  it('uses a separate database under test', () => {
+    const c = new AppConfig(load({ NODE_ENV: 'test', DATABASE_URL: 'postgres://u@h:5432/app' }));
+    expect(c.databaseUrl).toBe('postgres://u@h:5432/app_test');
+    const d = new AppConfig(load({ NODE_ENV: 'test', TEST_DATABASE_URL: 'postgres://u@h:5432/other' }));
+    expect(d.databaseUrl).toBe('postgres://u@h:5432/other');
+  });
+
+  it.each([
+    ['a port that is not a number', { PORT: 'eighty' }, 'PORT'],
+    ['an unknown legal-period mode', { LEGAL_PERIODS: 'lenient' }, 'LEGAL_PERIODS'],
+    ['a non-postgres database URL', { DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
+    ['a sealing key that is not 32 bytes', { SEALING_MASTER_KEY: Buffer.alloc(16).toString('base64') }, 'SEALING_MASTER_KEY'],
+    ['a short webhook secret', { BANK_WEBHOOK_SECRET: 'short' }, 'BANK_WEBHOOK_SECRET'],
+  ])('refuses %s, naming the variable', (_, env, name) => {
+    expect(() => load(env as Record<string, string>)).toThrow(ConfigurationError);
+    expect(() => load(env as Record<string, string>)).toThrow(name);
+  });
+
+  it('refuses relaxed legal periods in production (API.md)', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      BANK_WEBHOOK_SECRET: 'x'.repeat(32),
+      SEALING_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+      JWT_SECRET: 'y'.repeat(40),
+      ADMIN_PASSWORD: 'a-long-password',
+    };
+    expect(() => load(prod)).not.toThrow();
+    expect(() => load({ ...prod, LEGAL_PERIODS: 'relaxed' })).toThrow(/relaxed is refused/);
+  });
+
+  it('requires real secrets in production', () => {
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(/SEALING_MASTER_KEY: required/);
+  });
+});

@@ -1,0 +1,111 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { moneyTransformer } from 'src/common/money/money';
+import {
+  DecryptionMode,
+  EvaluationFactor,
+  EvaluationMethod,
+  PanelSpecialty,
+  TenderCategory,
+  TenderMethod,
+  TenderRegime,
+  TenderStatus,
+} from './tender.enums';
+
+/** 招标项目: one tender (a lot of a project), from draft to contract. */
+@Entity('tenders')
+@Index('IDX_TENDERS_STATUS_DEADLINE', ['status', 'bidDeadline'])
+export class TenderEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** 招标人 / 采购人 */
+  @Index('IDX_TENDERS_PROCURING_ENTITY_ID')
+  @Column({ type: 'uuid' })
+  procuringEntityId: string;
+
+  @Column({ type: 'uuid' })
+  createdBy: string;
+
+  @Column({ type: 'text' })
+  title: string;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
+
+  @Column({ type: 'text' })
+  category: TenderCategory;
+
+  @Column({ type: 'text' })
+  regime: TenderRegime;
+
+  @Column({ type: 'text' })
+  method: TenderMethod;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
+  budget: string;
+
+  /** 最高投标限价; a bid above it is rejected (TBR Art. 51(5)). No floor may exist (TBR Art. 27). */
+  @Column({ type: 'numeric', precision: 18, scale: 2, nullable: true, transformer: moneyTransformer })
+  priceCeiling: string | null;
+
+  /** 投标截止时间 = the opening time. */
+  @Column({ type: 'timestamptz' })
+  bidDeadline: Date;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
+  bidSecurityAmount: string;
+
+  @Column({ type: 'text' })
+  decryptionMode: DecryptionMode;
+
+  @Column({ type: 'int' })
+  decryptionWindowMinutes: number;
+
+  @Column({ type: 'text' })
+  evaluationMethod: EvaluationMethod;
+
+  /** Share of the price in COMPREHENSIVE_SCORING, a decimal string in [0,1] ("0.30"). */
+  @Column({ type: 'numeric', precision: 5, scale: 4, nullable: true })
+  priceWeight: string | null;
+
+  @Column({ type: 'jsonb', default: [] })
+  evaluationFactors: EvaluationFactor[];
+
+  @Column({ type: 'int' })
+  panelSize: number;
+
+  @Column({ type: 'jsonb', default: [] })
+  panelSpecialties: PanelSpecialty[];
+
+  @Column({ type: 'text', default: TenderStatus.DRAFT })
+  status: TenderStatus;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+
+  /** X25519 public key, base64 of the 32 raw bytes; created at publication (sealing v1). */
+  @Column({ type: 'text', nullable: true })
+  escrowPublicKey: string | null;
+
+  /** The escrow private key sealed under SEALING_MASTER_KEY; unsealed only at or after opening, audited. */
+  @Column({ type: 'text', nullable: true, select: false })
+  escrowPrivateKeySealed: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  openedAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  decryptionWindowEndsAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  statusReason: string | null;
+
+  @VersionColumn()
+  version: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

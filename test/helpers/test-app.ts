@@ -1,0 +1,72 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { randomBytes } from 'crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from 'src/app.module';
+import { configureHttpApp } from 'src/bootstrap';
+import { AppConfig } from 'src/infra/config/app-config';
+import { JobQueue } from 'src/infra/queue/job-queue.service';
+import { QueueName } from 'src/infra/queue/queue.constants';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  dataSource: DataSource;
+  http: () => ReturnType<typeof request>;
+  close: () => Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Environment overrides, e.g. { LEGAL_PERIODS: 'relaxed' }. */
+  env?: Record<string, string>;
+  workers?: boolean;
+  /** Replace outside-world providers (the bank, e-mail) — never storage or queues. */
+  override?: (b: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Keep the data of an earlier app (restart tests). */
+  keepData?: boolean;
+}
+
+/** Boots the real AppModule against the real PostgreSQL (migrated schema) and Redis, with its own queue prefix. */
+export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const config = AppConfig.fromEnvironment({
+    NODE_ENV: 'test',
+    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'error',
+    ...opts.env,
+  });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ workers: opts.workers ?? true })] })
+    .overrideProvider(AppConfig)
+    .useValue(config);
+  if (opts.override) builder = opts.override(builder);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: ['error', 'warn'] });
+  configureHttpApp(app, config);
+  const dataSource = app.get(DataSource);
+  if (!opts.keepData) await resetDatabase(dataSource);
+  await app.init();
+  return {
+    app,
+    config,
+    dataSource,
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      const jobs = app.get(JobQueue);
+      await app.close();
+      for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** Empties every table but the migrations' own (TRUNCATE is not a row-level UPDATE/DELETE). */
+export async function resetDatabase(ds: DataSource): Promise<void> {
+  const rows: Array<{ tablename: string }> = await ds.query(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
+  );
+  if (rows.length) await ds.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
+}
+
+export async function closeAll(...apps: Array<TestApp | INestApplication | undefined>): Promise<void> {
+  for (const a of apps) if (a) await ('close' in a ? a.close() : Promise.resolve());
+}

@@ -1,0 +1,115 @@
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { JobQueue } from 'src/infra/queue/job-queue.service';
+import { QueueName } from 'src/infra/queue/queue.constants';
+import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+const KIND = 'TEST_EVENT' as unknown as ScheduledEventKind; // a kind only this test handles
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const subject = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
+  let t: TestApp;
+  let scheduler: SchedulerService;
+  const fired: Array<{ subjectId: string; at: number }> = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    scheduler = t.app.get(SchedulerService);
+    scheduler.handle(KIND, async (_m, e) => {
+      fired.push({ subjectId: e.subjectId, at: Date.now() });
+    });
+  });
+  afterAll(() => t.close());
+
+  const plan = (n: number, inMs: number) =>
+    t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(n), runAt: new Date(Date.now() + inMs) }));
+  const status = async (id: string) => (await t.dataSource.query(`SELECT status, lateness_ms FROM scheduled_events WHERE id = $1`, [id]))[0];
+  const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await cond()) return;
+      await sleep(25);
+    }
+    throw new Error('timed out');
+  };
+
+  it('fires on time, once, and records how late it ran', async () => {
+    const due = Date.now() + 600;
+    const id = await plan(1, 600);
+    await waitFor(() => fired.some((f) => f.subjectId === subject(1)));
+    const f = fired.find((x) => x.subjectId === subject(1))!;
+    expect(f.at).toBeGreaterThanOrEqual(due - 5);
+    expect(f.at - due).toBeLessThan(1000);
+    await waitFor(async () => (await status(id)).status === 'DONE');
+    expect((await status(id)).lateness_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('moving the date moves the event: it fires at the new time, not the old', async () => {
+    await plan(2, 300);
+    const id = await plan(2, 1500); // same kind and subject: the pending row moves
+    await sleep(800);
+    expect(fired.some((f) => f.subjectId === subject(2))).toBe(false);
+    await waitFor(() => fired.some((f) => f.subjectId === subject(2)));
+    expect(fired.filter((f) => f.subjectId === subject(2))).toHaveLength(1);
+    expect((await status(id)).status).toBe('DONE');
+  });
+
+  it('a job that fires twice (or two workers) changes nothing twice', async () => {
+    const id = await t.dataSource.transaction((m) =>
+      scheduler.plan(m, { kind: KIND, subjectId: subject(3), runAt: new Date(Date.now() - 1000) }),
+    );
+    await Promise.all([scheduler.run(id), scheduler.run(id), scheduler.run(id)]);
+    await sleep(300);
+    expect(fired.filter((f) => f.subjectId === subject(3))).toHaveLength(1);
+  });
+
+  it('a rolled-back plan never fires', async () => {
+    await expect(
+      t.dataSource.transaction(async (m) => {
+        await scheduler.plan(m, { kind: KIND, subjectId: subject(4), runAt: new Date(Date.now() + 100) });
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    await sleep(700);
+    expect(fired.some((f) => f.subjectId === subject(4))).toBe(false);
+  });
+
+  it('survives losing Redis: the sweeper re-plans pending events from the database', async () => {
+    const id = await plan(5, 800);
+    await t.app.get(JobQueue).queue(QueueName.TimedEvents).obliterate({ force: true }); // Redis loses the job
+    expect(await scheduler.sweep(null)).toBeGreaterThanOrEqual(1);
+    await waitFor(() => fired.some((f) => f.subjectId === subject(5)));
+    expect((await status(id)).status).toBe('DONE');
+  });
+
+  it('cancelled events do not fire', async () => {
+    const id = await plan(6, 400);
+    await t.dataSource.transaction((m) => scheduler.cancel(m, KIND, subject(6)));
+    await sleep(900);
+    expect(fired.some((f) => f.subjectId === subject(6))).toBe(false);
+    expect((await status(id)).status).toBe('CANCELLED');
+  });
+});
+
+describe('timed events survive a restart', () => {
+  it('re-plans pending events at start-up', async () => {
+    const fired: string[] = [];
+    const a = await createTestApp();
+    const s1 = a.app.get(SchedulerService);
+    s1.handle(KIND, async (_m, e) => void fired.push(e.subjectId));
+    const id = await a.dataSource.transaction((m) => s1.plan(m, { kind: KIND, subjectId: subject(7), runAt: new Date(Date.now() + 1500) }));
+    await a.close(); // the process stops and its Redis keys are gone (close obliterates the queues)
+    const b = await createTestApp({ keepData: true, env: { QUEUE_PREFIX: a.config.queuePrefix } });
+    try {
+      b.app.get(SchedulerService).handle(KIND, async (_m, e) => void fired.push(e.subjectId));
+      const end = Date.now() + 8000;
+      while (!fired.includes(subject(7)) && Date.now() < end) await sleep(50);
+      expect(fired).toEqual([subject(7)]);
+      const [row] = await b.dataSource.query(`SELECT status FROM scheduled_events WHERE id = $1`, [id]);
+      expect(row.status).toBe('DONE');
+    } finally {
+      await b.close();
+    }
+  });
+});
