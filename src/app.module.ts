@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { RouteAccessVerifier } from './common/auth/route-access.verifier';
+import { DomainEventsModule } from './common/events/domain-events.module';
 import { GlobalExceptionFilter } from './common/errors/global-exception.filter';
 import { RequestIdMiddleware } from './common/http/request-id.middleware';
 import { AppConfigModule } from './infra/config/config.module';
@@ -31,6 +32,7 @@ export class AppModule implements NestModule {
         CryptoModule,
         PdfModule,
         DiscoveryModule,
+        DomainEventsModule,
         AuditModule,
         SchedulingModule,
         IdentityModule,

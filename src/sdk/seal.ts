@@ -71,10 +71,10 @@ export function sealBid(input: SealBidInput): SealedBid {
     ciphertext: ciphertext.toString('base64'),
     iv: iv.toString('base64'),
     keyCommitment: keyCommitment(key),
+    ...(input.escrowPublicKey !== undefined && {
+      escrowedKey: wrapEscrowKey({ key, escrowPublicKey: input.escrowPublicKey }),
+    }),
     client: collectClientInfo(input.client),
   };
-  if (input.escrowPublicKey !== undefined) {
-    request.escrowedKey = wrapEscrowKey({ key, escrowPublicKey: input.escrowPublicKey });
-  }
   return { request, key: key.toString('base64'), ciphertextSha256: sha256Hex(ciphertext) };
 }

@@ -76,6 +76,16 @@ export function readJsonObject(io: CliIo, path: string, what: string): Record<st
   return value as Record<string, unknown>;
 }
 
+/** Fails before anything is written when an output exists (unless forced) or two outputs are the same file. */
+export function checkOutputs(io: CliIo, paths: string[], force: boolean): void {
+  const full = paths.map((p) => resolve(io.cwd, p));
+  if (new Set(full).size !== full.length) throw new CliError('the output files must be different files');
+  const existing = force ? [] : paths.filter((p, i) => existsSync(full[i]));
+  if (existing.length) {
+    throw new CliError(`${existing.map((p) => `"${p}"`).join(' and ')} already exist(s); pass --force to overwrite`);
+  }
+}
+
 /** Refuses to overwrite unless forced; `mode` is enforced even on an overwritten file. */
 export function writeOutput(io: CliIo, path: string, data: string, opts: { mode: number; force: boolean }): void {
   const full = resolve(io.cwd, path);

@@ -3,7 +3,7 @@ import { attachmentDigests } from '../attachments';
 import { SEALED_BID_FORMAT_VERSION } from '../constants';
 import { BidAttachment, BidPlaintext, isValidPrice } from '../plaintext';
 import { sealBid } from '../seal';
-import { CliCommand, CliError, CliIo, EXIT_OK, parseOptions, readBytes, readJsonObject, writeOutput } from './cli-io';
+import { checkOutputs, CliCommand, CliError, CliIo, EXIT_OK, parseOptions, readBytes, readJsonObject, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
 import { KeyFile } from './key-file';
 
@@ -77,6 +77,7 @@ function run(args: string[], io: CliIo): number {
   if (!v.org) throw new CliError('--org is required');
   const bidderOrganizationId = normalizeId(v.org, '--org');
   if (!v.out || !v['key-out']) throw new CliError('--out and --key-out are required');
+  checkOutputs(io, [v['key-out'], v.out], v.force ?? false);
   if (!isValidPrice(v.price)) {
     throw new CliError(`--price must be a CNY amount with at most 2 decimals, e.g. 12345678.90 (got ${v.price ?? 'nothing'})`);
   }
