@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './infra/config/app-config';
 import { ConfigurationError } from './infra/config/environment';
+import { mountQueueDashboard } from './modules/operations/queue-dashboard';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -23,6 +24,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
+  mountQueueDashboard(app);
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()
     .setTitle('电子招标投标交易平台 API')

@@ -26,7 +26,8 @@ export function assertSealingIds(tenderId: string, bidderOrganizationId: string)
   if (!UUID_PATTERN.test(tenderId)) problems.push(`tenderId "${tenderId}" is not a lowercase UUID`);
   if (!UUID_PATTERN.test(bidderOrganizationId)) {
     problems.push(
-      `bidderOrganizationId "${bidderOrganizationId}" is not a lowercase UUID (use the organizationId of GET /me, not the USCC)`,
+      `bidderOrganizationId "${bidderOrganizationId}" is not a lowercase UUID ` +
+        '(use the organizationId of GET /me, not the USCC)',
     );
   }
   if (problems.length) throw new SealedBidError('INVALID_INPUT', problems.join('; '), problems);

@@ -1,5 +1,12 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'crypto';
-import { BID_IV_BYTES, BID_KEY_BYTES, ESCROWED_KEY_BYTES, ESCROW_HKDF_INFO, GCM_TAG_BYTES, X25519_KEY_BYTES } from './constants';
+import {
+  BID_IV_BYTES,
+  BID_KEY_BYTES,
+  ESCROWED_KEY_BYTES,
+  ESCROW_HKDF_INFO,
+  GCM_TAG_BYTES,
+  X25519_KEY_BYTES,
+} from './constants';
 import { BinaryInput, requireBytes, toBytes } from './encoding';
 import { SealedBidError } from './errors';
 import { generateX25519KeyPair, x25519, x25519PublicFromPrivate } from './x25519';

@@ -25,7 +25,15 @@ export interface BidReceipt {
 
 /** UTF-8 of `bidId|version|tenderId|bidderOrganizationId|ciphertextSha256|keyCommitment|receivedAt`. */
 export function receiptMessage(f: ReceiptFields): Buffer {
-  const parts = [f.bidId, f.version, f.tenderId, f.bidderOrganizationId, f.ciphertextSha256, f.keyCommitment, f.receivedAt];
+  const parts = [
+    f.bidId,
+    f.version,
+    f.tenderId,
+    f.bidderOrganizationId,
+    f.ciphertextSha256,
+    f.keyCommitment,
+    f.receivedAt,
+  ];
   if (!Number.isSafeInteger(f.version) || f.version < 1) {
     throw new SealedBidError('INVALID_INPUT', 'receipt version must be a positive integer');
   }

@@ -51,7 +51,9 @@ export function encryptBid(input: EncryptBidInput): Buffer {
   const iv = requireBytes(input.iv, 'iv', BID_IV_BYTES);
   const aad = bidAad(input.tenderId, input.bidderOrganizationId);
   const checked = validatePlaintext(input.plaintext);
-  if (!checked.ok) throw new SealedBidError('INVALID_INPUT', `invalid bid: ${checked.problems.join('; ')}`, checked.problems);
+  if (!checked.ok) {
+    throw new SealedBidError('INVALID_INPUT', `invalid bid: ${checked.problems.join('; ')}`, checked.problems);
+  }
   const plaintext = serializePlaintext(checked.value);
   if (plaintext.length > MAX_PLAINTEXT_BYTES) {
     throw new SealedBidError('INVALID_INPUT', `the bid is ${plaintext.length} bytes; at most ${MAX_PLAINTEXT_BYTES}`);

@@ -53,8 +53,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     http: () => request(app.getHttpServer()),
     close: async () => {
       const jobs = app.get(JobQueue);
-      await app.close();
       for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
+      await app.close();
     },
   };
 }

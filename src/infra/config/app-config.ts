@@ -100,6 +100,9 @@ export class AppConfig {
   get expertAcceptMinutes(): number {
     return this.env.EXPERT_ACCEPT_MINUTES;
   }
+  get metricsToken(): string | undefined {
+    return this.env.METRICS_TOKEN;
+  }
   get runWorkers(): boolean {
     return this.env.RUN_WORKERS;
   }

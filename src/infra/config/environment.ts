@@ -125,6 +125,12 @@ export class EnvironmentVariables {
   @Min(1)
   EXPERT_ACCEPT_MINUTES = 60;
 
+  /** A static token a Prometheus scraper sends as `X-Metrics-Token` (an ADMIN bearer token works too). */
+  @IsString()
+  @MinLength(16)
+  @IsOptional()
+  METRICS_TOKEN?: string;
+
   /** Run BullMQ workers in this process (set by the entry points). */
   @Transform(toBool)
   RUN_WORKERS = true;
@@ -167,7 +173,7 @@ export function loadEnvironment(
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
     'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
-    'JWT_SECRET', 'RECEIPT_SIGNING_KEY',
+    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN',
   ]));
   const picked: Record<string, string> = {};
   for (const k of known) if (merged[k] !== undefined && merged[k] !== '') picked[k] = merged[k] as string;

@@ -80,7 +80,7 @@ export function readJsonObject(io: CliIo, path: string, what: string): Record<st
 export function checkOutputs(io: CliIo, paths: string[], force: boolean): void {
   const full = paths.map((p) => resolve(io.cwd, p));
   if (new Set(full).size !== full.length) throw new CliError('the output files must be different files');
-  const existing = force ? [] : paths.filter((p, i) => existsSync(full[i]));
+  const existing = force ? [] : paths.filter((_, i) => existsSync(full[i]));
   if (existing.length) {
     throw new CliError(`${existing.map((p) => `"${p}"`).join(' and ')} already exist(s); pass --force to overwrite`);
   }

@@ -63,4 +63,9 @@ function run(args: string[], io: CliIo): number {
   }
 }
 
-export const openCommand: CliCommand = { name: 'open', summary: 'decrypt your own bid locally and print it', usage, run };
+export const openCommand: CliCommand = {
+  name: 'open',
+  summary: 'decrypt your own bid locally and print it',
+  usage,
+  run,
+};

@@ -37,4 +37,9 @@ function run(args: string[], io: CliIo): number {
   return EXIT_OK;
 }
 
-export const revealCommand: CliCommand = { name: 'reveal', summary: 'print the decryption request body {"key"}', usage, run };
+export const revealCommand: CliCommand = {
+  name: 'reveal',
+  summary: 'print the decryption request body {"key"}',
+  usage,
+  run,
+};

@@ -3,11 +3,22 @@ import { attachmentDigests } from '../attachments';
 import { SEALED_BID_FORMAT_VERSION } from '../constants';
 import { BidAttachment, BidPlaintext, isValidPrice } from '../plaintext';
 import { sealBid } from '../seal';
-import { checkOutputs, CliCommand, CliError, CliIo, EXIT_OK, parseOptions, readBytes, readJsonObject, writeOutput } from './cli-io';
+import {
+  checkOutputs,
+  CliCommand,
+  CliError,
+  CliIo,
+  EXIT_OK,
+  parseOptions,
+  readBytes,
+  readJsonObject,
+  writeOutput,
+} from './cli-io';
 import { normalizeId } from './ids';
 import { KeyFile } from './key-file';
 
-const usage = `Usage: bid-seal seal --tender ID --org ORGID --price AMOUNT --out bid-request.json --key-out bid.key [options]
+const usage = `Usage: bid-seal seal --tender ID --org ORGID --price AMOUNT --out bid-request.json --key-out bid.key
+                     [options]
 
 Seals a bid offline (format v1) and writes the body of POST /api/v1/tenders/{ID}/bids and the bid key.
 
@@ -79,7 +90,9 @@ function run(args: string[], io: CliIo): number {
   if (!v.out || !v['key-out']) throw new CliError('--out and --key-out are required');
   checkOutputs(io, [v['key-out'], v.out], v.force ?? false);
   if (!isValidPrice(v.price)) {
-    throw new CliError(`--price must be a CNY amount with at most 2 decimals, e.g. 12345678.90 (got ${v.price ?? 'nothing'})`);
+    throw new CliError(
+      `--price must be a CNY amount with at most 2 decimals, e.g. 12345678.90 (got ${v.price ?? 'nothing'})`,
+    );
   }
   const plaintext: BidPlaintext = { price: v.price, currency: 'CNY' };
   if (v['duration-days'] !== undefined) {
@@ -88,7 +101,10 @@ function run(args: string[], io: CliIo): number {
   }
   if (v.attachment?.length) {
     plaintext.attachments = v.attachment.map(
-      (file): BidAttachment => ({ name: basename(file), contentBase64: readBytes(io, file, 'attachment').toString('base64') }),
+      (file): BidAttachment => ({
+        name: basename(file),
+        contentBase64: readBytes(io, file, 'attachment').toString('base64'),
+      }),
     );
   }
   const sealed = sealBid({
@@ -96,7 +112,7 @@ function run(args: string[], io: CliIo): number {
     bidderOrganizationId,
     plaintext,
     escrowPublicKey: v['escrow-public-key'] ?? tender?.escrowPublicKey,
-    client: { deviceId: v['device-id'], documentAuthor: v.author },
+    client: { deviceId: v['device-id'] || undefined, documentAuthor: v.author || undefined },
   });
   const keyFile: KeyFile = {
     type: 'bid-seal-key',
@@ -118,11 +134,16 @@ function run(args: string[], io: CliIo): number {
     `  key               ${v['key-out']}  (mode 0600; keep it secret, you need it at opening)`,
     `  keyCommitment     ${sealed.request.keyCommitment}`,
     `  ciphertextSha256  ${sealed.ciphertextSha256}`,
-    `  escrowedKey       ${sealed.request.escrowedKey ? 'included' : 'not included (only the BIDDER decryption mode works)'}`,
+    `  escrowedKey       ${sealed.request.escrowedKey ? 'included' : 'not included (BIDDER decryption mode only)'}`,
     ...attachmentDigests(plaintext).map((a) => `  attachment        ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`),
   ];
   io.stdout(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }
 
-export const sealCommand: CliCommand = { name: 'seal', summary: 'seal a bid offline (writes the request and the key)', usage, run };
+export const sealCommand: CliCommand = {
+  name: 'seal',
+  summary: 'seal a bid offline (writes the request and the key)',
+  usage,
+  run,
+};

@@ -1,9 +1,20 @@
 import { ciphertextSha256 } from '../encoding';
 import { BidReceipt, verifyReceipt } from '../receipt';
-import { CliCommand, CliError, CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, readText, required } from './cli-io';
+import {
+  CliCommand,
+  CliError,
+  CliIo,
+  EXIT_FAILED,
+  EXIT_OK,
+  parseOptions,
+  readJsonObject,
+  readText,
+  required,
+} from './cli-io';
 import { normalizeId } from './ids';
 
-const usage = `Usage: bid-seal verify-receipt --receipt receipt.json (--public-key platform-key.pem | --keys-json keys.json)
+const usage = `Usage: bid-seal verify-receipt --receipt receipt.json
+                               (--public-key platform-key.pem | --keys-json keys.json)
                                --tender ID --org ORGID --request bid-request.json
 
 Checks the platform's Ed25519 signature on a bid receipt, for this tender, organisation and request (its
@@ -57,7 +68,9 @@ function run(args: string[], io: CliIo): number {
   const sentSha256 = ciphertextSha256(request.ciphertext);
   if (receipt.ciphertextSha256 !== sentSha256) {
     io.stdout('invalid\n');
-    io.stderr(`the receipt names ciphertext SHA-256 ${String(receipt.ciphertextSha256)}, the request's is ${sentSha256}\n`);
+    io.stderr(
+      `the receipt names ciphertext SHA-256 ${String(receipt.ciphertextSha256)}, the request's is ${sentSha256}\n`,
+    );
     return EXIT_FAILED;
   }
   const ok = verifyReceipt({

@@ -301,14 +301,50 @@ export function forEachSubgroup(n: number, visit: (idx: Int32Array, k: 3 | 4) =>
   return { count, exhaustive: false };
 }
 
+/** Rearrange v[0..len) so that v[k] is the k-th smallest, smaller-or-equal values before it (Hoare quickselect). */
+function selectKth(v: Float64Array, len: number, k: number): number {
+  let lo = 0;
+  let hi = len - 1;
+  while (hi > lo) {
+    const pivot = v[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i]; v[i] = v[j]; v[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return v[k];
+}
+
+/** mean, median, min, max in O(len) (the subgroup summaries are computed for every tender, so no full sort). */
 function summarise(values: Float64Array, len: number): ScreenSummary | null {
   if (len === 0) return null;
-  const v = values.subarray(0, len).sort();
   let sum = 0;
-  for (let i = 0; i < len; i++) sum += v[i];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < len; i++) {
+    const x = values[i];
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
   const mid = len >> 1;
-  const median = len % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  return { mean: sum / len, median, min: v[0], max: v[len - 1] };
+  const upper = selectKth(values, len, mid);
+  let median = upper;
+  if (len % 2 === 0) {
+    let lower = -Infinity;
+    for (let i = 0; i < mid; i++) if (values[i] > lower) lower = values[i];
+    median = (lower + upper) / 2;
+  }
+  return { mean: sum / len, median, min, max };
 }
 
 /** Summary screens over subgroups of 3–4 bids of an ascending array (see forEachSubgroup for which subgroups). */

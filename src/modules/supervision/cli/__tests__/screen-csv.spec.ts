@@ -1,0 +1,96 @@
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { readTenders, renderScores } from 'src/modules/supervision/cli/screen-csv';
+import { scoreTender } from 'src/modules/supervision/screens/collusion-score';
+
+const ROOT = resolve(__dirname, '../../../../..');
+const SCRIPT = join(ROOT, 'src/modules/supervision/cli/screen-csv.ts');
+
+/** Run the CLI exactly as the npm script does (node + ts-node + tsconfig-paths). */
+function run(args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', SCRIPT, ...args],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'screen-csv-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cartel = [100.0, 103.0, 103.4, 103.6, 103.9, 104.1];
+  const competitive = [100, 108, 117, 121, 135, 151];
+
+  it('scores a small CSV: header skipped, quoted ids, first-seen order, empty score for insufficient data', () => {
+    const rows = ['tender,bid'];
+    // interleave rows to check grouping keeps first-seen order
+    for (let i = 0; i < 6; i++) rows.push(`"Z,9",${competitive[i]}`, `A-1,${cartel[i]}`);
+    rows.push('small,10', 'small,11', '"small",12');
+    const input = join(dir, 'in.csv');
+    const output = join(dir, 'out.csv');
+    writeFileSync(input, rows.join('\r\n') + '\r\n');
+
+    const r = run([input, output]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('tender,score,flag');
+    expect(lines[1]).toBe(`"Z,9",${scoreTender(competitive).score!.toFixed(6)},0`);
+    expect(lines[2]).toBe(`A-1,${scoreTender(cartel).score!.toFixed(6)},1`);
+    expect(lines[3]).toBe('small,,');
+    expect(lines).toHaveLength(4);
+  });
+
+  it('fails clearly on a missing file', () => {
+    const r = run([join(dir, 'nope.csv'), join(dir, 'o.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/input file not found: .*nope\.csv/);
+  });
+
+  it('fails clearly on a bad number, naming the line', () => {
+    const input = join(dir, 'bad-number.csv');
+    writeFileSync(input, 'tender,bid\nT1,100\nT1,12O.5\n');
+    const r = run([input, join(dir, 'o.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad-number\.csv line 3: bid "12O\.5" is not a decimal number/);
+  });
+
+  it('fails clearly on the wrong column count', () => {
+    const input = join(dir, 'bad-cols.csv');
+    writeFileSync(input, 'T1,100\nT1,100,extra\n');
+    const r = run([input, join(dir, 'o.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad-cols\.csv line 2: expected 2 columns \(tender,bid\), found 3/);
+  });
+
+  it('prints usage and exits 2 on wrong arguments', () => {
+    const r = run(['only-one.csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/usage: npm run --silent flags:screen -- IN\.csv OUT\.csv/);
+  });
+});
+
+describe('screen-csv parsing (in-process)', () => {
+  it('rejects non-positive bids, empty tender ids and thousands separators', () => {
+    expect(() => readTenders('T,0\n', 'x.csv')).toThrow(/x\.csv line 1: bid "0" must be a positive/);
+    expect(() => readTenders('T,-3\n', 'x.csv')).toThrow(/must be a positive/);
+    expect(() => readTenders(',3\n', 'x.csv')).toThrow(/empty tender id/);
+    expect(() => readTenders('T,"1,000"\n', 'x.csv')).toThrow(/not a decimal number/);
+    expect(() => readTenders('T,"3\n', 'x.csv')).toThrow(/x\.csv: unterminated quoted field/);
+  });
+  it('accepts decimals and exponents and treats only the first line as a possible header', () => {
+    const t = readTenders('Tender,Bid\nT,1e3\nT,1000.50\nT,.5\n', 'x.csv');
+    expect(t.get('T')).toEqual([1000, 1000.5, 0.5]);
+    expect(() => readTenders('T,1\ntender,bid\n', 'x.csv')).toThrow(/line 2: bid "bid" is not a decimal number/);
+  });
+  it('renders a header even for an empty input', () => {
+    expect(renderScores(new Map())).toBe('tender,score,flag\n');
+  });
+});

@@ -1,0 +1,5 @@
+/** Price-screen collusion engine: pure functions, no Nest or database dependencies. */
+export * from './price-screens';
+export * from './collusion-score';
+export { csvEscape, parseCsv, CsvSyntaxError } from './csv';
+export type { CsvRecord } from './csv';
