@@ -10,9 +10,20 @@ import { DatabaseModule } from './infra/database/database.module';
 import { PdfModule } from './infra/pdf/pdf.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { EvaluationModule } from './modules/evaluation/evaluation.module';
+import { ExpertsModule } from './modules/experts/experts.module';
 import { HealthModule } from './modules/health/health.module';
+import { OperationsModule } from './modules/operations/operations.module';
+import { MetricsModule } from './infra/metrics/metrics.module';
+import { HttpMetricsMiddleware } from './infra/metrics/http-metrics.middleware';
 import { IdentityModule } from './modules/identity/identity.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
+import { TendersModule } from './modules/tenders/tenders.module';
+import { NotificationsModule } from './modules/notifications/notifications.module';
+import { BidsModule } from './modules/bids/bids.module';
+import { OpeningModule } from './modules/opening/opening.module';
+import { BidSecurityModule } from './modules/bid-security/bid-security.module';
+import { SupervisionModule } from './modules/supervision/supervision.module';
 
 export interface AppModuleOptions {
   /** Run the BullMQ workers in this process. */
@@ -30,6 +41,7 @@ export class AppModule implements NestModule {
         DatabaseModule,
         QueueModule.forRoot({ workers: options.workers }),
         CryptoModule,
+        MetricsModule,
         PdfModule,
         DiscoveryModule,
         DomainEventsModule,
@@ -37,13 +49,22 @@ export class AppModule implements NestModule {
         SchedulingModule,
         IdentityModule,
         HealthModule,
+        OperationsModule,
         // feature modules
+        SupervisionModule,
+        NotificationsModule,
+        ExpertsModule,
+        EvaluationModule,
+        BidSecurityModule,
+        BidsModule,
+        OpeningModule,
+        TendersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }, RouteAccessVerifier],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware).forRoutes('{*splat}');
+    consumer.apply(RequestIdMiddleware, HttpMetricsMiddleware).forRoutes('{*splat}');
   }
 }

@@ -19,6 +19,8 @@ export interface TenderOptions {
   title?: string;
   method?: 'OPEN' | 'INVITED';
   extra?: Record<string, unknown>;
+  /** Upload a tender document before publishing (default true: required under LEGAL_PERIODS=enforced). */
+  withDocument?: boolean;
 }
 
 /** The POST /tenders body of API.md, with sensible defaults for a Yancheng road-works tender. */
@@ -55,9 +57,20 @@ export async function createDraftTender(t: TestApp, o: TenderOptions = {}): Prom
   return { id: res.body.id, owner, body, escrowPublicKey: null };
 }
 
-/** A published tender (the app must run with LEGAL_PERIODS=relaxed for deadlines in seconds). */
+/** Uploads a small tender document (招标文件) to a draft; returns its id. */
+export async function uploadTenderDocument(t: TestApp, tender: TestTender, name = '招标文件.pdf', content = Buffer.from(`%PDF-1.4 招标文件 ${tender.id}`)): Promise<{ id: string; sha256: string; version: number }> {
+  const res = await t.http().post(`/api/v1/tenders/${tender.id}/documents`).set(tender.owner.auth).send({ name, contentType: 'application/pdf', contentBase64: content.toString('base64') });
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/**
+ * A published tender (the app must run with LEGAL_PERIODS=relaxed for deadlines in seconds). A tender document is
+ * uploaded first unless `withDocument: false` (enforced periods require one, TBR Art. 16).
+ */
 export async function createPublishedTender(t: TestApp, o: TenderOptions = {}): Promise<TestTender> {
   const draft = await createDraftTender(t, o);
+  if (o.withDocument !== false) await uploadTenderDocument(t, draft);
   const pub = await t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
   if (pub.status !== 200 && pub.status !== 201) throw new Error(`publish failed: ${pub.status} ${JSON.stringify(pub.body)}`);
   const got = await t.http().get(`/api/v1/tenders/${draft.id}`);

@@ -7,6 +7,9 @@ import { JobName, QueueName } from './queue.constants';
 const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.RunScheduledEvent]: QueueName.TimedEvents,
   [JobName.SweepScheduledEvents]: QueueName.TimedEvents,
+  [JobName.DeliverNotification]: QueueName.Background,
+  [JobName.ComputeTenderFlags]: QueueName.Background,
+  [JobName.ComputeHistoryFlags]: QueueName.Background,
 };
 
 /** The producer facade: accepts only typed JobItems; a job id must not contain ':' (BullMQ). */

@@ -14,6 +14,12 @@ export enum JobName {
   RunScheduledEvent = 'run-scheduled-event',
   /** Re-plans due events whose job was lost (Redis flush) — a job scheduler, every 30 s. */
   SweepScheduledEvents = 'sweep-scheduled-events',
+  /** Delivers one row of the notifications outbox (e-mail/SMS to prospective bidders...); notifications module. */
+  DeliverNotification = 'deliver-notification',
+  /** Computes one tender's collusion flags after its opening (and again after the award); supervision module. */
+  ComputeTenderFlags = 'compute-tender-flags',
+  /** Recomputes the history flags (serial losers, rotation, rings, R024/R058) after an award; supervision module. */
+  ComputeHistoryFlags = 'compute-history-flags',
 }
 
 /**
@@ -22,4 +28,20 @@ export enum JobName {
  */
 export enum ScheduledEventKind {
   // Each feature module adds its kinds here, e.g. BidDeadline = 'BID_DEADLINE' (投标截止 / 开标).
+  /** 投标截止 / 开标: the tender's bid deadline (= opening time); handled by the tenders module. */
+  BidDeadline = 'BID_DEADLINE',
+  /** 异议答复期限届满: the procuring entity's 3 days to answer an objection end (TBR Art. 22); tenders module. */
+  ObjectionAnswerDue = 'OBJECTION_ANSWER_DUE',
+  /** 投标保证金退还: pays a planned bid-security refund (TBR Arts. 31, 35, 57; MOF87 Arts. 29, 38); bid-security module. */
+  BidSecurityRefund = 'BID_SECURITY_REFUND',
+  /** 解密时限届满: the bid-decryption window closes (EB20 Arts. 30-31); handled by the opening module. */
+  DecryptionWindowClose = 'DECRYPTION_WINDOW_CLOSE',
+  /** 随机抽取评标专家: selects the committee from the committed seed (TBL Art. 37; TBR Art. 46); experts module. */
+  PanelDraw = 'PANEL_DRAW',
+  /** An invited expert did not accept in time: a replacement is drawn (TBR Art. 48); experts module. */
+  ExpertAcceptTimeout = 'EXPERT_ACCEPT_TIMEOUT',
+  /** 中标候选人公示 / 中标结果公告 ends (TBR Art. 54; MOF87 Art. 69); evaluation module. */
+  PublicityEnd = 'PUBLICITY_END',
+  /** Procurement: 5 working days after the report, rank 1 is deemed chosen (MOF87 Art. 68); evaluation module. */
+  AwardDecisionDue = 'AWARD_DECISION_DUE',
 }

@@ -100,6 +100,10 @@ export class TenderEntity {
   @Column({ type: 'text', nullable: true })
   statusReason: string | null;
 
+  /** Set while an objection to the documents is unanswered: the tender is suspended (TBR Art. 22). */
+  @Column({ type: 'timestamptz', nullable: true })
+  suspendedAt: Date | null;
+
   @VersionColumn()
   version: number;
 

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NotificationEntity } from './notification.entity';
+import { LoggingNotificationSender, NotificationSender } from './notification-sender';
+import { NotificationsService } from './notifications.service';
+
+/** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([NotificationEntity])],
+  providers: [NotificationsService, { provide: NotificationSender, useClass: LoggingNotificationSender }],
+  exports: [NotificationsService],
+})
+export class NotificationsModule {}

@@ -1,0 +1,246 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidateNested,
+  ValidationOptions,
+} from 'class-validator';
+import { IsMoney } from 'src/common/money/is-money.validator';
+import { TenderCategory } from '../tender.enums';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** An ISO-8601 instant with an explicit offset ("2026-12-20T01:30:00Z"), so that no server time zone is guessed. */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+export function IsInstant(options?: ValidationOptions) {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isInstant',
+      target: object.constructor,
+      propertyName,
+      options: { message: `${propertyName} must be an ISO-8601 instant with a time zone, e.g. "2026-12-20T01:30:00Z"`, ...options },
+      validator: { validate: (v: unknown) => typeof v === 'string' && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)) },
+    });
+}
+
+/** A share in [0, 1]: a decimal string ("0.30") or a JSON number (0.3), at most 4 decimals. */
+const WEIGHT = /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/;
+export function IsWeight(options?: ValidationOptions) {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isWeight',
+      target: object.constructor,
+      propertyName,
+      options: { message: `${propertyName} must be a share between 0 and 1 with at most 4 decimals, e.g. "0.30"`, ...options },
+      validator: { validate: (v: unknown) => typeof v === 'string' && WEIGHT.test(v) },
+    });
+}
+const toWeightString = ({ value }: { value: unknown }) =>
+  typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+
+/** TBR Art. 27 ¶3 / MOF87 Art. 12: "招标人不得规定最低投标限价" — a floor field is refused with its own message. */
+export function IsAbsent(message: string) {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isAbsent',
+      target: object.constructor,
+      propertyName,
+      options: { message },
+      validator: { validate: (v: unknown) => v === undefined },
+    });
+}
+
+export class DecryptionDto {
+  @ApiProperty({ enum: ['BIDDER', 'ESCROW', 'BIDDER_WITH_ESCROW_FALLBACK'] })
+  @IsIn(['BIDDER', 'ESCROW', 'BIDDER_WITH_ESCROW_FALLBACK'])
+  mode: 'BIDDER' | 'ESCROW' | 'BIDDER_WITH_ESCROW_FALLBACK';
+
+  @ApiProperty({ minimum: 1, maximum: 1440, example: 30, description: 'The decryption window after the deadline (EB20 Art. 30)' })
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  windowMinutes: number;
+}
+
+export class EvaluationFactorDto {
+  @ApiProperty({ example: 'TECH' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
+  code: string;
+
+  @ApiProperty({ example: '技术方案' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ example: 40, description: 'Points out of 100 for the whole evaluation' })
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxScore: number;
+}
+
+export class EvaluationDto {
+  @ApiProperty({ enum: ['LOWEST_EVALUATED_PRICE', 'COMPREHENSIVE_SCORING'] })
+  @IsIn(['LOWEST_EVALUATED_PRICE', 'COMPREHENSIVE_SCORING'])
+  method: 'LOWEST_EVALUATED_PRICE' | 'COMPREHENSIVE_SCORING';
+
+  @ApiPropertyOptional({
+    example: '0.30',
+    description: 'COMPREHENSIVE_SCORING only: the share of the price in the total of 100 points (MOF87 Art. 55)',
+  })
+  @IsOptional()
+  @Transform(toWeightString)
+  @IsWeight()
+  priceWeight?: string;
+
+  @ApiPropertyOptional({
+    type: [EvaluationFactorDto],
+    description: 'COMPREHENSIVE_SCORING only: the non-price factors; Σ maxScore = 100 × (1 − priceWeight)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => EvaluationFactorDto)
+  factors?: EvaluationFactorDto[];
+}
+
+export class PanelSpecialtyDto {
+  @ApiProperty({ example: 'A08' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
+  code: string;
+
+  @ApiProperty({ example: 5 })
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  count: number;
+}
+
+export class PanelDto {
+  @ApiProperty({ example: 5, description: '≥ 5 and odd (TBL Art. 37; MOF87 Art. 47); ≥ 7 for procurement budgets of ¥10m or more' })
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  size: number;
+
+  @ApiProperty({ type: [PanelSpecialtyDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => PanelSpecialtyDto)
+  specialties: PanelSpecialtyDto[];
+}
+
+export class LotDto {
+  @ApiProperty({ example: '第一标段：K0+000~K5+200' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  title: string;
+
+  @ApiProperty({ example: '20000000.00' })
+  @IsMoney({ positive: true })
+  budget: string;
+}
+
+/** POST /tenders: the API.md body. */
+export class CreateTenderDto {
+  @ApiProperty({ example: '盐城市开发大道改造工程施工' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  title: string;
+
+  @ApiPropertyOptional({ example: '道路拓宽、排水及照明工程' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(10_000)
+  description?: string;
+
+  @ApiProperty({ enum: TenderCategory })
+  @IsIn(Object.values(TenderCategory))
+  category: TenderCategory;
+
+  @ApiProperty({ enum: ['ENGINEERING', 'GOV_PROCUREMENT'] })
+  @IsIn(['ENGINEERING', 'GOV_PROCUREMENT'])
+  regime: 'ENGINEERING' | 'GOV_PROCUREMENT';
+
+  @ApiProperty({ enum: ['OPEN', 'INVITED'] })
+  @IsIn(['OPEN', 'INVITED'])
+  method: 'OPEN' | 'INVITED';
+
+  @ApiProperty({ example: '40000000.00', description: 'Budget / estimated price (预算 / 估算价), CNY' })
+  @IsMoney({ positive: true })
+  budget: string;
+
+  @ApiPropertyOptional({ example: '38000000.00', description: '最高投标限价 (TBR Art. 27); no floor may be set' })
+  @IsOptional()
+  @IsMoney({ positive: true })
+  priceCeiling?: string;
+
+  @ApiPropertyOptional({ type: String, deprecated: true, description: 'Refused: a minimum bid price may not be set (TBR Art. 27; MOF87 Art. 12)' })
+  @IsAbsent('priceFloor may not be set: a minimum bid price is unlawful (TBR Art. 27 ¶3; MOF87 Art. 12)')
+  priceFloor?: unknown;
+
+  @ApiProperty({ example: '2026-12-31T01:30:00Z', description: '投标截止时间, also the opening time' })
+  @IsInstant()
+  bidDeadline: string;
+
+  @ApiProperty({ example: '200000.00', description: '投标保证金: ≤ 2% of the budget (TBR Art. 26; GPR Art. 33)' })
+  @IsMoney()
+  bidSecurityAmount: string;
+
+  @ApiProperty({ type: DecryptionDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DecryptionDto)
+  decryption: DecryptionDto;
+
+  @ApiProperty({ type: EvaluationDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EvaluationDto)
+  evaluation: EvaluationDto;
+
+  @ApiProperty({ type: PanelDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PanelDto)
+  panel: PanelDto;
+
+  @ApiPropertyOptional({ type: [LotDto], description: '标段 / 采购包: Σ lot budgets = budget' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => LotDto)
+  lots?: LotDto[];
+}

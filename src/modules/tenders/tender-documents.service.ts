@@ -1,0 +1,204 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { NotFoundException } from 'src/common/errors/domain.exception';
+import { Page } from 'src/common/http/page-query.dto';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../audit/audit.service';
+import { DocumentUploadDto } from './dto/document.dto';
+import { TenderDocumentEntity } from './tender-document.entity';
+import { TenderEntity } from './tender.entity';
+import { TenderStatus } from './tender.enums';
+import { TenderException } from './tender.exception';
+import { TendersService } from './tenders.service';
+
+export const MAX_DOCUMENT_BYTES = 15 * 1024 * 1024;
+
+export interface TenderDocumentView {
+  id: string;
+  name: string;
+  version: number;
+  /** The latest version of this name: the one in force. */
+  current: boolean;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  amendmentId: string | null;
+  uploadedAt: string;
+}
+
+export interface DownloadedDocument {
+  name: string;
+  contentType: string;
+  sha256: string;
+  content: Buffer;
+}
+
+/**
+ * The tender documents (招标文件): versioned files with their SHA-256, downloadable by anyone without registration
+ * (EB20 Art. 20; O1117 (三): no 报名 before download). Who downloaded is recorded (user, organisation or IP) and
+ * secret: only supervisors read the list, and nothing else reveals it or its size (TBL Art. 22; EB20 Art. 21).
+ */
+@Injectable()
+export class TenderDocumentsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly tenders: TendersService,
+    private readonly crypto: CryptoService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** POST /tenders/{id}/documents: while DRAFT only; after publication documents change through amendments. */
+  async upload(tenderId: string, dto: DocumentUploadDto, actor: Actor): Promise<TenderDocumentView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, tenderId, actor);
+      if (tender.status !== TenderStatus.DRAFT) {
+        throw TenderException.conflict('After publication the documents change only through an amendment (TBR Art. 21): POST /tenders/{id}/amendments');
+      }
+      const doc = await this.store(m, tender, dto, actor, null);
+      return this.toView(doc, true);
+    });
+  }
+
+  /** Stores the next version of a file (used by upload and by amendments, inside their transaction). */
+  async store(m: EntityManager, tender: TenderEntity, dto: DocumentUploadDto, actor: Actor, amendmentId: string | null): Promise<TenderDocumentEntity> {
+    const content = decodeContent(dto.contentBase64);
+    const [{ v }]: Array<{ v: number }> = await m.query(
+      `SELECT coalesce(max(version), 0)::int + 1 AS v FROM tender_documents WHERE tender_id = $1 AND name = $2`,
+      [tender.id, dto.name],
+    );
+    const sha256 = this.crypto.sha256Hex(content);
+    const doc = await m.save(
+      TenderDocumentEntity,
+      m.create(TenderDocumentEntity, {
+        tenderId: tender.id,
+        name: dto.name,
+        version: v,
+        contentType: dto.contentType ?? 'application/octet-stream',
+        sizeBytes: content.length,
+        sha256,
+        content,
+        amendmentId,
+        uploadedBy: actor.userId,
+        uploadedAt: await this.tx.now(m),
+      }),
+    );
+    await this.audit.append(m, {
+      actor,
+      action: 'TENDER_DOCUMENT_UPLOADED',
+      objectType: 'tender_document',
+      objectId: doc.id,
+      tenderId: tender.id,
+      data: { name: doc.name, version: doc.version, sha256, sizeBytes: doc.sizeBytes, amendmentId },
+    });
+    return doc;
+  }
+
+  /** GET /tenders/{id}/documents: every version, the current ones marked. */
+  async list(tenderId: string, actor: Actor | null): Promise<{ items: TenderDocumentView[] }> {
+    await this.tenders.findVisible(this.tx.manager, tenderId, actor);
+    const docs = await this.tx.manager.find(TenderDocumentEntity, { where: { tenderId }, order: { name: 'ASC', version: 'DESC' } });
+    const latest = new Map<string, number>();
+    for (const d of docs) latest.set(d.name, Math.max(latest.get(d.name) ?? 0, d.version));
+    return { items: docs.map((d) => this.toView(d, latest.get(d.name) === d.version)) };
+  }
+
+  /** GET /tenders/{id}/documents/{documentId}/content: anyone, recorded secretly (who, or the IP). */
+  async download(tenderId: string, documentId: string, actor: Actor | null, ip: string): Promise<DownloadedDocument> {
+    return this.tx.run(async (m) => {
+      await this.tenders.findVisible(m, tenderId, actor);
+      const doc = await m
+        .createQueryBuilder(TenderDocumentEntity, 'd')
+        .addSelect('d.content')
+        .where('d.id = :documentId AND d.tender_id = :tenderId', { documentId, tenderId })
+        .getOne();
+      if (!doc) throw new NotFoundException('The document');
+      await m.query(
+        `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`,
+        [tenderId, doc.id, actor?.userId ?? null, actor?.organizationId ?? null, ip || 'unknown'],
+      );
+      return { name: doc.name, contentType: doc.contentType, sha256: doc.sha256, content: doc.content };
+    });
+  }
+
+  /**
+   * GET /tenders/{id}/document-downloads (SUPERVISOR): who obtained the documents — confidential before opening
+   * (TBL Art. 22), so the read itself is audited.
+   */
+  async downloads(tenderId: string, actor: Actor, page: number, pageSize: number): Promise<Page<Record<string, unknown>>> {
+    if (actor.role !== Role.SUPERVISOR) throw new NotFoundException('The tender');
+    return this.tx.run(async (m) => {
+      const tender = await m.findOneBy(TenderEntity, { id: tenderId });
+      if (!tender) throw new NotFoundException('The tender');
+      const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM tender_document_downloads WHERE tender_id = $1`, [tenderId]);
+      const rows: Array<Record<string, unknown>> = await m.query(
+        `SELECT dl.document_id, d.name, d.version, dl.user_id, dl.organization_id, o.name AS organization_name, dl.ip, dl.downloaded_at
+         FROM tender_document_downloads dl
+         JOIN tender_documents d ON d.id = dl.document_id
+         LEFT JOIN organizations o ON o.id = dl.organization_id
+         WHERE dl.tender_id = $1 ORDER BY dl.id LIMIT $2 OFFSET $3`,
+        [tenderId, pageSize, (page - 1) * pageSize],
+      );
+      await this.audit.append(m, {
+        actor,
+        action: 'TENDER_DOCUMENT_DOWNLOADS_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { page, pageSize },
+      });
+      return {
+        total,
+        items: rows.map((r) => ({
+          documentId: r.document_id,
+          name: r.name,
+          version: r.version,
+          userId: r.user_id,
+          organizationId: r.organization_id,
+          organizationName: r.organization_name,
+          ip: r.ip,
+          downloadedAt: new Date(r.downloaded_at as string).toISOString(),
+        })),
+      };
+    });
+  }
+
+  /** The prospective bidders to notify of an amendment: every registered user who downloaded (EB20 Art. 22). */
+  async downloaders(m: EntityManager, tenderId: string): Promise<Array<{ userId: string; organizationId: string | null }>> {
+    const rows: Array<{ user_id: string; organization_id: string | null }> = await m.query(
+      `SELECT DISTINCT user_id, organization_id FROM tender_document_downloads WHERE tender_id = $1 AND user_id IS NOT NULL`,
+      [tenderId],
+    );
+    return rows.map((r) => ({ userId: r.user_id, organizationId: r.organization_id }));
+  }
+
+  async count(m: EntityManager, tenderId: string): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM tender_documents WHERE tender_id = $1`, [tenderId]);
+    return n;
+  }
+
+  toView(d: TenderDocumentEntity, current: boolean): TenderDocumentView {
+    return {
+      id: d.id,
+      name: d.name,
+      version: d.version,
+      current,
+      contentType: d.contentType,
+      sizeBytes: d.sizeBytes,
+      sha256: d.sha256,
+      amendmentId: d.amendmentId,
+      uploadedAt: new Date(d.uploadedAt).toISOString(),
+    };
+  }
+}
+
+function decodeContent(b64: string): Buffer {
+  const content = Buffer.from(b64, 'base64');
+  if (content.length === 0) throw TenderException.invalid([{ field: 'contentBase64', errors: ['the file is empty'] }]);
+  if (content.length > MAX_DOCUMENT_BYTES) {
+    throw TenderException.invalid([{ field: 'contentBase64', errors: [`the file is larger than ${MAX_DOCUMENT_BYTES} bytes`] }]);
+  }
+  return content;
+}

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EscrowKeyService } from './escrow-key.service';
+import { LegalCalendarService } from './legal-calendar/legal-calendar.service';
+import { TenderAmendmentEntity } from './tender-amendment.entity';
+import { TenderDocumentEntity } from './tender-document.entity';
+import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
+import { TenderLotEntity } from './tender-lot.entity';
+import { TenderObjectionEntity } from './tender-objection.entity';
+import { TenderPeriods } from './tender-periods';
+import { TenderStateMachine } from './tender-state-machine';
+import { TenderEntity } from './tender.entity';
+import { TendersController } from './tenders.controller';
+import { TendersService } from './tenders.service';
+import { HolidaysController } from './legal-calendar/holidays.controller';
+import { TenderDocumentsService } from './tender-documents.service';
+import { TenderObjectionsService } from './tender-objections.service';
+import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
+import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
+import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
+
+/**
+ * Tenders (招标项目): drafting, publication, documents, amendments, objections, cancellation, the legal calendar
+ * and the BID_DEADLINE timed event. Other modules use TendersService, TenderStateMachine (the only way a status
+ * changes), TenderLifecycleHooks (act at the deadline / on cancellation), EscrowKeyService (unseal at opening),
+ * TenderPeriods and LegalCalendarService (statutory periods of later stages).
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([TenderEntity, TenderLotEntity, TenderDocumentEntity, TenderAmendmentEntity, TenderObjectionEntity])],
+  controllers: [TendersController, HolidaysController],
+  providers: [
+    TendersService,
+    TenderStateMachine,
+    TenderLifecycleHooks,
+    EscrowKeyService,
+    LegalCalendarService,
+    TenderPeriods,
+    TenderDocumentsService,
+    TenderObjectionsService,
+    PublishTenderUseCase,
+    AmendTenderUseCase,
+    CancelTenderUseCase,
+  ],
+  exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
+})
+export class TendersModule {}

@@ -1,0 +1,265 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { Page } from 'src/common/http/page-query.dto';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
+import { SchedulerService } from '../scheduling/scheduler.service';
+import { AuditService } from '../audit/audit.service';
+import { CreateTenderDto } from './dto/create-tender.dto';
+import { TenderQueryDto } from './dto/tender-query.dto';
+import { checkTenderTerms } from './tender-rules';
+import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
+import { TenderStateMachine } from './tender-state-machine';
+import { TenderLotEntity } from './tender-lot.entity';
+import { TenderEntity } from './tender.entity';
+import { TenderStatus } from './tender.enums';
+import { TenderException } from './tender.exception';
+
+export interface TenderView {
+  id: string;
+  status: TenderStatus;
+  title: string;
+  description: string;
+  category: string;
+  regime: string;
+  method: string;
+  budget: string;
+  priceCeiling: string | null;
+  bidDeadline: string;
+  bidSecurityAmount: string;
+  decryption: { mode: string; windowMinutes: number };
+  evaluation: { method: string; priceWeight: string | null; factors: Array<{ code: string; name: string; maxScore: number }> };
+  panel: { size: number; specialties: Array<{ code: string; count: number }> };
+  lots: Array<{ lotNo: number; title: string; budget: string }>;
+  procuringEntityId: string;
+  publishedAt: string | null;
+  suspended: boolean;
+  suspendedAt: string | null;
+  statusReason: string | null;
+  openedAt: string | null;
+  decryptionWindowEndsAt: string | null;
+  sealing: { version: 'v1'; escrowPublicKey: string | null };
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** "0.3000" → "0.30": a weight with at least two decimals and no trailing zeros beyond them. */
+export function normalizeWeight(w: string | null): string | null {
+  if (w === null || w === undefined) return null;
+  const [i, f = ''] = String(w).split('.');
+  return `${i}.${f.replace(/0+$/, '').padEnd(2, '0')}`;
+}
+
+/**
+ * Tenders (招标项目): drafting, reading, ownership and the BID_DEADLINE timed event. Publication, amendments,
+ * objections and cancellation are use-cases (use-cases/); documents live in TenderDocumentsService.
+ */
+@Injectable()
+export class TendersService {
+  private readonly logger = new Logger(TendersService.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly hooks: TenderLifecycleHooks,
+    private readonly scheduler: SchedulerService,
+  ) {
+    this.scheduler.handle(ScheduledEventKind.BidDeadline, (m, event) => this.onBidDeadline(m, event));
+  }
+
+  /** POST /tenders: a draft, checked against the caps, panel sizes and weights of the law (400 when broken). */
+  async create(dto: CreateTenderDto, actor: Actor): Promise<TenderView> {
+    if (!actor.organizationId) throw new ForbiddenException('Only a procuring entity may draft a tender');
+    const terms = {
+      ...dto,
+      evaluation: { ...dto.evaluation, priceWeight: dto.evaluation.priceWeight ?? null, factors: dto.evaluation.factors ?? null },
+    };
+    const violations = checkTenderTerms(terms);
+    if (violations.length) throw TenderException.invalid(violations);
+    return this.tx.run(async (m) => {
+      const now = await this.tx.now(m);
+      const deadline = new Date(dto.bidDeadline);
+      if (deadline.getTime() <= now.getTime()) {
+        throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
+      }
+      const tender = await m.save(
+        TenderEntity,
+        m.create(TenderEntity, {
+          procuringEntityId: actor.organizationId!,
+          createdBy: actor.userId,
+          title: dto.title,
+          description: dto.description ?? '',
+          category: dto.category,
+          regime: dto.regime,
+          method: dto.method,
+          budget: dto.budget,
+          priceCeiling: dto.priceCeiling ?? null,
+          bidDeadline: deadline,
+          bidSecurityAmount: dto.bidSecurityAmount,
+          decryptionMode: dto.decryption.mode,
+          decryptionWindowMinutes: dto.decryption.windowMinutes,
+          evaluationMethod: dto.evaluation.method,
+          priceWeight: dto.evaluation.priceWeight ?? null,
+          evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],
+          panelSize: dto.panel.size,
+          panelSpecialties: dto.panel.specialties.map((s) => ({ code: s.code, count: s.count })),
+          status: TenderStatus.DRAFT,
+        }),
+      );
+      const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget }));
+      if (lots.length) await m.save(TenderLotEntity, lots);
+      await this.audit.append(m, {
+        actor,
+        action: 'TENDER_CREATED',
+        objectType: 'tender',
+        objectId: tender.id,
+        tenderId: tender.id,
+        data: { title: tender.title, regime: tender.regime, category: tender.category, budget: tender.budget, bidDeadline: deadline.toISOString() },
+      });
+      const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
+      return this.toView(saved, lots);
+    });
+  }
+
+  /** GET /tenders/{id}: public once published; a draft only to its procuring entity (others: 404). */
+  async get(id: string, actor: Actor | null, manager: EntityManager = this.tx.manager): Promise<TenderView> {
+    const tender = await this.findVisible(manager, id, actor);
+    const lots = await manager.find(TenderLotEntity, { where: { tenderId: id }, order: { lotNo: 'ASC' } });
+    return this.toView(tender, lots);
+  }
+
+  /** GET /tenders: the published tenders (every status but DRAFT); `mine=true` lists the caller's own, drafts included. */
+  async list(q: TenderQueryDto, actor: Actor | null): Promise<Page<TenderView>> {
+    const qb = this.tx.manager.createQueryBuilder(TenderEntity, 't');
+    if (q.mine) {
+      if (!actor?.organizationId || actor.role !== Role.PROCURING_ENTITY) {
+        throw new ForbiddenException('mine=true is for procuring entities');
+      }
+      qb.where('t.procuring_entity_id = :org', { org: actor.organizationId });
+    } else {
+      qb.where('t.status <> :draft', { draft: TenderStatus.DRAFT });
+    }
+    if (q.status) qb.andWhere('t.status = :status', { status: q.status });
+    if (q.regime) qb.andWhere('t.regime = :regime', { regime: q.regime });
+    if (q.category) qb.andWhere('t.category = :category', { category: q.category });
+    if (q.q) qb.andWhere(`t.title ILIKE :q ESCAPE '\\'`, { q: `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    const [rows, total] = await qb
+      .orderBy('t.published_at', 'DESC', 'NULLS LAST')
+      .addOrderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'ASC')
+      .skip((q.page - 1) * q.pageSize)
+      .take(q.pageSize)
+      .getManyAndCount();
+    const lots = rows.length
+      ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } })
+      : [];
+    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id))), total };
+  }
+
+  /** The tender as the caller may see it: a draft exists only for its procuring entity (NOT_FOUND for others). */
+  async findVisible(m: EntityManager, id: string, actor: Actor | null): Promise<TenderEntity> {
+    const tender = await m.findOneBy(TenderEntity, { id });
+    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
+    return tender;
+  }
+
+  /**
+   * Locks the tender for a change by its procuring entity: NOT_FOUND when the caller may not see it, FORBIDDEN when
+   * it is public but not theirs. Locks the tender's pending timed events first, in the order an event handler takes
+   * them (event, then tender), so a change at the deadline and the deadline itself cannot deadlock.
+   */
+  async lockForOwner(m: EntityManager, id: string, actor: Actor): Promise<TenderEntity> {
+    await this.lockPendingEvents(m, id);
+    const tender = await m.findOne(TenderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
+    if (!this.isOwner(tender, actor)) throw new ForbiddenException('Only the procuring entity of this tender may do this');
+    return tender;
+  }
+
+  /** Locks the tender (after its pending events) for a change by any party that may see it; NOT_FOUND otherwise. */
+  async lockVisible(m: EntityManager, id: string, actor: Actor | null): Promise<TenderEntity> {
+    await this.lockPendingEvents(m, id);
+    const tender = await m.findOne(TenderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
+    return tender;
+  }
+
+  /** Locks the tender's pending timed events (in id order), as the scheduler does before a handler locks the tender. */
+  async lockPendingEvents(m: EntityManager, tenderId: string): Promise<void> {
+    await m.query(
+      `SELECT id FROM scheduled_events WHERE (tender_id = $1 OR subject_id = $1) AND status = 'PENDING' ORDER BY id FOR UPDATE`,
+      [tenderId],
+    );
+  }
+
+  isOwner(tender: TenderEntity, actor: Actor | null): boolean {
+    return !!actor && actor.role === Role.PROCURING_ENTITY && !!actor.organizationId && actor.organizationId === tender.procuringEntityId;
+  }
+
+  /**
+   * The BID_DEADLINE event (投标截止 = 开标, TBL Art. 34): runs in the scheduler's transaction with the event row
+   * locked. The tender is locked; if it is still PUBLISHED and not suspended, the 'bidDeadline' hooks run (the
+   * opening module closes submissions and moves it to OPENING or FAILED). Anything else is a no-op, so an event
+   * that fires twice or late changes nothing twice.
+   */
+  private async onBidDeadline(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    const tender = await m.findOne(TenderEntity, { where: { id: event.subjectId }, lock: { mode: 'pessimistic_write' } });
+    if (!tender || tender.status !== TenderStatus.PUBLISHED) return;
+    if (tender.suspendedAt) {
+      // TBR Art. 22: suspended until the objection is answered; answering re-plans the deadline (see AnswerObjection).
+      this.logger.warn(`bid deadline of suspended tender ${tender.id} reached: nothing done until the objection is answered`);
+      return;
+    }
+    const [{ due }]: Array<{ due: boolean }> = await m.query(`SELECT ($1::timestamptz <= clock_timestamp()) AS due`, [tender.bidDeadline]);
+    if (!due) {
+      // The deadline and its event always move together; a mismatch means a change is in flight: retry later.
+      throw new Error(`bid deadline event of tender ${tender.id} ran before the tender's deadline ${tender.bidDeadline.toISOString()}`);
+    }
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'BID_DEADLINE_REACHED',
+      objectType: 'tender',
+      objectId: tender.id,
+      tenderId: tender.id,
+      data: { bidDeadline: tender.bidDeadline.toISOString(), hooks: this.hooks.count('bidDeadline') },
+    });
+    await this.hooks.run('bidDeadline', m, tender);
+  }
+
+  toView(t: TenderEntity, lots: TenderLotEntity[] = []): TenderView {
+    return {
+      id: t.id,
+      status: t.status,
+      title: t.title,
+      description: t.description,
+      category: t.category,
+      regime: t.regime,
+      method: t.method,
+      budget: t.budget,
+      priceCeiling: t.priceCeiling,
+      bidDeadline: new Date(t.bidDeadline).toISOString(),
+      bidSecurityAmount: t.bidSecurityAmount,
+      decryption: { mode: t.decryptionMode, windowMinutes: t.decryptionWindowMinutes },
+      evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
+      panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
+      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget })),
+      procuringEntityId: t.procuringEntityId,
+      publishedAt: iso(t.publishedAt),
+      suspended: !!t.suspendedAt,
+      suspendedAt: iso(t.suspendedAt),
+      statusReason: t.statusReason,
+      openedAt: iso(t.openedAt),
+      decryptionWindowEndsAt: iso(t.decryptionWindowEndsAt),
+      sealing: { version: 'v1', escrowPublicKey: t.escrowPublicKey },
+      createdAt: new Date(t.createdAt).toISOString(),
+      updatedAt: new Date(t.updatedAt).toISOString(),
+    };
+  }
+}
