@@ -1,20 +1,37 @@
 /**
  * Score tenders from a CSV of bids.
  *
- *   npm run --silent flags:screen -- IN.csv OUT.csv      (OUT may be "-" for standard output)
+ *   npm run --silent flags:screen -- [--no-calibrate] IN.csv OUT.csv      (OUT may be "-" for standard output)
  *
  * IN:  rows `tender,bid` (an optional header line `tender,bid` is skipped; quoted fields are allowed; bid is a
  *      positive decimal number such as 1234.50 or 1.2e6, without thousands separators or currency signs).
  *      Every row is one bid: duplicated rows of one consortium must be removed before (collusion.md §3).
  * OUT: `tender,score,flag` with a header line, one row per tender in first-seen order; score rounded to 6 decimals;
  *      flag 1/0; score and flag empty when the tender has fewer than 4 distinct bids (insufficient data).
+ *
+ * Calibration (market-calibration.ts): by default the score is calibrated on the input file itself, unsupervised:
+ * the median and robust spread of each component over the file's eligible tenders (bid amounts only; there are no
+ * labels) set the components' centres and scales, so the file should hold ONE market (one category / region /
+ * ceiling-price regime); mixing markets blurs the reference. Each scored tender is part of its own calibration
+ * history. With fewer than MIN_CALIBRATION_TENDERS (30) eligible tenders, or with --no-calibrate, the fixed defaults
+ * apply (reference CV 6 %). One line on standard error says which calibration was used.
  * Exit status: 0 on success, 1 on bad input (the message names the file and line), 2 on wrong usage.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'fs';
-import { scoreTender } from 'src/modules/supervision/screens/collusion-score';
+import { scoreScreens } from 'src/modules/supervision/screens/collusion-score';
 import { csvEscape, CsvSyntaxError, parseCsv } from 'src/modules/supervision/screens/csv';
+import {
+  assertPositiveBids,
+  calibrateMarket,
+  DEFAULT_CALIBRATION,
+  describeCalibration,
+  MarketCalibration,
+} from 'src/modules/supervision/screens/market-calibration';
+import { computePriceScreens } from 'src/modules/supervision/screens/price-screens';
 
-const USAGE = 'usage: npm run --silent flags:screen -- IN.csv OUT.csv   (OUT.csv may be "-" for standard output)';
+const USAGE =
+  'usage: npm run --silent flags:screen -- [--no-calibrate] IN.csv OUT.csv   (OUT.csv may be "-" for standard output;\n' +
+  '       default: calibrate on IN.csv itself, unsupervised; --no-calibrate: fixed defaults)';
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export class InputError extends Error {}
@@ -48,27 +65,54 @@ export function readTenders(text: string, source: string): Map<string, number[]>
   return tenders;
 }
 
-/** Score every tender and render the output CSV. */
-export function renderScores(tenders: Map<string, number[]>): string {
+export interface ScoreRun {
+  csv: string;
+  calibration: MarketCalibration;
+}
+
+/**
+ * Score every tender and render the output CSV. With `calibrate` (default true) the calibration history is the
+ * input itself (unsupervised); each tender's screens are computed once and used for both.
+ */
+export function scoreTenders(tenders: Map<string, number[]>, options: { calibrate?: boolean } = {}): ScoreRun {
+  const screens = [...tenders.values()].map((bids) => {
+    assertPositiveBids(bids);
+    return computePriceScreens(bids);
+  });
+  const calibration = options.calibrate === false ? DEFAULT_CALIBRATION : calibrateMarket(screens);
   const out: string[] = ['tender,score,flag'];
-  for (const [tender, bids] of tenders) {
-    const r = scoreTender(bids);
+  let k = 0;
+  for (const tender of tenders.keys()) {
+    const r = scoreScreens(screens[k++], { calibration });
     out.push(r.score === null ? `${csvEscape(tender)},,` : `${csvEscape(tender)},${r.score.toFixed(6)},${r.flag ? 1 : 0}`);
   }
-  return out.join('\n') + '\n';
+  return { csv: out.join('\n') + '\n', calibration };
+}
+
+/** The output CSV only (see scoreTenders). */
+export function renderScores(tenders: Map<string, number[]>, options: { calibrate?: boolean } = {}): string {
+  return scoreTenders(tenders, options).csv;
 }
 
 export function main(argv: string[]): number {
   const args = argv.filter((a) => a !== '--');
-  if (args.length !== 2) {
-    process.stderr.write(`screen-csv: expected 2 arguments, got ${args.length}\n${USAGE}\n`);
+  const calibrate = !args.includes('--no-calibrate');
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--no-calibrate');
+  if (unknown.length) {
+    process.stderr.write(`screen-csv: unknown option ${unknown[0]}\n${USAGE}\n`);
     return 2;
   }
-  const [inPath, outPath] = args;
+  const files = args.filter((a) => a !== '--no-calibrate');
+  if (files.length !== 2) {
+    process.stderr.write(`screen-csv: expected 2 file arguments, got ${files.length}\n${USAGE}\n`);
+    return 2;
+  }
+  const [inPath, outPath] = files;
   try {
     if (!existsSync(inPath)) throw new InputError(`input file not found: ${inPath}`);
     if (!statSync(inPath).isFile()) throw new InputError(`input is not a regular file: ${inPath}`);
-    const csv = renderScores(readTenders(readFileSync(inPath, 'utf8'), inPath));
+    const { csv, calibration } = scoreTenders(readTenders(readFileSync(inPath, 'utf8'), inPath), { calibrate });
+    process.stderr.write(`screen-csv: ${calibrate ? '' : '--no-calibrate: '}${describeCalibration(calibration)}\n`);
     if (outPath === '-') process.stdout.write(csv);
     else writeFileSync(outPath, csv, 'utf8');
     return 0;

@@ -2,8 +2,10 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { readTenders, renderScores } from 'src/modules/supervision/cli/screen-csv';
+import { readTenders, renderScores, scoreTenders } from 'src/modules/supervision/cli/screen-csv';
 import { scoreTender } from 'src/modules/supervision/screens/collusion-score';
+import { calibrateMarketFromBids, MIN_CALIBRATION_TENDERS } from 'src/modules/supervision/screens/market-calibration';
+import { mulberry32 } from 'src/modules/supervision/screens/price-screens';
 
 const ROOT = resolve(__dirname, '../../../../..');
 const SCRIPT = join(ROOT, 'src/modules/supervision/cli/screen-csv.ts');
@@ -38,7 +40,8 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
     writeFileSync(input, rows.join('\r\n') + '\r\n');
 
     const r = run([input, output]);
-    expect(r.stderr).toBe('');
+    // 2 eligible tenders: too few to calibrate, so the fixed defaults apply and standard error says so
+    expect(r.stderr).toBe(`screen-csv: fixed defaults (reference CV 6.00%, log-scale 0.5): 2 eligible tender(s) in the history, fewer than the ${MIN_CALIBRATION_TENDERS} needed to calibrate\n`);
     expect(r.code).toBe(0);
     const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('tender,score,flag');
@@ -46,6 +49,46 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
     expect(lines[2]).toBe(`A-1,${scoreTender(cartel).score!.toFixed(6)},1`);
     expect(lines[3]).toBe('small,,');
     expect(lines).toHaveLength(4);
+  });
+
+  it('calibrates on the input file itself by default; --no-calibrate uses the fixed defaults', () => {
+    // 60 tenders of a tight market (CV ≈ 0.5 %, bids bunched under a ceiling) plus one insufficient tender
+    const rnd = mulberry32(3);
+    const tenders = new Map<string, number[]>();
+    for (let t = 0; t < 60; t++) {
+      const cv = 0.005 * Math.exp(rnd() - 0.5);
+      tenders.set(`T${t}`, Array.from({ length: 6 + (t % 5) }, () => Math.round(1e8 * (1 - 0.02 - cv * 2 * (rnd() - 0.5) * 1.7)) / 100));
+    }
+    tenders.set('few', [1, 2, 3]);
+    const rows = ['tender,bid'];
+    for (const [id, bids] of tenders) for (const b of bids) rows.push(`${id},${b}`);
+    const input = join(dir, 'market.csv');
+    writeFileSync(input, rows.join('\n') + '\n');
+
+    const cal = calibrateMarketFromBids(tenders.values());
+    expect(cal.source).toBe('market');
+    const expected = (calibrated: boolean) => ['tender,score,flag', ...[...tenders].map(([id, bids]) => {
+      const r = scoreTender(bids, calibrated ? { calibration: cal } : {});
+      return r.score === null ? `${id},,` : `${id},${r.score.toFixed(6)},${r.flag ? 1 : 0}`;
+    })].join('\n') + '\n';
+
+    const a = run(['--', input, '-']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(expected(true));
+    expect(a.stderr).toMatch(/^screen-csv: calibrated on 60 eligible tenders; median CV 0\.\d+%.*reference CV/);
+    const b = run(['--no-calibrate', input, '-']);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toBe(expected(false));
+    expect(b.stderr).toBe('screen-csv: --no-calibrate: fixed defaults (reference CV 6.00%, log-scale 0.5)\n');
+    // the fixed 6 % reference flags the whole tight market; the self-calibrated score about a tenth of it
+    const flags = (csv: string) => csv.trimEnd().split('\n').slice(1).filter((l) => l.endsWith(',1')).length;
+    expect(flags(b.stdout)).toBe(60);
+    expect(flags(a.stdout)).toBeGreaterThanOrEqual(3);
+    expect(flags(a.stdout)).toBeLessThanOrEqual(12);
+    // in-process API gives the same
+    expect(scoreTenders(tenders).csv).toBe(expected(true));
+    expect(scoreTenders(tenders).calibration).toEqual(cal);
+    expect(renderScores(tenders, { calibrate: false })).toBe(expected(false));
   });
 
   it('fails clearly on a missing file', () => {
@@ -73,7 +116,11 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
   it('prints usage and exits 2 on wrong arguments', () => {
     const r = run(['only-one.csv']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/usage: npm run --silent flags:screen -- IN\.csv OUT\.csv/);
+    expect(r.stderr).toMatch(/usage: npm run --silent flags:screen -- \[--no-calibrate\] IN\.csv OUT\.csv/);
+    expect(run(['--no-calibrate', 'only-one.csv']).code).toBe(2);
+    const u = run(['--calibrate-on', 'x.csv', 'a.csv', 'b.csv']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/unknown option --calibrate-on/);
   });
 });
 
