@@ -24,6 +24,7 @@ export const ENGINEERING_RULES = {
   committeeMin: 5, // TBL Art. 37
   expertMinShareNumerator: 2, // TBL Art. 37: experts ≥ 2/3
   expertMinShareDenominator: 3,
+  expertMinYears: 8, // TBL Art. 37; PB12 Art. 11: ≥ 8 years in the field and a senior title
   maxCandidates: 3, // TBR Art. 53
   publicityWithinDays: 3, // TBR Art. 54
   publicityMinDays: 3, // TBR Art. 54
@@ -45,6 +46,7 @@ export const GOV_PROCUREMENT_RULES = {
   refundLosersWorkingDays: 5, // MOF87 Art. 38
   refundWinnerWorkingDays: 5, // MOF87 Art. 38
   withdrawRefundWorkingDays: 5, // MOF87 Art. 38
+  terminationRefundWorkingDays: 5, // MOF87 Art. 29 (with the interest earned)
   lateRefundRateMarkup: '0.20', // MOF87 Art. 38
   committeeMin: 5, // MOF87 Art. 47
   committeeMinLarge: 7, // MOF87 Art. 47
@@ -67,3 +69,20 @@ export const GOV_PROCUREMENT_RULES = {
 
 /** The minimum number of bids for an opening to go ahead (TBL Art. 28; TBR Art. 44; MOF87 Art. 41). */
 export const MIN_BIDS_TO_OPEN = 3;
+
+/**
+ * What a supervisory department may impose and how fast it must handle a complaint (regulations.md §1.10, §1.12).
+ * Fines are a share of the project's contract amount (TBR Art. 67 ¶1: a losing bidder's fine is computed on the
+ * tender's contract amount); debarments are counted in whole months.
+ */
+export const SUPERVISION_RULES = {
+  fineMinRatio: '0.005', // TBL Arts. 53, 54; GPL Art. 77: 0.5 %–1 % of the project amount
+  fineMaxRatio: '0.01', // TBL Arts. 53, 54; GPL Art. 77
+  collusionDebarmentMinMonths: 12, // TBR Art. 67: 1–2 years
+  collusionDebarmentMaxMonths: 24, // TBR Art. 67
+  underAnotherNameDebarmentMinMonths: 12, // TBR Art. 68: 1–3 years
+  underAnotherNameDebarmentMaxMonths: 36, // TBR Art. 68
+  procurementDebarmentMinMonths: 12, // GPL Art. 77: 1–3 years
+  procurementDebarmentMaxMonths: 36, // GPL Art. 77
+  procurementComplaintReviewWorkingDays: 5, // MOF94 (status S in regulations.md): the finance department reviews within 5 working days
+} as const;

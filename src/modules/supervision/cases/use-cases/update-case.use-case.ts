@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { normalizeMoney } from 'src/common/money/money';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../../../audit/audit.service';
+import { ExpertsService } from '../../../experts/experts.service';
+import { SupervisionException } from '../../supervision.exception';
+import { CasesService, CaseRow, CaseView } from '../cases.service';
+import { CaseStatus, UpdateCaseDto } from '../dto/case.dto';
+import { CheckedPenalty, checkPenalties, FineBaseSource } from '../penalty-rules';
+
+/** The guarded transitions of a case. DECIDED is final but for closing; CLOSED is final. */
+export const CASE_TRANSITIONS: Record<CaseStatus, CaseStatus[]> = {
+  OPEN: ['INVESTIGATING', 'CLOSED'],
+  INVESTIGATING: ['DECIDED', 'CLOSED'],
+  DECIDED: ['CLOSED'],
+  CLOSED: [],
+};
+
+interface Plan {
+  kase: CaseRow;
+  to: CaseStatus;
+  findings: string | null;
+  penalties: CheckedPenalty[];
+  /** Nothing to change: the same request again. */
+  noop: boolean;
+}
+
+/**
+ * PATCH /supervision/cases/{id} { status, findings, penalties }: moves a case along its guarded transitions, with
+ * findings, and at DECIDED records the penalties (checked against the ranges of TBL Arts. 53–54, TBR Arts. 67–68,
+ * GPL Art. 77). A disqualified expert is disabled in the pool through ExpertsService.disable (TBR Art. 71), which
+ * also vacates its open panel seats. Repeating a request changes nothing.
+ *
+ * Order: the experts are disabled first (their own idempotent, audited transaction, as ExpertsService exposes no
+ * manager-taking variant), then the case is decided in one transaction with its audit event. If that second step
+ * fails, the request can simply be repeated: disabling again changes nothing.
+ */
+@Injectable()
+export class UpdateCaseUseCase {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly cases: CasesService,
+    private readonly experts: ExpertsService,
+  ) {}
+
+  async execute(id: string, dto: UpdateCaseDto, actor: Actor): Promise<CaseView> {
+    const first = await this.tx.run((m) => this.plan(m, id, dto));
+    if (first.noop) return this.tx.run((m) => this.cases.view(m, id));
+    for (const p of first.penalties) {
+      if (p.type === 'DISQUALIFICATION' && p.expertId) {
+        await this.experts.disable(p.expertId, `监督案件 ${id} 处理决定：取消评标专家资格 (${p.legalBasis})`, actor);
+      }
+    }
+    return this.tx.run(async (m) => {
+      const plan = await this.plan(m, id, dto);
+      if (plan.noop) return this.cases.view(m, id);
+      await this.apply(m, plan, actor);
+      return this.cases.view(m, id);
+    });
+  }
+
+  private async plan(m: EntityManager, id: string, dto: UpdateCaseDto): Promise<Plan> {
+    const kase = await this.cases.lock(m, id);
+    const to = dto.status ?? kase.status;
+    const findings = dto.findings?.trim() ?? kase.findings;
+    const penalties = dto.penalties ?? [];
+    if (to === kase.status) {
+      // Same status: a repeated request, or new findings while the case is still being worked.
+      if (kase.status === 'DECIDED' || kase.status === 'CLOSED') {
+        const same = dto.findings === undefined || dto.findings.trim() === kase.findings;
+        const samePenalties = dto.penalties === undefined || (await this.samePenalties(m, id, penalties));
+        if (same && samePenalties) return { kase, to, findings, penalties: [], noop: true };
+        throw SupervisionException.conflict(`The case is ${kase.status}: its findings and penalties no longer change`);
+      }
+      if (penalties.length) throw SupervisionException.invalid([{ field: 'penalties', errors: ['penalties are decided with status DECIDED'] }]);
+      return { kase, to, findings, penalties: [], noop: findings === kase.findings };
+    }
+    if (!CASE_TRANSITIONS[kase.status].includes(to)) throw SupervisionException.transition(kase.status, to, CASE_TRANSITIONS[kase.status]);
+    if ((to === 'DECIDED' || (to === 'CLOSED' && kase.status !== 'DECIDED')) && !findings) {
+      throw SupervisionException.invalid([{ field: 'findings', errors: [`findings are required to ${to === 'DECIDED' ? 'decide' : 'close'} a case`] }]);
+    }
+    if (to !== 'DECIDED' && penalties.length) throw SupervisionException.invalid([{ field: 'penalties', errors: ['penalties are decided with status DECIDED'] }]);
+    let checked: CheckedPenalty[] = [];
+    if (to === 'DECIDED') {
+      const ctx = await this.context(m, kase);
+      const result = checkPenalties(penalties, ctx);
+      if (result.errors.length) throw SupervisionException.invalid(result.errors);
+      checked = result.checked;
+    }
+    return { kase, to, findings, penalties: checked, noop: false };
+  }
+
+  private async apply(m: EntityManager, plan: Plan, actor: Actor): Promise<void> {
+    const { kase, to } = plan;
+    const stamp = to === 'INVESTIGATING' ? 'investigating_at' : to === 'DECIDED' ? 'decided_at' : to === 'CLOSED' ? 'closed_at' : null;
+    await m.query(
+      `UPDATE supervision_cases SET status = $2, findings = $3, version = version + 1, updated_at = clock_timestamp()
+              ${stamp && to !== kase.status ? `, ${stamp} = clock_timestamp()` : ''}
+              ${to === 'DECIDED' ? ', decided_by = $4' : ''}
+       WHERE id = $1`,
+      to === 'DECIDED' ? [kase.id, to, plan.findings, actor.userId] : [kase.id, to, plan.findings],
+    );
+    for (const [i, p] of plan.penalties.entries()) {
+      // A debarment runs from the decision, by the database clock, for whole months.
+      await m.query(
+        `INSERT INTO supervision_penalties (case_id, position, organization_id, expert_id, type, ground, fine_amount, fine_base, fine_base_source,
+                                            debarment_months, effective_from, effective_until, legal_basis)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp(),
+                 CASE WHEN $10::int IS NULL THEN NULL ELSE clock_timestamp() + make_interval(months => $10::int) END, $11)`,
+        [kase.id, i, p.organizationId ?? null, p.expertId ?? null, p.type, p.ground, p.fineAmount ?? null, p.fineBase, p.fineBaseSource, p.debarmentMonths ?? null, p.legalBasis],
+      );
+    }
+    await this.audit.append(m, {
+      actor,
+      action: `SUPERVISION_CASE_${to}`,
+      objectType: 'supervision_case',
+      objectId: kase.id,
+      tenderId: kase.tender_id,
+      data: {
+        from: kase.status,
+        to,
+        ...(plan.findings !== kase.findings ? { findings: plan.findings } : {}),
+        ...(plan.penalties.length
+          ? { penalties: plan.penalties.map((p) => ({ organizationId: p.organizationId ?? null, expertId: p.expertId ?? null, type: p.type, ground: p.ground, fineAmount: p.fineAmount ?? null, debarmentMonths: p.debarmentMonths ?? null, legalBasis: p.legalBasis })) }
+          : {}),
+      },
+    });
+  }
+
+  /** The regime, the fine base (合同金额 → 中标价 → 预算) and the case's subjects. */
+  private async context(m: EntityManager, kase: CaseRow) {
+    const [t]: Array<{ regime: 'ENGINEERING' | 'GOV_PROCUREMENT'; budget: string; contract_amount: string | null; price: string | null }> = await m.query(
+      `SELECT t.regime, t.budget::text, a.contract_amount::text, a.price::text
+       FROM tenders t LEFT JOIN awards a ON a.tender_id = t.id AND a.status <> 'DEFAULTED'
+       WHERE t.id = $1`,
+      [kase.tender_id],
+    );
+    const [fineBase, fineBaseSource]: [string, FineBaseSource] = t.contract_amount
+      ? [t.contract_amount, 'CONTRACT_AMOUNT']
+      : t.price
+        ? [t.price, 'AWARD_PRICE']
+        : [t.budget, 'BUDGET'];
+    const subjects: Array<{ organization_id: string | null; expert_id: string | null }> = await m.query(
+      `SELECT organization_id, expert_id FROM supervision_case_subjects WHERE case_id = $1`,
+      [kase.id],
+    );
+    return {
+      regime: t.regime,
+      fineBase: normalizeMoney(fineBase),
+      fineBaseSource,
+      organizationIds: new Set(subjects.flatMap((s) => (s.organization_id ? [s.organization_id] : []))),
+      expertIds: new Set(subjects.flatMap((s) => (s.expert_id ? [s.expert_id] : []))),
+    };
+  }
+
+  private async samePenalties(m: EntityManager, caseId: string, penalties: UpdateCaseDto['penalties'] & object): Promise<boolean> {
+    const rows: Array<{ organization_id: string | null; expert_id: string | null; type: string; ground: string; fine_amount: string | null; debarment_months: number | null }> =
+      await m.query(`SELECT organization_id, expert_id, type, ground, fine_amount::text, debarment_months FROM supervision_penalties WHERE case_id = $1 ORDER BY position`, [caseId]);
+    const norm = (x: { o: string | null; e: string | null; t: string; g: string; f: string | null; d: number | null }) => JSON.stringify(x);
+    const stored = rows.map((r) => norm({ o: r.organization_id, e: r.expert_id, t: r.type, g: r.ground, f: r.fine_amount === null ? null : normalizeMoney(r.fine_amount), d: r.debarment_months }));
+    const asked = penalties.map((p) => norm({ o: p.organizationId ?? null, e: p.expertId ?? null, t: p.type, g: p.ground, f: p.fineAmount ? normalizeMoney(p.fineAmount) : null, d: p.debarmentMonths ?? null }));
+    return stored.length === asked.length && stored.every((s, i) => s === asked[i]);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The collusion-flag engine's input and output records (串通投标监测). Plain data, no Nest, no database: the flags
+ * service loads them after opening and the benchmark synthesises them.
+ */
+
+/** API.md "Collusion flags and supervision" codes, plus the cardinal-rs price indicators and expert scoring. */
+export enum FlagCode {
+  SAME_DEVICE = 'SAME_DEVICE',
+  SAME_IP = 'SAME_IP',
+  SAME_PAYER_ACCOUNT = 'SAME_PAYER_ACCOUNT',
+  PAYER_NOT_BASIC_ACCOUNT = 'PAYER_NOT_BASIC_ACCOUNT',
+  SAME_LEGAL_REPRESENTATIVE = 'SAME_LEGAL_REPRESENTATIVE',
+  IDENTICAL_ATTACHMENT = 'IDENTICAL_ATTACHMENT',
+  SAME_DOCUMENT_AUTHOR = 'SAME_DOCUMENT_AUTHOR',
+  IDENTICAL_PRICES = 'IDENTICAL_PRICES',
+  REGULAR_PRICE_PATTERN = 'REGULAR_PRICE_PATTERN',
+  PRICE_SCREEN = 'PRICE_SCREEN',
+  CLOSE_TO_CEILING = 'CLOSE_TO_CEILING',
+  EXPERT_SCORING_ANOMALY = 'EXPERT_SCORING_ANOMALY',
+  SERIAL_LOSER = 'SERIAL_LOSER',
+  BID_ROTATION = 'BID_ROTATION',
+  CO_BIDDING_RING = 'CO_BIDDING_RING',
+  /** cardinal-rs R024 "Price close to winning bid". */
+  PRICE_CLOSE_TO_WINNING_BID = 'PRICE_CLOSE_TO_WINNING_BID',
+  /** cardinal-rs R058 "Heavily discounted bid". */
+  HEAVILY_DISCOUNTED_BID = 'HEAVILY_DISCOUNTED_BID',
+}
+
+export const FLAG_CODES = Object.values(FlagCode) as FlagCode[];
+
+export type Severity = 'LOW' | 'MEDIUM' | 'HIGH';
+export const SEVERITIES: Severity[] = ['LOW', 'MEDIUM', 'HIGH'];
+
+export type Regime = 'ENGINEERING' | 'GOV_PROCUREMENT';
+
+/** One flag as the engine produces it (the service adds id, tender, computedAt). */
+export interface FlagDraft {
+  code: FlagCode;
+  severity: Severity;
+  /** Organisation ids of the bidders the flag names, sorted. */
+  bidderIds: string[];
+  /** Expert ids (EXPERT_SCORING_ANOMALY), sorted. */
+  expertIds: string[];
+  /** Tenders the evidence rests on (the tender itself for per-tender flags). */
+  tenderIds: string[];
+  evidence: Record<string, unknown>;
+  legalBasis: string;
+}
+
+/** One bid that was opened at the deadline (withdrawn-before-deadline bids are never opened and never seen here). */
+export interface BidRecord {
+  bidId: string;
+  organizationId: string;
+  /** OPENED, DECRYPTED, REVOKED or WITHDRAWN (a decryption failure that was not the bidder's fault). */
+  status: string;
+  /** Epoch milliseconds of receipt. */
+  receivedAt: number;
+  ip: string;
+  deviceId: string;
+  macAddresses: string[];
+  documentAuthor: string | null;
+  attachmentSha256s: string[];
+  /** Decimal string, DECRYPTED bids only. */
+  price: string | null;
+}
+
+export interface OrganizationRecord {
+  id: string;
+  name: string;
+  legalRepresentative: string;
+  basicAccountNo: string;
+}
+
+/** A bid-security payment matched to a bidder of the tender (bid-security module). */
+export interface PaymentRecord {
+  organizationId: string;
+  payerAccountNo: string;
+  payerName: string;
+  /** Null when the bank notification could not be compared (unknown). */
+  payerIsBasicAccount: boolean | null;
+  txnId: string;
+}
+
+/** One evaluator's total subjective score for one bid (sum of its factor scores). */
+export interface ScoreRecord {
+  memberId: string;
+  /** Null for the procuring entity's representative (ENTITY_REP). */
+  expertId: string | null;
+  memberKind: 'EXPERT' | 'ENTITY_REP';
+  bidId: string;
+  organizationId: string;
+  total: number;
+}
+
+/** Everything the engine needs about one tender, after its opening. */
+export interface TenderFlagInput {
+  tenderId: string;
+  regime: Regime;
+  /** 最高投标限价, decimal string. */
+  priceCeiling: string | null;
+  bids: BidRecord[];
+  organizations: OrganizationRecord[];
+  payments: PaymentRecord[];
+  /** SHA-256 of the tender's own documents: an attachment equal to one of them is the template, not collusion. */
+  tenderDocumentSha256s: string[];
+  /** Evaluators' scores (COMPREHENSIVE_SCORING), empty before evaluation. */
+  scores: ScoreRecord[];
+  /** Σ maxScore of the tender's scoring factors (0 when none). */
+  maxTotalScore: number;
+}
+
+/** One awarded tender of the history (cross-tender flags). */
+export interface AwardedTenderRecord {
+  tenderId: string;
+  /** Epoch milliseconds of the notice of award. */
+  awardedAt: number;
+  winnerOrganizationId: string;
+  /** DECRYPTED bids only ("valid bids" in cardinal-rs terms). */
+  bids: Array<{ organizationId: string; price: string }>;
+}

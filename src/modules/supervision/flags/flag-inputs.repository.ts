@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { normalizeMoney } from 'src/common/money/money';
+import { AwardedTenderRecord, BidRecord, OrganizationRecord, PaymentRecord, Regime, ScoreRecord, TenderFlagInput } from './engine';
+
+/** Statuses in which a tender's bids are still sealed (API.md "Opening"): nothing is read from them. */
+export const SEALED_TENDER_STATUSES = ['DRAFT', 'PUBLISHED', 'OPENING'];
+
+/**
+ * Reads the flag engine's inputs from the tables of the bids, bid-security, identity, tenders, experts and
+ * evaluation modules, set-based (one query per table for any number of tenders) so that the whole history loads in
+ * seconds. Only bids that were opened are read, and only for tenders whose opening is over: a sealed tender yields
+ * nothing (EB20 Art. 27 ¶2; TBL Art. 22).
+ */
+@Injectable()
+export class FlagInputsRepository {
+  async tenderInputs(m: EntityManager, tenderIds: string[]): Promise<Map<string, TenderFlagInput>> {
+    const out = new Map<string, TenderFlagInput>();
+    if (tenderIds.length === 0) return out;
+    const tenders: Array<{ id: string; regime: Regime; price_ceiling: string | null; max_total: number }> = await m.query(
+      `SELECT id, regime, price_ceiling::text,
+              (SELECT coalesce(sum((f->>'maxScore')::numeric), 0) FROM jsonb_array_elements(evaluation_factors) f)::float8 AS max_total
+       FROM tenders
+       WHERE id = ANY($1::uuid[]) AND opened_at IS NOT NULL AND status <> ALL($2::text[])`,
+      [tenderIds, SEALED_TENDER_STATUSES],
+    );
+    if (tenders.length === 0) return out;
+    const ids = tenders.map((t) => t.id);
+    // One after the other: a transaction's connection runs one query at a time.
+    const [bids, orgs, payments, docs, scores] = await sequence([
+      () => m.query(
+        `SELECT id, tender_id, bidder_organization_id, status, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, ip,
+                device_id, mac_addresses, document_author, price::text,
+                ARRAY(SELECT a->>'sha256' FROM jsonb_array_elements(coalesce(attachments, '[]'::jsonb)) a) AS shas
+         FROM bids WHERE tender_id = ANY($1::uuid[]) AND opened_at IS NOT NULL`,
+        [ids],
+      ) as Promise<Array<{ id: string; tender_id: string; bidder_organization_id: string; status: string; received_ms: number; ip: string; device_id: string; mac_addresses: string[]; document_author: string | null; price: string | null; shas: string[] }>>,
+      () => m.query(
+        `SELECT DISTINCT b.tender_id, o.id, o.name, o.legal_representative, o.basic_account_no
+         FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
+         WHERE b.tender_id = ANY($1::uuid[]) AND b.opened_at IS NOT NULL`,
+        [ids],
+      ) as Promise<Array<{ tender_id: string; id: string; name: string; legal_representative: string; basic_account_no: string }>>,
+      () => m.query(
+        `SELECT tender_id, bidder_organization_id, payer_account_no, payer_name, payer_is_basic_account, txn_id
+         FROM bid_security_payments WHERE tender_id = ANY($1::uuid[]) AND account_id IS NOT NULL`,
+        [ids],
+      ) as Promise<Array<{ tender_id: string; bidder_organization_id: string; payer_account_no: string; payer_name: string; payer_is_basic_account: boolean | null; txn_id: string }>>,
+      () => m.query(`SELECT tender_id, sha256 FROM tender_documents WHERE tender_id = ANY($1::uuid[])`, [ids]) as Promise<Array<{ tender_id: string; sha256: string }>>,
+      () => m.query(
+        `SELECT v.tender_id, v.member_id, pm.expert_id, pm.kind, v.bid_id, b.bidder_organization_id,
+                (SELECT sum(x.value::numeric) FROM jsonb_each_text(v.factor_scores) x)::float8 AS total
+         FROM evaluation_verdicts v
+         JOIN panel_members pm ON pm.id = v.member_id
+         JOIN bids b ON b.id = v.bid_id
+         WHERE v.tender_id = ANY($1::uuid[]) AND NOT v.void AND v.factor_scores IS NOT NULL`,
+        [ids],
+      ) as Promise<Array<{ tender_id: string; member_id: string; expert_id: string | null; kind: 'EXPERT' | 'ENTITY_REP'; bid_id: string; bidder_organization_id: string; total: number | null }>>,
+    ] as const);
+    for (const t of tenders) {
+      out.set(t.id, {
+        tenderId: t.id,
+        regime: t.regime,
+        priceCeiling: t.price_ceiling === null ? null : normalizeMoney(t.price_ceiling),
+        bids: [],
+        organizations: [],
+        payments: [],
+        tenderDocumentSha256s: [],
+        scores: [],
+        maxTotalScore: Number(t.max_total) || 0,
+      });
+    }
+    for (const b of bids) {
+      const record: BidRecord = {
+        bidId: b.id,
+        organizationId: b.bidder_organization_id,
+        status: b.status,
+        receivedAt: Number(b.received_ms),
+        ip: b.ip,
+        deviceId: b.device_id,
+        macAddresses: b.mac_addresses ?? [],
+        documentAuthor: b.document_author,
+        attachmentSha256s: (b.shas ?? []).filter((s): s is string => typeof s === 'string'),
+        price: b.price === null ? null : normalizeMoney(b.price),
+      };
+      out.get(b.tender_id)?.bids.push(record);
+    }
+    for (const o of orgs) {
+      const record: OrganizationRecord = { id: o.id, name: o.name, legalRepresentative: o.legal_representative, basicAccountNo: o.basic_account_no };
+      out.get(o.tender_id)?.organizations.push(record);
+    }
+    for (const p of payments) {
+      const record: PaymentRecord = {
+        organizationId: p.bidder_organization_id,
+        payerAccountNo: p.payer_account_no,
+        payerName: p.payer_name,
+        payerIsBasicAccount: p.payer_is_basic_account,
+        txnId: p.txn_id,
+      };
+      out.get(p.tender_id)?.payments.push(record);
+    }
+    for (const d of docs) out.get(d.tender_id)?.tenderDocumentSha256s.push(d.sha256);
+    for (const s of scores) {
+      if (s.total === null) continue;
+      const record: ScoreRecord = {
+        memberId: s.member_id,
+        expertId: s.expert_id,
+        memberKind: s.kind,
+        bidId: s.bid_id,
+        organizationId: s.bidder_organization_id,
+        total: Number(s.total),
+      };
+      out.get(s.tender_id)?.scores.push(record);
+    }
+    return out;
+  }
+
+  async tenderInput(m: EntityManager, tenderId: string): Promise<TenderFlagInput | null> {
+    return (await this.tenderInputs(m, [tenderId])).get(tenderId) ?? null;
+  }
+
+  /** Every awarded tender (one active award: not DEFAULTED) with its decrypted bids, for the history flags. */
+  async awardHistory(m: EntityManager): Promise<AwardedTenderRecord[]> {
+    const rows: Array<{ tender_id: string; winner: string; awarded_ms: number; orgs: string[]; prices: string[] }> = await m.query(
+      `SELECT a.tender_id, a.awardee_organization_id AS winner, (extract(epoch FROM a.notice_issued_at) * 1000)::float8 AS awarded_ms,
+              array_agg(b.bidder_organization_id ORDER BY b.id) AS orgs, array_agg(b.price::text ORDER BY b.id) AS prices
+       FROM awards a
+       JOIN bids b ON b.tender_id = a.tender_id AND b.status = 'DECRYPTED'
+       WHERE a.status <> 'DEFAULTED'
+       GROUP BY a.tender_id, a.awardee_organization_id, a.notice_issued_at
+       ORDER BY a.notice_issued_at, a.tender_id`,
+    );
+    return rows.map((r) => ({
+      tenderId: r.tender_id,
+      awardedAt: Number(r.awarded_ms),
+      winnerOrganizationId: r.winner,
+      bids: r.orgs.map((o, i) => ({ organizationId: o, price: normalizeMoney(r.prices[i]) })),
+    }));
+  }
+}
+
+/** Runs the thunks one after the other and returns their results in order (typed like Promise.all). */
+async function sequence<T extends readonly (() => Promise<unknown>)[]>(thunks: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const out: unknown[] = [];
+  for (const th of thunks) out.push(await th());
+  return out as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}

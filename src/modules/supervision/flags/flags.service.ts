@@ -1,0 +1,328 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { Page } from 'src/common/http/page-query.dto';
+import { runAfterCommit } from 'src/infra/database/after-commit';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { PdfRenderer, RenderedPdf } from 'src/infra/pdf/pdf-renderer.service';
+import { JobQueue } from 'src/infra/queue/job-queue.service';
+import { JobRegistry } from 'src/infra/queue/job-registry';
+import { JobName } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../../audit/audit.service';
+import { SupervisionException } from '../supervision.exception';
+import { FlagQueryDto } from './dto/flag-query.dto';
+import { computeHistoryFlags, computeTenderFlags, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
+import { FlagInputsRepository, SEALED_TENDER_STATUSES } from './flag-inputs.repository';
+import { flagReportSpec } from './flag-report';
+import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
+
+export interface FlagView {
+  id: string;
+  code: FlagCode;
+  /** 中文名称 */
+  name: string;
+  severity: Severity;
+  /** TENDER: from this tender's data; HISTORY: from the award history. */
+  scope: 'TENDER' | 'HISTORY';
+  tenderId: string | null;
+  tenderIds: string[];
+  bidderIds: string[];
+  bidders: Array<{ organizationId: string; name: string }>;
+  expertIds: string[];
+  evidence: Record<string, unknown>;
+  legalBasis: string;
+  computedAt: string;
+}
+
+interface FlagRow {
+  id: string;
+  scope: 'TENDER' | 'HISTORY';
+  tender_id: string | null;
+  tender_ids: string[];
+  code: FlagCode;
+  severity: Severity;
+  bidder_ids: string[];
+  expert_ids: string[];
+  evidence: Record<string, unknown>;
+  legal_basis: string;
+  computed_at: Date;
+}
+
+interface TenderHead {
+  id: string;
+  title: string;
+  regime: string;
+  status: string;
+  procuring_entity_id: string;
+  procuring_entity_name: string;
+  opened_at: Date | null;
+}
+
+const ORDER = `CASE f.severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END, f.code, f.bidder_ids, f.id`;
+
+/**
+ * Collusion flags (串通投标监测): computed by background jobs after opening (TenderEnteredEvaluation) and again after
+ * the award (AwardNoticeIssued: expert scores exist, and the history changed), stored in collusion_flags, read by
+ * supervisors (and, for what it may act on, the procuring entity). Every computation and every read is audited.
+ */
+@Injectable()
+export class FlagsService {
+  private readonly logger = new Logger(FlagsService.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+    private readonly inputs: FlagInputsRepository,
+    private readonly pdf: PdfRenderer,
+    events: DomainEvents,
+    registry: JobRegistry,
+  ) {
+    // Enqueued after commit: the job never sees a tender whose opening was rolled back. The payload is the id only.
+    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.enqueueTender(m, tenderId, 'evaluation'));
+    events.on('AwardNoticeIssued', async (m, { tenderId, bidId }) => {
+      await this.enqueueTender(m, tenderId, `award-${bidId}`);
+      await this.enqueueHistory(m, `${tenderId}-${bidId}`);
+    });
+    registry.register(JobName.ComputeTenderFlags, async ({ tenderId }) => {
+      await this.computeTender(tenderId);
+    });
+    registry.register(JobName.ComputeHistoryFlags, async () => {
+      await this.computeHistory();
+    });
+  }
+
+  private async enqueueTender(m: EntityManager, tenderId: string, trigger: string): Promise<void> {
+    await runAfterCommit(m, () => this.jobs.add({ name: JobName.ComputeTenderFlags, data: { tenderId } }, { jobId: `tender-flags-${tenderId}-${trigger}` }));
+  }
+
+  /** Bursts of awards collapse into one recomputation while one is waiting (BullMQ deduplication). */
+  private async enqueueHistory(m: EntityManager, trigger: string): Promise<void> {
+    await runAfterCommit(m, () =>
+      this.jobs.add({ name: JobName.ComputeHistoryFlags, data: { trigger } }, { jobId: `history-flags-${trigger}`, deduplication: { id: 'history-flags' } }),
+    );
+  }
+
+  /**
+   * Computes a tender's flags and replaces the stored ones in one transaction (a job that runs twice writes the same
+   * rows once more). A tender still sealed, or unknown, yields nothing: no flag exists before opening.
+   */
+  async computeTender(tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<{ computed: boolean; flags: number }> {
+    return this.tx.run(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${tenderId}`]);
+      const input = await this.inputs.tenderInput(m, tenderId);
+      if (!input) {
+        this.logger.warn(`flags of tender ${tenderId} not computed: unknown or not yet opened`);
+        return { computed: false, flags: 0 };
+      }
+      const drafts = computeTenderFlags(input);
+      await replaceTenderFlags(m, [tenderId], drafts);
+      await this.audit.append(m, {
+        actor,
+        action: 'COLLUSION_FLAGS_COMPUTED',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { flags: drafts.length, codes: countCodes(drafts), bids: input.bids.length },
+      });
+      return { computed: true, flags: drafts.length };
+    });
+  }
+
+  /** Recomputes every history flag (serial losers, rings, rotation, R024, R058) over the awards, in one transaction. */
+  async computeHistory(actor: Actor = SYSTEM_ACTOR): Promise<{ tenders: number; flags: number }> {
+    return this.tx.run(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('collusion-flags-history', 7))`);
+      const history = await this.inputs.awardHistory(m);
+      const drafts = computeHistoryFlags(history);
+      await replaceHistoryFlags(m, drafts);
+      await this.audit.append(m, {
+        actor,
+        action: 'COLLUSION_HISTORY_FLAGS_COMPUTED',
+        objectType: 'collusion_flags',
+        objectId: 'history',
+        data: { tenders: history.length, flags: drafts.length, codes: countCodes(drafts) },
+      });
+      return { tenders: history.length, flags: drafts.length };
+    });
+  }
+
+  /** POST /tenders/{id}/flags/recompute (SUPERVISOR): queues the job again, e.g. after a lost enqueue. */
+  async requestTenderRecompute(tenderId: string, actor: Actor): Promise<{ queued: true }> {
+    await this.tx.run(async (m) => {
+      await this.assertReadable(m, await this.head(m, tenderId), actor);
+      await this.audit.append(m, { actor, action: 'COLLUSION_FLAGS_RECOMPUTE_REQUESTED', objectType: 'tender', objectId: tenderId, tenderId, data: {} });
+      await this.enqueueTender(m, tenderId, `manual-${Date.now()}`);
+    });
+    return { queued: true };
+  }
+
+  /** POST /supervision/flags/history/recompute (SUPERVISOR). */
+  async requestHistoryRecompute(actor: Actor): Promise<{ queued: true }> {
+    await this.tx.run(async (m) => {
+      await this.audit.append(m, { actor, action: 'COLLUSION_HISTORY_RECOMPUTE_REQUESTED', objectType: 'collusion_flags', objectId: 'history', data: {} });
+      await this.enqueueHistory(m, `manual-${Date.now()}`);
+    });
+    return { queued: true };
+  }
+
+  /**
+   * GET /tenders/{id}/flags: the tender's own flags and the history flags that concern it (its tender in the
+   * evidence, or one of its bidders named). Supervisors see all; the owning procuring entity only the flags the law
+   * lets it act on (PROCURING_ENTITY_VISIBLE, TBR Art. 34). Before opening: 403 SEALED_UNTIL_OPENING. Audited.
+   */
+  async tenderFlags(tenderId: string, actor: Actor): Promise<FlagView[]> {
+    return this.tx.run(async (m) => {
+      const tender = await this.head(m, tenderId);
+      await this.assertReadable(m, tender, actor);
+      let rows = await this.rowsOfTender(m, tenderId);
+      if (actor.role === Role.PROCURING_ENTITY) rows = rows.filter((r) => r.scope === 'TENDER' && PROCURING_ENTITY_VISIBLE.has(r.code));
+      await this.audit.append(m, {
+        actor,
+        action: 'COLLUSION_FLAGS_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { returned: rows.length, role: actor.role },
+      });
+      return this.views(m, rows);
+    });
+  }
+
+  /** GET /tenders/{id}/flags.pdf (SUPERVISOR): the report in Chinese, audited with its hash. */
+  async reportPdf(tenderId: string, actor: Actor): Promise<RenderedPdf> {
+    const { tender, flags, now } = await this.tx.run(async (m) => {
+      const head = await this.head(m, tenderId);
+      await this.assertReadable(m, head, actor);
+      return { tender: head, flags: await this.views(m, await this.rowsOfTender(m, tenderId)), now: await this.tx.now(m) };
+    });
+    const pdf = await this.pdf.render(
+      flagReportSpec(
+        {
+          id: tender.id,
+          title: tender.title,
+          regime: tender.regime,
+          status: tender.status,
+          procuringEntityName: tender.procuring_entity_name,
+          openedAt: tender.opened_at ? new Date(tender.opened_at).toISOString() : null,
+        },
+        flags,
+        now,
+      ),
+    );
+    await this.tx.run((m) =>
+      this.audit.append(m, {
+        actor,
+        action: 'COLLUSION_FLAG_REPORT_ISSUED',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { flags: flags.length, sha256: pdf.sha256 },
+      }),
+    );
+    return pdf;
+  }
+
+  /** GET /supervision/flags (SUPERVISOR): every flag, filtered and paged, most recent first. Audited. */
+  async list(q: FlagQueryDto, actor: Actor): Promise<Page<FlagView>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (q.code) where.push(`f.code = ${p(q.code)}`);
+    if (q.severity) where.push(`f.severity = ${p(q.severity)}`);
+    if (q.tenderId) {
+      const x = p(q.tenderId);
+      where.push(`(f.tender_id = ${x}::uuid OR ${x}::uuid = ANY(f.tender_ids))`);
+    }
+    if (q.bidderId) where.push(`${p(q.bidderId)}::uuid = ANY(f.bidder_ids)`);
+    if (q.from) where.push(`f.computed_at >= ${p(q.from)}::timestamptz`);
+    if (q.to) where.push(`f.computed_at < ${p(q.to)}::timestamptz`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return this.tx.run(async (m) => {
+      const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM collusion_flags f ${w}`, params);
+      const rows: FlagRow[] = await m.query(
+        `SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
+        params,
+      );
+      await this.audit.append(m, {
+        actor,
+        action: 'COLLUSION_FLAGS_LISTED',
+        objectType: 'collusion_flags',
+        objectId: 'list',
+        data: { filter: { code: q.code ?? null, severity: q.severity ?? null, tenderId: q.tenderId ?? null, bidderId: q.bidderId ?? null, from: q.from ?? null, to: q.to ?? null }, returned: rows.length, total },
+      });
+      return { items: await this.views(m, rows), total };
+    });
+  }
+
+  /** The flags of a tender with these codes, for a case's evidence (supervision cases). */
+  async snapshot(m: EntityManager, tenderId: string, codes: FlagCode[]): Promise<FlagView[]> {
+    if (codes.length === 0) return [];
+    return this.views(m, (await this.rowsOfTender(m, tenderId)).filter((r) => codes.includes(r.code)));
+  }
+
+  /** 404 for an unknown tender. */
+  async head(m: EntityManager, tenderId: string): Promise<TenderHead> {
+    const [t]: TenderHead[] = await m.query(
+      `SELECT t.id, t.title, t.regime, t.status, t.procuring_entity_id, o.name AS procuring_entity_name, t.opened_at
+       FROM tenders t JOIN organizations o ON o.id = t.procuring_entity_id WHERE t.id = $1`,
+      [tenderId],
+    );
+    if (!t) throw SupervisionException.notFound('The tender');
+    return t;
+  }
+
+  /** Who may read a tender's flags, and from when. */
+  private async assertReadable(_m: EntityManager, tender: TenderHead, actor: Actor): Promise<void> {
+    if (actor.role === Role.PROCURING_ENTITY) {
+      if (tender.procuring_entity_id !== actor.organizationId) throw SupervisionException.forbidden('Only the procuring entity of this tender');
+    } else if (actor.role !== Role.SUPERVISOR) {
+      throw SupervisionException.forbidden('Collusion flags are for supervisors');
+    }
+    // Sealed means sealed: before the opening is over no flag exists and none may be asked for (EB20 Art. 27 ¶2).
+    if (tender.opened_at === null || SEALED_TENDER_STATUSES.includes(tender.status)) throw SupervisionException.sealed();
+  }
+
+  private async rowsOfTender(m: EntityManager, tenderId: string): Promise<FlagRow[]> {
+    return m.query(
+      `SELECT f.* FROM collusion_flags f
+       WHERE (f.scope = 'TENDER' AND f.tender_id = $1)
+          OR (f.scope = 'HISTORY' AND ($1 = ANY(f.tender_ids)
+              OR f.bidder_ids && ARRAY(SELECT bidder_organization_id FROM bids WHERE tender_id = $1 AND opened_at IS NOT NULL)))
+       ORDER BY ${ORDER}`,
+      [tenderId],
+    );
+  }
+
+  private async views(m: EntityManager, rows: FlagRow[]): Promise<FlagView[]> {
+    const ids = [...new Set(rows.flatMap((r) => r.bidder_ids))];
+    const names = new Map<string, string>(
+      ids.length
+        ? (await m.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [ids])).map((o: { id: string; name: string }) => [o.id, o.name])
+        : [],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      name: FLAG_CATALOGUE[r.code]?.name ?? r.code,
+      severity: r.severity,
+      scope: r.scope,
+      tenderId: r.tender_id,
+      tenderIds: r.tender_ids,
+      bidderIds: r.bidder_ids,
+      bidders: r.bidder_ids.map((id) => ({ organizationId: id, name: names.get(id) ?? '' })),
+      expertIds: r.expert_ids,
+      evidence: r.evidence,
+      legalBasis: r.legal_basis,
+      computedAt: new Date(r.computed_at).toISOString(),
+    }));
+  }
+}
+
+function countCodes(drafts: FlagDraft[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of drafts) out[d.code] = (out[d.code] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ExpertsModule } from '../experts/experts.module';
+import { TendersModule } from '../tenders/tenders.module';
+import { CasesController } from './cases/cases.controller';
+import { CasesService } from './cases/cases.service';
+import { UpdateCaseUseCase } from './cases/use-cases/update-case.use-case';
+import { ComplaintsController } from './complaints/complaints.controller';
+import { ComplaintsService } from './complaints/complaints.service';
+import { CollusionFlagEntity } from './flags/collusion-flag.entity';
+import { FlagInputsRepository } from './flags/flag-inputs.repository';
+import { FlagsController } from './flags/flags.controller';
+import { FlagsService } from './flags/flags.service';
+
+/**
+ * Supervision (监督): collusion flags (串通投标监测: a pure engine in flags/engine, the price screens in screens/,
+ * computed by background jobs after opening and after awards), supervision cases from flag to penalty, and
+ * complaints with their statutory clocks. The audit log and its verification are the audit module's (GET /audit).
+ * Exports FlagsService (flags of a tender) and CasesService (activeDebarment, for the bids module).
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([CollusionFlagEntity]), TendersModule, ExpertsModule],
+  controllers: [FlagsController, CasesController, ComplaintsController],
+  providers: [FlagInputsRepository, FlagsService, CasesService, UpdateCaseUseCase, ComplaintsService],
+  exports: [FlagsService, CasesService],
+})
+export class SupervisionModule {}
