@@ -54,6 +54,11 @@ export async function insertTender(t: TestApp, o: SecurityTenderOptions = {}): P
   return { id: row.id, owner };
 }
 
+/** Moves the bid deadline to `inMs` from now on the database clock (negative: already passed). */
+export async function setDeadline(t: TestApp, tenderId: string, inMs: number): Promise<void> {
+  await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() + make_interval(secs => $2) WHERE id = $1`, [tenderId, inMs / 1000]);
+}
+
 /** The bid deadline passes and the bids are opened (what the opening module does at the deadline). */
 export async function openTender(t: TestApp, tenderId: string, status = 'OPENING'): Promise<void> {
   await t.dataSource.query(

@@ -1,0 +1,12 @@
+import { EntityManager } from 'typeorm';
+
+/**
+ * The question the sealed-bids module asks before it accepts a bid: has this bidder lodged the bid security the
+ * tender requires (TBR Art. 26; GPR Art. 33, MOF87 Art. 63(1): a missing security makes the bid invalid)?
+ * Provided globally by the bid-security module. Runs in the caller's transaction so that it sees the same
+ * database clock and snapshot as the bid it guards.
+ */
+export abstract class BidSecurityGate {
+  /** True when the tender requires no security (amount 0) or the bidder's paid amount ≥ the required amount. */
+  abstract isPaid(manager: EntityManager, tenderId: string, bidderOrganizationId: string): Promise<boolean>;
+}

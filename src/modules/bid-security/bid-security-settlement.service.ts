@@ -1,0 +1,189 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { fromFen, toFen } from 'src/common/money/money';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../audit/audit.service';
+import { SchedulerService } from '../scheduling/scheduler.service';
+import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
+import { LedgerAccount } from './ledger/ledger-accounts';
+import { LedgerService } from './ledger/ledger.service';
+import { allocateForfeiture } from './refund-allocation';
+import { RefundPlanner } from './refund-planner.service';
+import { RefundReason } from './refund-policy';
+import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+
+/** Why a security is kept, with the article that allows it. */
+export const FORFEITURE_GROUNDS = {
+  BID_REVOKED: '招标投标法实施条例第三十五条；电子招标投标办法第三十一条（投标截止后撤销投标文件）',
+  AWARDEE_DEFAULTED: '招标投标法实施条例第七十四条（中标人无正当理由不与招标人订立合同等）',
+} as const;
+export type ForfeitureGround = keyof typeof FORFEITURE_GROUNDS;
+
+/**
+ * What happens to held security when the tender moves on. Listens to the domain events of the other modules, in
+ * their transactions (the settlement commits or rolls back with the fact that caused it):
+ * - BidWithdrawn → refund within 5 days (procurement: 5 working days) of the withdrawal (TBR Art. 35; MOF87 Art. 38);
+ * - BidRevoked → forfeit (TBR Art. 35; EB20 Art. 31); AwardeeDefaulted → forfeit the awardee's (TBR Art. 74);
+ * - TenderFailed / TenderCancelled → refund everyone with interest (TBR Art. 31; MOF87 Art. 29);
+ * - AwardNoticeIssued → procurement: refund those not awarded within 5 working days (MOF87 Art. 38);
+ * - ContractSigned → refund everyone still held, within 5 days with interest (TBR Art. 57; procurement: 5 working
+ *   days, MOF87 Art. 38).
+ * Every step is guarded by the account's status, so an event delivered twice changes nothing twice.
+ */
+@Injectable()
+export class BidSecuritySettlement {
+  private readonly logger = new Logger(BidSecuritySettlement.name);
+
+  constructor(
+    private readonly store: BidSecurityStore,
+    private readonly ledger: LedgerService,
+    private readonly planner: RefundPlanner,
+    private readonly executeRefund: ExecuteRefund,
+    private readonly audit: AuditService,
+    events: DomainEvents,
+    scheduler: SchedulerService,
+  ) {
+    scheduler.handle(ScheduledEventKind.BidSecurityRefund, (m, event) => this.executeRefund.execute(m, event.subjectId));
+
+    events.on('BidWithdrawn', async (m, e, actor) => {
+      const tender = await this.requireTender(m, e.tenderId);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
+    });
+    events.on('BidRevoked', async (m, e, actor) => {
+      const tender = await this.requireTender(m, e.tenderId);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      if (account) await this.forfeit(m, tender, account, 'BID_REVOKED', actor);
+    });
+    events.on('AwardeeDefaulted', async (m, e, actor) => {
+      const tender = await this.requireTender(m, e.tenderId);
+      const account = await this.store.accountFor(m, e.tenderId, e.awardeeOrganizationId);
+      if (account) await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
+    });
+    const terminate = async (m: EntityManager, tenderId: string, actor: Actor) => {
+      const tender = await this.requireTender(m, tenderId);
+      for (const a of await this.store.accountsOfTender(m, tenderId)) {
+        await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
+      }
+    };
+    events.on('TenderFailed', (m, e, actor) => terminate(m, e.tenderId, actor));
+    events.on('TenderCancelled', (m, e, actor) => terminate(m, e.tenderId, actor));
+    events.on('AwardNoticeIssued', async (m, e, actor) => {
+      const tender = await this.requireTender(m, e.tenderId);
+      // Engineering: the unsuccessful bidders are refunded with the awardee after the contract (TBR Art. 57).
+      if (tender.regime !== 'GOV_PROCUREMENT') return;
+      for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
+        if (a.bidderOrganizationId === e.awardeeOrganizationId) continue;
+        await this.settle(m, tender, a, RefundReason.NOT_AWARDED, tender.now, actor);
+      }
+    });
+    events.on('ContractSigned', async (m, e, actor) => {
+      const tender = await this.requireTender(m, e.tenderId);
+      // The period runs from the signature (TBR Art. 57 "书面合同签订后5日内"); a date in the future cannot be.
+      const signedAt = new Date(e.signedAt);
+      const start = Number.isNaN(signedAt.getTime()) || signedAt > tender.now ? tender.now : signedAt;
+      for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
+        await this.settle(m, tender, a, RefundReason.CONTRACT_SIGNED, start, actor);
+      }
+    });
+  }
+
+  /**
+   * Makes a held account REFUND_DUE: its held payments are earmarked for one refund due by the legal deadline.
+   * Nothing happens to an account that is already settled or holds nothing.
+   */
+  async settle(m: EntityManager, tender: TenderSnapshot, account: AccountRow, reason: RefundReason, periodStart: Date, actor: Actor): Promise<string | null> {
+    const locked = await this.store.accountById(m, account.id, true);
+    if (!locked || locked.status !== 'HELD') return null;
+    const held = await this.store.heldPayments(m, locked.id, true);
+    if (held.length === 0) return null;
+    const refundId = await this.planner.plan(m, {
+      accountId: locked.id,
+      tenderId: tender.id,
+      regime: tender.regime,
+      reason,
+      periodStart,
+      payments: held,
+      actor,
+      auditTenderId: tender.opened ? tender.id : null,
+    });
+    await m.query(
+      `UPDATE bid_security_accounts SET status = 'REFUND_DUE', current_refund_id = $2, updated_at = now() WHERE id = $1`,
+      [locked.id, refundId],
+    );
+    return refundId;
+  }
+
+  /**
+   * Keeps the security (at most the required amount, from the earliest payments) and plans the refund of anything
+   * paid beyond it. Only a held account can be forfeited.
+   */
+  async forfeit(m: EntityManager, tender: TenderSnapshot, account: AccountRow, ground: ForfeitureGround, actor: Actor): Promise<boolean> {
+    const locked = await this.store.accountById(m, account.id, true);
+    if (!locked || locked.status !== 'HELD') return false;
+    const held = await this.store.heldPayments(m, locked.id, true);
+    if (held.length === 0) return false;
+    const allocation = allocateForfeiture(held, tender.bidSecurityAmount);
+    let kept = 0n;
+    for (const a of allocation) {
+      if (toFen(a.forfeited) === 0n) continue;
+      kept += toFen(a.forfeited);
+      await m.query(`UPDATE bid_security_payments SET forfeited_amount = $2 WHERE id = $1`, [a.id, a.forfeited]);
+    }
+    if (kept > 0n) {
+      await this.ledger.post(m, {
+        kind: 'FORFEITURE',
+        sourceType: 'account',
+        sourceId: locked.id,
+        tenderId: tender.id,
+        lines: [
+          { account: LedgerAccount.bidderDeposit(locked.virtualAccountNo), debit: fromFen(kept), memo: `不予退还 ${ground}` },
+          { account: LedgerAccount.ForfeitedSecurity, credit: fromFen(kept), memo: FORFEITURE_GROUNDS[ground] },
+        ],
+      });
+    }
+    await m.query(
+      `UPDATE bid_security_accounts SET status = 'FORFEITED', forfeited_at = clock_timestamp(), forfeit_reason = $2, updated_at = now()
+       WHERE id = $1`,
+      [locked.id, ground],
+    );
+    const forfeitedById = new Map(allocation.map((a) => [a.id, a.forfeited]));
+    const surplus = held
+      .map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount }))
+      .filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
+    const refundId = surplus.length
+      ? await this.planner.plan(m, {
+          accountId: locked.id,
+          tenderId: tender.id,
+          regime: tender.regime,
+          reason: RefundReason.SURPLUS_AFTER_FORFEITURE,
+          periodStart: tender.now,
+          payments: surplus,
+          actor,
+          auditTenderId: tender.opened ? tender.id : null,
+        })
+      : null;
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_SECURITY_FORFEITED',
+      objectType: 'bid_security_account',
+      objectId: locked.id,
+      tenderId: tender.opened ? tender.id : null,
+      data: {
+        ground,
+        legalBasis: FORFEITURE_GROUNDS[ground],
+        ...(tender.opened ? { bidderOrganizationId: locked.bidderOrganizationId, forfeited: fromFen(kept), surplusRefundId: refundId } : {}),
+      },
+    });
+    this.logger.log(`bid security forfeited (${ground}) on tender ${tender.id}`);
+    return true;
+  }
+
+  private async requireTender(m: EntityManager, tenderId: string): Promise<TenderSnapshot> {
+    const tender = await this.store.tender(m, tenderId);
+    if (!tender) throw new Error(`tender ${tenderId} not found`);
+    return tender;
+  }
+}

@@ -1,0 +1,41 @@
+import { Global, Module } from '@nestjs/common';
+import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
+import { BankAdapter } from './bank/bank-adapter';
+import { LedgerBankAdapter } from './bank/ledger-bank-adapter';
+import { BankNotificationsController } from './bank-notifications.controller';
+import { BankSignatureGuard } from './bank-signature.guard';
+import { BidSecuritySettlement } from './bid-security-settlement.service';
+import { BidSecurityController } from './bid-security.controller';
+import { BidSecurityService } from './bid-security.service';
+import { BidSecurityStore } from './bid-security.store';
+import { BidSecurityDocuments } from './documents/bid-security-documents';
+import { LedgerService } from './ledger/ledger.service';
+import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
+import { RefundPlanner } from './refund-planner.service';
+import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+import { IngestBankNotification } from './use-cases/ingest-bank-notification.use-case';
+
+/**
+ * Bid security (投标保证金). Global so that the sealed-bids module gets the BidSecurityGate without importing it.
+ * The bank (BankAdapter) and the calendar (RefundCalendar) are ports; tests replace the bank only.
+ */
+@Global()
+@Module({
+  controllers: [BidSecurityController, BankNotificationsController],
+  providers: [
+    BidSecurityStore,
+    LedgerService,
+    BidSecurityService,
+    BidSecuritySettlement,
+    RefundPlanner,
+    ExecuteRefund,
+    IngestBankNotification,
+    BidSecurityDocuments,
+    BankSignatureGuard,
+    { provide: BankAdapter, useClass: LedgerBankAdapter },
+    { provide: RefundCalendar, useClass: LegalRefundCalendar },
+    { provide: BidSecurityGate, useExisting: BidSecurityService },
+  ],
+  exports: [BidSecurityGate, BidSecurityService],
+})
+export class BidSecurityModule {}

@@ -1,0 +1,440 @@
+import { Injectable } from '@nestjs/common';
+import { createHmac } from 'crypto';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
+import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
+import { AppConfig } from 'src/infra/config/app-config';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../audit/audit.service';
+import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
+import { BidDeadlinePassedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
+import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
+import { AccountBalance, LedgerService, signedFen } from './ledger/ledger.service';
+import { deriveVirtualAccountNo } from './virtual-account-number';
+
+/** API.md: UNPAID | PAID | REFUND_DUE | REFUNDED | FORFEITED. */
+export type BidSecurityStatus = 'UNPAID' | 'PAID' | 'REFUND_DUE' | 'REFUNDED' | 'FORFEITED';
+
+export interface RefundView {
+  refundId: string;
+  reason: string;
+  legalBasis: string;
+  /** The legal deadline (24:00 CST of the period's last day). */
+  dueAt: string;
+  period: { days: number; unit: string; from: string };
+  status: 'PLANNED' | 'SENT';
+  principal: string;
+  withInterest: boolean;
+  interestRate: string | null;
+  interest: string | null;
+  executedAt: string | null;
+  onTime: boolean | null;
+}
+
+export interface MyBidSecurityView {
+  status: BidSecurityStatus;
+  /** Paid in time (counted toward the security). */
+  paidAmount: string;
+  requiredAmount: string;
+  virtualAccountNo: string | null;
+  /** Counted payments still held by the platform. */
+  heldAmount: string;
+  /** Paid late or to a closed tender: returned, never counted. */
+  returnedLateAmount: string;
+  forfeitedAmount: string;
+  refunds: RefundView[];
+}
+
+export interface PaymentView {
+  txnId: string;
+  amount: string;
+  payerAccountNo: string;
+  payerName: string;
+  payerIsBasicAccount: boolean | null;
+  paidAt: string;
+  receivedAt: string;
+  classification: string;
+  forfeitedAmount: string;
+  refundId: string | null;
+}
+
+/** What the collusion flags read (TBR Art. 40(6); TBR Art. 26): one row per matched payment. */
+export interface PayerRecord {
+  bidderOrganizationId: string;
+  virtualAccountNo: string;
+  txnId: string;
+  amount: string;
+  payerAccountNo: string;
+  payerName: string;
+  basicAccountNo: string;
+  payerIsBasicAccount: boolean;
+  paidAt: string;
+  classification: string;
+}
+
+export interface ReconciliationView {
+  tenderId: string;
+  asOf: string;
+  accounts: AccountBalance[];
+  totals: { debits: string; credits: string; difference: string };
+  checks: Array<{ name: string; ledger: string; records: string; difference: string }>;
+  balanced: boolean;
+}
+
+const MONEY_ZERO = '0.00';
+const sumFen = (xs: string[]) => xs.reduce((s, x) => s + signedFen(x), 0n);
+
+/**
+ * Sub-accounts, statuses, the gate the sealed-bids module asks, and the after-opening views of who paid.
+ * Before opening only the bidder itself learns anything about its own security (CQ Arts. 16, 42(7)).
+ */
+@Injectable()
+export class BidSecurityService extends BidSecurityGate {
+  private readonly accountKey: Buffer;
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly store: BidSecurityStore,
+    private readonly ledger: LedgerService,
+    private readonly audit: AuditService,
+    config: AppConfig,
+  ) {
+    super();
+    // A sub-key of the platform's master secret, used for nothing else.
+    this.accountKey = createHmac('sha256', config.sealingMasterKey).update('bid-security-virtual-account-v1').digest();
+  }
+
+  /** BidSecurityGate: no security required, or the bidder holds at least the required amount, paid in time. */
+  async isPaid(m: EntityManager, tenderId: string, bidderOrganizationId: string): Promise<boolean> {
+    const tender = await this.store.tender(m, tenderId);
+    if (!tender) return false;
+    if (toFen(tender.bidSecurityAmount) === 0n) return true;
+    const account = await this.store.accountFor(m, tenderId, bidderOrganizationId);
+    if (!account || account.status !== 'HELD') return false;
+    const held = await this.store.heldPayments(m, account.id);
+    return sumFen(held.map((p) => p.amount)) >= toFen(tender.bidSecurityAmount);
+  }
+
+  /** GET /tenders/{id}/bid-security/account: the bidder's sub-account, created on first request while bids are open. */
+  async issueAccount(tenderId: string, actor: Actor): Promise<{ virtualAccountNo: string; amount: string }> {
+    const org = this.requireBidderOrg(actor);
+    return this.tx.run(async (m) => {
+      const tender = await this.visibleTender(m, tenderId);
+      const existing = await this.store.accountFor(m, tenderId, org);
+      if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount };
+      if (!tender.openForBids) {
+        throw tender.status === 'PUBLISHED' ? new BidDeadlinePassedException() : new TenderNotOpenForBidsException();
+      }
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const no = deriveVirtualAccountNo(this.accountKey, tenderId, org, attempt);
+        const inserted: Array<{ id: string }> = await m.query(
+          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no)
+           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id`,
+          [tenderId, org, no],
+        );
+        if (inserted.length) {
+          // Platform stream and no tender id: a prospective bidder's identity is secret before opening (TBL Art. 22).
+          await this.audit.append(m, {
+            actor,
+            action: 'BID_SECURITY_ACCOUNT_ISSUED',
+            objectType: 'bid_security_account',
+            objectId: inserted[0].id,
+            tenderId: null,
+            data: {},
+          });
+          return { virtualAccountNo: no, amount: tender.bidSecurityAmount };
+        }
+        // A concurrent request of the same bidder won: return its row. Otherwise the number is taken: next attempt.
+        const raced = await this.store.accountFor(m, tenderId, org);
+        if (raced) return { virtualAccountNo: raced.virtualAccountNo, amount: tender.bidSecurityAmount };
+      }
+      throw new Error('could not allocate a virtual sub-account number');
+    });
+  }
+
+  /** GET /tenders/{id}/bid-security/mine: the bidder's own status (the only view of it before opening). */
+  async mine(tenderId: string, actor: Actor): Promise<MyBidSecurityView> {
+    const org = this.requireBidderOrg(actor);
+    const m = this.tx.manager;
+    const tender = await this.visibleTender(m, tenderId);
+    const account = await this.store.accountFor(m, tenderId, org);
+    if (!account) {
+      return {
+        status: toFen(tender.bidSecurityAmount) === 0n ? 'PAID' : 'UNPAID',
+        paidAmount: MONEY_ZERO,
+        requiredAmount: tender.bidSecurityAmount,
+        virtualAccountNo: null,
+        heldAmount: MONEY_ZERO,
+        returnedLateAmount: MONEY_ZERO,
+        forfeitedAmount: MONEY_ZERO,
+        refunds: [],
+      };
+    }
+    const payments = await this.store.paymentsOfAccount(m, account.id);
+    const refunds = await this.store.refundsOfAccount(m, account.id);
+    return this.statusView(tender, account, payments, refunds);
+  }
+
+  statusView(tender: TenderSnapshot, account: AccountRow, payments: PaymentRow[], refunds: RefundRow[]): MyBidSecurityView {
+    const counted = payments.filter((p) => p.counted);
+    const held = counted.filter((p) => p.refundId === null && toFen(p.forfeitedAmount) === 0n);
+    const heldFen = sumFen(held.map((p) => p.amount));
+    const status: BidSecurityStatus =
+      account.status === 'HELD'
+        ? heldFen >= toFen(tender.bidSecurityAmount)
+          ? 'PAID'
+          : 'UNPAID'
+        : account.status;
+    return {
+      status,
+      paidAmount: fromFen(sumFen(counted.map((p) => p.amount))),
+      requiredAmount: tender.bidSecurityAmount,
+      virtualAccountNo: account.virtualAccountNo,
+      heldAmount: fromFen(heldFen),
+      returnedLateAmount: fromFen(sumFen(payments.filter((p) => !p.counted).map((p) => p.amount))),
+      forfeitedAmount: fromFen(sumFen(payments.map((p) => p.forfeitedAmount))),
+      refunds: refunds.map(toRefundView),
+    };
+  }
+
+  /** GET /tenders/{id}/bid-security: every sub-account with its payments; owner and supervisors, after opening. */
+  async list(tenderId: string, actor: Actor) {
+    return this.tx.run(async (m) => {
+      const tender = await this.afterOpening(m, tenderId, actor);
+      const orgs: Array<{ id: string; name: string; uscc: string; basic_account_no: string }> = await m.query(
+        `SELECT o.id, o.name, o.uscc, o.basic_account_no FROM organizations o
+         JOIN bid_security_accounts a ON a.bidder_organization_id = o.id WHERE a.tender_id = $1`,
+        [tenderId],
+      );
+      const byId = new Map(orgs.map((o) => [o.id, o]));
+      const items = [];
+      for (const account of await this.store.accountsOfTender(m, tenderId)) {
+        const payments = await this.store.paymentsOfAccount(m, account.id);
+        const refunds = await this.store.refundsOfAccount(m, account.id);
+        const org = byId.get(account.bidderOrganizationId);
+        items.push({
+          bidderOrganizationId: account.bidderOrganizationId,
+          bidderName: org?.name ?? '',
+          bidderUscc: org?.uscc ?? '',
+          basicAccountNo: org?.basic_account_no ?? '',
+          ...this.statusView(tender, account, payments, refunds),
+          payments: payments.map(toPaymentView),
+        });
+      }
+      items.sort((a, b) => a.bidderName.localeCompare(b.bidderName, 'zh-CN'));
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_SECURITY_LIST_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { accounts: items.length },
+      });
+      return { tenderId, requiredAmount: tender.bidSecurityAmount, items };
+    });
+  }
+
+  /**
+   * GET /tenders/{id}/bid-security/reconciliation: the tender's ledger against its records. Every difference must be
+   * 0.00: debits = credits; escrow receipts = the bank's notifications; escrow payments out = refunds sent; what
+   * the ledger owes bidders = what the payments say is still held; forfeited and interest agree.
+   */
+  async reconciliation(tenderId: string, actor: Actor): Promise<ReconciliationView> {
+    return this.tx.run(async (m) => {
+      await this.afterOpening(m, tenderId, actor);
+      const view = await this.reconcile(m, tenderId);
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_SECURITY_RECONCILIATION_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { balanced: view.balanced },
+      });
+      return view;
+    });
+  }
+
+  /** The reconciliation itself, without access checks (tests and the benchmark call it). */
+  async reconcile(m: EntityManager, tenderId: string): Promise<ReconciliationView> {
+    const accounts = await this.ledger.balances(m, { tenderId });
+    const get = (name: string) => accounts.find((a) => a.account === name);
+    const debits = sumFen(accounts.map((a) => a.debits));
+    const credits = sumFen(accounts.map((a) => a.credits));
+    const [rec]: Array<Record<string, string>> = await m.query(
+      `SELECT
+         (SELECT coalesce(sum(amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS received,
+         (SELECT coalesce(sum(principal + coalesce(interest, 0)), 0)::text FROM bid_security_refunds
+            WHERE tender_id = $1 AND status = 'SENT') AS paid_out,
+         (SELECT coalesce(sum(p.amount - p.forfeited_amount), 0)::text FROM bid_security_payments p
+            LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
+            WHERE p.tender_id = $1 AND (r.id IS NULL OR r.status = 'PLANNED')) AS still_held,
+         (SELECT coalesce(sum(forfeited_amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS forfeited,
+         (SELECT coalesce(sum(interest), 0)::text FROM bid_security_refunds WHERE tender_id = $1 AND status = 'SENT') AS interest`,
+      [tenderId],
+    );
+    const deposits = accounts.filter((a) => a.account.startsWith(BIDDER_DEPOSIT_PREFIX));
+    const check = (name: string, ledgerFen: bigint, records: string) => {
+      const r = toFen(normalizeMoney(records));
+      return { name, ledger: fromFen(ledgerFen), records: fromFen(r), difference: fromFen(ledgerFen - r) };
+    };
+    const escrow = get(LedgerAccount.BankEscrow);
+    const checks = [
+      check('bank receipts (BANK_ESCROW debits vs bank notifications)', escrow ? toFen(escrow.debits) : 0n, rec.received),
+      check('payments out (BANK_ESCROW credits vs refunds sent)', escrow ? toFen(escrow.credits) : 0n, rec.paid_out),
+      check('owed to bidders (BIDDER_DEPOSIT balances vs payments still held)', -sumFen(deposits.map((a) => a.balance)), rec.still_held),
+      check('forfeited (FORFEITED_SECURITY vs payments kept)', -signedFen(get(LedgerAccount.ForfeitedSecurity)?.balance ?? MONEY_ZERO), rec.forfeited),
+      check('interest (INTEREST_EXPENSE vs interest paid)', signedFen(get(LedgerAccount.InterestExpense)?.balance ?? MONEY_ZERO), rec.interest),
+    ];
+    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+    return {
+      tenderId,
+      asOf: new Date(now).toISOString(),
+      accounts,
+      totals: { debits: fromFen(debits), credits: fromFen(credits), difference: fromFen(debits - credits) },
+      checks,
+      balanced: debits === credits && checks.every((c) => c.difference === MONEY_ZERO),
+    };
+  }
+
+  /**
+   * For the collusion flags (supervision module), after opening: the payer of every matched payment, with whether it
+   * came from the bidder's registered basic account. Same payer account for two bidders: TBR Art. 40(6).
+   */
+  async payerRecords(m: EntityManager, tenderId: string): Promise<PayerRecord[]> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT p.bidder_organization_id, p.virtual_account_no, p.txn_id, p.amount::text AS amount, p.payer_account_no,
+              p.payer_name, o.basic_account_no, p.payer_is_basic_account, p.paid_at, p.classification
+       FROM bid_security_payments p JOIN organizations o ON o.id = p.bidder_organization_id
+       WHERE p.tender_id = $1 ORDER BY p.received_at, p.id`,
+      [tenderId],
+    );
+    return rows.map((r) => ({
+      bidderOrganizationId: r.bidder_organization_id as string,
+      virtualAccountNo: r.virtual_account_no as string,
+      txnId: r.txn_id as string,
+      amount: normalizeMoney(r.amount as string),
+      payerAccountNo: r.payer_account_no as string,
+      payerName: r.payer_name as string,
+      basicAccountNo: r.basic_account_no as string,
+      payerIsBasicAccount: r.payer_is_basic_account as boolean,
+      paidAt: new Date(r.paid_at as string).toISOString(),
+      classification: r.classification as string,
+    }));
+  }
+
+  /** Money to unknown sub-accounts: SUSPENSE_UNMATCHED must equal what was received and not yet returned. */
+  async reconcileSuspense(m: EntityManager): Promise<{ ledger: string; records: string; difference: string }> {
+    const [bal] = await this.ledger.balances(m, { accountPrefix: LedgerAccount.SuspenseUnmatched });
+    const [{ held }]: Array<{ held: string }> = await m.query(
+      `SELECT coalesce(sum(p.amount), 0)::text AS held FROM bid_security_payments p
+       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
+       WHERE p.classification = 'UNMATCHED' AND (r.id IS NULL OR r.status = 'PLANNED')`,
+    );
+    const ledgerFen = bal ? -signedFen(bal.balance) : 0n;
+    const recordsFen = toFen(normalizeMoney(held));
+    return { ledger: fromFen(ledgerFen), records: fromFen(recordsFen), difference: fromFen(ledgerFen - recordsFen) };
+  }
+
+  /** GET /bank/unmatched-payments: money to sub-accounts nobody was issued, and whether it went back. */
+  async unmatched(page: number, pageSize: number) {
+    const m = this.tx.manager;
+    const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM bid_security_payments WHERE classification = 'UNMATCHED'`);
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT p.*, r.status AS refund_status, r.due_at, r.executed_at FROM bid_security_payments p
+       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
+       WHERE p.classification = 'UNMATCHED' ORDER BY p.received_at DESC, p.id LIMIT $1 OFFSET $2`,
+      [pageSize, (page - 1) * pageSize],
+    );
+    return {
+      total,
+      items: rows.map((r) => ({
+        txnId: r.txn_id as string,
+        virtualAccountNo: r.virtual_account_no as string,
+        amount: normalizeMoney(String(r.amount)),
+        payerAccountNo: r.payer_account_no as string,
+        payerName: r.payer_name as string,
+        paidAt: new Date(r.paid_at as string).toISOString(),
+        receivedAt: new Date(r.received_at as string).toISOString(),
+        returnStatus: (r.refund_status as string | null) ?? 'NOT_PLANNED',
+        returnDueAt: r.due_at ? new Date(r.due_at as string).toISOString() : null,
+        returnedAt: r.executed_at ? new Date(r.executed_at as string).toISOString() : null,
+      })),
+    };
+  }
+
+  /** The tender as a bidder may see it: a draft does not exist for anyone but its owner. */
+  async visibleTender(m: EntityManager, tenderId: string): Promise<TenderSnapshot> {
+    const tender = await this.store.tender(m, tenderId);
+    if (!tender || tender.status === 'DRAFT') throw new NotFoundException('The tender');
+    return tender;
+  }
+
+  /** The owner (procuring entity), supervisors and administrators, once the bids are opened. */
+  async afterOpening(m: EntityManager, tenderId: string, actor: Actor): Promise<TenderSnapshot> {
+    const tender = await this.visibleTender(m, tenderId);
+    const allowed =
+      actor.role === Role.SUPERVISOR ||
+      actor.role === Role.ADMIN ||
+      (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId);
+    if (!allowed) throw new ForbiddenException('Only the procuring entity of this tender and supervisors see its bid security');
+    if (!tender.opened) throw new SealedUntilOpeningException();
+    return tender;
+  }
+
+  requireBidderOrg(actor: Actor): string {
+    if (actor.role !== Role.BIDDER || !actor.organizationId) throw new ForbiddenException('This is for bidders');
+    return actor.organizationId;
+  }
+
+  /** The sub-account of the caller, with payments and refunds (for the PDF documents). */
+  async ownRecords(tenderId: string, actor: Actor) {
+    const org = this.requireBidderOrg(actor);
+    const m = this.tx.manager;
+    const tender = await this.visibleTender(m, tenderId);
+    const account = await this.store.accountFor(m, tenderId, org);
+    const [bidder]: Array<{ name: string; uscc: string; basic_account_no: string }> = await m.query(
+      `SELECT name, uscc, basic_account_no FROM organizations WHERE id = $1`,
+      [org],
+    );
+    const payments = account ? await this.store.paymentsOfAccount(m, account.id) : [];
+    const refunds = account ? await this.store.refundsOfAccount(m, account.id) : [];
+    const status = account ? this.statusView(tender, account, payments, refunds) : null;
+    return { tender, account, bidder, payments, refunds, status };
+  }
+}
+
+export function toRefundView(r: RefundRow): RefundView {
+  return {
+    refundId: r.id,
+    reason: r.reason,
+    legalBasis: r.legalBasis,
+    dueAt: r.dueAt.toISOString(),
+    period: { days: r.periodDays, unit: r.periodUnit, from: r.periodStart.toISOString() },
+    status: r.status,
+    principal: r.principal,
+    withInterest: r.withInterest,
+    interestRate: r.interestRate,
+    interest: r.interest,
+    executedAt: r.executedAt?.toISOString() ?? null,
+    onTime: r.executedAt ? r.executedAt < r.dueAt : null,
+  };
+}
+
+export function toPaymentView(p: PaymentRow): PaymentView {
+  return {
+    txnId: p.txnId,
+    amount: p.amount,
+    payerAccountNo: p.payerAccountNo,
+    payerName: p.payerName,
+    payerIsBasicAccount: p.payerIsBasicAccount,
+    paidAt: p.paidAt.toISOString(),
+    receivedAt: p.receivedAt.toISOString(),
+    classification: p.classification,
+    forfeitedAmount: p.forfeitedAmount,
+    refundId: p.refundId,
+  };
+}

@@ -1,0 +1,220 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Regime } from 'src/common/law/regulations';
+import { normalizeMoney } from 'src/common/money/money';
+import { BidSecurityAccountStatus } from './bid-security-account.entity';
+import { PaymentClassification } from './bid-security-payment.entity';
+import { HeldPayment } from './refund-allocation';
+import { PeriodUnit, RefundReason } from './refund-policy';
+
+/** What bid security needs to know of a tender, read with the database clock. */
+export interface TenderSnapshot {
+  id: string;
+  title: string;
+  status: string;
+  regime: Regime;
+  procuringEntityId: string;
+  bidDeadline: Date;
+  bidSecurityAmount: string;
+  /** The database clock when the row was read. */
+  now: Date;
+  /** PUBLISHED and before the deadline: sub-accounts are issued and payments count. */
+  openForBids: boolean;
+  /** The bids have been opened (or the tender ended after its deadline): who paid may be shown to the owner and supervisors. */
+  opened: boolean;
+}
+
+export interface AccountRow {
+  id: string;
+  tenderId: string;
+  bidderOrganizationId: string;
+  virtualAccountNo: string;
+  status: BidSecurityAccountStatus;
+  currentRefundId: string | null;
+  forfeitedAt: Date | null;
+  forfeitReason: string | null;
+  createdAt: Date;
+}
+
+export interface PaymentRow extends HeldPayment {
+  txnId: string;
+  accountId: string | null;
+  tenderId: string | null;
+  bidderOrganizationId: string | null;
+  virtualAccountNo: string;
+  payerIsBasicAccount: boolean | null;
+  paidAt: Date;
+  receivedAt: Date;
+  classification: PaymentClassification;
+  counted: boolean;
+  refundId: string | null;
+}
+
+export interface RefundRow {
+  id: string;
+  accountId: string | null;
+  tenderId: string | null;
+  reason: RefundReason;
+  legalBasis: string;
+  periodDays: number;
+  periodUnit: PeriodUnit;
+  periodStart: Date;
+  dueAt: Date;
+  withInterest: boolean;
+  interestRate: string | null;
+  principal: string;
+  interest: string | null;
+  status: 'PLANNED' | 'SENT';
+  journalId: string | null;
+  instructions: Array<{ payeeAccountNo: string; payeeName: string; principal: string; interest: string; amount: string; bankReference: string }> | null;
+  executedAt: Date | null;
+  createdAt: Date;
+}
+
+const money = (v: string | null) => (v === null ? null : normalizeMoney(String(v)));
+
+/** The SQL of the bid-security tables, in the caller's transaction. Rows are plain objects, never entities. */
+@Injectable()
+export class BidSecurityStore {
+  /** The tender, with the database clock at the moment of reading. */
+  async tender(m: EntityManager, tenderId: string): Promise<TenderSnapshot | null> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT id, title, status, regime, procuring_entity_id, bid_deadline, bid_security_amount::text AS bid_security_amount,
+              clock_timestamp() AS now
+       FROM tenders WHERE id = $1`,
+      [tenderId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const now = new Date(r.now as string);
+    const bidDeadline = new Date(r.bid_deadline as string);
+    const status = r.status as string;
+    return {
+      id: r.id as string,
+      title: r.title as string,
+      status,
+      regime: r.regime as Regime,
+      procuringEntityId: r.procuring_entity_id as string,
+      bidDeadline,
+      bidSecurityAmount: normalizeMoney(r.bid_security_amount as string),
+      now,
+      openForBids: status === 'PUBLISHED' && now < bidDeadline,
+      opened: status !== 'DRAFT' && status !== 'PUBLISHED' && now >= bidDeadline,
+    };
+  }
+
+  async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false): Promise<AccountRow | null> {
+    const rows = await m.query(
+      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [tenderId, bidderOrganizationId],
+    );
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async accountById(m: EntityManager, id: string, lock = false): Promise<AccountRow | null> {
+    const rows = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  /** Every sub-account of a tender, locked in id order (the order every settlement takes them in). */
+  async accountsOfTender(m: EntityManager, tenderId: string, lock = false): Promise<AccountRow[]> {
+    const rows = await m.query(
+      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
+      [tenderId],
+    );
+    return rows.map(toAccount);
+  }
+
+  async paymentsOfAccount(m: EntityManager, accountId: string): Promise<PaymentRow[]> {
+    const rows = await m.query(`SELECT * FROM bid_security_payments WHERE account_id = $1 ORDER BY received_at, id`, [accountId]);
+    return rows.map(toPayment);
+  }
+
+  /** Counted payments not yet earmarked for a refund or forfeited: the security the account holds. */
+  async heldPayments(m: EntityManager, accountId: string, lock = false): Promise<PaymentRow[]> {
+    const rows = await m.query(
+      `SELECT * FROM bid_security_payments
+       WHERE account_id = $1 AND counted AND refund_id IS NULL AND forfeited_amount = 0
+       ORDER BY received_at, id ${lock ? 'FOR UPDATE' : ''}`,
+      [accountId],
+    );
+    return rows.map(toPayment);
+  }
+
+  async paymentsOfRefund(m: EntityManager, refundId: string): Promise<PaymentRow[]> {
+    const rows = await m.query(`SELECT * FROM bid_security_payments WHERE refund_id = $1 ORDER BY received_at, id`, [refundId]);
+    return rows.map(toPayment);
+  }
+
+  async refund(m: EntityManager, id: string, lock = false): Promise<RefundRow | null> {
+    const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toRefund(rows[0]) : null;
+  }
+
+  async refundsOfAccount(m: EntityManager, accountId: string): Promise<RefundRow[]> {
+    const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE account_id = $1 ORDER BY created_at, id`, [accountId]);
+    return rows.map(toRefund);
+  }
+}
+
+function toAccount(r: Record<string, unknown>): AccountRow {
+  return {
+    id: r.id as string,
+    tenderId: r.tender_id as string,
+    bidderOrganizationId: r.bidder_organization_id as string,
+    virtualAccountNo: r.virtual_account_no as string,
+    status: r.status as BidSecurityAccountStatus,
+    currentRefundId: (r.current_refund_id as string | null) ?? null,
+    forfeitedAt: r.forfeited_at ? new Date(r.forfeited_at as string) : null,
+    forfeitReason: (r.forfeit_reason as string | null) ?? null,
+    createdAt: new Date(r.created_at as string),
+  };
+}
+
+export function toPayment(r: Record<string, unknown>): PaymentRow {
+  const paidAt = new Date(r.paid_at as string);
+  const receivedAt = new Date(r.received_at as string);
+  return {
+    id: r.id as string,
+    txnId: r.txn_id as string,
+    accountId: (r.account_id as string | null) ?? null,
+    tenderId: (r.tender_id as string | null) ?? null,
+    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
+    virtualAccountNo: r.virtual_account_no as string,
+    amount: normalizeMoney(String(r.amount)),
+    forfeitedAmount: normalizeMoney(String(r.forfeited_amount)),
+    payerAccountNo: r.payer_account_no as string,
+    payerName: r.payer_name as string,
+    payerIsBasicAccount: (r.payer_is_basic_account as boolean | null) ?? null,
+    paidAt,
+    receivedAt,
+    // Interest runs from when the money arrived; a booking time later than our receipt cannot be right.
+    heldFrom: paidAt < receivedAt ? paidAt : receivedAt,
+    classification: r.classification as PaymentClassification,
+    counted: r.counted as boolean,
+    refundId: (r.refund_id as string | null) ?? null,
+  };
+}
+
+function toRefund(r: Record<string, unknown>): RefundRow {
+  return {
+    id: r.id as string,
+    accountId: (r.account_id as string | null) ?? null,
+    tenderId: (r.tender_id as string | null) ?? null,
+    reason: r.reason as RefundReason,
+    legalBasis: r.legal_basis as string,
+    periodDays: Number(r.period_days),
+    periodUnit: r.period_unit as PeriodUnit,
+    periodStart: new Date(r.period_start as string),
+    dueAt: new Date(r.due_at as string),
+    withInterest: r.with_interest as boolean,
+    interestRate: r.interest_rate === null ? null : String(r.interest_rate),
+    principal: normalizeMoney(String(r.principal)),
+    interest: money(r.interest as string | null),
+    status: r.status as RefundRow['status'],
+    journalId: (r.journal_id as string | null) ?? null,
+    instructions: (r.instructions as RefundRow['instructions']) ?? null,
+    executedAt: r.executed_at ? new Date(r.executed_at as string) : null,
+    createdAt: new Date(r.created_at as string),
+  };
+}

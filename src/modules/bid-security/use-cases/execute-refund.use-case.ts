@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { fromFen, toFen } from 'src/common/money/money';
+import { AuditService } from '../../audit/audit.service';
+import { BankAdapter } from '../bank/bank-adapter';
+import { BidSecurityStore } from '../bid-security.store';
+import { LedgerAccount } from '../ledger/ledger-accounts';
+import { LedgerService } from '../ledger/ledger.service';
+import { computeRefund } from '../refund-allocation';
+
+/**
+ * Pays a planned refund (the BID_SECURITY_REFUND timed event): in one transaction, with the refund row locked,
+ * the refund journal is posted, one order per payer account goes to the bank adapter, and the refund is marked
+ * SENT. A job that fires twice finds the refund SENT and does nothing; a bank failure rolls everything back and the
+ * job is retried with the same idempotency keys.
+ */
+@Injectable()
+export class ExecuteRefund {
+  constructor(
+    private readonly store: BidSecurityStore,
+    private readonly ledger: LedgerService,
+    private readonly bank: BankAdapter,
+    private readonly audit: AuditService,
+  ) {}
+
+  async execute(m: EntityManager, refundId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+    const refund = await this.store.refund(m, refundId, true);
+    if (!refund || refund.status !== 'PLANNED') return;
+    const account = refund.accountId ? await this.store.accountById(m, refund.accountId, true) : null;
+    const tender = refund.tenderId ? await this.store.tender(m, refund.tenderId) : null;
+    const payments = await this.store.paymentsOfRefund(m, refund.id);
+    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+    const refundAt = new Date(now);
+
+    const out = computeRefund(payments, { withInterest: refund.withInterest, annualRate: refund.interestRate, refundAt });
+    if (toFen(out.principal) !== toFen(refund.principal)) {
+      throw new Error(`refund ${refund.id}: the earmarked payments hold ${out.principal}, the refund says ${refund.principal}`);
+    }
+    const holding = account ? LedgerAccount.bidderDeposit(account.virtualAccountNo) : LedgerAccount.SuspenseUnmatched;
+    const journalId = await this.ledger.post(m, {
+      kind: 'REFUND',
+      sourceType: 'refund',
+      sourceId: refund.id,
+      tenderId: refund.tenderId,
+      lines: [
+        { account: holding, debit: out.principal, memo: `退还 ${refund.reason}` },
+        { account: LedgerAccount.InterestExpense, debit: out.interest, memo: '同期银行存款利息' },
+        { account: LedgerAccount.BankEscrow, credit: fromFen(toFen(out.principal) + toFen(out.interest)), memo: '退款划出' },
+      ],
+    });
+
+    const memo = `投标保证金退还${tender ? ` ${tender.title}` : ''}`.slice(0, 140);
+    const sent: NonNullable<typeof refund.instructions> = [];
+    for (const [n, i] of out.instructions.entries()) {
+      const { bankReference } = await this.bank.sendRefund(m, {
+        idempotencyKey: `${refund.id}-${n + 1}`,
+        refundId: refund.id,
+        tenderId: refund.tenderId,
+        payeeAccountNo: i.payeeAccountNo,
+        payeeName: i.payeeName,
+        principal: i.principal,
+        interest: i.interest,
+        amount: i.amount,
+        memo,
+      });
+      sent.push({ payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName, principal: i.principal, interest: i.interest, amount: i.amount, bankReference });
+    }
+
+    await m.query(
+      `UPDATE bid_security_refunds SET status = 'SENT', interest = $2, executed_at = $3, journal_id = $4, instructions = $5
+       WHERE id = $1`,
+      [refund.id, out.interest, refundAt, journalId, JSON.stringify(sent)],
+    );
+    if (account && account.status === 'REFUND_DUE' && account.currentRefundId === refund.id) {
+      await m.query(`UPDATE bid_security_accounts SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [account.id]);
+    }
+    const opened = tender?.opened ?? false;
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_SECURITY_REFUNDED',
+      objectType: 'bid_security_refund',
+      objectId: refund.id,
+      tenderId: opened ? refund.tenderId : null,
+      data: {
+        reason: refund.reason,
+        dueAt: refund.dueAt.toISOString(),
+        onTime: refundAt < refund.dueAt, // the period ends at 24:00 of its last day
+        ...(opened || !refund.tenderId
+          ? { principal: out.principal, interest: out.interest, orders: sent.length, journalId }
+          : {}),
+      },
+    });
+  }
+}

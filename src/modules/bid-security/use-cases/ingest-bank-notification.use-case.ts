@@ -1,0 +1,221 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../../audit/audit.service';
+import { PaymentClassification } from '../bid-security-payment.entity';
+import { BidSecurityStore, PaymentRow, TenderSnapshot, toPayment } from '../bid-security.store';
+import { BankNotificationDto } from '../dto/bank-notification.dto';
+import { LedgerAccount } from '../ledger/ledger-accounts';
+import { LedgerService } from '../ledger/ledger.service';
+import { RefundPlanner } from '../refund-planner.service';
+import { RefundReason } from '../refund-policy';
+
+export interface IngestBankNotificationCommand {
+  /** The raw body the signature was checked over (kept as a SHA-256 for evidence). */
+  rawBody: Buffer;
+  notification: BankNotificationDto;
+  /** The caller's IP, for the audit. */
+  ip: string;
+}
+
+export type NotificationOutcome = PaymentClassification | 'DUPLICATE';
+
+/** The bank as an actor in the audit log. */
+const bankActor = (ip: string): Actor => ({ userId: 'bank', role: 'SYSTEM' as Role, organizationId: null, ip });
+
+/** Bank account numbers are compared without spaces or dashes. */
+const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
+
+/**
+ * Records one payment notified by the bank, whose signature the guard has already checked:
+ * - idempotent by txnId under any concurrency: the unique index decides (INSERT … ON CONFLICT DO NOTHING), not a
+ *   read-then-write; the losing copies answer DUPLICATE and change nothing;
+ * - ACCEPTED when received (database clock) before the deadline of a tender open for bids: it counts toward the
+ *   security (partial payments add up; a surplus is returned with the rest);
+ * - LATE (at or after the deadline) and TENDER_CLOSED payments are recorded, never counted, and returned;
+ * - a payment to an unknown sub-account goes to SUSPENSE_UNMATCHED and back to the payer;
+ * - every payment is a RECEIPT journal (debit BANK_ESCROW) and an audit event; the payer's account and name are
+ *   kept for the collusion flags (TBR Art. 40(6); TBR Art. 26 basic account).
+ */
+@Injectable()
+export class IngestBankNotification {
+  private readonly logger = new Logger(IngestBankNotification.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly store: BidSecurityStore,
+    private readonly ledger: LedgerService,
+    private readonly planner: RefundPlanner,
+    private readonly audit: AuditService,
+    private readonly crypto: CryptoService,
+  ) {}
+
+  async execute(cmd: IngestBankNotificationCommand): Promise<{ status: NotificationOutcome }> {
+    const n = cmd.notification;
+    const bodySha256 = this.crypto.sha256Hex(cmd.rawBody);
+    // Fast path for the bank's retries; the unique index below is what guarantees it.
+    if (await this.isDuplicate(this.tx.manager, n.txnId, bodySha256)) return { status: 'DUPLICATE' };
+    const status = await this.tx.run((m) => this.record(m, n, bodySha256, cmd.ip));
+    if (status === 'DUPLICATE') await this.isDuplicate(this.tx.manager, n.txnId, bodySha256);
+    return { status };
+  }
+
+  private async record(m: EntityManager, n: BankNotificationDto, bodySha256: string, ip: string): Promise<NotificationOutcome> {
+    const actor = bankActor(ip);
+    const [known]: Array<{ id: string; tender_id: string }> = await m.query(
+      `SELECT id, tender_id FROM bid_security_accounts WHERE virtual_account_no = $1`,
+      [n.virtualAccountNo],
+    );
+
+    if (!known) {
+      const payment = await this.insert(m, n, bodySha256, { classification: 'UNMATCHED' });
+      if (!payment) return 'DUPLICATE';
+      await this.ledger.post(m, {
+        kind: 'RECEIPT',
+        sourceType: 'payment',
+        sourceId: payment.id,
+        tenderId: null,
+        lines: [
+          { account: LedgerAccount.BankEscrow, debit: payment.amount, memo: `来款 ${n.txnId}` },
+          { account: LedgerAccount.SuspenseUnmatched, credit: payment.amount, memo: `无法识别的子账号 ${n.virtualAccountNo}` },
+        ],
+      });
+      await this.planner.plan(m, {
+        accountId: null,
+        tenderId: null,
+        regime: 'ENGINEERING',
+        reason: RefundReason.UNMATCHED_PAYMENT,
+        periodStart: payment.receivedAt,
+        payments: [payment],
+        actor,
+        auditTenderId: null,
+      });
+      await this.auditPayment(m, actor, payment, null);
+      this.logger.warn({ msg: 'bank payment to an unknown sub-account, held in suspense', txnId: n.txnId });
+      return 'UNMATCHED';
+    }
+
+    // Lock order everywhere: the tender (share), then the account; the clock is read after both locks, so a payment
+    // and the deadline transition (which locks the tender for update) cannot interleave.
+    await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
+    const [locked]: Array<{ status: string; virtual_account_no: string; bidder_organization_id: string; basic_account_no: string }> =
+      await m.query(
+        `SELECT a.status, a.virtual_account_no, a.bidder_organization_id, o.basic_account_no
+         FROM bid_security_accounts a JOIN organizations o ON o.id = a.bidder_organization_id
+         WHERE a.id = $1 FOR UPDATE OF a`,
+        [known.id],
+      );
+    const tender = (await this.store.tender(m, known.tender_id)) as TenderSnapshot;
+    const receivedAt = tender.now;
+    const timely = receivedAt < tender.bidDeadline;
+    // The deadline is the instant bids close (TBL Art. 28): money that arrives at or after it is not security.
+    const classification: PaymentClassification =
+      tender.status === 'PUBLISHED' ? (timely ? 'ACCEPTED' : 'LATE') : timely ? 'TENDER_CLOSED' : 'LATE';
+    const payment = await this.insert(m, n, bodySha256, {
+      classification,
+      accountId: known.id,
+      tenderId: tender.id,
+      bidderOrganizationId: locked.bidder_organization_id,
+      payerIsBasicAccount: normalizeAccountNo(n.payerAccountNo) === normalizeAccountNo(locked.basic_account_no),
+      receivedAt,
+    });
+    if (!payment) return 'DUPLICATE';
+
+    await this.ledger.post(m, {
+      kind: 'RECEIPT',
+      sourceType: 'payment',
+      sourceId: payment.id,
+      tenderId: tender.id,
+      lines: [
+        { account: LedgerAccount.BankEscrow, debit: payment.amount, memo: `来款 ${n.txnId}` },
+        { account: LedgerAccount.bidderDeposit(locked.virtual_account_no), credit: payment.amount, memo: classification },
+      ],
+    });
+
+    if (classification === 'ACCEPTED') {
+      // Paying again after a withdrawal, while bids are still open: the account holds security again; the earlier
+      // refund still pays back the payments it earmarked.
+      if (locked.status === 'REFUND_DUE' || locked.status === 'REFUNDED') {
+        await m.query(
+          `UPDATE bid_security_accounts SET status = 'HELD', current_refund_id = NULL, updated_at = now() WHERE id = $1`,
+          [known.id],
+        );
+      }
+    } else {
+      await this.planner.plan(m, {
+        accountId: known.id,
+        tenderId: tender.id,
+        regime: tender.regime,
+        reason: RefundReason.LATE_PAYMENT,
+        periodStart: receivedAt,
+        payments: [payment],
+        actor,
+        auditTenderId: tender.opened ? tender.id : null,
+      });
+    }
+    // Last: the audit append serialises on its stream until commit, so it is held as briefly as possible.
+    await this.auditPayment(m, actor, payment, tender);
+    return classification;
+  }
+
+  private async insert(
+    m: EntityManager,
+    n: BankNotificationDto,
+    bodySha256: string,
+    p: {
+      classification: PaymentClassification;
+      accountId?: string;
+      tenderId?: string;
+      bidderOrganizationId?: string;
+      payerIsBasicAccount?: boolean;
+      receivedAt?: Date;
+    },
+  ): Promise<PaymentRow | null> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `INSERT INTO bid_security_payments (txn_id, body_sha256, virtual_account_no, account_id, tender_id, bidder_organization_id,
+                                          amount, payer_account_no, payer_name, payer_is_basic_account, paid_at, received_at,
+                                          classification)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, clock_timestamp()), $13)
+       ON CONFLICT (txn_id) DO NOTHING
+       RETURNING *`,
+      [
+        n.txnId, bodySha256, n.virtualAccountNo, p.accountId ?? null, p.tenderId ?? null, p.bidderOrganizationId ?? null,
+        n.amount, n.payerAccountNo, n.payerName, p.payerIsBasicAccount ?? null, new Date(n.paidAt), p.receivedAt ?? null,
+        p.classification,
+      ],
+    );
+    return rows.length ? toPayment(rows[0]) : null;
+  }
+
+  /** Before opening the event stays out of the tender's stream and names no bidder (who paid is secret). */
+  private async auditPayment(m: EntityManager, actor: Actor, p: PaymentRow, tender: TenderSnapshot | null): Promise<void> {
+    const opened = tender?.opened ?? false;
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_SECURITY_PAYMENT_RECEIVED',
+      objectType: 'bid_security_payment',
+      objectId: p.id,
+      tenderId: opened ? tender!.id : null,
+      data: {
+        txnId: p.txnId,
+        classification: p.classification,
+        ...(opened || !tender
+          ? { amount: p.amount, accountId: p.accountId, bidderOrganizationId: p.bidderOrganizationId, payerIsBasicAccount: p.payerIsBasicAccount }
+          : {}),
+      },
+    });
+  }
+
+  private async isDuplicate(m: EntityManager, txnId: string, bodySha256: string): Promise<boolean> {
+    const [row]: Array<{ body_sha256: string }> = await m.query(`SELECT body_sha256 FROM bid_security_payments WHERE txn_id = $1`, [txnId]);
+    if (!row) return false;
+    if (row.body_sha256 !== bodySha256) {
+      // A signed notification reusing a txnId with other content: nothing changes, but someone must look.
+      this.logger.warn({ msg: 'bank notification repeats a txnId with a different body; ignored', txnId });
+    }
+    return true;
+  }
+}
