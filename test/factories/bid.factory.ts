@@ -1,8 +1,7 @@
 import { BidPlaintext, SealBidInput, sealBid, SealedBid } from 'src/sdk';
 import { TestApp } from '../helpers/test-app';
 import { TestParty } from './identity.factory';
-import { Role } from 'src/common/auth/role.enum';
-import { createDraftTender, createPublishedTender, TenderOptions, TestTender } from './tender.factory';
+import { TestTender } from './tender.factory';
 
 export interface SubmittedBid {
   sealed: SealedBid;
@@ -45,23 +44,3 @@ export async function sealAndSubmit(
   return { sealed, status: res.status, body: res.body, plaintext: pt };
 }
 
-/**
- * A published tender. Uses the tender factory; while POST /tenders/{id}/publish refuses an empty body (a bug in the
- * tenders module being fixed), publishes through the use case instead.
- */
-export async function openTender(t: TestApp, o: TenderOptions = {}): Promise<TestTender> {
-  try {
-    return await createPublishedTender(t, o);
-  } catch (e) {
-    if (!/publish failed: 400/.test((e as Error).message)) throw e;
-    const draft = await createDraftTender(t, o);
-    const { PublishTenderUseCase } = await import('src/modules/tenders/use-cases/publish-tender.use-case');
-    const owner = draft.owner;
-    await t.app.get(PublishTenderUseCase).execute({
-      tenderId: draft.id,
-      actor: { userId: owner.userId, role: Role.PROCURING_ENTITY, organizationId: owner.organizationId, ip: '127.0.0.1' },
-    } as never);
-    const got = await t.http().get(`/api/v1/tenders/${draft.id}`);
-    return { ...draft, escrowPublicKey: got.body?.sealing?.escrowPublicKey ?? null };
-  }
-}

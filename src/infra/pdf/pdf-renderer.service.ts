@@ -64,11 +64,14 @@ export class PdfRenderer {
         doc.switchToPage(range.start + i);
         const bottom = doc.page.margins.bottom;
         doc.page.margins.bottom = 0;
-        doc.font('cjk').fontSize(8).fillColor('#555');
-        doc.text(`${spec.footer ?? ''}    第 ${i + 1} 页 / 共 ${range.count} 页`, 50, doc.page.height - 40, {
-          align: 'center',
-          width: doc.page.width - 100,
-        });
+        const y = doc.page.height - 40;
+        const pageNo = `第 ${i + 1} 页 / 共 ${range.count} 页`;
+        doc.font('cjk').fontSize(7.5).fillColor('#555');
+        const noWidth = doc.widthOfString(pageNo);
+        if (spec.footer) {
+          doc.text(spec.footer, 50, y, { width: doc.page.width - 100 - noWidth - 12, lineBreak: false, ellipsis: true });
+        }
+        doc.text(pageNo, doc.page.width - 50 - noWidth, y, { lineBreak: false });
         doc.page.margins.bottom = bottom;
         doc.fillColor('black');
       }

@@ -10,6 +10,7 @@ const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.DeliverNotification]: QueueName.Background,
   [JobName.ComputeTenderFlags]: QueueName.Background,
   [JobName.ComputeHistoryFlags]: QueueName.Background,
+  [JobName.RenderOpeningRecordPdf]: QueueName.Background,
 };
 
 /** The producer facade: accepts only typed JobItems; a job id must not contain ':' (BullMQ). */

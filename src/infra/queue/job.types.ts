@@ -6,7 +6,8 @@ export type JobItem =
   | { name: JobName.SweepScheduledEvents; data: Record<string, never> }
   | { name: JobName.DeliverNotification; data: { notificationId: string } }
   | { name: JobName.ComputeTenderFlags; data: { tenderId: string } }
-  | { name: JobName.ComputeHistoryFlags; data: { trigger: string } };
+  | { name: JobName.ComputeHistoryFlags; data: { trigger: string } }
+  | { name: JobName.RenderOpeningRecordPdf; data: { tenderId: string } };
 
 export type JobData<N extends JobName> = Extract<JobItem, { name: N }>['data'];
 

@@ -20,6 +20,8 @@ export enum JobName {
   ComputeTenderFlags = 'compute-tender-flags',
   /** Recomputes the history flags (serial losers, rotation, rings, R024/R058) after an award; supervision module. */
   ComputeHistoryFlags = 'compute-history-flags',
+  /** Renders and stores the PDF of a tender's opening record (开标记录) after the opening commits; opening module. */
+  RenderOpeningRecordPdf = 'render-opening-record-pdf',
 }
 
 /**

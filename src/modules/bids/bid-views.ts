@@ -1,0 +1,30 @@
+import { BidStatus } from './bid.enums';
+
+/** The receipt of POST /tenders/{id}/bids (API.md), signed with the platform's Ed25519 key. */
+export interface BidReceiptView {
+  bidId: string;
+  version: number;
+  receivedAt: string;
+  ciphertextSha256: string;
+  signature: string;
+  tenderId: string;
+  bidderOrganizationId: string;
+  keyCommitment: string;
+  status: BidStatus;
+}
+
+/** GET /tenders/{id}/bids/mine: the latest receipt, the status and the caller's own history. */
+export interface MyBidView extends BidReceiptView {
+  withdrawnAt: string | null;
+  hasEscrowedKey: boolean;
+  /** Only once the bid has been decrypted at the opening. */
+  price: string | null;
+  statusReason: string | null;
+  versions: Array<{ version: number; receivedAt: string; ciphertextSha256: string; keyCommitment: string; signature: string }>;
+}
+
+export interface BidWithdrawalView {
+  bidId: string;
+  status: BidStatus;
+  withdrawnAt: string;
+}

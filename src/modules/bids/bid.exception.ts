@@ -1,0 +1,35 @@
+import { DomainException } from 'src/common/errors/domain.exception';
+
+/** The codes a bid operation may fail with (API.md "Errors"). */
+export enum BidExceptionCode {
+  /** The bid deadline has passed: nothing is stored (TBL Art. 28; EB20 Art. 27). */
+  BID_DEADLINE_PASSED = 'BID_DEADLINE_PASSED',
+  /** The tender takes no bids (cancelled, or not published). */
+  TENDER_NOT_OPEN_FOR_BIDS = 'TENDER_NOT_OPEN_FOR_BIDS',
+  /** The tender requires bid security and this bidder has not lodged it (TBR Art. 26; MOF87 Art. 63). */
+  BID_SECURITY_MISSING = 'BID_SECURITY_MISSING',
+  /** Nothing of a bid is shown before opening (EB20 Art. 27 ¶2). */
+  SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
+}
+
+export class BidException extends DomainException<BidExceptionCode> {
+  static deadlinePassed(): BidException {
+    return new BidException(BidExceptionCode.BID_DEADLINE_PASSED, 'The bid deadline has passed: bids can no longer be submitted, replaced or withdrawn, and nothing was stored', 409);
+  }
+
+  static notOpenForBids(status: string): BidException {
+    return new BidException(BidExceptionCode.TENDER_NOT_OPEN_FOR_BIDS, `The tender takes no bids (it is ${status})`, 409);
+  }
+
+  static securityMissing(): BidException {
+    return new BidException(
+      BidExceptionCode.BID_SECURITY_MISSING,
+      'The tender requires bid security (投标保证金) and none has been received from this bidder',
+      409,
+    );
+  }
+
+  static sealed(): BidException {
+    return new BidException(BidExceptionCode.SEALED_UNTIL_OPENING, 'Bids stay sealed until the opening', 403);
+  }
+}

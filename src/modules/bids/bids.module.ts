@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BidEntity } from './bid.entity';
+import { BidLifecycleService } from './bid-lifecycle.service';
+import { BidVersionEntity } from './bid-version.entity';
+import { BidsController } from './bids.controller';
+import { BidsQueryService } from './bids-query.service';
+import { BidsService } from './bids.service';
+import { PlatformKeyEntity } from './platform-key.entity';
+import { PlatformKeyService } from './platform-key.service';
+import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
+import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
+
+/**
+ * Sealed electronic bids (电子投标文件, API.md "Sealed bids" format v1): submission with signed receipts,
+ * versions, withdrawal, and the platform receipt key. Other modules read opened bids through BidsQueryService;
+ * the opening module changes bid states through BidLifecycleService.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
+  controllers: [BidsController],
+  providers: [PlatformKeyService, SubmitBidUseCase, WithdrawBidUseCase, BidsService, BidsQueryService, BidLifecycleService],
+  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService],
+})
+export class BidsModule {}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from 'src/common/auth/actor';
+import { NotFoundException } from 'src/common/errors/domain.exception';
+import { normalizeMoney } from 'src/common/money/money';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { BidStatus } from './bid.enums';
+import { MyBidView } from './bid-views';
+
+interface MyBidRow {
+  id: string;
+  tender_id: string;
+  bidder_organization_id: string;
+  version: number;
+  status: BidStatus;
+  received_at: Date;
+  ciphertext_sha256: string;
+  key_commitment: string;
+  signature: string;
+  withdrawn_at: Date | null;
+  has_escrowed_key: boolean;
+  price: string | null;
+  status_reason: string | null;
+}
+
+/** Reads of a bidder's own bid. Only ever the caller's organisation: another bidder's bid is NOT_FOUND. */
+@Injectable()
+export class BidsService {
+  constructor(private readonly tx: TransactionRunner) {}
+
+  async mine(tenderId: string, actor: Actor): Promise<MyBidView> {
+    if (!actor.organizationId) throw new NotFoundException('Your bid');
+    const m = this.tx.manager;
+    const rows: MyBidRow[] = await m.query(
+      `SELECT b.id, b.tender_id, b.bidder_organization_id, b.version, b.status, b.received_at, b.ciphertext_sha256,
+              b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
+              b.price, b.status_reason
+       FROM bids b JOIN tenders t ON t.id = b.tender_id
+       WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND t.status <> 'DRAFT'`,
+      [tenderId, actor.organizationId],
+    );
+    const bid = rows[0];
+    if (!bid) throw new NotFoundException('Your bid');
+    const versions: Array<{ version: number; received_at: Date; ciphertext_sha256: string; key_commitment: string; signature: string }> =
+      await m.query(
+        `SELECT version, received_at, ciphertext_sha256, key_commitment, signature FROM bid_versions
+         WHERE bid_id = $1 ORDER BY version`,
+        [bid.id],
+      );
+    return {
+      bidId: bid.id,
+      version: bid.version,
+      receivedAt: new Date(bid.received_at).toISOString(),
+      ciphertextSha256: bid.ciphertext_sha256,
+      signature: bid.signature,
+      tenderId: bid.tender_id,
+      bidderOrganizationId: bid.bidder_organization_id,
+      keyCommitment: bid.key_commitment,
+      status: bid.status,
+      withdrawnAt: bid.withdrawn_at ? new Date(bid.withdrawn_at).toISOString() : null,
+      hasEscrowedKey: bid.has_escrowed_key,
+      price: bid.price === null ? null : normalizeMoney(bid.price),
+      statusReason: bid.status_reason,
+      versions: versions.map((v) => ({
+        version: v.version,
+        receivedAt: new Date(v.received_at).toISOString(),
+        ciphertextSha256: v.ciphertext_sha256,
+        keyCommitment: v.key_commitment,
+        signature: v.signature,
+      })),
+    };
+  }
+}

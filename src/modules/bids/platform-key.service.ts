@@ -1,0 +1,93 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createPrivateKey, createPublicKey, KeyObject } from 'crypto';
+import { AppConfig } from 'src/infra/config/app-config';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { generateReceiptKeyPair, ReceiptFields, signReceipt } from 'src/sdk';
+import { AuditService } from '../audit/audit.service';
+
+export const RECEIPT_KEY_NAME = 'receipt-signing';
+const RECEIPT_KEY_AAD = `platform-key|${RECEIPT_KEY_NAME}|ed25519`;
+
+/**
+ * The platform's Ed25519 receipt key (API.md: `signature` of every bid receipt, public key at GET /platform/keys).
+ * Taken from RECEIPT_SIGNING_KEY when configured; otherwise generated once and stored in platform_keys sealed
+ * under SEALING_MASTER_KEY (an advisory lock makes concurrent first starts agree on one key). Unsealed in memory
+ * at start-up only.
+ */
+@Injectable()
+export class PlatformKeyService implements OnModuleInit {
+  private readonly logger = new Logger(PlatformKeyService.name);
+  private privateKey: KeyObject | null = null;
+  private publicKeyPem = '';
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly crypto: CryptoService,
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const configured = this.config.receiptSigningKeyPem;
+    if (configured) {
+      this.use(configured.replace(/\\n/g, '\n'), 'RECEIPT_SIGNING_KEY');
+      return;
+    }
+    const pem = await this.tx.run(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform-key:${RECEIPT_KEY_NAME}', 7))`);
+      const rows: Array<{ private_key_sealed: string }> = await m.query(
+        `SELECT private_key_sealed FROM platform_keys WHERE name = $1`,
+        [RECEIPT_KEY_NAME],
+      );
+      if (rows.length) {
+        try {
+          return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
+        } catch {
+          throw new Error('The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with');
+        }
+      }
+      const pair = generateReceiptKeyPair();
+      const sealed = this.crypto.seal(this.config.sealingMasterKey, Buffer.from(pair.privateKeyPem, 'utf8'), RECEIPT_KEY_AAD);
+      await m.query(
+        `INSERT INTO platform_keys (name, algorithm, public_key_pem, private_key_sealed) VALUES ($1, 'Ed25519', $2, $3)`,
+        [RECEIPT_KEY_NAME, pair.publicKeyPem, sealed],
+      );
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'PLATFORM_KEY_GENERATED',
+        objectType: 'platform_key',
+        objectId: RECEIPT_KEY_NAME,
+        data: { algorithm: 'Ed25519', publicKeyPem: pair.publicKeyPem },
+      });
+      this.logger.log('generated the platform receipt key (Ed25519), stored sealed');
+      return pair.privateKeyPem;
+    });
+    this.use(pem, 'platform_keys');
+  }
+
+  private use(privatePem: string, source: string): void {
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(privatePem);
+    } catch {
+      throw new Error(`The receipt key from ${source} is not a PEM private key`);
+    }
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`The receipt key from ${source} must be an Ed25519 key`);
+    this.privateKey = key;
+    this.publicKeyPem = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
+  }
+
+  /** SPKI PEM of the receipt key. */
+  get receiptPublicKeyPem(): string {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return this.publicKeyPem;
+  }
+
+  /** base64 Ed25519 signature over `bidId|version|tenderId|bidderOrganizationId|ciphertextSha256|keyCommitment|receivedAt`. */
+  signReceipt(fields: ReceiptFields): string {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return signReceipt(fields, this.privateKey);
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from 'src/common/auth/actor';
+import { NotFoundException } from 'src/common/errors/domain.exception';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../../audit/audit.service';
+import { BidStatus, BidStatusReason } from '../bid.enums';
+import { BidWithdrawalView } from '../bid-views';
+import { assertSubmissionOpen, lockTenderForBids } from './submit-bid.use-case';
+
+/**
+ * 撤回: the bidder withdraws its bid before the deadline (TBL Art. 29; EB20 Art. 27). Its bid security is refunded
+ * within 5 days (TBR Art. 35) by the bid-security module, which listens to BidWithdrawn. Withdrawing twice returns
+ * the first withdrawal. The ciphertext is kept, sealed, as the record of what was received; it is never opened.
+ */
+@Injectable()
+export class WithdrawBidUseCase {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async execute(cmd: { tenderId: string; actor: Actor }): Promise<BidWithdrawalView> {
+    const { tenderId, actor } = cmd;
+    const organizationId = actor.organizationId;
+    if (!organizationId) throw new NotFoundException('Your bid');
+    return this.tx.run(async (m) => {
+      const { tender, now } = await lockTenderForBids(m, tenderId);
+      assertSubmissionOpen(tender, now, { forWithdrawal: true });
+      const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
+        `SELECT id, status, withdrawn_at, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
+        [tenderId, organizationId],
+      );
+      const bid = rows[0];
+      if (!bid) throw new NotFoundException('Your bid');
+      if (bid.status === BidStatus.WITHDRAWN) {
+        return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: new Date(bid.withdrawn_at!).toISOString() };
+      }
+      await m.query(
+        `UPDATE bids SET status = 'WITHDRAWN', withdrawn_at = $2, status_reason = $3, updated_at = clock_timestamp() WHERE id = $1`,
+        [bid.id, now, BidStatusReason.WITHDRAWN_BY_BIDDER],
+      );
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_WITHDRAWN',
+        objectType: 'bid',
+        objectId: bid.id,
+        tenderId: null, // before the deadline: the platform stream (see SubmitBidUseCase)
+        data: { bidId: bid.id, version: bid.version, reason: BidStatusReason.WITHDRAWN_BY_BIDDER },
+      });
+      await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId: bid.id, bidderOrganizationId: organizationId }, actor);
+      return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: now.toISOString() };
+    });
+  }
+}

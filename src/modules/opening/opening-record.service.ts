@@ -1,0 +1,253 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { normalizeMoney } from 'src/common/money/money';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { runAfterCommit } from 'src/infra/database/after-commit';
+import { PdfRenderer } from 'src/infra/pdf/pdf-renderer.service';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { JobQueue } from 'src/infra/queue/job-queue.service';
+import { JobRegistry } from 'src/infra/queue/job-registry';
+import { JobName } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../audit/audit.service';
+import { canonicalJson } from '../audit/canonical-json';
+import { BidStatus, DecryptedBy } from '../bids/bid.enums';
+import { TenderEntity } from '../tenders/tender.entity';
+import { TenderStatus } from '../tenders/tender.enums';
+import { OpeningException } from './opening.exception';
+import { beijingTime, groupDigits, MODE_LABEL, OpeningRecord, STATUS_LABEL } from './opening-record';
+
+export interface OpeningRecordView extends OpeningRecord {
+  recordSha256: string;
+  /** Null for the moment between the opening's commit and the PDF's rendering (GET .pdf renders it at once). */
+  pdfSha256: string | null;
+  createdAt: string;
+}
+
+/**
+ * Writes the opening record when the window closes — the JSON and its SHA-256 inside the closing transaction, the
+ * PDF in Chinese (and its SHA-256) right after the commit, by a background job or on the first request — and serves
+ * it to the opening's participants: the bidders whose bids were opened, the procuring entity and supervisors
+ * (EB20 Art. 32; evaluators may not attend the opening, MOF87 Art. 40).
+ */
+@Injectable()
+export class OpeningRecordService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly pdf: PdfRenderer,
+    private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+    registry: JobRegistry,
+  ) {
+    registry.register(JobName.RenderOpeningRecordPdf, async ({ tenderId }) => void (await this.renderPdf(tenderId)));
+  }
+
+  /** Builds and stores the record inside the closing transaction; idempotent (one record per tender). */
+  async write(m: EntityManager, tender: TenderEntity, windowClosedAt: Date): Promise<{ recordSha256: string }> {
+    const record = await this.build(m, tender, windowClosedAt);
+    const recordSha256 = createHash('sha256').update(canonicalJson(record), 'utf8').digest('hex');
+    const rows: Array<{ record_sha256: string }> = await m.query(
+      `INSERT INTO opening_records (tender_id, record, record_sha256, window_closed_at, created_at)
+       VALUES ($1, $2, $3, $4, clock_timestamp())
+       ON CONFLICT (tender_id) DO UPDATE SET tender_id = opening_records.tender_id
+       RETURNING record_sha256`,
+      [tender.id, JSON.stringify(record), recordSha256, windowClosedAt],
+    );
+    await runAfterCommit(m, () =>
+      this.jobs.add({ name: JobName.RenderOpeningRecordPdf, data: { tenderId: tender.id } }, { jobId: `opening-record-pdf-${tender.id}` }),
+    );
+    return { recordSha256: rows[0].record_sha256 };
+  }
+
+  /** Renders the stored record as a PDF and keeps it with its SHA-256, once (the job, or the first GET .pdf). */
+  async renderPdf(tenderId: string): Promise<{ content: Buffer; sha256: string } | null> {
+    return this.tx.run(async (m) => {
+      const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null }> = await m.query(
+        `SELECT record, record_sha256, pdf, pdf_sha256 FROM opening_records WHERE tender_id = $1 FOR UPDATE`,
+        [tenderId],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      if (row.pdf && row.pdf_sha256) return { content: row.pdf, sha256: row.pdf_sha256 };
+      const pdf = await this.render(row.record, row.record_sha256);
+      await m.query(`UPDATE opening_records SET pdf = $2, pdf_sha256 = $3 WHERE tender_id = $1`, [tenderId, pdf.content, pdf.sha256]);
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'OPENING_RECORD_PDF_RENDERED',
+        objectType: 'opening_record',
+        objectId: tenderId,
+        tenderId,
+        data: { recordSha256: row.record_sha256, pdfSha256: pdf.sha256, bytes: pdf.content.length },
+      });
+      return pdf;
+    });
+  }
+
+  async get(tenderId: string, actor: Actor): Promise<OpeningRecordView> {
+    const row = await this.readable(tenderId, actor, false);
+    return { ...row.record, recordSha256: row.record_sha256, pdfSha256: row.pdf_sha256, createdAt: new Date(row.created_at).toISOString() };
+  }
+
+  async pdfOf(tenderId: string, actor: Actor): Promise<{ content: Buffer; sha256: string }> {
+    const row = await this.readable(tenderId, actor, true);
+    if (row.pdf && row.pdf_sha256) return { content: row.pdf, sha256: row.pdf_sha256 };
+    return (await this.renderPdf(tenderId))!; // not rendered yet: render it now
+  }
+
+  private async readable(tenderId: string, actor: Actor, withPdf: boolean) {
+    const m = this.tx.manager;
+    const tenders: Array<{ status: TenderStatus; procuring_entity_id: string }> = await m.query(
+      `SELECT status, procuring_entity_id FROM tenders WHERE id = $1`,
+      [tenderId],
+    );
+    if (!tenders.length || tenders[0].status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
+    const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null; created_at: Date }> =
+      await m.query(
+        `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
+        [tenderId],
+      );
+    // Before the opening is over there is nothing to show, whoever asks (EB20 Art. 27 ¶2).
+    if (!rows.length) throw OpeningException.sealed();
+    if (!(await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor))) {
+      throw new ForbiddenException('The opening record is for the bidders of this tender, its procuring entity and supervisors');
+    }
+    return rows[0];
+  }
+
+  private async isParticipant(m: EntityManager, tenderId: string, ownerId: string, actor: Actor): Promise<boolean> {
+    if (actor.role === Role.SUPERVISOR) return true;
+    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId;
+    if (actor.role === Role.BIDDER && actor.organizationId) {
+      const bids = await m.query(
+        `SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`,
+        [tenderId, actor.organizationId],
+      );
+      return bids.length > 0;
+    }
+    return false;
+  }
+
+  private async build(m: EntityManager, tender: TenderEntity, windowClosedAt: Date): Promise<OpeningRecord> {
+    const [owner]: Array<{ name: string }> = await m.query(`SELECT name FROM organizations WHERE id = $1`, [tender.procuringEntityId]);
+    const rows: Array<{
+      id: string;
+      bidder_organization_id: string;
+      name: string;
+      uscc: string;
+      version: number;
+      received_at: Date;
+      ciphertext_sha256: string;
+      status: BidStatus;
+      price: string | null;
+      duration_days: number | null;
+      decrypted_by: DecryptedBy | null;
+      status_reason: string | null;
+      attachments: Array<{ name: string; sha256: string; size: number }> | null;
+    }> = await m.query(
+      `SELECT b.id, b.bidder_organization_id, o.name, o.uscc, b.version, b.received_at, b.ciphertext_sha256, b.status,
+              b.price, b.duration_days, b.decrypted_by, b.status_reason, b.attachments
+       FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
+       WHERE b.tender_id = $1 AND b.opened_at IS NOT NULL
+       ORDER BY b.received_at, b.id`,
+      [tender.id],
+    );
+    const bids = rows.map((r, i) => ({
+      seq: i + 1,
+      bidId: r.id,
+      bidderOrganizationId: r.bidder_organization_id,
+      bidderName: r.name,
+      bidderUscc: r.uscc,
+      version: r.version,
+      receivedAt: new Date(r.received_at).toISOString(),
+      ciphertextSha256: r.ciphertext_sha256,
+      status: r.status,
+      price: r.price === null ? null : normalizeMoney(r.price),
+      durationDays: r.duration_days,
+      decryptedBy: r.decrypted_by,
+      statusReason: r.status_reason,
+      attachments: r.attachments ?? [],
+    }));
+    const count = (s: BidStatus) => bids.filter((b) => b.status === s).length;
+    return {
+      format: 'opening-record-v1',
+      tenderId: tender.id,
+      title: tender.title,
+      regime: tender.regime,
+      method: tender.method,
+      procuringEntity: { organizationId: tender.procuringEntityId, name: owner?.name ?? '' },
+      priceCeiling: tender.priceCeiling,
+      bidDeadline: new Date(tender.bidDeadline).toISOString(),
+      openedAt: new Date(tender.openedAt!).toISOString(),
+      decryptionMode: tender.decryptionMode,
+      decryptionWindowEndsAt: new Date(tender.decryptionWindowEndsAt!).toISOString(),
+      windowClosedAt: windowClosedAt.toISOString(),
+      bids,
+      summary: {
+        received: bids.length,
+        decrypted: count(BidStatus.DECRYPTED),
+        revoked: count(BidStatus.REVOKED),
+        withdrawn: count(BidStatus.WITHDRAWN),
+      },
+    };
+  }
+
+  private render(r: OpeningRecord, recordSha256: string) {
+    return this.pdf.render({
+      title: '开标记录',
+      subtitle: r.title,
+      footer: `电子招标投标交易平台 · 开标记录 SHA-256 ${recordSha256}`,
+      blocks: [
+        {
+          kind: 'fields',
+          fields: [
+            ['项目名称', r.title],
+            ['项目编号', r.tenderId],
+            ['招标人', r.procuringEntity.name],
+            ['投标截止时间（开标时间）', `${beijingTime(r.bidDeadline)}（北京时间）`],
+            ['开标（提取投标文件）时间', `${beijingTime(r.openedAt)}（北京时间）`],
+            ['解密方式', MODE_LABEL[r.decryptionMode] ?? r.decryptionMode],
+            ['解密截止时间', `${beijingTime(r.decryptionWindowEndsAt)}（北京时间）`],
+            ['最高投标限价（元）', r.priceCeiling ? groupDigits(r.priceCeiling) : '—'],
+            ['递交投标文件的投标人数', String(r.summary.received)],
+            ['已解密 / 撤销 / 撤回', `${r.summary.decrypted} / ${r.summary.revoked} / ${r.summary.withdrawn}`],
+          ],
+        },
+        { kind: 'heading', text: '开标情况' },
+        {
+          kind: 'table',
+          table: {
+            columns: [
+              { header: '序号', width: 6, align: 'center' },
+              { header: '投标人', width: 30 },
+              { header: '投标报价（元）', width: 18, align: 'right' },
+              { header: '工期（日历天）', width: 11, align: 'right' },
+              { header: '递交时间（北京时间）', width: 20 },
+              { header: '状态', width: 15 },
+            ],
+            rows: r.bids.map((b) => [
+              String(b.seq),
+              b.bidderName,
+              b.price ? groupDigits(b.price) : '—',
+              b.durationDays === null ? '—' : String(b.durationDays),
+              beijingTime(b.receivedAt),
+              STATUS_LABEL[b.status] ?? b.status,
+            ]),
+          },
+        },
+        {
+          kind: 'paragraph',
+          text:
+            '说明：投标文件于投标截止时间由平台自动提取并在线解密（《电子招标投标办法》第三十条）。因投标人原因未能解密的，视为撤销其投标文件；' +
+            '因投标人之外的原因未能解密的，视为撤回其投标文件（第三十一条）。投标人少于3个的，不得开标（《招标投标法》第二十八条）。',
+        },
+        {
+          kind: 'paragraph',
+          text: `本记录由平台自动生成（第三十二条），记录内容的 SHA-256 为 ${recordSha256}；各投标文件密文的 SHA-256 与递交回执一致。`,
+        },
+      ],
+    });
+  }
+}

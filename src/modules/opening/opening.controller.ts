@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Post, Res, StreamableFile } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Roles } from 'src/common/auth/access.decorators';
+import { Actor, CurrentActor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { UuidParam } from 'src/common/http/validation';
+import { DecryptBidDto } from './dto/decrypt-bid.dto';
+import { OpeningRecordService } from './opening-record.service';
+import { DecryptBidUseCase } from './use-cases/decrypt-bid.use-case';
+
+@ApiTags('opening (开标)')
+@Controller('tenders/:id')
+export class OpeningController {
+  constructor(
+    private readonly decrypt: DecryptBidUseCase,
+    private readonly records: OpeningRecordService,
+  ) {}
+
+  @Post('bids/:bidId/decryption')
+  @Roles(Role.BIDDER)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reveal the bid key during the decryption window (EB20 Art. 30): { price }',
+    description:
+      'The bid\'s own bidder only (another bid is 404). 422 KEY_COMMITMENT_MISMATCH when the key is not the committed one, ' +
+      '422 DECRYPTION_FAILED when it does not open the bid; 409 DECRYPTION_WINDOW_CLOSED outside the window.',
+  })
+  decryption(@UuidParam('id') id: string, @UuidParam('bidId') bidId: string, @Body() dto: DecryptBidDto, @CurrentActor() actor: Actor) {
+    return this.decrypt.execute({ tenderId: id, bidId, keyBase64: dto.key, actor });
+  }
+
+  @Get('opening-record')
+  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @ApiOperation({
+    summary: 'The opening record (开标记录): { bids: [{ bidId, bidderName, price, status, receivedAt }], ... }',
+    description: 'For the bidders whose bids were opened, the procuring entity and supervisors; 403 SEALED_UNTIL_OPENING before.',
+  })
+  record(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
+    return this.records.get(id, actor);
+  }
+
+  @Get('opening-record.pdf')
+  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: 'The opening record as a PDF in Chinese; its SHA-256 in the X-Content-SHA256 header' })
+  async pdf(
+    @UuidParam('id') id: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const pdf = await this.records.pdfOf(id, actor);
+    res.setHeader('X-Content-SHA256', pdf.sha256);
+    return new StreamableFile(pdf.content, {
+      type: 'application/pdf',
+      disposition: `inline; filename="opening-record-${id}.pdf"`,
+      length: pdf.content.length,
+    });
+  }
+}

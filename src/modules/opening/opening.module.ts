@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BidsModule } from '../bids/bids.module';
+import { TendersModule } from '../tenders/tenders.module';
+import { EscrowDecryptionPool } from './escrow-decryption.pool';
+import { DecryptionAttemptEntity } from './decryption-attempt.entity';
+import { OpeningController } from './opening.controller';
+import { OpeningRecordEntity } from './opening-record.entity';
+import { OpeningRecordService } from './opening-record.service';
+import { OpeningService } from './opening.service';
+import { CloseDecryptionWindowUseCase } from './use-cases/close-decryption-window.use-case';
+import { DecryptBidUseCase } from './use-cases/decrypt-bid.use-case';
+import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use-case';
+
+/**
+ * Bid opening (开标, TBL Arts. 34-36; EB20 Arts. 29-32): at the deadline the bids are extracted (or the tender
+ * fails with fewer than 3), bidders decrypt online during the window, the escrow modes decrypt the rest, and the
+ * opening record is written before the tender enters evaluation.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
+  controllers: [OpeningController],
+  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
+  exports: [OpeningRecordService],
+})
+export class OpeningModule {}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from 'src/common/auth/actor';
+import { ConflictException, NotFoundException } from 'src/common/errors/domain.exception';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { normalizeMoney } from 'src/common/money/money';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { verifyKeyCommitment } from 'src/sdk';
+import { AuditService } from '../../audit/audit.service';
+import { BidStatus } from '../../bids/bid.enums';
+import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { SchedulerService } from '../../scheduling/scheduler.service';
+import { TenderStatus } from '../../tenders/tender.enums';
+import { decryptWithKey, DecryptionFailureCode, failureStatus } from '../bid-decryptor';
+import { decryptionWindowOpen } from '../decryption-rules';
+import { OpeningException } from '../opening.exception';
+
+export interface DecryptionResultView {
+  bidId: string;
+  status: BidStatus;
+  price: string;
+  durationDays: number | null;
+}
+
+/**
+ * 投标人在线解密 (EB20 Art. 30): during the window the bidder reveals its key; the key must match the commitment
+ * sent with the bid and open the ciphertext (GCM tag), and the plaintext must be format v1. A failed attempt is
+ * recorded and answered with its code; the bid stays OPENED so the bidder may try again until the window closes.
+ * When the last opened bid is decrypted the window closes early.
+ */
+@Injectable()
+export class DecryptBidUseCase {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly events: DomainEvents,
+    private readonly bids: BidLifecycleService,
+    private readonly scheduler: SchedulerService,
+  ) {}
+
+  async execute(cmd: { tenderId: string; bidId: string; keyBase64: string; actor: Actor }): Promise<DecryptionResultView> {
+    const { tenderId, bidId, actor } = cmd;
+    if (!actor.organizationId) throw new NotFoundException('The bid');
+    const key = Buffer.from(cmd.keyBase64, 'base64'); // the DTO checked: canonical base64 of 32 bytes
+
+    const outcome = await this.tx.run(async (m) => {
+      const tenders: Array<{ status: TenderStatus; decryption_window_ends_at: Date | null }> = await m.query(
+        `SELECT status, decryption_window_ends_at FROM tenders WHERE id = $1 FOR SHARE`,
+        [tenderId],
+      );
+      if (!tenders.length) throw new NotFoundException('The bid');
+      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+      // The bid's own bidder only; anyone else's bid (or none) is NOT_FOUND, before and after the deadline.
+      const own: Array<{ id: string; status: BidStatus }> = await m.query(
+        `SELECT id, status FROM bids
+         WHERE id = $1 AND tender_id = $2 AND bidder_organization_id = $3`,
+        [bidId, tenderId, actor.organizationId],
+      );
+      if (!own.length) throw new NotFoundException('The bid');
+
+      const bid = await this.bids.lockOpenedBid(m, tenderId, bidId);
+      if (bid && bid.status === BidStatus.DECRYPTED) {
+        // A repeated request with the same key gets the same answer, even after the window has closed.
+        if (!verifyKeyCommitment(key, bid.keyCommitment)) throw OpeningException.keyCommitmentMismatch();
+        return { ok: true as const, view: await this.view(m, bidId) };
+      }
+      const tender = {
+        status: tenders[0].status,
+        decryptionWindowEndsAt: tenders[0].decryption_window_ends_at ? new Date(tenders[0].decryption_window_ends_at) : null,
+      };
+      if (!decryptionWindowOpen(tender, new Date(now))) throw OpeningException.windowClosed();
+      if (!bid || bid.status !== BidStatus.OPENED) throw new ConflictException(`The bid is ${own[0].status}; it can no longer be decrypted`);
+
+      const [parts] = await this.bids.loadSealedParts(m, [bidId]);
+      const result = decryptWithKey(bid, parts, key);
+      await m.query(
+        `INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id, ip) VALUES ($1, $2, 'BIDDER', $3, $4, $5)`,
+        [bidId, tenderId, result.ok ? 'DECRYPTED' : result.code, actor.userId, actor.ip ?? ''],
+      );
+      if (!result.ok) {
+        await this.audit.append(m, {
+          actor,
+          action: 'BID_DECRYPTION_FAILED',
+          objectType: 'bid',
+          objectId: bidId,
+          tenderId,
+          data: { bidId, by: 'BIDDER', code: result.code },
+        });
+        if (result.code === 'CIPHERTEXT_DAMAGED') {
+          // EB20 Art. 31: the platform's fault, not the bidder's → treated as withdrawal.
+          const f = failureStatus(result.code);
+          await this.bids.saveFailed(m, [{ bidId, ...f }]);
+          await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId, bidderOrganizationId: bid.bidderOrganizationId }, actor);
+        }
+        return { ok: false as const, code: result.code };
+      }
+      await this.bids.saveDecrypted(m, [{ ...result.record, by: 'BIDDER' }], new Date(now));
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_DECRYPTED',
+        objectType: 'bid',
+        objectId: bidId,
+        tenderId,
+        data: { bidId, by: 'BIDDER', price: result.record.price },
+      });
+      return { ok: true as const, view: await this.view(m, bidId) };
+    });
+
+    if (!outcome.ok) throw this.failure(outcome.code);
+    await this.closeEarlyIfAllDecrypted(tenderId);
+    return outcome.view;
+  }
+
+  /** EB20 Art. 30 "全部投标文件解密后": the window closes as soon as no opened bid is left to decrypt. */
+  private async closeEarlyIfAllDecrypted(tenderId: string): Promise<void> {
+    await this.tx.run(async (m) => {
+      const [t]: Array<{ status: TenderStatus }> = await m.query(`SELECT status FROM tenders WHERE id = $1`, [tenderId]);
+      if (t?.status !== TenderStatus.OPENING) return;
+      if ((await this.bids.countUndecrypted(m, tenderId)) > 0) return;
+      const now = await this.tx.now(m);
+      await this.scheduler.plan(m, { kind: ScheduledEventKind.DecryptionWindowClose, subjectId: tenderId, tenderId, runAt: now });
+    });
+  }
+
+  private failure(code: DecryptionFailureCode): OpeningException {
+    if (code === 'KEY_COMMITMENT_MISMATCH') return OpeningException.keyCommitmentMismatch();
+    if (code === 'CIPHERTEXT_DAMAGED') {
+      return OpeningException.decryptionFailed(
+        'The stored bid no longer matches its receipt; this is not the bidder\'s fault and the bid is treated as withdrawn (EB20 Art. 31)',
+      );
+    }
+    return OpeningException.decryptionFailed('The key matches its commitment but does not open the bid, or the bid is not format v1');
+  }
+
+  private async view(m: import('typeorm').EntityManager, bidId: string): Promise<DecryptionResultView> {
+    const [r]: Array<{ id: string; status: BidStatus; price: string; duration_days: number | null }> = await m.query(
+      `SELECT id, status, price, duration_days FROM bids WHERE id = $1`,
+      [bidId],
+    );
+    return { bidId: r.id, status: r.status, price: normalizeMoney(r.price), durationDays: r.duration_days };
+  }
+}

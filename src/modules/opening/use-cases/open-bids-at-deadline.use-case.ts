@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { MIN_BIDS_TO_OPEN } from 'src/common/law/regulations';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../../audit/audit.service';
+import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { SchedulerService } from '../../scheduling/scheduler.service';
+import { TenderEntity } from '../../tenders/tender.entity';
+import { TenderStatus } from '../../tenders/tender.enums';
+import { TenderStateMachine } from '../../tenders/tender-state-machine';
+import { decryptionWindowEnd } from '../decryption-rules';
+
+export const FEWER_THAN_MIN_BIDS = `FEWER_THAN_${MIN_BIDS_TO_OPEN}_BIDS`;
+
+/**
+ * 开标 at the bid deadline (TBL Art. 34; EB20 Art. 29), run by the tenders module's BID_DEADLINE event through the
+ * 'bidDeadline' hook, in its transaction, with the tender locked FOR UPDATE and still PUBLISHED. The lock waits for
+ * every submission in flight (they hold FOR SHARE), so the bids counted here are exactly those received before the
+ * deadline. Fewer than 3 → FAILED, nothing decrypted; otherwise every bid is extracted, the tender is OPENING and
+ * the decryption window's close is planned.
+ */
+@Injectable()
+export class OpenBidsAtDeadlineUseCase {
+  private readonly logger = new Logger(OpenBidsAtDeadlineUseCase.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly events: DomainEvents,
+    private readonly bids: BidLifecycleService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly scheduler: SchedulerService,
+  ) {}
+
+  async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
+    if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing
+    const now = await this.tx.now(m);
+    const received = await this.bids.countSubmitted(m, tender.id);
+
+    // TBL Art. 28, TBR Art. 44, MOF87 Art. 41: fewer than 3 bidders → do not open; re-tender. Never relaxed.
+    if (received < MIN_BIDS_TO_OPEN) {
+      await this.stateMachine.transition(m, tender.id, TenderStatus.FAILED, SYSTEM_ACTOR, {
+        from: [TenderStatus.PUBLISHED],
+        reason: FEWER_THAN_MIN_BIDS,
+        data: { bidsReceived: received, minimum: MIN_BIDS_TO_OPEN, article: 'TBL Art. 28; TBR Art. 44' },
+      });
+      await this.events.emit(m, 'TenderFailed', { tenderId: tender.id, reason: FEWER_THAN_MIN_BIDS }, SYSTEM_ACTOR);
+      this.logger.log(`tender ${tender.id}: ${received} bid(s) at the deadline, fewer than ${MIN_BIDS_TO_OPEN}: FAILED, not opened`);
+      return;
+    }
+
+    const opened = await this.bids.markOpened(m, tender.id, now);
+    const windowEndsAt = decryptionWindowEnd(tender.decryptionMode, now, tender.decryptionWindowMinutes);
+    await this.stateMachine.transition(m, tender.id, TenderStatus.OPENING, SYSTEM_ACTOR, {
+      from: [TenderStatus.PUBLISHED],
+      patch: { openedAt: now, decryptionWindowEndsAt: windowEndsAt },
+      data: { bids: opened.length, openedAt: now.toISOString(), decryptionWindowEndsAt: windowEndsAt.toISOString() },
+    });
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'BIDS_OPENED',
+      objectType: 'tender',
+      objectId: tender.id,
+      tenderId: tender.id,
+      data: { bids: opened },
+    });
+    await this.scheduler.plan(m, {
+      kind: ScheduledEventKind.DecryptionWindowClose,
+      subjectId: tender.id,
+      tenderId: tender.id,
+      runAt: windowEndsAt,
+    });
+  }
+}
