@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: every benchmark of the platform against the real PostgreSQL and Redis, one table at the end with
+ * the targets and, for throughput, the ratio to the database's own ceiling measured in the same run (raw pg writes of
+ * the same rows). The table and the machine are written into docs/BENCHMARKS.md between the bench markers.
+ *
+ *   npm run bench [-- --quick] [-- --only bids,security,draw,flags]
+ */
+import { cpus, totalmem } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { runBankNotificationsBench } from './bank-notifications.bench';
+import { runBidSubmissionBench } from './bid-submission.bench';
+import { runExpertDrawBench } from './expert-draw.bench';
+import { runFlagsBench } from './flags.bench';
+
+interface Row {
+  benchmark: string;
+  metric: string;
+  value: string;
+  target: string;
+  met: boolean | null;
+  ceiling: string;
+  ratio: string;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const want = (k: string) => !only || only.has(k);
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const started = new Date();
+  const failures: string[] = [];
+  const run = async (name: string, fn: () => Promise<void>) => {
+    log(`\n── ${name} ${'─'.repeat(Math.max(0, 70 - name.length))}`);
+    const t0 = Date.now();
+    try {
+      await fn();
+      log(`   (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message}`);
+      log(`   FAILED: ${(e as Error).stack}`);
+    }
+  };
+
+  if (want('bids')) {
+    await run('sealed bids: submission burst, deadline precision, escrow opening', async () => {
+      const r = await runBidSubmissionBench({ log, ...(quick ? { rounds: 2, deadlineTenders: 3, escrowBids: 200 } : {}) });
+      if (r.burst) {
+        const b = r.burst;
+        rows.push({ benchmark: 'bid submission (64 bidders, 100 KB)', metric: 'p99 latency', value: `${b.http.p99Ms} ms`, target: '≤ 100 ms', met: b.http.p99Ms <= 100, ceiling: '', ratio: '' });
+        rows.push({ benchmark: 'bid submission (64 bidders, 100 KB)', metric: 'throughput', value: `${b.http.perSecond}/s`, target: '≥ 50% of ceiling', met: b.ratioToCeiling >= 0.5, ceiling: `${b.dbCeiling.perSecond}/s`, ratio: pct(b.ratioToCeiling) });
+      }
+      if (r.deadline) {
+        const d = r.deadline;
+        rows.push({ benchmark: 'deadline → OPENING', metric: 'p99 lag (db clock)', value: `${d.openedAtLagMs.p99} ms`, target: '≤ 250 ms', met: d.openedAtLagMs.p99 <= 250, ceiling: '', ratio: '' });
+        rows.push({ benchmark: 'deadline → OPENING', metric: 'bids accepted after deadline', value: String(d.acceptedAtOrAfterDeadline), target: '0', met: d.acceptedAtOrAfterDeadline === 0, ceiling: '', ratio: '' });
+      }
+      if (r.escrow) {
+        const e = r.escrow;
+        rows.push({ benchmark: `escrow opening (${e.bids} bids)`, metric: 'window close → record', value: `${e.windowCloseToRecordMs} ms`, target: '≤ 3000 ms', met: e.windowCloseToRecordMs <= 3000, ceiling: '', ratio: '' });
+      }
+    });
+  }
+
+  if (want('security')) {
+    await run('bid security: bank notifications', async () => {
+      const r = await runBankNotificationsBench({ log, ...(quick ? { notifications: 600 } : {}) });
+      rows.push({ benchmark: 'bank notifications', metric: 'throughput', value: `${r.http.perSecond}/s`, target: '(measured)', met: null, ceiling: `${r.dbCeilingWithAudit.perSecond}/s`, ratio: pct(r.http.perSecond / r.dbCeilingWithAudit.perSecond) });
+      rows.push({ benchmark: 'bank notifications', metric: 'p99 latency', value: `${r.http.p99Ms} ms`, target: '(measured)', met: null, ceiling: `${r.dbCeilingWithAudit.p99Ms} ms`, ratio: '' });
+      rows.push({ benchmark: 'bank notifications', metric: 'repeated notifications (idempotent)', value: `${r.httpDuplicates.perSecond}/s`, target: '(measured)', met: null, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('draw')) {
+    await run('expert draw from 100,000 experts with recusal', async () => {
+      const r = await runExpertDrawBench({ log, ...(quick ? { draws: 50 } : {}) });
+      rows.push({ benchmark: `expert draw (${r.poolSize} experts)`, metric: 'p99 latency', value: `${r.p99Ms} ms`, target: '≤ 50 ms', met: r.p99Ms <= 50, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('flags')) {
+    await run('collusion flags: 10,000 tenders / 100,000 bids', async () => {
+      const r = await runFlagsBench({ log, ...(quick ? { tenders: 2000 } : {}) });
+      const total = r.db?.totalMs ?? r.engine.totalMs;
+      rows.push({ benchmark: `collusion flags (${r.tenders} tenders, ${r.bids} bids)`, metric: r.db ? 'load + compute + store' : 'engine', value: `${(total / 1000).toFixed(2)} s`, target: '≤ 10 s', met: total <= 10_000, ceiling: '', ratio: '' });
+    });
+  }
+
+  const table = [
+    '| benchmark | metric | measured | target | met | DB ceiling (same run) | ratio |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.benchmark} | ${r.metric} | ${r.value} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} | ${r.ceiling || '—'} | ${r.ratio || '—'} |`),
+  ].join('\n');
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  log(`\n${table}\n\nmachine: ${machine}; ${started.toISOString()}${quick ? ' (--quick)' : ''}`);
+  if (failures.length) log(`\nfailed: ${failures.join('; ')}`);
+
+  if (!only && !quick) {
+    const file = join(__dirname, '../docs/BENCHMARKS.md');
+    const doc = readFileSync(file, 'utf8');
+    const block = [
+      '<!-- bench:begin (written by `npm run bench`; do not edit by hand) -->',
+      `Command: \`npm run bench\` — ${started.toISOString()}, ${machine}, PostgreSQL and Redis on the same machine.`,
+      '',
+      table,
+      '<!-- bench:end -->',
+    ].join('\n');
+    const next = /<!-- bench:begin[\s\S]*?<!-- bench:end -->/.test(doc)
+      ? doc.replace(/<!-- bench:begin[\s\S]*?<!-- bench:end -->/, block)
+      : doc.replace(/^(# Benchmarks\n)/, `$1\n## Summary\n\n${block}\n`);
+    writeFileSync(file, next);
+    log('\ndocs/BENCHMARKS.md updated');
+  }
+  process.exit(failures.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
