@@ -205,6 +205,19 @@ export async function fireNow(t: TestApp, kind: string, subjectId: string): Prom
   await t.app.get(SchedulerService).run(row.id);
 }
 
+/** The subject of the EXPERT_ACCEPT_TIMEOUT event of the round a seat was drawn in (the round's first list). */
+export async function roundOf(t: TestApp, memberId: string): Promise<string> {
+  const [r] = await t.dataSource.query(
+    `SELECT se.subject_id AS id FROM scheduled_events se
+       JOIN expert_draw_rounds r ON r.id = se.subject_id
+       JOIN panel_members pm ON pm.draw_id = r.draw_id AND pm.round = r.round
+      WHERE pm.id = $1 AND se.kind = 'EXPERT_ACCEPT_TIMEOUT'
+      ORDER BY se.created_at DESC LIMIT 1`,
+    [memberId],
+  );
+  return r.id;
+}
+
 /** Experts indexed by user id, to act for the seats drawn. */
 export function byUser(experts: TestExpert[]): Map<string, TestExpert> {
   return new Map(experts.map((e) => [e.userId, e]));

@@ -1,0 +1,275 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../audit/audit.service';
+import { BidsQueryService } from '../bids/bids-query.service';
+import { ExpertDrawService } from '../experts/draw/expert-draw.service';
+import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
+import { SchedulerService } from '../scheduling/scheduler.service';
+import { LegalCalendarService } from '../tenders/legal-calendar/legal-calendar.service';
+import { TenderStateMachine } from '../tenders/tender-state-machine';
+import { TenderStatus } from '../tenders/tender.enums';
+import { TendersService } from '../tenders/tenders.service';
+import { AwardPeriods } from './award-periods';
+import { AnswerObjectionDto, AwardDefaultDto, ResultObjectionDto } from './dto/evaluation.dto';
+import { AwardEntity } from './entities/award.entity';
+import { CandidatePublicityEntity } from './entities/candidate-publicity.entity';
+import { ResultObjectionEntity } from './entities/result-objection.entity';
+import { EvaluationContext } from './evaluation-context';
+import { EvaluationException } from './evaluation.exception';
+import { EvaluationReportService } from './report/evaluation-report.service';
+import { AwardView, toAwardView } from './use-cases/award-tender.use-case';
+import { PublicityView, toPublicityView } from './use-cases/publish-candidates.use-case';
+
+export interface ResultObjectionView {
+  id: string;
+  tenderId: string;
+  objectorOrganizationId: string;
+  text: string;
+  filedAt: string;
+  answerDueAt: string;
+  status: 'PENDING' | 'ANSWERED';
+  answer: string | null;
+  upheld: boolean | null;
+  answeredAt: string | null;
+  answeredLate: boolean | null;
+}
+
+const toObjectionView = (o: ResultObjectionEntity): ResultObjectionView => ({
+  id: o.id,
+  tenderId: o.tenderId,
+  objectorOrganizationId: o.objectorOrganizationId,
+  text: o.text,
+  filedAt: new Date(o.filedAt).toISOString(),
+  answerDueAt: new Date(o.answerDueAt).toISOString(),
+  status: o.status,
+  answer: o.answer,
+  upheld: o.upheld,
+  answeredAt: o.answeredAt ? new Date(o.answeredAt).toISOString() : null,
+  answeredLate: o.answeredAt ? new Date(o.answeredAt).getTime() > new Date(o.answerDueAt).getTime() : null,
+});
+
+/**
+ * After the report: the public candidate notice, objections to the result (TBR Art. 54), the award record, the
+ * awardee's default (TBR Arts. 55, 74) and each bidder's result notice.
+ */
+@Injectable()
+export class AwardsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly tenders: TendersService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly scheduler: SchedulerService,
+    private readonly calendars: LegalCalendarService,
+    private readonly ctx: EvaluationContext,
+    private readonly reports: EvaluationReportService,
+    private readonly draws: ExpertDrawService,
+    private readonly bids: BidsQueryService,
+    private readonly events: DomainEvents,
+  ) {
+    scheduler.handle(ScheduledEventKind.PublicityEnd, (m, event) => this.onPublicityEnd(m, event));
+  }
+
+  /** GET /tenders/{id}/candidates (public): the candidate publicity, or the procurement award announcement. */
+  async publicity(tenderId: string): Promise<PublicityView> {
+    const m = this.tx.manager;
+    await this.ctx.tender(m, tenderId);
+    const p = await m.findOne(CandidatePublicityEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    if (!p || p.status === 'WITHDRAWN') throw new NotFoundException('The candidate publicity');
+    return toPublicityView(p);
+  }
+
+  /** POST /tenders/{id}/result-objections (a bidder of the tender, during the publicity, TBR Art. 54). */
+  async fileObjection(tenderId: string, dto: ResultObjectionDto, actor: Actor): Promise<ResultObjectionView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.ctx.tender(m, tenderId);
+      const bidders = await this.bids.bidderOrganizationIds(tenderId, m);
+      if (!actor.organizationId || !bidders.includes(actor.organizationId)) throw new ForbiddenException('Only a bidder of this tender may object to its result');
+      const publicity = await m.findOne(CandidatePublicityEntity, {
+        where: { tenderId, kind: 'CANDIDATE_PUBLICITY', status: 'RUNNING' },
+        lock: { mode: 'pessimistic_write' },
+      });
+      const [{ open }] = publicity
+        ? await m.query(`SELECT $1::timestamptz > clock_timestamp() AS open`, [publicity.endsAt])
+        : [{ open: false }];
+      if (!publicity || !open || tender.status !== TenderStatus.PUBLICITY) {
+        throw EvaluationException.legalPeriod('An objection to the result is raised during the candidate publicity (TBR Art. 54)', {
+          rule: 'RESULT_OBJECTION_DURING_PUBLICITY',
+          article: 'TBR Art. 54',
+          ...(publicity ? { latest: new Date(publicity.endsAt).toISOString() } : {}),
+        });
+      }
+      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+      const answerDue = AwardPeriods.objectionAnswerDue(await this.calendars.calendar(m), new Date(now));
+      const [row]: Array<{ id: string }> = await m.query(
+        `INSERT INTO result_objections (tender_id, publicity_id, objector_user_id, objector_organization_id, text, filed_at, answer_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [tenderId, publicity.id, actor.userId, actor.organizationId, dto.text, now, answerDue],
+      );
+      await this.audit.append(m, {
+        actor,
+        action: 'RESULT_OBJECTION_FILED',
+        objectType: 'result_objection',
+        objectId: row.id,
+        tenderId,
+        data: { answerDueAt: answerDue.toISOString() },
+      });
+      return toObjectionView(await m.findOneByOrFail(ResultObjectionEntity, { id: row.id }));
+    });
+  }
+
+  /** GET /tenders/{id}/result-objections: the owner and supervisors see all, a bidder its own. */
+  async objections(tenderId: string, actor: Actor): Promise<ResultObjectionView[]> {
+    const m = this.tx.manager;
+    const tender = await this.ctx.tender(m, tenderId);
+    const where: Record<string, string> = { tenderId };
+    if (actor.role === Role.BIDDER && actor.organizationId) where.objectorOrganizationId = actor.organizationId;
+    else if (actor.role !== Role.SUPERVISOR && !this.ctx.isOwner(tender, actor)) throw new ForbiddenException('Not your tender');
+    return (await m.find(ResultObjectionEntity, { where, order: { filedAt: 'ASC' } })).map(toObjectionView);
+  }
+
+  /**
+   * POST /tenders/{id}/result-objections/{oid}/answer (owner): answered within 3 days (TBR Art. 54; a late answer is
+   * recorded). Upheld: the publicity is withdrawn and the original committee examines again (the tender goes back
+   * to EVALUATION; its members re-sign a new report version).
+   */
+  async answerObjection(tenderId: string, objectionId: string, dto: AnswerObjectionDto, actor: Actor): Promise<ResultObjectionView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, tenderId, actor);
+      const o = await m.findOne(ResultObjectionEntity, { where: { id: objectionId, tenderId }, lock: { mode: 'pessimistic_write' } });
+      if (!o) throw new NotFoundException('The objection');
+      if (o.status === 'ANSWERED') {
+        if (o.answer === dto.answer && o.upheld === dto.upheld) return toObjectionView(o); // repeated
+        throw EvaluationException.conflict('The objection is already answered');
+      }
+      await m.query(
+        `UPDATE result_objections SET status = 'ANSWERED', answer = $2, upheld = $3, answered_at = clock_timestamp(), answered_by = $4 WHERE id = $1`,
+        [o.id, dto.answer, dto.upheld, actor.userId],
+      );
+      const [{ late }] = await m.query(`SELECT $1::timestamptz < clock_timestamp() AS late`, [o.answerDueAt]);
+      await this.audit.append(m, {
+        actor,
+        action: 'RESULT_OBJECTION_ANSWERED',
+        objectType: 'result_objection',
+        objectId: o.id,
+        tenderId,
+        data: { upheld: dto.upheld, answeredLate: late, answerDueAt: new Date(o.answerDueAt).toISOString() },
+      });
+      if (dto.upheld && tender.status === TenderStatus.PUBLICITY) await this.reopenEvaluation(m, tenderId, actor, o.id);
+      return toObjectionView(await m.findOneByOrFail(ResultObjectionEntity, { id: o.id }));
+    });
+  }
+
+  /** GET /tenders/{id}/award (public once awarded). */
+  async award(tenderId: string): Promise<AwardView> {
+    const m = this.tx.manager;
+    await this.ctx.tender(m, tenderId);
+    const a = await m.findOne(AwardEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    if (!a) throw new NotFoundException('The award');
+    return toAwardView(a);
+  }
+
+  /**
+   * GET /tenders/{id}/result-notice (a bidder): its own result — the notice of award, or the result notice with,
+   * under comprehensive scoring, its own score and rank (EB20 Art. 36; MOF87 Art. 69).
+   */
+  async resultNotice(tenderId: string, actor: Actor) {
+    const m = this.tx.manager;
+    await this.ctx.tender(m, tenderId);
+    const a = await m.findOne(AwardEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    if (!a || a.status === 'DEFAULTED') throw new NotFoundException('The result notice');
+    const mine = (await this.bids.openedBids(tenderId, m)).find((b) => b.bidderOrganizationId === actor.organizationId);
+    if (!mine) throw new NotFoundException('Your bid');
+    const report = await this.reports.latestEntity(tenderId, m);
+    const content = (report?.content ?? {}) as { scoreTable?: Array<{ bidId: string; rank: number; totalScore?: string }>; rejectedBids?: Array<{ bidId: string; groundsText: string[]; reasons: string[] }> };
+    const row = content.scoreTable?.find((r) => r.bidId === mine.bidId);
+    const rejected = content.rejectedBids?.find((r) => r.bidId === mine.bidId);
+    return {
+      tenderId,
+      bidId: mine.bidId,
+      kind: a.bidId === mine.bidId ? 'NOTICE_OF_AWARD' : 'RESULT_NOTICE',
+      awarded: a.bidId === mine.bidId,
+      awardee: { name: a.awardeeName, price: a.price },
+      noticeNo: a.noticeNo,
+      issuedAt: new Date(a.noticeIssuedAt).toISOString(),
+      contractDueAt: a.bidId === mine.bidId ? new Date(a.contractDueAt).toISOString() : undefined,
+      ownRank: row?.rank ?? null,
+      ownScore: row?.totalScore ?? null,
+      rejection: rejected ? { grounds: rejected.groundsText, reasons: rejected.reasons } : null,
+    };
+  }
+
+  /**
+   * POST /tenders/{id}/award/default (owner): the awardee refused to sign or to give performance security —
+   * AwardeeDefaulted (its security may be forfeited, TBR Art. 74); then the next candidate in rank, or a new
+   * tender (TBR Art. 55).
+   */
+  async recordDefault(tenderId: string, dto: AwardDefaultDto, actor: Actor): Promise<AwardView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, tenderId, actor);
+      const a = await m.findOne(AwardEntity, { where: { tenderId, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
+      if (!a || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
+      await m.query(`UPDATE awards SET status = 'DEFAULTED', default_reason = $2 WHERE id = $1`, [a.id, dto.reason]);
+      await this.audit.append(m, { actor, action: 'AWARDEE_DEFAULTED', objectType: 'award', objectId: a.id, tenderId, data: { reason: dto.reason, next: dto.next } });
+      await this.events.emit(m, 'AwardeeDefaulted', { tenderId, awardeeOrganizationId: a.awardeeOrganizationId, reason: dto.reason }, actor);
+      const report = await this.reports.latestEntity(tenderId, m);
+      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND status = 'DEFAULTED'`, [tenderId]);
+      const remaining = ((report?.content as { candidates?: Array<{ bidId: string }> })?.candidates ?? []).filter(
+        (c) => !defaulted.some((d) => d.bid_id === c.bidId),
+      );
+      if (dto.next === 'NEXT_CANDIDATE' && remaining.length) {
+        await this.stateMachine.transition(m, tenderId, TenderStatus.PUBLICITY, actor, {
+          from: [TenderStatus.AWARDED],
+          reason: 'the awardee defaulted: the next candidate in rank may be awarded (TBR Art. 55)',
+        });
+      } else {
+        const reason = 'the awardee defaulted and no candidate is taken: re-tender (TBR Art. 55)';
+        await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, actor, { from: [TenderStatus.AWARDED], reason });
+        await this.events.emit(m, 'TenderFailed', { tenderId, reason }, actor);
+      }
+      return toAwardView(await m.findOneByOrFail(AwardEntity, { id: a.id }));
+    });
+  }
+
+  private async reopenEvaluation(m: EntityManager, tenderId: string, actor: Actor, objectionId: string): Promise<void> {
+    const running = await m.findOneBy(CandidatePublicityEntity, { tenderId, status: 'RUNNING' });
+    if (running) {
+      await m.query(`UPDATE candidate_publicities SET status = 'WITHDRAWN' WHERE id = $1`, [running.id]);
+      await this.scheduler.cancel(m, ScheduledEventKind.PublicityEnd, running.id);
+    }
+    await this.stateMachine.transition(m, tenderId, TenderStatus.EVALUATION, actor, {
+      from: [TenderStatus.PUBLICITY],
+      reason: 'an objection to the result was upheld: the committee examines again (TBR Art. 54)',
+      data: { objectionId },
+    });
+    await m.query(
+      `UPDATE evaluations SET status = 'IN_PROGRESS', round = round + 1, finished_at = NULL, version = version + 1, updated_at = clock_timestamp()
+       WHERE tender_id = $1`,
+      [tenderId],
+    );
+    await m.query(`UPDATE evaluation_verdicts SET locked_at = NULL WHERE tender_id = $1 AND NOT void`, [tenderId]);
+    await this.draws.reopen(m, tenderId, actor);
+    await this.audit.append(m, { actor, action: 'EVALUATION_REOPENED', objectType: 'evaluation', objectId: tenderId, tenderId, data: { objectionId } });
+  }
+
+  /** PUBLICITY_END: the publicity (or award announcement) is over; recorded once. */
+  private async onPublicityEnd(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    const p = await m.findOne(CandidatePublicityEntity, { where: { id: event.subjectId }, lock: { mode: 'pessimistic_write' } });
+    if (!p || p.status !== 'RUNNING') return;
+    await m.query(`UPDATE candidate_publicities SET status = 'ENDED' WHERE id = $1`, [p.id]);
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: p.kind === 'CANDIDATE_PUBLICITY' ? 'CANDIDATE_PUBLICITY_ENDED' : 'AWARD_ANNOUNCEMENT_ENDED',
+      objectType: 'candidate_publicity',
+      objectId: p.id,
+      tenderId: p.tenderId,
+      data: { endsAt: new Date(p.endsAt).toISOString() },
+    });
+  }
+}

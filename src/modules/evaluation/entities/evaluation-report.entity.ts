@@ -1,0 +1,26 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** 评标报告 (EvaluationReport): each version is kept; `sha256` is over the canonical JSON of `content`. */
+@Entity('evaluation_reports')
+export class EvaluationReportEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'uuid' })
+  tenderId: string;
+
+  @Column({ type: 'int' })
+  version: number;
+
+  @Column({ type: 'text' })
+  outcome: 'CANDIDATES' | 'FAILED';
+
+  @Column({ type: 'jsonb' })
+  content: Record<string, unknown>;
+
+  @Column({ type: 'char', length: 64 })
+  sha256: string;
+
+  @Column({ type: 'timestamptz' })
+  createdAt: Date;
+}

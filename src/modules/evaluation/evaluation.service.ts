@@ -1,0 +1,297 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { ForbiddenException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
+import { compareMoney } from 'src/common/money/money';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../audit/audit.service';
+import { BidsQueryService } from '../bids/bids-query.service';
+import { checkPanelComposition } from '../experts/draw/panel-composition';
+import { PanelMemberEntity } from '../experts/entities/panel-member.entity';
+import { PanelHooks } from '../experts/panel-hooks';
+import { PanelService } from '../experts/panel.service';
+import { TenderStatus } from '../tenders/tender.enums';
+import { TendersService } from '../tenders/tenders.service';
+import { CompetitionDecisionDto, EvaluationRulesDto, ScoreDto, SignDto } from './dto/evaluation.dto';
+import { EvaluationSignatureEntity } from './entities/evaluation-signature.entity';
+import { EvaluationVerdictEntity } from './entities/evaluation-verdict.entity';
+import { EvaluationContext } from './evaluation-context';
+import { EvaluationException } from './evaluation.exception';
+import { checkVerdict } from './scoring/evaluation-engine';
+import { FinalizeEvaluationUseCase, FinalizeResult } from './use-cases/finalize-evaluation.use-case';
+
+export interface VerdictView {
+  bidId: string;
+  qualified: boolean;
+  reasons: string[];
+  grounds: string[];
+  factorScores: Record<string, number> | null;
+  locked: boolean;
+  updatedAt: string;
+}
+
+export interface EvaluationStatusView {
+  tenderId: string;
+  status: string;
+  round: number;
+  seats: number;
+  sitting: number;
+  invited: number;
+  signed: number;
+  reportVersion: number | null;
+  finishedAt: string | null;
+}
+
+/**
+ * The committee's work: reading the opened bids, each member's independent verdicts (qualification with reasons,
+ * factor scores within the published maxima), signing — which locks the member's verdicts (MOF87 Art. 64) — and
+ * the decision on insufficient competition. The last signature closes the evaluation (FinalizeEvaluationUseCase).
+ */
+@Injectable()
+export class EvaluationService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly ctx: EvaluationContext,
+    private readonly panels: PanelService,
+    private readonly bids: BidsQueryService,
+    private readonly finalize: FinalizeEvaluationUseCase,
+    private readonly tenders: TendersService,
+    events: DomainEvents,
+    panelHooks: PanelHooks,
+  ) {
+    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.start(m, tenderId));
+    panelHooks.on('memberLeft', (m, member, actor) => this.voidConclusions(m, member, actor));
+  }
+
+  /** The tender entered EVALUATION (in the opening's transaction). Idempotent. */
+  async start(m: EntityManager, tenderId: string): Promise<void> {
+    await m.query(`INSERT INTO evaluations (tender_id, status) VALUES ($1, 'IN_PROGRESS') ON CONFLICT (tender_id) DO NOTHING`, [tenderId]);
+  }
+
+  /** GET /tenders/{id}/evaluation/bids: the opened bids as the committee evaluates them (audited read). */
+  async panelBids(tenderId: string, actor: Actor) {
+    return this.tx.run(async (m) => {
+      const { tender, member } = await this.ctx.sitting(m, tenderId, actor, false);
+      const opened = await this.bids.openedBids(tenderId, m);
+      await this.audit.append(m, { actor, action: 'EVALUATION_BIDS_READ', objectType: 'tender', objectId: tenderId, tenderId, data: { memberId: member.id } });
+      return opened.map((b) => ({
+        bidId: b.bidId,
+        bidderName: b.bidderName,
+        price: b.price,
+        ...(b.durationDays !== null ? { durationDays: b.durationDays } : {}),
+        attachments: b.attachments,
+        status: b.status,
+        evaluated: b.status === 'DECRYPTED' && b.price !== null,
+        // TBR Art. 51(5): a price above the ceiling is rejected whatever the verdicts
+        aboveCeiling: b.price !== null && tender.priceCeiling !== null && compareMoney(b.price, tender.priceCeiling) > 0,
+      }));
+    });
+  }
+
+  /** POST /tenders/{id}/evaluation/scores: records (or corrects, before signing) the member's verdict on one bid. */
+  async score(tenderId: string, dto: ScoreDto, actor: Actor): Promise<VerdictView> {
+    return this.tx.run(async (m) => {
+      const { tender, evaluation, member } = await this.ctx.sitting(m, tenderId, actor, true);
+      if (await this.hasSigned(m, member.id, evaluation.round)) throw EvaluationException.locked();
+      const opened = await this.bids.openedBids(tenderId, m);
+      const bid = opened.find((b) => b.bidId === dto.bidId);
+      if (!bid) throw new NotFoundException('The bid');
+      if (bid.status !== 'DECRYPTED') throw EvaluationException.notOpen(`The bid is ${bid.status}: it is not evaluated (EB20 Art. 31)`);
+      const factorScores = dto.factorScores ? Object.fromEntries(Object.entries(dto.factorScores).map(([k, v]) => [k, String(v)])) : null;
+      const verdict = { qualified: dto.qualified, reasons: dto.reasons ?? [], grounds: dto.grounds ?? [], factorScores };
+      const problems = checkVerdict(this.ctx.terms(tender), verdict);
+      if (problems.length) throw new ValidationFailedException(problems);
+      const existing = await m.findOneBy(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId });
+      const same =
+        existing &&
+        !existing.void &&
+        existing.qualified === verdict.qualified &&
+        JSON.stringify(existing.reasons) === JSON.stringify(verdict.reasons) &&
+        JSON.stringify(existing.grounds) === JSON.stringify(verdict.grounds) &&
+        JSON.stringify(existing.factorScores) === JSON.stringify(verdict.factorScores);
+      if (!same) {
+        await m.query(
+          `INSERT INTO evaluation_verdicts (tender_id, member_id, bid_id, qualified, reasons, grounds, factor_scores)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (member_id, bid_id) DO UPDATE SET qualified = EXCLUDED.qualified, reasons = EXCLUDED.reasons,
+             grounds = EXCLUDED.grounds, factor_scores = EXCLUDED.factor_scores, void = false, updated_at = clock_timestamp()`,
+          [tenderId, member.id, dto.bidId, verdict.qualified, verdict.reasons, verdict.grounds, factorScores ? JSON.stringify(factorScores) : null],
+        );
+        await this.audit.append(m, {
+          actor,
+          action: existing ? 'EVALUATION_VERDICT_CORRECTED' : 'EVALUATION_VERDICT_RECORDED',
+          objectType: 'evaluation_verdict',
+          objectId: `${member.id}:${dto.bidId}`,
+          tenderId,
+          data: { memberId: member.id, bidId: dto.bidId, ...verdict },
+        });
+      }
+      return toView((await m.findOneByOrFail(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId })));
+    });
+  }
+
+  /** GET /tenders/{id}/evaluation/scores/mine: the member's own verdicts (each member scores independently). */
+  async mine(tenderId: string, actor: Actor): Promise<{ signed: boolean; signedAt: string | null; verdicts: VerdictView[] }> {
+    const m = this.tx.manager;
+    const { member, evaluation } = await this.ctx.sitting(m, tenderId, actor, false);
+    const rows = await m.find(EvaluationVerdictEntity, { where: { memberId: member.id, void: false }, order: { createdAt: 'ASC' } });
+    const sig = await m.findOneBy(EvaluationSignatureEntity, { memberId: member.id, round: evaluation.round, void: false });
+    return { signed: !!sig, signedAt: sig ? new Date(sig.signedAt).toISOString() : null, verdicts: rows.map(toView) };
+  }
+
+  /**
+   * POST /tenders/{id}/evaluation/sign: every evaluated bid needs the member's verdict and no clarification may be
+   * awaiting its answer; the verdicts lock. Idempotent. The last signature closes the evaluation.
+   */
+  async sign(tenderId: string, dto: SignDto, actor: Actor): Promise<EvaluationStatusView & { result: FinalizeResult | 'ALREADY_SIGNED' }> {
+    const result = await this.tx.run(async (m) => {
+      const { evaluation, member } = await this.ctx.sitting(m, tenderId, actor, true);
+      if (await this.hasSigned(m, member.id, evaluation.round)) return 'ALREADY_SIGNED' as const;
+      const opened = (await this.bids.openedBids(tenderId, m)).filter((b) => b.status === 'DECRYPTED' && b.price !== null);
+      const mine = await m.find(EvaluationVerdictEntity, { where: { memberId: member.id, void: false } });
+      const missing = opened.filter((b) => !mine.some((v) => v.bidId === b.bidId)).map((b) => b.bidId);
+      if (missing.length) throw EvaluationException.incomplete(missing);
+      const pending: Array<{ id: string }> = await m.query(
+        `SELECT id FROM bidder_clarification_requests WHERE tender_id = $1 AND status = 'OPEN' AND deadline > clock_timestamp()`,
+        [tenderId],
+      );
+      if (pending.length) throw EvaluationException.clarificationPending(pending.map((p) => p.id));
+      await m.query(`INSERT INTO evaluation_signatures (tender_id, member_id, round, dissent) VALUES ($1, $2, $3, $4)`, [
+        tenderId, member.id, evaluation.round, dto.dissent ?? null,
+      ]);
+      await m.query(`UPDATE evaluation_verdicts SET locked_at = clock_timestamp() WHERE member_id = $1 AND locked_at IS NULL`, [member.id]);
+      await this.audit.append(m, {
+        actor,
+        action: 'EVALUATION_SIGNED',
+        objectType: 'panel_member',
+        objectId: member.id,
+        tenderId,
+        data: { round: evaluation.round, verdicts: mine.length, dissent: dto.dissent ?? null },
+      });
+      return this.finalize.execute(m, tenderId, actor);
+    });
+    return { ...(await this.status(tenderId, actor)), result };
+  }
+
+  /** POST /tenders/{id}/evaluation/competition-decision: with 1–2 valid bids (engineering), each member's decision (PB12 Art. 27). */
+  async decideCompetition(tenderId: string, dto: CompetitionDecisionDto, actor: Actor): Promise<EvaluationStatusView & { result: FinalizeResult }> {
+    const result = await this.tx.run(async (m) => {
+      const tender = await this.ctx.tender(m, tenderId);
+      const member = actor.role === Role.EXPERT ? await this.panels.sittingMember(m, tenderId, actor.userId) : null;
+      if (!member || member.status !== 'ACCEPTED') throw new ForbiddenException('Only the experts sitting on this tender’s committee may do this');
+      const ev = await this.ctx.evaluation(m, tenderId, true);
+      if (tender.status !== TenderStatus.EVALUATION || ev.status !== 'AWAITING_COMPETITION_DECISION') {
+        throw EvaluationException.notOpen('No decision on competition is awaited: there are 3 or more valid bids, or the evaluation is over');
+      }
+      const sig = await m.findOneBy(EvaluationSignatureEntity, { memberId: member.id, round: ev.round, void: false });
+      if (!sig) throw EvaluationException.notOpen('Sign your verdicts first');
+      await m.query(
+        `UPDATE evaluation_signatures SET competition_decision = $2, competition_reason = $3, decided_at = clock_timestamp() WHERE id = $1`,
+        [sig.id, dto.decision, dto.reason],
+      );
+      await this.audit.append(m, {
+        actor,
+        action: 'EVALUATION_COMPETITION_DECIDED',
+        objectType: 'panel_member',
+        objectId: member.id,
+        tenderId,
+        data: { decision: dto.decision, reason: dto.reason },
+      });
+      return this.finalize.execute(m, tenderId, actor);
+    });
+    return { ...(await this.status(tenderId, actor)), result };
+  }
+
+  /** GET /tenders/{id}/evaluation: progress (not the verdicts) for the committee, the owner and supervisors. */
+  async status(tenderId: string, actor: Actor): Promise<EvaluationStatusView> {
+    const m = this.tx.manager;
+    const tender = await this.ctx.tender(m, tenderId);
+    const isMember = actor.role === Role.EXPERT && !!(await this.panels.sittingMember(m, tenderId, actor.userId));
+    if (!isMember && actor.role !== Role.SUPERVISOR && !this.ctx.isOwner(tender, actor)) throw new ForbiddenException('Not your tender');
+    const ev = await this.ctx.evaluation(m, tenderId);
+    const members = await this.panels.members(m, tenderId);
+    const sittingIds = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED').map((x) => x.id);
+    const [{ signed }] = await m.query(
+      `SELECT count(*)::int AS signed FROM evaluation_signatures WHERE tender_id = $1 AND round = $2 AND NOT void AND member_id = ANY($3::uuid[])`,
+      [tenderId, ev.round, sittingIds],
+    );
+    return {
+      tenderId,
+      status: ev.status,
+      round: ev.round,
+      seats: checkPanelComposition({ regime: tender.regime, budget: tender.budget, panelSize: tender.panelSize, panelSpecialties: tender.panelSpecialties ?? [] }).expertSeats,
+      sitting: sittingIds.length,
+      invited: members.filter((x) => x.status === 'INVITED').length,
+      signed,
+      reportVersion: ev.reportVersion,
+      finishedAt: ev.finishedAt ? new Date(ev.finishedAt).toISOString() : null,
+    };
+  }
+
+  /** GET /tenders/{id}/evaluation/rules (public: part of the tender document). */
+  async rules(tenderId: string, actor: Actor | null) {
+    const m = this.tx.manager;
+    await this.tenders.findVisible(m, tenderId, actor);
+    return { tenderId, ...(await this.ctx.rules(m, tenderId)) };
+  }
+
+  /** PUT /tenders/{id}/evaluation/rules (owner, DRAFT only: a term of the tender document). */
+  async setRules(tenderId: string, dto: EvaluationRulesDto, actor: Actor) {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, tenderId, actor);
+      if (tender.status !== TenderStatus.DRAFT) {
+        throw EvaluationException.conflict('The evaluation terms are part of the tender document: they change only while the tender is a DRAFT');
+      }
+      const current = await this.ctx.rules(m, tenderId);
+      const next = { curableDeficiencies: dto.curableDeficiencies ?? current.curableDeficiencies, stateFunded: dto.stateFunded ?? current.stateFunded };
+      await m.query(
+        `INSERT INTO evaluation_rules (tender_id, curable_deficiencies, state_funded) VALUES ($1, $2, $3)
+         ON CONFLICT (tender_id) DO UPDATE SET curable_deficiencies = EXCLUDED.curable_deficiencies, state_funded = EXCLUDED.state_funded,
+           updated_at = clock_timestamp()`,
+        [tenderId, next.curableDeficiencies, next.stateFunded],
+      );
+      await this.audit.append(m, { actor, action: 'EVALUATION_RULES_SET', objectType: 'tender', objectId: tenderId, tenderId, data: next });
+      return { tenderId, ...next };
+    });
+  }
+
+  /**
+   * A sitting member left the committee (recused, penalised): its verdicts and signature are void, its replacement
+   * evaluates again (TBR Art. 48). A pending decision on competition waits for the new member.
+   */
+  private async voidConclusions(m: EntityManager, member: PanelMemberEntity, actor: Actor): Promise<void> {
+    await m.query(`UPDATE evaluation_verdicts SET void = true, updated_at = clock_timestamp() WHERE member_id = $1`, [member.id]);
+    await m.query(`UPDATE evaluation_signatures SET void = true WHERE member_id = $1`, [member.id]);
+    await m.query(
+      `UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`,
+      [member.tenderId],
+    );
+    await this.audit.append(m, {
+      actor,
+      action: 'EVALUATION_CONCLUSIONS_VOID',
+      objectType: 'panel_member',
+      objectId: member.id,
+      tenderId: member.tenderId,
+      data: { reason: 'the member left the committee (TBR Art. 48)' },
+    });
+  }
+
+  private async hasSigned(m: EntityManager, memberId: string, round: number): Promise<boolean> {
+    return !!(await m.findOneBy(EvaluationSignatureEntity, { memberId, round, void: false }));
+  }
+}
+
+function toView(v: EvaluationVerdictEntity): VerdictView {
+  return {
+    bidId: v.bidId,
+    qualified: v.qualified,
+    reasons: v.reasons,
+    grounds: v.grounds,
+    factorScores: v.factorScores ? Object.fromEntries(Object.entries(v.factorScores).map(([k, x]) => [k, Number(x)])) : null,
+    locked: !!v.lockedAt,
+    updatedAt: new Date(v.updatedAt).toISOString(),
+  };
+}

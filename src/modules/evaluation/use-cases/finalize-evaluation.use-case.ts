@@ -1,0 +1,231 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../../audit/audit.service';
+import { BidsQueryService } from '../../bids/bids-query.service';
+import { ExpertDrawService } from '../../experts/draw/expert-draw.service';
+import { checkPanelComposition } from '../../experts/draw/panel-composition';
+import { ExpertDrawEntity } from '../../experts/entities/expert-draw.entity';
+import { PanelService } from '../../experts/panel.service';
+import { IdentityService } from '../../identity/identity.service';
+import { SchedulerService } from '../../scheduling/scheduler.service';
+import { LegalCalendarService } from '../../tenders/legal-calendar/legal-calendar.service';
+import { TenderStateMachine } from '../../tenders/tender-state-machine';
+import { TenderStatus } from '../../tenders/tender.enums';
+import { AwardPeriods } from '../award-periods';
+import { BidderClarificationRequestEntity } from '../entities/bidder-clarification-request.entity';
+import { EvaluationSignatureEntity } from '../entities/evaluation-signature.entity';
+import { EvaluationVerdictEntity } from '../entities/evaluation-verdict.entity';
+import { EvaluationContext } from '../evaluation-context';
+import { buildEvaluationReport, ReportInput, reportSha256 } from '../report/evaluation-report';
+import { evaluate, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
+
+export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
+
+/**
+ * Closes the evaluation once every seat of the committee is taken and every sitting member has signed: the
+ * committee's conclusion (scoring/evaluation-engine.ts), the report (评标报告, PB12 Arts. 42–43) with its hash,
+ * the seats COMPLETED. With 1–2 valid bids in an engineering tender the members first decide whether competition
+ * is lacking (PB12 Art. 27). A failed evaluation (all rejected, procurement with fewer than 3) moves the tender to
+ * FAILED and announces TenderFailed (re-tender; the securities are refunded). Runs in the caller's transaction.
+ */
+@Injectable()
+export class FinalizeEvaluationUseCase {
+  constructor(
+    private readonly ctx: EvaluationContext,
+    private readonly panels: PanelService,
+    private readonly draws: ExpertDrawService,
+    private readonly bids: BidsQueryService,
+    private readonly identity: IdentityService,
+    private readonly audit: AuditService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly events: DomainEvents,
+    private readonly scheduler: SchedulerService,
+    private readonly calendars: LegalCalendarService,
+  ) {}
+
+  async execute(m: EntityManager, tenderId: string, actor: Actor): Promise<FinalizeResult> {
+    const ev = await this.ctx.evaluation(m, tenderId, true);
+    if (ev.status !== 'IN_PROGRESS' && ev.status !== 'AWAITING_COMPETITION_DECISION') return 'NOT_RUNNING';
+    const tender = await this.stateMachine.lock(m, tenderId);
+    if (tender.status !== TenderStatus.EVALUATION) return 'NOT_RUNNING';
+
+    const members = await this.panels.members(m, tenderId);
+    const { expertSeats } = checkPanelComposition({
+      regime: tender.regime,
+      budget: tender.budget,
+      panelSize: tender.panelSize,
+      panelSpecialties: tender.panelSpecialties ?? [],
+    });
+    const sitting = members.filter((x) => x.status === 'ACCEPTED');
+    if (sitting.length < expertSeats || members.some((x) => x.status === 'INVITED')) return 'PANEL_INCOMPLETE';
+    const sittingIds = sitting.map((x) => x.id);
+    const signatures = await m.find(EvaluationSignatureEntity, { where: { tenderId, round: ev.round, void: false, memberId: In(sittingIds) } });
+    if (signatures.length < sitting.length) return 'AWAITING_SIGNATURES';
+
+    const terms = this.ctx.terms(tender);
+    const opened = await this.bids.openedBids(tenderId, m);
+    const verdictRows = await m.find(EvaluationVerdictEntity, { where: { tenderId, void: false, memberId: In(sittingIds) } });
+    const verdicts: MemberVerdict[] = verdictRows.map((v) => ({
+      memberId: v.memberId,
+      bidId: v.bidId,
+      qualified: v.qualified,
+      reasons: v.reasons,
+      grounds: v.grounds as RejectionGround[],
+      factorScores: v.factorScores,
+    }));
+    const outcome = evaluate(terms, opened, verdicts, sittingIds);
+
+    let competitionDecision: ReportInput['competitionDecision'] = null;
+    if (outcome.competition.status === 'PANEL_DECISION_REQUIRED') {
+      const decided = signatures.filter((s) => s.competitionDecision);
+      if (decided.length < signatures.length) {
+        if (ev.status !== 'AWAITING_COMPETITION_DECISION') {
+          await m.query(`UPDATE evaluations SET status = 'AWAITING_COMPETITION_DECISION', updated_at = clock_timestamp() WHERE tender_id = $1`, [tenderId]);
+          await this.audit.append(m, {
+            actor,
+            action: 'EVALUATION_COMPETITION_DECISION_REQUIRED',
+            objectType: 'evaluation',
+            objectId: tenderId,
+            tenderId,
+            data: { validBids: outcome.validCount, basis: outcome.competition.basis },
+          });
+        }
+        return 'AWAITING_COMPETITION_DECISION';
+      }
+      const rejectAll = decided.filter((s) => s.competitionDecision === 'REJECT_ALL').length;
+      competitionDecision = {
+        // PB12 Art. 27: the committee "may" reject all — by majority of its members.
+        decision: rejectAll * 2 > decided.length ? 'REJECT_ALL' : 'CONTINUE',
+        votes: { rejectAll, continue: decided.length - rejectAll },
+        reasons: decided.map((s) => ({ memberId: s.memberId, decision: s.competitionDecision!, reason: s.competitionReason ?? '' })),
+      };
+    }
+    const failed = outcome.competition.status === 'FAILED' || competitionDecision?.decision === 'REJECT_ALL';
+
+    const [{ now }] = await m.query(`SELECT clock_timestamp() AS now`);
+    const version = (ev.reportVersion ?? 0) + 1;
+    const input = await this.reportInput(m, tender, members, opened, outcome, verdicts, signatures, competitionDecision, version, new Date(now));
+    const content = buildEvaluationReport(input);
+    const sha256 = reportSha256(content);
+    await m.query(
+      `INSERT INTO evaluation_reports (tender_id, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5)`,
+      [tenderId, version, failed ? 'FAILED' : 'CANDIDATES', JSON.stringify(content), sha256],
+    );
+    await m.query(
+      `UPDATE evaluations SET status = $2, finished_at = clock_timestamp(), report_version = $3, failed_reason = $4,
+                              version = version + 1, updated_at = clock_timestamp()
+       WHERE tender_id = $1`,
+      [tenderId, failed ? 'FAILED' : 'COMPLETED', version, failed ? ((content.failure as { reason: string }).reason ?? null) : null],
+    );
+    await this.draws.complete(m, tenderId, actor);
+    await this.audit.append(m, {
+      actor,
+      action: 'EVALUATION_REPORT_SIGNED',
+      objectType: 'evaluation_report',
+      objectId: tenderId,
+      tenderId,
+      data: {
+        version,
+        sha256,
+        outcome: failed ? 'FAILED' : 'CANDIDATES',
+        validBids: outcome.validCount,
+        candidates: failed ? [] : outcome.candidates.map((c) => ({ rank: c.rank, bidId: c.bidId })),
+      },
+    });
+    if (failed) {
+      const reason = (content.failure as { reason: string }).reason;
+      await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, actor, { from: [TenderStatus.EVALUATION], reason });
+      await this.events.emit(m, 'TenderFailed', { tenderId, reason }, actor);
+      return 'FAILED';
+    }
+    if (tender.regime === 'GOV_PROCUREMENT') {
+      // MOF87 Art. 68: without a decision within 5 working days, the rank-1 candidate is deemed chosen.
+      const cal = await this.calendars.calendar(m);
+      await this.scheduler.plan(m, {
+        kind: ScheduledEventKind.AwardDecisionDue,
+        subjectId: tenderId,
+        tenderId,
+        runAt: AwardPeriods.awardDecisionDue(cal, new Date(now)),
+      });
+    }
+    return 'COMPLETED';
+  }
+
+  private async reportInput(
+    m: EntityManager,
+    tender: Awaited<ReturnType<TenderStateMachine['lock']>>,
+    members: Awaited<ReturnType<PanelService['members']>>,
+    opened: Awaited<ReturnType<BidsQueryService['openedBids']>>,
+    outcome: ReturnType<typeof evaluate>,
+    verdicts: MemberVerdict[],
+    signatures: EvaluationSignatureEntity[],
+    competitionDecision: ReportInput['competitionDecision'],
+    version: number,
+    now: Date,
+  ): Promise<ReportInput> {
+    const entity = await this.identity.getOrganization(tender.procuringEntityId);
+    const draw = await m.findOneBy(ExpertDrawEntity, { tenderId: tender.id });
+    const experts = await this.panels.experts(m, members.map((x) => x.expertId).filter((x): x is string => !!x));
+    const titles = new Map(experts.map((e) => [e.id, e.title]));
+    const names = new Map(members.map((x) => [x.id, x.name]));
+    const bidderOf = new Map(opened.map((b) => [b.bidId, b.bidderName]));
+    const clarifications = await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } });
+    return {
+      version,
+      generatedAt: now.toISOString(),
+      tender: {
+        id: tender.id,
+        title: tender.title,
+        category: tender.category,
+        regime: tender.regime,
+        method: tender.method,
+        budget: tender.budget,
+        priceCeiling: tender.priceCeiling,
+        bidDeadline: new Date(tender.bidDeadline).toISOString(),
+        openedAt: tender.openedAt ? new Date(tender.openedAt).toISOString() : null,
+        procuringEntity: { id: entity.id, name: entity.name, uscc: entity.uscc },
+      },
+      terms: this.ctx.terms(tender),
+      draw: draw ? { drawId: draw.id, algorithm: draw.algorithm, seedCommitment: draw.seedCommitment } : null,
+      panelSize: tender.panelSize,
+      members: members.map((x) => ({
+        memberId: x.id,
+        expertId: x.expertId,
+        name: x.name,
+        specialty: x.specialty,
+        title: x.expertId ? (titles.get(x.expertId) ?? null) : null,
+        // the report is written as the members sign: sitting members are COMPLETED from now on
+        status: x.status === 'ACCEPTED' ? 'COMPLETED' : x.status,
+        replacedBy: x.replacedBy,
+        declineReason: x.declineReason,
+      })),
+      openingRecord: opened.map((b) => ({ bidId: b.bidId, bidderName: b.bidderName, price: b.price, status: b.status, receivedAt: b.receivedAt })),
+      outcome,
+      verdicts,
+      clarifications: clarifications.map((c) => ({
+        id: c.id,
+        bidId: c.bidId,
+        bidderName: bidderOf.get(c.bidId) ?? '',
+        kind: c.kind,
+        item: c.item,
+        question: c.question,
+        legalBasis: c.legalBasis,
+        deadline: new Date(c.deadline).toISOString(),
+        requestedBy: names.get(c.requestedBy) ?? '',
+        response: c.responseText,
+        attachments: c.responseAttachments ?? [],
+        respondedAt: c.respondedAt ? new Date(c.respondedAt).toISOString() : null,
+        panelDecision: c.panelDecision,
+        panelDecisionNote: c.panelDecisionNote,
+      })),
+      signatures: signatures
+        .sort((a, b) => new Date(a.signedAt).getTime() - new Date(b.signedAt).getTime())
+        .map((s) => ({ memberId: s.memberId, name: names.get(s.memberId) ?? '', signedAt: new Date(s.signedAt).toISOString(), dissent: s.dissent })),
+      competitionDecision,
+    };
+  }
+}
+

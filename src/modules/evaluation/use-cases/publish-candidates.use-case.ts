@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from 'src/common/auth/actor';
+import { ValidationFailedException } from 'src/common/errors/domain.exception';
+import { AppConfig } from 'src/infra/config/app-config';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { AuditService } from '../../audit/audit.service';
+import { SchedulerService } from '../../scheduling/scheduler.service';
+import { LegalCalendarService } from '../../tenders/legal-calendar/legal-calendar.service';
+import { TenderStateMachine } from '../../tenders/tender-state-machine';
+import { TenderStatus } from '../../tenders/tender.enums';
+import { TendersService } from '../../tenders/tenders.service';
+import { AwardPeriods } from '../award-periods';
+import { CandidatePublicityEntity } from '../entities/candidate-publicity.entity';
+import { EvaluationContext } from '../evaluation-context';
+import { EvaluationException } from '../evaluation.exception';
+import { EvaluationReportService } from '../report/evaluation-report.service';
+
+export interface PublishCandidatesCommand {
+  tenderId: string;
+  endsAt?: string;
+  actor: Actor;
+}
+
+export interface PublicityView {
+  id: string;
+  tenderId: string;
+  kind: 'CANDIDATE_PUBLICITY' | 'AWARD_ANNOUNCEMENT';
+  status: 'RUNNING' | 'ENDED' | 'WITHDRAWN';
+  startsAt: string;
+  endsAt: string;
+  reportVersion: number;
+  content: Record<string, unknown>;
+}
+
+export function toPublicityView(p: CandidatePublicityEntity): PublicityView {
+  return {
+    id: p.id,
+    tenderId: p.tenderId,
+    kind: p.kind,
+    status: p.status,
+    startsAt: new Date(p.startsAt).toISOString(),
+    endsAt: new Date(p.endsAt).toISOString(),
+    reportVersion: p.reportVersion,
+    content: p.content,
+  };
+}
+
+/**
+ * 中标候选人公示 (engineering): the procuring entity publishes the candidates of the signed report on the platform
+ * for at least 3 days (TBR Art. 54; EB20 Art. 35) — under LEGAL_PERIODS=relaxed, until any later instant. The
+ * notice says how to object. Procurement has no publicity: its award announcement comes with the award.
+ */
+@Injectable()
+export class PublishCandidatesUseCase {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly tenders: TendersService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly scheduler: SchedulerService,
+    private readonly calendars: LegalCalendarService,
+    private readonly config: AppConfig,
+    private readonly ctx: EvaluationContext,
+    private readonly reports: EvaluationReportService,
+  ) {}
+
+  async execute(cmd: PublishCandidatesCommand): Promise<PublicityView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
+      if (tender.regime === 'GOV_PROCUREMENT') throw EvaluationException.publicityNotApplicable();
+      const running = await m.findOneBy(CandidatePublicityEntity, { tenderId: tender.id, status: 'RUNNING', kind: 'CANDIDATE_PUBLICITY' });
+      if (tender.status === TenderStatus.PUBLICITY && running) return toPublicityView(running); // a repeated request
+      if (tender.status !== TenderStatus.EVALUATION) throw EvaluationException.notOpen(`The tender is ${tender.status}`);
+      const ev = await this.ctx.evaluation(m, tender.id);
+      const report = await this.reports.latestEntity(tender.id, m);
+      if (ev.status !== 'COMPLETED' || !report || report.outcome !== 'CANDIDATES') throw EvaluationException.reportNotReady();
+
+      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+      const cal = await this.calendars.calendar(m);
+      const minimumEnd = AwardPeriods.publicityMinimumEnd(cal, now);
+      const endsAt = cmd.endsAt ? new Date(cmd.endsAt) : minimumEnd;
+      if (endsAt.getTime() < new Date(now).getTime()) {
+        throw new ValidationFailedException([{ field: 'endsAt', errors: ['endsAt must not be in the past'] }]);
+      }
+      // TBR Art. 54: the publicity lasts at least 3 days (a minimum period: lifted under LEGAL_PERIODS=relaxed).
+      if (this.config.legalPeriodsEnforced && endsAt.getTime() < minimumEnd.getTime()) {
+        throw EvaluationException.legalPeriod('The candidate publicity lasts at least 3 days (TBR Art. 54)', {
+          rule: 'MIN_CANDIDATE_PUBLICITY_DAYS',
+          article: 'TBR Art. 54',
+          earliest: minimumEnd.toISOString(),
+        });
+      }
+      // TBR Art. 54: published within 3 days of receiving the report; a late publication is recorded, not refused.
+      const due = AwardPeriods.publicationDue(cal, new Date(report.createdAt));
+      const late = new Date(now).getTime() > due.getTime();
+      const c = report.content as { candidates: Array<Record<string, unknown>>; rejectedBids: Array<Record<string, unknown>> };
+      const content = {
+        title: tender.title,
+        candidates: c.candidates.map((x) => ({ rank: x.rank, bidderName: x.bidderName, price: x.price, score: x.score })),
+        // O1117 (五) encourages publishing why bids were rejected.
+        rejectedBids: c.rejectedBids.map((x) => ({ bidderName: x.bidderName, grounds: x.groundsText, reasons: x.reasons })),
+        objections: {
+          how: `POST /api/v1/tenders/${tender.id}/result-objections before the publicity ends`,
+          answerWithinDays: 3,
+          basis: '投标人或者其他利害关系人对评标结果有异议的，应当在中标候选人公示期间提出；招标人应当自收到异议之日起3日内作出答复（招标投标法实施条例第五十四条）',
+        },
+      };
+      const [row]: Array<{ id: string }> = await m.query(
+        `INSERT INTO candidate_publicities (tender_id, report_version, kind, starts_at, ends_at, status, content)
+         VALUES ($1, $2, 'CANDIDATE_PUBLICITY', $3, $4, 'RUNNING', $5) RETURNING id`,
+        [tender.id, report.version, now, endsAt, JSON.stringify(content)],
+      );
+      await this.stateMachine.transition(m, tender.id, TenderStatus.PUBLICITY, cmd.actor, {
+        from: [TenderStatus.EVALUATION],
+        data: { publicityId: row.id, endsAt: endsAt.toISOString() },
+      });
+      await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: row.id, tenderId: tender.id, runAt: endsAt });
+      await this.audit.append(m, {
+        actor: cmd.actor,
+        action: 'CANDIDATE_PUBLICITY_STARTED',
+        objectType: 'candidate_publicity',
+        objectId: row.id,
+        tenderId: tender.id,
+        data: { reportVersion: report.version, startsAt: new Date(now).toISOString(), endsAt: endsAt.toISOString(), publicationDue: due.toISOString(), late },
+      });
+      return toPublicityView(await m.findOneByOrFail(CandidatePublicityEntity, { id: row.id }));
+    });
+  }
+}

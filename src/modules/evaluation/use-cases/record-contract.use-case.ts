@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from 'src/common/auth/actor';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { ValidationFailedException } from 'src/common/errors/domain.exception';
+import { compareMoney } from 'src/common/money/money';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { AuditService } from '../../audit/audit.service';
+import { LegalCalendarService } from '../../tenders/legal-calendar/legal-calendar.service';
+import { TenderStateMachine } from '../../tenders/tender-state-machine';
+import { TenderStatus } from '../../tenders/tender.enums';
+import { TendersService } from '../../tenders/tenders.service';
+import { AwardPeriods } from '../award-periods';
+import { AwardEntity } from '../entities/award.entity';
+import { EvaluationException } from '../evaluation.exception';
+import { AwardView, toAwardView } from './award-tender.use-case';
+
+export interface RecordContractCommand {
+  tenderId: string;
+  signedAt: string;
+  contractNo?: string;
+  amount?: string;
+  actor: Actor;
+}
+
+/**
+ * The contract record (TBL Art. 46; GPL Art. 46): signed within 30 days of the notice of award — a maximum, held
+ * in every LEGAL_PERIODS mode — at the winning price (TBR Art. 57). The tender is CONTRACTED and ContractSigned
+ * is announced: the bid securities become REFUND_DUE (TBR Art. 57; MOF87 Art. 38). Idempotent.
+ */
+@Injectable()
+export class RecordContractUseCase {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly tenders: TendersService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly calendars: LegalCalendarService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async execute(cmd: RecordContractCommand): Promise<AwardView> {
+    return this.tx.run(async (m) => {
+      const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
+      const award = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'CONTRACTED' } });
+      if (award) {
+        if (new Date(award.contractSignedAt!).getTime() === new Date(cmd.signedAt).getTime()) return toAwardView(award); // repeated
+        throw EvaluationException.conflict('The contract is already recorded');
+      }
+      const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
+      if (!notified || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
+      const signedAt = new Date(cmd.signedAt);
+      const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [signedAt]);
+      if (future) throw new ValidationFailedException([{ field: 'signedAt', errors: ['signedAt must not be in the future'] }]);
+      if (signedAt.getTime() < new Date(notified.noticeIssuedAt).getTime()) {
+        throw new ValidationFailedException([{ field: 'signedAt', errors: ['the contract follows the notice of award (TBL Art. 46)'] }]);
+      }
+      // TBL Art. 46 (GPL Art. 46): within 30 days of the notice, counted by the legal calendar from the notice instant.
+      const due = AwardPeriods.contractDue(await this.calendars.calendar(m), tender.regime, new Date(notified.noticeIssuedAt));
+      if (signedAt.getTime() > due.getTime()) {
+        throw EvaluationException.legalPeriod('The contract must be signed within 30 days of the notice of award (TBL Art. 46)', {
+          rule: 'CONTRACT_WITHIN_DAYS',
+          article: tender.regime === 'ENGINEERING' ? 'TBL Art. 46' : 'GPL Art. 46',
+          latest: due.toISOString(),
+        });
+      }
+      if (cmd.amount && compareMoney(cmd.amount, notified.price) !== 0) {
+        throw EvaluationException.mismatch(`The contract amount must be the winning price ${notified.price} (TBR Art. 57)`);
+      }
+      await m.query(
+        `UPDATE awards SET status = 'CONTRACTED', contract_signed_at = $2, contract_no = $3, contract_amount = $4,
+                           contract_recorded_at = clock_timestamp()
+         WHERE id = $1`,
+        [notified.id, signedAt, cmd.contractNo ?? null, cmd.amount ?? notified.price],
+      );
+      await this.stateMachine.transition(m, tender.id, TenderStatus.CONTRACTED, cmd.actor, { from: [TenderStatus.AWARDED] });
+      await this.audit.append(m, {
+        actor: cmd.actor,
+        action: 'CONTRACT_RECORDED',
+        objectType: 'award',
+        objectId: notified.id,
+        tenderId: tender.id,
+        data: { signedAt: signedAt.toISOString(), contractNo: cmd.contractNo ?? null, amount: cmd.amount ?? notified.price, due: due.toISOString() },
+      });
+      await this.events.emit(
+        m,
+        'ContractSigned',
+        { tenderId: tender.id, awardeeOrganizationId: notified.awardeeOrganizationId, signedAt: signedAt.toISOString() },
+        cmd.actor,
+      );
+      return toAwardView(await m.findOneByOrFail(AwardEntity, { id: notified.id }));
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { EntityManager } from 'typeorm';
+
+/**
+ * Why an expert of the right specialty is not a candidate of a round (回避, Recusal). The first six are recusal
+ * grounds; the last two keep the record honest about everyone else left out. (A disabled expert is not in the
+ * pool at all and is not listed.)
+ */
+export enum RecusalReason {
+  /** Employed by the procuring entity (TBL Art. 37; PB12 Art. 12(2): staff of the project's tenderer). */
+  EMPLOYER_IS_PROCURING_ENTITY = 'EMPLOYER_IS_PROCURING_ENTITY',
+  /** Employed by a bidder (PB12 Art. 12(3): an economic interest; GPR Art. 9: employed by the supplier). */
+  EMPLOYER_IS_BIDDER = 'EMPLOYER_IS_BIDDER',
+  /** A declared conflict (close relative, interest...) with the procuring entity (PB12 Art. 12; GPR Art. 9). */
+  DECLARED_CONFLICT_PROCURING_ENTITY = 'DECLARED_CONFLICT_PROCURING_ENTITY',
+  /** A declared conflict with a bidder (PB12 Art. 12(1)(3); GPR Art. 9). */
+  DECLARED_CONFLICT_BIDDER = 'DECLARED_CONFLICT_BIDDER',
+  /** Served on a panel of the same procuring entity within the configured recent period (EXPERT_RECENT_SERVICE_DAYS). */
+  RECENT_SERVICE_SAME_PROCURING_ENTITY = 'RECENT_SERVICE_SAME_PROCURING_ENTITY',
+  /** Holds a seat (invited or accepted) on another panel that has not finished. */
+  OVERLAPPING_PANEL = 'OVERLAPPING_PANEL',
+  /** Already selected in this draw (declined, timed out, replaced, sitting, or earlier in this round). */
+  ALREADY_SELECTED = 'ALREADY_SELECTED',
+  /** Declared unavailable. */
+  UNAVAILABLE = 'UNAVAILABLE',
+}
+
+export interface EligibilityInput {
+  tenderId: string;
+  procuringEntityId: string;
+  procuringEntityUscc: string;
+  bidderUsccs: string[];
+  recentServiceDays: number;
+  /** Experts selected earlier in this draw (any status), and earlier in this round. */
+  alreadySelected: ReadonlySet<string>;
+}
+
+export interface RecordedCandidates {
+  roundId: string;
+  specialty: string;
+  seats: number;
+  count: number;
+  candidatesSha256: string;
+  excluded: number;
+}
+
+export interface RoundSpec {
+  drawId: string;
+  round: number;
+  reason: 'INITIAL' | 'REPLACEMENT';
+  replacesMemberId: string | null;
+  /** In the tender's order. */
+  specialties: Array<{ specialty: string; seats: number }>;
+}
+
+/**
+ * Builds the candidate list of each specialty of a round and records them, in one statement, inside the caller's
+ * transaction: the active experts of the specialty (index-only scan on expert_specialties, in the canonical order
+ * of docs/EXPERT_DRAW.md: ids ascending) minus every recusal, with who was excluded and why, and each list's SHA-256
+ * (hex, over the length-prefixed 16-byte ids). The lists never leave the database: the caller computes the slot positions
+ * from the seed and each list's length, then `selectPositions` stores the selection. Periods are measured against
+ * now(), the database clock of the draw's transaction (stable, so the indexes serve).
+ */
+export async function recordCandidates(m: EntityManager, input: EligibilityInput, round: RoundSpec): Promise<RecordedCandidates[]> {
+  const conflictUsccs = [input.procuringEntityUscc, ...input.bidderUsccs];
+  const rows: Array<{ id: string; specialty: string; seats: number; count: number; sha256: string; excluded: number }> = await m.query(
+    `WITH reasons AS (
+       SELECT id AS expert_id,
+              CASE WHEN employer_uscc = $3 THEN 'EMPLOYER_IS_PROCURING_ENTITY' ELSE 'EMPLOYER_IS_BIDDER' END AS reason
+         FROM experts WHERE employer_uscc = ANY($4::bpchar[])
+       UNION ALL
+       SELECT expert_id, CASE WHEN uscc = $3 THEN 'DECLARED_CONFLICT_PROCURING_ENTITY' ELSE 'DECLARED_CONFLICT_BIDDER' END
+         FROM expert_conflicts WHERE withdrawn_at IS NULL AND uscc = ANY($4::bpchar[])
+       UNION ALL
+       SELECT expert_id, 'RECENT_SERVICE_SAME_PROCURING_ENTITY' FROM panel_members
+        WHERE procuring_entity_id = $5 AND status IN ('ACCEPTED', 'COMPLETED') AND tender_id <> $6 AND expert_id IS NOT NULL
+          AND responded_at > now() - make_interval(days => $7)
+       UNION ALL
+       SELECT expert_id, 'OVERLAPPING_PANEL' FROM panel_members
+        WHERE status IN ('INVITED', 'ACCEPTED') AND tender_id <> $6 AND expert_id IS NOT NULL
+       UNION ALL
+       SELECT id, 'UNAVAILABLE' FROM experts WHERE unavailable_until > now()
+       UNION ALL
+       SELECT unnest($8::uuid[]), 'ALREADY_SELECTED'
+     ),
+     recused AS MATERIALIZED (
+       SELECT expert_id, array_agg(DISTINCT reason ORDER BY reason) AS reasons FROM reasons
+        WHERE expert_id IN (SELECT s.expert_id FROM expert_specialties s WHERE s.specialty = ANY($2::text[]))
+          AND expert_id NOT IN (SELECT id FROM experts WHERE status <> 'ACTIVE')
+        GROUP BY expert_id
+     ),
+     spec AS (SELECT code, seats, ord FROM unnest($2::text[], $10::int[]) WITH ORDINALITY AS x(code, seats, ord)),
+     lists AS MATERIALIZED (
+       SELECT spec.code, spec.seats, spec.ord,
+              ARRAY(SELECT s.expert_id FROM expert_specialties s
+                     WHERE s.specialty = spec.code
+                       AND s.expert_id NOT IN (SELECT id FROM experts WHERE status <> 'ACTIVE')
+                       AND s.expert_id NOT IN (SELECT expert_id FROM recused)
+                     ORDER BY s.expert_id) AS ids,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object('expertId', r.expert_id, 'reasons', r.reasons) ORDER BY r.expert_id), '[]')
+                 FROM recused r JOIN expert_specialties s ON s.expert_id = r.expert_id AND s.specialty = spec.code) AS excluded
+         FROM spec
+     )
+     INSERT INTO expert_draw_rounds (draw_id, round, specialty, seats, reason, replaces_member_id, candidate_ids, candidates_sha256,
+                                     selected_ids, excluded)
+     SELECT $1, $9, code, seats, $11, $12, ids,
+            -- PostgreSQL's binary array form is a 20-byte header, then each element as its int4 length and its
+            -- bytes: from byte 21 on, exactly the length-prefixed ids the hash is defined over.
+            encode(digest(substring(array_send(ids) FROM 21), 'sha256'), 'hex'),
+            '{}', excluded
+       FROM lists ORDER BY ord
+     RETURNING id, specialty, seats, cardinality(candidate_ids) AS count, candidates_sha256 AS sha256, jsonb_array_length(excluded) AS excluded`,
+    [
+      round.drawId,
+      round.specialties.map((x) => x.specialty),
+      input.procuringEntityUscc,
+      conflictUsccs,
+      input.procuringEntityId,
+      input.tenderId,
+      input.recentServiceDays,
+      [...input.alreadySelected],
+      round.round,
+      round.specialties.map((x) => x.seats),
+      round.reason,
+      round.replacesMemberId,
+    ],
+  );
+  const bySpecialty = new Map(rows.map((r) => [r.specialty, r]));
+  return round.specialties.map(({ specialty }) => {
+    const r = bySpecialty.get(specialty)!;
+    return { roundId: r.id, specialty, seats: Number(r.seats), count: Number(r.count), candidatesSha256: r.sha256, excluded: Number(r.excluded) };
+  });
+}
+
+/** The 0-based positions of the given experts in a recorded list (those that are in it). */
+export async function positionsIn(m: EntityManager, roundId: string, expertIds: string[]): Promise<number[]> {
+  if (!expertIds.length) return [];
+  const rows: Array<{ p: number }> = await m.query(
+    `SELECT array_position(r.candidate_ids, x) - 1 AS p FROM expert_draw_rounds r, unnest($2::uuid[]) AS x
+      WHERE r.id = $1 AND array_position(r.candidate_ids, x) IS NOT NULL`,
+    [roundId, expertIds],
+  );
+  return rows.map((r) => Number(r.p));
+}
+
+/**
+ * Stores the selection of a recorded round — the candidates at the given positions (0-based), in slot order — and,
+ * in the same round trip, gives the positions in the round's next list (if any) of every expert selected so far in
+ * the round (they are taken out of it before its first slot).
+ */
+export async function selectPositions(
+  m: EntityManager,
+  roundId: string,
+  positions: number[],
+  nextRoundId: string | null = null,
+  earlierInRound: string[] = [],
+): Promise<{ selected: string[]; nextRemoved: number[] }> {
+  const rows: Array<{ selected: string[]; next_removed: number[] }> = await m.query(
+    `WITH upd AS (
+       UPDATE expert_draw_rounds
+          SET selected_ids = ARRAY(SELECT c[p + 1] FROM (SELECT candidate_ids AS c) a, unnest($2::int[]) WITH ORDINALITY AS u(p, o) ORDER BY o)
+        WHERE id = $1 RETURNING selected_ids
+     )
+     SELECT (SELECT selected_ids FROM upd) AS selected,
+            ARRAY(SELECT array_position(r.candidate_ids, x) - 1
+                    FROM expert_draw_rounds r, unnest((SELECT selected_ids FROM upd) || $4::uuid[]) AS x
+                   WHERE r.id = $3 AND array_position(r.candidate_ids, x) IS NOT NULL) AS next_removed`,
+    [roundId, positions, nextRoundId, earlierInRound],
+  );
+  return { selected: rows[0].selected, nextRemoved: (rows[0].next_removed ?? []).map(Number) };
+}

@@ -1,0 +1,56 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn, VersionColumn } from 'typeorm';
+
+export type ExpertDrawStatus = 'COMMITTED' | 'DRAWN' | 'INSUFFICIENT_EXPERTS' | 'INVALID_COMPOSITION' | 'RELEASED';
+
+/**
+ * 随机抽取 (ExpertDraw): one per tender. The seed's commitment is recorded (and audited) in the transaction that
+ * moves the tender to EVALUATION, before any candidate list exists; the selection runs later, in its own
+ * transaction; the seed is revealed once the award is made (docs/EXPERT_DRAW.md).
+ */
+@Entity('expert_draws')
+export class ExpertDrawEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index('UQ_EXPERT_DRAWS_TENDER_ID', { unique: true })
+  @Column({ type: 'uuid' })
+  tenderId: string;
+
+  @Column({ type: 'uuid' })
+  procuringEntityId: string;
+
+  @Column({ type: 'text' })
+  algorithm: string;
+
+  /** Secret until the award (select: false keeps it out of every ordinary read). */
+  @Column({ type: 'char', length: 64, select: false })
+  seedHex: string;
+
+  @Column({ type: 'char', length: 64 })
+  seedCommitment: string;
+
+  @Column({ type: 'text' })
+  status: ExpertDrawStatus;
+
+  /** The organisations whose employees and declared relations are recused: { procuringEntity, bidders[] }. */
+  @Column({ type: 'jsonb', nullable: true })
+  conflictUsccs: { procuringEntity: string; bidders: string[] } | null;
+
+  @Column({ type: 'int', nullable: true })
+  recentServiceDays: number | null;
+
+  @Column({ type: 'timestamptz' })
+  committedAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  drawnAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  seedRevealedAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastError: string | null;
+
+  @VersionColumn()
+  version: number;
+}

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BidsModule } from '../bids/bids.module';
+import { TendersModule } from '../tenders/tenders.module';
+import { ExpertDrawService } from './draw/expert-draw.service';
+import { ExpertConflictEntity } from './entities/expert-conflict.entity';
+import { ExpertDrawAlertEntity } from './entities/expert-draw-alert.entity';
+import { ExpertDrawRoundEntity } from './entities/expert-draw-round.entity';
+import { ExpertDrawEntity } from './entities/expert-draw.entity';
+import { ExpertEntity } from './entities/expert.entity';
+import { PanelMemberEntity } from './entities/panel-member.entity';
+import { ExpertSelfController, ExpertsController } from './experts.controller';
+import { ExpertsService } from './experts.service';
+import { PanelController } from './panel.controller';
+import { PanelHooks } from './panel-hooks';
+import { PanelService } from './panel.service';
+
+/**
+ * The expert pool, the verifiable random draw with recusal, and the committee's seats (assignments). Exports
+ * ExpertsService (disable a penalised expert), PanelService (membership for the evaluation), ExpertDrawService
+ * (release, complete, reveal the seed) and PanelHooks (act when a sitting member leaves).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ExpertEntity, ExpertConflictEntity, ExpertDrawEntity, ExpertDrawRoundEntity, PanelMemberEntity, ExpertDrawAlertEntity]),
+    TendersModule,
+    BidsModule,
+  ],
+  controllers: [ExpertsController, ExpertSelfController, PanelController],
+  providers: [ExpertsService, ExpertDrawService, PanelService, PanelHooks],
+  exports: [ExpertsService, ExpertDrawService, PanelService, PanelHooks],
+})
+export class ExpertsModule {}
