@@ -27,6 +27,7 @@ import { QueueName } from '../src/infra/queue/queue.constants';
 import { BidSecurityService } from '../src/modules/bid-security/bid-security.service';
 import { deriveVirtualAccountNo } from '../src/modules/bid-security/virtual-account-number';
 import { prepareDatabase } from '../scripts/prepare-db';
+import { benchDatabaseUrl } from './bench-db';
 
 export interface BankNotificationsBenchOptions {
   notifications?: number;
@@ -59,7 +60,7 @@ export interface BankNotificationsBenchResult {
   httpDuplicates: LatencyStats;
   /** Raw pg, the same rows (payment + 2 ledger lines) in one transaction each: the database's ceiling. */
   dbCeiling: LatencyStats;
-  /** Raw pg with the audit append each notification also makes (advisory lock on the platform stream + insert). */
+  /** Raw pg with the audit append each notification also makes (advisory lock on the account's stream + insert). */
   dbCeilingWithAudit: LatencyStats;
   ledgerBalanced: boolean;
   node: string;
@@ -161,7 +162,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
   const concurrency = opts.concurrency ?? 32;
   const accountCount = opts.accounts ?? 200;
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const databaseUrl = opts.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/ebidding_bench';
+  const databaseUrl = opts.databaseUrl ?? benchDatabaseUrl('ebidding_bench');
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'development',
     DATABASE_URL: databaseUrl,
@@ -169,7 +170,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     LOG_LEVEL: 'error',
     LEGAL_PERIODS: 'relaxed',
   });
-  await prepareDatabase(config);
+  await prepareDatabase(config, undefined, { recreate: true });
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ workers: true })] })
     .overrideProvider(AppConfig)
@@ -240,7 +241,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
              SELECT $1, repeat('0', 64), a.virtual_account_no, a.id, a.tender_id, a.bidder_organization_id, '1000.00', '6222', 'raw', true,
                     now(), clock_timestamp(), 'ACCEPTED'
              FROM bid_security_accounts a WHERE a.virtual_account_no = $2
-             ON CONFLICT (txn_id) DO NOTHING RETURNING id, tender_id`,
+             ON CONFLICT (txn_id) DO NOTHING RETURNING id, tender_id, account_id`,
             [txn, va],
           );
           const journal = randomUUID();
@@ -251,13 +252,16 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
             [journal, rows[0].id, rows[0].tender_id, `BIDDER_DEPOSIT:${va}`],
           );
           if (withAudit) {
-            await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform', 7))`);
+            // As the app does it: the sub-account's own stream (sealed until the opening), its lock, then the insert.
+            const stream = `bench-raw:${rows[0].account_id}`;
+            await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [stream]);
             await c.query(
-              `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action, object_type, object_id, data)
-               SELECT 'bench-raw', coalesce(max(stream_seq), 0) + 1, repeat('0', 64), repeat('0', 64), clock_timestamp(), 'bank', 'SYSTEM', '',
-                      'BID_SECURITY_PAYMENT_RECEIVED', 'bid_security_payment', $1, '{}'
-               FROM audit_events WHERE stream = 'bench-raw'`,
-              [rows[0].id],
+              `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action, object_type, object_id,
+                                         tender_id, sealed_tender_id, data)
+               SELECT $1, coalesce(max(stream_seq), 0) + 1, repeat('0', 64), repeat('0', 64), clock_timestamp(), 'bank', 'SYSTEM', '',
+                      'BID_SECURITY_PAYMENT_RECEIVED', 'bid_security_payment', $2, $3, $3, '{}'
+               FROM audit_events WHERE stream = $1`,
+              [stream, rows[0].id, rows[0].tender_id],
             );
           }
           await c.query('COMMIT');

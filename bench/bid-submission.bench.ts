@@ -36,6 +36,7 @@ import { AppConfig } from '../src/infra/config/app-config';
 import { canonicalJson } from '../src/modules/audit/canonical-json';
 import { GENESIS_HASH } from '../src/modules/audit/audit-chain';
 import { BidPlaintext, sealBid, SealedBid } from '../src/sdk';
+import { benchDatabaseUrl } from './bench-db';
 
 export interface BidSubmissionBenchOptions {
   bidders?: number;
@@ -203,7 +204,7 @@ interface Party {
 export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}): Promise<BidSubmissionBenchResult> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const skip = new Set(opts.skip ?? []);
-  const databaseUrl = opts.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/ebidding_bench_bids';
+  const databaseUrl = opts.databaseUrl ?? benchDatabaseUrl('ebidding_bench_bids');
   const port = await freePort();
   const jwtSecret = randomBytes(32).toString('hex');
   const env: Record<string, string> = {
@@ -216,7 +217,7 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
     JWT_SECRET: jwtSecret,
   };
   const config = AppConfig.fromEnvironment(env);
-  await prepareDatabase(config);
+  await prepareDatabase(config, undefined, { recreate: true });
   const pool = new Pool({ connectionString: config.databaseUrl, max: 20 }); // the app's own pool size (data-source.ts)
   const tables: Array<{ tablename: string }> = (
     await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)
@@ -584,24 +585,26 @@ async function rawCeiling(pool: Pool, owner: Party, bidders: Party[], rounds: nu
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, $13, $14, $15)`,
         [bidId, version, tender, b.organizationId, b.userId, now, sha, d.ciphertext.length, d.keyCommitment, 'x'.repeat(88), ...fp],
       );
-      // The audit append as AuditService does it, in the stream the submission uses (the platform's: before the
-      // deadline a bid's event names no tender): one writer per stream, head read, chained hash, insert.
-      const stream = 'platform';
+      // The audit append as AuditService does it, in the stream the submission uses (the bid's own, sealed until
+      // the opening): one writer per stream, head read (with its seal), chained hash, insert.
+      const stream = `bid:${bidId}`;
       await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [stream]);
       const head = (
         await c.query(
-          `SELECT (SELECT stream_seq FROM audit_events WHERE stream = $1 ORDER BY stream_seq DESC LIMIT 1) AS seq,
-                  (SELECT hash FROM audit_events WHERE stream = $1 ORDER BY stream_seq DESC LIMIT 1) AS hash,
-                  date_trunc('milliseconds', clock_timestamp()) AS ts`,
+          `SELECT h.stream_seq AS seq, h.hash, h.sealed_tender_id AS sealed, date_trunc('milliseconds', clock_timestamp()) AS ts
+           FROM (SELECT 1) one
+           LEFT JOIN LATERAL (SELECT stream_seq, hash, sealed_tender_id FROM audit_events WHERE stream = $1
+                              ORDER BY stream_seq DESC LIMIT 1) h ON true`,
           [stream],
         )
       ).rows[0];
-      const event = { stream, streamSeq: (head.seq ?? 0) + 1, action: 'BID_SUBMITTED', data: { bidId, version, ciphertextSha256: sha } };
+      const event = { stream, streamSeq: (head.seq ?? 0) + 1, action: 'BID_SUBMITTED', sealedUntilOpeningOf: tender, data: { bidId, version, ciphertextSha256: sha } };
       const hash = createHash('sha256').update(head.hash ?? GENESIS_HASH).update(canonicalJson(event)).digest('hex');
       await c.query(
-        `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action, object_type, object_id, tender_id, data)
-         VALUES ($1, $2, $3, $4, $5, $6, 'BIDDER', '127.0.0.1', 'BID_SUBMITTED', 'bid', $7, NULL, $8)`,
-        [stream, event.streamSeq, head.hash ?? GENESIS_HASH, hash, head.ts, b.userId, bidId, JSON.stringify(event.data)],
+        `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action, object_type, object_id, tender_id,
+                                   sealed_tender_id, data)
+         VALUES ($1, $2, $3, $4, $5, $6, 'BIDDER', '127.0.0.1', 'BID_SUBMITTED', 'bid', $7, $8, $8, $9)`,
+        [stream, event.streamSeq, head.hash ?? GENESIS_HASH, hash, head.ts, b.userId, bidId, tender, JSON.stringify(event.data)],
       );
       await c.query('COMMIT');
     } catch (e) {

@@ -24,6 +24,7 @@ import { JobQueue } from '../src/infra/queue/job-queue.service';
 import { QueueName } from '../src/infra/queue/queue.constants';
 import { seedCommitment, selectRound } from '../src/modules/experts/draw/expert-draw.algorithm';
 import { ExpertDrawService } from '../src/modules/experts/draw/expert-draw.service';
+import { benchDatabaseUrl } from './bench-db';
 
 export interface ExpertDrawBenchOptions {
   draws?: number;
@@ -60,14 +61,14 @@ export async function runExpertDrawBench(opts: ExpertDrawBenchOptions = {}): Pro
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'development',
-    DATABASE_URL: opts.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/ebidding_bench_draw',
+    DATABASE_URL: opts.databaseUrl ?? benchDatabaseUrl('ebidding_bench_draw'),
     QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'error',
     LEGAL_PERIODS: 'relaxed',
     EXPERT_RECENT_SERVICE_DAYS: '90',
     RUN_WORKERS: 'false',
   });
-  await prepareDatabase(config);
+  await prepareDatabase(config, undefined, { recreate: true });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ workers: false })] })
     .overrideProvider(AppConfig)
     .useValue(config)

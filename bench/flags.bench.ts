@@ -32,6 +32,7 @@ import { FlagInputsRepository } from '../src/modules/supervision/flags/flag-inpu
 import { replaceHistoryFlags, replaceTenderFlags } from '../src/modules/supervision/flags/flag-store';
 import { mulberry32 } from '../src/modules/supervision/screens';
 import { prepareDatabase } from '../scripts/prepare-db';
+import { benchDatabaseUrl } from './bench-db';
 
 export interface FlagsBenchOptions {
   tenders?: number;
@@ -363,9 +364,9 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
 
   let db: FlagsBenchResult['db'] = null;
   if (opts.db !== false) {
-    const url = opts.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/ebidding_bench_flags';
+    const url = opts.databaseUrl ?? benchDatabaseUrl('ebidding_bench_flags');
     const config = AppConfig.fromEnvironment({ NODE_ENV: 'development', DATABASE_URL: url });
-    await prepareDatabase(config);
+    await prepareDatabase(config, undefined, { recreate: true });
     const ds = new DataSource({ ...dataSourceOptions(config), logging: false, extra: { max: 4 } });
     await ds.initialize();
     try {

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   out('电子招标投标交易平台 — demo: 盐城市开发大道（S226—通榆河段）改造工程施工招标\n');
   try {
     await step('prepare the demo database (migrations) and empty it', async () => {
-      await prepareDatabase(AppConfig.fromEnvironment({ DATABASE_URL: env.DATABASE_URL, NODE_ENV: 'development' }));
+      await prepareDatabase(AppConfig.fromEnvironment({ DATABASE_URL: env.DATABASE_URL, NODE_ENV: 'development' }), undefined, { recreate: true });
       const c = new Client({ connectionString: env.DATABASE_URL });
       await c.connect();
       const rows = await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);

@@ -5,7 +5,11 @@ import { AppConfig } from '../src/infra/config/app-config';
 import { dataSourceOptions } from '../src/infra/database/data-source';
 
 /** Creates the database when missing and runs the migrations. Idempotent; used by setup.sh and Jest. */
-export async function prepareDatabase(config: AppConfig, log: (m: string) => void = () => undefined): Promise<void> {
+export async function prepareDatabase(
+  config: AppConfig,
+  log: (m: string) => void = () => undefined,
+  opts: { recreate?: boolean } = {},
+): Promise<void> {
   const url = new URL(config.databaseUrl);
   const dbName = decodeURIComponent(url.pathname.slice(1));
   const admin = new URL(url.toString());
@@ -13,6 +17,10 @@ export async function prepareDatabase(config: AppConfig, log: (m: string) => voi
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
+    if (opts.recreate) {
+      // A disposable database (tests): rebuilt from the migrations every run, so no schema drift survives.
+      await client.query(`DROP DATABASE IF EXISTS "${dbName.replace(/"/g, '""')}" WITH (FORCE)`);
+    }
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     if (exists.rowCount === 0) {
       await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}" ENCODING 'UTF8' TEMPLATE template0`);

@@ -121,6 +121,9 @@ fi
 # ── 4. the database and its migrations ─────────────────────────────────────────────────────────────────────────
 [ -n "$PG_URL" ] && export DATABASE_URL=$PG_URL
 [ -n "$RD_URL" ] && export REDIS_URL=$RD_URL
-if [ "$MODE" = test ]; then export NODE_ENV=test; fi
-node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/prepare-db.ts
+if [ "$MODE" = test ]; then
+  : # Jest's global set-up rebuilds the test database from the migrations on every run (test/helpers/global-setup.js)
+else
+  node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/prepare-db.ts
+fi
 [ "${SETUP_QUIET:-}" = 1 ] || log "ready ($MODE): PostgreSQL ${PG_URL:-at 127.0.0.1:5432}, Redis ${RD_URL:-at 127.0.0.1:6379}"

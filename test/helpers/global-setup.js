@@ -5,5 +5,6 @@ module.exports = async () => {
   process.env.NODE_ENV = 'test';
   const { prepareDatabase } = require('../../scripts/prepare-db');
   const { AppConfig } = require('../../src/infra/config/app-config');
-  await prepareDatabase(AppConfig.fromEnvironment());
+  // The test database is rebuilt from the migrations on every run (no drift from earlier runs).
+  await prepareDatabase(AppConfig.fromEnvironment(), () => undefined, { recreate: true });
 };
