@@ -5,10 +5,14 @@
  *     [--tenders 10000] [--bids-per-tender 10] [--firms 2000] [--no-db]
  *
  * 1. engine: the pure engine (src/modules/supervision/flags/engine) over every tender — structural rules, price rules
- *    with the price screens, expert scoring — and the history flags (serial losers, rings, rotation, R024/R058);
+ *    with the price screens calibrated on the tender's market (MarketCalibrations: each market's history of screens
+ *    computed once, each tender calibrated on its market without itself, as FlagsService does), expert scoring — and
+ *    the history flags (serial losers, rings, rotation, R024/R058);
  * 2. db (unless --no-db): the same data written into the real tables of a bench database `ebidding_bench_flags`
  *    (created and migrated when missing, emptied first), then loaded with FlagInputsRepository (the service's own
- *    SQL), computed, and stored with the service's bulk writes in one transaction, each step timed.
+ *    SQL, including each market's price history), computed, and stored with the service's bulk writes in one
+ *    transaction, each step timed; then a few single-tender runs as the flag job does them (its own market history
+ *    loaded and calibrated for one tender), to show what one job costs at this scale.
  * Planted cases give each flag's recall on this data, and the clean tenders its false-positive rate.
  * `runFlagsBench()` is what `npm run bench` calls.
  */
@@ -28,9 +32,10 @@ import {
   ScoreRecord,
   TenderFlagInput,
 } from '../src/modules/supervision/flags/engine';
-import { FlagInputsRepository } from '../src/modules/supervision/flags/flag-inputs.repository';
+import { FlagInputsRepository, MarketPrices, StoredTenderFlagInput } from '../src/modules/supervision/flags/flag-inputs.repository';
 import { replaceHistoryFlags, replaceTenderFlags } from '../src/modules/supervision/flags/flag-store';
-import { mulberry32 } from '../src/modules/supervision/screens';
+import { Market, MarketCalibrations } from '../src/modules/supervision/flags/market-calibrations';
+import { MarketCalibration, mulberry32 } from '../src/modules/supervision/screens';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { benchDatabaseUrl } from './bench-db';
 
@@ -51,8 +56,28 @@ export interface FlagsBenchResult {
   tenders: number;
   bids: number;
   firms: number;
-  engine: { tenderFlagsMs: number; historyFlagsMs: number; totalMs: number; flags: Record<string, number> };
-  db: null | { insertSeconds: number; loadMs: number; computeMs: number; storeMs: number; totalMs: number; flagsStored: number };
+  engine: {
+    /** Building each market's history (the screens of every tender of the market, sorted once). */
+    calibrationMs: number;
+    tenderFlagsMs: number;
+    historyFlagsMs: number;
+    totalMs: number;
+    flags: Record<string, number>;
+  };
+  /** The price screen's calibration per market: tenders in the market, and how many tenders were scored on 'market'. */
+  calibration: { markets: Record<string, number>; calibratedTenders: number; fallbackTenders: number };
+  db: null | {
+    insertSeconds: number;
+    loadMs: number;
+    /** The markets' price histories (FlagInputsRepository.marketPrices) and their screens. */
+    calibrationMs: number;
+    computeMs: number;
+    storeMs: number;
+    totalMs: number;
+    flagsStored: number;
+    /** One tender as the flag job computes it (its input, its market's history and calibration, flags, store), median of 5. */
+    singleTenderJobMs: number;
+  };
   /** Per planted kind: planted tenders (or firms/rings) and the share where the expected code fired. */
   recall: Record<string, { planted: number; found: number }>;
   /** Per code: the share of clean tenders (nothing planted) where it fired. */
@@ -104,6 +129,9 @@ interface Dataset {
   serialLosers: string[];
   sharedRepPairs: Array<[string, string]>;
 }
+
+/** Three markets (the same regime): the price screen is calibrated per category and regime. */
+const CATEGORIES = ['CONSTRUCTION_WORKS', 'GOODS', 'SERVICES'];
 
 const uuid = (kind: number, i: number) => `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -227,6 +255,7 @@ export function synthesize(o: { tenders: number; bidsPerTender: number; firms: n
     inputs.push({
       tenderId,
       regime: 'ENGINEERING',
+      category: CATEGORIES[t % CATEGORIES.length],
       priceCeiling: fromFen(ceilingFen),
       bids,
       organizations: bidders.map((id) => {
@@ -274,6 +303,13 @@ function evaluate(data: Dataset, tenderFlags: FlagDraft[][], historyFlags: FlagD
 
 const ms = (t0: bigint) => Math.round(Number(process.hrtime.bigint() - t0) / 1e5) / 10;
 
+/** FlagInputsRepository.marketPrices over the synthetic inputs: a market's tenders, their decrypted prices. */
+function inMemoryMarketPrices(inputs: TenderFlagInput[], market: Market): MarketPrices[] {
+  return inputs
+    .filter((inp) => inp.category === market.category && inp.regime === market.regime)
+    .map((inp) => ({ tenderId: inp.tenderId, prices: inp.bids.filter((b) => b.status === 'DECRYPTED' && b.price !== null).map((b) => b.price as string) }));
+}
+
 /** Writes the dataset into the real tables (set-based inserts with unnest). */
 async function insertDataset(ds: DataSource, data: Dataset, log: (l: string) => void): Promise<void> {
   await ds.query(`TRUNCATE organizations, users, tenders, bids, bid_security_accounts, bid_security_payments, awards, collusion_flags, audit_events RESTART IDENTITY CASCADE`);
@@ -299,10 +335,10 @@ async function insertDataset(ds: DataSource, data: Dataset, log: (l: string) => 
     await q(
       `INSERT INTO tenders (id, procuring_entity_id, created_by, title, category, regime, method, budget, price_ceiling, bid_deadline, bid_security_amount,
                             decryption_mode, decryption_window_minutes, evaluation_method, panel_size, status, published_at, opened_at)
-       SELECT id, $2, $3, '基准测试工程', 'CONSTRUCTION_WORKS', 'ENGINEERING', 'OPEN', ceiling, ceiling, now() - interval '10 days', 0, 'ESCROW', 30,
+       SELECT id, $2, $3, '基准测试工程', category, 'ENGINEERING', 'OPEN', ceiling, ceiling, now() - interval '10 days', 0, 'ESCROW', 30,
               'LOWEST_EVALUATED_PRICE', 5, 'AWARDED', now() - interval '40 days', now() - interval '10 days'
-       FROM unnest($1::uuid[], $4::numeric[]) AS x(id, ceiling)`,
-      [chunk.map((t) => t.tenderId), pe.id, user.id, chunk.map((t) => t.priceCeiling)] as unknown[][],
+       FROM unnest($1::uuid[], $4::numeric[], $5::text[]) AS x(id, ceiling, category)`,
+      [chunk.map((t) => t.tenderId), pe.id, user.id, chunk.map((t) => t.priceCeiling), chunk.map((t) => t.category)] as unknown[][],
     );
     const bids = chunk.flatMap((t) => t.bids.map((b) => ({ t: t.tenderId, b })));
     await q(
@@ -351,15 +387,28 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
   log(`[flags] synthesising ${o.tenders} tenders × ${o.bidsPerTender} bids over ${o.firms} firms (seed ${o.seed})`);
   const data = synthesize(o);
 
+  // The engine as FlagsService runs it: each tender's price screen calibrated on its market without itself.
   let t0 = process.hrtime.bigint();
-  const tenderFlags = data.inputs.map((inp) => computeTenderFlags(inp));
+  const engineCalibrations = new MarketCalibrations(async (market) => inMemoryMarketPrices(data.inputs, market));
+  const markets: Record<string, number> = {};
+  for (const c of CATEGORIES) markets[`ENGINEERING|${c}`] = (await engineCalibrations.history({ category: c, regime: 'ENGINEERING' })).tenders;
+  const calibrationMs = ms(t0);
+  t0 = process.hrtime.bigint();
+  const calibrations: MarketCalibration[] = [];
+  const tenderFlags: FlagDraft[][] = [];
+  for (const inp of data.inputs) {
+    const calibration = await engineCalibrations.forTender({ tenderId: inp.tenderId, category: inp.category!, regime: inp.regime });
+    calibrations.push(calibration);
+    tenderFlags.push(computeTenderFlags(inp, { calibration }));
+  }
   const tenderFlagsMs = ms(t0);
+  const calibratedTenders = calibrations.filter((c) => c.source === 'market').length;
   t0 = process.hrtime.bigint();
   const historyFlags = computeHistoryFlags(data.history);
   const historyFlagsMs = ms(t0);
   const counts: Record<string, number> = {};
   for (const f of [...tenderFlags.flat(), ...historyFlags]) counts[f.code] = (counts[f.code] ?? 0) + 1;
-  log(`[flags] engine: tender flags ${tenderFlagsMs} ms, history flags ${historyFlagsMs} ms`);
+  log(`[flags] engine: market calibrations ${calibrationMs} ms (${JSON.stringify(markets)}), tender flags ${tenderFlagsMs} ms, history flags ${historyFlagsMs} ms`);
   const { recall, cleanFireRate } = evaluate(data, tenderFlags, historyFlags);
 
   let db: FlagsBenchResult['db'] = null;
@@ -377,12 +426,20 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
       const ids = data.inputs.map((i) => i.tenderId);
       const total0 = process.hrtime.bigint();
       t0 = process.hrtime.bigint();
-      const loaded: TenderFlagInput[] = [];
+      const loaded: StoredTenderFlagInput[] = [];
       for (let i = 0; i < ids.length; i += 2000) loaded.push(...(await repo.tenderInputs(ds.manager, ids.slice(i, i + 2000))).values());
       const history = await repo.awardHistory(ds.manager);
       const loadMs = ms(t0);
       t0 = process.hrtime.bigint();
-      const drafts = loaded.flatMap((inp) => computeTenderFlags(inp));
+      const dbCalibrations = new MarketCalibrations((market, minDistinct) => repo.marketPrices(ds.manager, market, minDistinct));
+      for (const c of CATEGORIES) await dbCalibrations.history({ category: c, regime: 'ENGINEERING' });
+      const dbCalibrationMs = ms(t0);
+      t0 = process.hrtime.bigint();
+      const drafts: FlagDraft[] = [];
+      for (const inp of loaded) {
+        const calibration = await dbCalibrations.forTender({ tenderId: inp.tenderId, category: inp.category, regime: inp.regime });
+        drafts.push(...computeTenderFlags(inp, { calibration }));
+      }
       const hist = computeHistoryFlags(history);
       const computeMs = ms(t0);
       t0 = process.hrtime.bigint();
@@ -393,8 +450,26 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
       const storeMs = ms(t0);
       const totalMs = ms(total0);
       const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM collusion_flags`);
-      db = { insertSeconds, loadMs, computeMs, storeMs, totalMs, flagsStored: n };
-      log(`[flags] db: load ${loadMs} ms, compute ${computeMs} ms, store ${storeMs} ms, total ${totalMs} ms (${n} flags; data inserted in ${insertSeconds} s)`);
+      // One tender at a time, as the flag job (FlagsService.computeTenderIn) runs it: a fresh run, so its market's
+      // history is loaded and calibrated for that one tender. (The job also appends one audit event.)
+      const jobTimes: number[] = [];
+      for (const id of [ids[1], ids[ids.length >> 2], ids[ids.length >> 1], ids[(3 * ids.length) >> 2], ids[ids.length - 2]]) {
+        const j0 = process.hrtime.bigint();
+        await ds.transaction(async (m) => {
+          await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${id}`]);
+          const input = (await repo.tenderInput(m, id))!;
+          const run = new MarketCalibrations((market, minDistinct) => repo.marketPrices(m, market, minDistinct));
+          const calibration = await run.forTender({ tenderId: id, category: input.category, regime: input.regime });
+          await replaceTenderFlags(m, [id], computeTenderFlags(input, { calibration }));
+        });
+        jobTimes.push(ms(j0));
+      }
+      const singleTenderJobMs = jobTimes.sort((a, b) => a - b)[2];
+      db = { insertSeconds, loadMs, calibrationMs: dbCalibrationMs, computeMs, storeMs, totalMs, flagsStored: n, singleTenderJobMs };
+      log(
+        `[flags] db: load ${loadMs} ms, market calibrations ${dbCalibrationMs} ms, compute ${computeMs} ms, store ${storeMs} ms, total ${totalMs} ms ` +
+          `(${n} flags; data inserted in ${insertSeconds} s); one tender as the job computes it: ${singleTenderJobMs} ms (median of ${jobTimes.join(', ')})`,
+      );
       if (loaded.length !== data.inputs.length || history.length !== data.history.length) {
         throw new Error(`loaded ${loaded.length} tenders / ${history.length} awards, expected ${data.inputs.length}`);
       }
@@ -408,7 +483,8 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
     tenders: o.tenders,
     bids: o.tenders * o.bidsPerTender,
     firms: o.firms,
-    engine: { tenderFlagsMs, historyFlagsMs, totalMs: Math.round((tenderFlagsMs + historyFlagsMs) * 10) / 10, flags: counts },
+    engine: { calibrationMs, tenderFlagsMs, historyFlagsMs, totalMs: Math.round((calibrationMs + tenderFlagsMs + historyFlagsMs) * 10) / 10, flags: counts },
+    calibration: { markets, calibratedTenders, fallbackTenders: calibrations.length - calibratedTenders },
     db,
     recall,
     cleanFireRate,

@@ -1,5 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
+import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import {
@@ -15,6 +16,7 @@ import {
   tenderInEvaluation,
   waitFor,
 } from './factories/evaluation.factory';
+import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('evaluation, report, publicity, award and contract (integration)', () => {
@@ -172,6 +174,14 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
       expect(pdf.headers['content-type']).toMatch(/application\/pdf/);
       expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
       expect(pdf.headers['x-report-sha256']).toMatch(/^[0-9a-f]{64}$/);
+      // Instants in Beijing time in the filed PDF; ISO-8601 UTC in the JSON.
+      const json = (await t.http().get(api(`/${tender.id}/evaluation-report`)).set(supervisor.auth).expect(200)).body;
+      const text = pdfText(pdf.body as Buffer);
+      expect(text).toContain('评标报告');
+      expect(text).toContain(beijingTimeLabel(json.basicData.bidDeadline));
+      expect(text).toContain(beijingTimeLabel(json.generatedAt));
+      expect(text).not.toMatch(ISO_INSTANT);
+      expect(json.generatedAt).toMatch(/Z$/);
       await t.http().get(api(`/${tender.id}/evaluation-report`)).set(experts[2].auth).expect(200);
       await t.http().get(api(`/${tender.id}/evaluation-report`)).set(tender.bidders[0].auth).expect(403);
       const other = await registerParty(t, { role: Role.PROCURING_ENTITY });

@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
+import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { BidsQueryService } from 'src/modules/bids/bids-query.service';
 import { CloseDecryptionWindowUseCase } from 'src/modules/opening/use-cases/close-decryption-window.use-case';
@@ -9,6 +10,7 @@ import { sealBid, sha256Hex, wrapEscrowKey } from 'src/sdk';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TenderOptions, TestTender } from './factories/tender.factory';
+import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -201,6 +203,12 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     expect(body.subarray(0, 5).toString()).toBe('%PDF-');
     expect(sha256Hex(body)).toBe(rec.body.pdfSha256);
     expect(pdf.headers['x-content-sha256']).toBe(rec.body.pdfSha256);
+    // The filed document shows Beijing time; the JSON keeps ISO-8601 UTC.
+    const text = pdfText(body);
+    expect(text).toContain(beijingTimeLabel(rec.body.bidDeadline));
+    expect(text).toContain('北京时间');
+    expect(text).not.toMatch(ISO_INSTANT);
+    expect(rec.body.bidDeadline).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
     // Who may read it: participants, the owner, supervisors — not an expert, another bidder, another entity, anonymous.
     const supervisor = await createStaff(t, Role.SUPERVISOR);

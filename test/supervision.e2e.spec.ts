@@ -4,14 +4,20 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
+import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { DomainEvents } from 'src/common/events/domain-events';
+import { JobQueue } from 'src/infra/queue/job-queue.service';
+import { QueueName } from 'src/infra/queue/queue.constants';
 import { CasesService } from 'src/modules/supervision/cases/cases.service';
 import { FlagsService } from 'src/modules/supervision/flags/flags.service';
+import { MIN_CALIBRATION_TENDERS, mulberry32 } from 'src/modules/supervision/screens';
+import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { sealAndSubmit } from './factories/bid.factory';
 import { issueAccount, notification, pay } from './factories/bid-security.factory';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { insertAwardedTender, insertBidders, SqlParty, waitUntil } from './factories/supervision.factory';
+import { insertAwardedTender, insertBidders, insertOpenedTender, SqlParty, waitUntil } from './factories/supervision.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { ISO_INSTANT } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
@@ -163,6 +169,10 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
       expect(text).toContain('单位负责人');
       expect(text).toContain('投标保证金从同一账户转出');
       expect(text).toContain('第三十四条');
+      // Instants in Beijing time, as in the other filed documents (the JSON API keeps ISO-8601 UTC).
+      const [{ opened_at }] = await t.dataSource.query(`SELECT opened_at FROM tenders WHERE id = $1`, [tender.id]);
+      expect(text).toContain(beijingTimeLabel(opened_at));
+      expect(text).not.toMatch(ISO_INSTANT);
       expect(await auditCount('COLLUSION_FLAG_REPORT_ISSUED', tender.id)).toBe(1);
     });
   });
@@ -241,6 +251,27 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
       }
       const view = await t.http().get(`${api}/supervision/cases/${caseId}`).set(supervisor.auth).expect(200);
       expect(view.body).toMatchObject({ status: 'INVESTIGATING', penalties: [], findings: null });
+    });
+
+    it('a decision that fails after the expert is disabled commits nothing: the expert stays enabled, the case undecided', async () => {
+      // The penalties' insert fails (a trigger stands in for any failure after the disable, e.g. a lost connection).
+      await t.dataSource.query(`CREATE FUNCTION test_fail_penalty() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test: penalty store down'; END $$`);
+      await t.dataSource.query(`CREATE TRIGGER test_fail_penalty BEFORE INSERT ON supervision_penalties FOR EACH ROW EXECUTE FUNCTION test_fail_penalty()`);
+      try {
+        const disabledBefore = await auditCount('EXPERT_DISABLED');
+        const res = await t.http().patch(`${api}/supervision/cases/${caseId}`).set(supervisor.auth)
+          .send({ status: 'DECIDED', findings: '经调查，两公司串通投标', penalties: [{ expertId, type: 'DISQUALIFICATION', ground: 'EVALUATOR_MISCONDUCT' }] })
+          .expect(500);
+        expect(res.body.code).toBe('INTERNAL_ERROR');
+        const [expert] = await t.dataSource.query(`SELECT status, disabled_reason, disabled_at FROM experts WHERE id = $1`, [expertId]);
+        expect(expert).toEqual({ status: 'ACTIVE', disabled_reason: null, disabled_at: null });
+        expect(await auditCount('EXPERT_DISABLED')).toBe(disabledBefore);
+        const view = await t.http().get(`${api}/supervision/cases/${caseId}`).set(supervisor.auth).expect(200);
+        expect(view.body).toMatchObject({ status: 'INVESTIGATING', penalties: [], findings: null, decidedAt: null });
+      } finally {
+        await t.dataSource.query(`DROP TRIGGER test_fail_penalty ON supervision_penalties`);
+        await t.dataSource.query(`DROP FUNCTION test_fail_penalty()`);
+      }
     });
 
     it('decides with penalties: fine, debarment, and the penalised expert is disabled in the pool', async () => {
@@ -394,5 +425,141 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM collusion_flags WHERE scope = 'HISTORY' AND code = 'BID_ROTATION'`);
       expect(n).toBe(1);
     });
+  });
+});
+
+describe('PRICE_SCREEN calibrated on the platform’s own history of the market (SQL-inserted history)', () => {
+  let t: TestApp;
+  let supervisor: TestParty;
+  let pe: SqlParty;
+  let firms: SqlParty[];
+  // Five bids within ±0.7 % of each other (CV ≈ 0.6 %): "tight" by the fixed 6 % reference.
+  const TIGHT = ['36010000.00', '36190000.00', '36300000.00', '36420000.00', '36580000.00'];
+  const HISTORY = MIN_CALIBRATION_TENDERS + 10;
+
+  /** `count` opened tenders of 5–7 bids in a market, the CV of each spread ×/÷ 1.5 around `cv`. */
+  const history = async (market: { category: string; regime: 'ENGINEERING' | 'GOV_PROCUREMENT' }, cv: number, seed: number, count = HISTORY) => {
+    const r = mulberry32(seed);
+    for (let i = 0; i < count; i++) {
+      const c = cv * Math.exp(0.8 * (r() - 0.5));
+      const n = 5 + Math.floor(r() * 3);
+      const bids = firms.slice(0, n).map((party) => {
+        const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+        return { party, price: (Math.round(36_000_000_00 * (1 + c * z)) / 100).toFixed(2) };
+      });
+      await insertOpenedTender(t, pe, bids, { ...market, daysAgo: 2 + i });
+    }
+  };
+  const tightTender = (market: { category: string; regime: 'ENGINEERING' | 'GOV_PROCUREMENT' }) =>
+    insertOpenedTender(t, pe, TIGHT.map((price, i) => ({ party: firms[i], price })), market);
+  const priceScreenOf = async (tenderId: string) => {
+    expect(await t.app.get(FlagsService).computeTender(tenderId)).toMatchObject({ computed: true });
+    const res = await t.http().get(`${api}/tenders/${tenderId}/flags`).set(supervisor.auth).expect(200);
+    return (res.body as Array<{ code: string; evidence: Record<string, unknown> }>).filter((f) => f.code === 'PRICE_SCREEN');
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    supervisor = await createStaff(t, Role.SUPERVISOR);
+    const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
+    pe = { organizationId: owner.organizationId!, userId: owner.userId };
+    firms = await insertBidders(t, 7);
+    await history({ category: 'GOODS', regime: 'GOV_PROCUREMENT' }, 0.1, 1); // a loose market: typical CV 10 %
+    await history({ category: 'SERVICES', regime: 'GOV_PROCUREMENT' }, 0.006, 2); // everyone bids within ≈ 0.6 %
+  });
+  afterAll(() => t.close());
+
+  it('a tender that is tight in a loose market is flagged, calibrated on the market without itself', async () => {
+    const { tenderId } = await tightTender({ category: 'GOODS', regime: 'GOV_PROCUREMENT' });
+    const [f] = await priceScreenOf(tenderId);
+    expect(f.evidence.calibration).toMatchObject({ source: 'market', tenders: HISTORY, minTenders: MIN_CALIBRATION_TENDERS });
+    expect((f.evidence.calibration as { marketMedianCv: number }).marketMedianCv).toBeGreaterThan(0.05);
+    const [audit] = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [tenderId]);
+    expect(audit.data.priceScreenCalibration).toEqual({ source: 'market', tenders: HISTORY });
+  });
+
+  it('the same tender in a market where every tender is that tight is not flagged', async () => {
+    const { tenderId } = await tightTender({ category: 'SERVICES', regime: 'GOV_PROCUREMENT' });
+    expect(await priceScreenOf(tenderId)).toEqual([]);
+    const [audit] = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [tenderId]);
+    expect(audit.data.priceScreenCalibration).toEqual({ source: 'market', tenders: HISTORY });
+  });
+
+  it('a market is a category under one regime: the same category under the other regime has no history, so the defaults apply', async () => {
+    const { tenderId } = await tightTender({ category: 'SERVICES', regime: 'ENGINEERING' });
+    const [f] = await priceScreenOf(tenderId);
+    expect(f.evidence.calibration).toMatchObject({ source: 'fallback', tenders: 0, referenceCv: 0.06 });
+  });
+
+  it('sealed tenders and withdrawn or revoked bids are no part of the history', async () => {
+    const market = { category: 'MEDICAL_SUPPLIES', regime: 'GOV_PROCUREMENT' as const };
+    await history(market, 0.006, 3, MIN_CALIBRATION_TENDERS - 1);
+    // one more tender in OPENING (still sealed) and one whose bids were not decrypted: neither may count
+    const sealed = await insertOpenedTender(t, pe, TIGHT.map((price, i) => ({ party: firms[i], price })), { ...market, status: 'OPENING' });
+    const revoked = await insertOpenedTender(t, pe, TIGHT.map((price, i) => ({ party: firms[i], price })), market);
+    await t.dataSource.query(`UPDATE bids SET status = 'REVOKED', price = NULL WHERE tender_id = $1`, [revoked.tenderId]);
+    const { tenderId } = await tightTender(market);
+    const [f] = await priceScreenOf(tenderId);
+    expect(f.evidence.calibration).toMatchObject({ source: 'fallback', tenders: MIN_CALIBRATION_TENDERS - 1 });
+    expect(sealed.tenderId).not.toBe(tenderId);
+  });
+});
+
+describe('the flag computation is a timed event: it survives losing Redis', () => {
+  const flagsEvent = async (t: TestApp, tenderId: string) =>
+    t.dataSource.query(`SELECT id, status, tender_id FROM scheduled_events WHERE kind = 'COMPUTE_TENDER_FLAGS' AND tender_id = $1 ORDER BY created_at`, [tenderId]) as Promise<
+      Array<{ id: string; status: string; tender_id: string }>
+    >;
+  const computed = async (t: TestApp, tenderId: string) =>
+    Number((await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [tenderId]))[0].n);
+  let tenderId: string;
+
+  it('planned with the opening in its transaction, its job lost with Redis: the next start-up runs it', async () => {
+    const a = await createTestApp({ workers: false }); // an API process: nothing runs the job before Redis loses it
+    try {
+      const owner = await registerParty(a, { role: Role.PROCURING_ENTITY });
+      const firms = await insertBidders(a, 4);
+      const prices = ['31250000.00', '31250000.00', '35012345.67', '36680000.00']; // two identical prices: IDENTICAL_PRICES
+      tenderId = (await insertOpenedTender(a, { organizationId: owner.organizationId!, userId: owner.userId }, firms.map((party, i) => ({ party, price: prices[i] })), { category: 'CONSTRUCTION_WORKS', regime: 'ENGINEERING' })).tenderId;
+      await a.dataSource.transaction((m) => a.app.get(DomainEvents).emit(m, 'TenderEnteredEvaluation', { tenderId }, SYSTEM_ACTOR));
+      expect(await flagsEvent(a, tenderId)).toEqual([expect.objectContaining({ status: 'PENDING', tender_id: tenderId })]);
+      await a.app.get(JobQueue).queue(QueueName.TimedEvents).obliterate({ force: true }); // Redis loses the job
+      expect(await a.app.get(JobQueue).queue(QueueName.TimedEvents).getJobCounts('waiting', 'delayed', 'active')).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+      expect(await computed(a, tenderId)).toBe(0);
+    } finally {
+      await a.close();
+    }
+    const b = await createTestApp({ keepData: true }); // workers: start-up re-plans the pending events from the database
+    try {
+      await waitUntil(async () => (await flagsEvent(b, tenderId))[0].status === 'DONE', 20_000, 'the flags event');
+      expect(await computed(b, tenderId)).toBe(1);
+      const [{ codes }] = await b.dataSource.query(`SELECT array_agg(code ORDER BY code) AS codes FROM collusion_flags WHERE tender_id = $1`, [tenderId]);
+      expect(codes).toContain('IDENTICAL_PRICES');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('lost while the workers run: the sweeper re-plans it; it runs once', async () => {
+    const t = await createTestApp({ keepData: true });
+    try {
+      const supervisor = await createStaff(t, Role.SUPERVISOR);
+      const queue = t.app.get(JobQueue).queue(QueueName.TimedEvents);
+      await queue.pause(); // hold the job in Redis so that it can be lost before a worker takes it
+      await t.http().post(`${api}/tenders/${tenderId}/flags/recompute`).set(supervisor.auth).expect(202);
+      const pending = (await flagsEvent(t, tenderId)).filter((e) => e.status === 'PENDING');
+      expect(pending).toHaveLength(1);
+      await queue.obliterate({ force: true }); // Redis loses it (and the queue is no longer paused)
+      expect(await t.app.get(SchedulerService).sweep(null)).toBeGreaterThanOrEqual(1);
+      await waitUntil(async () => (await flagsEvent(t, tenderId)).every((e) => e.status === 'DONE'), 20_000, 'the re-planned flags event');
+      expect(await computed(t, tenderId)).toBe(2);
+      // a second sweep and a repeated run of the same event change nothing
+      await t.app.get(SchedulerService).sweep(null);
+      await t.app.get(SchedulerService).run(pending[0].id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await computed(t, tenderId)).toBe(2);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -86,3 +86,43 @@ export async function insertAwardedTender(
   );
   return { tenderId: tender.id, bidIds };
 }
+
+/**
+ * A tender whose opening is over (EVALUATION by default), with one DECRYPTED bid per bidder at the given prices, in
+ * a chosen market (category and regime): a platform's price history for the price screen's calibration.
+ */
+export async function insertOpenedTender(
+  t: TestApp,
+  owner: SqlParty,
+  bids: Array<{ party: SqlParty; price: string }>,
+  o: { category?: string; regime?: 'ENGINEERING' | 'GOV_PROCUREMENT'; status?: string; daysAgo?: number } = {},
+): Promise<{ tenderId: string; bidIds: string[] }> {
+  const [tender] = await t.dataSource.query(
+    `INSERT INTO tenders (procuring_entity_id, created_by, title, category, regime, method, budget, price_ceiling, bid_deadline,
+                          bid_security_amount, decryption_mode, decryption_window_minutes, evaluation_method, panel_size, status,
+                          published_at, opened_at)
+     VALUES ($1, $2, '盐城市历史采购项目', $3, $4, 'OPEN', '50000000.00', NULL, clock_timestamp() - make_interval(days => $5),
+             '0.00', 'ESCROW', 30, 'LOWEST_EVALUATED_PRICE', 5, $6,
+             clock_timestamp() - make_interval(days => $5 + 25), clock_timestamp() - make_interval(days => $5))
+     RETURNING id`,
+    [owner.organizationId, owner.userId, o.category ?? 'GOODS', o.regime ?? 'GOV_PROCUREMENT', o.daysAgo ?? 1, o.status ?? 'EVALUATION'],
+  );
+  const bidIds: string[] = [];
+  for (const [i, b] of bids.entries()) {
+    const [row] = await t.dataSource.query(
+      `INSERT INTO bids (tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment, ciphertext_sha256,
+                         ciphertext_bytes, received_at, signature, ip, device_id, mac_addresses, document_author, opened_at, decrypted_at,
+                         decrypted_by, price, attachments)
+       VALUES ($1, $2, $3, 1, 'DECRYPTED', $4, $5, $6, $6, 16, clock_timestamp() - make_interval(days => $7 + 1), 'sig', $8, $9, $10, $11,
+               clock_timestamp() - make_interval(days => $7), clock_timestamp() - make_interval(days => $7), 'ESCROW', $12, '[]')
+       RETURNING id`,
+      [
+        tender.id, b.party.organizationId, b.party.userId, randomBytes(16), randomBytes(12),
+        createHash('sha256').update(randomBytes(8)).digest('hex'), o.daysAgo ?? 1, `198.51.100.${i + 1}`, `HIST-DEV-${randomBytes(4).toString('hex')}`,
+        [], `作者${randomBytes(3).toString('hex')}`, b.price,
+      ],
+    );
+    bidIds.push(row.id);
+  }
+  return { tenderId: tender.id, bidIds };
+}

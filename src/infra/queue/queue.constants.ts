@@ -46,4 +46,9 @@ export enum ScheduledEventKind {
   PublicityEnd = 'PUBLICITY_END',
   /** Procurement: 5 working days after the report, rank 1 is deemed chosen (MOF87 Art. 68); evaluation module. */
   AwardDecisionDue = 'AWARD_DECISION_DUE',
+  /**
+   * 串通投标监测: compute a tender's collusion flags, planned (runAt = now) in the transaction that opens the
+   * evaluation or issues the award notice, so a Redis loss cannot lose it; supervision module.
+   */
+  ComputeTenderFlags = 'COMPUTE_TENDER_FLAGS',
 }

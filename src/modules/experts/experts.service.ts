@@ -159,23 +159,30 @@ export class ExpertsService {
   /**
    * Disables a penalised expert (取消评标专家资格): no longer drawn; any seat it holds on an unfinished panel is
    * vacated and a replacement drawn, and its conclusions on that panel are void (TBR Arts. 48, 71). Idempotent.
-   * Called by the supervision module too.
+   * In its own transaction (POST /experts/{id}/disable); see disableIn for a caller's transaction.
    */
   async disable(expertId: string, reason: string, actor: Actor): Promise<ExpertView> {
-    return this.tx.run(async (m) => {
-      const e = await this.lock(m, expertId);
-      if (e.status !== 'DISABLED') {
-        await m.query(
-          `UPDATE experts SET status = 'DISABLED', disabled_reason = $2, disabled_at = clock_timestamp(), version = version + 1,
-                              updated_at = clock_timestamp()
-           WHERE id = $1`,
-          [e.id, reason],
-        );
-        await this.audit.append(m, { actor, action: 'EXPERT_DISABLED', objectType: 'expert', objectId: e.id, data: { reason } });
-        await this.vacateSeats(m, e.id, () => true, `the expert was disabled: ${reason}`, actor);
-      }
-      return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
-    });
+    return this.tx.run((m) => this.disableIn(m, expertId, reason, actor));
+  }
+
+  /**
+   * disable() inside the caller's transaction, so that the penalty and the caller's own change (a supervision case's
+   * decision) commit together or not at all. The replacement draws it triggers are queued after that commit.
+   * Locks the expert row (FOR UPDATE). Idempotent: an expert already disabled is left as it is.
+   */
+  async disableIn(m: EntityManager, expertId: string, reason: string, actor: Actor): Promise<ExpertView> {
+    const e = await this.lock(m, expertId);
+    if (e.status !== 'DISABLED') {
+      await m.query(
+        `UPDATE experts SET status = 'DISABLED', disabled_reason = $2, disabled_at = clock_timestamp(), version = version + 1,
+                            updated_at = clock_timestamp()
+         WHERE id = $1`,
+        [e.id, reason],
+      );
+      await this.audit.append(m, { actor, action: 'EXPERT_DISABLED', objectType: 'expert', objectId: e.id, data: { reason } });
+      await this.vacateSeats(m, e.id, () => true, `the expert was disabled: ${reason}`, actor);
+    }
+    return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
   }
 
   async enable(expertId: string, actor: Actor): Promise<ExpertView> {

@@ -5,6 +5,7 @@ import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
 import { normalizeMoney } from 'src/common/money/money';
+import { beijingTime, beijingTimeLabel } from 'src/common/time/beijing-time';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { PdfRenderer } from 'src/infra/pdf/pdf-renderer.service';
@@ -18,7 +19,7 @@ import { BidStatus, DecryptedBy } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
-import { beijingTime, groupDigits, MODE_LABEL, OpeningRecord, STATUS_LABEL } from './opening-record';
+import { groupDigits, MODE_LABEL, OpeningRecord, STATUS_LABEL } from './opening-record';
 
 export interface OpeningRecordView extends OpeningRecord {
   recordSha256: string;
@@ -206,10 +207,10 @@ export class OpeningRecordService {
             ['项目名称', r.title],
             ['项目编号', r.tenderId],
             ['招标人', r.procuringEntity.name],
-            ['投标截止时间（开标时间）', `${beijingTime(r.bidDeadline)}（北京时间）`],
-            ['开标（提取投标文件）时间', `${beijingTime(r.openedAt)}（北京时间）`],
+            ['投标截止时间（开标时间）', beijingTimeLabel(r.bidDeadline)],
+            ['开标（提取投标文件）时间', beijingTimeLabel(r.openedAt)],
             ['解密方式', MODE_LABEL[r.decryptionMode] ?? r.decryptionMode],
-            ['解密截止时间', `${beijingTime(r.decryptionWindowEndsAt)}（北京时间）`],
+            ['解密截止时间', beijingTimeLabel(r.decryptionWindowEndsAt)],
             ['最高投标限价（元）', r.priceCeiling ? groupDigits(r.priceCeiling) : '—'],
             ['递交投标文件的投标人数', String(r.summary.received)],
             ['已解密 / 撤销 / 撤回', `${r.summary.decrypted} / ${r.summary.revoked} / ${r.summary.withdrawn}`],
@@ -232,7 +233,7 @@ export class OpeningRecordService {
               b.bidderName,
               b.price ? groupDigits(b.price) : '—',
               b.durationDays === null ? '—' : String(b.durationDays),
-              beijingTime(b.receivedAt),
+              beijingTime(b.receivedAt, 'millisecond'), // the recorded arrival time, as on the receipt (TBR Art. 36)
               STATUS_LABEL[b.status] ?? b.status,
             ]),
           },

@@ -36,11 +36,6 @@ export interface OpeningRecordBid {
   attachments: Array<{ name: string; sha256: string; size: number }>;
 }
 
-/** Beijing time (UTC+8, no daylight saving) for the printed record: "2026-12-20 09:30:00.000". */
-export function beijingTime(iso: string): string {
-  return new Date(new Date(iso).getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
-}
-
 /** "12345678.90" → "12,345,678.90" (string arithmetic only; money never becomes a float). */
 export function groupDigits(amount: string): string {
   const [i, f] = amount.split('.');

@@ -13,9 +13,10 @@ import { FlagsController } from './flags/flags.controller';
 import { FlagsService } from './flags/flags.service';
 
 /**
- * Supervision (监督): collusion flags (串通投标监测: a pure engine in flags/engine, the price screens in screens/,
- * computed by background jobs after opening and after awards), supervision cases from flag to penalty, and
- * complaints with their statutory clocks. The audit log and its verification are the audit module's (GET /audit).
+ * Supervision (监督): collusion flags (串通投标监测: a pure engine in flags/engine, the price screens in screens/
+ * calibrated per market, computed by a timed event planned with the opening and with each award), supervision cases
+ * from flag to penalty, and complaints with their statutory clocks. The audit log and its verification are the audit
+ * module's (GET /audit).
  * Exports FlagsService (flags of a tender) and CasesService (activeDebarment, for the bids module).
  */
 @Module({

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Actor } from 'src/common/auth/actor';
+import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { PdfDocumentSpec, PdfRenderer, RenderedPdf } from 'src/infra/pdf/pdf-renderer.service';
 import { NoPaymentException, NoRefundException } from '../bid-security.exception';
 import { BidSecurityService } from '../bid-security.service';
 import { PaymentClassification } from '../bid-security-payment.entity';
 import { RefundReason } from '../refund-policy';
 
-const CST_OFFSET_MS = 8 * 3600_000;
-/** 2026-11-27 16:30 (北京时间) */
-export const cst = (d: Date) => `${new Date(d.getTime() + CST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')}（北京时间）`;
 const yuan = (s: string) => {
   const [i, f] = s.split('.');
   return `¥${i.replace(/\B(?=(\d{3})+$)/g, ',')}.${f}`;
@@ -65,7 +63,7 @@ export class BidSecurityDocuments {
             ['应缴金额', yuan(r.status.requiredAmount)],
             ['有效缴纳金额', yuan(r.status.paidAmount)],
             ['当前状态', STATUS[r.status.status]],
-            ['投标截止时间', cst(r.tender.bidDeadline)],
+            ['投标截止时间', beijingTimeLabel(r.tender.bidDeadline)],
           ],
         },
         { kind: 'heading', text: '到账明细' },
@@ -81,7 +79,7 @@ export class BidSecurityDocuments {
             ],
             rows: r.payments.map((p) => [
               p.txnId,
-              cst(p.receivedAt),
+              beijingTimeLabel(p.receivedAt),
               p.amount,
               `${p.payerAccountNo}\n${p.payerName}${p.payerIsBasicAccount ? '' : '（非基本账户）'}`,
               CLASSIFICATION[p.classification],
@@ -128,8 +126,8 @@ export class BidSecurityDocuments {
           kind: 'fields',
           fields: [
             ['法律依据', x.legalBasis],
-            ['法定退还期限', `自 ${cst(x.periodStart)} 起 ${x.periodDays}${UNIT[x.periodUnit]}内，即 ${cst(x.dueAt)} 前`],
-            ['退还时间', x.executedAt ? cst(x.executedAt) : '—'],
+            ['法定退还期限', `自 ${beijingTimeLabel(x.periodStart)} 起 ${x.periodDays}${UNIT[x.periodUnit]}内，即 ${beijingTimeLabel(x.dueAt)} 前`],
+            ['退还时间', x.executedAt ? beijingTimeLabel(x.executedAt) : '—'],
             ['是否按期', x.executedAt && x.executedAt < x.dueAt ? '按期退还' : '逾期'],
             ['退还本金', yuan(x.principal)],
             ['利息', x.withInterest ? `${yuan(x.interest ?? '0.00')}（年利率 ${x.interestRate}，按实际占用天数/365 计）` : '不计息'],

@@ -1,7 +1,11 @@
+import { beijingTime, beijingTimeLabel } from 'src/common/time/beijing-time';
 import { PdfBlock, PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
 
 type Row = Record<string, unknown>;
 const s = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
+/** An instant of the report (ISO-8601 UTC in its JSON) as Beijing time, the way filed documents show it. */
+const at = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : beijingTimeLabel(String(v)));
+const atShort = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : beijingTime(String(v)));
 const list = (v: unknown) => (Array.isArray(v) ? (v as Row[]) : []);
 
 const STATUS_ZH: Record<string, string> = {
@@ -12,7 +16,10 @@ const STATUS_ZH: Record<string, string> = {
   INVITED: '待确认',
 };
 
-/** The evaluation report (评标报告) as a Chinese PDF, section by section as PB12 Art. 42 lists them. */
+/**
+ * The evaluation report (评标报告) as a Chinese PDF, section by section as PB12 Art. 42 lists them. Instants are
+ * printed in Beijing time; the signed JSON content (and its SHA-256) keeps ISO-8601 UTC.
+ */
 export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSpec {
   const basic = content.basicData as Row;
   const committee = content.committee as Row;
@@ -29,7 +36,8 @@ export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSp
         ['适用制度', basic.regime === 'ENGINEERING' ? '工程建设项目招标投标' : '政府采购'],
         ['预算（元）', s(basic.budget)],
         ['最高投标限价（元）', s(basic.priceCeiling)],
-        ['投标截止/开标时间', s(basic.bidDeadline)],
+        ['投标截止/开标时间', at(basic.bidDeadline)],
+        ['报告生成时间', at(content.generatedAt)],
         ['评标结论', content.outcome === 'FAILED' ? '否决全部投标/采购失败，依法重新招标' : '推荐中标候选人'],
       ],
     },
@@ -189,10 +197,10 @@ export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSp
       table: {
         columns: [
           { header: '成员', width: 2 },
-          { header: '签字时间', width: 3 },
+          { header: '签字时间（北京时间）', width: 3 },
           { header: '不同意见及理由', width: 5 },
         ],
-        rows: list(content.signatures).map((x) => [s(x.name), s(x.signedAt), s(x.dissent)]),
+        rows: list(content.signatures).map((x) => [s(x.name), atShort(x.signedAt), s(x.dissent)]),
       },
     },
   ];

@@ -3,7 +3,9 @@ import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { MIN_BIDS_TO_OPEN } from 'src/common/law/regulations';
+import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
@@ -33,6 +35,7 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly bids: BidLifecycleService,
     private readonly stateMachine: TenderStateMachine,
     private readonly scheduler: SchedulerService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
@@ -49,6 +52,7 @@ export class OpenBidsAtDeadlineUseCase {
       });
       await this.events.emit(m, 'TenderFailed', { tenderId: tender.id, reason: FEWER_THAN_MIN_BIDS }, SYSTEM_ACTOR);
       this.logger.log(`tender ${tender.id}: ${received} bid(s) at the deadline, fewer than ${MIN_BIDS_TO_OPEN}: FAILED, not opened`);
+      await runAfterCommit(m, () => this.metrics.openings.inc({ outcome: TenderStatus.FAILED }));
       return;
     }
 
@@ -73,5 +77,6 @@ export class OpenBidsAtDeadlineUseCase {
       tenderId: tender.id,
       runAt: windowEndsAt,
     });
+    await runAfterCommit(m, () => this.metrics.openings.inc({ outcome: TenderStatus.OPENING }));
   }
 }

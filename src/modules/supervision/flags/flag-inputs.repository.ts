@@ -3,6 +3,15 @@ import { EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
 import { AwardedTenderRecord, BidRecord, OrganizationRecord, PaymentRecord, Regime, ScoreRecord, TenderFlagInput } from './engine';
 
+/** A tender's flag input as read from the tables: its category is always known (its market, with the regime). */
+export type StoredTenderFlagInput = TenderFlagInput & { category: string };
+
+/** One tender of a market's price history: the decimal prices of its decrypted bids. */
+export interface MarketPrices {
+  tenderId: string;
+  prices: string[];
+}
+
 /** Statuses in which a tender's bids are still sealed (API.md "Opening"): nothing is read from them. */
 export const SEALED_TENDER_STATUSES = ['DRAFT', 'PUBLISHED', 'OPENING'];
 
@@ -14,11 +23,11 @@ export const SEALED_TENDER_STATUSES = ['DRAFT', 'PUBLISHED', 'OPENING'];
  */
 @Injectable()
 export class FlagInputsRepository {
-  async tenderInputs(m: EntityManager, tenderIds: string[]): Promise<Map<string, TenderFlagInput>> {
-    const out = new Map<string, TenderFlagInput>();
+  async tenderInputs(m: EntityManager, tenderIds: string[]): Promise<Map<string, StoredTenderFlagInput>> {
+    const out = new Map<string, StoredTenderFlagInput>();
     if (tenderIds.length === 0) return out;
-    const tenders: Array<{ id: string; regime: Regime; price_ceiling: string | null; max_total: number }> = await m.query(
-      `SELECT id, regime, price_ceiling::text,
+    const tenders: Array<{ id: string; regime: Regime; category: string; price_ceiling: string | null; max_total: number }> = await m.query(
+      `SELECT id, regime, category, price_ceiling::text,
               (SELECT coalesce(sum((f->>'maxScore')::numeric), 0) FROM jsonb_array_elements(evaluation_factors) f)::float8 AS max_total
        FROM tenders
        WHERE id = ANY($1::uuid[]) AND opened_at IS NOT NULL AND status <> ALL($2::text[])`,
@@ -61,6 +70,7 @@ export class FlagInputsRepository {
       out.set(t.id, {
         tenderId: t.id,
         regime: t.regime,
+        category: t.category,
         priceCeiling: t.price_ceiling === null ? null : normalizeMoney(t.price_ceiling),
         bids: [],
         organizations: [],
@@ -115,8 +125,28 @@ export class FlagInputsRepository {
     return out;
   }
 
-  async tenderInput(m: EntityManager, tenderId: string): Promise<TenderFlagInput | null> {
+  async tenderInput(m: EntityManager, tenderId: string): Promise<StoredTenderFlagInput | null> {
     return (await this.tenderInputs(m, [tenderId])).get(tenderId) ?? null;
+  }
+
+  /**
+   * The price history of a market (tenders of one category and regime) for the price screen's calibration: every
+   * tender of the market whose opening is over, with the prices of its DECRYPTED bids, when it has at least
+   * `minDistinct` distinct prices (the screens' eligibility, MIN_DISTINCT_BIDS; fewer are skipped by the calibration
+   * anyway). Sealed tenders contribute nothing (EB20 Art. 27 ¶2). One query, ordered for a deterministic result.
+   */
+  async marketPrices(m: EntityManager, market: { category: string; regime: Regime }, minDistinct: number): Promise<MarketPrices[]> {
+    const rows: Array<{ tender_id: string; prices: string[] }> = await m.query(
+      `SELECT b.tender_id, array_agg(b.price::text ORDER BY b.price, b.id) AS prices
+       FROM tenders t
+       JOIN bids b ON b.tender_id = t.id AND b.status = 'DECRYPTED' AND b.price > 0 AND b.opened_at IS NOT NULL
+       WHERE t.category = $1 AND t.regime = $2 AND t.opened_at IS NOT NULL AND t.status <> ALL($3::text[])
+       GROUP BY b.tender_id
+       HAVING count(DISTINCT b.price) >= $4
+       ORDER BY b.tender_id`,
+      [market.category, market.regime, SEALED_TENDER_STATUSES, minDistinct],
+    );
+    return rows.map((r) => ({ tenderId: r.tender_id, prices: r.prices.map(normalizeMoney) }));
   }
 
   /** Every awarded tender (one active award: not DEFAULTED) with its decrypted bids, for the history flags. */

@@ -1,3 +1,4 @@
+import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
 import { FLAG_CATALOGUE, SEVERITY_NAME } from './engine';
 import type { FlagView } from './flags.service';
@@ -8,13 +9,17 @@ export interface FlagReportTender {
   regime: string;
   status: string;
   procuringEntityName: string;
+  /** ISO-8601 UTC; printed in Beijing time. */
   openedAt: string | null;
 }
 
 const REGIME_NAME: Record<string, string> = { ENGINEERING: '工程建设项目招标投标', GOV_PROCUREMENT: '政府采购' };
 const MAX_EVIDENCE_CHARS = 1200;
 
-/** The flag report (串通投标监测报告) a supervisor files: summary table, evidence per flag, and what it is not. */
+/**
+ * The flag report (串通投标监测报告) a supervisor files: summary table, evidence per flag, and what it is not. Every
+ * instant is printed in Beijing time, as in the other filed documents; the JSON API keeps ISO-8601 UTC.
+ */
 export function flagReportSpec(tender: FlagReportTender, flags: FlagView[], issuedAt: Date): PdfDocumentSpec {
   const latest = flags.reduce<string | null>((a, f) => (a === null || f.computedAt > a ? f.computedAt : a), null);
   const names = (f: FlagView) => (f.bidders.length ? f.bidders.map((b) => b.name).join('、') : '—');
@@ -31,9 +36,9 @@ export function flagReportSpec(tender: FlagReportTender, flags: FlagView[], issu
           ['招标人', tender.procuringEntityName],
           ['交易类别', REGIME_NAME[tender.regime] ?? tender.regime],
           ['项目状态', tender.status],
-          ['开标时间', tender.openedAt ?? '—'],
-          ['监测计算时间', latest ?? '尚未计算'],
-          ['报告生成时间', issuedAt.toISOString()],
+          ['开标时间', tender.openedAt ? beijingTimeLabel(tender.openedAt) : '—'],
+          ['监测计算时间', latest ? beijingTimeLabel(latest) : '尚未计算'],
+          ['报告生成时间', beijingTimeLabel(issuedAt)],
           ['监测结果', flags.length ? `共 ${flags.length} 项预警` : '未发现预警'],
         ],
       },
@@ -72,7 +77,11 @@ export function flagReportSpec(tender: FlagReportTender, flags: FlagView[], issu
   };
 }
 
-function evidenceText(evidence: Record<string, unknown>): string {
-  const s = JSON.stringify(evidence);
+/** An ISO-8601 UTC instant as the API writes it (e.g. a rotation's awardedAt in the evidence). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** The evidence as JSON, with every instant in it shown in Beijing time. */
+export function evidenceText(evidence: Record<string, unknown>): string {
+  const s = JSON.stringify(evidence, (_k, v: unknown) => (typeof v === 'string' && ISO_INSTANT.test(v) ? beijingTimeLabel(v) : v));
   return s.length > MAX_EVIDENCE_CHARS ? `${s.slice(0, MAX_EVIDENCE_CHARS)}…（完整证据见 GET /tenders/{id}/flags）` : s;
 }

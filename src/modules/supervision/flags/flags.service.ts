@@ -9,14 +9,16 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { PdfRenderer, RenderedPdf } from 'src/infra/pdf/pdf-renderer.service';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { JobRegistry } from 'src/infra/queue/job-registry';
-import { JobName } from 'src/infra/queue/queue.constants';
+import { JobName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
+import { SchedulerService } from '../../scheduling/scheduler.service';
 import { SupervisionException } from '../supervision.exception';
 import { FlagQueryDto } from './dto/flag-query.dto';
 import { computeHistoryFlags, computeTenderFlags, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
 import { FlagInputsRepository, SEALED_TENDER_STATUSES } from './flag-inputs.repository';
 import { flagReportSpec } from './flag-report';
 import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
+import { MarketCalibrations } from './market-calibrations';
 
 export interface FlagView {
   id: string;
@@ -63,9 +65,15 @@ interface TenderHead {
 const ORDER = `CASE f.severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END, f.code, f.bidder_ids, f.id`;
 
 /**
- * Collusion flags (串通投标监测): computed by background jobs after opening (TenderEnteredEvaluation) and again after
- * the award (AwardNoticeIssued: expert scores exist, and the history changed), stored in collusion_flags, read by
- * supervisors (and, for what it may act on, the procuring entity). Every computation and every read is audited.
+ * Collusion flags (串通投标监测): computed after opening (TenderEnteredEvaluation) and again after the award
+ * (AwardNoticeIssued: expert scores exist, and the history changed), stored in collusion_flags, read by supervisors
+ * (and, for what it may act on, the procuring entity). Every computation and every read is audited.
+ *
+ * A tender's computation is a timed event (ScheduledEventKind.ComputeTenderFlags, runAt = now) planned in the
+ * transaction of the fact that triggers it, so that losing Redis loses no computation: the event row is the source of
+ * truth, re-queued by the scheduler's sweeper and at start-up; its handler computes the flags in the event's own
+ * transaction, so the flags and the event's DONE commit together. The price screen is calibrated on the tender's
+ * market (same category and regime) from the platform's own history (MarketCalibrations).
  */
 @Injectable()
 export class FlagsService {
@@ -77,15 +85,23 @@ export class FlagsService {
     private readonly jobs: JobQueue,
     private readonly inputs: FlagInputsRepository,
     private readonly pdf: PdfRenderer,
+    private readonly scheduler: SchedulerService,
     events: DomainEvents,
     registry: JobRegistry,
   ) {
-    // Enqueued after commit: the job never sees a tender whose opening was rolled back. The payload is the id only.
-    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.enqueueTender(m, tenderId, 'evaluation'));
+    // Planned in the fact's transaction: a rolled-back opening or award plans nothing, a committed one cannot be lost.
+    // The award's computation is its own event (subject: the awarded bid), never the opening's: planning it never
+    // waits for a computation that is running and wants the tender's audit stream this transaction holds.
+    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.planTender(m, tenderId, tenderId));
     events.on('AwardNoticeIssued', async (m, { tenderId, bidId }) => {
-      await this.enqueueTender(m, tenderId, `award-${bidId}`);
+      await this.planTender(m, tenderId, bidId);
       await this.enqueueHistory(m, `${tenderId}-${bidId}`);
     });
+    // Runs once, with the event row locked; computing replaces the stored flags, so a late or repeated run is harmless.
+    scheduler.handle(ScheduledEventKind.ComputeTenderFlags, async (m, event) => {
+      await this.computeTenderIn(m, event.tenderId ?? event.subjectId, SYSTEM_ACTOR);
+    });
+    // Jobs queued by earlier versions (still in Redis after an upgrade) are still handled.
     registry.register(JobName.ComputeTenderFlags, async ({ tenderId }) => {
       await this.computeTender(tenderId);
     });
@@ -94,8 +110,13 @@ export class FlagsService {
     });
   }
 
-  private async enqueueTender(m: EntityManager, tenderId: string, trigger: string): Promise<void> {
-    await runAfterCommit(m, () => this.jobs.add({ name: JobName.ComputeTenderFlags, data: { tenderId } }, { jobId: `tender-flags-${tenderId}-${trigger}` }));
+  /**
+   * Plans a computation of the tender's flags now (by the database clock), in the caller's transaction. `subjectId`
+   * names the trigger (the tender for the opening and manual requests, the awarded bid for an award): the same
+   * trigger still pending is the same computation, which runs once and sees everything committed before it.
+   */
+  private async planTender(m: EntityManager, tenderId: string, subjectId: string): Promise<void> {
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.ComputeTenderFlags, subjectId, tenderId, runAt: await this.tx.now(m) });
   }
 
   /** Bursts of awards collapse into one recomputation while one is waiting (BullMQ deduplication). */
@@ -110,25 +131,47 @@ export class FlagsService {
    * rows once more). A tender still sealed, or unknown, yields nothing: no flag exists before opening.
    */
   async computeTender(tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<{ computed: boolean; flags: number }> {
-    return this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${tenderId}`]);
-      const input = await this.inputs.tenderInput(m, tenderId);
-      if (!input) {
-        this.logger.warn(`flags of tender ${tenderId} not computed: unknown or not yet opened`);
-        return { computed: false, flags: 0 };
-      }
-      const drafts = computeTenderFlags(input);
-      await replaceTenderFlags(m, [tenderId], drafts);
-      await this.audit.append(m, {
-        actor,
-        action: 'COLLUSION_FLAGS_COMPUTED',
-        objectType: 'tender',
-        objectId: tenderId,
-        tenderId,
-        data: { flags: drafts.length, codes: countCodes(drafts), bids: input.bids.length },
-      });
-      return { computed: true, flags: drafts.length };
+    return this.tx.run((m) => this.computeTenderIn(m, tenderId, actor));
+  }
+
+  /**
+   * computeTender in the caller's transaction. `calibrations` is the run's cache of market calibrations: pass the
+   * same object to compute several tenders in one run (each market's history is then loaded once).
+   */
+  async computeTenderIn(
+    m: EntityManager,
+    tenderId: string,
+    actor: Actor,
+    calibrations = this.marketCalibrations(m),
+  ): Promise<{ computed: boolean; flags: number }> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${tenderId}`]);
+    const input = await this.inputs.tenderInput(m, tenderId);
+    if (!input) {
+      this.logger.warn(`flags of tender ${tenderId} not computed: unknown or not yet opened`);
+      return { computed: false, flags: 0 };
+    }
+    const calibration = await calibrations.forTender({ tenderId, category: input.category, regime: input.regime });
+    const drafts = computeTenderFlags(input, { calibration });
+    await replaceTenderFlags(m, [tenderId], drafts);
+    await this.audit.append(m, {
+      actor,
+      action: 'COLLUSION_FLAGS_COMPUTED',
+      objectType: 'tender',
+      objectId: tenderId,
+      tenderId,
+      data: {
+        flags: drafts.length,
+        codes: countCodes(drafts),
+        bids: input.bids.length,
+        priceScreenCalibration: { source: calibration.source, tenders: calibration.tenders },
+      },
     });
+    return { computed: true, flags: drafts.length };
+  }
+
+  /** A run's cache of market calibrations reading the history in this transaction. */
+  marketCalibrations(m: EntityManager): MarketCalibrations {
+    return new MarketCalibrations((market, minDistinct) => this.inputs.marketPrices(m, market, minDistinct));
   }
 
   /** Recomputes every history flag (serial losers, rings, rotation, R024, R058) over the awards, in one transaction. */
@@ -149,12 +192,13 @@ export class FlagsService {
     });
   }
 
-  /** POST /tenders/{id}/flags/recompute (SUPERVISOR): queues the job again, e.g. after a lost enqueue. */
+  /** POST /tenders/{id}/flags/recompute (SUPERVISOR): plans the computation again (e.g. after new history). */
   async requestTenderRecompute(tenderId: string, actor: Actor): Promise<{ queued: true }> {
     await this.tx.run(async (m) => {
       await this.assertReadable(m, await this.head(m, tenderId), actor);
+      // Planned before the audit append: waiting for a running computation must not hold the tender's audit stream.
+      await this.planTender(m, tenderId, tenderId);
       await this.audit.append(m, { actor, action: 'COLLUSION_FLAGS_RECOMPUTE_REQUESTED', objectType: 'tender', objectId: tenderId, tenderId, data: {} });
-      await this.enqueueTender(m, tenderId, `manual-${Date.now()}`);
     });
     return { queued: true };
   }

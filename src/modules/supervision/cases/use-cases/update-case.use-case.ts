@@ -30,12 +30,12 @@ interface Plan {
 /**
  * PATCH /supervision/cases/{id} { status, findings, penalties }: moves a case along its guarded transitions, with
  * findings, and at DECIDED records the penalties (checked against the ranges of TBL Arts. 53–54, TBR Arts. 67–68,
- * GPL Art. 77). A disqualified expert is disabled in the pool through ExpertsService.disable (TBR Art. 71), which
+ * GPL Art. 77). A disqualified expert is disabled in the pool through ExpertsService.disableIn (TBR Art. 71), which
  * also vacates its open panel seats. Repeating a request changes nothing.
  *
- * Order: the experts are disabled first (their own idempotent, audited transaction, as ExpertsService exposes no
- * manager-taking variant), then the case is decided in one transaction with its audit event. If that second step
- * fails, the request can simply be repeated: disabling again changes nothing.
+ * One transaction: the case row is locked and the request checked, the experts are disabled (with their audit events
+ * and replacement draws), then the case is decided with its penalties and its audit event. Either all of it commits
+ * or none of it: a decision that fails leaves no expert disabled.
  */
 @Injectable()
 export class UpdateCaseUseCase {
@@ -47,16 +47,15 @@ export class UpdateCaseUseCase {
   ) {}
 
   async execute(id: string, dto: UpdateCaseDto, actor: Actor): Promise<CaseView> {
-    const first = await this.tx.run((m) => this.plan(m, id, dto));
-    if (first.noop) return this.tx.run((m) => this.cases.view(m, id));
-    for (const p of first.penalties) {
-      if (p.type === 'DISQUALIFICATION' && p.expertId) {
-        await this.experts.disable(p.expertId, `监督案件 ${id} 处理决定：取消评标专家资格 (${p.legalBasis})`, actor);
-      }
-    }
     return this.tx.run(async (m) => {
       const plan = await this.plan(m, id, dto);
       if (plan.noop) return this.cases.view(m, id);
+      for (const p of plan.penalties) {
+        // TBR Art. 71: an evaluator disqualified by the decision is taken out of the pool, in the decision's transaction.
+        if (p.type === 'DISQUALIFICATION' && p.expertId) {
+          await this.experts.disableIn(m, p.expertId, `监督案件 ${id} 处理决定：取消评标专家资格 (${p.legalBasis})`, actor);
+        }
+      }
       await this.apply(m, plan, actor);
       return this.cases.view(m, id);
     });

@@ -96,6 +96,11 @@ export interface ScoreRecord {
 export interface TenderFlagInput {
   tenderId: string;
   regime: Regime;
+  /**
+   * The trading centre's class of business (TenderCategory). With the regime it names the tender's market, whose
+   * history calibrates the price screen (absent in synthetic inputs that are not calibrated).
+   */
+  category?: string;
   /** 最高投标限价, decimal string. */
   priceCeiling: string | null;
   bids: BidRecord[];

@@ -4,7 +4,7 @@
  * Money stays in integer fen (bigint) for the exact tests; the screens are scale-free ratios and get fen as numbers.
  */
 import { fromFen, toFen } from 'src/common/money/money';
-import { PRODUCTION_THRESHOLD, scoreTender } from '../../screens';
+import { DEFAULT_CALIBRATION, MarketCalibration, marketMedianCv, PRODUCTION_THRESHOLD, referenceCv, scoreTender } from '../../screens';
 import { FLAG_CATALOGUE } from './flag-catalogue';
 import { FlagCode, FlagDraft, Severity, TenderFlagInput } from './flag.types';
 import { THRESHOLDS } from './thresholds';
@@ -170,10 +170,12 @@ export function closeToCeiling(input: TenderFlagInput, bids = pricedBids(input))
 /**
  * The price screens (screens/collusion-score.ts, done and evaluated separately in docs/COLLUSION_SCREENS.md):
  * PRICE_SCREEN when the combined score reaches the production threshold. A statistical risk signal only.
+ * `calibration`: the tender's market (same category and regime) calibrated on the platform's own history without
+ * this tender (FlagsService), or the fixed defaults; the evidence says which was used.
  */
-export function priceScreen(input: TenderFlagInput, bids = pricedBids(input)): FlagDraft[] {
+export function priceScreen(input: TenderFlagInput, bids = pricedBids(input), calibration: MarketCalibration = DEFAULT_CALIBRATION): FlagDraft[] {
   if (bids.length === 0) return [];
-  const result = scoreTender(bids.map((b) => Number(b.fen)));
+  const result = scoreTender(bids.map((b) => Number(b.fen)), { calibration });
   if (!result.flag || result.score === null) return [];
   const s = result.screens;
   const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
@@ -183,9 +185,26 @@ export function priceScreen(input: TenderFlagInput, bids = pricedBids(input)): F
       threshold: PRODUCTION_THRESHOLD,
       reasons: result.reasons,
       screens: { n: s.n, distinct: s.distinct, cv: round(s.cv), spd: round(s.spd), diffp: round(s.diffp), rd: round(s.rd), kurt: round(s.kurt), skew: round(s.skew), kstest: round(s.kstest) },
+      calibration: calibrationEvidence(calibration),
       method: 'docs/COLLUSION_SCREENS.md',
     }),
   ];
+}
+
+/**
+ * Which calibration the score used: 'market' (calibrated on `tenders` eligible tenders of the market's history),
+ * 'fallback' (fewer than minTenders: the fixed defaults) or 'default' (no history was given).
+ */
+export function calibrationEvidence(c: MarketCalibration): Record<string, unknown> {
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
+  return {
+    source: c.source,
+    tenders: c.tenders,
+    minTenders: c.minTenders,
+    tailShare: c.tailShare,
+    referenceCv: round(referenceCv(c)),
+    marketMedianCv: round(marketMedianCv(c)),
+  };
 }
 
 export const PRICE_RULES = [identicalPrices, regularPricePattern, closeToCeiling, priceScreen];

@@ -1,17 +1,23 @@
 /** All flags of one tender from its inputs after opening: structural, price and expert-scoring rules. Pure. */
+import { DEFAULT_CALIBRATION, MarketCalibration } from '../../screens';
 import { expertScoringAnomaly } from './expert-scoring';
 import { FlagDraft, TenderFlagInput } from './flag.types';
 import { closeToCeiling, identicalPrices, priceScreen, pricedBids, regularPricePattern } from './prices';
 import { STRUCTURAL_RULES } from './structural';
 
-export function computeTenderFlags(input: TenderFlagInput): FlagDraft[] {
+export interface TenderFlagOptions {
+  /** The price screen's calibration for the tender's market (without the tender itself); the fixed defaults if absent. */
+  calibration?: MarketCalibration;
+}
+
+export function computeTenderFlags(input: TenderFlagInput, options: TenderFlagOptions = {}): FlagDraft[] {
   const bids = pricedBids(input);
   return sortFlags([
     ...STRUCTURAL_RULES.flatMap((rule) => rule(input)),
     ...identicalPrices(input, bids),
     ...regularPricePattern(input, bids),
     ...closeToCeiling(input, bids),
-    ...priceScreen(input, bids),
+    ...priceScreen(input, bids, options.calibration ?? DEFAULT_CALIBRATION),
     ...expertScoringAnomaly(input),
   ]);
 }

@@ -1,7 +1,8 @@
+import { calibrateMarketFromBids, MIN_CALIBRATION_TENDERS } from '../../../screens';
 import { computeTenderFlags } from '../tender-flags';
 import { FlagCode, FlagDraft, ScoreRecord, TenderFlagInput } from '../flag.types';
 import { longestProgression } from '../prices';
-import { bid, cleanTender, org, payment, withBid } from './fixtures';
+import { bid, cleanTender, org, payment, rng, withBid } from './fixtures';
 
 const codes = (flags: FlagDraft[]) => flags.map((f) => f.code);
 const only = (flags: FlagDraft[], code: FlagCode) => flags.filter((f) => f.code === code);
@@ -183,6 +184,44 @@ describe('collusion flags of one tender (pure engine)', () => {
     it('does not fire on honest dispersion or with fewer than 4 distinct prices', () => {
       expect(only(computeTenderFlags(cleanTender()), FlagCode.PRICE_SCREEN)).toEqual([]);
       expect(only(computeTenderFlags(cleanTender(3)), FlagCode.PRICE_SCREEN)).toEqual([]);
+    });
+
+    describe('calibrated on the market (the same category and regime)', () => {
+      // A tender whose five bids lie within ±0.7 % of each other (CV ≈ 0.6 %).
+      const prices = ['36010000.00', '36190000.00', '36300000.00', '36420000.00', '36580000.00'];
+      const tight = { ...prices.reduce((x, p, i) => withBid(x, i, { price: p }), cleanTender()), priceCeiling: null };
+      /** 60 past tenders of 5–9 bids whose CV is spread (log-uniformly, ×/÷ 1.5) around `cv`. */
+      const history = (cv: number, seed: number) => {
+        const r = rng(seed);
+        return Array.from({ length: 60 }, () => {
+          const c = cv * Math.exp(0.8 * (r() - 0.5));
+          return Array.from({ length: 5 + Math.floor(r() * 5) }, () => {
+            const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+            return 36_000_000_00 * (1 + c * z);
+          });
+        });
+      };
+      const loose = calibrateMarketFromBids(history(0.1, 1));
+      const bunched = calibrateMarketFromBids(history(0.006, 2));
+
+      it('"tight" in a loose market (typical CV 10 %) is flagged, with the calibration in the evidence', () => {
+        const [f] = only(computeTenderFlags(tight, { calibration: loose }), FlagCode.PRICE_SCREEN);
+        expect(f.evidence.calibration).toMatchObject({ source: 'market', tenders: 60, minTenders: MIN_CALIBRATION_TENDERS });
+        expect((f.evidence.calibration as { marketMedianCv: number }).marketMedianCv).toBeGreaterThan(0.05);
+      });
+      it('the same tender in a market where every tender is that tight is not flagged', () => {
+        expect(only(computeTenderFlags(tight, { calibration: bunched }), FlagCode.PRICE_SCREEN)).toEqual([]);
+        expect(bunched.source).toBe('market');
+      });
+      it('without a calibration the fixed defaults apply, and the evidence says so', () => {
+        const [f] = only(computeTenderFlags(tight), FlagCode.PRICE_SCREEN);
+        expect(f.evidence.calibration).toEqual({ source: 'default', tenders: 0, minTenders: MIN_CALIBRATION_TENDERS, tailShare: 0.1, referenceCv: 0.06, marketMedianCv: null });
+      });
+      it('a history too small to calibrate falls back to the defaults (source fallback)', () => {
+        const small = calibrateMarketFromBids(history(0.006, 3).slice(0, MIN_CALIBRATION_TENDERS - 1));
+        const [f] = only(computeTenderFlags(tight, { calibration: small }), FlagCode.PRICE_SCREEN);
+        expect(f.evidence.calibration).toMatchObject({ source: 'fallback', tenders: MIN_CALIBRATION_TENDERS - 1, referenceCv: 0.06 });
+      });
     });
   });
 
