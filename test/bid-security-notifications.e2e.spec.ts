@@ -372,13 +372,21 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
         await t.http().get(`${base}/mine/receipt.pdf`).set(who.auth).expect(403);
       }
 
-      // The audit trail a supervisor reads for the tender holds nothing about the securities before opening, and
-      // no audit event anywhere names a bidder next to a payment while the tender is sealed.
+      // The audit trail a supervisor reads for the tender holds nothing about the securities before opening (their
+      // events are sealed, in each account's own stream), and no audit event names a bidder or an amount next to a
+      // payment while the tender is sealed.
       const audit = await t.http().get(`/api/v1/audit?tenderId=${tender.id}&pageSize=200`).set(supervisor.auth).expect(200);
       expect(audit.body.items.filter((e: { action: string }) => e.action.startsWith('BID_SECURITY'))).toEqual([]);
+      const securityEvents: Array<{ stream: string; sealed_tender_id: string | null }> = await t.dataSource.query(
+        `SELECT stream, sealed_tender_id FROM audit_events WHERE action LIKE 'BID_SECURITY%' AND tender_id = $1`,
+        [tender.id],
+      );
+      expect(securityEvents.length).toBeGreaterThan(0);
+      for (const e of securityEvents) expect(e).toEqual({ stream: expect.stringMatching(/^bid-security:/), sealed_tender_id: tender.id });
       const leaked = await t.dataSource.query(
-        `SELECT action, data FROM audit_events WHERE action LIKE 'BID_SECURITY%' AND (tender_id = $1 OR data::text LIKE '%' || $2 || '%' OR data::text LIKE '%' || $3 || '%')`,
-        [tender.id, a.bidder.organizationId, tender.id],
+        `SELECT action, data FROM audit_events WHERE action LIKE 'BID_SECURITY%'
+           AND (data::text LIKE '%' || $1 || '%' OR data::text LIKE '%' || $2::text || '%' OR (tender_id = $2::uuid AND data::text LIKE '%200000%'))`,
+        [a.bidder.organizationId, tender.id],
       );
       expect(leaked).toEqual([]);
       // The timed events of the securities carry no tender; job payloads carry ids only (SchedulerService: { eventId }).
@@ -395,10 +403,10 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
       await t.http().get(base).set(a.bidder.auth).expect(403);
       const rec = await t.http().get(`${base}/reconciliation`).set(supervisor.auth).expect(200);
       expect(rec.body).toMatchObject({ balanced: true, totals: { difference: '0.00' } });
-      // Reading who paid is itself audited (in the tender's stream, now that it is opened).
+      // Reading who paid is itself audited (in the tender's stream), and the sealed events show now that it is opened.
       const after = await t.http().get(`/api/v1/audit?tenderId=${tender.id}&pageSize=200`).set(supervisor.auth).expect(200);
       expect(after.body.items.map((e: { action: string }) => e.action)).toEqual(
-        expect.arrayContaining(['BID_SECURITY_LIST_READ', 'BID_SECURITY_RECONCILIATION_READ']),
+        expect.arrayContaining(['BID_SECURITY_LIST_READ', 'BID_SECURITY_RECONCILIATION_READ', 'BID_SECURITY_ACCOUNT_ISSUED', 'BID_SECURITY_PAYMENT_RECEIVED']),
       );
     });
   });

@@ -133,7 +133,7 @@ describe('secrecy before the deadline', () => {
     }
   });
 
-  it("a supervisor's audit view of the tender does not show the bids (they sit in the platform stream until opening)", async () => {
+  it("a supervisor's audit view of the tender does not show the bids (sealed in their own streams until opening)", async () => {
     const view = async (tender: TestTender) => {
       const r = await t.http().get(`/api/v1/audit`).query({ tenderId: tender.id, pageSize: 200 }).set(supervisor.auth);
       expect(r.status).toBe(200);

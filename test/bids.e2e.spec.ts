@@ -2,7 +2,16 @@ import { ModuleRef } from '@nestjs/core';
 import { createHmac } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { PlatformKeyService } from 'src/modules/bids/platform-key.service';
-import { generateReceiptKeyPair, keyCommitment, verifyReceipt } from 'src/sdk';
+import {
+  generateReceiptKeyPair,
+  keyCommitment,
+  MAX_BID_REQUEST_BODY_BYTES,
+  MAX_CIPHERTEXT_BYTES,
+  MAX_PLAINTEXT_BYTES,
+  sealBid,
+  serializePlaintext,
+  verifyReceipt,
+} from 'src/sdk';
 import { registerParty, TestParty } from './factories/identity.factory';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { createDraftTender, createPublishedTender, TestTender } from './factories/tender.factory';
@@ -19,9 +28,12 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     (await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tenderId]))[0].n as number;
   const versions = async (tenderId: string) =>
     (await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_versions WHERE tender_id = $1`, [tenderId]))[0].n as number;
-  /** Bid events before the deadline sit in the platform stream, naming no tender: found by the bid's id. */
+  /** Bid events sit in the bid's own audit stream, sealed until the opening (test/audit-sealing.e2e.spec.ts). */
   const audits = async (bidId: string, action: string) =>
-    t.dataSource.query(`SELECT actor_id, ip, tender_id, data FROM audit_events WHERE object_id = $1 AND action = $2 ORDER BY id`, [bidId, action]);
+    t.dataSource.query(
+      `SELECT stream, actor_id, ip, tender_id, sealed_tender_id, data FROM audit_events WHERE object_id = $1 AND action = $2 ORDER BY id`,
+      [bidId, action],
+    );
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
@@ -71,7 +83,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(row.ip).toMatch(/127\.0\.0\.1|::1/);
     // The audit event names the bid, its version and hash — never a price.
     const [ev] = await audits(r.body.bidId, 'BID_SUBMITTED');
-    expect(ev.tender_id).toBeNull();
+    expect(ev).toMatchObject({ stream: `bid:${r.body.bidId}`, tender_id: tender.id, sealed_tender_id: tender.id });
     expect(ev.actor_id).toBe(bidder.userId);
     expect(ev.data).toEqual({ bidId: r.body.bidId, version: 1, ciphertextSha256: r.sealed.ciphertextSha256, ciphertextBytes: row.ciphertext_bytes, escrowed: true });
   });
@@ -151,6 +163,33 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('VALIDATION_FAILED');
     });
+
+    it('the largest sealed bid fits the default body limit exactly padded to it; one byte more is 413 PAYLOAD_TOO_LARGE', async () => {
+      expect(t.config.bodyLimit).toBe(String(MAX_BID_REQUEST_BODY_BYTES));
+      // A plaintext as close to the format's largest as base64 allows: its ciphertext is within 3 bytes of 20 MiB.
+      const empty = { price: '1.00', currency: 'CNY' as const, attachments: [{ name: '投标文件.bin', contentBase64: '' }] };
+      const room = Math.floor((MAX_PLAINTEXT_BYTES - serializePlaintext(empty).length) / 4) * 3;
+      const big = { ...empty, attachments: [{ name: '投标文件.bin', contentBase64: Buffer.alloc(room, 0x5a).toString('base64') }] };
+      const large = await registerParty(t, { role: Role.BIDDER });
+      const sealed = sealBid({ tenderId: tender.id, bidderOrganizationId: large.organizationId!, plaintext: big, escrowPublicKey: tender.escrowPublicKey!, client: { deviceId: 'big' } });
+      expect(Buffer.from(sealed.request.ciphertext, 'base64').length).toBeGreaterThan(MAX_CIPHERTEXT_BYTES - 4);
+      const json = JSON.stringify(sealed.request);
+      const bytes = Buffer.byteLength(json);
+      expect(bytes).toBeLessThan(MAX_BID_REQUEST_BODY_BYTES);
+      const post = (body: string, who: TestParty) =>
+        t.http().post(`/api/v1/tenders/${tender.id}/bids`).set(who.auth).set('Content-Type', 'application/json').send(body);
+      // JSON whitespace pads the body to the limit exactly: accepted, stored whole.
+      const atLimit = await post(json + ' '.repeat(MAX_BID_REQUEST_BODY_BYTES - bytes), large);
+      expect(atLimit.status).toBe(201);
+      const [row] = await t.dataSource.query(`SELECT ciphertext_bytes, ciphertext_sha256 FROM bids WHERE id = $1`, [atLimit.body.bidId]);
+      expect(row).toEqual({ ciphertext_bytes: Buffer.from(sealed.request.ciphertext, 'base64').length, ciphertext_sha256: sealed.ciphertextSha256 });
+      // One byte over: refused before parsing, nothing stored.
+      const other = await registerParty(t, { role: Role.BIDDER });
+      const before = await rows(tender.id);
+      const over = await post(json + ' '.repeat(MAX_BID_REQUEST_BODY_BYTES - bytes + 1), other);
+      expect([over.status, over.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      expect(await rows(tender.id)).toBe(before);
+    }, 120_000);
 
     it('a tender id that is not a UUID', async () => {
       const r = await t.http().post(`/api/v1/tenders/not-a-uuid/bids`).set(bidder.auth).send({});

@@ -9,7 +9,14 @@ import {
 } from './constants';
 import { BinaryInput, requireBytes, toBytes } from './encoding';
 import { SealedBidError } from './errors';
-import { generateX25519KeyPair, x25519, x25519PublicFromPrivate } from './x25519';
+import {
+  generateX25519KeyPair,
+  rawX25519PublicKey,
+  x25519,
+  x25519PrivateKeyObject,
+  x25519PublicFromPrivate,
+  x25519WithKey,
+} from './x25519';
 
 /** kek = HKDF-SHA256(ikm = shared, salt = ephemeralPublic ‖ escrowPublic, info = "bid-escrow-v1", 32 bytes). */
 export function deriveEscrowKek(shared: Buffer, ephemeralPublic: Buffer, escrowPublic: Buffer): Buffer {
@@ -62,28 +69,47 @@ export interface UnwrapEscrowedKeyInput {
 
 /** The bid key held in an escrowedKey. Throws ESCROW_UNWRAP_FAILED (malformed, tampered, or another key pair). */
 export function unwrapEscrowedKey(input: UnwrapEscrowedKeyInput): Buffer {
+  return createEscrowUnwrapper(input)(input.escrowedKey);
+}
+
+export type EscrowKeyPairInput = Omit<UnwrapEscrowedKeyInput, 'escrowedKey'>;
+
+/** Unwraps escrowed keys with one escrow key pair (see createEscrowUnwrapper). */
+export type EscrowUnwrapper = (escrowedKey: BinaryInput) => Buffer;
+
+/**
+ * An unwrapper for many escrowed keys of one tender (the escrow opening): the escrow private key object and its
+ * public key are built and checked once instead of for every bid — most of an unwrap's cost. Same results and
+ * errors as unwrapEscrowedKey, which is this applied once: INVALID_INPUT at once for a bad or mismatched key pair,
+ * ESCROW_UNWRAP_FAILED per escrowed key that cannot be unwrapped. It holds the private key (a KeyObject, which
+ * cannot be wiped): drop it as soon as the opening is done.
+ */
+export function createEscrowUnwrapper(input: EscrowKeyPairInput): EscrowUnwrapper {
   const escrowPrivate = requireBytes(input.escrowPrivateKey, 'escrowPrivateKey', X25519_KEY_BYTES);
-  const derivedPublic = x25519PublicFromPrivate(escrowPrivate);
+  const privateKey = x25519PrivateKeyObject(escrowPrivate);
+  const derivedPublic = rawX25519PublicKey(privateKey);
   if (input.escrowPublicKey !== undefined) {
     const given = requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES);
     if (!given.equals(derivedPublic)) {
       throw new SealedBidError('INVALID_INPUT', 'escrowPublicKey does not belong to escrowPrivateKey');
     }
   }
-  const raw = toBytes(input.escrowedKey);
-  if (!raw || raw.length !== ESCROWED_KEY_BYTES) {
-    throw new SealedBidError('ESCROW_UNWRAP_FAILED', `escrowedKey must be base64 of ${ESCROWED_KEY_BYTES} bytes`);
-  }
-  const ephemeralPublic = raw.subarray(0, X25519_KEY_BYTES);
-  const iv2 = raw.subarray(X25519_KEY_BYTES, X25519_KEY_BYTES + BID_IV_BYTES);
-  const body = raw.subarray(X25519_KEY_BYTES + BID_IV_BYTES, raw.length - GCM_TAG_BYTES);
-  const tag = raw.subarray(raw.length - GCM_TAG_BYTES);
-  try {
-    const kek = deriveEscrowKek(x25519(escrowPrivate, ephemeralPublic), ephemeralPublic, derivedPublic);
-    const decipher = createDecipheriv('aes-256-gcm', kek, iv2);
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
-  } catch {
-    throw new SealedBidError('ESCROW_UNWRAP_FAILED', 'the escrowed key cannot be unwrapped with this escrow key');
-  }
+  return (escrowedKey: BinaryInput): Buffer => {
+    const raw = toBytes(escrowedKey);
+    if (!raw || raw.length !== ESCROWED_KEY_BYTES) {
+      throw new SealedBidError('ESCROW_UNWRAP_FAILED', `escrowedKey must be base64 of ${ESCROWED_KEY_BYTES} bytes`);
+    }
+    const ephemeralPublic = raw.subarray(0, X25519_KEY_BYTES);
+    const iv2 = raw.subarray(X25519_KEY_BYTES, X25519_KEY_BYTES + BID_IV_BYTES);
+    const body = raw.subarray(X25519_KEY_BYTES + BID_IV_BYTES, raw.length - GCM_TAG_BYTES);
+    const tag = raw.subarray(raw.length - GCM_TAG_BYTES);
+    try {
+      const kek = deriveEscrowKek(x25519WithKey(privateKey, ephemeralPublic), ephemeralPublic, derivedPublic);
+      const decipher = createDecipheriv('aes-256-gcm', kek, iv2);
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(body), decipher.final()]);
+    } catch {
+      throw new SealedBidError('ESCROW_UNWRAP_FAILED', 'the escrowed key cannot be unwrapped with this escrow key');
+    }
+  };
 }

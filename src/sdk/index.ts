@@ -12,8 +12,8 @@ export type { BidAttachment, BidPlaintext, PlaintextValidation } from './plainte
 export { isValidPrice, serializePlaintext, validatePlaintext } from './plaintext';
 export { keyCommitment, verifyKeyCommitment } from './commitment';
 export { generateEscrowKeyPair, x25519PublicFromPrivate } from './x25519';
-export type { UnwrapEscrowedKeyInput, WrapEscrowKeyInput } from './escrow';
-export { deriveEscrowKek, unwrapEscrowedKey, wrapEscrowKey } from './escrow';
+export type { EscrowKeyPairInput, EscrowUnwrapper, UnwrapEscrowedKeyInput, WrapEscrowKeyInput } from './escrow';
+export { createEscrowUnwrapper, deriveEscrowKek, unwrapEscrowedKey, wrapEscrowKey } from './escrow';
 export type { ClientInfo } from './client-info';
 export { collectClientInfo, localDeviceId, localMacAddresses } from './client-info';
 export type { BidSubmissionRequest, EncryptBidInput, SealBidInput, SealedBid } from './seal';

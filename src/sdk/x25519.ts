@@ -44,10 +44,12 @@ export function x25519PublicFromPrivate(privateRaw: Buffer): Buffer {
 
 /** X25519(private, public). OpenSSL refuses low-order public keys (all-zero shared secret); so do we. */
 export function x25519(privateRaw: Buffer, publicRaw: Buffer): Buffer {
-  const shared = diffieHellman({
-    privateKey: x25519PrivateKeyObject(privateRaw),
-    publicKey: x25519PublicKeyObject(publicRaw),
-  });
+  return x25519WithKey(x25519PrivateKeyObject(privateRaw), publicRaw);
+}
+
+/** X25519 with a private key object built once (building it costs more than the exchange itself). */
+export function x25519WithKey(privateKey: KeyObject, publicRaw: Buffer): Buffer {
+  const shared = diffieHellman({ privateKey, publicKey: x25519PublicKeyObject(publicRaw) });
   if (shared.every((b) => b === 0)) throw new SealedBidError('INVALID_INPUT', 'X25519 produced a zero secret');
   return shared;
 }

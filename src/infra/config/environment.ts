@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { existsSync, readFileSync } from 'fs';
 import { resolve } from 'path';
+import { MAX_BID_REQUEST_BODY_BYTES } from '../../sdk/constants';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LegalPeriodsMode = 'enforced' | 'relaxed';
@@ -98,9 +99,14 @@ export class EnvironmentVariables {
   @Transform(toBool)
   TRUST_PROXY = false;
 
+  /**
+   * The largest JSON body accepted (bytes, or with kb/mb: units of 1,024). Default: the SDK's
+   * MAX_BID_REQUEST_BODY_BYTES, which fits a sealed bid of the largest ciphertext format v1 allows (20 MiB, about
+   * 28 MB as base64 in JSON); lower it and the largest bids are refused with 413 PAYLOAD_TOO_LARGE.
+   */
   @IsString()
-  @Matches(/^\d+(kb|mb)$/)
-  BODY_LIMIT = '25mb';
+  @Matches(/^\d+(b|kb|mb)?$/, { message: 'BODY_LIMIT is a size in bytes, or with kb or mb, e.g. 29360128 or 28mb' })
+  BODY_LIMIT = String(MAX_BID_REQUEST_BODY_BYTES);
 
   @IsIn(['json', 'text'])
   LOG_FORMAT: 'json' | 'text' = 'text';

@@ -2,12 +2,14 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * 留痕: one row per state change or read of sealed/confidential data (EB20 Art. 49: time, IP, operator).
- * Rows form hash chains, one per stream (a tender, or "platform"): hash = SHA-256(previousHash ‖ canonical JSON).
- * A trigger refuses UPDATE and DELETE.
+ * Rows form hash chains, one per stream (a tender, "platform", or a named stream such as "bid:<bidId>"):
+ * hash = SHA-256(previousHash ‖ canonical JSON). A trigger refuses UPDATE and DELETE. A sealed row (sealedTenderId)
+ * is hidden from listings and counts until that tender is opened (TBL Art. 22).
  */
 @Entity('audit_events')
 @Index('UQ_AUDIT_STREAM_SEQ', ['stream', 'streamSeq'], { unique: true })
 @Index('IDX_AUDIT_TENDER_ID', ['tenderId'])
+@Index('IDX_AUDIT_SEALED_TENDER_ID', ['sealedTenderId'], { where: 'sealed_tender_id IS NOT NULL' })
 export class AuditEventEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
@@ -47,6 +49,9 @@ export class AuditEventEntity {
 
   @Column({ type: 'uuid', nullable: true })
   tenderId: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  sealedTenderId: string | null;
 
   @Column({ type: 'jsonb', default: {} })
   data: Record<string, unknown>;

@@ -5,6 +5,7 @@ import { DomainEvents } from 'src/common/events/domain-events';
 import { fromFen, toFen } from 'src/common/money/money';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
+import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
 import { LedgerAccount } from './ledger/ledger-accounts';
@@ -107,7 +108,7 @@ export class BidSecuritySettlement {
       periodStart,
       payments: held,
       actor,
-      auditTenderId: tender.opened ? tender.id : null,
+      tenderOpened: tender.opened,
     });
     await m.query(
       `UPDATE bid_security_accounts SET status = 'REFUND_DUE', current_refund_id = $2, updated_at = now() WHERE id = $1`,
@@ -162,7 +163,7 @@ export class BidSecuritySettlement {
           periodStart: tender.now,
           payments: surplus,
           actor,
-          auditTenderId: tender.opened ? tender.id : null,
+          tenderOpened: tender.opened,
         })
       : null;
     await this.audit.append(m, {
@@ -170,7 +171,7 @@ export class BidSecuritySettlement {
       action: 'BID_SECURITY_FORFEITED',
       objectType: 'bid_security_account',
       objectId: locked.id,
-      tenderId: tender.opened ? tender.id : null,
+      ...securityAuditScope(tender.id, locked.id),
       data: {
         ground,
         legalBasis: FORFEITURE_GROUNDS[ground],

@@ -9,6 +9,7 @@ import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
+import { securityAuditScope } from './bid-security-audit';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import { BidDeadlinePassedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
 import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
@@ -136,13 +137,13 @@ export class BidSecurityService extends BidSecurityGate {
           [tenderId, org, no],
         );
         if (inserted.length) {
-          // Platform stream and no tender id: a prospective bidder's identity is secret before opening (TBL Art. 22).
+          // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
           await this.audit.append(m, {
             actor,
             action: 'BID_SECURITY_ACCOUNT_ISSUED',
             objectType: 'bid_security_account',
             objectId: inserted[0].id,
-            tenderId: null,
+            ...securityAuditScope(tenderId, inserted[0].id),
             data: {},
           });
           return { virtualAccountNo: no, amount: tender.bidSecurityAmount };

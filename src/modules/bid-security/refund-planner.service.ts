@@ -6,6 +6,7 @@ import { fromFen, toFen } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
+import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { PaymentRow } from './bid-security.store';
 import { RefundCalendar } from './refund-calendar';
@@ -21,8 +22,8 @@ export interface PlanRefund {
   /** The payments this refund pays back (their unforfeited part); they must not be earmarked yet. */
   payments: PaymentRow[];
   actor: Actor;
-  /** The tender's audit stream once it is opened; null keeps the event out of the tender's stream while sealed. */
-  auditTenderId: string | null;
+  /** Whether the tender is opened: until then the (sealed) audit event names no account and no amount either. */
+  tenderOpened: boolean;
 }
 
 /**
@@ -68,12 +69,12 @@ export class RefundPlanner {
       action: 'BID_SECURITY_REFUND_PLANNED',
       objectType: 'bid_security_refund',
       objectId: row.id,
-      tenderId: p.auditTenderId,
+      ...securityAuditScope(p.tenderId, p.accountId),
       data: {
         reason: p.reason,
         legalBasis: terms.legalBasis,
         dueAt: dueAt.toISOString(),
-        ...(p.auditTenderId ? { accountId: p.accountId, principal: fromFen(principalFen), withInterest: terms.withInterest } : {}),
+        ...(p.tenderOpened ? { accountId: p.accountId, principal: fromFen(principalFen), withInterest: terms.withInterest } : {}),
       },
     });
     return row.id;

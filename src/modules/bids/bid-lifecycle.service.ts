@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { bidAuditStream } from './bid-audit';
 import { BidStatus, BidStatusReason, DecryptedBy } from './bid.enums';
 
 /** A bid extracted at the deadline (what the BIDS_OPENED audit event and the opening record list). */
@@ -9,6 +11,11 @@ export interface OpenedBidRef {
   version: number;
   ciphertextSha256: string;
   receivedAt: string;
+  /**
+   * The head of the bid's own audit stream at the opening (its sealed submissions and replacements): recorded in
+   * the tender's chain by BIDS_OPENED, so that a bid stream deleted whole (which leaves no gap) is still detected.
+   */
+  auditHead: { streamSeq: number; hash: string } | null;
 }
 
 /** An opened bid not decrypted yet, locked for the decryption that is about to happen. */
@@ -53,6 +60,8 @@ export interface FailedBidRecord {
  */
 @Injectable()
 export class BidLifecycleService {
+  constructor(private readonly audit: AuditService) {}
+
   /** Bids currently submitted (not withdrawn) — read only after the deadline, under the tender's lock. */
   async countSubmitted(m: EntityManager, tenderId: string): Promise<number> {
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND status = 'SUBMITTED'`, [tenderId]);
@@ -69,6 +78,8 @@ export class BidLifecycleService {
          RETURNING id, bidder_organization_id, version, ciphertext_sha256, received_at`,
         [tenderId, at],
       );
+    // Under the tender's FOR UPDATE: no submission is in flight, so these heads are final.
+    const heads = await this.audit.heads(m, rows.map((r) => bidAuditStream(r.id)));
     return rows
       .map((r) => ({
         bidId: r.id,
@@ -76,6 +87,7 @@ export class BidLifecycleService {
         version: r.version,
         ciphertextSha256: r.ciphertext_sha256,
         receivedAt: new Date(r.received_at).toISOString(),
+        auditHead: heads.get(bidAuditStream(r.id)) ?? null,
       }))
       .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.bidId < b.bidId ? -1 : 1));
   }

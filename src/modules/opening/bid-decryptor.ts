@@ -1,6 +1,6 @@
 // Relative imports only: this file also runs in the escrow-decryption worker threads (no path aliases there).
 import { normalizeMoney } from '../../common/money/money';
-import { attachmentDigests, isSealedBidError, openBid, sha256Hex, unwrapEscrowedKey } from '../../sdk';
+import { attachmentDigests, type EscrowUnwrapper, isSealedBidError, openBid, sha256Hex } from '../../sdk';
 import { BidStatus, BidStatusReason } from '../bids/bid.enums';
 import type { DecryptedBidRecord, SealedParts, UndecryptedBid } from '../bids/bid-lifecycle.service';
 
@@ -43,16 +43,15 @@ export function decryptWithKey(bid: UndecryptedBid, parts: SealedParts, key: Buf
   }
 }
 
-/** The escrow path: unwrap the bidder's escrowed key with the tender's escrow key, then open the bid. */
-export function decryptWithEscrow(
-  bid: UndecryptedBid,
-  parts: SealedParts,
-  escrow: { privateKey: Buffer; publicKey: Buffer },
-): DecryptionOutcome {
+/**
+ * The escrow path: unwrap the bidder's escrowed key with the tender's escrow key, then open the bid. `unwrap` is
+ * the SDK's createEscrowUnwrapper for the tender's key pair, built once per opening (or per worker batch).
+ */
+export function decryptWithEscrow(bid: UndecryptedBid, parts: SealedParts, unwrap: EscrowUnwrapper): DecryptionOutcome {
   if (!parts.escrowedKey) return { ok: false, code: 'NO_ESCROWED_KEY' };
   let key: Buffer;
   try {
-    key = unwrapEscrowedKey({ escrowedKey: parts.escrowedKey, escrowPrivateKey: escrow.privateKey, escrowPublicKey: escrow.publicKey });
+    key = unwrap(parts.escrowedKey);
   } catch (e) {
     if (isSealedBidError(e)) return { ok: false, code: 'ESCROWED_KEY_INVALID' };
     throw e;

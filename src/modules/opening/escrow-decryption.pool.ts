@@ -3,6 +3,7 @@ import { cpus } from 'os';
 import { extname, join } from 'path';
 import { Worker } from 'worker_threads';
 import { AppConfig } from 'src/infra/config/app-config';
+import { createEscrowUnwrapper, EscrowUnwrapper } from 'src/sdk';
 import { SealedParts, UndecryptedBid } from '../bids/bid-lifecycle.service';
 import { decryptWithEscrow, DecryptionOutcome } from './bid-decryptor';
 import type { EscrowWorkRequest, EscrowWorkResponse } from './escrow-decryption.worker';
@@ -54,7 +55,11 @@ export class EscrowDecryptionPool implements OnApplicationBootstrap, OnModuleDes
     items: Array<{ bid: UndecryptedBid; parts: SealedParts }>,
     opts: { parallelFrom?: number } = {},
   ): Promise<DecryptionOutcome[]> {
-    const inline = (xs: typeof items) => xs.map(({ bid, parts }) => decryptWithEscrow(bid, parts, escrow));
+    let unwrap: EscrowUnwrapper | null = null; // built once, on first use (the key pair was checked by the caller)
+    const inline = (xs: typeof items) => {
+      unwrap ??= createEscrowUnwrapper({ escrowPrivateKey: escrow.privateKey, escrowPublicKey: escrow.publicKey });
+      return xs.map(({ bid, parts }) => decryptWithEscrow(bid, parts, unwrap!));
+    };
     if (items.length < (opts.parallelFrom ?? PARALLEL_FROM)) return inline(items);
     const workers = this.start().filter((w) => w.alive);
     if (!workers.length) return inline(items);

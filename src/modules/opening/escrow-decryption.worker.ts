@@ -2,6 +2,7 @@
 // only (no path aliases in workers). Receives copies; the escrow key is wiped after each request.
 import { parentPort } from 'worker_threads';
 import type { SealedParts, UndecryptedBid } from '../bids/bid-lifecycle.service';
+import { createEscrowUnwrapper } from '../../sdk';
 import { decryptWithEscrow, DecryptionOutcome } from './bid-decryptor';
 
 export interface EscrowWorkRequest {
@@ -21,8 +22,9 @@ const buf = (u: Uint8Array | null | undefined) => (u ? Buffer.from(u.buffer, u.b
 parentPort?.on('message', (req: EscrowWorkRequest) => {
   const escrow = { privateKey: buf(req.escrow.privateKey)!, publicKey: buf(req.escrow.publicKey)! };
   try {
+    const unwrap = createEscrowUnwrapper({ escrowPrivateKey: escrow.privateKey, escrowPublicKey: escrow.publicKey }); // once per batch
     const results = req.items.map(({ bid, parts }) =>
-      decryptWithEscrow(bid, { bidId: parts.bidId, ciphertext: buf(parts.ciphertext)!, iv: buf(parts.iv)!, escrowedKey: buf(parts.escrowedKey) }, escrow),
+      decryptWithEscrow(bid, { bidId: parts.bidId, ciphertext: buf(parts.ciphertext)!, iv: buf(parts.iv)!, escrowedKey: buf(parts.escrowedKey) }, unwrap),
     );
     parentPort!.postMessage({ id: req.id, results } satisfies EscrowWorkResponse);
   } catch (e) {

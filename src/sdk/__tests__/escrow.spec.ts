@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'crypto';
 import {
+  createEscrowUnwrapper,
   ESCROWED_KEY_BYTES,
   generateEscrowKeyPair,
   openBid,
@@ -85,5 +86,46 @@ describe('escrowed keys', () => {
     for (const escrowPublicKey of ['abc', randomBytes(31).toString('base64'), Buffer.alloc(32).toString('base64')]) {
       expect(codeOf(() => sealBid({ tenderId, bidderOrganizationId, plaintext, escrowPublicKey }))).toBe('INVALID_INPUT');
     }
+  });
+
+  describe('createEscrowUnwrapper (one key pair, many escrowed keys)', () => {
+    const bids = Array.from({ length: 20 }, (_, i) =>
+      sealBid({ tenderId, bidderOrganizationId: randomUUID(), plaintext: { price: `${1000 + i}.00`, currency: 'CNY' }, escrowPublicKey: escrow.publicKey }),
+    );
+
+    it('gives the same keys as unwrapEscrowedKey, from base64 or bytes, and keeps working after a failure', () => {
+      const unwrap = createEscrowUnwrapper({ escrowPrivateKey: escrow.privateKey, escrowPublicKey: escrow.publicKey });
+      for (const [i, b] of bids.entries()) {
+        const wrapped = b.request.escrowedKey as string;
+        const expected = unwrapEscrowedKey({ escrowedKey: wrapped, escrowPrivateKey: escrow.privateKey });
+        expect(expected.toString('base64')).toBe(b.key);
+        expect(unwrap(i % 2 ? wrapped : Buffer.from(wrapped, 'base64'))).toEqual(expected);
+        if (i === 10) expect(codeOf(() => unwrap(Buffer.alloc(ESCROWED_KEY_BYTES)))).toBe('ESCROW_UNWRAP_FAILED');
+      }
+      const bytesOnly = createEscrowUnwrapper({ escrowPrivateKey: Buffer.from(escrow.privateKey, 'base64') });
+      expect(bytesOnly(escrowedKey).toString('base64')).toBe(sealed.key);
+    });
+
+    it('fails with ESCROW_UNWRAP_FAILED under another key pair, for tampered bytes and for a wrong length', () => {
+      const other = generateEscrowKeyPair();
+      const wrong = createEscrowUnwrapper({ escrowPrivateKey: other.privateKey, escrowPublicKey: other.publicKey });
+      for (const b of bids.slice(0, 3)) expect(codeOf(() => wrong(b.request.escrowedKey as string))).toBe('ESCROW_UNWRAP_FAILED');
+      const unwrap = createEscrowUnwrapper({ escrowPrivateKey: escrow.privateKey });
+      const raw = Buffer.from(escrowedKey, 'base64');
+      for (const i of [0, 33, 50, raw.length - 1]) {
+        const t = Buffer.from(raw);
+        t[i] ^= 0x04;
+        expect(codeOf(() => unwrap(t))).toBe('ESCROW_UNWRAP_FAILED');
+      }
+      expect(codeOf(() => unwrap(raw.subarray(1)))).toBe('ESCROW_UNWRAP_FAILED');
+      expect(codeOf(() => unwrap(Buffer.concat([Buffer.alloc(32), raw.subarray(32)])))).toBe('ESCROW_UNWRAP_FAILED'); // low order
+      expect(unwrap(raw).toString('base64')).toBe(sealed.key);
+    });
+
+    it('refuses at once a public key that does not belong to the private key, or a malformed one', () => {
+      const other = generateEscrowKeyPair();
+      expect(codeOf(() => createEscrowUnwrapper({ escrowPrivateKey: escrow.privateKey, escrowPublicKey: other.publicKey }))).toBe('INVALID_INPUT');
+      expect(codeOf(() => createEscrowUnwrapper({ escrowPrivateKey: 'abc' }))).toBe('INVALID_INPUT');
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'path';
 import { AppConfig } from 'src/infra/config/app-config';
 import { ConfigurationError, loadEnvironment } from 'src/infra/config/environment';
+import { MAX_BID_REQUEST_BODY_BYTES, MAX_CIPHERTEXT_BASE64_LENGTH } from 'src/sdk';
 
 const noFile = join(__dirname, 'no-such.env');
 const load = (env: Record<string, string>) => loadEnvironment(env, noFile);
@@ -23,6 +24,12 @@ describe('configuration', () => {
     expect(c.legalPeriodsEnforced).toBe(false);
   });
 
+  it('accepts by default the largest sealed bid the SDK can make, in bytes or with a unit', () => {
+    expect(new AppConfig(load({})).bodyLimit).toBe(String(MAX_BID_REQUEST_BODY_BYTES));
+    expect(MAX_BID_REQUEST_BODY_BYTES).toBeGreaterThan(MAX_CIPHERTEXT_BASE64_LENGTH + 1024);
+    expect(new AppConfig(load({ BODY_LIMIT: '30mb' })).bodyLimit).toBe('30mb');
+  });
+
   it('uses a separate database under test', () => {
     const c = new AppConfig(load({ NODE_ENV: 'test', DATABASE_URL: 'postgres://u@h:5432/app' }));
     expect(c.databaseUrl).toBe('postgres://u@h:5432/app_test');
@@ -36,6 +43,7 @@ describe('configuration', () => {
     ['a non-postgres database URL', { DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
     ['a sealing key that is not 32 bytes', { SEALING_MASTER_KEY: Buffer.alloc(16).toString('base64') }, 'SEALING_MASTER_KEY'],
     ['a short webhook secret', { BANK_WEBHOOK_SECRET: 'short' }, 'BANK_WEBHOOK_SECRET'],
+    ['a body limit that is no size', { BODY_LIMIT: 'lots' }, 'BODY_LIMIT'],
   ])('refuses %s, naming the variable', (_, env, name) => {
     expect(() => load(env as Record<string, string>)).toThrow(ConfigurationError);
     expect(() => load(env as Record<string, string>)).toThrow(name);

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { fromFen, toFen } from 'src/common/money/money';
 import { AuditService } from '../../audit/audit.service';
+import { securityAuditScope } from '../bid-security-audit';
 import { BankAdapter } from '../bank/bank-adapter';
 import { BidSecurityStore } from '../bid-security.store';
 import { LedgerAccount } from '../ledger/ledger-accounts';
@@ -81,7 +82,7 @@ export class ExecuteRefund {
       action: 'BID_SECURITY_REFUNDED',
       objectType: 'bid_security_refund',
       objectId: refund.id,
-      tenderId: opened ? refund.tenderId : null,
+      ...securityAuditScope(refund.tenderId, refund.accountId),
       data: {
         reason: refund.reason,
         dueAt: refund.dueAt.toISOString(),

@@ -5,6 +5,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
+import { securityAuditScope } from '../bid-security-audit';
 import { PaymentClassification } from '../bid-security-payment.entity';
 import { BidSecurityStore, PaymentRow, TenderSnapshot, toPayment } from '../bid-security.store';
 import { BankNotificationDto } from '../dto/bank-notification.dto';
@@ -91,7 +92,7 @@ export class IngestBankNotification {
         periodStart: payment.receivedAt,
         payments: [payment],
         actor,
-        auditTenderId: null,
+        tenderOpened: false,
       });
       await this.auditPayment(m, actor, payment, null);
       this.logger.warn({ msg: 'bank payment to an unknown sub-account, held in suspense', txnId: n.txnId });
@@ -153,10 +154,10 @@ export class IngestBankNotification {
         periodStart: receivedAt,
         payments: [payment],
         actor,
-        auditTenderId: tender.opened ? tender.id : null,
+        tenderOpened: tender.opened,
       });
     }
-    // Last: the audit append serialises on its stream until commit, so it is held as briefly as possible.
+    // Last: the audit append holds its stream (the account's) until commit.
     await this.auditPayment(m, actor, payment, tender);
     return classification;
   }
@@ -190,7 +191,10 @@ export class IngestBankNotification {
     return rows.length ? toPayment(rows[0]) : null;
   }
 
-  /** Before opening the event stays out of the tender's stream and names no bidder (who paid is secret). */
+  /**
+   * In the account's stream, sealed until the opening (who paid is secret); written before the opening, the event
+   * itself names no bidder and no amount either.
+   */
   private async auditPayment(m: EntityManager, actor: Actor, p: PaymentRow, tender: TenderSnapshot | null): Promise<void> {
     const opened = tender?.opened ?? false;
     await this.audit.append(m, {
@@ -198,7 +202,7 @@ export class IngestBankNotification {
       action: 'BID_SECURITY_PAYMENT_RECEIVED',
       objectType: 'bid_security_payment',
       objectId: p.id,
-      tenderId: opened ? tender!.id : null,
+      ...securityAuditScope(tender?.id ?? null, p.accountId),
       data: {
         txnId: p.txnId,
         classification: p.classification,

@@ -9,6 +9,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { sha256Hex } from 'src/sdk';
 import { AuditService } from '../../audit/audit.service';
 import { DecryptionMode, TenderMethod, TenderStatus } from '../../tenders/tender.enums';
+import { bidAuditScope } from '../bid-audit';
 import { BidStatus } from '../bid.enums';
 import { BidException } from '../bid.exception';
 import { escrowedKeyPolicy, submissionWindow } from '../bid-submission-rules';
@@ -188,15 +189,14 @@ export class SubmitBidUseCase {
         [bidId!, version!, tenderId, organizationId, actor.userId, now, ciphertextSha256, ciphertext.length, dto.keyCommitment,
           storedEscrowedKey !== null, signature!, ...fingerprint],
       );
-      // Last, so that the audit stream's lock is held as briefly as possible. Never a price: there is none to see.
-      // In the platform stream, not the tender's, and naming no tender: before the deadline a supervisor reading
-      // /audit?tenderId= must not count the bids. BIDS_OPENED ties each bid to its tender at the opening.
+      // Never a price: there is none to see. The bid's own stream (no lock shared with any other submission),
+      // sealed until the opening: before it no supervisor's listing or count shows that the bid exists (TBL Art. 22).
       await this.audit.append(m, {
         actor,
         action: 'BID_SUBMITTED',
         objectType: 'bid',
         objectId: bidId!,
-        tenderId: null,
+        ...bidAuditScope(tenderId, bidId!),
         data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
       });
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!);

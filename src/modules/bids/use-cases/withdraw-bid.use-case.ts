@@ -6,6 +6,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { BidStatus, BidStatusReason } from '../bid.enums';
 import { BidWithdrawalView } from '../bid-views';
+import { bidAuditScope } from '../bid-audit';
 import { assertSubmissionOpen, lockTenderForBids } from './submit-bid.use-case';
 
 /**
@@ -46,7 +47,7 @@ export class WithdrawBidUseCase {
         action: 'BID_WITHDRAWN',
         objectType: 'bid',
         objectId: bid.id,
-        tenderId: null, // before the deadline: the platform stream (see SubmitBidUseCase)
+        ...bidAuditScope(tenderId, bid.id), // sealed, in the bid's stream (see SubmitBidUseCase)
         data: { bidId: bid.id, version: bid.version, reason: BidStatusReason.WITHDRAWN_BY_BIDDER },
       });
       await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId: bid.id, bidderOrganizationId: organizationId }, actor);

@@ -1,4 +1,4 @@
-import { generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
+import { createEscrowUnwrapper, generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
 import { BidStatus, BidStatusReason } from '../../bids/bid.enums';
 import { SealedParts, UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { decryptWithEscrow, decryptWithKey, failureStatus } from '../bid-decryptor';
@@ -76,7 +76,7 @@ describe('decryptWithKey (through the SDK)', () => {
 
 describe('decryptWithEscrow', () => {
   const pair = generateEscrowKeyPair();
-  const escrow = { privateKey: Buffer.from(pair.privateKey, 'base64'), publicKey: Buffer.from(pair.publicKey, 'base64') };
+  const escrow = createEscrowUnwrapper({ escrowPrivateKey: pair.privateKey, escrowPublicKey: pair.publicKey });
 
   it('unwraps the escrowed key and opens the bid', () => {
     const { bid, parts } = sealed({ escrowPublicKey: pair.publicKey });

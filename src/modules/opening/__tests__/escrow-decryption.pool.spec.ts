@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { AppConfig } from 'src/infra/config/app-config';
-import { generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
+import { createEscrowUnwrapper, generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
 import { BidStatus } from '../../bids/bid.enums';
 import { SealedParts, UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { decryptWithEscrow } from '../bid-decryptor';
@@ -52,7 +52,8 @@ describe('EscrowDecryptionPool: worker threads give the same answers as the main
   afterAll(() => pool.onModuleDestroy());
 
   it('decrypts a share in a worker thread and the rest here, in order', async () => {
-    const expected = items.map(({ bid, parts }) => decryptWithEscrow(bid, parts, escrow()));
+    const unwrap = createEscrowUnwrapper({ escrowPrivateKey: pair.privateKey, escrowPublicKey: pair.publicKey });
+    const expected = items.map(({ bid, parts }) => decryptWithEscrow(bid, parts, unwrap));
     const got = await pool.decrypt(escrow(), items, { parallelFrom: 1 });
     expect(got).toEqual(expected);
     expect(got.filter((r) => r.ok)).toHaveLength(10);
