@@ -42,6 +42,33 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
   });
   afterAll(() => t.close());
 
+  it('refuses a bidder debarred by a supervision decision (TBR Art. 67) with 403 BIDDER_DEBARRED, storing nothing', async () => {
+    const debarred = await registerParty(t, { role: Role.BIDDER });
+    const [sup] = await t.dataSource.query(`SELECT id FROM users WHERE role = 'ADMIN' LIMIT 1`);
+    const [c] = await t.dataSource.query(
+      `INSERT INTO supervision_cases (tender_id, status, summary, findings, request_sha256, opened_by, decided_at, decided_by)
+       VALUES ($1, 'DECIDED', '围标', '串通投标', repeat('a', 64), $2, clock_timestamp(), $2) RETURNING id`,
+      [tender.id, sup.id],
+    );
+    const insertPenalty = (from: string, until: string) =>
+      t.dataSource.query(
+        `INSERT INTO supervision_penalties (case_id, position, organization_id, type, ground, debarment_months, effective_from, effective_until, legal_basis)
+         VALUES ($1, (SELECT coalesce(max(position), 0) + 1 FROM supervision_penalties WHERE case_id = $1), $2, 'DEBARMENT', 'COLLUSION', 12,
+                 clock_timestamp() + $3::interval, clock_timestamp() + $4::interval, 'TBR Art. 67')`,
+        [c.id, debarred.organizationId, from, until],
+      );
+    await insertPenalty('-2 years', '-1 year'); // an expired debarment does not bar
+    const ok = await sealAndSubmit(t, tender, debarred, plaintextOf('10000000.00'));
+    expect(ok.status).toBe(201);
+    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(debarred.auth).expect(200);
+    await insertPenalty('-1 day', '1 year');
+    const before = await versions(tender.id);
+    const r = await sealAndSubmit(t, tender, debarred, plaintextOf('10000000.00'));
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ code: 'BIDDER_DEBARRED', details: { legalBasis: 'TBR Art. 67' } });
+    expect(await versions(tender.id)).toBe(before);
+  });
+
   it('stores a bid sealed with the SDK and answers 201 with a receipt signed by the key at /platform/keys', async () => {
     const r = await sealAndSubmit(t, tender, bidder, plaintextOf('12345678.90', { durationDays: 365, extraBytes: 2000 }), {
       client: { deviceId: 'dev-A', macAddresses: ['02:00:00:00:00:0a', '02:00:00:00:00:0b'], toolVersion: 'bid-seal/0.1.0', documentAuthor: '李工' },

@@ -87,11 +87,16 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect(JSON.stringify(view.body)).not.toMatch(/download/i);
     });
 
-    it('the download list is for supervisors only, and reading it is audited', async () => {
-      const tender = await createPublishedTender(t, { owner, deadlineInMs: 3600_000 });
+    it('the download list is for supervisors only, after the deadline (TBL Art. 22), and reading it is audited', async () => {
+      const tender = await createPublishedTender(t, { owner, deadlineInMs: 2500 });
       const doc = await firstDoc(tender);
       await t.http().get(`/api/v1/tenders/${tender.id}/documents/${doc.id}/content`).set(bidder.auth).expect(200);
       const supervisor = await createStaff(t, Role.SUPERVISOR);
+      // before the deadline: secret from everyone, supervisors included
+      const early = await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth).expect(403);
+      expect(early.body.code).toBe('SEALED_UNTIL_OPENING');
+      const deadline = new Date(tender.body.bidDeadline as string).getTime();
+      await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() + 100)));
       const res = await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth).expect(200);
       expect(res.body).toMatchObject({ total: 1, items: [{ organizationId: bidder.organizationId, documentId: doc.id }] });
       for (const p of [owner, bidder, await createStaff(t, Role.EXPERT)]) {

@@ -8,6 +8,8 @@ export enum BidExceptionCode {
   TENDER_NOT_OPEN_FOR_BIDS = 'TENDER_NOT_OPEN_FOR_BIDS',
   /** The tender requires bid security and this bidder has not lodged it (TBR Art. 26; MOF87 Art. 63). */
   BID_SECURITY_MISSING = 'BID_SECURITY_MISSING',
+  /** The bidder is debarred by a supervision decision (TBL Arts. 53–54; TBR Arts. 67–68; GPL Art. 77). */
+  BIDDER_DEBARRED = 'BIDDER_DEBARRED',
   /** Nothing of a bid is shown before opening (EB20 Art. 27 ¶2). */
   SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
 }
@@ -27,6 +29,10 @@ export class BidException extends DomainException<BidExceptionCode> {
       'The tender requires bid security (投标保证金) and none has been received from this bidder',
       409,
     );
+  }
+
+  static debarred(until: string, legalBasis: string): BidException {
+    return new BidException(BidExceptionCode.BIDDER_DEBARRED, `This bidder is debarred from bidding until ${until} (${legalBasis}); nothing was stored`, 403, { until, legalBasis });
   }
 
   static sealed(): BidException {

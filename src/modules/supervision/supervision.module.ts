@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { BidderEligibilityGate } from 'src/common/ports/bidder-eligibility.gate';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExpertsModule } from '../experts/experts.module';
 import { TendersModule } from '../tenders/tenders.module';
@@ -19,10 +20,18 @@ import { FlagsService } from './flags/flags.service';
  * module's (GET /audit).
  * Exports FlagsService (flags of a tender) and CasesService (activeDebarment, for the bids module).
  */
+@Global() // provides BidderEligibilityGate to the sealed-bids module
 @Module({
   imports: [TypeOrmModule.forFeature([CollusionFlagEntity]), TendersModule, ExpertsModule],
   controllers: [FlagsController, CasesController, ComplaintsController],
-  providers: [FlagInputsRepository, FlagsService, CasesService, UpdateCaseUseCase, ComplaintsService],
-  exports: [FlagsService, CasesService],
+  providers: [
+    FlagInputsRepository,
+    FlagsService,
+    CasesService,
+    UpdateCaseUseCase,
+    ComplaintsService,
+    { provide: BidderEligibilityGate, useExisting: CasesService },
+  ],
+  exports: [FlagsService, CasesService, BidderEligibilityGate],
 })
 export class SupervisionModule {}

@@ -132,6 +132,9 @@ export class TenderDocumentsService {
     return this.tx.run(async (m) => {
       const tender = await m.findOneBy(TenderEntity, { id: tenderId });
       if (!tender) throw new NotFoundException('The tender');
+      // TBL Art. 22: the names and number of prospective bidders stay secret until the deadline — from everyone.
+      const [{ passed }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS passed`, [tender.bidDeadline]);
+      if (!passed) throw TenderException.sealed('Who obtained the documents stays secret until the bid deadline (TBL Art. 22)');
       const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM tender_document_downloads WHERE tender_id = $1`, [tenderId]);
       const rows: Array<Record<string, unknown>> = await m.query(
         `SELECT dl.document_id, d.name, d.version, dl.user_id, dl.organization_id, o.name AS organization_name, dl.ip, dl.downloaded_at

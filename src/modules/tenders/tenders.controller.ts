@@ -94,7 +94,7 @@ export class TendersController {
 
   @Get(':id/document-downloads')
   @Roles(Role.SUPERVISOR)
-  @ApiOperation({ summary: 'Who obtained the documents (secret before opening, TBL Art. 22): supervisors only, audited' })
+  @ApiOperation({ summary: 'Who obtained the documents: supervisors only, after the bid deadline (TBL Art. 22: secret before), audited' })
   downloads(@UuidParam('id') id: string, @Query() q: PageQueryDto, @CurrentActor() actor: Actor) {
     return this.documents.downloads(id, actor, q.page, q.pageSize);
   }

@@ -1,4 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { BidderEligibilityGate } from 'src/common/ports/bidder-eligibility.gate';
+import { runAfterCommit } from 'src/infra/database/after-commit';
+import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
@@ -109,6 +112,8 @@ export class SubmitBidUseCase {
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly keys: PlatformKeyService,
+    private readonly metrics: MetricsService,
+    private readonly eligibility: BidderEligibilityGate,
     @Optional() private readonly securityGate?: BidSecurityGate,
   ) {}
 
@@ -136,6 +141,7 @@ export class SubmitBidUseCase {
       const storedEscrowedKey = policy === 'DISCARDED' ? null : escrowedKey; // BIDDER mode: only the bidder can open it
 
       await this.assertSecurityPaid(m, tender, organizationId);
+      await this.assertNotDebarred(m, organizationId);
 
       let existing = await this.findForUpdate(m, tenderId, organizationId);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
@@ -199,8 +205,14 @@ export class SubmitBidUseCase {
         ...bidAuditScope(tenderId, bidId!),
         data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
       });
+      await runAfterCommit(m, () => this.metrics.bidsReceived.inc()); // platform-wide only: never per tender
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!);
     });
+  }
+
+  private async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {
+    const debarment = await this.eligibility.activeDebarment(m, organizationId);
+    if (debarment) throw BidException.debarred(debarment.until, debarment.legalBasis);
   }
 
   private async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
