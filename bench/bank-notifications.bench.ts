@@ -28,6 +28,9 @@ import { BidSecurityService } from '../src/modules/bid-security/bid-security.ser
 import { deriveVirtualAccountNo } from '../src/modules/bid-security/virtual-account-number';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { benchDatabaseUrl } from './bench-db';
+import { LatencyStats, stats } from './latency';
+
+export type { LatencyStats } from './latency';
 
 export interface BankNotificationsBenchOptions {
   notifications?: number;
@@ -38,16 +41,6 @@ export interface BankNotificationsBenchOptions {
   log?: (line: string) => void;
 }
 
-export interface LatencyStats {
-  count: number;
-  seconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  errors: number;
-}
 
 export interface BankNotificationsBenchResult {
   name: 'bank-notifications';
@@ -65,23 +58,6 @@ export interface BankNotificationsBenchResult {
   ledgerBalanced: boolean;
   node: string;
   cpus: number;
-}
-
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
-
-function stats(latencies: number[], seconds: number, errors: number): LatencyStats {
-  const s = [...latencies].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    count: latencies.length,
-    seconds: r(seconds),
-    perSecond: Math.round(latencies.length / seconds),
-    p50Ms: r(percentile(s, 50)),
-    p95Ms: r(percentile(s, 95)),
-    p99Ms: r(percentile(s, 99)),
-    maxMs: r(s[s.length - 1] ?? 0),
-    errors,
-  };
 }
 
 /** Runs `work(i)` for i in [0, n) with `concurrency` workers; returns each call's latency. */

@@ -37,6 +37,9 @@ import { canonicalJson } from '../src/modules/audit/canonical-json';
 import { GENESIS_HASH } from '../src/modules/audit/audit-chain';
 import { BidPlaintext, sealBid, SealedBid } from '../src/sdk';
 import { benchDatabaseUrl } from './bench-db';
+import { LatencyStats, percentile, round2, stats } from './latency';
+
+export type { LatencyStats } from './latency';
 
 export interface BidSubmissionBenchOptions {
   bidders?: number;
@@ -54,16 +57,6 @@ export interface BidSubmissionBenchOptions {
   log?: (line: string) => void;
 }
 
-export interface LatencyStats {
-  count: number;
-  seconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  errors: number;
-}
 
 export interface DeadlineLag {
   /** opened_at − bid_deadline, both on the database clock (ms). */
@@ -114,24 +107,6 @@ export interface BidSubmissionBenchResult {
     eventLatenessMs: number;
     decrypted: number;
     pdfBytes: number;
-  };
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
-function stats(latencies: number[], seconds: number, errors: number): LatencyStats {
-  const s = [...latencies].sort((a, b) => a - b);
-  return {
-    count: latencies.length,
-    seconds: round2(seconds),
-    perSecond: Math.round(latencies.length / seconds),
-    p50Ms: round2(percentile(s, 50)),
-    p95Ms: round2(percentile(s, 95)),
-    p99Ms: round2(percentile(s, 99)),
-    maxMs: round2(s[s.length - 1] ?? 0),
-    errors,
   };
 }
 
