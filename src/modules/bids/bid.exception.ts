@@ -8,6 +8,8 @@ export enum BidExceptionCode {
   TENDER_NOT_OPEN_FOR_BIDS = 'TENDER_NOT_OPEN_FOR_BIDS',
   /** The tender requires bid security and this bidder has not lodged it (TBR Art. 26; MOF87 Art. 63). */
   BID_SECURITY_MISSING = 'BID_SECURITY_MISSING',
+  /** An INVITED tender takes bids from its invited bidders only (TBL Art. 17; GPL Art. 34). */
+  NOT_INVITED = 'NOT_INVITED',
   /** The bidder is debarred by a supervision decision (TBL Arts. 53–54; TBR Arts. 67–68; GPL Art. 77). */
   BIDDER_DEBARRED = 'BIDDER_DEBARRED',
   /** Nothing of a bid is shown before opening (EB20 Art. 27 ¶2). */
@@ -29,6 +31,10 @@ export class BidException extends DomainException<BidExceptionCode> {
       'The tender requires bid security (投标保证金) and none has been received from this bidder',
       409,
     );
+  }
+
+  static notInvited(): BidException {
+    return new BidException(BidExceptionCode.NOT_INVITED, 'This tender is by invitation (邀请招标) and this bidder was not invited; nothing was stored', 403);
   }
 
   static debarred(until: string, legalBasis: string): BidException {

@@ -19,6 +19,9 @@ import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 
+/** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
+export const MIN_INVITED_BIDDERS = 3;
+
 export interface TenderView {
   id: string;
   status: TenderStatus;
@@ -82,8 +85,23 @@ export class TendersService {
       evaluation: { ...dto.evaluation, priceWeight: dto.evaluation.priceWeight ?? null, factors: dto.evaluation.factors ?? null },
     };
     const violations = checkTenderTerms(terms);
+    const invited = [...new Set(dto.invitedBidders ?? [])];
+    // TBL Art. 17 / GPL Art. 34: an invited tender names at least 3 bidders; an open tender names none.
+    if (dto.method === 'INVITED' && invited.length < MIN_INVITED_BIDDERS) {
+      violations.push({ field: 'invitedBidders', errors: [`an INVITED tender must invite at least ${MIN_INVITED_BIDDERS} distinct bidders (TBL Art. 17; GPL Art. 34)`] });
+    }
+    if (dto.method === 'OPEN' && invited.length) {
+      violations.push({ field: 'invitedBidders', errors: ['an OPEN tender takes bids from anyone: invitedBidders is for INVITED tenders only'] });
+    }
     if (violations.length) throw TenderException.invalid(violations);
     return this.tx.run(async (m) => {
+      const invitees: Array<{ id: string; uscc: string }> = invited.length
+        ? await m.query(`SELECT id, uscc FROM organizations WHERE uscc = ANY($1) AND kind = 'BIDDER'`, [invited])
+        : [];
+      if (invitees.length !== invited.length) {
+        const known = new Set(invitees.map((o) => o.uscc));
+        throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);
+      }
       const now = await this.tx.now(m);
       const deadline = new Date(dto.bidDeadline);
       if (deadline.getTime() <= now.getTime()) {
@@ -115,13 +133,16 @@ export class TendersService {
       );
       const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget }));
       if (lots.length) await m.save(TenderLotEntity, lots);
+      for (const o of invitees) {
+        await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) VALUES ($1, $2)`, [tender.id, o.id]);
+      }
       await this.audit.append(m, {
         actor,
         action: 'TENDER_CREATED',
         objectType: 'tender',
         objectId: tender.id,
         tenderId: tender.id,
-        data: { title: tender.title, regime: tender.regime, category: tender.category, budget: tender.budget, bidDeadline: deadline.toISOString() },
+        data: { title: tender.title, regime: tender.regime, category: tender.category, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
       return this.toView(saved, lots);

@@ -140,8 +140,9 @@ export class SubmitBidUseCase {
       }
       const storedEscrowedKey = policy === 'DISCARDED' ? null : escrowedKey; // BIDDER mode: only the bidder can open it
 
-      await this.assertSecurityPaid(m, tender, organizationId);
+      await this.assertInvited(m, tender, organizationId);
       await this.assertNotDebarred(m, organizationId);
+      await this.assertSecurityPaid(m, tender, organizationId);
 
       let existing = await this.findForUpdate(m, tenderId, organizationId);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
@@ -208,6 +209,13 @@ export class SubmitBidUseCase {
       await runAfterCommit(m, () => this.metrics.bidsReceived.inc()); // platform-wide only: never per tender
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!);
     });
+  }
+
+  /** TBL Art. 17; GPL Art. 34: an INVITED tender takes bids from the bidders it invited, and from no one else. */
+  private async assertInvited(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
+    if (tender.method !== 'INVITED') return;
+    const rows = await m.query(`SELECT 1 FROM tender_invitations WHERE tender_id = $1 AND organization_id = $2`, [tender.id, organizationId]);
+    if (!rows.length) throw BidException.notInvited();
   }
 
   private async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {

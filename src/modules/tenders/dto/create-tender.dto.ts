@@ -1,3 +1,4 @@
+import { IsUscc } from 'src/common/http/is-uscc.validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -234,6 +235,17 @@ export class CreateTenderDto {
   @ValidateNested()
   @Type(() => PanelDto)
   panel: PanelDto;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['91320900MA1MXXXXX0'],
+    description: 'INVITED tenders only: the unified social credit codes of the invited bidders (投标邀请书), at least 3 (TBL Art. 17; GPL Art. 34); only they may bid',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUscc({ each: true })
+  invitedBidders?: string[];
 
   @ApiPropertyOptional({ type: [LotDto], description: '标段 / 采购包: Σ lot budgets = budget' })
   @IsOptional()
