@@ -6,7 +6,7 @@
 #   docker run ebidding node -r tsconfig-paths/register dist/src/main.worker.js           # workers
 # docker-compose.yml runs all three beside PostgreSQL and Redis (`docker compose up`).
 
-ARG NODE_IMAGE=node:24-slim
+ARG NODE_IMAGE=node:26-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
