@@ -1,4 +1,5 @@
 import { validate } from 'dockerfile-utils';
+import { execFileSync } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
@@ -30,6 +31,16 @@ describe('runtime', () => {
     // npm 11 runs the package's preinstall (which places the binary) only when it is approved.
     expect(pkg.allowScripts?.node).toBe(true);
     expect(major(pkg.devDependencies['@types/node'])).toBe(LTS);
+  });
+});
+
+describe('the bidder CLI', () => {
+  // A bidder may start bin/bid-seal.js with whatever `node` its machine has; an end-of-life one hands over to ours.
+  const systemNodes = ['/usr/bin/node', '/usr/local/bin/node'].filter((p) => existsSync(p));
+  it.each(systemNodes.length ? systemNodes : [process.execPath])('started by %s, runs on the supported runtime', (nodeBin) => {
+    const out = execFileSync(nodeBin, [join(ROOT, 'bin', 'bid-seal.js'), '--version'], { encoding: 'utf8' });
+    const ran = /\(Node\.js (\d+)\./.exec(out)?.[1];
+    expect(Number(ran)).toBeGreaterThanOrEqual(OLDEST);
   });
 });
 

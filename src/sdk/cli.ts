@@ -31,7 +31,7 @@ export function runCli(argv: string[], io: CliIo): number {
       return EXIT_OK;
     }
     if (name === '--version' || name === '-v') {
-      io.stdout(`${SDK_VERSION}\n`);
+      io.stdout(`${SDK_VERSION} (Node.js ${process.versions.node})\n`);
       return EXIT_OK;
     }
     if (name === 'help') {
