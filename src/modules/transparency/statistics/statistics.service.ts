@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { ValidationFailedException } from 'src/common/errors/domain.exception';
+import { normalizeMoney } from 'src/common/money/money';
+import { StatisticsQueryDto } from './dto/statistics-query.dto';
+import { CATEGORY_NAME, CATEGORY_ORDER, StatisticsView, SupervisionStatistics } from './statistics.types';
+
+/** The longest period one request may ask for (ten years of days): the month series is built in memory. */
+export const MAX_PERIOD_DAYS = 3660;
+
+/**
+ * Calendar days and months are Beijing time (北京时间, Asia/Shanghai, UTC+8 without daylight saving): a tender
+ * published at 2026-01-31T17:00Z is a February tender. The period's bounds are computed in SQL:
+ * [from 00:00 北京时间, to + 1 day 00:00 北京时间).
+ */
+const LO = `(($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
+const HI = `((($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
+const BJ_MONTH = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`;
+const BJ_DATE = (col: string) => `(${col} AT TIME ZONE 'Asia/Shanghai')::date`;
+
+interface PublishedRow {
+  by_category: number;
+  by_month: number;
+  category: string | null;
+  month: string | null;
+  tenders: number;
+  budget: string | null;
+}
+
+interface AwardedRow {
+  by_category: number;
+  by_month: number;
+  category: string | null;
+  month: string | null;
+  awarded: number;
+  turnover: string | null;
+  savings_rate: string | null;
+  average_cycle_days: string | null;
+}
+
+/**
+ * The trading centre's yearbook figures (年报: API.md "Additions"), computed from the tables themselves on every
+ * request — tenders (published_at), awards (the active notice of award), supervision penalties — never from
+ * counters kept on the side. Money is summed as numeric in SQL and leaves as decimal strings.
+ *
+ * Sealed means sealed: the public figures use nothing from bids; the supervisors' extra figures count only bids
+ * already opened (bids.opened_at, set when the tender's bids were extracted at its deadline), so no figure moves
+ * while a tender is still sealed.
+ */
+@Injectable()
+export class StatisticsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async compute(q: StatisticsQueryDto, actor: Actor | null): Promise<StatisticsView> {
+    // One snapshot for every figure: REPEATABLE READ, read only.
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      await m.query('SET TRANSACTION READ ONLY');
+      const { from, to } = await this.period(m, q);
+      const params = [from, to];
+
+      const published: PublishedRow[] = await m.query(
+        `SELECT GROUPING(category)::int AS by_category, GROUPING(${BJ_MONTH('published_at')})::int AS by_month,
+                CASE WHEN GROUPING(category) = 0 THEN category END AS category,
+                CASE WHEN GROUPING(${BJ_MONTH('published_at')}) = 0 THEN ${BJ_MONTH('published_at')} END AS month,
+                count(*)::int AS tenders, sum(budget)::text AS budget
+         FROM tenders
+         WHERE published_at >= ${LO} AND published_at < ${HI}
+         GROUP BY GROUPING SETS ((category), (${BJ_MONTH('published_at')}), ())`,
+        params,
+      );
+      // A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art. 55:
+      // the next candidate is awarded instead) is not counted, its replacement is.
+      const awarded: AwardedRow[] = await m.query(
+        `SELECT GROUPING(t.category)::int AS by_category, GROUPING(${BJ_MONTH('a.notice_issued_at')})::int AS by_month,
+                CASE WHEN GROUPING(t.category) = 0 THEN t.category END AS category,
+                CASE WHEN GROUPING(${BJ_MONTH('a.notice_issued_at')}) = 0 THEN ${BJ_MONTH('a.notice_issued_at')} END AS month,
+                count(*)::int AS awarded,
+                sum(a.price)::text AS turnover,
+                round((sum(t.budget) - sum(a.price)) / nullif(sum(t.budget), 0), 4)::text AS savings_rate,
+                round(avg(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')}), 1)::text AS average_cycle_days
+         FROM awards a JOIN tenders t ON t.id = a.tender_id
+         WHERE a.status <> 'DEFAULTED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI}
+         GROUP BY GROUPING SETS ((t.category), (${BJ_MONTH('a.notice_issued_at')}), ())`,
+        params,
+      );
+      // Final penalties only: they are recorded when a case is DECIDED (and stay when it is CLOSED).
+      const [penalties]: Array<{ organizations: number; experts: number }> = await m.query(
+        `SELECT count(DISTINCT p.organization_id)::int AS organizations, count(DISTINCT p.expert_id)::int AS experts
+         FROM supervision_penalties p JOIN supervision_cases c ON c.id = p.case_id
+         WHERE c.status IN ('DECIDED', 'CLOSED') AND c.decided_at >= ${LO} AND c.decided_at < ${HI}`,
+        params,
+      );
+
+      const pTotal = published.find((r) => r.by_category === 1 && r.by_month === 1);
+      const aTotal = awarded.find((r) => r.by_category === 1 && r.by_month === 1);
+      const tenders = pTotal?.tenders ?? 0;
+      // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)): the
+      // platform holds no offline (paper) project yet, so the numerator is every tender of the period. When offline
+      // projects are recorded (issue #19) this becomes the share of those that are not offline.
+      const electronic = tenders;
+
+      const byCategory = new Map<string, { tenders: number; turnover: string }>();
+      for (const r of published.filter((r) => r.by_category === 0)) byCategory.set(r.category!, { tenders: r.tenders, turnover: '0.00' });
+      for (const r of awarded.filter((r) => r.by_category === 0)) {
+        const c = byCategory.get(r.category!) ?? { tenders: 0, turnover: '0.00' };
+        byCategory.set(r.category!, { ...c, turnover: money(r.turnover) });
+      }
+      const publishedByMonth = new Map(published.filter((r) => r.by_month === 0).map((r) => [r.month!, r.tenders]));
+      const awardedByMonth = new Map(awarded.filter((r) => r.by_month === 0).map((r) => [r.month!, money(r.turnover)]));
+
+      const view: StatisticsView = {
+        from,
+        to,
+        tenders,
+        awarded: aTotal?.awarded ?? 0,
+        turnover: money(aTotal?.turnover ?? null),
+        budgetTotal: money(pTotal?.budget ?? null),
+        savingsRate: aTotal?.savings_rate ?? null,
+        electronicShare: tenders > 0 ? ratio(electronic, tenders, 4) : null,
+        averageCycleDays: aTotal?.average_cycle_days == null ? null : Number(aTotal.average_cycle_days),
+        byCategory: [...byCategory.entries()]
+          .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+          .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, ...v })),
+        byMonth: monthsOf(from, to).map((month) => ({
+          month,
+          tenders: publishedByMonth.get(month) ?? 0,
+          turnover: awardedByMonth.get(month) ?? '0.00',
+        })),
+        penalties: { organizations: penalties.organizations, experts: penalties.experts },
+      };
+      if (actor?.role === Role.SUPERVISOR) view.supervision = await this.supervision(m, params);
+      return view;
+    });
+  }
+
+  /** Bid-derived figures for supervisors: only tenders past their opening, only bids that were opened. */
+  private async supervision(m: EntityManager, params: string[]): Promise<SupervisionStatistics> {
+    const [r]: Array<{ opened_tenders: number; opened_bids: number; failed: number; cancelled: number }> = await m.query(
+      `SELECT count(*) FILTER (WHERE t.opened_at IS NOT NULL)::int AS opened_tenders,
+              coalesce(sum(ob.n) FILTER (WHERE t.opened_at IS NOT NULL), 0)::int AS opened_bids,
+              count(*) FILTER (WHERE t.status = 'FAILED')::int AS failed,
+              count(*) FILTER (WHERE t.status = 'CANCELLED')::int AS cancelled
+       FROM tenders t
+       LEFT JOIN LATERAL (SELECT count(*) AS n FROM bids b WHERE b.tender_id = t.id AND b.opened_at IS NOT NULL) ob
+              ON t.opened_at IS NOT NULL
+       WHERE t.published_at >= ${LO} AND t.published_at < ${HI}`,
+      params,
+    );
+    return {
+      openedTenders: r.opened_tenders,
+      openedBids: r.opened_bids,
+      averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(r.opened_bids, r.opened_tenders, 2) : null,
+      failedTenders: r.failed,
+      cancelledTenders: r.cancelled,
+    };
+  }
+
+  /** The asked period, or 1 January of this year to today (北京时间, by the database's clock). */
+  private async period(m: EntityManager, q: StatisticsQueryDto): Promise<{ from: string; to: string }> {
+    let { from, to } = q;
+    if (!from || !to) {
+      const [today]: Array<{ d: string }> = await m.query(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS d`);
+      to ??= today.d;
+      from ??= `${to.slice(0, 4)}-01-01`;
+    }
+    if (from > to) throw new ValidationFailedException([{ field: 'from', errors: ['from must not be after to'] }]);
+    const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+    if (days > MAX_PERIOD_DAYS) throw new ValidationFailedException([{ field: 'to', errors: [`the period may span at most ${MAX_PERIOD_DAYS} days`] }]);
+    return { from, to };
+  }
+}
+
+const money = (v: string | null) => (v === null ? '0.00' : normalizeMoney(v));
+const rank = (c: string) => (CATEGORY_ORDER.indexOf(c) + CATEGORY_ORDER.length + 1) % (CATEGORY_ORDER.length + 1);
+
+/** a ÷ b as a decimal string with `scale` decimals, rounded half up, in integers (no floats). */
+export function ratio(a: number, b: number, scale: number): string {
+  const p = 10n ** BigInt(scale);
+  const q = (BigInt(a) * p * 2n + BigInt(b)) / (2n * BigInt(b));
+  const s = q.toString().padStart(scale + 1, '0');
+  return `${s.slice(0, -scale)}.${s.slice(-scale)}`;
+}
+
+/** "YYYY-MM" of every month the period touches, in order. */
+export function monthsOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  let y = Number(from.slice(0, 4));
+  let mo = Number(from.slice(5, 7));
+  const end = to.slice(0, 7);
+  for (;;) {
+    const m = `${y}-${String(mo).padStart(2, '0')}`;
+    out.push(m);
+    if (m >= end) return out;
+    mo += 1;
+    if (mo > 12) [y, mo] = [y + 1, 1];
+  }
+}
