@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { OcdsSourceRepository } from './open-data/ocds-source.repository';
+import { OpenDataController } from './open-data/open-data.controller';
+import { OpenDataService } from './open-data/open-data.service';
 import { StatisticsController } from './statistics/statistics.controller';
 import { StatisticsReportService } from './statistics/statistics-report.service';
 import { StatisticsService } from './statistics/statistics.service';
@@ -9,7 +12,7 @@ import { StatisticsService } from './statistics/statistics.service';
  * modules' tables and owns none; nothing here changes state.
  */
 @Module({
-  controllers: [StatisticsController],
-  providers: [StatisticsService, StatisticsReportService],
+  controllers: [StatisticsController, OpenDataController],
+  providers: [StatisticsService, StatisticsReportService, OcdsSourceRepository, OpenDataService],
 })
 export class TransparencyModule {}

@@ -158,6 +158,11 @@ export class StatisticsService {
     };
   }
 
+  /** The asked period, checked, with its defaults (for the other transparency endpoints). */
+  periodOf(q: StatisticsQueryDto): Promise<{ from: string; to: string }> {
+    return this.period(this.dataSource.manager, q);
+  }
+
   /** The asked period, or 1 January of this year to today (北京时间, by the database's clock). */
   private async period(m: EntityManager, q: StatisticsQueryDto): Promise<{ from: string; to: string }> {
     let { from, to } = q;
