@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { OcdsSourceRepository } from './open-data/ocds-source.repository';
 import { OpenDataController } from './open-data/open-data.controller';
 import { OpenDataService } from './open-data/open-data.service';
+import { PublishedPenaltiesController } from './penalties/published-penalties.controller';
+import { PublishedPenaltiesService } from './penalties/published-penalties.service';
 import { StatisticsController } from './statistics/statistics.controller';
 import { StatisticsReportService } from './statistics/statistics-report.service';
 import { StatisticsService } from './statistics/statistics.service';
@@ -12,7 +14,7 @@ import { StatisticsService } from './statistics/statistics.service';
  * modules' tables and owns none; nothing here changes state.
  */
 @Module({
-  controllers: [StatisticsController, OpenDataController],
-  providers: [StatisticsService, StatisticsReportService, OcdsSourceRepository, OpenDataService],
+  controllers: [StatisticsController, OpenDataController, PublishedPenaltiesController],
+  providers: [StatisticsService, StatisticsReportService, OcdsSourceRepository, OpenDataService, PublishedPenaltiesService],
 })
 export class TransparencyModule {}
