@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ValidationFailedException } from 'src/common/errors/domain.exception';
-import { normalizeMoney } from 'src/common/money/money';
+import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { StatisticsQueryDto } from './dto/statistics-query.dto';
 import { CATEGORY_NAME, CATEGORY_ORDER, StatisticsView, SupervisionStatistics } from './statistics.types';
 
@@ -22,23 +22,19 @@ const BJ_MONTH = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Shanghai', 
 const BJ_DATE = (col: string) => `(${col} AT TIME ZONE 'Asia/Shanghai')::date`;
 
 interface PublishedRow {
-  by_category: number;
-  by_month: number;
-  category: string | null;
-  month: string | null;
+  category: string;
+  month: string;
   tenders: number;
   budget: string | null;
 }
 
 interface AwardedRow {
-  by_category: number;
-  by_month: number;
-  category: string | null;
-  month: string | null;
+  category: string;
+  month: string;
   awarded: number;
   turnover: string | null;
-  savings_rate: string | null;
-  average_cycle_days: string | null;
+  budget: string | null;
+  cycle_days: string | null;
 }
 
 /**
@@ -61,29 +57,23 @@ export class StatisticsService {
       const { from, to } = await this.period(m, q);
       const params = [from, to];
 
+      // One pass per table, grouped by (category, month); the totals are the sums of the groups (bigint fen in code).
       const published: PublishedRow[] = await m.query(
-        `SELECT GROUPING(category)::int AS by_category, GROUPING(${BJ_MONTH('published_at')})::int AS by_month,
-                CASE WHEN GROUPING(category) = 0 THEN category END AS category,
-                CASE WHEN GROUPING(${BJ_MONTH('published_at')}) = 0 THEN ${BJ_MONTH('published_at')} END AS month,
-                count(*)::int AS tenders, sum(budget)::text AS budget
+        `SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget
          FROM tenders
          WHERE published_at >= ${LO} AND published_at < ${HI}
-         GROUP BY GROUPING SETS ((category), (${BJ_MONTH('published_at')}), ())`,
+         GROUP BY 1, 2`,
         params,
       );
       // A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art. 55:
       // the next candidate is awarded instead) is not counted, its replacement is.
       const awarded: AwardedRow[] = await m.query(
-        `SELECT GROUPING(t.category)::int AS by_category, GROUPING(${BJ_MONTH('a.notice_issued_at')})::int AS by_month,
-                CASE WHEN GROUPING(t.category) = 0 THEN t.category END AS category,
-                CASE WHEN GROUPING(${BJ_MONTH('a.notice_issued_at')}) = 0 THEN ${BJ_MONTH('a.notice_issued_at')} END AS month,
-                count(*)::int AS awarded,
-                sum(a.price)::text AS turnover,
-                round((sum(t.budget) - sum(a.price)) / nullif(sum(t.budget), 0), 4)::text AS savings_rate,
-                round(avg(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')}), 1)::text AS average_cycle_days
+        `SELECT t.category, ${BJ_MONTH('a.notice_issued_at')} AS month, count(*)::int AS awarded,
+                sum(a.price)::text AS turnover, sum(t.budget)::text AS budget,
+                sum(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')})::bigint::text AS cycle_days
          FROM awards a JOIN tenders t ON t.id = a.tender_id
          WHERE a.status <> 'DEFAULTED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI}
-         GROUP BY GROUPING SETS ((t.category), (${BJ_MONTH('a.notice_issued_at')}), ())`,
+         GROUP BY 1, 2`,
         params,
       );
       // Final penalties only: they are recorded when a case is DECIDED (and stay when it is CLOSED).
@@ -94,40 +84,50 @@ export class StatisticsService {
         params,
       );
 
-      const pTotal = published.find((r) => r.by_category === 1 && r.by_month === 1);
-      const aTotal = awarded.find((r) => r.by_category === 1 && r.by_month === 1);
-      const tenders = pTotal?.tenders ?? 0;
+      const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
+      const tenders = published.reduce((n, r) => n + r.tenders, 0);
+      const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
+      const awardedBudget = sum(awarded, (r) => r.budget);
+      const awardedPrice = sum(awarded, (r) => r.turnover);
+      const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycle_days ?? '0'), 0n);
       // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)): the
       // platform holds no offline (paper) project yet, so the numerator is every tender of the period. When offline
       // projects are recorded (issue #19) this becomes the share of those that are not offline.
       const electronic = tenders;
 
-      const byCategory = new Map<string, { tenders: number; turnover: string }>();
-      for (const r of published.filter((r) => r.by_category === 0)) byCategory.set(r.category!, { tenders: r.tenders, turnover: '0.00' });
-      for (const r of awarded.filter((r) => r.by_category === 0)) {
-        const c = byCategory.get(r.category!) ?? { tenders: 0, turnover: '0.00' };
-        byCategory.set(r.category!, { ...c, turnover: money(r.turnover) });
+      const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
+      const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
+      const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
+        const c = map.get(key) ?? { tenders: 0, turnover: 0n };
+        map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
+      };
+      for (const r of published) {
+        bump(byCategory, r.category, r.tenders, 0n);
+        bump(byMonthMap, r.month, r.tenders, 0n);
       }
-      const publishedByMonth = new Map(published.filter((r) => r.by_month === 0).map((r) => [r.month!, r.tenders]));
-      const awardedByMonth = new Map(awarded.filter((r) => r.by_month === 0).map((r) => [r.month!, money(r.turnover)]));
+      for (const r of awarded) {
+        bump(byCategory, r.category, 0, fen(r.turnover));
+        bump(byMonthMap, r.month, 0, fen(r.turnover));
+      }
 
       const view: StatisticsView = {
         from,
         to,
         tenders,
-        awarded: aTotal?.awarded ?? 0,
-        turnover: money(aTotal?.turnover ?? null),
-        budgetTotal: money(pTotal?.budget ?? null),
-        savingsRate: aTotal?.savings_rate ?? null,
-        electronicShare: tenders > 0 ? ratio(electronic, tenders, 4) : null,
-        averageCycleDays: aTotal?.average_cycle_days == null ? null : Number(aTotal.average_cycle_days),
+        awarded: awardedCount,
+        turnover: fromFen(awardedPrice),
+        budgetTotal: fromFen(sum(published, (r) => r.budget)),
+        // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
+        savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
+        electronicShare: tenders > 0 ? ratio(BigInt(electronic), BigInt(tenders), 4) : null,
+        averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
         byCategory: [...byCategory.entries()]
           .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-          .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, ...v })),
+          .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
         byMonth: monthsOf(from, to).map((month) => ({
           month,
-          tenders: publishedByMonth.get(month) ?? 0,
-          turnover: awardedByMonth.get(month) ?? '0.00',
+          tenders: byMonthMap.get(month)?.tenders ?? 0,
+          turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
         })),
         penalties: { organizations: penalties.organizations, experts: penalties.experts },
       };
@@ -138,21 +138,25 @@ export class StatisticsService {
 
   /** Bid-derived figures for supervisors: only tenders past their opening, only bids that were opened. */
   private async supervision(m: EntityManager, params: string[]): Promise<SupervisionStatistics> {
-    const [r]: Array<{ opened_tenders: number; opened_bids: number; failed: number; cancelled: number }> = await m.query(
-      `SELECT count(*) FILTER (WHERE t.opened_at IS NOT NULL)::int AS opened_tenders,
-              coalesce(sum(ob.n) FILTER (WHERE t.opened_at IS NOT NULL), 0)::int AS opened_bids,
-              count(*) FILTER (WHERE t.status = 'FAILED')::int AS failed,
-              count(*) FILTER (WHERE t.status = 'CANCELLED')::int AS cancelled
-       FROM tenders t
-       LEFT JOIN LATERAL (SELECT count(*) AS n FROM bids b WHERE b.tender_id = t.id AND b.opened_at IS NOT NULL) ob
-              ON t.opened_at IS NOT NULL
-       WHERE t.published_at >= ${LO} AND t.published_at < ${HI}`,
+    const [r]: Array<{ opened_tenders: number; failed: number; cancelled: number }> = await m.query(
+      `SELECT count(*) FILTER (WHERE opened_at IS NOT NULL)::int AS opened_tenders,
+              count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+              count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled
+       FROM tenders WHERE published_at >= ${LO} AND published_at < ${HI}`,
       params,
     );
+    // Only bids already opened, of tenders past their opening: a sealed tender moves no figure.
+    const [b]: Array<{ opened_bids: number }> = await m.query(
+      `SELECT count(*)::int AS opened_bids
+       FROM bids b JOIN tenders t ON t.id = b.tender_id
+       WHERE t.published_at >= ${LO} AND t.published_at < ${HI} AND t.opened_at IS NOT NULL AND b.opened_at IS NOT NULL`,
+      params,
+    );
+    const openedBids = b.opened_bids;
     return {
       openedTenders: r.opened_tenders,
-      openedBids: r.opened_bids,
-      averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(r.opened_bids, r.opened_tenders, 2) : null,
+      openedBids,
+      averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(openedBids, r.opened_tenders, 2) : null,
       failedTenders: r.failed,
       cancelledTenders: r.cancelled,
     };
@@ -178,15 +182,17 @@ export class StatisticsService {
   }
 }
 
-const money = (v: string | null) => (v === null ? '0.00' : normalizeMoney(v));
+const fen = (v: string | null) => (v === null ? 0n : toFen(normalizeMoney(v)));
 const rank = (c: string) => (CATEGORY_ORDER.indexOf(c) + CATEGORY_ORDER.length + 1) % (CATEGORY_ORDER.length + 1);
 
-/** a ÷ b as a decimal string with `scale` decimals, rounded half up, in integers (no floats). */
-export function ratio(a: number, b: number, scale: number): string {
+/** a ÷ b (b > 0) as a decimal string with `scale` decimals, rounded half away from zero, in integers (no floats). */
+export function ratio(a: bigint | number, b: bigint | number, scale: number): string {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  const neg = x < 0n;
   const p = 10n ** BigInt(scale);
-  const q = (BigInt(a) * p * 2n + BigInt(b)) / (2n * BigInt(b));
+  const q = ((neg ? -x : x) * p * 2n + y) / (2n * y);
   const s = q.toString().padStart(scale + 1, '0');
-  return `${s.slice(0, -scale)}.${s.slice(-scale)}`;
+  return `${neg && q > 0n ? '-' : ''}${s.slice(0, -scale)}.${s.slice(-scale)}`;
 }
 
 /** "YYYY-MM" of every month the period touches, in order. */
