@@ -12,7 +12,7 @@
 import { OcdsTenderSource } from './ocds-source.repository';
 
 export const OCDS_VERSION = '1.1';
-export const BID_EXTENSION_URL = 'https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json';
+export const BID_EXTENSION_URL = 'https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json';
 /** org-id.guide scheme of the unified social credit code (统一社会信用代码, GB 32100-2015). */
 export const USCC_SCHEME = 'CN-USCC';
 
