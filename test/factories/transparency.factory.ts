@@ -23,17 +23,18 @@ export async function insertTenderAt(
   return row.id;
 }
 
-/** A bid: sealed (SUBMITTED, not opened) or opened and DECRYPTED at a price. */
-export async function insertBid(t: TestApp, tenderId: string, party: SqlParty, o: { price?: string; opened: boolean }): Promise<string> {
+/** A bid: sealed (SUBMITTED, not opened) or opened and DECRYPTED at a price; received an hour before the deadline unless told. */
+export async function insertBid(t: TestApp, tenderId: string, party: SqlParty, o: { price?: string; opened: boolean; receivedAt?: string }): Promise<string> {
   const [row] = await t.dataSource.query(
     `INSERT INTO bids (tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment, ciphertext_sha256,
                        ciphertext_bytes, received_at, signature, ip, device_id, opened_at, decrypted_at, decrypted_by, price)
-     VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $7, 16, clock_timestamp(), 'sig', '203.0.113.7', 'DEV-SECRET-1',
+     VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $7, 16,
+             coalesce($11::timestamptz, (SELECT bid_deadline FROM tenders WHERE id = $1) - interval '1 hour'), 'sig', '203.0.113.7', 'DEV-SECRET-1',
              $8, $8, $9, $10)
      RETURNING id`,
     [
       tenderId, party.organizationId, party.userId, o.opened ? 'DECRYPTED' : 'SUBMITTED', randomBytes(16), randomBytes(12),
-      createHash('sha256').update(randomBytes(8)).digest('hex'), o.opened ? new Date() : null, o.opened ? 'BIDDER' : null, o.opened ? (o.price ?? '900000.00') : null,
+      createHash('sha256').update(randomBytes(8)).digest('hex'), o.opened ? new Date() : null, o.opened ? 'BIDDER' : null, o.opened ? (o.price ?? '900000.00') : null, o.receivedAt ?? null,
     ],
   );
   return row.id;
