@@ -84,4 +84,16 @@ describe('transparency: published penalties (e2e)', () => {
     const stats = await t.http().get(`${api}/statistics`).query({ from: d, to: d }).expect(200);
     expect(stats.body.penalties).toEqual({ organizations: 2, experts: 0 });
   });
+
+  it('documents every transparency route in the OpenAPI document, without a security requirement', async () => {
+    const doc = await t.http().get('/docs-json').expect(200);
+    for (const path of ['/api/v1/statistics', '/api/v1/statistics.pdf', '/api/v1/ocds/releases', '/api/v1/ocds/records/{ocid}', '/api/v1/ocds/compiled-releases.jsonl', '/api/v1/penalties', '/api/v1/tenders/{id}/opening-record', '/api/v1/tenders/{id}/opening-record.pdf']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+      expect({ path, security: doc.body.paths[path].get.security }).toEqual({ path, security: undefined });
+    }
+    const shape = doc.body.components.schemas.StatisticsResponseDto;
+    expect(Object.keys(shape.properties).sort()).toEqual(
+      ['from', 'to', 'tenders', 'awarded', 'turnover', 'budgetTotal', 'savingsRate', 'electronicShare', 'averageCycleDays', 'byCategory', 'byMonth', 'penalties', 'supervision'].sort(),
+    );
+  });
 });

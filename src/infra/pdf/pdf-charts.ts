@@ -11,6 +11,8 @@ export interface BarChartSpec {
   unit: string;
   bars: Array<{ label: string; value: number; valueLabel: string }>;
   color?: string;
+  /** Counts: the axis has whole-number ticks. */
+  integer?: boolean;
 }
 
 export interface ShareChartSpec {
@@ -49,7 +51,8 @@ function bars(doc: PDFKit.PDFDocument, c: BarChartSpec, left: number, width: num
   const plotH = 150;
   const plotL = left + axisW;
   const plotW = width - axisW;
-  const max = niceMax(Math.max(0, ...c.bars.map((b) => b.value)));
+  let max = niceMax(Math.max(0, ...c.bars.map((b) => b.value)));
+  if (c.integer) max = Math.max(4, Math.ceil(max / 4) * 4);
   doc.font('cjk').fontSize(7).fillColor('#555');
   doc.text(c.unit, left, top - 4, { width: axisW - 6, align: 'right', lineBreak: false });
   for (let i = 0; i <= 4; i++) {
@@ -60,14 +63,19 @@ function bars(doc: PDFKit.PDFDocument, c: BarChartSpec, left: number, width: num
   const n = Math.max(1, c.bars.length);
   const slot = plotW / n;
   const barW = Math.min(28, slot * 0.6);
+  // Many bars: a label under every k-th bar, and the values printed only when they fit above their bar.
+  const labelEvery = Math.ceil(n / 12);
+  const showValues = slot >= 34;
   c.bars.forEach((b, i) => {
     const h = max > 0 ? (plotH * Math.max(0, b.value)) / max : 0;
     const x = plotL + slot * i + (slot - barW) / 2;
     const base = top + 8 + plotH;
     if (h > 0) doc.rect(x, base - h, barW, h).fill(c.color ?? PALETTE[0]);
     doc.font('cjk').fontSize(6.5).fillColor('#222');
-    if (b.value > 0) doc.text(b.valueLabel, x - (slot - barW) / 2, base - h - 9, { width: slot, align: 'center', lineBreak: false });
-    doc.fontSize(7).fillColor('#333').text(b.label, plotL + slot * i, base + 3, { width: slot, align: 'center', lineBreak: false });
+    if (b.value > 0 && showValues) doc.text(b.valueLabel, x - (slot - barW) / 2, base - h - 9, { width: slot, align: 'center', lineBreak: false });
+    if (i % labelEvery === 0) {
+      doc.fontSize(7).fillColor('#333').text(b.label, plotL + slot * i - (slot * (labelEvery - 1)) / 2, base + 3, { width: slot * labelEvery, align: 'center', lineBreak: false });
+    }
   });
   doc.y = top + 8 + plotH + 18;
 }

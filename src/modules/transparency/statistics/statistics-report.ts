@@ -28,7 +28,7 @@ const percent = (rate: string | null) => {
  * category, in Chinese. Days and months are 北京时间.
  */
 export function statisticsReport(s: StatisticsView, centreName: string, generatedAt: string): PdfDocumentSpec {
-  const months = s.byMonth.map((m) => ({ ...m, label: s.byMonth.length > 12 ? m.month.slice(2) : `${Number(m.month.slice(5))}月` }));
+  const months = s.byMonth.map((m) => ({ ...m, label: s.byMonth.length > 12 ? m.month : `${Number(m.month.slice(5))}月` }));
   return {
     title: `${centreName}交易统计年报`,
     subtitle: `统计期间：${s.from} 至 ${s.to}（北京时间）`,
@@ -62,6 +62,7 @@ export function statisticsReport(s: StatisticsView, centreName: string, generate
         unit: '个',
         bars: months.map((m) => ({ label: m.label, value: m.tenders, valueLabel: String(m.tenders) })),
         color: '#1f5fa8',
+        integer: true,
       },
       {
         kind: 'barChart',
