@@ -168,6 +168,35 @@ describe('transparency: OCDS open data (e2e)', () => {
     expect(details.every((d: { status: string; value?: unknown }) => d.status === 'withdrawn' && d.value === undefined)).toBe(true);
   });
 
+  it('amendment, cancellation and failure releases are valid OCDS too, and still carry nothing of the bids', async () => {
+    // Amended (the deadline moved and a clarification), then cancelled before its deadline, with a bid in.
+    const amended = await createPublishedTender(t, { owner, deadlineInMs: 60 * 60_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const sealedBid = await sealAndSubmit(t, amended, bidders[0], plaintextOf(prices[0]));
+    expect(sealedBid.status).toBe(201);
+    const newDeadline = new Date(Date.now() + 2 * 60 * 60_000).toISOString();
+    await t.http().post(`${api}/tenders/${amended.id}/amendments`).set(owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: newDeadline }).expect(201);
+    await t.http().post(`${api}/tenders/${amended.id}/amendments`).set(owner.auth).send({ text: '第3.2条所称"类似工程"指市政道路工程。', kind: 'CLARIFICATION' }).expect(201);
+    const pkg = await releasesOf(amended.id);
+    expect(pkg.releases.map((r: { tag: string[] }) => r.tag[0])).toEqual(['tender', 'tenderAmendment', 'tenderAmendment']);
+    expect(pkg.releases[0].tender.tenderPeriod.endDate).toBe(amended.body.bidDeadline);
+    expect(pkg.releases[2].tender.tenderPeriod.endDate).toBe(newDeadline);
+    expect(pkg.releases[2].tender.amendments.map((a: { rationale: string }) => a.rationale)).toEqual(['修改', '澄清']);
+    expectNothingSealed(pkg, [sealedBid], [bidders[0]]);
+    await t.http().post(`${api}/tenders/${amended.id}/cancel`).set(owner.auth).send({ reason: '项目资金未落实，终止招标。' }).expect((r) => expect([200, 201]).toContain(r.status));
+    const cancelled = await releasesOf(amended.id);
+    expect(cancelled.releases.at(-1)).toMatchObject({ tag: ['tenderCancellation'], tender: { status: 'cancelled' } });
+    expectNothingSealed(await recordOf(cancelled.releases[0].ocid), [sealedBid], [bidders[0]]);
+
+    // Two bids at the deadline: FAILED without opening (TBL Art. 28) — unsuccessful, and no bid count published.
+    const failed = await createPublishedTender(t, { owner, deadlineInMs: 3000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const two = [await sealAndSubmit(t, failed, bidders[1], plaintextOf(prices[1])), await sealAndSubmit(t, failed, bidders[2], plaintextOf(prices[2]))];
+    await waitUntil(async () => (await statusOf(failed.id)) === 'FAILED', 30_000, 'the failure');
+    const f = await releasesOf(failed.id);
+    expect(f.releases.at(-1)).toMatchObject({ tag: ['tenderUpdate'], tender: { status: 'unsuccessful' } });
+    expectNothingSealed(f, two, [bidders[1], bidders[2]]);
+    expectNothingSealed((await jsonl()).find((l) => l.ocid === f.releases[0].ocid), two, [bidders[1], bidders[2]]);
+  });
+
   it('answers 404 for drafts, unknown tenders and foreign ocids, 400 for bad input', async () => {
     const draft = await createDraftTender(t, { owner });
     expect((await t.http().get(`${api}/ocds/releases`).query({ tenderId: draft.id })).status).toBe(404);
