@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Transparency (issue 15): the yearbook figures select tenders by publication instant, awards by the instant of the
- * notice of award and penalties by the case's decision instant; and every tender gets a transaction number, the
+ * notice of award, penalties by the case's decision instant and count opened bids; and every tender gets a transaction number, the
  * serial part of its transaction code (交易标识码 = TRADING_CENTRE_CODE + the number), from which its OCDS ocid is
  * built. Existing tenders are numbered in order of creation.
  */
@@ -15,6 +15,8 @@ export class AddTransparencyIndexes1765300000000 implements MigrationInterface {
       `CREATE INDEX "IDX_AWARDS_NOTICE_ISSUED_AT" ON awards (notice_issued_at) INCLUDE (tender_id, price) WHERE status <> 'DEFAULTED'`,
     );
     await q.query(`CREATE INDEX "IDX_SUPERVISION_CASES_DECIDED_AT" ON supervision_cases (decided_at) WHERE decided_at IS NOT NULL`);
+    // The supervisors' opened-bid counts read only opened bids (never a sealed one): an index-only count per tender.
+    await q.query(`CREATE INDEX "IDX_BIDS_OPENED_TENDER_ID" ON bids (tender_id) WHERE opened_at IS NOT NULL`);
     await q.query(`ALTER TABLE tenders ADD COLUMN transaction_no bigint NULL`);
     await q.query(`CREATE SEQUENCE tenders_transaction_no_seq OWNED BY tenders.transaction_no`);
     await q.query(`
@@ -29,6 +31,7 @@ export class AddTransparencyIndexes1765300000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX "UQ_TENDERS_TRANSACTION_NO"`);
     await q.query(`ALTER TABLE tenders DROP COLUMN transaction_no`);
+    await q.query(`DROP INDEX "IDX_BIDS_OPENED_TENDER_ID"`);
     await q.query(`DROP INDEX "IDX_SUPERVISION_CASES_DECIDED_AT"`);
     await q.query(`DROP INDEX "IDX_AWARDS_NOTICE_ISSUED_AT"`);
     await q.query(`DROP INDEX "IDX_TENDERS_PUBLISHED_AT"`);
