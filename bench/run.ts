@@ -3,7 +3,7 @@
  * the targets and, for throughput, the ratio to the database's own ceiling measured in the same run (raw pg writes of
  * the same rows). The table and the machine are written into docs/BENCHMARKS.md between the bench markers.
  *
- *   npm run bench [-- --quick] [-- --only bids,security,draw,flags]
+ *   npm run bench [-- --quick] [-- --only bids,security,draw,flags,statistics]
  */
 import { cpus, totalmem } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
@@ -12,6 +12,7 @@ import { runBankNotificationsBench } from './bank-notifications.bench';
 import { runBidSubmissionBench } from './bid-submission.bench';
 import { runExpertDrawBench } from './expert-draw.bench';
 import { runFlagsBench } from './flags.bench';
+import { runStatisticsBench } from './statistics.bench';
 
 interface Row {
   benchmark: string;
@@ -88,6 +89,15 @@ async function main(): Promise<void> {
       const r = await runFlagsBench({ log, ...(quick ? { tenders: 2000 } : {}) });
       const total = r.db?.totalMs ?? r.engine.totalMs;
       rows.push({ benchmark: `collusion flags (${r.tenders} tenders, ${r.bids} bids)`, metric: r.db ? 'load + compute + store' : 'engine', value: `${(total / 1000).toFixed(2)} s`, target: '≤ 10 s', met: total <= 10_000, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('statistics')) {
+    await run('yearbook statistics: one year of 10,000 tenders', async () => {
+      const r = await runStatisticsBench({ log, ...(quick ? { requests: 100 } : {}) });
+      rows.push({ benchmark: `GET /statistics (${r.tenders} tenders, ${r.bids} bids, one year)`, metric: 'p99 latency', value: `${r.http.p99Ms} ms`, target: '≤ 200 ms', met: r.http.p99Ms <= 200, ceiling: '', ratio: '' });
+      rows.push({ benchmark: `GET /statistics (${r.tenders} tenders, ${r.bids} bids, one year)`, metric: 'p99, supervisors\' view', value: `${r.supervisor.p99Ms} ms`, target: '(measured)', met: null, ceiling: '', ratio: '' });
+      rows.push({ benchmark: 'GET /ocds/compiled-releases.jsonl (one year)', metric: 'export time', value: `${r.jsonl.ms} ms for ${r.jsonl.lines} lines`, target: '(measured)', met: null, ceiling: '', ratio: '' });
     });
   }
 

@@ -165,8 +165,13 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     const bad = await decrypt(tender, bidders[2], bids[2].body.bidId, 'short');
     expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
 
-    // The opening record does not exist while the window is open.
+    // The opening record does not exist while the window is open: not for the owner, and not for the public (401
+    // without a token, for the record and its PDF) — the boundary of EB20 Art. 32's publication.
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(tender.owner.auth)).body.code).toBe('SEALED_UNTIL_OPENING');
+    for (const path of ['opening-record', 'opening-record.pdf']) {
+      const anon = await t.http().get(`/api/v1/tenders/${tender.id}/${path}`);
+      expect([path, anon.status, anon.body.code]).toEqual([path, 401, 'UNAUTHENTICATED']);
+    }
 
     await closeWindowNow(tender.id);
     expect((await waitForStatus(tender.id, ['EVALUATION', 'FAILED'])).status).toBe('EVALUATION');
@@ -210,19 +215,25 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     expect(text).not.toMatch(ISO_INSTANT);
     expect(rec.body.bidDeadline).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
-    // Who may read it: participants, the owner, supervisors — not an expert, another bidder, another entity, anonymous.
+    // Once the window has closed the record is public (EB20 Art. 32, API.md "Additions"): participants, the owner and
+    // supervisors get it whole; anyone else — an expert, another bidder or entity, an anonymous caller — gets what the
+    // opening published, without the bids' attachment lists.
     const supervisor = await createStaff(t, Role.SUPERVISOR);
     const expert = await createStaff(t, Role.EXPERT);
     const admin = await createStaff(t, Role.ADMIN);
     const outsider = await registerParty(t, { role: Role.BIDDER });
     const otherEntity = await registerParty(t, { role: Role.PROCURING_ENTITY });
-    expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(supervisor.auth)).status).toBe(200);
-    expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(bidders[1].auth)).status).toBe(200);
-    for (const p of [expert, admin, outsider, otherEntity]) {
-      const r = await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(p.auth);
-      expect([r.status, r.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(supervisor.auth)).body.bids[0].attachments).toHaveLength(1);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(bidders[1].auth)).body.bids[0].attachments).toHaveLength(1);
+    for (const p of [expert, admin, outsider, otherEntity, null]) {
+      const r = p ? await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`).set(p.auth) : await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`);
+      expect(r.status).toBe(200);
+      expect(r.body.bids.map((b: { price: string }) => b.price)).toEqual(['38000000.00', '37500000.50', '36999999.99', '39000000.00']);
+      expect(r.body.bids.every((b: { attachments: unknown[] }) => b.attachments.length === 0)).toBe(true);
+      expect(r.body.recordSha256).toBe(rec.body.recordSha256);
     }
-    expect((await t.http().get(`/api/v1/tenders/${tender.id}/opening-record`)).status).toBe(401);
+    const anonPdf = await t.http().get(`/api/v1/tenders/${tender.id}/opening-record.pdf`);
+    expect([anonPdf.status, anonPdf.headers['x-content-sha256']]).toEqual([200, rec.body.pdfSha256]);
 
     // The evaluation's read side.
     const opened = await t.app.get(BidsQueryService).openedBids(tender.id);

@@ -103,6 +103,19 @@ export class AppConfig {
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
   }
+  get tradingCentreName(): string {
+    return this.env.TRADING_CENTRE_NAME;
+  }
+  get tradingCentreCode(): string {
+    return this.env.TRADING_CENTRE_CODE;
+  }
+  get ocdsPrefix(): string {
+    return this.env.OCDS_PREFIX;
+  }
+  /** Without a trailing slash. */
+  get publicBaseUrl(): string {
+    return (this.env.PUBLIC_BASE_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
+  }
   get runWorkers(): boolean {
     return this.env.RUN_WORKERS;
   }

@@ -137,6 +137,30 @@ export class EnvironmentVariables {
   @IsOptional()
   METRICS_TOKEN?: string;
 
+  /** The trading centre's name as printed on its public reports (年报). */
+  @IsString()
+  @MinLength(2)
+  TRADING_CENTRE_NAME = '公共资源交易中心';
+
+  /**
+   * The trading centre's code, the first part of every transaction code (交易标识码) the platform issues: by default
+   * the 6-digit administrative division code (GB/T 2260) of the centre plus a 2-digit platform number.
+   */
+  @IsString()
+  @Matches(/^[0-9A-Z]{6,12}$/, { message: 'TRADING_CENTRE_CODE is 6 to 12 digits or capital letters, e.g. 32090001' })
+  TRADING_CENTRE_CODE = '32090001';
+
+  /** The OCDS ocid prefix registered with the Open Contracting Partnership (ocds-xxxxxx); a placeholder by default. */
+  @IsString()
+  @Matches(/^ocds-[a-z0-9]{6}$/, { message: 'OCDS_PREFIX is "ocds-" and 6 lower-case letters or digits, as registered' })
+  OCDS_PREFIX = 'ocds-xxxxxx';
+
+  /** The public base URL of the API (package URIs of the open data); default http://localhost:<PORT>. */
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  @IsOptional()
+  PUBLIC_BASE_URL?: string;
+
   /** Run BullMQ workers in this process (set by the entry points). */
   @Transform(toBool)
   RUN_WORKERS = true;

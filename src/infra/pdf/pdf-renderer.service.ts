@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
 import PDFDocument from 'pdfkit';
+import { drawChart, PdfChart } from './pdf-charts';
 
 const FONT_REGULAR = require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf');
 const FONT_BOLD = require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf');
@@ -14,7 +15,8 @@ export type PdfBlock =
   | { kind: 'heading'; text: string }
   | { kind: 'paragraph'; text: string }
   | { kind: 'fields'; fields: Array<[string, string]> }
-  | { kind: 'table'; table: PdfTable };
+  | { kind: 'table'; table: PdfTable }
+  | PdfChart;
 
 export interface PdfDocumentSpec {
   /** e.g. 开标记录 */
@@ -100,6 +102,10 @@ export class PdfRenderer {
         return;
       case 'table':
         this.table(doc, b.table, left, width);
+        return;
+      case 'barChart':
+      case 'shareChart':
+        drawChart(doc, b, left, width);
         return;
     }
   }

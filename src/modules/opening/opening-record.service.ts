@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { NotFoundException, UnauthenticatedException } from 'src/common/errors/domain.exception';
 import { normalizeMoney } from 'src/common/money/money';
 import { beijingTime, beijingTimeLabel } from 'src/common/time/beijing-time';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
@@ -19,7 +19,7 @@ import { BidStatus, DecryptedBy } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
-import { groupDigits, MODE_LABEL, OpeningRecord, STATUS_LABEL } from './opening-record';
+import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
 
 export interface OpeningRecordView extends OpeningRecord {
   recordSha256: string;
@@ -87,18 +87,27 @@ export class OpeningRecordService {
     });
   }
 
-  async get(tenderId: string, actor: Actor): Promise<OpeningRecordView> {
-    const row = await this.readable(tenderId, actor, false);
-    return { ...row.record, recordSha256: row.record_sha256, pdfSha256: row.pdf_sha256, createdAt: new Date(row.created_at).toISOString() };
+  /**
+   * The record once the decryption window has closed: public from then on (EB20 Art. 32 "向社会公开"), to anyone and
+   * without a token. The opening's participants get the full record; everyone else gets what the opening published
+   * (bidder, price, duration, status, receipt time and hashes) without the bids' attachment list — never a key, IP or
+   * device, which the record does not hold. Before that there is nothing to show: 401 without a token, 403
+   * SEALED_UNTIL_OPENING with one (EB20 Art. 27 ¶2).
+   */
+  async get(tenderId: string, actor: Actor | null): Promise<OpeningRecordView> {
+    const { row, participant } = await this.readable(tenderId, actor, false);
+    const record = participant ? row.record : publicOpeningRecord(row.record);
+    return { ...record, recordSha256: row.record_sha256, pdfSha256: row.pdf_sha256, createdAt: new Date(row.created_at).toISOString() };
   }
 
-  async pdfOf(tenderId: string, actor: Actor): Promise<{ content: Buffer; sha256: string }> {
-    const row = await this.readable(tenderId, actor, true);
+  /** The filed PDF (it lists no attachments): public once the window has closed, like the record. */
+  async pdfOf(tenderId: string, actor: Actor | null): Promise<{ content: Buffer; sha256: string }> {
+    const { row } = await this.readable(tenderId, actor, true);
     if (row.pdf && row.pdf_sha256) return { content: row.pdf, sha256: row.pdf_sha256 };
     return (await this.renderPdf(tenderId))!; // not rendered yet: render it now
   }
 
-  private async readable(tenderId: string, actor: Actor, withPdf: boolean) {
+  private async readable(tenderId: string, actor: Actor | null, withPdf: boolean) {
     const m = this.tx.manager;
     const tenders: Array<{ status: TenderStatus; procuring_entity_id: string }> = await m.query(
       `SELECT status, procuring_entity_id FROM tenders WHERE id = $1`,
@@ -110,12 +119,14 @@ export class OpeningRecordService {
         `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
         [tenderId],
       );
-    // Before the opening is over there is nothing to show, whoever asks (EB20 Art. 27 ¶2).
-    if (!rows.length) throw OpeningException.sealed();
-    if (!(await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor))) {
-      throw new ForbiddenException('The opening record is for the bidders of this tender, its procuring entity and supervisors');
+    // The record is written in the transaction that closes the decryption window: before, there is nothing to show,
+    // whoever asks (EB20 Art. 27 ¶2); an anonymous caller is asked to authenticate, as on any non-public route.
+    if (!rows.length) {
+      if (!actor) throw new UnauthenticatedException('The opening record is public once the decryption window has closed');
+      throw OpeningException.sealed();
     }
-    return rows[0];
+    const participant = actor ? await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor) : false;
+    return { row: rows[0], participant };
   }
 
   private async isParticipant(m: EntityManager, tenderId: string, ownerId: string, actor: Actor): Promise<boolean> {

@@ -36,6 +36,15 @@ export interface OpeningRecordBid {
   attachments: Array<{ name: string; sha256: string; size: number }>;
 }
 
+/**
+ * What the public sees of the record (EB20 Art. 32: published "except legally confidential parts"): everything read
+ * out at the opening, without the list of each bid's attachments (names and hashes of the bid's documents, which the
+ * evaluation keeps confidential: TBL Art. 44).
+ */
+export function publicOpeningRecord(r: OpeningRecord): OpeningRecord {
+  return { ...r, bids: r.bids.map(({ attachments: _omitted, ...b }) => ({ ...b, attachments: [] })) };
+}
+
 /** "12345678.90" → "12,345,678.90" (string arithmetic only; money never becomes a float). */
 export function groupDigits(amount: string): string {
   const [i, f] = amount.split('.');

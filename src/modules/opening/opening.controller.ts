@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Res, StreamableFile } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Roles } from 'src/common/auth/access.decorators';
-import { Actor, CurrentActor } from 'src/common/auth/actor';
+import { Public, Roles } from 'src/common/auth/access.decorators';
+import { Actor, CurrentActor, OptionalActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
 import { DecryptBidDto } from './dto/decrypt-bid.dto';
@@ -31,22 +31,29 @@ export class OpeningController {
   }
 
   @Get('opening-record')
-  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @Public()
   @ApiOperation({
     summary: 'The opening record (开标记录): { bids: [{ bidId, bidderName, price, status, receivedAt }], ... }',
-    description: 'For the bidders whose bids were opened, the procuring entity and supervisors; 403 SEALED_UNTIL_OPENING before.',
+    description:
+      'Public once the decryption window has closed (EB20 Art. 32), without a token: bidder names, prices, durations, statuses, ' +
+      'receipt times and ciphertext hashes — never keys, IPs or devices. The opening\'s participants (bidders whose bids were ' +
+      'opened, the procuring entity, supervisors) also get each bid\'s attachment list. Before the window closes: 401 ' +
+      'UNAUTHENTICATED without a token, 403 SEALED_UNTIL_OPENING with one.',
   })
-  record(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
+  record(@UuidParam('id') id: string, @OptionalActor() actor: Actor | null) {
     return this.records.get(id, actor);
   }
 
   @Get('opening-record.pdf')
-  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @Public()
   @ApiProduces('application/pdf')
-  @ApiOperation({ summary: 'The opening record as a PDF in Chinese; its SHA-256 in the X-Content-SHA256 header' })
+  @ApiOperation({
+    summary: 'The opening record as a PDF in Chinese; its SHA-256 in the X-Content-SHA256 header',
+    description: 'Public once the decryption window has closed (EB20 Art. 32); before, 401 without a token and 403 SEALED_UNTIL_OPENING with one.',
+  })
   async pdf(
     @UuidParam('id') id: string,
-    @CurrentActor() actor: Actor,
+    @OptionalActor() actor: Actor | null,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const pdf = await this.records.pdfOf(id, actor);

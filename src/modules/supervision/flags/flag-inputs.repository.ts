@@ -151,21 +151,54 @@ export class FlagInputsRepository {
 
   /** Every awarded tender (one active award: not DEFAULTED) with its decrypted bids, for the history flags. */
   async awardHistory(m: EntityManager): Promise<AwardedTenderRecord[]> {
-    const rows: Array<{ tender_id: string; winner: string; awarded_ms: number; orgs: string[]; prices: string[] }> = await m.query(
+    // With each award: the bids' receipt instants and the deadline (R030), the procuring entity (R038), whether the
+    // award was on price alone (R036), and the latest evaluation report's rejected bids (R035, R036, R038).
+    const rows: Array<{
+      tender_id: string;
+      winner: string;
+      awarded_ms: number;
+      procuring_entity_id: string;
+      deadline_ms: number;
+      evaluation_method: string;
+      rejected: string[] | null;
+      orgs: string[];
+      prices: string[];
+      received_ms: number[];
+      bid_ids: string[];
+    }> = await m.query(
       `SELECT a.tender_id, a.awardee_organization_id AS winner, (extract(epoch FROM a.notice_issued_at) * 1000)::float8 AS awarded_ms,
-              array_agg(b.bidder_organization_id ORDER BY b.id) AS orgs, array_agg(b.price::text ORDER BY b.id) AS prices
+              t.procuring_entity_id, (extract(epoch FROM t.bid_deadline) * 1000)::float8 AS deadline_ms, t.evaluation_method, r.rejected,
+              array_agg(b.bidder_organization_id ORDER BY b.id) AS orgs, array_agg(b.price::text ORDER BY b.id) AS prices,
+              array_agg((extract(epoch FROM b.received_at) * 1000)::float8 ORDER BY b.id) AS received_ms, array_agg(b.id::text ORDER BY b.id) AS bid_ids
        FROM awards a
+       JOIN tenders t ON t.id = a.tender_id
        JOIN bids b ON b.tender_id = a.tender_id AND b.status = 'DECRYPTED'
+       LEFT JOIN LATERAL (
+         SELECT ARRAY(SELECT x->>'bidId' FROM jsonb_array_elements(coalesce(er.content->'rejectedBids', '[]'::jsonb)) x) AS rejected
+         FROM evaluation_reports er WHERE er.tender_id = a.tender_id ORDER BY er.version DESC LIMIT 1
+       ) r ON true
        WHERE a.status <> 'DEFAULTED'
-       GROUP BY a.tender_id, a.awardee_organization_id, a.notice_issued_at
+       GROUP BY a.tender_id, a.awardee_organization_id, a.notice_issued_at, t.procuring_entity_id, t.bid_deadline, t.evaluation_method, r.rejected
        ORDER BY a.notice_issued_at, a.tender_id`,
     );
-    return rows.map((r) => ({
-      tenderId: r.tender_id,
-      awardedAt: Number(r.awarded_ms),
-      winnerOrganizationId: r.winner,
-      bids: r.orgs.map((o, i) => ({ organizationId: o, price: normalizeMoney(r.prices[i]) })),
-    }));
+    return rows.map((r) => {
+      const rejected = new Set(r.rejected ?? []);
+      return {
+        tenderId: r.tender_id,
+        awardedAt: Number(r.awarded_ms),
+        winnerOrganizationId: r.winner,
+        bids: r.orgs.map((o, i) => ({
+          organizationId: o,
+          price: normalizeMoney(r.prices[i]),
+          receivedAt: Number(r.received_ms[i]),
+          disqualified: rejected.has(r.bid_ids[i]),
+        })),
+        procuringEntityId: r.procuring_entity_id,
+        bidDeadline: Number(r.deadline_ms),
+        priceOnly: r.evaluation_method === 'LOWEST_EVALUATED_PRICE',
+        evaluated: r.rejected !== null,
+      };
+    });
   }
 }
 

@@ -31,10 +31,17 @@ export async function replaceTenderFlags(m: EntityManager, tenderIds: string[], 
   await insertFlags(m, 'TENDER', drafts.map((d) => ({ ...d, tenderId: d.tenderIds[0] })));
 }
 
-/** Replaces every HISTORY-scope flag. R024/R058 flags belong to one tender; serial losers, rings and rotations to none. */
+/** Replaces every HISTORY-scope flag. R024/R058/R030/R035/R036 flags belong to one tender; serial losers, rings, rotations and R038 to none. */
 export async function replaceHistoryFlags(m: EntityManager, drafts: FlagDraft[]): Promise<void> {
   await m.query(`DELETE FROM collusion_flags WHERE scope = 'HISTORY'`);
   await insertFlags(m, 'HISTORY', drafts.map((d) => ({ ...d, tenderId: d.tenderIds.length === 1 && isPerTender(d) ? d.tenderIds[0] : null })));
 }
 
-const isPerTender = (d: FlagDraft) => d.code === 'PRICE_CLOSE_TO_WINNING_BID' || d.code === 'HEAVILY_DISCOUNTED_BID';
+const PER_TENDER_HISTORY_CODES = new Set<string>([
+  'PRICE_CLOSE_TO_WINNING_BID',
+  'HEAVILY_DISCOUNTED_BID',
+  'LATE_BID_WON',
+  'ALL_EXCEPT_WINNER_DISQUALIFIED',
+  'LOWEST_BID_DISQUALIFIED',
+]);
+const isPerTender = (d: FlagDraft) => PER_TENDER_HISTORY_CODES.has(d.code);

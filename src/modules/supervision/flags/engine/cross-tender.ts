@@ -11,6 +11,7 @@ import { FLAG_CATALOGUE } from './flag-catalogue';
 import { AwardedTenderRecord, FlagCode, FlagDraft, Regime } from './flag.types';
 import { quantileR8, tukeyFences } from './quantiles';
 import { THRESHOLDS } from './thresholds';
+import { cardinalIndicators } from './cardinal-indicators';
 
 /** Fences over fewer observations than this are not computed (judgement: quartiles of a handful mean nothing). */
 export const HISTORY_MIN_TENDERS = 20;
@@ -314,11 +315,17 @@ export function priceGapOutliers(tenders: AwardedTenderRecord[]): FlagDraft[] {
   return out;
 }
 
-/** Every history flag: serial losers, co-bidding rings, bid rotation, R024 and R058. */
+/** Every history flag: serial losers, co-bidding rings, bid rotation, R024 and R058, and cardinal-indicators.ts (R030, R035, R036, R038). */
 export function computeHistoryFlags(tenders: AwardedTenderRecord[]): FlagDraft[] {
   const ix = index(tenders);
   const rings = findRings(ix);
-  return [...serialLosers(tenders, ix), ...coBiddingRings(tenders, ix, rings), ...bidRotation(tenders, ix, rings), ...priceGapOutliers(tenders)];
+  return [
+    ...serialLosers(tenders, ix),
+    ...coBiddingRings(tenders, ix, rings),
+    ...bidRotation(tenders, ix, rings),
+    ...priceGapOutliers(tenders),
+    ...cardinalIndicators(tenders),
+  ];
 }
 
 function round(x: number, digits = 4): number {

@@ -95,6 +95,24 @@ export const FLAG_CATALOGUE: Record<FlagCode, FlagDefinition> = {
     name: '中标报价远低于次低报价',
     legalBasis: () => '评标委员会和评标方法暂行规定 第二十一条 (PB12 Art. 21)（风险信号）；cardinal-rs R058',
   },
+  [FlagCode.LATE_BID_WON]: {
+    name: '投标截止时间后递交的投标文件中标',
+    legalBasis: () => '中华人民共和国招标投标法 第二十八条 (TBL Art. 28: 逾期送达的投标文件应当拒收)；电子招标投标办法 第二十六条 (EB20 Art. 26)；cardinal-rs R030',
+  },
+  [FlagCode.ALL_EXCEPT_WINNER_DISQUALIFIED]: {
+    name: '除中标人外其余投标均被否决',
+    legalBasis: () =>
+      '招标投标法实施条例 第四十一条 (TBR Art. 41: 招标人与投标人串通)（风险信号）；第五十一条 (TBR Art. 51: 否决投标的情形)；cardinal-rs R035',
+  },
+  [FlagCode.LOWEST_BID_DISQUALIFIED]: {
+    name: '最低价投标被否决（经评审的最低投标价法）',
+    legalBasis: () =>
+      '招标投标法实施条例 第四十一条 (TBR Art. 41)（风险信号）；评标委员会和评标方法暂行规定 第二十一条 (PB12 Art. 21: 低于成本的认定须经说明与证明)；cardinal-rs R036',
+  },
+  [FlagCode.EXCESSIVE_DISQUALIFIED_BIDS]: {
+    name: '投标被否决比例异常高（投标人或招标人）',
+    legalBasis: () => '招标投标法实施条例 第五十一条 (TBR Art. 51)；第四十一条 (TBR Art. 41)（风险信号）；cardinal-rs R038',
+  },
 };
 
 /**

@@ -24,6 +24,14 @@ export enum FlagCode {
   PRICE_CLOSE_TO_WINNING_BID = 'PRICE_CLOSE_TO_WINNING_BID',
   /** cardinal-rs R058 "Heavily discounted bid". */
   HEAVILY_DISCOUNTED_BID = 'HEAVILY_DISCOUNTED_BID',
+  /** cardinal-rs R030 "Late bid won". */
+  LATE_BID_WON = 'LATE_BID_WON',
+  /** cardinal-rs R035 "All except winning bid disqualified". */
+  ALL_EXCEPT_WINNER_DISQUALIFIED = 'ALL_EXCEPT_WINNER_DISQUALIFIED',
+  /** cardinal-rs R036 "Lowest bid disqualified". */
+  LOWEST_BID_DISQUALIFIED = 'LOWEST_BID_DISQUALIFIED',
+  /** cardinal-rs R038 "Excessive disqualified bids". */
+  EXCESSIVE_DISQUALIFIED_BIDS = 'EXCESSIVE_DISQUALIFIED_BIDS',
 }
 
 export const FLAG_CODES = Object.values(FlagCode) as FlagCode[];
@@ -120,6 +128,21 @@ export interface AwardedTenderRecord {
   /** Epoch milliseconds of the notice of award. */
   awardedAt: number;
   winnerOrganizationId: string;
-  /** DECRYPTED bids only ("valid bids" in cardinal-rs terms). */
-  bids: Array<{ organizationId: string; price: string }>;
+  /** DECRYPTED bids only ("valid bids" in cardinal-rs terms, unless `disqualified`). */
+  bids: Array<{
+    organizationId: string;
+    price: string;
+    /** Epoch milliseconds of receipt (R030); absent in synthetic inputs. */
+    receivedAt?: number;
+    /** Rejected by the evaluation report (否决投标 / 投标无效): cardinal-rs "disqualified" (R035, R036, R038). */
+    disqualified?: boolean;
+  }>;
+  /** The procuring entity (R038 at the procuring-entity level). */
+  procuringEntityId?: string;
+  /** Epoch milliseconds of the bid deadline as it finally stood (R030). */
+  bidDeadline?: number;
+  /** Awarded on price alone (经评审的最低投标价法): the premise of R036. */
+  priceOnly?: boolean;
+  /** The evaluation report is known (R035, R036, R038 read `disqualified` only then). */
+  evaluated?: boolean;
 }

@@ -9,3 +9,4 @@ export * from './prices';
 export * from './expert-scoring';
 export * from './cross-tender';
 export * from './tender-flags';
+export * from './cardinal-indicators';

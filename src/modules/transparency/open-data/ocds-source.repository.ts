@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { OpeningRecord } from '../../opening/opening-record';
+
+/** Everything public about one published tender, read from the tables of the modules that own it. */
+export interface OcdsTenderSource {
+  id: string;
+  transactionNo: string;
+  title: string;
+  description: string;
+  category: string;
+  regime: string;
+  method: 'OPEN' | 'INVITED';
+  budget: string;
+  bidDeadline: Date;
+  evaluationMethod: string;
+  status: string;
+  publishedAt: Date;
+  updatedAt: Date;
+  procuringEntity: { organizationId: string; name: string; uscc: string };
+  amendments: Array<{ id: string; seq: number; kind: string; text: string; previousBidDeadline: Date; bidDeadline: Date; publishedAt: Date }>;
+  /** The published opening record (exists once the decryption window has closed), with the bidders' USCCs. */
+  opening: { record: OpeningRecord; createdAt: Date } | null;
+  /** Bids the latest evaluation report rejected (read only once the result is public: an award exists). */
+  rejectedBidIds: string[];
+  awards: Array<{
+    id: string;
+    bidId: string;
+    awardee: { organizationId: string; name: string; uscc: string };
+    price: string;
+    status: 'NOTIFIED' | 'CONTRACTED' | 'DEFAULTED';
+    noticeIssuedAt: Date;
+    contractSignedAt: Date | null;
+    contractNo: string | null;
+    contractAmount: string | null;
+    contractRecordedAt: Date | null;
+  }>;
+}
+
+/**
+ * Reads the open-data sources of many tenders at once (one query per table, `= ANY($1)`), so the JSON Lines export
+ * of a year costs a handful of queries per batch rather than per tender. Drafts are never read.
+ */
+@Injectable()
+export class OcdsSourceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async load(tenderIds: string[], m: EntityManager = this.dataSource.manager): Promise<OcdsTenderSource[]> {
+    if (!tenderIds.length) return [];
+    const tenders: Array<Record<string, any>> = await m.query(
+      `SELECT t.id, t.transaction_no::text AS transaction_no, t.title, t.description, t.category, t.regime, t.method, t.budget::text AS budget,
+              t.bid_deadline, t.evaluation_method, t.status, t.published_at, t.updated_at,
+              o.id AS pe_id, o.name AS pe_name, o.uscc AS pe_uscc
+       FROM tenders t JOIN organizations o ON o.id = t.procuring_entity_id
+       WHERE t.id = ANY($1::uuid[]) AND t.published_at IS NOT NULL AND t.status <> 'DRAFT'
+       ORDER BY t.published_at, t.id`,
+      [tenderIds],
+    );
+    const ids = tenders.map((t) => t.id as string);
+    if (!ids.length) return [];
+    const [amendments, openings, awards, reports] = await Promise.all([
+      m.query(
+        `SELECT id, tender_id, seq, kind, text, previous_bid_deadline, bid_deadline, published_at FROM tender_amendments
+         WHERE tender_id = ANY($1::uuid[]) ORDER BY tender_id, seq`,
+        [ids],
+      ) as Promise<Array<Record<string, any>>>,
+      m.query(`SELECT tender_id, record, created_at FROM opening_records WHERE tender_id = ANY($1::uuid[])`, [ids]) as Promise<Array<Record<string, any>>>,
+      m.query(
+        `SELECT a.id, a.tender_id, a.bid_id, a.awardee_organization_id, a.awardee_name, o.uscc, a.price::text AS price, a.status,
+                a.notice_issued_at, a.contract_signed_at, a.contract_no, a.contract_amount::text AS contract_amount, a.contract_recorded_at
+         FROM awards a JOIN organizations o ON o.id = a.awardee_organization_id
+         WHERE a.tender_id = ANY($1::uuid[]) ORDER BY a.tender_id, a.notice_issued_at, a.id`,
+        [ids],
+      ) as Promise<Array<Record<string, any>>>,
+      // The report's rejections become public with the result (award); only tenders with an award are read.
+      m.query(
+        `SELECT DISTINCT ON (r.tender_id) r.tender_id, r.content -> 'rejectedBids' AS rejected
+         FROM evaluation_reports r
+         WHERE r.tender_id = ANY($1::uuid[]) AND EXISTS (SELECT 1 FROM awards a WHERE a.tender_id = r.tender_id)
+         ORDER BY r.tender_id, r.version DESC`,
+        [ids],
+      ) as Promise<Array<{ tender_id: string; rejected: Array<{ bidId: string }> | null }>>,
+    ]);
+    const group = <T extends { tender_id: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const r of rows) map.set(r.tender_id, [...(map.get(r.tender_id) ?? []), r]);
+      return map;
+    };
+    const amendmentsBy = group(amendments as Array<{ tender_id: string } & Record<string, any>>);
+    const awardsBy = group(awards as Array<{ tender_id: string } & Record<string, any>>);
+    const openingBy = new Map(openings.map((o) => [o.tender_id as string, o]));
+    const rejectedBy = new Map(reports.map((r) => [r.tender_id, (r.rejected ?? []).map((x) => x.bidId)]));
+
+    return tenders.map((t) => ({
+      id: t.id,
+      transactionNo: t.transaction_no,
+      title: t.title,
+      description: t.description,
+      category: t.category,
+      regime: t.regime,
+      method: t.method,
+      budget: t.budget,
+      bidDeadline: new Date(t.bid_deadline),
+      evaluationMethod: t.evaluation_method,
+      status: t.status,
+      publishedAt: new Date(t.published_at),
+      updatedAt: new Date(t.updated_at),
+      procuringEntity: { organizationId: t.pe_id, name: t.pe_name, uscc: t.pe_uscc },
+      amendments: (amendmentsBy.get(t.id) ?? []).map((a) => ({
+        id: a.id,
+        seq: a.seq,
+        kind: a.kind,
+        text: a.text,
+        previousBidDeadline: new Date(a.previous_bid_deadline),
+        bidDeadline: new Date(a.bid_deadline),
+        publishedAt: new Date(a.published_at),
+      })),
+      opening: openingBy.has(t.id) ? { record: openingBy.get(t.id)!.record as OpeningRecord, createdAt: new Date(openingBy.get(t.id)!.created_at) } : null,
+      rejectedBidIds: rejectedBy.get(t.id) ?? [],
+      awards: (awardsBy.get(t.id) ?? []).map((a) => ({
+        id: a.id,
+        bidId: a.bid_id,
+        awardee: { organizationId: a.awardee_organization_id, name: a.awardee_name, uscc: a.uscc },
+        price: a.price,
+        status: a.status,
+        noticeIssuedAt: new Date(a.notice_issued_at),
+        contractSignedAt: a.contract_signed_at ? new Date(a.contract_signed_at) : null,
+        contractNo: a.contract_no,
+        contractAmount: a.contract_amount,
+        contractRecordedAt: a.contract_recorded_at ? new Date(a.contract_recorded_at) : null,
+      })),
+    }));
+  }
+}

@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
+import { ValidationFailedException } from 'src/common/errors/domain.exception';
+import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
+import { StatisticsQueryDto } from './dto/statistics-query.dto';
+import { CATEGORY_NAME, CATEGORY_ORDER, StatisticsView, SupervisionStatistics } from './statistics.types';
+
+/** The longest period one request may ask for (ten years of days): the month series is built in memory. */
+export const MAX_PERIOD_DAYS = 3660;
+
+/**
+ * Calendar days and months are Beijing time (北京时间, Asia/Shanghai, UTC+8 without daylight saving): a tender
+ * published at 2026-01-31T17:00Z is a February tender. The period's bounds are computed in SQL:
+ * [from 00:00 北京时间, to + 1 day 00:00 北京时间).
+ */
+const LO = `(($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
+const HI = `((($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
+const BJ_MONTH = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`;
+const BJ_DATE = (col: string) => `(${col} AT TIME ZONE 'Asia/Shanghai')::date`;
+
+interface PublishedRow {
+  category: string;
+  month: string;
+  tenders: number;
+  budget: string | null;
+}
+
+interface AwardedRow {
+  category: string;
+  month: string;
+  awarded: number;
+  turnover: string | null;
+  budget: string | null;
+  cycle_days: string | null;
+}
+
+/**
+ * The trading centre's yearbook figures (年报: API.md "Additions"), computed from the tables themselves on every
+ * request — tenders (published_at), awards (the active notice of award), supervision penalties — never from
+ * counters kept on the side. Money is summed as numeric in SQL and leaves as decimal strings.
+ *
+ * Sealed means sealed: the public figures use nothing from bids; the supervisors' extra figures count only bids
+ * already opened (bids.opened_at, set when the tender's bids were extracted at its deadline), so no figure moves
+ * while a tender is still sealed.
+ */
+@Injectable()
+export class StatisticsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async compute(q: StatisticsQueryDto, actor: Actor | null): Promise<StatisticsView> {
+    // One snapshot for every figure: REPEATABLE READ, read only.
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      await m.query('SET TRANSACTION READ ONLY');
+      const { from, to } = await this.period(m, q);
+      const params = [from, to];
+
+      // One pass per table, grouped by (category, month); the totals are the sums of the groups (bigint fen in code).
+      const published: PublishedRow[] = await m.query(
+        `SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget
+         FROM tenders
+         WHERE published_at >= ${LO} AND published_at < ${HI}
+         GROUP BY 1, 2`,
+        params,
+      );
+      // A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art. 55:
+      // the next candidate is awarded instead) is not counted, its replacement is.
+      const awarded: AwardedRow[] = await m.query(
+        `SELECT t.category, ${BJ_MONTH('a.notice_issued_at')} AS month, count(*)::int AS awarded,
+                sum(a.price)::text AS turnover, sum(t.budget)::text AS budget,
+                sum(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')})::bigint::text AS cycle_days
+         FROM awards a JOIN tenders t ON t.id = a.tender_id
+         WHERE a.status <> 'DEFAULTED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI}
+         GROUP BY 1, 2`,
+        params,
+      );
+      // Final penalties only: they are recorded when a case is DECIDED (and stay when it is CLOSED).
+      const [penalties]: Array<{ organizations: number; experts: number }> = await m.query(
+        `SELECT count(DISTINCT p.organization_id)::int AS organizations, count(DISTINCT p.expert_id)::int AS experts
+         FROM supervision_penalties p JOIN supervision_cases c ON c.id = p.case_id
+         WHERE c.status IN ('DECIDED', 'CLOSED') AND c.decided_at >= ${LO} AND c.decided_at < ${HI}`,
+        params,
+      );
+
+      const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
+      const tenders = published.reduce((n, r) => n + r.tenders, 0);
+      const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
+      const awardedBudget = sum(awarded, (r) => r.budget);
+      const awardedPrice = sum(awarded, (r) => r.turnover);
+      const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycle_days ?? '0'), 0n);
+      // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)): the
+      // platform holds no offline (paper) project yet, so the numerator is every tender of the period. When offline
+      // projects are recorded (issue #19) this becomes the share of those that are not offline.
+      const electronic = tenders;
+
+      const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
+      const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
+      const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
+        const c = map.get(key) ?? { tenders: 0, turnover: 0n };
+        map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
+      };
+      for (const r of published) {
+        bump(byCategory, r.category, r.tenders, 0n);
+        bump(byMonthMap, r.month, r.tenders, 0n);
+      }
+      for (const r of awarded) {
+        bump(byCategory, r.category, 0, fen(r.turnover));
+        bump(byMonthMap, r.month, 0, fen(r.turnover));
+      }
+
+      const view: StatisticsView = {
+        from,
+        to,
+        tenders,
+        awarded: awardedCount,
+        turnover: fromFen(awardedPrice),
+        budgetTotal: fromFen(sum(published, (r) => r.budget)),
+        // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
+        savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
+        electronicShare: tenders > 0 ? ratio(BigInt(electronic), BigInt(tenders), 4) : null,
+        averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
+        byCategory: [...byCategory.entries()]
+          .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+          .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
+        byMonth: monthsOf(from, to).map((month) => ({
+          month,
+          tenders: byMonthMap.get(month)?.tenders ?? 0,
+          turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
+        })),
+        penalties: { organizations: penalties.organizations, experts: penalties.experts },
+      };
+      if (actor?.role === Role.SUPERVISOR) view.supervision = await this.supervision(m, params);
+      return view;
+    });
+  }
+
+  /** Bid-derived figures for supervisors: only tenders past their opening, only bids that were opened. */
+  private async supervision(m: EntityManager, params: string[]): Promise<SupervisionStatistics> {
+    const [r]: Array<{ opened_tenders: number; failed: number; cancelled: number }> = await m.query(
+      `SELECT count(*) FILTER (WHERE opened_at IS NOT NULL)::int AS opened_tenders,
+              count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+              count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled
+       FROM tenders WHERE published_at >= ${LO} AND published_at < ${HI}`,
+      params,
+    );
+    // Only bids already opened, of tenders past their opening: a sealed tender moves no figure.
+    const [b]: Array<{ opened_bids: number }> = await m.query(
+      `SELECT count(*)::int AS opened_bids
+       FROM bids b JOIN tenders t ON t.id = b.tender_id
+       WHERE t.published_at >= ${LO} AND t.published_at < ${HI} AND t.opened_at IS NOT NULL AND b.opened_at IS NOT NULL`,
+      params,
+    );
+    const openedBids = b.opened_bids;
+    return {
+      openedTenders: r.opened_tenders,
+      openedBids,
+      averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(openedBids, r.opened_tenders, 2) : null,
+      failedTenders: r.failed,
+      cancelledTenders: r.cancelled,
+    };
+  }
+
+  /** The asked period, checked, with its defaults (for the other transparency endpoints). */
+  periodOf(q: StatisticsQueryDto): Promise<{ from: string; to: string }> {
+    return this.period(this.dataSource.manager, q);
+  }
+
+  /** The asked period, or 1 January of this year to today (北京时间, by the database's clock). */
+  private async period(m: EntityManager, q: StatisticsQueryDto): Promise<{ from: string; to: string }> {
+    let { from, to } = q;
+    if (!from || !to) {
+      const [today]: Array<{ d: string }> = await m.query(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS d`);
+      to ??= today.d;
+      from ??= `${to.slice(0, 4)}-01-01`;
+    }
+    if (from > to) throw new ValidationFailedException([{ field: 'from', errors: ['from must not be after to'] }]);
+    const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+    if (days > MAX_PERIOD_DAYS) throw new ValidationFailedException([{ field: 'to', errors: [`the period may span at most ${MAX_PERIOD_DAYS} days`] }]);
+    return { from, to };
+  }
+}
+
+const fen = (v: string | null) => (v === null ? 0n : toFen(normalizeMoney(v)));
+const rank = (c: string) => (CATEGORY_ORDER.indexOf(c) + CATEGORY_ORDER.length + 1) % (CATEGORY_ORDER.length + 1);
+
+/** a ÷ b (b > 0) as a decimal string with `scale` decimals, rounded half away from zero, in integers (no floats). */
+export function ratio(a: bigint | number, b: bigint | number, scale: number): string {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  const neg = x < 0n;
+  const p = 10n ** BigInt(scale);
+  const q = ((neg ? -x : x) * p * 2n + y) / (2n * y);
+  const s = q.toString().padStart(scale + 1, '0');
+  return `${neg && q > 0n ? '-' : ''}${s.slice(0, -scale)}.${s.slice(-scale)}`;
+}
+
+/** "YYYY-MM" of every month the period touches, in order. */
+export function monthsOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  let y = Number(from.slice(0, 4));
+  let mo = Number(from.slice(5, 7));
+  const end = to.slice(0, 7);
+  for (;;) {
+    const m = `${y}-${String(mo).padStart(2, '0')}`;
+    out.push(m);
+    if (m >= end) return out;
+    mo += 1;
+    if (mo > 12) [y, mo] = [y + 1, 1];
+  }
+}
