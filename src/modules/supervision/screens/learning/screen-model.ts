@@ -1,0 +1,231 @@
+/**
+ * The learning screen: a per-market model of "found collusive" (label 1) against "cleared" (label 0) on the
+ * scale-free screens of each tender's bids (features.ts), with the model and its regularisation chosen by
+ * cross-validation INSIDE the training data only. Pure apart from the XGBoost wasm (boosting.ts); no Nest, no I/O.
+ *
+ * Candidates (declared here, before any evaluation; docs/COLLUSION_SCREENS.md gives the order of events):
+ *  - L2 logistic regression on the winsorised, standardised features, C ∈ LOGISTIC_CS;
+ *  - gradient-boosted trees (XGBoost), BOOSTING_GRID;
+ *  - the blend: the mean of the best logistic and the best boosting candidate's probabilities.
+ * Each is scored by the ROC-AUC of its out-of-fold predictions over stratified k-fold splits of the training
+ * tenders (repeated for small markets); the best is refitted on all training tenders. The flag threshold is the one
+ * that maximises balanced accuracy on those same out-of-fold predictions.
+ */
+import { BoostingModel, BoostingParams, fitBoosting, loadXgboost, predictBoosting, XgbClass } from './boosting';
+import { FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
+import { fitLogistic, fitPreprocessing, LogisticModel, predictLogistic } from './logistic';
+import { balancedAccuracyThreshold, rocAuc, stratifiedFolds, usableFolds } from './metrics';
+
+/** Below this many labelled eligible tenders in a market, no model is trained: zero-shot mode (documented). */
+export const MIN_TRAINING_TENDERS = 30;
+/** ... and below this many of either class (found collusive / cleared). */
+export const MIN_TRAINING_PER_CLASS = 5;
+export const CV_FOLDS = 5;
+/** Repeats of the inner cross-validation for small training sets (less noisy selection). */
+export const SMALL_MARKET_TENDERS = 300;
+export const SMALL_MARKET_REPEATS = 3;
+export const DEFAULT_SEED = 20_251_206;
+
+export const LOGISTIC_CS = [0.01, 0.03, 0.1, 0.3, 1, 3] as const;
+export const BOOSTING_GRID: readonly BoostingParams[] = [
+  { maxDepth: 2, eta: 0.05, rounds: 200, minChildWeight: 1, subsample: 0.8, colsample: 0.8, lambda: 1 },
+  { maxDepth: 3, eta: 0.05, rounds: 200, minChildWeight: 1, subsample: 0.8, colsample: 0.8, lambda: 1 },
+  { maxDepth: 3, eta: 0.03, rounds: 500, minChildWeight: 2, subsample: 0.8, colsample: 0.6, lambda: 2 },
+];
+
+export const MODEL_FORMAT = 'collusion-screen-model/1';
+
+export interface LabelledTender {
+  id: string;
+  features: FeatureRecord;
+  label: 0 | 1;
+}
+
+export type CandidateSpec = { name: string; kind: 'logistic'; c: number } | { name: string; kind: 'boosting'; params: BoostingParams } | { name: 'blend'; kind: 'blend' };
+
+export interface CandidateResult {
+  name: string;
+  cvAuc: number | null;
+}
+
+export interface ScreenModel {
+  format: typeof MODEL_FORMAT;
+  featureNames: string[];
+  /** The selected candidate (its name). */
+  selected: string;
+  logistic: LogisticModel | null;
+  boosting: BoostingModel | null;
+  /** Cross-validated (out-of-fold) ROC-AUC of the selected candidate on the training tenders. */
+  cvAuc: number;
+  candidates: CandidateResult[];
+  trainingSize: number;
+  positives: number;
+  folds: number;
+  repeats: number;
+  /** Flag when score ≥ threshold (maximises out-of-fold balanced accuracy). */
+  threshold: number;
+  /** Training medians of the features (the reference of the contributions). */
+  reference: number[];
+}
+
+export class TrainingDataError extends Error {}
+
+export interface TrainOptions {
+  seed?: number;
+  /** Use the structural features (only when every training tender has them). Default: when all have them. */
+  structural?: boolean;
+  folds?: number;
+  /** Override the candidate grid (tests, evaluation of a restricted model). */
+  logisticCs?: readonly number[];
+  boostingGrid?: readonly BoostingParams[];
+}
+
+/** Whether a labelled set is large enough to train (MIN_TRAINING_TENDERS, MIN_TRAINING_PER_CLASS). */
+export function trainable(labels: readonly number[]): boolean {
+  const pos = labels.filter((l) => l === 1).length;
+  return labels.length >= MIN_TRAINING_TENDERS && pos >= MIN_TRAINING_PER_CLASS && labels.length - pos >= MIN_TRAINING_PER_CLASS;
+}
+
+export function featureNamesFor(tenders: readonly LabelledTender[], structural?: boolean): string[] {
+  const all = tenders.length > 0 && tenders.every((t) => STRUCTURAL_FEATURES.every((k) => t.features[k] !== undefined));
+  return [...PRICE_FEATURES, ...((structural ?? all) && all ? STRUCTURAL_FEATURES : [])];
+}
+
+function candidates(o: TrainOptions): CandidateSpec[] {
+  return [
+    ...(o.logisticCs ?? LOGISTIC_CS).map((c): CandidateSpec => ({ name: `logistic C=${c}`, kind: 'logistic', c })),
+    ...(o.boostingGrid ?? BOOSTING_GRID).map(
+      (p): CandidateSpec => ({ name: `boosting depth=${p.maxDepth} eta=${p.eta} rounds=${p.rounds}`, kind: 'boosting', params: p }),
+    ),
+  ];
+}
+
+/** Out-of-fold scores of one candidate over the given fold assignment. */
+async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: number[], k: number, spec: CandidateSpec, seed: number): Promise<number[]> {
+  const oof = new Array<number>(y.length).fill(NaN);
+  for (let f = 0; f < k; f++) {
+    const tr = y.map((_v, i) => i).filter((i) => fold[i] !== f);
+    const te = y.map((_v, i) => i).filter((i) => fold[i] === f);
+    const Xtr = tr.map((i) => X[i]);
+    const ytr = tr.map((i) => y[i]);
+    const Xte = te.map((i) => X[i]);
+    let scores: number[];
+    if (spec.kind === 'logistic') {
+      const m = fitLogistic(Xtr, ytr, spec.c);
+      scores = Xte.map((r) => predictLogistic(m, r));
+    } else if (spec.kind === 'boosting') {
+      scores = (await fitBoosting(XGBoost, Xtr, ytr, spec.params, fitPreprocessing(Xtr, 0), Xte, false, seed + f)).scores;
+    } else throw new Error('blend has no out-of-fold fit of its own');
+    te.forEach((i, k2) => (oof[i] = scores[k2]));
+  }
+  return oof;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Train the market's model on its labelled tenders (eligible ones: ≥ 4 distinct bids, the caller's filter).
+ * Throws TrainingDataError below MIN_TRAINING_TENDERS / MIN_TRAINING_PER_CLASS.
+ */
+export async function trainScreenModel(tenders: readonly LabelledTender[], options: TrainOptions = {}): Promise<ScreenModel> {
+  const y = tenders.map((t) => t.label);
+  if (!trainable(y)) {
+    const pos = y.filter((l) => l === 1).length;
+    throw new TrainingDataError(
+      `too few labelled tenders to train: ${y.length} (${pos} collusive, ${y.length - pos} cleared); need ≥ ${MIN_TRAINING_TENDERS} with ≥ ${MIN_TRAINING_PER_CLASS} of each`,
+    );
+  }
+  const seed = options.seed ?? DEFAULT_SEED;
+  const featureNames = featureNamesFor(tenders, options.structural);
+  const X = tenders.map((t) => toRow(t.features, featureNames));
+  const XGBoost = await loadXgboost();
+  const k = usableFolds(y, options.folds ?? CV_FOLDS);
+  const repeats = y.length < SMALL_MARKET_TENDERS ? SMALL_MARKET_REPEATS : 1;
+  const specs = candidates(options);
+  // out-of-fold scores per candidate per repeat; AUC averaged over repeats
+  const oof = new Map<string, number[][]>();
+  for (let r = 0; r < repeats; r++) {
+    const fold = stratifiedFolds(y, k, seed + 1000 * r);
+    for (const s of specs) {
+      const list = oof.get(s.name) ?? [];
+      list.push(await outOfFold(XGBoost, X, y, fold, k, s, seed + 1000 * r));
+      oof.set(s.name, list);
+    }
+  }
+  const aucOf = (name: string) => mean(oof.get(name)!.map((scores) => rocAuc(scores, y) ?? 0.5));
+  const results: CandidateResult[] = specs.map((s) => ({ name: s.name, cvAuc: aucOf(s.name) }));
+  const bestOf = (kind: 'logistic' | 'boosting') =>
+    specs.filter((s) => s.kind === kind).reduce<CandidateSpec | null>((b, s) => (b === null || aucOf(s.name) > aucOf(b.name) ? s : b), null);
+  const bestLogistic = bestOf('logistic');
+  const bestBoosting = bestOf('boosting');
+  if (bestLogistic && bestBoosting) {
+    const blend = oof.get(bestLogistic.name)!.map((a, r) => a.map((v, i) => (v + oof.get(bestBoosting.name)![r][i]) / 2));
+    oof.set('blend', blend);
+    results.push({ name: 'blend', cvAuc: aucOf('blend') });
+  }
+  const selected = results.reduce((b, c) => ((c.cvAuc ?? 0) > (b.cvAuc ?? 0) ? c : b));
+  // Threshold: best balanced accuracy over the pooled out-of-fold scores of the selected candidate (first repeat).
+  const { threshold } = balancedAccuracyThreshold(oof.get(selected.name)![0], y);
+
+  const useLogistic = selected.name === 'blend' || selected.name.startsWith('logistic');
+  const useBoosting = selected.name === 'blend' || selected.name.startsWith('boosting');
+  const logSpec = (selected.name === 'blend' ? bestLogistic : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'logistic' }>;
+  const logistic = useLogistic ? fitLogistic(X, y, logSpec.c) : null;
+  let boosting: BoostingModel | null = null;
+  if (useBoosting) {
+    const spec = (selected.name === 'blend' ? bestBoosting : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'boosting' }>;
+    boosting = (await fitBoosting(XGBoost, X, y, spec.params, fitPreprocessing(X, 0), [], true, seed)).model;
+  }
+  const reference = fitPreprocessing(X, 0).median;
+  return {
+    format: MODEL_FORMAT,
+    featureNames,
+    selected: selected.name,
+    logistic,
+    boosting,
+    cvAuc: selected.cvAuc ?? 0.5,
+    candidates: results,
+    trainingSize: y.length,
+    positives: y.filter((l) => l === 1).length,
+    folds: k,
+    repeats,
+    threshold,
+    reference,
+  };
+}
+
+/** Scores (probability of "found collusive") of feature rows under a model. */
+export async function scoreRows(model: ScreenModel, rows: readonly number[][]): Promise<number[]> {
+  const parts: number[][] = [];
+  if (model.logistic) parts.push(rows.map((r) => predictLogistic(model.logistic!, r)));
+  if (model.boosting) parts.push(predictBoosting(await loadXgboost(), model.boosting, rows));
+  return rows.map((_r, i) => mean(parts.map((p) => p[i])));
+}
+
+/** Scores of tenders' feature records (features the model does not name are ignored; missing ones are imputed). */
+export async function scoreFeatures(model: ScreenModel, records: readonly FeatureRecord[]): Promise<number[]> {
+  return scoreRows(model, records.map((r) => toRow(r, model.featureNames)));
+}
+
+export interface Contribution {
+  feature: string;
+  /** Score minus the score with this feature at the market's training median (positive = raises suspicion). */
+  contribution: number;
+  value: number | null;
+}
+
+/**
+ * The tender's score and its top contributing screens: for each feature, how much the score drops when that
+ * feature alone is set to the training median (an occlusion attribution, valid for every candidate model).
+ */
+export async function explain(model: ScreenModel, record: FeatureRecord, top = 3): Promise<{ score: number; flag: boolean; contributions: Contribution[] }> {
+  const row = toRow(record, model.featureNames);
+  const rows = [row, ...model.featureNames.map((_n, j) => row.map((v, k) => (k === j ? model.reference[j] : v)))];
+  const s = await scoreRows(model, rows);
+  const contributions = model.featureNames
+    .map((feature, j) => ({ feature, contribution: s[0] - s[j + 1], value: Number.isFinite(row[j]) ? row[j] : null }))
+    .filter((c) => c.contribution !== 0)
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+    .slice(0, top);
+  return { score: s[0], flag: s[0] >= model.threshold, contributions };
+}
