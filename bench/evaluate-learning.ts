@@ -118,7 +118,7 @@ interface WithinResult {
   structuralNote: string;
 }
 
-async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID): Promise<WithinResult> {
+async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection: 'best' | 'one-se' = 'one-se'): Promise<WithinResult> {
   const t0 = Date.now();
   const y = m.eligible.map((t) => t.label);
   const fold = stratifiedFolds(y, OUTER_FOLDS, OUTER_SEED);
@@ -143,7 +143,7 @@ async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID): Promise<Wi
     });
     const model: ScreenModel = await trainScreenModel(
       tr.map((i): LabelledTender => ({ id: m.eligible[i].id, features: feats[i], label: y[i] as 0 | 1 })),
-      { seed: OUTER_SEED + f, boostingGrid },
+      { seed: OUTER_SEED + f, boostingGrid, selection },
     );
     const s = await scoreFeatures(model, te.map((i) => feats[i]));
     te.forEach((i, k) => {
@@ -221,11 +221,15 @@ async function main() {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
   let out: string | null = null;
   let quick = false;
+  let only: string | null = null;
+  let selection: 'best' | 'one-se' = 'one-se';
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') out = argv[++i] ?? fail('--out needs a path');
     else if (a === '--quick') quick = true;
+    else if (a === '--only') only = argv[++i] ?? fail('--only needs a market name');
+    else if (a === '--selection') selection = (argv[++i] as 'best' | 'one-se') ?? fail('--selection best|one-se');
     else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else positional.push(a);
   }
@@ -234,9 +238,9 @@ async function main() {
   const t0 = Date.now();
   const markets = DATASETS.map((d) => loadMarket(dir, d.name, d.file));
   const within: WithinResult[] = [];
-  for (const m of markets) within.push(await withinMarket(m, quick ? BOOSTING_GRID.slice(0, 1) : BOOSTING_GRID));
+  for (const m of markets) if (!only || m.name === only) within.push(await withinMarket(m, quick ? BOOSTING_GRID.slice(0, 1) : BOOSTING_GRID, selection));
   const zs: ZeroShotResult[] = [];
-  if (!quick) for (let i = 0; i < markets.length; i++) zs.push(await zeroShot(markets, i));
+  if (!quick && !only) for (let i = 0; i < markets.length; i++) zs.push(await zeroShot(markets, i));
   const command = ['npm run screens:evaluate-learning --', positional[0], ...(out ? ['--out', out] : []), ...(quick ? ['--quick'] : [])].join(' ');
   const doc = render(markets, within, zs, command, (Date.now() - t0) / 1000);
   process.stdout.write(doc + '\n');

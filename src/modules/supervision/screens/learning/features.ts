@@ -18,7 +18,11 @@ export const BASELINE_FEATURES = ['cv', 'spd', 'diffp', 'rd', 'skew', 'kurt', 'n
 
 /** Price features of the learning screen, in a fixed order (a stored model names the ones it uses). */
 export const PRICE_FEATURES = [
-  // classic screens, on a log scale where they are positive ratios spanning decades
+  // classic screens as defined (the baseline's), and on a log scale where they are positive ratios spanning decades
+  'cv',
+  'spd',
+  'diffp',
+  'n',
   'logCv',
   'logSpd',
   'logDiffp',
@@ -100,6 +104,10 @@ export function priceFeatures(bids: ArrayLike<number>, screens: PriceScreens = c
   const p = nullPercentiles(s);
   const ratio = (x: number | null | undefined) => (x === null || x === undefined || s.cv === null || !(s.cv > 0) ? NaN : log(x / s.cv));
   return {
+    cv: val(s.cv),
+    spd: val(s.spd),
+    diffp: val(s.diffp),
+    n: s.n,
     logCv: log(s.cv),
     logSpd: log(s.spd),
     logDiffp: log(s.diffp),

@@ -27,6 +27,8 @@ export interface LogisticModel {
   intercept: number;
   /** One weight per (standardised) column. */
   weights: number[];
+  /** The columns of the feature row the model uses (all when absent). */
+  columns?: number[];
 }
 
 /** Quantile (type 7) of an ascending array. */
@@ -170,16 +172,17 @@ export function fitLogisticStandardised(Z: readonly number[][], y: readonly numb
 }
 
 /** Preprocess, then fit; `winsorise` as in fitPreprocessing. */
-export function fitLogistic(X: readonly number[][], y: readonly number[], c: number, winsorise = 0.01): LogisticModel {
-  const prep = fitPreprocessing(X, winsorise);
-  const Z = X.map((r) => transformRow(prep, r));
+export function fitLogistic(X: readonly number[][], y: readonly number[], c: number, winsorise = 0.01, columns?: number[]): LogisticModel {
+  const Xs = columns ? X.map((r) => columns.map((j) => r[j])) : X;
+  const prep = fitPreprocessing(Xs, winsorise);
+  const Z = Xs.map((r) => transformRow(prep, r));
   const { intercept, weights } = fitLogisticStandardised(Z, y, c);
-  return { kind: 'logistic', c, prep, intercept, weights };
+  return columns ? { kind: 'logistic', c, prep, intercept, weights, columns } : { kind: 'logistic', c, prep, intercept, weights };
 }
 
 /** Linear predictor terms of one row: the intercept and weight × standardised value per column. */
 export function logisticTerms(m: LogisticModel, row: readonly number[]): { intercept: number; terms: number[] } {
-  const z = transformRow(m.prep, row);
+  const z = transformRow(m.prep, m.columns ? m.columns.map((j) => row[j]) : row);
   return { intercept: m.intercept, terms: z.map((v, j) => v * m.weights[j]) };
 }
 

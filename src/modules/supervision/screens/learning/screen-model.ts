@@ -12,7 +12,7 @@
  * that maximises balanced accuracy on those same out-of-fold predictions.
  */
 import { BoostingModel, BoostingParams, fitBoosting, loadXgboost, predictBoosting, XgbClass } from './boosting';
-import { FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
+import { BASELINE_FEATURES, FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
 import { fitLogistic, fitPreprocessing, LogisticModel, predictLogistic } from './logistic';
 import { balancedAccuracyThreshold, rocAuc, stratifiedFolds, usableFolds } from './metrics';
 
@@ -27,6 +27,8 @@ export const SMALL_MARKET_REPEATS = 3;
 export const DEFAULT_SEED = 20_251_206;
 
 export const LOGISTIC_CS = [0.01, 0.03, 0.1, 0.3, 1, 3] as const;
+/** The classic screens alone (the issue's baseline set), unwinsorised, C ∈ CLASSIC_CS: the selection may keep them. */
+export const CLASSIC_CS = [0.1, 1, 10] as const;
 export const BOOSTING_GRID: readonly BoostingParams[] = [
   { maxDepth: 2, eta: 0.05, rounds: 200, minChildWeight: 1, subsample: 0.8, colsample: 0.8, lambda: 1 },
   { maxDepth: 3, eta: 0.05, rounds: 200, minChildWeight: 1, subsample: 0.8, colsample: 0.8, lambda: 1 },
@@ -41,7 +43,7 @@ export interface LabelledTender {
   label: 0 | 1;
 }
 
-export type CandidateSpec = { name: string; kind: 'logistic'; c: number } | { name: string; kind: 'boosting'; params: BoostingParams } | { name: 'blend'; kind: 'blend' };
+export type CandidateSpec = { name: string; kind: 'logistic'; c: number; classic?: boolean } | { name: string; kind: 'boosting'; params: BoostingParams } | { name: 'blend'; kind: 'blend' };
 
 export interface CandidateResult {
   name: string;
@@ -62,6 +64,8 @@ export interface ScreenModel {
   positives: number;
   folds: number;
   repeats: number;
+  /** The selection rule's standard error (0 for 'best'). */
+  standardError: number;
   /** Flag when score ≥ threshold (maximises out-of-fold balanced accuracy). */
   threshold: number;
   /** Training medians of the features (the reference of the contributions). */
@@ -78,6 +82,8 @@ export interface TrainOptions {
   /** Override the candidate grid (tests, evaluation of a restricted model). */
   logisticCs?: readonly number[];
   boostingGrid?: readonly BoostingParams[];
+  /** 'one-se' (default): the simplest candidate within one standard error of the best; 'best': the best. */
+  selection?: 'one-se' | 'best';
 }
 
 /** Whether a labelled set is large enough to train (MIN_TRAINING_TENDERS, MIN_TRAINING_PER_CLASS). */
@@ -91,8 +97,19 @@ export function featureNamesFor(tenders: readonly LabelledTender[], structural?:
   return [...PRICE_FEATURES, ...((structural ?? all) && all ? STRUCTURAL_FEATURES : [])];
 }
 
+/** Column indices of the classic screens in a feature-name list. */
+function classicColumns(featureNames: readonly string[]): number[] {
+  return BASELINE_FEATURES.map((f) => featureNames.indexOf(f)).filter((j) => j >= 0);
+}
+
+/** Fit one logistic candidate (all features winsorised, or the classic screens as they are). */
+function fitLogisticSpec(X: number[][], y: number[], spec: Extract<CandidateSpec, { kind: 'logistic' }>, featureNames: readonly string[]): LogisticModel {
+  return spec.classic ? fitLogistic(X, y, spec.c, 0, classicColumns(featureNames)) : fitLogistic(X, y, spec.c);
+}
+
 function candidates(o: TrainOptions): CandidateSpec[] {
   return [
+    ...(o.logisticCs ? [] : CLASSIC_CS).map((c): CandidateSpec => ({ name: `logistic classic screens C=${c}`, kind: 'logistic', c, classic: true })),
     ...(o.logisticCs ?? LOGISTIC_CS).map((c): CandidateSpec => ({ name: `logistic C=${c}`, kind: 'logistic', c })),
     ...(o.boostingGrid ?? BOOSTING_GRID).map(
       (p): CandidateSpec => ({ name: `boosting depth=${p.maxDepth} eta=${p.eta} rounds=${p.rounds}`, kind: 'boosting', params: p }),
@@ -101,7 +118,7 @@ function candidates(o: TrainOptions): CandidateSpec[] {
 }
 
 /** Out-of-fold scores of one candidate over the given fold assignment. */
-async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: number[], k: number, spec: CandidateSpec, seed: number): Promise<number[]> {
+async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: number[], k: number, spec: CandidateSpec, seed: number, featureNames: readonly string[]): Promise<number[]> {
   const oof = new Array<number>(y.length).fill(NaN);
   for (let f = 0; f < k; f++) {
     const tr = y.map((_v, i) => i).filter((i) => fold[i] !== f);
@@ -111,7 +128,7 @@ async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: nu
     const Xte = te.map((i) => X[i]);
     let scores: number[];
     if (spec.kind === 'logistic') {
-      const m = fitLogistic(Xtr, ytr, spec.c);
+      const m = fitLogisticSpec(Xtr, ytr, spec, featureNames);
       scores = Xte.map((r) => predictLogistic(m, r));
     } else if (spec.kind === 'boosting') {
       scores = (await fitBoosting(XGBoost, Xtr, ytr, spec.params, fitPreprocessing(Xtr, 0), Xte, false, seed + f)).scores;
@@ -144,11 +161,13 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
   const specs = candidates(options);
   // out-of-fold scores per candidate per repeat; AUC averaged over repeats
   const oof = new Map<string, number[][]>();
+  const foldsets: number[][] = [];
   for (let r = 0; r < repeats; r++) {
     const fold = stratifiedFolds(y, k, seed + 1000 * r);
+    foldsets.push(fold);
     for (const s of specs) {
       const list = oof.get(s.name) ?? [];
-      list.push(await outOfFold(XGBoost, X, y, fold, k, s, seed + 1000 * r));
+      list.push(await outOfFold(XGBoost, X, y, fold, k, s, seed + 1000 * r, featureNames));
       oof.set(s.name, list);
     }
   }
@@ -163,14 +182,26 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
     oof.set('blend', blend);
     results.push({ name: 'blend', cvAuc: aucOf('blend') });
   }
-  const selected = results.reduce((b, c) => ((c.cvAuc ?? 0) > (b.cvAuc ?? 0) ? c : b));
+  const best = results.reduce((b, c) => ((c.cvAuc ?? 0) > (b.cvAuc ?? 0) ? c : b));
+  // One-standard-error rule (Hastie, Tibshirani & Friedman, ESL §7.10): the simplest candidate (the list is in
+  // order of complexity: classic screens, all screens by rising C, boosting, blend) whose CV AUC is within one
+  // standard error of the best one's, the standard error taken over the best candidate's fold AUCs.
+  const foldAucs = oof.get(best.name)!.flatMap((scores, r) =>
+    Array.from({ length: k }, (_v, f) => {
+      const idx = y.map((_l, i) => i).filter((i) => foldsets[r][i] === f);
+      return rocAuc(idx.map((i) => scores[i]), idx.map((i) => y[i])) ?? 0.5;
+    }),
+  );
+  const sd = Math.sqrt(foldAucs.reduce((a, v) => a + (v - mean(foldAucs)) * (v - mean(foldAucs)), 0) / Math.max(foldAucs.length - 1, 1));
+  const se = options.selection === 'best' ? 0 : sd / Math.sqrt(foldAucs.length);
+  const selected = results.find((c) => (c.cvAuc ?? 0) >= (best.cvAuc ?? 0) - se)!;
   // Threshold: best balanced accuracy over the pooled out-of-fold scores of the selected candidate (first repeat).
   const { threshold } = balancedAccuracyThreshold(oof.get(selected.name)![0], y);
 
   const useLogistic = selected.name === 'blend' || selected.name.startsWith('logistic');
   const useBoosting = selected.name === 'blend' || selected.name.startsWith('boosting');
   const logSpec = (selected.name === 'blend' ? bestLogistic : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'logistic' }>;
-  const logistic = useLogistic ? fitLogistic(X, y, logSpec.c) : null;
+  const logistic = useLogistic ? fitLogisticSpec(X, y, logSpec, featureNames) : null;
   let boosting: BoostingModel | null = null;
   if (useBoosting) {
     const spec = (selected.name === 'blend' ? bestBoosting : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'boosting' }>;
@@ -189,6 +220,7 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
     positives: y.filter((l) => l === 1).length,
     folds: k,
     repeats,
+    standardError: se,
     threshold,
     reference,
   };
