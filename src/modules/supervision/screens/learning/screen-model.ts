@@ -261,3 +261,19 @@ export async function explain(model: ScreenModel, record: FeatureRecord, top = 3
     .slice(0, top);
   return { score: s[0], flag: s[0] >= model.threshold, contributions };
 }
+
+/** A model as stored (JSON, jsonb): the booster's bytes as base64 instead of an array of numbers. */
+export function serializeModel(model: ScreenModel): Record<string, unknown> {
+  if (!model.boosting) return { ...model };
+  const { model: bytes, ...booster } = model.boosting.booster;
+  return { ...model, boosting: { ...model.boosting, booster: { ...booster, modelBase64: Buffer.from(Int8Array.from(bytes).buffer).toString('base64') } } };
+}
+
+export function deserializeModel(json: Record<string, unknown>): ScreenModel {
+  if (json.format !== MODEL_FORMAT) throw new Error(`unknown screen-model format ${String(json.format)}`);
+  const m = json as unknown as ScreenModel & { boosting: (BoostingModel & { booster: { modelBase64?: string } }) | null };
+  if (!m.boosting || !m.boosting.booster.modelBase64) return m;
+  const { modelBase64, ...booster } = m.boosting.booster as { modelBase64: string; name: string; options: Record<string, unknown> };
+  const bytes = Array.from(new Int8Array(Buffer.from(modelBase64, 'base64')));
+  return { ...m, boosting: { ...m.boosting, booster: { ...booster, model: bytes } } };
+}
