@@ -118,7 +118,7 @@ interface WithinResult {
   structuralNote: string;
 }
 
-async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection: 'best' | 'one-se' = 'one-se'): Promise<WithinResult> {
+async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection?: 'best' | 'one-se'): Promise<WithinResult> {
   const t0 = Date.now();
   const y = m.eligible.map((t) => t.label);
   const fold = stratifiedFolds(y, OUTER_FOLDS, OUTER_SEED);
@@ -222,7 +222,7 @@ async function main() {
   let out: string | null = null;
   let quick = false;
   let only: string | null = null;
-  let selection: 'best' | 'one-se' = 'one-se';
+  let selection: 'best' | 'one-se' | undefined;
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -3,13 +3,16 @@
  * scale-free screens of each tender's bids (features.ts), with the model and its regularisation chosen by
  * cross-validation INSIDE the training data only. Pure apart from the XGBoost wasm (boosting.ts); no Nest, no I/O.
  *
- * Candidates (declared here, before any evaluation; docs/COLLUSION_SCREENS.md gives the order of events):
- *  - L2 logistic regression on the winsorised, standardised features, C ∈ LOGISTIC_CS;
+ * Candidates (docs/COLLUSION_SCREENS.md gives the order in which they were declared and evaluated):
+ *  - L2 logistic regression on the classic screens as they are (CV, SPD, DIFFP, RD, SKEW, KURT, n, log mean),
+ *    C ∈ CLASSIC_CS;
+ *  - L2 logistic regression on all the features, winsorised and standardised, C ∈ LOGISTIC_CS;
  *  - gradient-boosted trees (XGBoost), BOOSTING_GRID;
- *  - the blend: the mean of the best logistic and the best boosting candidate's probabilities.
+ *  - two blends: the mean probability of the best logistic of either family and the best boosting candidate.
  * Each is scored by the ROC-AUC of its out-of-fold predictions over stratified k-fold splits of the training
- * tenders (repeated for small markets); the best is refitted on all training tenders. The flag threshold is the one
- * that maximises balanced accuracy on those same out-of-fold predictions.
+ * tenders (repeated 3× below SMALL_MARKET_TENDERS); the selection takes the best, or below SMALL_MARKET_TENDERS the
+ * simplest within one standard error of the best; the selected candidate is refitted on all training tenders. The
+ * flag threshold is the one that maximises balanced accuracy on its out-of-fold predictions.
  */
 import { BoostingModel, BoostingParams, fitBoosting, loadXgboost, predictBoosting, XgbClass } from './boosting';
 import { BASELINE_FEATURES, FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
@@ -36,6 +39,8 @@ export const BOOSTING_GRID: readonly BoostingParams[] = [
 ];
 
 export const MODEL_FORMAT = 'collusion-screen-model/1';
+export const BLEND_CLASSIC = 'blend: classic-screen logistic + boosting';
+export const BLEND_ALL = 'blend: all-screen logistic + boosting';
 
 export interface LabelledTender {
   id: string;
@@ -43,7 +48,7 @@ export interface LabelledTender {
   label: 0 | 1;
 }
 
-export type CandidateSpec = { name: string; kind: 'logistic'; c: number; classic?: boolean } | { name: string; kind: 'boosting'; params: BoostingParams } | { name: 'blend'; kind: 'blend' };
+export type CandidateSpec = { name: string; kind: 'logistic'; c: number; classic?: boolean } | { name: string; kind: 'boosting'; params: BoostingParams } ;
 
 export interface CandidateResult {
   name: string;
@@ -82,7 +87,10 @@ export interface TrainOptions {
   /** Override the candidate grid (tests, evaluation of a restricted model). */
   logisticCs?: readonly number[];
   boostingGrid?: readonly BoostingParams[];
-  /** 'one-se' (default): the simplest candidate within one standard error of the best; 'best': the best. */
+  /**
+   * 'one-se': the simplest candidate within one standard error of the best; 'best': the best. Default: one-se below
+   * SMALL_MARKET_TENDERS training tenders (where the CV estimates are noisy), best from there on.
+   */
   selection?: 'one-se' | 'best';
 }
 
@@ -132,7 +140,7 @@ async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: nu
       scores = Xte.map((r) => predictLogistic(m, r));
     } else if (spec.kind === 'boosting') {
       scores = (await fitBoosting(XGBoost, Xtr, ytr, spec.params, fitPreprocessing(Xtr, 0), Xte, false, seed + f)).scores;
-    } else throw new Error('blend has no out-of-fold fit of its own');
+    } else throw new Error(`unknown candidate ${JSON.stringify(spec)}`);
     te.forEach((i, k2) => (oof[i] = scores[k2]));
   }
   return oof;
@@ -173,14 +181,18 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
   }
   const aucOf = (name: string) => mean(oof.get(name)!.map((scores) => rocAuc(scores, y) ?? 0.5));
   const results: CandidateResult[] = specs.map((s) => ({ name: s.name, cvAuc: aucOf(s.name) }));
-  const bestOf = (kind: 'logistic' | 'boosting') =>
-    specs.filter((s) => s.kind === kind).reduce<CandidateSpec | null>((b, s) => (b === null || aucOf(s.name) > aucOf(b.name) ? s : b), null);
-  const bestLogistic = bestOf('logistic');
-  const bestBoosting = bestOf('boosting');
-  if (bestLogistic && bestBoosting) {
-    const blend = oof.get(bestLogistic.name)!.map((a, r) => a.map((v, i) => (v + oof.get(bestBoosting.name)![r][i]) / 2));
-    oof.set('blend', blend);
-    results.push({ name: 'blend', cvAuc: aucOf('blend') });
+  const bestOf = (filter: (s: CandidateSpec) => boolean) =>
+    specs.filter(filter).reduce<CandidateSpec | null>((b, s) => (b === null || aucOf(s.name) > aucOf(b.name) ? s : b), null);
+  const bestClassic = bestOf((s) => s.kind === 'logistic' && !!s.classic);
+  const bestAll = bestOf((s) => s.kind === 'logistic' && !s.classic);
+  const bestBoosting = bestOf((s) => s.kind === 'boosting');
+  // Blends: the mean probability of the best logistic of a family and the best boosting candidate.
+  const blends = new Map<string, { logistic: CandidateSpec; boosting: CandidateSpec }>();
+  for (const [name, l] of [[BLEND_CLASSIC, bestClassic], [BLEND_ALL, bestAll]] as const) {
+    if (!l || !bestBoosting) continue;
+    blends.set(name, { logistic: l, boosting: bestBoosting });
+    oof.set(name, oof.get(l.name)!.map((a, r) => a.map((v, i) => (v + oof.get(bestBoosting.name)![r][i]) / 2)));
+    results.push({ name, cvAuc: aucOf(name) });
   }
   const best = results.reduce((b, c) => ((c.cvAuc ?? 0) > (b.cvAuc ?? 0) ? c : b));
   // One-standard-error rule (Hastie, Tibshirani & Friedman, ESL §7.10): the simplest candidate (the list is in
@@ -193,20 +205,18 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
     }),
   );
   const sd = Math.sqrt(foldAucs.reduce((a, v) => a + (v - mean(foldAucs)) * (v - mean(foldAucs)), 0) / Math.max(foldAucs.length - 1, 1));
-  const se = options.selection === 'best' ? 0 : sd / Math.sqrt(foldAucs.length);
+  const rule = options.selection ?? (y.length < SMALL_MARKET_TENDERS ? 'one-se' : 'best');
+  const se = rule === 'best' ? 0 : sd / Math.sqrt(foldAucs.length);
   const selected = results.find((c) => (c.cvAuc ?? 0) >= (best.cvAuc ?? 0) - se)!;
   // Threshold: best balanced accuracy over the pooled out-of-fold scores of the selected candidate (first repeat).
   const { threshold } = balancedAccuracyThreshold(oof.get(selected.name)![0], y);
 
-  const useLogistic = selected.name === 'blend' || selected.name.startsWith('logistic');
-  const useBoosting = selected.name === 'blend' || selected.name.startsWith('boosting');
-  const logSpec = (selected.name === 'blend' ? bestLogistic : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'logistic' }>;
-  const logistic = useLogistic ? fitLogisticSpec(X, y, logSpec, featureNames) : null;
-  let boosting: BoostingModel | null = null;
-  if (useBoosting) {
-    const spec = (selected.name === 'blend' ? bestBoosting : specs.find((s) => s.name === selected.name)) as Extract<CandidateSpec, { kind: 'boosting' }>;
-    boosting = (await fitBoosting(XGBoost, X, y, spec.params, fitPreprocessing(X, 0), [], true, seed)).model;
-  }
+  const blend = blends.get(selected.name);
+  const single = specs.find((sp) => sp.name === selected.name);
+  const logSpec = (blend ? blend.logistic : single?.kind === 'logistic' ? single : null) as Extract<CandidateSpec, { kind: 'logistic' }> | null;
+  const boostSpec = (blend ? blend.boosting : single?.kind === 'boosting' ? single : null) as Extract<CandidateSpec, { kind: 'boosting' }> | null;
+  const logistic = logSpec ? fitLogisticSpec(X, y, logSpec, featureNames) : null;
+  const boosting = boostSpec ? (await fitBoosting(XGBoost, X, y, boostSpec.params, fitPreprocessing(X, 0), [], true, seed)).model : null;
   const reference = fitPreprocessing(X, 0).median;
   return {
     format: MODEL_FORMAT,
