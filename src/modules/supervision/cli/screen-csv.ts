@@ -104,8 +104,10 @@ export function readTraining(text: string, source: string): Map<string, Training
     if (!DECIMAL.test(bidText)) throw new InputError(`${where}: bid ${JSON.stringify(rec.fields[1])} is not a decimal number`);
     const bid = Number(bidText);
     if (!Number.isFinite(bid) || !(bid > 0)) throw new InputError(`${where}: bid ${JSON.stringify(rec.fields[1])} must be a positive finite amount`);
-    if (labelText !== '0' && labelText !== '1') throw new InputError(`${where}: label ${JSON.stringify(rec.fields[2])} must be 0 or 1`);
-    const label = labelText === '1' ? 1 : 0;
+    // 0 or 1, also written as a decimal (1.0)
+    const labelValue = DECIMAL.test(labelText) ? Number(labelText) : NaN;
+    if (labelValue !== 0 && labelValue !== 1) throw new InputError(`${where}: label ${JSON.stringify(rec.fields[2])} must be 0 or 1`);
+    const label = labelValue === 1 ? 1 : 0;
     const t = tenders.get(tender);
     if (!t) tenders.set(tender, { bids: [bid], label });
     else if (t.label !== label) throw new InputError(`${where}: tender ${JSON.stringify(tender)} has both labels 0 and 1`);

@@ -193,7 +193,8 @@ describe('flags:screen --train (the learning screen, API.md "Additions")', () =>
     expect(() => readTraining('T,100,2\n', 't.csv')).toThrow(/t\.csv line 1: label "2" must be 0 or 1/);
     expect(() => readTraining('T,100,1\nT,101,0\n', 't.csv')).toThrow(/line 2: tender "T" has both labels/);
     expect(() => readTraining('T,100\n', 't.csv')).toThrow(/expected 3 columns \(tender,bid,label\)/);
-    expect(readTraining('tender,bid,label\nT,100,1\nT,101,1\n', 't.csv').get('T')).toEqual({ bids: [100, 101], label: 1 });
+    expect(readTraining('tender,bid,label\nT,100,1\nT,101,1.0\n', 't.csv').get('T')).toEqual({ bids: [100, 101], label: 1 });
+    expect(() => readTraining('T,100,0.5\n', 't.csv')).toThrow(/label "0\.5" must be 0 or 1/);
     const r = run(['--train', join(dir, 'missing.csv'), 'a.csv', 'b.csv']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/training file not found/);

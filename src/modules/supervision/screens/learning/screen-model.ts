@@ -142,6 +142,8 @@ async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: nu
       scores = (await fitBoosting(XGBoost, Xtr, ytr, spec.params, fitPreprocessing(Xtr, 0), Xte, false, seed + f)).scores;
     } else throw new Error(`unknown candidate ${JSON.stringify(spec)}`);
     te.forEach((i, k2) => (oof[i] = scores[k2]));
+    // let timers run between fits (a worker's queue lock is renewed by a timer; the wasm fit blocks the loop)
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return oof;
 }
