@@ -172,7 +172,7 @@ async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection?:
     baselineBa: balancedAccuracyAt(baseOof, y, baseFlag),
     learnBa: balancedAccuracyAt(learnOof, y, learnFlag),
     seconds: (Date.now() - t0) / 1000,
-    structuralNote: 'price only (the datasets have no structural fields)',
+    structuralNote: 'Price only (the datasets have no structural fields)',
   };
 }
 
@@ -267,8 +267,10 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
   lines.push(
     `Stratified 5-fold split of each market's eligible tenders (seed ${OUTER_SEED}). On every fold both models are trained on the same four fifths and scored on the same fifth. ` +
       'Baseline: logistic regression on CV, SPD, DIFFP, RD, SKEW, KURT, n, log mean (median imputation, standardisation, L2 with C = 1). ' +
-      'Learning screen: `trainScreenModel` on the training folds only, which chooses among L2 logistic (C ∈ {0.01 … 3}) on 32 screens, gradient-boosted trees ' +
-      '(XGBoost, 3 settings) and their blend by its own inner stratified 5-fold CV (repeated 3× below 300 tenders), and sets its flag threshold on those inner out-of-fold scores.',
+      'Learning screen: `trainScreenModel` on the training folds only. Its candidates: L2 logistic on the classic screens as they are (C ∈ {0.1, 1, 10}), ' +
+      `L2 logistic on all ${PRICE_FEATURES.length} features winsorised at 1 %/99 % and standardised (C ∈ {0.01, 0.03, 0.1, 0.3, 1, 3}), gradient-boosted trees (XGBoost, 3 settings) and two blends ` +
+      '(the best logistic of either family averaged with the best boosting). Each is scored by its own inner stratified 5-fold CV on the training folds (repeated 3× below 300 tenders); ' +
+      'below 300 training tenders the simplest candidate within one standard error of the best is taken, from 300 on the best. The flag threshold maximises balanced accuracy on the inner out-of-fold scores.',
   );
   lines.push('');
   lines.push(
@@ -292,6 +294,14 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
     '"5-fold AUC" is the mean of the five held-out folds’ ROC-AUCs (each fold scored by the model trained on the other four). The pooled out-of-fold AUC ranks all tenders of the market together, ' +
       'although their scores come from five different models; it penalises a method whose selected model differs between folds. ' +
       'Balanced accuracy is at each method’s own flag threshold, chosen on its training folds only (the baseline’s in-sample on them, the learning screen’s on its inner out-of-fold scores).',
+  );
+  const atLeast = within.filter((w) => w.learnFoldMean >= w.baselineFoldMean).map((w) => w.market);
+  const fivePct = within.filter((w) => w.learnFoldMean >= 1.05 * w.baselineFoldMean).map((w) => w.market);
+  lines.push(
+    '',
+    `**Issue 14's bar:** 5-fold AUC of \`--train\` ≥ the same-fold baseline on ${atLeast.length} of ${within.length} markets${atLeast.length ? ` (${atLeast.join(', ')})` : ''}; ` +
+      `≥ 5 % above it on ${fivePct.length}${fivePct.length ? ` (${fivePct.join(', ')})` : ''}. ` +
+      'Where the baseline is already near the ceiling of what bid amounts tell (Brazil, Japan) the gain is within fold-to-fold noise; the pooled out-of-fold AUC of Brazil is lower than the baseline’s.',
   );
   lines.push('', 'Per fold (the candidate each training set chose, and its inner cross-validated AUC):', '');
   lines.push(
@@ -348,7 +358,7 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
       '   (same folds) was below the baseline on Brazil (mean of folds 0.930 vs 0.967) and Japan (0.894 vs 0.896), above it on GR/See-Gaster (0.725 vs 0.702).',
       '2. A one-standard-error selection rule (simplest candidate within one SE of the best) was tried next: Brazil 0.977, Japan 0.894, GR/See-Gaster 0.709.',
       '3. Diagnostics on the same outer folds showed the classic screens, as the baseline takes them, are the best single logistic in Brazil and Japan, and',
-      '   boosting the best in GR/See-Gaster. The classic-screen logistic (C ∈ {0.1, 1, 10}) was added as a candidate family, with a second blend',
+      '   boosting the best in GR/See-Gaster (`bench/diagnose-learning.ts`). The classic-screen logistic (C ∈ {0.1, 1, 10}) was added as a candidate family, with a second blend',
       '   (classic-screen logistic + boosting), and the selection rule was fixed by training-set size (one-SE below 300 training tenders, best above).',
       '   The table above is that final design, run once. Its candidate list was therefore informed by these three markets; the markets kept aside are the',
       '   real test, and the gains on Brazil and Japan are within fold noise.',

@@ -1,3 +1,10 @@
+/**
+ * Diagnostic used while designing the learning screen (docs/COLLUSION_SCREENS.md §4, step 3): on the same outer
+ * 5 folds as bench/evaluate-learning.ts, fixed candidates (classic-screen logistic C = 1, all-screen logistic by C,
+ * five XGBoost settings) and averages of them, with no selection. Prints pooled out-of-fold AUC and mean fold AUC.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/diagnose-learning.ts /path/to/DB_Collusion_X_processed.csv
+ */
 import { readFileSync } from 'fs';
 import { parseCsv } from 'src/modules/supervision/screens/csv';
 import { BASELINE_FEATURES, PRICE_FEATURES, priceFeatures, toRow } from 'src/modules/supervision/screens/learning/features';
