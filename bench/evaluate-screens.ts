@@ -1,7 +1,7 @@
 /**
  * Evaluate the price-screen collusion score on the labelled datasets (collusion.md §3 protocol).
  *
- *   npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS.md] [--bootstrap 2000] [--no-cli-check]
+ *   npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS_UNSUPERVISED.md] [--bootstrap 2000] [--no-cli-check]
  *
  * The data stays outside the repository; its directory is an argument. The engine sees only the bid amounts of each
  * tender (`Bid_value`, grouped by `Tender`). Date, Winner, the label columns and the shipped screen columns are never
@@ -1086,7 +1086,7 @@ function main() {
     else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else positional.push(a);
   }
-  if (positional.length !== 1) fail('usage: npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS.md] [--bootstrap 2000] [--no-cli-check]');
+  if (positional.length !== 1) fail('usage: npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS_UNSUPERVISED.md] [--bootstrap 2000] [--no-cli-check]');
   if (!Number.isInteger(resamples) || resamples < 100) fail('--bootstrap must be an integer ≥ 100');
   const dir = resolve(positional[0]);
   const root = resolve(__dirname, '..');

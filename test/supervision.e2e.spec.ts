@@ -459,7 +459,9 @@ describe('PRICE_SCREEN calibrated on the platform’s own history of the market 
   };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // Zero-shot (no market here has closed cases): the screen raises PRICE_SCREEN only in kinds of market whose
+    // direction is validated (issue 14); these are, by configuration. OTHER/GOV_PROCUREMENT is not.
+    t = await createTestApp({ env: { COLLUSION_SCREEN_VALIDATED_MARKETS: 'GOV_PROCUREMENT/GOODS, GOV_PROCUREMENT/SERVICES, ENGINEERING/SERVICES, GOV_PROCUREMENT/MEDICAL_SUPPLIES' } });
     supervisor = await createStaff(t, Role.SUPERVISOR);
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
     pe = { organizationId: owner.organizationId!, userId: owner.userId };
@@ -472,6 +474,7 @@ describe('PRICE_SCREEN calibrated on the platform’s own history of the market 
   it('a tender that is tight in a loose market is flagged, calibrated on the market without itself', async () => {
     const { tenderId } = await tightTender({ category: 'GOODS', regime: 'GOV_PROCUREMENT' });
     const [f] = await priceScreenOf(tenderId);
+    expect(f.evidence.mode).toBe('ZERO_SHOT_VALIDATED');
     expect(f.evidence.calibration).toMatchObject({ source: 'market', tenders: HISTORY, minTenders: MIN_CALIBRATION_TENDERS });
     expect((f.evidence.calibration as { marketMedianCv: number }).marketMedianCv).toBeGreaterThan(0.05);
     const [audit] = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [tenderId]);
@@ -489,6 +492,19 @@ describe('PRICE_SCREEN calibrated on the platform’s own history of the market 
     const { tenderId } = await tightTender({ category: 'SERVICES', regime: 'ENGINEERING' });
     const [f] = await priceScreenOf(tenderId);
     expect(f.evidence.calibration).toMatchObject({ source: 'fallback', tenders: 0, referenceCv: 0.06 });
+  });
+
+  it('zero-shot in a kind of market whose direction is not validated: no PRICE_SCREEN, a ranking entry for review only', async () => {
+    const market = { category: 'OTHER', regime: 'GOV_PROCUREMENT' as const };
+    await history(market, 0.1, 4);
+    const { tenderId } = await tightTender(market);
+    expect(await priceScreenOf(tenderId)).toEqual([]);
+    const res = await t.http().get(`${api}/tenders/${tenderId}/flags`).set(supervisor.auth).expect(200);
+    const review = (res.body as Array<{ code: string; severity: string; evidence: Record<string, unknown> }>).filter((f) => f.code === 'PRICE_SCREEN_REVIEW');
+    expect(review).toEqual([expect.objectContaining({ severity: 'LOW', evidence: expect.objectContaining({ mode: 'ZERO_SHOT_REVIEW_ONLY', labelledTenders: 0 }) })]);
+    expect(review[0].evidence.calibration).toMatchObject({ source: 'market', tenders: HISTORY });
+    const [audit] = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [tenderId]);
+    expect(audit.data.priceScreen).toEqual({ mode: 'ZERO_SHOT_REVIEW_ONLY', labelledTenders: 0 });
   });
 
   it('sealed tenders and withdrawn or revoked bids are no part of the history', async () => {

@@ -23,6 +23,8 @@ export interface DomainEventMap {
   ContractSigned: { tenderId: string; awardeeOrganizationId: string; signedAt: string };
   /** The awardee refused to sign or to give performance security: its security may be forfeited (TBR Art. 74). */
   AwardeeDefaulted: { tenderId: string; awardeeOrganizationId: string; reason: string };
+  /** A supervision case was closed: its tender is now labelled (collusion found or cleared) for the learning screen. */
+  SupervisionCaseClosed: { caseId: string; tenderId: string };
 }
 
 export type DomainEventName = keyof DomainEventMap;

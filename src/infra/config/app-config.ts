@@ -100,6 +100,14 @@ export class AppConfig {
   get expertAcceptMinutes(): number {
     return this.env.EXPERT_ACCEPT_MINUTES;
   }
+  /** `REGIME/CATEGORY` kinds of market whose zero-shot price-screen direction is validated (may raise PRICE_SCREEN). */
+  get collusionScreenValidatedMarkets(): ReadonlySet<string> {
+    return new Set(
+      this.env.COLLUSION_SCREEN_VALIDATED_MARKETS.split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+  }
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
   }

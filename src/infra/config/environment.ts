@@ -131,6 +131,16 @@ export class EnvironmentVariables {
   @Min(1)
   EXPERT_ACCEPT_MINUTES = 60;
 
+  /**
+   * Kinds of market (`REGIME/CATEGORY`, comma-separated, e.g. `ENGINEERING/CONSTRUCTION_WORKS`) where the direction of
+   * the unsupervised price screen (low dispersion = suspicious) has been validated on labelled cases of that kind.
+   * Only there does the zero-shot screen raise PRICE_SCREEN; elsewhere it is a ranking for review only
+   * (docs/COLLUSION_SCREENS.md). Empty by default: no kind is validated.
+   */
+  @IsString()
+  @Matches(/^$|^\s*[A-Z_]+\/[A-Z_]+\s*(,\s*[A-Z_]+\/[A-Z_]+\s*)*$/, { message: 'COLLUSION_SCREEN_VALIDATED_MARKETS is a comma-separated list of REGIME/CATEGORY' })
+  COLLUSION_SCREEN_VALIDATED_MARKETS = '';
+
   /** A static token a Prometheus scraper sends as `X-Metrics-Token` (an ADMIN bearer token works too). */
   @IsString()
   @MinLength(16)

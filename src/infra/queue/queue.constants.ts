@@ -51,4 +51,9 @@ export enum ScheduledEventKind {
    * evaluation or issues the award notice, so a Redis loss cannot lose it; supervision module.
    */
   ComputeTenderFlags = 'COMPUTE_TENDER_FLAGS',
+  /**
+   * 串通投标监测: retrain the learning price screen of the market of a closed supervision case (subject: the case),
+   * planned (runAt = now) in the transaction that closes the case; supervision module (ScreenModelsService).
+   */
+  RetrainScreenModel = 'RETRAIN_SCREEN_MODEL',
 }

@@ -12,6 +12,7 @@ import { CollusionFlagEntity } from './flags/collusion-flag.entity';
 import { FlagInputsRepository } from './flags/flag-inputs.repository';
 import { FlagsController } from './flags/flags.controller';
 import { FlagsService } from './flags/flags.service';
+import { ScreenModelsService } from './flags/screen-models.service';
 
 /**
  * Supervision (监督): collusion flags (串通投标监测: a pure engine in flags/engine, the price screens in screens/
@@ -27,11 +28,12 @@ import { FlagsService } from './flags/flags.service';
   providers: [
     FlagInputsRepository,
     FlagsService,
+    ScreenModelsService,
     CasesService,
     UpdateCaseUseCase,
     ComplaintsService,
     { provide: BidderEligibilityGate, useExisting: CasesService },
   ],
-  exports: [FlagsService, CasesService, BidderEligibilityGate],
+  exports: [FlagsService, ScreenModelsService, CasesService, BidderEligibilityGate],
 })
 export class SupervisionModule {}

@@ -19,6 +19,7 @@ import { FlagInputsRepository, SEALED_TENDER_STATUSES } from './flag-inputs.repo
 import { flagReportSpec } from './flag-report';
 import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
 import { MarketCalibrations } from './market-calibrations';
+import { ScreenModelsService } from './screen-models.service';
 
 export interface FlagView {
   id: string;
@@ -86,6 +87,7 @@ export class FlagsService {
     private readonly inputs: FlagInputsRepository,
     private readonly pdf: PdfRenderer,
     private readonly scheduler: SchedulerService,
+    private readonly screenModels: ScreenModelsService,
     events: DomainEvents,
     registry: JobRegistry,
   ) {
@@ -151,7 +153,8 @@ export class FlagsService {
       return { computed: false, flags: 0 };
     }
     const calibration = await calibrations.forTender({ tenderId, category: input.category, regime: input.regime });
-    const drafts = computeTenderFlags(input, { calibration });
+    const priceScreen = await this.screenModels.priceScreenMode(m, input);
+    const drafts = computeTenderFlags(input, { calibration, priceScreen });
     await replaceTenderFlags(m, [tenderId], drafts);
     await this.audit.append(m, {
       actor,
@@ -164,6 +167,10 @@ export class FlagsService {
         codes: countCodes(drafts),
         bids: input.bids.length,
         priceScreenCalibration: { source: calibration.source, tenders: calibration.tenders },
+        priceScreen:
+          priceScreen.mode === 'SUPERVISED'
+            ? { mode: 'SUPERVISED', modelVersion: priceScreen.learned.model.version, score: Math.round(priceScreen.learned.score * 1e6) / 1e6, flag: priceScreen.learned.flag }
+            : { mode: priceScreen.validated ? 'ZERO_SHOT_VALIDATED' : 'ZERO_SHOT_REVIEW_ONLY', labelledTenders: priceScreen.labelledTenders },
       },
     });
     return { computed: true, flags: drafts.length };

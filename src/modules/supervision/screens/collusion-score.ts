@@ -26,7 +26,7 @@
  * Which components carry weight (SCORE_WEIGHTS) was decided by a leave-one-dataset-out selection among six
  * candidate weightings declared in bench/evaluate-screens.ts: the variance pair (cv + subgroupCv) won on every
  * fold, and adding the cover-bidding or shape components lowered the ranking quality on all three development
- * datasets (docs/COLLUSION_SCREENS.md §6). The other components are still computed and, when strong, reported as
+ * datasets (docs/COLLUSION_SCREENS_UNSUPERVISED.md §6). The other components are still computed and, when strong, reported as
  * context reasons; they do not move the score.
  *
  * Screens never used as components (still computed and returned): SPD duplicates CV; DIFFP is RD without the
@@ -72,7 +72,7 @@ export const SCORE_WEIGHTS: ScoreWeights = { cv: 0.5, subgroupCv: 0.5 };
  * Fixed defaults: each component is 0.5 at its neutral point (for the production weights, a whole-tender-equivalent
  * CV equal to the 6 % reference), and 0.5 is the cut-off at which Huber & Imhof (2019) report correct-classification
  * rates (collusion.md §3.7). Calibrated: 0.5 is the edge of the market's CALIBRATION_TAIL_SHARE flag budget.
- * Leave-one-dataset-out (docs/COLLUSION_SCREENS.md §6): with the fixed defaults, thresholds chosen on two datasets
+ * Leave-one-dataset-out (docs/COLLUSION_SCREENS_UNSUPERVISED.md §6): with the fixed defaults, thresholds chosen on two datasets
  * ranged from 0.31 to 0.99 and beat 0.5 on one held-out dataset of three; self-calibrated, they ranged from 0.29 to
  * 0.34 and beat 0.5 in balanced accuracy on all three, but only by flagging far beyond the budget (held-out TNR down
  * to 54 % on Japan), so 0.5 stays: the point is a TNR a supervisor can act on in every market.

@@ -27,7 +27,7 @@
  * to where each does). This is a flag budget, a supervisor workload: it does not say how many tenders are rigged.
  * A market with no cartel still gets ~10 % flags (its least dispersed tenders), and a market where most tenders are
  * rigged is calibrated on the cartel itself, so only tenders unusual even for that market are flagged (the
- * GR/See-Gaster data, 82 % collusive, shows it: docs/COLLUSION_SCREENS.md). The score ranks tenders within a market
+ * GR/See-Gaster data, 82 % collusive, shows it: docs/COLLUSION_SCREENS_UNSUPERVISED.md). The score ranks tenders within a market
  * as before; calibration moves where the flag falls and rescales the components relative to each other.
  *
  * Why a quantile rather than median + z·MAD: the first version put the centre at m + 1.2816·s (a normal 10 % tail).
@@ -63,7 +63,7 @@ export const CV_LOG_SCALE = 0.5;
  * Fewest eligible history tenders for a market calibration; below it the fixed defaults are used. Fixed a priori
  * (the usual rule of thumb for a stable location estimate). For a normal u the standard error of the 90 % quantile
  * (the centre) is ≈ 0.31 s with 30 tenders and ≈ 0.17 s with 100 (s = spread of u), so 30 is a floor, not a target:
- * docs/COLLUSION_SCREENS.md §2 reports how much the flag share and TNR move with histories of 30, 100 and 300.
+ * docs/COLLUSION_SCREENS_UNSUPERVISED.md §2 reports how much the flag share and TNR move with histories of 30, 100 and 300.
  */
 export const MIN_CALIBRATION_TENDERS = 30;
 /**

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { normalizeMoney } from 'src/common/money/money';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { DomainEvents } from 'src/common/events/domain-events';
 import { AuditService } from '../../../audit/audit.service';
 import { ExpertsService } from '../../../experts/experts.service';
 import { SupervisionException } from '../../supervision.exception';
@@ -44,6 +45,7 @@ export class UpdateCaseUseCase {
     private readonly audit: AuditService,
     private readonly cases: CasesService,
     private readonly experts: ExpertsService,
+    private readonly events: DomainEvents,
   ) {}
 
   async execute(id: string, dto: UpdateCaseDto, actor: Actor): Promise<CaseView> {
@@ -127,6 +129,8 @@ export class UpdateCaseUseCase {
           : {}),
       },
     });
+    // A closed case labels its tender (collusion found or cleared): the market's learning screen is retrained.
+    if (to === 'CLOSED' && kase.status !== 'CLOSED') await this.events.emit(m, 'SupervisionCaseClosed', { caseId: kase.id, tenderId: kase.tender_id }, actor);
   }
 
   /** The regime, the fine base (合同金额 → 中标价 → 预算) and the case's subjects. */

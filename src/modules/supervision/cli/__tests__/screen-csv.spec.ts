@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { readTenders, renderScores, scoreTenders } from 'src/modules/supervision/cli/screen-csv';
+import { readTenders, readTraining, renderScores, scoreTenders } from 'src/modules/supervision/cli/screen-csv';
 import { scoreTender } from 'src/modules/supervision/screens/collusion-score';
 import { calibrateMarketFromBids, MIN_CALIBRATION_TENDERS } from 'src/modules/supervision/screens/market-calibration';
 import { mulberry32 } from 'src/modules/supervision/screens/price-screens';
@@ -121,6 +121,84 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
     const u = run(['--calibrate-on', 'x.csv', 'a.csv', 'b.csv']);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/unknown option --calibrate-on/);
+  });
+});
+
+describe('flags:screen --train (the learning screen, API.md "Additions")', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'screen-csv-train-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * A synthetic market where collusive tenders SPREAD their bids (cover bids far above a low winner, CV ≈ 12 %) and
+   * competitive ones bid close (≈ 2 %): the direction the unsupervised screen assumes is wrong here; labels fix it.
+   */
+  const write = (name: string, count: number, seed: number, withLabel: boolean) => {
+    const r = mulberry32(seed);
+    const rows = [withLabel ? 'tender,bid,label' : 'tender,bid'];
+    const labels = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const label = r() < 0.35 ? 1 : 0;
+      const cv = (label ? 0.12 : 0.02) * Math.exp(0.6 * (r() - 0.5));
+      const id = `${name}-${i}`;
+      labels.set(id, label);
+      for (let k = 0; k < 5 + Math.floor(r() * 4); k++) {
+        const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+        rows.push(`${id},${(1e6 * (1 + cv * Math.abs(z))).toFixed(2)}${withLabel ? `,${label}` : ''}`);
+      }
+    }
+    const path = join(dir, `${name}.csv`);
+    writeFileSync(path, rows.join('\n') + '\n');
+    return { path, labels };
+  };
+
+  it('trains on TRAIN.csv, scores IN.csv (tender,score,flag), and says which model with its CV AUC', () => {
+    const train = write('train', 80, 11, true);
+    const input = write('in', 60, 12, false);
+    const out = join(dir, 'out.csv');
+    const r = run(['--train', train.path, input.path, out]);
+    expect(r.stderr).toMatch(/^screen-csv: --train: model "[^"]+" trained on 80 labelled eligible tenders \(\d+ collusive\); cross-validated AUC [01]\.\d{3} \(5-fold × 3\); flag at score ≥ 0\.\d+\n$/);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('tender,score,flag');
+    expect(lines).toHaveLength(61);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((x) => x[0])).toEqual([...input.labels.keys()]);
+    const scores = rows.map((x) => Number(x[1]));
+    const labels = rows.map((x) => input.labels.get(x[0])!);
+    // learned the market's direction: the spread tenders score high (the unsupervised screen ranks them low)
+    const pos = scores.filter((_s, i) => labels[i] === 1);
+    const neg = scores.filter((_s, i) => labels[i] === 0);
+    expect(Math.min(...pos)).toBeGreaterThan(Math.max(...neg));
+    expect(rows.every((x) => x[2] === '0' || x[2] === '1')).toBe(true);
+    expect(rows.filter((x) => x[2] === '1').length).toBe(pos.length);
+  }, 120_000);
+
+  it('with too few labelled tenders it is zero-shot: the unsupervised ranking, every flag 0, and it says so', () => {
+    const train = write('few', 12, 13, true);
+    const input = write('in2', 40, 14, false);
+    const r = run(['--train', train.path, input.path, '-']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^screen-csv: --train: zero-shot: 12 labelled eligible tender\(s\) .* fewer than 30 .* a ranking for review only; no tender flagged\n$/);
+    const rows = r.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength(40);
+    expect(rows.every((x) => x[2] === '0' && x[1] !== '')).toBe(true);
+    const unsupervised = scoreTenders(readTenders(readFileSync(input.path, 'utf8'), 'in2')).csv.trimEnd().split('\n').slice(1).map((l) => l.split(',')[1]);
+    expect(rows.map((x) => x[1])).toEqual(unsupervised);
+  }, 60_000);
+
+  it('rejects a bad TRAIN.csv clearly', () => {
+    expect(() => readTraining('T,100,2\n', 't.csv')).toThrow(/t\.csv line 1: label "2" must be 0 or 1/);
+    expect(() => readTraining('T,100,1\nT,101,0\n', 't.csv')).toThrow(/line 2: tender "T" has both labels/);
+    expect(() => readTraining('T,100\n', 't.csv')).toThrow(/expected 3 columns \(tender,bid,label\)/);
+    expect(readTraining('tender,bid,label\nT,100,1\nT,101,1.0\n', 't.csv').get('T')).toEqual({ bids: [100, 101], label: 1 });
+    expect(() => readTraining('T,100,0.5\n', 't.csv')).toThrow(/label "0\.5" must be 0 or 1/);
+    const r = run(['--train', join(dir, 'missing.csv'), 'a.csv', 'b.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/training file not found/);
+    expect(run(['--train']).code).toBe(2);
   });
 });
 

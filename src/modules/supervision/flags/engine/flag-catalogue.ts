@@ -64,6 +64,10 @@ export const FLAG_CATALOGUE: Record<FlagCode, FlagDefinition> = {
     name: '报价统计筛查异常（离散度过低等）',
     legalBasis: () => `${TBR_40('四', '4')}（统计风险信号 / statistical risk signal）`,
   },
+  [FlagCode.PRICE_SCREEN_REVIEW]: {
+    name: '报价统计筛查排序（仅供复核：本市场尚无足够已结案件验证，不构成预警）',
+    legalBasis: () => `${TBR_40('四', '4')}（仅供复核，未经验证 / ranking for review only, not validated）`,
+  },
   [FlagCode.CLOSE_TO_CEILING]: {
     name: '全部投标报价集中于最高投标限价之下',
     legalBasis: () => `${TBR_40('四', '4')}；招标投标法实施条例 第三十九条第（一）项 (TBR Art. 39(1))`,

@@ -15,6 +15,11 @@ export enum FlagCode {
   IDENTICAL_PRICES = 'IDENTICAL_PRICES',
   REGULAR_PRICE_PATTERN = 'REGULAR_PRICE_PATTERN',
   PRICE_SCREEN = 'PRICE_SCREEN',
+  /**
+   * The unsupervised price screen's ranking in a market without enough labelled cases and without a validated
+   * direction (zero-shot): for review only, never a PRICE_SCREEN flag (docs/COLLUSION_SCREENS.md).
+   */
+  PRICE_SCREEN_REVIEW = 'PRICE_SCREEN_REVIEW',
   CLOSE_TO_CEILING = 'CLOSE_TO_CEILING',
   EXPERT_SCORING_ANOMALY = 'EXPERT_SCORING_ANOMALY',
   SERIAL_LOSER = 'SERIAL_LOSER',
@@ -146,3 +151,30 @@ export interface AwardedTenderRecord {
   /** The evaluation report is known (R035, R036, R038 read `disqualified` only then). */
   evaluated?: boolean;
 }
+
+/** The learning screen's result for one tender (screens/learning), computed by the flags service. */
+export interface LearnedPriceScreen {
+  score: number;
+  flag: boolean;
+  threshold: number;
+  /** The features that moved this tender's score most (occlusion against the market's training medians). */
+  contributions: Array<{ feature: string; contribution: number; value: number | null }>;
+  model: {
+    version: number;
+    selected: string;
+    trainingSize: number;
+    positives: number;
+    cvAuc: number;
+    trainedAt: string;
+    structuralFeatures: boolean;
+  };
+}
+
+/**
+ * How the tender's price screen runs: SUPERVISED with the market's learned model, or ZERO_SHOT (too few labelled
+ * cases): the unsupervised score, a PRICE_SCREEN flag only when its direction is validated for the market's kind,
+ * otherwise a PRICE_SCREEN_REVIEW ranking entry for review only.
+ */
+export type PriceScreenMode =
+  | { mode: 'SUPERVISED'; learned: LearnedPriceScreen }
+  | { mode: 'ZERO_SHOT'; validated: boolean; labelledTenders: number; minLabelledTenders: number };

@@ -6,7 +6,7 @@
 import { fromFen, toFen } from 'src/common/money/money';
 import { DEFAULT_CALIBRATION, MarketCalibration, marketMedianCv, PRODUCTION_THRESHOLD, referenceCv, scoreTender } from '../../screens';
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { FlagCode, FlagDraft, Severity, TenderFlagInput } from './flag.types';
+import { FlagCode, FlagDraft, PriceScreenMode, Severity, TenderFlagInput } from './flag.types';
 import { THRESHOLDS } from './thresholds';
 
 interface PricedBid {
@@ -167,20 +167,56 @@ export function closeToCeiling(input: TenderFlagInput, bids = pricedBids(input))
   ];
 }
 
+/** The zero-shot default: no labelled cases, no validated direction. */
+export const ZERO_SHOT_UNVALIDATED: PriceScreenMode = { mode: 'ZERO_SHOT', validated: false, labelledTenders: 0, minLabelledTenders: 0 };
+
 /**
- * The price screens (screens/collusion-score.ts, done and evaluated separately in docs/COLLUSION_SCREENS.md):
- * PRICE_SCREEN when the combined score reaches the production threshold. A statistical risk signal only.
- * `calibration`: the tender's market (same category and regime) calibrated on the platform's own history without
- * this tender (FlagsService), or the fixed defaults; the evidence says which was used.
+ * The price screen (docs/COLLUSION_SCREENS.md). A statistical risk signal only.
+ * - SUPERVISED (the market has a model trained on its closed cases): PRICE_SCREEN when the learned score reaches
+ *   the model's threshold; the evidence names the model version, its training size, its cross-validated AUC and the
+ *   screens that contributed most for this tender.
+ * - ZERO_SHOT (too few labelled cases): the unsupervised score calibrated on the market (`calibration`). Collusion
+ *   moves the screens in different directions in different markets, so it raises PRICE_SCREEN only when its
+ *   direction is validated for this kind of market; otherwise a tender that reaches the threshold gets a
+ *   PRICE_SCREEN_REVIEW entry: a ranking for review, no warning.
  */
-export function priceScreen(input: TenderFlagInput, bids = pricedBids(input), calibration: MarketCalibration = DEFAULT_CALIBRATION): FlagDraft[] {
+export function priceScreen(
+  input: TenderFlagInput,
+  bids = pricedBids(input),
+  calibration: MarketCalibration = DEFAULT_CALIBRATION,
+  mode: PriceScreenMode = ZERO_SHOT_UNVALIDATED,
+): FlagDraft[] {
   if (bids.length === 0) return [];
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
+  if (mode.mode === 'SUPERVISED') {
+    const l = mode.learned;
+    if (!l.flag) return [];
+    return [
+      draft(input, FlagCode.PRICE_SCREEN, l.score >= Math.max(THRESHOLDS.priceScreenMediumScore, l.threshold) ? 'MEDIUM' : 'LOW', bids.map((b) => b.organizationId), {
+        mode: 'SUPERVISED',
+        score: round(l.score),
+        threshold: round(l.threshold),
+        model: { ...l.model, cvAuc: round(l.model.cvAuc) },
+        topScreens: l.contributions.map((c) => ({ screen: c.feature, contribution: round(c.contribution), value: round(c.value) })),
+        method: 'docs/COLLUSION_SCREENS.md',
+      }),
+    ];
+  }
   const result = scoreTender(bids.map((b) => Number(b.fen)), { calibration });
   if (!result.flag || result.score === null) return [];
   const s = result.screens;
-  const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
+  const code = mode.validated ? FlagCode.PRICE_SCREEN : FlagCode.PRICE_SCREEN_REVIEW;
+  const severity: Severity = mode.validated && result.score >= THRESHOLDS.priceScreenMediumScore ? 'MEDIUM' : 'LOW';
   return [
-    draft(input, FlagCode.PRICE_SCREEN, result.score >= THRESHOLDS.priceScreenMediumScore ? 'MEDIUM' : 'LOW', bids.map((b) => b.organizationId), {
+    draft(input, code, severity, bids.map((b) => b.organizationId), {
+      mode: mode.validated ? 'ZERO_SHOT_VALIDATED' : 'ZERO_SHOT_REVIEW_ONLY',
+      ...(mode.validated
+        ? {}
+        : {
+            note: '本市场已结案件不足，筛查方向未经验证：仅供复核排序，不构成串通预警 (too few closed cases in this market and no validated direction: a ranking for review only, not a warning)',
+          }),
+      labelledTenders: mode.labelledTenders,
+      minLabelledTenders: mode.minLabelledTenders,
       score: round(result.score),
       threshold: PRODUCTION_THRESHOLD,
       reasons: result.reasons,

@@ -1,6 +1,6 @@
 import { calibrateMarketFromBids, MIN_CALIBRATION_TENDERS } from '../../../screens';
 import { computeTenderFlags } from '../tender-flags';
-import { FlagCode, FlagDraft, ScoreRecord, TenderFlagInput } from '../flag.types';
+import { FlagCode, FlagDraft, PriceScreenMode, ScoreRecord, TenderFlagInput } from '../flag.types';
 import { longestProgression } from '../prices';
 import { bid, cleanTender, org, payment, rng, withBid } from './fixtures';
 
@@ -173,10 +173,48 @@ describe('collusion flags of one tender (pure engine)', () => {
   });
 
   describe('PRICE_SCREEN (screens/, docs/COLLUSION_SCREENS.md)', () => {
+    /** Zero-shot in a kind of market whose direction is validated (COLLUSION_SCREEN_VALIDATED_MARKETS). */
+    const VALIDATED: PriceScreenMode = { mode: 'ZERO_SHOT', validated: true, labelledTenders: 3, minLabelledTenders: 30 };
+    const tightPrices = ['36010000.00', '36190000.00', '36300000.00', '36420000.00', '36580000.00'];
+    const tightTender = () => ({ ...tightPrices.reduce((x, p, i) => withBid(x, i, { price: p }), cleanTender()), priceCeiling: null });
+
+    it('zero-shot without a validated direction (the default): no PRICE_SCREEN, a LOW review-only ranking entry that says so', () => {
+      const flags = computeTenderFlags(tightTender());
+      expect(only(flags, FlagCode.PRICE_SCREEN)).toEqual([]);
+      const [r] = only(flags, FlagCode.PRICE_SCREEN_REVIEW);
+      expect(r.severity).toBe('LOW');
+      expect(r.evidence).toMatchObject({ mode: 'ZERO_SHOT_REVIEW_ONLY', labelledTenders: 0 });
+      expect(r.evidence.score as number).toBeGreaterThanOrEqual(0.5);
+      const validated = computeTenderFlags(tightTender(), { priceScreen: VALIDATED });
+      expect(only(validated, FlagCode.PRICE_SCREEN_REVIEW)).toEqual([]);
+      expect(only(validated, FlagCode.PRICE_SCREEN)[0].evidence).toMatchObject({ mode: 'ZERO_SHOT_VALIDATED', labelledTenders: 3, minLabelledTenders: 30 });
+    });
+
+    it('supervised: the learned score decides, and the evidence names the model, its training and the top screens', () => {
+      const learned = (score: number, flag: boolean): PriceScreenMode => ({
+        mode: 'SUPERVISED',
+        learned: {
+          score,
+          flag,
+          threshold: 0.4,
+          contributions: [{ feature: 'logCv', contribution: 0.31, value: -5.1 }, { feature: 'sameDevice', contribution: 0.05, value: 1 }],
+          model: { version: 7, selected: 'blend', trainingSize: 120, positives: 30, cvAuc: 0.8123456789, trainedAt: '2026-12-06T08:00:00.000Z', structuralFeatures: true },
+        },
+      });
+      // The learned model may disagree with the unsupervised score: a loose tender flagged, a tight one not.
+      const [f] = only(computeTenderFlags(cleanTender(), { priceScreen: learned(0.9, true) }), FlagCode.PRICE_SCREEN);
+      expect(f).toMatchObject({ severity: 'MEDIUM', evidence: { mode: 'SUPERVISED', score: 0.9, threshold: 0.4, model: { version: 7, trainingSize: 120, cvAuc: 0.812346 } } });
+      expect(f.evidence.topScreens).toEqual([{ screen: 'logCv', contribution: 0.31, value: -5.1 }, { screen: 'sameDevice', contribution: 0.05, value: 1 }]);
+      expect(only(computeTenderFlags(cleanTender(), { priceScreen: learned(0.5, true) }), FlagCode.PRICE_SCREEN)[0].severity).toBe('LOW');
+      const notFlagged = computeTenderFlags(tightTender(), { priceScreen: learned(0.1, false) });
+      expect(only(notFlagged, FlagCode.PRICE_SCREEN)).toEqual([]);
+      expect(only(notFlagged, FlagCode.PRICE_SCREEN_REVIEW)).toEqual([]);
+    });
+
     it('fires when the bids are compressed far below the reference spread', () => {
       const prices = ['36010000.00', '36190000.00', '36300000.00', '36420000.00', '36580000.00'];
       const t = { ...prices.reduce((x, p, i) => withBid(x, i, { price: p }), cleanTender()), priceCeiling: null };
-      const [f] = only(computeTenderFlags(t), FlagCode.PRICE_SCREEN);
+      const [f] = only(computeTenderFlags(t, { priceScreen: VALIDATED }), FlagCode.PRICE_SCREEN);
       expect(f.severity).toBe('MEDIUM');
       expect(f.evidence.score as number).toBeGreaterThanOrEqual(0.8);
       expect(f.bidderIds).toHaveLength(5);
@@ -205,21 +243,21 @@ describe('collusion flags of one tender (pure engine)', () => {
       const bunched = calibrateMarketFromBids(history(0.006, 2));
 
       it('"tight" in a loose market (typical CV 10 %) is flagged, with the calibration in the evidence', () => {
-        const [f] = only(computeTenderFlags(tight, { calibration: loose }), FlagCode.PRICE_SCREEN);
+        const [f] = only(computeTenderFlags(tight, { calibration: loose, priceScreen: VALIDATED }), FlagCode.PRICE_SCREEN);
         expect(f.evidence.calibration).toMatchObject({ source: 'market', tenders: 60, minTenders: MIN_CALIBRATION_TENDERS });
         expect((f.evidence.calibration as { marketMedianCv: number }).marketMedianCv).toBeGreaterThan(0.05);
       });
       it('the same tender in a market where every tender is that tight is not flagged', () => {
-        expect(only(computeTenderFlags(tight, { calibration: bunched }), FlagCode.PRICE_SCREEN)).toEqual([]);
+        expect(only(computeTenderFlags(tight, { calibration: bunched, priceScreen: VALIDATED }), FlagCode.PRICE_SCREEN)).toEqual([]);
         expect(bunched.source).toBe('market');
       });
       it('without a calibration the fixed defaults apply, and the evidence says so', () => {
-        const [f] = only(computeTenderFlags(tight), FlagCode.PRICE_SCREEN);
+        const [f] = only(computeTenderFlags(tight, { priceScreen: VALIDATED }), FlagCode.PRICE_SCREEN);
         expect(f.evidence.calibration).toEqual({ source: 'default', tenders: 0, minTenders: MIN_CALIBRATION_TENDERS, tailShare: 0.1, referenceCv: 0.06, marketMedianCv: null });
       });
       it('a history too small to calibrate falls back to the defaults (source fallback)', () => {
         const small = calibrateMarketFromBids(history(0.006, 3).slice(0, MIN_CALIBRATION_TENDERS - 1));
-        const [f] = only(computeTenderFlags(tight, { calibration: small }), FlagCode.PRICE_SCREEN);
+        const [f] = only(computeTenderFlags(tight, { calibration: small, priceScreen: VALIDATED }), FlagCode.PRICE_SCREEN);
         expect(f.evidence.calibration).toMatchObject({ source: 'fallback', tenders: MIN_CALIBRATION_TENDERS - 1, referenceCv: 0.06 });
       });
     });
