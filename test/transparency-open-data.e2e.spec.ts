@@ -97,6 +97,10 @@ describe('transparency: OCDS open data (e2e)', () => {
       buyer: { id: expect.stringMatching(/^CN-USCC-/) },
       tender: { id: tender.id, status: 'active', value: { amount: 40000000, currency: 'CNY' }, procurementMethod: 'open', submissionMethod: ['electronicSubmission'] },
     });
+    const [doc] = await t.dataSource.query(`SELECT id, name FROM tender_documents WHERE tender_id = $1`, [tender.id]);
+    expect(before.releases[0].tender.documents).toEqual([
+      expect.objectContaining({ id: doc.id, documentType: 'biddingDocuments', title: doc.name, url: `http://localhost:${t.config.port}/api/v1/tenders/${tender.id}/documents/${doc.id}/content` }),
+    ]);
     expectNothingSealed(before, bids, bidders);
     const recBefore = await recordOf(ocid);
     expectNothingSealed(recBefore, bids, bidders);

@@ -21,6 +21,8 @@ export interface OcdsNaming {
   prefix: string;
   /** TRADING_CENTRE_CODE: the first part of the transaction code (交易标识码). */
   centreCode: string;
+  /** PUBLIC_BASE_URL (documents' download URLs); none in unit inputs. */
+  baseUrl?: string;
 }
 
 /** 交易标识码: the trading centre's code and the tender's transaction number, e.g. 32090001-00000042. */
@@ -99,15 +101,18 @@ export function buildReleases(n: OcdsNaming, s: OcdsTenderSource): Json[] {
 export function buildCompiledRelease(n: OcdsNaming, s: OcdsTenderSource): Json {
   const stages = stagesOf(s);
   const last = stages[stages.length - 1];
-  return snapshot(n, s, stages, last, `${ocidOf(n, s.transactionNo)}-compiled`, ['compiled']);
+  return snapshot(n, s, stages, last, `${ocidOf(n, s.transactionNo)}-compiled`, ['compiled'], true);
 }
 
 /** The process as it stood once `done` had happened (the last of them is `current`). */
-function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: Stage, id: string, tag: string[]): Json {
+function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: Stage, id: string, tag: string[], compiled = false): Json {
   const has = (kind: Stage['kind']) => done.some((d) => d.kind === kind);
   const amendmentsSoFar = s.amendments.filter((_, i) => done.some((d) => d.kind === 'amendment' && d.index === i));
   const awardsSoFar = s.awards.filter((_, i) => done.some((d) => d.kind === 'award' && d.index === i));
   const contractsSoFar = s.awards.filter((_, i) => done.some((d) => d.kind === 'contract' && d.index === i));
+  // Documents public at the time of the snapshot (uploaded before publication: from the publication on); the compiled
+  // release has every document public now.
+  const documentsSoFar = compiled ? s.documents : s.documents.filter((d) => d.availableAt.getTime() <= current.date.getTime());
   // The deadline as it stood: the first amendment's previous deadline until then, then each amendment's.
   const deadline = amendmentsSoFar.length
     ? amendmentsSoFar[amendmentsSoFar.length - 1].bidDeadline
@@ -152,6 +157,20 @@ function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: St
     submissionMethod: ['electronicSubmission'],
     submissionMethodDetails: `全流程电子化交易：加密电子投标文件，开标时在线解密（${CATEGORY_DETAILS[s.category] ?? s.category}）`,
     tenderPeriod: { startDate: iso(s.publishedAt), endDate: iso(deadline) },
+    ...(documentsSoFar.length
+      ? {
+          documents: documentsSoFar.map((d) => ({
+            id: d.id,
+            documentType: d.amendmentId ? 'clarifications' : 'biddingDocuments',
+            title: d.version > 1 ? `${d.name}（第${d.version}版）` : d.name,
+            description: `SHA-256 ${d.sha256}`,
+            ...(n.baseUrl ? { url: `${n.baseUrl}/api/v1/tenders/${s.id}/documents/${d.id}/content` } : {}),
+            datePublished: iso(d.availableAt),
+            format: d.contentType,
+            language: 'zh',
+          })),
+        }
+      : {}),
     ...(amendmentsSoFar.length
       ? {
           amendments: amendmentsSoFar.map((a) => ({

@@ -20,6 +20,8 @@ export interface OcdsTenderSource {
   updatedAt: Date;
   procuringEntity: { organizationId: string; name: string; uscc: string };
   amendments: Array<{ id: string; seq: number; kind: string; text: string; previousBidDeadline: Date; bidDeadline: Date; publishedAt: Date }>;
+  /** Tender documents (招标文件 and later versions), public from the later of their upload and the publication. */
+  documents: Array<{ id: string; name: string; version: number; contentType: string; sha256: string; amendmentId: string | null; availableAt: Date }>;
   /** The published opening record (exists once the decryption window has closed), with the bidders' USCCs. */
   opening: { record: OpeningRecord; createdAt: Date } | null;
   /** Bids the latest evaluation report rejected (read only once the result is public: an award exists). */
@@ -59,7 +61,7 @@ export class OcdsSourceRepository {
     );
     const ids = tenders.map((t) => t.id as string);
     if (!ids.length) return [];
-    const [amendments, openings, awards, reports] = await Promise.all([
+    const [amendments, openings, awards, reports, documents] = await Promise.all([
       m.query(
         `SELECT id, tender_id, seq, kind, text, previous_bid_deadline, bid_deadline, published_at FROM tender_amendments
          WHERE tender_id = ANY($1::uuid[]) ORDER BY tender_id, seq`,
@@ -81,6 +83,12 @@ export class OcdsSourceRepository {
          ORDER BY r.tender_id, r.version DESC`,
         [ids],
       ) as Promise<Array<{ tender_id: string; rejected: Array<{ bidId: string }> | null }>>,
+      m.query(
+        `SELECT d.id, d.tender_id, d.name, d.version, d.content_type, d.sha256, d.amendment_id, greatest(d.uploaded_at, t.published_at) AS available_at
+         FROM tender_documents d JOIN tenders t ON t.id = d.tender_id
+         WHERE d.tender_id = ANY($1::uuid[]) ORDER BY d.tender_id, d.uploaded_at, d.name, d.version`,
+        [ids],
+      ) as Promise<Array<Record<string, any>>>,
     ]);
     const group = <T extends { tender_id: string }>(rows: T[]) => {
       const map = new Map<string, T[]>();
@@ -89,6 +97,7 @@ export class OcdsSourceRepository {
     };
     const amendmentsBy = group(amendments as Array<{ tender_id: string } & Record<string, any>>);
     const awardsBy = group(awards as Array<{ tender_id: string } & Record<string, any>>);
+    const documentsBy = group(documents as Array<{ tender_id: string } & Record<string, any>>);
     const openingBy = new Map(openings.map((o) => [o.tender_id as string, o]));
     const rejectedBy = new Map(reports.map((r) => [r.tender_id, (r.rejected ?? []).map((x) => x.bidId)]));
 
@@ -115,6 +124,15 @@ export class OcdsSourceRepository {
         previousBidDeadline: new Date(a.previous_bid_deadline),
         bidDeadline: new Date(a.bid_deadline),
         publishedAt: new Date(a.published_at),
+      })),
+      documents: (documentsBy.get(t.id) ?? []).map((d) => ({
+        id: d.id,
+        name: d.name,
+        version: d.version,
+        contentType: d.content_type,
+        sha256: d.sha256,
+        amendmentId: d.amendment_id,
+        availableAt: new Date(d.available_at),
       })),
       opening: openingBy.has(t.id) ? { record: openingBy.get(t.id)!.record as OpeningRecord, createdAt: new Date(openingBy.get(t.id)!.created_at) } : null,
       rejectedBidIds: rejectedBy.get(t.id) ?? [],

@@ -29,7 +29,7 @@ export class OpenDataService {
   ) {}
 
   private get naming(): OcdsNaming {
-    return { prefix: this.config.ocdsPrefix, centreCode: this.config.tradingCentreCode };
+    return { prefix: this.config.ocdsPrefix, centreCode: this.config.tradingCentreCode, baseUrl: this.config.publicBaseUrl };
   }
 
   private packageMeta(uri: string, publishedDate: Date): Json {

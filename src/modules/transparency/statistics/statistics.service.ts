@@ -21,6 +21,35 @@ const HI = `((($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
 const BJ_MONTH = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`;
 const BJ_DATE = (col: string) => `(${col} AT TIME ZONE 'Asia/Shanghai')::date`;
 
+/**
+ * Bid-derived figures for supervisors: only tenders past their opening, only bids that were opened (bids.opened_at is
+ * set when the bids are extracted at the deadline), so a sealed tender moves no figure.
+ */
+const SUPERVISION_SQL = `(SELECT json_build_object(
+    'opened_tenders', count(*) FILTER (WHERE t.opened_at IS NOT NULL),
+    'failed', count(*) FILTER (WHERE t.status = 'FAILED'),
+    'cancelled', count(*) FILTER (WHERE t.status = 'CANCELLED'),
+    'opened_bids', (SELECT count(*) FROM bids b JOIN tenders o ON o.id = b.tender_id
+                    WHERE o.published_at >= ${LO} AND o.published_at < ${HI} AND o.opened_at IS NOT NULL AND b.opened_at IS NOT NULL))
+  FROM tenders t WHERE t.published_at >= ${LO} AND t.published_at < ${HI})`;
+
+interface SupervisionRow {
+  opened_tenders: number;
+  opened_bids: number;
+  failed: number;
+  cancelled: number;
+}
+
+function supervisionView(r: SupervisionRow): SupervisionStatistics {
+  return {
+    openedTenders: r.opened_tenders,
+    openedBids: r.opened_bids,
+    averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(r.opened_bids, r.opened_tenders, 2) : null,
+    failedTenders: r.failed,
+    cancelledTenders: r.cancelled,
+  };
+}
+
 interface PublishedRow {
   category: string;
   month: string;
@@ -51,115 +80,90 @@ export class StatisticsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async compute(q: StatisticsQueryDto, actor: Actor | null): Promise<StatisticsView> {
-    // One snapshot for every figure: REPEATABLE READ, read only.
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      await m.query('SET TRANSACTION READ ONLY');
-      const { from, to } = await this.period(m, q);
-      const params = [from, to];
-
-      // One pass per table, grouped by (category, month); the totals are the sums of the groups (bigint fen in code).
-      const published: PublishedRow[] = await m.query(
-        `SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget
-         FROM tenders
-         WHERE published_at >= ${LO} AND published_at < ${HI}
-         GROUP BY 1, 2`,
-        params,
+    const m = this.dataSource.manager;
+    const { from, to } = await this.period(m, q);
+    const supervisor = actor?.role === Role.SUPERVISOR;
+    // One statement, so one snapshot for every figure and one round trip.
+    const [row]: Array<{ published: PublishedRow[]; awarded: AwardedRow[]; penalties: { organizations: number; experts: number }; supervision: SupervisionRow | null }> =
+      await m.query(
+        `WITH pub AS (
+           -- One pass per table, grouped by (category, month); the totals are the sums of the groups (bigint fen in code).
+           SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget
+           FROM tenders
+           WHERE published_at >= ${LO} AND published_at < ${HI}
+           GROUP BY 1, 2
+         ), awd AS (
+           -- A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art.
+           -- 55: the next candidate is awarded instead) is not counted, its replacement is.
+           SELECT t.category, ${BJ_MONTH('a.notice_issued_at')} AS month, count(*)::int AS awarded,
+                  sum(a.price)::text AS turnover, sum(t.budget)::text AS budget,
+                  sum(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')})::bigint::text AS cycle_days
+           FROM awards a JOIN tenders t ON t.id = a.tender_id
+           WHERE a.status <> 'DEFAULTED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI}
+           GROUP BY 1, 2
+         ), pen AS (
+           -- Final penalties only: they are recorded when a case is DECIDED (and stay when it is CLOSED).
+           SELECT count(DISTINCT p.organization_id)::int AS organizations, count(DISTINCT p.expert_id)::int AS experts
+           FROM supervision_penalties p JOIN supervision_cases c ON c.id = p.case_id
+           WHERE c.status IN ('DECIDED', 'CLOSED') AND c.decided_at >= ${LO} AND c.decided_at < ${HI}
+         )
+         SELECT (SELECT coalesce(json_agg(pub), '[]'::json) FROM pub) AS published,
+                (SELECT coalesce(json_agg(awd), '[]'::json) FROM awd) AS awarded,
+                (SELECT row_to_json(pen) FROM pen) AS penalties,
+                ${supervisor ? SUPERVISION_SQL : 'NULL::json'} AS supervision`,
+        [from, to],
       );
-      // A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art. 55:
-      // the next candidate is awarded instead) is not counted, its replacement is.
-      const awarded: AwardedRow[] = await m.query(
-        `SELECT t.category, ${BJ_MONTH('a.notice_issued_at')} AS month, count(*)::int AS awarded,
-                sum(a.price)::text AS turnover, sum(t.budget)::text AS budget,
-                sum(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')})::bigint::text AS cycle_days
-         FROM awards a JOIN tenders t ON t.id = a.tender_id
-         WHERE a.status <> 'DEFAULTED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI}
-         GROUP BY 1, 2`,
-        params,
-      );
-      // Final penalties only: they are recorded when a case is DECIDED (and stay when it is CLOSED).
-      const [penalties]: Array<{ organizations: number; experts: number }> = await m.query(
-        `SELECT count(DISTINCT p.organization_id)::int AS organizations, count(DISTINCT p.expert_id)::int AS experts
-         FROM supervision_penalties p JOIN supervision_cases c ON c.id = p.case_id
-         WHERE c.status IN ('DECIDED', 'CLOSED') AND c.decided_at >= ${LO} AND c.decided_at < ${HI}`,
-        params,
-      );
+    const { published, awarded, penalties } = row;
 
-      const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
-      const tenders = published.reduce((n, r) => n + r.tenders, 0);
-      const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
-      const awardedBudget = sum(awarded, (r) => r.budget);
-      const awardedPrice = sum(awarded, (r) => r.turnover);
-      const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycle_days ?? '0'), 0n);
-      // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)): the
-      // platform holds no offline (paper) project yet, so the numerator is every tender of the period. When offline
-      // projects are recorded (issue #19) this becomes the share of those that are not offline.
-      const electronic = tenders;
+    const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
+    const tenders = published.reduce((n, r) => n + r.tenders, 0);
+    const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
+    const awardedBudget = sum(awarded, (r) => r.budget);
+    const awardedPrice = sum(awarded, (r) => r.turnover);
+    const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycle_days ?? '0'), 0n);
+    // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)): the
+    // platform holds no offline (paper) project yet, so the numerator is every tender of the period. When offline
+    // projects are recorded (issue #19) this becomes the share of those that are not offline.
+    const electronic = tenders;
 
-      const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
-      const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
-      const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
-        const c = map.get(key) ?? { tenders: 0, turnover: 0n };
-        map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
-      };
-      for (const r of published) {
-        bump(byCategory, r.category, r.tenders, 0n);
-        bump(byMonthMap, r.month, r.tenders, 0n);
-      }
-      for (const r of awarded) {
-        bump(byCategory, r.category, 0, fen(r.turnover));
-        bump(byMonthMap, r.month, 0, fen(r.turnover));
-      }
-
-      const view: StatisticsView = {
-        from,
-        to,
-        tenders,
-        awarded: awardedCount,
-        turnover: fromFen(awardedPrice),
-        budgetTotal: fromFen(sum(published, (r) => r.budget)),
-        // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
-        savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
-        electronicShare: tenders > 0 ? ratio(BigInt(electronic), BigInt(tenders), 4) : null,
-        averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
-        byCategory: [...byCategory.entries()]
-          .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-          .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
-        byMonth: monthsOf(from, to).map((month) => ({
-          month,
-          tenders: byMonthMap.get(month)?.tenders ?? 0,
-          turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
-        })),
-        penalties: { organizations: penalties.organizations, experts: penalties.experts },
-      };
-      if (actor?.role === Role.SUPERVISOR) view.supervision = await this.supervision(m, params);
-      return view;
-    });
-  }
-
-  /** Bid-derived figures for supervisors: only tenders past their opening, only bids that were opened. */
-  private async supervision(m: EntityManager, params: string[]): Promise<SupervisionStatistics> {
-    const [r]: Array<{ opened_tenders: number; failed: number; cancelled: number }> = await m.query(
-      `SELECT count(*) FILTER (WHERE opened_at IS NOT NULL)::int AS opened_tenders,
-              count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
-              count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled
-       FROM tenders WHERE published_at >= ${LO} AND published_at < ${HI}`,
-      params,
-    );
-    // Only bids already opened, of tenders past their opening: a sealed tender moves no figure.
-    const [b]: Array<{ opened_bids: number }> = await m.query(
-      `SELECT count(*)::int AS opened_bids
-       FROM bids b JOIN tenders t ON t.id = b.tender_id
-       WHERE t.published_at >= ${LO} AND t.published_at < ${HI} AND t.opened_at IS NOT NULL AND b.opened_at IS NOT NULL`,
-      params,
-    );
-    const openedBids = b.opened_bids;
-    return {
-      openedTenders: r.opened_tenders,
-      openedBids,
-      averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(openedBids, r.opened_tenders, 2) : null,
-      failedTenders: r.failed,
-      cancelledTenders: r.cancelled,
+    const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
+    const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
+    const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
+      const c = map.get(key) ?? { tenders: 0, turnover: 0n };
+      map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
     };
+    for (const r of published) {
+      bump(byCategory, r.category, r.tenders, 0n);
+      bump(byMonthMap, r.month, r.tenders, 0n);
+    }
+    for (const r of awarded) {
+      bump(byCategory, r.category, 0, fen(r.turnover));
+      bump(byMonthMap, r.month, 0, fen(r.turnover));
+    }
+
+    const view: StatisticsView = {
+      from,
+      to,
+      tenders,
+      awarded: awardedCount,
+      turnover: fromFen(awardedPrice),
+      budgetTotal: fromFen(sum(published, (r) => r.budget)),
+      // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
+      savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
+      electronicShare: tenders > 0 ? ratio(BigInt(electronic), BigInt(tenders), 4) : null,
+      averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
+      byCategory: [...byCategory.entries()]
+        .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+        .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
+      byMonth: monthsOf(from, to).map((month) => ({
+        month,
+        tenders: byMonthMap.get(month)?.tenders ?? 0,
+        turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
+      })),
+      penalties: { organizations: penalties.organizations, experts: penalties.experts },
+    };
+    if (supervisor && row.supervision) view.supervision = supervisionView(row.supervision);
+    return view;
   }
 
   /** The asked period, checked, with its defaults (for the other transparency endpoints). */
