@@ -270,7 +270,8 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
       'Learning screen: `trainScreenModel` on the training folds only. Its candidates: L2 logistic on the classic screens as they are (C ∈ {0.1, 1, 10}), ' +
       `L2 logistic on all ${PRICE_FEATURES.length} features winsorised at 1 %/99 % and standardised (C ∈ {0.01, 0.03, 0.1, 0.3, 1, 3}), gradient-boosted trees (XGBoost, 3 settings) and two blends ` +
       '(the best logistic of either family averaged with the best boosting). Each is scored by its own inner stratified 5-fold CV on the training folds (repeated 3× below 300 tenders); ' +
-      'below 300 training tenders the simplest candidate within one standard error of the best is taken, from 300 on the best. The flag threshold maximises balanced accuracy on the inner out-of-fold scores.',
+      'below 300 training tenders the simplest candidate within one standard error of the best is taken, from 300 on the best. The flag threshold maximises balanced accuracy on the inner out-of-fold scores. ' +
+      'Two known optimisms inside the training folds, which do not touch the held-out fold: a blend’s inner CV AUC is computed on the folds that chose its components, and the threshold is set on models trained on 4/5 of the training folds but applied to the model refitted on all of them.',
   );
   lines.push('');
   lines.push(

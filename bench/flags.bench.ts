@@ -31,6 +31,7 @@ import {
   FlagDraft,
   ScoreRecord,
   TenderFlagInput,
+  PriceScreenMode,
 } from '../src/modules/supervision/flags/engine';
 import { FlagInputsRepository, MarketPrices, StoredTenderFlagInput } from '../src/modules/supervision/flags/flag-inputs.repository';
 import { replaceHistoryFlags, replaceTenderFlags } from '../src/modules/supervision/flags/flag-store';
@@ -85,6 +86,13 @@ export interface FlagsBenchResult {
   node: string;
   cpus: string;
 }
+
+/**
+ * The synthetic markets plant low-dispersion collusion, the direction the unsupervised screen assumes: the bench
+ * measures that screen as in a kind of market whose direction is validated (COLLUSION_SCREEN_VALIDATED_MARKETS), so
+ * it raises PRICE_SCREEN; in an unvalidated market the same tenders get PRICE_SCREEN_REVIEW (issue 14).
+ */
+const BENCH_PRICE_SCREEN: PriceScreenMode = { mode: 'ZERO_SHOT', validated: true, labelledTenders: 0, minLabelledTenders: 30 };
 
 type Plant = 'SAME_LEGAL_REPRESENTATIVE' | 'SAME_DEVICE' | 'SAME_PAYER_ACCOUNT' | 'IDENTICAL_ATTACHMENT' | 'SAME_DOCUMENT_AUTHOR' | 'IDENTICAL_PRICES' | 'REGULAR_PRICE_PATTERN' | 'CLOSE_TO_CEILING' | 'PRICE_SCREEN' | 'EXPERT_SCORING_ANOMALY';
 const PLANTS: Array<[Plant, number]> = [
@@ -399,7 +407,7 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
   for (const inp of data.inputs) {
     const calibration = await engineCalibrations.forTender({ tenderId: inp.tenderId, category: inp.category!, regime: inp.regime });
     calibrations.push(calibration);
-    tenderFlags.push(computeTenderFlags(inp, { calibration }));
+    tenderFlags.push(computeTenderFlags(inp, { calibration, priceScreen: BENCH_PRICE_SCREEN }));
   }
   const tenderFlagsMs = ms(t0);
   const calibratedTenders = calibrations.filter((c) => c.source === 'market').length;
@@ -438,7 +446,7 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
       const drafts: FlagDraft[] = [];
       for (const inp of loaded) {
         const calibration = await dbCalibrations.forTender({ tenderId: inp.tenderId, category: inp.category, regime: inp.regime });
-        drafts.push(...computeTenderFlags(inp, { calibration }));
+        drafts.push(...computeTenderFlags(inp, { calibration, priceScreen: BENCH_PRICE_SCREEN }));
       }
       const hist = computeHistoryFlags(history);
       const computeMs = ms(t0);
@@ -460,7 +468,7 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
           const input = (await repo.tenderInput(m, id))!;
           const run = new MarketCalibrations((market, minDistinct) => repo.marketPrices(m, market, minDistinct));
           const calibration = await run.forTender({ tenderId: id, category: input.category, regime: input.regime });
-          await replaceTenderFlags(m, [id], computeTenderFlags(input, { calibration }));
+          await replaceTenderFlags(m, [id], computeTenderFlags(input, { calibration, priceScreen: BENCH_PRICE_SCREEN }));
         });
         jobTimes.push(ms(j0));
       }

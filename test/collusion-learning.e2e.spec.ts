@@ -121,8 +121,11 @@ describe('learning price screen: close cases → the job retrains → flags carr
     expect(e.score).toBeGreaterThanOrEqual(e.threshold);
     expect(e.topScreens).toHaveLength(3);
     expect(typeof e.topScreens[0].screen).toBe('string');
-    // a loose tender of the same market is not flagged by it
-    expect(await priceFlags((await tender(0.09)).tenderId)).toEqual([]);
+    // a loose tender of the same market is not flagged by it; the audit records the mode and the model
+    const loose = (await tender(0.09)).tenderId;
+    expect(await priceFlags(loose)).toEqual([]);
+    const [audit] = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'COLLUSION_FLAGS_COMPUTED' AND tender_id = $1`, [loose]);
+    expect(audit.data.priceScreen).toMatchObject({ mode: 'SUPERVISED', modelVersion: 1, flag: false });
   });
 
   it('closing another case trains version 2; flags of a new tender carry it; the same labels never train twice', async () => {

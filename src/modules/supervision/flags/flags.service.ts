@@ -169,7 +169,12 @@ export class FlagsService {
         priceScreenCalibration: { source: calibration.source, tenders: calibration.tenders },
         priceScreen:
           priceScreen.mode === 'SUPERVISED'
-            ? { mode: 'SUPERVISED', modelVersion: priceScreen.learned.model.version, score: Math.round(priceScreen.learned.score * 1e6) / 1e6, flag: priceScreen.learned.flag }
+            ? {
+                mode: 'SUPERVISED',
+                modelVersion: priceScreen.modelVersion,
+                score: priceScreen.learned ? Math.round(priceScreen.learned.score * 1e6) / 1e6 : null,
+                flag: priceScreen.learned?.flag ?? false,
+              }
             : { mode: priceScreen.validated ? 'ZERO_SHOT_VALIDATED' : 'ZERO_SHOT_REVIEW_ONLY', labelledTenders: priceScreen.labelledTenders },
       },
     });

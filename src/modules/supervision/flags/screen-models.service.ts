@@ -175,8 +175,9 @@ export class ScreenModelsService {
           structuralFeatures: STRUCTURAL_FEATURES.some((f) => stored.model.featureNames.includes(f)),
         },
       };
-      return { mode: 'SUPERVISED', learned };
+      return { mode: 'SUPERVISED', learned, modelVersion: stored.version };
     }
+    if (stored) return { mode: 'SUPERVISED', learned: null, modelVersion: stored.version };
     const [{ n }] = await m.query(
       `SELECT count(DISTINCT c.tender_id)::int AS n FROM supervision_cases c JOIN tenders t ON t.id = c.tender_id
        WHERE c.status = 'CLOSED' AND t.regime = $1 AND t.category = $2`,

@@ -176,5 +176,6 @@ export interface LearnedPriceScreen {
  * otherwise a PRICE_SCREEN_REVIEW ranking entry for review only.
  */
 export type PriceScreenMode =
-  | { mode: 'SUPERVISED'; learned: LearnedPriceScreen }
+  /** `learned` null: the market has a model but the tender has fewer than 4 distinct prices (no score, no flag). */
+  | { mode: 'SUPERVISED'; learned: LearnedPriceScreen | null; modelVersion: number }
   | { mode: 'ZERO_SHOT'; validated: boolean; labelledTenders: number; minLabelledTenders: number };

@@ -190,7 +190,7 @@ export function priceScreen(
   const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
   if (mode.mode === 'SUPERVISED') {
     const l = mode.learned;
-    if (!l.flag) return [];
+    if (!l || !l.flag) return [];
     return [
       draft(input, FlagCode.PRICE_SCREEN, l.score >= Math.max(THRESHOLDS.priceScreenMediumScore, l.threshold) ? 'MEDIUM' : 'LOW', bids.map((b) => b.organizationId), {
         mode: 'SUPERVISED',

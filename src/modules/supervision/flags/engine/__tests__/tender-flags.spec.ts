@@ -193,6 +193,7 @@ describe('collusion flags of one tender (pure engine)', () => {
     it('supervised: the learned score decides, and the evidence names the model, its training and the top screens', () => {
       const learned = (score: number, flag: boolean): PriceScreenMode => ({
         mode: 'SUPERVISED',
+        modelVersion: 7,
         learned: {
           score,
           flag,
@@ -209,6 +210,9 @@ describe('collusion flags of one tender (pure engine)', () => {
       const notFlagged = computeTenderFlags(tightTender(), { priceScreen: learned(0.1, false) });
       expect(only(notFlagged, FlagCode.PRICE_SCREEN)).toEqual([]);
       expect(only(notFlagged, FlagCode.PRICE_SCREEN_REVIEW)).toEqual([]);
+      // a market with a model, a tender without a score (fewer than 4 distinct prices): nothing, not the zero-shot screen
+      const noScore = computeTenderFlags(tightTender(), { priceScreen: { mode: 'SUPERVISED', learned: null, modelVersion: 7 } });
+      expect(codes(noScore).filter((c) => c.startsWith('PRICE_SCREEN'))).toEqual([]);
     });
 
     it('fires when the bids are compressed far below the reference spread', () => {
