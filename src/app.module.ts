@@ -24,6 +24,7 @@ import { BidsModule } from './modules/bids/bids.module';
 import { OpeningModule } from './modules/opening/opening.module';
 import { BidSecurityModule } from './modules/bid-security/bid-security.module';
 import { SupervisionModule } from './modules/supervision/supervision.module';
+import { ConsoleModule } from './modules/console/console.module';
 
 export interface AppModuleOptions {
   /** Run the BullMQ workers in this process. */
@@ -59,6 +60,8 @@ export class AppModule implements NestModule {
         BidsModule,
         OpeningModule,
         TendersModule,
+        // the web console at / (after every API route; see ConsoleModule)
+        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }, RouteAccessVerifier],
     };

@@ -1,0 +1,95 @@
+/**
+ * Parties and tenders for browser tests, built through the public API (test/factories) so the console meets the
+ * same states a real user would. See web/CONSOLE_GUIDE.md "Browser tests".
+ */
+import { Role } from 'src/common/auth/role.enum';
+import { plaintextOf, sealAndSubmit, SubmittedBid } from '../factories/bid.factory';
+import { EvaluationTenderOptions, tenderInEvaluation } from '../factories/evaluation.factory';
+import { registerParty, TestParty } from '../factories/identity.factory';
+import { createDraftTender, createPublishedTender, TenderOptions, TestTender } from '../factories/tender.factory';
+import { TestApp } from '../helpers/test-app';
+
+export { createStaff, registerParty } from '../factories/identity.factory';
+export type { TestParty } from '../factories/identity.factory';
+export { Role };
+
+export type FixtureState = 'DRAFT' | 'PUBLISHED' | 'OPENING' | 'EVALUATION';
+
+export interface FixtureTender {
+  id: string;
+  owner: TestParty;
+  tender?: TestTender;
+  /** The bidders whose bids were sealed with the SDK and submitted (OPENING: one per price). */
+  bidders: TestParty[];
+  /** Per bidder: the submission (its receipt in `body`, the bid key in `sealed.key`). */
+  bids: SubmittedBid[];
+  /** EVALUATION: the ids of the opened bids. */
+  bidIds: string[];
+}
+
+export interface FixtureOptions extends TenderOptions {
+  /** OPENING: one bidder per price (at least 3, the legal minimum to open). */
+  prices?: string[];
+  /** OPENING: bidders to use (registered when missing). */
+  bidders?: TestParty[];
+  /** EVALUATION: options of test/factories/evaluation.factory.ts#tenderInEvaluation. */
+  inEvaluation?: EvaluationTenderOptions;
+  /** How long to wait for the tender to reach OPENING after its deadline (ms). */
+  timeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function statusOf(t: TestApp, id: string): Promise<string> {
+  const res = await t.http().get(`/api/v1/tenders/${id}`);
+  return res.body.status;
+}
+
+/** Polls the public tender until its status is one of `want` (deadline `ms`). */
+export async function waitForTenderStatus(t: TestApp, id: string, want: string[], ms = 20_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await statusOf(t, id);
+    if (want.includes(s)) return s;
+    if (Date.now() > end) throw new Error(`tender ${id} is ${s}, not ${want.join('|')}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * A tender in `state`, driven through the API (the app runs with LEGAL_PERIODS=relaxed):
+ * - DRAFT: created by a new procuring entity (or `owner`);
+ * - PUBLISHED: with a tender document, published, deadline `deadlineInMs` ahead (default 1 hour);
+ * - OPENING: published with no bid security and a deadline a few seconds ahead, one SDK-sealed bid per price
+ *   (default 3), then waits until the platform opens it at the deadline; the bid keys are in `bids[i].sealed.key`;
+ * - EVALUATION: the opening done (rows written as the opening module writes them), panel draw announced
+ *   (evaluation.factory).
+ */
+export async function tenderInState(t: TestApp, state: FixtureState, o: FixtureOptions = {}): Promise<FixtureTender> {
+  if (state === 'EVALUATION') {
+    const e = await tenderInEvaluation(t, { owner: o.owner, ...(o.inEvaluation ?? {}) });
+    return { id: e.id, owner: e.owner, bidders: e.bidders, bids: [], bidIds: e.bidIds };
+  }
+  if (state === 'DRAFT') {
+    const d = await createDraftTender(t, o);
+    return { id: d.id, owner: d.owner, tender: d, bidders: [], bids: [], bidIds: [] };
+  }
+  if (state === 'PUBLISHED') {
+    const p = await createPublishedTender(t, o);
+    return { id: p.id, owner: p.owner, tender: p, bidders: [], bids: [], bidIds: [] };
+  }
+  const prices = o.prices ?? ['36500000.00', '37200000.00', '37900000.00'];
+  if (prices.length < 3) throw new Error('OPENING needs at least 3 bids (TBL Art. 28)');
+  const bidders = o.bidders ?? [];
+  while (bidders.length < prices.length) bidders.push(await registerParty(t, { role: Role.BIDDER }));
+  // Time enough to seal and submit every bid before the deadline, even on a loaded machine.
+  const p = await createPublishedTender(t, { bidSecurityAmount: '0.00', deadlineInMs: o.deadlineInMs ?? 3000 + 1500 * prices.length, ...o });
+  const bids: SubmittedBid[] = [];
+  for (const [i, price] of prices.entries()) {
+    const r = await sealAndSubmit(t, p, bidders[i], plaintextOf(price, { durationDays: 365 }));
+    if (r.status !== 201) throw new Error(`bid ${i} refused: ${r.status} ${JSON.stringify(r.body)}`);
+    bids.push(r);
+  }
+  await waitForTenderStatus(t, p.id, ['OPENING'], o.timeoutMs ?? 30_000);
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId) };
+}

@@ -1,0 +1,22 @@
+import { Button, Result } from 'antd';
+import { useEffect } from 'react';
+import { Link } from 'react-router';
+
+/** Any route not in the route table. */
+export default function NotFoundPage() {
+  useEffect(() => {
+    document.title = '页面不存在 - 电子招标投标交易平台';
+  }, []);
+  return (
+    <Result
+      status="404"
+      title="页面不存在"
+      subTitle="您访问的页面不存在或已被移除。"
+      extra={
+        <Link to="/">
+          <Button type="primary">返回首页</Button>
+        </Link>
+      }
+    />
+  );
+}
