@@ -144,9 +144,10 @@ export async function loginAs(page: Page, username: string, password: string): P
 
 /** No horizontal overflow: the page is not wider than the viewport. */
 export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
+  // Runs in the page (the root tsconfig has no DOM types, hence globalThis).
+  const { scrollWidth, innerWidth } = await page.evaluate(() => {
+    const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+    return { scrollWidth: w.document.documentElement.scrollWidth, innerWidth: w.innerWidth };
+  });
   if (scrollWidth > innerWidth) throw new Error(`the page overflows: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
 }
