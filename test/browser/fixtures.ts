@@ -93,3 +93,21 @@ export async function tenderInState(t: TestApp, state: FixtureState, o: FixtureO
   await waitForTenderStatus(t, p.id, ['OPENING'], o.timeoutMs ?? 30_000);
   return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId) };
 }
+
+/**
+ * Time passes: the bid deadline is now (the BID_DEADLINE event moves to now, as the clock would bring it), so the
+ * platform opens the bids (or fails the tender) right away. Tests publish with a comfortable deadline, let the
+ * browser seal and submit without hurry, then call this.
+ */
+export async function passDeadlineNow(t: TestApp, tenderId: string): Promise<void> {
+  const { SchedulerService } = await import('src/modules/scheduling/scheduler.service');
+  const { ScheduledEventKind } = await import('src/infra/queue/queue.constants');
+  await t.dataSource.transaction(async (m) => {
+    await m.query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1`, [tenderId]);
+    await t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tenderId, tenderId, runAt: new Date() });
+  });
+}
+
+export { plaintextOf, sealAndSubmit } from '../factories/bid.factory';
+export { createPublishedTender, createDraftTender, uploadTenderDocument } from '../factories/tender.factory';
+export { issueAccount, notification, pay } from '../factories/bid-security.factory';

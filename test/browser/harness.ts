@@ -151,3 +151,19 @@ export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
   });
   if (scrollWidth > innerWidth) throw new Error(`the page overflows: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
 }
+
+/**
+ * Retries an assertion until it passes or the deadline (ms) is reached, then throws its last error: for values that
+ * change on the page by themselves (countdowns, live tables). Never a fixed sleep.
+ */
+export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}

@@ -27,6 +27,14 @@ export const routes: ConsoleRoute[] = [
   // ── public and account ──────────────────────────────────────────────────────────────────────────────────────
   { path: '/', access: 'public', title: '首页', load: () => import('./pages/public/HomePage') },
   { path: '/login', access: 'guest', title: '登录', load: () => import('./pages/account/LoginPage') },
+  { path: '/register', access: 'guest', title: '注册', load: () => import('./pages/account/RegisterPage') },
+  { path: '/tenders', access: 'public', title: '招标项目', nav: '招标项目', load: () => import('./pages/tenders/TenderListPage') },
+  { path: '/tenders/:id', access: 'public', title: '项目详情', load: () => import('./pages/tenders/TenderDetailPage') },
+  // ── procuring entity (招标人) ───────────────────────────────────────────────────────────────────────────────
+  { path: '/tenders/new', access: ['PROCURING_ENTITY'], title: '新建招标项目', nav: '新建项目', load: () => import('./pages/tenders/TenderNewPage') },
+  // ── bidder (投标人) and the opening hall (participants, owner, supervisors) ─────────────────────────────────
+  { path: '/tenders/:id/bid', access: ['BIDDER'], title: '投标', load: () => import('./pages/bid/BidPage') },
+  { path: '/tenders/:id/opening', access: ['BIDDER', 'PROCURING_ENTITY', 'SUPERVISOR'], title: '开标大厅', load: () => import('./pages/opening/OpeningHallPage') },
   // ── expert, supervision, administration, statistics (slots: one line each) ──────────────────────────────────
   // SLOT expert:      { path: '/expert', access: ['EXPERT'], title: '评标', nav: '评标任务', load: () => import('./pages/expert/ExpertPage') },
   // SLOT supervision: { path: '/supervision', access: ['SUPERVISOR'], title: '监管', nav: '监管', load: () => import('./pages/supervision/SupervisionPage') },

@@ -52,3 +52,23 @@ export function resetServerClock(): void {
   upper = Infinity;
   samples = 0;
 }
+
+/**
+ * A precise sample: an instant the server stamped into a response body (e.g. the opening hall's `serverTime`, the
+ * database clock in milliseconds), bounded by when the request left and the answer came back.
+ */
+export function recordServerInstant(iso: string | null | undefined, sentAt: number, receivedAt: number): void {
+  const server = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(server)) return;
+  const lo = server - receivedAt;
+  const hi = server - sentAt;
+  if (lo > upper || hi < lower) {
+    lower = lo;
+    upper = hi;
+  } else {
+    lower = Math.max(lower, lo);
+    upper = Math.min(upper, hi);
+  }
+  lastLocalNow = Date.now();
+  samples++;
+}

@@ -37,3 +37,15 @@ export function formatDuration(ms: number): string {
   const ss = String(s % 60).padStart(2, '0');
   return `${days > 0 ? `${days}天 ` : ''}${hh}:${mm}:${ss}`;
 }
+
+/** "2026-12-20T09:30" entered as 北京时间 → ISO-8601 UTC ("2026-12-20T01:30:00.000Z"); null when incomplete. */
+export function beijingLocalToIso(value: string | null | undefined): string | null {
+  if (!value || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return null;
+  const d = new Date(`${value}:00+08:00`);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** An instant as the value of a datetime-local input, in 北京时间. */
+export function isoToBeijingLocal(iso: string | number | Date): string {
+  return formatBeijing(iso).replace(' ', 'T').slice(0, 16);
+}
