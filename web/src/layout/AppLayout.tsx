@@ -14,7 +14,12 @@ export function AppLayout() {
   const menu = routes
     .filter((r) => r.nav && (r.access === 'public' || (me && Array.isArray(r.access) && r.access.includes(me.role))))
     .map((r) => ({ key: r.path, label: <Link to={r.path}>{r.nav}</Link> }));
-  const selected = menu.filter((m) => m.key !== '/' && location.pathname.startsWith(m.key)).map((m) => m.key);
+  // The most specific menu entry containing the current path (/tenders/new is 新建项目, not 招标项目).
+  const selected = menu
+    .map((m) => m.key)
+    .filter((k) => k !== '/' && (location.pathname === k || location.pathname.startsWith(`${k}/`)))
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 1);
 
   return (
     <Layout className="app-layout">

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Descriptions, Empty, List, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Empty, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, saveBlob } from '@/api/client';
@@ -160,32 +160,21 @@ export default function TenderDetailPage() {
 
       <Card title="招标文件" size="small">
         {currentDocs.length ? (
-          <List
-            dataSource={currentDocs}
-            renderItem={(d) => (
-              <List.Item
-                actions={[
-                  <Button
-                    key="dl"
-                    size="small"
-                    aria-label={`下载 ${d.name}`}
-                    onClick={async () => saveBlob(await api.blob(`/tenders/${tender.id}/documents/${d.id}/content`), d.name)}
-                  >
-                    下载
-                  </Button>,
-                ]}
-              >
-                <List.Item.Meta
-                  title={d.name}
-                  description={
-                    <span className="mono">
-                      第{d.version}版 · {(d.sizeBytes / 1024).toFixed(1)} KB · SHA-256 {d.sha256.slice(0, 16)}…
-                    </span>
-                  }
-                />
-              </List.Item>
-            )}
-          />
+          <ul className="item-list" aria-label="招标文件列表">
+            {currentDocs.map((d) => (
+              <li key={d.id}>
+                <div className="item-main">
+                  <Typography.Text strong>{d.name}</Typography.Text>
+                  <div className="mono item-sub">
+                    第{d.version}版 · {(d.sizeBytes / 1024).toFixed(1)} KB · SHA-256 {d.sha256.slice(0, 16)}…
+                  </div>
+                </div>
+                <Button size="small" aria-label={`下载 ${d.name}`} onClick={async () => saveBlob(await api.blob(`/tenders/${tender.id}/documents/${d.id}/content`), d.name)}>
+                  下载
+                </Button>
+              </li>
+            ))}
+          </ul>
         ) : (
           <Empty description="暂无招标文件" image={Empty.PRESENTED_IMAGE_SIMPLE} />
         )}
@@ -193,26 +182,21 @@ export default function TenderDetailPage() {
 
       <Card title="澄清与修改" size="small">
         {amendments.length ? (
-          <List
-            dataSource={amendments}
-            renderItem={(a) => (
-              <List.Item>
-                <List.Item.Meta
-                  title={`第${a.seq}号 · ${formatBeijing(a.publishedAt)}`}
-                  description={
-                    <>
-                      <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', marginBottom: 4 }}>{a.text}</Typography.Paragraph>
-                      {a.deadlineMoved && (
-                        <Typography.Text type="warning">
-                          投标截止时间由 {formatBeijing(a.previousBidDeadline)} 顺延至 {formatBeijing(a.bidDeadline)}
-                        </Typography.Text>
-                      )}
-                    </>
-                  }
-                />
-              </List.Item>
-            )}
-          />
+          <ul className="item-list" aria-label="澄清与修改列表">
+            {amendments.map((a) => (
+              <li key={a.id}>
+                <div className="item-main">
+                  <Typography.Text strong>{`第${a.seq}号 · ${formatBeijing(a.publishedAt)}`}</Typography.Text>
+                  <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: '4px 0' }}>{a.text}</Typography.Paragraph>
+                  {a.deadlineMoved && (
+                    <Typography.Text type="warning">
+                      投标截止时间由 {formatBeijing(a.previousBidDeadline)} 顺延至 {formatBeijing(a.bidDeadline)}
+                    </Typography.Text>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
         ) : (
           <Empty description="暂无澄清或修改" image={Empty.PRESENTED_IMAGE_SIMPLE} />
         )}
