@@ -3,13 +3,14 @@
  * the targets and, for throughput, the ratio to the database's own ceiling measured in the same run (raw pg writes of
  * the same rows). The table and the machine are written into docs/BENCHMARKS.md between the bench markers.
  *
- *   npm run bench [-- --quick] [-- --only bids,security,draw,flags]
+ *   npm run bench [-- --quick] [-- --only bids,security,draw,flags,console,console-size,console-hall]
  */
 import { cpus, totalmem } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { runBankNotificationsBench } from './bank-notifications.bench';
 import { runBidSubmissionBench } from './bid-submission.bench';
+import { consoleBrowserAvailable, consoleFirstLoad, openingHallLatency } from './console.bench';
 import { runExpertDrawBench } from './expert-draw.bench';
 import { runFlagsBench } from './flags.bench';
 
@@ -88,6 +89,25 @@ async function main(): Promise<void> {
       const r = await runFlagsBench({ log, ...(quick ? { tenders: 2000 } : {}) });
       const total = r.db?.totalMs ?? r.engine.totalMs;
       rows.push({ benchmark: `collusion flags (${r.tenders} tenders, ${r.bids} bids)`, metric: r.db ? 'load + compute + store' : 'engine', value: `${(total / 1000).toFixed(2)} s`, target: '≤ 10 s', met: total <= 10_000, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('console') || want('console-size')) {
+    await run('web console: first-load JavaScript per role route (gzip, from the Vite manifest)', async () => {
+      const r = consoleFirstLoad();
+      for (const route of r.routes) {
+        const kb = route.gzipBytes / 1024;
+        log(`   ${route.path.padEnd(24)} ${route.access.padEnd(40)} ${kb.toFixed(1)} KB gzip (${(route.rawBytes / 1024).toFixed(0)} KB raw, ${route.files} files)`);
+        rows.push({ benchmark: `console first load ${route.path} (${route.access})`, metric: 'JS, gzip', value: `${kb.toFixed(1)} KB`, target: '≤ 350 KB', met: kb <= 350, ceiling: '', ratio: '' });
+      }
+    });
+  }
+
+  if (want('console') || want('console-hall')) {
+    await run('web console: opening hall live update (decryption → another participant\'s page)', async () => {
+      if (!consoleBrowserAvailable()) throw new Error('chromium-headless-shell is not installed (npm test installs it: scripts/setup.sh --test)');
+      const r = await openingHallLatency({ log, ...(quick ? { bidders: 5 } : {}) });
+      rows.push({ benchmark: `opening hall live update (${r.decryptions} decryptions, polling ${r.pollIntervalMs} ms)`, metric: 'p50 / max latency', value: `${r.visible.p50Ms} / ${r.visible.maxMs} ms`, target: `≤ ${r.pollIntervalMs + 500} ms`, met: r.visible.maxMs <= r.pollIntervalMs + 500, ceiling: '', ratio: '' });
     });
   }
 

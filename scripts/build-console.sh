@@ -14,4 +14,11 @@ SOURCES=(web/src web/index.html web/vite.config.ts web/package-lock.json src/sdk
 if [ ! -f web/dist/index.html ] || [ -n "$(find "${SOURCES[@]}" -newer web/dist/index.html -print -quit 2>/dev/null)" ]; then
   log "building the console (vite build → web/dist)"
   npm run --prefix web --silent build -- --logLevel warn
+  # Pre-compressed copies of the hashed assets, served with Content-Encoding: gzip (src/modules/console).
+  node -e '
+    const fs = require("fs"), path = require("path"), zlib = require("zlib");
+    const dir = "web/dist/assets";
+    for (const f of fs.readdirSync(dir)) if (/\.(js|css)$/.test(f))
+      fs.writeFileSync(path.join(dir, f + ".gz"), zlib.gzipSync(fs.readFileSync(path.join(dir, f)), { level: 9 }));
+  '
 fi

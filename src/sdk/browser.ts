@@ -17,7 +17,6 @@ import {
 } from './core/format';
 import { keyFileText, parseKeyFileText } from './core/key-file';
 import { runAsync } from './core/steps';
-import { nobleCrypto } from './ports/noble';
 import { createWebCryptoPort, SubtleLike, WebCryptoPort } from './ports/webcrypto';
 
 export { SEALED_BID_FORMAT_VERSION, SDK_VERSION, MAX_PLAINTEXT_BYTES } from './constants';
@@ -31,8 +30,17 @@ let port: WebCryptoPort | null = null;
 /** The browser's crypto port: WebCrypto where it has the algorithm, noble's pure JavaScript where not. */
 export function browserCrypto(): WebCryptoPort {
   if (!port) {
-    const c = (globalThis as { crypto?: { subtle?: SubtleLike } }).crypto;
-    port = createWebCryptoPort(c?.subtle, nobleCrypto, (n) => nobleCrypto.randomBytes(n));
+    const c = (globalThis as { crypto?: { subtle?: SubtleLike; getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+    port = createWebCryptoPort(
+      c?.subtle,
+      () => import('./ports/noble').then((m) => m.nobleCrypto),
+      (n) => {
+        if (!c?.getRandomValues) throw new Error('no secure random source (crypto.getRandomValues) in this browser');
+        const out = new Uint8Array(n);
+        for (let at = 0; at < n; at += 65_536) c.getRandomValues(out.subarray(at, Math.min(n, at + 65_536)));
+        return out;
+      },
+    );
   }
   return port;
 }

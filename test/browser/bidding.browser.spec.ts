@@ -84,7 +84,7 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
     // Replace before the deadline: version 2, a new key.
     await a.page.getByRole('textbox', { name: '投标报价（元）' }).fill('36500000.00');
     await a.page.getByRole('button', { name: '加密并递交' }).click();
-    await a.page.getByText('第 2 版').waitFor();
+    await a.page.getByText('第 2 版', { exact: true }).waitFor();
     await a.page.getByText('回执签名验证通过').waitFor();
     download = a.page.waitForEvent('download');
     await a.page.getByRole('button', { name: '下载密钥' }).click();

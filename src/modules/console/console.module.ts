@@ -2,7 +2,9 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { ExpressLoader, ServeStaticModuleOptions } from '@nestjs/serve-static';
 import { AppConfig } from 'src/infra/config/app-config';
+import { join } from 'path';
 import { CONSOLE_EXCLUDED_PATHS } from './console-paths';
+import { gzipAssets } from './gzip-assets';
 
 /**
  * The web console (控制台, web/): its static build served at / by this same process (UI.md "Serving"), with
@@ -39,6 +41,8 @@ export class ConsoleModule implements OnModuleInit {
         },
       },
     };
+    const app = adapter.getInstance<{ use: (path: string, fn: unknown) => void }>();
+    app.use('/assets', gzipAssets(join(this.config.consoleDir, 'assets')));
     new ExpressLoader().register(adapter, this.applicationConfig, [options]);
   }
 }

@@ -40,12 +40,25 @@ export interface WebCryptoPort extends AsyncCryptoPort {
   usedFallback(): Family[];
 }
 
-export function createWebCryptoPort(subtle: SubtleLike | undefined, fallback: CryptoPort, random: (n: number) => Bytes): WebCryptoPort {
+/**
+ * `fallback` is the pure-JavaScript port, or a loader of it (the browser imports it only when an algorithm is
+ * missing, so most visitors never download it).
+ */
+export function createWebCryptoPort(
+  subtle: SubtleLike | undefined,
+  fallbackPort: CryptoPort | (() => Promise<CryptoPort>),
+  random: (n: number) => Bytes,
+): WebCryptoPort {
+  let loaded: Promise<CryptoPort> | null = null;
+  const js = () => (loaded ??= typeof fallbackPort === 'function' ? fallbackPort() : Promise.resolve(fallbackPort));
+  const fallback = new Proxy({} as { [K in keyof CryptoPort]: CryptoPort[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never }, {
+    get: (_t, op: string) => async (...args: unknown[]) => ((await js()) as unknown as Record<string, (...a: unknown[]) => unknown>)[op](...args),
+  });
   const unsupported = new Set<Family>();
   if (!subtle) (['aes', 'sha', 'hkdf', 'x25519', 'ed25519'] as Family[]).forEach((f) => unsupported.add(f));
 
   /** Runs `native` unless the family is known unsupported; "not supported" marks it and runs `js` instead. */
-  async function attempt<T>(family: Family, native: () => Promise<T>, js: () => T): Promise<T> {
+  async function attempt<T>(family: Family, native: () => Promise<T>, viaJs: () => Promise<T>): Promise<T> {
     if (!unsupported.has(family)) {
       try {
         return await native();
@@ -55,7 +68,7 @@ export function createWebCryptoPort(subtle: SubtleLike | undefined, fallback: Cr
         unsupported.add(family);
       }
     }
-    return js();
+    return viaJs();
   }
 
   const importX25519Private = (priv: Bytes) =>

@@ -1,4 +1,4 @@
-import { Result, Spin } from 'antd';
+import { Spin } from 'antd';
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import type { RouteAccess } from '@/routes';
@@ -13,11 +13,16 @@ export function RouteGuard({ access, children }: { access: RouteAccess; children
   if (access === 'guest') {
     if (!me) return <>{children}</>;
     const next = new URLSearchParams(location.search).get('next');
-    return <Navigate to={next && next.startsWith('/') ? next : '/'} replace />;
+    return <Navigate to={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} replace />;
   }
   if (!me) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (!access.includes(me.role)) {
-    return <Result status="403" title="无权访问" subTitle="您的账户角色不能访问此页面。" />;
+    return (
+      <div className="plain-result" role="alert">
+        <h2>无权访问</h2>
+        <p>您的账户角色不能访问此页面。</p>
+      </div>
+    );
   }
   return <>{children}</>;
 }

@@ -1,34 +1,37 @@
-import { Button, Layout, Menu, Space, Spin } from 'antd';
+import { Button, Spin } from 'antd';
 import { Suspense } from 'react';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { ROLE_TEXT } from '@/api/types';
 import { displayName, useAuth } from '@/auth/AuthContext';
 import { routes } from '@/routes';
 import './layout.css';
 
-/** The shell: header (platform name, menu, the user's name and `退出`), the page, a footer. */
+/** The shell: header (platform name, the role's menu, the user's name and `退出`), the page, a footer. */
 export function AppLayout() {
   const { me, logout } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const menu = routes
-    .filter((r) => r.nav && (r.access === 'public' || (me && Array.isArray(r.access) && r.access.includes(me.role))))
-    .map((r) => ({ key: r.path, label: <Link to={r.path}>{r.nav}</Link> }));
+  const menu = routes.filter((r) => r.nav && (r.access === 'public' || (me && Array.isArray(r.access) && r.access.includes(me.role))));
   // The most specific menu entry containing the current path (/tenders/new is 新建项目, not 招标项目).
-  const selected = menu
-    .map((m) => m.key)
+  const current = menu
+    .map((m) => m.path)
     .filter((k) => k !== '/' && (location.pathname === k || location.pathname.startsWith(`${k}/`)))
-    .sort((a, b) => b.length - a.length)
-    .slice(0, 1);
+    .sort((a, b) => b.length - a.length)[0];
 
   return (
-    <Layout className="app-layout">
-      <Layout.Header className="app-header">
+    <div className="app-layout">
+      <header className="app-header">
         <Link to="/" className="app-brand">
           电子招标投标交易平台
         </Link>
-        <Menu className="app-menu" mode="horizontal" theme="dark" items={menu} selectedKeys={selected} />
-        <Space className="app-user" size="small">
+        <nav className="app-menu" aria-label="主菜单">
+          {menu.map((r) => (
+            <NavLink key={r.path} to={r.path} end className={r.path === current ? 'active' : undefined} aria-current={r.path === current ? 'page' : undefined}>
+              {r.nav}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="app-user">
           {me ? (
             <>
               <span className="app-user-name" title={displayName(me)}>
@@ -50,14 +53,14 @@ export function AppLayout() {
               <Link to="/register">注册</Link>
             </>
           ) : null}
-        </Space>
-      </Layout.Header>
-      <Layout.Content className="app-content">
+        </div>
+      </header>
+      <main className="app-content">
         <Suspense fallback={<Spin style={{ display: 'block', margin: '64px auto' }} />}>
           <Outlet />
         </Suspense>
-      </Layout.Content>
-      <Layout.Footer className="app-footer">电子招标投标交易平台 · 所有时间均为北京时间（UTC+8）</Layout.Footer>
-    </Layout>
+      </main>
+      <footer className="app-footer">电子招标投标交易平台 · 所有时间均为北京时间（UTC+8）</footer>
+    </div>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Result } from 'antd';
+import { Button } from 'antd';
 import { useEffect } from 'react';
 import { Link } from 'react-router';
 
@@ -8,15 +8,13 @@ export default function NotFoundPage() {
     document.title = '页面不存在 - 电子招标投标交易平台';
   }, []);
   return (
-    <Result
-      status="404"
-      title="页面不存在"
-      subTitle="您访问的页面不存在或已被移除。"
-      extra={
-        <Link to="/">
-          <Button type="primary">返回首页</Button>
-        </Link>
-      }
-    />
+    <div className="plain-result">
+      <div className="plain-result-code">404</div>
+      <h2>页面不存在</h2>
+      <p>您访问的页面不存在或已被移除。</p>
+      <Link to="/">
+        <Button type="primary">返回首页</Button>
+      </Link>
+    </div>
   );
 }

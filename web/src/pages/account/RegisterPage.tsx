@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Form, Input, Radio, Result, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Radio, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '@/api/client';
@@ -57,16 +57,13 @@ export default function RegisterPage() {
 
   if (done) {
     return (
-      <Result
-        status="success"
-        title="注册成功"
-        subTitle={`账户 ${done} 已创建，请登录。`}
-        extra={
-          <Link to="/login">
-            <Button type="primary">去登录</Button>
-          </Link>
-        }
-      />
+      <div className="plain-result" role="status">
+        <h2>注册成功</h2>
+        <p>账户 {done} 已创建，请登录。</p>
+        <Link to="/login">
+          <Button type="primary">去登录</Button>
+        </Link>
+      </div>
     );
   }
 

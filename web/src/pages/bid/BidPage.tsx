@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Popconfirm, Result, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, message as antdMessage, Button, Card, Descriptions, Form, Input, InputNumber, Popconfirm, Space, Spin, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, saveBlob } from '@/api/client';
@@ -33,7 +33,7 @@ interface Submitted {
 export default function BidPage() {
   const { id = '' } = useParams();
   const { me } = useAuth();
-  const { message } = App.useApp();
+  const [message, messageHolder] = antdMessage.useMessage();
   const [tender, setTender] = useState<Tender | null>(null);
   const [account, setAccount] = useState<BidSecurityAccount | null>(null);
   const [security, setSecurity] = useState<MyBidSecurity | null>(null);
@@ -183,6 +183,7 @@ export default function BidPage() {
 
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      {messageHolder}
       <div>
         <Typography.Title level={2} style={{ marginBottom: 4 }}>
           投标：{tender.title}
@@ -252,7 +253,11 @@ export default function BidPage() {
           </Form>
         </Card>
       ) : (
-        !submitted && <Result status="info" title="当前不在投标期" subTitle={`项目状态：${tender.status}`} />
+        !submitted && (
+          <div className="plain-result">
+            <h2>当前不在投标期</h2>
+          </div>
+        )
       )}
 
       {submitted && (

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Result, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '@/api/client';
@@ -151,7 +151,10 @@ export default function OpeningHallPage() {
           <Typography.Text type="secondary">倒计时以平台服务器时间为准（已校准本机时钟）。开标前不显示任何投标信息。</Typography.Text>
         </Card>
       ) : tender.status === 'FAILED' && !hall ? (
-        <Result status="warning" title="流标" subTitle={tender.statusReason === 'FEWER_THAN_3_BIDS' ? '递交投标文件的投标人少于3个，不予开标（《招标投标法实施条例》第四十四条）。' : (tender.statusReason ?? '')} />
+        <div className="plain-result">
+          <h2>流标</h2>
+          <p>{tender.statusReason === 'FEWER_THAN_3_BIDS' ? '递交投标文件的投标人少于3个，不予开标（《招标投标法实施条例》第四十四条）。' : (tender.statusReason ?? '')}</p>
+        </div>
       ) : sealed || !hall ? (
         <Card>
           <Spin /> <Typography.Text>正在开标，请稍候…</Typography.Text>

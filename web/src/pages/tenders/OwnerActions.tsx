@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Form, Input, Popconfirm, Select, Space, Typography } from 'antd';
+import { Alert, message as antdMessage, Button, Card, Form, Input, Popconfirm, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, saveBlob } from '@/api/client';
 import { errorText } from '@/api/errors';
@@ -20,7 +20,7 @@ interface Report {
 
 /** The procuring entity's actions on its own tender, by status. */
 export function OwnerActions({ tender, documents, onChanged }: { tender: Tender; documents: TenderDocument[]; onChanged: () => Promise<void> | void }) {
-  const { message } = App.useApp();
+  const [message, messageHolder] = antdMessage.useMessage();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -40,6 +40,7 @@ export function OwnerActions({ tender, documents, onChanged }: { tender: Tender;
 
   return (
     <Card title="招标人操作" size="small">
+      {messageHolder}
       {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 12 }} />}
       {tender.status === 'DRAFT' && (
         <Space orientation="vertical" style={{ width: '100%' }}>

@@ -1,5 +1,5 @@
 import { Alert, Button, Card, Descriptions, Empty, Space, Spin, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, saveBlob } from '@/api/client';
 import { ApiError, errorText } from '@/api/errors';
@@ -9,7 +9,8 @@ import { Countdown } from '@/components/Countdown';
 import { TenderStatusTag } from '@/components/StatusTag';
 import { BID_STATUS, CATEGORY, DECRYPTION_MODE, EVALUATION_METHOD, label, METHOD, REGIME, yuan } from '@/lib/labels';
 import { formatBeijing, formatBeijingLabel } from '@/lib/time';
-import { OwnerActions } from './OwnerActions';
+// The owner's forms (amend, cancel, award…) load only for the tender's procuring entity: the public page stays light.
+const OwnerActions = lazy(() => import('./OwnerActions').then((m) => ({ default: m.OwnerActions })));
 
 interface OpeningRecordView {
   bids: Array<{ seq: number; bidId: string; bidderName: string; price: string | null; status: string; receivedAt: string }>;
@@ -116,7 +117,11 @@ export default function TenderDetailPage() {
         </Space>
       </Card>
 
-      {isOwner && <OwnerActions tender={tender} documents={docs} onChanged={load} />}
+      {isOwner && (
+        <Suspense fallback={<Spin />}>
+          <OwnerActions tender={tender} documents={docs} onChanged={load} />
+        </Suspense>
+      )}
 
       <Card title="项目信息" size="small">
         <Descriptions className="tender-meta" column={{ xs: 1, sm: 1, md: 2 }} size="small">
