@@ -146,4 +146,27 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
     await a.close();
     await b.close();
   });
+
+  it('withdraw (撤回) before the deadline, then submit again', async () => {
+    const t = server.t;
+    const tender = await createPublishedTender(t, { deadlineInMs: 60 * 60_000, bidSecurityAmount: '0.00' });
+    const bidder = await registerParty(t, { role: Role.BIDDER, name: '盐城亭湖建设工程有限公司' });
+    const w = await openPage(server, { allowConsoleErrors: [expectedHttpError(404)] });
+    await loginAs(w.page, bidder.username, bidder.password);
+    await w.page.goto(`/tenders/${tender.id}/bid`);
+    await w.page.getByText('本项目不收取投标保证金。').waitFor();
+    await w.page.getByRole('textbox', { name: '投标报价（元）' }).fill('1234567.89');
+    await w.page.getByRole('button', { name: '加密并递交' }).click();
+    await w.page.getByText('回执签名验证通过').waitFor();
+    await w.page.getByRole('button', { name: '撤回投标' }).click();
+    await w.page.getByRole('button', { name: '撤回', exact: true }).click(); // the confirmation
+    await w.page.getByText('您的投标已撤回；截止前可重新递交。').waitFor();
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth)).body.status).toBe('WITHDRAWN');
+    await w.page.getByRole('button', { name: '加密并递交' }).click();
+    await w.page.getByText('回执签名验证通过').waitFor();
+    const mine = (await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth)).body;
+    expect(mine.status).toBe('SUBMITTED');
+    w.assertClean();
+    await w.close();
+  });
 });

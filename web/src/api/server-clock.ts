@@ -10,6 +10,11 @@ let lower = -Infinity;
 let upper = Infinity;
 let samples = 0;
 let lastLocalNow = Date.now();
+let lastSampleAt = 0;
+// The wall clock against the monotonic one: a difference between their advances is a jump of the local clock.
+let wallAt = Date.now();
+let monoAt = performance.now();
+let resyncing = false;
 
 export function recordServerDate(dateHeader: string | null, sentAt: number, receivedAt: number): void {
   if (!dateHeader) return;
@@ -19,8 +24,8 @@ export function recordServerDate(dateHeader: string | null, sentAt: number, rece
   const mid = sentAt + half;
   const lo = server - mid - half;
   const hi = server + 1000 - mid + half;
-  // A local clock jump makes the new window disjoint from the old one: start again from this sample.
-  if (lo > upper || hi < lower || Math.abs(Date.now() - lastLocalNow) > 60_000 + (receivedAt - sentAt)) {
+  // A window disjoint from the estimate (the local clock jumped, or the machine slept): start again from it.
+  if (lo > upper || hi < lower) {
     lower = lo;
     upper = hi;
   } else {
@@ -28,6 +33,7 @@ export function recordServerDate(dateHeader: string | null, sentAt: number, rece
     upper = Math.min(upper, hi);
   }
   lastLocalNow = Date.now();
+  lastSampleAt = lastLocalNow;
   samples++;
 }
 
@@ -42,8 +48,41 @@ export function serverOffsetErrorMs(): number {
   return samples ? Math.round((upper - lower) / 2) : Infinity;
 }
 
+/**
+ * The server's time now. A jump of the local wall clock (the user or NTP set it, the laptop woke from sleep) is seen
+ * as a difference between how far Date.now() and the monotonic performance.now() advanced: the offset is corrected
+ * by the jump at once, and a fresh sample is requested to confirm it (after a sleep the monotonic clock may have
+ * stopped too, so only the server can tell). Samples older than five minutes are refreshed the same way.
+ */
 export function serverNow(): number {
-  return Date.now() + serverOffsetMs();
+  const wall = Date.now();
+  const mono = performance.now();
+  const jump = wall - wallAt - (mono - monoAt);
+  wallAt = wall;
+  monoAt = mono;
+  if (samples && Math.abs(jump) > 1000) {
+    lower -= jump;
+    upper -= jump;
+    void resync();
+  } else if (samples && wall - lastSampleAt > 5 * 60_000) {
+    void resync();
+  }
+  return wall + serverOffsetMs();
+}
+
+/** One more sample from the server's Date header (a HEAD of a public, cheap endpoint). */
+export async function resync(): Promise<void> {
+  if (resyncing) return;
+  resyncing = true;
+  try {
+    const sentAt = Date.now();
+    const res = await fetch('/api/v1/platform/keys', { method: 'HEAD', cache: 'no-store' });
+    recordServerDate(res.headers.get('Date'), sentAt, Date.now());
+  } catch {
+    /* offline: keep the estimate */
+  } finally {
+    resyncing = false;
+  }
 }
 
 /** For tests and a manual resync. */
@@ -70,5 +109,6 @@ export function recordServerInstant(iso: string | null | undefined, sentAt: numb
     upper = Math.min(upper, hi);
   }
   lastLocalNow = Date.now();
+  lastSampleAt = lastLocalNow;
   samples++;
 }
