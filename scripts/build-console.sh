@@ -13,7 +13,8 @@ fi
 SOURCES=(web/src web/index.html web/vite.config.ts web/package-lock.json src/sdk src/common/uscc.ts)
 if [ ! -f web/dist/index.html ] || [ -n "$(find "${SOURCES[@]}" -newer web/dist/index.html -print -quit 2>/dev/null)" ]; then
   log "building the console (vite build → web/dist)"
-  npm run --prefix web --silent build -- --logLevel warn
+  # Always a production build, also when called from Jest (NODE_ENV=test would bundle React's development build).
+  NODE_ENV=production npm run --prefix web --silent build -- --logLevel warn
   # Pre-compressed copies of the hashed assets, served with Content-Encoding: gzip (src/modules/console).
   node -e '
     const fs = require("fs"), path = require("path"), zlib = require("zlib");
