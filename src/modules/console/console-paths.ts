@@ -9,6 +9,6 @@ export const CONSOLE_EXCLUDED_PATHS = [
   '/docs{/*rest}',
   '/docs-json',
   '/admin/queues{/*rest}',
-  // a missing hashed asset is a 404, not index.html (a stale tab would otherwise parse HTML as JavaScript)
-  '/assets/{*rest}',
 ];
+// A missing file under /assets is a 404 too, not index.html (a stale tab would otherwise parse HTML as JavaScript):
+// see gzip-assets.ts.

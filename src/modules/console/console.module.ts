@@ -1,4 +1,6 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module, NotFoundException, OnModuleInit } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { isRouteExcluded } from '@nestjs/serve-static/dist/utils/is-route-excluded.util';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { ExpressLoader, ServeStaticModuleOptions } from '@nestjs/serve-static';
 import { AppConfig } from 'src/infra/config/app-config';
@@ -31,7 +33,9 @@ export class ConsoleModule implements OnModuleInit {
     if (!adapter) return;
     const options: ServeStaticModuleOptions = {
       rootPath: this.config.consoleDir,
-      exclude: CONSOLE_EXCLUDED_PATHS,
+      // Exclusions are applied by the guard below, not by the loader: the loader's error middleware turns every
+      // error on an excluded path into a 404 — a JSON body that does not parse (400) or is too large (413) included.
+      exclude: [],
       serveStaticOptions: {
         index: false,
         fallthrough: true,
@@ -41,7 +45,14 @@ export class ConsoleModule implements OnModuleInit {
         },
       },
     };
-    const app = adapter.getInstance<{ use: (path: string, fn: unknown) => void }>();
+    const app = adapter.getInstance<{ use: (...args: unknown[]) => void }>();
+    // The API, health, metrics, docs and the queue dashboard never get the console: an unknown GET there stays the
+    // platform's JSON 404 (through the global exception filter, as before).
+    app.use((req: Request, _res: Response, next: NextFunction) =>
+      (req.method === 'GET' || req.method === 'HEAD') && isRouteExcluded(req, CONSOLE_EXCLUDED_PATHS)
+        ? next(new NotFoundException(`Cannot ${req.method} ${req.originalUrl}`))
+        : next(),
+    );
     app.use('/assets', gzipAssets(join(this.config.consoleDir, 'assets')));
     new ExpressLoader().register(adapter, this.applicationConfig, [options]);
   }
