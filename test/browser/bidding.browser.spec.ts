@@ -141,6 +141,14 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
       expect(await rowOf(page, '中交二航局第六工程有限公司').innerText()).toContain('37,900,000.00');
     }
     await screenshot(a.page, 'opening-hall-announced');
+
+    // The tender page offers the opening record once the window has closed (readable by the participants; by
+    // everyone where the public record of API.md Additions v1.1 is served without a token).
+    await a.page.goto(`/tenders/${tender.id}`);
+    await a.page.getByRole('button', { name: '查看开标记录' }).click();
+    const record = a.page.getByRole('table', { name: '开标记录' });
+    await eventually(async () => expect(await record.getByRole('row').count()).toBe(4), 15_000);
+    expect(await record.innerText()).toContain('¥36,500,000.00');
     a.assertClean();
     b.assertClean();
     await a.close();

@@ -63,6 +63,13 @@ describe('console: a procuring entity drafts a tender and publishes it (/tenders
     await page.getByRole('textbox', { name: '澄清或修改内容' }).waitFor(); // the amendment form with the 15-day rule
     await page.getByText(/应当在投标截止时间至少 15 日前发出/).waitFor();
     await screenshot(page, 'tender-published-owner');
+
+    // An amendment (澄清) more than 15 days before the deadline: published without moving the deadline.
+    await page.getByRole('textbox', { name: '澄清或修改内容' }).fill('第3.2条工期由365日历天调整为330日历天。');
+    await page.getByRole('button', { name: '发布澄清' }).click();
+    await page.getByText('第3.2条工期由365日历天调整为330日历天。').last().waitFor();
+    const amendments = await server.t.http().get(`/api/v1/tenders/${id}/amendments`);
+    expect(amendments.body.items).toEqual([expect.objectContaining({ text: '第3.2条工期由365日历天调整为330日历天。', deadlineMoved: false })]);
     w.assertClean();
     await w.close();
   });

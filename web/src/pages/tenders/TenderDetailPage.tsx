@@ -24,6 +24,9 @@ interface Candidates {
   content?: { candidates?: Array<{ rank: number; bidderName: string; price: string; score?: string | number | null }> };
 }
 
+/** The opening record exists once the decryption window has closed (the tender has left OPENING). */
+const recordReady = (t: Tender) => !!t.openedAt && !['DRAFT', 'PUBLISHED', 'OPENING'].includes(t.status);
+
 /** /tenders/<id> — the public tender page; owner actions for its procuring entity, links for bidders. */
 export default function TenderDetailPage() {
   const { id = '' } = useParams();
@@ -32,6 +35,7 @@ export default function TenderDetailPage() {
   const [docs, setDocs] = useState<TenderDocument[]>([]);
   const [amendments, setAmendments] = useState<Amendment[]>([]);
   const [record, setRecord] = useState<OpeningRecordView | null>(null);
+  const [recordError, setRecordError] = useState<string | null>(null);
   const [candidates, setCandidates] = useState<Candidates | null>(null);
   const [error, setError] = useState<ApiError | Error | null>(null);
 
@@ -46,9 +50,11 @@ export default function TenderDetailPage() {
       ]);
       setDocs(d.items);
       setAmendments(a.items);
-      // The opening record is public once the decryption window has closed (API.md Additions v1.1).
-      if (t.openedAt && !['OPENING', 'DRAFT', 'PUBLISHED'].includes(t.status)) {
-        api.get<OpeningRecordView>(`/tenders/${id}/opening-record`).then(setRecord, () => setRecord(null));
+      // The opening record, once the decryption window has closed: loaded at once for the owner and supervisors,
+      // who may always read it; others ask for it with a button (readable by the tender's bidders, and by everyone
+      // where API.md Additions v1.1 serves it without a token) — so no page load ends in a 401/403.
+      if (recordReady(t) && (me?.role === 'SUPERVISOR' || (me?.role === 'PROCURING_ENTITY' && me.organizationId === t.procuringEntityId))) {
+        api.get<OpeningRecordView>(`/tenders/${id}/opening-record`).then(setRecord, (e) => setRecordError(errorText(e)));
       }
       if (['PUBLICITY', 'AWARDED', 'CONTRACTED'].includes(t.status)) {
         api.get<Candidates>(`/tenders/${id}/candidates`).then(setCandidates, () => setCandidates(null));
@@ -56,11 +62,20 @@ export default function TenderDetailPage() {
     } catch (e) {
       setError(e as Error);
     }
-  }, [id]);
+  }, [id, me]);
 
   useEffect(() => {
     void load();
   }, [load]);
+
+  const loadRecord = async () => {
+    setRecordError(null);
+    try {
+      setRecord(await api.get<OpeningRecordView>(`/tenders/${id}/opening-record`));
+    } catch (e) {
+      setRecordError(e instanceof ApiError && (e.status === 401 || e.status === 403) ? '开标记录仅向参加开标的投标人、招标人和监管人员公开，请登录后查看。' : errorText(e));
+    }
+  };
 
   if (error && !tender) {
     const notFound = error instanceof ApiError && (error.status === 404 || error.code === 'VALIDATION_FAILED');
@@ -206,6 +221,15 @@ export default function TenderDetailPage() {
           <Empty description="暂无澄清或修改" image={Empty.PRESENTED_IMAGE_SIMPLE} />
         )}
       </Card>
+
+      {!record && recordReady(tender) && (
+        <Card title="开标记录" size="small">
+          <Space orientation="vertical">
+            <Button onClick={loadRecord}>查看开标记录</Button>
+            {recordError && <Alert type="warning" showIcon title={recordError} />}
+          </Space>
+        </Card>
+      )}
 
       {record && (
         <Card title="开标记录" size="small">
