@@ -111,3 +111,64 @@ export async function passDeadlineNow(t: TestApp, tenderId: string): Promise<voi
 export { plaintextOf, sealAndSubmit } from '../factories/bid.factory';
 export { createPublishedTender, createDraftTender, uploadTenderDocument } from '../factories/tender.factory';
 export { issueAccount, notification, pay } from '../factories/bid-security.factory';
+
+/**
+ * A tender whose evaluation report is signed (every step through the API, as test/evaluation.e2e.spec.ts does):
+ * a pool of 6 experts of a fresh specialty, 3 bidders with SDK-sealed bids, the deadline brought to now, every bid
+ * decrypted, the panel drawn, accepted, scored (all qualified) and signed. The report ranks the prices ascending.
+ */
+export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty; title?: string; prices?: string[] } = {}): Promise<FixtureTender> {
+  const { createExpert, membersOf, byUser } = await import('../factories/evaluation.factory');
+  const code = `W${Date.now().toString(36).toUpperCase()}`;
+  const pool = [];
+  for (let i = 0; i < 6; i++) pool.push(await createExpert(t, { specialties: [code] }));
+  const prices = o.prices ?? ['36800000.00', '37100000.00', '37500000.00'];
+  const bidders = [];
+  for (let i = 0; i < prices.length; i++) bidders.push(await registerParty(t, { role: Role.BIDDER }));
+  const p = await createPublishedTender(t, {
+    owner: o.owner,
+    title: o.title,
+    deadlineInMs: 60 * 60_000,
+    bidSecurityAmount: '0.00',
+    panel: { size: 5, specialties: [{ code, count: 5 }] },
+  });
+  const bids: SubmittedBid[] = [];
+  for (const [i, b] of bidders.entries()) bids.push(await sealAndSubmit(t, p, b, plaintextOf(prices[i], { durationDays: 365 })));
+  await passDeadlineNow(t, p.id);
+  await waitForTenderStatus(t, p.id, ['OPENING']);
+  for (const [i, b] of bidders.entries()) {
+    const r = await t.http().post(`/api/v1/tenders/${p.id}/bids/${bids[i].body.bidId}/decryption`).set(b.auth).send({ key: bids[i].sealed.key });
+    if (r.status !== 200) throw new Error(`decryption ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  await waitForTenderStatus(t, p.id, ['EVALUATION']);
+  const end = Date.now() + 20_000;
+  let seats = await membersOf(t, p.id);
+  while (seats.length < 5) {
+    if (Date.now() > end) throw new Error('the panel was not drawn');
+    await sleep(100);
+    seats = await membersOf(t, p.id);
+  }
+  const users = byUser(pool);
+  const experts = seats.map((s) => users.get(s.user_id)!);
+  for (const [i, s] of seats.entries()) await t.http().post(`/api/v1/expert/assignments/${s.id}/accept`).set(experts[i].auth).expect(200);
+  const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
+  for (const e of experts) {
+    for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
+    await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
+  }
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId) };
+}
+
+/** The running candidate publicity ends now (its end moved to now and its PUBLICITY_END event run). */
+export async function endPublicityNow(t: TestApp, tenderId: string): Promise<void> {
+  const { fireNow } = await import('../factories/evaluation.factory');
+  const res: unknown[] = await t.dataSource.query(
+    `UPDATE candidate_publicities SET starts_at = least(starts_at, clock_timestamp() - interval '2 seconds'), ends_at = clock_timestamp() - interval '1 second'
+      WHERE tender_id = $1 AND status = 'RUNNING' RETURNING id`,
+    [tenderId],
+  );
+  // An UPDATE … RETURNING answers [rows, count].
+  const row = (Array.isArray(res[0]) ? res[0][0] : res[0]) as { id: string } | undefined;
+  if (!row) throw new Error(`no running publicity for ${tenderId}`);
+  await fireNow(t, 'PUBLICITY_END', row.id);
+}

@@ -151,7 +151,7 @@ function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: s
   const [reportError, setReportError] = useState<string | null>(null);
   const [winner, setWinner] = useState<string | undefined>();
   const [publicityEnd, setPublicityEnd] = useState('');
-  const [signedAt, setSignedAt] = useState(isoToBeijingLocal(serverNow()));
+  const [signedAt, setSignedAt] = useState(''); // empty: now (the notice of award precedes the contract)
   useEffect(() => {
     api.get<Report>(`/tenders/${tender.id}/evaluation-report`).then(
       (r) => {
@@ -204,12 +204,14 @@ function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: s
       )}
       {tender.status === 'AWARDED' && (
         <Space wrap>
-          <label htmlFor="contract-signed">合同签订时间（北京时间）</label>
+          <label htmlFor="contract-signed">合同签订时间（北京时间，不填为当前时间）</label>
           <BeijingDateTimeInput id="contract-signed" value={signedAt} onChange={setSignedAt} />
           <Button
             type="primary"
             loading={busy === 'contract'}
-            onClick={() => act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) }), '已登记合同')}
+            onClick={() =>
+              act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) ?? new Date(serverNow()).toISOString() }), '已登记合同')
+            }
           >
             登记合同
           </Button>
