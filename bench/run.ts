@@ -3,13 +3,14 @@
  * the targets and, for throughput, the ratio to the database's own ceiling measured in the same run (raw pg writes of
  * the same rows). The table and the machine are written into docs/BENCHMARKS.md between the bench markers.
  *
- *   npm run bench [-- --quick] [-- --only bids,security,draw,flags,statistics]
+ *   npm run bench [-- --quick] [-- --only bids,security,draw,flags,statistics,console,console-size,console-hall]
  */
 import { cpus, totalmem } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { runBankNotificationsBench } from './bank-notifications.bench';
 import { runBidSubmissionBench } from './bid-submission.bench';
+import { consoleBrowserAvailable, consoleFirstLoad, openingHallLatency } from './console.bench';
 import { runExpertDrawBench } from './expert-draw.bench';
 import { runFlagsBench } from './flags.bench';
 import { runStatisticsBench } from './statistics.bench';
@@ -98,6 +99,25 @@ async function main(): Promise<void> {
       rows.push({ benchmark: `GET /statistics (${r.tenders} tenders, ${r.bids} bids, one year)`, metric: 'p99 latency', value: `${r.http.p99Ms} ms`, target: '≤ 200 ms', met: r.http.p99Ms <= 200, ceiling: '', ratio: '' });
       rows.push({ benchmark: `GET /statistics (${r.tenders} tenders, ${r.bids} bids, one year)`, metric: 'p99, supervisors\' view', value: `${r.supervisor.p99Ms} ms`, target: '(measured)', met: null, ceiling: '', ratio: '' });
       rows.push({ benchmark: 'GET /ocds/compiled-releases.jsonl (one year)', metric: 'export time', value: `${r.jsonl.ms} ms for ${r.jsonl.lines} lines`, target: '(measured)', met: null, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('console') || want('console-size')) {
+    await run('web console: first-load JavaScript per role route (gzip, from the Vite manifest)', async () => {
+      const r = consoleFirstLoad();
+      for (const route of r.routes) {
+        const kb = route.gzipBytes / 1024;
+        log(`   ${route.path.padEnd(24)} ${route.access.padEnd(40)} ${kb.toFixed(1)} KB gzip (${(route.rawBytes / 1024).toFixed(0)} KB raw, ${route.files} files)`);
+        rows.push({ benchmark: `console first load ${route.path} (${route.access})`, metric: 'JS, gzip', value: `${kb.toFixed(1)} KB`, target: '≤ 350 KB', met: kb <= 350, ceiling: '', ratio: '' });
+      }
+    });
+  }
+
+  if (want('console') || want('console-hall')) {
+    await run('web console: opening hall live update (decryption → another participant\'s page)', async () => {
+      if (!consoleBrowserAvailable()) throw new Error('chromium-headless-shell is not installed (npm test installs it: scripts/setup.sh --test)');
+      const r = await openingHallLatency({ log, ...(quick ? { bidders: 5 } : {}) });
+      rows.push({ benchmark: `opening hall live update (${r.decryptions} decryptions, polling ${r.pollIntervalMs} ms)`, metric: 'p50 / max latency', value: `${r.visible.p50Ms} / ${r.visible.maxMs} ms`, target: `≤ ${r.pollIntervalMs + 500} ms`, met: r.visible.maxMs <= r.pollIntervalMs + 500, ceiling: '', ratio: '' });
     });
   }
 

@@ -3,6 +3,11 @@
  * HTTP, with the bidder SDK. It starts the platform itself (API + workers, LEGAL_PERIODS=relaxed so the statutory
  * periods take seconds, its own database `ebidding_demo`), prints each step with its timing, writes the opening
  * record, evaluation report and flag report PDFs to ./out, and exits non-zero if any step failed.
+ *
+ * The web console is served by the same platform: its URL and the demo accounts are printed. With `--keep` (or
+ * `--keep=MINUTES`, default 60) the platform stays up afterwards, with a second tender open for bids — two bids
+ * already sealed with the SDK — so a bid can be sealed in the browser and the opening hall watched at its deadline
+ * (`--deadline=MINUTES`, default 10). Ctrl+C stops it.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { createHmac, randomBytes, randomUUID } from 'crypto';
@@ -21,6 +26,14 @@ const BANK_SECRET = `demo-bank-secret-${randomBytes(8).toString('hex')}`;
 const ADMIN = { username: 'admin', password: `demo-admin-${randomBytes(4).toString('hex')}` };
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const argValue = (name: string): string | undefined => {
+  const a = process.argv.find((x) => x === `--${name}` || x.startsWith(`--${name}=`));
+  return a === undefined ? undefined : (a.split('=')[1] ?? '');
+};
+const KEEP = argValue('keep');
+const KEEP_MINUTES = KEEP === undefined ? 0 : Number(KEEP || '60');
+const KEEP_DEADLINE_MINUTES = Number(argValue('deadline') || '10');
+const accounts: Array<[string, string, string]> = [];
 
 interface StepResult { name: string; ok: boolean; ms: number; note?: string }
 const results: StepResult[] = [];
@@ -98,7 +111,8 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const baseConfig = AppConfig.fromEnvironment();
   const dbUrl = new URL(baseConfig.databaseUrl);
-  dbUrl.pathname = '/ebidding_demo';
+  // <database>_demo next to the configured one (ebidding → ebidding_demo), so parallel checkouts do not share it.
+  dbUrl.pathname = `${dbUrl.pathname.replace(/_test$/, '')}_demo`;
   const env = {
     ...process.env,
     NODE_ENV: 'development',
@@ -132,12 +146,14 @@ async function main(): Promise<void> {
       child.on('exit', (code) => { if (code) out(`\nthe platform exited with ${code}:\n${stderr.slice(-2000)}`); });
       await waitUntil('the platform to answer /health', async () => (await api('GET', '/health')).status === 'ok', 90_000, 500);
       return child;
-    }, () => base);
+    }, () => `${base} — 控制台 (web console): ${base}/`);
+    accounts.push(['系统管理员', ADMIN.username, ADMIN.password]);
 
     const admin = await step('administrator logs in', async () => (await api('POST', '/api/v1/auth/login', { body: ADMIN })).accessToken as string);
 
     const supervisor = await step('create a supervisor (监管) account', async () => {
       await api('POST', '/api/v1/admin/users', { token: admin, body: { username: 'jianguan-yancheng', password: 'Jg-demo-2026!', role: 'SUPERVISOR' } });
+      accounts.push(['监管人员', 'jianguan-yancheng', 'Jg-demo-2026!']);
       return (await api('POST', '/api/v1/auth/login', { body: { username: 'jianguan-yancheng', password: 'Jg-demo-2026!' } })).accessToken as string;
     });
 
@@ -153,6 +169,7 @@ async function main(): Promise<void> {
         });
         const token = (await api('POST', '/api/v1/auth/login', { body: { username, password: 'Expert-demo-2026' } })).accessToken as string;
         list.push({ name, token, expertId, userId });
+        if (i === 0) accounts.push(['评标专家', 'expert-1 … expert-9', 'Expert-demo-2026']);
       }
       return list;
     }, (l) => `${l.length} experts`);
@@ -162,6 +179,7 @@ async function main(): Promise<void> {
         body: { username, password: 'Demo-pass-2026', role, organization: { name, uscc: uscc(username), legalRepresentative, basicAccount: { bank: '中国工商银行盐城分行', accountNo } } },
       });
       const token = (await api('POST', '/api/v1/auth/login', { body: { username, password: 'Demo-pass-2026' } })).accessToken as string;
+      accounts.push([`${role === 'BIDDER' ? '投标人' : '招标人'} ${name}`, username, 'Demo-pass-2026']);
       return { ...r, token, name, username, accountNo } as { userId: string; organizationId: string; token: string; name: string; username: string; accountNo: string };
     };
 
@@ -356,15 +374,70 @@ async function main(): Promise<void> {
       if (!v.valid) throw new Error(`audit chain broken: ${JSON.stringify(v)}`);
       return v;
     }, (v) => `${v.events} events, head ${String(v.headHash).slice(0, 16)}…`);
+    if (KEEP_MINUTES > 0) {
+      await step(`keep: a second tender open for bids in the console (deadline in ${KEEP_DEADLINE_MINUTES} min), two bids already in`, async () => {
+        const t = await api('POST', '/api/v1/tenders', {
+          token: pe.token,
+          body: {
+            title: '盐城市亭湖区城市道路照明节能改造工程',
+            description: '更换 LED 路灯 2,400 盏及智能控制系统；工期 120 日历天。',
+            category: 'CONSTRUCTION_WORKS',
+            regime: 'ENGINEERING',
+            method: 'OPEN',
+            budget: '12000000.00',
+            priceCeiling: '11500000.00',
+            bidDeadline: new Date(Date.now() + KEEP_DEADLINE_MINUTES * 60_000).toISOString(),
+            bidSecurityAmount: '0.00',
+            decryption: { mode: 'BIDDER_WITH_ESCROW_FALLBACK', windowMinutes: 15 },
+            evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
+            panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
+          },
+        });
+        await api('POST', `/api/v1/tenders/${t.id}/documents`, {
+          token: pe.token,
+          body: { name: '招标文件.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 盐城市亭湖区城市道路照明节能改造工程 招标文件').toString('base64') },
+        });
+        await api('POST', `/api/v1/tenders/${t.id}/publish`, { token: pe.token, body: {} });
+        const pub = await api('GET', `/api/v1/tenders/${t.id}`);
+        for (const [i, b] of [bidders[1], bidders[4]].entries()) {
+          const s2 = sealBid({
+            tenderId: t.id,
+            bidderOrganizationId: b.organizationId,
+            plaintext: { price: ['11020000.00', '11260000.00'][i], currency: 'CNY', durationDays: 120 },
+            escrowPublicKey: pub.sealing.escrowPublicKey,
+            client: { deviceId: `WIN-${b.username.toUpperCase()}`, toolVersion: 'bid-seal-demo' },
+          });
+          await api('POST', `/api/v1/tenders/${t.id}/bids`, { token: b.token, body: s2.request });
+        }
+        return t;
+      }, (t) => `${base}/tenders/${t.id}`);
+    }
   } catch {
     // reported below
   } finally {
-    platform?.kill('SIGTERM');
+    if (!(KEEP_MINUTES > 0 && results.every((r) => r.ok))) platform?.kill('SIGTERM');
   }
 
   const failed = results.filter((r) => !r.ok);
   out(`\n${results.length} steps, ${results.length - failed.length} ok, ${failed.length} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
   out(`PDFs in ${OUT}: opening-record.pdf, evaluation-report.pdf, flag-report.pdf`);
+  out(`\n控制台 (web console): ${base}/`);
+  out('演示账户 (demo accounts):');
+  // Padded by display width: a Chinese character takes two columns in a terminal.
+  const pad = (text: string, cols: number) => text + ' '.repeat(Math.max(1, cols - [...text].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)));
+  for (const [role, username, password] of accounts) out(`  ${pad(role, 34)}${pad(username, 22)}${password}`);
+  if (KEEP_MINUTES > 0 && !failed.length) {
+    out(`\nThe platform stays up for ${KEEP_MINUTES} min (--keep): open ${base}/ in a browser; Ctrl+C stops it.`);
+    out('Bid as 江苏省路桥建设集团有限公司 (jiangsu-luqiao) on the second tender, then watch its 开标大厅 at the deadline.');
+    const stop = () => {
+      platform?.kill('SIGTERM');
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    await sleep(KEEP_MINUTES * 60_000);
+    stop();
+  }
   process.exit(failed.length ? 1 : 0);
 }
 

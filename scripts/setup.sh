@@ -28,6 +28,9 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# ── 1b. the web console (web/, its own package and lockfile): installed and rebuilt when its sources changed ──
+bash scripts/build-console.sh
+
 probe() { node scripts/services.js "$1" "$2" >/dev/null 2>&1; }
 from_envfile() { [ -f "$ENVFILE" ] && grep -E "^$1=" "$ENVFILE" | tail -n 1 | cut -d= -f2- || true; }
 set_envfile() { # KEY VALUE (empty VALUE removes the key)
@@ -48,6 +51,20 @@ wait_for() { # kind url seconds
   for _ in $(seq 1 "$3"); do probe "$1" "$2" && return 0; sleep 1; done
   return 1
 }
+
+# ── 1c. the browser tests' Chromium and a CJK font (test mode only; Debian packages, never a browser download) ─
+# playwright-core drives Debian's chromium-headless-shell (/usr/bin/chromium-headless-shell); fonts-wqy-microhei
+# renders the console's Chinese in screenshots (without it every character is a box).
+if [ "$MODE" = test ]; then
+  if [ ! -x /usr/bin/chromium-headless-shell ]; then
+    apt_install chromium-headless-shell ||
+      log "WARNING: chromium-headless-shell is missing and cannot be installed here (need root and apt-get): the browser tests will fail"
+  fi
+  if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+    apt_install fonts-wqy-microhei ||
+      log "WARNING: fonts-wqy-microhei is missing and cannot be installed here: screenshots will show boxes for Chinese"
+  fi
+fi
 
 # ── 2. PostgreSQL ──────────────────────────────────────────────────────────────────────────────────────────────
 start_local_pg() {

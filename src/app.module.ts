@@ -25,6 +25,7 @@ import { OpeningModule } from './modules/opening/opening.module';
 import { BidSecurityModule } from './modules/bid-security/bid-security.module';
 import { SupervisionModule } from './modules/supervision/supervision.module';
 import { TransparencyModule } from './modules/transparency/transparency.module';
+import { ConsoleModule } from './modules/console/console.module';
 
 export interface AppModuleOptions {
   /** Run the BullMQ workers in this process. */
@@ -61,6 +62,8 @@ export class AppModule implements NestModule {
         OpeningModule,
         TendersModule,
         TransparencyModule,
+        // the web console at / (after every API route; see ConsoleModule)
+        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }, RouteAccessVerifier],
     };

@@ -2,13 +2,9 @@ import { createHash } from 'crypto';
 import { hostname, networkInterfaces } from 'os';
 import { MAX_CLIENT_FIELD_LENGTH, MAX_MAC_ADDRESSES, TOOL_VERSION } from './constants';
 
-/** The `client` block of a bid request: where the bid was prepared (a collusion signal, regulations §2). */
-export interface ClientInfo {
-  deviceId: string;
-  macAddresses?: string[];
-  toolVersion?: string;
-  documentAuthor?: string;
-}
+import type { ClientInfo } from './core/format';
+
+export type { ClientInfo } from './core/format';
 
 /** This machine's non-internal MAC addresses, lowercase, sorted, without duplicates or the all-zero address. */
 export function localMacAddresses(): string[] {

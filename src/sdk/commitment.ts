@@ -1,15 +1,12 @@
-import { createHash, timingSafeEqual } from 'crypto';
-import { BID_KEY_BYTES, KEY_COMMITMENT_LABEL } from './constants';
-import { BinaryInput, HEX_SHA256_PATTERN, requireBytes, toBytes } from './encoding';
+import { BID_KEY_BYTES } from './constants';
+import { keyCommitmentSteps, verifyKeyCommitmentSteps } from './core/format';
+import { runSync } from './core/steps';
+import { BinaryInput, requireBytes, toBytes } from './encoding';
+import { nodeCrypto } from './ports/node';
 
 /** keyCommitment = hex(SHA-256(UTF-8 "bid-key-v1" ‖ key)), lowercase. */
 export function keyCommitment(key: BinaryInput): string {
-  const k = requireBytes(key, 'key', BID_KEY_BYTES);
-  return commitmentDigest(k).toString('hex');
-}
-
-function commitmentDigest(key: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from(KEY_COMMITMENT_LABEL, 'utf8')).update(key).digest();
+  return runSync(keyCommitmentSteps(requireBytes(key, 'key', BID_KEY_BYTES)), nodeCrypto);
 }
 
 /**
@@ -17,11 +14,5 @@ function commitmentDigest(key: Buffer): Buffer {
  * is constant-time; malformed inputs give false, never an exception.
  */
 export function verifyKeyCommitment(key: BinaryInput, commitment: string): boolean {
-  const k = toBytes(key);
-  const wellFormed =
-    k !== null && k.length === BID_KEY_BYTES && typeof commitment === 'string' &&
-    HEX_SHA256_PATTERN.test(commitment.toLowerCase());
-  const actual = commitmentDigest(k && k.length === BID_KEY_BYTES ? k : Buffer.alloc(BID_KEY_BYTES));
-  const expected = wellFormed ? Buffer.from(commitment, 'hex') : Buffer.alloc(32);
-  return timingSafeEqual(actual, expected) && wellFormed;
+  return runSync(verifyKeyCommitmentSteps(toBytes(key), commitment), nodeCrypto);
 }

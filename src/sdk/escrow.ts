@@ -1,27 +1,14 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'crypto';
-import {
-  BID_IV_BYTES,
-  BID_KEY_BYTES,
-  ESCROWED_KEY_BYTES,
-  ESCROW_HKDF_INFO,
-  GCM_TAG_BYTES,
-  X25519_KEY_BYTES,
-} from './constants';
+import { BID_IV_BYTES, BID_KEY_BYTES, X25519_KEY_BYTES } from './constants';
+import { deriveEscrowKekSteps, unwrapEscrowedKeySteps, wrapEscrowKeySteps } from './core/format';
+import { CryptoPort, runSync } from './core/steps';
 import { BinaryInput, requireBytes, toBytes } from './encoding';
 import { SealedBidError } from './errors';
-import {
-  generateX25519KeyPair,
-  rawX25519PublicKey,
-  x25519,
-  x25519PrivateKeyObject,
-  x25519PublicFromPrivate,
-  x25519WithKey,
-} from './x25519';
+import { asBuffer, nodeCrypto } from './ports/node';
+import { rawX25519PublicKey, x25519PrivateKeyObject, x25519WithKey } from './x25519';
 
 /** kek = HKDF-SHA256(ikm = shared, salt = ephemeralPublic ‖ escrowPublic, info = "bid-escrow-v1", 32 bytes). */
 export function deriveEscrowKek(shared: Buffer, ephemeralPublic: Buffer, escrowPublic: Buffer): Buffer {
-  const salt = Buffer.concat([ephemeralPublic, escrowPublic]);
-  return Buffer.from(hkdfSync('sha256', shared, salt, Buffer.from(ESCROW_HKDF_INFO, 'utf8'), BID_KEY_BYTES));
+  return asBuffer(runSync(deriveEscrowKekSteps(shared, ephemeralPublic, escrowPublic), nodeCrypto));
 }
 
 export interface WrapEscrowKeyInput {
@@ -39,24 +26,17 @@ export interface WrapEscrowKeyInput {
 
 /** escrowedKey = base64(ephemeralPublic(32) ‖ iv2(12) ‖ AES-256-GCM(kek, iv2, key) ‖ tag(16)). */
 export function wrapEscrowKey(input: WrapEscrowKeyInput): string {
-  const key = requireBytes(input.key, 'key', BID_KEY_BYTES);
-  const escrowPublic = requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES);
-  const ephemeralPrivate =
-    input.ephemeralPrivateKey === undefined
-      ? generateX25519KeyPair().privateKey
-      : requireBytes(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES);
-  const iv2 = input.iv2 === undefined ? randomBytes(BID_IV_BYTES) : requireBytes(input.iv2, 'iv2', BID_IV_BYTES);
-  const ephemeralPublic = x25519PublicFromPrivate(ephemeralPrivate);
-  let shared: Buffer;
-  try {
-    shared = x25519(ephemeralPrivate, escrowPublic);
-  } catch {
-    throw new SealedBidError('INVALID_INPUT', 'escrowPublicKey is not a usable X25519 public key');
-  }
-  const kek = deriveEscrowKek(shared, ephemeralPublic, escrowPublic);
-  const cipher = createCipheriv('aes-256-gcm', kek, iv2);
-  const body = Buffer.concat([cipher.update(key), cipher.final()]);
-  return Buffer.concat([ephemeralPublic, iv2, body, cipher.getAuthTag()]).toString('base64');
+  const wrapped = runSync(
+    wrapEscrowKeySteps({
+      key: requireBytes(input.key, 'key', BID_KEY_BYTES),
+      escrowPublicKey: requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES),
+      ephemeralPrivateKey:
+        input.ephemeralPrivateKey === undefined ? undefined : requireBytes(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES),
+      iv2: input.iv2 === undefined ? undefined : requireBytes(input.iv2, 'iv2', BID_IV_BYTES),
+    }),
+    nodeCrypto,
+  );
+  return asBuffer(wrapped).toString('base64');
 }
 
 export interface UnwrapEscrowedKeyInput {
@@ -94,22 +74,10 @@ export function createEscrowUnwrapper(input: EscrowKeyPairInput): EscrowUnwrappe
       throw new SealedBidError('INVALID_INPUT', 'escrowPublicKey does not belong to escrowPrivateKey');
     }
   }
-  return (escrowedKey: BinaryInput): Buffer => {
-    const raw = toBytes(escrowedKey);
-    if (!raw || raw.length !== ESCROWED_KEY_BYTES) {
-      throw new SealedBidError('ESCROW_UNWRAP_FAILED', `escrowedKey must be base64 of ${ESCROWED_KEY_BYTES} bytes`);
-    }
-    const ephemeralPublic = raw.subarray(0, X25519_KEY_BYTES);
-    const iv2 = raw.subarray(X25519_KEY_BYTES, X25519_KEY_BYTES + BID_IV_BYTES);
-    const body = raw.subarray(X25519_KEY_BYTES + BID_IV_BYTES, raw.length - GCM_TAG_BYTES);
-    const tag = raw.subarray(raw.length - GCM_TAG_BYTES);
-    try {
-      const kek = deriveEscrowKek(x25519WithKey(privateKey, ephemeralPublic), ephemeralPublic, derivedPublic);
-      const decipher = createDecipheriv('aes-256-gcm', kek, iv2);
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(body), decipher.final()]);
-    } catch {
-      throw new SealedBidError('ESCROW_UNWRAP_FAILED', 'the escrowed key cannot be unwrapped with this escrow key');
-    }
+  // The node port with this escrow key's KeyObject built once (the core passes back the same private-key bytes).
+  const port: CryptoPort = {
+    ...nodeCrypto,
+    x25519: (priv, pub) => (priv === escrowPrivate ? x25519WithKey(privateKey, asBuffer(pub)) : nodeCrypto.x25519(priv, pub)),
   };
+  return (escrowedKey: BinaryInput): Buffer => asBuffer(runSync(unwrapEscrowedKeySteps(toBytes(escrowedKey), escrowPrivate, derivedPublic), port));
 }

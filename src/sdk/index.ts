@@ -1,7 +1,10 @@
 /**
  * The bidder SDK: the one implementation of sealed-bid format v1 (API.md "Sealed bids"), used by bidders (the
- * `bid-seal` CLI), by the server (commitments, decryption at opening, escrow unwrap, receipts), tests and the demo.
- * Pure Node `crypto`; no Nest, no I/O except reading this machine's network interfaces for `client`.
+ * `bid-seal` CLI and the web console), by the server (commitments, decryption at opening, escrow unwrap, receipts),
+ * tests and the demo. The format logic is core/format.ts, platform-free, run on a crypto port (core/steps.ts): this
+ * Node API runs it synchronously on node:crypto (ports/node.ts); the browser (browser.ts) runs it on WebCrypto with
+ * the audited pure-JavaScript port (ports/noble.ts) as fallback. No Nest, no I/O except reading this machine's
+ * network interfaces for `client`.
  */
 export * from './constants';
 export * from './errors';

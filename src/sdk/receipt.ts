@@ -1,50 +1,15 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'crypto';
-import { BinaryInput, decodeBase64Strict, sha256Hex, toBytes } from './encoding';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'crypto';
+import { BidReceipt, ReceiptFields, receiptMessageBytes, verifyReceiptSteps } from './core/format';
+import { runSync } from './core/steps';
+import { BinaryInput, toBytes } from './encoding';
+import { asBuffer, nodeCrypto } from './ports/node';
 import { SealedBidError } from './errors';
 
-/** The fields an Ed25519 receipt signature covers, in signing order. */
-export interface ReceiptFields {
-  bidId: string;
-  version: number;
-  tenderId: string;
-  bidderOrganizationId: string;
-  ciphertextSha256: string;
-  keyCommitment: string;
-  /** ISO-8601 UTC, exactly as the server returned it. */
-  receivedAt: string;
-}
-
-/** The receipt of POST /tenders/{id}/bids. */
-export interface BidReceipt {
-  bidId: string;
-  version: number;
-  receivedAt: string;
-  ciphertextSha256: string;
-  signature: string;
-}
+export type { BidReceipt, ReceiptFields } from './core/format';
 
 /** UTF-8 of `bidId|version|tenderId|bidderOrganizationId|ciphertextSha256|keyCommitment|receivedAt`. */
 export function receiptMessage(f: ReceiptFields): Buffer {
-  const parts = [
-    f.bidId,
-    f.version,
-    f.tenderId,
-    f.bidderOrganizationId,
-    f.ciphertextSha256,
-    f.keyCommitment,
-    f.receivedAt,
-  ];
-  if (!Number.isSafeInteger(f.version) || f.version < 1) {
-    throw new SealedBidError('INVALID_INPUT', 'receipt version must be a positive integer');
-  }
-  for (const p of parts) {
-    if (typeof p === 'string' && (p.length === 0 || p.includes('|'))) {
-      throw new SealedBidError('INVALID_INPUT', "receipt fields must be non-empty and free of '|'");
-    } else if (typeof p !== 'string' && typeof p !== 'number') {
-      throw new SealedBidError('INVALID_INPUT', 'receipt fields must be strings (version: a number)');
-    }
-  }
-  return Buffer.from(parts.join('|'), 'utf8');
+  return asBuffer(receiptMessageBytes(f));
 }
 
 function ed25519Key(pem: string | KeyObject, kind: 'public' | 'private'): KeyObject {
@@ -79,29 +44,17 @@ export interface VerifyReceiptInput {
 /** True when the platform signed this receipt for this bid. Throws INVALID_INPUT only for an unusable key. */
 export function verifyReceipt(input: VerifyReceiptInput): boolean {
   const publicKey = ed25519Key(input.receiptPublicKeyPem, 'public');
-  const r = input.receipt;
-  if (typeof r !== 'object' || r === null) return false;
-  if (input.ciphertext !== undefined) {
-    const bytes = toBytes(input.ciphertext);
-    if (!bytes || sha256Hex(bytes) !== r.ciphertextSha256) return false;
-  }
-  const signature = typeof r.signature === 'string' ? decodeBase64Strict(r.signature) : null;
-  if (!signature || signature.length !== 64) return false;
-  let message: Buffer;
-  try {
-    message = receiptMessage({
-      bidId: r.bidId,
-      version: r.version,
+  return runSync(
+    verifyReceiptSteps({
+      receipt: input.receipt,
       tenderId: input.tenderId,
       bidderOrganizationId: input.bidderOrganizationId,
-      ciphertextSha256: r.ciphertextSha256,
       keyCommitment: input.keyCommitment,
-      receivedAt: r.receivedAt,
-    });
-  } catch {
-    return false;
-  }
-  return verify(null, message, publicKey, signature);
+      receiptPublicKeySpki: publicKey.export({ format: 'der', type: 'spki' }),
+      ciphertext: input.ciphertext === undefined ? undefined : toBytes(input.ciphertext),
+    }),
+    nodeCrypto,
+  );
 }
 
 /** An Ed25519 key pair for signing receipts: SPKI PEM public key, PKCS#8 PEM private key. */

@@ -1,21 +1,13 @@
-import { createCipheriv, randomBytes } from 'crypto';
-import { assertSealingIds, bidAad } from './aad';
+import { BID_IV_BYTES, BID_KEY_BYTES, X25519_KEY_BYTES } from './constants';
+import { encryptBidSteps, sealBidSteps } from './core/format';
+import { runSync } from './core/steps';
 import { ClientInfo, collectClientInfo } from './client-info';
-import { keyCommitment } from './commitment';
-import { BID_IV_BYTES, BID_KEY_BYTES, MAX_PLAINTEXT_BYTES } from './constants';
-import { BinaryInput, requireBytes, sha256Hex } from './encoding';
-import { wrapEscrowKey } from './escrow';
-import { SealedBidError } from './errors';
-import { BidPlaintext, serializePlaintext, validatePlaintext } from './plaintext';
+import { BinaryInput, requireBytes } from './encoding';
+import { BidPlaintext } from './plaintext';
+import { asBuffer, nodeCrypto } from './ports/node';
 
-/** The body of POST /tenders/{id}/bids (base64 fields). */
-export interface BidSubmissionRequest {
-  ciphertext: string;
-  iv: string;
-  keyCommitment: string;
-  escrowedKey?: string;
-  client: ClientInfo;
-}
+export type { BidSubmissionRequest } from './core/format';
+import type { BidSubmissionRequest } from './core/format';
 
 export interface SealBidInput {
   tenderId: string;
@@ -49,34 +41,22 @@ export interface EncryptBidInput {
 export function encryptBid(input: EncryptBidInput): Buffer {
   const key = requireBytes(input.key, 'key', BID_KEY_BYTES);
   const iv = requireBytes(input.iv, 'iv', BID_IV_BYTES);
-  const aad = bidAad(input.tenderId, input.bidderOrganizationId);
-  const checked = validatePlaintext(input.plaintext);
-  if (!checked.ok) {
-    throw new SealedBidError('INVALID_INPUT', `invalid bid: ${checked.problems.join('; ')}`, checked.problems);
-  }
-  const plaintext = serializePlaintext(checked.value);
-  if (plaintext.length > MAX_PLAINTEXT_BYTES) {
-    throw new SealedBidError('INVALID_INPUT', `the bid is ${plaintext.length} bytes; at most ${MAX_PLAINTEXT_BYTES}`);
-  }
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad);
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return asBuffer(runSync(encryptBidSteps({ ...input, key, iv }), nodeCrypto));
 }
 
 /** Seals a bid on the bidder's machine (format v1): fresh key and iv, commitment, optional escrow wrap. */
 export function sealBid(input: SealBidInput): SealedBid {
-  assertSealingIds(input.tenderId, input.bidderOrganizationId);
-  const key = randomBytes(BID_KEY_BYTES);
-  const iv = randomBytes(BID_IV_BYTES);
-  const ciphertext = encryptBid({ ...input, key, iv });
-  const request: BidSubmissionRequest = {
-    ciphertext: ciphertext.toString('base64'),
-    iv: iv.toString('base64'),
-    keyCommitment: keyCommitment(key),
-    ...(input.escrowPublicKey !== undefined && {
-      escrowedKey: wrapEscrowKey({ key, escrowPublicKey: input.escrowPublicKey }),
+  const sealed = runSync(
+    sealBidSteps({
+      tenderId: input.tenderId,
+      bidderOrganizationId: input.bidderOrganizationId,
+      plaintext: input.plaintext,
+      escrowPublicKey:
+        input.escrowPublicKey === undefined ? undefined : requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES),
+      client: collectClientInfo(input.client),
+      base64: (b) => asBuffer(b).toString('base64'),
     }),
-    client: collectClientInfo(input.client),
-  };
-  return { request, key: key.toString('base64'), ciphertextSha256: sha256Hex(ciphertext) };
+    nodeCrypto,
+  );
+  return { request: sealed.request, key: asBuffer(sealed.key).toString('base64'), ciphertextSha256: sealed.ciphertextSha256 };
 }

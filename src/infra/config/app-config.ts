@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
+import { resolve } from 'path';
 import type { RedisOptions } from 'ioredis';
 import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
 
@@ -84,6 +85,10 @@ export class AppConfig {
   }
   get bodyLimit(): string {
     return this.env.BODY_LIMIT;
+  }
+  /** The folder of the built console (index.html + assets), served at / by the ConsoleModule. */
+  get consoleDir(): string {
+    return this.env.CONSOLE_DIR ?? resolve(__dirname, '../../../web/dist');
   }
   get logFormat(): 'json' | 'text' {
     return this.env.LOG_FORMAT;

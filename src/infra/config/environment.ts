@@ -108,6 +108,11 @@ export class EnvironmentVariables {
   @Matches(/^\d+(b|kb|mb)?$/, { message: 'BODY_LIMIT is a size in bytes, or with kb or mb, e.g. 29360128 or 28mb' })
   BODY_LIMIT = String(MAX_BID_REQUEST_BODY_BYTES);
 
+  /** The built web console (控制台) served at / ; default web/dist of this checkout (built by scripts/setup.sh). */
+  @IsOptional()
+  @IsString()
+  CONSOLE_DIR?: string;
+
   @IsIn(['json', 'text'])
   LOG_FORMAT: 'json' | 'text' = 'text';
 

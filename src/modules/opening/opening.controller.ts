@@ -6,6 +6,7 @@ import { Actor, CurrentActor, OptionalActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
 import { DecryptBidDto } from './dto/decrypt-bid.dto';
+import { OpeningHallService } from './opening-hall.service';
 import { OpeningRecordService } from './opening-record.service';
 import { DecryptBidUseCase } from './use-cases/decrypt-bid.use-case';
 
@@ -15,6 +16,7 @@ export class OpeningController {
   constructor(
     private readonly decrypt: DecryptBidUseCase,
     private readonly records: OpeningRecordService,
+    private readonly hallView: OpeningHallService,
   ) {}
 
   @Post('bids/:bidId/decryption')
@@ -28,6 +30,22 @@ export class OpeningController {
   })
   decryption(@UuidParam('id') id: string, @UuidParam('bidId') bidId: string, @Body() dto: DecryptBidDto, @CurrentActor() actor: Actor) {
     return this.decrypt.execute({ tenderId: id, bidId, keyBase64: dto.key, actor });
+  }
+
+  @Get('opening-hall')
+  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @ApiOperation({
+    summary: '开标大厅: the live state of the opening for its participants (bidders, status, prices at 唱标)',
+    description:
+      'From the opening at the deadline: { phase: DECRYPTING|ANNOUNCED, bids: [{ seq, bidId, bidderName, status, decryptedAt, ' +
+      'price, mine }], summary, decryptionWindowEndsAt, windowClosedAt, serverTime }. For the bidders whose bids were ' +
+      'opened, the procuring entity and supervisors (others 403 FORBIDDEN). Before the opening: 403 SEALED_UNTIL_OPENING ' +
+      'to everyone. `price` is null until 唱标 (phase ANNOUNCED: the window has closed and the opening record is written), ' +
+      'except on the caller\'s own decrypted bid. `serverTime` is the database clock, for countdowns. Poll it (the console ' +
+      'polls once a second) to follow the decryption live.',
+  })
+  hall(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
+    return this.hallView.view(id, actor);
   }
 
   @Get('opening-record')

@@ -6,6 +6,7 @@ import { EscrowDecryptionPool } from './escrow-decryption.pool';
 import { DecryptionAttemptEntity } from './decryption-attempt.entity';
 import { OpeningController } from './opening.controller';
 import { OpeningRecordEntity } from './opening-record.entity';
+import { OpeningHallService } from './opening-hall.service';
 import { OpeningRecordService } from './opening-record.service';
 import { OpeningService } from './opening.service';
 import { CloseDecryptionWindowUseCase } from './use-cases/close-decryption-window.use-case';
@@ -20,7 +21,7 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
 @Module({
   imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
   controllers: [OpeningController],
-  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
+  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
   exports: [OpeningRecordService],
 })
 export class OpeningModule {}

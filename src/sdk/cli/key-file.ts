@@ -1,18 +1,8 @@
-import { BID_KEY_BYTES, SEALED_BID_FORMAT_VERSION } from '../constants';
-import { decodeBase64Strict } from '../encoding';
+import { parseKeyFileText } from '../core/key-file';
+import { BID_KEY_BYTES } from '../constants';
 import { CliError, CliIo, readText } from './cli-io';
 
-/** What `bid-seal seal --key-out` writes (mode 0600). `key` is the only secret. */
-export interface KeyFile {
-  type: 'bid-seal-key';
-  formatVersion: typeof SEALED_BID_FORMAT_VERSION;
-  tenderId: string;
-  bidderOrganizationId: string;
-  keyCommitment: string;
-  ciphertextSha256: string;
-  createdAt: string;
-  key: string;
-}
+export type { KeyFile } from '../core/key-file';
 
 export interface LoadedKey {
   key: Buffer;
@@ -21,28 +11,16 @@ export interface LoadedKey {
   keyCommitment?: string;
 }
 
-/** Reads a key file written by `seal`, or a file holding just the base64 key. */
+/** Reads a key file written by `seal` (or by the console's 下载密钥), or a file holding just the base64 key. */
 export function readKeyFile(io: CliIo, path: string): LoadedKey {
-  const text = readText(io, path, 'key file').trim();
-  let meta: Partial<KeyFile> = {};
-  let b64 = text;
-  if (text.startsWith('{')) {
-    try {
-      meta = JSON.parse(text) as Partial<KeyFile>;
-    } catch {
-      throw new CliError(`key file "${path}" is not valid JSON`);
-    }
-    b64 = typeof meta.key === 'string' ? meta.key : '';
+  const parsed = parseKeyFileText(readText(io, path, 'key file'));
+  if (!parsed.ok) {
+    throw new CliError(
+      parsed.problem === 'NOT_JSON'
+        ? `key file "${path}" is not valid JSON`
+        : `key file "${path}" does not hold a base64 ${BID_KEY_BYTES}-byte key`,
+    );
   }
-  const key = decodeBase64Strict(b64);
-  if (!key || key.length !== BID_KEY_BYTES) {
-    throw new CliError(`key file "${path}" does not hold a base64 ${BID_KEY_BYTES}-byte key`);
-  }
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  return {
-    key,
-    tenderId: str(meta.tenderId),
-    bidderOrganizationId: str(meta.bidderOrganizationId),
-    keyCommitment: str(meta.keyCommitment),
-  };
+  const { key, ...meta } = parsed.value;
+  return { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), ...meta };
 }

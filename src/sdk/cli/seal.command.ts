@@ -15,7 +15,7 @@ import {
   writeOutput,
 } from './cli-io';
 import { normalizeId } from './ids';
-import { KeyFile } from './key-file';
+import { keyFileText } from '../core/key-file';
 
 const usage = `Usage: bid-seal seal --tender ID --org ORGID --price AMOUNT --out bid-request.json --key-out bid.key
                      [options]
@@ -114,19 +114,17 @@ function run(args: string[], io: CliIo): number {
     escrowPublicKey: v['escrow-public-key'] ?? tender?.escrowPublicKey,
     client: { deviceId: v['device-id'] || undefined, documentAuthor: v.author || undefined },
   });
-  const keyFile: KeyFile = {
-    type: 'bid-seal-key',
-    formatVersion: SEALED_BID_FORMAT_VERSION,
+  const keyFile = keyFileText({
     tenderId,
     bidderOrganizationId,
     keyCommitment: sealed.request.keyCommitment,
     ciphertextSha256: sealed.ciphertextSha256,
     createdAt: new Date().toISOString(),
     key: sealed.key,
-  };
+  });
   const force = v.force ?? false;
   // The key first: a request on disk without its key would be a bid nobody can open.
-  writeOutput(io, v['key-out'], `${JSON.stringify(keyFile, null, 2)}\n`, { mode: 0o600, force });
+  writeOutput(io, v['key-out'], keyFile, { mode: 0o600, force });
   writeOutput(io, v.out, `${JSON.stringify(sealed.request, null, 2)}\n`, { mode: 0o644, force });
   const lines = [
     `Sealed bid (format v1) for tender ${tenderId}, organisation ${bidderOrganizationId}`,

@@ -1,0 +1,234 @@
+import { Alert, Button, Card, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { api } from '@/api/client';
+import { ApiError, errorText } from '@/api/errors';
+import { recordServerInstant } from '@/api/server-clock';
+import type { MyBid, OpeningHall, Tender } from '@/api/types';
+import { useAuth } from '@/auth/AuthContext';
+import { useServerNow } from '@/components/Countdown';
+import { FileInput } from '@/components/FileInput';
+import { BID_STATUS, DECRYPTION_MODE, label, yuan } from '@/lib/labels';
+import { formatBeijingLabel, formatDuration } from '@/lib/time';
+import { base64Encode, keyMatchesCommitment, parseKeyFileText } from '@shared/sdk/browser';
+
+/** How often the hall is polled while the opening is live (ms). bench/run.ts measures the resulting latency. */
+export const HALL_POLL_MS = 1000;
+
+const STATUS_COLOR: Record<string, string> = { OPENED: 'orange', DECRYPTED: 'green', WITHDRAWN: 'default', REVOKED: 'red' };
+
+/**
+ * /tenders/<id>/opening — 开标大厅. Before the deadline: a countdown on the server's clock. From the deadline: the
+ * bids (bidder, status) updating live by polling GET /tenders/{id}/opening-hall once a second, the decryption
+ * window's remaining time, a bidder's own decryption (key file → POST …/decryption, the key checked against its
+ * commitment in the browser first); prices appear for everyone only at 唱标, in the same table, without reloading.
+ */
+export default function OpeningHallPage() {
+  const { id = '' } = useParams();
+  const { me } = useAuth();
+  const now = useServerNow(250);
+  const [tender, setTender] = useState<Tender | null>(null);
+  const [hall, setHall] = useState<OpeningHall | null>(null);
+  const [sealed, setSealed] = useState(false);
+  const [mine, setMine] = useState<MyBid | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [keyError, setKeyError] = useState<string | null>(null);
+  const [keyFile, setKeyFile] = useState<File | null>(null);
+  const [decrypting, setDecrypting] = useState(false);
+  const [myPrice, setMyPrice] = useState<string | null>(null);
+  const polling = useRef(false);
+
+  const loadTender = useCallback(async () => {
+    try {
+      setTender(await api.get<Tender>(`/tenders/${id}`));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }, [id]);
+
+  const pollHall = useCallback(async () => {
+    if (polling.current) return;
+    polling.current = true;
+    const sentAt = Date.now();
+    try {
+      const h = await api.get<OpeningHall>(`/tenders/${id}/opening-hall`);
+      recordServerInstant(h.serverTime, sentAt, Date.now());
+      setHall(h);
+      setSealed(false);
+      setError(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'SEALED_UNTIL_OPENING') setSealed(true);
+      else setError(errorText(e));
+    } finally {
+      polling.current = false;
+    }
+  }, [id]);
+
+  useEffect(() => {
+    void loadTender();
+  }, [loadTender]);
+
+  useEffect(() => {
+    if (me?.role !== 'BIDDER') return;
+    api.get<MyBid>(`/tenders/${id}/bids/mine`).then(
+      (b) => {
+        setMine(b);
+        if (b.price) setMyPrice(b.price);
+      },
+      () => setMine(null),
+    );
+  }, [id, me, hall?.phase]);
+
+  const deadline = tender ? Date.parse(tender.bidDeadline) : NaN;
+  const beforeDeadline = Number.isFinite(deadline) && now < deadline;
+  const announced = hall?.phase === 'ANNOUNCED';
+
+  // Live: poll the hall once a second from the deadline until 唱标; again at once when the tab becomes visible.
+  useEffect(() => {
+    if (!tender || beforeDeadline || announced) return;
+    if (['DRAFT', 'CANCELLED'].includes(tender.status)) return;
+    void pollHall();
+    const timer = window.setInterval(() => document.visibilityState === 'visible' && pollHall(), HALL_POLL_MS);
+    const onVisible = () => document.visibilityState === 'visible' && pollHall();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [tender, beforeDeadline, announced, pollHall]);
+
+  // The tender's status after the deadline (FAILED with fewer than 3 bids is shown from the tender itself).
+  useEffect(() => {
+    if (!tender || beforeDeadline || tender.status !== 'PUBLISHED') return;
+    const timer = window.setInterval(loadTender, 3000);
+    return () => window.clearInterval(timer);
+  }, [tender, beforeDeadline, loadTender]);
+
+  if (error && !tender) return <Alert type="error" showIcon title={error} />;
+  if (!tender) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
+
+  const decrypt = async () => {
+    if (!keyFile || !mine) return;
+    setKeyError(null);
+    setDecrypting(true);
+    try {
+      const parsed = parseKeyFileText(await keyFile.text());
+      if (!parsed.ok) throw new Error(parsed.problem === 'NOT_JSON' ? '密钥文件格式错误（不是有效的 JSON）' : '密钥文件中没有有效的32字节密钥');
+      if (parsed.value.tenderId && parsed.value.tenderId !== tender.id) throw new Error('该密钥文件属于另一个招标项目');
+      if (!(await keyMatchesCommitment(parsed.value.key, mine.keyCommitment))) {
+        throw new Error('密钥与您递交的投标文件不匹配（承诺值不符）：请选择最后一次递交时下载的密钥文件');
+      }
+      const r = await api.post<{ price: string }>(`/tenders/${tender.id}/bids/${mine.bidId}/decryption`, { key: base64Encode(parsed.value.key) });
+      setMyPrice(r.price);
+      void pollHall();
+    } catch (e) {
+      setKeyError(errorText(e));
+    } finally {
+      setDecrypting(false);
+    }
+  };
+
+  const windowEnds = hall?.decryptionWindowEndsAt ? Date.parse(hall.decryptionWindowEndsAt) : NaN;
+  const myRow = hall?.bids.find((b) => b.mine);
+  const canDecrypt = me?.role === 'BIDDER' && hall?.phase === 'DECRYPTING' && myRow?.status === 'OPENED' && hall.decryptionMode !== 'ESCROW';
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      <div>
+        <Typography.Title level={2} style={{ marginBottom: 4 }}>
+          开标大厅
+        </Typography.Title>
+        <Space wrap>
+          <Link to={`/tenders/${tender.id}`}>{tender.title}</Link>
+          <Typography.Text type="secondary">开标时间：{formatBeijingLabel(tender.bidDeadline)}</Typography.Text>
+          <Typography.Text type="secondary">{label(DECRYPTION_MODE, tender.decryption.mode)}</Typography.Text>
+        </Space>
+      </div>
+
+      {beforeDeadline ? (
+        <Card>
+          <Statistic title="距开标（投标截止）" value={formatDuration(deadline - now)} />
+          <Typography.Text type="secondary">倒计时以平台服务器时间为准（已校准本机时钟）。开标前不显示任何投标信息。</Typography.Text>
+        </Card>
+      ) : tender.status === 'FAILED' && !hall ? (
+        <div className="plain-result">
+          <h2>流标</h2>
+          <p>{tender.statusReason === 'FEWER_THAN_3_BIDS' ? '递交投标文件的投标人少于3个，不予开标（《招标投标法实施条例》第四十四条）。' : (tender.statusReason ?? '')}</p>
+        </div>
+      ) : sealed || !hall ? (
+        <Card>
+          <Spin /> <Typography.Text>正在开标，请稍候…</Typography.Text>
+        </Card>
+      ) : (
+        <>
+          <Card size="small">
+            {hall.phase === 'DECRYPTING' ? (
+              <Space wrap size="large">
+                <Statistic title="解密剩余时间" value={Number.isFinite(windowEnds) ? formatDuration(windowEnds - now) : '—'} />
+                <Statistic title="已解密" value={`${hall.summary.decrypted} / ${hall.summary.received}`} />
+                <Typography.Text type="secondary">全部解密或解密时间结束后统一唱标，此前不公布任何报价。</Typography.Text>
+              </Space>
+            ) : (
+              <Space wrap size="large">
+                <Tag color="green" style={{ fontSize: 16, padding: '4px 12px' }}>
+                  唱标
+                </Tag>
+                <Typography.Text>解密结束：{formatBeijingLabel(hall.windowClosedAt)}</Typography.Text>
+                <Link to={`/tenders/${tender.id}`}>查看开标记录</Link>
+              </Space>
+            )}
+          </Card>
+
+          {me?.role === 'BIDDER' && (
+            <Card title="我的投标" size="small">
+              {myPrice ? (
+                <Alert type="success" showIcon title={`已解密，您的投标报价：${yuan(myPrice)}`} />
+              ) : canDecrypt ? (
+                <Space orientation="vertical">
+                  <Typography.Text>请选择递交投标文件时下载的密钥文件，在解密时限内完成解密。</Typography.Text>
+                  <FileInput label="密钥文件" accept=".json,.key,application/json,text/plain" onFiles={(f) => setKeyFile(f[0] ?? null)} />
+                  {keyError && <Alert type="error" showIcon title={keyError} />}
+                  <Button type="primary" disabled={!keyFile} loading={decrypting} onClick={decrypt}>
+                    解密
+                  </Button>
+                </Space>
+              ) : (
+                <Typography.Text type="secondary">
+                  {myRow ? `状态：${label(BID_STATUS, myRow.status)}` : '您在本项目没有被开启的投标。'}
+                  {hall.decryptionMode === 'ESCROW' && '（本项目由平台托管密钥统一解密）'}
+                </Typography.Text>
+              )}
+            </Card>
+          )}
+
+          <Card title="开标一览表" size="small">
+            <Table
+              aria-label="开标一览表"
+              rowKey="bidId"
+              size="small"
+              pagination={false}
+              scroll={{ x: 'max-content' }}
+              dataSource={hall.bids}
+              columns={[
+                { title: '序号', dataIndex: 'seq', width: 60 },
+                { title: '投标人', dataIndex: 'bidderName', render: (n: string, r) => (r.mine ? `${n}（本单位）` : n) },
+                {
+                  title: '状态',
+                  dataIndex: 'status',
+                  render: (s: string) => <Tag color={STATUS_COLOR[s] ?? 'default'}>{label(BID_STATUS, s)}</Tag>,
+                },
+                {
+                  title: '投标报价（元）',
+                  dataIndex: 'price',
+                  align: 'right',
+                  render: (p: string | null) => (p ? yuan(p) : <Typography.Text type="secondary">唱标时公布</Typography.Text>),
+                },
+              ]}
+            />
+          </Card>
+        </>
+      )}
+      {error && tender && <Alert type="warning" showIcon title={error} />}
+    </Space>
+  );
+}
