@@ -1,0 +1,128 @@
+import type { Locator } from 'playwright-core';
+import { createExpert, drawn, insertExperts, membersOf } from '../factories/evaluation.factory';
+import { Role, registerParty, tenderInState } from './fixtures';
+import { assertNoHorizontalOverflow, ConsoleServer, loginAs, openPage, screenshot, startConsole } from './harness';
+
+/**
+ * UI.md /expert: an expert accepts an assignment (接受), scores every bid (合格 / 不合格, factor scores within the
+ * published maxima — checked in the browser before anything is sent) and signs (签名提交). The panel is drawn by the
+ * platform itself: the tender's only specialty is one that just this expert and four pool fillers have, so the
+ * draw (5 seats) must seat our expert.
+ */
+describe('console: /expert (评标专家)', () => {
+  let server: ConsoleServer;
+  beforeAll(async () => {
+    server = await startConsole();
+  });
+  afterAll(() => server?.close());
+
+  it('accepts the assignment, scores every bid within the published factors and signs', async () => {
+    const { t } = server;
+    const specialty = `XE${Date.now().toString(36).slice(-6).toUpperCase()}`;
+    const expert = await createExpert(t, { specialties: [specialty], name: '李振华' });
+    await insertExperts(t, 4, specialty);
+    const bidders = [];
+    for (const name of ['盐城市华建工程有限公司', '江苏东鼎路桥建设有限公司', '盐城市通达市政工程有限公司']) {
+      bidders.push(await registerParty(t, { role: Role.BIDDER, name }));
+    }
+    const factors = [
+      { code: 'TECH', name: '技术方案', maxScore: 40 },
+      { code: 'SERVICE', name: '工期与质量保证', maxScore: 20 },
+    ];
+    const tender = await tenderInState(t, 'EVALUATION', {
+      inEvaluation: {
+        title: '盐城市开发大道改造工程施工',
+        method: 'COMPREHENSIVE_SCORING',
+        priceWeight: '0.40',
+        factors,
+        panelSize: 5,
+        specialties: [{ code: specialty, count: 5 }],
+        bidders,
+      },
+    });
+    const draw = await drawn(t, tender.id);
+    expect(draw.status).toBe('DRAWN');
+    const seat = (await membersOf(t, tender.id)).find((m) => m.user_id === expert.userId);
+    expect(seat?.status).toBe('INVITED');
+
+    const w = await openPage(server);
+    const { page } = w;
+    await loginAs(page, expert.username, expert.password);
+    await page.goto('/expert');
+    const list = page.getByRole('table', { name: '评标任务列表' });
+    const row = list.getByRole('row').filter({ hasText: '盐城市开发大道改造工程施工' });
+    await row.getByRole('button', { name: '拒绝' }).waitFor();
+    await screenshot(page, 'expert-assignments');
+    await row.getByRole('button', { name: '接受', exact: true }).click();
+    await row.getByText('已接受').waitFor();
+    expect((await membersOf(t, tender.id)).find((m) => m.user_id === expert.userId)?.status).toBe('ACCEPTED');
+
+    // the scoring sheet: the bids side by side, then one verdict per bid
+    await page.getByRole('heading', { name: '评审表：盐城市开发大道改造工程施工' }).waitFor();
+    const comparison = page.getByRole('table', { name: '投标文件对比' });
+    for (const name of ['盐城市华建工程有限公司', '江苏东鼎路桥建设有限公司', '盐城市通达市政工程有限公司']) {
+      await comparison.getByText(name).first().waitFor();
+    }
+    await comparison.getByText('36,500,000.00').waitFor();
+
+    const card = (name: string) => page.getByRole('group', { name: `评审：${name}` });
+    // a score above the published maximum is refused in the browser: nothing is sent
+    const first = card('盐城市华建工程有限公司');
+    await first.getByRole('radio', { name: '合格', exact: true }).check();
+    await first.getByLabel('技术方案（满分40分）').fill('45');
+    await first.getByLabel('工期与质量保证（满分20分）').fill('18');
+    const posted: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/evaluation/scores')) posted.push(r.url());
+    });
+    await first.getByRole('button', { name: '保存' }).click();
+    await first.getByText('「技术方案」不得超过满分40分').waitFor();
+    expect(posted).toEqual([]);
+    await first.getByLabel('技术方案（满分40分）').fill('38.5');
+    await first.getByRole('button', { name: '保存' }).click();
+    await first.getByText('已保存').waitFor();
+
+    await scoreQualified(card('江苏东鼎路桥建设有限公司'), '35', '17.5');
+    const third = card('盐城市通达市政工程有限公司');
+    await third.getByRole('radio', { name: '不合格', exact: true }).check();
+    await third.getByLabel('不合格理由').fill('项目经理无一级建造师注册证书');
+    await screenshot(page, 'expert-scoring-sheet');
+    await assertNoHorizontalOverflow(page);
+
+    // 签名提交 saves what is unsaved, then signs: the verdicts lock
+    await page.getByRole('button', { name: '签名提交' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: '确认签名' }).click();
+    await page.getByText(/^您已于 .+签名提交，评审意见已锁定$/).waitFor();
+    await page.getByRole('button', { name: '签名提交' }).waitFor({ state: 'detached' });
+    expect(await first.getByRole('radio', { name: '合格', exact: true }).isDisabled()).toBe(true);
+    await screenshot(page, 'expert-signed');
+
+    const verdicts: Array<{ qualified: boolean; factor_scores: Record<string, string> | null; reasons: string[]; locked_at: Date | null }> = await t.dataSource.query(
+      `SELECT v.qualified, v.factor_scores, v.reasons, v.locked_at FROM evaluation_verdicts v JOIN panel_members pm ON pm.id = v.member_id
+        WHERE v.tender_id = $1 AND pm.user_id = $2 ORDER BY v.qualified DESC, (v.factor_scores->>'TECH')::numeric DESC`,
+      [tender.id, expert.userId],
+    );
+    expect(verdicts).toHaveLength(3);
+    expect(verdicts.map((v) => [v.qualified, v.factor_scores])).toEqual([
+      [true, { TECH: '38.5', SERVICE: '18' }],
+      [true, { TECH: '35', SERVICE: '17.5' }],
+      [false, null],
+    ]);
+    expect(verdicts[2].reasons).toEqual(['项目经理无一级建造师注册证书']);
+    expect(verdicts.every((v) => v.locked_at !== null)).toBe(true);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM evaluation_signatures s JOIN panel_members pm ON pm.id = s.member_id WHERE s.tender_id = $1 AND pm.user_id = $2`,
+      [tender.id, expert.userId],
+    );
+    expect(n).toBe(1);
+    w.assertClean();
+    await w.close();
+  });
+});
+
+async function scoreQualified(card: Locator, tech: string, service: string): Promise<void> {
+  await card.getByRole('radio', { name: '合格', exact: true }).check();
+  await card.getByLabel('技术方案（满分40分）').fill(tech);
+  await card.getByLabel('工期与质量保证（满分20分）').fill(service);
+}
+
