@@ -13,5 +13,7 @@ fi
 SOURCES=(web/src web/index.html web/vite.config.ts web/package-lock.json src/sdk src/common/uscc.ts)
 if [ ! -f web/dist/index.html ] || [ -n "$(find "${SOURCES[@]}" -newer web/dist/index.html -print -quit 2>/dev/null)" ]; then
   log "building the console (vite build → web/dist)"
-  npm run --prefix web --silent build -- --logLevel warn
+  # NODE_ENV=production whatever the caller's (Jest sets NODE_ENV=test, which Vite would honour: a development
+  # build of React and antd, with test-mode ids such as id="test-id" on every Select).
+  NODE_ENV=production npm run --prefix web --silent build -- --logLevel warn
 fi

@@ -151,3 +151,8 @@ export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
   });
   if (scrollWidth > innerWidth) throw new Error(`the page overflows: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
 }
+
+/** Picks an option of the open antd Select dropdown by its text (the dropdown lives in a portal under <body>). */
+export async function pickOption(page: Page, text: string): Promise<void> {
+  await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${text}"]`).click();
+}

@@ -113,6 +113,8 @@ export const categoryText = (c: string) => CATEGORY_TEXT[c] ?? c;
 
 /** Keys of flag evidence, in Chinese (unknown keys are shown as they are). */
 export const EVIDENCE_KEY_TEXT: Record<string, string> = {
+  matches: '相同项',
+  organizationIds: '投标人',
   deviceId: '机器码',
   deviceIds: '机器码',
   macAddress: 'MAC地址',

@@ -111,7 +111,7 @@ export function ExpertPool() {
           评标专家应当从事相关领域工作满八年并具有高级职称或者具有同等专业水平（《招标投标法》第三十七条）。
         </Typography.Paragraph>
         <ApiErrorAlert error={createError} fields={FIELDS} onClose={() => setCreateError(null)} />
-        <Form<NewExpert> form={form} layout="vertical" onFinish={create} initialValues={{ yearsOfExperience: 10, specialties: [] }}>
+        <Form<NewExpert> name="newExpert" form={form} layout="vertical" onFinish={create} initialValues={{ yearsOfExperience: 10, specialties: [] }}>
           <Row gutter={16}>
             <Col xs={24} md={8}>
               <Form.Item label="专家账户" name="userId" rules={[{ required: true, message: '请选择评标专家账户' }]}>

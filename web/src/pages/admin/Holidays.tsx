@@ -122,7 +122,7 @@ export function Holidays() {
       {missing && <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={`${year} 年的节假日安排尚未载入：添加第一天时一并载入，并请填写依据的通知。`} />}
       <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ source: '依据', holidays: '放假日期', workdays: '调休上班日期', year: '年份' }} />
       <Card size="small" title="添加日期" style={{ marginBottom: 16 }}>
-        <Form<AddDay> form={form} layout="vertical" onFinish={add} initialValues={{ kind: 'HOLIDAY' }}>
+        <Form<AddDay> name="holidayDay" form={form} layout="vertical" onFinish={add} initialValues={{ kind: 'HOLIDAY' }}>
           <Row gutter={16}>
             <Col xs={24} md={12}>
               <Form.Item label="依据的通知">

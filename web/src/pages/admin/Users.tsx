@@ -75,7 +75,7 @@ export function Users() {
       <Card size="small" title="新建用户（评标专家、监管人员、系统管理员）" style={{ marginBottom: 16 }}>
         <Typography.Paragraph type="secondary">投标人和招标人通过“注册”自行开户；评标专家账户创建后，还须在“评标专家库”中登记专家信息才会被抽取。</Typography.Paragraph>
         <ApiErrorAlert error={createError} fields={{ username: '用户名', password: '密码', role: '角色' }} onClose={() => setCreateError(null)} />
-        <Form<NewUser> form={form} layout="inline" onFinish={create} initialValues={{ role: 'EXPERT' }} style={{ rowGap: 12 }}>
+        <Form<NewUser> name="newUser" form={form} layout="inline" onFinish={create} initialValues={{ role: 'EXPERT' }} style={{ rowGap: 12 }}>
           <Form.Item
             label="用户名"
             name="username"

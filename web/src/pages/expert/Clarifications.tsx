@@ -100,7 +100,7 @@ export function Clarifications({
       </Typography.Paragraph>
       <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ bidId: '澄清对象', kind: '澄清类型', item: '涉及内容', question: '澄清问题', deadline: '答复截止时间' }} />
       {open && (
-        <Form<RequestForm> form={form} layout="vertical" onFinish={submit} initialValues={{ kind: 'AMBIGUITY', minutes: 60 }} style={{ maxWidth: 720 }}>
+        <Form<RequestForm> name="clarification" form={form} layout="vertical" onFinish={submit} initialValues={{ kind: 'AMBIGUITY', minutes: 60 }} style={{ maxWidth: 720 }}>
           <Form.Item label="澄清对象" name="bidId" rules={[{ required: true, message: '请选择投标人' }]}>
             <Select options={bids.map((b) => ({ value: b.bidId, label: b.bidderName }))} />
           </Form.Item>

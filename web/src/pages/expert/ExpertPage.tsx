@@ -147,7 +147,7 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
   return (
     <Modal open title={`拒绝评标邀请：${assignment.tenderTitle}`} okText="确认拒绝" okButtonProps={{ danger: true, loading: busy }} cancelText="取消" onOk={submit} onCancel={onClose}>
       <ApiErrorAlert error={error} fields={{ reason: '拒绝原因', 'conflict.uscc': '统一社会信用代码', 'conflict.reason': '回避事由' }} />
-      <Form form={form} layout="vertical">
+      <Form name="decline" form={form} layout="vertical">
         <Form.Item label="拒绝原因" name="reason">
           <Input.TextArea rows={2} maxLength={500} placeholder="如：时间冲突" />
         </Form.Item>

@@ -55,18 +55,19 @@ export function CasesSection({ version, titles }: { version: number; titles: Rec
         style={{ marginTop: 12 }}
         dataSource={cases?.items ?? []}
         loading={cases === null && !error}
-        scroll={{ x: 'max-content' }}
+        tableLayout="fixed"
         locale={{ emptyText: '暂无案件' }}
         pagination={{ current: page, pageSize: 10, total: cases?.total ?? 0, onChange: setPage, showSizeChanger: false }}
         columns={[
-          { title: '立案时间', dataIndex: 'openedAt', render: (d: string) => formatBeijing(d) },
-          { title: '项目', dataIndex: 'tenderId', render: (id: string) => <Link to={`/tenders/${id}`}>{titles[id] ?? id.slice(0, 8)}</Link> },
-          { title: '案由', dataIndex: 'summary', render: (s: string) => <div style={{ maxWidth: 360, whiteSpace: 'normal' }}>{s}</div> },
-          { title: '调查对象', dataIndex: 'subjects', render: (s: CaseSubject[]) => s.map((x) => x.name).join('、') },
-          { title: '状态', dataIndex: 'status', render: (s: CaseStatus) => <Tag color={CASE_STATUS_COLOR[s]}>{CASE_STATUS_TEXT[s]}</Tag> },
+          { title: '立案时间', dataIndex: 'openedAt', width: 170, render: (d: string) => formatBeijing(d) },
+          { title: '项目', dataIndex: 'tenderId', width: 200, render: (id: string) => <Link to={`/tenders/${id}`}>{titles[id] ?? id.slice(0, 8)}</Link> },
+          { title: '案由', dataIndex: 'summary', ellipsis: { showTitle: true } },
+          { title: '调查对象', dataIndex: 'subjects', width: 240, render: (s: CaseSubject[]) => s.map((x) => x.name).join('、') },
+          { title: '状态', dataIndex: 'status', width: 130, render: (s: CaseStatus) => <Tag color={CASE_STATUS_COLOR[s]}>{CASE_STATUS_TEXT[s]}</Tag> },
           {
             title: '操作',
             key: 'actions',
+            width: 90,
             render: (_: unknown, c) => (
               <Button size="small" onClick={() => setWorking(c.id)}>
                 {c.status === 'CLOSED' ? '查看' : '办理'}
@@ -183,7 +184,7 @@ function CaseDrawer({ caseId, title, onClose }: { caseId: string; title: Record<
             items={STEPS.map((s) => ({ title: CASE_STATUS_TEXT[s] }))}
             style={{ marginBottom: 16 }}
           />
-          <Descriptions size="small" column={1} bordered>
+          <Descriptions size="small" column={1} bordered styles={{ label: { width: 120 } }}>
             <Descriptions.Item label="案件状态">
               <Tag color={CASE_STATUS_COLOR[c.status]}>{CASE_STATUS_TEXT[c.status]}</Tag>
             </Descriptions.Item>
@@ -214,7 +215,7 @@ function CaseDrawer({ caseId, title, onClose }: { caseId: string; title: Record<
               rowKey="id"
               pagination={false}
               dataSource={c.penalties}
-              scroll={{ x: 'max-content' }}
+              tableLayout="fixed"
               columns={[
                 { title: '对象', key: 'who', render: (_: unknown, p) => name(p) },
                 { title: '处罚', dataIndex: 'type', render: (t: PenaltyType) => PENALTY_TYPE_TEXT[t] },
@@ -225,7 +226,7 @@ function CaseDrawer({ caseId, title, onClose }: { caseId: string; title: Record<
                   render: (_: unknown, p) =>
                     p.type === 'FINE' ? `${formatYuan(p.fineAmount)} 元` : p.type === 'DEBARMENT' ? `${p.debarmentMonths} 个月（至 ${formatBeijing(p.effectiveUntil).slice(0, 10)}）` : '—',
                 },
-                { title: '法律依据', dataIndex: 'legalBasis', width: 240 },
+                { title: '法律依据', dataIndex: 'legalBasis', width: 220 },
               ]}
             />
           )}
@@ -238,7 +239,7 @@ function CaseDrawer({ caseId, title, onClose }: { caseId: string; title: Record<
             </Space>
           )}
           {(c.status === 'OPEN' || c.status === 'INVESTIGATING') && (
-            <Form<DecisionForm> form={form} layout="vertical" style={{ marginTop: 16 }} initialValues={{ penalties: [] }}>
+            <Form<DecisionForm> name="caseDecision" form={form} layout="vertical" style={{ marginTop: 16 }} initialValues={{ penalties: [] }}>
               <Form.Item label="调查结论" name="findings" rules={[{ required: true, whitespace: true, message: '作出决定或撤销案件须写明调查结论' }]}>
                 <Input.TextArea rows={4} maxLength={20000} placeholder="查明的事实、证据和认定" />
               </Form.Item>
@@ -254,9 +255,16 @@ function CaseDrawer({ caseId, title, onClose }: { caseId: string; title: Record<
                         <PenaltyRow key={field.key} index={i} name={field.name} subjects={subjects} onRemove={() => remove(field.name)} />
                       ))}
                       <Button
-                        onClick={() =>
-                          add({ subject: subjects.find((s) => !s.expert)?.value ?? subjects[0]?.value, type: 'DEBARMENT', ground: 'COLLUSION', debarmentMonths: 12 })
-                        }
+                        onClick={() => {
+                          // the next subject without a penalty yet; a company by default debarred for collusion (TBR Art. 67)
+                          const used = new Set(((form.getFieldValue('penalties') ?? []) as PenaltyDraft[]).map((p) => p.subject));
+                          const next = subjects.find((s) => !used.has(s.value)) ?? subjects[0];
+                          add(
+                            next?.expert
+                              ? { subject: next.value, type: 'WARNING', ground: 'EVALUATOR_MISCONDUCT' }
+                              : { subject: next?.value, type: 'DEBARMENT', ground: 'COLLUSION', debarmentMonths: 12 },
+                          );
+                        }}
                       >
                         添加处罚
                       </Button>

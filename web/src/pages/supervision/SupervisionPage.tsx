@@ -1,6 +1,6 @@
 import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import type { SorterResult } from 'antd/es/table/interface';
-import { useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '@/api/client';
 import type { AuditVerdict, Flag, Severity, SupervisionCase } from '@/api/oversight-types';
@@ -146,8 +146,9 @@ export default function SupervisionPage() {
             key: 'code',
             sorter: true,
             sortOrder: sorter?.key === 'code' ? sorter.order : null,
+            width: 210,
             render: (_: unknown, f) => (
-              <div style={{ minWidth: 180 }}>
+              <div>
                 <Typography.Text strong>{flagCodeText(f.code)}</Typography.Text>
                 <br />
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -159,6 +160,7 @@ export default function SupervisionPage() {
           {
             title: '风险等级',
             key: 'severity',
+            width: 110,
             sorter: true,
             sortOrder: sorter?.key === 'severity' ? sorter.order : null,
             render: (_: unknown, f) => <Tag color={SEVERITY_COLOR[f.severity]}>{SEVERITY_TEXT[f.severity]}</Tag>,
@@ -222,11 +224,12 @@ export default function SupervisionPage() {
 /** The evidence of a flag as label/value pairs (Chinese labels for the known keys), with the server's description. */
 function Evidence({ flag }: { flag: Flag }) {
   const entries = Object.entries(flag.evidence ?? {});
+  const names = Object.fromEntries(flag.bidders.map((b) => [b.organizationId, b.name]));
   return (
-    <Descriptions size="small" column={1} bordered title={flag.name} style={{ maxWidth: 1000 }}>
+    <Descriptions size="small" column={1} bordered title={flag.name} style={{ maxWidth: 1000 }} styles={{ label: { width: 120 } }}>
       {entries.map(([k, v]) => (
         <Descriptions.Item key={k} label={EVIDENCE_KEY_TEXT[k] ?? k}>
-          <span style={{ wordBreak: 'break-all' }}>{renderValue(v)}</span>
+          <span style={{ wordBreak: 'break-all' }}>{renderValue(v, names)}</span>
         </Descriptions.Item>
       ))}
       <Descriptions.Item label="法律依据">{flag.legalBasis}</Descriptions.Item>
@@ -234,10 +237,36 @@ function Evidence({ flag }: { flag: Flag }) {
   );
 }
 
-function renderValue(v: unknown): string {
+/** Evidence values: organisations by name, known keys in Chinese, bid ids left out (they mean nothing to a reader). */
+function renderValue(v: unknown, names: Record<string, string>, key?: string): ReactNode {
   if (v === null || v === undefined) return '—';
-  if (Array.isArray(v)) return v.map(renderValue).join('、');
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (key === 'organizationIds' && Array.isArray(v)) return v.map((id) => names[String(id)] ?? String(id).slice(0, 8)).join('、');
+  if (Array.isArray(v)) {
+    if (v.some((x) => x && typeof x === 'object')) {
+      return (
+        <ul style={{ margin: 0, paddingInlineStart: 18 }}>
+          {v.map((x, i) => (
+            <li key={i}>{renderValue(x, names)}</li>
+          ))}
+        </ul>
+      );
+    }
+    return v.map((x) => renderValue(x, names)).join('、');
+  }
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const parts = Object.entries(o)
+      .filter(([k]) => k !== 'bidIds' && k !== 'kind')
+      .map(([k, x]) => {
+        const label = k === 'value' && typeof o.kind === 'string' ? (EVIDENCE_KEY_TEXT[o.kind] ?? o.kind) : (EVIDENCE_KEY_TEXT[k] ?? k);
+        return (
+          <span key={k}>
+            {label}：{renderValue(x, names, k)}
+          </span>
+        );
+      });
+    return <>{parts.flatMap((p, i) => (i ? ['；', p] : [p]))}</>;
+  }
   return String(v);
 }
 
@@ -354,6 +383,7 @@ function OpenCaseModal({
     <Modal open width={640} title={`立案：${tenderTitle}`} okText="确认立案" cancelText="取消" okButtonProps={{ loading: busy }} onOk={submit} onCancel={onClose}>
       <ApiErrorAlert error={error} fields={{ flagCodes: '预警类型', subjects: '调查对象', summary: '案由' }} />
       <Form<OpenCaseForm>
+        name="openCase"
         form={form}
         layout="vertical"
         initialValues={{
