@@ -1,4 +1,5 @@
-import { Space, Tabs, Typography } from 'antd';
+import { Space, Tabs } from 'antd';
+import { Title } from '@/components/oversight/Typo';
 import { useSearchParams } from 'react-router';
 import { ExpertPool } from './ExpertPool';
 import { Holidays } from './Holidays';
@@ -14,9 +15,9 @@ export default function AdminPage() {
   return (
     <>
       <Space align="baseline" wrap style={{ justifyContent: 'space-between', width: '100%' }}>
-        <Typography.Title level={2} style={{ margin: 0 }}>
+        <Title level={2} style={{ margin: 0 }}>
           系统管理
-        </Typography.Title>
+        </Title>
         <a href="/admin/queues" target="_blank" rel="noreferrer">
           队列监控面板
         </a>

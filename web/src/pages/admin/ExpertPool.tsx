@@ -1,4 +1,6 @@
-import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Select, Space, Tag } from 'antd';
+import { Paragraph, Text } from '@/components/oversight/Typo';
+import { DataTable } from '@/components/oversight/DataTable';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '@/api/client';
 import type { Expert, UserRow } from '@/api/oversight-types';
@@ -107,9 +109,9 @@ export function ExpertPool() {
   return (
     <>
       <Card size="small" title="登记评标专家" style={{ marginBottom: 16 }}>
-        <Typography.Paragraph type="secondary">
+        <Paragraph type="secondary">
           评标专家应当从事相关领域工作满八年并具有高级职称或者具有同等专业水平（《招标投标法》第三十七条）。
-        </Typography.Paragraph>
+        </Paragraph>
         <ApiErrorAlert error={createError} fields={FIELDS} onClose={() => setCreateError(null)} />
         <Form<NewExpert> name="newExpert" form={form} layout="vertical" onFinish={create} initialValues={{ yearsOfExperience: 10, specialties: [] }}>
           <Row gutter={16}>
@@ -176,14 +178,13 @@ export function ExpertPool() {
       </Card>
 
       <ApiErrorAlert error={error} onClose={() => setError(null)} />
-      <Table<Expert>
+      <DataTable<Expert>
         aria-label="评标专家库"
         rowKey="id"
         size="middle"
         dataSource={experts?.items ?? []}
         loading={experts === null && !error}
-        scroll={{ x: 'max-content' }}
-        pagination={{ current: page, pageSize: PAGE_SIZE, total: experts?.total ?? 0, onChange: setPage, showSizeChanger: false }}
+                pagination={{ current: page, pageSize: PAGE_SIZE, total: experts?.total ?? 0, onChange: setPage }}
         columns={[
           { title: '姓名', dataIndex: 'name' },
           { title: '评标专业', dataIndex: 'specialties', render: (s: string[]) => s.map((x) => <Tag key={x}>{x}</Tag>) },
@@ -252,7 +253,7 @@ function DisableExpert({ expert, onClose, onDone }: { expert: Expert; onClose: (
   return (
     <Modal open title={`停用专家：${expert.name}`} okText="确认停用" okButtonProps={{ danger: true, loading: busy }} cancelText="取消" onOk={submit} onCancel={onClose}>
       <Space orientation="vertical" style={{ width: '100%' }}>
-        <Typography.Text>停用后不再被抽取；其尚未开始的评标席位将另行抽取补足。</Typography.Text>
+        <Text>停用后不再被抽取；其尚未开始的评标席位将另行抽取补足。</Text>
         <ApiErrorAlert error={error} />
         <label htmlFor="expert-disable-reason">停用原因</label>
         <Input.TextArea id="expert-disable-reason" rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />

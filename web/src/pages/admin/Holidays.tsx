@@ -1,4 +1,6 @@
-import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Popconfirm, Radio, Row, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Popconfirm, Radio, Row, Space } from 'antd';
+import { Paragraph, Text, Title } from '@/components/oversight/Typo';
+import { type Column, DataTable } from '@/components/oversight/DataTable';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '@/api/client';
 import { ApiError } from '@/api/errors';
@@ -89,7 +91,7 @@ export function Holidays() {
       `已删除 ${d.day}`,
     );
 
-  const columns = [
+  const columns: Array<Column<HolidayDay>> = [
     { title: '日期', dataIndex: 'day', render: (d: string) => `${d}（${weekday(d)}）` },
     { title: '名称', dataIndex: 'name' },
     {
@@ -111,14 +113,14 @@ export function Holidays() {
         <label htmlFor="holiday-year">年份</label>
         <InputNumber id="holiday-year" min={2000} max={2100} precision={0} value={year} onChange={(v) => v && setYear(v)} />
         {data && (
-          <Typography.Text type="secondary">
+          <Text type="secondary">
             依据：{data.source}；载入于 {formatBeijing(data.loadedAt)}
-          </Typography.Text>
+          </Text>
         )}
       </Space>
-      <Typography.Paragraph type="secondary">
+      <Paragraph type="secondary">
         以工作日计算的法定期限（如异议答复、投诉期限）按此日历顺延；修改即时生效并写入审计链。
-      </Typography.Paragraph>
+      </Paragraph>
       {missing && <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={`${year} 年的节假日安排尚未载入：添加第一天时一并载入，并请填写依据的通知。`} />}
       <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ source: '依据', holidays: '放假日期', workdays: '调休上班日期', year: '年份' }} />
       <Card size="small" title="添加日期" style={{ marginBottom: 16 }}>
@@ -157,12 +159,12 @@ export function Holidays() {
       </Card>
       <Row gutter={16}>
         <Col xs={24} lg={14}>
-          <Typography.Title level={5}>放假（{data?.holidays.length ?? 0} 天）</Typography.Title>
-          <Table<HolidayDay> aria-label="放假日期" size="small" rowKey="day" pagination={false} dataSource={data?.holidays ?? []} columns={columns} scroll={{ y: 420 }} />
+          <Title level={5}>放假（{data?.holidays.length ?? 0} 天）</Title>
+          <DataTable<HolidayDay> aria-label="放假日期" size="small" rowKey="day" dataSource={data?.holidays ?? []} columns={columns} maxHeight={420} />
         </Col>
         <Col xs={24} lg={10}>
-          <Typography.Title level={5}>调休上班（{data?.workdays.length ?? 0} 天）</Typography.Title>
-          <Table<HolidayDay> aria-label="调休上班日期" size="small" rowKey="day" pagination={false} dataSource={data?.workdays ?? []} columns={columns} />
+          <Title level={5}>调休上班（{data?.workdays.length ?? 0} 天）</Title>
+          <DataTable<HolidayDay> aria-label="调休上班日期" size="small" rowKey="day" dataSource={data?.workdays ?? []} columns={columns} />
         </Col>
       </Row>
     </>

@@ -1,4 +1,6 @@
-import { App, Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Form, Input, Modal, Select, Space, Tag } from 'antd';
+import { Paragraph, Text } from '@/components/oversight/Typo';
+import { DataTable } from '@/components/oversight/DataTable';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '@/api/client';
 import type { UserRow } from '@/api/oversight-types';
@@ -73,7 +75,7 @@ export function Users() {
   return (
     <>
       <Card size="small" title="新建用户（评标专家、监管人员、系统管理员）" style={{ marginBottom: 16 }}>
-        <Typography.Paragraph type="secondary">投标人和招标人通过“注册”自行开户；评标专家账户创建后，还须在“评标专家库”中登记专家信息才会被抽取。</Typography.Paragraph>
+        <Paragraph type="secondary">投标人和招标人通过“注册”自行开户；评标专家账户创建后，还须在“评标专家库”中登记专家信息才会被抽取。</Paragraph>
         <ApiErrorAlert error={createError} fields={{ username: '用户名', password: '密码', role: '角色' }} onClose={() => setCreateError(null)} />
         <Form<NewUser> name="newUser" form={form} layout="inline" onFinish={create} initialValues={{ role: 'EXPERT' }} style={{ rowGap: 12 }}>
           <Form.Item
@@ -119,17 +121,16 @@ export function Users() {
             setPage(1);
           }}
         />
-        {users && <Typography.Text type="secondary">共 {users.total} 个账户</Typography.Text>}
+        {users && <Text type="secondary">共 {users.total} 个账户</Text>}
       </Space>
       <ApiErrorAlert error={error} onClose={() => setError(null)} />
-      <Table<UserRow>
+      <DataTable<UserRow>
         aria-label="用户列表"
         rowKey="id"
         size="middle"
         dataSource={users?.items ?? []}
         loading={users === null && !error}
-        scroll={{ x: 'max-content' }}
-        pagination={{ current: page, pageSize: PAGE_SIZE, total: users?.total ?? 0, onChange: setPage, showSizeChanger: false }}
+                pagination={{ current: page, pageSize: PAGE_SIZE, total: users?.total ?? 0, onChange: setPage }}
         columns={[
           { title: '用户名', dataIndex: 'username' },
           { title: '角色', dataIndex: 'role', render: (r: Role) => ROLE_TEXT[r] ?? r },
@@ -141,7 +142,7 @@ export function Users() {
             key: 'actions',
             render: (_: unknown, u) =>
               u.id === me?.userId ? (
-                <Typography.Text type="secondary">当前账户</Typography.Text>
+                <Text type="secondary">当前账户</Text>
               ) : u.disabled ? (
                 <Button size="small" onClick={() => enable(u)}>
                   启用
@@ -190,7 +191,7 @@ function DisableModal({ user, onClose, onDone }: { user: UserRow; onClose: () =>
   };
   return (
     <Modal open title={`停用账户：${user.username}`} okText="确认停用" okButtonProps={{ danger: true, loading: busy }} cancelText="取消" onOk={submit} onCancel={onClose}>
-      <Typography.Paragraph>停用后该账户立即不能登录和操作；记录写入审计链。</Typography.Paragraph>
+      <Paragraph>停用后该账户立即不能登录和操作；记录写入审计链。</Paragraph>
       <ApiErrorAlert error={error} />
       <label htmlFor="disable-reason">停用原因</label>
       <Input.TextArea id="disable-reason" rows={2} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />

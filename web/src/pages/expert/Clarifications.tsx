@@ -1,4 +1,6 @@
-import { App, Button, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Form, Input, Select, Space, Tag } from 'antd';
+import { Paragraph, Title } from '@/components/oversight/Typo';
+import { DataTable } from '@/components/oversight/DataTable';
 import { useState } from 'react';
 import { api } from '@/api/client';
 import type { Clarification, ClarificationKind, EvaluationBid } from '@/api/oversight-types';
@@ -86,18 +88,18 @@ export function Clarifications({
   return (
     <section aria-label="澄清" style={{ marginTop: 24 }}>
       <Space align="baseline" wrap>
-        <Typography.Title level={4} style={{ margin: 0 }}>
+        <Title level={4} style={{ margin: 0 }}>
           澄清、说明或补正
-        </Typography.Title>
+        </Title>
         {!locked && (
           <Button size="small" onClick={() => setOpen((o) => !o)}>
             {open ? '收起' : '发起澄清'}
           </Button>
         )}
       </Space>
-      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+      <Paragraph type="secondary" style={{ marginTop: 8 }}>
         澄清、说明应当以书面形式提出，不得超出投标文件的范围或者改变投标文件的实质性内容（《招标投标法实施条例》第五十二条）。
-      </Typography.Paragraph>
+      </Paragraph>
       <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ bidId: '澄清对象', kind: '澄清类型', item: '涉及内容', question: '澄清问题', deadline: '答复截止时间' }} />
       {open && (
         <Form<RequestForm> name="clarification" form={form} layout="vertical" onFinish={submit} initialValues={{ kind: 'AMBIGUITY', minutes: 60 }} style={{ maxWidth: 720 }}>
@@ -125,15 +127,13 @@ export function Clarifications({
           </Button>
         </Form>
       )}
-      <Table<Clarification>
+      <DataTable<Clarification>
         aria-label="澄清要求"
         size="small"
         rowKey="id"
         style={{ marginTop: 12 }}
         dataSource={items}
-        pagination={false}
-        scroll={{ x: 'max-content' }}
-        locale={{ emptyText: '暂无澄清要求' }}
+                        emptyText={'暂无澄清要求'}
         columns={[
           { title: '投标人', dataIndex: 'bidId', render: (id: string) => name(id) },
           { title: '类型', dataIndex: 'kind', render: (k: ClarificationKind) => CLARIFICATION_KIND_TEXT[k] ?? k },

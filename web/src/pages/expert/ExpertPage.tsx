@@ -1,4 +1,6 @@
-import { App, Button, Checkbox, Empty, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Checkbox, Empty, Form, Input, Modal, Space, Tag } from 'antd';
+import { Paragraph, Text, Title } from '@/components/oversight/Typo';
+import { DataTable } from '@/components/oversight/DataTable';
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api } from '@/api/client';
@@ -54,23 +56,21 @@ export default function ExpertPage() {
 
   return (
     <>
-      <Typography.Title level={2}>评标任务</Typography.Title>
-      <Typography.Paragraph type="secondary">
+      <Title level={2}>评标任务</Title>
+      <Paragraph type="secondary">
         评标专家应当客观、公正地履行职责，遵守职业道德，对所提出的评审意见承担个人责任（《招标投标法》第四十四条）。
         与投标人有利害关系的，应当主动回避（《招标投标法实施条例》第四十六条）。
-        {open > 0 && <Typography.Text strong>您有 {open} 个评标邀请待确认。</Typography.Text>}
-      </Typography.Paragraph>
+        {open > 0 && <Text strong>您有 {open} 个评标邀请待确认。</Text>}
+      </Paragraph>
       <ApiErrorAlert error={error} onClose={() => setError(null)} />
-      <Table<Assignment>
+      <DataTable<Assignment>
         aria-label="评标任务列表"
         rowKey="id"
         loading={rows === null && !error}
         dataSource={rows ?? []}
-        pagination={false}
-        scroll={{ x: 'max-content' }}
-        locale={{ emptyText: <Empty description="暂无评标任务" /> }}
+                        emptyText={<Empty description="暂无评标任务" />}
         columns={[
-          { title: '项目名称', dataIndex: 'tenderTitle', render: (t: string) => <Typography.Text strong>{t}</Typography.Text> },
+          { title: '项目名称', dataIndex: 'tenderTitle', render: (t: string) => <Text strong>{t}</Text> },
           { title: '专业', dataIndex: 'specialty', render: (s: string | null) => s ?? '—' },
           {
             title: '状态',

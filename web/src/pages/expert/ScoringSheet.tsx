@@ -1,4 +1,6 @@
-import { Alert, App, Button, Card, Checkbox, Col, Descriptions, Input, InputNumber, Modal, Radio, Row, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Descriptions, Input, InputNumber, Modal, Radio, Row, Space, Spin, Tag } from 'antd';
+import { Paragraph, Text, Title } from '@/components/oversight/Typo';
+import { DataTable } from '@/components/oversight/DataTable';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { api, saveBlob } from '@/api/client';
 import type { Clarification, EvaluationBid, EvaluationProgress, MyVerdicts, TenderHead, Verdict } from '@/api/oversight-types';
@@ -144,7 +146,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
 
   return (
     <section aria-label="评审表" style={{ marginTop: 24 }}>
-      <Typography.Title level={3}>评审表：{tender.title}</Typography.Title>
+      <Title level={3}>评审表：{tender.title}</Title>
       <Descriptions size="small" bordered column={{ xs: 1, sm: 2, md: 3 }} style={{ marginBottom: 16 }}>
         <Descriptions.Item label="项目类别">{categoryText(tender.category)}</Descriptions.Item>
         <Descriptions.Item label="评标办法">{scoring ? `综合评估法（价格权重 ${tender.evaluation.priceWeight ?? '—'}）` : '经评审的最低投标价法'}</Descriptions.Item>
@@ -161,12 +163,12 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
         )}
       </Descriptions>
 
-      <Typography.Title level={4}>投标文件对比</Typography.Title>
+      <Title level={4}>投标文件对比</Title>
       <ComparisonTable bids={bids} />
 
-      <Typography.Title level={4} style={{ marginTop: 24 }}>
+      <Title level={4} style={{ marginTop: 24 }}>
         评审意见
-      </Typography.Title>
+      </Title>
       {locked && (
         <Alert type="success" showIcon style={{ marginBottom: 12 }} title={`您已于 ${formatBeijing(data.mine.signedAt)}（北京时间）签名提交，评审意见已锁定`} />
       )}
@@ -201,14 +203,14 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
                   d.dirty ? <Tag color="orange">未保存</Tag> : data.mine.verdicts.some((v) => v.bidId === b.bidId) ? <Tag color="green">已保存</Tag> : <Tag>未评审</Tag>
                 }
               >
-                <Typography.Paragraph style={{ marginBottom: 8 }}>
-                  投标报价：<Typography.Text strong>{formatYuan(b.price)} 元</Typography.Text>
+                <Paragraph style={{ marginBottom: 8 }}>
+                  投标报价：<Text strong>{formatYuan(b.price)} 元</Text>
                   {b.aboveCeiling && (
                     <Tag color="red" style={{ marginLeft: 8 }}>
                       超过最高投标限价
                     </Tag>
                   )}
-                </Typography.Paragraph>
+                </Paragraph>
                 <Radio.Group
                   aria-label={`${b.bidderName}：资格及符合性审查`}
                   disabled={locked}
@@ -260,11 +262,11 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
                             value={d.scores[f.code] ?? null}
                             onChange={(v) => update(b.bidId, { scores: { ...d.scores, [f.code]: v === null ? null : Number(v) } })}
                           />
-                          {bad && <Typography.Text type="danger">{bad}</Typography.Text>}
+                          {bad && <Text type="danger">{bad}</Text>}
                         </div>
                       );
                     })}
-                    <Typography.Text type="secondary">评分因素小计：{subtotal(d, factors)} 分（价格分由系统按公式计算）</Typography.Text>
+                    <Text type="secondary">评分因素小计：{subtotal(d, factors)} 分（价格分由系统按公式计算）</Text>
                   </div>
                 )}
                 {problems.length > 0 && (
@@ -302,9 +304,9 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
           {progress.status === 'FINISHED' && (
             <Button onClick={downloadReport}>下载评标报告（PDF）</Button>
           )}
-          <Typography.Text type="secondary">
+          <Text type="secondary">
             签名后本人的评审意见即锁定，不得修改（《政府采购货物和服务招标投标管理办法》第六十四条）；对评标结论有不同意见的，可以书面方式阐述并说明理由（《评标委员会和评标方法暂行规定》第四十三条）。
-          </Typography.Text>
+          </Text>
         </Space>
         {!signOpen && <div style={{ marginTop: 12 }}><ApiErrorAlert error={signError} /></div>}
       </Card>
@@ -318,9 +320,9 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
         onOk={sign}
         onCancel={() => setSignOpen(false)}
       >
-        <Typography.Paragraph>
+        <Paragraph>
           您将对 {evaluable.length} 个有效投标的评审意见签名。签名后不能修改。
-        </Typography.Paragraph>
+        </Paragraph>
         <label htmlFor="dissent">保留意见（如有）</label>
         <Input.TextArea id="dissent" rows={3} maxLength={5000} value={dissent} onChange={(e) => setDissent(e.target.value)} placeholder="对评标结论持有异议的，写明不同意见和理由" />
         <div style={{ marginTop: 12 }}>
@@ -335,7 +337,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
 function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
   type Row = { key: string; label: string; cells: ReactNode[] };
   const rows: Row[] = [
-    { key: 'price', label: '投标报价（元）', cells: bids.map((b) => (b.price === null ? '—' : <Typography.Text strong>{formatYuan(b.price)}</Typography.Text>)) },
+    { key: 'price', label: '投标报价（元）', cells: bids.map((b) => (b.price === null ? '—' : <Text strong>{formatYuan(b.price)}</Text>)) },
     { key: 'duration', label: '工期（天）', cells: bids.map((b) => b.durationDays ?? '—') },
     {
       key: 'status',
@@ -356,7 +358,7 @@ function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
           <Space orientation="vertical" size={0}>
             {b.attachments.map((a) => (
               <span key={a.sha256 + a.name} title={a.sha256}>
-                {a.name} <Typography.Text type="secondary" style={{ fontSize: 12 }}>{a.sha256.slice(0, 12)}…</Typography.Text>
+                {a.name} <Text type="secondary" style={{ fontSize: 12 }}>{a.sha256.slice(0, 12)}…</Text>
               </span>
             ))}
           </Space>
@@ -367,16 +369,14 @@ function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
     },
   ];
   return (
-    <Table<Row>
+    <DataTable<Row>
       aria-label="投标文件对比"
       size="small"
       bordered
-      pagination={false}
-      rowKey="key"
-      scroll={{ x: 'max-content' }}
-      dataSource={rows}
+            rowKey="key"
+            dataSource={rows}
       columns={[
-        { title: '投标人', dataIndex: 'label', fixed: 'left', width: 140, render: (l: string) => <Typography.Text type="secondary">{l}</Typography.Text> },
+        { title: '投标人', dataIndex: 'label', width: 140, render: (l: string) => <Text type="secondary">{l}</Text> },
         ...bids.map((b, i) => ({ title: b.bidderName, key: b.bidId, render: (_: unknown, r: Row) => r.cells[i] })),
       ]}
     />

@@ -1,4 +1,5 @@
-import { Card, Col, Empty, Row, Segmented, Table } from 'antd';
+import { Card, Col, Empty, Row, Segmented } from 'antd';
+import { DataTable } from '@/components/oversight/DataTable';
 import { useState } from 'react';
 import type { Statistics } from '@/api/oversight-types';
 import { formatWan, yuanNumber } from '@/lib/oversight-format';
@@ -34,12 +35,11 @@ export default function StatisticsCharts({ stats }: { stats: Statistics }) {
         <Col xs={24} xl={14}>
           <Card size="small" title={`按月${metric === 'tenders' ? '交易项目数' : '交易金额'}`}>
             {months.length ? <MonthChart rows={months} metric={metric} /> : <Empty description="本期无数据" />}
-            <Table
+            <DataTable
               aria-label="按月统计"
               size="small"
               rowKey="month"
-              pagination={false}
-              style={{ marginTop: 12 }}
+                            style={{ marginTop: 12 }}
               dataSource={months}
               columns={[
                 { title: '月份', dataIndex: 'month', render: (m: string) => monthLabel(m) },
@@ -52,12 +52,11 @@ export default function StatisticsCharts({ stats }: { stats: Statistics }) {
         <Col xs={24} xl={10}>
           <Card size="small" title={`按行业分类${metric === 'tenders' ? '交易项目数' : '交易金额'}`}>
             {cats.length ? <CategoryChart rows={cats} metric={metric} /> : <Empty description="本期无数据" />}
-            <Table
+            <DataTable
               aria-label="按行业分类统计"
               size="small"
               rowKey="category"
-              pagination={false}
-              style={{ marginTop: 12 }}
+                            style={{ marginTop: 12 }}
               dataSource={cats}
               columns={[
                 { title: '类别', dataIndex: 'category', render: (c: string) => categoryText(c) },

@@ -1,4 +1,5 @@
-import { Alert, Card, Col, DatePicker, Radio, Row, Skeleton, Space, Statistic, Typography } from 'antd';
+import { Alert, Card, Col, DatePicker, Radio, Row, Skeleton, Space, Statistic } from 'antd';
+import { Paragraph, Text, Title } from '@/components/oversight/Typo';
 import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router';
@@ -66,14 +67,14 @@ export default function StatisticsPage() {
 
   return (
     <>
-      <Typography.Title level={2}>统计年报</Typography.Title>
-      <Typography.Paragraph type="secondary">
+      <Title level={2}>统计年报</Title>
+      <Paragraph type="secondary">
         本平台公共资源交易数据统计。交易金额为中标（成交）金额；节资率 =（预算 − 中标价）÷ 预算，按已定标项目计算；交易周期为公告发布至定标的日历天数。
-      </Typography.Paragraph>
+      </Paragraph>
 
       <Card size="small" style={{ marginBottom: 16 }}>
         <Space wrap align="center">
-          <Typography.Text>统计期间</Typography.Text>
+          <Text>统计期间</Text>
           <Radio.Group
             aria-label="统计期间"
             optionType="button"
@@ -99,9 +100,9 @@ export default function StatisticsPage() {
               disabledDate={(d) => d.isAfter(beijingToday())}
             />
           )}
-          <Typography.Text type="secondary">
+          <Text type="secondary">
             {from} 至 {to}
-          </Typography.Text>
+          </Text>
           <a href={pdfUrl} target="_blank" rel="noreferrer">
             下载年报（PDF）
           </a>
@@ -144,9 +145,9 @@ function Figure({ title, value, suffix, note }: { title: string; value: string; 
       <Card size="small" style={{ height: '100%' }}>
         <Statistic title={title} value={value} suffix={suffix} styles={{ content: { fontSize: 22 } }} />
         {note && (
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          <Text type="secondary" style={{ fontSize: 12 }}>
             {note}
-          </Typography.Text>
+          </Text>
         )}
       </Card>
     </Col>

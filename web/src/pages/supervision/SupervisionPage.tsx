@@ -1,5 +1,6 @@
-import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
-import type { SorterResult } from 'antd/es/table/interface';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Tag } from 'antd';
+import { Paragraph, Text, Title } from '@/components/oversight/Typo';
+import { DataTable, type SortOrder } from '@/components/oversight/DataTable';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '@/api/client';
@@ -24,7 +25,7 @@ export default function SupervisionPage() {
   const [flags, setFlags] = useState<Paged<Flag> | null>(null);
   const [titles, setTitles] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
-  const [sorter, setSorter] = useState<{ key: string; order: 'ascend' | 'descend' } | null>({ key: 'severity', order: 'descend' });
+  const [sorter, setSorter] = useState<{ key: string; order: SortOrder } | null>({ key: 'severity', order: 'descend' });
   const [opening, setOpening] = useState<Flag | null>(null);
   const [casesVersion, setCasesVersion] = useState(0);
 
@@ -71,22 +72,22 @@ export default function SupervisionPage() {
   return (
     <>
       <Space align="baseline" wrap style={{ justifyContent: 'space-between', width: '100%' }}>
-        <Typography.Title level={2} style={{ margin: 0 }}>
+        <Title level={2} style={{ margin: 0 }}>
           监管
-        </Typography.Title>
+        </Title>
         <Space wrap>
           <Link to="/statistics">统计年报</Link>
         </Space>
       </Space>
-      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+      <Paragraph type="secondary" style={{ marginTop: 8 }}>
         串通投标监测依据《招标投标法实施条例》第三十九条、第四十条所列情形自动比对开标后的投标数据；预警不等于认定，须经调查后依法作出处理决定。
-      </Typography.Paragraph>
+      </Paragraph>
 
       <AuditCheck />
 
-      <Typography.Title level={3} style={{ marginTop: 24 }}>
+      <Title level={3} style={{ marginTop: 24 }}>
         串通投标预警
-      </Typography.Title>
+      </Title>
       <Space wrap style={{ marginBottom: 12 }}>
         <Select<Severity | ''>
           aria-label="风险等级"
@@ -115,45 +116,38 @@ export default function SupervisionPage() {
           options={[{ value: '', label: '全部预警类型' }, ...Object.entries(FLAG_CODE_TEXT).map(([value, label]) => ({ value, label }))]}
         />
         <Button onClick={() => void load()}>刷新</Button>
-        {flags && <Typography.Text type="secondary">共 {flags.total} 条</Typography.Text>}
+        {flags && <Text type="secondary">共 {flags.total} 条</Text>}
       </Space>
       <ApiErrorAlert error={error} />
-      <Table<Flag>
+      <DataTable<Flag>
         aria-label="串通投标预警"
         rowKey="id"
         size="middle"
         loading={flags === null && !error}
         dataSource={sorted}
-        scroll={{ x: 1100 }}
-        onChange={(_p, _f, s) => {
-          const one = (Array.isArray(s) ? s[0] : s) as SorterResult<Flag>;
-          setSorter(one?.order ? { key: String(one.columnKey), order: one.order } : null);
-        }}
+        minWidth={1100}
+        sort={sorter}
+        onSort={setSorter}
         pagination={{
           current: page,
           pageSize: PAGE_SIZE,
           total: flags?.total ?? 0,
-          showSizeChanger: false,
-          onChange: setPage,
+                    onChange: setPage,
         }}
-        expandable={{
-          expandedRowRender: (f) => <Evidence flag={f} />,
-          rowExpandable: () => true,
-        }}
+        expandable={{ render: (f) => <Evidence flag={f} /> }}
         columns={[
           {
             title: '预警类型',
             key: 'code',
-            sorter: true,
-            sortOrder: sorter?.key === 'code' ? sorter.order : null,
+            sortable: true,
             width: 210,
             render: (_: unknown, f) => (
               <div>
-                <Typography.Text strong>{flagCodeText(f.code)}</Typography.Text>
+                <Text strong>{flagCodeText(f.code)}</Text>
                 <br />
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                <Text type="secondary" style={{ fontSize: 12 }}>
                   {f.code}
-                </Typography.Text>
+                </Text>
               </div>
             ),
           },
@@ -161,8 +155,7 @@ export default function SupervisionPage() {
             title: '风险等级',
             key: 'severity',
             width: 110,
-            sorter: true,
-            sortOrder: sorter?.key === 'severity' ? sorter.order : null,
+            sortable: true,
             render: (_: unknown, f) => <Tag color={SEVERITY_COLOR[f.severity]}>{SEVERITY_TEXT[f.severity]}</Tag>,
           },
           {
@@ -177,7 +170,7 @@ export default function SupervisionPage() {
                       {titles[id] ?? id.slice(0, 8)}
                     </Link>
                   ))}
-                  {ids.length > 3 && <Typography.Text type="secondary">等 {ids.length} 个项目</Typography.Text>}
+                  {ids.length > 3 && <Text type="secondary">等 {ids.length} 个项目</Text>}
                 </Space>
               );
             },
@@ -187,14 +180,12 @@ export default function SupervisionPage() {
           {
             title: '监测时间',
             key: 'computedAt',
-            sorter: true,
-            sortOrder: sorter?.key === 'computedAt' ? sorter.order : null,
+            sortable: true,
             render: (_: unknown, f) => formatBeijing(f.computedAt),
           },
           {
             title: '操作',
             key: 'actions',
-            fixed: 'right',
             render: (_: unknown, f) =>
               f.tenderId ? (
                 <Button size="small" type="primary" danger onClick={() => setOpening(f)}>
@@ -294,7 +285,7 @@ function AuditCheck() {
         <Button onClick={verify} loading={busy}>
           校验审计链
         </Button>
-        <Typography.Text type="secondary">重新计算全部审计事件的哈希链（SHA-256），任何一条记录被修改、删除或调换顺序都会被发现。</Typography.Text>
+        <Text type="secondary">重新计算全部审计事件的哈希链（SHA-256），任何一条记录被修改、删除或调换顺序都会被发现。</Text>
       </Space>
       <div style={{ marginTop: 12 }}>
         <ApiErrorAlert error={error} />
@@ -308,9 +299,9 @@ function AuditCheck() {
                 <>
                   已校验 {result.events} 条事件、{result.streams} 条链；校验时间 {formatBeijing(at)}（北京时间）
                   <br />
-                  <Typography.Text code style={{ wordBreak: 'break-all' }}>
+                  <Text code style={{ wordBreak: 'break-all' }}>
                     头哈希 {result.headHash}
-                  </Typography.Text>
+                  </Text>
                 </>
               }
             />
