@@ -1,7 +1,7 @@
 import type { Locator } from 'playwright-core';
 import { createExpert, drawn, insertExperts, membersOf } from '../factories/evaluation.factory';
 import { Role, registerParty, tenderInState } from './fixtures';
-import { assertNoHorizontalOverflow, ConsoleServer, loginAs, openPage, screenshot, startConsole } from './harness';
+import { assertNoHorizontalOverflow, ConsoleServer, expectedHttpError, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
 
 /**
  * UI.md /expert: an expert accepts an assignment (接受), scores every bid (合格 / 不合格, factor scores within the
@@ -45,7 +45,7 @@ describe('console: /expert (评标专家)', () => {
     const seat = (await membersOf(t, tender.id)).find((m) => m.user_id === expert.userId);
     expect(seat?.status).toBe('INVITED');
 
-    const w = await openPage(server);
+    const w = await openPage(server, { allowConsoleErrors: [expectedHttpError(409)] });
     const { page } = w;
     await loginAs(page, expert.username, expert.password);
     await page.goto('/expert');
@@ -88,6 +88,41 @@ describe('console: /expert (评标专家)', () => {
     await third.getByLabel('不合格理由').fill('项目经理无一级建造师注册证书');
     await screenshot(page, 'expert-scoring-sheet');
     await assertNoHorizontalOverflow(page);
+
+    // a clarification request (TBR Art. 52) to the third bidder: while it is open, the server refuses the signature
+    // (409 CLARIFICATION_PENDING) and the page says so
+    await page.getByRole('button', { name: '发起澄清' }).click();
+    const clarify = page.getByRole('region', { name: '澄清' });
+    await clarify.getByRole('combobox', { name: '澄清对象' }).click();
+    await pickOption(page, '盐城市通达市政工程有限公司');
+    await clarify.getByLabel('涉及内容').fill('投标函附录 项目经理栏');
+    await clarify.getByLabel('澄清问题').fill('请书面说明项目经理的一级建造师注册情况，并提供注册证书编号。');
+    await clarify.getByRole('button', { name: '发出澄清要求' }).click();
+    const request = clarify.getByRole('table', { name: '澄清要求' }).getByRole('row').filter({ hasText: '盐城市通达市政工程有限公司' });
+    await request.getByText('待答复').waitFor();
+    await page.getByRole('button', { name: '签名提交' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: '确认签名' }).click();
+    const refused = page.getByRole('dialog').getByRole('alert');
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('尚有未答复且未到期的澄清要求');
+    expect(await refused.innerText()).toContain('CLARIFICATION_PENDING');
+    await screenshot(page, 'expert-sign-refused-clarification-pending');
+    await page.getByRole('dialog').getByRole('button', { name: '取消' }).click();
+    // the bidder answers (through the API, as its own console would), the panel accepts the answer
+    const [{ id: clarificationId }] = await t.dataSource.query(`SELECT id FROM bidder_clarification_requests WHERE tender_id = $1`, [tender.id]);
+    const answer = await t
+      .http()
+      .post(`/api/v1/tenders/${tender.id}/evaluation/clarifications/${clarificationId}/response`)
+      .set(bidders[2].auth)
+      .send({ text: '项目经理张立为一级建造师（市政公用工程），注册编号苏1322010201234567，证书已随投标文件提交。' });
+    expect(answer.status).toBe(200);
+    await clarify.getByRole('button', { name: '刷新答复' }).click();
+    await request.getByText('已答复').waitFor();
+    await request.getByRole('button', { name: '采纳', exact: true }).click();
+    await request.getByRole('button', { name: '采纳', exact: true }).waitFor({ state: 'detached' });
+    await request.getByText('采纳', { exact: true }).waitFor();
+    const [decided] = await t.dataSource.query(`SELECT panel_decision FROM bidder_clarification_requests WHERE id = $1`, [clarificationId]);
+    expect(decided.panel_decision).toBe('ACCEPTED');
 
     // 签名提交 saves what is unsaved, then signs: the verdicts lock
     await page.getByRole('button', { name: '签名提交' }).click();

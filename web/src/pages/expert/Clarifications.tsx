@@ -96,6 +96,9 @@ export function Clarifications({
             {open ? '收起' : '发起澄清'}
           </Button>
         )}
+        <Button size="small" onClick={() => void onChange()}>
+          刷新答复
+        </Button>
       </Space>
       <Paragraph type="secondary" style={{ marginTop: 8 }}>
         澄清、说明应当以书面形式提出，不得超出投标文件的范围或者改变投标文件的实质性内容（《招标投标法实施条例》第五十二条）。

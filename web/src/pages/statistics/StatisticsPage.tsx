@@ -4,6 +4,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, API_BASE } from '@/api/client';
+import { ApiError } from '@/api/errors';
 import type { Statistics } from '@/api/oversight-types';
 import { serverNow } from '@/api/server-clock';
 import { useAuth } from '@/auth/AuthContext';
@@ -109,7 +110,11 @@ export default function StatisticsPage() {
         </Space>
       </Card>
 
-      {error ? <ApiErrorAlert error={error} /> : null}
+      {error instanceof ApiError && error.status === 404 ? (
+        <Alert type="warning" showIcon title="统计服务暂不可用" description="服务器未提供统计接口（GET /api/v1/statistics），请联系平台运维人员。" />
+      ) : error ? (
+        <ApiErrorAlert error={error} />
+      ) : null}
       {loading && !stats ? (
         <Skeleton active paragraph={{ rows: 6 }} />
       ) : stats ? (
