@@ -153,6 +153,42 @@ describe('console: /expert (评标专家)', () => {
     w.assertClean();
     await w.close();
   });
+
+  it('declines an assignment with a recusal (回避): the conflict is recorded and the seat is vacated', async () => {
+    const { t } = server;
+    const specialty = `XD${Date.now().toString(36).slice(-6).toUpperCase()}`;
+    const expert = await createExpert(t, { specialties: [specialty], name: '周立新' });
+    await insertExperts(t, 4, specialty);
+    const tender = await tenderInState(t, 'EVALUATION', {
+      inEvaluation: { title: '盐城市第一人民医院医疗设备采购', panelSize: 5, specialties: [{ code: specialty, count: 5 }] },
+    });
+    await drawn(t, tender.id);
+    const bidderUscc: string = (await t.http().get('/api/v1/me').set(tender.bidders[0].auth)).body.organization.uscc;
+
+    const w = await openPage(server);
+    const { page } = w;
+    await loginAs(page, expert.username, expert.password);
+    await page.goto('/expert');
+    const row = page.getByRole('table', { name: '评标任务列表' }).getByRole('row').filter({ hasText: '盐城市第一人民医院医疗设备采购' });
+    await row.getByRole('button', { name: '拒绝' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('checkbox', { name: /申请回避/ }).check();
+    await dialog.getByLabel('利害关系单位的统一社会信用代码').fill('12345');
+    await dialog.getByRole('button', { name: '确认拒绝' }).click();
+    await dialog.getByText('请输入有效的18位统一社会信用代码').waitFor();
+    await dialog.getByLabel('利害关系单位的统一社会信用代码').fill(bidderUscc);
+    await dialog.getByLabel('回避事由').fill('本人配偶在该投标单位任技术负责人');
+    await dialog.getByText('请输入有效的18位统一社会信用代码').waitFor({ state: 'detached' });
+    await dialog.getByText('请说明回避事由').waitFor({ state: 'detached' });
+    await screenshot(page, 'expert-decline-recusal');
+    await dialog.getByRole('button', { name: '确认拒绝' }).click();
+    await row.getByText('已拒绝').waitFor();
+    expect((await membersOf(t, tender.id)).find((m) => m.user_id === expert.userId)?.status).toBe('DECLINED');
+    const conflicts = await t.dataSource.query(`SELECT uscc, reason FROM expert_conflicts WHERE expert_id = $1`, [expert.expertId]);
+    expect(conflicts).toEqual([{ uscc: bidderUscc, reason: '本人配偶在该投标单位任技术负责人' }]);
+    w.assertClean();
+    await w.close();
+  });
 });
 
 async function scoreQualified(card: Locator, tech: string, service: string): Promise<void> {

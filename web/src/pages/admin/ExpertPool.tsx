@@ -148,7 +148,7 @@ export function ExpertPool() {
               <Form.Item
                 label="工作单位统一社会信用代码"
                 name="employerUscc"
-                rules={[{ validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
+                rules={[{ required: true, validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
               >
                 <Input maxLength={18} />
               </Form.Item>

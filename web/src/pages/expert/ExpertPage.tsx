@@ -129,7 +129,8 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!v) return;
     setBusy(true);
     setError(null);
     try {
@@ -159,7 +160,7 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
             <Form.Item
               label="利害关系单位的统一社会信用代码"
               name="uscc"
-              rules={[{ validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
+              rules={[{ required: true, validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
             >
               <Input maxLength={18} />
             </Form.Item>

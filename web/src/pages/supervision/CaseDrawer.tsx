@@ -61,7 +61,8 @@ export default function CaseDrawer({ caseId, title, onClose }: { caseId: string;
   };
 
   const decide = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!v) return;
     await patch(
       {
         status: 'DECIDED',
@@ -79,7 +80,8 @@ export default function CaseDrawer({ caseId, title, onClose }: { caseId: string;
   };
 
   const dismiss = async () => {
-    const v = await form.validateFields(['findings']);
+    const v = await form.validateFields(['findings']).catch(() => null); // the form shows what is missing
+    if (!v) return;
     await patch({ status: 'CLOSED', findings: v.findings.trim() }, '已撤销案件并结案');
   };
 

@@ -352,7 +352,8 @@ function OpenCaseModal({
     ...flag.expertIds.map((id, i) => ({ value: `exp:${id}`, label: `评标专家 ${i + 1}` })),
   ];
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!v) return;
     setBusy(true);
     setError(null);
     try {
