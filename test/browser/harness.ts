@@ -167,3 +167,8 @@ export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs =
     }
   }
 }
+
+/** Picks an option of the open antd Select dropdown by its text (the dropdown lives in a portal under <body>). */
+export async function pickOption(page: Page, text: string): Promise<void> {
+  await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${text}"]`).click();
+}

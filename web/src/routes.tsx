@@ -36,8 +36,8 @@ export const routes: ConsoleRoute[] = [
   { path: '/tenders/:id/bid', access: ['BIDDER'], title: '投标', load: () => import('./pages/bid/BidPage') },
   { path: '/tenders/:id/opening', access: ['BIDDER', 'PROCURING_ENTITY', 'SUPERVISOR'], title: '开标大厅', load: () => import('./pages/opening/OpeningHallPage') },
   // ── expert, supervision, administration, statistics (slots: one line each) ──────────────────────────────────
-  // SLOT expert:      { path: '/expert', access: ['EXPERT'], title: '评标', nav: '评标任务', load: () => import('./pages/expert/ExpertPage') },
-  // SLOT supervision: { path: '/supervision', access: ['SUPERVISOR'], title: '监管', nav: '监管', load: () => import('./pages/supervision/SupervisionPage') },
-  // SLOT admin:       { path: '/admin', access: ['ADMIN'], title: '系统管理', nav: '系统管理', load: () => import('./pages/admin/AdminPage') },
-  // SLOT statistics:  { path: '/statistics', access: 'public', title: '统计年报', nav: '统计', load: () => import('./pages/statistics/StatisticsPage') },
+  { path: '/expert', access: ['EXPERT'], title: '评标', nav: '评标任务', load: () => import('./pages/expert/ExpertPage') },
+  { path: '/supervision', access: ['SUPERVISOR'], title: '监管', nav: '监管', load: () => import('./pages/supervision/SupervisionPage') },
+  { path: '/admin', access: ['ADMIN'], title: '系统管理', nav: '系统管理', load: () => import('./pages/admin/AdminPage') },
+  { path: '/statistics', access: 'public', title: '统计年报', nav: '统计', load: () => import('./pages/statistics/StatisticsPage') },
 ];

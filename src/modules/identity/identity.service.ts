@@ -10,9 +10,20 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
-import { CreateUserDto, LoginDto, RegisterDto } from './dto/register.dto';
+import { Page } from 'src/common/http/page-query.dto';
+import { CreateUserDto, ListUsersQueryDto, LoginDto, RegisterDto } from './dto/register.dto';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
+
+export interface UserView {
+  id: string;
+  username: string;
+  role: Role;
+  organizationId: string | null;
+  organizationName: string | null;
+  disabled: boolean;
+  createdAt: string;
+}
 
 export interface OrganizationView {
   id: string;
@@ -99,6 +110,58 @@ export class IdentityService implements OnApplicationBootstrap {
       const user = await m.save(UserEntity, { username: dto.username, passwordHash, role: dto.role, organizationId: null });
       await this.audit.append(m, { actor, action: 'USER_CREATED', objectType: 'user', objectId: user.id, data: { username: user.username, role: user.role } });
       return { userId: user.id };
+    });
+  }
+
+  /** GET /admin/users: every account (newest first), filtered by role and by part of the username or organisation name. */
+  async listUsers(q: ListUsersQueryDto): Promise<Page<UserView>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (q.role) where.push(`u.role = ${p(q.role)}`);
+    if (q.q) {
+      const like = p(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(u.username ILIKE ${like} OR o.name ILIKE ${like})`);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const from = `FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ${w}`;
+    const m = this.tx.manager;
+    const [{ total }] = await m.query(`SELECT count(*)::int AS total ${from}`, params);
+    const rows: Array<{ id: string; username: string; role: Role; organization_id: string | null; name: string | null; disabled: boolean; created_at: Date }> =
+      await m.query(
+        `SELECT u.id, u.username, u.role, u.organization_id, o.name, u.disabled, u.created_at ${from}
+         ORDER BY u.created_at DESC, u.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
+        params,
+      );
+    return {
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        username: r.username,
+        role: r.role,
+        organizationId: r.organization_id,
+        organizationName: r.name,
+        disabled: r.disabled,
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+    };
+  }
+
+  /**
+   * POST /admin/users/{id}/disable | enable: the account loses (or regains) access at once (the access guard reads
+   * the status). Idempotent: the same state again changes nothing and writes no audit event. An administrator may
+   * not disable its own account (the platform would risk having no administrator left).
+   */
+  async changeDisabled(userId: string, disabled: boolean, actor: Actor, reason: string | null): Promise<{ id: string; disabled: boolean }> {
+    if (disabled && userId === actor.userId) throw new ConflictException('An administrator may not disable its own account');
+    return this.tx.run(async (m) => {
+      const [u]: Array<{ disabled: boolean }> = await m.query(`SELECT disabled FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+      if (!u) throw new NotFoundException('The user');
+      if (u.disabled !== disabled) {
+        await m.update(UserEntity, { id: userId }, { disabled });
+        await this.audit.append(m, { actor, action: disabled ? 'USER_DISABLED' : 'USER_ENABLED', objectType: 'user', objectId: userId, data: { reason } });
+      }
+      return { id: userId, disabled };
     });
   }
 

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { PageQueryDto } from 'src/common/http/page-query.dto';
 import { IsUscc } from 'src/common/http/is-uscc.validator';
 import { Role } from 'src/common/auth/role.enum';
 
@@ -93,4 +94,29 @@ export class CreateUserDto extends CredentialsDto {
   @ApiProperty({ enum: [Role.EXPERT, Role.SUPERVISOR, Role.ADMIN] })
   @IsIn([Role.EXPERT, Role.SUPERVISOR, Role.ADMIN])
   role: Role.EXPERT | Role.SUPERVISOR | Role.ADMIN;
+}
+
+/** GET /admin/users?role=&q=&page=&pageSize=: the accounts, for the administrator's console. */
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: Object.values(Role) })
+  @IsOptional()
+  @IsIn(Object.values(Role))
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'Part of the username or of the organisation name' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(64)
+  q?: string;
+}
+
+/** POST /admin/users/{id}/disable: why the account is closed (recorded in the audit chain). */
+export class DisableUserDto {
+  @ApiProperty({ example: '人员离职，停用账号' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason: string;
 }
