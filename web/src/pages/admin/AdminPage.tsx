@@ -4,12 +4,13 @@ import { useSearchParams } from 'react-router';
 import { ExpertPool } from './ExpertPool';
 import { Holidays } from './Holidays';
 import { Users } from './Users';
+import { withAntdApp } from '@/components/oversight/AntdAppScope';
 
 /**
  * /admin — 系统管理 (UI.md): users (create, disable), the expert pool, the statutory holidays the legal periods count
  * with, and the queue dashboard (/admin/queues, served by the Nest process itself: a plain link, not a console route).
  */
-export default function AdminPage() {
+function AdminPage() {
   const [params, setParams] = useSearchParams();
   const tab = params.get('tab') ?? 'users';
   return (
@@ -34,3 +35,5 @@ export default function AdminPage() {
     </>
   );
 }
+
+export default withAntdApp(AdminPage);

@@ -10,13 +10,14 @@ import { ASSIGNMENT_STATUS_COLOR, ASSIGNMENT_STATUS_TEXT } from '@/lib/oversight
 import { formatBeijing } from '@/lib/time';
 import { isValidUscc } from '@shared/common/uscc';
 import { ScoringSheet } from './ScoringSheet';
+import { withAntdApp } from '@/components/oversight/AntdAppScope';
 
 /**
  * /expert — 评标专家 (UI.md): the assignments with `接受` / `拒绝`, and per tender the scoring sheet (ScoringSheet)
  * with `合格` / `不合格`, the factor scores and `签名提交`. The tender being scored is in the address (?tender=<id>),
  * so the sheet survives a reload.
  */
-export default function ExpertPage() {
+function ExpertPage() {
   const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const selected = params.get('tender');
@@ -173,3 +174,5 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
     </Modal>
   );
 }
+
+export default withAntdApp(ExpertPage);

@@ -10,6 +10,7 @@ import { ApiErrorAlert } from '@/components/oversight/ApiErrorAlert';
 import { EVIDENCE_KEY_TEXT, FLAG_CODE_TEXT, flagCodeText, SEVERITY_COLOR, SEVERITY_RANK, SEVERITY_TEXT } from '@/lib/oversight-text';
 import { formatBeijing } from '@/lib/time';
 import { CasesSection } from './CasesSection';
+import { withAntdApp } from '@/components/oversight/AntdAppScope';
 
 const PAGE_SIZE = 20;
 
@@ -18,7 +19,7 @@ const PAGE_SIZE = 20;
  * filter by severity and sorting, `立案` to open a case from a flag, the cases worked to a decision (CasesSection),
  * the audit-chain check with its result, and the statistics page.
  */
-export default function SupervisionPage() {
+function SupervisionPage() {
   const [severity, setSeverity] = useState<Severity | ''>('');
   const [code, setCode] = useState<string>('');
   const [page, setPage] = useState(1);
@@ -397,3 +398,5 @@ function OpenCaseModal({
     </Modal>
   );
 }
+
+export default withAntdApp(SupervisionPage);
