@@ -103,6 +103,9 @@ export class AppConfig {
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
   }
+  get sweepIntervalMs(): number {
+    return this.env.SWEEP_INTERVAL_MS;
+  }
   get runWorkers(): boolean {
     return this.env.RUN_WORKERS;
   }

@@ -137,6 +137,16 @@ export class EnvironmentVariables {
   @IsOptional()
   METRICS_TOKEN?: string;
 
+  /**
+   * How often every worker process sweeps the database for overdue timed events and undelivered notifications
+   * (ms). The sweeper is an in-process timer, not a Redis job, so it survives a Redis flush or outage.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SWEEP_INTERVAL_MS = 5_000;
+
   /** Run BullMQ workers in this process (set by the entry points). */
   @Transform(toBool)
   RUN_WORKERS = true;
