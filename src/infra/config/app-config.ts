@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'crypto';
 import type { RedisOptions } from 'ioredis';
 import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
-
-// Development-only fallbacks; production refuses to start without real values (see loadEnvironment).
-const devSecret = (name: string) => createHash('sha256').update(`ebidding-dev-only-${name}`).digest();
+import { DEFAULT_DATA_DIR, localSecret } from './local-secrets';
 
 /** The typed, validated configuration. Inject it; never read process.env elsewhere. */
 @Injectable()
@@ -61,14 +58,20 @@ export class AppConfig {
   get adminPassword(): string {
     return this.env.ADMIN_PASSWORD ?? 'admin-change-me';
   }
+  /** Where generated secrets (and setup.sh's project-local servers) live: DATA_DIR, default ./.data. */
+  get dataDir(): string {
+    return this.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+  }
+  // Unconfigured secrets (outside production; production refuses to start without them, see loadEnvironment) are
+  // random per installation, generated once under dataDir — never derived from a public string.
   get bankWebhookSecret(): string {
-    return this.env.BANK_WEBHOOK_SECRET ?? devSecret('bank').toString('hex');
+    return this.env.BANK_WEBHOOK_SECRET ?? localSecret('bank-webhook', this.dataDir).toString('hex');
   }
   get sealingMasterKey(): Buffer {
-    return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : devSecret('sealing');
+    return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : localSecret('sealing-master', this.dataDir);
   }
   get jwtSecret(): string {
-    return this.env.JWT_SECRET ?? devSecret('jwt').toString('hex');
+    return this.env.JWT_SECRET ?? localSecret('jwt', this.dataDir).toString('hex');
   }
   get jwtTtlSeconds(): number {
     return this.env.JWT_TTL_SECONDS;

@@ -73,6 +73,11 @@ export class EnvironmentVariables {
   @IsOptional()
   BANK_WEBHOOK_SECRET?: string;
 
+  /** Where secrets generated for an installation without configured ones are kept (default: ./.data). */
+  @IsString()
+  @IsOptional()
+  DATA_DIR?: string;
+
   @IsBase64()
   @IsOptional()
   SEALING_MASTER_KEY?: string;
@@ -188,7 +193,7 @@ export function loadEnvironment(
   const merged: Record<string, string | undefined> = { ...readEnvFile(envFile) };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
-    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
+    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
     'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN',
   ]));
   const picked: Record<string, string> = {};

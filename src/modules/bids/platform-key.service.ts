@@ -45,7 +45,11 @@ export class PlatformKeyService implements OnModuleInit {
         try {
           return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
         } catch {
-          throw new Error('The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with');
+          throw new Error(
+            'The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with. ' +
+              '(A development database created before unconfigured secrets became random per installation — ' +
+              `kept in ${this.config.dataDir}/secrets — must be recreated, or started with its old SEALING_MASTER_KEY.)`,
+          );
         }
       }
       const pair = generateReceiptKeyPair();

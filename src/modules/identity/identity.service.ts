@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { AccessTokenPayload } from 'src/common/auth/access.guard';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
+import { UserStatusReader } from 'src/common/auth/user-status.reader';
 import { ConflictException, NotFoundException, UnauthenticatedException } from 'src/common/errors/domain.exception';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
@@ -35,6 +36,7 @@ export class IdentityService implements OnApplicationBootstrap {
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly access: UserStatusReader,
   ) {}
 
   /** The first administrator, from ADMIN_USERNAME / ADMIN_PASSWORD, when none exists. */
@@ -108,6 +110,7 @@ export class IdentityService implements OnApplicationBootstrap {
       if (!res.affected) throw new NotFoundException('The user');
       await this.audit.append(m, { actor, action: disabled ? 'USER_DISABLED' : 'USER_ENABLED', objectType: 'user', objectId: userId, data: { reason } });
     });
+    this.access.invalidate(userId);
   }
 
   async getOrganization(id: string): Promise<OrganizationView> {
