@@ -49,4 +49,42 @@ describe('hardening: who a request is, and what it may do', () => {
     expect((await t.http().put('/admin/queues/api/queues/timed-events/pause').set(admin.auth)).status).toBe(403);
     expect((await t.http().get('/admin/queues/api/queues').set(admin.auth)).status).toBe(403);
   });
+
+  describe('abuse', () => {
+    it('30 wrong logins in a minute get 429, before any password is hashed; the username stays backed off', async () => {
+      const victim = await registerParty(t);
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        statuses.push((await t.http().post('/api/v1/auth/login').send({ username: victim.username, password: `wrong-${i}-password` })).status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses.slice(-10).every((s) => s === 429)).toBe(true);
+      const right = await t.http().post('/api/v1/auth/login').send({ username: victim.username, password: victim.password });
+      expect([right.status, right.body.code]).toEqual([429, 'TOO_MANY_REQUESTS']);
+      expect(right.body.details.retryAfterSeconds).toBeGreaterThan(0);
+    });
+
+    it('wrong logins over many usernames from one address are throttled per IP too', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        statuses.push((await t.http().post('/api/v1/auth/login').send({ username: `nobody-${i}-${Date.now()}`, password: 'wrong-password-1' })).status);
+      }
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+      expect(statuses[statuses.length - 1]).toBe(429);
+    });
+
+    it('small bodies everywhere but the uploads: a 300 KB login is 413', async () => {
+      const res = await t.http().post('/api/v1/auth/login').send({ username: 'x'.repeat(300 * 1024), password: 'y' });
+      expect([res.status, res.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    });
+
+    it('security headers on every response, the SPA-compatible CSP, no X-Powered-By; /health says nothing else', async () => {
+      const res = await t.http().get('/health').expect(200);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+      expect(res.body).toEqual({ status: 'ok', database: { status: 'up' }, redis: { status: 'up' } });
+    });
+  });
 });

@@ -11,6 +11,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
+import { AuthThrottle } from './auth-throttle';
 import { CreateUserDto, LoginDto, RegisterDto } from './dto/register.dto';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
@@ -37,6 +38,7 @@ export class IdentityService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly access: UserStatusReader,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   /** The first administrator, from ADMIN_USERNAME / ADMIN_PASSWORD, when none exists. */
@@ -76,13 +78,18 @@ export class IdentityService implements OnApplicationBootstrap {
     });
   }
 
-  async login(dto: LoginDto): Promise<{ accessToken: string; expiresIn: number }> {
+  async login(dto: LoginDto, ip = ''): Promise<{ accessToken: string; expiresIn: number }> {
+    this.throttle.assertLoginAllowed(ip, dto.username); // 429 before any password is hashed
     const user = await this.users.findOneBy({ username: dto.username });
     // Same answer and similar time for an unknown user and a wrong password.
     const ok = user
       ? await this.crypto.verifyPassword(dto.password, user.passwordHash)
       : (await this.crypto.hashPassword(dto.password), false);
-    if (!user || !ok || user.disabled) throw new UnauthenticatedException('The username or password is wrong');
+    if (!user || !ok || user.disabled) {
+      this.throttle.recordLoginFailure(ip, dto.username);
+      throw new UnauthenticatedException('The username or password is wrong');
+    }
+    this.throttle.recordLoginSuccess(dto.username);
     const payload: AccessTokenPayload = { sub: user.id, role: user.role, org: user.organizationId };
     return { accessToken: await this.jwt.signAsync(payload), expiresIn: this.config.jwtTtlSeconds };
   }
