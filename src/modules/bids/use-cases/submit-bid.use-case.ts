@@ -44,6 +44,15 @@ export interface TenderForBids {
  * submission that starts after it sees the new status: a bid is either in before the deadline and counted at the
  * opening, or refused and not stored.
  */
+/**
+ * One writer per (tender, bidder) at a time, until commit: a submission and a withdrawal (or two submissions) of
+ * the same bidder never interleave, so the bid-security check a submission makes after this lock sees the
+ * withdrawal's refund if there was one. Other bidders are not held up.
+ */
+export async function lockBidderSlot(m: EntityManager, tenderId: string, organizationId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [`bid-slot:${tenderId}:${organizationId}`]);
+}
+
 export async function lockTenderForBids(m: EntityManager, tenderId: string): Promise<{ tender: TenderForBids; now: Date }> {
   const rows: Array<{
     id: string;
@@ -142,9 +151,13 @@ export class SubmitBidUseCase {
 
       await this.assertInvited(m, tender, organizationId);
       await this.assertNotDebarred(m, organizationId);
-      await this.assertSecurityPaid(m, tender, organizationId);
 
+      // The security check comes after the (tender, bidder) lock and the bid row lock: a withdrawal racing this
+      // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
+      // was refunded).
+      await lockBidderSlot(m, tenderId, organizationId);
       let existing = await this.findForUpdate(m, tenderId, organizationId);
+      await this.assertSecurityPaid(m, tender, organizationId);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
         return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), existing.signature);
       }
