@@ -21,6 +21,46 @@ export interface BidReceipt {
   receivedAt: string;
   ciphertextSha256: string;
   signature: string;
+  /** v1 receipt extension (docs/SEALED_BID_FORMAT.md §5.1): SHA-256 of the canonical envelope of every stored field. */
+  envelopeSha256?: string;
+  /** v1 receipt extension: base64 Ed25519 signature over envelopeMessage(...). */
+  envelopeSignature?: string;
+  /** v1 receipt extension: whether the platform stored the escrowed key (false in BIDDER decryption mode). */
+  escrowedKeyStored?: boolean;
+}
+
+/**
+ * Every field of a sealed bid as the platform stores it (v1 receipt extension): the ciphertext by its hash, the iv
+ * and the escrowed key (null when not stored) byte for byte.
+ */
+export interface EnvelopeFields extends ReceiptFields {
+  iv: BinaryInput;
+  escrowedKey: BinaryInput | null;
+}
+
+export const ENVELOPE_DOMAIN = 'sealed-bid-envelope-v1';
+
+/**
+ * UTF-8 of `sealed-bid-envelope-v1|bidId|version|tenderId|bidderOrganizationId|ciphertextSha256|base64(iv)|
+ * keyCommitment|base64(escrowedKey) or empty|receivedAt` — the canonical envelope (§5.1).
+ */
+export function envelopeMessage(f: EnvelopeFields): Buffer {
+  const base = receiptMessage(f).toString('utf8').split('|'); // validates the shared fields
+  const iv = toBytes(f.iv);
+  const escrowed = f.escrowedKey === null ? null : toBytes(f.escrowedKey);
+  if (!iv || (f.escrowedKey !== null && !escrowed)) throw new SealedBidError('INVALID_INPUT', 'iv and escrowedKey must be bytes or base64');
+  const [bidId, version, tenderId, org, sha, commitment, receivedAt] = base;
+  return Buffer.from(
+    [ENVELOPE_DOMAIN, bidId, version, tenderId, org, sha, Buffer.from(iv).toString('base64'), commitment,
+      escrowed ? Buffer.from(escrowed).toString('base64') : '', receivedAt].join('|'),
+    'utf8',
+  );
+}
+
+/** The extension's two fields, computed and signed by the platform. */
+export function signEnvelope(fields: EnvelopeFields, privateKeyPem: string | KeyObject): { envelopeSha256: string; envelopeSignature: string } {
+  const message = envelopeMessage(fields);
+  return { envelopeSha256: sha256Hex(message), envelopeSignature: sign(null, message, ed25519Key(privateKeyPem, 'private')).toString('base64') };
 }
 
 /** UTF-8 of `bidId|version|tenderId|bidderOrganizationId|ciphertextSha256|keyCommitment|receivedAt`. */
@@ -74,6 +114,13 @@ export interface VerifyReceiptInput {
   receiptPublicKeyPem: string | KeyObject;
   /** When given, the receipt must also name the SHA-256 of exactly this ciphertext (what the bidder sent). */
   ciphertext?: BinaryInput;
+  /**
+   * The iv and escrowed key the bidder sent. When the receipt carries the v1 extension (envelopeSha256 and
+   * envelopeSignature), they are required, and the envelope must be signed over exactly them (the escrowed key
+   * only when the receipt says it was stored).
+   */
+  iv?: BinaryInput;
+  escrowedKey?: BinaryInput | null;
 }
 
 /** True when the platform signed this receipt for this bid. Throws INVALID_INPUT only for an unusable key. */
@@ -101,7 +148,32 @@ export function verifyReceipt(input: VerifyReceiptInput): boolean {
   } catch {
     return false;
   }
-  return verify(null, message, publicKey, signature);
+  if (!verify(null, message, publicKey, signature)) return false;
+  // v1 receipt extension: present → must hold (a receipt with only one of its fields is not accepted).
+  const hasSha = r.envelopeSha256 !== undefined;
+  const hasSig = r.envelopeSignature !== undefined;
+  if (!hasSha && !hasSig) return true;
+  if (!hasSha || !hasSig || input.iv === undefined) return false;
+  const envSig = typeof r.envelopeSignature === 'string' ? decodeBase64Strict(r.envelopeSignature) : null;
+  if (!envSig || envSig.length !== 64) return false;
+  let envelope: Buffer;
+  try {
+    envelope = envelopeMessage({
+      bidId: r.bidId,
+      version: r.version,
+      tenderId: input.tenderId,
+      bidderOrganizationId: input.bidderOrganizationId,
+      ciphertextSha256: r.ciphertextSha256,
+      keyCommitment: input.keyCommitment,
+      receivedAt: r.receivedAt,
+      iv: input.iv,
+      escrowedKey: r.escrowedKeyStored === true ? (input.escrowedKey ?? null) : null,
+    });
+  } catch {
+    return false;
+  }
+  if (r.escrowedKeyStored === true && (input.escrowedKey === undefined || input.escrowedKey === null)) return false;
+  return sha256Hex(envelope) === r.envelopeSha256 && verify(null, envelope, publicKey, envSig);
 }
 
 /** An Ed25519 key pair for signing receipts: SPKI PEM public key, PKCS#8 PEM private key. */

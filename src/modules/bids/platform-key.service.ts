@@ -4,7 +4,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { generateReceiptKeyPair, ReceiptFields, signReceipt } from 'src/sdk';
+import { EnvelopeFields, generateReceiptKeyPair, ReceiptFields, signEnvelope, signReceipt } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
 
 export const RECEIPT_KEY_NAME = 'receipt-signing';
@@ -93,5 +93,11 @@ export class PlatformKeyService implements OnModuleInit {
   signReceipt(fields: ReceiptFields): string {
     if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
     return signReceipt(fields, this.privateKey);
+  }
+
+  /** The v1 receipt extension: SHA-256 and signature of the canonical envelope of every stored field (§5.1). */
+  signEnvelope(fields: EnvelopeFields): { envelopeSha256: string; envelopeSignature: string } {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return signEnvelope(fields, this.privateKey);
   }
 }
