@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { createHash } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
-import { adminParty, createStaff, registerParty } from './factories/identity.factory';
+import { adminParty, createStaff, randomUscc, registerParty } from './factories/identity.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('hardening: who a request is, and what it may do', () => {
@@ -86,5 +86,31 @@ describe('hardening: who a request is, and what it may do', () => {
       expect(res.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
       expect(res.body).toEqual({ status: 'ok', database: { status: 'up' }, redis: { status: 'up' } });
     });
+  });
+});
+
+describe('hardening: the client address behind a proxy (TRUST_PROXY as a hop count)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TRUST_PROXY: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('the left-most X-Forwarded-For (written by the client) never becomes the recorded IP', async () => {
+    const res = await t.http().post('/api/v1/auth/register').set('X-Forwarded-For', '198.51.100.66, 203.0.113.5').send({
+      username: `xff-${Date.now()}`,
+      password: 'correct-horse-9',
+      role: Role.BIDDER,
+      organization: {
+        uscc: randomUscc(), name: '盐城代理测试有限公司', legalRepresentative: '赵六',
+        basicAccount: { bank: '中国工商银行盐城分行', accountNo: `6222${Date.now()}`.slice(0, 19) },
+      },
+    });
+    expect(res.status).toBe(201);
+    const [row] = await t.dataSource.query(
+      `SELECT ip FROM audit_events WHERE action = 'ORGANIZATION_REGISTERED' AND object_id = $1`,
+      [res.body.organizationId],
+    );
+    expect(row.ip).toBe('203.0.113.5'); // the address our one trusted proxy saw
   });
 });

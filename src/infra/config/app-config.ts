@@ -82,8 +82,12 @@ export class AppConfig {
   get queuePrefix(): string {
     return this.env.QUEUE_PREFIX;
   }
-  get trustProxy(): boolean {
-    return this.env.TRUST_PROXY;
+  /** Express's `trust proxy`: false, a hop count, or the list of trusted proxy addresses/CIDRs. */
+  get trustProxy(): false | number | string[] {
+    const v = this.env.TRUST_PROXY.trim();
+    if (v === 'false') return false;
+    if (/^\d+$/.test(v)) return Number(v) === 0 ? false : Number(v);
+    return v.split(',').map((p) => p.trim());
   }
   get bodyLimit(): string {
     return this.env.BODY_LIMIT;

@@ -40,3 +40,16 @@ describe('secrets not configured outside production', () => {
     expect(c.bankWebhookSecret).toBe('y'.repeat(16));
   });
 });
+
+describe('TRUST_PROXY', () => {
+  const at = (v: string) => new AppConfig(loadEnvironment({ TRUST_PROXY: v }, noFile)).trustProxy;
+  it('is a hop count or a list of proxy addresses/CIDRs, never true', () => {
+    expect(at('false')).toBe(false);
+    expect(at('0')).toBe(false);
+    expect(at('1')).toBe(1);
+    expect(at('10.0.0.0/8, 192.168.1.7,::1')).toEqual(['10.0.0.0/8', '192.168.1.7', '::1']);
+    for (const bad of ['true', 'yes', '10.0.0.0/33', 'example.com', '1.2.3']) {
+      expect(() => at(bad)).toThrow(/TRUST_PROXY/);
+    }
+  });
+});
