@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, KeyObject } from 'crypto';
+import { createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'crypto';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
@@ -99,5 +99,20 @@ export class PlatformKeyService implements OnModuleInit {
   signEnvelope(fields: EnvelopeFields): { envelopeSha256: string; envelopeSignature: string } {
     if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
     return signEnvelope(fields, this.privateKey);
+  }
+
+  /** base64 Ed25519 signature of `message` with the platform key (signed audit heads). */
+  signBytes(message: Buffer): string {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return sign(null, message, this.privateKey).toString('base64');
+  }
+
+  verifyBytes(message: Buffer, signatureB64: string): boolean {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    try {
+      return verify(null, message, createPublicKey(this.privateKey), Buffer.from(signatureB64, 'base64'));
+    } catch {
+      return false;
+    }
   }
 }
