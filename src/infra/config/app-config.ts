@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
 import type { RedisOptions } from 'ioredis';
 import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
 import { DEFAULT_DATA_DIR, localSecret } from './local-secrets';
@@ -69,6 +70,15 @@ export class AppConfig {
   }
   get sealingMasterKey(): Buffer {
     return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : localSecret('sealing-master', this.dataDir);
+  }
+  /**
+   * The sealing key development installations used before secrets were generated per installation (derived from a
+   * public string). Only to re-seal, once, what such an installation sealed under it; null in production or when
+   * SEALING_MASTER_KEY is configured. Never used to seal anything.
+   */
+  get legacyDevelopmentSealingKey(): Buffer | null {
+    if (this.isProduction || this.env.SEALING_MASTER_KEY) return null;
+    return createHash('sha256').update('ebidding-dev-only-sealing').digest();
   }
   get jwtSecret(): string {
     return this.env.JWT_SECRET ?? localSecret('jwt', this.dataDir).toString('hex');

@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'cryp
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { EnvelopeFields, generateReceiptKeyPair, ReceiptFields, signEnvelope, signReceipt } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
@@ -45,6 +46,8 @@ export class PlatformKeyService implements OnModuleInit {
         try {
           return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
         } catch {
+          const migrated = await this.resealLegacyDevelopmentInstallation(m, rows[0].private_key_sealed);
+          if (migrated) return migrated;
           throw new Error(
             'The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with. ' +
               '(A development database created before unconfigured secrets became random per installation — ' +
@@ -69,6 +72,45 @@ export class PlatformKeyService implements OnModuleInit {
       return pair.privateKeyPem;
     });
     this.use(pem, 'platform_keys');
+  }
+
+  /**
+   * A development installation from before secrets were generated per installation sealed its keys under a key
+   * derived from a public string. Once: re-seal the receipt key and every tender's escrow key under this
+   * installation's generated SEALING_MASTER_KEY (audited), and go on. Null when it was not that.
+   */
+  private async resealLegacyDevelopmentInstallation(m: EntityManager, sealedReceiptKey: string): Promise<string | null> {
+    const legacy = this.config.legacyDevelopmentSealingKey;
+    if (!legacy) return null;
+    let pem: string;
+    try {
+      pem = this.crypto.unseal(legacy, sealedReceiptKey, RECEIPT_KEY_AAD).toString('utf8');
+    } catch {
+      return null;
+    }
+    const key = this.config.sealingMasterKey;
+    await m.query(`UPDATE platform_keys SET private_key_sealed = $2 WHERE name = $1`, [
+      RECEIPT_KEY_NAME,
+      this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD),
+    ]);
+    const tenders: Array<{ id: string; sealed: string }> = await m.query(
+      `SELECT id, escrow_private_key_sealed AS sealed FROM tenders WHERE escrow_private_key_sealed IS NOT NULL FOR UPDATE`,
+    );
+    for (const t of tenders) {
+      const aad = `tender-escrow|${t.id}`; // escrowKeyAad of the tenders module
+      const raw = this.crypto.unseal(legacy, t.sealed, aad);
+      await m.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [t.id, this.crypto.seal(key, raw, aad)]);
+      raw.fill(0);
+    }
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'SEALING_KEY_ROTATED',
+      objectType: 'platform_key',
+      objectId: RECEIPT_KEY_NAME,
+      data: { reason: 'development installation moved from a public sealing key to one generated for it', escrowKeys: tenders.length },
+    });
+    this.logger.warn(`re-sealed the receipt key and ${tenders.length} escrow keys under this installation's generated sealing key`);
+    return pem;
   }
 
   private use(privatePem: string, source: string): void {
