@@ -152,7 +152,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     .overrideProvider(AppConfig)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureHttpApp(app, config);
   const ds = app.get(DataSource);
   const tables: Array<{ tablename: string }> = await ds.query(

@@ -259,7 +259,7 @@ async function main(): Promise<void> {
           client: { deviceId: device, macAddresses: colluders.includes(b) ? ['00:1A:2B:3C:4D:5E'] : [`02:00:00:00:00:0${i}`], documentAuthor: colluders.includes(b) ? '华信-投标部' : b.name, toolVersion: 'bid-seal-demo' },
         });
         const receipt = await api('POST', `/api/v1/tenders/${tender.id}/bids`, { token: b.token, body: s.request });
-        const valid = verifyReceipt({ receipt, tenderId: tender.id, bidderOrganizationId: b.organizationId, keyCommitment: s.request.keyCommitment, receiptPublicKeyPem: receiptPublicKey });
+        const valid = verifyReceipt({ receipt, tenderId: tender.id, bidderOrganizationId: b.organizationId, keyCommitment: s.request.keyCommitment, receiptPublicKeyPem: receiptPublicKey, iv: s.request.iv, escrowedKey: s.request.escrowedKey ?? null });
         if (!valid) throw new Error(`${b.name}: the receipt signature does not verify`);
         list.push({ bidder: b, sealed: s, receipt });
       }

@@ -47,6 +47,19 @@ apt_install() {
   [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq >/dev/null 2>&1 || true; APT_UPDATED=1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
 }
+# docker compose: PostgreSQL and Redis on 127.0.0.1 with passwords generated once per installation (.data/compose.env).
+COMPOSE_ENV=$DATA/compose.env
+compose_env() {
+  if [ ! -s "$COMPOSE_ENV" ]; then
+    mkdir -p "$DATA" && chmod 700 "$DATA"
+    ( umask 077
+      { echo "POSTGRES_PASSWORD=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')"
+        echo "REDIS_PASSWORD=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')"; } > "$COMPOSE_ENV" )
+  fi
+  COMPOSE_PG_URL="postgres://postgres:$(grep '^POSTGRES_PASSWORD=' "$COMPOSE_ENV" | cut -d= -f2-)@127.0.0.1:5432/ebidding"
+  COMPOSE_REDIS_URL="redis://:$(grep '^REDIS_PASSWORD=' "$COMPOSE_ENV" | cut -d= -f2-)@127.0.0.1:6379"
+}
+compose_up() { compose_env; docker compose --env-file "$COMPOSE_ENV" up -d "$@" >/dev/null; }
 wait_for() { # kind url seconds
   for _ in $(seq 1 "$3"); do probe "$1" "$2" && return 0; sleep 1; done
   return 1
@@ -98,9 +111,9 @@ elif probe pg "postgres://postgres@127.0.0.1:5432/ebidding"; then
   PG_URL=""; set_envfile DATABASE_URL ""
 elif docker_up; then
   log "starting PostgreSQL and Redis with docker compose"
-  docker compose up -d postgres redis >/dev/null
-  wait_for pg "postgres://postgres@127.0.0.1:5432/ebidding" 60 || die "the PostgreSQL container did not answer"
-  PG_URL=""; set_envfile DATABASE_URL ""
+  compose_up postgres redis
+  wait_for pg "$COMPOSE_PG_URL" 60 || die "the PostgreSQL container did not answer"
+  PG_URL=$COMPOSE_PG_URL; [ -n "${DATABASE_URL:-}" ] || set_envfile DATABASE_URL "$PG_URL"
 else
   start_local_pg
   PG_URL="postgres://postgres@127.0.0.1:$LOCAL_PG_PORT/ebidding"
@@ -125,9 +138,9 @@ elif [ -n "${REDIS_URL:-}" ] && [[ "$REDIS_URL" != *":$LOCAL_REDIS_PORT"* ]]; th
 elif probe redis "redis://127.0.0.1:6379"; then
   RD_URL=""; set_envfile REDIS_URL ""
 elif docker_up; then
-  docker compose up -d redis >/dev/null
-  wait_for redis "redis://127.0.0.1:6379" 30 || die "the Redis container did not answer"
-  RD_URL=""; set_envfile REDIS_URL ""
+  compose_up redis
+  wait_for redis "$COMPOSE_REDIS_URL" 30 || die "the Redis container did not answer"
+  RD_URL=$COMPOSE_REDIS_URL; [ -n "${REDIS_URL:-}" ] || set_envfile REDIS_URL "$RD_URL"
 else
   start_local_redis
   RD_URL="redis://127.0.0.1:$LOCAL_REDIS_PORT"

@@ -1,7 +1,3 @@
-import { execFileSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { EntityManager } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
@@ -25,6 +21,7 @@ import {
   waitForRefunds,
 } from './factories/bid-security.factory';
 import { createStaff, TestParty } from './factories/identity.factory';
+import { pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /** 3.65 % a year: exactly 0.01 % a day, so the expected interest is easy to check by hand. */
@@ -397,11 +394,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
   });
 
   describe('documents in Chinese', () => {
-    const text = (pdf: Buffer) => {
-      const dir = mkdtempSync(join(tmpdir(), 'bs-pdf-'));
-      writeFileSync(join(dir, 'a.pdf'), pdf);
-      return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'a.pdf'), '-'], { encoding: 'utf8' });
-    };
+    const text = (pdf: Buffer) => pdfText(pdf);
     const getPdf = (url: string, who: TestParty) =>
       t.http().get(url).set(who.auth).buffer(true).parse((res, cb) => {
         const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
-import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { MetricsService } from 'src/infra/metrics/metrics.service';
+import { SchedulerService, TIMED_EVENT_ALERT_AFTER } from 'src/modules/scheduling/scheduler.service';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const KIND = 'TEST_EVENT' as unknown as ScheduledEventKind; // a kind only this test handles
@@ -12,11 +13,18 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   let t: TestApp;
   let scheduler: SchedulerService;
   const fired: Array<{ subjectId: string; at: number }> = [];
+  /** subjectId → how many more runs of its event throw (database trouble at the deadline). */
+  const failing = new Map<string, number>();
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ env: { SWEEP_INTERVAL_MS: '300' } });
     scheduler = t.app.get(SchedulerService);
     scheduler.handle(KIND, async (_m, e) => {
+      const left = failing.get(e.subjectId) ?? 0;
+      if (left > 0) {
+        failing.set(e.subjectId, left - 1);
+        throw new Error('database trouble at the deadline');
+      }
       fired.push({ subjectId: e.subjectId, at: Date.now() });
     });
   });
@@ -51,8 +59,8 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
     await sleep(800);
     expect(fired.some((f) => f.subjectId === subject(2))).toBe(false);
     await waitFor(() => fired.some((f) => f.subjectId === subject(2)));
+    await waitFor(async () => (await status(id)).status === 'DONE');
     expect(fired.filter((f) => f.subjectId === subject(2))).toHaveLength(1);
-    expect((await status(id)).status).toBe('DONE');
   });
 
   it('a job that fires twice (or two workers) changes nothing twice', async () => {
@@ -80,7 +88,41 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
     await t.app.get(JobQueue).queue(QueueName.TimedEvents).obliterate({ force: true }); // Redis loses the job
     expect(await scheduler.sweep(null)).toBeGreaterThanOrEqual(1);
     await waitFor(() => fired.some((f) => f.subjectId === subject(5)));
-    expect((await status(id)).status).toBe('DONE');
+    await waitFor(async () => (await status(id)).status === 'DONE'); // fired is recorded before the commit
+  });
+
+  it('a failing event is retried until it runs (more failures than BullMQ attempts), with an alert after N failures', async () => {
+    failing.set(subject(8), TIMED_EVENT_ALERT_AFTER + 3); // BullMQ alone gives up after 5 attempts
+    const id = await plan(8, 100);
+    await waitFor(async () => (await status(id)).status === 'DONE', 40_000);
+    expect(fired.filter((f) => f.subjectId === subject(8))).toHaveLength(1);
+    const [row] = await t.dataSource.query(`SELECT failures, last_error FROM scheduled_events WHERE id = $1`, [id]);
+    expect(row).toEqual({ failures: TIMED_EVENT_ALERT_AFTER + 3, last_error: 'database trouble at the deadline' });
+    const alerts = await t.app.get(MetricsService).registry.getSingleMetricAsString('timed_event_alerts_total');
+    expect(alerts).toMatch(/timed_event_alerts_total\{kind="TEST_EVENT"\} [1-9]/);
+  });
+
+  it('re-planning an event whose job failed adds a fresh job (BullMQ ignores an add with a failed job\'s id)', async () => {
+    failing.set(subject(9), 1_000); // keeps failing until the test lets it run
+    const runAt = new Date(Date.now() - 50);
+    const id = await t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(9), runAt }));
+    await waitFor(async () => (await t.dataSource.query(`SELECT failures FROM scheduled_events WHERE id = $1`, [id]))[0].failures >= 1);
+    const [{ failures }] = await t.dataSource.query(`SELECT failures FROM scheduled_events WHERE id = $1`, [id]);
+    await t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(9), runAt }));
+    const queue = t.app.get(JobQueue).queue(QueueName.TimedEvents);
+    const ids = (await queue.getJobs(['delayed', 'waiting', 'active', 'failed', 'completed'])).map((j) => j.id);
+    expect(ids.filter((j) => j?.startsWith(`evt-${id}-`)).length).toBeGreaterThanOrEqual(2);
+    expect(ids).toContain(`evt-${id}-${runAt.getTime()}-${failures}`);
+    failing.set(subject(9), 0);
+    await waitFor(async () => (await status(id)).status === 'DONE', 20_000);
+  });
+
+  it('the notification outbox is swept from the database: a row whose job was lost (Redis outage) is delivered', async () => {
+    const [{ id }] = await t.dataSource.query(
+      `INSERT INTO notifications (topic, subject, body, dedupe_key, created_at)
+       VALUES ('TENDER_AMENDED', '招标文件澄清', 'body', 'lost-job-1', clock_timestamp() - interval '10 seconds') RETURNING id`,
+    );
+    await waitFor(async () => (await t.dataSource.query(`SELECT status FROM notifications WHERE id = $1`, [id]))[0].status === 'SENT', 15_000);
   });
 
   it('cancelled events do not fire', async () => {
@@ -106,7 +148,11 @@ describe('timed events survive a restart', () => {
       const end = Date.now() + 8000;
       while (!fired.includes(subject(7)) && Date.now() < end) await sleep(50);
       expect(fired).toEqual([subject(7)]);
-      const [row] = await b.dataSource.query(`SELECT status FROM scheduled_events WHERE id = $1`, [id]);
+      let row: { status: string } = { status: '' };
+      while (row.status !== 'DONE' && Date.now() < end + 5000) {
+        [row] = await b.dataSource.query(`SELECT status FROM scheduled_events WHERE id = $1`, [id]);
+        if (row.status !== 'DONE') await sleep(50);
+      }
       expect(row.status).toBe('DONE');
     } finally {
       await b.close();

@@ -23,7 +23,7 @@ export type { BidSubmissionRequest, EncryptBidInput, SealBidInput, SealedBid } f
 export { encryptBid, sealBid } from './seal';
 export type { OpenBidInput } from './open';
 export { openBid } from './open';
-export type { BidReceipt, ReceiptFields, VerifyReceiptInput } from './receipt';
-export { generateReceiptKeyPair, receiptMessage, signReceipt, verifyReceipt } from './receipt';
+export type { BidReceipt, EnvelopeFields, ReceiptFields, VerifyReceiptInput } from './receipt';
+export { ENVELOPE_DOMAIN, envelopeMessage, generateReceiptKeyPair, receiptMessage, signEnvelope, signReceipt, verifyReceipt } from './receipt';
 export type { AttachmentDigest } from './attachments';
 export { attachmentDigests } from './attachments';

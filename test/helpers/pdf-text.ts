@@ -1,17 +1,18 @@
 import { execFileSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
 
-/** The text of a PDF as pdftotext (poppler) extracts it, UTF-8: what a reader of the filed document sees. */
+/**
+ * The text of a PDF as a reader of the filed document sees it (UTF-8, one line per text line), extracted with
+ * pdfjs-dist from npm — no system tool (poppler's pdftotext) needed. pdfjs-dist is an ES module, so it runs in a
+ * child Node process (the same Node binary as Jest).
+ */
 export function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pdf-text-'));
-  try {
-    writeFileSync(join(dir, 'doc.pdf'), pdf);
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'doc.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return execFileSync(process.execPath, [join(__dirname, 'pdf-text.mjs')], {
+    input: pdf,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 60_000,
+  });
 }
 
 /** An ISO-8601 UTC instant as the JSON API writes it: it must not appear in a filed document. */

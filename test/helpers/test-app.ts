@@ -41,7 +41,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     .useValue(config);
   if (opts.override) builder = opts.override(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
   configureHttpApp(app, config);
   const dataSource = app.get(DataSource);
   if (!opts.keepData) await resetDatabase(dataSource);

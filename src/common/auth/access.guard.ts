@@ -9,11 +9,19 @@ import { UserStatusReader } from './user-status.reader';
 
 export interface AccessTokenPayload {
   sub: string;
+  /** Informational only (clients may show it): the guard takes the role from the database. */
   role: Role;
+  /** Informational only: the guard takes the organisation from the database. */
   org: string | null;
 }
 
-/** The global guard: verifies the bearer token, loads the actor and checks the route's roles. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The global guard: verifies the bearer token, loads the actor and checks the route's roles. The token
+ * identifies the user (`sub`); role and organisation come from the database on every request (briefly cached),
+ * so a token whose claims were forged or went stale grants nothing the user does not have now.
+ */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
@@ -40,10 +48,11 @@ export class AccessGuard implements CanActivate {
       } catch {
         throw new UnauthenticatedException('The access token is invalid or expired');
       }
-      if (!(await this.users.isActive(payload.sub))) {
+      const access = typeof payload.sub === 'string' && UUID.test(payload.sub) ? await this.users.access(payload.sub) : null;
+      if (!access?.active) {
         throw new UnauthenticatedException('The account is disabled');
       }
-      actor = { userId: payload.sub, role: payload.role, organizationId: payload.org, ip: req.ip, requestId: req.requestId };
+      actor = { userId: payload.sub, role: access.role, organizationId: access.organizationId, ip: req.ip, requestId: req.requestId };
       req.actor = actor;
     }
     if (isPublic) return true;

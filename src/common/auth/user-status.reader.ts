@@ -1,25 +1,47 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Role } from './role.enum';
 
-/** Is this account still allowed in? A disabled user (or penalised expert) loses access at once. */
+/** What the database says about an account now: the token only says who it is. */
+export interface UserAccess {
+  active: boolean;
+  role: Role;
+  organizationId: string | null;
+}
+
+/**
+ * Who may do what, read from the users table on every request (cached for 2 s, and dropped at once when this
+ * process changes the user): a disabled user, a changed role or organisation take effect at once, and a token
+ * cannot claim a role or organisation the database does not give its user.
+ */
 @Injectable()
 export class UserStatusReader {
-  private readonly cache = new Map<string, { active: boolean; at: number }>();
-  private static readonly TTL_MS = 2_000;
+  private readonly cache = new Map<string, { access: UserAccess | null; at: number }>();
+  static readonly TTL_MS = 2_000;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async isActive(userId: string): Promise<boolean> {
+  /** The account's current role, organisation and status; null when there is no such user. */
+  async access(userId: string): Promise<UserAccess | null> {
     const hit = this.cache.get(userId);
-    if (hit && Date.now() - hit.at < UserStatusReader.TTL_MS) return hit.active;
-    const rows: Array<{ disabled: boolean }> = await this.dataSource.query(
-      `SELECT disabled FROM users WHERE id = $1`,
+    if (hit && Date.now() - hit.at < UserStatusReader.TTL_MS) return hit.access;
+    const rows: Array<{ disabled: boolean; role: Role; organization_id: string | null }> = await this.dataSource.query(
+      `SELECT disabled, role, organization_id FROM users WHERE id = $1`,
       [userId],
     );
-    const active = rows.length === 1 && !rows[0].disabled;
-    this.cache.set(userId, { active, at: Date.now() });
+    const access = rows.length === 1 ? { active: !rows[0].disabled, role: rows[0].role, organizationId: rows[0].organization_id } : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    return active;
+    this.cache.set(userId, { access, at: Date.now() });
+    return access;
+  }
+
+  async isActive(userId: string): Promise<boolean> {
+    return (await this.access(userId))?.active === true;
+  }
+
+  /** Call after changing a user (disabled, role, organisation): the next request reads the database. */
+  invalidate(userId: string): void {
+    this.cache.delete(userId);
   }
 }

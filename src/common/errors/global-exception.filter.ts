@@ -11,6 +11,8 @@ const HTTP_CODES: Record<number, string> = {
   404: CommonErrorCode.NOT_FOUND,
   409: CommonErrorCode.CONFLICT,
   413: CommonErrorCode.PAYLOAD_TOO_LARGE,
+  415: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: CommonErrorCode.TOO_MANY_REQUESTS,
 };
 
 /** Maps every error to `{ code, message, requestId, details? }`. No stack trace or SQL reaches a client. */
@@ -59,9 +61,19 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (anyErr?.type === 'entity.too.large' || anyErr?.status === 413) {
       return { status: 413, body: { code: CommonErrorCode.PAYLOAD_TOO_LARGE, message: 'The request body is too large' } };
     }
+    if (anyErr?.type === 'charset.unsupported' || anyErr?.type === 'encoding.unsupported' || anyErr?.status === 415) {
+      // body-parser: `Content-Type: application/json; charset=latin1` and friends (JSON is UTF-8, RFC 8259).
+      return { status: 415, body: { code: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'The request body must be UTF-8 JSON' } };
+    }
     if (anyErr?.type === 'entity.parse.failed' || e instanceof SyntaxError) {
       const message = 'The request body is not valid JSON';
       return { status: 400, body: { code: CommonErrorCode.VALIDATION_FAILED, message, details: [{ field: 'body', errors: [message] }] } };
+    }
+    const http = e as { status?: unknown; expose?: unknown };
+    if (typeof http?.status === 'number' && http.status >= 400 && http.status < 500 && http.expose === true) {
+      // Any other client error raised by Express or body-parser (http-errors): its status, never a 500.
+      const status = http.status;
+      return { status, body: { code: HTTP_CODES[status] ?? `HTTP_${status}`, message: 'The request was refused' } };
     }
     if (e instanceof QueryFailedError && (e as unknown as { code?: string }).code === '23505') {
       return { status: 409, body: { code: CommonErrorCode.CONFLICT, message: 'The object already exists' } };

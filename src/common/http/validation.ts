@@ -1,4 +1,4 @@
-import { Param, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Param, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedException } from '../errors/domain.exception';
 
 export function flattenValidationErrors(
@@ -12,9 +12,44 @@ export function flattenValidationErrors(
   });
 }
 
+/** No request body, query or parameter nests deeper than this (the deepest DTO is far shallower). */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Refuses, before class-transformer sees it, input that would otherwise end as a 500: nesting deeper than
+ * MAX_INPUT_DEPTH (class-transformer recurses: thousands of nested arrays overflow the stack) and a NUL character
+ * in any string or key (PostgreSQL text cannot hold 0x00). Iterative, so the check itself cannot overflow.
+ */
+export function assertSafeInput(value: unknown, where: string): void {
+  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 0, path: where }];
+  while (stack.length) {
+    const { v, depth, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) throw new ValidationFailedException([{ field: path, errors: ['must not contain a NUL character (\\u0000)'] }]);
+      continue;
+    }
+    if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) continue;
+    if (depth >= MAX_INPUT_DEPTH) {
+      throw new ValidationFailedException([{ field: path, errors: [`nests deeper than ${MAX_INPUT_DEPTH} levels`] }]);
+    }
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      if (k.includes('\u0000')) throw new ValidationFailedException([{ field: path, errors: ['a key contains a NUL character (\\u0000)'] }]);
+      stack.push({ v: child, depth: depth + 1, path: `${path}.${k}` });
+    }
+  }
+}
+
+/** The global ValidationPipe, with the shape check above first. */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') assertSafeInput(value, metadata.data ?? metadata.type);
+    return super.transform(value, metadata);
+  }
+}
+
 /** One strict global pipe (ghostfolio): unknown fields are refused, types are transformed. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -67,6 +67,16 @@ export const GOV_PROCUREMENT_RULES = {
   retentionYears: 15, // GPL Art. 42
 } as const;
 
+/**
+ * The PLATFORM's rules, not the law's: sane upper bounds the statutes do not set, so that a typo or a hostile
+ * request (a deadline on 9999-12-31) cannot park a tender, a timed event or a period for ever. They apply in every
+ * mode (LEGAL_PERIODS=relaxed relaxes only the statutory minimum periods).
+ */
+export const PLATFORM_RULES = {
+  /** No bid deadline (at drafting, publication or amendment) more than this many days ahead. */
+  maxDeadlineAheadDays: 366,
+} as const;
+
 /** The minimum number of bids for an opening to go ahead (TBL Art. 28; TBR Art. 44; MOF87 Art. 41). */
 export const MIN_BIDS_TO_OPEN = 3;
 

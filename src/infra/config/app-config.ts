@@ -3,9 +3,7 @@ import { createHash } from 'crypto';
 import { resolve } from 'path';
 import type { RedisOptions } from 'ioredis';
 import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
-
-// Development-only fallbacks; production refuses to start without real values (see loadEnvironment).
-const devSecret = (name: string) => createHash('sha256').update(`ebidding-dev-only-${name}`).digest();
+import { DEFAULT_DATA_DIR, localSecret } from './local-secrets';
 
 /** The typed, validated configuration. Inject it; never read process.env elsewhere. */
 @Injectable()
@@ -62,14 +60,29 @@ export class AppConfig {
   get adminPassword(): string {
     return this.env.ADMIN_PASSWORD ?? 'admin-change-me';
   }
+  /** Where generated secrets (and setup.sh's project-local servers) live: DATA_DIR, default ./.data. */
+  get dataDir(): string {
+    return this.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+  }
+  // Unconfigured secrets (outside production; production refuses to start without them, see loadEnvironment) are
+  // random per installation, generated once under dataDir — never derived from a public string.
   get bankWebhookSecret(): string {
-    return this.env.BANK_WEBHOOK_SECRET ?? devSecret('bank').toString('hex');
+    return this.env.BANK_WEBHOOK_SECRET ?? localSecret('bank-webhook', this.dataDir).toString('hex');
   }
   get sealingMasterKey(): Buffer {
-    return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : devSecret('sealing');
+    return this.env.SEALING_MASTER_KEY ? Buffer.from(this.env.SEALING_MASTER_KEY, 'base64') : localSecret('sealing-master', this.dataDir);
+  }
+  /**
+   * The sealing key development installations used before secrets were generated per installation (derived from a
+   * public string). Only to re-seal, once, what such an installation sealed under it; null in production or when
+   * SEALING_MASTER_KEY is configured. Never used to seal anything.
+   */
+  get legacyDevelopmentSealingKey(): Buffer | null {
+    if (this.isProduction || this.env.SEALING_MASTER_KEY) return null;
+    return createHash('sha256').update('ebidding-dev-only-sealing').digest();
   }
   get jwtSecret(): string {
-    return this.env.JWT_SECRET ?? devSecret('jwt').toString('hex');
+    return this.env.JWT_SECRET ?? localSecret('jwt', this.dataDir).toString('hex');
   }
   get jwtTtlSeconds(): number {
     return this.env.JWT_TTL_SECONDS;
@@ -80,8 +93,12 @@ export class AppConfig {
   get queuePrefix(): string {
     return this.env.QUEUE_PREFIX;
   }
-  get trustProxy(): boolean {
-    return this.env.TRUST_PROXY;
+  /** Express's `trust proxy`: false, a hop count, or the list of trusted proxy addresses/CIDRs. */
+  get trustProxy(): false | number | string[] {
+    const v = this.env.TRUST_PROXY.trim();
+    if (v === 'false') return false;
+    if (/^\d+$/.test(v)) return Number(v) === 0 ? false : Number(v);
+    return v.split(',').map((p) => p.trim());
   }
   get bodyLimit(): string {
     return this.env.BODY_LIMIT;
@@ -128,6 +145,9 @@ export class AppConfig {
   /** Without a trailing slash. */
   get publicBaseUrl(): string {
     return (this.env.PUBLIC_BASE_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
+  }
+  get sweepIntervalMs(): number {
+    return this.env.SWEEP_INTERVAL_MS;
   }
   get runWorkers(): boolean {
     return this.env.RUN_WORKERS;

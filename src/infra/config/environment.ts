@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { existsSync, readFileSync } from 'fs';
+import { isIP } from 'net';
 import { resolve } from 'path';
 import { MAX_BID_REQUEST_BODY_BYTES } from '../../sdk/constants';
 
@@ -73,6 +74,11 @@ export class EnvironmentVariables {
   @IsOptional()
   BANK_WEBHOOK_SECRET?: string;
 
+  /** Where secrets generated for an installation without configured ones are kept (default: ./.data). */
+  @IsString()
+  @IsOptional()
+  DATA_DIR?: string;
+
   @IsBase64()
   @IsOptional()
   SEALING_MASTER_KEY?: string;
@@ -96,8 +102,17 @@ export class EnvironmentVariables {
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, _ and - only' })
   QUEUE_PREFIX = 'ebid';
 
-  @Transform(toBool)
-  TRUST_PROXY = false;
+  /**
+   * Which proxies in front of the platform to trust for the client's address (X-Forwarded-For): `false` (none, the
+   * default), a hop count (`1` = the one load balancer in front), or a comma-separated list of proxy addresses/CIDRs
+   * (`10.0.0.0/8,192.168.1.7`). Never `true`: trusting every hop would take the left-most X-Forwarded-For, which the
+   * client writes itself, as a bid's IP (forgeable SAME_IP evidence).
+   */
+  @IsString()
+  @Matches(/^(false|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, {
+    message: 'TRUST_PROXY is false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs; never true',
+  })
+  TRUST_PROXY = 'false';
 
   /**
    * The largest JSON body accepted (bytes, or with kb/mb: units of 1,024). Default: the SDK's
@@ -176,6 +191,16 @@ export class EnvironmentVariables {
   @IsOptional()
   PUBLIC_BASE_URL?: string;
 
+  /**
+   * How often every worker process sweeps the database for overdue timed events and undelivered notifications
+   * (ms). The sweeper is an in-process timer, not a Redis job, so it survives a Redis flush or outage.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SWEEP_INTERVAL_MS = 5_000;
+
   /** Run BullMQ workers in this process (set by the entry points). */
   @Transform(toBool)
   RUN_WORKERS = true;
@@ -217,7 +242,7 @@ export function loadEnvironment(
   const merged: Record<string, string | undefined> = { ...readEnvFile(envFile) };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
-    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
+    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
     'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN',
   ]));
   const picked: Record<string, string> = {};
@@ -233,6 +258,13 @@ export function loadEnvironment(
     if (env.LEGAL_PERIODS === 'relaxed') problems.push('LEGAL_PERIODS: relaxed is refused when NODE_ENV=production');
     for (const k of ['BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY', 'JWT_SECRET', 'ADMIN_PASSWORD'] as const) {
       if (!env[k]) problems.push(`${k}: required when NODE_ENV=production`);
+    }
+  }
+  if (env.TRUST_PROXY && !/^(false|\d+)$/.test(env.TRUST_PROXY)) {
+    for (const part of env.TRUST_PROXY.split(',').map((p) => p.trim())) {
+      const [addr, bits] = part.split('/');
+      const family = isIP(addr);
+      if (!family || (bits !== undefined && Number(bits) > (family === 4 ? 32 : 128))) problems.push(`TRUST_PROXY: "${part}" is not an address or CIDR`);
     }
   }
   if (problems.length) {

@@ -1,7 +1,10 @@
+import { withTimeout } from '../../common/async/with-timeout';
 import { EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 
 type Callback = () => Promise<unknown> | unknown;
 const KEY = '__afterCommit';
+/** A callback (a queue add while Redis is down...) never holds up the request whose transaction committed. */
+const AFTER_COMMIT_TIMEOUT_MS = 3_000;
 
 /**
  * Runs `fn` once the transaction `manager` belongs to has committed (immediately when there is none), so that a
@@ -25,9 +28,9 @@ export class AfterCommitSubscriber implements EntitySubscriberInterface {
     delete event.queryRunner.data[KEY];
     for (const cb of callbacks) {
       try {
-        await cb();
+        await withTimeout(Promise.resolve().then(cb), AFTER_COMMIT_TIMEOUT_MS, 'an after-commit callback');
       } catch (e) {
-        this.onError(e); // the sweeper re-plans anything that failed to reach the queue
+        this.onError(e); // the database sweepers deliver anything that failed to reach the queue
       }
     }
   }

@@ -32,6 +32,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly timedEventFailures = new Counter({
+    name: 'timed_event_failures_total',
+    help: 'Runs of a timed event (scheduled_events row) whose handler failed; the sweeper retries until it runs',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** The alert: a timed event failed TIMED_EVENT_ALERT_AFTER times or more (also logged at error level). */
+  readonly timedEventAlerts = new Counter({
+    name: 'timed_event_alerts_total',
+    help: 'Failed runs of timed events that have already failed at least TIMED_EVENT_ALERT_AFTER times',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly bidsReceived = new Counter({
     name: 'bids_received_total',
     help: 'Sealed bids stored (all tenders together)',

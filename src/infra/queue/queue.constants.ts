@@ -12,7 +12,7 @@ export enum QueueName {
 export enum JobName {
   /** Runs one row of scheduled_events when it falls due. */
   RunScheduledEvent = 'run-scheduled-event',
-  /** Re-plans due events whose job was lost (Redis flush) — a job scheduler, every 30 s. */
+  /** Former Redis-side sweeper (a job scheduler): replaced by an in-process timer in every worker; still handled. */
   SweepScheduledEvents = 'sweep-scheduled-events',
   /** Delivers one row of the notifications outbox (e-mail/SMS to prospective bidders...); notifications module. */
   DeliverNotification = 'deliver-notification',

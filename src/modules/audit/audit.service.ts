@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
+import { AuditHeadsService } from './audit-heads.service';
 import { ChainedEvent, chainHash, GENESIS_HASH, StoredEvent, StreamVerifier } from './audit-chain';
 
 export interface AuditInput {
@@ -45,7 +46,10 @@ export interface AuditVerdict {
   /** Visible streams. */
   streams: number;
   /** The first row that breaks a chain; in a sealed stream only that one does, not where. */
-  brokenAt?: { stream: string; streamSeq: number; reason: string } | { sealed: true; reason: string };
+  brokenAt?: { stream: string; streamSeq: number; reason: string } | { sealed: true; reason: string } | { reason: string };
+  /** Heads signed with the platform key (at every opening and daily), all checked (whole-log verification only). */
+  signedHeads?: number;
+  latestSignedAt?: string | null;
 }
 
 export const PLATFORM_STREAM = 'platform';
@@ -105,7 +109,10 @@ const toView = (r: Row): AuditEventView => ({
  */
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly signedHeads: AuditHeadsService,
+  ) {}
 
   async append(manager: EntityManager, input: AuditInput): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) {
@@ -236,7 +243,17 @@ export class AuditService {
     finish();
     heads.sort();
     const headHash = heads.length ? createHash('sha256').update(heads.join('\n')).digest('hex') : GENESIS_HASH;
-    return { valid: !brokenAt, events, headHash, streams: heads.length, ...(brokenAt ? { brokenAt } : {}) };
+    // The signed heads: a chain cut below a signed head, or a deleted stream, is consistent in itself but fails here.
+    let signed: Pick<AuditVerdict, 'signedHeads' | 'latestSignedAt'> = {};
+    if (!tenderId) {
+      const h = await this.signedHeads.verify();
+      signed = { signedHeads: h.signedHeads, latestSignedAt: h.latestSignedAt };
+      if (h.broken && !brokenAt) {
+        const b = h.broken;
+        brokenAt = b.sealed ? { sealed: true, reason: b.reason } : b.stream ? { stream: b.stream, streamSeq: b.streamSeq!, reason: b.reason } : { reason: b.reason };
+      }
+    }
+    return { valid: !brokenAt, events, headHash, streams: heads.length, ...signed, ...(brokenAt ? { brokenAt } : {}) };
   }
 
   /** Every row (of the given streams), in (stream, stream_seq) order, in pages, with its visibility. */

@@ -7,6 +7,10 @@ export interface BidReceiptView {
   receivedAt: string;
   ciphertextSha256: string;
   signature: string;
+  /** v1 receipt extension (SEALED_BID_FORMAT.md §5.1); absent for bids received before it. */
+  envelopeSha256?: string;
+  envelopeSignature?: string;
+  escrowedKeyStored?: boolean;
   tenderId: string;
   bidderOrganizationId: string;
   keyCommitment: string;

@@ -7,6 +7,7 @@ import { BidsController } from './bids.controller';
 import { BidsQueryService } from './bids-query.service';
 import { BidsService } from './bids.service';
 import { PlatformKeyEntity } from './platform-key.entity';
+import { AUDIT_HEAD_SIGNER } from '../audit/audit-head-signer';
 import { PlatformKeyService } from './platform-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
 import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
@@ -19,7 +20,15 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
 @Module({
   imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
   controllers: [BidsController],
-  providers: [PlatformKeyService, SubmitBidUseCase, WithdrawBidUseCase, BidsService, BidsQueryService, BidLifecycleService],
-  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService],
+  providers: [
+    PlatformKeyService,
+    { provide: AUDIT_HEAD_SIGNER, useExisting: PlatformKeyService }, // the audit module signs its heads with it
+    SubmitBidUseCase,
+    WithdrawBidUseCase,
+    BidsService,
+    BidsQueryService,
+    BidLifecycleService,
+  ],
+  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER],
 })
 export class BidsModule {}

@@ -5,6 +5,7 @@ import { normalizeMoney } from 'src/common/money/money';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { BidStatus } from './bid.enums';
 import { MyBidView } from './bid-views';
+import { receiptExtension } from './use-cases/submit-bid.use-case';
 
 interface MyBidRow {
   id: string;
@@ -16,6 +17,8 @@ interface MyBidRow {
   ciphertext_sha256: string;
   key_commitment: string;
   signature: string;
+  envelope_sha256: string | null;
+  envelope_signature: string | null;
   withdrawn_at: Date | null;
   has_escrowed_key: boolean;
   price: string | null;
@@ -33,7 +36,7 @@ export class BidsService {
     const rows: MyBidRow[] = await m.query(
       `SELECT b.id, b.tender_id, b.bidder_organization_id, b.version, b.status, b.received_at, b.ciphertext_sha256,
               b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
-              b.price, b.status_reason
+              b.price, b.status_reason, b.envelope_sha256, b.envelope_signature
        FROM bids b JOIN tenders t ON t.id = b.tender_id
        WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND t.status <> 'DRAFT'`,
       [tenderId, actor.organizationId],
@@ -52,6 +55,7 @@ export class BidsService {
       receivedAt: new Date(bid.received_at).toISOString(),
       ciphertextSha256: bid.ciphertext_sha256,
       signature: bid.signature,
+      ...receiptExtension({ envelopeSha256: bid.envelope_sha256, envelopeSignature: bid.envelope_signature, escrowedKeyStored: bid.has_escrowed_key }),
       tenderId: bid.tender_id,
       bidderOrganizationId: bid.bidder_organization_id,
       keyCommitment: bid.key_commitment,

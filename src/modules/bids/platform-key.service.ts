@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, KeyObject } from 'crypto';
+import { createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'crypto';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { generateReceiptKeyPair, ReceiptFields, signReceipt } from 'src/sdk';
+import { EnvelopeFields, generateReceiptKeyPair, ReceiptFields, signEnvelope, signReceipt } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
 
 export const RECEIPT_KEY_NAME = 'receipt-signing';
@@ -45,7 +46,13 @@ export class PlatformKeyService implements OnModuleInit {
         try {
           return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
         } catch {
-          throw new Error('The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with');
+          const migrated = await this.resealLegacyDevelopmentInstallation(m, rows[0].private_key_sealed);
+          if (migrated) return migrated;
+          throw new Error(
+            'The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with. ' +
+              '(A development database created before unconfigured secrets became random per installation — ' +
+              `kept in ${this.config.dataDir}/secrets — must be recreated, or started with its old SEALING_MASTER_KEY.)`,
+          );
         }
       }
       const pair = generateReceiptKeyPair();
@@ -65,6 +72,45 @@ export class PlatformKeyService implements OnModuleInit {
       return pair.privateKeyPem;
     });
     this.use(pem, 'platform_keys');
+  }
+
+  /**
+   * A development installation from before secrets were generated per installation sealed its keys under a key
+   * derived from a public string. Once: re-seal the receipt key and every tender's escrow key under this
+   * installation's generated SEALING_MASTER_KEY (audited), and go on. Null when it was not that.
+   */
+  private async resealLegacyDevelopmentInstallation(m: EntityManager, sealedReceiptKey: string): Promise<string | null> {
+    const legacy = this.config.legacyDevelopmentSealingKey;
+    if (!legacy) return null;
+    let pem: string;
+    try {
+      pem = this.crypto.unseal(legacy, sealedReceiptKey, RECEIPT_KEY_AAD).toString('utf8');
+    } catch {
+      return null;
+    }
+    const key = this.config.sealingMasterKey;
+    await m.query(`UPDATE platform_keys SET private_key_sealed = $2 WHERE name = $1`, [
+      RECEIPT_KEY_NAME,
+      this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD),
+    ]);
+    const tenders: Array<{ id: string; sealed: string }> = await m.query(
+      `SELECT id, escrow_private_key_sealed AS sealed FROM tenders WHERE escrow_private_key_sealed IS NOT NULL FOR UPDATE`,
+    );
+    for (const t of tenders) {
+      const aad = `tender-escrow|${t.id}`; // escrowKeyAad of the tenders module
+      const raw = this.crypto.unseal(legacy, t.sealed, aad);
+      await m.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [t.id, this.crypto.seal(key, raw, aad)]);
+      raw.fill(0);
+    }
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'SEALING_KEY_ROTATED',
+      objectType: 'platform_key',
+      objectId: RECEIPT_KEY_NAME,
+      data: { reason: 'development installation moved from a public sealing key to one generated for it', escrowKeys: tenders.length },
+    });
+    this.logger.warn(`re-sealed the receipt key and ${tenders.length} escrow keys under this installation's generated sealing key`);
+    return pem;
   }
 
   private use(privatePem: string, source: string): void {
@@ -89,5 +135,26 @@ export class PlatformKeyService implements OnModuleInit {
   signReceipt(fields: ReceiptFields): string {
     if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
     return signReceipt(fields, this.privateKey);
+  }
+
+  /** The v1 receipt extension: SHA-256 and signature of the canonical envelope of every stored field (§5.1). */
+  signEnvelope(fields: EnvelopeFields): { envelopeSha256: string; envelopeSignature: string } {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return signEnvelope(fields, this.privateKey);
+  }
+
+  /** base64 Ed25519 signature of `message` with the platform key (signed audit heads). */
+  signBytes(message: Buffer): string {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    return sign(null, message, this.privateKey).toString('base64');
+  }
+
+  verifyBytes(message: Buffer, signatureB64: string): boolean {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    try {
+      return verify(null, message, createPublicKey(this.privateKey), Buffer.from(signatureB64, 'base64'));
+    } catch {
+      return false;
+    }
   }
 }

@@ -4,18 +4,23 @@ import { Public, Roles } from 'src/common/auth/access.decorators';
 import { Actor, CurrentActor } from 'src/common/auth/actor';
 import { ALL_ROLES, Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
+import { AuthThrottle } from './auth-throttle';
 import { CreateUserDto, DisableUserDto, ListUsersQueryDto, LoginDto, RegisterDto } from './dto/register.dto';
 import { IdentityService } from './identity.service';
 
 @ApiTags('accounts')
 @Controller()
 export class IdentityController {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   @Post('auth/register')
   @Public()
   @ApiOperation({ summary: 'Register a bidder (投标人) or procuring entity (招标人) with its organisation; free of charge (EB20 Art. 9)' })
   register(@Body() dto: RegisterDto, @CurrentActor() actor: Actor) {
+    this.throttle.assertRegistrationAllowed(actor.ip);
     return this.identity.register(dto, actor);
   }
 
@@ -23,8 +28,8 @@ export class IdentityController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in: { accessToken }' })
-  login(@Body() dto: LoginDto) {
-    return this.identity.login(dto);
+  login(@Body() dto: LoginDto, @CurrentActor() actor: Actor) {
+    return this.identity.login(dto, actor.ip);
   }
 
   @Get('me')

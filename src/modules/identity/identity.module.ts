@@ -7,6 +7,7 @@ import { AccessGuard } from 'src/common/auth/access.guard';
 import { UserStatusReader } from 'src/common/auth/user-status.reader';
 import { AppConfig } from 'src/infra/config/app-config';
 import { IdentityController } from './identity.controller';
+import { AuthThrottle } from './auth-throttle';
 import { IdentityService } from './identity.service';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
@@ -27,7 +28,7 @@ import { UserEntity } from './user.entity';
     }),
   ],
   controllers: [IdentityController],
-  providers: [IdentityService, UserStatusReader, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [IdentityService],
+  providers: [IdentityService, UserStatusReader, AuthThrottle, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [IdentityService, UserStatusReader],
 })
 export class IdentityModule {}

@@ -5,12 +5,14 @@ import { Repository } from 'typeorm';
 import { AccessTokenPayload } from 'src/common/auth/access.guard';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
+import { UserStatusReader } from 'src/common/auth/user-status.reader';
 import { ConflictException, NotFoundException, UnauthenticatedException } from 'src/common/errors/domain.exception';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { Page } from 'src/common/http/page-query.dto';
+import { AuthThrottle } from './auth-throttle';
 import { CreateUserDto, ListUsersQueryDto, LoginDto, RegisterDto } from './dto/register.dto';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
@@ -46,6 +48,8 @@ export class IdentityService implements OnApplicationBootstrap {
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly access: UserStatusReader,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   /** The first administrator, from ADMIN_USERNAME / ADMIN_PASSWORD, when none exists. */
@@ -85,13 +89,18 @@ export class IdentityService implements OnApplicationBootstrap {
     });
   }
 
-  async login(dto: LoginDto): Promise<{ accessToken: string; expiresIn: number }> {
+  async login(dto: LoginDto, ip = ''): Promise<{ accessToken: string; expiresIn: number }> {
+    this.throttle.assertLoginAllowed(ip, dto.username); // 429 before any password is hashed
     const user = await this.users.findOneBy({ username: dto.username });
     // Same answer and similar time for an unknown user and a wrong password.
     const ok = user
       ? await this.crypto.verifyPassword(dto.password, user.passwordHash)
       : (await this.crypto.hashPassword(dto.password), false);
-    if (!user || !ok || user.disabled) throw new UnauthenticatedException('The username or password is wrong');
+    if (!user || !ok || user.disabled) {
+      this.throttle.recordLoginFailure(ip, dto.username);
+      throw new UnauthenticatedException('The username or password is wrong');
+    }
+    this.throttle.recordLoginSuccess(dto.username);
     const payload: AccessTokenPayload = { sub: user.id, role: user.role, org: user.organizationId };
     return { accessToken: await this.jwt.signAsync(payload), expiresIn: this.config.jwtTtlSeconds };
   }
@@ -171,6 +180,7 @@ export class IdentityService implements OnApplicationBootstrap {
       if (!res.affected) throw new NotFoundException('The user');
       await this.audit.append(m, { actor, action: disabled ? 'USER_DISABLED' : 'USER_ENABLED', objectType: 'user', objectId: userId, data: { reason } });
     });
+    this.access.invalidate(userId);
   }
 
   async getOrganization(id: string): Promise<OrganizationView> {

@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AppConfig } from 'src/infra/config/app-config';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
@@ -18,18 +19,75 @@ export interface NotificationInput {
   dedupeKey: string;
 }
 
-/** The notifications outbox: enqueue inside the caller's transaction; delivered after commit, once. */
+/** A message still PENDING this long after it was written is delivered by the sweeper (its job was lost). */
+const OUTBOX_GRACE_MS = 2_000;
+const OUTBOX_BATCH = 100;
+/** A message whose sending failed this often is left FAILED for an operator (the attempts are on the row). */
+export const OUTBOX_MAX_ATTEMPTS = 20;
+
+/**
+ * The notifications outbox: enqueue inside the caller's transaction; delivered after commit, once. Redis only
+ * speeds delivery up: every worker process sweeps the table on an in-process timer and delivers PENDING rows whose
+ * job was lost (a flush, an outage at commit time). Rows are taken with FOR UPDATE SKIP LOCKED: no leader needed.
+ */
 @Injectable()
-export class NotificationsService {
+export class NotificationsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NotificationsService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<number> | null = null;
 
   constructor(
     private readonly tx: TransactionRunner,
     private readonly jobs: JobQueue,
     private readonly registry: JobRegistry,
     private readonly sender: NotificationSender,
+    private readonly config: AppConfig,
   ) {
     this.registry.register(JobName.DeliverNotification, ({ notificationId }) => this.deliver(notificationId));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runWorkers) return;
+    this.timer = setInterval(() => void this.sweepNow(), this.config.sweepIntervalMs);
+    this.timer.unref?.();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping?.catch(() => undefined);
+  }
+
+  private sweepNow(): Promise<number> {
+    if (!this.sweeping) {
+      this.sweeping = this.sweepOutbox()
+        .catch((e) => {
+          this.logger.warn(`outbox sweep failed: ${(e as Error).message}`);
+          return 0;
+        })
+        .finally(() => (this.sweeping = null));
+    }
+    return this.sweeping;
+  }
+
+  /** Delivers PENDING messages older than the grace, from the database (no Redis involved). Returns how many. */
+  async sweepOutbox(): Promise<number> {
+    const rows: Array<{ id: string }> = await this.tx.manager.query(
+      `SELECT id FROM notifications
+       WHERE status = 'PENDING' AND created_at <= clock_timestamp() - make_interval(secs => $1)
+       ORDER BY created_at LIMIT $2`,
+      [OUTBOX_GRACE_MS / 1000, OUTBOX_BATCH],
+    );
+    let sent = 0;
+    for (const r of rows) {
+      try {
+        await this.deliver(r.id);
+        sent++;
+      } catch (e) {
+        this.logger.warn(`notification ${r.id} not delivered yet: ${(e as Error).message}`);
+      }
+    }
+    return sent;
   }
 
   /** Adds messages to the outbox (duplicates by dedupeKey are ignored); returns how many were new. */
@@ -58,6 +116,7 @@ export class NotificationsService {
 
   /** The job: sends a PENDING message once (the row is locked; a second run finds it SENT). */
   async deliver(notificationId: string): Promise<void> {
+    let failure: Error | null = null;
     await this.tx.run(async (m) => {
       const rows: Array<Record<string, string | null>> = await m.query(
         `SELECT id, recipient_user_id, recipient_organization_id, tender_id, topic, subject, body
@@ -67,16 +126,27 @@ export class NotificationsService {
       const n = rows[0];
       if (!n) return;
       await m.query(`UPDATE notifications SET attempts = attempts + 1 WHERE id = $1`, [notificationId]);
-      await this.sender.send({
-        id: n.id!,
-        recipientUserId: n.recipient_user_id,
-        recipientOrganizationId: n.recipient_organization_id,
-        tenderId: n.tender_id,
-        topic: n.topic!,
-        subject: n.subject!,
-        body: n.body!,
-      });
+      try {
+        await this.sender.send({
+          id: n.id!,
+          recipientUserId: n.recipient_user_id,
+          recipientOrganizationId: n.recipient_organization_id,
+          tenderId: n.tender_id,
+          topic: n.topic!,
+          subject: n.subject!,
+          body: n.body!,
+        });
+      } catch (e) {
+        // Keep the attempt (the transaction commits); FAILED after too many, for an operator to look at.
+        await m.query(
+          `UPDATE notifications SET status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE status END WHERE id = $1`,
+          [notificationId, OUTBOX_MAX_ATTEMPTS],
+        );
+        failure = e as Error;
+        return;
+      }
       await m.query(`UPDATE notifications SET status = 'SENT', sent_at = clock_timestamp() WHERE id = $1`, [notificationId]);
     });
+    if (failure) throw failure; // the job is retried by BullMQ, and the sweeper tries again
   }
 }

@@ -5,7 +5,7 @@ export type ScheduledEventStatus = 'PENDING' | 'DONE' | 'CANCELLED';
 
 /**
  * A timed event in the database (the source of truth); BullMQ holds a delayed job for it. Losing Redis loses no
- * event: pending rows are re-planned at start-up and by the sweeper.
+ * event: every worker process sweeps the table on an in-process timer and runs overdue rows itself.
  */
 @Entity('scheduled_events')
 @Index('IDX_SCHEDULED_EVENTS_DUE', ['status', 'runAt'])
@@ -31,6 +31,16 @@ export class ScheduledEventEntity {
 
   @Column({ type: 'int', default: 0 })
   runs: number;
+
+  /** Failed runs so far (the handler threw); part of the BullMQ job id, so a re-plan after a failure is fresh. */
+  @Column({ type: 'int', default: 0 })
+  failures: number;
+
+  @Column({ type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastFailedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { withTimeout } from 'src/common/async/with-timeout';
 import { AppConfig } from 'src/infra/config/app-config';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { JobRegistry } from 'src/infra/queue/job-registry';
 import { JobName, QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
@@ -18,19 +20,40 @@ export interface PlanEvent {
   runAt: Date;
 }
 
-const SWEEP_EVERY_MS = 30_000;
-const SWEEP_HORIZON_MS = 5 * 60_000;
+/** After this many failed runs of one event, every further failure is an alert (error log + metric). */
+export const TIMED_EVENT_ALERT_AFTER = 5;
+/** Events due within this horizon get their BullMQ job back after a Redis flush (punctuality, not correctness). */
+const REPLAN_HORIZON_MS = 5 * 60_000;
+/** Re-plan into Redis on every n-th sweep only; running overdue rows happens on every sweep. */
+const REPLAN_EVERY_N_SWEEPS = 6;
+/** The punctual path is the BullMQ delayed job; the sweeper takes an event once it is this late. */
+const OVERDUE_GRACE_MS = 2_000;
+const SWEEP_BATCH = 100;
+const SWEEP_CONCURRENCY = 4;
+/** No Redis call of the scheduler waits longer than this (Redis may be down; the database decides anyway). */
+const REDIS_TIMEOUT_MS = 3_000;
 
 /**
  * The one scheduling service other modules call. A row in scheduled_events is planned in the caller's
- * transaction; its BullMQ delayed job is queued after commit with a deterministic id. When the job fires, the row
- * is locked, checked against the database clock, handled and marked DONE in one transaction, so an event that
- * fires twice or late changes nothing twice.
+ * transaction; its BullMQ delayed job is queued after commit. When the job fires, the row is locked, checked against
+ * the database clock, handled and marked DONE in one transaction, so an event that fires twice or late changes
+ * nothing twice.
+ *
+ * Redis is an accelerator, not the source of truth: every worker process runs an in-process sweeper (a timer, not a
+ * Redis job, so a FLUSHALL or an outage cannot take it away) that runs overdue PENDING rows itself. Several
+ * processes sweep at once without a leader: each row is taken with FOR UPDATE SKIP LOCKED and its status checked.
+ * A failing event is counted on its row, retried on every sweep until it runs, and alerted on after
+ * TIMED_EVENT_ALERT_AFTER failures; its next BullMQ job id includes the failure count, so a re-plan is never
+ * swallowed by BullMQ's "a (failed) job with this id exists".
  */
 @Injectable()
-export class SchedulerService implements OnApplicationBootstrap {
+export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SchedulerService.name);
   private readonly handlers = new Map<ScheduledEventKind, ScheduledEventHandler>();
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private sweeps = 0;
+  private stopped = false;
 
   constructor(
     @InjectRepository(ScheduledEventEntity) private readonly events: Repository<ScheduledEventEntity>,
@@ -38,9 +61,11 @@ export class SchedulerService implements OnApplicationBootstrap {
     private readonly jobs: JobQueue,
     private readonly registry: JobRegistry,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.registry.register(JobName.RunScheduledEvent, ({ eventId }) => this.run(eventId));
-    this.registry.register(JobName.SweepScheduledEvents, () => this.sweep(SWEEP_HORIZON_MS).then(() => undefined));
+    // Jobs of the former Redis-side job scheduler may still be queued in an older installation: harmless.
+    this.registry.register(JobName.SweepScheduledEvents, () => this.sweepOverdue().then(() => undefined));
   }
 
   /** Called by the owning module in its constructor or onModuleInit. */
@@ -54,11 +79,25 @@ export class SchedulerService implements OnApplicationBootstrap {
     const missing = (Object.values(ScheduledEventKind) as unknown as ScheduledEventKind[]).filter((k) => !this.handlers.has(k));
     if (missing.length) throw new Error(`Scheduled events without a handler: ${missing.join(', ')}`);
     this.registry.assertComplete();
-    await this.jobs
-      .queue(QueueName.TimedEvents)
-      .upsertJobScheduler('sweep-scheduled-events', { every: SWEEP_EVERY_MS }, { name: JobName.SweepScheduledEvents, data: {} });
-    const n = await this.sweep(null);
-    if (n) this.logger.log(`re-planned ${n} pending timed events from the database`);
+    this.timer = setInterval(() => void this.sweepNow(), this.config.sweepIntervalMs);
+    this.timer.unref?.();
+    // Start-up: everything pending goes back to Redis (in the background: start-up never waits for Redis).
+    void (async () => {
+      await withTimeout(
+        this.jobs.queue(QueueName.TimedEvents).removeJobScheduler('sweep-scheduled-events'),
+        REDIS_TIMEOUT_MS,
+        'removing the old Redis sweeper',
+      ).catch(() => undefined);
+      const n = await this.sweep(null);
+      if (n) this.logger.log(`re-planned ${n} pending timed events from the database`);
+    })().catch((e) => this.logger.warn(`re-planning at start-up failed (the sweeper will run them): ${(e as Error).message}`));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping?.catch(() => undefined);
   }
 
   /**
@@ -66,16 +105,16 @@ export class SchedulerService implements OnApplicationBootstrap {
    * Returns the event id.
    */
   async plan(manager: EntityManager, spec: PlanEvent): Promise<string> {
-    const rows: Array<{ id: string; run_at: Date }> = await manager.query(
+    const rows: Array<{ id: string; run_at: Date; failures: number }> = await manager.query(
       `INSERT INTO scheduled_events (kind, subject_id, tender_id, run_at)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (kind, subject_id) WHERE status = 'PENDING'
        DO UPDATE SET run_at = EXCLUDED.run_at
-       RETURNING id, run_at`,
+       RETURNING id, run_at, failures`,
       [spec.kind, spec.subjectId, spec.tenderId ?? null, spec.runAt],
     );
-    const { id, run_at } = rows[0];
-    await runAfterCommit(manager, () => this.enqueue(id, new Date(run_at)));
+    const { id, run_at, failures } = rows[0];
+    await runAfterCommit(manager, () => this.enqueue(id, new Date(run_at), failures));
     return id;
   }
 
@@ -92,53 +131,146 @@ export class SchedulerService implements OnApplicationBootstrap {
     return this.events.findOneBy({ kind, subjectId, status: 'PENDING' });
   }
 
-  /** The job handler: runs the event exactly once, when it is due by the database clock. */
-  async run(eventId: string): Promise<void> {
-    let notYetDue: Date | null = null;
-    await this.tx.run(async (m) => {
-      const rows: Array<ScheduledEventRow> = await m.query(
-        `SELECT id, kind, subject_id, tender_id, run_at, status, runs, created_at, done_at,
-                (run_at <= clock_timestamp()) AS due,
-                floor(extract(epoch FROM clock_timestamp() - run_at) * 1000)::int AS lateness_ms
-         FROM scheduled_events WHERE id = $1 FOR UPDATE`,
-        [eventId],
-      );
-      const row = rows[0];
-      if (!row || row.status !== 'PENDING') return; // already run, cancelled, or rolled back: nothing to do
-      if (!row.due) {
-        notYetDue = new Date(row.run_at); // the date moved later, or the job fired early: plan again
-        return;
-      }
-      const handler = this.handlers.get(row.kind);
-      if (!handler) throw new Error(`no handler for scheduled event ${row.kind}`);
-      const event = toEntity(row);
-      await handler(m, event);
-      await m.query(
-        `UPDATE scheduled_events SET status = 'DONE', runs = runs + 1, done_at = clock_timestamp(), lateness_ms = $2
-         WHERE id = $1`,
-        [eventId, row.lateness_ms],
-      );
-    });
-    if (notYetDue) await this.enqueue(eventId, notYetDue);
+  /**
+   * Runs the event exactly once, when it is due by the database clock (the job handler, and the sweeper with
+   * `skipLocked`: a row another process is running is left to it). A handler that throws is counted on the row.
+   */
+  async run(eventId: string, opts: { skipLocked?: boolean } = {}): Promise<void> {
+    let notYetDue: { runAt: Date; failures: number } | null = null;
+    try {
+      await this.tx.run(async (m) => {
+        const rows: Array<ScheduledEventRow> = await m.query(
+          `SELECT id, kind, subject_id, tender_id, run_at, status, runs, failures, created_at, done_at,
+                  (run_at <= clock_timestamp()) AS due,
+                  floor(extract(epoch FROM clock_timestamp() - run_at) * 1000)::int AS lateness_ms
+           FROM scheduled_events WHERE id = $1 FOR UPDATE ${opts.skipLocked ? 'SKIP LOCKED' : ''}`,
+          [eventId],
+        );
+        const row = rows[0];
+        if (!row || row.status !== 'PENDING') return; // already run, cancelled, rolled back, or running elsewhere
+        if (!row.due) {
+          notYetDue = { runAt: new Date(row.run_at), failures: row.failures }; // moved later, or fired early
+          return;
+        }
+        const handler = this.handlers.get(row.kind);
+        if (!handler) throw new Error(`no handler for scheduled event ${row.kind}`);
+        await handler(m, toEntity(row));
+        await m.query(
+          `UPDATE scheduled_events SET status = 'DONE', runs = runs + 1, done_at = clock_timestamp(), lateness_ms = $2
+           WHERE id = $1`,
+          [eventId, row.lateness_ms],
+        );
+      });
+    } catch (e) {
+      await this.recordFailure(eventId, e as Error);
+      throw e;
+    }
+    const later = notYetDue as { runAt: Date; failures: number } | null;
+    if (later) await this.enqueue(eventId, later.runAt, later.failures);
+  }
+
+  /**
+   * One pass of the in-process sweeper: runs every PENDING event that is overdue by more than the grace (its
+   * BullMQ job was lost, failed, or Redis is down), and every few passes gives upcoming events their job back.
+   * Returns how many overdue events it tried.
+   */
+  async sweepOverdue(): Promise<number> {
+    const rows: Array<{ id: string }> = await this.events.query(
+      `SELECT id FROM scheduled_events
+       WHERE status = 'PENDING' AND run_at <= clock_timestamp() - make_interval(secs => $1)
+       ORDER BY run_at LIMIT $2`,
+      [OVERDUE_GRACE_MS / 1000, SWEEP_BATCH],
+    );
+    for (let i = 0; i < rows.length && !this.stopped; i += SWEEP_CONCURRENCY) {
+      await Promise.allSettled(rows.slice(i, i + SWEEP_CONCURRENCY).map((r) => this.run(r.id, { skipLocked: true })));
+    }
+    return rows.length;
   }
 
   /** Re-queues pending events due within the horizon (all of them when null). Job ids make this idempotent. */
   async sweep(horizonMs: number | null): Promise<number> {
-    const rows: Array<{ id: string; run_at: Date }> = await this.events.query(
+    const rows: Array<{ id: string; run_at: Date; failures: number }> = await this.events.query(
       horizonMs === null
-        ? `SELECT id, run_at FROM scheduled_events WHERE status = 'PENDING'`
-        : `SELECT id, run_at FROM scheduled_events
+        ? `SELECT id, run_at, failures FROM scheduled_events WHERE status = 'PENDING'`
+        : `SELECT id, run_at, failures FROM scheduled_events
            WHERE status = 'PENDING' AND run_at <= clock_timestamp() + make_interval(secs => $1)`,
       horizonMs === null ? [] : [horizonMs / 1000],
     );
-    for (const r of rows) await this.enqueue(r.id, new Date(r.run_at));
+    for (const r of rows) await this.enqueue(r.id, new Date(r.run_at), r.failures);
     return rows.length;
   }
 
-  private async enqueue(eventId: string, runAt: Date): Promise<void> {
-    await this.jobs.add(
-      { name: JobName.RunScheduledEvent, data: { eventId } },
-      { jobId: `evt-${eventId}-${runAt.getTime()}`, delay: Math.max(0, runAt.getTime() - Date.now()) },
+  /** The timer's callback: one sweep at a time per process; never throws. */
+  private sweepNow(): Promise<void> {
+    if (this.sweeping || this.stopped) return this.sweeping ?? Promise.resolve();
+    this.sweeping = (async () => {
+      try {
+        await this.sweepOverdue();
+        if (this.sweeps++ % REPLAN_EVERY_N_SWEEPS === 0 && (await this.redisReady())) await this.sweep(REPLAN_HORIZON_MS);
+      } catch (e) {
+        this.logger.warn(`timed-event sweep failed (next one in ${this.config.sweepIntervalMs} ms): ${(e as Error).message}`);
+      } finally {
+        this.sweeping = null;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  private async recordFailure(eventId: string, error: Error): Promise<void> {
+    const rows: Array<{ kind: string; failures: number }> = await this.events
+      .query(
+        `WITH u AS (
+           UPDATE scheduled_events SET failures = failures + 1, last_error = left($2, 1000), last_failed_at = clock_timestamp()
+           WHERE id = $1 AND status = 'PENDING' RETURNING kind, failures)
+         SELECT kind, failures FROM u`,
+        [eventId, error?.message ?? String(error)],
+      )
+      .catch(() => []); // the database itself may be what failed: the next sweep tries again
+    const row = rows[0];
+    const kind = row?.kind ?? 'unknown';
+    this.metrics.timedEventFailures.inc({ kind });
+    if (row && row.failures >= TIMED_EVENT_ALERT_AFTER) {
+      this.metrics.timedEventAlerts.inc({ kind });
+      this.logger.error({
+        msg: 'timed event keeps failing: retried on every sweep until it runs',
+        eventId,
+        kind,
+        failures: row.failures,
+        error: error?.message,
+      });
+    } else {
+      this.logger.warn({ msg: 'timed event failed: it will be retried', eventId, kind, failures: row?.failures, error: error?.message });
+    }
+  }
+
+  private async redisReady(): Promise<boolean> {
+    try {
+      const client = await withTimeout(this.jobs.queue(QueueName.TimedEvents).client, REDIS_TIMEOUT_MS, 'Redis');
+      return client.status === 'ready';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Adds the delayed job of an event. The id carries the run time and the failure count, so moving the event or
+   * re-planning it after a failure adds a new job; should a failed job with that id still exist (it failed
+   * without reaching run(), e.g. stalled), a suffix makes it fresh.
+   */
+  private async enqueue(eventId: string, runAt: Date, failures: number): Promise<void> {
+    const queue = this.jobs.queue(QueueName.TimedEvents);
+    let jobId = `evt-${eventId}-${runAt.getTime()}-${failures}`;
+    await withTimeout(
+      (async () => {
+        const existing = await queue.getJob(jobId);
+        if (existing && (await existing.isFailed())) jobId = `${jobId}-r${Date.now()}`;
+        await this.jobs.add(
+          { name: JobName.RunScheduledEvent, data: { eventId } },
+          { jobId, delay: Math.max(0, runAt.getTime() - Date.now()) },
+        );
+      })(),
+      REDIS_TIMEOUT_MS,
+      'queueing a timed event',
     );
   }
 }
@@ -151,6 +283,7 @@ interface ScheduledEventRow {
   run_at: Date;
   status: ScheduledEventEntity['status'];
   runs: number;
+  failures: number;
   created_at: Date;
   done_at: Date | null;
   due: boolean;
@@ -166,6 +299,9 @@ function toEntity(r: ScheduledEventRow): ScheduledEventEntity {
     runAt: new Date(r.run_at),
     status: r.status,
     runs: r.runs,
+    failures: r.failures,
+    lastError: null,
+    lastFailedAt: null,
     createdAt: r.created_at,
     doneAt: r.done_at,
     latenessMs: null,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES } from 'src/common/law/regulations';
+import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, PLATFORM_RULES } from 'src/common/law/regulations';
 import { AppConfig } from 'src/infra/config/app-config';
 import { LegalCalendar } from './legal-calendar/legal-calendar';
 import { LegalCalendarService } from './legal-calendar/legal-calendar.service';
@@ -156,6 +156,7 @@ export class TenderPeriods {
     if (deadline.getTime() <= now.getTime()) {
       throw TenderException.invalid([{ field, errors: [`${field} must be in the future (the server's clock: ${now.toISOString()})`] }]);
     }
+    assertDeadlineWithinPlatformBound(deadline, now, field);
   }
 
   private throwIf(v: Violation[]): void {
@@ -167,5 +168,15 @@ export class TenderPeriods {
       ...(v[0].latest ? { latest: v[0].latest.toISOString() } : {}),
       ...(v.length > 1 ? { violations: v.map((x) => ({ rule: x.rule, article: x.article, earliest: x.earliest?.toISOString(), latest: x.latest?.toISOString() })) } : {}),
     });
+  }
+}
+
+/** The platform's rule (not the law's): no deadline more than PLATFORM_RULES.maxDeadlineAheadDays ahead. */
+export function assertDeadlineWithinPlatformBound(deadline: Date, now: Date, field: string): void {
+  const latest = now.getTime() + PLATFORM_RULES.maxDeadlineAheadDays * 86_400_000;
+  if (deadline.getTime() > latest) {
+    throw TenderException.invalid([
+      { field, errors: [`${field} may be at most ${PLATFORM_RULES.maxDeadlineAheadDays} days ahead (a platform rule, not a statutory period)`] },
+    ]);
   }
 }

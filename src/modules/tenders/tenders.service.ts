@@ -17,6 +17,7 @@ import { TenderStateMachine } from './tender-state-machine';
 import { TenderLotEntity } from './tender-lot.entity';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
+import { assertDeadlineWithinPlatformBound } from './tender-periods';
 import { TenderException } from './tender.exception';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
@@ -107,6 +108,7 @@ export class TendersService {
       if (deadline.getTime() <= now.getTime()) {
         throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
       }
+      assertDeadlineWithinPlatformBound(deadline, now, 'bidDeadline');
       const tender = await m.save(
         TenderEntity,
         m.create(TenderEntity, {

@@ -80,6 +80,9 @@ function run(args: string[], io: CliIo): number {
     keyCommitment: request.keyCommitment,
     receiptPublicKeyPem: pem,
     ciphertext: request.ciphertext,
+    // The v1 receipt extension, when the receipt carries it, covers the iv and escrowed key as sent.
+    ...(typeof request.iv === 'string' ? { iv: request.iv } : {}),
+    escrowedKey: typeof request.escrowedKey === 'string' ? request.escrowedKey : null,
   });
   if (!ok) {
     io.stdout('invalid\n');

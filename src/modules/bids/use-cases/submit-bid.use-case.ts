@@ -44,6 +44,15 @@ export interface TenderForBids {
  * submission that starts after it sees the new status: a bid is either in before the deadline and counted at the
  * opening, or refused and not stored.
  */
+/**
+ * One writer per (tender, bidder) at a time, until commit: a submission and a withdrawal (or two submissions) of
+ * the same bidder never interleave, so the bid-security check a submission makes after this lock sees the
+ * withdrawal's refund if there was one. Other bidders are not held up.
+ */
+export async function lockBidderSlot(m: EntityManager, tenderId: string, organizationId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [`bid-slot:${tenderId}:${organizationId}`]);
+}
+
 export async function lockTenderForBids(m: EntityManager, tenderId: string): Promise<{ tender: TenderForBids; now: Date }> {
   const rows: Array<{
     id: string;
@@ -94,6 +103,8 @@ interface ExistingBid {
   escrowed_key: Buffer | null;
   received_at: Date;
   signature: string;
+  envelope_sha256: string | null;
+  envelope_signature: string | null;
 }
 
 /**
@@ -142,35 +153,49 @@ export class SubmitBidUseCase {
 
       await this.assertInvited(m, tender, organizationId);
       await this.assertNotDebarred(m, organizationId);
-      await this.assertSecurityPaid(m, tender, organizationId);
 
+      // The security check comes after the (tender, bidder) lock and the bid row lock: a withdrawal racing this
+      // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
+      // was refunded).
+      await lockBidderSlot(m, tenderId, organizationId);
       let existing = await this.findForUpdate(m, tenderId, organizationId);
+      await this.assertSecurityPaid(m, tender, organizationId);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
-        return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), existing.signature);
+        return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), existing.signature, {
+          envelopeSha256: existing.envelope_sha256,
+          envelopeSignature: existing.envelope_signature,
+          escrowedKeyStored: existing.escrowed_key !== null,
+        });
       }
 
       const receivedAt = now.toISOString();
       const sign = (bidId: string, version: number) =>
         this.keys.signReceipt({ bidId, version, tenderId, bidderOrganizationId: organizationId, ciphertextSha256, keyCommitment: dto.keyCommitment, receivedAt });
+      // The v1 receipt extension: every stored field (iv and escrowed key too), so that damage to them on the
+      // platform shows against the bidder's receipt and is not blamed on the bidder (SEALED_BID_FORMAT.md §5.1).
+      const envelope = (bidId: string, version: number) =>
+        this.keys.signEnvelope({ bidId, version, tenderId, bidderOrganizationId: organizationId, ciphertextSha256, keyCommitment: dto.keyCommitment, receivedAt, iv, escrowedKey: storedEscrowedKey });
       const client = dto.client;
       const fingerprint = [actor.ip || '', client.deviceId, client.macAddresses ?? [], client.toolVersion ?? null, client.documentAuthor ?? null];
 
       let bidId: string;
       let version: number;
       let signature: string;
+      let env: { envelopeSha256: string; envelopeSignature: string };
       if (!existing) {
         bidId = this.crypto.uuid();
         version = 1;
         signature = sign(bidId, version);
+        env = envelope(bidId, version);
         const inserted: unknown[] = await m.query(
           `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
                              escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
-                             ip, device_id, mac_addresses, tool_version, document_author)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature)
+           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
            ON CONFLICT (tender_id, bidder_organization_id) DO NOTHING
            RETURNING id`,
           [bidId, tenderId, organizationId, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
-            ciphertext.length, now, signature, ...fingerprint],
+            ciphertext.length, now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature],
         );
         if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId); // a concurrent first submission won
       }
@@ -178,23 +203,25 @@ export class SubmitBidUseCase {
         bidId = existing.id;
         version = existing.version + 1;
         signature = sign(bidId, version);
+        env = envelope(bidId, version);
         await m.query(
           `UPDATE bids SET version = $2, status = 'SUBMITTED', submitted_by = $3, ciphertext = $4, iv = $5, key_commitment = $6,
                   escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
                   ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
+                  envelope_sha256 = $17, envelope_signature = $18,
                   withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
           [bidId, version, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
-            now, signature, ...fingerprint],
+            now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature],
         );
       }
       await m.query(
         `INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
                                    ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
-                                   tool_version, document_author)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+                                   tool_version, document_author, envelope_sha256, envelope_signature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [bidId!, version!, tenderId, organizationId, actor.userId, now, ciphertextSha256, ciphertext.length, dto.keyCommitment,
-          storedEscrowedKey !== null, signature!, ...fingerprint],
+          storedEscrowedKey !== null, signature!, ...fingerprint, env!.envelopeSha256, env!.envelopeSignature],
       );
       // Never a price: there is none to see. The bid's own stream (no lock shared with any other submission),
       // sealed until the opening: before it no supervisor's listing or count shows that the bid exists (TBL Art. 22).
@@ -207,7 +234,10 @@ export class SubmitBidUseCase {
         data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
       });
       await runAfterCommit(m, () => this.metrics.bidsReceived.inc()); // platform-wide only: never per tender
-      return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!);
+      return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!, {
+        ...env!,
+        escrowedKeyStored: storedEscrowedKey !== null,
+      });
     });
   }
 
@@ -235,7 +265,8 @@ export class SubmitBidUseCase {
 
   private async findForUpdate(m: EntityManager, tenderId: string, organizationId: string): Promise<ExistingBid | null> {
     const rows: ExistingBid[] = await m.query(
-      `SELECT id, version, status, ciphertext_sha256, key_commitment, iv, escrowed_key, received_at, signature
+      `SELECT id, version, status, ciphertext_sha256, key_commitment, iv, escrowed_key, received_at, signature,
+              envelope_sha256, envelope_signature
        FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
       [tenderId, organizationId],
     );
@@ -256,6 +287,7 @@ export class SubmitBidUseCase {
     keyCommitment: string,
     receivedAt: Date,
     signature: string,
+    extension: { envelopeSha256: string | null; envelopeSignature: string | null; escrowedKeyStored: boolean },
   ): BidReceiptView {
     return {
       bidId,
@@ -263,10 +295,18 @@ export class SubmitBidUseCase {
       receivedAt: receivedAt.toISOString(),
       ciphertextSha256,
       signature,
+      ...receiptExtension(extension),
       tenderId,
       bidderOrganizationId,
       keyCommitment,
       status: BidStatus.SUBMITTED,
     };
   }
+}
+
+/** The v1 receipt extension's fields, when the bid version has them (bids received before it have not). */
+export function receiptExtension(e: { envelopeSha256: string | null; envelopeSignature: string | null; escrowedKeyStored: boolean }) {
+  return e.envelopeSha256 && e.envelopeSignature
+    ? { envelopeSha256: e.envelopeSha256, envelopeSignature: e.envelopeSignature, escrowedKeyStored: e.escrowedKeyStored }
+    : {};
 }

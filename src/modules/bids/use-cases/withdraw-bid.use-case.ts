@@ -7,7 +7,7 @@ import { AuditService } from '../../audit/audit.service';
 import { BidStatus, BidStatusReason } from '../bid.enums';
 import { BidWithdrawalView } from '../bid-views';
 import { bidAuditScope } from '../bid-audit';
-import { assertSubmissionOpen, lockTenderForBids } from './submit-bid.use-case';
+import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids } from './submit-bid.use-case';
 
 /**
  * 撤回: the bidder withdraws its bid before the deadline (TBL Art. 29; EB20 Art. 27). Its bid security is refunded
@@ -29,6 +29,7 @@ export class WithdrawBidUseCase {
     return this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
+      await lockBidderSlot(m, tenderId, organizationId); // see SubmitBidUseCase: no interleaving with a resubmission
       const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
         `SELECT id, status, withdrawn_at, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
         [tenderId, organizationId],
