@@ -19,6 +19,7 @@ import { cpus } from 'os';
 import { AddressInfo } from 'net';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/infra/database/data-source';
 import { AppModule } from '../src/app.module';
 import { configureHttpApp } from '../src/bootstrap';
 import { AppConfig } from '../src/infra/config/app-config';
@@ -154,7 +155,8 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureHttpApp(app, config);
-  const ds = app.get(DataSource);
+  // The owner (resets and fixtures); the application connects as its restricted role.
+  const ds = await new DataSource({ ...dataSourceOptions(config), logging: false, extra: { max: 8 } }).initialize();
   const tables: Array<{ tablename: string }> = await ds.query(
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
   );
@@ -272,6 +274,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     await pool.end();
     const jobs = app.get(JobQueue);
     await app.close();
+    await ds.destroy();
     for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
   }
 }

@@ -16,6 +16,7 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/infra/database/data-source';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { AppModule } from '../src/app.module';
 import { SYSTEM_ACTOR } from '../src/common/auth/actor';
@@ -74,7 +75,8 @@ export async function runExpertDrawBench(opts: ExpertDrawBenchOptions = {}): Pro
     .useValue(config)
     .compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
-  const ds = app.get(DataSource);
+  // The owner (resets and fixtures); the application connects as its restricted role.
+  const ds = await new DataSource({ ...dataSourceOptions(config), logging: false, extra: { max: 8 } }).initialize();
   const tables: Array<{ tablename: string }> = await ds.query(
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
   );
@@ -145,6 +147,7 @@ export async function runExpertDrawBench(opts: ExpertDrawBenchOptions = {}): Pro
   } finally {
     const jobs = app.get(JobQueue);
     await app.close();
+    await ds.destroy();
     for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
   }
 }

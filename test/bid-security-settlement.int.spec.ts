@@ -435,11 +435,15 @@ describe('bid security: the bank fails (the outside world)', () => {
   class FlakyBank extends BankAdapter {
     calls: RefundInstruction[] = [];
     failures = 1;
+    /** What others saw committed when the retry reached the bank: the failed attempt's rollback. */
+    seenAtRetry: Array<{ refunds: unknown[]; ledger: unknown[] }> = [];
+    observe: (() => Promise<{ refunds: unknown[]; ledger: unknown[] }>) | null = null;
     async sendRefund(_m: EntityManager, i: RefundInstruction) {
       if (this.failures > 0) {
         this.failures--;
         throw new Error('bank unavailable');
       }
+      if (this.observe) this.seenAtRetry.push(await this.observe());
       this.calls.push(i);
       return { bankReference: `FAKE-${i.idempotencyKey}` };
     }
@@ -456,13 +460,19 @@ describe('bid security: the bank fails (the outside world)', () => {
     const a = await bidderWithAccount(t, tender.id);
     await pay(t, notification({ virtualAccountNo: a.virtualAccountNo }));
     await emit(t, 'BidWithdrawn', { tenderId: tender.id, bidId: '00000000-0000-4000-8000-000000000050', bidderOrganizationId: a.bidder.organizationId! });
+    // The failed attempt's rollback, as committed when the retry reaches the bank (the retry may come from BullMQ's
+    // back-off or from the database sweeper, at any time: no fixed sleep).
+    bank.observe = async () => ({
+      refunds: await t.dataSource.query(`SELECT status, journal_id FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]),
+      ledger: await t.dataSource.query(
+        `SELECT 1 FROM ledger_entries l JOIN bid_security_refunds r ON l.source_id = r.id WHERE r.tender_id = $1`,
+        [tender.id],
+      ),
+    });
     await waitFor(() => bank.failures === 0, 5000, 'the first attempt');
-    await sleep(150); // the failed attempt's rollback; the retry comes ≥ 1 s later (exponential back-off)
-    const [refund] = await t.dataSource.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
-    expect(refund).toMatchObject({ status: 'PLANNED', journal_id: null });
-    expect(await t.dataSource.query(`SELECT 1 FROM ledger_entries WHERE source_id = $1`, [refund.id])).toEqual([]);
-    expect((await mine(t, tender.id, a.bidder)).status).toBe('REFUND_DUE');
     await waitFor(() => bank.calls.length > 0, 15_000, 'the retry');
+    expect(bank.seenAtRetry[0]).toEqual({ refunds: [{ status: 'PLANNED', journal_id: null }], ledger: [] });
+    const [refund] = await t.dataSource.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     await waitForRefunds(t);
     expect(bank.calls).toEqual([expect.objectContaining({ idempotencyKey: `${refund.id}-1`, amount: '200000.00' })]);
     const view = await mine(t, tender.id, a.bidder);

@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { createHash } from 'crypto';
+import { DataSource } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, randomUscc, registerParty } from './factories/identity.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -48,6 +49,20 @@ describe('hardening: who a request is, and what it may do', () => {
     await new Promise((r) => setTimeout(r, 2_100)); // at most the 2 s cache of another process
     expect((await t.http().put('/admin/queues/api/queues/timed-events/pause').set(admin.auth)).status).toBe(403);
     expect((await t.http().get('/admin/queues/api/queues').set(admin.auth)).status).toBe(403);
+  });
+
+  it('the application connects as a role that may only append to the audit and ledger tables', async () => {
+    const appDs = t.app.get(DataSource);
+    const [{ who }] = await appDs.query(`SELECT current_user AS who`);
+    expect(who).toBe(t.config.appDatabaseRole);
+    expect(who).not.toBe(new URL(t.config.databaseUrl).username || 'postgres');
+    await expect(appDs.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`)).rejects.toThrow(/owner/);
+    for (const table of ['audit_events', 'audit_heads', 'ledger_entries']) {
+      await expect(appDs.query(`UPDATE ${table} SET id = id WHERE false`)).rejects.toThrow(/permission denied/);
+      await expect(appDs.query(`DELETE FROM ${table} WHERE false`)).rejects.toThrow(/permission denied/);
+      await expect(appDs.query(`TRUNCATE ${table}`)).rejects.toThrow(/permission denied/);
+    }
+    expect((await appDs.query(`SELECT count(*)::int AS n FROM audit_events`))[0].n).toBeGreaterThan(0); // reading is fine
   });
 
   describe('abuse', () => {

@@ -7,12 +7,17 @@ import { DataSource } from 'typeorm';
 import { AppModule } from 'src/app.module';
 import { configureHttpApp } from 'src/bootstrap';
 import { AppConfig } from 'src/infra/config/app-config';
+import { dataSourceOptions } from 'src/infra/database/data-source';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
 
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
+  /**
+   * The database as its OWNER (fixtures, resets, tampering in tests). The application itself connects as the
+   * restricted role (`app.get(DataSource)`), like in production.
+   */
   dataSource: DataSource;
   http: () => ReturnType<typeof request>;
   close: () => Promise<void>;
@@ -43,7 +48,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
   configureHttpApp(app, config);
-  const dataSource = app.get(DataSource);
+  const dataSource = new DataSource({ ...dataSourceOptions(config, 'owner'), logging: false, extra: { max: 4, application_name: 'ebidding-test-owner' } });
+  await dataSource.initialize();
   if (!opts.keepData) await resetDatabase(dataSource);
   await app.init();
   return {
@@ -55,6 +61,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       const jobs = app.get(JobQueue);
       for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
       await app.close();
+      await dataSource.destroy();
     },
   };
 }

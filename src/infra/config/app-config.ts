@@ -32,6 +32,28 @@ export class AppConfig {
     if (!u.pathname.endsWith('_test')) u.pathname = `${u.pathname}_test`;
     return u.toString();
   }
+  /** The database role the application connects as (not the owner): `<database>_app`. */
+  get appDatabaseRole(): string {
+    const u = new URL(this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test' ? this.env.DATABASE_APP_URL : this.databaseUrl);
+    return this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test'
+      ? decodeURIComponent(u.username)
+      : `${decodeURIComponent(u.pathname.slice(1))}_app`;
+  }
+  /** Its password: generated for the installation (ignored by a trust-auth server). */
+  get appDatabasePassword(): string {
+    return localSecret('database-app-role', this.dataDir).toString('hex');
+  }
+  /**
+   * What the application connects with: a role with INSERT-only rights on the audit and ledger tables. The owner
+   * URL (databaseUrl) is for migrations, the set-up and tests' fixtures only.
+   */
+  get appDatabaseUrl(): string {
+    if (this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test') return this.env.DATABASE_APP_URL;
+    const u = new URL(this.databaseUrl);
+    u.username = encodeURIComponent(this.appDatabaseRole);
+    u.password = this.appDatabasePassword;
+    return u.toString();
+  }
   get redisUrl(): string {
     return this.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   }

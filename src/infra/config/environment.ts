@@ -74,6 +74,16 @@ export class EnvironmentVariables {
   @IsOptional()
   BANK_WEBHOOK_SECRET?: string;
 
+  /**
+   * The URL the application itself connects with: a role that may only INSERT into the audit and ledger tables.
+   * Default: DATABASE_URL with the role `<database>_app` and a password generated for the installation, both created
+   * by the set-up (scripts/prepare-db.ts, run as DATABASE_URL's owner role, which also runs the migrations).
+   */
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_APP_URL must be a postgres:// URL' })
+  @IsOptional()
+  DATABASE_APP_URL?: string;
+
   /** Where secrets generated for an installation without configured ones are kept (default: ./.data). */
   @IsString()
   @IsOptional()
@@ -242,7 +252,7 @@ export function loadEnvironment(
   const merged: Record<string, string | undefined> = { ...readEnvFile(envFile) };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
-    'DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
+    'DATABASE_URL', 'TEST_DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
     'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN',
   ]));
   const picked: Record<string, string> = {};

@@ -6,12 +6,13 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 /**
  * The one set of DataSource options, shared by the application (TypeOrmModule) and the TypeORM CLI.
- * The schema comes from migrations only.
+ * The schema comes from migrations only. `owner`: migrations, set-up, tests' fixtures; `app`: the application, as a
+ * role that may only INSERT into the audit and ledger tables (created by scripts/prepare-db.ts).
  */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(config: AppConfig, as: 'owner' | 'app' = 'owner'): DataSourceOptions {
   return {
     type: 'postgres',
-    url: config.databaseUrl,
+    url: as === 'app' ? config.appDatabaseUrl : config.databaseUrl,
     entities: [join(__dirname, '../../modules/**/*.entity.{ts,js}')],
     migrations: [join(__dirname, '../../../migrations/*.{ts,js}')],
     migrationsTableName: 'schema_migrations',

@@ -11,7 +11,7 @@ import { TransactionRunner } from './transaction-runner';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), autoLoadEntities: false }),
+      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config, 'app'), autoLoadEntities: false }),
     }),
   ],
   providers: [TransactionRunner],
