@@ -165,6 +165,28 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(again.body).toMatchObject({ bidId: r.body.bidId, version: 2, status: 'SUBMITTED' });
   });
 
+  it('GET /bids/mine lists only the caller\'s own bids (我的投标): one per tender, an empty list where it has none', async () => {
+    const a = await registerParty(t, { role: Role.BIDDER });
+    const other = await registerParty(t, { role: Role.BIDDER });
+    const r = await sealAndSubmit(t, tender, a, '321.00');
+    await sealAndSubmit(t, tender, other, '322.00');
+    const all = await t.http().get('/api/v1/bids/mine').set(a.auth);
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({
+      total: 1,
+      items: [expect.objectContaining({ bidId: r.body.bidId, tenderId: tender.id, version: 1, status: 'SUBMITTED' })],
+    });
+    expect(JSON.stringify(all.body)).not.toContain(other.organizationId);
+    const one = await t.http().get('/api/v1/bids/mine').query({ tenderId: tender.id }).set(a.auth);
+    expect(one.body.items.map((i: { bidId: string }) => i.bidId)).toEqual([r.body.bidId]);
+    const none = await registerParty(t, { role: Role.BIDDER });
+    expect((await t.http().get('/api/v1/bids/mine').query({ tenderId: tender.id }).set(none.auth)).body).toEqual({ items: [], total: 0 });
+    expect((await t.http().get('/api/v1/bids/mine').query({ tenderId: 'not-a-uuid' }).set(a.auth)).body.code).toBe('VALIDATION_FAILED');
+    // Sealed means sealed: no other role has a "mine" list that could enumerate bids.
+    expect((await t.http().get('/api/v1/bids/mine').set(tender.owner.auth)).status).toBe(403);
+    expect((await t.http().get('/api/v1/bids/mine')).status).toBe(401);
+  });
+
   it('GET/DELETE bids/mine without a bid is 404', async () => {
     const b = await registerParty(t, { role: Role.BIDDER });
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(b.auth)).body.code).toBe('NOT_FOUND');

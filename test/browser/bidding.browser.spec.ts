@@ -14,7 +14,7 @@ import {
   sealAndSubmit,
   waitForTenderStatus,
 } from './fixtures';
-import { ConsoleServer, eventually, expectedHttpError, loginAs, openPage, screenshot, startConsole } from './harness';
+import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 /**
  * The bidder's whole path in the browser: the bid-security account and its live status, the bid sealed in the
@@ -54,7 +54,7 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
       otherBids.push(r);
     }
 
-    const a = await openPage(server, { allowConsoleErrors: [expectedHttpError(404)] }); // bids/mine is 404 before the first bid
+    const a = await openPage(server);
     const bodies: string[] = [];
     a.page.on('request', (r) => r.method() !== 'GET' && bodies.push(r.postData() ?? ''));
     await loginAs(a.page, webBidder.username, webBidder.password);
@@ -159,7 +159,7 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
     const t = server.t;
     const tender = await createPublishedTender(t, { deadlineInMs: 60 * 60_000, bidSecurityAmount: '0.00' });
     const bidder = await registerParty(t, { role: Role.BIDDER, name: '盐城亭湖建设工程有限公司' });
-    const w = await openPage(server, { allowConsoleErrors: [expectedHttpError(404)] });
+    const w = await openPage(server);
     await loginAs(w.page, bidder.username, bidder.password);
     await w.page.goto(`/tenders/${tender.id}/bid`);
     await w.page.getByText('本项目不收取投标保证金。').waitFor();

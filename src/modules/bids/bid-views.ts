@@ -32,3 +32,15 @@ export interface BidWithdrawalView {
   status: BidStatus;
   withdrawnAt: string;
 }
+
+/** One line of GET /bids/mine (我的投标): the caller's own bid and the tender it is for. */
+export interface MyBidSummary {
+  bidId: string;
+  tenderId: string;
+  tenderTitle: string;
+  tenderStatus: string;
+  bidDeadline: string;
+  version: number;
+  status: BidStatus;
+  receivedAt: string;
+}

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public, Roles } from 'src/common/auth/access.decorators';
 import { Actor, CurrentActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
 import { BidsService } from './bids.service';
+import { MyBidsQueryDto } from './dto/my-bids-query.dto';
 import { SubmitBidDto } from './dto/submit-bid.dto';
 import { PlatformKeyService } from './platform-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
@@ -30,6 +31,17 @@ export class BidsController {
   })
   create(@UuidParam('id') id: string, @Body() dto: SubmitBidDto, @CurrentActor() actor: Actor) {
     return this.submit.execute({ tenderId: id, dto, actor });
+  }
+
+  @Get('bids/mine')
+  @Roles(Role.BIDDER)
+  @ApiOperation({
+    summary: "The caller's own bids (我的投标) across tenders, newest first: { items: [{ bidId, tenderId, tenderTitle, " +
+      'tenderStatus, bidDeadline, version, status, receivedAt }], total }; `?tenderId=` for one tender (an empty list when ' +
+      'it has no bid there, where GET /tenders/{id}/bids/mine answers 404)',
+  })
+  listMine(@Query() q: MyBidsQueryDto, @CurrentActor() actor: Actor) {
+    return this.bids.listMine(actor, q);
   }
 
   @Get('tenders/:id/bids/mine')

@@ -4,7 +4,9 @@ import { NotFoundException } from 'src/common/errors/domain.exception';
 import { normalizeMoney } from 'src/common/money/money';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { BidStatus } from './bid.enums';
-import { MyBidView } from './bid-views';
+import { MyBidSummary, MyBidView } from './bid-views';
+import { MyBidsQueryDto } from './dto/my-bids-query.dto';
+import { Page } from 'src/common/http/page-query.dto';
 import { receiptExtension } from './use-cases/submit-bid.use-case';
 
 interface MyBidRow {
@@ -29,6 +31,36 @@ interface MyBidRow {
 @Injectable()
 export class BidsService {
   constructor(private readonly tx: TransactionRunner) {}
+
+  /** The caller's own bids, newest first; only its own organisation's, never another bidder's. */
+  async listMine(actor: Actor, q: MyBidsQueryDto): Promise<Page<MyBidSummary>> {
+    if (!actor.organizationId) return { items: [], total: 0 };
+    const rows: Array<{
+      id: string; tender_id: string; title: string; tender_status: string; bid_deadline: Date; version: number;
+      status: BidStatus; received_at: Date; total: string;
+    }> = await this.tx.manager.query(
+      `SELECT b.id, b.tender_id, t.title, t.status AS tender_status, t.bid_deadline, b.version, b.status, b.received_at,
+              count(*) OVER () AS total
+       FROM bids b JOIN tenders t ON t.id = b.tender_id
+       WHERE b.bidder_organization_id = $1 AND t.status <> 'DRAFT' AND ($2::uuid IS NULL OR b.tender_id = $2::uuid)
+       ORDER BY b.received_at DESC, b.id
+       LIMIT $3 OFFSET $4`,
+      [actor.organizationId, q.tenderId ?? null, q.pageSize, (q.page - 1) * q.pageSize],
+    );
+    return {
+      total: rows.length ? Number(rows[0].total) : 0,
+      items: rows.map((r) => ({
+        bidId: r.id,
+        tenderId: r.tender_id,
+        tenderTitle: r.title,
+        tenderStatus: r.tender_status,
+        bidDeadline: new Date(r.bid_deadline).toISOString(),
+        version: r.version,
+        status: r.status,
+        receivedAt: new Date(r.received_at).toISOString(),
+      })),
+    };
+  }
 
   async mine(tenderId: string, actor: Actor): Promise<MyBidView> {
     if (!actor.organizationId) throw new NotFoundException('Your bid');

@@ -97,6 +97,18 @@ export interface BidReceiptView {
   signature: string;
 }
 
+/** One line of GET /bids/mine (我的投标). */
+export interface MyBidSummary {
+  bidId: string;
+  tenderId: string;
+  tenderTitle: string;
+  tenderStatus: string;
+  bidDeadline: string;
+  version: number;
+  status: MyBid['status'];
+  receivedAt: string;
+}
+
 /** GET /tenders/{id}/bids/mine. */
 export interface MyBid extends BidReceiptView {
   tenderId: string;

@@ -2,6 +2,7 @@ import { Alert, message as antdMessage, Button, Card, Descriptions, Form, Input,
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, saveBlob } from '@/api/client';
+import { fetchMyBid } from '@/api/my-bids';
 import { ApiError, errorText } from '@/api/errors';
 import type { BidReceiptView, BidSecurityAccount, MyBid, MyBidSecurity, Tender } from '@/api/types';
 import { useAuth } from '@/auth/AuthContext';
@@ -49,17 +50,9 @@ export default function BidPage() {
   const receiptKey = async () => (platformKey.current ??= (await api.get<{ receiptPublicKey: string }>('/platform/keys')).receiptPublicKey);
 
   const loadMine = useCallback(async () => {
-    try {
-      const b = await api.get<MyBid>(`/tenders/${id}/bids/mine`);
-      setMine(b);
-      return b;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        setMine(null);
-        return null;
-      }
-      throw e;
-    }
+    const b = await fetchMyBid(id);
+    setMine(b);
+    return b;
   }, [id]);
 
   useEffect(() => {

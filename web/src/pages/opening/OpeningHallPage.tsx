@@ -2,6 +2,7 @@ import { Alert, Button, Card, Space, Spin, Statistic, Table, Tag, Typography } f
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '@/api/client';
+import { fetchMyBid } from '@/api/my-bids';
 import { ApiError, errorText } from '@/api/errors';
 import { recordServerInstant } from '@/api/server-clock';
 import type { MyBid, OpeningHall, Tender } from '@/api/types';
@@ -70,10 +71,10 @@ export default function OpeningHallPage() {
 
   useEffect(() => {
     if (me?.role !== 'BIDDER') return;
-    api.get<MyBid>(`/tenders/${id}/bids/mine`).then(
+    fetchMyBid(id).then(
       (b) => {
         setMine(b);
-        if (b.price) setMyPrice(b.price);
+        if (b?.price) setMyPrice(b.price);
       },
       () => setMine(null),
     );
