@@ -94,7 +94,15 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
     await new Promise((r) => setTimeout(r, 800));
     const winner = report.body.candidates[0].bidId;
     const award = await t.http().post(`/api/v1/tenders/${tender.id}/award`).set(tender.owner.auth).send({ bidId: winner }).expect(200);
-    await t.http().post(`/api/v1/tenders/${tender.id}/contract`).set(tender.owner.auth).send({ signedAt: new Date(new Date(award.body.noticeIssuedAt).getTime() + 1).toISOString() }).expect(200);
+    // signedAt omitted: signed now, by the database clock (never before the notice, never in the future).
+    const before = Date.now();
+    const contract = await t.http().post(`/api/v1/tenders/${tender.id}/contract`).set(tender.owner.auth).send({}).expect(200);
+    const signedAt = Date.parse(contract.body.contract.signedAt);
+    expect(signedAt).toBeGreaterThanOrEqual(Date.parse(award.body.noticeIssuedAt));
+    expect(signedAt).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(signedAt).toBeGreaterThanOrEqual(before - 1_000);
+    // repeated without a date: the same record, nothing new
+    expect((await t.http().post(`/api/v1/tenders/${tender.id}/contract`).set(tender.owner.auth).send({}).expect(200)).body).toEqual(contract.body);
     expect(await status(tender.id)).toBe('CONTRACTED');
     expect(heard.filter((h) => h.tenderId === tender.id).map((h) => h.name)).toEqual(['TenderEnteredEvaluation', 'AwardNoticeIssued', 'ContractSigned']);
 

@@ -227,9 +227,13 @@ export class AwardDefaultDto {
 }
 
 export class ContractDto {
-  @ApiProperty({ example: '2026-12-28T02:00:00Z', description: 'Within 30 days of the notice of award (TBL Art. 46)' })
+  @ApiPropertyOptional({
+    example: '2026-12-28T02:00:00Z',
+    description: 'Within 30 days of the notice of award (TBL Art. 46); omitted: now, by the database clock',
+  })
+  @IsOptional()
   @IsInstant()
-  signedAt: string;
+  signedAt?: string;
 
   @ApiPropertyOptional({ example: 'YC-2026-0087' })
   @IsOptional()

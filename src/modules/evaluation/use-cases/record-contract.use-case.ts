@@ -16,7 +16,8 @@ import { AwardView, toAwardView } from './award-tender.use-case';
 
 export interface RecordContractCommand {
   tenderId: string;
-  signedAt: string;
+  /** Omitted: now, by the database clock (the only clock that decides). */
+  signedAt?: string;
   contractNo?: string;
   amount?: string;
   actor: Actor;
@@ -43,12 +44,14 @@ export class RecordContractUseCase {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
       const award = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'CONTRACTED' } });
       if (award) {
-        if (new Date(award.contractSignedAt!).getTime() === new Date(cmd.signedAt).getTime()) return toAwardView(award); // repeated
+        const repeated = cmd.signedAt === undefined || new Date(award.contractSignedAt!).getTime() === new Date(cmd.signedAt).getTime();
+        if (repeated) return toAwardView(award);
         throw EvaluationException.conflict('The contract is already recorded');
       }
       const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       if (!notified || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
-      const signedAt = new Date(cmd.signedAt);
+      const signedAt: Date =
+        cmd.signedAt !== undefined ? new Date(cmd.signedAt) : (await m.query(`SELECT clock_timestamp() AS now`))[0].now;
       const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [signedAt]);
       if (future) throw new ValidationFailedException([{ field: 'signedAt', errors: ['signedAt must not be in the future'] }]);
       if (signedAt.getTime() < new Date(notified.noticeIssuedAt).getTime()) {

@@ -210,7 +210,7 @@ function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: s
             type="primary"
             loading={busy === 'contract'}
             onClick={() =>
-              act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) ?? new Date(serverNow()).toISOString() }), '已登记合同')
+              act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) ?? undefined }), '已登记合同')
             }
           >
             登记合同
