@@ -6,6 +6,8 @@
  * their SHA-256, the experts selected from the seed, the seats inserted, the timeouts planned, the audit appended,
  * the transaction committed. Each measured draw is a different tender, drawn once, one after the other — as the
  * platform sees them: the experts seated by a draw are busy for the next ones. Target: p99 ≤ 50 ms.
+ * The draws are expert-draw-v2 without lists frozen beforehand, so each measured draw also freezes its lists (the
+ * work the commitment does in production, in the opening's transaction) — an upper bound of either step.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/expert-draw.bench.ts [--draws 300] [--pool 100000]
  *
@@ -205,7 +207,7 @@ async function seed(ds: DataSource, poolSize: number, targetCount: number, log: 
     const seedHex = randomBytes(32).toString('hex');
     const [d] = await ds.query(
       `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status)
-       VALUES ($1, $2, 'expert-draw-v1', $3, $4, $5) RETURNING id`,
+       VALUES ($1, $2, 'expert-draw-v2', $3, $4, $5) RETURNING id`,
       [t.id, t.procuring_entity_id, seedHex, seedCommitment(seedHex), t.n <= T ? 'COMMITTED' : 'DRAWN'],
     );
     drawOf.set(t.id, d.id);
