@@ -391,8 +391,7 @@ export class ExpertDrawService {
       // Eligibility now is checked only along the committed order, a prefix at a time.
       let prefixLength = vacancy.seats * 3 + 8;
       for (;;) {
-        const prefix: string[] = [];
-        for (const id of walkOrder(key, vacancy.specialty, ids, prefixLength, taken, () => false).selected) prefix.push(id);
+        const prefix = walkOrder(key, vacancy.specialty, ids, prefixLength, taken, () => false).selected;
         const bad: Map<string, Ineligibility> = await currentlyIneligible(m, prefix, tender.id, conflictUsccs);
         const checked = new Set(prefix);
         const walk = walkOrder(key, vacancy.specialty, ids, vacancy.seats, taken, (id) => bad.has(id) || !checked.has(id));
@@ -432,8 +431,12 @@ export class ExpertDrawService {
     return { planned, shortages: [] };
   }
 
-  /** Freezes the candidate lists of the tender's specialties (expert-draw-v2), generation `generation`. */
-  private async freeze(
+  /**
+   * Freezes the candidate lists of the tender's specialties (expert-draw-v2), generation `generation`: the
+   * commitment's work (commit), and a re-freeze before a new initial draw. Public for bench/expert-draw.bench.ts,
+   * which commits its draws by hand and times this step apart from the draw.
+   */
+  async freeze(
     m: EntityManager,
     drawId: string,
     tenderId: string,
