@@ -1,7 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
 import { DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
 import { beijingTimeLabel } from 'src/common/time/beijing-time';
-import { verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
+import { verifyAnyDrawRecord as verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import {
   byUser,
@@ -134,7 +134,7 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
       expect(r.basicData).toMatchObject({ tenderId: tender.id, title: '盐城市开发大道改造工程施工', priceCeiling: '38000000.00', procuringEntity: { id: tender.owner.organizationId } });
       expect(r.committee.members).toHaveLength(5);
       expect(r.committee.members[0]).toMatchObject({ name: expect.any(String), title: '高级工程师' });
-      expect(r.committee.draw).toMatchObject({ algorithm: 'expert-draw-v1', seedCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(r.committee.draw).toMatchObject({ algorithm: 'expert-draw-v2', seedCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
       // 3 opening record
       expect(r.openingRecord).toHaveLength(6);
       // 4 compliant bids, 5 rejected bids with reasons

@@ -1,5 +1,5 @@
 import { Role } from 'src/common/auth/role.enum';
-import { candidatesSha256, seedCommitment, verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
+import { candidatesSha256, seedCommitment, verifyAnyDrawRecord as verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
 import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './factories/identity.factory';
 import { createExpert, drawn, fireNow, insertExperts, membersOf, roundOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -292,8 +292,11 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       expect(fresh).toMatchObject({ status: 'INVITED', round: 1, specialty: code });
       const [r1] = await t.dataSource.query(`SELECT * FROM expert_draw_rounds WHERE round = 1 AND draw_id = (SELECT id FROM expert_draws WHERE tender_id = $1)`, [tenderId]);
       expect(r1).toMatchObject({ reason: 'REPLACEMENT', replaces_member_id: seat.id, selected_ids: [fresh.expert_id] });
-      // the declined expert and the sitting ones are no longer candidates
-      before.forEach((s) => expect(r1.candidate_ids).not.toContain(s.expert_id));
+      // expert-draw-v2: the replacement comes from the list frozen at the commitment (not the live pool), and it is
+      // none of the experts selected before
+      const [r0] = await t.dataSource.query(`SELECT * FROM expert_draw_rounds WHERE round = 0 AND draw_id = (SELECT id FROM expert_draws WHERE tender_id = $1)`, [tenderId]);
+      expect(r1.candidate_ids).toEqual(r0.candidate_ids);
+      before.forEach((s) => expect(r1.selected_ids).not.toContain(s.expert_id));
       const [old] = await t.dataSource.query(`SELECT replaced_by FROM panel_members WHERE id = $1`, [seat.id]);
       expect(old.replaced_by).toBe(fresh.id);
     });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { DomainEvents } from 'src/common/events/domain-events';
+import { AuditHeadsService } from 'src/modules/audit/audit-heads.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { TestApp } from '../helpers/test-app';
 import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './identity.factory';
@@ -78,6 +79,8 @@ export async function insertExperts(t: TestApp, n: number, specialty = 'A08'): P
 
 export interface EvaluationTenderOptions {
   owner?: TestParty;
+  /** Sign the audit heads at the opening (as the bidDeadline hook does): the expert draw's beacon (expert-draw-v2). */
+  openingHead?: boolean;
   regime?: 'ENGINEERING' | 'GOV_PROCUREMENT';
   category?: string;
   budget?: string;
@@ -162,6 +165,7 @@ export async function tenderInEvaluation(t: TestApp, o: EvaluationTenderOptions 
     bidIds.push(bid.id);
   }
   const events = t.app.get(DomainEvents);
+  if (o.openingHead) await t.dataSource.transaction((m) => t.app.get(AuditHeadsService).sign(m, 'OPENING', row.id));
   await t.dataSource.transaction(async (m) => {
     await m.query(`UPDATE tenders SET status = 'EVALUATION' WHERE id = $1`, [row.id]);
     await events.emit(m, 'TenderEnteredEvaluation', { tenderId: row.id }, SYSTEM_ACTOR);

@@ -86,6 +86,7 @@ export class ExpertsService {
       for (const c of conflicts) {
         await m.insert(ExpertConflictEntity, { expertId: expert.id, uscc: c.uscc, reason: c.reason, declaredBy: 'ADMIN' });
       }
+      await this.draws.poolChanged(m, expert.id, dto.specialties, 'REGISTERED', {}, actor);
       await this.audit.append(m, {
         actor,
         action: 'EXPERT_REGISTERED',
@@ -151,6 +152,10 @@ export class ExpertsService {
       if (Object.keys(changed).length) {
         await m.update(ExpertEntity, { id: e.id }, changed);
         await this.audit.append(m, { actor, action: 'EXPERT_UPDATED', objectType: 'expert', objectId: e.id, data: { changed } });
+        if (changed.specialties !== undefined || changed.employerUscc !== undefined) {
+          const specialties = [...new Set([...e.specialties, ...((changed.specialties as string[] | undefined) ?? [])])];
+          await this.draws.poolChanged(m, e.id, specialties, 'UPDATED', { changed }, actor);
+        }
       }
       return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
     });
@@ -175,11 +180,12 @@ export class ExpertsService {
     if (e.status !== 'DISABLED') {
       await m.query(
         `UPDATE experts SET status = 'DISABLED', disabled_reason = $2, disabled_at = clock_timestamp(), version = version + 1,
-                            updated_at = clock_timestamp()
+                            updated_at = clock_timestamp(), disabled_by = $3
          WHERE id = $1`,
-        [e.id, reason],
+        [e.id, reason, `${actor.role}:${actor.userId}`],
       );
       await this.audit.append(m, { actor, action: 'EXPERT_DISABLED', objectType: 'expert', objectId: e.id, data: { reason } });
+      await this.draws.poolChanged(m, e.id, e.specialties, 'DISABLED', { reason }, actor);
       await this.vacateSeats(m, e.id, () => true, `the expert was disabled: ${reason}`, actor);
     }
     return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
@@ -191,6 +197,7 @@ export class ExpertsService {
       if (e.status === 'DISABLED') {
         await m.update(ExpertEntity, { id: e.id }, { status: 'ACTIVE', disabledReason: null, disabledAt: null });
         await this.audit.append(m, { actor, action: 'EXPERT_ENABLED', objectType: 'expert', objectId: e.id, data: {} });
+        await this.draws.poolChanged(m, e.id, e.specialties, 'ENABLED', {}, actor);
       }
       return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
     });
@@ -217,6 +224,7 @@ export class ExpertsService {
       );
       if (!res.length) throw new NotFoundException('The conflict');
       await this.audit.append(m, { actor, action: 'EXPERT_CONFLICT_WITHDRAWN', objectType: 'expert', objectId: e.id, data: { conflictId } });
+      await this.draws.poolChanged(m, e.id, e.specialties, 'CONFLICT_WITHDRAWN', { uscc: res[0].uscc }, actor);
       return (await this.views(m, [e]))[0];
     });
   }
@@ -243,6 +251,7 @@ export class ExpertsService {
         objectId: e.id,
         data: { available: dto.available, until: dto.until ?? null },
       });
+      await this.draws.poolChanged(m, e.id, e.specialties, 'AVAILABILITY_DECLARED', { available: dto.available, until: dto.until ?? null }, actor);
       return (await this.views(m, [await m.findOneByOrFail(ExpertEntity, { id: e.id })]))[0];
     });
   }
@@ -263,6 +272,7 @@ export class ExpertsService {
         objectId: e.id,
         data: { uscc: dto.uscc, declaredBy: by },
       });
+      await this.draws.poolChanged(m, e.id, e.specialties, 'CONFLICT_DECLARED', { uscc: dto.uscc, declaredBy: by }, actor);
       // A member who now has a conflict with the procuring entity or a bidder of its panel must leave it (TBR Art. 46).
       await this.vacateSeats(
         m,

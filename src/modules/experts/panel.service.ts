@@ -9,7 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
-import { DrawRecord } from './draw/expert-draw.algorithm';
+import { DrawRecord, DrawRecordV2, EXPERT_DRAW_ALGORITHM_V2, SkipReason } from './draw/expert-draw.algorithm';
 import { DrawOutcome, ExpertDrawService } from './draw/expert-draw.service';
 import { checkPanelComposition } from './draw/panel-composition';
 import { DeclineAssignmentDto } from './dto/expert.dto';
@@ -141,28 +141,49 @@ export class PanelService {
   async drawRecord(
     tenderId: string,
     actor: Actor | null,
-  ): Promise<DrawRecord & { tenderId: string; candidatesDisclosed: boolean; excluded?: Array<{ round: number; specialty: string; excluded: unknown }> }> {
+  ): Promise<
+    (DrawRecord | DrawRecordV2) & { tenderId: string; candidatesDisclosed: boolean; excluded?: Array<{ round: number; specialty: string; excluded: unknown }> }
+  > {
     return this.tx.run(async (m) => {
       const { tender, draw, revealed } = await this.authorize(m, tenderId, actor, 'EXPERT_DRAW_RECORD_READ');
       const supervisor = actor?.role === Role.SUPERVISOR;
       const disclose = revealed || supervisor;
       const rounds = await this.rounds(m, draw.id, tender);
-      return {
+      const common = {
         tenderId,
-        algorithm: draw.algorithm,
         drawId: draw.id,
         seedCommitment: draw.seedCommitment,
         seed: revealed ? await this.seedOf(m, draw.id) : null,
         candidatesDisclosed: disclose,
-        rounds: rounds.map((r) => ({
-          round: r.round,
-          specialty: r.specialty,
-          seats: r.seats,
-          candidates: disclose ? r.candidateIds : [],
-          candidatesSha256: r.candidatesSha256,
-          selected: r.selectedIds,
-        })),
         ...(supervisor ? { excluded: rounds.map((r) => ({ round: r.round, specialty: r.specialty, excluded: r.excluded })) } : {}),
+      };
+      const round = (r: ExpertDrawRoundEntity) => ({
+        round: r.round,
+        specialty: r.specialty,
+        seats: r.seats,
+        candidates: disclose ? r.candidateIds : [],
+        candidatesSha256: r.candidatesSha256,
+        selected: r.selectedIds,
+      });
+      if (draw.algorithm !== EXPERT_DRAW_ALGORITHM_V2) return { ...common, algorithm: draw.algorithm, rounds: rounds.map(round) };
+      // v2: the lists committed with the seed (the latest generation), the beacon, and who was passed over and why.
+      const lists: Array<{ specialty: string; candidates_sha256: string }> = await m.query(
+        `SELECT specialty, candidates_sha256 FROM expert_draw_lists
+          WHERE draw_id = $1 AND generation = (SELECT max(generation) FROM expert_draw_lists WHERE draw_id = $1)`,
+        [draw.id],
+      );
+      const order = (tender.panelSpecialties ?? []).map((x) => x.code);
+      lists.sort((a, b) => order.indexOf(a.specialty) - order.indexOf(b.specialty));
+      return {
+        ...common,
+        algorithm: EXPERT_DRAW_ALGORITHM_V2,
+        beacon: draw.beacon,
+        beaconSha256: draw.beaconSha256,
+        committedLists: lists.map((l) => ({ specialty: l.specialty, candidatesSha256: l.candidates_sha256 })),
+        rounds: rounds.map((r) => ({
+          ...round(r),
+          skipped: (r.skipped ?? []).map((x) => ({ expertId: x.expertId, reason: x.reason as SkipReason, by: x.by, note: x.note })),
+        })),
       };
     });
   }

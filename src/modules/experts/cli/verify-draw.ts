@@ -1,5 +1,5 @@
 /**
- * Recomputes a recorded expert draw from the platform's public output (docs/EXPERT_DRAW.md), without trusting the
+ * Recomputes a recorded expert draw (expert-draw-v1 or expert-draw-v2) from the platform's public output (docs/EXPERT_DRAW.md), without trusting the
  * platform: the seed against its commitment, each candidate list against its hash, each selection against the seed.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register src/modules/experts/cli/verify-draw.ts <file.json | ->
@@ -8,11 +8,11 @@
  * Exit code 0 and "VALID" when every round recomputes; 1 with the problems otherwise; 2 on unreadable input.
  */
 import { readFileSync } from 'fs';
-import { DrawRecord, verifyDrawRecord } from '../draw/expert-draw.algorithm';
+import { DrawRecord, DrawRecordV2, verifyAnyDrawRecord } from '../draw/expert-draw.algorithm';
 
 export function verifyDrawJson(json: string): { valid: boolean; problems: string[]; rounds: number } {
-  const record = JSON.parse(json) as DrawRecord;
-  const verdict = verifyDrawRecord(record);
+  const record = JSON.parse(json) as DrawRecord | DrawRecordV2;
+  const verdict = verifyAnyDrawRecord(record); // expert-draw-v1 and expert-draw-v2
   return { ...verdict, rounds: record.rounds?.length ?? 0 };
 }
 

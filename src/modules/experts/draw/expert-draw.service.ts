@@ -20,9 +20,27 @@ import { ExpertDrawEntity } from '../entities/expert-draw.entity';
 import { PanelMemberEntity, PanelMemberStatus } from '../entities/panel-member.entity';
 import { PanelHooks } from '../panel-hooks';
 import { updateReturning } from '../sql';
-import { EXPERT_DRAW_ALGORITHM, seedCommitment, slotPositions } from './expert-draw.algorithm';
+import {
+  beaconSha256,
+  DrawBeacon,
+  drawKeyV2,
+  EXPERT_DRAW_ALGORITHM_V2,
+  seedCommitment,
+  SkipReason,
+  slotPositions,
+  walkOrder,
+} from './expert-draw.algorithm';
 import { checkPanelComposition } from './panel-composition';
-import { EligibilityInput, positionsIn, RecordedCandidates, recordCandidates, selectPositions } from './recusal';
+import {
+  currentlyIneligible,
+  EligibilityInput,
+  freezeCandidates,
+  Ineligibility,
+  positionsIn,
+  RecordedCandidates,
+  recordCandidates,
+  selectPositions,
+} from './recusal';
 
 export type DrawOutcome =
   | { status: 'DRAWN'; round: number; members: Array<{ id: string; specialty: string }> }
@@ -33,6 +51,8 @@ export type DrawOutcome =
 /** The fields of a draw, its tender and its seats that the draw reads (loadForDraw). */
 interface LoadedDraw {
   id: string;
+  algorithm: string;
+  beaconSha256: string | null;
   tenderId: string;
   procuringEntityId: string;
   seedHex: string;
@@ -64,6 +84,23 @@ interface Vacancy {
   specialty: string;
   seats: number;
 }
+
+/** A candidate next in line passed over in a v2 round: the reason, who made the candidate ineligible, and why. */
+interface Skip {
+  expertId: string;
+  reason: SkipReason;
+  by: string;
+  note: string | null;
+}
+
+interface Planned {
+  vacancy: Vacancy;
+  list: RecordedCandidates;
+  selected: string[];
+  skipped?: Skip[];
+}
+
+type Selection = { planned: Planned[]; shortages: Array<{ specialty: string; seats: number; candidates: number }> };
 
 /** Seats that count towards the committee: invited, sitting, or done. */
 const SEATED: PanelMemberStatus[] = ['INVITED', 'ACCEPTED', 'COMPLETED'];
@@ -116,18 +153,31 @@ export class ExpertDrawService {
     if (!tender) throw new NotFoundException('The tender');
     const seedHex = this.crypto.randomBytes(32).toString('hex');
     const commitment = seedCommitment(seedHex);
-    const [row]: Array<{ id: string; committed_at: Date }> = await m.query(
-      `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status)
-       VALUES ($1, $2, $3, $4, $5, 'COMMITTED') RETURNING id, committed_at`,
-      [tenderId, tender.procuringEntityId, EXPERT_DRAW_ALGORITHM, seedHex, commitment],
+    // The beacon (expert-draw-v2): the audit head signed at this tender's opening, which the draw's seed cannot
+    // have influenced and which names every audit stream's head at the deadline (docs/EXPERT_DRAW.md).
+    const [head]: Array<{ id: string; signed_at: Date; heads_sha256: string; signature: string }> = await m.query(
+      `SELECT id, signed_at, heads_sha256, signature FROM audit_heads WHERE reason = 'OPENING' AND tender_id = $1 ORDER BY id DESC LIMIT 1`,
+      [tenderId],
     );
+    const beacon: DrawBeacon | null = head
+      ? { auditHeadId: String(head.id), signedAt: new Date(head.signed_at).toISOString(), headsSha256: head.heads_sha256, signature: head.signature }
+      : null;
+    const beaconHash = beaconSha256(beacon);
+    const [row]: Array<{ id: string; committed_at: Date }> = await m.query(
+      `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status, beacon, beacon_sha256)
+       VALUES ($1, $2, $3, $4, $5, 'COMMITTED', $6, $7) RETURNING id, committed_at`,
+      [tenderId, tender.procuringEntityId, EXPERT_DRAW_ALGORITHM_V2, seedHex, commitment, beacon ? JSON.stringify(beacon) : null, beaconHash],
+    );
+    // The candidate lists are frozen now, with the seed, before any selection: every seat of the draw (replacements
+    // included) comes from them, in the order the seed and the beacon fix.
+    const lists = await this.freeze(m, row.id, tenderId, 0);
     await this.audit.append(m, {
       actor,
       action: 'EXPERT_DRAW_COMMITTED',
       objectType: 'expert_draw',
       objectId: row.id,
       tenderId,
-      data: { drawId: row.id, algorithm: EXPERT_DRAW_ALGORITHM, seedCommitment: commitment },
+      data: { drawId: row.id, algorithm: EXPERT_DRAW_ALGORITHM_V2, seedCommitment: commitment, beacon, beaconSha256: beaconHash, generation: 0, lists },
     });
     await this.scheduler.plan(m, { kind: ScheduledEventKind.PanelDraw, subjectId: row.id, tenderId, runAt: new Date(row.committed_at) });
     return m.findOneByOrFail(ExpertDrawEntity, { id: row.id });
@@ -180,33 +230,10 @@ export class ExpertDrawService {
           await m.query(`SELECT coalesce(max(round) + 1, 0)::int AS next FROM expert_draw_rounds WHERE draw_id = $1`, [draw.id])
         )[0].next;
 
-    // The lists of every vacant specialty are recorded at once; within the round the specialties are drawn in the
-    // tender's order, each without the experts selected for an earlier one (an expert of two specialties sits once).
-    const lists = await recordCandidates(m, input, {
-      drawId: draw.id,
-      round,
-      reason: round === 0 ? 'INITIAL' : 'REPLACEMENT',
-      replacesMemberId,
-      specialties: vacancies.map((v) => ({ specialty: v.specialty, seats: v.seats })),
-    });
-    const planned: Array<{ vacancy: Vacancy; list: RecordedCandidates; selected: string[] }> = [];
-    const shortages: Array<{ specialty: string; seats: number; candidates: number }> = [];
-    let removed: number[] = []; // positions, in the current list, of the experts selected earlier in this round
-    let inRound: string[] = [];
-    for (const [i, vacancy] of vacancies.entries()) {
-      const list = lists[i];
-      const next = lists[i + 1]?.roundId ?? null;
-      if (list.count - removed.length < vacancy.seats) {
-        shortages.push({ specialty: vacancy.specialty, seats: vacancy.seats, candidates: list.count - removed.length });
-        removed = next ? await positionsIn(m, next, inRound) : [];
-        continue;
-      }
-      const positions = slotPositions(draw.seedHex, draw.id, vacancy.specialty, round, vacancy.seats, list.count, removed);
-      const chosen = await selectPositions(m, list.roundId, positions, next, inRound);
-      inRound = [...inRound, ...chosen.selected];
-      removed = chosen.nextRemoved;
-      planned.push({ vacancy, list, selected: chosen.selected });
-    }
+    const { planned, shortages }: Selection =
+      draw.algorithm === EXPERT_DRAW_ALGORITHM_V2
+        ? await this.selectV2(m, draw, tender, members, vacancies, round, replacesMemberId, actor)
+        : await this.selectV1(m, draw, input, vacancies, round, replacesMemberId);
     if (shortages.length) {
       // All or nothing: the rounds of this attempt are not kept, nobody is seated.
       await m.query(`DELETE FROM expert_draw_rounds WHERE draw_id = $1 AND round = $2`, [draw.id, round]);
@@ -243,7 +270,11 @@ export class ExpertDrawService {
       [draw.id, JSON.stringify(draw.conflictUsccs), draw.recentServiceDays],
     );
     if (draw.status !== 'COMMITTED' || draw.lastError) {
-      await m.query(`UPDATE expert_draw_alerts SET resolved_at = clock_timestamp() WHERE draw_id = $1 AND resolved_at IS NULL`, [draw.id]);
+      await m.query(
+        `UPDATE expert_draw_alerts SET resolved_at = clock_timestamp()
+         WHERE draw_id = $1 AND resolved_at IS NULL AND kind IN ('INSUFFICIENT_EXPERTS', 'INVALID_COMPOSITION')`,
+        [draw.id],
+      );
     }
     await this.audit.append(m, {
       actor,
@@ -263,10 +294,211 @@ export class ExpertDrawService {
           candidatesSha256: p.list.candidatesSha256,
           excluded: p.list.excluded,
           selected: p.selected,
+          ...(p.skipped ? { skipped: p.skipped } : {}),
         })),
       },
     });
     return { status: 'DRAWN', round, members: drawn };
+  }
+
+  /** expert-draw-v1 (draws committed before v2): lists computed from the live pool at each round. */
+  private async selectV1(
+    m: EntityManager,
+    draw: LoadedDraw,
+    input: EligibilityInput,
+    vacancies: Vacancy[],
+    round: number,
+    replacesMemberId: string | null,
+  ): Promise<Selection> {
+    // The lists of every vacant specialty are recorded at once; within the round the specialties are drawn in the
+    // tender's order, each without the experts selected for an earlier one (an expert of two specialties sits once).
+    const lists = await recordCandidates(m, input, {
+      drawId: draw.id,
+      round,
+      reason: round === 0 ? 'INITIAL' : 'REPLACEMENT',
+      replacesMemberId,
+      specialties: vacancies.map((v) => ({ specialty: v.specialty, seats: v.seats })),
+    });
+    const planned: Planned[] = [];
+    const shortages: Array<{ specialty: string; seats: number; candidates: number }> = [];
+    let removed: number[] = []; // positions, in the current list, of the experts selected earlier in this round
+    let inRound: string[] = [];
+    for (const [i, vacancy] of vacancies.entries()) {
+      const list = lists[i];
+      const next = lists[i + 1]?.roundId ?? null;
+      if (list.count - removed.length < vacancy.seats) {
+        shortages.push({ specialty: vacancy.specialty, seats: vacancy.seats, candidates: list.count - removed.length });
+        removed = next ? await positionsIn(m, next, inRound) : [];
+        continue;
+      }
+      const positions = slotPositions(draw.seedHex, draw.id, vacancy.specialty, round, vacancy.seats, list.count, removed);
+      const chosen = await selectPositions(m, list.roundId, positions, next, inRound);
+      inRound = [...inRound, ...chosen.selected];
+      removed = chosen.nextRemoved;
+      planned.push({ vacancy, list, selected: chosen.selected });
+    }
+    return { planned, shortages };
+  }
+
+  /**
+   * expert-draw-v2: every seat is the next candidate, in the committed order of the frozen list of its specialty,
+   * who is not already selected in this draw and may take a seat now. The live pool can only pass a candidate over
+   * (disabled, unavailable, recused, seated elsewhere), each recorded in the round with who and why; it never adds
+   * anyone. Nothing is written on a shortage.
+   */
+  private async selectV2(
+    m: EntityManager,
+    draw: LoadedDraw,
+    tender: DrawTender,
+    members: DrawSeat[],
+    vacancies: Vacancy[],
+    round: number,
+    replacesMemberId: string | null,
+    actor: Actor,
+  ): Promise<Selection> {
+    let [{ generation }]: Array<{ generation: number | null }> = await m.query(
+      `SELECT max(generation)::int AS generation FROM expert_draw_lists WHERE draw_id = $1`,
+      [draw.id],
+    );
+    if (generation === null || (members.length === 0 && draw.status === 'INSUFFICIENT_EXPERTS')) {
+      // A new initial draw after too few experts (nobody was ever selected): the lists are frozen again, as a new
+      // generation, audited (and so visible to supervisors) before the selection that uses them.
+      generation = generation === null ? 0 : generation + 1;
+      const lists = await this.freeze(m, draw.id, tender.id, generation, draw.conflictUsccs);
+      await this.audit.append(m, {
+        actor,
+        action: 'EXPERT_DRAW_LISTS_FROZEN',
+        objectType: 'expert_draw',
+        objectId: draw.id,
+        tenderId: tender.id,
+        data: { drawId: draw.id, generation, lists },
+      });
+    }
+    const rows: Array<{ id: string; specialty: string; candidate_ids: string[]; candidates_sha256: string }> = await m.query(
+      `SELECT id, specialty, candidate_ids, candidates_sha256 FROM expert_draw_lists WHERE draw_id = $1 AND generation = $2`,
+      [draw.id, generation],
+    );
+    const bySpecialty = new Map(rows.map((r) => [r.specialty, r]));
+    const seed: string = (await m.query(`SELECT seed_hex FROM expert_draws WHERE id = $1`, [draw.id]))[0].seed_hex;
+    const key = drawKeyV2(seed, draw.id, draw.beaconSha256);
+    const taken = new Set(members.filter((x) => x.expertId).map((x) => x.expertId!));
+    const conflictUsccs = draw.conflictUsccs ? [draw.conflictUsccs.procuringEntity, ...draw.conflictUsccs.bidders] : [];
+    const picks: Array<{ vacancy: Vacancy; listId: string; sha: string; count: number; selected: string[]; skipped: Skip[] }> = [];
+    const shortages: Selection['shortages'] = [];
+    for (const vacancy of vacancies) {
+      const list = bySpecialty.get(vacancy.specialty);
+      const ids = list?.candidate_ids ?? [];
+      // Eligibility now is checked only along the committed order, a prefix at a time.
+      let prefixLength = vacancy.seats * 3 + 8;
+      for (;;) {
+        const prefix = walkOrder(key, vacancy.specialty, ids, prefixLength, taken, () => false).selected;
+        const bad: Map<string, Ineligibility> = await currentlyIneligible(m, prefix, tender.id, conflictUsccs);
+        const checked = new Set(prefix);
+        const walk = walkOrder(key, vacancy.specialty, ids, vacancy.seats, taken, (id) => bad.has(id) || !checked.has(id));
+        const complete = walk.selected.length === vacancy.seats || prefix.length < prefixLength;
+        if (!complete) {
+          prefixLength *= 4;
+          continue;
+        }
+        if (walk.selected.length < vacancy.seats) {
+          shortages.push({ specialty: vacancy.specialty, seats: vacancy.seats, candidates: walk.selected.length });
+        } else {
+          const skipped = walk.skipped.map((id) => ({ expertId: id, ...bad.get(id)! }));
+          picks.push({ vacancy, listId: list!.id, sha: list!.candidates_sha256, count: ids.length, selected: walk.selected, skipped });
+          walk.selected.forEach((id) => taken.add(id));
+        }
+        break;
+      }
+    }
+    if (shortages.length) return { planned: [], shortages };
+    const planned: Planned[] = [];
+    for (const p of picks) {
+      const [r]: Array<{ id: string }> = await m.query(
+        `INSERT INTO expert_draw_rounds (draw_id, round, specialty, seats, reason, replaces_member_id, candidate_ids, candidates_sha256,
+                                         selected_ids, excluded, skipped)
+         SELECT $1, $2, l.specialty, $3, $4, $5, l.candidate_ids, l.candidates_sha256, $6::uuid[], l.excluded, $7
+           FROM expert_draw_lists l WHERE l.id = $8
+         RETURNING id`,
+        [draw.id, round, p.vacancy.seats, round === 0 ? 'INITIAL' : 'REPLACEMENT', replacesMemberId, p.selected, JSON.stringify(p.skipped), p.listId],
+      );
+      planned.push({
+        vacancy: p.vacancy,
+        list: { roundId: r.id, specialty: p.vacancy.specialty, seats: p.vacancy.seats, count: p.count, candidatesSha256: p.sha, excluded: 0 },
+        selected: p.selected,
+        skipped: p.skipped,
+      });
+    }
+    return { planned, shortages: [] };
+  }
+
+  /**
+   * Freezes the candidate lists of the tender's specialties (expert-draw-v2), generation `generation`: the
+   * commitment's work (commit), and a re-freeze before a new initial draw. Public for bench/expert-draw.bench.ts,
+   * which commits its draws by hand and times this step apart from the draw.
+   */
+  async freeze(
+    m: EntityManager,
+    drawId: string,
+    tenderId: string,
+    generation: number,
+    known: ExpertDrawEntity['conflictUsccs'] = null,
+  ): Promise<Array<{ specialty: string; count: number; candidatesSha256: string; excluded: number }>> {
+    const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
+    let usccs = known;
+    if (!usccs) {
+      const bidderIds = await this.bids.bidderOrganizationIds(tenderId, m);
+      const orgs = await this.identity.getOrganizations([tender.procuringEntityId, ...bidderIds]);
+      const entity = orgs.find((o) => o.id === tender.procuringEntityId);
+      if (!entity) throw new NotFoundException('The procuring entity');
+      usccs = { procuringEntity: entity.uscc, bidders: orgs.filter((o) => bidderIds.includes(o.id)).map((o) => o.uscc).sort() };
+      await m.query(`UPDATE expert_draws SET conflict_usccs = $2, recent_service_days = $3 WHERE id = $1`, [
+        drawId, JSON.stringify(usccs), this.config.expertRecentServiceDays,
+      ]);
+    }
+    const [{ days }] = await m.query(`SELECT recent_service_days AS days FROM expert_draws WHERE id = $1`, [drawId]);
+    return freezeCandidates(
+      m,
+      {
+        tenderId,
+        procuringEntityId: tender.procuringEntityId,
+        procuringEntityUscc: usccs.procuringEntity,
+        bidderUsccs: usccs.bidders,
+        recentServiceDays: days ?? this.config.expertRecentServiceDays,
+        alreadySelected: new Set(),
+      },
+      drawId,
+      generation,
+      (tender.panelSpecialties ?? []).map((x) => x.code),
+    );
+  }
+
+  /**
+   * A change to the expert pool (an expert registered, disabled or enabled, its specialties, employer, conflicts
+   * or availability changed) while a tender of one of the expert's specialties is under evaluation: each such
+   * tender gets a POOL_CHANGED alert naming who made the change (GET /experts/draw-alerts, supervisors) and an
+   * audit event on its stream. Runs in the transaction of the change.
+   */
+  async poolChanged(m: EntityManager, expertId: string, specialties: string[], change: string, details: Record<string, unknown>, actor: Actor): Promise<void> {
+    const by = { userId: actor.userId, role: actor.role, ip: actor.ip };
+    const rows: Array<{ tender_id: string; draw_id: string }> = await m.query(
+      `INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details)
+       SELECT d.tender_id, d.id, 'POOL_CHANGED', jsonb_build_object('expertId', $1::text, 'change', $2::text, 'by', $3::jsonb, 'details', $4::jsonb)
+         FROM expert_draws d JOIN tenders t ON t.id = d.tender_id
+        WHERE t.status = $5 AND d.status <> 'RELEASED'
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(t.panel_specialties) s WHERE s->>'code' = ANY($6::text[]))
+       RETURNING tender_id, draw_id`,
+      [expertId, change, JSON.stringify(by), JSON.stringify(details), TenderStatus.EVALUATION, specialties],
+    );
+    for (const r of rows) {
+      await this.audit.append(m, {
+        actor,
+        action: 'EXPERT_POOL_CHANGED_DURING_EVALUATION',
+        objectType: 'expert_draw',
+        objectId: r.draw_id,
+        tenderId: r.tender_id,
+        data: { expertId, change, by, details },
+      });
+    }
   }
 
   /**
@@ -419,7 +651,7 @@ export class ExpertDrawService {
    */
   private async loadForDraw(m: EntityManager, drawId: string): Promise<{ draw: LoadedDraw; tender: DrawTender | null; members: DrawSeat[] } | null> {
     const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT d.id, d.tender_id, d.procuring_entity_id, d.seed_hex, d.seed_commitment, d.status, d.conflict_usccs, d.recent_service_days,
+      `SELECT d.id, d.algorithm, d.beacon_sha256, d.tender_id, d.procuring_entity_id, d.seed_hex, d.seed_commitment, d.status, d.conflict_usccs, d.recent_service_days,
               d.last_error,
               (SELECT json_build_object('id', t.id, 'status', t.status, 'regime', t.regime, 'budget', t.budget::text,
                                         'panelSize', t.panel_size, 'panelSpecialties', t.panel_specialties,
@@ -436,6 +668,8 @@ export class ExpertDrawService {
     return {
       draw: {
         id: r.id as string,
+        algorithm: r.algorithm as string,
+        beaconSha256: (r.beacon_sha256 as string | null) ?? null,
         tenderId: r.tender_id as string,
         procuringEntityId: r.procuring_entity_id as string,
         seedHex: r.seed_hex as string,

@@ -60,10 +60,7 @@ export interface RoundSpec {
  * from the seed and each list's length, then `selectPositions` stores the selection. Periods are measured against
  * now(), the database clock of the draw's transaction (stable, so the indexes serve).
  */
-export async function recordCandidates(m: EntityManager, input: EligibilityInput, round: RoundSpec): Promise<RecordedCandidates[]> {
-  const conflictUsccs = [input.procuringEntityUscc, ...input.bidderUsccs];
-  const rows: Array<{ id: string; specialty: string; seats: number; count: number; sha256: string; excluded: number }> = await m.query(
-    `WITH reasons AS (
+const CANDIDATES_CTE = `WITH reasons AS (
        SELECT id AS expert_id,
               CASE WHEN employer_uscc = $3 THEN 'EMPLOYER_IS_PROCURING_ENTITY' ELSE 'EMPLOYER_IS_BIDDER' END AS reason
          FROM experts WHERE employer_uscc = ANY($4::bpchar[])
@@ -99,7 +96,12 @@ export async function recordCandidates(m: EntityManager, input: EligibilityInput
               (SELECT coalesce(jsonb_agg(jsonb_build_object('expertId', r.expert_id, 'reasons', r.reasons) ORDER BY r.expert_id), '[]')
                  FROM recused r JOIN expert_specialties s ON s.expert_id = r.expert_id AND s.specialty = spec.code) AS excluded
          FROM spec
-     )
+     )`;
+
+export async function recordCandidates(m: EntityManager, input: EligibilityInput, round: RoundSpec): Promise<RecordedCandidates[]> {
+  const conflictUsccs = [input.procuringEntityUscc, ...input.bidderUsccs];
+  const rows: Array<{ id: string; specialty: string; seats: number; count: number; sha256: string; excluded: number }> = await m.query(
+    `${CANDIDATES_CTE}
      INSERT INTO expert_draw_rounds (draw_id, round, specialty, seats, reason, replaces_member_id, candidate_ids, candidates_sha256,
                                      selected_ids, excluded)
      SELECT $1, $9, code, seats, $11, $12, ids,
@@ -167,4 +169,88 @@ export async function selectPositions(
     [roundId, positions, nextRoundId, earlierInRound],
   );
   return { selected: rows[0].selected, nextRemoved: (rows[0].next_removed ?? []).map(Number) };
+}
+
+/**
+ * expert-draw-v2: freezes the candidate list of each specialty (the same rules as recordCandidates, applied once,
+ * before any selection) into expert_draw_lists, generation `generation` (append-only). Returns, in the tender's
+ * order, each list's length and SHA-256 — what EXPERT_DRAW_COMMITTED commits to.
+ */
+export async function freezeCandidates(
+  m: EntityManager,
+  input: EligibilityInput,
+  drawId: string,
+  generation: number,
+  specialties: string[],
+): Promise<Array<{ specialty: string; count: number; candidatesSha256: string; excluded: number }>> {
+  if (!specialties.length) return [];
+  const rows: Array<{ specialty: string; count: number; sha256: string; excluded: number }> = await m.query(
+    `${CANDIDATES_CTE}
+     INSERT INTO expert_draw_lists (draw_id, generation, specialty, candidate_ids, candidates_sha256, excluded)
+     SELECT $1, $9, code, ids, encode(digest(substring(array_send(ids) FROM 21), 'sha256'), 'hex'), excluded
+       FROM lists ORDER BY ord
+     RETURNING specialty, cardinality(candidate_ids) AS count, candidates_sha256 AS sha256, jsonb_array_length(excluded) AS excluded`,
+    [
+      drawId,
+      specialties,
+      input.procuringEntityUscc,
+      [input.procuringEntityUscc, ...input.bidderUsccs],
+      input.procuringEntityId,
+      input.tenderId,
+      input.recentServiceDays,
+      [...input.alreadySelected],
+      generation,
+      specialties.map(() => 1),
+    ],
+  );
+  const bySpecialty = new Map(rows.map((r) => [r.specialty, r]));
+  return specialties.map((specialty) => {
+    const r = bySpecialty.get(specialty)!;
+    return { specialty, count: Number(r.count), candidatesSha256: r.sha256, excluded: Number(r.excluded) };
+  });
+}
+
+/**
+ * expert-draw-v2: of the given candidates, those who may not take a seat now, with the reason — the only ways the
+ * live pool can act on a v2 round (it can remove a candidate next in line, never add one).
+ */
+export interface Ineligibility {
+  reason: 'DISABLED' | 'UNAVAILABLE' | 'RECUSED' | 'OVERLAPPING_PANEL';
+  by: string;
+  note: string | null;
+}
+
+export async function currentlyIneligible(
+  m: EntityManager,
+  expertIds: string[],
+  tenderId: string,
+  conflictUsccs: string[],
+): Promise<Map<string, Ineligibility>> {
+  const out = new Map<string, Ineligibility>();
+  if (!expertIds.length) return out;
+  const rows: Array<Record<string, string | null>> = await m.query(
+    `SELECT * FROM (SELECT e.id,
+            CASE WHEN e.status <> 'ACTIVE' THEN 'DISABLED'
+                 WHEN e.employer_uscc = ANY($3::bpchar[]) THEN 'RECUSED'
+                 WHEN EXISTS (SELECT 1 FROM expert_conflicts c WHERE c.expert_id = e.id AND c.withdrawn_at IS NULL
+                                AND c.uscc = ANY($3::bpchar[])) THEN 'RECUSED'
+                 WHEN e.unavailable_until > now() THEN 'UNAVAILABLE'
+                 WHEN EXISTS (SELECT 1 FROM panel_members pm WHERE pm.expert_id = e.id AND pm.status IN ('INVITED', 'ACCEPTED')
+                                AND pm.tender_id <> $2) THEN 'OVERLAPPING_PANEL'
+            END AS reason,
+            e.disabled_reason, e.disabled_by
+       FROM experts e WHERE e.id = ANY($1::uuid[])) x
+      WHERE x.reason IS NOT NULL`,
+    [expertIds, tenderId, conflictUsccs],
+  );
+  for (const r of rows) {
+    const reason = r.reason as Ineligibility['reason'];
+    out.set(r.id!, {
+      reason,
+      // who made the candidate ineligible, and why, as far as the pool records it
+      by: reason === 'DISABLED' ? (r.disabled_by ?? 'unknown') : reason === 'UNAVAILABLE' ? 'the expert (declared unavailable)' : reason === 'RECUSED' ? 'a declared or employment conflict' : 'the platform (seat on another panel)',
+      note: reason === 'DISABLED' ? r.disabled_reason : null,
+    });
+  }
+  return out;
 }

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** What the supervisor is told when a panel cannot be drawn: too few eligible experts, or an unlawful composition. */
+/**
+ * What the supervisor is told when a panel cannot be drawn (too few eligible experts, an unlawful composition), or
+ * when the expert pool changed while the tender was under evaluation (POOL_CHANGED, details.by names who).
+ */
 @Entity('expert_draw_alerts')
 export class ExpertDrawAlertEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -13,7 +16,7 @@ export class ExpertDrawAlertEntity {
   drawId: string;
 
   @Column({ type: 'text' })
-  kind: 'INSUFFICIENT_EXPERTS' | 'INVALID_COMPOSITION';
+  kind: 'INSUFFICIENT_EXPERTS' | 'INVALID_COMPOSITION' | 'POOL_CHANGED';
 
   @Column({ type: 'jsonb', default: {} })
   details: Record<string, unknown>;

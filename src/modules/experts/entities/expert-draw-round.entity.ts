@@ -38,6 +38,10 @@ export class ExpertDrawRoundEntity {
   @Column({ type: 'jsonb', default: [] })
   excluded: Array<{ expertId: string; reasons: RecusalReason[] }>;
 
+  /** expert-draw-v2: candidates next in line passed over in this round, with the reason, who and why. */
+  @Column({ type: 'jsonb', default: [] })
+  skipped: Array<{ expertId: string; reason: string; by: string; note: string | null }>;
+
   @Column({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -29,6 +29,13 @@ export class ExpertDrawEntity {
   @Column({ type: 'char', length: 64 })
   seedCommitment: string;
 
+  /** expert-draw-v2: the signed opening audit head mixed into the draw key, and its SHA-256. */
+  @Column({ type: 'jsonb', nullable: true })
+  beacon: { auditHeadId: string; signedAt: string; headsSha256: string; signature: string } | null;
+
+  @Column({ type: 'char', length: 64, nullable: true })
+  beaconSha256: string | null;
+
   @Column({ type: 'text' })
   status: ExpertDrawStatus;
 
