@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from 'src/app.module';
 import { configureHttpApp } from 'src/bootstrap';
 import { AppConfig } from 'src/infra/config/app-config';
+import { AfterCommitSubscriber } from 'src/infra/database/after-commit';
 import { dataSourceOptions } from 'src/infra/database/data-source';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
@@ -50,6 +51,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   configureHttpApp(app, config);
   const dataSource = new DataSource({ ...dataSourceOptions(config, 'owner'), logging: false, extra: { max: 4, application_name: 'ebidding-test-owner' } });
   await dataSource.initialize();
+  // Tests call the app's services in transactions of this DataSource: their after-commit work (queue adds) runs too.
+  dataSource.subscribers.push(new AfterCommitSubscriber((e) => process.stderr.write(`after-commit callback failed: ${(e as Error).message}\n`)));
   if (!opts.keepData) await resetDatabase(dataSource);
   await app.init();
   return {
