@@ -53,8 +53,14 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   await dataSource.initialize();
   // Tests call the app's services in transactions of this DataSource: their after-commit work (queue adds) runs too.
   dataSource.subscribers.push(new AfterCommitSubscriber((e) => process.stderr.write(`after-commit callback failed: ${(e as Error).message}\n`)));
-  if (!opts.keepData) await resetDatabase(dataSource);
-  await app.init();
+  try {
+    if (!opts.keepData) await resetDatabase(dataSource);
+    await app.init();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await dataSource.destroy(); // no open handle left behind by a test app that failed to start
+    throw e;
+  }
   return {
     app,
     config,
