@@ -91,8 +91,12 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     expect(fired.filter((id) => id === tender.id)).toHaveLength(1);
     expect(Date.now()).toBeGreaterThanOrEqual(deadline);
     expect(Date.now() - before).toBeLessThan(8000);
-    const [ev] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE subject_id = $1`, [tender.id]);
-    expect(ev.status).toBe('DONE');
+    // The hook runs inside the event's transaction: the row says DONE once it commits (poll, never read once).
+    let status = '';
+    for (const until = Date.now() + 8000; status !== 'DONE' && Date.now() < until; await sleep(25)) {
+      [{ status }] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE subject_id = $1`, [tender.id]);
+    }
+    expect(status).toBe('DONE');
   });
 
   it('two concurrent publications of one draft: one succeeds, one 409 CONFLICT', async () => {

@@ -51,11 +51,16 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   configureHttpApp(app, config);
   const dataSource = new DataSource({ ...dataSourceOptions(config, 'owner'), logging: false, extra: { max: 4, application_name: 'ebidding-test-owner' } });
   await dataSource.initialize();
-  // A test that drives the application's services in its own transaction (t.dataSource.transaction(m => ...)) gets
-  // their after-commit side effects (queued jobs) as the application's DataSource would (DatabaseModule).
+  // Tests call the app's services in transactions of this DataSource: their after-commit work (queue adds) runs too.
   dataSource.subscribers.push(new AfterCommitSubscriber((e) => process.stderr.write(`after-commit callback failed: ${(e as Error).message}\n`)));
-  if (!opts.keepData) await resetDatabase(dataSource);
-  await app.init();
+  try {
+    if (!opts.keepData) await resetDatabase(dataSource);
+    await app.init();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await dataSource.destroy(); // no open handle left behind by a test app that failed to start
+    throw e;
+  }
   return {
     app,
     config,
