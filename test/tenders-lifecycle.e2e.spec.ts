@@ -179,7 +179,9 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       await waitFor(() => sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED').length === 2);
       const to = sender.sent.filter((n) => n.tenderId === tender.id).map((n) => n.recipientUserId).sort();
       expect(to).toEqual([bidder.userId, other.userId].sort()); // once each, however often they downloaded
-      expect(await count(`SELECT count(*) AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id])).toBe(2);
+      // The sender is called inside the delivery's transaction: the rows say SENT once it commits (poll).
+      await waitFor(async () => (await count(`SELECT count(*) AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id])) === 2);
+      expect(await count(`SELECT count(*) AS n FROM notifications WHERE tender_id = $1`, [tender.id])).toBe(2);
     });
 
     it('bad input and wrong roles: 400 / 403 / 409, nothing changes', async () => {
