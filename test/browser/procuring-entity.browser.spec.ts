@@ -2,7 +2,7 @@ import { join } from 'path';
 import { writeFileSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { registerParty, Role } from './fixtures';
-import { ConsoleServer, loginAs, openPage, screenshot, startConsole } from './harness';
+import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 describe('console: a procuring entity drafts a tender and publishes it (/tenders/new, 保存草稿, 发布)', () => {
   let server: ConsoleServer;
@@ -67,9 +67,12 @@ describe('console: a procuring entity drafts a tender and publishes it (/tenders
     // An amendment (澄清) more than 15 days before the deadline: published without moving the deadline.
     await page.getByRole('textbox', { name: '澄清或修改内容' }).fill('第3.2条工期由365日历天调整为330日历天。');
     await page.getByRole('button', { name: '发布澄清' }).click();
-    await page.getByText('第3.2条工期由365日历天调整为330日历天。').last().waitFor();
-    const amendments = await server.t.http().get(`/api/v1/tenders/${id}/amendments`);
-    expect(amendments.body.items).toEqual([expect.objectContaining({ text: '第3.2条工期由365日历天调整为330日历天。', deadlineMoved: false })]);
+    // The typed text is on the page already (the form): wait for the published amendment, on the page and in the API.
+    await page.getByText('澄清已发布').first().waitFor();
+    await eventually(async () => {
+      const amendments = await server.t.http().get(`/api/v1/tenders/${id}/amendments`);
+      expect(amendments.body.items).toEqual([expect.objectContaining({ text: '第3.2条工期由365日历天调整为330日历天。', deadlineMoved: false })]);
+    });
     w.assertClean();
     await w.close();
   });
