@@ -79,8 +79,16 @@ export class AppConfig {
   get adminUsername(): string {
     return this.env.ADMIN_USERNAME ?? 'admin';
   }
+  /**
+   * The first administrator's password: ADMIN_PASSWORD (required in production), else one generated for this
+   * installation and kept under DATA_DIR/secrets — never a default anyone could read in the source.
+   */
   get adminPassword(): string {
-    return this.env.ADMIN_PASSWORD ?? 'admin-change-me';
+    return this.env.ADMIN_PASSWORD ?? localSecret('admin-password', this.dataDir).toString('base64url');
+  }
+  /** True when the first administrator's password was generated (not configured): it is shown once at its creation. */
+  get adminPasswordGenerated(): boolean {
+    return this.env.ADMIN_PASSWORD === undefined;
   }
   /** Where generated secrets (and setup.sh's project-local servers) live: DATA_DIR, default ./.data. */
   get dataDir(): string {

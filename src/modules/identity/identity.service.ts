@@ -63,7 +63,12 @@ export class IdentityService implements OnApplicationBootstrap {
       if (taken.length) throw new Error(`ADMIN_USERNAME ${this.config.adminUsername} is taken by a non-admin user`);
       const admin = await m.save(UserEntity, { username: this.config.adminUsername, passwordHash, role: Role.ADMIN, organizationId: null });
       await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'ADMIN_BOOTSTRAPPED', objectType: 'user', objectId: admin.id, data: { username: admin.username } });
-      this.logger.log(`created the first administrator "${admin.username}"`);
+      this.logger.log(
+        this.config.adminPasswordGenerated
+          ? `created the first administrator "${admin.username}" with a password generated for this installation: ` +
+              `${this.config.adminPassword} (set ADMIN_PASSWORD to choose one; shown only now)`
+          : `created the first administrator "${admin.username}"`,
+      );
     });
   }
 

@@ -4,6 +4,7 @@
  * 《招标投标法实施条例》第四十条、第三十九条) and the trading centres' usage.
  */
 import type { AssignmentStatus, CaseStatus, ClarificationKind, PenaltyGround, PenaltyType, Severity } from '@/api/oversight-types';
+import { CATEGORY } from './labels';
 
 /** Short names of the collusion flags (串通投标预警); the API also sends a long description (`name`). */
 export const FLAG_CODE_TEXT: Record<string, string> = {
@@ -88,28 +89,9 @@ export const REJECTION_GROUND_TEXT: Record<string, string> = {
   TBR51_7_COLLUSION_OR_FRAUD: '投标人有串通投标、弄虚作假、行贿等违法行为',
 };
 
-export const TENDER_STATUS_TEXT: Record<string, string> = {
-  DRAFT: '草稿',
-  PUBLISHED: '招标中',
-  OPENING: '开标中',
-  EVALUATION: '评标中',
-  PUBLICITY: '中标候选人公示',
-  AWARDED: '已定标',
-  CONTRACTED: '已签订合同',
-  FAILED: '流标',
-  CANCELLED: '已终止',
-};
-
-export const CATEGORY_TEXT: Record<string, string> = {
-  CONSTRUCTION_WORKS: '工程建设',
-  GOODS: '货物',
-  SERVICES: '服务',
-  PROPERTY_RIGHTS: '产权交易',
-  LAND_AND_MINING_RIGHTS: '土地使用权和矿业权出让',
-  MEDICAL_SUPPLIES: '药品和医用耗材采购',
-  OTHER: '其他',
-};
-export const categoryText = (c: string) => CATEGORY_TEXT[c] ?? c;
+// One glossary for the whole console: the tender statuses and categories are labels.ts's.
+export { CATEGORY as CATEGORY_TEXT, TENDER_STATUS as TENDER_STATUS_TEXT } from './labels';
+export const categoryText = (c: string) => CATEGORY[c] ?? c;
 
 /** Keys of flag evidence, in Chinese (unknown keys are shown as they are). */
 export const EVIDENCE_KEY_TEXT: Record<string, string> = {

@@ -34,6 +34,18 @@ describe('secrets not configured outside production', () => {
     expect(statSync(join(a, 'secrets')).mode & 0o777).toBe(0o700);
   });
 
+  it('the first administrator has no default password: one is generated per installation, unless configured', () => {
+    const a = configIn(mkdtempSync(join(tmpdir(), 'secrets-admin-a-')));
+    const b = configIn(mkdtempSync(join(tmpdir(), 'secrets-admin-b-')));
+    expect(a.adminPassword).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url
+    expect(a.adminPassword).not.toBe('admin-change-me'); // the public default of the past
+    expect(a.adminPasswordGenerated).toBe(true);
+    expect(b.adminPassword).not.toBe(a.adminPassword);
+    const configured = configIn(mkdtempSync(join(tmpdir(), 'secrets-admin-c-')), { ADMIN_PASSWORD: 'Chosen-Admin-Pass-1' });
+    expect(configured.adminPassword).toBe('Chosen-Admin-Pass-1');
+    expect(configured.adminPasswordGenerated).toBe(false);
+  });
+
   it('configured values win', () => {
     const c = configIn(mkdtempSync(join(tmpdir(), 'secrets-c-')), { JWT_SECRET: 'x'.repeat(32), BANK_WEBHOOK_SECRET: 'y'.repeat(16) });
     expect(c.jwtSecret).toBe('x'.repeat(32));
