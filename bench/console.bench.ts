@@ -124,9 +124,16 @@ export async function openingHallLatency(o: { log: (s: string) => void; bidders?
       if (res.status !== 200) throw new Error(`decryption ${i}: ${res.status} ${JSON.stringify(res.body)}`);
       const answered = Date.now();
       // Checked in the page on every animation frame (a string: the root tsconfig has no DOM types).
+      // A function, not a string: the console's Content-Security-Policy forbids eval (script-src 'self').
       await w.page.waitForFunction(
-        `[...document.querySelectorAll('table[aria-label="开标一览表"] tr')].some((tr) => tr.textContent.includes(${JSON.stringify(name)}) && tr.textContent.includes('已解密'))`,
-        undefined,
+        (bidder: string) => {
+          // Runs in the page (this project's tsconfig has no DOM lib): the table's rows, by their text.
+          const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
+          return Array.from(doc.querySelectorAll('table[aria-label="开标一览表"] tr')).some(
+            (tr) => (tr.textContent ?? '').includes(bidder) && (tr.textContent ?? '').includes('已解密'),
+          );
+        },
+        name,
         { polling: 'raf', timeout: 15_000 },
       );
       latencies.push(Date.now() - answered);
