@@ -11,6 +11,8 @@ export interface DomainEventMap {
   BidWithdrawn: { tenderId: string; bidId: string; bidderOrganizationId: string };
   /** A bid was revoked (撤销) after the deadline, e.g. not decrypted by the bidder (EB20 Art. 31): security may be forfeited. */
   BidRevoked: { tenderId: string; bidId: string; bidderOrganizationId: string };
+  /** 投标失效: the bidder refused to extend the bid validity period; its security is returned (TBR Art. 25). */
+  BidLapsed: { tenderId: string; bidId: string; bidderOrganizationId: string };
   /** Opening finished: every bid is DECRYPTED, REVOKED or WITHDRAWN and the tender is in EVALUATION. */
   TenderEnteredEvaluation: { tenderId: string };
   /** The tender failed (fewer than 3 bids, all rejected...): re-tender; securities are refunded. */

@@ -4,7 +4,7 @@ import { Actor } from 'src/common/auth/actor';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { fromFen, toFen } from 'src/common/money/money';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
@@ -21,6 +21,18 @@ export const FORFEITURE_GROUNDS = {
   AWARDEE_DEFAULTED: '招标投标法实施条例第七十四条（中标人无正当理由不与招标人订立合同等）',
 } as const;
 export type ForfeitureGround = keyof typeof FORFEITURE_GROUNDS;
+
+/** Why a guarantee is released or claimed: the same articles as the refund or forfeiture of cash. */
+export const GUARANTEE_SETTLEMENT_GROUNDS = {
+  WITHDRAWAL: '招标投标法实施条例第三十五条（投标截止前撤回）',
+  VALIDITY_REFUSED: '招标投标法实施条例第二十五条（拒绝延长投标有效期，投标失效）',
+  TERMINATION: '招标投标法实施条例第三十一条；政府采购货物和服务招标投标管理办法第二十九条（终止招标或招标失败）',
+  NOT_AWARDED: '政府采购货物和服务招标投标管理办法第三十八条（未中标）',
+  CONTRACT_SIGNED: '招标投标法实施条例第五十七条；政府采购货物和服务招标投标管理办法第三十八条（合同已签订）',
+  BID_REVOKED: FORFEITURE_GROUNDS.BID_REVOKED,
+  AWARDEE_DEFAULTED: FORFEITURE_GROUNDS.AWARDEE_DEFAULTED,
+} as const;
+export type GuaranteeSettlementReason = keyof typeof GUARANTEE_SETTLEMENT_GROUNDS;
 
 /**
  * What happens to held security when the tender moves on. Listens to the domain events of the other modules, in
@@ -52,22 +64,33 @@ export class BidSecuritySettlement {
       const tender = await this.requireTender(m, e.tenderId);
       const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
       if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'RELEASED', 'WITHDRAWAL', actor);
+    });
+    events.on('BidLapsed', async (m, e, actor) => {
+      // TBR Art. 25 ¶2: a bidder who refuses to extend the bid validity gets its security back.
+      const tender = await this.requireTender(m, e.tenderId);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      if (account) await this.settle(m, tender, account, RefundReason.VALIDITY_REFUSED, tender.now, actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'RELEASED', 'VALIDITY_REFUSED', actor);
     });
     events.on('BidRevoked', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
       const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
       if (account) await this.forfeit(m, tender, account, 'BID_REVOKED', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'CLAIMED', 'BID_REVOKED', actor);
     });
     events.on('AwardeeDefaulted', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
       const account = await this.store.accountFor(m, e.tenderId, e.awardeeOrganizationId);
       if (account) await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
     });
     const terminate = async (m: EntityManager, tenderId: string, actor: Actor) => {
       const tender = await this.requireTender(m, tenderId);
       for (const a of await this.store.accountsOfTender(m, tenderId)) {
         await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
       }
+      await this.settleGuarantees(m, tender, {}, 'RELEASED', 'TERMINATION', actor);
     };
     events.on('TenderFailed', (m, e, actor) => terminate(m, e.tenderId, actor));
     events.on('TenderCancelled', (m, e, actor) => terminate(m, e.tenderId, actor));
@@ -79,6 +102,7 @@ export class BidSecuritySettlement {
         if (a.bidderOrganizationId === e.awardeeOrganizationId) continue;
         await this.settle(m, tender, a, RefundReason.NOT_AWARDED, tender.now, actor);
       }
+      await this.settleGuarantees(m, tender, { except: e.awardeeOrganizationId }, 'RELEASED', 'NOT_AWARDED', actor);
     });
     events.on('ContractSigned', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
@@ -88,7 +112,44 @@ export class BidSecuritySettlement {
       for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
         await this.settle(m, tender, a, RefundReason.CONTRACT_SIGNED, start, actor);
       }
+      await this.settleGuarantees(m, tender, {}, 'RELEASED', 'CONTRACT_SIGNED', actor);
     });
+  }
+
+  /**
+   * 电子保函 are released (解除保证责任) when cash would be refunded and claimed (索赔) when cash would be forfeited, on
+   * the same grounds and articles. Only a VALID guarantee changes, so an event delivered twice changes nothing twice.
+   * No money moves on the platform: the issuer reads the outcome from the platform (release / claim notice).
+   */
+  async settleGuarantees(
+    m: EntityManager,
+    tender: TenderSnapshot,
+    who: { bidder?: string; except?: string },
+    outcome: 'RELEASED' | 'CLAIMED',
+    reason: GuaranteeSettlementReason,
+    actor: Actor,
+  ): Promise<number> {
+    const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
+    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string }> = await m.query(
+      `UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
+       WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
+                      AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
+                    ORDER BY id FOR UPDATE)
+       RETURNING id, guarantee_no, bidder_organization_id`,
+      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null],
+    );
+    for (const g of rows) {
+      await this.audit.append(m, {
+        actor,
+        action: outcome === 'RELEASED' ? 'BID_GUARANTEE_RELEASED' : 'BID_GUARANTEE_CLAIMED',
+        objectType: 'bid_guarantee',
+        objectId: g.id,
+        stream: auditStream('bid-guarantee', g.id),
+        sealedUntilOpeningOf: tender.id,
+        data: { guaranteeNo: g.guarantee_no, reason, legalBasis: basis, ...(tender.opened ? { bidderOrganizationId: g.bidder_organization_id } : {}) },
+      });
+    }
+    return rows.length;
   }
 
   /**

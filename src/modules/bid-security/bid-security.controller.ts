@@ -57,6 +57,13 @@ export class BidSecurityController {
     return this.service.list(tenderId, actor);
   }
 
+  @Get('guarantees')
+  @Roles(Role.PROCURING_ENTITY, Role.SUPERVISOR, Role.ADMIN)
+  @ApiOperation({ summary: '电子保函: every electronic guarantee lodged for the tender with its bidder and status (owner and supervisors, after opening)' })
+  guarantees(@UuidParam('id') tenderId: string, @CurrentActor() actor: Actor) {
+    return this.service.listGuarantees(tenderId, actor);
+  }
+
   @Get('reconciliation')
   @Roles(Role.PROCURING_ENTITY, Role.SUPERVISOR, Role.ADMIN)
   @ApiOperation({ summary: 'The tender’s bid-security ledger reconciled against the bank’s notifications and the refunds (after opening)' })

@@ -8,6 +8,11 @@ export enum BidSecurityErrorCode {
   SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
   NO_PAYMENT = 'NO_PAYMENT',
   NO_REFUND = 'NO_REFUND',
+  BID_SECURITY_FORM_NOT_ACCEPTED = 'BID_SECURITY_FORM_NOT_ACCEPTED',
+  GUARANTEE_AMOUNT_INSUFFICIENT = 'GUARANTEE_AMOUNT_INSUFFICIENT',
+  GUARANTEE_VALIDITY_INSUFFICIENT = 'GUARANTEE_VALIDITY_INSUFFICIENT',
+  GUARANTEE_BIDDER_UNKNOWN = 'GUARANTEE_BIDDER_UNKNOWN',
+  GUARANTEE_CONFLICT = 'GUARANTEE_CONFLICT',
 }
 
 export class BidSecurityException extends DomainException<BidSecurityErrorCode> {}
@@ -47,5 +52,38 @@ export class NoPaymentException extends BidSecurityException {
 export class NoRefundException extends BidSecurityException {
   constructor() {
     super(BidSecurityErrorCode.NO_REFUND, 'No refund of this bid security has been made yet', 409);
+  }
+}
+
+/** The tender does not accept this form of bid security (it states the accepted forms; GPR Art. 33). */
+export class FormNotAcceptedException extends BidSecurityException {
+  constructor(form: string) {
+    super(BidSecurityErrorCode.BID_SECURITY_FORM_NOT_ACCEPTED, `The tender does not accept bid security in the form ${form}`, 409);
+  }
+}
+
+/** An electronic guarantee refused on registration: nothing is stored; the issuer is told why. */
+export class GuaranteeRejectedException extends BidSecurityException {
+  static amount(amount: string, required: string) {
+    return new GuaranteeRejectedException(
+      BidSecurityErrorCode.GUARANTEE_AMOUNT_INSUFFICIENT,
+      `The guaranteed amount ${amount} is below the bid security the tender requires (${required})`,
+    );
+  }
+  static validity(message: string) {
+    return new GuaranteeRejectedException(BidSecurityErrorCode.GUARANTEE_VALIDITY_INSUFFICIENT, message);
+  }
+  static bidderUnknown() {
+    return new GuaranteeRejectedException(BidSecurityErrorCode.GUARANTEE_BIDDER_UNKNOWN, 'No registered bidder has this unified social credit code');
+  }
+  private constructor(code: BidSecurityErrorCode, message: string) {
+    super(code, message, 422);
+  }
+}
+
+/** The same guarantee number of the same issuer, with different terms (other than a later expiry: an extension). */
+export class GuaranteeConflictException extends BidSecurityException {
+  constructor(message: string) {
+    super(BidSecurityErrorCode.GUARANTEE_CONFLICT, message, 409);
   }
 }

@@ -13,6 +13,9 @@ import { LedgerService } from './ledger/ledger.service';
 import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
 import { RefundPlanner } from './refund-planner.service';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+import { GuaranteeNotificationsController } from './guarantees/guarantee-notifications.controller';
+import { GuaranteeStore } from './guarantees/guarantee.store';
+import { RegisterGuarantee } from './guarantees/register-guarantee.use-case';
 import { IngestBankNotification } from './use-cases/ingest-bank-notification.use-case';
 
 /**
@@ -21,7 +24,7 @@ import { IngestBankNotification } from './use-cases/ingest-bank-notification.use
  */
 @Global()
 @Module({
-  controllers: [BidSecurityController, BankNotificationsController],
+  controllers: [BidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
   providers: [
     BidSecurityStore,
     LedgerService,
@@ -32,6 +35,8 @@ import { IngestBankNotification } from './use-cases/ingest-bank-notification.use
     IngestBankNotification,
     BidSecurityDocuments,
     BankSignatureGuard,
+    GuaranteeStore,
+    RegisterGuarantee,
     { provide: BankAdapter, useClass: LedgerBankAdapter },
     { provide: RefundCalendar, useClass: LegalRefundCalendar },
     { provide: BidSecurityGate, useExisting: BidSecurityService },

@@ -11,7 +11,14 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
-import { BidDeadlinePassedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
+import {
+  BidDeadlinePassedException,
+  FormNotAcceptedException,
+  SealedUntilOpeningException,
+  TenderNotOpenForBidsException,
+} from './bid-security.exception';
+import { GuaranteeRow, GuaranteeStore, GuaranteeView, toGuaranteeView } from './guarantees/guarantee.store';
+import { LegalCalendar } from '../tenders/legal-calendar/legal-calendar';
 import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
 import { AccountBalance, LedgerService, signedFen } from './ledger/ledger.service';
 import { deriveVirtualAccountNo } from './virtual-account-number';
@@ -47,6 +54,12 @@ export interface MyBidSecurityView {
   returnedLateAmount: string;
   forfeitedAmount: string;
   refunds: RefundView[];
+  /** How the bid is secured: CASH, E_GUARANTEE (电子保函), or null when nothing is lodged. */
+  form?: 'CASH' | 'E_GUARANTEE' | null;
+  acceptedForms?: string[];
+  /** The last day of the bid validity period; a guarantee must run through it (TBR Art. 26). */
+  bidValidityEndsOn?: string;
+  guarantees?: GuaranteeView[];
 }
 
 export interface PaymentView {
@@ -101,6 +114,7 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly store: BidSecurityStore,
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
+    private readonly guarantees: GuaranteeStore,
     config: AppConfig,
   ) {
     super();
@@ -108,15 +122,71 @@ export class BidSecurityService extends BidSecurityGate {
     this.accountKey = createHmac('sha256', config.sealingMasterKey).update('bid-security-virtual-account-v1').digest();
   }
 
-  /** BidSecurityGate: no security required, or the bidder holds at least the required amount, paid in time. */
+  /**
+   * BidSecurityGate: no security required, or the bidder holds it in a form the tender accepts (GPR Art. 33): cash of
+   * at least the required amount paid in time, or a valid electronic guarantee of at least that amount in force from
+   * the deadline's day through the end of the bid validity period (TBR Art. 26).
+   */
   async isPaid(m: EntityManager, tenderId: string, bidderOrganizationId: string): Promise<boolean> {
     const tender = await this.store.tender(m, tenderId);
     if (!tender) return false;
     if (toFen(tender.bidSecurityAmount) === 0n) return true;
-    const account = await this.store.accountFor(m, tenderId, bidderOrganizationId);
+    if (tender.bidSecurityForms.includes('CASH') && (await this.cashHeld(m, tender, bidderOrganizationId))) return true;
+    if (tender.bidSecurityForms.includes('E_GUARANTEE') && (await this.coveringGuarantees(m, tender, bidderOrganizationId)).length) return true;
+    return false;
+  }
+
+  async coversThrough(m: EntityManager, tenderId: string, bidderOrganizationId: string, day: string): Promise<boolean> {
+    const tender = await this.store.tender(m, tenderId);
+    if (!tender) return false;
+    if (toFen(tender.bidSecurityAmount) === 0n) return true;
+    if (await this.cashHeld(m, tender, bidderOrganizationId)) return true;
+    return (await this.coveringGuarantees(m, { ...tender, bidValidityEndsOn: day }, bidderOrganizationId)).length > 0;
+  }
+
+  private async cashHeld(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string): Promise<boolean> {
+    const account = await this.store.accountFor(m, tender.id, bidderOrganizationId);
     if (!account || account.status !== 'HELD') return false;
     const held = await this.store.heldPayments(m, account.id);
     return sumFen(held.map((p) => p.amount)) >= toFen(tender.bidSecurityAmount);
+  }
+
+  private coveringGuarantees(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string) {
+    return this.guarantees.covering(m, {
+      tenderId: tender.id,
+      bidderOrganizationId,
+      lotNo: 1,
+      amount: tender.bidSecurityAmount,
+      from: LegalCalendar.dayOf(tender.bidDeadline),
+      through: tender.bidValidityEndsOn,
+    });
+  }
+
+  /** GET /tenders/{id}/bid-security/guarantees: every electronic guarantee with its bidder; owner and supervisors, after opening. */
+  async listGuarantees(tenderId: string, actor: Actor) {
+    return this.tx.run(async (m) => {
+      await this.afterOpening(m, tenderId, actor);
+      const rows: Array<{ id: string; name: string; uscc: string }> = await m.query(
+        `SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id IN (SELECT bidder_organization_id FROM bid_guarantees WHERE tender_id = $1)`,
+        [tenderId],
+      );
+      const byId = new Map(rows.map((o) => [o.id, o]));
+      const items = (await this.guarantees.ofTender(m, tenderId)).map((g) => ({
+        bidderOrganizationId: g.bidderOrganizationId,
+        bidderName: byId.get(g.bidderOrganizationId)?.name ?? '',
+        bidderUscc: byId.get(g.bidderOrganizationId)?.uscc ?? '',
+        ...toGuaranteeView(g),
+      }));
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_GUARANTEE_LIST_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { guarantees: items.length },
+      });
+      return { tenderId, items };
+    });
   }
 
   /** GET /tenders/{id}/bid-security/account: the bidder's sub-account, created on first request while bids are open. */
@@ -125,6 +195,8 @@ export class BidSecurityService extends BidSecurityGate {
     return this.tx.run(async (m) => {
       const tender = await this.visibleTender(m, tenderId);
       const existing = await this.store.accountFor(m, tenderId, org);
+      // The tender states the accepted forms; procurement may accept guarantees only (GPR Art. 33).
+      if (!existing && !tender.bidSecurityForms.includes('CASH')) throw new FormNotAcceptedException('CASH');
       if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount };
       if (!tender.openForBids) {
         throw tender.status === 'PUBLISHED' ? new BidDeadlinePassedException() : new TenderNotOpenForBidsException();
@@ -162,8 +234,10 @@ export class BidSecurityService extends BidSecurityGate {
     const m = this.tx.manager;
     const tender = await this.visibleTender(m, tenderId);
     const account = await this.store.accountFor(m, tenderId, org);
+    const guarantees = await this.guarantees.ofBidder(m, tenderId, org);
+    let view: MyBidSecurityView;
     if (!account) {
-      return {
+      view = {
         status: toFen(tender.bidSecurityAmount) === 0n ? 'PAID' : 'UNPAID',
         paidAmount: MONEY_ZERO,
         requiredAmount: tender.bidSecurityAmount,
@@ -173,10 +247,37 @@ export class BidSecurityService extends BidSecurityGate {
         forfeitedAmount: MONEY_ZERO,
         refunds: [],
       };
+    } else {
+      const payments = await this.store.paymentsOfAccount(m, account.id);
+      const refunds = await this.store.refundsOfAccount(m, account.id);
+      view = this.statusView(tender, account, payments, refunds);
     }
-    const payments = await this.store.paymentsOfAccount(m, account.id);
-    const refunds = await this.store.refundsOfAccount(m, account.id);
-    return this.statusView(tender, account, payments, refunds);
+    return this.withGuarantees(m, tender, org, view, guarantees);
+  }
+
+  /**
+   * Adds the bidder's electronic guarantees and the form that secures its bid. Lodged by guarantee only: VALID and
+   * covering → PAID, RELEASED → REFUNDED, CLAIMED → FORFEITED (the cash words of API.md for the same outcomes).
+   */
+  private async withGuarantees(m: EntityManager, tender: TenderSnapshot, org: string, view: MyBidSecurityView, guarantees: GuaranteeRow[]) {
+    const cashPaid = view.status === 'PAID' && view.virtualAccountNo !== null;
+    const covering = tender.bidSecurityForms.includes('E_GUARANTEE') ? await this.coveringGuarantees(m, tender, org) : [];
+    let status = view.status;
+    if (!cashPaid && view.virtualAccountNo === null && guarantees.length) {
+      if (covering.length) status = 'PAID';
+      else if (guarantees.some((g) => g.status === 'CLAIMED')) status = 'FORFEITED';
+      else if (guarantees.every((g) => g.status === 'RELEASED')) status = 'REFUNDED';
+    } else if (view.status === 'UNPAID' && covering.length) {
+      status = 'PAID';
+    }
+    return {
+      ...view,
+      status,
+      form: cashPaid ? ('CASH' as const) : covering.length || guarantees.length ? ('E_GUARANTEE' as const) : null,
+      acceptedForms: tender.bidSecurityForms,
+      bidValidityEndsOn: tender.bidValidityEndsOn,
+      guarantees: guarantees.map(toGuaranteeView),
+    };
   }
 
   statusView(tender: TenderSnapshot, account: AccountRow, payments: PaymentRow[], refunds: RefundRow[]): MyBidSecurityView {

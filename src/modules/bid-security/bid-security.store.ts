@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Regime } from 'src/common/law/regulations';
 import { normalizeMoney } from 'src/common/money/money';
+import { bidValidityEndsOn } from '../tenders/bid-validity';
 import { BidSecurityAccountStatus } from './bid-security-account.entity';
 import { PaymentClassification } from './bid-security-payment.entity';
 import { HeldPayment } from './refund-allocation';
@@ -16,6 +17,10 @@ export interface TenderSnapshot {
   procuringEntityId: string;
   bidDeadline: Date;
   bidSecurityAmount: string;
+  /** The accepted forms (GPR Art. 33): CASH and/or E_GUARANTEE. */
+  bidSecurityForms: string[];
+  /** The last day (CST) of the bid validity period (TBR Art. 25); a guarantee must stay valid through it (TBR Art. 26). */
+  bidValidityEndsOn: string;
   /** The database clock when the row was read. */
   now: Date;
   /** PUBLISHED and before the deadline: sub-accounts are issued and payments count. */
@@ -80,7 +85,7 @@ export class BidSecurityStore {
   async tender(m: EntityManager, tenderId: string): Promise<TenderSnapshot | null> {
     const rows: Array<Record<string, unknown>> = await m.query(
       `SELECT id, title, status, regime, procuring_entity_id, bid_deadline, bid_security_amount::text AS bid_security_amount,
-              clock_timestamp() AS now
+              bid_security_forms, bid_validity_days, bid_validity_ends_on::text AS bid_validity_ends_on, clock_timestamp() AS now
        FROM tenders WHERE id = $1`,
       [tenderId],
     );
@@ -97,6 +102,12 @@ export class BidSecurityStore {
       procuringEntityId: r.procuring_entity_id as string,
       bidDeadline,
       bidSecurityAmount: normalizeMoney(r.bid_security_amount as string),
+      bidSecurityForms: (r.bid_security_forms as string[]) ?? ['CASH', 'E_GUARANTEE'],
+      bidValidityEndsOn: bidValidityEndsOn({
+        bidDeadline,
+        bidValidityDays: Number(r.bid_validity_days),
+        bidValidityEndsOn: (r.bid_validity_ends_on as string | null) ?? null,
+      }),
       now,
       openForBids: status === 'PUBLISHED' && now < bidDeadline,
       opened: status !== 'DRAFT' && status !== 'PUBLISHED' && now >= bidDeadline,

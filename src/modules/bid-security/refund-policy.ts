@@ -14,6 +14,8 @@ export enum RefundReason {
   CONTRACT_SIGNED = 'CONTRACT_SIGNED',
   /** What was paid beyond the forfeited security. */
   SURPLUS_AFTER_FORFEITURE = 'SURPLUS_AFTER_FORFEITURE',
+  /** 投标失效: the bidder refused to extend the bid validity period; it has the right to its security back (TBR Art. 25). */
+  VALIDITY_REFUSED = 'VALIDITY_REFUSED',
   /** Paid after the deadline (or to a tender no longer open): never counted as security. */
   LATE_PAYMENT = 'LATE_PAYMENT',
   /** Paid to a sub-account the platform never issued. */
@@ -59,6 +61,12 @@ export function refundTerms(regime: Regime, reason: RefundReason): RefundTerms {
           // working days without interest; the higher-ranking TBR prevails, regulations.md §5.2).
           { days: ENGINEERING_RULES.refundAfterContractDays, unit: 'CALENDAR_DAYS', withInterest: true, legalBasis: '招标投标法实施条例第五十七条' }
         : { days: GOV_PROCUREMENT_RULES.refundWinnerWorkingDays, unit: 'WORKING_DAYS', withInterest: false, legalBasis: '政府采购货物和服务招标投标管理办法第三十八条' };
+    case RefundReason.VALIDITY_REFUSED:
+      // TBR Art. 25 ¶2: "投标人拒绝延长的，其投标失效，但投标人有权收回其投标保证金" — no number of days; the platform
+      // applies the 5 days of TBR Art. 35 (a bid that ends before award), procurement 5 working days (MOF87 Art. 38).
+      return eng
+        ? { days: PROMPT_REFUND_DAYS, unit: 'CALENDAR_DAYS', withInterest: false, legalBasis: '招标投标法实施条例第二十五条' }
+        : { days: PROMPT_REFUND_DAYS, unit: 'WORKING_DAYS', withInterest: false, legalBasis: '招标投标法实施条例第二十五条；政府采购货物和服务招标投标管理办法第三十八条' };
     case RefundReason.SURPLUS_AFTER_FORFEITURE:
     case RefundReason.LATE_PAYMENT:
       return eng

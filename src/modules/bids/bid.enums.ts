@@ -13,6 +13,8 @@ export enum BidStatus {
   DECRYPTED = 'DECRYPTED',
   /** 撤销: not decrypted through the bidder's own fault (EB20 Art. 31): its bid security may be forfeited. */
   REVOKED = 'REVOKED',
+  /** 投标失效: the bidder refused to extend the bid validity period; its security is returned (TBR Art. 25). */
+  LAPSED = 'LAPSED',
 }
 
 /** Who decrypted an opened bid. */
@@ -35,4 +37,6 @@ export enum BidStatusReason {
   CIPHERTEXT_DAMAGED = 'CIPHERTEXT_DAMAGED',
   /** The platform's fault: the tender's escrow key could not be unsealed. */
   ESCROW_KEY_UNAVAILABLE = 'ESCROW_KEY_UNAVAILABLE',
+  /** The bidder refused the tenderer's request to extend the bid validity period (TBR Art. 25). */
+  VALIDITY_EXTENSION_REFUSED = 'VALIDITY_EXTENSION_REFUSED',
 }

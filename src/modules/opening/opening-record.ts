@@ -56,6 +56,7 @@ export const STATUS_LABEL: Record<string, string> = {
   [BidStatus.REVOKED]: '撤销（投标人原因未解密）',
   [BidStatus.WITHDRAWN]: '撤回（非投标人原因未解密）',
   [BidStatus.OPENED]: '未解密',
+  [BidStatus.LAPSED]: '投标失效（拒绝延长投标有效期）',
 };
 
 export const MODE_LABEL: Record<string, string> = {

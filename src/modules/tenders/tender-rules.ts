@@ -9,6 +9,7 @@ export interface TenderTerms {
   budget: string;
   priceCeiling?: string | null;
   bidSecurityAmount: string;
+  bidSecurityForms?: string[] | null;
   evaluation: {
     method: 'LOWEST_EVALUATED_PRICE' | 'COMPREHENSIVE_SCORING';
     priceWeight?: string | null;
@@ -54,6 +55,15 @@ export function checkTenderTerms(t: TenderTerms): RuleViolation[] {
     if (compareMoney(t.bidSecurityAmount, ENGINEERING_RULES.bidSecurityMaxCnyWorks) > 0) {
       add('bidSecurityAmount', `must not exceed ¥${ENGINEERING_RULES.bidSecurityMaxCnyWorks} for construction works (BID30 Art. 37)`);
     }
+  }
+
+  // GPR Art. 33: in procurement the security is lodged in non-cash forms (支票、汇票、本票或者金融机构、担保机构出具的
+  // 保函); the purchaser may not require cash, so a procurement tender must accept a guarantee.
+  if (t.regime === 'GOV_PROCUREMENT' && t.bidSecurityForms && !t.bidSecurityForms.includes('E_GUARANTEE')) {
+    add('bidSecurityForms', 'a procurement tender must accept a non-cash form (E_GUARANTEE); cash may not be required (GPR Art. 33)');
+  }
+  if (t.bidSecurityForms && new Set(t.bidSecurityForms).size !== t.bidSecurityForms.length) {
+    add('bidSecurityForms', 'each form may appear once');
   }
 
   // 最高投标限价: above the budget it could admit bids the budget cannot pay (MOF87 Art. 63(4) makes such bids invalid).

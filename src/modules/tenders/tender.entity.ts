@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { moneyTransformer } from 'src/common/money/money';
 import {
+  BidSecurityForm,
   DecryptionMode,
   EvaluationFactor,
   EvaluationMethod,
@@ -54,6 +55,18 @@ export class TenderEntity {
 
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
   bidSecurityAmount: string;
+
+  /** The forms of bid security accepted: CASH (virtual sub-account) and/or E_GUARANTEE (电子保函); GPR Art. 33. */
+  @Column({ type: 'text', array: true, default: () => `'{CASH,E_GUARANTEE}'` })
+  bidSecurityForms: BidSecurityForm[];
+
+  /** 投标有效期 in days, counted from the bid deadline (TBR Art. 25). */
+  @Column({ type: 'int', default: 90 })
+  bidValidityDays: number;
+
+  /** The last day (CST) of the bid validity once an extension was requested (TBR Art. 25); NULL: deadline day + days. */
+  @Column({ type: 'date', nullable: true })
+  bidValidityEndsOn: string | null;
 
   @Column({ type: 'text' })
   decryptionMode: DecryptionMode;

@@ -14,6 +14,9 @@ export enum TenderStatus {
 
 export type TenderRegime = 'ENGINEERING' | 'GOV_PROCUREMENT';
 export type TenderMethod = 'OPEN' | 'INVITED';
+/** The forms of bid security a tender accepts (glossary #19 BidSecurity.form; #56 电子保函 ElectronicGuarantee). */
+export const BID_SECURITY_FORMS = ['CASH', 'E_GUARANTEE'] as const;
+export type BidSecurityForm = (typeof BID_SECURITY_FORMS)[number];
 export type DecryptionMode = 'BIDDER' | 'ESCROW' | 'BIDDER_WITH_ESCROW_FALLBACK';
 export type EvaluationMethod = 'LOWEST_EVALUATED_PRICE' | 'COMPREHENSIVE_SCORING';
 

@@ -18,6 +18,7 @@ import { TenderLotEntity } from './tender-lot.entity';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { assertDeadlineWithinPlatformBound } from './tender-periods';
+import { bidValidityEndsOn, DEFAULT_BID_VALIDITY_DAYS } from './bid-validity';
 import { TenderException } from './tender.exception';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
@@ -35,6 +36,10 @@ export interface TenderView {
   priceCeiling: string | null;
   bidDeadline: string;
   bidSecurityAmount: string;
+  /** The accepted forms of bid security (GPR Art. 33). */
+  bidSecurityForms: string[];
+  /** 投标有效期 (TBR Art. 25): days from the deadline and the last day (CST), moved by an extension request. */
+  bidValidity: { days: number; endsOn: string; extended: boolean };
   decryption: { mode: string; windowMinutes: number };
   evaluation: { method: string; priceWeight: string | null; factors: Array<{ code: string; name: string; maxScore: number }> };
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
@@ -123,6 +128,8 @@ export class TendersService {
           priceCeiling: dto.priceCeiling ?? null,
           bidDeadline: deadline,
           bidSecurityAmount: dto.bidSecurityAmount,
+          bidSecurityForms: dto.bidSecurityForms ?? ['CASH', 'E_GUARANTEE'],
+          bidValidityDays: dto.bidValidityDays ?? DEFAULT_BID_VALIDITY_DAYS,
           decryptionMode: dto.decryption.mode,
           decryptionWindowMinutes: dto.decryption.windowMinutes,
           evaluationMethod: dto.evaluation.method,
@@ -269,6 +276,8 @@ export class TendersService {
       priceCeiling: t.priceCeiling,
       bidDeadline: new Date(t.bidDeadline).toISOString(),
       bidSecurityAmount: t.bidSecurityAmount,
+      bidSecurityForms: t.bidSecurityForms ?? ['CASH', 'E_GUARANTEE'],
+      bidValidity: { days: t.bidValidityDays, endsOn: bidValidityEndsOn(t), extended: t.bidValidityEndsOn !== null },
       decryption: { mode: t.decryptionMode, windowMinutes: t.decryptionWindowMinutes },
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },

@@ -32,6 +32,7 @@ const REASON: Record<RefundReason, string> = {
   CONTRACT_SIGNED: '合同已签订',
   SURPLUS_AFTER_FORFEITURE: '不予退还部分以外的多缴款项',
   LATE_PAYMENT: '逾期到账款项',
+  VALIDITY_REFUSED: '拒绝延长投标有效期，投标失效',
   UNMATCHED_PAYMENT: '无法识别的来款',
 };
 const UNIT: Record<string, string> = { CALENDAR_DAYS: '日', WORKING_DAYS: '个工作日' };

@@ -21,7 +21,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { IsMoney } from 'src/common/money/is-money.validator';
-import { TenderCategory } from '../tender.enums';
+import { BID_SECURITY_FORMS, BidSecurityForm, TenderCategory } from '../tender.enums';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -214,6 +214,32 @@ export class CreateTenderDto {
   @ApiProperty({ example: '200000.00', description: '投标保证金: ≤ 2% of the budget (TBR Art. 26; GPR Art. 33)' })
   @IsMoney()
   bidSecurityAmount: string;
+
+  @ApiPropertyOptional({
+    enum: BID_SECURITY_FORMS,
+    isArray: true,
+    example: ['CASH', 'E_GUARANTEE'],
+    description:
+      'The forms of bid security accepted (default both): CASH to the virtual sub-account, E_GUARANTEE an electronic letter of guarantee (电子保函) of a bank, guarantor or insurer. GOV_PROCUREMENT must accept a non-cash form (GPR Art. 33)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @IsIn(BID_SECURITY_FORMS, { each: true })
+  bidSecurityForms?: BidSecurityForm[];
+
+  @ApiPropertyOptional({
+    example: 90,
+    minimum: 1,
+    maximum: 366,
+    description: '投标有效期 in days, counted from the bid deadline (TBR Art. 25); default 90. A guarantee must stay valid as long (TBR Art. 26)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(366)
+  bidValidityDays?: number;
 
   @ApiProperty({ type: DecryptionDto })
   @IsDefined()
