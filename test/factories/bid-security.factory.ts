@@ -4,6 +4,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { DomainEventMap, DomainEventName, DomainEvents } from 'src/common/events/domain-events';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { BidSecurityService } from 'src/modules/bid-security/bid-security.service';
+import { withUsccCheckChar } from 'src/common/uscc';
 import { TestApp } from '../helpers/test-app';
 import { registerParty, TestParty } from './identity.factory';
 
@@ -165,3 +166,51 @@ export async function waitForRefunds(t: TestApp, ms = 10_000): Promise<void> {
     'the planned refunds to be sent',
   );
 }
+
+let guaranteeSeq = 0;
+/** The issuer of the test guarantees (a fixed, valid USCC). */
+export const GUARANTEE_ISSUER_USCC = withUsccCheckChar('91320900MA1MBANK0');
+
+export interface GuaranteeNotification {
+  guaranteeNo: string;
+  issuerType: 'BANK' | 'GUARANTOR' | 'INSURER';
+  issuerName: string;
+  issuerUscc: string;
+  tenderId: string;
+  lotNo?: number;
+  bidderUscc: string;
+  amount: string;
+  validFrom: string;
+  validUntil: string;
+  issuedAt: string;
+}
+
+/** An electronic guarantee (电子保函) notification: from today (CST) to `validUntil` (default: a year on). */
+export function guaranteeNotification(o: Partial<GuaranteeNotification> & { tenderId: string; bidderUscc: string }): GuaranteeNotification {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const yearOn = new Date(Date.now() + 8 * 3600_000 + 366 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    guaranteeNo: o.guaranteeNo ?? `BG${Date.now().toString(36)}${(guaranteeSeq++).toString(36)}${Math.floor(Math.random() * 1e6)}`,
+    issuerType: o.issuerType ?? 'BANK',
+    issuerName: o.issuerName ?? '中国银行盐城分行',
+    issuerUscc: o.issuerUscc ?? GUARANTEE_ISSUER_USCC,
+    tenderId: o.tenderId,
+    ...(o.lotNo !== undefined ? { lotNo: o.lotNo } : {}),
+    bidderUscc: o.bidderUscc,
+    amount: o.amount ?? '200000.00',
+    validFrom: o.validFrom ?? today,
+    validUntil: o.validUntil ?? yearOn,
+    issuedAt: o.issuedAt ?? new Date().toISOString(),
+  };
+}
+
+/** POST /guarantees/notifications, signed like the bank's (or with the given signature / none). */
+export function postGuarantee(t: TestApp, body: unknown, signature?: string | null): request.Test {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const req = t.http().post('/api/v1/guarantees/notifications').set('Content-Type', 'application/json');
+  if (signature !== null) req.set('X-Bank-Signature', signature ?? sign(t, raw));
+  return req.send(raw);
+}
+
+/** The day `n` days after a 'YYYY-MM-DD' day. */
+export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

@@ -131,11 +131,13 @@ export class BidSecuritySettlement {
   ): Promise<number> {
     const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
     const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string }> = await m.query(
-      `UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
-       WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
-                      AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
-                    ORDER BY id FOR UPDATE)
-       RETURNING id, guarantee_no, bidder_organization_id`,
+      `WITH settled AS (
+         UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
+         WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
+                        AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
+                      ORDER BY id FOR UPDATE)
+         RETURNING id, guarantee_no, bidder_organization_id)
+       SELECT * FROM settled ORDER BY id`,
       [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null],
     );
     for (const g of rows) {

@@ -4,6 +4,8 @@ import { BidEntity } from './bid.entity';
 import { BidLifecycleService } from './bid-lifecycle.service';
 import { BidVersionEntity } from './bid-version.entity';
 import { BidsController } from './bids.controller';
+import { BidValidityController } from './bid-validity/bid-validity.controller';
+import { BidValidityExtensionsService } from './bid-validity/bid-validity-extensions.service';
 import { BidsQueryService } from './bids-query.service';
 import { BidsService } from './bids.service';
 import { PlatformKeyEntity } from './platform-key.entity';
@@ -19,7 +21,7 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
-  controllers: [BidsController],
+  controllers: [BidsController, BidValidityController],
   providers: [
     PlatformKeyService,
     { provide: AUDIT_HEAD_SIGNER, useExisting: PlatformKeyService }, // the audit module signs its heads with it
@@ -28,6 +30,7 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
     BidsService,
     BidsQueryService,
     BidLifecycleService,
+    BidValidityExtensionsService,
   ],
   exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER],
 })
