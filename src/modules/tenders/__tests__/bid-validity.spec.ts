@@ -1,0 +1,41 @@
+import { bidValidityEndsOn } from '../bid-validity';
+import { checkTenderTerms, TenderTerms } from '../tender-rules';
+
+describe('bid validity period (TBR Art. 25)', () => {
+  it('counts from the deadline’s day in China Standard Time, the day itself not counted', () => {
+    // 2026-12-31T01:30Z is 09:30 CST on 31 Dec: 30 days → 30 Jan.
+    expect(bidValidityEndsOn({ bidDeadline: new Date('2026-12-31T01:30:00Z'), bidValidityDays: 30, bidValidityEndsOn: null })).toBe('2027-01-30');
+    // 2026-12-31T16:30Z is already 1 Jan CST.
+    expect(bidValidityEndsOn({ bidDeadline: new Date('2026-12-31T16:30:00Z'), bidValidityDays: 30, bidValidityEndsOn: null })).toBe('2027-01-31');
+    expect(bidValidityEndsOn({ bidDeadline: new Date('2026-12-31T01:30:00Z'), bidValidityDays: 1, bidValidityEndsOn: null })).toBe('2027-01-01');
+  });
+
+  it('an extension’s day replaces it', () => {
+    expect(bidValidityEndsOn({ bidDeadline: new Date('2026-12-31T01:30:00Z'), bidValidityDays: 30, bidValidityEndsOn: '2027-03-01' })).toBe('2027-03-01');
+  });
+});
+
+describe('accepted forms of bid security (GPR Art. 33)', () => {
+  const base: TenderTerms = {
+    category: 'GOODS',
+    regime: 'GOV_PROCUREMENT',
+    budget: '5000000.00',
+    bidSecurityAmount: '100000.00',
+    evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
+    panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
+  };
+  const fields = (t: TenderTerms) => checkTenderTerms(t).map((v) => v.field);
+
+  it('procurement must accept a guarantee; cash alone is refused', () => {
+    expect(fields({ ...base, bidSecurityForms: ['CASH'] })).toEqual(['bidSecurityForms']);
+    expect(fields({ ...base, bidSecurityForms: ['E_GUARANTEE'] })).toEqual([]);
+    expect(fields({ ...base, bidSecurityForms: ['CASH', 'E_GUARANTEE'] })).toEqual([]);
+    expect(fields({ ...base })).toEqual([]);
+  });
+
+  it('engineering may accept cash only; a form twice is refused', () => {
+    const eng = { ...base, regime: 'ENGINEERING' as const, category: 'CONSTRUCTION_WORKS' };
+    expect(fields({ ...eng, bidSecurityForms: ['CASH'] })).toEqual([]);
+    expect(fields({ ...eng, bidSecurityForms: ['CASH', 'CASH'] })).toEqual(['bidSecurityForms']);
+  });
+});
