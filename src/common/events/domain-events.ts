@@ -8,11 +8,13 @@ import { Actor } from '../auth/actor';
  */
 export interface DomainEventMap {
   /** A bid was withdrawn (撤回) before the deadline: its bid security is refunded within 5 days (TBR Art. 35). */
-  BidWithdrawn: { tenderId: string; bidId: string; bidderOrganizationId: string };
+  BidWithdrawn: { tenderId: string; bidId: string; bidderOrganizationId: string; lotNo?: number };
   /** A bid was revoked (撤销) after the deadline, e.g. not decrypted by the bidder (EB20 Art. 31): security may be forfeited. */
-  BidRevoked: { tenderId: string; bidId: string; bidderOrganizationId: string };
+  BidRevoked: { tenderId: string; bidId: string; bidderOrganizationId: string; lotNo?: number };
   /** 投标失效: the bidder refused to extend the bid validity period; its security is returned (TBR Art. 25). */
-  BidLapsed: { tenderId: string; bidId: string; bidderOrganizationId: string };
+  BidLapsed: { tenderId: string; bidId: string; bidderOrganizationId: string; lotNo?: number };
+  /** 标段流标: a lot received fewer than 3 bids at the deadline; it fails alone and its securities go back (TBL Art. 28). */
+  LotFailed: { tenderId: string; lotNo: number; reason: string };
   /** Opening finished: every bid is DECRYPTED, REVOKED or WITHDRAWN and the tender is in EVALUATION. */
   TenderEnteredEvaluation: { tenderId: string };
   /** The tender failed (fewer than 3 bids, all rejected...): re-tender; securities are refunded. */

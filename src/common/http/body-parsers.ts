@@ -16,6 +16,7 @@ export const GUARANTEE_NOTIFICATION_PATH = '/api/v1/guarantees/notifications';
  */
 export const UPLOAD_ROUTES: ReadonlyArray<RegExp> = [
   /^\/api\/v1\/tenders\/[^/]+\/bids\/?$/,
+  /^\/api\/v1\/tenders\/[^/]+\/lots\/[^/]+\/bids\/?$/,
   /^\/api\/v1\/tenders\/[^/]+\/documents\/?$/,
 ];
 

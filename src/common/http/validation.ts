@@ -68,3 +68,13 @@ export const UuidParam = (name: string) =>
       exceptionFactory: () => new ValidationFailedException([{ field: name, errors: ['must be a UUID'] }]),
     }),
   );
+
+/** `@LotNoParam()`: 标段 number 1–50 in the path; anything else is a 400 VALIDATION_FAILED. */
+export const LotNoParam = (name = 'lotNo') =>
+  Param(name, {
+    transform: (value: string) => {
+      const n = /^[1-9]\d{0,1}$/.test(value) ? Number(value) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > 50) throw new ValidationFailedException([{ field: name, errors: ['must be a lot number from 1 to 50'] }]);
+      return n;
+    },
+  });

@@ -8,12 +8,12 @@ import { EntityManager } from 'typeorm';
  */
 export abstract class BidSecurityGate {
   /** True when the tender requires no security (amount 0) or the bidder's paid amount ≥ the required amount. */
-  abstract isPaid(manager: EntityManager, tenderId: string, bidderOrganizationId: string): Promise<boolean>;
+  abstract isPaid(manager: EntityManager, tenderId: string, bidderOrganizationId: string, lotNo?: number): Promise<boolean>;
 
   /**
    * Whether the bidder's security stays valid through `day` (CST, 'YYYY-MM-DD'): cash held has no end; an electronic
    * guarantee must run through it (TBR Art. 26: the security's validity equals the bid validity). Asked before a
    * bidder accepts an extension of the bid validity period (TBR Art. 25).
    */
-  abstract coversThrough(manager: EntityManager, tenderId: string, bidderOrganizationId: string, day: string): Promise<boolean>;
+  abstract coversThrough(manager: EntityManager, tenderId: string, bidderOrganizationId: string, day: string, lotNo?: number): Promise<boolean>;
 }

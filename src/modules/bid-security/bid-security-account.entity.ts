@@ -5,7 +5,7 @@ export type BidSecurityAccountStatus = 'HELD' | 'REFUND_DUE' | 'REFUNDED' | 'FOR
 
 /** 投标保证金虚拟子账号: the sub-account of one bidder for one tender. */
 @Entity('bid_security_accounts')
-@Index('UQ_BID_SECURITY_ACCOUNTS_TENDER_BIDDER', ['tenderId', 'bidderOrganizationId'], { unique: true })
+@Index('UQ_BID_SECURITY_ACCOUNTS_TENDER_LOT_BIDDER', ['tenderId', 'lotNo', 'bidderOrganizationId'], { unique: true })
 export class BidSecurityAccountEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -15,6 +15,10 @@ export class BidSecurityAccountEntity {
 
   @Column({ type: 'uuid' })
   bidderOrganizationId: string;
+
+  /** 标段: the lot secured; 1 for a tender without lots. */
+  @Column({ type: 'int', default: 1 })
+  lotNo: number;
 
   @Index('UQ_BID_SECURITY_ACCOUNTS_VIRTUAL_ACCOUNT_NO', { unique: true })
   @Column({ type: 'text' })

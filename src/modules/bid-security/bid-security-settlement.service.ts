@@ -62,27 +62,32 @@ export class BidSecuritySettlement {
 
     events.on('BidWithdrawn', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      const lotNo = await this.lotOfBid(m, e);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
       if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'RELEASED', 'WITHDRAWAL', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
     });
     events.on('BidLapsed', async (m, e, actor) => {
       // TBR Art. 25 ¶2: a bidder who refuses to extend the bid validity gets its security back.
       const tender = await this.requireTender(m, e.tenderId);
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      const lotNo = await this.lotOfBid(m, e);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
       if (account) await this.settle(m, tender, account, RefundReason.VALIDITY_REFUSED, tender.now, actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'RELEASED', 'VALIDITY_REFUSED', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'VALIDITY_REFUSED', actor);
     });
     events.on('BidRevoked', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId);
+      const lotNo = await this.lotOfBid(m, e);
+      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
       if (account) await this.forfeit(m, tender, account, 'BID_REVOKED', actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId }, 'CLAIMED', 'BID_REVOKED', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'CLAIMED', 'BID_REVOKED', actor);
     });
     events.on('AwardeeDefaulted', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
-      const account = await this.store.accountFor(m, e.tenderId, e.awardeeOrganizationId);
-      if (account) await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
+      // Per-lot award is not built yet (the award is the tender's, lot 1); every lot of the awardee is kept.
+      for (const account of (await this.store.accountsOfTender(m, e.tenderId)).filter((a) => a.bidderOrganizationId === e.awardeeOrganizationId)) {
+        await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
+      }
       await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
     });
     const terminate = async (m: EntityManager, tenderId: string, actor: Actor) => {
@@ -93,6 +98,14 @@ export class BidSecuritySettlement {
       await this.settleGuarantees(m, tender, {}, 'RELEASED', 'TERMINATION', actor);
     };
     events.on('TenderFailed', (m, e, actor) => terminate(m, e.tenderId, actor));
+    events.on('LotFailed', async (m, e, actor) => {
+      // 标段流标 (TBL Art. 28): a lot with fewer than 3 bids fails alone; its securities go back as on termination.
+      const tender = await this.requireTender(m, e.tenderId);
+      for (const a of (await this.store.accountsOfTender(m, e.tenderId)).filter((x) => x.lotNo === e.lotNo)) {
+        await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
+      }
+      await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'TERMINATION', actor);
+    });
     events.on('TenderCancelled', (m, e, actor) => terminate(m, e.tenderId, actor));
     events.on('AwardNoticeIssued', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
@@ -124,7 +137,7 @@ export class BidSecuritySettlement {
   async settleGuarantees(
     m: EntityManager,
     tender: TenderSnapshot,
-    who: { bidder?: string; except?: string },
+    who: { bidder?: string; except?: string; lotNo?: number },
     outcome: 'RELEASED' | 'CLAIMED',
     reason: GuaranteeSettlementReason,
     actor: Actor,
@@ -135,10 +148,11 @@ export class BidSecuritySettlement {
          UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
          WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
                         AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
+                        AND ($7::int IS NULL OR lot_no = $7)
                       ORDER BY id FOR UPDATE)
          RETURNING id, guarantee_no, bidder_organization_id)
        SELECT * FROM settled ORDER BY id`,
-      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null],
+      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null],
     );
     for (const g of rows) {
       await this.audit.append(m, {
@@ -189,7 +203,9 @@ export class BidSecuritySettlement {
     if (!locked || locked.status !== 'HELD') return false;
     const held = await this.store.heldPayments(m, locked.id, true);
     if (held.length === 0) return false;
-    const allocation = allocateForfeiture(held, tender.bidSecurityAmount);
+    // Keep at most the security of the account's own lot.
+    const lot = (await this.store.forLot(m, tender, locked.lotNo)) ?? tender;
+    const allocation = allocateForfeiture(held, lot.bidSecurityAmount);
     let kept = 0n;
     for (const a of allocation) {
       if (toFen(a.forfeited) === 0n) continue;
@@ -243,6 +259,16 @@ export class BidSecuritySettlement {
     });
     this.logger.log(`bid security forfeited (${ground}) on tender ${tender.id}`);
     return true;
+  }
+
+  /** The lot of the bid an event is about: the payload's, else the bid's row, else 1. */
+  private async lotOfBid(m: EntityManager, e: { bidId: string; lotNo?: number }): Promise<number> {
+    if (e.lotNo) return e.lotNo;
+    const [row]: Array<{ lot_no: number }> = await m.query(
+      `SELECT lot_no FROM bids WHERE id::text = $1`,
+      [e.bidId],
+    );
+    return row ? Number(row.lot_no) : 1;
   }
 
   private async requireTender(m: EntityManager, tenderId: string): Promise<TenderSnapshot> {

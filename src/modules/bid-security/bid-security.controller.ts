@@ -3,7 +3,7 @@ import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Roles } from 'src/common/auth/access.decorators';
 import { Actor, CurrentActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { UuidParam } from 'src/common/http/validation';
+import { LotNoParam, UuidParam } from 'src/common/http/validation';
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 
@@ -69,5 +69,26 @@ export class BidSecurityController {
   @ApiOperation({ summary: 'The tender’s bid-security ledger reconciled against the bank’s notifications and the refunds (after opening)' })
   reconciliation(@UuidParam('id') tenderId: string, @CurrentActor() actor: Actor) {
     return this.service.reconciliation(tenderId, actor);
+  }
+}
+
+/** 标段: the security of one lot — its own sub-account, amount and status. The v1 routes are lot 1. */
+@ApiTags('bid security (投标保证金)')
+@Controller('tenders/:id/lots/:lotNo/bid-security')
+export class LotBidSecurityController {
+  constructor(private readonly service: BidSecurityService) {}
+
+  @Get('account')
+  @Roles(Role.BIDDER)
+  @ApiOperation({ summary: 'The bidder’s virtual sub-account for this lot and the lot’s amount: { virtualAccountNo, amount, lotNo }' })
+  account(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
+    return this.service.issueAccount(tenderId, actor, lotNo);
+  }
+
+  @Get('mine')
+  @Roles(Role.BIDDER)
+  @ApiOperation({ summary: 'The bidder’s own security for this lot (cash and electronic guarantees)' })
+  mine(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
+    return this.service.mine(tenderId, actor, lotNo);
   }
 }

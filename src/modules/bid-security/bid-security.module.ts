@@ -5,7 +5,7 @@ import { LedgerBankAdapter } from './bank/ledger-bank-adapter';
 import { BankNotificationsController } from './bank-notifications.controller';
 import { BankSignatureGuard } from './bank-signature.guard';
 import { BidSecuritySettlement } from './bid-security-settlement.service';
-import { BidSecurityController } from './bid-security.controller';
+import { BidSecurityController, LotBidSecurityController } from './bid-security.controller';
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
@@ -24,7 +24,7 @@ import { IngestBankNotification } from './use-cases/ingest-bank-notification.use
  */
 @Global()
 @Module({
-  controllers: [BidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
+  controllers: [BidSecurityController, LotBidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
   providers: [
     BidSecurityStore,
     LedgerService,

@@ -22,6 +22,7 @@ import { LegalCalendar } from '../tenders/legal-calendar/legal-calendar';
 import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
 import { AccountBalance, LedgerService, signedFen } from './ledger/ledger.service';
 import { deriveVirtualAccountNo } from './virtual-account-number';
+import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
 
 /** API.md: UNPAID | PAID | REFUND_DUE | REFUNDED | FORFEITED. */
 export type BidSecurityStatus = 'UNPAID' | 'PAID' | 'REFUND_DUE' | 'REFUNDED' | 'FORFEITED';
@@ -54,6 +55,8 @@ export interface MyBidSecurityView {
   returnedLateAmount: string;
   forfeitedAmount: string;
   refunds: RefundView[];
+  /** 标段: the lot this security is for (1 for a tender without lots). */
+  lotNo?: number;
   /** How the bid is secured: CASH, E_GUARANTEE (电子保函), or null when nothing is lodged. */
   form?: 'CASH' | 'E_GUARANTEE' | null;
   acceptedForms?: string[];
@@ -127,35 +130,37 @@ export class BidSecurityService extends BidSecurityGate {
    * at least the required amount paid in time, or a valid electronic guarantee of at least that amount in force from
    * the deadline's day through the end of the bid validity period (TBR Art. 26).
    */
-  async isPaid(m: EntityManager, tenderId: string, bidderOrganizationId: string): Promise<boolean> {
-    const tender = await this.store.tender(m, tenderId);
+  async isPaid(m: EntityManager, tenderId: string, bidderOrganizationId: string, lotNo = DEFAULT_LOT_NO): Promise<boolean> {
+    const whole = await this.store.tender(m, tenderId);
+    const tender = whole && (await this.store.forLot(m, whole, lotNo)); // per lot: the lot's own amount
     if (!tender) return false;
     if (toFen(tender.bidSecurityAmount) === 0n) return true;
-    if (tender.bidSecurityForms.includes('CASH') && (await this.cashHeld(m, tender, bidderOrganizationId))) return true;
-    if (tender.bidSecurityForms.includes('E_GUARANTEE') && (await this.coveringGuarantees(m, tender, bidderOrganizationId)).length) return true;
+    if (tender.bidSecurityForms.includes('CASH') && (await this.cashHeld(m, tender, bidderOrganizationId, lotNo))) return true;
+    if (tender.bidSecurityForms.includes('E_GUARANTEE') && (await this.coveringGuarantees(m, tender, bidderOrganizationId, lotNo)).length) return true;
     return false;
   }
 
-  async coversThrough(m: EntityManager, tenderId: string, bidderOrganizationId: string, day: string): Promise<boolean> {
-    const tender = await this.store.tender(m, tenderId);
+  async coversThrough(m: EntityManager, tenderId: string, bidderOrganizationId: string, day: string, lotNo = DEFAULT_LOT_NO): Promise<boolean> {
+    const whole = await this.store.tender(m, tenderId);
+    const tender = whole && (await this.store.forLot(m, whole, lotNo));
     if (!tender) return false;
     if (toFen(tender.bidSecurityAmount) === 0n) return true;
-    if (await this.cashHeld(m, tender, bidderOrganizationId)) return true;
-    return (await this.coveringGuarantees(m, { ...tender, bidValidityEndsOn: day }, bidderOrganizationId)).length > 0;
+    if (await this.cashHeld(m, tender, bidderOrganizationId, lotNo)) return true;
+    return (await this.coveringGuarantees(m, { ...tender, bidValidityEndsOn: day }, bidderOrganizationId, lotNo)).length > 0;
   }
 
-  private async cashHeld(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string): Promise<boolean> {
-    const account = await this.store.accountFor(m, tender.id, bidderOrganizationId);
+  private async cashHeld(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string, lotNo: number): Promise<boolean> {
+    const account = await this.store.accountFor(m, tender.id, bidderOrganizationId, false, lotNo);
     if (!account || account.status !== 'HELD') return false;
     const held = await this.store.heldPayments(m, account.id);
     return sumFen(held.map((p) => p.amount)) >= toFen(tender.bidSecurityAmount);
   }
 
-  private coveringGuarantees(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string) {
+  private coveringGuarantees(m: EntityManager, tender: TenderSnapshot, bidderOrganizationId: string, lotNo: number) {
     return this.guarantees.covering(m, {
       tenderId: tender.id,
       bidderOrganizationId,
-      lotNo: 1,
+      lotNo,
       amount: tender.bidSecurityAmount,
       from: LegalCalendar.dayOf(tender.bidDeadline),
       through: tender.bidValidityEndsOn,
@@ -190,23 +195,24 @@ export class BidSecurityService extends BidSecurityGate {
   }
 
   /** GET /tenders/{id}/bid-security/account: the bidder's sub-account, created on first request while bids are open. */
-  async issueAccount(tenderId: string, actor: Actor): Promise<{ virtualAccountNo: string; amount: string }> {
+  async issueAccount(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<{ virtualAccountNo: string; amount: string; lotNo: number }> {
     const org = this.requireBidderOrg(actor);
     return this.tx.run(async (m) => {
-      const tender = await this.visibleTender(m, tenderId);
-      const existing = await this.store.accountFor(m, tenderId, org);
+      const tender = await this.lotOf(m, await this.visibleTender(m, tenderId), lotNo);
+      const existing = await this.store.accountFor(m, tenderId, org, false, lotNo);
       // The tender states the accepted forms; procurement may accept guarantees only (GPR Art. 33).
       if (!existing && !tender.bidSecurityForms.includes('CASH')) throw new FormNotAcceptedException('CASH');
-      if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount };
+      if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount, lotNo };
       if (!tender.openForBids) {
         throw tender.status === 'PUBLISHED' ? new BidDeadlinePassedException() : new TenderNotOpenForBidsException();
       }
       for (let attempt = 0; attempt < 4; attempt++) {
-        const no = deriveVirtualAccountNo(this.accountKey, tenderId, org, attempt);
+        // Lot 1 keeps the v1 number; another lot has a sub-account of its own.
+        const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, org, attempt);
         const inserted: Array<{ id: string }> = await m.query(
-          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no)
-           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id`,
-          [tenderId, org, no],
+          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
+          [tenderId, org, no, lotNo],
         );
         if (inserted.length) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
@@ -218,23 +224,23 @@ export class BidSecurityService extends BidSecurityGate {
             ...securityAuditScope(tenderId, inserted[0].id),
             data: {},
           });
-          return { virtualAccountNo: no, amount: tender.bidSecurityAmount };
+          return { virtualAccountNo: no, amount: tender.bidSecurityAmount, lotNo };
         }
         // A concurrent request of the same bidder won: return its row. Otherwise the number is taken: next attempt.
-        const raced = await this.store.accountFor(m, tenderId, org);
-        if (raced) return { virtualAccountNo: raced.virtualAccountNo, amount: tender.bidSecurityAmount };
+        const raced = await this.store.accountFor(m, tenderId, org, false, lotNo);
+        if (raced) return { virtualAccountNo: raced.virtualAccountNo, amount: tender.bidSecurityAmount, lotNo };
       }
       throw new Error('could not allocate a virtual sub-account number');
     });
   }
 
   /** GET /tenders/{id}/bid-security/mine: the bidder's own status (the only view of it before opening). */
-  async mine(tenderId: string, actor: Actor): Promise<MyBidSecurityView> {
+  async mine(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<MyBidSecurityView> {
     const org = this.requireBidderOrg(actor);
     const m = this.tx.manager;
-    const tender = await this.visibleTender(m, tenderId);
-    const account = await this.store.accountFor(m, tenderId, org);
-    const guarantees = await this.guarantees.ofBidder(m, tenderId, org);
+    const tender = await this.lotOf(m, await this.visibleTender(m, tenderId), lotNo);
+    const account = await this.store.accountFor(m, tenderId, org, false, lotNo);
+    const guarantees = await this.guarantees.ofBidder(m, tenderId, org, lotNo);
     let view: MyBidSecurityView;
     if (!account) {
       view = {
@@ -252,16 +258,23 @@ export class BidSecurityService extends BidSecurityGate {
       const refunds = await this.store.refundsOfAccount(m, account.id);
       view = this.statusView(tender, account, payments, refunds);
     }
-    return this.withGuarantees(m, tender, org, view, guarantees);
+    return { lotNo, ...(await this.withGuarantees(m, tender, org, view, guarantees, lotNo)) };
+  }
+
+  /** The tender as lot `lotNo` sees it (its own amount); NOT_FOUND for a lot the tender does not have. */
+  private async lotOf(m: EntityManager, tender: TenderSnapshot, lotNo: number): Promise<TenderSnapshot> {
+    const lot = await this.store.forLot(m, tender, lotNo);
+    if (!lot) throw new NotFoundException(`Lot ${lotNo} of the tender`);
+    return lot;
   }
 
   /**
    * Adds the bidder's electronic guarantees and the form that secures its bid. Lodged by guarantee only: VALID and
    * covering → PAID, RELEASED → REFUNDED, CLAIMED → FORFEITED (the cash words of API.md for the same outcomes).
    */
-  private async withGuarantees(m: EntityManager, tender: TenderSnapshot, org: string, view: MyBidSecurityView, guarantees: GuaranteeRow[]) {
+  private async withGuarantees(m: EntityManager, tender: TenderSnapshot, org: string, view: MyBidSecurityView, guarantees: GuaranteeRow[], lotNo: number) {
     const cashPaid = view.status === 'PAID' && view.virtualAccountNo !== null;
-    const covering = tender.bidSecurityForms.includes('E_GUARANTEE') ? await this.coveringGuarantees(m, tender, org) : [];
+    const covering = tender.bidSecurityForms.includes('E_GUARANTEE') ? await this.coveringGuarantees(m, tender, org, lotNo) : [];
     let status = view.status;
     if (!cashPaid && view.virtualAccountNo === null && guarantees.length) {
       if (covering.length) status = 'PAID';
@@ -317,16 +330,18 @@ export class BidSecurityService extends BidSecurityGate {
         const payments = await this.store.paymentsOfAccount(m, account.id);
         const refunds = await this.store.refundsOfAccount(m, account.id);
         const org = byId.get(account.bidderOrganizationId);
+        const lot = (await this.store.forLot(m, tender, account.lotNo)) ?? tender;
         items.push({
+          lotNo: account.lotNo,
           bidderOrganizationId: account.bidderOrganizationId,
           bidderName: org?.name ?? '',
           bidderUscc: org?.uscc ?? '',
           basicAccountNo: org?.basic_account_no ?? '',
-          ...this.statusView(tender, account, payments, refunds),
+          ...this.statusView(lot, account, payments, refunds),
           payments: payments.map(toPaymentView),
         });
       }
-      items.sort((a, b) => a.bidderName.localeCompare(b.bidderName, 'zh-CN'));
+      items.sort((a, b) => a.lotNo - b.lotNo || a.bidderName.localeCompare(b.bidderName, 'zh-CN'));
       await this.audit.append(m, {
         actor,
         action: 'BID_SECURITY_LIST_READ',

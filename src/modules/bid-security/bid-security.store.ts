@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Regime } from 'src/common/law/regulations';
 import { normalizeMoney } from 'src/common/money/money';
 import { bidValidityEndsOn } from '../tenders/bid-validity';
+import { DEFAULT_LOT_NO, lotTerms } from '../tenders/tender-lots';
 import { BidSecurityAccountStatus } from './bid-security-account.entity';
 import { PaymentClassification } from './bid-security-payment.entity';
 import { HeldPayment } from './refund-allocation';
@@ -32,6 +33,7 @@ export interface TenderSnapshot {
 export interface AccountRow {
   id: string;
   tenderId: string;
+  lotNo: number;
   bidderOrganizationId: string;
   virtualAccountNo: string;
   status: BidSecurityAccountStatus;
@@ -114,10 +116,19 @@ export class BidSecurityStore {
     };
   }
 
-  async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false): Promise<AccountRow | null> {
+  /**
+   * The tender as one of its lots (标段) sees it: the lot's own bid security in `bidSecurityAmount`. A tender without
+   * lots is lot 1 with the tender's amount. Null when the tender has no such lot.
+   */
+  async forLot(m: EntityManager, tender: TenderSnapshot, lotNo: number): Promise<TenderSnapshot | null> {
+    const lot = await lotTerms(m, tender.id, lotNo);
+    return lot ? { ...tender, bidSecurityAmount: lot.bidSecurityAmount } : null;
+  }
+
+  async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false, lotNo = DEFAULT_LOT_NO): Promise<AccountRow | null> {
     const rows = await m.query(
-      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id = $2 ${lock ? 'FOR UPDATE' : ''}`,
-      [tenderId, bidderOrganizationId],
+      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 ${lock ? 'FOR UPDATE' : ''}`,
+      [tenderId, bidderOrganizationId, lotNo],
     );
     return rows[0] ? toAccount(rows[0]) : null;
   }
@@ -172,6 +183,7 @@ function toAccount(r: Record<string, unknown>): AccountRow {
   return {
     id: r.id as string,
     tenderId: r.tender_id as string,
+    lotNo: Number(r.lot_no ?? DEFAULT_LOT_NO),
     bidderOrganizationId: r.bidder_organization_id as string,
     virtualAccountNo: r.virtual_account_no as string,
     status: r.status as BidSecurityAccountStatus,

@@ -68,15 +68,27 @@ export class BidLifecycleService {
     return n;
   }
 
+  /** Submitted bids per lot (标段), for a tender with lots; read under the tender's lock after the deadline. */
+  async countSubmittedByLot(m: EntityManager, tenderId: string): Promise<Map<number, number>> {
+    const rows: Array<{ lot_no: number; n: number }> = await m.query(
+      `SELECT l.lot_no, count(b.id)::int AS n FROM tender_lots l
+       LEFT JOIN bids b ON b.tender_id = l.tender_id AND b.lot_no = l.lot_no AND b.status = 'SUBMITTED'
+       WHERE l.tender_id = $1 GROUP BY l.lot_no ORDER BY l.lot_no`,
+      [tenderId],
+    );
+    return new Map(rows.map((r) => [Number(r.lot_no), r.n]));
+  }
+
   /** 开标: every submitted bid becomes OPENED (EB20 Art. 30 "自动提取所有投标文件"). */
-  async markOpened(m: EntityManager, tenderId: string, at: Date): Promise<OpenedBidRef[]> {
-    // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+  async markOpened(m: EntityManager, tenderId: string, at: Date, lotNos: number[] | null = null): Promise<OpenedBidRef[]> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected]. `lotNos`: only the bids of these lots (标段 that
+    // did not fail at the deadline); null: every lot.
     const [rows]: [Array<{ id: string; bidder_organization_id: string; version: number; ciphertext_sha256: string; received_at: Date }>, number] =
       await m.query(
         `UPDATE bids SET status = 'OPENED', opened_at = $2, updated_at = clock_timestamp()
-         WHERE tender_id = $1 AND status = 'SUBMITTED'
+         WHERE tender_id = $1 AND status = 'SUBMITTED' AND ($3::int[] IS NULL OR lot_no = ANY($3::int[]))
          RETURNING id, bidder_organization_id, version, ciphertext_sha256, received_at`,
-        [tenderId, at],
+        [tenderId, at, lotNos],
       );
     // Under the tender's FOR UPDATE: no submission is in flight, so these heads are final.
     const heads = await this.audit.heads(m, rows.map((r) => bidAuditStream(r.id)));

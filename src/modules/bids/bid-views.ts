@@ -19,6 +19,8 @@ export interface BidReceiptView {
 
 /** GET /tenders/{id}/bids/mine: the latest receipt, the status and the caller's own history. */
 export interface MyBidView extends BidReceiptView {
+  /** 标段: the lot bid for (1 for a tender without lots). */
+  lotNo?: number;
   withdrawnAt: string | null;
   hasEscrowedKey: boolean;
   /** Only once the bid has been decrypted at the opening. */
@@ -37,6 +39,7 @@ export interface BidWithdrawalView {
 export interface MyBidSummary {
   bidId: string;
   tenderId: string;
+  lotNo?: number;
   tenderTitle: string;
   tenderStatus: string;
   bidDeadline: string;

@@ -14,7 +14,7 @@ export interface OpenedAttachment {
  * any plaintext column until `openedAt` is set. The sealed columns are never selected by default.
  */
 @Entity('bids')
-@Index('UQ_BIDS_TENDER_BIDDER', ['tenderId', 'bidderOrganizationId'], { unique: true })
+@Index('UQ_BIDS_TENDER_LOT_BIDDER', ['tenderId', 'lotNo', 'bidderOrganizationId'], { unique: true })
 @Index('IDX_BIDS_TENDER_STATUS', ['tenderId', 'status'])
 export class BidEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -26,6 +26,10 @@ export class BidEntity {
   @Index('IDX_BIDS_BIDDER_ORGANIZATION_ID')
   @Column({ type: 'uuid' })
   bidderOrganizationId: string;
+
+  /** 标段: the lot bid for; 1 for a tender without lots. */
+  @Column({ type: 'int', default: 1 })
+  lotNo: number;
 
   @Column({ type: 'uuid' })
   submittedBy: string;

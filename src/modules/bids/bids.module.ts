@@ -4,6 +4,7 @@ import { BidEntity } from './bid.entity';
 import { BidLifecycleService } from './bid-lifecycle.service';
 import { BidVersionEntity } from './bid-version.entity';
 import { BidsController } from './bids.controller';
+import { LotBidsController } from './lot-bids.controller';
 import { BidValidityController } from './bid-validity/bid-validity.controller';
 import { BidValidityExtensionsService } from './bid-validity/bid-validity-extensions.service';
 import { BidsQueryService } from './bids-query.service';
@@ -21,7 +22,7 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
-  controllers: [BidsController, BidValidityController],
+  controllers: [BidsController, LotBidsController, BidValidityController],
   providers: [
     PlatformKeyService,
     { provide: AUDIT_HEAD_SIGNER, useExisting: PlatformKeyService }, // the audit module signs its heads with it

@@ -36,10 +36,10 @@ export class BidsService {
   async listMine(actor: Actor, q: MyBidsQueryDto): Promise<Page<MyBidSummary>> {
     if (!actor.organizationId) return { items: [], total: 0 };
     const rows: Array<{
-      id: string; tender_id: string; title: string; tender_status: string; bid_deadline: Date; version: number;
+      id: string; tender_id: string; lot_no: number; title: string; tender_status: string; bid_deadline: Date; version: number;
       status: BidStatus; received_at: Date; total: string;
     }> = await this.tx.manager.query(
-      `SELECT b.id, b.tender_id, t.title, t.status AS tender_status, t.bid_deadline, b.version, b.status, b.received_at,
+      `SELECT b.id, b.tender_id, b.lot_no, t.title, t.status AS tender_status, t.bid_deadline, b.version, b.status, b.received_at,
               count(*) OVER () AS total
        FROM bids b JOIN tenders t ON t.id = b.tender_id
        WHERE b.bidder_organization_id = $1 AND t.status <> 'DRAFT' AND ($2::uuid IS NULL OR b.tender_id = $2::uuid)
@@ -52,6 +52,7 @@ export class BidsService {
       items: rows.map((r) => ({
         bidId: r.id,
         tenderId: r.tender_id,
+        lotNo: r.lot_no,
         tenderTitle: r.title,
         tenderStatus: r.tender_status,
         bidDeadline: new Date(r.bid_deadline).toISOString(),
@@ -62,7 +63,7 @@ export class BidsService {
     };
   }
 
-  async mine(tenderId: string, actor: Actor): Promise<MyBidView> {
+  async mine(tenderId: string, actor: Actor, lotNo = 1): Promise<MyBidView> {
     if (!actor.organizationId) throw new NotFoundException('Your bid');
     const m = this.tx.manager;
     const rows: MyBidRow[] = await m.query(
@@ -70,8 +71,8 @@ export class BidsService {
               b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
               b.price, b.status_reason, b.envelope_sha256, b.envelope_signature
        FROM bids b JOIN tenders t ON t.id = b.tender_id
-       WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND t.status <> 'DRAFT'`,
-      [tenderId, actor.organizationId],
+       WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND b.lot_no = $3 AND t.status <> 'DRAFT'`,
+      [tenderId, actor.organizationId, lotNo],
     );
     const bid = rows[0];
     if (!bid) throw new NotFoundException('Your bid');
@@ -89,6 +90,7 @@ export class BidsService {
       signature: bid.signature,
       ...receiptExtension({ envelopeSha256: bid.envelope_sha256, envelopeSignature: bid.envelope_signature, escrowedKeyStored: bid.has_escrowed_key }),
       tenderId: bid.tender_id,
+      lotNo,
       bidderOrganizationId: bid.bidder_organization_id,
       keyCommitment: bid.key_commitment,
       status: bid.status,

@@ -19,4 +19,15 @@ export class TenderLotEntity {
 
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
   budget: string;
+
+  /** The lot's bid security; NULL: the tender's bidSecurityAmount (≤ 2% of the lot's budget, TBR Art. 26; GPR Art. 33). */
+  @Column({ type: 'numeric', precision: 18, scale: 2, nullable: true, transformer: moneyTransformer })
+  bidSecurityAmount: string | null;
+
+  /** ACTIVE, or FAILED when fewer than 3 bids were received for it at the deadline (TBL Art. 28; TBR Art. 44). */
+  @Column({ type: 'text', default: 'ACTIVE' })
+  status: 'ACTIVE' | 'FAILED';
+
+  @Column({ type: 'text', nullable: true })
+  statusReason: string | null;
 }

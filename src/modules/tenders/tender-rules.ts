@@ -16,7 +16,7 @@ export interface TenderTerms {
     factors?: Array<{ code: string; name: string; maxScore: number }> | null;
   };
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
-  lots?: Array<{ title: string; budget: string }> | null;
+  lots?: Array<{ title: string; budget: string; bidSecurityAmount?: string | null }> | null;
 }
 
 export type RuleViolation = { field: string; errors: string[] };
@@ -133,6 +133,15 @@ export function checkTenderTerms(t: TenderTerms): RuleViolation[] {
   if (t.lots?.length) {
     const sum = t.lots.reduce((n, l) => n + toFen(l.budget), 0n);
     if (sum !== toFen(t.budget)) add('lots', 'the lot budgets must add up to the budget');
+    // Each lot's security ≤ 2% of the lot's budget (TBR Art. 26 "招标项目估算价"; GPR Art. 33 "采购项目预算金额"; a lot is
+    // bid, secured and awarded as a project of its own). Without its own amount, the tender's amount applies to it.
+    t.lots.forEach((l, i) => {
+      const amount = l.bidSecurityAmount ?? t.bidSecurityAmount;
+      const lotCap = multiplyMoney(l.budget, ratio);
+      if (compareMoney(amount, lotCap) > 0) {
+        add(`lots[${i}].bidSecurityAmount`, `lot ${i + 1}: the bid security ${amount} exceeds 2% of the lot's budget (${lotCap}) (${t.regime === 'ENGINEERING' ? 'TBR Art. 26' : 'GPR Art. 33'})`);
+      }
+    });
   }
   return out;
 }

@@ -43,7 +43,8 @@ export interface TenderView {
   decryption: { mode: string; windowMinutes: number };
   evaluation: { method: string; priceWeight: string | null; factors: Array<{ code: string; name: string; maxScore: number }> };
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
-  lots: Array<{ lotNo: number; title: string; budget: string }>;
+  /** 标段: empty for a tender without lots (one lot, number 1). */
+  lots: Array<{ lotNo: number; title: string; budget: string; bidSecurityAmount: string; status: string }>;
   procuringEntityId: string;
   publishedAt: string | null;
   suspended: boolean;
@@ -140,7 +141,7 @@ export class TendersService {
           status: TenderStatus.DRAFT,
         }),
       );
-      const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget }));
+      const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }));
       if (lots.length) await m.save(TenderLotEntity, lots);
       for (const o of invitees) {
         await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) VALUES ($1, $2)`, [tender.id, o.id]);
@@ -281,7 +282,7 @@ export class TendersService {
       decryption: { mode: t.decryptionMode, windowMinutes: t.decryptionWindowMinutes },
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
-      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget })),
+      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? t.bidSecurityAmount, status: l.status })),
       procuringEntityId: t.procuringEntityId,
       publishedAt: iso(t.publishedAt),
       suspended: !!t.suspendedAt,

@@ -108,10 +108,9 @@ export class RegisterGuarantee {
 
   /** The bid security one lot requires: the lot's own amount when lots set one, else the tender's. */
   private async requiredAmount(m: EntityManager, tender: TenderSnapshot, lotNo: number): Promise<string> {
-    const lots: Array<{ lot_no: number }> = await m.query(`SELECT lot_no FROM tender_lots WHERE tender_id = $1`, [tender.id]);
-    const exists = lots.length ? lots.some((l) => Number(l.lot_no) === lotNo) : lotNo === 1;
-    if (!exists) throw new ValidationFailedException([{ field: 'lotNo', errors: [`the tender has no lot ${lotNo}`] }]);
-    return tender.bidSecurityAmount;
+    const lot = await this.store.forLot(m, tender, lotNo);
+    if (!lot) throw new ValidationFailedException([{ field: 'lotNo', errors: [`the tender has no lot ${lotNo}`] }]);
+    return lot.bidSecurityAmount;
   }
 
   /**

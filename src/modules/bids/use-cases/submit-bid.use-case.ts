@@ -11,6 +11,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { sha256Hex } from 'src/sdk';
 import { AuditService } from '../../audit/audit.service';
+import { DEFAULT_LOT_NO, lotTerms, LotTerms } from '../../tenders/tender-lots';
 import { DecryptionMode, TenderMethod, TenderStatus } from '../../tenders/tender.enums';
 import { bidAuditScope } from '../bid-audit';
 import { BidStatus } from '../bid.enums';
@@ -24,6 +25,8 @@ export interface SubmitBidCommand {
   tenderId: string;
   actor: Actor;
   dto: SubmitBidDto;
+  /** 标段: the lot bid for (default 1: a tender without lots is one lot). */
+  lotNo?: number;
 }
 
 /** The tender row as the submission sees it, locked FOR SHARE for the whole transaction. */
@@ -49,8 +52,16 @@ export interface TenderForBids {
  * the same bidder never interleave, so the bid-security check a submission makes after this lock sees the
  * withdrawal's refund if there was one. Other bidders are not held up.
  */
-export async function lockBidderSlot(m: EntityManager, tenderId: string, organizationId: string): Promise<void> {
-  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [`bid-slot:${tenderId}:${organizationId}`]);
+export async function lockBidderSlot(m: EntityManager, tenderId: string, organizationId: string, lotNo = DEFAULT_LOT_NO): Promise<void> {
+  const slot = lotNo === DEFAULT_LOT_NO ? `bid-slot:${tenderId}:${organizationId}` : `bid-slot:${tenderId}:${lotNo}:${organizationId}`;
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [slot]);
+}
+
+/** The lot of the tender a bid is for; NOT_FOUND when the tender has no such lot. */
+export async function requireLot(m: EntityManager, tenderId: string, lotNo: number): Promise<LotTerms> {
+  const lot = await lotTerms(m, tenderId, lotNo);
+  if (!lot) throw new NotFoundException(`Lot ${lotNo} of the tender`);
+  return lot;
 }
 
 export async function lockTenderForBids(m: EntityManager, tenderId: string): Promise<{ tender: TenderForBids; now: Date }> {
@@ -130,6 +141,7 @@ export class SubmitBidUseCase {
 
   async execute(cmd: SubmitBidCommand): Promise<BidReceiptView> {
     const { actor, dto, tenderId } = cmd;
+    const lotNo = cmd.lotNo ?? DEFAULT_LOT_NO;
     const organizationId = actor.organizationId;
     if (!organizationId) throw new NotFoundException('The tender'); // a bidder account always has one
     // Decoded once here; the DTO has already checked canonical base64 and the sizes of format v1.
@@ -141,6 +153,7 @@ export class SubmitBidUseCase {
     return this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now);
+      await requireLot(m, tenderId, lotNo);
 
       // EB20 Art. 26: a bid not encrypted as the tender requires is refused.
       const policy = escrowedKeyPolicy(tender.decryptionMode);
@@ -157,9 +170,9 @@ export class SubmitBidUseCase {
       // The security check comes after the (tender, bidder) lock and the bid row lock: a withdrawal racing this
       // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
       // was refunded).
-      await lockBidderSlot(m, tenderId, organizationId);
-      let existing = await this.findForUpdate(m, tenderId, organizationId);
-      await this.assertSecurityPaid(m, tender, organizationId);
+      await lockBidderSlot(m, tenderId, organizationId, lotNo);
+      let existing = await this.findForUpdate(m, tenderId, organizationId, lotNo);
+      await this.assertSecurityPaid(m, tender, organizationId, lotNo);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
         return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), existing.signature, {
           envelopeSha256: existing.envelope_sha256,
@@ -190,14 +203,14 @@ export class SubmitBidUseCase {
         const inserted: unknown[] = await m.query(
           `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
                              escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
-                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-           ON CONFLICT (tender_id, bidder_organization_id) DO NOTHING
+                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature, lot_no)
+           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+           ON CONFLICT (tender_id, lot_no, bidder_organization_id) DO NOTHING
            RETURNING id`,
           [bidId, tenderId, organizationId, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
-            ciphertext.length, now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature],
+            ciphertext.length, now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature, lotNo],
         );
-        if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId); // a concurrent first submission won
+        if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo); // a concurrent first submission won
       }
       if (existing) {
         bidId = existing.id;
@@ -253,22 +266,23 @@ export class SubmitBidUseCase {
     if (debarment) throw BidException.debarred(debarment.until, debarment.legalBasis);
   }
 
-  private async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
-    if (compareMoney(tender.bidSecurityAmount, '0.00') <= 0) return; // the tender requires none
+  private async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string, lotNo: number): Promise<void> {
+    const lot = await requireLot(m, tender.id, lotNo);
+    if (compareMoney(lot.bidSecurityAmount, '0.00') <= 0) return; // the lot requires none
     if (!this.securityGate) {
       // Fail closed: without the bid-security module nobody can prove payment (TBR Art. 26).
       this.logger.warn('no BidSecurityGate is installed: bids on tenders that require bid security are refused');
       throw BidException.securityMissing();
     }
-    if (!(await this.securityGate.isPaid(m, tender.id, organizationId))) throw BidException.securityMissing();
+    if (!(await this.securityGate.isPaid(m, tender.id, organizationId, lotNo))) throw BidException.securityMissing();
   }
 
-  private async findForUpdate(m: EntityManager, tenderId: string, organizationId: string): Promise<ExistingBid | null> {
+  private async findForUpdate(m: EntityManager, tenderId: string, organizationId: string, lotNo: number): Promise<ExistingBid | null> {
     const rows: ExistingBid[] = await m.query(
       `SELECT id, version, status, ciphertext_sha256, key_commitment, iv, escrowed_key, received_at, signature,
               envelope_sha256, envelope_signature
-       FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
-      [tenderId, organizationId],
+       FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 FOR UPDATE`,
+      [tenderId, organizationId, lotNo],
     );
     return rows[0] ?? null;
   }

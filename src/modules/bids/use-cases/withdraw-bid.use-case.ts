@@ -22,17 +22,18 @@ export class WithdrawBidUseCase {
     private readonly events: DomainEvents,
   ) {}
 
-  async execute(cmd: { tenderId: string; actor: Actor }): Promise<BidWithdrawalView> {
+  async execute(cmd: { tenderId: string; actor: Actor; lotNo?: number }): Promise<BidWithdrawalView> {
     const { tenderId, actor } = cmd;
+    const lotNo = cmd.lotNo ?? 1;
     const organizationId = actor.organizationId;
     if (!organizationId) throw new NotFoundException('Your bid');
     return this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
-      await lockBidderSlot(m, tenderId, organizationId); // see SubmitBidUseCase: no interleaving with a resubmission
+      await lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
       const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
-        `SELECT id, status, withdrawn_at, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
-        [tenderId, organizationId],
+        `SELECT id, status, withdrawn_at, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 FOR UPDATE`,
+        [tenderId, organizationId, lotNo],
       );
       const bid = rows[0];
       if (!bid) throw new NotFoundException('Your bid');
@@ -51,7 +52,7 @@ export class WithdrawBidUseCase {
         ...bidAuditScope(tenderId, bid.id), // sealed, in the bid's stream (see SubmitBidUseCase)
         data: { bidId: bid.id, version: bid.version, reason: BidStatusReason.WITHDRAWN_BY_BIDDER },
       });
-      await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId: bid.id, bidderOrganizationId: organizationId }, actor);
+      await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId: bid.id, bidderOrganizationId: organizationId, lotNo }, actor);
       return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: now.toISOString() };
     });
   }

@@ -43,8 +43,31 @@ export class OpenBidsAtDeadlineUseCase {
     const now = await this.tx.now(m);
     const received = await this.bids.countSubmitted(m, tender.id);
 
+    // 标段: each lot is a competition of its own. A lot with fewer than 3 bids fails alone and is not opened (TBL Art.
+    // 28; TBR Art. 44 "投标人少于3个的，不得开标" applies per lot); the tender fails only when every lot does.
+    const byLot = await this.bids.countSubmittedByLot(m, tender.id);
+    let openLots: number[] | null = null;
+    if (byLot.size) {
+      openLots = [...byLot].filter(([, n]) => n >= MIN_BIDS_TO_OPEN).map(([lotNo]) => lotNo);
+      if (openLots.length) {
+        for (const [lotNo, n] of byLot) {
+          if (n >= MIN_BIDS_TO_OPEN) continue;
+          await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tender.id, lotNo, FEWER_THAN_MIN_BIDS]);
+          await this.audit.append(m, {
+            actor: SYSTEM_ACTOR,
+            action: 'LOT_FAILED',
+            objectType: 'tender',
+            objectId: tender.id,
+            tenderId: tender.id,
+            data: { lotNo, bidsReceived: n, minimum: MIN_BIDS_TO_OPEN, article: 'TBL Art. 28; TBR Art. 44' },
+          });
+          await this.events.emit(m, 'LotFailed', { tenderId: tender.id, lotNo, reason: FEWER_THAN_MIN_BIDS }, SYSTEM_ACTOR);
+        }
+      }
+    }
+
     // TBL Art. 28, TBR Art. 44, MOF87 Art. 41: fewer than 3 bidders → do not open; re-tender. Never relaxed.
-    if (received < MIN_BIDS_TO_OPEN) {
+    if (received < MIN_BIDS_TO_OPEN || (openLots !== null && openLots.length === 0)) {
       await this.stateMachine.transition(m, tender.id, TenderStatus.FAILED, SYSTEM_ACTOR, {
         from: [TenderStatus.PUBLISHED],
         reason: FEWER_THAN_MIN_BIDS,
@@ -56,7 +79,7 @@ export class OpenBidsAtDeadlineUseCase {
       return;
     }
 
-    const opened = await this.bids.markOpened(m, tender.id, now);
+    const opened = await this.bids.markOpened(m, tender.id, now, openLots);
     const windowEndsAt = decryptionWindowEnd(tender.decryptionMode, now, tender.decryptionWindowMinutes);
     await this.stateMachine.transition(m, tender.id, TenderStatus.OPENING, SYSTEM_ACTOR, {
       from: [TenderStatus.PUBLISHED],
@@ -69,7 +92,7 @@ export class OpenBidsAtDeadlineUseCase {
       objectType: 'tender',
       objectId: tender.id,
       tenderId: tender.id,
-      data: { bids: opened },
+      data: { bids: opened, ...(openLots ? { lots: openLots } : {}) },
     });
     await this.scheduler.plan(m, {
       kind: ScheduledEventKind.DecryptionWindowClose,

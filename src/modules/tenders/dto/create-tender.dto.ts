@@ -164,6 +164,14 @@ export class LotDto {
   @ApiProperty({ example: '20000000.00' })
   @IsMoney({ positive: true })
   budget: string;
+
+  @ApiPropertyOptional({
+    example: '400000.00',
+    description: 'The lot’s own bid security (default: the tender’s bidSecurityAmount); ≤ 2% of the lot’s budget (TBR Art. 26; GPR Art. 33)',
+  })
+  @IsOptional()
+  @IsMoney()
+  bidSecurityAmount?: string;
 }
 
 /** POST /tenders: the API.md body. */
@@ -273,7 +281,12 @@ export class CreateTenderDto {
   @IsUscc({ each: true })
   invitedBidders?: string[];
 
-  @ApiPropertyOptional({ type: [LotDto], description: '标段 / 采购包: Σ lot budgets = budget' })
+  @ApiPropertyOptional({
+    type: [LotDto],
+    description:
+      '标段 / 采购包: Σ lot budgets = budget. Numbered 1, 2, … in order; bidders bid and lodge security per lot (/tenders/{id}/lots/{lotNo}/…). ' +
+      'Without lots the tender is one lot, number 1, and the v1 paths are that lot',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(2)
