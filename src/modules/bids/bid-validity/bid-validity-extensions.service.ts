@@ -122,50 +122,59 @@ export class BidValidityExtensionsService {
         [extensionId, tenderId],
       );
       if (!ext) throw new NotFoundException('The extension request');
-      const [bid]: Array<{ id: string; status: string }> = await m.query(
-        `SELECT id, status FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 FOR UPDATE`,
+      // Every bid of the bidder on the tender (one per lot): the request is the tender's, the answer covers them all.
+      const bids: Array<{ id: string; status: string; lot_no: number }> = await m.query(
+        `SELECT id, status, lot_no FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 ORDER BY lot_no FOR UPDATE`,
         [tenderId, org],
       );
-      if (!bid) throw new NotFoundException('Your bid');
-      const [prior]: Array<{ decision: 'ACCEPT' | 'REFUSE'; responded_at: Date }> = await m.query(
-        `SELECT decision, responded_at FROM bid_validity_extension_responses WHERE extension_id = $1 AND bid_id = $2`,
-        [extensionId, bid.id],
+      if (!bids.length) throw new NotFoundException('Your bid');
+      const priors: Array<{ decision: 'ACCEPT' | 'REFUSE'; responded_at: Date }> = await m.query(
+        `SELECT decision, responded_at FROM bid_validity_extension_responses WHERE extension_id = $1 AND bid_id = ANY($2::uuid[])
+         ORDER BY responded_at`,
+        [extensionId, bids.map((b) => b.id)],
       );
-      if (prior) {
-        if (prior.decision !== dto.decision) throw new ConflictException(`You already answered ${prior.decision}; an answer cannot be changed`);
-        return this.answer(bid.id, extensionId, prior.decision, prior.responded_at, ext.extend_to);
+      if (priors.length) {
+        if (priors[0].decision !== dto.decision) throw new ConflictException(`You already answered ${priors[0].decision}; an answer cannot be changed`);
+        return this.answer(bids.map((b) => b.id), extensionId, priors[0].decision, priors[0].responded_at, ext.extend_to);
       }
-      if (!LIVE_BIDS.includes(bid.status as BidStatus)) {
-        throw new ConflictException(`Your bid is ${bid.status}: there is no validity left to extend`);
-      }
+      const live = bids.filter((b) => LIVE_BIDS.includes(b.status as BidStatus));
+      if (!live.length) throw new ConflictException(`Your bid is ${bids[0].status}: there is no validity left to extend`);
       const now = await this.now(m);
       if (now > new Date(ext.respond_by)) throw BidValidityException.responseClosed(new Date(ext.respond_by).toISOString());
-      // TBR Art. 25 ¶2 / Art. 26: a bidder who agrees extends its security's validity accordingly.
-      if (dto.decision === 'ACCEPT' && !(await this.security.coversThrough(m, tenderId, org, ext.extend_to))) {
-        throw BidValidityException.securityTooShort(ext.extend_to);
+      // TBR Art. 25 ¶2 / Art. 26: a bidder who agrees extends its security's validity accordingly (each lot's).
+      if (dto.decision === 'ACCEPT') {
+        for (const b of live) {
+          if (!(await this.security.coversThrough(m, tenderId, org, ext.extend_to, Number(b.lot_no)))) throw BidValidityException.securityTooShort(ext.extend_to);
+        }
       }
-      await m.query(
-        `INSERT INTO bid_validity_extension_responses (extension_id, bid_id, bidder_organization_id, decision, responded_by, responded_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [extensionId, bid.id, org, dto.decision, actor.userId, now],
-      );
+      for (const b of live) {
+        await m.query(
+          `INSERT INTO bid_validity_extension_responses (extension_id, bid_id, bidder_organization_id, decision, responded_by, responded_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [extensionId, b.id, org, dto.decision, actor.userId, now],
+        );
+      }
       if (dto.decision === 'REFUSE') {
         // TBR Art. 25 ¶2: "投标人拒绝延长的，其投标失效，但投标人有权收回其投标保证金".
         await m.query(
-          `UPDATE bids SET status = 'LAPSED', status_reason = $2, updated_at = clock_timestamp() WHERE id = $1`,
-          [bid.id, BidStatusReason.VALIDITY_EXTENSION_REFUSED],
+          `UPDATE bids SET status = 'LAPSED', status_reason = $2, updated_at = clock_timestamp() WHERE id = ANY($1::uuid[])`,
+          [live.map((b) => b.id), BidStatusReason.VALIDITY_EXTENSION_REFUSED],
         );
       }
-      await this.audit.append(m, {
-        actor,
-        action: dto.decision === 'ACCEPT' ? 'BID_VALIDITY_EXTENSION_ACCEPTED' : 'BID_VALIDITY_EXTENSION_REFUSED',
-        objectType: 'bid',
-        objectId: bid.id,
-        tenderId,
-        data: { extensionId, extendTo: ext.extend_to, decision: dto.decision, ...(dto.decision === 'REFUSE' ? { bidStatus: 'LAPSED' } : {}) },
-      });
-      if (dto.decision === 'REFUSE') await this.events.emit(m, 'BidLapsed', { tenderId, bidId: bid.id, bidderOrganizationId: org }, actor);
-      return this.answer(bid.id, extensionId, dto.decision, now, ext.extend_to);
+      for (const b of live) {
+        await this.audit.append(m, {
+          actor,
+          action: dto.decision === 'ACCEPT' ? 'BID_VALIDITY_EXTENSION_ACCEPTED' : 'BID_VALIDITY_EXTENSION_REFUSED',
+          objectType: 'bid',
+          objectId: b.id,
+          tenderId,
+          data: { extensionId, extendTo: ext.extend_to, decision: dto.decision, lotNo: Number(b.lot_no), ...(dto.decision === 'REFUSE' ? { bidStatus: 'LAPSED' } : {}) },
+        });
+        if (dto.decision === 'REFUSE') {
+          await this.events.emit(m, 'BidLapsed', { tenderId, bidId: b.id, bidderOrganizationId: org, lotNo: Number(b.lot_no) }, actor);
+        }
+      }
+      return this.answer(live.map((b) => b.id), extensionId, dto.decision, now, ext.extend_to);
     });
   }
 
@@ -179,28 +188,30 @@ export class BidValidityExtensionsService {
     if (!tender || tender.status === 'DRAFT') throw new NotFoundException('The tender');
     const full =
       actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuring_entity_id);
-    let ownBid: string | null = null;
+    const ownBids = new Set<string>();
     if (!full) {
-      const [bid]: Array<{ id: string }> =
+      const bids: Array<{ id: string }> =
         actor.role === Role.BIDDER && actor.organizationId
           ? await m.query(`SELECT id FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2`, [tenderId, actor.organizationId])
           : [];
-      if (!bid) throw new ForbiddenException('Only the parties of this tender see its extension requests');
-      ownBid = bid.id;
+      if (!bids.length) throw new ForbiddenException('Only the parties of this tender see its extension requests');
+      bids.forEach((b) => ownBids.add(b.id));
     }
     const ids: Array<{ id: string }> = await m.query(`SELECT id FROM bid_validity_extensions WHERE tender_id = $1 ORDER BY requested_at, id`, [tenderId]);
     const items: ExtensionView[] = [];
     for (const { id } of ids) {
       const v = await this.view(m, id, full);
-      items.push(full ? v : { ...v, responses: v.responses.filter((r) => r.bidId === ownBid) });
+      items.push(full ? v : { ...v, responses: v.responses.filter((r) => ownBids.has(r.bidId)) });
     }
     return { tenderId, bidValidityEndsOn: this.endsOn(tender), items };
   }
 
-  private answer(bidId: string, extensionId: string, decision: 'ACCEPT' | 'REFUSE', at: Date, extendTo: string) {
+  private answer(bidIds: string[], extensionId: string, decision: 'ACCEPT' | 'REFUSE', at: Date, extendTo: string) {
     return {
       extensionId,
-      bidId,
+      bidId: bidIds[0],
+      /** Every bid of the bidder the answer covers (one per lot). */
+      bidIds,
       decision,
       respondedAt: new Date(at).toISOString(),
       bidStatus: decision === 'REFUSE' ? BidStatus.LAPSED : undefined,
