@@ -24,13 +24,15 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
   ];
 
   it('each lot’s security ≤ 2% of its budget (TBR Art. 26): 400000.00 taken, 400000.01 refused', async () => {
+    // The default share of a lot without its own amount never breaks the cap.
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
     const over = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { lots: lots('400000.01') } }));
     expect(over.status).toBe(400);
     expect(over.body.details.map((d: { field: string }) => d.field)).toContain('lots[1].bidSecurityAmount');
     const ok = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { lots: lots('400000.00') } })).expect(201);
     expect(ok.body.lots).toEqual([
-      { lotNo: 1, title: '第一标段：K0+000~K5+200', budget: '20000000.00', bidSecurityAmount: '200000.00', status: 'ACTIVE' },
+      // No amount of its own: the tender's 200000.00 in proportion to the lot's half of the budget.
+      { lotNo: 1, title: '第一标段：K0+000~K5+200', budget: '20000000.00', bidSecurityAmount: '100000.00', status: 'ACTIVE' },
       { lotNo: 2, title: '第二标段：K5+200~K9+800', budget: '20000000.00', bidSecurityAmount: '400000.00', status: 'ACTIVE' },
     ]);
   });

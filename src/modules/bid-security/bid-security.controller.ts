@@ -81,14 +81,14 @@ export class LotBidSecurityController {
   @Get('account')
   @Roles(Role.BIDDER)
   @ApiOperation({ summary: 'The bidder’s virtual sub-account for this lot and the lot’s amount: { virtualAccountNo, amount, lotNo }' })
-  account(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
-    return this.service.issueAccount(tenderId, actor, lotNo);
+  async account(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
+    return { ...(await this.service.issueAccount(tenderId, actor, lotNo)), lotNo };
   }
 
   @Get('mine')
   @Roles(Role.BIDDER)
   @ApiOperation({ summary: 'The bidder’s own security for this lot (cash and electronic guarantees)' })
-  mine(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
-    return this.service.mine(tenderId, actor, lotNo);
+  async mine(@UuidParam('id') tenderId: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor) {
+    return { lotNo, ...(await this.service.mine(tenderId, actor, lotNo)) };
   }
 }

@@ -195,14 +195,14 @@ export class BidSecurityService extends BidSecurityGate {
   }
 
   /** GET /tenders/{id}/bid-security/account: the bidder's sub-account, created on first request while bids are open. */
-  async issueAccount(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<{ virtualAccountNo: string; amount: string; lotNo: number }> {
+  async issueAccount(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<{ virtualAccountNo: string; amount: string }> {
     const org = this.requireBidderOrg(actor);
     return this.tx.run(async (m) => {
       const tender = await this.lotOf(m, await this.visibleTender(m, tenderId), lotNo);
       const existing = await this.store.accountFor(m, tenderId, org, false, lotNo);
       // The tender states the accepted forms; procurement may accept guarantees only (GPR Art. 33).
       if (!existing && !tender.bidSecurityForms.includes('CASH')) throw new FormNotAcceptedException('CASH');
-      if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount, lotNo };
+      if (existing) return { virtualAccountNo: existing.virtualAccountNo, amount: tender.bidSecurityAmount };
       if (!tender.openForBids) {
         throw tender.status === 'PUBLISHED' ? new BidDeadlinePassedException() : new TenderNotOpenForBidsException();
       }
@@ -224,11 +224,11 @@ export class BidSecurityService extends BidSecurityGate {
             ...securityAuditScope(tenderId, inserted[0].id),
             data: {},
           });
-          return { virtualAccountNo: no, amount: tender.bidSecurityAmount, lotNo };
+          return { virtualAccountNo: no, amount: tender.bidSecurityAmount };
         }
         // A concurrent request of the same bidder won: return its row. Otherwise the number is taken: next attempt.
         const raced = await this.store.accountFor(m, tenderId, org, false, lotNo);
-        if (raced) return { virtualAccountNo: raced.virtualAccountNo, amount: tender.bidSecurityAmount, lotNo };
+        if (raced) return { virtualAccountNo: raced.virtualAccountNo, amount: tender.bidSecurityAmount };
       }
       throw new Error('could not allocate a virtual sub-account number');
     });
@@ -258,7 +258,7 @@ export class BidSecurityService extends BidSecurityGate {
       const refunds = await this.store.refundsOfAccount(m, account.id);
       view = this.statusView(tender, account, payments, refunds);
     }
-    return { lotNo, ...(await this.withGuarantees(m, tender, org, view, guarantees, lotNo)) };
+    return this.withGuarantees(m, tender, org, view, guarantees, lotNo);
   }
 
   /** The tender as lot `lotNo` sees it (its own amount); NOT_FOUND for a lot the tender does not have. */

@@ -158,9 +158,12 @@ export class OpeningRecordService {
       decrypted_by: DecryptedBy | null;
       status_reason: string | null;
       attachments: Array<{ name: string; sha256: string; size: number }> | null;
+      lot_no: number;
+      has_lots: boolean;
     }> = await m.query(
       `SELECT b.id, b.bidder_organization_id, o.name, o.uscc, b.version, b.received_at, b.ciphertext_sha256, b.status,
-              b.price, b.duration_days, b.decrypted_by, b.status_reason, b.attachments
+              b.price, b.duration_days, b.decrypted_by, b.status_reason, b.attachments, b.lot_no,
+              EXISTS (SELECT 1 FROM tender_lots l WHERE l.tender_id = b.tender_id) AS has_lots
        FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
        WHERE b.tender_id = $1 AND b.opened_at IS NOT NULL
        ORDER BY b.received_at, b.id`,
@@ -172,6 +175,8 @@ export class OpeningRecordService {
       bidderOrganizationId: r.bidder_organization_id,
       bidderName: r.name,
       bidderUscc: r.uscc,
+      // 标段: named only on a tender with lots, so a single-lot record is exactly what it was.
+      ...(r.has_lots ? { lotNo: Number(r.lot_no) } : {}),
       version: r.version,
       receivedAt: new Date(r.received_at).toISOString(),
       ciphertextSha256: r.ciphertext_sha256,

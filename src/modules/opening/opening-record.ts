@@ -25,6 +25,8 @@ export interface OpeningRecordBid {
   bidderOrganizationId: string;
   bidderName: string;
   bidderUscc: string;
+  /** 标段: on a tender with lots only. */
+  lotNo?: number;
   version: number;
   receivedAt: string;
   ciphertextSha256: string;

@@ -20,7 +20,7 @@ export class TenderLotEntity {
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
   budget: string;
 
-  /** The lot's bid security; NULL: the tender's bidSecurityAmount (≤ 2% of the lot's budget, TBR Art. 26; GPR Art. 33). */
+  /** The lot's bid security; NULL: the tender's bidSecurityAmount pro rata to the budget (≤ 2% of the lot's budget, TBR Art. 26; GPR Art. 33). */
   @Column({ type: 'numeric', precision: 18, scale: 2, nullable: true, transformer: moneyTransformer })
   bidSecurityAmount: string | null;
 

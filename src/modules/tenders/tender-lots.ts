@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
+import { lotSecurityShare } from './tender-rules';
 
 /** The first (and, for a tender without lots, the only) lot. */
 export const DEFAULT_LOT_NO = 1;
@@ -7,7 +8,7 @@ export const DEFAULT_LOT_NO = 1;
 /** What a bid or a security needs to know of one lot (标段) of a tender. */
 export interface LotTerms {
   lotNo: number;
-  /** The lot's own bid security, or the tender's when the lot sets none (or the tender has no lots). */
+  /** The lot's own bid security; a lot that sets none: the tender's in proportion to its budget; no lots: the tender's. */
   bidSecurityAmount: string;
   status: 'ACTIVE' | 'FAILED';
   /** How many lots the tender has (0: none, it is one lot). */
@@ -19,8 +20,8 @@ export interface LotTerms {
  * number 1, with the tender's own amount (API.md v1 stays valid).
  */
 export async function lotTerms(m: EntityManager, tenderId: string, lotNo: number): Promise<LotTerms | null> {
-  const [r]: Array<{ amount: string; n: number; lot_amount: string | null; lot_status: string | null; lot_exists: boolean }> = await m.query(
-    `SELECT t.bid_security_amount::text AS amount,
+  const [r]: Array<{ amount: string; budget: string; n: number; lot_amount: string | null; lot_budget: string | null; lot_status: string | null; lot_exists: boolean }> = await m.query(
+    `SELECT t.bid_security_amount::text AS amount, t.budget::text AS budget, l.budget::text AS lot_budget,
             (SELECT count(*)::int FROM tender_lots WHERE tender_id = t.id) AS n,
             l.bid_security_amount::text AS lot_amount, l.status AS lot_status, (l.id IS NOT NULL) AS lot_exists
      FROM tenders t LEFT JOIN tender_lots l ON l.tender_id = t.id AND l.lot_no = $2
@@ -34,7 +35,9 @@ export async function lotTerms(m: EntityManager, tenderId: string, lotNo: number
   if (!r.lot_exists) return null;
   return {
     lotNo,
-    bidSecurityAmount: normalizeMoney(r.lot_amount ?? r.amount),
+    bidSecurityAmount: r.lot_amount !== null
+      ? normalizeMoney(r.lot_amount)
+      : lotSecurityShare(normalizeMoney(r.amount), normalizeMoney(r.lot_budget!), normalizeMoney(r.budget)),
     status: (r.lot_status as 'ACTIVE' | 'FAILED') ?? 'ACTIVE',
     lotCount: r.n,
   };

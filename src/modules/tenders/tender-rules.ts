@@ -134,14 +134,26 @@ export function checkTenderTerms(t: TenderTerms): RuleViolation[] {
     const sum = t.lots.reduce((n, l) => n + toFen(l.budget), 0n);
     if (sum !== toFen(t.budget)) add('lots', 'the lot budgets must add up to the budget');
     // Each lot's security ≤ 2% of the lot's budget (TBR Art. 26 "招标项目估算价"; GPR Art. 33 "采购项目预算金额"; a lot is
-    // bid, secured and awarded as a project of its own). Without its own amount, the tender's amount applies to it.
+    // bid, secured and opened as a project of its own). A lot without its own amount takes the tender's amount in
+    // proportion to its budget (lotSecurityShare), which the tender's own cap already keeps within 2%.
     t.lots.forEach((l, i) => {
-      const amount = l.bidSecurityAmount ?? t.bidSecurityAmount;
+      if (l.bidSecurityAmount == null) return;
       const lotCap = multiplyMoney(l.budget, ratio);
-      if (compareMoney(amount, lotCap) > 0) {
-        add(`lots[${i}].bidSecurityAmount`, `lot ${i + 1}: the bid security ${amount} exceeds 2% of the lot's budget (${lotCap}) (${t.regime === 'ENGINEERING' ? 'TBR Art. 26' : 'GPR Art. 33'})`);
+      if (compareMoney(l.bidSecurityAmount, lotCap) > 0) {
+        add(`lots[${i}].bidSecurityAmount`, `lot ${i + 1}: the bid security ${l.bidSecurityAmount} exceeds 2% of the lot's budget (${lotCap}) (${t.regime === 'ENGINEERING' ? 'TBR Art. 26' : 'GPR Art. 33'})`);
       }
     });
   }
   return out;
+}
+
+/**
+ * The bid security of a lot that states none: the tender's amount in proportion to the lot's budget, rounded down
+ * to the fen (so it stays within 2% of the lot's budget whenever the tender's amount is within 2% of the budget).
+ */
+export function lotSecurityShare(tenderAmount: string, lotBudget: string, tenderBudget: string): string {
+  const total = toFen(tenderBudget);
+  if (total === 0n) return tenderAmount;
+  const fen = (toFen(tenderAmount) * toFen(lotBudget)) / total;
+  return `${fen / 100n}.${(fen % 100n).toString().padStart(2, '0')}`;
 }

@@ -11,7 +11,7 @@ import { SchedulerService } from '../scheduling/scheduler.service';
 import { AuditService } from '../audit/audit.service';
 import { CreateTenderDto } from './dto/create-tender.dto';
 import { TenderQueryDto } from './dto/tender-query.dto';
-import { checkTenderTerms } from './tender-rules';
+import { checkTenderTerms, lotSecurityShare } from './tender-rules';
 import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { TenderStateMachine } from './tender-state-machine';
 import { TenderLotEntity } from './tender-lot.entity';
@@ -282,7 +282,7 @@ export class TendersService {
       decryption: { mode: t.decryptionMode, windowMinutes: t.decryptionWindowMinutes },
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
-      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? t.bidSecurityAmount, status: l.status })),
+      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? lotSecurityShare(t.bidSecurityAmount, l.budget, t.budget), status: l.status })),
       procuringEntityId: t.procuringEntityId,
       publishedAt: iso(t.publishedAt),
       suspended: !!t.suspendedAt,

@@ -167,7 +167,7 @@ export class LotDto {
 
   @ApiPropertyOptional({
     example: '400000.00',
-    description: 'The lot’s own bid security (default: the tender’s bidSecurityAmount); ≤ 2% of the lot’s budget (TBR Art. 26; GPR Art. 33)',
+    description: 'The lot’s own bid security (default: the tender’s bidSecurityAmount in proportion to the lot’s budget); ≤ 2% of the lot’s budget (TBR Art. 26; GPR Art. 33)',
   })
   @IsOptional()
   @IsMoney()
