@@ -39,11 +39,11 @@ export class FlagInputsRepository {
     const [bids, orgs, payments, docs, scores] = await sequence([
       () => m.query(
         `SELECT id, tender_id, bidder_organization_id, status, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, ip,
-                device_id, mac_addresses, document_author, price::text,
+                device_id, mac_addresses, document_author, price::text, lot_no,
                 ARRAY(SELECT a->>'sha256' FROM jsonb_array_elements(coalesce(attachments, '[]'::jsonb)) a) AS shas
          FROM bids WHERE tender_id = ANY($1::uuid[]) AND opened_at IS NOT NULL`,
         [ids],
-      ) as Promise<Array<{ id: string; tender_id: string; bidder_organization_id: string; status: string; received_ms: number; ip: string; device_id: string; mac_addresses: string[]; document_author: string | null; price: string | null; shas: string[] }>>,
+      ) as Promise<Array<{ id: string; tender_id: string; bidder_organization_id: string; status: string; received_ms: number; ip: string; device_id: string; mac_addresses: string[]; document_author: string | null; price: string | null; shas: string[]; lot_no: number }>>,
       () => m.query(
         `SELECT DISTINCT b.tender_id, o.id, o.name, o.legal_representative, o.basic_account_no
          FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
@@ -51,10 +51,11 @@ export class FlagInputsRepository {
         [ids],
       ) as Promise<Array<{ tender_id: string; id: string; name: string; legal_representative: string; basic_account_no: string }>>,
       () => m.query(
-        `SELECT tender_id, bidder_organization_id, payer_account_no, payer_name, payer_is_basic_account, txn_id
-         FROM bid_security_payments WHERE tender_id = ANY($1::uuid[]) AND account_id IS NOT NULL`,
+        `SELECT p.tender_id, p.bidder_organization_id, p.payer_account_no, p.payer_name, p.payer_is_basic_account, p.txn_id, a.lot_no
+         FROM bid_security_payments p JOIN bid_security_accounts a ON a.id = p.account_id
+         WHERE p.tender_id = ANY($1::uuid[]) AND p.account_id IS NOT NULL`,
         [ids],
-      ) as Promise<Array<{ tender_id: string; bidder_organization_id: string; payer_account_no: string; payer_name: string; payer_is_basic_account: boolean | null; txn_id: string }>>,
+      ) as Promise<Array<{ tender_id: string; bidder_organization_id: string; payer_account_no: string; payer_name: string; payer_is_basic_account: boolean | null; txn_id: string; lot_no: number }>>,
       () => m.query(`SELECT tender_id, sha256 FROM tender_documents WHERE tender_id = ANY($1::uuid[])`, [ids]) as Promise<Array<{ tender_id: string; sha256: string }>>,
       () => m.query(
         `SELECT v.tender_id, v.member_id, pm.expert_id, pm.kind, v.bid_id, b.bidder_organization_id,
@@ -92,6 +93,7 @@ export class FlagInputsRepository {
         documentAuthor: b.document_author,
         attachmentSha256s: (b.shas ?? []).filter((s): s is string => typeof s === 'string'),
         price: b.price === null ? null : normalizeMoney(b.price),
+        lotNo: Number(b.lot_no ?? 1),
       };
       out.get(b.tender_id)?.bids.push(record);
     }
@@ -106,6 +108,7 @@ export class FlagInputsRepository {
         payerName: p.payer_name,
         payerIsBasicAccount: p.payer_is_basic_account,
         txnId: p.txn_id,
+        lotNo: Number(p.lot_no ?? 1),
       };
       out.get(p.tender_id)?.payments.push(record);
     }

@@ -14,7 +14,7 @@ import { AuditService } from '../../audit/audit.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { SupervisionException } from '../supervision.exception';
 import { FlagQueryDto } from './dto/flag-query.dto';
-import { computeHistoryFlags, computeTenderFlags, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
+import { computeHistoryFlags, computeFlagsPerLot, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
 import { FlagInputsRepository, SEALED_TENDER_STATUSES } from './flag-inputs.repository';
 import { flagReportSpec } from './flag-report';
 import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
@@ -154,7 +154,7 @@ export class FlagsService {
     }
     const calibration = await calibrations.forTender({ tenderId, category: input.category, regime: input.regime });
     const priceScreen = await this.screenModels.priceScreenMode(m, input);
-    const drafts = computeTenderFlags(input, { calibration, priceScreen });
+    const drafts = computeFlagsPerLot(input, { calibration, priceScreen }); // per lot on a tender with lots (标段)
     await replaceTenderFlags(m, [tenderId], drafts);
     await this.audit.append(m, {
       actor,

@@ -75,6 +75,8 @@ export interface BidRecord {
   attachmentSha256s: string[];
   /** Decimal string, DECRYPTED bids only. */
   price: string | null;
+  /** 标段: the lot bid for (absent or 1 on a tender without lots). */
+  lotNo?: number;
 }
 
 export interface OrganizationRecord {
@@ -92,6 +94,8 @@ export interface PaymentRecord {
   /** Null when the bank notification could not be compared (unknown). */
   payerIsBasicAccount: boolean | null;
   txnId: string;
+  /** 标段: the lot the security was paid for (absent or 1 on a tender without lots). */
+  lotNo?: number;
 }
 
 /** One evaluator's total subjective score for one bid (sum of its factor scores). */

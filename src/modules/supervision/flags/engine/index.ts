@@ -9,4 +9,5 @@ export * from './prices';
 export * from './expert-scoring';
 export * from './cross-tender';
 export * from './tender-flags';
+export * from './lots';
 export * from './cardinal-indicators';
