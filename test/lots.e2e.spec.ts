@@ -2,7 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { sealBid } from 'src/sdk';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { guaranteeNotification, notification, pay, postGuarantee, waitFor, waitForRefunds } from './factories/bid-security.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -38,7 +38,11 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
   });
 
   it('bids and security per lot; at the deadline lot 1 (3 bids) opens and lot 2 (2 bids) fails alone', async () => {
+    const supervisor = await createStaff(t, Role.SUPERVISOR);
+    const stats = async () => (await t.http().get('/api/v1/statistics').set(supervisor.auth).expect(200)).body;
+    const before = await stats();
     const tender = await createPublishedTender(t, { deadlineInMs: 8_000, extra: { lots: lots('100000.00') } });
+    expect((await stats()).lots - before.lots).toBe(2);
     const [a, b, c, d] = await Promise.all([registerParty(t), registerParty(t), registerParty(t), registerParty(t)]);
     const lotPath = (lotNo: number | string, rest: string) => `/api/v1/tenders/${tender.id}/lots/${lotNo}/${rest}`;
     const account = async (who: TestParty, lotNo: number) => (await t.http().get(lotPath(lotNo, 'bid-security/account')).set(who.auth).expect(200)).body;
@@ -110,6 +114,10 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
     expect((await t.http().get(lotPath(1, 'bid-security/mine')).set(b.auth)).body.status).toBe('PAID');
     const audit = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'LOT_FAILED'`, [tender.id]);
     expect(audit.map((e: { data: { lotNo: number } }) => e.data.lotNo)).toEqual([2]);
+    // Statistics per lot: the failed lot counts for supervisors; the tender itself did not fail.
+    const after = await stats();
+    expect(after.supervision.failedLots - before.supervision.failedLots).toBe(1);
+    expect(after.supervision.failedTenders - before.supervision.failedTenders).toBe(0);
   });
 
   it('the lot routes are in the OpenAPI document', async () => {

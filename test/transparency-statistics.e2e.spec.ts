@@ -75,6 +75,7 @@ describe('transparency: yearbook statistics (e2e)', () => {
       from: '2026-01-01',
       to: '2026-12-31',
       tenders: 4,
+      lots: 4,
       awarded: 4,
       turnover: '2200000.00',
       budgetTotal: '4300000.00',
@@ -121,7 +122,7 @@ describe('transparency: yearbook statistics (e2e)', () => {
     const asBidder = await stats('?from=2026-01-01&to=2026-12-31', bidder).expect(200);
     expect(asBidder.body.supervision).toBeUndefined();
     const sup = await stats('?from=2026-01-01&to=2026-12-31', supervisor).expect(200);
-    expect(sup.body.supervision).toEqual({ openedTenders: 1, openedBids: 3, averageBidsPerOpenedTender: '3.00', failedTenders: 0, cancelledTenders: 0 });
+    expect(sup.body.supervision).toEqual({ openedTenders: 1, openedBids: 3, averageBidsPerOpenedTender: '3.00', failedTenders: 0, cancelledTenders: 0, failedLots: 0 });
 
     // A third sealed bid on the tender still before its opening: no figure for anyone changes.
     await insertBid(t, sealedTender, firms[5], { opened: false });

@@ -29,6 +29,10 @@ const SUPERVISION_SQL = `(SELECT json_build_object(
     'opened_tenders', count(*) FILTER (WHERE t.opened_at IS NOT NULL),
     'failed', count(*) FILTER (WHERE t.status = 'FAILED'),
     'cancelled', count(*) FILTER (WHERE t.status = 'CANCELLED'),
+    -- 标段: a lot that failed at the deadline (fewer than 3 bids), plus every lot of a failed tender (one for a tender
+    -- without lots).
+    'failed_lots', coalesce(sum(CASE WHEN t.status = 'FAILED' THEN greatest((SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id), 1)
+                                     ELSE (SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id AND l.status = 'FAILED') END), 0),
     'opened_bids', (SELECT count(*) FROM bids b JOIN tenders o ON o.id = b.tender_id
                     WHERE o.published_at >= ${LO} AND o.published_at < ${HI} AND o.opened_at IS NOT NULL AND b.opened_at IS NOT NULL))
   FROM tenders t WHERE t.published_at >= ${LO} AND t.published_at < ${HI})`;
@@ -38,6 +42,7 @@ interface SupervisionRow {
   opened_bids: number;
   failed: number;
   cancelled: number;
+  failed_lots: number;
 }
 
 function supervisionView(r: SupervisionRow): SupervisionStatistics {
@@ -47,6 +52,7 @@ function supervisionView(r: SupervisionRow): SupervisionStatistics {
     averageBidsPerOpenedTender: r.opened_tenders > 0 ? ratio(r.opened_bids, r.opened_tenders, 2) : null,
     failedTenders: r.failed,
     cancelledTenders: r.cancelled,
+    failedLots: Number(r.failed_lots),
   };
 }
 
@@ -55,6 +61,7 @@ interface PublishedRow {
   month: string;
   tenders: number;
   budget: string | null;
+  lots: number;
 }
 
 interface AwardedRow {
@@ -88,7 +95,9 @@ export class StatisticsService {
       await m.query(
         `WITH pub AS (
            -- One pass per table, grouped by (category, month); the totals are the sums of the groups (bigint fen in code).
-           SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget
+           SELECT category, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget,
+                  -- 标段: a tender without lots is one lot.
+                  sum(greatest((SELECT count(*) FROM tender_lots l WHERE l.tender_id = tenders.id), 1))::int AS lots
            FROM tenders
            WHERE published_at >= ${LO} AND published_at < ${HI}
            GROUP BY 1, 2
@@ -145,6 +154,7 @@ export class StatisticsService {
       from,
       to,
       tenders,
+      lots: published.reduce((n, r) => n + Number(r.lots ?? 0), 0),
       awarded: awardedCount,
       turnover: fromFen(awardedPrice),
       budgetTotal: fromFen(sum(published, (r) => r.budget)),

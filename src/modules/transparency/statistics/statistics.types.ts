@@ -5,6 +5,8 @@ export interface StatisticsView {
   to: string;
   /** Tenders published (招标公告发布) in the period. */
   tenders: number;
+  /** 标段 of the tenders published in the period (a tender without lots counts as one). */
+  lots: number;
   /** Tenders whose notice of award (中标通知书) was issued in the period. */
   awarded: number;
   /** 成交金额: Σ award price of the awarded tenders, decimal string. */
@@ -35,6 +37,8 @@ export interface SupervisionStatistics {
   /** Tenders published in the period that failed (fewer than 3 bids, or all rejected) or were cancelled. */
   failedTenders: number;
   cancelledTenders: number;
+  /** Lots of the period's tenders that failed: alone at the deadline (fewer than 3 bids), or with their tender. */
+  failedLots: number;
 }
 
 /** 公共资源交易分类 names, for the report and the console. */

@@ -25,12 +25,14 @@ export class SupervisionFiguresDto {
   @ApiProperty({ nullable: true, type: String, example: '5.42' }) averageBidsPerOpenedTender: string | null;
   @ApiProperty() failedTenders: number;
   @ApiProperty() cancelledTenders: number;
+  @ApiProperty({ description: '标段 that failed: alone at the deadline (fewer than 3 bids, TBL Art. 28) or with their tender' }) failedLots: number;
 }
 
 export class StatisticsResponseDto {
   @ApiProperty({ example: '2026-01-01' }) from: string;
   @ApiProperty({ example: '2026-12-31' }) to: string;
   @ApiProperty({ example: 1038, description: 'tenders published in the period' }) tenders: number;
+  @ApiProperty({ example: 1102, description: '标段 (lots) of the tenders published in the period; a tender without lots counts as one' }) lots: number;
   @ApiProperty({ example: 950, description: 'tenders whose notice of award was issued in the period' }) awarded: number;
   @ApiProperty({ example: '12360000000.00', description: 'Σ award price of the awarded tenders' }) turnover: string;
   @ApiProperty({ example: '13500000000.00', description: 'Σ budget of the tenders published in the period' }) budgetTotal: string;
