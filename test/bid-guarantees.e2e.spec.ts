@@ -3,12 +3,14 @@ import { sealAndSubmit } from './factories/bid.factory';
 import {
   addDays,
   emit,
+  GUARANTEE_ISSUER_USCC,
   guaranteeNotification,
   insertTender,
   issueAccount,
   mine,
   openTender,
   postGuarantee,
+  postGuaranteeStatus,
   setDeadline,
 } from './factories/bid-security.factory';
 import { createStaff, registerParty } from './factories/identity.factory';
@@ -187,6 +189,14 @@ describe('electronic guarantees (e2e)', () => {
     // The claimed one stays claimed.
     expect((await mine(t, tender.id, a)).guarantees[0].status).toBe('CLAIMED');
 
+    // The issuer reads the outcome (signed like its notifications): claimed, with the article.
+    const aNo = (await mine(t, tender.id, a)).guarantees[0].guaranteeNo;
+    const status = await postGuaranteeStatus(t, { issuerUscc: GUARANTEE_ISSUER_USCC, guaranteeNo: aNo }).expect(200);
+    expect(status.body).toMatchObject({ guaranteeNo: aNo, status: 'CLAIMED', settlementReason: 'BID_REVOKED' });
+    expect(status.body.legalBasis).toContain('第三十五条');
+    expect((await postGuaranteeStatus(t, { issuerUscc: GUARANTEE_ISSUER_USCC, guaranteeNo: aNo }, 'ab'.repeat(32))).status).toBe(401);
+    expect((await postGuaranteeStatus(t, { issuerUscc: GUARANTEE_ISSUER_USCC, guaranteeNo: 'NOPE' })).status).toBe(404);
+
     const list = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/guarantees`).set(tender.owner.auth).expect(200);
     expect(list.body.items.map((i: { bidderOrganizationId: string; status: string }) => [i.bidderOrganizationId, i.status]).sort()).toEqual(
       [[a.organizationId, 'CLAIMED'], [b.organizationId, 'RELEASED']].sort(),
@@ -208,7 +218,7 @@ describe('electronic guarantees (e2e)', () => {
   it('the routes are in the OpenAPI document', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/guarantees/notifications', '/api/v1/tenders/{id}/bid-security/guarantees']),
+      expect.arrayContaining(['/api/v1/guarantees/notifications', '/api/v1/guarantees/status', '/api/v1/tenders/{id}/bid-security/guarantees']),
     );
   });
 });

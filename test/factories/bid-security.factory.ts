@@ -212,5 +212,13 @@ export function postGuarantee(t: TestApp, body: unknown, signature?: string | nu
   return req.send(raw);
 }
 
+/** POST /guarantees/status, signed like the notifications. */
+export function postGuaranteeStatus(t: TestApp, body: unknown, signature?: string | null): request.Test {
+  const raw = JSON.stringify(body);
+  const req = t.http().post('/api/v1/guarantees/status').set('Content-Type', 'application/json');
+  if (signature !== null) req.set('X-Bank-Signature', signature ?? sign(t, raw));
+  return req.send(raw);
+}
+
 /** The day `n` days after a 'YYYY-MM-DD' day. */
 export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

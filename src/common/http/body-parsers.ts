@@ -9,6 +9,7 @@ export const BANK_NOTIFICATION_BODY_LIMIT = '32kb';
 export const BANK_NOTIFICATION_PATH = '/api/v1/bank/notifications';
 /** The guarantee issuer's notification (电子保函), signed the same way. */
 export const GUARANTEE_NOTIFICATION_PATH = '/api/v1/guarantees/notifications';
+export const GUARANTEE_STATUS_PATH = '/api/v1/guarantees/status';
 
 /**
  * Routes that carry files as base64 in JSON and so take BODY_LIMIT (default: the largest sealed bid of format
@@ -35,7 +36,7 @@ export function useBodyParsers(app: NestExpressApplication, uploadLimit: string)
   });
   const small = json({ limit: SMALL_BODY_LIMIT });
   const choose: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'POST' && (req.path === BANK_NOTIFICATION_PATH || req.path === GUARANTEE_NOTIFICATION_PATH)) return bank(req, res, next);
+    if (req.method === 'POST' && [BANK_NOTIFICATION_PATH, GUARANTEE_NOTIFICATION_PATH, GUARANTEE_STATUS_PATH].includes(req.path)) return bank(req, res, next);
     if ((req.method === 'POST' || req.method === 'PUT') && UPLOAD_ROUTES.some((r) => r.test(req.path))) return upload(req, res, next);
     return small(req, res, next);
   };

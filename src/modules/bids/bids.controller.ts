@@ -27,7 +27,8 @@ export class BidsController {
     summary: 'Submit (or replace) a sealed bid, format v1: → 201 signed receipt { bidId, version, receivedAt, ciphertextSha256, signature }',
     description:
       'Refused with 409 BID_DEADLINE_PASSED at or after the deadline (database clock), 409 TENDER_NOT_OPEN_FOR_BIDS, ' +
-      '409 BID_SECURITY_MISSING; nothing is stored then. Sending the same sealed bid again returns the same receipt.',
+      '409 BID_SECURITY_MISSING; nothing is stored then. Sending the same sealed bid again returns the same receipt. ' +
+      'On a tender with lots (标段) this is lot 1; other lots: POST /tenders/{id}/lots/{lotNo}/bids.',
   })
   create(@UuidParam('id') id: string, @Body() dto: SubmitBidDto, @CurrentActor() actor: Actor) {
     return this.submit.execute({ tenderId: id, dto, actor });

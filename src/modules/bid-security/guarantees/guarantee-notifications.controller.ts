@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { Public } from 'src/common/auth/access.decorators';
 import { BankSignatureGuard } from '../bank-signature.guard';
 import { GuaranteeNotificationDto } from './guarantee-notification.dto';
+import { GuaranteeStatusQueryDto } from './guarantee-status.dto';
 import { RegisterGuarantee } from './register-guarantee.use-case';
 
 @ApiTags('bid security (投标保证金)')
@@ -24,5 +25,19 @@ export class GuaranteeNotificationsController {
   })
   notify(@Body() dto: GuaranteeNotificationDto, @Req() req: RawBodyRequest<Request>) {
     return this.register.execute({ rawBody: req.rawBody as Buffer, notification: dto, ip: req.ip ?? '' });
+  }
+
+  @Post('status')
+  @Public()
+  @UseGuards(BankSignatureGuard)
+  @HttpCode(200)
+  @ApiHeader({ name: 'X-Bank-Signature', required: true, description: 'hex(HMAC-SHA256(BANK_WEBHOOK_SECRET, raw body))' })
+  @ApiOperation({
+    summary:
+      'The issuer reads what became of its guarantee: { guaranteeNo, status: VALID|RELEASED|CLAIMED, validUntil, settledAt, settlementReason, legalBasis } ' +
+      '(RELEASED: 解除保证责任; CLAIMED: 索赔, with the article). 404 for a number it did not register',
+  })
+  async status(@Body() dto: GuaranteeStatusQueryDto) {
+    return this.register.status(dto.issuerUscc, dto.guaranteeNo);
   }
 }

@@ -106,6 +106,24 @@ export class RegisterGuarantee {
     });
   }
 
+  /** What became of a guarantee, for its issuer (who knows the number; it names no bidder but the one it covers). */
+  async status(issuerUscc: string, guaranteeNo: string) {
+    const g = await this.guarantees.byNumber(this.tx.manager, issuerUscc, guaranteeNo);
+    if (!g) throw new NotFoundException('The guarantee');
+    return {
+      guaranteeNo: g.guaranteeNo,
+      tenderId: g.tenderId,
+      lotNo: g.lotNo,
+      status: g.status,
+      amount: g.amount,
+      validFrom: g.validFrom,
+      validUntil: g.validUntil,
+      settledAt: g.settledAt?.toISOString() ?? null,
+      settlementReason: g.settlementReason,
+      legalBasis: g.legalBasis,
+    };
+  }
+
   /** The bid security one lot requires: the lot's own amount when lots set one, else the tender's. */
   private async requiredAmount(m: EntityManager, tender: TenderSnapshot, lotNo: number): Promise<string> {
     const lot = await this.store.forLot(m, tender, lotNo);
