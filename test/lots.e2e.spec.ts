@@ -83,6 +83,7 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
     const aLot1Bid = (await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(a.auth).expect(200)).body;
     expect(aLot2Bid.bidId).not.toBe(aLot1Bid.bidId);
     expect([aLot1Bid.lotNo, aLot2Bid.lotNo]).toEqual([1, 2]);
+    expect((await t.http().get(lotPath(1, 'bids/mine')).set(a.auth).expect(200)).body).toEqual(aLot1Bid); // v1 path = lot 1
     expect((await t.http().get(lotPath(2, 'bids/mine')).set(c.auth)).status).toBe(404);
 
     // d withdraws its lot-1 bid: only that lot's security goes back.
