@@ -1,3 +1,5 @@
+import { RetenderUseCase } from './use-cases/retender.use-case';
+import { TenderSuspensionService } from './tender-suspension.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EscrowKeyService } from './escrow-key.service';
@@ -37,10 +39,12 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     TenderPeriods,
     TenderDocumentsService,
     TenderObjectionsService,
+    TenderSuspensionService,
     PublishTenderUseCase,
     AmendTenderUseCase,
     CancelTenderUseCase,
+    RetenderUseCase,
   ],
-  exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}
