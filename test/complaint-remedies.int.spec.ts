@@ -24,7 +24,7 @@ describe('complaint remedy RE_EVALUATION, and the result messages (integration)'
   it('re-evaluates on an upheld complaint, then awards with notices to every bidder', async () => {
     const code = `R${Date.now().toString(36).toUpperCase()}`;
     const pool = await Promise.all(Array.from({ length: 5 }, () => createExpert(t, { specialties: [code] })));
-    const tender = await tenderInEvaluation(t, { prices: ['36000000.00', '36500000.00', '37000000.00'], specialties: [{ code, count: 5 }] });
+    const tender = await tenderInEvaluation(t, { prices: ['36000000.00', '36500000.00', '37000000.00', '37500000.00'], specialties: [{ code, count: 5 }] });
     expect((await drawn(t, tender.id)).status).toBe('DRAWN');
     const users = byUser(pool);
     const experts: TestExpert[] = [];
@@ -80,7 +80,7 @@ describe('complaint remedy RE_EVALUATION, and the result messages (integration)'
     await sleep(500);
     await t.http().post(api(`/tenders/${tender.id}/award`)).set(tender.owner.auth).send({ bidId: tender.bidIds[1] }).expect(200);
     expect(await topicsOf(tender.bidders[1])).toContain('AWARD_NOTICE');
-    for (const i of [0, 2]) expect(await topicsOf(tender.bidders[i])).toContain('AWARD_RESULT');
+    for (const i of [0, 2, 3]) expect(await topicsOf(tender.bidders[i])).toContain('AWARD_RESULT');
     expect(await topicsOf(tender.owner)).toContain('COMPLAINT_UPHELD');
   });
 });

@@ -134,7 +134,7 @@ export class AwardsService {
     const tender = await this.ctx.tender(m, tenderId);
     const where: Record<string, string> = { tenderId };
     if (actor.role === Role.BIDDER && actor.organizationId) where.objectorOrganizationId = actor.organizationId;
-    else if (actor.role !== Role.SUPERVISOR && !this.ctx.isOwner(tender, actor)) throw new ForbiddenException('Not your tender');
+    else if (actor.role !== Role.SUPERVISOR && !(await this.ctx.owns(m, tender, actor))) throw new ForbiddenException('Not your tender');
     return (await m.find(ResultObjectionEntity, { where, order: { filedAt: 'ASC' } })).map(toObjectionView);
   }
 

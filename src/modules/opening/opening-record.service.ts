@@ -19,6 +19,7 @@ import { BidStatus, DecryptedBy } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
+import { isAgentFor } from './opening-participants';
 import type { OpeningRecordObjection } from './opening-objections.service';
 import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
 
@@ -132,7 +133,7 @@ export class OpeningRecordService {
 
   private async isParticipant(m: EntityManager, tenderId: string, ownerId: string, actor: Actor): Promise<boolean> {
     if (actor.role === Role.SUPERVISOR) return true;
-    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId;
+    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId || (await isAgentFor(m, actor, ownerId, tenderId));
     if (actor.role === Role.BIDDER && actor.organizationId) {
       const bids = await m.query(
         `SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`,
