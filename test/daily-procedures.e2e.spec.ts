@@ -1,6 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
 import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { fireNow } from './factories/evaluation.factory';
+import { insertOpenedTender } from './factories/supervision.factory';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
 import { pdfText } from './helpers/pdf-text';
@@ -250,6 +251,78 @@ describe('the procedures a trading centre runs every day', () => {
       const award = await t.http().post(`${api}/tenders/${tender.id}/award`).set(tender.owner.auth).send({ bidId: '00000000-0000-4000-8000-000000000000' });
       expect(award.status).toBe(409);
       expect(award.body.code).toBe('AWARD_SUSPENDED');
+    });
+  });
+
+  describe('质疑 in procurement: to the process and to the award, 7 working days each way (GPL Arts. 52–53; GPR Art. 53)', () => {
+    const challenge = (who: TestParty, tenderId: string, body: object) => t.http().post(`${api}/tenders/${tenderId}/challenges`).set(who.auth).send(body);
+    const closeOpening = (tenderId: string, ago: string) =>
+      t.dataSource.query(
+        `INSERT INTO opening_records (tender_id, record, record_sha256, window_closed_at, created_at)
+         VALUES ($1, '{}', repeat('0', 64), clock_timestamp() - $2::interval, clock_timestamp() - $2::interval)`,
+        [tenderId, ago],
+      );
+    const sql = (p: TestParty) => ({ organizationId: p.organizationId!, userId: p.userId });
+
+    it('process: after the opening, by a supplier of it; too late 422; the answer lifts nothing and opens the complaint', async () => {
+      const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
+      const sup = [await registerParty(t), await registerParty(t), await registerParty(t)];
+      const outsider = await registerParty(t);
+      const { tenderId } = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT' });
+      expect((await challenge(sup[0], tenderId, { subject: 'PROCESS', text: '评审程序违法' }).expect(409)).body.code).toBe('CONFLICT'); // the opening is not over
+      await closeOpening(tenderId, '1 hour');
+      for (const bad of [{ subject: 'DOCUMENTS', text: 'x' }, { subject: 'PROCESS', text: '' }, { subject: 'PROCESS' }]) {
+        expect((await challenge(sup[0], tenderId, bad).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      }
+      await challenge(outsider, tenderId, { subject: 'PROCESS', text: '评审程序违法' }).expect(403);
+      const filed = await challenge(sup[0], tenderId, { subject: 'PROCESS', text: '评审程序违法' }).expect(201);
+      expect(filed.body).toMatchObject({ subject: 'PROCESS', status: 'PENDING', overdue: false });
+      expect(new Date(filed.body.answerDueAt).getTime()).toBeGreaterThan(new Date(filed.body.filedAt).getTime() + 7 * 86_400_000);
+      expect((await challenge(sup[0], tenderId, { subject: 'PROCESS', text: '评审程序违法' }).expect(200)).body.id).toBe(filed.body.id);
+      expect((await t.http().get(`${api}/tenders/${tenderId}`)).body.suspended).toBe(false); // a process challenge does not hold the tender
+      const own = await t.http().get(`${api}/tenders/${tenderId}/challenges`).set(sup[1].auth).expect(200);
+      expect(own.body.items).toEqual([]);
+      expect((await t.http().get(`${api}/tenders/${tenderId}/challenges`).set(owner.auth).expect(200)).body.items).toHaveLength(1);
+      const answered = await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '评审程序合法，质疑不成立', upheld: false }).expect(200);
+      expect(answered.body).toMatchObject({ status: 'ANSWERED', upheld: false });
+      await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '改口', upheld: true }).expect(409);
+      // The complaint about the process follows it (GPL Art. 55), counted from the end of the answer period.
+      const complaint = await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[0].auth).send({ stage: 'OPENING', text: '对质疑答复不满意' }).expect(201);
+      expect(complaint.body).toMatchObject({ objectionId: filed.body.id, knownAt: filed.body.answerDueAt });
+      expect((await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[2].auth).send({ stage: 'OPENING', text: '未质疑先投诉' }).expect(409)).body.code).toBe('OBJECTION_REQUIRED');
+
+      // Too late: the opening ended 30 days ago — more than 7 working days (GPR Art. 53(2)); nothing stored.
+      const old = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT', daysAgo: 31 });
+      await closeOpening(old.tenderId, '30 days');
+      const before = await count('procurement_challenges');
+      const late = await challenge(sup[0], old.tenderId, { subject: 'PROCESS', text: '迟到的质疑' }).expect(422);
+      expect(late.body).toMatchObject({ code: 'LEGAL_PERIOD_VIOLATION', details: { rule: 'CHALLENGE_WITHIN_WORKING_DAYS', article: 'GPL Art. 52; GPR Art. 53(2)' } });
+      expect(await count('procurement_challenges')).toBe(before);
+      // An engineering tender takes objections, not challenges.
+      const eng = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS' });
+      expect((await challenge(sup[0], eng.tenderId, { subject: 'PROCESS', text: '质疑' }).expect(409)).body.code).toBe('CONFLICT');
+    });
+
+    it('award: once announced; while unanswered no contract is signed (409 AWARD_SUSPENDED); the answer lifts it', async () => {
+      const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
+      const sup = [await registerParty(t), await registerParty(t), await registerParty(t)];
+      const { tenderId } = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT', status: 'AWARDED' });
+      expect((await challenge(sup[1], tenderId, { subject: 'AWARD', text: '成交供应商资格不符' }).expect(409)).body.code).toBe('CONFLICT'); // not announced
+      await t.dataSource.query(
+        `INSERT INTO candidate_publicities (tender_id, report_version, kind, starts_at, ends_at, status, content)
+         VALUES ($1, 1, 'AWARD_ANNOUNCEMENT', clock_timestamp() - interval '2 days', clock_timestamp() - interval '1 day', 'ENDED', '{}')`,
+        [tenderId],
+      );
+      const filed = await challenge(sup[1], tenderId, { subject: 'AWARD', text: '成交供应商资格不符' }).expect(201);
+      expect((await t.http().get(`${api}/tenders/${tenderId}`)).body.suspended).toBe(true);
+      expect((await t.http().post(`${api}/tenders/${tenderId}/contract`).set(owner.auth).send({}).expect(409)).body.code).toBe('AWARD_SUSPENDED');
+      expect(await topics(owner)).toContain('CHALLENGE_FILED');
+      await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(sup[0].auth).send({ answer: 'x', upheld: false }).expect(403);
+      await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '经核查资格符合', upheld: 'no' }).expect(400);
+      await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '经核查资格符合', upheld: false }).expect(200);
+      expect((await t.http().get(`${api}/tenders/${tenderId}`)).body.suspended).toBe(false);
+      const complaint = await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[1].auth).send({ stage: 'RESULT', text: '对质疑答复不满意' }).expect(201);
+      expect(complaint.body.objectionId).toBe(filed.body.id);
     });
   });
 

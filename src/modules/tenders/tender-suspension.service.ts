@@ -13,7 +13,8 @@ const DAY_MS = 86_400_000;
 /**
  * 暂停招标投标活动: one suspension per tender (tenders.suspended_at) with several possible causes — an unanswered
  * objection to the documents (TBR Art. 22) or to the result (TBR Art. 54), a suspension ordered by the supervisory
- * department on accepting a complaint (TBR Art. 62; GPL Art. 57). The tender resumes only when no cause remains.
+ * department on accepting a complaint (TBR Art. 62; GPL Art. 57), an unanswered procurement challenge to the award
+ * (no contract meanwhile: regulations.md row 97). The tender resumes only when no cause remains.
  * While PUBLISHED its BID_DEADLINE event is cancelled, and on resuming the deadline moves later by the length of the
  * suspension (whole days under enforced periods, so the opening keeps its time of day); later, a suspended tender
  * cannot be awarded or contracted (AwardTenderUseCase, RecordContractUseCase).
@@ -43,10 +44,11 @@ export class TenderSuspensionService {
   }
 
   /** The causes still holding the tender: pending document objections and complaints with an active suspension. */
-  async causes(m: EntityManager, tenderId: string): Promise<{ objections: number; complaints: number }> {
-    const [r]: Array<{ objections: number; complaints: number }> = await m.query(
+  async causes(m: EntityManager, tenderId: string): Promise<{ objections: number; complaints: number; challenges: number }> {
+    const [r]: Array<{ objections: number; complaints: number; challenges: number }> = await m.query(
       `SELECT (SELECT count(*)::int FROM tender_objections WHERE tender_id = $1 AND status = 'PENDING') AS objections,
-              (SELECT count(*)::int FROM complaints WHERE tender_id = $1 AND suspension_ordered_at IS NOT NULL AND suspension_lifted_at IS NULL) AS complaints`,
+              (SELECT count(*)::int FROM complaints WHERE tender_id = $1 AND suspension_ordered_at IS NOT NULL AND suspension_lifted_at IS NULL) AS complaints,
+              (SELECT count(*)::int FROM procurement_challenges WHERE tender_id = $1 AND subject = 'AWARD' AND status = 'PENDING') AS challenges`,
       [tenderId],
     );
     return r;
@@ -56,7 +58,7 @@ export class TenderSuspensionService {
   async resumeIfClear(m: EntityManager, tender: TenderEntity, now: Date, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
     if (!tender.suspendedAt) return false;
     const c = await this.causes(m, tender.id);
-    if (c.objections > 0 || c.complaints > 0) return false;
+    if (c.objections > 0 || c.complaints > 0 || c.challenges > 0) return false;
     const suspendedAt = tender.suspendedAt;
     const data: Record<string, unknown> = { suspendedAt: suspendedAt.toISOString() };
     if (tender.status === TenderStatus.PUBLISHED) {

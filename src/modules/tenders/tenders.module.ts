@@ -1,3 +1,5 @@
+import { ChallengesController } from './challenges/challenges.controller';
+import { ChallengesService } from './challenges/challenges.service';
 import { RetenderUseCase } from './use-cases/retender.use-case';
 import { TenderSuspensionService } from './tender-suspension.service';
 import { Module } from '@nestjs/common';
@@ -29,7 +31,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TenderEntity, TenderLotEntity, TenderDocumentEntity, TenderAmendmentEntity, TenderObjectionEntity])],
-  controllers: [TendersController, HolidaysController],
+  controllers: [TendersController, HolidaysController, ChallengesController],
   providers: [
     TendersService,
     TenderStateMachine,
@@ -44,6 +46,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     AmendTenderUseCase,
     CancelTenderUseCase,
     RetenderUseCase,
+    ChallengesService,
   ],
   exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
 })

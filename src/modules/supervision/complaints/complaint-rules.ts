@@ -67,7 +67,8 @@ export type ComplaintRemedy = (typeof COMPLAINT_REMEDIES)[number];
  *   opening_objections; the 10 days run from its answer (or from the end of the opening when none came);
  * - OTHER (engineering): any other violation (TBR Art. 60 ¶1), no objection needed, counted from when the
  *   complainant says it knew.
- * In procurement every complaint follows a challenge (GPL Art. 55), so OPENING and OTHER are refused.
+ * In procurement every complaint follows a challenge (GPL Art. 55): DOCUMENTS the challenge to the documents, OPENING
+ * the challenge to the process, RESULT the challenge to the award (procurement_challenges); OTHER is refused.
  */
 export function stageNeedsRecordedObjection(stage: ComplaintStage): boolean {
   return stage === 'DOCUMENTS' || stage === 'RESULT' || stage === 'OPENING';

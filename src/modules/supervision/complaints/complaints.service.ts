@@ -253,6 +253,24 @@ export class ComplaintsService {
     now: Date,
   ): Promise<{ knownAt: Date; objectionId: string | null }> {
     const procurement = tender.regime === 'GOV_PROCUREMENT';
+    if (procurement && (dto.stage === 'OPENING' || dto.stage === 'RESULT')) {
+      // GPL Art. 55: after the complainant's challenge (质疑) to the process (the opening) or to the award, 15 working
+      // days from the end of its answer period.
+      const subject = dto.stage === 'OPENING' ? 'PROCESS' : 'AWARD';
+      const [c]: Array<{ id: string; answer_due_at: Date }> = await m.query(
+        `SELECT id, answer_due_at FROM procurement_challenges
+         WHERE tender_id = $1 AND organization_id = $2 AND subject = $3 AND (status = 'ANSWERED' OR answer_due_at < $4)
+         ORDER BY answer_due_at DESC LIMIT 1`,
+        [tenderId, orgId, subject, now],
+      );
+      if (c) return { knownAt: new Date(c.answer_due_at), objectionId: c.id };
+      if (dto.stage === 'OPENING') {
+        throw SupervisionException.objectionRequired('A procurement complaint about the process follows a challenge (质疑) to it, answered or past its answer period (GPL Art. 55)', {
+          stage: dto.stage,
+          article: 'GPL Art. 55',
+        });
+      }
+    }
     if (dto.stage === 'DOCUMENTS' || dto.stage === 'RESULT') {
       const table = dto.stage === 'DOCUMENTS' ? 'tender_objections' : 'result_objections';
       const orgColumn = dto.stage === 'DOCUMENTS' ? 'organization_id' : 'objector_organization_id';
