@@ -7,7 +7,7 @@ export const COMPLAINT_STATUSES = ['FILED', 'ACCEPTED', 'REFUSED', 'DECIDED'] as
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 
 export class FileComplaintDto {
-  @ApiProperty({ enum: COMPLAINT_STAGES, description: 'DOCUMENTS and RESULT need an answered (or overdue) objection first; OPENING and OTHER: engineering only' })
+  @ApiProperty({ enum: COMPLAINT_STAGES, description: 'DOCUMENTS and RESULT need an answered (or overdue) objection / challenge first; OPENING needs the objection at the opening (engineering) or a challenge to the process (procurement); OTHER: engineering only' })
   @IsIn(COMPLAINT_STAGES)
   stage: ComplaintStage;
 
