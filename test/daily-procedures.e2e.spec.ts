@@ -2,6 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { fireNow } from './factories/evaluation.factory';
 import { insertOpenedTender } from './factories/supervision.factory';
+import { bidderWithAccount, mine, notification, pay, waitForRefunds } from './factories/bid-security.factory';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
 import { pdfText } from './helpers/pdf-text';
@@ -353,6 +354,34 @@ describe('the procedures a trading centre runs every day', () => {
       expect((await t.http().post(`${api}/inbox/read-all`).set(colleague.auth).expect(200)).body).toEqual({ marked: 1 });
       expect((await t.http().post(`${api}/inbox/read-all`).set(colleague.auth).expect(200)).body).toEqual({ marked: 0 });
       await t.http().get(`${api}/inbox`).expect(401);
+    });
+  });
+
+  describe('messages keep the bidders secret before the deadline (TBL Art. 22)', () => {
+    it('a refund before the deadline writes no message; after the deadline the failure and the refund arrive', async () => {
+      const tender = await createPublishedTender(t, { deadlineInMs: 15_000, bidSecurityAmount: '200000.00' });
+      const a = await bidderWithAccount(t, tender.id);
+      const b = await bidderWithAccount(t, tender.id);
+      await pay(t, notification({ virtualAccountNo: a.virtualAccountNo, payerAccountNo: a.basicAccountNo }));
+      await pay(t, notification({ virtualAccountNo: b.virtualAccountNo, payerAccountNo: b.basicAccountNo }));
+      expect((await sealAndSubmit(t, tender, a.bidder, '1000000.00')).status).toBe(201);
+      expect((await sealAndSubmit(t, tender, b.bidder, '1100000.00')).status).toBe(201);
+      const withdrawn = await t.http().delete(`${api}/tenders/${tender.id}/bids/mine`).set(b.bidder.auth);
+      expect([200, 204]).toContain(withdrawn.status);
+      await waitForRefunds(t);
+      expect(await mine(t, tender.id, b.bidder)).toMatchObject({ status: 'REFUNDED' });
+      // Refunded before the deadline: no row anywhere names b with this tender.
+      const rows = await t.dataSource.query(`SELECT topic FROM notifications WHERE recipient_organization_id = ANY($1::uuid[])`, [[a.bidder.organizationId, b.bidder.organizationId]]);
+      expect(rows).toEqual([]);
+      // The deadline with one bid: FAILED (TBL Art. 28); a hears of it and of its refund; b, withdrawn, of nothing.
+      await waitFor(async () => (await mine(t, tender.id, a.bidder)).status === 'REFUNDED', 'a’s refund', 40_000);
+      const got = await waitFor(async () => {
+        const x = await topics(a.bidder);
+        return x.includes('BID_SECURITY_REFUNDED') && x.includes('TENDER_FAILED') ? x : null;
+      }, 'a’s messages');
+      expect(got).toEqual(expect.arrayContaining(['TENDER_FAILED', 'BID_SECURITY_REFUNDED']));
+      expect(await topics(b.bidder)).toEqual([]);
+      expect(await topics(tender.owner)).toContain('TENDER_FAILED');
     });
   });
 
