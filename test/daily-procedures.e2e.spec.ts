@@ -71,7 +71,7 @@ describe('the procedures a trading centre runs every day', () => {
       expect((await raise(bidders[0], '第2号投标文件递交时间与回执不一致').expect(200)).body.id).toBe(firstId);
       expect((await raise(outsider, '我也有异议').expect(403)).body.code).toBe('FORBIDDEN');
       expect((await raise(tender.owner, '招标人无异议可提').expect(403)).body.code).toBe('FORBIDDEN');
-      for (const bad of ['', 42, 'x'.repeat(5001)]) expect((await raise(bidders[1], bad).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      for (const bad of ['', '   ', 42, 'x'.repeat(5001)]) expect((await raise(bidders[1], bad).expect(400)).body.code).toBe('VALIDATION_FAILED');
       await raise(bidders[1], '解密时限设置过短').expect(201);
       expect(await count('opening_objections')).toBe(2);
     });
@@ -431,5 +431,27 @@ describe('the procedures a trading centre runs every day', () => {
       await t.http().delete(`${api}/agency-authorizations/${granted.body.id}`).set(entity.auth).expect(200);
       await t.http().post(`${api}/tenders/${draft.id}/cancel`).set(agent.auth).send({ reason: '代理终止' }).expect(403);
     });
+  });
+
+  it('the new routes are in the OpenAPI document', async () => {
+    const doc = await t.http().get('/docs-json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/tenders/{id}/opening-objections',
+        '/api/v1/tenders/{id}/opening-objections/{objectionId}/answer',
+        '/api/v1/tenders/{id}/challenges',
+        '/api/v1/tenders/{id}/challenges/{challengeId}/answer',
+        '/api/v1/tenders/{id}/re-tender',
+        '/api/v1/inbox',
+        '/api/v1/inbox/unread-count',
+        '/api/v1/inbox/read-all',
+        '/api/v1/inbox/{id}/read',
+        '/api/v1/agency-authorizations',
+        '/api/v1/agency-authorizations/{id}',
+      ]),
+    );
+    const handle = doc.body.paths['/api/v1/supervision/complaints/{id}'].patch;
+    expect(JSON.stringify(doc.body.components.schemas.HandleComplaintDto)).toContain('remedy');
+    expect(handle).toBeDefined();
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { ConflictException, ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { ConflictException, ForbiddenException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../audit/canonical-json';
@@ -53,7 +53,7 @@ export class OpeningObjectionsService {
     if (actor.role !== Role.BIDDER || !actor.organizationId) throw new ForbiddenException('An objection at the opening is raised by a bidder');
     const orgId = actor.organizationId;
     const body = text.trim();
-    if (!body) throw new ConflictException('The objection is empty');
+    if (!body) throw new ValidationFailedException([{ field: 'text', errors: ['the objection states something'] }]);
     const requestSha256 = createHash('sha256').update(canonicalJson({ tenderId, orgId, text: body })).digest('hex');
     return this.tx.run(async (m) => {
       const tender = await this.lockInProgress(m, tenderId, actor);
@@ -90,6 +90,7 @@ export class OpeningObjectionsService {
 
   async answer(tenderId: string, objectionId: string, answer: string, actor: Actor): Promise<OpeningObjectionView> {
     const body = answer.trim();
+    if (!body) throw new ValidationFailedException([{ field: 'answer', errors: ['the answer states something'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
       const [o] = await m.query(`SELECT * FROM opening_objections WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [objectionId, tenderId]);

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
+import { ForbiddenException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { canonicalJson } from '../../audit/canonical-json';
@@ -60,6 +60,7 @@ export class ChallengesService {
     if (actor.role !== Role.BIDDER || !actor.organizationId) throw new ForbiddenException('A challenge is filed by a supplier');
     const orgId = actor.organizationId;
     const text = dto.text.trim();
+    if (!text) throw new ValidationFailedException([{ field: 'text', errors: ['the challenge states its grounds'] }]);
     const requestSha256 = createHash('sha256').update(canonicalJson({ tenderId, orgId, subject: dto.subject, text })).digest('hex');
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockVisible(m, tenderId, actor);
@@ -114,6 +115,7 @@ export class ChallengesService {
 
   async answer(tenderId: string, id: string, dto: AnswerChallengeDto, actor: Actor): Promise<ChallengeView> {
     const answer = dto.answer.trim();
+    if (!answer) throw new ValidationFailedException([{ field: 'answer', errors: ['the answer is written'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
       const [c] = await m.query(`SELECT * FROM procurement_challenges WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [id, tenderId]);
