@@ -356,7 +356,15 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
     });
 
     it('a supervisor accepts (the 30-working-day decision clock starts) and decides; the bidder sees only its own', async () => {
+      // No objection at the opening: no complaint about it (TBR Arts. 44, 60 ¶2).
+      expect((await file(b[0], { stage: 'OPENING', text: '开标时解密顺序不当' }).expect(409)).body.code).toBe('OBJECTION_REQUIRED');
+      await t.dataSource.query(
+        `INSERT INTO opening_objections (tender_id, organization_id, raised_by, text, raised_at, status, answer, answered_by, answered_at, request_sha256)
+         VALUES ($1, $2, $3, '解密顺序不当', clock_timestamp() - interval '1 day', 'ANSWERED', '按递交顺序解密', $4, clock_timestamp() - interval '1 day', md5(random()::text) || md5(random()::text))`,
+        [tender.id, b[0].organizationId, b[0].userId, owner.userId],
+      );
       const filed = await file(b[0], { stage: 'OPENING', text: '开标时解密顺序不当' }).expect(201);
+      expect(filed.body.objectionId).toEqual(expect.any(String));
       const id = filed.body.id;
       await t.http().patch(`${api}/supervision/complaints/${id}`).set(b[0].auth).send({ status: 'ACCEPTED' }).expect(403);
       const accepted = await t.http().patch(`${api}/supervision/complaints/${id}`).set(supervisor.auth).send({ status: 'ACCEPTED' }).expect(200);

@@ -40,4 +40,6 @@ export const routes: ConsoleRoute[] = [
   { path: '/supervision', access: ['SUPERVISOR'], title: '监管', nav: '监管', load: () => import('./pages/supervision/SupervisionPage') },
   { path: '/admin', access: ['ADMIN'], title: '系统管理', nav: '系统管理', load: () => import('./pages/admin/AdminPage') },
   { path: '/statistics', access: 'public', title: '统计年报', nav: '统计', load: () => import('./pages/statistics/StatisticsPage') },
+  // ── every logged-in user: the in-app inbox (站内信) ─────────────────────────────────────────────────────────────
+  { path: '/inbox', access: ['ADMIN', 'PROCURING_ENTITY', 'BIDDER', 'EXPERT', 'SUPERVISOR'], title: '消息', nav: '消息', load: () => import('./pages/inbox/InboxPage') },
 ];

@@ -8,6 +8,11 @@ export interface Actor {
   organizationId: string | null;
   ip: string;
   requestId?: string;
+  /**
+   * Set when a tendering agent's user (招标代理机构) acts on a tender of the procuring entity that authorised it: the
+   * entity's organisation id. `organizationId` stays the agent's. Recorded with every audit event the act writes.
+   */
+  onBehalfOf?: string;
 }
 
 /** The platform itself (timed jobs, bank notifications). */

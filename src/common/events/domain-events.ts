@@ -27,6 +27,11 @@ export interface DomainEventMap {
   ContractSigned: { tenderId: string; awardeeOrganizationId: string; signedAt: string };
   /** The awardee refused to sign or to give performance security: its security may be forfeited (TBR Art. 74). */
   AwardeeDefaulted: { tenderId: string; awardeeOrganizationId: string; reason: string };
+  /**
+   * The supervisory department upheld a complaint about the result and ordered the committee to evaluate again
+   * (TBR Art. 62; MOF94): the evaluation module withdraws the publicity and reopens the evaluation.
+   */
+  ReEvaluationOrdered: { tenderId: string; complaintId: string };
   /** A supervision case was closed: its tender is now labelled (collusion found or cleared) for the learning screen. */
   SupervisionCaseClosed: { caseId: string; tenderId: string };
 }

@@ -64,6 +64,7 @@ export const GOV_PROCUREMENT_RULES = {
   challengeAnswerWorkingDays: 7, // GPL Art. 53
   complaintWithinWorkingDays: 15, // GPL Art. 55
   complaintDecideWorkingDays: 30, // GPL Art. 56
+  complaintSuspensionMaxDays: 30, // GPL Art. 57: a suspension ordered while handling a complaint lasts at most 30 days
   retentionYears: 15, // GPL Art. 42
 } as const;
 

@@ -176,6 +176,10 @@ export class AppConfig {
   get publicBaseUrl(): string {
     return (this.env.PUBLIC_BASE_URL ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
   }
+  /** The SMS / e-mail gateway of the notifications, or null (logged only). */
+  get notificationWebhookUrl(): string | null {
+    return this.env.NOTIFICATION_WEBHOOK_URL ?? null;
+  }
   get sweepIntervalMs(): number {
     return this.env.SWEEP_INTERVAL_MS;
   }

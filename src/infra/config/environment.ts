@@ -202,6 +202,14 @@ export class EnvironmentVariables {
   PUBLIC_BASE_URL?: string;
 
   /**
+   * The SMS / e-mail gateway the notifications are posted to (JSON, one request per message, `Idempotency-Key` = the
+   * message id). Unset: messages are only logged (and always in the recipients' in-app inbox).
+   */
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'NOTIFICATION_WEBHOOK_URL must be an http(s) URL' })
+  @IsOptional()
+  NOTIFICATION_WEBHOOK_URL?: string;
+
+  /**
    * How often every worker process sweeps the database for overdue timed events and undelivered notifications
    * (ms). The sweeper is an in-process timer, not a Redis job, so it survives a Redis flush or outage.
    */
@@ -253,7 +261,7 @@ export function loadEnvironment(
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
     'DATABASE_URL', 'TEST_DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
-    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN',
+    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN', 'NOTIFICATION_WEBHOOK_URL',
   ]));
   const picked: Record<string, string> = {};
   for (const k of known) if (merged[k] !== undefined && merged[k] !== '') picked[k] = merged[k] as string;

@@ -56,4 +56,6 @@ export enum ScheduledEventKind {
    * planned (runAt = now) in the transaction that closes the case; supervision module (ScreenModelsService).
    */
   RetrainScreenModel = 'RETRAIN_SCREEN_MODEL',
+  /** 暂停期限届满: a procurement complaint's suspension ends after at most 30 days (GPL Art. 57); supervision module. */
+  ComplaintSuspensionEnd = 'COMPLAINT_SUSPENSION_END',
 }

@@ -153,7 +153,14 @@ export class AuditService {
       objectId: input.objectId,
       tenderId,
       ...(sealedTenderId ? { sealedUntilOpeningOf: sealedTenderId } : {}),
-      data: JSON.parse(JSON.stringify(input.data ?? {})),
+      data: JSON.parse(
+        JSON.stringify(
+          input.actor.onBehalfOf
+            ? // 招标代理: "agent X for entity Y" on every event an agent's user causes.
+              { ...(input.data ?? {}), actingAsAgent: { agentOrganizationId: input.actor.organizationId, onBehalfOfOrganizationId: input.actor.onBehalfOf } }
+            : (input.data ?? {}),
+        ),
+      ),
     };
     const hash = chainHash(prevHash, event);
     await manager.query(

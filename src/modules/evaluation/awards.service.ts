@@ -74,6 +74,10 @@ export class AwardsService {
     private readonly events: DomainEvents,
   ) {
     scheduler.handle(ScheduledEventKind.PublicityEnd, (m, event) => this.onPublicityEnd(m, event));
+    // An upheld complaint's remedy (supervision module): the committee examines again, as after an upheld objection.
+    events.on('ReEvaluationOrdered', (m, e, actor) =>
+      this.reopenEvaluation(m, e.tenderId, actor, { complaintId: e.complaintId }, 'a complaint was upheld: the committee evaluates again (TBR Art. 62)'),
+    );
   }
 
   /** GET /tenders/{id}/candidates (public): the candidate publicity, or the procurement award announcement. */
@@ -130,7 +134,7 @@ export class AwardsService {
     const tender = await this.ctx.tender(m, tenderId);
     const where: Record<string, string> = { tenderId };
     if (actor.role === Role.BIDDER && actor.organizationId) where.objectorOrganizationId = actor.organizationId;
-    else if (actor.role !== Role.SUPERVISOR && !this.ctx.isOwner(tender, actor)) throw new ForbiddenException('Not your tender');
+    else if (actor.role !== Role.SUPERVISOR && !(await this.ctx.owns(m, tender, actor))) throw new ForbiddenException('Not your tender');
     return (await m.find(ResultObjectionEntity, { where, order: { filedAt: 'ASC' } })).map(toObjectionView);
   }
 
@@ -161,7 +165,7 @@ export class AwardsService {
         tenderId,
         data: { upheld: dto.upheld, answeredLate: late, answerDueAt: new Date(o.answerDueAt).toISOString() },
       });
-      if (dto.upheld && tender.status === TenderStatus.PUBLICITY) await this.reopenEvaluation(m, tenderId, actor, o.id);
+      if (dto.upheld && tender.status === TenderStatus.PUBLICITY) await this.reopenEvaluation(m, tenderId, actor, { objectionId: o.id });
       return toObjectionView(await m.findOneByOrFail(ResultObjectionEntity, { id: o.id }));
     });
   }
@@ -237,7 +241,13 @@ export class AwardsService {
     });
   }
 
-  private async reopenEvaluation(m: EntityManager, tenderId: string, actor: Actor, objectionId: string): Promise<void> {
+  private async reopenEvaluation(
+    m: EntityManager,
+    tenderId: string,
+    actor: Actor,
+    cause: { objectionId: string } | { complaintId: string },
+    reason = 'an objection to the result was upheld: the committee examines again (TBR Art. 54)',
+  ): Promise<void> {
     const running = await m.findOneBy(CandidatePublicityEntity, { tenderId, status: 'RUNNING' });
     if (running) {
       await m.query(`UPDATE candidate_publicities SET status = 'WITHDRAWN' WHERE id = $1`, [running.id]);
@@ -245,8 +255,8 @@ export class AwardsService {
     }
     await this.stateMachine.transition(m, tenderId, TenderStatus.EVALUATION, actor, {
       from: [TenderStatus.PUBLICITY],
-      reason: 'an objection to the result was upheld: the committee examines again (TBR Art. 54)',
-      data: { objectionId },
+      reason,
+      data: cause,
     });
     await m.query(
       `UPDATE evaluations SET status = 'IN_PROGRESS', round = round + 1, finished_at = NULL, version = version + 1, updated_at = clock_timestamp()
@@ -255,7 +265,7 @@ export class AwardsService {
     );
     await m.query(`UPDATE evaluation_verdicts SET locked_at = NULL WHERE tender_id = $1 AND NOT void`, [tenderId]);
     await this.draws.reopen(m, tenderId, actor);
-    await this.audit.append(m, { actor, action: 'EVALUATION_REOPENED', objectType: 'evaluation', objectId: tenderId, tenderId, data: { objectionId } });
+    await this.audit.append(m, { actor, action: 'EVALUATION_REOPENED', objectType: 'evaluation', objectId: tenderId, tenderId, data: cause });
   }
 
   /** PUBLICITY_END: the publicity (or award announcement) is over; recorded once. */

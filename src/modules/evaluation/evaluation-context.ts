@@ -1,3 +1,4 @@
+import { TendersService } from '../tenders/tenders.service';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
@@ -21,7 +22,10 @@ export interface SittingContext {
 /** Who may act on a tender's evaluation, and the evaluation terms of its tender document. */
 @Injectable()
 export class EvaluationContext {
-  constructor(private readonly panels: PanelService) {}
+  constructor(
+    private readonly panels: PanelService,
+    private readonly tenders: TendersService,
+  ) {}
 
   async tender(m: EntityManager, tenderId: string, lock = false): Promise<TenderEntity> {
     const t = await m.findOne(TenderEntity, { where: { id: tenderId }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
@@ -53,12 +57,17 @@ export class EvaluationContext {
   }
 
   isOwner(tender: TenderEntity, actor: Actor | null): boolean {
-    return !!actor && actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId;
+    return this.tenders.isOwner(tender, actor);
+  }
+
+  /** The procuring entity, or a tendering agent it authorised for this tender (招标代理; TendersService.actsForOwner). */
+  owns(m: EntityManager, tender: TenderEntity, actor: Actor | null): Promise<boolean> {
+    return this.tenders.actsForOwner(m, tender, actor);
   }
 
   /** Owner, supervisors and the committee (sitting or done): who reads the report (API.md). */
   async assertReportReader(m: EntityManager, tender: TenderEntity, actor: Actor): Promise<void> {
-    if (actor.role === Role.SUPERVISOR || this.isOwner(tender, actor)) return;
+    if (actor.role === Role.SUPERVISOR || (await this.owns(m, tender, actor))) return;
     if (actor.role === Role.EXPERT && (await this.panels.sittingMember(m, tender.id, actor.userId))) return;
     throw new ForbiddenException('The evaluation report is for the procuring entity, the supervisors and the committee');
   }

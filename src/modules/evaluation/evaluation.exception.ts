@@ -71,6 +71,16 @@ export class EvaluationException extends DomainException<EvaluationExceptionCode
       endsAt: endsAt.toISOString(),
     });
   }
+  /** The supervisory department ordered the tender suspended on accepting a complaint (TBR Art. 62; GPL Art. 57). */
+  static suspendedByOrder(suspendedAt: Date) {
+    return new EvaluationException(
+      EvaluationExceptionCode.AWARD_SUSPENDED,
+      'The tender is suspended (a complaint is being handled, or an objection is unanswered): no award or contract until it resumes (TBR Art. 62; GPL Art. 57)',
+      409,
+      { suspendedAt: new Date(suspendedAt).toISOString() },
+    );
+  }
+
   static suspended(objectionIds: string[]) {
     return new EvaluationException(
       EvaluationExceptionCode.AWARD_SUSPENDED,

@@ -210,7 +210,7 @@ export class EvaluationService {
     const m = this.tx.manager;
     const tender = await this.ctx.tender(m, tenderId);
     const isMember = actor.role === Role.EXPERT && !!(await this.panels.sittingMember(m, tenderId, actor.userId));
-    if (!isMember && actor.role !== Role.SUPERVISOR && !this.ctx.isOwner(tender, actor)) throw new ForbiddenException('Not your tender');
+    if (!isMember && actor.role !== Role.SUPERVISOR && !(await this.ctx.owns(m, tender, actor))) throw new ForbiddenException('Not your tender');
     const ev = await this.ctx.evaluation(m, tenderId);
     const members = await this.panels.members(m, tenderId);
     const sittingIds = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED').map((x) => x.id);

@@ -1,3 +1,5 @@
+import { AgencyController } from './agency/agency.controller';
+import { AgencyService } from './agency/agency.service';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createSecretKey } from 'crypto';
@@ -27,8 +29,8 @@ import { UserEntity } from './user.entity';
       }),
     }),
   ],
-  controllers: [IdentityController],
-  providers: [IdentityService, UserStatusReader, AuthThrottle, { provide: APP_GUARD, useClass: AccessGuard }],
+  controllers: [IdentityController, AgencyController],
+  providers: [IdentityService, AgencyService, UserStatusReader, AuthThrottle, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [IdentityService, UserStatusReader],
 })
 export class IdentityModule {}

@@ -25,3 +25,25 @@ export class LoggingNotificationSender extends NotificationSender {
     this.logger.log({ msg: 'notification delivered', id: n.id, topic: n.topic, to: n.recipientUserId ?? n.recipientOrganizationId });
   }
 }
+
+/**
+ * An SMS / e-mail gateway reached over HTTP (NOTIFICATION_WEBHOOK_URL): one JSON POST per message, with the message
+ * id as `Idempotency-Key` (a retried message is the same message to the gateway). Anything but a 2xx answer, or no
+ * answer within 10 s, throws: the outbox keeps the message PENDING and tries again (BullMQ retry, then the sweeper).
+ */
+export class WebhookNotificationSender extends NotificationSender {
+  constructor(private readonly url: string) {
+    super();
+  }
+
+  async send(n: OutgoingNotification): Promise<void> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': n.id },
+      body: JSON.stringify(n),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new Error(`the notification gateway answered ${res.status}`);
+  }
+}

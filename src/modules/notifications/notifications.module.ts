@@ -1,14 +1,25 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NotificationEntity } from './notification.entity';
-import { LoggingNotificationSender, NotificationSender } from './notification-sender';
+import { AppConfig } from 'src/infra/config/app-config';
+import { LoggingNotificationSender, NotificationSender, WebhookNotificationSender } from './notification-sender';
 import { NotificationsService } from './notifications.service';
+import { NotificationListeners } from './notification-listeners';
+import { InboxController } from './inbox.controller';
+import { InboxService } from './inbox.service';
 
 /** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationEntity])],
-  providers: [NotificationsService, { provide: NotificationSender, useClass: LoggingNotificationSender }],
+  controllers: [InboxController],
+  providers: [NotificationsService, NotificationListeners, InboxService, {
+      // Pluggable: the SMS / e-mail gateway when configured, else the log (tests replace the provider).
+      provide: NotificationSender,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        config.notificationWebhookUrl ? new WebhookNotificationSender(config.notificationWebhookUrl) : new LoggingNotificationSender(),
+    }],
   exports: [NotificationsService],
 })
 export class NotificationsModule {}

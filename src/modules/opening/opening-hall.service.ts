@@ -7,6 +7,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { BidStatus } from '../bids/bid.enums';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
+import { isAgentFor } from './opening-participants';
 
 /** 开标大厅: decrypting during the window; 唱标 (announced) once the window has closed and the record is written. */
 export type OpeningHallPhase = 'DECRYPTING' | 'ANNOUNCED';
@@ -94,7 +95,7 @@ export class OpeningHallService {
     );
     const participant =
       actor.role === Role.SUPERVISOR ||
-      (actor.role === Role.PROCURING_ENTITY && actor.organizationId === t.procuring_entity_id) ||
+      (actor.role === Role.PROCURING_ENTITY && (actor.organizationId === t.procuring_entity_id || (await isAgentFor(m, actor, t.procuring_entity_id, tenderId)))) ||
       (actor.role === Role.BIDDER && !!actor.organizationId && rows.some((r) => r.bidder_organization_id === actor.organizationId));
     if (!participant) {
       throw new ForbiddenException('The opening hall is for the bidders of this tender, its procuring entity and supervisors');

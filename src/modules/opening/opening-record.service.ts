@@ -19,6 +19,8 @@ import { BidStatus, DecryptedBy } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
+import { isAgentFor } from './opening-participants';
+import type { OpeningRecordObjection } from './opening-objections.service';
 import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
 
 export interface OpeningRecordView extends OpeningRecord {
@@ -131,7 +133,7 @@ export class OpeningRecordService {
 
   private async isParticipant(m: EntityManager, tenderId: string, ownerId: string, actor: Actor): Promise<boolean> {
     if (actor.role === Role.SUPERVISOR) return true;
-    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId;
+    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId || (await isAgentFor(m, actor, ownerId, tenderId));
     if (actor.role === Role.BIDDER && actor.organizationId) {
       const bids = await m.query(
         `SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`,
@@ -208,7 +210,28 @@ export class OpeningRecordService {
         revoked: count(BidStatus.REVOKED),
         withdrawn: count(BidStatus.WITHDRAWN),
       },
+      objections: await this.objectionsOf(m, tender.id),
     };
+  }
+
+  /** 开标异议 raised and answered during the opening, recorded with the record (TBR Art. 44 ¶3: "并制作记录"). */
+  private async objectionsOf(m: EntityManager, tenderId: string): Promise<OpeningRecordObjection[]> {
+    const rows: Array<Record<string, string | Date | null>> = await m.query(
+      `SELECT x.id, x.organization_id, o.name, x.text, x.raised_at, x.status, x.answer, x.answered_at
+       FROM opening_objections x JOIN organizations o ON o.id = x.organization_id WHERE x.tender_id = $1 ORDER BY x.raised_at, x.id`,
+      [tenderId],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      tenderId,
+      organizationId: r.organization_id as string,
+      bidderName: r.name as string,
+      text: r.text as string,
+      raisedAt: new Date(r.raised_at as Date).toISOString(),
+      status: r.status as 'PENDING' | 'ANSWERED',
+      answer: r.answer as string | null,
+      answeredAt: r.answered_at ? new Date(r.answered_at as Date).toISOString() : null,
+    }));
   }
 
   private render(r: OpeningRecord, recordSha256: string) {
@@ -254,6 +277,21 @@ export class OpeningRecordService {
             ]),
           },
         },
+        { kind: 'heading', text: '开标异议及答复' },
+        (r.objections ?? []).length
+          ? {
+              kind: 'table' as const,
+              table: {
+                columns: [
+                  { header: '投标人', width: 20 },
+                  { header: '异议内容', width: 30 },
+                  { header: '提出时间（北京时间）', width: 15 },
+                  { header: '招标人答复', width: 35 },
+                ],
+                rows: (r.objections ?? []).map((o) => [o.bidderName, o.text, beijingTime(o.raisedAt, 'second'), o.answer ?? '（未当场答复）']),
+              },
+            }
+          : { kind: 'paragraph' as const, text: '开标过程中无投标人提出异议（《招标投标法实施条例》第四十四条）。' },
         {
           kind: 'paragraph',
           text:

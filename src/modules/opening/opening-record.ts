@@ -1,3 +1,4 @@
+import type { OpeningRecordObjection } from './opening-objections.service';
 import { BidStatus, DecryptedBy } from '../bids/bid.enums';
 
 /** 开标记录 (EB20 Art. 32; TBL Art. 36): what the platform records and publishes when the opening is over. */
@@ -16,6 +17,8 @@ export interface OpeningRecord {
   windowClosedAt: string;
   bids: OpeningRecordBid[];
   summary: { received: number; decrypted: number; revoked: number; withdrawn: number };
+  /** 开标异议 and their answers, recorded (TBR Art. 44 ¶3); absent in records made before they were kept. */
+  objections?: OpeningRecordObjection[];
 }
 
 export interface OpeningRecordBid {

@@ -6,6 +6,8 @@ import { Actor, CurrentActor, OptionalActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
 import { DecryptBidDto } from './dto/decrypt-bid.dto';
+import { AnswerOpeningObjectionDto, RaiseOpeningObjectionDto } from './dto/opening-objection.dto';
+import { OpeningObjectionsService } from './opening-objections.service';
 import { OpeningHallService } from './opening-hall.service';
 import { OpeningRecordService } from './opening-record.service';
 import { DecryptBidUseCase } from './use-cases/decrypt-bid.use-case';
@@ -17,7 +19,41 @@ export class OpeningController {
     private readonly decrypt: DecryptBidUseCase,
     private readonly records: OpeningRecordService,
     private readonly hallView: OpeningHallService,
+    private readonly objections: OpeningObjectionsService,
   ) {}
+
+  @Post('opening-objections')
+  @Roles(Role.BIDDER)
+  @ApiOperation({
+    summary: '开标异议: a bidder objects at the opening (TBR Art. 44): { text }',
+    description:
+      'A bidder whose bid was opened, while the opening is in progress (from the deadline until the decryption window closes); ' +
+      'before or after: 409 OPENING_NOT_IN_PROGRESS; other bidders 403. The objection is recorded in the opening record. ' +
+      '201 new; the same request again 200 with the same objection.',
+  })
+  async raiseObjection(@UuidParam('id') id: string, @Body() dto: RaiseOpeningObjectionDto, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+    const { created, ...view } = await this.objections.raise(id, dto.text, actor);
+    res.status(created ? 201 : 200);
+    return view;
+  }
+
+  @Post('opening-objections/:objectionId/answer')
+  @Roles(Role.PROCURING_ENTITY)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'The procuring entity answers an objection on the spot (TBR Art. 44): { answer }',
+    description: 'Only while the opening is in progress (409 OPENING_NOT_IN_PROGRESS after the window closed); 409 when answered differently already.',
+  })
+  answerObjection(@UuidParam('id') id: string, @UuidParam('objectionId') objectionId: string, @Body() dto: AnswerOpeningObjectionDto, @CurrentActor() actor: Actor) {
+    return this.objections.answer(id, objectionId, dto.answer, actor);
+  }
+
+  @Get('opening-objections')
+  @Roles(Role.BIDDER, Role.PROCURING_ENTITY, Role.SUPERVISOR)
+  @ApiOperation({ summary: 'The objections raised at the opening, with their answers, for the opening’s participants: { items }' })
+  listObjections(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
+    return this.objections.list(id, actor);
+  }
 
   @Post('bids/:bidId/decryption')
   @Roles(Role.BIDDER)

@@ -33,3 +33,10 @@ export class OpeningException extends DomainException<OpeningExceptionCode> {
     return new OpeningException(OpeningExceptionCode.SEALED_UNTIL_OPENING, 'The opening record exists once the opening is over', 403);
   }
 }
+
+/** 开标异议 outside the opening (TBR Art. 44: raised at the opening, answered on the spot). */
+export class OpeningObjectionException extends DomainException<'OPENING_NOT_IN_PROGRESS'> {
+  static notInProgress(message: string): OpeningObjectionException {
+    return new OpeningObjectionException('OPENING_NOT_IN_PROGRESS', message, 409, { article: 'TBR Art. 44' });
+  }
+}

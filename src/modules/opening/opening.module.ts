@@ -1,3 +1,4 @@
+import { OpeningObjectionsService } from './opening-objections.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BidsModule } from '../bids/bids.module';
@@ -21,7 +22,7 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
 @Module({
   imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
   controllers: [OpeningController],
-  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
+  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningObjectionsService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
   exports: [OpeningRecordService],
 })
 export class OpeningModule {}

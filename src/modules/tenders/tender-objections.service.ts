@@ -10,13 +10,12 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { TenderObjectionEntity } from './tender-objection.entity';
+import { TenderSuspensionService } from './tender-suspension.service';
 import { TenderPeriods } from './tender-periods';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
-
-const DAY_MS = 86_400_000;
 
 export interface ObjectionView {
   id: string;
@@ -54,6 +53,7 @@ export class TenderObjectionsService {
     private readonly scheduler: SchedulerService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    private readonly suspension: TenderSuspensionService,
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
   }
@@ -87,19 +87,8 @@ export class TenderObjectionsService {
         tenderId,
         data: { answerDueAt: answerDueAt.toISOString() },
       });
-      if (!tender.suspendedAt) {
-        // TBR Art. 22: "作出答复前，应当暂停招标投标活动".
-        await this.scheduler.cancel(m, ScheduledEventKind.BidDeadline, tenderId);
-        await m.update(TenderEntity, { id: tenderId }, { suspendedAt: now });
-        await this.audit.append(m, {
-          actor: SYSTEM_ACTOR,
-          action: 'TENDER_SUSPENDED',
-          objectType: 'tender',
-          objectId: tenderId,
-          tenderId,
-          data: { reason: 'OBJECTION_PENDING', objectionId: objection.id, bidDeadline: tender.bidDeadline.toISOString() },
-        });
-      }
+      // TBR Art. 22: "作出答复前，应当暂停招标投标活动".
+      await this.suspension.suspend(m, tender, now, { reason: 'OBJECTION_PENDING', objectionId: objection.id });
       await this.notifications.enqueue(m, [{
         recipientOrganizationId: tender.procuringEntityId,
         tenderId,
@@ -138,11 +127,8 @@ export class TenderObjectionsService {
         body: answer,
         dedupeKey: `objection-${objection.id}-answered`,
       }]);
-      const [{ n }]: Array<{ n: number }> = await m.query(
-        `SELECT count(*)::int AS n FROM tender_objections WHERE tender_id = $1 AND status = 'PENDING'`,
-        [tenderId],
-      );
-      if (n === 0 && tender.suspendedAt && tender.status === TenderStatus.PUBLISHED) await this.resume(m, tender, now);
+      // The last answer lifts the suspension — unless a complaint's suspension still holds it (TBR Art. 62).
+      if (tender.status === TenderStatus.PUBLISHED) await this.suspension.resumeIfClear(m, tender, now);
       return this.toView(objection, true);
     });
   }
@@ -166,23 +152,6 @@ export class TenderObjectionsService {
         await this.audit.append(m, { actor, action: 'OBJECTIONS_READ', objectType: 'tender', objectId: tenderId, tenderId, data: {} });
       }
       return { items: rows.map((o) => this.toView(o, withObjector)) };
-    });
-  }
-
-  /** The tender resumes: the deadline moves by the suspension, and its event is planned again. */
-  private async resume(m: EntityManager, tender: TenderEntity, now: Date): Promise<void> {
-    const suspendedMs = now.getTime() - tender.suspendedAt!.getTime();
-    const extendMs = this.periods.enforced ? Math.max(1, Math.ceil(suspendedMs / DAY_MS)) * DAY_MS : Math.ceil(suspendedMs / 1000) * 1000;
-    const bidDeadline = new Date(tender.bidDeadline.getTime() + extendMs);
-    await m.update(TenderEntity, { id: tender.id }, { suspendedAt: null, bidDeadline });
-    await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: bidDeadline });
-    await this.audit.append(m, {
-      actor: SYSTEM_ACTOR,
-      action: 'TENDER_RESUMED',
-      objectType: 'tender',
-      objectId: tender.id,
-      tenderId: tender.id,
-      data: { suspendedAt: tender.suspendedAt!.toISOString(), previousBidDeadline: tender.bidDeadline.toISOString(), bidDeadline: bidDeadline.toISOString() },
     });
   }
 

@@ -117,6 +117,10 @@ export class TenderEntity {
   @Column({ type: 'timestamptz', nullable: true })
   suspendedAt: Date | null;
 
+  /** 重新招标: the FAILED tender this draft re-tenders (its history link). */
+  @Column({ type: 'uuid', nullable: true })
+  retenderOfId: string | null;
+
   @VersionColumn()
   version: number;
 

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Public, Roles } from 'src/common/auth/access.decorators';
 import { Actor, CurrentActor, OptionalActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
@@ -11,6 +11,7 @@ import { CreateTenderDto } from './dto/create-tender.dto';
 import { DocumentUploadDto } from './dto/document.dto';
 import { AnswerObjectionDto, CreateObjectionDto } from './dto/objection.dto';
 import { PublishTenderDto } from './dto/publish-tender.dto';
+import { RetenderDto } from './dto/retender.dto';
 import { TenderQueryDto } from './dto/tender-query.dto';
 import { TenderDocumentsService } from './tender-documents.service';
 import { TenderObjectionsService } from './tender-objections.service';
@@ -18,6 +19,7 @@ import { TendersService } from './tenders.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
 import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
 import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
+import { RetenderUseCase } from './use-cases/retender.use-case';
 
 /** RFC 6266 / 5987: a UTF-8 file name (招标文件.pdf) with an ASCII fallback. */
 const contentDisposition = (name: string) =>
@@ -33,7 +35,23 @@ export class TendersController {
     private readonly publishTender: PublishTenderUseCase,
     private readonly amendTender: AmendTenderUseCase,
     private readonly cancelTender: CancelTenderUseCase,
+    private readonly retender: RetenderUseCase,
   ) {}
+
+  @Post(':id/re-tender')
+  @Roles(Role.PROCURING_ENTITY)
+  @ApiOperation({
+    summary: '重新招标: a FAILED tender becomes a new DRAFT with the same terms and a new deadline: { bidDeadline, title? }',
+    description:
+      'The draft carries retenderOfId (the failed tender); documents are uploaded again and publication checks every rule again. ' +
+      '201 with the draft; the same request again 200 with the same draft. 409 CONFLICT when the tender is not FAILED; ' +
+      '400 VALIDATION_FAILED for a past deadline. The procuring entity or its authorised agent.',
+  })
+  async reTender(@UuidParam('id') id: string, @Body() dto: RetenderDto, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+    const { created, tender } = await this.retender.execute({ tenderId: id, bidDeadline: dto.bidDeadline, title: dto.title, actor });
+    res.status(created ? 201 : 200);
+    return tender;
+  }
 
   @Post()
   @Roles(Role.PROCURING_ENTITY)

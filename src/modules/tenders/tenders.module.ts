@@ -1,3 +1,7 @@
+import { ChallengesController } from './challenges/challenges.controller';
+import { ChallengesService } from './challenges/challenges.service';
+import { RetenderUseCase } from './use-cases/retender.use-case';
+import { TenderSuspensionService } from './tender-suspension.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EscrowKeyService } from './escrow-key.service';
@@ -27,7 +31,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TenderEntity, TenderLotEntity, TenderDocumentEntity, TenderAmendmentEntity, TenderObjectionEntity])],
-  controllers: [TendersController, HolidaysController],
+  controllers: [TendersController, HolidaysController, ChallengesController],
   providers: [
     TendersService,
     TenderStateMachine,
@@ -37,10 +41,13 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     TenderPeriods,
     TenderDocumentsService,
     TenderObjectionsService,
+    TenderSuspensionService,
     PublishTenderUseCase,
     AmendTenderUseCase,
     CancelTenderUseCase,
+    RetenderUseCase,
+    ChallengesService,
   ],
-  exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}

@@ -50,6 +50,8 @@ export interface TenderView {
   suspended: boolean;
   suspendedAt: string | null;
   statusReason: string | null;
+  /** 重新招标: the FAILED tender this one re-tenders, or null. */
+  retenderOfId: string | null;
   openedAt: string | null;
   decryptionWindowEndsAt: string | null;
   sealing: { version: 'v1'; escrowPublicKey: string | null };
@@ -173,7 +175,12 @@ export class TendersService {
       if (!actor?.organizationId || actor.role !== Role.PROCURING_ENTITY) {
         throw new ForbiddenException('mine=true is for procuring entities');
       }
-      qb.where('t.procuring_entity_id = :org', { org: actor.organizationId });
+      // Its own tenders, and those of the entities that authorised it as their tendering agent (招标代理).
+      qb.where(
+        `(t.procuring_entity_id = :org OR EXISTS (SELECT 1 FROM agency_authorizations a WHERE a.agent_organization_id = :org
+          AND a.procuring_entity_id = t.procuring_entity_id AND (a.tender_id IS NULL OR a.tender_id = t.id) AND a.revoked_at IS NULL))`,
+        { org: actor.organizationId },
+      );
     } else {
       qb.where('t.status <> :draft', { draft: TenderStatus.DRAFT });
     }
@@ -197,7 +204,7 @@ export class TendersService {
   /** The tender as the caller may see it: a draft exists only for its procuring entity (NOT_FOUND for others). */
   async findVisible(m: EntityManager, id: string, actor: Actor | null): Promise<TenderEntity> {
     const tender = await m.findOneBy(TenderEntity, { id });
-    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
+    if (!tender || (tender.status === TenderStatus.DRAFT && !(await this.actsForOwner(m, tender, actor)))) throw new NotFoundException('The tender');
     return tender;
   }
 
@@ -209,8 +216,9 @@ export class TendersService {
   async lockForOwner(m: EntityManager, id: string, actor: Actor): Promise<TenderEntity> {
     await this.lockPendingEvents(m, id);
     const tender = await m.findOne(TenderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
-    if (!this.isOwner(tender, actor)) throw new ForbiddenException('Only the procuring entity of this tender may do this');
+    const owner = !!tender && (await this.actsForOwner(m, tender, actor));
+    if (!tender || (tender.status === TenderStatus.DRAFT && !owner)) throw new NotFoundException('The tender');
+    if (!owner) throw new ForbiddenException('Only the procuring entity of this tender (or its authorised agent) may do this');
     return tender;
   }
 
@@ -218,7 +226,7 @@ export class TendersService {
   async lockVisible(m: EntityManager, id: string, actor: Actor | null): Promise<TenderEntity> {
     await this.lockPendingEvents(m, id);
     const tender = await m.findOne(TenderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!tender || (tender.status === TenderStatus.DRAFT && !this.isOwner(tender, actor))) throw new NotFoundException('The tender');
+    if (!tender || (tender.status === TenderStatus.DRAFT && !(await this.actsForOwner(m, tender, actor)))) throw new NotFoundException('The tender');
     return tender;
   }
 
@@ -230,8 +238,33 @@ export class TendersService {
     );
   }
 
+  /** The tender's procuring entity — or, once actsForOwner found its authorisation, its agent acting for it. */
   isOwner(tender: TenderEntity, actor: Actor | null): boolean {
-    return !!actor && actor.role === Role.PROCURING_ENTITY && !!actor.organizationId && actor.organizationId === tender.procuringEntityId;
+    return (
+      !!actor &&
+      actor.role === Role.PROCURING_ENTITY &&
+      !!actor.organizationId &&
+      (actor.organizationId === tender.procuringEntityId || actor.onBehalfOf === tender.procuringEntityId)
+    );
+  }
+
+  /**
+   * The procuring entity itself, or a user of a tendering agent (招标代理机构) it authorised for this tender or for all
+   * its tenders (TBL Arts. 13, 15: the agent acts within the entity's authorisation). For an agent, marks the actor
+   * `onBehalfOf` the entity: every audit event it then writes records "agent X for entity Y".
+   */
+  async actsForOwner(m: EntityManager, tender: TenderEntity, actor: Actor | null): Promise<boolean> {
+    if (this.isOwner(tender, actor)) return true;
+    if (!actor || actor.role !== Role.PROCURING_ENTITY || !actor.organizationId) return false;
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM agency_authorizations
+       WHERE agent_organization_id = $1 AND procuring_entity_id = $2 AND (tender_id IS NULL OR tender_id = $3) AND revoked_at IS NULL
+       LIMIT 1`,
+      [actor.organizationId, tender.procuringEntityId, tender.id],
+    );
+    if (!rows.length) return false;
+    actor.onBehalfOf = tender.procuringEntityId;
+    return true;
   }
 
   /**
@@ -288,6 +321,7 @@ export class TendersService {
       suspended: !!t.suspendedAt,
       suspendedAt: iso(t.suspendedAt),
       statusReason: t.statusReason,
+      retenderOfId: t.retenderOfId ?? null,
       openedAt: iso(t.openedAt),
       decryptionWindowEndsAt: iso(t.decryptionWindowEndsAt),
       sealing: { version: 'v1', escrowPublicKey: t.escrowPublicKey },

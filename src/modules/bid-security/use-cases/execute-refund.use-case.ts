@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { fromFen, toFen } from 'src/common/money/money';
 import { AuditService } from '../../audit/audit.service';
+import { NotificationsService } from '../../notifications/notifications.service';
 import { securityAuditScope } from '../bid-security-audit';
 import { BankAdapter } from '../bank/bank-adapter';
 import { BidSecurityStore } from '../bid-security.store';
@@ -23,6 +24,7 @@ export class ExecuteRefund {
     private readonly ledger: LedgerService,
     private readonly bank: BankAdapter,
     private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async execute(m: EntityManager, refundId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
@@ -92,5 +94,17 @@ export class ExecuteRefund {
           : {}),
       },
     });
+    // The bidder is told its refund was paid — only once the tender is opened (or for no tender): before, a message
+    // naming the bidder and the tender would be one more place its bid shows (TBL Art. 22).
+    if (account && (opened || !refund.tenderId)) {
+      await this.notifications.enqueue(m, [{
+        recipientOrganizationId: account.bidderOrganizationId,
+        tenderId: refund.tenderId,
+        topic: 'BID_SECURITY_REFUNDED',
+        subject: '【投标保证金退还】',
+        body: `投标保证金 ${out.principal} 元及利息 ${out.interest} 元已退还至基本账户（招标投标法实施条例第五十七条）。`,
+        dedupeKey: `refund-${refund.id}-sent`,
+      }]);
+    }
   }
 }

@@ -106,6 +106,8 @@ export class AwardTenderUseCase {
   async execute(cmd: AwardCommand): Promise<AwardView> {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
+      // TBR Art. 62; GPL Art. 57: a suspension ordered by the supervisory department holds the award.
+      if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
       return this.award(m, tender, cmd.bidId, cmd.actor, false);
     });
   }

@@ -48,6 +48,8 @@ export class RecordContractUseCase {
         if (repeated) return toAwardView(award);
         throw EvaluationException.conflict('The contract is already recorded');
       }
+      // GPL Art. 57; MOF94 Art. 10 / TBR Art. 62: no contract is signed while the tender is suspended.
+      if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
       const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       if (!notified || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
       const signedAt: Date =

@@ -1,3 +1,4 @@
+import { NotificationsService } from 'src/modules/notifications/notifications.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
@@ -126,6 +127,7 @@ export class ExpertDrawService {
     private readonly identity: IdentityService,
     private readonly bids: BidsQueryService,
     private readonly hooks: PanelHooks,
+    private readonly notifications: NotificationsService,
     events: DomainEvents,
     lifecycle: TenderLifecycleHooks,
   ) {
@@ -259,6 +261,24 @@ export class ExpertDrawService {
       [draw.id, tender.id, tender.procuringEntityId, round, this.config.expertAcceptMinutes, seats.map((x) => x.expertId), seats.map((x) => x.specialty)],
     );
     const drawn = inserted.map((row) => ({ id: row.id, specialty: row.specialty }));
+    // 评标专家抽取通知: each drawn expert is asked to accept in time (TBR Art. 48) — a message to that expert only.
+    const users: Array<{ id: string; user_id: string | null; respond_by: Date }> = await m.query(
+      `SELECT id, user_id, respond_by FROM panel_members WHERE id = ANY($1::uuid[])`,
+      [inserted.map((x) => x.id)],
+    );
+    await this.notifications.enqueue(
+      m,
+      users
+        .filter((u) => u.user_id)
+        .map((u) => ({
+          recipientUserId: u.user_id,
+          tenderId: tender.id,
+          topic: 'PANEL_INVITATION',
+          subject: '【评标专家抽取通知】',
+          body: `您已被随机抽取为评标委员会成员，请于 ${new Date(u.respond_by).toISOString()} 前确认是否参加并声明回避事项。`,
+          dedupeKey: `panel-member-${u.id}-invited`,
+        })),
+    );
     // One timeout per round (its seats share the time to answer): the EXPERT_ACCEPT_TIMEOUT event's subject is the
     // id of the round's first recorded list.
     const due = Math.max(...inserted.map((x) => new Date(x.respond_by).getTime()));

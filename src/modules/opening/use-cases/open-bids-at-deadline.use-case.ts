@@ -1,3 +1,4 @@
+import { NotificationsService } from '../../notifications/notifications.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
@@ -36,6 +37,7 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly stateMachine: TenderStateMachine,
     private readonly scheduler: SchedulerService,
     private readonly metrics: MetricsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
@@ -100,6 +102,26 @@ export class OpenBidsAtDeadlineUseCase {
       tenderId: tender.id,
       runAt: windowEndsAt,
     });
+    // From the deadline on the bidders are no secret (TBL Art. 36): each opened bidder is told to decrypt in the
+    // window (EB20 Art. 30), the procuring entity that the opening began.
+    await this.notifications.enqueue(m, [
+      {
+        recipientOrganizationId: tender.procuringEntityId,
+        tenderId: tender.id,
+        topic: 'TENDER_OPENED',
+        subject: `【开标】${tender.title}`,
+        body: `投标截止，已开标：共 ${opened.length} 份投标文件，解密截止时间 ${windowEndsAt.toISOString()}。`,
+        dedupeKey: `tender-${tender.id}-opened-entity`,
+      },
+      ...[...new Set(opened.map((b) => b.bidderOrganizationId))].map((org) => ({
+        recipientOrganizationId: org,
+        tenderId: tender.id,
+        topic: 'DECRYPTION_WINDOW_OPEN',
+        subject: `【请解密投标文件】${tender.title}`,
+        body: `已开标，请于 ${windowEndsAt.toISOString()} 前在线解密投标文件；因投标人原因未解密的，视为撤销投标文件（电子招标投标办法第三十一条）。`,
+        dedupeKey: `tender-${tender.id}-decrypt-${org}`,
+      })),
+    ]);
     await runAfterCommit(m, () => this.metrics.openings.inc({ outcome: TenderStatus.OPENING }));
   }
 }

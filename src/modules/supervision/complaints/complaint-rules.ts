@@ -46,16 +46,30 @@ export function decideDue(cal: LegalCalendar, regime: Regime, filedAt: Date, acc
 }
 
 /**
+ * When a suspension ordered on accepting the complaint ends by law: procurement at most 30 days (GPL Art. 57, the
+ * last day ending at 24:00 CST); engineering sets no limit (TBR Art. 62: "必要时可以责令暂停"), so until the decision.
+ */
+export function suspensionEnd(cal: LegalCalendar, regime: Regime, orderedAt: Date): Period | null {
+  if (regime !== 'GOV_PROCUREMENT') return null;
+  const days = GOV_PROCUREMENT_RULES.complaintSuspensionMaxDays;
+  return { at: cal.periodEnd(orderedAt, days, 'CALENDAR_DAYS'), days, unit: 'CALENDAR_DAYS', article: 'GPL Art. 57' };
+}
+
+/** The remedies of an upheld complaint the platform carries out (TBR Art. 62; MOF94: re-evaluate or procure again). */
+export const COMPLAINT_REMEDIES = ['RE_EVALUATION', 'RE_TENDER'] as const;
+export type ComplaintRemedy = (typeof COMPLAINT_REMEDIES)[number];
+
+/**
  * Which stages need an objection (异议) or challenge (质疑) on the platform first — kept simple:
  * - DOCUMENTS: an objection to the tender documents by the complainant (TBR Art. 22 → Art. 60 ¶2; procurement GPL Art. 55);
  * - RESULT: an objection to the evaluation result / a challenge to the award (TBR Art. 54 → Art. 60 ¶2; GPL Art. 55);
- * - OPENING (engineering): the objection is raised and answered on the spot at the opening (TBR Art. 44), which the
- *   platform does not record yet; we require that the complainant's bid was opened (it was a party at the opening)
- *   and count from the opening;
+ * - OPENING (engineering): the objection raised and answered on the spot at the opening (TBR Art. 44), recorded in
+ *   opening_objections; the 10 days run from its answer (or from the end of the opening when none came);
  * - OTHER (engineering): any other violation (TBR Art. 60 ¶1), no objection needed, counted from when the
  *   complainant says it knew.
- * In procurement every complaint follows a challenge (GPL Art. 55), so OPENING and OTHER are refused.
+ * In procurement every complaint follows a challenge (GPL Art. 55): DOCUMENTS the challenge to the documents, OPENING
+ * the challenge to the process, RESULT the challenge to the award (procurement_challenges); OTHER is refused.
  */
 export function stageNeedsRecordedObjection(stage: ComplaintStage): boolean {
-  return stage === 'DOCUMENTS' || stage === 'RESULT';
+  return stage === 'DOCUMENTS' || stage === 'RESULT' || stage === 'OPENING';
 }

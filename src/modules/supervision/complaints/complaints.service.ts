@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { DomainEvents } from 'src/common/events/domain-events';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { Role } from 'src/common/auth/role.enum';
 import { Page } from 'src/common/http/page-query.dto';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { canonicalJson } from 'src/modules/audit/canonical-json';
 import { LegalCalendarService } from 'src/modules/tenders/legal-calendar/legal-calendar.service';
+import { TenderSuspensionService } from 'src/modules/tenders/tender-suspension.service';
+import { TenderStateMachine } from 'src/modules/tenders/tender-state-machine';
+import { TenderEntity } from 'src/modules/tenders/tender.entity';
+import { TenderStatus } from 'src/modules/tenders/tender.enums';
+import { TendersService } from 'src/modules/tenders/tenders.service';
+import { NotificationsService } from 'src/modules/notifications/notifications.service';
+import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
+import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { AuditService } from '../../audit/audit.service';
 import { SupervisionException } from '../supervision.exception';
-import { acceptDue, decideDue, filingDeadline, Regime } from './complaint-rules';
+import { acceptDue, ComplaintRemedy, decideDue, filingDeadline, Regime, suspensionEnd } from './complaint-rules';
 import { ComplaintQueryDto, ComplaintStatus, FileComplaintDto, HandleComplaintDto } from './dto/complaint.dto';
 
 export interface ComplaintView {
@@ -37,7 +47,21 @@ export interface ComplaintView {
   decidedAt: string | null;
   /** Past its due time (by the database clock) and not yet handled, or handled late. */
   overdue: { accept: boolean; decide: boolean };
+  /** A suspension of the tender ordered on acceptance (TBR Art. 62; GPL Art. 57): until the decision, procurement ≤ 30 days. */
+  suspension: { orderedAt: string; endsAt: string | null; liftedAt: string | null } | null;
+  /** What an upheld complaint changed: RE_EVALUATION or RE_TENDER. */
+  remedy: ComplaintRemedy | null;
 }
+
+interface ComplaintRow {
+  id: string;
+  tender_id: string;
+  regime: Regime;
+  suspension_ordered_at: Date | null;
+  suspension_lifted_at: Date | null;
+}
+
+const FINAL: TenderStatus[] = [TenderStatus.DRAFT, TenderStatus.CONTRACTED, TenderStatus.FAILED, TenderStatus.CANCELLED];
 
 const TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = { FILED: ['ACCEPTED', 'REFUSED'], ACCEPTED: ['DECIDED'], REFUSED: [], DECIDED: [] };
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -52,7 +76,15 @@ export class ComplaintsService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly calendars: LegalCalendarService,
-  ) {}
+    private readonly tenders: TendersService,
+    private readonly suspension: TenderSuspensionService,
+    private readonly stateMachine: TenderStateMachine,
+    private readonly scheduler: SchedulerService,
+    private readonly events: DomainEvents,
+    private readonly notifications: NotificationsService,
+  ) {
+    this.scheduler.handle(ScheduledEventKind.ComplaintSuspensionEnd, (m, e) => this.onSuspensionEnd(m, e));
+  }
 
   /** POST /tenders/{id}/complaints (BIDDER). The same request again returns the same complaint. */
   async file(tenderId: string, dto: FileComplaintDto, actor: Actor): Promise<ComplaintView & { created: boolean }> {
@@ -108,8 +140,11 @@ export class ComplaintsService {
       if (dto.status === status) {
         const same =
           (status === 'REFUSED' && (dto.reason === undefined || dto.reason.trim() === c.refusal_reason)) ||
-          (status === 'ACCEPTED' && dto.reason === undefined) ||
-          (status === 'DECIDED' && (dto.decision === undefined || dto.decision === c.decision) && (dto.decisionText === undefined || dto.decisionText.trim() === c.decision_text));
+          (status === 'ACCEPTED' && dto.reason === undefined && (dto.suspend === undefined || dto.suspend === (c.suspension_ordered_at !== null))) ||
+          (status === 'DECIDED' &&
+            (dto.decision === undefined || dto.decision === c.decision) &&
+            (dto.decisionText === undefined || dto.decisionText.trim() === c.decision_text) &&
+            (dto.remedy === undefined || dto.remedy === c.remedy));
         if (same) return this.view(m, id);
         throw SupervisionException.conflict(`The complaint is already ${status}`);
       }
@@ -120,21 +155,39 @@ export class ComplaintsService {
       if (dto.status === 'DECIDED' && !dto.decision) errors.push({ field: 'decision', errors: ['UPHELD or DISMISSED'] });
       if (dto.status === 'DECIDED' && !dto.decisionText) errors.push({ field: 'decisionText', errors: ['the decision (处理决定) is written'] });
       if (dto.status !== 'DECIDED' && (dto.decision || dto.decisionText)) errors.push({ field: 'decision', errors: ['decision belongs to DECIDED'] });
+      if (dto.suspend !== undefined && dto.status !== 'ACCEPTED') errors.push({ field: 'suspend', errors: ['a suspension is ordered on acceptance (TBR Art. 62)'] });
+      if (dto.remedy !== undefined && !(dto.status === 'DECIDED' && dto.decision === 'UPHELD')) errors.push({ field: 'remedy', errors: ['a remedy follows an UPHELD decision'] });
       if (errors.length) throw SupervisionException.invalid(errors);
+      // The tender, locked after its pending timed events (the order the scheduler takes them): a suspension or a
+      // remedy changes it, and is checked against its status before anything is written.
+      const tender = dto.suspend || dto.remedy || c.suspension_ordered_at ? await this.lockTender(m, c.tender_id) : null;
+      if (dto.suspend && tender && FINAL.includes(tender.status)) {
+        throw SupervisionException.conflict(`The tender is ${tender.status}: there is nothing to suspend`, { rule: 'SUSPEND_LIVE_TENDER', article: 'TBR Art. 62' });
+      }
+      if (dto.remedy === 'RE_EVALUATION' && tender!.status !== TenderStatus.PUBLICITY) {
+        throw SupervisionException.conflict(`The tender is ${tender!.status}: a re-evaluation is ordered while the result is in publicity (or announced) and not yet awarded`, {
+          rule: 'REMEDY_NOT_APPLICABLE',
+          remedy: dto.remedy,
+        });
+      }
+      if (dto.remedy === 'RE_TENDER' && FINAL.includes(tender!.status)) {
+        throw SupervisionException.conflict(`The tender is ${tender!.status}: it cannot be re-tendered by decision`, { rule: 'REMEDY_NOT_APPLICABLE', remedy: dto.remedy });
+      }
       let late = false;
       if (dto.status === 'ACCEPTED') {
         const cal = await this.calendars.calendar(m);
         const due = decideDue(cal, c.regime, new Date(c.filed_at), now);
         late = now.getTime() > new Date(c.accept_due_at).getTime();
         await m.query(`UPDATE complaints SET status = 'ACCEPTED', accepted_at = $2, decide_due_at = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [id, now, due.at, actor.userId]);
+        if (dto.suspend) await this.orderSuspension(m, c, tender!, cal, now, actor);
       } else if (dto.status === 'REFUSED') {
         late = now.getTime() > new Date(c.accept_due_at).getTime();
         await m.query(`UPDATE complaints SET status = 'REFUSED', refused_at = $2, refusal_reason = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [id, now, dto.reason!.trim(), actor.userId]);
       } else {
         late = c.decide_due_at !== null && now.getTime() > new Date(c.decide_due_at).getTime();
         await m.query(
-          `UPDATE complaints SET status = 'DECIDED', decided_at = $2, decision = $3, decision_text = $4, handled_by = $5, version = version + 1 WHERE id = $1`,
-          [id, now, dto.decision, dto.decisionText!.trim(), actor.userId],
+          `UPDATE complaints SET status = 'DECIDED', decided_at = $2, decision = $3, decision_text = $4, handled_by = $5, remedy = $6, version = version + 1 WHERE id = $1`,
+          [id, now, dto.decision, dto.decisionText!.trim(), actor.userId, dto.remedy ?? null],
         );
       }
       await this.audit.append(m, {
@@ -144,8 +197,13 @@ export class ComplaintsService {
         objectId: id,
         tenderId: c.tender_id,
         // A department acting after its statutory time is recorded as late, not refused: the act stands (TBR Art. 61).
-        data: { from: status, to: dto.status, late, ...(dto.decision ? { decision: dto.decision } : {}) },
+        data: { from: status, to: dto.status, late, ...(dto.decision ? { decision: dto.decision } : {}), ...(dto.remedy ? { remedy: dto.remedy } : {}) },
       });
+      if (dto.status === 'DECIDED') {
+        // The decision ends the complaint's suspension (TBR Art. 62); then the remedy changes the tender.
+        if (c.suspension_ordered_at && !c.suspension_lifted_at) await this.liftSuspension(m, c, tender!, now, actor, 'DECIDED');
+        if (dto.remedy) await this.applyRemedy(m, c, tender!, dto.remedy, actor);
+      }
       return this.view(m, id);
     });
   }
@@ -195,6 +253,24 @@ export class ComplaintsService {
     now: Date,
   ): Promise<{ knownAt: Date; objectionId: string | null }> {
     const procurement = tender.regime === 'GOV_PROCUREMENT';
+    if (procurement && (dto.stage === 'OPENING' || dto.stage === 'RESULT')) {
+      // GPL Art. 55: after the complainant's challenge (质疑) to the process (the opening) or to the award, 15 working
+      // days from the end of its answer period.
+      const subject = dto.stage === 'OPENING' ? 'PROCESS' : 'AWARD';
+      const [c]: Array<{ id: string; answer_due_at: Date }> = await m.query(
+        `SELECT id, answer_due_at FROM procurement_challenges
+         WHERE tender_id = $1 AND organization_id = $2 AND subject = $3 AND (status = 'ANSWERED' OR answer_due_at < $4)
+         ORDER BY answer_due_at DESC LIMIT 1`,
+        [tenderId, orgId, subject, now],
+      );
+      if (c) return { knownAt: new Date(c.answer_due_at), objectionId: c.id };
+      if (dto.stage === 'OPENING') {
+        throw SupervisionException.objectionRequired('A procurement complaint about the process follows a challenge (质疑) to it, answered or past its answer period (GPL Art. 55)', {
+          stage: dto.stage,
+          article: 'GPL Art. 55',
+        });
+      }
+    }
     if (dto.stage === 'DOCUMENTS' || dto.stage === 'RESULT') {
       const table = dto.stage === 'DOCUMENTS' ? 'tender_objections' : 'result_objections';
       const orgColumn = dto.stage === 'DOCUMENTS' ? 'organization_id' : 'objector_organization_id';
@@ -225,14 +301,22 @@ export class ComplaintsService {
       });
     }
     if (dto.stage === 'OPENING') {
-      const [bid] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
-      if (!bid || !tender.opened_at) {
-        throw SupervisionException.objectionRequired('A complaint about the opening comes from a bidder whose bid was opened, after its objection at the opening (TBR Arts. 44, 60)', {
+      // TBR Art. 60 ¶2 with Art. 44: the complainant objected at the opening first (recorded on the platform); the
+      // 10 days run from the answer given on the spot, or — none given — from the end of the opening (the record).
+      const [o]: Array<{ id: string; answered_at: Date | null; closed_at: Date | null }> = await m.query(
+        `SELECT x.id, x.answered_at, r.window_closed_at AS closed_at
+         FROM opening_objections x LEFT JOIN opening_records r ON r.tender_id = x.tender_id
+         WHERE x.tender_id = $1 AND x.organization_id = $2 AND (x.status = 'ANSWERED' OR r.window_closed_at IS NOT NULL)
+         ORDER BY coalesce(x.answered_at, r.window_closed_at) DESC LIMIT 1`,
+        [tenderId, orgId],
+      );
+      if (!o || !tender.opened_at) {
+        throw SupervisionException.objectionRequired('A complaint about the opening follows the complainant’s objection at the opening, answered or left unanswered when the opening ended (TBR Arts. 44, 60)', {
           stage: dto.stage,
           article: 'TBR Art. 44',
         });
       }
-      return { knownAt: new Date(tender.opened_at), objectionId: null };
+      return { knownAt: new Date(o.answered_at ?? o.closed_at!), objectionId: o.id };
     }
     if (!dto.knownAt) throw SupervisionException.invalid([{ field: 'knownAt', errors: ['OTHER complaints state when the complainant knew (TBR Art. 60)'] }]);
     const knownAt = new Date(dto.knownAt);
@@ -272,6 +356,78 @@ export class ComplaintsService {
         accept: (acceptedOrRefused ? new Date(acceptedOrRefused).getTime() : now) > new Date(c.accept_due_at).getTime(),
         decide: c.decide_due_at !== null && (c.decided_at ? new Date(c.decided_at).getTime() : now) > new Date(c.decide_due_at).getTime(),
       },
+      suspension: c.suspension_ordered_at
+        ? { orderedAt: iso(c.suspension_ordered_at)!, endsAt: iso(c.suspension_ends_at), liftedAt: iso(c.suspension_lifted_at) }
+        : null,
+      remedy: c.remedy,
     };
+  }
+
+  private async lockTender(m: EntityManager, tenderId: string): Promise<TenderEntity> {
+    await this.tenders.lockPendingEvents(m, tenderId);
+    return this.stateMachine.lock(m, tenderId);
+  }
+
+  /**
+   * TBR Art. 62 (engineering: "必要时，行政监督部门可以责令暂停招标投标活动"); GPL Art. 57 (procurement: at most 30 days,
+   * the COMPLAINT_SUSPENSION_END event lifts it then).
+   */
+  private async orderSuspension(m: EntityManager, c: ComplaintRow, tender: TenderEntity, cal: Awaited<ReturnType<LegalCalendarService['calendar']>>, now: Date, actor: Actor) {
+    const end = suspensionEnd(cal, c.regime, now);
+    await m.query(`UPDATE complaints SET suspension_ordered_at = $2, suspension_ends_at = $3 WHERE id = $1`, [c.id, now, end?.at ?? null]);
+    if (end) await this.scheduler.plan(m, { kind: ScheduledEventKind.ComplaintSuspensionEnd, subjectId: c.id, tenderId: tender.id, runAt: end.at });
+    await this.suspension.suspend(m, tender, now, { reason: 'COMPLAINT_ACCEPTED', complaintId: c.id, article: end ? 'GPL Art. 57' : 'TBR Art. 62', endsAt: end?.at.toISOString() ?? null }, actor);
+    await this.audit.append(m, {
+      actor,
+      action: 'COMPLAINT_SUSPENSION_ORDERED',
+      objectType: 'complaint',
+      objectId: c.id,
+      tenderId: tender.id,
+      data: { endsAt: end?.at.toISOString() ?? null, article: end ? 'GPL Art. 57' : 'TBR Art. 62' },
+    });
+    await this.notifications.enqueue(m, [{
+      recipientOrganizationId: tender.procuringEntityId,
+      tenderId: tender.id,
+      topic: 'TENDER_SUSPENDED',
+      subject: `【暂停招标投标活动】${tender.title}`,
+      body: `行政监督部门受理投诉并责令暂停招标投标活动${end ? `，至迟于 ${end.at.toISOString()} 结束（政府采购法第五十七条）` : '，直至作出处理决定（招标投标法实施条例第六十二条）'}。`,
+      dedupeKey: `complaint-${c.id}-suspension`,
+    }]);
+  }
+
+  private async liftSuspension(m: EntityManager, c: ComplaintRow, tender: TenderEntity, now: Date, actor: Actor, why: 'DECIDED' | 'PERIOD_ENDED') {
+    await m.query(`UPDATE complaints SET suspension_lifted_at = $2 WHERE id = $1`, [c.id, now]);
+    await this.scheduler.cancel(m, ScheduledEventKind.ComplaintSuspensionEnd, c.id);
+    await this.audit.append(m, { actor, action: 'COMPLAINT_SUSPENSION_LIFTED', objectType: 'complaint', objectId: c.id, tenderId: tender.id, data: { why } });
+    await this.suspension.resumeIfClear(m, tender, now);
+  }
+
+  /** An upheld complaint changes the tender (TBR Art. 62; MOF94): evaluate again, or fail it for a re-tender. */
+  private async applyRemedy(m: EntityManager, c: ComplaintRow, tender: TenderEntity, remedy: ComplaintRemedy, actor: Actor) {
+    if (remedy === 'RE_EVALUATION') {
+      await this.events.emit(m, 'ReEvaluationOrdered', { tenderId: tender.id, complaintId: c.id }, actor);
+    } else {
+      const reason = `a complaint was upheld: re-tender (TBR Art. 62) — complaint ${c.id}`;
+      if (tender.status === TenderStatus.PUBLISHED) await this.scheduler.cancel(m, ScheduledEventKind.BidDeadline, tender.id);
+      await this.stateMachine.transition(m, tender.id, TenderStatus.FAILED, actor, { reason, patch: { suspendedAt: null }, data: { complaintId: c.id } });
+      await this.events.emit(m, 'TenderFailed', { tenderId: tender.id, reason }, actor);
+    }
+    await this.notifications.enqueue(m, [{
+      recipientOrganizationId: tender.procuringEntityId,
+      tenderId: tender.id,
+      topic: 'COMPLAINT_UPHELD',
+      subject: `【投诉处理决定】${tender.title}`,
+      body: remedy === 'RE_EVALUATION' ? '投诉成立，责令评标委员会重新评审。' : '投诉成立，本次招标失败，须重新招标。',
+      dedupeKey: `complaint-${c.id}-remedy`,
+    }]);
+  }
+
+  /** COMPLAINT_SUSPENSION_END: a procurement suspension reached its 30 days (GPL Art. 57) before the decision. */
+  private async onSuspensionEnd(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    const [c]: ComplaintRow[] = await m.query(`SELECT c.*, t.regime FROM complaints c JOIN tenders t ON t.id = c.tender_id WHERE c.id = $1`, [event.subjectId]);
+    if (!c || !c.suspension_ordered_at || c.suspension_lifted_at) return;
+    const tender = await this.stateMachine.lock(m, c.tender_id);
+    await m.query(`SELECT 1 FROM complaints WHERE id = $1 FOR UPDATE`, [c.id]);
+    await this.liftSuspension(m, c, tender, await this.tx.now(m), SYSTEM_ACTOR, 'PERIOD_ENDED');
   }
 }

@@ -1,5 +1,5 @@
 import { LegalCalendar } from 'src/modules/tenders/legal-calendar/legal-calendar';
-import { acceptDue, decideDue, filingDeadline } from '../complaint-rules';
+import { acceptDue, decideDue, filingDeadline, suspensionEnd } from '../complaint-rules';
 
 // 2026 arrangement (国务院办公厅 2025-11-04): 国庆 10-01..10-07 off, 10-10 (Saturday) a working day.
 const cal = new LegalCalendar({
@@ -57,6 +57,23 @@ describe('complaint clocks (TBR Arts. 60–61; GPL Arts. 55–56)', () => {
       const gov = decideDue(cal, 'GOV_PROCUREMENT', filed, accepted).at;
       expect(eng.toISOString()).toBe(LegalCalendar.endOf('2026-12-16').toISOString());
       expect(gov.toISOString()).toBe(LegalCalendar.endOf('2026-12-14').toISOString());
+    });
+  });
+
+  describe('a suspension ordered on a procurement complaint lasts at most 30 days (GPL Art. 57)', () => {
+    // Ordered Monday 2026-11-02: the start day is not counted, day 30 is Wednesday 12-02.
+    const end = suspensionEnd(cal, 'GOV_PROCUREMENT', cst('2026-11-02T10:00:00'))!;
+    it('ends at 24:00 CST of the 30th day', () => {
+      expect(end).toMatchObject({ days: 30, unit: 'CALENDAR_DAYS', article: 'GPL Art. 57' });
+      expect(end.at.toISOString()).toBe(LegalCalendar.endOf('2026-12-02').toISOString());
+    });
+    it.each([
+      ['2026-12-01', true], // the day before: still suspended
+      ['2026-12-02', true], // the day of: still suspended
+      ['2026-12-03', false], // the day after: lifted
+    ])('on %s the suspension holds: %s', (day, holds) => expect(filedOn(end.at, day)).toBe(holds));
+    it('engineering sets no limit: until the decision (TBR Art. 62)', () => {
+      expect(suspensionEnd(cal, 'ENGINEERING', cst('2026-11-02T10:00:00'))).toBeNull();
     });
   });
 });

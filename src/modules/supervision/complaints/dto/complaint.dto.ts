@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsDateString, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from 'src/common/http/page-query.dto';
-import { COMPLAINT_STAGES, ComplaintStage } from '../complaint-rules';
+import { COMPLAINT_REMEDIES, COMPLAINT_STAGES, ComplaintRemedy, ComplaintStage } from '../complaint-rules';
 
 export const COMPLAINT_STATUSES = ['FILED', 'ACCEPTED', 'REFUSED', 'DECIDED'] as const;
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 
 export class FileComplaintDto {
-  @ApiProperty({ enum: COMPLAINT_STAGES, description: 'DOCUMENTS and RESULT need an answered (or overdue) objection first; OPENING and OTHER: engineering only' })
+  @ApiProperty({ enum: COMPLAINT_STAGES, description: 'DOCUMENTS and RESULT need an answered (or overdue) objection / challenge first; OPENING needs the objection at the opening (engineering) or a challenge to the process (procurement); OTHER: engineering only' })
   @IsIn(COMPLAINT_STAGES)
   stage: ComplaintStage;
 
@@ -46,6 +46,23 @@ export class HandleComplaintDto {
   @MinLength(1)
   @MaxLength(20000)
   decisionText?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'ACCEPTED only: order the tender suspended while the complaint is handled (TBR Art. 62; procurement at most 30 days, GPL Art. 57). ' +
+      'No award or contract meanwhile; a PUBLISHED tender\'s deadline stops and moves later by the suspension.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  suspend?: boolean;
+
+  @ApiPropertyOptional({
+    enum: COMPLAINT_REMEDIES,
+    description: 'DECIDED + UPHELD only: RE_EVALUATION (the tender is in PUBLICITY: the committee evaluates again) or RE_TENDER (the tender FAILS; the entity re-tenders)',
+  })
+  @IsOptional()
+  @IsIn(COMPLAINT_REMEDIES)
+  remedy?: ComplaintRemedy;
 }
 
 export class ComplaintQueryDto extends PageQueryDto {
