@@ -38,6 +38,18 @@ export class TenderEntity {
   @Column({ type: 'text' })
   regime: TenderRegime;
 
+  /** The city (default) or a county / district, GB/T 2260 code: whose supervisors oversee the tender. */
+  @Column({ type: 'text', default: '320900' })
+  jurisdictionCode: string;
+
+  /** The sub-class of business (business-classification.ts), within `category`; null when not given. */
+  @Column({ type: 'text', nullable: true })
+  subClass: string | null;
+
+  /** The sector regulator (行政监督部门) of the tender's trade, derived at drafting. */
+  @Column({ type: 'text', nullable: true })
+  sector: string | null;
+
   @Column({ type: 'text' })
   method: TenderMethod;
 

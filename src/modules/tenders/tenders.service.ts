@@ -19,6 +19,8 @@ import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { assertDeadlineWithinPlatformBound } from './tender-periods';
 import { TenderException } from './tender.exception';
+import { checkSubClass, sectorOf } from './business-classification';
+import { CITY_CODE, JURISDICTION_NAMES } from './jurisdiction-names';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -30,6 +32,11 @@ export interface TenderView {
   description: string;
   category: string;
   regime: string;
+  /** The sub-class of business and its sector regulator (issue 19). */
+  subClass: string | null;
+  sector: string | null;
+  /** The city (CITY) or a county / district (COUNTY), GB/T 2260 code. */
+  jurisdiction: { code: string; name: string | null; level: string | null };
   method: string;
   budget: string;
   priceCeiling: string | null;
@@ -94,8 +101,14 @@ export class TendersService {
     if (dto.method === 'OPEN' && invited.length) {
       violations.push({ field: 'invitedBidders', errors: ['an OPEN tender takes bids from anyone: invitedBidders is for INVITED tenders only'] });
     }
+    const subClassErrors = checkSubClass(dto.category, dto.subClass);
+    if (subClassErrors.length) violations.push({ field: 'subClass', errors: subClassErrors });
     if (violations.length) throw TenderException.invalid(violations);
     return this.tx.run(async (m) => {
+      const [jurisdiction]: Array<{ code: string }> = dto.jurisdiction
+        ? await m.query(`SELECT code FROM jurisdictions WHERE code = $1`, [dto.jurisdiction])
+        : await m.query(`SELECT code FROM jurisdictions WHERE level = 'CITY'`);
+      if (!jurisdiction) throw TenderException.invalid([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${dto.jurisdiction}; see GET /jurisdictions`] }]);
       const invitees: Array<{ id: string; uscc: string }> = invited.length
         ? await m.query(`SELECT id, uscc FROM organizations WHERE uscc = ANY($1) AND kind = 'BIDDER'`, [invited])
         : [];
@@ -118,6 +131,9 @@ export class TendersService {
           description: dto.description ?? '',
           category: dto.category,
           regime: dto.regime,
+          jurisdictionCode: jurisdiction.code,
+          subClass: dto.subClass ?? null,
+          sector: sectorOf(dto.regime, dto.category, dto.subClass),
           method: dto.method,
           budget: dto.budget,
           priceCeiling: dto.priceCeiling ?? null,
@@ -144,7 +160,7 @@ export class TendersService {
         objectType: 'tender',
         objectId: tender.id,
         tenderId: tender.id,
-        data: { title: tender.title, regime: tender.regime, category: tender.category, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
+        data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
       return this.toView(saved, lots);
@@ -172,6 +188,8 @@ export class TendersService {
     if (q.status) qb.andWhere('t.status = :status', { status: q.status });
     if (q.regime) qb.andWhere('t.regime = :regime', { regime: q.regime });
     if (q.category) qb.andWhere('t.category = :category', { category: q.category });
+    if (q.jurisdiction) qb.andWhere('t.jurisdiction_code = :jurisdiction', { jurisdiction: q.jurisdiction });
+    if (q.subClass) qb.andWhere('t.sub_class = :subClass', { subClass: q.subClass });
     if (q.q) qb.andWhere(`t.title ILIKE :q ESCAPE '\\'`, { q: `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     const [rows, total] = await qb
       .orderBy('t.published_at', 'DESC', 'NULLS LAST')
@@ -264,6 +282,9 @@ export class TendersService {
       description: t.description,
       category: t.category,
       regime: t.regime,
+      subClass: t.subClass ?? null,
+      sector: t.sector ?? null,
+      jurisdiction: { code: t.jurisdictionCode, name: JURISDICTION_NAMES[t.jurisdictionCode] ?? null, level: t.jurisdictionCode === CITY_CODE ? 'CITY' : 'COUNTY' },
       method: t.method,
       budget: t.budget,
       priceCeiling: t.priceCeiling,

@@ -186,6 +186,22 @@ export class CreateTenderDto {
   @IsIn(Object.values(TenderCategory))
   category: TenderCategory;
 
+  @ApiPropertyOptional({
+    example: 'HOUSING_MUNICIPAL',
+    description: 'The sub-class of business within `category` (GET /classification): 房建市政 HOUSING_MUNICIPAL, 交通 TRANSPORT, 水利 WATER, 监理 WORKS_SUPERVISION...',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z_]{1,40}$/, { message: 'subClass must be a sub-class code (GET /classification)' })
+  subClass?: string;
+
+  @ApiPropertyOptional({
+    example: '320981',
+    description: 'The jurisdiction (GB/T 2260 code, GET /jurisdictions): a county or district, or the city (the default when omitted)',
+  })
+  @IsOptional()
+  @Matches(/^[0-9]{6}$/, { message: 'jurisdiction must be a 6-digit administrative division code (GB/T 2260)' })
+  jurisdiction?: string;
+
   @ApiProperty({ enum: ['ENGINEERING', 'GOV_PROCUREMENT'] })
   @IsIn(['ENGINEERING', 'GOV_PROCUREMENT'])
   regime: 'ENGINEERING' | 'GOV_PROCUREMENT';
