@@ -5,6 +5,7 @@ import {
   EvaluationFactor,
   EvaluationMethod,
   PanelSpecialty,
+  QualificationCriterion,
   TenderCategory,
   TenderMethod,
   TenderRegime,
@@ -115,6 +116,14 @@ export class TenderEntity {
   /** Set while an objection to the documents is unanswered: the tender is suspended (TBR Art. 22). */
   @Column({ type: 'timestamptz', nullable: true })
   suspendedAt: Date | null;
+
+  /** 容缺预招标: published before every approval is in hand (tender_pending_approvals, tender_pre_tender_pledges). */
+  @Column({ type: 'boolean', default: false })
+  preTender: boolean;
+
+  /** 资格后审: the published qualification criteria the panel checks each bid against (TBR Arts. 20, 49). */
+  @Column({ type: 'jsonb', default: [] })
+  qualificationCriteria: QualificationCriterion[];
 
   @VersionColumn()
   version: number;

@@ -21,6 +21,9 @@ import { assertDeadlineWithinPlatformBound } from './tender-periods';
 import { TenderException } from './tender.exception';
 import { checkSubClass, sectorOf } from './business-classification';
 import { CITY_CODE, JURISDICTION_NAMES } from './jurisdiction-names';
+import { checkPreTenderTerms, storePreTender } from './pre-tender/pre-tender.rules';
+import { loadPreTenderViews, PreTenderView } from './pre-tender/pre-tender.views';
+import { QualificationCriterion } from './tender.enums';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -46,6 +49,10 @@ export interface TenderView {
   evaluation: { method: string; priceWeight: string | null; factors: Array<{ code: string; name: string; maxScore: number }> };
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
   lots: Array<{ lotNo: number; title: string; budget: string }>;
+  /** 容缺预招标: the notice of what is pending, the pledge and each item's date and status; null for an ordinary tender. */
+  preTender: PreTenderView | null;
+  /** 资格后审: the published qualification criteria (empty: a yes/no qualification vote). */
+  qualificationCriteria: QualificationCriterion[];
   procuringEntityId: string;
   publishedAt: string | null;
   suspended: boolean;
@@ -101,6 +108,7 @@ export class TendersService {
     if (dto.method === 'OPEN' && invited.length) {
       violations.push({ field: 'invitedBidders', errors: ['an OPEN tender takes bids from anyone: invitedBidders is for INVITED tenders only'] });
     }
+    violations.push(...checkPreTenderTerms(dto));
     const subClassErrors = checkSubClass(dto.category, dto.subClass);
     if (subClassErrors.length) violations.push({ field: 'subClass', errors: subClassErrors });
     if (violations.length) throw TenderException.invalid(violations);
@@ -117,6 +125,11 @@ export class TendersService {
         throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);
       }
       const now = await this.tx.now(m);
+      // 容缺预招标: each pending item's date is in the future when pledged.
+      const lateItems = (dto.preTender?.pendingApprovals ?? []).flatMap((a, i) =>
+        new Date(a.dueAt).getTime() <= now.getTime() ? [{ field: `preTender.pendingApprovals.${i}.dueAt`, errors: ['dueAt must be in the future'] }] : [],
+      );
+      if (lateItems.length) throw TenderException.invalid(lateItems);
       const deadline = new Date(dto.bidDeadline);
       if (deadline.getTime() <= now.getTime()) {
         throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
@@ -146,11 +159,14 @@ export class TendersService {
           evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],
           panelSize: dto.panel.size,
           panelSpecialties: dto.panel.specialties.map((s) => ({ code: s.code, count: s.count })),
+          preTender: !!dto.preTender,
+          qualificationCriteria: (dto.qualificationCriteria ?? []).map((c) => ({ code: c.code, type: c.type, requirement: c.requirement, evidence: c.evidence })),
           status: TenderStatus.DRAFT,
         }),
       );
       const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget }));
       if (lots.length) await m.save(TenderLotEntity, lots);
+      if (dto.preTender) await storePreTender(m, tender.id, dto.preTender);
       for (const o of invitees) {
         await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) VALUES ($1, $2)`, [tender.id, o.id]);
       }
@@ -163,7 +179,7 @@ export class TendersService {
         data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
-      return this.toView(saved, lots);
+      return this.toView(saved, lots, (await loadPreTenderViews(m, [saved.id])).get(saved.id) ?? null);
     });
   }
 
@@ -171,7 +187,8 @@ export class TendersService {
   async get(id: string, actor: Actor | null, manager: EntityManager = this.tx.manager): Promise<TenderView> {
     const tender = await this.findVisible(manager, id, actor);
     const lots = await manager.find(TenderLotEntity, { where: { tenderId: id }, order: { lotNo: 'ASC' } });
-    return this.toView(tender, lots);
+    const pre = tender.preTender ? ((await loadPreTenderViews(manager, [id])).get(id) ?? null) : null;
+    return this.toView(tender, lots, pre);
   }
 
   /** GET /tenders: the published tenders (every status but DRAFT); `mine=true` lists the caller's own, drafts included. */
@@ -201,7 +218,8 @@ export class TendersService {
     const lots = rows.length
       ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } })
       : [];
-    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id))), total };
+    const pre = await loadPreTenderViews(this.tx.manager, rows.filter((r) => r.preTender).map((r) => r.id));
+    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id), pre.get(t.id) ?? null)), total };
   }
 
   /** The tender as the caller may see it: a draft exists only for its procuring entity (NOT_FOUND for others). */
@@ -274,7 +292,7 @@ export class TendersService {
     await this.hooks.run('bidDeadline', m, tender);
   }
 
-  toView(t: TenderEntity, lots: TenderLotEntity[] = []): TenderView {
+  toView(t: TenderEntity, lots: TenderLotEntity[] = [], preTender: PreTenderView | null = null): TenderView {
     return {
       id: t.id,
       status: t.status,
@@ -294,6 +312,8 @@ export class TendersService {
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
       lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget })),
+      preTender,
+      qualificationCriteria: t.qualificationCriteria ?? [],
       procuringEntityId: t.procuringEntityId,
       publishedAt: iso(t.publishedAt),
       suspended: !!t.suspendedAt,

@@ -22,6 +22,7 @@ import {
 } from 'class-validator';
 import { IsMoney } from 'src/common/money/is-money.validator';
 import { TenderCategory } from '../tender.enums';
+import { PreTenderDto, QualificationCriterionDto } from './pre-tender.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -271,4 +272,26 @@ export class CreateTenderDto {
   @ValidateNested({ each: true })
   @Type(() => LotDto)
   lots?: LotDto[];
+
+  @ApiPropertyOptional({
+    type: PreTenderDto,
+    description: '容缺预招标: publish before every approval is in hand, on the pledge (承诺书) to supply each pending item by its date',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PreTenderDto)
+  preTender?: PreTenderDto;
+
+  @ApiPropertyOptional({
+    type: [QualificationCriterionDto],
+    description: '资格后审: the criteria the panel checks each bid against after opening (TBR Arts. 20, 49), each with the evidence to attach',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => QualificationCriterionDto)
+  qualificationCriteria?: QualificationCriterionDto[];
 }
