@@ -56,4 +56,6 @@ export enum ScheduledEventKind {
    * planned (runAt = now) in the transaction that closes the case; supervision module (ScreenModelsService).
    */
   RetrainScreenModel = 'RETRAIN_SCREEN_MODEL',
+  /** 容缺预招标: the date pledged for a pending approval (subject: the item); tenders module (PreTenderService). */
+  PendingApprovalDue = 'PENDING_APPROVAL_DUE',
 }

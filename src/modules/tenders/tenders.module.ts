@@ -18,6 +18,8 @@ import { TenderObjectionsService } from './tender-objections.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
 import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
 import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
+import { PreTenderController } from './pre-tender/pre-tender.controller';
+import { PreTenderService } from './pre-tender/pre-tender.service';
 
 /**
  * Tenders (招标项目): drafting, publication, documents, amendments, objections, cancellation, the legal calendar
@@ -27,7 +29,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TenderEntity, TenderLotEntity, TenderDocumentEntity, TenderAmendmentEntity, TenderObjectionEntity])],
-  controllers: [TendersController, HolidaysController],
+  controllers: [TendersController, HolidaysController, PreTenderController],
   providers: [
     TendersService,
     TenderStateMachine,
@@ -40,6 +42,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     PublishTenderUseCase,
     AmendTenderUseCase,
     CancelTenderUseCase,
+    PreTenderService,
   ],
   exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
 })
