@@ -50,13 +50,13 @@ export class CreatePreTenderAndQualificationCriteria1765740000100 implements Mig
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         tender_id uuid NOT NULL REFERENCES tenders (id),
         bid_id uuid NOT NULL REFERENCES bids (id),
-        expert_user_id uuid NOT NULL,
+        member_id uuid NOT NULL,
         criterion_code text NOT NULL,
         met boolean NOT NULL,
         reason text NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
-    await q.query(`CREATE UNIQUE INDEX "UQ_QUALIFICATION_FINDINGS" ON qualification_findings (tender_id, bid_id, expert_user_id, criterion_code)`);
+    await q.query(`CREATE UNIQUE INDEX "UQ_QUALIFICATION_FINDINGS" ON qualification_findings (tender_id, bid_id, member_id, criterion_code)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -24,6 +24,7 @@ import { CITY_CODE, JURISDICTION_NAMES } from './jurisdiction-names';
 import { checkPreTenderTerms, storePreTender } from './pre-tender/pre-tender.rules';
 import { loadPreTenderViews, PreTenderView } from './pre-tender/pre-tender.views';
 import { QualificationCriterion } from './tender.enums';
+import { POST_QUALIFICATION_RULE } from '../evaluation/qualification/post-qualification';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -53,6 +54,8 @@ export interface TenderView {
   preTender: PreTenderView | null;
   /** 资格后审: the published qualification criteria (empty: a yes/no qualification vote). */
   qualificationCriteria: QualificationCriterion[];
+  /** The published rule the panel's conclusion follows (资格后审), when criteria are published. */
+  qualificationRule: string | null;
   procuringEntityId: string;
   publishedAt: string | null;
   suspended: boolean;
@@ -314,6 +317,7 @@ export class TendersService {
       lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget })),
       preTender,
       qualificationCriteria: t.qualificationCriteria ?? [],
+      qualificationRule: t.qualificationCriteria?.length ? POST_QUALIFICATION_RULE : null,
       procuringEntityId: t.procuringEntityId,
       publishedAt: iso(t.publishedAt),
       suspended: !!t.suspendedAt,
