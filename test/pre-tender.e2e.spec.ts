@@ -246,4 +246,37 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     const mineRes = await t.http().get(`${api}/tenders/${tender.id}/bid-security/mine`).set(bidder.auth).expect(200);
     expect(['REFUND_DUE', 'REFUNDED']).toContain(mineRes.body.status);
   }, 60_000);
+
+  it('supplies up to the pledged instant on the database clock (a moment before: 200; at it: 422); a rejection after the date ends the tender', async () => {
+    const tender = await createPublishedTender(t, {
+      deadlineInMs: 60_000,
+      extra: {
+        preTender: {
+          pledge: pdf('承诺书'),
+          pendingApprovals: [
+            { kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: inMs(600_000) },
+            { kind: 'LAND_USE', name: '用地批准文件', dueAt: inMs(600_000) },
+          ],
+        },
+      },
+    });
+    const items = (await t.http().get(`${api}/tenders/${tender.id}/pending-approvals`).expect(200)).body as Array<{ id: string }>;
+    const supply = (item: string) => t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${item}/supply`).set(tender.owner.auth).send({ document: pdf(`批文${item}`) });
+    // The pledged instant is moved (the timed event stays later, so only the request's own check decides).
+    await t.dataSource.query(`UPDATE tender_pending_approvals SET due_at = clock_timestamp() + interval '3 seconds' WHERE id = $1`, [items[0].id]);
+    expect((await supply(items[0].id)).status).toBe(200);
+    await t.dataSource.query(`UPDATE tender_pending_approvals SET due_at = clock_timestamp() WHERE id = $1`, [items[1].id]);
+    const late = await supply(items[1].id);
+    expect(late.status).toBe(422);
+    expect(late.body).toMatchObject({ code: 'LEGAL_PERIOD_VIOLATION', details: { rule: 'PRE_TENDER_SUPPLY_BY_DUE_DATE' } });
+    expect((await t.http().get(`${api}/tenders/${tender.id}/pending-approvals`)).body[1].status).toBe('PENDING');
+    // The first item's date passes while it is SUPPLIED; the supervisor then rejects it: nothing valid came in time.
+    await t.dataSource.query(`UPDATE tender_pending_approvals SET due_at = clock_timestamp() - interval '1 second' WHERE id = $1`, [items[0].id]);
+    const rej = await t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${items[0].id}/reject`).set(supervisor.auth).send({ reason: '许可证系伪造' });
+    expect(rej.status).toBe(200);
+    expect(rej.body.status).toBe('OVERDUE');
+    expect(await status(tender.id)).toBe('CANCELLED');
+    const bad = await t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${items[0].id}/reject`).set(supervisor.auth).send({ reason: '' });
+    expect(bad.status).toBe(400);
+  });
 });
