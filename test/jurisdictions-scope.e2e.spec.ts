@@ -69,6 +69,8 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     const w = await scope(dongtaiWater, { jurisdiction: DONGTAI, sectors: ['WATER'] });
     expect(w.status).toBe(200);
     expect(w.body).toMatchObject({ jurisdiction: { code: DONGTAI, level: 'COUNTY' }, sectors: ['WATER'], all: false });
+    expect((await t.http().get(`${api}/admin/users/${dongtaiWater.userId}/supervision-scope`).set(admin.auth)).body).toMatchObject({ sectors: ['WATER'] });
+    expect((await t.http().get(`${api}/admin/users/${bidder.userId}/supervision-scope`).set(admin.auth)).status).toBe(404);
     // Repeating it changes nothing (one audit event).
     expect((await scope(dongtaiWater, { jurisdiction: DONGTAI, sectors: ['WATER'] })).status).toBe(200);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'SUPERVISION_SCOPE_SET' AND object_id = $1`, [dongtaiWater.userId]);

@@ -4,6 +4,7 @@ import { bidderWithAccount, notification, pay } from './factories/bid-security.f
 import { byUser, createExpert, membersOf, waitFor } from './factories/evaluation.factory';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
+import { pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
@@ -158,6 +159,14 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(weakRow.reasons.join()).toContain('注册专业为建筑工程');
     expect(review.bids.filter((b: { conclusion: string }) => b.conclusion === 'QUALIFIED')).toHaveLength(3);
     expect(report.body.candidates.map((c: { price: string }) => c.price)).toEqual(['37100000.00', '37500000.00', '37700000.00']);
+    const reportPdf = await t.http().get(`${api}/tenders/${tender.id}/evaluation-report.pdf`).set(supervisor.auth).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    const text = pdfText(reportPdf.body as Buffer);
+    expect(text).toContain('资格审查不合格');
+    expect(text).toContain('注册专业为建筑工程');
 
     await t.http().post(`${api}/tenders/${tender.id}/publicity`).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 500).toISOString() }).expect(200);
     await new Promise((r) => setTimeout(r, 800));

@@ -35,9 +35,9 @@ export class JurisdictionsController {
 
   @Get('admin/users/:id/supervision-scope')
   @Roles(Role.ADMIN)
-  @ApiOperation({ summary: 'A supervisor’s scope' })
+  @ApiOperation({ summary: 'A supervisor’s scope (404 for any other account)' })
   get(@UuidParam('id') id: string) {
-    return this.jurisdictions.scopeOfUser(id);
+    return this.jurisdictions.scopeForAdmin(id);
   }
 
   @Put('admin/users/:id/supervision-scope')

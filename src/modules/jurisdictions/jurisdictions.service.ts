@@ -142,6 +142,13 @@ export class JurisdictionsService implements OnApplicationBootstrap {
     if (!(await this.tenderInScope(m, scope, tenderId))) throw new NotFoundException(what);
   }
 
+  /** GET /admin/users/{id}/supervision-scope (ADMIN): 404 unless the account is a SUPERVISOR. */
+  async scopeForAdmin(userId: string): Promise<SupervisionScope & { userId: string }> {
+    const [user]: Array<{ role: Role }> = await this.tx.manager.query(`SELECT role FROM users WHERE id = $1`, [userId]);
+    if (!user || user.role !== Role.SUPERVISOR) throw new NotFoundException('The supervisor');
+    return { userId, ...(await this.scopeOfUser(userId)) };
+  }
+
   /** PUT /admin/users/{id}/supervision-scope (ADMIN): sets (or replaces) a supervisor's scope. Idempotent; audited. */
   async setScope(userId: string, dto: SupervisionScopeDto, actor: Actor): Promise<SupervisionScope & { userId: string }> {
     return this.tx.run(async (m) => {
