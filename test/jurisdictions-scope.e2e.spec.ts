@@ -212,4 +212,24 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect((await t.http().get(q('&jurisdiction=123'))).status).toBe(400);
     expect((await t.http().get(q('&jurisdiction=999999'))).status).toBe(400);
   });
+
+  it('documents every new endpoint in OpenAPI', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body;
+    for (const path of [
+      '/api/v1/jurisdictions',
+      '/api/v1/classification',
+      '/api/v1/supervision/scope',
+      '/api/v1/admin/users/{id}/supervision-scope',
+      '/api/v1/offline-projects',
+      '/api/v1/tenders/{id}/pending-approvals',
+      '/api/v1/tenders/{id}/pending-approvals/{itemId}/supply',
+      '/api/v1/tenders/{id}/pending-approvals/{itemId}/accept',
+      '/api/v1/tenders/{id}/pending-approvals/{itemId}/reject',
+    ]) {
+      expect({ path, documented: !!doc.paths[path] }).toEqual({ path, documented: true });
+    }
+    const props = doc.components.schemas.CreateTenderDto.properties;
+    expect(Object.keys(props)).toEqual(expect.arrayContaining(['jurisdiction', 'subClass', 'preTender', 'qualificationCriteria']));
+    expect(Object.keys(doc.components.schemas.StatisticsResponseDto.properties)).toEqual(expect.arrayContaining(['byClass', 'bySubClass', 'offlineProjects']));
+  });
 });
