@@ -213,6 +213,27 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect((await t.http().get(q('&jurisdiction=999999'))).status).toBe(400);
   });
 
+  it('audit log: a scoped supervisor reads its own tenders’ events only; the city reads all', async () => {
+    const audit = (who: TestParty, query: string) => t.http().get(`${api}/audit${query}`).set(who.auth);
+    expect((await audit(dongtai, `?tenderId=${tender.dtHousing}`)).status).toBe(200);
+    expect((await audit(dongtai, `?tenderId=${tender.bhHousing}`)).status).toBe(404);
+    const all = await audit(dongtai, '');
+    expect(all.status).toBe(403);
+    expect(all.body.code).toBe('FORBIDDEN');
+    expect((await audit(city, '')).status).toBe(200);
+    expect((await audit(city, `?tenderId=${tender.bhHousing}`)).status).toBe(200);
+    expect((await t.http().get(`${api}/audit/verify?tenderId=${tender.bhHousing}`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/audit/verify?tenderId=${tender.dtHousing}`).set(dongtai.auth)).status).toBe(200);
+  });
+
+  it('evaluation report: another county’s is 404 for a county supervisor', async () => {
+    // No report exists for these tenders: the scope check answers first, as if the tender were unknown.
+    const foreign = await t.http().get(`${api}/tenders/${tender.bhHousing}/evaluation-report`).set(dongtai.auth);
+    expect(foreign.status).toBe(404);
+    const own = await t.http().get(`${api}/tenders/${tender.dtHousing}/evaluation-report`).set(dongtai.auth);
+    expect(own.status).not.toBe(404);
+  });
+
   it('documents every new endpoint in OpenAPI', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body;
     for (const path of [

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
+import { ForbiddenException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { Sector, SECTOR_NAME, SUB_CLASSES } from '../tenders/business-classification';
@@ -147,6 +147,21 @@ export class JurisdictionsService implements OnApplicationBootstrap {
     const [user]: Array<{ role: Role }> = await this.tx.manager.query(`SELECT role FROM users WHERE id = $1`, [userId]);
     if (!user || user.role !== Role.SUPERVISOR) throw new NotFoundException('The supervisor');
     return { userId, ...(await this.scopeOfUser(userId)) };
+  }
+
+  /**
+   * GET /audit and /audit/verify: a scoped supervisor (a county's, or a sector regulator) reads the log tender by
+   * tender, its own tenders only — 403 without `tenderId`, 404 for a tender outside its scope. Unscoped: no change.
+   */
+  async assertAuditAccess(actor: Actor, tenderId: string | undefined, listing: boolean): Promise<void> {
+    const m = this.tx.manager;
+    const scope = await this.scopeOf(m, actor);
+    if (!scope || scope.all) return;
+    if (!tenderId) {
+      if (!listing) return;
+      throw new ForbiddenException(`Your supervision scope is ${scope.jurisdiction.name}${scope.sectors ? ` (${scope.sectors.join(', ')})` : ''}: read the audit log of one of your tenders with ?tenderId=`);
+    }
+    if (!(await this.tenderInScope(m, scope, tenderId))) throw new NotFoundException('The tender');
   }
 
   /** PUT /admin/users/{id}/supervision-scope (ADMIN): sets (or replaces) a supervisor's scope. Idempotent; audited. */
