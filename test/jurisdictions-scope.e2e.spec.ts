@@ -2,6 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { insertBidders, insertOpenedTender, SqlParty } from './factories/supervision.factory';
 import { tenderBody } from './factories/tender.factory';
+import { JurisdictionsService } from 'src/modules/jurisdictions/jurisdictions.service';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
@@ -232,6 +233,21 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect(foreign.status).toBe(404);
     const own = await t.http().get(`${api}/tenders/${tender.dtHousing}/evaluation-report`).set(dongtai.auth);
     expect(own.status).not.toBe(404);
+  });
+
+  it('objections and notices to supervisors follow the scope', async () => {
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/objections`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/objections`).set(dongtai.auth)).status).toBe(200);
+    const svc = t.app.get(JurisdictionsService);
+    const ids = async (tenderId: string) => (await svc.supervisorsOf(t.dataSource.manager, tenderId)).map((u) => u.id);
+    const dtWater = await ids(tender.dtWater);
+    expect(dtWater).toEqual(expect.arrayContaining([city.userId, dongtai.userId, dongtaiWater.userId]));
+    expect(dtWater).not.toContain(binhai.userId);
+    const dtHousing = await ids(tender.dtHousing);
+    expect(dtHousing).toContain(dongtai.userId);
+    expect(dtHousing).not.toContain(dongtaiWater.userId);
+    expect(await ids(tender.bhHousing)).toEqual(expect.arrayContaining([city.userId, binhai.userId]));
+    expect(await ids(tender.bhHousing)).not.toContain(dongtai.userId);
   });
 
   it('documents every new endpoint in OpenAPI', async () => {

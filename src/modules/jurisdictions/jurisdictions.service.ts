@@ -124,6 +124,21 @@ export class JurisdictionsService implements OnApplicationBootstrap {
     return parts.length ? `(${parts.join(' AND ')})` : null;
   }
 
+  /** The active supervisors whose scope covers the tender (for notices to the supervisors of a tender). */
+  async supervisorsOf(m: EntityManager, tenderId: string): Promise<Array<{ id: string }>> {
+    return m.query(
+      `SELECT u.id FROM users u
+         LEFT JOIN supervisor_scopes s ON s.user_id = u.id
+         JOIN tenders t ON t.id = $1
+         LEFT JOIN jurisdictions j ON j.code = s.jurisdiction_code
+       WHERE u.role = 'SUPERVISOR' AND NOT u.disabled
+         AND (s.user_id IS NULL
+              OR ((j.level = 'CITY' OR s.jurisdiction_code = t.jurisdiction_code) AND (s.sectors IS NULL OR t.sector = ANY(s.sectors))))
+       ORDER BY u.id`,
+      [tenderId],
+    );
+  }
+
   /** Whether a tender is within the scope (null scope: no restriction). */
   async tenderInScope(m: EntityManager, scope: SupervisionScope | null, tenderId: string): Promise<boolean> {
     const params: unknown[] = [tenderId];
