@@ -250,6 +250,15 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect(await ids(tender.bhHousing)).not.toContain(dongtai.userId);
   });
 
+  it('panel and document downloads: a supervisor of another county has no supervisor’s view', async () => {
+    // Before the award the panel is confidential: a supervisor of the tender passes the check (no draw here: 404),
+    // one of another county is refused like any other party.
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(binhai.auth)).status).toBe(403);
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/document-downloads`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/document-downloads`).set(dongtai.auth)).status).toBe(200);
+  });
+
   it('documents every new endpoint in OpenAPI', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body;
     for (const path of [
