@@ -2,6 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { SqlParty } from './factories/supervision.factory';
 import { insertTenderAt } from './factories/transparency.factory';
+import { pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
@@ -110,6 +111,15 @@ describe('statistics: electronic share by class and sub-class, offline projects 
     const dt = await t.http().get(`${api}/statistics?from=2026-01-01&to=2026-12-31&jurisdiction=320981`);
     expect(dt.body.tenders).toBe(11);
     expect(dt.body.electronicShare).toBe('0.5500');
+    const pdf = await t.http().get(`${api}/statistics.pdf?from=2026-01-01&to=2026-12-31`).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    const text = pdfText(pdf.body as Buffer);
+    expect(text).toContain('分类电子化交易率');
+    expect(text).toContain('工程监理');
+    expect(text).toContain('55');
     // A period without offline projects keeps the platform-only share.
     const feb = await t.http().get(`${api}/statistics?from=2026-02-01&to=2026-02-28`);
     expect(feb.body).toMatchObject({ tenders: 0, offlineProjects: 0, electronicShare: null, byClass: [], bySubClass: [] });
