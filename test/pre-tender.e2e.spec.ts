@@ -95,6 +95,9 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(pub.body.qualificationCriteria).toEqual(CRITERIA);
     expect(pub.body.qualificationRule).toContain('第二十条');
     const [item1, item2] = pub.body.preTender.pendingApprovals.map((a: { id: string }) => a.id);
+    const [created] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'TENDER_CREATED'`, [tender.id]);
+    expect(created.data.preTender.pendingApprovals).toHaveLength(2);
+    expect(created.data.qualificationCriteria).toEqual(['Q1', 'Q2']);
     const [{ due }] = await t.dataSource.query(`SELECT count(*)::int AS due FROM scheduled_events WHERE kind = 'PENDING_APPROVAL_DUE' AND tender_id = $1 AND status = 'PENDING'`, [tender.id]);
     expect(due).toBe(2);
 

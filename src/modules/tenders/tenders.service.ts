@@ -179,7 +179,9 @@ export class TendersService {
         objectType: 'tender',
         objectId: tender.id,
         tenderId: tender.id,
-        data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
+        data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length,
+          ...(dto.preTender ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } } : {}),
+          ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}) },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
       return this.toView(saved, lots, (await loadPreTenderViews(m, [saved.id])).get(saved.id) ?? null);
