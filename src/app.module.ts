@@ -17,6 +17,7 @@ import { OperationsModule } from './modules/operations/operations.module';
 import { MetricsModule } from './infra/metrics/metrics.module';
 import { HttpMetricsMiddleware } from './infra/metrics/http-metrics.middleware';
 import { IdentityModule } from './modules/identity/identity.module';
+import { JurisdictionsModule } from './modules/jurisdictions/jurisdictions.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
 import { TendersModule } from './modules/tenders/tenders.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         AuditModule,
         SchedulingModule,
         IdentityModule,
+        JurisdictionsModule,
         HealthModule,
         OperationsModule,
         // feature modules

@@ -93,7 +93,7 @@ describe('transparency: published penalties (e2e)', () => {
     }
     const shape = doc.body.components.schemas.StatisticsResponseDto;
     expect(Object.keys(shape.properties).sort()).toEqual(
-      ['from', 'to', 'tenders', 'lots', 'awarded', 'turnover', 'budgetTotal', 'savingsRate', 'electronicShare', 'averageCycleDays', 'byCategory', 'byMonth', 'penalties', 'supervision'].sort(),
+      ['from', 'to', 'tenders', 'lots', 'awarded', 'turnover', 'budgetTotal', 'savingsRate', 'electronicShare', 'averageCycleDays', 'byCategory', 'byMonth', 'penalties', 'supervision', 'offlineProjects', 'byClass', 'bySubClass', 'coverage'].sort(),
     );
   });
 });

@@ -95,6 +95,17 @@ describe('transparency: yearbook statistics (e2e)', () => {
         ...['05', '06', '07', '08', '09', '10', '11', '12'].map((m) => ({ month: `2026-${m}`, tenders: 0, turnover: '0.00' })),
       ],
       penalties: { organizations: 3, experts: 1 },
+      // Issue 19: the electronic share per class and sub-class (no offline project registered here) and the coverage.
+      offlineProjects: 0,
+      byClass: [
+        { category: 'CONSTRUCTION_WORKS', name: '工程建设', electronic: 3, offline: 0, electronicShare: '1.0000' },
+        { category: 'GOODS', name: '货物', electronic: 1, offline: 0, electronicShare: '1.0000' },
+      ],
+      bySubClass: [
+        { category: 'CONSTRUCTION_WORKS', subClass: 'UNSPECIFIED', name: '未细分', electronic: 3, offline: 0, electronicShare: '1.0000' },
+        { category: 'GOODS', subClass: 'UNSPECIFIED', name: '未细分', electronic: 1, offline: 0, electronicShare: '1.0000' },
+      ],
+      coverage: { jurisdiction: { code: '320900', name: '盐城市', level: 'CITY', parentCode: null }, sectors: null },
     });
   });
 

@@ -58,4 +58,6 @@ export enum ScheduledEventKind {
   RetrainScreenModel = 'RETRAIN_SCREEN_MODEL',
   /** 暂停期限届满: a procurement complaint's suspension ends after at most 30 days (GPL Art. 57); supervision module. */
   ComplaintSuspensionEnd = 'COMPLAINT_SUSPENSION_END',
+  /** 容缺预招标: the date pledged for a pending approval (subject: the item); tenders module (PreTenderService). */
+  PendingApprovalDue = 'PENDING_APPROVAL_DUE',
 }

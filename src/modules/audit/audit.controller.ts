@@ -2,6 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from 'src/common/auth/access.decorators';
 import { Role } from 'src/common/auth/role.enum';
+import { Actor, CurrentActor } from 'src/common/auth/actor';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { AuditQueryDto, AuditVerifyQueryDto } from './dto/audit-query.dto';
 import { AuditService } from './audit.service';
 
@@ -14,7 +16,10 @@ const SEALED =
 @ApiTags('audit (留痕)')
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly jurisdictions: JurisdictionsService,
+  ) {}
 
   @Get()
   @Roles(Role.SUPERVISOR)
@@ -26,7 +31,9 @@ export class AuditController {
       'hash = SHA-256(prevHash ‖ canonical JSON of the event, keys sorted). ' +
       SEALED,
   })
-  list(@Query() q: AuditQueryDto) {
+  async list(@Query() q: AuditQueryDto, @CurrentActor() actor: Actor) {
+    // A county supervisor or sector regulator reads its own tenders' events only (issue 19).
+    await this.jurisdictions.assertAuditAccess(actor, q.tenderId, true);
     return this.audit.list({ tenderId: q.tenderId, action: q.action, page: q.page, pageSize: q.pageSize });
   }
 
@@ -41,7 +48,8 @@ export class AuditController {
       'sealed stream is reported without its place (`brokenAt: { sealed: true }`) until its tender is opened. ' +
       SEALED,
   })
-  verify(@Query() q: AuditVerifyQueryDto) {
+  async verify(@Query() q: AuditVerifyQueryDto, @CurrentActor() actor: Actor) {
+    await this.jurisdictions.assertAuditAccess(actor, q.tenderId, false);
     return this.audit.verify(q.tenderId);
   }
 }

@@ -5,6 +5,7 @@ import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
 import { PanelMemberEntity } from '../experts/entities/panel-member.entity';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { PanelService } from '../experts/panel.service';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
@@ -25,6 +26,7 @@ export class EvaluationContext {
   constructor(
     private readonly panels: PanelService,
     private readonly tenders: TendersService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   async tender(m: EntityManager, tenderId: string, lock = false): Promise<TenderEntity> {
@@ -67,7 +69,11 @@ export class EvaluationContext {
 
   /** Owner, supervisors and the committee (sitting or done): who reads the report (API.md). */
   async assertReportReader(m: EntityManager, tender: TenderEntity, actor: Actor): Promise<void> {
-    if (actor.role === Role.SUPERVISOR || (await this.owns(m, tender, actor))) return;
+    if (actor.role === Role.SUPERVISOR) {
+      // A county supervisor or sector regulator reads the reports of its own tenders only (issue 19; TBR Art. 4 ¶2).
+      return this.jurisdictions.assertTenderInScope(m, actor, tender.id);
+    }
+    if (await this.owns(m, tender, actor)) return;
     if (actor.role === Role.EXPERT && (await this.panels.sittingMember(m, tender.id, actor.userId))) return;
     throw new ForbiddenException('The evaluation report is for the procuring entity, the supervisors and the committee');
   }

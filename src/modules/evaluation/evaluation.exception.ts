@@ -29,10 +29,20 @@ export enum EvaluationExceptionCode {
   LEGAL_PERIOD_VIOLATION = 'LEGAL_PERIOD_VIOLATION',
   /** The contract must match the tender and the winning bid (TBR Art. 57). */
   CONTRACT_MISMATCH = 'CONTRACT_MISMATCH',
+  /** 容缺预招标: a pledged approval is not yet supplied and accepted; the contract waits (issue 19). */
+  PENDING_APPROVALS_OUTSTANDING = 'PENDING_APPROVALS_OUTSTANDING',
+  /** 资格后审: the finding names a criterion the tender did not publish, or misses one (TBR Art. 49). */
+  QUALIFICATION_CRITERIA_MISMATCH = 'QUALIFICATION_CRITERIA_MISMATCH',
   CONFLICT = 'CONFLICT',
 }
 
 export class EvaluationException extends DomainException<EvaluationExceptionCode> {
+  static pendingApprovals(message: string, items: Array<{ id: string; name: string; status: string; dueAt: string }>) {
+    return new EvaluationException(EvaluationExceptionCode.PENDING_APPROVALS_OUTSTANDING, message, 409, { items });
+  }
+  static criteria(message: string, details: Array<{ field: string; errors: string[] }>) {
+    return new EvaluationException(EvaluationExceptionCode.QUALIFICATION_CRITERIA_MISMATCH, message, 422, details);
+  }
   static notOpen(message: string) {
     return new EvaluationException(EvaluationExceptionCode.EVALUATION_NOT_OPEN, message, 409);
   }

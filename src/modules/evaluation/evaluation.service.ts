@@ -19,7 +19,8 @@ import { EvaluationSignatureEntity } from './entities/evaluation-signature.entit
 import { EvaluationVerdictEntity } from './entities/evaluation-verdict.entity';
 import { EvaluationContext } from './evaluation-context';
 import { EvaluationException } from './evaluation.exception';
-import { checkVerdict } from './scoring/evaluation-engine';
+import { checkVerdict, RejectionGround } from './scoring/evaluation-engine';
+import { checkFindings, CriterionFinding } from './qualification/post-qualification';
 import { FinalizeEvaluationUseCase, FinalizeResult } from './use-cases/finalize-evaluation.use-case';
 
 export interface VerdictView {
@@ -101,9 +102,23 @@ export class EvaluationService {
       if (!bid) throw new NotFoundException('The bid');
       if (bid.status !== 'DECRYPTED') throw EvaluationException.notOpen(`The bid is ${bid.status}: it is not evaluated (EB20 Art. 31)`);
       const factorScores = dto.factorScores ? Object.fromEntries(Object.entries(dto.factorScores).map(([k, v]) => [k, String(v)])) : null;
-      const verdict = { qualified: dto.qualified, reasons: dto.reasons ?? [], grounds: dto.grounds ?? [], factorScores };
+      // 资格后审 with published criteria (TBR Arts. 20, 49): every criterion found, and qualified follows the findings.
+      const published = tender.qualificationCriteria ?? [];
+      const criteriaProblems = checkFindings(published, dto.criteria);
+      if (criteriaProblems.length) throw EvaluationException.criteria('The findings must cover exactly the published qualification criteria', criteriaProblems);
+      const notMet = (dto.criteria ?? []).filter((f) => !f.met);
+      if (dto.qualified && notMet.length) {
+        throw new ValidationFailedException([{ field: 'qualified', errors: [`criteria not met (${notMet.map((f) => f.code).join(', ')}): the bid is not qualified (TBR Art. 51(3))`] }]);
+      }
+      const verdict = {
+        qualified: dto.qualified,
+        reasons: dto.reasons ?? notMet.map((f) => `${f.code}：${f.reason}`),
+        grounds: dto.grounds ?? (notMet.length ? [RejectionGround.QUALIFICATION_NOT_MET] : []),
+        factorScores,
+      };
       const problems = checkVerdict(this.ctx.terms(tender), verdict);
       if (problems.length) throw new ValidationFailedException(problems);
+      const findingsChanged = published.length ? await this.storeFindings(m, tenderId, member.id, dto.bidId, dto.criteria!) : false;
       const existing = await m.findOneBy(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId });
       const same =
         existing &&
@@ -112,7 +127,7 @@ export class EvaluationService {
         JSON.stringify(existing.reasons) === JSON.stringify(verdict.reasons) &&
         JSON.stringify(existing.grounds) === JSON.stringify(verdict.grounds) &&
         JSON.stringify(existing.factorScores) === JSON.stringify(verdict.factorScores);
-      if (!same) {
+      if (!same || findingsChanged) {
         await m.query(
           `INSERT INTO evaluation_verdicts (tender_id, member_id, bid_id, qualified, reasons, grounds, factor_scores)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -126,11 +141,29 @@ export class EvaluationService {
           objectType: 'evaluation_verdict',
           objectId: `${member.id}:${dto.bidId}`,
           tenderId,
-          data: { memberId: member.id, bidId: dto.bidId, ...verdict },
+          data: { memberId: member.id, bidId: dto.bidId, ...verdict, ...(published.length ? { criteria: dto.criteria } : {}) },
         });
       }
       return toView((await m.findOneByOrFail(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId })));
     });
+  }
+
+  /** Upserts a member's criterion findings on a bid; true when anything changed. */
+  private async storeFindings(m: EntityManager, tenderId: string, memberId: string, bidId: string, findings: CriterionFinding[]): Promise<boolean> {
+    const before: Array<{ criterion_code: string; met: boolean; reason: string }> = await m.query(
+      `SELECT criterion_code, met, reason FROM qualification_findings WHERE tender_id = $1 AND member_id = $2 AND bid_id = $3`,
+      [tenderId, memberId, bidId],
+    );
+    const same = before.length === findings.length && findings.every((f) => before.some((b) => b.criterion_code === f.code && b.met === f.met && b.reason === f.reason));
+    if (same) return false;
+    for (const f of findings) {
+      await m.query(
+        `INSERT INTO qualification_findings (tender_id, bid_id, member_id, criterion_code, met, reason) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tender_id, bid_id, member_id, criterion_code) DO UPDATE SET met = EXCLUDED.met, reason = EXCLUDED.reason, recorded_at = clock_timestamp()`,
+        [tenderId, bidId, memberId, f.code, f.met, f.reason],
+      );
+    }
+    return true;
   }
 
   /** GET /tenders/{id}/evaluation/scores/mine: the member's own verdicts (each member scores independently). */

@@ -6,6 +6,7 @@ import { NotFoundException } from 'src/common/errors/domain.exception';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
@@ -87,6 +88,7 @@ export class PanelService {
     private readonly audit: AuditService,
     private readonly draws: ExpertDrawService,
     private readonly scheduler: SchedulerService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   /** GET /tenders/{id}/panel */
@@ -146,7 +148,7 @@ export class PanelService {
   > {
     return this.tx.run(async (m) => {
       const { tender, draw, revealed } = await this.authorize(m, tenderId, actor, 'EXPERT_DRAW_RECORD_READ');
-      const supervisor = actor?.role === Role.SUPERVISOR;
+      const supervisor = await this.supervises(m, actor, tenderId);
       const disclose = revealed || supervisor;
       const rounds = await this.rounds(m, draw.id, tender);
       const common = {
@@ -347,7 +349,8 @@ export class PanelService {
     if (!tender || tender.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
     const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });
     const revealed = !!draw?.seedRevealedAt || DECIDED.includes(tender.status);
-    const supervisor = actor?.role === Role.SUPERVISOR;
+    // A supervisor of another county or trade is no supervisor of this tender (issue 19).
+    const supervisor = await this.supervises(m, actor, tenderId);
     const sitting = actor?.role === Role.EXPERT && !!(await this.sittingMember(m, tenderId, actor.userId));
     if (!revealed && !supervisor && !sitting) throw ExpertsException.confidential();
     if (!draw) throw new NotFoundException('The panel');
@@ -355,6 +358,12 @@ export class PanelService {
       await this.audit.append(m, { actor, action, objectType: 'expert_draw', objectId: draw.id, tenderId, data: {} });
     }
     return { tender, draw, revealed: !!draw.seedRevealedAt };
+  }
+
+  /** A SUPERVISOR whose jurisdiction and trades cover the tender (every unscoped supervisor does). */
+  private async supervises(m: EntityManager, actor: Actor | null, tenderId: string): Promise<boolean> {
+    if (actor?.role !== Role.SUPERVISOR) return false;
+    return this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tenderId);
   }
 
   /** The rounds in the order they were drawn: by round, then in the tender's order of specialties. */

@@ -7,6 +7,7 @@ import { Page } from 'src/common/http/page-query.dto';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { DocumentUploadDto } from './dto/document.dto';
 import { TenderDocumentEntity } from './tender-document.entity';
 import { TenderEntity } from './tender.entity';
@@ -48,6 +49,7 @@ export class TenderDocumentsService {
     private readonly tenders: TendersService,
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   /** POST /tenders/{id}/documents: while DRAFT only; after publication documents change through amendments. */
@@ -132,6 +134,7 @@ export class TenderDocumentsService {
     return this.tx.run(async (m) => {
       const tender = await m.findOneBy(TenderEntity, { id: tenderId });
       if (!tender) throw new NotFoundException('The tender');
+      await this.jurisdictions.assertTenderInScope(m, actor, tenderId); // another county's tender: 404 (issue 19)
       // TBL Art. 22: the names and number of prospective bidders stay secret until the deadline — from everyone.
       const [{ passed }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS passed`, [tender.bidDeadline]);
       if (!passed) throw TenderException.sealed('Who obtained the documents stays secret until the bid deadline (TBL Art. 22)');

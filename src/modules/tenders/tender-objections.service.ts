@@ -6,6 +6,7 @@ import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { SchedulerService } from '../scheduling/scheduler.service';
@@ -54,6 +55,7 @@ export class TenderObjectionsService {
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly suspension: TenderSuspensionService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
   }
@@ -146,6 +148,8 @@ export class TenderObjectionsService {
         withObjector = false;
       } else if (actor.role !== Role.SUPERVISOR) {
         throw new ForbiddenException();
+      } else {
+        await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
       }
       const rows = await m.find(TenderObjectionEntity, { where, order: { filedAt: 'ASC' } });
       if (actor.role === Role.SUPERVISOR) {
@@ -170,7 +174,8 @@ export class TenderObjectionsService {
       data: { answerDueAt: objection.answerDueAt.toISOString() },
     });
     const tender = await m.findOneByOrFail(TenderEntity, { id: objection.tenderId });
-    const supervisors: Array<{ id: string }> = await m.query(`SELECT id FROM users WHERE role = $1 AND NOT disabled`, [Role.SUPERVISOR]);
+    // The supervisors of the tender's jurisdiction and trade (issue 19), every unscoped (city) supervisor included.
+    const supervisors = await this.jurisdictions.supervisorsOf(m, tender.id);
     await this.notifications.enqueue(m, [
       {
         recipientOrganizationId: tender.procuringEntityId,

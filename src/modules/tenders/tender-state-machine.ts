@@ -13,7 +13,8 @@ export const TENDER_TRANSITIONS: Record<TenderStatus, TenderStatus[]> = {
   [TenderStatus.OPENING]: [TenderStatus.EVALUATION, TenderStatus.FAILED, TenderStatus.CANCELLED],
   [TenderStatus.EVALUATION]: [TenderStatus.PUBLICITY, TenderStatus.AWARDED, TenderStatus.FAILED, TenderStatus.CANCELLED],
   [TenderStatus.PUBLICITY]: [TenderStatus.AWARDED, TenderStatus.EVALUATION, TenderStatus.FAILED, TenderStatus.CANCELLED],
-  [TenderStatus.AWARDED]: [TenderStatus.CONTRACTED, TenderStatus.PUBLICITY, TenderStatus.FAILED],
+  // CANCELLED from AWARDED: only a pre-tender whose pledged approval was not supplied (容缺预招标; TBR Art. 31).
+  [TenderStatus.AWARDED]: [TenderStatus.CONTRACTED, TenderStatus.PUBLICITY, TenderStatus.FAILED, TenderStatus.CANCELLED],
   [TenderStatus.CONTRACTED]: [],
   [TenderStatus.FAILED]: [],
   [TenderStatus.CANCELLED]: [],

@@ -6,6 +6,7 @@ import {
   EvaluationFactor,
   EvaluationMethod,
   PanelSpecialty,
+  QualificationCriterion,
   TenderCategory,
   TenderMethod,
   TenderRegime,
@@ -38,6 +39,18 @@ export class TenderEntity {
 
   @Column({ type: 'text' })
   regime: TenderRegime;
+
+  /** The city (default) or a county / district, GB/T 2260 code: whose supervisors oversee the tender. */
+  @Column({ type: 'text', default: '320900' })
+  jurisdictionCode: string;
+
+  /** The sub-class of business (business-classification.ts), within `category`; null when not given. */
+  @Column({ type: 'text', nullable: true })
+  subClass: string | null;
+
+  /** The sector regulator (行政监督部门) of the tender's trade, derived at drafting. */
+  @Column({ type: 'text', nullable: true })
+  sector: string | null;
 
   @Column({ type: 'text' })
   method: TenderMethod;
@@ -120,6 +133,13 @@ export class TenderEntity {
   /** 重新招标: the FAILED tender this draft re-tenders (its history link). */
   @Column({ type: 'uuid', nullable: true })
   retenderOfId: string | null;
+  /** 容缺预招标: published before every approval is in hand (tender_pending_approvals, tender_pre_tender_pledges). */
+  @Column({ type: 'boolean', default: false })
+  preTender: boolean;
+
+  /** 资格后审: the published qualification criteria the panel checks each bid against (TBR Arts. 20, 49). */
+  @Column({ type: 'jsonb', default: [] })
+  qualificationCriteria: QualificationCriterion[];
 
   @VersionColumn()
   version: number;

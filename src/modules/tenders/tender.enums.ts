@@ -48,3 +48,11 @@ export interface PanelSpecialty {
   code: string;
   count: number;
 }
+
+/** 资格后审: one published qualification criterion (TBR Arts. 20, 49). */
+export interface QualificationCriterion {
+  code: string;
+  type: 'QUALIFICATION_CERTIFICATE' | 'PAST_PERFORMANCE' | 'PROJECT_MANAGER' | 'FINANCIAL_STANDING' | 'CREDIT_RECORD' | 'OTHER';
+  requirement: string;
+  evidence: string;
+}

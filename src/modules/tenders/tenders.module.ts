@@ -22,6 +22,8 @@ import { TenderObjectionsService } from './tender-objections.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
 import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
 import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
+import { PreTenderController } from './pre-tender/pre-tender.controller';
+import { PreTenderService } from './pre-tender/pre-tender.service';
 
 /**
  * Tenders (招标项目): drafting, publication, documents, amendments, objections, cancellation, the legal calendar
@@ -31,7 +33,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TenderEntity, TenderLotEntity, TenderDocumentEntity, TenderAmendmentEntity, TenderObjectionEntity])],
-  controllers: [TendersController, HolidaysController, ChallengesController],
+  controllers: [TendersController, HolidaysController, ChallengesController, PreTenderController],
   providers: [
     TendersService,
     TenderStateMachine,
@@ -47,6 +49,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     CancelTenderUseCase,
     RetenderUseCase,
     ChallengesService,
+    PreTenderService,
   ],
   exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
 })

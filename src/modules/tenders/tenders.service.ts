@@ -20,6 +20,12 @@ import { TenderStatus } from './tender.enums';
 import { assertDeadlineWithinPlatformBound } from './tender-periods';
 import { bidValidityEndsOn, DEFAULT_BID_VALIDITY_DAYS } from './bid-validity';
 import { TenderException } from './tender.exception';
+import { checkSubClass, sectorOf } from './business-classification';
+import { CITY_CODE, JURISDICTION_NAMES } from './jurisdiction-names';
+import { checkPreTenderTerms, storePreTender } from './pre-tender/pre-tender.rules';
+import { loadPreTenderViews, PreTenderView } from './pre-tender/pre-tender.views';
+import { QualificationCriterion } from './tender.enums';
+import { POST_QUALIFICATION_RULE } from '../evaluation/qualification/post-qualification';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -31,6 +37,11 @@ export interface TenderView {
   description: string;
   category: string;
   regime: string;
+  /** The sub-class of business and its sector regulator (issue 19). */
+  subClass: string | null;
+  sector: string | null;
+  /** The city (CITY) or a county / district (COUNTY), GB/T 2260 code. */
+  jurisdiction: { code: string; name: string | null; level: string | null };
   method: string;
   budget: string;
   priceCeiling: string | null;
@@ -45,6 +56,12 @@ export interface TenderView {
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
   /** 标段: empty for a tender without lots (one lot, number 1). */
   lots: Array<{ lotNo: number; title: string; budget: string; bidSecurityAmount: string; status: string }>;
+  /** 容缺预招标: the notice of what is pending, the pledge and each item's date and status; null for an ordinary tender. */
+  preTender: PreTenderView | null;
+  /** 资格后审: the published qualification criteria (empty: a yes/no qualification vote). */
+  qualificationCriteria: QualificationCriterion[];
+  /** The published rule the panel's conclusion follows (资格后审), when criteria are published. */
+  qualificationRule: string | null;
   procuringEntityId: string;
   publishedAt: string | null;
   suspended: boolean;
@@ -102,8 +119,15 @@ export class TendersService {
     if (dto.method === 'OPEN' && invited.length) {
       violations.push({ field: 'invitedBidders', errors: ['an OPEN tender takes bids from anyone: invitedBidders is for INVITED tenders only'] });
     }
+    violations.push(...checkPreTenderTerms(dto));
+    const subClassErrors = checkSubClass(dto.category, dto.subClass);
+    if (subClassErrors.length) violations.push({ field: 'subClass', errors: subClassErrors });
     if (violations.length) throw TenderException.invalid(violations);
     return this.tx.run(async (m) => {
+      const [jurisdiction]: Array<{ code: string }> = dto.jurisdiction
+        ? await m.query(`SELECT code FROM jurisdictions WHERE code = $1`, [dto.jurisdiction])
+        : await m.query(`SELECT code FROM jurisdictions WHERE level = 'CITY'`);
+      if (!jurisdiction) throw TenderException.invalid([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${dto.jurisdiction}; see GET /jurisdictions`] }]);
       const invitees: Array<{ id: string; uscc: string }> = invited.length
         ? await m.query(`SELECT id, uscc FROM organizations WHERE uscc = ANY($1) AND kind = 'BIDDER'`, [invited])
         : [];
@@ -112,6 +136,11 @@ export class TendersService {
         throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);
       }
       const now = await this.tx.now(m);
+      // 容缺预招标: each pending item's date is in the future when pledged.
+      const lateItems = (dto.preTender?.pendingApprovals ?? []).flatMap((a, i) =>
+        new Date(a.dueAt).getTime() <= now.getTime() ? [{ field: `preTender.pendingApprovals.${i}.dueAt`, errors: ['dueAt must be in the future'] }] : [],
+      );
+      if (lateItems.length) throw TenderException.invalid(lateItems);
       const deadline = new Date(dto.bidDeadline);
       if (deadline.getTime() <= now.getTime()) {
         throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
@@ -126,6 +155,9 @@ export class TendersService {
           description: dto.description ?? '',
           category: dto.category,
           regime: dto.regime,
+          jurisdictionCode: jurisdiction.code,
+          subClass: dto.subClass ?? null,
+          sector: sectorOf(dto.regime, dto.category, dto.subClass),
           method: dto.method,
           budget: dto.budget,
           priceCeiling: dto.priceCeiling ?? null,
@@ -140,11 +172,14 @@ export class TendersService {
           evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],
           panelSize: dto.panel.size,
           panelSpecialties: dto.panel.specialties.map((s) => ({ code: s.code, count: s.count })),
+          preTender: !!dto.preTender,
+          qualificationCriteria: (dto.qualificationCriteria ?? []).map((c) => ({ code: c.code, type: c.type, requirement: c.requirement, evidence: c.evidence })),
           status: TenderStatus.DRAFT,
         }),
       );
       const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }));
       if (lots.length) await m.save(TenderLotEntity, lots);
+      if (dto.preTender) await storePreTender(m, tender.id, dto.preTender);
       for (const o of invitees) {
         await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) VALUES ($1, $2)`, [tender.id, o.id]);
       }
@@ -154,10 +189,12 @@ export class TendersService {
         objectType: 'tender',
         objectId: tender.id,
         tenderId: tender.id,
-        data: { title: tender.title, regime: tender.regime, category: tender.category, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length },
+        data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length,
+          ...(dto.preTender ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } } : {}),
+          ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}) },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
-      return this.toView(saved, lots);
+      return this.toView(saved, lots, (await loadPreTenderViews(m, [saved.id])).get(saved.id) ?? null);
     });
   }
 
@@ -165,7 +202,8 @@ export class TendersService {
   async get(id: string, actor: Actor | null, manager: EntityManager = this.tx.manager): Promise<TenderView> {
     const tender = await this.findVisible(manager, id, actor);
     const lots = await manager.find(TenderLotEntity, { where: { tenderId: id }, order: { lotNo: 'ASC' } });
-    return this.toView(tender, lots);
+    const pre = tender.preTender ? ((await loadPreTenderViews(manager, [id])).get(id) ?? null) : null;
+    return this.toView(tender, lots, pre);
   }
 
   /** GET /tenders: the published tenders (every status but DRAFT); `mine=true` lists the caller's own, drafts included. */
@@ -187,6 +225,8 @@ export class TendersService {
     if (q.status) qb.andWhere('t.status = :status', { status: q.status });
     if (q.regime) qb.andWhere('t.regime = :regime', { regime: q.regime });
     if (q.category) qb.andWhere('t.category = :category', { category: q.category });
+    if (q.jurisdiction) qb.andWhere('t.jurisdiction_code = :jurisdiction', { jurisdiction: q.jurisdiction });
+    if (q.subClass) qb.andWhere('t.sub_class = :subClass', { subClass: q.subClass });
     if (q.q) qb.andWhere(`t.title ILIKE :q ESCAPE '\\'`, { q: `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     const [rows, total] = await qb
       .orderBy('t.published_at', 'DESC', 'NULLS LAST')
@@ -198,7 +238,8 @@ export class TendersService {
     const lots = rows.length
       ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } })
       : [];
-    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id))), total };
+    const pre = await loadPreTenderViews(this.tx.manager, rows.filter((r) => r.preTender).map((r) => r.id));
+    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id), pre.get(t.id) ?? null)), total };
   }
 
   /** The tender as the caller may see it: a draft exists only for its procuring entity (NOT_FOUND for others). */
@@ -297,7 +338,7 @@ export class TendersService {
     await this.hooks.run('bidDeadline', m, tender);
   }
 
-  toView(t: TenderEntity, lots: TenderLotEntity[] = []): TenderView {
+  toView(t: TenderEntity, lots: TenderLotEntity[] = [], preTender: PreTenderView | null = null): TenderView {
     return {
       id: t.id,
       status: t.status,
@@ -305,6 +346,9 @@ export class TendersService {
       description: t.description,
       category: t.category,
       regime: t.regime,
+      subClass: t.subClass ?? null,
+      sector: t.sector ?? null,
+      jurisdiction: { code: t.jurisdictionCode, name: JURISDICTION_NAMES[t.jurisdictionCode] ?? null, level: t.jurisdictionCode === CITY_CODE ? 'CITY' : 'COUNTY' },
       method: t.method,
       budget: t.budget,
       priceCeiling: t.priceCeiling,
@@ -316,6 +360,9 @@ export class TendersService {
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
       lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? lotSecurityShare(t.bidSecurityAmount, l.budget, t.budget), status: l.status })),
+      preTender,
+      qualificationCriteria: t.qualificationCriteria ?? [],
+      qualificationRule: t.qualificationCriteria?.length ? POST_QUALIFICATION_RULE : null,
       procuringEntityId: t.procuringEntityId,
       publishedAt: iso(t.publishedAt),
       suspended: !!t.suspendedAt,

@@ -232,4 +232,7 @@ export interface Statistics {
   byCategory: Array<{ category: string; tenders: number; turnover: string }>;
   byMonth: Array<{ month: string; tenders: number; turnover: string }>;
   penalties: { organizations: number; experts: number };
+  /** Issue 19 (extra fields): projects traded offline, and the electronic share per class and sub-class. */
+  offlineProjects?: number;
+  bySubClass?: Array<{ category: string; subClass: string; name: string; electronic: number; offline: number; electronicShare: string | null }>;
 }

@@ -43,6 +43,25 @@ export function IsFactorScores(options?: ValidationOptions) {
 }
 
 /** POST /tenders/{id}/evaluation/scores (API.md). */
+/** 资格后审: one member's finding on one published qualification criterion. */
+export class CriterionFindingDto {
+  @ApiProperty({ example: 'Q1', description: 'The code of a criterion the tender published' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
+  code: string;
+
+  @ApiProperty({ description: 'met (满足) or not' })
+  @IsBoolean()
+  met: boolean;
+
+  @ApiProperty({ example: '资质证书为市政公用工程施工总承包二级，有效期至2028年' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  reason: string;
+}
+
 export class ScoreDto {
   @ApiProperty()
   @IsUUID()
@@ -71,6 +90,19 @@ export class ScoreDto {
   @IsOptional()
   @IsFactorScores()
   factorScores?: Record<string, number>;
+
+  @ApiPropertyOptional({
+    type: [CriterionFindingDto],
+    description:
+      '资格后审 with published criteria: met / not met with a reason for every criterion (required then; refused otherwise). ' +
+      'A criterion not met makes qualified=false (TBR Art. 51(3)); its reasons are used when `reasons` is omitted.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => CriterionFindingDto)
+  criteria?: CriterionFindingDto[];
 }
 
 export class SignDto {

@@ -129,6 +129,7 @@ export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSp
           },
         ]
       : []),
+    ...qualificationBlocks(criteria.qualificationReview as Row | undefined),
     { kind: 'heading', text: scoring ? '七、评分比较一览表' : '七、经评审的价格比较一览表' },
     {
       kind: 'table',
@@ -210,4 +211,39 @@ export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSp
     blocks,
     footer: `电子招标投标交易平台 · 报告 SHA-256 ${sha256.slice(0, 16)}…`,
   };
+}
+
+/** 资格后审 with published criteria: the rule, each criterion, and per bid each member's finding with its reason. */
+function qualificationBlocks(review: Row | undefined): PdfBlock[] {
+  if (!review) return [];
+  const blocks: PdfBlock[] = [
+    { kind: 'paragraph', text: `· ${s(review.rule)}` },
+    {
+      kind: 'table',
+      table: {
+        columns: [
+          { header: '资格条件', width: 1 },
+          { header: '要求', width: 4 },
+          { header: '须提交的证明材料', width: 3 },
+        ],
+        rows: list(review.criteria).map((c) => [s(c.code), s(c.requirement), s(c.evidence)]),
+      },
+    },
+  ];
+  for (const b of list(review.bids)) {
+    blocks.push({ kind: 'paragraph', text: `${s(b.bidderName)}：资格审查${b.conclusion === 'QUALIFIED' ? '合格' : '不合格'}（认为合格的成员 ${s(b.membersFindingQualified)} 名）` });
+    blocks.push({
+      kind: 'table',
+      table: {
+        columns: [
+          { header: '条件', width: 1 },
+          { header: '成员', width: 2 },
+          { header: '判定', width: 1 },
+          { header: '理由', width: 5 },
+        ],
+        rows: list(b.criteria).flatMap((c) => list(c.findings).map((f) => [s(c.code), s(f.name), f.met ? '满足' : '不满足', s(f.reason)])),
+      },
+    });
+  }
+  return blocks;
 }

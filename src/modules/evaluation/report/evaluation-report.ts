@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { canonicalJson } from '../../audit/canonical-json';
+import { qualificationReview } from '../qualification/post-qualification';
 import { BidOutcome, EvaluationOutcome, EvaluationTerms, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
 
 /** The inputs of the report, gathered by the finalisation in one transaction. */
@@ -42,6 +43,8 @@ export interface ReportInput {
     panelDecisionNote: string | null;
   }>;
   signatures: Array<{ memberId: string; name: string; signedAt: string; dissent: string | null }>;
+  /** 资格后审 with published criteria: each member's finding per criterion per bid (absent without criteria). */
+  qualificationReview?: ReturnType<typeof qualificationReview> | null;
   competitionDecision: { decision: 'REJECT_ALL' | 'CONTINUE'; votes: { rejectAll: number; continue: number }; reasons: Array<{ memberId: string; decision: string; reason: string }> } | null;
 }
 
@@ -120,6 +123,8 @@ export function buildEvaluationReport(input: ReportInput): Record<string, unknow
       factors: input.terms.factors,
       priceCeiling: input.terms.priceCeiling,
       rules: criteriaText(input.terms),
+      // 资格后审: the published qualification criteria, each member's finding with its reason, the panel's conclusion.
+      ...(input.qualificationReview ? { qualificationReview: input.qualificationReview } : {}),
     },
     // 7. 经评审的价格或者评分比较一览表 (and each member's own sheet: members score independently)
     scoreTable: o.ranking.map(scoreRow),

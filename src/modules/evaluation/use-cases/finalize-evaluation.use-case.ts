@@ -20,6 +20,7 @@ import { EvaluationSignatureEntity } from '../entities/evaluation-signature.enti
 import { EvaluationVerdictEntity } from '../entities/evaluation-verdict.entity';
 import { EvaluationContext } from '../evaluation-context';
 import { buildEvaluationReport, ReportInput, reportSha256 } from '../report/evaluation-report';
+import { qualificationReview } from '../qualification/post-qualification';
 import { evaluate, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
 
 export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
@@ -173,7 +174,21 @@ export class FinalizeEvaluationUseCase {
     const names = new Map(members.map((x) => [x.id, x.name]));
     const bidderOf = new Map(opened.map((b) => [b.bidId, b.bidderName]));
     const clarifications = await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } });
+    const published = tender.qualificationCriteria ?? [];
+    const sittingMembers = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED');
+    const findings: Array<{ member_id: string; bid_id: string; criterion_code: string; met: boolean; reason: string }> = published.length
+      ? await m.query(`SELECT member_id, bid_id, criterion_code, met, reason FROM qualification_findings WHERE tender_id = $1 ORDER BY recorded_at, id`, [tender.id])
+      : [];
+    const review = published.length
+      ? qualificationReview({
+          criteria: published,
+          bids: opened.filter((b) => b.status === 'DECRYPTED').map((b) => ({ bidId: b.bidId, bidderName: b.bidderName })),
+          members: sittingMembers.map((x) => ({ memberId: x.id, name: x.name })),
+          findings: findings.map((f) => ({ memberId: f.member_id, bidId: f.bid_id, code: f.criterion_code, met: f.met, reason: f.reason })),
+        })
+      : null;
     return {
+      qualificationReview: review,
       version,
       generatedAt: now.toISOString(),
       tender: {

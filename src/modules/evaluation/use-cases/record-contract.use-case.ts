@@ -52,6 +52,16 @@ export class RecordContractUseCase {
       if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
       const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       if (!notified || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
+      // 容缺预招标: evaluation and award may go ahead, the contract waits until every pledged approval is accepted.
+      const outstanding: Array<{ id: string; name: string; status: string; due_at: Date }> = tender.preTender
+        ? await m.query(`SELECT id, name, status, due_at FROM tender_pending_approvals WHERE tender_id = $1 AND status <> 'ACCEPTED' ORDER BY position`, [tender.id])
+        : [];
+      if (outstanding.length) {
+        throw EvaluationException.pendingApprovals(
+          `The contract waits until every pledged approval is supplied and accepted: ${outstanding.map((o) => `${o.name} (${o.status})`).join('、')}`,
+          outstanding.map((o) => ({ id: o.id, name: o.name, status: o.status, dueAt: new Date(o.due_at).toISOString() })),
+        );
+      }
       const signedAt: Date =
         cmd.signedAt !== undefined ? new Date(cmd.signedAt) : (await m.query(`SELECT clock_timestamp() AS now`))[0].now;
       const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [signedAt]);

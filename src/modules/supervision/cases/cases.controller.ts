@@ -32,8 +32,8 @@ export class CasesController {
   @Get()
   @Roles(Role.SUPERVISOR)
   @ApiOperation({ summary: 'Cases, filtered (status, tenderId, organizationId) and paged: { items, total }' })
-  list(@Query() q: CaseQueryDto) {
-    return this.cases.list(q);
+  list(@Query() q: CaseQueryDto, @CurrentActor() actor: Actor) {
+    return this.cases.list(q, actor);
   }
 
   @Get(':id')

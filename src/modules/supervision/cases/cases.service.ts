@@ -8,6 +8,7 @@ import { Page } from 'src/common/http/page-query.dto';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { FlagsService, FlagView } from '../flags/flags.service';
+import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { SupervisionException } from '../supervision.exception';
 import { CaseQueryDto, CaseStatus, CreateCaseDto } from './dto/case.dto';
 
@@ -79,6 +80,7 @@ export class CasesService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly flags: FlagsService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   /**
@@ -101,6 +103,9 @@ export class CasesService {
       .update(canonicalJson({ tenderId: dto.tenderId, flagCodes, subjects: [...subjects].sort((a, b) => (key(a) < key(b) ? -1 : 1)), summary: dto.summary.trim() }))
       .digest('hex');
     return this.tx.run(async (m) => {
+      // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2) — checked before the
+      // idempotent replay, which would otherwise hand another county's case back.
+      await this.jurisdictions.assertTenderInScope(m, actor, dto.tenderId);
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`supervision-case:${requestSha256}`]);
       const [existing] = await m.query(`SELECT id FROM supervision_cases WHERE request_sha256 = $1 AND status <> 'CLOSED'`, [requestSha256]);
       if (existing) return { ...(await this.view(m, existing.id)), created: false };
@@ -140,20 +145,24 @@ export class CasesService {
   async get(id: string, actor: Actor): Promise<CaseView> {
     return this.tx.run(async (m) => {
       const view = await this.view(m, id);
+      await this.jurisdictions.assertTenderInScope(m, actor, view.tenderId, 'The case');
       await this.audit.append(m, { actor, action: 'SUPERVISION_CASE_READ', objectType: 'supervision_case', objectId: id, tenderId: view.tenderId, data: {} });
       return view;
     });
   }
 
-  async list(q: CaseQueryDto): Promise<Page<CaseView>> {
+  async list(q: CaseQueryDto, actor: Actor | null = null): Promise<Page<CaseView>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     if (q.status) where.push(`c.status = ${p(q.status)}`);
     if (q.tenderId) where.push(`c.tender_id = ${p(q.tenderId)}::uuid`);
     if (q.organizationId) where.push(`EXISTS (SELECT 1 FROM supervision_case_subjects s WHERE s.case_id = c.id AND s.organization_id = ${p(q.organizationId)}::uuid)`);
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.tx.manager;
+    // A scoped supervisor lists the cases of its jurisdiction's (and trades') tenders only.
+    const cond = this.jurisdictions.tenderCondition(await this.jurisdictions.scopeOf(m, actor), 'st', p);
+    if (cond) where.push(`c.tender_id IN (SELECT st.id FROM tenders st WHERE ${cond})`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM supervision_cases c ${w}`, params);
     const rows: Array<{ id: string }> = await m.query(
       `SELECT c.id FROM supervision_cases c ${w} ORDER BY c.opened_at DESC, c.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
@@ -176,6 +185,13 @@ export class CasesService {
       [organizationId],
     );
     return row ? { caseId: row.case_id, until: new Date(row.effective_until).toISOString(), legalBasis: row.legal_basis } : null;
+  }
+
+  /** 404 when the case's tender is outside the supervisor's scope (as if the case did not exist). */
+  async assertCaseInScope(m: EntityManager, id: string, actor: Actor): Promise<void> {
+    const [row]: Array<{ tender_id: string }> = await m.query(`SELECT tender_id FROM supervision_cases WHERE id = $1`, [id]);
+    if (!row) throw SupervisionException.notFound('The case');
+    await this.jurisdictions.assertTenderInScope(m, actor, row.tender_id, 'The case');
   }
 
   async lock(m: EntityManager, id: string): Promise<CaseRow> {

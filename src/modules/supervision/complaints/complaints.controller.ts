@@ -38,14 +38,14 @@ export class ComplaintsController {
   @Get('supervision/complaints')
   @Roles(Role.SUPERVISOR)
   @ApiOperation({ summary: 'Complaints, filtered (status, tenderId) and paged: { items, total }' })
-  list(@Query() q: ComplaintQueryDto) {
-    return this.complaints.list(q);
+  list(@Query() q: ComplaintQueryDto, @CurrentActor() actor: Actor) {
+    return this.complaints.list(q, actor);
   }
 
   @Get('supervision/complaints/:id')
   @Roles(Role.SUPERVISOR)
-  get(@UuidParam('id') id: string) {
-    return this.complaints.get(id);
+  get(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
+    return this.complaints.get(id, actor);
   }
 
   @Patch('supervision/complaints/:id')

@@ -18,6 +18,7 @@ import { NotificationsService } from 'src/modules/notifications/notifications.se
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { AuditService } from '../../audit/audit.service';
+import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { SupervisionException } from '../supervision.exception';
 import { acceptDue, ComplaintRemedy, decideDue, filingDeadline, Regime, suspensionEnd } from './complaint-rules';
 import { ComplaintQueryDto, ComplaintStatus, FileComplaintDto, HandleComplaintDto } from './dto/complaint.dto';
@@ -82,6 +83,7 @@ export class ComplaintsService {
     private readonly scheduler: SchedulerService,
     private readonly events: DomainEvents,
     private readonly notifications: NotificationsService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {
     this.scheduler.handle(ScheduledEventKind.ComplaintSuspensionEnd, (m, e) => this.onSuspensionEnd(m, e));
   }
@@ -136,6 +138,8 @@ export class ComplaintsService {
     return this.tx.run(async (m) => {
       const [c] = await m.query(`SELECT c.*, t.regime FROM complaints c JOIN tenders t ON t.id = c.tender_id WHERE c.id = $1 FOR UPDATE OF c`, [id]);
       if (!c) throw SupervisionException.notFound('The complaint');
+      // Only the supervisors of the tender's jurisdiction and trade handle it (TBR Art. 4 ¶2; EB20 Art. 51).
+      await this.jurisdictions.assertTenderInScope(m, actor, c.tender_id, 'The complaint');
       const status = c.status as ComplaintStatus;
       if (dto.status === status) {
         const same =
@@ -213,6 +217,7 @@ export class ComplaintsService {
     const m = this.tx.manager;
     const [t] = await m.query(`SELECT 1 FROM tenders WHERE id = $1`, [tenderId]);
     if (!t) throw SupervisionException.notFound('The tender');
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     const own = actor.role === Role.BIDDER;
     const rows: Array<{ id: string }> = await m.query(
       `SELECT id FROM complaints WHERE tender_id = $1 ${own ? 'AND complainant_organization_id = $2' : ''} ORDER BY filed_at, id`,
@@ -221,14 +226,17 @@ export class ComplaintsService {
     return Promise.all(rows.map((r) => this.view(m, r.id)));
   }
 
-  async list(q: ComplaintQueryDto): Promise<Page<ComplaintView>> {
+  async list(q: ComplaintQueryDto, actor: Actor | null = null): Promise<Page<ComplaintView>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     if (q.status) where.push(`status = ${p(q.status)}`);
     if (q.tenderId) where.push(`tender_id = ${p(q.tenderId)}::uuid`);
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.tx.manager;
+    // A scoped supervisor lists the complaints of its jurisdiction's (and trades') tenders only.
+    const cond = this.jurisdictions.tenderCondition(await this.jurisdictions.scopeOf(m, actor), 'st', p);
+    if (cond) where.push(`tender_id IN (SELECT st.id FROM tenders st WHERE ${cond})`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM complaints ${w}`, params);
     const rows: Array<{ id: string }> = await m.query(
       `SELECT id FROM complaints ${w} ORDER BY filed_at DESC, id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
@@ -239,8 +247,10 @@ export class ComplaintsService {
     return { items, total };
   }
 
-  async get(id: string): Promise<ComplaintView> {
-    return this.view(this.tx.manager, id);
+  async get(id: string, actor: Actor | null = null): Promise<ComplaintView> {
+    const view = await this.view(this.tx.manager, id);
+    await this.jurisdictions.assertTenderInScope(this.tx.manager, actor, view.tenderId, 'The complaint');
+    return view;
   }
 
   /** Where the filing period starts, after checking the objection the stage needs (complaint-rules.ts). */

@@ -20,6 +20,7 @@ import { flagReportSpec } from './flag-report';
 import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
 import { MarketCalibrations } from './market-calibrations';
 import { ScreenModelsService } from './screen-models.service';
+import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 
 export interface FlagView {
   id: string;
@@ -88,6 +89,7 @@ export class FlagsService {
     private readonly pdf: PdfRenderer,
     private readonly scheduler: SchedulerService,
     private readonly screenModels: ScreenModelsService,
+    private readonly jurisdictions: JurisdictionsService,
     events: DomainEvents,
     registry: JobRegistry,
   ) {
@@ -295,8 +297,13 @@ export class FlagsService {
     if (q.bidderId) where.push(`${p(q.bidderId)}::uuid = ANY(f.bidder_ids)`);
     if (q.from) where.push(`f.computed_at >= ${p(q.from)}::timestamptz`);
     if (q.to) where.push(`f.computed_at < ${p(q.to)}::timestamptz`);
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     return this.tx.run(async (m) => {
+      // A scoped supervisor (a county's, or a sector regulator) sees the flags of its tenders only: a tender flag of a
+      // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2: each department within its remit).
+      const scope = await this.jurisdictions.scopeOf(m, actor);
+      const cond = this.jurisdictions.tenderCondition(scope, 'st', p);
+      if (cond) where.push(`EXISTS (SELECT 1 FROM tenders st WHERE (st.id = f.tender_id OR st.id = ANY(f.tender_ids)) AND ${cond})`);
+      const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM collusion_flags f ${w}`, params);
       const rows: FlagRow[] = await m.query(
         `SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
@@ -331,11 +338,14 @@ export class FlagsService {
   }
 
   /** Who may read a tender's flags, and from when. */
-  private async assertReadable(_m: EntityManager, tender: TenderHead, actor: Actor): Promise<void> {
+  private async assertReadable(m: EntityManager, tender: TenderHead, actor: Actor): Promise<void> {
     if (actor.role === Role.PROCURING_ENTITY) {
       if (tender.procuring_entity_id !== actor.organizationId) throw SupervisionException.forbidden('Only the procuring entity of this tender');
     } else if (actor.role !== Role.SUPERVISOR) {
       throw SupervisionException.forbidden('Collusion flags are for supervisors');
+    } else if (!(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tender.id))) {
+      // Another county's (or another trade's) tender: as if unknown (API.md: 404 for what the caller may not know).
+      throw SupervisionException.notFound('The tender');
     }
     // Sealed means sealed: before the opening is over no flag exists and none may be asked for (EB20 Art. 27 ¶2).
     if (tender.opened_at === null || SEALED_TENDER_STATUSES.includes(tender.status)) throw SupervisionException.sealed();

@@ -22,6 +22,7 @@ import {
 } from 'class-validator';
 import { IsMoney } from 'src/common/money/is-money.validator';
 import { BID_SECURITY_FORMS, BidSecurityForm, TenderCategory } from '../tender.enums';
+import { PreTenderDto, QualificationCriterionDto } from './pre-tender.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -194,6 +195,22 @@ export class CreateTenderDto {
   @IsIn(Object.values(TenderCategory))
   category: TenderCategory;
 
+  @ApiPropertyOptional({
+    example: 'HOUSING_MUNICIPAL',
+    description: 'The sub-class of business within `category` (GET /classification): 房建市政 HOUSING_MUNICIPAL, 交通 TRANSPORT, 水利 WATER, 监理 WORKS_SUPERVISION...',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z_]{1,40}$/, { message: 'subClass must be a sub-class code (GET /classification)' })
+  subClass?: string;
+
+  @ApiPropertyOptional({
+    example: '320981',
+    description: 'The jurisdiction (GB/T 2260 code, GET /jurisdictions): a county or district, or the city (the default when omitted)',
+  })
+  @IsOptional()
+  @Matches(/^[0-9]{6}$/, { message: 'jurisdiction must be a 6-digit administrative division code (GB/T 2260)' })
+  jurisdiction?: string;
+
   @ApiProperty({ enum: ['ENGINEERING', 'GOV_PROCUREMENT'] })
   @IsIn(['ENGINEERING', 'GOV_PROCUREMENT'])
   regime: 'ENGINEERING' | 'GOV_PROCUREMENT';
@@ -294,4 +311,26 @@ export class CreateTenderDto {
   @ValidateNested({ each: true })
   @Type(() => LotDto)
   lots?: LotDto[];
+
+  @ApiPropertyOptional({
+    type: PreTenderDto,
+    description: '容缺预招标: publish before every approval is in hand, on the pledge (承诺书) to supply each pending item by its date',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PreTenderDto)
+  preTender?: PreTenderDto;
+
+  @ApiPropertyOptional({
+    type: [QualificationCriterionDto],
+    description: '资格后审: the criteria the panel checks each bid against after opening (TBR Arts. 20, 49), each with the evidence to attach',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => QualificationCriterionDto)
+  qualificationCriteria?: QualificationCriterionDto[];
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from 'src/common/http/page-query.dto';
 import { TenderCategory, TenderStatus } from '../tender.enums';
 
@@ -20,6 +20,16 @@ export class TenderQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(Object.values(TenderCategory))
   category?: TenderCategory;
+
+  @ApiPropertyOptional({ example: '320981', description: 'Only the tenders of this jurisdiction (GB/T 2260 code)' })
+  @IsOptional()
+  @Matches(/^[0-9]{6}$/, { message: 'jurisdiction must be a 6-digit administrative division code (GB/T 2260)' })
+  jurisdiction?: string;
+
+  @ApiPropertyOptional({ example: 'WATER', description: 'Only the tenders of this sub-class of business (GET /classification)' })
+  @IsOptional()
+  @Matches(/^[A-Z_]{1,40}$/, { message: 'subClass must be a sub-class code (GET /classification)' })
+  subClass?: string;
 
   @ApiPropertyOptional({ description: 'Words of the title' })
   @IsOptional()

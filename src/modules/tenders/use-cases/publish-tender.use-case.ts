@@ -5,6 +5,7 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { EscrowKeyService } from '../escrow-key.service';
 import { TenderDocumentsService } from '../tender-documents.service';
+import { PreTenderService } from '../pre-tender/pre-tender.service';
 import { TenderPeriods } from '../tender-periods';
 import { TenderStateMachine } from '../tender-state-machine';
 import { TenderStatus } from '../tender.enums';
@@ -32,6 +33,7 @@ export class PublishTenderUseCase {
     private readonly escrow: EscrowKeyService,
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
+    private readonly preTender: PreTenderService,
   ) {}
 
   async execute(cmd: PublishTenderCommand): Promise<TenderView> {
@@ -47,6 +49,8 @@ export class PublishTenderUseCase {
       });
       await this.escrow.createSealed(m, tender.id);
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
+      // 容缺预招标: each pending item's pledged date becomes a durable timed event.
+      await this.preTender.planAtPublication(m, tender, now);
       return this.tenders.get(tender.id, cmd.actor, m);
     });
   }

@@ -104,11 +104,28 @@ export function statisticsReport(s: StatisticsView, centreName: string, generate
           rows: s.byCategory.map((c) => [c.name, String(c.tenders), wanYuan(c.turnover)]),
         },
       },
+      ...(s.bySubClass?.length
+        ? [
+            { kind: 'heading' as const, text: '四、分类电子化交易率' },
+            {
+              kind: 'table' as const,
+              table: {
+                columns: [
+                  { header: '类别', width: 40 },
+                  { header: '电子化交易（个）', width: 25, align: 'right' as const },
+                  { header: '线下交易（个）', width: 25, align: 'right' as const },
+                  { header: '电子化交易率', width: 25, align: 'right' as const },
+                ],
+                rows: s.bySubClass.map((c) => [c.name, String(c.electronic), String(c.offline), percent(c.electronicShare)]),
+              },
+            },
+          ]
+        : []),
       {
         kind: 'paragraph',
         text:
           '说明：本报告由平台根据交易数据实时统计生成，日期与月份均按北京时间计算。发布项目数按招标公告发布日期统计，成交项目数与成交金额按中标通知书发出日期统计；' +
-          '已被取消中标资格的中标不计入。本平台上的项目均为全流程电子化交易（《电子招标投标办法》第七条），暂未登记线下项目。' +
+          '已被取消中标资格的中标不计入。本平台上的项目均为全流程电子化交易（《电子招标投标办法》第七条）；电子化交易率 = 电子化交易项目 ÷（电子化交易项目 + 在交易中心登记的线下交易项目），线下项目按交易日期统计。' +
           '统计数据不含任何未开标项目的投标信息。',
       },
     ],

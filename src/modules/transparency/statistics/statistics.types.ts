@@ -15,8 +15,15 @@ export interface StatisticsView {
   budgetTotal: string;
   /** (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders, 4 decimals; null when nothing was awarded. */
   savingsRate: string | null;
-  /** Share of the period's tenders run fully electronically (电子化交易率), 4 decimals; null when no tender. */
+  /** 电子化交易率: electronic tenders ÷ (electronic tenders + offline projects), 4 decimals; null when neither. */
   electronicShare: string | null;
+  /** Projects registered at the centre but traded offline in the period (never counted in `tenders`). */
+  offlineProjects?: number;
+  /** 电子化交易率 per class (交易分类) and per sub-class. */
+  byClass?: Array<{ category: string; name: string; electronic: number; offline: number; electronicShare: string | null }>;
+  bySubClass?: Array<{ category: string; subClass: string; name: string; electronic: number; offline: number; electronicShare: string | null }>;
+  /** What the figures cover: the jurisdiction (the city: every county) and, for a sector regulator, its trades. */
+  coverage?: { jurisdiction: { code: string; name: string; level: string; parentCode: string | null }; sectors: string[] | null };
   /** Mean calendar days (北京时间) from publication to the notice of award, one decimal; null when nothing was awarded. */
   averageCycleDays: number | null;
   byCategory: Array<{ category: string; name: string; tenders: number; turnover: string }>;

@@ -1,4 +1,4 @@
-import { Alert, Card, Col, DatePicker, Radio, Row, Skeleton, Space, Statistic } from 'antd';
+import { Alert, Card, Col, DatePicker, Radio, Row, Skeleton, Space, Statistic, Table } from 'antd';
 import { Paragraph, Text, Title } from '@/components/oversight/Typo';
 import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useEffect, useState } from 'react';
@@ -138,6 +138,22 @@ export default function StatisticsPage() {
           <Suspense fallback={<Skeleton active style={{ marginTop: 24 }} />}>
             <StatisticsCharts stats={stats} />
           </Suspense>
+          {stats.bySubClass && stats.bySubClass.length > 0 && (
+            <Card size="small" style={{ marginTop: 16 }} title={`分类电子化交易率（线下交易登记项目 ${stats.offlineProjects ?? 0} 个）`}>
+              <Table
+                size="small"
+                pagination={false}
+                rowKey={(r) => `${r.category}-${r.subClass}`}
+                dataSource={stats.bySubClass}
+                columns={[
+                  { title: '类别', dataIndex: 'name' },
+                  { title: '电子化交易', dataIndex: 'electronic', align: 'right' },
+                  { title: '线下交易', dataIndex: 'offline', align: 'right' },
+                  { title: '电子化交易率', dataIndex: 'electronicShare', align: 'right', render: (v: string | null) => formatPercent(v, 1) },
+                ]}
+              />
+            </Card>
+          )}
         </>
       ) : null}
     </>

@@ -50,6 +50,7 @@ export class UpdateCaseUseCase {
 
   async execute(id: string, dto: UpdateCaseDto, actor: Actor): Promise<CaseView> {
     return this.tx.run(async (m) => {
+      await this.cases.assertCaseInScope(m, id, actor);
       const plan = await this.plan(m, id, dto);
       if (plan.noop) return this.cases.view(m, id);
       for (const p of plan.penalties) {

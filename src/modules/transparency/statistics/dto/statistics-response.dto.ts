@@ -28,6 +28,18 @@ export class SupervisionFiguresDto {
   @ApiProperty({ description: '标段 that failed: alone at the deadline (fewer than 3 bids, TBL Art. 28) or with their tender' }) failedLots: number;
 }
 
+export class ClassShareDto {
+  @ApiProperty({ example: 'CONSTRUCTION_WORKS' }) category: string;
+  @ApiProperty({ example: '工程建设' }) name: string;
+  @ApiProperty({ example: 120, description: 'tenders published on the platform in the period (electronic)' }) electronic: number;
+  @ApiProperty({ example: 3, description: 'projects registered at the centre but traded offline in the period' }) offline: number;
+  @ApiProperty({ nullable: true, type: String, example: '0.9756', description: 'electronic ÷ (electronic + offline), 4 decimals' }) electronicShare: string | null;
+}
+
+export class SubClassShareDto extends ClassShareDto {
+  @ApiProperty({ example: 'WORKS_SUPERVISION', description: 'sub-class code (GET /classification); UNSPECIFIED for tenders drafted without one' }) subClass: string;
+}
+
 export class StatisticsResponseDto {
   @ApiProperty({ example: '2026-01-01' }) from: string;
   @ApiProperty({ example: '2026-12-31' }) to: string;
@@ -38,8 +50,12 @@ export class StatisticsResponseDto {
   @ApiProperty({ example: '13500000000.00', description: 'Σ budget of the tenders published in the period' }) budgetTotal: string;
   @ApiProperty({ nullable: true, type: String, example: '0.0875', description: '(Σ budget − Σ award price) ÷ Σ budget over the awarded tenders, 4 decimals; null when none' })
   savingsRate: string | null;
-  @ApiProperty({ nullable: true, type: String, example: '1.0000', description: 'share of the tenders run fully electronically, 4 decimals; null when no tender' })
+  @ApiProperty({ nullable: true, type: String, example: '0.9850', description: '电子化交易率: electronic tenders ÷ (electronic tenders + offline projects), 4 decimals; null when neither' })
   electronicShare: string | null;
+  @ApiPropertyOptional({ example: 16, description: 'projects registered at the centre but traded offline in the period (not in `tenders`)' }) offlineProjects?: number;
+  @ApiPropertyOptional({ type: [ClassShareDto], description: 'electronic share per class (交易分类)' }) byClass?: ClassShareDto[];
+  @ApiPropertyOptional({ type: [SubClassShareDto], description: 'electronic share per sub-class (房建市政, 交通, 水利, 监理...)' }) bySubClass?: SubClassShareDto[];
+  @ApiPropertyOptional({ description: 'what the figures cover: { jurisdiction, sectors }' }) coverage?: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: Number, example: 23.4, description: 'mean calendar days (北京时间) from publication to award, one decimal; null when none' })
   averageCycleDays: number | null;
   @ApiProperty({ type: [CategoryFigureDto] }) byCategory: CategoryFigureDto[];

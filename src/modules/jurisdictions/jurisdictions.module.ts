@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { JurisdictionsController } from './jurisdictions.controller';
+import { JurisdictionsService } from './jurisdictions.service';
+import { OfflineProjectsController } from './offline-projects.controller';
+import { OfflineProjectsService } from './offline-projects.service';
+
+/**
+ * Jurisdictions and supervision scopes (issue 19: "东台市、大丰市和滨海县成立公共资源交易综合监管机构"; sector
+ * regulators each supervise their own trades). Global: flags, cases, complaints and statistics filter by scope.
+ * Also the register of projects traded offline (for the statistics' electronic share per sub-class).
+ */
+@Global()
+@Module({
+  controllers: [JurisdictionsController, OfflineProjectsController],
+  providers: [JurisdictionsService, OfflineProjectsService],
+  exports: [JurisdictionsService],
+})
+export class JurisdictionsModule {}

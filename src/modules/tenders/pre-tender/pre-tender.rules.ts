@@ -1,0 +1,39 @@
+import { createHash } from 'crypto';
+import { EntityManager } from 'typeorm';
+import { CreateTenderDto } from '../dto/create-tender.dto';
+import { PENDING_APPROVAL_KINDS, PreTenderDto } from '../dto/pre-tender.dto';
+import { decodePreTenderDocument } from './pre-tender-document';
+
+/**
+ * The terms of a pre-tender (容缺预招标) and of the published qualification criteria, checked at drafting:
+ * - TBL Art. 9: a project that needs approval (审批/核准) is approved, and its funds are in place, before it is
+ *   tendered — PROJECT_APPROVAL and FUNDING can never be pending items;
+ * - each item at most once, each with its own date;
+ * - qualification criteria: distinct codes (the panel records one finding per criterion, TBR Art. 49).
+ */
+export function checkPreTenderTerms(dto: CreateTenderDto): Array<{ field: string; errors: string[] }> {
+  const out: Array<{ field: string; errors: string[] }> = [];
+  const items = dto.preTender?.pendingApprovals ?? [];
+  for (const [i, a] of items.entries()) {
+    if (a.kind === 'PROJECT_APPROVAL' || a.kind === 'FUNDING') {
+      out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`${a.kind} cannot be pending: the project is approved and its funds are in place before tendering (TBL Art. 9)`] });
+    } else if (!(PENDING_APPROVAL_KINDS as readonly string[]).includes(a.kind)) {
+      out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`kind must be one of ${PENDING_APPROVAL_KINDS.join(', ')}`] });
+    }
+  }
+  const names = items.map((a) => `${a.kind}|${a.name}`);
+  if (new Set(names).size !== names.length) out.push({ field: 'preTender.pendingApprovals', errors: ['each pending item once'] });
+  const codes = (dto.qualificationCriteria ?? []).map((c) => c.code);
+  if (new Set(codes).size !== codes.length) out.push({ field: 'qualificationCriteria', errors: ['each criterion code once'] });
+  return out;
+}
+
+/** Stores the pledge (承诺书) and the pending items of a drafted pre-tender, in the drafting transaction. */
+export async function storePreTender(m: EntityManager, tenderId: string, pre: PreTenderDto): Promise<void> {
+  const content = decodePreTenderDocument(pre.pledge.contentBase64, 'preTender.pledge.contentBase64');
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  await m.query(`INSERT INTO tender_pre_tender_pledges (tender_id, document_name, content, sha256) VALUES ($1, $2, $3, $4)`, [tenderId, pre.pledge.name, content, sha256]);
+  for (const [i, a] of pre.pendingApprovals.entries()) {
+    await m.query(`INSERT INTO tender_pending_approvals (tender_id, position, kind, name, due_at) VALUES ($1, $2, $3, $4, $5)`, [tenderId, i + 1, a.kind, a.name, new Date(a.dueAt)]);
+  }
+}
