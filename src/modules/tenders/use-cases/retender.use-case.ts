@@ -53,11 +53,16 @@ export class RetenderUseCase {
           description: failed.description,
           category: failed.category,
           regime: failed.regime,
+          jurisdictionCode: failed.jurisdictionCode,
+          subClass: failed.subClass,
+          sector: failed.sector,
           method: failed.method,
           budget: failed.budget,
           priceCeiling: failed.priceCeiling,
           bidDeadline: deadline,
           bidSecurityAmount: failed.bidSecurityAmount,
+          bidSecurityForms: failed.bidSecurityForms,
+          bidValidityDays: failed.bidValidityDays,
           decryptionMode: failed.decryptionMode,
           decryptionWindowMinutes: failed.decryptionWindowMinutes,
           evaluationMethod: failed.evaluationMethod,
@@ -65,13 +70,14 @@ export class RetenderUseCase {
           evaluationFactors: failed.evaluationFactors,
           panelSize: failed.panelSize,
           panelSpecialties: failed.panelSpecialties,
+          qualificationCriteria: failed.qualificationCriteria,
           status: TenderStatus.DRAFT,
           retenderOfId: failed.id,
         }),
       );
       const lots = await m.find(TenderLotEntity, { where: { tenderId: failed.id }, order: { lotNo: 'ASC' } });
       if (lots.length) {
-        await m.save(TenderLotEntity, lots.map((l) => m.create(TenderLotEntity, { tenderId: draft.id, lotNo: l.lotNo, title: l.title, budget: l.budget })));
+        await m.save(TenderLotEntity, lots.map((l) => m.create(TenderLotEntity, { tenderId: draft.id, lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount })));
       }
       if (failed.method === 'INVITED') {
         await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) SELECT $1, organization_id FROM tender_invitations WHERE tender_id = $2`, [draft.id, failed.id]);
