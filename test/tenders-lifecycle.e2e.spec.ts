@@ -383,8 +383,11 @@ describe('a tender deadline survives a restart', () => {
       b.app.get(TenderLifecycleHooks).on('bidDeadline', async (_m, t) => void fired.push(t.id));
       await waitFor(() => fired.includes(tender.id), 10_000);
       expect(fired).toEqual([tender.id]);
-      const [row] = await b.dataSource.query(`SELECT status FROM scheduled_events WHERE subject_id = $1 AND kind = 'BID_DEADLINE'`, [tender.id]);
-      expect(row.status).toBe('DONE');
+      // The hook runs inside the event's transaction; DONE is visible once that transaction commits.
+      const status = async () => (await b.dataSource.query(`SELECT status FROM scheduled_events WHERE subject_id = $1 AND kind = 'BID_DEADLINE'`, [tender.id]))[0].status;
+      await waitFor(async () => (await status()) === 'DONE', 10_000);
+      expect(await status()).toBe('DONE');
+      expect(fired).toEqual([tender.id]);
     } finally {
       await b.close();
     }
