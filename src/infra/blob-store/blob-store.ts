@@ -7,7 +7,11 @@ import { Readable } from 'stream';
  */
 export abstract class BlobStore {
   abstract readonly kind: 'fs' | 's3';
-  /** Stores `body` (exactly `length` bytes) under `key`; nothing is visible under `key` unless all arrived. */
+  /**
+   * Stores `body` (exactly `length` bytes) under `key`, or rejects. After a rejection the key may hold garbage on
+   * an S3-compatible server that keeps aborted uploads (the filesystem keeps nothing): callers write under fresh
+   * keys and reference a key from the database only once `put` resolved.
+   */
   abstract put(key: string, body: Readable, length: number): Promise<void>;
   /** The object's bytes as a stream (BLOB_NOT_FOUND error when absent). */
   abstract get(key: string): Promise<Readable>;
