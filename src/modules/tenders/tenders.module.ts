@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EscrowKeyService } from './escrow-key.service';
+import { GmEscrowKeyService } from './gm-escrow-key.service';
 import { LegalCalendarService } from './legal-calendar/legal-calendar.service';
 import { TenderAmendmentEntity } from './tender-amendment.entity';
 import { TenderDocumentEntity } from './tender-document.entity';
@@ -33,6 +34,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     TenderStateMachine,
     TenderLifecycleHooks,
     EscrowKeyService,
+    GmEscrowKeyService,
     LegalCalendarService,
     TenderPeriods,
     TenderDocumentsService,
@@ -41,6 +43,6 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
     AmendTenderUseCase,
     CancelTenderUseCase,
   ],
-  exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersService, TenderStateMachine, TenderLifecycleHooks, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}

@@ -55,6 +55,12 @@ export class Splitter {
   get buffered(): number {
     return this.fill;
   }
+  clone(): Splitter {
+    const c = new Splitter(this.size);
+    c.buf.set(this.buf.subarray(0, this.fill));
+    c.fill = this.fill;
+    return c;
+  }
 }
 
 export interface SegmentParams {
@@ -127,11 +133,19 @@ export async function* openSegments(p: SegmentParams, source: ByteSource): Async
 
 /** ciphertextHash (v2.4): H("bid-file-v2|<suite>" ‖ H(sealed_0) ‖ …), fed with sealed segments or arbitrary chunks. */
 export class FileHasher {
-  private readonly split: Splitter;
+  private split: Splitter;
   private digests: Bytes[] = [];
   private length = 0;
-  constructor(private readonly suite: SuitePrimitives, segmentSize: number) {
+  constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
     this.split = new Splitter(segmentSize + V2_TAG_BYTES);
+  }
+  /** An independent copy (hash a piece on the copy; keep it only when the piece was stored). */
+  clone(): FileHasher {
+    const c = new FileHasher(this.suite, this.segmentSize);
+    c.split = this.split.clone();
+    c.digests = [...this.digests];
+    c.length = this.length;
+    return c;
   }
   /** Any chunking of the sealed file. */
   async update(chunk: Bytes): Promise<void> {

@@ -242,18 +242,21 @@ export class SubmitBidUseCase {
   }
 
   /** TBL Art. 17; GPL Art. 34: an INVITED tender takes bids from the bidders it invited, and from no one else. */
-  private async assertInvited(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertInvited(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
     if (tender.method !== 'INVITED') return;
     const rows = await m.query(`SELECT 1 FROM tender_invitations WHERE tender_id = $1 AND organization_id = $2`, [tender.id, organizationId]);
     if (!rows.length) throw BidException.notInvited();
   }
 
-  private async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {
     const debarment = await this.eligibility.activeDebarment(m, organizationId);
     if (debarment) throw BidException.debarred(debarment.until, debarment.legalBasis);
   }
 
-  private async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
     if (compareMoney(tender.bidSecurityAmount, '0.00') <= 0) return; // the tender requires none
     if (!this.securityGate) {
       // Fail closed: without the bid-security module nobody can prove payment (TBR Art. 26).
