@@ -4,13 +4,15 @@
  * over the whole envelope; and every bad input refused with its code and nothing stored. Run on the filesystem blob
  * store and on S3 (an s3rver the test starts, reached over HTTP by the AWS SDK).
  */
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import { request as httpRequest } from 'http';
 import { AddressInfo } from 'net';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Role } from 'src/common/auth/role.enum';
+import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { ed25519SpkiFromPem } from 'src/sdk/core/format';
 import { BidReceiptV2, sealBidV2, SealedBidV2, SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
@@ -38,7 +40,7 @@ async function sealFile(tender: TestTender & { sealing?: Record<string, unknown>
 }
 
 describe.each([
-  ['filesystem blob store', async () => ({ env: { BLOB_STORE: 'fs', BLOB_STORE_DIR: mkdtempSync(join(tmpdir(), 'bid-blobs-')) }, stop: async () => undefined })],
+  ['filesystem blob store', async () => ({ env: { BLOB_STORE: 'fs', BLOB_STORE_DIR: mkdtempSync(join(tmpdir(), 'bid-blobs-')) }, stop: async (): Promise<void> => undefined })],
   ['S3 blob store (s3rver)', async () => {
     const s3 = await startTestS3();
     const o = s3.options;
@@ -192,5 +194,50 @@ describe.each([
     const fin = await t.http().post(u(`/${id}/finalize`)).set(bidder.auth);
     expect([fin.status, fin.body.code]).toEqual([409, 'BID_DEADLINE_PASSED']);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [late.id]))[0].n).toBe(0);
+  });
+
+  it('opening: the bidder decrypts its v2 bid (GM-1 key, 16 bytes) and escrow opens the others (INTL-1 and GM-1), streaming from the store', async () => {
+    const opened = await createPublishedTender(t, { deadlineInMs: 8000, bidSecurityAmount: '0.00', decryptionMode: 'BIDDER_WITH_ESCROW_FALLBACK', windowMinutes: 30 });
+    const s = (await t.http().get(`/api/v1/tenders/${opened.id}`)).body.sealing;
+    const u = (p = '') => `/api/v1/tenders/${opened.id}/bid-uploads${p}`;
+    const parties = [bidder, await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    const suites: SuiteId[] = ['GM-1', 'INTL-1', 'GM-1'];
+    const bids: Array<{ bidId: string; key: Uint8Array; data: Buffer }> = [];
+    for (let i = 0; i < 3; i++) {
+      const suite = suites[i];
+      const { sealed, file, data } = await sealFile(opened, parties[i], suite, Buffer.from(suite === 'GM-1' ? s.escrowPublicKeySm2 : s.escrowPublicKey, suite === 'GM-1' ? 'hex' : 'base64'), 150_000 + i);
+      const id = (await t.http().post(u()).set(parties[i].auth).send({ ...sealed.envelope, client: { deviceId: `dev-${i}` } })).body.uploadId;
+      expect((await t.http().patch(u(`/${id}`)).set(parties[i].auth).set('Upload-Offset', '0').set('Content-Type', 'application/offset+octet-stream').send(file)).status).toBe(204);
+      const fin = await t.http().post(u(`/${id}/finalize`)).set(parties[i].auth);
+      expect(fin.status).toBe(201);
+      bids.push({ bidId: fin.body.bidId, key: sealed.key, data });
+    }
+    // the deadline passes; the platform opens the bids and the decryption window
+    const waitFor = async (cond: () => Promise<boolean>) => {
+      for (let i = 0; i < 150 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 200));
+    };
+    await waitFor(async () => (await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status === 'OPENING');
+    expect((await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status).toBe('OPENING');
+    // the bidder reveals its 16-byte SM4 key
+    const wrong = await t.http().post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`).set(bidder.auth).send({ key: Buffer.alloc(16, 1).toString('base64') });
+    expect([wrong.status, wrong.body.code]).toEqual([422, 'KEY_COMMITMENT_MISMATCH']);
+    const dec = await t.http().post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`).set(bidder.auth).send({ key: Buffer.from(bids[0].key).toString('base64') });
+    expect(dec.status).toBe(200);
+    expect(dec.body).toMatchObject({ price: '12345678.90', durationDays: 180, status: 'DECRYPTED' });
+    // the window closes: escrow opens the other two (one INTL-1, one GM-1)
+    await t.dataSource.transaction(async (m) => {
+      await m.query(`UPDATE tenders SET decryption_window_ends_at = clock_timestamp() WHERE id = $1`, [opened.id]);
+      await t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.DecryptionWindowClose, subjectId: opened.id, tenderId: opened.id, runAt: new Date() });
+    });
+    await waitFor(async () => (await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status !== 'OPENING');
+    const rows: Array<{ id: string; status: string; decrypted_by: string; price: string; attachments: Array<{ size: number; sha256: string }> }> =
+      await t.dataSource.query(`SELECT id, status, decrypted_by, price, attachments FROM bids WHERE tender_id = $1`, [opened.id]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(bids.map((b) => byId.get(b.bidId)!.decrypted_by)).toEqual(['BIDDER', 'ESCROW', 'ESCROW']);
+    for (const b of bids) {
+      const r = byId.get(b.bidId)!;
+      expect(r.status).toBe('DECRYPTED');
+      expect(r.attachments[0]).toMatchObject({ size: b.data.length, sha256: createHash('sha256').update(b.data).digest('hex') });
+    }
   });
 });
