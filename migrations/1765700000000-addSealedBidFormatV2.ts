@@ -29,8 +29,8 @@ export class AddSealedBidFormatV21765700000000 implements MigrationInterface {
             (format_version = 1 AND suite IS NULL AND blob_key IS NULL)
             OR (format_version = 2 AND suite IS NOT NULL AND segment_size IS NOT NULL AND blob_key IS NOT NULL))`);
     }
-    await q.query(`ALTER TABLE bids ALTER COLUMN ciphertext_bytes TYPE bigint, DROP CONSTRAINT IF EXISTS bids_iv_check, DROP CONSTRAINT IF EXISTS bids_escrowed_key_check`);
-    await q.query(`ALTER TABLE bid_versions ALTER COLUMN ciphertext_bytes TYPE bigint`);
+    // ciphertext_bytes stays int: the v2 ceiling (MAX_BID_FILE_BYTES, 600 MiB) is far below 2^31.
+    await q.query(`ALTER TABLE bids DROP CONSTRAINT IF EXISTS bids_iv_check, DROP CONSTRAINT IF EXISTS bids_escrowed_key_check`);
     await q.query(`
       ALTER TABLE bids
         ADD CONSTRAINT bids_iv_check CHECK ((format_version = 1 AND octet_length(iv) = 12) OR (format_version = 2 AND octet_length(iv) = 7)),
@@ -80,8 +80,7 @@ export class AddSealedBidFormatV21765700000000 implements MigrationInterface {
     await q.query(`DELETE FROM bid_versions WHERE format_version = 2`);
     await q.query(`DELETE FROM bids WHERE format_version = 2`);
     for (const table of ['bids', 'bid_versions']) {
-      await q.query(`ALTER TABLE ${table} DROP COLUMN format_version, DROP COLUMN suite, DROP COLUMN segment_size, DROP COLUMN blob_key,
-                     ALTER COLUMN ciphertext_bytes TYPE int`);
+      await q.query(`ALTER TABLE ${table} DROP COLUMN format_version, DROP COLUMN suite, DROP COLUMN segment_size, DROP COLUMN blob_key`);
     }
     await q.query(`ALTER TABLE bids ADD CONSTRAINT bids_iv_check CHECK (octet_length(iv) = 12),
                    ADD CONSTRAINT bids_escrowed_key_check CHECK (escrowed_key IS NULL OR octet_length(escrowed_key) = 92)`);

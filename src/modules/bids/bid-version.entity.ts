@@ -24,8 +24,7 @@ export class BidVersionEntity {
   @Column({ type: 'char', length: 64 })
   ciphertextSha256: string;
 
-  /** bigint since format v2 (bid files up to the platform's ceiling); read back as a number. */
-  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  @Column({ type: 'int' })
   ciphertextBytes: number;
 
   @Column({ type: 'char', length: 64 })

@@ -53,8 +53,7 @@ export class BidEntity {
   @Column({ type: 'char', length: 64 })
   ciphertextSha256: string;
 
-  /** bigint since format v2 (bid files up to the platform's ceiling); read back as a number. */
-  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  @Column({ type: 'int' })
   ciphertextBytes: number;
 
   @Column({ type: 'timestamptz' })

@@ -85,6 +85,13 @@ export function generateSm2KeyPair(): { privateKey: Bytes; publicKey: Bytes } {
   return { privateKey: fromHex(kp.privateKey.padStart(64, '0')) as Bytes, publicKey: fromHex(kp.publicKey) as Bytes };
 }
 
+/** An SM2 key pair derived from 32 seed bytes (scalar = seed mod (n − 1) + 1, as sm-crypto-v2 derives it). */
+export function sm2KeyPairFromSeed(seed: Bytes): { privateKey: Bytes; publicKey: Bytes } {
+  if (seed.length !== 32) throw new Error('an SM2 seed is 32 bytes');
+  const kp = sm2.generateKeyPairHex(`0x${toHex(seed)}`);
+  return { privateKey: fromHex(kp.privateKey.padStart(64, '0')) as Bytes, publicKey: fromHex(kp.publicKey) as Bytes };
+}
+
 export function sm2PublicFromPrivate(privateKey: Bytes): Bytes {
   return fromHex(sm2.getPublicKeyFromPrivateKey(sm2PrivateHex(privateKey))) as Bytes;
 }

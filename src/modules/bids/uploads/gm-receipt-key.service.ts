@@ -3,7 +3,8 @@ import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
-import { generateSm2KeyPair, sm2PublicFromPrivate, sm2Sign } from 'src/sdk/v2';
+import { hkdfSync } from 'crypto';
+import { generateSm2KeyPair, sm2KeyPairFromSeed, sm2PublicFromPrivate, sm2Sign } from 'src/sdk/v2';
 import { AuditService } from '../../audit/audit.service';
 
 export const GM_RECEIPT_KEY_NAME = 'receipt-signing-sm2';
@@ -28,6 +29,15 @@ export class GmReceiptKeyService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const configured = this.config.receiptSigningKeyPem;
+    if (configured) {
+      // An installation that manages its receipt key itself (RECEIPT_SIGNING_KEY) keeps no key in the database: the
+      // SM2 key is derived from the configured one (HKDF-SHA256, info "receipt-signing-sm2").
+      const seed = Buffer.from(hkdfSync('sha256', Buffer.from(configured, 'utf8'), Buffer.alloc(0), GM_RECEIPT_KEY_NAME, 32));
+      this.privateKey = Buffer.from(sm2KeyPairFromSeed(seed).privateKey);
+      this.publicKeyHex = Buffer.from(sm2PublicFromPrivate(this.privateKey)).toString('hex');
+      return;
+    }
     this.privateKey = await this.tx.run(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform-key:${GM_RECEIPT_KEY_NAME}', 7))`);
       const rows: Array<{ private_key_sealed: string }> = await m.query(`SELECT private_key_sealed FROM platform_keys WHERE name = $1`, [GM_RECEIPT_KEY_NAME]);
