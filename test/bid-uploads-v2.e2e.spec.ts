@@ -147,7 +147,7 @@ describe.each([
     const again = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
     expect(again.body).toMatchObject({ bidId: receipt.bidId, version: receipt.version, envelopeSignature: receipt.envelopeSignature });
     const [row] = await t.dataSource.query(`SELECT format_version, suite, octet_length(ciphertext) AS inline, ciphertext_bytes FROM bids WHERE id = $1`, [receipt.bidId]);
-    expect(row).toMatchObject({ format_version: 2, suite, inline: 0, ciphertext_bytes: String(file.length) });
+    expect(row).toMatchObject({ format_version: 2, suite, inline: 0, ciphertext_bytes: file.length });
   });
 
   it('refuses bad input with a clear 4xx and stores nothing', async () => {

@@ -103,18 +103,19 @@ const failed = (m: string, d: string[] = []) => new SealedBidError('DECRYPTION_F
 export async function readBidFile(
   plaintext: AsyncIterable<Bytes>,
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>,
+  createSha256: () => { update(data: Bytes): unknown; digest(): Bytes } = () => sha256.create(),
 ): Promise<OpenedBidFile> {
   let head: Bytes = new Uint8Array(0);
   let header: BidFileHeader | null = null;
   let index = 0;
   let remaining = 0;
-  let hasher = sha256.create();
+  let hasher = createSha256();
   const out: OpenedBidFile['attachments'] = [];
   const closeFinished = () => {
     while (header && index < header.attachments.length && remaining === 0) {
       out.push({ ...header.attachments[index], sha256: toHex(hasher.digest()) });
       index++;
-      hasher = sha256.create();
+      hasher = createSha256();
       remaining = index < header.attachments.length ? header.attachments[index].size : 0;
     }
   };

@@ -238,7 +238,7 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize }, input.sealed);
-  return readBidFile(plain, input.onAttachmentChunk);
+  return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256);
 }
 
 /** The bid key from an escrowed key (ESCROW_UNWRAP_FAILED when malformed, tampered or another key pair). */

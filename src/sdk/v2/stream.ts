@@ -32,7 +32,7 @@ export class Splitter {
     let at = 0;
     while (at < chunk.length) {
       if (this.fill === 0 && chunk.length - at >= this.size) {
-        out.push(chunk.slice(at, at + this.size));
+        out.push(chunk.subarray(at, at + this.size)); // a view: callers do not reuse the chunks they pass
         at += this.size;
         continue;
       }

@@ -22,6 +22,8 @@ export interface SuitePrimitives {
   wrapKey(key: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
   /** Throws when the escrowed key cannot be unwrapped with this key pair. */
   unwrapKey(escrowedKey: Bytes, escrowPrivateKey: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
+  /** An incremental SHA-256 (attachment digests at opening); the portable one is used when absent. */
+  createSha256?: () => { update(data: Bytes): unknown; digest(): Bytes };
   /** The platform's receipt signature over `message` (public key: Ed25519 SPKI DER or SM2 65-byte point). */
   verifySignature(publicKey: Bytes, message: Bytes, signature: Bytes): MaybeAsync<boolean>;
 }

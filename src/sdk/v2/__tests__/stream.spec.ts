@@ -162,3 +162,26 @@ describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
 it('the pure-JavaScript INTL-1 port really ran without WebCrypto', () => {
   expect(jsOnlyPort.usedFallback()).toEqual(expect.arrayContaining(['aes', 'sha']));
 });
+
+describe('the console entry point (src/sdk/v2/browser.ts)', () => {
+  it('seals a Blob streamed in chunks with the browser suites, and Node opens it', async () => {
+    const { browserSuite, blobChunks } = await import('src/sdk/v2/browser');
+    const data = randomBytes(3 * SEG + 5);
+    const blob = new Blob([data]);
+    for (const suiteId of ['INTL-1', 'GM-1'] as SuiteId[]) {
+      const segments: Uint8Array[] = [];
+      const sealed = await sealBidV2({
+        suite: browserSuite(suiteId),
+        tenderId: TENDER,
+        bidderOrganizationId: ORG,
+        bid: { price: '7.00', currency: 'CNY' },
+        attachments: [{ name: 'f.pdf', size: blob.size, content: blobChunks(blob) }],
+        escrowPublicKey: escrow[suiteId].publicKey,
+        segmentSize: SEG,
+        write: (s) => void segments.push(new Uint8Array(s)),
+      });
+      const opened = await open(nodeSuite(suiteId), sealed, segments);
+      expect(opened.attachments[0]).toMatchObject({ size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    }
+  });
+});
