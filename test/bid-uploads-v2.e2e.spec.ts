@@ -17,6 +17,7 @@ import { ed25519SpkiFromPem } from 'src/sdk/core/format';
 import { BidReceiptV2, sealBidV2, SealedBidV2, SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { startTestS3 } from 'src/infra/blob-store/__tests__/test-s3';
+import { sealAndSubmit } from './factories/bid.factory';
 import { registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -148,6 +149,19 @@ describe.each([
     expect(again.body).toMatchObject({ bidId: receipt.bidId, version: receipt.version, envelopeSignature: receipt.envelopeSignature });
     const [row] = await t.dataSource.query(`SELECT format_version, suite, octet_length(ciphertext) AS inline, ciphertext_bytes FROM bids WHERE id = $1`, [receipt.bidId]);
     expect(row).toMatchObject({ format_version: 2, suite, inline: 0, ciphertext_bytes: file.length });
+  });
+
+  it('GET /bids/mine shows the v2 version; a v1 submission replaces it as one more version (and back)', async () => {
+    const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ formatVersion: 2, suite: 'GM-1', status: 'SUBMITTED' });
+    const v = mine.body.version as number;
+    const v1 = await sealAndSubmit(t, { id: tender.id, escrowPublicKey: sealing.escrowPublicKey }, bidder, '100.00');
+    expect(v1.status).toBe(201);
+    expect(v1.body).toMatchObject({ bidId: mine.body.bidId, version: v + 1 });
+    const [row] = await t.dataSource.query(`SELECT format_version, suite, blob_key, octet_length(iv) AS iv FROM bids WHERE id = $1`, [mine.body.bidId]);
+    expect(row).toEqual({ format_version: 1, suite: null, blob_key: null, iv: 12 });
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth)).body.formatVersion).toBeUndefined();
   });
 
   it('refuses bad input with a clear 4xx and stores nothing', async () => {

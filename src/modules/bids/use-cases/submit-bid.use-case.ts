@@ -209,6 +209,7 @@ export class SubmitBidUseCase {
                   escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
                   ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
                   envelope_sha256 = $17, envelope_signature = $18,
+                  format_version = 1, suite = NULL, segment_size = NULL, blob_key = NULL,
                   withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
           [bidId, version, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
