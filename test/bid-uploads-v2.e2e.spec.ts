@@ -191,6 +191,12 @@ describe.each([
     expect([fin.status, fin.body.code]).toEqual([422, 'UPLOAD_HASH_MISMATCH']);
     expect(await bidRows()).toBe(before);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_upload_pieces WHERE upload_id = $1`, [id]))[0].n).toBe(0);
+    // audited in the upload's own stream, sealed until the opening
+    const events = await t.dataSource.query(`SELECT action, stream, sealed_tender_id FROM audit_events WHERE object_id = $1 ORDER BY id`, [id]);
+    expect(events).toEqual([
+      { action: 'BID_UPLOAD_STARTED', stream: `bid:${id}`, sealed_tender_id: tender.id },
+      { action: 'BID_UPLOAD_REFUSED', stream: `bid:${id}`, sealed_tender_id: tender.id },
+    ]);
 
     // another bidder cannot see or touch the upload
     const other = await registerParty(t, { role: Role.BIDDER });

@@ -9,6 +9,8 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ESCROWED_KEY_BYTES_V2, FileHasher, isSuiteId, isValidCiphertextLength, isValidSegmentSize, MAX_BID_FILE_BYTES, SuiteId } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
+import { AuditService } from '../../audit/audit.service';
+import { bidAuditScope } from '../bid-audit';
 import { escrowedKeyPolicy } from '../bid-submission-rules';
 import { assertSubmissionOpen, lockTenderForBids, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
 import { BidUploadException } from './bid-upload.exception';
@@ -58,6 +60,7 @@ export class BidUploadsService {
     private readonly crypto: CryptoService,
     private readonly blobs: BlobStore,
     private readonly submit: SubmitBidUseCase,
+    private readonly audit: AuditService,
   ) {}
 
   async create(tenderId: string, actor: Actor, dto: CreateBidUploadDto): Promise<BidUploadView> {
@@ -96,6 +99,15 @@ export class BidUploadsService {
         [id, tenderId, organizationId, actor.userId, dto.suite, dto.segmentSize, dto.ciphertextLength, dto.ciphertextHash,
           Buffer.from(dto.noncePrefix, 'base64'), dto.keyCommitment, escrowedKey, JSON.stringify(dto.client), actor.ip ?? ''],
       );
+      // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
+      await this.audit.append(m, {
+        actor,
+        action: 'BID_UPLOAD_STARTED',
+        objectType: 'bid_upload',
+        objectId: id,
+        ...bidAuditScope(tenderId, id),
+        data: { uploadId: id, suite: dto.suite, segmentSize: dto.segmentSize, ciphertextLength: dto.ciphertextLength, ciphertextHash: dto.ciphertextHash },
+      });
       this.hashers.set(id, { offset: 0, hasher: new FileHasher(nodeSuite(dto.suite), dto.segmentSize) });
       return { uploadId: id, status: 'OPEN', offset: 0, length: dto.ciphertextLength };
     });

@@ -61,6 +61,14 @@ export class FinalizeBidUploadUseCase {
       if (fileHash === null || Number(u.received_bytes) !== received) throw BidUploadException.offsetMismatch(Number(u.received_bytes));
       if (fileHash !== u.ciphertext_hash) {
         await m.query(`UPDATE bid_uploads SET status = 'REFUSED', refused_reason = 'UPLOAD_HASH_MISMATCH', updated_at = clock_timestamp() WHERE id = $1`, [u.id]);
+        await this.audit.append(m, {
+          actor,
+          action: 'BID_UPLOAD_REFUSED',
+          objectType: 'bid_upload',
+          objectId: u.id,
+          ...bidAuditScope(tenderId, u.id),
+          data: { uploadId: u.id, code: 'UPLOAD_HASH_MISMATCH', stated: u.ciphertext_hash, received: fileHash },
+        });
         return { refused: true as const };
       }
       const policy = escrowedKeyPolicy(tender.decryptionMode);
