@@ -134,8 +134,10 @@ export async function* openSegments(p: SegmentParams, source: ByteSource): Async
 /** ciphertextHash (v2.4): H("bid-file-v2|<suite>" ‖ H(sealed_0) ‖ …), fed with sealed segments or arbitrary chunks. */
 export class FileHasher {
   private split: Splitter;
-  private digests: Bytes[] = [];
+  private digests: Array<Bytes | Promise<Bytes>> = [];
   private length = 0;
+  /** How many segment digests may be in flight (an asynchronous hash runs beside the encryption). */
+  private static readonly WINDOW = 8;
   constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
     this.split = new Splitter(segmentSize + V2_TAG_BYTES);
   }
@@ -150,14 +152,23 @@ export class FileHasher {
   /** Any chunking of the sealed file. */
   async update(chunk: Bytes): Promise<void> {
     this.length += chunk.length;
-    for (const piece of this.split.push(chunk)) this.digests.push(await this.suite.hash(piece));
+    for (const piece of this.split.push(chunk)) {
+      const d = this.suite.hash(piece);
+      this.digests.push(d);
+      if (d instanceof Promise) {
+        d.catch(() => undefined); // awaited in order below
+        const at = this.digests.length - 1 - FileHasher.WINDOW;
+        if (at >= 0 && this.digests[at] instanceof Promise) this.digests[at] = await this.digests[at];
+      }
+    }
   }
   get bytes(): number {
     return this.length;
   }
   async digestHex(): Promise<string> {
     const rest = this.split.rest();
-    const digests = rest.length ? [...this.digests, await this.suite.hash(rest)] : this.digests;
+    const all = rest.length ? [...this.digests, this.suite.hash(rest)] : this.digests;
+    const digests = await Promise.all(all);
     return toHex(await this.suite.hash(concatBytes(utf8(fileHashLabel(this.suite.id)), ...digests)));
   }
 }
