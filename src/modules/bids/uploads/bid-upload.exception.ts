@@ -9,6 +9,7 @@ export enum BidUploadExceptionCode {
   UPLOAD_INCOMPLETE = 'UPLOAD_INCOMPLETE',
   UPLOAD_HASH_MISMATCH = 'UPLOAD_HASH_MISMATCH',
   UPLOAD_CLOSED = 'UPLOAD_CLOSED',
+  UPLOAD_PIECE_INCOMPLETE = 'UPLOAD_PIECE_INCOMPLETE',
 }
 
 export class BidUploadException extends DomainException<BidUploadExceptionCode> {
@@ -29,6 +30,9 @@ export class BidUploadException extends DomainException<BidUploadExceptionCode> 
   }
   static hashMismatch(): BidUploadException {
     return new BidUploadException(BidUploadExceptionCode.UPLOAD_HASH_MISMATCH, 'The received file does not have the ciphertextHash stated when the upload was created (a piece damaged or out of order); nothing was stored', 422);
+  }
+  static pieceIncomplete(): BidUploadException {
+    return new BidUploadException(BidUploadExceptionCode.UPLOAD_PIECE_INCOMPLETE, 'The piece did not arrive whole (connection lost); nothing of it was stored: resume from Upload-Offset', 400);
   }
   static closed(status: string): BidUploadException {
     return new BidUploadException(BidUploadExceptionCode.UPLOAD_CLOSED, `The upload is ${status}`, 409);

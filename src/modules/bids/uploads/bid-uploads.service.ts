@@ -168,8 +168,15 @@ export class BidUploadsService {
     body.on('error', (e) => tap.destroy(e));
     body.pipe(tap);
     const key = `uploads/${uploadId}/${String(offset).padStart(16, '0')}-${randomBytes(4).toString('hex')}`;
-    await this.blobs.put(key, tap, length); // rejects (and the piece is dropped) when the connection breaks
-    await hashing;
+    try {
+      await this.blobs.put(key, tap, length); // rejects (and the piece is dropped) when the connection breaks
+      await hashing;
+    } catch (e) {
+      if (body.destroyed || (e as Error)?.message === 'aborted' || /expected \d+ bytes/.test((e as Error)?.message ?? '')) {
+        throw BidUploadException.pieceIncomplete(); // the client's connection, not the platform: a 4xx, nothing stored
+      }
+      throw e;
+    }
     const stored = await this.tx.run(async (m) => {
       const row = await this.load(m, tenderId, uploadId, actor, true);
       if (row.status !== 'OPEN' || Number(row.received_bytes) !== offset) return null;
