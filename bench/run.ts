@@ -3,13 +3,15 @@
  * the targets and, for throughput, the ratio to the database's own ceiling measured in the same run (raw pg writes of
  * the same rows). The table and the machine are written into docs/BENCHMARKS.md between the bench markers.
  *
- *   npm run bench [-- --quick] [-- --only bids,security,draw,flags,statistics,console,console-size,console-hall]
+ *   npm run bench [-- --quick] [-- --only bids,bidfiles,bidupload,security,draw,flags,statistics,console,console-size,console-hall]
  */
 import { cpus, totalmem } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { runBankNotificationsBench } from './bank-notifications.bench';
 import { runBidSubmissionBench } from './bid-submission.bench';
+import { runBidFilesBench } from './bid-files.bench';
+import { runBidFileUploadBench } from './bid-file-upload.bench';
 import { consoleBrowserAvailable, consoleFirstLoad, openingHallLatency } from './console.bench';
 import { runExpertDrawBench } from './expert-draw.bench';
 import { runFlagsBench } from './flags.bench';
@@ -66,6 +68,28 @@ async function main(): Promise<void> {
         const e = r.escrow;
         rows.push({ benchmark: `escrow opening (${e.bids} bids)`, metric: 'window close → record', value: `${e.windowCloseToRecordMs} ms`, target: '≤ 3000 ms', met: e.windowCloseToRecordMs <= 3000, ceiling: '', ratio: '' });
       }
+    });
+  }
+
+  if (want('bidfiles')) {
+    await run('sealed bid files (format v2): sealing, escrow opening, blob store', async () => {
+      const r = await runBidFilesBench({ log, ...(quick ? { mb: 100, gmMb: 10 } : {}) });
+      const b = `bid file ${r.mb} MiB (INTL-1)`;
+      rows.push({ benchmark: b, metric: 'sealing (streaming)', value: `${r.intl.sealMBps} MiB/s`, target: '≥ 50% of raw AES-256-GCM', met: r.intl.sealMBps >= 0.5 * r.rawAesGcmMBps, ceiling: `${r.rawAesGcmMBps} MiB/s`, ratio: pct(r.intl.sealMBps / r.rawAesGcmMBps) });
+      rows.push({ benchmark: b, metric: 'escrow opening (streaming)', value: `${r.intl.openMBps} MiB/s`, target: '≥ 50% of raw AES-256-GCM', met: r.intl.openMBps >= 0.5 * r.rawAesGcmMBps, ceiling: `${r.rawAesGcmMBps} MiB/s`, ratio: pct(r.intl.openMBps / r.rawAesGcmMBps) });
+      rows.push({ benchmark: b, metric: 'RSS growth sealing / opening', value: `${r.intl.sealRssGrowthMB} / ${r.intl.openRssGrowthMB} MB`, target: '≤ 128 MB', met: Math.max(r.intl.sealRssGrowthMB, r.intl.openRssGrowthMB) <= 128, ceiling: '', ratio: '' });
+      rows.push({ benchmark: b, metric: 'S3 adapter put (s3rver)', value: `${r.s3.putMBps} MiB/s`, target: '(measured)', met: null, ceiling: `${r.s3.rawLoopbackMBps} MiB/s loopback`, ratio: pct(r.s3.putMBps / r.s3.rawLoopbackMBps) });
+      rows.push({ benchmark: `bid file ${r.gmMb} MiB (GM-1)`, metric: 'sealing / escrow opening', value: `${r.gm.sealMBps} / ${r.gm.openMBps} MiB/s`, target: '(measured)', met: null, ceiling: '', ratio: '' });
+    });
+  }
+
+  if (want('bidupload')) {
+    await run('sealed bid file upload (format v2): one large bid through the platform, cut and resumed', async () => {
+      const r = await runBidFileUploadBench({ log, ...(quick ? { mb: 50 } : {}) });
+      const b = `bid file upload ${r.mb} MiB (HTTP, resumed once)`;
+      rows.push({ benchmark: b, metric: 'upload throughput', value: `${r.uploadMBps} MiB/s`, target: '≥ 50% of raw loopback copy', met: r.uploadMBps >= 0.5 * r.rawLoopbackMBps, ceiling: `${r.rawLoopbackMBps} MiB/s`, ratio: pct(r.uploadMBps / r.rawLoopbackMBps) });
+      rows.push({ benchmark: b, metric: 'platform RSS growth', value: `${r.serverRssGrowthMB} MB`, target: '≤ 128 MB', met: r.serverRssGrowthMB <= 128, ceiling: '', ratio: '' });
+      rows.push({ benchmark: b, metric: 'bidder opening (streamed from the store)', value: `${r.bidderOpenMs} ms`, target: '(measured)', met: null, ceiling: '', ratio: '' });
     });
   }
 

@@ -6,6 +6,7 @@ import { GlobalExceptionFilter } from './common/errors/global-exception.filter';
 import { RequestIdMiddleware } from './common/http/request-id.middleware';
 import { AppConfigModule } from './infra/config/config.module';
 import { CryptoModule } from './infra/crypto/crypto.module';
+import { BlobStoreModule } from './infra/blob-store/blob-store.module';
 import { DatabaseModule } from './infra/database/database.module';
 import { PdfModule } from './infra/pdf/pdf.module';
 import { QueueModule } from './infra/queue/queue.module';
@@ -44,6 +45,7 @@ export class AppModule implements NestModule {
         DatabaseModule,
         QueueModule.forRoot({ workers: options.workers }),
         CryptoModule,
+        BlobStoreModule,
         MetricsModule,
         PdfModule,
         DiscoveryModule,

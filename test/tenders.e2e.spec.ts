@@ -64,7 +64,14 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     expect(new Date(ev.run_at).toISOString()).toBe(res.body.bidDeadline);
     // Anyone reads it without a token.
     const got = await t.http().get(`/api/v1/tenders/${draft.id}`).expect(200);
-    expect(got.body.sealing).toEqual({ version: 'v1', escrowPublicKey: res.body.sealing.escrowPublicKey });
+    expect(got.body.sealing).toEqual({
+      version: 'v1',
+      escrowPublicKey: res.body.sealing.escrowPublicKey,
+      // format v2 (additive): the suites accepted, the SM2 escrow key of GM-1, the bid-file size limit
+      acceptedSuites: ['INTL-1', 'GM-1'],
+      escrowPublicKeySm2: expect.stringMatching(/^04[0-9a-f]{128}$/),
+      maxBidFileBytes: 629145600,
+    });
     expect(JSON.stringify(got.body)).not.toContain(row.escrow_private_key_sealed);
   });
 

@@ -5,6 +5,7 @@ import { openCommand } from './cli/open.command';
 import { revealCommand } from './cli/reveal.command';
 import { sealCommand } from './cli/seal.command';
 import { verifyReceiptCommand } from './cli/verify-receipt.command';
+import { v2Commands } from './cli/v2.commands';
 
 const commands: CliCommand[] = [sealCommand, openCommand, revealCommand, verifyReceiptCommand];
 
@@ -17,6 +18,7 @@ function overview(): string {
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...v2Commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "bid-seal <command> --help" for the options of a command. Nothing here needs a network connection.',
   ].join('\n');
@@ -56,12 +58,33 @@ export function runCli(argv: string[], io: CliIo): number {
   }
 }
 
+/** The v2 commands (streaming, asynchronous) and then runCli for the rest. */
+export async function runCliAsync(argv: string[], io: CliIo): Promise<number> {
+  const v2 = v2Commands.find((c) => c.name === argv[0]);
+  if (!v2) return runCli(argv, io);
+  try {
+    return await v2.run(argv.slice(1), io);
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr(`bid-seal: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (isSealedBidError(e)) {
+      io.stderr(`bid-seal: ${e.code}: ${e.message}\n`);
+      return e.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED;
+    }
+    io.stderr(`bid-seal: unexpected error: ${(e as Error)?.message ?? String(e)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
 export function main(argv: string[] = process.argv.slice(2)): void {
-  process.exitCode = runCli(argv, {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
-  });
+  };
+  void runCliAsync(argv, io).then((code) => (process.exitCode = code));
 }
 
 if (require.main === module) main();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
-import { resolve } from 'path';
+import { join, resolve } from 'path';
 import type { RedisOptions } from 'ioredis';
 import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
 import { DEFAULT_DATA_DIR, localSecret } from './local-secrets';
@@ -96,6 +96,23 @@ export class AppConfig {
   }
   // Unconfigured secrets (outside production; production refuses to start without them, see loadEnvironment) are
   // random per installation, generated once under dataDir — never derived from a public string.
+  /** The blob store of v2 bid files (see EnvironmentVariables.BLOB_STORE). */
+  get blobStore():
+    | { kind: 'fs'; dir: string }
+    | { kind: 's3'; bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string } {
+    if (this.env.BLOB_STORE === 's3') {
+      if (!this.env.S3_BUCKET) throw new Error('BLOB_STORE=s3 needs S3_BUCKET');
+      return {
+        kind: 's3',
+        bucket: this.env.S3_BUCKET,
+        endpoint: this.env.S3_ENDPOINT,
+        region: this.env.S3_REGION,
+        accessKeyId: this.env.S3_ACCESS_KEY_ID,
+        secretAccessKey: this.env.S3_SECRET_ACCESS_KEY,
+      };
+    }
+    return { kind: 'fs', dir: this.env.BLOB_STORE_DIR ?? join(this.dataDir, 'blobs') };
+  }
   get bankWebhookSecret(): string {
     return this.env.BANK_WEBHOOK_SECRET ?? localSecret('bank-webhook', this.dataDir).toString('hex');
   }

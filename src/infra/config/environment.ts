@@ -226,6 +226,37 @@ export class EnvironmentVariables {
   /** Serve HTTP in this process (set by the entry points). */
   @Transform(toBool)
   RUN_API = true;
+
+  /**
+   * Where sealed bid files of format v2 live (docs/SEALED_BID_FORMAT.md v2.6): `fs` (a folder, BLOB_STORE_DIR,
+   * default <DATA_DIR>/blobs) or `s3` (an S3-compatible store shared by a cluster: S3_BUCKET and, for a store that
+   * is not AWS, S3_ENDPOINT; credentials from S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY or the SDK's default chain).
+   */
+  @IsIn(['fs', 's3'])
+  BLOB_STORE: 'fs' | 's3' = 'fs';
+
+  @IsString()
+  @IsOptional()
+  BLOB_STORE_DIR?: string;
+
+  @IsString()
+  @IsOptional()
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  @IsOptional()
+  S3_BUCKET?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  @IsString()
+  @IsOptional()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsString()
+  @IsOptional()
+  S3_SECRET_ACCESS_KEY?: string;
 }
 
 /** Reads KEY=VALUE lines; the set-up script writes `.env.local` with the services it found or started. */
@@ -261,7 +292,8 @@ export function loadEnvironment(
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   const known = new Set(Object.keys(new EnvironmentVariables()).concat([
     'DATABASE_URL', 'TEST_DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
-    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN', 'NOTIFICATION_WEBHOOK_URL',
+    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN', 'NOTIFICATION_WEBHOOK_URL', 'BLOB_STORE_DIR', 'S3_ENDPOINT', 'S3_BUCKET',
+    'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
   ]));
   const picked: Record<string, string> = {};
   for (const k of known) if (merged[k] !== undefined && merged[k] !== '') picked[k] = merged[k] as string;

@@ -26,6 +26,9 @@ export interface MyBidView extends BidReceiptView {
   /** Only once the bid has been decrypted at the opening. */
   price: string | null;
   statusReason: string | null;
+  /** Present for a bid whose current version is format v2 (docs/SEALED_BID_FORMAT.md v2.10). */
+  formatVersion?: 2;
+  suite?: string | null;
   versions: Array<{ version: number; receivedAt: string; ciphertextSha256: string; keyCommitment: string; signature: string }>;
 }
 

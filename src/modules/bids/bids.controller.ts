@@ -8,6 +8,7 @@ import { BidsService } from './bids.service';
 import { MyBidsQueryDto } from './dto/my-bids-query.dto';
 import { SubmitBidDto } from './dto/submit-bid.dto';
 import { PlatformKeyService } from './platform-key.service';
+import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
 import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
 
@@ -19,6 +20,7 @@ export class BidsController {
     private readonly withdrawal: WithdrawBidUseCase,
     private readonly bids: BidsService,
     private readonly keys: PlatformKeyService,
+    private readonly gmKeys: GmReceiptKeyService,
   ) {}
 
   @Post('tenders/:id/bids')
@@ -64,6 +66,14 @@ export class BidsController {
   @Public()
   @ApiOperation({ summary: "The platform's public keys: { receiptPublicKey } (SPKI PEM, Ed25519) to verify bid receipts" })
   platformKeys() {
-    return { receiptPublicKey: this.keys.receiptPublicKeyPem, receiptKeyAlgorithm: 'Ed25519', sealingFormat: 'v1' };
+    // v1 fields unchanged; format v2 adds the SM2 receipt key of GM-1 receipts (hex 04‖x‖y) and the accepted formats.
+    return {
+      receiptPublicKey: this.keys.receiptPublicKeyPem,
+      receiptKeyAlgorithm: 'Ed25519',
+      sealingFormat: 'v1',
+      receiptPublicKeySm2: this.gmKeys.publicKey,
+      sealingFormats: ['v1', 'v2'],
+      suites: ['INTL-1', 'GM-1'],
+    };
   }
 }

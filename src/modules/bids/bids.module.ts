@@ -14,6 +14,10 @@ import { AUDIT_HEAD_SIGNER } from '../audit/audit-head-signer';
 import { PlatformKeyService } from './platform-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
 import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
+import { BidUploadsController } from './uploads/bid-uploads.controller';
+import { BidUploadsService } from './uploads/bid-uploads.service';
+import { FinalizeBidUploadUseCase } from './uploads/finalize-bid-upload.use-case';
+import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
 
 /**
  * Sealed electronic bids (电子投标文件, API.md "Sealed bids" format v1): submission with signed receipts,
@@ -22,7 +26,7 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
-  controllers: [BidsController, LotBidsController, BidValidityController],
+  controllers: [BidsController, LotBidsController, BidValidityController, BidUploadsController],
   providers: [
     PlatformKeyService,
     { provide: AUDIT_HEAD_SIGNER, useExisting: PlatformKeyService }, // the audit module signs its heads with it
@@ -32,7 +36,10 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
     BidsQueryService,
     BidLifecycleService,
     BidValidityExtensionsService,
+    BidUploadsService,
+    FinalizeBidUploadUseCase,
+    GmReceiptKeyService,
   ],
-  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER],
+  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER, BidUploadsService, GmReceiptKeyService],
 })
 export class BidsModule {}

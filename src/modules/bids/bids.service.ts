@@ -21,6 +21,8 @@ interface MyBidRow {
   signature: string;
   envelope_sha256: string | null;
   envelope_signature: string | null;
+  format_version: number;
+  suite: string | null;
   withdrawn_at: Date | null;
   has_escrowed_key: boolean;
   price: string | null;
@@ -69,7 +71,7 @@ export class BidsService {
     const rows: MyBidRow[] = await m.query(
       `SELECT b.id, b.tender_id, b.bidder_organization_id, b.version, b.status, b.received_at, b.ciphertext_sha256,
               b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
-              b.price, b.status_reason, b.envelope_sha256, b.envelope_signature
+              b.price, b.status_reason, b.envelope_sha256, b.envelope_signature, b.format_version, b.suite
        FROM bids b JOIN tenders t ON t.id = b.tender_id
        WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND b.lot_no = $3 AND t.status <> 'DRAFT'`,
       [tenderId, actor.organizationId, lotNo],
@@ -89,6 +91,8 @@ export class BidsService {
       ciphertextSha256: bid.ciphertext_sha256,
       signature: bid.signature,
       ...receiptExtension({ envelopeSha256: bid.envelope_sha256, envelopeSignature: bid.envelope_signature, escrowedKeyStored: bid.has_escrowed_key }),
+      // Format v2 (additive): ciphertextSha256 is then the suite's file hash, signature the envelope signature.
+      ...(bid.format_version === 2 ? { formatVersion: 2 as const, suite: bid.suite } : {}),
       tenderId: bid.tender_id,
       lotNo,
       bidderOrganizationId: bid.bidder_organization_id,

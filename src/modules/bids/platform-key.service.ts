@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'crypto';
+import { createPrivateKey, createPublicKey, hkdfSync, KeyObject, sign, verify } from 'crypto';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
@@ -141,6 +141,16 @@ export class PlatformKeyService implements OnModuleInit {
   signEnvelope(fields: EnvelopeFields): { envelopeSha256: string; envelopeSignature: string } {
     if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
     return signEnvelope(fields, this.privateKey);
+  }
+
+  /**
+   * 32 bytes derived from the receipt key for another purpose (HKDF-SHA256 over its PKCS#8 DER, `info` naming the
+   * purpose): the SM2 receipt key of format v2 (GmReceiptKeyService), so that one key is managed, stored and rotated.
+   */
+  deriveKeyMaterial(info: string): Buffer {
+    if (!this.privateKey) throw new Error('the receipt key is not loaded yet');
+    const der = this.privateKey.export({ format: 'der', type: 'pkcs8' });
+    return Buffer.from(hkdfSync('sha256', der, Buffer.alloc(0), info, 32));
   }
 
   /** base64 Ed25519 signature of `message` with the platform key (signed audit heads). */

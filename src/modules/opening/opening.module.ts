@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BidsModule } from '../bids/bids.module';
 import { TendersModule } from '../tenders/tenders.module';
+import { BidFileOpener } from './bid-file-opener';
 import { EscrowDecryptionPool } from './escrow-decryption.pool';
 import { DecryptionAttemptEntity } from './decryption-attempt.entity';
 import { OpeningController } from './opening.controller';
@@ -22,7 +23,7 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
 @Module({
   imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
   controllers: [OpeningController],
-  providers: [EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningObjectionsService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
+  providers: [BidFileOpener, EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningObjectionsService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
   exports: [OpeningRecordService],
 })
 export class OpeningModule {}

@@ -117,6 +117,21 @@ export class TenderEntity {
   @Column({ type: 'text', nullable: true, select: false })
   escrowPrivateKeySealed: string | null;
 
+  /** GM-1 (SM2) escrow public key for sealed-bid format v2: hex of 04‖x‖y; created at publication. */
+  @Column({ type: 'text', nullable: true })
+  escrowPublicKeySm2: string | null;
+
+  @Column({ type: 'text', nullable: true, select: false })
+  escrowPrivateKeySm2Sealed: string | null;
+
+  /** The v2 suites this tender accepts (docs/SEALED_BID_FORMAT.md v2.1). */
+  @Column({ type: 'text', array: true, default: () => "'{INTL-1,GM-1}'" })
+  acceptedSuites: string[];
+
+  /** The largest v2 bid file this tender takes (null: the platform's ceiling). */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  maxBidFileBytes: number | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   openedAt: Date | null;
 

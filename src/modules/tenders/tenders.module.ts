@@ -5,6 +5,7 @@ import { TenderSuspensionService } from './tender-suspension.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EscrowKeyService } from './escrow-key.service';
+import { GmEscrowKeyService } from './gm-escrow-key.service';
 import { LegalCalendarService } from './legal-calendar/legal-calendar.service';
 import { TenderAmendmentEntity } from './tender-amendment.entity';
 import { TenderDocumentEntity } from './tender-document.entity';
@@ -39,6 +40,7 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     TenderStateMachine,
     TenderLifecycleHooks,
     EscrowKeyService,
+    GmEscrowKeyService,
     LegalCalendarService,
     TenderPeriods,
     TenderDocumentsService,
@@ -51,6 +53,6 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     ChallengesService,
     PreTenderService,
   ],
-  exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}

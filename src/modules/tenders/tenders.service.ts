@@ -1,3 +1,4 @@
+import { MAX_BID_FILE_BYTES } from 'src/sdk/v2/constants';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
@@ -71,7 +72,8 @@ export interface TenderView {
   retenderOfId: string | null;
   openedAt: string | null;
   decryptionWindowEndsAt: string | null;
-  sealing: { version: 'v1'; escrowPublicKey: string | null };
+  /** v1 as before; format v2 adds the accepted suites, the SM2 escrow key and the size limit (additive fields). */
+  sealing: { version: 'v1'; escrowPublicKey: string | null; acceptedSuites: string[]; escrowPublicKeySm2: string | null; maxBidFileBytes: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -371,7 +373,13 @@ export class TendersService {
       retenderOfId: t.retenderOfId ?? null,
       openedAt: iso(t.openedAt),
       decryptionWindowEndsAt: iso(t.decryptionWindowEndsAt),
-      sealing: { version: 'v1', escrowPublicKey: t.escrowPublicKey },
+      sealing: {
+        version: 'v1',
+        escrowPublicKey: t.escrowPublicKey,
+        acceptedSuites: t.acceptedSuites ?? ['INTL-1', 'GM-1'],
+        escrowPublicKeySm2: t.escrowPublicKeySm2 ?? null,
+        maxBidFileBytes: Math.min(t.maxBidFileBytes ?? MAX_BID_FILE_BYTES, MAX_BID_FILE_BYTES),
+      },
       createdAt: new Date(t.createdAt).toISOString(),
       updatedAt: new Date(t.updatedAt).toISOString(),
     };

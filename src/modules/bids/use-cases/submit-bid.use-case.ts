@@ -222,6 +222,7 @@ export class SubmitBidUseCase {
                   escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
                   ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
                   envelope_sha256 = $17, envelope_signature = $18,
+                  format_version = 1, suite = NULL, segment_size = NULL, blob_key = NULL,
                   withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
           [bidId, version, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
@@ -255,18 +256,21 @@ export class SubmitBidUseCase {
   }
 
   /** TBL Art. 17; GPL Art. 34: an INVITED tender takes bids from the bidders it invited, and from no one else. */
-  private async assertInvited(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertInvited(m: EntityManager, tender: TenderForBids, organizationId: string): Promise<void> {
     if (tender.method !== 'INVITED') return;
     const rows = await m.query(`SELECT 1 FROM tender_invitations WHERE tender_id = $1 AND organization_id = $2`, [tender.id, organizationId]);
     if (!rows.length) throw BidException.notInvited();
   }
 
-  private async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertNotDebarred(m: EntityManager, organizationId: string): Promise<void> {
     const debarment = await this.eligibility.activeDebarment(m, organizationId);
     if (debarment) throw BidException.debarred(debarment.until, debarment.legalBasis);
   }
 
-  private async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string, lotNo: number): Promise<void> {
+  /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
+  async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string, lotNo: number): Promise<void> {
     const lot = await requireLot(m, tender.id, lotNo);
     if (compareMoney(lot.bidSecurityAmount, '0.00') <= 0) return; // the lot requires none
     if (!this.securityGate) {

@@ -5,8 +5,8 @@ import { IsBase64Bytes } from '../../bids/dto/submit-bid.dto';
 
 /** POST /tenders/{id}/bids/{bidId}/decryption: the bidder reveals its bid key during the window. */
 export class DecryptBidDto {
-  @ApiProperty({ description: `base64 of the ${BID_KEY_BYTES}-byte bid key` })
+  @ApiProperty({ description: `base64 of the bid key: ${BID_KEY_BYTES} bytes (v1, v2 INTL-1) or 16 bytes (v2 GM-1)` })
   @IsDefined()
-  @IsBase64Bytes(BID_KEY_BYTES)
+  @IsBase64Bytes(16, BID_KEY_BYTES)
   key: string;
 }

@@ -12,7 +12,9 @@ import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { TenderStateMachine } from '../../tenders/tender-state-machine';
 import { failureStatus } from '../bid-decryptor';
+import { BidFileOpener, SealedFileBid } from '../bid-file-opener';
 import { EscrowDecryptionPool } from '../escrow-decryption.pool';
+import { GmEscrowKeyService } from '../../tenders/gm-escrow-key.service';
 import { OpeningRecordService } from '../opening-record.service';
 
 /** Bids loaded and decrypted per round trip: bounds the memory held by ciphertexts (each up to 20 MB). */
@@ -48,6 +50,8 @@ export class CloseDecryptionWindowUseCase {
     private readonly escrowKeys: EscrowKeyService,
     private readonly records: OpeningRecordService,
     private readonly pool: EscrowDecryptionPool,
+    private readonly files: BidFileOpener,
+    private readonly gmEscrowKeys: GmEscrowKeyService,
   ) {}
 
   async execute(m: EntityManager, tenderId: string): Promise<void> {
@@ -117,7 +121,52 @@ export class CloseDecryptionWindowUseCase {
     await this.events.emit(m, 'TenderEnteredEvaluation', { tenderId }, SYSTEM_ACTOR);
   }
 
-  private async decryptByEscrow(m: EntityManager, tender: TenderEntity, pending: UndecryptedBid[], now: Date): Promise<Outcome[]> {
+  private async decryptByEscrow(m: EntityManager, tender: TenderEntity, all: UndecryptedBid[], now: Date): Promise<Outcome[]> {
+    // Format v2 bids (files in the blob store) are opened as streams, one by one; v1 bids go on to the worker pool.
+    const files = await this.files.load(m, all.map((b) => b.bidId));
+    const pending = all.filter((b) => !files.has(b.bidId));
+    const fileOutcomes = files.size ? await this.decryptFilesByEscrow(m, tender, [...files.values()], now) : [];
+    if (!pending.length) return fileOutcomes;
+    return [...fileOutcomes, ...(await this.decryptV1ByEscrow(m, tender, pending, now))];
+  }
+
+  /** v2 bid files: the escrow key of each bid's suite (unsealed once, audited), the file streamed from the store. */
+  private async decryptFilesByEscrow(m: EntityManager, tender: TenderEntity, bids: SealedFileBid[], now: Date): Promise<Outcome[]> {
+    const keys = new Map<string, { privateKey: Buffer; publicKey: Buffer } | null>();
+    const outcomes: Outcome[] = [];
+    try {
+      for (const bid of bids) {
+        if (!keys.has(bid.suite)) keys.set(bid.suite, bid.suite === 'GM-1' ? await this.unsealGmEscrowKey(m, tender) : await this.unsealEscrowKey(m, tender));
+        const escrow = keys.get(bid.suite)!;
+        if (!escrow) {
+          outcomes.push({ bidId: bid.bidId, ...failureStatus('ESCROW_KEY_UNAVAILABLE') });
+          continue;
+        }
+        const r = await this.files.openWithEscrow(bid, escrow);
+        if (r.ok) {
+          await this.bids.saveDecrypted(m, [{ ...r.record, by: 'ESCROW' }], now);
+          outcomes.push({ bidId: bid.bidId, status: BidStatus.DECRYPTED, by: 'ESCROW', price: r.record.price });
+        } else {
+          outcomes.push({ bidId: bid.bidId, ...failureStatus(r.code) });
+        }
+      }
+    } finally {
+      for (const k of keys.values()) k?.privateKey.fill(0);
+    }
+    return outcomes;
+  }
+
+  private async unsealGmEscrowKey(m: EntityManager, tender: TenderEntity): Promise<{ privateKey: Buffer; publicKey: Buffer } | null> {
+    try {
+      return await this.gmEscrowKeys.unseal(m, tender.id, SYSTEM_ACTOR);
+    } catch (e) {
+      if (e instanceof QueryFailedError) throw e;
+      this.logger.error(`tender ${tender.id}: the SM2 escrow key cannot be used (${(e as Error).message}); its undecrypted bids are treated as withdrawn`);
+      return null;
+    }
+  }
+
+  private async decryptV1ByEscrow(m: EntityManager, tender: TenderEntity, pending: UndecryptedBid[], now: Date): Promise<Outcome[]> {
     const escrow = await this.unsealEscrowKey(m, tender);
     if (!escrow) return pending.map((b) => ({ bidId: b.bidId, ...failureStatus('ESCROW_KEY_UNAVAILABLE') }));
     const outcomes: Outcome[] = [];

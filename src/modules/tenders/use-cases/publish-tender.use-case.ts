@@ -4,6 +4,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { EscrowKeyService } from '../escrow-key.service';
+import { GmEscrowKeyService } from '../gm-escrow-key.service';
 import { TenderDocumentsService } from '../tender-documents.service';
 import { PreTenderService } from '../pre-tender/pre-tender.service';
 import { TenderPeriods } from '../tender-periods';
@@ -31,6 +32,7 @@ export class PublishTenderUseCase {
     private readonly stateMachine: TenderStateMachine,
     private readonly periods: TenderPeriods,
     private readonly escrow: EscrowKeyService,
+    private readonly gmEscrow: GmEscrowKeyService,
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
     private readonly preTender: PreTenderService,
@@ -48,6 +50,7 @@ export class PublishTenderUseCase {
         data: { bidDeadline: tender.bidDeadline.toISOString(), legalPeriods: this.periods.enforced ? 'enforced' : 'relaxed', ...(cmd.note ? { note: cmd.note } : {}) },
       });
       await this.escrow.createSealed(m, tender.id);
+      await this.gmEscrow.createSealed(m, tender.id); // format v2, suite GM-1
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
       // 容缺预招标: each pending item's pledged date becomes a durable timed event.
       await this.preTender.planAtPublication(m, tender, now);

@@ -1,0 +1,184 @@
+/**
+ * Format v2 bid files (docs/SEALED_BID_FORMAT.md "format v2"), measured in one process on this machine:
+ *
+ * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to).
+ * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk (sealBidV2, streaming) and its escrow
+ *    opening (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256): each as
+ *    a ratio to (1), and the process RSS growth during each (the file is never held in memory).
+ * 3. GM-1 sealing and opening of a smaller file (`gmMb`, SM4-GCM in pure JavaScript via sm-crypto-v2): recorded.
+ * 4. Blob store: the sealed file copied through the S3 adapter to a local s3rver over HTTP and read back, next to a
+ *    raw loopback copy (fs stream → HTTP → fs) of the same bytes measured in the same run.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
+ *
+ * NOT measured here (see docs/BENCHMARKS.md): the full HTTP upload endpoint of a 500 MB bid with the server's RSS.
+ */
+import { createCipheriv, createHash, randomBytes } from 'crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'fs';
+import { once } from 'events';
+import http from 'http';
+import { AddressInfo } from 'net';
+import { loadavg, tmpdir } from 'os';
+import { join } from 'path';
+import { pipeline } from 'stream/promises';
+import { generateEscrowKeyPair } from '../src/sdk';
+import { openBidV2, sealBidV2, SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
+import { nodeSuite } from '../src/sdk/v2/node';
+import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
+import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
+
+const MiB = 1024 * 1024;
+const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
+const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
+
+export interface BidFilesBenchResult {
+  mb: number;
+  gmMb: number;
+  loadavg: number[];
+  rawAesGcmMBps: number;
+  intl: { sealMBps: number; openMBps: number; sealRssGrowthMB: number; openRssGrowthMB: number };
+  gm: { sealMBps: number; openMBps: number };
+  s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
+}
+
+const mbps = (bytes: number, ms: number) => Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const out = createWriteStream(path);
+  const block = randomBytes(MiB);
+  for (let at = 0; at < bytes; at += MiB) {
+    // vary the content a little per block (AES does not care; it keeps any dedup out of the way)
+    block.writeUInt32BE(at >>> 0, 0);
+    if (!out.write(at + MiB <= bytes ? Buffer.from(block) : block.subarray(0, bytes - at))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+function rawAesGcm(bytes: number): number {
+  const key = randomBytes(32);
+  const block = randomBytes(MiB);
+  const t0 = performance.now();
+  for (let at = 0, i = 0; at < bytes; at += MiB, i++) {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(i, 4);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.update(block);
+    c.final();
+    c.getAuthTag();
+  }
+  return mbps(bytes, performance.now() - t0);
+}
+
+async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, size: number) {
+  const suite = nodeSuite(suiteId);
+  const escrow = suiteId === 'GM-1'
+    ? generateSm2KeyPair()
+    : (() => {
+        const k = generateEscrowKeyPair();
+        return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
+      })();
+  const sealedPath = join(dir, `sealed-${suiteId}`);
+  const out = createWriteStream(sealedPath);
+  let peak = process.memoryUsage().rss;
+  const rss0 = peak;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  let t0 = performance.now();
+  const sealed = await sealBidV2({
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    bid: { price: '123456789.00', currency: 'CNY' },
+    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: MiB }) }],
+    escrowPublicKey: escrow.publicKey,
+    write: async (s) => {
+      if (!out.write(s)) await once(out, 'drain');
+    },
+  });
+  out.end();
+  await once(out, 'finish');
+  const sealMs = performance.now() - t0;
+  const sealRss = peak - rss0;
+  peak = process.memoryUsage().rss;
+  const rss1 = peak;
+  t0 = performance.now();
+  const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
+  const opened = await openBidV2({
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    segmentSize: sealed.envelope.segmentSize,
+    ciphertextLength: sealed.envelope.ciphertextLength,
+    noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
+    keyCommitment: sealed.envelope.keyCommitment,
+    key,
+    sealed: createReadStream(sealedPath, { highWaterMark: MiB }),
+  });
+  const openMs = performance.now() - t0;
+  clearInterval(sample);
+  if (opened.attachments[0].size !== size) throw new Error('opened size differs');
+  return { sealedPath, sealMBps: mbps(size, sealMs), openMBps: mbps(size, openMs), sealRssGrowthMB: Math.round(sealRss / MiB), openRssGrowthMB: Math.round((peak - rss1) / MiB) };
+}
+
+async function rawLoopbackCopy(path: string, dir: string): Promise<number> {
+  const server = http.createServer((req, res) => {
+    void pipeline(req, createWriteStream(join(dir, 'loopback-copy'))).then(() => res.end('ok'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const size = statSync(path).size;
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'PUT', path: '/', headers: { 'Content-Length': size } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    createReadStream(path, { highWaterMark: MiB }).pipe(req);
+  });
+  const ms = performance.now() - t0;
+  server.close();
+  return mbps(size, ms);
+}
+
+export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; log?: (s: string) => void } = {}): Promise<BidFilesBenchResult> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const mb = opts.mb ?? 500;
+  const gmMb = opts.gmMb ?? 50;
+  const dir = mkdtempSync(join(tmpdir(), 'bid-files-bench-'));
+  try {
+    const la = loadavg().map((x) => Math.round(x * 100) / 100);
+    log(`   load average at start: ${la.join(' ')}`);
+    const plain = join(dir, 'plain');
+    await writeRandomFile(plain, mb * MiB);
+    const raw = rawAesGcm(mb * MiB);
+    log(`   raw AES-256-GCM: ${raw} MiB/s`);
+    const intl = await sealAndOpen('INTL-1', dir, plain, mb * MiB);
+    log(`   INTL-1 ${mb} MiB: seal ${intl.sealMBps} MiB/s (RSS +${intl.sealRssGrowthMB} MB), escrow open ${intl.openMBps} MiB/s (RSS +${intl.openRssGrowthMB} MB)`);
+    const gmPlain = join(dir, 'plain-gm');
+    await writeRandomFile(gmPlain, gmMb * MiB);
+    const gm = await sealAndOpen('GM-1', dir, gmPlain, gmMb * MiB);
+    log(`   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s, escrow open ${gm.openMBps} MiB/s`);
+    const loop = await rawLoopbackCopy(intl.sealedPath, dir);
+    const s3 = await startTestS3();
+    const store = new S3BlobStore(s3.options);
+    const size = statSync(intl.sealedPath).size;
+    let t0 = performance.now();
+    await store.put('bench/sealed', createReadStream(intl.sealedPath, { highWaterMark: MiB }), size);
+    const putMBps = mbps(size, performance.now() - t0);
+    t0 = performance.now();
+    const h = createHash('sha256');
+    for await (const c of await store.get('bench/sealed')) h.update(c as Buffer);
+    const getMBps = mbps(size, performance.now() - t0);
+    await s3.stop();
+    log(`   S3 adapter (s3rver, loopback HTTP): put ${putMBps} MiB/s, get ${getMBps} MiB/s; raw loopback copy ${loop} MiB/s`);
+    return { mb, gmMb, loadavg: la, rawAesGcmMBps: raw, intl, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const a = process.argv.slice(2);
+  const num = (f: string) => (a.includes(f) ? Number(a[a.indexOf(f) + 1]) : undefined);
+  void runBidFilesBench({ mb: num('--mb'), gmMb: num('--gm-mb') }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+}

@@ -1,0 +1,38 @@
+import { Readable } from 'stream';
+
+/**
+ * The one port to where sealed bid files (format v2) live: the local filesystem by default, an S3-compatible store
+ * for a cluster. Objects are written once (whole, with a known length) and read as streams; PostgreSQL keeps what
+ * they are (hashes, receipts) and which objects make a bid file.
+ */
+export abstract class BlobStore {
+  abstract readonly kind: 'fs' | 's3';
+  /**
+   * Stores `body` (exactly `length` bytes) under `key`, or rejects. After a rejection the key may hold garbage on
+   * an S3-compatible server that keeps aborted uploads (the filesystem keeps nothing): callers write under fresh
+   * keys and reference a key from the database only once `put` resolved.
+   */
+  abstract put(key: string, body: Readable, length: number): Promise<void>;
+  /** The object's bytes as a stream (BLOB_NOT_FOUND error when absent). */
+  abstract get(key: string): Promise<Readable>;
+  /** Byte length, or null when absent. */
+  abstract size(key: string): Promise<number | null>;
+  /** Removes the object; absent is fine. */
+  abstract delete(key: string): Promise<void>;
+}
+
+/** Keys are slash-separated lowercase ids and digits: nothing a caller could turn into another path. */
+export const BLOB_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
+
+export function assertBlobKey(key: string): void {
+  if (!BLOB_KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key: ${key}`);
+}
+
+export class BlobNotFoundError extends Error {
+  readonly code = 'BLOB_NOT_FOUND';
+  constructor(key: string) {
+    super(`blob not found: ${key}`);
+    this.name = 'BlobNotFoundError';
+    Object.setPrototypeOf(this, BlobNotFoundError.prototype);
+  }
+}

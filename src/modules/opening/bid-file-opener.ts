@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
+import { EntityManager } from 'typeorm';
+import { normalizeMoney } from 'src/common/money/money';
+import { isSealedBidError } from 'src/sdk';
+import { FileHasher, openBidV2, SuiteId, unwrapEscrowedKeyV2 } from 'src/sdk/v2';
+import { nodeSuite } from 'src/sdk/v2/node';
+import { BidUploadsService } from '../bids/uploads/bid-uploads.service';
+import type { DecryptionOutcome } from './bid-decryptor';
+
+/** A v2 bid as the opening needs it (docs/SEALED_BID_FORMAT.md v2.7). */
+export interface SealedFileBid {
+  bidId: string;
+  tenderId: string;
+  bidderOrganizationId: string;
+  suite: SuiteId;
+  segmentSize: number;
+  ciphertextLength: number;
+  /** The file hash on the receipt. */
+  ciphertextHash: string;
+  noncePrefix: Buffer;
+  keyCommitment: string;
+  escrowedKey: Buffer | null;
+  blobKey: string;
+}
+
+/**
+ * Opens format v2 bids at the opening: streams the sealed file from the blob store segment by segment (never the
+ * whole file in memory), with the bidder's revealed key or the key unwrapped from its escrowed copy with the
+ * tender's escrow key of the bid's suite. As for v1, a file that no longer matches its receipt is the platform's
+ * fault (CIPHERTEXT_DAMAGED), not the bidder's.
+ */
+@Injectable()
+export class BidFileOpener {
+  constructor(private readonly uploads: BidUploadsService) {}
+
+  /** The v2 bids among `bidIds` (v1 bids are not returned). */
+  async load(m: EntityManager, bidIds: string[]): Promise<Map<string, SealedFileBid>> {
+    if (!bidIds.length) return new Map();
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT id, tender_id, bidder_organization_id, suite, segment_size, ciphertext_bytes, ciphertext_sha256, iv, key_commitment, escrowed_key, blob_key
+       FROM bids WHERE id = ANY($1::uuid[]) AND format_version = 2`,
+      [bidIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id as string,
+        {
+          bidId: r.id as string,
+          tenderId: r.tender_id as string,
+          bidderOrganizationId: r.bidder_organization_id as string,
+          suite: r.suite as SuiteId,
+          segmentSize: r.segment_size as number,
+          ciphertextLength: Number(r.ciphertext_bytes),
+          ciphertextHash: r.ciphertext_sha256 as string,
+          noncePrefix: r.iv as Buffer,
+          keyCommitment: r.key_commitment as string,
+          escrowedKey: (r.escrowed_key as Buffer | null) ?? null,
+          blobKey: r.blob_key as string,
+        },
+      ]),
+    );
+  }
+
+  private async *file(bid: SealedFileBid, hasher?: FileHasher): AsyncGenerator<Uint8Array> {
+    const uploadId = bid.blobKey.split('/')[1];
+    for await (const chunk of this.uploads.piecesStream(await this.uploads.pieces(uploadId))) {
+      if (hasher) await hasher.update(chunk);
+      yield chunk;
+    }
+  }
+
+  private async damaged(bid: SealedFileBid): Promise<boolean> {
+    const hasher = new FileHasher(nodeSuite(bid.suite), bid.segmentSize);
+    try {
+      for await (const chunk of this.file(bid, hasher)) void chunk;
+    } catch {
+      return true; // a piece missing from the store
+    }
+    return hasher.bytes !== bid.ciphertextLength || (await hasher.digestHex()) !== bid.ciphertextHash;
+  }
+
+  async openWithKey(bid: SealedFileBid, key: Buffer): Promise<DecryptionOutcome> {
+    const suite = nodeSuite(bid.suite);
+    const hasher = new FileHasher(suite, bid.segmentSize);
+    try {
+      const opened = await openBidV2({
+        suite,
+        tenderId: bid.tenderId,
+        bidderOrganizationId: bid.bidderOrganizationId,
+        segmentSize: bid.segmentSize,
+        ciphertextLength: bid.ciphertextLength,
+        noncePrefix: bid.noncePrefix,
+        keyCommitment: bid.keyCommitment,
+        key,
+        sealed: this.file(bid, hasher),
+      });
+      if ((await hasher.digestHex()) !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
+      return {
+        ok: true,
+        record: {
+          bidId: bid.bidId,
+          key: Buffer.from(key),
+          price: normalizeMoney(opened.price),
+          durationDays: opened.durationDays ?? null,
+          attachments: opened.attachments.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
+        },
+      };
+    } catch (e) {
+      if (isSealedBidError(e, 'KEY_COMMITMENT_MISMATCH')) return { ok: false, code: 'KEY_COMMITMENT_MISMATCH' };
+      if (isSealedBidError(e)) return { ok: false, code: (await this.damaged(bid)) ? 'CIPHERTEXT_DAMAGED' : 'DECRYPTION_FAILED' };
+      if ((e as { code?: string }).code === 'BLOB_NOT_FOUND') return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
+      throw e;
+    }
+  }
+
+  async openWithEscrow(bid: SealedFileBid, escrow: { privateKey: Buffer; publicKey: Buffer }): Promise<DecryptionOutcome> {
+    if (!bid.escrowedKey) return { ok: false, code: 'NO_ESCROWED_KEY' };
+    let key: Uint8Array;
+    try {
+      key = await unwrapEscrowedKeyV2(nodeSuite(bid.suite), bid.escrowedKey, escrow.privateKey, escrow.publicKey);
+    } catch (e) {
+      if (isSealedBidError(e)) return { ok: false, code: 'ESCROWED_KEY_INVALID' };
+      throw e;
+    }
+    const buf = Buffer.from(key);
+    try {
+      return await this.openWithKey(bid, buf);
+    } finally {
+      buf.fill(0);
+    }
+  }
+}
+void createHash;

@@ -1,0 +1,174 @@
+/**
+ * bid-seal commands of sealed-bid format v2 (docs/SEALED_BID_FORMAT.md "format v2"): seal-v2 and open-v2 work
+ * offline on files of any size as streams; upload sends a sealed file to the platform in resumable pieces.
+ */
+import { createReadStream, createWriteStream, statSync } from 'fs';
+import { basename, resolve } from 'path';
+import { once } from 'events';
+import { collectClientInfo } from '../client-info';
+import { SDK_VERSION, TOOL_NAME } from '../constants';
+import { base64Encode } from '../core/bytes';
+import { isSuiteId, openBidV2, sealBidV2, SuiteId } from '../v2';
+import { nodeSuite } from '../v2/node';
+import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
+import { normalizeId } from './ids';
+
+export interface AsyncCliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+const sealUsage = `Usage: bid-seal seal-v2 --suite INTL-1|GM-1 --tender-json tender.json --org ORGID --price AMOUNT
+                        --attachment FILE... --out bid.sealed --envelope-out bid-envelope.json --key-out bid.key
+
+Seals a bid file offline in format v2 (streaming, any size) and writes the sealed file, the envelope (the body of
+POST /api/v1/tenders/{ID}/bid-uploads) and the bid key.
+  --suite S                 INTL-1 (AES-256-GCM, X25519, Ed25519) or GM-1 (SM4-GCM, SM2, SM3)
+  --tender ID | --tender-json FILE   (the tender's sealing block gives the escrow key of the suite)
+  --org ORGID  --price AMOUNT  [--duration-days N]  [--attachment FILE]...  [--author NAME]  [--device-id X]
+  --segment-size N          plaintext bytes per segment (default 1048576)
+  --force                   overwrite existing outputs`;
+
+const openUsage = `Usage: bid-seal open-v2 --file bid.sealed --envelope bid-envelope.json --key bid.key --tender ID --org ORGID
+Checks offline that a v2 sealed file opens with its key exactly as the platform will; prints price and attachment digests.`;
+
+const uploadUsage = `Usage: bid-seal upload --url https://platform.example --token TOKEN --tender ID --file bid.sealed
+                       --envelope bid-envelope.json [--upload-id ID] [--piece-size BYTES] [--receipt-out receipt.json]
+Uploads a v2 sealed file in resumable pieces and finalises it. Interrupted? Run it again with --upload-id (printed
+at the start): it asks the platform where to resume (HEAD Upload-Offset) and sends the rest.`;
+
+function keyFromFile(io: CliIo, path: string): Buffer {
+  const o = readJsonObject(io, path, 'key file');
+  if (typeof o.key !== 'string') throw new CliError(`key file "${path}" has no key`);
+  return Buffer.from(o.key, 'base64');
+}
+
+export const sealV2Command: AsyncCliCommand = {
+  name: 'seal-v2',
+  summary: 'seal a bid file of any size (format v2, INTL-1 or GM-1), streaming',
+  usage: sealUsage,
+  async run(args, io) {
+    const o = parseOptions(args, {
+      suite: { type: 'string' }, tender: { type: 'string' }, 'tender-json': { type: 'string' }, org: { type: 'string' },
+      price: { type: 'string' }, 'duration-days': { type: 'string' }, attachment: { type: 'string', multiple: true },
+      author: { type: 'string' }, 'device-id': { type: 'string' }, 'segment-size': { type: 'string' },
+      out: { type: 'string' }, 'envelope-out': { type: 'string' }, 'key-out': { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    }, 'seal-v2');
+    if (o.help) return io.stdout(`${sealUsage}\n`), EXIT_OK;
+    const suiteId = required(o.suite, '--suite', 'seal-v2');
+    if (!isSuiteId(suiteId)) throw new CliError(`unknown suite "${suiteId}" (INTL-1 or GM-1)`);
+    const tenderJson = o['tender-json'] ? readJsonObject(io, o['tender-json'], 'tender JSON') : null;
+    const sealing = (tenderJson?.sealing ?? {}) as Record<string, string | undefined>;
+    const tenderId = normalizeId(o.tender ?? (tenderJson?.id as string | undefined) ?? required(o.tender, '--tender', 'seal-v2'), '--tender');
+    const org = normalizeId(required(o.org, '--org', 'seal-v2'), '--org');
+    const out = required(o.out, '--out', 'seal-v2');
+    const envOut = required(o['envelope-out'], '--envelope-out', 'seal-v2');
+    const keyOut = required(o['key-out'], '--key-out', 'seal-v2');
+    checkOutputs(io, [out, envOut, keyOut], !!o.force);
+    const escrow = suiteId === 'GM-1' ? sealing.escrowPublicKeySm2 : sealing.escrowPublicKey;
+    const files = (o.attachment ?? []).map((p) => {
+      const full = resolve(io.cwd, p);
+      try {
+        return { name: basename(p), size: statSync(full).size, content: createReadStream(full, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array> };
+      } catch {
+        throw new CliError(`cannot read attachment "${p}"`);
+      }
+    });
+    const sink = createWriteStream(resolve(io.cwd, out), { flags: o.force ? 'w' : 'wx' });
+    const sealed = await sealBidV2({
+      suite: nodeSuite(suiteId as SuiteId),
+      tenderId,
+      bidderOrganizationId: org,
+      bid: { price: required(o.price, '--price', 'seal-v2'), currency: 'CNY', ...(o['duration-days'] ? { durationDays: Number(o['duration-days']) } : {}) },
+      attachments: files,
+      escrowPublicKey: escrow ? Buffer.from(escrow, suiteId === 'GM-1' ? 'hex' : 'base64') : undefined,
+      segmentSize: o['segment-size'] ? Number(o['segment-size']) : undefined,
+      write: async (segment) => {
+        if (!sink.write(segment)) await once(sink, 'drain');
+      },
+    });
+    sink.end();
+    await once(sink, 'finish');
+    const client = collectClientInfo({ deviceId: o['device-id'], documentAuthor: o.author, toolVersion: `${TOOL_NAME}/${SDK_VERSION} (sealed-bid v2 ${suiteId})` });
+    writeOutput(io, envOut, `${JSON.stringify({ ...sealed.envelope, client }, null, 2)}\n`, { mode: 0o644, force: !!o.force });
+    writeOutput(io, keyOut, `${JSON.stringify({ type: 'bid-seal-key', formatVersion: 'v2', suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, createdAt: new Date().toISOString(), key: base64Encode(sealed.key) }, null, 2)}\n`, { mode: 0o600, force: !!o.force });
+    io.stdout(`sealed ${sealed.plaintextLength} bytes → ${sealed.envelope.ciphertextLength} bytes (${suiteId}), ciphertextHash ${sealed.envelope.ciphertextHash}\n`);
+    return EXIT_OK;
+  },
+};
+
+export const openV2Command: AsyncCliCommand = {
+  name: 'open-v2',
+  summary: 'check offline that a v2 sealed file opens with its key (as the platform will)',
+  usage: openUsage,
+  async run(args, io) {
+    const o = parseOptions(args, { file: { type: 'string' }, envelope: { type: 'string' }, key: { type: 'string' }, tender: { type: 'string' }, org: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, 'open-v2');
+    if (o.help) return io.stdout(`${openUsage}\n`), EXIT_OK;
+    const env = readJsonObject(io, required(o.envelope, '--envelope', 'open-v2'), 'envelope');
+    if (!isSuiteId(env.suite)) throw new CliError('the envelope names no known suite');
+    const opened = await openBidV2({
+      suite: nodeSuite(env.suite),
+      tenderId: normalizeId(required(o.tender, '--tender', 'open-v2'), '--tender'),
+      bidderOrganizationId: normalizeId(required(o.org, '--org', 'open-v2'), '--org'),
+      segmentSize: Number(env.segmentSize),
+      ciphertextLength: Number(env.ciphertextLength),
+      noncePrefix: Buffer.from(String(env.noncePrefix), 'base64'),
+      keyCommitment: String(env.keyCommitment),
+      key: keyFromFile(io, required(o.key, '--key', 'open-v2')),
+      sealed: createReadStream(resolve(io.cwd, required(o.file, '--file', 'open-v2')), { highWaterMark: 1 << 20 }),
+    });
+    io.stdout(`${JSON.stringify(opened, null, 2)}\n`);
+    return EXIT_OK;
+  },
+};
+
+export const uploadCommand: AsyncCliCommand = {
+  name: 'upload',
+  summary: 'upload a v2 sealed file in resumable pieces and finalise it (online)',
+  usage: uploadUsage,
+  async run(args, io) {
+    const o = parseOptions(args, {
+      url: { type: 'string' }, token: { type: 'string' }, tender: { type: 'string' }, file: { type: 'string' }, envelope: { type: 'string' },
+      'upload-id': { type: 'string' }, 'piece-size': { type: 'string' }, 'receipt-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    }, 'upload');
+    if (o.help) return io.stdout(`${uploadUsage}\n`), EXIT_OK;
+    const base = `${required(o.url, '--url', 'upload').replace(/\/$/, '')}/api/v1/tenders/${normalizeId(required(o.tender, '--tender', 'upload'), '--tender')}/bid-uploads`;
+    const auth = { Authorization: `Bearer ${required(o.token, '--token', 'upload')}` };
+    const file = resolve(io.cwd, required(o.file, '--file', 'upload'));
+    const size = statSync(file).size;
+    const piece = o['piece-size'] ? Number(o['piece-size']) : 8 * 1024 * 1024;
+    let id = o['upload-id'];
+    if (!id) {
+      const env = readJsonObject(io, required(o.envelope, '--envelope', 'upload'), 'envelope');
+      const r = await fetch(base, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(env) });
+      const body = (await r.json()) as Record<string, unknown>;
+      if (r.status !== 201) throw new CliError(`the platform refused the upload: ${r.status} ${JSON.stringify(body)}`, 1);
+      id = String(body.uploadId);
+      io.stderr(`upload id ${id} (resume with --upload-id ${id})\n`);
+    }
+    const head = await fetch(`${base}/${id}`, { method: 'HEAD', headers: auth });
+    if (head.status !== 200) throw new CliError(`no such upload: ${head.status}`, 1);
+    let offset = Number(head.headers.get('upload-offset'));
+    while (offset < size) {
+      const end = Math.min(size, offset + piece);
+      const r = await fetch(`${base}/${id}`, {
+        method: 'PATCH',
+        headers: { ...auth, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(end - offset) },
+        body: createReadStream(file, { start: offset, end: end - 1 }) as never,
+        duplex: 'half',
+      } as RequestInit);
+      if (r.status !== 204) throw new CliError(`piece at ${offset} refused: ${r.status} ${await r.text()}`, 1);
+      offset = Number(r.headers.get('upload-offset'));
+    }
+    const fin = await fetch(`${base}/${id}/finalize`, { method: 'POST', headers: auth });
+    const receipt = await fin.text();
+    if (fin.status !== 201) throw new CliError(`finalisation refused: ${fin.status} ${receipt}`, 1);
+    if (o['receipt-out']) writeOutput(io, o['receipt-out'], `${receipt}\n`, { mode: 0o644, force: true });
+    io.stdout(`${receipt}\n`);
+    return EXIT_OK;
+  },
+};
+
+export const v2Commands: AsyncCliCommand[] = [sealV2Command, openV2Command, uploadCommand];

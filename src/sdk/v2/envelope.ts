@@ -1,0 +1,256 @@
+/**
+ * Format v2 above the segments: key commitment, the envelope the receipt signs, sealing a whole bid file and opening
+ * one (docs/SEALED_BID_FORMAT.md v2.4–v2.7). Written once for Node, the CLI, the server and the browser.
+ */
+import { base64DecodeStrict, base64Encode, Bytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../core/bytes';
+import { assertSealingIds, bidAadBytes } from '../core/format';
+import { SealedBidError } from '../errors';
+import {
+  ciphertextLengthFor,
+  DEFAULT_SEGMENT_SIZE,
+  ENVELOPE_V2_DOMAIN,
+  ESCROWED_KEY_BYTES_V2,
+  isValidCiphertextLength,
+  isValidSegmentSize,
+  keyCommitmentLabel,
+  NONCE_PREFIX_BYTES,
+  SuiteId,
+} from './constants';
+import { BidFileAttachmentInput, BidFileHeader, bidFileLength, bidFileStream, OpenedBidFile, readBidFile } from './bid-file';
+import { ByteSource, FileHasher, openSegments, sealSegments } from './stream';
+import type { SuitePrimitives } from './suite';
+
+export async function keyCommitmentV2(suite: SuitePrimitives, key: Bytes): Promise<string> {
+  if (key.length !== suite.keyBytes) throw new SealedBidError('INVALID_INPUT', `key must be ${suite.keyBytes} bytes for ${suite.id}`);
+  return toHex(await suite.hash(concatBytes(utf8(keyCommitmentLabel(suite.id)), key)));
+}
+
+/** Constant-time; false (never an exception) for a malformed key or commitment. */
+export async function verifyKeyCommitmentV2(suite: SuitePrimitives, key: Bytes | null, commitment: string): Promise<boolean> {
+  const ok = key !== null && key.length === suite.keyBytes && typeof commitment === 'string' && /^[0-9a-f]{64}$/.test(commitment);
+  const actual = await suite.hash(concatBytes(utf8(keyCommitmentLabel(suite.id)), ok ? key! : new Uint8Array(suite.keyBytes)));
+  const expected = ok ? (fromHex(commitment) as Bytes) : new Uint8Array(32);
+  return equalBytes(actual, expected) && ok;
+}
+
+/** What a bidder sends to create an upload (v2.6 step 1), besides `client`. */
+export interface SealedEnvelopeV2 {
+  formatVersion: 2;
+  suite: SuiteId;
+  segmentSize: number;
+  ciphertextLength: number;
+  ciphertextHash: string;
+  /** base64 of 7 bytes. */
+  noncePrefix: string;
+  keyCommitment: string;
+  /** base64; needed for the escrow decryption modes. */
+  escrowedKey?: string;
+}
+
+export interface EnvelopeV2Fields {
+  bidId: string;
+  version: number;
+  tenderId: string;
+  bidderOrganizationId: string;
+  suite: SuiteId;
+  segmentSize: number;
+  ciphertextLength: number;
+  ciphertextHash: string;
+  noncePrefix: Bytes;
+  keyCommitment: string;
+  /** As stored (null when discarded in BIDDER mode). */
+  escrowedKey: Bytes | null;
+  receivedAt: string;
+}
+
+/** v2.5: the UTF-8 of every stored field joined with '|'. */
+export function envelopeV2Bytes(f: EnvelopeV2Fields): Bytes {
+  const parts = [
+    ENVELOPE_V2_DOMAIN,
+    f.bidId,
+    String(f.version),
+    f.tenderId,
+    f.bidderOrganizationId,
+    f.suite,
+    String(f.segmentSize),
+    String(f.ciphertextLength),
+    f.ciphertextHash,
+    base64Encode(f.noncePrefix),
+    f.keyCommitment,
+    f.escrowedKey ? base64Encode(f.escrowedKey) : '',
+    f.receivedAt,
+  ];
+  if (!Number.isSafeInteger(f.version) || f.version < 1) throw new SealedBidError('INVALID_INPUT', 'version must be a positive integer');
+  if (parts.some((p, i) => p.includes('|') || (p === '' && i !== 11))) {
+    throw new SealedBidError('INVALID_INPUT', "envelope fields must be non-empty and free of '|'");
+  }
+  return utf8(parts.join('|'));
+}
+
+export interface BidReceiptV2 {
+  bidId: string;
+  version: number;
+  receivedAt: string;
+  formatVersion: 2;
+  suite: SuiteId;
+  ciphertextHash: string;
+  ciphertextLength: number;
+  envelopeHash: string;
+  envelopeSignature: string;
+  escrowedKeyStored: boolean;
+}
+
+/**
+ * True when the platform signed this receipt for exactly the envelope the bidder sent (escrowed key included when
+ * the receipt says it was stored). `receiptPublicKey`: Ed25519 SPKI DER (INTL-1) or the SM2 point (GM-1).
+ */
+export async function verifyReceiptV2(input: {
+  suite: SuitePrimitives;
+  receipt: BidReceiptV2;
+  tenderId: string;
+  bidderOrganizationId: string;
+  envelope: SealedEnvelopeV2;
+  receiptPublicKey: Bytes;
+}): Promise<boolean> {
+  const { receipt: r, envelope: e, suite } = input;
+  if (typeof r !== 'object' || r === null || r.formatVersion !== 2 || r.suite !== suite.id || e.suite !== suite.id) return false;
+  if (r.ciphertextHash !== e.ciphertextHash || r.ciphertextLength !== e.ciphertextLength) return false;
+  const noncePrefix = base64DecodeStrict(e.noncePrefix);
+  const escrowed = r.escrowedKeyStored ? (e.escrowedKey ? base64DecodeStrict(e.escrowedKey) : null) : null;
+  const signature = typeof r.envelopeSignature === 'string' ? base64DecodeStrict(r.envelopeSignature) : null;
+  if (!noncePrefix || !signature || (r.escrowedKeyStored && !escrowed)) return false;
+  let bytes: Bytes;
+  try {
+    bytes = envelopeV2Bytes({
+      bidId: r.bidId,
+      version: r.version,
+      tenderId: input.tenderId,
+      bidderOrganizationId: input.bidderOrganizationId,
+      suite: suite.id,
+      segmentSize: e.segmentSize,
+      ciphertextLength: e.ciphertextLength,
+      ciphertextHash: e.ciphertextHash,
+      noncePrefix,
+      keyCommitment: e.keyCommitment,
+      escrowedKey: escrowed,
+      receivedAt: r.receivedAt,
+    });
+  } catch {
+    return false;
+  }
+  if (toHex(await suite.hash(bytes)) !== r.envelopeHash) return false;
+  try {
+    return await suite.verifySignature(input.receiptPublicKey, bytes, signature);
+  } catch {
+    return false;
+  }
+}
+
+// ── sealing ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface SealBidV2Input {
+  suite: SuitePrimitives;
+  tenderId: string;
+  bidderOrganizationId: string;
+  bid: Omit<BidFileHeader, 'attachments'>;
+  attachments: BidFileAttachmentInput[];
+  /** The tender's escrow public key of this suite (X25519 32 bytes, or SM2 65 bytes). */
+  escrowPublicKey?: Bytes;
+  segmentSize?: number;
+  /** Receives each sealed segment in order (write it to a file, a Blob list, an upload…). */
+  write: (segment: Bytes) => void | Promise<void>;
+  /** Deterministic inputs for test vectors only. */
+  key?: Bytes;
+  noncePrefix?: Bytes;
+}
+
+export interface SealedBidV2 {
+  envelope: SealedEnvelopeV2;
+  /** The bid key: keep it secret until opening. */
+  key: Bytes;
+  plaintextLength: number;
+}
+
+/** Seals a bid file as a stream (v2.2–v2.4): never more than two segments in memory. */
+export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
+  assertSealingIds(input.tenderId, input.bidderOrganizationId);
+  const { suite } = input;
+  const segmentSize = input.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+  if (!isValidSegmentSize(segmentSize)) throw new SealedBidError('INVALID_INPUT', 'segmentSize must be a power of two from 4096 to 16 MiB');
+  const key = input.key ?? (await suite.randomBytes(suite.keyBytes));
+  const noncePrefix = input.noncePrefix ?? (await suite.randomBytes(NONCE_PREFIX_BYTES));
+  const header: BidFileHeader = { ...input.bid, attachments: input.attachments.map((a) => ({ name: a.name, size: a.size })) };
+  const plaintextLength = bidFileLength(header);
+  const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
+  const hasher = new FileHasher(suite, segmentSize);
+  let written = 0;
+  for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize }, bidFileStream(input.bid, input.attachments))) {
+    await hasher.update(segment);
+    written += segment.length;
+    await input.write(segment);
+  }
+  if (written !== ciphertextLengthFor(plaintextLength, segmentSize)) throw new SealedBidError('INVALID_INPUT', 'internal: sealed length mismatch');
+  const envelope: SealedEnvelopeV2 = {
+    formatVersion: 2,
+    suite: suite.id,
+    segmentSize,
+    ciphertextLength: written,
+    ciphertextHash: await hasher.digestHex(),
+    noncePrefix: base64Encode(noncePrefix),
+    keyCommitment: await keyCommitmentV2(suite, key),
+  };
+  if (input.escrowPublicKey) {
+    let wrapped: Bytes;
+    try {
+      wrapped = await suite.wrapKey(key, input.escrowPublicKey);
+    } catch {
+      throw new SealedBidError('INVALID_INPUT', `escrowPublicKey is not a usable ${suite.id} escrow public key`);
+    }
+    envelope.escrowedKey = base64Encode(wrapped);
+  }
+  return { envelope, key, plaintextLength };
+}
+
+// ── opening ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface OpenBidV2Input {
+  suite: SuitePrimitives;
+  tenderId: string;
+  bidderOrganizationId: string;
+  segmentSize: number;
+  ciphertextLength?: number;
+  noncePrefix: Bytes;
+  keyCommitment: string;
+  key: Bytes | null;
+  /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
+  sealed: ByteSource;
+  onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
+}
+
+/** KEY_COMMITMENT_MISMATCH first, then the segments (DECRYPTION_FAILED), then the header and attachment digests. */
+export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
+  if (!(await verifyKeyCommitmentV2(input.suite, input.key, input.keyCommitment))) {
+    throw new SealedBidError('KEY_COMMITMENT_MISMATCH', 'the key does not match the bid key commitment');
+  }
+  if (input.noncePrefix.length !== NONCE_PREFIX_BYTES) throw new SealedBidError('DECRYPTION_FAILED', 'noncePrefix must be 7 bytes');
+  if (input.ciphertextLength !== undefined && !isValidCiphertextLength(input.ciphertextLength, input.segmentSize)) {
+    throw new SealedBidError('DECRYPTION_FAILED', 'the sealed file length is not valid for its segment size');
+  }
+  const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
+  const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize }, input.sealed);
+  return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256);
+}
+
+/** The bid key from an escrowed key (ESCROW_UNWRAP_FAILED when malformed, tampered or another key pair). */
+export async function unwrapEscrowedKeyV2(suite: SuitePrimitives, escrowedKey: Bytes | null, escrowPrivateKey: Bytes, escrowPublicKey: Bytes): Promise<Bytes> {
+  if (!escrowedKey || escrowedKey.length !== ESCROWED_KEY_BYTES_V2[suite.id]) {
+    throw new SealedBidError('ESCROW_UNWRAP_FAILED', `escrowedKey must be ${ESCROWED_KEY_BYTES_V2[suite.id]} bytes for ${suite.id}`);
+  }
+  try {
+    const key = await suite.unwrapKey(escrowedKey, escrowPrivateKey, escrowPublicKey);
+    if (key.length !== suite.keyBytes) throw new Error('bad length');
+    return key;
+  } catch {
+    throw new SealedBidError('ESCROW_UNWRAP_FAILED', 'the escrowed key cannot be unwrapped with this escrow key');
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Sealed-bid format v2 (docs/SEALED_BID_FORMAT.md "format v2"): streaming STREAM segments, suites INTL-1 and GM-1.
+ * Platform-free: Node (src/sdk/v2/node.ts), the CLI and the server use it with node:crypto for INTL-1, the browser
+ * (src/sdk/v2/browser.ts) with WebCrypto; GM-1 runs on sm-crypto-v2 everywhere.
+ */
+export * from './constants';
+export type { SuitePrimitives } from './suite';
+export { gmSuite, intlSuite, generateSm2KeyPair, sm2KeyPairFromSeed, sm2PublicFromPrivate, sm2Sign, sm2Verify, sm3Hash, sm4GcmSeal, sm4GcmOpen, sm2Wrap, sm2Unwrap } from './suites';
+export * from './stream';
+export * from './bid-file';
+export * from './envelope';

@@ -1,0 +1,23 @@
+import { createHash, webcrypto } from 'crypto';
+/** The v2 suites on Node: INTL-1 on node:crypto (OpenSSL, synchronous), GM-1 on sm-crypto-v2. */
+import { nodeCrypto } from '../ports/node';
+import type { SuiteId } from './constants';
+import type { SuitePrimitives } from './suite';
+import { gmSuite, intlSuite } from './suites';
+
+/** node:crypto's SHA-256 for the attachment digests (OpenSSL, several times the portable one). */
+const createSha256 = () => createHash('sha256');
+/**
+ * SHA-256 of a sealed segment (1 MiB) on WebCrypto: it runs on libuv's thread pool, beside the encryption on the main
+ * thread (the file hash would otherwise cost as much as AES-GCM itself). Small inputs stay synchronous.
+ */
+const sha256 = (data: Uint8Array): Uint8Array | Promise<Uint8Array> =>
+  data.length >= 64 * 1024 ? webcrypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>).then((d) => new Uint8Array(d)) : nodeCrypto.sha256(data);
+const suites: Record<SuiteId, SuitePrimitives> = {
+  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256 },
+  'GM-1': { ...gmSuite(), createSha256 },
+};
+
+export function nodeSuite(id: SuiteId): SuitePrimitives {
+  return suites[id];
+}

@@ -1,0 +1,174 @@
+/**
+ * STREAM segments of format v2 (docs/SEALED_BID_FORMAT.md v2.3–v2.4): nonce_i = noncePrefix(7) ‖ u32be(i) ‖ last,
+ * each segment sealed with the bid's aad. Sealing and opening take any async iterable of byte chunks and yield
+ * segments, holding at most two segments in memory.
+ */
+import { Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
+import { SealedBidError } from '../errors';
+import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidSegmentSize } from './constants';
+import type { SuitePrimitives } from './suite';
+
+export type ByteSource = AsyncIterable<Bytes> | Iterable<Bytes>;
+
+export function segmentNonce(noncePrefix: Bytes, index: number, last: boolean): Bytes {
+  if (noncePrefix.length !== NONCE_PREFIX_BYTES) throw new SealedBidError('INVALID_INPUT', `noncePrefix must be ${NONCE_PREFIX_BYTES} bytes`);
+  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new SealedBidError('INVALID_INPUT', 'too many segments');
+  const nonce = new Uint8Array(V2_NONCE_BYTES);
+  nonce.set(noncePrefix, 0);
+  new DataView(nonce.buffer).setUint32(NONCE_PREFIX_BYTES, index, false);
+  nonce[V2_NONCE_BYTES - 1] = last ? 1 : 0;
+  return nonce;
+}
+
+/** Cuts a stream of chunks of any size into pieces of exactly `size` bytes (the rest stays buffered). */
+export class Splitter {
+  private buf: Uint8Array;
+  private fill = 0;
+  constructor(readonly size: number) {
+    this.buf = new Uint8Array(size);
+  }
+  push(chunk: Bytes): Bytes[] {
+    const out: Bytes[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.fill === 0 && chunk.length - at >= this.size) {
+        out.push(chunk.subarray(at, at + this.size)); // a view: callers do not reuse the chunks they pass
+        at += this.size;
+        continue;
+      }
+      const n = Math.min(this.size - this.fill, chunk.length - at);
+      this.buf.set(chunk.subarray(at, at + n), this.fill);
+      this.fill += n;
+      at += n;
+      if (this.fill === this.size) {
+        out.push(this.buf);
+        this.buf = new Uint8Array(this.size);
+        this.fill = 0;
+      }
+    }
+    return out;
+  }
+  /** The buffered bytes (fewer than `size`). */
+  rest(): Bytes {
+    return this.buf.subarray(0, this.fill);
+  }
+  get buffered(): number {
+    return this.fill;
+  }
+  clone(): Splitter {
+    const c = new Splitter(this.size);
+    c.buf.set(this.buf.subarray(0, this.fill));
+    c.fill = this.fill;
+    return c;
+  }
+}
+
+export interface SegmentParams {
+  suite: SuitePrimitives;
+  key: Bytes;
+  noncePrefix: Bytes;
+  aad: Bytes;
+  segmentSize: number;
+}
+
+function check(p: SegmentParams): void {
+  if (!isValidSegmentSize(p.segmentSize)) throw new SealedBidError('INVALID_INPUT', 'segmentSize must be a power of two from 4096 to 16 MiB');
+  if (p.key.length !== p.suite.keyBytes) throw new SealedBidError('INVALID_INPUT', `key must be ${p.suite.keyBytes} bytes for ${p.suite.id}`);
+}
+
+/** Seals a plaintext stream segment by segment; the final segment carries the last flag. */
+export async function* sealSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
+  check(p);
+  const split = new Splitter(p.segmentSize);
+  let pending: Bytes | null = null;
+  let index = 0;
+  for await (const chunk of source) {
+    for (const piece of split.push(chunk)) {
+      if (pending) yield await p.suite.seal(p.key, segmentNonce(p.noncePrefix, index++, false), pending, p.aad);
+      pending = piece;
+    }
+  }
+  const rest = split.rest();
+  if (rest.length > 0) {
+    if (pending) yield await p.suite.seal(p.key, segmentNonce(p.noncePrefix, index++, false), pending, p.aad);
+    pending = rest;
+  }
+  yield await p.suite.seal(p.key, segmentNonce(p.noncePrefix, index, true), pending ?? new Uint8Array(0), p.aad);
+}
+
+const failed = (message: string) => new SealedBidError('DECRYPTION_FAILED', message);
+
+/**
+ * Opens a sealed file stream: yields each segment's plaintext once it authenticates. DECRYPTION_FAILED for a segment
+ * that does not (tampered, reordered, spliced, another key or aad), a file cut short, or bytes after the final one.
+ */
+export async function* openSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
+  check(p);
+  const sealedSize = p.segmentSize + V2_TAG_BYTES;
+  const split = new Splitter(sealedSize);
+  let pending: Bytes | null = null;
+  let index = 0;
+  const open = async (sealed: Bytes, last: boolean) => {
+    try {
+      return await p.suite.open(p.key, segmentNonce(p.noncePrefix, index++, last), sealed, p.aad);
+    } catch {
+      throw failed(`segment ${index - 1} does not authenticate (tampered, reordered, truncated, or another key or bid)`);
+    }
+  };
+  for await (const chunk of source) {
+    for (const piece of split.push(chunk)) {
+      if (pending) yield await open(pending, false);
+      pending = piece;
+    }
+  }
+  const rest = split.rest();
+  if (rest.length > 0) {
+    if (rest.length < V2_TAG_BYTES) throw failed('the sealed file ends inside a segment tag');
+    if (pending) yield await open(pending, false);
+    pending = rest;
+  }
+  if (!pending) throw failed('the sealed file is empty');
+  yield await open(pending, true);
+}
+
+/** ciphertextHash (v2.4): H("bid-file-v2|<suite>" ‖ H(sealed_0) ‖ …), fed with sealed segments or arbitrary chunks. */
+export class FileHasher {
+  private split: Splitter;
+  private digests: Array<Bytes | Promise<Bytes>> = [];
+  private length = 0;
+  /** How many segment digests may be in flight (an asynchronous hash runs beside the encryption). */
+  private static readonly WINDOW = 8;
+  constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
+    this.split = new Splitter(segmentSize + V2_TAG_BYTES);
+  }
+  /** An independent copy (hash a piece on the copy; keep it only when the piece was stored). */
+  clone(): FileHasher {
+    const c = new FileHasher(this.suite, this.segmentSize);
+    c.split = this.split.clone();
+    c.digests = [...this.digests];
+    c.length = this.length;
+    return c;
+  }
+  /** Any chunking of the sealed file. */
+  async update(chunk: Bytes): Promise<void> {
+    this.length += chunk.length;
+    for (const piece of this.split.push(chunk)) {
+      const d = this.suite.hash(piece);
+      this.digests.push(d);
+      if (d instanceof Promise) {
+        d.catch(() => undefined); // awaited in order below
+        const at = this.digests.length - 1 - FileHasher.WINDOW;
+        if (at >= 0 && this.digests[at] instanceof Promise) this.digests[at] = await this.digests[at];
+      }
+    }
+  }
+  get bytes(): number {
+    return this.length;
+  }
+  async digestHex(): Promise<string> {
+    const rest = this.split.rest();
+    const all = rest.length ? [...this.digests, this.suite.hash(rest)] : this.digests;
+    const digests = await Promise.all(all);
+    return toHex(await this.suite.hash(concatBytes(utf8(fileHashLabel(this.suite.id)), ...digests)));
+  }
+}

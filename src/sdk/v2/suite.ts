@@ -1,0 +1,29 @@
+/**
+ * The primitives of a v2 suite (docs/SEALED_BID_FORMAT.md v2.1). The streaming format code (stream.ts, envelope.ts)
+ * is written once on this interface; each operation may answer synchronously (node:crypto, sm-crypto-v2) or with a
+ * promise (WebCrypto in the browser).
+ */
+import type { Bytes } from '../core/bytes';
+import type { SuiteId } from './constants';
+
+type MaybeAsync<T> = T | Promise<T>;
+
+export interface SuitePrimitives {
+  readonly id: SuiteId;
+  readonly keyBytes: number;
+  randomBytes(length: number): MaybeAsync<Bytes>;
+  /** One-shot hash (SHA-256 or SM3), 32 bytes. */
+  hash(data: Bytes): MaybeAsync<Bytes>;
+  /** AEAD of one segment: ciphertext ‖ tag(16). */
+  seal(key: Bytes, nonce: Bytes, plaintext: Bytes, aad: Bytes): MaybeAsync<Bytes>;
+  /** Throws when the segment does not authenticate. */
+  open(key: Bytes, nonce: Bytes, sealed: Bytes, aad: Bytes): MaybeAsync<Bytes>;
+  /** The escrowed key for the tender's escrow public key of this suite. */
+  wrapKey(key: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
+  /** Throws when the escrowed key cannot be unwrapped with this key pair. */
+  unwrapKey(escrowedKey: Bytes, escrowPrivateKey: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
+  /** An incremental SHA-256 (attachment digests at opening); the portable one is used when absent. */
+  createSha256?: () => { update(data: Bytes): unknown; digest(): Bytes };
+  /** The platform's receipt signature over `message` (public key: Ed25519 SPKI DER or SM2 65-byte point). */
+  verifySignature(publicKey: Bytes, message: Bytes, signature: Bytes): MaybeAsync<boolean>;
+}
