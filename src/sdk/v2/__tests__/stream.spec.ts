@@ -94,7 +94,9 @@ describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
 
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow[suiteId].privateKey, escrow[suiteId].publicKey);
     expect(Buffer.from(key).equals(Buffer.from(sealed.key))).toBe(true);
-    await expect(unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64').fill(1, 70, 71), escrow[suiteId].privateKey, escrow[suiteId].publicKey))
+    const damaged = Buffer.from(sealed.envelope.escrowedKey!, 'base64');
+    damaged[70] ^= 0x01; // flip one bit (setting a byte could leave it unchanged)
+    await expect(unwrapEscrowedKeyV2(suite, damaged, escrow[suiteId].privateKey, escrow[suiteId].publicKey))
       .rejects.toMatchObject({ code: 'ESCROW_UNWRAP_FAILED' });
   });
 
