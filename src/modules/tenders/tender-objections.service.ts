@@ -15,6 +15,7 @@ import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
+import { EscrowKeyService } from './escrow-key.service';
 
 const DAY_MS = 86_400_000;
 
@@ -54,6 +55,7 @@ export class TenderObjectionsService {
     private readonly scheduler: SchedulerService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    private readonly escrowKeys: EscrowKeyService,
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
   }
@@ -175,6 +177,7 @@ export class TenderObjectionsService {
     const extendMs = this.periods.enforced ? Math.max(1, Math.ceil(suspendedMs / DAY_MS)) * DAY_MS : Math.ceil(suspendedMs / 1000) * 1000;
     const bidDeadline = new Date(tender.bidDeadline.getTime() + extendMs);
     await m.update(TenderEntity, { id: tender.id }, { suspendedAt: null, bidDeadline });
+    await this.escrowKeys.postponeRelease(m, tender.id, bidDeadline); // the custodians release no share before it
     await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: bidDeadline });
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
