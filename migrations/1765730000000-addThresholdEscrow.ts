@@ -5,6 +5,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * own share lives here, sealed under SEALING_MASTER_KEY; the other custodians keep theirs outside this database.
  * - tenders.escrow_private_key_sealed stays for tenders published before (their key is still whole, sealed);
  * - expert_draws.seed_hex may be NULL: a v2 draw's seed is escrowed with the custodians until the award reveals it.
+ * Sealed identities (src/modules/bids/bid-identity-sealer.ts):
+ * - tenders.identity_public_key: the tender's identity key (its private key escrowed like the escrow key);
+ * - bids / bid_versions: before the opening the bidder, user, IP and device columns are NULL; `sealed_identity`
+ *   holds them encrypted, `bidder_blind_index` keeps one bid per bidder and tender. The opening fills them in clear.
  */
 export class AddThresholdEscrow1765730000000 implements MigrationInterface {
   name = 'AddThresholdEscrow1765730000000';
@@ -22,9 +26,33 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
         PRIMARY KEY (tender_id, secret_id, custodian)
       )`);
     await q.query(`ALTER TABLE expert_draws ALTER COLUMN seed_hex DROP NOT NULL`);
+
+    await q.query(`ALTER TABLE tenders ADD COLUMN identity_public_key text NULL`);
+    for (const table of ['bids', 'bid_versions']) {
+      await q.query(`
+        ALTER TABLE ${table}
+          ALTER COLUMN bidder_organization_id DROP NOT NULL,
+          ALTER COLUMN submitted_by DROP NOT NULL,
+          ALTER COLUMN ip DROP NOT NULL,
+          ALTER COLUMN device_id DROP NOT NULL,
+          ADD COLUMN bidder_blind_index char(64) NULL,
+          ADD COLUMN sealed_identity text NULL,
+          ADD CONSTRAINT "CK_${table.toUpperCase()}_IDENTITY_CLEAR_OR_SEALED" CHECK (
+            (bidder_organization_id IS NOT NULL AND submitted_by IS NOT NULL AND ip IS NOT NULL AND device_id IS NOT NULL)
+            OR (sealed_identity IS NOT NULL AND bidder_blind_index IS NOT NULL))`);
+    }
+    // One bid per bidder and tender while sealed (TBR Art. 51(4)); UQ_BIDS_TENDER_BIDDER keeps it once in clear.
+    await q.query(`CREATE UNIQUE INDEX "UQ_BIDS_TENDER_BLIND_INDEX" ON bids (tender_id, bidder_blind_index)`);
+    await q.query(`CREATE INDEX "IDX_BIDS_SEALED_TENDER" ON bids (tender_id) WHERE bidder_organization_id IS NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX "IDX_BIDS_SEALED_TENDER"`);
+    await q.query(`DROP INDEX "UQ_BIDS_TENDER_BLIND_INDEX"`);
+    for (const table of ['bids', 'bid_versions']) {
+      await q.query(`ALTER TABLE ${table} DROP CONSTRAINT "CK_${table.toUpperCase()}_IDENTITY_CLEAR_OR_SEALED", DROP COLUMN bidder_blind_index, DROP COLUMN sealed_identity`);
+    }
+    await q.query(`ALTER TABLE tenders DROP COLUMN identity_public_key`);
     await q.query(`DROP TABLE escrow_custody_shares`);
   }
 }

@@ -1,3 +1,4 @@
+import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
 import { sealBid } from 'src/sdk';
 import { sealAndSubmit, plaintextOf } from './factories/bid.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
@@ -42,12 +43,13 @@ describe('race: withdrawal against resubmission', () => {
         ]),
       ),
     );
-    const rows: Array<{ bid: string; security: string }> = await t.dataSource.query(
-      `SELECT b.status AS bid, a.status AS security
-       FROM bids b JOIN bid_security_accounts a ON a.tender_id = b.tender_id AND a.bidder_organization_id = b.bidder_organization_id
-       WHERE b.tender_id = $1`,
-      [tender.id],
-    );
+    // Before the deadline a bid row names no bidder (sealed identities, issue 17): paired by its blind index.
+    const sealer = t.app.get(BidIdentitySealer);
+    const accounts: Array<{ org: string; status: string }> = await t.dataSource.query(
+      `SELECT bidder_organization_id AS org, status FROM bid_security_accounts WHERE tender_id = $1`, [tender.id]);
+    const bids: Array<{ idx: string; status: string }> = await t.dataSource.query(
+      `SELECT bidder_blind_index AS idx, status FROM bids WHERE tender_id = $1`, [tender.id]);
+    const rows = bids.flatMap((b) => accounts.filter((a) => sealer.blindIndex(tender.id, a.org) === b.idx).map((a) => ({ bid: b.status, security: a.status })));
     expect(rows).toHaveLength(8);
     for (const r of rows) {
       expect([['SUBMITTED', 'HELD'], ['WITHDRAWN', 'REFUND_DUE'], ['WITHDRAWN', 'REFUNDED']]).toContainEqual([r.bid, r.security]);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BidEntity } from './bid.entity';
 import { BidLifecycleService } from './bid-lifecycle.service';
+import { BidIdentitySealer } from './bid-identity-sealer';
 import { BidVersionEntity } from './bid-version.entity';
 import { BidsController } from './bids.controller';
 import { BidsQueryService } from './bids-query.service';
@@ -28,7 +29,8 @@ import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
     BidsService,
     BidsQueryService,
     BidLifecycleService,
+    BidIdentitySealer,
   ],
-  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER],
+  exports: [BidsQueryService, BidLifecycleService, BidIdentitySealer, PlatformKeyService, AUDIT_HEAD_SIGNER],
 })
 export class BidsModule {}

@@ -6,6 +6,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ESCROW_CUSTODIANS, EscrowCustodian } from './escrow-custodian';
 import { FileEscrowCustodian, PlatformEscrowCustodian } from './local-custodians';
 import { ThresholdEscrowService } from './threshold-escrow.service';
+import { IdentityKeyService } from './identity-key.service';
 
 /** The custodian names, in share order (share i goes to custodian i). */
 export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-office'] as const;
@@ -28,7 +29,8 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
       ],
     },
     ThresholdEscrowService,
+    IdentityKeyService,
   ],
-  exports: [ThresholdEscrowService, ESCROW_CUSTODIANS],
+  exports: [ThresholdEscrowService, IdentityKeyService, ESCROW_CUSTODIANS],
 })
 export class CustodyModule {}

@@ -61,7 +61,7 @@ export class EscrowKeyService {
 
   /** The deadline moved later (a suspension): the custodians' release instant moves with it. */
   async postponeRelease(manager: EntityManager, tenderId: string, bidDeadline: Date): Promise<void> {
-    await this.custody.postpone(manager, tenderId, [ESCROW_KEY_SECRET], bidDeadline);
+    await this.custody.postpone(manager, tenderId, [ESCROW_KEY_SECRET, 'identity-key'], bidDeadline);
   }
 
   /**

@@ -9,6 +9,7 @@ import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
@@ -36,11 +37,16 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly stateMachine: TenderStateMachine,
     private readonly scheduler: SchedulerService,
     private readonly metrics: MetricsService,
+    private readonly identities: BidIdentitySealer,
   ) {}
 
   async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
     if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing
     const now = await this.tx.now(m);
+    // Sealed identities (issue 17): who bid is unsealed first, with k custodians' shares of the identity key, so
+    // that the opening (and everything after it) reads the bidders in clear. A failed tender is unsealed too: its
+    // bidders get their security back and supervisors may need to know who they were.
+    await this.identities.unsealTender(m, tender.id);
     const received = await this.bids.countSubmitted(m, tender.id);
 
     // TBL Art. 28, TBR Art. 44, MOF87 Art. 41: fewer than 3 bidders → do not open; re-tender. Never relaxed.

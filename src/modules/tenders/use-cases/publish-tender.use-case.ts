@@ -4,6 +4,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { EscrowKeyService } from '../escrow-key.service';
+import { IdentityKeyService } from '../../custody/identity-key.service';
 import { TenderDocumentsService } from '../tender-documents.service';
 import { TenderPeriods } from '../tender-periods';
 import { TenderStateMachine } from '../tender-state-machine';
@@ -30,6 +31,7 @@ export class PublishTenderUseCase {
     private readonly stateMachine: TenderStateMachine,
     private readonly periods: TenderPeriods,
     private readonly escrow: EscrowKeyService,
+    private readonly identityKeys: IdentityKeyService,
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
   ) {}
@@ -46,6 +48,7 @@ export class PublishTenderUseCase {
         data: { bidDeadline: tender.bidDeadline.toISOString(), legalPeriods: this.periods.enforced ? 'enforced' : 'relaxed', ...(cmd.note ? { note: cmd.note } : {}) },
       });
       await this.escrow.createSealed(m, tender.id);
+      await this.identityKeys.create(m, tender.id, tender.bidDeadline); // sealed identities until the opening (issue 17)
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
       return this.tenders.get(tender.id, cmd.actor, m);
     });
