@@ -67,6 +67,17 @@ describe('sealed identities until the opening', () => {
     await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(stranger.auth).expect(404);
   });
 
+  it('the operator (database + environment) can test whether a given organisation bid — not prevented — but cannot open who sent it before the deadline', async () => {
+    const sealer = t.app.get(BidIdentitySealer);
+    // The blind index is keyed from SEALING_MASTER_KEY: whoever holds it and the database can test membership.
+    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, sealer.blindIndex(tender.id, bidders[2].organizationId!)]);
+    expect(row.n).toBe(1);
+    // The identity (user, IP, device, author) needs the tender's identity key: k custodians refuse before the deadline.
+    await expect(t.dataSource.transaction((m) => sealer.unsealTender(m, tender.id))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+    const [still] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_organization_id IS NULL`, [tender.id]);
+    expect(still.n).toBe(3);
+  });
+
   it('the opening unseals them: bidder, user, IP, device and receipts back in clear, the identity key released by k custodians', async () => {
     for (let i = 0; i < 40; i++) {
       if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;

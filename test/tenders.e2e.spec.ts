@@ -59,7 +59,7 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     const [row] = await t.dataSource.query(`SELECT escrow_public_key, escrow_private_key_sealed FROM tenders WHERE id = $1`, [draft.id]);
     expect(row.escrow_public_key).toBe(res.body.sealing.escrowPublicKey);
     expect(row.escrow_private_key_sealed).toBeNull(); // split among the custodians (issue 17, threshold escrow)
-    const shares = await t.dataSource.query(`SELECT custodian FROM escrow_custody_shares WHERE tender_id = $1`, [draft.id]);
+    const shares = await t.dataSource.query(`SELECT custodian FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key'`, [draft.id]);
     expect(shares).toEqual([{ custodian: 'platform' }]);
     const [ev] = await t.dataSource.query(`SELECT kind, run_at, status FROM scheduled_events WHERE subject_id = $1`, [draft.id]);
     expect(ev).toMatchObject({ kind: ScheduledEventKind.BidDeadline, status: 'PENDING' });

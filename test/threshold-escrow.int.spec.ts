@@ -43,11 +43,15 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     const [row] = await t.dataSource.query(`SELECT escrow_public_key, escrow_private_key_sealed FROM tenders WHERE id = $1`, [tender.id]);
     expect(row.escrow_public_key).toBe(tender.escrowPublicKey);
     expect(row.escrow_private_key_sealed).toBeNull();
-    const shares = await t.dataSource.query(`SELECT custodian, share_index FROM escrow_custody_shares WHERE tender_id = $1`, [tender.id]);
-    expect(shares).toEqual([{ custodian: 'platform', share_index: 1 }]);
+    const shares = await t.dataSource.query(`SELECT secret_id, custodian, share_index FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
+    // The escrow key, and the identity key of the sealed identities, each split the same way.
+    expect(shares).toEqual([
+      { secret_id: 'escrow-key', custodian: 'platform', share_index: 1 },
+      { secret_id: 'identity-key', custodian: 'platform', share_index: 1 },
+    ]);
     expect(existsSync(shareFile('supervision-authority', tender.id))).toBe(true);
     expect(existsSync(shareFile('notary-office', tender.id))).toBe(true);
-    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED'`, [tender.id]);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
     expect(ev.data).toMatchObject({ secretId: 'escrow-key', threshold: 2 });
     expect(ev.data.custodians.map((c: { custodian: string }) => c.custodian)).toEqual(['platform', 'supervision-authority', 'notary-office']);
   });
@@ -93,10 +97,10 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     const key = await unseal(tender.id);
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
     const events: Array<{ data: Record<string, string | number> }> = await t.dataSource.query(
-      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' ORDER BY data->>'custodian'`, [tender.id]);
+      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY data->>'custodian'`, [tender.id]);
     expect(events.map((e) => e.data.custodian)).toEqual(['platform', 'supervision-authority']);
     const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
-    const [dep] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED'`, [tender.id]);
+    const [dep] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
     for (const { data } of events) {
       expect(data.notBefore).toBe(new Date(bid_deadline).toISOString());
       expect(new Date(data.releasedAt as string).getTime()).toBeGreaterThanOrEqual(new Date(bid_deadline).getTime());
