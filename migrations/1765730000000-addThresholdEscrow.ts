@@ -44,9 +44,18 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
     // One bid per bidder and tender while sealed (TBR Art. 51(4)); UQ_BIDS_TENDER_BIDDER keeps it once in clear.
     await q.query(`CREATE UNIQUE INDEX "UQ_BIDS_TENDER_BLIND_INDEX" ON bids (tender_id, bidder_blind_index)`);
     await q.query(`CREATE INDEX "IDX_BIDS_SEALED_TENDER" ON bids (tender_id) WHERE bidder_organization_id IS NULL`);
+    // Who downloaded the tender documents (TBL Art. 22): sealed to the identity key until the deadline; the users to
+    // notify of an amendment in `recipient_sealed` (platform tier, EB20 Art. 22 needs them before the deadline).
+    await q.query(`
+      ALTER TABLE tender_document_downloads
+        ALTER COLUMN ip DROP NOT NULL,
+        ADD COLUMN sealed_identity text NULL,
+        ADD COLUMN recipient_sealed text NULL,
+        ADD CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED" CHECK (ip IS NOT NULL OR sealed_identity IS NOT NULL)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE tender_document_downloads DROP CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED", DROP COLUMN sealed_identity, DROP COLUMN recipient_sealed`);
     await q.query(`DROP INDEX "IDX_BIDS_SEALED_TENDER"`);
     await q.query(`DROP INDEX "UQ_BIDS_TENDER_BLIND_INDEX"`);
     for (const table of ['bids', 'bid_versions']) {

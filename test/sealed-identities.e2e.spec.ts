@@ -19,7 +19,6 @@ const STILL_IN_CLEAR_WITH_SECURITY_AND_DOWNLOADS: string[] = [
   'audit_events', // the security account's and the download's audit events name the bidder (actor, data)
   'bid_security_accounts', // bidder_organization_id of the tender's sub-account
   'bid_security_payments', // payer account and name
-  'tender_document_downloads', // who downloaded
 ];
 
 /**
@@ -38,9 +37,11 @@ describe('sealed identities until the opening', () => {
     tender = await createPublishedTender(t, { deadlineInMs: 6000, bidSecurityAmount: '0.00' });
     bidders = [];
     bids = [];
+    const docs = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items;
     for (let i = 0; i < 3; i++) {
       const b = await registerParty(t, { role: Role.BIDDER });
       bidders.push(b);
+      await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docs[0].id}/content`).set(b.auth).expect(200);
       bids.push(await sealAndSubmit(t, tender, b, `${1_000_000 + i}.00`, { client: { deviceId: `device-${b.userId}`, documentAuthor: `author-${b.userId}` } }));
     }
     await sealAndSubmit(t, tender, bidders[0], '999999.00'); // a replacement: version 2
@@ -97,6 +98,10 @@ describe('sealed identities until the opening', () => {
     versions.forEach((v: { bidder_organization_id: string | null }) => expect(v.bidder_organization_id).not.toBeNull());
     const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BID_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(ev.data).toEqual({ bids: 3, versions: 4 });
+    // Who downloaded the documents: in clear from the deadline on.
+    const downloads = await t.dataSource.query(`SELECT user_id, organization_id, ip FROM tender_document_downloads WHERE tender_id = $1 ORDER BY id`, [tender.id]);
+    expect(downloads.map((d: { user_id: string }) => d.user_id)).toEqual(bidders.map((b) => b.userId));
+    downloads.forEach((d: { ip: string | null }) => expect(d.ip).not.toBeNull());
     const released = await t.dataSource.query(
       `SELECT data->>'custodian' AS c FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'identity-key'`, [tender.id]);
     expect(released).toHaveLength(2);
@@ -143,8 +148,7 @@ describe('sealed identities: what is still in clear with bid security and docume
 
   it('a dump before the deadline names the tender\'s bidders only in the tables not sealed yet (listed)', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '200000.00' });
-    const docs = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body;
-    const docId = (docs.items ?? docs)[0].id;
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
     const bidders: TestParty[] = [];
     const bids: SubmittedBid[] = [];
     for (let i = 0; i < 3; i++) {

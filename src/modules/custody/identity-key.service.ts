@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { hkdfSync } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { generateEscrowKeyPair } from 'src/sdk';
+import { AppConfig } from 'src/infra/config/app-config';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { createEscrowUnwrapper, generateEscrowKeyPair, wrapEscrowKey } from 'src/sdk';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { ThresholdEscrowService } from './threshold-escrow.service';
 
@@ -15,7 +18,59 @@ export const IDENTITY_KEY_SECRET = 'identity-key';
  */
 @Injectable()
 export class IdentityKeyService {
-  constructor(private readonly custody: ThresholdEscrowService) {}
+  constructor(
+    private readonly custody: ThresholdEscrowService,
+    private readonly crypto: CryptoService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Seals `value` to a tender's identity public key: a fresh AES-256-GCM key, wrapped as an escrowed bid key is. */
+  sealTo(identityPublicKey: Buffer, value: unknown, aad: string): string {
+    const dataKey = this.crypto.randomBytes(32);
+    try {
+      const k = wrapEscrowKey({ key: dataKey, escrowPublicKey: identityPublicKey });
+      return JSON.stringify({ v: 1, k, c: this.crypto.seal(dataKey, Buffer.from(JSON.stringify(value), 'utf8'), aad) });
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /**
+   * Opens what was sealed to the tender's identity key: the private key is rebuilt once from k custodians (audited).
+   * `use` runs with the opener; the key is wiped after it.
+   */
+  async withOpener<R>(m: EntityManager, tenderId: string, actor: Actor, use: (open: <T>(sealed: string, aad: string) => T) => Promise<R>): Promise<R> {
+    const key = await this.privateKey(m, tenderId, actor);
+    try {
+      const unwrap = createEscrowUnwrapper({ escrowPrivateKey: key.privateKey, escrowPublicKey: key.publicKey });
+      return await use(<T>(sealed: string, aad: string): T => {
+        const { k, c } = JSON.parse(sealed) as { k: string; c: string };
+        const dataKey = unwrap(k);
+        try {
+          return JSON.parse(this.crypto.unseal(dataKey, c, aad).toString('utf8')) as T;
+        } finally {
+          dataKey.fill(0);
+        }
+      });
+    } finally {
+      key.privateKey.fill(0);
+    }
+  }
+
+  /**
+   * The platform tier, for what the platform itself must read before the deadline (e.g. whom to notify of an
+   * amendment): sealed under a key derived from SEALING_MASTER_KEY — proof against a database dump, not against
+   * whoever holds the process environment too.
+   */
+  platformSeal(purpose: string, value: unknown, aad: string): string {
+    return this.crypto.seal(this.platformKey(purpose), Buffer.from(JSON.stringify(value), 'utf8'), aad);
+  }
+  platformOpen<T>(purpose: string, sealed: string, aad: string): T {
+    return JSON.parse(this.crypto.unseal(this.platformKey(purpose), sealed, aad).toString('utf8')) as T;
+  }
+  private platformKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), `platform-tier|${purpose}`, 32));
+  }
 
   /** At publication, in the caller's transaction. */
   async create(m: EntityManager, tenderId: string, bidDeadline: Date): Promise<string> {
