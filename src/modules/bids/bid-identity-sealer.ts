@@ -154,6 +154,7 @@ export class BidIdentitySealer {
         [tenderId],
       );
     if (!versions.length && !bids.length) return 0;
+    const submitters: Array<{ bidId: string; version: number; organizationId: string; userId: string; ip: string }> = [];
     const key = await this.identityKeys.privateKey(m, tenderId, actor);
     try {
       const unwrap = createEscrowUnwrapper({ escrowPrivateKey: key.privateKey, escrowPublicKey: key.publicKey });
@@ -170,6 +171,7 @@ export class BidIdentitySealer {
                    document_author = $9, signature = $10, envelope_sha256 = $11, envelope_signature = $12`;
       for (const v of versions) {
         const id = open(v.sealed_identity, v.bid_id, v.version);
+        submitters.push({ bidId: v.bid_id, version: v.version, organizationId: id.organizationId, userId: id.userId, ip: id.ip });
         await m.query(`UPDATE bid_versions SET ${SET} WHERE bid_id = $1 AND version = $2`, [
           v.bid_id, v.version, id.organizationId, id.userId, id.ip, id.deviceId, id.macAddresses, id.toolVersion, id.documentAuthor,
           this.receiptField(v.signature, v.bid_id), this.receiptField(v.envelope_sha256, v.bid_id), this.receiptField(v.envelope_signature, v.bid_id),
@@ -191,7 +193,9 @@ export class BidIdentitySealer {
       objectType: 'tender',
       objectId: tenderId,
       tenderId,
-      data: { bids: bids.length, versions: versions.length },
+      // The sealed bid events (BID_SUBMITTED…) carry the actor "sealed-bidder": this event names, from the opening on,
+      // who submitted each version and from where.
+      data: { bids: bids.length, versions: versions.length, submitters: submitters.sort((a, b) => (a.bidId === b.bidId ? a.version - b.version : a.bidId < b.bidId ? -1 : 1)) },
     });
     this.logger.log(`tender ${tenderId}: identities of ${bids.length} bid(s) unsealed at the opening`);
     return bids.length;
