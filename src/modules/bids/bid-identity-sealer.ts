@@ -4,7 +4,6 @@ import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { createEscrowUnwrapper, wrapEscrowKey } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 
@@ -110,21 +109,14 @@ export class BidIdentitySealer {
         toolVersion: id.toolVersion, documentAuthor: id.documentAuthor, blindIndex: null, sealedIdentity: null,
       };
     }
-    const dataKey = this.crypto.randomBytes(32);
-    try {
-      const k = wrapEscrowKey({ key: dataKey, escrowPublicKey: ctx.identityPublicKey });
-      const c = this.crypto.seal(dataKey, Buffer.from(JSON.stringify(id), 'utf8'), identityAad(ctx.tenderId, bidId, version));
-      return {
-        organizationId: null, userId: null, ip: null, deviceId: null, macAddresses: [], toolVersion: null, documentAuthor: null,
-        signature: this.sealReceiptField(receipt.signature, bidId)!,
-        envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
-        envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
-        blindIndex: ctx.blindIndex,
-        sealedIdentity: JSON.stringify({ v: 1, k, c }),
-      };
-    } finally {
-      dataKey.fill(0);
-    }
+    return {
+      organizationId: null, userId: null, ip: null, deviceId: null, macAddresses: [], toolVersion: null, documentAuthor: null,
+      signature: this.sealReceiptField(receipt.signature, bidId)!,
+      envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
+      envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
+      blindIndex: ctx.blindIndex,
+      sealedIdentity: this.identityKeys.sealTo(ctx.identityPublicKey, id, identityAad(ctx.tenderId, bidId, version)),
+    };
   }
 
   /**
@@ -155,38 +147,32 @@ export class BidIdentitySealer {
       );
     if (!versions.length && !bids.length) return 0;
     const submitters: Array<{ bidId: string; version: number; organizationId: string; userId: string; ip: string }> = [];
-    const key = await this.identityKeys.privateKey(m, tenderId, actor);
-    try {
-      const unwrap = createEscrowUnwrapper({ escrowPrivateKey: key.privateKey, escrowPublicKey: key.publicKey });
-      const open = (sealed: string, bidId: string, version: number): BidIdentity => {
-        const { k, c } = JSON.parse(sealed) as { k: string; c: string };
-        const dataKey = unwrap(k);
-        try {
-          return JSON.parse(this.crypto.unseal(dataKey, c, identityAad(tenderId, bidId, version)).toString('utf8'));
-        } finally {
-          dataKey.fill(0);
-        }
+    await this.identityKeys.withOpener(m, tenderId, actor, async (opener) => {
+      const open = (sealed: string, bidId: string, version: number) => opener<BidIdentity>(sealed, identityAad(tenderId, bidId, version));
+      const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields) => {
+        const id = open(sealed, bidId, version);
+        return {
+          bid_id: bidId, version, org: id.organizationId, usr: id.userId, ip: id.ip, dev: id.deviceId, macs: id.macAddresses,
+          tool: id.toolVersion, author: id.documentAuthor, sig: this.receiptField(r.signature, bidId),
+          esha: this.receiptField(r.envelopeSha256, bidId), esig: this.receiptField(r.envelopeSignature, bidId),
+        };
       };
-      const SET = `bidder_organization_id = $3, submitted_by = $4, ip = $5, device_id = $6, mac_addresses = $7, tool_version = $8,
-                   document_author = $9, signature = $10, envelope_sha256 = $11, envelope_signature = $12`;
-      for (const v of versions) {
-        const id = open(v.sealed_identity, v.bid_id, v.version);
-        submitters.push({ bidId: v.bid_id, version: v.version, organizationId: id.organizationId, userId: id.userId, ip: id.ip });
-        await m.query(`UPDATE bid_versions SET ${SET} WHERE bid_id = $1 AND version = $2`, [
-          v.bid_id, v.version, id.organizationId, id.userId, id.ip, id.deviceId, id.macAddresses, id.toolVersion, id.documentAuthor,
-          this.receiptField(v.signature, v.bid_id), this.receiptField(v.envelope_sha256, v.bid_id), this.receiptField(v.envelope_signature, v.bid_id),
-        ]);
+      const versionRows = versions.map((v) => clear(v.bid_id, v.version, v.sealed_identity, { signature: v.signature, envelopeSha256: v.envelope_sha256, envelopeSignature: v.envelope_signature }));
+      const bidRows = bids.map((b) => clear(b.id, b.version, b.sealed_identity, { signature: b.signature, envelopeSha256: b.envelope_sha256, envelopeSignature: b.envelope_signature }));
+      for (const v of versionRows) submitters.push({ bidId: v.bid_id, version: v.version, organizationId: v.org, userId: v.usr, ip: v.ip });
+      // One statement per table, however many bids (the deadline transaction holds the tender's lock).
+      const SET = `bidder_organization_id = x.org, submitted_by = x.usr, ip = x.ip, device_id = x.dev,
+                   mac_addresses = ARRAY(SELECT jsonb_array_elements_text(x.macs)), tool_version = x.tool, document_author = x.author,
+                   signature = x.sig, envelope_sha256 = x.esha, envelope_signature = x.esig`;
+      const X = `jsonb_to_recordset($2::jsonb) AS x(bid_id uuid, version int, org uuid, usr uuid, ip text, dev text, macs jsonb, tool text,
+                 author text, sig text, esha text, esig text)`;
+      if (versionRows.length) {
+        await m.query(`UPDATE bid_versions v SET ${SET} FROM ${X} WHERE v.tender_id = $1 AND v.bid_id = x.bid_id AND v.version = x.version`, [tenderId, JSON.stringify(versionRows)]);
       }
-      for (const b of bids) {
-        const id = open(b.sealed_identity, b.id, b.version);
-        await m.query(`UPDATE bids SET ${SET} WHERE id = $1 AND version = $2`, [
-          b.id, b.version, id.organizationId, id.userId, id.ip, id.deviceId, id.macAddresses, id.toolVersion, id.documentAuthor,
-          this.receiptField(b.signature, b.id), this.receiptField(b.envelope_sha256, b.id), this.receiptField(b.envelope_signature, b.id),
-        ]);
+      if (bidRows.length) {
+        await m.query(`UPDATE bids b SET ${SET} FROM ${X} WHERE b.tender_id = $1 AND b.id = x.bid_id AND b.version = x.version`, [tenderId, JSON.stringify(bidRows)]);
       }
-    } finally {
-      key.privateKey.fill(0);
-    }
+    });
     await this.audit.append(m, {
       actor,
       action: 'BID_IDENTITIES_UNSEALED',

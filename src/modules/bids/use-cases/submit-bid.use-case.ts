@@ -196,12 +196,14 @@ export class SubmitBidUseCase {
       let version: number;
       let signature: string;
       let env: { envelopeSha256: string; envelopeSignature: string };
+      let row: ReturnType<typeof stored>; // what the bid row and its version row store (one sealed identity for both)
       if (!existing) {
         bidId = this.crypto.uuid();
         version = 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
-        const { x, fingerprint } = stored(bidId, version, signature, env);
+        row = stored(bidId, version, signature, env);
+        const { x, fingerprint } = row;
         // No conflict target: UQ_BIDS_TENDER_BIDDER (in clear) or UQ_BIDS_TENDER_BLIND_INDEX (sealed) applies.
         const inserted: unknown[] = await m.query(
           `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
@@ -221,7 +223,8 @@ export class SubmitBidUseCase {
         version = existing.version + 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
-        const { x, fingerprint } = stored(bidId, version, signature, env);
+        row = stored(bidId, version, signature, env);
+        const { x, fingerprint } = row;
         await m.query(
           `UPDATE bids SET version = $2, status = 'SUBMITTED', submitted_by = $3, ciphertext = $4, iv = $5, key_commitment = $6,
                   escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
@@ -233,7 +236,7 @@ export class SubmitBidUseCase {
             now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.sealedIdentity],
         );
       }
-      const v = stored(bidId!, version!, signature!, env!);
+      const v = row!;
       await m.query(
         `INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
                                    ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
