@@ -66,6 +66,29 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(released).toHaveLength(0); // the attempt rolled back with its transaction: nothing was opened
   });
 
+  it('an amendment that moves the deadline moves every custodian\'s release instant, audited; an earlier one is in the custodians\' own logs', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const fileNotBefore = (c: string) => JSON.parse(readFileSync(shareFile(c, tender.id), 'utf8')).notBefore;
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    later.setMilliseconds(0);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() }).expect(201);
+    const platform = async () => (await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]))
+      .map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).toISOString()]);
+    expect(await platform()).toEqual([['escrow-key', later.toISOString()], ['identity-key', later.toISOString()]]);
+    expect(fileNotBefore('supervision-authority')).toBe(later.toISOString());
+    expect(fileNotBefore('notary-office')).toBe(later.toISOString());
+    const earlier = new Date(Date.now() + 1_800_000);
+    earlier.setMilliseconds(0);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间提前。', bidDeadline: earlier.toISOString() }).expect(201);
+    expect(fileNotBefore('notary-office')).toBe(earlier.toISOString());
+    expect(readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8')).toContain(`"tenderId":"${tender.id}","secretId":"escrow-key","from":"${later.toISOString()}"`);
+    const events = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_RELEASE_RESCHEDULED'`, [tender.id]);
+    expect(events.map((e: { data: { notBefore: string; reason: string } }) => [e.data.notBefore, e.data.reason])).toEqual([
+      [later.toISOString(), 'AMENDMENT'],
+      [earlier.toISOString(), 'AMENDMENT'],
+    ]);
+  });
+
   it('the platform alone (database + environment, its own share) cannot rebuild the key, even after the deadline', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     await sleep(1700);

@@ -44,8 +44,12 @@ export interface EscrowCustodian {
   publicKey(): string;
   /** `m` is the platform's transaction: only the platform's own custodian uses it. */
   deposit(d: ShareDeposit, m: EntityManager): Promise<void>;
-  /** Moves the release instant later (a suspended tender's deadline moves); never earlier. */
-  postpone(tenderId: string, secretId: string, notBefore: Date, m: EntityManager): Promise<void>;
+  /**
+   * The deadline moved (a suspension, an amendment): the release instant moves with it. A move earlier is honoured
+   * but recorded by the custodian itself with its reason (a production custodian checks it against the published
+   * amendment before accepting it).
+   */
+  reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, m: EntityManager): Promise<void>;
   /** Releases the share, signed; throws CustodianRefusal before notBefore or when it holds no such share. */
   release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease>;
 }

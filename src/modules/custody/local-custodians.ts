@@ -67,9 +67,14 @@ export class FileEscrowCustodian implements EscrowCustodian {
     writeFileSync(this.file(d.tenderId, d.secretId), JSON.stringify({ shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString(), sealed }), { mode: 0o600, flag: 'wx' });
   }
 
-  async postpone(tenderId: string, secretId: string, notBefore: Date): Promise<void> {
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string): Promise<void> {
     const rec = this.read(tenderId, secretId);
-    if (notBefore.getTime() <= new Date(rec.notBefore).getTime()) return; // never earlier
+    const from = new Date(rec.notBefore);
+    if (notBefore.getTime() === from.getTime()) return;
+    if (notBefore < from) {
+      // Earlier: honoured, and recorded in the custodian's own log, never silently.
+      appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString() })}\n`, { mode: 0o600 });
+    }
     writeFileSync(this.file(tenderId, secretId), JSON.stringify({ ...rec, notBefore: notBefore.toISOString() }), { mode: 0o600 });
   }
 
@@ -110,11 +115,10 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
     );
   }
 
-  async postpone(tenderId: string, secretId: string, notBefore: Date, m: EntityManager): Promise<void> {
-    await m.query(
-      `UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3 AND not_before < $4`,
-      [tenderId, secretId, this.name, notBefore],
-    );
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`, [
+      tenderId, secretId, this.name, notBefore,
+    ]);
   }
 
   async release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease> {

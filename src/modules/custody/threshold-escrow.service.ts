@@ -65,16 +65,31 @@ export class ThresholdEscrowService {
     });
   }
 
-  /** The release instant moves later (the deadline moved); every custodian is told. */
-  async postpone(m: EntityManager, tenderId: string, secretIds: string[], notBefore: Date): Promise<void> {
-    for (const secretId of secretIds) {
+  /** The deadline moved: every custodian moves the release instant (audited; an earlier move is logged by each). */
+  async reschedule(m: EntityManager, input: { tenderId: string; secretIds: string[]; notBefore: Date; reason: string; actor: Actor }): Promise<void> {
+    const moved: string[] = [];
+    for (const secretId of input.secretIds) {
+      let held = false;
       for (const c of this.custodians) {
-        await c.postpone(tenderId, secretId, notBefore, m).catch((e) => {
-          if (e instanceof CustodianRefusal && e.reason === 'NO_SHARE') return; // a secret never deposited (older tender)
-          throw e;
-        });
+        await c.reschedule(input.tenderId, secretId, input.notBefore, input.reason, m).then(
+          () => (held = true),
+          (e) => {
+            if (e instanceof CustodianRefusal && e.reason === 'NO_SHARE') return; // a secret never deposited (older tender)
+            throw e;
+          },
+        );
       }
+      if (held) moved.push(secretId);
     }
+    if (!moved.length) return;
+    await this.audit.append(m, {
+      actor: input.actor,
+      action: 'ESCROW_RELEASE_RESCHEDULED',
+      objectType: 'tender',
+      objectId: input.tenderId,
+      tenderId: input.tenderId,
+      data: { secretIds: moved, notBefore: input.notBefore.toISOString(), reason: input.reason },
+    });
   }
 
   /** True when the secret was deposited with the custodians (tenders published before threshold escrow: false). */

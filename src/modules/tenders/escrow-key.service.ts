@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { generateEscrowKeyPair } from 'src/sdk';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { AuditService } from '../audit/audit.service';
@@ -59,9 +58,9 @@ export class EscrowKeyService {
     await this.custody.deposit(manager, { tenderId, secretId, secret: privateKey, notBefore: bidDeadline, actor: SYSTEM_ACTOR });
   }
 
-  /** The deadline moved later (a suspension): the custodians' release instant moves with it. */
-  async postponeRelease(manager: EntityManager, tenderId: string, bidDeadline: Date): Promise<void> {
-    await this.custody.postpone(manager, tenderId, [ESCROW_KEY_SECRET, 'identity-key'], bidDeadline);
+  /** The deadline moved (a suspension, an amendment): the custodians' release instant moves with it (audited). */
+  async rescheduleRelease(manager: EntityManager, tenderId: string, bidDeadline: Date, reason: 'SUSPENSION' | 'AMENDMENT', actor: Actor): Promise<void> {
+    await this.custody.reschedule(manager, { tenderId, secretIds: [ESCROW_KEY_SECRET, 'identity-key'], notBefore: bidDeadline, reason, actor });
   }
 
   /**

@@ -177,7 +177,7 @@ export class TenderObjectionsService {
     const extendMs = this.periods.enforced ? Math.max(1, Math.ceil(suspendedMs / DAY_MS)) * DAY_MS : Math.ceil(suspendedMs / 1000) * 1000;
     const bidDeadline = new Date(tender.bidDeadline.getTime() + extendMs);
     await m.update(TenderEntity, { id: tender.id }, { suspendedAt: null, bidDeadline });
-    await this.escrowKeys.postponeRelease(m, tender.id, bidDeadline); // the custodians release no share before it
+    await this.escrowKeys.rescheduleRelease(m, tender.id, bidDeadline, 'SUSPENSION', SYSTEM_ACTOR); // no share released before it
     await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: bidDeadline });
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,

@@ -43,13 +43,15 @@ describe('FileEscrowCustodian', () => {
     expect(readFileSync(join(dir, 'shares', `${tenderId}.escrow-key.json`), 'utf8')).not.toContain(share.toString('base64'));
   });
 
-  it('a postponement moves the release later, never earlier; a second deposit is refused; an unknown secret is NO_SHARE', async () => {
+  it('a reschedule moves the release; earlier only on the record of its own log; a second deposit is refused; an unknown secret is NO_SHARE', async () => {
     await custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 2, share: randomBytes(33), notBefore: deadline });
-    await custodian.postpone(tenderId, 'escrow-key', new Date(deadline.getTime() - 3_600_000));
-    now = new Date(deadline.getTime() - 1000);
+    const earlier = new Date(deadline.getTime() - 3_600_000);
+    await custodian.reschedule(tenderId, 'escrow-key', earlier, 'AMENDMENT');
+    expect(readFileSync(join(dir, 'releases.log'), 'utf8')).toContain('RESCHEDULED_EARLIER');
+    now = new Date(earlier.getTime() - 1);
     expect(await refusal()).toMatchObject({ reason: 'NOT_YET' });
     const later = new Date(deadline.getTime() + 86_400_000);
-    await custodian.postpone(tenderId, 'escrow-key', later);
+    await custodian.reschedule(tenderId, 'escrow-key', later, 'SUSPENSION');
     now = new Date(deadline.getTime() + 1000);
     expect(await refusal()).toMatchObject({ reason: 'NOT_YET' });
     now = later;
