@@ -52,9 +52,29 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
         ADD COLUMN sealed_identity text NULL,
         ADD COLUMN recipient_sealed text NULL,
         ADD CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED" CHECK (ip IS NOT NULL OR sealed_identity IS NOT NULL)`);
+    // Bid security (platform tier: the bank notifications and refunds need them before the deadline): who asked for
+    // a sub-account and who paid, sealed until the deadline; a blind index keeps one sub-account per bidder.
+    await q.query(`
+      ALTER TABLE bid_security_accounts
+        ALTER COLUMN bidder_organization_id DROP NOT NULL,
+        ADD COLUMN bidder_blind_index char(64) NULL,
+        ADD COLUMN owner_sealed text NULL,
+        ADD CONSTRAINT "CK_BID_SECURITY_ACCOUNTS_CLEAR_OR_SEALED" CHECK (
+          bidder_organization_id IS NOT NULL OR (owner_sealed IS NOT NULL AND bidder_blind_index IS NOT NULL))`);
+    await q.query(`CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BLIND_INDEX" ON bid_security_accounts (tender_id, bidder_blind_index)`);
+    await q.query(`
+      ALTER TABLE bid_security_payments
+        ALTER COLUMN payer_account_no DROP NOT NULL,
+        ALTER COLUMN payer_name DROP NOT NULL,
+        ADD COLUMN payer_sealed text NULL,
+        ADD CONSTRAINT "CK_BID_SECURITY_PAYMENTS_CLEAR_OR_SEALED" CHECK (
+          (payer_account_no IS NOT NULL AND payer_name IS NOT NULL) OR payer_sealed IS NOT NULL)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE bid_security_payments DROP CONSTRAINT "CK_BID_SECURITY_PAYMENTS_CLEAR_OR_SEALED", DROP COLUMN payer_sealed`);
+    await q.query(`DROP INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BLIND_INDEX"`);
+    await q.query(`ALTER TABLE bid_security_accounts DROP CONSTRAINT "CK_BID_SECURITY_ACCOUNTS_CLEAR_OR_SEALED", DROP COLUMN bidder_blind_index, DROP COLUMN owner_sealed`);
     await q.query(`ALTER TABLE tender_document_downloads DROP CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED", DROP COLUMN sealed_identity, DROP COLUMN recipient_sealed`);
     await q.query(`DROP INDEX "IDX_BIDS_SEALED_TENDER"`);
     await q.query(`DROP INDEX "UQ_BIDS_TENDER_BLIND_INDEX"`);

@@ -14,12 +14,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * no longer does (so the list shrinks as the work goes on).
  */
 const STILL_IN_CLEAR: string[] = [];
-/** The same with bid security paid and the tender documents downloaded (security payers, downloads: NOT done yet). */
-const STILL_IN_CLEAR_WITH_SECURITY_AND_DOWNLOADS: string[] = [
-  'audit_events', // the security account's and the download's audit events name the bidder (actor, data)
-  'bid_security_accounts', // bidder_organization_id of the tender's sub-account
-  'bid_security_payments', // payer account and name
-];
+/** The same with bid security paid and the tender documents downloaded. */
+const STILL_IN_CLEAR_WITH_SECURITY_AND_DOWNLOADS: string[] = [];
 
 /**
  * Issue 17, sealed identities (docs/SECURITY.md): before the deadline a database dump names no bidder of the tender
@@ -127,10 +123,10 @@ async function dump(t: TestApp): Promise<Array<{ table: string; row: string }>> 
  * (organisation id, name, USCC, a user id, the device id it sent).
  */
 async function leakingTables(t: TestApp, tenderId: string, bids: SubmittedBid[], bidders: TestParty[]): Promise<string[]> {
-  const orgs: Array<{ id: string; name: string; uscc: string }> = await t.dataSource.query(
-    `SELECT id, name, uscc FROM organizations WHERE id = ANY($1::uuid[])`, [bidders.map((b) => b.organizationId)]);
+  const orgs: Array<{ id: string; name: string; uscc: string; basic_account_no: string | null }> = await t.dataSource.query(
+    `SELECT id, name, uscc, basic_account_no FROM organizations WHERE id = ANY($1::uuid[])`, [bidders.map((b) => b.organizationId)]);
   expect(orgs).toHaveLength(bidders.length);
-  const names = [...orgs.flatMap((o) => [o.id, o.name, o.uscc]), ...bidders.map((b) => b.userId), ...bidders.map((b) => `device-${b.userId}`)];
+  const names = [...orgs.flatMap((o) => [o.id, o.name, o.uscc, ...(o.basic_account_no ? [o.basic_account_no] : [])]), ...bidders.map((b) => b.userId), ...bidders.map((b) => `device-${b.userId}`)];
   const tenderRefs = [tenderId, ...bids.map((b) => b.body.bidId as string)];
   const rows = await dump(t);
   // The dump sees both sides: the bidders' own registrations, and the tender's bid rows.
@@ -140,25 +136,33 @@ async function leakingTables(t: TestApp, tenderId: string, bids: SubmittedBid[],
   return [...new Set(leaks.map((l) => l.table))].sort();
 }
 
-describe('sealed identities: what is still in clear with bid security and document downloads', () => {
+describe('sealed identities: with bid security paid and the documents downloaded', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
   });
   afterAll(() => t.close());
 
-  it('a dump before the deadline names the tender\'s bidders only in the tables not sealed yet (listed)', async () => {
+  it('a dump before the deadline names no bidder either: sub-account owners and payers are sealed too', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '200000.00' });
     const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
     const bidders: TestParty[] = [];
     const bids: SubmittedBid[] = [];
     for (let i = 0; i < 3; i++) {
       const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
+      const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
       await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(bidder.auth).expect(200);
-      await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, amount: '200000.00' }));
+      await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
       bidders.push(bidder);
       bids.push(await sealAndSubmit(t, tender, bidder, `${2_000_000 + i}.00`, { client: { deviceId: `device-${bidder.userId}` } }));
     }
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_SECURITY_AND_DOWNLOADS].sort());
+    // The money is there and counted (each bidder's security is PAID), only its owner and payer are sealed.
+    const payments = await t.dataSource.query(
+      `SELECT classification, payer_account_no, payer_sealed, bidder_organization_id FROM bid_security_payments WHERE tender_id = $1`, [tender.id]);
+    expect(payments).toHaveLength(3);
+    payments.forEach((p: Record<string, unknown>) => expect(p).toMatchObject({ classification: 'ACCEPTED', payer_account_no: null, bidder_organization_id: null, payer_sealed: expect.any(String) }));
+    const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/mine`).set(bidders[0].auth).expect(200);
+    expect(mine.body).toMatchObject({ status: 'PAID' });
   });
 });

@@ -14,6 +14,7 @@ import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
 import { RefundPlanner } from './refund-planner.service';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
 import { IngestBankNotification } from './use-cases/ingest-bank-notification.use-case';
+import { TendersModule } from '../tenders/tenders.module';
 
 /**
  * Bid security (投标保证金). Global so that the sealed-bids module gets the BidSecurityGate without importing it.
@@ -21,6 +22,7 @@ import { IngestBankNotification } from './use-cases/ingest-bank-notification.use
  */
 @Global()
 @Module({
+  imports: [TendersModule],
   controllers: [BidSecurityController, BankNotificationsController],
   providers: [
     BidSecurityStore,

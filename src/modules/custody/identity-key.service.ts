@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { hkdfSync } from 'crypto';
+import { createHmac, hkdfSync } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
@@ -68,6 +68,20 @@ export class IdentityKeyService {
   platformOpen<T>(purpose: string, sealed: string, aad: string): T {
     return JSON.parse(this.crypto.unseal(this.platformKey(purpose), sealed, aad).toString('utf8')) as T;
   }
+  /** HMAC-SHA256 under a key derived from SEALING_MASTER_KEY: finds a sealed row without naming its owner. */
+  blindIndex(purpose: string, tenderId: string, organizationId: string): string {
+    return createHmac('sha256', this.platformKey(`blind-index|${purpose}`)).update(`${tenderId}|${organizationId}`, 'utf8').digest('hex');
+  }
+
+  /** Whether a tender seals identities now: it has an identity key and its deadline has not passed (database clock). */
+  async sealsIdentities(m: EntityManager, tenderId: string): Promise<boolean> {
+    const [row]: Array<{ sealed: boolean }> = await m.query(
+      `SELECT (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = $1`,
+      [tenderId],
+    );
+    return row?.sealed ?? false;
+  }
+
   private platformKey(purpose: string): Buffer {
     return Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), `platform-tier|${purpose}`, 32));
   }
