@@ -1,4 +1,5 @@
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
+import { BidSecurityStore } from 'src/modules/bid-security/bid-security.store';
 import { sealBid } from 'src/sdk';
 import { sealAndSubmit, plaintextOf } from './factories/bid.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
@@ -43,13 +44,16 @@ describe('race: withdrawal against resubmission', () => {
         ]),
       ),
     );
-    // Before the deadline a bid row names no bidder (sealed identities, issue 17): paired by its blind index.
+    // Before the deadline neither a bid row nor a sub-account names its bidder (sealed identities, issue 17): each
+    // is found by its blind index, as the platform finds them.
     const sealer = t.app.get(BidIdentitySealer);
-    const accounts: Array<{ org: string; status: string }> = await t.dataSource.query(
-      `SELECT bidder_organization_id AS org, status FROM bid_security_accounts WHERE tender_id = $1`, [tender.id]);
-    const bids: Array<{ idx: string; status: string }> = await t.dataSource.query(
-      `SELECT bidder_blind_index AS idx, status FROM bids WHERE tender_id = $1`, [tender.id]);
-    const rows = bids.flatMap((b) => accounts.filter((a) => sealer.blindIndex(tender.id, a.org) === b.idx).map((a) => ({ bid: b.status, security: a.status })));
+    const store = t.app.get(BidSecurityStore);
+    const rows: Array<{ bid: string; security: string }> = [];
+    for (const { bidder } of bidders) {
+      const [bid] = await t.dataSource.query(`SELECT status FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, sealer.blindIndex(tender.id, bidder.organizationId!)]);
+      const [acc] = await t.dataSource.query(`SELECT status FROM bid_security_accounts WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, store.blindIndex(tender.id, bidder.organizationId!)]);
+      if (bid && acc) rows.push({ bid: bid.status, security: acc.status });
+    }
     expect(rows).toHaveLength(8);
     for (const r of rows) {
       expect([['SUBMITTED', 'HELD'], ['WITHDRAWN', 'REFUND_DUE'], ['WITHDRAWN', 'REFUNDED']]).toContainEqual([r.bid, r.security]);
