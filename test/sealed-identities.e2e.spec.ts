@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { adminParty, registerParty, TestParty } from './factories/identity.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
 import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
@@ -44,6 +44,13 @@ describe('sealed identities until the opening', () => {
   }, 60_000);
   afterAll(() => t.close());
 
+  /** The platform-wide bid counter an operator scrapes (GET /metrics). */
+  async function bidsReceivedMetric(): Promise<number> {
+    const admin = await adminParty(t);
+    const text = (await t.http().get('/metrics').set(admin.auth).expect(200)).text;
+    return Number(/^bids_received_total (\S+)$/m.exec(text)?.[1]);
+  }
+
   it('a database dump taken before the deadline names no bidder of the tender', async () => {
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('PUBLISHED');
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR].sort());
@@ -75,6 +82,10 @@ describe('sealed identities until the opening', () => {
     expect(still.n).toBe(3);
   });
 
+  it('operator telemetry counts no bid before the deadline: bids_received_total moves only when the deadline passes', async () => {
+    expect(await bidsReceivedMetric()).toBe(0); // four submissions (one a replacement) so far
+  });
+
   it('the opening unseals them: bidder, user, IP, device and receipts back in clear, the identity key released by k custodians', async () => {
     for (let i = 0; i < 40; i++) {
       if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
@@ -102,6 +113,7 @@ describe('sealed identities until the opening', () => {
     const released = await t.dataSource.query(
       `SELECT data->>'custodian' AS c FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'identity-key'`, [tender.id]);
     expect(released).toHaveLength(4); // 2 of 3 custodians, for the bids' identities and for the downloads'
+    expect(await bidsReceivedMetric()).toBe(3); // counted at the deadline, all tenders together
   });
 });
 

@@ -1,7 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { BidderEligibilityGate } from 'src/common/ports/bidder-eligibility.gate';
-import { runAfterCommit } from 'src/infra/database/after-commit';
-import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
@@ -124,7 +122,6 @@ export class SubmitBidUseCase {
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly keys: PlatformKeyService,
-    private readonly metrics: MetricsService,
     private readonly eligibility: BidderEligibilityGate,
     private readonly identities: BidIdentitySealer,
     @Optional() private readonly securityGate?: BidSecurityGate,
@@ -255,7 +252,8 @@ export class SubmitBidUseCase {
         ...bidAuditScope(tenderId, bidId!),
         data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
       });
-      await runAfterCommit(m, () => this.metrics.bidsReceived.inc()); // platform-wide only: never per tender
+      // No metric here: bids_received_total is counted when the tender's deadline passes (issue 17: operator telemetry
+      // shows no bid before the deadline, not even platform-wide in real time).
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!, {
         ...env!,
         escrowedKeyStored: storedEscrowedKey !== null,

@@ -48,6 +48,7 @@ export class OpenBidsAtDeadlineUseCase {
     // bidders get their security back and supervisors may need to know who they were.
     await this.identities.unsealTender(m, tender.id);
     const received = await this.bids.countSubmitted(m, tender.id);
+    await runAfterCommit(m, () => this.metrics.bidsReceived.inc(received)); // delayed to the deadline (issue 17)
 
     // TBL Art. 28, TBR Art. 44, MOF87 Art. 41: fewer than 3 bidders → do not open; re-tender. Never relaxed.
     if (received < MIN_BIDS_TO_OPEN) {
