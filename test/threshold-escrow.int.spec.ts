@@ -114,6 +114,15 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     renameSync(join(custodiansDir, 'supervision-authority.away'), join(custodiansDir, 'supervision-authority'));
   });
 
+  it('with the whole development machine (database, environment and the custodians\' folders) the key is rebuilt before the deadline — why production custodians must be remote', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const { shareIndex, sealed } = JSON.parse(readFileSync(shareFile('notary-office', tender.id), 'utf8'));
+    const notaryKey = Buffer.from(readFileSync(join(custodiansDir, 'notary-office', 'secrets', 'storage.key'), 'utf8').trim(), 'base64');
+    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}`);
+    const key = Buffer.from(await combine([new Uint8Array(await platformShare(tender.id)), new Uint8Array(notaryShare)]));
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
+  });
+
   it('after the deadline: k custodians release, each release an audit event with the custodian\'s Ed25519 signature over (tender, share, deadline, time)', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     await sleep(1700);
