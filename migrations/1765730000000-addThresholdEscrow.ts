@@ -28,6 +28,8 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
     await q.query(`ALTER TABLE expert_draws ALTER COLUMN seed_hex DROP NOT NULL`);
 
     await q.query(`ALTER TABLE tenders ADD COLUMN identity_public_key text NULL`);
+    // The expert draw's seed, committed at publication (its shares with the custodians until the deadline).
+    await q.query(`ALTER TABLE tenders ADD COLUMN draw_seed_commitment char(64) NULL`);
     for (const table of ['bids', 'bid_versions']) {
       await q.query(`
         ALTER TABLE ${table}
@@ -81,7 +83,7 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
     for (const table of ['bids', 'bid_versions']) {
       await q.query(`ALTER TABLE ${table} DROP CONSTRAINT "CK_${table.toUpperCase()}_IDENTITY_CLEAR_OR_SEALED", DROP COLUMN bidder_blind_index, DROP COLUMN sealed_identity`);
     }
-    await q.query(`ALTER TABLE tenders DROP COLUMN identity_public_key`);
+    await q.query(`ALTER TABLE tenders DROP COLUMN identity_public_key, DROP COLUMN draw_seed_commitment`);
     await q.query(`DROP TABLE escrow_custody_shares`);
   }
 }

@@ -7,6 +7,7 @@ import { ESCROW_CUSTODIANS, EscrowCustodian } from './escrow-custodian';
 import { FileEscrowCustodian, PlatformEscrowCustodian } from './local-custodians';
 import { ThresholdEscrowService } from './threshold-escrow.service';
 import { IdentityKeyService } from './identity-key.service';
+import { DrawSeedCustody } from './draw-seed-custody';
 
 /** The custodian names, in share order (share i goes to custodian i). */
 export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-office'] as const;
@@ -30,7 +31,8 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
     },
     ThresholdEscrowService,
     IdentityKeyService,
+    DrawSeedCustody,
   ],
-  exports: [ThresholdEscrowService, IdentityKeyService, ESCROW_CUSTODIANS],
+  exports: [ThresholdEscrowService, IdentityKeyService, DrawSeedCustody, ESCROW_CUSTODIANS],
 })
 export class CustodyModule {}

@@ -60,7 +60,7 @@ export class EscrowKeyService {
 
   /** The deadline moved (a suspension, an amendment): the custodians' release instant moves with it (audited). */
   async rescheduleRelease(manager: EntityManager, tenderId: string, bidDeadline: Date, reason: 'SUSPENSION' | 'AMENDMENT', actor: Actor): Promise<void> {
-    await this.custody.reschedule(manager, { tenderId, secretIds: [ESCROW_KEY_SECRET, 'identity-key'], notBefore: bidDeadline, reason, actor });
+    await this.custody.reschedule(manager, { tenderId, secretIds: [ESCROW_KEY_SECRET, 'identity-key', 'draw-seed'], notBefore: bidDeadline, reason, actor });
   }
 
   /**

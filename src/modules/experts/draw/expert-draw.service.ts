@@ -9,6 +9,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { ThresholdEscrowService } from '../../custody/threshold-escrow.service';
+import { TENDER_DRAW_SEED } from '../../custody/draw-seed-custody';
 import { BidsQueryService } from '../../bids/bids-query.service';
 import { IdentityService } from '../../identity/identity.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
@@ -156,8 +157,14 @@ export class ExpertDrawService {
     if (existing) return existing;
     const tender = await m.findOneBy(TenderEntity, { id: tenderId });
     if (!tender) throw new NotFoundException('The tender');
-    const seed = this.crypto.randomBytes(32);
-    const commitment = seedCommitment(seed.toString('hex'));
+    // The seed: the one committed at publication (issue 17: drawn before any bid and before the beacon exists, its
+    // shares with the custodians until the deadline); tenders published before it get a fresh one now.
+    const [{ draw_seed_commitment: committedAtPublication }]: Array<{ draw_seed_commitment: string | null }> = await m.query(
+      `SELECT draw_seed_commitment FROM tenders WHERE id = $1`,
+      [tenderId],
+    );
+    const seed = committedAtPublication ? null : this.crypto.randomBytes(32);
+    const commitment = committedAtPublication ?? seedCommitment(seed!.toString('hex'));
     // The beacon (expert-draw-v2): the audit head signed at this tender's opening, which the draw's seed cannot
     // have influenced and which names every audit stream's head at the deadline (docs/EXPERT_DRAW.md).
     const [head]: Array<{ id: string; signed_at: Date; heads_sha256: string; signature: string }> = await m.query(
@@ -175,10 +182,12 @@ export class ExpertDrawService {
     );
     // The seed is not stored (issue 17): it is split among the escrow custodians, each of which releases its share
     // (signed, audited) whenever a round needs it; only the award reveals it in clear (revealSeed).
-    try {
-      await this.custody.deposit(m, { tenderId, secretId: drawSeedSecretId(row.id), secret: seed, notBefore: new Date(row.committed_at), actor });
-    } finally {
-      seed.fill(0);
+    if (seed) {
+      try {
+        await this.custody.deposit(m, { tenderId, secretId: drawSeedSecretId(row.id), secret: seed, notBefore: new Date(row.committed_at), actor });
+      } finally {
+        seed.fill(0);
+      }
     }
     // The candidate lists are frozen now, with the seed, before any selection: every seat of the draw (replacements
     // included) comes from them, in the order the seed and the beacon fix.
@@ -642,15 +651,16 @@ export class ExpertDrawService {
    * custodians' shares — each release signed and audited — and checked against the committed seedCommitment.
    */
   async seedOf(m: EntityManager, drawId: string, actor: Actor): Promise<string> {
-    const [row]: Array<{ tender_id: string; seed_hex: string | null; seed_commitment: string }> = await m.query(
-      `SELECT tender_id, seed_hex, seed_commitment FROM expert_draws WHERE id = $1`,
+    const [row]: Array<{ tender_id: string; seed_hex: string | null; seed_commitment: string; at_publication: string | null }> = await m.query(
+      `SELECT d.tender_id, d.seed_hex, d.seed_commitment, t.draw_seed_commitment AS at_publication
+       FROM expert_draws d JOIN tenders t ON t.id = d.tender_id WHERE d.id = $1`,
       [drawId],
     );
     if (!row) throw new NotFoundException('The draw');
     if (row.seed_hex) return row.seed_hex;
     const seed = await this.custody.reconstruct(m, {
       tenderId: row.tender_id,
-      secretId: drawSeedSecretId(drawId),
+      secretId: row.at_publication === row.seed_commitment ? TENDER_DRAW_SEED : drawSeedSecretId(drawId),
       actor,
       check: (s) => s.length === 32 && seedCommitment(s.toString('hex')) === row.seed_commitment,
     });

@@ -5,6 +5,7 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { EscrowKeyService } from '../escrow-key.service';
 import { IdentityKeyService } from '../../custody/identity-key.service';
+import { DrawSeedCustody } from '../../custody/draw-seed-custody';
 import { TenderDocumentsService } from '../tender-documents.service';
 import { TenderPeriods } from '../tender-periods';
 import { TenderStateMachine } from '../tender-state-machine';
@@ -32,6 +33,7 @@ export class PublishTenderUseCase {
     private readonly periods: TenderPeriods,
     private readonly escrow: EscrowKeyService,
     private readonly identityKeys: IdentityKeyService,
+    private readonly drawSeeds: DrawSeedCustody,
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
   ) {}
@@ -49,6 +51,7 @@ export class PublishTenderUseCase {
       });
       await this.escrow.createSealed(m, tender.id);
       await this.identityKeys.create(m, tender.id, tender.bidDeadline); // sealed identities until the opening (issue 17)
+      await this.drawSeeds.commit(m, tender.id, tender.bidDeadline); // the expert draw's seed, before any beacon exists
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
       return this.tenders.get(tender.id, cmd.actor, m);
     });
