@@ -11,6 +11,7 @@ import { DatabaseModule } from './infra/database/database.module';
 import { PdfModule } from './infra/pdf/pdf.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { CustodyModule } from './modules/custody/custody.module';
 import { EvaluationModule } from './modules/evaluation/evaluation.module';
 import { ExpertsModule } from './modules/experts/experts.module';
 import { HealthModule } from './modules/health/health.module';
@@ -51,6 +52,7 @@ export class AppModule implements NestModule {
         DiscoveryModule,
         DomainEventsModule,
         AuditModule,
+        CustodyModule,
         SchedulingModule,
         IdentityModule,
         JurisdictionsModule,

@@ -139,9 +139,14 @@ describe('sealed audit events: nothing before the opening, everything after', ()
       const own = sealed.filter((e) => e.stream === `bid:${b.bidId}`);
       expect(b.auditHead).toEqual({ streamSeq: own.length, hash: own[own.length - 1].hash });
     }
-    // The bidder's user id and IP are there now, as for any event.
+    // The sealed events name no submitter (issue 17, sealed identities: actor "sealed-bidder", no IP); the opening's
+    // BID_IDENTITIES_UNSEALED names the bidder's user and IP for each version now.
     const first = sealed.find((e) => e.objectId === bids[1].body.bidId && e.action === 'BID_SUBMITTED')!;
-    expect(first).toMatchObject({ actorId: bidders[1].userId, ip: expect.stringMatching(/127\.0\.0\.1|::1/) });
+    expect(first).toMatchObject({ actorId: 'sealed-bidder', ip: '' });
+    const unsealed = after.items.find((e) => e.action === 'BID_IDENTITIES_UNSEALED')!;
+    expect(unsealed.data.submitters).toContainEqual({
+      bidId: bids[1].body.bidId, version: 1, organizationId: bidders[1].organizationId, userId: bidders[1].userId, ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+    });
 
     const submitted = await get('/audit', { action: 'BID_SUBMITTED', pageSize: 200 });
     expect(submitted.total).toBe(5);

@@ -1,3 +1,5 @@
+import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
+import { BidSecurityStore } from 'src/modules/bid-security/bid-security.store';
 import { sealBid } from 'src/sdk';
 import { sealAndSubmit, plaintextOf } from './factories/bid.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
@@ -42,12 +44,16 @@ describe('race: withdrawal against resubmission', () => {
         ]),
       ),
     );
-    const rows: Array<{ bid: string; security: string }> = await t.dataSource.query(
-      `SELECT b.status AS bid, a.status AS security
-       FROM bids b JOIN bid_security_accounts a ON a.tender_id = b.tender_id AND a.bidder_organization_id = b.bidder_organization_id
-       WHERE b.tender_id = $1`,
-      [tender.id],
-    );
+    // Before the deadline neither a bid row nor a sub-account names its bidder (sealed identities, issue 17): each
+    // is found by its blind index, as the platform finds them.
+    const sealer = t.app.get(BidIdentitySealer);
+    const store = t.app.get(BidSecurityStore);
+    const rows: Array<{ bid: string; security: string }> = [];
+    for (const { bidder } of bidders) {
+      const [bid] = await t.dataSource.query(`SELECT status FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, sealer.blindIndex(tender.id, bidder.organizationId!)]);
+      const [acc] = await t.dataSource.query(`SELECT status FROM bid_security_accounts WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, store.blindIndex(tender.id, bidder.organizationId!)]);
+      if (bid && acc) rows.push({ bid: bid.status, security: acc.status });
+    }
     expect(rows).toHaveLength(8);
     for (const r of rows) {
       expect([['SUBMITTED', 'HELD'], ['WITHDRAWN', 'REFUND_DUE'], ['WITHDRAWN', 'REFUNDED']]).toContainEqual([r.bid, r.security]);

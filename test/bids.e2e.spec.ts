@@ -1,3 +1,4 @@
+import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
 import { ModuleRef } from '@nestjs/core';
 import { createHmac } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
@@ -93,33 +94,42 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(verify(r.body)).toBe(true);
     // The v1 receipt extension covers the stored iv and escrowed key too (SEALED_BID_FORMAT.md §5.1).
     expect(r.body).toMatchObject({ envelopeSha256: expect.stringMatching(/^[0-9a-f]{64}$/), envelopeSignature: expect.any(String) });
+    // Stored sealed until the opening (it is computed over the bidder's id, issue 17), in clear again from the opening.
     const [stored] = await t.dataSource.query(`SELECT envelope_sha256 FROM bids WHERE id = $1`, [r.body.bidId]);
-    expect(stored.envelope_sha256).toBe(r.body.envelopeSha256);
+    expect(stored.envelope_sha256).toMatch(/^sealed1:/);
+    expect(t.app.get(BidIdentitySealer).receiptField(stored.envelope_sha256, r.body.bidId)).toBe(r.body.envelopeSha256);
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth).expect(200);
     expect(mine.body).toMatchObject({ envelopeSha256: r.body.envelopeSha256, envelopeSignature: r.body.envelopeSignature });
     expect(verify({ ...r.body, version: 2 })).toBe(false); // the signature covers every field
     expect(verify(r.body, keyCommitment(Buffer.alloc(32, 1)))).toBe(false);
 
-    // The fingerprint the collusion screens compare is kept in columns, with the caller's IP.
+    // The fingerprint the collusion screens compare (IP, device, MACs, tool, author) and who bid are sealed until the
+    // opening (issue 17, sealed identities; unsealed into these columns at the deadline: sealed-identities.e2e.spec.ts).
     const [row] = await t.dataSource.query(
-      `SELECT ip, device_id, mac_addresses, tool_version, document_author, ciphertext_sha256, ciphertext_bytes, price, revealed_key
+      `SELECT bidder_organization_id, submitted_by, ip, device_id, mac_addresses, tool_version, document_author, ciphertext_sha256,
+              ciphertext_bytes, price, revealed_key, sealed_identity, bidder_blind_index
        FROM bids WHERE id = $1`,
       [r.body.bidId],
     );
     expect(row).toMatchObject({
-      device_id: 'dev-A',
-      mac_addresses: ['02:00:00:00:00:0a', '02:00:00:00:00:0b'],
-      tool_version: 'bid-seal/0.1.0',
-      document_author: '李工',
+      bidder_organization_id: null,
+      submitted_by: null,
+      ip: null,
+      device_id: null,
+      mac_addresses: [],
+      tool_version: null,
+      document_author: null,
       ciphertext_sha256: r.sealed.ciphertextSha256,
       price: null,
       revealed_key: null,
+      bidder_blind_index: t.app.get(BidIdentitySealer).blindIndex(tender.id, bidder.organizationId!),
     });
-    expect(row.ip).toMatch(/127\.0\.0\.1|::1/);
-    // The audit event names the bid, its version and hash — never a price.
+    expect(row.sealed_identity).not.toContain('dev-A');
+    // The audit event names the bid, its version and hash — never a price, nor (before the opening) who sent it.
     const [ev] = await audits(r.body.bidId, 'BID_SUBMITTED');
     expect(ev).toMatchObject({ stream: `bid:${r.body.bidId}`, tender_id: tender.id, sealed_tender_id: tender.id });
-    expect(ev.actor_id).toBe(bidder.userId);
+    expect(ev.actor_id).toBe('sealed-bidder');
+    expect(ev.ip).toBe('');
     expect(ev.data).toEqual({ bidId: r.body.bidId, version: 1, ciphertextSha256: r.sealed.ciphertextSha256, ciphertextBytes: row.ciphertext_bytes, escrowed: true });
   });
 
@@ -146,7 +156,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
     expect(new Set(results.map((r) => r.body.bidId)).size).toBe(1);
     expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, max(version) AS v FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2`, [tender.id, b.organizationId]);
+    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, max(version) AS v FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, t.app.get(BidIdentitySealer).blindIndex(tender.id, b.organizationId!)]);
     expect(row).toEqual({ n: 1, v: 6 });
   });
 

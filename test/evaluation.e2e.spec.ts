@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -111,6 +112,17 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
     expect(panel.body.members.map((m: { expertId: string }) => m.expertId).sort()).toEqual(seats.map((s) => s.expert_id).sort());
     const record = await t.http().get(`/api/v1/tenders/${tender.id}/panel/draw-record`).expect(200);
     expect(record.body.seed).toBe(panel.body.seed);
+    // The seed is the one committed at publication (issue 17: drawn before any bid and before the opening's beacon),
+    // its shares released by the custodians only after the deadline.
+    const [{ draw_seed_commitment, published_at }] = await t.dataSource.query(`SELECT draw_seed_commitment, published_at FROM tenders WHERE id = $1`, [tender.id]);
+    expect(record.body.seedCommitment).toBe(draw_seed_commitment);
+    expect(createHash('sha256').update(Buffer.from(record.body.seed, 'hex')).digest('hex')).toBe(draw_seed_commitment);
+    const [dep] = await t.dataSource.query(`SELECT occurred_at, data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'draw-seed'`, [tender.id]);
+    expect(new Date(dep.occurred_at).getTime()).toBeLessThanOrEqual(new Date(published_at).getTime() + 5_000);
+    expect(new Date(dep.occurred_at).getTime()).toBeLessThan(new Date(record.body.beacon.signedAt).getTime()); // before the beacon
+    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'draw-seed'`, [tender.id]);
+    expect(releases.length).toBeGreaterThanOrEqual(2);
+    releases.forEach((r: { data: { releasedAt: string; notBefore: string } }) => expect(r.data.releasedAt >= r.data.notBefore).toBe(true));
     const dir = mkdtempSync(join(tmpdir(), 'draw-'));
     const file = join(dir, 'record.json');
     writeFileSync(file, JSON.stringify(record.body));

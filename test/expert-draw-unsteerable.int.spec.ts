@@ -10,7 +10,7 @@ import {
   walkOrder,
 } from 'src/modules/experts/draw/expert-draw.algorithm';
 import { adminParty, createStaff, TestParty } from './factories/identity.factory';
-import { createExpert, drawn, membersOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
+import { createExpert, drawn, drawSeed, membersOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /**
@@ -30,6 +30,7 @@ describe('the unsteerable expert draw (expert-draw-v2, integration)', () => {
   let draw: { id: string; seed_hex: string; seed_commitment: string; beacon: DrawRecordV2['beacon']; beacon_sha256: string };
   let frozen: string[];
   let key: Buffer;
+  let storedSeed: string | null;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
@@ -43,6 +44,8 @@ describe('the unsteerable expert draw (expert-draw-v2, integration)', () => {
     tenderId = tender.id;
     expect((await drawn(t, tenderId)).status).toBe('DRAWN');
     [draw] = await t.dataSource.query(`SELECT id, seed_hex, seed_commitment, beacon, beacon_sha256 FROM expert_draws WHERE tender_id = $1`, [tenderId]);
+    storedSeed = draw.seed_hex;
+    draw.seed_hex = await drawSeed(t, { drawId: draw.id }); // from the custodians, as each round gets it
     const [list] = await t.dataSource.query(`SELECT candidate_ids, candidates_sha256 FROM expert_draw_lists WHERE draw_id = $1 AND generation = 0`, [draw.id]);
     frozen = list.candidate_ids;
     key = drawKeyV2(draw.seed_hex, draw.id, draw.beacon_sha256);
@@ -58,6 +61,18 @@ describe('the unsteerable expert draw (expert-draw-v2, integration)', () => {
     expect(draw.beacon).not.toBeNull();
     expect(draw.beacon_sha256).toBe(beaconSha256(draw.beacon));
     expect(seedCommitment(draw.seed_hex)).toBe(draw.seed_commitment);
+    // The seed is not in the database before the award (a DBA cannot foresee the order): only its commitment, and
+    // its shares are with the custodians (the platform's one sealed; one share rebuilds nothing).
+    expect(storedSeed).toBeNull();
+    const shares = await t.dataSource.query(`SELECT custodian FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = $2`, [tenderId, `draw-seed-${draw.id}`]);
+    expect(shares).toEqual([{ custodian: 'platform' }]);
+    const dump = JSON.stringify(await t.dataSource.query(`SELECT * FROM expert_draws WHERE id = $1`, [draw.id]))
+      + JSON.stringify(await t.dataSource.query(`SELECT * FROM escrow_custody_shares WHERE tender_id = $1`, [tenderId]));
+    expect(dump).not.toContain(draw.seed_hex);
+    // Every time the platform needs the seed, the custodians' releases are audited with their signatures.
+    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = $2`, [tenderId, `draw-seed-${draw.id}`]);
+    expect(releases.length).toBeGreaterThanOrEqual(2);
+    expect(releases[0].data.signature).toEqual(expect.any(String));
     const audit = await t.dataSource.query(`SELECT action, data FROM audit_events WHERE tender_id = $1 AND action LIKE 'EXPERT_DRAW_%' ORDER BY id`, [tenderId]);
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['EXPERT_DRAW_COMMITTED', 'EXPERT_DRAW_SELECTED']);
     expect(audit[0].data).toMatchObject({

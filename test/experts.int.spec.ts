@@ -1,7 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
 import { candidatesSha256, seedCommitment, verifyAnyDrawRecord as verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
 import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './factories/identity.factory';
-import { createExpert, drawn, fireNow, insertExperts, membersOf, roundOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
+import { createExpert, drawn, drawSeed, fireNow, insertExperts, membersOf, roundOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('expert pool, verifiable draw, recusal and assignments (integration)', () => {
@@ -183,7 +183,9 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       round.selected_ids.forEach((id: string) => expect(eligible).toContain(id));
 
       // The seed: committed (audited) before the selection, and it reproduces the selection from the recorded list.
-      const [{ seed_hex, seed_commitment }] = await t.dataSource.query(`SELECT seed_hex, seed_commitment FROM expert_draws WHERE id = $1`, [draw.id]);
+      const [{ seed_hex: stored, seed_commitment }] = await t.dataSource.query(`SELECT seed_hex, seed_commitment FROM expert_draws WHERE id = $1`, [draw.id]);
+      expect(stored).toBeNull(); // not in the database before the award: escrowed with the custodians (issue 17)
+      const seed_hex = await drawSeed(t, { drawId: draw.id });
       expect(seedCommitment(seed_hex)).toBe(seed_commitment);
       const actions = await t.dataSource.query(`SELECT action, data FROM audit_events WHERE tender_id = $1 AND action LIKE 'EXPERT_DRAW_%' ORDER BY id`, [tender.id]);
       expect(actions.map((a: { action: string }) => a.action)).toEqual(['EXPERT_DRAW_COMMITTED', 'EXPERT_DRAW_SELECTED']);
@@ -243,7 +245,7 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       // The second list is recorded as computed; its draw leaves out the experts already selected for the first.
       first.selected_ids.forEach((id: string) => expect(second.selected_ids).not.toContain(id));
       const record = (await t.http().get(`/api/v1/tenders/${tender.id}/panel/draw-record`).set(supervisor.auth).expect(200)).body;
-      const [{ seed_hex }] = await t.dataSource.query(`SELECT seed_hex FROM expert_draws WHERE tender_id = $1`, [tender.id]);
+      const seed_hex = await drawSeed(t, { tenderId: tender.id });
       expect(record.rounds.map((r: { specialty: string }) => r.specialty)).toEqual([a, b]);
       expect(verifyDrawRecord({ ...record, seed: seed_hex })).toEqual({ valid: true, problems: [] });
     });
@@ -352,7 +354,7 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
     it('every round of the draw still verifies against the seed', async () => {
       const record = (await t.http().get(`/api/v1/tenders/${tenderId}/panel/draw-record`).set(supervisor.auth).expect(200)).body;
       expect(record.rounds.length).toBeGreaterThanOrEqual(4);
-      const [{ seed_hex }] = await t.dataSource.query(`SELECT seed_hex FROM expert_draws WHERE tender_id = $1`, [tenderId]);
+      const seed_hex = await drawSeed(t, { tenderId });
       expect(verifyDrawRecord({ ...record, seed: seed_hex })).toEqual({ valid: true, problems: [] });
     });
   });

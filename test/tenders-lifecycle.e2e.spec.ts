@@ -78,10 +78,12 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect(anon.headers['x-content-sha256']).toBe(up2.sha256);
       expect(anon.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('招标文件.pdf')}`);
       await t.http().get(`/api/v1/tenders/${draft.id}/documents/${up1.id}/content`).set(bidder.auth).expect(200);
-      const rows = await t.dataSource.query(`SELECT user_id, organization_id, ip FROM tender_document_downloads WHERE tender_id = $1 ORDER BY id`, [draft.id]);
+      // Recorded sealed until the deadline (issue 17, sealed identities; unsealed: the supervisors' list below).
+      const rows = await t.dataSource.query(`SELECT user_id, organization_id, ip, sealed_identity, recipient_sealed FROM tender_document_downloads WHERE tender_id = $1 ORDER BY id`, [draft.id]);
       expect(rows).toHaveLength(2);
-      expect(rows[0]).toMatchObject({ user_id: null, organization_id: null, ip: expect.any(String) });
-      expect(rows[1]).toMatchObject({ user_id: bidder.userId, organization_id: bidder.organizationId });
+      expect(rows[0]).toMatchObject({ user_id: null, organization_id: null, ip: null, sealed_identity: expect.any(String), recipient_sealed: null });
+      expect(rows[1]).toMatchObject({ user_id: null, organization_id: null, ip: null, sealed_identity: expect.any(String), recipient_sealed: expect.any(String) });
+      expect(JSON.stringify(rows)).not.toContain(bidder.userId);
       // nothing public reveals who or how many downloaded (TBL Art. 22)
       const view = await t.http().get(`/api/v1/tenders/${draft.id}`).expect(200);
       expect(JSON.stringify(view.body)).not.toMatch(/download/i);
@@ -98,7 +100,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       const deadline = new Date(tender.body.bidDeadline as string).getTime();
       await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() + 100)));
       const res = await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth).expect(200);
-      expect(res.body).toMatchObject({ total: 1, items: [{ organizationId: bidder.organizationId, documentId: doc.id }] });
+      expect(res.body).toMatchObject({ total: 1, items: [{ organizationId: bidder.organizationId, userId: bidder.userId, documentId: doc.id, ip: expect.any(String) }] });
       for (const p of [owner, bidder, await createStaff(t, Role.EXPERT)]) {
         expect((await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(p.auth).expect(403)).body.code).toBe('FORBIDDEN');
       }
@@ -228,6 +230,9 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       const ev = await event(tender.id);
       expect(ev.status).toBe('PENDING');
       expect(new Date(ev.run_at).getTime()).toBe(newDeadline);
+      // The escrow custodians release no share before the new deadline either (issue 17, threshold escrow).
+      const shares = await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
+      expect(shares.map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).getTime()])).toEqual([['draw-seed', newDeadline], ['escrow-key', newDeadline], ['identity-key', newDeadline]]);
       await waitFor(() => fired.some((f) => f.id === tender.id));
       expect(fired.find((f) => f.id === tender.id)!.at).toBeGreaterThanOrEqual(newDeadline);
       await waitFor(() => sender.sent.some((n) => n.topic === 'OBJECTION_ANSWERED' && n.recipientOrganizationId === bidder.organizationId));

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { AuditHeadsService } from 'src/modules/audit/audit-heads.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { ExpertDrawService } from 'src/modules/experts/draw/expert-draw.service';
 import { TestApp } from '../helpers/test-app';
 import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './identity.factory';
 
@@ -225,4 +226,15 @@ export async function roundOf(t: TestApp, memberId: string): Promise<string> {
 /** Experts indexed by user id, to act for the seats drawn. */
 export function byUser(experts: TestExpert[]): Map<string, TestExpert> {
   return new Map(experts.map((e) => [e.userId, e]));
+}
+
+/**
+ * A draw's seed as the platform obtains it for a round: rebuilt from the escrow custodians' shares (issue 17; the
+ * database holds only its commitment until the award). Each call is a signed, audited release.
+ */
+export async function drawSeed(t: TestApp, ref: { drawId?: string; tenderId?: string }): Promise<string> {
+  const [{ id }] = ref.drawId
+    ? [{ id: ref.drawId }]
+    : await t.dataSource.query(`SELECT id FROM expert_draws WHERE tender_id = $1`, [ref.tenderId]);
+  return t.dataSource.transaction((m) => t.app.get(ExpertDrawService).seedOf(m, id, SYSTEM_ACTOR));
 }

@@ -163,6 +163,13 @@ export class AppConfig {
   get bankInterestRate(): string {
     return this.env.BANK_INTEREST_RATE;
   }
+  /** The development escrow custodians' folder (issue 17): ESCROW_CUSTODIANS_DIR, default <dataDir>/custodians. */
+  get escrowCustodiansDir(): string {
+    return this.env.ESCROW_CUSTODIANS_DIR ?? resolve(this.dataDir, 'custodians');
+  }
+  get escrowThreshold(): number {
+    return this.env.ESCROW_THRESHOLD;
+  }
   get expertRecentServiceDays(): number {
     return this.env.EXPERT_RECENT_SERVICE_DAYS;
   }

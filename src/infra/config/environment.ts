@@ -149,6 +149,21 @@ export class EnvironmentVariables {
   @Matches(/^\d+(\.\d{1,6})?$/)
   BANK_INTEREST_RATE = '0.0035';
 
+  /**
+   * Where the development escrow custodians (supervision authority, notary office) keep their own keys and shares
+   * (issue 17, threshold escrow). Default: <DATA_DIR>/custodians. Outside the database and the platform's secrets.
+   */
+  @IsString()
+  @IsOptional()
+  ESCROW_CUSTODIANS_DIR?: string;
+
+  /** k of the k-of-n threshold escrow (n = 3 custodians: platform, supervision authority, notary office). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(3)
+  ESCROW_THRESHOLD = 2;
+
   /** Days during which an expert who served a procuring entity is not drawn for it again. */
   @Transform(toInt)
   @IsInt()

@@ -17,6 +17,7 @@ import { GuaranteeNotificationsController } from './guarantees/guarantee-notific
 import { GuaranteeStore } from './guarantees/guarantee.store';
 import { RegisterGuarantee } from './guarantees/register-guarantee.use-case';
 import { IngestBankNotification } from './use-cases/ingest-bank-notification.use-case';
+import { TendersModule } from '../tenders/tenders.module';
 
 /**
  * Bid security (投标保证金). Global so that the sealed-bids module gets the BidSecurityGate without importing it.
@@ -24,6 +25,7 @@ import { IngestBankNotification } from './use-cases/ingest-bank-notification.use
  */
 @Global()
 @Module({
+  imports: [TendersModule],
   controllers: [BidSecurityController, LotBidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
   providers: [
     BidSecurityStore,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac } from 'crypto';
 import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
 import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
@@ -9,6 +9,8 @@ import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
+import { IdentityKeyService } from '../custody/identity-key.service';
+import { TenderLifecycleHooks } from '../tenders/tender-lifecycle.hooks';
 import { securityAuditScope } from './bid-security-audit';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import {
@@ -118,9 +120,18 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly guarantees: GuaranteeStore,
+    private readonly identityKeys: IdentityKeyService,
     config: AppConfig,
+    hooks: TenderLifecycleHooks,
   ) {
     super();
+    // Sealed identities (issue 17): at the deadline who asked for a sub-account and who paid are filled in clear.
+    hooks.on('bidDeadline', async (m, tender) => {
+      const n = await this.store.unsealTender(m, tender.id);
+      if (n.accounts || n.payments) {
+        await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'BID_SECURITY_IDENTITIES_UNSEALED', objectType: 'tender', objectId: tender.id, tenderId: tender.id, data: n });
+      }
+    });
     // A sub-key of the platform's master secret, used for nothing else.
     this.accountKey = createHmac('sha256', config.sealingMasterKey).update('bid-security-virtual-account-v1').digest();
   }
@@ -209,15 +220,17 @@ export class BidSecurityService extends BidSecurityGate {
       for (let attempt = 0; attempt < 4; attempt++) {
         // Lot 1 keeps the v1 number; another lot has a sub-account of its own.
         const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, org, attempt);
+        // Sealed identities (issue 17): who asked for a sub-account is sealed until the deadline.
+        const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
         const inserted: Array<{ id: string }> = await m.query(
-          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
-          [tenderId, org, no, lotNo],
+          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no, bidder_blind_index, owner_sealed)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
+          [tenderId, sealed ? null : org, no, lotNo, sealed ? this.store.blindIndex(tenderId, org) : null, sealed ? this.store.sealOwner(tenderId, no, org) : null],
         );
         if (inserted.length) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
           await this.audit.append(m, {
-            actor,
+            actor: sealed ? { userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId } : actor,
             action: 'BID_SECURITY_ACCOUNT_ISSUED',
             objectType: 'bid_security_account',
             objectId: inserted[0].id,

@@ -8,6 +8,7 @@ import { BidSecurityAccountStatus } from './bid-security-account.entity';
 import { PaymentClassification } from './bid-security-payment.entity';
 import { HeldPayment } from './refund-allocation';
 import { PeriodUnit, RefundReason } from './refund-policy';
+import { IdentityKeyService } from '../custody/identity-key.service';
 
 /** What bid security needs to know of a tender, read with the database clock. */
 export interface TenderSnapshot {
@@ -80,9 +81,82 @@ export interface RefundRow {
 
 const money = (v: string | null) => (v === null ? null : normalizeMoney(String(v)));
 
-/** The SQL of the bid-security tables, in the caller's transaction. Rows are plain objects, never entities. */
+/** Platform-tier sealing purposes and AADs of the bid-security identities (issue 17, sealed identities). */
+export const OWNER_SEALED = 'bid-security-owner';
+export const PAYER_SEALED = 'bid-security-payer';
+export const ownerAad = (tenderId: string, virtualAccountNo: string) => `bid-security-owner|${tenderId}|${virtualAccountNo}`;
+export const payerAad = (txnId: string) => `bid-security-payer|${txnId}`;
+export interface SealedPayer {
+  payerAccountNo: string;
+  payerName: string;
+  organizationId: string | null;
+}
+
+/**
+ * The SQL of the bid-security tables, in the caller's transaction. Rows are plain objects, never entities.
+ * Before the deadline of a tender that seals identities (issue 17) the owner of a sub-account and the payer of a
+ * payment are stored sealed (platform tier: the bank notifications and refunds need them before the deadline); the
+ * rows read here are always in clear, and `unsealTender` fills the columns at the deadline.
+ */
 @Injectable()
 export class BidSecurityStore {
+  constructor(private readonly identityKeys: IdentityKeyService) {}
+
+  blindIndex(tenderId: string, bidderOrganizationId: string): string {
+    return this.identityKeys.blindIndex('bid-security-account', tenderId, bidderOrganizationId);
+  }
+
+  /** A sub-account row, the owner unsealed when it is still sealed. */
+  account(r: Record<string, unknown>): AccountRow {
+    const a = toAccount(r);
+    if (!a.bidderOrganizationId && r.owner_sealed) {
+      a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(OWNER_SEALED, r.owner_sealed as string, ownerAad(a.tenderId, a.virtualAccountNo)).organizationId;
+    }
+    return a;
+  }
+
+  /** A payment row, the payer (and bidder) unsealed when still sealed. */
+  payment(r: Record<string, unknown>): PaymentRow {
+    const p = toPayment(r);
+    if (r.payer_sealed && p.payerAccountNo === null) {
+      const s = this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, r.payer_sealed as string, payerAad(p.txnId));
+      p.payerAccountNo = s.payerAccountNo;
+      p.payerName = s.payerName;
+      p.bidderOrganizationId = p.bidderOrganizationId ?? s.organizationId;
+    }
+    return p;
+  }
+
+  sealOwner(tenderId: string, virtualAccountNo: string, organizationId: string): string {
+    return this.identityKeys.platformSeal(OWNER_SEALED, { organizationId }, ownerAad(tenderId, virtualAccountNo));
+  }
+
+  sealPayer(txnId: string, payer: SealedPayer): string {
+    return this.identityKeys.platformSeal(PAYER_SEALED, payer, payerAad(txnId));
+  }
+
+  /** At the deadline: who asked for a sub-account and who paid, filled in clear (audited by the caller). */
+  async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number }> {
+    const accounts = (await m.query(
+      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`,
+      [tenderId],
+    )) as Array<Record<string, unknown>>;
+    for (const r of accounts) {
+      await m.query(`UPDATE bid_security_accounts SET bidder_organization_id = $2 WHERE id = $1`, [r.id, this.account(r).bidderOrganizationId]);
+    }
+    const payments = (await m.query(
+      `SELECT * FROM bid_security_payments WHERE tender_id = $1 AND payer_account_no IS NULL AND payer_sealed IS NOT NULL FOR UPDATE`,
+      [tenderId],
+    )) as Array<Record<string, unknown>>;
+    for (const r of payments) {
+      const p = this.payment(r);
+      await m.query(`UPDATE bid_security_payments SET payer_account_no = $2, payer_name = $3, bidder_organization_id = $4 WHERE id = $1`, [
+        p.id, p.payerAccountNo, p.payerName, p.bidderOrganizationId,
+      ]);
+    }
+    return { accounts: accounts.length, payments: payments.length };
+  }
+
   /** The tender, with the database clock at the moment of reading. */
   async tender(m: EntityManager, tenderId: string): Promise<TenderSnapshot | null> {
     const rows: Array<Record<string, unknown>> = await m.query(
@@ -127,15 +201,15 @@ export class BidSecurityStore {
 
   async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false, lotNo = DEFAULT_LOT_NO): Promise<AccountRow | null> {
     const rows = await m.query(
-      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 ${lock ? 'FOR UPDATE' : ''}`,
-      [tenderId, bidderOrganizationId, lotNo],
+      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 ${lock ? 'FOR UPDATE' : ''}`,
+      [tenderId, bidderOrganizationId, this.blindIndex(tenderId, bidderOrganizationId), lotNo],
     );
-    return rows[0] ? toAccount(rows[0]) : null;
+    return rows[0] ? this.account(rows[0]) : null;
   }
 
   async accountById(m: EntityManager, id: string, lock = false): Promise<AccountRow | null> {
     const rows = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? toAccount(rows[0]) : null;
+    return rows[0] ? this.account(rows[0]) : null;
   }
 
   /** Every sub-account of a tender, locked in id order (the order every settlement takes them in). */
@@ -144,12 +218,12 @@ export class BidSecurityStore {
       `SELECT * FROM bid_security_accounts WHERE tender_id = $1 ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
       [tenderId],
     );
-    return rows.map(toAccount);
+    return rows.map((r: Record<string, unknown>) => this.account(r));
   }
 
   async paymentsOfAccount(m: EntityManager, accountId: string): Promise<PaymentRow[]> {
     const rows = await m.query(`SELECT * FROM bid_security_payments WHERE account_id = $1 ORDER BY received_at, id`, [accountId]);
-    return rows.map(toPayment);
+    return rows.map((r: Record<string, unknown>) => this.payment(r));
   }
 
   /** Counted payments not yet earmarked for a refund or forfeited: the security the account holds. */
@@ -160,12 +234,12 @@ export class BidSecurityStore {
        ORDER BY received_at, id ${lock ? 'FOR UPDATE' : ''}`,
       [accountId],
     );
-    return rows.map(toPayment);
+    return rows.map((r: Record<string, unknown>) => this.payment(r));
   }
 
   async paymentsOfRefund(m: EntityManager, refundId: string): Promise<PaymentRow[]> {
     const rows = await m.query(`SELECT * FROM bid_security_payments WHERE refund_id = $1 ORDER BY received_at, id`, [refundId]);
-    return rows.map(toPayment);
+    return rows.map((r: Record<string, unknown>) => this.payment(r));
   }
 
   async refund(m: EntityManager, id: string, lock = false): Promise<RefundRow | null> {

@@ -12,11 +12,13 @@ export class BidVersionEntity {
   @Column({ type: 'uuid' })
   tenderId: string;
 
-  @Column({ type: 'uuid' })
-  bidderOrganizationId: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'uuid', nullable: true })
+  bidderOrganizationId: string | null;
 
-  @Column({ type: 'uuid' })
-  submittedBy: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'uuid', nullable: true })
+  submittedBy: string | null;
 
   @Column({ type: 'timestamptz' })
   receivedAt: Date;
@@ -36,14 +38,24 @@ export class BidVersionEntity {
   @Column({ type: 'text' })
   signature: string;
 
-  @Column({ type: 'text' })
-  ip: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'text', nullable: true })
+  ip: string | null;
 
-  @Column({ type: 'text' })
-  deviceId: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'text', nullable: true })
+  deviceId: string | null;
 
   @Column({ type: 'text', array: true, default: '{}' })
   macAddresses: string[];
+
+  /** HMAC-SHA256(K, tenderId|organisationId): one bid per bidder and tender while the identity is sealed. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  bidderBlindIndex: string | null;
+
+  /** Who submitted (organisation, user, IP, device, MACs, tool, author), sealed to the tender's identity key. */
+  @Column({ type: 'text', nullable: true, select: false })
+  sealedIdentity: string | null;
 
   @Column({ type: 'text', nullable: true })
   toolVersion: string | null;

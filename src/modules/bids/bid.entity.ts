@@ -23,16 +23,18 @@ export class BidEntity {
   @Column({ type: 'uuid' })
   tenderId: string;
 
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
   @Index('IDX_BIDS_BIDDER_ORGANIZATION_ID')
-  @Column({ type: 'uuid' })
-  bidderOrganizationId: string;
+  @Column({ type: 'uuid', nullable: true })
+  bidderOrganizationId: string | null;
 
   /** 标段: the lot bid for; 1 for a tender without lots. */
   @Column({ type: 'int', default: 1 })
   lotNo: number;
 
-  @Column({ type: 'uuid' })
-  submittedBy: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'uuid', nullable: true })
+  submittedBy: string | null;
 
   @Column({ type: 'int' })
   version: number;
@@ -68,14 +70,24 @@ export class BidEntity {
   signature: string;
 
   /** The client fingerprint of the current version (collusion screens, regulations.md §2). */
-  @Column({ type: 'text' })
-  ip: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'text', nullable: true })
+  ip: string | null;
 
-  @Column({ type: 'text' })
-  deviceId: string;
+  /** NULL before the opening when the tender seals identities (issue 17): see sealedIdentity. */
+  @Column({ type: 'text', nullable: true })
+  deviceId: string | null;
 
   @Column({ type: 'text', array: true, default: '{}' })
   macAddresses: string[];
+
+  /** HMAC-SHA256(K, tenderId|organisationId): one bid per bidder and tender while the identity is sealed. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  bidderBlindIndex: string | null;
+
+  /** Who submitted (organisation, user, IP, device, MACs, tool, author), sealed to the tender's identity key. */
+  @Column({ type: 'text', nullable: true, select: false })
+  sealedIdentity: string | null;
 
   @Column({ type: 'text', nullable: true })
   toolVersion: string | null;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BidEntity } from './bid.entity';
 import { BidLifecycleService } from './bid-lifecycle.service';
+import { BidIdentitySealer } from './bid-identity-sealer';
 import { BidVersionEntity } from './bid-version.entity';
 import { BidsController } from './bids.controller';
 import { LotBidsController } from './lot-bids.controller';
@@ -39,7 +40,8 @@ import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
     BidUploadsService,
     FinalizeBidUploadUseCase,
     GmReceiptKeyService,
+    BidIdentitySealer,
   ],
-  exports: [BidsQueryService, BidLifecycleService, PlatformKeyService, AUDIT_HEAD_SIGNER, BidUploadsService, GmReceiptKeyService],
+  exports: [BidsQueryService, BidLifecycleService, BidIdentitySealer, PlatformKeyService, AUDIT_HEAD_SIGNER, BidUploadsService, GmReceiptKeyService],
 })
 export class BidsModule {}

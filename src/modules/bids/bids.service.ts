@@ -7,6 +7,7 @@ import { BidStatus } from './bid.enums';
 import { MyBidSummary, MyBidView } from './bid-views';
 import { MyBidsQueryDto } from './dto/my-bids-query.dto';
 import { Page } from 'src/common/http/page-query.dto';
+import { BidIdentitySealer } from './bid-identity-sealer';
 import { receiptExtension } from './use-cases/submit-bid.use-case';
 
 interface MyBidRow {
@@ -32,7 +33,10 @@ interface MyBidRow {
 /** Reads of a bidder's own bid. Only ever the caller's organisation: another bidder's bid is NOT_FOUND. */
 @Injectable()
 export class BidsService {
-  constructor(private readonly tx: TransactionRunner) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly identities: BidIdentitySealer,
+  ) {}
 
   /** The caller's own bids, newest first; only its own organisation's, never another bidder's. */
   async listMine(actor: Actor, q: MyBidsQueryDto): Promise<Page<MyBidSummary>> {
@@ -44,10 +48,11 @@ export class BidsService {
       `SELECT b.id, b.tender_id, b.lot_no, t.title, t.status AS tender_status, t.bid_deadline, b.version, b.status, b.received_at,
               count(*) OVER () AS total
        FROM bids b JOIN tenders t ON t.id = b.tender_id
-       WHERE b.bidder_organization_id = $1 AND t.status <> 'DRAFT' AND ($2::uuid IS NULL OR b.tender_id = $2::uuid)
+       WHERE (b.bidder_organization_id = $1 OR b.bidder_blind_index = ANY($5::text[]))
+         AND t.status <> 'DRAFT' AND ($2::uuid IS NULL OR b.tender_id = $2::uuid)
        ORDER BY b.received_at DESC, b.id
        LIMIT $3 OFFSET $4`,
-      [actor.organizationId, q.tenderId ?? null, q.pageSize, (q.page - 1) * q.pageSize],
+      [actor.organizationId, q.tenderId ?? null, q.pageSize, (q.page - 1) * q.pageSize, await this.identities.myIndexes(this.tx.manager, actor.organizationId)],
     );
     return {
       total: rows.length ? Number(rows[0].total) : 0,
@@ -73,8 +78,8 @@ export class BidsService {
               b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
               b.price, b.status_reason, b.envelope_sha256, b.envelope_signature, b.format_version, b.suite
        FROM bids b JOIN tenders t ON t.id = b.tender_id
-       WHERE b.tender_id = $1 AND b.bidder_organization_id = $2 AND b.lot_no = $3 AND t.status <> 'DRAFT'`,
-      [tenderId, actor.organizationId, lotNo],
+       WHERE b.tender_id = $1 AND (b.bidder_organization_id = $2 OR b.bidder_blind_index = $3) AND b.lot_no = $4 AND t.status <> 'DRAFT'`,
+      [tenderId, actor.organizationId, this.identities.blindIndex(tenderId, actor.organizationId), lotNo],
     );
     const bid = rows[0];
     if (!bid) throw new NotFoundException('Your bid');
@@ -89,13 +94,17 @@ export class BidsService {
       version: bid.version,
       receivedAt: new Date(bid.received_at).toISOString(),
       ciphertextSha256: bid.ciphertext_sha256,
-      signature: bid.signature,
-      ...receiptExtension({ envelopeSha256: bid.envelope_sha256, envelopeSignature: bid.envelope_signature, escrowedKeyStored: bid.has_escrowed_key }),
+      signature: this.identities.receiptField(bid.signature, bid.id),
+      ...receiptExtension({
+        envelopeSha256: this.identities.receiptField(bid.envelope_sha256, bid.id),
+        envelopeSignature: this.identities.receiptField(bid.envelope_signature, bid.id),
+        escrowedKeyStored: bid.has_escrowed_key,
+      }),
       // Format v2 (additive): ciphertextSha256 is then the suite's file hash, signature the envelope signature.
       ...(bid.format_version === 2 ? { formatVersion: 2 as const, suite: bid.suite } : {}),
       tenderId: bid.tender_id,
       lotNo,
-      bidderOrganizationId: bid.bidder_organization_id,
+      bidderOrganizationId: actor.organizationId, // the caller's own: the row may still be sealed
       keyCommitment: bid.key_commitment,
       status: bid.status,
       withdrawnAt: bid.withdrawn_at ? new Date(bid.withdrawn_at).toISOString() : null,
@@ -107,7 +116,7 @@ export class BidsService {
         receivedAt: new Date(v.received_at).toISOString(),
         ciphertextSha256: v.ciphertext_sha256,
         keyCommitment: v.key_commitment,
-        signature: v.signature,
+        signature: this.identities.receiptField(v.signature, bid.id),
       })),
     };
   }

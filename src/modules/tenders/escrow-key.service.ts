@@ -1,20 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { generateEscrowKeyPair } from 'src/sdk';
+import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { AuditService } from '../audit/audit.service';
+import { ThresholdEscrowService } from '../custody/threshold-escrow.service';
 import { TenderException } from './tender.exception';
 
 /** The AAD that binds a sealed escrow private key to its tender. */
 export const escrowKeyAad = (tenderId: string) => `tender-escrow|${tenderId}`;
 
+/** The custody name of the tender's escrow private key (threshold escrow, issue 17). */
+export const ESCROW_KEY_SECRET = 'escrow-key';
+
 /**
  * The tender's escrow key pair (sealed-bid format v1, API.md step 4): X25519, raw 32-byte keys as base64.
- * Created at publication; the private key is stored sealed under SEALING_MASTER_KEY and unsealed only at or after
- * the bid deadline by the database clock (EB20 Art. 27 ¶2: nobody decrypts a bid before the deadline), audited.
+ * Created at publication; the private key is never stored whole: it is split k-of-n among the custodians
+ * (ThresholdEscrowService, issue 17) with the bid deadline as release instant, and rebuilt only at or after the bid
+ * deadline — by the database clock here, and by each custodian's own clock (EB20 Art. 27 ¶2: nobody decrypts a bid
+ * before the deadline), audited. Tenders published before threshold escrow keep their key sealed under
+ * SEALING_MASTER_KEY (`escrow_private_key_sealed`).
  */
 @Injectable()
 export class EscrowKeyService {
@@ -22,21 +30,37 @@ export class EscrowKeyService {
     private readonly crypto: CryptoService,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly custody: ThresholdEscrowService,
   ) {}
 
   /** Creates the pair for a tender inside the caller's transaction and returns the public key (base64). */
   async createSealed(manager: EntityManager, tenderId: string): Promise<string> {
     const pair = generateEscrowKeyPair();
     const privateKey = Buffer.from(pair.privateKey, 'base64');
-    const sealed = this.crypto.seal(this.config.sealingMasterKey, privateKey, escrowKeyAad(tenderId));
-    privateKey.fill(0);
-    const rows: unknown[] = await manager.query(
-      `UPDATE tenders SET escrow_public_key = $2, escrow_private_key_sealed = $3
-       WHERE id = $1 AND escrow_private_key_sealed IS NULL RETURNING id`,
-      [tenderId, pair.publicKey, sealed],
+    const res: unknown[] = await manager.query(
+      `UPDATE tenders SET escrow_public_key = $2
+       WHERE id = $1 AND escrow_public_key IS NULL AND escrow_private_key_sealed IS NULL RETURNING bid_deadline`,
+      [tenderId, pair.publicKey],
     );
+    // An UPDATE … RETURNING comes back as [rows, affected count] from TypeORM's postgres driver.
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ bid_deadline: Date }>;
     if (rows.length === 0) throw TenderException.conflict('The tender already has an escrow key');
+    try {
+      await this.keepPrivateKey(manager, tenderId, privateKey, new Date(rows[0].bid_deadline));
+    } finally {
+      privateKey.fill(0);
+    }
     return pair.publicKey;
+  }
+
+  /** Storage of a private key: split among the custodians, released at the deadline (the layer other keys reuse). */
+  async keepPrivateKey(manager: EntityManager, tenderId: string, privateKey: Buffer, bidDeadline: Date, secretId = ESCROW_KEY_SECRET): Promise<void> {
+    await this.custody.deposit(manager, { tenderId, secretId, secret: privateKey, notBefore: bidDeadline, actor: SYSTEM_ACTOR });
+  }
+
+  /** The deadline moved (a suspension, an amendment): the custodians' release instant moves with it (audited). */
+  async rescheduleRelease(manager: EntityManager, tenderId: string, bidDeadline: Date, reason: 'SUSPENSION' | 'AMENDMENT', actor: Actor): Promise<void> {
+    await this.custody.reschedule(manager, { tenderId, secretIds: [ESCROW_KEY_SECRET, 'escrow-key-sm2', 'identity-key', 'draw-seed'], notBefore: bidDeadline, reason, actor });
   }
 
   /**
@@ -44,16 +68,23 @@ export class EscrowKeyService {
    * database clock is before the bid deadline; every unsealing is appended to the audit log.
    */
   async unseal(manager: EntityManager, tenderId: string, actor: Actor): Promise<Buffer> {
-    const rows: Array<{ sealed: string | null; due: boolean; bid_deadline: Date }> = await manager.query(
-      `SELECT escrow_private_key_sealed AS sealed, bid_deadline, (bid_deadline <= clock_timestamp()) AS due
+    const rows: Array<{ sealed: string | null; public_key: string | null; due: boolean; bid_deadline: Date }> = await manager.query(
+      `SELECT escrow_private_key_sealed AS sealed, escrow_public_key AS public_key, bid_deadline, (bid_deadline <= clock_timestamp()) AS due
        FROM tenders WHERE id = $1`,
       [tenderId],
     );
     if (rows.length === 0) throw new NotFoundException('The tender');
     const row = rows[0];
-    if (!row.sealed) throw TenderException.conflict('The tender has no escrow key (it was never published)');
+    if (!row.sealed && !row.public_key) throw TenderException.conflict('The tender has no escrow key (it was never published)');
     if (!row.due) throw TenderException.sealed(); // EB20 Art. 27 ¶2; MOF87 Art. 33
-    const key = this.crypto.unseal(this.config.sealingMasterKey, row.sealed, escrowKeyAad(tenderId));
+    const key = row.sealed
+      ? this.crypto.unseal(this.config.sealingMasterKey, row.sealed, escrowKeyAad(tenderId)) // published before threshold escrow
+      : await this.custody.reconstruct(manager, {
+          tenderId,
+          secretId: ESCROW_KEY_SECRET,
+          actor,
+          check: (secret) => secret.length === 32 && x25519PublicFromPrivate(secret).toString('base64') === row.public_key,
+        });
     await this.audit.append(manager, {
       actor,
       action: 'ESCROW_KEY_UNSEALED',

@@ -6,14 +6,21 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { generateSm2KeyPair, sm2PublicFromPrivate } from 'src/sdk/v2';
 import { AuditService } from '../audit/audit.service';
+import { ThresholdEscrowService } from '../custody/threshold-escrow.service';
+import { EscrowKeyService } from './escrow-key.service';
 import { TenderException } from './tender.exception';
 
 export const gmEscrowKeyAad = (tenderId: string) => `tender-escrow-sm2|${tenderId}`;
 
+/** The custody name of the tender's SM2 escrow private key (threshold escrow, issue 17). */
+export const GM_ESCROW_KEY_SECRET = 'escrow-key-sm2';
+
 /**
  * The tender's GM-1 escrow key pair (SM2; sealed-bid format v2), beside the X25519 pair of EscrowKeyService and
- * under the same rules: created at publication, the private key sealed under SEALING_MASTER_KEY and unsealed only
- * at or after the bid deadline by the database clock (EB20 Art. 27 ¶2), audited.
+ * under the same rules: created at publication, the private key never stored whole but split k-of-n among the
+ * custodians with the bid deadline as release instant (issue 17), rebuilt only at or after the bid deadline by the
+ * database clock and each custodian's own (EB20 Art. 27 ¶2), audited. A key sealed under SEALING_MASTER_KEY
+ * (`escrow_private_key_sm2_sealed`, written before threshold escrow reached GM-1) is still read.
  */
 @Injectable()
 export class GmEscrowKeyService {
@@ -21,20 +28,27 @@ export class GmEscrowKeyService {
     private readonly crypto: CryptoService,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly escrow: EscrowKeyService,
+    private readonly custody: ThresholdEscrowService,
   ) {}
 
   async createSealed(manager: EntityManager, tenderId: string): Promise<string> {
     const pair = generateSm2KeyPair();
     const privateKey = Buffer.from(pair.privateKey);
-    const sealed = this.crypto.seal(this.config.sealingMasterKey, privateKey, gmEscrowKeyAad(tenderId));
-    privateKey.fill(0);
     const publicHex = Buffer.from(pair.publicKey).toString('hex');
-    const rows: unknown[] = await manager.query(
-      `UPDATE tenders SET escrow_public_key_sm2 = $2, escrow_private_key_sm2_sealed = $3
-       WHERE id = $1 AND escrow_private_key_sm2_sealed IS NULL RETURNING id`,
-      [tenderId, publicHex, sealed],
-    );
-    if (rows.length === 0) throw TenderException.conflict('The tender already has an SM2 escrow key');
+    try {
+      const res: unknown[] = await manager.query(
+        `UPDATE tenders SET escrow_public_key_sm2 = $2
+         WHERE id = $1 AND escrow_public_key_sm2 IS NULL AND escrow_private_key_sm2_sealed IS NULL RETURNING bid_deadline`,
+        [tenderId, publicHex],
+      );
+      // An UPDATE … RETURNING comes back as [rows, affected count] from TypeORM's postgres driver.
+      const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ bid_deadline: Date }>;
+      if (rows.length === 0) throw TenderException.conflict('The tender already has an SM2 escrow key');
+      await this.escrow.keepPrivateKey(manager, tenderId, privateKey, new Date(rows[0].bid_deadline), GM_ESCROW_KEY_SECRET);
+    } finally {
+      privateKey.fill(0);
+    }
     return publicHex;
   }
 
@@ -47,13 +61,14 @@ export class GmEscrowKeyService {
     );
     if (rows.length === 0) throw new NotFoundException('The tender');
     const row = rows[0];
-    if (!row.sealed || !row.pub) throw TenderException.conflict('The tender has no SM2 escrow key');
+    if (!row.pub) throw TenderException.conflict('The tender has no SM2 escrow key');
     if (!row.due) throw TenderException.sealed(); // EB20 Art. 27 ¶2
-    const privateKey = this.crypto.unseal(this.config.sealingMasterKey, row.sealed, gmEscrowKeyAad(tenderId));
     const publicKey = Buffer.from(row.pub, 'hex');
-    if (!Buffer.from(sm2PublicFromPrivate(privateKey)).equals(publicKey)) {
-      throw new Error('the unsealed SM2 escrow private key does not match the published public key');
-    }
+    const matches = (secret: Buffer) => secret.length === 32 && Buffer.from(sm2PublicFromPrivate(secret)).equals(publicKey);
+    const privateKey = row.sealed
+      ? this.crypto.unseal(this.config.sealingMasterKey, row.sealed, gmEscrowKeyAad(tenderId))
+      : await this.custody.reconstruct(manager, { tenderId, secretId: GM_ESCROW_KEY_SECRET, actor, check: matches });
+    if (!matches(privateKey)) throw new Error('the SM2 escrow private key does not match the published public key');
     await this.audit.append(manager, {
       actor,
       action: 'ESCROW_KEY_UNSEALED',

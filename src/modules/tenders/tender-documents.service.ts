@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { Page } from 'src/common/http/page-query.dto';
@@ -8,6 +8,8 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
+import { IdentityKeyService } from '../custody/identity-key.service';
+import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { DocumentUploadDto } from './dto/document.dto';
 import { TenderDocumentEntity } from './tender-document.entity';
 import { TenderEntity } from './tender.entity';
@@ -42,6 +44,9 @@ export interface DownloadedDocument {
  * (EB20 Art. 20; O1117 (三): no 报名 before download). Who downloaded is recorded (user, organisation or IP) and
  * secret: only supervisors read the list, and nothing else reveals it or its size (TBL Art. 22; EB20 Art. 21).
  */
+const DOWNLOAD_RECIPIENT = 'document-download-recipient';
+const downloadAad = (tenderId: string, downloadId: string) => `document-download|${tenderId}|${downloadId}`;
+
 @Injectable()
 export class TenderDocumentsService {
   constructor(
@@ -50,7 +55,12 @@ export class TenderDocumentsService {
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
     private readonly jurisdictions: JurisdictionsService,
-  ) {}
+    private readonly identityKeys: IdentityKeyService,
+    hooks: TenderLifecycleHooks,
+  ) {
+    // Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities.
+    hooks.on('bidDeadline', (m, tender) => this.unsealDownloads(m, tender.id).then(() => undefined));
+  }
 
   /** POST /tenders/{id}/documents: while DRAFT only; after publication documents change through amendments. */
   async upload(tenderId: string, dto: DocumentUploadDto, actor: Actor): Promise<TenderDocumentView> {
@@ -117,10 +127,31 @@ export class TenderDocumentsService {
         .where('d.id = :documentId AND d.tender_id = :tenderId', { documentId, tenderId })
         .getOne();
       if (!doc) throw new NotFoundException('The document');
-      await m.query(
-        `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`,
-        [tenderId, doc.id, actor?.userId ?? null, actor?.organizationId ?? null, ip || 'unknown'],
+      const who = { userId: actor?.userId ?? null, organizationId: actor?.organizationId ?? null, ip: ip || 'unknown' };
+      // Before the deadline who downloaded is sealed to the tender's identity key (issue 17; TBL Art. 22); the user to
+      // notify of an amendment is kept in the platform tier (EB20 Art. 22 needs it before the deadline).
+      const [t]: Array<{ k: string | null; sealed: boolean }> = await m.query(
+        `SELECT identity_public_key AS k, clock_timestamp() < bid_deadline AS sealed FROM tenders WHERE id = $1`,
+        [tenderId],
       );
+      if (t?.k && t.sealed) {
+        const [row]: Array<{ id: string }> = await m.query(
+          `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip, sealed_identity)
+           VALUES ($1, $2, NULL, NULL, NULL, '') RETURNING id`,
+          [tenderId, doc.id],
+        );
+        const aad = downloadAad(tenderId, row.id);
+        await m.query(`UPDATE tender_document_downloads SET sealed_identity = $2, recipient_sealed = $3 WHERE id = $1`, [
+          row.id,
+          this.identityKeys.sealTo(Buffer.from(t.k, 'base64'), who, aad),
+          who.userId ? this.identityKeys.platformSeal(DOWNLOAD_RECIPIENT, { userId: who.userId, organizationId: who.organizationId }, aad) : null,
+        ]);
+      } else {
+        await m.query(
+          `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`,
+          [tenderId, doc.id, who.userId, who.organizationId, who.ip],
+        );
+      }
       return { name: doc.name, contentType: doc.contentType, sha256: doc.sha256, content: doc.content };
     });
   }
@@ -138,6 +169,7 @@ export class TenderDocumentsService {
       // TBL Art. 22: the names and number of prospective bidders stay secret until the deadline — from everyone.
       const [{ passed }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS passed`, [tender.bidDeadline]);
       if (!passed) throw TenderException.sealed('Who obtained the documents stays secret until the bid deadline (TBL Art. 22)');
+      await this.unsealDownloads(m, tenderId); // any row written at the deadline instant, after the unsealing
       const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM tender_document_downloads WHERE tender_id = $1`, [tenderId]);
       const rows: Array<Record<string, unknown>> = await m.query(
         `SELECT dl.document_id, d.name, d.version, dl.user_id, dl.organization_id, o.name AS organization_name, dl.ip, dl.downloaded_at
@@ -173,11 +205,43 @@ export class TenderDocumentsService {
 
   /** The prospective bidders to notify of an amendment: every registered user who downloaded (EB20 Art. 22). */
   async downloaders(m: EntityManager, tenderId: string): Promise<Array<{ userId: string; organizationId: string | null }>> {
-    const rows: Array<{ user_id: string; organization_id: string | null }> = await m.query(
-      `SELECT DISTINCT user_id, organization_id FROM tender_document_downloads WHERE tender_id = $1 AND user_id IS NOT NULL`,
+    const rows: Array<{ id: string; user_id: string | null; organization_id: string | null; recipient_sealed: string | null }> = await m.query(
+      `SELECT id, user_id, organization_id, recipient_sealed FROM tender_document_downloads
+       WHERE tender_id = $1 AND (user_id IS NOT NULL OR recipient_sealed IS NOT NULL)`,
       [tenderId],
     );
-    return rows.map((r) => ({ userId: r.user_id, organizationId: r.organization_id }));
+    const out = new Map<string, { userId: string; organizationId: string | null }>();
+    for (const r of rows) {
+      const who = r.user_id
+        ? { userId: r.user_id, organizationId: r.organization_id }
+        : this.identityKeys.platformOpen<{ userId: string; organizationId: string | null }>(DOWNLOAD_RECIPIENT, r.recipient_sealed!, downloadAad(tenderId, r.id));
+      out.set(`${who.userId}|${who.organizationId}`, who);
+    }
+    return [...out.values()];
+  }
+
+  /** At the deadline: who downloaded is filled in clear (identity key rebuilt from k custodians, audited). */
+  async unsealDownloads(m: EntityManager, tenderId: string): Promise<number> {
+    const rows: Array<{ id: string; sealed_identity: string }> = await m.query(
+      `SELECT id, sealed_identity FROM tender_document_downloads WHERE tender_id = $1 AND ip IS NULL AND sealed_identity IS NOT NULL FOR UPDATE`,
+      [tenderId],
+    );
+    if (!rows.length) return 0;
+    await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, async (open) => {
+      for (const r of rows) {
+        const who = open<{ userId: string | null; organizationId: string | null; ip: string }>(r.sealed_identity, downloadAad(tenderId, r.id));
+        await m.query(`UPDATE tender_document_downloads SET user_id = $2, organization_id = $3, ip = $4 WHERE id = $1`, [r.id, who.userId, who.organizationId, who.ip]);
+      }
+    });
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'DOCUMENT_DOWNLOADS_UNSEALED',
+      objectType: 'tender',
+      objectId: tenderId,
+      tenderId,
+      data: { downloads: rows.length },
+    });
+    return rows.length;
   }
 
   async count(m: EntityManager, tenderId: string): Promise<number> {

@@ -5,6 +5,7 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { TenderPeriods } from './tender-periods';
+import { EscrowKeyService } from './escrow-key.service';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 
@@ -25,6 +26,7 @@ export class TenderSuspensionService {
     private readonly scheduler: SchedulerService,
     private readonly audit: AuditService,
     private readonly periods: TenderPeriods,
+    private readonly escrowKeys: EscrowKeyService,
   ) {}
 
   /** Suspends the (locked) tender if it is not suspended yet; the cause is recorded. */
@@ -66,6 +68,7 @@ export class TenderSuspensionService {
       const extendMs = this.periods.enforced ? Math.max(1, Math.ceil(suspendedMs / DAY_MS)) * DAY_MS : Math.ceil(suspendedMs / 1000) * 1000;
       const bidDeadline = new Date(tender.bidDeadline.getTime() + extendMs);
       await m.update(TenderEntity, { id: tender.id }, { suspendedAt: null, bidDeadline });
+      await this.escrowKeys.rescheduleRelease(m, tender.id, bidDeadline, 'SUSPENSION', actor); // no custodian releases a share before it (issue 17)
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: bidDeadline });
       Object.assign(data, { previousBidDeadline: tender.bidDeadline.toISOString(), bidDeadline: bidDeadline.toISOString() });
       tender.bidDeadline = bidDeadline;

@@ -7,7 +7,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { securityAuditScope } from '../bid-security-audit';
 import { PaymentClassification } from '../bid-security-payment.entity';
-import { BidSecurityStore, PaymentRow, TenderSnapshot, toPayment } from '../bid-security.store';
+import { BidSecurityStore, PaymentRow, TenderSnapshot } from '../bid-security.store';
 import { BankNotificationDto } from '../dto/bank-notification.dto';
 import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
@@ -102,13 +102,19 @@ export class IngestBankNotification {
     // Lock order everywhere: the tender (share), then the account; the clock is read after both locks, so a payment
     // and the deadline transition (which locks the tender for update) cannot interleave.
     await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
-    const [locked]: Array<{ status: string; virtual_account_no: string; bidder_organization_id: string; basic_account_no: string }> =
-      await m.query(
-        `SELECT a.status, a.virtual_account_no, a.bidder_organization_id, o.basic_account_no
-         FROM bid_security_accounts a JOIN organizations o ON o.id = a.bidder_organization_id
-         WHERE a.id = $1 FOR UPDATE OF a`,
-        [known.id],
-      );
+    const [lockedRow]: Array<Record<string, unknown>> = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 FOR UPDATE`, [known.id]);
+    const account = this.store.account(lockedRow); // the owner unsealed if it is sealed (issue 17)
+    const [{ basic_account_no }]: Array<{ basic_account_no: string }> = await m.query(
+      `SELECT basic_account_no FROM organizations WHERE id = $1`,
+      [account.bidderOrganizationId],
+    );
+    const locked = {
+      status: account.status as string,
+      virtual_account_no: account.virtualAccountNo,
+      bidder_organization_id: account.bidderOrganizationId,
+      basic_account_no,
+      sealed: lockedRow.bidder_organization_id === null, // who paid stays sealed until the deadline, like who asked
+    };
     const tender = (await this.store.tender(m, known.tender_id)) as TenderSnapshot;
     const receivedAt = tender.now;
     const timely = receivedAt < tender.bidDeadline;
@@ -120,6 +126,7 @@ export class IngestBankNotification {
       accountId: known.id,
       tenderId: tender.id,
       bidderOrganizationId: locked.bidder_organization_id,
+      sealed: locked.sealed,
       payerIsBasicAccount: normalizeAccountNo(n.payerAccountNo) === normalizeAccountNo(locked.basic_account_no),
       receivedAt,
     });
@@ -171,6 +178,8 @@ export class IngestBankNotification {
       accountId?: string;
       tenderId?: string;
       bidderOrganizationId?: string;
+      /** Store the payer and the bidder sealed (platform tier) until the deadline. */
+      sealed?: boolean;
       payerIsBasicAccount?: boolean;
       receivedAt?: Date;
     },
@@ -178,17 +187,18 @@ export class IngestBankNotification {
     const rows: Array<Record<string, unknown>> = await m.query(
       `INSERT INTO bid_security_payments (txn_id, body_sha256, virtual_account_no, account_id, tender_id, bidder_organization_id,
                                           amount, payer_account_no, payer_name, payer_is_basic_account, paid_at, received_at,
-                                          classification)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, clock_timestamp()), $13)
+                                          classification, payer_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, clock_timestamp()), $13, $14)
        ON CONFLICT (txn_id) DO NOTHING
        RETURNING *`,
       [
-        n.txnId, bodySha256, n.virtualAccountNo, p.accountId ?? null, p.tenderId ?? null, p.bidderOrganizationId ?? null,
-        n.amount, n.payerAccountNo, n.payerName, p.payerIsBasicAccount ?? null, new Date(n.paidAt), p.receivedAt ?? null,
-        p.classification,
+        n.txnId, bodySha256, n.virtualAccountNo, p.accountId ?? null, p.tenderId ?? null, p.sealed ? null : (p.bidderOrganizationId ?? null),
+        n.amount, p.sealed ? null : n.payerAccountNo, p.sealed ? null : n.payerName, p.payerIsBasicAccount ?? null, new Date(n.paidAt),
+        p.receivedAt ?? null, p.classification,
+        p.sealed ? this.store.sealPayer(n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId: p.bidderOrganizationId ?? null }) : null,
       ],
     );
-    return rows.length ? toPayment(rows[0]) : null;
+    return rows.length ? this.store.payment(rows[0]) : null;
   }
 
   /**

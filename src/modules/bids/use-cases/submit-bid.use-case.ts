@@ -1,7 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { BidderEligibilityGate } from 'src/common/ports/bidder-eligibility.gate';
-import { runAfterCommit } from 'src/infra/database/after-commit';
-import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
@@ -13,6 +11,7 @@ import { sha256Hex } from 'src/sdk';
 import { AuditService } from '../../audit/audit.service';
 import { DEFAULT_LOT_NO, lotTerms, LotTerms } from '../../tenders/tender-lots';
 import { DecryptionMode, TenderMethod, TenderStatus } from '../../tenders/tender.enums';
+import { BidIdentity, BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
 import { bidAuditScope } from '../bid-audit';
 import { BidStatus } from '../bid.enums';
 import { BidException } from '../bid.exception';
@@ -134,8 +133,8 @@ export class SubmitBidUseCase {
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly keys: PlatformKeyService,
-    private readonly metrics: MetricsService,
     private readonly eligibility: BidderEligibilityGate,
+    private readonly identities: BidIdentitySealer,
     @Optional() private readonly securityGate?: BidSecurityGate,
   ) {}
 
@@ -171,12 +170,14 @@ export class SubmitBidUseCase {
       // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
       // was refunded).
       await lockBidderSlot(m, tenderId, organizationId, lotNo);
-      let existing = await this.findForUpdate(m, tenderId, organizationId, lotNo);
+      // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
+      const sealing = await this.identities.context(m, tenderId, organizationId);
+      let existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
       await this.assertSecurityPaid(m, tender, organizationId, lotNo);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
-        return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), existing.signature, {
-          envelopeSha256: existing.envelope_sha256,
-          envelopeSignature: existing.envelope_signature,
+        return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), this.identities.receiptField(existing.signature, existing.id), {
+          envelopeSha256: this.identities.receiptField(existing.envelope_sha256, existing.id),
+          envelopeSignature: this.identities.receiptField(existing.envelope_signature, existing.id),
           escrowedKeyStored: existing.escrowed_key !== null,
         });
       }
@@ -189,65 +190,84 @@ export class SubmitBidUseCase {
       const envelope = (bidId: string, version: number) =>
         this.keys.signEnvelope({ bidId, version, tenderId, bidderOrganizationId: organizationId, ciphertextSha256, keyCommitment: dto.keyCommitment, receivedAt, iv, escrowedKey: storedEscrowedKey });
       const client = dto.client;
-      const fingerprint = [actor.ip || '', client.deviceId, client.macAddresses ?? [], client.toolVersion ?? null, client.documentAuthor ?? null];
+      const identity: BidIdentity = {
+        organizationId, userId: actor.userId, ip: actor.ip || '', deviceId: client.deviceId, macAddresses: client.macAddresses ?? [],
+        toolVersion: client.toolVersion ?? null, documentAuthor: client.documentAuthor ?? null,
+      };
+      const stored = (bidId: string, version: number, signature: string, e: { envelopeSha256: string; envelopeSignature: string }) => {
+        const x = this.identities.toStore(sealing, bidId, version, identity, { signature, ...e });
+        return {
+          x,
+          fingerprint: [x.ip, x.deviceId, x.macAddresses, x.toolVersion, x.documentAuthor],
+        };
+      };
 
       let bidId: string;
       let version: number;
       let signature: string;
       let env: { envelopeSha256: string; envelopeSignature: string };
+      let row: ReturnType<typeof stored>; // what the bid row and its version row store (one sealed identity for both)
       if (!existing) {
         bidId = this.crypto.uuid();
         version = 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
+        row = stored(bidId, version, signature, env);
+        const { x, fingerprint } = row;
+        // No conflict target: UQ_BIDS_TENDER_LOT_BIDDER (in clear) or UQ_BIDS_TENDER_LOT_BLIND_INDEX (sealed) applies.
         const inserted: unknown[] = await m.query(
           `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
                              escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
-                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature, lot_no)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-           ON CONFLICT (tender_id, lot_no, bidder_organization_id) DO NOTHING
+                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
+                             bidder_blind_index, sealed_identity, lot_no)
+           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+           ON CONFLICT DO NOTHING
            RETURNING id`,
-          [bidId, tenderId, organizationId, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
-            ciphertext.length, now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature, lotNo],
+          [bidId, tenderId, x.organizationId, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
+            ciphertext.length, now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.blindIndex, x.sealedIdentity, lotNo],
         );
-        if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo); // a concurrent first submission won
+        if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null); // a concurrent first submission won
       }
       if (existing) {
         bidId = existing.id;
         version = existing.version + 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
+        row = stored(bidId, version, signature, env);
+        const { x, fingerprint } = row;
         await m.query(
           `UPDATE bids SET version = $2, status = 'SUBMITTED', submitted_by = $3, ciphertext = $4, iv = $5, key_commitment = $6,
                   escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
                   ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
-                  envelope_sha256 = $17, envelope_signature = $18,
+                  envelope_sha256 = $17, envelope_signature = $18, sealed_identity = $19,
                   format_version = 1, suite = NULL, segment_size = NULL, blob_key = NULL,
                   withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
-          [bidId, version, actor.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
-            now, signature, ...fingerprint, env.envelopeSha256, env.envelopeSignature],
+          [bidId, version, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
+            now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.sealedIdentity],
         );
       }
+      const v = row!;
       await m.query(
         `INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
                                    ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
-                                   tool_version, document_author, envelope_sha256, envelope_signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [bidId!, version!, tenderId, organizationId, actor.userId, now, ciphertextSha256, ciphertext.length, dto.keyCommitment,
-          storedEscrowedKey !== null, signature!, ...fingerprint, env!.envelopeSha256, env!.envelopeSignature],
+                                   tool_version, document_author, envelope_sha256, envelope_signature, bidder_blind_index, sealed_identity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+        [bidId!, version!, tenderId, v.x.organizationId, v.x.userId, now, ciphertextSha256, ciphertext.length, dto.keyCommitment,
+          storedEscrowedKey !== null, v.x.signature, ...v.fingerprint, v.x.envelopeSha256, v.x.envelopeSignature, v.x.blindIndex, v.x.sealedIdentity],
       );
       // Never a price: there is none to see. The bid's own stream (no lock shared with any other submission),
       // sealed until the opening: before it no supervisor's listing or count shows that the bid exists (TBL Art. 22).
       await this.audit.append(m, {
-        actor,
+        actor: sealing ? sealedBidderActor(actor) : actor, // the submitter is in the sealed identity until the opening
         action: 'BID_SUBMITTED',
         objectType: 'bid',
         objectId: bidId!,
         ...bidAuditScope(tenderId, bidId!),
         data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
       });
-      await runAfterCommit(m, () => this.metrics.bidsReceived.inc()); // platform-wide only: never per tender
+      // No metric here: bids_received_total is counted when the tender's deadline passes (issue 17: operator telemetry
+      // shows no bid before the deadline, not even platform-wide in real time).
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!, {
         ...env!,
         escrowedKeyStored: storedEscrowedKey !== null,
@@ -281,12 +301,12 @@ export class SubmitBidUseCase {
     if (!(await this.securityGate.isPaid(m, tender.id, organizationId, lotNo))) throw BidException.securityMissing();
   }
 
-  private async findForUpdate(m: EntityManager, tenderId: string, organizationId: string, lotNo: number): Promise<ExistingBid | null> {
+  private async findForUpdate(m: EntityManager, tenderId: string, organizationId: string, lotNo: number, blindIndex: string | null): Promise<ExistingBid | null> {
     const rows: ExistingBid[] = await m.query(
       `SELECT id, version, status, ciphertext_sha256, key_commitment, iv, escrowed_key, received_at, signature,
               envelope_sha256, envelope_signature
-       FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 FOR UPDATE`,
-      [tenderId, organizationId, lotNo],
+       FROM bids WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 FOR UPDATE`,
+      [tenderId, organizationId, blindIndex, lotNo],
     );
     return rows[0] ?? null;
   }

@@ -7,6 +7,7 @@ import { AuditService } from '../../audit/audit.service';
 import { BidStatus, BidStatusReason } from '../bid.enums';
 import { BidWithdrawalView } from '../bid-views';
 import { bidAuditScope } from '../bid-audit';
+import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
 import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids } from './submit-bid.use-case';
 
 /**
@@ -20,6 +21,7 @@ export class WithdrawBidUseCase {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
+    private readonly identities: BidIdentitySealer,
   ) {}
 
   async execute(cmd: { tenderId: string; actor: Actor; lotNo?: number }): Promise<BidWithdrawalView> {
@@ -31,9 +33,11 @@ export class WithdrawBidUseCase {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
       await lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
+      const sealing = await this.identities.context(m, tenderId, organizationId); // sealed identities (issue 17)
       const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
-        `SELECT id, status, withdrawn_at, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 FOR UPDATE`,
-        [tenderId, organizationId, lotNo],
+        `SELECT id, status, withdrawn_at, version FROM bids
+         WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 FOR UPDATE`,
+        [tenderId, organizationId, sealing?.blindIndex ?? null, lotNo],
       );
       const bid = rows[0];
       if (!bid) throw new NotFoundException('Your bid');
@@ -45,7 +49,7 @@ export class WithdrawBidUseCase {
         [bid.id, now, BidStatusReason.WITHDRAWN_BY_BIDDER],
       );
       await this.audit.append(m, {
-        actor,
+        actor: sealing ? sealedBidderActor(actor) : actor,
         action: 'BID_WITHDRAWN',
         objectType: 'bid',
         objectId: bid.id,

@@ -9,6 +9,8 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
+import { ThresholdEscrowService } from '../../custody/threshold-escrow.service';
+import { TENDER_DRAW_SEED } from '../../custody/draw-seed-custody';
 import { BidsQueryService } from '../../bids/bids-query.service';
 import { IdentityService } from '../../identity/identity.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
@@ -48,6 +50,9 @@ export type DrawOutcome =
   | { status: 'INSUFFICIENT_EXPERTS'; shortages: Array<{ specialty: string; seats: number; candidates: number }> }
   | { status: 'INVALID_COMPOSITION'; violations: string[] }
   | { status: 'NOTHING_TO_DO'; reason: string };
+
+/** The custody name of a draw's seed (threshold escrow, issue 17). */
+export const drawSeedSecretId = (drawId: string) => `draw-seed-${drawId}`;
 
 /** The fields of a draw, its tender and its seats that the draw reads (loadForDraw). */
 interface LoadedDraw {
@@ -128,6 +133,7 @@ export class ExpertDrawService {
     private readonly bids: BidsQueryService,
     private readonly hooks: PanelHooks,
     private readonly notifications: NotificationsService,
+    private readonly custody: ThresholdEscrowService,
     events: DomainEvents,
     lifecycle: TenderLifecycleHooks,
   ) {
@@ -153,8 +159,14 @@ export class ExpertDrawService {
     if (existing) return existing;
     const tender = await m.findOneBy(TenderEntity, { id: tenderId });
     if (!tender) throw new NotFoundException('The tender');
-    const seedHex = this.crypto.randomBytes(32).toString('hex');
-    const commitment = seedCommitment(seedHex);
+    // The seed: the one committed at publication (issue 17: drawn before any bid and before the beacon exists, its
+    // shares with the custodians until the deadline); tenders published before it get a fresh one now.
+    const [{ draw_seed_commitment: committedAtPublication }]: Array<{ draw_seed_commitment: string | null }> = await m.query(
+      `SELECT draw_seed_commitment FROM tenders WHERE id = $1`,
+      [tenderId],
+    );
+    const seed = committedAtPublication ? null : this.crypto.randomBytes(32);
+    const commitment = committedAtPublication ?? seedCommitment(seed!.toString('hex'));
     // The beacon (expert-draw-v2): the audit head signed at this tender's opening, which the draw's seed cannot
     // have influenced and which names every audit stream's head at the deadline (docs/EXPERT_DRAW.md).
     const [head]: Array<{ id: string; signed_at: Date; heads_sha256: string; signature: string }> = await m.query(
@@ -167,9 +179,18 @@ export class ExpertDrawService {
     const beaconHash = beaconSha256(beacon);
     const [row]: Array<{ id: string; committed_at: Date }> = await m.query(
       `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status, beacon, beacon_sha256)
-       VALUES ($1, $2, $3, $4, $5, 'COMMITTED', $6, $7) RETURNING id, committed_at`,
-      [tenderId, tender.procuringEntityId, EXPERT_DRAW_ALGORITHM_V2, seedHex, commitment, beacon ? JSON.stringify(beacon) : null, beaconHash],
+       VALUES ($1, $2, $3, NULL, $4, 'COMMITTED', $5, $6) RETURNING id, committed_at`,
+      [tenderId, tender.procuringEntityId, EXPERT_DRAW_ALGORITHM_V2, commitment, beacon ? JSON.stringify(beacon) : null, beaconHash],
     );
+    // The seed is not stored (issue 17): it is split among the escrow custodians, each of which releases its share
+    // (signed, audited) whenever a round needs it; only the award reveals it in clear (revealSeed).
+    if (seed) {
+      try {
+        await this.custody.deposit(m, { tenderId, secretId: drawSeedSecretId(row.id), secret: seed, notBefore: new Date(row.committed_at), actor });
+      } finally {
+        seed.fill(0);
+      }
+    }
     // The candidate lists are frozen now, with the seed, before any selection: every seat of the draw (replacements
     // included) comes from them, in the order the seed and the beacon fix.
     const lists = await this.freeze(m, row.id, tenderId, 0);
@@ -399,8 +420,7 @@ export class ExpertDrawService {
       [draw.id, generation],
     );
     const bySpecialty = new Map(rows.map((r) => [r.specialty, r]));
-    const seed: string = (await m.query(`SELECT seed_hex FROM expert_draws WHERE id = $1`, [draw.id]))[0].seed_hex;
-    const key = drawKeyV2(seed, draw.id, draw.beaconSha256);
+    const key = drawKeyV2(await this.seedOf(m, draw.id, actor), draw.id, draw.beaconSha256);
     const taken = new Set(members.filter((x) => x.expertId).map((x) => x.expertId!));
     const conflictUsccs = draw.conflictUsccs ? [draw.conflictUsccs.procuringEntity, ...draw.conflictUsccs.bidders] : [];
     const picks: Array<{ vacancy: Vacancy; listId: string; sha: string; count: number; selected: string[]; skipped: Skip[] }> = [];
@@ -646,6 +666,29 @@ export class ExpertDrawService {
     }
   }
 
+  /**
+   * The draw's seed: in clear once revealed (or for draws committed before threshold escrow), else rebuilt from the
+   * custodians' shares — each release signed and audited — and checked against the committed seedCommitment.
+   */
+  async seedOf(m: EntityManager, drawId: string, actor: Actor): Promise<string> {
+    const [row]: Array<{ tender_id: string; seed_hex: string | null; seed_commitment: string; at_publication: string | null }> = await m.query(
+      `SELECT d.tender_id, d.seed_hex, d.seed_commitment, t.draw_seed_commitment AS at_publication
+       FROM expert_draws d JOIN tenders t ON t.id = d.tender_id WHERE d.id = $1`,
+      [drawId],
+    );
+    if (!row) throw new NotFoundException('The draw');
+    if (row.seed_hex) return row.seed_hex;
+    const seed = await this.custody.reconstruct(m, {
+      tenderId: row.tender_id,
+      secretId: row.at_publication === row.seed_commitment ? TENDER_DRAW_SEED : drawSeedSecretId(drawId),
+      actor,
+      check: (s) => s.length === 32 && seedCommitment(s.toString('hex')) === row.seed_commitment,
+    });
+    const hex = seed.toString('hex');
+    seed.fill(0);
+    return hex;
+  }
+
   /** The award is made: the seed is revealed (in the audit chain too), so anyone can recompute the draw. */
   async revealSeed(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
     const draw = await m
@@ -655,7 +698,8 @@ export class ExpertDrawService {
       .setLock('pessimistic_write')
       .getOne();
     if (!draw || draw.seedRevealedAt) return;
-    await m.query(`UPDATE expert_draws SET seed_revealed_at = clock_timestamp() WHERE id = $1`, [draw.id]);
+    draw.seedHex ??= await this.seedOf(m, draw.id, actor); // escrowed until now: published from the award on
+    await m.query(`UPDATE expert_draws SET seed_revealed_at = clock_timestamp(), seed_hex = $2 WHERE id = $1`, [draw.id, draw.seedHex]);
     await this.audit.append(m, {
       actor,
       action: 'EXPERT_DRAW_SEED_REVEALED',

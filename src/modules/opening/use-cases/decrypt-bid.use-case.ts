@@ -10,6 +10,7 @@ import { verifyKeyCommitmentV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { BidStatus } from '../../bids/bid.enums';
+import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
 import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderStatus } from '../../tenders/tender.enums';
@@ -40,6 +41,7 @@ export class DecryptBidUseCase {
     private readonly bids: BidLifecycleService,
     private readonly scheduler: SchedulerService,
     private readonly files: BidFileOpener,
+    private readonly identities: BidIdentitySealer,
   ) {}
 
   async execute(cmd: { tenderId: string; bidId: string; keyBase64: string; actor: Actor }): Promise<DecryptionResultView> {
@@ -57,8 +59,8 @@ export class DecryptBidUseCase {
       // The bid's own bidder only; anyone else's bid (or none) is NOT_FOUND, before and after the deadline.
       const own: Array<{ id: string; status: BidStatus }> = await m.query(
         `SELECT id, status FROM bids
-         WHERE id = $1 AND tender_id = $2 AND bidder_organization_id = $3`,
-        [bidId, tenderId, actor.organizationId],
+         WHERE id = $1 AND tender_id = $2 AND (bidder_organization_id = $3 OR bidder_blind_index = $4)`,
+        [bidId, tenderId, actor.organizationId, this.identities.blindIndex(tenderId, actor.organizationId!)], // sealed until the opening (issue 17)
       );
       if (!own.length) throw new NotFoundException('The bid');
 

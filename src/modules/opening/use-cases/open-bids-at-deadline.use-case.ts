@@ -10,6 +10,7 @@ import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
@@ -38,12 +39,18 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly scheduler: SchedulerService,
     private readonly metrics: MetricsService,
     private readonly notifications: NotificationsService,
+    private readonly identities: BidIdentitySealer,
   ) {}
 
   async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
     if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing
     const now = await this.tx.now(m);
+    // Sealed identities (issue 17): who bid is unsealed first, with k custodians' shares of the identity key, so
+    // that the opening (and everything after it) reads the bidders in clear. A failed tender is unsealed too: its
+    // bidders get their security back and supervisors may need to know who they were.
+    await this.identities.unsealTender(m, tender.id);
     const received = await this.bids.countSubmitted(m, tender.id);
+    await runAfterCommit(m, () => this.metrics.bidsReceived.inc(received)); // delayed to the deadline (issue 17)
 
     // 标段: each lot is a competition of its own. A lot with fewer than 3 bids fails alone and is not opened (TBL Art.
     // 28; TBR Art. 44 "投标人少于3个的，不得开标" applies per lot); the tender fails only when every lot does.

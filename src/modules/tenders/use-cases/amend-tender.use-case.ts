@@ -3,6 +3,7 @@ import { Actor } from 'src/common/auth/actor';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
+import { EscrowKeyService } from '../escrow-key.service';
 import { NotificationsService } from '../../notifications/notifications.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { CreateAmendmentDto } from '../dto/amendment.dto';
@@ -49,6 +50,7 @@ export class AmendTenderUseCase {
     private readonly scheduler: SchedulerService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    private readonly escrowKeys: EscrowKeyService,
   ) {}
 
   async execute(cmd: AmendTenderCommand): Promise<AmendmentView> {
@@ -66,6 +68,7 @@ export class AmendTenderUseCase {
       const moved = !!newDeadline && newDeadline.getTime() !== previous.getTime();
       if (moved) {
         await m.update(TenderEntity, { id: tender.id }, { bidDeadline: newDeadline! });
+        await this.escrowKeys.rescheduleRelease(m, tender.id, newDeadline!, 'AMENDMENT', cmd.actor); // the custodians' release instant
         // A suspended tender has no pending deadline event: answering the objection plans it (TBR Art. 22).
         if (!tender.suspendedAt) {
           await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: newDeadline! });

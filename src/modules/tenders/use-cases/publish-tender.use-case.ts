@@ -5,6 +5,8 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { EscrowKeyService } from '../escrow-key.service';
 import { GmEscrowKeyService } from '../gm-escrow-key.service';
+import { IdentityKeyService } from '../../custody/identity-key.service';
+import { DrawSeedCustody } from '../../custody/draw-seed-custody';
 import { TenderDocumentsService } from '../tender-documents.service';
 import { PreTenderService } from '../pre-tender/pre-tender.service';
 import { TenderPeriods } from '../tender-periods';
@@ -33,6 +35,8 @@ export class PublishTenderUseCase {
     private readonly periods: TenderPeriods,
     private readonly escrow: EscrowKeyService,
     private readonly gmEscrow: GmEscrowKeyService,
+    private readonly identityKeys: IdentityKeyService,
+    private readonly drawSeeds: DrawSeedCustody,
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
     private readonly preTender: PreTenderService,
@@ -51,6 +55,8 @@ export class PublishTenderUseCase {
       });
       await this.escrow.createSealed(m, tender.id);
       await this.gmEscrow.createSealed(m, tender.id); // format v2, suite GM-1
+      await this.identityKeys.create(m, tender.id, tender.bidDeadline); // sealed identities until the opening (issue 17)
+      await this.drawSeeds.commit(m, tender.id, tender.bidDeadline); // the expert draw's seed, before any beacon exists
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
       // 容缺预招标: each pending item's pledged date becomes a durable timed event.
       await this.preTender.planAtPublication(m, tender, now);

@@ -1,0 +1,191 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHmac, hkdfSync } from 'crypto';
+import { EntityManager } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { AppConfig } from 'src/infra/config/app-config';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { AuditService } from '../audit/audit.service';
+import { IdentityKeyService } from '../custody/identity-key.service';
+
+/** Who submitted a bid version: everything that names the bidder before the opening. */
+export interface BidIdentity {
+  organizationId: string;
+  userId: string;
+  ip: string;
+  deviceId: string;
+  macAddresses: string[];
+  toolVersion: string | null;
+  documentAuthor: string | null;
+}
+
+/** The receipt fields of a version: Ed25519 signatures and hashes over data that include the bidder's id. */
+export interface ReceiptFields {
+  signature: string;
+  envelopeSha256: string | null;
+  envelopeSignature: string | null;
+}
+
+/** What the bid and bid-version rows store for a submission (clear for tenders published before sealed identities). */
+export interface StoredIdentity {
+  organizationId: string | null;
+  userId: string | null;
+  ip: string | null;
+  deviceId: string | null;
+  macAddresses: string[];
+  toolVersion: string | null;
+  documentAuthor: string | null;
+  signature: string;
+  envelopeSha256: string | null;
+  envelopeSignature: string | null;
+  blindIndex: string | null;
+  sealedIdentity: string | null;
+}
+
+export interface SealingContext {
+  tenderId: string;
+  identityPublicKey: Buffer;
+  blindIndex: string;
+}
+
+const RECEIPT_PREFIX = 'sealed1:';
+/** The audit actor of a sealed bid's events before the opening: the real one is in the sealed identity. */
+export const sealedBidderActor = (actor: Actor): Actor => ({ userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId });
+
+/**
+ * Sealed identities (issue 17): until the opening, a bid row names no bidder.
+ * - `bidder_blind_index` = HMAC-SHA256(K_index, tenderId|organisationId) keeps one bid per bidder and tender and
+ *   finds "my bid"; K_index is derived from SEALING_MASTER_KEY (the platform must find a bidder's bid before the
+ *   deadline), so it protects against a database dump, not against whoever holds the process environment too.
+ * - `sealed_identity`: organisation, user, IP, device, MACs, tool, author — AES-256-GCM under a fresh key wrapped to
+ *   the tender's identity public key, whose private key only k escrow custodians can rebuild, from the deadline on.
+ * - the receipt signature and envelope (signed over the bidder's id, so testable against every organisation) are
+ *   kept encrypted under a key derived from SEALING_MASTER_KEY until the opening.
+ * At the opening (`unsealTender`) the columns are filled in clear again (the law allows it from then on).
+ */
+@Injectable()
+export class BidIdentitySealer {
+  private readonly logger = new Logger(BidIdentitySealer.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly crypto: CryptoService,
+    private readonly identityKeys: IdentityKeyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private derived(info: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), info, 32));
+  }
+
+  blindIndex(tenderId: string, organizationId: string): string {
+    return createHmac('sha256', this.derived('bid-bidder-blind-index-v1')).update(`${tenderId}|${organizationId}`, 'utf8').digest('hex');
+  }
+
+  /** The sealing context of a tender, or null when it was published before sealed identities (bids stay in clear). */
+  async context(m: EntityManager, tenderId: string, organizationId: string): Promise<SealingContext | null> {
+    const pub = await this.identityKeys.publicKey(m, tenderId);
+    if (!pub) return null;
+    return { tenderId, identityPublicKey: Buffer.from(pub, 'base64'), blindIndex: this.blindIndex(tenderId, organizationId) };
+  }
+
+  /** A receipt field as stored → in clear (fields stored in clear pass through). */
+  receiptField(value: string, bidId: string): string;
+  receiptField(value: string | null, bidId: string): string | null;
+  receiptField(value: string | null, bidId: string): string | null {
+    if (value === null || !value.startsWith(RECEIPT_PREFIX)) return value;
+    return this.crypto.unseal(this.derived('bid-receipt-seal-v1'), value.slice(RECEIPT_PREFIX.length), `bid-receipt|${bidId}`).toString('utf8');
+  }
+
+  private sealReceiptField(value: string | null, bidId: string): string | null {
+    if (value === null) return null;
+    return RECEIPT_PREFIX + this.crypto.seal(this.derived('bid-receipt-seal-v1'), Buffer.from(value, 'utf8'), `bid-receipt|${bidId}`);
+  }
+
+  /** What to store for one submitted version. */
+  toStore(ctx: SealingContext | null, bidId: string, version: number, id: BidIdentity, receipt: ReceiptFields): StoredIdentity {
+    if (!ctx) {
+      return {
+        ...receipt, organizationId: id.organizationId, userId: id.userId, ip: id.ip, deviceId: id.deviceId, macAddresses: id.macAddresses,
+        toolVersion: id.toolVersion, documentAuthor: id.documentAuthor, blindIndex: null, sealedIdentity: null,
+      };
+    }
+    return {
+      organizationId: null, userId: null, ip: null, deviceId: null, macAddresses: [], toolVersion: null, documentAuthor: null,
+      signature: this.sealReceiptField(receipt.signature, bidId)!,
+      envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
+      envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
+      blindIndex: ctx.blindIndex,
+      sealedIdentity: this.identityKeys.sealTo(ctx.identityPublicKey, id, identityAad(ctx.tenderId, bidId, version)),
+    };
+  }
+
+  /**
+   * The blind indexes under which an organisation's still-sealed bids are filed, for "my bids": one per tender that
+   * has sealed bids (tenders before their deadline).
+   */
+  async myIndexes(m: EntityManager, organizationId: string): Promise<string[]> {
+    const rows: Array<{ tender_id: string }> = await m.query(`SELECT DISTINCT tender_id FROM bids WHERE bidder_organization_id IS NULL`);
+    return rows.map((r) => this.blindIndex(r.tender_id, organizationId));
+  }
+
+  /**
+   * 开标: the identities of every bid (and version) of the tender are unsealed and stored in clear, with the
+   * identity key rebuilt from k custodians' shares (audited). Called at the bid deadline, before the bids are counted.
+   */
+  async unsealTender(m: EntityManager, tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<number> {
+    const versions: Array<{ bid_id: string; version: number; sealed_identity: string; signature: string; envelope_sha256: string | null; envelope_signature: string | null }> =
+      await m.query(
+        `SELECT bid_id, version, sealed_identity, signature, envelope_sha256, envelope_signature FROM bid_versions
+         WHERE tender_id = $1 AND bidder_organization_id IS NULL AND sealed_identity IS NOT NULL`,
+        [tenderId],
+      );
+    const bids: Array<{ id: string; version: number; sealed_identity: string; signature: string; envelope_sha256: string | null; envelope_signature: string | null }> =
+      await m.query(
+        `SELECT id, version, sealed_identity, signature, envelope_sha256, envelope_signature FROM bids
+         WHERE tender_id = $1 AND bidder_organization_id IS NULL AND sealed_identity IS NOT NULL FOR UPDATE`,
+        [tenderId],
+      );
+    if (!versions.length && !bids.length) return 0;
+    const submitters: Array<{ bidId: string; version: number; organizationId: string; userId: string; ip: string }> = [];
+    await this.identityKeys.withOpener(m, tenderId, actor, async (opener) => {
+      const open = (sealed: string, bidId: string, version: number) => opener<BidIdentity>(sealed, identityAad(tenderId, bidId, version));
+      const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields) => {
+        const id = open(sealed, bidId, version);
+        return {
+          bid_id: bidId, version, org: id.organizationId, usr: id.userId, ip: id.ip, dev: id.deviceId, macs: id.macAddresses,
+          tool: id.toolVersion, author: id.documentAuthor, sig: this.receiptField(r.signature, bidId),
+          esha: this.receiptField(r.envelopeSha256, bidId), esig: this.receiptField(r.envelopeSignature, bidId),
+        };
+      };
+      const versionRows = versions.map((v) => clear(v.bid_id, v.version, v.sealed_identity, { signature: v.signature, envelopeSha256: v.envelope_sha256, envelopeSignature: v.envelope_signature }));
+      const bidRows = bids.map((b) => clear(b.id, b.version, b.sealed_identity, { signature: b.signature, envelopeSha256: b.envelope_sha256, envelopeSignature: b.envelope_signature }));
+      for (const v of versionRows) submitters.push({ bidId: v.bid_id, version: v.version, organizationId: v.org, userId: v.usr, ip: v.ip });
+      // One statement per table, however many bids (the deadline transaction holds the tender's lock).
+      const SET = `bidder_organization_id = x.org, submitted_by = x.usr, ip = x.ip, device_id = x.dev,
+                   mac_addresses = ARRAY(SELECT jsonb_array_elements_text(x.macs)), tool_version = x.tool, document_author = x.author,
+                   signature = x.sig, envelope_sha256 = x.esha, envelope_signature = x.esig`;
+      const X = `jsonb_to_recordset($2::jsonb) AS x(bid_id uuid, version int, org uuid, usr uuid, ip text, dev text, macs jsonb, tool text,
+                 author text, sig text, esha text, esig text)`;
+      if (versionRows.length) {
+        await m.query(`UPDATE bid_versions v SET ${SET} FROM ${X} WHERE v.tender_id = $1 AND v.bid_id = x.bid_id AND v.version = x.version`, [tenderId, JSON.stringify(versionRows)]);
+      }
+      if (bidRows.length) {
+        await m.query(`UPDATE bids b SET ${SET} FROM ${X} WHERE b.tender_id = $1 AND b.id = x.bid_id AND b.version = x.version`, [tenderId, JSON.stringify(bidRows)]);
+      }
+    });
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_IDENTITIES_UNSEALED',
+      objectType: 'tender',
+      objectId: tenderId,
+      tenderId,
+      // The sealed bid events (BID_SUBMITTED…) carry the actor "sealed-bidder": this event names, from the opening on,
+      // who submitted each version and from where.
+      data: { bids: bids.length, versions: versions.length, submitters: submitters.sort((a, b) => (a.bidId === b.bidId ? a.version - b.version : a.bidId < b.bidId ? -1 : 1)) },
+    });
+    this.logger.log(`tender ${tenderId}: identities of ${bids.length} bid(s) unsealed at the opening`);
+    return bids.length;
+  }
+}
+
+const identityAad = (tenderId: string, bidId: string, version: number) => `bid-identity|${tenderId}|${bidId}|${version}`;

@@ -1,0 +1,20 @@
+import { DomainException } from 'src/common/errors/domain.exception';
+
+export enum CustodyExceptionCode {
+  /** Fewer than k custodians released their share (EB20 Art. 27 ¶2: not before the deadline, by their clocks). */
+  SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
+  /** Fewer than k custodians answered, or their shares do not rebuild the committed secret. */
+  ESCROW_THRESHOLD_NOT_MET = 'ESCROW_THRESHOLD_NOT_MET',
+}
+
+export class CustodyException extends DomainException<CustodyExceptionCode> {
+  constructor(code: CustodyExceptionCode, message: string, status: number, details?: unknown) {
+    super(code, message, status, details);
+  }
+  static notYet(details: unknown) {
+    return new CustodyException(CustodyExceptionCode.SEALED_UNTIL_OPENING, 'The custodians release no share before the bid deadline', 403, details);
+  }
+  static thresholdNotMet(message: string, details: unknown) {
+    return new CustodyException(CustodyExceptionCode.ESCROW_THRESHOLD_NOT_MET, message, 503, details);
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'crypto';
+import type { EntityManager } from 'typeorm';
+
+/** The injection token of the list of custodians (order = share index − 1). */
+export const ESCROW_CUSTODIANS = Symbol('ESCROW_CUSTODIANS');
+
+/** What a custodian is given at publication: one Shamir share of one tender secret, released not before `notBefore`. */
+export interface ShareDeposit {
+  tenderId: string;
+  /** Which secret of the tender: `escrow-key`, `identity-key`, `draw-seed-<drawId>` (lowercase, digits, dashes). */
+  secretId: string;
+  /** 1-based; the share's own x-coordinate is inside it too. */
+  shareIndex: number;
+  share: Buffer;
+  /** The custodian refuses to release before this instant, by its own clock. */
+  notBefore: Date;
+}
+
+/** A share handed back by a custodian, with the custodian's Ed25519 signature over `releaseStatement`. */
+export interface ShareRelease {
+  custodian: string;
+  tenderId: string;
+  secretId: string;
+  shareIndex: number;
+  share: Buffer;
+  notBefore: string;
+  releasedAt: string;
+  /** base64 Ed25519 signature over releaseStatement(...). */
+  signature: string;
+  /** base64 DER SPKI of the custodian's Ed25519 public key. */
+  publicKey: string;
+}
+
+/**
+ * A custodian of tender secrets (issue 17, threshold escrow): the platform is one of n; k shares are needed to
+ * rebuild a secret. Each custodian keeps its share and its signing key itself, outside the platform's database,
+ * and checks the release time against its own clock — so neither a DBA moving `bid_deadline` nor the platform's
+ * code can get a share early. Production custodians (supervision authority, notary office) are remote services with
+ * the same protocol; the development ones are in-process (see docs/SECURITY.md for what that leaves open).
+ */
+export interface EscrowCustodian {
+  readonly name: string;
+  /** base64 DER SPKI of the Ed25519 key that signs releases. */
+  publicKey(): string;
+  /** `m` is the platform's transaction: only the platform's own custodian uses it. */
+  deposit(d: ShareDeposit, m: EntityManager): Promise<void>;
+  /**
+   * The deadline moved (a suspension, an amendment): the release instant moves with it. A move earlier is honoured
+   * but recorded by the custodian itself with its reason (a production custodian checks it against the published
+   * amendment before accepting it).
+   */
+  reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, m: EntityManager): Promise<void>;
+  /** Releases the share, signed; throws CustodianRefusal before notBefore or when it holds no such share. */
+  release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease>;
+}
+
+export class CustodianRefusal extends Error {
+  constructor(readonly custodian: string, readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE', message: string) {
+    super(`${custodian}: ${message}`);
+  }
+}
+
+export const SECRET_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
+
+/** The statement a custodian signs when it releases a share (and that anyone can check with its public key). */
+export function releaseStatement(r: Pick<ShareRelease, 'custodian' | 'tenderId' | 'secretId' | 'shareIndex' | 'notBefore' | 'releasedAt'> & { shareSha256: string }): Buffer {
+  return Buffer.from(
+    ['escrow-share-release-v1', r.custodian, r.tenderId, r.secretId, r.shareIndex, r.notBefore, r.releasedAt, r.shareSha256].join('|'),
+    'utf8',
+  );
+}
+
+export function shareSha256(share: Buffer): string {
+  return createHash('sha256').update(share).digest('hex');
+}

@@ -1,0 +1,140 @@
+import { createPrivateKey, createPublicKey, KeyObject, sign } from 'crypto';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import type { EntityManager } from 'typeorm';
+import { localSecret } from 'src/infra/config/local-secrets';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { CustodianRefusal, EscrowCustodian, releaseStatement, SECRET_ID, ShareDeposit, ShareRelease, shareSha256 } from './escrow-custodian';
+
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** An Ed25519 signing key from a 32-byte seed. */
+export function ed25519FromSeed(seed: Buffer): { privateKey: KeyObject; publicKeyB64: string } {
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicKeyB64 = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64');
+  return { privateKey, publicKeyB64 };
+}
+
+const shareAad = (custodian: string, tenderId: string, secretId: string, index: number) => `escrow-share|${custodian}|${tenderId}|${secretId}|${index}`;
+
+function signRelease(name: string, key: { privateKey: KeyObject; publicKeyB64: string }, r: Omit<ShareRelease, 'signature' | 'publicKey' | 'custodian'>): ShareRelease {
+  const statement = releaseStatement({ ...r, custodian: name, shareSha256: shareSha256(r.share) });
+  return { ...r, custodian: name, signature: sign(null, statement, key.privateKey).toString('base64'), publicKey: key.publicKeyB64 };
+}
+
+/**
+ * A development custodian standing for an outside party (the supervision authority, the notary office): its own
+ * folder `<ESCROW_CUSTODIANS_DIR>/<name>/` with its own storage key and signing key (generated there, never in the
+ * platform's configuration or database), one sealed share file per tender secret, its own clock for the release
+ * time, and an append-only release log. In production it is a remote service speaking the same port.
+ */
+export class FileEscrowCustodian implements EscrowCustodian {
+  constructor(
+    readonly name: string,
+    private readonly dir: string,
+    private readonly crypto: CryptoService,
+    /** The custodian's clock (its own, not the platform database's). */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private storageKey(): Buffer {
+    return localSecret('storage', this.dir);
+  }
+  private signingKey() {
+    return ed25519FromSeed(localSecret('signing', this.dir));
+  }
+  private file(tenderId: string, secretId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(tenderId) || !SECRET_ID.test(secretId)) throw new Error('bad share reference');
+    return join(this.dir, 'shares', `${tenderId}.${secretId}.json`);
+  }
+  private read(tenderId: string, secretId: string): { shareIndex: number; notBefore: string; sealed: string } {
+    try {
+      return JSON.parse(readFileSync(this.file(tenderId, secretId), 'utf8'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
+      throw new CustodianRefusal(this.name, 'UNAVAILABLE', (e as Error).message);
+    }
+  }
+
+  publicKey(): string {
+    return this.signingKey().publicKeyB64;
+  }
+
+  async deposit(d: ShareDeposit): Promise<void> {
+    mkdirSync(join(this.dir, 'shares'), { recursive: true, mode: 0o700 });
+    const sealed = this.crypto.seal(this.storageKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex));
+    // 'wx': a share is never overwritten (a second deposit for the same secret is refused).
+    writeFileSync(this.file(d.tenderId, d.secretId), JSON.stringify({ shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString(), sealed }), { mode: 0o600, flag: 'wx' });
+  }
+
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string): Promise<void> {
+    const rec = this.read(tenderId, secretId);
+    const from = new Date(rec.notBefore);
+    if (notBefore.getTime() === from.getTime()) return;
+    if (notBefore < from) {
+      // Earlier: honoured, and recorded in the custodian's own log, never silently.
+      appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString() })}\n`, { mode: 0o600 });
+    }
+    writeFileSync(this.file(tenderId, secretId), JSON.stringify({ ...rec, notBefore: notBefore.toISOString() }), { mode: 0o600 });
+  }
+
+  async release(tenderId: string, secretId: string): Promise<ShareRelease> {
+    const rec = this.read(tenderId, secretId);
+    const now = this.clock();
+    if (now.getTime() < new Date(rec.notBefore).getTime()) {
+      throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${rec.notBefore}`);
+    }
+    const share = this.crypto.unseal(this.storageKey(), rec.sealed, shareAad(this.name, tenderId, secretId, rec.shareIndex));
+    const r = signRelease(this.name, this.signingKey(), { tenderId, secretId, shareIndex: rec.shareIndex, share, notBefore: rec.notBefore, releasedAt: now.toISOString() });
+    appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ ...r, share: undefined })}\n`, { mode: 0o600 });
+    return r;
+  }
+}
+
+/**
+ * The platform's own custodian: its share is in the platform database (`escrow_custody_shares`), sealed under
+ * SEALING_MASTER_KEY; release time by the database clock. Alone it rebuilds nothing (k ≥ 2).
+ */
+export class PlatformEscrowCustodian implements EscrowCustodian {
+  readonly name = 'platform';
+  constructor(
+    private readonly crypto: CryptoService,
+    private readonly sealingKey: () => Buffer,
+    private readonly signingSeed: () => Buffer,
+  ) {}
+
+  publicKey(): string {
+    return ed25519FromSeed(this.signingSeed()).publicKeyB64;
+  }
+
+  async deposit(d: ShareDeposit, m: EntityManager): Promise<void> {
+    const sealed = this.crypto.seal(this.sealingKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex));
+    await m.query(
+      `INSERT INTO escrow_custody_shares (tender_id, secret_id, custodian, share_index, not_before, sealed_share) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [d.tenderId, d.secretId, this.name, d.shareIndex, d.notBefore, sealed],
+    );
+  }
+
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`, [
+      tenderId, secretId, this.name, notBefore,
+    ]);
+  }
+
+  async release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease> {
+    const rows: Array<{ share_index: number; not_before: Date; sealed_share: string; now: Date }> = await m.query(
+      `SELECT share_index, not_before, sealed_share, clock_timestamp() AS now FROM escrow_custody_shares
+       WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`,
+      [tenderId, secretId, this.name],
+    );
+    if (rows.length === 0) throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
+    const row = rows[0];
+    const now = new Date(row.now);
+    const notBefore = new Date(row.not_before);
+    if (now < notBefore) throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${notBefore.toISOString()}`);
+    const share = this.crypto.unseal(this.sealingKey(), row.sealed_share, shareAad(this.name, tenderId, secretId, row.share_index));
+    return signRelease(this.name, ed25519FromSeed(this.signingSeed()), {
+      tenderId, secretId, shareIndex: row.share_index, share, notBefore: notBefore.toISOString(), releasedAt: now.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { combine } from 'shamir-secret-sharing';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { ShareRelease } from 'src/modules/custody/escrow-custodian';
+import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
+import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
+import { x25519PublicFromPrivate } from 'src/sdk/x25519';
+import { createPublishedTender } from './factories/tender.factory';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Issue 17, threshold escrow (docs/SECURITY.md, "Threshold escrow"): the tender's escrow private key is split 2-of-3
+ * among the platform, the supervision authority and the notary office at publication; each custodian releases its
+ * share only from the deadline on, by its own clock, signed; the platform alone — its database and its environment —
+ * rebuilds nothing, even after the deadline.
+ */
+describe('threshold escrow of the tender escrow key (integration)', () => {
+  let t: TestApp;
+  let custodiansDir: string;
+
+  beforeAll(async () => {
+    custodiansDir = mkdtempSync(join(tmpdir(), 'ebid-custodians-'));
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed', ESCROW_CUSTODIANS_DIR: custodiansDir }, workers: false });
+  });
+  afterAll(() => t.close());
+
+  const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
+  const shareFile = (custodian: string, tenderId: string) => join(custodiansDir, custodian, 'shares', `${tenderId}.escrow-key.json`);
+  const platformShare = async (tenderId: string) => {
+    const [row] = await t.dataSource.query(`SELECT share_index, sealed_share FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key' AND custodian = 'platform'`, [tenderId]);
+    // What the platform holds: its database and its environment (SEALING_MASTER_KEY).
+    return new CryptoService().unseal(t.config.sealingMasterKey, row.sealed_share, `escrow-share|platform|${tenderId}|escrow-key|${row.share_index}`);
+  };
+
+  it('publication splits the key 2-of-3: nothing whole in the database, one share per custodian, the deposit audited', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const [row] = await t.dataSource.query(`SELECT escrow_public_key, escrow_private_key_sealed FROM tenders WHERE id = $1`, [tender.id]);
+    expect(row.escrow_public_key).toBe(tender.escrowPublicKey);
+    expect(row.escrow_private_key_sealed).toBeNull();
+    const shares = await t.dataSource.query(`SELECT secret_id, custodian, share_index FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
+    // The escrow key, the identity key of the sealed identities and the expert draw's seed, each split the same way.
+    expect(shares).toEqual([
+      { secret_id: 'draw-seed', custodian: 'platform', share_index: 1 },
+      { secret_id: 'escrow-key', custodian: 'platform', share_index: 1 },
+      { secret_id: 'identity-key', custodian: 'platform', share_index: 1 },
+    ]);
+    expect(existsSync(shareFile('supervision-authority', tender.id))).toBe(true);
+    expect(existsSync(shareFile('notary-office', tender.id))).toBe(true);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
+    expect(ev.data).toMatchObject({ secretId: 'escrow-key', threshold: 2 });
+    expect(ev.data.custodians.map((c: { custodian: string }) => c.custodian)).toEqual(['platform', 'supervision-authority', 'notary-office']);
+  });
+
+  it('before the deadline: a DBA who moves the deadline (and the platform share\'s release time) still gets no key — the custodians go by their own clocks', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    await expect(unseal(tender.id)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+    await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() - interval '1 minute' WHERE id = $1`, [tender.id]);
+    await t.dataSource.query(`UPDATE escrow_custody_shares SET not_before = clock_timestamp() - interval '1 minute' WHERE tender_id = $1`, [tender.id]);
+    await expect(unseal(tender.id)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING', details: { released: ['platform'] } });
+    const released = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED'`, [tender.id]);
+    expect(released).toHaveLength(0); // the attempt rolled back with its transaction: nothing was opened
+  });
+
+  it('an amendment that moves the deadline moves every custodian\'s release instant, audited; an earlier one is in the custodians\' own logs', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const fileNotBefore = (c: string) => JSON.parse(readFileSync(shareFile(c, tender.id), 'utf8')).notBefore;
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    later.setMilliseconds(0);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() }).expect(201);
+    const platform = async () => (await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]))
+      .map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).toISOString()]);
+    expect(await platform()).toEqual([['draw-seed', later.toISOString()], ['escrow-key', later.toISOString()], ['identity-key', later.toISOString()]]);
+    expect(fileNotBefore('supervision-authority')).toBe(later.toISOString());
+    expect(fileNotBefore('notary-office')).toBe(later.toISOString());
+    const earlier = new Date(Date.now() + 1_800_000);
+    earlier.setMilliseconds(0);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间提前。', bidDeadline: earlier.toISOString() }).expect(201);
+    expect(fileNotBefore('notary-office')).toBe(earlier.toISOString());
+    expect(readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8')).toContain(`"tenderId":"${tender.id}","secretId":"escrow-key","from":"${later.toISOString()}"`);
+    const events = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_RELEASE_RESCHEDULED'`, [tender.id]);
+    expect(events.map((e: { data: { notBefore: string; reason: string } }) => [e.data.notBefore, e.data.reason])).toEqual([
+      [later.toISOString(), 'AMENDMENT'],
+      [earlier.toISOString(), 'AMENDMENT'],
+    ]);
+  });
+
+  it('the platform alone (database + environment, its own share) cannot rebuild the key, even after the deadline', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    await sleep(1700);
+    const share = await platformShare(tender.id);
+    await expect(combine([new Uint8Array(share)])).rejects.toThrow(); // one share is below the threshold
+    // Guessing the missing share gives another key, never the tender's.
+    for (let i = 0; i < 20; i++) {
+      const guess = Buffer.concat([randomBytes(32), Buffer.from([2 + (i % 2)])]);
+      const key = Buffer.from(await combine([new Uint8Array(share), new Uint8Array(guess)]));
+      expect(x25519PublicFromPrivate(key).toString('base64')).not.toBe(tender.escrowPublicKey);
+    }
+    // The other custodians do not answer: the opening cannot rebuild the key.
+    renameSync(join(custodiansDir, 'supervision-authority'), join(custodiansDir, 'supervision-authority.away'));
+    renameSync(join(custodiansDir, 'notary-office'), join(custodiansDir, 'notary-office.away'));
+    try {
+      await expect(unseal(tender.id)).rejects.toMatchObject({ code: 'ESCROW_THRESHOLD_NOT_MET', details: { released: ['platform'] } });
+    } finally {
+      renameSync(join(custodiansDir, 'notary-office.away'), join(custodiansDir, 'notary-office'));
+    }
+    // With one outside custodian back (2 of 3), it can: the key matches the published public key.
+    const key = await unseal(tender.id);
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
+    renameSync(join(custodiansDir, 'supervision-authority.away'), join(custodiansDir, 'supervision-authority'));
+  });
+
+  it('with the whole development machine (database, environment and the custodians\' folders) the key is rebuilt before the deadline — why production custodians must be remote', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const { shareIndex, sealed } = JSON.parse(readFileSync(shareFile('notary-office', tender.id), 'utf8'));
+    const notaryKey = Buffer.from(readFileSync(join(custodiansDir, 'notary-office', 'secrets', 'storage.key'), 'utf8').trim(), 'base64');
+    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}`);
+    const key = Buffer.from(await combine([new Uint8Array(await platformShare(tender.id)), new Uint8Array(notaryShare)]));
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
+  });
+
+  it('after the deadline: k custodians release, each release an audit event with the custodian\'s Ed25519 signature over (tender, share, deadline, time)', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    await sleep(1700);
+    const key = await unseal(tender.id);
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
+    const events: Array<{ data: Record<string, string | number> }> = await t.dataSource.query(
+      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY data->>'custodian'`, [tender.id]);
+    expect(events.map((e) => e.data.custodian)).toEqual(['platform', 'supervision-authority']);
+    const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
+    const [dep] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
+    for (const { data } of events) {
+      expect(data.notBefore).toBe(new Date(bid_deadline).toISOString());
+      expect(new Date(data.releasedAt as string).getTime()).toBeGreaterThanOrEqual(new Date(bid_deadline).getTime());
+      const deposited = dep.data.custodians.find((c: { custodian: string }) => c.custodian === data.custodian);
+      expect(data.publicKey).toBe(deposited.publicKey); // the key that was announced at publication
+      expect(data.shareSha256).toBe(deposited.shareSha256);
+      // The signature checks against the statement with the share's hash; a changed release time does not.
+      const r = { ...data, tenderId: tender.id, share: Buffer.alloc(0) } as unknown as ShareRelease;
+      expect(verifyRelease(r, data.shareSha256 as string)).toBe(true);
+      expect(verifyRelease({ ...r, releasedAt: new Date(0).toISOString() }, data.shareSha256 as string)).toBe(false);
+    }
+    // The outside custodian keeps its own log of what it released.
+    const log = readFileSync(join(custodiansDir, 'supervision-authority', 'releases.log'), 'utf8');
+    expect(log).toContain(tender.id);
+    expect(readdirSync(join(custodiansDir, 'supervision-authority', 'shares')).length).toBeGreaterThan(0);
+  });
+});
+
