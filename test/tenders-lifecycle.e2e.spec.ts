@@ -232,7 +232,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect(new Date(ev.run_at).getTime()).toBe(newDeadline);
       // The escrow custodians release no share before the new deadline either (issue 17, threshold escrow).
       const shares = await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
-      expect(shares.map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).getTime()])).toEqual([['draw-seed', newDeadline], ['escrow-key', newDeadline], ['identity-key', newDeadline]]);
+      expect(shares.map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).getTime()])).toEqual([['draw-seed', newDeadline], ['escrow-key', newDeadline], ['escrow-key-sm2', newDeadline], ['identity-key', newDeadline]]);
       await waitFor(() => fired.some((f) => f.id === tender.id));
       expect(fired.find((f) => f.id === tender.id)!.at).toBeGreaterThanOrEqual(newDeadline);
       await waitFor(() => sender.sent.some((n) => n.topic === 'OBJECTION_ANSWERED' && n.recipientOrganizationId === bidder.organizationId));

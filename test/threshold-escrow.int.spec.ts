@@ -44,10 +44,11 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(row.escrow_public_key).toBe(tender.escrowPublicKey);
     expect(row.escrow_private_key_sealed).toBeNull();
     const shares = await t.dataSource.query(`SELECT secret_id, custodian, share_index FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
-    // The escrow key, the identity key of the sealed identities and the expert draw's seed, each split the same way.
+    // The escrow keys (X25519 and SM2), the identity key of the sealed identities and the expert draw's seed, each split the same way.
     expect(shares).toEqual([
       { secret_id: 'draw-seed', custodian: 'platform', share_index: 1 },
       { secret_id: 'escrow-key', custodian: 'platform', share_index: 1 },
+      { secret_id: 'escrow-key-sm2', custodian: 'platform', share_index: 1 }, // format v2's GM-1 escrow key
       { secret_id: 'identity-key', custodian: 'platform', share_index: 1 },
     ]);
     expect(existsSync(shareFile('supervision-authority', tender.id))).toBe(true);
@@ -75,7 +76,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() }).expect(201);
     const platform = async () => (await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]))
       .map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).toISOString()]);
-    expect(await platform()).toEqual([['draw-seed', later.toISOString()], ['escrow-key', later.toISOString()], ['identity-key', later.toISOString()]]);
+    expect(await platform()).toEqual([['draw-seed', later.toISOString()], ['escrow-key', later.toISOString()], ['escrow-key-sm2', later.toISOString()], ['identity-key', later.toISOString()]]);
     expect(fileNotBefore('supervision-authority')).toBe(later.toISOString());
     expect(fileNotBefore('notary-office')).toBe(later.toISOString());
     const earlier = new Date(Date.now() + 1_800_000);

@@ -101,6 +101,19 @@ export class BidIdentitySealer {
     return RECEIPT_PREFIX + this.crypto.seal(this.derived('bid-receipt-seal-v1'), Buffer.from(value, 'utf8'), `bid-receipt|${bidId}`);
   }
 
+  /**
+   * A value the platform itself must read back before the deadline (a v2 upload's submitter, IP and client, needed to
+   * build the bid's sealed identity at finalisation): encrypted under a key derived from SEALING_MASTER_KEY, so a
+   * database dump does not name the bidder (the process environment does; docs/SECURITY.md).
+   */
+  sealForPlatform(value: unknown, aad: string): string {
+    return this.crypto.seal(this.derived('bid-platform-seal-v1'), Buffer.from(JSON.stringify(value), 'utf8'), aad);
+  }
+
+  openForPlatform<T>(sealed: string, aad: string): T {
+    return JSON.parse(this.crypto.unseal(this.derived('bid-platform-seal-v1'), sealed, aad).toString('utf8')) as T;
+  }
+
   /** What to store for one submitted version. */
   toStore(ctx: SealingContext | null, bidId: string, version: number, id: BidIdentity, receipt: ReceiptFields): StoredIdentity {
     if (!ctx) {
@@ -173,6 +186,12 @@ export class BidIdentitySealer {
         await m.query(`UPDATE bids b SET ${SET} FROM ${X} WHERE b.tender_id = $1 AND b.id = x.bid_id AND b.version = x.version`, [tenderId, JSON.stringify(bidRows)]);
       }
     });
+    // The uploads that became bids are named again (the others never became bids and stay filed by blind index).
+    await m.query(
+      `UPDATE bid_uploads u SET bidder_organization_id = b.bidder_organization_id
+       FROM bids b WHERE u.tender_id = $1 AND u.bidder_organization_id IS NULL AND b.tender_id = u.tender_id AND b.bidder_blind_index = u.bidder_blind_index`,
+      [tenderId],
+    );
     await this.audit.append(m, {
       actor,
       action: 'BID_IDENTITIES_UNSEALED',

@@ -11,6 +11,7 @@ import { ESCROWED_KEY_BYTES_V2, FileHasher, isSuiteId, isValidCiphertextLength, 
 import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { bidAuditScope } from '../bid-audit';
+import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
 import { escrowedKeyPolicy } from '../bid-submission-rules';
 import { assertSubmissionOpen, lockTenderForBids, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
 import { BidUploadException } from './bid-upload.exception';
@@ -19,7 +20,11 @@ import { CreateBidUploadDto } from './create-bid-upload.dto';
 export interface BidUploadRow {
   id: string;
   tender_id: string;
-  bidder_organization_id: string;
+  /** NULL before the opening on a tender that seals identities (issue 17): see bidder_blind_index, sealed_client. */
+  bidder_organization_id: string | null;
+  bidder_blind_index: string | null;
+  sealed_client: string | null;
+  submitted_by: string | null;
   status: 'OPEN' | 'FINALIZED' | 'REFUSED';
   suite: SuiteId;
   segment_size: number;
@@ -28,11 +33,27 @@ export interface BidUploadRow {
   nonce_prefix: Buffer;
   key_commitment: string;
   escrowed_key: Buffer | null;
-  client: { deviceId: string; macAddresses?: string[]; toolVersion?: string; documentAuthor?: string };
-  ip: string;
+  client: UploadClient | null;
+  ip: string | null;
   received_bytes: string;
   bid_id: string | null;
 }
+
+export interface UploadClient {
+  deviceId: string;
+  macAddresses?: string[];
+  toolVersion?: string;
+  documentAuthor?: string;
+}
+
+/** Who started an upload, in clear or unsealed by the platform (the finalisation seals it into the bid's identity). */
+export interface UploadSubmitter {
+  userId: string;
+  ip: string;
+  client: UploadClient;
+}
+
+const uploadAad = (tenderId: string, uploadId: string) => `bid-upload-submitter|${tenderId}|${uploadId}`;
 
 export interface BidUploadView {
   uploadId: string;
@@ -61,7 +82,14 @@ export class BidUploadsService {
     private readonly blobs: BlobStore,
     private readonly submit: SubmitBidUseCase,
     private readonly audit: AuditService,
+    private readonly identities: BidIdentitySealer,
   ) {}
+
+  /** The upload's submitter (unsealed by the platform when the tender seals identities). */
+  submitter(u: BidUploadRow): UploadSubmitter {
+    if (u.sealed_client) return this.identities.openForPlatform<UploadSubmitter>(u.sealed_client, uploadAad(u.tender_id, u.id));
+    return { userId: u.submitted_by!, ip: u.ip ?? '', client: u.client! };
+  }
 
   async create(tenderId: string, actor: Actor, dto: CreateBidUploadDto): Promise<BidUploadView> {
     const organizationId = actor.organizationId;
@@ -92,16 +120,20 @@ export class BidUploadsService {
       await this.submit.assertInvited(m, tender, organizationId);
       await this.submit.assertNotDebarred(m, organizationId);
       const id = this.crypto.uuid();
+      // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index.
+      const sealing = await this.identities.context(m, tenderId, organizationId);
+      const submitter: UploadSubmitter = { userId: actor.userId, ip: actor.ip ?? '', client: { ...dto.client } };
       await m.query(
         `INSERT INTO bid_uploads (id, tender_id, bidder_organization_id, submitted_by, suite, segment_size, ciphertext_length, ciphertext_hash,
-                                  nonce_prefix, key_commitment, escrowed_key, client, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [id, tenderId, organizationId, actor.userId, dto.suite, dto.segmentSize, dto.ciphertextLength, dto.ciphertextHash,
-          Buffer.from(dto.noncePrefix, 'base64'), dto.keyCommitment, escrowedKey, JSON.stringify(dto.client), actor.ip ?? ''],
+                                  nonce_prefix, key_commitment, escrowed_key, client, ip, bidder_blind_index, sealed_client)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [id, tenderId, sealing ? null : organizationId, sealing ? null : actor.userId, dto.suite, dto.segmentSize, dto.ciphertextLength, dto.ciphertextHash,
+          Buffer.from(dto.noncePrefix, 'base64'), dto.keyCommitment, escrowedKey, sealing ? null : JSON.stringify(dto.client), sealing ? null : (actor.ip ?? ''),
+          sealing?.blindIndex ?? null, sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null],
       );
       // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
       await this.audit.append(m, {
-        actor,
+        actor: sealing ? sealedBidderActor(actor) : actor,
         action: 'BID_UPLOAD_STARTED',
         objectType: 'bid_upload',
         objectId: id,
@@ -116,8 +148,8 @@ export class BidUploadsService {
   /** The caller's own upload (anyone else's is NOT_FOUND, so nothing about other bidders leaks). */
   async load(m: EntityManager, tenderId: string, uploadId: string, actor: Actor, lock = false): Promise<BidUploadRow> {
     const rows: BidUploadRow[] = await m.query(
-      `SELECT * FROM bid_uploads WHERE id = $1 AND tender_id = $2 AND bidder_organization_id = $3 ${lock ? 'FOR UPDATE' : ''}`,
-      [uploadId, tenderId, actor.organizationId],
+      `SELECT * FROM bid_uploads WHERE id = $1 AND tender_id = $2 AND (bidder_organization_id = $3 OR bidder_blind_index = $4) ${lock ? 'FOR UPDATE' : ''}`,
+      [uploadId, tenderId, actor.organizationId, actor.organizationId ? this.identities.blindIndex(tenderId, actor.organizationId) : null],
     );
     if (!rows.length) throw new NotFoundException('The upload');
     return rows[0];

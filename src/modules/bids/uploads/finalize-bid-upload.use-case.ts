@@ -3,14 +3,13 @@ import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { BlobStore } from 'src/infra/blob-store/blob-store';
-import { runAfterCommit } from 'src/infra/database/after-commit';
-import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { toHex } from 'src/sdk/core/bytes';
 import { BidReceiptV2, envelopeV2Bytes } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { bidAuditScope } from '../bid-audit';
+import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
 import { BidStatus } from '../bid.enums';
 import { escrowedKeyPolicy } from '../bid-submission-rules';
 import { PlatformKeyService } from '../platform-key.service';
@@ -37,8 +36,8 @@ export class FinalizeBidUploadUseCase {
     private readonly audit: AuditService,
     private readonly ed25519: PlatformKeyService,
     private readonly sm2: GmReceiptKeyService,
-    private readonly metrics: MetricsService,
     private readonly blobs: BlobStore,
+    private readonly identities: BidIdentitySealer,
   ) {}
 
   async execute(tenderId: string, uploadId: string, actor: Actor): Promise<BidReceiptV2View> {
@@ -46,7 +45,7 @@ export class FinalizeBidUploadUseCase {
     if (!organizationId) throw new NotFoundException('The tender');
     // The file hash is computed outside the transaction (it may have to re-read the pieces).
     const first = await this.tx.run((m) => this.uploads.load(m, tenderId, uploadId, actor));
-    if (first.status === 'FINALIZED') return this.tx.run((m) => this.existingReceipt(m, first));
+    if (first.status === 'FINALIZED') return this.tx.run((m) => this.existingReceipt(m, first, organizationId));
     if (first.status !== 'OPEN') throw BidUploadException.closed(first.status);
     const received = Number(first.received_bytes);
     const fileHash = received === Number(first.ciphertext_length) ? await (await this.uploads.hasherAt(first, received)).clone().digestHex() : null;
@@ -54,7 +53,7 @@ export class FinalizeBidUploadUseCase {
     const outcome = await this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       const u = await this.uploads.load(m, tenderId, uploadId, actor, true);
-      if (u.status === 'FINALIZED') return { receipt: await this.existingReceipt(m, u) };
+      if (u.status === 'FINALIZED') return { receipt: await this.existingReceipt(m, u, organizationId) };
       if (u.status !== 'OPEN') throw BidUploadException.closed(u.status);
       assertSubmissionOpen(tender, now); // the deadline rule, on the database clock
       if (Number(u.received_bytes) !== Number(u.ciphertext_length)) throw BidUploadException.incomplete(Number(u.received_bytes), Number(u.ciphertext_length));
@@ -75,11 +74,13 @@ export class FinalizeBidUploadUseCase {
       const storedEscrowedKey = policy === 'DISCARDED' ? null : u.escrowed_key;
       await this.submit.assertInvited(m, tender, organizationId);
       await this.submit.assertNotDebarred(m, organizationId);
-      await lockBidderSlot(m, tenderId, organizationId);
+      await lockBidderSlot(m, tenderId, organizationId, 1);
+      // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
+      const sealing = await this.identities.context(m, tenderId, organizationId);
       const existing: Array<{ id: string; version: number }> = await m.query(
         // Format v2 uploads are for lot 1 (a tender without lots); lots of several are bid through format v1 for now.
-        `SELECT id, version FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = 1 FOR UPDATE`,
-        [tenderId, organizationId],
+        `SELECT id, version FROM bids WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = 1 FOR UPDATE`,
+        [tenderId, organizationId, sealing?.blindIndex ?? null],
       );
       await this.submit.assertSecurityPaid(m, tender, organizationId, 1);
       const bidId = existing[0]?.id ?? this.uploadBidId(u);
@@ -103,8 +104,13 @@ export class FinalizeBidUploadUseCase {
       const envelopeHash = toHex(await suite.hash(envelope));
       const envelopeSignature = u.suite === 'GM-1' ? this.sm2.sign(envelope) : this.ed25519.signBytes(Buffer.from(envelope));
       const blobKey = `uploads/${u.id}`;
-      const c = u.client;
-      const fingerprint = [u.ip, c.deviceId, c.macAddresses ?? [], c.toolVersion ?? null, c.documentAuthor ?? null];
+      const who = this.uploads.submitter(u);
+      const c = who.client;
+      const x = this.identities.toStore(sealing, bidId, version, {
+        organizationId, userId: who.userId, ip: who.ip, deviceId: c.deviceId, macAddresses: c.macAddresses ?? [],
+        toolVersion: c.toolVersion ?? null, documentAuthor: c.documentAuthor ?? null,
+      }, { signature: envelopeSignature, envelopeSha256: envelopeHash, envelopeSignature });
+      const fingerprint = [x.ip, x.deviceId, x.macAddresses, x.toolVersion, x.documentAuthor];
       const v = {
         keyCommitment: u.key_commitment,
         escrowedKey: storedEscrowedKey,
@@ -116,10 +122,10 @@ export class FinalizeBidUploadUseCase {
           `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
                              escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
                              ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
-                             format_version, suite, segment_size, blob_key)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', '\\x', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21)`,
-          [bidId, tenderId, organizationId, actor.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
-            envelopeSignature, ...fingerprint, envelopeHash, envelopeSignature, u.suite, u.segment_size, blobKey],
+                             format_version, suite, segment_size, blob_key, bidder_blind_index, sealed_identity)
+           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', '\\x', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23)`,
+          [bidId, tenderId, x.organizationId, x.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
+            x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey, x.blindIndex, x.sealedIdentity],
         );
       } else {
         await m.query(
@@ -127,30 +133,32 @@ export class FinalizeBidUploadUseCase {
                   escrowed_key = $6, ciphertext_sha256 = $7, ciphertext_bytes = $8, received_at = $9, signature = $10,
                   ip = $11, device_id = $12, mac_addresses = $13, tool_version = $14, document_author = $15,
                   envelope_sha256 = $16, envelope_signature = $17, format_version = 2, suite = $18, segment_size = $19, blob_key = $20,
-                  withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
+                  sealed_identity = $21, withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
-          [bidId, version, actor.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
-            envelopeSignature, ...fingerprint, envelopeHash, envelopeSignature, u.suite, u.segment_size, blobKey],
+          [bidId, version, x.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
+            x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey, x.sealedIdentity],
         );
       }
       await m.query(
         `INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
                                    ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
-                                   tool_version, document_author, envelope_sha256, envelope_signature, format_version, suite, segment_size, blob_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21)`,
-        [bidId, version, tenderId, organizationId, actor.userId, now, u.ciphertext_hash, Number(u.ciphertext_length), u.key_commitment,
-          storedEscrowedKey !== null, envelopeSignature, ...fingerprint, envelopeHash, envelopeSignature, u.suite, u.segment_size, blobKey],
+                                   tool_version, document_author, envelope_sha256, envelope_signature, format_version, suite, segment_size, blob_key,
+                                   bidder_blind_index, sealed_identity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23)`,
+        [bidId, version, tenderId, x.organizationId, x.userId, now, u.ciphertext_hash, Number(u.ciphertext_length), u.key_commitment,
+          storedEscrowedKey !== null, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey,
+          x.blindIndex, x.sealedIdentity],
       );
       await m.query(`UPDATE bid_uploads SET status = 'FINALIZED', bid_id = $2, updated_at = clock_timestamp() WHERE id = $1`, [u.id, bidId]);
       await this.audit.append(m, {
-        actor,
+        actor: sealing ? sealedBidderActor(actor) : actor, // the submitter is in the sealed identity until the opening
         action: 'BID_SUBMITTED',
         objectType: 'bid',
         objectId: bidId,
         ...bidAuditScope(tenderId, bidId),
         data: { bidId, version, formatVersion: 2, suite: u.suite, ciphertextHash: u.ciphertext_hash, ciphertextBytes: Number(u.ciphertext_length), escrowed: storedEscrowedKey !== null },
       });
-      await runAfterCommit(m, () => this.metrics.bidsReceived.inc());
+      // No metric here: bids_received_total is counted when the tender's deadline passes (issue 17).
       const receipt: BidReceiptV2View = {
         bidId,
         version,
@@ -190,7 +198,7 @@ export class FinalizeBidUploadUseCase {
   }
 
   /** Finalising again returns the receipt of the version it created. */
-  private async existingReceipt(m: EntityManager, u: BidUploadRow): Promise<BidReceiptV2View> {
+  private async existingReceipt(m: EntityManager, u: BidUploadRow, organizationId: string): Promise<BidReceiptV2View> {
     const rows: Array<{ bid_id: string; version: number; received_at: Date; envelope_sha256: string; envelope_signature: string; has_escrowed_key: boolean }> =
       await m.query(
         `SELECT bid_id, version, received_at, envelope_sha256, envelope_signature, has_escrowed_key FROM bid_versions
@@ -207,11 +215,11 @@ export class FinalizeBidUploadUseCase {
       suite: u.suite,
       ciphertextHash: u.ciphertext_hash,
       ciphertextLength: Number(u.ciphertext_length),
-      envelopeHash: r.envelope_sha256,
-      envelopeSignature: r.envelope_signature,
+      envelopeHash: this.identities.receiptField(r.envelope_sha256, r.bid_id),
+      envelopeSignature: this.identities.receiptField(r.envelope_signature, r.bid_id),
       escrowedKeyStored: r.has_escrowed_key,
       tenderId: u.tender_id,
-      bidderOrganizationId: u.bidder_organization_id,
+      bidderOrganizationId: organizationId, // the caller's own: the upload row may still be sealed
       keyCommitment: u.key_commitment,
       status: b.status,
     };
