@@ -217,6 +217,10 @@ export class ExpertDrawService {
     // expert, which the overlapping-panel recusal forbids. Taken first, in a statement of its own, so that what is
     // read next (in a new snapshot) includes every seat committed by the draw before.
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('expert-draw', 7))`);
+    // Lock order: the tender row before the tender's audit stream. The seed's custodian releases append to that
+    // stream, and the alerts below reference the tender (a KEY SHARE lock); taken here first, a transaction that holds
+    // the tender FOR UPDATE (e.g. a bid-validity extension) and then appends to the stream finishes before this goes on.
+    await m.query(`SELECT 1 FROM tenders WHERE id = (SELECT tender_id FROM expert_draws WHERE id = $1) FOR KEY SHARE`, [drawId]);
     const loaded = await this.loadForDraw(m, drawId);
     if (!loaded || loaded.draw.status === 'RELEASED') return { status: 'NOTHING_TO_DO', reason: 'the draw is released' };
     const { draw, tender, members } = loaded;
