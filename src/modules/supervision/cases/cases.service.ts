@@ -112,7 +112,7 @@ export class CasesService {
       await this.flags.head(m, dto.tenderId); // 404 for an unknown tender
       await this.assertSubjectsExist(m, subjects);
       // The case keeps the evidence of the flags it was opened on.
-      const evidence = await this.flags.snapshot(m, dto.tenderId, flagCodes as FlagView['code'][]);
+      const evidence = await this.flags.snapshot(m, dto.tenderId, flagCodes as FlagView['code'][], actor);
       const missing = flagCodes.filter((c) => !evidence.some((f) => f.code === c));
       if (missing.length) {
         throw SupervisionException.invalid([{ field: 'flagCodes', errors: [`the tender has no flag ${missing.join(', ')} (flags exist only after opening)`] }]);
