@@ -251,12 +251,141 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
   });
 
   it('panel and document downloads: a supervisor of another county has no supervisor’s view', async () => {
-    // Before the award the panel is confidential: a supervisor of the tender passes the check (no draw here: 404),
-    // one of another county is refused like any other party.
+    // Before the award the panel is confidential: a supervisor of the tender passes the check (no draw here: 404);
+    // to one of another county the tender is as if unknown (404 too, never the 403 that would confirm it).
     expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(dongtai.auth)).status).toBe(404);
-    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(binhai.auth)).status).toBe(403);
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(binhai.auth)).status).toBe(404);
     expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/document-downloads`).set(dongtai.auth)).status).toBe(404);
     expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/document-downloads`).set(dongtai.auth)).status).toBe(200);
+  });
+
+  it('bid security, guarantees, validity extensions, opening hall, record and objections, challenges: 404 outside the scope, the city sees all', async () => {
+    const get = (who: TestParty, tenderId: string, path: string) => t.http().get(`${api}/tenders/${tenderId}/${path}`).set(who.auth);
+    for (const path of [
+      'bid-security',
+      'bid-security/guarantees',
+      'bid-security/reconciliation',
+      'bid-validity-extensions',
+      'opening-hall',
+      'opening-objections',
+      'opening-record',
+      'challenges',
+    ]) {
+      const foreign = await get(dongtai, tender.bhHousing, path);
+      expect({ path, status: foreign.status, code: foreign.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      // Another trade in the same county: 404 as well.
+      expect({ path, status: (await get(dongtaiWater, tender.dtHousing, path)).status }).toEqual({ path, status: 404 });
+      // The supervisors of the tender, and the city's, get past the scope (the record is not filed yet: sealed).
+      for (const who of [binhai, city]) {
+        const res = await get(who, tender.bhHousing, path);
+        if (path === 'opening-record') expect({ path, code: res.body.code }).toEqual({ path, code: 'SEALED_UNTIL_OPENING' });
+        else expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      }
+    }
+  });
+
+  it('opening record once public: another county’s supervisor reads the public record only, not the participants’ record', async () => {
+    const record = { tenderId: tender.bhHousing, bids: [{ seq: 1, bidderName: '甲', attachments: [{ name: 'a.pdf' }] }] };
+    await t.dataSource.query(
+      `INSERT INTO opening_records (tender_id, record, record_sha256, window_closed_at, created_at) VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp())`,
+      [tender.bhHousing, JSON.stringify(record), 'a'.repeat(64)],
+    );
+    try {
+      const foreign = await t.http().get(`${api}/tenders/${tender.bhHousing}/opening-record`).set(dongtai.auth);
+      const own = await t.http().get(`${api}/tenders/${tender.bhHousing}/opening-record`).set(binhai.auth);
+      expect([foreign.status, own.status]).toEqual([200, 200]);
+      expect(own.body.bids[0].attachments).toEqual([{ name: 'a.pdf' }]);
+      expect(foreign.body.bids[0].attachments).toEqual([]);
+    } finally {
+      await t.dataSource.query(`DELETE FROM opening_records WHERE tender_id = $1`, [tender.bhHousing]);
+    }
+  });
+
+  it('expert draws: draw record, alerts and redraw follow the scope', async () => {
+    const draw = async (tenderId: string) => {
+      const [d] = await t.dataSource.query(
+        `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status)
+         SELECT id, procuring_entity_id, 'test', $2, $3, 'INSUFFICIENT_EXPERTS' FROM tenders WHERE id = $1 RETURNING id`,
+        [tenderId, 'b'.repeat(64), 'c'.repeat(64)],
+      );
+      await t.dataSource.query(`INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details) VALUES ($1, $2, 'INSUFFICIENT_EXPERTS', '{}')`, [tenderId, d.id]);
+      return d.id as string;
+    };
+    await draw(tender.dtHousing);
+    await draw(tender.bhHousing);
+    const alerts = async (who: TestParty) =>
+      ((await t.http().get(`${api}/experts/draw-alerts`).set(who.auth)).body as Array<{ tenderId: string }>).map((a) => a.tenderId).sort();
+    expect(await alerts(dongtai)).toEqual([tender.dtHousing]);
+    expect(await alerts(binhai)).toEqual([tender.bhHousing]);
+    expect(await alerts(dongtaiWater)).toEqual([]);
+    expect(await alerts(city)).toEqual([tender.dtHousing, tender.bhHousing].sort());
+    expect(await alerts(admin)).toEqual([tender.dtHousing, tender.bhHousing].sort());
+
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel`).set(dongtai.auth)).status).toBe(404);
+    const own = await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(binhai.auth);
+    expect(own.status).toBe(200);
+    expect(own.body.candidatesDisclosed).toBe(true);
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(city.auth)).status).toBe(200);
+    // Another party (no supervisor) is still refused as before: confidential (403).
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(bidder.auth)).status).toBe(403);
+
+    const redraw = await t.http().post(`${api}/tenders/${tender.bhHousing}/panel/redraw`).set(dongtai.auth);
+    expect(redraw.status).toBe(404);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE tender_id = $1 AND actor_id = $2`, [tender.bhHousing, dongtai.userId]);
+    expect(n).toBe(0);
+  });
+
+  it('history flags: shown to a scoped supervisor only with its own tenders; the history recompute is the city’s', async () => {
+    const rotation = {
+      tendersTogether: 2,
+      sequence: [
+        { tenderId: tender.dtHousing, winner: firms[0].organizationId, ringWon: true },
+        { tenderId: tender.bhHousing, winner: firms[1].organizationId, ringWon: true },
+      ],
+    };
+    const members = [firms[0].organizationId, firms[1].organizationId];
+    const [both] = await t.dataSource.query(
+      `INSERT INTO collusion_flags (scope, tender_ids, code, severity, bidder_ids, evidence, legal_basis)
+       VALUES ('HISTORY', $1, 'BID_ROTATION', 'MEDIUM', $2, $3, 'TBR Art. 39') RETURNING id`,
+      [[tender.dtHousing, tender.bhHousing].sort(), members, JSON.stringify(rotation)],
+    );
+    const [binhaiOnly] = await t.dataSource.query(
+      `INSERT INTO collusion_flags (scope, tender_ids, code, severity, bidder_ids, evidence, legal_basis)
+       VALUES ('HISTORY', $1, 'SERIAL_LOSER', 'LOW', $2, '{"validBids": 5}', 'TBR Art. 39') RETURNING id`,
+      [[tender.bhHousing], [firms[0].organizationId]],
+    );
+    try {
+      type Flag = { id: string; tenderIds: string[]; evidence: { sequence?: Array<{ tenderId: string }> } };
+      const history = (items: Flag[]) => items.filter((f) => f.id === both.id || f.id === binhaiOnly.id);
+      // The Dongtai tender's flags: the rotation with its Dongtai tender only; the Binhai-only flag not at all,
+      // although it names a bidder of the Dongtai tender.
+      const dt = history((await t.http().get(`${api}/tenders/${tender.dtHousing}/flags`).set(dongtai.auth)).body);
+      expect(dt.map((f) => f.id)).toEqual([both.id]);
+      expect(dt[0].tenderIds).toEqual([tender.dtHousing]);
+      expect(dt[0].evidence.sequence!.map((x) => x.tenderId)).toEqual([tender.dtHousing]);
+      expect(JSON.stringify(dt)).not.toContain(tender.bhHousing);
+      const listed = history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(dongtai.auth)).body.items);
+      expect(listed.map((f) => f.id)).toEqual([both.id]);
+      expect(JSON.stringify(listed)).not.toContain(tender.bhHousing);
+      // The city sees both, whole.
+      const all = history((await t.http().get(`${api}/tenders/${tender.dtHousing}/flags`).set(city.auth)).body);
+      expect(all.map((f) => f.id).sort()).toEqual([both.id, binhaiOnly.id].sort());
+      expect(all.find((f) => f.id === both.id)!.evidence.sequence).toHaveLength(2);
+      expect(history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(binhai.auth)).body.items).map((f) => f.id).sort()).toEqual(
+        [both.id, binhaiOnly.id].sort(),
+      );
+
+      const denied = await t.http().post(`${api}/supervision/flags/history/recompute`).set(dongtai.auth);
+      expect(denied.status).toBe(403);
+      expect(denied.body.code).toBe('FORBIDDEN');
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'COLLUSION_HISTORY_RECOMPUTE_REQUESTED'`);
+      expect(n).toBe(0);
+      expect((await t.http().post(`${api}/tenders/${tender.bhHousing}/flags/recompute`).set(dongtai.auth)).status).toBe(404);
+      expect((await t.http().post(`${api}/supervision/flags/history/recompute`).set(city.auth)).status).toBe(202);
+    } finally {
+      await t.dataSource.query(`DELETE FROM collusion_flags WHERE id = ANY($1::uuid[])`, [[both.id, binhaiOnly.id]]);
+    }
   });
 
   it('documents every new endpoint in OpenAPI', async () => {
