@@ -103,7 +103,7 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect(plain.body).toMatchObject({ jurisdiction: { code: '320900', level: 'CITY' }, subClass: null, sector: 'HOUSING' });
     const gp = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ regime: 'GOV_PROCUREMENT', category: 'GOODS', panel: { size: 7, specialties: [{ code: 'A08', count: 7 }] }, extra: { subClass: 'GOODS' } }));
     expect(gp.status).toBe(201);
-    expect(gp.body.sector).toBe('FINANCE'); // GPL Art. 13
+    expect(gp.body.sector).toBe('FINANCE'); // GPL Art. 13 (not in regulations.md; from the statute text)
     const wrong = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ category: 'GOODS', extra: { subClass: 'WATER' } }));
     expect(wrong.status).toBe(400);
     expect(wrong.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'subClass' })]));
@@ -280,6 +280,17 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
         const res = await get(who, tender.bhHousing, path);
         if (path === 'opening-record') expect({ path, code: res.body.code }).toEqual({ path, code: 'SEALED_UNTIL_OPENING' });
         else expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      }
+    }
+  });
+
+  it('evaluation status, clarifications and result objections: 404 outside the scope', async () => {
+    for (const path of ['evaluation', 'evaluation/clarifications', 'result-objections']) {
+      const foreign = await t.http().get(`${api}/tenders/${tender.bhHousing}/${path}`).set(dongtai.auth);
+      expect({ path, status: foreign.status, code: foreign.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      for (const who of [binhai, city]) {
+        const res = await t.http().get(`${api}/tenders/${tender.bhHousing}/${path}`).set(who.auth);
+        expect({ path, notFound: res.status === 404 }).toEqual({ path, notFound: false });
       }
     }
   });

@@ -103,7 +103,7 @@ export class CasesService {
       .update(canonicalJson({ tenderId: dto.tenderId, flagCodes, subjects: [...subjects].sort((a, b) => (key(a) < key(b) ? -1 : 1)), summary: dto.summary.trim() }))
       .digest('hex');
     return this.tx.run(async (m) => {
-      // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2) — checked before the
+      // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2 (not in regulations.md; from the statute text)) — checked before the
       // idempotent replay, which would otherwise hand another county's case back.
       await this.jurisdictions.assertTenderInScope(m, actor, dto.tenderId);
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`supervision-case:${requestSha256}`]);

@@ -305,7 +305,7 @@ export class FlagsService {
     if (q.to) where.push(`f.computed_at < ${p(q.to)}::timestamptz`);
     return this.tx.run(async (m) => {
       // A scoped supervisor (a county's, or a sector regulator) sees the flags of its tenders only: a tender flag of a
-      // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2: each department within its remit).
+      // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2 (not in regulations.md; from the statute text): each department within its remit).
       const scope = await this.jurisdictions.scopeOf(m, actor);
       const cond = this.jurisdictions.tenderCondition(scope, 'st', p);
       if (cond) where.push(`EXISTS (SELECT 1 FROM tenders st WHERE (st.id = f.tender_id OR st.id = ANY(f.tender_ids)) AND ${cond})`);
