@@ -399,6 +399,37 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     }
   });
 
+  it('statistics’ failed lots and the offline projects follow the scope', async () => {
+    await t.dataSource.query(`INSERT INTO tender_lots (tender_id, lot_no, title, budget, status) VALUES ($1, 1, '一标段', '100.00', 'FAILED')`, [tender.bhHousing]);
+    const project = await t.http().post(`${api}/offline-projects`).set(admin.auth).send({
+      projectNo: `BH-${Date.now().toString(36)}`,
+      title: '滨海县道路工程施工监理',
+      category: 'CONSTRUCTION_WORKS',
+      subClass: 'WORKS_SUPERVISION',
+      regime: 'ENGINEERING',
+      jurisdiction: BINHAI,
+      procuringEntityName: '滨海县交通建设有限公司',
+      budget: '1200000.00',
+      tradedOn: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      offlineReason: '项目进场登记时平台尚未开通监理标段电子化交易',
+    });
+    expect(project.status).toBe(201);
+    try {
+      const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const from = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
+      const failedLots = async (who: TestParty) => (await t.http().get(`${api}/statistics?from=${from}&to=${to}`).set(who.auth)).body.supervision.failedLots;
+      expect(await failedLots(dongtai)).toBe(0);
+      expect(await failedLots(binhai)).toBe(1);
+      expect(await failedLots(city)).toBe(1);
+      const offline = async (who: TestParty) => ((await t.http().get(`${api}/offline-projects?pageSize=100`).set(who.auth)).body.items as Array<{ id: string }>).map((x) => x.id);
+      expect(await offline(dongtai)).not.toContain(project.body.id);
+      expect(await offline(binhai)).toContain(project.body.id);
+      expect(await offline(city)).toContain(project.body.id);
+    } finally {
+      await t.dataSource.query(`DELETE FROM tender_lots WHERE tender_id = $1`, [tender.bhHousing]);
+    }
+  });
+
   it('documents every new endpoint in OpenAPI', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body;
     for (const path of [
