@@ -387,6 +387,22 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
         [both.id, binhaiOnly.id].sort(),
       );
 
+      // A case the city opens on the rotation keeps the whole flag; Dongtai reads it with its own tender only.
+      const opened = await t.http().post(`${api}/supervision/cases`).set(city.auth).send({
+        tenderId: tender.dtHousing,
+        flagCodes: ['BID_ROTATION'],
+        subjects: [{ organizationId: firms[0].organizationId }],
+        summary: '围标轮流中标',
+      });
+      expect(opened.status).toBe(201);
+      const evidenceOf = (body: { evidence: Flag[] }) => body.evidence.find((f) => f.id === both.id)!;
+      expect(evidenceOf(opened.body).tenderIds).toHaveLength(2);
+      const read = await t.http().get(`${api}/supervision/cases/${opened.body.id}`).set(dongtai.auth);
+      expect(read.status).toBe(200);
+      expect(evidenceOf(read.body).tenderIds).toEqual([tender.dtHousing]);
+      expect(JSON.stringify(read.body)).not.toContain(tender.bhHousing);
+      expect(evidenceOf((await t.http().get(`${api}/supervision/cases/${opened.body.id}`).set(city.auth)).body).tenderIds).toHaveLength(2);
+
       const denied = await t.http().post(`${api}/supervision/flags/history/recompute`).set(dongtai.auth);
       expect(denied.status).toBe(403);
       expect(denied.body.code).toBe('FORBIDDEN');

@@ -343,24 +343,40 @@ export class FlagsService {
    * ids removed: from tenderIds and from every evidence entry that names a tender (BID_ROTATION's sequence). The
    * aggregates (counts, ratios, fences) stay: they name no tender. Other roles and unscoped supervisors: unchanged.
    */
-  private async inScope(m: EntityManager, actor: Actor | null, rows: FlagRow[]): Promise<FlagRow[]> {
+  private inScope(m: EntityManager, actor: Actor | null, rows: FlagRow[]): Promise<FlagRow[]> {
+    return this.restrictHistory(m, actor, rows, (r) => (r.scope === 'HISTORY' ? r.tender_ids : null), (r, tender_ids, evidence) => ({ ...r, tender_ids, evidence }));
+  }
+
+  /** The same restriction on flags already in view form (a case's evidence, kept as it stood when the case opened). */
+  restrictViews(m: EntityManager, actor: Actor | null, views: FlagView[]): Promise<FlagView[]> {
+    return this.restrictHistory(m, actor, views, (v) => (v.scope === 'HISTORY' ? v.tenderIds : null), (v, tenderIds, evidence) => ({ ...v, tenderIds, evidence }));
+  }
+
+  private async restrictHistory<T extends { evidence: Record<string, unknown> }>(
+    m: EntityManager,
+    actor: Actor | null,
+    items: T[],
+    historyIds: (x: T) => string[] | null,
+    rebuild: (x: T, tenderIds: string[], evidence: Record<string, unknown>) => T,
+  ): Promise<T[]> {
     const scope = await this.jurisdictions.scopeOf(m, actor);
-    if (!scope || scope.all || !rows.some((r) => r.scope === 'HISTORY')) return rows;
-    const ids = [...new Set(rows.flatMap((r) => (r.scope === 'HISTORY' ? r.tender_ids : [])))];
+    if (!scope || scope.all || !items.some((x) => historyIds(x) !== null)) return items;
+    const ids = [...new Set(items.flatMap((x) => historyIds(x) ?? []))];
     const params: unknown[] = [ids];
     const cond = this.jurisdictions.tenderCondition(scope, 't', (v) => `$${params.push(v)}`);
     const visible = new Set<string>(
       (await m.query(`SELECT t.id FROM tenders t WHERE t.id = ANY($1::uuid[])${cond ? ` AND ${cond}` : ''}`, params)).map((r: { id: string }) => r.id),
     );
-    const out: FlagRow[] = [];
-    for (const r of rows) {
-      if (r.scope !== 'HISTORY') {
-        out.push(r);
+    const out: T[] = [];
+    for (const x of items) {
+      const all = historyIds(x);
+      if (all === null) {
+        out.push(x);
         continue;
       }
-      const tenderIds = r.tender_ids.filter((id) => visible.has(id));
+      const tenderIds = all.filter((id) => visible.has(id));
       if (!tenderIds.length) continue;
-      out.push({ ...r, tender_ids: tenderIds, evidence: withoutTenders(r.evidence, visible) as Record<string, unknown> });
+      out.push(rebuild(x, tenderIds, withoutTenders(x.evidence, visible) as Record<string, unknown>));
     }
     return out;
   }
