@@ -103,7 +103,7 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     expect(plain.body).toMatchObject({ jurisdiction: { code: '320900', level: 'CITY' }, subClass: null, sector: 'HOUSING' });
     const gp = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ regime: 'GOV_PROCUREMENT', category: 'GOODS', panel: { size: 7, specialties: [{ code: 'A08', count: 7 }] }, extra: { subClass: 'GOODS' } }));
     expect(gp.status).toBe(201);
-    expect(gp.body.sector).toBe('FINANCE'); // GPL Art. 13
+    expect(gp.body.sector).toBe('FINANCE'); // GPL Art. 13 (not in regulations.md; from the statute text)
     const wrong = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ category: 'GOODS', extra: { subClass: 'WATER' } }));
     expect(wrong.status).toBe(400);
     expect(wrong.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'subClass' })]));
@@ -251,12 +251,199 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
   });
 
   it('panel and document downloads: a supervisor of another county has no supervisor’s view', async () => {
-    // Before the award the panel is confidential: a supervisor of the tender passes the check (no draw here: 404),
-    // one of another county is refused like any other party.
+    // Before the award the panel is confidential: a supervisor of the tender passes the check (no draw here: 404);
+    // to one of another county the tender is as if unknown (404 too, never the 403 that would confirm it).
     expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(dongtai.auth)).status).toBe(404);
-    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(binhai.auth)).status).toBe(403);
+    expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/panel`).set(binhai.auth)).status).toBe(404);
     expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/document-downloads`).set(dongtai.auth)).status).toBe(404);
     expect((await t.http().get(`${api}/tenders/${tender.dtHousing}/document-downloads`).set(dongtai.auth)).status).toBe(200);
+  });
+
+  it('bid security, guarantees, validity extensions, opening hall, record and objections, challenges: 404 outside the scope, the city sees all', async () => {
+    const get = (who: TestParty, tenderId: string, path: string) => t.http().get(`${api}/tenders/${tenderId}/${path}`).set(who.auth);
+    for (const path of [
+      'bid-security',
+      'bid-security/guarantees',
+      'bid-security/reconciliation',
+      'bid-validity-extensions',
+      'opening-hall',
+      'opening-objections',
+      'opening-record',
+      'challenges',
+    ]) {
+      const foreign = await get(dongtai, tender.bhHousing, path);
+      expect({ path, status: foreign.status, code: foreign.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      // Another trade in the same county: 404 as well.
+      expect({ path, status: (await get(dongtaiWater, tender.dtHousing, path)).status }).toEqual({ path, status: 404 });
+      // The supervisors of the tender, and the city's, get past the scope (the record is not filed yet: sealed).
+      for (const who of [binhai, city]) {
+        const res = await get(who, tender.bhHousing, path);
+        if (path === 'opening-record') expect({ path, code: res.body.code }).toEqual({ path, code: 'SEALED_UNTIL_OPENING' });
+        else expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      }
+    }
+  });
+
+  it('evaluation status, clarifications and result objections: 404 outside the scope', async () => {
+    for (const path of ['evaluation', 'evaluation/clarifications', 'result-objections']) {
+      const foreign = await t.http().get(`${api}/tenders/${tender.bhHousing}/${path}`).set(dongtai.auth);
+      expect({ path, status: foreign.status, code: foreign.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      for (const who of [binhai, city]) {
+        const res = await t.http().get(`${api}/tenders/${tender.bhHousing}/${path}`).set(who.auth);
+        expect({ path, notFound: res.status === 404 }).toEqual({ path, notFound: false });
+      }
+    }
+  });
+
+  it('opening record once public: another county’s supervisor reads the public record only, not the participants’ record', async () => {
+    const record = { tenderId: tender.bhHousing, bids: [{ seq: 1, bidderName: '甲', attachments: [{ name: 'a.pdf' }] }] };
+    await t.dataSource.query(
+      `INSERT INTO opening_records (tender_id, record, record_sha256, window_closed_at, created_at) VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp())`,
+      [tender.bhHousing, JSON.stringify(record), 'a'.repeat(64)],
+    );
+    try {
+      const foreign = await t.http().get(`${api}/tenders/${tender.bhHousing}/opening-record`).set(dongtai.auth);
+      const own = await t.http().get(`${api}/tenders/${tender.bhHousing}/opening-record`).set(binhai.auth);
+      expect([foreign.status, own.status]).toEqual([200, 200]);
+      expect(own.body.bids[0].attachments).toEqual([{ name: 'a.pdf' }]);
+      expect(foreign.body.bids[0].attachments).toEqual([]);
+    } finally {
+      await t.dataSource.query(`DELETE FROM opening_records WHERE tender_id = $1`, [tender.bhHousing]);
+    }
+  });
+
+  it('expert draws: draw record, alerts and redraw follow the scope', async () => {
+    const draw = async (tenderId: string) => {
+      const [d] = await t.dataSource.query(
+        `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status)
+         SELECT id, procuring_entity_id, 'test', $2, $3, 'INSUFFICIENT_EXPERTS' FROM tenders WHERE id = $1 RETURNING id`,
+        [tenderId, 'b'.repeat(64), 'c'.repeat(64)],
+      );
+      await t.dataSource.query(`INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details) VALUES ($1, $2, 'INSUFFICIENT_EXPERTS', '{}')`, [tenderId, d.id]);
+      return d.id as string;
+    };
+    await draw(tender.dtHousing);
+    await draw(tender.bhHousing);
+    const alerts = async (who: TestParty) =>
+      ((await t.http().get(`${api}/experts/draw-alerts`).set(who.auth)).body as Array<{ tenderId: string }>).map((a) => a.tenderId).sort();
+    expect(await alerts(dongtai)).toEqual([tender.dtHousing]);
+    expect(await alerts(binhai)).toEqual([tender.bhHousing]);
+    expect(await alerts(dongtaiWater)).toEqual([]);
+    expect(await alerts(city)).toEqual([tender.dtHousing, tender.bhHousing].sort());
+    expect(await alerts(admin)).toEqual([tender.dtHousing, tender.bhHousing].sort());
+
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(dongtai.auth)).status).toBe(404);
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel`).set(dongtai.auth)).status).toBe(404);
+    const own = await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(binhai.auth);
+    expect(own.status).toBe(200);
+    expect(own.body.candidatesDisclosed).toBe(true);
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(city.auth)).status).toBe(200);
+    // Another party (no supervisor) is still refused as before: confidential (403).
+    expect((await t.http().get(`${api}/tenders/${tender.bhHousing}/panel/draw-record`).set(bidder.auth)).status).toBe(403);
+
+    const redraw = await t.http().post(`${api}/tenders/${tender.bhHousing}/panel/redraw`).set(dongtai.auth);
+    expect(redraw.status).toBe(404);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE tender_id = $1 AND actor_id = $2`, [tender.bhHousing, dongtai.userId]);
+    expect(n).toBe(0);
+  });
+
+  it('history flags: shown to a scoped supervisor only with its own tenders; the history recompute is the city’s', async () => {
+    const rotation = {
+      tendersTogether: 2,
+      sequence: [
+        { tenderId: tender.dtHousing, winner: firms[0].organizationId, ringWon: true },
+        { tenderId: tender.bhHousing, winner: firms[1].organizationId, ringWon: true },
+      ],
+    };
+    const members = [firms[0].organizationId, firms[1].organizationId];
+    const [both] = await t.dataSource.query(
+      `INSERT INTO collusion_flags (scope, tender_ids, code, severity, bidder_ids, evidence, legal_basis)
+       VALUES ('HISTORY', $1, 'BID_ROTATION', 'MEDIUM', $2, $3, 'TBR Art. 39') RETURNING id`,
+      [[tender.dtHousing, tender.bhHousing].sort(), members, JSON.stringify(rotation)],
+    );
+    const [binhaiOnly] = await t.dataSource.query(
+      `INSERT INTO collusion_flags (scope, tender_ids, code, severity, bidder_ids, evidence, legal_basis)
+       VALUES ('HISTORY', $1, 'SERIAL_LOSER', 'LOW', $2, '{"validBids": 5}', 'TBR Art. 39') RETURNING id`,
+      [[tender.bhHousing], [firms[0].organizationId]],
+    );
+    try {
+      type Flag = { id: string; tenderIds: string[]; evidence: { sequence?: Array<{ tenderId: string }> } };
+      const history = (items: Flag[]) => items.filter((f) => f.id === both.id || f.id === binhaiOnly.id);
+      // The Dongtai tender's flags: the rotation with its Dongtai tender only; the Binhai-only flag not at all,
+      // although it names a bidder of the Dongtai tender.
+      const dt = history((await t.http().get(`${api}/tenders/${tender.dtHousing}/flags`).set(dongtai.auth)).body);
+      expect(dt.map((f) => f.id)).toEqual([both.id]);
+      expect(dt[0].tenderIds).toEqual([tender.dtHousing]);
+      expect(dt[0].evidence.sequence!.map((x) => x.tenderId)).toEqual([tender.dtHousing]);
+      expect(JSON.stringify(dt)).not.toContain(tender.bhHousing);
+      const listed = history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(dongtai.auth)).body.items);
+      expect(listed.map((f) => f.id)).toEqual([both.id]);
+      expect(JSON.stringify(listed)).not.toContain(tender.bhHousing);
+      // The city sees both, whole.
+      const all = history((await t.http().get(`${api}/tenders/${tender.dtHousing}/flags`).set(city.auth)).body);
+      expect(all.map((f) => f.id).sort()).toEqual([both.id, binhaiOnly.id].sort());
+      expect(all.find((f) => f.id === both.id)!.evidence.sequence).toHaveLength(2);
+      expect(history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(binhai.auth)).body.items).map((f) => f.id).sort()).toEqual(
+        [both.id, binhaiOnly.id].sort(),
+      );
+
+      // A case the city opens on the rotation keeps the whole flag; Dongtai reads it with its own tender only.
+      const opened = await t.http().post(`${api}/supervision/cases`).set(city.auth).send({
+        tenderId: tender.dtHousing,
+        flagCodes: ['BID_ROTATION'],
+        subjects: [{ organizationId: firms[0].organizationId }],
+        summary: '围标轮流中标',
+      });
+      expect(opened.status).toBe(201);
+      const evidenceOf = (body: { evidence: Flag[] }) => body.evidence.find((f) => f.id === both.id)!;
+      expect(evidenceOf(opened.body).tenderIds).toHaveLength(2);
+      const read = await t.http().get(`${api}/supervision/cases/${opened.body.id}`).set(dongtai.auth);
+      expect(read.status).toBe(200);
+      expect(evidenceOf(read.body).tenderIds).toEqual([tender.dtHousing]);
+      expect(JSON.stringify(read.body)).not.toContain(tender.bhHousing);
+      expect(evidenceOf((await t.http().get(`${api}/supervision/cases/${opened.body.id}`).set(city.auth)).body).tenderIds).toHaveLength(2);
+
+      const denied = await t.http().post(`${api}/supervision/flags/history/recompute`).set(dongtai.auth);
+      expect(denied.status).toBe(403);
+      expect(denied.body.code).toBe('FORBIDDEN');
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'COLLUSION_HISTORY_RECOMPUTE_REQUESTED'`);
+      expect(n).toBe(0);
+      expect((await t.http().post(`${api}/tenders/${tender.bhHousing}/flags/recompute`).set(dongtai.auth)).status).toBe(404);
+      expect((await t.http().post(`${api}/supervision/flags/history/recompute`).set(city.auth)).status).toBe(202);
+    } finally {
+      await t.dataSource.query(`DELETE FROM collusion_flags WHERE id = ANY($1::uuid[])`, [[both.id, binhaiOnly.id]]);
+    }
+  });
+
+  it('statistics’ failed lots and the offline projects follow the scope', async () => {
+    await t.dataSource.query(`INSERT INTO tender_lots (tender_id, lot_no, title, budget, status) VALUES ($1, 1, '一标段', '100.00', 'FAILED')`, [tender.bhHousing]);
+    const project = await t.http().post(`${api}/offline-projects`).set(admin.auth).send({
+      projectNo: `BH-${Date.now().toString(36)}`,
+      title: '滨海县道路工程施工监理',
+      category: 'CONSTRUCTION_WORKS',
+      subClass: 'WORKS_SUPERVISION',
+      regime: 'ENGINEERING',
+      jurisdiction: BINHAI,
+      procuringEntityName: '滨海县交通建设有限公司',
+      budget: '1200000.00',
+      tradedOn: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      offlineReason: '项目进场登记时平台尚未开通监理标段电子化交易',
+    });
+    expect(project.status).toBe(201);
+    try {
+      const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const from = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
+      const failedLots = async (who: TestParty) => (await t.http().get(`${api}/statistics?from=${from}&to=${to}`).set(who.auth)).body.supervision.failedLots;
+      expect(await failedLots(dongtai)).toBe(0);
+      expect(await failedLots(binhai)).toBe(1);
+      expect(await failedLots(city)).toBe(1);
+      const offline = async (who: TestParty) => ((await t.http().get(`${api}/offline-projects?pageSize=100`).set(who.auth)).body.items as Array<{ id: string }>).map((x) => x.id);
+      expect(await offline(dongtai)).not.toContain(project.body.id);
+      expect(await offline(binhai)).toContain(project.body.id);
+      expect(await offline(city)).toContain(project.body.id);
+    } finally {
+      await t.dataSource.query(`DELETE FROM tender_lots WHERE tender_id = $1`, [tender.bhHousing]);
+    }
   });
 
   it('documents every new endpoint in OpenAPI', async () => {

@@ -39,8 +39,8 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
     const base = (pre: unknown, extra: Record<string, unknown> = {}) => ({ preTender: pre, ...extra });
     const attempt = (extra: Record<string, unknown>) => createDraftTender(t, { owner, extra }).then(() => 201, (e: Error) => Number(/failed: (\d+)/.exec(e.message)?.[1]));
-    expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PROJECT_APPROVAL', name: '项目核准', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9
-    expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'FUNDING', name: '资金落实', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9
+    expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PROJECT_APPROVAL', name: '项目核准', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9 (not in regulations.md; from the statute text)
+    expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'FUNDING', name: '资金落实', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9 (not in regulations.md; from the statute text)
     expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: inMs(-1000) }] }))).toBe(400);
     expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [] }))).toBe(400);
     expect(await attempt(base({ pendingApprovals: [{ kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: inMs(3_600_000) }] }))).toBe(400);

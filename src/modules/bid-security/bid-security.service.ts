@@ -25,6 +25,7 @@ import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
 import { AccountBalance, LedgerService, signedFen } from './ledger/ledger.service';
 import { deriveVirtualAccountNo } from './virtual-account-number';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 
 /** API.md: UNPAID | PAID | REFUND_DUE | REFUNDED | FORFEITED. */
 export type BidSecurityStatus = 'UNPAID' | 'PAID' | 'REFUND_DUE' | 'REFUNDED' | 'FORFEITED';
@@ -121,6 +122,7 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly audit: AuditService,
     private readonly guarantees: GuaranteeStore,
     private readonly identityKeys: IdentityKeyService,
+    private readonly jurisdictions: JurisdictionsService,
     config: AppConfig,
     hooks: TenderLifecycleHooks,
   ) {
@@ -511,6 +513,8 @@ export class BidSecurityService extends BidSecurityGate {
       actor.role === Role.ADMIN ||
       (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId);
     if (!allowed) throw new ForbiddenException('Only the procuring entity of this tender and supervisors see its bid security');
+    // A county supervisor or sector regulator sees its own tenders' bid security only: 404 outside (issue 19).
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     if (!tender.opened) throw new SealedUntilOpeningException();
     return tender;
   }

@@ -132,6 +132,7 @@ export class AwardsService {
   async objections(tenderId: string, actor: Actor): Promise<ResultObjectionView[]> {
     const m = this.tx.manager;
     const tender = await this.ctx.tender(m, tenderId);
+    await this.ctx.assertInScope(m, tender, actor);
     const where: Record<string, string> = { tenderId };
     if (actor.role === Role.BIDDER && actor.organizationId) where.objectorOrganizationId = actor.organizationId;
     else if (actor.role !== Role.SUPERVISOR && !(await this.ctx.owns(m, tender, actor))) throw new ForbiddenException('Not your tender');

@@ -81,7 +81,7 @@ export class ClarificationsService {
   /** The committee and supervisors see every request; a bidder its own. */
   async list(tenderId: string, actor: Actor): Promise<ClarificationView[]> {
     const m = this.tx.manager;
-    await this.ctx.tender(m, tenderId);
+    await this.ctx.assertInScope(m, await this.ctx.tender(m, tenderId), actor);
     let where: Record<string, string> = { tenderId };
     if (actor.role === Role.BIDDER && actor.organizationId) where = { tenderId, bidderOrganizationId: actor.organizationId };
     else if (actor.role === Role.EXPERT) await this.ctx.sitting(m, tenderId, actor, false);

@@ -67,10 +67,15 @@ export class EvaluationContext {
     return this.tenders.actsForOwner(m, tender, actor);
   }
 
+  /** A county supervisor or sector regulator: 404 for a tender outside its scope (issue 19); no-op for other roles. */
+  assertInScope(m: EntityManager, tender: TenderEntity, actor: Actor): Promise<void> {
+    return this.jurisdictions.assertTenderInScope(m, actor, tender.id);
+  }
+
   /** Owner, supervisors and the committee (sitting or done): who reads the report (API.md). */
   async assertReportReader(m: EntityManager, tender: TenderEntity, actor: Actor): Promise<void> {
     if (actor.role === Role.SUPERVISOR) {
-      // A county supervisor or sector regulator reads the reports of its own tenders only (issue 19; TBR Art. 4 ¶2).
+      // A county supervisor or sector regulator reads the reports of its own tenders only (issue 19; TBR Art. 4 ¶2 (not in regulations.md; from the statute text)).
       return this.jurisdictions.assertTenderInScope(m, actor, tender.id);
     }
     if (await this.owns(m, tender, actor)) return;

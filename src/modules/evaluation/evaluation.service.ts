@@ -242,6 +242,7 @@ export class EvaluationService {
   async status(tenderId: string, actor: Actor): Promise<EvaluationStatusView> {
     const m = this.tx.manager;
     const tender = await this.ctx.tender(m, tenderId);
+    await this.ctx.assertInScope(m, tender, actor);
     const isMember = actor.role === Role.EXPERT && !!(await this.panels.sittingMember(m, tenderId, actor.userId));
     if (!isMember && actor.role !== Role.SUPERVISOR && !(await this.ctx.owns(m, tender, actor))) throw new ForbiddenException('Not your tender');
     const ev = await this.ctx.evaluation(m, tenderId);

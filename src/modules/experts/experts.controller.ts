@@ -51,8 +51,8 @@ export class ExpertsController {
   @Get('draw-alerts')
   @Roles(Role.ADMIN, Role.SUPERVISOR)
   @ApiOperation({ summary: 'Panels that could not be drawn (too few eligible experts, unlawful composition); pool changes during an evaluation (POOL_CHANGED)' })
-  alerts(@Query() q: AlertsQueryDto) {
-    return this.panels.alerts(q.open !== false);
+  alerts(@Query() q: AlertsQueryDto, @CurrentActor() actor: Actor) {
+    return this.panels.alerts(q.open !== false, actor);
   }
 
   @Get(':id')

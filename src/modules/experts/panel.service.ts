@@ -268,6 +268,8 @@ export class PanelService {
   /** POST /tenders/{id}/panel/redraw (SUPERVISOR, ADMIN): fills the vacant seats again, e.g. after the pool grew. */
   async redraw(tenderId: string, actor: Actor): Promise<PanelView> {
     const outcome = await this.tx.run(async (m) => {
+      // A county supervisor or sector regulator redraws its own tenders' panels only: 404 outside (issue 19).
+      await this.jurisdictions.assertTenderInScope(m, actor, tenderId, 'The expert draw');
       const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });
       if (!draw) throw new NotFoundException('The expert draw');
       await m.query(`SELECT id FROM scheduled_events WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING' FOR UPDATE`, [
@@ -287,10 +289,18 @@ export class PanelService {
   }
 
   /** GET /experts/draw-alerts (SUPERVISOR, ADMIN): draws that could not fill the panel. */
-  async alerts(openOnly: boolean): Promise<DrawAlertView[]> {
-    const rows: Array<Record<string, unknown>> = await this.tx.manager.query(
-      `SELECT id, tender_id, draw_id, kind, details, created_at, resolved_at FROM expert_draw_alerts
-       ${openOnly ? 'WHERE resolved_at IS NULL' : ''} ORDER BY created_at DESC LIMIT 500`,
+  async alerts(openOnly: boolean, actor: Actor | null = null): Promise<DrawAlertView[]> {
+    const m = this.tx.manager;
+    const params: unknown[] = [];
+    // A county supervisor or sector regulator sees the alerts of its own tenders only (issue 19); ADMIN and the
+    // city's supervisors see all.
+    const inScope = this.jurisdictions.tenderCondition(await this.jurisdictions.scopeOf(m, actor), 't', (v) => `$${params.push(v)}`);
+    const where = [openOnly ? 'a.resolved_at IS NULL' : null, inScope].filter(Boolean);
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT a.id, a.tender_id, a.draw_id, a.kind, a.details, a.created_at, a.resolved_at
+       FROM expert_draw_alerts a JOIN tenders t ON t.id = a.tender_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.created_at DESC LIMIT 500`,
+      params,
     );
     return rows.map((r) => ({
       id: r.id as string,
@@ -352,6 +362,8 @@ export class PanelService {
     // A supervisor of another county or trade is no supervisor of this tender (issue 19).
     const supervisor = await this.supervises(m, actor, tenderId);
     const sitting = actor?.role === Role.EXPERT && !!(await this.sittingMember(m, tenderId, actor.userId));
+    // Before the seed is revealed it does not even learn that the draw exists: 404, as the other scoped views.
+    if (!revealed && actor?.role === Role.SUPERVISOR && !supervisor) throw new NotFoundException('The tender');
     if (!revealed && !supervisor && !sitting) throw ExpertsException.confidential();
     if (!draw) throw new NotFoundException('The panel');
     if (!revealed && actor) {

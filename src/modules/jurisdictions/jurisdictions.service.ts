@@ -38,9 +38,11 @@ const CATEGORY_NAMES: Record<TenderCategory, string> = {
 };
 
 /**
- * Jurisdictions (the city and its counties / districts, GB/T 2260 codes) and supervisors' scopes. TBR Art. 4 ¶2:
+ * Jurisdictions (the city and its counties / districts, GB/T 2260 codes) and supervisors' scopes. TBR Art. 4 ¶2 (not in regulations.md; from the statute text):
  * the departments of local governments at or above county level supervise tendering "按照规定的职责分工" — each
- * within its area and its trades; GPL Art. 13: the finance department supervises government procurement.
+ * within its area and its trades; GPL Art. 13 (not in regulations.md; from the statute text): the finance department supervises government procurement.
+ * In regulations.md: EB20 Art. 7 (a supervision channel for the supervisory departments) and glossary #7
+ * (行政监督部门 / SupervisoryAuthority: NDRC, HOUSING, FINANCE …).
  * A SUPERVISOR without a scope row is a city supervisor of every trade (API.md v1 unchanged).
  */
 @Injectable()
@@ -82,7 +84,7 @@ export class JurisdictionsService implements OnApplicationBootstrap {
         subClasses: SUB_CLASSES.filter((s) => s.category === c).map((s) => ({ code: s.code, name: s.name, sector: s.sector })),
       })),
       sectors: Object.values(Sector).map((s) => ({ code: s, name: SECTOR_NAME[s] })),
-      note: 'A GOV_PROCUREMENT tender is supervised by FINANCE whatever its sub-class (GPL Art. 13).',
+      note: 'A GOV_PROCUREMENT tender is supervised by FINANCE whatever its sub-class (GPL Art. 13 (not in regulations.md; from the statute text)).',
     };
   }
 

@@ -8,6 +8,7 @@ import { BidStatus } from '../bids/bid.enums';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
 import { isAgentFor } from './opening-participants';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 
 /** 开标大厅: decrypting during the window; 唱标 (announced) once the window has closed and the record is written. */
 export type OpeningHallPhase = 'DECRYPTING' | 'ANNOUNCED';
@@ -54,7 +55,10 @@ export interface OpeningHallView {
  */
 @Injectable()
 export class OpeningHallService {
-  constructor(private readonly tx: TransactionRunner) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly jurisdictions: JurisdictionsService,
+  ) {}
 
   async view(tenderId: string, actor: Actor): Promise<OpeningHallView> {
     const m = this.tx.manager;
@@ -77,6 +81,8 @@ export class OpeningHallService {
     );
     const t = tenders[0];
     if (!t || t.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
+    // A county supervisor or sector regulator watches its own tenders' openings only: 404 outside (issue 19).
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     // Before the deadline's opening nothing is shown to anyone: not the count, not the bidders (TBL Art. 22).
     if (!t.opened_at) throw OpeningException.sealed();
     const rows: Array<{

@@ -11,6 +11,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { TenderStatus } from '../tenders/tender.enums';
 import { TendersService } from '../tenders/tenders.service';
 import { OpeningObjectionException } from './opening.exception';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 
 export interface OpeningObjectionView {
   id: string;
@@ -47,6 +48,7 @@ export class OpeningObjectionsService {
     private readonly tenders: TendersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   async raise(tenderId: string, text: string, actor: Actor): Promise<OpeningObjectionView & { created: boolean }> {
@@ -131,6 +133,8 @@ export class OpeningObjectionsService {
   async list(tenderId: string, actor: Actor): Promise<{ items: OpeningObjectionView[] }> {
     const m = this.tx.manager;
     const tender = await this.tenders.findVisible(m, tenderId, actor);
+    // A county supervisor or sector regulator: its own tenders only, 404 outside (issue 19).
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     if (!tender.openedAt) throw OpeningObjectionException.notInProgress('The opening has not taken place yet');
     let participant = actor.role === Role.SUPERVISOR || (await this.tenders.actsForOwner(m, tender, actor));
     if (!participant && actor.role === Role.BIDDER && actor.organizationId) {

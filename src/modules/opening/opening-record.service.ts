@@ -20,6 +20,7 @@ import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
 import { isAgentFor } from './opening-participants';
+import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import type { OpeningRecordObjection } from './opening-objections.service';
 import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
 
@@ -43,6 +44,7 @@ export class OpeningRecordService {
     private readonly pdf: PdfRenderer,
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
+    private readonly jurisdictions: JurisdictionsService,
     registry: JobRegistry,
   ) {
     registry.register(JobName.RenderOpeningRecordPdf, async ({ tenderId }) => void (await this.renderPdf(tenderId)));
@@ -121,13 +123,19 @@ export class OpeningRecordService {
         `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
         [tenderId],
       );
+    // A supervisor outside its jurisdiction or trades (issue 19) is no participant: before the record is public the
+    // tender is as if unknown to it (404); afterwards it reads the public record, like anyone.
+    const outOfScope =
+      actor?.role === Role.SUPERVISOR &&
+      !(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tenderId));
+    if (outOfScope && !rows.length) throw new NotFoundException('The tender');
     // The record is written in the transaction that closes the decryption window: before, there is nothing to show,
     // whoever asks (EB20 Art. 27 ¶2); an anonymous caller is asked to authenticate, as on any non-public route.
     if (!rows.length) {
       if (!actor) throw new UnauthenticatedException('The opening record is public once the decryption window has closed');
       throw OpeningException.sealed();
     }
-    const participant = actor ? await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor) : false;
+    const participant = actor && !outOfScope ? await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor) : false;
     return { row: rows[0], participant };
   }
 

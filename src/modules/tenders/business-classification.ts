@@ -1,9 +1,9 @@
 import { TenderCategory, TenderRegime } from './tender.enums';
 
 /**
- * 行政监督部门 (SupervisoryAuthority kind, glossary #7): the sector regulator that supervises a trade. TBR Art. 4 ¶2
+ * 行政监督部门 (SupervisoryAuthority kind, glossary #7): the sector regulator that supervises a trade. TBR Art. 4 ¶2 (not in regulations.md; from the statute text)
  * leaves the split of supervision among the departments to the State Council and local governments; procurement is
- * supervised by the finance department (GPL Art. 13).
+ * supervised by the finance department (GPL Art. 13 (not in regulations.md; from the statute text)).
  */
 export enum Sector {
   /** 发展改革 (the residual / coordinating department) */
@@ -14,7 +14,7 @@ export enum Sector {
   TRANSPORT = 'TRANSPORT',
   /** 水利 */
   WATER = 'WATER',
-  /** 财政 (政府采购, GPL Art. 13) */
+  /** 财政 (政府采购, GPL Art. 13 (not in regulations.md; from the statute text)) */
   FINANCE = 'FINANCE',
   /** 自然资源 (土地使用权和矿业权出让) */
   NATURAL_RESOURCES = 'NATURAL_RESOURCES',
@@ -39,7 +39,7 @@ export interface SubClassDef {
   code: string;
   category: TenderCategory;
   name: string;
-  /** The regulator of the trade; a GOV_PROCUREMENT tender is always FINANCE's (GPL Art. 13). */
+  /** The regulator of the trade; a GOV_PROCUREMENT tender is always FINANCE's (GPL Art. 13 (not in regulations.md; from the statute text)). */
   sector: Sector;
 }
 
@@ -94,7 +94,7 @@ export function checkSubClass(category: string, subClass: string | undefined): s
   return [];
 }
 
-/** The regulator of a tender: procurement is the finance department's (GPL Art. 13), else the sub-class's or class's. */
+/** The regulator of a tender: procurement is the finance department's (GPL Art. 13 (not in regulations.md; from the statute text)), else the sub-class's or class's. */
 export function sectorOf(regime: TenderRegime, category: string, subClass: string | null | undefined): Sector {
   if (regime === 'GOV_PROCUREMENT') return Sector.FINANCE;
   if (subClass) {

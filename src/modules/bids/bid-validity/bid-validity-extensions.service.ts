@@ -8,6 +8,7 @@ import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
 import { PLATFORM_RULES } from 'src/common/law/regulations';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
+import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { bidValidityEndsOn } from '../../tenders/bid-validity';
 import { LegalCalendar } from '../../tenders/legal-calendar/legal-calendar';
 import { BidStatus, BidStatusReason } from '../bid.enums';
@@ -55,6 +56,7 @@ export class BidValidityExtensionsService {
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly security: BidSecurityGate,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   async request(tenderId: string, dto: RequestBidValidityExtensionDto, actor: Actor): Promise<ExtensionView> {
@@ -186,6 +188,8 @@ export class BidValidityExtensionsService {
       [tenderId],
     );
     if (!tender || tender.status === 'DRAFT') throw new NotFoundException('The tender');
+    // A county supervisor or sector regulator: its own tenders only, 404 outside (issue 19).
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     const full =
       actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuring_entity_id);
     const ownBids = new Set<string>();

@@ -151,6 +151,52 @@ describe('evaluation engine: worked examples', () => {
     });
   });
 
+  describe('资格后审: fewer than 3 qualified (regulations.md row 79)', () => {
+    const terms: EvaluationTerms = { ...scoring, priceCeiling: null, budget: '1000000.00' };
+    const bids = [bid('A', '900000.00'), bid('B', '950000.00'), bid('C', '980000.00')];
+    const scores = { factorScores: { TECH: '40', SERVICE: '10' } };
+    const unqualified = { qualified: false, reasons: ['资格条件不满足'], grounds: [RejectionGround.QUALIFICATION_NOT_MET], factorScores: null };
+
+    it('procurement, 2 qualified: no evaluation — nothing scored or ranked, no candidate, the procurement fails (MOF87 Art. 44)', () => {
+      const out = evaluate(terms, bids, [...verdicts('A', scores), ...verdicts('B', scores), ...verdicts('C', unqualified)], members);
+      expect(out).toMatchObject({ qualifiedCount: 2, validCount: 2, ranking: [], candidates: [] });
+      expect(out.competition).toEqual({ status: 'FAILED', basis: expect.stringContaining('MOF87 Art. 44') });
+      expect(out.competition.basis).toContain('no evaluation');
+      expect(out.bids.map((b) => [b.priceScore, b.totalScore, b.rank])).toEqual([[null, null, null], [null, null, null], [null, null, null]]);
+    });
+
+    it('procurement, 2 qualified by a bare majority on the third (2 of 5 say qualified): still 2 qualified', () => {
+      const split = verdicts('C', scores, { m1: unqualified, m2: unqualified, m3: unqualified });
+      const out = evaluate(terms, bids, [...verdicts('A', scores), ...verdicts('B', scores), ...split], members);
+      expect(out.qualifiedCount).toBe(2);
+      expect(out.competition.status).toBe('FAILED');
+    });
+
+    it('procurement, 3 qualified: evaluated, scored and ranked', () => {
+      const out = evaluate(terms, bids, ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)), members);
+      expect(out).toMatchObject({ qualifiedCount: 3, validCount: 3, competition: { status: 'SUFFICIENT' } });
+      expect(out.candidates.map((c) => c.bidId)).toEqual(['A', 'B', 'C']);
+      expect(out.bids.every((b) => b.totalScore !== null)).toBe(true);
+    });
+
+    it('procurement, 3 qualified but one above the budget: evaluated, then fails with 2 valid (MOF87 Art. 63(4))', () => {
+      const over = [bid('A', '900000.00'), bid('B', '950000.00'), bid('C', '1000000.01')];
+      const out = evaluate(terms, over, ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)), members);
+      expect(out).toMatchObject({ qualifiedCount: 3, validCount: 2, competition: { status: 'FAILED' } });
+      expect(out.competition.basis).not.toContain('no evaluation');
+      expect(out.ranking.map((o) => o.bidId)).toEqual(['A', 'B']);
+    });
+
+    it('engineering, 2 qualified: evaluated, the panel decides whether competition is lacking (PB12 Art. 27); 3 qualified: sufficient', () => {
+      const eng: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '40000000.00', priceCeiling: null };
+      const two = evaluate(eng, bids, [...verdicts('A', {}), ...verdicts('B', {}), ...verdicts('C', { ...unqualified })], members);
+      expect(two).toMatchObject({ qualifiedCount: 2, competition: { status: 'PANEL_DECISION_REQUIRED' } });
+      expect(two.candidates.map((c) => c.bidId)).toEqual(['A', 'B']);
+      const three = evaluate(eng, bids, ['A', 'B', 'C'].flatMap((id) => verdicts(id, {})), members);
+      expect(three).toMatchObject({ qualifiedCount: 3, competition: { status: 'SUFFICIENT' } });
+    });
+  });
+
   describe('at most 3 candidates (TBR Art. 53), tie groups never split', () => {
     const lowest: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '100.00', priceCeiling: null };
     const run = (prices: string[]) =>

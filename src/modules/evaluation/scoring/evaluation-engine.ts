@@ -90,6 +90,8 @@ export interface EvaluationOutcome {
   bids: BidOutcome[];
   notEvaluated: Array<{ bidId: string; bidderName: string; status: string }>;
   validCount: number;
+  /** Bids a majority of the members found qualified (资格后审 and responsiveness), whatever their price. */
+  qualifiedCount: number;
   competition: { status: CompetitionStatus; basis: string };
   /** Valid bids in rank order (ties share a rank: 并列). */
   ranking: BidOutcome[];
@@ -182,7 +184,10 @@ export function checkVerdict(t: EvaluationTerms, v: Pick<MemberVerdict, 'qualifi
  * 4. at most 3 candidates (TBR Art. 53); a tie is never split: a tied group that does not fit entirely is left
  *    out, noted (except a first group, kept whole so that there is a candidate);
  * 5. fewer than 3 valid bids: procurement fails (MOF87 Art. 44); engineering asks the panel (PB12 Art. 27); none
- *    valid fails either way.
+ *    valid fails either way;
+ * 6. 资格后审 (regulations.md row 79): in procurement, fewer than 3 qualified bids means no evaluation at all
+ *    (MOF87 Art. 44): no price or factor score, no ranking, no candidate — the procurement fails. In engineering
+ *    fewer than 3 qualified leaves fewer than 3 valid: the panel may reject all (PB12 Art. 27), rule 5.
  */
 export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: MemberVerdict[], memberIds: string[]): EvaluationOutcome {
   const termProblems = checkEvaluationTerms(t);
@@ -224,14 +229,18 @@ export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: Member
     };
   });
 
+  const qualifiedCount = outcomes.filter((o) => o.votes.qualified * 2 > memberIds.length).length;
+  // MOF87 Art. 44: in procurement "合格投标人不足3家的，不得评标" — fewer than 3 qualified: nothing is scored or ranked.
+  const noEvaluation = t.regime === 'GOV_PROCUREMENT' && qualifiedCount < MIN_BIDS_TO_OPEN;
   const valid = outcomes.filter((o) => o.valid);
+  const scored = noEvaluation ? [] : valid;
   const totals = new Map<string, Rational>();
-  if (t.method === 'COMPREHENSIVE_SCORING' && valid.length) {
+  if (t.method === 'COMPREHENSIVE_SCORING' && scored.length) {
     // MOF87 Art. 55: price score = (base price ÷ bid price) × 100 × weight, base = the lowest valid price; no bid
     // is dropped, and a rejected bid (above the ceiling) never sets the base.
-    const base = valid.reduce((min, o) => (toFen(o.price) < min ? toFen(o.price) : min), toFen(valid[0].price));
+    const base = scored.reduce((min, o) => (toFen(o.price) < min ? toFen(o.price) : min), toFen(scored[0].price));
     const weight = fromDecimal(t.priceWeight!, 4);
-    for (const o of valid) {
+    for (const o of scored) {
       const priceScore = rational(base * weight.num * 100n, toFen(o.price) * weight.den);
       // Each factor: the mean of the members who scored it (members score independently, MOF87 Art. 57).
       const scorers = verdicts.filter((v) => v.bidId === o.bidId && members.has(v.memberId) && v.factorScores);
@@ -248,7 +257,7 @@ export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: Member
       o.totalScore = toDecimal(total);
     }
   } else {
-    for (const o of valid) o.evaluatedPrice = o.price;
+    for (const o of scored) o.evaluatedPrice = o.price;
   }
 
   // Ranking: the method's order, then the lower price (MOF87 Art. 56); still equal → the same rank (并列).
@@ -259,7 +268,7 @@ export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: Member
     }
     return compareMoney(a.price, b.price);
   };
-  const ranking = [...valid].sort((a, b) => order(a, b) || (a.bidId < b.bidId ? -1 : 1));
+  const ranking = [...scored].sort((a, b) => order(a, b) || (a.bidId < b.bidId ? -1 : 1));
   ranking.forEach((o, i) => {
     o.rank = i > 0 && order(ranking[i - 1], o) === 0 ? ranking[i - 1].rank : i + 1;
   });
@@ -286,8 +295,9 @@ export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: Member
   }
 
   const validCount = valid.length;
-  const competition: EvaluationOutcome['competition'] =
-    validCount >= MIN_BIDS_TO_OPEN
+  const competition: EvaluationOutcome['competition'] = noEvaluation
+    ? { status: 'FAILED', basis: `${qualifiedCount} bid(s) qualified, fewer than 3: no evaluation, the procurement fails (MOF87 Art. 44)` }
+    : validCount >= MIN_BIDS_TO_OPEN
       ? { status: 'SUFFICIENT', basis: `${validCount} valid bids` }
       : validCount === 0
         ? { status: 'FAILED', basis: 'every bid was rejected: re-tender (TBL Art. 42; PB12 Art. 27)' }
@@ -300,6 +310,7 @@ export function evaluate(t: EvaluationTerms, bids: OpenedBid[], verdicts: Member
     bids: outcomes,
     notEvaluated,
     validCount,
+    qualifiedCount,
     competition,
     ranking,
     candidates: candidates.map((o) => ({

@@ -9,7 +9,7 @@ describe('classes and sub-classes of business', () => {
     expect(checkSubClass('GOODS', 'NOPE')[0]).toContain('unknown sub-class');
   });
 
-  it('gives the regulator: procurement is the finance department’s whatever the sub-class (GPL Art. 13)', () => {
+  it('gives the regulator: procurement is the finance department’s whatever the sub-class (GPL Art. 13 (not in regulations.md; from the statute text))', () => {
     expect(sectorOf('ENGINEERING', 'CONSTRUCTION_WORKS', 'TRANSPORT')).toBe(Sector.TRANSPORT);
     expect(sectorOf('ENGINEERING', 'CONSTRUCTION_WORKS', null)).toBe(Sector.HOUSING);
     expect(sectorOf('GOV_PROCUREMENT', 'CONSTRUCTION_WORKS', 'WATER')).toBe(Sector.FINANCE);

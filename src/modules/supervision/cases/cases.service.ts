@@ -103,16 +103,16 @@ export class CasesService {
       .update(canonicalJson({ tenderId: dto.tenderId, flagCodes, subjects: [...subjects].sort((a, b) => (key(a) < key(b) ? -1 : 1)), summary: dto.summary.trim() }))
       .digest('hex');
     return this.tx.run(async (m) => {
-      // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2) — checked before the
+      // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2 (not in regulations.md; from the statute text)) — checked before the
       // idempotent replay, which would otherwise hand another county's case back.
       await this.jurisdictions.assertTenderInScope(m, actor, dto.tenderId);
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`supervision-case:${requestSha256}`]);
       const [existing] = await m.query(`SELECT id FROM supervision_cases WHERE request_sha256 = $1 AND status <> 'CLOSED'`, [requestSha256]);
-      if (existing) return { ...(await this.view(m, existing.id)), created: false };
+      if (existing) return { ...(await this.view(m, existing.id, actor)), created: false };
       await this.flags.head(m, dto.tenderId); // 404 for an unknown tender
       await this.assertSubjectsExist(m, subjects);
       // The case keeps the evidence of the flags it was opened on.
-      const evidence = await this.flags.snapshot(m, dto.tenderId, flagCodes as FlagView['code'][]);
+      const evidence = await this.flags.snapshot(m, dto.tenderId, flagCodes as FlagView['code'][], actor);
       const missing = flagCodes.filter((c) => !evidence.some((f) => f.code === c));
       if (missing.length) {
         throw SupervisionException.invalid([{ field: 'flagCodes', errors: [`the tender has no flag ${missing.join(', ')} (flags exist only after opening)`] }]);
@@ -138,13 +138,13 @@ export class CasesService {
         tenderId: dto.tenderId,
         data: { flagCodes, subjects, flagIds: evidence.map((f) => f.id) },
       });
-      return { ...(await this.view(m, row.id)), created: true };
+      return { ...(await this.view(m, row.id, actor)), created: true };
     });
   }
 
   async get(id: string, actor: Actor): Promise<CaseView> {
     return this.tx.run(async (m) => {
-      const view = await this.view(m, id);
+      const view = await this.view(m, id, actor);
       await this.jurisdictions.assertTenderInScope(m, actor, view.tenderId, 'The case');
       await this.audit.append(m, { actor, action: 'SUPERVISION_CASE_READ', objectType: 'supervision_case', objectId: id, tenderId: view.tenderId, data: {} });
       return view;
@@ -169,7 +169,7 @@ export class CasesService {
       params,
     );
     const items: CaseView[] = [];
-    for (const r of rows) items.push(await this.view(m, r.id));
+    for (const r of rows) items.push(await this.view(m, r.id, actor));
     return { items, total };
   }
 
@@ -200,7 +200,8 @@ export class CasesService {
     return row;
   }
 
-  async view(m: EntityManager, id: string): Promise<CaseView> {
+  /** `actor`: a scoped supervisor reads the history flags of the evidence restricted to its scope (FlagsService). */
+  async view(m: EntityManager, id: string, actor: Actor | null = null): Promise<CaseView> {
     const [c]: CaseRow[] = await m.query(`SELECT * FROM supervision_cases WHERE id = $1`, [id]);
     if (!c) throw SupervisionException.notFound('The case');
     const subjects: Array<{ organization_id: string | null; expert_id: string | null; org_name: string | null; expert_name: string | null }> = await m.query(
@@ -223,7 +224,7 @@ export class CasesService {
       status: c.status,
       flagCodes: c.flag_codes,
       summary: c.summary,
-      evidence: c.evidence,
+      evidence: await this.flags.restrictViews(m, actor, c.evidence),
       subjects: subjects.map((s) => (s.organization_id ? { organizationId: s.organization_id, name: s.org_name ?? '' } : { expertId: s.expert_id!, name: s.expert_name ?? '' })),
       findings: c.findings,
       penalties: penalties.map((p) => ({

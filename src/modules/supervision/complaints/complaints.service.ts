@@ -138,7 +138,7 @@ export class ComplaintsService {
     return this.tx.run(async (m) => {
       const [c] = await m.query(`SELECT c.*, t.regime FROM complaints c JOIN tenders t ON t.id = c.tender_id WHERE c.id = $1 FOR UPDATE OF c`, [id]);
       if (!c) throw SupervisionException.notFound('The complaint');
-      // Only the supervisors of the tender's jurisdiction and trade handle it (TBR Art. 4 ¶2; EB20 Art. 51).
+      // Only the supervisors of the tender's jurisdiction and trade handle it (TBR Art. 4 ¶2 (not in regulations.md; from the statute text); EB20 Art. 51).
       await this.jurisdictions.assertTenderInScope(m, actor, c.tender_id, 'The complaint');
       const status = c.status as ComplaintStatus;
       if (dto.status === status) {

@@ -220,6 +220,12 @@ export class FlagsService {
   /** POST /supervision/flags/history/recompute (SUPERVISOR). */
   async requestHistoryRecompute(actor: Actor): Promise<{ queued: true }> {
     await this.tx.run(async (m) => {
+      // The history flags are computed over every county's awards: a city-wide action, not a county supervisor's or a
+      // sector regulator's (issue 19; each department within its remit). Its result reaches them filtered (inScope).
+      const scope = await this.jurisdictions.scopeOf(m, actor);
+      if (scope && !scope.all) {
+        throw SupervisionException.forbidden('The history flags are recomputed city-wide, by a supervisor of the city and of every trade');
+      }
       await this.audit.append(m, { actor, action: 'COLLUSION_HISTORY_RECOMPUTE_REQUESTED', objectType: 'collusion_flags', objectId: 'history', data: {} });
       await this.enqueueHistory(m, `manual-${Date.now()}`);
     });
@@ -235,7 +241,7 @@ export class FlagsService {
     return this.tx.run(async (m) => {
       const tender = await this.head(m, tenderId);
       await this.assertReadable(m, tender, actor);
-      let rows = await this.rowsOfTender(m, tenderId);
+      let rows = await this.inScope(m, actor, await this.rowsOfTender(m, tenderId));
       if (actor.role === Role.PROCURING_ENTITY) rows = rows.filter((r) => r.scope === 'TENDER' && PROCURING_ENTITY_VISIBLE.has(r.code));
       await this.audit.append(m, {
         actor,
@@ -254,7 +260,7 @@ export class FlagsService {
     const { tender, flags, now } = await this.tx.run(async (m) => {
       const head = await this.head(m, tenderId);
       await this.assertReadable(m, head, actor);
-      return { tender: head, flags: await this.views(m, await this.rowsOfTender(m, tenderId)), now: await this.tx.now(m) };
+      return { tender: head, flags: await this.views(m, await this.inScope(m, actor, await this.rowsOfTender(m, tenderId))), now: await this.tx.now(m) };
     });
     const pdf = await this.pdf.render(
       flagReportSpec(
@@ -299,15 +305,19 @@ export class FlagsService {
     if (q.to) where.push(`f.computed_at < ${p(q.to)}::timestamptz`);
     return this.tx.run(async (m) => {
       // A scoped supervisor (a county's, or a sector regulator) sees the flags of its tenders only: a tender flag of a
-      // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2: each department within its remit).
+      // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2 (not in regulations.md; from the statute text): each department within its remit).
       const scope = await this.jurisdictions.scopeOf(m, actor);
       const cond = this.jurisdictions.tenderCondition(scope, 'st', p);
       if (cond) where.push(`EXISTS (SELECT 1 FROM tenders st WHERE (st.id = f.tender_id OR st.id = ANY(f.tender_ids)) AND ${cond})`);
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM collusion_flags f ${w}`, params);
-      const rows: FlagRow[] = await m.query(
-        `SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
-        params,
+      const rows: FlagRow[] = await this.inScope(
+        m,
+        actor,
+        await m.query(
+          `SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
+          params,
+        ),
       );
       await this.audit.append(m, {
         actor,
@@ -321,9 +331,54 @@ export class FlagsService {
   }
 
   /** The flags of a tender with these codes, for a case's evidence (supervision cases). */
-  async snapshot(m: EntityManager, tenderId: string, codes: FlagCode[]): Promise<FlagView[]> {
+  async snapshot(m: EntityManager, tenderId: string, codes: FlagCode[], actor: Actor | null = null): Promise<FlagView[]> {
     if (codes.length === 0) return [];
-    return this.views(m, (await this.rowsOfTender(m, tenderId)).filter((r) => codes.includes(r.code)));
+    return this.views(m, (await this.inScope(m, actor, await this.rowsOfTender(m, tenderId))).filter((r) => codes.includes(r.code)));
+  }
+
+  /**
+   * A scoped supervisor's view of flags (issue 19: "a county supervisor never sees another county's cases"). A tender
+   * flag is of one tender, already checked. A history flag (cross-tender) is shown only when at least one of its
+   * tenders is in the scope — not when it merely names a bidder of the tender — and then with the other tenders'
+   * ids removed: from tenderIds and from every evidence entry that names a tender (BID_ROTATION's sequence). The
+   * aggregates (counts, ratios, fences) stay: they name no tender. Other roles and unscoped supervisors: unchanged.
+   */
+  private inScope(m: EntityManager, actor: Actor | null, rows: FlagRow[]): Promise<FlagRow[]> {
+    return this.restrictHistory(m, actor, rows, (r) => (r.scope === 'HISTORY' ? r.tender_ids : null), (r, tender_ids, evidence) => ({ ...r, tender_ids, evidence }));
+  }
+
+  /** The same restriction on flags already in view form (a case's evidence, kept as it stood when the case opened). */
+  restrictViews(m: EntityManager, actor: Actor | null, views: FlagView[]): Promise<FlagView[]> {
+    return this.restrictHistory(m, actor, views, (v) => (v.scope === 'HISTORY' ? v.tenderIds : null), (v, tenderIds, evidence) => ({ ...v, tenderIds, evidence }));
+  }
+
+  private async restrictHistory<T extends { evidence: Record<string, unknown> }>(
+    m: EntityManager,
+    actor: Actor | null,
+    items: T[],
+    historyIds: (x: T) => string[] | null,
+    rebuild: (x: T, tenderIds: string[], evidence: Record<string, unknown>) => T,
+  ): Promise<T[]> {
+    const scope = await this.jurisdictions.scopeOf(m, actor);
+    if (!scope || scope.all || !items.some((x) => historyIds(x) !== null)) return items;
+    const ids = [...new Set(items.flatMap((x) => historyIds(x) ?? []))];
+    const params: unknown[] = [ids];
+    const cond = this.jurisdictions.tenderCondition(scope, 't', (v) => `$${params.push(v)}`);
+    const visible = new Set<string>(
+      (await m.query(`SELECT t.id FROM tenders t WHERE t.id = ANY($1::uuid[])${cond ? ` AND ${cond}` : ''}`, params)).map((r: { id: string }) => r.id),
+    );
+    const out: T[] = [];
+    for (const x of items) {
+      const all = historyIds(x);
+      if (all === null) {
+        out.push(x);
+        continue;
+      }
+      const tenderIds = all.filter((id) => visible.has(id));
+      if (!tenderIds.length) continue;
+      out.push(rebuild(x, tenderIds, withoutTenders(x.evidence, visible) as Record<string, unknown>));
+    }
+    return out;
   }
 
   /** 404 for an unknown tender. */
@@ -385,6 +440,17 @@ export class FlagsService {
       computedAt: new Date(r.computed_at).toISOString(),
     }));
   }
+}
+
+/** The evidence without the array entries that name a tender (`tenderId`) outside `visible`. */
+function withoutTenders(v: unknown, visible: Set<string>): unknown {
+  if (Array.isArray(v)) {
+    return v
+      .filter((x) => !(x && typeof x === 'object' && typeof (x as { tenderId?: unknown }).tenderId === 'string' && !visible.has((x as { tenderId: string }).tenderId)))
+      .map((x) => withoutTenders(x, visible));
+  }
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutTenders(x, visible)]));
+  return v;
 }
 
 function countCodes(drafts: FlagDraft[]): Record<string, number> {

@@ -8,6 +8,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { canonicalJson } from '../../audit/canonical-json';
 import { NotificationsService } from '../../notifications/notifications.service';
+import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { LegalCalendarService } from '../legal-calendar/legal-calendar.service';
 import { TenderSuspensionService } from '../tender-suspension.service';
 import { TenderException } from '../tender.exception';
@@ -54,6 +55,7 @@ export class ChallengesService {
     private readonly suspension: TenderSuspensionService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
+    private readonly jurisdictions: JurisdictionsService,
   ) {}
 
   async file(tenderId: string, dto: FileChallengeDto, actor: Actor): Promise<ChallengeView & { created: boolean }> {
@@ -154,6 +156,8 @@ export class ChallengesService {
   async list(tenderId: string, actor: Actor): Promise<{ items: ChallengeView[] }> {
     const m = this.tx.manager;
     const tender = await this.tenders.findVisible(m, tenderId, actor);
+    // A county supervisor or the finance department of another county: 404 (issue 19).
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     let own: string | null = null;
     if (actor.role === Role.BIDDER) own = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
     else if (actor.role !== Role.SUPERVISOR && !(await this.tenders.actsForOwner(m, tender, actor))) throw new ForbiddenException('Not your tender');

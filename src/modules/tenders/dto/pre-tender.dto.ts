@@ -8,7 +8,7 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\
 
 /**
  * The approval items a pre-tender may still lack. PROJECT_APPROVAL (审批/核准) and FUNDING (资金落实) are not among
- * them: TBL Art. 9 requires both before any tendering.
+ * them: TBL Art. 9 (not in regulations.md; from the statute text) requires both before any tendering.
  */
 export const PENDING_APPROVAL_KINDS = ['PLANNING_PERMIT', 'CONSTRUCTION_DRAWINGS_REVIEW', 'LAND_USE', 'CONSTRUCTION_PERMIT', 'OTHER'] as const;
 export type PendingApprovalKind = (typeof PENDING_APPROVAL_KINDS)[number];
@@ -19,7 +19,7 @@ export class PendingApprovalDto {
     example: 'PLANNING_PERMIT',
     description:
       '建设工程规划许可证 PLANNING_PERMIT, 施工图审查合格书 CONSTRUCTION_DRAWINGS_REVIEW, 用地批准 LAND_USE, 施工许可 CONSTRUCTION_PERMIT, OTHER. ' +
-      'PROJECT_APPROVAL and FUNDING are refused (400): TBL Art. 9 requires them before tendering.',
+      'PROJECT_APPROVAL and FUNDING are refused (400): TBL Art. 9 (not in regulations.md; from the statute text) requires them before tendering.',
   })
   @IsString()
   @Matches(/^[A-Z_]{1,40}$/, { message: 'kind must be an approval kind code' })

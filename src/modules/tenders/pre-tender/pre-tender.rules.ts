@@ -6,7 +6,7 @@ import { decodePreTenderDocument } from './pre-tender-document';
 
 /**
  * The terms of a pre-tender (容缺预招标) and of the published qualification criteria, checked at drafting:
- * - TBL Art. 9: a project that needs approval (审批/核准) is approved, and its funds are in place, before it is
+ * - TBL Art. 9 (not in regulations.md; from the statute text): a project that needs approval (审批/核准) is approved, and its funds are in place, before it is
  *   tendered — PROJECT_APPROVAL and FUNDING can never be pending items;
  * - each item at most once, each with its own date;
  * - qualification criteria: distinct codes (the panel records one finding per criterion, TBR Art. 49).
@@ -16,7 +16,7 @@ export function checkPreTenderTerms(dto: CreateTenderDto): Array<{ field: string
   const items = dto.preTender?.pendingApprovals ?? [];
   for (const [i, a] of items.entries()) {
     if (a.kind === 'PROJECT_APPROVAL' || a.kind === 'FUNDING') {
-      out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`${a.kind} cannot be pending: the project is approved and its funds are in place before tendering (TBL Art. 9)`] });
+      out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`${a.kind} cannot be pending: the project is approved and its funds are in place before tendering (TBL Art. 9 (not in regulations.md; from the statute text))`] });
     } else if (!(PENDING_APPROVAL_KINDS as readonly string[]).includes(a.kind)) {
       out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`kind must be one of ${PENDING_APPROVAL_KINDS.join(', ')}`] });
     }

@@ -198,7 +198,7 @@ export class PreTenderService {
   private async lockForSupervisor(m: EntityManager, tenderId: string, actor: Actor): Promise<TenderEntity> {
     if (actor.role !== Role.SUPERVISOR) throw new NotFoundException('The tender');
     const tender = await this.tenders.lockVisible(m, tenderId, actor);
-    // The regulator of the tender's jurisdiction and trade confirms the approval (TBR Art. 4 ¶2).
+    // The regulator of the tender's jurisdiction and trade confirms the approval (TBR Art. 4 ¶2 (not in regulations.md; from the statute text)).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     return tender;
   }

@@ -99,7 +99,7 @@ export class StatisticsService {
     const params: unknown[] = [from, to];
     const p = (v: unknown) => `$${params.push(v)}`;
     // Which tenders the figures cover: the asked jurisdiction, within a scoped supervisor's jurisdiction and trades
-    // (a county supervisor's figures are its county's; TBR Art. 4 ¶2). The same condition applies to offline projects.
+    // (a county supervisor's figures are its county's; TBR Art. 4 ¶2 (not in regulations.md; from the statute text)). The same condition applies to offline projects.
     const scope = await this.jurisdictions.scopeOf(m, actor);
     const jurisdiction = q.jurisdiction ? await this.jurisdictions.get(m, q.jurisdiction) : null;
     if (q.jurisdiction && !jurisdiction) throw new ValidationFailedException([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${q.jurisdiction}; see GET /jurisdictions`] }]);

@@ -52,7 +52,7 @@ export class UpdateCaseUseCase {
     return this.tx.run(async (m) => {
       await this.cases.assertCaseInScope(m, id, actor);
       const plan = await this.plan(m, id, dto);
-      if (plan.noop) return this.cases.view(m, id);
+      if (plan.noop) return this.cases.view(m, id, actor);
       for (const p of plan.penalties) {
         // TBR Art. 71: an evaluator disqualified by the decision is taken out of the pool, in the decision's transaction.
         if (p.type === 'DISQUALIFICATION' && p.expertId) {
@@ -60,7 +60,7 @@ export class UpdateCaseUseCase {
         }
       }
       await this.apply(m, plan, actor);
-      return this.cases.view(m, id);
+      return this.cases.view(m, id, actor);
     });
   }
 
