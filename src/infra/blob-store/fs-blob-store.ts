@@ -27,13 +27,14 @@ export class FsBlobStore extends BlobStore {
     const tmp = `${target}.partial-${randomBytes(6).toString('hex')}`;
     let n = 0;
     const count = new Transform({
+      highWaterMark: 1 << 20,
       transform(chunk: Buffer, _e, cb) {
         n += chunk.length;
         cb(n > length ? new Error(`more than ${length} bytes`) : null, chunk);
       },
     });
     try {
-      await pipeline(body, count, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(body, count, createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 }));
       if (n !== length) throw new Error(`expected ${length} bytes, got ${n}`);
       await rename(tmp, target);
     } catch (e) {

@@ -41,7 +41,7 @@ function createSegmentOpener(key: Bytes, nonce: Bytes, aad: Bytes) {
 }
 
 const suites: Record<SuiteId, SuitePrimitives> = {
-  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256, createSegmentSealer, createSegmentOpener },
+  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256, createSegmentSealer, createSegmentOpener, createSegmentHash: createSha256 },
   'GM-1': { ...gmSuite(), createSha256 },
 };
 

@@ -6,7 +6,7 @@
 import { Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
 import { SealedBidError } from '../errors';
 import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidCiphertextLength, isValidSegmentSize } from './constants';
-import type { SuitePrimitives } from './suite';
+import type { IncrementalHash, SuitePrimitives } from './suite';
 
 export type ByteSource = AsyncIterable<Bytes> | Iterable<Bytes>;
 
@@ -261,35 +261,62 @@ export async function* openSegments(p: SegmentParams, source: ByteSource): Async
 
 /** ciphertextHash (v2.4): H("bid-file-v2|<suite>" ‖ H(sealed_0) ‖ …), fed with sealed segments or arbitrary chunks. */
 export class FileHasher {
-  private split: Splitter;
+  private split: Splitter | null = null;
+  /** The current segment's incremental hash (suites with createSegmentHash): no segment buffers at all. */
+  private cur: IncrementalHash | null = null;
+  private curFill = 0;
   private digests: Array<Bytes | Promise<Bytes>> = [];
   private length = 0;
+  private readonly sealedSize: number;
   /** How many segment digests may be in flight (an asynchronous hash runs beside the encryption). */
   private static readonly WINDOW = 8;
   constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
-    this.split = new Splitter(segmentSize + V2_TAG_BYTES);
+    this.sealedSize = segmentSize + V2_TAG_BYTES;
+    if (suite.createSegmentHash) this.cur = suite.createSegmentHash();
+    else this.split = new Splitter(this.sealedSize);
   }
   /** An independent copy (hash a piece on the copy; keep it only when the piece was stored). */
   clone(): FileHasher {
     const c = new FileHasher(this.suite, this.segmentSize);
-    c.split = this.split.clone();
+    if (this.split) c.split = this.split.clone();
+    if (this.cur) c.cur = this.cur.copy();
+    c.curFill = this.curFill;
     c.digests = [...this.digests];
     c.length = this.length;
     return c;
   }
   /** The digest of the next whole sealed segment, computed by the caller (sealSegments' onSegmentDigest). */
   addSegmentDigest(digest: Bytes): void {
-    if (this.split.buffered !== 0) throw new Error('addSegmentDigest after a partial update');
+    if ((this.split?.buffered ?? this.curFill) !== 0) throw new Error('addSegmentDigest after a partial update');
     this.digests.push(digest);
   }
   /** Counts bytes whose segment digests came through addSegmentDigest. */
   addLength(n: number): void {
     this.length += n;
   }
+  /** Any chunking of the sealed file (synchronous with an incremental segment hash). */
+  updateSync(chunk: Bytes): boolean {
+    if (!this.cur) return false;
+    this.length += chunk.length;
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(this.sealedSize - this.curFill, chunk.length - at);
+      this.cur.update(n === chunk.length ? chunk : chunk.subarray(at, at + n));
+      this.curFill += n;
+      at += n;
+      if (this.curFill === this.sealedSize) {
+        this.digests.push(this.cur.digest());
+        this.cur = this.suite.createSegmentHash!();
+        this.curFill = 0;
+      }
+    }
+    return true;
+  }
   /** Any chunking of the sealed file. */
   async update(chunk: Bytes): Promise<void> {
+    if (this.updateSync(chunk)) return;
     this.length += chunk.length;
-    for (const piece of this.split.push(chunk)) {
+    for (const piece of this.split!.push(chunk)) {
       const d = this.suite.hash(piece);
       this.digests.push(d);
       if (d instanceof Promise) {
@@ -303,8 +330,13 @@ export class FileHasher {
     return this.length;
   }
   async digestHex(): Promise<string> {
-    const rest = this.split.rest();
-    const all = rest.length ? [...this.digests, this.suite.hash(rest)] : this.digests;
+    let all = this.digests;
+    if (this.cur) {
+      if (this.curFill > 0) all = [...this.digests, this.cur.copy().digest()];
+    } else {
+      const rest = this.split!.rest();
+      if (rest.length) all = [...this.digests, this.suite.hash(rest)];
+    }
     const digests = await Promise.all(all);
     return toHex(await this.suite.hash(concatBytes(utf8(fileHashLabel(this.suite.id)), ...digests)));
   }

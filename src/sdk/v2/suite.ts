@@ -8,6 +8,12 @@ import type { SuiteId } from './constants';
 
 type MaybeAsync<T> = T | Promise<T>;
 
+export interface IncrementalHash {
+  update(data: Bytes): unknown;
+  digest(): Bytes;
+  copy(): IncrementalHash;
+}
+
 export interface SuitePrimitives {
   readonly id: SuiteId;
   readonly keyBytes: number;
@@ -30,6 +36,11 @@ export interface SuitePrimitives {
   createSegmentSealer?(key: Bytes, nonce: Bytes, aad: Bytes): { update(plaintext: Bytes): Bytes; final(): Bytes };
   /** The opening counterpart: `final(tag)` throws when the segment does not authenticate (nothing is released before). */
   createSegmentOpener?(key: Bytes, nonce: Bytes, aad: Bytes): { update(ciphertext: Bytes): Bytes; final(tag: Bytes): Bytes };
+  /**
+   * An incremental form of `hash` that can be copied (node:crypto's Hash): the file hash then takes any chunking
+   * without gathering segments into buffers (the upload path hashes each network chunk as it arrives).
+   */
+  createSegmentHash?: () => IncrementalHash;
   /** An incremental SHA-256 (attachment digests at opening); the portable one is used when absent. */
   createSha256?: () => { update(data: Bytes): unknown; digest(): Bytes };
   /** The platform's receipt signature over `message` (public key: Ed25519 SPKI DER or SM2 65-byte point). */
