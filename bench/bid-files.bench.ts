@@ -90,7 +90,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
         return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
       })();
   const sealedPath = join(dir, `sealed-${suiteId}`);
-  const out = createWriteStream(sealedPath);
+  const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
   let peak = process.memoryUsage().rss;
   const rss0 = peak;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -100,7 +100,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '123456789.00', currency: 'CNY' },
-    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: MiB }) }],
+    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
     escrowPublicKey: escrow.publicKey,
     write: async (s) => {
       if (!out.write(s)) await once(out, 'drain');
@@ -123,7 +123,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
     keyCommitment: sealed.envelope.keyCommitment,
     key,
-    sealed: createReadStream(sealedPath, { highWaterMark: MiB }),
+    sealed: createReadStream(sealedPath, { highWaterMark: 4 * MiB }),
   });
   const openMs = performance.now() - t0;
   clearInterval(sample);
@@ -163,10 +163,10 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
   for (let i = 0; i < files; i++) {
     const key = `bench/many/${i}`;
     const tmp = join(dir, 'sealed-many');
-    const out = createWriteStream(tmp);
+    const out = createWriteStream(tmp, { highWaterMark: 4 * MiB });
     const sealed = await sealBidV2({
       suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: `${1000 + i}.00`, currency: 'CNY' },
-      attachments: [{ name: 'bid.bin', size: fileMb * MiB, content: createReadStream(plain, { highWaterMark: MiB }) }],
+      attachments: [{ name: 'bid.bin', size: fileMb * MiB, content: createReadStream(plain, { highWaterMark: 4 * MiB }) }],
       escrowPublicKey: escrow.publicKey,
       write: async (x) => {
         if (!out.write(x)) await once(out, 'drain');

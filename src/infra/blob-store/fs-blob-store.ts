@@ -46,7 +46,7 @@ export class FsBlobStore extends BlobStore {
   async get(key: string): Promise<Readable> {
     const p = this.path(key);
     if ((await this.size(key)) === null) throw new BlobNotFoundError(key);
-    return createReadStream(p, { highWaterMark: 1 << 20 });
+    return createReadStream(p, { highWaterMark: 4 << 20 }); // fewer, larger chunks through the opening
   }
 
   async size(key: string): Promise<number | null> {
