@@ -180,11 +180,11 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
     w.end();
     await once(w, 'finish');
     const sealedPath = join(dir, 'sealed');
-    const out = createWriteStream(sealedPath);
+    const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
     const sealed = await sealBidV2({
       suite: nodeSuite('INTL-1'), tenderId, bidderOrganizationId: bidder.organizationId,
       bid: { price: '38888888.88', currency: 'CNY' },
-      attachments: [{ name: '投标文件.bin', size: mb * MiB, content: createReadStream(plain, { highWaterMark: MiB }) }],
+      attachments: [{ name: '投标文件.bin', size: mb * MiB, content: createReadStream(plain, { highWaterMark: 4 * MiB }) }],
       escrowPublicKey: Buffer.from(sealing.escrowPublicKey, 'base64'),
       write: async (s) => {
         if (!out.write(s)) await once(out, 'drain');

@@ -11,7 +11,15 @@
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
  *
- * NOT measured here (see docs/BENCHMARKS.md): the full HTTP upload endpoint of a 500 MB bid with the server's RSS.
+ * 5. Memory bound of escrow opening: `escrowFiles` bids (default 200) of `escrowFileMb` MiB (default 20) sealed into
+ *    the filesystem blob store, then opened one after another as the platform's escrow opening does
+ *    (close-decryption-window: unwrap the escrowed key, stream the file from the store through openBidV2 and the
+ *    file hash): the process RSS growth over all of them and the throughput.
+ *
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
+ *     [--escrow-files 200] [--escrow-file-mb 20]
+ *
+ * The HTTP upload of a 500 MB bid with the server's RSS is bench/bid-file-upload.bench.ts.
  */
 import { createCipheriv, createHash, randomBytes } from 'crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'fs';
@@ -25,6 +33,8 @@ import { generateEscrowKeyPair } from '../src/sdk';
 import { openBidV2, sealBidV2, SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
 import { nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
+import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
+import { FileHasher } from '../src/sdk/v2';
 import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
 
 const MiB = 1024 * 1024;
@@ -39,6 +49,7 @@ export interface BidFilesBenchResult {
   intl: { sealMBps: number; openMBps: number; sealRssGrowthMB: number; openRssGrowthMB: number };
   gm: { sealMBps: number; openMBps: number };
   s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
+  escrowMany: { files: number; fileMb: number; openMBps: number; rssGrowthMB: number; heapGrowthMB: number };
 }
 
 const mbps = (bytes: number, ms: number) => Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
@@ -79,7 +90,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
         return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
       })();
   const sealedPath = join(dir, `sealed-${suiteId}`);
-  const out = createWriteStream(sealedPath);
+  const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
   let peak = process.memoryUsage().rss;
   const rss0 = peak;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -89,7 +100,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '123456789.00', currency: 'CNY' },
-    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: MiB }) }],
+    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
     escrowPublicKey: escrow.publicKey,
     write: async (s) => {
       if (!out.write(s)) await once(out, 'drain');
@@ -112,7 +123,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
     keyCommitment: sealed.envelope.keyCommitment,
     key,
-    sealed: createReadStream(sealedPath, { highWaterMark: MiB }),
+    sealed: createReadStream(sealedPath, { highWaterMark: 4 * MiB }),
   });
   const openMs = performance.now() - t0;
   clearInterval(sample);
@@ -140,7 +151,67 @@ async function rawLoopbackCopy(path: string, dir: string): Promise<number> {
   return mbps(size, ms);
 }
 
-export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; log?: (s: string) => void } = {}): Promise<BidFilesBenchResult> {
+/** 5: many bid files sealed into the fs blob store, then opened by escrow one by one (as close-decryption-window). */
+async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (s: string) => void) {
+  const suite = nodeSuite('INTL-1');
+  const k = generateEscrowKeyPair();
+  const escrow = { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
+  const plain = join(dir, 'plain-many');
+  await writeRandomFile(plain, fileMb * MiB);
+  const store = new FsBlobStore(join(dir, 'blobs'));
+  const bids: Array<{ key: string; envelope: Awaited<ReturnType<typeof sealBidV2>>['envelope'] }> = [];
+  for (let i = 0; i < files; i++) {
+    const key = `bench/many/${i}`;
+    const tmp = join(dir, 'sealed-many');
+    const out = createWriteStream(tmp, { highWaterMark: 4 * MiB });
+    const sealed = await sealBidV2({
+      suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: `${1000 + i}.00`, currency: 'CNY' },
+      attachments: [{ name: 'bid.bin', size: fileMb * MiB, content: createReadStream(plain, { highWaterMark: 4 * MiB }) }],
+      escrowPublicKey: escrow.publicKey,
+      write: async (x) => {
+        if (!out.write(x)) await once(out, 'drain');
+      },
+    });
+    out.end();
+    await once(out, 'finish');
+    await store.put(key, createReadStream(tmp, { highWaterMark: MiB }), sealed.envelope.ciphertextLength);
+    bids.push({ key, envelope: sealed.envelope });
+  }
+  log(`   sealed ${files} × ${fileMb} MiB into the fs blob store; opening them by escrow one by one`);
+  (globalThis as { gc?: () => void }).gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
+  let peak = rss0;
+  let heapPeak = heap0;
+  const sample = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+  }, 50);
+  const t0 = performance.now();
+  for (const b of bids) {
+    const key = await unwrapEscrowedKeyV2(suite, Buffer.from(b.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
+    const hasher = new FileHasher(suite, b.envelope.segmentSize);
+    const source = await store.get(b.key);
+    async function* hashed() {
+      for await (const c of source) {
+        await hasher.update(c as Buffer);
+        yield c as Buffer;
+      }
+    }
+    const opened = await openBidV2({
+      suite, tenderId: TENDER, bidderOrganizationId: ORG, segmentSize: b.envelope.segmentSize, ciphertextLength: b.envelope.ciphertextLength,
+      noncePrefix: Buffer.from(b.envelope.noncePrefix, 'base64'), keyCommitment: b.envelope.keyCommitment, key, sealed: hashed(),
+    });
+    if (opened.attachments[0].size !== fileMb * MiB || (await hasher.digestHex()) !== b.envelope.ciphertextHash) throw new Error('escrow opening: a file did not open');
+  }
+  const ms = performance.now() - t0;
+  clearInterval(sample);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { files, fileMb, openMBps: mbps(files * fileMb * MiB, ms), rssGrowthMB: Math.round((peak - rss0) / MiB), heapGrowthMB: Math.round((heapPeak - heap0) / MiB) };
+}
+
+export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escrowFiles?: number; escrowFileMb?: number; log?: (s: string) => void } = {}): Promise<BidFilesBenchResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   const mb = opts.mb ?? 500;
   const gmMb = opts.gmMb ?? 50;
@@ -171,7 +242,10 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; log?:
     const getMBps = mbps(size, performance.now() - t0);
     await s3.stop();
     log(`   S3 adapter (s3rver, loopback HTTP): put ${putMBps} MiB/s, get ${getMBps} MiB/s; raw loopback copy ${loop} MiB/s`);
-    return { mb, gmMb, loadavg: la, rawAesGcmMBps: raw, intl, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop } };
+    rmSync(join(dir, 'loopback-copy'), { force: true });
+    const escrowMany = await escrowOpenMany(dir, opts.escrowFiles ?? 200, opts.escrowFileMb ?? 20, log);
+    log(`   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one: ${escrowMany.openMBps} MiB/s, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB)`);
+    return { mb, gmMb, loadavg: la, rawAesGcmMBps: raw, intl, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -180,5 +254,5 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; log?:
 if (require.main === module) {
   const a = process.argv.slice(2);
   const num = (f: string) => (a.includes(f) ? Number(a[a.indexOf(f) + 1]) : undefined);
-  void runBidFilesBench({ mb: num('--mb'), gmMb: num('--gm-mb') }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+  void runBidFilesBench({ mb: num('--mb'), gmMb: num('--gm-mb'), escrowFiles: num('--escrow-files'), escrowFileMb: num('--escrow-file-mb') }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
 }

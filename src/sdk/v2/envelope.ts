@@ -184,8 +184,16 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   const hasher = new FileHasher(suite, segmentSize);
   let written = 0;
-  for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize }, bidFileStream(input.bid, input.attachments))) {
-    await hasher.update(segment);
+  let digested = 0;
+  const onSegmentDigest = (d: Bytes) => {
+    hasher.addSegmentDigest(d);
+    digested++;
+  };
+  for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest }, bidFileStream(input.bid, input.attachments))) {
+    if (digested > 0) {
+      hasher.addLength(segment.length); // its digest came with it
+      digested--;
+    } else await hasher.update(segment);
     written += segment.length;
     await input.write(segment);
   }
@@ -237,7 +245,7 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
     throw new SealedBidError('DECRYPTION_FAILED', 'the sealed file length is not valid for its segment size');
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize }, input.sealed);
+  const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength }, input.sealed);
   return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256);
 }
 

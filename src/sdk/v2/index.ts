@@ -4,7 +4,7 @@
  * (src/sdk/v2/browser.ts) with WebCrypto; GM-1 runs on sm-crypto-v2 everywhere.
  */
 export * from './constants';
-export type { SuitePrimitives } from './suite';
+export type { IncrementalHash, SuitePrimitives } from './suite';
 export { gmSuite, intlSuite, generateSm2KeyPair, sm2KeyPairFromSeed, sm2PublicFromPrivate, sm2Sign, sm2Verify, sm3Hash, sm4GcmSeal, sm4GcmOpen, sm2Wrap, sm2Unwrap } from './suites';
 export * from './stream';
 export * from './bid-file';

@@ -1,6 +1,7 @@
-import { createHash, webcrypto } from 'crypto';
+import { createCipheriv, createDecipheriv, createHash, webcrypto } from 'crypto';
 /** The v2 suites on Node: INTL-1 on node:crypto (OpenSSL, synchronous), GM-1 on sm-crypto-v2. */
 import { nodeCrypto } from '../ports/node';
+import type { Bytes } from '../core/bytes';
 import type { SuiteId } from './constants';
 import type { SuitePrimitives } from './suite';
 import { gmSuite, intlSuite } from './suites';
@@ -13,8 +14,34 @@ const createSha256 = () => createHash('sha256');
  */
 const sha256 = (data: Uint8Array): Uint8Array | Promise<Uint8Array> =>
   data.length >= 64 * 1024 ? webcrypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>).then((d) => new Uint8Array(d)) : nodeCrypto.sha256(data);
+
+const EMPTY = Buffer.alloc(0);
+/** AES-256-GCM of one segment fed in pieces (no copy of the plaintext into segment-sized buffers). */
+function createSegmentSealer(key: Bytes, nonce: Bytes, aad: Bytes) {
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  if (aad.length) c.setAAD(aad);
+  return {
+    update: (pt: Bytes): Bytes => (pt.length ? c.update(pt) : EMPTY),
+    final: (): Bytes => {
+      c.final(); // GCM answers no bytes at final
+      return c.getAuthTag();
+    },
+  };
+}
+function createSegmentOpener(key: Bytes, nonce: Bytes, aad: Bytes) {
+  const d = createDecipheriv('aes-256-gcm', key, nonce);
+  if (aad.length) d.setAAD(aad);
+  return {
+    update: (ct: Bytes): Bytes => (ct.length ? d.update(ct) : EMPTY),
+    final: (tag: Bytes): Bytes => {
+      d.setAuthTag(tag);
+      return d.final(); // throws when the segment does not authenticate
+    },
+  };
+}
+
 const suites: Record<SuiteId, SuitePrimitives> = {
-  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256 },
+  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256, createSegmentSealer, createSegmentOpener, createSegmentHash: createSha256 },
   'GM-1': { ...gmSuite(), createSha256 },
 };
 

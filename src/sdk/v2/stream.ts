@@ -5,8 +5,8 @@
  */
 import { Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
 import { SealedBidError } from '../errors';
-import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidSegmentSize } from './constants';
-import type { SuitePrimitives } from './suite';
+import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidCiphertextLength, isValidSegmentSize } from './constants';
+import type { IncrementalHash, SuitePrimitives } from './suite';
 
 export type ByteSource = AsyncIterable<Bytes> | Iterable<Bytes>;
 
@@ -69,7 +69,21 @@ export interface SegmentParams {
   noncePrefix: Bytes;
   aad: Bytes;
   segmentSize: number;
+  /**
+   * Sealing: the plaintext's length; opening: the sealed file's length (already checked). When known and the suite
+   * streams segments (createSegmentSealer/Opener), the bytes go through without being cut into segment-sized copies.
+   */
+  length?: number;
+  /**
+   * Sealing with a streaming suite: receives each segment's digest (the suite's hash of ciphertext ‖ tag), computed
+   * incrementally on the bytes as they are encrypted (see FileHasher.addSegmentDigest).
+   */
+  onSegmentDigest?: (digest: Bytes) => void;
 }
+
+/** A segment-sized output buffer (uninitialised on Node: every byte is written before it is handed out). */
+const allocSegment = (n: number): Uint8Array =>
+  (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer?.allocUnsafeSlow(n) ?? new Uint8Array(n);
 
 function check(p: SegmentParams): void {
   if (!isValidSegmentSize(p.segmentSize)) throw new SealedBidError('INVALID_INPUT', 'segmentSize must be a power of two from 4096 to 16 MiB');
@@ -79,6 +93,10 @@ function check(p: SegmentParams): void {
 /** Seals a plaintext stream segment by segment; the final segment carries the last flag. */
 export async function* sealSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
   check(p);
+  if (p.suite.createSegmentSealer && p.length !== undefined) {
+    yield* sealStreaming(p, source, p.length);
+    return;
+  }
   const split = new Splitter(p.segmentSize);
   let pending: Bytes | null = null;
   let index = 0;
@@ -96,7 +114,113 @@ export async function* sealSegments(p: SegmentParams, source: ByteSource): Async
   yield await p.suite.seal(p.key, segmentNonce(p.noncePrefix, index, true), pending ?? new Uint8Array(0), p.aad);
 }
 
+/**
+ * sealSegments when the plaintext length is known: each segment's last flag is known before its first byte, so the
+ * chunks are fed to the segment's cipher as they come and the ciphertext lands in one buffer per segment (the
+ * segment the caller writes and hashes).
+ */
+async function* sealStreaming(p: SegmentParams, source: ByteSource, total: number): AsyncGenerator<Bytes> {
+  if (!Number.isSafeInteger(total) || total < 0) throw new SealedBidError('INVALID_INPUT', 'the plaintext length must be an integer ≥ 0');
+  const S = p.segmentSize;
+  const count = Math.max(1, Math.ceil(total / S));
+  let index = 0;
+  let body = 0;
+  let seg: Uint8Array = new Uint8Array(0);
+  let fill = 0;
+  let sealer!: { update(pt: Bytes): Bytes; final(): Bytes };
+  const digest = p.onSegmentDigest && p.suite.id === 'INTL-1' && p.suite.createSha256 ? p.suite.createSha256 : null;
+  let h = null as { update(data: Bytes): unknown; digest(): Bytes } | null;
+  const start = () => {
+    if (digest) h = digest();
+    body = index < count - 1 ? S : total - (count - 1) * S;
+    seg = allocSegment(body + V2_TAG_BYTES);
+    fill = 0;
+    sealer = p.suite.createSegmentSealer!(p.key, segmentNonce(p.noncePrefix, index, index === count - 1), p.aad);
+  };
+  const finish = (): Bytes => {
+    const tag = sealer.final();
+    if (fill !== body || tag.length !== V2_TAG_BYTES) throw new SealedBidError('INVALID_INPUT', 'internal: segment length mismatch');
+    seg.set(tag, fill);
+    if (h) {
+      h.update(tag);
+      p.onSegmentDigest!(h.digest());
+    }
+    index++;
+    return seg;
+  };
+  start();
+  let seen = 0;
+  for await (const chunk of source) {
+    seen += chunk.length;
+    if (seen > total) throw new SealedBidError('INVALID_INPUT', `the plaintext is longer than its stated ${total} bytes`);
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(body - fill, chunk.length - at);
+      const ct = sealer.update(n === chunk.length ? chunk : chunk.subarray(at, at + n));
+      seg.set(ct, fill);
+      h?.update(ct);
+      fill += ct.length;
+      at += n;
+      if (fill === body && index < count - 1) {
+        yield finish();
+        start();
+      }
+    }
+  }
+  if (seen !== total) throw new SealedBidError('INVALID_INPUT', `the plaintext has ${seen} bytes, not ${total}`);
+  yield finish();
+}
+
 const failed = (message: string) => new SealedBidError('DECRYPTION_FAILED', message);
+
+/** openSegments when the sealed length is known: the last segment is known up front, each segment decrypted as read. */
+async function* openStreaming(p: SegmentParams, source: ByteSource, total: number): AsyncGenerator<Bytes> {
+  const sealedSize = p.segmentSize + V2_TAG_BYTES;
+  const count = Math.ceil(total / sealedSize);
+  let index = 0;
+  let body = 0;
+  let tag: Uint8Array = new Uint8Array(V2_TAG_BYTES);
+  let tagFill = 0;
+  let outs: Bytes[] = [];
+  let opener!: { update(ct: Bytes): Bytes; final(tag: Bytes): Bytes };
+  const start = () => {
+    body = (index < count - 1 ? sealedSize : total - (count - 1) * sealedSize) - V2_TAG_BYTES;
+    tag = new Uint8Array(V2_TAG_BYTES);
+    tagFill = 0;
+    outs = [];
+    opener = p.suite.createSegmentOpener!(p.key, segmentNonce(p.noncePrefix, index, index === count - 1), p.aad);
+  };
+  start();
+  let seen = 0;
+  for await (const chunk of source) {
+    seen += chunk.length;
+    if (seen > total) throw failed('bytes after the final segment');
+    let at = 0;
+    while (at < chunk.length) {
+      if (body > 0) {
+        const n = Math.min(body, chunk.length - at);
+        outs.push(opener.update(n === chunk.length ? chunk : chunk.subarray(at, at + n)));
+        body -= n;
+        at += n;
+        continue;
+      }
+      const n = Math.min(V2_TAG_BYTES - tagFill, chunk.length - at);
+      tag.set(chunk.subarray(at, at + n), tagFill);
+      tagFill += n;
+      at += n;
+      if (tagFill < V2_TAG_BYTES) continue;
+      try {
+        outs.push(opener.final(tag));
+      } catch {
+        throw failed(`segment ${index} does not authenticate (tampered, reordered, truncated, or another key or bid)`);
+      }
+      for (const o of outs) if (o.length) yield o; // only once the segment authenticated
+      index++;
+      if (index < count) start();
+    }
+  }
+  if (seen < total) throw failed('the sealed file is shorter than its stated length');
+}
 
 /**
  * Opens a sealed file stream: yields each segment's plaintext once it authenticates. DECRYPTION_FAILED for a segment
@@ -104,6 +228,10 @@ const failed = (message: string) => new SealedBidError('DECRYPTION_FAILED', mess
  */
 export async function* openSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
   check(p);
+  if (p.suite.createSegmentOpener && p.length !== undefined && isValidCiphertextLength(p.length, p.segmentSize)) {
+    yield* openStreaming(p, source, p.length);
+    return;
+  }
   const sealedSize = p.segmentSize + V2_TAG_BYTES;
   const split = new Splitter(sealedSize);
   let pending: Bytes | null = null;
@@ -133,26 +261,62 @@ export async function* openSegments(p: SegmentParams, source: ByteSource): Async
 
 /** ciphertextHash (v2.4): H("bid-file-v2|<suite>" ‖ H(sealed_0) ‖ …), fed with sealed segments or arbitrary chunks. */
 export class FileHasher {
-  private split: Splitter;
+  private split: Splitter | null = null;
+  /** The current segment's incremental hash (suites with createSegmentHash): no segment buffers at all. */
+  private cur: IncrementalHash | null = null;
+  private curFill = 0;
   private digests: Array<Bytes | Promise<Bytes>> = [];
   private length = 0;
+  private readonly sealedSize: number;
   /** How many segment digests may be in flight (an asynchronous hash runs beside the encryption). */
   private static readonly WINDOW = 8;
   constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
-    this.split = new Splitter(segmentSize + V2_TAG_BYTES);
+    this.sealedSize = segmentSize + V2_TAG_BYTES;
+    if (suite.createSegmentHash) this.cur = suite.createSegmentHash();
+    else this.split = new Splitter(this.sealedSize);
   }
   /** An independent copy (hash a piece on the copy; keep it only when the piece was stored). */
   clone(): FileHasher {
     const c = new FileHasher(this.suite, this.segmentSize);
-    c.split = this.split.clone();
+    if (this.split) c.split = this.split.clone();
+    if (this.cur) c.cur = this.cur.copy();
+    c.curFill = this.curFill;
     c.digests = [...this.digests];
     c.length = this.length;
     return c;
   }
+  /** The digest of the next whole sealed segment, computed by the caller (sealSegments' onSegmentDigest). */
+  addSegmentDigest(digest: Bytes): void {
+    if ((this.split?.buffered ?? this.curFill) !== 0) throw new Error('addSegmentDigest after a partial update');
+    this.digests.push(digest);
+  }
+  /** Counts bytes whose segment digests came through addSegmentDigest. */
+  addLength(n: number): void {
+    this.length += n;
+  }
+  /** Any chunking of the sealed file (synchronous with an incremental segment hash). */
+  updateSync(chunk: Bytes): boolean {
+    if (!this.cur) return false;
+    this.length += chunk.length;
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(this.sealedSize - this.curFill, chunk.length - at);
+      this.cur.update(n === chunk.length ? chunk : chunk.subarray(at, at + n));
+      this.curFill += n;
+      at += n;
+      if (this.curFill === this.sealedSize) {
+        this.digests.push(this.cur.digest());
+        this.cur = this.suite.createSegmentHash!();
+        this.curFill = 0;
+      }
+    }
+    return true;
+  }
   /** Any chunking of the sealed file. */
   async update(chunk: Bytes): Promise<void> {
+    if (this.updateSync(chunk)) return;
     this.length += chunk.length;
-    for (const piece of this.split.push(chunk)) {
+    for (const piece of this.split!.push(chunk)) {
       const d = this.suite.hash(piece);
       this.digests.push(d);
       if (d instanceof Promise) {
@@ -166,8 +330,13 @@ export class FileHasher {
     return this.length;
   }
   async digestHex(): Promise<string> {
-    const rest = this.split.rest();
-    const all = rest.length ? [...this.digests, this.suite.hash(rest)] : this.digests;
+    let all = this.digests;
+    if (this.cur) {
+      if (this.curFill > 0) all = [...this.digests, this.cur.copy().digest()];
+    } else {
+      const rest = this.split!.rest();
+      if (rest.length) all = [...this.digests, this.suite.hash(rest)];
+    }
     const digests = await Promise.all(all);
     return toHex(await this.suite.hash(concatBytes(utf8(fileHashLabel(this.suite.id)), ...digests)));
   }

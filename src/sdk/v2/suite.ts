@@ -8,6 +8,12 @@ import type { SuiteId } from './constants';
 
 type MaybeAsync<T> = T | Promise<T>;
 
+export interface IncrementalHash {
+  update(data: Bytes): unknown;
+  digest(): Bytes;
+  copy(): IncrementalHash;
+}
+
 export interface SuitePrimitives {
   readonly id: SuiteId;
   readonly keyBytes: number;
@@ -22,6 +28,19 @@ export interface SuitePrimitives {
   wrapKey(key: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
   /** Throws when the escrowed key cannot be unwrapped with this key pair. */
   unwrapKey(escrowedKey: Bytes, escrowPrivateKey: Bytes, escrowPublicKey: Bytes): MaybeAsync<Bytes>;
+  /**
+   * Streaming AEAD of one segment (node:crypto): plaintext in any chunking, each call answering its ciphertext, the
+   * tag at the end. When present (and the length is known up front), segments are sealed without cutting the
+   * plaintext into segment-sized copies. Must give exactly what `seal` gives.
+   */
+  createSegmentSealer?(key: Bytes, nonce: Bytes, aad: Bytes): { update(plaintext: Bytes): Bytes; final(): Bytes };
+  /** The opening counterpart: `final(tag)` throws when the segment does not authenticate (nothing is released before). */
+  createSegmentOpener?(key: Bytes, nonce: Bytes, aad: Bytes): { update(ciphertext: Bytes): Bytes; final(tag: Bytes): Bytes };
+  /**
+   * An incremental form of `hash` that can be copied (node:crypto's Hash): the file hash then takes any chunking
+   * without gathering segments into buffers (the upload path hashes each network chunk as it arrives).
+   */
+  createSegmentHash?: () => IncrementalHash;
   /** An incremental SHA-256 (attachment digests at opening); the portable one is used when absent. */
   createSha256?: () => { update(data: Bytes): unknown; digest(): Bytes };
   /** The platform's receipt signature over `message` (public key: Ed25519 SPKI DER or SM2 65-byte point). */

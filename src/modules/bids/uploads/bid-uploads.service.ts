@@ -192,7 +192,11 @@ export class BidUploadsService {
     const hasher = base.clone();
     let hashing: Promise<void> = Promise.resolve();
     const tap = new Transform({
+      // 1 MiB of buffering each side: fewer, larger writes to the store than the 16 KiB default.
+      highWaterMark: 1 << 20,
       transform(chunk: Buffer, _e, cb) {
+        // INTL-1 on Node hashes each chunk in place (no segment buffers, no promise per chunk).
+        if (hasher.updateSync(chunk)) return cb(null, chunk);
         hashing = hashing.then(() => hasher.update(chunk));
         hashing.then(() => cb(null, chunk), cb);
       },
