@@ -232,6 +232,42 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     expect((await lotSecurity(tender.id, b, 1)).refunds.map((r) => r.reason)).toEqual(['CONTRACT_SIGNED']);
   });
 
+  it('a lot whose bids are all rejected fails alone at evaluation; the other lot goes on', async () => {
+    const code = `F${Date.now().toString(36).toUpperCase()}`;
+    const pool = await Promise.all(Array.from({ length: 6 }, () => createExpert(t, { specialties: [code] })));
+    const [a, b, c] = await Promise.all([registerParty(t), registerParty(t), registerParty(t)]);
+    const tender = await createPublishedTender(t, {
+      deadlineInMs: 10_000,
+      decryptionMode: 'ESCROW',
+      bidSecurityAmount: '200000.00',
+      priceCeiling: '38000000.00',
+      panel: { size: 5, specialties: [{ code, count: 5 }] },
+      extra: { lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }] },
+    });
+    for (const [i, who] of [a, b, c].entries()) {
+      await bidIn(tender, who, 1, `${19000000 + i * 100000}.00`);
+      // every lot-2 price is above lot 2's budget (its ceiling): all rejected (TBR Art. 51(5))
+      await bidIn(tender, who, 2, `${20100000 + i * 100000}.00`);
+    }
+    await waitFor(async () => (await status(tender.id)) === 'EVALUATION', 60_000, 'the evaluation');
+    await evaluateAll(tender.id, await seatPanel(tender.id, pool));
+
+    expect((await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth).expect(200)).body).toMatchObject({ outcome: 'FAILED', candidates: [] });
+    expect((await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body.outcome).toBe('CANDIDATES');
+    expect(await status(tender.id)).toBe('EVALUATION'); // the tender goes on with lot 1
+    expect((await t.http().get(`${api}/tenders/${tender.id}`)).body.lots.map((l: { status: string }) => l.status)).toEqual(['ACTIVE', 'FAILED']);
+    const failed = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'LOT_FAILED'`, [tender.id]);
+    expect(failed.map((e: { data: { lotNo: number; stage: string } }) => [e.data.lotNo, e.data.stage])).toEqual([[2, 'EVALUATION']]);
+    // lot 2's securities go back now; lot 1's are held for lot 1's contract
+    await waitForRefunds(t);
+    for (const who of [a, b, c]) {
+      expect((await lotSecurity(tender.id, who, 2)).refunds.map((r) => r.reason)).toEqual(['TERMINATION']);
+      expect((await lotSecurity(tender.id, who, 1)).status).toBe('PAID');
+    }
+    expect((await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send({})).status).toBe(409);
+    await t.http().post(lotPath(tender.id, 1, 'publicity')).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 300).toISOString() }).expect(200);
+  });
+
   it('the per-lot routes are in the OpenAPI document', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(
