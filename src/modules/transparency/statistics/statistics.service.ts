@@ -31,7 +31,7 @@ const SUPERVISION_SQL = (tc: (alias: string) => string) => `(SELECT json_build_o
     'opened_tenders', count(*) FILTER (WHERE t.opened_at IS NOT NULL),
     'failed', count(*) FILTER (WHERE t.status = 'FAILED'),
     'cancelled', count(*) FILTER (WHERE t.status = 'CANCELLED'),
-    -- 标段: a lot that failed at the deadline (fewer than 3 bids), plus every lot of a failed tender (one for a tender
+    -- 标段: a lot that failed alone (at the deadline with fewer than 3 bids, or at evaluation), plus every lot of a failed tender (one for a tender
     -- without lots).
     'failed_lots', coalesce(sum(CASE WHEN t.status = 'FAILED' THEN greatest((SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id), 1)
                                      ELSE (SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id AND l.status = 'FAILED') END), 0),
