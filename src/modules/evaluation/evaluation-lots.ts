@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { NotFoundException } from 'src/common/errors/domain.exception';
-import { normalizeMoney } from 'src/common/money/money';
+import { compareMoney, normalizeMoney } from 'src/common/money/money';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
 import { TenderEntity } from '../tenders/tender.entity';
 import { EvaluationTerms } from './scoring/evaluation-engine';
@@ -43,7 +43,7 @@ export async function evaluationLot(m: EntityManager, tender: TenderEntity, lotN
  */
 export function lotEvaluationTerms(terms: EvaluationTerms, lot: EvaluationLot): EvaluationTerms {
   if (!lot.lotted) return terms;
-  const ceiling = terms.priceCeiling !== null && Number(terms.priceCeiling) < Number(lot.budget) ? terms.priceCeiling : lot.budget;
+  const ceiling = terms.priceCeiling !== null && compareMoney(terms.priceCeiling, lot.budget) < 0 ? terms.priceCeiling : lot.budget;
   return { ...terms, budget: lot.budget, priceCeiling: ceiling };
 }
 
