@@ -55,10 +55,16 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
   }
 
   /** Each expert scores every opened bid (all lots, one committee) and signs once. */
-  async function evaluateAll(tenderId: string, experts: TestExpert[]): Promise<Array<{ bidId: string; lotNo?: number; price: string; aboveCeiling: boolean }>> {
+  async function evaluateAll(
+    tenderId: string,
+    experts: TestExpert[],
+    criteria?: Array<{ code: string; met: boolean; reason: string }>,
+  ): Promise<Array<{ bidId: string; lotNo?: number; price: string; aboveCeiling: boolean }>> {
     const opened = (await t.http().get(`${api}/tenders/${tenderId}/evaluation/bids`).set(experts[0].auth).expect(200)).body;
     for (const e of experts) {
-      for (const b of opened) await t.http().post(`${api}/tenders/${tenderId}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
+      for (const b of opened) {
+        await t.http().post(`${api}/tenders/${tenderId}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true, ...(criteria ? { criteria } : {}) }).expect(200);
+      }
       await t.http().post(`${api}/tenders/${tenderId}/evaluation/sign`).set(e.auth).send({}).expect(200);
     }
     return opened;
@@ -77,7 +83,11 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       bidSecurityAmount: '200000.00',
       priceCeiling: '38000000.00',
       panel: { size: 5, specialties: [{ code, count: 5 }] },
-      extra: { lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }] },
+      extra: {
+        lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }],
+        // 资格后审 with published criteria (TBR Art. 20): the same criteria, reviewed in each lot's report
+        qualificationCriteria: [{ code: 'Q1', type: 'QUALIFICATION_CERTIFICATE', requirement: '市政公用工程施工总承包二级及以上资质', evidence: '资质证书副本扫描件' }],
+      },
     });
     const bids = {
       a1: await bidIn(tender, a, 1, '19000000.00'),
@@ -98,7 +108,7 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       [[bids.a2, 2, true], [bids.b2, 2, false], [bids.c2, 2, false], [bids.d2, 2, false]].sort(),
     );
     expect((await t.http().get(lotPath(tender.id, 3, 'evaluation/bids')).set(experts[0].auth)).status).toBe(404);
-    const all = await evaluateAll(tender.id, experts);
+    const all = await evaluateAll(tender.id, experts, [{ code: 'Q1', met: true, reason: '符合' }]);
     expect(all).toHaveLength(7);
     expect(all.find((x) => x.bidId === bids.a1)).toMatchObject({ lotNo: 1, aboveCeiling: false });
 
@@ -112,6 +122,10 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     expect(report2.candidates.map((x: { rank: number; bidId: string }) => [x.rank, x.bidId])).toEqual([[1, bids.b2], [2, bids.c2], [3, bids.d2]]);
     expect(report2.rejectedBids.map((x: { bidId: string; grounds: string[] }) => [x.bidId, x.grounds])).toEqual([[bids.a2, ['TBR51_5_PRICE_ABOVE_CEILING']]]);
     expect(report2.sha256).not.toBe(report1.sha256);
+    // each lot's qualification review lists its own bids only
+    const reviewed = (r: { criteria: { qualificationReview: { bids: Array<{ bidId: string }> } } }) => r.criteria.qualificationReview.bids.map((x) => x.bidId).sort();
+    expect(reviewed(report1)).toEqual([bids.a1, bids.b1, bids.c1].sort());
+    expect(reviewed(report2)).toEqual([bids.a2, bids.b2, bids.c2, bids.d2].sort());
     expect((await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body.sha256).toBe(report1.sha256);
     const pdf = await t.http().get(lotPath(tender.id, 2, 'evaluation-report.pdf')).set(tender.owner.auth).expect(200);
     expect(pdf.headers['x-report-sha256']).toBe(report2.sha256);
