@@ -282,6 +282,53 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     await t.http().post(lotPath(tender.id, 1, 'publicity')).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 300).toISOString() }).expect(200);
   });
 
+  it('an upheld objection sends every lot back to the one committee: each lot’s publicity is withdrawn, each lot gets a new report version', async () => {
+    const code = `O${Date.now().toString(36).toUpperCase()}`;
+    const pool = await Promise.all(Array.from({ length: 6 }, () => createExpert(t, { specialties: [code] })));
+    const [a, b, c, d] = await Promise.all([registerParty(t), registerParty(t), registerParty(t), registerParty(t)]);
+    const tender = await createPublishedTender(t, {
+      deadlineInMs: 10_000,
+      decryptionMode: 'ESCROW',
+      bidSecurityAmount: '200000.00',
+      priceCeiling: '38000000.00',
+      panel: { size: 5, specialties: [{ code, count: 5 }] },
+      extra: { lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }] },
+    });
+    const lot1 = [await bidIn(tender, a, 1, '19000000.00'), await bidIn(tender, b, 1, '19100000.00'), await bidIn(tender, c, 1, '19200000.00')];
+    const lot2 = [
+      await bidIn(tender, a, 2, '18000000.00'),
+      await bidIn(tender, b, 2, '18100000.00'),
+      await bidIn(tender, c, 2, '18200000.00'),
+      await bidIn(tender, d, 2, '18300000.00'),
+    ];
+    await waitFor(async () => (await status(tender.id)) === 'EVALUATION', 60_000, 'the evaluation');
+    const experts = await seatPanel(tender.id, pool);
+    await evaluateAll(tender.id, experts);
+    const later = { endsAt: new Date(Date.now() + 120_000).toISOString() };
+    await t.http().post(lotPath(tender.id, 1, 'publicity')).set(tender.owner.auth).send(later).expect(200);
+    await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(later).expect(200);
+
+    const o = await t.http().post(`${api}/tenders/${tender.id}/result-objections`).set(d.auth).send({ text: '第二标段第一名业绩造假' }).expect(201);
+    await t.http().post(`${api}/tenders/${tender.id}/result-objections/${o.body.id}/answer`).set(tender.owner.auth).send({ answer: '异议成立', upheld: true }).expect(200);
+    expect(await status(tender.id)).toBe('EVALUATION');
+    for (const lotNo of [1, 2]) expect((await t.http().get(lotPath(tender.id, lotNo, 'candidates'))).status).toBe(404);
+
+    // the committee rejects lot 2's first bid and signs again: both lots get version 2
+    for (const e of experts) {
+      await t.http().post(`${api}/tenders/${tender.id}/evaluation/scores`).set(e.auth)
+        .send({ bidId: lot2[0], qualified: false, reasons: ['业绩证明材料虚假'], grounds: ['TBR51_7_COLLUSION_OR_FRAUD'] }).expect(200);
+      await t.http().post(`${api}/tenders/${tender.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
+    }
+    const r1 = (await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
+    const r2 = (await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
+    expect([r1.version, r2.version]).toEqual([2, 2]);
+    expect(r1.candidates.map((x: { bidId: string }) => x.bidId)).toEqual(lot1);
+    expect(r2.candidates.map((x: { bidId: string }) => x.bidId)).toEqual(lot2.slice(1));
+    // the lots are published again on the new reports
+    const again = (await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(later).expect(200)).body;
+    expect(again.reportVersion).toBe(2);
+  });
+
   it('the per-lot routes are in the OpenAPI document', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(
