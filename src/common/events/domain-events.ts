@@ -21,12 +21,12 @@ export interface DomainEventMap {
   TenderFailed: { tenderId: string; reason: string };
   /** The tender was cancelled by its procuring entity. */
   TenderCancelled: { tenderId: string; reason: string };
-  /** The notice of award (中标通知书) was issued to the awardee. */
-  AwardNoticeIssued: { tenderId: string; awardeeOrganizationId: string; bidId: string };
-  /** The contract was signed: securities become REFUND_DUE (TBR Art. 57; MOF87 Art. 38). */
-  ContractSigned: { tenderId: string; awardeeOrganizationId: string; signedAt: string };
+  /** The notice of award (中标通知书) was issued to the awardee (`lotNo`: of that lot, on a tender with lots). */
+  AwardNoticeIssued: { tenderId: string; awardeeOrganizationId: string; bidId: string; lotNo?: number };
+  /** The contract was signed: securities become REFUND_DUE (TBR Art. 57; MOF87 Art. 38); `lotNo`: that lot's only. */
+  ContractSigned: { tenderId: string; awardeeOrganizationId: string; signedAt: string; lotNo?: number };
   /** The awardee refused to sign or to give performance security: its security may be forfeited (TBR Art. 74). */
-  AwardeeDefaulted: { tenderId: string; awardeeOrganizationId: string; reason: string };
+  AwardeeDefaulted: { tenderId: string; awardeeOrganizationId: string; reason: string; lotNo?: number };
   /**
    * The supervisory department upheld a complaint about the result and ordered the committee to evaluate again
    * (TBR Art. 62; MOF94): the evaluation module withdraws the publicity and reopens the evaluation.

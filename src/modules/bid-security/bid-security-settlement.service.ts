@@ -84,11 +84,14 @@ export class BidSecuritySettlement {
     });
     events.on('AwardeeDefaulted', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
-      // Per-lot award is not built yet (the award is the tender's, lot 1); every lot of the awardee is kept.
-      for (const account of (await this.store.accountsOfTender(m, e.tenderId)).filter((a) => a.bidderOrganizationId === e.awardeeOrganizationId)) {
+      // Lots: only the security of the defaulted lot is kept (`lotNo`); without it (no lots), every account of the awardee.
+      const accounts = (await this.store.accountsOfTender(m, e.tenderId)).filter(
+        (a) => a.bidderOrganizationId === e.awardeeOrganizationId && (e.lotNo === undefined || a.lotNo === e.lotNo),
+      );
+      for (const account of accounts) {
         await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
       }
-      await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
+      await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId, lotNo: e.lotNo }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
     });
     const terminate = async (m: EntityManager, tenderId: string, actor: Actor) => {
       const tender = await this.requireTender(m, tenderId);
@@ -111,21 +114,25 @@ export class BidSecuritySettlement {
       const tender = await this.requireTender(m, e.tenderId);
       // Engineering: the unsuccessful bidders are refunded with the awardee after the contract (TBR Art. 57).
       if (tender.regime !== 'GOV_PROCUREMENT') return;
+      // Lots: the award of a lot refunds that lot's unsuccessful bidders (`lotNo`); the awardee's other lots wait for theirs.
       for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
         if (a.bidderOrganizationId === e.awardeeOrganizationId) continue;
+        if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
         await this.settle(m, tender, a, RefundReason.NOT_AWARDED, tender.now, actor);
       }
-      await this.settleGuarantees(m, tender, { except: e.awardeeOrganizationId }, 'RELEASED', 'NOT_AWARDED', actor);
+      await this.settleGuarantees(m, tender, { except: e.awardeeOrganizationId, lotNo: e.lotNo }, 'RELEASED', 'NOT_AWARDED', actor);
     });
     events.on('ContractSigned', async (m, e, actor) => {
       const tender = await this.requireTender(m, e.tenderId);
       // The period runs from the signature (TBR Art. 57 "书面合同签订后5日内"); a date in the future cannot be.
       const signedAt = new Date(e.signedAt);
       const start = Number.isNaN(signedAt.getTime()) || signedAt > tender.now ? tender.now : signedAt;
+      // Lots: the contract of a lot refunds the securities of that lot (`lotNo`); without lots, every account.
       for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
+        if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
         await this.settle(m, tender, a, RefundReason.CONTRACT_SIGNED, start, actor);
       }
-      await this.settleGuarantees(m, tender, {}, 'RELEASED', 'CONTRACT_SIGNED', actor);
+      await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'CONTRACT_SIGNED', actor);
     });
   }
 

@@ -25,6 +25,8 @@ import { EvaluationException } from './evaluation.exception';
 import { EvaluationReportService } from './report/evaluation-report.service';
 import { AwardView, toAwardView } from './use-cases/award-tender.use-case';
 import { PublicityView, toPublicityView } from './use-cases/publish-candidates.use-case';
+import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
+import { evaluationLot, evaluationLots, lotsOfBids } from './evaluation-lots';
 
 export interface ResultObjectionView {
   id: string;
@@ -80,11 +82,14 @@ export class AwardsService {
     );
   }
 
-  /** GET /tenders/{id}/candidates (public): the candidate publicity, or the procurement award announcement. */
-  async publicity(tenderId: string): Promise<PublicityView> {
+  /**
+   * GET /tenders/{id}/candidates (public): the candidate publicity, or the procurement award announcement; of lot
+   * `lotNo` (GET /tenders/{id}/lots/{lotNo}/candidates; v1 and a tender without lots: lot 1).
+   */
+  async publicity(tenderId: string, lotNo = DEFAULT_LOT_NO): Promise<PublicityView> {
     const m = this.tx.manager;
-    await this.ctx.tender(m, tenderId);
-    const p = await m.findOne(CandidatePublicityEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    const p = await m.findOne(CandidatePublicityEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!p || p.status === 'WITHDRAWN') throw new NotFoundException('The candidate publicity');
     return toPublicityView(p);
   }
@@ -171,32 +176,54 @@ export class AwardsService {
     });
   }
 
-  /** GET /tenders/{id}/award (public once awarded). */
-  async award(tenderId: string): Promise<AwardView> {
+  /** GET /tenders/{id}/award (public once awarded); GET /tenders/{id}/lots/{lotNo}/award: the lot's (v1: lot 1). */
+  async award(tenderId: string, lotNo = DEFAULT_LOT_NO): Promise<AwardView> {
     const m = this.tx.manager;
-    await this.ctx.tender(m, tenderId);
-    const a = await m.findOne(AwardEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    const lot = await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!a) throw new NotFoundException('The award');
-    return toAwardView(a);
+    return toAwardView(a, lot.lotted);
+  }
+
+  /** GET /tenders/{id}/lots: each lot's status in the award (public): failed, candidates, awarded, contracted. */
+  async lotResults(tenderId: string) {
+    const m = this.tx.manager;
+    const tender = await this.ctx.tender(m, tenderId);
+    const awards = await m.find(AwardEntity, { where: { tenderId }, order: { createdAt: 'ASC' } });
+    return Promise.all(
+      (await evaluationLots(m, tender)).map(async (lot) => {
+        const a = awards.filter((x) => x.lotNo === lot.lotNo && x.status !== 'DEFAULTED').pop();
+        const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
+        return {
+          lotNo: lot.lotNo,
+          title: lot.title,
+          budget: lot.budget,
+          status: lot.status === 'FAILED' ? 'FAILED' : a ? a.status : report ? `REPORT_${report.outcome}` : 'IN_EVALUATION',
+          award: a ? { bidId: a.bidId, awardeeName: a.awardeeName, price: a.price, noticeNo: a.noticeNo } : null,
+        };
+      }),
+    );
   }
 
   /**
    * GET /tenders/{id}/result-notice (a bidder): its own result — the notice of award, or the result notice with,
    * under comprehensive scoring, its own score and rank (EB20 Art. 36; MOF87 Art. 69).
    */
-  async resultNotice(tenderId: string, actor: Actor) {
+  async resultNotice(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO) {
     const m = this.tx.manager;
-    await this.ctx.tender(m, tenderId);
-    const a = await m.findOne(AwardEntity, { where: { tenderId }, order: { createdAt: 'DESC' } });
+    const lot = await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!a || a.status === 'DEFAULTED') throw new NotFoundException('The result notice');
-    const mine = (await this.bids.openedBids(tenderId, m)).find((b) => b.bidderOrganizationId === actor.organizationId);
+    const lotOf = await lotsOfBids(m, tenderId);
+    const mine = (await this.bids.openedBids(tenderId, m)).find((b) => b.bidderOrganizationId === actor.organizationId && lotOf.get(b.bidId) === lotNo);
     if (!mine) throw new NotFoundException('Your bid');
-    const report = await this.reports.latestEntity(tenderId, m);
+    const report = await this.reports.latestEntity(tenderId, m, lotNo);
     const content = (report?.content ?? {}) as { scoreTable?: Array<{ bidId: string; rank: number; totalScore?: string }>; rejectedBids?: Array<{ bidId: string; groundsText: string[]; reasons: string[] }> };
     const row = content.scoreTable?.find((r) => r.bidId === mine.bidId);
     const rejected = content.rejectedBids?.find((r) => r.bidId === mine.bidId);
     return {
       tenderId,
+      ...(lot.lotted ? { lotNo } : {}),
       bidId: mine.bidId,
       kind: a.bidId === mine.bidId ? 'NOTICE_OF_AWARD' : 'RESULT_NOTICE',
       awarded: a.bidId === mine.bidId,
@@ -218,13 +245,23 @@ export class AwardsService {
   async recordDefault(tenderId: string, dto: AwardDefaultDto, actor: Actor): Promise<AwardView> {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
-      const a = await m.findOne(AwardEntity, { where: { tenderId, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
+      // v1: lot 1 (a tender without lots is lot 1). A default on another lot is not built yet.
+      const lot = await evaluationLot(m, tender, DEFAULT_LOT_NO);
+      const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo: lot.lotNo, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       if (!a || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
       await m.query(`UPDATE awards SET status = 'DEFAULTED', default_reason = $2 WHERE id = $1`, [a.id, dto.reason]);
       await this.audit.append(m, { actor, action: 'AWARDEE_DEFAULTED', objectType: 'award', objectId: a.id, tenderId, data: { reason: dto.reason, next: dto.next } });
-      await this.events.emit(m, 'AwardeeDefaulted', { tenderId, awardeeOrganizationId: a.awardeeOrganizationId, reason: dto.reason }, actor);
-      const report = await this.reports.latestEntity(tenderId, m);
-      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND status = 'DEFAULTED'`, [tenderId]);
+      await this.events.emit(
+        m,
+        'AwardeeDefaulted',
+        { tenderId, awardeeOrganizationId: a.awardeeOrganizationId, reason: dto.reason, ...(lot.lotted ? { lotNo: lot.lotNo } : {}) },
+        actor,
+      );
+      const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
+      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [
+        tenderId,
+        lot.lotNo,
+      ]);
       const remaining = ((report?.content as { candidates?: Array<{ bidId: string }> })?.candidates ?? []).filter(
         (c) => !defaulted.some((d) => d.bid_id === c.bidId),
       );
@@ -238,7 +275,7 @@ export class AwardsService {
         await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, actor, { from: [TenderStatus.AWARDED], reason });
         await this.events.emit(m, 'TenderFailed', { tenderId, reason }, actor);
       }
-      return toAwardView(await m.findOneByOrFail(AwardEntity, { id: a.id }));
+      return toAwardView(await m.findOneByOrFail(AwardEntity, { id: a.id }), lot.lotted);
     });
   }
 
@@ -249,8 +286,8 @@ export class AwardsService {
     cause: { objectionId: string } | { complaintId: string },
     reason = 'an objection to the result was upheld: the committee examines again (TBR Art. 54)',
   ): Promise<void> {
-    const running = await m.findOneBy(CandidatePublicityEntity, { tenderId, status: 'RUNNING' });
-    if (running) {
+    // Lots: the committee examines every lot again; each lot's running publicity is withdrawn.
+    for (const running of await m.findBy(CandidatePublicityEntity, { tenderId, status: 'RUNNING' })) {
       await m.query(`UPDATE candidate_publicities SET status = 'WITHDRAWN' WHERE id = $1`, [running.id]);
       await this.scheduler.cancel(m, ScheduledEventKind.PublicityEnd, running.id);
     }

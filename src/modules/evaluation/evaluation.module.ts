@@ -4,6 +4,7 @@ import { BidsModule } from '../bids/bids.module';
 import { ExpertsModule } from '../experts/experts.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { AwardController } from './award.controller';
+import { LotAwardController } from './lot-award.controller';
 import { AwardsService } from './awards.service';
 import { ClarificationsService } from './clarifications.service';
 import { AwardEntity } from './entities/award.entity';
@@ -46,7 +47,7 @@ import { RecordContractUseCase } from './use-cases/record-contract.use-case';
     BidsModule,
     ExpertsModule,
   ],
-  controllers: [EvaluationController, AwardController],
+  controllers: [EvaluationController, AwardController, LotAwardController],
   providers: [
     EvaluationContext,
     EvaluationService,

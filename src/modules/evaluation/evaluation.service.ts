@@ -22,6 +22,8 @@ import { EvaluationException } from './evaluation.exception';
 import { checkVerdict, RejectionGround } from './scoring/evaluation-engine';
 import { checkFindings, CriterionFinding } from './qualification/post-qualification';
 import { FinalizeEvaluationUseCase, FinalizeResult } from './use-cases/finalize-evaluation.use-case';
+import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
+import { evaluationLots, lotEvaluationTerms, lotsOfBids } from './evaluation-lots';
 
 export interface VerdictView {
   bidId: string;
@@ -72,23 +74,44 @@ export class EvaluationService {
     await m.query(`INSERT INTO evaluations (tender_id, status) VALUES ($1, 'IN_PROGRESS') ON CONFLICT (tender_id) DO NOTHING`, [tenderId]);
   }
 
-  /** GET /tenders/{id}/evaluation/bids: the opened bids as the committee evaluates them (audited read). */
-  async panelBids(tenderId: string, actor: Actor) {
+  /**
+   * GET /tenders/{id}/evaluation/bids: the opened bids as the committee evaluates them (audited read). One committee
+   * evaluates every lot (标段): on a tender with lots each bid names its `lotNo`, and its ceiling is its lot's
+   * (evaluation-lots.ts). `lotNo` (GET /tenders/{id}/lots/{lotNo}/evaluation/bids): that lot's bids only.
+   */
+  async panelBids(tenderId: string, actor: Actor, lotNo?: number) {
     return this.tx.run(async (m) => {
       const { tender, member } = await this.ctx.sitting(m, tenderId, actor, false);
-      const opened = await this.bids.openedBids(tenderId, m);
-      await this.audit.append(m, { actor, action: 'EVALUATION_BIDS_READ', objectType: 'tender', objectId: tenderId, tenderId, data: { memberId: member.id } });
-      return opened.map((b) => ({
-        bidId: b.bidId,
-        bidderName: b.bidderName,
-        price: b.price,
-        ...(b.durationDays !== null ? { durationDays: b.durationDays } : {}),
-        attachments: b.attachments,
-        status: b.status,
-        evaluated: b.status === 'DECRYPTED' && b.price !== null,
-        // TBR Art. 51(5): a price above the ceiling is rejected whatever the verdicts
-        aboveCeiling: b.price !== null && tender.priceCeiling !== null && compareMoney(b.price, tender.priceCeiling) > 0,
-      }));
+      const lots = await evaluationLots(m, tender);
+      if (lotNo !== undefined && !lots.some((l) => l.lotNo === lotNo)) throw new NotFoundException('The lot');
+      const lotOf = await lotsOfBids(m, tenderId);
+      const lotted = lots[0].lotted;
+      const ceilingOf = new Map(lots.map((l) => [l.lotNo, lotEvaluationTerms(this.ctx.terms(tender), l).priceCeiling]));
+      const opened = (await this.bids.openedBids(tenderId, m)).filter((b) => lotNo === undefined || (lotOf.get(b.bidId) ?? DEFAULT_LOT_NO) === lotNo);
+      await this.audit.append(m, {
+        actor,
+        action: 'EVALUATION_BIDS_READ',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { memberId: member.id, ...(lotNo !== undefined ? { lotNo } : {}) },
+      });
+      return opened.map((b) => {
+        const bidLot = lotOf.get(b.bidId) ?? DEFAULT_LOT_NO;
+        const ceiling = ceilingOf.get(bidLot) ?? tender.priceCeiling;
+        return {
+          bidId: b.bidId,
+          ...(lotted ? { lotNo: bidLot } : {}),
+          bidderName: b.bidderName,
+          price: b.price,
+          ...(b.durationDays !== null ? { durationDays: b.durationDays } : {}),
+          attachments: b.attachments,
+          status: b.status,
+          evaluated: b.status === 'DECRYPTED' && b.price !== null,
+          // TBR Art. 51(5): a price above the ceiling is rejected whatever the verdicts
+          aboveCeiling: b.price !== null && ceiling !== null && compareMoney(b.price, ceiling) > 0,
+        };
+      });
     });
   }
 

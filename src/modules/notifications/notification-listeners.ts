@@ -17,7 +17,7 @@ export class NotificationListeners {
     private readonly notifications: NotificationsService,
   ) {
     events.on('TenderFailed', (m, e) => this.onFailed(m, e.tenderId, e.reason));
-    events.on('AwardNoticeIssued', (m, e) => this.onAward(m, e.tenderId, e.awardeeOrganizationId));
+    events.on('AwardNoticeIssued', (m, e) => this.onAward(m, e.tenderId, e.awardeeOrganizationId, e.lotNo));
   }
 
   private async tender(m: EntityManager, tenderId: string): Promise<{ title: string; procuring_entity_id: string; bid_deadline: Date; past: boolean } | null> {
@@ -43,13 +43,16 @@ export class NotificationListeners {
     await this.notifications.enqueue(m, items);
   }
 
-  private async onAward(m: EntityManager, tenderId: string, awardee: string): Promise<void> {
+  private async onAward(m: EntityManager, tenderId: string, awardee: string, lotNo?: number): Promise<void> {
     const t = await this.tender(m, tenderId);
     if (!t) return;
+    // Lots: the award of a lot is notified to that lot's bidders (the subject names the lot).
     const others: Array<{ org: string }> = await m.query(
-      `SELECT DISTINCT bidder_organization_id AS org FROM bids WHERE tender_id = $1 AND opened_at IS NOT NULL AND bidder_organization_id <> $2`,
-      [tenderId, awardee],
+      `SELECT DISTINCT bidder_organization_id AS org FROM bids
+       WHERE tender_id = $1 AND opened_at IS NOT NULL AND bidder_organization_id <> $2 AND ($3::int IS NULL OR lot_no = $3)`,
+      [tenderId, awardee, lotNo ?? null],
     );
+    if (lotNo !== undefined) t.title = `${t.title}（第${lotNo}标段）`;
     // One notice per award: a second award after a default is a new fact with its own key.
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM awards WHERE tender_id = $1`, [tenderId]);
     await this.notifications.enqueue(m, [

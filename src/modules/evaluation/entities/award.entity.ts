@@ -10,6 +10,10 @@ export class AwardEntity {
   @Column({ type: 'uuid' })
   tenderId: string;
 
+  /** The lot (标段); a tender without lots: 1. */
+  @Column({ type: 'int', default: 1 })
+  lotNo: number;
+
   @Column({ type: 'uuid' })
   bidId: string;
 

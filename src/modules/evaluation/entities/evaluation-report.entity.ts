@@ -9,6 +9,10 @@ export class EvaluationReportEntity {
   @Column({ type: 'uuid' })
   tenderId: string;
 
+  /** The lot (标段); a tender without lots: 1. */
+  @Column({ type: 'int', default: 1 })
+  lotNo: number;
+
   @Column({ type: 'int' })
   version: number;
 

@@ -20,15 +20,21 @@ import { CandidatePublicityEntity } from '../entities/candidate-publicity.entity
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
+import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
+import { EvaluationLot, evaluationLot, evaluationLots } from '../evaluation-lots';
 
 export interface AwardCommand {
   tenderId: string;
   bidId: string;
   actor: Actor;
+  /** The lot (标段); omitted (v1): lot 1 — a tender without lots is lot 1. */
+  lotNo?: number;
 }
 
 export interface AwardView {
   tenderId: string;
+  /** Only on a tender with lots. */
+  lotNo?: number;
   bidId: string;
   awardeeOrganizationId: string;
   awardeeName: string;
@@ -44,9 +50,10 @@ export interface AwardView {
   defaultReason: string | null;
 }
 
-export function toAwardView(a: AwardEntity): AwardView {
+export function toAwardView(a: AwardEntity, lotted = a.lotNo !== DEFAULT_LOT_NO): AwardView {
   return {
     tenderId: a.tenderId,
+    ...(lotted ? { lotNo: a.lotNo } : {}),
     bidId: a.bidId,
     awardeeOrganizationId: a.awardeeOrganizationId,
     awardeeName: a.awardeeName,
@@ -108,24 +115,27 @@ export class AwardTenderUseCase {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
       // TBR Art. 62; GPL Art. 57: a suspension ordered by the supervisory department holds the award.
       if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
-      return this.award(m, tender, cmd.bidId, cmd.actor, false);
+      return this.award(m, tender, await evaluationLot(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO), cmd.bidId, cmd.actor, false);
     });
   }
 
-  private async award(m: EntityManager, tender: TenderEntity, bidId: string, actor: Actor, deemed: boolean): Promise<AwardView> {
-    const active = await m.query(`SELECT id, bid_id FROM awards WHERE tender_id = $1 AND status <> 'DEFAULTED'`, [tender.id]);
+  private async award(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, bidId: string, actor: Actor, deemed: boolean): Promise<AwardView> {
+    const lotNo = lot.lotNo;
+    const view = (a: AwardEntity) => toAwardView(a, lot.lotted);
+    const active = await m.query(`SELECT id, bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status <> 'DEFAULTED'`, [tender.id, lotNo]);
     if (active.length) {
-      if (active[0].bid_id === bidId) return toAwardView(await m.findOneByOrFail(AwardEntity, { id: active[0].id })); // repeated
-      throw EvaluationException.conflict('The tender is already awarded');
+      if (active[0].bid_id === bidId) return view(await m.findOneByOrFail(AwardEntity, { id: active[0].id })); // repeated
+      throw EvaluationException.conflict(lot.lotted ? `Lot ${lotNo} is already awarded` : 'The tender is already awarded');
     }
+    if (lot.status === 'FAILED') throw EvaluationException.notOpen(`Lot ${lotNo} has failed: it is not awarded`);
     const ev = await this.ctx.evaluation(m, tender.id);
-    const report = await this.reports.latestEntity(tender.id, m);
+    const report = await this.reports.latestEntity(tender.id, m, lotNo);
     if (ev.status !== 'COMPLETED' || !report || report.outcome !== 'CANDIDATES') throw EvaluationException.reportNotReady();
 
     if (tender.regime === 'ENGINEERING') {
       if (tender.status !== TenderStatus.PUBLICITY) throw EvaluationException.notOpen('Publish the candidates first (TBR Art. 54)');
       const publicity = await m.findOne(CandidatePublicityEntity, {
-        where: { tenderId: tender.id, kind: 'CANDIDATE_PUBLICITY', reportVersion: report.version },
+        where: { tenderId: tender.id, lotNo, kind: 'CANDIDATE_PUBLICITY', reportVersion: report.version },
         order: { createdAt: 'DESC' },
       });
       if (!publicity || publicity.status === 'WITHDRAWN') throw EvaluationException.notOpen('Publish the candidates first (TBR Art. 54)');
@@ -145,7 +155,10 @@ export class AwardTenderUseCase {
     const candidates = (report.content as { candidates: Candidate[] }).candidates;
     const chosen = candidates.find((c) => c.bidId === bidId);
     if (!chosen) throw EvaluationException.notCandidate();
-    const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND status = 'DEFAULTED'`, [tender.id]);
+    const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [
+      tender.id,
+      lotNo,
+    ]);
     if (defaulted.some((d) => d.bid_id === bidId)) throw EvaluationException.conflict('This candidate has already declined or defaulted');
     const standing = candidates.filter((c) => !defaulted.some((d) => d.bid_id === c.bidId));
     const rules = await this.ctx.rules(m, tender.id);
@@ -165,9 +178,9 @@ export class AwardTenderUseCase {
     const noticeNo = `ZB-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${tender.id.slice(0, 8).toUpperCase()}-${n}`;
     const [row]: Array<{ id: string }> = await m.query(
       `INSERT INTO awards (tender_id, bid_id, awardee_organization_id, awardee_name, price, rank, score, status, notice_no, notice_issued_at,
-                           contract_due_at, announcement_ends_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'NOTIFIED', $8, $9, $10, $11) RETURNING id`,
-      [tender.id, bidId, chosen.bidderOrganizationId, chosen.bidderName, chosen.price, chosen.rank, chosen.score, noticeNo, now, contractDue, announcementEnds],
+                           contract_due_at, announcement_ends_at, lot_no)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'NOTIFIED', $8, $9, $10, $11, $12) RETURNING id`,
+      [tender.id, bidId, chosen.bidderOrganizationId, chosen.bidderName, chosen.price, chosen.rank, chosen.score, noticeNo, now, contractDue, announcementEnds, lotNo],
     );
 
     if (announcementEnds) {
@@ -175,24 +188,29 @@ export class AwardTenderUseCase {
       const members = (await this.panels.members(m, tender.id)).filter((x) => x.status === 'COMPLETED');
       const content = {
         title: tender.title,
+        ...(lot.lotted ? { lot: { lotNo, title: lot.title } } : {}),
         awardee: { name: chosen.bidderName, price: chosen.price, score: chosen.score, rank: chosen.rank },
         evaluators: members.map((x) => x.name),
         noticeNo,
         deemed,
       };
       const [pub]: Array<{ id: string }> = await m.query(
-        `INSERT INTO candidate_publicities (tender_id, report_version, kind, starts_at, ends_at, status, content)
-         VALUES ($1, $2, 'AWARD_ANNOUNCEMENT', $3, $4, 'RUNNING', $5) RETURNING id`,
-        [tender.id, report.version, now, announcementEnds, JSON.stringify(content)],
+        `INSERT INTO candidate_publicities (tender_id, lot_no, report_version, kind, starts_at, ends_at, status, content)
+         VALUES ($1, $2, $3, 'AWARD_ANNOUNCEMENT', $4, $5, 'RUNNING', $6) RETURNING id`,
+        [tender.id, lotNo, report.version, now, announcementEnds, JSON.stringify(content)],
       );
       await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: pub.id, tenderId: tender.id, runAt: announcementEnds });
     }
-    await this.stateMachine.transition(m, tender.id, TenderStatus.AWARDED, actor, {
-      from: tender.regime === 'ENGINEERING' ? [TenderStatus.PUBLICITY] : [TenderStatus.EVALUATION, TenderStatus.PUBLICITY],
-      data: { bidId, awardeeOrganizationId: chosen.bidderOrganizationId, rank: chosen.rank, deemed },
-    });
-    await this.scheduler.cancel(m, ScheduledEventKind.AwardDecisionDue, tender.id);
-    await this.draws.revealSeed(m, tender.id, actor);
+    // Lots: the tender is AWARDED once every lot that has not failed is awarded (each lot is its own award).
+    const awaiting = await this.lotsAwaitingAward(m, tender);
+    if (!awaiting.length) {
+      await this.stateMachine.transition(m, tender.id, TenderStatus.AWARDED, actor, {
+        from: tender.regime === 'ENGINEERING' ? [TenderStatus.PUBLICITY] : [TenderStatus.EVALUATION, TenderStatus.PUBLICITY],
+        data: { bidId, awardeeOrganizationId: chosen.bidderOrganizationId, rank: chosen.rank, deemed, ...(lot.lotted ? { lotNo } : {}) },
+      });
+      await this.scheduler.cancel(m, ScheduledEventKind.AwardDecisionDue, tender.id);
+      await this.draws.revealSeed(m, tender.id, actor);
+    }
     await this.audit.append(m, {
       actor,
       action: 'NOTICE_OF_AWARD_ISSUED',
@@ -209,10 +227,22 @@ export class AwardTenderUseCase {
         contractDueAt: contractDue.toISOString(),
         announcementEndsAt: announcementEnds?.toISOString() ?? null,
         deemed,
+        ...(lot.lotted ? { lotNo } : {}),
       },
     });
-    await this.events.emit(m, 'AwardNoticeIssued', { tenderId: tender.id, awardeeOrganizationId: chosen.bidderOrganizationId, bidId }, actor);
-    return toAwardView(await m.findOneByOrFail(AwardEntity, { id: row.id }));
+    await this.events.emit(
+      m,
+      'AwardNoticeIssued',
+      { tenderId: tender.id, awardeeOrganizationId: chosen.bidderOrganizationId, bidId, ...(lot.lotted ? { lotNo } : {}) },
+      actor,
+    );
+    return view(await m.findOneByOrFail(AwardEntity, { id: row.id }));
+  }
+
+  /** The lots that have not failed and have no standing award yet (a tender without lots: lot 1 until awarded). */
+  private async lotsAwaitingAward(m: EntityManager, tender: TenderEntity): Promise<EvaluationLot[]> {
+    const awarded: Array<{ lot_no: number }> = await m.query(`SELECT DISTINCT lot_no FROM awards WHERE tender_id = $1 AND status <> 'DEFAULTED'`, [tender.id]);
+    return (await evaluationLots(m, tender)).filter((l) => l.status === 'ACTIVE' && !awarded.some((a) => Number(a.lot_no) === l.lotNo));
   }
 
   /**
@@ -222,22 +252,24 @@ export class AwardTenderUseCase {
   private async onDecisionDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
     const tender = await this.stateMachine.lock(m, event.subjectId);
     if (tender.regime !== 'GOV_PROCUREMENT' || tender.status !== TenderStatus.EVALUATION) return;
-    const active = await m.query(`SELECT 1 FROM awards WHERE tender_id = $1 AND status <> 'DEFAULTED'`, [tender.id]);
-    const report = await this.reports.latestEntity(tender.id, m);
-    if (active.length || !report || report.outcome !== 'CANDIDATES') return;
-    const firsts = (report.content as { candidates: Candidate[] }).candidates.filter((c) => c.rank === 1);
-    if (firsts.length !== 1) {
-      await this.audit.append(m, {
-        actor: SYSTEM_ACTOR,
-        action: 'AWARD_DECISION_OVERDUE',
-        objectType: 'tender',
-        objectId: tender.id,
-        tenderId: tender.id,
-        data: { reason: `${firsts.length} candidates share rank 1: none is deemed chosen (O1117 (二): no lot)` },
-      });
-      return;
+    // Lots: each lot still awaiting its award is decided on its own report.
+    for (const lot of await this.lotsAwaitingAward(m, tender)) {
+      const report = await this.reports.latestEntity(tender.id, m, lot.lotNo);
+      if (!report || report.outcome !== 'CANDIDATES') continue;
+      const firsts = (report.content as { candidates: Candidate[] }).candidates.filter((c) => c.rank === 1);
+      if (firsts.length !== 1) {
+        await this.audit.append(m, {
+          actor: SYSTEM_ACTOR,
+          action: 'AWARD_DECISION_OVERDUE',
+          objectType: 'tender',
+          objectId: tender.id,
+          tenderId: tender.id,
+          data: { reason: `${firsts.length} candidates share rank 1: none is deemed chosen (O1117 (二): no lot)`, ...(lot.lotted ? { lotNo: lot.lotNo } : {}) },
+        });
+        continue;
+      }
+      this.logger.log(`tender ${tender.id} lot ${lot.lotNo}: no decision within 5 working days, rank 1 deemed chosen (MOF87 Art. 68)`);
+      await this.award(m, tender, lot, firsts[0].bidId, SYSTEM_ACTOR, true);
     }
-    this.logger.log(`tender ${tender.id}: no decision within 5 working days, rank 1 deemed chosen (MOF87 Art. 68)`);
-    await this.award(m, tender, firsts[0].bidId, SYSTEM_ACTOR, true);
   }
 }

@@ -22,6 +22,7 @@ import { EvaluationContext } from '../evaluation-context';
 import { buildEvaluationReport, ReportInput, reportSha256 } from '../report/evaluation-report';
 import { qualificationReview } from '../qualification/post-qualification';
 import { evaluate, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
+import { evaluationLots, lotEvaluationTerms, lotsOfBids } from '../evaluation-lots';
 
 export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
 
@@ -66,7 +67,6 @@ export class FinalizeEvaluationUseCase {
     const signatures = await m.find(EvaluationSignatureEntity, { where: { tenderId, round: ev.round, void: false, memberId: In(sittingIds) } });
     if (signatures.length < sitting.length) return 'AWAITING_SIGNATURES';
 
-    const terms = this.ctx.terms(tender);
     const opened = await this.bids.openedBids(tenderId, m);
     const verdictRows = await m.find(EvaluationVerdictEntity, { where: { tenderId, void: false, memberId: In(sittingIds) } });
     const verdicts: MemberVerdict[] = verdictRows.map((v) => ({
@@ -77,10 +77,21 @@ export class FinalizeEvaluationUseCase {
       grounds: v.grounds as RejectionGround[],
       factorScores: v.factorScores,
     }));
-    const outcome = evaluate(terms, opened, verdicts, sittingIds);
+    // Lots (标段): one committee for every lot, but each lot is its own competition — its bids only, its budget and
+    // ceiling — with its own report, candidates and award. A lot that failed at the deadline (TBL Art. 28) is skipped.
+    // A tender without lots is lot 1 with the tender's terms: exactly as before.
+    const lotOf = await lotsOfBids(m, tenderId);
+    const lots = (await evaluationLots(m, tender)).filter((l) => l.status === 'ACTIVE');
+    const runs = lots.map((lot) => {
+      const lotOpened = lot.lotted ? opened.filter((b) => lotOf.get(b.bidId) === lot.lotNo) : opened;
+      const lotVerdicts = lot.lotted ? verdicts.filter((v) => lotOf.get(v.bidId) === lot.lotNo) : verdicts;
+      const terms = lotEvaluationTerms(this.ctx.terms(tender), lot);
+      return { lot, opened: lotOpened, verdicts: lotVerdicts, terms, outcome: evaluate(terms, lotOpened, lotVerdicts, sittingIds) };
+    });
 
     let competitionDecision: ReportInput['competitionDecision'] = null;
-    if (outcome.competition.status === 'PANEL_DECISION_REQUIRED') {
+    const undecided = runs.filter((r) => r.outcome.competition.status === 'PANEL_DECISION_REQUIRED');
+    if (undecided.length) {
       const decided = signatures.filter((s) => s.competitionDecision);
       if (decided.length < signatures.length) {
         if (ev.status !== 'AWAITING_COMPETITION_DECISION') {
@@ -91,7 +102,11 @@ export class FinalizeEvaluationUseCase {
             objectType: 'evaluation',
             objectId: tenderId,
             tenderId,
-            data: { validBids: outcome.validCount, basis: outcome.competition.basis },
+            data: {
+              validBids: undecided[0].outcome.validCount,
+              basis: (undecided[0].outcome.competition as { basis?: string }).basis,
+              ...(undecided[0].lot.lotted ? { lots: undecided.map((r) => ({ lotNo: r.lot.lotNo, validBids: r.outcome.validCount })) } : {}),
+            },
           });
         }
         return 'AWAITING_COMPETITION_DECISION';
@@ -104,43 +119,61 @@ export class FinalizeEvaluationUseCase {
         reasons: decided.map((s) => ({ memberId: s.memberId, decision: s.competitionDecision!, reason: s.competitionReason ?? '' })),
       };
     }
-    const failed = outcome.competition.status === 'FAILED' || competitionDecision?.decision === 'REJECT_ALL';
 
     const [{ now }] = await m.query(`SELECT clock_timestamp() AS now`);
     const version = (ev.reportVersion ?? 0) + 1;
-    const input = await this.reportInput(m, tender, members, opened, outcome, verdicts, signatures, competitionDecision, version, new Date(now));
-    const content = buildEvaluationReport(input);
-    const sha256 = reportSha256(content);
-    await m.query(
-      `INSERT INTO evaluation_reports (tender_id, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5)`,
-      [tenderId, version, failed ? 'FAILED' : 'CANDIDATES', JSON.stringify(content), sha256],
-    );
+    const results: Array<{ lot: (typeof runs)[number]['lot']; failed: boolean; reason: string | null; signed: { run: (typeof runs)[number]; sha256: string } }> = [];
+    for (const run of runs) {
+      // The members' decision on competition (one per member) applies to each lot that lacks competition.
+      const lotDecision = run.outcome.competition.status === 'PANEL_DECISION_REQUIRED' ? competitionDecision : null;
+      const failed = run.outcome.competition.status === 'FAILED' || lotDecision?.decision === 'REJECT_ALL';
+      const input = await this.reportInput(m, tender, members, run.opened, run.outcome, run.verdicts, signatures, lotDecision, version, new Date(now), run.terms);
+      const built = buildEvaluationReport(input);
+      const content = run.lot.lotted ? { ...built, lot: { lotNo: run.lot.lotNo, title: run.lot.title, budget: run.lot.budget } } : built;
+      const sha256 = reportSha256(content);
+      await m.query(
+        `INSERT INTO evaluation_reports (tender_id, lot_no, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [tenderId, run.lot.lotNo, version, failed ? 'FAILED' : 'CANDIDATES', JSON.stringify(content), sha256],
+      );
+      results.push({ lot: run.lot, failed, reason: failed ? ((content.failure as { reason: string }).reason ?? null) : null, signed: { run, sha256 } });
+    }
+    const allFailed = results.every((r) => r.failed);
     await m.query(
       `UPDATE evaluations SET status = $2, finished_at = clock_timestamp(), report_version = $3, failed_reason = $4,
                               version = version + 1, updated_at = clock_timestamp()
        WHERE tender_id = $1`,
-      [tenderId, failed ? 'FAILED' : 'COMPLETED', version, failed ? ((content.failure as { reason: string }).reason ?? null) : null],
+      [tenderId, allFailed ? 'FAILED' : 'COMPLETED', version, allFailed ? (results[0]?.reason ?? null) : null],
     );
     await this.draws.complete(m, tenderId, actor);
-    await this.audit.append(m, {
-      actor,
-      action: 'EVALUATION_REPORT_SIGNED',
-      objectType: 'evaluation_report',
-      objectId: tenderId,
-      tenderId,
-      data: {
-        version,
-        sha256,
-        outcome: failed ? 'FAILED' : 'CANDIDATES',
-        validBids: outcome.validCount,
-        candidates: failed ? [] : outcome.candidates.map((c) => ({ rank: c.rank, bidId: c.bidId })),
-      },
-    });
-    if (failed) {
-      const reason = (content.failure as { reason: string }).reason;
+    for (const { failed, signed: { run, sha256 } } of results) {
+      await this.audit.append(m, {
+        actor,
+        action: 'EVALUATION_REPORT_SIGNED',
+        objectType: 'evaluation_report',
+        objectId: tenderId,
+        tenderId,
+        data: {
+          ...(run.lot.lotted ? { lotNo: run.lot.lotNo } : {}),
+          version,
+          sha256,
+          outcome: failed ? 'FAILED' : 'CANDIDATES',
+          validBids: run.outcome.validCount,
+          candidates: failed ? [] : run.outcome.candidates.map((c) => ({ rank: c.rank, bidId: c.bidId })),
+        },
+      });
+    }
+    if (allFailed) {
+      const reason = results[0]?.reason ?? 'every lot failed at evaluation';
       await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, actor, { from: [TenderStatus.EVALUATION], reason });
       await this.events.emit(m, 'TenderFailed', { tenderId, reason }, actor);
       return 'FAILED';
+    }
+    for (const r of results.filter((x) => x.failed)) {
+      // A lot whose bids are all rejected (or lack competition) fails alone at evaluation: its securities go back
+      // (TBL Art. 42; GPL Art. 36; MOF87 Art. 29), the other lots go on to their award.
+      await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tenderId, r.lot.lotNo, r.reason]);
+      await this.audit.append(m, { actor, action: 'LOT_FAILED', objectType: 'tender', objectId: tenderId, tenderId, data: { lotNo: r.lot.lotNo, reason: r.reason, stage: 'EVALUATION' } });
+      await this.events.emit(m, 'LotFailed', { tenderId, lotNo: r.lot.lotNo, reason: r.reason ?? 'failed at evaluation' }, actor);
     }
     if (tender.regime === 'GOV_PROCUREMENT') {
       // MOF87 Art. 68: without a decision within 5 working days, the rank-1 candidate is deemed chosen.
@@ -166,6 +199,7 @@ export class FinalizeEvaluationUseCase {
     competitionDecision: ReportInput['competitionDecision'],
     version: number,
     now: Date,
+    terms = this.ctx.terms(tender),
   ): Promise<ReportInput> {
     const entity = await this.identity.getOrganization(tender.procuringEntityId);
     const draw = await m.findOneBy(ExpertDrawEntity, { tenderId: tender.id });
@@ -173,7 +207,9 @@ export class FinalizeEvaluationUseCase {
     const titles = new Map(experts.map((e) => [e.id, e.title]));
     const names = new Map(members.map((x) => [x.id, x.name]));
     const bidderOf = new Map(opened.map((b) => [b.bidId, b.bidderName]));
-    const clarifications = await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } });
+    const clarifications = (await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } })).filter((c) =>
+      bidderOf.has(c.bidId),
+    );
     const published = tender.qualificationCriteria ?? [];
     const sittingMembers = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED');
     const findings: Array<{ member_id: string; bid_id: string; criterion_code: string; met: boolean; reason: string }> = published.length
@@ -184,7 +220,7 @@ export class FinalizeEvaluationUseCase {
           criteria: published,
           bids: opened.filter((b) => b.status === 'DECRYPTED').map((b) => ({ bidId: b.bidId, bidderName: b.bidderName })),
           members: sittingMembers.map((x) => ({ memberId: x.id, name: x.name })),
-          findings: findings.map((f) => ({ memberId: f.member_id, bidId: f.bid_id, code: f.criterion_code, met: f.met, reason: f.reason })),
+          findings: findings.filter((f) => bidderOf.has(f.bid_id)).map((f) => ({ memberId: f.member_id, bidId: f.bid_id, code: f.criterion_code, met: f.met, reason: f.reason })),
         })
       : null;
     return {
@@ -197,13 +233,13 @@ export class FinalizeEvaluationUseCase {
         category: tender.category,
         regime: tender.regime,
         method: tender.method,
-        budget: tender.budget,
-        priceCeiling: tender.priceCeiling,
+        budget: terms.budget,
+        priceCeiling: terms.priceCeiling,
         bidDeadline: new Date(tender.bidDeadline).toISOString(),
         openedAt: tender.openedAt ? new Date(tender.openedAt).toISOString() : null,
         procuringEntity: { id: entity.id, name: entity.name, uscc: entity.uscc },
       },
-      terms: this.ctx.terms(tender),
+      terms,
       draw: draw ? { drawId: draw.id, algorithm: draw.algorithm, seedCommitment: draw.seedCommitment } : null,
       panelSize: tender.panelSize,
       members: members.map((x) => ({

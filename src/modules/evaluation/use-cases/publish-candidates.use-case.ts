@@ -15,16 +15,22 @@ import { CandidatePublicityEntity } from '../entities/candidate-publicity.entity
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
+import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
+import { evaluationLot } from '../evaluation-lots';
 
 export interface PublishCandidatesCommand {
   tenderId: string;
   endsAt?: string;
   actor: Actor;
+  /** The lot (标段); omitted (v1): lot 1 — a tender without lots is lot 1. */
+  lotNo?: number;
 }
 
 export interface PublicityView {
   id: string;
   tenderId: string;
+  /** Only on a tender with lots. */
+  lotNo?: number;
   kind: 'CANDIDATE_PUBLICITY' | 'AWARD_ANNOUNCEMENT';
   status: 'RUNNING' | 'ENDED' | 'WITHDRAWN';
   startsAt: string;
@@ -37,6 +43,7 @@ export function toPublicityView(p: CandidatePublicityEntity): PublicityView {
   return {
     id: p.id,
     tenderId: p.tenderId,
+    ...((p.content as { lot?: unknown }).lot ? { lotNo: p.lotNo } : {}),
     kind: p.kind,
     status: p.status,
     startsAt: new Date(p.startsAt).toISOString(),
@@ -69,12 +76,24 @@ export class PublishCandidatesUseCase {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
       if (tender.regime === 'GOV_PROCUREMENT') throw EvaluationException.publicityNotApplicable();
-      const running = await m.findOneBy(CandidatePublicityEntity, { tenderId: tender.id, status: 'RUNNING', kind: 'CANDIDATE_PUBLICITY' });
+      const lotNo = cmd.lotNo ?? DEFAULT_LOT_NO;
+      const lot = await evaluationLot(m, tender, lotNo);
+      const running = await m.findOneBy(CandidatePublicityEntity, { tenderId: tender.id, lotNo, status: 'RUNNING', kind: 'CANDIDATE_PUBLICITY' });
       if (tender.status === TenderStatus.PUBLICITY && running) return toPublicityView(running); // a repeated request
-      if (tender.status !== TenderStatus.EVALUATION) throw EvaluationException.notOpen(`The tender is ${tender.status}`);
+      // Lots: each lot publishes its own candidates; the tender is in PUBLICITY from the first lot's publicity on.
+      const open = tender.status === TenderStatus.EVALUATION || (lot.lotted && tender.status === TenderStatus.PUBLICITY);
+      if (!open) throw EvaluationException.notOpen(`The tender is ${tender.status}`);
+      if (lot.status === 'FAILED') throw EvaluationException.notOpen(`Lot ${lotNo} has failed: it has no candidates`);
       const ev = await this.ctx.evaluation(m, tender.id);
-      const report = await this.reports.latestEntity(tender.id, m);
+      const report = await this.reports.latestEntity(tender.id, m, lotNo);
       if (ev.status !== 'COMPLETED' || !report || report.outcome !== 'CANDIDATES') throw EvaluationException.reportNotReady();
+      if (lot.lotted) {
+        const done = await m.findOne(CandidatePublicityEntity, {
+          where: { tenderId: tender.id, lotNo, kind: 'CANDIDATE_PUBLICITY', reportVersion: report.version, status: 'ENDED' },
+          order: { createdAt: 'DESC' },
+        });
+        if (done) return toPublicityView(done); // this lot's candidates were published already
+      }
 
       const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
       const cal = await this.calendars.calendar(m);
@@ -97,6 +116,7 @@ export class PublishCandidatesUseCase {
       const c = report.content as { candidates: Array<Record<string, unknown>>; rejectedBids: Array<Record<string, unknown>> };
       const content = {
         title: tender.title,
+        ...(lot.lotted ? { lot: { lotNo, title: lot.title } } : {}),
         candidates: c.candidates.map((x) => ({ rank: x.rank, bidderName: x.bidderName, price: x.price, score: x.score })),
         // O1117 (五) encourages publishing why bids were rejected.
         rejectedBids: c.rejectedBids.map((x) => ({ bidderName: x.bidderName, grounds: x.groundsText, reasons: x.reasons })),
@@ -107,14 +127,16 @@ export class PublishCandidatesUseCase {
         },
       };
       const [row]: Array<{ id: string }> = await m.query(
-        `INSERT INTO candidate_publicities (tender_id, report_version, kind, starts_at, ends_at, status, content)
-         VALUES ($1, $2, 'CANDIDATE_PUBLICITY', $3, $4, 'RUNNING', $5) RETURNING id`,
-        [tender.id, report.version, now, endsAt, JSON.stringify(content)],
+        `INSERT INTO candidate_publicities (tender_id, lot_no, report_version, kind, starts_at, ends_at, status, content)
+         VALUES ($1, $2, $3, 'CANDIDATE_PUBLICITY', $4, $5, 'RUNNING', $6) RETURNING id`,
+        [tender.id, lotNo, report.version, now, endsAt, JSON.stringify(content)],
       );
-      await this.stateMachine.transition(m, tender.id, TenderStatus.PUBLICITY, cmd.actor, {
-        from: [TenderStatus.EVALUATION],
-        data: { publicityId: row.id, endsAt: endsAt.toISOString() },
-      });
+      if (tender.status === TenderStatus.EVALUATION) {
+        await this.stateMachine.transition(m, tender.id, TenderStatus.PUBLICITY, cmd.actor, {
+          from: [TenderStatus.EVALUATION],
+          data: { publicityId: row.id, endsAt: endsAt.toISOString(), ...(lot.lotted ? { lotNo } : {}) },
+        });
+      }
       await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: row.id, tenderId: tender.id, runAt: endsAt });
       await this.audit.append(m, {
         actor: cmd.actor,
@@ -122,7 +144,7 @@ export class PublishCandidatesUseCase {
         objectType: 'candidate_publicity',
         objectId: row.id,
         tenderId: tender.id,
-        data: { reportVersion: report.version, startsAt: new Date(now).toISOString(), endsAt: endsAt.toISOString(), publicationDue: due.toISOString(), late },
+        data: { ...(lot.lotted ? { lotNo } : {}), reportVersion: report.version, startsAt: new Date(now).toISOString(), endsAt: endsAt.toISOString(), publicationDue: due.toISOString(), late },
       });
       return toPublicityView(await m.findOneByOrFail(CandidatePublicityEntity, { id: row.id }));
     });

@@ -13,6 +13,8 @@ import { AwardPeriods } from '../award-periods';
 import { AwardEntity } from '../entities/award.entity';
 import { EvaluationException } from '../evaluation.exception';
 import { AwardView, toAwardView } from './award-tender.use-case';
+import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
+import { evaluationLot } from '../evaluation-lots';
 
 export interface RecordContractCommand {
   tenderId: string;
@@ -21,6 +23,8 @@ export interface RecordContractCommand {
   contractNo?: string;
   amount?: string;
   actor: Actor;
+  /** The lot (标段); omitted (v1): lot 1 — a tender without lots is lot 1. */
+  lotNo?: number;
 }
 
 /**
@@ -42,16 +46,23 @@ export class RecordContractUseCase {
   async execute(cmd: RecordContractCommand): Promise<AwardView> {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
-      const award = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'CONTRACTED' } });
+      const lot = await evaluationLot(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO);
+      const lotNo = lot.lotNo;
+      const view = (a: AwardEntity) => toAwardView(a, lot.lotted);
+      const award = await m.findOne(AwardEntity, { where: { tenderId: tender.id, lotNo, status: 'CONTRACTED' } });
       if (award) {
         const repeated = cmd.signedAt === undefined || new Date(award.contractSignedAt!).getTime() === new Date(cmd.signedAt).getTime();
-        if (repeated) return toAwardView(award);
+        if (repeated) return view(award);
         throw EvaluationException.conflict('The contract is already recorded');
       }
       // GPL Art. 57; MOF94 Art. 10 / TBR Art. 62: no contract is signed while the tender is suspended.
       if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
-      const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
-      if (!notified || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
+      const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, lotNo, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
+      // Lots: a lot's contract follows its own notice of award, while other lots may still be in evaluation or publicity.
+      const statusOpen = lot.lotted
+        ? [TenderStatus.EVALUATION, TenderStatus.PUBLICITY, TenderStatus.AWARDED].includes(tender.status)
+        : tender.status === TenderStatus.AWARDED;
+      if (!notified || !statusOpen) throw EvaluationException.notOpen('No notice of award is outstanding');
       // 容缺预招标: evaluation and award may go ahead, the contract waits until every pledged approval is accepted.
       const outstanding: Array<{ id: string; name: string; status: string; due_at: Date }> = tender.preTender
         ? await m.query(`SELECT id, name, status, due_at FROM tender_pending_approvals WHERE tender_id = $1 AND status <> 'ACCEPTED' ORDER BY position`, [tender.id])
@@ -87,22 +98,31 @@ export class RecordContractUseCase {
          WHERE id = $1`,
         [notified.id, signedAt, cmd.contractNo ?? null, cmd.amount ?? notified.price],
       );
-      await this.stateMachine.transition(m, tender.id, TenderStatus.CONTRACTED, cmd.actor, { from: [TenderStatus.AWARDED] });
+      // Lots: the tender is CONTRACTED once every lot that has not failed has its contract.
+      const [{ open }]: Array<{ open: number }> = await m.query(
+        `SELECT count(*)::int AS open FROM (
+           SELECT l.lot_no FROM tender_lots l WHERE l.tender_id = $1 AND l.status = 'ACTIVE'
+           UNION SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM tender_lots WHERE tender_id = $1)
+         ) lots
+         WHERE NOT EXISTS (SELECT 1 FROM awards a WHERE a.tender_id = $1 AND a.lot_no = lots.lot_no AND a.status = 'CONTRACTED')`,
+        [tender.id],
+      );
+      if (open === 0) await this.stateMachine.transition(m, tender.id, TenderStatus.CONTRACTED, cmd.actor, { from: [TenderStatus.AWARDED] });
       await this.audit.append(m, {
         actor: cmd.actor,
         action: 'CONTRACT_RECORDED',
         objectType: 'award',
         objectId: notified.id,
         tenderId: tender.id,
-        data: { signedAt: signedAt.toISOString(), contractNo: cmd.contractNo ?? null, amount: cmd.amount ?? notified.price, due: due.toISOString() },
+        data: { ...(lot.lotted ? { lotNo } : {}), signedAt: signedAt.toISOString(), contractNo: cmd.contractNo ?? null, amount: cmd.amount ?? notified.price, due: due.toISOString() },
       });
       await this.events.emit(
         m,
         'ContractSigned',
-        { tenderId: tender.id, awardeeOrganizationId: notified.awardeeOrganizationId, signedAt: signedAt.toISOString() },
+        { tenderId: tender.id, awardeeOrganizationId: notified.awardeeOrganizationId, signedAt: signedAt.toISOString(), ...(lot.lotted ? { lotNo } : {}) },
         cmd.actor,
       );
-      return toAwardView(await m.findOneByOrFail(AwardEntity, { id: notified.id }));
+      return view(await m.findOneByOrFail(AwardEntity, { id: notified.id }));
     });
   }
 }

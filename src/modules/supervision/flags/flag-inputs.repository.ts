@@ -175,13 +175,13 @@ export class FlagInputsRepository {
               array_agg((extract(epoch FROM b.received_at) * 1000)::float8 ORDER BY b.id) AS received_ms, array_agg(b.id::text ORDER BY b.id) AS bid_ids
        FROM awards a
        JOIN tenders t ON t.id = a.tender_id
-       JOIN bids b ON b.tender_id = a.tender_id AND b.status = 'DECRYPTED'
+       JOIN bids b ON b.tender_id = a.tender_id AND b.lot_no = a.lot_no AND b.status = 'DECRYPTED'
        LEFT JOIN LATERAL (
          SELECT ARRAY(SELECT x->>'bidId' FROM jsonb_array_elements(coalesce(er.content->'rejectedBids', '[]'::jsonb)) x) AS rejected
-         FROM evaluation_reports er WHERE er.tender_id = a.tender_id ORDER BY er.version DESC LIMIT 1
+         FROM evaluation_reports er WHERE er.tender_id = a.tender_id AND er.lot_no = a.lot_no ORDER BY er.version DESC LIMIT 1
        ) r ON true
        WHERE a.status <> 'DEFAULTED'
-       GROUP BY a.tender_id, a.awardee_organization_id, a.notice_issued_at, t.procuring_entity_id, t.bid_deadline, t.evaluation_method, r.rejected
+       GROUP BY a.tender_id, a.lot_no, a.awardee_organization_id, a.notice_issued_at, t.procuring_entity_id, t.bid_deadline, t.evaluation_method, r.rejected
        ORDER BY a.notice_issued_at, a.tender_id`,
     );
     return rows.map((r) => {

@@ -77,10 +77,11 @@ export class OcdsSourceRepository {
       ) as Promise<Array<Record<string, any>>>,
       // The report's rejections become public with the result (award); only tenders with an award are read.
       m.query(
-        `SELECT DISTINCT ON (r.tender_id) r.tender_id, r.content -> 'rejectedBids' AS rejected
+        // Lots (标段): each lot has its own report; the latest of each lot counts.
+        `SELECT DISTINCT ON (r.tender_id, r.lot_no) r.tender_id, r.content -> 'rejectedBids' AS rejected
          FROM evaluation_reports r
          WHERE r.tender_id = ANY($1::uuid[]) AND EXISTS (SELECT 1 FROM awards a WHERE a.tender_id = r.tender_id)
-         ORDER BY r.tender_id, r.version DESC`,
+         ORDER BY r.tender_id, r.lot_no, r.version DESC`,
         [ids],
       ) as Promise<Array<{ tender_id: string; rejected: Array<{ bidId: string }> | null }>>,
       m.query(
@@ -99,7 +100,8 @@ export class OcdsSourceRepository {
     const awardsBy = group(awards as Array<{ tender_id: string } & Record<string, any>>);
     const documentsBy = group(documents as Array<{ tender_id: string } & Record<string, any>>);
     const openingBy = new Map(openings.map((o) => [o.tender_id as string, o]));
-    const rejectedBy = new Map(reports.map((r) => [r.tender_id, (r.rejected ?? []).map((x) => x.bidId)]));
+    const rejectedBy = new Map<string, string[]>();
+    for (const r of reports) rejectedBy.set(r.tender_id, [...(rejectedBy.get(r.tender_id) ?? []), ...(r.rejected ?? []).map((x) => x.bidId)]);
 
     return tenders.map((t) => ({
       id: t.id,

@@ -31,7 +31,7 @@ const SUPERVISION_SQL = (tc: (alias: string) => string) => `(SELECT json_build_o
     'opened_tenders', count(*) FILTER (WHERE t.opened_at IS NOT NULL),
     'failed', count(*) FILTER (WHERE t.status = 'FAILED'),
     'cancelled', count(*) FILTER (WHERE t.status = 'CANCELLED'),
-    -- 标段: a lot that failed at the deadline (fewer than 3 bids), plus every lot of a failed tender (one for a tender
+    -- 标段: a lot that failed alone (at the deadline with fewer than 3 bids, or at evaluation), plus every lot of a failed tender (one for a tender
     -- without lots).
     'failed_lots', coalesce(sum(CASE WHEN t.status = 'FAILED' THEN greatest((SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id), 1)
                                      ELSE (SELECT count(*) FROM tender_lots l WHERE l.tender_id = t.id AND l.status = 'FAILED') END), 0),
@@ -140,9 +140,11 @@ export class StatisticsService {
            -- A tender counts as awarded on the day its (active) notice of award was issued; a defaulted award (TBR Art.
            -- 55: the next candidate is awarded instead) is not counted, its replacement is.
            SELECT t.category, ${BJ_MONTH('a.notice_issued_at')} AS month, count(*)::int AS awarded,
-                  sum(a.price)::text AS turnover, sum(t.budget)::text AS budget,
+                  sum(a.price)::text AS turnover, sum(coalesce(l.budget, t.budget))::text AS budget,
                   sum(${BJ_DATE('a.notice_issued_at')} - ${BJ_DATE('t.published_at')})::bigint::text AS cycle_days
            FROM awards a JOIN tenders t ON t.id = a.tender_id
+           -- 标段: each lot is awarded on its own, against its own budget
+           LEFT JOIN tender_lots l ON l.tender_id = a.tender_id AND l.lot_no = a.lot_no
            WHERE a.status <> 'DEFAULTED' AND t.status <> 'CANCELLED' AND a.notice_issued_at >= ${LO} AND a.notice_issued_at < ${HI} AND ${tc('t')}
            GROUP BY 1, 2
          ), pen AS (
