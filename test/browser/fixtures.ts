@@ -46,7 +46,7 @@ async function statusOf(t: TestApp, id: string): Promise<string> {
 }
 
 /** Polls the public tender until its status is one of `want` (deadline `ms`). */
-export async function waitForTenderStatus(t: TestApp, id: string, want: string[], ms = 20_000): Promise<string> {
+export async function waitForTenderStatus(t: TestApp, id: string, want: string[], ms = 60_000): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
     const s = await statusOf(t, id);
