@@ -8,6 +8,7 @@ import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
+import { GuaranteeStore } from './guarantees/guarantee.store';
 import { LedgerAccount } from './ledger/ledger-accounts';
 import { LedgerService } from './ledger/ledger.service';
 import { allocateForfeiture } from './refund-allocation';
@@ -55,6 +56,7 @@ export class BidSecuritySettlement {
     private readonly planner: RefundPlanner,
     private readonly executeRefund: ExecuteRefund,
     private readonly audit: AuditService,
+    private readonly guarantees: GuaranteeStore,
     events: DomainEvents,
     scheduler: SchedulerService,
   ) {
@@ -143,16 +145,19 @@ export class BidSecuritySettlement {
     actor: Actor,
   ): Promise<number> {
     const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
-    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string }> = await m.query(
+    // Sealed identities (issue 17): before the deadline a guarantee's bidder is found by its blind index (a withdrawal).
+    const index = (org?: string) => (org ? this.guarantees.blindIndex(tender.id, org) : null);
+    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string | null }> = await m.query(
       `WITH settled AS (
          UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
          WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
-                        AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
+                        AND ($5::uuid IS NULL OR bidder_organization_id = $5 OR bidder_blind_index = $8)
+                        AND ($6::uuid IS NULL OR NOT (bidder_organization_id IS NOT DISTINCT FROM $6 OR bidder_blind_index IS NOT DISTINCT FROM $9))
                         AND ($7::int IS NULL OR lot_no = $7)
                       ORDER BY id FOR UPDATE)
          RETURNING id, guarantee_no, bidder_organization_id)
        SELECT * FROM settled ORDER BY id`,
-      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null],
+      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null, index(who.bidder), index(who.except)],
     );
     for (const g of rows) {
       await this.audit.append(m, {
