@@ -9,12 +9,16 @@ import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
 import { GuaranteeStore } from './guarantees/guarantee.store';
+import { IdentityKeyService } from '../custody/identity-key.service';
 import { LedgerAccount } from './ledger/ledger-accounts';
 import { LedgerService } from './ledger/ledger.service';
 import { allocateForfeiture } from './refund-allocation';
 import { RefundPlanner } from './refund-planner.service';
 import { RefundReason } from './refund-policy';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+
+/** The audit actor of a bidder's own act before the opening of a tender that seals identities (as sealedBidderActor of the bids). */
+const sealedActor = (actor: Actor): Actor => ({ userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId });
 
 /** Why a security is kept, with the article that allows it. */
 export const FORFEITURE_GROUNDS = {
@@ -57,14 +61,18 @@ export class BidSecuritySettlement {
     private readonly executeRefund: ExecuteRefund,
     private readonly audit: AuditService,
     private readonly guarantees: GuaranteeStore,
+    private readonly identityKeys: IdentityKeyService,
     events: DomainEvents,
     scheduler: SchedulerService,
   ) {
     scheduler.handle(ScheduledEventKind.BidSecurityRefund, (m, event) => this.executeRefund.execute(m, event.subjectId));
 
-    events.on('BidWithdrawn', async (m, e, actor) => {
+    events.on('BidWithdrawn', async (m, e, bidderActor) => {
       const tender = await this.requireTender(m, e.tenderId);
       const lotNo = await this.lotOfBid(m, e);
+      // Sealed identities (issue 17): a withdrawal before the deadline is the bidder's own act; its refund and release
+      // events (sealed until the opening, but rows of a database dump) name no bidder, as BID_WITHDRAWN does not.
+      const actor = (await this.identityKeys.sealsIdentities(m, e.tenderId)) ? sealedActor(bidderActor) : bidderActor;
       const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
       if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
       await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
