@@ -2,7 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
 import { adminParty, registerParty, TestParty } from './factories/identity.factory';
 import { createHash } from 'crypto';
-import { addDays, bidderWithAccount, guaranteeNotification, mine, notification, pay, postGuarantee } from './factories/bid-security.factory';
+import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee } from './factories/bid-security.factory';
 import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -254,4 +254,18 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     const list = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/guarantees`).set(tender.owner.auth).expect(200);
     expect(list.body.items.map((i: { bidderOrganizationId: string }) => i.bidderOrganizationId)).toEqual([a, b, c, d].map((x) => x.organizationId));
   }, 60_000);
+
+  it('a tender published before sealed identities (no identity key) keeps clear guarantee rows', async () => {
+    const tender = await insertTender(t);
+    const bidder = await registerParty(t, { role: Role.BIDDER });
+    const body = guaranteeNotification({ tenderId: tender.id, bidderUscc: bidder.uscc! });
+    expect((await postGuarantee(t, body).expect(200)).body.status).toBe('REGISTERED');
+    const [row] = await t.dataSource.query(`SELECT bidder_organization_id, bidder_blind_index, owner_sealed, body_sha256 FROM bid_guarantees WHERE tender_id = $1`, [tender.id]);
+    expect(row).toEqual({
+      bidder_organization_id: bidder.organizationId, bidder_blind_index: null, owner_sealed: null,
+      body_sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+    });
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE sealed_tender_id = $1 AND action = 'BID_GUARANTEE_REGISTERED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ bodySha256: row.body_sha256 });
+  });
 });
