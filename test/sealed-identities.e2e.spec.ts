@@ -1,7 +1,8 @@
 import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
 import { adminParty, registerParty, TestParty } from './factories/identity.factory';
-import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
+import { createHash } from 'crypto';
+import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee } from './factories/bid-security.factory';
 import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -176,5 +177,95 @@ describe('sealed identities: with bid security paid and the documents downloaded
     payments.forEach((p: Record<string, unknown>) => expect(p).toMatchObject({ classification: 'ACCEPTED', payer_account_no: null, bidder_organization_id: null, payer_sealed: expect.any(String) }));
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/mine`).set(bidders[0].auth).expect(200);
     expect(mine.body).toMatchObject({ status: 'PAID' });
+  });
+});
+
+describe('sealed identities: electronic guarantees (电子保函)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
+  });
+  afterAll(() => t.close());
+
+  it('a dump before the deadline names no bidder of a registered guarantee (nor its body digest); the opening fills it in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 15_000, bidSecurityAmount: '200000.00' });
+    const [a, b, c, d] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    const sha = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
+    // A registers, then its issuer extends it (EXTENDED) and repeats the extension (DUPLICATE); B, C and D register.
+    const bodyA = guaranteeNotification({ tenderId: tender.id, bidderUscc: a.uscc! });
+    const regA = await postGuarantee(t, bodyA).expect(200);
+    expect(regA.body.status).toBe('REGISTERED');
+    const extA = { ...bodyA, validUntil: addDays(bodyA.validUntil, 30), issuedAt: new Date().toISOString() };
+    expect((await postGuarantee(t, extA).expect(200)).body.status).toBe('EXTENDED');
+    expect((await postGuarantee(t, extA).expect(200)).body).toEqual({ status: 'DUPLICATE', guaranteeId: regA.body.guaranteeId });
+    expect((await postGuarantee(t, { ...extA, amount: '300000.00' })).status).toBe(409); // other terms, still compared in clear
+    const bodyB = guaranteeNotification({ tenderId: tender.id, bidderUscc: b.uscc! });
+    expect((await postGuarantee(t, bodyB).expect(200)).body.status).toBe('REGISTERED');
+    const bodyC = guaranteeNotification({ tenderId: tender.id, bidderUscc: c.uscc! });
+    const bodyD = guaranteeNotification({ tenderId: tender.id, bidderUscc: d.uscc! });
+    for (const body of [bodyC, bodyD]) expect((await postGuarantee(t, body).expect(200)).body.status).toBe('REGISTERED');
+    // The gate of the sealed bids finds each guarantee by its blind index: all may bid; B then withdraws (released).
+    const bids = [
+      await sealAndSubmit(t, tender, a, '3000000.00'), await sealAndSubmit(t, tender, b, '3100000.00'),
+      await sealAndSubmit(t, tender, c, '3200000.00'), await sealAndSubmit(t, tender, d, '3300000.00'),
+    ];
+    bids.forEach((r) => expect(r.status).toBe(201));
+    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(b.auth).expect(200);
+
+    expect(await leakingTables(t, tender.id, bids, [a, b, c, d])).toEqual([]);
+    const rows = await t.dataSource.query(
+      `SELECT guarantee_no, bidder_organization_id, bidder_blind_index, owner_sealed, body_sha256, status FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at`,
+      [tender.id],
+    );
+    expect(rows).toHaveLength(4);
+    rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ bidder_organization_id: null, bidder_blind_index: expect.any(String), owner_sealed: expect.any(String) }));
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(['VALID', 'RELEASED', 'VALID', 'VALID']);
+    // The bodies name the bidder: their plain SHA-256 is nowhere in the dump (keyed digest in the row and the audit).
+    const text = (await dump(t)).map((r) => r.row).join('\n');
+    for (const digest of [sha(bodyA), sha(extA), sha(bodyB), sha(bodyC), sha(bodyD)]) expect(text).not.toContain(digest);
+    const events = await t.dataSource.query(
+      `SELECT action, actor_id, data FROM audit_events WHERE sealed_tender_id = $1 AND action LIKE 'BID_GUARANTEE_%' ORDER BY id`, [tender.id]);
+    expect(events.map((e: { action: string }) => e.action)).toEqual([
+      'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_EXTENDED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_RELEASED',
+    ]);
+    // The issuer notifies; the bidder's own withdrawal releases B's — as "sealed-bidder", like BID_WITHDRAWN.
+    expect(events.map((e: { actor_id: string }) => e.actor_id)).toEqual([...Array(5).fill('guarantee-issuer'), 'sealed-bidder']);
+    events.slice(0, 5).forEach((e: { data: Record<string, unknown> }) => expect(e.data).toMatchObject({ bodyHmacSha256: expect.any(String) }));
+    // Each bidder still sees its own guarantee (blind index), and no one else's.
+    expect((await mine(t, tender.id, a)).guarantees).toMatchObject([{ guaranteeNo: bodyA.guaranteeNo, validUntil: extA.validUntil, status: 'VALID' }]);
+    expect((await mine(t, tender.id, b)).guarantees).toMatchObject([{ guaranteeNo: bodyB.guaranteeNo, status: 'RELEASED' }]);
+    expect((await mine(t, tender.id, await registerParty(t, { role: Role.BIDDER }))).guarantees).toEqual([]);
+
+    for (let i = 0; i < 80; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
+    const opened = await t.dataSource.query(
+      `SELECT guarantee_no, bidder_organization_id, body_sha256 FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at`, [tender.id]);
+    expect(opened).toEqual([
+      { guarantee_no: bodyA.guaranteeNo, bidder_organization_id: a.organizationId, body_sha256: sha(extA) },
+      { guarantee_no: bodyB.guaranteeNo, bidder_organization_id: b.organizationId, body_sha256: sha(bodyB) },
+      { guarantee_no: bodyC.guaranteeNo, bidder_organization_id: c.organizationId, body_sha256: sha(bodyC) },
+      { guarantee_no: bodyD.guaranteeNo, bidder_organization_id: d.organizationId, body_sha256: sha(bodyD) },
+    ]);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BID_SECURITY_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ guarantees: 4 });
+    const list = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/guarantees`).set(tender.owner.auth).expect(200);
+    expect(list.body.items.map((i: { bidderOrganizationId: string }) => i.bidderOrganizationId)).toEqual([a, b, c, d].map((x) => x.organizationId));
+  }, 60_000);
+
+  it('a tender published before sealed identities (no identity key) keeps clear guarantee rows', async () => {
+    const tender = await insertTender(t);
+    const bidder = await registerParty(t, { role: Role.BIDDER });
+    const body = guaranteeNotification({ tenderId: tender.id, bidderUscc: bidder.uscc! });
+    expect((await postGuarantee(t, body).expect(200)).body.status).toBe('REGISTERED');
+    const [row] = await t.dataSource.query(`SELECT bidder_organization_id, bidder_blind_index, owner_sealed, body_sha256 FROM bid_guarantees WHERE tender_id = $1`, [tender.id]);
+    expect(row).toEqual({
+      bidder_organization_id: bidder.organizationId, bidder_blind_index: null, owner_sealed: null,
+      body_sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+    });
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE sealed_tender_id = $1 AND action = 'BID_GUARANTEE_REGISTERED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ bodySha256: row.body_sha256 });
   });
 });

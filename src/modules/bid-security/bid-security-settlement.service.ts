@@ -8,12 +8,17 @@ import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { SchedulerService } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
+import { GuaranteeStore } from './guarantees/guarantee.store';
+import { IdentityKeyService } from '../custody/identity-key.service';
 import { LedgerAccount } from './ledger/ledger-accounts';
 import { LedgerService } from './ledger/ledger.service';
 import { allocateForfeiture } from './refund-allocation';
 import { RefundPlanner } from './refund-planner.service';
 import { RefundReason } from './refund-policy';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+
+/** The audit actor of a bidder's own act before the opening of a tender that seals identities (as sealedBidderActor of the bids). */
+const sealedActor = (actor: Actor): Actor => ({ userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId });
 
 /** Why a security is kept, with the article that allows it. */
 export const FORFEITURE_GROUNDS = {
@@ -55,14 +60,19 @@ export class BidSecuritySettlement {
     private readonly planner: RefundPlanner,
     private readonly executeRefund: ExecuteRefund,
     private readonly audit: AuditService,
+    private readonly guarantees: GuaranteeStore,
+    private readonly identityKeys: IdentityKeyService,
     events: DomainEvents,
     scheduler: SchedulerService,
   ) {
     scheduler.handle(ScheduledEventKind.BidSecurityRefund, (m, event) => this.executeRefund.execute(m, event.subjectId));
 
-    events.on('BidWithdrawn', async (m, e, actor) => {
+    events.on('BidWithdrawn', async (m, e, bidderActor) => {
       const tender = await this.requireTender(m, e.tenderId);
       const lotNo = await this.lotOfBid(m, e);
+      // Sealed identities (issue 17): a withdrawal before the deadline is the bidder's own act; its refund and release
+      // events (sealed until the opening, but rows of a database dump) name no bidder, as BID_WITHDRAWN does not.
+      const actor = (await this.identityKeys.sealsIdentities(m, e.tenderId)) ? sealedActor(bidderActor) : bidderActor;
       const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
       if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
       await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
@@ -150,16 +160,19 @@ export class BidSecuritySettlement {
     actor: Actor,
   ): Promise<number> {
     const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
-    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string }> = await m.query(
+    // Sealed identities (issue 17): before the deadline a guarantee's bidder is found by its blind index (a withdrawal).
+    const index = (org?: string) => (org ? this.guarantees.blindIndex(tender.id, org) : null);
+    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string | null }> = await m.query(
       `WITH settled AS (
          UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
          WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
-                        AND ($5::uuid IS NULL OR bidder_organization_id = $5) AND ($6::uuid IS NULL OR bidder_organization_id <> $6)
+                        AND ($5::uuid IS NULL OR bidder_organization_id = $5 OR bidder_blind_index = $8)
+                        AND ($6::uuid IS NULL OR NOT (bidder_organization_id IS NOT DISTINCT FROM $6 OR bidder_blind_index IS NOT DISTINCT FROM $9))
                         AND ($7::int IS NULL OR lot_no = $7)
                       ORDER BY id FOR UPDATE)
          RETURNING id, guarantee_no, bidder_organization_id)
        SELECT * FROM settled ORDER BY id`,
-      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null],
+      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null, index(who.bidder), index(who.except)],
     );
     for (const g of rows) {
       await this.audit.append(m, {

@@ -127,10 +127,11 @@ export class BidSecurityService extends BidSecurityGate {
     hooks: TenderLifecycleHooks,
   ) {
     super();
-    // Sealed identities (issue 17): at the deadline who asked for a sub-account and who paid are filled in clear.
+    // Sealed identities (issue 17): at the deadline who asked for a sub-account, who paid and whose electronic guarantees
+    // the issuers notified are filled in clear.
     hooks.on('bidDeadline', async (m, tender) => {
-      const n = await this.store.unsealTender(m, tender.id);
-      if (n.accounts || n.payments) {
+      const n = { ...(await this.store.unsealTender(m, tender.id)), guarantees: await this.guarantees.unsealTender(m, tender.id) };
+      if (n.accounts || n.payments || n.guarantees) {
         await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'BID_SECURITY_IDENTITIES_UNSEALED', objectType: 'tender', objectId: tender.id, tenderId: tender.id, data: n });
       }
     });
@@ -184,12 +185,13 @@ export class BidSecurityService extends BidSecurityGate {
   async listGuarantees(tenderId: string, actor: Actor) {
     return this.tx.run(async (m) => {
       await this.afterOpening(m, tenderId, actor);
+      const guarantees = await this.guarantees.ofTender(m, tenderId); // in clear, unsealed if the deadline hook has not run yet
       const rows: Array<{ id: string; name: string; uscc: string }> = await m.query(
-        `SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id IN (SELECT bidder_organization_id FROM bid_guarantees WHERE tender_id = $1)`,
-        [tenderId],
+        `SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id = ANY($1::uuid[])`,
+        [[...new Set(guarantees.map((g) => g.bidderOrganizationId))]],
       );
       const byId = new Map(rows.map((o) => [o.id, o]));
-      const items = (await this.guarantees.ofTender(m, tenderId)).map((g) => ({
+      const items = guarantees.map((g) => ({
         bidderOrganizationId: g.bidderOrganizationId,
         bidderName: byId.get(g.bidderOrganizationId)?.name ?? '',
         bidderUscc: byId.get(g.bidderOrganizationId)?.uscc ?? '',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
+import { IdentityKeyService } from '../../custody/identity-key.service';
 
 export type GuaranteeStatus = 'VALID' | 'RELEASED' | 'CLAIMED';
 
@@ -25,6 +26,8 @@ export interface GuaranteeRow {
   settledAt: Date | null;
   settlementReason: string | null;
   legalBasis: string | null;
+  /** Read from a row whose bidder is still sealed (before the deadline of a tender that seals identities). */
+  sealed: boolean;
 }
 
 export interface GuaranteeView {
@@ -46,31 +49,120 @@ export interface GuaranteeView {
 
 const COLUMNS = `id, guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
   amount::text AS amount, valid_from::text AS valid_from, valid_until::text AS valid_until, issued_at, body_sha256, status,
-  received_at, extended_at, settled_at, settlement_reason, legal_basis`;
+  received_at, extended_at, settled_at, settlement_reason, legal_basis, owner_sealed`;
 
-/** The SQL of bid_guarantees, in the caller's transaction. */
+/** Platform-tier sealing purpose and AAD of a guarantee's bidder (issue 17, sealed identities). */
+export const GUARANTEE_OWNER_SEALED = 'bid-guarantee-owner';
+export const guaranteeOwnerAad = (tenderId: string, issuerUscc: string, guaranteeNo: string) => `bid-guarantee-owner|${tenderId}|${issuerUscc}|${guaranteeNo}`;
+/** What `owner_sealed` holds: the bidder, and the plain SHA-256 of the issuer's body (which names the bidder). */
+export interface SealedGuaranteeOwner {
+  organizationId: string;
+  bodySha256: string;
+}
+
+/** The columns that name (or seal) the bidder of a guarantee, as stored. */
+export interface GuaranteeOwnerColumns {
+  bidderOrganizationId: string | null;
+  bidderBlindIndex: string | null;
+  ownerSealed: string | null;
+  /** What goes to body_sha256: the plain digest in clear, a keyed digest while sealed. */
+  bodyDigest: string;
+}
+
+/**
+ * The SQL of bid_guarantees, in the caller's transaction. Rows are returned in clear.
+ * Sealed identities (issue 17): before the deadline of a tender that seals identities a guarantee names no bidder —
+ * it is found by `bidder_blind_index` (keyed HMAC) and kept in `owner_sealed` (platform tier, as the cash
+ * sub-accounts' owners: the gate of the sealed bids needs it before the deadline); `body_sha256` holds a keyed digest
+ * (a plain SHA-256 of a body that names the bidder could be tested against every organisation). `unsealTender` fills
+ * them in clear at the deadline.
+ */
 @Injectable()
 export class GuaranteeStore {
+  constructor(private readonly identityKeys: IdentityKeyService) {}
+
+  blindIndex(tenderId: string, bidderOrganizationId: string): string {
+    return this.identityKeys.blindIndex('bid-guarantee', tenderId, bidderOrganizationId);
+  }
+
+  /** The keyed digest of an issuer's body, stored (and audited) instead of its SHA-256 while the bidder is sealed. */
+  keyedBodyDigest(rawBody: Buffer): string {
+    return this.identityKeys.platformDigest('bid-guarantee-body', rawBody);
+  }
+
+  /** What to store for the bidder of a guarantee: in clear for tenders that do not seal identities (or no longer). */
+  async ownerColumns(
+    m: EntityManager,
+    g: { tenderId: string; issuerUscc: string; guaranteeNo: string; bidderOrganizationId: string; bodySha256: string; rawBody: Buffer },
+  ): Promise<GuaranteeOwnerColumns> {
+    if (!(await this.identityKeys.sealsIdentities(m, g.tenderId))) {
+      return { bidderOrganizationId: g.bidderOrganizationId, bidderBlindIndex: null, ownerSealed: null, bodyDigest: g.bodySha256 };
+    }
+    const sealed: SealedGuaranteeOwner = { organizationId: g.bidderOrganizationId, bodySha256: g.bodySha256 };
+    return {
+      bidderOrganizationId: null,
+      bidderBlindIndex: this.blindIndex(g.tenderId, g.bidderOrganizationId),
+      ownerSealed: this.identityKeys.platformSeal(GUARANTEE_OWNER_SEALED, sealed, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo)),
+      bodyDigest: this.keyedBodyDigest(g.rawBody),
+    };
+  }
+
+  /** A stored row in clear: the bidder and the body's SHA-256 unsealed when the row is still sealed. */
+  row(r: Record<string, unknown>): GuaranteeRow {
+    const g = toGuarantee(r);
+    if (!g.bidderOrganizationId && r.owner_sealed) {
+      const s = this.identityKeys.platformOpen<SealedGuaranteeOwner>(GUARANTEE_OWNER_SEALED, r.owner_sealed as string, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
+      g.bidderOrganizationId = s.organizationId;
+      g.bodySha256 = s.bodySha256;
+      g.sealed = true;
+    }
+    return g;
+  }
+
+  /** A later body of a guarantee (an extension): the digest to store, and the owner resealed with it when sealed. */
+  rebody(g: GuaranteeRow, bodySha256: string, rawBody: Buffer): { bodyDigest: string; ownerSealed: string | null } {
+    if (!g.sealed) return { bodyDigest: bodySha256, ownerSealed: null };
+    const sealed: SealedGuaranteeOwner = { organizationId: g.bidderOrganizationId, bodySha256 };
+    return {
+      bodyDigest: this.keyedBodyDigest(rawBody),
+      ownerSealed: this.identityKeys.platformSeal(GUARANTEE_OWNER_SEALED, sealed, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo)),
+    };
+  }
+
+  /** At the deadline: the bidder (and the body's SHA-256) of every sealed guarantee of the tender filled in clear. */
+  async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
+    const rows = (await m.query(
+      `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL ORDER BY id FOR UPDATE`,
+      [tenderId],
+    )) as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      const g = this.row(r);
+      await m.query(`UPDATE bid_guarantees SET bidder_organization_id = $2, body_sha256 = $3 WHERE id = $1`, [g.id, g.bidderOrganizationId, g.bodySha256]);
+    }
+    return rows.length;
+  }
+
   async byNumber(m: EntityManager, issuerUscc: string, guaranteeNo: string, lock = false): Promise<GuaranteeRow | null> {
     const rows = await m.query(
       `SELECT ${COLUMNS} FROM bid_guarantees WHERE issuer_uscc = $1 AND guarantee_no = $2 ${lock ? 'FOR UPDATE' : ''}`,
       [issuerUscc, guaranteeNo],
     );
-    return rows[0] ? toGuarantee(rows[0]) : null;
+    return rows[0] ? this.row(rows[0]) : null;
   }
 
   async ofBidder(m: EntityManager, tenderId: string, bidderOrganizationId: string, lotNo?: number): Promise<GuaranteeRow[]> {
     const rows = await m.query(
-      `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND bidder_organization_id = $2 AND ($3::int IS NULL OR lot_no = $3)
+      `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $4)
+         AND ($3::int IS NULL OR lot_no = $3)
        ORDER BY received_at, id`,
-      [tenderId, bidderOrganizationId, lotNo ?? null],
+      [tenderId, bidderOrganizationId, lotNo ?? null, this.blindIndex(tenderId, bidderOrganizationId)],
     );
-    return rows.map(toGuarantee);
+    return rows.map((r: Record<string, unknown>) => this.row(r));
   }
 
   async ofTender(m: EntityManager, tenderId: string): Promise<GuaranteeRow[]> {
     const rows = await m.query(`SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at, id`, [tenderId]);
-    return rows.map(toGuarantee);
+    return rows.map((r: Record<string, unknown>) => this.row(r));
   }
 
   /**
@@ -80,12 +172,12 @@ export class GuaranteeStore {
   async covering(m: EntityManager, q: { tenderId: string; bidderOrganizationId: string; lotNo: number; amount: string; from: string; through: string }): Promise<GuaranteeRow[]> {
     const rows = await m.query(
       `SELECT ${COLUMNS} FROM bid_guarantees
-       WHERE tender_id = $1 AND bidder_organization_id = $2 AND lot_no = $3 AND status = 'VALID'
+       WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $7) AND lot_no = $3 AND status = 'VALID'
          AND amount >= $4::numeric AND valid_from <= $5::date AND valid_until >= $6::date
        ORDER BY received_at, id`,
-      [q.tenderId, q.bidderOrganizationId, q.lotNo, q.amount, q.from, q.through],
+      [q.tenderId, q.bidderOrganizationId, q.lotNo, q.amount, q.from, q.through, this.blindIndex(q.tenderId, q.bidderOrganizationId)],
     );
-    return rows.map(toGuarantee);
+    return rows.map((r: Record<string, unknown>) => this.row(r));
   }
 }
 
@@ -110,6 +202,7 @@ export function toGuarantee(r: Record<string, unknown>): GuaranteeRow {
     settledAt: r.settled_at ? new Date(r.settled_at as string) : null,
     settlementReason: (r.settlement_reason as string | null) ?? null,
     legalBasis: (r.legal_basis as string | null) ?? null,
+    sealed: false,
   };
 }
 

@@ -23,6 +23,9 @@ export type GuaranteeOutcome = 'REGISTERED' | 'EXTENDED' | 'DUPLICATE';
 
 const issuerActor = (ip: string): Actor => ({ userId: 'guarantee-issuer', role: 'SYSTEM' as Role, organizationId: null, ip });
 
+/** The issuer's body as audited: its SHA-256, or while the bidder is sealed its keyed digest (the body names the bidder). */
+const bodyDigestField = (sealed: boolean, digest: string) => (sealed ? { bodyHmacSha256: digest } : { bodySha256: digest });
+
 /** The audit stream of one guarantee, sealed until its tender is opened (who lodged security is secret, CQ Arts. 16, 42(7)). */
 export const guaranteeAuditScope = (tenderId: string, guaranteeId: string) => ({
   stream: auditStream('bid-guarantee', guaranteeId),
@@ -66,7 +69,7 @@ export class RegisterGuarantee {
       const tender = (await this.store.tender(m, n.tenderId)) as TenderSnapshot;
       const actor = issuerActor(cmd.ip);
       const existing = await this.guarantees.byNumber(m, n.issuerUscc, n.guaranteeNo, true);
-      if (existing) return this.repeat(m, existing, n, bodySha256, tender, actor);
+      if (existing) return this.repeat(m, existing, n, bodySha256, cmd.rawBody, tender, actor);
 
       const [bidder]: Array<{ id: string }> = await m.query(`SELECT id FROM organizations WHERE uscc = $1 AND kind = 'BIDDER'`, [n.bidderUscc]);
       if (!bidder) throw GuaranteeRejectedException.bidderUnknown();
@@ -81,18 +84,22 @@ export class RegisterGuarantee {
       if (compareMoney(n.amount, required) < 0) throw GuaranteeRejectedException.amount(n.amount, required);
       this.assertValidity(n.validFrom, n.validUntil, tender);
 
+      // Sealed identities (issue 17): before the deadline of a tender that seals identities the row names no bidder.
+      const owner = await this.guarantees.ownerColumns(m, {
+        tenderId: n.tenderId, issuerUscc: n.issuerUscc, guaranteeNo: n.guaranteeNo, bidderOrganizationId: bidder.id, bodySha256, rawBody: cmd.rawBody,
+      });
       const rows: Array<{ id: string }> = await m.query(
         `INSERT INTO bid_guarantees (guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
-                                     amount, valid_from, valid_until, issued_at, body_sha256, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                     amount, valid_from, valid_until, issued_at, body_sha256, received_at, bidder_blind_index, owner_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (issuer_uscc, guarantee_no) DO NOTHING RETURNING id`,
-        [n.guaranteeNo, n.issuerUscc, n.issuerType, n.issuerName, n.tenderId, lotNo, bidder.id, n.amount, n.validFrom, n.validUntil,
-          new Date(n.issuedAt), bodySha256, tender.now],
+        [n.guaranteeNo, n.issuerUscc, n.issuerType, n.issuerName, n.tenderId, lotNo, owner.bidderOrganizationId, n.amount, n.validFrom, n.validUntil,
+          new Date(n.issuedAt), owner.bodyDigest, tender.now, owner.bidderBlindIndex, owner.ownerSealed],
       );
       if (!rows.length) {
         // A concurrent copy of the same notification won the unique index.
         const raced = (await this.guarantees.byNumber(m, n.issuerUscc, n.guaranteeNo, true)) as GuaranteeRow;
-        return this.repeat(m, raced, n, bodySha256, tender, actor);
+        return this.repeat(m, raced, n, bodySha256, cmd.rawBody, tender, actor);
       }
       await this.audit.append(m, {
         actor,
@@ -100,7 +107,8 @@ export class RegisterGuarantee {
         objectType: 'bid_guarantee',
         objectId: rows[0].id,
         ...guaranteeAuditScope(tender.id, rows[0].id),
-        data: { guaranteeNo: n.guaranteeNo, issuerUscc: n.issuerUscc, issuerType: n.issuerType, bodySha256 },
+        // The actor is the issuer, never the bidder; while sealed the body (which names the bidder) is audited by its keyed digest.
+        data: { guaranteeNo: n.guaranteeNo, issuerUscc: n.issuerUscc, issuerType: n.issuerType, ...bodyDigestField(owner.ownerSealed !== null, owner.bodyDigest) },
       });
       return { status: 'REGISTERED' as const, guaranteeId: rows[0].id };
     });
@@ -152,6 +160,7 @@ export class RegisterGuarantee {
     g: GuaranteeRow,
     n: GuaranteeNotificationDto,
     bodySha256: string,
+    rawBody: Buffer,
     tender: TenderSnapshot,
     actor: Actor,
   ): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
@@ -171,9 +180,10 @@ export class RegisterGuarantee {
     if (n.validUntil === g.validUntil) return { status: 'DUPLICATE', guaranteeId: g.id };
     if (n.validUntil < g.validUntil) throw new GuaranteeConflictException('A guarantee’s validity may be extended, never shortened');
     if (g.status !== 'VALID') throw new GuaranteeConflictException(`The guarantee is ${g.status}: it can no longer be extended`);
+    const body = this.guarantees.rebody(g, bodySha256, rawBody);
     await m.query(
-      `UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, extended_at = clock_timestamp() WHERE id = $1`,
-      [g.id, n.validUntil, bodySha256],
+      `UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, owner_sealed = COALESCE($4, owner_sealed), extended_at = clock_timestamp() WHERE id = $1`,
+      [g.id, n.validUntil, body.bodyDigest, body.ownerSealed],
     );
     await this.audit.append(m, {
       actor,
@@ -181,7 +191,7 @@ export class RegisterGuarantee {
       objectType: 'bid_guarantee',
       objectId: g.id,
       ...guaranteeAuditScope(tender.id, g.id),
-      data: { guaranteeNo: g.guaranteeNo, previousValidUntil: g.validUntil, validUntil: n.validUntil, bodySha256 },
+      data: { guaranteeNo: g.guaranteeNo, previousValidUntil: g.validUntil, validUntil: n.validUntil, ...bodyDigestField(g.sealed, body.bodyDigest) },
     });
     return { status: 'EXTENDED', guaranteeId: g.id };
   }
