@@ -102,8 +102,13 @@ export async function tenderInState(t: TestApp, state: FixtureState, o: FixtureO
 export async function passDeadlineNow(t: TestApp, tenderId: string): Promise<void> {
   const { SchedulerService } = await import('src/modules/scheduling/scheduler.service');
   const { ScheduledEventKind } = await import('src/infra/queue/queue.constants');
+  const { EscrowKeyService } = await import('src/modules/tenders/escrow-key.service');
+  const { SYSTEM_ACTOR } = await import('src/common/auth/actor');
   await t.dataSource.transaction(async (m) => {
-    await m.query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1`, [tenderId]);
+    const [{ now }] = await m.query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1 RETURNING bid_deadline AS now`, [tenderId]).then((r: [Array<{ now: Date }>, number]) => r[0]);
+    // The escrow custodians go by their own release instant (issue 17): the deadline is moved for them too, as an
+    // amendment does (audited, and in each custodian's own log), or they would refuse to release at the opening.
+    await t.app.get(EscrowKeyService).rescheduleRelease(m, tenderId, new Date(now), 'AMENDMENT', SYSTEM_ACTOR);
     await t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tenderId, tenderId, runAt: new Date() });
   });
 }
