@@ -240,9 +240,13 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
       const r = await request(port, 'POST', `/api/v1/tenders/${tenderId}/bids`, other.token, JSON.stringify(v1.request));
       if (r.status !== 201) throw new Error(`v1 bid: ${r.status} ${JSON.stringify(r.body)}`);
     }
-    // Opening: the deadline is moved to now; the bidder reveals its key (the file is streamed from the store).
-    await pool.query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1`, [tenderId]);
-    await pool.query(`UPDATE scheduled_events SET run_at = clock_timestamp() WHERE tender_id = $1 AND status = 'PENDING'`, [tenderId]);
+    // Opening: the deadline is brought forward by an amendment (so the escrow custodians' release instant moves with it,
+    // issue 17: a deadline moved in the database alone is refused by them); the bidder reveals its key (the file is
+    // streamed from the store).
+    const [{ soon }] = (await pool.query(`SELECT clock_timestamp() + interval '3 seconds' AS soon`)).rows;
+    const amended = await request(port, 'POST', `/api/v1/tenders/${tenderId}/amendments`, owner.token,
+      JSON.stringify({ text: '投标截止时间提前（基准测试）。', bidDeadline: new Date(soon).toISOString() }));
+    if (amended.status !== 201) throw new Error(`amendment: ${amended.status} ${JSON.stringify(amended.body)}`);
     for (let i = 0; i < 300; i++) {
       if ((await pool.query(`SELECT status FROM tenders WHERE id = $1`, [tenderId])).rows[0].status === 'OPENING') break;
       await sleep(200);
