@@ -87,6 +87,16 @@ describe('sealed identities until the opening', () => {
     expect(await bidsReceivedMetric()).toBe(0); // four submissions (one a replacement) so far
   });
 
+  it('the request metrics have no sample for the bid routes: a submission, upload or withdrawal is not timed as it arrives', async () => {
+    const admin = await adminParty(t);
+    const text = (await t.http().get('/metrics').set(admin.auth).expect(200)).text;
+    // The histogram is there (other requests were timed: the documents, the tender) …
+    expect(text).toMatch(/^http_request_duration_seconds_count\{[^}]*route="[^"]*\/tenders\/:id\/documents[^"]*"/m);
+    // … but not one sample of the bid routes, four submissions later.
+    const bidSamples = text.split('\n').filter((l) => l.startsWith('http_request_duration_seconds') && /route="[^"]*\/(bids|bid-uploads)(\/[^"]*)?"/.test(l));
+    expect(bidSamples).toEqual([]);
+  });
+
   it('the opening unseals them: bidder, user, IP, device and receipts back in clear, the identity key released by k custodians', async () => {
     for (let i = 0; i < 40; i++) {
       if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
