@@ -64,7 +64,9 @@ export class TenderObjectionsService {
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
     // Sealed identities (issue 17): at the deadline the objectors are named in clear again.
-    hooks.on('bidDeadline', (m, tender) => this.unsealTender(m, tender.id));
+    hooks.on('bidDeadline', async (m, tender) => {
+      await this.unsealTender(m, tender.id);
+    });
   }
 
   /** The blind index of an objector (key derived from SEALING_MASTER_KEY): finds its objections while sealed. */
@@ -103,7 +105,8 @@ export class TenderObjectionsService {
   }
 
   async file(tenderId: string, text: string, actor: Actor): Promise<ObjectionView> {
-    if (!actor.organizationId) throw new ForbiddenException('Only a bidder may raise an objection');
+    const org = actor.organizationId;
+    if (!org) throw new ForbiddenException('Only a bidder may raise an objection');
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockVisible(m, tenderId, actor);
       if (tender.status !== TenderStatus.PUBLISHED) throw TenderException.conflict(`The tender is ${tender.status}: objections to its documents are closed`);
@@ -113,16 +116,16 @@ export class TenderObjectionsService {
       // Sealed identities (issue 17): the objector is a prospective bidder; before the deadline of a tender that seals
       // identities the row names it only sealed (platform tier: its answer is sent to it before the deadline).
       const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
-      const blindIndex = sealed ? this.objectorBlindIndex(tenderId, actor.organizationId) : null;
+      const blindIndex = sealed ? this.objectorBlindIndex(tenderId, org) : null;
       const objection = await m.save(
         TenderObjectionEntity,
         m.create(TenderObjectionEntity, {
           tenderId,
-          organizationId: sealed ? null : actor.organizationId,
+          organizationId: sealed ? null : org,
           filedBy: sealed ? null : actor.userId,
           objectorBlindIndex: blindIndex,
           objectorSealed: blindIndex
-            ? this.identityKeys.platformSeal(OBJECTOR_SEALED, { organizationId: actor.organizationId, userId: actor.userId } satisfies SealedObjector, objectorAad(tenderId, blindIndex))
+            ? this.identityKeys.platformSeal(OBJECTOR_SEALED, { organizationId: org, userId: actor.userId } satisfies SealedObjector, objectorAad(tenderId, blindIndex))
             : null,
           text,
           status: 'PENDING',
