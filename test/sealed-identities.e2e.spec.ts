@@ -210,7 +210,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const payers: Array<{ basicAccountNo: string; name: string }> = [];
     const bids: SubmittedBid[] = [];
     let objectionId = '';
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
       const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
       if (i === 0) {
@@ -225,8 +225,8 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
       payers.push({ basicAccountNo, name });
       bids.push(await sealAndSubmit(t, tender, bidder, `${2_500_000 + i}.00`, { client: { deviceId: `device-${bidder.userId}` } }));
     }
-    // The third withdraws: its security is refunded at once, before the deadline (TBR Art. 35).
-    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[2].auth).expect(200);
+    // The fourth withdraws (three bids remain for the opening): its security is refunded at once, before the deadline.
+    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[3].auth).expect(200);
     await waitForRefunds(t);
 
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION].sort());
@@ -255,13 +255,13 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
     const [opened] = await t.dataSource.query(`SELECT instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     expect(opened.instructions_sealed).toBeNull();
-    expect(opened.instructions).toMatchObject([{ payeeAccountNo: payers[2].basicAccountNo, payeeName: payers[2].name, amount: '200000.00' }]);
+    expect(opened.instructions).toMatchObject([{ payeeAccountNo: payers[3].basicAccountNo, payeeName: payers[3].name, amount: '200000.00' }]);
     const openedOrders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
-    expect(openedOrders).toEqual([{ payee_account_no: payers[2].basicAccountNo, payee_name: payers[2].name, payee_sealed: null }]);
+    expect(openedOrders).toEqual([{ payee_account_no: payers[3].basicAccountNo, payee_name: payers[3].name, payee_sealed: null }]);
     const [openedObjection] = await t.dataSource.query(`SELECT organization_id, filed_by FROM tender_objections WHERE id = $1`, [objectionId]);
     expect(openedObjection).toEqual({ organization_id: bidders[0].organizationId, filed_by: bidders[0].userId });
     const [sec] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BID_SECURITY_IDENTITIES_UNSEALED'`, [tender.id]);
-    expect(sec.data).toMatchObject({ accounts: 3, payments: 3, refunds: 1, bankOrders: 1 });
+    expect(sec.data).toMatchObject({ accounts: 4, payments: 4, refunds: 1, bankOrders: 1 });
     const [obj] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'OBJECTION_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(obj.data).toMatchObject({ objections: 1, objectors: [{ objectionId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
   }, 90_000);

@@ -8,8 +8,7 @@ import { MetricsService } from './metrics.service';
  * arrived. Bids are counted at the deadline by `bids_received_total` instead.
  */
 export const UNMETERED_ROUTES: readonly RegExp[] = [
-  /\/tenders\/:id\/bids(\/mine)?$/,
-  /\/tenders\/:id\/lots\/:lotNo\/bids(\/mine)?$/,
+  /\/bids(\/mine)?$/, // a tender's or a lot's bids, and a bidder's own ("mine", per tender or across tenders)
   /\/tenders\/:id\/bid-uploads(\/.*)?$/,
 ];
 

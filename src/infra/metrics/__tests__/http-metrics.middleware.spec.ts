@@ -7,6 +7,7 @@ describe('HttpMetricsMiddleware (issue 17: no bid arrives in the request metrics
   it.each([
     '/api/v1/tenders/:id/bids',
     '/api/v1/tenders/:id/bids/mine',
+    '/api/v1/bids/mine',
     '/api/v1/tenders/:id/lots/:lotNo/bids',
     '/api/v1/tenders/:id/lots/:lotNo/bids/mine',
     '/api/v1/tenders/:id/bid-uploads',
