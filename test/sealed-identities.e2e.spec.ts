@@ -2,7 +2,7 @@ import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
 import { adminParty, registerParty, TestParty } from './factories/identity.factory';
 import { createHash } from 'crypto';
-import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee } from './factories/bid-security.factory';
+import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee, waitForRefunds } from './factories/bid-security.factory';
 import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -85,6 +85,16 @@ describe('sealed identities until the opening', () => {
 
   it('operator telemetry counts no bid before the deadline: bids_received_total moves only when the deadline passes', async () => {
     expect(await bidsReceivedMetric()).toBe(0); // four submissions (one a replacement) so far
+  });
+
+  it('the request metrics have no sample for the bid routes: a submission, upload or withdrawal is not timed as it arrives', async () => {
+    const admin = await adminParty(t);
+    const text = (await t.http().get('/metrics').set(admin.auth).expect(200)).text;
+    // The histogram is there (other requests were timed: the documents, the tender) …
+    expect(text).toMatch(/^http_request_duration_seconds_count\{[^}]*route="[^"]*\/tenders\/:id\/documents[^"]*"/m);
+    // … but not one sample of the bid routes, four submissions later.
+    const bidSamples = text.split('\n').filter((l) => l.startsWith('http_request_duration_seconds') && /route="[^"]*\/(bids|bid-uploads)(\/[^"]*)?"/.test(l));
+    expect(bidSamples).toEqual([]);
   });
 
   it('the opening unseals them: bidder, user, IP, device and receipts back in clear, the identity key released by k custodians', async () => {
@@ -178,6 +188,83 @@ describe('sealed identities: with bid security paid and the documents downloaded
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/mine`).set(bidders[0].auth).expect(200);
     expect(mine.body).toMatchObject({ status: 'PAID' });
   });
+});
+
+/**
+ * With a document objection (the objector answered before the deadline) and a withdrawal whose cash security is
+ * refunded before the deadline. The answer is a notice to the objector, stored with its recipient: notices sent before
+ * the deadline are not sealed (docs/SECURITY.md, "What remains").
+ */
+const STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION: string[] = ['notifications'];
+
+describe('sealed identities: a withdrawal refunded and an objection before the deadline', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
+  });
+  afterAll(() => t.close());
+
+  it('a dump before the deadline names no bidder in the refund orders, the bank outbox or the objections; the opening fills them in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 25_000, bidSecurityAmount: '200000.00' });
+    const bidders: TestParty[] = [];
+    const payers: Array<{ basicAccountNo: string; name: string }> = [];
+    const bids: SubmittedBid[] = [];
+    let objectionId = '';
+    for (let i = 0; i < 4; i++) {
+      const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
+      const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
+      if (i === 0) {
+        // The first bidder objects to the documents (TBR Art. 22); the owner answers, the tender resumes.
+        const filed = await t.http().post(`/api/v1/tenders/${tender.id}/objections`).set(bidder.auth).send({ text: '资格条件排斥潜在投标人。' }).expect(201);
+        expect(filed.body).toMatchObject({ status: 'PENDING', organizationId: bidder.organizationId });
+        objectionId = filed.body.id;
+        await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objectionId}/answer`).set(tender.owner.auth).send({ answer: '已删除该条件。' }).expect(200);
+      }
+      await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
+      bidders.push(bidder);
+      payers.push({ basicAccountNo, name });
+      bids.push(await sealAndSubmit(t, tender, bidder, `${2_500_000 + i}.00`, { client: { deviceId: `device-${bidder.userId}` } }));
+    }
+    // The fourth withdraws (three bids remain for the opening): its security is refunded at once, before the deadline.
+    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[3].auth).expect(200);
+    await waitForRefunds(t);
+
+    expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION].sort());
+    // (leakingTables looks for the payee's basic account and name too, in every row that refers to the tender.)
+    const refunds = await t.dataSource.query(`SELECT status, instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
+    expect(refunds).toEqual([{ status: 'SENT', instructions: null, instructions_sealed: expect.any(String) }]);
+    const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, amount FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
+    expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: expect.any(String), amount: '200000.00' }]);
+    const [objection] = await t.dataSource.query(`SELECT organization_id, filed_by, objector_blind_index, objector_sealed, status FROM tender_objections WHERE id = $1`, [objectionId]);
+    expect(objection).toEqual({ organization_id: null, filed_by: null, objector_blind_index: expect.any(String), objector_sealed: expect.any(String), status: 'ANSWERED' });
+    const filedEvents = await t.dataSource.query(`SELECT actor_id, ip FROM audit_events WHERE object_id = $1 AND action = 'OBJECTION_FILED'`, [objectionId]);
+    expect(filedEvents).toHaveLength(1);
+    expect(filedEvents[0].actor_id).toBe('sealed-bidder');
+    // The API is unchanged: the objector still sees its own objection, another bidder none, the owner no objector.
+    const own = await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(bidders[0].auth).expect(200);
+    expect(own.body.items).toMatchObject([{ id: objectionId, organizationId: bidders[0].organizationId, status: 'ANSWERED' }]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(bidders[1].auth).expect(200)).body.items).toEqual([]);
+    const ownerView = await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(tender.owner.auth).expect(200);
+    expect(ownerView.body.items).toHaveLength(1);
+    expect(ownerView.body.items[0].organizationId).toBeUndefined();
+
+    for (let i = 0; i < 160; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
+    const [opened] = await t.dataSource.query(`SELECT instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
+    expect(opened.instructions_sealed).toBeNull();
+    expect(opened.instructions).toMatchObject([{ payeeAccountNo: payers[3].basicAccountNo, payeeName: payers[3].name, amount: '200000.00' }]);
+    const openedOrders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
+    expect(openedOrders).toEqual([{ payee_account_no: payers[3].basicAccountNo, payee_name: payers[3].name, payee_sealed: null }]);
+    const [openedObjection] = await t.dataSource.query(`SELECT organization_id, filed_by FROM tender_objections WHERE id = $1`, [objectionId]);
+    expect(openedObjection).toEqual({ organization_id: bidders[0].organizationId, filed_by: bidders[0].userId });
+    const [sec] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BID_SECURITY_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(sec.data).toMatchObject({ accounts: 4, payments: 4, refunds: 1, bankOrders: 1 });
+    const [obj] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'OBJECTION_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(obj.data).toMatchObject({ objections: 1, objectors: [{ objectionId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
+  }, 90_000);
 });
 
 describe('sealed identities: electronic guarantees (电子保函)', () => {

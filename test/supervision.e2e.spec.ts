@@ -8,6 +8,8 @@ import { CasesService } from 'src/modules/supervision/cases/cases.service';
 import { FlagsService } from 'src/modules/supervision/flags/flags.service';
 import { MIN_CALIBRATION_TENDERS, mulberry32 } from 'src/modules/supervision/screens';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+import { OBJECTOR_SEALED } from 'src/modules/tenders/tender-objection.entity';
 import { sealAndSubmit } from './factories/bid.factory';
 import { issueAccount, notification, pay } from './factories/bid-security.factory';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
@@ -336,6 +338,18 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
       expect(new Date(res.body.filingDeadline).getTime()).toBeGreaterThan(Date.now());
       const again = await file(b[2], { stage: 'DOCUMENTS', text: '招标文件设置歧视性条款' }).expect(200);
       expect(again.body.id).toBe(res.body.id);
+    });
+
+    it('an objection filed sealed before the deadline (issue 17: no objector in clear, its blind index) is found for the complaint', async () => {
+      const x = await registerParty(t, { role: Role.BIDDER });
+      const blindIndex = t.app.get(IdentityKeyService).blindIndex(OBJECTOR_SEALED, tender.id, x.organizationId!);
+      await t.dataSource.query(
+        `INSERT INTO tender_objections (tender_id, organization_id, filed_by, objector_blind_index, objector_sealed, text, status, filed_at, answer_due_at, answer, answered_by, answered_at)
+         VALUES ($1, NULL, NULL, $2, 'sealed', '资格条件排斥潜在投标人', 'ANSWERED', clock_timestamp() - interval '3 days', clock_timestamp(), '不予修改', $3, clock_timestamp() - interval '1 day')`,
+        [tender.id, blindIndex, owner.userId],
+      );
+      const res = await file(x, { stage: 'DOCUMENTS', text: '招标文件设置歧视性条款' }).expect(201);
+      expect(res.body).toMatchObject({ status: 'FILED', stage: 'DOCUMENTS', objectionId: expect.any(String) });
     });
 
     it('more than 10 days after the answer: 422 LEGAL_PERIOD_VIOLATION (TBR Art. 60), nothing stored', async () => {

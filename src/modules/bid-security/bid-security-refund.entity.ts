@@ -63,6 +63,10 @@ export class BidSecurityRefundEntity {
   @Column({ type: 'jsonb', nullable: true })
   instructions: Array<{ payeeAccountNo: string; payeeName: string; principal: string; interest: string; amount: string; bankReference: string }> | null;
 
+  /** `instructions` sealed under a platform key when sent before the deadline of a tender that seals identities (issue 17). */
+  @Column({ type: 'text', nullable: true })
+  instructionsSealed: string | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   executedAt: Date | null;
 

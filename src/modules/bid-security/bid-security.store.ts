@@ -86,6 +86,15 @@ export const OWNER_SEALED = 'bid-security-owner';
 export const PAYER_SEALED = 'bid-security-payer';
 export const ownerAad = (tenderId: string, virtualAccountNo: string) => `bid-security-owner|${tenderId}|${virtualAccountNo}`;
 export const payerAad = (txnId: string) => `bid-security-payer|${txnId}`;
+/** A refund's orders and a bank order's payee, paid before the deadline (a withdrawal, a late or excess payment). */
+export const REFUND_SEALED = 'bid-security-refund';
+export const refundAad = (refundId: string) => `bid-security-refund|${refundId}`;
+export const PAYEE_SEALED = 'bid-security-payee';
+export const payeeAad = (idempotencyKey: string) => `bid-security-payee|${idempotencyKey}`;
+export interface SealedPayee {
+  payeeAccountNo: string;
+  payeeName: string;
+}
 export interface SealedPayer {
   payerAccountNo: string;
   payerName: string;
@@ -135,8 +144,29 @@ export class BidSecurityStore {
     return this.identityKeys.platformSeal(PAYER_SEALED, payer, payerAad(txnId));
   }
 
-  /** At the deadline: who asked for a sub-account and who paid, filled in clear (audited by the caller). */
-  async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number }> {
+  sealRefundInstructions(refundId: string, instructions: NonNullable<RefundRow['instructions']>): string {
+    return this.identityKeys.platformSeal(REFUND_SEALED, instructions, refundAad(refundId));
+  }
+
+  sealPayee(idempotencyKey: string, payee: SealedPayee): string {
+    return this.identityKeys.platformSeal(PAYEE_SEALED, payee, payeeAad(idempotencyKey));
+  }
+
+  openPayee(idempotencyKey: string, sealed: string): SealedPayee {
+    return this.identityKeys.platformOpen<SealedPayee>(PAYEE_SEALED, sealed, payeeAad(idempotencyKey));
+  }
+
+  /** A refund row, its orders unsealed when still sealed. */
+  refundRow(r: Record<string, unknown>): RefundRow {
+    const x = toRefund(r);
+    if (x.instructions === null && r.instructions_sealed) {
+      x.instructions = this.identityKeys.platformOpen<NonNullable<RefundRow['instructions']>>(REFUND_SEALED, r.instructions_sealed as string, refundAad(x.id));
+    }
+    return x;
+  }
+
+  /** At the deadline: who asked for a sub-account, who paid and who was refunded, filled in clear (audited by the caller). */
+  async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number; refunds?: number; bankOrders?: number }> {
     const accounts = (await m.query(
       `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`,
       [tenderId],
@@ -154,7 +184,28 @@ export class BidSecurityStore {
         p.id, p.payerAccountNo, p.payerName, p.bidderOrganizationId,
       ]);
     }
-    return { accounts: accounts.length, payments: payments.length };
+    // Refunds paid before the deadline (a withdrawal, a late or excess payment): their orders and the bank's outbox.
+    const refunds = (await m.query(
+      `SELECT * FROM bid_security_refunds WHERE tender_id = $1 AND instructions IS NULL AND instructions_sealed IS NOT NULL FOR UPDATE`,
+      [tenderId],
+    )) as Array<Record<string, unknown>>;
+    for (const r of refunds) {
+      await m.query(`UPDATE bid_security_refunds SET instructions = $2, instructions_sealed = NULL WHERE id = $1`, [r.id, JSON.stringify(this.refundRow(r).instructions)]);
+    }
+    const orders = (await m.query(
+      `SELECT id, idempotency_key, payee_sealed FROM bank_refund_instructions
+       WHERE tender_id = $1 AND payee_account_no IS NULL AND payee_sealed IS NOT NULL FOR UPDATE`,
+      [tenderId],
+    )) as Array<{ id: string; idempotency_key: string; payee_sealed: string }>;
+    for (const o of orders) {
+      const p = this.openPayee(o.idempotency_key, o.payee_sealed);
+      await m.query(`UPDATE bank_refund_instructions SET payee_account_no = $2, payee_name = $3, payee_sealed = NULL WHERE id = $1`, [o.id, p.payeeAccountNo, p.payeeName]);
+    }
+    return {
+      accounts: accounts.length,
+      payments: payments.length,
+      ...(refunds.length || orders.length ? { refunds: refunds.length, bankOrders: orders.length } : {}),
+    };
   }
 
   /** The tender, with the database clock at the moment of reading. */
@@ -244,12 +295,12 @@ export class BidSecurityStore {
 
   async refund(m: EntityManager, id: string, lock = false): Promise<RefundRow | null> {
     const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? toRefund(rows[0]) : null;
+    return rows[0] ? this.refundRow(rows[0]) : null;
   }
 
   async refundsOfAccount(m: EntityManager, accountId: string): Promise<RefundRow[]> {
     const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE account_id = $1 ORDER BY created_at, id`, [accountId]);
-    return rows.map(toRefund);
+    return rows.map((r: Record<string, unknown>) => this.refundRow(r));
   }
 }
 

@@ -10,7 +10,10 @@ import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { SchedulerService } from '../scheduling/scheduler.service';
-import { TenderObjectionEntity } from './tender-objection.entity';
+import { IdentityKeyService } from '../custody/identity-key.service';
+import { sealedBidderActor } from '../bids/bid-identity-sealer';
+import { OBJECTOR_SEALED, objectorAad, SealedObjector, TenderObjectionEntity } from './tender-objection.entity';
+import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { TenderSuspensionService } from './tender-suspension.service';
 import { TenderPeriods } from './tender-periods';
 import { TenderEntity } from './tender.entity';
@@ -56,24 +59,74 @@ export class TenderObjectionsService {
     private readonly audit: AuditService,
     private readonly suspension: TenderSuspensionService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly identityKeys: IdentityKeyService,
+    hooks: TenderLifecycleHooks,
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
+    // Sealed identities (issue 17): at the deadline the objectors are named in clear again.
+    hooks.on('bidDeadline', async (m, tender) => {
+      await this.unsealTender(m, tender.id);
+    });
+  }
+
+  /** The blind index of an objector (key derived from SEALING_MASTER_KEY): finds its objections while sealed. */
+  objectorBlindIndex(tenderId: string, organizationId: string): string {
+    return this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, organizationId);
+  }
+
+  /** The objector of a row, unsealed when it is still sealed. */
+  private objector(o: TenderObjectionEntity): SealedObjector {
+    if (o.organizationId && o.filedBy) return { organizationId: o.organizationId, userId: o.filedBy };
+    return this.identityKeys.platformOpen<SealedObjector>(OBJECTOR_SEALED, o.objectorSealed!, objectorAad(o.tenderId, o.objectorBlindIndex!));
+  }
+
+  /** At the deadline: the objectors filled in clear, audited (OBJECTION_IDENTITIES_UNSEALED). */
+  async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
+    const rows = await m
+      .createQueryBuilder(TenderObjectionEntity, 'o')
+      .setLock('pessimistic_write')
+      .where('o.tenderId = :tenderId AND o.organizationId IS NULL AND o.objectorSealed IS NOT NULL', { tenderId })
+      .getMany();
+    for (const o of rows) {
+      const who = this.objector(o);
+      await m.update(TenderObjectionEntity, { id: o.id }, { organizationId: who.organizationId, filedBy: who.userId });
+    }
+    if (rows.length) {
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'OBJECTION_IDENTITIES_UNSEALED',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { objections: rows.length, objectors: rows.map((o) => ({ objectionId: o.id, ...this.objector(o) })) },
+      });
+    }
+    return rows.length;
   }
 
   async file(tenderId: string, text: string, actor: Actor): Promise<ObjectionView> {
-    if (!actor.organizationId) throw new ForbiddenException('Only a bidder may raise an objection');
+    const org = actor.organizationId;
+    if (!org) throw new ForbiddenException('Only a bidder may raise an objection');
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockVisible(m, tenderId, actor);
       if (tender.status !== TenderStatus.PUBLISHED) throw TenderException.conflict(`The tender is ${tender.status}: objections to its documents are closed`);
       const now = await this.tx.now(m);
       await this.periods.assertObjection(m, tender, now);
       const answerDueAt = await this.periods.answerDueAt(m, tender, now);
+      // Sealed identities (issue 17): the objector is a prospective bidder; before the deadline of a tender that seals
+      // identities the row names it only sealed (platform tier: its answer is sent to it before the deadline).
+      const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
+      const blindIndex = sealed ? this.objectorBlindIndex(tenderId, org) : null;
       const objection = await m.save(
         TenderObjectionEntity,
         m.create(TenderObjectionEntity, {
           tenderId,
-          organizationId: actor.organizationId!,
-          filedBy: actor.userId,
+          organizationId: sealed ? null : org,
+          filedBy: sealed ? null : actor.userId,
+          objectorBlindIndex: blindIndex,
+          objectorSealed: blindIndex
+            ? this.identityKeys.platformSeal(OBJECTOR_SEALED, { organizationId: org, userId: actor.userId } satisfies SealedObjector, objectorAad(tenderId, blindIndex))
+            : null,
           text,
           status: 'PENDING',
           filedAt: now,
@@ -82,7 +135,7 @@ export class TenderObjectionsService {
       );
       await this.scheduler.plan(m, { kind: ScheduledEventKind.ObjectionAnswerDue, subjectId: objection.id, tenderId, runAt: answerDueAt });
       await this.audit.append(m, {
-        actor,
+        actor: sealed ? sealedBidderActor(actor) : actor, // the objector is in the sealed row until the deadline
         action: 'OBJECTION_FILED',
         objectType: 'tender_objection',
         objectId: objection.id,
@@ -122,7 +175,7 @@ export class TenderObjectionsService {
         data: { late: now.getTime() > objection.answerDueAt.getTime() },
       });
       await this.notifications.enqueue(m, [{
-        recipientOrganizationId: objection.organizationId,
+        recipientOrganizationId: this.objector(objection).organizationId,
         tenderId,
         topic: 'OBJECTION_ANSWERED',
         subject: `【异议答复】${tender.title}`,
@@ -139,10 +192,12 @@ export class TenderObjectionsService {
   async list(tenderId: string, actor: Actor): Promise<{ items: ObjectionView[] }> {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.findVisible(m, tenderId, actor);
-      const where: Record<string, string> = { tenderId };
+      let where: Record<string, string> | Array<Record<string, string>> = { tenderId };
       let withObjector = true;
       if (actor.role === Role.BIDDER) {
-        where.organizationId = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
+        const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
+        // Its own objections, in clear or (before the deadline) found by the blind index.
+        where = [{ tenderId, organizationId: org }, { tenderId, objectorBlindIndex: this.objectorBlindIndex(tenderId, org) }];
       } else if (actor.role === Role.PROCURING_ENTITY) {
         if (!this.tenders.isOwner(tender, actor)) throw new ForbiddenException('Only the procuring entity of this tender may read its objections');
         withObjector = false;
@@ -208,7 +263,7 @@ export class TenderObjectionsService {
       overdue: o.overdue,
       answer: o.answer,
       answeredAt: o.answeredAt ? new Date(o.answeredAt).toISOString() : null,
-      ...(withObjector ? { organizationId: o.organizationId } : {}),
+      ...(withObjector ? { organizationId: this.objector(o).organizationId } : {}),
     };
   }
 }

@@ -16,11 +16,16 @@ export class BankRefundInstructionEntity {
   @Column({ type: 'uuid', nullable: true })
   tenderId: string | null;
 
-  @Column({ type: 'text' })
-  payeeAccountNo: string;
+  /** NULL while sealed (issue 17: an order written before the deadline of a tender that seals identities). */
+  @Column({ type: 'text', nullable: true })
+  payeeAccountNo: string | null;
 
-  @Column({ type: 'text' })
-  payeeName: string;
+  @Column({ type: 'text', nullable: true })
+  payeeName: string | null;
+
+  /** The payee (account and name) sealed under a platform key until the deadline; filled in clear then. */
+  @Column({ type: 'text', nullable: true })
+  payeeSealed: string | null;
 
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: moneyTransformer })
   principal: string;

@@ -10,6 +10,7 @@ import { BidSecurityStore } from '../bid-security.store';
 import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
 import { computeRefund } from '../refund-allocation';
+import { IdentityKeyService } from '../../custody/identity-key.service';
 
 /**
  * Pays a planned refund (the BID_SECURITY_REFUND timed event): in one transaction, with the refund row locked,
@@ -25,6 +26,7 @@ export class ExecuteRefund {
     private readonly bank: BankAdapter,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
+    private readonly identityKeys: IdentityKeyService,
   ) {}
 
   async execute(m: EntityManager, refundId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
@@ -70,10 +72,14 @@ export class ExecuteRefund {
       sent.push({ payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName, principal: i.principal, interest: i.interest, amount: i.amount, bankReference });
     }
 
+    // Sealed identities (issue 17): a refund paid before the deadline (a withdrawal, a late or excess payment) names
+    // the payee — the bidder's basic account — so its orders are stored sealed (platform tier) until the deadline.
+    const sealed = refund.tenderId ? await this.identityKeys.sealsIdentities(m, refund.tenderId) : false;
     await m.query(
-      `UPDATE bid_security_refunds SET status = 'SENT', interest = $2, executed_at = $3, journal_id = $4, instructions = $5
+      `UPDATE bid_security_refunds SET status = 'SENT', interest = $2, executed_at = $3, journal_id = $4, instructions = $5,
+              instructions_sealed = $6
        WHERE id = $1`,
-      [refund.id, out.interest, refundAt, journalId, JSON.stringify(sent)],
+      [refund.id, out.interest, refundAt, journalId, sealed ? null : JSON.stringify(sent), sealed ? this.store.sealRefundInstructions(refund.id, sent) : null],
     );
     if (account && account.status === 'REFUND_DUE' && account.currentRefundId === refund.id) {
       await m.query(`UPDATE bid_security_accounts SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [account.id]);

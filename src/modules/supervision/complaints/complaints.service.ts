@@ -12,6 +12,8 @@ import { LegalCalendarService } from 'src/modules/tenders/legal-calendar/legal-c
 import { TenderSuspensionService } from 'src/modules/tenders/tender-suspension.service';
 import { TenderStateMachine } from 'src/modules/tenders/tender-state-machine';
 import { TenderEntity } from 'src/modules/tenders/tender.entity';
+import { OBJECTOR_SEALED } from 'src/modules/tenders/tender-objection.entity';
+import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { TenderStatus } from 'src/modules/tenders/tender.enums';
 import { TendersService } from 'src/modules/tenders/tenders.service';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
@@ -84,6 +86,7 @@ export class ComplaintsService {
     private readonly events: DomainEvents,
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly identityKeys: IdentityKeyService,
   ) {
     this.scheduler.handle(ScheduledEventKind.ComplaintSuspensionEnd, (m, e) => this.onSuspensionEnd(m, e));
   }
@@ -284,12 +287,14 @@ export class ComplaintsService {
     if (dto.stage === 'DOCUMENTS' || dto.stage === 'RESULT') {
       const table = dto.stage === 'DOCUMENTS' ? 'tender_objections' : 'result_objections';
       const orgColumn = dto.stage === 'DOCUMENTS' ? 'organization_id' : 'objector_organization_id';
-      // The latest objection of the complainant that was answered, or whose answer period has run out.
+      // The latest objection of the complainant that was answered, or whose answer period has run out. An objection to
+      // the documents filed before the deadline of a tender that seals identities is found by its blind index (issue 17).
+      const byBlindIndex = dto.stage === 'DOCUMENTS' ? ` OR objector_blind_index = $4` : '';
       const [o]: Array<{ id: string; answered_at: Date | null; answer_due_at: Date }> = await m.query(
         `SELECT id, answered_at, answer_due_at FROM ${table}
-         WHERE tender_id = $1 AND ${orgColumn} = $2 AND (status = 'ANSWERED' OR answer_due_at < $3)
+         WHERE tender_id = $1 AND (${orgColumn} = $2${byBlindIndex}) AND (status = 'ANSWERED' OR answer_due_at < $3)
          ORDER BY coalesce(answered_at, answer_due_at) DESC LIMIT 1`,
-        [tenderId, orgId, now],
+        [tenderId, orgId, now, ...(byBlindIndex ? [this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, orgId)] : [])],
       );
       if (!o) {
         throw SupervisionException.objectionRequired(
