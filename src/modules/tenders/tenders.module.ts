@@ -15,6 +15,7 @@ import { TenderObjectionEntity } from './tender-objection.entity';
 import { TenderPeriods } from './tender-periods';
 import { TenderStateMachine } from './tender-state-machine';
 import { TenderEntity } from './tender.entity';
+import { LegalHolidaysRepository } from './legal-calendar/legal-holidays.repository';
 import { TendersController } from './tenders.controller';
 import { TendersService } from './tenders.service';
 import { HolidaysController } from './legal-calendar/holidays.controller';
@@ -42,6 +43,7 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     EscrowKeyService,
     GmEscrowKeyService,
     LegalCalendarService,
+    LegalHolidaysRepository,
     TenderPeriods,
     TenderDocumentsService,
     TenderObjectionsService,

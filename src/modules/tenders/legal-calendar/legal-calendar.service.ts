@@ -7,6 +7,7 @@ import { AuditService } from '../../audit/audit.service';
 import { TenderException } from '../tender.exception';
 import { DEFAULT_HOLIDAY_YEARS, HolidayYear } from './default-holidays';
 import { LegalCalendar } from './legal-calendar';
+import { LegalHolidaysRepository } from './legal-holidays.repository';
 
 export interface HolidayYearView {
   year: number;
@@ -24,16 +25,17 @@ export class LegalCalendarService implements OnApplicationBootstrap {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly holidays: LegalHolidaysRepository,
   ) {}
 
   /** Seeds the default years that are missing (the migration seeds them too; a test database is emptied). */
   async onApplicationBootstrap(): Promise<void> {
     await this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('legal-holidays', 7))`);
+      await this.holidays.lockForWrite(m);
+      const loaded = new Set(await this.holidays.loadedYears(m));
       for (const y of DEFAULT_HOLIDAY_YEARS) {
-        const loaded = await m.query(`SELECT 1 FROM legal_holiday_years WHERE year = $1`, [y.year]);
-        if (loaded.length) continue;
-        await this.write(m, y);
+        if (loaded.has(y.year)) continue;
+        await this.holidays.replaceYear(m, y);
         await this.audit.append(m, {
           actor: SYSTEM_ACTOR,
           action: 'LEGAL_HOLIDAYS_LOADED',
@@ -48,29 +50,22 @@ export class LegalCalendarService implements OnApplicationBootstrap {
   /** The calendar as it stands in the database now (inside the caller's transaction when given). */
   async calendar(manager?: EntityManager): Promise<LegalCalendar> {
     const m = manager ?? this.tx.manager;
-    const days: Array<{ day: string; kind: 'HOLIDAY' | 'WORKDAY' }> = await m.query(`SELECT day::text AS day, kind FROM legal_holidays`);
-    const years: Array<{ year: number }> = await m.query(`SELECT year FROM legal_holiday_years`);
+    const days = await this.holidays.days(m);
     return new LegalCalendar({
       holidays: days.filter((d) => d.kind === 'HOLIDAY').map((d) => d.day),
       workdays: days.filter((d) => d.kind === 'WORKDAY').map((d) => d.day),
-      years: years.map((y) => y.year),
+      years: await this.holidays.loadedYears(m),
     });
   }
 
   async getYear(year: number): Promise<HolidayYearView> {
-    const [meta]: Array<{ source: string; loaded_at: Date }> = await this.tx.manager.query(
-      `SELECT source, loaded_at FROM legal_holiday_years WHERE year = $1`,
-      [year],
-    );
+    const meta = await this.holidays.findYear(this.tx.manager, year);
     if (!meta) throw new NotFoundException(`The holiday arrangement of ${year}`);
-    const days: Array<{ day: string; kind: string; name: string }> = await this.tx.manager.query(
-      `SELECT day::text AS day, kind, name FROM legal_holidays WHERE year = $1 ORDER BY day`,
-      [year],
-    );
+    const days = await this.holidays.days(this.tx.manager, year);
     return {
       year,
       source: meta.source,
-      loadedAt: new Date(meta.loaded_at).toISOString(),
+      loadedAt: meta.loadedAt.toISOString(),
       holidays: days.filter((d) => d.kind === 'HOLIDAY').map(({ day, name }) => ({ day, name })),
       workdays: days.filter((d) => d.kind === 'WORKDAY').map(({ day, name }) => ({ day, name })),
     };
@@ -95,8 +90,8 @@ export class LegalCalendarService implements OnApplicationBootstrap {
     }
     if (problems.length) throw TenderException.invalid(problems);
     await this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('legal-holidays', 7))`);
-      await this.write(m, input);
+      await this.holidays.lockForWrite(m);
+      await this.holidays.replaceYear(m, input);
       await this.audit.append(m, {
         actor,
         action: 'LEGAL_HOLIDAYS_LOADED',
@@ -107,22 +102,5 @@ export class LegalCalendarService implements OnApplicationBootstrap {
     });
     this.logger.log(`loaded the holiday arrangement of ${input.year} (${input.holidays.length} holidays, ${input.workdays.length} make-up working days)`);
     return this.getYear(input.year);
-  }
-
-  private async write(m: EntityManager, y: HolidayYear): Promise<void> {
-    await m.query(`DELETE FROM legal_holidays WHERE year = $1`, [y.year]);
-    const rows = [...y.holidays.map((d) => ({ ...d, kind: 'HOLIDAY' })), ...y.workdays.map((d) => ({ ...d, kind: 'WORKDAY' }))];
-    if (rows.length) {
-      await m.query(
-        `INSERT INTO legal_holidays (day, year, kind, name)
-         SELECT d::date, $1, k, n FROM unnest($2::text[], $3::text[], $4::text[]) AS x(d, k, n)`,
-        [y.year, rows.map((r) => r.day), rows.map((r) => r.kind), rows.map((r) => r.name)],
-      );
-    }
-    await m.query(
-      `INSERT INTO legal_holiday_years (year, source, loaded_at) VALUES ($1, $2, clock_timestamp())
-       ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = EXCLUDED.loaded_at`,
-      [y.year, y.source],
-    );
   }
 }
