@@ -24,7 +24,7 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
     const bus = t.app.get(DomainEvents);
     for (const name of ['TenderEnteredEvaluation', 'AwardNoticeIssued', 'ContractSigned'] as const) {
-      bus.on(name, async (_m, p) => void heard.push({ name, tenderId: (p as { tenderId: string }).tenderId }));
+      bus.observe(name, async (_m, p) => void heard.push({ name, tenderId: (p as { tenderId: string }).tenderId }));
     }
   });
   afterAll(() => t.close());

@@ -29,7 +29,7 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
     supervisor = await createStaff(t, Role.SUPERVISOR);
     const events = t.app.get(DomainEvents);
     for (const name of ['TenderFailed', 'AwardNoticeIssued', 'ContractSigned', 'AwardeeDefaulted'] as const) {
-      events.on(name, async (_m, payload) => {
+      events.observe(name, async (_m, payload) => {
         ((heard[name] ??= []) as unknown[]).push(payload);
       });
     }

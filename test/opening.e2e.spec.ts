@@ -52,7 +52,7 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
     const bus = t.app.get(DomainEvents);
     for (const name of ['BidRevoked', 'BidWithdrawn', 'TenderFailed', 'TenderEnteredEvaluation'] as const) {
-      bus.on(name, async (_m, payload) => void events.push({ name, payload: payload as never }));
+      bus.observe(name, async (_m, payload) => void events.push({ name, payload: payload as never }));
     }
   });
   afterAll(() => t.close());

@@ -5,7 +5,6 @@ import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { NotificationSender, OutgoingNotification } from 'src/modules/notifications/notification-sender';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { TenderLifecycleHooks } from 'src/modules/tenders/tender-lifecycle.hooks';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -34,15 +33,13 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
   let bidder: TestParty;
   const sender = new RecordingSender();
   const fired: Array<{ id: string; at: number }> = [];
-  const cancelledHooks: string[] = [];
   const cancelledEvents: Array<{ tenderId: string; reason: string }> = [];
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' }, override: (b) => b.overrideProvider(NotificationSender).useValue(sender) });
-    const hooks = t.app.get(TenderLifecycleHooks);
-    hooks.on('bidDeadline', async (_m, tender) => void fired.push({ id: tender.id, at: Date.now() }));
-    hooks.on('cancelled', async (_m, tender) => void cancelledHooks.push(tender.id));
-    t.app.get(DomainEvents).on('TenderCancelled', async (_m, p) => void cancelledEvents.push(p));
+    const events = t.app.get(DomainEvents);
+    events.observe('BidDeadlineReached', async (_m, { tenderId }) => void fired.push({ id: tenderId, at: Date.now() }));
+    events.observe('TenderCancelled', async (_m, p) => void cancelledEvents.push(p));
     owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
     bidder = await registerParty(t);
   });
@@ -292,14 +289,13 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
   });
 
   describe('cancellation (终止招标, TBR Art. 31)', () => {
-    it('cancels with a reason: events cancelled, hooks run, TenderCancelled emitted, downloaders told; the deadline never fires', async () => {
+    it('cancels with a reason: events cancelled, TenderCancelled announced, downloaders told; the deadline never fires', async () => {
       const tender = await createPublishedTender(t, { owner, deadlineInMs: 1500 });
       const doc = await firstDoc(tender);
       await t.http().get(`/api/v1/tenders/${tender.id}/documents/${doc.id}/content`).set(bidder.auth).expect(200);
       const res = await t.http().post(`/api/v1/tenders/${tender.id}/cancel`).set(owner.auth).send({ reason: '项目资金来源发生变化' }).expect(200);
       expect(res.body).toMatchObject({ status: 'CANCELLED', statusReason: '项目资金来源发生变化' });
       expect((await event(tender.id)).status).toBe('CANCELLED');
-      expect(cancelledHooks).toContain(tender.id);
       expect(cancelledEvents).toContainEqual({ tenderId: tender.id, reason: '项目资金来源发生变化' });
       await waitFor(() => sender.sent.some((n) => n.topic === 'TENDER_CANCELLED' && n.tenderId === tender.id && n.recipientUserId === bidder.userId));
       await sleep(2000);
@@ -323,7 +319,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
   });
 
   describe('the deadline event', () => {
-    it('fired twice (or by two workers at once) runs the hooks once', async () => {
+    it('fired twice (or by two workers at once) announces BidDeadlineReached once', async () => {
       const tender = await createPublishedTender(t, { owner, deadlineInMs: 3600_000 });
       const ev = await event(tender.id);
       await t.dataSource.query(`UPDATE tenders SET bid_deadline = now() - interval '1 second' WHERE id = $1`, [tender.id]);
@@ -385,7 +381,7 @@ describe('a tender deadline survives a restart', () => {
     const b = await createTestApp({ keepData: true, env: { LEGAL_PERIODS: 'relaxed', QUEUE_PREFIX: a.config.queuePrefix } });
     try {
       const fired: string[] = [];
-      b.app.get(TenderLifecycleHooks).on('bidDeadline', async (_m, t) => void fired.push(t.id));
+      b.app.get(DomainEvents).observe('BidDeadlineReached', async (_m, { tenderId }) => void fired.push(tenderId));
       await waitFor(() => fired.includes(tender.id), 10_000);
       expect(fired).toEqual([tender.id]);
       // The hook runs inside the event's transaction; DONE is visible once that transaction commits.

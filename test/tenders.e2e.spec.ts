@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
-import { TenderLifecycleHooks } from 'src/modules/tenders/tender-lifecycle.hooks';
+import { DomainEvents } from 'src/common/events/domain-events';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, tenderBody } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -18,7 +18,7 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
     owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
-    t.app.get(TenderLifecycleHooks).on('bidDeadline', async (_m, tender) => void fired.push(tender.id));
+    t.app.get(DomainEvents).observe('BidDeadlineReached', async (_m, { tenderId }) => void fired.push(tenderId));
   });
   afterAll(() => t.close());
 
@@ -90,7 +90,7 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     expect(n).toBe(1);
   });
 
-  it('the deadline job fires the bidDeadline hooks on time, once', async () => {
+  it('the deadline job announces BidDeadlineReached on time, once', async () => {
     const before = Date.now();
     const tender = await createPublishedTender(t, { owner, deadlineInMs: 1200 });
     const deadline = new Date(tender.body.bidDeadline as string).getTime();
@@ -99,7 +99,7 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     expect(fired.filter((id) => id === tender.id)).toHaveLength(1);
     expect(Date.now()).toBeGreaterThanOrEqual(deadline);
     expect(Date.now() - before).toBeLessThan(8000);
-    // The hook runs inside the event's transaction: the row says DONE once it commits (poll, never read once).
+    // The handlers run inside the event's transaction: the row says DONE once it commits (poll, never read once).
     let status = '';
     for (const until = Date.now() + 8000; status !== 'DONE' && Date.now() < until; await sleep(25)) {
       [{ status }] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE subject_id = $1`, [tender.id]);

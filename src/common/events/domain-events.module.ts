@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { DomainEvents } from './domain-events';
 
 @Global()
-@Module({ providers: [DomainEvents], exports: [DomainEvents] })
+@Module({ imports: [DiscoveryModule], providers: [DomainEvents], exports: [DomainEvents] })
 export class DomainEventsModule {}

@@ -1,12 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../auth/actor';
+import { declareHandler, discoverHandlers } from './handler-discovery';
 
 /**
  * Facts one module announces and others act on, inside the announcer's transaction (so the reaction commits or
- * rolls back with the fact). Payloads are ids and plain values. Add an event here when a new fact needs listeners.
+ * rolls back with the fact). Payloads are ids and plain values. Add an event here (and to DOMAIN_EVENT_NAMES) when a
+ * new fact needs listeners; its handlers are methods decorated with @OnEvent, found at boot.
  */
 export interface DomainEventMap {
+  /**
+   * The bid deadline was reached (the BID_DEADLINE timed event, database clock) and the tender, locked in this
+   * transaction, is still PUBLISHED and not suspended: identities are unsealed, then the opening runs (TBL Art. 34).
+   */
+  BidDeadlineReached: { tenderId: string };
+  /**
+   * An ACCEPTED member left the committee (recused after accepting, penalised, replaced): its conclusions are void
+   * and its replacement evaluates again (TBR Art. 48), in the same transaction.
+   */
+  PanelMemberLeft: { tenderId: string; memberId: string };
   /** A bid was withdrawn (撤回) before the deadline: its bid security is refunded within 5 days (TBR Art. 35). */
   BidWithdrawn: { tenderId: string; bidId: string; bidderOrganizationId: string; lotNo?: number };
   /** A bid was revoked (撤销) after the deadline, e.g. not decrypted by the bidder (EB20 Art. 31): security may be forfeited. */
@@ -43,19 +56,94 @@ export type DomainEventListener<N extends DomainEventName> = (
   actor: Actor,
 ) => Promise<void>;
 
-@Injectable()
-export class DomainEvents {
-  private readonly listeners = new Map<DomainEventName, Array<DomainEventListener<DomainEventName>>>();
+/** Every event, at run time (the compiler checks that none of DomainEventMap is missing). */
+const EVENT_NAMES: Record<DomainEventName, true> = {
+  BidDeadlineReached: true,
+  PanelMemberLeft: true,
+  BidWithdrawn: true,
+  BidRevoked: true,
+  BidLapsed: true,
+  LotFailed: true,
+  TenderEnteredEvaluation: true,
+  TenderFailed: true,
+  TenderCancelled: true,
+  AwardNoticeIssued: true,
+  ContractSigned: true,
+  AwardeeDefaulted: true,
+  ReEvaluationOrdered: true,
+  SupervisionCaseClosed: true,
+};
+export const DOMAIN_EVENT_NAMES = Object.keys(EVENT_NAMES) as DomainEventName[];
 
-  /** Register in a service constructor. */
-  on<N extends DomainEventName>(name: N, listener: DomainEventListener<N>): void {
-    const list = this.listeners.get(name) ?? [];
-    list.push(listener as unknown as DomainEventListener<DomainEventName>);
-    this.listeners.set(name, list);
+/**
+ * Where a handler runs among the handlers of the same event (lower first; equal: in the container's order). Only
+ * an order the law or the data needs is named; everything else is DEFAULT.
+ */
+export const HandlerOrder = {
+  /** Sealed identities are named again before anything reads them (TBL Art. 22 ends at the deadline). */
+  UNSEAL: 10,
+  DEFAULT: 50,
+  /** After every other write of the transaction, e.g. the audit heads signed at the opening. */
+  LAST: 100,
+} as const;
+
+interface EventHandlerMeta {
+  event: DomainEventName;
+  order: number;
+}
+const EVENT_HANDLER = Symbol('domain-event-handler');
+
+/**
+ * Declares a method as a handler of a domain event (immich's @OnEvent): `(manager, payload, actor) => Promise<void>`,
+ * run in the announcer's transaction. Found at boot; an event without a handler stops the boot.
+ */
+export function OnEvent<N extends DomainEventName>(event: N, opts: { order?: number } = {}) {
+  const decorate = declareHandler<EventHandlerMeta>(EVENT_HANDLER, { event, order: opts.order ?? HandlerOrder.DEFAULT });
+  return (target: object, method: string | symbol, descriptor: { value?: DomainEventListener<N> }): void => {
+    decorate(target, method, descriptor);
+  };
+}
+
+@Injectable()
+export class DomainEvents implements OnModuleInit, OnApplicationBootstrap {
+  private readonly listeners = new Map<DomainEventName, Array<{ name: string; order: number; call: DomainEventListener<DomainEventName> }>>();
+  private readonly observers = new Map<DomainEventName, Array<DomainEventListener<DomainEventName>>>();
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  /** Collects the @OnEvent methods of every provider (all providers exist before any onModuleInit runs). */
+  onModuleInit(): void {
+    this.listeners.clear();
+    for (const h of discoverHandlers<EventHandlerMeta>(this.discovery, EVENT_HANDLER)) {
+      const list = this.listeners.get(h.meta.event) ?? [];
+      list.push({ name: h.name, order: h.meta.order, call: h.call as unknown as DomainEventListener<DomainEventName> });
+      this.listeners.set(h.meta.event, list);
+    }
+    for (const list of this.listeners.values()) list.sort((a, b) => a.order - b.order); // stable: ties keep discovery order
   }
 
-  /** Runs every listener in the caller's transaction, in registration order; a failure rolls the whole change back. */
+  /** The boot check: an event nobody handles is a fact announced into the void. */
+  onApplicationBootstrap(): void {
+    const missing = DOMAIN_EVENT_NAMES.filter((n) => !this.listeners.get(n)?.length);
+    if (missing.length) throw new Error(`Domain events without a handler: ${missing.join(', ')}`);
+  }
+
+  /** The handlers of an event in the order they run (`Class.method`). */
+  handlersOf(name: DomainEventName): string[] {
+    return (this.listeners.get(name) ?? []).map((l) => l.name);
+  }
+
+  /**
+   * Watches an event from outside the container (a test, a tool): run after the handlers, in the same transaction.
+   * The platform's own reactions are @OnEvent methods, never observers.
+   */
+  observe<N extends DomainEventName>(name: N, observer: DomainEventListener<N>): void {
+    this.observers.set(name, [...(this.observers.get(name) ?? []), observer as unknown as DomainEventListener<DomainEventName>]);
+  }
+
+  /** Runs every handler in the caller's transaction, in order; a failure rolls the whole change back. */
   async emit<N extends DomainEventName>(manager: EntityManager, name: N, payload: DomainEventMap[N], actor: Actor): Promise<void> {
-    for (const l of this.listeners.get(name) ?? []) await l(manager, payload, actor);
+    for (const l of this.listeners.get(name) ?? []) await l.call(manager, payload, actor);
+    for (const o of this.observers.get(name) ?? []) await o(manager, payload, actor);
   }
 }

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from './job-queue.service';
 import { JobRegistry } from './job-registry';
@@ -15,6 +16,7 @@ export class QueueModule {
       module: QueueModule,
       global: true,
       imports: [
+        DiscoveryModule,
         BullModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({

@@ -5,12 +5,7 @@ import { createHash } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from 'src/infra/config/app-config';
 import { AUDIT_HEAD_SIGNER, AuditHeadSigner } from './audit-head-signer';
-import { TenderLifecycleHooks } from '../tenders/tender-lifecycle.hooks';
-
-/** Where the opening-time signature hooks in (TenderLifecycleHooks of the tenders module). */
-interface DeadlineHooks {
-  on(point: 'bidDeadline', hook: (m: EntityManager, tender: { id: string }) => Promise<void>): void;
-}
+import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 
 export interface StreamHead {
   stream: string;
@@ -39,7 +34,7 @@ export interface HeadsVerdict {
 
 /**
  * Signed audit heads (issue: an unkeyed chain cannot show a cut-off tail or a deleted stream): at every opening
- * (a bidDeadline hook, in the opening's transaction) and daily (an in-process timer in every worker; an advisory
+ * (a BidDeadlineReached handler, in the opening's transaction) and daily (an in-process timer in every worker; an advisory
  * lock keeps it to one signature a day), the head of every audit stream is signed with the platform's Ed25519 key
  * and stored append-only in audit_heads. `verify()` checks every signature and that every signed (stream, seq,
  * hash) is still there: a stream cut below a signed head, or deleted, fails.
@@ -60,10 +55,13 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
     return this.moduleRef.get<AuditHeadSigner>(AUDIT_HEAD_SIGNER, { strict: false });
   }
 
+  /** At the opening, after every other write of the deadline's transaction (the opening's own included). */
+  @OnEvent('BidDeadlineReached', { order: HandlerOrder.LAST })
+  async signAtOpening(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
+    await this.sign(m, 'OPENING', tenderId);
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    const hooks: DeadlineHooks = this.moduleRef.get(TenderLifecycleHooks, { strict: false });
-    // Registered last, so it signs after the opening module's own writes in the same transaction.
-    hooks.on('bidDeadline', (m, tender) => this.sign(m, 'OPENING', tender.id).then(() => undefined));
     if (!this.config.runWorkers) return;
     await this.signDailyIfDue().catch((e) => this.logger.warn(`daily audit head signature failed: ${(e as Error).message}`));
     this.timer = setInterval(

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 import { fromFen, toFen } from 'src/common/money/money';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
-import { SchedulerService } from '../scheduling/scheduler.service';
+import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
+import { OnTimedEvent } from '../scheduling/scheduler.service';
 import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
 import { GuaranteeStore } from './guarantees/guarantee.store';
 import { IdentityKeyService } from '../custody/identity-key.service';
@@ -62,88 +63,112 @@ export class BidSecuritySettlement {
     private readonly audit: AuditService,
     private readonly guarantees: GuaranteeStore,
     private readonly identityKeys: IdentityKeyService,
-    events: DomainEvents,
-    scheduler: SchedulerService,
-  ) {
-    scheduler.handle(ScheduledEventKind.BidSecurityRefund, (m, event) => this.executeRefund.execute(m, event.subjectId));
+  ) {}
 
-    events.on('BidWithdrawn', async (m, e, bidderActor) => {
-      const tender = await this.requireTender(m, e.tenderId);
-      const lotNo = await this.lotOfBid(m, e);
-      // Sealed identities (issue 17): a withdrawal before the deadline is the bidder's own act; its refund and release
-      // events (sealed until the opening, but rows of a database dump) name no bidder, as BID_WITHDRAWN does not.
-      const actor = (await this.identityKeys.sealsIdentities(m, e.tenderId)) ? sealedActor(bidderActor) : bidderActor;
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
-      if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
-    });
-    events.on('BidLapsed', async (m, e, actor) => {
-      // TBR Art. 25 ¶2: a bidder who refuses to extend the bid validity gets its security back.
-      const tender = await this.requireTender(m, e.tenderId);
-      const lotNo = await this.lotOfBid(m, e);
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
-      if (account) await this.settle(m, tender, account, RefundReason.VALIDITY_REFUSED, tender.now, actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'VALIDITY_REFUSED', actor);
-    });
-    events.on('BidRevoked', async (m, e, actor) => {
-      const tender = await this.requireTender(m, e.tenderId);
-      const lotNo = await this.lotOfBid(m, e);
-      const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
-      if (account) await this.forfeit(m, tender, account, 'BID_REVOKED', actor);
-      await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'CLAIMED', 'BID_REVOKED', actor);
-    });
-    events.on('AwardeeDefaulted', async (m, e, actor) => {
-      const tender = await this.requireTender(m, e.tenderId);
-      // Lots: only the security of the defaulted lot is kept (`lotNo`); without it (no lots), every account of the awardee.
-      const accounts = (await this.store.accountsOfTender(m, e.tenderId)).filter(
-        (a) => a.bidderOrganizationId === e.awardeeOrganizationId && (e.lotNo === undefined || a.lotNo === e.lotNo),
-      );
-      for (const account of accounts) {
-        await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
-      }
-      await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId, lotNo: e.lotNo }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
-    });
-    const terminate = async (m: EntityManager, tenderId: string, actor: Actor) => {
-      const tender = await this.requireTender(m, tenderId);
-      for (const a of await this.store.accountsOfTender(m, tenderId)) {
-        await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
-      }
-      await this.settleGuarantees(m, tender, {}, 'RELEASED', 'TERMINATION', actor);
-    };
-    events.on('TenderFailed', (m, e, actor) => terminate(m, e.tenderId, actor));
-    events.on('LotFailed', async (m, e, actor) => {
-      // 标段流标 (TBL Art. 28): a lot with fewer than 3 bids fails alone; its securities go back as on termination.
-      const tender = await this.requireTender(m, e.tenderId);
-      for (const a of (await this.store.accountsOfTender(m, e.tenderId)).filter((x) => x.lotNo === e.lotNo)) {
-        await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
-      }
-      await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'TERMINATION', actor);
-    });
-    events.on('TenderCancelled', (m, e, actor) => terminate(m, e.tenderId, actor));
-    events.on('AwardNoticeIssued', async (m, e, actor) => {
-      const tender = await this.requireTender(m, e.tenderId);
-      // Engineering: the unsuccessful bidders are refunded with the awardee after the contract (TBR Art. 57).
-      if (tender.regime !== 'GOV_PROCUREMENT') return;
-      // Lots: the award of a lot refunds that lot's unsuccessful bidders (`lotNo`); the awardee's other lots wait for theirs.
-      for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
-        if (a.bidderOrganizationId === e.awardeeOrganizationId) continue;
-        if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
-        await this.settle(m, tender, a, RefundReason.NOT_AWARDED, tender.now, actor);
-      }
-      await this.settleGuarantees(m, tender, { except: e.awardeeOrganizationId, lotNo: e.lotNo }, 'RELEASED', 'NOT_AWARDED', actor);
-    });
-    events.on('ContractSigned', async (m, e, actor) => {
-      const tender = await this.requireTender(m, e.tenderId);
-      // The period runs from the signature (TBR Art. 57 "书面合同签订后5日内"); a date in the future cannot be.
-      const signedAt = new Date(e.signedAt);
-      const start = Number.isNaN(signedAt.getTime()) || signedAt > tender.now ? tender.now : signedAt;
-      // Lots: the contract of a lot refunds the securities of that lot (`lotNo`); without lots, every account.
-      for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
-        if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
-        await this.settle(m, tender, a, RefundReason.CONTRACT_SIGNED, start, actor);
-      }
-      await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'CONTRACT_SIGNED', actor);
-    });
+  /** The tender ended without a contract (failed, cancelled): every security goes back, every guarantee is released. */
+  private async terminate(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, tenderId);
+    for (const a of await this.store.accountsOfTender(m, tenderId)) {
+      await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
+    }
+    await this.settleGuarantees(m, tender, {}, 'RELEASED', 'TERMINATION', actor);
+  }
+
+  @OnTimedEvent(ScheduledEventKind.BidSecurityRefund)
+  async onBidSecurityRefund(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.executeRefund.execute(m, event.subjectId);
+  }
+
+  @OnEvent('BidWithdrawn')
+  async onBidWithdrawn(m: EntityManager, e: DomainEventMap['BidWithdrawn'], bidderActor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, e.tenderId);
+    const lotNo = await this.lotOfBid(m, e);
+    // Sealed identities (issue 17): a withdrawal before the deadline is the bidder's own act; its refund and release
+    // events (sealed until the opening, but rows of a database dump) name no bidder, as BID_WITHDRAWN does not.
+    const actor = (await this.identityKeys.sealsIdentities(m, e.tenderId)) ? sealedActor(bidderActor) : bidderActor;
+    const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
+    if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
+    await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
+  }
+
+  @OnEvent('BidLapsed')
+  async onBidLapsed(m: EntityManager, e: DomainEventMap['BidLapsed'], actor: Actor): Promise<void> {
+    // TBR Art. 25 ¶2: a bidder who refuses to extend the bid validity gets its security back.
+    const tender = await this.requireTender(m, e.tenderId);
+    const lotNo = await this.lotOfBid(m, e);
+    const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
+    if (account) await this.settle(m, tender, account, RefundReason.VALIDITY_REFUSED, tender.now, actor);
+    await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'VALIDITY_REFUSED', actor);
+  }
+
+  @OnEvent('BidRevoked')
+  async onBidRevoked(m: EntityManager, e: DomainEventMap['BidRevoked'], actor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, e.tenderId);
+    const lotNo = await this.lotOfBid(m, e);
+    const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
+    if (account) await this.forfeit(m, tender, account, 'BID_REVOKED', actor);
+    await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'CLAIMED', 'BID_REVOKED', actor);
+  }
+
+  @OnEvent('AwardeeDefaulted')
+  async onAwardeeDefaulted(m: EntityManager, e: DomainEventMap['AwardeeDefaulted'], actor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, e.tenderId);
+    // Lots: only the security of the defaulted lot is kept (`lotNo`); without it (no lots), every account of the awardee.
+    const accounts = (await this.store.accountsOfTender(m, e.tenderId)).filter(
+      (a) => a.bidderOrganizationId === e.awardeeOrganizationId && (e.lotNo === undefined || a.lotNo === e.lotNo),
+    );
+    for (const account of accounts) {
+      await this.forfeit(m, tender, account, 'AWARDEE_DEFAULTED', actor);
+    }
+    await this.settleGuarantees(m, tender, { bidder: e.awardeeOrganizationId, lotNo: e.lotNo }, 'CLAIMED', 'AWARDEE_DEFAULTED', actor);
+  }
+
+  @OnEvent('TenderFailed')
+  async onTenderFailed(m: EntityManager, e: DomainEventMap['TenderFailed'], actor: Actor): Promise<void> {
+    await this.terminate(m, e.tenderId, actor);
+  }
+
+  @OnEvent('LotFailed')
+  async onLotFailed(m: EntityManager, e: DomainEventMap['LotFailed'], actor: Actor): Promise<void> {
+    // 标段流标 (TBL Art. 28): a lot with fewer than 3 bids fails alone; its securities go back as on termination.
+    const tender = await this.requireTender(m, e.tenderId);
+    for (const a of (await this.store.accountsOfTender(m, e.tenderId)).filter((x) => x.lotNo === e.lotNo)) {
+      await this.settle(m, tender, a, RefundReason.TERMINATION, tender.now, actor);
+    }
+    await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'TERMINATION', actor);
+  }
+
+  @OnEvent('TenderCancelled')
+  async onTenderCancelled(m: EntityManager, e: DomainEventMap['TenderCancelled'], actor: Actor): Promise<void> {
+    await this.terminate(m, e.tenderId, actor);
+  }
+
+  @OnEvent('AwardNoticeIssued')
+  async onAwardNoticeIssued(m: EntityManager, e: DomainEventMap['AwardNoticeIssued'], actor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, e.tenderId);
+    // Engineering: the unsuccessful bidders are refunded with the awardee after the contract (TBR Art. 57).
+    if (tender.regime !== 'GOV_PROCUREMENT') return;
+    // Lots: the award of a lot refunds that lot's unsuccessful bidders (`lotNo`); the awardee's other lots wait for theirs.
+    for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
+      if (a.bidderOrganizationId === e.awardeeOrganizationId) continue;
+      if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
+      await this.settle(m, tender, a, RefundReason.NOT_AWARDED, tender.now, actor);
+    }
+    await this.settleGuarantees(m, tender, { except: e.awardeeOrganizationId, lotNo: e.lotNo }, 'RELEASED', 'NOT_AWARDED', actor);
+  }
+
+  @OnEvent('ContractSigned')
+  async onContractSigned(m: EntityManager, e: DomainEventMap['ContractSigned'], actor: Actor): Promise<void> {
+    const tender = await this.requireTender(m, e.tenderId);
+    // The period runs from the signature (TBR Art. 57 "书面合同签订后5日内"); a date in the future cannot be.
+    const signedAt = new Date(e.signedAt);
+    const start = Number.isNaN(signedAt.getTime()) || signedAt > tender.now ? tender.now : signedAt;
+    // Lots: the contract of a lot refunds the securities of that lot (`lotNo`); without lots, every account.
+    for (const a of await this.store.accountsOfTender(m, e.tenderId)) {
+      if (e.lotNo !== undefined && a.lotNo !== e.lotNo) continue;
+      await this.settle(m, tender, a, RefundReason.CONTRACT_SIGNED, start, actor);
+    }
+    await this.settleGuarantees(m, tender, { lotNo: e.lotNo }, 'RELEASED', 'CONTRACT_SIGNED', actor);
   }
 
   /**

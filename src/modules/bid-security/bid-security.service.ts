@@ -10,7 +10,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
-import { TenderLifecycleHooks } from '../tenders/tender-lifecycle.hooks';
+import { HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { securityAuditScope } from './bid-security-audit';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import {
@@ -124,19 +124,22 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly identityKeys: IdentityKeyService,
     private readonly jurisdictions: JurisdictionsService,
     config: AppConfig,
-    hooks: TenderLifecycleHooks,
   ) {
     super();
-    // Sealed identities (issue 17): at the deadline who asked for a sub-account, who paid and whose electronic guarantees
-    // the issuers notified are filled in clear.
-    hooks.on('bidDeadline', async (m, tender) => {
-      const n = { ...(await this.store.unsealTender(m, tender.id)), guarantees: await this.guarantees.unsealTender(m, tender.id) };
-      if (n.accounts || n.payments || n.guarantees) {
-        await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'BID_SECURITY_IDENTITIES_UNSEALED', objectType: 'tender', objectId: tender.id, tenderId: tender.id, data: n });
-      }
-    });
     // A sub-key of the platform's master secret, used for nothing else.
     this.accountKey = createHmac('sha256', config.sealingMasterKey).update('bid-security-virtual-account-v1').digest();
+  }
+
+  /**
+   * Sealed identities (issue 17): at the deadline who asked for a sub-account, who paid and whose electronic
+   * guarantees the issuers notified are filled in clear.
+   */
+  @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
+  async unsealAtDeadline(m: EntityManager, { tenderId }: { tenderId: string }): Promise<void> {
+    const n = { ...(await this.store.unsealTender(m, tenderId)), guarantees: await this.guarantees.unsealTender(m, tenderId) };
+    if (n.accounts || n.payments || n.guarantees) {
+      await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'BID_SECURITY_IDENTITIES_UNSEALED', objectType: 'tender', objectId: tenderId, tenderId, data: n });
+    }
   }
 
   /**

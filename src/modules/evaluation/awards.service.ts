@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { ForbiddenException, NotFoundException } from 'src/common/errors/domain.exception';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
@@ -10,7 +10,7 @@ import { AuditService } from '../audit/audit.service';
 import { BidsQueryService } from '../bids/bids-query.service';
 import { ExpertDrawService } from '../experts/draw/expert-draw.service';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../scheduling/scheduler.service';
 import { LegalCalendarService } from '../tenders/legal-calendar/legal-calendar.service';
 import { TenderStateMachine } from '../tenders/tender-state-machine';
 import { TenderStatus } from '../tenders/tender.enums';
@@ -74,12 +74,12 @@ export class AwardsService {
     private readonly draws: ExpertDrawService,
     private readonly bids: BidsQueryService,
     private readonly events: DomainEvents,
-  ) {
-    scheduler.handle(ScheduledEventKind.PublicityEnd, (m, event) => this.onPublicityEnd(m, event));
-    // An upheld complaint's remedy (supervision module): the committee examines again, as after an upheld objection.
-    events.on('ReEvaluationOrdered', (m, e, actor) =>
-      this.reopenEvaluation(m, e.tenderId, actor, { complaintId: e.complaintId }, 'a complaint was upheld: the committee evaluates again (TBR Art. 62)'),
-    );
+  ) {}
+
+  /** An upheld complaint's remedy (supervision module): the committee examines again, as after an upheld objection. */
+  @OnEvent('ReEvaluationOrdered')
+  async onReEvaluationOrdered(m: EntityManager, e: DomainEventMap['ReEvaluationOrdered'], actor: Actor): Promise<void> {
+    await this.reopenEvaluation(m, e.tenderId, actor, { complaintId: e.complaintId }, 'a complaint was upheld: the committee evaluates again (TBR Art. 62)');
   }
 
   /**
@@ -307,7 +307,8 @@ export class AwardsService {
   }
 
   /** PUBLICITY_END: the publicity (or award announcement) is over; recorded once. */
-  private async onPublicityEnd(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+  @OnTimedEvent(ScheduledEventKind.PublicityEnd)
+  async onPublicityEnd(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
     const p = await m.findOne(CandidatePublicityEntity, { where: { id: event.subjectId }, lock: { mode: 'pessimistic_write' } });
     if (!p || p.status !== 'RUNNING') return;
     await m.query(`UPDATE candidate_publicities SET status = 'ENDED' WHERE id = $1`, [p.id]);

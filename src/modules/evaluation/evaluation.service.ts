@@ -2,15 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEvents } from 'src/common/events/domain-events';
 import { ForbiddenException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
 import { compareMoney } from 'src/common/money/money';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { BidsQueryService } from '../bids/bids-query.service';
 import { checkPanelComposition } from '../experts/draw/panel-composition';
-import { PanelMemberEntity } from '../experts/entities/panel-member.entity';
-import { PanelHooks } from '../experts/panel-hooks';
 import { PanelService } from '../experts/panel.service';
 import { TenderStatus } from '../tenders/tender.enums';
 import { TendersService } from '../tenders/tenders.service';
@@ -24,6 +21,7 @@ import { checkFindings, CriterionFinding } from './qualification/post-qualificat
 import { FinalizeEvaluationUseCase, FinalizeResult } from './use-cases/finalize-evaluation.use-case';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
 import { evaluationLots, lotEvaluationTerms, lotsOfBids } from './evaluation-lots';
+import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 
 export interface VerdictView {
   bidId: string;
@@ -62,11 +60,33 @@ export class EvaluationService {
     private readonly bids: BidsQueryService,
     private readonly finalize: FinalizeEvaluationUseCase,
     private readonly tenders: TendersService,
-    events: DomainEvents,
-    panelHooks: PanelHooks,
-  ) {
-    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.start(m, tenderId));
-    panelHooks.on('memberLeft', (m, member, actor) => this.voidConclusions(m, member, actor));
+  ) {}
+
+  @OnEvent('TenderEnteredEvaluation')
+  async onTenderEnteredEvaluation(m: EntityManager, { tenderId }: DomainEventMap['TenderEnteredEvaluation']): Promise<void> {
+    await this.start(m, tenderId);
+  }
+
+  /**
+   * A sitting member left the committee (recused, penalised): its verdicts and signature are void, its replacement
+   * evaluates again (TBR Art. 48). A pending decision on competition waits for the new member.
+   */
+  @OnEvent('PanelMemberLeft')
+  async onPanelMemberLeft(m: EntityManager, { tenderId, memberId }: DomainEventMap['PanelMemberLeft'], actor: Actor): Promise<void> {
+    await m.query(`UPDATE evaluation_verdicts SET void = true, updated_at = clock_timestamp() WHERE member_id = $1`, [memberId]);
+    await m.query(`UPDATE evaluation_signatures SET void = true WHERE member_id = $1`, [memberId]);
+    await m.query(
+      `UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`,
+      [tenderId],
+    );
+    await this.audit.append(m, {
+      actor,
+      action: 'EVALUATION_CONCLUSIONS_VOID',
+      objectType: 'panel_member',
+      objectId: memberId,
+      tenderId,
+      data: { reason: 'the member left the committee (TBR Art. 48)' },
+    });
   }
 
   /** The tender entered EVALUATION (in the opening's transaction). Idempotent. */
@@ -312,27 +332,6 @@ export class EvaluationService {
       );
       await this.audit.append(m, { actor, action: 'EVALUATION_RULES_SET', objectType: 'tender', objectId: tenderId, tenderId, data: next });
       return { tenderId, ...next };
-    });
-  }
-
-  /**
-   * A sitting member left the committee (recused, penalised): its verdicts and signature are void, its replacement
-   * evaluates again (TBR Art. 48). A pending decision on competition waits for the new member.
-   */
-  private async voidConclusions(m: EntityManager, member: PanelMemberEntity, actor: Actor): Promise<void> {
-    await m.query(`UPDATE evaluation_verdicts SET void = true, updated_at = clock_timestamp() WHERE member_id = $1`, [member.id]);
-    await m.query(`UPDATE evaluation_signatures SET void = true WHERE member_id = $1`, [member.id]);
-    await m.query(
-      `UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`,
-      [member.tenderId],
-    );
-    await this.audit.append(m, {
-      actor,
-      action: 'EVALUATION_CONCLUSIONS_VOID',
-      objectType: 'panel_member',
-      objectId: member.id,
-      tenderId: member.tenderId,
-      data: { reason: 'the member left the committee (TBR Art. 48)' },
     });
   }
 

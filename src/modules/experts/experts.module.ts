@@ -12,13 +12,12 @@ import { PanelMemberEntity } from './entities/panel-member.entity';
 import { ExpertSelfController, ExpertsController } from './experts.controller';
 import { ExpertsService } from './experts.service';
 import { PanelController } from './panel.controller';
-import { PanelHooks } from './panel-hooks';
 import { PanelService } from './panel.service';
 
 /**
  * The expert pool, the verifiable random draw with recusal, and the committee's seats (assignments). Exports
- * ExpertsService (disable a penalised expert), PanelService (membership for the evaluation), ExpertDrawService
- * (release, complete, reveal the seed) and PanelHooks (act when a sitting member leaves).
+ * ExpertsService (disable a penalised expert), PanelService (membership for the evaluation) and ExpertDrawService
+ * (release, complete, reveal the seed); a sitting member who leaves is announced as PanelMemberLeft.
  */
 @Module({
   imports: [
@@ -27,7 +26,7 @@ import { PanelService } from './panel.service';
     BidsModule,
   ],
   controllers: [ExpertsController, ExpertSelfController, PanelController],
-  providers: [ExpertsService, ExpertDrawService, PanelService, PanelHooks],
-  exports: [ExpertsService, ExpertDrawService, PanelService, PanelHooks],
+  providers: [ExpertsService, ExpertDrawService, PanelService],
+  exports: [ExpertsService, ExpertDrawService, PanelService],
 })
 export class ExpertsModule {}

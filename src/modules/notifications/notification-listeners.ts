@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { NotificationInput, NotificationsService } from './notifications.service';
 
 /**
@@ -16,8 +16,16 @@ export class NotificationListeners {
     events: DomainEvents,
     private readonly notifications: NotificationsService,
   ) {
-    events.on('TenderFailed', (m, e) => this.onFailed(m, e.tenderId, e.reason));
-    events.on('AwardNoticeIssued', (m, e) => this.onAward(m, e.tenderId, e.awardeeOrganizationId, e.lotNo));
+  }
+
+  @OnEvent('TenderFailed')
+  async onTenderFailed(m: EntityManager, e: DomainEventMap['TenderFailed']): Promise<void> {
+    await this.onFailed(m, e.tenderId, e.reason);
+  }
+
+  @OnEvent('AwardNoticeIssued')
+  async onAwardNoticeIssued(m: EntityManager, e: DomainEventMap['AwardNoticeIssued']): Promise<void> {
+    await this.onAward(m, e.tenderId, e.awardeeOrganizationId, e.lotNo);
   }
 
   private async tender(m: EntityManager, tenderId: string): Promise<{ title: string; procuring_entity_id: string; bid_deadline: Date; past: boolean } | null> {

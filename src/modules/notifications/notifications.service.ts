@@ -4,9 +4,10 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobRegistry } from 'src/infra/queue/job-registry';
 import { JobName } from 'src/infra/queue/queue.constants';
 import { NotificationSender } from './notification-sender';
+import { OnJob } from 'src/infra/queue/job-registry';
+import { JobData } from 'src/infra/queue/job.types';
 
 export interface NotificationInput {
   recipientUserId?: string | null;
@@ -39,11 +40,13 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly tx: TransactionRunner,
     private readonly jobs: JobQueue,
-    private readonly registry: JobRegistry,
     private readonly sender: NotificationSender,
     private readonly config: AppConfig,
-  ) {
-    this.registry.register(JobName.DeliverNotification, ({ notificationId }) => this.deliver(notificationId));
+  ) {}
+
+  @OnJob(JobName.DeliverNotification)
+  async onDeliverJob({ notificationId }: JobData<JobName.DeliverNotification>): Promise<void> {
+    await this.deliver(notificationId);
   }
 
   onApplicationBootstrap(): void {

@@ -11,7 +11,6 @@ import { runAfterCommit } from 'src/infra/database/after-commit';
 import { PdfRenderer } from 'src/infra/pdf/pdf-renderer.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobRegistry } from 'src/infra/queue/job-registry';
 import { JobName } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../audit/canonical-json';
@@ -23,6 +22,8 @@ import { isAgentFor } from './opening-participants';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import type { OpeningRecordObjection } from './opening-objections.service';
 import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
+import { OnJob } from 'src/infra/queue/job-registry';
+import { JobData } from 'src/infra/queue/job.types';
 
 export interface OpeningRecordView extends OpeningRecord {
   recordSha256: string;
@@ -45,9 +46,11 @@ export class OpeningRecordService {
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
     private readonly jurisdictions: JurisdictionsService,
-    registry: JobRegistry,
-  ) {
-    registry.register(JobName.RenderOpeningRecordPdf, async ({ tenderId }) => void (await this.renderPdf(tenderId)));
+  ) {}
+
+  @OnJob(JobName.RenderOpeningRecordPdf)
+  async onRenderPdfJob({ tenderId }: JobData<JobName.RenderOpeningRecordPdf>): Promise<void> {
+    await this.renderPdf(tenderId);
   }
 
   /** Builds and stores the record inside the closing transaction; idempotent (one record per tender). */

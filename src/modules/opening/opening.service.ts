@@ -1,26 +1,39 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
-import { SchedulerService } from '../scheduling/scheduler.service';
-import { TenderLifecycleHooks } from '../tenders/tender-lifecycle.hooks';
+import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
+import { OnTimedEvent, SchedulerService } from '../scheduling/scheduler.service';
 import { CloseDecryptionWindowUseCase } from './use-cases/close-decryption-window.use-case';
 import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use-case';
 
 /**
- * Wires the opening into the tender's timeline: the 'bidDeadline' hook (run by the tenders module's BID_DEADLINE
- * event) opens the bids, and this module's own DECRYPTION_WINDOW_CLOSE event finishes the opening; the 'cancelled' hook
- * drops a pending window close.
+ * Wires the opening into the tender's timeline: BidDeadlineReached (announced by the tenders module's BID_DEADLINE
+ * timed event) opens the bids, and this module's own DECRYPTION_WINDOW_CLOSE event finishes the opening;
+ * TenderCancelled drops a pending window close.
  */
 @Injectable()
 export class OpeningService {
   constructor(
-    hooks: TenderLifecycleHooks,
-    scheduler: SchedulerService,
-    openAtDeadline: OpenBidsAtDeadlineUseCase,
-    closeWindow: CloseDecryptionWindowUseCase,
-  ) {
-    hooks.on('bidDeadline', (m, tender) => openAtDeadline.execute(m, tender));
-    scheduler.handle(ScheduledEventKind.DecryptionWindowClose, (m, event) => closeWindow.execute(m, event.subjectId));
-    // A tender cancelled during its opening needs no window close (the handler would find it CANCELLED anyway).
-    hooks.on('cancelled', (m, tender) => scheduler.cancel(m, ScheduledEventKind.DecryptionWindowClose, tender.id));
+    private readonly scheduler: SchedulerService,
+    private readonly openAtDeadline: OpenBidsAtDeadlineUseCase,
+    private readonly closeWindow: CloseDecryptionWindowUseCase,
+  ) {}
+
+  /** The opening (TBL Art. 34): after the identities are unsealed, before the audit heads are signed. */
+  @OnEvent('BidDeadlineReached')
+  async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
+    await this.openAtDeadline.execute(m, tenderId);
+  }
+
+  @OnTimedEvent(ScheduledEventKind.DecryptionWindowClose)
+  async onDecryptionWindowClose(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.closeWindow.execute(m, event.subjectId);
+  }
+
+  /** A tender cancelled during its opening needs no window close (the handler would find it CANCELLED anyway). */
+  @OnEvent('TenderCancelled')
+  async onTenderCancelled(m: EntityManager, { tenderId }: DomainEventMap['TenderCancelled']): Promise<void> {
+    await this.scheduler.cancel(m, ScheduledEventKind.DecryptionWindowClose, tenderId);
   }
 }

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { withTimeout } from 'src/common/async/with-timeout';
@@ -7,11 +8,26 @@ import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobRegistry } from 'src/infra/queue/job-registry';
+import { declareHandler, discoverHandlers } from 'src/common/events/handler-discovery';
+import { JobRegistry, OnJob } from 'src/infra/queue/job-registry';
 import { JobName, QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { ScheduledEventEntity } from './scheduled-event.entity';
 
 export type ScheduledEventHandler = (manager: EntityManager, event: ScheduledEventEntity) => Promise<void>;
+
+const TIMED_EVENT_HANDLER = Symbol('timed-event-handler');
+
+/**
+ * Declares a method as THE handler of a kind of timed event: `(manager, event) => Promise<void>`, run once in the
+ * event's transaction when it is due by the database clock. Found at boot; a kind with two handlers, or none, stops
+ * a worker's boot.
+ */
+export function OnTimedEvent(kind: ScheduledEventKind) {
+  const decorate = declareHandler<ScheduledEventKind>(TIMED_EVENT_HANDLER, kind);
+  return (target: object, method: string | symbol, descriptor: { value?: ScheduledEventHandler }): void => {
+    decorate(target, method, descriptor);
+  };
+}
 
 export interface PlanEvent {
   kind: ScheduledEventKind;
@@ -47,7 +63,7 @@ const REDIS_TIMEOUT_MS = 3_000;
  * swallowed by BullMQ's "a (failed) job with this id exists".
  */
 @Injectable()
-export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
+export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SchedulerService.name);
   private readonly handlers = new Map<ScheduledEventKind, ScheduledEventHandler>();
   private timer: NodeJS.Timeout | null = null;
@@ -62,16 +78,29 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly registry: JobRegistry,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-  ) {
-    this.registry.register(JobName.RunScheduledEvent, ({ eventId }) => this.run(eventId));
-    // Jobs of the former Redis-side job scheduler may still be queued in an older installation: harmless.
-    this.registry.register(JobName.SweepScheduledEvents, () => this.sweepOverdue().then(() => undefined));
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  /** Collects the @OnTimedEvent methods of every provider. */
+  onModuleInit(): void {
+    for (const h of discoverHandlers<ScheduledEventKind>(this.discovery, TIMED_EVENT_HANDLER)) this.handle(h.meta, h.call as unknown as ScheduledEventHandler);
   }
 
-  /** Called by the owning module in its constructor or onModuleInit. */
+  /** Adds the handler of a kind at run time: for a kind only a test or a tool knows; the platform's are @OnTimedEvent. */
   handle(kind: ScheduledEventKind, handler: ScheduledEventHandler): void {
     if (this.handlers.has(kind)) throw new Error(`Scheduled event ${kind} has two handlers`);
     this.handlers.set(kind, handler);
+  }
+
+  @OnJob(JobName.RunScheduledEvent)
+  async onRunJob({ eventId }: { eventId: string }): Promise<void> {
+    await this.run(eventId);
+  }
+
+  /** Jobs of the former Redis-side job scheduler may still be queued in an older installation: harmless. */
+  @OnJob(JobName.SweepScheduledEvents)
+  async onSweepJob(): Promise<void> {
+    await this.sweepOverdue();
   }
 
   async onApplicationBootstrap(): Promise<void> {

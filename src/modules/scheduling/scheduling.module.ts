@@ -1,3 +1,4 @@
+import { DiscoveryModule } from '@nestjs/core';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ScheduledEventEntity } from './scheduled-event.entity';
@@ -5,7 +6,7 @@ import { SchedulerService } from './scheduler.service';
 
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ScheduledEventEntity])],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([ScheduledEventEntity])],
   providers: [SchedulerService],
   exports: [SchedulerService],
 })

@@ -9,13 +9,13 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
-import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { DocumentUploadDto } from './dto/document.dto';
 import { TenderDocumentEntity } from './tender-document.entity';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
+import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 
 export const MAX_DOCUMENT_BYTES = 15 * 1024 * 1024;
 
@@ -56,10 +56,12 @@ export class TenderDocumentsService {
     private readonly audit: AuditService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
-    hooks: TenderLifecycleHooks,
-  ) {
-    // Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities.
-    hooks.on('bidDeadline', (m, tender) => this.unsealDownloads(m, tender.id).then(() => undefined));
+  ) {}
+
+  /** Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities. */
+  @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
+  async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
+    await this.unsealDownloads(m, tenderId);
   }
 
   /** POST /tenders/{id}/documents: while DRAFT only; after publication documents change through amendments. */

@@ -9,17 +9,17 @@ import { AuditService } from '../audit/audit.service';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../scheduling/scheduler.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { sealedBidderActor } from '../bids/bid-identity-sealer';
 import { OBJECTOR_SEALED, objectorAad, SealedObjector, TenderObjectionEntity } from './tender-objection.entity';
-import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { TenderSuspensionService } from './tender-suspension.service';
 import { TenderPeriods } from './tender-periods';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
+import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 
 export interface ObjectionView {
   id: string;
@@ -60,13 +60,17 @@ export class TenderObjectionsService {
     private readonly suspension: TenderSuspensionService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
-    hooks: TenderLifecycleHooks,
-  ) {
-    this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
-    // Sealed identities (issue 17): at the deadline the objectors are named in clear again.
-    hooks.on('bidDeadline', async (m, tender) => {
-      await this.unsealTender(m, tender.id);
-    });
+  ) {}
+
+  @OnTimedEvent(ScheduledEventKind.ObjectionAnswerDue)
+  async onObjectionAnswerDue(m: EntityManager, e: ScheduledEventEntity): Promise<void> {
+    await this.onAnswerDue(m, e);
+  }
+
+  /** Sealed identities (issue 17): at the deadline the objectors are named in clear again. */
+  @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
+  async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
+    await this.unsealTender(m, tenderId);
   }
 
   /** The blind index of an objector (key derived from SEALING_MASTER_KEY): finds its objections while sealed. */

@@ -9,7 +9,6 @@ import { GmEscrowKeyService } from './gm-escrow-key.service';
 import { LegalCalendarService } from './legal-calendar/legal-calendar.service';
 import { TenderAmendmentEntity } from './tender-amendment.entity';
 import { TenderDocumentEntity } from './tender-document.entity';
-import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { TenderLotEntity } from './tender-lot.entity';
 import { TenderObjectionEntity } from './tender-objection.entity';
 import { TenderPeriods } from './tender-periods';
@@ -30,7 +29,7 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
 /**
  * Tenders (招标项目): drafting, publication, documents, amendments, objections, cancellation, the legal calendar
  * and the BID_DEADLINE timed event. Other modules use TendersService, TenderStateMachine (the only way a status
- * changes), TenderLifecycleHooks (act at the deadline / on cancellation), EscrowKeyService (unseal at opening),
+ * changes) (act at the deadline / on cancellation), EscrowKeyService (unseal at opening),
  * TenderPeriods and LegalCalendarService (statutory periods of later stages).
  */
 @Module({
@@ -39,7 +38,6 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
   providers: [
     TendersService,
     TenderStateMachine,
-    TenderLifecycleHooks,
     EscrowKeyService,
     GmEscrowKeyService,
     LegalCalendarService,
@@ -55,6 +53,6 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     ChallengesService,
     PreTenderService,
   ],
-  exports: [TendersService, TenderStateMachine, TenderSuspensionService, TenderLifecycleHooks, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersService, TenderStateMachine, TenderSuspensionService, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}

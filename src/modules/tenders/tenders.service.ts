@@ -8,12 +8,11 @@ import { Page } from 'src/common/http/page-query.dto';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../scheduling/scheduler.service';
 import { AuditService } from '../audit/audit.service';
 import { CreateTenderDto } from './dto/create-tender.dto';
 import { TenderQueryDto } from './dto/tender-query.dto';
 import { checkTenderTerms, lotSecurityShare } from './tender-rules';
-import { TenderLifecycleHooks } from './tender-lifecycle.hooks';
 import { TenderStateMachine } from './tender-state-machine';
 import { TenderLotEntity } from './tender-lot.entity';
 import { TenderEntity } from './tender.entity';
@@ -27,6 +26,7 @@ import { checkPreTenderTerms, storePreTender } from './pre-tender/pre-tender.rul
 import { loadPreTenderViews, PreTenderView } from './pre-tender/pre-tender.views';
 import { QualificationCriterion } from './tender.enums';
 import { POST_QUALIFICATION_RULE } from '../evaluation/qualification/post-qualification';
+import { DomainEvents } from 'src/common/events/domain-events';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -99,11 +99,9 @@ export class TendersService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly stateMachine: TenderStateMachine,
-    private readonly hooks: TenderLifecycleHooks,
     private readonly scheduler: SchedulerService,
-  ) {
-    this.scheduler.handle(ScheduledEventKind.BidDeadline, (m, event) => this.onBidDeadline(m, event));
-  }
+    private readonly events: DomainEvents,
+  ) {}
 
   /** POST /tenders: a draft, checked against the caps, panel sizes and weights of the law (400 when broken). */
   async create(dto: CreateTenderDto, actor: Actor): Promise<TenderView> {
@@ -312,11 +310,12 @@ export class TendersService {
 
   /**
    * The BID_DEADLINE event (投标截止 = 开标, TBL Art. 34): runs in the scheduler's transaction with the event row
-   * locked. The tender is locked; if it is still PUBLISHED and not suspended, the 'bidDeadline' hooks run (the
+   * locked. The tender is locked; if it is still PUBLISHED and not suspended, BidDeadlineReached is announced (the
    * opening module closes submissions and moves it to OPENING or FAILED). Anything else is a no-op, so an event
    * that fires twice or late changes nothing twice.
    */
-  private async onBidDeadline(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+  @OnTimedEvent(ScheduledEventKind.BidDeadline)
+  async onBidDeadline(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
     const tender = await m.findOne(TenderEntity, { where: { id: event.subjectId }, lock: { mode: 'pessimistic_write' } });
     if (!tender || tender.status !== TenderStatus.PUBLISHED) return;
     if (tender.suspendedAt) {
@@ -335,9 +334,9 @@ export class TendersService {
       objectType: 'tender',
       objectId: tender.id,
       tenderId: tender.id,
-      data: { bidDeadline: tender.bidDeadline.toISOString(), hooks: this.hooks.count('bidDeadline') },
+      data: { bidDeadline: tender.bidDeadline.toISOString(), handlers: this.events.handlersOf('BidDeadlineReached').length },
     });
-    await this.hooks.run('bidDeadline', m, tender);
+    await this.events.emit(m, 'BidDeadlineReached', { tenderId: tender.id }, SYSTEM_ACTOR);
   }
 
   toView(t: TenderEntity, lots: TenderLotEntity[] = [], preTender: PreTenderView | null = null): TenderView {

@@ -8,7 +8,7 @@ import { AuditService } from '../../audit/audit.service';
 import { ExpertDrawService } from '../../experts/draw/expert-draw.service';
 import { PanelService } from '../../experts/panel.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { LegalCalendarService } from '../../tenders/legal-calendar/legal-calendar.service';
 import { TenderStateMachine } from '../../tenders/tender-state-machine';
 import { TenderEntity } from '../../tenders/tender.entity';
@@ -107,7 +107,11 @@ export class AwardTenderUseCase {
     private readonly panels: PanelService,
     private readonly events: DomainEvents,
   ) {
-    scheduler.handle(ScheduledEventKind.AwardDecisionDue, (m, event) => this.onDecisionDue(m, event));
+  }
+
+  @OnTimedEvent(ScheduledEventKind.AwardDecisionDue)
+  async onAwardDecisionDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.onDecisionDue(m, event);
   }
 
   async execute(cmd: AwardCommand): Promise<AwardView> {

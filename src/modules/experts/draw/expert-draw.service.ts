@@ -2,7 +2,7 @@ import { NotificationsService } from 'src/modules/notifications/notifications.se
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { normalizeMoney } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
@@ -14,14 +14,12 @@ import { TENDER_DRAW_SEED } from '../../custody/draw-seed-custody';
 import { BidsQueryService } from '../../bids/bids-query.service';
 import { IdentityService } from '../../identity/identity.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../../scheduling/scheduler.service';
-import { TenderLifecycleHooks } from '../../tenders/tender-lifecycle.hooks';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { ExpertDrawRoundEntity } from '../entities/expert-draw-round.entity';
 import { ExpertDrawEntity } from '../entities/expert-draw.entity';
 import { PanelMemberEntity, PanelMemberStatus } from '../entities/panel-member.entity';
-import { PanelHooks } from '../panel-hooks';
 import { updateReturning } from '../sql';
 import {
   beaconSha256,
@@ -131,23 +129,35 @@ export class ExpertDrawService {
     private readonly crypto: CryptoService,
     private readonly identity: IdentityService,
     private readonly bids: BidsQueryService,
-    private readonly hooks: PanelHooks,
+    private readonly events: DomainEvents,
     private readonly notifications: NotificationsService,
     private readonly custody: ThresholdEscrowService,
-    events: DomainEvents,
-    lifecycle: TenderLifecycleHooks,
-  ) {
-    events.on('TenderEnteredEvaluation', async (m, { tenderId }, actor) => {
-      await this.commit(m, tenderId, actor);
-    });
-    events.on('TenderFailed', (m, { tenderId }, actor) => this.release(m, tenderId, actor, 'TENDER_FAILED'));
-    events.on('TenderCancelled', (m, { tenderId }, actor) => this.release(m, tenderId, actor, 'TENDER_CANCELLED'));
-    lifecycle.on('cancelled', (m, tender) => this.release(m, tender.id, SYSTEM_ACTOR, 'TENDER_CANCELLED'));
-    scheduler.handle(ScheduledEventKind.PanelDraw, async (m, event) => {
-      const outcome = await this.drawPanel(m, event.subjectId, SYSTEM_ACTOR);
-      if (outcome.status !== 'DRAWN') this.logger.warn(`panel draw ${event.subjectId}: ${outcome.status}`);
-    });
-    scheduler.handle(ScheduledEventKind.ExpertAcceptTimeout, (m, event) => this.onAcceptTimeout(m, event));
+  ) {}
+
+  @OnEvent('TenderEnteredEvaluation')
+  async onTenderEnteredEvaluation(m: EntityManager, { tenderId }: DomainEventMap['TenderEnteredEvaluation'], actor: Actor): Promise<void> {
+    await this.commit(m, tenderId, actor);
+  }
+
+  @OnEvent('TenderFailed')
+  async onTenderFailed(m: EntityManager, { tenderId }: DomainEventMap['TenderFailed'], actor: Actor): Promise<void> {
+    await this.release(m, tenderId, actor, 'TENDER_FAILED');
+  }
+
+  @OnEvent('TenderCancelled')
+  async onTenderCancelled(m: EntityManager, { tenderId }: DomainEventMap['TenderCancelled'], actor: Actor): Promise<void> {
+    await this.release(m, tenderId, actor, 'TENDER_CANCELLED');
+  }
+
+  @OnTimedEvent(ScheduledEventKind.PanelDraw)
+  async onPanelDraw(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    const outcome = await this.drawPanel(m, event.subjectId, SYSTEM_ACTOR);
+    if (outcome.status !== 'DRAWN') this.logger.warn(`panel draw ${event.subjectId}: ${outcome.status}`);
+  }
+
+  @OnTimedEvent(ScheduledEventKind.ExpertAcceptTimeout)
+  async onExpertAcceptTimeout(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.onAcceptTimeout(m, event);
   }
 
   /**
@@ -573,7 +583,7 @@ export class ExpertDrawService {
       data: { expertId: member.expertId, specialty: member.specialty, previousStatus: member.status, reason },
     });
     // TBR Art. 48: the conclusions of a member who is replaced are void; the replacement evaluates again.
-    if (wasSitting) await this.hooks.run('memberLeft', m, { ...member, status }, actor);
+    if (wasSitting) await this.events.emit(m, 'PanelMemberLeft', { tenderId: member.tenderId, memberId: member.id }, actor);
     const outcome = await this.drawPanel(m, member.drawId, actor, member.id);
     const successor = outcome.status === 'DRAWN' ? outcome.members.find((x) => x.specialty === member.specialty) : undefined;
     if (successor) await m.query(`UPDATE panel_members SET replaced_by = $2 WHERE id = $1`, [member.id, successor.id]);

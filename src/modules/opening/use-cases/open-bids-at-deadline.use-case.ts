@@ -20,8 +20,8 @@ import { decryptionWindowEnd } from '../decryption-rules';
 export const FEWER_THAN_MIN_BIDS = `FEWER_THAN_${MIN_BIDS_TO_OPEN}_BIDS`;
 
 /**
- * 开标 at the bid deadline (TBL Art. 34; EB20 Art. 29), run by the tenders module's BID_DEADLINE event through the
- * 'bidDeadline' hook, in its transaction, with the tender locked FOR UPDATE and still PUBLISHED. The lock waits for
+ * 开标 at the bid deadline (TBL Art. 34; EB20 Art. 29), run on BidDeadlineReached (the tenders module's BID_DEADLINE
+ * event), in its transaction, with the tender locked FOR UPDATE and still PUBLISHED. The lock waits for
  * every submission in flight (they hold FOR SHARE), so the bids counted here are exactly those received before the
  * deadline. Fewer than 3 → FAILED, nothing decrypted; otherwise every bid is extracted, the tender is OPENING and
  * the decryption window's close is planned.
@@ -42,7 +42,9 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly identities: BidIdentitySealer,
   ) {}
 
-  async execute(m: EntityManager, tender: TenderEntity): Promise<void> {
+  async execute(m: EntityManager, tenderId: string): Promise<void> {
+    // Already locked FOR UPDATE by this transaction (TendersService.onBidDeadline): a plain read sees the row.
+    const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
     if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing
     const now = await this.tx.now(m);
     // Sealed identities (issue 17): who bid is unsealed first, with k custodians' shares of the identity key, so

@@ -18,7 +18,7 @@ import { TenderStatus } from 'src/modules/tenders/tender.enums';
 import { TendersService } from 'src/modules/tenders/tenders.service';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
-import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { AuditService } from '../../audit/audit.service';
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { SupervisionException } from '../supervision.exception';
@@ -88,7 +88,11 @@ export class ComplaintsService {
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
   ) {
-    this.scheduler.handle(ScheduledEventKind.ComplaintSuspensionEnd, (m, e) => this.onSuspensionEnd(m, e));
+  }
+
+  @OnTimedEvent(ScheduledEventKind.ComplaintSuspensionEnd)
+  async onComplaintSuspensionEnd(m: EntityManager, e: ScheduledEventEntity): Promise<void> {
+    await this.onSuspensionEnd(m, e);
   }
 
   /** POST /tenders/{id}/complaints (BIDDER). The same request again returns the same complaint. */

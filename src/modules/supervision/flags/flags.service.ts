@@ -2,16 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEvents } from 'src/common/events/domain-events';
 import { Page } from 'src/common/http/page-query.dto';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { PdfRenderer, RenderedPdf } from 'src/infra/pdf/pdf-renderer.service';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobRegistry } from 'src/infra/queue/job-registry';
 import { JobName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
-import { SchedulerService } from '../../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { SupervisionException } from '../supervision.exception';
 import { FlagQueryDto } from './dto/flag-query.dto';
 import { computeHistoryFlags, computeFlagsPerLot, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
@@ -21,6 +19,10 @@ import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
 import { MarketCalibrations } from './market-calibrations';
 import { ScreenModelsService } from './screen-models.service';
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
+import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
+import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
+import { OnJob } from 'src/infra/queue/job-registry';
+import { JobData } from 'src/infra/queue/job.types';
 
 export interface FlagView {
   id: string;
@@ -90,28 +92,35 @@ export class FlagsService {
     private readonly scheduler: SchedulerService,
     private readonly screenModels: ScreenModelsService,
     private readonly jurisdictions: JurisdictionsService,
-    events: DomainEvents,
-    registry: JobRegistry,
-  ) {
-    // Planned in the fact's transaction: a rolled-back opening or award plans nothing, a committed one cannot be lost.
-    // The award's computation is its own event (subject: the awarded bid), never the opening's: planning it never
-    // waits for a computation that is running and wants the tender's audit stream this transaction holds.
-    events.on('TenderEnteredEvaluation', (m, { tenderId }) => this.planTender(m, tenderId, tenderId));
-    events.on('AwardNoticeIssued', async (m, { tenderId, bidId }) => {
-      await this.planTender(m, tenderId, bidId);
-      await this.enqueueHistory(m, `${tenderId}-${bidId}`);
-    });
-    // Runs once, with the event row locked; computing replaces the stored flags, so a late or repeated run is harmless.
-    scheduler.handle(ScheduledEventKind.ComputeTenderFlags, async (m, event) => {
-      await this.computeTenderIn(m, event.tenderId ?? event.subjectId, SYSTEM_ACTOR);
-    });
-    // Jobs queued by earlier versions (still in Redis after an upgrade) are still handled.
-    registry.register(JobName.ComputeTenderFlags, async ({ tenderId }) => {
-      await this.computeTender(tenderId);
-    });
-    registry.register(JobName.ComputeHistoryFlags, async () => {
-      await this.computeHistory();
-    });
+  ) {}
+
+  /** Jobs queued by earlier versions (still in Redis after an upgrade) are still handled. */
+  @OnJob(JobName.ComputeTenderFlags)
+  async onComputeTenderFlagsJob({ tenderId }: JobData<JobName.ComputeTenderFlags>): Promise<void> {
+    await this.computeTender(tenderId);
+  }
+
+  @OnJob(JobName.ComputeHistoryFlags)
+  async onComputeHistoryFlagsJob(): Promise<void> {
+    await this.computeHistory();
+  }
+
+  /** Planned in the fact's transaction: a rolled-back opening or award plans nothing, a committed one cannot be lost. The award's computation is its own event (subject: the awarded bid), never the opening's: planning it never waits for a computation that is running and wants the tender's audit stream this transaction holds. */
+  @OnEvent('TenderEnteredEvaluation')
+  async onTenderEnteredEvaluation(m: EntityManager, { tenderId }: DomainEventMap['TenderEnteredEvaluation']): Promise<void> {
+    await this.planTender(m, tenderId, tenderId);
+  }
+
+  @OnEvent('AwardNoticeIssued')
+  async onAwardNoticeIssued(m: EntityManager, { tenderId, bidId }: DomainEventMap['AwardNoticeIssued']): Promise<void> {
+    await this.planTender(m, tenderId, bidId);
+    await this.enqueueHistory(m, `${tenderId}-${bidId}`);
+  }
+
+  /** Runs once, with the event row locked; computing replaces the stored flags, so a late or repeated run is harmless. */
+  @OnTimedEvent(ScheduledEventKind.ComputeTenderFlags)
+  async onComputeTenderFlags(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.computeTenderIn(m, event.tenderId ?? event.subjectId, SYSTEM_ACTOR);
   }
 
   /**

@@ -2,13 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { toFen } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
-import { SchedulerService } from '../../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { MIN_DISTINCT_BIDS } from '../screens';
 import { FeatureRecord, STRUCTURAL_FEATURES, tenderFeatures } from '../screens/learning/features';
 import {
@@ -26,6 +26,7 @@ import { computePriceScreens } from '../screens/price-screens';
 import { LearnedPriceScreen, PriceScreenMode, Regime, structuralIndicators, TenderFlagInput } from './engine';
 import { FlagInputsRepository } from './flag-inputs.repository';
 import type { Market } from './market-calibrations';
+import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 
 /** The newest stored model of a market. */
 export interface StoredScreenModel {
@@ -64,13 +65,17 @@ export class ScreenModelsService {
     private readonly config: AppConfig,
     events: DomainEvents,
   ) {
-    events.on('SupervisionCaseClosed', async (m, { caseId, tenderId }) => {
-      await this.scheduler.plan(m, { kind: ScheduledEventKind.RetrainScreenModel, subjectId: caseId, tenderId, runAt: await this.tx.now(m) });
-    });
-    scheduler.handle(ScheduledEventKind.RetrainScreenModel, async (m, event) => {
-      const result = await this.retrainForTender(m, event.tenderId!, event.subjectId);
-      this.logger.log(`retraining after case ${event.subjectId}: ${JSON.stringify(result)}`);
-    });
+  }
+
+  @OnEvent('SupervisionCaseClosed')
+  async onSupervisionCaseClosed(m: EntityManager, { caseId, tenderId }: DomainEventMap['SupervisionCaseClosed']): Promise<void> {
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.RetrainScreenModel, subjectId: caseId, tenderId, runAt: await this.tx.now(m) });
+  }
+
+  @OnTimedEvent(ScheduledEventKind.RetrainScreenModel)
+  async onRetrainScreenModel(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    const result = await this.retrainForTender(m, event.tenderId!, event.subjectId);
+    this.logger.log(`retraining after case ${event.subjectId}: ${JSON.stringify(result)}`);
   }
 
   /** Retrains the market of the tender (the market of a closed case), in the caller's transaction. */

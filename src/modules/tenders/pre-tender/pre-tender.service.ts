@@ -9,7 +9,7 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
-import { SchedulerService } from '../../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { RejectApprovalDto, SupplyApprovalDto } from '../dto/pre-tender.dto';
 import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
@@ -55,7 +55,11 @@ export class PreTenderService {
     private readonly cancellation: CancelTenderUseCase,
     private readonly jurisdictions: JurisdictionsService,
   ) {
-    this.scheduler.handle(ScheduledEventKind.PendingApprovalDue, (m, event) => this.onDue(m, event));
+  }
+
+  @OnTimedEvent(ScheduledEventKind.PendingApprovalDue)
+  async onPendingApprovalDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.onDue(m, event);
   }
 
   /** At publication (in its transaction): every item's date is still ahead, and its due event is planned. */

@@ -7,7 +7,6 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { NotificationsService } from '../../notifications/notifications.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderDocumentsService } from '../tender-documents.service';
-import { TenderLifecycleHooks } from '../tender-lifecycle.hooks';
 import { TENDER_TRANSITIONS, TenderStateMachine } from '../tender-state-machine';
 import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
@@ -25,7 +24,7 @@ export interface CancelTenderCommand {
 
 /**
  * 终止招标 (TBR Art. 31; MOF87 Art. 29): the procuring entity cancels with a reason. Its pending timed events are
- * cancelled, the 'cancelled' hooks run (bid security refunds with interest...), `TenderCancelled` is emitted and
+ * cancelled, `TenderCancelled` is announced (bid security refunds with interest, the panel released, the window close dropped...) and
  * every registered party that downloaded the documents is notified — all in one transaction.
  */
 @Injectable()
@@ -35,7 +34,6 @@ export class CancelTenderUseCase {
     private readonly tenders: TendersService,
     private readonly stateMachine: TenderStateMachine,
     private readonly scheduler: SchedulerService,
-    private readonly hooks: TenderLifecycleHooks,
     private readonly events: DomainEvents,
     private readonly documents: TenderDocumentsService,
     private readonly notifications: NotificationsService,
@@ -66,12 +64,11 @@ export class CancelTenderUseCase {
     );
     const toCancel = pending.filter((e) => !SURVIVE_CANCELLATION.includes(e.kind));
     for (const e of toCancel) await this.scheduler.cancel(m, e.kind, e.subject_id);
-    const cancelled = await this.stateMachine.transition(m, tender.id, TenderStatus.CANCELLED, actor, {
+    await this.stateMachine.transition(m, tender.id, TenderStatus.CANCELLED, actor, {
       reason,
       patch: { suspendedAt: null },
       data: { cancelledEvents: toCancel.map((e) => e.kind), ...data },
     });
-    await this.hooks.run('cancelled', m, cancelled);
     await this.events.emit(m, 'TenderCancelled', { tenderId: tender.id, reason }, actor);
     const recipients = await this.documents.downloaders(m, tender.id);
     await this.notifications.enqueue(
