@@ -372,7 +372,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       await emit(t, 'BidWithdrawn', { tenderId: tender.id, bidId: '00000000-0000-4000-8000-000000000041', bidderOrganizationId: a.bidder.organizationId! });
       const [refund] = await refundsOf(tender.id);
       const execute = t.app.get(ExecuteRefund);
-      await Promise.all(Array.from({ length: 5 }, () => t.dataSource.transaction((m) => execute.execute(m, refund.id))));
+      await Promise.all(Array.from({ length: 5 }, () => t.dataSource.transaction((m) => execute.execute({ manager: m, refundId: refund.id }))));
       await waitForRefunds(t);
       expect(await instructionsOf(refund.id)).toHaveLength(1);
       expect(await t.dataSource.query(`SELECT DISTINCT journal_id FROM ledger_entries WHERE source_id = $1`, [refund.id])).toHaveLength(1);

@@ -335,7 +335,7 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     // The event planned again (a duplicate job), and the use case run directly twice at once.
     await closeWindowNow(tender.id);
     const close = t.app.get(CloseDecryptionWindowUseCase);
-    await Promise.all([1, 2].map(() => t.dataSource.transaction((m) => close.execute(m, tender.id))));
+    await Promise.all([1, 2].map(() => t.dataSource.transaction((m) => close.execute({ manager: m, tenderId: tender.id }))));
     await sleep(800);
     const [after] = await t.dataSource.query(`SELECT record_sha256, created_at FROM opening_records WHERE tender_id = $1`, [tender.id]);
     expect(after).toEqual(before);

@@ -76,7 +76,7 @@ export class BidSecuritySettlement {
 
   @OnTimedEvent(ScheduledEventKind.BidSecurityRefund)
   async onBidSecurityRefund(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
-    await this.executeRefund.execute(m, event.subjectId);
+    await this.executeRefund.execute({ manager: m, refundId: event.subjectId });
   }
 
   @OnEvent('BidWithdrawn')

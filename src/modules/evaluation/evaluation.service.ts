@@ -247,7 +247,7 @@ export class EvaluationService {
         tenderId,
         data: { round: evaluation.round, verdicts: mine.length, dissent: dto.dissent ?? null },
       });
-      return this.finalize.execute(m, tenderId, actor);
+      return this.finalize.execute({ manager: m, tenderId, actor });
     });
     return { ...(await this.status(tenderId, actor)), result };
   }
@@ -276,7 +276,7 @@ export class EvaluationService {
         tenderId,
         data: { decision: dto.decision, reason: dto.reason },
       });
-      return this.finalize.execute(m, tenderId, actor);
+      return this.finalize.execute({ manager: m, tenderId, actor });
     });
     return { ...(await this.status(tenderId, actor)), result };
   }

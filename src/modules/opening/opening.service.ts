@@ -23,12 +23,12 @@ export class OpeningService {
   /** The opening (TBL Art. 34): after the identities are unsealed, before the audit heads are signed. */
   @OnEvent('BidDeadlineReached')
   async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
-    await this.openAtDeadline.execute(m, tenderId);
+    await this.openAtDeadline.execute({ manager: m, tenderId });
   }
 
   @OnTimedEvent(ScheduledEventKind.DecryptionWindowClose)
   async onDecryptionWindowClose(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
-    await this.closeWindow.execute(m, event.subjectId);
+    await this.closeWindow.execute({ manager: m, tenderId: event.subjectId });
   }
 
   /** A tender cancelled during its opening needs no window close (the handler would find it CANCELLED anyway). */

@@ -18,6 +18,7 @@ import {
 import { BidSecurityStore, TenderSnapshot } from '../bid-security.store';
 import { GuaranteeNotificationDto } from './guarantee-notification.dto';
 import { GuaranteeRow, GuaranteeStore } from './guarantee.store';
+import { UseCase } from 'src/common/use-case';
 
 export type GuaranteeOutcome = 'REGISTERED' | 'EXTENDED' | 'DUPLICATE';
 
@@ -32,6 +33,12 @@ export const guaranteeAuditScope = (tenderId: string, guaranteeId: string) => ({
   sealedUntilOpeningOf: tenderId,
 });
 
+export interface RegisterGuaranteeCommand {
+  rawBody: Buffer;
+  notification: GuaranteeNotificationDto;
+  ip: string;
+}
+
 /**
  * Registers an electronic guarantee (电子保函) notified by its issuer, whose signature the guard has checked.
  * - New: the tender must accept E_GUARANTEE (GPR Art. 33: the tender states the forms) and still be open for bids;
@@ -43,7 +50,7 @@ export const guaranteeAuditScope = (tenderId: string, guaranteeId: string) => ({
  * - Sealed like cash: the audit event goes to the guarantee's own stream, sealed until opening, naming no bidder.
  */
 @Injectable()
-export class RegisterGuarantee {
+export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { status: GuaranteeOutcome; guaranteeId: string }> {
   private readonly logger = new Logger(RegisterGuarantee.name);
 
   constructor(
@@ -54,7 +61,7 @@ export class RegisterGuarantee {
     private readonly crypto: CryptoService,
   ) {}
 
-  async execute(cmd: { rawBody: Buffer; notification: GuaranteeNotificationDto; ip: string }): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
+  async execute(cmd: RegisterGuaranteeCommand): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
     const n = cmd.notification;
     const bodySha256 = this.crypto.sha256Hex(cmd.rawBody);
     const bad: Array<{ field: string; errors: string[] }> = [];

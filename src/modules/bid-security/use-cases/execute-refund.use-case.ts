@@ -11,6 +11,7 @@ import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
 import { computeRefund } from '../refund-allocation';
 import { IdentityKeyService } from '../../custody/identity-key.service';
+import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 /**
  * Pays a planned refund (the BID_SECURITY_REFUND timed event): in one transaction, with the refund row locked,
@@ -18,8 +19,13 @@ import { IdentityKeyService } from '../../custody/identity-key.service';
  * SENT. A job that fires twice finds the refund SENT and does nothing; a bank failure rolls everything back and the
  * job is retried with the same idempotency keys.
  */
+export interface ExecuteRefundCommand extends InCallerTransaction {
+  refundId: string;
+  actor?: Actor;
+}
+
 @Injectable()
-export class ExecuteRefund {
+export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
   constructor(
     private readonly store: BidSecurityStore,
     private readonly ledger: LedgerService,
@@ -29,7 +35,7 @@ export class ExecuteRefund {
     private readonly identityKeys: IdentityKeyService,
   ) {}
 
-  async execute(m: EntityManager, refundId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+  async execute({ manager: m, refundId, actor = SYSTEM_ACTOR }: ExecuteRefundCommand): Promise<void> {
     const refund = await this.store.refund(m, refundId, true);
     if (!refund || refund.status !== 'PLANNED') return;
     const account = refund.accountId ? await this.store.accountById(m, refund.accountId, true) : null;

@@ -13,6 +13,7 @@ import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
 import { RefundPlanner } from '../refund-planner.service';
 import { RefundReason } from '../refund-policy';
+import { UseCase } from 'src/common/use-case';
 
 export interface IngestBankNotificationCommand {
   /** The raw body the signature was checked over (kept as a SHA-256 for evidence). */
@@ -42,7 +43,7 @@ const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
  *   kept for the collusion flags (TBR Art. 40(6); TBR Art. 26 basic account).
  */
 @Injectable()
-export class IngestBankNotification {
+export class IngestBankNotification implements UseCase<IngestBankNotificationCommand, { status: NotificationOutcome }> {
   private readonly logger = new Logger(IngestBankNotification.name);
 
   constructor(

@@ -19,6 +19,7 @@ import { escrowedKeyPolicy, submissionWindow } from '../bid-submission-rules';
 import { BidReceiptView } from '../bid-views';
 import { SubmitBidDto } from '../dto/submit-bid.dto';
 import { PlatformKeyService } from '../platform-key.service';
+import { UseCase } from 'src/common/use-case';
 
 export interface SubmitBidCommand {
   tenderId: string;
@@ -125,7 +126,7 @@ interface ExistingBid {
  * bid again returns the same receipt and changes nothing.
  */
 @Injectable()
-export class SubmitBidUseCase {
+export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptView> {
   private readonly logger = new Logger(SubmitBidUseCase.name);
 
   constructor(

@@ -9,6 +9,13 @@ import { BidWithdrawalView } from '../bid-views';
 import { bidAuditScope } from '../bid-audit';
 import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
 import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids } from './submit-bid.use-case';
+import { UseCase } from 'src/common/use-case';
+
+export interface WithdrawBidCommand {
+  tenderId: string;
+  actor: Actor;
+  lotNo?: number;
+}
 
 /**
  * 撤回: the bidder withdraws its bid before the deadline (TBL Art. 29; EB20 Art. 27). Its bid security is refunded
@@ -16,7 +23,7 @@ import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids } from './submi
  * the first withdrawal. The ciphertext is kept, sealed, as the record of what was received; it is never opened.
  */
 @Injectable()
-export class WithdrawBidUseCase {
+export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdrawalView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
@@ -24,7 +31,7 @@ export class WithdrawBidUseCase {
     private readonly identities: BidIdentitySealer,
   ) {}
 
-  async execute(cmd: { tenderId: string; actor: Actor; lotNo?: number }): Promise<BidWithdrawalView> {
+  async execute(cmd: WithdrawBidCommand): Promise<BidWithdrawalView> {
     const { tenderId, actor } = cmd;
     const lotNo = cmd.lotNo ?? 1;
     const organizationId = actor.organizationId;

@@ -22,6 +22,7 @@ import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 import { EvaluationLot, evaluationLot, evaluationLots } from '../evaluation-lots';
+import { UseCase } from 'src/common/use-case';
 
 export interface AwardCommand {
   tenderId: string;
@@ -91,7 +92,7 @@ interface Candidate {
  * reveals the draw's seed and announces AwardNoticeIssued.
  */
 @Injectable()
-export class AwardTenderUseCase {
+export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
   private readonly logger = new Logger(AwardTenderUseCase.name);
 
   constructor(

@@ -23,6 +23,7 @@ import { buildEvaluationReport, ReportInput, reportSha256 } from '../report/eval
 import { qualificationReview } from '../qualification/post-qualification';
 import { evaluate, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
 import { evaluationLots, lotEvaluationTerms, lotsOfBids } from '../evaluation-lots';
+import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
 
@@ -33,8 +34,13 @@ export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAIT
  * is lacking (PB12 Art. 27). A failed evaluation (all rejected, procurement with fewer than 3) moves the tender to
  * FAILED and announces TenderFailed (re-tender; the securities are refunded). Runs in the caller's transaction.
  */
+export interface FinalizeEvaluationCommand extends InCallerTransaction {
+  tenderId: string;
+  actor: Actor;
+}
+
 @Injectable()
-export class FinalizeEvaluationUseCase {
+export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationCommand, FinalizeResult> {
   constructor(
     private readonly ctx: EvaluationContext,
     private readonly panels: PanelService,
@@ -48,7 +54,7 @@ export class FinalizeEvaluationUseCase {
     private readonly calendars: LegalCalendarService,
   ) {}
 
-  async execute(m: EntityManager, tenderId: string, actor: Actor): Promise<FinalizeResult> {
+  async execute({ manager: m, tenderId, actor }: FinalizeEvaluationCommand): Promise<FinalizeResult> {
     const ev = await this.ctx.evaluation(m, tenderId, true);
     if (ev.status !== 'IN_PROGRESS' && ev.status !== 'AWAITING_COMPETITION_DECISION') return 'NOT_RUNNING';
     const tender = await this.stateMachine.lock(m, tenderId);

@@ -17,6 +17,7 @@ import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 import { evaluationLot } from '../evaluation-lots';
+import { UseCase } from 'src/common/use-case';
 
 export interface PublishCandidatesCommand {
   tenderId: string;
@@ -59,7 +60,7 @@ export function toPublicityView(p: CandidatePublicityEntity): PublicityView {
  * notice says how to object. Procurement has no publicity: its award announcement comes with the award.
  */
 @Injectable()
-export class PublishCandidatesUseCase {
+export class PublishCandidatesUseCase implements UseCase<PublishCandidatesCommand, PublicityView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,

@@ -15,6 +15,7 @@ import { EvaluationException } from '../evaluation.exception';
 import { AwardView, toAwardView } from './award-tender.use-case';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 import { evaluationLot } from '../evaluation-lots';
+import { UseCase } from 'src/common/use-case';
 
 export interface RecordContractCommand {
   tenderId: string;
@@ -33,7 +34,7 @@ export interface RecordContractCommand {
  * is announced: the bid securities become REFUND_DUE (TBR Art. 57; MOF87 Art. 38). Idempotent.
  */
 @Injectable()
-export class RecordContractUseCase {
+export class RecordContractUseCase implements UseCase<RecordContractCommand, AwardView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,

@@ -16,6 +16,7 @@ import { BidFileOpener, SealedFileBid } from '../bid-file-opener';
 import { EscrowDecryptionPool } from '../escrow-decryption.pool';
 import { GmEscrowKeyService } from '../../tenders/gm-escrow-key.service';
 import { OpeningRecordService } from '../opening-record.service';
+import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 /** Bids loaded and decrypted per round trip: bounds the memory held by ciphertexts (each up to 20 MB). */
 const BATCH = 200;
@@ -37,8 +38,12 @@ interface Outcome {
  * other bids are opened on. Then the opening record (JSON + PDF) is written and the tender moves to EVALUATION
  * (FAILED when no bid at all could be decrypted). Idempotent: anything but an OPENING tender is left alone.
  */
+export interface CloseDecryptionWindowCommand extends InCallerTransaction {
+  tenderId: string;
+}
+
 @Injectable()
-export class CloseDecryptionWindowUseCase {
+export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWindowCommand, void> {
   private readonly logger = new Logger(CloseDecryptionWindowUseCase.name);
 
   constructor(
@@ -54,7 +59,7 @@ export class CloseDecryptionWindowUseCase {
     private readonly gmEscrowKeys: GmEscrowKeyService,
   ) {}
 
-  async execute(m: EntityManager, tenderId: string): Promise<void> {
+  async execute({ manager: m, tenderId }: CloseDecryptionWindowCommand): Promise<void> {
     const tender = await this.stateMachine.lock(m, tenderId);
     if (tender.status !== TenderStatus.OPENING) return;
     const started = Date.now();

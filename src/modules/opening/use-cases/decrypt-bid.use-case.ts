@@ -18,12 +18,20 @@ import { decryptWithKey, DecryptionFailureCode, failureStatus } from '../bid-dec
 import { BidFileOpener } from '../bid-file-opener';
 import { decryptionWindowOpen } from '../decryption-rules';
 import { OpeningException } from '../opening.exception';
+import { UseCase } from 'src/common/use-case';
 
 export interface DecryptionResultView {
   bidId: string;
   status: BidStatus;
   price: string;
   durationDays: number | null;
+}
+
+export interface DecryptBidCommand {
+  tenderId: string;
+  bidId: string;
+  keyBase64: string;
+  actor: Actor;
 }
 
 /**
@@ -33,7 +41,7 @@ export interface DecryptionResultView {
  * When the last opened bid is decrypted the window closes early.
  */
 @Injectable()
-export class DecryptBidUseCase {
+export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionResultView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
@@ -44,7 +52,7 @@ export class DecryptBidUseCase {
     private readonly identities: BidIdentitySealer,
   ) {}
 
-  async execute(cmd: { tenderId: string; bidId: string; keyBase64: string; actor: Actor }): Promise<DecryptionResultView> {
+  async execute(cmd: DecryptBidCommand): Promise<DecryptionResultView> {
     const { tenderId, bidId, actor } = cmd;
     if (!actor.organizationId) throw new NotFoundException('The bid');
     const key = Buffer.from(cmd.keyBase64, 'base64'); // the DTO checked: canonical base64 of 32 bytes

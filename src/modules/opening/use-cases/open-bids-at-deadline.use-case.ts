@@ -16,6 +16,7 @@ import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { TenderStateMachine } from '../../tenders/tender-state-machine';
 import { decryptionWindowEnd } from '../decryption-rules';
+import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 export const FEWER_THAN_MIN_BIDS = `FEWER_THAN_${MIN_BIDS_TO_OPEN}_BIDS`;
 
@@ -26,8 +27,12 @@ export const FEWER_THAN_MIN_BIDS = `FEWER_THAN_${MIN_BIDS_TO_OPEN}_BIDS`;
  * deadline. Fewer than 3 → FAILED, nothing decrypted; otherwise every bid is extracted, the tender is OPENING and
  * the decryption window's close is planned.
  */
+export interface OpenBidsAtDeadlineCommand extends InCallerTransaction {
+  tenderId: string;
+}
+
 @Injectable()
-export class OpenBidsAtDeadlineUseCase {
+export class OpenBidsAtDeadlineUseCase implements UseCase<OpenBidsAtDeadlineCommand, void> {
   private readonly logger = new Logger(OpenBidsAtDeadlineUseCase.name);
 
   constructor(
@@ -42,7 +47,7 @@ export class OpenBidsAtDeadlineUseCase {
     private readonly identities: BidIdentitySealer,
   ) {}
 
-  async execute(m: EntityManager, tenderId: string): Promise<void> {
+  async execute({ manager: m, tenderId }: OpenBidsAtDeadlineCommand): Promise<void> {
     // Already locked FOR UPDATE by this transaction (TendersService.onBidDeadline): a plain read sees the row.
     const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
     if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing

@@ -53,6 +53,6 @@ export class CasesController {
       'experts WARNING / DISQUALIFICATION (disabled in the pool, TBR Art. 71). A penalty outside the law’s range is 400.',
   })
   patch(@UuidParam('id') id: string, @Body() dto: UpdateCaseDto, @CurrentActor() actor: Actor) {
-    return this.update.execute(id, dto, actor);
+    return this.update.execute({ caseId: id, dto, actor });
   }
 }

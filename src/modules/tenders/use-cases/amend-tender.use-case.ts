@@ -14,6 +14,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
+import { UseCase } from 'src/common/use-case';
 
 export interface AmendmentView {
   id: string;
@@ -41,7 +42,7 @@ export interface AmendTenderCommand {
  * LEGAL_PERIOD_VIOLATION; moving the deadline moves the BID_DEADLINE event in the same transaction.
  */
 @Injectable()
-export class AmendTenderUseCase {
+export class AmendTenderUseCase implements UseCase<AmendTenderCommand, AmendmentView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tenders: TendersService,

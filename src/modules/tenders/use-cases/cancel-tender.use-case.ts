@@ -12,6 +12,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
+import { UseCase } from 'src/common/use-case';
 
 /** Events that stay planned when a tender is cancelled: money owed to bidders is still paid (TBR Arts. 31, 35). */
 const SURVIVE_CANCELLATION: ScheduledEventKind[] = [ScheduledEventKind.BidSecurityRefund];
@@ -28,7 +29,7 @@ export interface CancelTenderCommand {
  * every registered party that downloaded the documents is notified — all in one transaction.
  */
 @Injectable()
-export class CancelTenderUseCase {
+export class CancelTenderUseCase implements UseCase<CancelTenderCommand, TenderView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tenders: TendersService,

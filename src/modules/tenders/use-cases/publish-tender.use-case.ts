@@ -14,6 +14,7 @@ import { TenderStateMachine } from '../tender-state-machine';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
+import { UseCase } from 'src/common/use-case';
 
 export interface PublishTenderCommand {
   tenderId: string;
@@ -27,7 +28,7 @@ export interface PublishTenderCommand {
  * tender row locked, so two concurrent publications of one draft give one success and one 409 CONFLICT.
  */
 @Injectable()
-export class PublishTenderUseCase {
+export class PublishTenderUseCase implements UseCase<PublishTenderCommand, TenderView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tenders: TendersService,

@@ -8,6 +8,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
+import { UseCase } from 'src/common/use-case';
 
 export interface RetenderCommand {
   tenderId: string;
@@ -25,7 +26,7 @@ export interface RetenderCommand {
  * One re-tender per failed tender: the same request again returns the same draft (200).
  */
 @Injectable()
-export class RetenderUseCase {
+export class RetenderUseCase implements UseCase<RetenderCommand, { created: boolean; tender: TenderView }> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tenders: TendersService,

@@ -10,6 +10,7 @@ import { SupervisionException } from '../../supervision.exception';
 import { CasesService, CaseRow, CaseView } from '../cases.service';
 import { CaseStatus, UpdateCaseDto } from '../dto/case.dto';
 import { CheckedPenalty, checkPenalties, FineBaseSource } from '../penalty-rules';
+import { UseCase } from 'src/common/use-case';
 
 /** The guarded transitions of a case. DECIDED is final but for closing; CLOSED is final. */
 export const CASE_TRANSITIONS: Record<CaseStatus, CaseStatus[]> = {
@@ -38,8 +39,14 @@ interface Plan {
  * and replacement draws), then the case is decided with its penalties and its audit event. Either all of it commits
  * or none of it: a decision that fails leaves no expert disabled.
  */
+export interface UpdateCaseCommand {
+  caseId: string;
+  dto: UpdateCaseDto;
+  actor: Actor;
+}
+
 @Injectable()
-export class UpdateCaseUseCase {
+export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
@@ -48,7 +55,7 @@ export class UpdateCaseUseCase {
     private readonly events: DomainEvents,
   ) {}
 
-  async execute(id: string, dto: UpdateCaseDto, actor: Actor): Promise<CaseView> {
+  async execute({ caseId: id, dto, actor }: UpdateCaseCommand): Promise<CaseView> {
     return this.tx.run(async (m) => {
       await this.cases.assertCaseInScope(m, id, actor);
       const plan = await this.plan(m, id, dto);
