@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { EvaluationReportContent } from '../report/evaluation-report';
 
 /** 评标报告 (EvaluationReport): each version is kept; `sha256` is over the canonical JSON of `content`. */
 @Entity('evaluation_reports')
@@ -20,7 +21,7 @@ export class EvaluationReportEntity {
   outcome: 'CANDIDATES' | 'FAILED';
 
   @Column({ type: 'jsonb' })
-  content: Record<string, unknown>;
+  content: EvaluationReportContent;
 
   @Column({ type: 'char', length: 64 })
   sha256: string;

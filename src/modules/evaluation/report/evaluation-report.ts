@@ -54,7 +54,11 @@ export interface ReportInput {
  * 6 the criteria, 7 the price or score table, 8 the ranking, 9 the recommended candidates, 10 the clarification
  * minutes — then the signatures and dissents (PB12 Art. 43), and the outcome.
  */
-export function buildEvaluationReport(input: ReportInput): Record<string, unknown> {
+export function buildEvaluationReport(input: ReportInput): EvaluationReportContent {
+  return reportContent(input);
+}
+
+function reportContent(input: ReportInput) {
   const o = input.outcome;
   const failed = o.competition.status === 'FAILED' || input.competitionDecision?.decision === 'REJECT_ALL';
   const memberName = new Map(input.members.map((m) => [m.memberId, m.name]));
@@ -162,7 +166,13 @@ export function buildEvaluationReport(input: ReportInput): Record<string, unknow
   };
 }
 
-export function reportSha256(content: Record<string, unknown>): string {
+/**
+ * The signed content of an evaluation report (stored in `evaluation_reports.content`, hashed into `sha256`): the
+ * sections of PB12 Art. 42 as built above; on a tender with lots, the lot it concerns.
+ */
+export type EvaluationReportContent = ReturnType<typeof reportContent> & { lot?: { lotNo: number; title: string; budget: string } };
+
+export function reportSha256(content: EvaluationReportContent): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 

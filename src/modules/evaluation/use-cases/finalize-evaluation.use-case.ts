@@ -141,7 +141,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
         `INSERT INTO evaluation_reports (tender_id, lot_no, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5, $6)`,
         [tenderId, run.lot.lotNo, version, failed ? 'FAILED' : 'CANDIDATES', JSON.stringify(content), sha256],
       );
-      results.push({ lot: run.lot, failed, reason: failed ? ((content.failure as { reason: string }).reason ?? null) : null, signed: { run, sha256 } });
+      results.push({ lot: run.lot, failed, reason: failed ? (content.failure?.reason ?? null) : null, signed: { run, sha256 } });
     }
     const allFailed = results.every((r) => r.failed);
     await m.query(

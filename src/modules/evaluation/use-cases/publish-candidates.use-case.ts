@@ -114,7 +114,7 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
       // TBR Art. 54: published within 3 days of receiving the report; a late publication is recorded, not refused.
       const due = AwardPeriods.publicationDue(cal, new Date(report.createdAt));
       const late = new Date(now).getTime() > due.getTime();
-      const c = report.content as { candidates: Array<Record<string, unknown>>; rejectedBids: Array<Record<string, unknown>> };
+      const c = report.content;
       const content = {
         title: tender.title,
         ...(lot.lotted ? { lot: { lotNo, title: lot.title } } : {}),
