@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { JurisdictionsController } from './jurisdictions.controller';
 import { JurisdictionsService } from './jurisdictions.service';
 import { OfflineProjectsController } from './offline-projects.controller';
+import { OfflineProjectsRepository } from './offline-projects.repository';
 import { OfflineProjectsService } from './offline-projects.service';
 
 /**
@@ -12,7 +13,7 @@ import { OfflineProjectsService } from './offline-projects.service';
 @Global()
 @Module({
   controllers: [JurisdictionsController, OfflineProjectsController],
-  providers: [JurisdictionsService, OfflineProjectsService],
+  providers: [JurisdictionsService, OfflineProjectsService, OfflineProjectsRepository],
   exports: [JurisdictionsService],
 })
 export class JurisdictionsModule {}
