@@ -63,9 +63,11 @@ export class TenderObjectionsService {
     hooks: TenderLifecycleHooks,
   ) {
     this.scheduler.handle(ScheduledEventKind.ObjectionAnswerDue, (m, e) => this.onAnswerDue(m, e));
-    // Sealed identities (issue 17): at the deadline the objectors are named in clear again.
+    // Sealed identities (issue 17): at the deadline the objectors are named in clear again, and so are the recipients
+    // of the notices sent before it (the answers to objectors, the amendments to downloaders).
     hooks.on('bidDeadline', async (m, tender) => {
       await this.unsealTender(m, tender.id);
+      await this.notifications.unsealTender(m, tender.id);
     });
   }
 
