@@ -19,8 +19,15 @@ describe('domain events of the real application', () => {
 
   it('at the deadline: the identities are unsealed first (TBL Art. 22 ends), then the opening (TBL Art. 34), then the audit heads are signed', () => {
     const order = t.app.get(DomainEvents).handlersOf('BidDeadlineReached');
-    expect(order.slice(0, 3).sort()).toEqual(['BidSecurityService.unsealAtDeadline', 'TenderDocumentsService.onBidDeadlineReached', 'TenderObjectionsService.onBidDeadlineReached']);
-    expect(order.slice(3)).toEqual(['OpeningService.onBidDeadlineReached', 'AuditHeadsService.signAtOpening']);
+    const unseal = [
+      'BidSecurityService.unsealAtDeadline',
+      'ComplaintsService.onBidDeadlineReached',
+      'NotificationsService.onBidDeadlineReached',
+      'TenderDocumentsService.onBidDeadlineReached',
+      'TenderObjectionsService.onBidDeadlineReached',
+    ];
+    expect(order.slice(0, unseal.length).sort()).toEqual(unseal);
+    expect(order.slice(unseal.length)).toEqual(['OpeningService.onBidDeadlineReached', 'AuditHeadsService.signAtOpening']);
   });
 
   it('a cancellation is one event: the panel is released, the window close dropped and the securities refunded', () => {

@@ -1,11 +1,12 @@
 import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
-import { adminParty, registerParty, TestParty } from './factories/identity.factory';
+import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createHash } from 'crypto';
-import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee, waitForRefunds } from './factories/bid-security.factory';
+import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee, waitFor, waitForRefunds } from './factories/bid-security.factory';
 import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
+import { NotificationSender, OutgoingNotification } from 'src/modules/notifications/notification-sender';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -150,7 +151,12 @@ async function leakingTables(t: TestApp, tenderId: string, bids: SubmittedBid[],
     `SELECT id, name, uscc, basic_account_no FROM organizations WHERE id = ANY($1::uuid[])`, [bidders.map((b) => b.organizationId)]);
   expect(orgs).toHaveLength(bidders.length);
   const names = [...orgs.flatMap((o) => [o.id, o.name, o.uscc, ...(o.basic_account_no ? [o.basic_account_no] : [])]), ...bidders.map((b) => b.userId), ...bidders.map((b) => `device-${b.userId}`)];
-  const tenderRefs = [tenderId, ...bids.map((b) => b.body.bidId as string)];
+  // The rows that belong to the tender by id too (a read mark of a notice, an audit event of a complaint).
+  const owned: Array<{ id: string }> = await t.dataSource.query(
+    `SELECT id::text FROM notifications WHERE tender_id = $1 UNION SELECT id::text FROM complaints WHERE tender_id = $1 UNION SELECT id::text FROM tender_objections WHERE tender_id = $1`,
+    [tenderId],
+  );
+  const tenderRefs = [tenderId, ...bids.map((b) => b.body.bidId as string), ...owned.map((o) => o.id)];
   const rows = await dump(t);
   // The dump sees both sides: the bidders' own registrations, and the tender's bid rows.
   expect(rows.some(({ table, row }) => table === 'organizations' && row.includes(orgs[0].uscc))).toBe(true);
@@ -191,11 +197,11 @@ describe('sealed identities: with bid security paid and the documents downloaded
 });
 
 /**
- * With a document objection (the objector answered before the deadline) and a withdrawal whose cash security is
- * refunded before the deadline. The answer is a notice to the objector, stored with its recipient: notices sent before
- * the deadline are not sealed (docs/SECURITY.md, "What remains").
+ * With a document objection (the objector answered before the deadline: a notice to it), a clarification notified to
+ * the bidders who downloaded the documents, a complaint about the documents, and a withdrawal whose cash security is
+ * refunded before the deadline.
  */
-const STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION: string[] = ['notifications'];
+const STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION: string[] = [];
 
 describe('sealed identities: a withdrawal refunded and an objection before the deadline', () => {
   let t: TestApp;
@@ -204,33 +210,67 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
   });
   afterAll(() => t.close());
 
-  it('a dump before the deadline names no bidder in the refund orders, the bank outbox or the objections; the opening fills them in clear', async () => {
-    const tender = await createPublishedTender(t, { deadlineInMs: 25_000, bidSecurityAmount: '200000.00' });
+  it('a dump before the deadline names no bidder in the refund orders, the bank outbox, the objections, the notices or the complaints; the opening fills them in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 30_000, bidSecurityAmount: '200000.00' });
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
+    const supervisor = await createStaff(t, Role.SUPERVISOR);
     const bidders: TestParty[] = [];
     const payers: Array<{ basicAccountNo: string; name: string }> = [];
     const bids: SubmittedBid[] = [];
     let objectionId = '';
+    let complaintId = '';
     for (let i = 0; i < 4; i++) {
       const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
       const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
+      if (i < 2) await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(bidder.auth).expect(200);
       if (i === 0) {
         // The first bidder objects to the documents (TBR Art. 22); the owner answers, the tender resumes.
         const filed = await t.http().post(`/api/v1/tenders/${tender.id}/objections`).set(bidder.auth).send({ text: '资格条件排斥潜在投标人。' }).expect(201);
         expect(filed.body).toMatchObject({ status: 'PENDING', organizationId: bidder.organizationId });
         objectionId = filed.body.id;
         await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objectionId}/answer`).set(tender.owner.auth).send({ answer: '已删除该条件。' }).expect(200);
+        // Not satisfied with the answer, it complains to the supervisors (TBR Art. 60 ¶2), still before the deadline.
+        const complaint = await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidder.auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(201);
+        expect(complaint.body).toMatchObject({ status: 'FILED', objectionId, complainantOrganizationId: bidder.organizationId, complainantName: name });
+        complaintId = complaint.body.id;
+        // The same request again: the same complaint (found by its keyed request digest).
+        const again = await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidder.auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200);
+        expect(again.body).toMatchObject({ id: complaintId });
       }
       await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
       bidders.push(bidder);
       payers.push({ basicAccountNo, name });
       bids.push(await sealAndSubmit(t, tender, bidder, `${2_500_000 + i}.00`, { client: { deviceId: `device-${bidder.userId}` } }));
     }
+    // A clarification: notified to the two bidders who downloaded the documents (EB20 Art. 22).
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '第2.1条澄清如下。', kind: 'CLARIFICATION' }).expect(201);
     // The fourth withdraws (three bids remain for the opening): its security is refunded at once, before the deadline.
     await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[3].auth).expect(200);
     await waitForRefunds(t);
 
+    // The bidders read their notices: the read marks name no reader either.
+    await t.http().post(`/api/v1/inbox/read-all`).set(bidders[0].auth).expect(200);
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION].sort());
     // (leakingTables looks for the payee's basic account and name too, in every row that refers to the tender.)
+    const notices = await t.dataSource.query(
+      `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`, [tender.id]);
+    // The objection notice to the owner stays in clear; the answer to the objector and the clarifications are sealed.
+    expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
+    expect(notices[1]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
+    for (const n of [notices[0], notices[2], notices[3]]) {
+      expect(n).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String), dedupe_key: expect.stringMatching(/^sealed:/) });
+    }
+    const reads = await t.dataSource.query(
+      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`, [tender.id]);
+    expect(reads).toEqual([{ user_id: null, reader_blind_index: expect.any(String) }, { user_id: null, reader_blind_index: expect.any(String) }]);
+    const [complaintRow] = await t.dataSource.query(
+      `SELECT complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints WHERE id = $1`, [complaintId]);
+    expect(complaintRow).toEqual({ complainant_organization_id: null, filed_by: null, complainant_blind_index: expect.any(String), complainant_sealed: expect.any(String) });
+    expect((await t.dataSource.query(`SELECT actor_id FROM audit_events WHERE object_id = $1 AND action = 'COMPLAINT_FILED'`, [complaintId]))[0].actor_id).toBe('sealed-bidder');
+    // The API still names the complainant to the supervisors and to itself, to no other bidder.
+    expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({ complainantOrganizationId: bidders[0].organizationId });
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).expect(200)).body.map((c: { id: string }) => c.id)).toEqual([complaintId]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[1].auth).expect(200)).body).toEqual([]);
     const refunds = await t.dataSource.query(`SELECT status, instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     expect(refunds).toEqual([{ status: 'SENT', instructions: null, instructions_sealed: expect.any(String) }]);
     const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, amount FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
@@ -248,11 +288,32 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect(ownerView.body.items).toHaveLength(1);
     expect(ownerView.body.items[0].organizationId).toBeUndefined();
 
-    for (let i = 0; i < 160; i++) {
+    for (let i = 0; i < 200; i++) {
       if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
       await sleep(250);
     }
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
+    // The notices and the complaint: named in clear from the deadline on (dedupe keys in clear again).
+    const openedNotices = await t.dataSource.query(
+      `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications
+       WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED') ORDER BY topic, recipient_user_id`, [tender.id]);
+    expect(openedNotices).toEqual([
+      { topic: 'OBJECTION_ANSWERED', recipient_user_id: null, recipient_organization_id: bidders[0].organizationId, recipient_sealed: null, dedupe_key: `objection-${objectionId}-answered` },
+      ...bidders.slice(0, 2).map((b) => ({ topic: 'TENDER_AMENDED', recipient_user_id: b.userId, recipient_organization_id: b.organizationId, recipient_sealed: null, dedupe_key: expect.stringMatching(new RegExp(`^amendment-.*-user-${b.userId}$`)) }))
+        .sort((x, y) => (x.recipient_user_id < y.recipient_user_id ? -1 : 1)),
+    ]);
+    const openedReads = await t.dataSource.query(
+      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`, [tender.id]);
+    expect(openedReads).toEqual([{ user_id: bidders[0].userId, reader_blind_index: null }, { user_id: bidders[0].userId, reader_blind_index: null }]);
+    const [openedComplaint] = await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_sealed FROM complaints WHERE id = $1`, [complaintId]);
+    expect(openedComplaint).toEqual({ complainant_organization_id: bidders[0].organizationId, filed_by: bidders[0].userId, complainant_sealed: null });
+    const [complaintEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(complaintEvent.data).toMatchObject({ complaints: 1, complainants: [{ complaintId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
+    const [noticeEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
+    expect(noticeEvent.data).toMatchObject({ notices: 3, reads: 2 });
+    // The same complaint request after the opening is still the same complaint (the plain digest is back).
+    expect((await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200)).body)
+      .toMatchObject({ id: complaintId });
     const [opened] = await t.dataSource.query(`SELECT instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     expect(opened.instructions_sealed).toBeNull();
     expect(opened.instructions).toMatchObject([{ payeeAccountNo: payers[3].basicAccountNo, payeeName: payers[3].name, amount: '200000.00' }]);
@@ -264,7 +325,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect(sec.data).toMatchObject({ accounts: 4, payments: 4, refunds: 1, bankOrders: 1 });
     const [obj] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'OBJECTION_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(obj.data).toMatchObject({ objections: 1, objectors: [{ objectionId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('sealed identities: electronic guarantees (电子保函)', () => {
@@ -355,4 +416,81 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE sealed_tender_id = $1 AND action = 'BID_GUARANTEE_REGISTERED'`, [tender.id]);
     expect(ev.data).toMatchObject({ bodySha256: row.body_sha256 });
   });
+});
+
+/** The outside world (an SMS / e-mail gateway): records whom it was asked to reach. */
+class RecordingSender extends NotificationSender {
+  readonly sent: OutgoingNotification[] = [];
+  async send(n: OutgoingNotification): Promise<void> {
+    this.sent.push(n);
+  }
+}
+
+describe('sealed identities: the inbox of a sealed notice', () => {
+  let t: TestApp;
+  const sender = new RecordingSender();
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' }, override: (b) => b.overrideProvider(NotificationSender).useValue(sender) });
+  });
+  afterAll(() => t.close());
+
+  const inbox = async (who: TestParty) => (await t.http().get('/api/v1/inbox').set(who.auth).expect(200)).body as {
+    items: Array<{ id: string; topic: string; tenderId: string; readAt: string | null }>; total: number; unread: number;
+  };
+
+  it('shows a sealed notice to its recipient and to no other organisation, before and after the opening; delivery and read marks work throughout', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 12_000, bidSecurityAmount: '0.00' });
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
+    const [a, b, c] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    for (const x of [a, b]) await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(x.auth).expect(200);
+    const objection = (await t.http().post(`/api/v1/tenders/${tender.id}/objections`).set(a.auth).send({ text: '评分标准不明确。' }).expect(201)).body;
+    await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objection.id}/answer`).set(tender.owner.auth).send({ answer: '已补充评分细则。' }).expect(200);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '补充评分细则。', kind: 'CLARIFICATION' }).expect(201);
+
+    // Stored sealed (no recipient, no clear dedupe key) …
+    const rows = await t.dataSource.query(
+      `SELECT id, topic, recipient_user_id, recipient_organization_id, recipient_sealed FROM notifications WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED')`, [tender.id]);
+    expect(rows).toHaveLength(3);
+    rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
+    // … delivered from the database to the right recipients (the gateway is told whom to reach) …
+    await waitFor(async () => (await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id]))[0].n === 4, 15_000, 'the notices delivered');
+    const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
+    expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED').map((n) => n.recipientOrganizationId)).toEqual([a.organizationId]);
+    expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED').map((n) => n.recipientUserId).sort()).toEqual([a.userId, b.userId].sort());
+    // … and in the inbox of its recipient only.
+    const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
+    let inboxA = await inbox(a);
+    expect(inboxA.items.map((i) => i.topic).sort()).toEqual(['OBJECTION_ANSWERED', 'TENDER_AMENDED']);
+    expect(inboxA).toMatchObject({ total: 2, unread: 2 });
+    expect((await inbox(b)).items.map((i) => i.topic)).toEqual(['TENDER_AMENDED']);
+    expect(await inbox(c)).toMatchObject({ items: [], total: 0, unread: 0 });
+    expect((await inbox(tender.owner)).items.map((i) => i.topic)).toEqual(['OBJECTION_FILED']);
+    // Read marks: the recipient's, sealed; another organisation's user gets 404.
+    const read = (await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body;
+    expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
+    await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
+    expect((await t.http().get('/api/v1/inbox/unread-count').set(a.auth).expect(200)).body).toEqual({ unread: 1 });
+    expect((await t.http().get('/api/v1/inbox?unread=true').set(a.auth).expect(200)).body.items.map((i: { topic: string }) => i.topic)).toEqual(['TENDER_AMENDED']);
+    const marks = await t.dataSource.query(`SELECT user_id, reader_blind_index FROM notification_reads WHERE notification_id = $1`, [answer]);
+    expect(marks).toEqual([{ user_id: null, reader_blind_index: expect.any(String) }]);
+
+    for (let i = 0; i < 120; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).not.toBe('PUBLISHED');
+    // After the deadline: in clear, the same inbox for each, the read mark kept (now by user id).
+    const after = await t.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND recipient_sealed IS NOT NULL`, [tender.id]);
+    expect(after[0].n).toBe(0);
+    inboxA = await inbox(a);
+    expect(inboxA.items.filter((i) => i.tenderId === tender.id).map((i) => [i.topic, i.readAt])).toEqual(
+      expect.arrayContaining([['OBJECTION_ANSWERED', read.readAt], ['TENDER_AMENDED', null]]));
+    expect(inboxA.items.filter((i) => i.tenderId === tender.id && ['OBJECTION_ANSWERED', 'TENDER_AMENDED'].includes(i.topic))).toHaveLength(2);
+    expect((await inbox(b)).items.filter((i) => i.topic !== 'TENDER_FAILED').map((i) => i.topic)).toEqual(['TENDER_AMENDED']);
+    expect((await inbox(c)).items).toEqual([]);
+    expect(await t.dataSource.query(`SELECT user_id, reader_blind_index FROM notification_reads WHERE notification_id = $1`, [answer])).toEqual([{ user_id: a.userId, reader_blind_index: null }]);
+    expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
+    await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
+  }, 60_000);
 });

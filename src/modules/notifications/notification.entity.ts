@@ -21,6 +21,20 @@ export class NotificationEntity {
   @Column({ type: 'uuid', nullable: true })
   tenderId: string | null;
 
+  /**
+   * Sealed identities (issue 17): a notice about a tender that seals identities, to a bidder-side party, names no
+   * recipient in clear before the deadline — user and organisation are NULL, sealed here (platform tier, with the
+   * dedupe key) and found by the inbox through the blind indexes (HMAC of tender|id); filled in clear at the deadline.
+   */
+  @Column({ type: 'text', nullable: true })
+  recipientSealed: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  recipientUserBlindIndex: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  recipientOrgBlindIndex: string | null;
+
   /** e.g. TENDER_AMENDED, TENDER_CANCELLED, OBJECTION_FILED, OBJECTION_ANSWERED. */
   @Column({ type: 'text' })
   topic: string;
@@ -31,7 +45,7 @@ export class NotificationEntity {
   @Column({ type: 'text' })
   body: string;
 
-  /** One message per fact and recipient: a repeated request or a job that runs twice adds nothing. */
+  /** One message per fact and recipient: a repeated request or a job that runs twice adds nothing (keyed digest while sealed). */
   @Column({ type: 'text', unique: true })
   dedupeKey: string;
 

@@ -7,13 +7,14 @@ import { NotificationsService } from './notifications.service';
 import { NotificationListeners } from './notification-listeners';
 import { InboxController } from './inbox.controller';
 import { InboxService } from './inbox.service';
+import { NoticeRecipientSealer } from './notice-recipient-sealer';
 
 /** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationEntity])],
   controllers: [InboxController],
-  providers: [NotificationsService, NotificationListeners, InboxService, {
+  providers: [NotificationsService, NotificationListeners, InboxService, NoticeRecipientSealer, {
       // Pluggable: the SMS / e-mail gateway when configured, else the log (tests replace the provider).
       provide: NotificationSender,
       inject: [AppConfig],

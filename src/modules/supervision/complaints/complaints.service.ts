@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { DomainEvents } from 'src/common/events/domain-events';
+import { DomainEventMap, DomainEvents, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { Role } from 'src/common/auth/role.enum';
 import { Page } from 'src/common/http/page-query.dto';
@@ -16,6 +16,7 @@ import { OBJECTOR_SEALED } from 'src/modules/tenders/tender-objection.entity';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { TenderStatus } from 'src/modules/tenders/tender.enums';
 import { TendersService } from 'src/modules/tenders/tenders.service';
+import { sealedBidderActor } from 'src/modules/bids/bid-identity-sealer';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 import { OnTimedEvent, SchedulerService } from 'src/modules/scheduling/scheduler.service';
@@ -69,6 +70,16 @@ const FINAL: TenderStatus[] = [TenderStatus.DRAFT, TenderStatus.CONTRACTED, Tend
 const TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = { FILED: ['ACCEPTED', 'REFUSED'], ACCEPTED: ['DECIDED'], REFUSED: [], DECIDED: [] };
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
+/** Platform-tier purpose of the sealed complainant (issue 17): blind index, seal, keyed request digest. */
+const COMPLAINANT_SEALED = 'complainant';
+const complainantAad = (tenderId: string, blindIndex: string) => `complainant|${tenderId}|${blindIndex}`;
+interface SealedComplainant {
+  organizationId: string;
+  userId: string;
+  /** The plain request digest, put back at the deadline. */
+  requestSha256: string;
+}
+
 /**
  * Complaints (投诉, TBR Arts. 60–61; GPL Arts. 55–56): filed by a bidder after its objection (where the law requires
  * one), accepted or refused by a supervisor, then decided; each deadline is computed with the legal calendar and shown.
@@ -87,12 +98,56 @@ export class ComplaintsService {
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
-  ) {
-  }
+  ) {}
 
   @OnTimedEvent(ScheduledEventKind.ComplaintSuspensionEnd)
   async onComplaintSuspensionEnd(m: EntityManager, e: ScheduledEventEntity): Promise<void> {
     await this.onSuspensionEnd(m, e);
+  }
+
+  /** Sealed identities (issue 17): at the deadline the complainants of the tender are named in clear again. */
+  @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
+  async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
+    await this.unsealTender(m, tenderId);
+  }
+
+  /** The blind index of a complainant (key derived from SEALING_MASTER_KEY): finds its complaints while sealed. */
+  private complainantBlindIndex(tenderId: string, organizationId: string): string {
+    return this.identityKeys.blindIndex(COMPLAINANT_SEALED, tenderId, organizationId);
+  }
+
+  private complainant(c: { tender_id: string; complainant_organization_id: string | null; filed_by: string | null; complainant_blind_index: string | null; complainant_sealed: string | null }): SealedComplainant {
+    if (c.complainant_organization_id && !c.complainant_sealed) return { organizationId: c.complainant_organization_id, userId: c.filed_by!, requestSha256: '' };
+    return this.identityKeys.platformOpen<SealedComplainant>(COMPLAINANT_SEALED, c.complainant_sealed!, complainantAad(c.tender_id, c.complainant_blind_index!));
+  }
+
+  /** At the deadline: the complainants filled in clear (and the plain request digest), audited (COMPLAINT_IDENTITIES_UNSEALED). */
+  async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
+    const rows: Array<{ id: string; tender_id: string; complainant_organization_id: null; filed_by: null; complainant_blind_index: string; complainant_sealed: string }> = await m.query(
+      `SELECT id, tender_id, complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints
+       WHERE tender_id = $1 AND complainant_sealed IS NOT NULL ORDER BY filed_at, id FOR UPDATE`,
+      [tenderId],
+    );
+    const complainants: Array<{ complaintId: string; organizationId: string; userId: string }> = [];
+    for (const c of rows) {
+      const who = this.complainant(c);
+      await m.query(
+        `UPDATE complaints SET complainant_organization_id = $2, filed_by = $3, request_sha256 = $4, complainant_blind_index = NULL, complainant_sealed = NULL WHERE id = $1`,
+        [c.id, who.organizationId, who.userId, who.requestSha256],
+      );
+      complainants.push({ complaintId: c.id, organizationId: who.organizationId, userId: who.userId });
+    }
+    if (rows.length) {
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'COMPLAINT_IDENTITIES_UNSEALED',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { complaints: rows.length, complainants },
+      });
+    }
+    return rows.length;
   }
 
   /** POST /tenders/{id}/complaints (BIDDER). The same request again returns the same complaint. */
@@ -103,10 +158,14 @@ export class ComplaintsService {
       throw SupervisionException.invalid([{ field: 'knownAt', errors: ['knownAt is given for OTHER complaints only; the other stages count from the objection or the opening'] }]);
     }
     const text = dto.text.trim();
-    const requestSha256 = createHash('sha256').update(canonicalJson({ tenderId, orgId, stage: dto.stage, knownAt: dto.knownAt ?? null, text })).digest('hex');
+    const request = Buffer.from(canonicalJson({ tenderId, orgId, stage: dto.stage, knownAt: dto.knownAt ?? null, text }), 'utf8');
+    const requestSha256 = createHash('sha256').update(request).digest('hex');
+    // While sealed the row holds a keyed digest: the plain one could be tested against every organisation (the text
+    // is in the row).
+    const requestHmac = this.identityKeys.platformDigest(COMPLAINANT_SEALED, request);
     return this.tx.run(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`complaint:${requestSha256}`]);
-      const [existing] = await m.query(`SELECT id FROM complaints WHERE request_sha256 = $1`, [requestSha256]);
+      const [existing] = await m.query(`SELECT id FROM complaints WHERE request_sha256 = ANY($1::char(64)[])`, [[requestSha256, requestHmac]]);
       if (existing) return { ...(await this.view(m, existing.id)), created: false };
       const [tender]: Array<{ regime: Regime; opened_at: Date | null }> = await m.query(`SELECT regime, opened_at FROM tenders WHERE id = $1`, [tenderId]);
       if (!tender) throw SupervisionException.notFound('The tender');
@@ -122,14 +181,26 @@ export class ComplaintsService {
         );
       }
       const accept = acceptDue(cal, tender.regime, now);
+      // Sealed identities (issue 17): a complaint filed before the deadline of a tender that seals identities (e.g.
+      // about the documents) names its complainant only sealed — platform tier: the supervisors handling it read it
+      // through the API; a dump does not (TBL Art. 22).
+      const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
+      const blindIndex = sealed ? this.complainantBlindIndex(tenderId, orgId) : null;
       const [row] = await m.query(
         `INSERT INTO complaints (tender_id, complainant_organization_id, filed_by, stage, objection_id, text, known_at, filing_deadline, filed_at,
-                                 accept_due_at, request_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-        [tenderId, orgId, actor.userId, dto.stage, objectionId, text, knownAt, deadline.at, now, accept.at, requestSha256],
+                                 accept_due_at, request_sha256, complainant_blind_index, complainant_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+        [
+          tenderId, sealed ? null : orgId, sealed ? null : actor.userId, dto.stage, objectionId, text, knownAt, deadline.at, now, accept.at,
+          sealed ? requestHmac : requestSha256,
+          blindIndex,
+          blindIndex
+            ? this.identityKeys.platformSeal(COMPLAINANT_SEALED, { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant, complainantAad(tenderId, blindIndex))
+            : null,
+        ],
       );
       await this.audit.append(m, {
-        actor,
+        actor: sealed ? sealedBidderActor(actor) : actor, // the complainant is in the sealed row until the deadline
         action: 'COMPLAINT_FILED',
         objectType: 'complaint',
         objectId: row.id,
@@ -226,9 +297,11 @@ export class ComplaintsService {
     if (!t) throw SupervisionException.notFound('The tender');
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     const own = actor.role === Role.BIDDER;
+    // A bidder's own: in clear, or (before the deadline) found by its blind index.
+    const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
     const rows: Array<{ id: string }> = await m.query(
-      `SELECT id FROM complaints WHERE tender_id = $1 ${own ? 'AND complainant_organization_id = $2' : ''} ORDER BY filed_at, id`,
-      own ? [tenderId, actor.organizationId] : [tenderId],
+      `SELECT id FROM complaints WHERE tender_id = $1 ${own ? 'AND (complainant_organization_id = $2 OR complainant_blind_index = $3)' : ''} ORDER BY filed_at, id`,
+      own ? [tenderId, org, this.complainantBlindIndex(tenderId, org)] : [tenderId],
     );
     return Promise.all(rows.map((r) => this.view(m, r.id)));
   }
@@ -344,18 +417,18 @@ export class ComplaintsService {
   }
 
   private async view(m: EntityManager, id: string): Promise<ComplaintView> {
-    const [c] = await m.query(
-      `SELECT c.*, o.name AS complainant_name, clock_timestamp() AS now FROM complaints c JOIN organizations o ON o.id = c.complainant_organization_id WHERE c.id = $1`,
-      [id],
-    );
+    const [c] = await m.query(`SELECT c.*, clock_timestamp() AS now FROM complaints c WHERE c.id = $1`, [id]);
     if (!c) throw SupervisionException.notFound('The complaint');
+    // The API may name a sealed complainant (its callers are the complainant itself and supervisors); the table does not.
+    const complainantOrganizationId = this.complainant(c).organizationId;
+    const [{ name: complainantName }] = await m.query(`SELECT name FROM organizations WHERE id = $1`, [complainantOrganizationId]);
     const now = new Date(c.now).getTime();
     const acceptedOrRefused = c.accepted_at ?? c.refused_at;
     return {
       id: c.id,
       tenderId: c.tender_id,
-      complainantOrganizationId: c.complainant_organization_id,
-      complainantName: c.complainant_name,
+      complainantOrganizationId,
+      complainantName,
       stage: c.stage,
       objectionId: c.objection_id,
       text: c.text,

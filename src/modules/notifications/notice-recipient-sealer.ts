@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Role } from 'src/common/auth/role.enum';
+import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+
+/** Platform-tier purposes (issue 17): each its own key, so the indexes of one table do not link to another's. */
+const RECIPIENT_SEALED = 'notification-recipient';
+const RECIPIENT_USER_INDEX = 'notification-recipient-user';
+const RECIPIENT_ORG_INDEX = 'notification-recipient-org';
+const READER_INDEX = 'notification-reader';
+const DEDUPE_DIGEST = 'notification-dedupe';
+
+export interface SealedRecipient {
+  userId: string | null;
+  organizationId: string | null;
+  /** The clear dedupe key, put back at the deadline. */
+  dedupeKey: string;
+}
+
+const recipientAad = (tenderId: string, dedupeDigest: string) => `notification-recipient|${tenderId}|${dedupeDigest}`;
+const readerAad = (notificationId: string, readerIndex: string) => `notification-reader|${notificationId}|${readerIndex}`;
+
+/** The blind indexes a caller of the inbox may hold on the tenders that have sealed notices. */
+export interface InboxKeys {
+  userIndexes: string[];
+  orgIndexes: string[];
+  readerIndexes: string[];
+  /** tender id → the caller's reader index on it (to mark a sealed notice read). */
+  readerIndexOf: Map<string, string>;
+}
+
+/**
+ * Sealed notice recipients (issue 17; TBL Art. 22, EB20 Arts. 27/31): before the deadline of a tender that seals
+ * identities, a notice about it to a bidder-side party (a downloader told of an amendment or a cancellation, the
+ * objector told of the answer) would name a prospective bidder with the tender. Such a notice stores no recipient in
+ * clear: user, organisation and dedupe key are sealed under a platform key (the delivery needs them before the
+ * deadline), and the recipient is found by blind indexes HMAC(tender|user), HMAC(tender|organisation) — per tender, so
+ * one party's notices on two tenders do not link. The procuring entity and supervisors are no bidder identities.
+ */
+@Injectable()
+export class NoticeRecipientSealer {
+  constructor(private readonly keys: IdentityKeyService) {}
+
+  /**
+   * Which of `items` are sealed: tied to a tender that seals identities now (database clock), addressed to someone
+   * other than the tender's procuring entity, a supervisor or an administrator.
+   */
+  async toSeal(m: EntityManager, items: Array<{ tenderId?: string | null; recipientUserId?: string | null; recipientOrganizationId?: string | null }>): Promise<boolean[]> {
+    const tenderIds = [...new Set(items.map((i) => i.tenderId).filter((x): x is string => !!x))];
+    if (tenderIds.length === 0) return items.map(() => false);
+    const tenders: Array<{ id: string; procuring_entity_id: string; sealed: boolean }> = await m.query(
+      `SELECT id, procuring_entity_id, (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = ANY($1::uuid[])`,
+      [tenderIds],
+    );
+    const byId = new Map(tenders.map((t) => [t.id, t]));
+    if (!tenders.some((t) => t.sealed)) return items.map(() => false);
+    const userIds = [...new Set(items.map((i) => i.recipientUserId).filter((x): x is string => !!x))];
+    const users: Array<{ id: string; role: Role; organization_id: string | null }> = userIds.length
+      ? await m.query(`SELECT id, role, organization_id FROM users WHERE id = ANY($1::uuid[])`, [userIds])
+      : [];
+    const userById = new Map(users.map((u) => [u.id, u]));
+    return items.map((i) => {
+      const t = i.tenderId ? byId.get(i.tenderId) : undefined;
+      if (!t?.sealed || (!i.recipientUserId && !i.recipientOrganizationId)) return false;
+      const user = i.recipientUserId ? userById.get(i.recipientUserId) : undefined;
+      if (user && (user.role === Role.SUPERVISOR || user.role === Role.ADMIN)) return false;
+      const org = i.recipientOrganizationId ?? user?.organization_id ?? null;
+      return org !== t.procuring_entity_id;
+    });
+  }
+
+  dedupeDigest(dedupeKey: string): string {
+    return `sealed:${this.keys.platformDigest(DEDUPE_DIGEST, Buffer.from(dedupeKey, 'utf8'))}`;
+  }
+
+  userIndex(tenderId: string, userId: string): string {
+    return this.keys.blindIndex(RECIPIENT_USER_INDEX, tenderId, userId);
+  }
+
+  orgIndex(tenderId: string, organizationId: string): string {
+    return this.keys.blindIndex(RECIPIENT_ORG_INDEX, tenderId, organizationId);
+  }
+
+  readerIndex(tenderId: string, userId: string): string {
+    return this.keys.blindIndex(READER_INDEX, tenderId, userId);
+  }
+
+  seal(tenderId: string, recipient: SealedRecipient): { sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null } {
+    const dedupeKey = this.dedupeDigest(recipient.dedupeKey);
+    return {
+      sealed: this.keys.platformSeal(RECIPIENT_SEALED, recipient, recipientAad(tenderId, dedupeKey)),
+      dedupeKey,
+      userIndex: recipient.userId ? this.userIndex(tenderId, recipient.userId) : null,
+      orgIndex: recipient.organizationId ? this.orgIndex(tenderId, recipient.organizationId) : null,
+    };
+  }
+
+  open(tenderId: string, dedupeKey: string, sealed: string): SealedRecipient {
+    return this.keys.platformOpen<SealedRecipient>(RECIPIENT_SEALED, sealed, recipientAad(tenderId, dedupeKey));
+  }
+
+  sealReader(notificationId: string, readerIndex: string, userId: string): string {
+    return this.keys.platformSeal(READER_INDEX, { userId }, readerAad(notificationId, readerIndex));
+  }
+
+  openReader(notificationId: string, readerIndex: string, sealed: string): string {
+    return this.keys.platformOpen<{ userId: string }>(READER_INDEX, sealed, readerAad(notificationId, readerIndex)).userId;
+  }
+
+  /**
+   * The caller's blind indexes on every tender that has sealed notices (few: those before their deadline) or sealed
+   * read marks (one written while the deadline's unsealing ran stays sealed, and still counts).
+   */
+  async inboxKeys(m: EntityManager, userId: string, organizationId: string | null): Promise<InboxKeys> {
+    const rows: Array<{ tender_id: string }> = await m.query(
+      `SELECT tender_id FROM notifications WHERE recipient_sealed IS NOT NULL
+       UNION
+       SELECT n.tender_id FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE r.reader_sealed IS NOT NULL`,
+    );
+    const keys: InboxKeys = { userIndexes: [], orgIndexes: [], readerIndexes: [], readerIndexOf: new Map() };
+    for (const { tender_id } of rows) {
+      keys.userIndexes.push(this.userIndex(tender_id, userId));
+      if (organizationId) keys.orgIndexes.push(this.orgIndex(tender_id, organizationId));
+      const reader = this.readerIndex(tender_id, userId);
+      keys.readerIndexes.push(reader);
+      keys.readerIndexOf.set(tender_id, reader);
+    }
+    return keys;
+  }
+}
