@@ -21,8 +21,9 @@ export class LoggingNotificationSender extends NotificationSender {
   private readonly logger = new Logger(LoggingNotificationSender.name);
 
   async send(n: OutgoingNotification): Promise<void> {
-    // The recipient's id and the topic only: the body may name a tender a prospective bidder is interested in.
-    this.logger.log({ msg: 'notification delivered', id: n.id, topic: n.topic, to: n.recipientUserId ?? n.recipientOrganizationId });
+    // The message id and topic only: the body may name a tender, and a recipient in the log beside a notice of a
+    // tender before its deadline would name a prospective bidder (TBL Art. 22; the row itself is sealed, issue 17).
+    this.logger.log({ msg: 'notification delivered', id: n.id, topic: n.topic });
   }
 }
 
