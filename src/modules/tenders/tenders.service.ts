@@ -167,6 +167,8 @@ export class TendersService {
           bidValidityDays: dto.bidValidityDays ?? DEFAULT_BID_VALIDITY_DAYS,
           decryptionMode: dto.decryption.mode,
           decryptionWindowMinutes: dto.decryption.windowMinutes,
+          acceptedSuites: dto.sealing?.acceptedSuites ?? ['INTL-1', 'GM-1'],
+          maxBidFileBytes: dto.sealing?.maxBidFileBytes ?? null,
           evaluationMethod: dto.evaluation.method,
           priceWeight: dto.evaluation.priceWeight ?? null,
           evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],

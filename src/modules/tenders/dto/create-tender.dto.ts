@@ -4,6 +4,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsDefined,
   IsIn,
@@ -21,6 +22,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { IsMoney } from 'src/common/money/is-money.validator';
+import { MAX_BID_FILE_BYTES } from 'src/sdk/v2/constants';
 import { BID_SECURITY_FORMS, BidSecurityForm, TenderCategory } from '../tender.enums';
 import { PreTenderDto, QualificationCriterionDto } from './pre-tender.dto';
 
@@ -76,6 +78,29 @@ export class DecryptionDto {
   @Min(1)
   @Max(1440)
   windowMinutes: number;
+}
+
+/** What the tender accepts of sealed-bid format v2 (docs/SEALED_BID_FORMAT.md v2.1); both suites when absent. */
+export class SealingDto {
+  @ApiPropertyOptional({
+    enum: ['INTL-1', 'GM-1'],
+    isArray: true,
+    example: ['INTL-1', 'GM-1'],
+    description: 'The suites bids may be sealed with: INTL-1 (X25519, AES-256-GCM, SHA-256, Ed25519) and/or GM-1 (SM2, SM4-GCM, SM3; 国密). Only GM-1: the national algorithms are required, format v1 (INTL algorithms) is refused.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'acceptedSuites must name at least one suite' })
+  @ArrayUnique()
+  @IsIn(['INTL-1', 'GM-1'], { each: true, message: 'acceptedSuites may only contain INTL-1 and GM-1' })
+  acceptedSuites?: Array<'INTL-1' | 'GM-1'>;
+
+  @ApiPropertyOptional({ minimum: 1_048_576, maximum: MAX_BID_FILE_BYTES, description: 'The largest sealed bid file accepted, in bytes (default and upper bound: the platform limit)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1_048_576)
+  @Max(MAX_BID_FILE_BYTES)
+  maxBidFileBytes?: number;
 }
 
 export class EvaluationFactorDto {
@@ -272,6 +297,13 @@ export class CreateTenderDto {
   @ValidateNested()
   @Type(() => DecryptionDto)
   decryption: DecryptionDto;
+
+  @ApiPropertyOptional({ type: SealingDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SealingDto)
+  sealing?: SealingDto;
 
   @ApiProperty({ type: EvaluationDto })
   @IsDefined()

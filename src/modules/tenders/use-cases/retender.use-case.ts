@@ -66,6 +66,8 @@ export class RetenderUseCase implements UseCase<RetenderCommand, { created: bool
           bidValidityDays: failed.bidValidityDays,
           decryptionMode: failed.decryptionMode,
           decryptionWindowMinutes: failed.decryptionWindowMinutes,
+          acceptedSuites: failed.acceptedSuites,
+          maxBidFileBytes: failed.maxBidFileBytes,
           evaluationMethod: failed.evaluationMethod,
           priceWeight: failed.priceWeight,
           evaluationFactors: failed.evaluationFactors,
