@@ -7,8 +7,7 @@ import { basename, resolve } from 'path';
 import { once } from 'events';
 import { collectClientInfo } from '../client-info';
 import { SDK_VERSION, TOOL_NAME } from '../constants';
-import { base64Encode } from '../core/bytes';
-import { isSuiteId, openBidV2, sealBidV2, SuiteId } from '../v2';
+import { isSuiteId, keyFileTextV2, openBidV2, sealBidV2, SuiteId } from '../v2';
 import { nodeSuite } from '../v2/node';
 import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
@@ -94,7 +93,8 @@ export const sealV2Command: AsyncCliCommand = {
     await once(sink, 'finish');
     const client = collectClientInfo({ deviceId: o['device-id'], documentAuthor: o.author, toolVersion: `${TOOL_NAME}/${SDK_VERSION} (sealed-bid v2 ${suiteId})` });
     writeOutput(io, envOut, `${JSON.stringify({ ...sealed.envelope, client }, null, 2)}\n`, { mode: 0o644, force: !!o.force });
-    writeOutput(io, keyOut, `${JSON.stringify({ type: 'bid-seal-key', formatVersion: 'v2', suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, createdAt: new Date().toISOString(), key: base64Encode(sealed.key) }, null, 2)}\n`, { mode: 0o600, force: !!o.force });
+    // One key file format for the CLI and the console (src/sdk/v2/key-file.ts).
+    writeOutput(io, keyOut, keyFileTextV2({ suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, key: sealed.key }), { mode: 0o600, force: !!o.force });
     io.stdout(`sealed ${sealed.plaintextLength} bytes → ${sealed.envelope.ciphertextLength} bytes (${suiteId}), ciphertextHash ${sealed.envelope.ciphertextHash}\n`);
     return EXIT_OK;
   },
