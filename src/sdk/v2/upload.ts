@@ -84,6 +84,16 @@ export class ResumableBidUpload {
     return new ResumableBidUpload(t, v.uploadId, v.length, v.offset);
   }
 
+  /** An upload created earlier (an interrupted run): HEAD tells its length and where to resume. */
+  static async resume(t: UploadTransport, uploadId: string): Promise<ResumableBidUpload> {
+    const u = new ResumableBidUpload(t, uploadId, 0, 0);
+    const res = await u.call(`/${uploadId}`, { method: 'HEAD', cache: 'no-store' });
+    const offset = Number(res.headers.get('upload-offset'));
+    const length = Number(res.headers.get('upload-length'));
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) throw new BidUploadError(res.status, 'HTTP_BAD_OFFSET', 'no Upload-Offset / Upload-Length in the answer');
+    return new ResumableBidUpload(t, uploadId, length, offset);
+  }
+
   /** HEAD: the bytes stored so far (where to resume). */
   async currentOffset(): Promise<number> {
     const res = await this.call(`/${this.uploadId}`, { method: 'HEAD', cache: 'no-store' });

@@ -357,6 +357,11 @@ export default function BidPage() {
             <Form.Item label="投标文件（附件，可选，随报价一起加密）">
               <FileInput label="投标文件" multiple onFiles={setFiles} />
               {!suite && attachmentBytes > MAX_PLAINTEXT_BYTES * 0.7 && <Typography.Text type="danger">附件过大</Typography.Text>}
+              <div>
+                <Typography.Text type="secondary" data-testid="sealing-format">
+                  {useV2 ? '将以格式 v2 分段加密、分片上传（可断点续传）' : '将以格式 v1 加密后一次递交'}
+                </Typography.Text>
+              </div>
               {suite && v2Limit !== null && attachmentBytes > v2Limit && <Typography.Text type="danger">附件超过本项目的上限（{Math.floor(v2Limit / 1048576)} MB）</Typography.Text>}
             </Form.Item>
             <Form.Item label="文件编制人（可选）" name="documentAuthor">
@@ -425,9 +430,12 @@ export default function BidPage() {
                   <Descriptions.Item label="托管密钥">{submitted.v2.receipt.escrowedKeyStored ? '已由平台托管（可由平台统一解密）' : '未托管（仅投标人可解密）'}</Descriptions.Item>
                 </>
               ) : (
-                <Descriptions.Item label="密文 SHA-256">
-                  <span className="mono">{submitted.receipt.ciphertextSha256}</span>
-                </Descriptions.Item>
+                <>
+                  <Descriptions.Item label="格式">{mine?.formatVersion === 2 ? `格式 v2 · ${mine.suite ?? ''}` : '格式 v1 · AES-256-GCM（一次递交）'}</Descriptions.Item>
+                  <Descriptions.Item label={mine?.formatVersion === 2 ? '密文摘要' : '密文 SHA-256'}>
+                    <span className="mono">{submitted.receipt.ciphertextSha256}</span>
+                  </Descriptions.Item>
+                </>
               )}
               <Descriptions.Item label="密钥承诺值">
                 <span className="mono">{submitted.keyCommitment}</span>
