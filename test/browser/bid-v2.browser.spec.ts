@@ -221,7 +221,7 @@ describe('console: a bidder seals a large bid in format v2 in the browser, uploa
     await a.close();
   }, 180_000 + INTL_MIB * 3000);
 
-  it('GM-1 only: the tender accepts only GM-1, the console seals in GM-1 (no choice), receipt verified (SM2), 解密', async () => {
+  it('GM-1 only: the console seals in GM-1 (no choice), receipt verified (SM2), 解密; a browser-sealed bid left undecrypted is opened by escrow', async () => {
     const t = server.t;
     const tender = await createPublishedTender(t, {
       title: '盐城市政务云国产密码应用改造项目',
@@ -236,10 +236,20 @@ describe('console: a bidder seals a large bid in format v2 in the browser, uploa
     const webBidder = await registerParty(t, { role: Role.BIDDER, name: '南京国密信息技术有限公司' });
     const others = [await registerParty(t, { role: Role.BIDDER, name: '江苏省数据集团有限公司' }), await registerParty(t, { role: Role.BIDDER, name: '盐城市大数据集团有限公司' })];
     await submitV2WithSdk(t, tender.id, others[0], '8650000.00', 'GM-1');
-    await submitV2WithSdk(t, tender.id, others[1], '8720000.00', 'GM-1');
 
     const dir = mkdtempSync(join(tmpdir(), 'bid-gm-'));
     const file = bidFile(dir, '密码应用方案.pdf', Math.round(1.5 * MiB), '第二章 SM2/SM3/SM4 密码应用方案 GM-PLAINTEXT-MARKER');
+    // The third bidder also seals in its browser (its escrowed key wrapped with SM2 there), and will not decrypt.
+    const c = await openPage(server);
+    await loginAs(c.page, others[1].username, others[1].password);
+    await c.page.goto(`/tenders/${tender.id}/bid`);
+    await c.page.getByRole('textbox', { name: '投标报价（元）' }).fill('8720000.00');
+    await c.page.getByLabel('投标文件').setInputFiles(file);
+    await c.page.getByRole('button', { name: '加密并递交' }).click();
+    await c.page.getByText('回执签名验证通过').waitFor({ timeout: 120_000 });
+    await c.page.getByText('已由平台托管（可由平台统一解密）').waitFor();
+    c.assertClean();
+    await c.close();
     const a = await openPage(server);
     await loginAs(a.page, webBidder.username, webBidder.password);
     await a.page.goto(`/tenders/${tender.id}/bid`);
@@ -273,7 +283,23 @@ describe('console: a bidder seals a large bid in format v2 in the browser, uploa
     await a.page.getByText('已解密，您的投标报价：¥8,590,000.00').waitFor({ timeout: 60_000 });
     await screenshot(a.page, 'opening-hall-v2-gm-decrypted');
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(webBidder.auth)).body).toMatchObject({ status: 'DECRYPTED', price: '8590000.00' });
+
+    // The window closes (brought forward): escrow opens the two bids not decrypted by their bidders (EB20 Art. 31
+    // fallback), the browser-sealed one with the SM2 escrowed key the console wrapped; 唱标 in the same page.
+    const { SchedulerService } = await import('src/modules/scheduling/scheduler.service');
+    const { ScheduledEventKind } = await import('src/infra/queue/queue.constants');
+    await t.dataSource.transaction(async (m) => {
+      await m.query(`UPDATE tenders SET decryption_window_ends_at = clock_timestamp() WHERE id = $1`, [tender.id]);
+      await t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.DecryptionWindowClose, subjectId: tender.id, tenderId: tender.id, runAt: new Date() });
+    });
+    await a.page.getByText('唱标', { exact: true }).waitFor({ timeout: 60_000 });
+    const row = (name: string) => a.page.getByRole('table', { name: '开标一览表' }).getByRole('row').filter({ hasText: name });
+    await eventually(async () => expect(await row('盐城市大数据集团有限公司').innerText()).toContain('8,720,000.00'), 20_000);
+    expect(await row('江苏省数据集团有限公司').innerText()).toContain('8,650,000.00');
+    const decryptedBy = await t.dataSource.query(`SELECT decrypted_by FROM bids WHERE tender_id = $1 ORDER BY price`, [tender.id]);
+    expect(decryptedBy.map((r: { decrypted_by: string }) => r.decrypted_by)).toEqual(['BIDDER', 'ESCROW', 'ESCROW']);
+    await screenshot(a.page, 'opening-hall-v2-gm-announced');
     a.assertClean();
     await a.close();
-  }, 180_000);
+  }, 240_000);
 });
