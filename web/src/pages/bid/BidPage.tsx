@@ -137,15 +137,15 @@ export default function BidPage() {
     };
   }, [id, tender]);
 
-  // Leaving before the key is downloaded loses the only copy of the key.
+  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) loses the upload.
   useEffect(() => {
-    if (!submitted?.keyFile || keyDownloaded) return;
+    if (busy !== 'seal' && (!submitted?.keyFile || keyDownloaded)) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
     };
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
-  }, [submitted, keyDownloaded]);
+  }, [submitted, keyDownloaded, busy]);
 
   if (loadError) return <Alert type="error" showIcon title={loadError} />;
   if (!tender || !me) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
