@@ -2,13 +2,12 @@
  * bid-seal commands of sealed-bid format v2 (docs/SEALED_BID_FORMAT.md "format v2"): seal-v2 and open-v2 work
  * offline on files of any size as streams; upload sends a sealed file to the platform in resumable pieces.
  */
-import { createReadStream, createWriteStream, statSync } from 'fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'fs';
 import { basename, resolve } from 'path';
 import { once } from 'events';
 import { collectClientInfo } from '../client-info';
 import { SDK_VERSION, TOOL_NAME } from '../constants';
-import { base64Encode } from '../core/bytes';
-import { isSuiteId, openBidV2, sealBidV2, SuiteId } from '../v2';
+import { BidUploadError, isSuiteId, keyFileTextV2, openBidV2, ResumableBidUpload, sealBidV2, SealedEnvelopeV2, SuiteId } from '../v2';
 import { nodeSuite } from '../v2/node';
 import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
@@ -94,7 +93,8 @@ export const sealV2Command: AsyncCliCommand = {
     await once(sink, 'finish');
     const client = collectClientInfo({ deviceId: o['device-id'], documentAuthor: o.author, toolVersion: `${TOOL_NAME}/${SDK_VERSION} (sealed-bid v2 ${suiteId})` });
     writeOutput(io, envOut, `${JSON.stringify({ ...sealed.envelope, client }, null, 2)}\n`, { mode: 0o644, force: !!o.force });
-    writeOutput(io, keyOut, `${JSON.stringify({ type: 'bid-seal-key', formatVersion: 'v2', suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, createdAt: new Date().toISOString(), key: base64Encode(sealed.key) }, null, 2)}\n`, { mode: 0o600, force: !!o.force });
+    // One key file format for the CLI and the console (src/sdk/v2/key-file.ts).
+    writeOutput(io, keyOut, keyFileTextV2({ suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, key: sealed.key }), { mode: 0o600, force: !!o.force });
     io.stdout(`sealed ${sealed.plaintextLength} bytes → ${sealed.envelope.ciphertextLength} bytes (${suiteId}), ciphertextHash ${sealed.envelope.ciphertextHash}\n`);
     return EXIT_OK;
   },
@@ -135,37 +135,39 @@ export const uploadCommand: AsyncCliCommand = {
       'upload-id': { type: 'string' }, 'piece-size': { type: 'string' }, 'receipt-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     }, 'upload');
     if (o.help) return io.stdout(`${uploadUsage}\n`), EXIT_OK;
-    const base = `${required(o.url, '--url', 'upload').replace(/\/$/, '')}/api/v1/tenders/${normalizeId(required(o.tender, '--tender', 'upload'), '--tender')}/bid-uploads`;
-    const auth = { Authorization: `Bearer ${required(o.token, '--token', 'upload')}` };
+    const transport = {
+      url: `${required(o.url, '--url', 'upload').replace(/\/$/, '')}/api/v1/tenders/${normalizeId(required(o.tender, '--tender', 'upload'), '--tender')}/bid-uploads`,
+      headers: () => ({ Authorization: `Bearer ${required(o.token, '--token', 'upload')}` }),
+    };
     const file = resolve(io.cwd, required(o.file, '--file', 'upload'));
     const size = statSync(file).size;
-    const piece = o['piece-size'] ? Number(o['piece-size']) : 8 * 1024 * 1024;
-    let id = o['upload-id'];
-    if (!id) {
-      const env = readJsonObject(io, required(o.envelope, '--envelope', 'upload'), 'envelope');
-      const r = await fetch(base, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(env) });
-      const body = (await r.json()) as Record<string, unknown>;
-      if (r.status !== 201) throw new CliError(`the platform refused the upload: ${r.status} ${JSON.stringify(body)}`, 1);
-      id = String(body.uploadId);
-      io.stderr(`upload id ${id} (resume with --upload-id ${id})\n`);
+    const pieceSize = o['piece-size'] ? Number(o['piece-size']) : 8 * 1024 * 1024;
+    if (!Number.isSafeInteger(pieceSize) || pieceSize < 1) throw new CliError('--piece-size must be a positive byte count');
+    // The same protocol client as the console (src/sdk/v2/upload.ts): a failed piece is retried from HEAD's offset.
+    const refused = (what: string) => (e: unknown): never => {
+      if (e instanceof BidUploadError) throw new CliError(`${what}: ${e.status} ${e.message}`, 1);
+      throw e;
+    };
+    let upload: ResumableBidUpload;
+    if (o['upload-id']) upload = await ResumableBidUpload.resume(transport, o['upload-id']).catch(refused('no such upload'));
+    else {
+      const env = readJsonObject(io, required(o.envelope, '--envelope', 'upload'), 'envelope') as unknown as SealedEnvelopeV2 & { client: object };
+      upload = await ResumableBidUpload.create(transport, env).catch(refused('the platform refused the upload'));
+      io.stderr(`upload id ${upload.uploadId} (resume with --upload-id ${upload.uploadId})\n`);
     }
-    const head = await fetch(`${base}/${id}`, { method: 'HEAD', headers: auth });
-    if (head.status !== 200) throw new CliError(`no such upload: ${head.status}`, 1);
-    let offset = Number(head.headers.get('upload-offset'));
-    while (offset < size) {
-      const end = Math.min(size, offset + piece);
-      const r = await fetch(`${base}/${id}`, {
-        method: 'PATCH',
-        headers: { ...auth, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(end - offset) },
-        body: createReadStream(file, { start: offset, end: end - 1 }) as never,
-        duplex: 'half',
-      } as RequestInit);
-      if (r.status !== 204) throw new CliError(`piece at ${offset} refused: ${r.status} ${await r.text()}`, 1);
-      offset = Number(r.headers.get('upload-offset'));
+    if (upload.length !== size) throw new CliError(`the upload is ${upload.length} bytes, the file ${size}`, 1);
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(pieceSize, Math.max(1, size)));
+      while (upload.offset < size) {
+        const at = upload.offset;
+        const n = readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
+        await upload.sendPiece(at, buf.subarray(0, n), { onRetry: (r) => r.resumeAt === undefined && io.stderr(`piece at ${r.pieceStart} failed (${r.error.message}); retrying\n`) }).catch(refused(`piece at ${at} refused`));
+      }
+    } finally {
+      closeSync(fd);
     }
-    const fin = await fetch(`${base}/${id}/finalize`, { method: 'POST', headers: auth });
-    const receipt = await fin.text();
-    if (fin.status !== 201) throw new CliError(`finalisation refused: ${fin.status} ${receipt}`, 1);
+    const receipt = JSON.stringify(await upload.finalize().catch(refused('finalisation refused')));
     if (o['receipt-out']) writeOutput(io, o['receipt-out'], `${receipt}\n`, { mode: 0o644, force: true });
     io.stdout(`${receipt}\n`);
     return EXIT_OK;

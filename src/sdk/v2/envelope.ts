@@ -159,7 +159,10 @@ export interface SealBidV2Input {
   segmentSize?: number;
   /** Receives each sealed segment in order (write it to a file, a Blob list, an upload…). */
   write: (segment: Bytes) => void | Promise<void>;
-  /** Deterministic inputs for test vectors only. */
+  /**
+   * Deterministic inputs: test vectors, and a second pass that re-seals the same bytes (sealAndUploadV2 uploads on
+   * the second pass what the first one hashed). Never reuse a key and prefix for different plaintext.
+   */
   key?: Bytes;
   noncePrefix?: Bytes;
 }

@@ -9,3 +9,5 @@ export { gmSuite, intlSuite, generateSm2KeyPair, sm2KeyPairFromSeed, sm2PublicFr
 export * from './stream';
 export * from './bid-file';
 export * from './envelope';
+export * from './key-file';
+export * from './upload';

@@ -60,7 +60,8 @@ export interface Tender {
   statusReason: string | null;
   openedAt: string | null;
   decryptionWindowEndsAt: string | null;
-  sealing: { version: 'v1'; escrowPublicKey: string | null };
+  /** The v2 fields (docs/SEALED_BID_FORMAT.md v2.1, v2.10): the suites accepted for v2 uploads, their escrow keys. */
+  sealing: { version: 'v1'; escrowPublicKey: string | null; acceptedSuites?: string[]; escrowPublicKeySm2?: string | null; maxBidFileBytes?: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -119,6 +120,9 @@ export interface MyBid extends BidReceiptView {
   hasEscrowedKey: boolean;
   price: string | null;
   statusReason: string | null;
+  /** Present when the current version is format v2 (docs/SEALED_BID_FORMAT.md v2.10). */
+  formatVersion?: 2;
+  suite?: string | null;
 }
 
 export interface BidSecurityAccount {

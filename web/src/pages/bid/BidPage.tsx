@@ -1,7 +1,7 @@
-import { Alert, message as antdMessage, Button, Card, Descriptions, Form, Input, InputNumber, Popconfirm, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, message as antdMessage, Button, Card, Descriptions, Form, Input, InputNumber, Popconfirm, Progress, Radio, Space, Spin, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, saveBlob } from '@/api/client';
+import { API_BASE, api, getAccessToken, saveBlob } from '@/api/client';
 import { fetchMyBid } from '@/api/my-bids';
 import { ApiError, errorText } from '@/api/errors';
 import type { BidReceiptView, BidSecurityAccount, MyBid, MyBidSecurity, Tender } from '@/api/types';
@@ -12,6 +12,7 @@ import { CONSOLE_TOOL_VERSION, browserDeviceId } from '@/lib/device';
 import { BID_SECURITY_STATUS, BID_STATUS, label, yuan } from '@/lib/labels';
 import { formatBeijingLabel } from '@/lib/time';
 import { base64Encode, browserCrypto, isValidPrice, MAX_PLAINTEXT_BYTES, sealBidInBrowser, verifyReceiptInBrowser } from '@shared/sdk/browser';
+import type { BidReceiptV2, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
 
 interface BidForm {
   price: string;
@@ -24,6 +25,31 @@ interface Submitted {
   keyCommitment: string;
   keyFile: string | null;
   verified: boolean | null;
+  /** A format v2 submission: its own receipt (the envelope signature covers the whole envelope). */
+  v2?: { receipt: BidReceiptV2; suite: SuiteId };
+}
+
+/**
+ * Which format the console seals in (docs/SEALED_BID_FORMAT.md "format v2"). Format v2 — streamed from the File in
+ * segments, uploaded in resumable pieces — whenever the bid carries more than V1_MAX_ATTACHMENT_BYTES of attachments
+ * or the suite is GM-1 (v1 is INTL crypto only), provided the tender accepts a v2 suite. A small INTL-1 bid (price
+ * and small attachments) keeps v1: one request, byte-for-byte what v1 clients send, nothing held long in the browser.
+ * A tender that accepts no v2 suite gets v1 (within v1's 20 MiB).
+ */
+const V1_MAX_ATTACHMENT_BYTES = 1024 * 1024;
+const SUITE_TEXT: Record<SuiteId, string> = {
+  'INTL-1': 'INTL-1（AES-256-GCM · X25519 · Ed25519）',
+  'GM-1': 'GM-1 国密（SM4-GCM · SM2 · SM3）',
+};
+const isSuite = (s: string): s is SuiteId => s === 'INTL-1' || s === 'GM-1';
+
+/** What the sealing shows while it runs (format v2). */
+interface V2Progress {
+  phase: SealAndUploadProgress['phase'];
+  sealed: number;
+  uploaded: number;
+  total: number;
+  retries: RetryInfo[];
 }
 
 /**
@@ -31,6 +57,9 @@ interface Submitted {
  * BROWSER (src/sdk/browser.ts: the SDK's own format code on WebCrypto, pure-JS fallback), the key offered only as a
  * download, the signed receipt verified here against GET /platform/keys; replace or withdraw before the deadline.
  */
+const percentOf = (done: number, total: number) => (total > 0 ? Math.floor((done / total) * 100) : 0);
+const mib = (n: number) => (n / 1048576).toFixed(1);
+
 export default function BidPage() {
   const { id = '' } = useParams();
   const { me } = useAuth();
@@ -45,9 +74,12 @@ export default function BidPage() {
   const [error, setError] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'seal' | 'withdraw' | null>(null);
-  const platformKey = useRef<string | null>(null);
+  const [chosenSuite, setChosenSuite] = useState<SuiteId | null>(null);
+  const [progress, setProgress] = useState<V2Progress | null>(null);
+  const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
 
-  const receiptKey = async () => (platformKey.current ??= (await api.get<{ receiptPublicKey: string }>('/platform/keys')).receiptPublicKey);
+  const keys = async () => (platformKeys.current ??= await api.get<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>('/platform/keys'));
+  const receiptKey = async () => (await keys()).receiptPublicKey;
 
   const loadMine = useCallback(async () => {
     const b = await fetchMyBid(id);
@@ -61,8 +93,12 @@ export default function BidPage() {
         const t = await api.get<Tender>(`/tenders/${id}`);
         setTender(t);
         const b = await loadMine();
-        // A bid already submitted (e.g. in an earlier visit): verify its latest receipt here too.
-        if (b && b.status !== 'WITHDRAWN') {
+        // A bid already submitted (e.g. in an earlier visit): verify its latest receipt here too. A v2 version's
+        // receipt signs the whole envelope (nonce prefix, escrowed key), which GET /bids/mine does not return: it was
+        // verified when it was submitted, and is not re-checked here.
+        if (b && b.status !== 'WITHDRAWN' && b.formatVersion === 2) {
+          setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: null });
+        } else if (b && b.status !== 'WITHDRAWN') {
           const ok = await verifyReceiptInBrowser({
             receipt: b,
             tenderId: id,
@@ -101,26 +137,96 @@ export default function BidPage() {
     };
   }, [id, tender]);
 
-  // Leaving before the key is downloaded loses the only copy of the key.
+  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) loses the upload.
   useEffect(() => {
-    if (!submitted?.keyFile || keyDownloaded) return;
+    if (busy !== 'seal' && (!submitted?.keyFile || keyDownloaded)) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
     };
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
-  }, [submitted, keyDownloaded]);
+  }, [submitted, keyDownloaded, busy]);
 
   if (loadError) return <Alert type="error" showIcon title={loadError} />;
   if (!tender || !me) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
   const open = tender.status === 'PUBLISHED' && !tender.suspended;
+  const accepted = (tender.sealing.acceptedSuites ?? []).filter(isSuite);
+  // INTL-1 when the tender accepts both (the bidder may choose GM-1), GM-1 when only it.
+  const suite: SuiteId | null = chosenSuite && accepted.includes(chosenSuite) ? chosenSuite : accepted.includes('INTL-1') ? 'INTL-1' : (accepted[0] ?? null);
+  const attachmentBytes = files.reduce((n, f) => n + f.size, 0);
+  const useV2 = suite !== null && (suite === 'GM-1' || attachmentBytes > V1_MAX_ATTACHMENT_BYTES);
+  const v2Limit = tender.sealing.maxBidFileBytes ?? null;
+
+  /** Format v2: sealed from the Files' streams and uploaded in resumable pieces (src/sdk/v2/upload.ts). */
+  const sealV2 = async (v: BidForm, suiteId: SuiteId, organizationId: string) => {
+    const v2 = await import('@shared/sdk/v2/browser'); // lazily: the GM code stays out of the first load
+    const escrowText = tender.decryption.mode === 'BIDDER' ? null : suiteId === 'GM-1' ? tender.sealing.escrowPublicKeySm2 : tender.sealing.escrowPublicKey;
+    const escrowPublicKey = escrowText ? (suiteId === 'GM-1' ? v2.fromHex(escrowText) : v2.base64DecodeStrict(escrowText)) : null;
+    if (escrowText && !escrowPublicKey) throw new Error('招标项目的托管公钥无效，请联系交易中心');
+    const state: V2Progress = { phase: 'seal', sealed: 0, uploaded: 0, total: 0, retries: [] };
+    setProgress({ ...state });
+    const suitePrimitives = v2.browserSuite(suiteId);
+    const done = await v2.sealAndUploadV2({
+      suite: suitePrimitives,
+      tenderId: tender.id,
+      bidderOrganizationId: organizationId,
+      bid: { price: v.price.trim(), currency: 'CNY', ...(v.durationDays ? { durationDays: v.durationDays } : {}) },
+      attachments: () => files.map((f) => ({ name: f.name, size: f.size, content: v2.blobChunks(f) })),
+      escrowPublicKey: escrowPublicKey ?? undefined,
+      client: { deviceId: browserDeviceId(), toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`, ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}) },
+      transport: { url: `${API_BASE}/tenders/${tender.id}/bid-uploads`, headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}) },
+      onProgress: (p) => {
+        state.phase = p.phase;
+        state.total = p.total;
+        if (p.phase === 'seal') state.sealed = p.done;
+        else state.uploaded = p.done;
+        if (p.phase !== 'seal') state.sealed = p.total;
+        setProgress({ ...state });
+      },
+      onRetry: (r) => {
+        state.retries = [...state.retries, r];
+        setProgress({ ...state });
+      },
+    }).catch((e: unknown) => {
+      if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
+      throw e;
+    });
+    const verified = await v2.verifyReceiptV2({
+      suite: suitePrimitives,
+      receipt: done.receipt,
+      tenderId: tender.id,
+      bidderOrganizationId: organizationId,
+      envelope: done.envelope,
+      receiptPublicKey: v2.receiptPublicKeyFor(suiteId, await keys()),
+    });
+    const r = done.receipt;
+    const keyFile = v2.keyFileTextV2({
+      suite: suiteId,
+      tenderId: tender.id,
+      bidderOrganizationId: organizationId,
+      keyCommitment: done.envelope.keyCommitment,
+      ciphertextHash: done.envelope.ciphertextHash,
+      key: done.key,
+    });
+    const view: BidReceiptView = { bidId: r.bidId, version: r.version, receivedAt: r.receivedAt, ciphertextSha256: r.ciphertextHash, signature: r.envelopeSignature };
+    return { receipt: view, keyCommitment: done.envelope.keyCommitment, keyFile, verified, v2: { receipt: r, suite: suiteId } } satisfies Submitted;
+  };
 
   const seal = async (v: BidForm) => {
     if (!me.organizationId) return;
     setBusy('seal');
     setError(null);
+    setProgress(null);
     try {
+      if (useV2 && suite) {
+        const s = await sealV2(v, suite, me.organizationId);
+        setSubmitted(s);
+        setKeyDownloaded(false);
+        await loadMine();
+        message.success(s.receipt.version > 1 ? `已替换为第 ${s.receipt.version} 版投标文件` : '投标文件已加密递交');
+        return;
+      }
       const attachments = [];
       for (const f of files) attachments.push({ name: f.name, contentBase64: base64Encode(await readFileBytes(f)) });
       const sealed = await sealBidInBrowser({
@@ -215,7 +321,7 @@ export default function BidPage() {
             showIcon
             style={{ marginBottom: 16 }}
             title="投标文件在您的浏览器中加密"
-            description="报价和附件在本机用 AES-256-GCM 加密，密钥只在本机生成，平台在开标前无法查看。递交后请立即下载密钥文件并妥善保管，开标时需用它解密。"
+            description={`报价和附件在本机用 ${suite === 'GM-1' ? 'SM4-GCM（国密）' : 'AES-256-GCM'} 加密，密钥只在本机生成，平台在开标前无法查看。大文件分段加密、分片上传，网络中断后自动续传。递交后请立即下载密钥文件并妥善保管，开标时需用它解密。`}
           />
           <Form<BidForm> layout="vertical" onFinish={seal} requiredMark={false} style={{ maxWidth: 560 }}>
             <Form.Item
@@ -232,13 +338,49 @@ export default function BidPage() {
             <Form.Item label="工期（日历天，可选）" name="durationDays">
               <InputNumber min={1} max={36500} precision={0} style={{ width: 200 }} />
             </Form.Item>
+            {accepted.length > 1 ? (
+              <Form.Item label="加密套件">
+                <Radio.Group
+                  aria-label="加密套件"
+                  value={suite}
+                  onChange={(e) => setChosenSuite(e.target.value as SuiteId)}
+                  options={accepted.map((s) => ({ value: s, label: SUITE_TEXT[s] }))}
+                />
+              </Form.Item>
+            ) : (
+              suite && (
+                <Form.Item label="加密套件">
+                  <Typography.Text>{SUITE_TEXT[suite]}（本项目只接受此套件）</Typography.Text>
+                </Form.Item>
+              )
+            )}
             <Form.Item label="投标文件（附件，可选，随报价一起加密）">
               <FileInput label="投标文件" multiple onFiles={setFiles} />
-              {files.reduce((n, f) => n + f.size, 0) > MAX_PLAINTEXT_BYTES * 0.7 && <Typography.Text type="danger">附件过大</Typography.Text>}
+              {!suite && attachmentBytes > MAX_PLAINTEXT_BYTES * 0.7 && <Typography.Text type="danger">附件过大</Typography.Text>}
+              <div>
+                <Typography.Text type="secondary" data-testid="sealing-format">
+                  {useV2 ? '将以格式 v2 分段加密、分片上传（可断点续传）' : '将以格式 v1 加密后一次递交'}
+                </Typography.Text>
+              </div>
+              {suite && v2Limit !== null && attachmentBytes > v2Limit && <Typography.Text type="danger">附件超过本项目的上限（{Math.floor(v2Limit / 1048576)} MB）</Typography.Text>}
             </Form.Item>
             <Form.Item label="文件编制人（可选）" name="documentAuthor">
               <Input />
             </Form.Item>
+            {progress && (
+              <div style={{ marginBottom: 16 }}>
+                <Typography.Text>加密进度</Typography.Text>
+                <Progress aria-label="加密进度" percent={percentOf(progress.sealed, progress.total)} />
+                <Typography.Text>上传进度{progress.total > 0 && `（${mib(progress.uploaded)} / ${mib(progress.total)} MB）`}</Typography.Text>
+                <Progress aria-label="上传进度" percent={percentOf(progress.uploaded, progress.total)} status={busy === 'seal' && progress.phase === 'upload' ? 'active' : undefined} />
+                {progress.retries.some((r) => r.resumeAt !== undefined) && (
+                  <Typography.Text type="warning" data-testid="upload-resumed">
+                    分片上传中断 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次，已从断点（{mib(progress.retries.filter((r) => r.resumeAt !== undefined).at(-1)!.resumeAt!)} MB）续传
+                  </Typography.Text>
+                )}
+                {progress.phase === 'finalize' && busy && <Typography.Text type="secondary">上传完成，正在递交…</Typography.Text>}
+              </div>
+            )}
             {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 16 }} />}
             <Button type="primary" htmlType="submit" loading={busy === 'seal'}>
               加密并递交
@@ -257,7 +399,16 @@ export default function BidPage() {
         <Card title="投标回执" size="small">
           <Space orientation="vertical" style={{ width: '100%' }}>
             {submitted.verified === true && (
-              <Alert type="success" showIcon title="回执签名验证通过" description="已在浏览器中用平台公钥（GET /platform/keys，Ed25519）验证回执签名与密文摘要。" />
+              <Alert
+                type="success"
+                showIcon
+                title="回执签名验证通过"
+                description={
+                  submitted.v2
+                    ? `已在浏览器中用平台公钥（GET /platform/keys，${submitted.v2.suite === 'GM-1' ? 'SM2' : 'Ed25519'}）验证回执对整个投标信封（文件摘要、密钥承诺、托管密钥）的签名。`
+                    : '已在浏览器中用平台公钥（GET /platform/keys，Ed25519）验证回执签名与密文摘要。'
+                }
+              />
             )}
             {submitted.verified === false && <Alert type="error" showIcon title="回执签名验证失败！请勿依赖此回执，并联系交易中心。" />}
             <Descriptions column={1} size="small" bordered className="tender-meta">
@@ -266,9 +417,26 @@ export default function BidPage() {
               </Descriptions.Item>
               <Descriptions.Item label="版本">第 {submitted.receipt.version} 版</Descriptions.Item>
               <Descriptions.Item label="递交时间">{formatBeijingLabel(submitted.receipt.receivedAt)}</Descriptions.Item>
-              <Descriptions.Item label="密文 SHA-256">
-                <span className="mono">{submitted.receipt.ciphertextSha256}</span>
-              </Descriptions.Item>
+              {submitted.v2 ? (
+                <>
+                  <Descriptions.Item label="格式">格式 v2 · {SUITE_TEXT[submitted.v2.suite]}</Descriptions.Item>
+                  <Descriptions.Item label="密文长度">{submitted.v2.receipt.ciphertextLength.toLocaleString('zh-CN')} 字节</Descriptions.Item>
+                  <Descriptions.Item label={`密文摘要（${submitted.v2.suite === 'GM-1' ? 'SM3' : 'SHA-256'}）`}>
+                    <span className="mono">{submitted.v2.receipt.ciphertextHash}</span>
+                  </Descriptions.Item>
+                  <Descriptions.Item label="信封摘要">
+                    <span className="mono">{submitted.v2.receipt.envelopeHash}</span>
+                  </Descriptions.Item>
+                  <Descriptions.Item label="托管密钥">{submitted.v2.receipt.escrowedKeyStored ? '已由平台托管（可由平台统一解密）' : '未托管（仅投标人可解密）'}</Descriptions.Item>
+                </>
+              ) : (
+                <>
+                  <Descriptions.Item label="格式">{mine?.formatVersion === 2 ? `格式 v2 · ${mine.suite ?? ''}` : '格式 v1 · AES-256-GCM（一次递交）'}</Descriptions.Item>
+                  <Descriptions.Item label={mine?.formatVersion === 2 ? '密文摘要' : '密文 SHA-256'}>
+                    <span className="mono">{submitted.receipt.ciphertextSha256}</span>
+                  </Descriptions.Item>
+                </>
+              )}
               <Descriptions.Item label="密钥承诺值">
                 <span className="mono">{submitted.keyCommitment}</span>
               </Descriptions.Item>

@@ -22,7 +22,7 @@ const STATUS_COLOR: Record<string, string> = { OPENED: 'orange', DECRYPTED: 'gre
  * /tenders/<id>/opening — 开标大厅. Before the deadline: a countdown on the server's clock. From the deadline: the
  * bids (bidder, status) updating live by polling GET /tenders/{id}/opening-hall once a second, the decryption
  * window's remaining time, a bidder's own decryption (key file → POST …/decryption, the key checked against its
- * commitment in the browser first); prices appear for everyone only at 唱标, in the same table, without reloading.
+ * commitment in the browser first, format v1 or v2 by the bid's current version); prices appear for everyone only at 唱标, in the same table, without reloading.
  */
 export default function OpeningHallPage() {
   const { id = '' } = useParams();
@@ -113,13 +113,34 @@ export default function OpeningHallPage() {
     setKeyError(null);
     setDecrypting(true);
     try {
-      const parsed = parseKeyFileText(await keyFile.text());
-      if (!parsed.ok) throw new Error(parsed.problem === 'NOT_JSON' ? '密钥文件格式错误（不是有效的 JSON）' : '密钥文件中没有有效的32字节密钥');
-      if (parsed.value.tenderId && parsed.value.tenderId !== tender.id) throw new Error('该密钥文件属于另一个招标项目');
-      if (!(await keyMatchesCommitment(parsed.value.key, mine.keyCommitment))) {
-        throw new Error('密钥与您递交的投标文件不匹配（承诺值不符）：请选择最后一次递交时下载的密钥文件');
+      const text = await keyFile.text();
+      const mismatch = '密钥与您递交的投标文件不匹配（承诺值不符）：请选择最后一次递交时下载的密钥文件';
+      let key: Uint8Array;
+      if (mine.formatVersion === 2 && (mine.suite === 'INTL-1' || mine.suite === 'GM-1')) {
+        // Format v2: the suite's key (16 bytes GM-1, 32 INTL-1) checked against the v2 commitment (SEALED_BID_FORMAT.md
+        // v2.4) with the SDK's v2 code, loaded only now; the same POST …/decryption reveals it (v2.9).
+        const v2 = await import('@shared/sdk/v2/browser');
+        const parsed = v2.parseKeyFileTextV2(text, mine.suite);
+        if (!parsed.ok) {
+          throw new Error(
+            parsed.problem === 'NOT_JSON'
+              ? '密钥文件格式错误（不是有效的 JSON）'
+              : parsed.problem === 'OTHER_SUITE'
+                ? `该密钥文件属于另一加密套件，您的投标文件使用 ${mine.suite}`
+                : `密钥文件中没有有效的 ${mine.suite} 密钥（${v2.KEY_BYTES[mine.suite]} 字节）`,
+          );
+        }
+        if (parsed.value.tenderId && parsed.value.tenderId !== tender.id) throw new Error('该密钥文件属于另一个招标项目');
+        if (!(await v2.verifyKeyCommitmentV2(v2.browserSuite(mine.suite), parsed.value.key, mine.keyCommitment))) throw new Error(mismatch);
+        key = parsed.value.key;
+      } else {
+        const parsed = parseKeyFileText(text);
+        if (!parsed.ok) throw new Error(parsed.problem === 'NOT_JSON' ? '密钥文件格式错误（不是有效的 JSON）' : '密钥文件中没有有效的32字节密钥');
+        if (parsed.value.tenderId && parsed.value.tenderId !== tender.id) throw new Error('该密钥文件属于另一个招标项目');
+        if (!(await keyMatchesCommitment(parsed.value.key, mine.keyCommitment))) throw new Error(mismatch);
+        key = parsed.value.key;
       }
-      const r = await api.post<{ price: string }>(`/tenders/${tender.id}/bids/${mine.bidId}/decryption`, { key: base64Encode(parsed.value.key) });
+      const r = await api.post<{ price: string }>(`/tenders/${tender.id}/bids/${mine.bidId}/decryption`, { key: base64Encode(key) });
       setMyPrice(r.price);
       void pollHall();
     } catch (e) {
