@@ -229,9 +229,9 @@ describe('console: a bidder seals a large bid in format v2 in the browser, uploa
       bidSecurityAmount: '0.00',
       decryptionMode: 'BIDDER_WITH_ESCROW_FALLBACK',
       windowMinutes: 30,
+      // The tender's sealing rule (GM/T 0054 密码应用): only the GM-1 suite is accepted.
+      extra: { sealing: { acceptedSuites: ['GM-1'] } },
     });
-    // The tender's sealing rule (GM/T 0054 密码应用): only the GM-1 suite is accepted.
-    await t.dataSource.query(`UPDATE tenders SET accepted_suites = '{GM-1}' WHERE id = $1`, [tender.id]);
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.sealing.acceptedSuites).toEqual(['GM-1']);
     const webBidder = await registerParty(t, { role: Role.BIDDER, name: '南京国密信息技术有限公司' });
     const others = [await registerParty(t, { role: Role.BIDDER, name: '江苏省数据集团有限公司' }), await registerParty(t, { role: Role.BIDDER, name: '盐城市大数据集团有限公司' })];
