@@ -25,7 +25,7 @@ export interface BidUploadRow {
   bidder_blind_index: string | null;
   sealed_client: string | null;
   submitted_by: string | null;
-  status: 'OPEN' | 'FINALIZED' | 'REFUSED';
+  status: 'OPEN' | 'FINALIZED' | 'REFUSED' | 'ABANDONED'; // ABANDONED: by the blob hygiene (never finalised), pieces deleted
   suite: SuiteId;
   segment_size: number;
   ciphertext_length: string;
