@@ -69,8 +69,8 @@ export class BidBlobHygieneService implements OnApplicationBootstrap {
     await this.ensurePlanned().catch((e) => this.logger.warn(`planning the bid blob hygiene failed: ${(e as Error).message}`));
   }
 
-  /** Plans a run in `delayMs` unless one is pending. Returns whether it planned one. */
-  async ensurePlanned(delayMs = 60_000): Promise<boolean> {
+  /** Plans a run in `delayMs` (default: one interval) unless one is pending. Returns whether it planned one. */
+  async ensurePlanned(delayMs = this.config.bidBlobHygieneIntervalMs): Promise<boolean> {
     return this.tx.run(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('bid-blob-hygiene', 11))`);
       const [pending] = await m.query(`SELECT 1 FROM scheduled_events WHERE kind = $1 AND status = 'PENDING' LIMIT 1`, [ScheduledEventKind.BidBlobHygiene]);

@@ -7,7 +7,6 @@ import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
 import { compareMoney, normalizeMoney } from 'src/common/money/money';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
-import { sha256Hex } from 'src/sdk';
 import { AuditService, auditStreamLockSql } from '../../audit/audit.service';
 import { DEFAULT_LOT_NO, lotTerms, LotTerms } from '../../tenders/tender-lots';
 import { DecryptionMode, TenderMethod, TenderStatus } from '../../tenders/tender.enums';
@@ -168,7 +167,8 @@ export class SubmitBidUseCase {
     const ciphertext = Buffer.from(dto.ciphertext, 'base64');
     const iv = Buffer.from(dto.iv, 'base64');
     const escrowedKey = dto.escrowedKey === undefined ? null : Buffer.from(dto.escrowedKey, 'base64');
-    const ciphertextSha256 = sha256Hex(ciphertext);
+    // Hashed before the transaction and off the event loop (up to 20 MB): the connection is not held for it.
+    const ciphertextSha256 = await this.crypto.sha256HexAsync(ciphertext);
 
     return this.tx.run(async (m) => {
       // The bidder's slot is taken with the tender's lock: one writer per (tender, bidder) until commit (see
