@@ -19,7 +19,8 @@
  *
  * The platform runs as a separate process (`src/main.ts`: API + workers, the real AppModule) on a free local port,
  * so that sealing and HTTP client work in this process do not share its event loop. It uses its own database
- * `ebidding_bench_bids` (created and migrated when missing; its tables are emptied first) and its own queue prefix.
+ * `ebidding_bench_bids` (created and migrated when missing; its tables are emptied first; see bench-db.ts for its
+ * name when several checkouts share one server) and its own queue prefix.
  * `runBidSubmissionBench()` is what `npm run bench` calls.
  */
 import 'reflect-metadata';
@@ -28,7 +29,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import http from 'http';
 import net from 'net';
-import { cpus } from 'os';
+import { readFileSync } from 'fs';
+import { cpus, loadavg } from 'os';
 import { join } from 'path';
 import { Pool, PoolClient } from 'pg';
 import { prepareDatabase } from '../scripts/prepare-db';
@@ -79,6 +81,10 @@ export interface BidSubmissionBenchResult {
     dbCeiling: LatencyStats;
     /** http.perSecond / dbCeiling.perSecond */
     ratioToCeiling: number;
+    /** CPU time (user + system) of the platform process per request during the HTTP burst (Linux /proc; null elsewhere). */
+    serverCpuMsPerRequest: number | null;
+    /** The 1-minute load average when the burst started and when the ceiling ended. */
+    loadAverage: [number, number];
     stored: { bids: number; versions: number };
   };
   deadline?: {
@@ -114,6 +120,18 @@ const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: round2(percentile(s, 50)), p99: round2(percentile(s, 99)), max: round2(s[s.length - 1] ?? 0) };
 };
+
+/** User + system CPU time of a process so far, in ms (Linux: /proc/<pid>/stat, clock ticks of 10 ms); null elsewhere. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of the line)
+  } catch {
+    return null;
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -302,6 +320,8 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
 
       const latencies: number[] = [];
       let errors = 0;
+      const load0 = loadavg()[0];
+      const cpu0 = processCpuMs(server.pid);
       const t0 = process.hrtime.bigint();
       await Promise.all(
         bidders.map(async (b, i) => {
@@ -314,6 +334,8 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
         }),
       );
       const httpStats = stats(latencies, Number(process.hrtime.bigint() - t0) / 1e9, errors);
+      const cpu1 = processCpuMs(server.pid);
+      const serverCpuMsPerRequest = cpu0 === null || cpu1 === null ? null : round2((cpu1 - cpu0) / latencies.length);
       const stored = (
         await pool.query(
           `SELECT (SELECT count(*)::int FROM bids WHERE tender_id = $1) AS bids, (SELECT count(*)::int FROM bid_versions WHERE tender_id = $1) AS versions`,
@@ -325,8 +347,9 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
       const dbCeiling = await rawCeiling(pool, owner, bidders, rounds, bodies);
       log(`  raw pg ceiling: ${dbCeiling.perSecond}/s  p50 ${dbCeiling.p50Ms} ms  p99 ${dbCeiling.p99Ms} ms  errors ${dbCeiling.errors}`);
       const ratio = round2(httpStats.perSecond / dbCeiling.perSecond);
-      log(`  ratio to the ceiling: ${Math.round(ratio * 100)}%`);
-      result.burst = { bidders: nBidders, rounds, ciphertextBytes, http: httpStats, dbCeiling, ratioToCeiling: ratio, stored };
+      const loadAverage: [number, number] = [round2(load0), round2(loadavg()[0])];
+      log(`  ratio to the ceiling: ${Math.round(ratio * 100)}%; platform CPU ${serverCpuMsPerRequest ?? '?'} ms per request; load average ${loadAverage.join(' → ')}`);
+      result.burst = { bidders: nBidders, rounds, ciphertextBytes, http: httpStats, dbCeiling, ratioToCeiling: ratio, serverCpuMsPerRequest, loadAverage, stored };
     }
 
     // ---- 2. deadline precision ---------------------------------------------------------------------------------
@@ -621,6 +644,7 @@ export function benchmarkMarkdown(r: BidSubmissionBenchResult): string {
       `| raw pg, same rows + audit append (ceiling) | ${b.dbCeiling.count} | ${b.dbCeiling.perSecond}/s | ${b.dbCeiling.p50Ms} ms | ${b.dbCeiling.p95Ms} ms | ${b.dbCeiling.p99Ms} ms | ${b.dbCeiling.maxMs} ms | ${b.dbCeiling.errors} |`,
       '',
       `Ratio to the ceiling: **${Math.round(b.ratioToCeiling * 100)}%** (target ≥ 50%); p99 **${b.http.p99Ms} ms** (target ≤ 100 ms). Stored: ${b.stored.bids} bids, ${b.stored.versions} versions.`,
+      `Platform CPU per request: ${b.serverCpuMsPerRequest ?? '?'} ms; 1-minute load average ${b.loadAverage[0]} at the start of the burst, ${b.loadAverage[1]} after the ceiling.`,
       '',
     );
   }

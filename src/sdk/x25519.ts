@@ -47,9 +47,26 @@ export function x25519(privateRaw: Buffer, publicRaw: Buffer): Buffer {
   return x25519WithKey(x25519PrivateKeyObject(privateRaw), publicRaw);
 }
 
+/**
+ * Public key objects of the few keys used over and over (a tender's escrow or identity public key): building one
+ * from DER costs more than the exchange itself. Bounded; a key object holds no secret.
+ */
+const publicKeyObjects = new Map<string, KeyObject>();
+function cachedPublicKeyObject(raw: Buffer): KeyObject {
+  checkLength(raw, 'X25519 public key');
+  const id = raw.toString('base64');
+  let key = publicKeyObjects.get(id);
+  if (!key) {
+    if (publicKeyObjects.size >= 256) publicKeyObjects.clear();
+    key = x25519PublicKeyObject(raw);
+    publicKeyObjects.set(id, key);
+  }
+  return key;
+}
+
 /** X25519 with a private key object built once (building it costs more than the exchange itself). */
 export function x25519WithKey(privateKey: KeyObject, publicRaw: Buffer): Buffer {
-  const shared = diffieHellman({ privateKey, publicKey: x25519PublicKeyObject(publicRaw) });
+  const shared = diffieHellman({ privateKey, publicKey: cachedPublicKeyObject(publicRaw) });
   if (shared.every((b) => b === 0)) throw new SealedBidError('INVALID_INPUT', 'X25519 produced a zero secret');
   return shared;
 }
@@ -60,8 +77,19 @@ export interface X25519RawKeyPair {
 }
 
 export function generateX25519KeyPair(): X25519RawKeyPair {
-  const { privateKey } = generateKeyPairSync('x25519');
-  return { privateKey: rawX25519PrivateKey(privateKey), publicKey: rawX25519PublicKey(privateKey) };
+  const { privateKey, publicKey } = generateX25519KeyObjects();
+  return { privateKey, publicKey };
+}
+
+/** A fresh key pair: both raw keys from one JWK export (RFC 8037: `d` and `x` are the raw 32 bytes), and the key object. */
+export function generateX25519KeyObjects(): X25519RawKeyPair & { key: KeyObject } {
+  const { privateKey: key } = generateKeyPairSync('x25519');
+  const jwk = key.export({ format: 'jwk' });
+  const privateKey = Buffer.from(jwk.d!, 'base64url');
+  const publicKey = Buffer.from(jwk.x!, 'base64url');
+  checkLength(privateKey, 'X25519 private key');
+  checkLength(publicKey, 'X25519 public key');
+  return { privateKey, publicKey, key };
 }
 
 /** A tender's escrow key pair: base64 of the 32 raw bytes of each key (the public one is `sealing.escrowPublicKey`). */

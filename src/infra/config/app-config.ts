@@ -207,6 +207,12 @@ export class AppConfig {
   get sweepIntervalMs(): number {
     return this.env.SWEEP_INTERVAL_MS;
   }
+  get bidUploadMaxAgeHours(): number {
+    return this.env.BID_UPLOAD_MAX_AGE_HOURS;
+  }
+  get bidBlobHygieneIntervalMs(): number {
+    return this.env.BID_BLOB_HYGIENE_INTERVAL_MINUTES * 60_000;
+  }
   get runWorkers(): boolean {
     return this.env.RUN_WORKERS;
   }

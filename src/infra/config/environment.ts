@@ -234,6 +234,20 @@ export class EnvironmentVariables {
   @Max(600_000)
   SWEEP_INTERVAL_MS = 5_000;
 
+  /** A format v2 upload not finalised this many hours after its last piece is abandoned: its pieces are deleted. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8_760)
+  BID_UPLOAD_MAX_AGE_HOURS = 72;
+
+  /** How often the blob-store hygiene of v2 bid files runs (a timed event: BID_BLOB_HYGIENE), in minutes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  BID_BLOB_HYGIENE_INTERVAL_MINUTES = 60;
+
   /** Run BullMQ workers in this process (set by the entry points). */
   @Transform(toBool)
   RUN_WORKERS = true;

@@ -8,6 +8,7 @@ import {
   randomUUID,
   scrypt as scryptCb,
   timingSafeEqual,
+  webcrypto,
 } from 'crypto';
 import { promisify } from 'util';
 
@@ -19,6 +20,11 @@ const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 export class CryptoService {
   sha256Hex(data: string | Buffer): string {
     return createHash('sha256').update(data).digest('hex');
+  }
+
+  /** The same, computed off the event loop (libuv's thread pool): for large inputs, e.g. a 100 KB sealed bid. */
+  async sha256HexAsync(data: Buffer): Promise<string> {
+    return Buffer.from(await webcrypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)).toString('hex');
   }
 
   hmacSha256Hex(secret: string | Buffer, data: string | Buffer): string {

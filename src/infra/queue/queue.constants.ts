@@ -60,4 +60,9 @@ export enum ScheduledEventKind {
   ComplaintSuspensionEnd = 'COMPLAINT_SUSPENSION_END',
   /** 容缺预招标: the date pledged for a pending approval (subject: the item); tenders module (PreTenderService). */
   PendingApprovalDue = 'PENDING_APPROVAL_DUE',
+  /**
+   * Blob-store hygiene of format v2 bid files: abandoned uploads and replaced versions' files are deleted; each run
+   * plans the next (subject: a fresh id per run); bids module (BidBlobHygieneService).
+   */
+  BidBlobHygiene = 'BID_BLOB_HYGIENE',
 }

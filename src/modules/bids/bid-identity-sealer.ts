@@ -73,8 +73,16 @@ export class BidIdentitySealer {
     private readonly audit: AuditService,
   ) {}
 
+  /** The few keys derived from SEALING_MASTER_KEY, derived once (HKDF is deterministic; the master key is in memory anyway). */
+  private readonly derivedKeys = new Map<string, Buffer>();
+
   private derived(info: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), info, 32));
+    let key = this.derivedKeys.get(info);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), info, 32));
+      this.derivedKeys.set(info, key);
+    }
+    return key;
   }
 
   blindIndex(tenderId: string, organizationId: string): string {
@@ -86,6 +94,12 @@ export class BidIdentitySealer {
     const pub = await this.identityKeys.publicKey(m, tenderId);
     if (!pub) return null;
     return { tenderId, identityPublicKey: Buffer.from(pub, 'base64'), blindIndex: this.blindIndex(tenderId, organizationId) };
+  }
+
+  /** The same, from the tender's identity public key the caller has read already (lockTenderForBids). */
+  contextOf(tender: { id: string; identityPublicKey: string | null }, organizationId: string): SealingContext | null {
+    if (!tender.identityPublicKey) return null;
+    return { tenderId: tender.id, identityPublicKey: Buffer.from(tender.identityPublicKey, 'base64'), blindIndex: this.blindIndex(tender.id, organizationId) };
   }
 
   /** A receipt field as stored → in clear (fields stored in clear pass through). */

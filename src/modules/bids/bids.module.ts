@@ -16,6 +16,7 @@ import { PlatformKeyService } from './platform-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
 import { WithdrawBidUseCase } from './use-cases/withdraw-bid.use-case';
 import { BidUploadsController } from './uploads/bid-uploads.controller';
+import { BidBlobHygieneService } from './uploads/bid-blob-hygiene.service';
 import { BidUploadsService } from './uploads/bid-uploads.service';
 import { FinalizeBidUploadUseCase } from './uploads/finalize-bid-upload.use-case';
 import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
@@ -41,7 +42,8 @@ import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
     FinalizeBidUploadUseCase,
     GmReceiptKeyService,
     BidIdentitySealer,
+    BidBlobHygieneService,
   ],
-  exports: [BidsQueryService, BidLifecycleService, BidIdentitySealer, PlatformKeyService, AUDIT_HEAD_SIGNER, BidUploadsService, GmReceiptKeyService],
+  exports: [BidsQueryService, BidLifecycleService, BidIdentitySealer, PlatformKeyService, AUDIT_HEAD_SIGNER, BidUploadsService, GmReceiptKeyService, BidBlobHygieneService],
 })
 export class BidsModule {}

@@ -87,8 +87,16 @@ export class IdentityKeyService {
     return row?.sealed ?? false;
   }
 
+  /** Derived once per purpose (HKDF is deterministic; the master key is in memory anyway). */
+  private readonly platformKeys = new Map<string, Buffer>();
+
   private platformKey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), `platform-tier|${purpose}`, 32));
+    let key = this.platformKeys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.config.sealingMasterKey, Buffer.alloc(0), `platform-tier|${purpose}`, 32));
+      this.platformKeys.set(purpose, key);
+    }
+    return key;
   }
 
   /** At publication, in the caller's transaction. */

@@ -2,9 +2,21 @@ import { createCipheriv, createDecipheriv, createHash, createPublicKey, hkdfSync
 import { GCM_TAG_BYTES } from '../constants';
 import type { Bytes } from '../core/bytes';
 import type { CryptoPort } from '../core/steps';
-import { generateX25519KeyPair, x25519, x25519PublicFromPrivate } from '../x25519';
+import { KeyObject } from 'crypto';
+import { generateX25519KeyObjects, x25519, x25519PublicFromPrivate, x25519WithKey } from '../x25519';
 
 const buf = (b: Bytes) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/**
+ * An ephemeral private key this port generated, with its key object and public key: wrapping a key (generate, public
+ * key, exchange) then rebuilds nothing from DER. Keyed by the returned buffer and checked against a copy of its
+ * bytes, so a buffer changed since (or another one with the same bytes) takes the general path.
+ */
+const generated = new WeakMap<object, { raw: Buffer; key: KeyObject; publicKey: Buffer }>();
+const generatedKey = (b: Bytes) => {
+  const g = generated.get(b);
+  return g && g.raw.equals(buf(b)) ? g : undefined;
+};
 
 /** The crypto port on node:crypto (OpenSSL): the SDK's Node API, the CLI and the server run the core on it. */
 export const nodeCrypto: CryptoPort = {
@@ -25,9 +37,16 @@ export const nodeCrypto: CryptoPort = {
     return Buffer.concat([decipher.update(s.subarray(0, s.length - GCM_TAG_BYTES)), decipher.final()]);
   },
   hkdfSha256: (ikm, salt, info, length) => Buffer.from(hkdfSync('sha256', ikm, salt, info, length)),
-  x25519GeneratePrivate: () => generateX25519KeyPair().privateKey,
-  x25519PublicFromPrivate: (privateKey) => x25519PublicFromPrivate(buf(privateKey)),
-  x25519: (privateKey, publicKey) => x25519(buf(privateKey), buf(publicKey)),
+  x25519GeneratePrivate: () => {
+    const { privateKey, publicKey, key } = generateX25519KeyObjects();
+    generated.set(privateKey, { raw: Buffer.from(privateKey), key, publicKey });
+    return privateKey;
+  },
+  x25519PublicFromPrivate: (privateKey) => generatedKey(privateKey)?.publicKey ?? x25519PublicFromPrivate(buf(privateKey)),
+  x25519: (privateKey, publicKey) => {
+    const g = generatedKey(privateKey);
+    return g ? x25519WithKey(g.key, buf(publicKey)) : x25519(buf(privateKey), buf(publicKey));
+  },
   ed25519Verify(publicKeySpki, message, signature) {
     const key = createPublicKey({ key: buf(publicKeySpki), format: 'der', type: 'spki' });
     return verify(null, message, key, signature);

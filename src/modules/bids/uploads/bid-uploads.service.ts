@@ -25,7 +25,7 @@ export interface BidUploadRow {
   bidder_blind_index: string | null;
   sealed_client: string | null;
   submitted_by: string | null;
-  status: 'OPEN' | 'FINALIZED' | 'REFUSED';
+  status: 'OPEN' | 'FINALIZED' | 'REFUSED' | 'ABANDONED'; // ABANDONED: by the blob hygiene (never finalised), pieces deleted
   suite: SuiteId;
   segment_size: number;
   ciphertext_length: string;
@@ -121,7 +121,7 @@ export class BidUploadsService {
       await this.submit.assertNotDebarred(m, organizationId);
       const id = this.crypto.uuid();
       // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index.
-      const sealing = await this.identities.context(m, tenderId, organizationId);
+      const sealing = this.identities.contextOf(tender, organizationId);
       const submitter: UploadSubmitter = { userId: actor.userId, ip: actor.ip ?? '', client: { ...dto.client } };
       await m.query(
         `INSERT INTO bid_uploads (id, tender_id, bidder_organization_id, submitted_by, suite, segment_size, ciphertext_length, ciphertext_hash,

@@ -76,7 +76,7 @@ export class FinalizeBidUploadUseCase {
       await this.submit.assertNotDebarred(m, organizationId);
       await lockBidderSlot(m, tenderId, organizationId, 1);
       // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
-      const sealing = await this.identities.context(m, tenderId, organizationId);
+      const sealing = this.identities.contextOf(tender, organizationId);
       const existing: Array<{ id: string; version: number }> = await m.query(
         // Format v2 uploads are for lot 1 (a tender without lots); lots of several are bid through format v1 for now.
         `SELECT id, version FROM bids WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = 1 FOR UPDATE`,

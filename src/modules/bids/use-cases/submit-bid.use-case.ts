@@ -7,8 +7,7 @@ import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
 import { compareMoney, normalizeMoney } from 'src/common/money/money';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
-import { sha256Hex } from 'src/sdk';
-import { AuditService } from '../../audit/audit.service';
+import { AuditService, auditStreamLockSql } from '../../audit/audit.service';
 import { DEFAULT_LOT_NO, lotTerms, LotTerms } from '../../tenders/tender-lots';
 import { DecryptionMode, TenderMethod, TenderStatus } from '../../tenders/tender.enums';
 import { BidIdentity, BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
@@ -39,6 +38,8 @@ export interface TenderForBids {
   bidSecurityAmount: string;
   /** While an objection to the documents is unanswered (TBR Art. 22). */
   suspended: boolean;
+  /** Sealed identities (issue 17): the tender's identity public key (base64), null when published before them. */
+  identityPublicKey: string | null;
 }
 
 /**
@@ -53,9 +54,11 @@ export interface TenderForBids {
  * withdrawal's refund if there was one. Other bidders are not held up.
  */
 export async function lockBidderSlot(m: EntityManager, tenderId: string, organizationId: string, lotNo = DEFAULT_LOT_NO): Promise<void> {
-  const slot = lotNo === DEFAULT_LOT_NO ? `bid-slot:${tenderId}:${organizationId}` : `bid-slot:${tenderId}:${lotNo}:${organizationId}`;
-  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [slot]);
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [bidderSlot(tenderId, organizationId, lotNo)]);
 }
+
+const bidderSlot = (tenderId: string, organizationId: string, lotNo: number) =>
+  lotNo === DEFAULT_LOT_NO ? `bid-slot:${tenderId}:${organizationId}` : `bid-slot:${tenderId}:${lotNo}:${organizationId}`;
 
 /** The lot of the tender a bid is for; NOT_FOUND when the tender has no such lot. */
 export async function requireLot(m: EntityManager, tenderId: string, lotNo: number): Promise<LotTerms> {
@@ -64,7 +67,15 @@ export async function requireLot(m: EntityManager, tenderId: string, lotNo: numb
   return lot;
 }
 
-export async function lockTenderForBids(m: EntityManager, tenderId: string): Promise<{ tender: TenderForBids; now: Date }> {
+export async function lockTenderForBids(
+  m: EntityManager,
+  tenderId: string,
+  opts: { bidderSlot?: { organizationId: string; lotNo: number } } = {},
+): Promise<{ tender: TenderForBids; now: Date }> {
+  // One round trip: the share lock (a materialised CTE: its row is locked before anything after it is evaluated),
+  // then — with `bidderSlot` — the bidder's slot (lockBidderSlot, in the same order as taking it afterwards), and the
+  // database clock last, read after the locks are held.
+  const slot = opts.bidderSlot ? bidderSlot(tenderId, opts.bidderSlot.organizationId, opts.bidderSlot.lotNo) : null;
   const rows: Array<{
     id: string;
     status: TenderStatus;
@@ -73,14 +84,22 @@ export async function lockTenderForBids(m: EntityManager, tenderId: string): Pro
     decryption_mode: DecryptionMode;
     bid_security_amount: string;
     suspended: boolean;
+    identity_public_key: string | null;
+    now: Date;
   }> = await m.query(
-    `SELECT id, status, bid_deadline, method, decryption_mode, bid_security_amount, (suspended_at IS NOT NULL) AS suspended
-     FROM tenders WHERE id = $1 FOR SHARE`,
-    [tenderId],
+    `WITH t AS MATERIALIZED (
+       SELECT id, status, bid_deadline, method, decryption_mode, bid_security_amount, (suspended_at IS NOT NULL) AS suspended,
+              identity_public_key
+       FROM tenders WHERE id = $1 FOR SHARE
+     ), slot AS MATERIALIZED (
+       SELECT CASE WHEN $2::text IS NULL THEN NULL ELSE pg_advisory_xact_lock(hashtextextended($2::text, 11)) END AS held FROM t
+     )
+     SELECT t.*, date_trunc('milliseconds', clock_timestamp()) AS now FROM t, slot`,
+    [tenderId, slot],
   );
   if (!rows.length) throw new NotFoundException('The tender');
-  const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS now`);
   const r = rows[0];
+  const now = r.now;
   return {
     tender: {
       id: r.id,
@@ -90,6 +109,7 @@ export async function lockTenderForBids(m: EntityManager, tenderId: string): Pro
       decryptionMode: r.decryption_mode,
       bidSecurityAmount: normalizeMoney(r.bid_security_amount),
       suspended: r.suspended,
+      identityPublicKey: r.identity_public_key,
     },
     now: new Date(now),
   };
@@ -148,12 +168,15 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
     const ciphertext = Buffer.from(dto.ciphertext, 'base64');
     const iv = Buffer.from(dto.iv, 'base64');
     const escrowedKey = dto.escrowedKey === undefined ? null : Buffer.from(dto.escrowedKey, 'base64');
-    const ciphertextSha256 = sha256Hex(ciphertext);
+    // Hashed before the transaction and off the event loop (up to 20 MB): the connection is not held for it.
+    const ciphertextSha256 = await this.crypto.sha256HexAsync(ciphertext);
 
     return this.tx.run(async (m) => {
-      const { tender, now } = await lockTenderForBids(m, tenderId);
+      // The bidder's slot is taken with the tender's lock: one writer per (tender, bidder) until commit (see
+      // lockBidderSlot), so that the bid-security check below sees a racing withdrawal's refund.
+      const { tender, now } = await lockTenderForBids(m, tenderId, { bidderSlot: { organizationId, lotNo } });
       assertSubmissionOpen(tender, now);
-      await requireLot(m, tenderId, lotNo);
+      const lot = await requireLot(m, tenderId, lotNo);
 
       // EB20 Art. 26: a bid not encrypted as the tender requires is refused.
       const policy = escrowedKeyPolicy(tender.decryptionMode);
@@ -170,11 +193,10 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       // The security check comes after the (tender, bidder) lock and the bid row lock: a withdrawal racing this
       // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
       // was refunded).
-      await lockBidderSlot(m, tenderId, organizationId, lotNo);
       // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
-      const sealing = await this.identities.context(m, tenderId, organizationId);
+      const sealing = this.identities.contextOf(tender, organizationId);
       let existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
-      await this.assertSecurityPaid(m, tender, organizationId, lotNo);
+      await this.assertSecurityPaid(m, tender, organizationId, lotNo, lot);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
         return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), this.identities.receiptField(existing.signature, existing.id), {
           envelopeSha256: this.identities.receiptField(existing.envelope_sha256, existing.id),
@@ -207,66 +229,84 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       let version: number;
       let signature: string;
       let env: { envelopeSha256: string; envelopeSignature: string };
-      let row: ReturnType<typeof stored>; // what the bid row and its version row store (one sealed identity for both)
+      let written = false;
+      // Each write is one statement: the bid row, its version row, and the writer lock of the bid's audit stream
+      // (taken after both rows are written, as append would take it; append then reads the head in its own statement).
       if (!existing) {
         bidId = this.crypto.uuid();
         version = 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
-        row = stored(bidId, version, signature, env);
-        const { x, fingerprint } = row;
+        const { x, fingerprint } = stored(bidId, version, signature, env);
         // No conflict target: UQ_BIDS_TENDER_LOT_BIDDER (in clear) or UQ_BIDS_TENDER_LOT_BLIND_INDEX (sealed) applies.
         const inserted: unknown[] = await m.query(
-          `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
-                             escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
-                             ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
-                             bidder_blind_index, sealed_identity, lot_no)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-           ON CONFLICT DO NOTHING
-           RETURNING id`,
+          `WITH b AS (
+             INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
+                               escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
+                               ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
+                               bidder_blind_index, sealed_identity, lot_no)
+             VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+             ON CONFLICT DO NOTHING
+             RETURNING id
+           ), v AS (
+             INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
+                                       ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
+                                       tool_version, document_author, envelope_sha256, envelope_signature, bidder_blind_index, sealed_identity)
+             SELECT b.id, 1, $2, $3, $4, $11, $9, $10, $7, $8::bytea IS NOT NULL, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21 FROM b
+             RETURNING bid_id
+           )
+           SELECT ${auditStreamLockSql('$23::text')} IS NULL AS audit_stream_locked FROM v`,
           [bidId, tenderId, x.organizationId, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
-            ciphertext.length, now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.blindIndex, x.sealedIdentity, lotNo],
+            ciphertext.length, now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.blindIndex, x.sealedIdentity, lotNo,
+            bidAuditScope(tenderId, bidId).stream],
         );
-        if (!inserted.length) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null); // a concurrent first submission won
+        written = inserted.length > 0;
+        if (!written) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null); // a concurrent first submission won
       }
-      if (existing) {
+      if (!written && existing) {
         bidId = existing.id;
         version = existing.version + 1;
         signature = sign(bidId, version);
         env = envelope(bidId, version);
-        row = stored(bidId, version, signature, env);
-        const { x, fingerprint } = row;
+        const { x, fingerprint } = stored(bidId, version, signature, env);
         await m.query(
-          `UPDATE bids SET version = $2, status = 'SUBMITTED', submitted_by = $3, ciphertext = $4, iv = $5, key_commitment = $6,
-                  escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
-                  ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
-                  envelope_sha256 = $17, envelope_signature = $18, sealed_identity = $19,
-                  format_version = 1, suite = NULL, segment_size = NULL, blob_key = NULL,
-                  withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
-           WHERE id = $1`,
+          `WITH b AS (
+             UPDATE bids SET version = $2, status = 'SUBMITTED', submitted_by = $3, ciphertext = $4, iv = $5, key_commitment = $6,
+                    escrowed_key = $7, ciphertext_sha256 = $8, ciphertext_bytes = $9, received_at = $10, signature = $11,
+                    ip = $12, device_id = $13, mac_addresses = $14, tool_version = $15, document_author = $16,
+                    envelope_sha256 = $17, envelope_signature = $18, sealed_identity = $19,
+                    format_version = 1, suite = NULL, segment_size = NULL, blob_key = NULL,
+                    withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
+             WHERE id = $1
+             RETURNING id
+           ), v AS (
+             INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
+                                       ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
+                                       tool_version, document_author, envelope_sha256, envelope_signature, bidder_blind_index, sealed_identity)
+             SELECT b.id, $2, $20::uuid, $21::uuid, $3, $10, $8, $9, $6, $7::bytea IS NOT NULL, $11, $12, $13, $14, $15, $16, $17, $18, $22::char(64), $19 FROM b
+             RETURNING bid_id
+           )
+           SELECT ${auditStreamLockSql('$23::text')} IS NULL AS audit_stream_locked FROM v`,
           [bidId, version, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
-            now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.sealedIdentity],
+            now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.sealedIdentity, tenderId, x.organizationId, x.blindIndex,
+            bidAuditScope(tenderId, bidId).stream],
         );
       }
-      const v = row!;
-      await m.query(
-        `INSERT INTO bid_versions (bid_id, version, tender_id, bidder_organization_id, submitted_by, received_at, ciphertext_sha256,
-                                   ciphertext_bytes, key_commitment, has_escrowed_key, signature, ip, device_id, mac_addresses,
-                                   tool_version, document_author, envelope_sha256, envelope_signature, bidder_blind_index, sealed_identity)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-        [bidId!, version!, tenderId, v.x.organizationId, v.x.userId, now, ciphertextSha256, ciphertext.length, dto.keyCommitment,
-          storedEscrowedKey !== null, v.x.signature, ...v.fingerprint, v.x.envelopeSha256, v.x.envelopeSignature, v.x.blindIndex, v.x.sealedIdentity],
-      );
+      if (!written && !existing) throw new Error(`bid of tender ${tenderId}: neither inserted nor found`); // a unique constraint holds one
       // Never a price: there is none to see. The bid's own stream (no lock shared with any other submission),
       // sealed until the opening: before it no supervisor's listing or count shows that the bid exists (TBL Art. 22).
-      await this.audit.append(m, {
-        actor: sealing ? sealedBidderActor(actor) : actor, // the submitter is in the sealed identity until the opening
-        action: 'BID_SUBMITTED',
-        objectType: 'bid',
-        objectId: bidId!,
-        ...bidAuditScope(tenderId, bidId!),
-        data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
-      });
+      await this.audit.append(
+        m,
+        {
+          actor: sealing ? sealedBidderActor(actor) : actor, // the submitter is in the sealed identity until the opening
+          action: 'BID_SUBMITTED',
+          objectType: 'bid',
+          objectId: bidId!,
+          ...bidAuditScope(tenderId, bidId!),
+          data: { bidId: bidId!, version: version!, ciphertextSha256, ciphertextBytes: ciphertext.length, escrowed: storedEscrowedKey !== null },
+        },
+        { streamLocked: true }, // by the write statement above
+      );
       // No metric here: bids_received_total is counted when the tender's deadline passes (issue 17: operator telemetry
       // shows no bid before the deadline, not even platform-wide in real time).
       return this.receipt(bidId!, version!, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, now, signature!, {
@@ -291,8 +331,8 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
   }
 
   /** Also used by the v2 upload (FinalizeBidUploadUseCase). */
-  async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string, lotNo: number): Promise<void> {
-    const lot = await requireLot(m, tender.id, lotNo);
+  async assertSecurityPaid(m: EntityManager, tender: TenderForBids, organizationId: string, lotNo: number, known?: LotTerms): Promise<void> {
+    const lot = known ?? (await requireLot(m, tender.id, lotNo)); // the lot's terms, when the caller has read them already
     if (compareMoney(lot.bidSecurityAmount, '0.00') <= 0) return; // the lot requires none
     if (!this.securityGate) {
       // Fail closed: without the bid-security module nobody can prove payment (TBR Art. 26).

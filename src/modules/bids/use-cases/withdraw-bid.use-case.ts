@@ -40,7 +40,7 @@ export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdr
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
       await lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
-      const sealing = await this.identities.context(m, tenderId, organizationId); // sealed identities (issue 17)
+      const sealing = this.identities.contextOf(tender, organizationId); // sealed identities (issue 17)
       const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
         `SELECT id, status, withdrawn_at, version FROM bids
          WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 FOR UPDATE`,
