@@ -7,7 +7,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
-import { SchedulerService } from '../../scheduling/scheduler.service';
+import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { bidAuditScope } from '../bid-audit';
 
 /** Uploads, and replaced bid versions, handled per run (one transaction); a full batch plans the next run at once. */
@@ -56,11 +56,13 @@ export class BidBlobHygieneService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly config: AppConfig,
-  ) {
-    this.scheduler.handle(ScheduledEventKind.BidBlobHygiene, async (m) => {
-      const r = await this.runOnce(m);
-      await this.planNext(m, r.more ? 1_000 : this.config.bidBlobHygieneIntervalMs);
-    });
+  ) {}
+
+  /** The timed event: one run, and the next planned (at once when a batch was full, else one interval later). */
+  @OnTimedEvent(ScheduledEventKind.BidBlobHygiene)
+  async onBidBlobHygiene(m: EntityManager): Promise<void> {
+    const r = await this.runOnce(m);
+    await this.planNext(m, r.more ? 1_000 : this.config.bidBlobHygieneIntervalMs);
   }
 
   /** Worker processes make sure one run is planned (idempotent: several processes starting at once plan one). */
