@@ -14,6 +14,8 @@ export enum BidExceptionCode {
   BIDDER_DEBARRED = 'BIDDER_DEBARRED',
   /** Nothing of a bid is shown before opening (EB20 Art. 27 ¶2). */
   SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
+  /** The bid is sealed with algorithms the tender does not accept (docs/SEALED_BID_FORMAT.md v2.1; EB20 Art. 26). */
+  UNSUPPORTED_SUITE = 'UNSUPPORTED_SUITE',
 }
 
 export class BidException extends DomainException<BidExceptionCode> {
@@ -39,6 +41,16 @@ export class BidException extends DomainException<BidExceptionCode> {
 
   static debarred(until: string, legalBasis: string): BidException {
     return new BidException(BidExceptionCode.BIDDER_DEBARRED, `This bidder is debarred from bidding until ${until} (${legalBasis}); nothing was stored`, 403, { until, legalBasis });
+  }
+
+  /** Format v1 seals with INTL-1's algorithms; a tender that accepts only GM-1 (国密) takes format v2 GM-1 uploads. */
+  static v1NotAccepted(accepted: string[]): BidException {
+    return new BidException(
+      BidExceptionCode.UNSUPPORTED_SUITE,
+      `This tender accepts only ${accepted.join(', ')}: format v1 (X25519/AES-256-GCM) is not accepted; seal with format v2 and upload (POST /tenders/{id}/bid-uploads); nothing was stored`,
+      400,
+      { accepted },
+    );
   }
 
   static sealed(): BidException {

@@ -40,6 +40,8 @@ export interface TenderForBids {
   suspended: boolean;
   /** Sealed identities (issue 17): the tender's identity public key (base64), null when published before them. */
   identityPublicKey: string | null;
+  /** The sealed-bid suites the tender accepts (docs/SEALED_BID_FORMAT.md v2.1); format v1 is INTL-1's algorithms. */
+  acceptedSuites: string[];
 }
 
 /**
@@ -85,11 +87,12 @@ export async function lockTenderForBids(
     bid_security_amount: string;
     suspended: boolean;
     identity_public_key: string | null;
+    accepted_suites: string[];
     now: Date;
   }> = await m.query(
     `WITH t AS MATERIALIZED (
        SELECT id, status, bid_deadline, method, decryption_mode, bid_security_amount, (suspended_at IS NOT NULL) AS suspended,
-              identity_public_key
+              identity_public_key, accepted_suites
        FROM tenders WHERE id = $1 FOR SHARE
      ), slot AS MATERIALIZED (
        SELECT CASE WHEN $2::text IS NULL THEN NULL ELSE pg_advisory_xact_lock(hashtextextended($2::text, 11)) END AS held FROM t
@@ -110,6 +113,7 @@ export async function lockTenderForBids(
       bidSecurityAmount: normalizeMoney(r.bid_security_amount),
       suspended: r.suspended,
       identityPublicKey: r.identity_public_key,
+      acceptedSuites: r.accepted_suites,
     },
     now: new Date(now),
   };
@@ -176,6 +180,8 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       // lockBidderSlot), so that the bid-security check below sees a racing withdrawal's refund.
       const { tender, now } = await lockTenderForBids(m, tenderId, { bidderSlot: { organizationId, lotNo } });
       assertSubmissionOpen(tender, now);
+      // EB20 Art. 26: a bid not encrypted as the tender requires is refused (a GM-1-only tender: 国密 required).
+      if (!tender.acceptedSuites.includes('INTL-1')) throw BidException.v1NotAccepted(tender.acceptedSuites);
       const lot = await requireLot(m, tenderId, lotNo);
 
       // EB20 Art. 26: a bid not encrypted as the tender requires is refused.
