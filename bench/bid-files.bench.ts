@@ -191,7 +191,7 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
   const t0 = performance.now();
   for (const b of bids) {
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(b.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
-    const hasher = new FileHasher(suite, b.envelope.segmentSize);
+    const hasher = new FileHasher(suite, b.envelope.segmentSize, b.envelope.ciphertextLength); // as BidFileOpener
     const source = await store.get(b.key);
     async function* hashed() {
       for await (const c of source) {
