@@ -12,6 +12,7 @@ import { isSuiteId, openBidV2, sealBidV2, SuiteId } from '../v2';
 import { nodeSuite } from '../v2/node';
 import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
+import { verifyReceiptAnyCommand } from './verify-receipt-v2.command';
 
 export interface AsyncCliCommand {
   name: string;
@@ -172,4 +173,5 @@ export const uploadCommand: AsyncCliCommand = {
   },
 };
 
-export const v2Commands: AsyncCliCommand[] = [sealV2Command, openV2Command, uploadCommand];
+/** verify-receipt checks v2 receipts here and hands v1 receipts to the v1 command. */
+export const v2Commands: AsyncCliCommand[] = [sealV2Command, openV2Command, uploadCommand, verifyReceiptAnyCommand];
