@@ -157,7 +157,10 @@ export interface SealBidV2Input {
   /** The tender's escrow public key of this suite (X25519 32 bytes, or SM2 65 bytes). */
   escrowPublicKey?: Bytes;
   segmentSize?: number;
-  /** Receives each sealed segment in order (write it to a file, a Blob list, an upload…). */
+  /**
+   * Receives the sealed file in order (write it to a file, a Blob list, an upload…): each sealed segment whole, or,
+   * for a large file hashed on another thread (Node, suite.offThread), each segment's pieces as the cipher gives them.
+   */
   write: (segment: Bytes) => void | Promise<void>;
   /** Deterministic inputs for test vectors only. */
   key?: Bytes;
@@ -182,8 +185,7 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
   const header: BidFileHeader = { ...input.bid, attachments: input.attachments.map((a) => ({ name: a.name, size: a.size })) };
   const plaintextLength = bidFileLength(header);
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  // A large file is hashed on another thread (suite.offThread) while this one encrypts: the segments are then
-  // allocated in memory that thread reads in place.
+  // A large file is hashed on another thread (suite.offThread) while this one encrypts.
   const hasher = new FileHasher(suite, segmentSize, ciphertextLengthFor(plaintextLength, segmentSize));
   let written = 0;
   let digested = 0;
@@ -193,10 +195,9 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
         hasher.addSegmentDigest(d);
         digested++;
       };
-  const allocSegment = hasher.offThread ? suite.offThread?.allocSegment : undefined;
   let ciphertextHash: string;
   try {
-    for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, allocSegment }, bidFileStream(input.bid, input.attachments))) {
+    for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread }, bidFileStream(input.bid, input.attachments))) {
       if (digested > 0) {
         hasher.addLength(segment.length); // its digest came with it
         digested--;

@@ -5,9 +5,8 @@
  * attachment digests run on up to two workers. The bytes are the same as on the calling thread (see
  * src/sdk/v2/__tests__/stream-fast-path.spec.ts); only where the hashing runs changes.
  *
- * Memory stays bounded: each stream keeps at most IN_FLIGHT_BYTES posted and not yet hashed (update() waits for the
- * worker beyond that). Shared-memory buffers (allocShared) are hashed in place; any other bytes are copied once into
- * a buffer handed over to the worker, so callers may reuse theirs.
+ * Memory stays bounded and no garbage is made per chunk: the bytes are copied into a fixed ring of shared memory per
+ * worker (RING_BYTES), which update() waits on when it is full; callers may reuse their buffers once it resolves.
  */
 import { Worker } from 'worker_threads';
 import { fileHashLabel, SuiteId, V2_TAG_BYTES } from './constants';
@@ -18,6 +17,7 @@ const WORKER_SOURCE = `
 const { parentPort } = require('worker_threads');
 const { createHash } = require('crypto');
 const streams = new Map();
+let ring = null;
 function feed(st, d) {
   st.n += d.length;
   if (!st.seg) { st.h.update(d); return; }
@@ -30,37 +30,41 @@ function feed(st, d) {
   }
 }
 parentPort.on('message', (m) => {
+  if (m.t === 'ring') { ring = new Uint8Array(m.sab); return; }
   const st = streams.get(m.s);
-  try {
-    if (m.t === 'drop') streams.delete(m.s);
-    else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, h: createHash('sha256'), fill: 0, digests: [], n: 0 });
-    else if (m.t === 'data') { feed(st, m.d); parentPort.postMessage({ t: 'ack', s: m.s, n: m.d.length }); }
-    else if (m.t === 'end') {
-      streams.delete(m.s);
-      let digest;
-      if (!st.seg) digest = st.h.digest();
-      else {
-        if (st.fill > 0) st.digests.push(st.h.digest());
-        const f = createHash('sha256').update(st.label);
-        for (const x of st.digests) f.update(x);
-        digest = f.digest();
-      }
-      const out = new Uint8Array(digest);
-      parentPort.postMessage({ t: 'done', s: m.s, digest: out, n: st.n }, [out.buffer]);
+  if (m.t === 'data') {
+    try {
+      if (st && !st.failed) feed(st, ring.subarray(m.off, m.off + m.n));
+    } catch (e) {
+      if (st) st.failed = String((e && e.message) || e);
     }
-  } catch (e) {
+    parentPort.postMessage({ t: 'ack', n: m.n }); // the ring bytes are free again, whatever happened
+  } else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, h: createHash('sha256'), fill: 0, digests: [], n: 0, failed: null });
+  else if (m.t === 'drop') streams.delete(m.s);
+  else if (m.t === 'end') {
     streams.delete(m.s);
-    parentPort.postMessage({ t: 'error', s: m.s, message: String(e && e.message || e) });
+    if (!st || st.failed) return parentPort.postMessage({ t: 'error', s: m.s, message: st ? st.failed : 'unknown stream' });
+    let digest;
+    if (!st.seg) digest = st.h.digest();
+    else {
+      if (st.fill > 0) st.digests.push(st.h.digest());
+      const f = createHash('sha256').update(st.label);
+      for (const x of st.digests) f.update(x);
+      digest = f.digest();
+    }
+    const out = new Uint8Array(digest);
+    parentPort.postMessage({ t: 'done', s: m.s, digest: out, n: st.n }, [out.buffer]);
   }
 });
 `;
 
-/** Bytes a stream may have posted and not yet hashed before update() waits. */
-const IN_FLIGHT_BYTES = 16 << 20;
+/**
+ * The bytes on their way to a worker: a ring of shared memory per worker. update() copies into it (no allocation
+ * per chunk, so no garbage for the collector) and waits when it is full; the worker frees what it hashed.
+ */
+const RING_BYTES = 16 << 20;
 
 interface StreamState {
-  inFlight: number;
-  waiter: (() => void) | null;
   done: ((r: { digest: Bytes; n: number }) => void) | null;
   fail: (e: Error) => void;
   error: Error | null;
@@ -68,30 +72,33 @@ interface StreamState {
 
 class HashWorker {
   private worker: Worker | null = null;
+  private ring: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  /** Bytes ever written to / freed from the ring (positions modulo its size). */
+  private head = 0;
+  private tail = 0;
+  private spaceWaiters: Array<() => void> = [];
   private readonly streams = new Map<number, StreamState>();
   private nextId = 1;
 
   private get w(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(WORKER_SOURCE, { eval: true });
-    w.unref(); // referenced only while a stream waits on it (see track)
+    w.unref(); // referenced only while someone awaits it (see awaiting)
+    const sab = new SharedArrayBuffer(RING_BYTES);
+    this.ring = new Uint8Array(sab);
+    this.head = this.tail = 0;
+    w.postMessage({ t: 'ring', sab });
     w.on('message', (m: { t: string; s: number; n: number; digest?: Uint8Array; message?: string }) => {
+      if (m.t === 'ack') {
+        this.tail += m.n;
+        this.wake();
+        return;
+      }
       const st = this.streams.get(m.s);
       if (!st) return;
-      if (m.t === 'ack') {
-        st.inFlight -= m.n;
-        if (st.waiter && st.inFlight <= IN_FLIGHT_BYTES) {
-          const go = st.waiter;
-          st.waiter = null;
-          go();
-        }
-      } else if (m.t === 'done') {
-        this.close(m.s);
-        st.done?.({ digest: m.digest!, n: m.n });
-      } else if (m.t === 'error') {
-        this.close(m.s);
-        st.fail(new Error(`hash worker: ${m.message}`));
-      }
+      this.close(m.s);
+      if (m.t === 'done') st.done?.({ digest: m.digest!, n: m.n });
+      else st.fail(new Error(`hash worker: ${m.message}`));
     });
     const broken = (e: Error) => {
       if (this.worker !== w) return;
@@ -100,11 +107,18 @@ class HashWorker {
         this.close(id);
         st.fail(e);
       }
+      this.wake();
     };
     w.on('error', broken);
     w.on('exit', (code) => broken(new Error(`hash worker exited (${code})`)));
     this.worker = w;
     return w;
+  }
+
+  private wake(): void {
+    const waiting = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const go of waiting) go();
   }
 
   private close(id: number): void {
@@ -126,15 +140,10 @@ class HashWorker {
   open(seg: number, label: string): { update(d: Bytes): Promise<void>; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
     const id = this.nextId++;
     const st: StreamState = {
-      inFlight: 0,
-      waiter: null,
       done: null,
       error: null,
       fail(e) {
         st.error = e;
-        const go = st.waiter;
-        st.waiter = null;
-        go?.();
       },
     };
     const w = this.w;
@@ -142,16 +151,21 @@ class HashWorker {
     w.postMessage({ t: 'open', s: id, seg, label });
     return {
       update: async (d: Bytes) => {
-        if (st.error) throw st.error;
-        if (d.length === 0) return;
-        if (d.buffer instanceof SharedArrayBuffer) w.postMessage({ t: 'data', s: id, d }); // shared: no copy
-        else {
-          const copy = Uint8Array.prototype.slice.call(d) as Uint8Array; // one copy, handed over
-          w.postMessage({ t: 'data', s: id, d: copy }, [copy.buffer as ArrayBuffer]);
+        let at = 0;
+        while (at < d.length) {
+          if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
+          const free = RING_BYTES - (this.head - this.tail);
+          if (free === 0) {
+            await this.awaiting(new Promise<void>((go) => this.spaceWaiters.push(go)));
+            continue;
+          }
+          const pos = this.head % RING_BYTES;
+          const k = Math.min(free, d.length - at, RING_BYTES - pos);
+          this.ring.set(k === d.length ? d : d.subarray(at, at + k), pos);
+          w.postMessage({ t: 'data', s: id, off: pos, n: k });
+          this.head += k;
+          at += k;
         }
-        st.inFlight += d.length;
-        if (st.inFlight > IN_FLIGHT_BYTES) await this.awaiting(new Promise<void>((go) => (st.waiter = go)));
-        if (st.error) throw st.error;
       },
       end: () =>
         this.awaiting(
@@ -187,6 +201,3 @@ export function workerSha256(): { update(data: Bytes): Promise<void>; digest(): 
   const s = digestWorker.open(0, '');
   return { update: s.update, digest: async () => (await s.end()).digest, abort: s.abort };
 }
-
-/** Sealed segments the file-hash worker reads in place (shared memory; zero-filled, then overwritten). */
-export const allocShared = (n: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(n));

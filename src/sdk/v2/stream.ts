@@ -79,8 +79,11 @@ export interface SegmentParams {
    * incrementally on the bytes as they are encrypted (see FileHasher.addSegmentDigest).
    */
   onSegmentDigest?: (digest: Bytes) => void;
-  /** Output buffers for the sealed segments (suite.offThread.allocSegment: shared with the hashing thread). */
-  allocSegment?: (n: number) => Uint8Array;
+  /**
+   * Sealing with a streaming suite: yield each segment as its pieces come out of the cipher (ciphertext pieces, then
+   * the tag) instead of gathering it into one segment-sized buffer (no copy; for a caller that hashes elsewhere).
+   */
+  pieces?: boolean;
 }
 
 /** A segment-sized output buffer (uninitialised on Node: every byte is written before it is handed out). */
@@ -132,16 +135,21 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
   let sealer!: { update(pt: Bytes): Bytes; final(): Bytes };
   const digest = p.onSegmentDigest && p.suite.id === 'INTL-1' && p.suite.createSha256 ? p.suite.createSha256 : null;
   let h = null as { update(data: Bytes): unknown; digest(): Bytes } | null;
+  const pieces = p.pieces === true && !digest;
   const start = () => {
     if (digest) h = digest();
     body = index < count - 1 ? S : total - (count - 1) * S;
-    seg = (p.allocSegment ?? allocSegment)(body + V2_TAG_BYTES);
+    if (!pieces) seg = allocSegment(body + V2_TAG_BYTES);
     fill = 0;
     sealer = p.suite.createSegmentSealer!(p.key, segmentNonce(p.noncePrefix, index, index === count - 1), p.aad);
   };
   const finish = (): Bytes => {
     const tag = sealer.final();
     if (fill !== body || tag.length !== V2_TAG_BYTES) throw new SealedBidError('INVALID_INPUT', 'internal: segment length mismatch');
+    if (pieces) {
+      index++;
+      return tag;
+    }
     seg.set(tag, fill);
     if (h) {
       h.update(tag);
@@ -159,7 +167,9 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
     while (at < chunk.length) {
       const n = Math.min(body - fill, chunk.length - at);
       const ct = sealer.update(n === chunk.length ? chunk : chunk.subarray(at, at + n));
-      seg.set(ct, fill);
+      if (pieces) {
+        if (ct.length) yield ct;
+      } else seg.set(ct, fill);
       h?.update(ct);
       fill += ct.length;
       at += n;

@@ -55,8 +55,6 @@ export interface SuitePrimitives {
 export interface OffThreadHashing {
   /** Inputs (a file, an attachment) smaller than this are hashed on the calling thread. */
   minBytes: number;
-  /** Sealed-segment buffers the hashing thread reads in place (no copy). */
-  allocSegment?(n: number): Uint8Array;
   /** ciphertextHash (v2.4) of a sealed file fed in any chunking (absent: the file hash stays on the calling thread). */
   fileHasher?(segmentSize: number): OffThreadHash<{ digest: Bytes; n: number }>;
   /** An incremental SHA-256 (attachment digests at opening). */
