@@ -343,11 +343,15 @@ export class FileHasher {
     return true;
   }
   /** Any chunking of the sealed file. */
-  async update(chunk: Bytes): Promise<void> {
+  /**
+   * `handOver` (off-thread only): the caller will not touch `chunk` again, so it may be moved to the hashing thread
+   * without a copy (after a chunk was consumed, e.g. once the decryption asked for the next one).
+   */
+  async update(chunk: Bytes, handOver = false): Promise<void> {
     if (this.remote) {
       if (this.remoteResult) throw new Error('FileHasher.update after digestHex');
       this.length += chunk.length;
-      return this.remote.update(chunk);
+      return this.remote.update(chunk, handOver);
     }
     if (this.updateSync(chunk)) return;
     this.length += chunk.length;

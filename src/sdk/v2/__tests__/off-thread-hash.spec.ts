@@ -49,6 +49,12 @@ describe('INTL-1 hashing on worker threads (Node)', () => {
     expect(h.bytes).toBe(a.file.length);
     expect(await h.digestHex()).toBe(a.sealed.envelope.ciphertextHash);
     expect(() => h.clone()).toThrow(/cannot be cloned/);
+    // chunks handed over (as the opening does once the decryption is done with them) move to the worker uncopied
+    const handed = new FileHasher(offThread, SEG, a.file.length);
+    const owned = chunks(a.file, 1_048_583).map((c) => new Uint8Array(c));
+    for (const c of owned) await handed.update(c, true);
+    expect(owned[0].length).toBe(0); // detached: it went to the worker
+    expect(await handed.digestHex()).toBe(a.sealed.envelope.ciphertextHash);
   });
 
   it('opens with the same attachment digests; a flipped byte is still DECRYPTION_FAILED', async () => {
