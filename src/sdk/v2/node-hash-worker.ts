@@ -72,7 +72,7 @@ interface StreamState {
 
 class HashWorker {
   private worker: Worker | null = null;
-  private ring: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private ring: Buffer = Buffer.alloc(0);
   /** Bytes ever written to / freed from the ring (positions modulo its size). */
   private head = 0;
   private tail = 0;
@@ -86,9 +86,8 @@ class HashWorker {
     if (this.worker) return this.worker;
     // No execArgv: a worker would otherwise load the parent's preloads (ts-node and the TypeScript compiler, ~50 MB).
     const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
-    w.unref(); // referenced only while someone awaits it (see awaiting)
     const sab = new SharedArrayBuffer(RING_BYTES);
-    this.ring = new Uint8Array(sab);
+    this.ring = Buffer.from(sab);
     this.head = this.tail = 0;
     w.postMessage({ t: 'ring', sab });
     w.on('message', (m: { t: string; s: number; n: number; digest?: Uint8Array; message?: string }) => {
@@ -115,6 +114,8 @@ class HashWorker {
     };
     w.on('error', broken);
     w.on('exit', (code) => broken(new Error(`hash worker exited (${code})`)));
+    // Referenced only while someone awaits it (see awaiting); after the listeners, which reference it again.
+    w.unref();
     this.worker = w;
     return w;
   }
@@ -180,7 +181,7 @@ class HashWorker {
           }
           const pos = this.head % RING_BYTES;
           const k = Math.min(free, d.length - at, RING_BYTES - pos);
-          this.ring.set(k === d.length ? d : d.subarray(at, at + k), pos);
+          Buffer.prototype.copy.call(d, this.ring, pos, at, at + k); // libc memmove (TypedArray.set into shared memory is slower)
           w.postMessage({ t: 'data', s: id, off: pos, n: k });
           this.head += k;
           at += k;

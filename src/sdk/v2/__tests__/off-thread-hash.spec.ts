@@ -4,7 +4,9 @@
  * of the calling-thread path, a damaged file must still be refused, and an abandoned hash must not keep the
  * process alive (Jest would report an open handle).
  */
+import { spawnSync } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
+import { resolve } from 'path';
 import { FileHasher, openBidV2, sealBidV2, SuitePrimitives } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { workerSha256 } from 'src/sdk/v2/node-hash-worker';
@@ -65,6 +67,34 @@ describe('INTL-1 hashing on worker threads (Node)', () => {
     const flipped = Buffer.from(file);
     flipped[file.length - 5 * MiB] ^= 1;
     await expect(open(offThread, sealed.envelope.keyCommitment, flipped)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+  });
+
+  it('a process whose opening failed half-way exits by itself (the workers do not hold it)', () => {
+    // a separate process: Jest itself does not wait for open handles
+    const script = `
+      const { openBidV2, sealBidV2 } = require('src/sdk/v2');
+      const { nodeSuite } = require('src/sdk/v2/node');
+      (async () => {
+        const suite = nodeSuite('INTL-1');
+        const T = '${TENDER}', O = '${ORG}';
+        const data = new Uint8Array(10 << 20).fill(7);
+        const parts = [];
+        const s = await sealBidV2({ suite, tenderId: T, bidderOrganizationId: O, bid: { price: '1.00', currency: 'CNY' },
+          attachments: [{ name: 'a', size: data.length, content: [data] }], write: (p) => void parts.push(Buffer.from(p)) });
+        const file = Buffer.concat(parts);
+        file[file.length - (3 << 20)] ^= 1;
+        const chunks = []; for (let i = 0; i < file.length; i += 1 << 20) chunks.push(Buffer.from(file.subarray(i, i + (1 << 20))));
+        await openBidV2({ suite, tenderId: T, bidderOrganizationId: O, segmentSize: s.envelope.segmentSize, ciphertextLength: file.length,
+          noncePrefix: Buffer.from(s.envelope.noncePrefix, 'base64'), keyCommitment: s.envelope.keyCommitment, key: s.key, sealed: chunks })
+          .then(() => console.log('opened?'), (e) => console.log(e.code));
+      })();`;
+    const root = resolve(__dirname, '..', '..', '..', '..');
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script], {
+      cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
+    });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    expect(r.stdout.trim()).toBe('DECRYPTION_FAILED');
+    expect(r.status).toBe(0);
   });
 
   it('an abandoned worker hash neither fails nor holds the process; a finished one answers plain SHA-256', async () => {
