@@ -1,7 +1,8 @@
 /**
  * Format v2 bid files (docs/SEALED_BID_FORMAT.md "format v2"), measured in one process on this machine:
  *
- * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to).
+ * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to),
+ *    and a raw file copy of the plaintext (the same read and write streams, no crypto: the disk's own ceiling).
  * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk (sealBidV2, streaming), the same
  *    sealing into a null sink (read → encrypt → hash: the crypto pipeline without the disk write), its escrow opening
  *    (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256) and the escrow
@@ -55,6 +56,8 @@ export interface BidFilesBenchResult {
   gmMb: number;
   loadavg: number[];
   loadavgEnd: number[];
+  /** The plaintext copied file → file with the same streams, no crypto: what the disk allows sealing file → file. */
+  rawFileCopyMBps: number;
   rawAesGcmMBps: number;
   rawCpu: CpuSplit;
   intl: {
@@ -296,6 +299,12 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     log(`   load average at start: ${la.join(' ')}`);
     const plain = join(dir, 'plain');
     await writeRandomFile(plain, mb * MiB);
+    // the disk alone: the plaintext copied file → file (read and write streams as sealing uses), no crypto
+    const copyT0 = performance.now();
+    await pipeline(createReadStream(plain, { highWaterMark: 4 * MiB }), createWriteStream(join(dir, 'plain-copy'), { highWaterMark: 4 * MiB }));
+    const rawFileCopyMBps = mbps(mb * MiB, performance.now() - copyT0);
+    rmSync(join(dir, 'plain-copy'), { force: true });
+    log(`   raw file copy (disk read + write, no crypto): ${rawFileCopyMBps} MiB/s`);
     const rawRun = rawAesGcm(mb * MiB);
     const raw = rawRun.MBps;
     const cpu = (c: CpuSplit) => `CPU main ${c.mainMs} ms, other threads ${c.otherMs} ms`;
@@ -330,7 +339,7 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     void _sealed;
     const laEnd = loadavg().map((x) => Math.round(x * 100) / 100);
     log(`   load average at the end: ${laEnd.join(' ')}`);
-    return { mb, gmMb, loadavg: la, loadavgEnd: laEnd, rawAesGcmMBps: raw, rawCpu: rawRun.cpu, intl: intlResult, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
+    return { mb, gmMb, loadavg: la, loadavgEnd: laEnd, rawFileCopyMBps, rawAesGcmMBps: raw, rawCpu: rawRun.cpu, intl: intlResult, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -62,7 +62,9 @@ parentPort.on('message', (m) => {
  * The bytes on their way to a worker: a ring of shared memory per worker. update() copies into it (no allocation
  * per chunk, so no garbage for the collector) and waits when it is full; the worker frees what it hashed.
  */
-const RING_BYTES = 8 << 20;
+const RING_BYTES = 4 << 20;
+/** Bytes handed over (moved, not copied) and not yet hashed, per worker. */
+const HANDED_BYTES = 8 << 20;
 
 interface StreamState {
   done: ((r: { digest: Bytes; n: number }) => void) | null;
@@ -84,8 +86,9 @@ class HashWorker {
 
   private get w(): Worker {
     if (this.worker) return this.worker;
-    // No execArgv: a worker would otherwise load the parent's preloads (ts-node and the TypeScript compiler, ~50 MB).
-    const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+    // No execArgv: a worker would otherwise load the parent's preloads (ts-node and the TypeScript compiler, ~50 MB);
+    // a small heap (it holds a hash state and 32 bytes per segment).
+    const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
     const sab = new SharedArrayBuffer(RING_BYTES);
     this.ring = Buffer.from(sab);
     this.head = this.tail = 0;
@@ -158,7 +161,7 @@ class HashWorker {
       update: async (d: Bytes, handOver = false) => {
         // A buffer the caller gives up, covering all of its memory: moved to the worker without a copy.
         if (handOver && d.byteLength >= 64 * 1024 && d.byteOffset === 0 && d.buffer instanceof ArrayBuffer && d.byteLength === d.buffer.byteLength) {
-          while (this.handed >= RING_BYTES) {
+          while (this.handed >= HANDED_BYTES) {
             if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
             await this.awaiting(new Promise<void>((go) => this.spaceWaiters.push(go)));
           }
