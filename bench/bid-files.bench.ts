@@ -173,8 +173,8 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     const source = createReadStream(sealedPath, { highWaterMark: 4 * MiB });
     async function* hashed() {
       for await (const chunk of source) {
+        await hasher!.update(chunk as Buffer); // as BidFileOpener
         yield chunk as Buffer;
-        await hasher!.update(chunk as Buffer, true); // as BidFileOpener: after the decryption is done with it
       }
     }
     const opened = await openBidV2({
@@ -273,8 +273,8 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
     const source = await store.get(b.key);
     async function* hashed() {
       for await (const c of source) {
+        await hasher.update(c as Buffer); // as BidFileOpener
         yield c as Buffer;
-        await hasher.update(c as Buffer, true); // as BidFileOpener
       }
     }
     const opened = await openBidV2({

@@ -65,9 +65,8 @@ export class BidFileOpener {
   private async *file(bid: SealedFileBid, hasher?: FileHasher): AsyncGenerator<Uint8Array> {
     const uploadId = bid.blobKey.split('/')[1];
     for await (const chunk of this.uploads.piecesStream(await this.uploads.pieces(uploadId))) {
+      if (hasher) await hasher.update(chunk);
       yield chunk;
-      // hashed once the decryption is done with it (it asked for the next chunk): it can then move to the hash worker
-      if (hasher) await hasher.update(chunk, true);
     }
   }
 

@@ -112,7 +112,7 @@ export async function readBidFile(
   let header: BidFileHeader | null = null;
   let index = 0;
   let remaining = 0;
-  type Hasher = { update(data: Bytes, handOver?: boolean): unknown; digest(): Bytes | Promise<Bytes>; abort?: () => void };
+  type Hasher = { update(data: Bytes): unknown; digest(): Bytes | Promise<Bytes>; abort?: () => void };
   const newHasher = (size: number): Hasher => offThreadSha256?.(size) ?? createSha256();
   let hasher: Hasher = createSha256();
   const out: OpenedBidFile['attachments'] = [];
@@ -169,11 +169,9 @@ export async function readBidFile(
       while (at < chunk.length) {
         if (index >= header.attachments.length) throw failed('bytes after the last attachment');
         const n = Math.min(remaining, chunk.length - at);
-        const whole = at === 0 && n === chunk.length && !onAttachmentChunk;
-        const piece = whole ? chunk : chunk.subarray(at, at + n);
-        // an off-thread hash: bounded backlog; a whole decrypted chunk nobody else sees is moved there, not copied
-        const updating = hasher.update(piece, whole);
-        if (updating instanceof Promise) await updating;
+        const piece = chunk.subarray(at, at + n);
+        const updating = hasher.update(piece);
+        if (updating instanceof Promise) await updating; // an off-thread hash: bounded backlog
         if (onAttachmentChunk) await onAttachmentChunk(index, piece);
         remaining -= n;
         at += n;

@@ -7,6 +7,8 @@
  *
  * Memory stays bounded and no garbage is made per chunk: the bytes are copied into a fixed ring of shared memory per
  * worker (RING_BYTES), which update() waits on when it is full; callers may reuse their buffers once it resolves.
+ * (Moving buffers to the worker instead of copying them was tried: the worker's isolate frees them late, and the
+ * RSS of an escrow opening grew by up to 200 MB.)
  */
 import { Worker } from 'worker_threads';
 import { fileHashLabel, SuiteId, V2_TAG_BYTES } from './constants';
@@ -34,11 +36,11 @@ parentPort.on('message', (m) => {
   const st = streams.get(m.s);
   if (m.t === 'data') {
     try {
-      if (st && !st.failed) feed(st, m.d || ring.subarray(m.off, m.off + m.n));
+      if (st && !st.failed) feed(st, ring.subarray(m.off, m.off + m.n));
     } catch (e) {
       if (st) st.failed = String((e && e.message) || e);
     }
-    parentPort.postMessage({ t: 'ack', n: m.n, handed: !!m.d }); // the ring bytes are free again, whatever happened
+    parentPort.postMessage({ t: 'ack', n: m.n }); // the ring bytes are free again, whatever happened
   } else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, h: createHash('sha256'), fill: 0, digests: [], n: 0, failed: null });
   else if (m.t === 'drop') streams.delete(m.s);
   else if (m.t === 'end') {
@@ -63,8 +65,6 @@ parentPort.on('message', (m) => {
  * per chunk, so no garbage for the collector) and waits when it is full; the worker frees what it hashed.
  */
 const RING_BYTES = 4 << 20;
-/** Bytes handed over (moved, not copied) and not yet hashed, per worker. */
-const HANDED_BYTES = 8 << 20;
 
 interface StreamState {
   done: ((r: { digest: Bytes; n: number }) => void) | null;
@@ -79,8 +79,6 @@ class HashWorker {
   private head = 0;
   private tail = 0;
   private spaceWaiters: Array<() => void> = [];
-  /** Bytes handed over (transferred, not copied) and not yet hashed: bounded like the ring. */
-  private handed = 0;
   private readonly streams = new Map<number, StreamState>();
   private nextId = 1;
 
@@ -95,8 +93,7 @@ class HashWorker {
     w.postMessage({ t: 'ring', sab });
     w.on('message', (m: { t: string; s: number; n: number; digest?: Uint8Array; message?: string }) => {
       if (m.t === 'ack') {
-        if ((m as { handed?: boolean }).handed) this.handed -= m.n;
-        else this.tail += m.n;
+        this.tail += m.n;
         this.wake();
         return;
       }
@@ -145,7 +142,7 @@ class HashWorker {
   }
 
   /** A hash stream on this worker: plain SHA-256 (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes. */
-  open(seg: number, label: string): { update(d: Bytes, handOver?: boolean): Promise<void>; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+  open(seg: number, label: string): { update(d: Bytes): Promise<void>; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
     const id = this.nextId++;
     const st: StreamState = {
       done: null,
@@ -158,22 +155,7 @@ class HashWorker {
     this.streams.set(id, st);
     w.postMessage({ t: 'open', s: id, seg, label });
     return {
-      update: async (d: Bytes, handOver = false) => {
-        // A buffer the caller gives up, covering all of its memory: moved to the worker without a copy.
-        if (handOver && d.byteLength >= 64 * 1024 && d.byteOffset === 0 && d.buffer instanceof ArrayBuffer && d.byteLength === d.buffer.byteLength) {
-          while (this.handed >= HANDED_BYTES) {
-            if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
-            await this.awaiting(new Promise<void>((go) => this.spaceWaiters.push(go)));
-          }
-          if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
-          try {
-            w.postMessage({ t: 'data', s: id, d, n: d.byteLength }, [d.buffer]);
-            this.handed += d.byteLength;
-            return;
-          } catch {
-            // not transferable (a pooled or external buffer): copied through the ring below
-          }
-        }
+      update: async (d: Bytes) => {
         let at = 0;
         while (at < d.length) {
           if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
@@ -213,14 +195,14 @@ const fileWorker = new HashWorker();
 const digestWorker = new HashWorker();
 
 /** ciphertextHash (v2.4) of an INTL-1 sealed file fed in any chunking, computed on a worker thread. */
-export function workerFileHasher(suite: SuiteId, segmentSize: number): { update(chunk: Bytes, handOver?: boolean): Promise<void>; digest(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+export function workerFileHasher(suite: SuiteId, segmentSize: number): { update(chunk: Bytes): Promise<void>; digest(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
   if (suite !== 'INTL-1') throw new Error('the worker file hash is SHA-256 (INTL-1)');
   const s = fileWorker.open(segmentSize + V2_TAG_BYTES, fileHashLabel(suite));
   return { update: s.update, digest: s.end, abort: s.abort };
 }
 
 /** An incremental SHA-256 on a worker thread (attachment digests at opening). */
-export function workerSha256(): { update(data: Bytes, handOver?: boolean): Promise<void>; digest(): Promise<Bytes>; abort(): void } {
+export function workerSha256(): { update(data: Bytes): Promise<void>; digest(): Promise<Bytes>; abort(): void } {
   const s = digestWorker.open(0, '');
   return { update: s.update, digest: async () => (await s.end()).digest, abort: s.abort };
 }

@@ -343,15 +343,11 @@ export class FileHasher {
     return true;
   }
   /** Any chunking of the sealed file. */
-  /**
-   * `handOver` (off-thread only): the caller will not touch `chunk` again, so it may be moved to the hashing thread
-   * without a copy (after a chunk was consumed, e.g. once the decryption asked for the next one).
-   */
-  async update(chunk: Bytes, handOver = false): Promise<void> {
+  async update(chunk: Bytes): Promise<void> {
     if (this.remote) {
       if (this.remoteResult) throw new Error('FileHasher.update after digestHex');
       this.length += chunk.length;
-      return this.remote.update(chunk, handOver);
+      return this.remote.update(chunk);
     }
     if (this.updateSync(chunk)) return;
     this.length += chunk.length;

@@ -63,8 +63,7 @@ export interface OffThreadHashing {
 
 /** A hash running elsewhere: update() resolves once the bytes may be reused and the backlog is bounded. */
 export interface OffThreadHash<R> {
-  /** `handOver`: the caller will not touch `data` again (it may be moved to the other thread without a copy). */
-  update(data: Bytes, handOver?: boolean): Promise<void>;
+  update(data: Bytes): Promise<void>;
   digest(): Promise<R>;
   /** Forget an unfinished hash (the input failed). */
   abort(): void;
