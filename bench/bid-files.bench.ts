@@ -1,10 +1,14 @@
 /**
  * Format v2 bid files (docs/SEALED_BID_FORMAT.md "format v2"), measured in one process on this machine:
  *
- * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to).
- * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk (sealBidV2, streaming) and its escrow
- *    opening (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256): each as
- *    a ratio to (1), and the process RSS growth during each (the file is never held in memory).
+ * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to),
+ *    and a raw file copy of the plaintext (the same read and write streams, no crypto: the disk's own ceiling).
+ * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk (sealBidV2, streaming), the same
+ *    sealing into a null sink (read → encrypt → hash: the crypto pipeline without the disk write), its escrow opening
+ *    (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256) and the escrow
+ *    opening as the platform does it (plus the file hash checked against the receipt's): each as a ratio to (1), the
+ *    process RSS growth, and the CPU time of the main thread and of the other threads (on Node the file hash and the
+ *    attachment digests of large files run on worker threads beside the encryption: src/sdk/v2/node-hash-worker.ts).
  * 3. GM-1 sealing and opening of a smaller file (`gmMb`, SM4-GCM in pure JavaScript via sm-crypto-v2): recorded.
  * 4. Blob store: the sealed file copied through the S3 adapter to a local s3rver over HTTP and read back, next to a
  *    raw loopback copy (fs stream → HTTP → fs) of the same bytes measured in the same run.
@@ -41,18 +45,52 @@ const MiB = 1024 * 1024;
 const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
 const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
 
+/** CPU time of the main thread and of all other threads (hash workers, libuv's pool, V8's GC helpers), ms. */
+export interface CpuSplit {
+  mainMs: number;
+  otherMs: number;
+}
+
 export interface BidFilesBenchResult {
   mb: number;
   gmMb: number;
   loadavg: number[];
+  loadavgEnd: number[];
+  /** The plaintext copied file → file with the same streams, no crypto: what the disk allows sealing file → file. */
+  rawFileCopyMBps: number;
   rawAesGcmMBps: number;
-  intl: { sealMBps: number; openMBps: number; sealRssGrowthMB: number; openRssGrowthMB: number };
+  rawCpu: CpuSplit;
+  intl: {
+    /** file → file: read the plaintext from disk, seal, write the sealed file to disk (as seal-v2 does). */
+    sealMBps: number;
+    /** the same with the sealed segments dropped (read → encrypt → hash): the crypto pipeline without the disk write. */
+    sealNullSinkMBps: number;
+    /** unwrap + openBidV2 streaming from disk, with the attachment's SHA-256. */
+    openMBps: number;
+    /** as the platform's opening (BidFileOpener): the above plus the file hash checked against the receipt's. */
+    openWithFileHashMBps: number;
+    sealRssGrowthMB: number;
+    openRssGrowthMB: number;
+    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit };
+  };
   gm: { sealMBps: number; openMBps: number };
   s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
-  escrowMany: { files: number; fileMb: number; openMBps: number; rssGrowthMB: number; heapGrowthMB: number };
+  escrowMany: { files: number; fileMb: number; openMBps: number; rssGrowthMB: number; heapGrowthMB: number; cpu: CpuSplit };
 }
 
 const mbps = (bytes: number, ms: number) => Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
+
+/** Process and main-thread CPU time (process.threadCpuUsage: Node ≥ 23.9). */
+function cpuNow(): { main: number; all: number } {
+  const p = process.cpuUsage();
+  const t = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.() ?? p;
+  return { main: (t.user + t.system) / 1000, all: (p.user + p.system) / 1000 };
+}
+function cpuSince(c0: { main: number; all: number }): CpuSplit {
+  const c1 = cpuNow();
+  const main = c1.main - c0.main;
+  return { mainMs: Math.round(main), otherMs: Math.round(c1.all - c0.all - main) };
+}
 
 async function writeRandomFile(path: string, bytes: number): Promise<void> {
   const out = createWriteStream(path);
@@ -66,9 +104,10 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   await once(out, 'finish');
 }
 
-function rawAesGcm(bytes: number): number {
+function rawAesGcm(bytes: number): { MBps: number; cpu: CpuSplit } {
   const key = randomBytes(32);
   const block = randomBytes(MiB);
+  const c0 = cpuNow();
   const t0 = performance.now();
   for (let at = 0, i = 0; at < bytes; at += MiB, i++) {
     const iv = Buffer.alloc(12);
@@ -78,7 +117,7 @@ function rawAesGcm(bytes: number): number {
     c.final();
     c.getAuthTag();
   }
-  return mbps(bytes, performance.now() - t0);
+  return { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
 }
 
 async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, size: number) {
@@ -94,6 +133,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   let peak = process.memoryUsage().rss;
   const rss0 = peak;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  let c0 = cpuNow();
   let t0 = performance.now();
   const sealed = await sealBidV2({
     suite,
@@ -109,26 +149,63 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   out.end();
   await once(out, 'finish');
   const sealMs = performance.now() - t0;
+  const sealCpu = cpuSince(c0);
   const sealRss = peak - rss0;
+  // the same sealing with the segments dropped: read → encrypt → hash, no disk write
+  c0 = cpuNow();
+  t0 = performance.now();
+  await sealBidV2({
+    suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: '123456789.00', currency: 'CNY' },
+    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
+    escrowPublicKey: escrow.publicKey,
+    write: () => undefined,
+  });
+  const sealNullMs = performance.now() - t0;
+  const sealNullCpu = cpuSince(c0);
   peak = process.memoryUsage().rss;
   const rss1 = peak;
-  t0 = performance.now();
-  const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
-  const opened = await openBidV2({
-    suite,
-    tenderId: TENDER,
-    bidderOrganizationId: ORG,
-    segmentSize: sealed.envelope.segmentSize,
-    ciphertextLength: sealed.envelope.ciphertextLength,
-    noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
-    keyCommitment: sealed.envelope.keyCommitment,
-    key,
-    sealed: createReadStream(sealedPath, { highWaterMark: 4 * MiB }),
-  });
-  const openMs = performance.now() - t0;
+  const open = async (withFileHash: boolean) => {
+    const c = cpuNow();
+    const t = performance.now();
+    const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
+    // as BidFileOpener.openWithKey: the file hash of the stored bytes, on the way, against the receipt's
+    const hasher = withFileHash ? new FileHasher(suite, sealed.envelope.segmentSize, sealed.envelope.ciphertextLength) : null;
+    const source = createReadStream(sealedPath, { highWaterMark: 4 * MiB });
+    async function* hashed() {
+      for await (const chunk of source) {
+        await hasher!.update(chunk as Buffer); // as BidFileOpener
+        yield chunk as Buffer;
+      }
+    }
+    const opened = await openBidV2({
+      suite,
+      tenderId: TENDER,
+      bidderOrganizationId: ORG,
+      segmentSize: sealed.envelope.segmentSize,
+      ciphertextLength: sealed.envelope.ciphertextLength,
+      noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
+      keyCommitment: sealed.envelope.keyCommitment,
+      key,
+      sealed: hasher ? hashed() : source,
+    });
+    if (hasher && (await hasher.digestHex()) !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');
+    if (opened.attachments[0].size !== size) throw new Error('opened size differs');
+    return { MBps: mbps(size, performance.now() - t), cpu: cpuSince(c) };
+  };
+  const opened = await open(false);
+  const openRss = peak - rss1;
+  const platform = await open(true);
   clearInterval(sample);
-  if (opened.attachments[0].size !== size) throw new Error('opened size differs');
-  return { sealedPath, sealMBps: mbps(size, sealMs), openMBps: mbps(size, openMs), sealRssGrowthMB: Math.round(sealRss / MiB), openRssGrowthMB: Math.round((peak - rss1) / MiB) };
+  return {
+    sealedPath,
+    sealMBps: mbps(size, sealMs),
+    sealNullSinkMBps: mbps(size, sealNullMs),
+    openMBps: opened.MBps,
+    openWithFileHashMBps: platform.MBps,
+    sealRssGrowthMB: Math.round(sealRss / MiB),
+    openRssGrowthMB: Math.round(openRss / MiB),
+    cpu: { seal: sealCpu, sealNullSink: sealNullCpu, open: opened.cpu, openWithFileHash: platform.cpu },
+  };
 }
 
 async function rawLoopbackCopy(path: string, dir: string): Promise<number> {
@@ -188,14 +265,15 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
     peak = Math.max(peak, m.rss);
     heapPeak = Math.max(heapPeak, m.heapUsed);
   }, 50);
+  const c0 = cpuNow();
   const t0 = performance.now();
   for (const b of bids) {
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(b.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
-    const hasher = new FileHasher(suite, b.envelope.segmentSize);
+    const hasher = new FileHasher(suite, b.envelope.segmentSize, b.envelope.ciphertextLength); // as BidFileOpener
     const source = await store.get(b.key);
     async function* hashed() {
       for await (const c of source) {
-        await hasher.update(c as Buffer);
+        await hasher.update(c as Buffer); // as BidFileOpener
         yield c as Buffer;
       }
     }
@@ -208,7 +286,7 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
   const ms = performance.now() - t0;
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { files, fileMb, openMBps: mbps(files * fileMb * MiB, ms), rssGrowthMB: Math.round((peak - rss0) / MiB), heapGrowthMB: Math.round((heapPeak - heap0) / MiB) };
+  return { files, fileMb, openMBps: mbps(files * fileMb * MiB, ms), rssGrowthMB: Math.round((peak - rss0) / MiB), heapGrowthMB: Math.round((heapPeak - heap0) / MiB), cpu: cpuSince(c0) };
 }
 
 export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escrowFiles?: number; escrowFileMb?: number; log?: (s: string) => void } = {}): Promise<BidFilesBenchResult> {
@@ -221,14 +299,26 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     log(`   load average at start: ${la.join(' ')}`);
     const plain = join(dir, 'plain');
     await writeRandomFile(plain, mb * MiB);
-    const raw = rawAesGcm(mb * MiB);
-    log(`   raw AES-256-GCM: ${raw} MiB/s`);
+    // the disk alone: the plaintext copied file → file (read and write streams as sealing uses), no crypto
+    const copyT0 = performance.now();
+    await pipeline(createReadStream(plain, { highWaterMark: 4 * MiB }), createWriteStream(join(dir, 'plain-copy'), { highWaterMark: 4 * MiB }));
+    const rawFileCopyMBps = mbps(mb * MiB, performance.now() - copyT0);
+    rmSync(join(dir, 'plain-copy'), { force: true });
+    log(`   raw file copy (disk read + write, no crypto): ${rawFileCopyMBps} MiB/s`);
+    const rawRun = rawAesGcm(mb * MiB);
+    const raw = rawRun.MBps;
+    const cpu = (c: CpuSplit) => `CPU main ${c.mainMs} ms, other threads ${c.otherMs} ms`;
+    const pct = (x: number) => `${Math.round((x / raw) * 100)}% of raw`;
+    log(`   raw AES-256-GCM: ${raw} MiB/s (${cpu(rawRun.cpu)})`);
     const intl = await sealAndOpen('INTL-1', dir, plain, mb * MiB);
-    log(`   INTL-1 ${mb} MiB: seal ${intl.sealMBps} MiB/s (RSS +${intl.sealRssGrowthMB} MB), escrow open ${intl.openMBps} MiB/s (RSS +${intl.openRssGrowthMB} MB)`);
+    log(`   INTL-1 ${mb} MiB seal, file → file: ${intl.sealMBps} MiB/s, ${pct(intl.sealMBps)} (RSS +${intl.sealRssGrowthMB} MB; ${cpu(intl.cpu.seal)})`);
+    log(`   INTL-1 ${mb} MiB seal, file → null sink (read, encrypt, hash; no disk write): ${intl.sealNullSinkMBps} MiB/s, ${pct(intl.sealNullSinkMBps)} (${cpu(intl.cpu.sealNullSink)})`);
+    log(`   INTL-1 ${mb} MiB escrow open (unwrap, decrypt from disk, attachment SHA-256): ${intl.openMBps} MiB/s, ${pct(intl.openMBps)} (RSS +${intl.openRssGrowthMB} MB; ${cpu(intl.cpu.open)})`);
+    log(`   INTL-1 ${mb} MiB escrow open as the platform (the above + file hash against the receipt's): ${intl.openWithFileHashMBps} MiB/s, ${pct(intl.openWithFileHashMBps)} (${cpu(intl.cpu.openWithFileHash)})`);
     const gmPlain = join(dir, 'plain-gm');
     await writeRandomFile(gmPlain, gmMb * MiB);
     const gm = await sealAndOpen('GM-1', dir, gmPlain, gmMb * MiB);
-    log(`   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s, escrow open ${gm.openMBps} MiB/s`);
+    log(`   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s (null sink ${gm.sealNullSinkMBps}), escrow open ${gm.openMBps} MiB/s (as the platform ${gm.openWithFileHashMBps})`);
     const loop = await rawLoopbackCopy(intl.sealedPath, dir);
     const s3 = await startTestS3();
     const store = new S3BlobStore(s3.options);
@@ -244,8 +334,12 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     log(`   S3 adapter (s3rver, loopback HTTP): put ${putMBps} MiB/s, get ${getMBps} MiB/s; raw loopback copy ${loop} MiB/s`);
     rmSync(join(dir, 'loopback-copy'), { force: true });
     const escrowMany = await escrowOpenMany(dir, opts.escrowFiles ?? 200, opts.escrowFileMb ?? 20, log);
-    log(`   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one: ${escrowMany.openMBps} MiB/s, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB)`);
-    return { mb, gmMb, loadavg: la, rawAesGcmMBps: raw, intl, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
+    log(`   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store, as the platform (file hash checked): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`);
+    const { sealedPath: _sealed, ...intlResult } = intl;
+    void _sealed;
+    const laEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+    log(`   load average at the end: ${laEnd.join(' ')}`);
+    return { mb, gmMb, loadavg: la, loadavgEnd: laEnd, rawFileCopyMBps, rawAesGcmMBps: raw, rawCpu: rawRun.cpu, intl: intlResult, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -62,6 +62,29 @@ describe('bid-seal upload (format v2), resumed', () => {
     expect(resumed.status).toBe(0);
     const receipt = JSON.parse(readFileSync(join(dir, 'receipt.json'), 'utf8'));
     expect(receipt).toMatchObject({ formatVersion: 2, suite: 'GM-1', ciphertextHash: env.ciphertextHash, ciphertextLength: file.length });
+    // the bidder checks the platform's signature on the v2 receipt with the CLI (the SM2 key of GET /platform/keys)
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify((await t.http().get('/api/v1/platform/keys').expect(200)).body));
+    const verify = (receiptFile: string, ...more: string[]) =>
+      runAsync('verify-receipt', '--receipt', receiptFile, '--keys-json', 'keys.json', '--tender', tender.id, '--org', bidder.organizationId!, ...more);
+    expect(await verify('receipt.json', '--envelope', 'env.json')).toMatchObject({ status: 0, stdout: 'valid\n', stderr: '' });
+    // tampered: another receivedAt (the envelope hash no longer matches), or a flipped signature byte
+    writeFileSync(join(dir, 'late.json'), JSON.stringify({ ...receipt, receivedAt: new Date(Date.parse(receipt.receivedAt) - 60_000).toISOString() }));
+    const late = await verify('late.json', '--envelope', 'env.json');
+    expect(late).toMatchObject({ status: 1, stdout: 'invalid\n' });
+    expect(late.stderr).toContain("envelopeHash is not the hash of the envelope");
+    const sig = Buffer.from(receipt.envelopeSignature, 'base64');
+    sig[sig.length - 3] ^= 1;
+    writeFileSync(join(dir, 'forged.json'), JSON.stringify({ ...receipt, envelopeSignature: sig.toString('base64') }));
+    const forged = await verify('forged.json', '--envelope', 'env.json');
+    expect(forged).toMatchObject({ status: 1, stdout: 'invalid\n' });
+    expect(forged.stderr).toContain("the envelope signature does not verify with the platform's GM-1 receipt key");
+    // another file hash in the envelope than the receipt names
+    writeFileSync(join(dir, 'env-other.json'), JSON.stringify({ ...env, ciphertextHash: 'ab'.repeat(32) }));
+    expect((await verify('receipt.json', '--envelope', 'env-other.json')).stderr).toContain(`the receipt names file hash ${env.ciphertextHash}`);
+    // a v2 receipt is not checked against a v1 request
+    const wrong = await verify('receipt.json', '--request', 'env.json');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('a format v2 receipt is checked against --envelope');
     const pieces = await t.dataSource.query(`SELECT "offset", length FROM bid_upload_pieces WHERE upload_id = $1 ORDER BY "offset"`, [id]);
     expect(pieces[0]).toEqual({ offset: '0', length: 1_000_000 });
     expect(pieces[1].offset).toBe('1000000'); // resumed where it stopped

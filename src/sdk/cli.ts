@@ -18,7 +18,7 @@ function overview(): string {
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    ...v2Commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...v2Commands.filter((c) => !commands.some((v1) => v1.name === c.name)).map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "bid-seal <command> --help" for the options of a command. Nothing here needs a network connection.',
   ].join('\n');
@@ -37,7 +37,7 @@ export function runCli(argv: string[], io: CliIo): number {
       return EXIT_OK;
     }
     if (name === 'help') {
-      const target = commands.find((c) => c.name === rest[0]);
+      const target = v2Commands.find((c) => c.name === rest[0]) ?? commands.find((c) => c.name === rest[0]);
       io.stdout(`${target ? target.usage : overview()}\n`);
       return EXIT_OK;
     }

@@ -82,7 +82,8 @@ export class BidFileOpener {
 
   async openWithKey(bid: SealedFileBid, key: Buffer): Promise<DecryptionOutcome> {
     const suite = nodeSuite(bid.suite);
-    const hasher = new FileHasher(suite, bid.segmentSize);
+    // The file hash runs on a worker thread while this one decrypts (a large file; src/sdk/v2/node-hash-worker.ts).
+    const hasher = new FileHasher(suite, bid.segmentSize, bid.ciphertextLength);
     try {
       const opened = await openBidV2({
         suite,
@@ -107,6 +108,7 @@ export class BidFileOpener {
         },
       };
     } catch (e) {
+      hasher.dispose();
       if (isSealedBidError(e, 'KEY_COMMITMENT_MISMATCH')) return { ok: false, code: 'KEY_COMMITMENT_MISMATCH' };
       if (isSealedBidError(e)) return { ok: false, code: (await this.damaged(bid)) ? 'CIPHERTEXT_DAMAGED' : 'DECRYPTION_FAILED' };
       if ((e as { code?: string }).code === 'BLOB_NOT_FOUND') return { ok: false, code: 'CIPHERTEXT_DAMAGED' };

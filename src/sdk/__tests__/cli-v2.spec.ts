@@ -1,11 +1,11 @@
 /** bid-seal's format v2 commands as a bidder runs them: a separate process, offline, both suites, escrow copy checked. */
 import { spawnSync } from 'child_process';
-import { createHash, randomBytes, randomUUID } from 'crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { generateEscrowKeyPair } from 'src/sdk';
-import { generateSm2KeyPair, unwrapEscrowedKeyV2 } from 'src/sdk/v2';
+import { BidReceiptV2, envelopeV2Bytes, generateSm2KeyPair, unwrapEscrowedKeyV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 
 const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'bid-seal.js');
@@ -55,6 +55,46 @@ describe('bid-seal seal-v2 / open-v2', () => {
     const other = run('open-v2', '--file', `${suite}.sealed`, '--envelope', `${suite}.json`, '--key', `${suite}.key`, '--tender', tenderId, '--org', randomUUID());
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('DECRYPTION_FAILED');
+  });
+
+  it('verify-receipt checks an INTL-1 v2 receipt against the envelope, and says why a tampered one fails', () => {
+    const s = run('seal-v2', '--suite', 'INTL-1', '--tender-json', 'tender.json', '--org', org, '--price', '1.00',
+      '--attachment', '投标文件.pdf', '--out', 'r.sealed', '--envelope-out', 'r.json', '--key-out', 'r.key');
+    expect(s.code).toBe(0);
+    const envelope = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    // the platform's finalisation (v2.5), signed here with a receipt key of this test
+    const platform = generateKeyPairSync('ed25519');
+    const receipt: Omit<BidReceiptV2, 'envelopeHash' | 'envelopeSignature'> = {
+      bidId: randomUUID(), version: 2, receivedAt: '2026-12-06T10:00:00.123456Z', formatVersion: 2, suite: 'INTL-1',
+      ciphertextHash: envelope.ciphertextHash, ciphertextLength: envelope.ciphertextLength, escrowedKeyStored: true,
+    };
+    const bytes = envelopeV2Bytes({
+      bidId: receipt.bidId, version: receipt.version, tenderId, bidderOrganizationId: org, suite: 'INTL-1', segmentSize: envelope.segmentSize,
+      ciphertextLength: envelope.ciphertextLength, ciphertextHash: envelope.ciphertextHash, noncePrefix: Buffer.from(envelope.noncePrefix, 'base64'),
+      keyCommitment: envelope.keyCommitment, escrowedKey: Buffer.from(envelope.escrowedKey, 'base64'), receivedAt: receipt.receivedAt,
+    });
+    const signed = { ...receipt, envelopeHash: createHash('sha256').update(bytes).digest('hex'), envelopeSignature: sign(null, bytes, platform.privateKey).toString('base64') };
+    writeFileSync(join(dir, 'receipt-v2.json'), JSON.stringify({ receipt: signed })); // as GET /bids/mine holds it
+    writeFileSync(join(dir, 'platform.pem'), platform.publicKey.export({ type: 'spki', format: 'pem' }));
+    const verify = (receiptFile: string, ...more: string[]) =>
+      run('verify-receipt', '--receipt', receiptFile, '--public-key', 'platform.pem', '--tender', tenderId, '--org', org, '--envelope', 'r.json', ...more);
+    expect(verify('receipt-v2.json')).toMatchObject({ code: 0, stdout: 'valid\n', stderr: '' });
+    // another organisation: the envelope differs
+    const otherOrg = run('verify-receipt', '--receipt', 'receipt-v2.json', '--public-key', 'platform.pem', '--tender', tenderId, '--org', randomUUID(), '--envelope', 'r.json');
+    expect(otherOrg).toMatchObject({ code: 1, stdout: 'invalid\n' });
+    expect(otherOrg.stderr).toContain('envelopeHash is not the hash of the envelope');
+    // the receipt says no escrowed key was stored: the platform would have signed another envelope
+    writeFileSync(join(dir, 'no-escrow.json'), JSON.stringify({ ...signed, escrowedKeyStored: false }));
+    expect(verify('no-escrow.json')).toMatchObject({ code: 1, stdout: 'invalid\n' });
+    // a signature by another key, with the right envelope hash
+    const forged = { ...signed, envelopeSignature: sign(null, bytes, generateKeyPairSync('ed25519').privateKey).toString('base64') };
+    writeFileSync(join(dir, 'forged-v2.json'), JSON.stringify(forged));
+    const f = verify('forged-v2.json');
+    expect(f).toMatchObject({ code: 1, stdout: 'invalid\n' });
+    expect(f.stderr).toContain("the envelope signature does not verify with the platform's INTL-1 receipt key");
+    // a v1 receipt still goes to the v1 check (which wants --request, not --envelope)
+    writeFileSync(join(dir, 'v1-receipt.json'), JSON.stringify({ bidId: randomUUID(), version: 1, receivedAt: receipt.receivedAt, ciphertextSha256: 'ab'.repeat(32), signature: 'AA==' }));
+    expect(verify('v1-receipt.json')).toMatchObject({ code: 2 });
   });
 
   it('refuses an unknown suite (exit 2) and writes nothing', () => {

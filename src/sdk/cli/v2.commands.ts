@@ -11,6 +11,7 @@ import { BidUploadError, isSuiteId, keyFileTextV2, openBidV2, ResumableBidUpload
 import { nodeSuite } from '../v2/node';
 import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
+import { verifyReceiptAnyCommand } from './verify-receipt-v2.command';
 
 export interface AsyncCliCommand {
   name: string;
@@ -174,4 +175,5 @@ export const uploadCommand: AsyncCliCommand = {
   },
 };
 
-export const v2Commands: AsyncCliCommand[] = [sealV2Command, openV2Command, uploadCommand];
+/** verify-receipt checks v2 receipts here and hands v1 receipts to the v1 command. */
+export const v2Commands: AsyncCliCommand[] = [sealV2Command, openV2Command, uploadCommand, verifyReceiptAnyCommand];

@@ -10,6 +10,7 @@ import { MAX_ATTACHMENTS, MAX_ATTACHMENT_NAME_LENGTH, MAX_DURATION_DAYS } from '
 import { SealedBidError } from '../errors';
 import { MAX_BID_FILE_HEADER_BYTES } from './constants';
 import type { ByteSource } from './stream';
+import type { OffThreadHash } from './suite';
 
 export interface BidFileHeader {
   price: string;
@@ -104,56 +105,78 @@ export async function readBidFile(
   plaintext: AsyncIterable<Bytes>,
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>,
   createSha256: () => { update(data: Bytes): unknown; digest(): Bytes } = () => sha256.create(),
+  /** An attachment's SHA-256 on another thread (suite.offThread), or null to hash it here; by the attachment's size. */
+  offThreadSha256?: (size: number) => OffThreadHash<Bytes> | null,
 ): Promise<OpenedBidFile> {
   let head: Bytes = new Uint8Array(0);
   let header: BidFileHeader | null = null;
   let index = 0;
   let remaining = 0;
-  let hasher = createSha256();
+  type Hasher = { update(data: Bytes): unknown; digest(): Bytes | Promise<Bytes>; abort?: () => void };
+  const newHasher = (size: number): Hasher => offThreadSha256?.(size) ?? createSha256();
+  let hasher: Hasher = createSha256();
   const out: OpenedBidFile['attachments'] = [];
+  const digests: Array<Promise<string>> = [];
   const closeFinished = () => {
     while (header && index < header.attachments.length && remaining === 0) {
-      out.push({ ...header.attachments[index], sha256: toHex(hasher.digest()) });
+      digests.push(Promise.resolve(hasher.digest()).then(toHex));
+      digests[digests.length - 1].catch(() => undefined); // awaited below
+      out.push({ ...header.attachments[index], sha256: '' });
       index++;
-      hasher = createSha256();
       remaining = index < header.attachments.length ? header.attachments[index].size : 0;
+      hasher = index < header.attachments.length ? newHasher(remaining) : createSha256();
     }
   };
-  for await (let chunk of plaintext) {
-    if (!header) {
-      head = concatBytes(head, chunk);
-      if (head.length < 4) continue;
-      const len = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false);
-      if (len > MAX_BID_FILE_HEADER_BYTES) throw failed('the bid header is over 1 MiB');
-      if (head.length < 4 + len) continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(utf8DecodeStrict(head.subarray(4, 4 + len)));
-      } catch {
-        throw failed('the bid header is not UTF-8 JSON');
+  let h: BidFileHeader;
+  try {
+    await readBody();
+    if (!header) throw failed('the bid file ends inside its header');
+    h = header;
+    if (index < h.attachments.length) throw failed('the bid file ends inside an attachment');
+  } catch (e) {
+    hasher.abort?.();
+    throw e;
+  }
+  const hex = await Promise.all(digests);
+  out.forEach((a, i) => (a.sha256 = hex[i]));
+  const result: OpenedBidFile = { price: h.price, currency: 'CNY', attachments: out };
+  if (h.durationDays !== undefined) result.durationDays = h.durationDays;
+  return result;
+
+  async function readBody(): Promise<void> {
+    for await (let chunk of plaintext) {
+      if (!header) {
+        head = concatBytes(head, chunk);
+        if (head.length < 4) continue;
+        const len = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false);
+        if (len > MAX_BID_FILE_HEADER_BYTES) throw failed('the bid header is over 1 MiB');
+        if (head.length < 4 + len) continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(utf8DecodeStrict(head.subarray(4, 4 + len)));
+        } catch {
+          throw failed('the bid header is not UTF-8 JSON');
+        }
+        const checked = validateHeader(parsed);
+        if (!checked.ok) throw failed(`the bid header is not format v2: ${checked.problems.join('; ')}`, checked.problems);
+        header = checked.value;
+        chunk = head.subarray(4 + len);
+        remaining = header.attachments[0]?.size ?? 0;
+        if (header.attachments.length) hasher = newHasher(remaining);
+        closeFinished();
       }
-      const checked = validateHeader(parsed);
-      if (!checked.ok) throw failed(`the bid header is not format v2: ${checked.problems.join('; ')}`, checked.problems);
-      header = checked.value;
-      chunk = head.subarray(4 + len);
-      remaining = header.attachments[0]?.size ?? 0;
-      closeFinished();
-    }
-    let at = 0;
-    while (at < chunk.length) {
-      if (index >= header.attachments.length) throw failed('bytes after the last attachment');
-      const n = Math.min(remaining, chunk.length - at);
-      const piece = chunk.subarray(at, at + n);
-      hasher.update(piece);
-      if (onAttachmentChunk) await onAttachmentChunk(index, piece);
-      remaining -= n;
-      at += n;
-      closeFinished();
+      let at = 0;
+      while (at < chunk.length) {
+        if (index >= header.attachments.length) throw failed('bytes after the last attachment');
+        const n = Math.min(remaining, chunk.length - at);
+        const piece = chunk.subarray(at, at + n);
+        const updating = hasher.update(piece);
+        if (updating instanceof Promise) await updating; // an off-thread hash: bounded backlog
+        if (onAttachmentChunk) await onAttachmentChunk(index, piece);
+        remaining -= n;
+        at += n;
+        closeFinished();
+      }
     }
   }
-  if (!header) throw failed('the bid file ends inside its header');
-  if (index < header.attachments.length) throw failed('the bid file ends inside an attachment');
-  const result: OpenedBidFile = { price: header.price, currency: 'CNY', attachments: out };
-  if (header.durationDays !== undefined) result.durationDays = header.durationDays;
-  return result;
 }

@@ -157,7 +157,10 @@ export interface SealBidV2Input {
   /** The tender's escrow public key of this suite (X25519 32 bytes, or SM2 65 bytes). */
   escrowPublicKey?: Bytes;
   segmentSize?: number;
-  /** Receives each sealed segment in order (write it to a file, a Blob list, an upload…). */
+  /**
+   * Receives the sealed file in order (write it to a file, a Blob list, an upload…): each sealed segment whole, or,
+   * for a large file hashed on another thread (Node, suite.offThread), each segment's pieces as the cipher gives them.
+   */
   write: (segment: Bytes) => void | Promise<void>;
   /**
    * Deterministic inputs: test vectors, and a second pass that re-seals the same bytes (sealAndUploadV2 uploads on
@@ -185,28 +188,37 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
   const header: BidFileHeader = { ...input.bid, attachments: input.attachments.map((a) => ({ name: a.name, size: a.size })) };
   const plaintextLength = bidFileLength(header);
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  const hasher = new FileHasher(suite, segmentSize);
+  // A large file is hashed on another thread (suite.offThread) while this one encrypts.
+  const hasher = new FileHasher(suite, segmentSize, ciphertextLengthFor(plaintextLength, segmentSize));
   let written = 0;
   let digested = 0;
-  const onSegmentDigest = (d: Bytes) => {
-    hasher.addSegmentDigest(d);
-    digested++;
-  };
-  for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest }, bidFileStream(input.bid, input.attachments))) {
-    if (digested > 0) {
-      hasher.addLength(segment.length); // its digest came with it
-      digested--;
-    } else await hasher.update(segment);
-    written += segment.length;
-    await input.write(segment);
+  const onSegmentDigest = hasher.offThread
+    ? undefined
+    : (d: Bytes) => {
+        hasher.addSegmentDigest(d);
+        digested++;
+      };
+  let ciphertextHash: string;
+  try {
+    for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread }, bidFileStream(input.bid, input.attachments))) {
+      if (digested > 0) {
+        hasher.addLength(segment.length); // its digest came with it
+        digested--;
+      } else await hasher.update(segment);
+      written += segment.length;
+      await input.write(segment);
+    }
+    if (written !== ciphertextLengthFor(plaintextLength, segmentSize)) throw new SealedBidError('INVALID_INPUT', 'internal: sealed length mismatch');
+    ciphertextHash = await hasher.digestHex();
+  } finally {
+    hasher.dispose();
   }
-  if (written !== ciphertextLengthFor(plaintextLength, segmentSize)) throw new SealedBidError('INVALID_INPUT', 'internal: sealed length mismatch');
   const envelope: SealedEnvelopeV2 = {
     formatVersion: 2,
     suite: suite.id,
     segmentSize,
     ciphertextLength: written,
-    ciphertextHash: await hasher.digestHex(),
+    ciphertextHash,
     noncePrefix: base64Encode(noncePrefix),
     keyCommitment: await keyCommitmentV2(suite, key),
   };
@@ -249,7 +261,8 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength }, input.sealed);
-  return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256);
+  const off = input.suite.offThread;
+  return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256, off ? (size) => (size >= off.minBytes ? off.sha256() : null) : undefined);
 }
 
 /** The bid key from an escrowed key (ESCROW_UNWRAP_FAILED when malformed, tampered or another key pair). */

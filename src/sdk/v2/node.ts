@@ -5,6 +5,7 @@ import type { Bytes } from '../core/bytes';
 import type { SuiteId } from './constants';
 import type { SuitePrimitives } from './suite';
 import { gmSuite, intlSuite } from './suites';
+import { workerFileHasher, workerSha256 } from './node-hash-worker';
 
 /** node:crypto's SHA-256 for the attachment digests (OpenSSL, several times the portable one). */
 const createSha256 = () => createHash('sha256');
@@ -40,9 +41,24 @@ function createSegmentOpener(key: Bytes, nonce: Bytes, aad: Bytes) {
   };
 }
 
+/**
+ * Files and attachments from 8 MiB up are hashed on worker threads while the main thread encrypts (below that a
+ * worker's start-up and messages cost more than they save).
+ */
+const OFF_THREAD_MIN_BYTES = 8 << 20;
+
 const suites: Record<SuiteId, SuitePrimitives> = {
-  'INTL-1': { ...intlSuite(nodeCrypto, { sync: true }), hash: sha256, createSha256, createSegmentSealer, createSegmentOpener, createSegmentHash: createSha256 },
-  'GM-1': { ...gmSuite(), createSha256 },
+  'INTL-1': {
+    ...intlSuite(nodeCrypto, { sync: true }),
+    hash: sha256,
+    createSha256,
+    createSegmentSealer,
+    createSegmentOpener,
+    createSegmentHash: createSha256,
+    offThread: { minBytes: OFF_THREAD_MIN_BYTES, fileHasher: (seg) => workerFileHasher('INTL-1', seg), sha256: workerSha256 },
+  },
+  // GM-1's file hash is SM3 (sm-crypto-v2); only its attachment digests (SHA-256) go to a worker.
+  'GM-1': { ...gmSuite(), createSha256, offThread: { minBytes: OFF_THREAD_MIN_BYTES, sha256: workerSha256 } },
 };
 
 export function nodeSuite(id: SuiteId): SuitePrimitives {

@@ -6,7 +6,7 @@
 import { Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
 import { SealedBidError } from '../errors';
 import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidCiphertextLength, isValidSegmentSize } from './constants';
-import type { IncrementalHash, SuitePrimitives } from './suite';
+import type { IncrementalHash, OffThreadHash, SuitePrimitives } from './suite';
 
 export type ByteSource = AsyncIterable<Bytes> | Iterable<Bytes>;
 
@@ -79,6 +79,11 @@ export interface SegmentParams {
    * incrementally on the bytes as they are encrypted (see FileHasher.addSegmentDigest).
    */
   onSegmentDigest?: (digest: Bytes) => void;
+  /**
+   * Sealing with a streaming suite: yield each segment as its pieces come out of the cipher (ciphertext pieces, then
+   * the tag) instead of gathering it into one segment-sized buffer (no copy; for a caller that hashes elsewhere).
+   */
+  pieces?: boolean;
 }
 
 /** A segment-sized output buffer (uninitialised on Node: every byte is written before it is handed out). */
@@ -130,16 +135,21 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
   let sealer!: { update(pt: Bytes): Bytes; final(): Bytes };
   const digest = p.onSegmentDigest && p.suite.id === 'INTL-1' && p.suite.createSha256 ? p.suite.createSha256 : null;
   let h = null as { update(data: Bytes): unknown; digest(): Bytes } | null;
+  const pieces = p.pieces === true && !digest;
   const start = () => {
     if (digest) h = digest();
     body = index < count - 1 ? S : total - (count - 1) * S;
-    seg = allocSegment(body + V2_TAG_BYTES);
+    if (!pieces) seg = allocSegment(body + V2_TAG_BYTES);
     fill = 0;
     sealer = p.suite.createSegmentSealer!(p.key, segmentNonce(p.noncePrefix, index, index === count - 1), p.aad);
   };
   const finish = (): Bytes => {
     const tag = sealer.final();
     if (fill !== body || tag.length !== V2_TAG_BYTES) throw new SealedBidError('INVALID_INPUT', 'internal: segment length mismatch');
+    if (pieces) {
+      index++;
+      return tag;
+    }
     seg.set(tag, fill);
     if (h) {
       h.update(tag);
@@ -157,7 +167,9 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
     while (at < chunk.length) {
       const n = Math.min(body - fill, chunk.length - at);
       const ct = sealer.update(n === chunk.length ? chunk : chunk.subarray(at, at + n));
-      seg.set(ct, fill);
+      if (pieces) {
+        if (ct.length) yield ct;
+      } else seg.set(ct, fill);
       h?.update(ct);
       fill += ct.length;
       at += n;
@@ -270,13 +282,31 @@ export class FileHasher {
   private readonly sealedSize: number;
   /** How many segment digests may be in flight (an asynchronous hash runs beside the encryption). */
   private static readonly WINDOW = 8;
-  constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number) {
+  /** The whole file hash on another thread (suite.offThread), for a file of a known size ≥ its minBytes. */
+  private remote: OffThreadHash<{ digest: Bytes; n: number }> | null = null;
+  private remoteResult: Promise<string> | null = null;
+  /**
+   * `expectedLength`: the sealed file's length when known (sealing, opening): a large file is then hashed on another
+   * thread (suite.offThread) while the caller encrypts or decrypts. Such a hasher cannot be cloned.
+   */
+  constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number, expectedLength?: number) {
     this.sealedSize = segmentSize + V2_TAG_BYTES;
-    if (suite.createSegmentHash) this.cur = suite.createSegmentHash();
+    const off = suite.offThread;
+    if (off?.fileHasher && expectedLength !== undefined && expectedLength >= off.minBytes) this.remote = off.fileHasher(segmentSize);
+    else if (suite.createSegmentHash) this.cur = suite.createSegmentHash();
     else this.split = new Splitter(this.sealedSize);
+  }
+  /** Whether the hashing runs on another thread. */
+  get offThread(): boolean {
+    return this.remote !== null;
+  }
+  /** Drops an unfinished off-thread hash (the caller gave up on the file). */
+  dispose(): void {
+    if (this.remote && !this.remoteResult) this.remote.abort();
   }
   /** An independent copy (hash a piece on the copy; keep it only when the piece was stored). */
   clone(): FileHasher {
+    if (this.remote) throw new Error('an off-thread file hash cannot be cloned');
     const c = new FileHasher(this.suite, this.segmentSize);
     if (this.split) c.split = this.split.clone();
     if (this.cur) c.cur = this.cur.copy();
@@ -287,7 +317,7 @@ export class FileHasher {
   }
   /** The digest of the next whole sealed segment, computed by the caller (sealSegments' onSegmentDigest). */
   addSegmentDigest(digest: Bytes): void {
-    if ((this.split?.buffered ?? this.curFill) !== 0) throw new Error('addSegmentDigest after a partial update');
+    if (this.remote || (this.split?.buffered ?? this.curFill) !== 0) throw new Error('addSegmentDigest after a partial update');
     this.digests.push(digest);
   }
   /** Counts bytes whose segment digests came through addSegmentDigest. */
@@ -296,7 +326,7 @@ export class FileHasher {
   }
   /** Any chunking of the sealed file (synchronous with an incremental segment hash). */
   updateSync(chunk: Bytes): boolean {
-    if (!this.cur) return false;
+    if (!this.cur || this.remote) return false;
     this.length += chunk.length;
     let at = 0;
     while (at < chunk.length) {
@@ -314,6 +344,11 @@ export class FileHasher {
   }
   /** Any chunking of the sealed file. */
   async update(chunk: Bytes): Promise<void> {
+    if (this.remote) {
+      if (this.remoteResult) throw new Error('FileHasher.update after digestHex');
+      this.length += chunk.length;
+      return this.remote.update(chunk);
+    }
     if (this.updateSync(chunk)) return;
     this.length += chunk.length;
     for (const piece of this.split!.push(chunk)) {
@@ -330,6 +365,15 @@ export class FileHasher {
     return this.length;
   }
   async digestHex(): Promise<string> {
+    if (this.remote) {
+      const remote = this.remote;
+      const length = this.length;
+      this.remoteResult ??= remote.digest().then((r) => {
+        if (r.n !== length) throw new Error(`internal: the hash worker saw ${r.n} bytes, not ${length}`);
+        return toHex(r.digest);
+      });
+      return this.remoteResult;
+    }
     let all = this.digests;
     if (this.cur) {
       if (this.curFill > 0) all = [...this.digests, this.cur.copy().digest()];

@@ -43,6 +43,28 @@ export interface SuitePrimitives {
   createSegmentHash?: () => IncrementalHash;
   /** An incremental SHA-256 (attachment digests at opening); the portable one is used when absent. */
   createSha256?: () => { update(data: Bytes): unknown; digest(): Bytes };
+  /**
+   * Hashing on another thread beside the encryption (Node: worker threads, src/sdk/v2/node-hash-worker.ts), used for
+   * inputs of at least `minBytes`. Same bytes as the calling thread's hashing; only where it runs differs.
+   */
+  offThread?: OffThreadHashing;
   /** The platform's receipt signature over `message` (public key: Ed25519 SPKI DER or SM2 65-byte point). */
   verifySignature(publicKey: Bytes, message: Bytes, signature: Bytes): MaybeAsync<boolean>;
+}
+
+export interface OffThreadHashing {
+  /** Inputs (a file, an attachment) smaller than this are hashed on the calling thread. */
+  minBytes: number;
+  /** ciphertextHash (v2.4) of a sealed file fed in any chunking (absent: the file hash stays on the calling thread). */
+  fileHasher?(segmentSize: number): OffThreadHash<{ digest: Bytes; n: number }>;
+  /** An incremental SHA-256 (attachment digests at opening). */
+  sha256(): OffThreadHash<Bytes>;
+}
+
+/** A hash running elsewhere: update() resolves once the bytes may be reused and the backlog is bounded. */
+export interface OffThreadHash<R> {
+  update(data: Bytes): Promise<void>;
+  digest(): Promise<R>;
+  /** Forget an unfinished hash (the input failed). */
+  abort(): void;
 }

@@ -1,0 +1,208 @@
+/**
+ * SHA-256 on worker threads beside the encryption (Node only: never imported by the browser build). AES-GCM and
+ * SHA-256 cost about the same per byte, so one thread doing both tops out near half of raw AES-GCM; here the main
+ * thread encrypts or decrypts while the file hash (v2.4: per-segment SHA-256, then the hash of the digests) and the
+ * attachment digests run on up to two workers. The bytes are the same as on the calling thread (see
+ * src/sdk/v2/__tests__/stream-fast-path.spec.ts); only where the hashing runs changes.
+ *
+ * Memory stays bounded and no garbage is made per chunk: the bytes are copied into a fixed ring of shared memory per
+ * worker (RING_BYTES), which update() waits on when it is full; callers may reuse their buffers once it resolves.
+ * (Moving buffers to the worker instead of copying them was tried: the worker's isolate frees them late, and the
+ * RSS of an escrow opening grew by up to 200 MB.)
+ */
+import { Worker } from 'worker_threads';
+import { fileHashLabel, SuiteId, V2_TAG_BYTES } from './constants';
+import type { Bytes } from '../core/bytes';
+
+/** Worker code (plain JavaScript, evaluated: nothing to resolve at run time, works under ts-node and from dist). */
+const WORKER_SOURCE = `
+const { parentPort } = require('worker_threads');
+const { createHash } = require('crypto');
+const streams = new Map();
+let ring = null;
+function feed(st, d) {
+  st.n += d.length;
+  if (!st.seg) { st.h.update(d); return; }
+  let at = 0;
+  while (at < d.length) {
+    const k = Math.min(st.seg - st.fill, d.length - at);
+    st.h.update(k === d.length ? d : d.subarray(at, at + k));
+    st.fill += k; at += k;
+    if (st.fill === st.seg) { st.digests.push(st.h.digest()); st.h = createHash('sha256'); st.fill = 0; }
+  }
+}
+parentPort.on('message', (m) => {
+  if (m.t === 'ring') { ring = new Uint8Array(m.sab); return; }
+  const st = streams.get(m.s);
+  if (m.t === 'data') {
+    try {
+      if (st && !st.failed) feed(st, ring.subarray(m.off, m.off + m.n));
+    } catch (e) {
+      if (st) st.failed = String((e && e.message) || e);
+    }
+    parentPort.postMessage({ t: 'ack', n: m.n }); // the ring bytes are free again, whatever happened
+  } else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, h: createHash('sha256'), fill: 0, digests: [], n: 0, failed: null });
+  else if (m.t === 'drop') streams.delete(m.s);
+  else if (m.t === 'end') {
+    streams.delete(m.s);
+    if (!st || st.failed) return parentPort.postMessage({ t: 'error', s: m.s, message: st ? st.failed : 'unknown stream' });
+    let digest;
+    if (!st.seg) digest = st.h.digest();
+    else {
+      if (st.fill > 0) st.digests.push(st.h.digest());
+      const f = createHash('sha256').update(st.label);
+      for (const x of st.digests) f.update(x);
+      digest = f.digest();
+    }
+    const out = new Uint8Array(digest);
+    parentPort.postMessage({ t: 'done', s: m.s, digest: out, n: st.n }, [out.buffer]);
+  }
+});
+`;
+
+/**
+ * The bytes on their way to a worker: a ring of shared memory per worker. update() copies into it (no allocation
+ * per chunk, so no garbage for the collector) and waits when it is full; the worker frees what it hashed.
+ */
+const RING_BYTES = 4 << 20;
+
+interface StreamState {
+  done: ((r: { digest: Bytes; n: number }) => void) | null;
+  fail: (e: Error) => void;
+  error: Error | null;
+}
+
+class HashWorker {
+  private worker: Worker | null = null;
+  private ring: Buffer = Buffer.alloc(0);
+  /** Bytes ever written to / freed from the ring (positions modulo its size). */
+  private head = 0;
+  private tail = 0;
+  private spaceWaiters: Array<() => void> = [];
+  private readonly streams = new Map<number, StreamState>();
+  private nextId = 1;
+
+  private get w(): Worker {
+    if (this.worker) return this.worker;
+    // No execArgv: a worker would otherwise load the parent's preloads (ts-node and the TypeScript compiler, ~50 MB);
+    // a small heap (it holds a hash state and 32 bytes per segment).
+    const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
+    const sab = new SharedArrayBuffer(RING_BYTES);
+    this.ring = Buffer.from(sab);
+    this.head = this.tail = 0;
+    w.postMessage({ t: 'ring', sab });
+    w.on('message', (m: { t: string; s: number; n: number; digest?: Uint8Array; message?: string }) => {
+      if (m.t === 'ack') {
+        this.tail += m.n;
+        this.wake();
+        return;
+      }
+      const st = this.streams.get(m.s);
+      if (!st) return;
+      this.close(m.s);
+      if (m.t === 'done') st.done?.({ digest: m.digest!, n: m.n });
+      else st.fail(new Error(`hash worker: ${m.message}`));
+    });
+    const broken = (e: Error) => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      for (const [id, st] of [...this.streams]) {
+        this.close(id);
+        st.fail(e);
+      }
+      this.wake();
+    };
+    w.on('error', broken);
+    w.on('exit', (code) => broken(new Error(`hash worker exited (${code})`)));
+    // Referenced only while someone awaits it (see awaiting); after the listeners, which reference it again.
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private wake(): void {
+    const waiting = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const go of waiting) go();
+  }
+
+  private close(id: number): void {
+    this.streams.delete(id);
+  }
+
+  /** The worker keeps the process alive only while someone awaits it (an abandoned stream does not). */
+  private pending = 0;
+  private async awaiting<T>(p: Promise<T>): Promise<T> {
+    if (this.pending++ === 0) this.worker?.ref();
+    try {
+      return await p;
+    } finally {
+      if (--this.pending === 0) this.worker?.unref();
+    }
+  }
+
+  /** A hash stream on this worker: plain SHA-256 (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes. */
+  open(seg: number, label: string): { update(d: Bytes): Promise<void>; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+    const id = this.nextId++;
+    const st: StreamState = {
+      done: null,
+      error: null,
+      fail(e) {
+        st.error = e;
+      },
+    };
+    const w = this.w;
+    this.streams.set(id, st);
+    w.postMessage({ t: 'open', s: id, seg, label });
+    return {
+      update: async (d: Bytes) => {
+        let at = 0;
+        while (at < d.length) {
+          if (st.error || this.worker !== w) throw st.error ?? new Error('hash worker gone');
+          const free = RING_BYTES - (this.head - this.tail);
+          if (free === 0) {
+            await this.awaiting(new Promise<void>((go) => this.spaceWaiters.push(go)));
+            continue;
+          }
+          const pos = this.head % RING_BYTES;
+          const k = Math.min(free, d.length - at, RING_BYTES - pos);
+          Buffer.prototype.copy.call(d, this.ring, pos, at, at + k); // libc memmove (TypedArray.set into shared memory is slower)
+          w.postMessage({ t: 'data', s: id, off: pos, n: k });
+          this.head += k;
+          at += k;
+        }
+      },
+      end: () =>
+        this.awaiting(
+          new Promise((resolve, reject) => {
+            if (st.error) return reject(st.error);
+            st.done = resolve;
+            st.fail = (e) => reject(e);
+            w.postMessage({ t: 'end', s: id });
+          }),
+        ),
+      abort: () => {
+        if (!this.streams.has(id)) return;
+        this.close(id);
+        w.postMessage({ t: 'drop', s: id });
+      },
+    };
+  }
+}
+
+/** One worker for the file hash, one for the attachment digests (the machine's second core, and a third if any). */
+const fileWorker = new HashWorker();
+const digestWorker = new HashWorker();
+
+/** ciphertextHash (v2.4) of an INTL-1 sealed file fed in any chunking, computed on a worker thread. */
+export function workerFileHasher(suite: SuiteId, segmentSize: number): { update(chunk: Bytes): Promise<void>; digest(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+  if (suite !== 'INTL-1') throw new Error('the worker file hash is SHA-256 (INTL-1)');
+  const s = fileWorker.open(segmentSize + V2_TAG_BYTES, fileHashLabel(suite));
+  return { update: s.update, digest: s.end, abort: s.abort };
+}
+
+/** An incremental SHA-256 on a worker thread (attachment digests at opening). */
+export function workerSha256(): { update(data: Bytes): Promise<void>; digest(): Promise<Bytes>; abort(): void } {
+  const s = digestWorker.open(0, '');
+  return { update: s.update, digest: async () => (await s.end()).digest, abort: s.abort };
+}
