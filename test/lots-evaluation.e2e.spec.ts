@@ -1,4 +1,3 @@
-import { Role } from 'src/common/auth/role.enum';
 import { sealBid } from 'src/sdk';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
