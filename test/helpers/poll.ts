@@ -22,3 +22,9 @@ export async function untilBidDeadlinePassed(ds: DataSource, tenderId: string, t
     timeoutMs,
   );
 }
+
+/** Waits until the database clock is past `instant` (an ISO string or Date), e.g. a publicity period's end. */
+export async function untilDatabaseClockPasses(ds: DataSource, instant: string | Date, timeoutMs = 10_000): Promise<void> {
+  const at = typeof instant === 'string' ? instant : instant.toISOString();
+  await until(async () => (await ds.query(`SELECT clock_timestamp() > $1::timestamptz AS passed`, [at]))[0].passed === true, `the database clock to pass ${at}`, timeoutMs);
+}
