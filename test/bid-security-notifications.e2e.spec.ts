@@ -17,6 +17,7 @@ import {
   waitForRefunds,
 } from './factories/bid-security.factory';
 import { adminParty, createStaff, registerParty } from './factories/identity.factory';
+import { cancelTender } from './factories/tender-status.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -300,7 +301,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
     it('a payment to a cancelled tender before its deadline: TENDER_CLOSED, returned', async () => {
       const tender = await insertTender(t);
       const { bidder, virtualAccountNo } = await bidderWithAccount(t, tender.id);
-      await t.dataSource.query(`UPDATE tenders SET status = 'CANCELLED' WHERE id = $1`, [tender.id]);
+      await cancelTender(t, tender);
       expect(await pay(t, notification({ virtualAccountNo }))).toBe('TENDER_CLOSED');
       await waitForRefunds(t);
       expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'UNPAID', paidAmount: '0.00', returnedLateAmount: '200000.00' });

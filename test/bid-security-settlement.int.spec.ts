@@ -20,6 +20,7 @@ import {
   waitForRefunds,
 } from './factories/bid-security.factory';
 import { createStaff, TestParty } from './factories/identity.factory';
+import { cancelTender } from './factories/tender-status.factory';
 import { pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -280,8 +281,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       const tender = await insertTender(t);
       const a = await bidderWithAccount(t, tender.id);
       await pay(t, notification({ virtualAccountNo: a.virtualAccountNo }));
-      await t.dataSource.query(`UPDATE tenders SET status = 'CANCELLED' WHERE id = $1`, [tender.id]);
-      await emit(t, 'TenderCancelled', { tenderId: tender.id, reason: '项目取消' });
+      await cancelTender(t, tender, '项目取消');
       await waitForRefunds(t);
       expect((await mine(t, tender.id, a.bidder)).status).toBe('REFUNDED');
       const audit = t.app.get(AuditService);
