@@ -134,6 +134,9 @@ function processCpuMs(pid: number | undefined): number | null {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The ANSI colour codes of the server's log lines.
+// eslint-disable-next-line no-control-regex -- ESC is the character matched
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -509,7 +512,7 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
         decrypted: rec.decrypted,
         pdfBytes: rec.pdf_bytes,
       };
-      for (const line of serverLog.split('\n').filter((l) => (l.includes('opening of tender') && l.includes(tender.id)) || l.includes('EscrowDecryptionPool'))) log(`  platform: ${line.replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
+      for (const line of serverLog.split('\n').filter((l) => (l.includes('opening of tender') && l.includes(tender.id)) || l.includes('EscrowDecryptionPool'))) log(`  platform: ${line.replace(ANSI_COLOUR, '').trim()}`);
       log(`  escrow opening of ${n} bids: window close → record ${result.escrow.windowCloseToRecordMs} ms, PDF ${result.escrow.windowCloseToPdfMs} ms (event ran ${result.escrow.eventLatenessMs} ms late), ${rec.decrypted} decrypted, PDF ${rec.pdf_bytes} bytes`);
     }
     return result;

@@ -38,7 +38,6 @@ async function main() {
     for (const [k, v] of Object.entries(mods)) te.forEach((i, j) => put(k, i, v[j]));
   }
   const foldMean = (s: number[]) => { let a = 0; for (let f = 0; f < 5; f++) { const idx = y.map((_v, i) => i).filter((i) => fold[i] === f); a += rocAuc(idx.map((i) => s[i]), idx.map((i) => y[i]))!; } return a / 5; };
-  const rank = (s: number[]) => { const o = s.map((v, i) => i).sort((a, b) => s[a] - s[b]); const r = new Array(s.length); o.forEach((i, k) => (r[i] = k / s.length)); return r; };
   const keys = Object.keys(oof);
   for (const k of keys) console.log(k.padEnd(24), rocAuc(oof[k], y)!.toFixed(3), foldMean(oof[k]).toFixed(3));
   const avg = (...ks: string[]) => oof[ks[0]].map((_v, i) => ks.reduce((a, k) => a + oof[k][i], 0) / ks.length);
@@ -46,4 +45,7 @@ async function main() {
     const s = avg(...combo); console.log(combo.join('+').padEnd(40), rocAuc(s, y)!.toFixed(3), foldMean(s).toFixed(3));
   }
 }
-main();
+main().catch((e) => {
+  process.stderr.write(`diagnose-learning: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -10,7 +10,7 @@
  * (`--deadline=MINUTES`, default 10). Ctrl+C stops it.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { createHmac, randomBytes, randomUUID } from 'crypto';
+import { createHmac, randomBytes } from 'crypto';
 import { mkdirSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { join, resolve } from 'path';

@@ -17,6 +17,8 @@ import {
   waitForRefunds,
 } from './factories/bid-security.factory';
 import { adminParty, createStaff, registerParty } from './factories/identity.factory';
+import { cancelTender } from './factories/tender-status.factory';
+import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('bid security: sub-accounts and the bank’s notifications (e2e)', () => {
@@ -272,7 +274,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
       await setDeadline(t, tender.id, 1000);
       const onTime = notification({ virtualAccountNo, amount: '200000.00' });
       expect(await pay(t, onTime)).toBe('ACCEPTED'); // just before the deadline
-      await new Promise((r) => setTimeout(r, 1100));
+      await untilBidDeadlinePassed(t.dataSource, tender.id);
       const late = notification({ virtualAccountNo, amount: '5000.00', paidAt: new Date(Date.now() - 10 * 60_000).toISOString() });
       expect(await pay(t, late)).toBe('LATE'); // booked earlier by the bank, received after the deadline: late
       const p = await payment(late.txnId);
@@ -299,7 +301,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
     it('a payment to a cancelled tender before its deadline: TENDER_CLOSED, returned', async () => {
       const tender = await insertTender(t);
       const { bidder, virtualAccountNo } = await bidderWithAccount(t, tender.id);
-      await t.dataSource.query(`UPDATE tenders SET status = 'CANCELLED' WHERE id = $1`, [tender.id]);
+      await cancelTender(t, tender);
       expect(await pay(t, notification({ virtualAccountNo }))).toBe('TENDER_CLOSED');
       await waitForRefunds(t);
       expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'UNPAID', paidAmount: '0.00', returnedLateAmount: '200000.00' });

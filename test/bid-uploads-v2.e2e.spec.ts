@@ -13,6 +13,8 @@ import { join } from 'path';
 import { Role } from 'src/common/auth/role.enum';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { BidUploadExceptionCode } from 'src/modules/bids/uploads/bid-upload.exception';
+import { BidUploadsService } from 'src/modules/bids/uploads/bid-uploads.service';
 import { ed25519SpkiFromPem } from 'src/sdk/core/format';
 import { BidReceiptV2, sealBidV2, SealedBidV2, SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
@@ -20,6 +22,7 @@ import { startTestS3 } from 'src/infra/blob-store/__tests__/test-s3';
 import { sealAndSubmit } from './factories/bid.factory';
 import { registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { until } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const SEG = 64 * 1024;
@@ -116,8 +119,12 @@ describe.each([
     expect(wrong.status).toBe(409);
     expect(wrong.body).toMatchObject({ code: 'UPLOAD_OFFSET_MISMATCH' });
     // the connection breaks in the middle of a piece: nothing of it counts
+    const appends = jest.spyOn(t.app.get(BidUploadsService), 'append');
     await brokenPatch(id, 100_000, file.subarray(100_000, 250_000), 60_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // The server is done with the broken piece once the service's append of it has settled: refused, nothing stored.
+    const call = await until(() => appends.mock.calls.findIndex((c) => c[1] === id && c[3] === 100_000) + 1, 'the broken piece to reach the service');
+    await expect(appends.mock.results[call - 1].value).rejects.toMatchObject({ code: BidUploadExceptionCode.UPLOAD_PIECE_INCOMPLETE });
+    appends.mockRestore();
     const head = await t.http().head(url(`/${id}`)).set(bidder.auth);
     expect(head.status).toBe(200);
     expect(head.headers['upload-offset']).toBe('100000');

@@ -16,6 +16,7 @@ import {
 import { registerParty, TestParty } from './factories/identity.factory';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { createDraftTender, createPublishedTender, TestTender } from './factories/tender.factory';
+import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -342,7 +343,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
       expect(before.status).toBe(201);
       const [{ deadline }] = await t.dataSource.query(`SELECT bid_deadline AS deadline FROM tenders WHERE id = $1`, [d.id]);
       expect(new Date(before.body.receivedAt).getTime()).toBeLessThan(new Date(deadline).getTime());
-      await sleep(Math.max(0, new Date(deadline).getTime() - Date.now()) + 50);
+      await untilBidDeadlinePassed(t.dataSource, d.id);
       const after = await sealAndSubmit(t, d, b, '2.00');
       expect(after.status).toBe(409);
       expect(after.body.code).toBe('BID_DEADLINE_PASSED');

@@ -1,6 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
-import { byUser, createExpert, drawn, membersOf, sleep, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
+import { byUser, createExpert, drawn, membersOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
 import { createStaff, TestParty } from './factories/identity.factory';
+import { untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /**
@@ -76,8 +77,9 @@ describe('complaint remedy RE_EVALUATION, and the result messages (integration)'
     const report = (await t.http().get(api(`/tenders/${tender.id}/evaluation-report`)).set(tender.owner.auth).expect(200)).body;
     expect(report.version).toBe(2);
     expect(report.candidates[0].bidId).toBe(tender.bidIds[1]);
-    await t.http().post(api(`/tenders/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 300).toISOString() }).expect(200);
-    await sleep(500);
+    const publicityEnds = new Date(Date.now() + 300).toISOString();
+    await t.http().post(api(`/tenders/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: publicityEnds }).expect(200);
+    await untilDatabaseClockPasses(t.dataSource, publicityEnds);
     await t.http().post(api(`/tenders/${tender.id}/award`)).set(tender.owner.auth).send({ bidId: tender.bidIds[1] }).expect(200);
     expect(await topicsOf(tender.bidders[1])).toContain('AWARD_NOTICE');
     for (const i of [0, 2, 3]) expect(await topicsOf(tender.bidders[i])).toContain('AWARD_RESULT');

@@ -5,6 +5,7 @@ import { insertOpenedTender } from './factories/supervision.factory';
 import { bidderWithAccount, mine, notification, pay, waitForRefunds } from './factories/bid-security.factory';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
+import { moveTenderTo } from './factories/tender-status.factory';
 import { pdfText } from './helpers/pdf-text';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -242,7 +243,7 @@ describe('the procedures a trading centre runs every day', () => {
       const bidder = await registerParty(t);
       const tender = await createPublishedTender(t, { deadlineInMs: 2 * 3600_000 });
       // The tender as if awarded (the award chain itself is tested in evaluation.e2e): only the status matters here.
-      await t.dataSource.query(`UPDATE tenders SET status = 'AWARDED' WHERE id = $1`, [tender.id]);
+      await moveTenderTo(t, tender.id, 'AWARDED');
       await t.dataSource.query(`DELETE FROM scheduled_events WHERE subject_id = $1`, [tender.id]);
       const filed = await fileOther(bidder, tender.id, '中标人资格造假').expect(201);
       await handle(filed.body.id, { status: 'ACCEPTED', suspend: true }).expect(200);

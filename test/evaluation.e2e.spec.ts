@@ -9,6 +9,7 @@ import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factor
 import { byUser, createExpert, membersOf, waitFor } from './factories/evaluation.factory';
 import { registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
+import { untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /**
@@ -91,8 +92,9 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
 
     // The panel stays secret until the award.
     await t.http().get(`/api/v1/tenders/${tender.id}/panel`).expect(403);
-    await t.http().post(`/api/v1/tenders/${tender.id}/publicity`).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 500).toISOString() }).expect(200);
-    await new Promise((r) => setTimeout(r, 800));
+    const publicityEnds = new Date(Date.now() + 500).toISOString();
+    await t.http().post(`/api/v1/tenders/${tender.id}/publicity`).set(tender.owner.auth).send({ endsAt: publicityEnds }).expect(200);
+    await untilDatabaseClockPasses(t.dataSource, publicityEnds);
     const winner = report.body.candidates[0].bidId;
     const award = await t.http().post(`/api/v1/tenders/${tender.id}/award`).set(tender.owner.auth).send({ bidId: winner }).expect(200);
     // signedAt omitted: signed now, by the database clock (never before the notice, never in the future).

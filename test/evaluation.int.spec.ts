@@ -11,12 +11,12 @@ import {
   EvaluationTenderOptions,
   fireNow,
   membersOf,
-  sleep,
   TestExpert,
   tenderInEvaluation,
   waitFor,
 } from './factories/evaluation.factory';
 import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
+import { untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('evaluation, report, publicity, award and contract (integration)', () => {
@@ -204,7 +204,7 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
       const objection = await t.http().post(api(`/${tender.id}/result-objections`)).set(tender.bidders[B].auth).send({ text: '第一中标候选人的项目经理有在建工程' }).expect(201);
       expect(objection.body).toMatchObject({ status: 'PENDING', answerDueAt: expect.any(String) });
 
-      await sleep(Math.max(0, new Date(endsAt).getTime() - Date.now() + 200));
+      await untilDatabaseClockPasses(t.dataSource, endsAt);
       expect((await t.http().post(api(`/${tender.id}/result-objections`)).set(tender.bidders[E].auth).send({ text: '太迟' }).expect(422)).body.code).toBe('LEGAL_PERIOD_VIOLATION');
       const suspended = await t.http().post(api(`/${tender.id}/award`)).set(tender.owner.auth).send({ bidId: tender.bidIds[A] }).expect(409);
       expect(suspended.body).toMatchObject({ code: 'AWARD_SUSPENDED', details: { objectionIds: [objection.body.id] } });
@@ -391,8 +391,9 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
       await t.http().post(api(`/${tender.id}/evaluation/clarifications/${req.id}/decision`)).set(experts[1].auth).send({ accepted: true, note: '属细微偏差，予以补正' }).expect(200);
 
       // a request nobody answers in time: the late answer is refused
-      const late = (await ask({ ...base, bidId: tender.bidIds[2], kind: 'AMBIGUITY', deadline: new Date(Date.now() + 1500).toISOString() }).expect(201)).body;
-      await sleep(1700);
+      const lateBy = new Date(Date.now() + 1500).toISOString();
+      const late = (await ask({ ...base, bidId: tender.bidIds[2], kind: 'AMBIGUITY', deadline: lateBy }).expect(201)).body;
+      await untilDatabaseClockPasses(t.dataSource, lateBy);
       expect((await t.http().post(api(`/${tender.id}/evaluation/clarifications/${late.id}/response`)).set(tender.bidders[2].auth).send({ text: '迟到的答复' }).expect(409)).body.code).toBe('CLARIFICATION_DEADLINE_PASSED');
 
       for (const e of experts) await sign(e, tender.id).expect(200);
@@ -441,8 +442,9 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
         for (const b of tender.bidIds) await score(e, tender.id, { bidId: b, qualified: true }).expect(200);
         await sign(e, tender.id).expect(200);
       }
-      await t.http().post(api(`/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 300).toISOString() }).expect(200);
-      await sleep(500);
+      const publicityEnds = new Date(Date.now() + 300).toISOString();
+      await t.http().post(api(`/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: publicityEnds }).expect(200);
+      await untilDatabaseClockPasses(t.dataSource, publicityEnds);
       await t.http().post(api(`/${tender.id}/award`)).set(tender.owner.auth).send({ bidId: tender.bidIds[0] }).expect(200);
       await t.http().post(api(`/${tender.id}/award/default`)).set(tender.owner.auth).send({ reason: '中标人放弃中标', next: 'NEXT_CANDIDATE' }).expect(200);
       expect(heard.AwardeeDefaulted).toContainEqual({ tenderId: tender.id, awardeeOrganizationId: tender.bidders[0].organizationId, reason: '中标人放弃中标' });
@@ -503,8 +505,9 @@ describe('evaluation, report, publicity, award and contract (integration)', () =
 
     it('the contract within 30 days of the notice (TBL Art. 46), a cap held even under relaxed: day 31 refused, day 30 recorded', async () => {
       const tender = await evaluated();
-      await t.http().post(api(`/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 200).toISOString() }).expect(200);
-      await sleep(400);
+      const publicityEnds = new Date(Date.now() + 200).toISOString();
+      await t.http().post(api(`/${tender.id}/publicity`)).set(tender.owner.auth).send({ endsAt: publicityEnds }).expect(200);
+      await untilDatabaseClockPasses(t.dataSource, publicityEnds);
       await t.http().post(api(`/${tender.id}/award`)).set(tender.owner.auth).send({ bidId: tender.bidIds[0] }).expect(200);
       // the notice was issued on Monday 2026-03-02 10:00 CST (time travel for this row only)
       await t.dataSource.query(`UPDATE awards SET notice_issued_at = '2026-03-02T10:00:00+08:00' WHERE tender_id = $1`, [tender.id]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
+import type { Test } from 'supertest';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -89,7 +90,7 @@ describe('fuzz: every route refuses bad input with a 4xx and stores nothing', ()
   const url = (path: string) => path.replace(/\{([^}]+)\}/g, (_, name: string) => (/^(id|tenderId)$/.test(name) ? tenderId : randomUUID()));
 
   function send(method: string, path: string, who: TestParty | null, body?: unknown, contentType?: string) {
-    let r = (t.http() as unknown as Record<string, (u: string) => import('supertest').Test>)[method](path);
+    let r = (t.http() as unknown as Record<string, (u: string) => Test>)[method](path);
     if (who) r = r.set(who.auth);
     if (body !== undefined) {
       r = r.set('Content-Type', contentType ?? 'application/json');

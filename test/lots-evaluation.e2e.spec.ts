@@ -1,10 +1,10 @@
-import { Role } from 'src/common/auth/role.enum';
 import { sealBid } from 'src/sdk';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
 import { byUser, createExpert, membersOf, TestExpert } from './factories/evaluation.factory';
 import { registerParty, TestParty } from './factories/identity.factory';
 import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /**
@@ -139,11 +139,12 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     expect(await status(tender.id)).toBe('PUBLICITY');
     // lot 2 is not published yet: it cannot be awarded
     expect((await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.b2 })).status).toBe(409);
-    const pub2 = (await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(soon()).expect(200)).body;
+    const pub2Period = soon(); // ends after lot 1's
+    const pub2 = (await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(pub2Period).expect(200)).body;
     expect(pub2.content.candidates.map((x: { price: string }) => x.price)).toEqual(['18000000.00', '18500000.00', '19900000.00']);
     expect((await t.http().get(lotPath(tender.id, 2, 'candidates')).expect(200)).body.id).toBe(pub2.id);
     expect((await t.http().get(`${api}/tenders/${tender.id}/candidates`).expect(200)).body.id).toBe(pub1.id);
-    await new Promise((r) => setTimeout(r, 900));
+    await untilDatabaseClockPasses(t.dataSource, pub2Period.endsAt);
 
     // Award per lot; the tender is AWARDED with its last lot. A lot's award refunds nothing in engineering (TBR Art. 57).
     const award1 = (await t.http().post(lotPath(tender.id, 1, 'award')).set(tender.owner.auth).send({ bidId: bids.a1 }).expect(200)).body;

@@ -5,6 +5,7 @@ import { byUser, createExpert, membersOf, waitFor } from './factories/evaluation
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { pdfText } from './helpers/pdf-text';
+import { untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
@@ -51,12 +52,13 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
   });
 
   it('refuses to publish a pre-tender whose pledged date has already passed (422)', async () => {
+    const approvalDue = inMs(1500);
     const draft = await createDraftTender(t, {
       deadlineInMs: 60_000,
-      extra: { preTender: { pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: inMs(1500) }] } },
+      extra: { preTender: { pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: approvalDue }] } },
     });
     await uploadTenderDocument(t, draft);
-    await new Promise((r) => setTimeout(r, 1700));
+    await untilDatabaseClockPasses(t.dataSource, approvalDue);
     const res = await t.http().post(`${api}/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'LEGAL_PERIOD_VIOLATION', details: { rule: 'PRE_TENDER_ITEM_DUE_AHEAD' } });
@@ -171,8 +173,9 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(text).toContain('资格审查不合格');
     expect(text).toContain('注册专业为建筑工程');
 
-    await t.http().post(`${api}/tenders/${tender.id}/publicity`).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 500).toISOString() }).expect(200);
-    await new Promise((r) => setTimeout(r, 800));
+    const publicityEnds = new Date(Date.now() + 500).toISOString();
+    await t.http().post(`${api}/tenders/${tender.id}/publicity`).set(tender.owner.auth).send({ endsAt: publicityEnds }).expect(200);
+    await untilDatabaseClockPasses(t.dataSource, publicityEnds);
     await t.http().post(`${api}/tenders/${tender.id}/award`).set(tender.owner.auth).send({ bidId: report.body.candidates[0].bidId }).expect(200);
     expect(await status(tender.id)).toBe('AWARDED');
 

@@ -7,6 +7,7 @@ import { NotificationSender, OutgoingNotification } from 'src/modules/notificati
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
+import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,8 +95,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       // before the deadline: secret from everyone, supervisors included
       const early = await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth).expect(403);
       expect(early.body.code).toBe('SEALED_UNTIL_OPENING');
-      const deadline = new Date(tender.body.bidDeadline as string).getTime();
-      await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() + 100)));
+      await untilBidDeadlinePassed(t.dataSource, tender.id);
       const res = await t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth).expect(200);
       expect(res.body).toMatchObject({ total: 1, items: [{ organizationId: bidder.organizationId, userId: bidder.userId, documentId: doc.id, ip: expect.any(String) }] });
       for (const p of [owner, bidder, await createStaff(t, Role.EXPERT)]) {

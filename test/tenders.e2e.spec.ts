@@ -6,6 +6,7 @@ import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { createStaff, registerParty, TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, tenderBody } from './factories/tender.factory';
+import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +81,7 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     const tender = await createPublishedTender(t, { owner, deadlineInMs: 1500 });
     const escrow = t.app.get(EscrowKeyService);
     await expect(t.dataSource.transaction((m) => escrow.unseal(m, tender.id, SYSTEM_ACTOR))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
-    await sleep(1700);
+    await untilBidDeadlinePassed(t.dataSource, tender.id);
     const key = await t.dataSource.transaction((m) => escrow.unseal(m, tender.id, SYSTEM_ACTOR));
     expect(key).toHaveLength(32);
     const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), key]), format: 'der', type: 'pkcs8' });

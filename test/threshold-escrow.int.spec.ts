@@ -10,9 +10,9 @@ import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { createPublishedTender } from './factories/tender.factory';
+import { untilBidDeadlinePassed } from './helpers/poll';
 import { createTestApp, TestApp } from './helpers/test-app';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Issue 17, threshold escrow (docs/SECURITY.md, "Threshold escrow"): the tender's escrow private key is split 2-of-3
@@ -93,7 +93,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
 
   it('the platform alone (database + environment, its own share) cannot rebuild the key, even after the deadline', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
-    await sleep(1700);
+    await untilBidDeadlinePassed(t.dataSource, tender.id);
     const share = await platformShare(tender.id);
     await expect(combine([new Uint8Array(share)])).rejects.toThrow(); // one share is below the threshold
     // Guessing the missing share gives another key, never the tender's.
@@ -127,7 +127,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
 
   it('after the deadline: k custodians release, each release an audit event with the custodian\'s Ed25519 signature over (tender, share, deadline, time)', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
-    await sleep(1700);
+    await untilBidDeadlinePassed(t.dataSource, tender.id);
     const key = await unseal(tender.id);
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
     const events: Array<{ data: Record<string, string | number> }> = await t.dataSource.query(

@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { adminParty, randomUscc } from '../factories/identity.factory';
 import { ConsoleServer, assertNoHorizontalOverflow, loginAs, openPage, screenshot, startConsole , pickOption } from './harness';
 
@@ -80,7 +81,7 @@ describe('console: /admin (系统管理)', () => {
     await w.close();
   });
 
-  async function createUser(page: import('playwright-core').Page, username: string, roleText: string): Promise<void> {
+  async function createUser(page: Page, username: string, roleText: string): Promise<void> {
     await page.getByRole('textbox', { name: '用户名' }).fill(username);
     await page.getByLabel('密码').fill('correct-horse-9');
     await page.getByLabel('角色', { exact: true }).click();

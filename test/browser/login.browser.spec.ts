@@ -1,4 +1,5 @@
 import { Role } from 'src/common/auth/role.enum';
+import type { Locator } from 'playwright-core';
 import { registerParty } from '../factories/identity.factory';
 import { ConsoleServer, expectedHttpError, openPage, screenshot, startConsole } from './harness';
 
@@ -47,6 +48,6 @@ describe('console: login (UI.md /login, "after login")', () => {
   });
 });
 
-async function expectVisible(locator: import('playwright-core').Locator): Promise<void> {
+async function expectVisible(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });
 }

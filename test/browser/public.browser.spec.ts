@@ -1,5 +1,5 @@
 import { Role } from 'src/common/auth/role.enum';
-import { createPublishedTender, registerParty, uploadTenderDocument } from './fixtures';
+import { createPublishedTender, registerParty } from './fixtures';
 import { assertNoHorizontalOverflow, ConsoleServer, DESKTOP, eventually, openPage, PHONE, screenshot, startConsole } from './harness';
 
 describe('console: public pages (/tenders, /tenders/<id>, /register)', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { Page, Route } from 'playwright-core';
+import type { Locator, Page, Route } from 'playwright-core';
 import { createStaff, Role } from './fixtures';
 import { assertNoHorizontalOverflow, ConsoleServer, DESKTOP, loginAs, openPage, PHONE, screenshot, startConsole } from './harness';
 
@@ -123,7 +123,7 @@ async function expectAsked(asked: Array<{ from: string; to: string }>, want: { f
   }
 }
 
-async function expectFigure(figures: import('playwright-core').Locator, title: string, value: string): Promise<void> {
+async function expectFigure(figures: Locator, title: string, value: string): Promise<void> {
   const item = figures.getByRole('listitem').filter({ hasText: title });
   await item.waitFor();
   expect(await item.innerText()).toContain(value);

@@ -5,8 +5,10 @@ import { DomainEventMap, DomainEventName, DomainEvents } from 'src/common/events
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { BidSecurityService } from 'src/modules/bid-security/bid-security.service';
 import { withUsccCheckChar } from 'src/common/uscc';
+import type { TenderStatus } from 'src/modules/tenders/tender.enums';
 import { TestApp } from '../helpers/test-app';
 import { registerParty, TestParty } from './identity.factory';
+import { moveTenderTo } from './tender-status.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,13 +62,15 @@ export async function setDeadline(t: TestApp, tenderId: string, inMs: number): P
   await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() + make_interval(secs => $2) WHERE id = $1`, [tenderId, inMs / 1000]);
 }
 
-/** The bid deadline passes and the bids are opened (what the opening module does at the deadline). */
-export async function openTender(t: TestApp, tenderId: string, status = 'OPENING'): Promise<void> {
-  await t.dataSource.query(
-    `UPDATE tenders SET status = $2, bid_deadline = least(bid_deadline, clock_timestamp() - interval '1 second'),
-                        opened_at = clock_timestamp() WHERE id = $1`,
-    [tenderId, status],
-  );
+/**
+ * The bid deadline passes and the bids are opened (what the opening module does at the deadline), then the tender
+ * goes on to `status` through the state machine (moveTenderTo).
+ */
+export async function openTender(t: TestApp, tenderId: string, status: `${TenderStatus}` = 'OPENING'): Promise<void> {
+  await t.dataSource.transaction(async (m) => {
+    await m.query(`UPDATE tenders SET bid_deadline = least(bid_deadline, clock_timestamp() - interval '1 second'), opened_at = clock_timestamp() WHERE id = $1`, [tenderId]);
+    await moveTenderTo(t, tenderId, status, { m });
+  });
 }
 
 /** Emits a domain event in a transaction, as the owning module would. */

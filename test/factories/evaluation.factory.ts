@@ -7,6 +7,7 @@ import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { ExpertDrawService } from 'src/modules/experts/draw/expert-draw.service';
 import { TestApp } from '../helpers/test-app';
 import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './identity.factory';
+import { moveTenderTo } from './tender-status.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -168,7 +169,7 @@ export async function tenderInEvaluation(t: TestApp, o: EvaluationTenderOptions 
   const events = t.app.get(DomainEvents);
   if (o.openingHead) await t.dataSource.transaction((m) => t.app.get(AuditHeadsService).sign(m, 'OPENING', row.id));
   await t.dataSource.transaction(async (m) => {
-    await m.query(`UPDATE tenders SET status = 'EVALUATION' WHERE id = $1`, [row.id]);
+    await moveTenderTo(t, row.id, 'EVALUATION', { m });
     await events.emit(m, 'TenderEnteredEvaluation', { tenderId: row.id }, SYSTEM_ACTOR);
   });
   return { id: row.id, owner, bidders, bidIds };

@@ -3,7 +3,6 @@ import {
   IsBase64,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,

@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes, randomUUID } from 'crypto';
+import { createCipheriv, createHash, randomBytes, randomUUID } from 'crypto';
 import {
   attachmentDigests,
   BidPlaintext,
@@ -195,7 +195,7 @@ describe('commitments and attachment digests', () => {
     expect(attachmentDigests(plaintext)).toEqual([
       {
         name: '技术标.pdf',
-        sha256: require('crypto').createHash('sha256').update(Buffer.from('%PDF-1.7 技术方案')).digest('hex'),
+        sha256: createHash('sha256').update(Buffer.from('%PDF-1.7 技术方案')).digest('hex'),
         size: Buffer.byteLength('%PDF-1.7 技术方案'),
       },
     ]);

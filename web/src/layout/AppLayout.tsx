@@ -41,7 +41,8 @@ export function AppLayout() {
                 size="small"
                 onClick={() => {
                   logout();
-                  navigate('/login');
+                  // Client-side navigation: nothing to wait for once the session is gone.
+                  void navigate('/login');
                 }}
               >
                 退出

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ChainedEvent, chainHash, GENESIS_HASH, verifyStream } from 'src/modules/audit/audit-chain';
 import { canonicalJson } from 'src/modules/audit/canonical-json';
 
@@ -22,7 +23,6 @@ describe('audit hash chain', () => {
   });
 
   it('hash = SHA-256(previousHash ‖ canonical JSON)', () => {
-    const { createHash } = require('crypto');
     const e = chain(1)[0];
     const { prevHash, hash, ...event } = e;
     expect(hash).toBe(createHash('sha256').update(prevHash + canonicalJson(event)).digest('hex'));

@@ -5,6 +5,7 @@ import { DomainEvents } from 'src/common/events/domain-events';
 import { normalizeMoney } from 'src/common/money/money';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import type { EntityManager } from 'typeorm';
 import { BID_KEY_BYTES, verifyKeyCommitment } from 'src/sdk';
 import { verifyKeyCommitmentV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
@@ -151,7 +152,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     return OpeningException.decryptionFailed('The key matches its commitment but does not open the bid, or the bid is not format v1');
   }
 
-  private async view(m: import('typeorm').EntityManager, bidId: string): Promise<DecryptionResultView> {
+  private async view(m: EntityManager, bidId: string): Promise<DecryptionResultView> {
     const [r]: Array<{ id: string; status: BidStatus; price: string; duration_days: number | null }> = await m.query(
       `SELECT id, status, price, duration_days FROM bids WHERE id = $1`,
       [bidId],

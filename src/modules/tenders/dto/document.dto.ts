@@ -11,6 +11,7 @@ export class DocumentUploadDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  // eslint-disable-next-line no-control-regex -- control characters are what the pattern refuses
   @Matches(/^[^\\/\u0000-\u001f\u007f]+$/, { message: 'name may not contain slashes or control characters' })
   name: string;
 

@@ -7,7 +7,7 @@ export interface Column<T> {
   /** Identifies the column (sorting, React keys); defaults to dataIndex. */
   key?: string;
   dataIndex?: keyof T & string;
-  render?: (value: any, row: T, index: number) => ReactNode; // eslint-disable-line @typescript-eslint/no-explicit-any
+  render?: (value: any, row: T, index: number) => ReactNode;
   width?: number | string;
   align?: 'left' | 'right' | 'center';
   /** Shows a sort button in the header; the page sorts (onSort). */

@@ -23,7 +23,7 @@ export default function LoginPage() {
     try {
       await login(v.username.trim(), v.password);
       const next = params.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (e) {
       setError(e instanceof ApiError && e.status === 401 ? '用户名或密码错误，或账户已停用' : errorText(e));
     } finally {

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { API_BASE, api, getAccessToken, saveBlob } from '@/api/client';
 import { fetchMyBid } from '@/api/my-bids';
-import { ApiError, errorText } from '@/api/errors';
+import { errorText } from '@/api/errors';
 import type { BidReceiptView, BidSecurityAccount, MyBid, MyBidSecurity, Tender } from '@/api/types';
 import { useAuth } from '@/auth/AuthContext';
 import { Countdown } from '@/components/Countdown';
@@ -88,7 +88,8 @@ export default function BidPage() {
   }, [id]);
 
   useEffect(() => {
-    (async () => {
+    // The loader catches its own errors (shown in the page), so nothing awaits it.
+    void (async () => {
       try {
         const t = await api.get<Tender>(`/tenders/${id}`);
         setTender(t);

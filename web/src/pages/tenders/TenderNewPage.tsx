@@ -83,7 +83,7 @@ export default function TenderNewPage() {
         ...(v.lots && v.lots.length ? { lots: v.lots } : {}),
       };
       const created = await api.post<Tender>('/tenders', body);
-      navigate(`/tenders/${created.id}`);
+      void navigate(`/tenders/${created.id}`);
     } catch (e) {
       setError(errorText(e));
     } finally {

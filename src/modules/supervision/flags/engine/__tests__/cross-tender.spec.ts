@@ -14,8 +14,7 @@ import { competitiveHistory, orgId, rng } from './fixtures';
 const tenderId = (i: number) => `50000000-0000-4000-8000-${i.toString().padStart(12, '0')}`;
 
 /** Adds `n` tenders where firm `loser` bids (high) next to 4 other firms of the pool and never wins. */
-function withCoverBidder(history: AwardedTenderRecord[], loser: string, n: number, seed = 3): AwardedTenderRecord[] {
-  const r = rng(seed);
+function withCoverBidder(history: AwardedTenderRecord[], loser: string, n: number): AwardedTenderRecord[] {
   return history.map((t, i) => {
     if (i >= n) return t;
     return { ...t, bids: [...t.bids.filter((b) => b.organizationId !== loser), { organizationId: loser, price: '11500000.00' }] };
