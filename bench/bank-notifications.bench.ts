@@ -11,12 +11,12 @@
  * `runBankNotificationsBench()` is what `npm run bench` calls.
  */
 import 'reflect-metadata';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { type NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { createHmac, randomBytes, randomUUID } from 'crypto';
 import http from 'http';
 import { cpus } from 'os';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/infra/database/data-source';
@@ -29,7 +29,7 @@ import { BidSecurityService } from '../src/modules/bid-security/bid-security.ser
 import { deriveVirtualAccountNo } from '../src/modules/bid-security/virtual-account-number';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { benchDatabaseUrl } from './bench-db';
-import { LatencyStats, stats } from './latency';
+import { type LatencyStats, stats } from './latency';
 
 export type { LatencyStats } from './latency';
 
@@ -41,7 +41,6 @@ export interface BankNotificationsBenchOptions {
   databaseUrl?: string;
   log?: (line: string) => void;
 }
-
 
 export interface BankNotificationsBenchResult {
   name: 'bank-notifications';
@@ -157,9 +156,7 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
   configureHttpApp(app, config);
   // The owner (resets and fixtures); the application connects as its restricted role.
   const ds = await new DataSource({ ...dataSourceOptions(config), logging: false, extra: { max: 8 } }).initialize();
-  const tables: Array<{ tablename: string }> = await ds.query(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-  );
+  const tables: Array<{ tablename: string }> = await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
   await ds.query(`TRUNCATE ${tables.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -183,7 +180,14 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     // Warm-up (JIT, pools), not measured: 100 notifications to another tender.
     const warm = await seed(ds, 10, 'warm');
     for (let i = 0; i < 100; i++) {
-      const b = JSON.stringify({ txnId: `WARM${i}-${randomUUID()}`, virtualAccountNo: warm.accountNos[i % 10], amount: '1.00', payerAccountNo: '1', payerName: 'w', paidAt: new Date().toISOString() });
+      const b = JSON.stringify({
+        txnId: `WARM${i}-${randomUUID()}`,
+        virtualAccountNo: warm.accountNos[i % 10],
+        amount: '1.00',
+        payerAccountNo: '1',
+        payerName: 'w',
+        paidAt: new Date().toISOString(),
+      });
       await post(agent, port, b, createHmac('sha256', config.bankWebhookSecret).update(b).digest('hex'));
     }
 
@@ -275,7 +279,11 @@ export async function runBankNotificationsBench(opts: BankNotificationsBenchOpti
     const jobs = app.get(JobQueue);
     await app.close();
     await ds.destroy();
-    for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
+    for (const q of Object.values(QueueName))
+      await jobs
+        .queue(q)
+        .obliterate({ force: true })
+        .catch(() => undefined);
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
-import { ChildProcess, spawn } from 'child_process';
+import { type ChildProcess, spawn } from 'child_process';
 import { once } from 'events';
 import { randomBytes } from 'crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
@@ -51,8 +51,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function request(port: number, method: string, path: string, token: string | null, body?: string | { file: string; start: number; end: number }, extra: Record<string, string> = {}, cutAfter?: number)
-  : Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: string | { file: string; start: number; end: number },
+  extra: Record<string, string> = {},
+  cutAfter?: number,
+): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { Accept: 'application/json', ...extra };
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -145,27 +152,50 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
     const up = Date.now();
     for (;;) {
       if (server.exitCode !== null) throw new Error(`the platform exited:\n${serverLog}`);
-      if (await request(port, 'GET', '/health', null).then((r) => r.status === 200, () => false)) break;
+      if (
+        await request(port, 'GET', '/health', null).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() - up > 120_000) throw new Error(`the platform did not start:\n${serverLog}`);
       await sleep(250);
     }
     const party = async (role: 'BIDDER' | 'PROCURING_ENTITY') => {
-      const [o] = (await pool.query(
-        `INSERT INTO organizations (name, uscc, kind, legal_representative, basic_account_bank, basic_account_no)
+      const [o] = (
+        await pool.query(
+          `INSERT INTO organizations (name, uscc, kind, legal_representative, basic_account_bank, basic_account_no)
          VALUES ($1, $2, $3, '法人', '中国工商银行盐城分行', $4) RETURNING id`,
-        [`基准${role}${randomBytes(3).toString('hex')}`, randomBytes(9).toString('hex').toUpperCase(), role, `6222${Date.now()}`],
-      )).rows;
-      const [u] = (await pool.query(`INSERT INTO users (username, password_hash, role, organization_id) VALUES ('bench-' || gen_random_uuid(), 'x', $1, $2) RETURNING id`, [role, o.id])).rows;
+          [`基准${role}${randomBytes(3).toString('hex')}`, randomBytes(9).toString('hex').toUpperCase(), role, `6222${Date.now()}`],
+        )
+      ).rows;
+      const [u] = (
+        await pool.query(`INSERT INTO users (username, password_hash, role, organization_id) VALUES ('bench-' || gen_random_uuid(), 'x', $1, $2) RETURNING id`, [role, o.id])
+      ).rows;
       return { organizationId: o.id as string, token: jwt.sign({ sub: u.id, role, org: o.id }) };
     };
     const owner = await party('PROCURING_ENTITY');
     const bidder = await party('BIDDER');
-    const created = await request(port, 'POST', '/api/v1/tenders', owner.token, JSON.stringify({
-      title: '盐城市大文件投标基准', category: 'CONSTRUCTION_WORKS', regime: 'ENGINEERING', method: 'OPEN', budget: '40000000.00',
-      priceCeiling: '39000000.00', bidDeadline: new Date(Date.now() + 3600_000).toISOString(), bidSecurityAmount: '0.00',
-      decryption: { mode: 'BIDDER_WITH_ESCROW_FALLBACK', windowMinutes: 30 }, evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
-      panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
-    }));
+    const created = await request(
+      port,
+      'POST',
+      '/api/v1/tenders',
+      owner.token,
+      JSON.stringify({
+        title: '盐城市大文件投标基准',
+        category: 'CONSTRUCTION_WORKS',
+        regime: 'ENGINEERING',
+        method: 'OPEN',
+        budget: '40000000.00',
+        priceCeiling: '39000000.00',
+        bidDeadline: new Date(Date.now() + 3600_000).toISOString(),
+        bidSecurityAmount: '0.00',
+        decryption: { mode: 'BIDDER_WITH_ESCROW_FALLBACK', windowMinutes: 30 },
+        evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
+        panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
+      }),
+    );
     if (created.status !== 201) throw new Error(`create tender: ${created.status} ${JSON.stringify(created.body)}`);
     const tenderId = created.body.id as string;
     const pub = await request(port, 'POST', `/api/v1/tenders/${tenderId}/publish`, owner.token, '{}');
@@ -182,7 +212,9 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
     const sealedPath = join(dir, 'sealed');
     const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
     const sealed = await sealBidV2({
-      suite: nodeSuite('INTL-1'), tenderId, bidderOrganizationId: bidder.organizationId,
+      suite: nodeSuite('INTL-1'),
+      tenderId,
+      bidderOrganizationId: bidder.organizationId,
       bid: { price: '38888888.88', currency: 'CNY' },
       attachments: [{ name: '投标文件.bin', size: mb * MiB, content: createReadStream(plain, { highWaterMark: 4 * MiB }) }],
       escrowPublicKey: Buffer.from(sealing.escrowPublicKey, 'base64'),
@@ -236,7 +268,13 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
     // Opening needs 3 bids (TBL Art. 28): two small v1 bids from two other bidders.
     for (let i = 0; i < 2; i++) {
       const other = await party('BIDDER');
-      const v1 = sealBid({ tenderId, bidderOrganizationId: other.organizationId, plaintext: { price: `3900000${i}.00`, currency: 'CNY' }, escrowPublicKey: sealing.escrowPublicKey, client: { deviceId: `bench-${i}` } });
+      const v1 = sealBid({
+        tenderId,
+        bidderOrganizationId: other.organizationId,
+        plaintext: { price: `3900000${i}.00`, currency: 'CNY' },
+        escrowPublicKey: sealing.escrowPublicKey,
+        client: { deviceId: `bench-${i}` },
+      });
       const r = await request(port, 'POST', `/api/v1/tenders/${tenderId}/bids`, other.token, JSON.stringify(v1.request));
       if (r.status !== 201) throw new Error(`v1 bid: ${r.status} ${JSON.stringify(r.body)}`);
     }
@@ -244,15 +282,26 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
     // issue 17: a deadline moved in the database alone is refused by them); the bidder reveals its key (the file is
     // streamed from the store).
     const [{ soon }] = (await pool.query(`SELECT clock_timestamp() + interval '3 seconds' AS soon`)).rows;
-    const amended = await request(port, 'POST', `/api/v1/tenders/${tenderId}/amendments`, owner.token,
-      JSON.stringify({ text: '投标截止时间提前（基准测试）。', bidDeadline: new Date(soon).toISOString() }));
+    const amended = await request(
+      port,
+      'POST',
+      `/api/v1/tenders/${tenderId}/amendments`,
+      owner.token,
+      JSON.stringify({ text: '投标截止时间提前（基准测试）。', bidDeadline: new Date(soon).toISOString() }),
+    );
     if (amended.status !== 201) throw new Error(`amendment: ${amended.status} ${JSON.stringify(amended.body)}`);
     for (let i = 0; i < 300; i++) {
       if ((await pool.query(`SELECT status FROM tenders WHERE id = $1`, [tenderId])).rows[0].status === 'OPENING') break;
       await sleep(200);
     }
     const t1 = performance.now();
-    const dec = await request(port, 'POST', `/api/v1/tenders/${tenderId}/bids/${fin.body.bidId}/decryption`, bidder.token, JSON.stringify({ key: Buffer.from(sealed.key).toString('base64') }));
+    const dec = await request(
+      port,
+      'POST',
+      `/api/v1/tenders/${tenderId}/bids/${fin.body.bidId}/decryption`,
+      bidder.token,
+      JSON.stringify({ key: Buffer.from(sealed.key).toString('base64') }),
+    );
     const bidderOpenMs = Math.round(performance.now() - t1);
     if (dec.status !== 200) throw new Error(`decryption: ${dec.status} ${JSON.stringify(dec.body)}`);
     log(`   bidder opening of the ${mb} MiB file: ${bidderOpenMs} ms (${mbps(size, bidderOpenMs)} MiB/s), price ${dec.body.price}`);
@@ -267,8 +316,11 @@ export async function runBidFileUploadBench(opts: { mb?: number; log?: (s: strin
 if (require.main === module) {
   const a = process.argv.slice(2);
   const mb = a.includes('--mb') ? Number(a[a.indexOf('--mb') + 1]) : undefined;
-  void runBidFileUploadBench({ mb }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`), (e) => {
-    process.stderr.write(`${(e as Error).stack}\n`);
-    process.exit(1);
-  });
+  void runBidFileUploadBench({ mb }).then(
+    (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+    (e) => {
+      process.stderr.write(`${(e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -29,12 +29,12 @@ import { createCipheriv, createHash, randomBytes } from 'crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'fs';
 import { once } from 'events';
 import http from 'http';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { pipeline } from 'stream/promises';
 import { generateEscrowKeyPair } from '../src/sdk';
-import { openBidV2, sealBidV2, SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
+import { openBidV2, sealBidV2, type SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
 import { nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
@@ -122,12 +122,13 @@ function rawAesGcm(bytes: number): { MBps: number; cpu: CpuSplit } {
 
 async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, size: number) {
   const suite = nodeSuite(suiteId);
-  const escrow = suiteId === 'GM-1'
-    ? generateSm2KeyPair()
-    : (() => {
-        const k = generateEscrowKeyPair();
-        return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
-      })();
+  const escrow =
+    suiteId === 'GM-1'
+      ? generateSm2KeyPair()
+      : (() => {
+          const k = generateEscrowKeyPair();
+          return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
+        })();
   const sealedPath = join(dir, `sealed-${suiteId}`);
   const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
   let peak = process.memoryUsage().rss;
@@ -155,7 +156,10 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   c0 = cpuNow();
   t0 = performance.now();
   await sealBidV2({
-    suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: '123456789.00', currency: 'CNY' },
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    bid: { price: '123456789.00', currency: 'CNY' },
     attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
     escrowPublicKey: escrow.publicKey,
     write: () => undefined,
@@ -242,7 +246,10 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
     const tmp = join(dir, 'sealed-many');
     const out = createWriteStream(tmp, { highWaterMark: 4 * MiB });
     const sealed = await sealBidV2({
-      suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: `${1000 + i}.00`, currency: 'CNY' },
+      suite,
+      tenderId: TENDER,
+      bidderOrganizationId: ORG,
+      bid: { price: `${1000 + i}.00`, currency: 'CNY' },
       attachments: [{ name: 'bid.bin', size: fileMb * MiB, content: createReadStream(plain, { highWaterMark: 4 * MiB }) }],
       escrowPublicKey: escrow.publicKey,
       write: async (x) => {
@@ -278,18 +285,34 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
       }
     }
     const opened = await openBidV2({
-      suite, tenderId: TENDER, bidderOrganizationId: ORG, segmentSize: b.envelope.segmentSize, ciphertextLength: b.envelope.ciphertextLength,
-      noncePrefix: Buffer.from(b.envelope.noncePrefix, 'base64'), keyCommitment: b.envelope.keyCommitment, key, sealed: hashed(),
+      suite,
+      tenderId: TENDER,
+      bidderOrganizationId: ORG,
+      segmentSize: b.envelope.segmentSize,
+      ciphertextLength: b.envelope.ciphertextLength,
+      noncePrefix: Buffer.from(b.envelope.noncePrefix, 'base64'),
+      keyCommitment: b.envelope.keyCommitment,
+      key,
+      sealed: hashed(),
     });
     if (opened.attachments[0].size !== fileMb * MiB || (await hasher.digestHex()) !== b.envelope.ciphertextHash) throw new Error('escrow opening: a file did not open');
   }
   const ms = performance.now() - t0;
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { files, fileMb, openMBps: mbps(files * fileMb * MiB, ms), rssGrowthMB: Math.round((peak - rss0) / MiB), heapGrowthMB: Math.round((heapPeak - heap0) / MiB), cpu: cpuSince(c0) };
+  return {
+    files,
+    fileMb,
+    openMBps: mbps(files * fileMb * MiB, ms),
+    rssGrowthMB: Math.round((peak - rss0) / MiB),
+    heapGrowthMB: Math.round((heapPeak - heap0) / MiB),
+    cpu: cpuSince(c0),
+  };
 }
 
-export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escrowFiles?: number; escrowFileMb?: number; log?: (s: string) => void } = {}): Promise<BidFilesBenchResult> {
+export async function runBidFilesBench(
+  opts: { mb?: number; gmMb?: number; escrowFiles?: number; escrowFileMb?: number; log?: (s: string) => void } = {},
+): Promise<BidFilesBenchResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   const mb = opts.mb ?? 500;
   const gmMb = opts.gmMb ?? 50;
@@ -312,9 +335,15 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     log(`   raw AES-256-GCM: ${raw} MiB/s (${cpu(rawRun.cpu)})`);
     const intl = await sealAndOpen('INTL-1', dir, plain, mb * MiB);
     log(`   INTL-1 ${mb} MiB seal, file → file: ${intl.sealMBps} MiB/s, ${pct(intl.sealMBps)} (RSS +${intl.sealRssGrowthMB} MB; ${cpu(intl.cpu.seal)})`);
-    log(`   INTL-1 ${mb} MiB seal, file → null sink (read, encrypt, hash; no disk write): ${intl.sealNullSinkMBps} MiB/s, ${pct(intl.sealNullSinkMBps)} (${cpu(intl.cpu.sealNullSink)})`);
-    log(`   INTL-1 ${mb} MiB escrow open (unwrap, decrypt from disk, attachment SHA-256): ${intl.openMBps} MiB/s, ${pct(intl.openMBps)} (RSS +${intl.openRssGrowthMB} MB; ${cpu(intl.cpu.open)})`);
-    log(`   INTL-1 ${mb} MiB escrow open as the platform (the above + file hash against the receipt's): ${intl.openWithFileHashMBps} MiB/s, ${pct(intl.openWithFileHashMBps)} (${cpu(intl.cpu.openWithFileHash)})`);
+    log(
+      `   INTL-1 ${mb} MiB seal, file → null sink (read, encrypt, hash; no disk write): ${intl.sealNullSinkMBps} MiB/s, ${pct(intl.sealNullSinkMBps)} (${cpu(intl.cpu.sealNullSink)})`,
+    );
+    log(
+      `   INTL-1 ${mb} MiB escrow open (unwrap, decrypt from disk, attachment SHA-256): ${intl.openMBps} MiB/s, ${pct(intl.openMBps)} (RSS +${intl.openRssGrowthMB} MB; ${cpu(intl.cpu.open)})`,
+    );
+    log(
+      `   INTL-1 ${mb} MiB escrow open as the platform (the above + file hash against the receipt's): ${intl.openWithFileHashMBps} MiB/s, ${pct(intl.openWithFileHashMBps)} (${cpu(intl.cpu.openWithFileHash)})`,
+    );
     const gmPlain = join(dir, 'plain-gm');
     await writeRandomFile(gmPlain, gmMb * MiB);
     const gm = await sealAndOpen('GM-1', dir, gmPlain, gmMb * MiB);
@@ -334,12 +363,26 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
     log(`   S3 adapter (s3rver, loopback HTTP): put ${putMBps} MiB/s, get ${getMBps} MiB/s; raw loopback copy ${loop} MiB/s`);
     rmSync(join(dir, 'loopback-copy'), { force: true });
     const escrowMany = await escrowOpenMany(dir, opts.escrowFiles ?? 200, opts.escrowFileMb ?? 20, log);
-    log(`   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store, as the platform (file hash checked): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`);
+    log(
+      `   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store, as the platform (file hash checked): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`,
+    );
     const { sealedPath: _sealed, ...intlResult } = intl;
     void _sealed;
     const laEnd = loadavg().map((x) => Math.round(x * 100) / 100);
     log(`   load average at the end: ${laEnd.join(' ')}`);
-    return { mb, gmMb, loadavg: la, loadavgEnd: laEnd, rawFileCopyMBps, rawAesGcmMBps: raw, rawCpu: rawRun.cpu, intl: intlResult, gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps }, s3: { putMBps, getMBps, rawLoopbackMBps: loop }, escrowMany };
+    return {
+      mb,
+      gmMb,
+      loadavg: la,
+      loadavgEnd: laEnd,
+      rawFileCopyMBps,
+      rawAesGcmMBps: raw,
+      rawCpu: rawRun.cpu,
+      intl: intlResult,
+      gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps },
+      s3: { putMBps, getMBps, rawLoopbackMBps: loop },
+      escrowMany,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -348,5 +391,7 @@ export async function runBidFilesBench(opts: { mb?: number; gmMb?: number; escro
 if (require.main === module) {
   const a = process.argv.slice(2);
   const num = (f: string) => (a.includes(f) ? Number(a[a.indexOf(f) + 1]) : undefined);
-  void runBidFilesBench({ mb: num('--mb'), gmMb: num('--gm-mb'), escrowFiles: num('--escrow-files'), escrowFileMb: num('--escrow-file-mb') }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+  void runBidFilesBench({ mb: num('--mb'), gmMb: num('--gm-mb'), escrowFiles: num('--escrow-files'), escrowFileMb: num('--escrow-file-mb') }).then((r) =>
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+  );
 }

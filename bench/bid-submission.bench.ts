@@ -25,21 +25,21 @@
  */
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
-import { ChildProcess, spawn } from 'child_process';
+import { type ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import http from 'http';
 import net from 'net';
 import { readFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import { join } from 'path';
-import { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { AppConfig } from '../src/infra/config/app-config';
 import { canonicalJson } from '../src/modules/audit/canonical-json';
 import { GENESIS_HASH } from '../src/modules/audit/audit-chain';
-import { BidPlaintext, sealBid, SealedBid } from '../src/sdk';
+import { type BidPlaintext, sealBid, type SealedBid } from '../src/sdk';
 import { benchDatabaseUrl } from './bench-db';
-import { LatencyStats, percentile, round2, stats } from './latency';
+import { type LatencyStats, percentile, round2, stats } from './latency';
 
 export type { LatencyStats } from './latency';
 
@@ -58,7 +58,6 @@ export interface BidSubmissionBenchOptions {
   databaseUrl?: string;
   log?: (line: string) => void;
 }
-
 
 export interface DeadlineLag {
   /** opened_at − bid_deadline, both on the database clock (ms). */
@@ -215,17 +214,15 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
   const config = AppConfig.fromEnvironment(env);
   await prepareDatabase(config, undefined, { recreate: true });
   const pool = new Pool({ connectionString: config.databaseUrl, max: 20 }); // the app's own pool size (data-source.ts)
-  const tables: Array<{ tablename: string }> = (
-    await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)
-  ).rows;
+  const tables: Array<{ tablename: string }> = (await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)).rows;
   await pool.query(`TRUNCATE ${tables.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
 
   const root = join(__dirname, '..');
-  const server: ChildProcess = spawn(
-    process.execPath,
-    [...(opts.serverNodeArgs ?? []), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const server: ChildProcess = spawn(process.execPath, [...(opts.serverNodeArgs ?? []), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let serverLog = '';
   server.stdout?.on('data', (d) => (serverLog = (serverLog + d).slice(-20_000)));
   server.stderr?.on('data', (d) => (serverLog = (serverLog + d).slice(-20_000)));
@@ -237,7 +234,10 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
     const up = Date.now();
     for (;;) {
       if (server.exitCode !== null) throw new Error(`the platform exited:\n${serverLog}`);
-      const ok = await request(agent, port, 'GET', '/health', null).then((r) => r.status === 200, () => false);
+      const ok = await request(agent, port, 'GET', '/health', null).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() - up > 90_000) throw new Error(`the platform did not start in 90 s:\n${serverLog}`);
       await sleep(250);
@@ -274,19 +274,26 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
     };
     const [owner] = await makeParties(1, 'PROCURING_ENTITY');
     const publishTender = async (o: { deadline: Date; mode: string; title: string; windowMinutes?: number }) => {
-      const created = await request(agent, port, 'POST', '/api/v1/tenders', owner.token, JSON.stringify({
-        title: o.title,
-        category: 'CONSTRUCTION_WORKS',
-        regime: 'ENGINEERING',
-        method: 'OPEN',
-        budget: '40000000.00',
-        priceCeiling: '39000000.00',
-        bidDeadline: o.deadline.toISOString(),
-        bidSecurityAmount: '0.00',
-        decryption: { mode: o.mode, windowMinutes: o.windowMinutes ?? 30 },
-        evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
-        panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
-      }));
+      const created = await request(
+        agent,
+        port,
+        'POST',
+        '/api/v1/tenders',
+        owner.token,
+        JSON.stringify({
+          title: o.title,
+          category: 'CONSTRUCTION_WORKS',
+          regime: 'ENGINEERING',
+          method: 'OPEN',
+          budget: '40000000.00',
+          priceCeiling: '39000000.00',
+          bidDeadline: o.deadline.toISOString(),
+          bidSecurityAmount: '0.00',
+          decryption: { mode: o.mode, windowMinutes: o.windowMinutes ?? 30 },
+          evaluation: { method: 'LOWEST_EVALUATED_PRICE' },
+          panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
+        }),
+      );
       if (created.status !== 201) throw new Error(`create tender: ${created.status} ${JSON.stringify(created.body)}`);
       const pub = await request(agent, port, 'POST', `/api/v1/tenders/${created.body.id}/publish`, owner.token, '{}');
       if (pub.status !== 200 && pub.status !== 201) throw new Error(`publish tender: ${pub.status} ${JSON.stringify(pub.body)}`);
@@ -301,8 +308,7 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
         escrowPublicKey: tender.escrowPublicKey,
         client: { deviceId: `bench-${bidder.organizationId.slice(0, 8)}`, macAddresses: ['02:00:00:00:00:01'], documentAuthor: '基准' },
       });
-    const submit = (tenderId: string, bidder: Party, body: string) =>
-      request(agent, port, 'POST', `/api/v1/tenders/${tenderId}/bids`, bidder.token, body);
+    const submit = (tenderId: string, bidder: Party, body: string) => request(agent, port, 'POST', `/api/v1/tenders/${tenderId}/bids`, bidder.token, body);
 
     // ---- 1. submission burst -----------------------------------------------------------------------------------
     if (!skip.has('burst')) {
@@ -314,9 +320,7 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
       const warmTender = await publishTender({ deadline: farDeadline, mode: 'BIDDER_WITH_ESCROW_FALLBACK', title: '基准测试（预热）' });
       const tender = await publishTender({ deadline: farDeadline, mode: 'BIDDER_WITH_ESCROW_FALLBACK', title: '盐城市开发大道改造工程（基准）' });
       log(`  sealing ${nBidders * rounds} bids of ~${bidBytes} bytes...`);
-      const bodies = bidders.map((b) =>
-        Array.from({ length: rounds }, () => JSON.stringify(seal(tender, b, plaintextOfSize(randomPrice(), bidBytes)).request)),
-      );
+      const bodies = bidders.map((b) => Array.from({ length: rounds }, () => JSON.stringify(seal(tender, b, plaintextOfSize(randomPrice(), bidBytes)).request)));
       const ciphertextBytes = Buffer.from(JSON.parse(bodies[0][0]).ciphertext, 'base64').length;
       // Warm-up (JIT, pools, TOAST), not measured: one bid per bidder on another tender.
       await Promise.all(bidders.map((b) => submit(warmTender.id, b, JSON.stringify(seal(warmTender, b, plaintextOfSize('1.00', bidBytes)).request))));
@@ -340,12 +344,13 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
       const cpu1 = processCpuMs(server.pid);
       const serverCpuMsPerRequest = cpu0 === null || cpu1 === null ? null : round2((cpu1 - cpu0) / latencies.length);
       const stored = (
-        await pool.query(
-          `SELECT (SELECT count(*)::int FROM bids WHERE tender_id = $1) AS bids, (SELECT count(*)::int FROM bid_versions WHERE tender_id = $1) AS versions`,
-          [tender.id],
-        )
+        await pool.query(`SELECT (SELECT count(*)::int FROM bids WHERE tender_id = $1) AS bids, (SELECT count(*)::int FROM bid_versions WHERE tender_id = $1) AS versions`, [
+          tender.id,
+        ])
       ).rows[0];
-      log(`  http burst:     ${httpStats.perSecond}/s  p50 ${httpStats.p50Ms} ms  p99 ${httpStats.p99Ms} ms  errors ${httpStats.errors}  (${stored.bids} bids, ${stored.versions} versions)`);
+      log(
+        `  http burst:     ${httpStats.perSecond}/s  p50 ${httpStats.p50Ms} ms  p99 ${httpStats.p99Ms} ms  errors ${httpStats.errors}  (${stored.bids} bids, ${stored.versions} versions)`,
+      );
 
       const dbCeiling = await rawCeiling(pool, owner, bidders, rounds, bodies);
       log(`  raw pg ceiling: ${dbCeiling.perSecond}/s  p50 ${dbCeiling.p50Ms} ms  p99 ${dbCeiling.p99Ms} ms  errors ${dbCeiling.errors}`);
@@ -512,8 +517,11 @@ export async function runBidSubmissionBench(opts: BidSubmissionBenchOptions = {}
         decrypted: rec.decrypted,
         pdfBytes: rec.pdf_bytes,
       };
-      for (const line of serverLog.split('\n').filter((l) => (l.includes('opening of tender') && l.includes(tender.id)) || l.includes('EscrowDecryptionPool'))) log(`  platform: ${line.replace(ANSI_COLOUR, '').trim()}`);
-      log(`  escrow opening of ${n} bids: window close → record ${result.escrow.windowCloseToRecordMs} ms, PDF ${result.escrow.windowCloseToPdfMs} ms (event ran ${result.escrow.eventLatenessMs} ms late), ${rec.decrypted} decrypted, PDF ${rec.pdf_bytes} bytes`);
+      for (const line of serverLog.split('\n').filter((l) => (l.includes('opening of tender') && l.includes(tender.id)) || l.includes('EscrowDecryptionPool')))
+        log(`  platform: ${line.replace(ANSI_COLOUR, '').trim()}`);
+      log(
+        `  escrow opening of ${n} bids: window close → record ${result.escrow.windowCloseToRecordMs} ms, PDF ${result.escrow.windowCloseToPdfMs} ms (event ran ${result.escrow.eventLatenessMs} ms late), ${rec.decrypted} decrypted, PDF ${rec.pdf_bytes} bytes`,
+      );
     }
     return result;
   } finally {
@@ -600,7 +608,10 @@ async function rawCeiling(pool: Pool, owner: Party, bidders: Party[], rounds: nu
         )
       ).rows[0];
       const event = { stream, streamSeq: (head.seq ?? 0) + 1, action: 'BID_SUBMITTED', sealedUntilOpeningOf: tender, data: { bidId, version, ciphertextSha256: sha } };
-      const hash = createHash('sha256').update(head.hash ?? GENESIS_HASH).update(canonicalJson(event)).digest('hex');
+      const hash = createHash('sha256')
+        .update(head.hash ?? GENESIS_HASH)
+        .update(canonicalJson(event))
+        .digest('hex');
       await c.query(
         `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action, object_type, object_id, tender_id,
                                    sealed_tender_id, data)
@@ -666,7 +677,11 @@ export function benchmarkMarkdown(r: BidSubmissionBenchResult): string {
       row('straddled tenders: first GET answering OPENING', d.straddled.observedLagMs),
       row('straddled tenders: of which the BID_DEADLINE event started late by', d.straddled.schedulerLatenessMs),
       '',
-      `Bids accepted at or after the deadline: **${d.acceptedAtOrAfterDeadline}**; accepted but missing from the opening: **${d.acceptedMissingFromOpening}**; refusals: ${Object.entries(d.refusedCodes).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}.`,
+      `Bids accepted at or after the deadline: **${d.acceptedAtOrAfterDeadline}**; accepted but missing from the opening: **${d.acceptedMissingFromOpening}**; refusals: ${
+        Object.entries(d.refusedCodes)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(', ') || 'none'
+      }.`,
       '',
     );
   }

@@ -12,7 +12,7 @@ import { execFileSync } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { gzipSync } from 'zlib';
-import { LatencyStats, stats } from './latency';
+import { type LatencyStats, stats } from './latency';
 
 const ROOT = resolve(__dirname, '..');
 const WEB = join(ROOT, 'web');

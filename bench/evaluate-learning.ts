@@ -26,9 +26,17 @@ import { parseCsv } from 'src/modules/supervision/screens/csv';
 import { BASELINE_FEATURES, baselineFeatures, PRICE_FEATURES, priceFeatures } from 'src/modules/supervision/screens/learning/features';
 import { fitLogistic, predictLogistic } from 'src/modules/supervision/screens/learning/logistic';
 import { balancedAccuracyThreshold, rocAuc, stratifiedFolds } from 'src/modules/supervision/screens/learning/metrics';
-import { BOOSTING_GRID, LabelledTender, MIN_TRAINING_PER_CLASS, MIN_TRAINING_TENDERS, scoreFeatures, ScreenModel, trainScreenModel } from 'src/modules/supervision/screens/learning/screen-model';
+import {
+  BOOSTING_GRID,
+  type LabelledTender,
+  MIN_TRAINING_PER_CLASS,
+  MIN_TRAINING_TENDERS,
+  scoreFeatures,
+  type ScreenModel,
+  trainScreenModel,
+} from 'src/modules/supervision/screens/learning/screen-model';
 import { calibrateMarket } from 'src/modules/supervision/screens/market-calibration';
-import { computePriceScreens, PriceScreens } from 'src/modules/supervision/screens/price-screens';
+import { computePriceScreens, type PriceScreens } from 'src/modules/supervision/screens/price-screens';
 
 const DATASETS = [
   { name: 'Brazil', file: 'DB_Collusion_Brazil_processed.csv' },
@@ -134,9 +142,17 @@ async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection?:
     const te = y.map((_v, i) => i).filter((i) => fold[i] === f);
     // baseline: the classic screens, standardised, C = 1; its flag threshold: best balanced accuracy in-sample on
     // the training folds (the baseline has no inner CV; this favours it, if anything)
-    const bm = fitLogistic(tr.map((i) => base[i]), tr.map((i) => y[i]), BASELINE_C, 0);
+    const bm = fitLogistic(
+      tr.map((i) => base[i]),
+      tr.map((i) => y[i]),
+      BASELINE_C,
+      0,
+    );
     const bTrain = tr.map((i) => predictLogistic(bm, base[i]));
-    const bThr = balancedAccuracyThreshold(bTrain, tr.map((i) => y[i])).threshold;
+    const bThr = balancedAccuracyThreshold(
+      bTrain,
+      tr.map((i) => y[i]),
+    ).threshold;
     te.forEach((i) => {
       baseOof[i] = predictLogistic(bm, base[i]);
       baseFlag[i] = baseOof[i] >= bThr;
@@ -145,7 +161,10 @@ async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection?:
       tr.map((i): LabelledTender => ({ id: m.eligible[i].id, features: feats[i], label: y[i] as 0 | 1 })),
       { seed: OUTER_SEED + f, boostingGrid, selection },
     );
-    const s = await scoreFeatures(model, te.map((i) => feats[i]));
+    const s = await scoreFeatures(
+      model,
+      te.map((i) => feats[i]),
+    );
     te.forEach((i, k) => {
       learnOof[i] = s[k];
       learnFlag[i] = s[k] >= model.threshold;
@@ -153,8 +172,16 @@ async function withinMarket(m: Market, boostingGrid = BOOSTING_GRID, selection?:
     foldRows.push({
       fold: f + 1,
       test: te.length,
-      baseline: rocAuc(te.map((i) => baseOof[i]), te.map((i) => y[i])) ?? NaN,
-      learn: rocAuc(te.map((i) => learnOof[i]), te.map((i) => y[i])) ?? NaN,
+      baseline:
+        rocAuc(
+          te.map((i) => baseOof[i]),
+          te.map((i) => y[i]),
+        ) ?? NaN,
+      learn:
+        rocAuc(
+          te.map((i) => learnOof[i]),
+          te.map((i) => y[i]),
+        ) ?? NaN,
       selected: model.selected,
       innerCvAuc: model.cvAuc,
     });
@@ -213,7 +240,11 @@ async function zeroShot(markets: Market[], held: number): Promise<ZeroShotResult
     unsupervisedBa: balancedAccuracyAt(uScores, y, uFlags),
     transferAuc: rocAuc(s, y)!,
     transferSelected: model.selected,
-    transferBa: balancedAccuracyAt(s, y, s.map((v) => v >= model.threshold)),
+    transferBa: balancedAccuracyAt(
+      s,
+      y,
+      s.map((v) => v >= model.threshold),
+    ),
   };
 }
 
@@ -276,7 +307,17 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
   lines.push('');
   lines.push(
     table(
-      ['market', 'eligible tenders', 'collusive', 'baseline 5-fold AUC', '--train 5-fold AUC', 'difference', 'folds where --train ≥ baseline', 'pooled out-of-fold AUC: baseline / --train', 'balanced acc. at the flag: baseline / --train'],
+      [
+        'market',
+        'eligible tenders',
+        'collusive',
+        'baseline 5-fold AUC',
+        '--train 5-fold AUC',
+        'difference',
+        'folds where --train ≥ baseline',
+        'pooled out-of-fold AUC: baseline / --train',
+        'balanced acc. at the flag: baseline / --train',
+      ],
       within.map((w) => [
         w.market,
         w.n,
@@ -311,7 +352,10 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
       within.flatMap((w) => w.foldRows.map((r) => [w.market, r.fold, r.test, f3(r.baseline), f3(r.learn), r.selected, f3(r.innerCvAuc)])),
     ),
   );
-  lines.push('', `Features: ${PRICE_FEATURES.map((f) => `\`${f}\``).join(', ')} (features.ts). ${within[0]?.structuralNote ?? ''}; on the platform the structural flags are added when present.`);
+  lines.push(
+    '',
+    `Features: ${PRICE_FEATURES.map((f) => `\`${f}\``).join(', ')} (features.ts). ${within[0]?.structuralNote ?? ''}; on the platform the structural flags are added when present.`,
+  );
   if (zs.length) {
     lines.push('', '## 2. Leave-one-market-out (zero-shot)', '');
     lines.push(
@@ -322,8 +366,22 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
     lines.push('');
     lines.push(
       table(
-        ['held-out market', 'unsupervised AUC', 'unsupervised: flagged share / balanced acc.', 'trained on the other two: AUC', 'its selection', 'its balanced acc. at its threshold'],
-        zs.map((z) => [z.market, f3(z.unsupervisedAuc), `${(100 * z.unsupervisedFlagged).toFixed(1)}% / ${f3(z.unsupervisedBa)}`, f3(z.transferAuc), z.transferSelected, f3(z.transferBa)]),
+        [
+          'held-out market',
+          'unsupervised AUC',
+          'unsupervised: flagged share / balanced acc.',
+          'trained on the other two: AUC',
+          'its selection',
+          'its balanced acc. at its threshold',
+        ],
+        zs.map((z) => [
+          z.market,
+          f3(z.unsupervisedAuc),
+          `${(100 * z.unsupervisedFlagged).toFixed(1)}% / ${f3(z.unsupervisedBa)}`,
+          f3(z.transferAuc),
+          z.transferSelected,
+          f3(z.transferBa),
+        ]),
       ),
     );
   }
@@ -371,7 +429,12 @@ function render(markets: Market[], within: WithinResult[], zs: ZeroShotResult[],
     ].join('\n'),
   );
   lines.push('', '## Data', '');
-  lines.push(table(['market', 'file', 'rows', 'tenders', 'eligible (≥ 4 distinct bids)'], markets.map((m) => [m.name, `\`${m.file}\``, m.rows, m.tenders, m.eligible.length])));
+  lines.push(
+    table(
+      ['market', 'file', 'rows', 'tenders', 'eligible (≥ 4 distinct bids)'],
+      markets.map((m) => [m.name, `\`${m.file}\``, m.rows, m.tenders, m.eligible.length]),
+    ),
+  );
   lines.push('', 'The unsupervised screen (the CLI without `--train`) and its own evaluation are in docs/COLLUSION_SCREENS_UNSUPERVISED.md (`npm run screens:evaluate`).');
   return lines.join('\n') + '\n';
 }

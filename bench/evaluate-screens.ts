@@ -22,30 +22,30 @@ import {
   SCORE_WEIGHTS,
   scoreScreens,
   scoreTender,
-  CollusionScore,
+  type CollusionScore,
   combineComponents,
   componentsFromRaw,
   COMPONENT_NAMES,
-  ScoreWeights,
+  type ScoreWeights,
 } from 'src/modules/supervision/screens/collusion-score';
 import { parseCsv } from 'src/modules/supervision/screens/csv';
 import {
   assertPositiveBids,
   CALIBRATION_TAIL_SHARE,
   calibrateMarket,
-  ComponentName,
+  type ComponentName,
   DEFAULT_CALIBRATION,
   MAD_TO_SD,
-  MarketCalibration,
+  type MarketCalibration,
   marketMedianCv,
   MIN_CALIBRATION_SCALE,
   MIN_CALIBRATION_TENDERS,
   rawSuspicion,
-  RawSuspicion,
+  type RawSuspicion,
   referenceCv,
 } from 'src/modules/supervision/screens/market-calibration';
 import { tightRatio } from 'src/modules/supervision/screens/null-model';
-import { computePriceScreens, mulberry32, PriceScreens, SUBGROUP_CAP, SUBGROUP_EXHAUSTIVE_MAX_N } from 'src/modules/supervision/screens/price-screens';
+import { computePriceScreens, mulberry32, type PriceScreens, SUBGROUP_CAP, SUBGROUP_EXHAUSTIVE_MAX_N } from 'src/modules/supervision/screens/price-screens';
 
 // ------------------------------------------------------------------------------------------------ configuration
 
@@ -198,7 +198,7 @@ function aucAndAp(scores: ArrayLike<number>, labels: ArrayLike<number>): { auc: 
   if (nPos === 0 || nNeg === 0) return null;
   // AUC from ranks (ascending)
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const midRank = (i + j) / 2 + 1;
@@ -207,11 +207,14 @@ function aucAndAp(scores: ArrayLike<number>, labels: ArrayLike<number>): { auc: 
   }
   const auc = (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
   // AP, descending thresholds, ties grouped
-  let tp = 0, fp = 0, prevRecall = 0, ap = 0;
-  for (let i = n - 1; i >= 0; ) {
+  let tp = 0,
+    fp = 0,
+    prevRecall = 0,
+    ap = 0;
+  for (let i = n - 1; i >= 0;) {
     let j = i;
     while (j - 1 >= 0 && scores[order[j - 1]] === scores[order[i]]) j--;
-    for (let k = j; k <= i; k++) (labels[order[k]] ? tp++ : fp++);
+    for (let k = j; k <= i; k++) labels[order[k]] ? tp++ : fp++;
     const recall = tp / nPos;
     ap += (recall - prevRecall) * (tp / (tp + fp));
     prevRecall = recall;
@@ -227,7 +230,11 @@ function quantile(sorted: number[], p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-interface Ci { lo: number; hi: number; used: number }
+interface Ci {
+  lo: number;
+  hi: number;
+  used: number;
+}
 
 /** Percentile bootstrap over tenders (resamples with one class only are skipped and counted). */
 function bootstrap(scores: number[], labels: number[], resamples: number, seed: number): { auc: Ci; ap: Ci } {
@@ -258,13 +265,23 @@ function bootstrap(scores: number[], labels: number[], resamples: number, seed: 
 
 interface OpPoint {
   threshold: number;
-  tp: number; fp: number; tn: number; fn: number;
-  accuracy: number; tpr: number; tnr: number; balanced: number;
-  precision: number | null; f1: number | null;
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+  accuracy: number;
+  tpr: number;
+  tnr: number;
+  balanced: number;
+  precision: number | null;
+  f1: number | null;
 }
 
 function operatingPoint(scores: number[], labels: number[], threshold: number, weights?: number[]): OpPoint {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < scores.length; i++) {
     const w = weights ? weights[i] : 1;
     const flag = scores[i] >= threshold;
@@ -379,7 +396,8 @@ function reproduce(ds: Dataset) {
   const ours: ((s: PriceScreens) => number | null)[] = [(s) => s.cv, (s) => s.spd, (s) => s.diffp, (s) => s.rd, (s) => s.kurt, (s) => s.skew, (s) => s.kstest];
   const screens = ds.tenders.map((t) => computePriceScreens(t.allBids)); // same rows as the shipped columns
   SHIPPED.forEach((h, k) => {
-    let compared = 0, matched = 0;
+    let compared = 0,
+      matched = 0;
     ds.tenders.forEach((t, i) => {
       const shipped = t.shipped[h];
       const mine = ours[k](screens[i]);
@@ -418,7 +436,12 @@ function evaluateMode(mode: Mode, calibration: MarketCalibration, tenders: Tende
     primary,
     secondary,
     sweep: SWEEP.map((t) => operatingPoint(scores, labels, t)),
-    bidWeighted: operatingPoint(scores, labels, PRODUCTION_THRESHOLD, eligible.map((e) => e.tender.rows)),
+    bidWeighted: operatingPoint(
+      scores,
+      labels,
+      PRODUCTION_THRESHOLD,
+      eligible.map((e) => e.tender.rows),
+    ),
   };
 }
 
@@ -439,7 +462,13 @@ function evaluateDataset(ds: Dataset, resamples: number, seedOffset: number): Da
   };
   const eligible = modes.fixed.eligible;
   const shippedRd = eligible.filter((e) => e.tender.shipped.RD !== undefined);
-  const shippedRdAuc = shippedRd.length === eligible.length ? aucAndAp(shippedRd.map((e) => e.tender.shipped.RD as number), shippedRd.map((e) => e.tender.label))?.auc ?? null : null;
+  const shippedRdAuc =
+    shippedRd.length === eligible.length
+      ? (aucAndAp(
+          shippedRd.map((e) => e.tender.shipped.RD as number),
+          shippedRd.map((e) => e.tender.label),
+        )?.auc ?? null)
+      : null;
   const single = SINGLE_SCREENS.map((x) => ({ name: x.name + (x.note ? ` (${x.note})` : ''), orientation: x.orientation, ...singleScreenAuc(eligible, x.get, x.orientation) }));
   single.push({ name: 'SCORE (combined, self-calibrated)', orientation: 'high', ...singleScreenAuc(modes.calibrated.eligible, (_s, r) => r.score, 'high') });
   return {
@@ -459,7 +488,8 @@ const GRID = Array.from({ length: 201 }, (_v, i) => i / 200);
 
 /** The grid threshold with the best mean balanced accuracy over `data` (ties: nearest to 0.5). */
 function bestThreshold(data: { scores: number[]; labels: number[] }[]) {
-  let best = PRODUCTION_THRESHOLD, bestObj = -Infinity;
+  let best = PRODUCTION_THRESHOLD,
+    bestObj = -Infinity;
   for (const t of GRID) {
     const obj = data.reduce((a, d) => a + operatingPoint(d.scores, d.labels, t).balanced, 0) / data.length;
     if (obj > bestObj + 1e-12 || (Math.abs(obj - bestObj) <= 1e-12 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
@@ -478,7 +508,10 @@ function leaveOneOut(reports: DatasetReport[], mode: Mode) {
     return {
       mode,
       held: held.ds.name,
-      chosenOn: reports.filter((_r, i) => i !== h).map((r) => r.ds.name).join(' + '),
+      chosenOn: reports
+        .filter((_r, i) => i !== h)
+        .map((r) => r.ds.name)
+        .join(' + '),
       threshold,
       trainBalanced: objective,
       atChosen: operatingPoint(data[h].scores, data[h].labels, threshold),
@@ -534,7 +567,11 @@ function scoresUnder(r: DatasetReport, calibration: MarketCalibration): number[]
   return r.raw.map((u) => combineComponents(componentsFromRaw(u, calibration), SCORE_WEIGHTS) as number);
 }
 
-interface Spread { median: number; lo: number; hi: number }
+interface Spread {
+  median: number;
+  lo: number;
+  hi: number;
+}
 const spreadOf = (xs: number[]): Spread => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: quantile(s, 0.5), lo: quantile(s, 0.05), hi: quantile(s, 0.95) };
@@ -557,7 +594,9 @@ function historySensitivity(reports: DatasetReport[]) {
       for (let d = 0; d < HISTORY_DRAWS; d++) {
         for (let i = 0; i < size; i++) {
           const j = i + Math.floor(rnd() * (n - i));
-          const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+          const t = idx[i];
+          idx[i] = idx[j];
+          idx[j] = t;
         }
         const cal = calibrateMarket(idx.slice(0, size).map((i) => screens[i]));
         const s = scoresUnder(r, cal);
@@ -568,7 +607,16 @@ function historySensitivity(reports: DatasetReport[]) {
         acc.auc.push(aucAndAp(s, r.labels)!.auc);
         acc.refCv.push(referenceCv(cal));
       }
-      rows.push({ dataset: r.ds.name, size, draws: HISTORY_DRAWS, flagRate: spreadOf(acc.flagRate), tpr: spreadOf(acc.tpr), tnr: spreadOf(acc.tnr), auc: spreadOf(acc.auc), refCv: spreadOf(acc.refCv) });
+      rows.push({
+        dataset: r.ds.name,
+        size,
+        draws: HISTORY_DRAWS,
+        flagRate: spreadOf(acc.flagRate),
+        tpr: spreadOf(acc.tpr),
+        tnr: spreadOf(acc.tnr),
+        auc: spreadOf(acc.auc),
+        refCv: spreadOf(acc.refCv),
+      });
     }
   });
   return rows;
@@ -612,7 +660,8 @@ function throughput() {
   const rnd = mulberry32(1);
   const tenders = Array.from({ length: 10_000 }, () => Array.from({ length: 10 }, () => 1e6 * Math.exp(0.1 * (rnd() - 0.5))));
   const runs = { fixedMs: [] as number[], calibratedMs: [] as number[], calibrationMs: [] as number[] };
-  let fixedFlags = 0, calibratedFlags = 0;
+  let fixedFlags = 0,
+    calibratedFlags = 0;
   for (let rep = 0; rep < THROUGHPUT_RUNS; rep++) {
     let t0 = process.hrtime.bigint();
     fixedFlags = 0;
@@ -656,7 +705,9 @@ function cliCheck(report: DatasetReport, root: string) {
       const wall = ms(t0);
       if (r.status !== 0) fail(`CLI check failed (exit ${r.status}): ${r.stderr}`);
       const out = readFileSync(output, 'utf8').trimEnd().split('\n');
-      let maxDiff = 0, flagMismatch = 0, nullMismatch = 0;
+      let maxDiff = 0,
+        flagMismatch = 0,
+        nullMismatch = 0;
       const byId = new Map(report.modes[mode].scored.map((s) => [s.tender.id, s.result]));
       const ids = out.slice(1).map((l) => l.split(',')[0]);
       const orderOk = ids.join('\u0001') === report.ds.tenders.map((t) => t.id).join('\u0001');
@@ -664,13 +715,32 @@ function cliCheck(report: DatasetReport, root: string) {
         const [id, score, flag] = line.split(',');
         const mine = byId.get(id);
         if (!mine) fail(`CLI check: unknown tender ${id}`);
-        if (mine.score === null) { if (score !== '' || flag !== '') nullMismatch++; continue; }
-        if (score === '') { nullMismatch++; continue; }
+        if (mine.score === null) {
+          if (score !== '' || flag !== '') nullMismatch++;
+          continue;
+        }
+        if (score === '') {
+          nullMismatch++;
+          continue;
+        }
         maxDiff = Math.max(maxDiff, Math.abs(Number(score) - mine.score));
         if ((flag === '1') !== mine.flag) flagMismatch++;
       }
       const command = `npm run --silent flags:screen -- ${flags.map((f) => f + ' ').join('')}tender_bid.csv scores.csv`;
-      return { mode, command, dataset: report.ds.name, bidRows: lines.length - 1, tenders: out.length - 1, ms: wall, maxDiff, flagMismatch, nullMismatch, orderOk, stderr: r.stderr.trim(), head: out.slice(0, 6) };
+      return {
+        mode,
+        command,
+        dataset: report.ds.name,
+        bidRows: lines.length - 1,
+        tenders: out.length - 1,
+        ms: wall,
+        maxDiff,
+        flagMismatch,
+        nullMismatch,
+        orderOk,
+        stderr: r.stderr.trim(),
+        head: out.slice(0, 6),
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -695,12 +765,38 @@ function table(head: string[], rows: (string | number)[][]): string {
 function mainRow(r: DatasetReport, mode: Mode, l: LabelReport, coverage: number) {
   const o = l.op;
   return [
-    r.ds.name, MODE_LABEL[mode], l.nEligible, `${p1(l.prevalence)} (${l.positives})`, p1(coverage),
-    `${f3(l.auc)} ${ci(l.ci.auc)}`, `${f3(l.ap)} ${ci(l.ci.ap)}`, PRODUCTION_THRESHOLD.toFixed(2),
-    p1(o.accuracy), p1(o.tpr), p1(o.tnr), p1(o.balanced), p1(o.precision), f3(o.f1),
+    r.ds.name,
+    MODE_LABEL[mode],
+    l.nEligible,
+    `${p1(l.prevalence)} (${l.positives})`,
+    p1(coverage),
+    `${f3(l.auc)} ${ci(l.ci.auc)}`,
+    `${f3(l.ap)} ${ci(l.ci.ap)}`,
+    PRODUCTION_THRESHOLD.toFixed(2),
+    p1(o.accuracy),
+    p1(o.tpr),
+    p1(o.tnr),
+    p1(o.balanced),
+    p1(o.precision),
+    f3(o.f1),
   ];
 }
-const MAIN_HEAD = ['dataset', 'score', 'n_eligible', 'prevalence (positives)', 'coverage', 'ROC-AUC [95% CI]', 'PR-AUC (AP) [95% CI]', 'threshold', 'accuracy', 'TPR', 'TNR', 'balanced_acc', 'precision', 'F1'];
+const MAIN_HEAD = [
+  'dataset',
+  'score',
+  'n_eligible',
+  'prevalence (positives)',
+  'coverage',
+  'ROC-AUC [95% CI]',
+  'PR-AUC (AP) [95% CI]',
+  'threshold',
+  'accuracy',
+  'TPR',
+  'TNR',
+  'balanced_acc',
+  'precision',
+  'F1',
+];
 
 type Lodo = ReturnType<typeof leaveOneOut>;
 type Designs = ReturnType<typeof designAucs>;
@@ -723,79 +819,228 @@ function render(
   const cov = (r: DatasetReport) => r.modes.fixed.eligible.length / r.modes.fixed.scored.length;
   const both = <T>(f: (r: DatasetReport, m: Mode) => T) => reports.flatMap((r) => MODES.map((m) => f(r, m)));
 
-  const mainTable = table(MAIN_HEAD, both((r, m) => mainRow(r, m, r.modes[m].primary, cov(r))));
-  const secTable = table(MAIN_HEAD, both((r, m) => (r.modes[m].secondary ? mainRow(r, m, r.modes[m].secondary as LabelReport, cov(r)) : null)).filter((x): x is (string | number)[] => x !== null));
+  const mainTable = table(
+    MAIN_HEAD,
+    both((r, m) => mainRow(r, m, r.modes[m].primary, cov(r))),
+  );
+  const secTable = table(
+    MAIN_HEAD,
+    both((r, m) => (r.modes[m].secondary ? mainRow(r, m, r.modes[m].secondary as LabelReport, cov(r)) : null)).filter((x): x is (string | number)[] => x !== null),
+  );
   const confusion = table(
     ['dataset', 'score', 'TP', 'FN', 'FP', 'TN', 'flagged'],
-    both((r, m) => { const o = r.modes[m].primary.op; return [r.ds.name, MODE_LABEL[m], o.tp, o.fn, o.fp, o.tn, `${o.tp + o.fp} / ${r.modes[m].primary.nEligible} (${p1((o.tp + o.fp) / r.modes[m].primary.nEligible)})`]; }),
+    both((r, m) => {
+      const o = r.modes[m].primary.op;
+      return [r.ds.name, MODE_LABEL[m], o.tp, o.fn, o.fp, o.tn, `${o.tp + o.fp} / ${r.modes[m].primary.nEligible} (${p1((o.tp + o.fp) / r.modes[m].primary.nEligible)})`];
+    }),
   );
   const get = (r: DatasetReport, n: string) => r.single.find((s) => s.name.startsWith(n))?.auc ?? null;
   const sanity = table(
-    ['dataset', 'CV-only AUC (low = suspicious)', 'published §3.9', 'RD-only AUC (recomputed, high = suspicious)', 'published §3.9', 'shipped RD column AUC', 'score AUC, fixed defaults', 'score AUC, self-calibrated'],
-    reports.map((r) => [r.ds.name, f3(get(r, 'CV')), PUBLISHED_SINGLE[r.ds.name].cv, f3(get(r, 'RD (recomputed)')), PUBLISHED_SINGLE[r.ds.name].rd, f3(r.shippedRdAuc), f3(r.modes.fixed.primary.auc), f3(r.modes.calibrated.primary.auc)]),
+    [
+      'dataset',
+      'CV-only AUC (low = suspicious)',
+      'published §3.9',
+      'RD-only AUC (recomputed, high = suspicious)',
+      'published §3.9',
+      'shipped RD column AUC',
+      'score AUC, fixed defaults',
+      'score AUC, self-calibrated',
+    ],
+    reports.map((r) => [
+      r.ds.name,
+      f3(get(r, 'CV')),
+      PUBLISHED_SINGLE[r.ds.name].cv,
+      f3(get(r, 'RD (recomputed)')),
+      PUBLISHED_SINGLE[r.ds.name].rd,
+      f3(r.shippedRdAuc),
+      f3(r.modes.fixed.primary.auc),
+      f3(r.modes.calibrated.primary.auc),
+    ]),
   );
   const singleTable = table(
     ['screen', 'orientation', ...reports.map((r) => r.ds.name)],
-    reports[0].single.map((s, i) => [s.name, s.orientation === 'low' ? 'low = suspicious' : 'high = suspicious', ...reports.map((r) => `${f3(r.single[i].auc)}${r.single[i].n !== r.modes.fixed.eligible.length ? ` (n=${r.single[i].n})` : ''}`)]),
+    reports[0].single.map((s, i) => [
+      s.name,
+      s.orientation === 'low' ? 'low = suspicious' : 'high = suspicious',
+      ...reports.map((r) => `${f3(r.single[i].auc)}${r.single[i].n !== r.modes.fixed.eligible.length ? ` (n=${r.single[i].n})` : ''}`),
+    ]),
   );
   const sweepTable = table(
     ['dataset', 'score', 'threshold', 'flagged', 'TPR', 'TNR', 'balanced_acc', 'FN', 'FP'],
-    reports.flatMap((r) => MODES.flatMap((m) => r.modes[m].sweep.map((o) => [r.ds.name, MODE_LABEL[m], o.threshold.toFixed(2), o.tp + o.fp, p1(o.tpr), p1(o.tnr), p1(o.balanced), o.fn, o.fp]))),
+    reports.flatMap((r) =>
+      MODES.flatMap((m) => r.modes[m].sweep.map((o) => [r.ds.name, MODE_LABEL[m], o.threshold.toFixed(2), o.tp + o.fp, p1(o.tpr), p1(o.tnr), p1(o.balanced), o.fn, o.fp])),
+    ),
   );
   const lodoTable = table(
-    ['score', 'held-out dataset', 'threshold chosen on', 'chosen threshold', 'mean bal. acc. on the two', 'held-out accuracy', 'TPR', 'TNR', 'balanced_acc', 'bal. acc. at production 0.50', 'TNR at production 0.50'],
-    MODES.flatMap((m) => lodo[m].map((x) => [MODE_LABEL[m], x.held, x.chosenOn, x.threshold.toFixed(3), p1(x.trainBalanced), p1(x.atChosen.accuracy), p1(x.atChosen.tpr), p1(x.atChosen.tnr), p1(x.atChosen.balanced), p1(x.atProduction.balanced), p1(x.atProduction.tnr)])),
+    [
+      'score',
+      'held-out dataset',
+      'threshold chosen on',
+      'chosen threshold',
+      'mean bal. acc. on the two',
+      'held-out accuracy',
+      'TPR',
+      'TNR',
+      'balanced_acc',
+      'bal. acc. at production 0.50',
+      'TNR at production 0.50',
+    ],
+    MODES.flatMap((m) =>
+      lodo[m].map((x) => [
+        MODE_LABEL[m],
+        x.held,
+        x.chosenOn,
+        x.threshold.toFixed(3),
+        p1(x.trainBalanced),
+        p1(x.atChosen.accuracy),
+        p1(x.atChosen.tpr),
+        p1(x.atChosen.tnr),
+        p1(x.atChosen.balanced),
+        p1(x.atProduction.balanced),
+        p1(x.atProduction.tnr),
+      ]),
+    ),
   );
-  const weightText = (w: ScoreWeights) => COMPONENT_NAMES.filter((k) => (w[k] ?? 0) > 0).map((k) => `${k} ${w[k]}`).join(', ');
+  const weightText = (w: ScoreWeights) =>
+    COMPONENT_NAMES.filter((k) => (w[k] ?? 0) > 0)
+      .map((k) => `${k} ${w[k]}`)
+      .join(', ');
   const designTable = table(
     ['score', 'design', 'weights', ...reports.map((r) => `${r.ds.name} AUC`)],
     MODES.flatMap((m) => designs[m].map((d, i) => [MODE_LABEL[m], d.design, weightText(DESIGNS[i].weights), ...d.aucs.map(f3)])),
   );
   const lodoDesignTable = table(
-    ['score', 'held-out dataset', 'design chosen on the other two', 'their mean AUC', 'held-out ROC-AUC [95% CI]', 'threshold chosen on the other two', 'held-out accuracy', 'TPR', 'TNR', 'balanced_acc', 'bal. acc. at 0.50'],
-    MODES.flatMap((m) => lodoDesign[m].map((x) => [MODE_LABEL[m], x.held, x.design, f3(x.trainAuc), `${f3(x.heldAuc)} ${ci(x.heldCi)}`, x.threshold.toFixed(3), p1(x.atChosen.accuracy), p1(x.atChosen.tpr), p1(x.atChosen.tnr), p1(x.atChosen.balanced), p1(x.atProduction.balanced)])),
+    [
+      'score',
+      'held-out dataset',
+      'design chosen on the other two',
+      'their mean AUC',
+      'held-out ROC-AUC [95% CI]',
+      'threshold chosen on the other two',
+      'held-out accuracy',
+      'TPR',
+      'TNR',
+      'balanced_acc',
+      'bal. acc. at 0.50',
+    ],
+    MODES.flatMap((m) =>
+      lodoDesign[m].map((x) => [
+        MODE_LABEL[m],
+        x.held,
+        x.design,
+        f3(x.trainAuc),
+        `${f3(x.heldAuc)} ${ci(x.heldCi)}`,
+        x.threshold.toFixed(3),
+        p1(x.atChosen.accuracy),
+        p1(x.atChosen.tpr),
+        p1(x.atChosen.tnr),
+        p1(x.atChosen.balanced),
+        p1(x.atProduction.balanced),
+      ]),
+    ),
   );
   const prodDesign = DESIGNS.find((d) => COMPONENT_NAMES.every((k) => (d.weights[k] ?? 0) === (SCORE_WEIGHTS[k] ?? 0)))?.name ?? null;
-  const designVerdict = (m: Mode) => prodDesign === null
-    ? '**Warning: the production weights are not one of the candidates.**'
-    : lodoDesign[m].every((x) => x.design === prodDesign)
-      ? `${cap(MODE_LABEL[m])}: every fold selected "${prodDesign}", the production weighting (SCORE_WEIGHTS).`
-      : `**${cap(MODE_LABEL[m])}: the folds did not all select the production weighting "${prodDesign}"** (${lodoDesign[m].map((x) => `${x.held}: ${x.design}`).join('; ')}).`;
+  const designVerdict = (m: Mode) =>
+    prodDesign === null
+      ? '**Warning: the production weights are not one of the candidates.**'
+      : lodoDesign[m].every((x) => x.design === prodDesign)
+        ? `${cap(MODE_LABEL[m])}: every fold selected "${prodDesign}", the production weighting (SCORE_WEIGHTS).`
+        : `**${cap(MODE_LABEL[m])}: the folds did not all select the production weighting "${prodDesign}"** (${lodoDesign[m].map((x) => `${x.held}: ${x.design}`).join('; ')}).`;
   const thresholdVerdict = (m: Mode) => {
     const better = lodo[m].filter((x) => x.atChosen.balanced > x.atProduction.balanced).map((x) => x.held);
     const chosen = lodo[m].map((x) => x.threshold);
-    return `${cap(MODE_LABEL[m])}: thresholds chosen on two datasets ranged from ${Math.min(...chosen).toFixed(2)} to ${Math.max(...chosen).toFixed(2)}` +
+    return (
+      `${cap(MODE_LABEL[m])}: thresholds chosen on two datasets ranged from ${Math.min(...chosen).toFixed(2)} to ${Math.max(...chosen).toFixed(2)}` +
       ` and beat 0.50 (balanced accuracy) on the held-out dataset in ${better.length} of ${lodo[m].length} folds${better.length ? ` (${better.join(', ')})` : ''}` +
-      `; held-out TNR at the chosen thresholds ${lodo[m].map((x) => `${x.held} ${p1(x.atChosen.tnr)}`).join(', ')}.`;
+      `; held-out TNR at the chosen thresholds ${lodo[m].map((x) => `${x.held} ${p1(x.atChosen.tnr)}`).join(', ')}.`
+    );
   };
   const bidTable = table(
     ['dataset', 'score', 'bids (rows) in eligible tenders', 'accuracy', 'balanced_acc', 'precision', 'recall', 'F1'],
-    both((r, m) => { const o = r.modes[m].bidWeighted; return [r.ds.name, MODE_LABEL[m], o.tp + o.fp + o.tn + o.fn, p1(o.accuracy), p1(o.balanced), p1(o.precision ?? 1), p1(o.tpr), f3(o.f1 ?? 1)]; }),
+    both((r, m) => {
+      const o = r.modes[m].bidWeighted;
+      return [r.ds.name, MODE_LABEL[m], o.tp + o.fp + o.tn + o.fn, p1(o.accuracy), p1(o.balanced), p1(o.precision ?? 1), p1(o.tpr), f3(o.f1 ?? 1)];
+    }),
   );
   const dataTable = table(
-    ['dataset', 'file', 'rows', 'identical rows dropped', 'tenders', 'eligible (≥4 distinct bids)', 'coverage', 'median bids / eligible tender', 'median CV (all eligible, no labels)', 'screens time', 'calibration time', 'scoring time (fixed / calibrated)'],
+    [
+      'dataset',
+      'file',
+      'rows',
+      'identical rows dropped',
+      'tenders',
+      'eligible (≥4 distinct bids)',
+      'coverage',
+      'median bids / eligible tender',
+      'median CV (all eligible, no labels)',
+      'screens time',
+      'calibration time',
+      'scoring time (fixed / calibrated)',
+    ],
     reports.map((r) => {
       const ns = r.modes.fixed.eligible.map((e) => e.tender.bids.length).sort((a, b) => a - b);
       const cvs = r.modes.fixed.eligible.map((e) => e.result.screens.cv as number).sort((a, b) => a - b);
-      return [r.ds.name, `\`${r.ds.file}\``, r.ds.rows, r.ds.duplicateRowsDropped, r.modes.fixed.scored.length, r.modes.fixed.eligible.length, p1(cov(r)), ns.length ? quantile(ns, 0.5) : '–', p1(quantile(cvs, 0.5)), `${r.screensMs.toFixed(0)} ms`, `${r.calibrationMs.toFixed(1)} ms`, `${r.modes.fixed.scoringMs.toFixed(0)} / ${r.modes.calibrated.scoringMs.toFixed(0)} ms`];
+      return [
+        r.ds.name,
+        `\`${r.ds.file}\``,
+        r.ds.rows,
+        r.ds.duplicateRowsDropped,
+        r.modes.fixed.scored.length,
+        r.modes.fixed.eligible.length,
+        p1(cov(r)),
+        ns.length ? quantile(ns, 0.5) : '–',
+        p1(quantile(cvs, 0.5)),
+        `${r.screensMs.toFixed(0)} ms`,
+        `${r.calibrationMs.toFixed(1)} ms`,
+        `${r.modes.fixed.scoringMs.toFixed(0)} / ${r.modes.calibrated.scoringMs.toFixed(0)} ms`,
+      ];
     }),
   );
   const reproTable = table(
     ['screen', ...reports.map((r) => r.ds.name)],
-    SHIPPED.map((h, k) => [h, ...reports.map((r) => { const x = r.reproduction[k]; return x.compared ? `${x.matched}/${x.compared} (${p1(x.matched / x.compared)})` : '–'; })]),
+    SHIPPED.map((h, k) => [
+      h,
+      ...reports.map((r) => {
+        const x = r.reproduction[k];
+        return x.compared ? `${x.matched}/${x.compared} (${p1(x.matched / x.compared)})` : '–';
+      }),
+    ]),
   );
   // Label-free view of the calibration (what a platform sees without labels).
   const calTable = table(
-    ['dataset', 'history (eligible tenders)', 'source', 'median CV', 'robust sd of ln CV', 'reference CV: fixed → calibrated', 'median subgroup-equivalent CV', 'its reference: fixed → calibrated', 'typical tender\'s cv component (fixed / calibrated)', 'flagged at 0.50: fixed', 'flagged at 0.50: self-calibrated'],
+    [
+      'dataset',
+      'history (eligible tenders)',
+      'source',
+      'median CV',
+      'robust sd of ln CV',
+      'reference CV: fixed → calibrated',
+      'median subgroup-equivalent CV',
+      'its reference: fixed → calibrated',
+      "typical tender's cv component (fixed / calibrated)",
+      'flagged at 0.50: fixed',
+      'flagged at 0.50: self-calibrated',
+    ],
     reports.map((r) => {
       const c = r.modes.calibrated.calibration;
-      const flagged = (m: Mode) => { const o = r.modes[m].primary.op; return p1((o.tp + o.fp) / r.modes[m].primary.nEligible); };
+      const flagged = (m: Mode) => {
+        const o = r.modes[m].primary.op;
+        return p1((o.tp + o.fp) / r.modes[m].primary.nEligible);
+      };
       const med = marketMedianCv(c);
       const typical = (cal: MarketCalibration) => (med === null ? '–' : (1 / (1 + Math.exp(-(-Math.log(med) - cal.scales.cv.centre) / cal.scales.cv.scale))).toFixed(2));
       return [
-        r.ds.name, c.tenders, c.source, p2(med), c.market.cv ? f3(c.market.cv.spread) : '–', `${p2(referenceCv(DEFAULT_CALIBRATION))} → ${p2(referenceCv(c))}`,
-        p2(marketMedianCv(c, 'subgroupCv')), `${p2(referenceCv(DEFAULT_CALIBRATION, 'subgroupCv'))} → ${p2(referenceCv(c, 'subgroupCv'))}`,
-        `${typical(DEFAULT_CALIBRATION)} / ${typical(c)}`, flagged('fixed'), flagged('calibrated'),
+        r.ds.name,
+        c.tenders,
+        c.source,
+        p2(med),
+        c.market.cv ? f3(c.market.cv.spread) : '–',
+        `${p2(referenceCv(DEFAULT_CALIBRATION))} → ${p2(referenceCv(c))}`,
+        p2(marketMedianCv(c, 'subgroupCv')),
+        `${p2(referenceCv(DEFAULT_CALIBRATION, 'subgroupCv'))} → ${p2(referenceCv(c, 'subgroupCv'))}`,
+        `${typical(DEFAULT_CALIBRATION)} / ${typical(c)}`,
+        flagged('fixed'),
+        flagged('calibrated'),
       ];
     }),
   );
@@ -803,27 +1048,62 @@ function render(
     ['dataset', 'history size', 'random histories', 'flagged share', 'TPR', 'TNR', 'ROC-AUC', 'calibrated reference CV'],
     [
       ...history.map((h) => [h.dataset, h.size, h.draws, spr(h.flagRate, p1), spr(h.tpr, p1), spr(h.tnr, p1), spr(h.auc, f3), spr(h.refCv, p2)]),
-      ...reports.map((r) => { const m = r.modes.calibrated; const o = m.primary.op; return [r.ds.name, `${m.calibration.tenders} (all, main table)`, 1, p1((o.tp + o.fp) / m.primary.nEligible), p1(o.tpr), p1(o.tnr), f3(m.primary.auc), p2(referenceCv(m.calibration))]; }),
+      ...reports.map((r) => {
+        const m = r.modes.calibrated;
+        const o = m.primary.op;
+        return [
+          r.ds.name,
+          `${m.calibration.tenders} (all, main table)`,
+          1,
+          p1((o.tp + o.fp) / m.primary.nEligible),
+          p1(o.tpr),
+          p1(o.tnr),
+          f3(m.primary.auc),
+          p2(referenceCv(m.calibration)),
+        ];
+      }),
     ].sort((a, b) => reports.findIndex((r) => r.ds.name === a[0]) - reports.findIndex((r) => r.ds.name === b[0])),
   );
   const variantTable = table(
     ['dataset', 'calibration', 'flagged', 'TPR', 'TNR', 'balanced_acc', 'precision', 'ROC-AUC'],
-    variants.map((v) => [v.dataset, v.variant, `${v.op.tp + v.op.fp} (${p1((v.op.tp + v.op.fp) / v.n)})`, p1(v.op.tpr), p1(v.op.tnr), p1(v.op.balanced), p1(v.op.precision), f3(v.auc)]),
+    variants.map((v) => [
+      v.dataset,
+      v.variant,
+      `${v.op.tp + v.op.fp} (${p1((v.op.tp + v.op.fp) / v.n)})`,
+      p1(v.op.tpr),
+      p1(v.op.tnr),
+      p1(v.op.balanced),
+      p1(v.op.precision),
+      f3(v.auc),
+    ]),
   );
   const tnrs = (m: Mode) => reports.map((r) => r.modes[m].primary.op.tnr);
   const minTnrChosen = Math.min(...lodo.calibrated.map((x) => x.atChosen.tnr));
-  const keepVerdict = `Self-calibrated, 0.50 was kept: it gives a TNR of at least ${p1(Math.min(...tnrs('calibrated')))} on every dataset, ` +
+  const keepVerdict =
+    `Self-calibrated, 0.50 was kept: it gives a TNR of at least ${p1(Math.min(...tnrs('calibrated')))} on every dataset, ` +
     `whereas the thresholds chosen by balanced accuracy on the other two datasets give a held-out TNR as low as ${p1(minTnrChosen)}` +
     ` (they flag far more than the ${Math.round(CALIBRATION_TAIL_SHARE * 100)} % budget). A lower threshold or a larger budget is a workload decision, not a gain in ranking power.`;
   const aucDelta = Math.max(...reports.map((r) => Math.abs(r.modes.calibrated.primary.auc - r.modes.fixed.primary.auc)));
-  const headline = `At the production threshold ${PRODUCTION_THRESHOLD.toFixed(2)}, TNR ranges from ${p1(Math.min(...tnrs('fixed')))} to ${p1(Math.max(...tnrs('fixed')))} across the three datasets with the fixed defaults and from ` +
+  const headline =
+    `At the production threshold ${PRODUCTION_THRESHOLD.toFixed(2)}, TNR ranges from ${p1(Math.min(...tnrs('fixed')))} to ${p1(Math.max(...tnrs('fixed')))} across the three datasets with the fixed defaults and from ` +
     `${p1(Math.min(...tnrs('calibrated')))} to ${p1(Math.max(...tnrs('calibrated')))} self-calibrated; TPR self-calibrated: ${reports.map((r) => `${r.ds.name} ${p1(r.modes.calibrated.primary.op.tpr)}`).join(', ')}. ` +
     `ROC-AUC differs between the two modes by at most ${aucDelta.toFixed(3)} on any dataset. ` +
-    `Precision ÷ prevalence (lift of a flag over a random pick) self-calibrated: ${reports.map((r) => { const l = r.modes.calibrated.primary; return `${r.ds.name} ${l.op.precision === null ? '–' : (l.op.precision / l.prevalence).toFixed(2)}`; }).join(', ')}` +
-    ` (fixed defaults: ${reports.map((r) => { const l = r.modes.fixed.primary; return `${r.ds.name} ${l.op.precision === null ? '–' : (l.op.precision / l.prevalence).toFixed(2)}`; }).join(', ')}).`;
+    `Precision ÷ prevalence (lift of a flag over a random pick) self-calibrated: ${reports
+      .map((r) => {
+        const l = r.modes.calibrated.primary;
+        return `${r.ds.name} ${l.op.precision === null ? '–' : (l.op.precision / l.prevalence).toFixed(2)}`;
+      })
+      .join(', ')}` +
+    ` (fixed defaults: ${reports
+      .map((r) => {
+        const l = r.modes.fixed.primary;
+        return `${r.ds.name} ${l.op.precision === null ? '–' : (l.op.precision / l.prevalence).toFixed(2)}`;
+      })
+      .join(', ')}).`;
 
   const tp = opts.throughput;
-  const cliLine = (c: CliResult[number]) => `CLI check (${c.mode}) on ${c.dataset}: ${c.tenders} tenders, max |score diff| ${c.maxDiff.toExponential(2)}, flag mismatches ${c.flagMismatch}, insufficient-data mismatches ${c.nullMismatch}, order ${c.orderOk ? 'ok' : 'WRONG'}, ${c.ms.toFixed(0)} ms`;
+  const cliLine = (c: CliResult[number]) =>
+    `CLI check (${c.mode}) on ${c.dataset}: ${c.tenders} tenders, max |score diff| ${c.maxDiff.toExponential(2)}, flag mismatches ${c.flagMismatch}, insufficient-data mismatches ${c.nullMismatch}, order ${c.orderOk ? 'ok' : 'WRONG'}, ${c.ms.toFixed(0)} ms`;
   const consoleOut = [
     `Collusion price screens — ${now.toISOString()} — ${machine}`,
     '',
@@ -873,7 +1153,16 @@ real CLI in both modes, comparing its output with the in-process scores of the s
 
 ${table(
   ['command', 'tenders written', 'order', 'max score − in-process', 'flag mismatches', 'insufficient-data mismatches', 'wall time (incl. ts-node start-up)', 'standard error'],
-  cli.map((c) => [`\`${c.command}\``, c.tenders, c.orderOk ? 'first-seen, verified' : 'MISMATCH', c.maxDiff.toExponential(2), c.flagMismatch, c.nullMismatch, `${c.ms.toFixed(0)} ms`, `\`${c.stderr.replace(/\|/g, '\\|')}\``]),
+  cli.map((c) => [
+    `\`${c.command}\``,
+    c.tenders,
+    c.orderOk ? 'first-seen, verified' : 'MISMATCH',
+    c.maxDiff.toExponential(2),
+    c.flagMismatch,
+    c.nullMismatch,
+    `${c.ms.toFixed(0)} ms`,
+    `\`${c.stderr.replace(/\|/g, '\\|')}\``,
+  ]),
 )}
 
 Scores are rounded to 6 decimals in the output. First lines of the self-calibrated output:
@@ -1086,7 +1375,8 @@ function main() {
     else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else positional.push(a);
   }
-  if (positional.length !== 1) fail('usage: npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS_UNSUPERVISED.md] [--bootstrap 2000] [--no-cli-check]');
+  if (positional.length !== 1)
+    fail('usage: npm run screens:evaluate -- /path/to/data/collusion [--out docs/COLLUSION_SCREENS_UNSUPERVISED.md] [--bootstrap 2000] [--no-cli-check]');
   if (!Number.isInteger(resamples) || resamples < 100) fail('--bootstrap must be an integer ≥ 100');
   const dir = resolve(positional[0]);
   const root = resolve(__dirname, '..');
@@ -1102,7 +1392,13 @@ function main() {
   const variants = calibrationVariants(reports);
   const cliResult = cli ? cliCheck(reports[1], root) : null;
   const tp = throughput();
-  const command = ['npm run screens:evaluate --', positional[0], ...(out ? ['--out', out] : []), ...(resamples !== 2000 ? ['--bootstrap', String(resamples)] : []), ...(cli ? [] : ['--no-cli-check'])].join(' ');
+  const command = [
+    'npm run screens:evaluate --',
+    positional[0],
+    ...(out ? ['--out', out] : []),
+    ...(resamples !== 2000 ? ['--bootstrap', String(resamples)] : []),
+    ...(cli ? [] : ['--no-cli-check']),
+  ].join(' ');
   const { console: text, doc } = render(reports, lodo, designs, lodoDesign, history, variants, cliResult, { command, resamples, throughput: tp });
   process.stdout.write(text + '\n');
   if (out) {

@@ -81,9 +81,7 @@ export async function runExpertDrawBench(opts: ExpertDrawBenchOptions = {}): Pro
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   // The owner (resets and fixtures); the application connects as its restricted role.
   const ds = await new DataSource({ ...dataSourceOptions(config), logging: false, extra: { max: 8 } }).initialize();
-  const tables: Array<{ tablename: string }> = await ds.query(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-  );
+  const tables: Array<{ tablename: string }> = await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
   await ds.query(`TRUNCATE ${tables.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
   await app.init();
   try {
@@ -159,7 +157,11 @@ export async function runExpertDrawBench(opts: ExpertDrawBenchOptions = {}): Pro
     const jobs = app.get(JobQueue);
     await app.close();
     await ds.destroy();
-    for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
+    for (const q of Object.values(QueueName))
+      await jobs
+        .queue(q)
+        .obliterate({ force: true })
+        .catch(() => undefined);
   }
 }
 
@@ -251,7 +253,7 @@ async function seed(ds: DataSource, poolSize: number, targetCount: number, log: 
   // The steady state autovacuum keeps: statistics and the visibility map (index-only scans).
   await ds.query(`VACUUM ANALYZE`);
   const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM experts`);
-  log(`seeded ${n} experts, ${tenders.length} tenders, ${(running.length * 10) + (past.length * 15)} seats`);
+  log(`seeded ${n} experts, ${tenders.length} tenders, ${running.length * 10 + past.length * 15} seats`);
   return targets.map((t) => ({ tenderId: t.id, drawId: drawOf.get(t.id)! }));
 }
 

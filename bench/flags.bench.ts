@@ -24,19 +24,19 @@ import { fromFen } from '../src/common/money/money';
 import { AppConfig } from '../src/infra/config/app-config';
 import { dataSourceOptions } from '../src/infra/database/data-source';
 import {
-  AwardedTenderRecord,
+  type AwardedTenderRecord,
   computeHistoryFlags,
   computeTenderFlags,
   FlagCode,
-  FlagDraft,
-  ScoreRecord,
-  TenderFlagInput,
-  PriceScreenMode,
+  type FlagDraft,
+  type ScoreRecord,
+  type TenderFlagInput,
+  type PriceScreenMode,
 } from '../src/modules/supervision/flags/engine';
-import { FlagInputsRepository, MarketPrices, StoredTenderFlagInput } from '../src/modules/supervision/flags/flag-inputs.repository';
+import { FlagInputsRepository, type MarketPrices, type StoredTenderFlagInput } from '../src/modules/supervision/flags/flag-inputs.repository';
 import { replaceHistoryFlags, replaceTenderFlags } from '../src/modules/supervision/flags/flag-store';
-import { Market, MarketCalibrations } from '../src/modules/supervision/flags/market-calibrations';
-import { MarketCalibration, mulberry32 } from '../src/modules/supervision/screens';
+import { type Market, MarketCalibrations } from '../src/modules/supervision/flags/market-calibrations';
+import { type MarketCalibration, mulberry32 } from '../src/modules/supervision/screens';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { benchDatabaseUrl } from './bench-db';
 
@@ -94,7 +94,17 @@ export interface FlagsBenchResult {
  */
 const BENCH_PRICE_SCREEN: PriceScreenMode = { mode: 'ZERO_SHOT', validated: true, labelledTenders: 0, minLabelledTenders: 30 };
 
-type Plant = 'SAME_LEGAL_REPRESENTATIVE' | 'SAME_DEVICE' | 'SAME_PAYER_ACCOUNT' | 'IDENTICAL_ATTACHMENT' | 'SAME_DOCUMENT_AUTHOR' | 'IDENTICAL_PRICES' | 'REGULAR_PRICE_PATTERN' | 'CLOSE_TO_CEILING' | 'PRICE_SCREEN' | 'EXPERT_SCORING_ANOMALY';
+type Plant =
+  | 'SAME_LEGAL_REPRESENTATIVE'
+  | 'SAME_DEVICE'
+  | 'SAME_PAYER_ACCOUNT'
+  | 'IDENTICAL_ATTACHMENT'
+  | 'SAME_DOCUMENT_AUTHOR'
+  | 'IDENTICAL_PRICES'
+  | 'REGULAR_PRICE_PATTERN'
+  | 'CLOSE_TO_CEILING'
+  | 'PRICE_SCREEN'
+  | 'EXPERT_SCORING_ANOMALY';
 const PLANTS: Array<[Plant, number]> = [
   ['SAME_LEGAL_REPRESENTATIVE', 0.01],
   ['SAME_DEVICE', 0.03],
@@ -221,7 +231,9 @@ export function synthesize(o: { tenders: number; bidsPerTender: number; firms: n
       // the ring's designated winner bids lowest; covers bunch above it
       const turn = ringTurn!.turn;
       const base = (ceilingFen * 80n) / 100n;
-      bidders.forEach((_, i) => (prices[i] = i < RING_SIZE ? (i === turn ? base : base + (ceilingFen * BigInt(8 + i)) / 100n) : prices[i] < base ? base + ceilingFen / 10n : prices[i]));
+      bidders.forEach(
+        (_, i) => (prices[i] = i < RING_SIZE ? (i === turn ? base : base + (ceilingFen * BigInt(8 + i)) / 100n) : prices[i] < base ? base + ceilingFen / 10n : prices[i]),
+      );
     }
     for (const l of losersOf.get(t) ?? []) {
       const i = bidders.indexOf(l);
@@ -256,7 +268,14 @@ export function synthesize(o: { tenders: number; bidsPerTender: number; firms: n
       for (let m = 0; m < 5; m++) {
         bids.forEach((b, i) => {
           const favour = plant === 'EXPERT_SCORING_ANOMALY' && m === 0 && i === 2 ? 30 : 0;
-          scores.push({ memberId: `m${t}-${m}`, expertId: uuid(0xe0, m), memberKind: 'EXPERT', bidId: b.bidId, organizationId: b.organizationId, total: 50 + ((i * 7) % 30) + int(7) + favour });
+          scores.push({
+            memberId: `m${t}-${m}`,
+            expertId: uuid(0xe0, m),
+            memberKind: 'EXPERT',
+            bidId: b.bidId,
+            organizationId: b.organizationId,
+            total: 50 + ((i * 7) % 30) + int(7) + favour,
+          });
         });
       }
     }
@@ -278,7 +297,12 @@ export function synthesize(o: { tenders: number; bidsPerTender: number; firms: n
     // The award: the lowest price wins (the ring's turn-taker is its lowest).
     let w = 0;
     prices.forEach((p, i) => (p < prices[w] ? (w = i) : undefined));
-    history.push({ tenderId, awardedAt: Date.UTC(2026, 0, 1) + t * 3_600_000, winnerOrganizationId: bidders[w], bids: bids.map((b) => ({ organizationId: b.organizationId, price: b.price })) });
+    history.push({
+      tenderId,
+      awardedAt: Date.UTC(2026, 0, 1) + t * 3_600_000,
+      winnerOrganizationId: bidders[w],
+      bids: bids.map((b) => ({ organizationId: b.organizationId, price: b.price })),
+    });
   }
   return { firms, inputs, history, planted, historyPlanted, rings, serialLosers, sharedRepPairs };
 }
@@ -358,9 +382,17 @@ async function insertDataset(ds: DataSource, data: Dataset, log: (l: string) => 
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[], $11::text[])
             AS x(id, tid, org, usr, rms, ip, dev, mac, author, price, att)`,
       [
-        bids.map((x) => x.b.bidId), bids.map((x) => x.t), bids.map((x) => x.b.organizationId), bids.map((x) => firmUser.get(x.b.organizationId)),
-        bids.map((x) => x.b.receivedAt), bids.map((x) => x.b.ip), bids.map((x) => x.b.deviceId), bids.map((x) => x.b.macAddresses[0]),
-        bids.map((x) => x.b.documentAuthor), bids.map((x) => x.b.price), bids.map((x) => x.b.attachmentSha256s[0]),
+        bids.map((x) => x.b.bidId),
+        bids.map((x) => x.t),
+        bids.map((x) => x.b.organizationId),
+        bids.map((x) => firmUser.get(x.b.organizationId)),
+        bids.map((x) => x.b.receivedAt),
+        bids.map((x) => x.b.ip),
+        bids.map((x) => x.b.deviceId),
+        bids.map((x) => x.b.macAddresses[0]),
+        bids.map((x) => x.b.documentAuthor),
+        bids.map((x) => x.b.price),
+        bids.map((x) => x.b.attachmentSha256s[0]),
       ] as unknown[][],
     );
     const pays = chunk.flatMap((t) => t.payments.map((p, k) => ({ t: t.tenderId, p, k })));
@@ -374,7 +406,14 @@ async function insertDataset(ds: DataSource, data: Dataset, log: (l: string) => 
        SELECT x.txn, repeat('c', 64), acc.virtual_account_no, acc.id, x.tid, x.org, 1000, x.payer, x.pname, x.basic, now() - interval '20 days', now() - interval '20 days', 'ACCEPTED'
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::boolean[]) AS x(tid, org, txn, payer, pname, basic)
        JOIN acc ON acc.tender_id = x.tid AND acc.bidder_organization_id = x.org`,
-      [pays.map((x) => x.t), pays.map((x) => x.p.organizationId), pays.map((x) => x.p.txnId), pays.map((x) => x.p.payerAccountNo), pays.map((x) => x.p.payerName), pays.map((x) => x.p.payerIsBasicAccount)] as unknown[][],
+      [
+        pays.map((x) => x.t),
+        pays.map((x) => x.p.organizationId),
+        pays.map((x) => x.p.txnId),
+        pays.map((x) => x.p.payerAccountNo),
+        pays.map((x) => x.p.payerName),
+        pays.map((x) => x.p.payerIsBasicAccount),
+      ] as unknown[][],
     );
     const hist = data.history.slice(i, i + 2000);
     await q(

@@ -12,8 +12,7 @@ export interface LatencyStats {
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
 
-export const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
+export const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
 
 export function stats(latencies: number[], seconds: number, errors: number): LatencyStats {
   const s = [...latencies].sort((a, b) => a - b);

@@ -12,20 +12,20 @@
  * `runStatisticsBench()` is what `npm run bench` calls.
  */
 import 'reflect-metadata';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { type NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'crypto';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { DataSource } from 'typeorm';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { AppModule } from '../src/app.module';
 import { configureHttpApp } from '../src/bootstrap';
-import { Actor } from '../src/common/auth/actor';
+import { type Actor } from '../src/common/auth/actor';
 import { Role } from '../src/common/auth/role.enum';
 import { AppConfig } from '../src/infra/config/app-config';
 import { StatisticsService } from '../src/modules/transparency/statistics/statistics.service';
 import { benchDatabaseUrl } from './bench-db';
-import { LatencyStats, stats } from './latency';
+import { type LatencyStats, stats } from './latency';
 
 export interface StatisticsBenchOptions {
   tenders?: number;
@@ -76,7 +76,9 @@ export async function runStatisticsBench(opts: StatisticsBenchOptions = {}): Pro
     log(`   seeded ${tenders} tenders, ${bids} bids in ${seedSeconds.toFixed(1)} s`);
 
     const first = (await (await fetch(`${base}/statistics${QUERY}`)).json()) as Record<string, any>;
-    log(`   ${JSON.stringify({ tenders: first.tenders, awarded: first.awarded, turnover: first.turnover, savingsRate: first.savingsRate, averageCycleDays: first.averageCycleDays, penalties: first.penalties })}`);
+    log(
+      `   ${JSON.stringify({ tenders: first.tenders, awarded: first.awarded, turnover: first.turnover, savingsRate: first.savingsRate, averageCycleDays: first.averageCycleDays, penalties: first.penalties })}`,
+    );
     if (first.tenders !== tenders) throw new Error(`expected ${tenders} tenders, got ${first.tenders}`);
 
     const time = async (n: number, call: () => Promise<void>) => {

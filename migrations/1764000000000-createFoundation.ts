@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Identity, the hash-chained audit log, and timed events. */
 export class CreateFoundation1764000000000 implements MigrationInterface {

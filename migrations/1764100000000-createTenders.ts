@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Tenders (招标项目). Later tender features (documents, amendments, objections, lots) add their own migrations. */
 export class CreateTenders1764100000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Bid security (投标保证金): virtual sub-accounts per bidder and tender, the bank's payment notifications, refunds,
@@ -22,12 +22,8 @@ export class CreateBidSecurity1764200000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BIDDER" ON bid_security_accounts (tender_id, bidder_organization_id)`,
-    );
-    await q.query(
-      `CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_VIRTUAL_ACCOUNT_NO" ON bid_security_accounts (virtual_account_no)`,
-    );
+    await q.query(`CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BIDDER" ON bid_security_accounts (tender_id, bidder_organization_id)`);
+    await q.query(`CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_VIRTUAL_ACCOUNT_NO" ON bid_security_accounts (virtual_account_no)`);
     await q.query(`CREATE INDEX "IDX_BID_SECURITY_ACCOUNTS_BIDDER" ON bid_security_accounts (bidder_organization_id)`);
 
     await q.query(`
@@ -103,9 +99,7 @@ export class CreateBidSecurity1764200000000 implements MigrationInterface {
         status text NOT NULL DEFAULT 'QUEUED' CHECK (status IN ('QUEUED', 'SENT', 'CONFIRMED', 'FAILED')),
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX "UQ_BANK_REFUND_INSTRUCTIONS_KEY" ON bank_refund_instructions (idempotency_key)`,
-    );
+    await q.query(`CREATE UNIQUE INDEX "UQ_BANK_REFUND_INSTRUCTIONS_KEY" ON bank_refund_instructions (idempotency_key)`);
     await q.query(`CREATE INDEX "IDX_BANK_REFUND_INSTRUCTIONS_REFUND" ON bank_refund_instructions (refund_id)`);
     await q.query(`CREATE INDEX "IDX_BANK_REFUND_INSTRUCTIONS_TENDER" ON bank_refund_instructions (tender_id)`);
 
@@ -128,9 +122,7 @@ export class CreateBidSecurity1764200000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX "UQ_LEDGER_ENTRIES_JOURNAL_LINE" ON ledger_entries (journal_id, line_no)`);
     // One journal per kind and source (a payment is received once, a refund paid once, an account forfeited once).
-    await q.query(
-      `CREATE UNIQUE INDEX "UQ_LEDGER_ENTRIES_SOURCE" ON ledger_entries (journal_kind, source_id) WHERE line_no = 1`,
-    );
+    await q.query(`CREATE UNIQUE INDEX "UQ_LEDGER_ENTRIES_SOURCE" ON ledger_entries (journal_kind, source_id) WHERE line_no = 1`);
     await q.query(`CREATE INDEX "IDX_LEDGER_ENTRIES_ACCOUNT" ON ledger_entries (account)`);
     await q.query(`CREATE INDEX "IDX_LEDGER_ENTRIES_TENDER" ON ledger_entries (tender_id)`);
     await q.query(`

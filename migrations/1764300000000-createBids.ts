@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed electronic bids (电子投标文件, API.md "Sealed bids" format v1), their submission history, and the platform's

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Bid opening (开标): each decryption attempt, and the opening record (开标记录) as JSON and PDF with their hashes. */
 export class CreateOpeningRecords1764300000001 implements MigrationInterface {

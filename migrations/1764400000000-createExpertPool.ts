@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * The expert pool (评标专家库), the verifiable random draw (ExpertDraw) with its recorded rounds, and the panel

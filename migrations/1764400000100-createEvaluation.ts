@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Evaluation (评标): the members' verdicts and signatures, clarification requests to bidders, the evaluation

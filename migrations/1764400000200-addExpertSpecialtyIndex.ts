@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * The draw reads the candidates of a specialty in id order from a btree (specialty, expert_id) — an index-only

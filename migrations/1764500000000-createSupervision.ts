@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Supervision (监督): collusion flags (串通投标监测) with their evidence and legal basis, supervision cases with

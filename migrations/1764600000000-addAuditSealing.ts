@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed audit events (TBL Art. 22; API.md "Sealed bids"): an event sealed until the opening of a tender carries

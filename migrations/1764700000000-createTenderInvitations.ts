@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** 投标邀请书: the bidders invited to an INVITED tender (TBL Art. 17: at least 3). */
 export class CreateTenderInvitations1764700000000 implements MigrationInterface {

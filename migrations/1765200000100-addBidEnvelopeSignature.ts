@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * The v1 receipt extension (docs/SEALED_BID_FORMAT.md §5.1): the SHA-256 and Ed25519 signature of the canonical

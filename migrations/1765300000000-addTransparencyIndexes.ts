@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Transparency (issue 15): the yearbook figures select tenders by publication instant, awards by the instant of the
@@ -11,9 +11,7 @@ export class AddTransparencyIndexes1765300000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX "IDX_TENDERS_PUBLISHED_AT" ON tenders (published_at) INCLUDE (category, budget) WHERE published_at IS NOT NULL`);
-    await q.query(
-      `CREATE INDEX "IDX_AWARDS_NOTICE_ISSUED_AT" ON awards (notice_issued_at) INCLUDE (tender_id, price) WHERE status <> 'DEFAULTED'`,
-    );
+    await q.query(`CREATE INDEX "IDX_AWARDS_NOTICE_ISSUED_AT" ON awards (notice_issued_at) INCLUDE (tender_id, price) WHERE status <> 'DEFAULTED'`);
     await q.query(`CREATE INDEX "IDX_SUPERVISION_CASES_DECIDED_AT" ON supervision_cases (decided_at) WHERE decided_at IS NOT NULL`);
     // The supervisors' opened-bid counts read only opened bids (never a sealed one): an index-only count per tender.
     await q.query(`CREATE INDEX "IDX_BIDS_OPENED_TENDER_ID" ON bids (tender_id) WHERE opened_at IS NOT NULL`);

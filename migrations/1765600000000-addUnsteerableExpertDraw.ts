@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * expert-draw-v2 (issue 17, "an unsteerable draw"; docs/EXPERT_DRAW.md):

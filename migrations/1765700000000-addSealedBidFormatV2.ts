@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed-bid format v2 (issue 13; docs/SEALED_BID_FORMAT.md "format v2"):

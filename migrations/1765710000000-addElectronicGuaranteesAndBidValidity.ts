@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Issue 16 (h16a): non-cash bid security and the bid validity period.
@@ -74,9 +74,7 @@ export class AddElectronicGuaranteesAndBidValidity1765710000000 implements Migra
     await q.query(`ALTER TABLE bid_security_refunds ADD CONSTRAINT bid_security_refunds_reason_check CHECK (reason IN ('WITHDRAWAL',
       'TERMINATION', 'NOT_AWARDED', 'CONTRACT_SIGNED', 'SURPLUS_AFTER_FORFEITURE', 'LATE_PAYMENT', 'UNMATCHED_PAYMENT', 'VALIDITY_REFUSED'))`);
     await q.query(`ALTER TABLE bids DROP CONSTRAINT bids_status_check`);
-    await q.query(
-      `ALTER TABLE bids ADD CONSTRAINT bids_status_check CHECK (status IN ('SUBMITTED', 'WITHDRAWN', 'OPENED', 'DECRYPTED', 'REVOKED', 'LAPSED'))`,
-    );
+    await q.query(`ALTER TABLE bids ADD CONSTRAINT bids_status_check CHECK (status IN ('SUBMITTED', 'WITHDRAWN', 'OPENED', 'DECRYPTED', 'REVOKED', 'LAPSED'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Issue 16 (h16a): 标段 / 采购包 (lots). A tender without lots is one lot, number 1, so every existing row is lot 1.
@@ -20,9 +20,7 @@ export class AddLotsToBidsAndSecurity1765710000100 implements MigrationInterface
     await q.query(`CREATE UNIQUE INDEX "UQ_BIDS_TENDER_LOT_BIDDER" ON bids (tender_id, lot_no, bidder_organization_id)`);
     await q.query(`ALTER TABLE bid_security_accounts ADD COLUMN lot_no int NOT NULL DEFAULT 1 CHECK (lot_no >= 1)`);
     await q.query(`DROP INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BIDDER"`);
-    await q.query(
-      `CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_LOT_BIDDER" ON bid_security_accounts (tender_id, lot_no, bidder_organization_id)`,
-    );
+    await q.query(`CREATE UNIQUE INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_LOT_BIDDER" ON bid_security_accounts (tender_id, lot_no, bidder_organization_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

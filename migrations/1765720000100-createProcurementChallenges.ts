@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * 质疑 (procurement challenges, GPL Arts. 52–54; GPR Arts. 52–54) to the procurement process (a step that ended: the

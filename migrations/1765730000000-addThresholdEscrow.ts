@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Issue 17, threshold escrow: tender secrets are split k-of-n among custodians (src/modules/custody). The platform's
@@ -77,7 +77,9 @@ export class AddThresholdEscrow1765730000000 implements MigrationInterface {
     await q.query(`ALTER TABLE bid_security_payments DROP CONSTRAINT "CK_BID_SECURITY_PAYMENTS_CLEAR_OR_SEALED", DROP COLUMN payer_sealed`);
     await q.query(`DROP INDEX "UQ_BID_SECURITY_ACCOUNTS_TENDER_BLIND_INDEX"`);
     await q.query(`ALTER TABLE bid_security_accounts DROP CONSTRAINT "CK_BID_SECURITY_ACCOUNTS_CLEAR_OR_SEALED", DROP COLUMN bidder_blind_index, DROP COLUMN owner_sealed`);
-    await q.query(`ALTER TABLE tender_document_downloads DROP CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED", DROP COLUMN sealed_identity, DROP COLUMN recipient_sealed`);
+    await q.query(
+      `ALTER TABLE tender_document_downloads DROP CONSTRAINT "CK_TENDER_DOCUMENT_DOWNLOADS_CLEAR_OR_SEALED", DROP COLUMN sealed_identity, DROP COLUMN recipient_sealed`,
+    );
     await q.query(`DROP INDEX "IDX_BIDS_SEALED_TENDER"`);
     await q.query(`DROP INDEX "UQ_BIDS_TENDER_BLIND_INDEX"`);
     for (const table of ['bids', 'bid_versions']) {

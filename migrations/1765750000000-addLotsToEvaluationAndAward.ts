@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Issue 16 (h16c): evaluation, candidates, publicity, award and contract per lot (标段). The panel and its sitting are

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Lots (标段, issue 16) meet sealed identities (issue 17): a bidder has one bid and one security sub-account per

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed identities (issue 17) for format v2 uploads (issue 13): before the deadline an upload names no bidder. The

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed identities (issue 17) for electronic guarantees (电子保函, issue 16): before the deadline of a tender that seals

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Sealed identities (issue 17) for refunds paid before the deadline (a withdrawal, a late or excess payment): the

@@ -5,11 +5,7 @@ import { AppConfig } from '../src/infra/config/app-config';
 import { dataSourceOptions } from '../src/infra/database/data-source';
 
 /** Creates the database when missing and runs the migrations. Idempotent; used by setup.sh and Jest. */
-export async function prepareDatabase(
-  config: AppConfig,
-  log: (m: string) => void = () => undefined,
-  opts: { recreate?: boolean } = {},
-): Promise<void> {
+export async function prepareDatabase(config: AppConfig, log: (m: string) => void = () => undefined, opts: { recreate?: boolean } = {}): Promise<void> {
   const url = new URL(config.databaseUrl);
   const dbName = decodeURIComponent(url.pathname.slice(1));
   const admin = new URL(url.toString());

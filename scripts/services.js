@@ -8,12 +8,26 @@ if (kind === 'pg') {
   const u = new URL(url);
   u.pathname = '/postgres';
   const c = new Client({ connectionString: u.toString(), connectionTimeoutMillis: 3000 });
-  c.connect().then(() => c.query('SELECT 1')).then(() => c.end()).then(() => done(true), () => done(false));
+  c.connect()
+    .then(() => c.query('SELECT 1'))
+    .then(() => c.end())
+    .then(
+      () => done(true),
+      () => done(false),
+    );
 } else if (kind === 'redis') {
   const Redis = require('ioredis');
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
   r.on('error', () => undefined);
-  r.connect().then(() => r.ping()).then(() => { r.disconnect(); done(true); }, () => done(false));
+  r.connect()
+    .then(() => r.ping())
+    .then(
+      () => {
+        r.disconnect();
+        done(true);
+      },
+      () => done(false),
+    );
 } else {
   console.error('usage: services.js pg|redis URL');
   done(false);

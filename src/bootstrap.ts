@@ -1,6 +1,6 @@
-import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
@@ -73,9 +73,7 @@ export async function startHttp(opts: { workers: boolean }): Promise<INestApplic
   const app = await createHttpApp(opts);
   const config = app.get(AppConfig);
   await app.listen(config.port);
-  new ConsoleLogger('Bootstrap').log(
-    `serving on http://localhost:${config.port} (docs at /docs; workers ${opts.workers ? 'on' : 'off'}; legal periods ${config.legalPeriods})`,
-  );
+  new ConsoleLogger('Bootstrap').log(`serving on http://localhost:${config.port} (docs at /docs; workers ${opts.workers ? 'on' : 'off'}; legal periods ${config.legalPeriods})`);
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, registerParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /** The administrator's accounts: GET /admin/users, POST /admin/users/{id}/disable | enable (the console's /admin). */
 describe('administrator: list, disable and enable accounts (e2e over HTTP)', () => {

@@ -3,9 +3,9 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditHeadsService } from 'src/modules/audit/audit-heads.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { insertTender } from './factories/bid-security.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { eventually } from './helpers/chaos';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Audit stream heads signed with the platform's Ed25519 key at every opening and daily: GET /audit/verify notices a
@@ -27,7 +27,11 @@ describe('signed audit heads', () => {
     await t.dataSource.transaction((m) =>
       t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: id, tenderId: id, runAt: new Date(bid_deadline) }),
     );
-    await eventually(async () => (await t.dataSource.query(`SELECT 1 FROM audit_heads WHERE reason = 'OPENING' AND tender_id = $1`, [id])).length === 1, 20_000, 'the opening to sign the heads');
+    await eventually(
+      async () => (await t.dataSource.query(`SELECT 1 FROM audit_heads WHERE reason = 'OPENING' AND tender_id = $1`, [id])).length === 1,
+      20_000,
+      'the opening to sign the heads',
+    );
   });
   afterEach(() => t.close());
 
@@ -50,10 +54,7 @@ describe('signed audit heads', () => {
   });
 
   it('a cut-off tail fails verification, though the chain left is consistent', async () => {
-    await withoutTrigger(
-      `DELETE FROM audit_events WHERE stream = $1 AND stream_seq = (SELECT max(stream_seq) FROM audit_events WHERE stream = $1)`,
-      [tenderId],
-    );
+    await withoutTrigger(`DELETE FROM audit_events WHERE stream = $1 AND stream_seq = (SELECT max(stream_seq) FROM audit_events WHERE stream = $1)`, [tenderId]);
     const v = await verify();
     expect(v.valid).toBe(false);
     expect(v.brokenAt).toMatchObject({ stream: tenderId, reason: expect.stringContaining('missing') });

@@ -1,9 +1,9 @@
 import { Role } from 'src/common/auth/role.enum';
 import { issueAccount, notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
-import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 interface Ev {
   stream: string;
@@ -117,13 +117,11 @@ describe('sealed audit events: nothing before the opening, everything after', ()
     expect(n).toBe(0);
   });
 
-  it('after the opening the tender\'s trail shows them in the order they were written, tied to BIDS_OPENED', async () => {
+  it("after the opening the tender's trail shows them in the order they were written, tied to BIDS_OPENED", async () => {
     await waitFor(async () => (await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status === 'OPENING', 30_000, 'the opening');
     const after = await allPages({ tenderId: tender.id });
     const sealed = after.items.filter((e) => e.sealedUntilOpeningOf === tender.id);
-    expect(sealed.map((e) => e.action).filter((a) => a.startsWith('BID_') && !a.startsWith('BID_SECURITY'))).toEqual(
-      expect.arrayContaining(['BID_SUBMITTED', 'BID_WITHDRAWN']),
-    );
+    expect(sealed.map((e) => e.action).filter((a) => a.startsWith('BID_') && !a.startsWith('BID_SECURITY'))).toEqual(expect.arrayContaining(['BID_SUBMITTED', 'BID_WITHDRAWN']));
     expect(sealed.filter((e) => e.action === 'BID_SUBMITTED')).toHaveLength(5);
     expect(sealed.every((e) => e.tenderId === tender.id)).toBe(true);
     // In order: each stream's sequence numbers ascend down the list, and the submissions precede BIDS_OPENED.
@@ -145,7 +143,11 @@ describe('sealed audit events: nothing before the opening, everything after', ()
     expect(first).toMatchObject({ actorId: 'sealed-bidder', ip: '' });
     const unsealed = after.items.find((e) => e.action === 'BID_IDENTITIES_UNSEALED')!;
     expect(unsealed.data.submitters).toContainEqual({
-      bidId: bids[1].body.bidId, version: 1, organizationId: bidders[1].organizationId, userId: bidders[1].userId, ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+      bidId: bids[1].body.bidId,
+      version: 1,
+      organizationId: bidders[1].organizationId,
+      userId: bidders[1].userId,
+      ip: expect.stringMatching(/127\.0\.0\.1|::1/),
     });
 
     const submitted = await get('/audit', { action: 'BID_SUBMITTED', pageSize: 200 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AuditService } from 'src/modules/audit/audit.service';
 import { insertTender, openTender } from './factories/bid-security.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('audit log against PostgreSQL', () => {
   let t: TestApp;
@@ -91,11 +91,7 @@ describe('audit log against PostgreSQL', () => {
         }
       });
     const setTender = (id: string, status: string, deadlineInMs: number) =>
-      t.dataSource.query(`UPDATE tenders SET status = $2, bid_deadline = clock_timestamp() + make_interval(secs => $3) WHERE id = $1`, [
-        id,
-        status,
-        deadlineInMs / 1000,
-      ]);
+      t.dataSource.query(`UPDATE tenders SET status = $2, bid_deadline = clock_timestamp() + make_interval(secs => $3) WHERE id = $1`, [id, status, deadlineInMs / 1000]);
     const shown = async (tenderId: string, action: string) => ({
       byTender: (await audit.list({ tenderId, page: 1, pageSize: 200 })).total,
       byAction: (await audit.list({ action, page: 1, pageSize: 200 })).total,
@@ -160,9 +156,7 @@ describe('audit log against PostgreSQL', () => {
 
     it('detects tampering with a sealed row, without counting or locating it before the opening', async () => {
       const tender = await insertTender(t);
-      await t.dataSource.transaction((m) =>
-        audit.append(m, { actor: SYSTEM_ACTOR, action: 'TENDER_PUBLISHED', objectType: 'tender', objectId: tender.id, tenderId: tender.id }),
-      );
+      await t.dataSource.transaction((m) => audit.append(m, { actor: SYSTEM_ACTOR, action: 'TENDER_PUBLISHED', objectType: 'tender', objectId: tender.id, tenderId: tender.id }));
       const before = await audit.verify(tender.id);
       const allBefore = await audit.verify();
       const stream = `test:${randomUUID()}`;

@@ -2,7 +2,7 @@ import { PLATFORM_RULES } from 'src/common/law/regulations';
 import { Role } from 'src/common/auth/role.enum';
 import { randomUscc, registerParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const DAY = 86_400_000;
 
@@ -15,16 +15,23 @@ describe('bad input is a 4xx with a code, and changes nothing', () => {
 
   const users = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n;
   const registration = (username: string) => ({
-    username, password: 'correct-horse-9', role: Role.BIDDER,
+    username,
+    password: 'correct-horse-9',
+    role: Role.BIDDER,
     organization: {
-      uscc: randomUscc(), name: '盐城华通路桥有限公司', legalRepresentative: '王五',
+      uscc: randomUscc(),
+      name: '盐城华通路桥有限公司',
+      legalRepresentative: '王五',
       basicAccount: { bank: '中国工商银行盐城分行', accountNo: `6222${Date.now()}`.slice(0, 19) },
     },
   });
 
   it('a JSON body in another charset → 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const n = await users();
-    const res = await t.http().post('/api/v1/auth/register').set('Content-Type', 'application/json; charset=latin1')
+    const res = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .set('Content-Type', 'application/json; charset=latin1')
       .send(JSON.stringify(registration('latin-1-user')));
     expect([res.status, res.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     expect(await users()).toBe(n);
@@ -65,8 +72,7 @@ describe('bad input is a 4xx with a code, and changes nothing', () => {
 
     it('an amendment cannot move the deadline to 9999-12-31', async () => {
       const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000 });
-      const res = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth)
-        .send({ text: '修改工期。', bidDeadline: '9999-12-31T00:00:00.000Z' });
+      const res = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '修改工期。', bidDeadline: '9999-12-31T00:00:00.000Z' });
       expect(res.status).toBe(400);
       expect(await t.dataSource.query(`SELECT 1 FROM tender_amendments WHERE tender_id = $1`, [tender.id])).toHaveLength(0);
     });

@@ -17,24 +17,30 @@ import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { BidBlobHygieneService } from 'src/modules/bids/uploads/bid-blob-hygiene.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { sealBidV2, SuiteId } from 'src/sdk/v2';
+import { sealBidV2, type SuiteId } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { sealAndSubmit } from './factories/bid.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
 import { eventually } from './helpers/chaos';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const SEG = 64 * 1024;
 const SUITE: SuiteId = 'INTL-1';
 
 describe.each([
   ['filesystem blob store', async () => ({ env: { BLOB_STORE: 'fs', BLOB_STORE_DIR: mkdtempSync(join(tmpdir(), 'bid-blobs-')) }, stop: async (): Promise<void> => undefined })],
-  ['S3 blob store (s3rver)', async () => {
-    const s3 = await startTestS3();
-    const o = s3.options;
-    return { env: { BLOB_STORE: 's3', S3_BUCKET: o.bucket, S3_ENDPOINT: o.endpoint!, S3_ACCESS_KEY_ID: o.accessKeyId!, S3_SECRET_ACCESS_KEY: o.secretAccessKey! }, stop: s3.stop };
-  }],
+  [
+    'S3 blob store (s3rver)',
+    async () => {
+      const s3 = await startTestS3();
+      const o = s3.options;
+      return {
+        env: { BLOB_STORE: 's3', S3_BUCKET: o.bucket, S3_ENDPOINT: o.endpoint!, S3_ACCESS_KEY_ID: o.accessKeyId!, S3_SECRET_ACCESS_KEY: o.secretAccessKey! },
+        stop: s3.stop,
+      };
+    },
+  ],
 ])('bid blob hygiene on the %s', (_name, store) => {
   let t: TestApp;
   let stop: () => Promise<void>;
@@ -64,30 +70,52 @@ describe.each([
     });
     const file = Buffer.concat(segments);
     const url = (p = '') => `/api/v1/tenders/${x.id}/bid-uploads${p}`;
-    const created = await t.http().post(url()).set(bidder.auth).send({ ...sealed.envelope, client: { deviceId: `dev-${bidder.username}` } });
+    const created = await t
+      .http()
+      .post(url())
+      .set(bidder.auth)
+      .send({ ...sealed.envelope, client: { deviceId: `dev-${bidder.username}` } });
     expect(created.status).toBe(201);
     const id = created.body.uploadId as string;
     const sent = opts.sent ?? file.length;
     for (let off = 0; off < sent; off += 60_000) {
       const piece = file.subarray(off, Math.min(sent, off + 60_000));
-      const r = await t.http().patch(url(`/${id}`)).set(bidder.auth).set('Upload-Offset', String(off)).set('Content-Type', 'application/offset+octet-stream').send(piece);
+      const r = await t
+        .http()
+        .patch(url(`/${id}`))
+        .set(bidder.auth)
+        .set('Upload-Offset', String(off))
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(piece);
       expect(r.status).toBe(204);
     }
     let receipt: { bidId: string; version: number } | null = null;
     if (opts.finalize) {
-      const fin = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
+      const fin = await t
+        .http()
+        .post(url(`/${id}/finalize`))
+        .set(bidder.auth);
       expect(fin.status).toBe(201);
       receipt = fin.body;
     }
-    const keys = (await t.dataSource.query(`SELECT blob_key FROM bid_upload_pieces WHERE upload_id = $1 ORDER BY "offset"`, [id])).map((r: { blob_key: string }) => r.blob_key) as string[];
+    const keys = (await t.dataSource.query(`SELECT blob_key FROM bid_upload_pieces WHERE upload_id = $1 ORDER BY "offset"`, [id])).map(
+      (r: { blob_key: string }) => r.blob_key,
+    ) as string[];
     expect(keys.length).toBeGreaterThan(0);
     return { id, keys, receipt, hash: sealed.envelope.ciphertextHash };
   }
   const present = async (keys: string[]) => (await Promise.all(keys.map((k) => blobs.size(k)))).map((s) => s !== null);
   const uploadRow = async (id: string) =>
-    (await t.dataSource.query(`SELECT status, abandoned_reason, blobs_deleted_at IS NOT NULL AS deleted, (SELECT count(*)::int FROM bid_upload_pieces WHERE upload_id = $1) AS pieces FROM bid_uploads WHERE id = $1`, [id]))[0];
+    (
+      await t.dataSource.query(
+        `SELECT status, abandoned_reason, blobs_deleted_at IS NOT NULL AS deleted, (SELECT count(*)::int FROM bid_upload_pieces WHERE upload_id = $1) AS pieces FROM bid_uploads WHERE id = $1`,
+        [id],
+      )
+    )[0];
   const pendingRuns = async () =>
-    t.dataSource.query(`SELECT id, run_at FROM scheduled_events WHERE kind = $1 AND status = 'PENDING'`, [ScheduledEventKind.BidBlobHygiene]) as Promise<Array<{ id: string; run_at: Date }>>;
+    t.dataSource.query(`SELECT id, run_at FROM scheduled_events WHERE kind = $1 AND status = 'PENDING'`, [ScheduledEventKind.BidBlobHygiene]) as Promise<
+      Array<{ id: string; run_at: Date }>
+    >;
 
   beforeAll(async () => {
     const s = await store();
@@ -155,11 +183,29 @@ describe.each([
       `SELECT object_id, action, stream, sealed_tender_id, actor_id, data->>'reason' AS reason, data->>'version' AS version FROM audit_events
        WHERE action IN ('BID_UPLOAD_ABANDONED', 'BID_VERSION_FILE_DELETED') ORDER BY id`,
     );
-    expect(events).toEqual(expect.arrayContaining([
-      { object_id: expired.id, action: 'BID_UPLOAD_ABANDONED', stream: `bid:${expired.id}`, sealed_tender_id: tender.id, actor_id: 'system', reason: 'EXPIRED', version: null },
-      { object_id: atDeadline.id, action: 'BID_UPLOAD_ABANDONED', stream: `bid:${atDeadline.id}`, sealed_tender_id: closed.id, actor_id: 'system', reason: 'DEADLINE_PASSED', version: null },
-      { object_id: first.receipt!.bidId, action: 'BID_VERSION_FILE_DELETED', stream: `bid:${first.receipt!.bidId}`, sealed_tender_id: tender.id, actor_id: 'system', reason: null, version: '1' },
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { object_id: expired.id, action: 'BID_UPLOAD_ABANDONED', stream: `bid:${expired.id}`, sealed_tender_id: tender.id, actor_id: 'system', reason: 'EXPIRED', version: null },
+        {
+          object_id: atDeadline.id,
+          action: 'BID_UPLOAD_ABANDONED',
+          stream: `bid:${atDeadline.id}`,
+          sealed_tender_id: closed.id,
+          actor_id: 'system',
+          reason: 'DEADLINE_PASSED',
+          version: null,
+        },
+        {
+          object_id: first.receipt!.bidId,
+          action: 'BID_VERSION_FILE_DELETED',
+          stream: `bid:${first.receipt!.bidId}`,
+          sealed_tender_id: tender.id,
+          actor_id: 'system',
+          reason: null,
+          version: '1',
+        },
+      ]),
+    );
     expect(events).toHaveLength(3);
     const verdict = await t.app.get((await import('src/modules/audit/audit.service')).AuditService).verify();
     expect(verdict.valid).toBe(true);
@@ -181,7 +227,9 @@ describe.each([
 
   it('a v1 submission replacing a v2 bid makes the v2 file superseded', async () => {
     const bidId = (await t.dataSource.query(`SELECT id FROM bids WHERE tender_id = $1 AND format_version = 2`, [tender.id]))[0].id as string;
-    const keys = (await t.dataSource.query(`SELECT p.blob_key FROM bids b JOIN bid_upload_pieces p ON 'uploads/' || p.upload_id = b.blob_key WHERE b.id = $1`, [bidId])).map((r: { blob_key: string }) => r.blob_key) as string[];
+    const keys = (await t.dataSource.query(`SELECT p.blob_key FROM bids b JOIN bid_upload_pieces p ON 'uploads/' || p.upload_id = b.blob_key WHERE b.id = $1`, [bidId])).map(
+      (r: { blob_key: string }) => r.blob_key,
+    ) as string[];
     expect(await present(keys)).toEqual(keys.map(() => true));
     const v1 = await sealAndSubmit(t, { id: tender.id, escrowPublicKey: await escrowKey(tender) }, b, '100.00');
     expect(v1.status).toBe(201);

@@ -15,7 +15,7 @@ import {
 } from './factories/bid-security.factory';
 import { createStaff, registerParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * 电子保函 (electronic guarantees) beside cash (GPR Art. 33; TBR Arts. 25, 26), against the real services: the issuer's
@@ -34,25 +34,53 @@ describe('electronic guarantees (e2e)', () => {
 
   it('a tender states its bid validity and the accepted forms; procurement may not require cash (GPR Art. 33)', async () => {
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
-    const created = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { bidValidityDays: 60 } })).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { bidValidityDays: 60 } }))
+      .expect(201);
     expect(created.body.bidSecurityForms).toEqual(['CASH', 'E_GUARANTEE']);
     const deadlineDay = new Date(Date.parse(created.body.bidDeadline) + 8 * 3600_000).toISOString().slice(0, 10);
     // TBR Art. 25: counted from the deadline's day.
     expect(created.body.bidValidity).toEqual({ days: 60, endsOn: addDays(deadlineDay, 60), extended: false });
 
     const gov = { regime: 'GOV_PROCUREMENT' as const, category: 'GOODS', budget: '5000000.00', bidSecurityAmount: '100000.00', priceCeiling: null };
-    const cashOnly = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ ...gov, extra: { bidSecurityForms: ['CASH'] } }));
+    const cashOnly = await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ ...gov, extra: { bidSecurityForms: ['CASH'] } }));
     expect(cashOnly.status).toBe(400);
     expect(JSON.stringify(cashOnly.body.details)).toContain('GPR Art. 33');
-    await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ ...gov, extra: { bidSecurityForms: ['E_GUARANTEE'] } })).expect(201);
+    await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ ...gov, extra: { bidSecurityForms: ['E_GUARANTEE'] } }))
+      .expect(201);
     for (const bad of [{ bidSecurityForms: [] }, { bidSecurityForms: ['CHEQUE'] }, { bidValidityDays: 0 }, { bidValidityDays: 367 }, { bidValidityDays: '90' }]) {
-      const res = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: bad }));
+      const res = await t
+        .http()
+        .post('/api/v1/tenders')
+        .set(owner.auth)
+        .send(tenderBody({ extra: bad }));
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
     // The boundaries of the platform bound: 1 and 366 days are taken.
-    await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { bidValidityDays: 1 } })).expect(201);
-    await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { bidValidityDays: 366 } })).expect(201);
+    await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { bidValidityDays: 1 } }))
+      .expect(201);
+    await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { bidValidityDays: 366 } }))
+      .expect(201);
   });
 
   it('a bad signature or a bad body stores nothing (401 / 400)', async () => {
@@ -75,9 +103,7 @@ describe('electronic guarantees (e2e)', () => {
       expect([400]).toContain(res.status);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
-    expect((await postGuarantee(t, { ...body, bidderUscc: (await registerParty(t, { role: Role.PROCURING_ENTITY })).uscc })).body.code).toBe(
-      'GUARANTEE_BIDDER_UNKNOWN',
-    );
+    expect((await postGuarantee(t, { ...body, bidderUscc: (await registerParty(t, { role: Role.PROCURING_ENTITY })).uscc })).body.code).toBe('GUARANTEE_BIDDER_UNKNOWN');
     expect((await postGuarantee(t, { ...body, tenderId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
     expect(await count()).toBe(before);
   });
@@ -169,7 +195,11 @@ describe('electronic guarantees (e2e)', () => {
     expect((await mine(t, tender.id, other)).guarantees).toEqual([]);
 
     // 撤回 before the deadline: released like cash is refunded (TBR Art. 35).
-    await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth).expect((r) => expect([200, 204]).toContain(r.status));
+    await t
+      .http()
+      .delete(`/api/v1/tenders/${tender.id}/bids/mine`)
+      .set(bidder.auth)
+      .expect((r) => expect([200, 204]).toContain(r.status));
     const after = await mine(t, tender.id, bidder);
     expect(after).toMatchObject({ status: 'REFUNDED', guarantees: [{ status: 'RELEASED', settlementReason: 'WITHDRAWAL' }] });
     expect(after.guarantees[0].legalBasis).toContain('第三十五条');
@@ -199,12 +229,13 @@ describe('electronic guarantees (e2e)', () => {
 
     const list = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/guarantees`).set(tender.owner.auth).expect(200);
     expect(list.body.items.map((i: { bidderOrganizationId: string; status: string }) => [i.bidderOrganizationId, i.status]).sort()).toEqual(
-      [[a.organizationId, 'CLAIMED'], [b.organizationId, 'RELEASED']].sort(),
+      [
+        [a.organizationId, 'CLAIMED'],
+        [b.organizationId, 'RELEASED'],
+      ].sort(),
     );
     const events = await t.dataSource.query(`SELECT action FROM audit_events WHERE sealed_tender_id = $1 AND action LIKE 'BID_GUARANTEE_%' ORDER BY id`, [tender.id]);
-    expect(events.map((e: { action: string }) => e.action)).toEqual(
-      expect.arrayContaining(['BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_CLAIMED', 'BID_GUARANTEE_RELEASED']),
-    );
+    expect(events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_CLAIMED', 'BID_GUARANTEE_RELEASED']));
   });
 
   it('cash still works beside guarantees (API.md v1 unchanged)', async () => {

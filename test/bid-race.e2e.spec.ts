@@ -4,7 +4,7 @@ import { sealBid } from 'src/sdk';
 import { sealAndSubmit, plaintextOf } from './factories/bid.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
 import { createPublishedTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * A withdrawal racing a resubmission of the same bidder: whatever order they end in, never a SUBMITTED bid whose
@@ -27,14 +27,15 @@ describe('race: withdrawal against resubmission', () => {
       bidders.push(b);
     }
     // The resubmissions are sealed beforehand, so that both requests reach the server together.
-    const resubmissions = bidders.map((b, i) =>
-      sealBid({
-        tenderId: tender.id,
-        bidderOrganizationId: b.bidder.organizationId!,
-        plaintext: plaintextOf(`${2_000_000 + i}.00`),
-        ...(tender.escrowPublicKey ? { escrowPublicKey: tender.escrowPublicKey } : {}),
-        client: { deviceId: `device-${b.bidder.username}` },
-      }).request,
+    const resubmissions = bidders.map(
+      (b, i) =>
+        sealBid({
+          tenderId: tender.id,
+          bidderOrganizationId: b.bidder.organizationId!,
+          plaintext: plaintextOf(`${2_000_000 + i}.00`),
+          ...(tender.escrowPublicKey ? { escrowPublicKey: tender.escrowPublicKey } : {}),
+          client: { deviceId: `device-${b.bidder.username}` },
+        }).request,
     );
     await Promise.all(
       bidders.map((b, i) =>
@@ -50,13 +51,23 @@ describe('race: withdrawal against resubmission', () => {
     const store = t.app.get(BidSecurityStore);
     const rows: Array<{ bid: string; security: string }> = [];
     for (const { bidder } of bidders) {
-      const [bid] = await t.dataSource.query(`SELECT status FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, sealer.blindIndex(tender.id, bidder.organizationId!)]);
-      const [acc] = await t.dataSource.query(`SELECT status FROM bid_security_accounts WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, store.blindIndex(tender.id, bidder.organizationId!)]);
+      const [bid] = await t.dataSource.query(`SELECT status FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
+        tender.id,
+        sealer.blindIndex(tender.id, bidder.organizationId!),
+      ]);
+      const [acc] = await t.dataSource.query(`SELECT status FROM bid_security_accounts WHERE tender_id = $1 AND bidder_blind_index = $2`, [
+        tender.id,
+        store.blindIndex(tender.id, bidder.organizationId!),
+      ]);
       if (bid && acc) rows.push({ bid: bid.status, security: acc.status });
     }
     expect(rows).toHaveLength(8);
     for (const r of rows) {
-      expect([['SUBMITTED', 'HELD'], ['WITHDRAWN', 'REFUND_DUE'], ['WITHDRAWN', 'REFUNDED']]).toContainEqual([r.bid, r.security]);
+      expect([
+        ['SUBMITTED', 'HELD'],
+        ['WITHDRAWN', 'REFUND_DUE'],
+        ['WITHDRAWN', 'REFUNDED'],
+      ]).toContainEqual([r.bid, r.security]);
     }
   });
 });

@@ -7,13 +7,13 @@
 import { spawn, spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { randomBytes } from 'crypto';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { Role } from 'src/common/auth/role.enum';
 import { registerParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const BIN = resolve(__dirname, '..', 'bin', 'bid-seal.js');
 
@@ -37,15 +37,38 @@ describe('bid-seal upload (format v2), resumed', () => {
     writeFileSync(join(dir, 'tender.json'), JSON.stringify((await t.http().get(`/api/v1/tenders/${tender.id}`)).body));
     writeFileSync(join(dir, 'bid.pdf'), randomBytes(2 * 1024 * 1024 + 3));
     const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-    const sealed = run('seal-v2', '--suite', 'GM-1', '--tender-json', 'tender.json', '--org', bidder.organizationId!, '--price', '1000.00',
-      '--attachment', 'bid.pdf', '--out', 'bid.sealed', '--envelope-out', 'env.json', '--key-out', 'bid.key');
+    const sealed = run(
+      'seal-v2',
+      '--suite',
+      'GM-1',
+      '--tender-json',
+      'tender.json',
+      '--org',
+      bidder.organizationId!,
+      '--price',
+      '1000.00',
+      '--attachment',
+      'bid.pdf',
+      '--out',
+      'bid.sealed',
+      '--envelope-out',
+      'env.json',
+      '--key-out',
+      'bid.key',
+    );
     expect(sealed.status).toBe(0);
     const env = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
     const file = readFileSync(join(dir, 'bid.sealed'));
     // the first attempt: created and one piece sent, then the connection was lost
     const id = (await t.http().post(`/api/v1/tenders/${tender.id}/bid-uploads`).set(bidder.auth).send(env)).body.uploadId;
-    await t.http().patch(`/api/v1/tenders/${tender.id}/bid-uploads/${id}`).set(bidder.auth).set('Upload-Offset', '0')
-      .set('Content-Type', 'application/offset+octet-stream').send(file.subarray(0, 1_000_000)).expect(204);
+    await t
+      .http()
+      .patch(`/api/v1/tenders/${tender.id}/bid-uploads/${id}`)
+      .set(bidder.auth)
+      .set('Upload-Offset', '0')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(file.subarray(0, 1_000_000))
+      .expect(204);
     // asynchronously: the platform answers from this very process
     const runAsync = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
@@ -56,8 +79,23 @@ describe('bid-seal upload (format v2), resumed', () => {
         p.stderr.on('data', (d) => (stderr += d));
         p.on('close', (status) => done({ status, stdout, stderr }));
       });
-    const resumed = await runAsync('upload', '--url', url, '--token', bidder.token, '--tender', tender.id, '--file', 'bid.sealed',
-      '--upload-id', id, '--piece-size', '500000', '--receipt-out', 'receipt.json');
+    const resumed = await runAsync(
+      'upload',
+      '--url',
+      url,
+      '--token',
+      bidder.token,
+      '--tender',
+      tender.id,
+      '--file',
+      'bid.sealed',
+      '--upload-id',
+      id,
+      '--piece-size',
+      '500000',
+      '--receipt-out',
+      'receipt.json',
+    );
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     const receipt = JSON.parse(readFileSync(join(dir, 'receipt.json'), 'utf8'));
@@ -71,7 +109,7 @@ describe('bid-seal upload (format v2), resumed', () => {
     writeFileSync(join(dir, 'late.json'), JSON.stringify({ ...receipt, receivedAt: new Date(Date.parse(receipt.receivedAt) - 60_000).toISOString() }));
     const late = await verify('late.json', '--envelope', 'env.json');
     expect(late).toMatchObject({ status: 1, stdout: 'invalid\n' });
-    expect(late.stderr).toContain("envelopeHash is not the hash of the envelope");
+    expect(late.stderr).toContain('envelopeHash is not the hash of the envelope');
     const sig = Buffer.from(receipt.envelopeSignature, 'base64');
     sig[sig.length - 3] ^= 1;
     writeFileSync(join(dir, 'forged.json'), JSON.stringify({ ...receipt, envelopeSignature: sig.toString('base64') }));

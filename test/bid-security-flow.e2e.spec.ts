@@ -3,7 +3,7 @@ import { sealAndSubmit } from './factories/bid.factory';
 import { createPublishedTender as publishTender } from './factories/tender.factory';
 import { bidderWithAccount, expectLedgerBalanced, mine, notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
 import { createStaff, registerParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * The securities through the other modules' real flows: a tender created and published over HTTP, sealed bids

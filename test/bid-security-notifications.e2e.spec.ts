@@ -19,7 +19,7 @@ import {
 import { adminParty, createStaff, registerParty } from './factories/identity.factory';
 import { cancelTender } from './factories/tender-status.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('bid security: sub-accounts and the bank’s notifications (e2e)', () => {
   let t: TestApp;
@@ -59,9 +59,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
     it('concurrent first requests create one account', async () => {
       const tender = await insertTender(t);
       const bidder = await registerParty(t);
-      const res = await Promise.all(
-        Array.from({ length: 10 }, () => t.http().get(`/api/v1/tenders/${tender.id}/bid-security/account`).set(bidder.auth)),
-      );
+      const res = await Promise.all(Array.from({ length: 10 }, () => t.http().get(`/api/v1/tenders/${tender.id}/bid-security/account`).set(bidder.auth)));
       expect(res.map((r) => r.status)).toEqual(Array(10).fill(200));
       expect(new Set(res.map((r) => r.body.virtualAccountNo)).size).toBe(1);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_security_accounts WHERE tender_id = $1`, [tender.id]);
@@ -84,10 +82,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
       await t.http().get(`/api/v1/tenders/not-a-uuid/bid-security/account`).set(bidder.auth).expect(400);
       await t.http().get(`/api/v1/tenders/00000000-0000-4000-8000-000000000000/bid-security/account`).set(bidder.auth).expect(404);
       expect(await count('bid_security_accounts')).toBeGreaterThan(0);
-      const [{ n }] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM bid_security_accounts WHERE tender_id = ANY($1::uuid[])`,
-        [[draft.id, past.id, cancelled.id]],
-      );
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_security_accounts WHERE tender_id = ANY($1::uuid[])`, [[draft.id, past.id, cancelled.id]]);
       expect(n).toBe(0);
     });
   });
@@ -201,19 +196,14 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
       expect(after.payments - before.payments).toBe(1);
       expect(after.ledger - before.ledger).toBe(2); // one journal: debit BANK_ESCROW, credit the bidder's deposit
       expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'PAID', paidAmount: '200000.00', heldAmount: '200000.00' });
-      const [{ d }] = await t.dataSource.query(
-        `SELECT sum(debit)::text AS d FROM ledger_entries WHERE tender_id = $1 AND account = 'BANK_ESCROW'`,
-        [tender.id],
-      );
+      const [{ d }] = await t.dataSource.query(`SELECT sum(debit)::text AS d FROM ledger_entries WHERE tender_id = $1 AND account = 'BANK_ESCROW'`, [tender.id]);
       expect(d).toBe('200000.00');
     });
 
     it('100 concurrent different notifications to one account all count', async () => {
       const tender = await insertTender(t, { amount: '100.00' });
       const { bidder, virtualAccountNo } = await bidderWithAccount(t, tender.id);
-      const res = await Promise.all(
-        Array.from({ length: 100 }, () => postNotification(t, notification({ virtualAccountNo, amount: '1.00' }))),
-      );
+      const res = await Promise.all(Array.from({ length: 100 }, () => postNotification(t, notification({ virtualAccountNo, amount: '1.00' }))));
       expect(res.every((r) => r.status === 200 && r.body.status === 'ACCEPTED')).toBe(true);
       expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'PAID', paidAmount: '100.00' });
     });
@@ -315,9 +305,7 @@ describe('bid security: sub-accounts and the bank’s notifications (e2e)', () =
       const suspense = await t.dataSource.query(`SELECT account, credit FROM ledger_entries WHERE source_id = $1 AND credit > 0`, [p.id]);
       expect(suspense).toEqual([{ account: 'SUSPENSE_UNMATCHED', credit: '200000.00' }]);
       await waitForRefunds(t);
-      const [instr] = await t.dataSource.query(`SELECT * FROM bank_refund_instructions WHERE refund_id = $1`, [
-        (await payment(n.txnId)).refund_id,
-      ]);
+      const [instr] = await t.dataSource.query(`SELECT * FROM bank_refund_instructions WHERE refund_id = $1`, [(await payment(n.txnId)).refund_id]);
       expect(instr).toMatchObject({ payee_account_no: '6217000099998888777', payee_name: '某某个人', amount: '200000.00' });
       const supervisor = await createStaff(t, Role.SUPERVISOR);
       const list = await t.http().get('/api/v1/bank/unmatched-payments').set(supervisor.auth).expect(200);

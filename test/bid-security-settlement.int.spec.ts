@@ -1,7 +1,7 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { BidSecurityGate } from 'src/common/ports/bid-security.gate';
-import { BankAdapter, RefundInstruction } from 'src/modules/bid-security/bank/bank-adapter';
+import { BankAdapter, type RefundInstruction } from 'src/modules/bid-security/bank/bank-adapter';
 import { LegalCalendarService } from 'src/modules/tenders/legal-calendar/legal-calendar.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { ExecuteRefund } from 'src/modules/bid-security/use-cases/execute-refund.use-case';
@@ -19,10 +19,10 @@ import {
   waitFor,
   waitForRefunds,
 } from './factories/bid-security.factory';
-import { createStaff, TestParty } from './factories/identity.factory';
+import { createStaff, type TestParty } from './factories/identity.factory';
 import { cancelTender } from './factories/tender-status.factory';
 import { pdfText } from './helpers/pdf-text';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /** 3.65 % a year: exactly 0.01 % a day, so the expected interest is easy to check by hand. */
 const RATE = '0.0365';
@@ -42,12 +42,9 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
     await expectLedgerBalanced(t);
   });
 
-  const refundsOf = (tenderId: string) =>
-    t.dataSource.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1 ORDER BY created_at, id`, [tenderId]);
-  const instructionsOf = (refundId: string) =>
-    t.dataSource.query(`SELECT * FROM bank_refund_instructions WHERE refund_id = $1 ORDER BY idempotency_key`, [refundId]);
-  const isPaid = (tenderId: string, who: TestParty) =>
-    t.dataSource.transaction((m) => t.app.get(BidSecurityGate).isPaid(m, tenderId, who.organizationId!));
+  const refundsOf = (tenderId: string) => t.dataSource.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1 ORDER BY created_at, id`, [tenderId]);
+  const instructionsOf = (refundId: string) => t.dataSource.query(`SELECT * FROM bank_refund_instructions WHERE refund_id = $1 ORDER BY idempotency_key`, [refundId]);
+  const isPaid = (tenderId: string, who: TestParty) => t.dataSource.transaction((m) => t.app.get(BidSecurityGate).isPaid(m, tenderId, who.organizationId!));
 
   describe('withdrawal before the deadline (TBR Art. 35; MOF87 Art. 38)', () => {
     it('engineering: REFUND_DUE at once, refunded early, due 5 calendar days after the withdrawal, no interest', async () => {
@@ -152,7 +149,16 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       await pay(t, notification({ virtualAccountNo: winner.virtualAccountNo, payerAccountNo: winner.basicAccountNo, paidAt: paidAt.toISOString() }));
       // The loser paid in two transfers, the second from another account, with 50,000.00 too much.
       await pay(t, notification({ virtualAccountNo: loser.virtualAccountNo, amount: '150000.00', payerAccountNo: loser.basicAccountNo, paidAt: paidAt.toISOString() }));
-      await pay(t, notification({ virtualAccountNo: loser.virtualAccountNo, amount: '100000.00', payerAccountNo: '6217999988887777666', payerName: '某某个人', paidAt: new Date(Date.now() - 10 * DAY).toISOString() }));
+      await pay(
+        t,
+        notification({
+          virtualAccountNo: loser.virtualAccountNo,
+          amount: '100000.00',
+          payerAccountNo: '6217999988887777666',
+          payerName: '某某个人',
+          paidAt: new Date(Date.now() - 10 * DAY).toISOString(),
+        }),
+      );
       await openTender(t, tender.id, 'AWARDED');
 
       // Engineering: the notice of award alone refunds nobody.
@@ -187,10 +193,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
         [loser.basicAccountNo, (150000 + 15 * days30).toFixed(2)],
         ['6217999988887777666', (100000 + 10 * days10).toFixed(2)],
       ]);
-      const [interest] = await t.dataSource.query(
-        `SELECT sum(debit)::text AS d FROM ledger_entries WHERE tender_id = $1 AND account = 'INTEREST_EXPENSE'`,
-        [tender.id],
-      );
+      const [interest] = await t.dataSource.query(`SELECT sum(debit)::text AS d FROM ledger_entries WHERE tender_id = $1 AND account = 'INTEREST_EXPENSE'`, [tender.id]);
       expect(interest.d).toBe((20 * days30 + 15 * days30 + 10 * days10).toFixed(2));
 
       // Delivered twice: nothing more.
@@ -271,7 +274,12 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       await waitForRefunds(t);
       const ra = await mine(t, tender.id, a.bidder);
       expect(ra.status).toBe('REFUNDED');
-      expect(ra.refunds[0]).toMatchObject({ reason: 'TERMINATION', withInterest: true, period: { unit: 'WORKING_DAYS', days: 5 }, legalBasis: expect.stringContaining('第二十九条') });
+      expect(ra.refunds[0]).toMatchObject({
+        reason: 'TERMINATION',
+        withInterest: true,
+        period: { unit: 'WORKING_DAYS', days: 5 },
+        legalBasis: expect.stringContaining('第二十九条'),
+      });
       expect(Number(ra.refunds[0].interest)).toBeGreaterThan(0);
       expect((await mine(t, tender.id, b.bidder)).status).toBe('REFUNDED'); // a partial payment goes back too
       expect((await mine(t, tender.id, c.bidder)).status).toBe('UNPAID');
@@ -285,8 +293,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       await waitForRefunds(t);
       expect((await mine(t, tender.id, a.bidder)).status).toBe('REFUNDED');
       const audit = t.app.get(AuditService);
-      const shown = async () =>
-        (await audit.list({ tenderId: tender.id, page: 1, pageSize: 200 })).items.map((e) => e.action).filter((x) => x.startsWith('BID_SECURITY'));
+      const shown = async () => (await audit.list({ tenderId: tender.id, page: 1, pageSize: 200 })).items.map((e) => e.action).filter((x) => x.startsWith('BID_SECURITY'));
       // Never in the tender's own stream (its sequence numbers would count them): the account's, sealed.
       const rows = await t.dataSource.query(`SELECT DISTINCT stream FROM audit_events WHERE tender_id = $1 AND action LIKE 'BID_SECURITY%'`, [tender.id]);
       expect(rows).toEqual([{ stream: expect.stringMatching(/^bid-security:/) }]);
@@ -311,10 +318,7 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
       expect(view.refunds[0]).toMatchObject({ reason: 'SURPLUS_AFTER_FORFEITURE', principal: '50000.00', status: 'SENT', withInterest: false });
       const orders = await instructionsOf(view.refunds[0].refundId);
       expect(orders).toEqual([expect.objectContaining({ payee_account_no: '6217000000000000001', amount: '50000.00' })]);
-      const [kept] = await t.dataSource.query(
-        `SELECT sum(credit)::text AS c FROM ledger_entries WHERE tender_id = $1 AND account = 'FORFEITED_SECURITY'`,
-        [tender.id],
-      );
+      const [kept] = await t.dataSource.query(`SELECT sum(credit)::text AS c FROM ledger_entries WHERE tender_id = $1 AND account = 'FORFEITED_SECURITY'`, [tender.id]);
       expect(kept.c).toBe('200000.00');
       // Delivered twice, or followed by the contract: nothing more.
       await emit(t, 'BidRevoked', { tenderId: tender.id, bidId: '00000000-0000-4000-8000-000000000030', bidderOrganizationId: a.bidder.organizationId! });
@@ -400,11 +404,16 @@ describe('bid security settlement: refunds, interest and forfeiture (integration
   describe('documents in Chinese', () => {
     const text = (pdf: Buffer) => pdfText(pdf);
     const getPdf = (url: string, who: TestParty) =>
-      t.http().get(url).set(who.auth).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      t
+        .http()
+        .get(url)
+        .set(who.auth)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
 
     it('the receipt (投标保证金缴纳凭证) and the refund notice (投标保证金退还通知书)', async () => {
       const tender = await insertTender(t, { title: '盐城市世纪大道绿化提升工程' });
@@ -468,10 +477,7 @@ describe('bid security: the bank fails (the outside world)', () => {
     // back-off or from the database sweeper, at any time: no fixed sleep).
     bank.observe = async () => ({
       refunds: await t.dataSource.query(`SELECT status, journal_id FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]),
-      ledger: await t.dataSource.query(
-        `SELECT 1 FROM ledger_entries l JOIN bid_security_refunds r ON l.source_id = r.id WHERE r.tender_id = $1`,
-        [tender.id],
-      ),
+      ledger: await t.dataSource.query(`SELECT 1 FROM ledger_entries l JOIN bid_security_refunds r ON l.source_id = r.id WHERE r.tender_id = $1`, [tender.id]),
     });
     await waitFor(() => bank.failures === 0, 5000, 'the first attempt');
     await waitFor(() => bank.calls.length > 0, 15_000, 'the retry');

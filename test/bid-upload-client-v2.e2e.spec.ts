@@ -5,16 +5,16 @@
  * rest is sent again), the receipt verifies, the stored file opens with the key; a refusal is not retried.
  */
 import { mkdtempSync } from 'fs';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Role } from 'src/common/auth/role.enum';
 import { ed25519SpkiFromPem } from 'src/sdk/core/format';
-import { BidUploadError, RetryInfo, sealAndUploadV2, SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
+import { BidUploadError, type RetryInfo, sealAndUploadV2, type SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
-import { registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('format v2 upload client (sealAndUploadV2) against the platform', () => {
   let t: TestApp;
@@ -84,7 +84,16 @@ describe('format v2 upload client (sealAndUploadV2) against the platform', () =>
     expect(retries.filter((r) => r.resumeAt !== undefined).map((r) => r.resumeAt)).toEqual([P, 2 * P + 100_000]);
     expect(done.receipt).toMatchObject({ formatVersion: 2, suite, ciphertextHash: done.envelope.ciphertextHash, ciphertextLength: done.envelope.ciphertextLength });
     const publicKey = suite === 'GM-1' ? Buffer.from(keys.receiptPublicKeySm2, 'hex') : ed25519SpkiFromPem(keys.receiptPublicKey);
-    expect(await verifyReceiptV2({ suite: nodeSuite(suite), receipt: done.receipt, tenderId: tender.id, bidderOrganizationId: bidder.organizationId!, envelope: done.envelope, receiptPublicKey: publicKey })).toBe(true);
+    expect(
+      await verifyReceiptV2({
+        suite: nodeSuite(suite),
+        receipt: done.receipt,
+        tenderId: tender.id,
+        bidderOrganizationId: bidder.organizationId!,
+        envelope: done.envelope,
+        receiptPublicKey: publicKey,
+      }),
+    ).toBe(true);
   });
 
   it('a refusal (a suite the tender does not accept) is answered at once, not retried, and nothing is stored', async () => {

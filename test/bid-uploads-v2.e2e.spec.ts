@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'crypto';
 import { request as httpRequest } from 'http';
-import { AddressInfo } from 'net';
+import { type AddressInfo } from 'net';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -16,14 +16,14 @@ import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { BidUploadExceptionCode } from 'src/modules/bids/uploads/bid-upload.exception';
 import { BidUploadsService } from 'src/modules/bids/uploads/bid-uploads.service';
 import { ed25519SpkiFromPem } from 'src/sdk/core/format';
-import { BidReceiptV2, sealBidV2, SealedBidV2, SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
+import { type BidReceiptV2, sealBidV2, type SealedBidV2, type SuiteId, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { startTestS3 } from 'src/infra/blob-store/__tests__/test-s3';
 import { sealAndSubmit } from './factories/bid.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
 import { until } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const SEG = 64 * 1024;
 
@@ -45,11 +45,17 @@ async function sealFile(tender: TestTender & { sealing?: Record<string, unknown>
 
 describe.each([
   ['filesystem blob store', async () => ({ env: { BLOB_STORE: 'fs', BLOB_STORE_DIR: mkdtempSync(join(tmpdir(), 'bid-blobs-')) }, stop: async (): Promise<void> => undefined })],
-  ['S3 blob store (s3rver)', async () => {
-    const s3 = await startTestS3();
-    const o = s3.options;
-    return { env: { BLOB_STORE: 's3', S3_BUCKET: o.bucket, S3_ENDPOINT: o.endpoint!, S3_ACCESS_KEY_ID: o.accessKeyId!, S3_SECRET_ACCESS_KEY: o.secretAccessKey! }, stop: s3.stop };
-  }],
+  [
+    'S3 blob store (s3rver)',
+    async () => {
+      const s3 = await startTestS3();
+      const o = s3.options;
+      return {
+        env: { BLOB_STORE: 's3', S3_BUCKET: o.bucket, S3_ENDPOINT: o.endpoint!, S3_ACCESS_KEY_ID: o.accessKeyId!, S3_SECRET_ACCESS_KEY: o.secretAccessKey! },
+        stop: s3.stop,
+      };
+    },
+  ],
 ])('format v2 uploads on the %s', (_name, store) => {
   let t: TestApp;
   let stop: () => Promise<void>;
@@ -67,19 +73,33 @@ describe.each([
     return t.http().post(url()).set(bidder.auth).send(body);
   };
   const patch = (id: string, offset: number, piece: Buffer) =>
-    t.http().patch(url(`/${id}`)).set(bidder.auth).set('Upload-Offset', String(offset)).set('Content-Type', 'application/offset+octet-stream').send(piece);
+    t
+      .http()
+      .patch(url(`/${id}`))
+      .set(bidder.auth)
+      .set('Upload-Offset', String(offset))
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(piece);
   const bidRows = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tender.id]))[0].n as number;
 
   /** A PATCH whose connection breaks after `sent` of `declared` bytes. */
   const brokenPatch = (id: string, offset: number, piece: Buffer, sent: number) =>
     new Promise<void>((resolve) => {
       const req = httpRequest({
-        host: '127.0.0.1', port, method: 'PATCH', path: url(`/${id}`),
+        host: '127.0.0.1',
+        port,
+        method: 'PATCH',
+        path: url(`/${id}`),
         headers: { ...bidder.auth, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(piece.length) },
       });
       req.on('error', () => resolve());
       req.on('response', () => resolve());
-      req.write(piece.subarray(0, sent), () => setTimeout(() => { req.destroy(); resolve(); }, 100));
+      req.write(piece.subarray(0, sent), () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 100),
+      );
     });
 
   beforeAll(async () => {
@@ -125,12 +145,18 @@ describe.each([
     const call = await until(() => appends.mock.calls.findIndex((c) => c[1] === id && c[3] === 100_000) + 1, 'the broken piece to reach the service');
     await expect(appends.mock.results[call - 1].value).rejects.toMatchObject({ code: BidUploadExceptionCode.UPLOAD_PIECE_INCOMPLETE });
     appends.mockRestore();
-    const head = await t.http().head(url(`/${id}`)).set(bidder.auth);
+    const head = await t
+      .http()
+      .head(url(`/${id}`))
+      .set(bidder.auth);
     expect(head.status).toBe(200);
     expect(head.headers['upload-offset']).toBe('100000');
     expect(head.headers['upload-length']).toBe(String(file.length));
     // finalising now: an incomplete upload is not a bid
-    const early = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
+    const early = await t
+      .http()
+      .post(url(`/${id}/finalize`))
+      .set(bidder.auth);
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('UPLOAD_INCOMPLETE');
     expect(await bidRows()).toBe(before);
@@ -138,7 +164,10 @@ describe.each([
     const rest = await patch(id, 100_000, file.subarray(100_000));
     expect(rest.status).toBe(204);
     expect(rest.headers['upload-offset']).toBe(String(file.length));
-    const fin = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
+    const fin = await t
+      .http()
+      .post(url(`/${id}/finalize`))
+      .set(bidder.auth);
     expect(fin.status).toBe(201);
     const receipt = fin.body as BidReceiptV2;
     expect(receipt).toMatchObject({ formatVersion: 2, suite, ciphertextHash: sealed.envelope.ciphertextHash, ciphertextLength: file.length, escrowedKeyStored: true });
@@ -152,7 +181,10 @@ describe.each([
     otherEscrow[otherEscrow.length - 1] ^= 1;
     expect(await verify({ ...sealed.envelope, escrowedKey: otherEscrow.toString('base64') })).toBe(false);
     // finalising again returns the same receipt
-    const again = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
+    const again = await t
+      .http()
+      .post(url(`/${id}/finalize`))
+      .set(bidder.auth);
     expect(again.body).toMatchObject({ bidId: receipt.bidId, version: receipt.version, envelopeSignature: receipt.envelopeSignature });
     const [row] = await t.dataSource.query(`SELECT format_version, suite, octet_length(ciphertext) AS inline, ciphertext_bytes FROM bids WHERE id = $1`, [receipt.bidId]);
     expect(row).toMatchObject({ format_version: 2, suite, inline: 0, ciphertext_bytes: file.length });
@@ -188,13 +220,22 @@ describe.each([
     const id = (await create(sealed)).body.uploadId as string;
     const past = await patch(id, 0, Buffer.concat([file, Buffer.from('x')]));
     expect([past.status, past.body.code]).toEqual([400, 'INVALID_BID_FILE_LENGTH']);
-    const noType = await t.http().patch(url(`/${id}`)).set(bidder.auth).set('Upload-Offset', '0').set('Content-Type', 'application/json').send('{}');
+    const noType = await t
+      .http()
+      .patch(url(`/${id}`))
+      .set(bidder.auth)
+      .set('Upload-Offset', '0')
+      .set('Content-Type', 'application/json')
+      .send('{}');
     expect(noType.status).toBe(400);
     // the right length but two segments swapped: the file hash differs → 422, nothing stored
     const swapped = Buffer.concat([file.subarray(SEG + 16, 2 * (SEG + 16)), file.subarray(0, SEG + 16), file.subarray(2 * (SEG + 16))]);
     expect(file.length).toBeGreaterThan(2 * (SEG + 16));
     expect((await patch(id, 0, swapped)).status).toBe(204);
-    const fin = await t.http().post(url(`/${id}/finalize`)).set(bidder.auth);
+    const fin = await t
+      .http()
+      .post(url(`/${id}/finalize`))
+      .set(bidder.auth);
     expect([fin.status, fin.body.code]).toEqual([422, 'UPLOAD_HASH_MISMATCH']);
     expect(await bidRows()).toBe(before);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_upload_pieces WHERE upload_id = $1`, [id]))[0].n).toBe(0);
@@ -207,7 +248,14 @@ describe.each([
 
     // another bidder cannot see or touch the upload
     const other = await registerParty(t, { role: Role.BIDDER });
-    expect((await t.http().head(url(`/${id}`)).set(other.auth)).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .head(url(`/${id}`))
+          .set(other.auth)
+      ).status,
+    ).toBe(404);
   });
 
   it('after the deadline (database clock) a complete upload is not finalised: 409 BID_DEADLINE_PASSED, nothing stored', async () => {
@@ -215,10 +263,29 @@ describe.each([
     const lateSealing = (await t.http().get(`/api/v1/tenders/${late.id}`)).body.sealing;
     const { sealed, file } = await sealFile(late, bidder, 'GM-1', Buffer.from(lateSealing.escrowPublicKeySm2, 'hex'), 10_000);
     const u = (p = '') => `/api/v1/tenders/${late.id}/bid-uploads${p}`;
-    const id = (await t.http().post(u()).set(bidder.auth).send({ ...sealed.envelope, client: { deviceId: 'd' } })).body.uploadId;
-    expect((await t.http().patch(u(`/${id}`)).set(bidder.auth).set('Upload-Offset', '0').set('Content-Type', 'application/offset+octet-stream').send(file)).status).toBe(204);
+    const id = (
+      await t
+        .http()
+        .post(u())
+        .set(bidder.auth)
+        .send({ ...sealed.envelope, client: { deviceId: 'd' } })
+    ).body.uploadId;
+    expect(
+      (
+        await t
+          .http()
+          .patch(u(`/${id}`))
+          .set(bidder.auth)
+          .set('Upload-Offset', '0')
+          .set('Content-Type', 'application/offset+octet-stream')
+          .send(file)
+      ).status,
+    ).toBe(204);
     await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() - interval '1 second' WHERE id = $1`, [late.id]);
-    const fin = await t.http().post(u(`/${id}/finalize`)).set(bidder.auth);
+    const fin = await t
+      .http()
+      .post(u(`/${id}/finalize`))
+      .set(bidder.auth);
     expect([fin.status, fin.body.code]).toEqual([409, 'BID_DEADLINE_PASSED']);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [late.id]))[0].n).toBe(0);
   });
@@ -234,10 +301,35 @@ describe.each([
       const suite = suites[i];
       // the INTL-1 file is over 8 MiB: its escrow opening hashes on worker threads (src/sdk/v2/node-hash-worker.ts)
       const size = suite === 'INTL-1' ? 9 * 1024 * 1024 + 7 : 150_000 + i;
-      const { sealed, file, data } = await sealFile(opened, parties[i], suite, Buffer.from(suite === 'GM-1' ? s.escrowPublicKeySm2 : s.escrowPublicKey, suite === 'GM-1' ? 'hex' : 'base64'), size);
-      const id = (await t.http().post(u()).set(parties[i].auth).send({ ...sealed.envelope, client: { deviceId: `dev-${i}` } })).body.uploadId;
-      expect((await t.http().patch(u(`/${id}`)).set(parties[i].auth).set('Upload-Offset', '0').set('Content-Type', 'application/offset+octet-stream').send(file)).status).toBe(204);
-      const fin = await t.http().post(u(`/${id}/finalize`)).set(parties[i].auth);
+      const { sealed, file, data } = await sealFile(
+        opened,
+        parties[i],
+        suite,
+        Buffer.from(suite === 'GM-1' ? s.escrowPublicKeySm2 : s.escrowPublicKey, suite === 'GM-1' ? 'hex' : 'base64'),
+        size,
+      );
+      const id = (
+        await t
+          .http()
+          .post(u())
+          .set(parties[i].auth)
+          .send({ ...sealed.envelope, client: { deviceId: `dev-${i}` } })
+      ).body.uploadId;
+      expect(
+        (
+          await t
+            .http()
+            .patch(u(`/${id}`))
+            .set(parties[i].auth)
+            .set('Upload-Offset', '0')
+            .set('Content-Type', 'application/offset+octet-stream')
+            .send(file)
+        ).status,
+      ).toBe(204);
+      const fin = await t
+        .http()
+        .post(u(`/${id}/finalize`))
+        .set(parties[i].auth);
       expect(fin.status).toBe(201);
       bids.push({ bidId: fin.body.bidId, key: sealed.key, data });
     }
@@ -248,9 +340,17 @@ describe.each([
     await waitFor(async () => (await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status === 'OPENING');
     expect((await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status).toBe('OPENING');
     // the bidder reveals its 16-byte SM4 key
-    const wrong = await t.http().post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`).set(bidder.auth).send({ key: Buffer.alloc(16, 1).toString('base64') });
+    const wrong = await t
+      .http()
+      .post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`)
+      .set(bidder.auth)
+      .send({ key: Buffer.alloc(16, 1).toString('base64') });
     expect([wrong.status, wrong.body.code]).toEqual([422, 'KEY_COMMITMENT_MISMATCH']);
-    const dec = await t.http().post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`).set(bidder.auth).send({ key: Buffer.from(bids[0].key).toString('base64') });
+    const dec = await t
+      .http()
+      .post(`/api/v1/tenders/${opened.id}/bids/${bids[0].bidId}/decryption`)
+      .set(bidder.auth)
+      .send({ key: Buffer.from(bids[0].key).toString('base64') });
     expect(dec.status).toBe(200);
     expect(dec.body).toMatchObject({ price: '12345678.90', durationDays: 180, status: 'DECRYPTED' });
     // the window closes: escrow opens the other two (one INTL-1, one GM-1)
@@ -259,8 +359,10 @@ describe.each([
       await t.app.get(SchedulerService).plan(m, { kind: ScheduledEventKind.DecryptionWindowClose, subjectId: opened.id, tenderId: opened.id, runAt: new Date() });
     });
     await waitFor(async () => (await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [opened.id]))[0].status !== 'OPENING');
-    const rows: Array<{ id: string; status: string; decrypted_by: string; price: string; attachments: Array<{ size: number; sha256: string }> }> =
-      await t.dataSource.query(`SELECT id, status, decrypted_by, price, attachments FROM bids WHERE tender_id = $1`, [opened.id]);
+    const rows: Array<{ id: string; status: string; decrypted_by: string; price: string; attachments: Array<{ size: number; sha256: string }> }> = await t.dataSource.query(
+      `SELECT id, status, decrypted_by, price, attachments FROM bids WHERE tender_id = $1`,
+      [opened.id],
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(bids.map((b) => byId.get(b.bidId)!.decrypted_by)).toEqual(['BIDDER', 'ESCROW', 'ESCROW']);
     for (const b of bids) {

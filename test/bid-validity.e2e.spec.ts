@@ -1,20 +1,10 @@
 import { Role } from 'src/common/auth/role.enum';
 import { sealAndSubmit } from './factories/bid.factory';
-import {
-  addDays,
-  bidderWithAccount,
-  guaranteeNotification,
-  mine,
-  notification,
-  pay,
-  postGuarantee,
-  waitFor,
-  waitForRefunds,
-} from './factories/bid-security.factory';
+import { addDays, bidderWithAccount, guaranteeNotification, mine, notification, pay, postGuarantee, waitFor, waitForRefunds } from './factories/bid-security.factory';
 import { tenderInEvaluation } from './factories/evaluation.factory';
 import { createStaff, registerParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * 投标有效期 (TBR Art. 25): stated in the tender, counted from the deadline; the security runs as long (TBR Art. 26);
@@ -43,18 +33,44 @@ describe('bid validity and its extension (e2e)', () => {
     await postGuarantee(t, aGuarantee).expect(200);
     await postGuarantee(t, guaranteeNotification({ tenderId: tender.id, bidderUscc: b.uscc! })).expect(200);
     await pay(t, notification({ virtualAccountNo: c.virtualAccountNo, payerAccountNo: c.basicAccountNo }));
-    for (const [who, price] of [[a, '1000000.00'], [b, '1100000.00'], [c.bidder, '1200000.00']] as const) {
+    for (const [who, price] of [
+      [a, '1000000.00'],
+      [b, '1100000.00'],
+      [c.bidder, '1200000.00'],
+    ] as const) {
       expect((await sealAndSubmit(t, tender, who, price)).status).toBe(201);
     }
     // Before the opening there is nothing to extend.
-    expect((await t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo: addDays(endsOn, 30), reason: '评标延期' })).body.code).toBe(
-      'BID_VALIDITY_NOT_EXTENDABLE',
-    );
+    expect(
+      (
+        await t
+          .http()
+          .post(ext(tender.id))
+          .set(tender.owner.auth)
+          .send({ extendTo: addDays(endsOn, 30), reason: '评标延期' })
+      ).body.code,
+    ).toBe('BID_VALIDITY_NOT_EXTENDABLE');
     await waitFor(async () => (await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status === 'OPENING', 30_000, 'the opening');
 
     // Only the owner asks.
-    expect((await t.http().post(ext(tender.id)).set((await registerParty(t, { role: Role.PROCURING_ENTITY })).auth).send({ extendTo: addDays(endsOn, 30), reason: 'x' })).status).toBe(403);
-    expect((await t.http().post(ext(tender.id)).set(a.auth).send({ extendTo: addDays(endsOn, 30), reason: 'x' })).status).toBe(403);
+    expect(
+      (
+        await t
+          .http()
+          .post(ext(tender.id))
+          .set((await registerParty(t, { role: Role.PROCURING_ENTITY })).auth)
+          .send({ extendTo: addDays(endsOn, 30), reason: 'x' })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await t
+          .http()
+          .post(ext(tender.id))
+          .set(a.auth)
+          .send({ extendTo: addDays(endsOn, 30), reason: 'x' })
+      ).status,
+    ).toBe(403);
     const extendTo = addDays(endsOn, 30);
     const req = await t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo, reason: '投诉处理期间暂停评标' }).expect(201);
     expect(req.body).toMatchObject({ previousEndsOn: endsOn, extendTo, responses: [] });
@@ -62,10 +78,22 @@ describe('bid validity and its extension (e2e)', () => {
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidValidity).toMatchObject({ endsOn: extendTo, extended: true });
     // The same request again answers the first; another one while it is open is a conflict.
     expect((await t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo, reason: '投诉处理期间暂停评标' }).expect(201)).body.id).toBe(req.body.id);
-    expect((await t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo: addDays(extendTo, 1), reason: 'x' })).status).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .post(ext(tender.id))
+          .set(tender.owner.auth)
+          .send({ extendTo: addDays(extendTo, 1), reason: 'x' })
+      ).status,
+    ).toBe(409);
 
     const respond = (who: { auth: Record<string, string> }, decision: string) =>
-      t.http().post(`${ext(tender.id)}/${req.body.id}/response`).set(who.auth).send({ decision });
+      t
+        .http()
+        .post(`${ext(tender.id)}/${req.body.id}/response`)
+        .set(who.auth)
+        .send({ decision });
     // a agrees, but its guarantee ends before the new day: it must be extended first (TBR Arts. 25, 26).
     const short = await respond(a, 'ACCEPT');
     expect(short.status).toBe(409);
@@ -98,14 +126,18 @@ describe('bid validity and its extension (e2e)', () => {
     const own = await t.http().get(ext(tender.id)).set(a.auth).expect(200);
     expect(own.body.items[0].responses.map((r: { decision: string }) => r.decision)).toEqual(['ACCEPT']);
     expect(own.body.items[0].pendingBidIds).toBeUndefined();
-    expect((await t.http().get(ext(tender.id)).set((await registerParty(t)).auth)).status).toBe(403);
+    expect(
+      (
+        await t
+          .http()
+          .get(ext(tender.id))
+          .set((await registerParty(t)).auth)
+      ).status,
+    ).toBe(403);
     const audit = await t.dataSource.query(`SELECT action FROM audit_events WHERE tender_id = $1 AND action LIKE 'BID_VALIDITY_%'`, [tender.id]);
-    expect(audit.map((e: { action: string }) => e.action).sort()).toEqual([
-      'BID_VALIDITY_EXTENSION_ACCEPTED',
-      'BID_VALIDITY_EXTENSION_REFUSED',
-      'BID_VALIDITY_EXTENSION_REQUESTED',
-      'BID_VALIDITY_EXTENSION_REFUSED',
-    ].sort());
+    expect(audit.map((e: { action: string }) => e.action).sort()).toEqual(
+      ['BID_VALIDITY_EXTENSION_ACCEPTED', 'BID_VALIDITY_EXTENSION_REFUSED', 'BID_VALIDITY_EXTENSION_REQUESTED', 'BID_VALIDITY_EXTENSION_REFUSED'].sort(),
+    );
   });
 
   it('asked before the validity expires (TBR Art. 25): the day after refused, the last day and the day before taken', async () => {
@@ -113,7 +145,11 @@ describe('bid validity and its extension (e2e)', () => {
     const tryOn = async (endsOn: string) => {
       const tender = await tenderInEvaluation(t);
       await t.dataSource.query(`UPDATE tenders SET bid_validity_ends_on = $2 WHERE id = $1`, [tender.id, endsOn]);
-      return t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo: addDays(today, 30), reason: '评标延期' });
+      return t
+        .http()
+        .post(ext(tender.id))
+        .set(tender.owner.auth)
+        .send({ extendTo: addDays(today, 30), reason: '评标延期' });
     };
     const expired = await tryOn(addDays(today, -1));
     expect(expired.status).toBe(409);
@@ -125,7 +161,12 @@ describe('bid validity and its extension (e2e)', () => {
   it('bad requests change nothing: extendTo not after the current end, respondBy outside the period, a bad day', async () => {
     const tender = await tenderInEvaluation(t);
     const endsOn = (await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidValidity.endsOn as string;
-    const post = (body: Record<string, unknown>) => t.http().post(ext(tender.id)).set(tender.owner.auth).send({ reason: '评标延期', ...body });
+    const post = (body: Record<string, unknown>) =>
+      t
+        .http()
+        .post(ext(tender.id))
+        .set(tender.owner.auth)
+        .send({ reason: '评标延期', ...body });
     for (const body of [
       { extendTo: endsOn },
       { extendTo: addDays(endsOn, -1) },
@@ -147,14 +188,31 @@ describe('bid validity and its extension (e2e)', () => {
   it('answers after respondBy are refused (409 EXTENSION_RESPONSE_CLOSED); a bidder without a bid gets 404', async () => {
     const tender = await tenderInEvaluation(t);
     const endsOn = (await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidValidity.endsOn as string;
-    const req = await t.http().post(ext(tender.id)).set(tender.owner.auth).send({ extendTo: addDays(endsOn, 20), reason: '评标延期' }).expect(201);
+    const req = await t
+      .http()
+      .post(ext(tender.id))
+      .set(tender.owner.auth)
+      .send({ extendTo: addDays(endsOn, 20), reason: '评标延期' })
+      .expect(201);
     await t.dataSource.query(`UPDATE bid_validity_extensions SET respond_by = clock_timestamp() - interval '1 second' WHERE id = $1`, [req.body.id]);
-    const late = await t.http().post(`${ext(tender.id)}/${req.body.id}/response`).set(tender.bidders[0].auth).send({ decision: 'REFUSE' });
+    const late = await t
+      .http()
+      .post(`${ext(tender.id)}/${req.body.id}/response`)
+      .set(tender.bidders[0].auth)
+      .send({ decision: 'REFUSE' });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('EXTENSION_RESPONSE_CLOSED');
     expect((await t.dataSource.query(`SELECT status FROM bids WHERE id = $1`, [tender.bidIds[0]]))[0].status).toBe('DECRYPTED');
     const stranger = await registerParty(t);
-    expect((await t.http().post(`${ext(tender.id)}/${req.body.id}/response`).set(stranger.auth).send({ decision: 'REFUSE' })).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .post(`${ext(tender.id)}/${req.body.id}/response`)
+          .set(stranger.auth)
+          .send({ decision: 'REFUSE' })
+      ).status,
+    ).toBe(404);
   });
 
   it('the routes are in the OpenAPI document', async () => {

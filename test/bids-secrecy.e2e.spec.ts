@@ -1,12 +1,12 @@
-import { Logger, LoggerService } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Role } from 'src/common/auth/role.enum';
 import { BidsQueryService } from 'src/modules/bids/bids-query.service';
-import { BidPlaintext } from 'src/sdk';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { type BidPlaintext } from 'src/sdk';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Sealed means sealed (EB20 Art. 27 ¶2; API.md "Before opening, no endpoint returns another bidder's bid, receipt,
@@ -114,7 +114,13 @@ describe('secrecy before the deadline', () => {
       const emptyAnswers = probes(emptyTender, '00000000-0000-4000-8000-000000000001');
       for (let i = 0; i < sealedAnswers.length; i++) {
         const ask = async ([method, path, body]: [string, string, Record<string, unknown>?]) => {
-          let req = method === 'GET' ? t.http().get(path) : t.http().post(path).send(body ?? {});
+          let req =
+            method === 'GET'
+              ? t.http().get(path)
+              : t
+                  .http()
+                  .post(path)
+                  .send(body ?? {});
           if (who) req = req.set(who.auth);
           const r = await req;
           return { status: r.status, body: r.body };
@@ -188,9 +194,7 @@ describe('secrecy before the deadline', () => {
   });
 
   it('no table holds a price, the plaintext or a key: every column of every row, cast to text', async () => {
-    const tables: Array<{ tablename: string }> = await t.dataSource.query(
-      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
-    );
+    const tables: Array<{ tablename: string }> = await t.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
     expect(tables.map((x) => x.tablename)).toEqual(expect.arrayContaining(['bids', 'bid_versions', 'audit_events', 'scheduled_events']));
     let scanned = 0;
     for (const { tablename } of tables) {
@@ -202,10 +206,9 @@ describe('secrecy before the deadline', () => {
     }
     expect(scanned).toBeGreaterThan(10);
     // The test itself can fail: the ciphertext is there, and found.
-    const [{ found }] = await t.dataSource.query(
-      `SELECT count(*)::int AS found FROM bids x WHERE x.tender_id = $1 AND x::text LIKE '%' || encode(x.ciphertext, 'hex') || '%'`,
-      [sealedTender.id],
-    );
+    const [{ found }] = await t.dataSource.query(`SELECT count(*)::int AS found FROM bids x WHERE x.tender_id = $1 AND x::text LIKE '%' || encode(x.ciphertext, 'hex') || '%'`, [
+      sealedTender.id,
+    ]);
     expect(found).toBe(3);
   });
 

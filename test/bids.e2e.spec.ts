@@ -3,21 +3,12 @@ import { ModuleRef } from '@nestjs/core';
 import { createHmac } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { PlatformKeyService } from 'src/modules/bids/platform-key.service';
-import {
-  generateReceiptKeyPair,
-  keyCommitment,
-  MAX_BID_REQUEST_BODY_BYTES,
-  MAX_CIPHERTEXT_BYTES,
-  MAX_PLAINTEXT_BYTES,
-  sealBid,
-  serializePlaintext,
-  verifyReceipt,
-} from 'src/sdk';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { generateReceiptKeyPair, keyCommitment, MAX_BID_REQUEST_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PLAINTEXT_BYTES, sealBid, serializePlaintext, verifyReceipt } from 'src/sdk';
+import { registerParty, type TestParty } from './factories/identity.factory';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
-import { createDraftTender, createPublishedTender, TestTender } from './factories/tender.factory';
+import { createDraftTender, createPublishedTender, type TestTender } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,16 +17,11 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
   let bidder: TestParty;
   let tender: TestTender;
 
-  const rows = async (tenderId: string) =>
-    (await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tenderId]))[0].n as number;
-  const versions = async (tenderId: string) =>
-    (await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_versions WHERE tender_id = $1`, [tenderId]))[0].n as number;
+  const rows = async (tenderId: string) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tenderId]))[0].n as number;
+  const versions = async (tenderId: string) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_versions WHERE tender_id = $1`, [tenderId]))[0].n as number;
   /** Bid events sit in the bid's own audit stream, sealed until the opening (test/audit-sealing.e2e.spec.ts). */
   const audits = async (bidId: string, action: string) =>
-    t.dataSource.query(
-      `SELECT stream, actor_id, ip, tender_id, sealed_tender_id, data FROM audit_events WHERE object_id = $1 AND action = $2 ORDER BY id`,
-      [bidId, action],
-    );
+    t.dataSource.query(`SELECT stream, actor_id, ip, tender_id, sealed_tender_id, data FROM audit_events WHERE object_id = $1 AND action = $2 ORDER BY id`, [bidId, action]);
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
@@ -157,7 +143,10 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
     expect(new Set(results.map((r) => r.body.bidId)).size).toBe(1);
     expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, max(version) AS v FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, t.app.get(BidIdentitySealer).blindIndex(tender.id, b.organizationId!)]);
+    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, max(version) AS v FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
+      tender.id,
+      t.app.get(BidIdentitySealer).blindIndex(tender.id, b.organizationId!),
+    ]);
     expect(row).toEqual({ n: 1, v: 6 });
   });
 
@@ -176,7 +165,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(again.body).toMatchObject({ bidId: r.body.bidId, version: 2, status: 'SUBMITTED' });
   });
 
-  it('GET /bids/mine lists only the caller\'s own bids (我的投标): one per tender, an empty list where it has none', async () => {
+  it("GET /bids/mine lists only the caller's own bids (我的投标): one per tender, an empty list where it has none", async () => {
     const a = await registerParty(t, { role: Role.BIDDER });
     const other = await registerParty(t, { role: Role.BIDDER });
     const r = await sealAndSubmit(t, tender, a, '321.00');
@@ -239,13 +228,18 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
       const room = Math.floor((MAX_PLAINTEXT_BYTES - serializePlaintext(empty).length) / 4) * 3;
       const big = { ...empty, attachments: [{ name: '投标文件.bin', contentBase64: Buffer.alloc(room, 0x5a).toString('base64') }] };
       const large = await registerParty(t, { role: Role.BIDDER });
-      const sealed = sealBid({ tenderId: tender.id, bidderOrganizationId: large.organizationId!, plaintext: big, escrowPublicKey: tender.escrowPublicKey!, client: { deviceId: 'big' } });
+      const sealed = sealBid({
+        tenderId: tender.id,
+        bidderOrganizationId: large.organizationId!,
+        plaintext: big,
+        escrowPublicKey: tender.escrowPublicKey!,
+        client: { deviceId: 'big' },
+      });
       expect(Buffer.from(sealed.request.ciphertext, 'base64').length).toBeGreaterThan(MAX_CIPHERTEXT_BYTES - 4);
       const json = JSON.stringify(sealed.request);
       const bytes = Buffer.byteLength(json);
       expect(bytes).toBeLessThan(MAX_BID_REQUEST_BODY_BYTES);
-      const post = (body: string, who: TestParty) =>
-        t.http().post(`/api/v1/tenders/${tender.id}/bids`).set(who.auth).set('Content-Type', 'application/json').send(body);
+      const post = (body: string, who: TestParty) => t.http().post(`/api/v1/tenders/${tender.id}/bids`).set(who.auth).set('Content-Type', 'application/json').send(body);
       // JSON whitespace pads the body to the limit exactly: accepted, stored whole.
       const atLimit = await post(json + ' '.repeat(MAX_BID_REQUEST_BODY_BYTES - bytes), large);
       expect(atLimit.status).toBe(201);

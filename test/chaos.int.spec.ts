@@ -2,7 +2,7 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { insertTender } from './factories/bid-security.factory';
 import { eventually, OwnRedis, WorkerProcess } from './helpers/chaos';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Chaos: Redis flushed or stopped across a deadline, a worker killed with SIGKILL in the middle of an opening, two
@@ -17,17 +17,12 @@ async function tenderWithDeadline(t: TestApp, inMs: number): Promise<{ id: strin
   const { id } = await insertTender(t, { deadlineInMs: inMs });
   const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [id]);
   const scheduler = t.app.get(SchedulerService);
-  const eventId = await t.dataSource.transaction((m) =>
-    scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: id, tenderId: id, runAt: new Date(bid_deadline) }),
-  );
+  const eventId = await t.dataSource.transaction((m) => scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: id, tenderId: id, runAt: new Date(bid_deadline) }));
   return { id, eventId };
 }
 
 async function openings(t: TestApp, tenderId: string): Promise<number> {
-  const [{ n }] = await t.dataSource.query(
-    `SELECT count(*)::int AS n FROM audit_events WHERE action = 'BID_DEADLINE_REACHED' AND object_id = $1`,
-    [tenderId],
-  );
+  const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'BID_DEADLINE_REACHED' AND object_id = $1`, [tenderId]);
   return n;
 }
 
@@ -38,13 +33,16 @@ async function status(t: TestApp, tenderId: string): Promise<string> {
 /** Opened (the deadline was processed: OPENING, or FAILED for want of bids), exactly once. */
 async function expectOpenedOnce(t: TestApp, tenderId: string, withinMs: number): Promise<void> {
   await eventually(async () => (await status(t, tenderId)) !== 'PUBLISHED', withinMs, `tender ${tenderId} to open`);
-  await eventually(async () => {
-    const [{ s }] = await t.dataSource.query(
-      `SELECT status AS s FROM scheduled_events WHERE kind = 'BID_DEADLINE' AND subject_id = $1 ORDER BY created_at DESC LIMIT 1`,
-      [tenderId],
-    );
-    return s === 'DONE';
-  }, 10_000, 'the event row DONE');
+  await eventually(
+    async () => {
+      const [{ s }] = await t.dataSource.query(`SELECT status AS s FROM scheduled_events WHERE kind = 'BID_DEADLINE' AND subject_id = $1 ORDER BY created_at DESC LIMIT 1`, [
+        tenderId,
+      ]);
+      return s === 'DONE';
+    },
+    10_000,
+    'the event row DONE',
+  );
   expect(await openings(t, tenderId)).toBe(1);
 }
 
@@ -120,14 +118,18 @@ describe('chaos: worker processes (SIGKILL mid-opening, two workers)', () => {
     await holder.startTransaction();
     await holder.query(`SELECT id FROM tenders WHERE id = $1 FOR UPDATE`, [x.id]);
     try {
-      await eventually(async () => {
-        try {
-          await t.dataSource.transaction((m) => m.query(`SELECT id FROM scheduled_events WHERE id = $1 FOR UPDATE NOWAIT`, [x.eventId]));
-          return false;
-        } catch (e) {
-          return (e as { code?: string }).code === '55P03'; // lock_not_available: worker A is mid-opening
-        }
-      }, 30_000, 'worker A to be in the middle of the opening');
+      await eventually(
+        async () => {
+          try {
+            await t.dataSource.transaction((m) => m.query(`SELECT id FROM scheduled_events WHERE id = $1 FOR UPDATE NOWAIT`, [x.eventId]));
+            return false;
+          } catch (e) {
+            return (e as { code?: string }).code === '55P03'; // lock_not_available: worker A is mid-opening
+          }
+        },
+        30_000,
+        'worker A to be in the middle of the opening',
+      );
       const b = await WorkerProcess.start(workerEnv());
       workers.push(b);
       await a.kill('SIGKILL');

@@ -5,9 +5,9 @@ import { ScreenModelsService } from 'src/modules/supervision/flags/screen-models
 import { mulberry32 } from 'src/modules/supervision/screens';
 import { MIN_TRAINING_TENDERS } from 'src/modules/supervision/screens/learning/screen-model';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { insertBidders, insertOpenedTender, SqlParty, waitUntil } from './factories/supervision.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { insertBidders, insertOpenedTender, type SqlParty, waitUntil } from './factories/supervision.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 const MARKET = { category: 'SERVICES', regime: 'ENGINEERING' as const };
@@ -30,7 +30,13 @@ describe('learning price screen: close cases → the job retrains → flags carr
       const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
       return (Math.round(36_000_000_00 * (1 + cv * z)) / 100).toFixed(2);
     });
-  const tender = (cv: number, n = 5) => insertOpenedTender(t, pe, prices(cv, n).map((price, i) => ({ party: firms[i], price })), MARKET);
+  const tender = (cv: number, n = 5) =>
+    insertOpenedTender(
+      t,
+      pe,
+      prices(cv, n).map((price, i) => ({ party: firms[i], price })),
+      MARKET,
+    );
 
   /** A case closed long ago, written as the cases module leaves it: collusive ones with a COLLUSION penalty. */
   const closedCase = async (tenderId: string, collusive: boolean) => {
@@ -57,13 +63,19 @@ describe('learning price screen: close cases → the job retrains → flags carr
 
   /** Open a case on the tender's flag over the API and close it: collusion found (DECIDED with a penalty) or cleared. */
   const closeOverApi = async (tenderId: string, flagCode: string, collusive: boolean) => {
-    const opened = await t.http().post(`${api}/supervision/cases`).set(supervisor.auth)
+    const opened = await t
+      .http()
+      .post(`${api}/supervision/cases`)
+      .set(supervisor.auth)
       .send({ tenderId, flagCodes: [flagCode], subjects: [{ organizationId: firms[0].organizationId }], summary: `价格筛查复核 ${tenderId}` })
       .expect(201);
     const id = opened.body.id as string;
     if (collusive) {
       await t.http().patch(`${api}/supervision/cases/${id}`).set(supervisor.auth).send({ status: 'INVESTIGATING' }).expect(200);
-      await t.http().patch(`${api}/supervision/cases/${id}`).set(supervisor.auth)
+      await t
+        .http()
+        .patch(`${api}/supervision/cases/${id}`)
+        .set(supervisor.auth)
         .send({ status: 'DECIDED', findings: '经调查，串通投标属实', penalties: [{ organizationId: firms[0].organizationId, type: 'WARNING', ground: 'COLLUSION' }] })
         .expect(200);
       await t.http().patch(`${api}/supervision/cases/${id}`).set(supervisor.auth).send({ status: 'CLOSED' }).expect(200);
@@ -100,10 +112,14 @@ describe('learning price screen: close cases → the job retrains → flags carr
     const { tenderId } = await tender(0.002);
     await priceFlags(tenderId);
     caseId = await closeOverApi(tenderId, 'PRICE_SCREEN_REVIEW', true);
-    const [v1] = await waitUntil(async () => {
-      const rows = await models();
-      return rows.length ? rows : null;
-    }, 90_000, 'model version 1');
+    const [v1] = await waitUntil(
+      async () => {
+        const rows = await models();
+        return rows.length ? rows : null;
+      },
+      90_000,
+      'model version 1',
+    );
     expect(v1).toMatchObject({ version: 1, training_size: 35, positives: 13, trigger_case_id: caseId });
     expect(v1.cv_auc).toBeGreaterThan(0.8);
     await waitUntil(async () => (await retrainEvents()).every((e: { status: string }) => e.status === 'DONE'), 20_000, 'the retraining event');
@@ -132,7 +148,12 @@ describe('learning price screen: close cases → the job retrains → flags carr
     // a loose tender with two identical prices (IDENTICAL_PRICES), cleared
     const p = prices(0.08, 5);
     p[1] = p[0];
-    const { tenderId } = await insertOpenedTender(t, pe, p.map((price, i) => ({ party: firms[i], price })), MARKET);
+    const { tenderId } = await insertOpenedTender(
+      t,
+      pe,
+      p.map((price, i) => ({ party: firms[i], price })),
+      MARKET,
+    );
     await priceFlags(tenderId);
     const second = await closeOverApi(tenderId, 'IDENTICAL_PRICES', false);
     await waitUntil(async () => ((await models()).length === 2 ? true : null), 90_000, 'model version 2');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'fs';
 import { join } from 'path';
 import { ensureConsoleBuilt } from './browser/harness';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /** The console is served at / by the same process (UI.md "Serving"); the API and the operations paths are unchanged. */
 describe('serving the web console', () => {

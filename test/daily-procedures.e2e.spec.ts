@@ -1,13 +1,13 @@
 import { Role } from 'src/common/auth/role.enum';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
 import { fireNow } from './factories/evaluation.factory';
 import { insertOpenedTender } from './factories/supervision.factory';
 import { bidderWithAccount, mine, notification, pay, waitForRefunds } from './factories/bid-security.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { createDraftTender, createPublishedTender, type TestTender, uploadTenderDocument } from './factories/tender.factory';
 import { moveTenderTo } from './factories/tender-status.factory';
 import { pdfText } from './helpers/pdf-text';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,8 +44,7 @@ describe('the procedures a trading centre runs every day', () => {
     let bids: SubmittedBid[];
     let outsider: TestParty;
     const raise = (who: TestParty, text: unknown) => t.http().post(`${api}/tenders/${tender.id}/opening-objections`).set(who.auth).send({ text });
-    const answer = (who: TestParty, id: string, text: unknown) =>
-      t.http().post(`${api}/tenders/${tender.id}/opening-objections/${id}/answer`).set(who.auth).send({ answer: text });
+    const answer = (who: TestParty, id: string, text: unknown) => t.http().post(`${api}/tenders/${tender.id}/opening-objections/${id}/answer`).set(who.auth).send({ answer: text });
     let firstId: string;
 
     beforeAll(async () => {
@@ -108,11 +107,15 @@ describe('the procedures a trading centre runs every day', () => {
       expect(record.objections).toHaveLength(2);
       expect(record.objections[0]).toMatchObject({ id: firstId, status: 'ANSWERED', answer: '经核对，以平台服务器时间为准，异议不成立' });
       expect(record.objections[1]).toMatchObject({ status: 'PENDING', answer: null, text: '解密时限设置过短' });
-      const pdf = await t.http().get(`${api}/tenders/${tender.id}/opening-record.pdf`).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const pdf = await t
+        .http()
+        .get(`${api}/tenders/${tender.id}/opening-record.pdf`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       const text = pdfText(pdf.body as Buffer).replace(/\s+/g, '');
       expect(text).toContain('开标异议及答复');
       expect(text).toContain('未当场答复');
@@ -133,7 +136,11 @@ describe('the procedures a trading centre runs every day', () => {
 
   describe('complaints that change things: suspension (TBR Art. 62; GPL Art. 57) and remedies', () => {
     const fileOther = (who: TestParty, tenderId: string, text: string) =>
-      t.http().post(`${api}/tenders/${tenderId}/complaints`).set(who.auth).send({ stage: 'OTHER', text, knownAt: new Date(Date.now() - 3600_000).toISOString() });
+      t
+        .http()
+        .post(`${api}/tenders/${tenderId}/complaints`)
+        .set(who.auth)
+        .send({ stage: 'OTHER', text, knownAt: new Date(Date.now() - 3600_000).toISOString() });
     const handle = (id: string, body: Record<string, unknown>) => t.http().patch(`${api}/supervision/complaints/${id}`).set(supervisor.auth).send(body);
     const tenderOf = async (id: string) => (await t.http().get(`${api}/tenders/${id}`)).body;
     const deadlineEvent = async (id: string) =>
@@ -161,7 +168,9 @@ describe('the procedures a trading centre runs every day', () => {
       // An upheld decision without a remedy that fits: RE_EVALUATION of a PUBLISHED tender is 409, nothing changes.
       const wrong = await handle(filed.body.id, { status: 'DECIDED', decision: 'UPHELD', decisionText: '投诉成立', remedy: 'RE_EVALUATION' }).expect(409);
       expect(wrong.body.details).toMatchObject({ rule: 'REMEDY_NOT_APPLICABLE' });
-      expect((await handle(filed.body.id, { status: 'DECIDED', decision: 'DISMISSED', decisionText: '驳回', remedy: 'RE_TENDER' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await handle(filed.body.id, { status: 'DECIDED', decision: 'DISMISSED', decisionText: '驳回', remedy: 'RE_TENDER' }).expect(400)).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
       expect((await t.http().get(`${api}/supervision/complaints/${filed.body.id}`).set(supervisor.auth)).body.status).toBe('ACCEPTED');
 
       // Dismissed: the suspension is lifted and the deadline moves later by the time suspended (TBR Art. 22 practice).
@@ -219,7 +228,14 @@ describe('the procedures a trading centre runs every day', () => {
 
     it('procurement: the suspension lasts at most 30 days (GPL Art. 57): its end event lifts it before the decision', async () => {
       const bidder = await registerParty(t);
-      const tender = await createPublishedTender(t, { deadlineInMs: 2 * 3600_000, regime: 'GOV_PROCUREMENT', category: 'GOODS', budget: '5000000.00', priceCeiling: '4800000.00', bidSecurityAmount: '50000.00' });
+      const tender = await createPublishedTender(t, {
+        deadlineInMs: 2 * 3600_000,
+        regime: 'GOV_PROCUREMENT',
+        category: 'GOODS',
+        budget: '5000000.00',
+        priceCeiling: '4800000.00',
+        bidSecurityAmount: '50000.00',
+      });
       // The challenge (质疑) answered, as GPL Art. 55 requires before a complaint.
       await t.dataSource.query(
         `INSERT INTO tender_objections (tender_id, organization_id, filed_by, text, status, filed_at, answer_due_at, answer, answered_by, answered_at)
@@ -270,7 +286,12 @@ describe('the procedures a trading centre runs every day', () => {
       const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
       const sup = [await registerParty(t), await registerParty(t), await registerParty(t)];
       const outsider = await registerParty(t);
-      const { tenderId } = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT' });
+      const { tenderId } = await insertOpenedTender(
+        t,
+        sql(owner),
+        sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })),
+        { regime: 'GOV_PROCUREMENT' },
+      );
       expect((await challenge(sup[0], tenderId, { subject: 'PROCESS', text: '评审程序违法' }).expect(409)).body.code).toBe('CONFLICT'); // the opening is not over
       await closeOpening(tenderId, '1 hour');
       for (const bad of [{ subject: 'DOCUMENTS', text: 'x' }, { subject: 'PROCESS', text: '' }, { subject: 'PROCESS' }]) {
@@ -285,30 +306,52 @@ describe('the procedures a trading centre runs every day', () => {
       const own = await t.http().get(`${api}/tenders/${tenderId}/challenges`).set(sup[1].auth).expect(200);
       expect(own.body.items).toEqual([]);
       expect((await t.http().get(`${api}/tenders/${tenderId}/challenges`).set(owner.auth).expect(200)).body.items).toHaveLength(1);
-      const answered = await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '评审程序合法，质疑不成立', upheld: false }).expect(200);
+      const answered = await t
+        .http()
+        .post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`)
+        .set(owner.auth)
+        .send({ answer: '评审程序合法，质疑不成立', upheld: false })
+        .expect(200);
       expect(answered.body).toMatchObject({ status: 'ANSWERED', upheld: false });
       await t.http().post(`${api}/tenders/${tenderId}/challenges/${filed.body.id}/answer`).set(owner.auth).send({ answer: '改口', upheld: true }).expect(409);
       // The complaint about the process follows it (GPL Art. 55), counted from the end of the answer period.
       const complaint = await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[0].auth).send({ stage: 'OPENING', text: '对质疑答复不满意' }).expect(201);
       expect(complaint.body).toMatchObject({ objectionId: filed.body.id, knownAt: filed.body.answerDueAt });
-      expect((await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[2].auth).send({ stage: 'OPENING', text: '未质疑先投诉' }).expect(409)).body.code).toBe('OBJECTION_REQUIRED');
+      expect((await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(sup[2].auth).send({ stage: 'OPENING', text: '未质疑先投诉' }).expect(409)).body.code).toBe(
+        'OBJECTION_REQUIRED',
+      );
 
       // Too late: the opening ended 30 days ago — more than 7 working days (GPR Art. 53(2)); nothing stored.
-      const old = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT', daysAgo: 31 });
+      const old = await insertOpenedTender(
+        t,
+        sql(owner),
+        sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })),
+        { regime: 'GOV_PROCUREMENT', daysAgo: 31 },
+      );
       await closeOpening(old.tenderId, '30 days');
       const before = await count('procurement_challenges');
       const late = await challenge(sup[0], old.tenderId, { subject: 'PROCESS', text: '迟到的质疑' }).expect(422);
       expect(late.body).toMatchObject({ code: 'LEGAL_PERIOD_VIOLATION', details: { rule: 'CHALLENGE_WITHIN_WORKING_DAYS', article: 'GPL Art. 52; GPR Art. 53(2)' } });
       expect(await count('procurement_challenges')).toBe(before);
       // An engineering tender takes objections, not challenges.
-      const eng = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS' });
+      const eng = await insertOpenedTender(
+        t,
+        sql(owner),
+        sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })),
+        { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS' },
+      );
       expect((await challenge(sup[0], eng.tenderId, { subject: 'PROCESS', text: '质疑' }).expect(409)).body.code).toBe('CONFLICT');
     });
 
     it('award: once announced; while unanswered no contract is signed (409 AWARD_SUSPENDED); the answer lifts it', async () => {
       const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
       const sup = [await registerParty(t), await registerParty(t), await registerParty(t)];
-      const { tenderId } = await insertOpenedTender(t, sql(owner), sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })), { regime: 'GOV_PROCUREMENT', status: 'AWARDED' });
+      const { tenderId } = await insertOpenedTender(
+        t,
+        sql(owner),
+        sup.map((p, i) => ({ party: sql(p), price: `${4000000 + i * 1000}.00` })),
+        { regime: 'GOV_PROCUREMENT', status: 'AWARDED' },
+      );
       expect((await challenge(sup[1], tenderId, { subject: 'AWARD', text: '成交供应商资格不符' }).expect(409)).body.code).toBe('CONFLICT'); // not announced
       await t.dataSource.query(
         `INSERT INTO candidate_publicities (tender_id, report_version, kind, starts_at, ends_at, status, content)
@@ -372,7 +415,9 @@ describe('the procedures a trading centre runs every day', () => {
       await waitForRefunds(t);
       expect(await mine(t, tender.id, b.bidder)).toMatchObject({ status: 'REFUNDED' });
       // Refunded before the deadline: no row anywhere names b with this tender.
-      const rows = await t.dataSource.query(`SELECT topic FROM notifications WHERE recipient_organization_id = ANY($1::uuid[])`, [[a.bidder.organizationId, b.bidder.organizationId]]);
+      const rows = await t.dataSource.query(`SELECT topic FROM notifications WHERE recipient_organization_id = ANY($1::uuid[])`, [
+        [a.bidder.organizationId, b.bidder.organizationId],
+      ]);
       expect(rows).toEqual([]);
       // The deadline with one bid: FAILED (TBL Art. 28); a hears of it and of its refund; b, withdrawn, of nothing.
       await waitFor(async () => (await mine(t, tender.id, a.bidder)).status === 'REFUNDED', 'a’s refund', 40_000);
@@ -418,7 +463,10 @@ describe('the procedures a trading centre runs every day', () => {
       await t.http().post(`${api}/tenders/${draft.id}/publish`).set(agent.auth).send({}).expect(200);
       const audit = await t.http().get(`${api}/audit`).query({ tenderId: draft.id, pageSize: 200 }).set(supervisor.auth).expect(200);
       const published = audit.body.items.find((e: { action: string }) => e.action === 'TENDER_PUBLISHED');
-      expect(published).toMatchObject({ actorId: agent.userId, data: { actingAsAgent: { agentOrganizationId: agent.organizationId, onBehalfOfOrganizationId: entity.organizationId } } });
+      expect(published).toMatchObject({
+        actorId: agent.userId,
+        data: { actingAsAgent: { agentOrganizationId: agent.organizationId, onBehalfOfOrganizationId: entity.organizationId } },
+      });
       const created = audit.body.items.find((e: { action: string }) => e.action === 'TENDER_CREATED');
       expect(created.data.actingAsAgent).toBeUndefined();
       expect((await t.http().get(`${api}/audit/verify`).query({ tenderId: draft.id }).set(supervisor.auth).expect(200)).body.valid).toBe(true);

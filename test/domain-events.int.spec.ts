@@ -3,7 +3,7 @@
  * has its handlers (the boot would stop otherwise), and the deadline runs them in the order the law needs.
  */
 import { DOMAIN_EVENT_NAMES, DomainEvents } from 'src/common/events/domain-events';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('domain events of the real application', () => {
   let t: TestApp;

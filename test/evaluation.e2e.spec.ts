@@ -4,13 +4,13 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
+import { type DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
 import { byUser, createExpert, membersOf, waitFor } from './factories/evaluation.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
 import { untilDatabaseClockPasses } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * The whole way through the real modules: publication, sealed bids from the SDK, the deadline, decryption by the
@@ -59,18 +59,27 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
 
     await waitFor(async () => (await status(tender.id)) === 'OPENING', 20_000, 'the opening');
     for (const [i, b] of bidders.entries()) {
-      await t.http().post(`/api/v1/tenders/${tender.id}/bids/${bids[i].body.bidId}/decryption`).set(b.auth).send({ key: bids[i].sealed.key }).expect((res) => {
-        if (res.status >= 300) throw new Error(`decryption: ${res.status} ${JSON.stringify(res.body)}`);
-      });
+      await t
+        .http()
+        .post(`/api/v1/tenders/${tender.id}/bids/${bids[i].body.bidId}/decryption`)
+        .set(b.auth)
+        .send({ key: bids[i].sealed.key })
+        .expect((res) => {
+          if (res.status >= 300) throw new Error(`decryption: ${res.status} ${JSON.stringify(res.body)}`);
+        });
     }
     await waitFor(async () => (await status(tender.id)) === 'EVALUATION', 20_000, 'the evaluation');
     expect(heard).toContainEqual({ name: 'TenderEnteredEvaluation', tenderId: tender.id });
 
     // The panel is drawn (PANEL_DRAW event); the conflicted expert is left out.
-    const seats = await waitFor(async () => {
-      const s = await membersOf(t, tender.id);
-      return s.length === 5 ? s : null;
-    }, 20_000, 'the panel draw');
+    const seats = await waitFor(
+      async () => {
+        const s = await membersOf(t, tender.id);
+        return s.length === 5 ? s : null;
+      },
+      20_000,
+      'the panel draw',
+    );
     expect(seats.map((s) => s.expert_id)).not.toContain(conflicted.expertId);
     const users = byUser(pool);
     const experts = seats.map((s) => users.get(s.user_id)!);
@@ -119,10 +128,15 @@ describe('from sealed bids to contract, with a draw anyone can recompute (e2e)',
     const [{ draw_seed_commitment, published_at }] = await t.dataSource.query(`SELECT draw_seed_commitment, published_at FROM tenders WHERE id = $1`, [tender.id]);
     expect(record.body.seedCommitment).toBe(draw_seed_commitment);
     expect(createHash('sha256').update(Buffer.from(record.body.seed, 'hex')).digest('hex')).toBe(draw_seed_commitment);
-    const [dep] = await t.dataSource.query(`SELECT occurred_at, data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'draw-seed'`, [tender.id]);
+    const [dep] = await t.dataSource.query(
+      `SELECT occurred_at, data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'draw-seed'`,
+      [tender.id],
+    );
     expect(new Date(dep.occurred_at).getTime()).toBeLessThanOrEqual(new Date(published_at).getTime() + 5_000);
     expect(new Date(dep.occurred_at).getTime()).toBeLessThan(new Date(record.body.beacon.signedAt).getTime()); // before the beacon
-    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'draw-seed'`, [tender.id]);
+    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'draw-seed'`, [
+      tender.id,
+    ]);
     expect(releases.length).toBeGreaterThanOrEqual(2);
     releases.forEach((r: { data: { releasedAt: string; notBefore: string } }) => expect(r.data.releasedAt >= r.data.notBefore).toBe(true));
     const dir = mkdtempSync(join(tmpdir(), 'draw-'));

@@ -1,17 +1,9 @@
 import { Role } from 'src/common/auth/role.enum';
 import { verifyDrawJson } from 'src/modules/experts/cli/verify-draw';
-import {
-  beaconSha256,
-  candidatesSha256,
-  drawKeyV2,
-  DrawRecordV2,
-  seedCommitment,
-  verifyAnyDrawRecord,
-  walkOrder,
-} from 'src/modules/experts/draw/expert-draw.algorithm';
-import { adminParty, createStaff, TestParty } from './factories/identity.factory';
-import { createExpert, drawn, drawSeed, membersOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { beaconSha256, candidatesSha256, drawKeyV2, type DrawRecordV2, seedCommitment, verifyAnyDrawRecord, walkOrder } from 'src/modules/experts/draw/expert-draw.algorithm';
+import { adminParty, createStaff, type TestParty } from './factories/identity.factory';
+import { createExpert, drawn, drawSeed, membersOf, type TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Issue 17, "an unsteerable draw" (docs/SECURITY.md, "The expert draw"): the replacement of a drawn expert is fixed
@@ -66,11 +58,15 @@ describe('the unsteerable expert draw (expert-draw-v2, integration)', () => {
     expect(storedSeed).toBeNull();
     const shares = await t.dataSource.query(`SELECT custodian FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = $2`, [tenderId, `draw-seed-${draw.id}`]);
     expect(shares).toEqual([{ custodian: 'platform' }]);
-    const dump = JSON.stringify(await t.dataSource.query(`SELECT * FROM expert_draws WHERE id = $1`, [draw.id]))
-      + JSON.stringify(await t.dataSource.query(`SELECT * FROM escrow_custody_shares WHERE tender_id = $1`, [tenderId]));
+    const dump =
+      JSON.stringify(await t.dataSource.query(`SELECT * FROM expert_draws WHERE id = $1`, [draw.id])) +
+      JSON.stringify(await t.dataSource.query(`SELECT * FROM escrow_custody_shares WHERE tender_id = $1`, [tenderId]));
     expect(dump).not.toContain(draw.seed_hex);
     // Every time the platform needs the seed, the custodians' releases are audited with their signatures.
-    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = $2`, [tenderId, `draw-seed-${draw.id}`]);
+    const releases = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = $2`, [
+      tenderId,
+      `draw-seed-${draw.id}`,
+    ]);
     expect(releases.length).toBeGreaterThanOrEqual(2);
     expect(releases[0].data.signature).toEqual(expect.any(String));
     const audit = await t.dataSource.query(`SELECT action, data FROM audit_events WHERE tender_id = $1 AND action LIKE 'EXPERT_DRAW_%' ORDER BY id`, [tenderId]);
@@ -149,7 +145,12 @@ describe('the unsteerable expert draw (expert-draw-v2, integration)', () => {
     }>;
     const mine = alerts.filter((a) => a.tenderId === tenderId && a.kind === 'POOL_CHANGED');
     const changes = mine.filter((a) => a.details.expertId === outsider.expertId).map((a) => [a.details.change, a.details.by.userId, a.details.by.role]);
-    expect(changes).toEqual(expect.arrayContaining([['DISABLED', otherAdmin.userId, 'ADMIN'], ['ENABLED', otherAdmin.userId, 'ADMIN']]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        ['DISABLED', otherAdmin.userId, 'ADMIN'],
+        ['ENABLED', otherAdmin.userId, 'ADMIN'],
+      ]),
+    );
     // the newcomer's registration was flagged too
     expect(mine.some((a) => a.details.change === 'REGISTERED')).toBe(true);
     // and it is on the tender's audit stream

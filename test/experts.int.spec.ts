@@ -1,8 +1,8 @@
 import { Role } from 'src/common/auth/role.enum';
 import { candidatesSha256, seedCommitment, verifyAnyDrawRecord as verifyDrawRecord } from 'src/modules/experts/draw/expert-draw.algorithm';
-import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './factories/identity.factory';
-import { createExpert, drawn, drawSeed, fireNow, insertExperts, membersOf, roundOf, TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { adminParty, createStaff, randomUscc, registerParty, type TestParty } from './factories/identity.factory';
+import { createExpert, drawn, drawSeed, fireNow, insertExperts, membersOf, roundOf, type TestExpert, tenderInEvaluation } from './factories/evaluation.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('expert pool, verifiable draw, recusal and assignments (integration)', () => {
   let t: TestApp;
@@ -42,7 +42,11 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       [9, 201],
     ])('%i years in the field → %i (TBL Art. 37; PB12 Art. 11: at least 8)', async (years, status) => {
       const before = await count('experts');
-      const res = await t.http().post('/api/v1/experts').set(admin.auth).send(await body({ yearsOfExperience: years }));
+      const res = await t
+        .http()
+        .post('/api/v1/experts')
+        .set(admin.auth)
+        .send(await body({ yearsOfExperience: years }));
       expect(res.status).toBe(status);
       if (status === 400) {
         expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -52,10 +56,25 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
     });
 
     it('refuses a title below senior without an equivalence note, accepts one with it (TBL Art. 37)', async () => {
-      const bad = await t.http().post('/api/v1/experts').set(admin.auth).send(await body({ title: '工程师' })).expect(400);
+      const bad = await t
+        .http()
+        .post('/api/v1/experts')
+        .set(admin.auth)
+        .send(await body({ title: '工程师' }))
+        .expect(400);
       expect(bad.body.details[0]).toMatchObject({ field: 'title' });
-      await t.http().post('/api/v1/experts').set(admin.auth).send(await body({ title: '工程师', titleEquivalenceNote: '省级技术能手，经专家库管理机构评定具有同等专业水平' })).expect(201);
-      await t.http().post('/api/v1/experts').set(admin.auth).send(await body({ title: '正高级经济师' })).expect(201);
+      await t
+        .http()
+        .post('/api/v1/experts')
+        .set(admin.auth)
+        .send(await body({ title: '工程师', titleEquivalenceNote: '省级技术能手，经专家库管理机构评定具有同等专业水平' }))
+        .expect(201);
+      await t
+        .http()
+        .post('/api/v1/experts')
+        .set(admin.auth)
+        .send(await body({ title: '正高级经济师' }))
+        .expect(201);
     });
 
     it.each<[string, Record<string, unknown> | ((b: Record<string, unknown>) => Record<string, unknown>)]>([
@@ -93,7 +112,12 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
     it('an administrator corrects a profile (the draw follows the new specialties); conflicts are withdrawn, never deleted', async () => {
       const code = specialty();
       const e = await createExpert(t, { conflicts: [{ uscc: randomUscc(), reason: '曾任职' }] });
-      const patched = await t.http().patch(`/api/v1/experts/${e.expertId}`).set(admin.auth).send({ specialties: [code], yearsOfExperience: 20 }).expect(200);
+      const patched = await t
+        .http()
+        .patch(`/api/v1/experts/${e.expertId}`)
+        .set(admin.auth)
+        .send({ specialties: [code], yearsOfExperience: 20 })
+        .expect(200);
       expect(patched.body).toMatchObject({ specialties: [code], yearsOfExperience: 20 });
       await t.http().patch(`/api/v1/experts/${e.expertId}`).set(admin.auth).send({ yearsOfExperience: 5 }).expect(400);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM expert_specialties WHERE expert_id = $1 AND specialty = $2`, [e.expertId, code]);
@@ -113,7 +137,12 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       await t.http().post('/api/v1/expert/conflicts').set(e.auth).send({ uscc, reason: '重复申报' }).expect(200); // idempotent
       const mine = await t.http().get('/api/v1/expert/profile').set(e.auth).expect(200);
       expect(mine.body.conflicts).toEqual([expect.objectContaining({ uscc, declaredBy: 'EXPERT' })]);
-      await t.http().put('/api/v1/expert/availability').set(e.auth).send({ available: false, until: new Date(Date.now() - 1000).toISOString() }).expect(400);
+      await t
+        .http()
+        .put('/api/v1/expert/availability')
+        .set(e.auth)
+        .send({ available: false, until: new Date(Date.now() - 1000).toISOString() })
+        .expect(400);
       const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
       const away = await t.http().put('/api/v1/expert/availability').set(e.auth).send({ available: false, until }).expect(200);
       expect(away.body).toMatchObject({ available: false, unavailableUntil: until });
@@ -235,11 +264,20 @@ describe('expert pool, verifiable draw, recusal and assignments (integration)', 
       await t.dataSource.query(`UPDATE experts SET specialties = ARRAY[$1, $2] WHERE id = ANY($3::uuid[])`, [a, b, both]);
       await insertExperts(t, 3, a);
       await insertExperts(t, 3, b);
-      const tender = await tenderInEvaluation(t, { panelSize: 5, specialties: [{ code: a, count: 3 }, { code: b, count: 2 }] });
+      const tender = await tenderInEvaluation(t, {
+        panelSize: 5,
+        specialties: [
+          { code: a, count: 3 },
+          { code: b, count: 2 },
+        ],
+      });
       expect((await drawn(t, tender.id)).status).toBe('DRAWN');
       const members = await membersOf(t, tender.id);
       expect(new Set(members.map((x) => x.expert_id)).size).toBe(5);
-      const rounds = await t.dataSource.query(`SELECT specialty, candidate_ids, selected_ids FROM expert_draw_rounds WHERE draw_id = (SELECT id FROM expert_draws WHERE tender_id = $1) ORDER BY specialty`, [tender.id]);
+      const rounds = await t.dataSource.query(
+        `SELECT specialty, candidate_ids, selected_ids FROM expert_draw_rounds WHERE draw_id = (SELECT id FROM expert_draws WHERE tender_id = $1) ORDER BY specialty`,
+        [tender.id],
+      );
       const first = rounds.find((r: { specialty: string }) => r.specialty === a);
       const second = rounds.find((r: { specialty: string }) => r.specialty === b);
       // The second list is recorded as computed; its draw leaves out the experts already selected for the first.

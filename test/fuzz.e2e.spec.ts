@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import type { Test } from 'supertest';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Every route of the OpenAPI document, hit with the three kinds of input that used to end as a 500 (a non-UTF-8
@@ -30,7 +30,7 @@ const NUL = 'a\u0000b';
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function nestedArrays(depth: number): unknown {
@@ -169,7 +169,10 @@ describe('fuzz: every route refuses bad input with a 4xx and stores nothing', ()
       check(`${name} NUL`, (await send(method, u, who, nul)).status, CLIENT_ERROR);
       // 4. A bounded burst of mutated bodies, each with at least one NUL somewhere: never a 5xx, never stored.
       for (let i = 0; i < MUTATIONS_PER_ROUTE; i++) {
-        const base = sample(schema, (x) => (x.format === 'date-time' ? new Date(Date.now() + 86_400_000).toISOString() : x.format === 'uuid' ? randomUUID() : 'ok')) as Record<string, unknown>;
+        const base = sample(schema, (x) => (x.format === 'date-time' ? new Date(Date.now() + 86_400_000).toISOString() : x.format === 'uuid' ? randomUUID() : 'ok')) as Record<
+          string,
+          unknown
+        >;
         const body: Record<string, unknown> = base && typeof base === 'object' && !Array.isArray(base) ? { ...base } : {};
         const keys = Object.keys(body);
         const bad: unknown[] = [NUL, -1, 1e308, '9999-12-31T00:00:00.000Z', '', 'x'.repeat(5_000), [], {}, null, true, [NUL], { [NUL]: 1 }, nestedArrays(40), '0x00', '1e999'];

@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { KeyObject } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, randomUscc, registerParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('accounts, roles and bad input (e2e over HTTP)', () => {
   let t: TestApp;
@@ -68,7 +68,10 @@ describe('accounts, roles and bad input (e2e over HTTP)', () => {
 
   describe('bad input: 400 VALIDATION_FAILED with details, nothing stored', () => {
     const cases: Array<[string, (b: ReturnType<typeof validBody>) => unknown]> = [
-      ['a USCC with a wrong check character', (b) => ({ ...b, organization: { ...b.organization, uscc: b.organization.uscc.slice(0, 17) + (b.organization.uscc[17] === '0' ? '1' : '0') } })],
+      [
+        'a USCC with a wrong check character',
+        (b) => ({ ...b, organization: { ...b.organization, uscc: b.organization.uscc.slice(0, 17) + (b.organization.uscc[17] === '0' ? '1' : '0') } }),
+      ],
       ['an unknown field', (b) => ({ ...b, isAdmin: true })],
       ['an unknown nested field', (b) => ({ ...b, organization: { ...b.organization, extra: 1 } })],
       ['a number where a string is expected', (b) => ({ ...b, password: 12345678 })],
@@ -79,7 +82,11 @@ describe('accounts, roles and bad input (e2e over HTTP)', () => {
     ];
     it.each(cases)('%s', async (_, mutate) => {
       const before = [await count('users'), await count('organizations'), await count('audit_events')];
-      const res = await t.http().post('/api/v1/auth/register').send(mutate(validBody()) as object).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/auth/register')
+        .send(mutate(validBody()) as object)
+        .expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(Array.isArray(res.body.details)).toBe(true);
       expect(res.body.details.length).toBeGreaterThan(0);
@@ -96,7 +103,11 @@ describe('accounts, roles and bad input (e2e over HTTP)', () => {
   it('refuses a second registration of the same USCC with 409 CONFLICT', async () => {
     const body = validBody();
     await t.http().post('/api/v1/auth/register').send(body).expect(201);
-    const again = await t.http().post('/api/v1/auth/register').send({ ...body, username: `${body.username}-2` }).expect(409);
+    const again = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ ...body, username: `${body.username}-2` })
+      .expect(409);
     expect(again.body.code).toBe('CONFLICT');
   });
 

@@ -1,8 +1,8 @@
 import { Role } from 'src/common/auth/role.enum';
-import { randomUscc, registerParty, TestParty } from './factories/identity.factory';
+import { randomUscc, registerParty, type TestParty } from './factories/identity.factory';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { createDraftTender, createPublishedTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('invited tenders (邀请招标): at least 3 invitees, and only they may bid (TBL Art. 17; GPL Art. 34)', () => {
   let t: TestApp;

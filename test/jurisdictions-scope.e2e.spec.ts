@@ -1,9 +1,9 @@
 import { Role } from 'src/common/auth/role.enum';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { insertBidders, insertOpenedTender, SqlParty } from './factories/supervision.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { insertBidders, insertOpenedTender, type SqlParty } from './factories/supervision.factory';
 import { tenderBody } from './factories/tender.factory';
 import { JurisdictionsService } from 'src/modules/jurisdictions/jurisdictions.service';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 const DONGTAI = '320981';
@@ -96,18 +96,34 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
 
   it('a tender is drafted in a jurisdiction and sub-class; without one it is the city’s', async () => {
     const pe = await registerParty(t, { role: Role.PROCURING_ENTITY });
-    const dt = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ extra: { jurisdiction: DONGTAI, subClass: 'WATER' } }));
+    const dt = await t
+      .http()
+      .post(`${api}/tenders`)
+      .set(pe.auth)
+      .send(tenderBody({ extra: { jurisdiction: DONGTAI, subClass: 'WATER' } }));
     expect(dt.status).toBe(201);
     expect(dt.body).toMatchObject({ jurisdiction: { code: DONGTAI, name: '东台市', level: 'COUNTY' }, subClass: 'WATER', sector: 'WATER' });
     const plain = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody());
     expect(plain.body).toMatchObject({ jurisdiction: { code: '320900', level: 'CITY' }, subClass: null, sector: 'HOUSING' });
-    const gp = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ regime: 'GOV_PROCUREMENT', category: 'GOODS', panel: { size: 7, specialties: [{ code: 'A08', count: 7 }] }, extra: { subClass: 'GOODS' } }));
+    const gp = await t
+      .http()
+      .post(`${api}/tenders`)
+      .set(pe.auth)
+      .send(tenderBody({ regime: 'GOV_PROCUREMENT', category: 'GOODS', panel: { size: 7, specialties: [{ code: 'A08', count: 7 }] }, extra: { subClass: 'GOODS' } }));
     expect(gp.status).toBe(201);
     expect(gp.body.sector).toBe('FINANCE'); // GPL Art. 13 (not in regulations.md; from the statute text)
-    const wrong = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ category: 'GOODS', extra: { subClass: 'WATER' } }));
+    const wrong = await t
+      .http()
+      .post(`${api}/tenders`)
+      .set(pe.auth)
+      .send(tenderBody({ category: 'GOODS', extra: { subClass: 'WATER' } }));
     expect(wrong.status).toBe(400);
     expect(wrong.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'subClass' })]));
-    const nowhere = await t.http().post(`${api}/tenders`).set(pe.auth).send(tenderBody({ extra: { jurisdiction: '110101' } }));
+    const nowhere = await t
+      .http()
+      .post(`${api}/tenders`)
+      .set(pe.auth)
+      .send(tenderBody({ extra: { jurisdiction: '110101' } }));
     expect(nowhere.status).toBe(400);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM tenders WHERE procuring_entity_id = $1`, [pe.organizationId]);
     expect(n).toBe(3);
@@ -133,12 +149,16 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
 
   it('cases: opened, listed, read and worked within the scope only', async () => {
     const open = (who: TestParty, tenderId: string) =>
-      t.http().post(`${api}/supervision/cases`).set(who.auth).send({
-        tenderId,
-        flagCodes: ['SAME_DEVICE'],
-        subjects: [{ organizationId: firms[0].organizationId }],
-        summary: '同一设备制作投标文件',
-      });
+      t
+        .http()
+        .post(`${api}/supervision/cases`)
+        .set(who.auth)
+        .send({
+          tenderId,
+          flagCodes: ['SAME_DEVICE'],
+          subjects: [{ organizationId: firms[0].organizationId }],
+          summary: '同一设备制作投标文件',
+        });
     const bh = await open(binhai, tender.bhHousing);
     expect(bh.status).toBe(201);
     const dt = await open(dongtai, tender.dtHousing);
@@ -163,11 +183,15 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
 
   it('complaints: listed, read and handled within the scope only', async () => {
     const file = async (tenderId: string) => {
-      const res = await t.http().post(`${api}/tenders/${tenderId}/complaints`).set(bidder.auth).send({
-        stage: 'OTHER',
-        text: `投诉：评标过程存在违规 ${tenderId}`,
-        knownAt: new Date(Date.now() - 3_600_000).toISOString(),
-      });
+      const res = await t
+        .http()
+        .post(`${api}/tenders/${tenderId}/complaints`)
+        .set(bidder.auth)
+        .send({
+          stage: 'OTHER',
+          text: `投诉：评标过程存在违规 ${tenderId}`,
+          knownAt: new Date(Date.now() - 3_600_000).toISOString(),
+        });
       if (res.status !== 201) throw new Error(`complaint failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id as string;
     };
@@ -203,7 +227,10 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     const water = await t.http().get(q()).set(dongtaiWater.auth);
     expect(water.body.tenders).toBe(1);
     expect(water.body.coverage.sectors).toEqual(['WATER']);
-    const other = await t.http().get(q(`&jurisdiction=${BINHAI}`)).set(dongtai.auth);
+    const other = await t
+      .http()
+      .get(q(`&jurisdiction=${BINHAI}`))
+      .set(dongtai.auth);
     expect(other.status).toBe(403);
     expect(other.body.code).toBe('FORBIDDEN');
     const pub = await t.http().get(q(`&jurisdiction=${BINHAI}`));
@@ -324,8 +351,7 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
     };
     await draw(tender.dtHousing);
     await draw(tender.bhHousing);
-    const alerts = async (who: TestParty) =>
-      ((await t.http().get(`${api}/experts/draw-alerts`).set(who.auth)).body as Array<{ tenderId: string }>).map((a) => a.tenderId).sort();
+    const alerts = async (who: TestParty) => ((await t.http().get(`${api}/experts/draw-alerts`).set(who.auth)).body as Array<{ tenderId: string }>).map((a) => a.tenderId).sort();
     expect(await alerts(dongtai)).toEqual([tender.dtHousing]);
     expect(await alerts(binhai)).toEqual([tender.bhHousing]);
     expect(await alerts(dongtaiWater)).toEqual([]);
@@ -383,17 +409,23 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
       const all = history((await t.http().get(`${api}/tenders/${tender.dtHousing}/flags`).set(city.auth)).body);
       expect(all.map((f) => f.id).sort()).toEqual([both.id, binhaiOnly.id].sort());
       expect(all.find((f) => f.id === both.id)!.evidence.sequence).toHaveLength(2);
-      expect(history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(binhai.auth)).body.items).map((f) => f.id).sort()).toEqual(
-        [both.id, binhaiOnly.id].sort(),
-      );
+      expect(
+        history((await t.http().get(`${api}/supervision/flags?pageSize=200`).set(binhai.auth)).body.items)
+          .map((f) => f.id)
+          .sort(),
+      ).toEqual([both.id, binhaiOnly.id].sort());
 
       // A case the city opens on the rotation keeps the whole flag; Dongtai reads it with its own tender only.
-      const opened = await t.http().post(`${api}/supervision/cases`).set(city.auth).send({
-        tenderId: tender.dtHousing,
-        flagCodes: ['BID_ROTATION'],
-        subjects: [{ organizationId: firms[0].organizationId }],
-        summary: '围标轮流中标',
-      });
+      const opened = await t
+        .http()
+        .post(`${api}/supervision/cases`)
+        .set(city.auth)
+        .send({
+          tenderId: tender.dtHousing,
+          flagCodes: ['BID_ROTATION'],
+          subjects: [{ organizationId: firms[0].organizationId }],
+          summary: '围标轮流中标',
+        });
       expect(opened.status).toBe(201);
       const evidenceOf = (body: { evidence: Flag[] }) => body.evidence.find((f) => f.id === both.id)!;
       expect(evidenceOf(opened.body).tenderIds).toHaveLength(2);
@@ -417,18 +449,22 @@ describe('jurisdictions: supervision scopes (e2e)', () => {
 
   it('statistics’ failed lots and the offline projects follow the scope', async () => {
     await t.dataSource.query(`INSERT INTO tender_lots (tender_id, lot_no, title, budget, status) VALUES ($1, 1, '一标段', '100.00', 'FAILED')`, [tender.bhHousing]);
-    const project = await t.http().post(`${api}/offline-projects`).set(admin.auth).send({
-      projectNo: `BH-${Date.now().toString(36)}`,
-      title: '滨海县道路工程施工监理',
-      category: 'CONSTRUCTION_WORKS',
-      subClass: 'WORKS_SUPERVISION',
-      regime: 'ENGINEERING',
-      jurisdiction: BINHAI,
-      procuringEntityName: '滨海县交通建设有限公司',
-      budget: '1200000.00',
-      tradedOn: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
-      offlineReason: '项目进场登记时平台尚未开通监理标段电子化交易',
-    });
+    const project = await t
+      .http()
+      .post(`${api}/offline-projects`)
+      .set(admin.auth)
+      .send({
+        projectNo: `BH-${Date.now().toString(36)}`,
+        title: '滨海县道路工程施工监理',
+        category: 'CONSTRUCTION_WORKS',
+        subClass: 'WORKS_SUPERVISION',
+        regime: 'ENGINEERING',
+        jurisdiction: BINHAI,
+        procuringEntityName: '滨海县交通建设有限公司',
+        budget: '1200000.00',
+        tradedOn: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+        offlineReason: '项目进场登记时平台尚未开通监理标段电子化交易',
+      });
     expect(project.status).toBe(201);
     try {
       const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

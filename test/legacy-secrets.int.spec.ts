@@ -21,7 +21,9 @@ describe('a development installation sealed under the former public key', () => 
     let tenderId: string;
     try {
       await a.dataSource.query(`UPDATE platform_keys SET public_key_pem = $2, private_key_sealed = $3 WHERE name = $1`, [
-        RECEIPT_KEY_NAME, pair.publicKeyPem, crypto.seal(legacy, Buffer.from(pair.privateKeyPem), `platform-key|${RECEIPT_KEY_NAME}|ed25519`),
+        RECEIPT_KEY_NAME,
+        pair.publicKeyPem,
+        crypto.seal(legacy, Buffer.from(pair.privateKeyPem), `platform-key|${RECEIPT_KEY_NAME}|ed25519`),
       ]);
       tenderId = (await insertTender(a, { deadlineInMs: -1000 })).id;
       await a.dataSource.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [tenderId, crypto.seal(legacy, escrowPrivate, escrowKeyAad(tenderId))]);

@@ -2,10 +2,10 @@
  * LegalHolidaysRepository against the real PostgreSQL (schema from the migrations): the statements the legal
  * calendar's periods (TBL Art. 24, GPL Art. 45) and refund deadlines are computed from.
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { LegalHolidaysRepository } from 'src/modules/tenders/legal-calendar/legal-holidays.repository';
 import { eventually } from './helpers/chaos';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('LegalHolidaysRepository (real PostgreSQL)', () => {
   let t: TestApp;
@@ -42,9 +42,7 @@ describe('LegalHolidaysRepository (real PostgreSQL)', () => {
     expect(year!.loadedAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
 
     // The second notice replaces the first: no day of the first survives, the source and instant move.
-    await ds.transaction((m) =>
-      repo.replaceYear(m, { year: 2031, source: '（第二稿）', holidays: [{ day: '2031-05-01', name: '劳动节' }], workdays: [] }),
-    );
+    await ds.transaction((m) => repo.replaceYear(m, { year: 2031, source: '（第二稿）', holidays: [{ day: '2031-05-01', name: '劳动节' }], workdays: [] }));
     expect(await repo.days(ds.manager, 2031)).toEqual([{ day: '2031-05-01', kind: 'HOLIDAY', name: '劳动节' }]);
     const again = await repo.findYear(ds.manager, 2031);
     expect(again?.source).toBe('（第二稿）');
@@ -64,9 +62,7 @@ describe('LegalHolidaysRepository (real PostgreSQL)', () => {
 
   it('a rejected batch changes nothing (a day outside the DATE range fails the whole replacement)', async () => {
     const before = await repo.days(ds.manager, 2031);
-    await expect(
-      ds.transaction((m) => repo.replaceYear(m, { year: 2031, source: '坏数据', holidays: [{ day: '2031-02-30', name: 'x' }], workdays: [] })),
-    ).rejects.toThrow();
+    await expect(ds.transaction((m) => repo.replaceYear(m, { year: 2031, source: '坏数据', holidays: [{ day: '2031-02-30', name: 'x' }], workdays: [] }))).rejects.toThrow();
     expect(await repo.days(ds.manager, 2031)).toEqual(before);
     expect((await repo.findYear(ds.manager, 2031))?.source).toBe('（第二稿）');
   });

@@ -1,11 +1,11 @@
 import { sealBid } from 'src/sdk';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
-import { byUser, createExpert, membersOf, TestExpert } from './factories/evaluation.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
+import { byUser, createExpert, membersOf, type TestExpert } from './factories/evaluation.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
 import { untilDatabaseClockPasses } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * 标段 (lots) from the opening to the contracts, against the real services: one committee (drawn once for the
@@ -26,7 +26,13 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
 
   /** Pays each bidder's security of its lot (cash), then submits its sealed bid to the lot. */
   async function bidIn(tender: TestTender, who: TestParty, lotNo: number, price: string): Promise<string> {
-    const acc = (await t.http().get(lotPath(tender.id, lotNo, 'bid-security/account')).set(who.auth).expect(200)).body;
+    const acc = (
+      await t
+        .http()
+        .get(lotPath(tender.id, lotNo, 'bid-security/account'))
+        .set(who.auth)
+        .expect(200)
+    ).body;
     await pay(t, notification({ virtualAccountNo: acc.virtualAccountNo, amount: acc.amount }));
     if (lotNo === 1) {
       const r = await sealAndSubmit(t, tender, who, price); // the v1 path is lot 1
@@ -40,7 +46,11 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       ...(tender.escrowPublicKey ? { escrowPublicKey: tender.escrowPublicKey } : {}),
       client: { deviceId: `device-${who.username}-${lotNo}` },
     });
-    const res = await t.http().post(lotPath(tender.id, lotNo, 'bids')).set(who.auth).send(sealed.request);
+    const res = await t
+      .http()
+      .post(lotPath(tender.id, lotNo, 'bids'))
+      .set(who.auth)
+      .send(sealed.request);
     expect(res.status).toBe(201);
     return res.body.bidId;
   }
@@ -63,7 +73,12 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     const opened = (await t.http().get(`${api}/tenders/${tenderId}/evaluation/bids`).set(experts[0].auth).expect(200)).body;
     for (const e of experts) {
       for (const b of opened) {
-        await t.http().post(`${api}/tenders/${tenderId}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true, ...(criteria ? { criteria } : {}) }).expect(200);
+        await t
+          .http()
+          .post(`${api}/tenders/${tenderId}/evaluation/scores`)
+          .set(e.auth)
+          .send({ bidId: b.bidId, qualified: true, ...(criteria ? { criteria } : {}) })
+          .expect(200);
       }
       await t.http().post(`${api}/tenders/${tenderId}/evaluation/sign`).set(e.auth).send({}).expect(200);
     }
@@ -71,7 +86,13 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
   }
 
   const lotSecurity = async (tenderId: string, who: TestParty, lotNo: number) =>
-    (await t.http().get(lotPath(tenderId, lotNo, 'bid-security/mine')).set(who.auth).expect(200)).body as { status: string; refunds: Array<{ reason: string }> };
+    (
+      await t
+        .http()
+        .get(lotPath(tenderId, lotNo, 'bid-security/mine'))
+        .set(who.auth)
+        .expect(200)
+    ).body as { status: string; refunds: Array<{ reason: string }> };
 
   it('engineering, two lots, one committee: per-lot scores, reports, publicity, awards, contracts and refunds', async () => {
     const code = `L${Date.now().toString(36).toUpperCase()}`;
@@ -84,7 +105,10 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       priceCeiling: '38000000.00',
       panel: { size: 5, specialties: [{ code, count: 5 }] },
       extra: {
-        lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }],
+        lots: [
+          { title: '第一标段', budget: '20000000.00' },
+          { title: '第二标段', budget: '20000000.00' },
+        ],
         // 资格后审 with published criteria (TBR Art. 20): the same criteria, reviewed in each lot's report
         qualificationCriteria: [{ code: 'Q1', type: 'QUALIFICATION_CERTIFICATE', requirement: '市政公用工程施工总承包二级及以上资质', evidence: '资质证书副本扫描件' }],
       },
@@ -103,11 +127,29 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     const experts = await seatPanel(tender.id, pool);
 
     // The committee sees each lot's bids, each with its lot and its lot's ceiling.
-    const lot2 = (await t.http().get(lotPath(tender.id, 2, 'evaluation/bids')).set(experts[0].auth).expect(200)).body;
+    const lot2 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 2, 'evaluation/bids'))
+        .set(experts[0].auth)
+        .expect(200)
+    ).body;
     expect(lot2.map((x: { bidId: string; lotNo: number; aboveCeiling: boolean }) => [x.bidId, x.lotNo, x.aboveCeiling]).sort()).toEqual(
-      [[bids.a2, 2, true], [bids.b2, 2, false], [bids.c2, 2, false], [bids.d2, 2, false]].sort(),
+      [
+        [bids.a2, 2, true],
+        [bids.b2, 2, false],
+        [bids.c2, 2, false],
+        [bids.d2, 2, false],
+      ].sort(),
     );
-    expect((await t.http().get(lotPath(tender.id, 3, 'evaluation/bids')).set(experts[0].auth)).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 3, 'evaluation/bids'))
+          .set(experts[0].auth)
+      ).status,
+    ).toBe(404);
     const all = await evaluateAll(tender.id, experts, [{ code: 'Q1', met: true, reason: '符合' }]);
     expect(all).toHaveLength(7);
     expect(all.find((x) => x.bidId === bids.a1)).toMatchObject({ lotNo: 1, aboveCeiling: false });
@@ -115,19 +157,45 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     // One report per lot: scores compare only the bids of the lot (lot 2's 18m does not outrank lot 1's bids).
     const report1 = (await t.http().get(`${api}/tenders/${tender.id}/evaluation-report`).set(tender.owner.auth).expect(200)).body; // v1 = lot 1
     expect(report1.lot).toEqual({ lotNo: 1, title: '第一标段', budget: '20000000.00' });
-    expect(report1.candidates.map((x: { rank: number; bidId: string }) => [x.rank, x.bidId])).toEqual([[1, bids.a1], [2, bids.b1], [3, bids.c1]]);
+    expect(report1.candidates.map((x: { rank: number; bidId: string }) => [x.rank, x.bidId])).toEqual([
+      [1, bids.a1],
+      [2, bids.b1],
+      [3, bids.c1],
+    ]);
     expect(report1.openingRecord).toHaveLength(3);
     expect(report1.basicData.priceCeiling).toBe('20000000.00');
-    const report2 = (await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
-    expect(report2.candidates.map((x: { rank: number; bidId: string }) => [x.rank, x.bidId])).toEqual([[1, bids.b2], [2, bids.c2], [3, bids.d2]]);
+    const report2 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 2, 'evaluation-report'))
+        .set(tender.owner.auth)
+        .expect(200)
+    ).body;
+    expect(report2.candidates.map((x: { rank: number; bidId: string }) => [x.rank, x.bidId])).toEqual([
+      [1, bids.b2],
+      [2, bids.c2],
+      [3, bids.d2],
+    ]);
     expect(report2.rejectedBids.map((x: { bidId: string; grounds: string[] }) => [x.bidId, x.grounds])).toEqual([[bids.a2, ['TBR51_5_PRICE_ABOVE_CEILING']]]);
     expect(report2.sha256).not.toBe(report1.sha256);
     // each lot's qualification review lists its own bids only
     const reviewed = (r: { criteria: { qualificationReview: { bids: Array<{ bidId: string }> } } }) => r.criteria.qualificationReview.bids.map((x) => x.bidId).sort();
     expect(reviewed(report1)).toEqual([bids.a1, bids.b1, bids.c1].sort());
     expect(reviewed(report2)).toEqual([bids.a2, bids.b2, bids.c2, bids.d2].sort());
-    expect((await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body.sha256).toBe(report1.sha256);
-    const pdf = await t.http().get(lotPath(tender.id, 2, 'evaluation-report.pdf')).set(tender.owner.auth).expect(200);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 1, 'evaluation-report'))
+          .set(tender.owner.auth)
+          .expect(200)
+      ).body.sha256,
+    ).toBe(report1.sha256);
+    const pdf = await t
+      .http()
+      .get(lotPath(tender.id, 2, 'evaluation-report.pdf'))
+      .set(tender.owner.auth)
+      .expect(200);
     expect(pdf.headers['x-report-sha256']).toBe(report2.sha256);
     const signed = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'EVALUATION_REPORT_SIGNED' ORDER BY id`, [tender.id]);
     expect(signed.map((e: { data: { lotNo: number } }) => e.data.lotNo)).toEqual([1, 2]);
@@ -138,42 +206,127 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     expect(pub1.lotNo).toBe(1);
     expect(await status(tender.id)).toBe('PUBLICITY');
     // lot 2 is not published yet: it cannot be awarded
-    expect((await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.b2 })).status).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'award'))
+          .set(tender.owner.auth)
+          .send({ bidId: bids.b2 })
+      ).status,
+    ).toBe(409);
     const pub2Period = soon(); // ends after lot 1's
-    const pub2 = (await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(pub2Period).expect(200)).body;
+    const pub2 = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 2, 'publicity'))
+        .set(tender.owner.auth)
+        .send(pub2Period)
+        .expect(200)
+    ).body;
     expect(pub2.content.candidates.map((x: { price: string }) => x.price)).toEqual(['18000000.00', '18500000.00', '19900000.00']);
-    expect((await t.http().get(lotPath(tender.id, 2, 'candidates')).expect(200)).body.id).toBe(pub2.id);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 2, 'candidates'))
+          .expect(200)
+      ).body.id,
+    ).toBe(pub2.id);
     expect((await t.http().get(`${api}/tenders/${tender.id}/candidates`).expect(200)).body.id).toBe(pub1.id);
     await untilDatabaseClockPasses(t.dataSource, pub2Period.endsAt);
 
     // Award per lot; the tender is AWARDED with its last lot. A lot's award refunds nothing in engineering (TBR Art. 57).
-    const award1 = (await t.http().post(lotPath(tender.id, 1, 'award')).set(tender.owner.auth).send({ bidId: bids.a1 }).expect(200)).body;
+    const award1 = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 1, 'award'))
+        .set(tender.owner.auth)
+        .send({ bidId: bids.a1 })
+        .expect(200)
+    ).body;
     expect(award1).toMatchObject({ lotNo: 1, bidId: bids.a1, awardeeOrganizationId: a.organizationId, price: '19000000.00', rank: 1 });
     expect(await status(tender.id)).toBe('PUBLICITY');
     // a candidate of another lot is not a candidate of this one
-    expect((await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.a1 })).status).toBe(422);
-    const rankRule = await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.c2 });
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'award'))
+          .set(tender.owner.auth)
+          .send({ bidId: bids.a1 })
+      ).status,
+    ).toBe(422);
+    const rankRule = await t
+      .http()
+      .post(lotPath(tender.id, 2, 'award'))
+      .set(tender.owner.auth)
+      .send({ bidId: bids.c2 });
     expect(rankRule.status).toBe(422); // state-funded: the best-ranked candidate of the lot (TBR Art. 55)
     const results = (await t.http().get(`${api}/tenders/${tender.id}/lots/results`).expect(200)).body;
-    expect(results.map((x: { lotNo: number; status: string }) => [x.lotNo, x.status])).toEqual([[1, 'NOTIFIED'], [2, 'REPORT_CANDIDATES']]);
-    const award2 = (await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.b2 }).expect(200)).body;
+    expect(results.map((x: { lotNo: number; status: string }) => [x.lotNo, x.status])).toEqual([
+      [1, 'NOTIFIED'],
+      [2, 'REPORT_CANDIDATES'],
+    ]);
+    const award2 = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 2, 'award'))
+        .set(tender.owner.auth)
+        .send({ bidId: bids.b2 })
+        .expect(200)
+    ).body;
     expect(award2).toMatchObject({ lotNo: 2, bidId: bids.b2, awardeeOrganizationId: b.organizationId, price: '18000000.00' });
     // repeated: the same award
-    expect((await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.b2 }).expect(200)).body).toEqual(award2);
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'award'))
+          .set(tender.owner.auth)
+          .send({ bidId: bids.b2 })
+          .expect(200)
+      ).body,
+    ).toEqual(award2);
     expect(await status(tender.id)).toBe('AWARDED');
     expect((await t.http().get(`${api}/tenders/${tender.id}/award`).expect(200)).body.bidId).toBe(bids.a1); // v1 = lot 1
-    expect((await t.http().get(lotPath(tender.id, 2, 'award')).expect(200)).body.bidId).toBe(bids.b2);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 2, 'award'))
+          .expect(200)
+      ).body.bidId,
+    ).toBe(bids.b2);
 
     // Each bidder's result, lot by lot: b lost lot 1 (rank 2) and won lot 2.
     const bLot1 = (await t.http().get(`${api}/tenders/${tender.id}/result-notice`).set(b.auth).expect(200)).body;
     expect(bLot1).toMatchObject({ lotNo: 1, bidId: bids.b1, kind: 'RESULT_NOTICE', awarded: false, ownRank: 2 });
-    const bLot2 = (await t.http().get(lotPath(tender.id, 2, 'result-notice')).set(b.auth).expect(200)).body;
+    const bLot2 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 2, 'result-notice'))
+        .set(b.auth)
+        .expect(200)
+    ).body;
     expect(bLot2).toMatchObject({ lotNo: 2, bidId: bids.b2, kind: 'NOTICE_OF_AWARD', awarded: true });
-    expect((await t.http().get(lotPath(tender.id, 1, 'result-notice')).set(d.auth)).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 1, 'result-notice'))
+          .set(d.auth)
+      ).status,
+    ).toBe(404);
 
     // Contract per lot: lot 1's securities go back with lot 1's contract, lot 2's are still held.
     expect((await lotSecurity(tender.id, b, 2)).status).toBe('PAID');
-    await t.http().post(lotPath(tender.id, 1, 'contract')).set(tender.owner.auth).send({}).expect(200);
+    await t
+      .http()
+      .post(lotPath(tender.id, 1, 'contract'))
+      .set(tender.owner.auth)
+      .send({})
+      .expect(200);
     expect(await status(tender.id)).toBe('AWARDED');
     await waitForRefunds(t);
     for (const who of [a, b, c]) expect((await lotSecurity(tender.id, who, 1)).refunds.map((r) => r.reason)).toEqual(['CONTRACT_SIGNED']);
@@ -183,8 +336,23 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       expect(s.refunds).toEqual([]);
     }
     // the contract amount is the lot's winning price (TBR Art. 57)
-    expect((await t.http().post(lotPath(tender.id, 2, 'contract')).set(tender.owner.auth).send({ amount: '19000000.00' })).status).toBe(422);
-    const contract2 = (await t.http().post(lotPath(tender.id, 2, 'contract')).set(tender.owner.auth).send({ amount: '18000000.00' }).expect(200)).body;
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'contract'))
+          .set(tender.owner.auth)
+          .send({ amount: '19000000.00' })
+      ).status,
+    ).toBe(422);
+    const contract2 = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 2, 'contract'))
+        .set(tender.owner.auth)
+        .send({ amount: '18000000.00' })
+        .expect(200)
+    ).body;
     expect(contract2).toMatchObject({ lotNo: 2, status: 'CONTRACTED', contract: { amount: '18000000.00' } });
     expect(await status(tender.id)).toBe('CONTRACTED');
     await waitForRefunds(t);
@@ -204,7 +372,12 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       priceCeiling: null,
       bidSecurityAmount: '50000.00',
       panel: { size: 5, specialties: [{ code, count: 5 }] },
-      extra: { lots: [{ title: '采购包1', budget: '3000000.00' }, { title: '采购包2', budget: '2000000.00' }] },
+      extra: {
+        lots: [
+          { title: '采购包1', budget: '3000000.00' },
+          { title: '采购包2', budget: '2000000.00' },
+        ],
+      },
     });
     const bids = {
       a1: await bidIn(tender, a, 1, '2800000.00'),
@@ -220,19 +393,57 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     const opened = await evaluateAll(tender.id, experts);
     expect(opened.map((x) => x.bidId).sort()).toEqual([bids.a1, bids.b1, bids.c1].sort());
 
-    const report1 = (await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
+    const report1 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 1, 'evaluation-report'))
+        .set(tender.owner.auth)
+        .expect(200)
+    ).body;
     expect(report1.candidates.map((x: { bidId: string }) => x.bidId)).toEqual([bids.b1, bids.a1, bids.c1]);
-    expect((await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth)).status).toBe(409);
-    expect((await t.http().post(lotPath(tender.id, 2, 'award')).set(tender.owner.auth).send({ bidId: bids.a2 })).status).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 2, 'evaluation-report'))
+          .set(tender.owner.auth)
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'award'))
+          .set(tender.owner.auth)
+          .send({ bidId: bids.a2 })
+      ).status,
+    ).toBe(409);
 
     // Procurement: the award of lot 1 (no publicity) completes the tender — lot 2 failed and is skipped.
-    const award = (await t.http().post(lotPath(tender.id, 1, 'award')).set(tender.owner.auth).send({ bidId: bids.b1 }).expect(200)).body;
+    const award = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 1, 'award'))
+        .set(tender.owner.auth)
+        .send({ bidId: bids.b1 })
+        .expect(200)
+    ).body;
     expect(award).toMatchObject({ lotNo: 1, awardeeOrganizationId: b.organizationId, price: '2750000.00' });
     expect(award.announcementEndsAt).not.toBeNull();
-    expect((await t.http().get(lotPath(tender.id, 1, 'candidates')).expect(200)).body).toMatchObject({ kind: 'AWARD_ANNOUNCEMENT', lotNo: 1 });
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 1, 'candidates'))
+          .expect(200)
+      ).body,
+    ).toMatchObject({ kind: 'AWARD_ANNOUNCEMENT', lotNo: 1 });
     expect(await status(tender.id)).toBe('AWARDED');
     const results = (await t.http().get(`${api}/tenders/${tender.id}/lots/results`).expect(200)).body;
-    expect(results.map((x: { lotNo: number; status: string }) => [x.lotNo, x.status])).toEqual([[1, 'NOTIFIED'], [2, 'FAILED']]);
+    expect(results.map((x: { lotNo: number; status: string }) => [x.lotNo, x.status])).toEqual([
+      [1, 'NOTIFIED'],
+      [2, 'FAILED'],
+    ]);
 
     // NOT_AWARDED (MOF87 Art. 38): lot 1's unsuccessful bidders; the awardee's is held until the contract.
     await waitForRefunds(t);
@@ -257,7 +468,12 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       bidSecurityAmount: '200000.00',
       priceCeiling: '38000000.00',
       panel: { size: 5, specialties: [{ code, count: 5 }] },
-      extra: { lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }] },
+      extra: {
+        lots: [
+          { title: '第一标段', budget: '20000000.00' },
+          { title: '第二标段', budget: '20000000.00' },
+        ],
+      },
     });
     for (const [i, who] of [a, b, c].entries()) {
       await bidIn(tender, who, 1, `${19000000 + i * 100000}.00`);
@@ -267,8 +483,24 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     await waitFor(async () => (await status(tender.id)) === 'EVALUATION', 60_000, 'the evaluation');
     await evaluateAll(tender.id, await seatPanel(tender.id, pool));
 
-    expect((await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth).expect(200)).body).toMatchObject({ outcome: 'FAILED', candidates: [] });
-    expect((await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body.outcome).toBe('CANDIDATES');
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 2, 'evaluation-report'))
+          .set(tender.owner.auth)
+          .expect(200)
+      ).body,
+    ).toMatchObject({ outcome: 'FAILED', candidates: [] });
+    expect(
+      (
+        await t
+          .http()
+          .get(lotPath(tender.id, 1, 'evaluation-report'))
+          .set(tender.owner.auth)
+          .expect(200)
+      ).body.outcome,
+    ).toBe('CANDIDATES');
     expect(await status(tender.id)).toBe('EVALUATION'); // the tender goes on with lot 1
     expect((await t.http().get(`${api}/tenders/${tender.id}`)).body.lots.map((l: { status: string }) => l.status)).toEqual(['ACTIVE', 'FAILED']);
     const failed = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'LOT_FAILED'`, [tender.id]);
@@ -279,8 +511,21 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       expect((await lotSecurity(tender.id, who, 2)).refunds.map((r) => r.reason)).toEqual(['TERMINATION']);
       expect((await lotSecurity(tender.id, who, 1)).status).toBe('PAID');
     }
-    expect((await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send({})).status).toBe(409);
-    await t.http().post(lotPath(tender.id, 1, 'publicity')).set(tender.owner.auth).send({ endsAt: new Date(Date.now() + 300).toISOString() }).expect(200);
+    expect(
+      (
+        await t
+          .http()
+          .post(lotPath(tender.id, 2, 'publicity'))
+          .set(tender.owner.auth)
+          .send({})
+      ).status,
+    ).toBe(409);
+    await t
+      .http()
+      .post(lotPath(tender.id, 1, 'publicity'))
+      .set(tender.owner.auth)
+      .send({ endsAt: new Date(Date.now() + 300).toISOString() })
+      .expect(200);
   });
 
   it('an upheld objection sends every lot back to the one committee: each lot’s publicity is withdrawn, each lot gets a new report version', async () => {
@@ -293,7 +538,12 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       bidSecurityAmount: '200000.00',
       priceCeiling: '38000000.00',
       panel: { size: 5, specialties: [{ code, count: 5 }] },
-      extra: { lots: [{ title: '第一标段', budget: '20000000.00' }, { title: '第二标段', budget: '20000000.00' }] },
+      extra: {
+        lots: [
+          { title: '第一标段', budget: '20000000.00' },
+          { title: '第二标段', budget: '20000000.00' },
+        ],
+      },
     });
     const lot1 = [await bidIn(tender, a, 1, '19000000.00'), await bidIn(tender, b, 1, '19100000.00'), await bidIn(tender, c, 1, '19200000.00')];
     const lot2 = [
@@ -306,8 +556,18 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     const experts = await seatPanel(tender.id, pool);
     await evaluateAll(tender.id, experts);
     const later = { endsAt: new Date(Date.now() + 120_000).toISOString() };
-    await t.http().post(lotPath(tender.id, 1, 'publicity')).set(tender.owner.auth).send(later).expect(200);
-    await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(later).expect(200);
+    await t
+      .http()
+      .post(lotPath(tender.id, 1, 'publicity'))
+      .set(tender.owner.auth)
+      .send(later)
+      .expect(200);
+    await t
+      .http()
+      .post(lotPath(tender.id, 2, 'publicity'))
+      .set(tender.owner.auth)
+      .send(later)
+      .expect(200);
 
     const o = await t.http().post(`${api}/tenders/${tender.id}/result-objections`).set(d.auth).send({ text: '第二标段第一名业绩造假' }).expect(201);
     await t.http().post(`${api}/tenders/${tender.id}/result-objections/${o.body.id}/answer`).set(tender.owner.auth).send({ answer: '异议成立', upheld: true }).expect(200);
@@ -316,17 +576,40 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
 
     // the committee rejects lot 2's first bid and signs again: both lots get version 2
     for (const e of experts) {
-      await t.http().post(`${api}/tenders/${tender.id}/evaluation/scores`).set(e.auth)
-        .send({ bidId: lot2[0], qualified: false, reasons: ['业绩证明材料虚假'], grounds: ['TBR51_7_COLLUSION_OR_FRAUD'] }).expect(200);
+      await t
+        .http()
+        .post(`${api}/tenders/${tender.id}/evaluation/scores`)
+        .set(e.auth)
+        .send({ bidId: lot2[0], qualified: false, reasons: ['业绩证明材料虚假'], grounds: ['TBR51_7_COLLUSION_OR_FRAUD'] })
+        .expect(200);
       await t.http().post(`${api}/tenders/${tender.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
     }
-    const r1 = (await t.http().get(lotPath(tender.id, 1, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
-    const r2 = (await t.http().get(lotPath(tender.id, 2, 'evaluation-report')).set(tender.owner.auth).expect(200)).body;
+    const r1 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 1, 'evaluation-report'))
+        .set(tender.owner.auth)
+        .expect(200)
+    ).body;
+    const r2 = (
+      await t
+        .http()
+        .get(lotPath(tender.id, 2, 'evaluation-report'))
+        .set(tender.owner.auth)
+        .expect(200)
+    ).body;
     expect([r1.version, r2.version]).toEqual([2, 2]);
     expect(r1.candidates.map((x: { bidId: string }) => x.bidId)).toEqual(lot1);
     expect(r2.candidates.map((x: { bidId: string }) => x.bidId)).toEqual(lot2.slice(1));
     // the lots are published again on the new reports
-    const again = (await t.http().post(lotPath(tender.id, 2, 'publicity')).set(tender.owner.auth).send(later).expect(200)).body;
+    const again = (
+      await t
+        .http()
+        .post(lotPath(tender.id, 2, 'publicity'))
+        .set(tender.owner.auth)
+        .send(later)
+        .expect(200)
+    ).body;
     expect(again.reportVersion).toBe(2);
   });
 

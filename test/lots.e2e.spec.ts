@@ -2,9 +2,9 @@ import { Role } from 'src/common/auth/role.enum';
 import { sealBid } from 'src/sdk';
 import { plaintextOf, sealAndSubmit } from './factories/bid.factory';
 import { guaranteeNotification, notification, pay, postGuarantee, waitFor, waitForRefunds } from './factories/bid-security.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * 标段 (lots) against the real services: one tender, two lots; a bidder bids for one or more lots, each with the
@@ -26,10 +26,19 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
   it('each lot’s security ≤ 2% of its budget (TBR Art. 26): 400000.00 taken, 400000.01 refused', async () => {
     // The default share of a lot without its own amount never breaks the cap.
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
-    const over = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { lots: lots('400000.01') } }));
+    const over = await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { lots: lots('400000.01') } }));
     expect(over.status).toBe(400);
     expect(over.body.details.map((d: { field: string }) => d.field)).toContain('lots[1].bidSecurityAmount');
-    const ok = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { lots: lots('400000.00') } })).expect(201);
+    const ok = await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { lots: lots('400000.00') } }))
+      .expect(201);
     expect(ok.body.lots).toEqual([
       // No amount of its own: the tender's 200000.00 in proportion to the lot's half of the budget.
       { lotNo: 1, title: '第一标段：K0+000~K5+200', budget: '20000000.00', bidSecurityAmount: '100000.00', status: 'ACTIVE' },
@@ -96,10 +105,9 @@ describe('lots (标段) — bids, security and opening per lot (e2e)', () => {
     await waitFor(async () => (await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status === 'OPENING', 30_000, 'the opening');
     const view = (await t.http().get(`/api/v1/tenders/${tender.id}`)).body;
     expect(view.lots.map((l: { status: string }) => l.status)).toEqual(['ACTIVE', 'FAILED']);
-    const statuses: Array<{ lot_no: number; status: string }> = await t.dataSource.query(
-      `SELECT lot_no, status FROM bids WHERE tender_id = $1 ORDER BY lot_no, status`,
-      [tender.id],
-    );
+    const statuses: Array<{ lot_no: number; status: string }> = await t.dataSource.query(`SELECT lot_no, status FROM bids WHERE tender_id = $1 ORDER BY lot_no, status`, [
+      tender.id,
+    ]);
     expect(statuses).toEqual([
       { lot_no: 1, status: 'OPENED' },
       { lot_no: 1, status: 'OPENED' },

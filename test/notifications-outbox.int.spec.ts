@@ -1,9 +1,9 @@
-import { createServer, IncomingMessage, Server } from 'http';
-import { AddressInfo } from 'net';
+import { createServer, type IncomingMessage, type Server } from 'http';
+import { type AddressInfo } from 'net';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'crypto';
 import { JurisdictionsService } from 'src/modules/jurisdictions/jurisdictions.service';
-import { NewOfflineProject, OfflineProjectsRepository } from 'src/modules/jurisdictions/offline-projects.repository';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { type NewOfflineProject, OfflineProjectsRepository } from 'src/modules/jurisdictions/offline-projects.repository';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('OfflineProjectsRepository (real PostgreSQL)', () => {
   let t: TestApp;

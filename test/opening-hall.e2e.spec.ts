@@ -1,8 +1,8 @@
 import { Role } from 'src/common/auth/role.enum';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,11 +60,7 @@ describe('the opening hall (开标大厅) endpoint', () => {
     expect((await hall(tender.id, supervisor)).status).toBe(200);
 
     // Bidder 0 decrypts: it sees its price; the others and the owner see only the status.
-    const dec = await t
-      .http()
-      .post(`/api/v1/tenders/${tender.id}/bids/${bids[0].body.bidId}/decryption`)
-      .set(bidders[0].auth)
-      .send({ key: bids[0].sealed.key });
+    const dec = await t.http().post(`/api/v1/tenders/${tender.id}/bids/${bids[0].body.bidId}/decryption`).set(bidders[0].auth).send({ key: bids[0].sealed.key });
     expect(dec.status).toBe(200);
     const own = (await hall(tender.id, bidders[0])).body;
     expect(own.bids.find((b: { mine: boolean }) => b.mine)).toMatchObject({ status: 'DECRYPTED', price: '100.00' });

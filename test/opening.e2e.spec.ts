@@ -1,17 +1,17 @@
 import { createCipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
+import { type DomainEventMap, DomainEvents } from 'src/common/events/domain-events';
 import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { BidsQueryService } from 'src/modules/bids/bids-query.service';
 import { CloseDecryptionWindowUseCase } from 'src/modules/opening/use-cases/close-decryption-window.use-case';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { sealBid, sha256Hex, wrapEscrowKey } from 'src/sdk';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { createPublishedTender, TenderOptions, TestTender } from './factories/tender.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { createPublishedTender, type TenderOptions, type TestTender } from './factories/tender.factory';
 import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +36,9 @@ function independentSeal(tenderId: string, orgId: string, price: string, escrowP
     body: {
       ciphertext: ciphertext.toString('base64'),
       iv: iv.toString('base64'),
-      keyCommitment: createHash('sha256').update(Buffer.concat([Buffer.from('bid-key-v1', 'utf8'), key])).digest('hex'),
+      keyCommitment: createHash('sha256')
+        .update(Buffer.concat([Buffer.from('bid-key-v1', 'utf8'), key]))
+        .digest('hex'),
       escrowedKey: Buffer.concat([ephPublic, iv2, wrapped]).toString('base64'),
       client: { deviceId: 'own-tool-1', toolVersion: 'own-tool/2.0' },
     },
@@ -122,10 +124,7 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     it('3 bids: OPENING with the window (the boundary itself opens)', async () => {
       const { tender, bids } = await tenderWithBids(['100.00', '200.00', '300.00'], { windowMinutes: 30 });
       expect((await waitForStatus(tender.id, ['FAILED', 'OPENING'])).status).toBe('OPENING');
-      const [row] = await t.dataSource.query(
-        `SELECT opened_at, decryption_window_ends_at, bid_deadline FROM tenders WHERE id = $1`,
-        [tender.id],
-      );
+      const [row] = await t.dataSource.query(`SELECT opened_at, decryption_window_ends_at, bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
       expect(new Date(row.opened_at).getTime()).toBeGreaterThanOrEqual(new Date(row.bid_deadline).getTime());
       expect(new Date(row.decryption_window_ends_at).getTime() - new Date(row.opened_at).getTime()).toBe(30 * 60_000);
       for (const b of bids) expect(await bidRow(b.body.bidId)).toMatchObject({ status: 'OPENED', price: null });
@@ -197,11 +196,16 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     expect(rec.body.bids[0].attachments[0]).toMatchObject({ name: '施工组织设计0.pdf', sha256: sha256Hex(Buffer.alloc(64, 7)) });
     expect(rec.body.summary).toEqual({ received: 4, decrypted: 4, revoked: 0, withdrawn: 0 });
     expect(rec.body.recordSha256).toMatch(/^[0-9a-f]{64}$/);
-    const pdf = await t.http().get(`/api/v1/tenders/${tender.id}/opening-record.pdf`).set(bidders[3].auth).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const pdf = await t
+      .http()
+      .get(`/api/v1/tenders/${tender.id}/opening-record.pdf`)
+      .set(bidders[3].auth)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(pdf.status).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     const body = pdf.body as Buffer;
@@ -295,7 +299,7 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     expect(await bidRow(bids[1].body.bidId)).toMatchObject({ status: 'OPENED', price: null });
   });
 
-  it('ESCROW mode opens everything at the deadline; a bidder\'s bad seal is REVOKED, a bid damaged by the platform is WITHDRAWN', async () => {
+  it("ESCROW mode opens everything at the deadline; a bidder's bad seal is REVOKED, a bid damaged by the platform is WITHDRAWN", async () => {
     const parties = [];
     for (let i = 0; i < 6; i++) parties.push(await registerParty(t, { role: Role.BIDDER }));
     const [cheat, sloppy, victim] = parties.slice(3);
@@ -309,7 +313,13 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
       mutate: (q) => (q.escrowedKey = wrapEscrowKey({ key: Buffer.alloc(32, 3), escrowPublicKey: tender.escrowPublicKey! })),
     });
     // A bidder that sealed with another organisation's id in the aad (GCM fails with its own, committed key).
-    const wrongAad = sealBid({ tenderId: tender.id, bidderOrganizationId: cheat.organizationId!, plaintext: plaintextOf('6.00'), escrowPublicKey: tender.escrowPublicKey!, client: { deviceId: 'x' } });
+    const wrongAad = sealBid({
+      tenderId: tender.id,
+      bidderOrganizationId: cheat.organizationId!,
+      plaintext: plaintextOf('6.00'),
+      escrowPublicKey: tender.escrowPublicKey!,
+      client: { deviceId: 'x' },
+    });
     const sloppyRes = await t.http().post(`/api/v1/tenders/${tender.id}/bids`).set(sloppy.auth).send(wrongAad.request);
     expect(sloppyRes.status).toBe(201);
     // A bid whose stored ciphertext the platform damages after receipt.
@@ -368,4 +378,3 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     expect(rec.body.bids.map((b: { price: string }) => b.price)).toEqual(['5000000.00', '5000001.00', '5000002.00']);
   });
 });
-

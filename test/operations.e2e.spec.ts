@@ -1,5 +1,5 @@
 import { adminParty, registerParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('operations: health, metrics, queue dashboard', () => {
   let t: TestApp;

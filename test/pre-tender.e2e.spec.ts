@@ -1,12 +1,12 @@
 import { Role } from 'src/common/auth/role.enum';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
 import { bidderWithAccount, notification, pay } from './factories/bid-security.factory';
 import { byUser, createExpert, membersOf, waitFor } from './factories/evaluation.factory';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { pdfText } from './helpers/pdf-text';
 import { untilDatabaseClockPasses } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 const pdf = (text: string) => ({ name: `${text}.pdf`, contentType: 'application/pdf', contentBase64: Buffer.from(`%PDF-1.4 ${text}`).toString('base64') });
@@ -39,7 +39,11 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
   it('refuses bad pre-tender terms with clear 400s and stores nothing', async () => {
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY });
     const base = (pre: unknown, extra: Record<string, unknown> = {}) => ({ preTender: pre, ...extra });
-    const attempt = (extra: Record<string, unknown>) => createDraftTender(t, { owner, extra }).then(() => 201, (e: Error) => Number(/failed: (\d+)/.exec(e.message)?.[1]));
+    const attempt = (extra: Record<string, unknown>) =>
+      createDraftTender(t, { owner, extra }).then(
+        () => 201,
+        (e: Error) => Number(/failed: (\d+)/.exec(e.message)?.[1]),
+      );
     expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PROJECT_APPROVAL', name: '项目核准', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9 (not in regulations.md; from the statute text)
     expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'FUNDING', name: '资金落实', dueAt: inMs(3_600_000) }] }))).toBe(400); // TBL Art. 9 (not in regulations.md; from the statute text)
     expect(await attempt(base({ pledge: pdf('承诺书'), pendingApprovals: [{ kind: 'PLANNING_PERMIT', name: '建设工程规划许可证', dueAt: inMs(-1000) }] }))).toBe(400);
@@ -100,7 +104,9 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     const [created] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'TENDER_CREATED'`, [tender.id]);
     expect(created.data.preTender.pendingApprovals).toHaveLength(2);
     expect(created.data.qualificationCriteria).toEqual(['Q1', 'Q2']);
-    const [{ due }] = await t.dataSource.query(`SELECT count(*)::int AS due FROM scheduled_events WHERE kind = 'PENDING_APPROVAL_DUE' AND tender_id = $1 AND status = 'PENDING'`, [tender.id]);
+    const [{ due }] = await t.dataSource.query(`SELECT count(*)::int AS due FROM scheduled_events WHERE kind = 'PENDING_APPROVAL_DUE' AND tender_id = $1 AND status = 'PENDING'`, [
+      tender.id,
+    ]);
     expect(due).toBe(2);
 
     const prices = ['36800000.00', '37100000.00', '37500000.00', '37700000.00'];
@@ -115,10 +121,14 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
       await t.http().post(`${api}/tenders/${tender.id}/bids/${bids[i].body.bidId}/decryption`).set(b.auth).send({ key: bids[i].sealed.key }).expect(200);
     }
     await waitFor(async () => (await status(tender.id)) === 'EVALUATION', 20_000, 'the evaluation');
-    const seats = await waitFor(async () => {
-      const s = await membersOf(t, tender.id);
-      return s.length === 5 ? s : null;
-    }, 20_000, 'the panel draw');
+    const seats = await waitFor(
+      async () => {
+        const s = await membersOf(t, tender.id);
+        return s.length === 5 ? s : null;
+      },
+      20_000,
+      'the panel draw',
+    );
     const users = byUser(pool);
     const experts = seats.map((s) => users.get(s.user_id)!);
     for (const [i, s] of seats.entries()) await t.http().post(`${api}/expert/assignments/${s.id}/accept`).set(experts[i].auth).expect(200);
@@ -131,12 +141,33 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     const missing = await score(experts[0], { bidId: weak, qualified: true });
     expect(missing.status).toBe(422);
     expect(missing.body.code).toBe('QUALIFICATION_CRITERIA_MISMATCH');
-    const unknown = await score(experts[0], { bidId: weak, qualified: true, criteria: [{ code: 'Q1', met: true, reason: '符合' }, { code: 'Q9', met: true, reason: '符合' }] });
+    const unknown = await score(experts[0], {
+      bidId: weak,
+      qualified: true,
+      criteria: [
+        { code: 'Q1', met: true, reason: '符合' },
+        { code: 'Q9', met: true, reason: '符合' },
+      ],
+    });
     expect(unknown.status).toBe(422);
-    const contradiction = await score(experts[0], { bidId: weak, qualified: true, criteria: [{ code: 'Q1', met: true, reason: '符合' }, { code: 'Q2', met: false, reason: '建造师为建筑工程专业' }] });
+    const contradiction = await score(experts[0], {
+      bidId: weak,
+      qualified: true,
+      criteria: [
+        { code: 'Q1', met: true, reason: '符合' },
+        { code: 'Q2', met: false, reason: '建造师为建筑工程专业' },
+      ],
+    });
     expect(contradiction.status).toBe(400);
     expect(contradiction.body.details[0].field).toBe('qualified');
-    const noReason = await score(experts[0], { bidId: weak, qualified: true, criteria: [{ code: 'Q1', met: true, reason: '' }, { code: 'Q2', met: true, reason: '符合' }] });
+    const noReason = await score(experts[0], {
+      bidId: weak,
+      qualified: true,
+      criteria: [
+        { code: 'Q1', met: true, reason: '' },
+        { code: 'Q2', met: true, reason: '符合' },
+      ],
+    });
     expect(noReason.status).toBe(400);
     expect(await t.dataSource.query(`SELECT 1 FROM qualification_findings WHERE tender_id = $1`, [tender.id])).toEqual([]);
 
@@ -145,7 +176,9 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
         const failsQ2 = b.bidId === weak && i < 3;
         const criteria = [
           { code: 'Q1', met: true, reason: '资质证书为市政公用工程施工总承包一级，在有效期内' },
-          failsQ2 ? { code: 'Q2', met: false, reason: '拟派项目经理注册专业为建筑工程，不符合市政公用工程专业要求' } : { code: 'Q2', met: true, reason: '项目经理为市政公用工程二级注册建造师' },
+          failsQ2
+            ? { code: 'Q2', met: false, reason: '拟派项目经理注册专业为建筑工程，不符合市政公用工程专业要求' }
+            : { code: 'Q2', met: true, reason: '项目经理为市政公用工程二级注册建造师' },
         ];
         await score(e, { bidId: b.bidId, qualified: !failsQ2, criteria }).expect(200);
       }
@@ -164,11 +197,17 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(weakRow.reasons.join()).toContain('注册专业为建筑工程');
     expect(review.bids.filter((b: { conclusion: string }) => b.conclusion === 'QUALIFIED')).toHaveLength(3);
     expect(report.body.candidates.map((c: { price: string }) => c.price)).toEqual(['37100000.00', '37500000.00', '37700000.00']);
-    const reportPdf = await t.http().get(`${api}/tenders/${tender.id}/evaluation-report.pdf`).set(supervisor.auth).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const reportPdf = await t
+      .http()
+      .get(`${api}/tenders/${tender.id}/evaluation-report.pdf`)
+      .set(supervisor.auth)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     const text = pdfText(reportPdf.body as Buffer);
     expect(text).toContain('资格审查不合格');
     expect(text).toContain('注册专业为建筑工程');
@@ -181,7 +220,11 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
 
     const contract = () => t.http().post(`${api}/tenders/${tender.id}/contract`).set(tender.owner.auth).send({});
     const supply = (item: string, who: TestParty = tender.owner) =>
-      t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${item}/supply`).set(who.auth).send({ documentNo: `建字第${item.slice(0, 6)}号`, document: pdf(`批文${item}`) });
+      t
+        .http()
+        .post(`${api}/tenders/${tender.id}/pending-approvals/${item}/supply`)
+        .set(who.auth)
+        .send({ documentNo: `建字第${item.slice(0, 6)}号`, document: pdf(`批文${item}`) });
     const accept = (item: string, who: TestParty = supervisor) => t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${item}/accept`).set(who.auth).send({});
 
     let c = await contract();
@@ -203,7 +246,11 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(c.body.details.items.map((i: { id: string }) => i.id)).toEqual([item2]);
     // A rejection before the date sends the item back; it is supplied again.
     expect((await supply(item2)).status).toBe(200);
-    const rej = await t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${item2}/reject`).set(supervisor.auth).send({ reason: '审查合格书所载项目名称与招标项目不一致' });
+    const rej = await t
+      .http()
+      .post(`${api}/tenders/${tender.id}/pending-approvals/${item2}/reject`)
+      .set(supervisor.auth)
+      .send({ reason: '审查合格书所载项目名称与招标项目不一致' });
     expect(rej.status).toBe(200);
     expect(rej.body).toMatchObject({ status: 'PENDING', rejectionReason: '审查合格书所载项目名称与招标项目不一致' });
     expect((await contract()).status).toBe(409);
@@ -212,7 +259,9 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect((await accept(item2)).status).toBe(200);
     expect((await contract()).status).toBe(200);
     expect(await status(tender.id)).toBe('CONTRACTED');
-    const actions: Array<{ action: string }> = await t.dataSource.query(`SELECT action FROM audit_events WHERE tender_id = $1 AND action LIKE 'PRE_TENDER_%' ORDER BY id`, [tender.id]);
+    const actions: Array<{ action: string }> = await t.dataSource.query(`SELECT action FROM audit_events WHERE tender_id = $1 AND action LIKE 'PRE_TENDER_%' ORDER BY id`, [
+      tender.id,
+    ]);
     expect(actions.map((a) => a.action)).toEqual([
       'PRE_TENDER_ITEM_SUPPLIED',
       'PRE_TENDER_ITEM_ACCEPTED',
@@ -242,10 +291,19 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     const got = await t.http().get(`${api}/tenders/${tender.id}`).expect(200);
     const late = got.body.preTender.pendingApprovals[1].id;
     // The day of the pledge: still in time a moment before — here the other item is supplied in time.
-    await t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${got.body.preTender.pendingApprovals[0].id}/supply`).set(tender.owner.auth).send({ document: pdf('规划许可证') }).expect(200);
+    await t
+      .http()
+      .post(`${api}/tenders/${tender.id}/pending-approvals/${got.body.preTender.pendingApprovals[0].id}/supply`)
+      .set(tender.owner.auth)
+      .send({ document: pdf('规划许可证') })
+      .expect(200);
     await waitFor(async () => (await status(tender.id)) === 'CANCELLED', 20_000, 'the lawful end of the pre-tender');
     // The day after: too late to supply.
-    const tooLate = await t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${late}/supply`).set(tender.owner.auth).send({ document: pdf('审查合格书') });
+    const tooLate = await t
+      .http()
+      .post(`${api}/tenders/${tender.id}/pending-approvals/${late}/supply`)
+      .set(tender.owner.auth)
+      .send({ document: pdf('审查合格书') });
     expect(tooLate.status).toBe(409);
     const after = await t.http().get(`${api}/tenders/${tender.id}`).expect(200);
     expect(after.body.statusReason).toContain('容缺预招标');
@@ -253,10 +311,16 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
     expect(after.body.preTender.pendingApprovals.map((a: { status: string }) => a.status)).toEqual(['SUPPLIED', 'OVERDUE']);
     const [audit] = await t.dataSource.query(`SELECT actor_id, data FROM audit_events WHERE tender_id = $1 AND action = 'PRE_TENDER_PLEDGE_FAILED'`, [tender.id]);
     expect(audit).toBeDefined();
-    const refunds = await waitFor(async () => {
-      const r: Array<{ with_interest: boolean; principal: string }> = await t.dataSource.query(`SELECT with_interest, principal FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
-      return r.length ? r : null;
-    }, 15_000, 'the refund');
+    const refunds = await waitFor(
+      async () => {
+        const r: Array<{ with_interest: boolean; principal: string }> = await t.dataSource.query(`SELECT with_interest, principal FROM bid_security_refunds WHERE tender_id = $1`, [
+          tender.id,
+        ]);
+        return r.length ? r : null;
+      },
+      15_000,
+      'the refund',
+    );
     expect(refunds).toEqual([expect.objectContaining({ with_interest: true, principal: '200000.00' })]);
     const mineRes = await t.http().get(`${api}/tenders/${tender.id}/bid-security/mine`).set(bidder.auth).expect(200);
     expect(['REFUND_DUE', 'REFUNDED']).toContain(mineRes.body.status);
@@ -276,7 +340,12 @@ describe('pre-tender (容缺预招标) and post-qualification criteria (e2e)', (
       },
     });
     const items = (await t.http().get(`${api}/tenders/${tender.id}/pending-approvals`).expect(200)).body as Array<{ id: string }>;
-    const supply = (item: string) => t.http().post(`${api}/tenders/${tender.id}/pending-approvals/${item}/supply`).set(tender.owner.auth).send({ document: pdf(`批文${item}`) });
+    const supply = (item: string) =>
+      t
+        .http()
+        .post(`${api}/tenders/${tender.id}/pending-approvals/${item}/supply`)
+        .set(tender.owner.auth)
+        .send({ document: pdf(`批文${item}`) });
     // The pledged instant is moved (the timed event stays later, so only the request's own check decides).
     await t.dataSource.query(`UPDATE tender_pending_approvals SET due_at = clock_timestamp() + interval '3 seconds' WHERE id = $1`, [items[0].id]);
     expect((await supply(items[0].id)).status).toBe(200);

@@ -76,15 +76,11 @@ describe('production image', () => {
     }
     expect(compose.services.migrate.build?.dockerfile).toBe('Dockerfile');
     const entries = commands.map((c) => c[c.length - 1]);
-    expect(entries.sort()).toEqual(
-      ['dist/scripts/prepare-db.js', 'dist/src/main.api.js', 'dist/src/main.api.js', 'dist/src/main.worker.js'].sort(),
-    );
+    expect(entries.sort()).toEqual(['dist/scripts/prepare-db.js', 'dist/src/main.api.js', 'dist/src/main.api.js', 'dist/src/main.worker.js'].sort());
     for (const entry of entries) {
       const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(join(ROOT, source))).toBe(true);
-      const included = build.include.some(
-        (g) => g === source || (g.endsWith('/**/*.ts') && source.startsWith(g.slice(0, -'**/*.ts'.length))),
-      );
+      const included = build.include.some((g) => g === source || (g.endsWith('/**/*.ts') && source.startsWith(g.slice(0, -'**/*.ts'.length))));
       expect(included).toBe(true);
     }
   });

@@ -1,9 +1,9 @@
-import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { type ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
 import { MetricsService } from 'src/infra/metrics/metrics.service';
 import { SchedulerService, TIMED_EVENT_ALERT_AFTER } from 'src/modules/scheduling/scheduler.service';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const KIND = 'TEST_EVENT' as unknown as ScheduledEventKind; // a kind only this test handles
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,8 +30,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   });
   afterAll(() => t.close());
 
-  const plan = (n: number, inMs: number) =>
-    t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(n), runAt: new Date(Date.now() + inMs) }));
+  const plan = (n: number, inMs: number) => t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(n), runAt: new Date(Date.now() + inMs) }));
   const status = async (id: string) => (await t.dataSource.query(`SELECT status, lateness_ms FROM scheduled_events WHERE id = $1`, [id]))[0];
   const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
     const end = Date.now() + ms;
@@ -64,9 +63,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   });
 
   it('a job that fires twice (or two workers) changes nothing twice', async () => {
-    const id = await t.dataSource.transaction((m) =>
-      scheduler.plan(m, { kind: KIND, subjectId: subject(3), runAt: new Date(Date.now() - 1000) }),
-    );
+    const id = await t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(3), runAt: new Date(Date.now() - 1000) }));
     await Promise.all([scheduler.run(id), scheduler.run(id), scheduler.run(id)]);
     await sleep(300);
     expect(fired.filter((f) => f.subjectId === subject(3))).toHaveLength(1);
@@ -102,7 +99,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
     expect(alerts).toMatch(/timed_event_alerts_total\{kind="TEST_EVENT"\} [1-9]/);
   });
 
-  it('re-planning an event whose job failed adds a fresh job (BullMQ ignores an add with a failed job\'s id)', async () => {
+  it("re-planning an event whose job failed adds a fresh job (BullMQ ignores an add with a failed job's id)", async () => {
     failing.set(subject(9), 1_000); // keeps failing until the test lets it run
     const runAt = new Date(Date.now() - 50);
     const id = await t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(9), runAt }));

@@ -1,12 +1,12 @@
 import { Role } from 'src/common/auth/role.enum';
 import { BidIdentitySealer } from 'src/modules/bids/bid-identity-sealer';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createHash } from 'crypto';
 import { addDays, bidderWithAccount, guaranteeNotification, insertTender, mine, notification, pay, postGuarantee, waitFor, waitForRefunds } from './factories/bid-security.factory';
-import { sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
-import { NotificationSender, OutgoingNotification } from 'src/modules/notifications/notification-sender';
+import { sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
+import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +63,7 @@ describe('sealed identities until the opening', () => {
     expect(rows.map((r: { bidder_blind_index: string }) => r.bidder_blind_index).sort()).toEqual(bidders.map((b) => sealer.blindIndex(tender.id, b.organizationId!)).sort());
   });
 
-  it('before the deadline each bidder still finds its own bid (blind index), and no one else\'s', async () => {
+  it("before the deadline each bidder still finds its own bid (blind index), and no one else's", async () => {
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[0].auth).expect(200);
     expect(mine.body).toMatchObject({ bidId: bids[0].body.bidId, version: 2, bidderOrganizationId: bidders[0].organizationId });
     expect(mine.body.versions).toHaveLength(2);
@@ -76,7 +76,10 @@ describe('sealed identities until the opening', () => {
   it('the operator (database + environment) can test whether a given organisation bid — not prevented — but cannot open who sent it before the deadline', async () => {
     const sealer = t.app.get(BidIdentitySealer);
     // The blind index is keyed from SEALING_MASTER_KEY: whoever holds it and the database can test membership.
-    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [tender.id, sealer.blindIndex(tender.id, bidders[2].organizationId!)]);
+    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
+      tender.id,
+      sealer.blindIndex(tender.id, bidders[2].organizationId!),
+    ]);
     expect(row.n).toBe(1);
     // The identity (user, IP, device, author) needs the tender's identity key: k custodians refuse before the deadline.
     await expect(t.dataSource.transaction((m) => sealer.unsealTender(m, tender.id))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
@@ -105,7 +108,9 @@ describe('sealed identities until the opening', () => {
     }
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
     const rows = await t.dataSource.query(
-      `SELECT id, bidder_organization_id, submitted_by, device_id, document_author, signature, ip FROM bids WHERE tender_id = $1 ORDER BY received_at`, [tender.id]);
+      `SELECT id, bidder_organization_id, submitted_by, device_id, document_author, signature, ip FROM bids WHERE tender_id = $1 ORDER BY received_at`,
+      [tender.id],
+    );
     for (const [i, b] of bidders.entries()) {
       const row = rows.find((r: { id: string }) => r.id === bids[i].body.bidId);
       expect(row).toMatchObject({ bidder_organization_id: b.organizationId, submitted_by: b.userId, device_id: i === 0 ? row.device_id : `device-${b.userId}` });
@@ -123,7 +128,9 @@ describe('sealed identities until the opening', () => {
     expect(downloads.map((d: { user_id: string }) => d.user_id)).toEqual(bidders.map((b) => b.userId));
     downloads.forEach((d: { ip: string | null }) => expect(d.ip).not.toBeNull());
     const released = await t.dataSource.query(
-      `SELECT data->>'custodian' AS c FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'identity-key'`, [tender.id]);
+      `SELECT data->>'custodian' AS c FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'identity-key'`,
+      [tender.id],
+    );
     expect(released).toHaveLength(4); // 2 of 3 custodians, for the bids' identities and for the downloads'
     expect(await bidsReceivedMetric()).toBe(3); // counted at the deadline, all tenders together
   });
@@ -148,9 +155,15 @@ async function dump(t: TestApp): Promise<Array<{ table: string; row: string }>> 
  */
 async function leakingTables(t: TestApp, tenderId: string, bids: SubmittedBid[], bidders: TestParty[]): Promise<string[]> {
   const orgs: Array<{ id: string; name: string; uscc: string; basic_account_no: string | null }> = await t.dataSource.query(
-    `SELECT id, name, uscc, basic_account_no FROM organizations WHERE id = ANY($1::uuid[])`, [bidders.map((b) => b.organizationId)]);
+    `SELECT id, name, uscc, basic_account_no FROM organizations WHERE id = ANY($1::uuid[])`,
+    [bidders.map((b) => b.organizationId)],
+  );
   expect(orgs).toHaveLength(bidders.length);
-  const names = [...orgs.flatMap((o) => [o.id, o.name, o.uscc, ...(o.basic_account_no ? [o.basic_account_no] : [])]), ...bidders.map((b) => b.userId), ...bidders.map((b) => `device-${b.userId}`)];
+  const names = [
+    ...orgs.flatMap((o) => [o.id, o.name, o.uscc, ...(o.basic_account_no ? [o.basic_account_no] : [])]),
+    ...bidders.map((b) => b.userId),
+    ...bidders.map((b) => `device-${b.userId}`),
+  ];
   // The rows that belong to the tender by id too (a read mark of a notice, an audit event of a complaint).
   const owned: Array<{ id: string }> = await t.dataSource.query(
     `SELECT id::text FROM notifications WHERE tender_id = $1 UNION SELECT id::text FROM complaints WHERE tender_id = $1 UNION SELECT id::text FROM tender_objections WHERE tender_id = $1`,
@@ -187,10 +200,13 @@ describe('sealed identities: with bid security paid and the documents downloaded
     }
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_SECURITY_AND_DOWNLOADS].sort());
     // The money is there and counted (each bidder's security is PAID), only its owner and payer are sealed.
-    const payments = await t.dataSource.query(
-      `SELECT classification, payer_account_no, payer_sealed, bidder_organization_id FROM bid_security_payments WHERE tender_id = $1`, [tender.id]);
+    const payments = await t.dataSource.query(`SELECT classification, payer_account_no, payer_sealed, bidder_organization_id FROM bid_security_payments WHERE tender_id = $1`, [
+      tender.id,
+    ]);
     expect(payments).toHaveLength(3);
-    payments.forEach((p: Record<string, unknown>) => expect(p).toMatchObject({ classification: 'ACCEPTED', payer_account_no: null, bidder_organization_id: null, payer_sealed: expect.any(String) }));
+    payments.forEach((p: Record<string, unknown>) =>
+      expect(p).toMatchObject({ classification: 'ACCEPTED', payer_account_no: null, bidder_organization_id: null, payer_sealed: expect.any(String) }),
+    );
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bid-security/mine`).set(bidders[0].auth).expect(200);
     expect(mine.body).toMatchObject({ status: 'PAID' });
   });
@@ -230,7 +246,12 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
         objectionId = filed.body.id;
         await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objectionId}/answer`).set(tender.owner.auth).send({ answer: '已删除该条件。' }).expect(200);
         // Not satisfied with the answer, it complains to the supervisors (TBR Art. 60 ¶2), still before the deadline.
-        const complaint = await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidder.auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(201);
+        const complaint = await t
+          .http()
+          .post(`/api/v1/tenders/${tender.id}/complaints`)
+          .set(bidder.auth)
+          .send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' })
+          .expect(201);
         expect(complaint.body).toMatchObject({ status: 'FILED', objectionId, complainantOrganizationId: bidder.organizationId, complainantName: name });
         complaintId = complaint.body.id;
         // The same request again: the same complaint (found by its keyed request digest).
@@ -253,7 +274,9 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([...STILL_IN_CLEAR_WITH_REFUND_AND_OBJECTION].sort());
     // (leakingTables looks for the payee's basic account and name too, in every row that refers to the tender.)
     const notices = await t.dataSource.query(
-      `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`, [tender.id]);
+      `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`,
+      [tender.id],
+    );
     // The objection notice to the owner stays in clear; the answer to the objector and the clarifications are sealed.
     expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
     expect(notices[1]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
@@ -261,21 +284,31 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
       expect(n).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String), dedupe_key: expect.stringMatching(/^sealed:/) });
     }
     const reads = await t.dataSource.query(
-      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`, [tender.id]);
-    expect(reads).toEqual([{ user_id: null, reader_blind_index: expect.any(String) }, { user_id: null, reader_blind_index: expect.any(String) }]);
-    const [complaintRow] = await t.dataSource.query(
-      `SELECT complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints WHERE id = $1`, [complaintId]);
+      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`,
+      [tender.id],
+    );
+    expect(reads).toEqual([
+      { user_id: null, reader_blind_index: expect.any(String) },
+      { user_id: null, reader_blind_index: expect.any(String) },
+    ]);
+    const [complaintRow] = await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints WHERE id = $1`, [
+      complaintId,
+    ]);
     expect(complaintRow).toEqual({ complainant_organization_id: null, filed_by: null, complainant_blind_index: expect.any(String), complainant_sealed: expect.any(String) });
     expect((await t.dataSource.query(`SELECT actor_id FROM audit_events WHERE object_id = $1 AND action = 'COMPLAINT_FILED'`, [complaintId]))[0].actor_id).toBe('sealed-bidder');
     // The API still names the complainant to the supervisors and to itself, to no other bidder.
-    expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({ complainantOrganizationId: bidders[0].organizationId });
+    expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({
+      complainantOrganizationId: bidders[0].organizationId,
+    });
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).expect(200)).body.map((c: { id: string }) => c.id)).toEqual([complaintId]);
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[1].auth).expect(200)).body).toEqual([]);
     const refunds = await t.dataSource.query(`SELECT status, instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     expect(refunds).toEqual([{ status: 'SENT', instructions: null, instructions_sealed: expect.any(String) }]);
     const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, amount FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
     expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: expect.any(String), amount: '200000.00' }]);
-    const [objection] = await t.dataSource.query(`SELECT organization_id, filed_by, objector_blind_index, objector_sealed, status FROM tender_objections WHERE id = $1`, [objectionId]);
+    const [objection] = await t.dataSource.query(`SELECT organization_id, filed_by, objector_blind_index, objector_sealed, status FROM tender_objections WHERE id = $1`, [
+      objectionId,
+    ]);
     expect(objection).toEqual({ organization_id: null, filed_by: null, objector_blind_index: expect.any(String), objector_sealed: expect.any(String), status: 'ANSWERED' });
     const filedEvents = await t.dataSource.query(`SELECT actor_id, ip FROM audit_events WHERE object_id = $1 AND action = 'OBJECTION_FILED'`, [objectionId]);
     expect(filedEvents).toHaveLength(1);
@@ -296,15 +329,36 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     // The notices and the complaint: named in clear from the deadline on (dedupe keys in clear again).
     const openedNotices = await t.dataSource.query(
       `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications
-       WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED') ORDER BY topic, recipient_user_id`, [tender.id]);
+       WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED') ORDER BY topic, recipient_user_id`,
+      [tender.id],
+    );
     expect(openedNotices).toEqual([
-      { topic: 'OBJECTION_ANSWERED', recipient_user_id: null, recipient_organization_id: bidders[0].organizationId, recipient_sealed: null, dedupe_key: `objection-${objectionId}-answered` },
-      ...bidders.slice(0, 2).map((b) => ({ topic: 'TENDER_AMENDED', recipient_user_id: b.userId, recipient_organization_id: b.organizationId, recipient_sealed: null, dedupe_key: expect.stringMatching(new RegExp(`^amendment-.*-user-${b.userId}$`)) }))
+      {
+        topic: 'OBJECTION_ANSWERED',
+        recipient_user_id: null,
+        recipient_organization_id: bidders[0].organizationId,
+        recipient_sealed: null,
+        dedupe_key: `objection-${objectionId}-answered`,
+      },
+      ...bidders
+        .slice(0, 2)
+        .map((b) => ({
+          topic: 'TENDER_AMENDED',
+          recipient_user_id: b.userId,
+          recipient_organization_id: b.organizationId,
+          recipient_sealed: null,
+          dedupe_key: expect.stringMatching(new RegExp(`^amendment-.*-user-${b.userId}$`)),
+        }))
         .sort((x, y) => (x.recipient_user_id < y.recipient_user_id ? -1 : 1)),
     ]);
     const openedReads = await t.dataSource.query(
-      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`, [tender.id]);
-    expect(openedReads).toEqual([{ user_id: bidders[0].userId, reader_blind_index: null }, { user_id: bidders[0].userId, reader_blind_index: null }]);
+      `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`,
+      [tender.id],
+    );
+    expect(openedReads).toEqual([
+      { user_id: bidders[0].userId, reader_blind_index: null },
+      { user_id: bidders[0].userId, reader_blind_index: null },
+    ]);
     const [openedComplaint] = await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_sealed FROM complaints WHERE id = $1`, [complaintId]);
     expect(openedComplaint).toEqual({ complainant_organization_id: bidders[0].organizationId, filed_by: bidders[0].userId, complainant_sealed: null });
     const [complaintEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
@@ -312,8 +366,9 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const [noticeEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
     expect(noticeEvent.data).toMatchObject({ notices: 3, reads: 2 });
     // The same complaint request after the opening is still the same complaint (the plain digest is back).
-    expect((await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200)).body)
-      .toMatchObject({ id: complaintId });
+    expect(
+      (await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200)).body,
+    ).toMatchObject({ id: complaintId });
     const [opened] = await t.dataSource.query(`SELECT instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
     expect(opened.instructions_sealed).toBeNull();
     expect(opened.instructions).toMatchObject([{ payeeAccountNo: payers[3].basicAccountNo, payeeName: payers[3].name, amount: '200000.00' }]);
@@ -337,7 +392,12 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
 
   it('a dump before the deadline names no bidder of a registered guarantee (nor its body digest); the opening fills it in clear', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 15_000, bidSecurityAmount: '200000.00' });
-    const [a, b, c, d] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    const [a, b, c, d] = [
+      await registerParty(t, { role: Role.BIDDER }),
+      await registerParty(t, { role: Role.BIDDER }),
+      await registerParty(t, { role: Role.BIDDER }),
+      await registerParty(t, { role: Role.BIDDER }),
+    ];
     const sha = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
     // A registers, then its issuer extends it (EXTENDED) and repeats the extension (DUPLICATE); B, C and D register.
     const bodyA = guaranteeNotification({ tenderId: tender.id, bidderUscc: a.uscc! });
@@ -354,8 +414,10 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     for (const body of [bodyC, bodyD]) expect((await postGuarantee(t, body).expect(200)).body.status).toBe('REGISTERED');
     // The gate of the sealed bids finds each guarantee by its blind index: all may bid; B then withdraws (released).
     const bids = [
-      await sealAndSubmit(t, tender, a, '3000000.00'), await sealAndSubmit(t, tender, b, '3100000.00'),
-      await sealAndSubmit(t, tender, c, '3200000.00'), await sealAndSubmit(t, tender, d, '3300000.00'),
+      await sealAndSubmit(t, tender, a, '3000000.00'),
+      await sealAndSubmit(t, tender, b, '3100000.00'),
+      await sealAndSubmit(t, tender, c, '3200000.00'),
+      await sealAndSubmit(t, tender, d, '3300000.00'),
     ];
     bids.forEach((r) => expect(r.status).toBe(201));
     await t.http().delete(`/api/v1/tenders/${tender.id}/bids/mine`).set(b.auth).expect(200);
@@ -366,15 +428,23 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
       [tender.id],
     );
     expect(rows).toHaveLength(4);
-    rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ bidder_organization_id: null, bidder_blind_index: expect.any(String), owner_sealed: expect.any(String) }));
+    rows.forEach((r: Record<string, unknown>) =>
+      expect(r).toMatchObject({ bidder_organization_id: null, bidder_blind_index: expect.any(String), owner_sealed: expect.any(String) }),
+    );
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['VALID', 'RELEASED', 'VALID', 'VALID']);
     // The bodies name the bidder: their plain SHA-256 is nowhere in the dump (keyed digest in the row and the audit).
     const text = (await dump(t)).map((r) => r.row).join('\n');
     for (const digest of [sha(bodyA), sha(extA), sha(bodyB), sha(bodyC), sha(bodyD)]) expect(text).not.toContain(digest);
-    const events = await t.dataSource.query(
-      `SELECT action, actor_id, data FROM audit_events WHERE sealed_tender_id = $1 AND action LIKE 'BID_GUARANTEE_%' ORDER BY id`, [tender.id]);
+    const events = await t.dataSource.query(`SELECT action, actor_id, data FROM audit_events WHERE sealed_tender_id = $1 AND action LIKE 'BID_GUARANTEE_%' ORDER BY id`, [
+      tender.id,
+    ]);
     expect(events.map((e: { action: string }) => e.action)).toEqual([
-      'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_EXTENDED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_REGISTERED', 'BID_GUARANTEE_RELEASED',
+      'BID_GUARANTEE_REGISTERED',
+      'BID_GUARANTEE_EXTENDED',
+      'BID_GUARANTEE_REGISTERED',
+      'BID_GUARANTEE_REGISTERED',
+      'BID_GUARANTEE_REGISTERED',
+      'BID_GUARANTEE_RELEASED',
     ]);
     // The issuer notifies; the bidder's own withdrawal releases B's — as "sealed-bidder", like BID_WITHDRAWN.
     expect(events.map((e: { actor_id: string }) => e.actor_id)).toEqual([...Array(5).fill('guarantee-issuer'), 'sealed-bidder']);
@@ -389,8 +459,7 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
       await sleep(250);
     }
     expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
-    const opened = await t.dataSource.query(
-      `SELECT guarantee_no, bidder_organization_id, body_sha256 FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at`, [tender.id]);
+    const opened = await t.dataSource.query(`SELECT guarantee_no, bidder_organization_id, body_sha256 FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at`, [tender.id]);
     expect(opened).toEqual([
       { guarantee_no: bodyA.guaranteeNo, bidder_organization_id: a.organizationId, body_sha256: sha(extA) },
       { guarantee_no: bodyB.guaranteeNo, bidder_organization_id: b.organizationId, body_sha256: sha(bodyB) },
@@ -410,7 +479,9 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     expect((await postGuarantee(t, body).expect(200)).body.status).toBe('REGISTERED');
     const [row] = await t.dataSource.query(`SELECT bidder_organization_id, bidder_blind_index, owner_sealed, body_sha256 FROM bid_guarantees WHERE tender_id = $1`, [tender.id]);
     expect(row).toEqual({
-      bidder_organization_id: bidder.organizationId, bidder_blind_index: null, owner_sealed: null,
+      bidder_organization_id: bidder.organizationId,
+      bidder_blind_index: null,
+      owner_sealed: null,
       body_sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
     });
     const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE sealed_tender_id = $1 AND action = 'BID_GUARANTEE_REGISTERED'`, [tender.id]);
@@ -434,9 +505,12 @@ describe('sealed identities: the inbox of a sealed notice', () => {
   });
   afterAll(() => t.close());
 
-  const inbox = async (who: TestParty) => (await t.http().get('/api/v1/inbox').set(who.auth).expect(200)).body as {
-    items: Array<{ id: string; topic: string; tenderId: string; readAt: string | null }>; total: number; unread: number;
-  };
+  const inbox = async (who: TestParty) =>
+    (await t.http().get('/api/v1/inbox').set(who.auth).expect(200)).body as {
+      items: Array<{ id: string; topic: string; tenderId: string; readAt: string | null }>;
+      total: number;
+      unread: number;
+    };
 
   it('shows a sealed notice to its recipient and to no other organisation, before and after the opening; delivery and read marks work throughout', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 12_000, bidSecurityAmount: '0.00' });
@@ -449,15 +523,25 @@ describe('sealed identities: the inbox of a sealed notice', () => {
 
     // Stored sealed (no recipient, no clear dedupe key) …
     const rows = await t.dataSource.query(
-      `SELECT id, topic, recipient_user_id, recipient_organization_id, recipient_sealed FROM notifications WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED')`, [tender.id]);
+      `SELECT id, topic, recipient_user_id, recipient_organization_id, recipient_sealed FROM notifications WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'TENDER_AMENDED')`,
+      [tender.id],
+    );
     expect(rows).toHaveLength(3);
     rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
     // … delivered from the database to the right recipients (the gateway is told whom to reach) …
-    await waitFor(async () => (await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id]))[0].n === 4, 15_000, 'the notices delivered');
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id]))[0].n === 4,
+      15_000,
+      'the notices delivered',
+    );
     const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
     expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED').map((n) => n.recipientOrganizationId)).toEqual([a.organizationId]);
-    expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED').map((n) => n.recipientUserId).sort()).toEqual([a.userId, b.userId].sort());
+    expect(
+      delivered
+        .filter((n) => n.topic === 'TENDER_AMENDED')
+        .map((n) => n.recipientUserId)
+        .sort(),
+    ).toEqual([a.userId, b.userId].sort());
     // … and in the inbox of its recipient only.
     const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
     let inboxA = await inbox(a);
@@ -485,11 +569,17 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     expect(after[0].n).toBe(0);
     inboxA = await inbox(a);
     expect(inboxA.items.filter((i) => i.tenderId === tender.id).map((i) => [i.topic, i.readAt])).toEqual(
-      expect.arrayContaining([['OBJECTION_ANSWERED', read.readAt], ['TENDER_AMENDED', null]]));
+      expect.arrayContaining([
+        ['OBJECTION_ANSWERED', read.readAt],
+        ['TENDER_AMENDED', null],
+      ]),
+    );
     expect(inboxA.items.filter((i) => i.tenderId === tender.id && ['OBJECTION_ANSWERED', 'TENDER_AMENDED'].includes(i.topic))).toHaveLength(2);
     expect((await inbox(b)).items.filter((i) => i.topic !== 'TENDER_FAILED').map((i) => i.topic)).toEqual(['TENDER_AMENDED']);
     expect((await inbox(c)).items).toEqual([]);
-    expect(await t.dataSource.query(`SELECT user_id, reader_blind_index FROM notification_reads WHERE notification_id = $1`, [answer])).toEqual([{ user_id: a.userId, reader_blind_index: null }]);
+    expect(await t.dataSource.query(`SELECT user_id, reader_blind_index FROM notification_reads WHERE notification_id = $1`, [answer])).toEqual([
+      { user_id: a.userId, reader_blind_index: null },
+    ]);
     expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
     await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
   }, 60_000);

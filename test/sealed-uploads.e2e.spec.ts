@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
-import { BidReceiptV2, sealBidV2, SealedBidV2, verifyReceiptV2 } from 'src/sdk/v2';
+import { type BidReceiptV2, sealBidV2, type SealedBidV2, verifyReceiptV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { ed25519SpkiFromPem } from 'src/sdk/core/format';
-import { registerParty, TestParty } from './factories/identity.factory';
-import { createPublishedTender, TestTender } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { registerParty, type TestParty } from './factories/identity.factory';
+import { createPublishedTender, type TestTender } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const SEG = 64 * 1024;
 
@@ -48,10 +48,26 @@ describe('format v2 uploads keep the bidder sealed until the opening', () => {
       write: (s) => void segments.push(Buffer.from(s)),
     });
     const file = Buffer.concat(segments);
-    const created = await t.http().post(url()).set(b.auth).send({ ...sealed.envelope, client: { deviceId: `device-${b.userId}`, documentAuthor: `author-${b.userId}` } }).expect(201);
+    const created = await t
+      .http()
+      .post(url())
+      .set(b.auth)
+      .send({ ...sealed.envelope, client: { deviceId: `device-${b.userId}`, documentAuthor: `author-${b.userId}` } })
+      .expect(201);
     const id = created.body.uploadId as string;
-    await t.http().patch(url(`/${id}`)).set(b.auth).set('Upload-Offset', '0').set('Content-Type', 'application/offset+octet-stream').send(file).expect(204);
-    const fin = await t.http().post(url(`/${id}/finalize`)).set(b.auth).expect(201);
+    await t
+      .http()
+      .patch(url(`/${id}`))
+      .set(b.auth)
+      .set('Upload-Offset', '0')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(file)
+      .expect(204);
+    const fin = await t
+      .http()
+      .post(url(`/${id}/finalize`))
+      .set(b.auth)
+      .expect(201);
     return { uploadId: id, receipt: fin.body, envelope: sealed.envelope };
   }
 
@@ -69,7 +85,11 @@ describe('format v2 uploads keep the bidder sealed until the opening', () => {
       const keys = (await t.http().get('/api/v1/platform/keys')).body;
       expect(u.receipt.bidderOrganizationId).toBe(b.organizationId);
       const ok = await verifyReceiptV2({
-        suite: nodeSuite('INTL-1'), receipt: u.receipt, tenderId: tender.id, bidderOrganizationId: b.organizationId!, envelope: u.envelope,
+        suite: nodeSuite('INTL-1'),
+        receipt: u.receipt,
+        tenderId: tender.id,
+        bidderOrganizationId: b.organizationId!,
+        envelope: u.envelope,
         receiptPublicKey: ed25519SpkiFromPem(keys.receiptPublicKey),
       });
       expect(ok).toBe(true);
@@ -93,9 +113,16 @@ describe('format v2 uploads keep the bidder sealed until the opening', () => {
   });
 
   it('the bidder still reads its own upload and bid (blind index); another bidder gets 404', async () => {
-    const own = await t.http().head(url(`/${uploadId}`)).set(bidders[0].auth);
+    const own = await t
+      .http()
+      .head(url(`/${uploadId}`))
+      .set(bidders[0].auth);
     expect(own.status).toBe(200);
-    await t.http().head(url(`/${uploadId}`)).set(bidders[1].auth).expect(404);
+    await t
+      .http()
+      .head(url(`/${uploadId}`))
+      .set(bidders[1].auth)
+      .expect(404);
     const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidders[0].auth).expect(200);
     expect(mine.body).toMatchObject({ bidId: bidIds[0], formatVersion: 2, bidderOrganizationId: bidders[0].organizationId });
   });

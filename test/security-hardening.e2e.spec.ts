@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { DataSource } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff, randomUscc, registerParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('hardening: who a request is, and what it may do', () => {
   let t: TestApp;
@@ -29,7 +29,14 @@ describe('hardening: who a request is, and what it may do', () => {
     const admin = await adminParty(t);
     const publicSecret = createHash('sha256').update('ebidding-dev-only-jwt').digest().toString('hex');
     const minted = new JwtService({ secret: publicSecret }).sign({ sub: admin.userId, role: Role.ADMIN, org: null });
-    expect((await t.http().get('/api/v1/me').set({ Authorization: `Bearer ${minted}` })).status).toBe(401);
+    expect(
+      (
+        await t
+          .http()
+          .get('/api/v1/me')
+          .set({ Authorization: `Bearer ${minted}` })
+      ).status,
+    ).toBe(401);
   });
 
   it('a disabled administrator loses the queue dashboard at once; its write actions are audited', async () => {
@@ -37,10 +44,9 @@ describe('hardening: who a request is, and what it may do', () => {
     await t.http().get('/admin/queues/api/queues').set(admin.auth).expect(200);
     await t.http().put('/admin/queues/api/queues/timed-events/pause').set(admin.auth).expect(200);
     await t.http().put('/admin/queues/api/queues/timed-events/resume').set(admin.auth).expect(200);
-    const audited = await t.dataSource.query(
-      `SELECT data FROM audit_events WHERE action = 'QUEUE_DASHBOARD_ACTION' AND actor_id = $1 ORDER BY occurred_at, stream_seq`,
-      [admin.userId],
-    );
+    const audited = await t.dataSource.query(`SELECT data FROM audit_events WHERE action = 'QUEUE_DASHBOARD_ACTION' AND actor_id = $1 ORDER BY occurred_at, stream_seq`, [
+      admin.userId,
+    ]);
     expect(audited.map((r: { data: { method: string; path: string } }) => `${r.data.method} ${r.data.path}`)).toEqual([
       'PUT /api/queues/timed-events/pause',
       'PUT /api/queues/timed-events/resume',
@@ -70,7 +76,14 @@ describe('hardening: who a request is, and what it may do', () => {
       const victim = await registerParty(t);
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) {
-        statuses.push((await t.http().post('/api/v1/auth/login').send({ username: victim.username, password: `wrong-${i}-password` })).status);
+        statuses.push(
+          (
+            await t
+              .http()
+              .post('/api/v1/auth/login')
+              .send({ username: victim.username, password: `wrong-${i}-password` })
+          ).status,
+        );
       }
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(-10).every((s) => s === 429)).toBe(true);
@@ -82,14 +95,24 @@ describe('hardening: who a request is, and what it may do', () => {
     it('wrong logins over many usernames from one address are throttled per IP too', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) {
-        statuses.push((await t.http().post('/api/v1/auth/login').send({ username: `nobody-${i}-${Date.now()}`, password: 'wrong-password-1' })).status);
+        statuses.push(
+          (
+            await t
+              .http()
+              .post('/api/v1/auth/login')
+              .send({ username: `nobody-${i}-${Date.now()}`, password: 'wrong-password-1' })
+          ).status,
+        );
       }
       expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
       expect(statuses[statuses.length - 1]).toBe(429);
     });
 
     it('small bodies everywhere but the uploads: a 300 KB login is 413', async () => {
-      const res = await t.http().post('/api/v1/auth/login').send({ username: 'x'.repeat(300 * 1024), password: 'y' });
+      const res = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ username: 'x'.repeat(300 * 1024), password: 'y' });
       expect([res.status, res.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     });
 
@@ -112,20 +135,23 @@ describe('hardening: the client address behind a proxy (TRUST_PROXY as a hop cou
   afterAll(() => t.close());
 
   it('the left-most X-Forwarded-For (written by the client) never becomes the recorded IP', async () => {
-    const res = await t.http().post('/api/v1/auth/register').set('X-Forwarded-For', '198.51.100.66, 203.0.113.5').send({
-      username: `xff-${Date.now()}`,
-      password: 'correct-horse-9',
-      role: Role.BIDDER,
-      organization: {
-        uscc: randomUscc(), name: '盐城代理测试有限公司', legalRepresentative: '赵六',
-        basicAccount: { bank: '中国工商银行盐城分行', accountNo: `6222${Date.now()}`.slice(0, 19) },
-      },
-    });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .set('X-Forwarded-For', '198.51.100.66, 203.0.113.5')
+      .send({
+        username: `xff-${Date.now()}`,
+        password: 'correct-horse-9',
+        role: Role.BIDDER,
+        organization: {
+          uscc: randomUscc(),
+          name: '盐城代理测试有限公司',
+          legalRepresentative: '赵六',
+          basicAccount: { bank: '中国工商银行盐城分行', accountNo: `6222${Date.now()}`.slice(0, 19) },
+        },
+      });
     expect(res.status).toBe(201);
-    const [row] = await t.dataSource.query(
-      `SELECT ip FROM audit_events WHERE action = 'ORGANIZATION_REGISTERED' AND object_id = $1`,
-      [res.body.organizationId],
-    );
+    const [row] = await t.dataSource.query(`SELECT ip FROM audit_events WHERE action = 'ORGANIZATION_REGISTERED' AND object_id = $1`, [res.body.organizationId]);
     expect(row.ip).toBe('203.0.113.5'); // the address our one trusted proxy saw
   });
 });

@@ -1,9 +1,9 @@
 import { Role } from 'src/common/auth/role.enum';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { SqlParty } from './factories/supervision.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { type SqlParty } from './factories/supervision.factory';
 import { insertTenderAt } from './factories/transparency.factory';
 import { pdfText } from './helpers/pdf-text';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 
@@ -58,7 +58,14 @@ describe('statistics: electronic share by class and sub-class, offline projects 
     const body = offline({ projectNo: 'DT-JL-2026-001' });
     const first = await register(body);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ projectNo: 'DT-JL-2026-001', subClass: 'WORKS_SUPERVISION', sector: 'HOUSING', jurisdiction: '320981', offline: true, tradedOn: '2026-03-15' });
+    expect(first.body).toMatchObject({
+      projectNo: 'DT-JL-2026-001',
+      subClass: 'WORKS_SUPERVISION',
+      sector: 'HOUSING',
+      jurisdiction: '320981',
+      offline: true,
+      tradedOn: '2026-03-15',
+    });
     const again = await register(body);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
@@ -102,7 +109,14 @@ describe('statistics: electronic share by class and sub-class, offline projects 
     expect(res.body.offlineProjects).toBe(9);
     expect(res.body.electronicShare).toBe('0.6087'); // 14 / 23
     const sub = (code: string) => res.body.bySubClass.find((s: { subClass: string }) => s.subClass === code);
-    expect(sub('WORKS_SUPERVISION')).toEqual({ category: 'CONSTRUCTION_WORKS', subClass: 'WORKS_SUPERVISION', name: '工程监理', electronic: 11, offline: 9, electronicShare: '0.5500' });
+    expect(sub('WORKS_SUPERVISION')).toEqual({
+      category: 'CONSTRUCTION_WORKS',
+      subClass: 'WORKS_SUPERVISION',
+      name: '工程监理',
+      electronic: 11,
+      offline: 9,
+      electronicShare: '0.5500',
+    });
     expect(sub('HOUSING_MUNICIPAL')).toMatchObject({ electronic: 2, offline: 0, electronicShare: '1.0000' });
     expect(sub('UNSPECIFIED')).toMatchObject({ category: 'GOODS', electronic: 1, offline: 0 });
     const works = res.body.byClass.find((c: { category: string }) => c.category === 'CONSTRUCTION_WORKS');
@@ -111,11 +125,16 @@ describe('statistics: electronic share by class and sub-class, offline projects 
     const dt = await t.http().get(`${api}/statistics?from=2026-01-01&to=2026-12-31&jurisdiction=320981`);
     expect(dt.body.tenders).toBe(11);
     expect(dt.body.electronicShare).toBe('0.5500');
-    const pdf = await t.http().get(`${api}/statistics.pdf?from=2026-01-01&to=2026-12-31`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const pdf = await t
+      .http()
+      .get(`${api}/statistics.pdf?from=2026-01-01&to=2026-12-31`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     const text = pdfText(pdf.body as Buffer);
     expect(text).toContain('分类电子化交易率');
     expect(text).toContain('工程监理');

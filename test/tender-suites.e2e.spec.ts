@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
-import { sealBidV2, SuiteId } from 'src/sdk/v2';
+import { sealBidV2, type SuiteId } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { sealAndSubmit } from './factories/bid.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender, tenderBody } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('the suites a tender accepts', () => {
   let t: TestApp;
@@ -44,7 +44,11 @@ describe('the suites a tender accepts', () => {
     ['a limit above the platform’s', { maxBidFileBytes: 10 * 1024 * 1024 * 1024 }, 'sealing.maxBidFileBytes'],
   ])('refuses %s: 400 VALIDATION_FAILED naming the field, no draft stored', async (_what, sealing, field) => {
     const before = await countRows('tenders');
-    const res = await t.http().post('/api/v1/tenders').set(owner.auth).send(tenderBody({ extra: { sealing } }));
+    const res = await t
+      .http()
+      .post('/api/v1/tenders')
+      .set(owner.auth)
+      .send(tenderBody({ extra: { sealing } }));
     expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(JSON.stringify(res.body.details)).toContain(field);
     expect(await countRows('tenders')).toBe(before);
@@ -67,7 +71,11 @@ describe('the suites a tender accepts', () => {
       });
     };
     const intl = await seal('INTL-1');
-    const refused = await t.http().post(`/api/v1/tenders/${tender.id}/bid-uploads`).set(bidder.auth).send({ ...intl.envelope, client: { deviceId: 'dev-1' } });
+    const refused = await t
+      .http()
+      .post(`/api/v1/tenders/${tender.id}/bid-uploads`)
+      .set(bidder.auth)
+      .send({ ...intl.envelope, client: { deviceId: 'dev-1' } });
     expect([refused.status, refused.body.code]).toEqual([400, 'UNSUPPORTED_SUITE']);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_uploads WHERE tender_id = $1`, [tender.id]))[0].n).toBe(0);
 
@@ -76,7 +84,11 @@ describe('the suites a tender accepts', () => {
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tender.id]))[0].n).toBe(0);
 
     const gm = await seal('GM-1');
-    const created = await t.http().post(`/api/v1/tenders/${tender.id}/bid-uploads`).set(bidder.auth).send({ ...gm.envelope, client: { deviceId: 'dev-1' } });
+    const created = await t
+      .http()
+      .post(`/api/v1/tenders/${tender.id}/bid-uploads`)
+      .set(bidder.auth)
+      .send({ ...gm.envelope, client: { deviceId: 'dev-1' } });
     expect(created.status).toBe(201);
   });
 

@@ -3,12 +3,12 @@ import { Role } from 'src/common/auth/role.enum';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
-import { NotificationSender, OutgoingNotification } from 'src/modules/notifications/notification-sender';
+import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { adminParty, createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
+import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { createDraftTender, createPublishedTender, type TestTender, uploadTenderDocument } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
@@ -66,18 +66,29 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       await t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(owner.auth).send({}).expect(200);
 
       const list = await t.http().get(`/api/v1/tenders/${draft.id}/documents`).expect(200);
-      expect(list.body.items.map((d: { version: number; current: boolean }) => [d.version, d.current])).toEqual([[2, true], [1, false]]);
-      const anon = await t.http().get(`/api/v1/tenders/${draft.id}/documents/${up2.id}/content`).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      }).expect(200);
+      expect(list.body.items.map((d: { version: number; current: boolean }) => [d.version, d.current])).toEqual([
+        [2, true],
+        [1, false],
+      ]);
+      const anon = await t
+        .http()
+        .get(`/api/v1/tenders/${draft.id}/documents/${up2.id}/content`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
       expect(Buffer.compare(anon.body as Buffer, v2)).toBe(0);
       expect(anon.headers['x-content-sha256']).toBe(up2.sha256);
       expect(anon.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('招标文件.pdf')}`);
       await t.http().get(`/api/v1/tenders/${draft.id}/documents/${up1.id}/content`).set(bidder.auth).expect(200);
       // Recorded sealed until the deadline (issue 17, sealed identities; unsealed: the supervisors' list below).
-      const rows = await t.dataSource.query(`SELECT user_id, organization_id, ip, sealed_identity, recipient_sealed FROM tender_document_downloads WHERE tender_id = $1 ORDER BY id`, [draft.id]);
+      const rows = await t.dataSource.query(
+        `SELECT user_id, organization_id, ip, sealed_identity, recipient_sealed FROM tender_document_downloads WHERE tender_id = $1 ORDER BY id`,
+        [draft.id],
+      );
       expect(rows).toHaveLength(2);
       expect(rows[0]).toMatchObject({ user_id: null, organization_id: null, ip: null, sealed_identity: expect.any(String), recipient_sealed: null });
       expect(rows[1]).toMatchObject({ user_id: null, organization_id: null, ip: null, sealed_identity: expect.any(String), recipient_sealed: expect.any(String) });
@@ -146,8 +157,12 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       const tender = await createPublishedTender(t, { owner, deadlineInMs: 1500 });
       const oldDeadline = new Date(tender.body.bidDeadline as string).getTime();
       const newDeadline = new Date(Date.now() + 4000);
-      const res = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(owner.auth)
-        .send({ text: '投标截止时间顺延。', bidDeadline: newDeadline.toISOString() }).expect(201);
+      const res = await t
+        .http()
+        .post(`/api/v1/tenders/${tender.id}/amendments`)
+        .set(owner.auth)
+        .send({ text: '投标截止时间顺延。', bidDeadline: newDeadline.toISOString() })
+        .expect(201);
       expect(res.body).toMatchObject({ seq: 1, kind: 'AMENDMENT', deadlineMoved: true, bidDeadline: newDeadline.toISOString() });
       expect(new Date((await event(tender.id)).run_at).getTime()).toBe(newDeadline.getTime());
       expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidDeadline).toBe(newDeadline.toISOString());
@@ -167,16 +182,24 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       await t.http().get(`/api/v1/tenders/${tender.id}/documents/${doc.id}/content`).set(bidder.auth).expect(200);
       await t.http().get(`/api/v1/tenders/${tender.id}/documents/${doc.id}/content`).set(other.auth).expect(200);
       const newFile = Buffer.from('%PDF-1.4 第二版');
-      const res = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(owner.auth).send({
-        text: '第3.2条工期调整为300日历天。',
-        kind: 'CLARIFICATION',
-        documents: [{ name: doc.name, contentType: 'application/pdf', contentBase64: newFile.toString('base64') }],
-      }).expect(201);
+      const res = await t
+        .http()
+        .post(`/api/v1/tenders/${tender.id}/amendments`)
+        .set(owner.auth)
+        .send({
+          text: '第3.2条工期调整为300日历天。',
+          kind: 'CLARIFICATION',
+          documents: [{ name: doc.name, contentType: 'application/pdf', contentBase64: newFile.toString('base64') }],
+        })
+        .expect(201);
       expect(res.body).toMatchObject({ kind: 'CLARIFICATION', deadlineMoved: false, documents: [{ name: doc.name, version: 2 }] });
       const pub = await t.http().get(`/api/v1/tenders/${tender.id}/amendments`).expect(200);
       expect(pub.body.items).toEqual([expect.objectContaining({ id: res.body.id, text: '第3.2条工期调整为300日历天。', documents: [expect.objectContaining({ version: 2 })] })]);
       await waitFor(() => sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED').length === 2);
-      const to = sender.sent.filter((n) => n.tenderId === tender.id).map((n) => n.recipientUserId).sort();
+      const to = sender.sent
+        .filter((n) => n.tenderId === tender.id)
+        .map((n) => n.recipientUserId)
+        .sort();
       expect(to).toEqual([bidder.userId, other.userId].sort()); // once each, however often they downloaded
       // The sender is called inside the delivery's transaction: the rows say SENT once it commits (poll).
       await waitFor(async () => (await count(`SELECT count(*) AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id])) === 2);
@@ -193,7 +216,12 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       for (const bad of [{}, { text: '' }, { text: 'x', bidDeadline: 'next week' }, { text: 'x', kind: 'ERRATUM' }, { text: 'x', priceFloor: '1.00' }]) {
         expect((await t.http().post(url).set(owner.auth).send(bad).expect(400)).body.code).toBe('VALIDATION_FAILED');
       }
-      const past = await t.http().post(url).set(owner.auth).send({ text: 'x', bidDeadline: new Date(Date.now() - 1000).toISOString() }).expect(400);
+      const past = await t
+        .http()
+        .post(url)
+        .set(owner.auth)
+        .send({ text: 'x', bidDeadline: new Date(Date.now() - 1000).toISOString() })
+        .expect(400);
       expect(past.body.details[0].field).toBe('bidDeadline');
       const draft = await createDraftTender(t, { owner });
       expect((await t.http().post(`/api/v1/tenders/${draft.id}/amendments`).set(owner.auth).send({ text: 'x' }).expect(409)).body.code).toBe('CONFLICT');
@@ -229,11 +257,18 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect(new Date(ev.run_at).getTime()).toBe(newDeadline);
       // The escrow custodians release no share before the new deadline either (issue 17, threshold escrow).
       const shares = await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
-      expect(shares.map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).getTime()])).toEqual([['draw-seed', newDeadline], ['escrow-key', newDeadline], ['escrow-key-sm2', newDeadline], ['identity-key', newDeadline]]);
+      expect(shares.map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).getTime()])).toEqual([
+        ['draw-seed', newDeadline],
+        ['escrow-key', newDeadline],
+        ['escrow-key-sm2', newDeadline],
+        ['identity-key', newDeadline],
+      ]);
       await waitFor(() => fired.some((f) => f.id === tender.id));
       expect(fired.find((f) => f.id === tender.id)!.at).toBeGreaterThanOrEqual(newDeadline);
       await waitFor(() => sender.sent.some((n) => n.topic === 'OBJECTION_ANSWERED' && n.recipientOrganizationId === bidder.organizationId));
-      expect((await t.http().post(`/api/v1/tenders/${tender.id}/objections/${filed.body.id}/answer`).set(owner.auth).send({ answer: '再答' }).expect(409)).body.code).toBe('CONFLICT');
+      expect((await t.http().post(`/api/v1/tenders/${tender.id}/objections/${filed.body.id}/answer`).set(owner.auth).send({ answer: '再答' }).expect(409)).body.code).toBe(
+        'CONFLICT',
+      );
     });
 
     it('the objector is hidden from the owner and other bidders; supervisors see it (audited)', async () => {
@@ -248,7 +283,11 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       const supervisor = await createStaff(t, Role.SUPERVISOR);
       const sup = await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(supervisor.auth).expect(200);
       expect(sup.body.items[0].organizationId).toBe(bidder.organizationId);
-      await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set((await createStaff(t, Role.EXPERT)).auth).expect(403);
+      await t
+        .http()
+        .get(`/api/v1/tenders/${tender.id}/objections`)
+        .set((await createStaff(t, Role.EXPERT)).auth)
+        .expect(403);
       const stranger = await registerParty(t, { role: Role.PROCURING_ENTITY });
       await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(stranger.auth).expect(403);
       await t.http().post(`/api/v1/tenders/${tender.id}/objections/${filed.body.id}/answer`).set(stranger.auth).send({ answer: 'x' }).expect(403);
@@ -311,7 +350,12 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
         expect((await t.http().post(url).set(owner.auth).send(bad).expect(400)).body.code).toBe('VALIDATION_FAILED');
       }
       await t.http().post(url).set(bidder.auth).send({ reason: 'x' }).expect(403);
-      await t.http().post(url).set((await registerParty(t, { role: Role.PROCURING_ENTITY })).auth).send({ reason: 'x' }).expect(403);
+      await t
+        .http()
+        .post(url)
+        .set((await registerParty(t, { role: Role.PROCURING_ENTITY })).auth)
+        .send({ reason: 'x' })
+        .expect(403);
       await t.http().post(url).send({ reason: 'x' }).expect(401);
       expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('PUBLISHED');
       expect((await event(tender.id)).status).toBe('PENDING');
@@ -345,7 +389,10 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       const admin = await adminParty(t);
       const body = {
         source: '国务院办公厅关于2027年部分节假日安排的通知（测试数据）',
-        holidays: [{ day: '2027-01-01', name: '元旦' }, { day: '2027-02-06', name: '春节' }],
+        holidays: [
+          { day: '2027-01-01', name: '元旦' },
+          { day: '2027-02-06', name: '春节' },
+        ],
         workdays: [{ day: '2027-02-20', name: '春节调休上班' }],
       };
       const res = await t.http().put('/api/v1/admin/holidays/2027').set(admin.auth).send(body).expect(200);
@@ -353,7 +400,12 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect((await t.http().get('/api/v1/admin/holidays/2027').set(admin.auth).expect(200)).body.holidays).toHaveLength(2);
       expect((await t.http().get('/api/v1/admin/holidays/2026').set(admin.auth).expect(200)).body.holidays).toHaveLength(33);
       await t.http().put('/api/v1/admin/holidays/2027').set(owner.auth).send(body).expect(403);
-      await t.http().put('/api/v1/admin/holidays/2027').set((await createStaff(t, Role.SUPERVISOR)).auth).send(body).expect(403);
+      await t
+        .http()
+        .put('/api/v1/admin/holidays/2027')
+        .set((await createStaff(t, Role.SUPERVISOR)).auth)
+        .send(body)
+        .expect(403);
       await t.http().put('/api/v1/admin/holidays/2027').send(body).expect(401);
       for (const [year, bad] of [
         ['2027', { ...body, holidays: [{ day: '2027-02-30', name: 'x' }] }],
@@ -364,7 +416,16 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
         ['1999', body],
         ['next', body],
       ] as Array<[string, unknown]>) {
-        expect((await t.http().put(`/api/v1/admin/holidays/${year}`).set(admin.auth).send(bad as object).expect(400)).body.code).toBe('VALIDATION_FAILED');
+        expect(
+          (
+            await t
+              .http()
+              .put(`/api/v1/admin/holidays/${year}`)
+              .set(admin.auth)
+              .send(bad as object)
+              .expect(400)
+          ).body.code,
+        ).toBe('VALIDATION_FAILED');
       }
       expect((await t.http().get('/api/v1/admin/holidays/2027').set(admin.auth)).body.holidays).toHaveLength(2);
       expect(await count(`SELECT count(*) AS n FROM audit_events WHERE action = 'LEGAL_HOLIDAYS_LOADED' AND object_id = '2027'`)).toBe(1);

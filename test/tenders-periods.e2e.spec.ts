@@ -2,9 +2,9 @@ import { Role } from 'src/common/auth/role.enum';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { LegalCalendar } from 'src/modules/tenders/legal-calendar/legal-calendar';
 import { LegalCalendarService } from 'src/modules/tenders/legal-calendar/legal-calendar.service';
-import { adminParty, registerParty, TestParty } from './factories/identity.factory';
-import { createDraftTender, createPublishedTender, TestTender, uploadTenderDocument } from './factories/tender.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { adminParty, registerParty, type TestParty } from './factories/identity.factory';
+import { createDraftTender, createPublishedTender, type TestTender, uploadTenderDocument } from './factories/tender.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const DAY = 86_400_000;
 
@@ -88,7 +88,12 @@ describe('statutory periods (e2e, LEGAL_PERIODS=enforced)', () => {
         await publish(await draftWithDoc(new Date(earliest.getTime() - 1000))).expect(422);
         await publish(await draftWithDoc(earliest)).expect(200);
       } finally {
-        await t.http().put(`/api/v1/admin/holidays/${year}`).set(admin.auth).send(loaded.holidays.length ? { source: loaded.source, holidays: loaded.holidays, workdays: loaded.workdays } : { source: 'test', holidays: [], workdays: [] }).expect(200);
+        await t
+          .http()
+          .put(`/api/v1/admin/holidays/${year}`)
+          .set(admin.auth)
+          .send(loaded.holidays.length ? { source: loaded.source, holidays: loaded.holidays, workdays: loaded.workdays } : { source: 'test', holidays: [], workdays: [] })
+          .expect(200);
       }
     });
 
@@ -107,7 +112,10 @@ describe('statutory periods (e2e, LEGAL_PERIODS=enforced)', () => {
   describe('amendments: ≥ 15 days before the deadline or the deadline moves (TBR Art. 21)', () => {
     const published = async () => {
       const cal = await calendar();
-      const tender = await createPublishedTender(t, { owner, bidDeadline: new Date(cal.earliestDeadline(await dbNow(), 20, 'CALENDAR_DAYS').getTime() + DAY + 3600_000).toISOString() });
+      const tender = await createPublishedTender(t, {
+        owner,
+        bidDeadline: new Date(cal.earliestDeadline(await dbNow(), 20, 'CALENDAR_DAYS').getTime() + DAY + 3600_000).toISOString(),
+      });
       await age(tender.id, 10);
       return tender;
     };
@@ -126,8 +134,16 @@ describe('statutory periods (e2e, LEGAL_PERIODS=enforced)', () => {
       await setDeadline(tender.id, deadline);
       const earliest = LegalCalendar.startOf(LegalCalendar.addDays(LegalCalendar.dayOf(now), 15));
       const refused = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(owner.auth).send({ text: '修改工期。' }).expect(422);
-      expect(refused.body).toMatchObject({ code: 'LEGAL_PERIOD_VIOLATION', details: { rule: 'AMENDMENT_MIN_DAYS_BEFORE_DEADLINE', article: 'TBR Art. 21', earliest: earliest.toISOString() } });
-      await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(owner.auth).send({ text: '修改工期。', bidDeadline: new Date(earliest.getTime() - 1000).toISOString() }).expect(422);
+      expect(refused.body).toMatchObject({
+        code: 'LEGAL_PERIOD_VIOLATION',
+        details: { rule: 'AMENDMENT_MIN_DAYS_BEFORE_DEADLINE', article: 'TBR Art. 21', earliest: earliest.toISOString() },
+      });
+      await t
+        .http()
+        .post(`/api/v1/tenders/${tender.id}/amendments`)
+        .set(owner.auth)
+        .send({ text: '修改工期。', bidDeadline: new Date(earliest.getTime() - 1000).toISOString() })
+        .expect(422);
       expect(await t.dataSource.query(`SELECT 1 FROM tender_amendments WHERE tender_id = $1`, [tender.id])).toHaveLength(0);
       expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidDeadline).toBe(deadline.toISOString());
 
@@ -142,7 +158,10 @@ describe('statutory periods (e2e, LEGAL_PERIODS=enforced)', () => {
   describe('objections: ≥ 10 days before the deadline (TBR Art. 22)', () => {
     const withDeadlineInDays = async (days: number) => {
       const cal = await calendar();
-      const tender = await createPublishedTender(t, { owner, bidDeadline: new Date(cal.earliestDeadline(await dbNow(), 20, 'CALENDAR_DAYS').getTime() + DAY + 3600_000).toISOString() });
+      const tender = await createPublishedTender(t, {
+        owner,
+        bidDeadline: new Date(cal.earliestDeadline(await dbNow(), 20, 'CALENDAR_DAYS').getTime() + DAY + 3600_000).toISOString(),
+      });
       await age(tender.id, 12);
       const now = await dbNow();
       await setDeadline(tender.id, new Date(LegalCalendar.startOf(LegalCalendar.addDays(LegalCalendar.dayOf(now), days)).getTime() + 9.5 * 3600_000));

@@ -4,10 +4,10 @@ import { Role } from 'src/common/auth/role.enum';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { DomainEvents } from 'src/common/events/domain-events';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, tenderBody } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -144,7 +144,10 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
     expect(page.body.items).toHaveLength(1);
     expect(page.body.total).toBeGreaterThanOrEqual(2);
     expect(page.body.items[0].status).not.toBe('DRAFT');
-    const found = await t.http().get(`/api/v1/tenders?q=${encodeURIComponent('医疗设备')}`).expect(200);
+    const found = await t
+      .http()
+      .get(`/api/v1/tenders?q=${encodeURIComponent('医疗设备')}`)
+      .expect(200);
     expect(found.body.items.map((i: { title: string }) => i.title)).toEqual(['盐城市第一人民医院医疗设备采购']);
     await t.http().get('/api/v1/tenders?pageSize=0').expect(400);
     await t.http().get('/api/v1/tenders?status=OPENISH').expect(400);
@@ -152,7 +155,14 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
 
   it('the routes are in the OpenAPI document', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
-    for (const path of ['/api/v1/tenders', '/api/v1/tenders/{id}/publish', '/api/v1/tenders/{id}/amendments', '/api/v1/tenders/{id}/cancel', '/api/v1/tenders/{id}/objections', '/api/v1/admin/holidays/{year}']) {
+    for (const path of [
+      '/api/v1/tenders',
+      '/api/v1/tenders/{id}/publish',
+      '/api/v1/tenders/{id}/amendments',
+      '/api/v1/tenders/{id}/cancel',
+      '/api/v1/tenders/{id}/objections',
+      '/api/v1/admin/holidays/{year}',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(path);
     }
   });
@@ -199,22 +209,62 @@ describe('tenders: drafting, publication, reading (e2e, LEGAL_PERIODS=relaxed)',
       ['an unknown decryption mode', (b) => ({ ...b, decryption: { mode: 'NONE', windowMinutes: 30 } }), 'decryption.mode'],
       ['a zero decryption window', (b) => ({ ...b, decryption: { mode: 'BIDDER', windowMinutes: 0 } }), 'decryption.windowMinutes'],
       ['bid security above 2% of the budget (TBR Art. 26)', (b) => ({ ...b, budget: '10000000.00', priceCeiling: undefined, bidSecurityAmount: '200000.01' }), 'bidSecurityAmount'],
-      ['bid security above ¥800,000 for works (BID30 Art. 37)', (b) => ({ ...b, budget: '100000000.00', priceCeiling: undefined, bidSecurityAmount: '800000.01' }), 'bidSecurityAmount'],
+      [
+        'bid security above ¥800,000 for works (BID30 Art. 37)',
+        (b) => ({ ...b, budget: '100000000.00', priceCeiling: undefined, bidSecurityAmount: '800000.01' }),
+        'bidSecurityAmount',
+      ],
       ['a ceiling above the budget', (b) => ({ ...b, priceCeiling: '40000000.01' }), 'priceCeiling'],
       ['a panel of 3 (TBL Art. 37)', (b) => ({ ...b, panel: { size: 3, specialties: [{ code: 'A08', count: 3 }] } }), 'panel.size'],
       ['an even panel (TBL Art. 37)', (b) => ({ ...b, panel: { size: 6, specialties: [{ code: 'A08', count: 6 }] } }), 'panel.size'],
-      ['specialty counts above the panel size', (b) => ({ ...b, panel: { size: 5, specialties: [{ code: 'A08', count: 4 }, { code: 'B01', count: 2 }] } }), 'panel.specialties'],
+      [
+        'specialty counts above the panel size',
+        (b) => ({
+          ...b,
+          panel: {
+            size: 5,
+            specialties: [
+              { code: 'A08', count: 4 },
+              { code: 'B01', count: 2 },
+            ],
+          },
+        }),
+        'panel.specialties',
+      ],
       ['an unknown evaluation method', (b) => ({ ...b, evaluation: { method: 'AUCTION' } }), 'evaluation.method'],
       ['scoring without weights', (b) => ({ ...b, evaluation: { method: 'COMPREHENSIVE_SCORING' } }), 'evaluation.priceWeight'],
       ['a price weight on lowest price', (b) => ({ ...b, evaluation: { method: 'LOWEST_EVALUATED_PRICE', priceWeight: '0.30' } }), 'evaluation.priceWeight'],
-      ['factors not adding up to 100 × (1 − priceWeight)', (b) => ({ ...b, evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '0.40', factors: [{ code: 'TECH', name: '技术', maxScore: 50 }] } }), 'evaluation.factors'],
-      ['a price weight above 1', (b) => ({ ...b, evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '1.5', factors: [{ code: 'T', name: '技术', maxScore: 50 }] } }), 'evaluation.priceWeight'],
-      ['lots not adding up to the budget', (b) => ({ ...b, lots: [{ title: '一标段', budget: '10000000.00' }, { title: '二标段', budget: '10000000.00' }] }), 'lots'],
+      [
+        'factors not adding up to 100 × (1 − priceWeight)',
+        (b) => ({ ...b, evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '0.40', factors: [{ code: 'TECH', name: '技术', maxScore: 50 }] } }),
+        'evaluation.factors',
+      ],
+      [
+        'a price weight above 1',
+        (b) => ({ ...b, evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '1.5', factors: [{ code: 'T', name: '技术', maxScore: 50 }] } }),
+        'evaluation.priceWeight',
+      ],
+      [
+        'lots not adding up to the budget',
+        (b) => ({
+          ...b,
+          lots: [
+            { title: '一标段', budget: '10000000.00' },
+            { title: '二标段', budget: '10000000.00' },
+          ],
+        }),
+        'lots',
+      ],
       ['an empty title', (b) => ({ ...b, title: '   ' }), 'title'],
     ];
     it.each(cases)('%s', async (_name, mutate, field) => {
       const before = await count('tenders');
-      const res = await t.http().post('/api/v1/tenders').set(owner.auth).send(mutate(base()) as object).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/tenders')
+        .set(owner.auth)
+        .send(mutate(base()) as object)
+        .expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
       expect(await count('tenders')).toBe(before);

@@ -5,14 +5,13 @@ import { join } from 'path';
 import { combine } from 'shamir-secret-sharing';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { ShareRelease } from 'src/modules/custody/escrow-custodian';
+import { type ShareRelease } from 'src/modules/custody/escrow-custodian';
 import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { createPublishedTender } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { createTestApp, TestApp } from './helpers/test-app';
-
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
  * Issue 17, threshold escrow (docs/SECURITY.md, "Threshold escrow"): the tender's escrow private key is split 2-of-3
@@ -33,7 +32,10 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
   const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
   const shareFile = (custodian: string, tenderId: string) => join(custodiansDir, custodian, 'shares', `${tenderId}.escrow-key.json`);
   const platformShare = async (tenderId: string) => {
-    const [row] = await t.dataSource.query(`SELECT share_index, sealed_share FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key' AND custodian = 'platform'`, [tenderId]);
+    const [row] = await t.dataSource.query(
+      `SELECT share_index, sealed_share FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key' AND custodian = 'platform'`,
+      [tenderId],
+    );
     // What the platform holds: its database and its environment (SEALING_MASTER_KEY).
     return new CryptoService().unseal(t.config.sealingMasterKey, row.sealed_share, `escrow-share|platform|${tenderId}|escrow-key|${row.share_index}`);
   };
@@ -53,12 +55,14 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     ]);
     expect(existsSync(shareFile('supervision-authority', tender.id))).toBe(true);
     expect(existsSync(shareFile('notary-office', tender.id))).toBe(true);
-    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [
+      tender.id,
+    ]);
     expect(ev.data).toMatchObject({ secretId: 'escrow-key', threshold: 2 });
     expect(ev.data.custodians.map((c: { custodian: string }) => c.custodian)).toEqual(['platform', 'supervision-authority', 'notary-office']);
   });
 
-  it('before the deadline: a DBA who moves the deadline (and the platform share\'s release time) still gets no key — the custodians go by their own clocks', async () => {
+  it("before the deadline: a DBA who moves the deadline (and the platform share's release time) still gets no key — the custodians go by their own clocks", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     await expect(unseal(tender.id)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
     await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() - interval '1 minute' WHERE id = $1`, [tender.id]);
@@ -68,22 +72,31 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(released).toHaveLength(0); // the attempt rolled back with its transaction: nothing was opened
   });
 
-  it('an amendment that moves the deadline moves every custodian\'s release instant, audited; an earlier one is in the custodians\' own logs', async () => {
+  it("an amendment that moves the deadline moves every custodian's release instant, audited; an earlier one is in the custodians' own logs", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
     const fileNotBefore = (c: string) => JSON.parse(readFileSync(shareFile(c, tender.id), 'utf8')).notBefore;
     const later = new Date(Date.now() + 2 * 3_600_000);
     later.setMilliseconds(0);
     await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() }).expect(201);
-    const platform = async () => (await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]))
-      .map((r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).toISOString()]);
-    expect(await platform()).toEqual([['draw-seed', later.toISOString()], ['escrow-key', later.toISOString()], ['escrow-key-sm2', later.toISOString()], ['identity-key', later.toISOString()]]);
+    const platform = async () =>
+      (await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id])).map(
+        (r: { secret_id: string; not_before: Date }) => [r.secret_id, new Date(r.not_before).toISOString()],
+      );
+    expect(await platform()).toEqual([
+      ['draw-seed', later.toISOString()],
+      ['escrow-key', later.toISOString()],
+      ['escrow-key-sm2', later.toISOString()],
+      ['identity-key', later.toISOString()],
+    ]);
     expect(fileNotBefore('supervision-authority')).toBe(later.toISOString());
     expect(fileNotBefore('notary-office')).toBe(later.toISOString());
     const earlier = new Date(Date.now() + 1_800_000);
     earlier.setMilliseconds(0);
     await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间提前。', bidDeadline: earlier.toISOString() }).expect(201);
     expect(fileNotBefore('notary-office')).toBe(earlier.toISOString());
-    expect(readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8')).toContain(`"tenderId":"${tender.id}","secretId":"escrow-key","from":"${later.toISOString()}"`);
+    expect(readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8')).toContain(
+      `"tenderId":"${tender.id}","secretId":"escrow-key","from":"${later.toISOString()}"`,
+    );
     const events = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_RELEASE_RESCHEDULED'`, [tender.id]);
     expect(events.map((e: { data: { notBefore: string; reason: string } }) => [e.data.notBefore, e.data.reason])).toEqual([
       [later.toISOString(), 'AMENDMENT'],
@@ -116,7 +129,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     renameSync(join(custodiansDir, 'supervision-authority.away'), join(custodiansDir, 'supervision-authority'));
   });
 
-  it('with the whole development machine (database, environment and the custodians\' folders) the key is rebuilt before the deadline — why production custodians must be remote', async () => {
+  it("with the whole development machine (database, environment and the custodians' folders) the key is rebuilt before the deadline — why production custodians must be remote", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     const { shareIndex, sealed } = JSON.parse(readFileSync(shareFile('notary-office', tender.id), 'utf8'));
     const notaryKey = Buffer.from(readFileSync(join(custodiansDir, 'notary-office', 'secrets', 'storage.key'), 'utf8').trim(), 'base64');
@@ -125,16 +138,20 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
   });
 
-  it('after the deadline: k custodians release, each release an audit event with the custodian\'s Ed25519 signature over (tender, share, deadline, time)', async () => {
+  it("after the deadline: k custodians release, each release an audit event with the custodian's Ed25519 signature over (tender, share, deadline, time)", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     await untilBidDeadlinePassed(t.dataSource, tender.id);
     const key = await unseal(tender.id);
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
     const events: Array<{ data: Record<string, string | number> }> = await t.dataSource.query(
-      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY data->>'custodian'`, [tender.id]);
+      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY data->>'custodian'`,
+      [tender.id],
+    );
     expect(events.map((e) => e.data.custodian)).toEqual(['platform', 'supervision-authority']);
     const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
-    const [dep] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [tender.id]);
+    const [dep] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [
+      tender.id,
+    ]);
     for (const { data } of events) {
       expect(data.notBefore).toBe(new Date(bid_deadline).toISOString());
       expect(new Date(data.releasedAt as string).getTime()).toBeGreaterThanOrEqual(new Date(bid_deadline).getTime());
@@ -152,4 +169,3 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(readdirSync(join(custodiansDir, 'supervision-authority', 'shares')).length).toBeGreaterThan(0);
   });
 });
-

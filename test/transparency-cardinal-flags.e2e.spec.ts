@@ -1,10 +1,10 @@
 import { createHash } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { FlagsService } from 'src/modules/supervision/flags/flags.service';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { insertBidders, SqlParty } from './factories/supervision.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { insertBidders, type SqlParty } from './factories/supervision.factory';
 import { insertAwardAt, insertBid, insertTenderAt } from './factories/transparency.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 
@@ -31,11 +31,17 @@ describe('transparency: cardinal-rs indicators as supervision flags (e2e)', () =
     const winBid = await insertBid(t, tenderId, w, { opened: true, price: '950000.00' });
     const lowBid = await insertBid(t, tenderId, x, { opened: true, price: '800000.00' });
     const midBid = await insertBid(t, tenderId, y, { opened: true, price: '900000.00' });
-    const content = { rejectedBids: [{ bidId: lowBid, groundsText: ['低于成本'], reasons: [] }, { bidId: midBid, groundsText: ['未按要求提交'], reasons: [] }] };
-    await t.dataSource.query(
-      `INSERT INTO evaluation_reports (tender_id, version, outcome, content, sha256) VALUES ($1, 1, 'CANDIDATES', $2, $3)`,
-      [tenderId, JSON.stringify(content), createHash('sha256').update(JSON.stringify(content)).digest('hex')],
-    );
+    const content = {
+      rejectedBids: [
+        { bidId: lowBid, groundsText: ['低于成本'], reasons: [] },
+        { bidId: midBid, groundsText: ['未按要求提交'], reasons: [] },
+      ],
+    };
+    await t.dataSource.query(`INSERT INTO evaluation_reports (tender_id, version, outcome, content, sha256) VALUES ($1, 1, 'CANDIDATES', $2, $3)`, [
+      tenderId,
+      JSON.stringify(content),
+      createHash('sha256').update(JSON.stringify(content)).digest('hex'),
+    ]);
     await insertAwardAt(t, tenderId, w, { price: '950000.00', noticeIssuedAt: '2026-04-10T00:00:00Z', bidId: winBid });
 
     await t.app.get(FlagsService).computeHistory();
@@ -56,7 +62,11 @@ describe('transparency: cardinal-rs indicators as supervision flags (e2e)', () =
     await insertBid(t, late, y, { opened: true, price: '720000.00' });
     await insertAwardAt(t, late, w, { price: '700000.00', noticeIssuedAt: '2026-06-10T00:00:00Z', bidId: lateBid });
     await t.app.get(FlagsService).computeHistory();
-    const lateFlags = (await t.http().get(`${api}/tenders/${late}/flags`).set(supervisor.auth).expect(200)).body as Array<{ code: string; severity: string; evidence: { lateByMs: number } }>;
+    const lateFlags = (await t.http().get(`${api}/tenders/${late}/flags`).set(supervisor.auth).expect(200)).body as Array<{
+      code: string;
+      severity: string;
+      evidence: { lateByMs: number };
+    }>;
     expect(lateFlags.find((f) => f.code === 'LATE_BID_WON')).toMatchObject({ severity: 'HIGH', evidence: { lateByMs: 1000 } });
   });
 });

@@ -1,13 +1,13 @@
 import { Role } from 'src/common/auth/role.enum';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from './factories/bid.factory';
-import { registerParty, TestParty } from './factories/identity.factory';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
 import { waitUntil } from './factories/supervision.factory';
-import { createDraftTender, createPublishedTender, TestTender } from './factories/tender.factory';
+import { createDraftTender, createPublishedTender, type TestTender } from './factories/tender.factory';
 import { insertAwardAt } from './factories/transparency.factory';
-import { OcdsKind, ocdsErrors } from './helpers/ocds-schema';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { type OcdsKind, ocdsErrors } from './helpers/ocds-schema';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 
@@ -46,15 +46,23 @@ describe('transparency: OCDS open data (e2e)', () => {
   };
   const jsonl = async () => {
     const [d] = await t.dataSource.query(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS d`);
-    const res = await t.http().get(`${api}/ocds/compiled-releases.jsonl`).query({ from: d.d, to: d.d }).buffer(true).parse((r, cb) => {
-      let s = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (s += c));
-      r.on('end', () => cb(null, s));
-    });
+    const res = await t
+      .http()
+      .get(`${api}/ocds/compiled-releases.jsonl`)
+      .query({ from: d.d, to: d.d })
+      .buffer(true)
+      .parse((r, cb) => {
+        let s = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (s += c));
+        r.on('end', () => cb(null, s));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('application/x-ndjson');
-    const lines = (res.body as string).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = (res.body as string)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     for (const l of lines) valid('release', l);
     return lines;
   };
@@ -99,7 +107,12 @@ describe('transparency: OCDS open data (e2e)', () => {
     });
     const [doc] = await t.dataSource.query(`SELECT id, name FROM tender_documents WHERE tender_id = $1`, [tender.id]);
     expect(before.releases[0].tender.documents).toEqual([
-      expect.objectContaining({ id: doc.id, documentType: 'biddingDocuments', title: doc.name, url: `http://localhost:${t.config.port}/api/v1/tenders/${tender.id}/documents/${doc.id}/content` }),
+      expect.objectContaining({
+        id: doc.id,
+        documentType: 'biddingDocuments',
+        title: doc.name,
+        url: `http://localhost:${t.config.port}/api/v1/tenders/${tender.id}/documents/${doc.id}/content`,
+      }),
     ]);
     expectNothingSealed(before, bids, bidders);
     const recBefore = await recordOf(ocid);
@@ -122,7 +135,12 @@ describe('transparency: OCDS open data (e2e)', () => {
 
     // Award (and its contract) to the lowest bid: award and contract releases, the bids evaluated.
     const lowest = bids[0];
-    await insertAwardAt(t, tender.id, { organizationId: bidders[0].organizationId!, userId: bidders[0].userId }, { price: prices[0], noticeIssuedAt: new Date().toISOString(), bidId: lowest.body.bidId });
+    await insertAwardAt(
+      t,
+      tender.id,
+      { organizationId: bidders[0].organizationId!, userId: bidders[0].userId },
+      { price: prices[0], noticeIssuedAt: new Date().toISOString(), bidId: lowest.body.bidId },
+    );
     await t.dataSource.query(
       `UPDATE awards SET status = 'CONTRACTED', contract_signed_at = clock_timestamp(), contract_no = 'HT-2026-001', contract_amount = $2, contract_recorded_at = clock_timestamp() WHERE tender_id = $1`,
       [tender.id, prices[0]],
@@ -158,7 +176,11 @@ describe('transparency: OCDS open data (e2e)', () => {
     const during = await releasesOf(tender.id);
     expectNothingSealed(during, bids, bidders);
     expectNothingSealed(await recordOf(during.releases[0].ocid), bids, bidders);
-    expectNothingSealed((await jsonl()).find((l) => l.ocid === during.releases[0].ocid), bids, bidders);
+    expectNothingSealed(
+      (await jsonl()).find((l) => l.ocid === during.releases[0].ocid),
+      bids,
+      bidders,
+    );
 
     // The window closes with no bidder having decrypted: the bids are published as withdrawn, without prices.
     await t.dataSource.transaction(async (m) => {
@@ -186,7 +208,12 @@ describe('transparency: OCDS open data (e2e)', () => {
     expect(pkg.releases[2].tender.tenderPeriod.endDate).toBe(newDeadline);
     expect(pkg.releases[2].tender.amendments.map((a: { rationale: string }) => a.rationale)).toEqual(['修改', '澄清']);
     expectNothingSealed(pkg, [sealedBid], [bidders[0]]);
-    await t.http().post(`${api}/tenders/${amended.id}/cancel`).set(owner.auth).send({ reason: '项目资金未落实，终止招标。' }).expect((r) => expect([200, 201]).toContain(r.status));
+    await t
+      .http()
+      .post(`${api}/tenders/${amended.id}/cancel`)
+      .set(owner.auth)
+      .send({ reason: '项目资金未落实，终止招标。' })
+      .expect((r) => expect([200, 201]).toContain(r.status));
     const cancelled = await releasesOf(amended.id);
     expect(cancelled.releases.at(-1)).toMatchObject({ tag: ['tenderCancellation'], tender: { status: 'cancelled' } });
     expectNothingSealed(await recordOf(cancelled.releases[0].ocid), [sealedBid], [bidders[0]]);
@@ -198,7 +225,11 @@ describe('transparency: OCDS open data (e2e)', () => {
     const f = await releasesOf(failed.id);
     expect(f.releases.at(-1)).toMatchObject({ tag: ['tenderUpdate'], tender: { status: 'unsuccessful' } });
     expectNothingSealed(f, two, [bidders[1], bidders[2]]);
-    expectNothingSealed((await jsonl()).find((l) => l.ocid === f.releases[0].ocid), two, [bidders[1], bidders[2]]);
+    expectNothingSealed(
+      (await jsonl()).find((l) => l.ocid === f.releases[0].ocid),
+      two,
+      [bidders[1], bidders[2]],
+    );
   });
 
   it('answers 404 for drafts, unknown tenders and foreign ocids, 400 for bad input', async () => {

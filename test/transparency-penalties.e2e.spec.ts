@@ -1,7 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
 import { tenderInEvaluation } from './factories/evaluation.factory';
-import { createStaff, TestParty } from './factories/identity.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createStaff, type TestParty } from './factories/identity.factory';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 
@@ -25,7 +25,10 @@ describe('transparency: published penalties (e2e)', () => {
   it('publishes a case’s penalties exactly from its decision, to anyone, and never those of an undecided case', async () => {
     const tender = await tenderInEvaluation(t, { title: '盐城市串标案例工程' });
     const [b0, b1, b2] = tender.bidders;
-    const kase = await t.http().post(`${api}/supervision/cases`).set(supervisor.auth)
+    const kase = await t
+      .http()
+      .post(`${api}/supervision/cases`)
+      .set(supervisor.auth)
       .send({ tenderId: tender.id, flagCodes: [], subjects: [{ organizationId: b0.organizationId }, { organizationId: b1.organizationId }], summary: '甲乙两公司涉嫌串通投标' })
       .expect(201);
     const caseId = kase.body.id;
@@ -35,12 +38,19 @@ describe('transparency: published penalties (e2e)', () => {
     expect((await published().expect(200)).body.total).toBe(0);
 
     // A case closed without a decision publishes nothing either.
-    const other = await t.http().post(`${api}/supervision/cases`).set(supervisor.auth)
-      .send({ tenderId: tender.id, flagCodes: [], subjects: [{ organizationId: b2.organizationId }], summary: '丙公司线索' }).expect(201);
+    const other = await t
+      .http()
+      .post(`${api}/supervision/cases`)
+      .set(supervisor.auth)
+      .send({ tenderId: tender.id, flagCodes: [], subjects: [{ organizationId: b2.organizationId }], summary: '丙公司线索' })
+      .expect(201);
     await t.http().patch(`${api}/supervision/cases/${other.body.id}`).set(supervisor.auth).send({ status: 'CLOSED', findings: '查无实据' }).expect(200);
     expect((await published().expect(200)).body.total).toBe(0);
 
-    await t.http().patch(`${api}/supervision/cases/${caseId}`).set(supervisor.auth)
+    await t
+      .http()
+      .patch(`${api}/supervision/cases/${caseId}`)
+      .set(supervisor.auth)
       .send({
         status: 'DECIDED',
         findings: '经调查，甲乙两公司串通投标',
@@ -87,13 +97,41 @@ describe('transparency: published penalties (e2e)', () => {
 
   it('documents every transparency route in the OpenAPI document, without a security requirement', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
-    for (const path of ['/api/v1/statistics', '/api/v1/statistics.pdf', '/api/v1/ocds/releases', '/api/v1/ocds/records/{ocid}', '/api/v1/ocds/compiled-releases.jsonl', '/api/v1/penalties', '/api/v1/tenders/{id}/opening-record', '/api/v1/tenders/{id}/opening-record.pdf']) {
+    for (const path of [
+      '/api/v1/statistics',
+      '/api/v1/statistics.pdf',
+      '/api/v1/ocds/releases',
+      '/api/v1/ocds/records/{ocid}',
+      '/api/v1/ocds/compiled-releases.jsonl',
+      '/api/v1/penalties',
+      '/api/v1/tenders/{id}/opening-record',
+      '/api/v1/tenders/{id}/opening-record.pdf',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(path);
       expect({ path, security: doc.body.paths[path].get.security }).toEqual({ path, security: undefined });
     }
     const shape = doc.body.components.schemas.StatisticsResponseDto;
     expect(Object.keys(shape.properties).sort()).toEqual(
-      ['from', 'to', 'tenders', 'lots', 'awarded', 'turnover', 'budgetTotal', 'savingsRate', 'electronicShare', 'averageCycleDays', 'byCategory', 'byMonth', 'penalties', 'supervision', 'offlineProjects', 'byClass', 'bySubClass', 'coverage'].sort(),
+      [
+        'from',
+        'to',
+        'tenders',
+        'lots',
+        'awarded',
+        'turnover',
+        'budgetTotal',
+        'savingsRate',
+        'electronicShare',
+        'averageCycleDays',
+        'byCategory',
+        'byMonth',
+        'penalties',
+        'supervision',
+        'offlineProjects',
+        'byClass',
+        'bySubClass',
+        'coverage',
+      ].sort(),
     );
   });
 });

@@ -1,9 +1,9 @@
 import { Role } from 'src/common/auth/role.enum';
 import { insertExperts } from './factories/evaluation.factory';
-import { createStaff, registerParty, TestParty } from './factories/identity.factory';
-import { insertBidders, SqlParty } from './factories/supervision.factory';
+import { createStaff, registerParty, type TestParty } from './factories/identity.factory';
+import { insertBidders, type SqlParty } from './factories/supervision.factory';
 import { insertAwardAt, insertBid, insertCaseWithPenalties, insertTenderAt } from './factories/transparency.factory';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, type TestApp } from './helpers/test-app';
 
 const api = '/api/v1';
 
@@ -58,14 +58,30 @@ describe('transparency: yearbook statistics (e2e)', () => {
     await insertCaseWithPenalties(t, t1, supervisor.userId, {
       status: 'DECIDED',
       decidedAt: '2026-06-01T02:00:00Z',
-      penalties: [{ organizationId: A.organizationId, debarmentMonths: 12 }, { organizationId: B.organizationId, fineAmount: '5000.00' }, { expertId: expert, type: 'DISQUALIFICATION', ground: 'EVALUATOR_MISCONDUCT' }],
+      penalties: [
+        { organizationId: A.organizationId, debarmentMonths: 12 },
+        { organizationId: B.organizationId, fineAmount: '5000.00' },
+        { expertId: expert, type: 'DISQUALIFICATION', ground: 'EVALUATOR_MISCONDUCT' },
+      ],
     });
-    await insertCaseWithPenalties(t, t2, supervisor.userId, { status: 'CLOSED', decidedAt: '2026-07-01T02:00:00Z', penalties: [{ organizationId: A.organizationId, type: 'WARNING' }] });
+    await insertCaseWithPenalties(t, t2, supervisor.userId, {
+      status: 'CLOSED',
+      decidedAt: '2026-07-01T02:00:00Z',
+      penalties: [{ organizationId: A.organizationId, type: 'WARNING' }],
+    });
     // Not final: an open case's (hypothetical) penalty row is not counted.
     await insertCaseWithPenalties(t, t4, supervisor.userId, { status: 'OPEN', penalties: [{ organizationId: C.organizationId, type: 'WARNING' }] });
     // 00:00 北京时间 on 1 Jan 2026 is in 2026; a minute earlier is 2025.
-    await insertCaseWithPenalties(t, t4, supervisor.userId, { status: 'DECIDED', decidedAt: '2025-12-31T16:00:00Z', penalties: [{ organizationId: D.organizationId, type: 'WARNING' }] });
-    await insertCaseWithPenalties(t, t4, supervisor.userId, { status: 'DECIDED', decidedAt: '2025-12-31T15:59:00Z', penalties: [{ organizationId: E.organizationId, type: 'WARNING' }] });
+    await insertCaseWithPenalties(t, t4, supervisor.userId, {
+      status: 'DECIDED',
+      decidedAt: '2025-12-31T16:00:00Z',
+      penalties: [{ organizationId: D.organizationId, type: 'WARNING' }],
+    });
+    await insertCaseWithPenalties(t, t4, supervisor.userId, {
+      status: 'DECIDED',
+      decidedAt: '2025-12-31T15:59:00Z',
+      penalties: [{ organizationId: E.organizationId, type: 'WARNING' }],
+    });
   });
   afterAll(() => t?.close());
 
@@ -124,7 +140,17 @@ describe('transparency: yearbook statistics (e2e)', () => {
 
   it('an empty period has zeros and no ratios', async () => {
     const res = await stats('?from=2030-02-01&to=2030-02-28').expect(200);
-    expect(res.body).toMatchObject({ tenders: 0, awarded: 0, turnover: '0.00', budgetTotal: '0.00', savingsRate: null, electronicShare: null, averageCycleDays: null, byCategory: [], byMonth: [{ month: '2030-02', tenders: 0, turnover: '0.00' }] });
+    expect(res.body).toMatchObject({
+      tenders: 0,
+      awarded: 0,
+      turnover: '0.00',
+      budgetTotal: '0.00',
+      savingsRate: null,
+      electronicShare: null,
+      averageCycleDays: null,
+      byCategory: [],
+      byMonth: [{ month: '2030-02', tenders: 0, turnover: '0.00' }],
+    });
   });
 
   it('shows supervisors the bid figures of opened tenders only; nothing of a sealed tender moves them', async () => {
@@ -142,7 +168,13 @@ describe('transparency: yearbook statistics (e2e)', () => {
   });
 
   it('refuses bad periods with VALIDATION_FAILED', async () => {
-    for (const q of ['?from=2026-02-30&to=2026-03-01', '?from=2026-1-1&to=2026-12-31', '?from=2026-12-31&to=2026-01-01', '?from=2000-01-01&to=2026-01-01', '?from=2026-01-01&to=2026-12-31&x=1']) {
+    for (const q of [
+      '?from=2026-02-30&to=2026-03-01',
+      '?from=2026-1-1&to=2026-12-31',
+      '?from=2026-12-31&to=2026-01-01',
+      '?from=2000-01-01&to=2026-01-01',
+      '?from=2026-01-01&to=2026-12-31&x=1',
+    ]) {
       const res = await stats(q);
       expect([q, res.status, res.body.code]).toEqual([q, 400, 'VALIDATION_FAILED']);
     }
@@ -155,11 +187,15 @@ describe('transparency: yearbook statistics (e2e)', () => {
   });
 
   it('serves the annual report as a PDF without a token', async () => {
-    const res = await t.http().get(`${api}/statistics.pdf?from=2026-01-01&to=2026-12-31`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await t
+      .http()
+      .get(`${api}/statistics.pdf?from=2026-01-01&to=2026-12-31`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('application/pdf');
     const pdf = res.body as Buffer;

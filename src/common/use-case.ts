@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /**
  * A use case (novu's shape): one class per multi-step workflow with one method, `execute(command)`, the command a

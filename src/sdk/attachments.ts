@@ -1,5 +1,5 @@
 import { decodeBase64Strict, sha256Hex } from './encoding';
-import { BidPlaintext } from './plaintext';
+import { type BidPlaintext } from './plaintext';
 
 export interface AttachmentDigest {
   name: string;

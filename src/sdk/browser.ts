@@ -3,21 +3,21 @@
  * SDK (core/format.ts), run on WebCrypto with the audited pure-JavaScript port as fallback. No Node built-ins here:
  * this file and what it imports are bundled by Vite (web/).
  */
-import { base64DecodeStrict, base64Encode, Bytes, toHex } from './core/bytes';
+import { base64DecodeStrict, base64Encode, type Bytes, toHex } from './core/bytes';
 import {
-  BidPlaintext,
-  BidReceipt,
-  ClientInfo,
+  type BidPlaintext,
+  type BidReceipt,
+  type ClientInfo,
   ed25519SpkiFromPem,
   keyCommitmentSteps,
-  SealedBidParts,
+  type SealedBidParts,
   sealBidSteps,
   verifyKeyCommitmentSteps,
   verifyReceiptSteps,
 } from './core/format';
 import { keyFileText, parseKeyFileText } from './core/key-file';
 import { runAsync } from './core/steps';
-import { createWebCryptoPort, SubtleLike, WebCryptoPort } from './ports/webcrypto';
+import { createWebCryptoPort, type SubtleLike, type WebCryptoPort } from './ports/webcrypto';
 
 export { SEALED_BID_FORMAT_VERSION, SDK_VERSION, MAX_PLAINTEXT_BYTES } from './constants';
 export { SealedBidError, isSealedBidError } from './errors';

@@ -1,6 +1,6 @@
 import { SDK_VERSION } from './constants';
 import { isSealedBidError } from './errors';
-import { CliCommand, CliError, CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli/cli-io';
+import { type CliCommand, CliError, type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli/cli-io';
 import { openCommand } from './cli/open.command';
 import { revealCommand } from './cli/reveal.command';
 import { sealCommand } from './cli/seal.command';

@@ -1,7 +1,7 @@
 import { BID_KEY_BYTES } from './constants';
 import { keyCommitmentSteps, verifyKeyCommitmentSteps } from './core/format';
 import { runSync } from './core/steps';
-import { BinaryInput, requireBytes, toBytes } from './encoding';
+import { type BinaryInput, requireBytes, toBytes } from './encoding';
 import { nodeCrypto } from './ports/node';
 
 /** keyCommitment = hex(SHA-256(UTF-8 "bid-key-v1" ‖ key)), lowercase. */

@@ -1,7 +1,7 @@
 import { BID_IV_BYTES, BID_KEY_BYTES, X25519_KEY_BYTES } from './constants';
 import { deriveEscrowKekSteps, unwrapEscrowedKeySteps, wrapEscrowKeySteps } from './core/format';
-import { CryptoPort, runSync } from './core/steps';
-import { BinaryInput, requireBytes, toBytes } from './encoding';
+import { type CryptoPort, runSync } from './core/steps';
+import { type BinaryInput, requireBytes, toBytes } from './encoding';
 import { SealedBidError } from './errors';
 import { asBuffer, nodeCrypto } from './ports/node';
 import { rawX25519PublicKey, x25519PrivateKeyObject, x25519WithKey } from './x25519';
@@ -30,8 +30,7 @@ export function wrapEscrowKey(input: WrapEscrowKeyInput): string {
     wrapEscrowKeySteps({
       key: requireBytes(input.key, 'key', BID_KEY_BYTES),
       escrowPublicKey: requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES),
-      ephemeralPrivateKey:
-        input.ephemeralPrivateKey === undefined ? undefined : requireBytes(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES),
+      ephemeralPrivateKey: input.ephemeralPrivateKey === undefined ? undefined : requireBytes(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES),
       iv2: input.iv2 === undefined ? undefined : requireBytes(input.iv2, 'iv2', BID_IV_BYTES),
     }),
     nodeCrypto,

@@ -1,7 +1,7 @@
 import { openBidSteps } from './core/format';
 import { runSync } from './core/steps';
-import { BinaryInput, toBytes } from './encoding';
-import { BidPlaintext } from './plaintext';
+import { type BinaryInput, toBytes } from './encoding';
+import { type BidPlaintext } from './plaintext';
 import { nodeCrypto } from './ports/node';
 
 export interface OpenBidInput {

@@ -1,4 +1,4 @@
-import { serializePlaintextJson, BidPlaintext } from './core/format';
+import { serializePlaintextJson, type BidPlaintext } from './core/format';
 
 export type { BidAttachment, BidPlaintext, PlaintextValidation } from './core/format';
 export { isValidPrice, validatePlaintext } from './core/format';

@@ -1,7 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'crypto';
-import { BidReceipt as CoreBidReceipt, ReceiptFields, receiptMessageBytes, verifyReceiptSteps } from './core/format';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'crypto';
+import { type BidReceipt as CoreBidReceipt, type ReceiptFields, receiptMessageBytes, verifyReceiptSteps } from './core/format';
 import { runSync } from './core/steps';
-import { BinaryInput, decodeBase64Strict, sha256Hex, toBytes } from './encoding';
+import { type BinaryInput, decodeBase64Strict, sha256Hex, toBytes } from './encoding';
 import { asBuffer, nodeCrypto } from './ports/node';
 import { SealedBidError } from './errors';
 
@@ -44,8 +44,18 @@ export function envelopeMessage(f: EnvelopeFields): Buffer {
   if (!iv || (f.escrowedKey !== null && !escrowed)) throw new SealedBidError('INVALID_INPUT', 'iv and escrowedKey must be bytes or base64');
   const [bidId, version, tenderId, org, sha, commitment, receivedAt] = base;
   return Buffer.from(
-    [ENVELOPE_DOMAIN, bidId, version, tenderId, org, sha, Buffer.from(iv).toString('base64'), commitment,
-      escrowed ? Buffer.from(escrowed).toString('base64') : '', receivedAt].join('|'),
+    [
+      ENVELOPE_DOMAIN,
+      bidId,
+      version,
+      tenderId,
+      org,
+      sha,
+      Buffer.from(iv).toString('base64'),
+      commitment,
+      escrowed ? Buffer.from(escrowed).toString('base64') : '',
+      receivedAt,
+    ].join('|'),
     'utf8',
   );
 }

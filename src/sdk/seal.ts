@@ -1,9 +1,9 @@
 import { BID_IV_BYTES, BID_KEY_BYTES, X25519_KEY_BYTES } from './constants';
 import { encryptBidSteps, sealBidSteps } from './core/format';
 import { runSync } from './core/steps';
-import { ClientInfo, collectClientInfo } from './client-info';
-import { BinaryInput, requireBytes } from './encoding';
-import { BidPlaintext } from './plaintext';
+import { type ClientInfo, collectClientInfo } from './client-info';
+import { type BinaryInput, requireBytes } from './encoding';
+import { type BidPlaintext } from './plaintext';
 import { asBuffer, nodeCrypto } from './ports/node';
 
 export type { BidSubmissionRequest } from './core/format';
@@ -51,8 +51,7 @@ export function sealBid(input: SealBidInput): SealedBid {
       tenderId: input.tenderId,
       bidderOrganizationId: input.bidderOrganizationId,
       plaintext: input.plaintext,
-      escrowPublicKey:
-        input.escrowPublicKey === undefined ? undefined : requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES),
+      escrowPublicKey: input.escrowPublicKey === undefined ? undefined : requireBytes(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES),
       client: collectClientInfo(input.client),
       base64: (b) => asBuffer(b).toString('base64'),
     }),

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, KeyObject } from 'crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'crypto';
 import { X25519_KEY_BYTES } from './constants';
 import { SealedBidError } from './errors';
 

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { adminParty, randomUscc } from '../factories/identity.factory';
-import { ConsoleServer, assertNoHorizontalOverflow, loginAs, openPage, screenshot, startConsole , pickOption } from './harness';
+import { type ConsoleServer, assertNoHorizontalOverflow, loginAs, openPage, screenshot, startConsole, pickOption } from './harness';
 
 /**
  * UI.md /admin: the administrator creates an expert account and disables another account (用户管理), registers the
@@ -55,10 +55,7 @@ describe('console: /admin (系统管理)', () => {
     await page.getByRole('button', { name: '添加专家' }).click();
     const pool = page.getByRole('table', { name: '评标专家库' });
     await pool.getByRole('row').filter({ hasText: '王建国' }).getByText('可抽取').waitFor();
-    const [expert] = await t.dataSource.query(
-      `SELECT e.name, e.specialties FROM experts e JOIN users u ON u.id = e.user_id WHERE u.username = $1`,
-      [expertName],
-    );
+    const [expert] = await t.dataSource.query(`SELECT e.name, e.specialties FROM experts e JOIN users u ON u.id = e.user_id WHERE u.username = $1`, [expertName]);
     expect(expert).toEqual({ name: '王建国', specialties: ['A08', 'A0801'] });
     await screenshot(page, 'admin-expert-pool');
     await assertNoHorizontalOverflow(page);

@@ -1,5 +1,5 @@
 import { endPublicityNow, registerParty, Role, tenderWithSignedReport } from './fixtures';
-import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
+import { type ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 describe('console: the procuring entity reads the report, publishes the candidates, awards and records the contract', () => {
   let server: ConsoleServer;

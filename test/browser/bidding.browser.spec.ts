@@ -2,19 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { verifyKeyCommitment } from 'src/sdk';
-import {
-  createPublishedTender,
-  issueAccount,
-  notification,
-  pay,
-  passDeadlineNow,
-  plaintextOf,
-  registerParty,
-  Role,
-  sealAndSubmit,
-  waitForTenderStatus,
-} from './fixtures';
-import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
+import { createPublishedTender, issueAccount, notification, pay, passDeadlineNow, plaintextOf, registerParty, Role, sealAndSubmit, waitForTenderStatus } from './fixtures';
+import { type ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 /**
  * The bidder's whole path in the browser: the bid-security account and its live status, the bid sealed in the

@@ -1,7 +1,7 @@
 import type { Locator } from 'playwright-core';
 import { createExpert, drawn, insertExperts, membersOf } from '../factories/evaluation.factory';
 import { Role, registerParty, tenderInState } from './fixtures';
-import { assertNoHorizontalOverflow, ConsoleServer, expectedHttpError, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
+import { assertNoHorizontalOverflow, type ConsoleServer, expectedHttpError, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
 
 /**
  * UI.md /expert: an expert accepts an assignment (接受), scores every bid (合格 / 不合格, factor scores within the
@@ -196,4 +196,3 @@ async function scoreQualified(card: Locator, tech: string, service: string): Pro
   await card.getByLabel('技术方案（满分40分）').fill(tech);
   await card.getByLabel('工期与质量保证（满分20分）').fill(service);
 }
-

@@ -3,11 +3,11 @@
  * same states a real user would. See web/CONSOLE_GUIDE.md "Browser tests".
  */
 import { Role } from 'src/common/auth/role.enum';
-import { plaintextOf, sealAndSubmit, SubmittedBid } from '../factories/bid.factory';
-import { EvaluationTenderOptions, tenderInEvaluation } from '../factories/evaluation.factory';
-import { registerParty, TestParty } from '../factories/identity.factory';
-import { createDraftTender, createPublishedTender, TenderOptions, TestTender } from '../factories/tender.factory';
-import { TestApp } from '../helpers/test-app';
+import { plaintextOf, sealAndSubmit, type SubmittedBid } from '../factories/bid.factory';
+import { type EvaluationTenderOptions, tenderInEvaluation } from '../factories/evaluation.factory';
+import { registerParty, type TestParty } from '../factories/identity.factory';
+import { createDraftTender, createPublishedTender, type TenderOptions, type TestTender } from '../factories/tender.factory';
+import { type TestApp } from '../helpers/test-app';
 
 export { createStaff, registerParty } from '../factories/identity.factory';
 export type { TestParty } from '../factories/identity.factory';
@@ -105,7 +105,9 @@ export async function passDeadlineNow(t: TestApp, tenderId: string): Promise<voi
   const { EscrowKeyService } = await import('src/modules/tenders/escrow-key.service');
   const { SYSTEM_ACTOR } = await import('src/common/auth/actor');
   await t.dataSource.transaction(async (m) => {
-    const [{ now }] = await m.query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1 RETURNING bid_deadline AS now`, [tenderId]).then((r: [Array<{ now: Date }>, number]) => r[0]);
+    const [{ now }] = await m
+      .query(`UPDATE tenders SET bid_deadline = clock_timestamp() WHERE id = $1 RETURNING bid_deadline AS now`, [tenderId])
+      .then((r: [Array<{ now: Date }>, number]) => r[0]);
     // The escrow custodians go by their own release instant (issue 17): the deadline is moved for them too, as an
     // amendment does (audited, and in each custodian's own log), or they would refuse to release at the opening.
     await t.app.get(EscrowKeyService).rescheduleRelease(m, tenderId, new Date(now), 'AMENDMENT', SYSTEM_ACTOR);

@@ -7,23 +7,16 @@
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync } from 'fs';
 import { join, resolve } from 'path';
-import { AddressInfo } from 'net';
-import { Browser, BrowserContext, chromium, ConsoleMessage, Page } from 'playwright-core';
-import { createTestApp, TestApp, TestAppOptions } from '../helpers/test-app';
+import { type AddressInfo } from 'net';
+import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
 /** Where Debian's chromium-headless-shell package puts the browser (`dpkg -L chromium-headless-shell`). */
 const BROWSER_PATHS = ['/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell'];
-export const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };

@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { createPublishedTender, registerParty } from './fixtures';
-import { ConsoleServer, loginAs, openPage, screenshot, startConsole } from './harness';
+import { type ConsoleServer, loginAs, openPage, screenshot, startConsole } from './harness';
 
 describe('console: the inbox (站内信, /inbox)', () => {
   let server: ConsoleServer;

@@ -1,7 +1,7 @@
 import { Role } from 'src/common/auth/role.enum';
 import type { Locator } from 'playwright-core';
 import { registerParty } from '../factories/identity.factory';
-import { ConsoleServer, expectedHttpError, openPage, screenshot, startConsole } from './harness';
+import { type ConsoleServer, expectedHttpError, openPage, screenshot, startConsole } from './harness';
 
 describe('console: login (UI.md /login, "after login")', () => {
   let server: ConsoleServer;

@@ -1,5 +1,5 @@
 import { createPublishedTender, registerParty, Role } from './fixtures';
-import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
+import { type ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 const HOUR = 3_600_000;
 /** "00:09:58" / "1天 02:00:00" → ms. */

@@ -2,7 +2,7 @@ import { join } from 'path';
 import { writeFileSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { registerParty, Role } from './fixtures';
-import { ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
+import { type ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
 
 describe('console: a procuring entity drafts a tender and publishes it (/tenders/new, 保存草稿, 发布)', () => {
   let server: ConsoleServer;
@@ -44,7 +44,14 @@ describe('console: a procuring entity drafts a tender and publishes it (/tenders
       budget: '30000000.00',
       priceCeiling: '29000000.00',
       bidSecurityAmount: '500000.00',
-      evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '0.30', factors: [{ code: 'TECH', name: '施工组织设计', maxScore: 45 }, { code: 'BIZ', maxScore: 25 }] },
+      evaluation: {
+        method: 'COMPREHENSIVE_SCORING',
+        priceWeight: '0.30',
+        factors: [
+          { code: 'TECH', name: '施工组织设计', maxScore: 45 },
+          { code: 'BIZ', maxScore: 25 },
+        ],
+      },
       panel: { size: 5, specialties: [{ code: 'A08', count: 5 }] },
     });
     // The deadline was entered as 09:30 北京时间.

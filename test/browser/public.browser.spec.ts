@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { createPublishedTender, registerParty } from './fixtures';
-import { assertNoHorizontalOverflow, ConsoleServer, DESKTOP, eventually, openPage, PHONE, screenshot, startConsole } from './harness';
+import { assertNoHorizontalOverflow, type ConsoleServer, DESKTOP, eventually, openPage, PHONE, screenshot, startConsole } from './harness';
 
 describe('console: public pages (/tenders, /tenders/<id>, /register)', () => {
   let server: ConsoleServer;
@@ -13,8 +13,24 @@ describe('console: public pages (/tenders, /tenders/<id>, /register)', () => {
     deadline.setUTCHours(1, 30, 0, 0);
     const t1 = await createPublishedTender(server.t, { owner, title: '盐城市开发大道改造工程施工', bidDeadline: deadline.toISOString() });
     tenderId = t1.id;
-    await createPublishedTender(server.t, { owner, title: '盐城市第一人民医院医疗设备采购', regime: 'GOV_PROCUREMENT', category: 'GOODS', budget: '8000000.00', priceCeiling: '7800000.00', bidSecurityAmount: '100000.00', panel: { size: 5, specialties: [{ code: 'C01', count: 5 }] } });
-    await createPublishedTender(server.t, { owner, title: '亭湖区城市绿化养护服务', category: 'SERVICES', budget: '2600000.00', priceCeiling: '2500000.00', bidSecurityAmount: '50000.00' });
+    await createPublishedTender(server.t, {
+      owner,
+      title: '盐城市第一人民医院医疗设备采购',
+      regime: 'GOV_PROCUREMENT',
+      category: 'GOODS',
+      budget: '8000000.00',
+      priceCeiling: '7800000.00',
+      bidSecurityAmount: '100000.00',
+      panel: { size: 5, specialties: [{ code: 'C01', count: 5 }] },
+    });
+    await createPublishedTender(server.t, {
+      owner,
+      title: '亭湖区城市绿化养护服务',
+      category: 'SERVICES',
+      budget: '2600000.00',
+      priceCeiling: '2500000.00',
+      bidSecurityAmount: '50000.00',
+    });
   });
   afterAll(() => server?.close());
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { Locator, Page, Route } from 'playwright-core';
 import { createStaff, Role } from './fixtures';
-import { assertNoHorizontalOverflow, ConsoleServer, DESKTOP, loginAs, openPage, PHONE, screenshot, startConsole } from './harness';
+import { assertNoHorizontalOverflow, type ConsoleServer, DESKTOP, loginAs, openPage, PHONE, screenshot, startConsole } from './harness';
 
 /** The binding shape of GET /statistics (API.md "Additions (v1.1)"), with invented figures: see its `_source`. */
 const FIXTURE = JSON.parse(readFileSync(join(__dirname, 'data', 'statistics-2026.json'), 'utf8'));

@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
 import { adminParty, createStaff } from '../factories/identity.factory';
-import { ConsoleServer, assertNoHorizontalOverflow, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
+import { type ConsoleServer, assertNoHorizontalOverflow, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
 
 /**
  * /admin, tab 监管范围 (issue 19): the administrator makes a supervisor 东台市's water regulator, then the city's

@@ -2,7 +2,7 @@ import { sealAndSubmit } from '../factories/bid.factory';
 import { waitFor } from '../factories/evaluation.factory';
 import { createPublishedTender } from '../factories/tender.factory';
 import { createStaff, Role, registerParty, waitForTenderStatus } from './fixtures';
-import { assertNoHorizontalOverflow, ConsoleServer, expectedHttpError, loginAs, openPage, screenshot, startConsole , pickOption } from './harness';
+import { assertNoHorizontalOverflow, type ConsoleServer, expectedHttpError, loginAs, openPage, screenshot, startConsole, pickOption } from './harness';
 
 /**
  * UI.md /supervision: a real tender in which two bidders sealed their bids on the same machine (the SDK's client
@@ -93,7 +93,9 @@ describe('console: /supervision (监管)', () => {
     const drawer = page.getByRole('dialog');
     await drawer.getByRole('button', { name: '开始调查' }).click();
     await drawer.getByText('调查中', { exact: true }).first().waitFor();
-    await drawer.getByLabel('调查结论').fill('经查，两公司投标文件由同一台计算机（机器码 PC-7F3A-0091）编制并上传，属于《招标投标法实施条例》第四十条第（一）项视为串通投标的情形。');
+    await drawer
+      .getByLabel('调查结论')
+      .fill('经查，两公司投标文件由同一台计算机（机器码 PC-7F3A-0091）编制并上传，属于《招标投标法实施条例》第四十条第（一）项视为串通投标的情形。');
     await drawer.getByRole('button', { name: '添加处罚' }).click();
     await drawer.getByRole('button', { name: '添加处罚' }).click();
     // a debarment longer than the law allows: the server refuses it and says why

@@ -1,13 +1,13 @@
 import { createHmac } from 'crypto';
-import request from 'supertest';
+import type request from 'supertest';
 import { Role } from 'src/common/auth/role.enum';
-import { DomainEventMap, DomainEventName, DomainEvents } from 'src/common/events/domain-events';
+import { type DomainEventMap, type DomainEventName, DomainEvents } from 'src/common/events/domain-events';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { BidSecurityService } from 'src/modules/bid-security/bid-security.service';
 import { withUsccCheckChar } from 'src/common/uscc';
 import type { TenderStatus } from 'src/modules/tenders/tender.enums';
-import { TestApp } from '../helpers/test-app';
-import { registerParty, TestParty } from './identity.factory';
+import { type TestApp } from '../helpers/test-app';
+import { registerParty, type TestParty } from './identity.factory';
 import { moveTenderTo } from './tender-status.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,8 +50,13 @@ export async function insertTender(t: TestApp, o: SecurityTenderOptions = {}): P
              $6, 'BIDDER_WITH_ESCROW_FALLBACK', 30, 'LOWEST_EVALUATED_PRICE', 5, $7, now())
      RETURNING id`,
     [
-      owner.organizationId, owner.userId, o.title ?? '盐城市开发大道改造工程施工', o.regime ?? 'ENGINEERING',
-      (o.deadlineInMs ?? 3_600_000) / 1000, o.amount ?? '200000.00', o.status ?? 'PUBLISHED',
+      owner.organizationId,
+      owner.userId,
+      o.title ?? '盐城市开发大道改造工程施工',
+      o.regime ?? 'ENGINEERING',
+      (o.deadlineInMs ?? 3_600_000) / 1000,
+      o.amount ?? '200000.00',
+      o.status ?? 'PUBLISHED',
     ],
   );
   return { id: row.id, owner };
@@ -146,9 +151,7 @@ export async function mine(t: TestApp, tenderId: string, bidder: TestParty) {
  */
 export async function expectLedgerBalanced(t: TestApp): Promise<void> {
   const m = t.dataSource.manager;
-  const unbalanced = await m.query(
-    `SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING sum(debit) <> sum(credit) OR count(*) < 2`,
-  );
+  const unbalanced = await m.query(`SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING sum(debit) <> sum(credit) OR count(*) < 2`);
   expect(unbalanced).toEqual([]);
   const [{ d, c }] = await m.query(`SELECT coalesce(sum(debit), 0)::text AS d, coalesce(sum(credit), 0)::text AS c FROM ledger_entries`);
   expect(d).toBe(c);

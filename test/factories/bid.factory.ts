@@ -1,7 +1,7 @@
-import { BidPlaintext, SealBidInput, sealBid, SealedBid } from 'src/sdk';
-import { TestApp } from '../helpers/test-app';
-import { TestParty } from './identity.factory';
-import { TestTender } from './tender.factory';
+import { type BidPlaintext, type SealBidInput, sealBid, type SealedBid } from 'src/sdk';
+import { type TestApp } from '../helpers/test-app';
+import { type TestParty } from './identity.factory';
+import { type TestTender } from './tender.factory';
 
 export interface SubmittedBid {
   sealed: SealedBid;
@@ -16,9 +16,7 @@ export function plaintextOf(price: string, o: { durationDays?: number; extraByte
     price,
     currency: 'CNY',
     ...(o.durationDays !== undefined ? { durationDays: o.durationDays } : {}),
-    ...(o.extraBytes
-      ? { attachments: [{ name: o.attachmentName ?? '技术标.pdf', contentBase64: Buffer.alloc(o.extraBytes, 7).toString('base64') }] }
-      : {}),
+    ...(o.extraBytes ? { attachments: [{ name: o.attachmentName ?? '技术标.pdf', contentBase64: Buffer.alloc(o.extraBytes, 7).toString('base64') }] } : {}),
   };
 }
 
@@ -43,4 +41,3 @@ export async function sealAndSubmit(
   const res = await t.http().post(`/api/v1/tenders/${tender.id}/bids`).set(bidder.auth).send(req);
   return { sealed, status: res.status, body: res.body, plaintext: pt };
 }
-

@@ -5,8 +5,8 @@ import { DomainEvents } from 'src/common/events/domain-events';
 import { AuditHeadsService } from 'src/modules/audit/audit-heads.service';
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { ExpertDrawService } from 'src/modules/experts/draw/expert-draw.service';
-import { TestApp } from '../helpers/test-app';
-import { adminParty, createStaff, randomUscc, registerParty, TestParty } from './identity.factory';
+import { type TestApp } from '../helpers/test-app';
+import { adminParty, createStaff, randomUscc, registerParty, type TestParty } from './identity.factory';
 import { moveTenderTo } from './tender-status.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,10 +65,9 @@ export async function createExpert(t: TestApp, o: ExpertOptions = {}): Promise<T
 export async function insertExperts(t: TestApp, n: number, specialty = 'A08'): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const [u] = await t.dataSource.query(
-      `INSERT INTO users (username, password_hash, role) VALUES ($1, 'scrypt$x', 'EXPERT') RETURNING id`,
-      [`pool-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`],
-    );
+    const [u] = await t.dataSource.query(`INSERT INTO users (username, password_hash, role) VALUES ($1, 'scrypt$x', 'EXPERT') RETURNING id`, [
+      `pool-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+    ]);
     const [e] = await t.dataSource.query(
       `INSERT INTO experts (user_id, name, specialties, region, employer_uscc, title, years_of_experience)
        VALUES ($1, $2, $3, '江苏省', $4, '高级工程师', 10) RETURNING id`,
@@ -234,8 +233,6 @@ export function byUser(experts: TestExpert[]): Map<string, TestExpert> {
  * database holds only its commitment until the award). Each call is a signed, audited release.
  */
 export async function drawSeed(t: TestApp, ref: { drawId?: string; tenderId?: string }): Promise<string> {
-  const [{ id }] = ref.drawId
-    ? [{ id: ref.drawId }]
-    : await t.dataSource.query(`SELECT id FROM expert_draws WHERE tender_id = $1`, [ref.tenderId]);
+  const [{ id }] = ref.drawId ? [{ id: ref.drawId }] : await t.dataSource.query(`SELECT id FROM expert_draws WHERE tender_id = $1`, [ref.tenderId]);
   return t.dataSource.transaction((m) => t.app.get(ExpertDrawService).seedOf(m, id, SYSTEM_ACTOR));
 }

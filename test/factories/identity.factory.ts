@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
 import { Role } from 'src/common/auth/role.enum';
 import { USCC_ALPHABET, withUsccCheckChar } from 'src/common/uscc';
-import { TestApp } from '../helpers/test-app';
+import { type TestApp } from '../helpers/test-app';
 
 let seq = 0;
 const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}${randomBytes(2).toString('hex')}`;

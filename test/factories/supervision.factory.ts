@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'crypto';
-import { TestApp } from '../helpers/test-app';
+import { type TestApp } from '../helpers/test-app';
 import { randomUscc } from './identity.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,12 +29,17 @@ export async function insertBidders(t: TestApp, n: number, o: { legalRepresentat
     const [org] = await t.dataSource.query(
       `INSERT INTO organizations (name, uscc, kind, legal_representative, basic_account_bank, basic_account_no)
        VALUES ($1, $2, 'BIDDER', $3, '中国建设银行盐城分行', $4) RETURNING id`,
-      [`历史投标人${i}-${randomBytes(3).toString('hex')}`, randomUscc(), o.legalRepresentative?.(i) ?? `法人${randomBytes(3).toString('hex')}`, `3205${randomBytes(6).toString('hex')}`],
+      [
+        `历史投标人${i}-${randomBytes(3).toString('hex')}`,
+        randomUscc(),
+        o.legalRepresentative?.(i) ?? `法人${randomBytes(3).toString('hex')}`,
+        `3205${randomBytes(6).toString('hex')}`,
+      ],
     );
-    const [user] = await t.dataSource.query(
-      `INSERT INTO users (username, password_hash, role, organization_id) VALUES ($1, 'scrypt$x', 'BIDDER', $2) RETURNING id`,
-      [`hist-${randomBytes(6).toString('hex')}`, org.id],
-    );
+    const [user] = await t.dataSource.query(`INSERT INTO users (username, password_hash, role, organization_id) VALUES ($1, 'scrypt$x', 'BIDDER', $2) RETURNING id`, [
+      `hist-${randomBytes(6).toString('hex')}`,
+      org.id,
+    ]);
     out.push({ organizationId: org.id, userId: user.id });
   }
   return out;
@@ -71,9 +76,18 @@ export async function insertAwardedTender(
                clock_timestamp() - make_interval(days => $7 + 2), clock_timestamp() - make_interval(days => $7 + 2), 'ESCROW', $12, '[]')
        RETURNING id`,
       [
-        tender.id, b.party.organizationId, b.party.userId, randomBytes(16), randomBytes(12),
-        createHash('sha256').update(randomBytes(8)).digest('hex'), daysAgo, `198.51.100.${i + 1}`, `HIST-DEV-${randomBytes(4).toString('hex')}`,
-        [], `作者${randomBytes(3).toString('hex')}`, b.price,
+        tender.id,
+        b.party.organizationId,
+        b.party.userId,
+        randomBytes(16),
+        randomBytes(12),
+        createHash('sha256').update(randomBytes(8)).digest('hex'),
+        daysAgo,
+        `198.51.100.${i + 1}`,
+        `HIST-DEV-${randomBytes(4).toString('hex')}`,
+        [],
+        `作者${randomBytes(3).toString('hex')}`,
+        b.price,
       ],
     );
     bidIds.push(row.id);
@@ -117,9 +131,18 @@ export async function insertOpenedTender(
                clock_timestamp() - make_interval(days => $7), clock_timestamp() - make_interval(days => $7), 'ESCROW', $12, '[]')
        RETURNING id`,
       [
-        tender.id, b.party.organizationId, b.party.userId, randomBytes(16), randomBytes(12),
-        createHash('sha256').update(randomBytes(8)).digest('hex'), o.daysAgo ?? 1, `198.51.100.${i + 1}`, `HIST-DEV-${randomBytes(4).toString('hex')}`,
-        [], `作者${randomBytes(3).toString('hex')}`, b.price,
+        tender.id,
+        b.party.organizationId,
+        b.party.userId,
+        randomBytes(16),
+        randomBytes(12),
+        createHash('sha256').update(randomBytes(8)).digest('hex'),
+        o.daysAgo ?? 1,
+        `198.51.100.${i + 1}`,
+        `HIST-DEV-${randomBytes(4).toString('hex')}`,
+        [],
+        `作者${randomBytes(3).toString('hex')}`,
+        b.price,
       ],
     );
     bidIds.push(row.id);

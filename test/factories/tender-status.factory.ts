@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { type Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { TENDER_TRANSITIONS, TenderStateMachine } from 'src/modules/tenders/tender-state-machine';
-import { TenderStatus } from 'src/modules/tenders/tender.enums';
+import { type TenderStatus } from 'src/modules/tenders/tender.enums';
 import type { TestApp } from '../helpers/test-app';
 import type { TestParty } from './identity.factory';
 
@@ -32,7 +32,12 @@ export function transitionPath(from: TenderStatus, to: TenderStatus): TenderStat
  * a status but not the flow that leads there (each flow has its own tests): no lifecycle hook runs and no domain
  * event is emitted, so emit those the test depends on. Never `UPDATE tenders SET status`: that skips the guards.
  */
-export async function moveTenderTo(t: TestApp, tenderId: string, to: TenderStatus | `${TenderStatus}`, o: { m?: EntityManager; actor?: Actor; reason?: string } = {}): Promise<void> {
+export async function moveTenderTo(
+  t: TestApp,
+  tenderId: string,
+  to: TenderStatus | `${TenderStatus}`,
+  o: { m?: EntityManager; actor?: Actor; reason?: string } = {},
+): Promise<void> {
   const machine = t.app.get(TenderStateMachine);
   const run = async (m: EntityManager) => {
     const { status } = await machine.lock(m, tenderId);

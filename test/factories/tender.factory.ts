@@ -1,6 +1,6 @@
 import { Role } from 'src/common/auth/role.enum';
-import { TestApp } from '../helpers/test-app';
-import { registerParty, TestParty } from './identity.factory';
+import { type TestApp } from '../helpers/test-app';
+import { registerParty, type TestParty } from './identity.factory';
 
 export interface TenderOptions {
   owner?: TestParty;
@@ -58,8 +58,17 @@ export async function createDraftTender(t: TestApp, o: TenderOptions = {}): Prom
 }
 
 /** Uploads a small tender document (招标文件) to a draft; returns its id. */
-export async function uploadTenderDocument(t: TestApp, tender: TestTender, name = '招标文件.pdf', content = Buffer.from(`%PDF-1.4 招标文件 ${tender.id}`)): Promise<{ id: string; sha256: string; version: number }> {
-  const res = await t.http().post(`/api/v1/tenders/${tender.id}/documents`).set(tender.owner.auth).send({ name, contentType: 'application/pdf', contentBase64: content.toString('base64') });
+export async function uploadTenderDocument(
+  t: TestApp,
+  tender: TestTender,
+  name = '招标文件.pdf',
+  content = Buffer.from(`%PDF-1.4 招标文件 ${tender.id}`),
+): Promise<{ id: string; sha256: string; version: number }> {
+  const res = await t
+    .http()
+    .post(`/api/v1/tenders/${tender.id}/documents`)
+    .set(tender.owner.auth)
+    .send({ name, contentType: 'application/pdf', contentBase64: content.toString('base64') });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

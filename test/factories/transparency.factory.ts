@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'crypto';
-import { TestApp } from '../helpers/test-app';
-import { SqlParty } from './supervision.factory';
+import { type TestApp } from '../helpers/test-app';
+import { type SqlParty } from './supervision.factory';
 
 /**
  * Rows for the yearbook figures, written with SQL at chosen instants (a year of tenders cannot be run over HTTP in a
@@ -18,7 +18,17 @@ export async function insertTenderAt(
      VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, NULL, coalesce($8::timestamptz, clock_timestamp()) + interval '20 days', '0.00', 'ESCROW', 30,
              'LOWEST_EVALUATED_PRICE', 5, $7, $8, $9)
      RETURNING id`,
-    [owner.organizationId, owner.userId, o.title ?? '统计测试项目', o.category ?? 'CONSTRUCTION_WORKS', o.regime ?? 'ENGINEERING', o.budget ?? '1000000.00', o.status ?? 'PUBLISHED', o.publishedAt, o.openedAt ?? null],
+    [
+      owner.organizationId,
+      owner.userId,
+      o.title ?? '统计测试项目',
+      o.category ?? 'CONSTRUCTION_WORKS',
+      o.regime ?? 'ENGINEERING',
+      o.budget ?? '1000000.00',
+      o.status ?? 'PUBLISHED',
+      o.publishedAt,
+      o.openedAt ?? null,
+    ],
   );
   return row.id;
 }
@@ -33,8 +43,17 @@ export async function insertBid(t: TestApp, tenderId: string, party: SqlParty, o
              $8, $8, $9, $10)
      RETURNING id`,
     [
-      tenderId, party.organizationId, party.userId, o.opened ? 'DECRYPTED' : 'SUBMITTED', randomBytes(16), randomBytes(12),
-      createHash('sha256').update(randomBytes(8)).digest('hex'), o.opened ? new Date() : null, o.opened ? 'BIDDER' : null, o.opened ? (o.price ?? '900000.00') : null, o.receivedAt ?? null,
+      tenderId,
+      party.organizationId,
+      party.userId,
+      o.opened ? 'DECRYPTED' : 'SUBMITTED',
+      randomBytes(16),
+      randomBytes(12),
+      createHash('sha256').update(randomBytes(8)).digest('hex'),
+      o.opened ? new Date() : null,
+      o.opened ? 'BIDDER' : null,
+      o.opened ? (o.price ?? '900000.00') : null,
+      o.receivedAt ?? null,
     ],
   );
   return row.id;
@@ -70,8 +89,14 @@ export async function insertCaseWithPenalties(
     `INSERT INTO supervision_cases (tender_id, status, summary, findings, request_sha256, opened_by, decided_at, decided_by, closed_at)
      VALUES ($1, $2, '围标串标线索', $3, $4, $5, $6, $7, $8) RETURNING id`,
     [
-      tenderId, o.status, decided ? '经查，相关投标人串通投标' : null, createHash('sha256').update(randomBytes(8)).digest('hex'), supervisorUserId,
-      decided ? (o.decidedAt ?? new Date().toISOString()) : null, decided ? supervisorUserId : null, o.status === 'CLOSED' ? new Date() : null,
+      tenderId,
+      o.status,
+      decided ? '经查，相关投标人串通投标' : null,
+      createHash('sha256').update(randomBytes(8)).digest('hex'),
+      supervisorUserId,
+      decided ? (o.decidedAt ?? new Date().toISOString()) : null,
+      decided ? supervisorUserId : null,
+      o.status === 'CLOSED' ? new Date() : null,
     ],
   );
   for (const [i, p] of o.penalties.entries()) {
@@ -82,7 +107,17 @@ export async function insertCaseWithPenalties(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz,
                CASE WHEN $8::int IS NULL THEN NULL ELSE $9::timestamptz + make_interval(months => $8::int) END,
                '中华人民共和国招标投标法 第五十三条 (TBL Art. 53)；招标投标法实施条例 第六十七条 (TBR Art. 67)')`,
-      [kase.id, i, p.organizationId ?? null, p.expertId ?? null, type, p.ground ?? 'COLLUSION', p.fineAmount ?? null, p.debarmentMonths ?? null, o.decidedAt ?? new Date().toISOString()],
+      [
+        kase.id,
+        i,
+        p.organizationId ?? null,
+        p.expertId ?? null,
+        type,
+        p.ground ?? 'COLLUSION',
+        p.fineAmount ?? null,
+        p.debarmentMonths ?? null,
+        o.decidedAt ?? new Date().toISOString(),
+      ],
     );
   }
   return kase.id;

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'child_process';
+import { type ChildProcess, spawn } from 'child_process';
 import { createServer } from 'net';
 import { join } from 'path';
 import Redis from 'ioredis';
@@ -99,16 +99,20 @@ export class WorkerProcess {
   }
 
   static async start(env: Record<string, string>): Promise<WorkerProcess> {
-    const proc = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.worker.ts'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.worker.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const w = new WorkerProcess(proc);
-    await eventually(() => {
-      if (proc.exitCode !== null) throw new Error(`the worker exited (${proc.exitCode}): ${w.output.slice(-2000)}`);
-      return w.output.includes('workers running');
-    }, 90_000, 'the worker process to start');
+    await eventually(
+      () => {
+        if (proc.exitCode !== null) throw new Error(`the worker exited (${proc.exitCode}): ${w.output.slice(-2000)}`);
+        return w.output.includes('workers running');
+      },
+      90_000,
+      'the worker process to start',
+    );
     return w;
   }
 

@@ -4,7 +4,12 @@ import type { DataSource } from 'typeorm';
  * Polls `cond` until it returns a truthy value (returned), or fails after `timeoutMs`. Tests wait for a condition,
  * never for a fixed time: the machine may be loaded, and a fixed sleep is either too long or flaky.
  */
-export async function until<T>(cond: () => Promise<T | false | null | undefined | 0> | T | false | null | undefined | 0, what: string, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function until<T>(
+  cond: () => Promise<T | false | null | undefined | 0> | T | false | null | undefined | 0,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await cond();

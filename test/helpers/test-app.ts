@@ -1,6 +1,6 @@
-import { INestApplication } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { type INestApplication } from '@nestjs/common';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { randomBytes } from 'crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -68,7 +68,11 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     http: () => request(app.getHttpServer()),
     close: async () => {
       const jobs = app.get(JobQueue);
-      for (const q of Object.values(QueueName)) await jobs.queue(q).obliterate({ force: true }).catch(() => undefined);
+      for (const q of Object.values(QueueName))
+        await jobs
+          .queue(q)
+          .obliterate({ force: true })
+          .catch(() => undefined);
       await app.close();
       await dataSource.destroy();
     },
@@ -77,9 +81,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
 
 /** Empties every table but the migrations' own (TRUNCATE is not a row-level UPDATE/DELETE). */
 export async function resetDatabase(ds: DataSource): Promise<void> {
-  const rows: Array<{ tablename: string }> = await ds.query(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-  );
+  const rows: Array<{ tablename: string }> = await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
   if (rows.length) await ds.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
 }
 

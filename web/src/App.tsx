@@ -5,7 +5,7 @@ import { BrowserRouter, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider } from '@/auth/AuthContext';
 import { RouteGuard } from '@/auth/RouteGuard';
 import { AppLayout } from '@/layout/AppLayout';
-import { ConsoleRoute, routes } from '@/routes';
+import { type ConsoleRoute, routes } from '@/routes';
 
 const NotFoundPage = lazy(() => import('@/pages/NotFoundPage'));
 const lazyPages = new Map(routes.map((r) => [r, lazy(r.load)]));

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { Role } from './role.enum';
+import { type Role } from './role.enum';
 
 export const ROLES_KEY = 'access:roles';
 export const PUBLIC_KEY = 'access:public';

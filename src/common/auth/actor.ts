@@ -1,5 +1,5 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { Role } from './role.enum';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { type Role } from './role.enum';
 
 /** Who is acting: taken from the verified token and the request, passed from controllers to services. */
 export interface Actor {
@@ -38,6 +38,4 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
 });
 
 /** The actor when the route is public but a token may be present. */
-export const OptionalActor = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Actor | null => ctx.switchToHttp().getRequest().actor ?? null,
-);
+export const OptionalActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | null => ctx.switchToHttp().getRequest().actor ?? null);

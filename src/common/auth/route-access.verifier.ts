@@ -22,9 +22,7 @@ export class RouteAccessVerifier implements OnApplicationBootstrap {
         const handler = proto[name];
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const targets = [handler, wrapper.metatype as object];
-        const ok =
-          this.reflector.getAllAndOverride(PUBLIC_KEY, targets as never) ||
-          (this.reflector.getAllAndOverride<unknown[]>(ROLES_KEY, targets as never)?.length ?? 0) > 0;
+        const ok = this.reflector.getAllAndOverride(PUBLIC_KEY, targets as never) || (this.reflector.getAllAndOverride<unknown[]>(ROLES_KEY, targets as never)?.length ?? 0) > 0;
         if (!ok) missing.push(`${wrapper.name}.${name}`);
       }
     }

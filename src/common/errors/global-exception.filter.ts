@@ -27,10 +27,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const requestId = req.requestId ?? randomUUID(); // body-parser errors arrive before the request-id middleware
     const { status, body } = this.toBody(exception);
     if (status >= 500) {
-      this.logger.error(
-        { requestId, method: req.method, path: req.path, err: (exception as Error)?.message },
-        (exception as Error)?.stack,
-      );
+      this.logger.error({ requestId, method: req.method, path: req.path, err: (exception as Error)?.message }, (exception as Error)?.stack);
     }
     res.status(status).json({ ...body, requestId });
   }
@@ -46,12 +43,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       const status = e.getStatus();
       const code = HTTP_CODES[status] ?? (status >= 500 ? CommonErrorCode.INTERNAL_ERROR : 'HTTP_' + status);
       // body-parser's SyntaxError on malformed JSON arrives here as a 400.
-      const message =
-        status === 400
-          ? 'The request body is not valid JSON or not of the expected form'
-          : status === 404
-            ? 'The resource was not found'
-            : e.message;
+      const message = status === 400 ? 'The request body is not valid JSON or not of the expected form' : status === 404 ? 'The resource was not found' : e.message;
       return {
         status,
         body: { code, message, ...(status === 400 ? { details: [{ field: 'body', errors: [message] }] } : {}) },

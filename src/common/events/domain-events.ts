@@ -50,11 +50,7 @@ export interface DomainEventMap {
 }
 
 export type DomainEventName = keyof DomainEventMap;
-export type DomainEventListener<N extends DomainEventName> = (
-  manager: EntityManager,
-  payload: DomainEventMap[N],
-  actor: Actor,
-) => Promise<void>;
+export type DomainEventListener<N extends DomainEventName> = (manager: EntityManager, payload: DomainEventMap[N], actor: Actor) => Promise<void>;
 
 /** Every event, at run time (the compiler checks that none of DomainEventMap is missing). */
 const EVENT_NAMES: Record<DomainEventName, true> = {

@@ -1,4 +1,4 @@
-import { DiscoveryService } from '@nestjs/core';
+import { type DiscoveryService } from '@nestjs/core';
 
 /** One decorated method: the metadata its decorator recorded and the key of the method on the class. */
 interface DeclaredHandler<M> {

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { isValidUscc } from '../uscc';
 
 export function IsUscc(options?: ValidationOptions) {

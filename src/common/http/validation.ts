@@ -1,10 +1,7 @@
-import { ArgumentMetadata, Param, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, Param, ParseUUIDPipe, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedException } from '../errors/domain.exception';
 
-export function flattenValidationErrors(
-  errors: ValidationError[],
-  prefix = '',
-): Array<{ field: string; errors: string[] }> {
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): Array<{ field: string; errors: string[] }> {
   return errors.flatMap((e) => {
     const field = `${prefix}${e.property}`;
     const own = e.constraints ? [{ field, errors: Object.values(e.constraints) }] : [];

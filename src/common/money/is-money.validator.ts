@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { MONEY_PATTERN } from './money';
 
 /** A CNY amount as a decimal string with at most 2 decimals; numbers are refused (no floats, API.md). */
@@ -13,8 +13,7 @@ export function IsMoney(options?: ValidationOptions & { positive?: boolean }) {
         ...options,
       },
       validator: {
-        validate: (v: unknown) =>
-          typeof v === 'string' && MONEY_PATTERN.test(v) && (!options?.positive || /[1-9]/.test(v)),
+        validate: (v: unknown) => typeof v === 'string' && MONEY_PATTERN.test(v) && (!options?.positive || /[1-9]/.test(v)),
       },
     });
 }

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /**
  * The question the sealed-bids module asks before it accepts a bid: has this bidder lodged the bid security the

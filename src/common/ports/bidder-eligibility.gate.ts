@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /**
  * Is this bidder barred from bidding? A supervision decision may debar a company for 1–3 years for collusion,
@@ -6,8 +6,5 @@ import { EntityManager } from 'typeorm';
  * supervision module; asked by the sealed-bids module in the storing transaction.
  */
 export abstract class BidderEligibilityGate {
-  abstract activeDebarment(
-    manager: EntityManager,
-    organizationId: string,
-  ): Promise<{ caseId: string; until: string; legalBasis: string } | null>;
+  abstract activeDebarment(manager: EntityManager, organizationId: string): Promise<{ caseId: string; until: string; legalBasis: string } | null>;
 }

@@ -9,5 +9,4 @@ export function beijingTime(d: Date | string, precision: 'minute' | 'second' | '
 }
 
 /** "2026-11-28 05:02:29（北京时间）" */
-export const beijingTimeLabel = (d: Date | string, precision: 'minute' | 'second' | 'millisecond' = 'second') =>
-  `${beijingTime(d, precision)}（北京时间）`;
+export const beijingTimeLabel = (d: Date | string, precision: 'minute' | 'second' | 'millisecond' = 'second') => `${beijingTime(d, precision)}（北京时间）`;

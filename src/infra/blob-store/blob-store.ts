@@ -1,4 +1,4 @@
-import { Readable } from 'stream';
+import { type Readable } from 'stream';
 
 /**
  * The one port to where sealed bid files (format v2) live: the local filesystem by default, an S3-compatible store

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import { createReadStream, createWriteStream } from 'fs';
 import { mkdir, rename, rm, stat, unlink } from 'fs/promises';
 import { dirname, join, resolve } from 'path';
-import { Readable, Transform } from 'stream';
+import { type Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { assertBlobKey, BlobNotFoundError, BlobStore } from './blob-store';
 

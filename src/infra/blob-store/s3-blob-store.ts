@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { pipeline, Readable, Transform } from 'stream';
+import { pipeline, type Readable, Transform } from 'stream';
 import { assertBlobKey, BlobNotFoundError, BlobStore } from './blob-store';
 
 export interface S3BlobStoreOptions {
@@ -23,9 +23,7 @@ export class S3BlobStore extends BlobStore {
       region: opts.region,
       endpoint: opts.endpoint,
       forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined,
-      ...(opts.accessKeyId && opts.secretAccessKey
-        ? { credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } }
-        : {}),
+      ...(opts.accessKeyId && opts.secretAccessKey ? { credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } } : {}),
       // The SDK's default CRC32 request checksums need the whole body or a trailer some S3-compatible servers lack.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

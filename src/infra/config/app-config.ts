@@ -35,9 +35,7 @@ export class AppConfig {
   /** The database role the application connects as (not the owner): `<database>_app`. */
   get appDatabaseRole(): string {
     const u = new URL(this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test' ? this.env.DATABASE_APP_URL : this.databaseUrl);
-    return this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test'
-      ? decodeURIComponent(u.username)
-      : `${decodeURIComponent(u.pathname.slice(1))}_app`;
+    return this.env.DATABASE_APP_URL && this.env.NODE_ENV !== 'test' ? decodeURIComponent(u.username) : `${decodeURIComponent(u.pathname.slice(1))}_app`;
   }
   /** Its password: generated for the installation (ignored by a trust-auth server). */
   get appDatabasePassword(): string {
@@ -97,9 +95,7 @@ export class AppConfig {
   // Unconfigured secrets (outside production; production refuses to start without them, see loadEnvironment) are
   // random per installation, generated once under dataDir — never derived from a public string.
   /** The blob store of v2 bid files (see EnvironmentVariables.BLOB_STORE). */
-  get blobStore():
-    | { kind: 'fs'; dir: string }
-    | { kind: 's3'; bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string } {
+  get blobStore(): { kind: 'fs'; dir: string } | { kind: 's3'; bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string } {
     if (this.env.BLOB_STORE === 's3') {
       if (!this.env.S3_BUCKET) throw new Error('BLOB_STORE=s3 needs S3_BUCKET');
       return {

@@ -1,17 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBase64,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-  ValidationError,
-} from 'class-validator';
+import { IsBase64, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidationError } from 'class-validator';
 import { existsSync, readFileSync } from 'fs';
 import { isIP } from 'net';
 import { resolve } from 'path';
@@ -20,10 +8,8 @@ import { MAX_BID_REQUEST_BODY_BYTES } from '../../sdk/constants';
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LegalPeriodsMode = 'enforced' | 'relaxed';
 
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value).toLowerCase()));
 
 /**
  * Every variable the platform reads (API.md "Start-up and configuration").
@@ -300,10 +286,7 @@ export function readEnvFile(path: string): Record<string, string> {
 }
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((c) => `${prefix}${e.property}: ${c}`),
-    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
-  ]);
+  return errors.flatMap((e) => [...Object.values(e.constraints ?? {}).map((c) => `${prefix}${e.property}: ${c}`), ...flatten(e.children ?? [], `${prefix}${e.property}.`)]);
 }
 
 export class ConfigurationError extends Error {}
@@ -312,17 +295,31 @@ export class ConfigurationError extends Error {}
  * Validates the environment. The process environment wins over `.env.local`. Throws a ConfigurationError that
  * names every wrong variable.
  */
-export function loadEnvironment(
-  raw: Record<string, string | undefined> = process.env,
-  envFile = resolve(__dirname, '../../../.env.local'),
-): EnvironmentVariables {
+export function loadEnvironment(raw: Record<string, string | undefined> = process.env, envFile = resolve(__dirname, '../../../.env.local')): EnvironmentVariables {
   const merged: Record<string, string | undefined> = { ...readEnvFile(envFile) };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
-  const known = new Set(Object.keys(new EnvironmentVariables()).concat([
-    'DATABASE_URL', 'TEST_DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'DATA_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'BANK_WEBHOOK_SECRET', 'SEALING_MASTER_KEY',
-    'JWT_SECRET', 'RECEIPT_SIGNING_KEY', 'METRICS_TOKEN', 'NOTIFICATION_WEBHOOK_URL', 'BLOB_STORE_DIR', 'S3_ENDPOINT', 'S3_BUCKET',
-    'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY',
-  ]));
+  const known = new Set(
+    Object.keys(new EnvironmentVariables()).concat([
+      'DATABASE_URL',
+      'TEST_DATABASE_URL',
+      'DATABASE_APP_URL',
+      'REDIS_URL',
+      'DATA_DIR',
+      'ADMIN_USERNAME',
+      'ADMIN_PASSWORD',
+      'BANK_WEBHOOK_SECRET',
+      'SEALING_MASTER_KEY',
+      'JWT_SECRET',
+      'RECEIPT_SIGNING_KEY',
+      'METRICS_TOKEN',
+      'NOTIFICATION_WEBHOOK_URL',
+      'BLOB_STORE_DIR',
+      'S3_ENDPOINT',
+      'S3_BUCKET',
+      'S3_ACCESS_KEY_ID',
+      'S3_SECRET_ACCESS_KEY',
+    ]),
+  );
   const picked: Record<string, string> = {};
   for (const k of known) if (merged[k] !== undefined && merged[k] !== '') picked[k] = merged[k] as string;
 

@@ -1,5 +1,5 @@
 import { withTimeout } from '../../common/async/with-timeout';
-import { EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import { type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
 
 type Callback = () => Promise<unknown> | unknown;
 const KEY = '__afterCommit';

@@ -13,9 +13,7 @@ export class TransactionRunner {
 
   /** The database's clock: the only clock that decides (API.md conventions). */
   async now(manager?: EntityManager): Promise<Date> {
-    const rows: Array<{ now: Date }> = await (manager ?? this.dataSource.manager).query(
-      `SELECT clock_timestamp() AS now`,
-    );
+    const rows: Array<{ now: Date }> = await (manager ?? this.dataSource.manager).query(`SELECT clock_timestamp() AS now`);
     return new Date(rows[0].now);
   }
 

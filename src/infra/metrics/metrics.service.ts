@@ -49,7 +49,7 @@ export class MetricsService {
 
   readonly bidsReceived = new Counter({
     name: 'bids_received_total',
-    help: 'Sealed bids received, all tenders together, counted when their tender\'s deadline passes (never while bids are open)',
+    help: "Sealed bids received, all tenders together, counted when their tender's deadline passes (never while bids are open)",
     registers: [this.registry],
   });
 

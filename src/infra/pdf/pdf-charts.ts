@@ -57,7 +57,12 @@ function bars(doc: PDFKit.PDFDocument, c: BarChartSpec, left: number, width: num
   doc.text(c.unit, left, top - 4, { width: axisW - 6, align: 'right', lineBreak: false });
   for (let i = 0; i <= 4; i++) {
     const y = top + 8 + plotH - (plotH * i) / 4;
-    doc.moveTo(plotL, y).lineTo(plotL + plotW, y).lineWidth(0.4).strokeColor(i === 0 ? '#333' : '#ccc').stroke();
+    doc
+      .moveTo(plotL, y)
+      .lineTo(plotL + plotW, y)
+      .lineWidth(0.4)
+      .strokeColor(i === 0 ? '#333' : '#ccc')
+      .stroke();
     doc.fillColor('#555').text(axisNumber((max * i) / 4), left, y - 4, { width: axisW - 6, align: 'right', lineBreak: false });
   }
   const n = Math.max(1, c.bars.length);
@@ -74,7 +79,10 @@ function bars(doc: PDFKit.PDFDocument, c: BarChartSpec, left: number, width: num
     doc.font('cjk').fontSize(6.5).fillColor('#222');
     if (b.value > 0 && showValues) doc.text(b.valueLabel, x - (slot - barW) / 2, base - h - 9, { width: slot, align: 'center', lineBreak: false });
     if (i % labelEvery === 0) {
-      doc.fontSize(7).fillColor('#333').text(b.label, plotL + slot * i - (slot * (labelEvery - 1)) / 2, base + 3, { width: slot * labelEvery, align: 'center', lineBreak: false });
+      doc
+        .fontSize(7)
+        .fillColor('#333')
+        .text(b.label, plotL + slot * i - (slot * (labelEvery - 1)) / 2, base + 3, { width: slot * labelEvery, align: 'center', lineBreak: false });
     }
   });
   doc.y = top + 8 + plotH + 18;
@@ -101,7 +109,11 @@ function shares(doc: PDFKit.PDFDocument, c: ShareChartSpec, left: number, width:
     if (i > 0 && i % 2 === 0) y += 16;
     doc.rect(cx, y + 2, 9, 9).fill(PALETTE[i % PALETTE.length]);
     const pct = total > 0 ? ((100 * Math.max(0, p.value)) / total).toFixed(1) : '0.0';
-    doc.font('cjk').fontSize(8.5).fillColor('#222').text(`${p.label}  ${p.valueLabel}（${pct}%）`, cx + 14, y, { width: colW - 16, lineBreak: false, ellipsis: true });
+    doc
+      .font('cjk')
+      .fontSize(8.5)
+      .fillColor('#222')
+      .text(`${p.label}  ${p.valueLabel}（${pct}%）`, cx + 14, y, { width: colW - 16, lineBreak: false, ellipsis: true });
   });
   doc.y = y + 18;
 }

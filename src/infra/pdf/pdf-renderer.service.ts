@@ -12,11 +12,7 @@ export interface PdfTable {
 }
 
 export type PdfBlock =
-  | { kind: 'heading'; text: string }
-  | { kind: 'paragraph'; text: string }
-  | { kind: 'fields'; fields: Array<[string, string]> }
-  | { kind: 'table'; table: PdfTable }
-  | PdfChart;
+  { kind: 'heading'; text: string } | { kind: 'paragraph'; text: string } | { kind: 'fields'; fields: Array<[string, string]> } | { kind: 'table'; table: PdfTable } | PdfChart;
 
 export interface PdfDocumentSpec {
   /** e.g. 开标记录 */
@@ -130,7 +126,10 @@ export class PdfRenderer {
       doc.x = left;
       doc.y = y + h;
     };
-    drawRow(t.columns.map((c) => c.header), true);
+    drawRow(
+      t.columns.map((c) => c.header),
+      true,
+    );
     for (const r of t.rows) drawRow(r, false);
     doc.moveDown(0.6);
   }

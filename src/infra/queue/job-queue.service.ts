@@ -18,10 +18,7 @@ const QUEUE_OF: Record<JobName, QueueName> = {
 export class JobQueue {
   private readonly queues: Record<QueueName, Queue>;
 
-  constructor(
-    @InjectQueue(QueueName.TimedEvents) timed: Queue,
-    @InjectQueue(QueueName.Background) background: Queue,
-  ) {
+  constructor(@InjectQueue(QueueName.TimedEvents) timed: Queue, @InjectQueue(QueueName.Background) background: Queue) {
     this.queues = { [QueueName.TimedEvents]: timed, [QueueName.Background]: background };
   }
 

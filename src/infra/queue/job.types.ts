@@ -1,4 +1,4 @@
-import { JobName } from './queue.constants';
+import { type JobName } from './queue.constants';
 
 /** Every job payload, typed once (immich's JobItem). Payloads carry ids, never entities. */
 export type JobItem =

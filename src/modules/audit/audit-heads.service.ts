@@ -23,7 +23,9 @@ export function headsMessage(signedAt: string, reason: HeadsReason, tenderId: st
 }
 
 export function headsSha256(heads: StreamHead[]): string {
-  return createHash('sha256').update(heads.map((h) => `${h.stream}:${h.seq}:${h.hash}`).join('\n'), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(heads.map((h) => `${h.stream}:${h.seq}:${h.hash}`).join('\n'), 'utf8')
+    .digest('hex');
 }
 
 export interface HeadsVerdict {
@@ -122,10 +124,7 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
     const signer = this.signer();
     for (;;) {
       const rows: Array<{ id: string; signed_at: Date; reason: HeadsReason; tender_id: string | null; heads: StreamHead[]; heads_sha256: string; signature: string }> =
-        await this.dataSource.query(
-          `SELECT id, signed_at, reason, tender_id, heads, heads_sha256, signature FROM audit_heads WHERE id > $1 ORDER BY id LIMIT 500`,
-          [afterId],
-        );
+        await this.dataSource.query(`SELECT id, signed_at, reason, tender_id, heads, heads_sha256, signature FROM audit_heads WHERE id > $1 ORDER BY id LIMIT 500`, [afterId]);
       if (!rows.length) break;
       for (const r of rows) {
         signedHeads++;

@@ -42,7 +42,7 @@ export class AuditController {
   @ApiOperation({
     summary: 'Recompute the hash chains: { valid, events, headHash, streams, brokenAt? }',
     description:
-      'Checks every chain — with `tenderId`, the tender\'s stream and the streams of its bids and bid securities — ' +
+      "Checks every chain — with `tenderId`, the tender's stream and the streams of its bids and bid securities — " +
       'sealed ones included: an edited, deleted or reordered row anywhere makes `valid` false. `events`, `streams` ' +
       'and `headHash` (SHA-256 over the sorted "stream:head" lines) cover the visible events only, and a break in a ' +
       'sealed stream is reported without its place (`brokenAt: { sealed: true }`) until its tender is opened. ' +

@@ -180,8 +180,20 @@ export class AuditService {
                                  object_type, object_id, tender_id, sealed_tender_id, data)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
-        event.stream, event.streamSeq, prevHash, hash, event.occurredAt, event.actorId, event.actorRole, event.ip,
-        event.action, event.objectType, event.objectId, event.tenderId, sealedTenderId, JSON.stringify(event.data),
+        event.stream,
+        event.streamSeq,
+        prevHash,
+        hash,
+        event.occurredAt,
+        event.actorId,
+        event.actorRole,
+        event.ip,
+        event.action,
+        event.objectType,
+        event.objectId,
+        event.tenderId,
+        sealedTenderId,
+        JSON.stringify(event.data),
       ],
     );
   }
@@ -211,10 +223,11 @@ export class AuditService {
     const w = `WHERE ${where.join(' AND ')}`;
     const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM ${FROM_VISIBLE} ${w}`, params);
     // The storage id is not shown: its gaps would count the sealed events written in between.
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM ${FROM_VISIBLE} ${w} ORDER BY e.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
-    );
+    const rows: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${FROM_VISIBLE} ${w} ORDER BY e.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      filter.pageSize,
+      (filter.page - 1) * filter.pageSize,
+    ]);
     return { items: rows.map(toView), total };
   }
 
@@ -227,12 +240,9 @@ export class AuditService {
    */
   async verify(tenderId?: string): Promise<AuditVerdict> {
     const only: string[] | null = tenderId
-      ? (
-          await this.dataSource.query(
-            `SELECT $1::text AS stream UNION SELECT DISTINCT stream FROM audit_events WHERE tender_id = $1::uuid`,
-            [tenderId],
-          )
-        ).map((r: { stream: string }) => r.stream)
+      ? (await this.dataSource.query(`SELECT $1::text AS stream UNION SELECT DISTINCT stream FROM audit_events WHERE tender_id = $1::uuid`, [tenderId])).map(
+          (r: { stream: string }) => r.stream,
+        )
       : null;
     let events = 0;
     const heads: string[] = [];

@@ -8,7 +8,5 @@ import { auditStream } from '../audit/audit.service';
  * tender and no bidder: the platform stream.
  */
 export function securityAuditScope(tenderId: string | null, accountId: string | null) {
-  return tenderId && accountId
-    ? { stream: auditStream('bid-security', accountId), sealedUntilOpeningOf: tenderId }
-    : { tenderId: null };
+  return tenderId && accountId ? { stream: auditStream('bid-security', accountId), sealedUntilOpeningOf: tenderId } : { tenderId: null };
 }

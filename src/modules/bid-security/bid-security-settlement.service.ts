@@ -232,10 +232,7 @@ export class BidSecuritySettlement {
       actor,
       tenderOpened: tender.opened,
     });
-    await m.query(
-      `UPDATE bid_security_accounts SET status = 'REFUND_DUE', current_refund_id = $2, updated_at = now() WHERE id = $1`,
-      [locked.id, refundId],
-    );
+    await m.query(`UPDATE bid_security_accounts SET status = 'REFUND_DUE', current_refund_id = $2, updated_at = now() WHERE id = $1`, [locked.id, refundId]);
     return refundId;
   }
 
@@ -275,9 +272,7 @@ export class BidSecuritySettlement {
       [locked.id, ground],
     );
     const forfeitedById = new Map(allocation.map((a) => [a.id, a.forfeited]));
-    const surplus = held
-      .map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount }))
-      .filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
+    const surplus = held.map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount })).filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
     const refundId = surplus.length
       ? await this.planner.plan(m, {
           accountId: locked.id,
@@ -309,10 +304,7 @@ export class BidSecuritySettlement {
   /** The lot of the bid an event is about: the payload's, else the bid's row, else 1. */
   private async lotOfBid(m: EntityManager, e: { bidId: string; lotNo?: number }): Promise<number> {
     if (e.lotNo) return e.lotNo;
-    const [row]: Array<{ lot_no: number }> = await m.query(
-      `SELECT lot_no FROM bids WHERE id::text = $1`,
-      [e.bidId],
-    );
+    const [row]: Array<{ lot_no: number }> = await m.query(`SELECT lot_no FROM bids WHERE id::text = $1`, [e.bidId]);
     return row ? Number(row.lot_no) : 1;
   }
 

@@ -7,8 +7,7 @@ import { LotNoParam, UuidParam } from 'src/common/http/validation';
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 
-const pdf = (content: Buffer, name: string) =>
-  new StreamableFile(content, { type: 'application/pdf', disposition: `inline; filename="${name}"` });
+const pdf = (content: Buffer, name: string) => new StreamableFile(content, { type: 'application/pdf', disposition: `inline; filename="${name}"` });
 
 @ApiTags('bid security (投标保证金)')
 @Controller('tenders/:id/bid-security')

@@ -13,12 +13,7 @@ import { IdentityKeyService } from '../custody/identity-key.service';
 import { HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { securityAuditScope } from './bid-security-audit';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
-import {
-  BidDeadlinePassedException,
-  FormNotAcceptedException,
-  SealedUntilOpeningException,
-  TenderNotOpenForBidsException,
-} from './bid-security.exception';
+import { BidDeadlinePassedException, FormNotAcceptedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
 import { GuaranteeRow, GuaranteeStore, GuaranteeView, toGuaranteeView } from './guarantees/guarantee.store';
 import { LegalCalendar } from '../tenders/legal-calendar/legal-calendar';
 import { BIDDER_DEPOSIT_PREFIX, LedgerAccount } from './ledger/ledger-accounts';
@@ -189,10 +184,9 @@ export class BidSecurityService extends BidSecurityGate {
     return this.tx.run(async (m) => {
       await this.afterOpening(m, tenderId, actor);
       const guarantees = await this.guarantees.ofTender(m, tenderId); // in clear, unsealed if the deadline hook has not run yet
-      const rows: Array<{ id: string; name: string; uscc: string }> = await m.query(
-        `SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id = ANY($1::uuid[])`,
-        [[...new Set(guarantees.map((g) => g.bidderOrganizationId))]],
-      );
+      const rows: Array<{ id: string; name: string; uscc: string }> = await m.query(`SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id = ANY($1::uuid[])`, [
+        [...new Set(guarantees.map((g) => g.bidderOrganizationId))],
+      ]);
       const byId = new Map(rows.map((o) => [o.id, o]));
       const items = guarantees.map((g) => ({
         bidderOrganizationId: g.bidderOrganizationId,
@@ -317,12 +311,7 @@ export class BidSecurityService extends BidSecurityGate {
     const counted = payments.filter((p) => p.counted);
     const held = counted.filter((p) => p.refundId === null && toFen(p.forfeitedAmount) === 0n);
     const heldFen = sumFen(held.map((p) => p.amount));
-    const status: BidSecurityStatus =
-      account.status === 'HELD'
-        ? heldFen >= toFen(tender.bidSecurityAmount)
-          ? 'PAID'
-          : 'UNPAID'
-        : account.status;
+    const status: BidSecurityStatus = account.status === 'HELD' ? (heldFen >= toFen(tender.bidSecurityAmount) ? 'PAID' : 'UNPAID') : account.status;
     return {
       status,
       paidAmount: fromFen(sumFen(counted.map((p) => p.amount))),
@@ -513,10 +502,7 @@ export class BidSecurityService extends BidSecurityGate {
   /** The owner (procuring entity), supervisors and administrators, once the bids are opened. */
   async afterOpening(m: EntityManager, tenderId: string, actor: Actor): Promise<TenderSnapshot> {
     const tender = await this.visibleTender(m, tenderId);
-    const allowed =
-      actor.role === Role.SUPERVISOR ||
-      actor.role === Role.ADMIN ||
-      (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId);
+    const allowed = actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId);
     if (!allowed) throw new ForbiddenException('Only the procuring entity of this tender and supervisors see its bid security');
     // A county supervisor or sector regulator sees its own tenders' bid security only: 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
@@ -535,10 +521,7 @@ export class BidSecurityService extends BidSecurityGate {
     const m = this.tx.manager;
     const tender = await this.visibleTender(m, tenderId);
     const account = await this.store.accountFor(m, tenderId, org);
-    const [bidder]: Array<{ name: string; uscc: string; basic_account_no: string }> = await m.query(
-      `SELECT name, uscc, basic_account_no FROM organizations WHERE id = $1`,
-      [org],
-    );
+    const [bidder]: Array<{ name: string; uscc: string; basic_account_no: string }> = await m.query(`SELECT name, uscc, basic_account_no FROM organizations WHERE id = $1`, [org]);
     const payments = account ? await this.store.paymentsOfAccount(m, account.id) : [];
     const refunds = account ? await this.store.refundsOfAccount(m, account.id) : [];
     const status = account ? this.statusView(tender, account, payments, refunds) : null;

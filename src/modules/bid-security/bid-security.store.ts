@@ -119,7 +119,11 @@ export class BidSecurityStore {
   account(r: Record<string, unknown>): AccountRow {
     const a = toAccount(r);
     if (!a.bidderOrganizationId && r.owner_sealed) {
-      a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(OWNER_SEALED, r.owner_sealed as string, ownerAad(a.tenderId, a.virtualAccountNo)).organizationId;
+      a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(
+        OWNER_SEALED,
+        r.owner_sealed as string,
+        ownerAad(a.tenderId, a.virtualAccountNo),
+      ).organizationId;
     }
     return a;
   }
@@ -167,28 +171,28 @@ export class BidSecurityStore {
 
   /** At the deadline: who asked for a sub-account, who paid and who was refunded, filled in clear (audited by the caller). */
   async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number; refunds?: number; bankOrders?: number }> {
-    const accounts = (await m.query(
-      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`,
-      [tenderId],
-    )) as Array<Record<string, unknown>>;
+    const accounts = (await m.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`, [
+      tenderId,
+    ])) as Array<Record<string, unknown>>;
     for (const r of accounts) {
       await m.query(`UPDATE bid_security_accounts SET bidder_organization_id = $2 WHERE id = $1`, [r.id, this.account(r).bidderOrganizationId]);
     }
-    const payments = (await m.query(
-      `SELECT * FROM bid_security_payments WHERE tender_id = $1 AND payer_account_no IS NULL AND payer_sealed IS NOT NULL FOR UPDATE`,
-      [tenderId],
-    )) as Array<Record<string, unknown>>;
+    const payments = (await m.query(`SELECT * FROM bid_security_payments WHERE tender_id = $1 AND payer_account_no IS NULL AND payer_sealed IS NOT NULL FOR UPDATE`, [
+      tenderId,
+    ])) as Array<Record<string, unknown>>;
     for (const r of payments) {
       const p = this.payment(r);
       await m.query(`UPDATE bid_security_payments SET payer_account_no = $2, payer_name = $3, bidder_organization_id = $4 WHERE id = $1`, [
-        p.id, p.payerAccountNo, p.payerName, p.bidderOrganizationId,
+        p.id,
+        p.payerAccountNo,
+        p.payerName,
+        p.bidderOrganizationId,
       ]);
     }
     // Refunds paid before the deadline (a withdrawal, a late or excess payment): their orders and the bank's outbox.
-    const refunds = (await m.query(
-      `SELECT * FROM bid_security_refunds WHERE tender_id = $1 AND instructions IS NULL AND instructions_sealed IS NOT NULL FOR UPDATE`,
-      [tenderId],
-    )) as Array<Record<string, unknown>>;
+    const refunds = (await m.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1 AND instructions IS NULL AND instructions_sealed IS NOT NULL FOR UPDATE`, [
+      tenderId,
+    ])) as Array<Record<string, unknown>>;
     for (const r of refunds) {
       await m.query(`UPDATE bid_security_refunds SET instructions = $2, instructions_sealed = NULL WHERE id = $1`, [r.id, JSON.stringify(this.refundRow(r).instructions)]);
     }
@@ -265,10 +269,7 @@ export class BidSecurityStore {
 
   /** Every sub-account of a tender, locked in id order (the order every settlement takes them in). */
   async accountsOfTender(m: EntityManager, tenderId: string, lock = false): Promise<AccountRow[]> {
-    const rows = await m.query(
-      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
-      [tenderId],
-    );
+    const rows = await m.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1 ORDER BY id ${lock ? 'FOR UPDATE' : ''}`, [tenderId]);
     return rows.map((r: Record<string, unknown>) => this.account(r));
   }
 

@@ -51,8 +51,17 @@ export class RefundPlanner {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        RETURNING id, clock_timestamp() AS now`,
       [
-        p.accountId, p.tenderId, p.reason, terms.legalBasis, terms.days, terms.unit, p.periodStart, dueAt,
-        terms.withInterest, terms.withInterest ? this.config.bankInterestRate : null, fromFen(principalFen),
+        p.accountId,
+        p.tenderId,
+        p.reason,
+        terms.legalBasis,
+        terms.days,
+        terms.unit,
+        p.periodStart,
+        dueAt,
+        terms.withInterest,
+        terms.withInterest ? this.config.bankInterestRate : null,
+        fromFen(principalFen),
       ],
     );
     // (An UPDATE … RETURNING through TypeORM answers [rows, count]: count in SQL instead.)

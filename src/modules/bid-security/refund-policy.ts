@@ -1,4 +1,4 @@
-import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, Regime } from 'src/common/law/regulations';
+import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, type Regime } from 'src/common/law/regulations';
 
 export type PeriodUnit = 'CALENDAR_DAYS' | 'WORKING_DAYS';
 

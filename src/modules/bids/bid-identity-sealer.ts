@@ -132,12 +132,26 @@ export class BidIdentitySealer {
   toStore(ctx: SealingContext | null, bidId: string, version: number, id: BidIdentity, receipt: ReceiptFields): StoredIdentity {
     if (!ctx) {
       return {
-        ...receipt, organizationId: id.organizationId, userId: id.userId, ip: id.ip, deviceId: id.deviceId, macAddresses: id.macAddresses,
-        toolVersion: id.toolVersion, documentAuthor: id.documentAuthor, blindIndex: null, sealedIdentity: null,
+        ...receipt,
+        organizationId: id.organizationId,
+        userId: id.userId,
+        ip: id.ip,
+        deviceId: id.deviceId,
+        macAddresses: id.macAddresses,
+        toolVersion: id.toolVersion,
+        documentAuthor: id.documentAuthor,
+        blindIndex: null,
+        sealedIdentity: null,
       };
     }
     return {
-      organizationId: null, userId: null, ip: null, deviceId: null, macAddresses: [], toolVersion: null, documentAuthor: null,
+      organizationId: null,
+      userId: null,
+      ip: null,
+      deviceId: null,
+      macAddresses: [],
+      toolVersion: null,
+      documentAuthor: null,
       signature: this.sealReceiptField(receipt.signature, bidId)!,
       envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
       envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
@@ -179,13 +193,26 @@ export class BidIdentitySealer {
       const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields) => {
         const id = open(sealed, bidId, version);
         return {
-          bid_id: bidId, version, org: id.organizationId, usr: id.userId, ip: id.ip, dev: id.deviceId, macs: id.macAddresses,
-          tool: id.toolVersion, author: id.documentAuthor, sig: this.receiptField(r.signature, bidId),
-          esha: this.receiptField(r.envelopeSha256, bidId), esig: this.receiptField(r.envelopeSignature, bidId),
+          bid_id: bidId,
+          version,
+          org: id.organizationId,
+          usr: id.userId,
+          ip: id.ip,
+          dev: id.deviceId,
+          macs: id.macAddresses,
+          tool: id.toolVersion,
+          author: id.documentAuthor,
+          sig: this.receiptField(r.signature, bidId),
+          esha: this.receiptField(r.envelopeSha256, bidId),
+          esig: this.receiptField(r.envelopeSignature, bidId),
         };
       };
-      const versionRows = versions.map((v) => clear(v.bid_id, v.version, v.sealed_identity, { signature: v.signature, envelopeSha256: v.envelope_sha256, envelopeSignature: v.envelope_signature }));
-      const bidRows = bids.map((b) => clear(b.id, b.version, b.sealed_identity, { signature: b.signature, envelopeSha256: b.envelope_sha256, envelopeSignature: b.envelope_signature }));
+      const versionRows = versions.map((v) =>
+        clear(v.bid_id, v.version, v.sealed_identity, { signature: v.signature, envelopeSha256: v.envelope_sha256, envelopeSignature: v.envelope_signature }),
+      );
+      const bidRows = bids.map((b) =>
+        clear(b.id, b.version, b.sealed_identity, { signature: b.signature, envelopeSha256: b.envelope_sha256, envelopeSignature: b.envelope_signature }),
+      );
       for (const v of versionRows) submitters.push({ bidId: v.bid_id, version: v.version, organizationId: v.org, userId: v.usr, ip: v.ip });
       // One statement per table, however many bids (the deadline transaction holds the tender's lock).
       const SET = `bidder_organization_id = x.org, submitted_by = x.usr, ip = x.ip, device_id = x.dev,
@@ -194,7 +221,10 @@ export class BidIdentitySealer {
       const X = `jsonb_to_recordset($2::jsonb) AS x(bid_id uuid, version int, org uuid, usr uuid, ip text, dev text, macs jsonb, tool text,
                  author text, sig text, esha text, esig text)`;
       if (versionRows.length) {
-        await m.query(`UPDATE bid_versions v SET ${SET} FROM ${X} WHERE v.tender_id = $1 AND v.bid_id = x.bid_id AND v.version = x.version`, [tenderId, JSON.stringify(versionRows)]);
+        await m.query(`UPDATE bid_versions v SET ${SET} FROM ${X} WHERE v.tender_id = $1 AND v.bid_id = x.bid_id AND v.version = x.version`, [
+          tenderId,
+          JSON.stringify(versionRows),
+        ]);
       }
       if (bidRows.length) {
         await m.query(`UPDATE bids b SET ${SET} FROM ${X} WHERE b.tender_id = $1 AND b.id = x.bid_id AND b.version = x.version`, [tenderId, JSON.stringify(bidRows)]);

@@ -83,15 +83,17 @@ export class BidLifecycleService {
   async markOpened(m: EntityManager, tenderId: string, at: Date, lotNos: number[] | null = null): Promise<OpenedBidRef[]> {
     // TypeORM answers an UPDATE … RETURNING with [rows, affected]. `lotNos`: only the bids of these lots (标段 that
     // did not fail at the deadline); null: every lot.
-    const [rows]: [Array<{ id: string; bidder_organization_id: string; version: number; ciphertext_sha256: string; received_at: Date }>, number] =
-      await m.query(
-        `UPDATE bids SET status = 'OPENED', opened_at = $2, updated_at = clock_timestamp()
+    const [rows]: [Array<{ id: string; bidder_organization_id: string; version: number; ciphertext_sha256: string; received_at: Date }>, number] = await m.query(
+      `UPDATE bids SET status = 'OPENED', opened_at = $2, updated_at = clock_timestamp()
          WHERE tender_id = $1 AND status = 'SUBMITTED' AND ($3::int[] IS NULL OR lot_no = ANY($3::int[]))
          RETURNING id, bidder_organization_id, version, ciphertext_sha256, received_at`,
-        [tenderId, at, lotNos],
-      );
+      [tenderId, at, lotNos],
+    );
     // Under the tender's FOR UPDATE: no submission is in flight, so these heads are final.
-    const heads = await this.audit.heads(m, rows.map((r) => bidAuditStream(r.id)));
+    const heads = await this.audit.heads(
+      m,
+      rows.map((r) => bidAuditStream(r.id)),
+    );
     return rows
       .map((r) => ({
         bidId: r.id,
@@ -106,10 +108,7 @@ export class BidLifecycleService {
 
   /** One opened bid of a tender, locked; null when it does not exist or was never opened. */
   async lockOpenedBid(m: EntityManager, tenderId: string, bidId: string): Promise<UndecryptedBid | null> {
-    const rows = await m.query(
-      `${SELECT_UNDECRYPTED} WHERE tender_id = $1 AND id = $2 AND opened_at IS NOT NULL FOR UPDATE`,
-      [tenderId, bidId],
-    );
+    const rows = await m.query(`${SELECT_UNDECRYPTED} WHERE tender_id = $1 AND id = $2 AND opened_at IS NOT NULL FOR UPDATE`, [tenderId, bidId]);
     return rows.length ? toUndecrypted(rows[0]) : null;
   }
 
@@ -118,10 +117,7 @@ export class BidLifecycleService {
    * every change to an opened bid takes the tender's lock first, so no row lock is needed here.
    */
   async listUndecrypted(m: EntityManager, tenderId: string): Promise<UndecryptedBid[]> {
-    const rows = await m.query(
-      `${SELECT_UNDECRYPTED} WHERE tender_id = $1 AND status = 'OPENED' ORDER BY received_at, id`,
-      [tenderId],
-    );
+    const rows = await m.query(`${SELECT_UNDECRYPTED} WHERE tender_id = $1 AND status = 'OPENED' ORDER BY received_at, id`, [tenderId]);
     return rows.map(toUndecrypted);
   }
 

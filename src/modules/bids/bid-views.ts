@@ -1,4 +1,4 @@
-import { BidStatus } from './bid.enums';
+import { type BidStatus } from './bid.enums';
 
 /** The receipt of POST /tenders/{id}/bids (API.md), signed with the platform's Ed25519 key. */
 export interface BidReceiptView {

@@ -20,7 +20,11 @@ export enum BidExceptionCode {
 
 export class BidException extends DomainException<BidExceptionCode> {
   static deadlinePassed(): BidException {
-    return new BidException(BidExceptionCode.BID_DEADLINE_PASSED, 'The bid deadline has passed: bids can no longer be submitted, replaced or withdrawn, and nothing was stored', 409);
+    return new BidException(
+      BidExceptionCode.BID_DEADLINE_PASSED,
+      'The bid deadline has passed: bids can no longer be submitted, replaced or withdrawn, and nothing was stored',
+      409,
+    );
   }
 
   static notOpenForBids(status: string): BidException {
@@ -28,11 +32,7 @@ export class BidException extends DomainException<BidExceptionCode> {
   }
 
   static securityMissing(): BidException {
-    return new BidException(
-      BidExceptionCode.BID_SECURITY_MISSING,
-      'The tender requires bid security (投标保证金) and none has been received from this bidder',
-      409,
-    );
+    return new BidException(BidExceptionCode.BID_SECURITY_MISSING, 'The tender requires bid security (投标保证金) and none has been received from this bidder', 409);
   }
 
   static notInvited(): BidException {
@@ -40,7 +40,10 @@ export class BidException extends DomainException<BidExceptionCode> {
   }
 
   static debarred(until: string, legalBasis: string): BidException {
-    return new BidException(BidExceptionCode.BIDDER_DEBARRED, `This bidder is debarred from bidding until ${until} (${legalBasis}); nothing was stored`, 403, { until, legalBasis });
+    return new BidException(BidExceptionCode.BIDDER_DEBARRED, `This bidder is debarred from bidding until ${until} (${legalBasis}); nothing was stored`, 403, {
+      until,
+      legalBasis,
+    });
   }
 
   /** Format v1 seals with INTL-1's algorithms; a tender that accepts only GM-1 (国密) takes format v2 GM-1 uploads. */

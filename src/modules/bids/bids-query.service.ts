@@ -134,12 +134,11 @@ export class BidsQueryService {
   async decryptedPlaintext(tenderId: string, bidId: string, manager?: EntityManager): Promise<BidPlaintext> {
     const m = manager ?? this.tx.manager;
     await this.assertOpened(m, tenderId);
-    const rows: Array<{ bidder_organization_id: string; ciphertext: Buffer; iv: Buffer; revealed_key: Buffer | null; key_commitment: string }> =
-      await m.query(
-        `SELECT bidder_organization_id, ciphertext, iv, revealed_key, key_commitment FROM bids
+    const rows: Array<{ bidder_organization_id: string; ciphertext: Buffer; iv: Buffer; revealed_key: Buffer | null; key_commitment: string }> = await m.query(
+      `SELECT bidder_organization_id, ciphertext, iv, revealed_key, key_commitment FROM bids
          WHERE id = $1 AND tender_id = $2 AND status = 'DECRYPTED'`,
-        [bidId, tenderId],
-      );
+      [bidId, tenderId],
+    );
     const r = rows[0];
     if (!r || !r.revealed_key) throw new NotFoundException('The decrypted bid');
     return openBid({

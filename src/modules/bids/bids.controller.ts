@@ -39,7 +39,8 @@ export class BidsController {
   @Get('bids/mine')
   @Roles(Role.BIDDER)
   @ApiOperation({
-    summary: "The caller's own bids (我的投标) across tenders, newest first: { items: [{ bidId, tenderId, tenderTitle, " +
+    summary:
+      "The caller's own bids (我的投标) across tenders, newest first: { items: [{ bidId, tenderId, tenderTitle, " +
       'tenderStatus, bidDeadline, version, status, receivedAt }], total }; `?tenderId=` for one tender (an empty list when ' +
       'it has no bid there, where GET /tenders/{id}/bids/mine answers 404)',
   })
@@ -57,7 +58,7 @@ export class BidsController {
   @Delete('tenders/:id/bids/mine')
   @Roles(Role.BIDDER)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Withdraw (撤回) the caller\'s bid before the deadline (TBL Art. 29): { bidId, status, withdrawnAt }' })
+  @ApiOperation({ summary: "Withdraw (撤回) the caller's bid before the deadline (TBL Art. 29): { bidId, status, withdrawnAt }" })
   withdraw(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
     return this.withdrawal.execute({ tenderId: id, actor });
   }

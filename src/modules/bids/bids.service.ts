@@ -42,8 +42,16 @@ export class BidsService {
   async listMine(actor: Actor, q: MyBidsQueryDto): Promise<Page<MyBidSummary>> {
     if (!actor.organizationId) return { items: [], total: 0 };
     const rows: Array<{
-      id: string; tender_id: string; lot_no: number; title: string; tender_status: string; bid_deadline: Date; version: number;
-      status: BidStatus; received_at: Date; total: string;
+      id: string;
+      tender_id: string;
+      lot_no: number;
+      title: string;
+      tender_status: string;
+      bid_deadline: Date;
+      version: number;
+      status: BidStatus;
+      received_at: Date;
+      total: string;
     }> = await this.tx.manager.query(
       `SELECT b.id, b.tender_id, b.lot_no, t.title, t.status AS tender_status, t.bid_deadline, b.version, b.status, b.received_at,
               count(*) OVER () AS total
@@ -83,12 +91,11 @@ export class BidsService {
     );
     const bid = rows[0];
     if (!bid) throw new NotFoundException('Your bid');
-    const versions: Array<{ version: number; received_at: Date; ciphertext_sha256: string; key_commitment: string; signature: string }> =
-      await m.query(
-        `SELECT version, received_at, ciphertext_sha256, key_commitment, signature FROM bid_versions
+    const versions: Array<{ version: number; received_at: Date; ciphertext_sha256: string; key_commitment: string; signature: string }> = await m.query(
+      `SELECT version, received_at, ciphertext_sha256, key_commitment, signature FROM bid_versions
          WHERE bid_id = $1 ORDER BY version`,
-        [bid.id],
-      );
+      [bid.id],
+    );
     return {
       bidId: bid.id,
       version: bid.version,

@@ -38,10 +38,7 @@ export class PlatformKeyService implements OnModuleInit {
     }
     const pem = await this.tx.run(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform-key:${RECEIPT_KEY_NAME}', 7))`);
-      const rows: Array<{ private_key_sealed: string }> = await m.query(
-        `SELECT private_key_sealed FROM platform_keys WHERE name = $1`,
-        [RECEIPT_KEY_NAME],
-      );
+      const rows: Array<{ private_key_sealed: string }> = await m.query(`SELECT private_key_sealed FROM platform_keys WHERE name = $1`, [RECEIPT_KEY_NAME]);
       if (rows.length) {
         try {
           return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
@@ -57,10 +54,11 @@ export class PlatformKeyService implements OnModuleInit {
       }
       const pair = generateReceiptKeyPair();
       const sealed = this.crypto.seal(this.config.sealingMasterKey, Buffer.from(pair.privateKeyPem, 'utf8'), RECEIPT_KEY_AAD);
-      await m.query(
-        `INSERT INTO platform_keys (name, algorithm, public_key_pem, private_key_sealed) VALUES ($1, 'Ed25519', $2, $3)`,
-        [RECEIPT_KEY_NAME, pair.publicKeyPem, sealed],
-      );
+      await m.query(`INSERT INTO platform_keys (name, algorithm, public_key_pem, private_key_sealed) VALUES ($1, 'Ed25519', $2, $3)`, [
+        RECEIPT_KEY_NAME,
+        pair.publicKeyPem,
+        sealed,
+      ]);
       await this.audit.append(m, {
         actor: SYSTEM_ACTOR,
         action: 'PLATFORM_KEY_GENERATED',
@@ -89,10 +87,7 @@ export class PlatformKeyService implements OnModuleInit {
       return null;
     }
     const key = this.config.sealingMasterKey;
-    await m.query(`UPDATE platform_keys SET private_key_sealed = $2 WHERE name = $1`, [
-      RECEIPT_KEY_NAME,
-      this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD),
-    ]);
+    await m.query(`UPDATE platform_keys SET private_key_sealed = $2 WHERE name = $1`, [RECEIPT_KEY_NAME, this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD)]);
     const tenders: Array<{ id: string; sealed: string }> = await m.query(
       `SELECT id, escrow_private_key_sealed AS sealed FROM tenders WHERE escrow_private_key_sealed IS NOT NULL FOR UPDATE`,
     );

@@ -24,7 +24,11 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
       provide: ESCROW_CUSTODIANS,
       inject: [AppConfig, CryptoService],
       useFactory: (config: AppConfig, crypto: CryptoService): EscrowCustodian[] => [
-        new PlatformEscrowCustodian(crypto, () => config.sealingMasterKey, () => localSecret('custodian-platform-signing', config.dataDir)),
+        new PlatformEscrowCustodian(
+          crypto,
+          () => config.sealingMasterKey,
+          () => localSecret('custodian-platform-signing', config.dataDir),
+        ),
         new FileEscrowCustodian('supervision-authority', join(config.escrowCustodiansDir, 'supervision-authority'), crypto),
         new FileEscrowCustodian('notary-office', join(config.escrowCustodiansDir, 'notary-office'), crypto),
       ],

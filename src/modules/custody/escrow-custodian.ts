@@ -55,7 +55,11 @@ export interface EscrowCustodian {
 }
 
 export class CustodianRefusal extends Error {
-  constructor(readonly custodian: string, readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE', message: string) {
+  constructor(
+    readonly custodian: string,
+    readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE',
+    message: string,
+  ) {
     super(`${custodian}: ${message}`);
   }
 }
@@ -64,10 +68,7 @@ export const SECRET_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
 
 /** The statement a custodian signs when it releases a share (and that anyone can check with its public key). */
 export function releaseStatement(r: Pick<ShareRelease, 'custodian' | 'tenderId' | 'secretId' | 'shareIndex' | 'notBefore' | 'releasedAt'> & { shareSha256: string }): Buffer {
-  return Buffer.from(
-    ['escrow-share-release-v1', r.custodian, r.tenderId, r.secretId, r.shareIndex, r.notBefore, r.releasedAt, r.shareSha256].join('|'),
-    'utf8',
-  );
+  return Buffer.from(['escrow-share-release-v1', r.custodian, r.tenderId, r.secretId, r.shareIndex, r.notBefore, r.releasedAt, r.shareSha256].join('|'), 'utf8');
 }
 
 export function shareSha256(share: Buffer): string {

@@ -70,20 +70,23 @@ export class IdentityKeyService {
   }
   /** HMAC-SHA256 under a key derived from SEALING_MASTER_KEY: finds a sealed row without naming its owner. */
   blindIndex(purpose: string, tenderId: string, organizationId: string): string {
-    return createHmac('sha256', this.platformKey(`blind-index|${purpose}`)).update(`${tenderId}|${organizationId}`, 'utf8').digest('hex');
+    return createHmac('sha256', this.platformKey(`blind-index|${purpose}`))
+      .update(`${tenderId}|${organizationId}`, 'utf8')
+      .digest('hex');
   }
 
   /** HMAC-SHA256 of `data` under a key derived from SEALING_MASTER_KEY: a digest that cannot be tested against guesses without it. */
   platformDigest(purpose: string, data: Buffer): string {
-    return createHmac('sha256', this.platformKey(`digest|${purpose}`)).update(data).digest('hex');
+    return createHmac('sha256', this.platformKey(`digest|${purpose}`))
+      .update(data)
+      .digest('hex');
   }
 
   /** Whether a tender seals identities now: it has an identity key and its deadline has not passed (database clock). */
   async sealsIdentities(m: EntityManager, tenderId: string): Promise<boolean> {
-    const [row]: Array<{ sealed: boolean }> = await m.query(
-      `SELECT (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
+    const [row]: Array<{ sealed: boolean }> = await m.query(`SELECT (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = $1`, [
+      tenderId,
+    ]);
     return row?.sealed ?? false;
   }
 

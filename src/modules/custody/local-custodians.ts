@@ -1,10 +1,10 @@
-import { createPrivateKey, createPublicKey, KeyObject, sign } from 'crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'crypto';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import type { EntityManager } from 'typeorm';
 import { localSecret } from 'src/infra/config/local-secrets';
-import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { CustodianRefusal, EscrowCustodian, releaseStatement, SECRET_ID, ShareDeposit, ShareRelease, shareSha256 } from './escrow-custodian';
+import { type CryptoService } from 'src/infra/crypto/crypto.service';
+import { CustodianRefusal, type EscrowCustodian, releaseStatement, SECRET_ID, type ShareDeposit, type ShareRelease, shareSha256 } from './escrow-custodian';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -73,7 +73,11 @@ export class FileEscrowCustodian implements EscrowCustodian {
     if (notBefore.getTime() === from.getTime()) return;
     if (notBefore < from) {
       // Earlier: honoured, and recorded in the custodian's own log, never silently.
-      appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString() })}\n`, { mode: 0o600 });
+      appendFileSync(
+        join(this.dir, 'releases.log'),
+        `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString() })}\n`,
+        { mode: 0o600 },
+      );
     }
     writeFileSync(this.file(tenderId, secretId), JSON.stringify({ ...rec, notBefore: notBefore.toISOString() }), { mode: 0o600 });
   }
@@ -109,16 +113,18 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
 
   async deposit(d: ShareDeposit, m: EntityManager): Promise<void> {
     const sealed = this.crypto.seal(this.sealingKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex));
-    await m.query(
-      `INSERT INTO escrow_custody_shares (tender_id, secret_id, custodian, share_index, not_before, sealed_share) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [d.tenderId, d.secretId, this.name, d.shareIndex, d.notBefore, sealed],
-    );
+    await m.query(`INSERT INTO escrow_custody_shares (tender_id, secret_id, custodian, share_index, not_before, sealed_share) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      d.tenderId,
+      d.secretId,
+      this.name,
+      d.shareIndex,
+      d.notBefore,
+      sealed,
+    ]);
   }
 
   async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`, [
-      tenderId, secretId, this.name, notBefore,
-    ]);
+    await m.query(`UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`, [tenderId, secretId, this.name, notBefore]);
   }
 
   async release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease> {
@@ -134,7 +140,12 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
     if (now < notBefore) throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${notBefore.toISOString()}`);
     const share = this.crypto.unseal(this.sealingKey(), row.sealed_share, shareAad(this.name, tenderId, secretId, row.share_index));
     return signRelease(this.name, ed25519FromSeed(this.signingSeed()), {
-      tenderId, secretId, shareIndex: row.share_index, share, notBefore: notBefore.toISOString(), releasedAt: now.toISOString(),
+      tenderId,
+      secretId,
+      shareIndex: row.share_index,
+      share,
+      notBefore: notBefore.toISOString(),
+      releasedAt: now.toISOString(),
     });
   }
 }

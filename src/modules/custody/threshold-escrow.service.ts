@@ -94,10 +94,10 @@ export class ThresholdEscrowService {
 
   /** True when the secret was deposited with the custodians (tenders published before threshold escrow: false). */
   async isDeposited(m: EntityManager, tenderId: string, secretId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = $2 LIMIT 1`,
-      [tenderId, secretId],
-    );
+    const rows: unknown[] = await m.query(`SELECT 1 FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = $2 LIMIT 1`, [
+      tenderId,
+      secretId,
+    ]);
     return rows.length > 0;
   }
 
@@ -126,8 +126,14 @@ export class ThresholdEscrowService {
           objectId: input.tenderId,
           tenderId: input.tenderId,
           data: {
-            secretId: r.secretId, custodian: r.custodian, shareIndex: r.shareIndex, notBefore: r.notBefore, releasedAt: r.releasedAt,
-            shareSha256: shareSha256(r.share), signature: r.signature, publicKey: r.publicKey,
+            secretId: r.secretId,
+            custodian: r.custodian,
+            shareIndex: r.shareIndex,
+            notBefore: r.notBefore,
+            releasedAt: r.releasedAt,
+            shareSha256: shareSha256(r.share),
+            signature: r.signature,
+            publicKey: r.publicKey,
           },
         });
       } catch (e) {

@@ -1,5 +1,5 @@
-import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, Regime } from 'src/common/law/regulations';
-import { LegalCalendar } from '../tenders/legal-calendar/legal-calendar';
+import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, type Regime } from 'src/common/law/regulations';
+import { type LegalCalendar } from '../tenders/legal-calendar/legal-calendar';
 
 /**
  * The periods after the evaluation, counted with the legal calendar (民法典 Arts. 201, 203: the start day is not

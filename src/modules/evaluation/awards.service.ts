@@ -104,9 +104,7 @@ export class AwardsService {
         where: { tenderId, kind: 'CANDIDATE_PUBLICITY', status: 'RUNNING' },
         lock: { mode: 'pessimistic_write' },
       });
-      const [{ open }] = publicity
-        ? await m.query(`SELECT $1::timestamptz > clock_timestamp() AS open`, [publicity.endsAt])
-        : [{ open: false }];
+      const [{ open }] = publicity ? await m.query(`SELECT $1::timestamptz > clock_timestamp() AS open`, [publicity.endsAt]) : [{ open: false }];
       if (!publicity || !open || tender.status !== TenderStatus.PUBLICITY) {
         throw EvaluationException.legalPeriod('An objection to the result is raised during the candidate publicity (TBR Art. 54)', {
           rule: 'RESULT_OBJECTION_DURING_PUBLICITY',
@@ -158,10 +156,12 @@ export class AwardsService {
         if (o.answer === dto.answer && o.upheld === dto.upheld) return toObjectionView(o); // repeated
         throw EvaluationException.conflict('The objection is already answered');
       }
-      await m.query(
-        `UPDATE result_objections SET status = 'ANSWERED', answer = $2, upheld = $3, answered_at = clock_timestamp(), answered_by = $4 WHERE id = $1`,
-        [o.id, dto.answer, dto.upheld, actor.userId],
-      );
+      await m.query(`UPDATE result_objections SET status = 'ANSWERED', answer = $2, upheld = $3, answered_at = clock_timestamp(), answered_by = $4 WHERE id = $1`, [
+        o.id,
+        dto.answer,
+        dto.upheld,
+        actor.userId,
+      ]);
       const [{ late }] = await m.query(`SELECT $1::timestamptz < clock_timestamp() AS late`, [o.answerDueAt]);
       await this.audit.append(m, {
         actor,
@@ -218,7 +218,10 @@ export class AwardsService {
     const mine = (await this.bids.openedBids(tenderId, m)).find((b) => b.bidderOrganizationId === actor.organizationId && lotOf.get(b.bidId) === lotNo);
     if (!mine) throw new NotFoundException('Your bid');
     const report = await this.reports.latestEntity(tenderId, m, lotNo);
-    const content = (report?.content ?? {}) as { scoreTable?: Array<{ bidId: string; rank: number; totalScore?: string }>; rejectedBids?: Array<{ bidId: string; groundsText: string[]; reasons: string[] }> };
+    const content = (report?.content ?? {}) as {
+      scoreTable?: Array<{ bidId: string; rank: number; totalScore?: string }>;
+      rejectedBids?: Array<{ bidId: string; groundsText: string[]; reasons: string[] }>;
+    };
     const row = content.scoreTable?.find((r) => r.bidId === mine.bidId);
     const rejected = content.rejectedBids?.find((r) => r.bidId === mine.bidId);
     return {
@@ -258,13 +261,8 @@ export class AwardsService {
         actor,
       );
       const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
-      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [
-        tenderId,
-        lot.lotNo,
-      ]);
-      const remaining = ((report?.content as { candidates?: Array<{ bidId: string }> })?.candidates ?? []).filter(
-        (c) => !defaulted.some((d) => d.bid_id === c.bidId),
-      );
+      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [tenderId, lot.lotNo]);
+      const remaining = ((report?.content as { candidates?: Array<{ bidId: string }> })?.candidates ?? []).filter((c) => !defaulted.some((d) => d.bid_id === c.bidId));
       if (dto.next === 'NEXT_CANDIDATE' && remaining.length) {
         await this.stateMachine.transition(m, tenderId, TenderStatus.PUBLICITY, actor, {
           from: [TenderStatus.AWARDED],

@@ -159,9 +159,7 @@ export class ClarificationsService {
       deadline: new Date(r.deadline).toISOString(),
       status: r.status,
       expired: r.status === 'OPEN' && expired,
-      response: r.respondedAt
-        ? { text: r.responseText ?? '', attachments: r.responseAttachments ?? [], respondedAt: new Date(r.respondedAt).toISOString() }
-        : null,
+      response: r.respondedAt ? { text: r.responseText ?? '', attachments: r.responseAttachments ?? [], respondedAt: new Date(r.respondedAt).toISOString() } : null,
       panelDecision: r.decidedAt ? { decision: r.panelDecision!, note: r.panelDecisionNote, decidedAt: new Date(r.decidedAt).toISOString() } : null,
       createdAt: new Date(r.createdAt).toISOString(),
     };

@@ -1,9 +1,9 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { compareMoney, normalizeMoney } from 'src/common/money/money';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
-import { TenderEntity } from '../tenders/tender.entity';
-import { EvaluationTerms } from './scoring/evaluation-engine';
+import { type TenderEntity } from '../tenders/tender.entity';
+import { type EvaluationTerms } from './scoring/evaluation-engine';
 
 /**
  * A lot (标段 / 采购包) as the evaluation and the award see it. A tender without lots is one lot, number 1, with the

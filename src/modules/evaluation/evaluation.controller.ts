@@ -6,15 +6,7 @@ import { Actor, CurrentActor, OptionalActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
 import { ClarificationsService } from './clarifications.service';
-import {
-  ClarificationDecisionDto,
-  ClarificationRequestDto,
-  ClarificationResponseDto,
-  CompetitionDecisionDto,
-  EvaluationRulesDto,
-  ScoreDto,
-  SignDto,
-} from './dto/evaluation.dto';
+import { ClarificationDecisionDto, ClarificationRequestDto, ClarificationResponseDto, CompetitionDecisionDto, EvaluationRulesDto, ScoreDto, SignDto } from './dto/evaluation.dto';
 import { EvaluationService } from './evaluation.service';
 import { EvaluationReportService } from './report/evaluation-report.service';
 

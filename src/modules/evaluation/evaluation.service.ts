@@ -75,10 +75,7 @@ export class EvaluationService {
   async onPanelMemberLeft(m: EntityManager, { tenderId, memberId }: DomainEventMap['PanelMemberLeft'], actor: Actor): Promise<void> {
     await m.query(`UPDATE evaluation_verdicts SET void = true, updated_at = clock_timestamp() WHERE member_id = $1`, [memberId]);
     await m.query(`UPDATE evaluation_signatures SET void = true WHERE member_id = $1`, [memberId]);
-    await m.query(
-      `UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`,
-      [tenderId],
-    );
+    await m.query(`UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`, [tenderId]);
     await this.audit.append(m, {
       actor,
       action: 'EVALUATION_CONCLUSIONS_VOID',
@@ -151,7 +148,9 @@ export class EvaluationService {
       if (criteriaProblems.length) throw EvaluationException.criteria('The findings must cover exactly the published qualification criteria', criteriaProblems);
       const notMet = (dto.criteria ?? []).filter((f) => !f.met);
       if (dto.qualified && notMet.length) {
-        throw new ValidationFailedException([{ field: 'qualified', errors: [`criteria not met (${notMet.map((f) => f.code).join(', ')}): the bid is not qualified (TBR Art. 51(3))`] }]);
+        throw new ValidationFailedException([
+          { field: 'qualified', errors: [`criteria not met (${notMet.map((f) => f.code).join(', ')}): the bid is not qualified (TBR Art. 51(3))`] },
+        ]);
       }
       const verdict = {
         qualified: dto.qualified,
@@ -187,7 +186,7 @@ export class EvaluationService {
           data: { memberId: member.id, bidId: dto.bidId, ...verdict, ...(published.length ? { criteria: dto.criteria } : {}) },
         });
       }
-      return toView((await m.findOneByOrFail(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId })));
+      return toView(await m.findOneByOrFail(EvaluationVerdictEntity, { memberId: member.id, bidId: dto.bidId }));
     });
   }
 
@@ -236,7 +235,10 @@ export class EvaluationService {
       );
       if (pending.length) throw EvaluationException.clarificationPending(pending.map((p) => p.id));
       await m.query(`INSERT INTO evaluation_signatures (tender_id, member_id, round, dissent) VALUES ($1, $2, $3, $4)`, [
-        tenderId, member.id, evaluation.round, dto.dissent ?? null,
+        tenderId,
+        member.id,
+        evaluation.round,
+        dto.dissent ?? null,
       ]);
       await m.query(`UPDATE evaluation_verdicts SET locked_at = clock_timestamp() WHERE member_id = $1 AND locked_at IS NULL`, [member.id]);
       await this.audit.append(m, {
@@ -264,10 +266,11 @@ export class EvaluationService {
       }
       const sig = await m.findOneBy(EvaluationSignatureEntity, { memberId: member.id, round: ev.round, void: false });
       if (!sig) throw EvaluationException.notOpen('Sign your verdicts first');
-      await m.query(
-        `UPDATE evaluation_signatures SET competition_decision = $2, competition_reason = $3, decided_at = clock_timestamp() WHERE id = $1`,
-        [sig.id, dto.decision, dto.reason],
-      );
+      await m.query(`UPDATE evaluation_signatures SET competition_decision = $2, competition_reason = $3, decided_at = clock_timestamp() WHERE id = $1`, [
+        sig.id,
+        dto.decision,
+        dto.reason,
+      ]);
       await this.audit.append(m, {
         actor,
         action: 'EVALUATION_COMPETITION_DECIDED',

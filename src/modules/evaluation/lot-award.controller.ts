@@ -56,12 +56,7 @@ export class LotAwardController {
   @Roles(Role.PROCURING_ENTITY, Role.SUPERVISOR, Role.EXPERT)
   @ApiProduces('application/pdf')
   @ApiOperation({ summary: 'The lot’s evaluation report as a PDF; its SHA-256 in X-Content-SHA256, the report’s in X-Report-SHA256' })
-  async reportPdf(
-    @UuidParam('id') id: string,
-    @LotNoParam() lotNo: number,
-    @CurrentActor() actor: Actor,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<StreamableFile> {
+  async reportPdf(@UuidParam('id') id: string, @LotNoParam() lotNo: number, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const pdf = await this.reports.latestPdf(id, actor, lotNo);
     res.setHeader('X-Content-SHA256', pdf.sha256);
     res.setHeader('X-Report-SHA256', pdf.reportSha256);

@@ -6,15 +6,7 @@ import { Roles } from 'src/common/auth/access.decorators';
 import { Actor, CurrentActor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { UuidParam } from 'src/common/http/validation';
-import {
-  AvailabilityDto,
-  ConflictDto,
-  CreateExpertDto,
-  DeclineAssignmentDto,
-  DisableExpertDto,
-  ListExpertsQueryDto,
-  UpdateExpertDto,
-} from './dto/expert.dto';
+import { AvailabilityDto, ConflictDto, CreateExpertDto, DeclineAssignmentDto, DisableExpertDto, ListExpertsQueryDto, UpdateExpertDto } from './dto/expert.dto';
 import { ExpertsService } from './experts.service';
 import { PanelService } from './panel.service';
 

@@ -22,11 +22,7 @@ export class ExpertsException extends DomainException<ExpertsExceptionCode> {
     return new ExpertsException(ExpertsExceptionCode.PANEL_COMPOSITION_INVALID, 'The panel composition is not lawful', 422, violations);
   }
   static confidential() {
-    return new ExpertsException(
-      ExpertsExceptionCode.PANEL_CONFIDENTIAL,
-      'The evaluation committee is secret until the award (TBL Art. 37; PB12 Art. 8)',
-      403,
-    );
+    return new ExpertsException(ExpertsExceptionCode.PANEL_CONFIDENTIAL, 'The evaluation committee is secret until the award (TBL Art. 37; PB12 Art. 8)', 403);
   }
   static expired() {
     return new ExpertsException(ExpertsExceptionCode.ASSIGNMENT_EXPIRED, 'The time to answer this assignment has passed', 409);

@@ -286,13 +286,7 @@ export class ExpertsService {
   }
 
   /** Vacates the open seats of an expert on panels matching `which`, each replaced by a new draw. */
-  private async vacateSeats(
-    m: EntityManager,
-    expertId: string,
-    which: (draw: ExpertDrawEntity) => boolean,
-    reason: string,
-    actor: Actor,
-  ): Promise<void> {
+  private async vacateSeats(m: EntityManager, expertId: string, which: (draw: ExpertDrawEntity) => boolean, reason: string, actor: Actor): Promise<void> {
     const seats = await m.find(PanelMemberEntity, { where: { expertId } });
     for (const seat of seats.filter((s) => s.status === 'INVITED' || s.status === 'ACCEPTED')) {
       const draw = await m.findOneByOrFail(ExpertDrawEntity, { id: seat.drawId });
@@ -319,12 +313,11 @@ export class ExpertsService {
 
   private async views(m: EntityManager, rows: ExpertEntity[]): Promise<ExpertView[]> {
     if (!rows.length) return [];
-    const conflicts: Array<{ id: string; expert_id: string; uscc: string; reason: string; declared_by: 'ADMIN' | 'EXPERT'; created_at: Date }> =
-      await m.query(
-        `SELECT id, expert_id, uscc, reason, declared_by, created_at FROM expert_conflicts
+    const conflicts: Array<{ id: string; expert_id: string; uscc: string; reason: string; declared_by: 'ADMIN' | 'EXPERT'; created_at: Date }> = await m.query(
+      `SELECT id, expert_id, uscc, reason, declared_by, created_at FROM expert_conflicts
          WHERE expert_id = ANY($1::uuid[]) AND withdrawn_at IS NULL ORDER BY created_at, id`,
-        [rows.map((r) => r.id)],
-      );
+      [rows.map((r) => r.id)],
+    );
     const flags: Array<{ id: string; available: boolean }> = await m.query(
       `SELECT id, NOT coalesce(unavailable_until > clock_timestamp(), false) AS available FROM experts WHERE id = ANY($1::uuid[])`,
       [rows.map((r) => r.id)],

@@ -143,9 +143,7 @@ export class PanelService {
   async drawRecord(
     tenderId: string,
     actor: Actor | null,
-  ): Promise<
-    (DrawRecord | DrawRecordV2) & { tenderId: string; candidatesDisclosed: boolean; excluded?: Array<{ round: number; specialty: string; excluded: unknown }> }
-  > {
+  ): Promise<(DrawRecord | DrawRecordV2) & { tenderId: string; candidatesDisclosed: boolean; excluded?: Array<{ round: number; specialty: string; excluded: unknown }> }> {
     return this.tx.run(async (m) => {
       const { tender, draw, revealed } = await this.authorize(m, tenderId, actor, 'EXPERT_DRAW_RECORD_READ');
       const supervisor = await this.supervises(m, actor, tenderId);
@@ -218,10 +216,7 @@ export class PanelService {
       if (member.status !== 'INVITED') throw ExpertsException.closed(member.status);
       const [{ late }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS late`, [member.respondBy]);
       if (late) throw ExpertsException.expired(); // the timeout event draws the replacement
-      await m.query(
-        `UPDATE panel_members SET status = 'ACCEPTED', responded_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1`,
-        [member.id],
-      );
+      await m.query(`UPDATE panel_members SET status = 'ACCEPTED', responded_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1`, [member.id]);
       await this.audit.append(m, {
         actor,
         action: 'PANEL_MEMBER_ACCEPTED',
@@ -244,10 +239,7 @@ export class PanelService {
       if (member.status === 'DECLINED') return null;
       if (member.status !== 'INVITED' && member.status !== 'ACCEPTED') throw ExpertsException.closed(member.status);
       if (dto.conflict) {
-        const dup = await m.query(`SELECT 1 FROM expert_conflicts WHERE expert_id = $1 AND uscc = $2 AND withdrawn_at IS NULL`, [
-          member.expertId,
-          dto.conflict.uscc,
-        ]);
+        const dup = await m.query(`SELECT 1 FROM expert_conflicts WHERE expert_id = $1 AND uscc = $2 AND withdrawn_at IS NULL`, [member.expertId, dto.conflict.uscc]);
         if (!dup.length) {
           await m.insert(ExpertConflictEntity, { expertId: member.expertId!, uscc: dto.conflict.uscc, reason: dto.conflict.reason, declaredBy: 'EXPERT' });
           await this.audit.append(m, {
@@ -272,10 +264,7 @@ export class PanelService {
       await this.jurisdictions.assertTenderInScope(m, actor, tenderId, 'The expert draw');
       const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });
       if (!draw) throw new NotFoundException('The expert draw');
-      await m.query(`SELECT id FROM scheduled_events WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING' FOR UPDATE`, [
-        ScheduledEventKind.PanelDraw,
-        draw.id,
-      ]);
+      await m.query(`SELECT id FROM scheduled_events WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING' FOR UPDATE`, [ScheduledEventKind.PanelDraw, draw.id]);
       const o = await this.draws.drawPanel(m, draw.id, actor);
       if (o.status === 'DRAWN') await this.scheduler.cancel(m, ScheduledEventKind.PanelDraw, draw.id);
       return o;
@@ -349,12 +338,7 @@ export class PanelService {
    * The secrecy rule. NOT_FOUND for a tender the caller cannot know, PANEL_CONFIDENTIAL (403) before the award for
    * anyone but a supervisor or a sitting member. Reads before the award are audited (confidential data).
    */
-  private async authorize(
-    m: EntityManager,
-    tenderId: string,
-    actor: Actor | null,
-    action: string,
-  ): Promise<{ tender: TenderEntity; draw: ExpertDrawEntity; revealed: boolean }> {
+  private async authorize(m: EntityManager, tenderId: string, actor: Actor | null, action: string): Promise<{ tender: TenderEntity; draw: ExpertDrawEntity; revealed: boolean }> {
     const tender = await m.findOneBy(TenderEntity, { id: tenderId });
     if (!tender || tender.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
     const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /**
  * Runs an UPDATE/DELETE ... RETURNING and gives its rows (TypeORM's query() answers [rows, rowCount] for those

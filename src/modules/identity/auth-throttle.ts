@@ -93,10 +93,7 @@ export class AuthThrottle {
   private usernameWait(key: string, now: number): number {
     const s = this.usernames.get(key);
     if (!s || s.failures < AUTH_LIMITS.usernameFreeFailures || now - s.last >= AUTH_LIMITS.usernameMemoryMs) return 0;
-    const backoff = Math.min(
-      AUTH_LIMITS.usernameBackoffBaseMs * 2 ** (s.failures - AUTH_LIMITS.usernameFreeFailures),
-      AUTH_LIMITS.usernameBackoffMaxMs,
-    );
+    const backoff = Math.min(AUTH_LIMITS.usernameBackoffBaseMs * 2 ** (s.failures - AUTH_LIMITS.usernameFreeFailures), AUTH_LIMITS.usernameBackoffMaxMs);
     return s.last + backoff - now;
   }
 }

@@ -89,7 +89,13 @@ export class IdentityService implements OnApplicationBootstrap {
       });
       const user = await m.save(UserEntity, { username: dto.username, passwordHash, role: dto.role, organizationId: org.id });
       const who = { ...actor, userId: user.id, role: dto.role, organizationId: org.id };
-      await this.audit.append(m, { actor: who, action: 'ORGANIZATION_REGISTERED', objectType: 'organization', objectId: org.id, data: { uscc: org.uscc, name: org.name, role: dto.role } });
+      await this.audit.append(m, {
+        actor: who,
+        action: 'ORGANIZATION_REGISTERED',
+        objectType: 'organization',
+        objectId: org.id,
+        data: { uscc: org.uscc, name: org.name, role: dto.role },
+      });
       return { userId: user.id, organizationId: org.id };
     });
   }
@@ -98,9 +104,7 @@ export class IdentityService implements OnApplicationBootstrap {
     this.throttle.assertLoginAllowed(ip, dto.username); // 429 before any password is hashed
     const user = await this.users.findOneBy({ username: dto.username });
     // Same answer and similar time for an unknown user and a wrong password.
-    const ok = user
-      ? await this.crypto.verifyPassword(dto.password, user.passwordHash)
-      : (await this.crypto.hashPassword(dto.password), false);
+    const ok = user ? await this.crypto.verifyPassword(dto.password, user.passwordHash) : (await this.crypto.hashPassword(dto.password), false);
     if (!user || !ok || user.disabled) {
       this.throttle.recordLoginFailure(ip, dto.username);
       throw new UnauthenticatedException('The username or password is wrong');
@@ -141,12 +145,11 @@ export class IdentityService implements OnApplicationBootstrap {
     const from = `FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ${w}`;
     const m = this.tx.manager;
     const [{ total }] = await m.query(`SELECT count(*)::int AS total ${from}`, params);
-    const rows: Array<{ id: string; username: string; role: Role; organization_id: string | null; name: string | null; disabled: boolean; created_at: Date }> =
-      await m.query(
-        `SELECT u.id, u.username, u.role, u.organization_id, o.name, u.disabled, u.created_at ${from}
+    const rows: Array<{ id: string; username: string; role: Role; organization_id: string | null; name: string | null; disabled: boolean; created_at: Date }> = await m.query(
+      `SELECT u.id, u.username, u.role, u.organization_id, o.name, u.disabled, u.created_at ${from}
          ORDER BY u.created_at DESC, u.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
-        params,
-      );
+      params,
+    );
     return {
       total,
       items: rows.map((r) => ({

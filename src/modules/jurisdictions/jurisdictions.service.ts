@@ -58,10 +58,13 @@ export class JurisdictionsService implements OnApplicationBootstrap {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('jurisdictions', 7))`);
       for (const [i, [code, name]] of Object.entries(JURISDICTION_NAMES).entries()) {
         const city = code === CITY_CODE;
-        await m.query(
-          `INSERT INTO jurisdictions (code, name, level, parent_code, position) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING`,
-          [code, name, city ? 'CITY' : 'COUNTY', city ? null : CITY_CODE, i],
-        );
+        await m.query(`INSERT INTO jurisdictions (code, name, level, parent_code, position) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING`, [
+          code,
+          name,
+          city ? 'CITY' : 'COUNTY',
+          city ? null : CITY_CODE,
+          i,
+        ]);
       }
     });
   }
@@ -76,8 +79,7 @@ export class JurisdictionsService implements OnApplicationBootstrap {
   /** GET /classification: the classes, their sub-classes and each sub-class's regulator. */
   classification() {
     return {
-      source:
-        'Classes: the transaction types of 《公共资源交易平台系统数据规范（V2.0）》(发改办法规〔2018〕1156号). Sub-classes: the trading centre’s own list.',
+      source: 'Classes: the transaction types of 《公共资源交易平台系统数据规范（V2.0）》(发改办法规〔2018〕1156号). Sub-classes: the trading centre’s own list.',
       classes: Object.values(TenderCategory).map((c) => ({
         code: c,
         name: CATEGORY_NAMES[c],
@@ -105,10 +107,9 @@ export class JurisdictionsService implements OnApplicationBootstrap {
   }
 
   async scopeOfUser(userId: string, m: EntityManager = this.tx.manager): Promise<SupervisionScope> {
-    const [row]: Array<{ jurisdiction_code: string; sectors: Sector[] | null }> = await m.query(
-      `SELECT jurisdiction_code, sectors FROM supervisor_scopes WHERE user_id = $1`,
-      [userId],
-    );
+    const [row]: Array<{ jurisdiction_code: string; sectors: Sector[] | null }> = await m.query(`SELECT jurisdiction_code, sectors FROM supervisor_scopes WHERE user_id = $1`, [
+      userId,
+    ]);
     const jurisdiction = row ? (await this.get(m, row.jurisdiction_code))! : await this.city(m);
     const sectors = row?.sectors ?? null;
     return { jurisdiction, sectors, all: jurisdiction.level === 'CITY' && sectors === null };
@@ -176,7 +177,9 @@ export class JurisdictionsService implements OnApplicationBootstrap {
     if (!scope || scope.all) return;
     if (!tenderId) {
       if (!listing) return;
-      throw new ForbiddenException(`Your supervision scope is ${scope.jurisdiction.name}${scope.sectors ? ` (${scope.sectors.join(', ')})` : ''}: read the audit log of one of your tenders with ?tenderId=`);
+      throw new ForbiddenException(
+        `Your supervision scope is ${scope.jurisdiction.name}${scope.sectors ? ` (${scope.sectors.join(', ')})` : ''}: read the audit log of one of your tenders with ?tenderId=`,
+      );
     }
     if (!(await this.tenderInScope(m, scope, tenderId))) throw new NotFoundException('The tender');
   }

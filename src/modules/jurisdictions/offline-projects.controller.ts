@@ -15,7 +15,8 @@ export class OfflineProjectsController {
   @Post()
   @Roles(Role.ADMIN)
   @ApiOperation({
-    summary: 'Register a project traded offline (for the electronic share only): { projectNo, title, category, subClass, regime, jurisdiction?, procuringEntityName, budget, contractAmount?, tradedOn, offlineReason }',
+    summary:
+      'Register a project traded offline (for the electronic share only): { projectNo, title, category, subClass, regime, jurisdiction?, procuringEntityName, budget, contractAmount?, tradedOn, offlineReason }',
     description: '201 created; the same request again 200 with the same row; another body under the same projectNo 409 CONFLICT. Never a tender: no bids.',
   })
   async register(@Body() dto: RegisterOfflineProjectDto, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {

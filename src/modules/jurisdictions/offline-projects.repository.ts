@@ -97,8 +97,20 @@ export class OfflineProjectsRepository {
                                           contract_amount, traded_on, offline_reason, registered_by, request_sha256)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${COLUMNS}`,
       [
-        p.projectNo, p.title, p.category, p.subClass, p.sector, p.regime, p.jurisdictionCode, p.procuringEntityName, p.budget,
-        p.contractAmount, p.tradedOn, p.offlineReason, p.registeredBy, p.requestSha256,
+        p.projectNo,
+        p.title,
+        p.category,
+        p.subClass,
+        p.sector,
+        p.regime,
+        p.jurisdictionCode,
+        p.procuringEntityName,
+        p.budget,
+        p.contractAmount,
+        p.tradedOn,
+        p.offlineReason,
+        p.registeredBy,
+        p.requestSha256,
       ],
     );
     return toRow(r);

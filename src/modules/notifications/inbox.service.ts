@@ -101,10 +101,11 @@ export class InboxService {
       const [n] = await m.query(`SELECT n.id, n.tender_id, n.recipient_sealed FROM notifications n WHERE n.id = $5 AND ${MINE}`, [...params.slice(0, 4), id]);
       if (!n) throw new NotFoundException('The message');
       await this.insertReads(m, actor, keys, [n]);
-      const [r] = await m.query(
-        `SELECT r.read_at FROM notification_reads r WHERE r.notification_id = $3 AND (r.user_id = $1 OR r.reader_blind_index = ANY($2::text[]))`,
-        [actor.userId, keys.readerIndexes, id],
-      );
+      const [r] = await m.query(`SELECT r.read_at FROM notification_reads r WHERE r.notification_id = $3 AND (r.user_id = $1 OR r.reader_blind_index = ANY($2::text[]))`, [
+        actor.userId,
+        keys.readerIndexes,
+        id,
+      ]);
       return { id, readAt: new Date(r.read_at).toISOString() };
     });
   }

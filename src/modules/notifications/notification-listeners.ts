@@ -15,8 +15,7 @@ export class NotificationListeners {
   constructor(
     events: DomainEvents,
     private readonly notifications: NotificationsService,
-  ) {
-  }
+  ) {}
 
   @OnEvent('TenderFailed')
   async onTenderFailed(m: EntityManager, e: DomainEventMap['TenderFailed']): Promise<void> {
@@ -37,15 +36,26 @@ export class NotificationListeners {
     const t = await this.tender(m, tenderId);
     if (!t) return;
     const items: NotificationInput[] = [
-      { recipientOrganizationId: t.procuring_entity_id, tenderId, topic: 'TENDER_FAILED', subject: `【招标失败】${t.title}`, body: `${reason}。可重新招标。`, dedupeKey: `tender-${tenderId}-failed-entity` },
+      {
+        recipientOrganizationId: t.procuring_entity_id,
+        tenderId,
+        topic: 'TENDER_FAILED',
+        subject: `【招标失败】${t.title}`,
+        body: `${reason}。可重新招标。`,
+        dedupeKey: `tender-${tenderId}-failed-entity`,
+      },
     ];
     if (t.past) {
-      const bidders: Array<{ org: string }> = await m.query(
-        `SELECT DISTINCT bidder_organization_id AS org FROM bids WHERE tender_id = $1 AND status <> 'WITHDRAWN'`,
-        [tenderId],
-      );
+      const bidders: Array<{ org: string }> = await m.query(`SELECT DISTINCT bidder_organization_id AS org FROM bids WHERE tender_id = $1 AND status <> 'WITHDRAWN'`, [tenderId]);
       for (const b of bidders) {
-        items.push({ recipientOrganizationId: b.org, tenderId, topic: 'TENDER_FAILED', subject: `【招标失败】${t.title}`, body: `${reason}。投标保证金将依法退还。`, dedupeKey: `tender-${tenderId}-failed-${b.org}` });
+        items.push({
+          recipientOrganizationId: b.org,
+          tenderId,
+          topic: 'TENDER_FAILED',
+          subject: `【招标失败】${t.title}`,
+          body: `${reason}。投标保证金将依法退还。`,
+          dedupeKey: `tender-${tenderId}-failed-${b.org}`,
+        });
       }
     }
     await this.notifications.enqueue(m, items);
@@ -64,7 +74,14 @@ export class NotificationListeners {
     // One notice per award: a second award after a default is a new fact with its own key.
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM awards WHERE tender_id = $1`, [tenderId]);
     await this.notifications.enqueue(m, [
-      { recipientOrganizationId: awardee, tenderId, topic: 'AWARD_NOTICE', subject: `【中标通知书】${t.title}`, body: '贵单位为本项目中标人，中标通知书已通过平台发出，请按期签订合同（招标投标法第四十五条、第四十六条）。', dedupeKey: `award-${tenderId}-${n}-awardee` },
+      {
+        recipientOrganizationId: awardee,
+        tenderId,
+        topic: 'AWARD_NOTICE',
+        subject: `【中标通知书】${t.title}`,
+        body: '贵单位为本项目中标人，中标通知书已通过平台发出，请按期签订合同（招标投标法第四十五条、第四十六条）。',
+        dedupeKey: `award-${tenderId}-${n}-awardee`,
+      },
       ...others.map((o) => ({
         recipientOrganizationId: o.org,
         tenderId,

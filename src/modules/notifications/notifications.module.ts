@@ -14,13 +14,18 @@ import { NoticeRecipientSealer } from './notice-recipient-sealer';
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationEntity])],
   controllers: [InboxController],
-  providers: [NotificationsService, NotificationListeners, InboxService, NoticeRecipientSealer, {
+  providers: [
+    NotificationsService,
+    NotificationListeners,
+    InboxService,
+    NoticeRecipientSealer,
+    {
       // Pluggable: the SMS / e-mail gateway when configured, else the log (tests replace the provider).
       provide: NotificationSender,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        config.notificationWebhookUrl ? new WebhookNotificationSender(config.notificationWebhookUrl) : new LoggingNotificationSender(),
-    }],
+      useFactory: (config: AppConfig) => (config.notificationWebhookUrl ? new WebhookNotificationSender(config.notificationWebhookUrl) : new LoggingNotificationSender()),
+    },
+  ],
   exports: [NotificationsService],
 })
 export class NotificationsModule {}

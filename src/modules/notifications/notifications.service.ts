@@ -223,10 +223,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         });
       } catch (e) {
         // Keep the attempt (the transaction commits); FAILED after too many, for an operator to look at.
-        await m.query(
-          `UPDATE notifications SET status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE status END WHERE id = $1`,
-          [notificationId, OUTBOX_MAX_ATTEMPTS],
-        );
+        await m.query(`UPDATE notifications SET status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE status END WHERE id = $1`, [notificationId, OUTBOX_MAX_ATTEMPTS]);
         failure = e as Error;
         return;
       }

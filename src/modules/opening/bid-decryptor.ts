@@ -6,9 +6,7 @@ import type { DecryptedBidRecord, SealedParts, UndecryptedBid } from '../bids/bi
 
 export type DecryptionFailureCode = 'KEY_COMMITMENT_MISMATCH' | 'DECRYPTION_FAILED' | 'CIPHERTEXT_DAMAGED' | 'NO_ESCROWED_KEY' | 'ESCROWED_KEY_INVALID';
 
-export type DecryptionOutcome =
-  | { ok: true; record: Omit<DecryptedBidRecord, 'by'> }
-  | { ok: false; code: DecryptionFailureCode };
+export type DecryptionOutcome = { ok: true; record: Omit<DecryptedBidRecord, 'by'> } | { ok: false; code: DecryptionFailureCode };
 
 /**
  * Opens one sealed bid with a key, through the SDK (the one implementation of format v1). The stored ciphertext is

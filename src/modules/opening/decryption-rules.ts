@@ -5,15 +5,8 @@ import { TenderStatus } from '../tenders/tender.enums';
  * of the window the tender document set (EB20 Art. 30 "在招标文件确定的时间和方式内在线解密"). The end itself is
  * already closed.
  */
-export function decryptionWindowOpen(
-  tender: { status: TenderStatus; decryptionWindowEndsAt: Date | null },
-  now: Date,
-): boolean {
-  return (
-    tender.status === TenderStatus.OPENING &&
-    tender.decryptionWindowEndsAt !== null &&
-    now.getTime() < tender.decryptionWindowEndsAt.getTime()
-  );
+export function decryptionWindowOpen(tender: { status: TenderStatus; decryptionWindowEndsAt: Date | null }, now: Date): boolean {
+  return tender.status === TenderStatus.OPENING && tender.decryptionWindowEndsAt !== null && now.getTime() < tender.decryptionWindowEndsAt.getTime();
 }
 
 /**

@@ -67,10 +67,12 @@ export class EscrowDecryptionPool implements OnApplicationBootstrap, OnModuleDes
     const share = Math.ceil(items.length / (workers.length + 1));
     const remote = workers.map((w, i) => {
       const part = items.slice(i * share, (i + 1) * share);
-      return part.length ? this.send(w, escrow, part).catch((e) => {
-        this.logger.warn(`escrow decryption worker failed (${(e as Error).message}); decrypting its share here`);
-        return inline(part);
-      }) : Promise.resolve([]);
+      return part.length
+        ? this.send(w, escrow, part).catch((e) => {
+            this.logger.warn(`escrow decryption worker failed (${(e as Error).message}); decrypting its share here`);
+            return inline(part);
+          })
+        : Promise.resolve([]);
     });
     const local = inline(items.slice(workers.length * share));
     return [...(await Promise.all(remote)).flat(), ...local];
@@ -108,11 +110,7 @@ export class EscrowDecryptionPool implements OnApplicationBootstrap, OnModuleDes
     return this.workers;
   }
 
-  private send(
-    w: PooledWorker,
-    escrow: { privateKey: Buffer; publicKey: Buffer },
-    items: Array<{ bid: UndecryptedBid; parts: SealedParts }>,
-  ): Promise<DecryptionOutcome[]> {
+  private send(w: PooledWorker, escrow: { privateKey: Buffer; publicKey: Buffer }, items: Array<{ bid: UndecryptedBid; parts: SealedParts }>): Promise<DecryptionOutcome[]> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       if (!w.alive) return reject(new Error('worker is gone'));

@@ -3,7 +3,7 @@
 import { parentPort } from 'worker_threads';
 import type { SealedParts, UndecryptedBid } from '../bids/bid-lifecycle.service';
 import { createEscrowUnwrapper } from '../../sdk';
-import { decryptWithEscrow, DecryptionOutcome } from './bid-decryptor';
+import { decryptWithEscrow, type DecryptionOutcome } from './bid-decryptor';
 
 export interface EscrowWorkRequest {
   id: number;

@@ -56,7 +56,9 @@ export class OpeningObjectionsService {
     const orgId = actor.organizationId;
     const body = text.trim();
     if (!body) throw new ValidationFailedException([{ field: 'text', errors: ['the objection states something'] }]);
-    const requestSha256 = createHash('sha256').update(canonicalJson({ tenderId, orgId, text: body })).digest('hex');
+    const requestSha256 = createHash('sha256')
+      .update(canonicalJson({ tenderId, orgId, text: body }))
+      .digest('hex');
     return this.tx.run(async (m) => {
       const tender = await this.lockInProgress(m, tenderId, actor);
       const [mine] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
@@ -78,14 +80,16 @@ export class OpeningObjectionsService {
         tenderId,
         data: { textSha256: createHash('sha256').update(body).digest('hex'), article: 'TBR Art. 44' },
       });
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: tender.procuringEntityId,
-        tenderId,
-        topic: 'OPENING_OBJECTION_RAISED',
-        subject: `【开标异议】${tender.title}`,
-        body: `投标人在开标现场提出异议，请当场答复（招标投标法实施条例第四十四条）。\n\n${body}`,
-        dedupeKey: `opening-objection-${row.id}-raised`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: tender.procuringEntityId,
+          tenderId,
+          topic: 'OPENING_OBJECTION_RAISED',
+          subject: `【开标异议】${tender.title}`,
+          body: `投标人在开标现场提出异议，请当场答复（招标投标法实施条例第四十四条）。\n\n${body}`,
+          dedupeKey: `opening-objection-${row.id}-raised`,
+        },
+      ]);
       return { ...(await this.view(m, row.id)), created: true };
     });
   }
@@ -103,12 +107,7 @@ export class OpeningObjectionsService {
       }
       await this.assertOpen(m, tender);
       const now = await this.tx.now(m);
-      await m.query(`UPDATE opening_objections SET status = 'ANSWERED', answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1`, [
-        objectionId,
-        body,
-        actor.userId,
-        now,
-      ]);
+      await m.query(`UPDATE opening_objections SET status = 'ANSWERED', answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1`, [objectionId, body, actor.userId, now]);
       await this.audit.append(m, {
         actor,
         action: 'OPENING_OBJECTION_ANSWERED',
@@ -117,14 +116,16 @@ export class OpeningObjectionsService {
         tenderId,
         data: { answerSha256: createHash('sha256').update(body).digest('hex'), article: 'TBR Art. 44' },
       });
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: o.organization_id,
-        tenderId,
-        topic: 'OPENING_OBJECTION_ANSWERED',
-        subject: `【开标异议答复】${tender.title}`,
-        body,
-        dedupeKey: `opening-objection-${objectionId}-answered`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: o.organization_id,
+          tenderId,
+          topic: 'OPENING_OBJECTION_ANSWERED',
+          subject: `【开标异议答复】${tender.title}`,
+          body,
+          dedupeKey: `opening-objection-${objectionId}-answered`,
+        },
+      ]);
       return this.view(m, objectionId);
     });
   }
@@ -168,10 +169,7 @@ export class OpeningObjectionsService {
   }
 
   private async view(m: EntityManager, id: string): Promise<OpeningObjectionView> {
-    const [o] = await m.query(
-      `SELECT x.*, org.name AS bidder_name FROM opening_objections x JOIN organizations org ON org.id = x.organization_id WHERE x.id = $1`,
-      [id],
-    );
+    const [o] = await m.query(`SELECT x.*, org.name AS bidder_name FROM opening_objections x JOIN organizations org ON org.id = x.organization_id WHERE x.id = $1`, [id]);
     return {
       id: o.id,
       tenderId: o.tender_id,

@@ -1,5 +1,5 @@
-import { EntityManager } from 'typeorm';
-import { Actor } from 'src/common/auth/actor';
+import { type EntityManager } from 'typeorm';
+import { type Actor } from 'src/common/auth/actor';
 
 /** A user of a tendering agent (招标代理机构) the procuring entity authorised for this tender: it attends the opening for the entity. */
 export async function isAgentFor(m: EntityManager, actor: Actor, procuringEntityId: string, tenderId: string): Promise<boolean> {

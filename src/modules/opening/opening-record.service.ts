@@ -64,9 +64,7 @@ export class OpeningRecordService {
        RETURNING record_sha256`,
       [tender.id, JSON.stringify(record), recordSha256, windowClosedAt],
     );
-    await runAfterCommit(m, () =>
-      this.jobs.add({ name: JobName.RenderOpeningRecordPdf, data: { tenderId: tender.id } }, { jobId: `opening-record-pdf-${tender.id}` }),
-    );
+    await runAfterCommit(m, () => this.jobs.add({ name: JobName.RenderOpeningRecordPdf, data: { tenderId: tender.id } }, { jobId: `opening-record-pdf-${tender.id}` }));
     return { recordSha256: rows[0].record_sha256 };
   }
 
@@ -116,21 +114,15 @@ export class OpeningRecordService {
 
   private async readable(tenderId: string, actor: Actor | null, withPdf: boolean) {
     const m = this.tx.manager;
-    const tenders: Array<{ status: TenderStatus; procuring_entity_id: string }> = await m.query(
-      `SELECT status, procuring_entity_id FROM tenders WHERE id = $1`,
+    const tenders: Array<{ status: TenderStatus; procuring_entity_id: string }> = await m.query(`SELECT status, procuring_entity_id FROM tenders WHERE id = $1`, [tenderId]);
+    if (!tenders.length || tenders[0].status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
+    const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null; created_at: Date }> = await m.query(
+      `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
       [tenderId],
     );
-    if (!tenders.length || tenders[0].status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
-    const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null; created_at: Date }> =
-      await m.query(
-        `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
-        [tenderId],
-      );
     // A supervisor outside its jurisdiction or trades (issue 19) is no participant: before the record is public the
     // tender is as if unknown to it (404); afterwards it reads the public record, like anyone.
-    const outOfScope =
-      actor?.role === Role.SUPERVISOR &&
-      !(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tenderId));
+    const outOfScope = actor?.role === Role.SUPERVISOR && !(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tenderId));
     if (outOfScope && !rows.length) throw new NotFoundException('The tender');
     // The record is written in the transaction that closes the decryption window: before, there is nothing to show,
     // whoever asks (EB20 Art. 27 ¶2); an anonymous caller is asked to authenticate, as on any non-public route.
@@ -146,10 +138,7 @@ export class OpeningRecordService {
     if (actor.role === Role.SUPERVISOR) return true;
     if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId || (await isAgentFor(m, actor, ownerId, tenderId));
     if (actor.role === Role.BIDDER && actor.organizationId) {
-      const bids = await m.query(
-        `SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`,
-        [tenderId, actor.organizationId],
-      );
+      const bids = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, actor.organizationId]);
       return bids.length > 0;
     }
     return false;

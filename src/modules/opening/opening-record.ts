@@ -1,5 +1,5 @@
 import type { OpeningRecordObjection } from './opening-objections.service';
-import { BidStatus, DecryptedBy } from '../bids/bid.enums';
+import { BidStatus, type DecryptedBy } from '../bids/bid.enums';
 
 /** 开标记录 (EB20 Art. 32; TBL Art. 36): what the platform records and publishes when the opening is over. */
 export interface OpeningRecord {

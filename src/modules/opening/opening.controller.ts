@@ -61,7 +61,7 @@ export class OpeningController {
   @ApiOperation({
     summary: 'Reveal the bid key during the decryption window (EB20 Art. 30): { price }',
     description:
-      'The bid\'s own bidder only (another bid is 404). 422 KEY_COMMITMENT_MISMATCH when the key is not the committed one, ' +
+      "The bid's own bidder only (another bid is 404). 422 KEY_COMMITMENT_MISMATCH when the key is not the committed one, " +
       '422 DECRYPTION_FAILED when it does not open the bid; 409 DECRYPTION_WINDOW_CLOSED outside the window.',
   })
   decryption(@UuidParam('id') id: string, @UuidParam('bidId') bidId: string, @Body() dto: DecryptBidDto, @CurrentActor() actor: Actor) {
@@ -77,7 +77,7 @@ export class OpeningController {
       'price, mine }], summary, decryptionWindowEndsAt, windowClosedAt, serverTime }. For the bidders whose bids were ' +
       'opened, the procuring entity and supervisors (others 403 FORBIDDEN). Before the opening: 403 SEALED_UNTIL_OPENING ' +
       'to everyone. `price` is null until 唱标 (phase ANNOUNCED: the window has closed and the opening record is written), ' +
-      'except on the caller\'s own decrypted bid. `serverTime` is the database clock, for countdowns. Poll it (the console ' +
+      "except on the caller's own decrypted bid. `serverTime` is the database clock, for countdowns. Poll it (the console " +
       'polls once a second) to follow the decryption live.',
   })
   hall(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
@@ -90,8 +90,8 @@ export class OpeningController {
     summary: 'The opening record (开标记录): { bids: [{ bidId, bidderName, price, status, receivedAt }], ... }',
     description:
       'Public once the decryption window has closed (EB20 Art. 32), without a token: bidder names, prices, durations, statuses, ' +
-      'receipt times and ciphertext hashes — never keys, IPs or devices. The opening\'s participants (bidders whose bids were ' +
-      'opened, the procuring entity, supervisors) also get each bid\'s attachment list. Before the window closes: 401 ' +
+      "receipt times and ciphertext hashes — never keys, IPs or devices. The opening's participants (bidders whose bids were " +
+      "opened, the procuring entity, supervisors) also get each bid's attachment list. Before the window closes: 401 " +
       'UNAUTHENTICATED without a token, 403 SEALED_UNTIL_OPENING with one.',
   })
   record(@UuidParam('id') id: string, @OptionalActor() actor: Actor | null) {
@@ -105,11 +105,7 @@ export class OpeningController {
     summary: 'The opening record as a PDF in Chinese; its SHA-256 in the X-Content-SHA256 header',
     description: 'Public once the decryption window has closed (EB20 Art. 32); before, 401 without a token and 403 SEALED_UNTIL_OPENING with one.',
   })
-  async pdf(
-    @UuidParam('id') id: string,
-    @OptionalActor() actor: Actor | null,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<StreamableFile> {
+  async pdf(@UuidParam('id') id: string, @OptionalActor() actor: Actor | null, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const pdf = await this.records.pdfOf(id, actor);
     res.setHeader('X-Content-SHA256', pdf.sha256);
     return new StreamableFile(pdf.content, {

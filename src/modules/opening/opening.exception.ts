@@ -14,11 +14,7 @@ export enum OpeningExceptionCode {
 
 export class OpeningException extends DomainException<OpeningExceptionCode> {
   static keyCommitmentMismatch(): OpeningException {
-    return new OpeningException(
-      OpeningExceptionCode.KEY_COMMITMENT_MISMATCH,
-      'The key does not match the key commitment sent with the bid',
-      422,
-    );
+    return new OpeningException(OpeningExceptionCode.KEY_COMMITMENT_MISMATCH, 'The key does not match the key commitment sent with the bid', 422);
   }
 
   static decryptionFailed(message = 'The bid cannot be decrypted with this key'): OpeningException {

@@ -23,7 +23,17 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
 @Module({
   imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
   controllers: [OpeningController],
-  providers: [BidFileOpener, EscrowDecryptionPool, OpeningService, OpeningRecordService, OpeningObjectionsService, OpeningHallService, OpenBidsAtDeadlineUseCase, DecryptBidUseCase, CloseDecryptionWindowUseCase],
+  providers: [
+    BidFileOpener,
+    EscrowDecryptionPool,
+    OpeningService,
+    OpeningRecordService,
+    OpeningObjectionsService,
+    OpeningHallService,
+    OpenBidsAtDeadlineUseCase,
+    DecryptBidUseCase,
+    CloseDecryptionWindowUseCase,
+  ],
   exports: [OpeningRecordService],
 })
 export class OpeningModule {}

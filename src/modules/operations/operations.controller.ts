@@ -28,10 +28,7 @@ export class OperationsController {
   @ApiExcludeEndpoint()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(@Req() req: { actor?: Actor }, @Headers('x-metrics-token') token?: string): Promise<string> {
-    const byToken =
-      !!this.config.metricsToken &&
-      typeof token === 'string' &&
-      this.crypto.equalHex(this.crypto.sha256Hex(token), this.crypto.sha256Hex(this.config.metricsToken));
+    const byToken = !!this.config.metricsToken && typeof token === 'string' && this.crypto.equalHex(this.crypto.sha256Hex(token), this.crypto.sha256Hex(this.config.metricsToken));
     if (!byToken && req.actor?.role !== Role.ADMIN) throw new ForbiddenException('Metrics are for administrators and the scraper');
     const depths = await this.jobs.depths();
     for (const [queue, counts] of Object.entries(depths)) {

@@ -112,11 +112,9 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
     this.timer.unref?.();
     // Start-up: everything pending goes back to Redis (in the background: start-up never waits for Redis).
     void (async () => {
-      await withTimeout(
-        this.jobs.queue(QueueName.TimedEvents).removeJobScheduler('sweep-scheduled-events'),
-        REDIS_TIMEOUT_MS,
-        'removing the old Redis sweeper',
-      ).catch(() => undefined);
+      await withTimeout(this.jobs.queue(QueueName.TimedEvents).removeJobScheduler('sweep-scheduled-events'), REDIS_TIMEOUT_MS, 'removing the old Redis sweeper').catch(
+        () => undefined,
+      );
       const n = await this.sweep(null);
       if (n) this.logger.log(`re-planned ${n} pending timed events from the database`);
     })().catch((e) => this.logger.warn(`re-planning at start-up failed (the sweeper will run them): ${(e as Error).message}`));
@@ -293,10 +291,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
       (async () => {
         const existing = await queue.getJob(jobId);
         if (existing && (await existing.isFailed())) jobId = `${jobId}-r${Date.now()}`;
-        await this.jobs.add(
-          { name: JobName.RunScheduledEvent, data: { eventId } },
-          { jobId, delay: Math.max(0, runAt.getTime() - Date.now()) },
-        );
+        await this.jobs.add({ name: JobName.RunScheduledEvent, data: { eventId } }, { jobId, delay: Math.max(0, runAt.getTime() - Date.now()) });
       })(),
       REDIS_TIMEOUT_MS,
       'queueing a timed event',

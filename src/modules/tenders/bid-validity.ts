@@ -1,4 +1,4 @@
-import { LegalCalendar, LocalDate } from './legal-calendar/legal-calendar';
+import { LegalCalendar, type LocalDate } from './legal-calendar/legal-calendar';
 
 /** Days of 投标有效期 when the tender states none (a platform default; the law sets no number). */
 export const DEFAULT_BID_VALIDITY_DAYS = 90;

@@ -1,4 +1,4 @@
-import { TenderCategory, TenderRegime } from './tender.enums';
+import { TenderCategory, type TenderRegime } from './tender.enums';
 
 /**
  * 行政监督部门 (SupervisoryAuthority kind, glossary #7): the sector regulator that supervises a trade. TBR Art. 4 ¶2 (not in regulations.md; from the statute text)

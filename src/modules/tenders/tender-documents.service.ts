@@ -79,10 +79,10 @@ export class TenderDocumentsService {
   /** Stores the next version of a file (used by upload and by amendments, inside their transaction). */
   async store(m: EntityManager, tender: TenderEntity, dto: DocumentUploadDto, actor: Actor, amendmentId: string | null): Promise<TenderDocumentEntity> {
     const content = decodeContent(dto.contentBase64);
-    const [{ v }]: Array<{ v: number }> = await m.query(
-      `SELECT coalesce(max(version), 0)::int + 1 AS v FROM tender_documents WHERE tender_id = $1 AND name = $2`,
-      [tender.id, dto.name],
-    );
+    const [{ v }]: Array<{ v: number }> = await m.query(`SELECT coalesce(max(version), 0)::int + 1 AS v FROM tender_documents WHERE tender_id = $1 AND name = $2`, [
+      tender.id,
+      dto.name,
+    ]);
     const sha256 = this.crypto.sha256Hex(content);
     const doc = await m.save(
       TenderDocumentEntity,
@@ -149,10 +149,13 @@ export class TenderDocumentsService {
           who.userId ? this.identityKeys.platformSeal(DOWNLOAD_RECIPIENT, { userId: who.userId, organizationId: who.organizationId }, aad) : null,
         ]);
       } else {
-        await m.query(
-          `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`,
-          [tenderId, doc.id, who.userId, who.organizationId, who.ip],
-        );
+        await m.query(`INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`, [
+          tenderId,
+          doc.id,
+          who.userId,
+          who.organizationId,
+          who.ip,
+        ]);
       }
       return { name: doc.name, contentType: doc.contentType, sha256: doc.sha256, content: doc.content };
     });

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
 import { lotSecurityShare } from './tender-rules';
 
@@ -20,14 +20,15 @@ export interface LotTerms {
  * number 1, with the tender's own amount (API.md v1 stays valid).
  */
 export async function lotTerms(m: EntityManager, tenderId: string, lotNo: number): Promise<LotTerms | null> {
-  const [r]: Array<{ amount: string; budget: string; n: number; lot_amount: string | null; lot_budget: string | null; lot_status: string | null; lot_exists: boolean }> = await m.query(
-    `SELECT t.bid_security_amount::text AS amount, t.budget::text AS budget, l.budget::text AS lot_budget,
+  const [r]: Array<{ amount: string; budget: string; n: number; lot_amount: string | null; lot_budget: string | null; lot_status: string | null; lot_exists: boolean }> =
+    await m.query(
+      `SELECT t.bid_security_amount::text AS amount, t.budget::text AS budget, l.budget::text AS lot_budget,
             (SELECT count(*)::int FROM tender_lots WHERE tender_id = t.id) AS n,
             l.bid_security_amount::text AS lot_amount, l.status AS lot_status, (l.id IS NOT NULL) AS lot_exists
      FROM tenders t LEFT JOIN tender_lots l ON l.tender_id = t.id AND l.lot_no = $2
      WHERE t.id = $1`,
-    [tenderId, lotNo],
-  );
+      [tenderId, lotNo],
+    );
   if (!r) return null;
   if (r.n === 0) {
     return lotNo === DEFAULT_LOT_NO ? { lotNo, bidSecurityAmount: normalizeMoney(r.amount), status: 'ACTIVE', lotCount: 0 } : null;
@@ -35,9 +36,7 @@ export async function lotTerms(m: EntityManager, tenderId: string, lotNo: number
   if (!r.lot_exists) return null;
   return {
     lotNo,
-    bidSecurityAmount: r.lot_amount !== null
-      ? normalizeMoney(r.lot_amount)
-      : lotSecurityShare(normalizeMoney(r.amount), normalizeMoney(r.lot_budget!), normalizeMoney(r.budget)),
+    bidSecurityAmount: r.lot_amount !== null ? normalizeMoney(r.lot_amount) : lotSecurityShare(normalizeMoney(r.amount), normalizeMoney(r.lot_budget!), normalizeMoney(r.budget)),
     status: (r.lot_status as 'ACTIVE' | 'FAILED') ?? 'ACTIVE',
     lotCount: r.n,
   };

@@ -148,14 +148,16 @@ export class TenderObjectionsService {
       });
       // TBR Art. 22: "作出答复前，应当暂停招标投标活动".
       await this.suspension.suspend(m, tender, now, { reason: 'OBJECTION_PENDING', objectionId: objection.id });
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: tender.procuringEntityId,
-        tenderId,
-        topic: 'OBJECTION_FILED',
-        subject: `【异议】${tender.title}`,
-        body: `收到对招标文件的异议，请于 ${answerDueAt.toISOString()} 前答复；答复前招标投标活动暂停（招标投标法实施条例第二十二条）。\n\n${text}`,
-        dedupeKey: `objection-${objection.id}-filed`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: tender.procuringEntityId,
+          tenderId,
+          topic: 'OBJECTION_FILED',
+          subject: `【异议】${tender.title}`,
+          body: `收到对招标文件的异议，请于 ${answerDueAt.toISOString()} 前答复；答复前招标投标活动暂停（招标投标法实施条例第二十二条）。\n\n${text}`,
+          dedupeKey: `objection-${objection.id}-filed`,
+        },
+      ]);
       return this.toView(objection, true);
     });
   }
@@ -178,14 +180,16 @@ export class TenderObjectionsService {
         tenderId,
         data: { late: now.getTime() > objection.answerDueAt.getTime() },
       });
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: this.objector(objection).organizationId,
-        tenderId,
-        topic: 'OBJECTION_ANSWERED',
-        subject: `【异议答复】${tender.title}`,
-        body: answer,
-        dedupeKey: `objection-${objection.id}-answered`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: this.objector(objection).organizationId,
+          tenderId,
+          topic: 'OBJECTION_ANSWERED',
+          subject: `【异议答复】${tender.title}`,
+          body: answer,
+          dedupeKey: `objection-${objection.id}-answered`,
+        },
+      ]);
       // The last answer lifts the suspension — unless a complaint's suspension still holds it (TBR Art. 62).
       if (tender.status === TenderStatus.PUBLISHED) await this.suspension.resumeIfClear(m, tender, now);
       return this.toView(objection, true);
@@ -201,7 +205,10 @@ export class TenderObjectionsService {
       if (actor.role === Role.BIDDER) {
         const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
         // Its own objections, in clear or (before the deadline) found by the blind index.
-        where = [{ tenderId, organizationId: org }, { tenderId, objectorBlindIndex: this.objectorBlindIndex(tenderId, org) }];
+        where = [
+          { tenderId, organizationId: org },
+          { tenderId, objectorBlindIndex: this.objectorBlindIndex(tenderId, org) },
+        ];
       } else if (actor.role === Role.PROCURING_ENTITY) {
         if (!this.tenders.isOwner(tender, actor)) throw new ForbiddenException('Only the procuring entity of this tender may read its objections');
         withObjector = false;

@@ -118,23 +118,27 @@ export class TenderPeriods {
     if (tender.regime === 'ENGINEERING') {
       const days = ENGINEERING_RULES.objectionDocsMinDaysBefore;
       if (!cal.isDaysBefore(now, days, tender.bidDeadline)) {
-        this.throwIf([{
-          rule: 'OBJECTION_MIN_DAYS_BEFORE_DEADLINE',
-          article: 'TBR Art. 22',
-          message: `an objection to the tender documents must be raised at least ${days} days before the bid deadline (TBR Art. 22)`,
-          latest: LegalCalendar.endOf(cal.latestDayBefore(tender.bidDeadline, days)),
-        }]);
+        this.throwIf([
+          {
+            rule: 'OBJECTION_MIN_DAYS_BEFORE_DEADLINE',
+            article: 'TBR Art. 22',
+            message: `an objection to the tender documents must be raised at least ${days} days before the bid deadline (TBR Art. 22)`,
+            latest: LegalCalendar.endOf(cal.latestDayBefore(tender.bidDeadline, days)),
+          },
+        ]);
       }
       return;
     }
     const latest = this.challengeDeadline(cal, tender);
     if (latest && now.getTime() >= latest.getTime()) {
-      this.throwIf([{
-        rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
-        article: 'GPL Art. 52; GPR Art. 53(1)',
-        message: `a challenge to the procurement documents must be raised within ${GOV_PROCUREMENT_RULES.challengeWithinWorkingDays} working days of the end of their notice period (GPL Art. 52; GPR Art. 53(1))`,
-        latest,
-      }]);
+      this.throwIf([
+        {
+          rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
+          article: 'GPL Art. 52; GPR Art. 53(1)',
+          message: `a challenge to the procurement documents must be raised within ${GOV_PROCUREMENT_RULES.challengeWithinWorkingDays} working days of the end of their notice period (GPL Art. 52; GPR Art. 53(1))`,
+          latest,
+        },
+      ]);
     }
   }
 
@@ -175,8 +179,6 @@ export class TenderPeriods {
 export function assertDeadlineWithinPlatformBound(deadline: Date, now: Date, field: string): void {
   const latest = now.getTime() + PLATFORM_RULES.maxDeadlineAheadDays * 86_400_000;
   if (deadline.getTime() > latest) {
-    throw TenderException.invalid([
-      { field, errors: [`${field} may be at most ${PLATFORM_RULES.maxDeadlineAheadDays} days ahead (a platform rule, not a statutory period)`] },
-    ]);
+    throw TenderException.invalid([{ field, errors: [`${field} may be at most ${PLATFORM_RULES.maxDeadlineAheadDays} days ahead (a platform rule, not a statutory period)`] }]);
   }
 }

@@ -140,7 +140,10 @@ export function checkTenderTerms(t: TenderTerms): RuleViolation[] {
       if (l.bidSecurityAmount == null) return;
       const lotCap = multiplyMoney(l.budget, ratio);
       if (compareMoney(l.bidSecurityAmount, lotCap) > 0) {
-        add(`lots[${i}].bidSecurityAmount`, `lot ${i + 1}: the bid security ${l.bidSecurityAmount} exceeds 2% of the lot's budget (${lotCap}) (${t.regime === 'ENGINEERING' ? 'TBR Art. 26' : 'GPR Art. 33'})`);
+        add(
+          `lots[${i}].bidSecurityAmount`,
+          `lot ${i + 1}: the bid security ${l.bidSecurityAmount} exceeds 2% of the lot's budget (${lotCap}) (${t.regime === 'ENGINEERING' ? 'TBR Art. 26' : 'GPR Art. 33'})`,
+        );
       }
     });
   }

@@ -22,8 +22,7 @@ import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
 import { RetenderUseCase } from './use-cases/retender.use-case';
 
 /** RFC 6266 / 5987: a UTF-8 file name (招标文件.pdf) with an ASCII fallback. */
-const contentDisposition = (name: string) =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const contentDisposition = (name: string) => `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 @ApiTags('tenders (招标项目)')
 @Controller('tenders')
@@ -99,12 +98,7 @@ export class TendersController {
   @Get(':id/documents/:documentId/content')
   @Public()
   @ApiOperation({ summary: 'Download a document: anyone, without registration (EB20 Art. 20); the download is recorded secretly' })
-  async download(
-    @UuidParam('id') id: string,
-    @UuidParam('documentId') documentId: string,
-    @OptionalActor() actor: Actor | null,
-    @Req() req: Request,
-  ) {
+  async download(@UuidParam('id') id: string, @UuidParam('documentId') documentId: string, @OptionalActor() actor: Actor | null, @Req() req: Request) {
     const doc = await this.documents.download(id, documentId, actor, req.ip ?? '');
     req.res?.setHeader('X-Content-SHA256', doc.sha256);
     return new StreamableFile(doc.content, { type: doc.contentType, disposition: contentDisposition(doc.name), length: doc.content.length });
@@ -157,12 +151,7 @@ export class TendersController {
   @Roles(Role.PROCURING_ENTITY)
   @HttpCode(200)
   @ApiOperation({ summary: 'Answer an objection (within 3 days, TBR Art. 22); the last answer resumes the tender, moving its deadline' })
-  answer(
-    @UuidParam('id') id: string,
-    @UuidParam('objectionId') objectionId: string,
-    @Body() dto: AnswerObjectionDto,
-    @CurrentActor() actor: Actor,
-  ) {
+  answer(@UuidParam('id') id: string, @UuidParam('objectionId') objectionId: string, @Body() dto: AnswerObjectionDto, @CurrentActor() actor: Actor) {
     return this.objections.answer(id, objectionId, dto.answer, actor);
   }
 }

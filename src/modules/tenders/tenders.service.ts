@@ -179,7 +179,9 @@ export class TendersService {
           status: TenderStatus.DRAFT,
         }),
       );
-      const lots = (dto.lots ?? []).map((l, i) => m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }));
+      const lots = (dto.lots ?? []).map((l, i) =>
+        m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }),
+      );
       if (lots.length) await m.save(TenderLotEntity, lots);
       if (dto.preTender) await storePreTender(m, tender.id, dto.preTender);
       for (const o of invitees) {
@@ -191,9 +193,21 @@ export class TendersService {
         objectType: 'tender',
         objectId: tender.id,
         tenderId: tender.id,
-        data: { title: tender.title, regime: tender.regime, category: tender.category, subClass: tender.subClass, sector: tender.sector, jurisdiction: tender.jurisdictionCode, budget: tender.budget, bidDeadline: deadline.toISOString(), invited: invitees.length,
-          ...(dto.preTender ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } } : {}),
-          ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}) },
+        data: {
+          title: tender.title,
+          regime: tender.regime,
+          category: tender.category,
+          subClass: tender.subClass,
+          sector: tender.sector,
+          jurisdiction: tender.jurisdictionCode,
+          budget: tender.budget,
+          bidDeadline: deadline.toISOString(),
+          invited: invitees.length,
+          ...(dto.preTender
+            ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } }
+            : {}),
+          ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}),
+        },
       });
       const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
       return this.toView(saved, lots, (await loadPreTenderViews(m, [saved.id])).get(saved.id) ?? null);
@@ -237,11 +251,21 @@ export class TendersService {
       .skip((q.page - 1) * q.pageSize)
       .take(q.pageSize)
       .getManyAndCount();
-    const lots = rows.length
-      ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } })
-      : [];
-    const pre = await loadPreTenderViews(this.tx.manager, rows.filter((r) => r.preTender).map((r) => r.id));
-    return { items: rows.map((t) => this.toView(t, lots.filter((l) => l.tenderId === t.id), pre.get(t.id) ?? null)), total };
+    const lots = rows.length ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } }) : [];
+    const pre = await loadPreTenderViews(
+      this.tx.manager,
+      rows.filter((r) => r.preTender).map((r) => r.id),
+    );
+    return {
+      items: rows.map((t) =>
+        this.toView(
+          t,
+          lots.filter((l) => l.tenderId === t.id),
+          pre.get(t.id) ?? null,
+        ),
+      ),
+      total,
+    };
   }
 
   /** The tender as the caller may see it: a draft exists only for its procuring entity (NOT_FOUND for others). */
@@ -275,10 +299,7 @@ export class TendersService {
 
   /** Locks the tender's pending timed events (in id order), as the scheduler does before a handler locks the tender. */
   async lockPendingEvents(m: EntityManager, tenderId: string): Promise<void> {
-    await m.query(
-      `SELECT id FROM scheduled_events WHERE (tender_id = $1 OR subject_id = $1) AND status = 'PENDING' ORDER BY id FOR UPDATE`,
-      [tenderId],
-    );
+    await m.query(`SELECT id FROM scheduled_events WHERE (tender_id = $1 OR subject_id = $1) AND status = 'PENDING' ORDER BY id FOR UPDATE`, [tenderId]);
   }
 
   /** The tender's procuring entity — or, once actsForOwner found its authorisation, its agent acting for it. */
@@ -362,7 +383,13 @@ export class TendersService {
       decryption: { mode: t.decryptionMode, windowMinutes: t.decryptionWindowMinutes },
       evaluation: { method: t.evaluationMethod, priceWeight: normalizeWeight(t.priceWeight), factors: t.evaluationFactors ?? [] },
       panel: { size: t.panelSize, specialties: t.panelSpecialties ?? [] },
-      lots: lots.map((l) => ({ lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? lotSecurityShare(t.bidSecurityAmount, l.budget, t.budget), status: l.status })),
+      lots: lots.map((l) => ({
+        lotNo: l.lotNo,
+        title: l.title,
+        budget: l.budget,
+        bidSecurityAmount: l.bidSecurityAmount ?? lotSecurityShare(t.bidSecurityAmount, l.budget, t.budget),
+        status: l.status,
+      })),
       preTender,
       qualificationCriteria: t.qualificationCriteria ?? [],
       qualificationRule: t.qualificationCriteria?.length ? POST_QUALIFICATION_RULE : null,

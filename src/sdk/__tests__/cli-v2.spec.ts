@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { generateEscrowKeyPair } from 'src/sdk';
-import { BidReceiptV2, envelopeV2Bytes, generateSm2KeyPair, unwrapEscrowedKeyV2 } from 'src/sdk/v2';
+import { type BidReceiptV2, envelopeV2Bytes, generateSm2KeyPair, unwrapEscrowedKeyV2 } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 
 const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'bid-seal.js');
@@ -25,16 +25,40 @@ describe('bid-seal seal-v2 / open-v2', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'bid-seal-v2-'));
     writeFileSync(join(dir, '投标文件.pdf'), data);
-    writeFileSync(join(dir, 'tender.json'), JSON.stringify({
-      id: tenderId,
-      sealing: { version: 'v1', escrowPublicKey: x25519.publicKey, escrowPublicKeySm2: Buffer.from(sm2.publicKey).toString('hex'), acceptedSuites: ['INTL-1', 'GM-1'] },
-    }));
+    writeFileSync(
+      join(dir, 'tender.json'),
+      JSON.stringify({
+        id: tenderId,
+        sealing: { version: 'v1', escrowPublicKey: x25519.publicKey, escrowPublicKeySm2: Buffer.from(sm2.publicKey).toString('hex'), acceptedSuites: ['INTL-1', 'GM-1'] },
+      }),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(['INTL-1', 'GM-1'])('%s: seals a 3 MB file streaming, opens it offline, and the escrowed key unwraps to the key', async (suite) => {
-    const s = run('seal-v2', '--suite', suite, '--tender-json', 'tender.json', '--org', org, '--price', '12345678.90', '--duration-days', '180',
-      '--attachment', '投标文件.pdf', '--out', `${suite}.sealed`, '--envelope-out', `${suite}.json`, '--key-out', `${suite}.key`, '--segment-size', '65536');
+    const s = run(
+      'seal-v2',
+      '--suite',
+      suite,
+      '--tender-json',
+      'tender.json',
+      '--org',
+      org,
+      '--price',
+      '12345678.90',
+      '--duration-days',
+      '180',
+      '--attachment',
+      '投标文件.pdf',
+      '--out',
+      `${suite}.sealed`,
+      '--envelope-out',
+      `${suite}.json`,
+      '--key-out',
+      `${suite}.key`,
+      '--segment-size',
+      '65536',
+    );
     expect(s.stderr).toBe('');
     expect(s.code).toBe(0);
     const envelope = JSON.parse(readFileSync(join(dir, `${suite}.json`), 'utf8'));
@@ -45,7 +69,9 @@ describe('bid-seal seal-v2 / open-v2', () => {
     const o = run('open-v2', '--file', `${suite}.sealed`, '--envelope', `${suite}.json`, '--key', `${suite}.key`, '--tender', tenderId, '--org', org);
     expect(o.code).toBe(0);
     expect(JSON.parse(o.stdout)).toEqual({
-      price: '12345678.90', currency: 'CNY', durationDays: 180,
+      price: '12345678.90',
+      currency: 'CNY',
+      durationDays: 180,
       attachments: [{ name: '投标文件.pdf', size: data.length, sha256: createHash('sha256').update(data).digest('hex') }],
     });
     const escrow = suite === 'GM-1' ? sm2 : { privateKey: Buffer.from(x25519.privateKey, 'base64'), publicKey: Buffer.from(x25519.publicKey, 'base64') };
@@ -58,20 +84,52 @@ describe('bid-seal seal-v2 / open-v2', () => {
   });
 
   it('verify-receipt checks an INTL-1 v2 receipt against the envelope, and says why a tampered one fails', () => {
-    const s = run('seal-v2', '--suite', 'INTL-1', '--tender-json', 'tender.json', '--org', org, '--price', '1.00',
-      '--attachment', '投标文件.pdf', '--out', 'r.sealed', '--envelope-out', 'r.json', '--key-out', 'r.key');
+    const s = run(
+      'seal-v2',
+      '--suite',
+      'INTL-1',
+      '--tender-json',
+      'tender.json',
+      '--org',
+      org,
+      '--price',
+      '1.00',
+      '--attachment',
+      '投标文件.pdf',
+      '--out',
+      'r.sealed',
+      '--envelope-out',
+      'r.json',
+      '--key-out',
+      'r.key',
+    );
     expect(s.code).toBe(0);
     const envelope = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     // the platform's finalisation (v2.5), signed here with a receipt key of this test
     const platform = generateKeyPairSync('ed25519');
     const receipt: Omit<BidReceiptV2, 'envelopeHash' | 'envelopeSignature'> = {
-      bidId: randomUUID(), version: 2, receivedAt: '2026-12-06T10:00:00.123456Z', formatVersion: 2, suite: 'INTL-1',
-      ciphertextHash: envelope.ciphertextHash, ciphertextLength: envelope.ciphertextLength, escrowedKeyStored: true,
+      bidId: randomUUID(),
+      version: 2,
+      receivedAt: '2026-12-06T10:00:00.123456Z',
+      formatVersion: 2,
+      suite: 'INTL-1',
+      ciphertextHash: envelope.ciphertextHash,
+      ciphertextLength: envelope.ciphertextLength,
+      escrowedKeyStored: true,
     };
     const bytes = envelopeV2Bytes({
-      bidId: receipt.bidId, version: receipt.version, tenderId, bidderOrganizationId: org, suite: 'INTL-1', segmentSize: envelope.segmentSize,
-      ciphertextLength: envelope.ciphertextLength, ciphertextHash: envelope.ciphertextHash, noncePrefix: Buffer.from(envelope.noncePrefix, 'base64'),
-      keyCommitment: envelope.keyCommitment, escrowedKey: Buffer.from(envelope.escrowedKey, 'base64'), receivedAt: receipt.receivedAt,
+      bidId: receipt.bidId,
+      version: receipt.version,
+      tenderId,
+      bidderOrganizationId: org,
+      suite: 'INTL-1',
+      segmentSize: envelope.segmentSize,
+      ciphertextLength: envelope.ciphertextLength,
+      ciphertextHash: envelope.ciphertextHash,
+      noncePrefix: Buffer.from(envelope.noncePrefix, 'base64'),
+      keyCommitment: envelope.keyCommitment,
+      escrowedKey: Buffer.from(envelope.escrowedKey, 'base64'),
+      receivedAt: receipt.receivedAt,
     });
     const signed = { ...receipt, envelopeHash: createHash('sha256').update(bytes).digest('hex'), envelopeSignature: sign(null, bytes, platform.privateKey).toString('base64') };
     writeFileSync(join(dir, 'receipt-v2.json'), JSON.stringify({ receipt: signed })); // as GET /bids/mine holds it
@@ -93,7 +151,10 @@ describe('bid-seal seal-v2 / open-v2', () => {
     expect(f).toMatchObject({ code: 1, stdout: 'invalid\n' });
     expect(f.stderr).toContain("the envelope signature does not verify with the platform's INTL-1 receipt key");
     // a v1 receipt still goes to the v1 check (which wants --request, not --envelope)
-    writeFileSync(join(dir, 'v1-receipt.json'), JSON.stringify({ bidId: randomUUID(), version: 1, receivedAt: receipt.receivedAt, ciphertextSha256: 'ab'.repeat(32), signature: 'AA==' }));
+    writeFileSync(
+      join(dir, 'v1-receipt.json'),
+      JSON.stringify({ bidId: randomUUID(), version: 1, receivedAt: receipt.receivedAt, ciphertextSha256: 'ab'.repeat(32), signature: 'AA==' }),
+    );
     expect(verify('v1-receipt.json')).toMatchObject({ code: 2 });
   });
 

@@ -4,15 +4,7 @@ import { randomUUID } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import {
-  attachmentDigests,
-  generateEscrowKeyPair,
-  generateReceiptKeyPair,
-  keyCommitment,
-  openBid,
-  signReceipt,
-  unwrapEscrowedKey,
-} from 'src/sdk';
+import { attachmentDigests, generateEscrowKeyPair, generateReceiptKeyPair, keyCommitment, openBid, signReceipt, unwrapEscrowedKey } from 'src/sdk';
 
 const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'bid-seal.js');
 
@@ -38,9 +30,27 @@ describe('bid-seal CLI', () => {
 
   it('seals, opens locally, reveals, and verifies the receipt', () => {
     const sealed = run(
-      'seal', '--tender', tenderId.toUpperCase(), '--org', org, '--price', '12345678.90', '--duration-days', '180',
-      '--attachment', '投标函.txt', '--escrow-public-key', escrow.publicKey, '--device-id', 'pc-01', '--author', '李四',
-      '--out', 'bid-request.json', '--key-out', 'bid.key',
+      'seal',
+      '--tender',
+      tenderId.toUpperCase(),
+      '--org',
+      org,
+      '--price',
+      '12345678.90',
+      '--duration-days',
+      '180',
+      '--attachment',
+      '投标函.txt',
+      '--escrow-public-key',
+      escrow.publicKey,
+      '--device-id',
+      'pc-01',
+      '--author',
+      '李四',
+      '--out',
+      'bid-request.json',
+      '--key-out',
+      'bid.key',
     );
     expect(sealed.stderr).toBe('');
     expect(sealed.code).toBe(0);

@@ -7,7 +7,7 @@
 import { webcrypto } from 'crypto';
 import { hex } from './hex';
 import { computeTestVector, VECTOR_INPUTS } from './test-vector';
-import { Bytes } from 'src/sdk/core/bytes';
+import { type Bytes } from 'src/sdk/core/bytes';
 import { base64DecodeStrict as coreDecode, base64Encode as coreEncode, fromHex } from 'src/sdk/core/bytes';
 import {
   encryptBidSteps,
@@ -20,10 +20,10 @@ import {
   wrapEscrowKeySteps,
   ed25519SpkiFromPem,
 } from 'src/sdk/core/format';
-import { AsyncCryptoPort, CryptoPort, runAsync, runSync, Steps } from 'src/sdk/core/steps';
+import { type AsyncCryptoPort, type CryptoPort, runAsync, runSync, type Steps } from 'src/sdk/core/steps';
 import { nobleCrypto } from 'src/sdk/ports/noble';
 import { nodeCrypto } from 'src/sdk/ports/node';
-import { createWebCryptoPort, SubtleLike } from 'src/sdk/ports/webcrypto';
+import { createWebCryptoPort, type SubtleLike } from 'src/sdk/ports/webcrypto';
 import { openBid, sealBid, unwrapEscrowedKey, isSealedBidError } from 'src/sdk';
 import { decodeBase64Strict } from 'src/sdk/encoding';
 
@@ -62,32 +62,78 @@ describe.each(ports)('the core on %s', (_name, makePort, sync) => {
     const verifyInput = { receipt, tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, keyCommitment: expected.keyCommitment, receiptPublicKeySpki: spki };
     expect(await run(verifyReceiptSteps({ ...verifyInput, ciphertext: ct }), port, sync)).toBe(true);
     expect(await run(verifyReceiptSteps({ ...verifyInput, receipt: { ...receipt, version: 2 } }), port, sync)).toBe(false);
-    expect(Buffer.from(receiptMessageBytes({ ...v.receipt, tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, ciphertextSha256: expected.ciphertextSha256, keyCommitment: expected.keyCommitment })).toString('utf8')).toBe(expected.receiptMessage);
+    expect(
+      Buffer.from(
+        receiptMessageBytes({
+          ...v.receipt,
+          tenderId: v.tenderId,
+          bidderOrganizationId: v.bidderOrganizationId,
+          ciphertextSha256: expected.ciphertextSha256,
+          keyCommitment: expected.keyCommitment,
+        }),
+      ).toString('utf8'),
+    ).toBe(expected.receiptMessage);
   });
 
   it('seals a bid that the Node SDK opens (and unwraps from escrow); a wrong key does not open it', async () => {
     const port = makePort();
     const client = { deviceId: 'browser-device-1', toolVersion: 'web-console' };
     const sealed = await run(
-      sealBidSteps({ tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, plaintext: { price: '100.50', currency: 'CNY' }, escrowPublicKey: b(expected.escrowPublicKeyHex), client }),
+      sealBidSteps({
+        tenderId: v.tenderId,
+        bidderOrganizationId: v.bidderOrganizationId,
+        plaintext: { price: '100.50', currency: 'CNY' },
+        escrowPublicKey: b(expected.escrowPublicKeyHex),
+        client,
+      }),
       port,
       sync,
     );
     const req = sealed.request;
     expect(req.client).toEqual(client);
-    const opened = openBid({ tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, ciphertext: req.ciphertext, iv: req.iv, key: sealed.key, keyCommitment: req.keyCommitment });
+    const opened = openBid({
+      tenderId: v.tenderId,
+      bidderOrganizationId: v.bidderOrganizationId,
+      ciphertext: req.ciphertext,
+      iv: req.iv,
+      key: sealed.key,
+      keyCommitment: req.keyCommitment,
+    });
     expect(opened).toEqual({ price: '100.50', currency: 'CNY' });
     expect(unwrapEscrowedKey({ escrowedKey: req.escrowedKey!, escrowPrivateKey: b(v.escrowPrivateKeyHex) }).equals(Buffer.from(sealed.key))).toBe(true);
     const wrongKey = new Uint8Array(32).fill(9);
     await expect(
-      run(openBidSteps({ tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, ciphertext: coreDecode(req.ciphertext), iv: coreDecode(req.iv), key: wrongKey, keyCommitment: req.keyCommitment }), port, sync),
+      run(
+        openBidSteps({
+          tenderId: v.tenderId,
+          bidderOrganizationId: v.bidderOrganizationId,
+          ciphertext: coreDecode(req.ciphertext),
+          iv: coreDecode(req.iv),
+          key: wrongKey,
+          keyCommitment: req.keyCommitment,
+        }),
+        port,
+        sync,
+      ),
     ).rejects.toMatchObject({ code: 'KEY_COMMITMENT_MISMATCH' });
   });
 
   it('opens a bid sealed by the Node SDK; a tampered ciphertext is DECRYPTION_FAILED', async () => {
     const port = makePort();
-    const sealed = sealBid({ tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, plaintext: { price: '7.00', currency: 'CNY', durationDays: 30 }, client: { deviceId: 'd' } });
-    const input = { tenderId: v.tenderId, bidderOrganizationId: v.bidderOrganizationId, ciphertext: coreDecode(sealed.request.ciphertext), iv: coreDecode(sealed.request.iv), key: coreDecode(sealed.key), keyCommitment: sealed.request.keyCommitment };
+    const sealed = sealBid({
+      tenderId: v.tenderId,
+      bidderOrganizationId: v.bidderOrganizationId,
+      plaintext: { price: '7.00', currency: 'CNY', durationDays: 30 },
+      client: { deviceId: 'd' },
+    });
+    const input = {
+      tenderId: v.tenderId,
+      bidderOrganizationId: v.bidderOrganizationId,
+      ciphertext: coreDecode(sealed.request.ciphertext),
+      iv: coreDecode(sealed.request.iv),
+      key: coreDecode(sealed.key),
+      keyCommitment: sealed.request.keyCommitment,
+    };
     expect(await run(openBidSteps(input), port, sync)).toEqual({ price: '7.00', currency: 'CNY', durationDays: 30 });
     const tampered = new Uint8Array(input.ciphertext!);
     tampered[0] ^= 1;

@@ -1,14 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
-import {
-  createEscrowUnwrapper,
-  ESCROWED_KEY_BYTES,
-  generateEscrowKeyPair,
-  openBid,
-  sealBid,
-  SealedBidError,
-  unwrapEscrowedKey,
-  wrapEscrowKey,
-} from 'src/sdk';
+import { createEscrowUnwrapper, ESCROWED_KEY_BYTES, generateEscrowKeyPair, openBid, sealBid, SealedBidError, unwrapEscrowedKey, wrapEscrowKey } from 'src/sdk';
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -61,24 +52,16 @@ describe('escrowed keys', () => {
     for (const i of [0, 33, 50, raw.length - 1]) {
       const t = Buffer.from(raw);
       t[i] ^= 0x04;
-      expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: t.toString('base64'), escrowPrivateKey: escrow.privateKey }))).toBe(
-        'ESCROW_UNWRAP_FAILED',
-      );
+      expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: t.toString('base64'), escrowPrivateKey: escrow.privateKey }))).toBe('ESCROW_UNWRAP_FAILED');
     }
-    expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: raw.subarray(1), escrowPrivateKey: escrow.privateKey }))).toBe(
-      'ESCROW_UNWRAP_FAILED',
-    );
+    expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: raw.subarray(1), escrowPrivateKey: escrow.privateKey }))).toBe('ESCROW_UNWRAP_FAILED');
     const lowOrder = Buffer.concat([Buffer.alloc(32), raw.subarray(32)]);
-    expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: lowOrder, escrowPrivateKey: escrow.privateKey }))).toBe(
-      'ESCROW_UNWRAP_FAILED',
-    );
+    expect(codeOf(() => unwrapEscrowedKey({ escrowedKey: lowOrder, escrowPrivateKey: escrow.privateKey }))).toBe('ESCROW_UNWRAP_FAILED');
   });
 
   it('refuses an escrow public key that does not belong to the private key', () => {
     const other = generateEscrowKeyPair();
-    expect(
-      codeOf(() => unwrapEscrowedKey({ escrowedKey, escrowPrivateKey: escrow.privateKey, escrowPublicKey: other.publicKey })),
-    ).toBe('INVALID_INPUT');
+    expect(codeOf(() => unwrapEscrowedKey({ escrowedKey, escrowPrivateKey: escrow.privateKey, escrowPublicKey: other.publicKey }))).toBe('INVALID_INPUT');
   });
 
   it('refuses to seal for a malformed or low-order escrow public key', () => {

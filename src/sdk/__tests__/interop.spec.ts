@@ -17,16 +17,7 @@ import {
   sign,
   verify,
 } from 'crypto';
-import {
-  generateEscrowKeyPair,
-  generateReceiptKeyPair,
-  keyCommitment,
-  openBid,
-  sealBid,
-  signReceipt,
-  unwrapEscrowedKey,
-  verifyReceipt,
-} from 'src/sdk';
+import { generateEscrowKeyPair, generateReceiptKeyPair, keyCommitment, openBid, sealBid, signReceipt, unwrapEscrowedKey, verifyReceipt } from 'src/sdk';
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
@@ -39,7 +30,9 @@ const Independent = {
     const c = createCipheriv('aes-256-gcm', key, iv);
     c.setAAD(Buffer.from(`${tenderId}|${orgId}`, 'utf8'));
     const ciphertext = Buffer.concat([c.update(Buffer.from(plaintextJson, 'utf8')), c.final(), c.getAuthTag()]);
-    const commitment = createHash('sha256').update(Buffer.concat([Buffer.from('bid-key-v1', 'utf8'), key])).digest('hex');
+    const commitment = createHash('sha256')
+      .update(Buffer.concat([Buffer.from('bid-key-v1', 'utf8'), key]))
+      .digest('hex');
     const body: Record<string, unknown> = {
       ciphertext: ciphertext.toString('base64'),
       iv: iv.toString('base64'),
@@ -113,12 +106,12 @@ describe('format v1 interoperability with an independent implementation', () => 
     const sealed = sealBid({ tenderId, bidderOrganizationId: org, plaintext, escrowPublicKey: escrow.publicKey });
     const key = Buffer.from(sealed.key, 'base64');
     expect(Independent.open(tenderId, org, sealed.request, key)).toEqual(plaintext);
-    expect(createHash('sha256').update(Buffer.concat([Buffer.from('bid-key-v1'), key])).digest('hex')).toBe(
-      sealed.request.keyCommitment,
-    );
-    expect(createHash('sha256').update(Buffer.from(sealed.request.ciphertext, 'base64')).digest('hex')).toBe(
-      sealed.ciphertextSha256,
-    );
+    expect(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from('bid-key-v1'), key]))
+        .digest('hex'),
+    ).toBe(sealed.request.keyCommitment);
+    expect(createHash('sha256').update(Buffer.from(sealed.request.ciphertext, 'base64')).digest('hex')).toBe(sealed.ciphertextSha256);
     expect(Independent.unwrap(sealed.request.escrowedKey as string, escrow.privateKey, escrow.publicKey)).toEqual(key);
     expect(() => Independent.open(randomUUID(), org, sealed.request, key)).toThrow();
   });
@@ -133,10 +126,7 @@ describe('format v1 interoperability with an independent implementation', () => 
       keyCommitment: 'cd'.repeat(32),
       receivedAt: new Date().toISOString(),
     };
-    const message = Buffer.from(
-      `${fields.bidId}|${fields.version}|${tenderId}|${org}|${fields.ciphertextSha256}|${fields.keyCommitment}|${fields.receivedAt}`,
-      'utf8',
-    );
+    const message = Buffer.from(`${fields.bidId}|${fields.version}|${tenderId}|${org}|${fields.ciphertextSha256}|${fields.keyCommitment}|${fields.receivedAt}`, 'utf8');
     // Independent platform → SDK verification.
     const foreign = generateKeyPairSync('ed25519');
     const signature = sign(null, message, foreign.privateKey).toString('base64');

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
-import { BidReceipt, envelopeMessage, generateReceiptKeyPair, sealBid, signEnvelope, signReceipt, verifyReceipt } from 'src/sdk';
+import { type BidReceipt, envelopeMessage, generateReceiptKeyPair, sealBid, signEnvelope, signReceipt, verifyReceipt } from 'src/sdk';
 
 /** The v1 receipt extension (docs/SEALED_BID_FORMAT.md §5.1): the envelope of every stored field, signed. */
 describe('bid receipts: the envelope extension', () => {
@@ -31,8 +31,18 @@ describe('bid receipts: the envelope extension', () => {
 
   it('the canonical envelope names every stored field, iv and escrowed key included', () => {
     expect(envelopeMessage({ ...fields, iv: sealed.request.iv, escrowedKey }).toString('utf8')).toBe(
-      ['sealed-bid-envelope-v1', fields.bidId, '1', tenderId, bidderOrganizationId, fields.ciphertextSha256, sealed.request.iv,
-        fields.keyCommitment, escrowedKey, fields.receivedAt].join('|'),
+      [
+        'sealed-bid-envelope-v1',
+        fields.bidId,
+        '1',
+        tenderId,
+        bidderOrganizationId,
+        fields.ciphertextSha256,
+        sealed.request.iv,
+        fields.keyCommitment,
+        escrowedKey,
+        fields.receivedAt,
+      ].join('|'),
     );
     expect(envelopeMessage({ ...fields, iv: sealed.request.iv, escrowedKey: null }).toString('utf8')).toContain(`|${fields.keyCommitment}||`);
   });

@@ -1,14 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'crypto';
-import {
-  BidReceipt,
-  generateReceiptKeyPair,
-  keyCommitment,
-  receiptMessage,
-  sealBid,
-  SealedBidError,
-  signReceipt,
-  verifyReceipt,
-} from 'src/sdk';
+import { type BidReceipt, generateReceiptKeyPair, keyCommitment, receiptMessage, sealBid, SealedBidError, signReceipt, verifyReceipt } from 'src/sdk';
 
 describe('bid receipts', () => {
   const platform = generateReceiptKeyPair();
@@ -73,9 +64,7 @@ describe('bid receipts', () => {
 
   it('refuses a key that is not Ed25519', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expect(() => check({ receiptPublicKeyPem: rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString() })).toThrow(
-      SealedBidError,
-    );
+    expect(() => check({ receiptPublicKeyPem: rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString() })).toThrow(SealedBidError);
     expect(() => check({ receiptPublicKeyPem: 'not a pem' })).toThrow(SealedBidError);
     expect(() => signReceipt(fields, platform.publicKeyPem)).toThrow(SealedBidError);
   });

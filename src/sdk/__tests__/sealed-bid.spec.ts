@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'crypto';
 import {
   attachmentDigests,
-  BidPlaintext,
+  type BidPlaintext,
   ciphertextSha256,
   encryptBid,
   isValidPrice,
@@ -36,8 +36,7 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('sealBid / openBid round trip', () => {
   const sealed = sealBid({ tenderId, bidderOrganizationId, plaintext, client: { deviceId: 'dev-1' } });
   const { request } = sealed;
-  const open = (over: Partial<Parameters<typeof openBid>[0]> = {}) =>
-    openBid({ tenderId, bidderOrganizationId, ...request, key: sealed.key, ...over });
+  const open = (over: Partial<Parameters<typeof openBid>[0]> = {}) => openBid({ tenderId, bidderOrganizationId, ...request, key: sealed.key, ...over });
 
   it('produces the request of format v1 and opens back to the plaintext', () => {
     expect(Buffer.from(request.iv, 'base64')).toHaveLength(12);
@@ -83,9 +82,7 @@ describe('sealBid / openBid round trip', () => {
     expect(codeOf(() => open({ iv: randomBytes(16) }))).toBe('DECRYPTION_FAILED');
     expect(codeOf(() => open({ tenderId: randomUUID() }))).toBe('DECRYPTION_FAILED');
     expect(codeOf(() => open({ bidderOrganizationId: randomUUID() }))).toBe('DECRYPTION_FAILED');
-    expect(codeOf(() => open({ tenderId: bidderOrganizationId, bidderOrganizationId: tenderId }))).toBe(
-      'DECRYPTION_FAILED',
-    );
+    expect(codeOf(() => open({ tenderId: bidderOrganizationId, bidderOrganizationId: tenderId }))).toBe('DECRYPTION_FAILED');
     expect(codeOf(() => open({ ciphertext: `${request.ciphertext.slice(0, -4)}@@@@` }))).toBe('DECRYPTION_FAILED');
   });
 });
@@ -99,8 +96,7 @@ describe('plaintext validation when opening', () => {
     c.setAAD(Buffer.from(`${tenderId}|${bidderOrganizationId}`));
     return Buffer.concat([c.update(bytes), c.final(), c.getAuthTag()]);
   };
-  const openRaw = (bytes: Buffer) =>
-    openBid({ tenderId, bidderOrganizationId, ciphertext: rawSeal(bytes), iv, key, keyCommitment: keyCommitment(key) });
+  const openRaw = (bytes: Buffer) => openBid({ tenderId, bidderOrganizationId, ciphertext: rawSeal(bytes), iv, key, keyCommitment: keyCommitment(key) });
   const openJson = (value: unknown) => openRaw(Buffer.from(JSON.stringify(value)));
 
   it.each([
@@ -132,9 +128,7 @@ describe('plaintext validation when opening', () => {
   });
 
   it('tolerates unknown fields, null optionals and any field order, and returns the known fields', () => {
-    expect(
-      openJson({ remark: '备注', attachments: null, currency: 'CNY', durationDays: null, price: '0.5' }),
-    ).toEqual({ price: '0.5', currency: 'CNY' });
+    expect(openJson({ remark: '备注', attachments: null, currency: 'CNY', durationDays: null, price: '0.5' })).toEqual({ price: '0.5', currency: 'CNY' });
   });
 });
 
@@ -144,15 +138,10 @@ describe('price and plaintext validation when sealing', () => {
     expect(() => sealBid({ tenderId, bidderOrganizationId, plaintext: { price, currency: 'CNY' } })).not.toThrow();
   });
 
-  it.each(['', '1.234', '-5', '+5', '01.00', '1,000.00', '1e3', ' 1.00', '1.', '.5', '10000000000000000', 'NaN'])(
-    'refuses the price "%s" with INVALID_INPUT',
-    (price) => {
-      expect(isValidPrice(price)).toBe(false);
-      expect(codeOf(() => sealBid({ tenderId, bidderOrganizationId, plaintext: { price, currency: 'CNY' } }))).toBe(
-        'INVALID_INPUT',
-      );
-    },
-  );
+  it.each(['', '1.234', '-5', '+5', '01.00', '1,000.00', '1e3', ' 1.00', '1.', '.5', '10000000000000000', 'NaN'])('refuses the price "%s" with INVALID_INPUT', (price) => {
+    expect(isValidPrice(price)).toBe(false);
+    expect(codeOf(() => sealBid({ tenderId, bidderOrganizationId, plaintext: { price, currency: 'CNY' } }))).toBe('INVALID_INPUT');
+  });
 
   it('refuses a number as price (money is never a float)', () => {
     const bad = { price: 100.5, currency: 'CNY' } as unknown as BidPlaintext;

@@ -53,22 +53,14 @@ describe('the documented test vector', () => {
     const kek = Buffer.from(hkdfSync('sha256', shared, salt, 'bid-escrow-v1', 32));
     expect(kek.toString('hex')).toBe(computed.kekHex);
     const w = createCipheriv('aes-256-gcm', kek, Buffer.from(v.iv2Hex, 'hex'));
-    const wrapped = Buffer.concat([
-      Buffer.from(computed.ephemeralPublicKeyHex, 'hex'),
-      Buffer.from(v.iv2Hex, 'hex'),
-      w.update(key),
-      w.final(),
-      w.getAuthTag(),
-    ]);
+    const wrapped = Buffer.concat([Buffer.from(computed.ephemeralPublicKeyHex, 'hex'), Buffer.from(v.iv2Hex, 'hex'), w.update(key), w.final(), w.getAuthTag()]);
     expect(wrapped.toString('base64')).toBe(computed.escrowedKeyBase64);
 
     const seedDer = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(v.receiptEd25519SeedHex, 'hex')]);
     const ed = createPrivateKey({ key: seedDer, format: 'der', type: 'pkcs8' });
     expect(sign(null, Buffer.from(computed.receiptMessage, 'utf8'), ed).toString('base64')).toBe(computed.receiptSignatureBase64);
     // RFC 8032 §7.1 test 1 public key
-    expect(createPublicKey(ed).export({ format: 'der', type: 'spki' }).subarray(12).toString('hex')).toBe(
-      'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
-    );
+    expect(createPublicKey(ed).export({ format: 'der', type: 'spki' }).subarray(12).toString('hex')).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
   });
 
   it('opens, unwraps and verifies with the SDK', () => {

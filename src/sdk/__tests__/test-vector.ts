@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey } from 'crypto';
 import {
   bidAad,
-  BidPlaintext,
+  type BidPlaintext,
   deriveEscrowKek,
   encryptBid,
   keyCommitment,

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { resolve } from 'path';
-import { parseArgs, ParseArgsConfig } from 'util';
+import { parseArgs, type ParseArgsConfig } from 'util';
 
 /** Where a command writes and how it resolves relative paths (the process, or a test double). */
 export interface CliIo {

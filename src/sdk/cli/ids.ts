@@ -8,8 +8,6 @@ import { CliError } from './cli-io';
 export function normalizeId(value: string, flag: string): string {
   const id = value.trim().toLowerCase();
   if (UUID_PATTERN.test(id)) return id;
-  const hint = /^[0-9A-Z]{18}$/i.test(value.trim())
-    ? ' This looks like a USCC: use the organizationId (UUID) that GET /api/v1/me returns.'
-    : '';
+  const hint = /^[0-9A-Z]{18}$/i.test(value.trim()) ? ' This looks like a USCC: use the organizationId (UUID) that GET /api/v1/me returns.' : '';
   throw new CliError(`${flag} must be a UUID, got "${value}".${hint}`);
 }

@@ -1,6 +1,6 @@
 import { parseKeyFileText } from '../core/key-file';
 import { BID_KEY_BYTES } from '../constants';
-import { CliError, CliIo, readText } from './cli-io';
+import { CliError, type CliIo, readText } from './cli-io';
 
 export type { KeyFile } from '../core/key-file';
 
@@ -15,11 +15,7 @@ export interface LoadedKey {
 export function readKeyFile(io: CliIo, path: string): LoadedKey {
   const parsed = parseKeyFileText(readText(io, path, 'key file'));
   if (!parsed.ok) {
-    throw new CliError(
-      parsed.problem === 'NOT_JSON'
-        ? `key file "${path}" is not valid JSON`
-        : `key file "${path}" does not hold a base64 ${BID_KEY_BYTES}-byte key`,
-    );
+    throw new CliError(parsed.problem === 'NOT_JSON' ? `key file "${path}" is not valid JSON` : `key file "${path}" does not hold a base64 ${BID_KEY_BYTES}-byte key`);
   }
   const { key, ...meta } = parsed.value;
   return { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), ...meta };

@@ -1,7 +1,7 @@
 import { attachmentDigests } from '../attachments';
 import { isSealedBidError } from '../errors';
 import { openBid } from '../open';
-import { CliCommand, CliError, CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, required } from './cli-io';
+import { type CliCommand, CliError, type CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, required } from './cli-io';
 import { normalizeId } from './ids';
 import { readKeyFile } from './key-file';
 

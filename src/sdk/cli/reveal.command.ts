@@ -1,5 +1,5 @@
 import { keyCommitment } from '../commitment';
-import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, required } from './cli-io';
+import { type CliCommand, type CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, required } from './cli-io';
 import { readKeyFile } from './key-file';
 
 const usage = `Usage: bid-seal reveal --key bid.key [--request bid-request.json]

@@ -1,19 +1,9 @@
 import { basename } from 'path';
 import { attachmentDigests } from '../attachments';
 import { SEALED_BID_FORMAT_VERSION } from '../constants';
-import { BidAttachment, BidPlaintext, isValidPrice } from '../plaintext';
+import { type BidAttachment, type BidPlaintext, isValidPrice } from '../plaintext';
 import { sealBid } from '../seal';
-import {
-  checkOutputs,
-  CliCommand,
-  CliError,
-  CliIo,
-  EXIT_OK,
-  parseOptions,
-  readBytes,
-  readJsonObject,
-  writeOutput,
-} from './cli-io';
+import { checkOutputs, type CliCommand, CliError, type CliIo, EXIT_OK, parseOptions, readBytes, readJsonObject, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
 import { keyFileText } from '../core/key-file';
 
@@ -90,9 +80,7 @@ function run(args: string[], io: CliIo): number {
   if (!v.out || !v['key-out']) throw new CliError('--out and --key-out are required');
   checkOutputs(io, [v['key-out'], v.out], v.force ?? false);
   if (!isValidPrice(v.price)) {
-    throw new CliError(
-      `--price must be a CNY amount with at most 2 decimals, e.g. 12345678.90 (got ${v.price ?? 'nothing'})`,
-    );
+    throw new CliError(`--price must be a CNY amount with at most 2 decimals, e.g. 12345678.90 (got ${v.price ?? 'nothing'})`);
   }
   const plaintext: BidPlaintext = { price: v.price, currency: 'CNY' };
   if (v['duration-days'] !== undefined) {
@@ -100,12 +88,10 @@ function run(args: string[], io: CliIo): number {
     plaintext.durationDays = Number(v['duration-days']);
   }
   if (v.attachment?.length) {
-    plaintext.attachments = v.attachment.map(
-      (file): BidAttachment => ({
-        name: basename(file),
-        contentBase64: readBytes(io, file, 'attachment').toString('base64'),
-      }),
-    );
+    plaintext.attachments = v.attachment.map((file): BidAttachment => ({
+      name: basename(file),
+      contentBase64: readBytes(io, file, 'attachment').toString('base64'),
+    }));
   }
   const sealed = sealBid({
     tenderId,

@@ -7,9 +7,9 @@ import { basename, resolve } from 'path';
 import { once } from 'events';
 import { collectClientInfo } from '../client-info';
 import { SDK_VERSION, TOOL_NAME } from '../constants';
-import { BidUploadError, isSuiteId, keyFileTextV2, openBidV2, ResumableBidUpload, sealBidV2, SealedEnvelopeV2, SuiteId } from '../v2';
+import { BidUploadError, isSuiteId, keyFileTextV2, openBidV2, ResumableBidUpload, sealBidV2, type SealedEnvelopeV2, type SuiteId } from '../v2';
 import { nodeSuite } from '../v2/node';
-import { checkOutputs, CliError, CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
+import { checkOutputs, CliError, type CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
 import { verifyReceiptAnyCommand } from './verify-receipt-v2.command';
 
@@ -50,13 +50,28 @@ export const sealV2Command: AsyncCliCommand = {
   summary: 'seal a bid file of any size (format v2, INTL-1 or GM-1), streaming',
   usage: sealUsage,
   async run(args, io) {
-    const o = parseOptions(args, {
-      suite: { type: 'string' }, tender: { type: 'string' }, 'tender-json': { type: 'string' }, org: { type: 'string' },
-      price: { type: 'string' }, 'duration-days': { type: 'string' }, attachment: { type: 'string', multiple: true },
-      author: { type: 'string' }, 'device-id': { type: 'string' }, 'segment-size': { type: 'string' },
-      out: { type: 'string' }, 'envelope-out': { type: 'string' }, 'key-out': { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    }, 'seal-v2');
-    if (o.help) return io.stdout(`${sealUsage}\n`), EXIT_OK;
+    const o = parseOptions(
+      args,
+      {
+        suite: { type: 'string' },
+        tender: { type: 'string' },
+        'tender-json': { type: 'string' },
+        org: { type: 'string' },
+        price: { type: 'string' },
+        'duration-days': { type: 'string' },
+        attachment: { type: 'string', multiple: true },
+        author: { type: 'string' },
+        'device-id': { type: 'string' },
+        'segment-size': { type: 'string' },
+        out: { type: 'string' },
+        'envelope-out': { type: 'string' },
+        'key-out': { type: 'string' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      'seal-v2',
+    );
+    if (o.help) return (io.stdout(`${sealUsage}\n`), EXIT_OK);
     const suiteId = required(o.suite, '--suite', 'seal-v2');
     if (!isSuiteId(suiteId)) throw new CliError(`unknown suite "${suiteId}" (INTL-1 or GM-1)`);
     const tenderJson = o['tender-json'] ? readJsonObject(io, o['tender-json'], 'tender JSON') : null;
@@ -95,7 +110,19 @@ export const sealV2Command: AsyncCliCommand = {
     const client = collectClientInfo({ deviceId: o['device-id'], documentAuthor: o.author, toolVersion: `${TOOL_NAME}/${SDK_VERSION} (sealed-bid v2 ${suiteId})` });
     writeOutput(io, envOut, `${JSON.stringify({ ...sealed.envelope, client }, null, 2)}\n`, { mode: 0o644, force: !!o.force });
     // One key file format for the CLI and the console (src/sdk/v2/key-file.ts).
-    writeOutput(io, keyOut, keyFileTextV2({ suite: suiteId, tenderId, bidderOrganizationId: org, keyCommitment: sealed.envelope.keyCommitment, ciphertextHash: sealed.envelope.ciphertextHash, key: sealed.key }), { mode: 0o600, force: !!o.force });
+    writeOutput(
+      io,
+      keyOut,
+      keyFileTextV2({
+        suite: suiteId,
+        tenderId,
+        bidderOrganizationId: org,
+        keyCommitment: sealed.envelope.keyCommitment,
+        ciphertextHash: sealed.envelope.ciphertextHash,
+        key: sealed.key,
+      }),
+      { mode: 0o600, force: !!o.force },
+    );
     io.stdout(`sealed ${sealed.plaintextLength} bytes → ${sealed.envelope.ciphertextLength} bytes (${suiteId}), ciphertextHash ${sealed.envelope.ciphertextHash}\n`);
     return EXIT_OK;
   },
@@ -106,8 +133,19 @@ export const openV2Command: AsyncCliCommand = {
   summary: 'check offline that a v2 sealed file opens with its key (as the platform will)',
   usage: openUsage,
   async run(args, io) {
-    const o = parseOptions(args, { file: { type: 'string' }, envelope: { type: 'string' }, key: { type: 'string' }, tender: { type: 'string' }, org: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, 'open-v2');
-    if (o.help) return io.stdout(`${openUsage}\n`), EXIT_OK;
+    const o = parseOptions(
+      args,
+      {
+        file: { type: 'string' },
+        envelope: { type: 'string' },
+        key: { type: 'string' },
+        tender: { type: 'string' },
+        org: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      'open-v2',
+    );
+    if (o.help) return (io.stdout(`${openUsage}\n`), EXIT_OK);
     const env = readJsonObject(io, required(o.envelope, '--envelope', 'open-v2'), 'envelope');
     if (!isSuiteId(env.suite)) throw new CliError('the envelope names no known suite');
     const opened = await openBidV2({
@@ -131,11 +169,22 @@ export const uploadCommand: AsyncCliCommand = {
   summary: 'upload a v2 sealed file in resumable pieces and finalise it (online)',
   usage: uploadUsage,
   async run(args, io) {
-    const o = parseOptions(args, {
-      url: { type: 'string' }, token: { type: 'string' }, tender: { type: 'string' }, file: { type: 'string' }, envelope: { type: 'string' },
-      'upload-id': { type: 'string' }, 'piece-size': { type: 'string' }, 'receipt-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    }, 'upload');
-    if (o.help) return io.stdout(`${uploadUsage}\n`), EXIT_OK;
+    const o = parseOptions(
+      args,
+      {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        tender: { type: 'string' },
+        file: { type: 'string' },
+        envelope: { type: 'string' },
+        'upload-id': { type: 'string' },
+        'piece-size': { type: 'string' },
+        'receipt-out': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      'upload',
+    );
+    if (o.help) return (io.stdout(`${uploadUsage}\n`), EXIT_OK);
     const transport = {
       url: `${required(o.url, '--url', 'upload').replace(/\/$/, '')}/api/v1/tenders/${normalizeId(required(o.tender, '--tender', 'upload'), '--tender')}/bid-uploads`,
       headers: () => ({ Authorization: `Bearer ${required(o.token, '--token', 'upload')}` }),
@@ -145,10 +194,12 @@ export const uploadCommand: AsyncCliCommand = {
     const pieceSize = o['piece-size'] ? Number(o['piece-size']) : 8 * 1024 * 1024;
     if (!Number.isSafeInteger(pieceSize) || pieceSize < 1) throw new CliError('--piece-size must be a positive byte count');
     // The same protocol client as the console (src/sdk/v2/upload.ts): a failed piece is retried from HEAD's offset.
-    const refused = (what: string) => (e: unknown): never => {
-      if (e instanceof BidUploadError) throw new CliError(`${what}: ${e.status} ${e.message}`, 1);
-      throw e;
-    };
+    const refused =
+      (what: string) =>
+      (e: unknown): never => {
+        if (e instanceof BidUploadError) throw new CliError(`${what}: ${e.status} ${e.message}`, 1);
+        throw e;
+      };
     let upload: ResumableBidUpload;
     if (o['upload-id']) upload = await ResumableBidUpload.resume(transport, o['upload-id']).catch(refused('no such upload'));
     else {
@@ -163,7 +214,9 @@ export const uploadCommand: AsyncCliCommand = {
       while (upload.offset < size) {
         const at = upload.offset;
         const n = readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
-        await upload.sendPiece(at, buf.subarray(0, n), { onRetry: (r) => r.resumeAt === undefined && io.stderr(`piece at ${r.pieceStart} failed (${r.error.message}); retrying\n`) }).catch(refused(`piece at ${at} refused`));
+        await upload
+          .sendPiece(at, buf.subarray(0, n), { onRetry: (r) => r.resumeAt === undefined && io.stderr(`piece at ${r.pieceStart} failed (${r.error.message}); retrying\n`) })
+          .catch(refused(`piece at ${at} refused`));
       }
     } finally {
       closeSync(fd);

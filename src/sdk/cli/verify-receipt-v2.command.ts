@@ -3,11 +3,11 @@
  * docs/SEALED_BID_FORMAT.md v2.5) is checked against the envelope the bidder sent (seal-v2's --envelope-out) with the
  * suite's receipt key; any other receipt goes to the v1 command unchanged.
  */
-import { base64DecodeStrict, Bytes, toHex } from '../core/bytes';
+import { base64DecodeStrict, type Bytes, toHex } from '../core/bytes';
 import { ed25519SpkiFromPem } from '../core/format';
-import { BidReceiptV2, envelopeV2Bytes, isSuiteId, SealedEnvelopeV2, SuiteId, verifyReceiptV2 } from '../v2';
+import { type BidReceiptV2, envelopeV2Bytes, isSuiteId, type SealedEnvelopeV2, type SuiteId, verifyReceiptV2 } from '../v2';
 import { nodeSuite } from '../v2/node';
-import { CliError, CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, readText, required } from './cli-io';
+import { CliError, type CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, readText, required } from './cli-io';
 import { normalizeId } from './ids';
 import { verifyReceiptCommand } from './verify-receipt.command';
 import type { AsyncCliCommand } from './v2.commands';
@@ -69,15 +69,24 @@ async function reason(receipt: BidReceiptV2, envelope: SealedEnvelopeV2, tenderI
   let bytes: Bytes;
   try {
     bytes = envelopeV2Bytes({
-      bidId: receipt.bidId, version: receipt.version, tenderId, bidderOrganizationId: org, suite: envelope.suite,
-      segmentSize: envelope.segmentSize, ciphertextLength: envelope.ciphertextLength, ciphertextHash: envelope.ciphertextHash,
-      noncePrefix, keyCommitment: envelope.keyCommitment, escrowedKey: escrowed, receivedAt: receipt.receivedAt,
+      bidId: receipt.bidId,
+      version: receipt.version,
+      tenderId,
+      bidderOrganizationId: org,
+      suite: envelope.suite,
+      segmentSize: envelope.segmentSize,
+      ciphertextLength: envelope.ciphertextLength,
+      ciphertextHash: envelope.ciphertextHash,
+      noncePrefix,
+      keyCommitment: envelope.keyCommitment,
+      escrowedKey: escrowed,
+      receivedAt: receipt.receivedAt,
     });
   } catch (e) {
     return `the receipt's fields do not make a v2 envelope (${(e as Error).message})`;
   }
   if (toHex(await nodeSuite(envelope.suite).hash(bytes)) !== receipt.envelopeHash) {
-    return 'the receipt\'s envelopeHash is not the hash of the envelope for this tender, organisation, envelope and the receipt\'s bidId, version and receivedAt';
+    return "the receipt's envelopeHash is not the hash of the envelope for this tender, organisation, envelope and the receipt's bidId, version and receivedAt";
   }
   return `the envelope signature does not verify with the platform's ${envelope.suite} receipt key`;
 }
@@ -98,7 +107,7 @@ export const verifyReceiptAnyCommand: AsyncCliCommand = {
       if (v.envelope !== undefined) throw new CliError('--envelope is for format v2 receipts; this receipt is v1 (give --request)');
       return verifyReceiptCommand.run(args, io);
     }
-    if (v.request !== undefined) throw new CliError('a format v2 receipt is checked against --envelope (seal-v2\'s --envelope-out), not --request');
+    if (v.request !== undefined) throw new CliError("a format v2 receipt is checked against --envelope (seal-v2's --envelope-out), not --request");
     if (!isSuiteId(receipt.suite)) throw new CliError(`the receipt names no known suite (${String(receipt.suite)})`);
     const envelope = readJsonObject(io, required(v.envelope, '--envelope', 'verify-receipt'), 'envelope') as unknown as SealedEnvelopeV2;
     const tenderId = normalizeId(required(v.tender, '--tender', 'verify-receipt'), '--tender');

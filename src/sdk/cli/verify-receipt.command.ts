@@ -1,16 +1,6 @@
 import { ciphertextSha256 } from '../encoding';
-import { BidReceipt, verifyReceipt } from '../receipt';
-import {
-  CliCommand,
-  CliError,
-  CliIo,
-  EXIT_FAILED,
-  EXIT_OK,
-  parseOptions,
-  readJsonObject,
-  readText,
-  required,
-} from './cli-io';
+import { type BidReceipt, verifyReceipt } from '../receipt';
+import { type CliCommand, CliError, type CliIo, EXIT_FAILED, EXIT_OK, parseOptions, readJsonObject, readText, required } from './cli-io';
 import { normalizeId } from './ids';
 
 const usage = `Usage: bid-seal verify-receipt --receipt receipt.json
@@ -68,9 +58,7 @@ function run(args: string[], io: CliIo): number {
   const sentSha256 = ciphertextSha256(request.ciphertext);
   if (receipt.ciphertextSha256 !== sentSha256) {
     io.stdout('invalid\n');
-    io.stderr(
-      `the receipt names ciphertext SHA-256 ${String(receipt.ciphertextSha256)}, the request's is ${sentSha256}\n`,
-    );
+    io.stderr(`the receipt names ciphertext SHA-256 ${String(receipt.ciphertextSha256)}, the request's is ${sentSha256}\n`);
     return EXIT_FAILED;
   }
   const ok = verifyReceipt({

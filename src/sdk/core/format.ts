@@ -21,8 +21,8 @@ import {
   X25519_KEY_BYTES,
 } from '../constants';
 import { SealedBidError } from '../errors';
-import { base64DecodeStrict, base64Encode, Bytes, concatBytes, equalBytes, isStrictBase64, toHex, utf8, utf8DecodeStrict } from './bytes';
-import { crypto, Steps } from './steps';
+import { base64DecodeStrict, base64Encode, type Bytes, concatBytes, equalBytes, isStrictBase64, toHex, utf8, utf8DecodeStrict } from './bytes';
+import { crypto, type Steps } from './steps';
 
 // ── ids and aad ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -51,10 +51,7 @@ export function assertSealingIds(tenderId: string, bidderOrganizationId: string)
   const problems: string[] = [];
   if (!UUID_PATTERN.test(tenderId)) problems.push(`tenderId "${tenderId}" is not a lowercase UUID`);
   if (!UUID_PATTERN.test(bidderOrganizationId)) {
-    problems.push(
-      `bidderOrganizationId "${bidderOrganizationId}" is not a lowercase UUID ` +
-        '(use the organizationId of GET /me, not the USCC)',
-    );
+    problems.push(`bidderOrganizationId "${bidderOrganizationId}" is not a lowercase UUID ` + '(use the organizationId of GET /me, not the USCC)');
   }
   if (problems.length) throw new SealedBidError('INVALID_INPUT', problems.join('; '), problems);
 }
@@ -172,9 +169,7 @@ export function* keyCommitmentSteps(key: Bytes): Steps<string> {
  * case). The digest comparison is constant-time; malformed inputs give false, never an exception.
  */
 export function* verifyKeyCommitmentSteps(key: Bytes | null, commitment: string): Steps<boolean> {
-  const wellFormed =
-    key !== null && key.length === BID_KEY_BYTES && typeof commitment === 'string' &&
-    HEX_SHA256_PATTERN.test(commitment.toLowerCase());
+  const wellFormed = key !== null && key.length === BID_KEY_BYTES && typeof commitment === 'string' && HEX_SHA256_PATTERN.test(commitment.toLowerCase());
   const actual = yield* commitmentDigest(key && key.length === BID_KEY_BYTES ? key : new Uint8Array(BID_KEY_BYTES));
   const expected = wellFormed ? hexToBytes32(commitment) : new Uint8Array(32);
   return equalBytes(actual, expected) && wellFormed;
@@ -225,9 +220,7 @@ export function* wrapEscrowKeySteps(input: WrapEscrowKeyStepsInput): Steps<Bytes
   const key = requireLength(input.key, 'key', BID_KEY_BYTES);
   const escrowPublic = requireLength(input.escrowPublicKey, 'escrowPublicKey', X25519_KEY_BYTES);
   const ephemeralPrivate =
-    input.ephemeralPrivateKey === undefined
-      ? yield* crypto.x25519GeneratePrivate()
-      : requireLength(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES);
+    input.ephemeralPrivateKey === undefined ? yield* crypto.x25519GeneratePrivate() : requireLength(input.ephemeralPrivateKey, 'ephemeralPrivateKey', X25519_KEY_BYTES);
   const iv2 = input.iv2 === undefined ? yield* crypto.randomBytes(BID_IV_BYTES) : requireLength(input.iv2, 'iv2', BID_IV_BYTES);
   const ephemeralPublic = yield* crypto.x25519PublicFromPrivate(ephemeralPrivate);
   let shared: Bytes;

@@ -1,5 +1,5 @@
 import { BID_KEY_BYTES, SEALED_BID_FORMAT_VERSION } from '../constants';
-import { base64DecodeStrict, Bytes } from './bytes';
+import { base64DecodeStrict, type Bytes } from './bytes';
 
 /**
  * The bid key file: what `bid-seal seal --key-out` writes and what the console offers as `下载密钥`, one format for

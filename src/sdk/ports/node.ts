@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createPublicKey, hkdfSync
 import { GCM_TAG_BYTES } from '../constants';
 import type { Bytes } from '../core/bytes';
 import type { CryptoPort } from '../core/steps';
-import { KeyObject } from 'crypto';
+import { type KeyObject } from 'crypto';
 import { generateX25519KeyObjects, x25519, x25519PublicFromPrivate, x25519WithKey } from '../x25519';
 
 const buf = (b: Bytes) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -4,7 +4,7 @@
  * fallback to sending plaintext). Only "not supported" falls back — a failed authentication or a bad key is an
  * error, as on every port. `usedFallback()` tells which algorithms ran in JavaScript (shown to the bidder).
  */
-import { Bytes, concatBytes, isAllZero } from '../core/bytes';
+import { type Bytes, concatBytes, isAllZero } from '../core/bytes';
 import type { AsyncCryptoPort, CryptoPort } from '../core/steps';
 
 /** The parts of SubtleCrypto this port uses (the DOM's SubtleCrypto and Node's webcrypto.subtle both fit). */
@@ -44,15 +44,14 @@ export interface WebCryptoPort extends AsyncCryptoPort {
  * `fallback` is the pure-JavaScript port, or a loader of it (the browser imports it only when an algorithm is
  * missing, so most visitors never download it).
  */
-export function createWebCryptoPort(
-  subtle: SubtleLike | undefined,
-  fallbackPort: CryptoPort | (() => Promise<CryptoPort>),
-  random: (n: number) => Bytes,
-): WebCryptoPort {
+export function createWebCryptoPort(subtle: SubtleLike | undefined, fallbackPort: CryptoPort | (() => Promise<CryptoPort>), random: (n: number) => Bytes): WebCryptoPort {
   let loaded: Promise<CryptoPort> | null = null;
   const js = () => (loaded ??= typeof fallbackPort === 'function' ? fallbackPort() : Promise.resolve(fallbackPort));
   const fallback = new Proxy({} as { [K in keyof CryptoPort]: CryptoPort[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never }, {
-    get: (_t, op: string) => async (...args: unknown[]) => ((await js()) as unknown as Record<string, (...a: unknown[]) => unknown>)[op](...args),
+    get:
+      (_t, op: string) =>
+      async (...args: unknown[]) =>
+        ((await js()) as unknown as Record<string, (...a: unknown[]) => unknown>)[op](...args),
   });
   const unsupported = new Set<Family>();
   if (!subtle) (['aes', 'sha', 'hkdf', 'x25519', 'ed25519'] as Family[]).forEach((f) => unsupported.add(f));
@@ -71,14 +70,18 @@ export function createWebCryptoPort(
     return viaJs();
   }
 
-  const importX25519Private = (priv: Bytes) =>
-    subtle!.importKey('pkcs8', bs(concatBytes(X25519_PKCS8_PREFIX, priv)), { name: 'X25519' }, true, ['deriveBits']);
+  const importX25519Private = (priv: Bytes) => subtle!.importKey('pkcs8', bs(concatBytes(X25519_PKCS8_PREFIX, priv)), { name: 'X25519' }, true, ['deriveBits']);
 
   return {
     name: 'WebCrypto',
     usedFallback: () => [...unsupported],
     randomBytes: (length) => random(length),
-    sha256: (data) => attempt('sha', async () => u8(await subtle!.digest('SHA-256', bs(data))), () => fallback.sha256(data)),
+    sha256: (data) =>
+      attempt(
+        'sha',
+        async () => u8(await subtle!.digest('SHA-256', bs(data))),
+        () => fallback.sha256(data),
+      ),
     aesGcmEncrypt: (key, iv, plaintext, aad) =>
       attempt(
         'aes',

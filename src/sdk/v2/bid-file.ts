@@ -4,7 +4,7 @@
  * each attachment's name, size and SHA-256.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Bytes, concatBytes, toHex, utf8, utf8DecodeStrict } from '../core/bytes';
+import { type Bytes, concatBytes, toHex, utf8, utf8DecodeStrict } from '../core/bytes';
 import { isValidPrice } from '../core/format';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_NAME_LENGTH, MAX_DURATION_DAYS } from '../constants';
 import { SealedBidError } from '../errors';

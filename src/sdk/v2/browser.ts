@@ -4,7 +4,7 @@
  * loads this module lazily, on the first v2 seal or opening).
  */
 import { browserCrypto } from '../browser';
-import { Bytes, fromHex } from '../core/bytes';
+import { type Bytes, fromHex } from '../core/bytes';
 import { ed25519SpkiFromPem } from '../core/format';
 import type { SuiteId } from './constants';
 import type { SuitePrimitives } from './suite';

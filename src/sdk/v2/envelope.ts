@@ -2,7 +2,7 @@
  * Format v2 above the segments: key commitment, the envelope the receipt signs, sealing a whole bid file and opening
  * one (docs/SEALED_BID_FORMAT.md v2.4–v2.7). Written once for Node, the CLI, the server and the browser.
  */
-import { base64DecodeStrict, base64Encode, Bytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../core/bytes';
+import { base64DecodeStrict, base64Encode, type Bytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../core/bytes';
 import { assertSealingIds, bidAadBytes } from '../core/format';
 import { SealedBidError } from '../errors';
 import {
@@ -14,10 +14,10 @@ import {
   isValidSegmentSize,
   keyCommitmentLabel,
   NONCE_PREFIX_BYTES,
-  SuiteId,
+  type SuiteId,
 } from './constants';
-import { BidFileAttachmentInput, BidFileHeader, bidFileLength, bidFileStream, OpenedBidFile, readBidFile } from './bid-file';
-import { ByteSource, FileHasher, openSegments, sealSegments } from './stream';
+import { type BidFileAttachmentInput, type BidFileHeader, bidFileLength, bidFileStream, type OpenedBidFile, readBidFile } from './bid-file';
+import { type ByteSource, FileHasher, openSegments, sealSegments } from './stream';
 import type { SuitePrimitives } from './suite';
 
 export async function keyCommitmentV2(suite: SuitePrimitives, key: Bytes): Promise<string> {
@@ -200,7 +200,10 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
       };
   let ciphertextHash: string;
   try {
-    for await (const segment of sealSegments({ suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread }, bidFileStream(input.bid, input.attachments))) {
+    for await (const segment of sealSegments(
+      { suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread },
+      bidFileStream(input.bid, input.attachments),
+    )) {
       if (digested > 0) {
         hasher.addLength(segment.length); // its digest came with it
         digested--;
@@ -260,7 +263,10 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
     throw new SealedBidError('DECRYPTION_FAILED', 'the sealed file length is not valid for its segment size');
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  const plain = openSegments({ suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength }, input.sealed);
+  const plain = openSegments(
+    { suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength },
+    input.sealed,
+  );
   const off = input.suite.offThread;
   return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256, off ? (size) => (size >= off.minBytes ? off.sha256() : null) : undefined);
 }

@@ -5,7 +5,20 @@
  */
 export * from './constants';
 export type { IncrementalHash, SuitePrimitives } from './suite';
-export { gmSuite, intlSuite, generateSm2KeyPair, sm2KeyPairFromSeed, sm2PublicFromPrivate, sm2Sign, sm2Verify, sm3Hash, sm4GcmSeal, sm4GcmOpen, sm2Wrap, sm2Unwrap } from './suites';
+export {
+  gmSuite,
+  intlSuite,
+  generateSm2KeyPair,
+  sm2KeyPairFromSeed,
+  sm2PublicFromPrivate,
+  sm2Sign,
+  sm2Verify,
+  sm3Hash,
+  sm4GcmSeal,
+  sm4GcmOpen,
+  sm2Wrap,
+  sm2Unwrap,
+} from './suites';
 export * from './stream';
 export * from './bid-file';
 export * from './envelope';

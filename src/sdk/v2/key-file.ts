@@ -2,8 +2,8 @@
  * The key file of format v2 (docs/SEALED_BID_FORMAT.md v2.9): what `bid-seal seal-v2 --key-out` writes and what the
  * console offers as `下载密钥`. `key` is the only secret (16 bytes for GM-1, 32 for INTL-1).
  */
-import { base64DecodeStrict, base64Encode, Bytes } from '../core/bytes';
-import { isSuiteId, KEY_BYTES, SuiteId } from './constants';
+import { base64DecodeStrict, base64Encode, type Bytes } from '../core/bytes';
+import { isSuiteId, KEY_BYTES, type SuiteId } from './constants';
 
 export interface KeyFileV2 {
   type: 'bid-seal-key';

@@ -11,7 +11,7 @@
  * RSS of an escrow opening grew by up to 200 MB.)
  */
 import { Worker } from 'worker_threads';
-import { fileHashLabel, SuiteId, V2_TAG_BYTES } from './constants';
+import { fileHashLabel, type SuiteId, V2_TAG_BYTES } from './constants';
 import type { Bytes } from '../core/bytes';
 
 /** Worker code (plain JavaScript, evaluated: nothing to resolve at run time, works under ts-node and from dist). */

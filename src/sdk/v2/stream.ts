@@ -3,7 +3,7 @@
  * each segment sealed with the bid's aad. Sealing and opening take any async iterable of byte chunks and yield
  * segments, holding at most two segments in memory.
  */
-import { Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
+import { type Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
 import { SealedBidError } from '../errors';
 import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidCiphertextLength, isValidSegmentSize } from './constants';
 import type { IncrementalHash, OffThreadHash, SuitePrimitives } from './suite';
@@ -87,8 +87,7 @@ export interface SegmentParams {
 }
 
 /** A segment-sized output buffer (uninitialised on Node: every byte is written before it is handed out). */
-const allocSegment = (n: number): Uint8Array =>
-  (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer?.allocUnsafeSlow(n) ?? new Uint8Array(n);
+const allocSegment = (n: number): Uint8Array => (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer?.allocUnsafeSlow(n) ?? new Uint8Array(n);
 
 function check(p: SegmentParams): void {
   if (!isValidSegmentSize(p.segmentSize)) throw new SealedBidError('INVALID_INPUT', 'segmentSize must be a power of two from 4096 to 16 MiB');
@@ -289,7 +288,11 @@ export class FileHasher {
    * `expectedLength`: the sealed file's length when known (sealing, opening): a large file is then hashed on another
    * thread (suite.offThread) while the caller encrypts or decrypts. Such a hasher cannot be cloned.
    */
-  constructor(private readonly suite: SuitePrimitives, private readonly segmentSize: number, expectedLength?: number) {
+  constructor(
+    private readonly suite: SuitePrimitives,
+    private readonly segmentSize: number,
+    expectedLength?: number,
+  ) {
     this.sealedSize = segmentSize + V2_TAG_BYTES;
     const off = suite.offThread;
     if (off?.fileHasher && expectedLength !== undefined && expectedLength >= off.minBytes) this.remote = off.fileHasher(segmentSize);

@@ -5,9 +5,9 @@
  * signer id); node:crypto's sm3/sm4 serve only as the independent cross-check in the tests.
  */
 import { sm2, sm3, sm4 } from 'sm-crypto-v2';
-import { Bytes, concatBytes, fromHex, toHex } from '../core/bytes';
+import { type Bytes, concatBytes, fromHex, toHex } from '../core/bytes';
 import { unwrapEscrowedKeySteps, wrapEscrowKeySteps } from '../core/format';
-import { AsyncCryptoPort, CryptoPort, runAsync, runSync } from '../core/steps';
+import { type AsyncCryptoPort, type CryptoPort, runAsync, runSync } from '../core/steps';
 import { KEY_BYTES, SM2_SIGNER_ID, V2_TAG_BYTES } from './constants';
 import type { SuitePrimitives } from './suite';
 

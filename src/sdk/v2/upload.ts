@@ -7,11 +7,11 @@
  * asking the platform where to resume (HEAD Upload-Offset); the piece's bytes are still at hand, so only its unstored
  * rest is sent again.
  */
-import { base64DecodeStrict, Bytes } from '../core/bytes';
+import { base64DecodeStrict, type Bytes } from '../core/bytes';
 import { SealedBidError } from '../errors';
-import { bidFileLength, BidFileAttachmentInput, BidFileHeader } from './bid-file';
+import { bidFileLength, type BidFileAttachmentInput, type BidFileHeader } from './bid-file';
 import { ciphertextLengthFor, DEFAULT_SEGMENT_SIZE } from './constants';
-import { BidReceiptV2, sealBidV2, SealedEnvelopeV2 } from './envelope';
+import { type BidReceiptV2, sealBidV2, type SealedEnvelopeV2 } from './envelope';
 import type { SuitePrimitives } from './suite';
 
 /** Where and as whom: `url` is `<origin>/api/v1/tenders/{id}/bid-uploads`. */

@@ -1,4 +1,4 @@
-import { createContext, ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { api, setAccessToken, setUnauthenticatedHandler } from '@/api/client';
 import type { Me, Role } from '@/api/types';
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
-import { BlobNotFoundError, BlobStore } from '../blob-store';
+import { BlobNotFoundError, type BlobStore } from '../blob-store';
 import { FsBlobStore } from '../fs-blob-store';
 import { S3BlobStore } from '../s3-blob-store';
 import { startTestS3 } from './test-s3';
@@ -19,17 +19,22 @@ async function readAll(r: Readable): Promise<Buffer> {
 }
 
 function chunked(data: Buffer, size = 64 * 1024): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+    })(),
+  );
 }
 
 describe.each([
   ['filesystem', async () => ({ store: new FsBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))) as BlobStore, stop: async () => undefined })],
-  ['S3 (s3rver over HTTP)', async () => {
-    const s3 = await startTestS3();
-    return { store: new S3BlobStore(s3.options) as BlobStore, stop: s3.stop };
-  }],
+  [
+    'S3 (s3rver over HTTP)',
+    async () => {
+      const s3 = await startTestS3();
+      return { store: new S3BlobStore(s3.options) as BlobStore, stop: s3.stop };
+    },
+  ],
 ])('BlobStore on %s', (_name, make) => {
   let store: BlobStore;
   let stop: () => Promise<void>;

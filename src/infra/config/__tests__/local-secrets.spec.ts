@@ -6,8 +6,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { loadEnvironment } from 'src/infra/config/environment';
 
 const noFile = join(__dirname, 'no-such.env');
-const configIn = (dataDir: string, env: Record<string, string> = {}) =>
-  new AppConfig(loadEnvironment({ DATA_DIR: dataDir, ...env }, noFile));
+const configIn = (dataDir: string, env: Record<string, string> = {}) => new AppConfig(loadEnvironment({ DATA_DIR: dataDir, ...env }, noFile));
 /** What the secrets used to be: derived from a string anyone can read in the source. */
 const publicDerivation = (name: string) => createHash('sha256').update(`ebidding-dev-only-${name}`).digest();
 

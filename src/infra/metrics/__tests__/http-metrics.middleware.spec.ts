@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpMetricsMiddleware, isUnmeteredRoute } from '../http-metrics.middleware';
-import { MetricsService } from '../metrics.service';
+import { type MetricsService } from '../metrics.service';
 
 describe('HttpMetricsMiddleware (issue 17: no bid arrives in the request metrics)', () => {
   it.each([

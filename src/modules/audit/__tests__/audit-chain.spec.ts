@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ChainedEvent, chainHash, GENESIS_HASH, verifyStream } from 'src/modules/audit/audit-chain';
+import { type ChainedEvent, chainHash, GENESIS_HASH, verifyStream } from 'src/modules/audit/audit-chain';
 import { canonicalJson } from 'src/modules/audit/canonical-json';
 
 function chain(n: number) {
@@ -7,8 +7,17 @@ function chain(n: number) {
   let prev = GENESIS_HASH;
   for (let i = 1; i <= n; i++) {
     const e: ChainedEvent = {
-      stream: 't1', streamSeq: i, occurredAt: new Date(1_800_000_000_000 + i).toISOString(), actorId: 'u', actorRole: 'BIDDER',
-      ip: '10.0.0.1', action: 'BID_SUBMITTED', objectType: 'bid', objectId: `b${i}`, tenderId: 't1', data: { version: i, 名称: '盐城' },
+      stream: 't1',
+      streamSeq: i,
+      occurredAt: new Date(1_800_000_000_000 + i).toISOString(),
+      actorId: 'u',
+      actorRole: 'BIDDER',
+      ip: '10.0.0.1',
+      action: 'BID_SUBMITTED',
+      objectType: 'bid',
+      objectId: `b${i}`,
+      tenderId: 't1',
+      data: { version: i, 名称: '盐城' },
     };
     const hash = chainHash(prev, e);
     rows.push({ ...e, prevHash: prev, hash });
@@ -25,7 +34,11 @@ describe('audit hash chain', () => {
   it('hash = SHA-256(previousHash ‖ canonical JSON)', () => {
     const e = chain(1)[0];
     const { prevHash, hash, ...event } = e;
-    expect(hash).toBe(createHash('sha256').update(prevHash + canonicalJson(event)).digest('hex'));
+    expect(hash).toBe(
+      createHash('sha256')
+        .update(prevHash + canonicalJson(event))
+        .digest('hex'),
+    );
   });
 
   it('verifies an intact chain', () => {

@@ -1,4 +1,4 @@
-import { allocateForfeiture, computeRefund, HeldPayment } from '../refund-allocation';
+import { allocateForfeiture, computeRefund, type HeldPayment } from '../refund-allocation';
 
 const p = (id: string, amount: string, heldFrom: string, payer = '6222001', name = '甲公司', forfeitedAmount = '0.00'): HeldPayment => ({
   id,
@@ -56,10 +56,7 @@ describe('refund computation', () => {
   });
 
   it('with interest: per payment for its own days held', () => {
-    const out = computeRefund(
-      [p('a', '200000.00', '2026-03-01T02:00:00Z'), p('b', '100000.00', '2026-03-21T02:00:00Z')],
-      { withInterest: true, annualRate: '0.0035', refundAt },
-    );
+    const out = computeRefund([p('a', '200000.00', '2026-03-01T02:00:00Z'), p('b', '100000.00', '2026-03-21T02:00:00Z')], { withInterest: true, annualRate: '0.0035', refundAt });
     // a: 30 days → 57.53; b: 10 days → 9.59 (9.589…)
     expect(out.lines).toEqual([
       { paymentId: 'a', principal: '200000.00', interest: '57.53', days: 30 },

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /** One payment order: pay `amount` to the account the money came from. */
 export interface RefundInstruction {

@@ -28,16 +28,20 @@ export class LedgerBankAdapter extends BankAdapter {
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id`,
       [
-        i.idempotencyKey, i.refundId, i.tenderId, sealed ? null : i.payeeAccountNo, sealed ? null : i.payeeName,
-        i.principal, i.interest, i.amount, i.memo,
+        i.idempotencyKey,
+        i.refundId,
+        i.tenderId,
+        sealed ? null : i.payeeAccountNo,
+        sealed ? null : i.payeeName,
+        i.principal,
+        i.interest,
+        i.amount,
+        i.memo,
         sealed ? this.store.sealPayee(i.idempotencyKey, { payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName }) : null,
       ],
     );
     if (inserted.length) return { bankReference: inserted[0].id };
-    const [existing]: Array<{ id: string }> = await m.query(
-      `SELECT id FROM bank_refund_instructions WHERE idempotency_key = $1`,
-      [i.idempotencyKey],
-    );
+    const [existing]: Array<{ id: string }> = await m.query(`SELECT id FROM bank_refund_instructions WHERE idempotency_key = $1`, [i.idempotencyKey]);
     return { bankReference: existing.id };
   }
 }

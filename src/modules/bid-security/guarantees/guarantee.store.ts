@@ -143,10 +143,7 @@ export class GuaranteeStore {
   }
 
   async byNumber(m: EntityManager, issuerUscc: string, guaranteeNo: string, lock = false): Promise<GuaranteeRow | null> {
-    const rows = await m.query(
-      `SELECT ${COLUMNS} FROM bid_guarantees WHERE issuer_uscc = $1 AND guarantee_no = $2 ${lock ? 'FOR UPDATE' : ''}`,
-      [issuerUscc, guaranteeNo],
-    );
+    const rows = await m.query(`SELECT ${COLUMNS} FROM bid_guarantees WHERE issuer_uscc = $1 AND guarantee_no = $2 ${lock ? 'FOR UPDATE' : ''}`, [issuerUscc, guaranteeNo]);
     return rows[0] ? this.row(rows[0]) : null;
   }
 

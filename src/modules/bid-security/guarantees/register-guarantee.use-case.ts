@@ -93,15 +93,35 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
 
       // Sealed identities (issue 17): before the deadline of a tender that seals identities the row names no bidder.
       const owner = await this.guarantees.ownerColumns(m, {
-        tenderId: n.tenderId, issuerUscc: n.issuerUscc, guaranteeNo: n.guaranteeNo, bidderOrganizationId: bidder.id, bodySha256, rawBody: cmd.rawBody,
+        tenderId: n.tenderId,
+        issuerUscc: n.issuerUscc,
+        guaranteeNo: n.guaranteeNo,
+        bidderOrganizationId: bidder.id,
+        bodySha256,
+        rawBody: cmd.rawBody,
       });
       const rows: Array<{ id: string }> = await m.query(
         `INSERT INTO bid_guarantees (guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
                                      amount, valid_from, valid_until, issued_at, body_sha256, received_at, bidder_blind_index, owner_sealed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (issuer_uscc, guarantee_no) DO NOTHING RETURNING id`,
-        [n.guaranteeNo, n.issuerUscc, n.issuerType, n.issuerName, n.tenderId, lotNo, owner.bidderOrganizationId, n.amount, n.validFrom, n.validUntil,
-          new Date(n.issuedAt), owner.bodyDigest, tender.now, owner.bidderBlindIndex, owner.ownerSealed],
+        [
+          n.guaranteeNo,
+          n.issuerUscc,
+          n.issuerType,
+          n.issuerName,
+          n.tenderId,
+          lotNo,
+          owner.bidderOrganizationId,
+          n.amount,
+          n.validFrom,
+          n.validUntil,
+          new Date(n.issuedAt),
+          owner.bodyDigest,
+          tender.now,
+          owner.bidderBlindIndex,
+          owner.ownerSealed,
+        ],
       );
       if (!rows.length) {
         // A concurrent copy of the same notification won the unique index.
@@ -156,9 +176,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
       throw GuaranteeRejectedException.validity(`The guarantee takes effect on ${validFrom}, after the bid deadline's day ${deadlineDay} (TBR Art. 26)`);
     }
     if (validUntil < tender.bidValidityEndsOn) {
-      throw GuaranteeRejectedException.validity(
-        `The guarantee ends on ${validUntil}, before the bid validity period ends on ${tender.bidValidityEndsOn} (TBR Arts. 25, 26)`,
-      );
+      throw GuaranteeRejectedException.validity(`The guarantee ends on ${validUntil}, before the bid validity period ends on ${tender.bidValidityEndsOn} (TBR Arts. 25, 26)`);
     }
   }
 
@@ -188,10 +206,12 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     if (n.validUntil < g.validUntil) throw new GuaranteeConflictException('A guarantee’s validity may be extended, never shortened');
     if (g.status !== 'VALID') throw new GuaranteeConflictException(`The guarantee is ${g.status}: it can no longer be extended`);
     const body = this.guarantees.rebody(g, bodySha256, rawBody);
-    await m.query(
-      `UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, owner_sealed = COALESCE($4, owner_sealed), extended_at = clock_timestamp() WHERE id = $1`,
-      [g.id, n.validUntil, body.bodyDigest, body.ownerSealed],
-    );
+    await m.query(`UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, owner_sealed = COALESCE($4, owner_sealed), extended_at = clock_timestamp() WHERE id = $1`, [
+      g.id,
+      n.validUntil,
+      body.bodyDigest,
+      body.ownerSealed,
+    ]);
     await this.audit.append(m, {
       actor,
       action: 'BID_GUARANTEE_EXTENDED',

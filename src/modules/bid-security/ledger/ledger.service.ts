@@ -87,9 +87,7 @@ export class LedgerService {
 
   /** Journals whose lines do not sum to zero (the database refuses them at commit, so this should be empty). */
   async unbalancedJournals(m: EntityManager): Promise<string[]> {
-    const rows: Array<{ journal_id: string }> = await m.query(
-      `SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING sum(debit) <> sum(credit) OR count(*) < 2`,
-    );
+    const rows: Array<{ journal_id: string }> = await m.query(`SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING sum(debit) <> sum(credit) OR count(*) < 2`);
     return rows.map((r) => r.journal_id);
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { fromFen, toFen } from 'src/common/money/money';
 import { AuditService } from '../../audit/audit.service';
@@ -101,22 +100,22 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
         reason: refund.reason,
         dueAt: refund.dueAt.toISOString(),
         onTime: refundAt < refund.dueAt, // the period ends at 24:00 of its last day
-        ...(opened || !refund.tenderId
-          ? { principal: out.principal, interest: out.interest, orders: sent.length, journalId }
-          : {}),
+        ...(opened || !refund.tenderId ? { principal: out.principal, interest: out.interest, orders: sent.length, journalId } : {}),
       },
     });
     // The bidder is told its refund was paid — only once the tender is opened (or for no tender): before, a message
     // naming the bidder and the tender would be one more place its bid shows (TBL Art. 22).
     if (account && (opened || !refund.tenderId)) {
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: account.bidderOrganizationId,
-        tenderId: refund.tenderId,
-        topic: 'BID_SECURITY_REFUNDED',
-        subject: '【投标保证金退还】',
-        body: `投标保证金 ${out.principal} 元及利息 ${out.interest} 元已退还至基本账户（招标投标法实施条例第五十七条）。`,
-        dedupeKey: `refund-${refund.id}-sent`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: account.bidderOrganizationId,
+          tenderId: refund.tenderId,
+          topic: 'BID_SECURITY_REFUNDED',
+          subject: '【投标保证金退还】',
+          body: `投标保证金 ${out.principal} 元及利息 ${out.interest} 元已退还至基本账户（招标投标法实施条例第五十七条）。`,
+          dedupeKey: `refund-${refund.id}-sent`,
+        },
+      ]);
     }
   }
 }

@@ -67,10 +67,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
 
   private async record(m: EntityManager, n: BankNotificationDto, bodySha256: string, ip: string): Promise<NotificationOutcome> {
     const actor = bankActor(ip);
-    const [known]: Array<{ id: string; tender_id: string }> = await m.query(
-      `SELECT id, tender_id FROM bid_security_accounts WHERE virtual_account_no = $1`,
-      [n.virtualAccountNo],
-    );
+    const [known]: Array<{ id: string; tender_id: string }> = await m.query(`SELECT id, tender_id FROM bid_security_accounts WHERE virtual_account_no = $1`, [n.virtualAccountNo]);
 
     if (!known) {
       const payment = await this.insert(m, n, bodySha256, { classification: 'UNMATCHED' });
@@ -105,10 +102,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
     const [lockedRow]: Array<Record<string, unknown>> = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 FOR UPDATE`, [known.id]);
     const account = this.store.account(lockedRow); // the owner unsealed if it is sealed (issue 17)
-    const [{ basic_account_no }]: Array<{ basic_account_no: string }> = await m.query(
-      `SELECT basic_account_no FROM organizations WHERE id = $1`,
-      [account.bidderOrganizationId],
-    );
+    const [{ basic_account_no }]: Array<{ basic_account_no: string }> = await m.query(`SELECT basic_account_no FROM organizations WHERE id = $1`, [account.bidderOrganizationId]);
     const locked = {
       status: account.status as string,
       virtual_account_no: account.virtualAccountNo,
@@ -120,8 +114,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     const receivedAt = tender.now;
     const timely = receivedAt < tender.bidDeadline;
     // The deadline is the instant bids close (TBL Art. 28): money that arrives at or after it is not security.
-    const classification: PaymentClassification =
-      tender.status === 'PUBLISHED' ? (timely ? 'ACCEPTED' : 'LATE') : timely ? 'TENDER_CLOSED' : 'LATE';
+    const classification: PaymentClassification = tender.status === 'PUBLISHED' ? (timely ? 'ACCEPTED' : 'LATE') : timely ? 'TENDER_CLOSED' : 'LATE';
     const payment = await this.insert(m, n, bodySha256, {
       classification,
       accountId: known.id,
@@ -148,10 +141,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       // Paying again after a withdrawal, while bids are still open: the account holds security again; the earlier
       // refund still pays back the payments it earmarked.
       if (locked.status === 'REFUND_DUE' || locked.status === 'REFUNDED') {
-        await m.query(
-          `UPDATE bid_security_accounts SET status = 'HELD', current_refund_id = NULL, updated_at = now() WHERE id = $1`,
-          [known.id],
-        );
+        await m.query(`UPDATE bid_security_accounts SET status = 'HELD', current_refund_id = NULL, updated_at = now() WHERE id = $1`, [known.id]);
       }
     } else {
       await this.planner.plan(m, {
@@ -193,9 +183,19 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
        ON CONFLICT (txn_id) DO NOTHING
        RETURNING *`,
       [
-        n.txnId, bodySha256, n.virtualAccountNo, p.accountId ?? null, p.tenderId ?? null, p.sealed ? null : (p.bidderOrganizationId ?? null),
-        n.amount, p.sealed ? null : n.payerAccountNo, p.sealed ? null : n.payerName, p.payerIsBasicAccount ?? null, new Date(n.paidAt),
-        p.receivedAt ?? null, p.classification,
+        n.txnId,
+        bodySha256,
+        n.virtualAccountNo,
+        p.accountId ?? null,
+        p.tenderId ?? null,
+        p.sealed ? null : (p.bidderOrganizationId ?? null),
+        n.amount,
+        p.sealed ? null : n.payerAccountNo,
+        p.sealed ? null : n.payerName,
+        p.payerIsBasicAccount ?? null,
+        new Date(n.paidAt),
+        p.receivedAt ?? null,
+        p.classification,
         p.sealed ? this.store.sealPayer(n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId: p.bidderOrganizationId ?? null }) : null,
       ],
     );
@@ -217,9 +217,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       data: {
         txnId: p.txnId,
         classification: p.classification,
-        ...(opened || !tender
-          ? { amount: p.amount, accountId: p.accountId, bidderOrganizationId: p.bidderOrganizationId, payerIsBasicAccount: p.payerIsBasicAccount }
-          : {}),
+        ...(opened || !tender ? { amount: p.amount, accountId: p.accountId, bidderOrganizationId: p.bidderOrganizationId, payerIsBasicAccount: p.payerIsBasicAccount } : {}),
       },
     });
   }

@@ -65,7 +65,7 @@ describe('SubmitBidDto: the sealed envelope of format v1', () => {
   });
 });
 
-describe('canonicalBase64Length: the same verdict as the SDK\'s decodeBase64Strict, without decoding', () => {
+describe("canonicalBase64Length: the same verdict as the SDK's decodeBase64Strict, without decoding", () => {
   const agrees = (text: string) => {
     const sdk = decodeBase64Strict(text);
     expect({ text, n: canonicalBase64Length(text) }).toEqual({ text, n: sdk === null ? -1 : sdk.length });
@@ -75,7 +75,28 @@ describe('canonicalBase64Length: the same verdict as the SDK\'s decodeBase64Stri
     for (let i = 0; i < 50; i++) agrees(randomBytes(1 + Math.floor(Math.random() * 5000)).toString('base64'));
   });
   it('on non-canonical, padded-wrong, url-safe, whitespace and junk inputs', () => {
-    for (const t of ['A', 'AA', 'AAA', 'AB==', 'AAB=', 'QQ==', 'QR==', 'QUI=', 'QUJ=', 'QUJD', '====', 'A===', 'AA=A', 'ab-_', ' QQ==', 'QQ==\n', 'Q Q=', 'QUJDRA==', 'QUJDRB==', '']) {
+    for (const t of [
+      'A',
+      'AA',
+      'AAA',
+      'AB==',
+      'AAB=',
+      'QQ==',
+      'QR==',
+      'QUI=',
+      'QUJ=',
+      'QUJD',
+      '====',
+      'A===',
+      'AA=A',
+      'ab-_',
+      ' QQ==',
+      'QQ==\n',
+      'Q Q=',
+      'QUJDRA==',
+      'QUJDRB==',
+      '',
+    ]) {
       agrees(t);
     }
     const chars = 'ABQgwz09+/=-_ .*é\n\t';

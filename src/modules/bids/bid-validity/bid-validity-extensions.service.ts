@@ -98,10 +98,7 @@ export class BidValidityExtensionsService {
         [tenderId, endsOn, dto.extendTo, dto.reason, respondBy, actor.userId],
       );
       await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, dto.extendTo]);
-      const asked: Array<{ id: string }> = await m.query(
-        `SELECT id FROM bids WHERE tender_id = $1 AND status = ANY($2) ORDER BY id`,
-        [tenderId, LIVE_BIDS],
-      );
+      const asked: Array<{ id: string }> = await m.query(`SELECT id FROM bids WHERE tender_id = $1 AND status = ANY($2) ORDER BY id`, [tenderId, LIVE_BIDS]);
       await this.audit.append(m, {
         actor,
         action: 'BID_VALIDITY_EXTENSION_REQUESTED',
@@ -137,7 +134,13 @@ export class BidValidityExtensionsService {
       );
       if (priors.length) {
         if (priors[0].decision !== dto.decision) throw new ConflictException(`You already answered ${priors[0].decision}; an answer cannot be changed`);
-        return this.answer(bids.map((b) => b.id), extensionId, priors[0].decision, priors[0].responded_at, ext.extend_to);
+        return this.answer(
+          bids.map((b) => b.id),
+          extensionId,
+          priors[0].decision,
+          priors[0].responded_at,
+          ext.extend_to,
+        );
       }
       const live = bids.filter((b) => LIVE_BIDS.includes(b.status as BidStatus));
       if (!live.length) throw new ConflictException(`Your bid is ${bids[0].status}: there is no validity left to extend`);
@@ -158,10 +161,10 @@ export class BidValidityExtensionsService {
       }
       if (dto.decision === 'REFUSE') {
         // TBR Art. 25 ¶2: "投标人拒绝延长的，其投标失效，但投标人有权收回其投标保证金".
-        await m.query(
-          `UPDATE bids SET status = 'LAPSED', status_reason = $2, updated_at = clock_timestamp() WHERE id = ANY($1::uuid[])`,
-          [live.map((b) => b.id), BidStatusReason.VALIDITY_EXTENSION_REFUSED],
-        );
+        await m.query(`UPDATE bids SET status = 'LAPSED', status_reason = $2, updated_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [
+          live.map((b) => b.id),
+          BidStatusReason.VALIDITY_EXTENSION_REFUSED,
+        ]);
       }
       for (const b of live) {
         await this.audit.append(m, {
@@ -176,7 +179,13 @@ export class BidValidityExtensionsService {
           await this.events.emit(m, 'BidLapsed', { tenderId, bidId: b.id, bidderOrganizationId: org, lotNo: Number(b.lot_no) }, actor);
         }
       }
-      return this.answer(live.map((b) => b.id), extensionId, dto.decision, now, ext.extend_to);
+      return this.answer(
+        live.map((b) => b.id),
+        extensionId,
+        dto.decision,
+        now,
+        ext.extend_to,
+      );
     });
   }
 
@@ -190,8 +199,7 @@ export class BidValidityExtensionsService {
     if (!tender || tender.status === 'DRAFT') throw new NotFoundException('The tender');
     // A county supervisor or sector regulator: its own tenders only, 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
-    const full =
-      actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuring_entity_id);
+    const full = actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuring_entity_id);
     const ownBids = new Set<string>();
     if (!full) {
       const bids: Array<{ id: string }> =

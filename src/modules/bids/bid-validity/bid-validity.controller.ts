@@ -36,15 +36,12 @@ export class BidValidityController {
   @Roles(Role.BIDDER)
   @HttpCode(200)
   @ApiOperation({
-    summary: 'A bidder accepts or refuses the extension (TBR Art. 25): REFUSE → the bid LAPSES and its security is returned; ACCEPT needs a security running to the new day (TBR Art. 26)',
-    description: '409 EXTENSION_RESPONSE_CLOSED after respondBy; 409 GUARANTEE_VALIDITY_INSUFFICIENT when the guarantee ends earlier; an answer cannot be changed (409 CONFLICT), the same answer again returns it.',
+    summary:
+      'A bidder accepts or refuses the extension (TBR Art. 25): REFUSE → the bid LAPSES and its security is returned; ACCEPT needs a security running to the new day (TBR Art. 26)',
+    description:
+      '409 EXTENSION_RESPONSE_CLOSED after respondBy; 409 GUARANTEE_VALIDITY_INSUFFICIENT when the guarantee ends earlier; an answer cannot be changed (409 CONFLICT), the same answer again returns it.',
   })
-  respond(
-    @UuidParam('id') tenderId: string,
-    @UuidParam('extensionId') extensionId: string,
-    @Body() dto: RespondBidValidityExtensionDto,
-    @CurrentActor() actor: Actor,
-  ) {
+  respond(@UuidParam('id') tenderId: string, @UuidParam('extensionId') extensionId: string, @Body() dto: RespondBidValidityExtensionDto, @CurrentActor() actor: Actor) {
     return this.service.respond(tenderId, extensionId, dto, actor);
   }
 }

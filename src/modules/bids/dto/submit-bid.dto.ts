@@ -14,15 +14,7 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
-import {
-  BID_IV_BYTES,
-  ESCROWED_KEY_BYTES,
-  GCM_TAG_BYTES,
-  MAX_CIPHERTEXT_BASE64_LENGTH,
-  MAX_CIPHERTEXT_BYTES,
-  MAX_CLIENT_FIELD_LENGTH,
-  MAX_MAC_ADDRESSES,
-} from 'src/sdk';
+import { BID_IV_BYTES, ESCROWED_KEY_BYTES, GCM_TAG_BYTES, MAX_CIPHERTEXT_BASE64_LENGTH, MAX_CIPHERTEXT_BYTES, MAX_CLIENT_FIELD_LENGTH, MAX_MAC_ADDRESSES } from 'src/sdk';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -55,10 +47,7 @@ export function IsBase64Bytes(min: number, max = min, options?: ValidationOption
       target: object.constructor,
       propertyName,
       options: {
-        message:
-          min === max
-            ? `${propertyName} must be standard base64 of exactly ${min} bytes`
-            : `${propertyName} must be standard base64 of ${min} to ${max} bytes`,
+        message: min === max ? `${propertyName} must be standard base64 of exactly ${min} bytes` : `${propertyName} must be standard base64 of ${min} to ${max} bytes`,
         ...options,
       },
       validator: {

@@ -14,7 +14,9 @@ export enum BidUploadExceptionCode {
 
 export class BidUploadException extends DomainException<BidUploadExceptionCode> {
   static unsupportedSuite(suite: unknown, accepted: string[]): BidUploadException {
-    return new BidUploadException(BidUploadExceptionCode.UNSUPPORTED_SUITE, `The suite ${JSON.stringify(suite)} is not one this tender accepts (${accepted.join(', ')})`, 400, { accepted });
+    return new BidUploadException(BidUploadExceptionCode.UNSUPPORTED_SUITE, `The suite ${JSON.stringify(suite)} is not one this tender accepts (${accepted.join(', ')})`, 400, {
+      accepted,
+    });
   }
   static invalidLength(message: string): BidUploadException {
     return new BidUploadException(BidUploadExceptionCode.INVALID_BID_FILE_LENGTH, message, 400);
@@ -23,16 +25,29 @@ export class BidUploadException extends DomainException<BidUploadExceptionCode> 
     return new BidUploadException(BidUploadExceptionCode.BID_FILE_TOO_LARGE, `The sealed bid file is larger than this tender's limit of ${limit} bytes`, 413, { limit });
   }
   static offsetMismatch(expected: number): BidUploadException {
-    return new BidUploadException(BidUploadExceptionCode.UPLOAD_OFFSET_MISMATCH, `Upload-Offset must be ${expected} (the bytes stored so far); nothing was stored`, 409, { offset: expected });
+    return new BidUploadException(BidUploadExceptionCode.UPLOAD_OFFSET_MISMATCH, `Upload-Offset must be ${expected} (the bytes stored so far); nothing was stored`, 409, {
+      offset: expected,
+    });
   }
   static incomplete(received: number, length: number): BidUploadException {
-    return new BidUploadException(BidUploadExceptionCode.UPLOAD_INCOMPLETE, `The upload holds ${received} of ${length} bytes: an incomplete upload is not a bid`, 409, { offset: received, length });
+    return new BidUploadException(BidUploadExceptionCode.UPLOAD_INCOMPLETE, `The upload holds ${received} of ${length} bytes: an incomplete upload is not a bid`, 409, {
+      offset: received,
+      length,
+    });
   }
   static hashMismatch(): BidUploadException {
-    return new BidUploadException(BidUploadExceptionCode.UPLOAD_HASH_MISMATCH, 'The received file does not have the ciphertextHash stated when the upload was created (a piece damaged or out of order); nothing was stored', 422);
+    return new BidUploadException(
+      BidUploadExceptionCode.UPLOAD_HASH_MISMATCH,
+      'The received file does not have the ciphertextHash stated when the upload was created (a piece damaged or out of order); nothing was stored',
+      422,
+    );
   }
   static pieceIncomplete(): BidUploadException {
-    return new BidUploadException(BidUploadExceptionCode.UPLOAD_PIECE_INCOMPLETE, 'The piece did not arrive whole (connection lost); nothing of it was stored: resume from Upload-Offset', 400);
+    return new BidUploadException(
+      BidUploadExceptionCode.UPLOAD_PIECE_INCOMPLETE,
+      'The piece did not arrive whole (connection lost); nothing of it was stored: resume from Upload-Offset',
+      400,
+    );
   }
   static closed(status: string): BidUploadException {
     return new BidUploadException(BidUploadExceptionCode.UPLOAD_CLOSED, `The upload is ${status}`, 409);

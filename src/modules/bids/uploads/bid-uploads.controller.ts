@@ -78,7 +78,8 @@ export class BidUploadsController {
   @Post(':uploadId/finalize')
   @Roles(Role.BIDDER)
   @ApiOperation({
-    summary: 'Finalise: the submission moment (database clock) → 201 v2 receipt { bidId, version, receivedAt, formatVersion, suite, ciphertextHash, ciphertextLength, envelopeHash, envelopeSignature, escrowedKeyStored }',
+    summary:
+      'Finalise: the submission moment (database clock) → 201 v2 receipt { bidId, version, receivedAt, formatVersion, suite, ciphertextHash, ciphertextLength, envelopeHash, envelopeSignature, escrowedKeyStored }',
     description: '409 UPLOAD_INCOMPLETE (not a bid), 409 BID_DEADLINE_PASSED, 422 UPLOAD_HASH_MISMATCH; nothing is stored then. Repeating returns the same receipt.',
   })
   finalize(@UuidParam('id') id: string, @Param('uploadId', ParseUUIDPipe) uploadId: string, @CurrentActor() actor: Actor) {

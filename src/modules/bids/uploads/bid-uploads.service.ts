@@ -97,10 +97,9 @@ export class BidUploadsService {
     return this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(m, tenderId);
       assertSubmissionOpen(tender, now);
-      const [t]: Array<{ accepted_suites: string[]; max_bid_file_bytes: string | null }> = await m.query(
-        `SELECT accepted_suites, max_bid_file_bytes FROM tenders WHERE id = $1`,
-        [tenderId],
-      );
+      const [t]: Array<{ accepted_suites: string[]; max_bid_file_bytes: string | null }> = await m.query(`SELECT accepted_suites, max_bid_file_bytes FROM tenders WHERE id = $1`, [
+        tenderId,
+      ]);
       if (!isSuiteId(dto.suite) || !t.accepted_suites.includes(dto.suite)) throw BidUploadException.unsupportedSuite(dto.suite, t.accepted_suites);
       if (!isValidSegmentSize(dto.segmentSize)) throw BidUploadException.invalidLength('segmentSize must be a power of two from 4096 to 16777216');
       if (!isValidCiphertextLength(dto.ciphertextLength, dto.segmentSize)) {
@@ -127,9 +126,23 @@ export class BidUploadsService {
         `INSERT INTO bid_uploads (id, tender_id, bidder_organization_id, submitted_by, suite, segment_size, ciphertext_length, ciphertext_hash,
                                   nonce_prefix, key_commitment, escrowed_key, client, ip, bidder_blind_index, sealed_client)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [id, tenderId, sealing ? null : organizationId, sealing ? null : actor.userId, dto.suite, dto.segmentSize, dto.ciphertextLength, dto.ciphertextHash,
-          Buffer.from(dto.noncePrefix, 'base64'), dto.keyCommitment, escrowedKey, sealing ? null : JSON.stringify(dto.client), sealing ? null : (actor.ip ?? ''),
-          sealing?.blindIndex ?? null, sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null],
+        [
+          id,
+          tenderId,
+          sealing ? null : organizationId,
+          sealing ? null : actor.userId,
+          dto.suite,
+          dto.segmentSize,
+          dto.ciphertextLength,
+          dto.ciphertextHash,
+          Buffer.from(dto.noncePrefix, 'base64'),
+          dto.keyCommitment,
+          escrowedKey,
+          sealing ? null : JSON.stringify(dto.client),
+          sealing ? null : (actor.ip ?? ''),
+          sealing?.blindIndex ?? null,
+          sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null,
+        ],
       );
       // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
       await this.audit.append(m, {
@@ -166,9 +179,11 @@ export class BidUploadsService {
     const prev = this.queues.get(uploadId) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.appendNow(tenderId, uploadId, actor, offset, length, body));
     this.queues.set(uploadId, next);
-    void next.finally(() => {
-      if (this.queues.get(uploadId) === next) this.queues.delete(uploadId);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.queues.get(uploadId) === next) this.queues.delete(uploadId);
+      })
+      .catch(() => undefined);
     return next;
   }
 

@@ -106,10 +106,21 @@ export class FinalizeBidUploadUseCase {
       const blobKey = `uploads/${u.id}`;
       const who = this.uploads.submitter(u);
       const c = who.client;
-      const x = this.identities.toStore(sealing, bidId, version, {
-        organizationId, userId: who.userId, ip: who.ip, deviceId: c.deviceId, macAddresses: c.macAddresses ?? [],
-        toolVersion: c.toolVersion ?? null, documentAuthor: c.documentAuthor ?? null,
-      }, { signature: envelopeSignature, envelopeSha256: envelopeHash, envelopeSignature });
+      const x = this.identities.toStore(
+        sealing,
+        bidId,
+        version,
+        {
+          organizationId,
+          userId: who.userId,
+          ip: who.ip,
+          deviceId: c.deviceId,
+          macAddresses: c.macAddresses ?? [],
+          toolVersion: c.toolVersion ?? null,
+          documentAuthor: c.documentAuthor ?? null,
+        },
+        { signature: envelopeSignature, envelopeSha256: envelopeHash, envelopeSignature },
+      );
       const fingerprint = [x.ip, x.deviceId, x.macAddresses, x.toolVersion, x.documentAuthor];
       const v = {
         keyCommitment: u.key_commitment,
@@ -124,8 +135,27 @@ export class FinalizeBidUploadUseCase {
                              ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
                              format_version, suite, segment_size, blob_key, bidder_blind_index, sealed_identity)
            VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', '\\x', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23)`,
-          [bidId, tenderId, x.organizationId, x.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
-            x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey, x.blindIndex, x.sealedIdentity],
+          [
+            bidId,
+            tenderId,
+            x.organizationId,
+            x.userId,
+            u.nonce_prefix,
+            v.keyCommitment,
+            v.escrowedKey,
+            v.hash,
+            v.length,
+            now,
+            x.signature,
+            ...fingerprint,
+            x.envelopeSha256,
+            x.envelopeSignature,
+            u.suite,
+            u.segment_size,
+            blobKey,
+            x.blindIndex,
+            x.sealedIdentity,
+          ],
         );
       } else {
         await m.query(
@@ -135,8 +165,25 @@ export class FinalizeBidUploadUseCase {
                   envelope_sha256 = $16, envelope_signature = $17, format_version = 2, suite = $18, segment_size = $19, blob_key = $20,
                   sealed_identity = $21, withdrawn_at = NULL, status_reason = NULL, updated_at = clock_timestamp()
            WHERE id = $1`,
-          [bidId, version, x.userId, u.nonce_prefix, v.keyCommitment, v.escrowedKey, v.hash, v.length, now,
-            x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey, x.sealedIdentity],
+          [
+            bidId,
+            version,
+            x.userId,
+            u.nonce_prefix,
+            v.keyCommitment,
+            v.escrowedKey,
+            v.hash,
+            v.length,
+            now,
+            x.signature,
+            ...fingerprint,
+            x.envelopeSha256,
+            x.envelopeSignature,
+            u.suite,
+            u.segment_size,
+            blobKey,
+            x.sealedIdentity,
+          ],
         );
       }
       await m.query(
@@ -145,9 +192,27 @@ export class FinalizeBidUploadUseCase {
                                    tool_version, document_author, envelope_sha256, envelope_signature, format_version, suite, segment_size, blob_key,
                                    bidder_blind_index, sealed_identity)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23)`,
-        [bidId, version, tenderId, x.organizationId, x.userId, now, u.ciphertext_hash, Number(u.ciphertext_length), u.key_commitment,
-          storedEscrowedKey !== null, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, u.suite, u.segment_size, blobKey,
-          x.blindIndex, x.sealedIdentity],
+        [
+          bidId,
+          version,
+          tenderId,
+          x.organizationId,
+          x.userId,
+          now,
+          u.ciphertext_hash,
+          Number(u.ciphertext_length),
+          u.key_commitment,
+          storedEscrowedKey !== null,
+          x.signature,
+          ...fingerprint,
+          x.envelopeSha256,
+          x.envelopeSignature,
+          u.suite,
+          u.segment_size,
+          blobKey,
+          x.blindIndex,
+          x.sealedIdentity,
+        ],
       );
       await m.query(`UPDATE bid_uploads SET status = 'FINALIZED', bid_id = $2, updated_at = clock_timestamp() WHERE id = $1`, [u.id, bidId]);
       await this.audit.append(m, {
@@ -156,7 +221,15 @@ export class FinalizeBidUploadUseCase {
         objectType: 'bid',
         objectId: bidId,
         ...bidAuditScope(tenderId, bidId),
-        data: { bidId, version, formatVersion: 2, suite: u.suite, ciphertextHash: u.ciphertext_hash, ciphertextBytes: Number(u.ciphertext_length), escrowed: storedEscrowedKey !== null },
+        data: {
+          bidId,
+          version,
+          formatVersion: 2,
+          suite: u.suite,
+          ciphertextHash: u.ciphertext_hash,
+          ciphertextBytes: Number(u.ciphertext_length),
+          escrowed: storedEscrowedKey !== null,
+        },
       });
       // No metric here: bids_received_total is counted when the tender's deadline passes (issue 17).
       const receipt: BidReceiptV2View = {
@@ -199,12 +272,11 @@ export class FinalizeBidUploadUseCase {
 
   /** Finalising again returns the receipt of the version it created. */
   private async existingReceipt(m: EntityManager, u: BidUploadRow, organizationId: string): Promise<BidReceiptV2View> {
-    const rows: Array<{ bid_id: string; version: number; received_at: Date; envelope_sha256: string; envelope_signature: string; has_escrowed_key: boolean }> =
-      await m.query(
-        `SELECT bid_id, version, received_at, envelope_sha256, envelope_signature, has_escrowed_key FROM bid_versions
+    const rows: Array<{ bid_id: string; version: number; received_at: Date; envelope_sha256: string; envelope_signature: string; has_escrowed_key: boolean }> = await m.query(
+      `SELECT bid_id, version, received_at, envelope_sha256, envelope_signature, has_escrowed_key FROM bid_versions
          WHERE bid_id = $1 AND blob_key = $2 ORDER BY version DESC LIMIT 1`,
-        [u.bid_id, `uploads/${u.id}`],
-      );
+      [u.bid_id, `uploads/${u.id}`],
+    );
     const r = rows[0];
     const [b]: Array<{ status: BidStatus }> = await m.query(`SELECT status FROM bids WHERE id = $1`, [u.bid_id]);
     return {

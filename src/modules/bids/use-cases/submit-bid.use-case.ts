@@ -187,9 +187,7 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       // EB20 Art. 26: a bid not encrypted as the tender requires is refused.
       const policy = escrowedKeyPolicy(tender.decryptionMode);
       if (policy === 'REQUIRED' && !escrowedKey) {
-        throw new ValidationFailedException([
-          { field: 'escrowedKey', errors: ['escrowedKey is required: this tender is decrypted with its escrow key (ESCROW mode)'] },
-        ]);
+        throw new ValidationFailedException([{ field: 'escrowedKey', errors: ['escrowedKey is required: this tender is decrypted with its escrow key (ESCROW mode)'] }]);
       }
       const storedEscrowedKey = policy === 'DISCARDED' ? null : escrowedKey; // BIDDER mode: only the bidder can open it
 
@@ -204,11 +202,21 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       let existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
       await this.assertSecurityPaid(m, tender, organizationId, lotNo, lot);
       if (existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, ciphertextSha256, dto.keyCommitment, iv, storedEscrowedKey)) {
-        return this.receipt(existing.id, existing.version, tenderId, organizationId, ciphertextSha256, dto.keyCommitment, new Date(existing.received_at), this.identities.receiptField(existing.signature, existing.id), {
-          envelopeSha256: this.identities.receiptField(existing.envelope_sha256, existing.id),
-          envelopeSignature: this.identities.receiptField(existing.envelope_signature, existing.id),
-          escrowedKeyStored: existing.escrowed_key !== null,
-        });
+        return this.receipt(
+          existing.id,
+          existing.version,
+          tenderId,
+          organizationId,
+          ciphertextSha256,
+          dto.keyCommitment,
+          new Date(existing.received_at),
+          this.identities.receiptField(existing.signature, existing.id),
+          {
+            envelopeSha256: this.identities.receiptField(existing.envelope_sha256, existing.id),
+            envelopeSignature: this.identities.receiptField(existing.envelope_signature, existing.id),
+            escrowedKeyStored: existing.escrowed_key !== null,
+          },
+        );
       }
 
       const receivedAt = now.toISOString();
@@ -217,11 +225,26 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       // The v1 receipt extension: every stored field (iv and escrowed key too), so that damage to them on the
       // platform shows against the bidder's receipt and is not blamed on the bidder (SEALED_BID_FORMAT.md §5.1).
       const envelope = (bidId: string, version: number) =>
-        this.keys.signEnvelope({ bidId, version, tenderId, bidderOrganizationId: organizationId, ciphertextSha256, keyCommitment: dto.keyCommitment, receivedAt, iv, escrowedKey: storedEscrowedKey });
+        this.keys.signEnvelope({
+          bidId,
+          version,
+          tenderId,
+          bidderOrganizationId: organizationId,
+          ciphertextSha256,
+          keyCommitment: dto.keyCommitment,
+          receivedAt,
+          iv,
+          escrowedKey: storedEscrowedKey,
+        });
       const client = dto.client;
       const identity: BidIdentity = {
-        organizationId, userId: actor.userId, ip: actor.ip || '', deviceId: client.deviceId, macAddresses: client.macAddresses ?? [],
-        toolVersion: client.toolVersion ?? null, documentAuthor: client.documentAuthor ?? null,
+        organizationId,
+        userId: actor.userId,
+        ip: actor.ip || '',
+        deviceId: client.deviceId,
+        macAddresses: client.macAddresses ?? [],
+        toolVersion: client.toolVersion ?? null,
+        documentAuthor: client.documentAuthor ?? null,
       };
       const stored = (bidId: string, version: number, signature: string, e: { envelopeSha256: string; envelopeSignature: string }) => {
         const x = this.identities.toStore(sealing, bidId, version, identity, { signature, ...e });
@@ -262,9 +285,27 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
              RETURNING bid_id
            )
            SELECT ${auditStreamLockSql('$23::text')} IS NULL AS audit_stream_locked FROM v`,
-          [bidId, tenderId, x.organizationId, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256,
-            ciphertext.length, now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.blindIndex, x.sealedIdentity, lotNo,
-            bidAuditScope(tenderId, bidId).stream],
+          [
+            bidId,
+            tenderId,
+            x.organizationId,
+            x.userId,
+            ciphertext,
+            iv,
+            dto.keyCommitment,
+            storedEscrowedKey,
+            ciphertextSha256,
+            ciphertext.length,
+            now,
+            x.signature,
+            ...fingerprint,
+            x.envelopeSha256,
+            x.envelopeSignature,
+            x.blindIndex,
+            x.sealedIdentity,
+            lotNo,
+            bidAuditScope(tenderId, bidId).stream,
+          ],
         );
         written = inserted.length > 0;
         if (!written) existing = await this.findForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null); // a concurrent first submission won
@@ -293,9 +334,27 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
              RETURNING bid_id
            )
            SELECT ${auditStreamLockSql('$23::text')} IS NULL AS audit_stream_locked FROM v`,
-          [bidId, version, x.userId, ciphertext, iv, dto.keyCommitment, storedEscrowedKey, ciphertextSha256, ciphertext.length,
-            now, x.signature, ...fingerprint, x.envelopeSha256, x.envelopeSignature, x.sealedIdentity, tenderId, x.organizationId, x.blindIndex,
-            bidAuditScope(tenderId, bidId).stream],
+          [
+            bidId,
+            version,
+            x.userId,
+            ciphertext,
+            iv,
+            dto.keyCommitment,
+            storedEscrowedKey,
+            ciphertextSha256,
+            ciphertext.length,
+            now,
+            x.signature,
+            ...fingerprint,
+            x.envelopeSha256,
+            x.envelopeSignature,
+            x.sealedIdentity,
+            tenderId,
+            x.organizationId,
+            x.blindIndex,
+            bidAuditScope(tenderId, bidId).stream,
+          ],
         );
       }
       if (!written && !existing) throw new Error(`bid of tender ${tenderId}: neither inserted nor found`); // a unique constraint holds one
@@ -391,7 +450,5 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
 
 /** The v1 receipt extension's fields, when the bid version has them (bids received before it have not). */
 export function receiptExtension(e: { envelopeSha256: string | null; envelopeSignature: string | null; escrowedKeyStored: boolean }) {
-  return e.envelopeSha256 && e.envelopeSignature
-    ? { envelopeSha256: e.envelopeSha256, envelopeSignature: e.envelopeSignature, escrowedKeyStored: e.escrowedKeyStored }
-    : {};
+  return e.envelopeSha256 && e.envelopeSignature ? { envelopeSha256: e.envelopeSha256, envelopeSignature: e.envelopeSignature, escrowedKeyStored: e.escrowedKeyStored } : {};
 }

@@ -51,10 +51,11 @@ export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdr
       if (bid.status === BidStatus.WITHDRAWN) {
         return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: new Date(bid.withdrawn_at!).toISOString() };
       }
-      await m.query(
-        `UPDATE bids SET status = 'WITHDRAWN', withdrawn_at = $2, status_reason = $3, updated_at = clock_timestamp() WHERE id = $1`,
-        [bid.id, now, BidStatusReason.WITHDRAWN_BY_BIDDER],
-      );
+      await m.query(`UPDATE bids SET status = 'WITHDRAWN', withdrawn_at = $2, status_reason = $3, updated_at = clock_timestamp() WHERE id = $1`, [
+        bid.id,
+        now,
+        BidStatusReason.WITHDRAWN_BY_BIDDER,
+      ]);
       await this.audit.append(m, {
         actor: sealing ? sealedBidderActor(actor) : actor,
         action: 'BID_WITHDRAWN',

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { combine, split } from 'shamir-secret-sharing';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { CustodianRefusal } from '../escrow-custodian';
+import { type CustodianRefusal } from '../escrow-custodian';
 import { FileEscrowCustodian } from '../local-custodians';
 import { verifyRelease } from '../threshold-escrow.service';
 
@@ -23,7 +23,11 @@ describe('FileEscrowCustodian', () => {
   });
 
   const release = () => custodian.release(tenderId, 'escrow-key');
-  const refusal = async () => (await release().then(() => null, (e) => e)) as CustodianRefusal | null;
+  const refusal = async () =>
+    (await release().then(
+      () => null,
+      (e) => e,
+    )) as CustodianRefusal | null;
 
   it('refuses before the release instant (the millisecond before), releases at it, signed', async () => {
     const share = randomBytes(33);
@@ -63,7 +67,11 @@ describe('FileEscrowCustodian', () => {
   it('2-of-3 Shamir shares (shamir-secret-sharing): any two rebuild the secret, one alone does not', async () => {
     const secret = randomBytes(32);
     const shares = await split(new Uint8Array(secret), 3, 2);
-    for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
       expect(Buffer.from(await combine([shares[a], shares[b]])).equals(secret)).toBe(true);
     }
     await expect(combine([shares[0]])).rejects.toThrow();

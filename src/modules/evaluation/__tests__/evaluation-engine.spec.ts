@@ -2,10 +2,10 @@ import {
   checkEvaluationTerms,
   checkVerdict,
   evaluate,
-  EvaluationTerms,
+  type EvaluationTerms,
   EvaluationTermsError,
-  MemberVerdict,
-  OpenedBid,
+  type MemberVerdict,
+  type OpenedBid,
   RejectionGround,
 } from '../scoring/evaluation-engine';
 
@@ -46,7 +46,11 @@ describe('evaluation engine: worked examples', () => {
     expect(by('C')).toMatchObject({ valid: true, priceScore: '27.00', totalScore: '92.00' });
     // TBR Art. 51(5): above the ceiling, rejected by the platform although every member found it qualified
     expect(by('D')).toMatchObject({ valid: false, totalScore: null, rejection: { automatic: true, grounds: [RejectionGround.PRICE_ABOVE_CEILING] } });
-    expect(out.ranking.map((o) => [o.bidId, o.rank])).toEqual([['C', 1], ['B', 2], ['A', 3]]);
+    expect(out.ranking.map((o) => [o.bidId, o.rank])).toEqual([
+      ['C', 1],
+      ['B', 2],
+      ['A', 3],
+    ]);
     expect(out.candidates.map((c) => c.bidId)).toEqual(['C', 'B', 'A']);
     expect(out.competition.status).toBe('SUFFICIENT');
   });
@@ -55,7 +59,11 @@ describe('evaluation engine: worked examples', () => {
     const bids = [bid('A', '900000.00'), bid('B', '950000.00'), bid('C', '1000000.00')];
     const v = [
       ...verdicts('A', { factorScores: { TECH: '40', SERVICE: '20' } }),
-      ...verdicts('B', { factorScores: { TECH: '45', SERVICE: '17' } }, { m1: { factorScores: { TECH: '44', SERVICE: '17' } }, m2: { factorScores: { TECH: '46', SERVICE: '17' } }, m5: { factorScores: { TECH: '45.5', SERVICE: '17' } } }),
+      ...verdicts(
+        'B',
+        { factorScores: { TECH: '45', SERVICE: '17' } },
+        { m1: { factorScores: { TECH: '44', SERVICE: '17' } }, m2: { factorScores: { TECH: '46', SERVICE: '17' } }, m5: { factorScores: { TECH: '45.5', SERVICE: '17' } } },
+      ),
       ...verdicts('C', { factorScores: { TECH: '50', SERVICE: '15' } }),
     ];
     const b = evaluate(scoring, bids, v, members).bids.find((x) => x.bidId === 'B')!;
@@ -74,13 +82,29 @@ describe('evaluation engine: worked examples', () => {
     ];
     const out = evaluate(scoring, bids, v, members);
     expect(out.ranking.map((o) => o.totalScore)).toEqual(['91.00', '91.00', '91.00']);
-    expect(out.ranking.map((o) => [o.bidId, o.rank])).toEqual([['A', 1], ['C', 1], ['B', 3]]);
+    expect(out.ranking.map((o) => [o.bidId, o.rank])).toEqual([
+      ['A', 1],
+      ['C', 1],
+      ['B', 3],
+    ]);
     expect(out.notes.join()).toMatch(/rank 1 is shared/);
-    expect(out.candidates.map((c) => [c.rank, c.bidId])).toEqual([[1, 'A'], [1, 'C'], [3, 'B']]);
+    expect(out.candidates.map((c) => [c.rank, c.bidId])).toEqual([
+      [1, 'A'],
+      [1, 'C'],
+      [3, 'B'],
+    ]);
   });
 
   it('经评审的最低投标价法: lowest price first; a bid above the ceiling and a bid a majority found unqualified are rejected with reasons', () => {
-    const terms: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '40000000.00', priceCeiling: '38000000.00' };
+    const terms: EvaluationTerms = {
+      regime: 'ENGINEERING',
+      category: 'CONSTRUCTION_WORKS',
+      method: 'LOWEST_EVALUATED_PRICE',
+      priceWeight: null,
+      factors: [],
+      budget: '40000000.00',
+      priceCeiling: '38000000.00',
+    };
     const bids = [bid('A', '36500000.00'), bid('B', '37200000.00'), bid('C', '38500000.00'), bid('D', '35000000.00'), bid('E', '37900000.00'), bid('F', null, 'REVOKED')];
     const no = { qualified: false, reasons: ['项目经理无一级建造师证书'], grounds: [RejectionGround.QUALIFICATION_NOT_MET] };
     const v = [
@@ -109,10 +133,22 @@ describe('evaluation engine: worked examples', () => {
   });
 
   it('the ceiling boundary: one fen below and exactly at the ceiling are valid, one fen above is rejected (TBR Art. 51(5))', () => {
-    const terms: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '40000000.00', priceCeiling: '38000000.00' };
+    const terms: EvaluationTerms = {
+      regime: 'ENGINEERING',
+      category: 'CONSTRUCTION_WORKS',
+      method: 'LOWEST_EVALUATED_PRICE',
+      priceWeight: null,
+      factors: [],
+      budget: '40000000.00',
+      priceCeiling: '38000000.00',
+    };
     const bids = [bid('below', '37999999.99'), bid('at', '38000000.00'), bid('above', '38000000.01')];
     const out = evaluate(terms, bids, [...verdicts('below', {}), ...verdicts('at', {}), ...verdicts('above', {})], members);
-    expect(out.bids.map((b) => [b.bidId, b.valid])).toEqual([['below', true], ['at', true], ['above', false]]);
+    expect(out.bids.map((b) => [b.bidId, b.valid])).toEqual([
+      ['below', true],
+      ['at', true],
+      ['above', false],
+    ]);
   });
 
   it('procurement: a price above the budget is invalid (MOF87 Art. 63(4))', () => {
@@ -125,7 +161,15 @@ describe('evaluation engine: worked examples', () => {
   });
 
   describe('fewer than 3 valid bids (regulations.md row 80)', () => {
-    const lowest: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '40000000.00', priceCeiling: null };
+    const lowest: EvaluationTerms = {
+      regime: 'ENGINEERING',
+      category: 'CONSTRUCTION_WORKS',
+      method: 'LOWEST_EVALUATED_PRICE',
+      priceWeight: null,
+      factors: [],
+      budget: '40000000.00',
+      priceCeiling: null,
+    };
     const rejectAll = { qualified: false, reasons: ['未实质性响应'], grounds: [RejectionGround.NOT_RESPONSIVE] };
 
     it('engineering with 2 valid: the panel decides (PB12 Art. 27)', () => {
@@ -140,7 +184,12 @@ describe('evaluation engine: worked examples', () => {
     });
 
     it('none valid: the tender fails (TBL Art. 42)', () => {
-      const out = evaluate(lowest, [bid('A', '1.00'), bid('B', '2.00'), bid('C', '3.00')], ['A', 'B', 'C'].flatMap((id) => verdicts(id, rejectAll)), members);
+      const out = evaluate(
+        lowest,
+        [bid('A', '1.00'), bid('B', '2.00'), bid('C', '3.00')],
+        ['A', 'B', 'C'].flatMap((id) => verdicts(id, rejectAll)),
+        members,
+      );
       expect(out).toMatchObject({ validCount: 0, competition: { status: 'FAILED' }, candidates: [] });
     });
 
@@ -162,7 +211,11 @@ describe('evaluation engine: worked examples', () => {
       expect(out).toMatchObject({ qualifiedCount: 2, validCount: 2, ranking: [], candidates: [] });
       expect(out.competition).toEqual({ status: 'FAILED', basis: expect.stringContaining('MOF87 Art. 44') });
       expect(out.competition.basis).toContain('no evaluation');
-      expect(out.bids.map((b) => [b.priceScore, b.totalScore, b.rank])).toEqual([[null, null, null], [null, null, null], [null, null, null]]);
+      expect(out.bids.map((b) => [b.priceScore, b.totalScore, b.rank])).toEqual([
+        [null, null, null],
+        [null, null, null],
+        [null, null, null],
+      ]);
     });
 
     it('procurement, 2 qualified by a bare majority on the third (2 of 5 say qualified): still 2 qualified', () => {
@@ -173,7 +226,12 @@ describe('evaluation engine: worked examples', () => {
     });
 
     it('procurement, 3 qualified: evaluated, scored and ranked', () => {
-      const out = evaluate(terms, bids, ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)), members);
+      const out = evaluate(
+        terms,
+        bids,
+        ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)),
+        members,
+      );
       expect(out).toMatchObject({ qualifiedCount: 3, validCount: 3, competition: { status: 'SUFFICIENT' } });
       expect(out.candidates.map((c) => c.bidId)).toEqual(['A', 'B', 'C']);
       expect(out.bids.every((b) => b.totalScore !== null)).toBe(true);
@@ -181,26 +239,57 @@ describe('evaluation engine: worked examples', () => {
 
     it('procurement, 3 qualified but one above the budget: evaluated, then fails with 2 valid (MOF87 Art. 63(4))', () => {
       const over = [bid('A', '900000.00'), bid('B', '950000.00'), bid('C', '1000000.01')];
-      const out = evaluate(terms, over, ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)), members);
+      const out = evaluate(
+        terms,
+        over,
+        ['A', 'B', 'C'].flatMap((id) => verdicts(id, scores)),
+        members,
+      );
       expect(out).toMatchObject({ qualifiedCount: 3, validCount: 2, competition: { status: 'FAILED' } });
       expect(out.competition.basis).not.toContain('no evaluation');
       expect(out.ranking.map((o) => o.bidId)).toEqual(['A', 'B']);
     });
 
     it('engineering, 2 qualified: evaluated, the panel decides whether competition is lacking (PB12 Art. 27); 3 qualified: sufficient', () => {
-      const eng: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '40000000.00', priceCeiling: null };
+      const eng: EvaluationTerms = {
+        regime: 'ENGINEERING',
+        category: 'CONSTRUCTION_WORKS',
+        method: 'LOWEST_EVALUATED_PRICE',
+        priceWeight: null,
+        factors: [],
+        budget: '40000000.00',
+        priceCeiling: null,
+      };
       const two = evaluate(eng, bids, [...verdicts('A', {}), ...verdicts('B', {}), ...verdicts('C', { ...unqualified })], members);
       expect(two).toMatchObject({ qualifiedCount: 2, competition: { status: 'PANEL_DECISION_REQUIRED' } });
       expect(two.candidates.map((c) => c.bidId)).toEqual(['A', 'B']);
-      const three = evaluate(eng, bids, ['A', 'B', 'C'].flatMap((id) => verdicts(id, {})), members);
+      const three = evaluate(
+        eng,
+        bids,
+        ['A', 'B', 'C'].flatMap((id) => verdicts(id, {})),
+        members,
+      );
       expect(three).toMatchObject({ qualifiedCount: 3, competition: { status: 'SUFFICIENT' } });
     });
   });
 
   describe('at most 3 candidates (TBR Art. 53), tie groups never split', () => {
-    const lowest: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '100.00', priceCeiling: null };
+    const lowest: EvaluationTerms = {
+      regime: 'ENGINEERING',
+      category: 'CONSTRUCTION_WORKS',
+      method: 'LOWEST_EVALUATED_PRICE',
+      priceWeight: null,
+      factors: [],
+      budget: '100.00',
+      priceCeiling: null,
+    };
     const run = (prices: string[]) =>
-      evaluate(lowest, prices.map((p, i) => bid(`b${i}`, p)), prices.flatMap((_, i) => verdicts(`b${i}`, {})), members);
+      evaluate(
+        lowest,
+        prices.map((p, i) => bid(`b${i}`, p)),
+        prices.flatMap((_, i) => verdicts(`b${i}`, {})),
+        members,
+      );
 
     it('five bids → three candidates', () => {
       expect(run(['5.00', '1.00', '3.00', '2.00', '4.00']).candidates.map((c) => c.price)).toEqual(['1.00', '2.00', '3.00']);
@@ -216,7 +305,15 @@ describe('evaluation engine: worked examples', () => {
   });
 
   it('a replaced member (not in the sitting list) does not count (TBR Art. 48)', () => {
-    const lowest: EvaluationTerms = { regime: 'ENGINEERING', category: 'CONSTRUCTION_WORKS', method: 'LOWEST_EVALUATED_PRICE', priceWeight: null, factors: [], budget: '100.00', priceCeiling: null };
+    const lowest: EvaluationTerms = {
+      regime: 'ENGINEERING',
+      category: 'CONSTRUCTION_WORKS',
+      method: 'LOWEST_EVALUATED_PRICE',
+      priceWeight: null,
+      factors: [],
+      budget: '100.00',
+      priceCeiling: null,
+    };
     const v = verdicts('A', {}, { m1: { qualified: false, reasons: ['x'] }, m2: { qualified: false, reasons: ['x'] } });
     const stale = { memberId: 'gone', bidId: 'A', qualified: false, reasons: ['void'], grounds: [], factorScores: null };
     const out = evaluate(lowest, [bid('A', '1.00')], [...v, stale], members);

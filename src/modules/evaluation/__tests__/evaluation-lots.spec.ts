@@ -1,5 +1,5 @@
-import { EvaluationLot, lotEvaluationTerms } from '../evaluation-lots';
-import { evaluate, EvaluationTerms, MemberVerdict, OpenedBid } from '../scoring/evaluation-engine';
+import { type EvaluationLot, lotEvaluationTerms } from '../evaluation-lots';
+import { evaluate, type EvaluationTerms, type MemberVerdict, type OpenedBid } from '../scoring/evaluation-engine';
 
 const members = ['m1', 'm2', 'm3'];
 const bid = (id: string, price: string): OpenedBid => ({ bidId: id, bidderOrganizationId: `org-${id}`, bidderName: `投标人${id}`, price, status: 'DECRYPTED' });

@@ -1,4 +1,4 @@
-import { PdfBlock } from 'src/infra/pdf/pdf-renderer.service';
+import { type PdfBlock } from 'src/infra/pdf/pdf-renderer.service';
 import { evaluationReportPdf } from '../report/evaluation-report.pdf';
 
 /** The parts of a report's content the PDF reads (the rest are empty lists). */
@@ -6,7 +6,14 @@ const content = {
   version: 1,
   generatedAt: '2026-11-28T01:15:00.000Z',
   outcome: 'CANDIDATES',
-  basicData: { title: '盐城市世纪大道绿化提升工程', regime: 'ENGINEERING', procuringEntity: { name: '盐城市住建局' }, budget: '40000000.00', priceCeiling: null, bidDeadline: '2026-11-27T02:00:00.000Z' },
+  basicData: {
+    title: '盐城市世纪大道绿化提升工程',
+    regime: 'ENGINEERING',
+    procuringEntity: { name: '盐城市住建局' },
+    budget: '40000000.00',
+    priceCeiling: null,
+    bidDeadline: '2026-11-27T02:00:00.000Z',
+  },
   committee: { members: [], changes: [], draw: { algorithm: 'HMAC-SHA256', drawId: 'd1', seedCommitment: 'ab' } },
   criteria: { method: 'LOWEST_EVALUATED_PRICE', rules: [] },
   competition: { validBids: 3, basis: '有效投标不少于3个' },

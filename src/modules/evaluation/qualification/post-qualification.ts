@@ -1,4 +1,4 @@
-import { QualificationCriterion } from 'src/modules/tenders/tender.enums';
+import { type QualificationCriterion } from 'src/modules/tenders/tender.enums';
 
 /** One member's finding on one published criterion for one bid (资格后审). */
 export interface CriterionFinding {

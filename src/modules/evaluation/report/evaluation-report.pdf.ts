@@ -1,5 +1,5 @@
 import { beijingTime, beijingTimeLabel } from 'src/common/time/beijing-time';
-import { PdfBlock, PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
+import { type PdfBlock, type PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
 
 type Row = Record<string, unknown>;
 const s = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
@@ -156,7 +156,11 @@ export function evaluationReportPdf(content: Row, sha256: string): PdfDocumentSp
     { kind: 'heading', text: '八、经评审的投标人排序' },
     {
       kind: 'paragraph',
-      text: list(content.ranking).length ? list(content.ranking).map((r) => `${s(r.rank)}. ${s(r.bidderName)}`).join('  ') : '无。',
+      text: list(content.ranking).length
+        ? list(content.ranking)
+            .map((r) => `${s(r.rank)}. ${s(r.bidderName)}`)
+            .join('  ')
+        : '无。',
     },
     { kind: 'heading', text: '九、推荐的中标候选人名单' },
     {
@@ -231,7 +235,10 @@ function qualificationBlocks(review: Row | undefined): PdfBlock[] {
     },
   ];
   for (const b of list(review.bids)) {
-    blocks.push({ kind: 'paragraph', text: `${s(b.bidderName)}：资格审查${b.conclusion === 'QUALIFIED' ? '合格' : '不合格'}（认为合格的成员 ${s(b.membersFindingQualified)} 名）` });
+    blocks.push({
+      kind: 'paragraph',
+      text: `${s(b.bidderName)}：资格审查${b.conclusion === 'QUALIFIED' ? '合格' : '不合格'}（认为合格的成员 ${s(b.membersFindingQualified)} 名）`,
+    });
     blocks.push({
       kind: 'table',
       table: {

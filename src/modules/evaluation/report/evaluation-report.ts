@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { canonicalJson } from '../../audit/canonical-json';
-import { qualificationReview } from '../qualification/post-qualification';
-import { BidOutcome, EvaluationOutcome, EvaluationTerms, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
+import { type qualificationReview } from '../qualification/post-qualification';
+import { type BidOutcome, type EvaluationOutcome, type EvaluationTerms, type MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
 
 /** The inputs of the report, gathered by the finalisation in one transaction. */
 export interface ReportInput {
@@ -22,7 +22,16 @@ export interface ReportInput {
   terms: EvaluationTerms;
   draw: { drawId: string; algorithm: string; seedCommitment: string } | null;
   panelSize: number;
-  members: Array<{ memberId: string; expertId: string | null; name: string; specialty: string | null; title: string | null; status: string; replacedBy: string | null; declineReason: string | null }>;
+  members: Array<{
+    memberId: string;
+    expertId: string | null;
+    name: string;
+    specialty: string | null;
+    title: string | null;
+    status: string;
+    replacedBy: string | null;
+    declineReason: string | null;
+  }>;
   openingRecord: Array<{ bidId: string; bidderName: string; price: string | null; status: string; receivedAt: string }>;
   outcome: EvaluationOutcome;
   verdicts: MemberVerdict[];
@@ -45,7 +54,11 @@ export interface ReportInput {
   signatures: Array<{ memberId: string; name: string; signedAt: string; dissent: string | null }>;
   /** 资格后审 with published criteria: each member's finding per criterion per bid (absent without criteria). */
   qualificationReview?: ReturnType<typeof qualificationReview> | null;
-  competitionDecision: { decision: 'REJECT_ALL' | 'CONTINUE'; votes: { rejectAll: number; continue: number }; reasons: Array<{ memberId: string; decision: string; reason: string }> } | null;
+  competitionDecision: {
+    decision: 'REJECT_ALL' | 'CONTINUE';
+    votes: { rejectAll: number; continue: number };
+    reasons: Array<{ memberId: string; decision: string; reason: string }>;
+  } | null;
 }
 
 /**

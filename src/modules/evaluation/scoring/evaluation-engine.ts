@@ -1,6 +1,6 @@
-import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, MIN_BIDS_TO_OPEN, Regime } from 'src/common/law/regulations';
+import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, MIN_BIDS_TO_OPEN, type Regime } from 'src/common/law/regulations';
 import { compareMoney, toFen } from 'src/common/money/money';
-import { add, compare, fromDecimal, Rational, rational, toDecimal, ZERO } from './rational';
+import { add, compare, fromDecimal, type Rational, rational, toDecimal, ZERO } from './rational';
 
 /**
  * 否决投标 (engineering) / 投标无效 (procurement): the mandatory grounds of TBR Art. 51 (cf. MOF87 Art. 63), plus

@@ -107,8 +107,7 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
     private readonly draws: ExpertDrawService,
     private readonly panels: PanelService,
     private readonly events: DomainEvents,
-  ) {
-  }
+  ) {}
 
   @OnTimedEvent(ScheduledEventKind.AwardDecisionDue)
   async onAwardDecisionDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
@@ -160,10 +159,7 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
     const candidates = (report.content as { candidates: Candidate[] }).candidates;
     const chosen = candidates.find((c) => c.bidId === bidId);
     if (!chosen) throw EvaluationException.notCandidate();
-    const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [
-      tender.id,
-      lotNo,
-    ]);
+    const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [tender.id, lotNo]);
     if (defaulted.some((d) => d.bid_id === bidId)) throw EvaluationException.conflict('This candidate has already declined or defaulted');
     const standing = candidates.filter((c) => !defaulted.some((d) => d.bid_id === c.bidId));
     const rules = await this.ctx.rules(m, tender.id);
@@ -235,12 +231,7 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
         ...(lot.lotted ? { lotNo } : {}),
       },
     });
-    await this.events.emit(
-      m,
-      'AwardNoticeIssued',
-      { tenderId: tender.id, awardeeOrganizationId: chosen.bidderOrganizationId, bidId, ...(lot.lotted ? { lotNo } : {}) },
-      actor,
-    );
+    await this.events.emit(m, 'AwardNoticeIssued', { tenderId: tender.id, awardeeOrganizationId: chosen.bidderOrganizationId, bidId, ...(lot.lotted ? { lotNo } : {}) }, actor);
     return view(await m.findOneByOrFail(AwardEntity, { id: row.id }));
   }
 

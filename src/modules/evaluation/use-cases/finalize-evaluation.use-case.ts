@@ -137,10 +137,14 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
       const built = buildEvaluationReport(input);
       const content = run.lot.lotted ? { ...built, lot: { lotNo: run.lot.lotNo, title: run.lot.title, budget: run.lot.budget } } : built;
       const sha256 = reportSha256(content);
-      await m.query(
-        `INSERT INTO evaluation_reports (tender_id, lot_no, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [tenderId, run.lot.lotNo, version, failed ? 'FAILED' : 'CANDIDATES', JSON.stringify(content), sha256],
-      );
+      await m.query(`INSERT INTO evaluation_reports (tender_id, lot_no, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        tenderId,
+        run.lot.lotNo,
+        version,
+        failed ? 'FAILED' : 'CANDIDATES',
+        JSON.stringify(content),
+        sha256,
+      ]);
       results.push({ lot: run.lot, failed, reason: failed ? (content.failure?.reason ?? null) : null, signed: { run, sha256 } });
     }
     const allFailed = results.every((r) => r.failed);
@@ -151,7 +155,10 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
       [tenderId, allFailed ? 'FAILED' : 'COMPLETED', version, allFailed ? (results[0]?.reason ?? null) : null],
     );
     await this.draws.complete(m, tenderId, actor);
-    for (const { failed, signed: { run, sha256 } } of results) {
+    for (const {
+      failed,
+      signed: { run, sha256 },
+    } of results) {
       await this.audit.append(m, {
         actor,
         action: 'EVALUATION_REPORT_SIGNED',
@@ -178,7 +185,14 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
       // A lot whose bids are all rejected (or lack competition) fails alone at evaluation: its securities go back
       // (TBL Art. 42; GPL Art. 36; MOF87 Art. 29), the other lots go on to their award.
       await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tenderId, r.lot.lotNo, r.reason]);
-      await this.audit.append(m, { actor, action: 'LOT_FAILED', objectType: 'tender', objectId: tenderId, tenderId, data: { lotNo: r.lot.lotNo, reason: r.reason, stage: 'EVALUATION' } });
+      await this.audit.append(m, {
+        actor,
+        action: 'LOT_FAILED',
+        objectType: 'tender',
+        objectId: tenderId,
+        tenderId,
+        data: { lotNo: r.lot.lotNo, reason: r.reason, stage: 'EVALUATION' },
+      });
       await this.events.emit(m, 'LotFailed', { tenderId, lotNo: r.lot.lotNo, reason: r.reason ?? 'failed at evaluation' }, actor);
     }
     if (tender.regime === 'GOV_PROCUREMENT') {
@@ -209,13 +223,14 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
   ): Promise<ReportInput> {
     const entity = await this.identity.getOrganization(tender.procuringEntityId);
     const draw = await m.findOneBy(ExpertDrawEntity, { tenderId: tender.id });
-    const experts = await this.panels.experts(m, members.map((x) => x.expertId).filter((x): x is string => !!x));
+    const experts = await this.panels.experts(
+      m,
+      members.map((x) => x.expertId).filter((x): x is string => !!x),
+    );
     const titles = new Map(experts.map((e) => [e.id, e.title]));
     const names = new Map(members.map((x) => [x.id, x.name]));
     const bidderOf = new Map(opened.map((b) => [b.bidId, b.bidderName]));
-    const clarifications = (await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } })).filter((c) =>
-      bidderOf.has(c.bidId),
-    );
+    const clarifications = (await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } })).filter((c) => bidderOf.has(c.bidId));
     const published = tender.qualificationCriteria ?? [];
     const sittingMembers = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED');
     const findings: Array<{ member_id: string; bid_id: string; criterion_code: string; met: boolean; reason: string }> = published.length
@@ -285,4 +300,3 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     };
   }
 }
-

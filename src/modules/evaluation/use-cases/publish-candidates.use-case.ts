@@ -145,7 +145,14 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
         objectType: 'candidate_publicity',
         objectId: row.id,
         tenderId: tender.id,
-        data: { ...(lot.lotted ? { lotNo } : {}), reportVersion: report.version, startsAt: new Date(now).toISOString(), endsAt: endsAt.toISOString(), publicationDue: due.toISOString(), late },
+        data: {
+          ...(lot.lotted ? { lotNo } : {}),
+          reportVersion: report.version,
+          startsAt: new Date(now).toISOString(),
+          endsAt: endsAt.toISOString(),
+          publicationDue: due.toISOString(),
+          late,
+        },
       });
       return toPublicityView(await m.findOneByOrFail(CandidatePublicityEntity, { id: row.id }));
     });

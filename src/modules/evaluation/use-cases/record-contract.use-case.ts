@@ -60,9 +60,7 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
       if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
       const notified = await m.findOne(AwardEntity, { where: { tenderId: tender.id, lotNo, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       // Lots: a lot's contract follows its own notice of award, while other lots may still be in evaluation or publicity.
-      const statusOpen = lot.lotted
-        ? [TenderStatus.EVALUATION, TenderStatus.PUBLICITY, TenderStatus.AWARDED].includes(tender.status)
-        : tender.status === TenderStatus.AWARDED;
+      const statusOpen = lot.lotted ? [TenderStatus.EVALUATION, TenderStatus.PUBLICITY, TenderStatus.AWARDED].includes(tender.status) : tender.status === TenderStatus.AWARDED;
       if (!notified || !statusOpen) throw EvaluationException.notOpen('No notice of award is outstanding');
       // 容缺预招标: evaluation and award may go ahead, the contract waits until every pledged approval is accepted.
       const outstanding: Array<{ id: string; name: string; status: string; due_at: Date }> = tender.preTender
@@ -74,8 +72,7 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
           outstanding.map((o) => ({ id: o.id, name: o.name, status: o.status, dueAt: new Date(o.due_at).toISOString() })),
         );
       }
-      const signedAt: Date =
-        cmd.signedAt !== undefined ? new Date(cmd.signedAt) : (await m.query(`SELECT clock_timestamp() AS now`))[0].now;
+      const signedAt: Date = cmd.signedAt !== undefined ? new Date(cmd.signedAt) : (await m.query(`SELECT clock_timestamp() AS now`))[0].now;
       const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [signedAt]);
       if (future) throw new ValidationFailedException([{ field: 'signedAt', errors: ['signedAt must not be in the future'] }]);
       if (signedAt.getTime() < new Date(notified.noticeIssuedAt).getTime()) {
@@ -115,7 +112,13 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
         objectType: 'award',
         objectId: notified.id,
         tenderId: tender.id,
-        data: { ...(lot.lotted ? { lotNo } : {}), signedAt: signedAt.toISOString(), contractNo: cmd.contractNo ?? null, amount: cmd.amount ?? notified.price, due: due.toISOString() },
+        data: {
+          ...(lot.lotted ? { lotNo } : {}),
+          signedAt: signedAt.toISOString(),
+          contractNo: cmd.contractNo ?? null,
+          amount: cmd.amount ?? notified.price,
+          due: due.toISOString(),
+        },
       });
       await this.events.emit(
         m,

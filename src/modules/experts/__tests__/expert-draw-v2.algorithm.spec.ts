@@ -1,15 +1,6 @@
 import { createHash, createHmac } from 'crypto';
 import { verifyDrawJson } from '../cli/verify-draw';
-import {
-  beaconSha256,
-  candidatesSha256,
-  committedOrder,
-  DrawRecordV2,
-  drawKeyV2,
-  seedCommitment,
-  verifyAnyDrawRecord,
-  walkOrder,
-} from '../draw/expert-draw.algorithm';
+import { beaconSha256, candidatesSha256, committedOrder, type DrawRecordV2, drawKeyV2, seedCommitment, verifyAnyDrawRecord, walkOrder } from '../draw/expert-draw.algorithm';
 
 const seed = 'a3'.repeat(32);
 const drawId = '5f0c7a1e-0000-4000-8000-000000000001';
@@ -18,7 +9,9 @@ const beacon = { auditHeadId: '7', signedAt: '2026-12-06T08:00:00.000Z', headsSh
 
 /** docs/EXPERT_DRAW.md, v2 steps 3–5, written out independently of the implementation. */
 function docOrder(seedHex: string, beaconHash: string | null, specialty: string, list: string[]): string[] {
-  const key = createHmac('sha256', Buffer.from(seedHex, 'hex')).update(`expert-draw-v2|${drawId}|${beaconHash ?? 'none'}`).digest();
+  const key = createHmac('sha256', Buffer.from(seedHex, 'hex'))
+    .update(`expert-draw-v2|${drawId}|${beaconHash ?? 'none'}`)
+    .digest();
   const r = [...list];
   const out: string[] = [];
   for (let k = 0; r.length; k++) {

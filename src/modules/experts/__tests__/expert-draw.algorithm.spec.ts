@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'crypto';
 import {
   canonicalCandidates,
   candidatesSha256,
-  DrawRecord,
+  type DrawRecord,
   EXPERT_DRAW_ALGORITHM,
   seedCommitment,
   selectRound,
@@ -137,7 +137,9 @@ function manualSelect(seedHex: string, id: string, specialty: string, round: num
   const remaining = [...list];
   const out: string[] = [];
   for (let k = 0; k < seats; k++) {
-    const digest = createHmac('sha256', Buffer.from(seedHex, 'hex')).update(Buffer.from(`${id}|${specialty}|${round}|${k}`, 'utf8')).digest();
+    const digest = createHmac('sha256', Buffer.from(seedHex, 'hex'))
+      .update(Buffer.from(`${id}|${specialty}|${round}|${k}`, 'utf8'))
+      .digest();
     let x = 0n;
     for (let i = 0; i < 8; i++) x = (x << 8n) | BigInt(digest[i]);
     out.push(remaining.splice(Number(x % BigInt(remaining.length)), 1)[0]);

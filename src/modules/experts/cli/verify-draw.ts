@@ -8,7 +8,7 @@
  * Exit code 0 and "VALID" when every round recomputes; 1 with the problems otherwise; 2 on unreadable input.
  */
 import { readFileSync } from 'fs';
-import { DrawRecord, DrawRecordV2, verifyAnyDrawRecord } from '../draw/expert-draw.algorithm';
+import { type DrawRecord, type DrawRecordV2, verifyAnyDrawRecord } from '../draw/expert-draw.algorithm';
 
 export function verifyDrawJson(json: string): { valid: boolean; problems: string[]; rounds: number } {
   const record = JSON.parse(json) as DrawRecord | DrawRecordV2;

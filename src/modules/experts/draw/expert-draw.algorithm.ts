@@ -67,15 +67,7 @@ export interface RoundInput {
  * positions taken out before the first slot: the platform selects without moving the list out of the database.
  * Throws when fewer candidates remain than seats.
  */
-export function slotPositions(
-  seedHex: string,
-  drawId: string,
-  specialty: string,
-  round: number,
-  seats: number,
-  listLength: number,
-  removed: readonly number[] = [],
-): number[] {
+export function slotPositions(seedHex: string, drawId: string, specialty: string, round: number, seats: number, listLength: number, removed: readonly number[] = []): number[] {
   assertSeed(seedHex);
   const out = new Set(removed);
   const remaining = Array.from({ length: listLength }, (_, i) => i).filter((i) => !out.has(i));
@@ -91,9 +83,7 @@ export function slotPositions(
 /** Selects `seats` experts, in slot order. Throws when fewer candidates remain than seats. */
 export function selectRound(input: RoundInput): string[] {
   const removed = input.earlierInRound ? input.candidates.flatMap((id, i) => (input.earlierInRound!.has(id) ? [i] : [])) : [];
-  return slotPositions(input.seedHex, input.drawId, input.specialty, input.round, input.seats, input.candidates.length, removed).map(
-    (p) => input.candidates[p],
-  );
+  return slotPositions(input.seedHex, input.drawId, input.specialty, input.round, input.seats, input.candidates.length, removed).map((p) => input.candidates[p]);
 }
 
 /** One recorded round as the API publishes it (GET /tenders/{id}/panel/draw-record). */
@@ -204,7 +194,9 @@ export function beaconSha256(beacon: DrawBeacon | null): string | null {
 /** key = HMAC-SHA256(key = the 32 seed bytes, message = UTF-8 "expert-draw-v2|<drawId>|<beaconSha256 or 'none'>"). */
 export function drawKeyV2(seedHex: string, drawId: string, beaconHash: string | null): Buffer {
   assertSeed(seedHex);
-  return createHmac('sha256', Buffer.from(seedHex, 'hex')).update(`expert-draw-v2|${drawId}|${beaconHash ?? 'none'}`, 'utf8').digest();
+  return createHmac('sha256', Buffer.from(seedHex, 'hex'))
+    .update(`expert-draw-v2|${drawId}|${beaconHash ?? 'none'}`, 'utf8')
+    .digest();
 }
 
 /**

@@ -21,27 +21,9 @@ import { ExpertDrawRoundEntity } from '../entities/expert-draw-round.entity';
 import { ExpertDrawEntity } from '../entities/expert-draw.entity';
 import { PanelMemberEntity, PanelMemberStatus } from '../entities/panel-member.entity';
 import { updateReturning } from '../sql';
-import {
-  beaconSha256,
-  DrawBeacon,
-  drawKeyV2,
-  EXPERT_DRAW_ALGORITHM_V2,
-  seedCommitment,
-  SkipReason,
-  slotPositions,
-  walkOrder,
-} from './expert-draw.algorithm';
+import { beaconSha256, DrawBeacon, drawKeyV2, EXPERT_DRAW_ALGORITHM_V2, seedCommitment, SkipReason, slotPositions, walkOrder } from './expert-draw.algorithm';
 import { checkPanelComposition } from './panel-composition';
-import {
-  currentlyIneligible,
-  EligibilityInput,
-  freezeCandidates,
-  Ineligibility,
-  positionsIn,
-  RecordedCandidates,
-  recordCandidates,
-  selectPositions,
-} from './recusal';
+import { currentlyIneligible, EligibilityInput, freezeCandidates, Ineligibility, positionsIn, RecordedCandidates, recordCandidates, selectPositions } from './recusal';
 
 export type DrawOutcome =
   | { status: 'DRAWN'; round: number; members: Array<{ id: string; specialty: string }> }
@@ -261,11 +243,7 @@ export class ExpertDrawService {
 
     const input = await this.eligibilityInput(m, draw, tender, members);
     // No seat yet: the initial round (the rounds of a failed attempt are not kept).
-    const round = members.length === 0
-      ? 0
-      : (
-          await m.query(`SELECT coalesce(max(round) + 1, 0)::int AS next FROM expert_draw_rounds WHERE draw_id = $1`, [draw.id])
-        )[0].next;
+    const round = members.length === 0 ? 0 : (await m.query(`SELECT coalesce(max(round) + 1, 0)::int AS next FROM expert_draw_rounds WHERE draw_id = $1`, [draw.id]))[0].next;
 
     const { planned, shortages }: Selection =
       draw.algorithm === EXPERT_DRAW_ALGORITHM_V2
@@ -275,12 +253,16 @@ export class ExpertDrawService {
       // All or nothing: the rounds of this attempt are not kept, nobody is seated.
       await m.query(`DELETE FROM expert_draw_rounds WHERE draw_id = $1 AND round = $2`, [draw.id, round]);
       const message = shortages.map((x) => `${x.specialty}: ${x.candidates} eligible for ${x.seats} seat(s)`).join('; ');
-      await m.update(ExpertDrawEntity, { id: draw.id }, {
-        status: members.length ? draw.status : 'INSUFFICIENT_EXPERTS',
-        lastError: message,
-        conflictUsccs: draw.conflictUsccs,
-        recentServiceDays: draw.recentServiceDays,
-      });
+      await m.update(
+        ExpertDrawEntity,
+        { id: draw.id },
+        {
+          status: members.length ? draw.status : 'INSUFFICIENT_EXPERTS',
+          lastError: message,
+          conflictUsccs: draw.conflictUsccs,
+          recentServiceDays: draw.recentServiceDays,
+        },
+      );
       await this.alert(m, draw, 'INSUFFICIENT_EXPERTS', { round, shortages, replacesMemberId }, actor);
       return { status: 'INSUFFICIENT_EXPERTS', shortages };
     }
@@ -297,10 +279,9 @@ export class ExpertDrawService {
     );
     const drawn = inserted.map((row) => ({ id: row.id, specialty: row.specialty }));
     // 评标专家抽取通知: each drawn expert is asked to accept in time (TBR Art. 48) — a message to that expert only.
-    const users: Array<{ id: string; user_id: string | null; respond_by: Date }> = await m.query(
-      `SELECT id, user_id, respond_by FROM panel_members WHERE id = ANY($1::uuid[])`,
-      [inserted.map((x) => x.id)],
-    );
+    const users: Array<{ id: string; user_id: string | null; respond_by: Date }> = await m.query(`SELECT id, user_id, respond_by FROM panel_members WHERE id = ANY($1::uuid[])`, [
+      inserted.map((x) => x.id),
+    ]);
     await this.notifications.enqueue(
       m,
       users
@@ -357,14 +338,7 @@ export class ExpertDrawService {
   }
 
   /** expert-draw-v1 (draws committed before v2): lists computed from the live pool at each round. */
-  private async selectV1(
-    m: EntityManager,
-    draw: LoadedDraw,
-    input: EligibilityInput,
-    vacancies: Vacancy[],
-    round: number,
-    replacesMemberId: string | null,
-  ): Promise<Selection> {
+  private async selectV1(m: EntityManager, draw: LoadedDraw, input: EligibilityInput, vacancies: Vacancy[], round: number, replacesMemberId: string | null): Promise<Selection> {
     // The lists of every vacant specialty are recorded at once; within the round the specialties are drawn in the
     // tender's order, each without the experts selected for an earlier one (an expert of two specialties sits once).
     const lists = await recordCandidates(m, input, {
@@ -411,10 +385,7 @@ export class ExpertDrawService {
     replacesMemberId: string | null,
     actor: Actor,
   ): Promise<Selection> {
-    let [{ generation }]: Array<{ generation: number | null }> = await m.query(
-      `SELECT max(generation)::int AS generation FROM expert_draw_lists WHERE draw_id = $1`,
-      [draw.id],
-    );
+    let [{ generation }]: Array<{ generation: number | null }> = await m.query(`SELECT max(generation)::int AS generation FROM expert_draw_lists WHERE draw_id = $1`, [draw.id]);
     if (generation === null || (members.length === 0 && draw.status === 'INSUFFICIENT_EXPERTS')) {
       // A new initial draw after too few experts (nobody was ever selected): the lists are frozen again, as a new
       // generation, audited (and so visible to supervisors) before the selection that uses them.
@@ -504,10 +475,14 @@ export class ExpertDrawService {
       const orgs = await this.identity.getOrganizations([tender.procuringEntityId, ...bidderIds]);
       const entity = orgs.find((o) => o.id === tender.procuringEntityId);
       if (!entity) throw new NotFoundException('The procuring entity');
-      usccs = { procuringEntity: entity.uscc, bidders: orgs.filter((o) => bidderIds.includes(o.id)).map((o) => o.uscc).sort() };
-      await m.query(`UPDATE expert_draws SET conflict_usccs = $2, recent_service_days = $3 WHERE id = $1`, [
-        drawId, JSON.stringify(usccs), this.config.expertRecentServiceDays,
-      ]);
+      usccs = {
+        procuringEntity: entity.uscc,
+        bidders: orgs
+          .filter((o) => bidderIds.includes(o.id))
+          .map((o) => o.uscc)
+          .sort(),
+      };
+      await m.query(`UPDATE expert_draws SET conflict_usccs = $2, recent_service_days = $3 WHERE id = $1`, [drawId, JSON.stringify(usccs), this.config.expertRecentServiceDays]);
     }
     const [{ days }] = await m.query(`SELECT recent_service_days AS days FROM expert_draws WHERE id = $1`, [drawId]);
     return freezeCandidates(
@@ -705,12 +680,7 @@ export class ExpertDrawService {
 
   /** The award is made: the seed is revealed (in the audit chain too), so anyone can recompute the draw. */
   async revealSeed(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
-    const draw = await m
-      .createQueryBuilder(ExpertDrawEntity, 'd')
-      .addSelect('d.seedHex')
-      .where('d.tenderId = :tenderId', { tenderId })
-      .setLock('pessimistic_write')
-      .getOne();
+    const draw = await m.createQueryBuilder(ExpertDrawEntity, 'd').addSelect('d.seedHex').where('d.tenderId = :tenderId', { tenderId }).setLock('pessimistic_write').getOne();
     if (!draw || draw.seedRevealedAt) return;
     draw.seedHex ??= await this.seedOf(m, draw.id, actor); // escrowed until now: published from the award on
     await m.query(`UPDATE expert_draws SET seed_revealed_at = clock_timestamp(), seed_hex = $2 WHERE id = $1`, [draw.id, draw.seedHex]);
@@ -770,7 +740,13 @@ export class ExpertDrawService {
       const orgs = await this.identity.getOrganizations([tender.procuringEntityId, ...bidderIds]);
       const entity = orgs.find((o) => o.id === tender.procuringEntityId);
       if (!entity) throw new NotFoundException('The procuring entity');
-      usccs = { procuringEntity: entity.uscc, bidders: orgs.filter((o) => bidderIds.includes(o.id)).map((o) => o.uscc).sort() };
+      usccs = {
+        procuringEntity: entity.uscc,
+        bidders: orgs
+          .filter((o) => bidderIds.includes(o.id))
+          .map((o) => o.uscc)
+          .sort(),
+      };
       // kept on the draw (with the recent-service period) by the update that closes this attempt
       draw.conflictUsccs = usccs;
       draw.recentServiceDays = this.config.expertRecentServiceDays;
@@ -792,9 +768,7 @@ export class ExpertDrawService {
     details: Record<string, unknown>,
     actor: Actor,
   ): Promise<void> {
-    await m.query(`INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details) VALUES ($1, $2, $3, $4)`, [
-      draw.tenderId, draw.id, kind, JSON.stringify(details),
-    ]);
+    await m.query(`INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details) VALUES ($1, $2, $3, $4)`, [draw.tenderId, draw.id, kind, JSON.stringify(details)]);
     // The supervisor is told: the alert list (GET /experts/draw-alerts) and the audit chain both carry it.
     await this.audit.append(m, {
       actor,

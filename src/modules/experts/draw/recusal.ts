@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 
 /**
  * Why an expert of the right specialty is not a candidate of a round (回避, Recusal). The first six are recusal
@@ -220,12 +220,7 @@ export interface Ineligibility {
   note: string | null;
 }
 
-export async function currentlyIneligible(
-  m: EntityManager,
-  expertIds: string[],
-  tenderId: string,
-  conflictUsccs: string[],
-): Promise<Map<string, Ineligibility>> {
+export async function currentlyIneligible(m: EntityManager, expertIds: string[], tenderId: string, conflictUsccs: string[]): Promise<Map<string, Ineligibility>> {
   const out = new Map<string, Ineligibility>();
   if (!expertIds.length) return out;
   const rows: Array<Record<string, string | null>> = await m.query(
@@ -248,7 +243,14 @@ export async function currentlyIneligible(
     out.set(r.id!, {
       reason,
       // who made the candidate ineligible, and why, as far as the pool records it
-      by: reason === 'DISABLED' ? (r.disabled_by ?? 'unknown') : reason === 'UNAVAILABLE' ? 'the expert (declared unavailable)' : reason === 'RECUSED' ? 'a declared or employment conflict' : 'the platform (seat on another panel)',
+      by:
+        reason === 'DISABLED'
+          ? (r.disabled_by ?? 'unknown')
+          : reason === 'UNAVAILABLE'
+            ? 'the expert (declared unavailable)'
+            : reason === 'RECUSED'
+              ? 'a declared or employment conflict'
+              : 'the platform (seat on another panel)',
       note: reason === 'DISABLED' ? r.disabled_reason : null,
     });
   }

@@ -58,10 +58,12 @@ export class AgencyService {
         [entityId, dto.agentOrganizationId, dto.tenderId ?? null],
       );
       if (existing) return { ...(await this.view(m, existing.id)), created: false };
-      const [row] = await m.query(
-        `INSERT INTO agency_authorizations (procuring_entity_id, agent_organization_id, tender_id, granted_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-        [entityId, dto.agentOrganizationId, dto.tenderId ?? null, actor.userId],
-      );
+      const [row] = await m.query(`INSERT INTO agency_authorizations (procuring_entity_id, agent_organization_id, tender_id, granted_by) VALUES ($1, $2, $3, $4) RETURNING id`, [
+        entityId,
+        dto.agentOrganizationId,
+        dto.tenderId ?? null,
+        actor.userId,
+      ]);
       await this.audit.append(m, {
         actor,
         action: 'AGENCY_GRANTED',
@@ -97,8 +99,7 @@ export class AgencyService {
   async list(actor: Actor): Promise<{ granted: AgencyView[]; received: AgencyView[] }> {
     const orgId = this.entityOf(actor);
     const m = this.tx.manager;
-    const ids = async (col: string) =>
-      (await m.query(`SELECT id FROM agency_authorizations WHERE ${col} = $1 ORDER BY granted_at DESC, id`, [orgId])) as Array<{ id: string }>;
+    const ids = async (col: string) => (await m.query(`SELECT id FROM agency_authorizations WHERE ${col} = $1 ORDER BY granted_at DESC, id`, [orgId])) as Array<{ id: string }>;
     const views = async (rows: Array<{ id: string }>) => Promise.all(rows.map((r) => this.view(m, r.id)));
     return { granted: await views(await ids('procuring_entity_id')), received: await views(await ids('agent_organization_id')) };
   }

@@ -22,7 +22,10 @@ describe('classes and sub-classes of business', () => {
         { category: 'CONSTRUCTION_WORKS', sub_class: 'WORKS_SUPERVISION', tenders: 11 },
         { category: 'CONSTRUCTION_WORKS', sub_class: null, tenders: 1 },
       ],
-      [{ category: 'CONSTRUCTION_WORKS', sub_class: 'WORKS_SUPERVISION', projects: 9 }, { category: 'GOODS', sub_class: 'GOODS', projects: 2 }],
+      [
+        { category: 'CONSTRUCTION_WORKS', sub_class: 'WORKS_SUPERVISION', projects: 9 },
+        { category: 'GOODS', sub_class: 'GOODS', projects: 2 },
+      ],
     );
     expect(r.byClass).toEqual([
       { category: 'CONSTRUCTION_WORKS', name: '工程建设', electronic: 12, offline: 9, electronicShare: '0.5714' },

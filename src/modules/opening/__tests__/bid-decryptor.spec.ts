@@ -1,6 +1,6 @@
 import { createEscrowUnwrapper, generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
 import { BidStatus, BidStatusReason } from '../../bids/bid.enums';
-import { SealedParts, UndecryptedBid } from '../../bids/bid-lifecycle.service';
+import { type SealedParts, type UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { decryptWithEscrow, decryptWithKey, failureStatus } from '../bid-decryptor';
 
 const TENDER = '6f1c2a4e-8b1d-4c3e-9f0a-1b2c3d4e5f60';
@@ -49,9 +49,7 @@ describe('decryptWithKey (through the SDK)', () => {
     if (!r.ok) return;
     expect(r.record.price).toBe('38000000.50');
     expect(r.record.durationDays).toBe(365);
-    expect(r.record.attachments).toEqual([
-      { name: '报价单.xlsx', sha256: sha256Hex(Buffer.from('报价')), size: 6 },
-    ]);
+    expect(r.record.attachments).toEqual([{ name: '报价单.xlsx', sha256: sha256Hex(Buffer.from('报价')), size: 6 }]);
     expect(r.record.key).toEqual(key);
   });
 
@@ -84,7 +82,7 @@ describe('decryptWithEscrow', () => {
     expect(r.ok && r.record.price).toBe('38000000.50');
   });
 
-  it('NO_ESCROWED_KEY / ESCROWED_KEY_INVALID are the bidder\'s', () => {
+  it("NO_ESCROWED_KEY / ESCROWED_KEY_INVALID are the bidder's", () => {
     const { bid, parts } = sealed();
     expect(decryptWithEscrow(bid, parts, escrow)).toEqual({ ok: false, code: 'NO_ESCROWED_KEY' });
     const other = generateEscrowKeyPair();

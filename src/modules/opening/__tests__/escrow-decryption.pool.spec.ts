@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { AppConfig } from 'src/infra/config/app-config';
 import { createEscrowUnwrapper, generateEscrowKeyPair, sealBid, sha256Hex } from 'src/sdk';
 import { BidStatus } from '../../bids/bid.enums';
-import { SealedParts, UndecryptedBid } from '../../bids/bid-lifecycle.service';
+import { type SealedParts, type UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { decryptWithEscrow } from '../bid-decryptor';
 import { EscrowDecryptionPool } from '../escrow-decryption.pool';
 
@@ -16,7 +16,12 @@ describe('EscrowDecryptionPool: worker threads give the same answers as the main
     const s = sealBid({
       tenderId: TENDER,
       bidderOrganizationId: org(i),
-      plaintext: { price: `${1000 + i}.5`, currency: 'CNY', durationDays: 100 + i, attachments: [{ name: `f${i}.pdf`, contentBase64: Buffer.from(`file ${i}`).toString('base64') }] },
+      plaintext: {
+        price: `${1000 + i}.5`,
+        currency: 'CNY',
+        durationDays: 100 + i,
+        attachments: [{ name: `f${i}.pdf`, contentBase64: Buffer.from(`file ${i}`).toString('base64') }],
+      },
       escrowPublicKey: pair.publicKey,
       client: { deviceId: 'd' },
     });

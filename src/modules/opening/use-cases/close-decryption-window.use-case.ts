@@ -75,7 +75,10 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
           : await this.decryptByEscrow(m, tender, pending, now);
 
     const failed = outcomes.filter((o) => o.status !== BidStatus.DECRYPTED) as FailedBidRecord[];
-    await this.bids.saveFailed(m, failed.map((f) => ({ bidId: f.bidId, status: f.status, reason: f.reason })));
+    await this.bids.saveFailed(
+      m,
+      failed.map((f) => ({ bidId: f.bidId, status: f.status, reason: f.reason })),
+    );
     if (outcomes.length && tender.decryptionMode !== 'BIDDER') {
       // The platform's own attempts with the escrow key (BIDDER mode makes none: those bids simply were not decrypted).
       await m.query(
@@ -104,10 +107,7 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     this.logger.log(
       `opening of tender ${tenderId} closed: ${pending.length} bid(s) left to ${tender.decryptionMode === 'BIDDER' ? 'revoke' : 'decrypt by escrow'} in ${decryptedMs} ms, record written at ${Date.now() - started} ms`,
     );
-    const [{ decrypted }] = await m.query(
-      `SELECT count(*)::int AS decrypted FROM bids WHERE tender_id = $1 AND status = 'DECRYPTED'`,
-      [tenderId],
-    );
+    const [{ decrypted }] = await m.query(`SELECT count(*)::int AS decrypted FROM bids WHERE tender_id = $1 AND status = 'DECRYPTED'`, [tenderId]);
     const closedEarly = tender.decryptionWindowEndsAt && now < tender.decryptionWindowEndsAt;
     if (decrypted === 0) {
       await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, SYSTEM_ACTOR, {
@@ -128,7 +128,10 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
 
   private async decryptByEscrow(m: EntityManager, tender: TenderEntity, all: UndecryptedBid[], now: Date): Promise<Outcome[]> {
     // Format v2 bids (files in the blob store) are opened as streams, one by one; v1 bids go on to the worker pool.
-    const files = await this.files.load(m, all.map((b) => b.bidId));
+    const files = await this.files.load(
+      m,
+      all.map((b) => b.bidId),
+    );
     const pending = all.filter((b) => !files.has(b.bidId));
     const fileOutcomes = files.size ? await this.decryptFilesByEscrow(m, tender, [...files.values()], now) : [];
     if (!pending.length) return fileOutcomes;
@@ -177,7 +180,13 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     const outcomes: Outcome[] = [];
     const batches: UndecryptedBid[][] = [];
     for (let i = 0; i < pending.length; i += BATCH) batches.push(pending.slice(i, i + BATCH));
-    const load = (b: UndecryptedBid[] | undefined) => (b ? this.bids.loadSealedParts(m, b.map((x) => x.bidId)) : Promise.resolve([]));
+    const load = (b: UndecryptedBid[] | undefined) =>
+      b
+        ? this.bids.loadSealedParts(
+            m,
+            b.map((x) => x.bidId),
+          )
+        : Promise.resolve([]);
     try {
       const prefetch = (b: UndecryptedBid[] | undefined) => {
         const p = load(b);
@@ -188,7 +197,10 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
       for (let i = 0; i < batches.length; i++) {
         const parts = new Map((await next).map((p) => [p.bidId, p]));
         next = prefetch(batches[i + 1]); // the database reads the next batch while this one is decrypted
-        const results = await this.pool.decrypt(escrow, batches[i].map((bid) => ({ bid, parts: parts.get(bid.bidId)! })));
+        const results = await this.pool.decrypt(
+          escrow,
+          batches[i].map((bid) => ({ bid, parts: parts.get(bid.bidId)! })),
+        );
         const decrypted: DecryptedBidRecord[] = [];
         batches[i].forEach((bid, j) => {
           const r = results[j];

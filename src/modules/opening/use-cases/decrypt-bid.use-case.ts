@@ -93,10 +93,13 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
       if (!bid || bid.status !== BidStatus.OPENED) throw new ConflictException(`The bid is ${own[0].status}; it can no longer be decrypted`);
 
       const result = file ? await this.files.openWithKey(file, key) : decryptWithKey(bid, (await this.bids.loadSealedParts(m, [bidId]))[0], key);
-      await m.query(
-        `INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id, ip) VALUES ($1, $2, 'BIDDER', $3, $4, $5)`,
-        [bidId, tenderId, result.ok ? 'DECRYPTED' : result.code, actor.userId, actor.ip ?? ''],
-      );
+      await m.query(`INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id, ip) VALUES ($1, $2, 'BIDDER', $3, $4, $5)`, [
+        bidId,
+        tenderId,
+        result.ok ? 'DECRYPTED' : result.code,
+        actor.userId,
+        actor.ip ?? '',
+      ]);
       if (!result.ok) {
         await this.audit.append(m, {
           actor,
@@ -145,9 +148,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
   private failure(code: DecryptionFailureCode): OpeningException {
     if (code === 'KEY_COMMITMENT_MISMATCH') return OpeningException.keyCommitmentMismatch();
     if (code === 'CIPHERTEXT_DAMAGED') {
-      return OpeningException.decryptionFailed(
-        'The stored bid no longer matches its receipt; this is not the bidder\'s fault and the bid is treated as withdrawn (EB20 Art. 31)',
-      );
+      return OpeningException.decryptionFailed("The stored bid no longer matches its receipt; this is not the bidder's fault and the bid is treated as withdrawn (EB20 Art. 31)");
     }
     return OpeningException.decryptionFailed('The key matches its commitment but does not open the bid, or the bid is not format v1');
   }

@@ -1,6 +1,5 @@
 import { NotificationsService } from '../../notifications/notifications.service';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { MIN_BIDS_TO_OPEN } from 'src/common/law/regulations';

@@ -30,16 +30,17 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { scoreScreens } from 'src/modules/supervision/screens/collusion-score';
 import { csvEscape, CsvSyntaxError, parseCsv } from 'src/modules/supervision/screens/csv';
-import {
-  assertPositiveBids,
-  calibrateMarket,
-  DEFAULT_CALIBRATION,
-  describeCalibration,
-  MarketCalibration,
-} from 'src/modules/supervision/screens/market-calibration';
-import { computePriceScreens, PriceScreens } from 'src/modules/supervision/screens/price-screens';
+import { assertPositiveBids, calibrateMarket, DEFAULT_CALIBRATION, describeCalibration, type MarketCalibration } from 'src/modules/supervision/screens/market-calibration';
+import { computePriceScreens, type PriceScreens } from 'src/modules/supervision/screens/price-screens';
 import { tenderFeatures } from 'src/modules/supervision/screens/learning/features';
-import { LabelledTender, MIN_TRAINING_PER_CLASS, MIN_TRAINING_TENDERS, scoreFeatures, trainable, trainScreenModel } from 'src/modules/supervision/screens/learning/screen-model';
+import {
+  type LabelledTender,
+  MIN_TRAINING_PER_CLASS,
+  MIN_TRAINING_TENDERS,
+  scoreFeatures,
+  trainable,
+  trainScreenModel,
+} from 'src/modules/supervision/screens/learning/screen-model';
 import { MIN_DISTINCT_BIDS } from 'src/modules/supervision/screens/market-calibration';
 
 const USAGE =
@@ -127,7 +128,11 @@ export interface TrainedRun {
  * The learning screen: train on TRAIN's eligible tenders, score IN's. Below the training minimum: zero-shot, the
  * unsupervised score as a ranking for review only, every flag 0.
  */
-export async function scoreWithTraining(training: Map<string, TrainingTender>, tenders: Map<string, number[]>, options: { calibrate?: boolean; seed?: number } = {}): Promise<TrainedRun> {
+export async function scoreWithTraining(
+  training: Map<string, TrainingTender>,
+  tenders: Map<string, number[]>,
+  options: { calibrate?: boolean; seed?: number } = {},
+): Promise<TrainedRun> {
   const labelled: LabelledTender[] = [];
   for (const [id, t] of training) {
     assertPositiveBids(t.bids);

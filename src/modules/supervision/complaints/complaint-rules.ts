@@ -11,7 +11,7 @@
  * - Decision: 30 working days from acceptance (TBR Art. 61 ¶2); procurement: from receipt (GPL Art. 56).
  */
 import { ENGINEERING_RULES, GOV_PROCUREMENT_RULES, SUPERVISION_RULES } from 'src/common/law/regulations';
-import { LegalCalendar } from 'src/modules/tenders/legal-calendar/legal-calendar';
+import { type LegalCalendar } from 'src/modules/tenders/legal-calendar/legal-calendar';
 
 export type Regime = 'ENGINEERING' | 'GOV_PROCUREMENT';
 export const COMPLAINT_STAGES = ['DOCUMENTS', 'OPENING', 'RESULT', 'OTHER'] as const;
@@ -27,22 +27,52 @@ export interface Period {
 /** The last instant a complaint may be filed, counted from `knownAt`. */
 export function filingDeadline(cal: LegalCalendar, regime: Regime, knownAt: Date): Period {
   return regime === 'ENGINEERING'
-    ? { at: cal.periodEnd(knownAt, ENGINEERING_RULES.complaintWithinDays, 'CALENDAR_DAYS'), days: ENGINEERING_RULES.complaintWithinDays, unit: 'CALENDAR_DAYS', article: 'TBR Art. 60' }
-    : { at: cal.periodEnd(knownAt, GOV_PROCUREMENT_RULES.complaintWithinWorkingDays, 'WORKING_DAYS'), days: GOV_PROCUREMENT_RULES.complaintWithinWorkingDays, unit: 'WORKING_DAYS', article: 'GPL Art. 55' };
+    ? {
+        at: cal.periodEnd(knownAt, ENGINEERING_RULES.complaintWithinDays, 'CALENDAR_DAYS'),
+        days: ENGINEERING_RULES.complaintWithinDays,
+        unit: 'CALENDAR_DAYS',
+        article: 'TBR Art. 60',
+      }
+    : {
+        at: cal.periodEnd(knownAt, GOV_PROCUREMENT_RULES.complaintWithinWorkingDays, 'WORKING_DAYS'),
+        days: GOV_PROCUREMENT_RULES.complaintWithinWorkingDays,
+        unit: 'WORKING_DAYS',
+        article: 'GPL Art. 55',
+      };
 }
 
 /** When the department must have accepted or refused the complaint. */
 export function acceptDue(cal: LegalCalendar, regime: Regime, filedAt: Date): Period {
   return regime === 'ENGINEERING'
-    ? { at: cal.periodEnd(filedAt, ENGINEERING_RULES.complaintAcceptWorkingDays, 'WORKING_DAYS'), days: ENGINEERING_RULES.complaintAcceptWorkingDays, unit: 'WORKING_DAYS', article: 'TBR Art. 61' }
-    : { at: cal.periodEnd(filedAt, SUPERVISION_RULES.procurementComplaintReviewWorkingDays, 'WORKING_DAYS'), days: SUPERVISION_RULES.procurementComplaintReviewWorkingDays, unit: 'WORKING_DAYS', article: 'MOF94' };
+    ? {
+        at: cal.periodEnd(filedAt, ENGINEERING_RULES.complaintAcceptWorkingDays, 'WORKING_DAYS'),
+        days: ENGINEERING_RULES.complaintAcceptWorkingDays,
+        unit: 'WORKING_DAYS',
+        article: 'TBR Art. 61',
+      }
+    : {
+        at: cal.periodEnd(filedAt, SUPERVISION_RULES.procurementComplaintReviewWorkingDays, 'WORKING_DAYS'),
+        days: SUPERVISION_RULES.procurementComplaintReviewWorkingDays,
+        unit: 'WORKING_DAYS',
+        article: 'MOF94',
+      };
 }
 
 /** When the department must have decided an accepted complaint. */
 export function decideDue(cal: LegalCalendar, regime: Regime, filedAt: Date, acceptedAt: Date): Period {
   return regime === 'ENGINEERING'
-    ? { at: cal.periodEnd(acceptedAt, ENGINEERING_RULES.complaintDecideWorkingDays, 'WORKING_DAYS'), days: ENGINEERING_RULES.complaintDecideWorkingDays, unit: 'WORKING_DAYS', article: 'TBR Art. 61' }
-    : { at: cal.periodEnd(filedAt, GOV_PROCUREMENT_RULES.complaintDecideWorkingDays, 'WORKING_DAYS'), days: GOV_PROCUREMENT_RULES.complaintDecideWorkingDays, unit: 'WORKING_DAYS', article: 'GPL Art. 56' };
+    ? {
+        at: cal.periodEnd(acceptedAt, ENGINEERING_RULES.complaintDecideWorkingDays, 'WORKING_DAYS'),
+        days: ENGINEERING_RULES.complaintDecideWorkingDays,
+        unit: 'WORKING_DAYS',
+        article: 'TBR Art. 61',
+      }
+    : {
+        at: cal.periodEnd(filedAt, GOV_PROCUREMENT_RULES.complaintDecideWorkingDays, 'WORKING_DAYS'),
+        days: GOV_PROCUREMENT_RULES.complaintDecideWorkingDays,
+        unit: 'WORKING_DAYS',
+        article: 'GPL Art. 56',
+      };
 }
 
 /**

@@ -116,18 +116,25 @@ export class ComplaintsService {
     return this.identityKeys.blindIndex(COMPLAINANT_SEALED, tenderId, organizationId);
   }
 
-  private complainant(c: { tender_id: string; complainant_organization_id: string | null; filed_by: string | null; complainant_blind_index: string | null; complainant_sealed: string | null }): SealedComplainant {
+  private complainant(c: {
+    tender_id: string;
+    complainant_organization_id: string | null;
+    filed_by: string | null;
+    complainant_blind_index: string | null;
+    complainant_sealed: string | null;
+  }): SealedComplainant {
     if (c.complainant_organization_id && !c.complainant_sealed) return { organizationId: c.complainant_organization_id, userId: c.filed_by!, requestSha256: '' };
     return this.identityKeys.platformOpen<SealedComplainant>(COMPLAINANT_SEALED, c.complainant_sealed!, complainantAad(c.tender_id, c.complainant_blind_index!));
   }
 
   /** At the deadline: the complainants filled in clear (and the plain request digest), audited (COMPLAINT_IDENTITIES_UNSEALED). */
   async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
-    const rows: Array<{ id: string; tender_id: string; complainant_organization_id: null; filed_by: null; complainant_blind_index: string; complainant_sealed: string }> = await m.query(
-      `SELECT id, tender_id, complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints
+    const rows: Array<{ id: string; tender_id: string; complainant_organization_id: null; filed_by: null; complainant_blind_index: string; complainant_sealed: string }> =
+      await m.query(
+        `SELECT id, tender_id, complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints
        WHERE tender_id = $1 AND complainant_sealed IS NOT NULL ORDER BY filed_at, id FOR UPDATE`,
-      [tenderId],
-    );
+        [tenderId],
+      );
     const complainants: Array<{ complaintId: string; organizationId: string; userId: string }> = [];
     for (const c of rows) {
       const who = this.complainant(c);
@@ -191,11 +198,24 @@ export class ComplaintsService {
                                  accept_due_at, request_sha256, complainant_blind_index, complainant_sealed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
         [
-          tenderId, sealed ? null : orgId, sealed ? null : actor.userId, dto.stage, objectionId, text, knownAt, deadline.at, now, accept.at,
+          tenderId,
+          sealed ? null : orgId,
+          sealed ? null : actor.userId,
+          dto.stage,
+          objectionId,
+          text,
+          knownAt,
+          deadline.at,
+          now,
+          accept.at,
           sealed ? requestHmac : requestSha256,
           blindIndex,
           blindIndex
-            ? this.identityKeys.platformSeal(COMPLAINANT_SEALED, { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant, complainantAad(tenderId, blindIndex))
+            ? this.identityKeys.platformSeal(
+                COMPLAINANT_SEALED,
+                { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant,
+                complainantAad(tenderId, blindIndex),
+              )
             : null,
         ],
       );
@@ -205,7 +225,14 @@ export class ComplaintsService {
         objectType: 'complaint',
         objectId: row.id,
         tenderId,
-        data: { stage: dto.stage, objectionId, knownAt: knownAt.toISOString(), filingDeadline: deadline.at.toISOString(), acceptDueAt: accept.at.toISOString(), textSha256: createHash('sha256').update(text).digest('hex') },
+        data: {
+          stage: dto.stage,
+          objectionId,
+          knownAt: knownAt.toISOString(),
+          filingDeadline: deadline.at.toISOString(),
+          acceptDueAt: accept.at.toISOString(),
+          textSha256: createHash('sha256').update(text).digest('hex'),
+        },
       });
       return { ...(await this.view(m, row.id)), created: true };
     });
@@ -260,11 +287,21 @@ export class ComplaintsService {
         const cal = await this.calendars.calendar(m);
         const due = decideDue(cal, c.regime, new Date(c.filed_at), now);
         late = now.getTime() > new Date(c.accept_due_at).getTime();
-        await m.query(`UPDATE complaints SET status = 'ACCEPTED', accepted_at = $2, decide_due_at = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [id, now, due.at, actor.userId]);
+        await m.query(`UPDATE complaints SET status = 'ACCEPTED', accepted_at = $2, decide_due_at = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [
+          id,
+          now,
+          due.at,
+          actor.userId,
+        ]);
         if (dto.suspend) await this.orderSuspension(m, c, tender!, cal, now, actor);
       } else if (dto.status === 'REFUSED') {
         late = now.getTime() > new Date(c.accept_due_at).getTime();
-        await m.query(`UPDATE complaints SET status = 'REFUSED', refused_at = $2, refusal_reason = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [id, now, dto.reason!.trim(), actor.userId]);
+        await m.query(`UPDATE complaints SET status = 'REFUSED', refused_at = $2, refusal_reason = $3, handled_by = $4, version = version + 1 WHERE id = $1`, [
+          id,
+          now,
+          dto.reason!.trim(),
+          actor.userId,
+        ]);
       } else {
         late = c.decide_due_at !== null && now.getTime() > new Date(c.decide_due_at).getTime();
         await m.query(
@@ -355,10 +392,13 @@ export class ComplaintsService {
       );
       if (c) return { knownAt: new Date(c.answer_due_at), objectionId: c.id };
       if (dto.stage === 'OPENING') {
-        throw SupervisionException.objectionRequired('A procurement complaint about the process follows a challenge (质疑) to it, answered or past its answer period (GPL Art. 55)', {
-          stage: dto.stage,
-          article: 'GPL Art. 55',
-        });
+        throw SupervisionException.objectionRequired(
+          'A procurement complaint about the process follows a challenge (质疑) to it, answered or past its answer period (GPL Art. 55)',
+          {
+            stage: dto.stage,
+            article: 'GPL Art. 55',
+          },
+        );
       }
     }
     if (dto.stage === 'DOCUMENTS' || dto.stage === 'RESULT') {
@@ -403,10 +443,13 @@ export class ComplaintsService {
         [tenderId, orgId],
       );
       if (!o || !tender.opened_at) {
-        throw SupervisionException.objectionRequired('A complaint about the opening follows the complainant’s objection at the opening, answered or left unanswered when the opening ended (TBR Arts. 44, 60)', {
-          stage: dto.stage,
-          article: 'TBR Art. 44',
-        });
+        throw SupervisionException.objectionRequired(
+          'A complaint about the opening follows the complainant’s objection at the opening, answered or left unanswered when the opening ended (TBR Arts. 44, 60)',
+          {
+            stage: dto.stage,
+            article: 'TBR Art. 44',
+          },
+        );
       }
       return { knownAt: new Date(o.answered_at ?? o.closed_at!), objectionId: o.id };
     }
@@ -448,9 +491,7 @@ export class ComplaintsService {
         accept: (acceptedOrRefused ? new Date(acceptedOrRefused).getTime() : now) > new Date(c.accept_due_at).getTime(),
         decide: c.decide_due_at !== null && (c.decided_at ? new Date(c.decided_at).getTime() : now) > new Date(c.decide_due_at).getTime(),
       },
-      suspension: c.suspension_ordered_at
-        ? { orderedAt: iso(c.suspension_ordered_at)!, endsAt: iso(c.suspension_ends_at), liftedAt: iso(c.suspension_lifted_at) }
-        : null,
+      suspension: c.suspension_ordered_at ? { orderedAt: iso(c.suspension_ordered_at)!, endsAt: iso(c.suspension_ends_at), liftedAt: iso(c.suspension_lifted_at) } : null,
       remedy: c.remedy,
     };
   }
@@ -468,7 +509,13 @@ export class ComplaintsService {
     const end = suspensionEnd(cal, c.regime, now);
     await m.query(`UPDATE complaints SET suspension_ordered_at = $2, suspension_ends_at = $3 WHERE id = $1`, [c.id, now, end?.at ?? null]);
     if (end) await this.scheduler.plan(m, { kind: ScheduledEventKind.ComplaintSuspensionEnd, subjectId: c.id, tenderId: tender.id, runAt: end.at });
-    await this.suspension.suspend(m, tender, now, { reason: 'COMPLAINT_ACCEPTED', complaintId: c.id, article: end ? 'GPL Art. 57' : 'TBR Art. 62', endsAt: end?.at.toISOString() ?? null }, actor);
+    await this.suspension.suspend(
+      m,
+      tender,
+      now,
+      { reason: 'COMPLAINT_ACCEPTED', complaintId: c.id, article: end ? 'GPL Art. 57' : 'TBR Art. 62', endsAt: end?.at.toISOString() ?? null },
+      actor,
+    );
     await this.audit.append(m, {
       actor,
       action: 'COMPLAINT_SUSPENSION_ORDERED',
@@ -477,14 +524,16 @@ export class ComplaintsService {
       tenderId: tender.id,
       data: { endsAt: end?.at.toISOString() ?? null, article: end ? 'GPL Art. 57' : 'TBR Art. 62' },
     });
-    await this.notifications.enqueue(m, [{
-      recipientOrganizationId: tender.procuringEntityId,
-      tenderId: tender.id,
-      topic: 'TENDER_SUSPENDED',
-      subject: `【暂停招标投标活动】${tender.title}`,
-      body: `行政监督部门受理投诉并责令暂停招标投标活动${end ? `，至迟于 ${end.at.toISOString()} 结束（政府采购法第五十七条）` : '，直至作出处理决定（招标投标法实施条例第六十二条）'}。`,
-      dedupeKey: `complaint-${c.id}-suspension`,
-    }]);
+    await this.notifications.enqueue(m, [
+      {
+        recipientOrganizationId: tender.procuringEntityId,
+        tenderId: tender.id,
+        topic: 'TENDER_SUSPENDED',
+        subject: `【暂停招标投标活动】${tender.title}`,
+        body: `行政监督部门受理投诉并责令暂停招标投标活动${end ? `，至迟于 ${end.at.toISOString()} 结束（政府采购法第五十七条）` : '，直至作出处理决定（招标投标法实施条例第六十二条）'}。`,
+        dedupeKey: `complaint-${c.id}-suspension`,
+      },
+    ]);
   }
 
   private async liftSuspension(m: EntityManager, c: ComplaintRow, tender: TenderEntity, now: Date, actor: Actor, why: 'DECIDED' | 'PERIOD_ENDED') {
@@ -504,14 +553,16 @@ export class ComplaintsService {
       await this.stateMachine.transition(m, tender.id, TenderStatus.FAILED, actor, { reason, patch: { suspendedAt: null }, data: { complaintId: c.id } });
       await this.events.emit(m, 'TenderFailed', { tenderId: tender.id, reason }, actor);
     }
-    await this.notifications.enqueue(m, [{
-      recipientOrganizationId: tender.procuringEntityId,
-      tenderId: tender.id,
-      topic: 'COMPLAINT_UPHELD',
-      subject: `【投诉处理决定】${tender.title}`,
-      body: remedy === 'RE_EVALUATION' ? '投诉成立，责令评标委员会重新评审。' : '投诉成立，本次招标失败，须重新招标。',
-      dedupeKey: `complaint-${c.id}-remedy`,
-    }]);
+    await this.notifications.enqueue(m, [
+      {
+        recipientOrganizationId: tender.procuringEntityId,
+        tenderId: tender.id,
+        topic: 'COMPLAINT_UPHELD',
+        subject: `【投诉处理决定】${tender.title}`,
+        body: remedy === 'RE_EVALUATION' ? '投诉成立，责令评标委员会重新评审。' : '投诉成立，本次招标失败，须重新招标。',
+        dedupeKey: `complaint-${c.id}-remedy`,
+      },
+    ]);
   }
 
   /** COMPLAINT_SUSPENSION_END: a procurement suspension reached its 30 days (GPL Art. 57) before the decision. */

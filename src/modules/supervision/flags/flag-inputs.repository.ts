@@ -37,35 +37,74 @@ export class FlagInputsRepository {
     const ids = tenders.map((t) => t.id);
     // One after the other: a transaction's connection runs one query at a time.
     const [bids, orgs, payments, docs, scores] = await sequence([
-      () => m.query(
-        `SELECT id, tender_id, bidder_organization_id, status, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, ip,
+      () =>
+        m.query(
+          `SELECT id, tender_id, bidder_organization_id, status, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, ip,
                 device_id, mac_addresses, document_author, price::text, lot_no,
                 ARRAY(SELECT a->>'sha256' FROM jsonb_array_elements(coalesce(attachments, '[]'::jsonb)) a) AS shas
          FROM bids WHERE tender_id = ANY($1::uuid[]) AND opened_at IS NOT NULL`,
-        [ids],
-      ) as Promise<Array<{ id: string; tender_id: string; bidder_organization_id: string; status: string; received_ms: number; ip: string; device_id: string; mac_addresses: string[]; document_author: string | null; price: string | null; shas: string[]; lot_no: number }>>,
-      () => m.query(
-        `SELECT DISTINCT b.tender_id, o.id, o.name, o.legal_representative, o.basic_account_no
+          [ids],
+        ) as Promise<
+          Array<{
+            id: string;
+            tender_id: string;
+            bidder_organization_id: string;
+            status: string;
+            received_ms: number;
+            ip: string;
+            device_id: string;
+            mac_addresses: string[];
+            document_author: string | null;
+            price: string | null;
+            shas: string[];
+            lot_no: number;
+          }>
+        >,
+      () =>
+        m.query(
+          `SELECT DISTINCT b.tender_id, o.id, o.name, o.legal_representative, o.basic_account_no
          FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
          WHERE b.tender_id = ANY($1::uuid[]) AND b.opened_at IS NOT NULL`,
-        [ids],
-      ) as Promise<Array<{ tender_id: string; id: string; name: string; legal_representative: string; basic_account_no: string }>>,
-      () => m.query(
-        `SELECT p.tender_id, p.bidder_organization_id, p.payer_account_no, p.payer_name, p.payer_is_basic_account, p.txn_id, a.lot_no
+          [ids],
+        ) as Promise<Array<{ tender_id: string; id: string; name: string; legal_representative: string; basic_account_no: string }>>,
+      () =>
+        m.query(
+          `SELECT p.tender_id, p.bidder_organization_id, p.payer_account_no, p.payer_name, p.payer_is_basic_account, p.txn_id, a.lot_no
          FROM bid_security_payments p JOIN bid_security_accounts a ON a.id = p.account_id
          WHERE p.tender_id = ANY($1::uuid[]) AND p.account_id IS NOT NULL`,
-        [ids],
-      ) as Promise<Array<{ tender_id: string; bidder_organization_id: string; payer_account_no: string; payer_name: string; payer_is_basic_account: boolean | null; txn_id: string; lot_no: number }>>,
+          [ids],
+        ) as Promise<
+          Array<{
+            tender_id: string;
+            bidder_organization_id: string;
+            payer_account_no: string;
+            payer_name: string;
+            payer_is_basic_account: boolean | null;
+            txn_id: string;
+            lot_no: number;
+          }>
+        >,
       () => m.query(`SELECT tender_id, sha256 FROM tender_documents WHERE tender_id = ANY($1::uuid[])`, [ids]) as Promise<Array<{ tender_id: string; sha256: string }>>,
-      () => m.query(
-        `SELECT v.tender_id, v.member_id, pm.expert_id, pm.kind, v.bid_id, b.bidder_organization_id,
+      () =>
+        m.query(
+          `SELECT v.tender_id, v.member_id, pm.expert_id, pm.kind, v.bid_id, b.bidder_organization_id,
                 (SELECT sum(x.value::numeric) FROM jsonb_each_text(v.factor_scores) x)::float8 AS total
          FROM evaluation_verdicts v
          JOIN panel_members pm ON pm.id = v.member_id
          JOIN bids b ON b.id = v.bid_id
          WHERE v.tender_id = ANY($1::uuid[]) AND NOT v.void AND v.factor_scores IS NOT NULL`,
-        [ids],
-      ) as Promise<Array<{ tender_id: string; member_id: string; expert_id: string | null; kind: 'EXPERT' | 'ENTITY_REP'; bid_id: string; bidder_organization_id: string; total: number | null }>>,
+          [ids],
+        ) as Promise<
+          Array<{
+            tender_id: string;
+            member_id: string;
+            expert_id: string | null;
+            kind: 'EXPERT' | 'ENTITY_REP';
+            bid_id: string;
+            bidder_organization_id: string;
+            total: number | null;
+          }>
+        >,
     ] as const);
     for (const t of tenders) {
       out.set(t.id, {

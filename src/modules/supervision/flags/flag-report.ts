@@ -1,5 +1,5 @@
 import { beijingTimeLabel } from 'src/common/time/beijing-time';
-import { PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
+import { type PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
 import { FLAG_CATALOGUE, SEVERITY_NAME } from './engine';
 import type { FlagView } from './flags.service';
 
@@ -60,7 +60,10 @@ export function flagReportSpec(tender: FlagReportTender, flags: FlagView[], issu
         : { kind: 'paragraph', text: '本项目开标后未发现串通投标预警。' },
       { kind: 'heading', text: '二、证据明细' },
       ...flags.flatMap((f, i) => [
-        { kind: 'paragraph' as const, text: `${i + 1}. ${FLAG_CATALOGUE[f.code]?.name ?? f.code}（${f.code}，等级：${SEVERITY_NAME[f.severity]}，范围：${f.scope === 'TENDER' ? '本项目' : '历史交易'}）` },
+        {
+          kind: 'paragraph' as const,
+          text: `${i + 1}. ${FLAG_CATALOGUE[f.code]?.name ?? f.code}（${f.code}，等级：${SEVERITY_NAME[f.severity]}，范围：${f.scope === 'TENDER' ? '本项目' : '历史交易'}）`,
+        },
         { kind: 'paragraph' as const, text: `涉及投标人：${names(f)}${f.expertIds.length ? `；涉及评标专家：${f.expertIds.join('、')}` : ''}` },
         { kind: 'paragraph' as const, text: `证据：${evidenceText(f.evidence)}` },
       ]),

@@ -1,5 +1,5 @@
-import { EntityManager } from 'typeorm';
-import { FlagDraft } from './engine';
+import { type EntityManager } from 'typeorm';
+import { type FlagDraft } from './engine';
 
 /** Bulk writes of flags: one statement for any number of rows (jsonb_to_recordset). */
 export async function insertFlags(m: EntityManager, scope: 'TENDER' | 'HISTORY', drafts: Array<FlagDraft & { tenderId: string | null }>): Promise<void> {
@@ -28,13 +28,21 @@ export async function insertFlags(m: EntityManager, scope: 'TENDER' | 'HISTORY',
 /** Replaces the TENDER-scope flags of these tenders (recomputing is idempotent: the same inputs give the same rows). */
 export async function replaceTenderFlags(m: EntityManager, tenderIds: string[], drafts: FlagDraft[]): Promise<void> {
   await m.query(`DELETE FROM collusion_flags WHERE scope = 'TENDER' AND tender_id = ANY($1::uuid[])`, [tenderIds]);
-  await insertFlags(m, 'TENDER', drafts.map((d) => ({ ...d, tenderId: d.tenderIds[0] })));
+  await insertFlags(
+    m,
+    'TENDER',
+    drafts.map((d) => ({ ...d, tenderId: d.tenderIds[0] })),
+  );
 }
 
 /** Replaces every HISTORY-scope flag. R024/R058/R030/R035/R036 flags belong to one tender; serial losers, rings, rotations and R038 to none. */
 export async function replaceHistoryFlags(m: EntityManager, drafts: FlagDraft[]): Promise<void> {
   await m.query(`DELETE FROM collusion_flags WHERE scope = 'HISTORY'`);
-  await insertFlags(m, 'HISTORY', drafts.map((d) => ({ ...d, tenderId: d.tenderIds.length === 1 && isPerTender(d) ? d.tenderIds[0] : null })));
+  await insertFlags(
+    m,
+    'HISTORY',
+    drafts.map((d) => ({ ...d, tenderId: d.tenderIds.length === 1 && isPerTender(d) ? d.tenderIds[0] : null })),
+  );
 }
 
 const PER_TENDER_HISTORY_CODES = new Set<string>([

@@ -151,12 +151,7 @@ export class FlagsService {
    * computeTender in the caller's transaction. `calibrations` is the run's cache of market calibrations: pass the
    * same object to compute several tenders in one run (each market's history is then loaded once).
    */
-  async computeTenderIn(
-    m: EntityManager,
-    tenderId: string,
-    actor: Actor,
-    calibrations = this.marketCalibrations(m),
-  ): Promise<{ computed: boolean; flags: number }> {
+  async computeTenderIn(m: EntityManager, tenderId: string, actor: Actor, calibrations = this.marketCalibrations(m)): Promise<{ computed: boolean; flags: number }> {
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${tenderId}`]);
     const input = await this.inputs.tenderInput(m, tenderId);
     if (!input) {
@@ -323,17 +318,18 @@ export class FlagsService {
       const rows: FlagRow[] = await this.inScope(
         m,
         actor,
-        await m.query(
-          `SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
-          params,
-        ),
+        await m.query(`SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`, params),
       );
       await this.audit.append(m, {
         actor,
         action: 'COLLUSION_FLAGS_LISTED',
         objectType: 'collusion_flags',
         objectId: 'list',
-        data: { filter: { code: q.code ?? null, severity: q.severity ?? null, tenderId: q.tenderId ?? null, bidderId: q.bidderId ?? null, from: q.from ?? null, to: q.to ?? null }, returned: rows.length, total },
+        data: {
+          filter: { code: q.code ?? null, severity: q.severity ?? null, tenderId: q.tenderId ?? null, bidderId: q.bidderId ?? null, from: q.from ?? null, to: q.to ?? null },
+          returned: rows.length,
+          total,
+        },
       });
       return { items: await this.views(m, rows), total };
     });
@@ -342,7 +338,10 @@ export class FlagsService {
   /** The flags of a tender with these codes, for a case's evidence (supervision cases). */
   async snapshot(m: EntityManager, tenderId: string, codes: FlagCode[], actor: Actor | null = null): Promise<FlagView[]> {
     if (codes.length === 0) return [];
-    return this.views(m, (await this.inScope(m, actor, await this.rowsOfTender(m, tenderId))).filter((r) => codes.includes(r.code)));
+    return this.views(
+      m,
+      (await this.inScope(m, actor, await this.rowsOfTender(m, tenderId))).filter((r) => codes.includes(r.code)),
+    );
   }
 
   /**
@@ -353,12 +352,24 @@ export class FlagsService {
    * aggregates (counts, ratios, fences) stay: they name no tender. Other roles and unscoped supervisors: unchanged.
    */
   private inScope(m: EntityManager, actor: Actor | null, rows: FlagRow[]): Promise<FlagRow[]> {
-    return this.restrictHistory(m, actor, rows, (r) => (r.scope === 'HISTORY' ? r.tender_ids : null), (r, tender_ids, evidence) => ({ ...r, tender_ids, evidence }));
+    return this.restrictHistory(
+      m,
+      actor,
+      rows,
+      (r) => (r.scope === 'HISTORY' ? r.tender_ids : null),
+      (r, tender_ids, evidence) => ({ ...r, tender_ids, evidence }),
+    );
   }
 
   /** The same restriction on flags already in view form (a case's evidence, kept as it stood when the case opened). */
   restrictViews(m: EntityManager, actor: Actor | null, views: FlagView[]): Promise<FlagView[]> {
-    return this.restrictHistory(m, actor, views, (v) => (v.scope === 'HISTORY' ? v.tenderIds : null), (v, tenderIds, evidence) => ({ ...v, tenderIds, evidence }));
+    return this.restrictHistory(
+      m,
+      actor,
+      views,
+      (v) => (v.scope === 'HISTORY' ? v.tenderIds : null),
+      (v, tenderIds, evidence) => ({ ...v, tenderIds, evidence }),
+    );
   }
 
   private async restrictHistory<T extends { evidence: Record<string, unknown> }>(
@@ -429,9 +440,7 @@ export class FlagsService {
   private async views(m: EntityManager, rows: FlagRow[]): Promise<FlagView[]> {
     const ids = [...new Set(rows.flatMap((r) => r.bidder_ids))];
     const names = new Map<string, string>(
-      ids.length
-        ? (await m.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [ids])).map((o: { id: string; name: string }) => [o.id, o.name])
-        : [],
+      ids.length ? (await m.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [ids])).map((o: { id: string; name: string }) => [o.id, o.name]) : [],
     );
     return rows.map((r) => ({
       id: r.id,

@@ -1,6 +1,6 @@
 import { toFen } from 'src/common/money/money';
-import { MarketCalibration, MarketHistory, MIN_DISTINCT_BIDS } from '../screens';
-import { Regime } from './engine';
+import { type MarketCalibration, MarketHistory, MIN_DISTINCT_BIDS } from '../screens';
+import { type Regime } from './engine';
 import type { MarketPrices } from './flag-inputs.repository';
 
 export interface Market {

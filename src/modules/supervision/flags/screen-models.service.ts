@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
-import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
+import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 import { toFen } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
@@ -63,9 +63,7 @@ export class ScreenModelsService {
     private readonly inputs: FlagInputsRepository,
     private readonly scheduler: SchedulerService,
     private readonly config: AppConfig,
-    events: DomainEvents,
-  ) {
-  }
+  ) {}
 
   @OnEvent('SupervisionCaseClosed')
   async onSupervisionCaseClosed(m: EntityManager, { caseId, tenderId }: DomainEventMap['SupervisionCaseClosed']): Promise<void> {
@@ -99,7 +97,20 @@ export class ScreenModelsService {
     const [row] = await m.query(
       `INSERT INTO collusion_screen_models (regime, category, version, training_sha256, training_size, positives, cv_auc, selected, threshold, feature_names, model, trigger_case_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [market.regime, market.category, version, sha, model.trainingSize, model.positives, model.cvAuc, model.selected, model.threshold, model.featureNames, JSON.stringify(serializeModel(model)), triggerCaseId],
+      [
+        market.regime,
+        market.category,
+        version,
+        sha,
+        model.trainingSize,
+        model.positives,
+        model.cvAuc,
+        model.selected,
+        model.threshold,
+        model.featureNames,
+        JSON.stringify(serializeModel(model)),
+        triggerCaseId,
+      ],
     );
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
@@ -134,7 +145,10 @@ export class ScreenModelsService {
        GROUP BY c.tender_id ORDER BY c.tender_id`,
       [market.regime, market.category],
     );
-    const inputs = await this.inputs.tenderInputs(m, rows.map((r) => r.tender_id));
+    const inputs = await this.inputs.tenderInputs(
+      m,
+      rows.map((r) => r.tender_id),
+    );
     const out: Array<LabelledTender & { prices: bigint[] }> = [];
     for (const r of rows) {
       const input = inputs.get(r.tender_id);

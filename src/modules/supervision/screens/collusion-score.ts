@@ -34,21 +34,21 @@
  * the same gap as RD; KSTEST has no documented direction under collusion in collusion.md.
  */
 import { tightRatio } from './null-model';
-import { computePriceScreens, PriceScreens } from './price-screens';
+import { computePriceScreens, type PriceScreens } from './price-screens';
 import {
   assertPositiveBids,
   assertValidCalibration,
-  ComponentName,
+  type ComponentName,
   COMPONENT_NAMES,
   CV_CENTRE,
   CV_LOG_SCALE,
   DEFAULT_CALIBRATION,
   defaultCalibration,
-  MarketCalibration,
+  type MarketCalibration,
   marketMedianCv,
   MIN_DISTINCT_BIDS,
   rawSuspicion,
-  RawSuspicion,
+  type RawSuspicion,
   referenceCv,
   subgroupCvEquivalent,
 } from './market-calibration';
@@ -173,23 +173,41 @@ function reasonsFor(s: PriceScreens, c: ScoreComponents, weights: ScoreWeights, 
     return 1 / (1 + Math.exp(-u)); // = percentile (rd, kurt) or 1 − percentile (skew, tightSubgroup)
   };
   if (strong('cv')) {
-    found.push({ k: 'cv', text: `LOW_CV: coefficient of variation ${pct(s.cv as number)} is below ${referenceText(cal, 'cv')}; bid rigging compresses the spread of bids (Imhof 2017)` });
+    found.push({
+      k: 'cv',
+      text: `LOW_CV: coefficient of variation ${pct(s.cv as number)} is below ${referenceText(cal, 'cv')}; bid rigging compresses the spread of bids (Imhof 2017)`,
+    });
   }
   if (strong('subgroupCv')) {
-    found.push({ k: 'subgroupCv', text: `LOW_SUBGROUP_CV: the typical group of 3–4 bids is as tight as a whole tender with CV ${pct(subgroupCvEquivalent(s) as number)}, below ${referenceText(cal, 'subgroupCv')} (Wallimann, Imhof & Huber 2023)` });
+    found.push({
+      k: 'subgroupCv',
+      text: `LOW_SUBGROUP_CV: the typical group of 3–4 bids is as tight as a whole tender with CV ${pct(subgroupCvEquivalent(s) as number)}, below ${referenceText(cal, 'subgroupCv')} (Wallimann, Imhof & Huber 2023)`,
+    });
   }
   if (strong('rd')) {
-    found.push({ k: 'rd', text: `HIGH_RD: the two lowest bids are ${fx(s.rd as number)} losing-bid standard deviations apart, more than in ${pct(nullP('rd'))} of independent-bidding tenders with ${s.n} bids${market('rd')}; cover bids bunch above the winner (Imhof 2017)` });
+    found.push({
+      k: 'rd',
+      text: `HIGH_RD: the two lowest bids are ${fx(s.rd as number)} losing-bid standard deviations apart, more than in ${pct(nullP('rd'))} of independent-bidding tenders with ${s.n} bids${market('rd')}; cover bids bunch above the winner (Imhof 2017)`,
+    });
   }
   if (strong('skew')) {
-    found.push({ k: 'skew', text: `NEGATIVE_SKEW: skewness ${fx(s.skew as number)} is lower than in ${pct(nullP('skew'))} of independent-bidding tenders with ${s.n} bids${market('skew')} (Imhof 2017)` });
+    found.push({
+      k: 'skew',
+      text: `NEGATIVE_SKEW: skewness ${fx(s.skew as number)} is lower than in ${pct(nullP('skew'))} of independent-bidding tenders with ${s.n} bids${market('skew')} (Imhof 2017)`,
+    });
   }
   if (strong('kurt')) {
-    found.push({ k: 'kurt', text: `HIGH_KURTOSIS: excess kurtosis ${fx(s.kurt as number)} is higher than in ${pct(nullP('kurt'))} of independent-bidding tenders with ${s.n} bids${market('kurt')} (Imhof 2017)` });
+    found.push({
+      k: 'kurt',
+      text: `HIGH_KURTOSIS: excess kurtosis ${fx(s.kurt as number)} is higher than in ${pct(nullP('kurt'))} of independent-bidding tenders with ${s.n} bids${market('kurt')} (Imhof 2017)`,
+    });
   }
   if (strong('tightSubgroup')) {
     const ratio = tightRatio(s.cv, s.subgroups?.cv?.min) as number;
-    found.push({ k: 'tightSubgroup', text: `TIGHT_SUBGROUP: a group of 3–4 bids has a CV only ${fx(ratio)} × the tender's, tighter than in ${pct(nullP('tightSubgroup'))} of independent-bidding tenders with ${s.n} bids${market('tightSubgroup')} (Wallimann, Imhof & Huber 2023)` });
+    found.push({
+      k: 'tightSubgroup',
+      text: `TIGHT_SUBGROUP: a group of 3–4 bids has a CV only ${fx(ratio)} × the tender's, tighter than in ${pct(nullP('tightSubgroup'))} of independent-bidding tenders with ${s.n} bids${market('tightSubgroup')} (Wallimann, Imhof & Huber 2023)`,
+    });
   }
   const scored = found.filter((f) => (weights[f.k] ?? 0) > 0).map((f) => f.text);
   const context = found.filter((f) => !((weights[f.k] ?? 0) > 0)).map((f) => `${f.text} ${CONTEXT_TAG}`);

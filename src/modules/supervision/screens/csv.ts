@@ -12,7 +12,10 @@ export interface CsvRecord {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
     this.name = 'CsvSyntaxError';
   }
@@ -50,7 +53,11 @@ export function parseCsv(text: string): CsvRecord[] {
       while (i < len) {
         const c = text[i];
         if (c === '"') {
-          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
           i++;
           closed = true;
           break;

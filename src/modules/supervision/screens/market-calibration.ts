@@ -45,7 +45,7 @@
  */
 import { NULL_TABLE } from './null-table';
 import { NULL_LEVELS, nullPercentile, nullRowFor, tightRatio } from './null-model';
-import { computePriceScreens, PriceScreens } from './price-screens';
+import { computePriceScreens, type PriceScreens } from './price-screens';
 
 /** Tenders with fewer distinct bid amounts are "insufficient data" (collusion.md §3 output contract). */
 export const MIN_DISTINCT_BIDS = 4;
@@ -281,8 +281,10 @@ const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)}%`;
 /** One line for logs and the CLI: what the calibration is and where it came from. */
 export function describeCalibration(c: MarketCalibration): string {
   if (c.source !== 'market') {
-    return `fixed defaults (reference CV ${pct(referenceCv(c))}, log-scale ${c.scales.cv.scale})` +
-      (c.source === 'fallback' ? `: ${c.tenders} eligible tender(s) in the history, fewer than the ${c.minTenders} needed to calibrate` : '');
+    return (
+      `fixed defaults (reference CV ${pct(referenceCv(c))}, log-scale ${c.scales.cv.scale})` +
+      (c.source === 'fallback' ? `: ${c.tenders} eligible tender(s) in the history, fewer than the ${c.minTenders} needed to calibrate` : '')
+    );
   }
   const med = marketMedianCv(c);
   const parts = [`calibrated on ${c.tenders} eligible tenders`];

@@ -13,23 +13,23 @@
  */
 import {
   CALIBRATION_TAIL_SHARE,
-  CalibrationOptions,
-  ComponentName,
-  ComponentScale,
+  type CalibrationOptions,
+  type ComponentName,
+  type ComponentScale,
   COMPONENT_NAMES,
   CV_CENTRE,
   defaultCalibration,
   MAD_TO_SD,
-  MarketCalibration,
-  MarketStatistic,
+  type MarketCalibration,
+  type MarketStatistic,
   MIN_CALIBRATION_SCALE,
   MIN_CALIBRATION_TENDERS,
   MIN_DISTINCT_BIDS,
   rawSuspicion,
-  RawSuspicion,
+  type RawSuspicion,
   assertPositiveBids,
 } from './market-calibration';
-import { computePriceScreens, PriceScreens } from './price-screens';
+import { computePriceScreens, type PriceScreens } from './price-screens';
 
 /** A sorted column read with at most one position skipped (the excluded tender's value). */
 class SkipView {

@@ -252,7 +252,9 @@ export function forEachSubgroup(n: number, visit: (idx: Int32Array, k: 3 | 4) =>
     for (let a = 0; a < n; a++)
       for (let b = a + 1; b < n; b++)
         for (let c = b + 1; c < n; c++) {
-          idx[0] = a; idx[1] = b; idx[2] = c;
+          idx[0] = a;
+          idx[1] = b;
+          idx[2] = c;
           visit(idx, 3);
           count++;
           for (let d = c + 1; d < n; d++) {
@@ -264,12 +266,17 @@ export function forEachSubgroup(n: number, visit: (idx: Int32Array, k: 3 | 4) =>
     return { count, exhaustive: true };
   }
   for (let a = 0; a + 2 < n; a++) {
-    idx[0] = a; idx[1] = a + 1; idx[2] = a + 2;
+    idx[0] = a;
+    idx[1] = a + 1;
+    idx[2] = a + 2;
     visit(idx, 3);
     count++;
   }
   for (let a = 0; a + 3 < n; a++) {
-    idx[0] = a; idx[1] = a + 1; idx[2] = a + 2; idx[3] = a + 3;
+    idx[0] = a;
+    idx[1] = a + 1;
+    idx[2] = a + 2;
+    idx[3] = a + 3;
     visit(idx, 4);
     count++;
   }
@@ -284,13 +291,20 @@ export function forEachSubgroup(n: number, visit: (idx: Int32Array, k: 3 | 4) =>
     for (let j = n - k; j < n; j++) {
       const t = Math.floor(rnd() * (j + 1));
       let seen = false;
-      for (let q = 0; q < m; q++) if (idx[q] === t) { seen = true; break; }
+      for (let q = 0; q < m; q++)
+        if (idx[q] === t) {
+          seen = true;
+          break;
+        }
       idx[m++] = seen ? j : t;
     }
     for (let p = 1; p < k; p++) {
       const v = idx[p];
       let q = p - 1;
-      while (q >= 0 && idx[q] > v) { idx[q + 1] = idx[q]; q--; }
+      while (q >= 0 && idx[q] > v) {
+        idx[q + 1] = idx[q];
+        q--;
+      }
       idx[q + 1] = v;
     }
     visit(idx, k);
@@ -313,8 +327,11 @@ function selectKth(v: Float64Array, len: number, k: number): number {
       while (v[i] < pivot) i++;
       while (v[j] > pivot) j--;
       if (i <= j) {
-        const t = v[i]; v[i] = v[j]; v[j] = t;
-        i++; j--;
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
       }
     }
     if (k <= j) hi = j;
@@ -358,18 +375,30 @@ export function subgroupScreens(sorted: Float64Array): SubgroupScreens | null {
   const rds = new Float64Array(cap);
   const skews = new Float64Array(cap);
   const kurts = new Float64Array(cap);
-  let nCv = 0, nSpd = 0, nDiffp = 0, nRd = 0, nSkew = 0, nKurt = 0;
+  let nCv = 0,
+    nSpd = 0,
+    nDiffp = 0,
+    nRd = 0,
+    nSkew = 0,
+    nKurt = 0;
   const x = new Float64Array(4);
 
   const { count, exhaustive } = forEachSubgroup(n, (idx, k) => {
     let sum = 0;
-    for (let i = 0; i < k; i++) { x[i] = sorted[idx[i]]; sum += x[i]; }
+    for (let i = 0; i < k; i++) {
+      x[i] = sorted[idx[i]];
+      sum += x[i];
+    }
     const m = sum / k;
-    let m2 = 0, m3 = 0, m4 = 0;
+    let m2 = 0,
+      m3 = 0,
+      m4 = 0;
     for (let i = 0; i < k; i++) {
       const d = x[i] - m;
       const d2 = d * d;
-      m2 += d2; m3 += d2 * d; m4 += d2 * d2;
+      m2 += d2;
+      m3 += d2 * d;
+      m4 += d2 * d2;
     }
     const s = Math.sqrt(m2 / (k - 1));
     const lo = x[0];

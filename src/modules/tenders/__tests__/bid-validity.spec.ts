@@ -1,5 +1,5 @@
 import { bidValidityEndsOn } from '../bid-validity';
-import { checkTenderTerms, lotSecurityShare, TenderTerms } from '../tender-rules';
+import { checkTenderTerms, lotSecurityShare, type TenderTerms } from '../tender-rules';
 
 describe('bid validity period (TBR Art. 25)', () => {
   it('counts from the deadline’s day in China Standard Time, the day itself not counted', () => {
@@ -52,7 +52,10 @@ describe('lots: the bid security of each lot (TBR Art. 26; GPR Art. 33)', () => 
   const fields = (t: TenderTerms) => checkTenderTerms(t).map((v) => v.field);
 
   it('a lot’s own amount: 2% of its budget taken, a fen more refused', () => {
-    const lots = (a: string) => [{ title: '一', budget: '4000000.00', bidSecurityAmount: a }, { title: '二', budget: '6000000.00' }];
+    const lots = (a: string) => [
+      { title: '一', budget: '4000000.00', bidSecurityAmount: a },
+      { title: '二', budget: '6000000.00' },
+    ];
     expect(fields({ ...eng, lots: lots('79999.99') })).toEqual([]);
     expect(fields({ ...eng, lots: lots('80000.00') })).toEqual([]);
     expect(fields({ ...eng, lots: lots('80000.01') })).toEqual(['lots[0].bidSecurityAmount']);

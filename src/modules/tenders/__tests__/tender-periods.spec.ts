@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { AppConfig } from 'src/infra/config/app-config';
 import { DEFAULT_HOLIDAY_YEARS } from '../legal-calendar/default-holidays';
 import { LegalCalendar } from '../legal-calendar/legal-calendar';
@@ -34,8 +34,7 @@ describe('TenderPeriods under LEGAL_PERIODS=enforced', () => {
 
   describe('publication: ≥ 20 days to the deadline (TBL Art. 24; GPL Art. 35)', () => {
     const now = cst('2026-03-03T10:00:00');
-    const at = (deadline: string, regime: 'ENGINEERING' | 'GOV_PROCUREMENT' = 'ENGINEERING') =>
-      p.assertPublication(m, tender({ regime, bidDeadline: cst(deadline) }), now, true);
+    const at = (deadline: string, regime: 'ENGINEERING' | 'GOV_PROCUREMENT' = 'ENGINEERING') => p.assertPublication(m, tender({ regime, bidDeadline: cst(deadline) }), now, true);
     it('the day before: 422 LEGAL_PERIOD_VIOLATION with the earliest lawful deadline', async () => {
       await expect(at('2026-03-22T23:59:59')).rejects.toMatchObject({
         code: 'LEGAL_PERIOD_VIOLATION',
@@ -58,7 +57,10 @@ describe('TenderPeriods under LEGAL_PERIODS=enforced', () => {
       // Mon 03-09: 5 working days end Mon 03-16.
       const gp = (d: string) => p.assertPublication(m, tender({ regime: 'GOV_PROCUREMENT', bidDeadline: cst(d) }), cst('2026-03-09T10:00:00'), true);
       const rules = async (d: string) =>
-        gp(d).then(() => [], (e) => ((e.details.violations as Array<{ rule: string }>) ?? [{ rule: e.details.rule }]).map((v) => v.rule));
+        gp(d).then(
+          () => [],
+          (e) => ((e.details.violations as Array<{ rule: string }>) ?? [{ rule: e.details.rule }]).map((v) => v.rule),
+        );
       expect(await rules('2026-03-15T23:59:59')).toContain('MIN_DOCUMENT_AVAILABILITY');
       expect(await rules('2026-03-16T00:00:00')).not.toContain('MIN_DOCUMENT_AVAILABILITY');
       expect(await rules('2026-03-17T00:00:00')).not.toContain('MIN_DOCUMENT_AVAILABILITY');

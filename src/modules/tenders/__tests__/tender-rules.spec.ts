@@ -1,4 +1,4 @@
-import { checkTenderTerms, TenderTerms } from '../tender-rules';
+import { checkTenderTerms, type TenderTerms } from '../tender-rules';
 import { TenderCategory } from '../tender.enums';
 
 const base = (o: Partial<TenderTerms> = {}): TenderTerms => ({
@@ -50,8 +50,32 @@ describe('the terms of a tender (caps, panel, weights)', () => {
       expect(fields(gp('10000000.01', 7))).toEqual([]);
     });
     it('specialty counts may not exceed the panel, nor repeat a code', () => {
-      expect(fields(base({ panel: { size: 5, specialties: [{ code: 'A', count: 3 }, { code: 'B', count: 3 }] } }))).toEqual(['panel.specialties']);
-      expect(fields(base({ panel: { size: 5, specialties: [{ code: 'A', count: 1 }, { code: 'A', count: 1 }] } }))).toEqual(['panel.specialties']);
+      expect(
+        fields(
+          base({
+            panel: {
+              size: 5,
+              specialties: [
+                { code: 'A', count: 3 },
+                { code: 'B', count: 3 },
+              ],
+            },
+          }),
+        ),
+      ).toEqual(['panel.specialties']);
+      expect(
+        fields(
+          base({
+            panel: {
+              size: 5,
+              specialties: [
+                { code: 'A', count: 1 },
+                { code: 'A', count: 1 },
+              ],
+            },
+          }),
+        ),
+      ).toEqual(['panel.specialties']);
     });
   });
 
@@ -75,23 +99,62 @@ describe('the terms of a tender (caps, panel, weights)', () => {
       expect(fields(scoring(TenderCategory.SERVICES, '0.11'))).toEqual([]);
     });
     it('engineering has no such minimum, but the price always weighs something', () => {
-      const eng = (w: string) => base({ evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: w, factors: [{ code: 'T', name: '技术', maxScore: Math.round(100 * (1 - Number(w))) }] } });
+      const eng = (w: string) =>
+        base({ evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: w, factors: [{ code: 'T', name: '技术', maxScore: Math.round(100 * (1 - Number(w))) }] } });
       expect(fields(eng('0.05'))).toEqual([]);
       expect(fields(eng('0'))).toEqual(['evaluation.priceWeight']);
     });
   });
 
   it('factors are the non-price part: Σ maxScore = 100 × (1 − priceWeight)', () => {
-    const ev = (factors: Array<{ code: string; name: string; maxScore: number }>) =>
-      base({ evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '0.40', factors } });
-    expect(fields(ev([{ code: 'T', name: '技术', maxScore: 40 }, { code: 'B', name: '商务', maxScore: 20 }]))).toEqual([]);
-    expect(fields(ev([{ code: 'T', name: '技术', maxScore: 40 }, { code: 'B', name: '商务', maxScore: 21 }]))).toEqual(['evaluation.factors']);
-    expect(fields(ev([{ code: 'T', name: '技术', maxScore: 30 }, { code: 'T', name: '技术', maxScore: 30 }]))).toEqual(['evaluation.factors']);
+    const ev = (factors: Array<{ code: string; name: string; maxScore: number }>) => base({ evaluation: { method: 'COMPREHENSIVE_SCORING', priceWeight: '0.40', factors } });
+    expect(
+      fields(
+        ev([
+          { code: 'T', name: '技术', maxScore: 40 },
+          { code: 'B', name: '商务', maxScore: 20 },
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      fields(
+        ev([
+          { code: 'T', name: '技术', maxScore: 40 },
+          { code: 'B', name: '商务', maxScore: 21 },
+        ]),
+      ),
+    ).toEqual(['evaluation.factors']);
+    expect(
+      fields(
+        ev([
+          { code: 'T', name: '技术', maxScore: 30 },
+          { code: 'T', name: '技术', maxScore: 30 },
+        ]),
+      ),
+    ).toEqual(['evaluation.factors']);
   });
 
   it('lots share the budget exactly', () => {
-    expect(fields(base({ lots: [{ title: '一', budget: '4000000.00' }, { title: '二', budget: '6000000.00' }] }))).toEqual([]);
-    expect(fields(base({ lots: [{ title: '一', budget: '4000000.00' }, { title: '二', budget: '6000000.01' }] }))).toEqual(['lots']);
+    expect(
+      fields(
+        base({
+          lots: [
+            { title: '一', budget: '4000000.00' },
+            { title: '二', budget: '6000000.00' },
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      fields(
+        base({
+          lots: [
+            { title: '一', budget: '4000000.00' },
+            { title: '二', budget: '6000000.01' },
+          ],
+        }),
+      ),
+    ).toEqual(['lots']);
   });
 
   it('a ceiling above the budget is refused; at the budget accepted', () => {

@@ -7,7 +7,7 @@
  * - Answer: within 7 working days of receipt (GPL Art. 53).
  */
 import { GOV_PROCUREMENT_RULES } from 'src/common/law/regulations';
-import { LegalCalendar } from '../legal-calendar/legal-calendar';
+import { type LegalCalendar } from '../legal-calendar/legal-calendar';
 
 export const CHALLENGE_SUBJECTS = ['PROCESS', 'AWARD'] as const;
 export type ChallengeSubject = (typeof CHALLENGE_SUBJECTS)[number];

@@ -63,11 +63,15 @@ export class ChallengesService {
     const orgId = actor.organizationId;
     const text = dto.text.trim();
     if (!text) throw new ValidationFailedException([{ field: 'text', errors: ['the challenge states its grounds'] }]);
-    const requestSha256 = createHash('sha256').update(canonicalJson({ tenderId, orgId, subject: dto.subject, text })).digest('hex');
+    const requestSha256 = createHash('sha256')
+      .update(canonicalJson({ tenderId, orgId, subject: dto.subject, text }))
+      .digest('hex');
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockVisible(m, tenderId, actor);
       if (tender.regime !== 'GOV_PROCUREMENT') {
-        throw TenderException.conflict('An engineering tender takes objections (异议) instead of challenges: at the opening (TBR Art. 44) or during the candidate publicity (TBR Art. 54)');
+        throw TenderException.conflict(
+          'An engineering tender takes objections (异议) instead of challenges: at the opening (TBR Art. 44) or during the candidate publicity (TBR Art. 54)',
+        );
       }
       const [bid] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
       if (!bid) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
@@ -97,20 +101,27 @@ export class ChallengesService {
         objectType: 'procurement_challenge',
         objectId: row.id,
         tenderId,
-        data: { subject: dto.subject, filingDeadline: deadline.at.toISOString(), answerDueAt: answerDue.toISOString(), textSha256: createHash('sha256').update(text).digest('hex') },
+        data: {
+          subject: dto.subject,
+          filingDeadline: deadline.at.toISOString(),
+          answerDueAt: answerDue.toISOString(),
+          textSha256: createHash('sha256').update(text).digest('hex'),
+        },
       });
       if (dto.subject === 'AWARD') {
         // The contract is not signed while a challenge to the award is unanswered (regulations.md row 97).
         await this.suspension.suspend(m, tender, now, { reason: 'CHALLENGE_PENDING', challengeId: row.id, article: 'GPL Art. 52; MOF94 Art. 10' });
       }
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: tender.procuringEntityId,
-        tenderId,
-        topic: 'CHALLENGE_FILED',
-        subject: `【质疑】${tender.title}`,
-        body: `收到对${dto.subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
-        dedupeKey: `challenge-${row.id}-filed`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: tender.procuringEntityId,
+          tenderId,
+          topic: 'CHALLENGE_FILED',
+          subject: `【质疑】${tender.title}`,
+          body: `收到对${dto.subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
+          dedupeKey: `challenge-${row.id}-filed`,
+        },
+      ]);
       return { ...(await this.view(m, row.id)), created: true };
     });
   }
@@ -128,7 +139,11 @@ export class ChallengesService {
       }
       const now = await this.tx.now(m);
       await m.query(`UPDATE procurement_challenges SET status = 'ANSWERED', answer = $2, upheld = $3, answered_by = $4, answered_at = $5 WHERE id = $1`, [
-        id, answer, dto.upheld, actor.userId, now,
+        id,
+        answer,
+        dto.upheld,
+        actor.userId,
+        now,
       ]);
       await this.audit.append(m, {
         actor,
@@ -139,14 +154,16 @@ export class ChallengesService {
         // GPL Art. 53: 7 working days; a late answer is recorded as late.
         data: { upheld: dto.upheld, late: now.getTime() > new Date(c.answer_due_at).getTime(), answerDueAt: iso(c.answer_due_at) },
       });
-      await this.notifications.enqueue(m, [{
-        recipientOrganizationId: c.organization_id,
-        tenderId,
-        topic: 'CHALLENGE_ANSWERED',
-        subject: `【质疑答复】${tender.title}`,
-        body: answer,
-        dedupeKey: `challenge-${id}-answered`,
-      }]);
+      await this.notifications.enqueue(m, [
+        {
+          recipientOrganizationId: c.organization_id,
+          tenderId,
+          topic: 'CHALLENGE_ANSWERED',
+          subject: `【质疑答复】${tender.title}`,
+          body: answer,
+          dedupeKey: `challenge-${id}-answered`,
+        },
+      ]);
       if (c.subject === 'AWARD') await this.suspension.resumeIfClear(m, tender, now);
       return this.view(m, id);
     });

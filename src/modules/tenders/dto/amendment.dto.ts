@@ -15,7 +15,10 @@ export class CreateAmendmentDto {
   @MaxLength(20_000)
   text: string;
 
-  @ApiPropertyOptional({ example: '2027-01-20T01:30:00Z', description: 'The new bid deadline (required when the amendment is less than 15 days before the current one, under enforced periods)' })
+  @ApiPropertyOptional({
+    example: '2027-01-20T01:30:00Z',
+    description: 'The new bid deadline (required when the amendment is less than 15 days before the current one, under enforced periods)',
+  })
   @IsOptional()
   @IsInstant()
   bidDeadline?: string;

@@ -53,8 +53,7 @@ export function IsWeight(options?: ValidationOptions) {
       validator: { validate: (v: unknown) => typeof v === 'string' && WEIGHT.test(v) },
     });
 }
-const toWeightString = ({ value }: { value: unknown }) =>
-  typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+const toWeightString = ({ value }: { value: unknown }) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value);
 
 /** TBR Art. 27 ¶3 / MOF87 Art. 12: "招标人不得规定最低投标限价" — a floor field is refused with its own message. */
 export function IsAbsent(message: string) {
@@ -86,7 +85,8 @@ export class SealingDto {
     enum: ['INTL-1', 'GM-1'],
     isArray: true,
     example: ['INTL-1', 'GM-1'],
-    description: 'The suites bids may be sealed with: INTL-1 (X25519, AES-256-GCM, SHA-256, Ed25519) and/or GM-1 (SM2, SM4-GCM, SM3; 国密). Only GM-1: the national algorithms are required, format v1 (INTL algorithms) is refused.',
+    description:
+      'The suites bids may be sealed with: INTL-1 (X25519, AES-256-GCM, SHA-256, Ed25519) and/or GM-1 (SM2, SM4-GCM, SM3; 国密). Only GM-1: the national algorithms are required, format v1 (INTL algorithms) is refused.',
   })
   @IsOptional()
   @IsArray()
@@ -95,7 +95,11 @@ export class SealingDto {
   @IsIn(['INTL-1', 'GM-1'], { each: true, message: 'acceptedSuites may only contain INTL-1 and GM-1' })
   acceptedSuites?: Array<'INTL-1' | 'GM-1'>;
 
-  @ApiPropertyOptional({ minimum: 1_048_576, maximum: MAX_BID_FILE_BYTES, description: 'The largest sealed bid file accepted, in bytes (default and upper bound: the platform limit)' })
+  @ApiPropertyOptional({
+    minimum: 1_048_576,
+    maximum: MAX_BID_FILE_BYTES,
+    description: 'The largest sealed bid file accepted, in bytes (default and upper bound: the platform limit)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1_048_576)

@@ -1,4 +1,4 @@
-import { LocalDate } from './legal-calendar';
+import { type LocalDate } from './legal-calendar';
 
 export interface HolidayYear {
   year: number;

@@ -7,11 +7,7 @@ import { ValidationFailedException } from 'src/common/errors/domain.exception';
 import { HolidayYearDto } from '../dto/holidays.dto';
 import { LegalCalendarService } from './legal-calendar.service';
 
-const YearParam = () =>
-  Param(
-    'year',
-    new ParseIntPipe({ exceptionFactory: () => new ValidationFailedException([{ field: 'year', errors: ['must be a year such as 2027'] }]) }),
-  );
+const YearParam = () => Param('year', new ParseIntPipe({ exceptionFactory: () => new ValidationFailedException([{ field: 'year', errors: ['must be a year such as 2027'] }]) }));
 
 function checkYear(year: number): number {
   if (year < 2000 || year > 2100) throw new ValidationFailedException([{ field: 'year', errors: ['must be between 2000 and 2100'] }]);

@@ -75,7 +75,10 @@ export class LegalCalendarService implements OnApplicationBootstrap {
   async replaceYear(input: HolidayYear, actor: Actor): Promise<HolidayYearView> {
     const problems: Array<{ field: string; errors: string[] }> = [];
     const seen = new Set<string>();
-    for (const [field, list] of [['holidays', input.holidays], ['workdays', input.workdays]] as const) {
+    for (const [field, list] of [
+      ['holidays', input.holidays],
+      ['workdays', input.workdays],
+    ] as const) {
       list.forEach((d, i) => {
         const errors: string[] = [];
         if (!LegalCalendar.isValidDay(d.day)) errors.push('day must be a date YYYY-MM-DD');

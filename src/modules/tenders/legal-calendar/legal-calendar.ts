@@ -110,7 +110,7 @@ export class LegalCalendar {
     const start = LegalCalendar.dayOf(from);
     if (unit === 'CALENDAR_DAYS') return this.onOrAfterWorkingDay(LegalCalendar.addDays(start, n));
     let d = start;
-    for (let counted = 0; counted < n; ) {
+    for (let counted = 0; counted < n;) {
       d = LegalCalendar.addDays(d, 1);
       if (this.isWorkingDay(d)) counted++;
     }

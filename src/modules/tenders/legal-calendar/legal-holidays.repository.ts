@@ -37,10 +37,7 @@ export class LegalHolidaysRepository {
   }
 
   async findYear(m: EntityManager, year: number): Promise<LegalHolidayYearRow | null> {
-    const [row]: Array<{ year: number; source: string; loaded_at: Date }> = await m.query(
-      `SELECT year, source, loaded_at FROM legal_holiday_years WHERE year = $1`,
-      [year],
-    );
+    const [row]: Array<{ year: number; source: string; loaded_at: Date }> = await m.query(`SELECT year, source, loaded_at FROM legal_holiday_years WHERE year = $1`, [year]);
     return row ? { year: row.year, source: row.source, loadedAt: new Date(row.loaded_at) } : null;
   }
 
@@ -54,10 +51,7 @@ export class LegalHolidaysRepository {
   /** Replaces a year's days and records the year as loaded now (database clock). */
   async replaceYear(m: EntityManager, y: HolidayYear): Promise<void> {
     await m.query(`DELETE FROM legal_holidays WHERE year = $1`, [y.year]);
-    const rows: LegalDayRow[] = [
-      ...y.holidays.map((d) => ({ ...d, kind: 'HOLIDAY' as const })),
-      ...y.workdays.map((d) => ({ ...d, kind: 'WORKDAY' as const })),
-    ];
+    const rows: LegalDayRow[] = [...y.holidays.map((d) => ({ ...d, kind: 'HOLIDAY' as const })), ...y.workdays.map((d) => ({ ...d, kind: 'WORKDAY' as const }))];
     if (rows.length) {
       await m.query(
         `INSERT INTO legal_holidays (day, year, kind, name)

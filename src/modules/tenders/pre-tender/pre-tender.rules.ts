@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
-import { EntityManager } from 'typeorm';
-import { CreateTenderDto } from '../dto/create-tender.dto';
-import { PENDING_APPROVAL_KINDS, PreTenderDto } from '../dto/pre-tender.dto';
+import { type EntityManager } from 'typeorm';
+import { type CreateTenderDto } from '../dto/create-tender.dto';
+import { PENDING_APPROVAL_KINDS, type PreTenderDto } from '../dto/pre-tender.dto';
 import { decodePreTenderDocument } from './pre-tender-document';
 
 /**
@@ -16,7 +16,10 @@ export function checkPreTenderTerms(dto: CreateTenderDto): Array<{ field: string
   const items = dto.preTender?.pendingApprovals ?? [];
   for (const [i, a] of items.entries()) {
     if (a.kind === 'PROJECT_APPROVAL' || a.kind === 'FUNDING') {
-      out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`${a.kind} cannot be pending: the project is approved and its funds are in place before tendering (TBL Art. 9 (not in regulations.md; from the statute text))`] });
+      out.push({
+        field: `preTender.pendingApprovals.${i}.kind`,
+        errors: [`${a.kind} cannot be pending: the project is approved and its funds are in place before tendering (TBL Art. 9 (not in regulations.md; from the statute text))`],
+      });
     } else if (!(PENDING_APPROVAL_KINDS as readonly string[]).includes(a.kind)) {
       out.push({ field: `preTender.pendingApprovals.${i}.kind`, errors: [`kind must be one of ${PENDING_APPROVAL_KINDS.join(', ')}`] });
     }
@@ -34,6 +37,12 @@ export async function storePreTender(m: EntityManager, tenderId: string, pre: Pr
   const sha256 = createHash('sha256').update(content).digest('hex');
   await m.query(`INSERT INTO tender_pre_tender_pledges (tender_id, document_name, content, sha256) VALUES ($1, $2, $3, $4)`, [tenderId, pre.pledge.name, content, sha256]);
   for (const [i, a] of pre.pendingApprovals.entries()) {
-    await m.query(`INSERT INTO tender_pending_approvals (tender_id, position, kind, name, due_at) VALUES ($1, $2, $3, $4, $5)`, [tenderId, i + 1, a.kind, a.name, new Date(a.dueAt)]);
+    await m.query(`INSERT INTO tender_pending_approvals (tender_id, position, kind, name, due_at) VALUES ($1, $2, $3, $4, $5)`, [
+      tenderId,
+      i + 1,
+      a.kind,
+      a.name,
+      new Date(a.dueAt),
+    ]);
   }
 }

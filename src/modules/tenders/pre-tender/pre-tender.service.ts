@@ -54,8 +54,7 @@ export class PreTenderService {
     private readonly scheduler: SchedulerService,
     private readonly cancellation: CancelTenderUseCase,
     private readonly jurisdictions: JurisdictionsService,
-  ) {
-  }
+  ) {}
 
   @OnTimedEvent(ScheduledEventKind.PendingApprovalDue)
   async onPendingApprovalDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
@@ -139,7 +138,14 @@ export class PreTenderService {
         itemId,
         actor.userId,
       ]);
-      await this.audit.append(m, { actor, action: 'PRE_TENDER_ITEM_ACCEPTED', objectType: 'pending_approval', objectId: itemId, tenderId, data: { kind: item.kind, name: item.name } });
+      await this.audit.append(m, {
+        actor,
+        action: 'PRE_TENDER_ITEM_ACCEPTED',
+        objectType: 'pending_approval',
+        objectId: itemId,
+        tenderId,
+        data: { kind: item.kind, name: item.name },
+      });
       return this.view(m, itemId);
     });
   }
@@ -160,7 +166,14 @@ export class PreTenderService {
                 supplied_document_sha256 = NULL, supplied_document_name = NULL, document_no = NULL, supplied_at = NULL, version = version + 1 WHERE id = $1`,
         [itemId, late ? 'OVERDUE' : 'PENDING', dto.reason],
       );
-      await this.audit.append(m, { actor, action: 'PRE_TENDER_ITEM_REJECTED', objectType: 'pending_approval', objectId: itemId, tenderId, data: { kind: item.kind, reason: dto.reason, late } });
+      await this.audit.append(m, {
+        actor,
+        action: 'PRE_TENDER_ITEM_REJECTED',
+        objectType: 'pending_approval',
+        objectId: itemId,
+        tenderId,
+        data: { kind: item.kind, reason: dto.reason, late },
+      });
       if (late) await this.end(m, tender, item, `监督部门退回「${item.name}」（${dto.reason}），且已过承诺期限`);
       return this.view(m, itemId);
     });
@@ -178,7 +191,14 @@ export class PreTenderService {
     const [{ due }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS due`, [item.due_at]);
     if (!due) throw new Error(`pending-approval event of ${item.id} ran before its date ${new Date(item.due_at).toISOString()}`);
     if (item.status !== 'PENDING') {
-      await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'PRE_TENDER_ITEM_DUE_MET', objectType: 'pending_approval', objectId: item.id, tenderId: tender.id, data: { status: item.status } });
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'PRE_TENDER_ITEM_DUE_MET',
+        objectType: 'pending_approval',
+        objectId: item.id,
+        tenderId: tender.id,
+        data: { status: item.status },
+      });
       return;
     }
     await m.query(`UPDATE tender_pending_approvals SET status = 'OVERDUE', version = version + 1 WHERE id = $1`, [item.id]);

@@ -75,10 +75,7 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
           await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: newDeadline! });
         }
       }
-      const [{ seq }]: Array<{ seq: number }> = await m.query(
-        `SELECT coalesce(max(seq), 0)::int + 1 AS seq FROM tender_amendments WHERE tender_id = $1`,
-        [tender.id],
-      );
+      const [{ seq }]: Array<{ seq: number }> = await m.query(`SELECT coalesce(max(seq), 0)::int + 1 AS seq FROM tender_amendments WHERE tender_id = $1`, [tender.id]);
       const amendment = await m.save(
         TenderAmendmentEntity,
         m.create(TenderAmendmentEntity, {
@@ -121,12 +118,14 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
           topic: 'TENDER_AMENDED',
           subject: `【招标文件${label}】${tender.title}（第${seq}号）`,
           body:
-            `${cmd.dto.text}\n\n` +
-            (moved ? `投标截止时间由 ${previous.toISOString()} 变更为 ${newDeadline!.toISOString()}。` : `投标截止时间不变：${previous.toISOString()}。`),
+            `${cmd.dto.text}\n\n` + (moved ? `投标截止时间由 ${previous.toISOString()} 变更为 ${newDeadline!.toISOString()}。` : `投标截止时间不变：${previous.toISOString()}。`),
           dedupeKey: `amendment-${amendment.id}-user-${r.userId}`,
         })),
       );
-      return this.toView(amendment, docs.map((d) => this.documents.toView(d, true)));
+      return this.toView(
+        amendment,
+        docs.map((d) => this.documents.toView(d, true)),
+      );
     });
   }
 
@@ -136,7 +135,12 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
     const rows = await this.tx.manager.find(TenderAmendmentEntity, { where: { tenderId }, order: { seq: 'ASC' } });
     const docs = await this.documents.list(tenderId, actor);
     return {
-      items: rows.map((a) => this.toView(a, docs.items.filter((d) => d.amendmentId === a.id))),
+      items: rows.map((a) =>
+        this.toView(
+          a,
+          docs.items.filter((d) => d.amendmentId === a.id),
+        ),
+      ),
     };
   }
 

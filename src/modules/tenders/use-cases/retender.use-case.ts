@@ -80,7 +80,10 @@ export class RetenderUseCase implements UseCase<RetenderCommand, { created: bool
       );
       const lots = await m.find(TenderLotEntity, { where: { tenderId: failed.id }, order: { lotNo: 'ASC' } });
       if (lots.length) {
-        await m.save(TenderLotEntity, lots.map((l) => m.create(TenderLotEntity, { tenderId: draft.id, lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount })));
+        await m.save(
+          TenderLotEntity,
+          lots.map((l) => m.create(TenderLotEntity, { tenderId: draft.id, lotNo: l.lotNo, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount })),
+        );
       }
       if (failed.method === 'INVITED') {
         await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) SELECT $1, organization_id FROM tender_invitations WHERE tender_id = $2`, [draft.id, failed.id]);

@@ -9,7 +9,7 @@
  * Money: OCDS requires `amount` to be a JSON number; the decimal string is converted with Number(), which reproduces
  * the same decimal for any amount below 2^53 fen (about 9 × 10^13 yuan).
  */
-import { OcdsTenderSource } from './ocds-source.repository';
+import { type OcdsTenderSource } from './ocds-source.repository';
 
 export const OCDS_VERSION = '1.1';
 export const BID_EXTENSION_URL = 'https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json';
@@ -90,12 +90,17 @@ function stagesOf(s: OcdsTenderSource): Stage[] {
   });
   if (s.status === 'FAILED') stages.push({ kind: 'failed', date: s.updatedAt });
   if (s.status === 'CANCELLED') stages.push({ kind: 'cancelled', date: s.updatedAt });
-  return stages.map((st, i) => ({ st, i })).sort((a, b) => a.st.date.getTime() - b.st.date.getTime() || a.i - b.i).map(({ st }) => st);
+  return stages
+    .map((st, i) => ({ st, i }))
+    .sort((a, b) => a.st.date.getTime() - b.st.date.getTime() || a.i - b.i)
+    .map(({ st }) => st);
 }
 
 export function buildReleases(n: OcdsNaming, s: OcdsTenderSource): Json[] {
   const stages = stagesOf(s);
-  return stages.map((stage, i) => snapshot(n, s, stages.slice(0, i + 1), stage, `${ocidOf(n, s.transactionNo)}-${String(i + 1).padStart(2, '0')}-${TAG[stage.kind]}`, [TAG[stage.kind]]));
+  return stages.map((stage, i) =>
+    snapshot(n, s, stages.slice(0, i + 1), stage, `${ocidOf(n, s.transactionNo)}-${String(i + 1).padStart(2, '0')}-${TAG[stage.kind]}`, [TAG[stage.kind]]),
+  );
 }
 
 export function buildCompiledRelease(n: OcdsNaming, s: OcdsTenderSource): Json {
@@ -114,9 +119,7 @@ function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: St
   // release has every document public now.
   const documentsSoFar = compiled ? s.documents : s.documents.filter((d) => d.availableAt.getTime() <= current.date.getTime());
   // The deadline as it stood: the first amendment's previous deadline until then, then each amendment's.
-  const deadline = amendmentsSoFar.length
-    ? amendmentsSoFar[amendmentsSoFar.length - 1].bidDeadline
-    : (s.amendments[0]?.previousBidDeadline ?? s.bidDeadline);
+  const deadline = amendmentsSoFar.length ? amendmentsSoFar[amendmentsSoFar.length - 1].bidDeadline : (s.amendments[0]?.previousBidDeadline ?? s.bidDeadline);
 
   const buyer = { id: partyId(s.procuringEntity.uscc), name: s.procuringEntity.name };
   const parties = new Map<string, Json & { roles: string[] }>();
@@ -133,13 +136,7 @@ function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: St
     parties.set(pid, p);
   };
 
-  const status = has('cancelled')
-    ? 'cancelled'
-    : has('failed')
-      ? 'unsuccessful'
-      : awardsSoFar.some((a) => a.status !== 'DEFAULTED')
-        ? 'complete'
-        : 'active';
+  const status = has('cancelled') ? 'cancelled' : has('failed') ? 'unsuccessful' : awardsSoFar.some((a) => a.status !== 'DEFAULTED') ? 'complete' : 'active';
   const [method, methodDetails] = METHOD[s.method] ?? ['open', s.method];
   const [criteria, criteriaDetails] = AWARD_CRITERIA[s.evaluationMethod] ?? [s.evaluationMethod, s.evaluationMethod];
   const tender: Json = {
@@ -209,7 +206,12 @@ function snapshot(n: OcdsNaming, s: OcdsTenderSource, done: Stage[], current: St
     ];
     if (resultPublic) {
       statistics.push({ id: 'validBids', measure: 'validBids', value: details.filter((d) => d.status === 'valid').length, date: iso(awardsSoFar[0].noticeIssuedAt) });
-      statistics.push({ id: 'disqualifiedBids', measure: 'disqualifiedBids', value: details.filter((d) => d.status === 'disqualified').length, date: iso(awardsSoFar[0].noticeIssuedAt) });
+      statistics.push({
+        id: 'disqualifiedBids',
+        measure: 'disqualifiedBids',
+        value: details.filter((d) => d.status === 'disqualified').length,
+        date: iso(awardsSoFar[0].noticeIssuedAt),
+      });
     }
     bids = { statistics, details };
     tender.numberOfTenderers = new Set(details.map((d) => d.tenderers[0].id)).size;

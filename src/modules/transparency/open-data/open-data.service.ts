@@ -61,10 +61,9 @@ export class OpenDataService {
   async recordPackage(ocid: string): Promise<Json> {
     const no = transactionNoOf(this.naming, ocid);
     if (no === null) throw new NotFoundException('The contracting process');
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM tenders WHERE transaction_no = $1::bigint AND published_at IS NOT NULL AND status <> 'DRAFT'`,
-      [no],
-    );
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM tenders WHERE transaction_no = $1::bigint AND published_at IS NOT NULL AND status <> 'DRAFT'`, [
+      no,
+    ]);
     if (!rows.length) throw new NotFoundException('The contracting process');
     const [source] = await this.sources.load([rows[0].id]);
     if (!source) throw new NotFoundException('The contracting process');

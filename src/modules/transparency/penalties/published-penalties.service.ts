@@ -66,9 +66,7 @@ export class PublishedPenaltiesService {
       total,
       items: rows.map((r) => ({
         id: r.id,
-        subject: r.organization_id
-          ? { kind: 'ORGANIZATION' as const, name: r.org_name, uscc: r.org_uscc }
-          : { kind: 'EXPERT' as const, name: r.expert_name, uscc: null },
+        subject: r.organization_id ? { kind: 'ORGANIZATION' as const, name: r.org_name, uscc: r.org_uscc } : { kind: 'EXPERT' as const, name: r.expert_name, uscc: null },
         type: r.type,
         typeName: TYPE_NAME[r.type] ?? r.type,
         ground: r.ground,

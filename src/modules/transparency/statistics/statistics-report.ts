@@ -1,6 +1,6 @@
 import { toFen } from 'src/common/money/money';
-import { PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
-import { StatisticsView } from './statistics.types';
+import { type PdfDocumentSpec } from 'src/infra/pdf/pdf-renderer.service';
+import { type StatisticsView } from './statistics.types';
 
 /** An amount in 万元 with 2 decimals, rounded half up, from the exact decimal string (bigint fen, no floats). */
 export function wanYuan(amount: string): string {

@@ -102,9 +102,12 @@ export class StatisticsService {
     // (a county supervisor's figures are its county's; TBR Art. 4 ¶2 (not in regulations.md; from the statute text)). The same condition applies to offline projects.
     const scope = await this.jurisdictions.scopeOf(m, actor);
     const jurisdiction = q.jurisdiction ? await this.jurisdictions.get(m, q.jurisdiction) : null;
-    if (q.jurisdiction && !jurisdiction) throw new ValidationFailedException([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${q.jurisdiction}; see GET /jurisdictions`] }]);
+    if (q.jurisdiction && !jurisdiction)
+      throw new ValidationFailedException([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${q.jurisdiction}; see GET /jurisdictions`] }]);
     if (scope && !scope.all && jurisdiction && scope.jurisdiction.level !== 'CITY' && jurisdiction.code !== scope.jurisdiction.code) {
-      throw new ForbiddenException(`Your supervision scope is ${scope.jurisdiction.name} (${scope.jurisdiction.code}); the public figures of other jurisdictions are at GET /statistics without a token`);
+      throw new ForbiddenException(
+        `Your supervision scope is ${scope.jurisdiction.name} (${scope.jurisdiction.code}); the public figures of other jurisdictions are at GET /statistics without a token`,
+      );
     }
     const tc = (alias: string): string => {
       const parts: string[] = [];
@@ -120,9 +123,8 @@ export class StatisticsService {
       offline: OfflineRow[];
       penalties: { organizations: number; experts: number };
       supervision: SupervisionRow | null;
-    }> =
-      await m.query(
-        `WITH pub AS (
+    }> = await m.query(
+      `WITH pub AS (
            -- One pass per table, grouped by (category, sub-class, month); the totals are the sums of the groups (bigint fen in code).
            SELECT category, sub_class, ${BJ_MONTH('published_at')} AS month, count(*)::int AS tenders, sum(budget)::text AS budget,
                   -- 标段: a tender without lots is one lot.
@@ -159,8 +161,8 @@ export class StatisticsService {
                 (SELECT coalesce(json_agg(off), '[]'::json) FROM off) AS offline,
                 (SELECT row_to_json(pen) FROM pen) AS penalties,
                 ${supervisor ? SUPERVISION_SQL(tc) : 'NULL::json'} AS supervision`,
-        params,
-      );
+      params,
+    );
     const { published, awarded, offline, penalties } = row;
 
     const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
@@ -269,7 +271,13 @@ export function electronicShares(published: Array<{ category: string; sub_class:
   return {
     byClass: [...cls.entries()]
       .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-      .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, electronic: v.electronic, offline: v.offline, electronicShare: share(v.electronic, v.offline) })),
+      .map(([category, v]) => ({
+        category,
+        name: CATEGORY_NAME[category] ?? category,
+        electronic: v.electronic,
+        offline: v.offline,
+        electronicShare: share(v.electronic, v.offline),
+      })),
     bySubClass: [...sub.values()]
       .sort((a, b) => rank(a.category) - rank(b.category) || subRank(a.subClass) - subRank(b.subClass) || a.subClass.localeCompare(b.subClass))
       .map((v) => ({

@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
 import { resolve } from 'path';
-import { FileHasher, openBidV2, sealBidV2, SuitePrimitives } from 'src/sdk/v2';
+import { FileHasher, openBidV2, sealBidV2, type SuitePrimitives } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { workerSha256 } from 'src/sdk/v2/node-hash-worker';
 
@@ -25,15 +25,31 @@ const chunks = (b: Uint8Array, n: number) => Array.from({ length: Math.ceil(b.le
 async function seal(suite: SuitePrimitives, attachments: Uint8Array[]) {
   const segments: Uint8Array[] = [];
   const sealed = await sealBidV2({
-    suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: '7.00', currency: 'CNY' },
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    bid: { price: '7.00', currency: 'CNY' },
     attachments: attachments.map((d, i) => ({ name: `a${i}`, size: d.length, content: chunks(d, 1_000_003) })),
-    segmentSize: SEG, key, noncePrefix, write: (s) => void segments.push(new Uint8Array(s)),
+    segmentSize: SEG,
+    key,
+    noncePrefix,
+    write: (s) => void segments.push(new Uint8Array(s)),
   });
   return { sealed, file: Buffer.concat(segments) };
 }
 
 const open = (suite: SuitePrimitives, keyCommitment: string, file: Uint8Array) =>
-  openBidV2({ suite, tenderId: TENDER, bidderOrganizationId: ORG, segmentSize: SEG, ciphertextLength: file.length, noncePrefix, keyCommitment, key, sealed: chunks(file, 3 * MiB + 7) });
+  openBidV2({
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    segmentSize: SEG,
+    ciphertextLength: file.length,
+    noncePrefix,
+    keyCommitment,
+    key,
+    sealed: chunks(file, 3 * MiB + 7),
+  });
 
 describe('INTL-1 hashing on worker threads (Node)', () => {
   const big = randomBytes(9 * MiB + 12_345);
@@ -93,7 +109,10 @@ describe('INTL-1 hashing on worker threads (Node)', () => {
       })();`;
     const root = resolve(__dirname, '..', '..', '..', '..');
     const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script], {
-      cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
     });
     expect(r.signal).toBeNull(); // not killed by the timeout
     expect(r.stdout.trim()).toBe('DECRYPTION_FAILED');

@@ -3,7 +3,7 @@
  * copies): it must give byte for byte what the one-shot path gives, and refuse every damaged file the same way.
  */
 import { createHash, randomBytes } from 'crypto';
-import { openBidV2, sealBidV2, SuitePrimitives, V2_TAG_BYTES } from 'src/sdk/v2';
+import { openBidV2, sealBidV2, type SuitePrimitives, V2_TAG_BYTES } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 
 const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
@@ -19,15 +19,31 @@ const chunks = (b: Uint8Array, n: number) => Array.from({ length: Math.ceil(b.le
 async function seal(suite: SuitePrimitives, data: Uint8Array, chunk: number) {
   const segments: Uint8Array[] = [];
   const sealed = await sealBidV2({
-    suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: '7.00', currency: 'CNY' },
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    bid: { price: '7.00', currency: 'CNY' },
     attachments: [{ name: 'a', size: data.length, content: chunks(data, chunk) }],
-    segmentSize: SEG, key, noncePrefix, write: (s) => void segments.push(new Uint8Array(s)),
+    segmentSize: SEG,
+    key,
+    noncePrefix,
+    write: (s) => void segments.push(new Uint8Array(s)),
   });
   return { sealed, file: Buffer.concat(segments), segments };
 }
 
 const open = (suite: SuitePrimitives, env: { keyCommitment: string }, file: Uint8Array, chunk: number, ciphertextLength = file.length) =>
-  openBidV2({ suite, tenderId: TENDER, bidderOrganizationId: ORG, segmentSize: SEG, ciphertextLength, noncePrefix, keyCommitment: env.keyCommitment, key, sealed: chunks(file, chunk) });
+  openBidV2({
+    suite,
+    tenderId: TENDER,
+    bidderOrganizationId: ORG,
+    segmentSize: SEG,
+    ciphertextLength,
+    noncePrefix,
+    keyCommitment: env.keyCommitment,
+    key,
+    sealed: chunks(file, chunk),
+  });
 
 describe('INTL-1 streaming segments (node:crypto)', () => {
   it.each([0, 1, SEG - 60, SEG, 3 * SEG + 5, 5 * SEG])('an attachment of %i bytes: same sealed bytes, segments and hash as the one-shot path', async (n) => {
@@ -53,7 +69,18 @@ describe('INTL-1 streaming segments (node:crypto)', () => {
     const flipped = Buffer.from(file);
     flipped[SEG + 16 + 10] ^= 1; // inside segment 1
     await expect(
-      openBidV2({ suite: fast, tenderId: TENDER, bidderOrganizationId: ORG, segmentSize: SEG, ciphertextLength: file.length, noncePrefix, keyCommitment: sealed.envelope.keyCommitment, key, sealed: chunks(flipped, 333), onAttachmentChunk: (_, c) => void seen.push(c.length) }),
+      openBidV2({
+        suite: fast,
+        tenderId: TENDER,
+        bidderOrganizationId: ORG,
+        segmentSize: SEG,
+        ciphertextLength: file.length,
+        noncePrefix,
+        keyCommitment: sealed.envelope.keyCommitment,
+        key,
+        sealed: chunks(flipped, 333),
+        onAttachmentChunk: (_, c) => void seen.push(c.length),
+      }),
     ).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
     // segment 0 authenticated and was released; nothing of segment 1
     expect(seen.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(SEG);

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, webcrypto } from 'crypto';
 import { generateEscrowKeyPair } from 'src/sdk';
 import { nobleCrypto } from 'src/sdk/ports/noble';
-import { createWebCryptoPort, SubtleLike } from 'src/sdk/ports/webcrypto';
+import { createWebCryptoPort, type SubtleLike } from 'src/sdk/ports/webcrypto';
 import {
   bidFileLength,
   ciphertextLengthFor,
@@ -16,9 +16,9 @@ import {
   isValidCiphertextLength,
   openBidV2,
   sealBidV2,
-  SealedBidV2,
-  SuiteId,
-  SuitePrimitives,
+  type SealedBidV2,
+  type SuiteId,
+  type SuitePrimitives,
   unwrapEscrowedKeyV2,
   V2_TAG_BYTES,
 } from 'src/sdk/v2';
@@ -96,14 +96,14 @@ describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
     expect(Buffer.from(key).equals(Buffer.from(sealed.key))).toBe(true);
     const damaged = Buffer.from(sealed.envelope.escrowedKey!, 'base64');
     damaged[70] ^= 0x01; // flip one bit (setting a byte could leave it unchanged)
-    await expect(unwrapEscrowedKeyV2(suite, damaged, escrow[suiteId].privateKey, escrow[suiteId].publicKey))
-      .rejects.toMatchObject({ code: 'ESCROW_UNWRAP_FAILED' });
+    await expect(unwrapEscrowedKeyV2(suite, damaged, escrow[suiteId].privateKey, escrow[suiteId].publicKey)).rejects.toMatchObject({ code: 'ESCROW_UNWRAP_FAILED' });
   });
 
   it('a plaintext of exactly n segments ends with a full last segment', async () => {
     // header + attachment = exactly 2 segments
-    const size = [...Array(64).keys()].map((k) => 2 * SEG - 40 - k).find((n) =>
-      bidFileLength({ price: '1000.50', currency: 'CNY', attachments: [{ name: 'a.bin', size: n }] }) === 2 * SEG)!;
+    const size = [...Array(64).keys()]
+      .map((k) => 2 * SEG - 40 - k)
+      .find((n) => bidFileLength({ price: '1000.50', currency: 'CNY', attachments: [{ name: 'a.bin', size: n }] }) === 2 * SEG)!;
     const { sealed, segments } = await seal(suite, randomBytes(size));
     expect(sealed.plaintextLength).toBe(2 * SEG);
     expect(segments.map((s) => s.length)).toEqual([SEG + 16, SEG + 16]);
@@ -114,7 +114,14 @@ describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
   });
 
   it.each([
-    ['a flipped bit', (g: Uint8Array[]) => { const c = g.map((s) => new Uint8Array(s)); c[1][5] ^= 1; return c; }],
+    [
+      'a flipped bit',
+      (g: Uint8Array[]) => {
+        const c = g.map((s) => new Uint8Array(s));
+        c[1][5] ^= 1;
+        return c;
+      },
+    ],
     ['two segments swapped', (g: Uint8Array[]) => [g[1], g[0], ...g.slice(2)]],
     ['truncated at a segment boundary', (g: Uint8Array[]) => g.slice(0, -1)],
     ['cut inside the last segment', (g: Uint8Array[]) => [...g.slice(0, -1), g[g.length - 1].subarray(0, 20)]],
@@ -141,8 +148,14 @@ describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
 
   it('refuses an attachment whose bytes do not match its stated size when sealing', async () => {
     await expect(
-      sealBidV2({ suite, tenderId: TENDER, bidderOrganizationId: ORG, bid: { price: '1', currency: 'CNY' },
-        attachments: [{ name: 'x', size: 10, content: [new Uint8Array(9)] }], write: () => undefined }),
+      sealBidV2({
+        suite,
+        tenderId: TENDER,
+        bidderOrganizationId: ORG,
+        bid: { price: '1', currency: 'CNY' },
+        attachments: [{ name: 'x', size: 10, content: [new Uint8Array(9)] }],
+        write: () => undefined,
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { fromHex } from 'src/sdk/core/bytes';
-import { openBidV2, SuiteId } from 'src/sdk/v2';
+import { openBidV2, type SuiteId } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { attachmentBytes, computeVectorsV2, VECTOR_V2_COMMON, VECTOR_V2_INPUTS } from './test-vector-v2';
 
@@ -107,10 +107,7 @@ describe('format v2 test vectors', () => {
         const key = b(VECTOR_V2_INPUTS[suiteId].keyHex);
         // Re-seal the plaintext with node:crypto (independent of the SDK) and compare segment by segment.
         const c = VECTOR_V2_COMMON;
-        const header = Buffer.from(
-          JSON.stringify({ ...c.bid, attachments: [{ name: c.attachment.name, size: c.attachment.size }] }),
-          'utf8',
-        );
+        const header = Buffer.from(JSON.stringify({ ...c.bid, attachments: [{ name: c.attachment.name, size: c.attachment.size }] }), 'utf8');
         const len = Buffer.alloc(4);
         len.writeUInt32BE(header.length);
         const plaintext = Buffer.concat([len, header, Buffer.from(attachmentBytes())]);
@@ -214,8 +211,26 @@ describe('format v2 test vectors', () => {
     const run = (msg: string) => {
       writeFileSync(join(dir, 'msg'), msg, 'utf8');
       try {
-        execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-rawin', '-in', join(dir, 'msg'),
-          '-sigfile', join(dir, 'sig'), '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678'], { stdio: 'pipe' });
+        execFileSync(
+          'openssl',
+          [
+            'pkeyutl',
+            '-verify',
+            '-pubin',
+            '-inkey',
+            join(dir, 'pub.pem'),
+            '-rawin',
+            '-in',
+            join(dir, 'msg'),
+            '-sigfile',
+            join(dir, 'sig'),
+            '-digest',
+            'sm3',
+            '-pkeyopt',
+            'distid:1234567812345678',
+          ],
+          { stdio: 'pipe' },
+        );
         return true;
       } catch {
         return false;

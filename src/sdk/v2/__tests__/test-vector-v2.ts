@@ -10,16 +10,7 @@ import { base64Encode, fromHex, toHex, utf8 } from 'src/sdk/core/bytes';
 import { wrapEscrowKeySteps } from 'src/sdk/core/format';
 import { runSync } from 'src/sdk/core/steps';
 import { nodeCrypto } from 'src/sdk/ports/node';
-import {
-  envelopeV2Bytes,
-  fileHashLabel,
-  keyCommitmentV2,
-  sealBidV2,
-  segmentNonce,
-  SuiteId,
-  sm2PublicFromPrivate,
-  V2_TAG_BYTES,
-} from 'src/sdk/v2';
+import { envelopeV2Bytes, fileHashLabel, keyCommitmentV2, sealBidV2, segmentNonce, type SuiteId, sm2PublicFromPrivate, V2_TAG_BYTES } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { ed25519PrivateKeyFromSeed } from '../../__tests__/test-vector';
 
@@ -47,7 +38,8 @@ export const VECTOR_V2_INPUTS = {
     keyHex: '0123456789abcdeffedcba9876543210',
     escrowSm2PrivateKeyHex: '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8',
     /** One valid SM2 encryption of keyHex under the escrow key (SM2 encryption is randomized). */
-    escrowedKeyHex: '04eda26c1d3d7f1740c139bd238f6d38b8f002ad84049b3bee7c0b11d8ae77bd0420c942b439a3122a49e4a4619f07b604dcf31aff85e23b012cbec33392bbf871689d353bd80c5df9aa289dc99c0c65fed9c14af166b1ee81a564fd9e44e39c141310769c60707f906199b0478301d7aa',
+    escrowedKeyHex:
+      '04eda26c1d3d7f1740c139bd238f6d38b8f002ad84049b3bee7c0b11d8ae77bd0420c942b439a3122a49e4a4619f07b604dcf31aff85e23b012cbec33392bbf871689d353bd80c5df9aa289dc99c0c65fed9c14af166b1ee81a564fd9e44e39c141310769c60707f906199b0478301d7aa',
     receiptSm2PrivateKeyHex: '128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263',
     /** One valid SM2-SM3 signature (DER) of the envelope by the receipt key (SM2 signing is randomized). */
     envelopeSignatureHex: '3046022100e4b1fd75e0410948752d3e25a979ca23fbe3b75c0806c517da6d383af72fc043022100c6897116e0bf8557b906b700be3de790522de873fb0b51d9895ee0fb3d813202',

@@ -25,7 +25,21 @@ export function Paragraph({ type, children, style }: { type?: Tone; children: Re
   );
 }
 
-export function Text({ type, strong, code, children, style, title }: { type?: Tone; strong?: boolean; code?: boolean; children: ReactNode; style?: CSSProperties; title?: string }) {
+export function Text({
+  type,
+  strong,
+  code,
+  children,
+  style,
+  title,
+}: {
+  type?: Tone;
+  strong?: boolean;
+  code?: boolean;
+  children: ReactNode;
+  style?: CSSProperties;
+  title?: string;
+}) {
   const c = cls(type && `ov-${type}`, strong && 'ov-strong');
   const inner = code ? <code className="ov-code">{children}</code> : children;
   return (

@@ -32,7 +32,14 @@ export default function LoginPage() {
   };
 
   return (
-    <Card className="narrow-card" title={<Typography.Title level={3} style={{ margin: 0 }}>登录</Typography.Title>}>
+    <Card
+      className="narrow-card"
+      title={
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          登录
+        </Typography.Title>
+      }
+    >
       <Form<LoginForm> layout="vertical" onFinish={submit} requiredMark={false}>
         <Form.Item label="用户名" name="username" rules={[{ required: true, message: '请输入用户名' }]}>
           <Input autoComplete="username" autoFocus />

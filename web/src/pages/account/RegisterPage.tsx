@@ -68,7 +68,15 @@ export default function RegisterPage() {
   }
 
   return (
-    <Card className="narrow-card" style={{ maxWidth: 560 }} title={<Typography.Title level={3} style={{ margin: 0 }}>注册</Typography.Title>}>
+    <Card
+      className="narrow-card"
+      style={{ maxWidth: 560 }}
+      title={
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          注册
+        </Typography.Title>
+      }
+    >
       <Form<RegisterForm> form={form} layout="vertical" onFinish={submit} initialValues={{ role: 'BIDDER' }} requiredMark={false}>
         <Form.Item label="账户类型" name="role">
           <Radio.Group>
@@ -86,7 +94,14 @@ export default function RegisterPage() {
         >
           <Input autoComplete="username" />
         </Form.Item>
-        <Form.Item label="密码" name="password" rules={[{ required: true, message: '请输入密码' }, { min: 8, message: '密码至少8位' }]}>
+        <Form.Item
+          label="密码"
+          name="password"
+          rules={[
+            { required: true, message: '请输入密码' },
+            { min: 8, message: '密码至少8位' },
+          ]}
+        >
           <Input.Password autoComplete="new-password" />
         </Form.Item>
         <Form.Item label="单位名称" name="name" rules={[{ required: true, message: '请输入单位名称' }, { max: 200 }]}>

@@ -109,9 +109,7 @@ export function ExpertPool() {
   return (
     <>
       <Card size="small" title="登记评标专家" style={{ marginBottom: 16 }}>
-        <Paragraph type="secondary">
-          评标专家应当从事相关领域工作满八年并具有高级职称或者具有同等专业水平（《招标投标法》第三十七条）。
-        </Paragraph>
+        <Paragraph type="secondary">评标专家应当从事相关领域工作满八年并具有高级职称或者具有同等专业水平（《招标投标法》第三十七条）。</Paragraph>
         <ApiErrorAlert error={createError} fields={FIELDS} onClose={() => setCreateError(null)} />
         <Form<NewExpert> name="newExpert" form={form} layout="vertical" onFinish={create} initialValues={{ yearsOfExperience: 10, specialties: [] }}>
           <Row gutter={16}>
@@ -134,7 +132,13 @@ export function ExpertPool() {
                 label="评标专业"
                 name="specialties"
                 tooltip="专业分类代码，如 A08；可输入多个，回车确认"
-                rules={[{ required: true, type: 'array', min: 1, message: '至少一个专业代码' }, { validator: (_, v: string[]) => (v?.every((s) => /^[A-Za-z0-9_-]{1,32}$/.test(s)) ? Promise.resolve() : Promise.reject(new Error('专业代码为字母、数字、_ 或 -'))) }]}
+                rules={[
+                  { required: true, type: 'array', min: 1, message: '至少一个专业代码' },
+                  {
+                    validator: (_, v: string[]) =>
+                      v?.every((s) => /^[A-Za-z0-9_-]{1,32}$/.test(s)) ? Promise.resolve() : Promise.reject(new Error('专业代码为字母、数字、_ 或 -')),
+                  },
+                ]}
               >
                 <Select mode="tags" tokenSeparators={[',', '，', ' ']} open={false} suffixIcon={null} />
               </Form.Item>
@@ -148,7 +152,12 @@ export function ExpertPool() {
               <Form.Item
                 label="工作单位统一社会信用代码"
                 name="employerUscc"
-                rules={[{ required: true, validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
+                rules={[
+                  {
+                    required: true,
+                    validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))),
+                  },
+                ]}
               >
                 <Input maxLength={18} />
               </Form.Item>
@@ -184,7 +193,7 @@ export function ExpertPool() {
         size="middle"
         dataSource={experts?.items ?? []}
         loading={experts === null && !error}
-                pagination={{ current: page, pageSize: PAGE_SIZE, total: experts?.total ?? 0, onChange: setPage }}
+        pagination={{ current: page, pageSize: PAGE_SIZE, total: experts?.total ?? 0, onChange: setPage }}
         columns={[
           { title: '姓名', dataIndex: 'name' },
           { title: '评标专业', dataIndex: 'specialties', render: (s: string[]) => s.map((x) => <Tag key={x}>{x}</Tag>) },

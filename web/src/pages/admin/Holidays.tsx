@@ -118,9 +118,7 @@ export function Holidays() {
           </Text>
         )}
       </Space>
-      <Paragraph type="secondary">
-        以工作日计算的法定期限（如异议答复、投诉期限）按此日历顺延；修改即时生效并写入审计链。
-      </Paragraph>
+      <Paragraph type="secondary">以工作日计算的法定期限（如异议答复、投诉期限）按此日历顺延；修改即时生效并写入审计链。</Paragraph>
       {missing && <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={`${year} 年的节假日安排尚未载入：添加第一天时一并载入，并请填写依据的通知。`} />}
       <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ source: '依据', holidays: '放假日期', workdays: '调休上班日期', year: '年份' }} />
       <Card size="small" title="添加日期" style={{ marginBottom: 16 }}>

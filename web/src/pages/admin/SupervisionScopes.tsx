@@ -114,11 +114,7 @@ export function SupervisionScopes() {
           />
         </Form.Item>
         <Form.Item label="管辖区域" name="jurisdiction" rules={[{ required: true, message: '请选择管辖区域' }]}>
-          <Select
-            style={{ width: 180 }}
-            virtual={false}
-            options={jurisdictions.map((j) => ({ value: j.code, label: j.level === 'CITY' ? `${j.name}（全市）` : j.name }))}
-          />
+          <Select style={{ width: 180 }} virtual={false} options={jurisdictions.map((j) => ({ value: j.code, label: j.level === 'CITY' ? `${j.name}（全市）` : j.name }))} />
         </Form.Item>
         <Form.Item label="监管行业" name="sectors">
           <Select mode="multiple" allowClear virtual={false} style={{ minWidth: 240 }} placeholder="全部行业" options={sectors.map((s) => ({ value: s.code, label: s.name }))} />

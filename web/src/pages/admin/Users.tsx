@@ -78,21 +78,14 @@ export function Users() {
         <Paragraph type="secondary">投标人和招标人通过“注册”自行开户；评标专家账户创建后，还须在“评标专家库”中登记专家信息才会被抽取。</Paragraph>
         <ApiErrorAlert error={createError} fields={{ username: '用户名', password: '密码', role: '角色' }} onClose={() => setCreateError(null)} />
         <Form<NewUser> name="newUser" form={form} layout="inline" onFinish={create} initialValues={{ role: 'EXPERT' }} style={{ rowGap: 12 }}>
-          <Form.Item
-            label="用户名"
-            name="username"
-            rules={[{ required: true, pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: '3–64位字母、数字或 _ . @ -' }]}
-          >
+          <Form.Item label="用户名" name="username" rules={[{ required: true, pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: '3–64位字母、数字或 _ . @ -' }]}>
             <Input autoComplete="off" style={{ width: 180 }} />
           </Form.Item>
           <Form.Item label="密码" name="password" rules={[{ required: true, min: 8, max: 128, message: '密码至少8位' }]}>
             <Input.Password autoComplete="new-password" style={{ width: 180 }} />
           </Form.Item>
           <Form.Item label="角色" name="role" rules={[{ required: true }]}>
-            <Select
-              style={{ width: 140 }}
-              options={(['EXPERT', 'SUPERVISOR', 'ADMIN'] as const).map((r) => ({ value: r, label: ROLE_TEXT[r] }))}
-            />
+            <Select style={{ width: 140 }} options={(['EXPERT', 'SUPERVISOR', 'ADMIN'] as const).map((r) => ({ value: r, label: ROLE_TEXT[r] }))} />
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy}>
             创建用户
@@ -130,7 +123,7 @@ export function Users() {
         size="middle"
         dataSource={users?.items ?? []}
         loading={users === null && !error}
-                pagination={{ current: page, pageSize: PAGE_SIZE, total: users?.total ?? 0, onChange: setPage }}
+        pagination={{ current: page, pageSize: PAGE_SIZE, total: users?.total ?? 0, onChange: setPage }}
         columns={[
           { title: '用户名', dataIndex: 'username' },
           { title: '角色', dataIndex: 'role', render: (r: Role) => ROLE_TEXT[r] ?? r },

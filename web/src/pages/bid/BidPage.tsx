@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { API_BASE, api, getAccessToken, saveBlob } from '@/api/client';
 import { fetchMyBid } from '@/api/my-bids';
-import { errorText } from '@/api/errors';
+import { ApiError, errorText } from '@/api/errors';
 import type { BidReceiptView, BidSecurityAccount, MyBid, MyBidSecurity, Tender } from '@/api/types';
 import { useAuth } from '@/auth/AuthContext';
 import { Countdown } from '@/components/Countdown';
@@ -78,8 +78,9 @@ export default function BidPage() {
   const [progress, setProgress] = useState<V2Progress | null>(null);
   const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
 
-  const keys = async () => (platformKeys.current ??= await api.get<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>('/platform/keys'));
-  const receiptKey = async () => (await keys()).receiptPublicKey;
+  // Fetched once per page (the ref), so these are stable across renders.
+  const keys = useCallback(async () => (platformKeys.current ??= await api.get<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>('/platform/keys')), []);
+  const receiptKey = useCallback(async () => (await keys()).receiptPublicKey, [keys]);
 
   const loadMine = useCallback(async () => {
     const b = await fetchMyBid(id);
@@ -116,7 +117,7 @@ export default function BidPage() {
         setLoadError(errorText(e));
       }
     })();
-  }, [id, loadMine]);
+  }, [id, loadMine, receiptKey]);
 
   // The bid security's status, live (the bank's notification arrives asynchronously).
   useEffect(() => {
@@ -168,31 +169,40 @@ export default function BidPage() {
     const state: V2Progress = { phase: 'seal', sealed: 0, uploaded: 0, total: 0, retries: [] };
     setProgress({ ...state });
     const suitePrimitives = v2.browserSuite(suiteId);
-    const done = await v2.sealAndUploadV2({
-      suite: suitePrimitives,
-      tenderId: tender.id,
-      bidderOrganizationId: organizationId,
-      bid: { price: v.price.trim(), currency: 'CNY', ...(v.durationDays ? { durationDays: v.durationDays } : {}) },
-      attachments: () => files.map((f) => ({ name: f.name, size: f.size, content: v2.blobChunks(f) })),
-      escrowPublicKey: escrowPublicKey ?? undefined,
-      client: { deviceId: browserDeviceId(), toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`, ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}) },
-      transport: { url: `${API_BASE}/tenders/${tender.id}/bid-uploads`, headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}) },
-      onProgress: (p) => {
-        state.phase = p.phase;
-        state.total = p.total;
-        if (p.phase === 'seal') state.sealed = p.done;
-        else state.uploaded = p.done;
-        if (p.phase !== 'seal') state.sealed = p.total;
-        setProgress({ ...state });
-      },
-      onRetry: (r) => {
-        state.retries = [...state.retries, r];
-        setProgress({ ...state });
-      },
-    }).catch((e: unknown) => {
-      if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
-      throw e;
-    });
+    const done = await v2
+      .sealAndUploadV2({
+        suite: suitePrimitives,
+        tenderId: tender.id,
+        bidderOrganizationId: organizationId,
+        bid: { price: v.price.trim(), currency: 'CNY', ...(v.durationDays ? { durationDays: v.durationDays } : {}) },
+        attachments: () => files.map((f) => ({ name: f.name, size: f.size, content: v2.blobChunks(f) })),
+        escrowPublicKey: escrowPublicKey ?? undefined,
+        client: {
+          deviceId: browserDeviceId(),
+          toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`,
+          ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}),
+        },
+        transport: {
+          url: `${API_BASE}/tenders/${tender.id}/bid-uploads`,
+          headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}),
+        },
+        onProgress: (p) => {
+          state.phase = p.phase;
+          state.total = p.total;
+          if (p.phase === 'seal') state.sealed = p.done;
+          else state.uploaded = p.done;
+          if (p.phase !== 'seal') state.sealed = p.total;
+          setProgress({ ...state });
+        },
+        onRetry: (r) => {
+          state.retries = [...state.retries, r];
+          setProgress({ ...state });
+        },
+      })
+      .catch((e: unknown) => {
+        if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
+        throw e;
+      });
     const verified = await v2.verifyReceiptV2({
       suite: suitePrimitives,
       receipt: done.receipt,
@@ -308,7 +318,9 @@ export default function BidPage() {
               {security && security.paidAmount !== '0.00' && <span>已到账 {yuan(security.paidAmount)}</span>}
             </Descriptions.Item>
             <Descriptions.Item label="虚拟子账号（专用于本项目）">
-              <span className="mono" data-testid="virtual-account">{account?.virtualAccountNo ?? security?.virtualAccountNo ?? '—'}</span>
+              <span className="mono" data-testid="virtual-account">
+                {account?.virtualAccountNo ?? security?.virtualAccountNo ?? '—'}
+              </span>
             </Descriptions.Item>
             <Descriptions.Item label="说明">请从本单位基本账户转账至上述虚拟子账号；到账后状态自动更新。</Descriptions.Item>
           </Descriptions>
@@ -363,7 +375,9 @@ export default function BidPage() {
                   {useV2 ? '将以格式 v2 分段加密、分片上传（可断点续传）' : '将以格式 v1 加密后一次递交'}
                 </Typography.Text>
               </div>
-              {suite && v2Limit !== null && attachmentBytes > v2Limit && <Typography.Text type="danger">附件超过本项目的上限（{Math.floor(v2Limit / 1048576)} MB）</Typography.Text>}
+              {suite && v2Limit !== null && attachmentBytes > v2Limit && (
+                <Typography.Text type="danger">附件超过本项目的上限（{Math.floor(v2Limit / 1048576)} MB）</Typography.Text>
+              )}
             </Form.Item>
             <Form.Item label="文件编制人（可选）" name="documentAuthor">
               <Input />
@@ -373,10 +387,15 @@ export default function BidPage() {
                 <Typography.Text>加密进度</Typography.Text>
                 <Progress aria-label="加密进度" percent={percentOf(progress.sealed, progress.total)} />
                 <Typography.Text>上传进度{progress.total > 0 && `（${mib(progress.uploaded)} / ${mib(progress.total)} MB）`}</Typography.Text>
-                <Progress aria-label="上传进度" percent={percentOf(progress.uploaded, progress.total)} status={busy === 'seal' && progress.phase === 'upload' ? 'active' : undefined} />
+                <Progress
+                  aria-label="上传进度"
+                  percent={percentOf(progress.uploaded, progress.total)}
+                  status={busy === 'seal' && progress.phase === 'upload' ? 'active' : undefined}
+                />
                 {progress.retries.some((r) => r.resumeAt !== undefined) && (
                   <Typography.Text type="warning" data-testid="upload-resumed">
-                    分片上传中断 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次，已从断点（{mib(progress.retries.filter((r) => r.resumeAt !== undefined).at(-1)!.resumeAt!)} MB）续传
+                    分片上传中断 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次，已从断点（
+                    {mib(progress.retries.filter((r) => r.resumeAt !== undefined).at(-1)!.resumeAt!)} MB）续传
                   </Typography.Text>
                 )}
                 {progress.phase === 'finalize' && busy && <Typography.Text type="secondary">上传完成，正在递交…</Typography.Text>}
@@ -448,9 +467,7 @@ export default function BidPage() {
             </Descriptions>
             {submitted.keyFile ? (
               <>
-                {!keyDownloaded && (
-                  <Alert type="warning" showIcon title="请立即下载密钥文件" description="密钥只保存在本页面中，离开后无法找回；开标时需要它解密投标文件。" />
-                )}
+                {!keyDownloaded && <Alert type="warning" showIcon title="请立即下载密钥文件" description="密钥只保存在本页面中，离开后无法找回；开标时需要它解密投标文件。" />}
                 <Button
                   type="primary"
                   onClick={() => {
@@ -475,9 +492,7 @@ export default function BidPage() {
         </Card>
       )}
       {mine?.status === 'WITHDRAWN' && <Alert type="warning" showIcon title="您的投标已撤回；截止前可重新递交。" />}
-      {fallback.length > 0 && (
-        <Typography.Text type="secondary">本浏览器缺少部分 WebCrypto 算法（{fallback.join('、')}），已使用经审计的纯 JavaScript 实现。</Typography.Text>
-      )}
+      {fallback.length > 0 && <Typography.Text type="secondary">本浏览器缺少部分 WebCrypto 算法（{fallback.join('、')}），已使用经审计的纯 JavaScript 实现。</Typography.Text>}
       {(tender.status === 'OPENING' || tender.openedAt) && (
         <Link to={`/tenders/${tender.id}/opening`}>
           <Button type="primary">进入开标大厅</Button>

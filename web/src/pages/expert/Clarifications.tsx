@@ -103,7 +103,11 @@ export function Clarifications({
       <Paragraph type="secondary" style={{ marginTop: 8 }}>
         澄清、说明应当以书面形式提出，不得超出投标文件的范围或者改变投标文件的实质性内容（《招标投标法实施条例》第五十二条）。
       </Paragraph>
-      <ApiErrorAlert error={error} onClose={() => setError(null)} fields={{ bidId: '澄清对象', kind: '澄清类型', item: '涉及内容', question: '澄清问题', deadline: '答复截止时间' }} />
+      <ApiErrorAlert
+        error={error}
+        onClose={() => setError(null)}
+        fields={{ bidId: '澄清对象', kind: '澄清类型', item: '涉及内容', question: '澄清问题', deadline: '答复截止时间' }}
+      />
       {open && (
         <Form<RequestForm> name="clarification" form={form} layout="vertical" onFinish={submit} initialValues={{ kind: 'AMBIGUITY', minutes: 60 }} style={{ maxWidth: 720 }}>
           <Form.Item label="澄清对象" name="bidId" rules={[{ required: true, message: '请选择投标人' }]}>
@@ -136,17 +140,24 @@ export function Clarifications({
         rowKey="id"
         style={{ marginTop: 12 }}
         dataSource={items}
-                        emptyText={'暂无澄清要求'}
+        emptyText={'暂无澄清要求'}
         columns={[
           { title: '投标人', dataIndex: 'bidId', render: (id: string) => name(id) },
           { title: '类型', dataIndex: 'kind', render: (k: ClarificationKind) => CLARIFICATION_KIND_TEXT[k] ?? k },
-          { title: '问题', dataIndex: 'question', render: (q: string, c) => <span title={c.legalBasis}>{c.item}：{q}</span> },
+          {
+            title: '问题',
+            dataIndex: 'question',
+            render: (q: string, c) => (
+              <span title={c.legalBasis}>
+                {c.item}：{q}
+              </span>
+            ),
+          },
           { title: '答复截止', dataIndex: 'deadline', render: (d: string) => formatBeijing(d) },
           {
             title: '状态',
             key: 'status',
-            render: (_: unknown, c) =>
-              c.status === 'ANSWERED' ? <Tag color="green">已答复</Tag> : c.expired ? <Tag>已过期未答复</Tag> : <Tag color="gold">待答复</Tag>,
+            render: (_: unknown, c) => (c.status === 'ANSWERED' ? <Tag color="green">已答复</Tag> : c.expired ? <Tag>已过期未答复</Tag> : <Tag color="gold">待答复</Tag>),
           },
           { title: '答复', key: 'response', render: (_: unknown, c) => c.response?.text ?? '—' },
           {
@@ -154,7 +165,13 @@ export function Clarifications({
             key: 'decision',
             render: (_: unknown, c) =>
               c.panelDecision ? (
-                c.panelDecision.decision === 'ACCEPTED' ? '采纳' : c.panelDecision.decision === 'NOT_ACCEPTED' ? '不采纳' : c.panelDecision.decision
+                c.panelDecision.decision === 'ACCEPTED' ? (
+                  '采纳'
+                ) : c.panelDecision.decision === 'NOT_ACCEPTED' ? (
+                  '不采纳'
+                ) : (
+                  c.panelDecision.decision
+                )
               ) : c.status === 'ANSWERED' && !locked ? (
                 <Space>
                   <Button size="small" onClick={() => decide(c, true)}>

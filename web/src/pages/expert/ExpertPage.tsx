@@ -69,7 +69,7 @@ function ExpertPage() {
         rowKey="id"
         loading={rows === null && !error}
         dataSource={rows ?? []}
-                        emptyText={<Empty description="暂无评标任务" />}
+        emptyText={<Empty description="暂无评标任务" />}
         columns={[
           { title: '项目名称', dataIndex: 'tenderTitle', render: (t: string) => <Text strong>{t}</Text> },
           { title: '专业', dataIndex: 'specialty', render: (s: string | null) => s ?? '—' },
@@ -147,7 +147,15 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
     }
   };
   return (
-    <Modal open title={`拒绝评标邀请：${assignment.tenderTitle}`} okText="确认拒绝" okButtonProps={{ danger: true, loading: busy }} cancelText="取消" onOk={submit} onCancel={onClose}>
+    <Modal
+      open
+      title={`拒绝评标邀请：${assignment.tenderTitle}`}
+      okText="确认拒绝"
+      okButtonProps={{ danger: true, loading: busy }}
+      cancelText="取消"
+      onOk={submit}
+      onCancel={onClose}
+    >
       <ApiErrorAlert error={error} fields={{ reason: '拒绝原因', 'conflict.uscc': '统一社会信用代码', 'conflict.reason': '回避事由' }} />
       <Form name="decline" form={form} layout="vertical">
         <Form.Item label="拒绝原因" name="reason">
@@ -161,7 +169,12 @@ function DeclineModal({ assignment, onClose, onDone }: { assignment: Assignment;
             <Form.Item
               label="利害关系单位的统一社会信用代码"
               name="uscc"
-              rules={[{ required: true, validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))) }]}
+              rules={[
+                {
+                  required: true,
+                  validator: (_, v: string) => (v && isValidUscc(v.trim().toUpperCase()) ? Promise.resolve() : Promise.reject(new Error('请输入有效的18位统一社会信用代码'))),
+                },
+              ]}
             >
               <Input maxLength={18} />
             </Form.Item>

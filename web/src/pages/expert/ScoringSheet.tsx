@@ -9,7 +9,7 @@ import { formatYuan } from '@/lib/oversight-format';
 import { categoryText, REJECTION_GROUND_TEXT } from '@/lib/oversight-text';
 import { formatBeijing } from '@/lib/time';
 import { Clarifications } from './Clarifications';
-import { Draft, draftOf, problemsOf, scoreBody, subtotal } from './scoring';
+import { type Draft, draftOf, problemsOf, scoreBody, subtotal } from './scoring';
 
 interface Loaded {
   tender: TenderHead;
@@ -155,7 +155,9 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
         <Descriptions.Item label="签名进度">
           已签名 {progress.signed} / 在席 {progress.sitting} 名（应到 {progress.seats} 名）
         </Descriptions.Item>
-        <Descriptions.Item label="评标状态">{progress.status === 'FINISHED' ? '评标已结束' : progress.status === 'AWAITING_COMPETITION_DECISION' ? '待决定是否缺乏竞争' : '评标中'}</Descriptions.Item>
+        <Descriptions.Item label="评标状态">
+          {progress.status === 'FINISHED' ? '评标已结束' : progress.status === 'AWAITING_COMPETITION_DECISION' ? '待决定是否缺乏竞争' : '评标中'}
+        </Descriptions.Item>
         {scoring && (
           <Descriptions.Item label="评分因素" span={3}>
             {factors.map((f) => `${f.name}（${f.code}，满分${f.maxScore}分）`).join('；')}
@@ -169,9 +171,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
       <Title level={4} style={{ marginTop: 24 }}>
         评审意见
       </Title>
-      {locked && (
-        <Alert type="success" showIcon style={{ marginBottom: 12 }} title={`您已于 ${formatBeijing(data.mine.signedAt)}（北京时间）签名提交，评审意见已锁定`} />
-      )}
+      {locked && <Alert type="success" showIcon style={{ marginBottom: 12 }} title={`您已于 ${formatBeijing(data.mine.signedAt)}（北京时间）签名提交，评审意见已锁定`} />}
       {showProblems && allProblems.length > 0 && !locked && (
         <Alert
           type="warning"
@@ -199,9 +199,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
                 role="group"
                 aria-label={`评审：${b.bidderName}`}
                 title={b.bidderName}
-                extra={
-                  d.dirty ? <Tag color="orange">未保存</Tag> : data.mine.verdicts.some((v) => v.bidId === b.bidId) ? <Tag color="green">已保存</Tag> : <Tag>未评审</Tag>
-                }
+                extra={d.dirty ? <Tag color="orange">未保存</Tag> : data.mine.verdicts.some((v) => v.bidId === b.bidId) ? <Tag color="green">已保存</Tag> : <Tag>未评审</Tag>}
               >
                 <Paragraph style={{ marginBottom: 8 }}>
                   投标报价：<Text strong>{formatYuan(b.price)} 元</Text>
@@ -301,30 +299,29 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
               签名提交
             </Button>
           )}
-          {progress.status === 'FINISHED' && (
-            <Button onClick={downloadReport}>下载评标报告（PDF）</Button>
-          )}
+          {progress.status === 'FINISHED' && <Button onClick={downloadReport}>下载评标报告（PDF）</Button>}
           <Text type="secondary">
             签名后本人的评审意见即锁定，不得修改（《政府采购货物和服务招标投标管理办法》第六十四条）；对评标结论有不同意见的，可以书面方式阐述并说明理由（《评标委员会和评标方法暂行规定》第四十三条）。
           </Text>
         </Space>
-        {!signOpen && <div style={{ marginTop: 12 }}><ApiErrorAlert error={signError} /></div>}
+        {!signOpen && (
+          <div style={{ marginTop: 12 }}>
+            <ApiErrorAlert error={signError} />
+          </div>
+        )}
       </Card>
 
-      <Modal
-        open={signOpen}
-        title="签名提交评审意见"
-        okText="确认签名"
-        cancelText="取消"
-        okButtonProps={{ loading: signing }}
-        onOk={sign}
-        onCancel={() => setSignOpen(false)}
-      >
-        <Paragraph>
-          您将对 {evaluable.length} 个有效投标的评审意见签名。签名后不能修改。
-        </Paragraph>
+      <Modal open={signOpen} title="签名提交评审意见" okText="确认签名" cancelText="取消" okButtonProps={{ loading: signing }} onOk={sign} onCancel={() => setSignOpen(false)}>
+        <Paragraph>您将对 {evaluable.length} 个有效投标的评审意见签名。签名后不能修改。</Paragraph>
         <label htmlFor="dissent">保留意见（如有）</label>
-        <Input.TextArea id="dissent" rows={3} maxLength={5000} value={dissent} onChange={(e) => setDissent(e.target.value)} placeholder="对评标结论持有异议的，写明不同意见和理由" />
+        <Input.TextArea
+          id="dissent"
+          rows={3}
+          maxLength={5000}
+          value={dissent}
+          onChange={(e) => setDissent(e.target.value)}
+          placeholder="对评标结论持有异议的，写明不同意见和理由"
+        />
         <div style={{ marginTop: 12 }}>
           <ApiErrorAlert error={signError} />
         </div>
@@ -344,7 +341,11 @@ function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
       label: '开标状态',
       cells: bids.map((b) =>
         b.evaluated ? (
-          b.aboveCeiling ? <Tag color="red">超过最高投标限价</Tag> : <Tag color="green">已解密</Tag>
+          b.aboveCeiling ? (
+            <Tag color="red">超过最高投标限价</Tag>
+          ) : (
+            <Tag color="green">已解密</Tag>
+          )
         ) : (
           <Tag>{b.status === 'REVOKED' ? '已撤销（未解密，不予评审）' : b.status === 'WITHDRAWN' ? '已撤回' : b.status}</Tag>
         ),
@@ -358,7 +359,10 @@ function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
           <Space orientation="vertical" size={0}>
             {b.attachments.map((a) => (
               <span key={a.sha256 + a.name} title={a.sha256}>
-                {a.name} <Text type="secondary" style={{ fontSize: 12 }}>{a.sha256.slice(0, 12)}…</Text>
+                {a.name}{' '}
+                <Text type="secondary" style={{ fontSize: 12 }}>
+                  {a.sha256.slice(0, 12)}…
+                </Text>
               </span>
             ))}
           </Space>
@@ -373,8 +377,8 @@ function ComparisonTable({ bids }: { bids: EvaluationBid[] }) {
       aria-label="投标文件对比"
       size="small"
       bordered
-            rowKey="key"
-            dataSource={rows}
+      rowKey="key"
+      dataSource={rows}
       columns={[
         { title: '投标人', dataIndex: 'label', width: 140, render: (l: string) => <Text type="secondary">{l}</Text> },
         ...bids.map((b, i) => ({ title: b.bidderName, key: b.bidId, render: (_: unknown, r: Row) => r.cells[i] })),

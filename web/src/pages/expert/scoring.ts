@@ -20,7 +20,11 @@ export function draftOf(v: Verdict | undefined, factors: EvaluationFactor[]): Dr
   };
 }
 
-const reasonsOf = (d: Draft) => d.reasons.split('\n').map((r) => r.trim()).filter(Boolean);
+const reasonsOf = (d: Draft) =>
+  d.reasons
+    .split('\n')
+    .map((r) => r.trim())
+    .filter(Boolean);
 
 /**
  * The server's rules for a verdict (evaluation-engine.ts checkVerdict), checked before sending: a bid found 不合格

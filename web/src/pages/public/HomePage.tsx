@@ -12,14 +12,9 @@ export default function HomePage() {
     <>
       <Typography.Title level={2}>电子招标投标交易平台</Typography.Title>
       <Typography.Paragraph>
-        依据《招标投标法》《电子招标投标办法》建设的公共资源电子交易平台：项目公告、在线投标（浏览器内加密）、
-        电子开标、评标、公示与合同全程留痕。
+        依据《招标投标法》《电子招标投标办法》建设的公共资源电子交易平台：项目公告、在线投标（浏览器内加密）、 电子开标、评标、公示与合同全程留痕。
       </Typography.Paragraph>
-      {me && (
-        <Typography.Paragraph>
-          您好，{ROLE_TEXT[me.role]}。
-        </Typography.Paragraph>
-      )}
+      {me && <Typography.Paragraph>您好，{ROLE_TEXT[me.role]}。</Typography.Paragraph>}
       <Row gutter={[16, 16]}>
         {mine.map((r) => (
           <Col key={r.path} xs={24} sm={12} md={8}>

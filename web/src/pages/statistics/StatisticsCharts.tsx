@@ -39,7 +39,7 @@ export default function StatisticsCharts({ stats }: { stats: Statistics }) {
               aria-label="按月统计"
               size="small"
               rowKey="month"
-                            style={{ marginTop: 12 }}
+              style={{ marginTop: 12 }}
               dataSource={months}
               columns={[
                 { title: '月份', dataIndex: 'month', render: (m: string) => monthLabel(m) },
@@ -56,7 +56,7 @@ export default function StatisticsCharts({ stats }: { stats: Statistics }) {
               aria-label="按行业分类统计"
               size="small"
               rowKey="category"
-                            style={{ marginTop: 12 }}
+              style={{ marginTop: 12 }}
               dataSource={cats}
               columns={[
                 { title: '类别', dataIndex: 'category', render: (c: string) => categoryText(c) },
@@ -192,4 +192,3 @@ function CategoryChart({ rows, metric }: { rows: Statistics['byCategory']; metri
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-

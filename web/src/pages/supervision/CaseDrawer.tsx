@@ -101,12 +101,7 @@ export default function CaseDrawer({ caseId, title, onClose }: { caseId: string;
       />
       {c && (
         <>
-          <Steps
-            size="small"
-            current={STEPS.indexOf(c.status)}
-            items={STEPS.map((s) => ({ title: CASE_STATUS_TEXT[s] }))}
-            style={{ marginBottom: 16 }}
-          />
+          <Steps size="small" current={STEPS.indexOf(c.status)} items={STEPS.map((s) => ({ title: CASE_STATUS_TEXT[s] }))} style={{ marginBottom: 16 }} />
           <Descriptions size="small" column={1} bordered styles={{ label: { width: 120 } }}>
             <Descriptions.Item label="案件状态">
               <Tag color={CASE_STATUS_COLOR[c.status]}>{CASE_STATUS_TEXT[c.status]}</Tag>
@@ -136,7 +131,7 @@ export default function CaseDrawer({ caseId, title, onClose }: { caseId: string;
               aria-label="处罚决定"
               size="small"
               rowKey="id"
-                            dataSource={c.penalties}
+              dataSource={c.penalties}
               fixed
               columns={[
                 { title: '对象', key: 'who', render: (_: unknown, p) => name(p) },
@@ -146,7 +141,11 @@ export default function CaseDrawer({ caseId, title, onClose }: { caseId: string;
                   title: '内容',
                   key: 'what',
                   render: (_: unknown, p) =>
-                    p.type === 'FINE' ? `${formatYuan(p.fineAmount)} 元` : p.type === 'DEBARMENT' ? `${p.debarmentMonths} 个月（至 ${formatBeijing(p.effectiveUntil).slice(0, 10)}）` : '—',
+                    p.type === 'FINE'
+                      ? `${formatYuan(p.fineAmount)} 元`
+                      : p.type === 'DEBARMENT'
+                        ? `${p.debarmentMonths} 个月（至 ${formatBeijing(p.effectiveUntil).slice(0, 10)}）`
+                        : '—',
                 },
                 { title: '法律依据', dataIndex: 'legalBasis', width: 220 },
               ]}

@@ -82,17 +82,16 @@ export function CasesSection({ version, titles }: { version: number; titles: Rec
       />
       {working && (
         <Suspense fallback={null}>
-        <CaseDrawer
-          caseId={working}
-          title={titles}
-          onClose={() => {
-            setWorking(null);
-            void load();
-          }}
-        />
+          <CaseDrawer
+            caseId={working}
+            title={titles}
+            onClose={() => {
+              setWorking(null);
+              void load();
+            }}
+          />
         </Suspense>
       )}
     </section>
   );
 }
-

@@ -133,7 +133,7 @@ function SupervisionPage() {
           current: page,
           pageSize: PAGE_SIZE,
           total: flags?.total ?? 0,
-                    onChange: setPage,
+          onChange: setPage,
         }}
         expandable={{ render: (f) => <Evidence flag={f} /> }}
         columns={[
@@ -330,19 +330,7 @@ interface OpenCaseForm {
 }
 
 /** 立案: POST /supervision/cases from a flag — its tender, the flags it rests on, the companies (and experts) named. */
-function OpenCaseModal({
-  flag,
-  siblings,
-  tenderTitle,
-  onClose,
-  onOpened,
-}: {
-  flag: Flag;
-  siblings: Flag[];
-  tenderTitle: string;
-  onClose: () => void;
-  onOpened: () => void;
-}) {
+function OpenCaseModal({ flag, siblings, tenderTitle, onClose, onOpened }: { flag: Flag; siblings: Flag[]; tenderTitle: string; onClose: () => void; onOpened: () => void }) {
   const { message } = App.useApp();
   const [form] = Form.useForm<OpenCaseForm>();
   const [error, setError] = useState<unknown>(null);

@@ -44,9 +44,7 @@ export function OwnerActions({ tender, documents, onChanged }: { tender: Tender;
       {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 12 }} />}
       {tender.status === 'DRAFT' && (
         <Space orientation="vertical" style={{ width: '100%' }}>
-          <Typography.Text>
-            上传招标文件（发布前必须至少上传一份；已上传 {documents.filter((d) => d.current).length} 份），然后发布招标公告。
-          </Typography.Text>
+          <Typography.Text>上传招标文件（发布前必须至少上传一份；已上传 {documents.filter((d) => d.current).length} 份），然后发布招标公告。</Typography.Text>
           <FileInput
             label="招标文件"
             buttonText="上传招标文件"
@@ -97,8 +95,8 @@ function AmendAndCancel({ tender, act, busy }: { tender: Tender; act: Act; busy:
           title={`距投标截止还有 ${Math.max(0, daysLeft).toFixed(1)} 天`}
           description={
             <>
-              《招标投标法实施条例》第二十一条、《政府采购法实施条例》第三十一条：澄清或者修改的内容可能影响投标文件编制的，
-              应当在投标截止时间至少 {AMEND_MIN_DAYS} 日前发出；不足 {AMEND_MIN_DAYS} 日的，应当顺延投标截止时间。
+              《招标投标法实施条例》第二十一条、《政府采购法实施条例》第三十一条：澄清或者修改的内容可能影响投标文件编制的， 应当在投标截止时间至少 {AMEND_MIN_DAYS} 日前发出；不足{' '}
+              {AMEND_MIN_DAYS} 日的，应当顺延投标截止时间。
               {mustMove
                 ? `现已不足 ${AMEND_MIN_DAYS} 日：请同时填写新的投标截止时间（不早于 ${suggested.replace('T', ' ')}），否则平台将拒绝。`
                 : '现距截止超过 15 日，可以不顺延截止时间。'}
@@ -135,7 +133,12 @@ function AmendAndCancel({ tender, act, busy }: { tender: Tender; act: Act; busy:
         </Typography.Paragraph>
         <Space wrap>
           <Input aria-label="终止理由" placeholder="终止理由" value={reason} onChange={(e) => setReason(e.target.value)} style={{ width: 320, maxWidth: '100%' }} />
-          <Popconfirm title="确定终止该招标项目？" okText="终止" cancelText="取消" onConfirm={() => act('cancel', () => api.post(`/tenders/${tender.id}/cancel`, { reason }), '已终止')}>
+          <Popconfirm
+            title="确定终止该招标项目？"
+            okText="终止"
+            cancelText="取消"
+            onConfirm={() => act('cancel', () => api.post(`/tenders/${tender.id}/cancel`, { reason }), '已终止')}
+          >
             <Button danger disabled={!reason.trim()} loading={busy === 'cancel'}>
               终止招标
             </Button>
@@ -197,7 +200,12 @@ function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: s
             style={{ width: 280, maxWidth: '100%' }}
             options={report.candidates.map((c) => ({ value: c.bidId, label: `第${c.rank}名 ${c.bidderName}` }))}
           />
-          <Button type="primary" disabled={!winner} loading={busy === 'award'} onClick={() => act('award', () => api.post(`/tenders/${tender.id}/award`, { bidId: winner }), '已确定中标人')}>
+          <Button
+            type="primary"
+            disabled={!winner}
+            loading={busy === 'award'}
+            onClick={() => act('award', () => api.post(`/tenders/${tender.id}/award`, { bidId: winner }), '已确定中标人')}
+          >
             确定中标人
           </Button>
         </Space>
@@ -209,9 +217,7 @@ function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: s
           <Button
             type="primary"
             loading={busy === 'contract'}
-            onClick={() =>
-              act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) ?? undefined }), '已登记合同')
-            }
+            onClick={() => act('contract', () => api.post(`/tenders/${tender.id}/contract`, { signedAt: beijingLocalToIso(signedAt) ?? undefined }), '已登记合同')}
           >
             登记合同
           </Button>

@@ -44,10 +44,7 @@ export default function TenderDetailPage() {
       const t = await api.get<Tender>(`/tenders/${id}`);
       setTender(t);
       setError(null);
-      const [d, a] = await Promise.all([
-        api.get<{ items: TenderDocument[] }>(`/tenders/${id}/documents`),
-        api.get<{ items: Amendment[] }>(`/tenders/${id}/amendments`),
-      ]);
+      const [d, a] = await Promise.all([api.get<{ items: TenderDocument[] }>(`/tenders/${id}/documents`), api.get<{ items: Amendment[] }>(`/tenders/${id}/amendments`)]);
       setDocs(d.items);
       setAmendments(a.items);
       // The opening record, once the decryption window has closed: loaded at once for the owner and supervisors,
@@ -108,9 +105,7 @@ export default function TenderDetailPage() {
           <Typography.Text>
             投标截止时间（开标时间）：<strong data-testid="bid-deadline">{formatBeijingLabel(tender.bidDeadline)}</strong>
           </Typography.Text>
-          {tender.status === 'PUBLISHED' && !tender.suspended && (
-            <Countdown until={tender.bidDeadline} label="距投标截止" testId="deadline-countdown" />
-          )}
+          {tender.status === 'PUBLISHED' && !tender.suspended && <Countdown until={tender.bidDeadline} label="距投标截止" testId="deadline-countdown" />}
           {tender.status === 'OPENING' && tender.decryptionWindowEndsAt && (
             <Typography.Text>
               解密截止：{formatBeijingLabel(tender.decryptionWindowEndsAt)}（<Countdown until={tender.decryptionWindowEndsAt} label="解密剩余" />）
@@ -151,11 +146,7 @@ export default function TenderDetailPage() {
             {tender.panel.size} 人（{tender.panel.specialties.map((s) => `${s.code}×${s.count}`).join('、')}）
           </Descriptions.Item>
           {tender.publishedAt && <Descriptions.Item label="发布时间">{formatBeijingLabel(tender.publishedAt)}</Descriptions.Item>}
-          {tender.lots.length > 0 && (
-            <Descriptions.Item label="标段">
-              {tender.lots.map((l) => `${l.lotNo}. ${l.title}（${yuan(l.budget)}）`).join('；')}
-            </Descriptions.Item>
-          )}
+          {tender.lots.length > 0 && <Descriptions.Item label="标段">{tender.lots.map((l) => `${l.lotNo}. ${l.title}（${yuan(l.budget)}）`).join('；')}</Descriptions.Item>}
         </Descriptions>
         {tender.evaluation.factors.length > 0 && (
           <Table
@@ -173,9 +164,7 @@ export default function TenderDetailPage() {
             footer={() => (tender.evaluation.priceWeight ? `价格分权重：${Number(tender.evaluation.priceWeight) * 100}%` : null)}
           />
         )}
-        {tender.description && (
-          <Typography.Paragraph style={{ marginTop: 12, whiteSpace: 'pre-wrap' }}>{tender.description}</Typography.Paragraph>
-        )}
+        {tender.description && <Typography.Paragraph style={{ marginTop: 12, whiteSpace: 'pre-wrap' }}>{tender.description}</Typography.Paragraph>}
       </Card>
 
       <Card title="招标文件" size="small">

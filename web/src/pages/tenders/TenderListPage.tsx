@@ -42,7 +42,7 @@ export default function TenderListPage() {
 
   const update = (patch: Record<string, string | undefined>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) (v ? next.set(k, v) : next.delete(k));
+    for (const [k, v] of Object.entries(patch)) v ? next.set(k, v) : next.delete(k);
     if (!('page' in patch)) next.delete('page');
     setParams(next);
   };
@@ -62,9 +62,25 @@ export default function TenderListPage() {
             onSearch={(v) => update({ q: v.trim() || undefined })}
             style={{ width: 260, maxWidth: '100%' }}
           />
-          <Select aria-label="项目类别" placeholder="项目类别" allowClear value={category} options={options(CATEGORY)} onChange={(v) => update({ category: v })} style={{ width: 180 }} />
+          <Select
+            aria-label="项目类别"
+            placeholder="项目类别"
+            allowClear
+            value={category}
+            options={options(CATEGORY)}
+            onChange={(v) => update({ category: v })}
+            style={{ width: 180 }}
+          />
           <Select aria-label="适用法规" placeholder="适用法规" allowClear value={regime} options={options(REGIME)} onChange={(v) => update({ regime: v })} style={{ width: 200 }} />
-          <Select aria-label="项目状态" placeholder="项目状态" allowClear value={status} options={options(TENDER_STATUS, me?.role === 'PROCURING_ENTITY' ? [] : ['DRAFT'])} onChange={(v) => update({ status: v })} style={{ width: 160 }} />
+          <Select
+            aria-label="项目状态"
+            placeholder="项目状态"
+            allowClear
+            value={status}
+            options={options(TENDER_STATUS, me?.role === 'PROCURING_ENTITY' ? [] : ['DRAFT'])}
+            onChange={(v) => update({ status: v })}
+            style={{ width: 160 }}
+          />
           {me?.role === 'PROCURING_ENTITY' && (
             <Select
               aria-label="范围"

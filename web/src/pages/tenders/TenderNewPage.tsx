@@ -79,7 +79,14 @@ export default function TenderNewPage() {
           ...(v.evaluationMethod === 'COMPREHENSIVE_SCORING' ? { priceWeight: v.priceWeight, factors: v.factors ?? [] } : {}),
         },
         panel: { size: v.panelSize, specialties: v.specialties },
-        ...(v.method === 'INVITED' ? { invitedBidders: (v.invited ?? '').split(/[\s,，;；]+/).filter(Boolean).map((s) => s.toUpperCase()) } : {}),
+        ...(v.method === 'INVITED'
+          ? {
+              invitedBidders: (v.invited ?? '')
+                .split(/[\s,，;；]+/)
+                .filter(Boolean)
+                .map((s) => s.toUpperCase()),
+            }
+          : {}),
         ...(v.lots && v.lots.length ? { lots: v.lots } : {}),
       };
       const created = await api.post<Tender>('/tenders', body);
@@ -92,7 +99,13 @@ export default function TenderNewPage() {
   };
 
   return (
-    <Card title={<Typography.Title level={2} style={{ margin: 0 }}>新建招标项目</Typography.Title>}>
+    <Card
+      title={
+        <Typography.Title level={2} style={{ margin: 0 }}>
+          新建招标项目
+        </Typography.Title>
+      }
+    >
       <Form<NewTenderForm>
         form={form}
         layout="vertical"

@@ -1,4 +1,4 @@
-import { QualificationCriterion } from 'src/modules/tenders/tender.enums';
+import { type QualificationCriterion } from 'src/modules/tenders/tender.enums';
 import { checkFindings, qualificationReview } from '../post-qualification';
 
 const criteria: QualificationCriterion[] = [
@@ -8,11 +8,28 @@ const criteria: QualificationCriterion[] = [
 
 describe('post-qualification with published criteria (资格后审)', () => {
   it('requires every published criterion exactly once, and no other (TBR Art. 49)', () => {
-    expect(checkFindings(criteria, [{ code: 'Q1', met: true, reason: 'ok' }, { code: 'Q2', met: false, reason: 'no' }])).toEqual([]);
+    expect(
+      checkFindings(criteria, [
+        { code: 'Q1', met: true, reason: 'ok' },
+        { code: 'Q2', met: false, reason: 'no' },
+      ]),
+    ).toEqual([]);
     expect(checkFindings(criteria, undefined)[0].field).toBe('criteria');
     expect(checkFindings(criteria, [{ code: 'Q1', met: true, reason: 'ok' }])[0].errors.join()).toContain('missing criteria: Q2');
-    expect(checkFindings(criteria, [{ code: 'Q1', met: true, reason: 'ok' }, { code: 'Q2', met: true, reason: 'ok' }, { code: 'Q3', met: true, reason: 'x' }])[0].errors.join()).toContain('not published');
-    expect(checkFindings(criteria, [{ code: 'Q1', met: true, reason: 'ok' }, { code: 'Q1', met: true, reason: 'ok' }, { code: 'Q2', met: true, reason: 'ok' }])[0].errors).toContain('each criterion once');
+    expect(
+      checkFindings(criteria, [
+        { code: 'Q1', met: true, reason: 'ok' },
+        { code: 'Q2', met: true, reason: 'ok' },
+        { code: 'Q3', met: true, reason: 'x' },
+      ])[0].errors.join(),
+    ).toContain('not published');
+    expect(
+      checkFindings(criteria, [
+        { code: 'Q1', met: true, reason: 'ok' },
+        { code: 'Q1', met: true, reason: 'ok' },
+        { code: 'Q2', met: true, reason: 'ok' },
+      ])[0].errors,
+    ).toContain('each criterion once');
     expect(checkFindings([], [{ code: 'Q1', met: true, reason: 'ok' }])).toHaveLength(1);
     expect(checkFindings([], undefined)).toEqual([]);
   });

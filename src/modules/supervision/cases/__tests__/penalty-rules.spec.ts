@@ -1,4 +1,4 @@
-import { checkPenalties, debarmentRange, fineRange, PenaltyContext, PenaltyInput } from '../penalty-rules';
+import { checkPenalties, debarmentRange, fineRange, type PenaltyContext, type PenaltyInput } from '../penalty-rules';
 
 const ORG = 'o1';
 const EXPERT = 'e1';

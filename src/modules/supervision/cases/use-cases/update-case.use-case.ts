@@ -133,7 +133,17 @@ export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
         to,
         ...(plan.findings !== kase.findings ? { findings: plan.findings } : {}),
         ...(plan.penalties.length
-          ? { penalties: plan.penalties.map((p) => ({ organizationId: p.organizationId ?? null, expertId: p.expertId ?? null, type: p.type, ground: p.ground, fineAmount: p.fineAmount ?? null, debarmentMonths: p.debarmentMonths ?? null, legalBasis: p.legalBasis })) }
+          ? {
+              penalties: plan.penalties.map((p) => ({
+                organizationId: p.organizationId ?? null,
+                expertId: p.expertId ?? null,
+                type: p.type,
+                ground: p.ground,
+                fineAmount: p.fineAmount ?? null,
+                debarmentMonths: p.debarmentMonths ?? null,
+                legalBasis: p.legalBasis,
+              })),
+            }
           : {}),
       },
     });
@@ -169,10 +179,16 @@ export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
 
   private async samePenalties(m: EntityManager, caseId: string, penalties: UpdateCaseDto['penalties'] & object): Promise<boolean> {
     const rows: Array<{ organization_id: string | null; expert_id: string | null; type: string; ground: string; fine_amount: string | null; debarment_months: number | null }> =
-      await m.query(`SELECT organization_id, expert_id, type, ground, fine_amount::text, debarment_months FROM supervision_penalties WHERE case_id = $1 ORDER BY position`, [caseId]);
+      await m.query(`SELECT organization_id, expert_id, type, ground, fine_amount::text, debarment_months FROM supervision_penalties WHERE case_id = $1 ORDER BY position`, [
+        caseId,
+      ]);
     const norm = (x: { o: string | null; e: string | null; t: string; g: string; f: string | null; d: number | null }) => JSON.stringify(x);
-    const stored = rows.map((r) => norm({ o: r.organization_id, e: r.expert_id, t: r.type, g: r.ground, f: r.fine_amount === null ? null : normalizeMoney(r.fine_amount), d: r.debarment_months }));
-    const asked = penalties.map((p) => norm({ o: p.organizationId ?? null, e: p.expertId ?? null, t: p.type, g: p.ground, f: p.fineAmount ? normalizeMoney(p.fineAmount) : null, d: p.debarmentMonths ?? null }));
+    const stored = rows.map((r) =>
+      norm({ o: r.organization_id, e: r.expert_id, t: r.type, g: r.ground, f: r.fine_amount === null ? null : normalizeMoney(r.fine_amount), d: r.debarment_months }),
+    );
+    const asked = penalties.map((p) =>
+      norm({ o: p.organizationId ?? null, e: p.expertId ?? null, t: p.type, g: p.ground, f: p.fineAmount ? normalizeMoney(p.fineAmount) : null, d: p.debarmentMonths ?? null }),
+    );
     return stored.length === asked.length && stored.every((s, i) => s === asked[i]);
   }
 }

@@ -12,11 +12,11 @@ const SCRIPT = join(ROOT, 'src/modules/supervision/cli/screen-csv.ts');
 
 /** Run the CLI exactly as the npm script does (node + ts-node + tsconfig-paths). */
 function run(args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', SCRIPT, ...args],
-    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
-  );
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', SCRIPT, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,7 +41,9 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
 
     const r = run([input, output]);
     // 2 eligible tenders: too few to calibrate, so the fixed defaults apply and standard error says so
-    expect(r.stderr).toBe(`screen-csv: fixed defaults (reference CV 6.00%, log-scale 0.5): 2 eligible tender(s) in the history, fewer than the ${MIN_CALIBRATION_TENDERS} needed to calibrate\n`);
+    expect(r.stderr).toBe(
+      `screen-csv: fixed defaults (reference CV 6.00%, log-scale 0.5): 2 eligible tender(s) in the history, fewer than the ${MIN_CALIBRATION_TENDERS} needed to calibrate\n`,
+    );
     expect(r.code).toBe(0);
     const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('tender,score,flag');
@@ -57,7 +59,10 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
     const tenders = new Map<string, number[]>();
     for (let t = 0; t < 60; t++) {
       const cv = 0.005 * Math.exp(rnd() - 0.5);
-      tenders.set(`T${t}`, Array.from({ length: 6 + (t % 5) }, () => Math.round(1e8 * (1 - 0.02 - cv * 2 * (rnd() - 0.5) * 1.7)) / 100));
+      tenders.set(
+        `T${t}`,
+        Array.from({ length: 6 + (t % 5) }, () => Math.round(1e8 * (1 - 0.02 - cv * 2 * (rnd() - 0.5) * 1.7)) / 100),
+      );
     }
     tenders.set('few', [1, 2, 3]);
     const rows = ['tender,bid'];
@@ -67,10 +72,14 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
 
     const cal = calibrateMarketFromBids(tenders.values());
     expect(cal.source).toBe('market');
-    const expected = (calibrated: boolean) => ['tender,score,flag', ...[...tenders].map(([id, bids]) => {
-      const r = scoreTender(bids, calibrated ? { calibration: cal } : {});
-      return r.score === null ? `${id},,` : `${id},${r.score.toFixed(6)},${r.flag ? 1 : 0}`;
-    })].join('\n') + '\n';
+    const expected = (calibrated: boolean) =>
+      [
+        'tender,score,flag',
+        ...[...tenders].map(([id, bids]) => {
+          const r = scoreTender(bids, calibrated ? { calibration: cal } : {});
+          return r.score === null ? `${id},,` : `${id},${r.score.toFixed(6)},${r.flag ? 1 : 0}`;
+        }),
+      ].join('\n') + '\n';
 
     const a = run(['--', input, '-']);
     expect(a.code).toBe(0);
@@ -81,7 +90,12 @@ describe('flags:screen CLI (src/modules/supervision/cli/screen-csv.ts)', () => {
     expect(b.stdout).toBe(expected(false));
     expect(b.stderr).toBe('screen-csv: --no-calibrate: fixed defaults (reference CV 6.00%, log-scale 0.5)\n');
     // the fixed 6 % reference flags the whole tight market; the self-calibrated score about a tenth of it
-    const flags = (csv: string) => csv.trimEnd().split('\n').slice(1).filter((l) => l.endsWith(',1')).length;
+    const flags = (csv: string) =>
+      csv
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.endsWith(',1')).length;
     expect(flags(b.stdout)).toBe(60);
     expect(flags(a.stdout)).toBeGreaterThanOrEqual(3);
     expect(flags(a.stdout)).toBeLessThanOrEqual(12);
@@ -159,7 +173,9 @@ describe('flags:screen --train (the learning screen, API.md "Additions")', () =>
     const input = write('in', 60, 12, false);
     const out = join(dir, 'out.csv');
     const r = run(['--train', train.path, input.path, out]);
-    expect(r.stderr).toMatch(/^screen-csv: --train: model "[^"]+" trained on 80 labelled eligible tenders \(\d+ collusive\); cross-validated AUC [01]\.\d{3} \(5-fold × 3\); flag at score ≥ 0\.\d+\n$/);
+    expect(r.stderr).toMatch(
+      /^screen-csv: --train: model "[^"]+" trained on 80 labelled eligible tenders \(\d+ collusive\); cross-validated AUC [01]\.\d{3} \(5-fold × 3\); flag at score ≥ 0\.\d+\n$/,
+    );
     expect(r.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('tender,score,flag');
@@ -182,10 +198,18 @@ describe('flags:screen --train (the learning screen, API.md "Additions")', () =>
     const r = run(['--train', train.path, input.path, '-']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^screen-csv: --train: zero-shot: 12 labelled eligible tender\(s\) .* fewer than 30 .* a ranking for review only; no tender flagged\n$/);
-    const rows = r.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows).toHaveLength(40);
     expect(rows.every((x) => x[2] === '0' && x[1] !== '')).toBe(true);
-    const unsupervised = scoreTenders(readTenders(readFileSync(input.path, 'utf8'), 'in2')).csv.trimEnd().split('\n').slice(1).map((l) => l.split(',')[1]);
+    const unsupervised = scoreTenders(readTenders(readFileSync(input.path, 'utf8'), 'in2'))
+      .csv.trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[1]);
     expect(rows.map((x) => x[1])).toEqual(unsupervised);
   }, 60_000);
 

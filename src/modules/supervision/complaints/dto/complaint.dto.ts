@@ -7,7 +7,11 @@ export const COMPLAINT_STATUSES = ['FILED', 'ACCEPTED', 'REFUSED', 'DECIDED'] as
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 
 export class FileComplaintDto {
-  @ApiProperty({ enum: COMPLAINT_STAGES, description: 'DOCUMENTS and RESULT need an answered (or overdue) objection / challenge first; OPENING needs the objection at the opening (engineering) or a challenge to the process (procurement); OTHER: engineering only' })
+  @ApiProperty({
+    enum: COMPLAINT_STAGES,
+    description:
+      'DOCUMENTS and RESULT need an answered (or overdue) objection / challenge first; OPENING needs the objection at the opening (engineering) or a challenge to the process (procurement); OTHER: engineering only',
+  })
   @IsIn(COMPLAINT_STAGES)
   stage: ComplaintStage;
 
@@ -50,7 +54,7 @@ export class HandleComplaintDto {
   @ApiPropertyOptional({
     description:
       'ACCEPTED only: order the tender suspended while the complaint is handled (TBR Art. 62; procurement at most 30 days, GPL Art. 57). ' +
-      'No award or contract meanwhile; a PUBLISHED tender\'s deadline stops and moves later by the suspension.',
+      "No award or contract meanwhile; a PUBLISHED tender's deadline stops and moves later by the suspension.",
   })
   @IsOptional()
   @IsBoolean()

@@ -1,9 +1,16 @@
-import { PdfBlock } from 'src/infra/pdf/pdf-renderer.service';
+import { type PdfBlock } from 'src/infra/pdf/pdf-renderer.service';
 import { FlagCode } from '../engine';
 import { evidenceText, flagReportSpec } from '../flag-report';
 import type { FlagView } from '../flags.service';
 
-const tender = { id: 't1', title: '盐城市世纪大道绿化提升工程', regime: 'ENGINEERING', status: 'EVALUATION', procuringEntityName: '盐城市住建局', openedAt: '2026-11-27T02:00:00.000Z' };
+const tender = {
+  id: 't1',
+  title: '盐城市世纪大道绿化提升工程',
+  regime: 'ENGINEERING',
+  status: 'EVALUATION',
+  procuringEntityName: '盐城市住建局',
+  openedAt: '2026-11-27T02:00:00.000Z',
+};
 const flag = (over: Partial<FlagView> = {}): FlagView => ({
   id: 'f1',
   code: FlagCode.BID_ROTATION,

@@ -14,7 +14,7 @@
  */
 import { toFen } from 'src/common/money/money';
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { AwardedTenderRecord, FlagCode, FlagDraft, Regime } from './flag.types';
+import { type AwardedTenderRecord, FlagCode, type FlagDraft, type Regime } from './flag.types';
 import { tukeyFences } from './quantiles';
 
 const LEGAL = (code: FlagCode) => FLAG_CATALOGUE[code].legalBasis('ENGINEERING' as Regime);

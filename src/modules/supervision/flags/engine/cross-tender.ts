@@ -8,7 +8,7 @@
  */
 import { fromFen, toFen } from 'src/common/money/money';
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { AwardedTenderRecord, FlagCode, FlagDraft, Regime } from './flag.types';
+import { type AwardedTenderRecord, FlagCode, type FlagDraft, type Regime } from './flag.types';
 import { quantileR8, tukeyFences } from './quantiles';
 import { THRESHOLDS } from './thresholds';
 import { cardinalIndicators } from './cardinal-indicators';
@@ -176,7 +176,10 @@ function ringTenders(ring: Ring, ix: Indexed): number[] {
   const count = new Map<number, number>();
   for (const m of ring.members) for (const ti of ix.tendersOf[m]) count.set(ti, (count.get(ti) ?? 0) + 1);
   const need = Math.min(THRESHOLDS.rotationMinMembersPresent, ring.members.length);
-  return [...count.entries()].filter(([, c]) => c >= need).map(([ti]) => ti).sort((a, b) => a - b);
+  return [...count.entries()]
+    .filter(([, c]) => c >= need)
+    .map(([ti]) => ti)
+    .sort((a, b) => a - b);
 }
 
 export function coBiddingRings(tenders: AwardedTenderRecord[], ix = index(tenders), rings = findRings(ix)): FlagDraft[] {
@@ -216,11 +219,7 @@ export function bidRotation(tenders: AwardedTenderRecord[], ix = index(tenders),
     const ringWins = [...winsBy.values()].reduce((a, b) => a + b, 0);
     const share = ringWins / together.length;
     const maxSingle = Math.max(0, ...winsBy.values()) / together.length;
-    if (
-      share < THRESHOLDS.rotationMinRingWinShare ||
-      winsBy.size < THRESHOLDS.rotationMinDistinctWinners ||
-      maxSingle > THRESHOLDS.rotationMaxSingleWinnerShare
-    ) {
+    if (share < THRESHOLDS.rotationMinRingWinShare || winsBy.size < THRESHOLDS.rotationMinDistinctWinners || maxSingle > THRESHOLDS.rotationMaxSingleWinnerShare) {
       continue;
     }
     out.push({
@@ -319,13 +318,7 @@ export function priceGapOutliers(tenders: AwardedTenderRecord[]): FlagDraft[] {
 export function computeHistoryFlags(tenders: AwardedTenderRecord[]): FlagDraft[] {
   const ix = index(tenders);
   const rings = findRings(ix);
-  return [
-    ...serialLosers(tenders, ix),
-    ...coBiddingRings(tenders, ix, rings),
-    ...bidRotation(tenders, ix, rings),
-    ...priceGapOutliers(tenders),
-    ...cardinalIndicators(tenders),
-  ];
+  return [...serialLosers(tenders, ix), ...coBiddingRings(tenders, ix, rings), ...bidRotation(tenders, ix, rings), ...priceGapOutliers(tenders), ...cardinalIndicators(tenders)];
 }
 
 function round(x: number, digits = 4): number {

@@ -4,7 +4,7 @@
  * Definitions and thresholds in thresholds.ts (EXPERT_*). Pure.
  */
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { FlagCode, FlagDraft, ScoreRecord, TenderFlagInput } from './flag.types';
+import { FlagCode, type FlagDraft, type ScoreRecord, type TenderFlagInput } from './flag.types';
 import { THRESHOLDS } from './thresholds';
 
 export function median(values: number[]): number {
@@ -45,7 +45,10 @@ export function scoringAnomalies(scores: ScoreRecord[], maxTotal: number): Scori
     for (const b of bids) {
       const mine = cell.get(`${m}|${b}`);
       if (!mine) continue;
-      const others = members.filter((o) => o !== m).map((o) => cell.get(`${o}|${b}`)?.total).filter((x): x is number => x !== undefined);
+      const others = members
+        .filter((o) => o !== m)
+        .map((o) => cell.get(`${o}|${b}`)?.total)
+        .filter((x): x is number => x !== undefined);
       if (others.length < THRESHOLDS.expertMinMembers - 1) continue;
       const all = [mine.total, ...others];
       const othersMedian = median(others);

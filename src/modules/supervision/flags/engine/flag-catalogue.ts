@@ -1,4 +1,4 @@
-import { FlagCode, Regime } from './flag.types';
+import { FlagCode, type Regime } from './flag.types';
 
 /**
  * What each flag means, its Chinese name (for the report a supervisor files) and the article it rests on.
@@ -105,8 +105,7 @@ export const FLAG_CATALOGUE: Record<FlagCode, FlagDefinition> = {
   },
   [FlagCode.ALL_EXCEPT_WINNER_DISQUALIFIED]: {
     name: '除中标人外其余投标均被否决',
-    legalBasis: () =>
-      '招标投标法实施条例 第四十一条 (TBR Art. 41: 招标人与投标人串通)（风险信号）；第五十一条 (TBR Art. 51: 否决投标的情形)；cardinal-rs R035',
+    legalBasis: () => '招标投标法实施条例 第四十一条 (TBR Art. 41: 招标人与投标人串通)（风险信号）；第五十一条 (TBR Art. 51: 否决投标的情形)；cardinal-rs R035',
   },
   [FlagCode.LOWEST_BID_DISQUALIFIED]: {
     name: '最低价投标被否决（经评审的最低投标价法）',

@@ -181,5 +181,4 @@ export interface LearnedPriceScreen {
  */
 export type PriceScreenMode =
   /** `learned` null: the market has a model but the tender has fewer than 4 distinct prices (no score, no flag). */
-  | { mode: 'SUPERVISED'; learned: LearnedPriceScreen | null; modelVersion: number }
-  | { mode: 'ZERO_SHOT'; validated: boolean; labelledTenders: number; minLabelledTenders: number };
+  { mode: 'SUPERVISED'; learned: LearnedPriceScreen | null; modelVersion: number } | { mode: 'ZERO_SHOT'; validated: boolean; labelledTenders: number; minLabelledTenders: number };

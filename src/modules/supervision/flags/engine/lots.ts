@@ -4,8 +4,8 @@
  * bidding). A tender with lots is screened lot by lot: prices are compared only within a lot (two lots' identical
  * prices are no signal), and each flag names its lot in the evidence. Pure.
  */
-import { FlagDraft, TenderFlagInput } from './flag.types';
-import { computeTenderFlags, TenderFlagOptions } from './tender-flags';
+import { type FlagDraft, type TenderFlagInput } from './flag.types';
+import { computeTenderFlags, type TenderFlagOptions } from './tender-flags';
 
 /** The lots among a tender's opened bids (a bid without lotNo is lot 1). */
 export function lotsOf(input: TenderFlagInput): number[] {
@@ -30,7 +30,5 @@ export function lotInput(input: TenderFlagInput, lotNo: number): TenderFlagInput
 export function computeFlagsPerLot(input: TenderFlagInput, options: TenderFlagOptions = {}): FlagDraft[] {
   const lots = lotsOf(input);
   if (lots.length <= 1) return computeTenderFlags(input, options);
-  return lots.flatMap((lotNo) =>
-    computeTenderFlags(lotInput(input, lotNo), options).map((d) => ({ ...d, evidence: { lotNo, ...d.evidence } })),
-  );
+  return lots.flatMap((lotNo) => computeTenderFlags(lotInput(input, lotNo), options).map((d) => ({ ...d, evidence: { lotNo, ...d.evidence } })));
 }

@@ -4,9 +4,9 @@
  * Money stays in integer fen (bigint) for the exact tests; the screens are scale-free ratios and get fen as numbers.
  */
 import { fromFen, toFen } from 'src/common/money/money';
-import { DEFAULT_CALIBRATION, MarketCalibration, marketMedianCv, PRODUCTION_THRESHOLD, referenceCv, scoreTender } from '../../screens';
+import { DEFAULT_CALIBRATION, type MarketCalibration, marketMedianCv, PRODUCTION_THRESHOLD, referenceCv, scoreTender } from '../../screens';
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { FlagCode, FlagDraft, PriceScreenMode, Severity, TenderFlagInput } from './flag.types';
+import { FlagCode, type FlagDraft, type PriceScreenMode, type Severity, type TenderFlagInput } from './flag.types';
 import { THRESHOLDS } from './thresholds';
 
 interface PricedBid {
@@ -130,13 +130,19 @@ export function regularPricePattern(input: TenderFlagInput, bids = pricedBids(in
   const members = p.members.map((i) => bids[i]);
   const severity: Severity = members.length >= THRESHOLDS.progressionHighLength ? 'HIGH' : 'MEDIUM';
   return [
-    draft(input, FlagCode.REGULAR_PRICE_PATTERN, severity, members.map((m) => m.organizationId), {
-      kind: p.kind,
-      ...(p.kind === 'ARITHMETIC' ? { step: p.step } : { ratio: p.step }),
-      length: members.length,
-      bids: members.map((m) => ({ bidId: m.bidId, organizationId: m.organizationId, price: fromFen(m.fen) })),
-      totalBids: bids.length,
-    }),
+    draft(
+      input,
+      FlagCode.REGULAR_PRICE_PATTERN,
+      severity,
+      members.map((m) => m.organizationId),
+      {
+        kind: p.kind,
+        ...(p.kind === 'ARITHMETIC' ? { step: p.step } : { ratio: p.step }),
+        length: members.length,
+        bids: members.map((m) => ({ bidId: m.bidId, organizationId: m.organizationId, price: fromFen(m.fen) })),
+        totalBids: bids.length,
+      },
+    ),
   ];
 }
 
@@ -156,14 +162,20 @@ export function closeToCeiling(input: TenderFlagInput, bids = pricedBids(input))
   if (!all) return [];
   const lowest = bids[0].fen;
   return [
-    draft(input, FlagCode.CLOSE_TO_CEILING, 'MEDIUM', bids.map((b) => b.organizationId), {
-      priceCeiling: fromFen(ceiling),
-      band: THRESHOLDS.closeToCeilingBand,
-      floor: fromFen(floor),
-      lowest: fromFen(lowest),
-      highest: fromFen(bids[bids.length - 1].fen),
-      bids: bids.length,
-    }),
+    draft(
+      input,
+      FlagCode.CLOSE_TO_CEILING,
+      'MEDIUM',
+      bids.map((b) => b.organizationId),
+      {
+        priceCeiling: fromFen(ceiling),
+        band: THRESHOLDS.closeToCeilingBand,
+        floor: fromFen(floor),
+        lowest: fromFen(lowest),
+        highest: fromFen(bids[bids.length - 1].fen),
+        bids: bids.length,
+      },
+    ),
   ];
 }
 
@@ -192,38 +204,63 @@ export function priceScreen(
     const l = mode.learned;
     if (!l || !l.flag) return [];
     return [
-      draft(input, FlagCode.PRICE_SCREEN, l.score >= Math.max(THRESHOLDS.priceScreenMediumScore, l.threshold) ? 'MEDIUM' : 'LOW', bids.map((b) => b.organizationId), {
-        mode: 'SUPERVISED',
-        score: round(l.score),
-        threshold: round(l.threshold),
-        model: { ...l.model, cvAuc: round(l.model.cvAuc) },
-        topScreens: l.contributions.map((c) => ({ screen: c.feature, contribution: round(c.contribution), value: round(c.value) })),
-        method: 'docs/COLLUSION_SCREENS.md',
-      }),
+      draft(
+        input,
+        FlagCode.PRICE_SCREEN,
+        l.score >= Math.max(THRESHOLDS.priceScreenMediumScore, l.threshold) ? 'MEDIUM' : 'LOW',
+        bids.map((b) => b.organizationId),
+        {
+          mode: 'SUPERVISED',
+          score: round(l.score),
+          threshold: round(l.threshold),
+          model: { ...l.model, cvAuc: round(l.model.cvAuc) },
+          topScreens: l.contributions.map((c) => ({ screen: c.feature, contribution: round(c.contribution), value: round(c.value) })),
+          method: 'docs/COLLUSION_SCREENS.md',
+        },
+      ),
     ];
   }
-  const result = scoreTender(bids.map((b) => Number(b.fen)), { calibration });
+  const result = scoreTender(
+    bids.map((b) => Number(b.fen)),
+    { calibration },
+  );
   if (!result.flag || result.score === null) return [];
   const s = result.screens;
   const code = mode.validated ? FlagCode.PRICE_SCREEN : FlagCode.PRICE_SCREEN_REVIEW;
   const severity: Severity = mode.validated && result.score >= THRESHOLDS.priceScreenMediumScore ? 'MEDIUM' : 'LOW';
   return [
-    draft(input, code, severity, bids.map((b) => b.organizationId), {
-      mode: mode.validated ? 'ZERO_SHOT_VALIDATED' : 'ZERO_SHOT_REVIEW_ONLY',
-      ...(mode.validated
-        ? {}
-        : {
-            note: '本市场已结案件不足，筛查方向未经验证：仅供复核排序，不构成串通预警 (too few closed cases in this market and no validated direction: a ranking for review only, not a warning)',
-          }),
-      labelledTenders: mode.labelledTenders,
-      minLabelledTenders: mode.minLabelledTenders,
-      score: round(result.score),
-      threshold: PRODUCTION_THRESHOLD,
-      reasons: result.reasons,
-      screens: { n: s.n, distinct: s.distinct, cv: round(s.cv), spd: round(s.spd), diffp: round(s.diffp), rd: round(s.rd), kurt: round(s.kurt), skew: round(s.skew), kstest: round(s.kstest) },
-      calibration: calibrationEvidence(calibration),
-      method: 'docs/COLLUSION_SCREENS.md',
-    }),
+    draft(
+      input,
+      code,
+      severity,
+      bids.map((b) => b.organizationId),
+      {
+        mode: mode.validated ? 'ZERO_SHOT_VALIDATED' : 'ZERO_SHOT_REVIEW_ONLY',
+        ...(mode.validated
+          ? {}
+          : {
+              note: '本市场已结案件不足，筛查方向未经验证：仅供复核排序，不构成串通预警 (too few closed cases in this market and no validated direction: a ranking for review only, not a warning)',
+            }),
+        labelledTenders: mode.labelledTenders,
+        minLabelledTenders: mode.minLabelledTenders,
+        score: round(result.score),
+        threshold: PRODUCTION_THRESHOLD,
+        reasons: result.reasons,
+        screens: {
+          n: s.n,
+          distinct: s.distinct,
+          cv: round(s.cv),
+          spd: round(s.spd),
+          diffp: round(s.diffp),
+          rd: round(s.rd),
+          kurt: round(s.kurt),
+          skew: round(s.skew),
+          kstest: round(s.kstest),
+        },
+        calibration: calibrationEvidence(calibration),
+        method: 'docs/COLLUSION_SCREENS.md',
+      },
+    ),
   ];
 }
 

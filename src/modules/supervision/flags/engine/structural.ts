@@ -3,7 +3,7 @@
  * metadata, legal representatives (regulations.md §2.2; collusion.md §4). Pure functions over TenderFlagInput.
  */
 import { FLAG_CATALOGUE } from './flag-catalogue';
-import { BidRecord, FlagCode, FlagDraft, Severity, TenderFlagInput } from './flag.types';
+import { type BidRecord, FlagCode, type FlagDraft, type Severity, type TenderFlagInput } from './flag.types';
 import { canonicalAccountNo, canonicalDeviceId, canonicalIp, canonicalMac, canonicalName } from './normalize';
 import { GENERIC_DOCUMENT_AUTHORS, isIdentifyingMac, THRESHOLDS } from './thresholds';
 
@@ -19,11 +19,7 @@ export interface SharedValue extends Key {
 }
 
 /** Groups the values `keysOf` extracts from each bid and keeps those held by ≥ 2 different organisations. */
-export function sharedAcrossBidders<T extends { organizationId: string }>(
-  items: T[],
-  keysOf: (item: T) => Key[],
-  idOf: (item: T) => string,
-): SharedValue[] {
+export function sharedAcrossBidders<T extends { organizationId: string }>(items: T[], keysOf: (item: T) => Key[], idOf: (item: T) => string): SharedValue[] {
   const byKey = new Map<string, { kind: string; value: string; orgs: Set<string>; ids: Set<string> }>();
   for (const item of items) {
     for (const k of keysOf(item)) {
@@ -66,8 +62,7 @@ function draft(input: TenderFlagInput, code: FlagCode, severity: Severity, bidde
   };
 }
 
-const matchEvidence = (matches: SharedValue[]) =>
-  matches.map((m) => ({ kind: m.kind, value: m.value, bidIds: m.bidIds, organizationIds: m.organizationIds }));
+const matchEvidence = (matches: SharedValue[]) => matches.map((m) => ({ kind: m.kind, value: m.value, bidIds: m.bidIds, organizationIds: m.organizationIds }));
 
 /** TBR Art. 40(1)/(2): the same machine code, or any identifying MAC address, on bids of different bidders. */
 export function sameDevice(input: TenderFlagInput): FlagDraft[] {
@@ -225,12 +220,4 @@ export function sameDocumentAuthor(input: TenderFlagInput): FlagDraft[] {
   return mergeByBidders(shared).map((g) => draft(input, FlagCode.SAME_DOCUMENT_AUTHOR, 'MEDIUM', g.bidderIds, { matches: matchEvidence(g.matches) }));
 }
 
-export const STRUCTURAL_RULES = [
-  sameDevice,
-  sameIp,
-  samePayerAccount,
-  payerNotBasicAccount,
-  sameLegalRepresentative,
-  identicalAttachment,
-  sameDocumentAuthor,
-];
+export const STRUCTURAL_RULES = [sameDevice, sameIp, samePayerAccount, payerNotBasicAccount, sameLegalRepresentative, identicalAttachment, sameDocumentAuthor];

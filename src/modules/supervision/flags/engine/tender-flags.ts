@@ -1,8 +1,8 @@
 /** All flags of one tender from its inputs after opening: structural, price and expert-scoring rules. Pure. */
-import { DEFAULT_CALIBRATION, MarketCalibration } from '../../screens';
+import { DEFAULT_CALIBRATION, type MarketCalibration } from '../../screens';
 import type { StructuralIndicators } from '../../screens/learning/features';
 import { expertScoringAnomaly } from './expert-scoring';
-import { FlagCode, FlagDraft, PriceScreenMode, TenderFlagInput } from './flag.types';
+import { FlagCode, type FlagDraft, type PriceScreenMode, type TenderFlagInput } from './flag.types';
 import { closeToCeiling, identicalPrices, priceScreen, pricedBids, regularPricePattern } from './prices';
 import { STRUCTURAL_RULES } from './structural';
 

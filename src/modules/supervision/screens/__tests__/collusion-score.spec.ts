@@ -16,7 +16,7 @@ import {
   COMPONENT_NAMES,
   DEFAULT_CALIBRATION,
   describeCalibration,
-  MarketCalibration,
+  type MarketCalibration,
   MIN_CALIBRATION_SCALE,
   MIN_CALIBRATION_TENDERS,
   referenceCv,
@@ -174,8 +174,7 @@ describe('collusion score: orientation (collusion.md §2, Imhof 2017)', () => {
 });
 
 describe('market calibration (no labels)', () => {
-  const flagShare = (tenders: number[][], calibration?: MarketCalibration) =>
-    tenders.filter((b) => scoreTender(b, { calibration }).flag).length / tenders.length;
+  const flagShare = (tenders: number[][], calibration?: MarketCalibration) => tenders.filter((b) => scoreTender(b, { calibration }).flag).length / tenders.length;
 
   it('falls back to the fixed defaults when the history has fewer than MIN_CALIBRATION_TENDERS eligible tenders', () => {
     expect(MIN_CALIBRATION_TENDERS).toBe(30);
@@ -260,7 +259,10 @@ describe('market calibration (no labels)', () => {
     }
     // a single component is a monotone transform: same order with and without calibration
     const cvOnly = (b: number[], calibration?: MarketCalibration) => scoreTender(b, { calibration, weights: { cv: 1 } }).score!;
-    const sorted = tenders.slice(0, 300).map((b) => [cvOnly(b), cvOnly(b, cal)]).sort((a, b) => a[0] - b[0]);
+    const sorted = tenders
+      .slice(0, 300)
+      .map((b) => [cvOnly(b), cvOnly(b, cal)])
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i][1]).toBeGreaterThanOrEqual(sorted[i - 1][1]);
   });
 

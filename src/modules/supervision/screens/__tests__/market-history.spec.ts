@@ -29,8 +29,25 @@ describe('MarketHistory: a market calibrated once, each tender without itself', 
       const b = Array.from({ length: Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 10)).sort((x, y) => x - y);
       if (trial % 7 === 0) b.push(Infinity);
       const merged = [...a, ...b].sort((x, y) => x - y);
-      for (let k = 0; k < merged.length; k++) expect(kthOfTwoSorted((i) => a[i], a.length, (i) => b[i], b.length, k)).toBe(merged[k]);
-      expect(() => kthOfTwoSorted((i) => a[i], a.length, (i) => b[i], b.length, merged.length)).toThrow(RangeError);
+      for (let k = 0; k < merged.length; k++)
+        expect(
+          kthOfTwoSorted(
+            (i) => a[i],
+            a.length,
+            (i) => b[i],
+            b.length,
+            k,
+          ),
+        ).toBe(merged[k]);
+      expect(() =>
+        kthOfTwoSorted(
+          (i) => a[i],
+          a.length,
+          (i) => b[i],
+          b.length,
+          merged.length,
+        ),
+      ).toThrow(RangeError);
     }
   });
 
@@ -56,7 +73,12 @@ describe('MarketHistory: a market calibrated once, each tender without itself', 
     const options = { tailShare: 0.25, minTenders: 10 };
     const history = MarketHistory.fromBids(m, options);
     for (const skip of screens.slice(0, 20)) {
-      expect(history.calibrationExcluding(skip.id)).toEqual(calibrateMarket(screens.filter((s) => s !== skip).map((s) => s.screens), options));
+      expect(history.calibrationExcluding(skip.id)).toEqual(
+        calibrateMarket(
+          screens.filter((s) => s !== skip).map((s) => s.screens),
+          options,
+        ),
+      );
     }
   });
 
@@ -82,7 +104,12 @@ describe('MarketHistory: a market calibrated once, each tender without itself', 
   });
 
   it('refuses a tender twice, bad amounts and bad options', () => {
-    expect(() => MarketHistory.fromBids([{ id: 'a', bids: [1, 2, 3, 4] }, { id: 'a', bids: [1, 2, 3, 5] }])).toThrow(RangeError);
+    expect(() =>
+      MarketHistory.fromBids([
+        { id: 'a', bids: [1, 2, 3, 4] },
+        { id: 'a', bids: [1, 2, 3, 5] },
+      ]),
+    ).toThrow(RangeError);
     expect(() => MarketHistory.fromBids([{ id: 'a', bids: [1, 2, 0, 4] }])).toThrow(RangeError);
     expect(() => MarketHistory.fromBids([], { minTenders: 1 })).toThrow(RangeError);
     expect(() => MarketHistory.fromBids([], { tailShare: 1 })).toThrow(RangeError);

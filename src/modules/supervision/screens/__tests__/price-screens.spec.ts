@@ -28,17 +28,24 @@ function refSd(x: number[]) {
   return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1));
 }
 function refSkew(x: number[]) {
-  const n = x.length, m = refMean(x), s = refSd(x);
+  const n = x.length,
+    m = refMean(x),
+    s = refSd(x);
   return (n / ((n - 1) * (n - 2))) * x.reduce((a, b) => a + ((b - m) / s) ** 3, 0);
 }
 function refKurt(x: number[]) {
-  const n = x.length, m = refMean(x), s = refSd(x);
+  const n = x.length,
+    m = refMean(x),
+    s = refSd(x);
   const sum4 = x.reduce((a, b) => a + ((b - m) / s) ** 4, 0);
   return ((n * (n + 1)) / ((n - 1) * (n - 2) * (n - 3))) * sum4 - (3 * (n - 1) ** 2) / ((n - 2) * (n - 3));
 }
 function refKs(x: number[]) {
   // sup |F_n − U| evaluated on a fine grid plus the jump points, against uniform on [min, max]
-  const s = [...x].sort((a, b) => a - b), n = s.length, lo = s[0], hi = s[n - 1];
+  const s = [...x].sort((a, b) => a - b),
+    n = s.length,
+    lo = s[0],
+    hi = s[n - 1];
   const F = (t: number) => s.filter((v) => v <= t).length / n;
   const Fminus = (t: number) => s.filter((v) => v < t).length / n;
   let d = 0;
@@ -51,7 +58,10 @@ function refKs(x: number[]) {
 function combinations(n: number, k: number): number[][] {
   const out: number[][] = [];
   const rec = (start: number, acc: number[]) => {
-    if (acc.length === k) { out.push([...acc]); return; }
+    if (acc.length === k) {
+      out.push([...acc]);
+      return;
+    }
     for (let i = start; i < n; i++) rec(i + 1, [...acc, i]);
   };
   rec(0, []);
@@ -181,7 +191,9 @@ describe('n thresholds and degenerate inputs', () => {
 
 describe('subgroup summary screens (Wallimann, Imhof & Huber 2023)', () => {
   function naiveSummaries(x: number[]) {
-    const cvs: number[] = [], rds: number[] = [], kurts: number[] = [];
+    const cvs: number[] = [],
+      rds: number[] = [],
+      kurts: number[] = [];
     for (const k of [3, 4]) {
       for (const c of combinations(x.length, k)) {
         const v = c.map((i) => x[i]);
@@ -192,7 +204,8 @@ describe('subgroup summary screens (Wallimann, Imhof & Huber 2023)', () => {
       }
     }
     const med = (a: number[]) => {
-      const s = [...a].sort((p, q) => p - q), m = s.length >> 1;
+      const s = [...a].sort((p, q) => p - q),
+        m = s.length >> 1;
       return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
     };
     const sum = (a: number[]) => ({ mean: refMean(a), median: med(a), min: Math.min(...a), max: Math.max(...a) });

@@ -7,7 +7,7 @@
  *
  * Memory: the wasm heap is not garbage-collected, so every booster is freed right after use (withBooster).
  */
-import { imputeRow, Preprocessing } from './logistic';
+import { imputeRow, type Preprocessing } from './logistic';
 
 export interface BoostingParams {
   maxDepth: number;
@@ -92,7 +92,10 @@ export async function fitBoosting(
 ): Promise<{ scores: number[]; model: BoostingModel | null }> {
   const booster = new XGBoost(options(params, seed));
   try {
-    booster.train(X.map((r) => imputeRow(prep, r)), [...y]);
+    booster.train(
+      X.map((r) => imputeRow(prep, r)),
+      [...y],
+    );
     const scores = predictRows.length ? booster.predict(predictRows.map((r) => imputeRow(prep, r))) : [];
     return { scores, model: keep ? { kind: 'boosting', params, prep, booster: booster.toJSON() } : null };
   } finally {

@@ -11,7 +11,7 @@
  * collusion.md §4 "structural signals first") as 0/1 features; the CSV interface is price-only.
  */
 import { nullPercentiles, subgroupCvEquivalent } from '../market-calibration';
-import { computePriceScreens, PriceScreens, sortBids } from '../price-screens';
+import { computePriceScreens, type PriceScreens, sortBids } from '../price-screens';
 
 /** The classic screens of the logistic baseline (issue 14): CV, spread, DIFFP, RD, skewness, kurtosis, n, log mean. */
 export const BASELINE_FEATURES = ['cv', 'spd', 'diffp', 'rd', 'skew', 'kurt', 'n', 'logMean'] as const;

@@ -49,7 +49,9 @@ export function fitPreprocessing(X: readonly number[][], winsorise = 0.01): Prep
   const mean: number[] = [];
   const sd: number[] = [];
   for (let j = 0; j < d; j++) {
-    const col = X.map((r) => r[j]).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const col = X.map((r) => r[j])
+      .filter((v) => Number.isFinite(v))
+      .sort((a, b) => a - b);
     const med = col.length ? quantileSorted(col, 0.5) : 0;
     const l = winsorise > 0 && col.length ? quantileSorted(col, winsorise) : -Infinity;
     const h = winsorise > 0 && col.length ? quantileSorted(col, 1 - winsorise) : Infinity;

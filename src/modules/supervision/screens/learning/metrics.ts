@@ -10,7 +10,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return null;
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const midRank = (i + j) / 2 + 1;
@@ -52,9 +52,10 @@ export function balancedAccuracyThreshold(scores: readonly number[], labels: rea
   const pos = labels.filter((l) => l === 1).length;
   const neg = labels.length - pos;
   const order = scores.map((s, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   let best = { threshold: Infinity, balancedAccuracy: 0.5 };
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     const s = scores[order[i]];
     while (i < order.length && scores[order[i]] === s) {
       if (labels[order[i]] === 1) tp++;

@@ -14,9 +14,9 @@
  * simplest within one standard error of the best; the selected candidate is refitted on all training tenders. The
  * flag threshold is the one that maximises balanced accuracy on its out-of-fold predictions.
  */
-import { BoostingModel, BoostingParams, fitBoosting, loadXgboost, predictBoosting, XgbClass } from './boosting';
-import { BASELINE_FEATURES, FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
-import { fitLogistic, fitPreprocessing, LogisticModel, predictLogistic } from './logistic';
+import { type BoostingModel, type BoostingParams, fitBoosting, loadXgboost, predictBoosting, type XgbClass } from './boosting';
+import { BASELINE_FEATURES, type FeatureRecord, PRICE_FEATURES, STRUCTURAL_FEATURES, toRow } from './features';
+import { fitLogistic, fitPreprocessing, type LogisticModel, predictLogistic } from './logistic';
 import { balancedAccuracyThreshold, rocAuc, stratifiedFolds, usableFolds } from './metrics';
 
 /** Below this many labelled eligible tenders in a market, no model is trained: zero-shot mode (documented). */
@@ -48,7 +48,7 @@ export interface LabelledTender {
   label: 0 | 1;
 }
 
-export type CandidateSpec = { name: string; kind: 'logistic'; c: number; classic?: boolean } | { name: string; kind: 'boosting'; params: BoostingParams } ;
+export type CandidateSpec = { name: string; kind: 'logistic'; c: number; classic?: boolean } | { name: string; kind: 'boosting'; params: BoostingParams };
 
 export interface CandidateResult {
   name: string;
@@ -119,14 +119,21 @@ function candidates(o: TrainOptions): CandidateSpec[] {
   return [
     ...(o.logisticCs ? [] : CLASSIC_CS).map((c): CandidateSpec => ({ name: `logistic classic screens C=${c}`, kind: 'logistic', c, classic: true })),
     ...(o.logisticCs ?? LOGISTIC_CS).map((c): CandidateSpec => ({ name: `logistic C=${c}`, kind: 'logistic', c })),
-    ...(o.boostingGrid ?? BOOSTING_GRID).map(
-      (p): CandidateSpec => ({ name: `boosting depth=${p.maxDepth} eta=${p.eta} rounds=${p.rounds}`, kind: 'boosting', params: p }),
-    ),
+    ...(o.boostingGrid ?? BOOSTING_GRID).map((p): CandidateSpec => ({ name: `boosting depth=${p.maxDepth} eta=${p.eta} rounds=${p.rounds}`, kind: 'boosting', params: p })),
   ];
 }
 
 /** Out-of-fold scores of one candidate over the given fold assignment. */
-async function outOfFold(XGBoost: XgbClass, X: number[][], y: number[], fold: number[], k: number, spec: CandidateSpec, seed: number, featureNames: readonly string[]): Promise<number[]> {
+async function outOfFold(
+  XGBoost: XgbClass,
+  X: number[][],
+  y: number[],
+  fold: number[],
+  k: number,
+  spec: CandidateSpec,
+  seed: number,
+  featureNames: readonly string[],
+): Promise<number[]> {
   const oof = new Array<number>(y.length).fill(NaN);
   for (let f = 0; f < k; f++) {
     const tr = y.map((_v, i) => i).filter((i) => fold[i] !== f);
@@ -190,10 +197,16 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
   const bestBoosting = bestOf((s) => s.kind === 'boosting');
   // Blends: the mean probability of the best logistic of a family and the best boosting candidate.
   const blends = new Map<string, { logistic: CandidateSpec; boosting: CandidateSpec }>();
-  for (const [name, l] of [[BLEND_CLASSIC, bestClassic], [BLEND_ALL, bestAll]] as const) {
+  for (const [name, l] of [
+    [BLEND_CLASSIC, bestClassic],
+    [BLEND_ALL, bestAll],
+  ] as const) {
     if (!l || !bestBoosting) continue;
     blends.set(name, { logistic: l, boosting: bestBoosting });
-    oof.set(name, oof.get(l.name)!.map((a, r) => a.map((v, i) => (v + oof.get(bestBoosting.name)![r][i]) / 2)));
+    oof.set(
+      name,
+      oof.get(l.name)!.map((a, r) => a.map((v, i) => (v + oof.get(bestBoosting.name)![r][i]) / 2)),
+    );
     results.push({ name, cvAuc: aucOf(name) });
   }
   const best = results.reduce((b, c) => ((c.cvAuc ?? 0) > (b.cvAuc ?? 0) ? c : b));
@@ -203,7 +216,12 @@ export async function trainScreenModel(tenders: readonly LabelledTender[], optio
   const foldAucs = oof.get(best.name)!.flatMap((scores, r) =>
     Array.from({ length: k }, (_v, f) => {
       const idx = y.map((_l, i) => i).filter((i) => foldsets[r][i] === f);
-      return rocAuc(idx.map((i) => scores[i]), idx.map((i) => y[i])) ?? 0.5;
+      return (
+        rocAuc(
+          idx.map((i) => scores[i]),
+          idx.map((i) => y[i]),
+        ) ?? 0.5
+      );
     }),
   );
   const sd = Math.sqrt(foldAucs.reduce((a, v) => a + (v - mean(foldAucs)) * (v - mean(foldAucs)), 0) / Math.max(foldAucs.length - 1, 1));
@@ -248,7 +266,10 @@ export async function scoreRows(model: ScreenModel, rows: readonly number[][]): 
 
 /** Scores of tenders' feature records (features the model does not name are ignored; missing ones are imputed). */
 export async function scoreFeatures(model: ScreenModel, records: readonly FeatureRecord[]): Promise<number[]> {
-  return scoreRows(model, records.map((r) => toRow(r, model.featureNames)));
+  return scoreRows(
+    model,
+    records.map((r) => toRow(r, model.featureNames)),
+  );
 }
 
 export interface Contribution {

@@ -17,7 +17,10 @@ export class StatisticsQueryDto {
   @IsISO8601({ strict: true }, { message: 'to must be a real calendar date' })
   to?: string;
 
-  @ApiPropertyOptional({ example: '320981', description: 'Only this jurisdiction (GB/T 2260 code; GET /jurisdictions). Default: the whole city — for a scoped supervisor, its own jurisdiction and trades.' })
+  @ApiPropertyOptional({
+    example: '320981',
+    description: 'Only this jurisdiction (GB/T 2260 code; GET /jurisdictions). Default: the whole city — for a scoped supervisor, its own jurisdiction and trades.',
+  })
   @IsOptional()
   @Matches(/^[0-9]{6}$/, { message: 'jurisdiction must be a 6-digit administrative division code (GB/T 2260)' })
   jurisdiction?: string;

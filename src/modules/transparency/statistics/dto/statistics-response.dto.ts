@@ -50,7 +50,12 @@ export class StatisticsResponseDto {
   @ApiProperty({ example: '13500000000.00', description: 'Σ budget of the tenders published in the period' }) budgetTotal: string;
   @ApiProperty({ nullable: true, type: String, example: '0.0875', description: '(Σ budget − Σ award price) ÷ Σ budget over the awarded tenders, 4 decimals; null when none' })
   savingsRate: string | null;
-  @ApiProperty({ nullable: true, type: String, example: '0.9850', description: '电子化交易率: electronic tenders ÷ (electronic tenders + offline projects), 4 decimals; null when neither' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '0.9850',
+    description: '电子化交易率: electronic tenders ÷ (electronic tenders + offline projects), 4 decimals; null when neither',
+  })
   electronicShare: string | null;
   @ApiPropertyOptional({ example: 16, description: 'projects registered at the centre but traded offline in the period (not in `tenders`)' }) offlineProjects?: number;
   @ApiPropertyOptional({ type: [ClassShareDto], description: 'electronic share per class (交易分类)' }) byClass?: ClassShareDto[];

@@ -1,13 +1,5 @@
-import {
-  bidRotation,
-  coBiddingRings,
-  computeHistoryFlags,
-  HISTORY_MIN_TENDERS,
-  poissonBinomialCdf,
-  priceGapOutliers,
-  serialLosers,
-} from '../cross-tender';
-import { AwardedTenderRecord, FlagCode } from '../flag.types';
+import { bidRotation, coBiddingRings, computeHistoryFlags, HISTORY_MIN_TENDERS, poissonBinomialCdf, priceGapOutliers, serialLosers } from '../cross-tender';
+import { type AwardedTenderRecord, FlagCode } from '../flag.types';
 import { quantileR8, tukeyFences } from '../quantiles';
 import { competitiveHistory, orgId, rng } from './fixtures';
 
@@ -15,10 +7,12 @@ const tenderId = (i: number) => `50000000-0000-4000-8000-${i.toString().padStart
 
 /** Adds `n` tenders where firm `loser` bids (high) next to 4 other firms of the pool and never wins. */
 function withCoverBidder(history: AwardedTenderRecord[], loser: string, n: number): AwardedTenderRecord[] {
-  return history.map((t, i) => {
-    if (i >= n) return t;
-    return { ...t, bids: [...t.bids.filter((b) => b.organizationId !== loser), { organizationId: loser, price: '11500000.00' }] };
-  }).map((t) => ({ ...t, winnerOrganizationId: t.winnerOrganizationId === loser ? t.bids.find((b) => b.organizationId !== loser)!.organizationId : t.winnerOrganizationId }));
+  return history
+    .map((t, i) => {
+      if (i >= n) return t;
+      return { ...t, bids: [...t.bids.filter((b) => b.organizationId !== loser), { organizationId: loser, price: '11500000.00' }] };
+    })
+    .map((t) => ({ ...t, winnerOrganizationId: t.winnerOrganizationId === loser ? t.bids.find((b) => b.organizationId !== loser)!.organizationId : t.winnerOrganizationId }));
 }
 
 /** A ring of firms R0..R3 that bid together in `n` tenders and win in turn (R0, R1, R2, R3, R0, ...). */
@@ -116,7 +110,12 @@ describe('history flags (pure engine)', () => {
       return h;
     };
     it('flags a second bid a hair above the winner (R024) and a winner far below the second (R058)', () => {
-      const flags = priceGapOutliers(gapHistory([[5, '9000000.00', '9000100.00'], [6, '6000000.00', '9000000.00']]));
+      const flags = priceGapOutliers(
+        gapHistory([
+          [5, '9000000.00', '9000100.00'],
+          [6, '6000000.00', '9000000.00'],
+        ]),
+      );
       expect(flags.filter((f) => f.code === FlagCode.PRICE_CLOSE_TO_WINNING_BID).map((f) => f.tenderIds[0])).toEqual([tenderId(5)]);
       expect(flags.filter((f) => f.code === FlagCode.HEAVILY_DISCOUNTED_BID).map((f) => f.tenderIds[0])).toEqual([tenderId(6)]);
     });

@@ -1,4 +1,4 @@
-import { AwardedTenderRecord, BidRecord, OrganizationRecord, PaymentRecord, TenderFlagInput } from '../flag.types';
+import { type AwardedTenderRecord, type BidRecord, type OrganizationRecord, type PaymentRecord, type TenderFlagInput } from '../flag.types';
 
 /**
  * A clean tender: five independent bidders with their own devices, addresses, authors, files, basic accounts and
@@ -84,7 +84,12 @@ export function competitiveHistory(tenders = 200, pool = 60, seed = 7): AwardedT
     while (chosen.size < k) chosen.add(Math.floor(r() * pool));
     const bids = [...chosen].map((o) => ({ organizationId: orgId(o), price: (9_000_000 + Math.floor(r() * 2_000_000)).toFixed(2) }));
     const winner = bids.reduce((a, b) => (Number(a.price) <= Number(b.price) ? a : b));
-    out.push({ tenderId: `40000000-0000-4000-8000-${t.toString().padStart(12, '0')}`, awardedAt: Date.UTC(2026, 0, 1) + t * 86_400_000, winnerOrganizationId: winner.organizationId, bids });
+    out.push({
+      tenderId: `40000000-0000-4000-8000-${t.toString().padStart(12, '0')}`,
+      awardedAt: Date.UTC(2026, 0, 1) + t * 86_400_000,
+      winnerOrganizationId: winner.organizationId,
+      bids,
+    });
   }
   return out;
 }

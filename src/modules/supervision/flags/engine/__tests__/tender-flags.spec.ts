@@ -1,6 +1,6 @@
 import { calibrateMarketFromBids, MIN_CALIBRATION_TENDERS } from '../../../screens';
 import { computeTenderFlags } from '../tender-flags';
-import { FlagCode, FlagDraft, PriceScreenMode, ScoreRecord, TenderFlagInput } from '../flag.types';
+import { FlagCode, type FlagDraft, type PriceScreenMode, type ScoreRecord, type TenderFlagInput } from '../flag.types';
 import { longestProgression } from '../prices';
 import { bid, cleanTender, org, payment, rng, withBid } from './fixtures';
 
@@ -58,7 +58,10 @@ describe('collusion flags of one tender (pure engine)', () => {
 
   describe('SAME_PAYER_ACCOUNT (TBR Art. 40(6))', () => {
     it('fires when two bidders’ securities come from one account (spaces and dashes ignored)', () => {
-      const t: TenderFlagInput = { ...cleanTender(), payments: [payment(0, { payerAccountNo: '6222 0000 9999' }), payment(1, { payerAccountNo: '6222-0000-9999', payerIsBasicAccount: false }), payment(2)] };
+      const t: TenderFlagInput = {
+        ...cleanTender(),
+        payments: [payment(0, { payerAccountNo: '6222 0000 9999' }), payment(1, { payerAccountNo: '6222-0000-9999', payerIsBasicAccount: false }), payment(2)],
+      };
       const [f] = only(computeTenderFlags(t), FlagCode.SAME_PAYER_ACCOUNT);
       expect(f).toMatchObject({ severity: 'HIGH', bidderIds: [A, B].sort() });
       expect(f.legalBasis).toMatch(/第四十条第（六）项/);
@@ -123,7 +126,9 @@ describe('collusion flags of one tender (pure engine)', () => {
   describe('IDENTICAL_PRICES (TBR Art. 40(4); cardinal-rs R028)', () => {
     it('fires when two bidders bid the same price to the fen', () => {
       const t = withBid(cleanTender(), 1, { price: '31250000.00' });
-      expect(only(computeTenderFlags(t), FlagCode.IDENTICAL_PRICES)).toEqual([expect.objectContaining({ severity: 'HIGH', bidderIds: [A, B].sort(), evidence: expect.objectContaining({ price: '31250000.00' }) })]);
+      expect(only(computeTenderFlags(t), FlagCode.IDENTICAL_PRICES)).toEqual([
+        expect.objectContaining({ severity: 'HIGH', bidderIds: [A, B].sort(), evidence: expect.objectContaining({ price: '31250000.00' }) }),
+      ]);
     });
     it('does not fire one fen apart, nor on a revoked bid', () => {
       expect(only(computeTenderFlags(withBid(cleanTender(), 1, { price: '31250000.01' })), FlagCode.IDENTICAL_PRICES)).toEqual([]);
@@ -157,7 +162,10 @@ describe('collusion flags of one tender (pure engine)', () => {
   });
 
   describe('CLOSE_TO_CEILING', () => {
-    const withPrices = (prices: string[], ceiling = '40000000.00') => ({ ...prices.reduce((t, p, i) => withBid(t, i, { price: p }), cleanTender(prices.length)), priceCeiling: ceiling });
+    const withPrices = (prices: string[], ceiling = '40000000.00') => ({
+      ...prices.reduce((t, p, i) => withBid(t, i, { price: p }), cleanTender(prices.length)),
+      priceCeiling: ceiling,
+    });
     it.each([
       ['39200000.00', true], // exactly 98 % of the ceiling: inside the band
       ['39199999.99', false], // one fen below the band
@@ -198,14 +206,20 @@ describe('collusion flags of one tender (pure engine)', () => {
           score,
           flag,
           threshold: 0.4,
-          contributions: [{ feature: 'logCv', contribution: 0.31, value: -5.1 }, { feature: 'sameDevice', contribution: 0.05, value: 1 }],
+          contributions: [
+            { feature: 'logCv', contribution: 0.31, value: -5.1 },
+            { feature: 'sameDevice', contribution: 0.05, value: 1 },
+          ],
           model: { version: 7, selected: 'blend', trainingSize: 120, positives: 30, cvAuc: 0.8123456789, trainedAt: '2026-12-06T08:00:00.000Z', structuralFeatures: true },
         },
       });
       // The learned model may disagree with the unsupervised score: a loose tender flagged, a tight one not.
       const [f] = only(computeTenderFlags(cleanTender(), { priceScreen: learned(0.9, true) }), FlagCode.PRICE_SCREEN);
       expect(f).toMatchObject({ severity: 'MEDIUM', evidence: { mode: 'SUPERVISED', score: 0.9, threshold: 0.4, model: { version: 7, trainingSize: 120, cvAuc: 0.812346 } } });
-      expect(f.evidence.topScreens).toEqual([{ screen: 'logCv', contribution: 0.31, value: -5.1 }, { screen: 'sameDevice', contribution: 0.05, value: 1 }]);
+      expect(f.evidence.topScreens).toEqual([
+        { screen: 'logCv', contribution: 0.31, value: -5.1 },
+        { screen: 'sameDevice', contribution: 0.05, value: 1 },
+      ]);
       expect(only(computeTenderFlags(cleanTender(), { priceScreen: learned(0.5, true) }), FlagCode.PRICE_SCREEN)[0].severity).toBe('LOW');
       const notFlagged = computeTenderFlags(tightTender(), { priceScreen: learned(0.1, false) });
       expect(only(notFlagged, FlagCode.PRICE_SCREEN)).toEqual([]);
@@ -271,7 +285,13 @@ describe('collusion flags of one tender (pure engine)', () => {
     const panel = (favour = 0): TenderFlagInput => {
       const scores: ScoreRecord[] = [];
       const base = [78, 70, 65, 60];
-      const noise = [[0, 2, -1, 1], [1, -2, 0, 2], [-1, 1, 2, -2], [2, 0, -2, 0], [-2, -1, 1, -1]];
+      const noise = [
+        [0, 2, -1, 1],
+        [1, -2, 0, 2],
+        [-1, 1, 2, -2],
+        [2, 0, -2, 0],
+        [-2, -1, 1, -1],
+      ];
       for (let m = 0; m < 5; m++) {
         for (let b = 0; b < 4; b++) {
           const boost = m === 4 && b === 3 ? favour : 0;

@@ -6,7 +6,7 @@ import {
   BOOSTING_GRID,
   deserializeModel,
   explain,
-  LabelledTender,
+  type LabelledTender,
   MIN_TRAINING_TENDERS,
   scoreFeatures,
   serializeModel,
@@ -112,8 +112,16 @@ describe('learning screen: model selection by cross-validation inside the traini
     expect(model.cvAuc).toBeGreaterThan(0.85);
     // held-out tenders of the same market: low dispersion is what the labels taught
     const test = market(200, 0.3, 3);
-    const scores = await scoreFeatures(model, test.map((t) => t.features));
-    expect(rocAuc(scores, test.map((t) => t.label))!).toBeGreaterThan(0.85);
+    const scores = await scoreFeatures(
+      model,
+      test.map((t) => t.features),
+    );
+    expect(
+      rocAuc(
+        scores,
+        test.map((t) => t.label),
+      )!,
+    ).toBeGreaterThan(0.85);
   });
 
   it('in a large market takes the best candidate; the choice depends on the training data only', async () => {
