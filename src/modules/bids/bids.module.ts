@@ -1,16 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { BidEntity } from './bid.entity';
 import { BidLifecycleService } from './bid-lifecycle.service';
 import { BidIdentitySealer } from './bid-identity-sealer';
-import { BidVersionEntity } from './bid-version.entity';
 import { BidsController } from './bids.controller';
 import { LotBidsController } from './lot-bids.controller';
 import { BidValidityController } from './bid-validity/bid-validity.controller';
 import { BidValidityExtensionsService } from './bid-validity/bid-validity-extensions.service';
 import { BidsQueryService } from './bids-query.service';
 import { BidsService } from './bids.service';
-import { PlatformKeyEntity } from './platform-key.entity';
 import { AUDIT_HEAD_SIGNER } from '../audit/audit-head-signer';
 import { PlatformKeyService } from './platform-key.service';
 import { SubmitBidUseCase } from './use-cases/submit-bid.use-case';
@@ -27,7 +23,6 @@ import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
  * the opening module changes bid states through BidLifecycleService.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([BidEntity, BidVersionEntity, PlatformKeyEntity])],
   controllers: [BidsController, LotBidsController, BidValidityController, BidUploadsController],
   providers: [
     PlatformKeyService,

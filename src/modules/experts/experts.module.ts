@@ -4,7 +4,6 @@ import { BidsModule } from '../bids/bids.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { ExpertDrawService } from './draw/expert-draw.service';
 import { ExpertConflictEntity } from './entities/expert-conflict.entity';
-import { ExpertDrawAlertEntity } from './entities/expert-draw-alert.entity';
 import { ExpertDrawRoundEntity } from './entities/expert-draw-round.entity';
 import { ExpertDrawEntity } from './entities/expert-draw.entity';
 import { ExpertEntity } from './entities/expert.entity';
@@ -20,11 +19,7 @@ import { PanelService } from './panel.service';
  * (release, complete, reveal the seed); a sitting member who leaves is announced as PanelMemberLeft.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([ExpertEntity, ExpertConflictEntity, ExpertDrawEntity, ExpertDrawRoundEntity, PanelMemberEntity, ExpertDrawAlertEntity]),
-    TendersModule,
-    BidsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([ExpertEntity, ExpertConflictEntity, ExpertDrawEntity, ExpertDrawRoundEntity, PanelMemberEntity]), TendersModule, BidsModule],
   controllers: [ExpertsController, ExpertSelfController, PanelController],
   providers: [ExpertsService, ExpertDrawService, PanelService],
   exports: [ExpertsService, ExpertDrawService, PanelService],

@@ -1,6 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { NotificationEntity } from './notification.entity';
 import { AppConfig } from 'src/infra/config/app-config';
 import { LoggingNotificationSender, NotificationSender, WebhookNotificationSender } from './notification-sender';
 import { NotificationsService } from './notifications.service';
@@ -12,7 +10,6 @@ import { NoticeRecipientSealer } from './notice-recipient-sealer';
 /** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationEntity])],
   controllers: [InboxController],
   providers: [
     NotificationsService,

@@ -1,13 +1,10 @@
 import { OpeningObjectionsService } from './opening-objections.service';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { BidsModule } from '../bids/bids.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { BidFileOpener } from './bid-file-opener';
 import { EscrowDecryptionPool } from './escrow-decryption.pool';
-import { DecryptionAttemptEntity } from './decryption-attempt.entity';
 import { OpeningController } from './opening.controller';
-import { OpeningRecordEntity } from './opening-record.entity';
 import { OpeningHallService } from './opening-hall.service';
 import { OpeningRecordService } from './opening-record.service';
 import { OpeningService } from './opening.service';
@@ -21,7 +18,7 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
  * opening record is written before the tender enters evaluation.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([OpeningRecordEntity, DecryptionAttemptEntity]), BidsModule, TendersModule],
+  imports: [BidsModule, TendersModule],
   controllers: [OpeningController],
   providers: [
     BidFileOpener,

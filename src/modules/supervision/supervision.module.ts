@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { BidderEligibilityGate } from 'src/common/ports/bidder-eligibility.gate';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExpertsModule } from '../experts/experts.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { CasesController } from './cases/cases.controller';
@@ -8,7 +7,6 @@ import { CasesService } from './cases/cases.service';
 import { UpdateCaseUseCase } from './cases/use-cases/update-case.use-case';
 import { ComplaintsController } from './complaints/complaints.controller';
 import { ComplaintsService } from './complaints/complaints.service';
-import { CollusionFlagEntity } from './flags/collusion-flag.entity';
 import { FlagInputsRepository } from './flags/flag-inputs.repository';
 import { FlagsController } from './flags/flags.controller';
 import { FlagsService } from './flags/flags.service';
@@ -23,7 +21,7 @@ import { ScreenModelsService } from './flags/screen-models.service';
  */
 @Global() // provides BidderEligibilityGate to the sealed-bids module
 @Module({
-  imports: [TypeOrmModule.forFeature([CollusionFlagEntity]), TendersModule, ExpertsModule],
+  imports: [TendersModule, ExpertsModule],
   controllers: [FlagsController, CasesController, ComplaintsController],
   providers: [
     FlagInputsRepository,

@@ -4,7 +4,7 @@ import { beijingTimeLabel } from 'src/common/time/beijing-time';
 import { PdfDocumentSpec, PdfRenderer, RenderedPdf } from 'src/infra/pdf/pdf-renderer.service';
 import { NoPaymentException, NoRefundException } from '../bid-security.exception';
 import { BidSecurityService } from '../bid-security.service';
-import { PaymentClassification } from '../bid-security-payment.entity';
+import type { PaymentClassification } from '../bid-security.types';
 import { RefundReason } from '../refund-policy';
 
 const yuan = (s: string) => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { JournalKind } from './ledger-entry.entity';
+import type { JournalKind } from '../bid-security.types';
 
 /** toFen for a signed amount (balances may be negative). */
 export const signedFen = (amount: string): bigint => (amount.startsWith('-') ? -toFen(amount.slice(1)) : toFen(amount));

@@ -6,7 +6,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { securityAuditScope } from '../bid-security-audit';
-import { PaymentClassification } from '../bid-security-payment.entity';
+import type { PaymentClassification } from '../bid-security.types';
 import { BidSecurityStore, PaymentRow, TenderSnapshot } from '../bid-security.store';
 import { BankNotificationDto } from '../dto/bank-notification.dto';
 import { LedgerAccount } from '../ledger/ledger-accounts';
