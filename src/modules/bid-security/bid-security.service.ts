@@ -21,6 +21,7 @@ import { AccountBalance, LedgerService, signedFen } from './ledger/ledger.servic
 import { deriveVirtualAccountNo } from './virtual-account-number';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 /** API.md: UNPAID | PAID | REFUND_DUE | REFUNDED | FORFEITED. */
 export type BidSecurityStatus = 'UNPAID' | 'PAID' | 'REFUND_DUE' | 'REFUNDED' | 'FORFEITED';
@@ -119,6 +120,7 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly identityKeys: IdentityKeyService,
     private readonly jurisdictions: JurisdictionsService,
     config: AppConfig,
+    private readonly organizations: OrganizationsRepository,
   ) {
     super();
     // A sub-key of the platform's master secret, used for nothing else.
@@ -184,10 +186,10 @@ export class BidSecurityService extends BidSecurityGate {
     return this.tx.run(async (m) => {
       await this.afterOpening(m, tenderId, actor);
       const guarantees = await this.guarantees.ofTender(m, tenderId); // in clear, unsealed if the deadline hook has not run yet
-      const rows: Array<{ id: string; name: string; uscc: string }> = await m.query(`SELECT o.id, o.name, o.uscc FROM organizations o WHERE o.id = ANY($1::uuid[])`, [
-        [...new Set(guarantees.map((g) => g.bidderOrganizationId))],
-      ]);
-      const byId = new Map(rows.map((o) => [o.id, o]));
+      const byId = await this.organizations.findByIds(
+        m,
+        guarantees.map((g) => g.bidderOrganizationId),
+      );
       const items = guarantees.map((g) => ({
         bidderOrganizationId: g.bidderOrganizationId,
         bidderName: byId.get(g.bidderOrganizationId)?.name ?? '',
@@ -521,7 +523,9 @@ export class BidSecurityService extends BidSecurityGate {
     const m = this.tx.manager;
     const tender = await this.visibleTender(m, tenderId);
     const account = await this.store.accountFor(m, tenderId, org);
-    const [bidder]: Array<{ name: string; uscc: string; basic_account_no: string }> = await m.query(`SELECT name, uscc, basic_account_no FROM organizations WHERE id = $1`, [org]);
+    const found = await this.organizations.findById(m, org);
+    if (!found) throw new NotFoundException('Your organisation');
+    const bidder = { name: found.name, uscc: found.uscc, basic_account_no: found.basicAccountNo };
     const payments = account ? await this.store.paymentsOfAccount(m, account.id) : [];
     const refunds = account ? await this.store.refundsOfAccount(m, account.id) : [];
     const status = account ? this.statusView(tender, account, payments, refunds) : null;

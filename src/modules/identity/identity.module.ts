@@ -11,6 +11,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { IdentityController } from './identity.controller';
 import { AuthThrottle } from './auth-throttle';
 import { IdentityService } from './identity.service';
+import { OrganizationsRepository, UsersRepository } from './organizations.repository';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 
@@ -30,7 +31,8 @@ import { UserEntity } from './user.entity';
     }),
   ],
   controllers: [IdentityController, AgencyController],
-  providers: [IdentityService, AgencyService, UserStatusReader, AuthThrottle, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [IdentityService, UserStatusReader],
+  providers: [IdentityService, AgencyService, UserStatusReader, AuthThrottle, OrganizationsRepository, UsersRepository, { provide: APP_GUARD, useClass: AccessGuard }],
+  // Other modules read organisations and users through the repositories, never their own SQL on these tables.
+  exports: [IdentityService, UserStatusReader, OrganizationsRepository, UsersRepository],
 })
 export class IdentityModule {}

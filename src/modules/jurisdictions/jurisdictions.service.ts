@@ -9,6 +9,7 @@ import { Sector, SECTOR_NAME, SUB_CLASSES } from '../tenders/business-classifica
 import { TenderCategory } from '../tenders/tender.enums';
 import { CITY_CODE, JURISDICTION_NAMES } from '../tenders/jurisdiction-names';
 import { SupervisionScopeDto } from './dto/scope.dto';
+import { UsersRepository } from 'src/modules/identity/organizations.repository';
 
 export interface JurisdictionView {
   code: string;
@@ -50,6 +51,7 @@ export class JurisdictionsService implements OnApplicationBootstrap {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly users: UsersRepository,
   ) {}
 
   /** Seeds the jurisdictions that are missing (the migration seeds them too; a test database is emptied). */
@@ -162,7 +164,7 @@ export class JurisdictionsService implements OnApplicationBootstrap {
 
   /** GET /admin/users/{id}/supervision-scope (ADMIN): 404 unless the account is a SUPERVISOR. */
   async scopeForAdmin(userId: string): Promise<SupervisionScope & { userId: string }> {
-    const [user]: Array<{ role: Role }> = await this.tx.manager.query(`SELECT role FROM users WHERE id = $1`, [userId]);
+    const user = await this.users.findById(this.tx.manager, userId);
     if (!user || user.role !== Role.SUPERVISOR) throw new NotFoundException('The supervisor');
     return { userId, ...(await this.scopeOfUser(userId)) };
   }
@@ -187,7 +189,7 @@ export class JurisdictionsService implements OnApplicationBootstrap {
   /** PUT /admin/users/{id}/supervision-scope (ADMIN): sets (or replaces) a supervisor's scope. Idempotent; audited. */
   async setScope(userId: string, dto: SupervisionScopeDto, actor: Actor): Promise<SupervisionScope & { userId: string }> {
     return this.tx.run(async (m) => {
-      const [user]: Array<{ role: Role }> = await m.query(`SELECT role FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+      const user = await this.users.findById(m, userId, { lock: true });
       if (!user) throw new NotFoundException('The user');
       if (user.role !== Role.SUPERVISOR) {
         throw new ValidationFailedException([{ field: 'userId', errors: [`only a SUPERVISOR account has a supervision scope (this one is ${user.role})`] }]);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+import { UsersRepository } from 'src/modules/identity/organizations.repository';
 
 /** Platform-tier purposes (issue 17): each its own key, so the indexes of one table do not link to another's. */
 const RECIPIENT_SEALED = 'notification-recipient';
@@ -39,7 +40,10 @@ export interface InboxKeys {
  */
 @Injectable()
 export class NoticeRecipientSealer {
-  constructor(private readonly keys: IdentityKeyService) {}
+  constructor(
+    private readonly keys: IdentityKeyService,
+    private readonly users: UsersRepository,
+  ) {}
 
   /**
    * Which of `items` are sealed: tied to a tender that seals identities now (database clock), addressed to someone
@@ -55,16 +59,14 @@ export class NoticeRecipientSealer {
     const byId = new Map(tenders.map((t) => [t.id, t]));
     if (!tenders.some((t) => t.sealed)) return items.map(() => false);
     const userIds = [...new Set(items.map((i) => i.recipientUserId).filter((x): x is string => !!x))];
-    const users: Array<{ id: string; role: Role; organization_id: string | null }> = userIds.length
-      ? await m.query(`SELECT id, role, organization_id FROM users WHERE id = ANY($1::uuid[])`, [userIds])
-      : [];
+    const users = await this.users.findByIds(m, userIds);
     const userById = new Map(users.map((u) => [u.id, u]));
     return items.map((i) => {
       const t = i.tenderId ? byId.get(i.tenderId) : undefined;
       if (!t?.sealed || (!i.recipientUserId && !i.recipientOrganizationId)) return false;
       const user = i.recipientUserId ? userById.get(i.recipientUserId) : undefined;
       if (user && (user.role === Role.SUPERVISOR || user.role === Role.ADMIN)) return false;
-      const org = i.recipientOrganizationId ?? user?.organization_id ?? null;
+      const org = i.recipientOrganizationId ?? user?.organizationId ?? null;
       return org !== t.procuring_entity_id;
     });
   }

@@ -24,6 +24,7 @@ import type { OpeningRecordObjection } from './opening-objections.service';
 import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LABEL } from './opening-record';
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export interface OpeningRecordView extends OpeningRecord {
   recordSha256: string;
@@ -46,6 +47,7 @@ export class OpeningRecordService {
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   @OnJob(JobName.RenderOpeningRecordPdf)
@@ -145,7 +147,7 @@ export class OpeningRecordService {
   }
 
   private async build(m: EntityManager, tender: TenderEntity, windowClosedAt: Date): Promise<OpeningRecord> {
-    const [owner]: Array<{ name: string }> = await m.query(`SELECT name FROM organizations WHERE id = $1`, [tender.procuringEntityId]);
+    const owner = { name: (await this.organizations.findById(m, tender.procuringEntityId))?.name ?? '' };
     const rows: Array<{
       id: string;
       bidder_organization_id: string;

@@ -27,6 +27,7 @@ import { loadPreTenderViews, PreTenderView } from './pre-tender/pre-tender.views
 import { QualificationCriterion } from './tender.enums';
 import { POST_QUALIFICATION_RULE } from '../evaluation/qualification/post-qualification';
 import { DomainEvents } from 'src/common/events/domain-events';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -101,6 +102,7 @@ export class TendersService {
     private readonly stateMachine: TenderStateMachine,
     private readonly scheduler: SchedulerService,
     private readonly events: DomainEvents,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   /** POST /tenders: a draft, checked against the caps, panel sizes and weights of the law (400 when broken). */
@@ -128,9 +130,7 @@ export class TendersService {
         ? await m.query(`SELECT code FROM jurisdictions WHERE code = $1`, [dto.jurisdiction])
         : await m.query(`SELECT code FROM jurisdictions WHERE level = 'CITY'`);
       if (!jurisdiction) throw TenderException.invalid([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${dto.jurisdiction}; see GET /jurisdictions`] }]);
-      const invitees: Array<{ id: string; uscc: string }> = invited.length
-        ? await m.query(`SELECT id, uscc FROM organizations WHERE uscc = ANY($1) AND kind = 'BIDDER'`, [invited])
-        : [];
+      const invitees = await this.organizations.findManyByUscc(m, invited, 'BIDDER');
       if (invitees.length !== invited.length) {
         const known = new Set(invitees.map((o) => o.uscc));
         throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);

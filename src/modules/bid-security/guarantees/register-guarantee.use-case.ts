@@ -19,6 +19,7 @@ import { BidSecurityStore, TenderSnapshot } from '../bid-security.store';
 import { GuaranteeNotificationDto } from './guarantee-notification.dto';
 import { GuaranteeRow, GuaranteeStore } from './guarantee.store';
 import { UseCase } from 'src/common/use-case';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export type GuaranteeOutcome = 'REGISTERED' | 'EXTENDED' | 'DUPLICATE';
 
@@ -59,6 +60,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     private readonly guarantees: GuaranteeStore,
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   async execute(cmd: RegisterGuaranteeCommand): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
@@ -78,7 +80,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
       const existing = await this.guarantees.byNumber(m, n.issuerUscc, n.guaranteeNo, true);
       if (existing) return this.repeat(m, existing, n, bodySha256, cmd.rawBody, tender, actor);
 
-      const [bidder]: Array<{ id: string }> = await m.query(`SELECT id FROM organizations WHERE uscc = $1 AND kind = 'BIDDER'`, [n.bidderUscc]);
+      const bidder = await this.organizations.findByUscc(m, n.bidderUscc, 'BIDDER');
       if (!bidder) throw GuaranteeRejectedException.bidderUnknown();
       // GPR Art. 33 / the tender document: the accepted forms.
       if (!tender.bidSecurityForms.includes('E_GUARANTEE')) throw new FormNotAcceptedException('E_GUARANTEE');
@@ -190,7 +192,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     actor: Actor,
   ): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
     if (g.bodySha256 === bodySha256) return { status: 'DUPLICATE', guaranteeId: g.id };
-    const [bidder]: Array<{ id: string }> = await m.query(`SELECT id FROM organizations WHERE uscc = $1`, [n.bidderUscc]);
+    const bidder = await this.organizations.findByUscc(m, n.bidderUscc);
     const sameTerms =
       g.tenderId === n.tenderId &&
       g.lotNo === (n.lotNo ?? 1) &&

@@ -14,6 +14,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { RefundPlanner } from '../refund-planner.service';
 import { RefundReason } from '../refund-policy';
 import { UseCase } from 'src/common/use-case';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export interface IngestBankNotificationCommand {
   /** The raw body the signature was checked over (kept as a SHA-256 for evidence). */
@@ -53,6 +54,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     private readonly planner: RefundPlanner,
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   async execute(cmd: IngestBankNotificationCommand): Promise<{ status: NotificationOutcome }> {
@@ -102,7 +104,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
     const [lockedRow]: Array<Record<string, unknown>> = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 FOR UPDATE`, [known.id]);
     const account = this.store.account(lockedRow); // the owner unsealed if it is sealed (issue 17)
-    const [{ basic_account_no }]: Array<{ basic_account_no: string }> = await m.query(`SELECT basic_account_no FROM organizations WHERE id = $1`, [account.bidderOrganizationId]);
+    const basic_account_no = (await this.organizations.findById(m, account.bidderOrganizationId))!.basicAccountNo;
     const locked = {
       status: account.status as string,
       virtual_account_no: account.virtualAccountNo,

@@ -11,6 +11,7 @@ import { FlagsService, FlagView } from '../flags/flags.service';
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { SupervisionException } from '../supervision.exception';
 import { CaseQueryDto, CaseStatus, CreateCaseDto } from './dto/case.dto';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export interface CaseSubjectView {
   organizationId?: string;
@@ -81,6 +82,7 @@ export class CasesService {
     private readonly audit: AuditService,
     private readonly flags: FlagsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   /**
@@ -253,7 +255,7 @@ export class CasesService {
   private async assertSubjectsExist(m: EntityManager, subjects: Array<{ organizationId?: string; expertId?: string }>): Promise<void> {
     const orgs = subjects.flatMap((s) => (s.organizationId ? [s.organizationId] : []));
     const experts = subjects.flatMap((s) => (s.expertId ? [s.expertId] : []));
-    const foundOrgs = new Set((await m.query(`SELECT id FROM organizations WHERE id = ANY($1::uuid[])`, [orgs])).map((r: { id: string }) => r.id));
+    const foundOrgs = new Set((await this.organizations.findByIds(m, orgs)).keys());
     const foundExperts = new Set((await m.query(`SELECT id FROM experts WHERE id = ANY($1::uuid[])`, [experts])).map((r: { id: string }) => r.id));
     const errors = subjects.flatMap((s, i) =>
       (s.organizationId && !foundOrgs.has(s.organizationId)) || (s.expertId && !foundExperts.has(s.expertId))

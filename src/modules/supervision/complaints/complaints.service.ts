@@ -25,6 +25,7 @@ import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service'
 import { SupervisionException } from '../supervision.exception';
 import { acceptDue, ComplaintRemedy, decideDue, filingDeadline, Regime, suspensionEnd } from './complaint-rules';
 import { ComplaintQueryDto, ComplaintStatus, FileComplaintDto, HandleComplaintDto } from './dto/complaint.dto';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export interface ComplaintView {
   id: string;
@@ -98,6 +99,7 @@ export class ComplaintsService {
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.ComplaintSuspensionEnd)
@@ -464,7 +466,7 @@ export class ComplaintsService {
     if (!c) throw SupervisionException.notFound('The complaint');
     // The API may name a sealed complainant (its callers are the complainant itself and supervisors); the table does not.
     const complainantOrganizationId = this.complainant(c).organizationId;
-    const [{ name: complainantName }] = await m.query(`SELECT name FROM organizations WHERE id = $1`, [complainantOrganizationId]);
+    const complainantName = (await this.organizations.findById(m, complainantOrganizationId))?.name ?? '';
     const now = new Date(c.now).getTime();
     const acceptedOrRefused = c.accepted_at ?? c.refused_at;
     return {

@@ -23,6 +23,7 @@ import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
+import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
 export interface FlagView {
   id: string;
@@ -92,6 +93,7 @@ export class FlagsService {
     private readonly scheduler: SchedulerService,
     private readonly screenModels: ScreenModelsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   /** Jobs queued by earlier versions (still in Redis after an upgrade) are still handled. */
@@ -439,9 +441,7 @@ export class FlagsService {
 
   private async views(m: EntityManager, rows: FlagRow[]): Promise<FlagView[]> {
     const ids = [...new Set(rows.flatMap((r) => r.bidder_ids))];
-    const names = new Map<string, string>(
-      ids.length ? (await m.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [ids])).map((o: { id: string; name: string }) => [o.id, o.name]) : [],
-    );
+    const names = new Map([...(await this.organizations.findByIds(m, ids)).values()].map((o) => [o.id, o.name]));
     return rows.map((r) => ({
       id: r.id,
       code: r.code,
