@@ -83,6 +83,6 @@ export class BidUploadsController {
     description: '409 UPLOAD_INCOMPLETE (not a bid), 409 BID_DEADLINE_PASSED, 422 UPLOAD_HASH_MISMATCH; nothing is stored then. Repeating returns the same receipt.',
   })
   finalize(@UuidParam('id') id: string, @Param('uploadId', ParseUUIDPipe) uploadId: string, @CurrentActor() actor: Actor) {
-    return this.finalizer.execute(id, uploadId, actor);
+    return this.finalizer.execute({ tenderId: id, uploadId, actor });
   }
 }

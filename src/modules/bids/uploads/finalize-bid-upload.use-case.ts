@@ -17,8 +17,15 @@ import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids, SubmitBidUseCa
 import { BidUploadException } from './bid-upload.exception';
 import { BidUploadRow, BidUploadsService } from './bid-uploads.service';
 import { GmReceiptKeyService } from './gm-receipt-key.service';
+import type { UseCase } from 'src/common/use-case';
 
 export type BidReceiptV2View = BidReceiptV2 & { tenderId: string; bidderOrganizationId: string; keyCommitment: string; status: BidStatus };
+
+export interface FinalizeBidUploadCommand {
+  tenderId: string;
+  uploadId: string;
+  actor: Actor;
+}
 
 /**
  * 递交投标文件, format v2: the moment that counts is this finalisation, on the database clock and under the same
@@ -28,7 +35,7 @@ export type BidReceiptV2View = BidReceiptV2 & { tenderId: string; bidderOrganiza
  * signs the whole envelope with the suite's algorithm.
  */
 @Injectable()
-export class FinalizeBidUploadUseCase {
+export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadCommand, BidReceiptV2View> {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly uploads: BidUploadsService,
@@ -40,7 +47,7 @@ export class FinalizeBidUploadUseCase {
     private readonly identities: BidIdentitySealer,
   ) {}
 
-  async execute(tenderId: string, uploadId: string, actor: Actor): Promise<BidReceiptV2View> {
+  async execute({ tenderId, uploadId, actor }: FinalizeBidUploadCommand): Promise<BidReceiptV2View> {
     const organizationId = actor.organizationId;
     if (!organizationId) throw new NotFoundException('The tender');
     // The file hash is computed outside the transaction (it may have to re-read the pieces).
