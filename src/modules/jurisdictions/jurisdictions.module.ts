@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { JurisdictionsController } from './jurisdictions.controller';
+import { JurisdictionsRepository } from './jurisdictions.repository';
 import { JurisdictionsService } from './jurisdictions.service';
 import { OfflineProjectsController } from './offline-projects.controller';
 import { OfflineProjectsRepository } from './offline-projects.repository';
@@ -13,7 +14,7 @@ import { OfflineProjectsService } from './offline-projects.service';
 @Global()
 @Module({
   controllers: [JurisdictionsController, OfflineProjectsController],
-  providers: [JurisdictionsService, OfflineProjectsService, OfflineProjectsRepository],
+  providers: [JurisdictionsService, JurisdictionsRepository, OfflineProjectsService, OfflineProjectsRepository],
   exports: [JurisdictionsService],
 })
 export class JurisdictionsModule {}

@@ -10,6 +10,7 @@ import { TenderCategory } from '../tenders/tender.enums';
 import { CITY_CODE, JURISDICTION_NAMES } from '../tenders/jurisdiction-names';
 import { SupervisionScopeDto } from './dto/scope.dto';
 import { UsersRepository } from 'src/modules/identity/organizations.repository';
+import { JurisdictionsRepository } from './jurisdictions.repository';
 
 export interface JurisdictionView {
   code: string;
@@ -52,30 +53,22 @@ export class JurisdictionsService implements OnApplicationBootstrap {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly users: UsersRepository,
+    private readonly jurisdictions: JurisdictionsRepository,
   ) {}
 
   /** Seeds the jurisdictions that are missing (the migration seeds them too; a test database is emptied). */
   async onApplicationBootstrap(): Promise<void> {
     await this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('jurisdictions', 7))`);
+      await this.jurisdictions.lockForSeeding(m);
       for (const [i, [code, name]] of Object.entries(JURISDICTION_NAMES).entries()) {
         const city = code === CITY_CODE;
-        await m.query(`INSERT INTO jurisdictions (code, name, level, parent_code, position) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING`, [
-          code,
-          name,
-          city ? 'CITY' : 'COUNTY',
-          city ? null : CITY_CODE,
-          i,
-        ]);
+        await this.jurisdictions.insertMissing(m, { code, name, level: city ? 'CITY' : 'COUNTY', parentCode: city ? null : CITY_CODE }, i);
       }
     });
   }
 
   async list(m: EntityManager = this.tx.manager): Promise<JurisdictionView[]> {
-    const rows: Array<{ code: string; name: string; level: 'CITY' | 'COUNTY'; parent_code: string | null }> = await m.query(
-      `SELECT code, name, level, parent_code FROM jurisdictions ORDER BY position, code`,
-    );
-    return rows.map((r) => ({ code: r.code, name: r.name, level: r.level, parentCode: r.parent_code }));
+    return this.jurisdictions.list(m);
   }
 
   /** GET /classification: the classes, their sub-classes and each sub-class's regulator. */
@@ -109,10 +102,8 @@ export class JurisdictionsService implements OnApplicationBootstrap {
   }
 
   async scopeOfUser(userId: string, m: EntityManager = this.tx.manager): Promise<SupervisionScope> {
-    const [row]: Array<{ jurisdiction_code: string; sectors: Sector[] | null }> = await m.query(`SELECT jurisdiction_code, sectors FROM supervisor_scopes WHERE user_id = $1`, [
-      userId,
-    ]);
-    const jurisdiction = row ? (await this.get(m, row.jurisdiction_code))! : await this.city(m);
+    const row = await this.jurisdictions.scopeOf(m, userId);
+    const jurisdiction = row ? (await this.get(m, row.jurisdictionCode))! : await this.city(m);
     const sectors = row?.sectors ?? null;
     return { jurisdiction, sectors, all: jurisdiction.level === 'CITY' && sectors === null };
   }
@@ -131,26 +122,13 @@ export class JurisdictionsService implements OnApplicationBootstrap {
 
   /** The active supervisors whose scope covers the tender (for notices to the supervisors of a tender). */
   async supervisorsOf(m: EntityManager, tenderId: string): Promise<Array<{ id: string }>> {
-    return m.query(
-      `SELECT u.id FROM users u
-         LEFT JOIN supervisor_scopes s ON s.user_id = u.id
-         JOIN tenders t ON t.id = $1
-         LEFT JOIN jurisdictions j ON j.code = s.jurisdiction_code
-       WHERE u.role = 'SUPERVISOR' AND NOT u.disabled
-         AND (s.user_id IS NULL
-              OR ((j.level = 'CITY' OR s.jurisdiction_code = t.jurisdiction_code) AND (s.sectors IS NULL OR t.sector = ANY(s.sectors))))
-       ORDER BY u.id`,
-      [tenderId],
-    );
+    return this.jurisdictions.supervisorsOf(m, tenderId);
   }
 
   /** Whether a tender is within the scope (null scope: no restriction). */
   async tenderInScope(m: EntityManager, scope: SupervisionScope | null, tenderId: string): Promise<boolean> {
-    const params: unknown[] = [tenderId];
-    const cond = this.tenderCondition(scope, 't', (v) => `$${params.push(v)}`);
-    if (!cond) return true;
-    const rows = await m.query(`SELECT 1 FROM tenders t WHERE t.id = $1 AND ${cond}`, params);
-    return rows.length === 1;
+    if (!scope || scope.all) return true;
+    return this.jurisdictions.tenderMatches(m, tenderId, (alias, p) => this.tenderCondition(scope, alias, p) ?? 'true');
   }
 
   /**
@@ -200,14 +178,9 @@ export class JurisdictionsService implements OnApplicationBootstrap {
       const sectors = dto.sectors?.length ? [...new Set(dto.sectors)].sort() : null;
       const before = await this.scopeOfUser(userId, m);
       const same = before.jurisdiction.code === dto.jurisdiction && JSON.stringify(before.sectors) === JSON.stringify(sectors);
-      const [{ has }] = await m.query(`SELECT EXISTS (SELECT 1 FROM supervisor_scopes WHERE user_id = $1) AS has`, [userId]);
+      const has = (await this.jurisdictions.scopeOf(m, userId)) !== null;
       if (!(same && has)) {
-        await m.query(
-          `INSERT INTO supervisor_scopes (user_id, jurisdiction_code, sectors, updated_by) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (user_id) DO UPDATE SET jurisdiction_code = EXCLUDED.jurisdiction_code, sectors = EXCLUDED.sectors,
-                                               updated_by = EXCLUDED.updated_by, updated_at = clock_timestamp()`,
-          [userId, dto.jurisdiction, sectors, actor.userId],
-        );
+        await this.jurisdictions.upsertScope(m, { userId, jurisdictionCode: dto.jurisdiction, sectors }, actor.userId);
         await this.audit.append(m, {
           actor,
           action: 'SUPERVISION_SCOPE_SET',
