@@ -30,6 +30,21 @@ export default tseslint.config(
     },
   },
   {
+    // Issue #18: each module owns its tables. SQL lives in `*.repository.ts` classes (immich); services, use cases,
+    // controllers and listeners orchestrate. Migrations, benchmarks, scripts and tests are outside src/ and exempt.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.repository.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(query|createQueryBuilder)$/]",
+          message: 'SQL belongs in a *.repository.ts class of the module that owns the table (docs/DEVELOPING.md, "Repositories").',
+        },
+      ],
+    },
+  },
+  {
     // The console's hooks: the two classic rules (the React Compiler rules of the plugin's preset are not adopted).
     files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
