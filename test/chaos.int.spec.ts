@@ -146,8 +146,14 @@ describe('chaos: worker processes (SIGKILL mid-opening, two workers)', () => {
     expect(live).toHaveLength(2);
     const tenders = await Promise.all(Array.from({ length: 6 }, (_, i) => tenderWithDeadline(t, 1_500 + (i % 2) * 50)));
     for (const x of tenders) await expectOpenedOnce(t, x.id, 20_000);
-    // Both processes swept and raced; the row locks kept it to one opening each.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Both processes swept and raced; the row locks kept it to one opening each. Wait until neither has a deadline
+    // event of these tenders left pending (a late duplicate would run before that).
+    const ids = tenders.map((x) => x.id);
+    await eventually(
+      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM scheduled_events WHERE subject_id = ANY($1::uuid[]) AND status = 'PENDING'`, [ids]))[0].n === 0,
+      20_000,
+      'no pending event of the tenders',
+    );
     for (const x of tenders) expect(await openings(t, x.id)).toBe(1);
   });
 });

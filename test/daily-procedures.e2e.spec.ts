@@ -8,6 +8,7 @@ import { createDraftTender, createPublishedTender, type TestTender, uploadTender
 import { moveTenderTo } from './factories/tender-status.factory';
 import { pdfText } from './helpers/pdf-text';
 import { createTestApp, type TestApp } from './helpers/test-app';
+import { untilDatabaseClockPasses } from './helpers/poll';
 
 const api = '/api/v1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -175,7 +176,8 @@ describe('the procedures a trading centre runs every day', () => {
 
       // Dismissed: the suspension is lifted and the deadline moves later by the time suspended (TBR Art. 22 practice).
       const before = new Date((await tenderOf(tender.id)).bidDeadline).getTime();
-      await sleep(1100);
+      // A suspension of at least a second, on the database clock (the one the extension is computed by).
+      await untilDatabaseClockPasses(t.dataSource, new Date(new Date(accepted.body.suspension.orderedAt).getTime() + 1_000));
       const decided = await handle(filed.body.id, { status: 'DECIDED', decision: 'DISMISSED', decisionText: '投诉缺乏事实依据，驳回' }).expect(200);
       expect(decided.body.suspension.liftedAt).toEqual(expect.any(String));
       const after = await tenderOf(tender.id);

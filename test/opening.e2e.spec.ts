@@ -12,6 +12,7 @@ import { plaintextOf, sealAndSubmit, type SubmittedBid } from './factories/bid.f
 import { createPublishedTender, type TenderOptions, type TestTender } from './factories/tender.factory';
 import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
 import { createTestApp, type TestApp } from './helpers/test-app';
+import { until } from './helpers/poll';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -346,7 +347,17 @@ describe('opening (开标): the deadline, the decryption window, escrow, the rec
     await closeWindowNow(tender.id);
     const close = t.app.get(CloseDecryptionWindowUseCase);
     await Promise.all([1, 2].map(() => t.dataSource.transaction((m) => close.execute({ manager: m, tenderId: tender.id }))));
-    await sleep(800);
+    // The duplicate job has run too: no window-close event of the tender is still pending.
+    await until(
+      async () =>
+        (
+          await t.dataSource.query(`SELECT count(*)::int AS n FROM scheduled_events WHERE subject_id = $1 AND kind = $2 AND status = 'PENDING'`, [
+            tender.id,
+            ScheduledEventKind.DecryptionWindowClose,
+          ])
+        )[0].n === 0,
+      'the duplicate window-close event to run',
+    );
     const [after] = await t.dataSource.query(`SELECT record_sha256, created_at FROM opening_records WHERE tender_id = $1`, [tender.id]);
     expect(after).toEqual(before);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE tender_id = $1 AND action = 'DECRYPTION_WINDOW_CLOSED'`, [tender.id]);

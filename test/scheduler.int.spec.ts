@@ -41,6 +41,17 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
     throw new Error('timed out');
   };
 
+  /**
+   * A negative assertion without a fixed sleep: plan a marker event `inMs` from now and wait until it has fired. The
+   * queue fires due events in order of their time, so anything due before the marker that was going to fire has fired.
+   */
+  let markers = 100;
+  const pastMarker = async (inMs: number) => {
+    const n = markers++;
+    const id = await plan(n, inMs);
+    await waitFor(async () => fired.some((f) => f.subjectId === subject(n)) && (await status(id)).status === 'DONE');
+  };
+
   it('fires on time, once, and records how late it ran', async () => {
     const due = Date.now() + 600;
     const id = await plan(1, 600);
@@ -55,7 +66,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   it('moving the date moves the event: it fires at the new time, not the old', async () => {
     await plan(2, 300);
     const id = await plan(2, 1500); // same kind and subject: the pending row moves
-    await sleep(800);
+    await pastMarker(800); // past the old time
     expect(fired.some((f) => f.subjectId === subject(2))).toBe(false);
     await waitFor(() => fired.some((f) => f.subjectId === subject(2)));
     await waitFor(async () => (await status(id)).status === 'DONE');
@@ -65,7 +76,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   it('a job that fires twice (or two workers) changes nothing twice', async () => {
     const id = await t.dataSource.transaction((m) => scheduler.plan(m, { kind: KIND, subjectId: subject(3), runAt: new Date(Date.now() - 1000) }));
     await Promise.all([scheduler.run(id), scheduler.run(id), scheduler.run(id)]);
-    await sleep(300);
+    await pastMarker(0); // and past its own job, queued when it was planned
     expect(fired.filter((f) => f.subjectId === subject(3))).toHaveLength(1);
   });
 
@@ -76,7 +87,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
         throw new Error('rollback');
       }),
     ).rejects.toThrow('rollback');
-    await sleep(700);
+    await pastMarker(700);
     expect(fired.some((f) => f.subjectId === subject(4))).toBe(false);
   });
 
@@ -125,7 +136,7 @@ describe('timed events: PostgreSQL rows + BullMQ delayed jobs', () => {
   it('cancelled events do not fire', async () => {
     const id = await plan(6, 400);
     await t.dataSource.transaction((m) => scheduler.cancel(m, KIND, subject(6)));
-    await sleep(900);
+    await pastMarker(900);
     expect(fired.some((f) => f.subjectId === subject(6))).toBe(false);
     expect((await status(id)).status).toBe('CANCELLED');
   });

@@ -17,6 +17,7 @@ import { insertAwardedTender, insertBidders, insertOpenedTender, type SqlParty, 
 import { createPublishedTender, type TestTender } from './factories/tender.factory';
 import { ISO_INSTANT, pdfText } from './helpers/pdf-text';
 import { createTestApp, type TestApp } from './helpers/test-app';
+import { until } from './helpers/poll';
 
 const api = '/api/v1';
 
@@ -644,7 +645,11 @@ describe('the flag computation is a timed event: it survives losing Redis', () =
       // a second sweep and a repeated run of the same event change nothing
       await t.app.get(SchedulerService).sweep(null);
       await t.app.get(SchedulerService).run(pending[0].id);
-      await new Promise((r) => setTimeout(r, 300));
+      // No job of the event is left to run (a duplicate would have run by then).
+      await until(async () => {
+        const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
+        return !jobs.some((j) => j?.id?.startsWith(`evt-${pending[0].id}-`)) && (await flagsEvent(t, tenderId)).every((e) => e.status === 'DONE');
+      }, 'the jobs of the flags event to have run');
       expect(await computed(t, tenderId)).toBe(2);
     } finally {
       await t.close();

@@ -7,7 +7,7 @@ import { NotificationSender, type OutgoingNotification } from 'src/modules/notif
 import { SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { adminParty, createStaff, registerParty, type TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, type TestTender, uploadTenderDocument } from './factories/tender.factory';
-import { untilBidDeadlinePassed } from './helpers/poll';
+import { until, untilBidDeadlinePassed, untilDatabaseClockPasses } from './helpers/poll';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,7 +166,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect(res.body).toMatchObject({ seq: 1, kind: 'AMENDMENT', deadlineMoved: true, bidDeadline: newDeadline.toISOString() });
       expect(new Date((await event(tender.id)).run_at).getTime()).toBe(newDeadline.getTime());
       expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.bidDeadline).toBe(newDeadline.toISOString());
-      await sleep(Math.max(0, oldDeadline - Date.now()) + 800);
+      await untilDatabaseClockPasses(t.dataSource, new Date(oldDeadline + 800), 15_000);
       expect(fired.some((f) => f.id === tender.id)).toBe(false); // not at the old time
       await waitFor(() => fired.some((f) => f.id === tender.id));
       const f = fired.filter((x) => x.id === tender.id);
@@ -241,7 +241,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect((await event(tender.id)).status).toBe('CANCELLED');
       await waitFor(() => sender.sent.some((n) => n.tenderId === tender.id && n.topic === 'OBJECTION_FILED' && n.recipientOrganizationId === owner.organizationId));
 
-      await sleep(Math.max(0, oldDeadline - Date.now()) + 1000); // the old deadline passes while suspended
+      await untilDatabaseClockPasses(t.dataSource, new Date(oldDeadline + 1000), 15_000); // the old deadline passes while suspended
       expect(fired.some((f) => f.id === tender.id)).toBe(false);
       expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('PUBLISHED');
 
@@ -337,7 +337,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       expect((await event(tender.id)).status).toBe('CANCELLED');
       expect(cancelledEvents).toContainEqual({ tenderId: tender.id, reason: '项目资金来源发生变化' });
       await waitFor(() => sender.sent.some((n) => n.topic === 'TENDER_CANCELLED' && n.tenderId === tender.id && n.recipientUserId === bidder.userId));
-      await sleep(2000);
+      await untilDatabaseClockPasses(t.dataSource, new Date(new Date(tender.body.bidDeadline as string).getTime() + 500), 15_000); // past the deadline it had
       expect(fired.some((f) => f.id === tender.id)).toBe(false);
       expect((await t.http().post(`/api/v1/tenders/${tender.id}/cancel`).set(owner.auth).send({ reason: '再次' }).expect(409)).body.code).toBe('CONFLICT');
       expect((await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(owner.auth).send({ text: 'x' }).expect(409)).body.code).toBe('CONFLICT');
@@ -370,7 +370,7 @@ describe('tenders through their life (e2e, LEGAL_PERIODS=relaxed)', () => {
       await t.dataSource.query(`UPDATE scheduled_events SET run_at = now() - interval '1 second' WHERE id = $1`, [ev.id]);
       const scheduler = t.app.get(SchedulerService);
       await Promise.all([scheduler.run(ev.id), scheduler.run(ev.id), scheduler.run(ev.id)]);
-      await sleep(300);
+      await until(async () => (await event(tender.id)).status === 'DONE', 'the deadline event to be done');
       expect(fired.filter((f) => f.id === tender.id)).toHaveLength(1);
       expect(await count(`SELECT count(*) AS n FROM audit_events WHERE tender_id = $1 AND action = 'BID_DEADLINE_REACHED'`, [tender.id])).toBe(1);
     });
