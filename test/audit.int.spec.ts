@@ -1,7 +1,9 @@
 import { randomUUID } from 'crypto';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AuditService } from 'src/modules/audit/audit.service';
-import { insertTender, openTender } from './factories/bid-security.factory';
+import { type TenderStatus } from 'src/modules/tenders/tender.enums';
+import { insertTender, openTender, setDeadline } from './factories/bid-security.factory';
+import { moveTenderTo } from './factories/tender-status.factory';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('audit log against PostgreSQL', () => {
@@ -90,13 +92,21 @@ describe('audit log against PostgreSQL', () => {
           await audit.append(m, { actor: bidder, action, objectType: 'test', objectId: `${stream}#${i}`, stream, sealedUntilOpeningOf: tenderId, data: { i } });
         }
       });
-    const setTender = (id: string, status: string, deadlineInMs: number) =>
-      t.dataSource.query(`UPDATE tenders SET status = $2, bid_deadline = clock_timestamp() + make_interval(secs => $3) WHERE id = $1`, [id, status, deadlineInMs / 1000]);
-    const shown = async (tenderId: string, action: string) => ({
-      byTender: (await audit.list({ tenderId, page: 1, pageSize: 200 })).total,
-      byAction: (await audit.list({ action, page: 1, pageSize: 200 })).total,
-      verified: (await audit.verify(tenderId)).events,
-    });
+    /** The tender's status moves through the state machine (moveTenderTo); only the deadline is set directly. */
+    const setTender = async (id: string, status: `${TenderStatus}`, deadlineInMs: number) => {
+      await moveTenderTo(t, id, status);
+      await setDeadline(t, id, deadlineInMs);
+    };
+    /** How many of the test's events each reader sees (the state machine's own TENDER_* events are not counted). */
+    const shown = async (tenderId: string, action: string) => {
+      const ofTender = (await audit.list({ tenderId, page: 1, pageSize: 200 })).items as Array<{ action: string }>;
+      const others = ofTender.filter((e) => e.action !== action).length;
+      return {
+        byTender: ofTender.length - others,
+        byAction: (await audit.list({ action, page: 1, pageSize: 200 })).total,
+        verified: (await audit.verify(tenderId)).events - others,
+      };
+    };
 
     it('refuses a sealed event outside a named stream of its own, and a stream mixing seals', async () => {
       const tender = await insertTender(t);
@@ -124,11 +134,10 @@ describe('audit log against PostgreSQL', () => {
     });
 
     it('shows them exactly from the opening: not before the deadline, not at it before the opening, yes at and after the opening', async () => {
-      const tender = await insertTender(t);
+      const tender = await insertTender(t, { status: 'DRAFT', deadlineInMs: 3_600_000 });
       await sealed(tender.id, `test:${randomUUID()}`, 2, 'TEST_SEALED_BOUNDARY');
       const hidden = { byTender: 0, byAction: 0, verified: 0 };
       const visible = { byTender: 2, byAction: 2, verified: 2 };
-      await setTender(tender.id, 'DRAFT', 3_600_000);
       expect(await shown(tender.id, 'TEST_SEALED_BOUNDARY')).toEqual(hidden);
       await setTender(tender.id, 'PUBLISHED', 60_000); // before the deadline: bids still come in
       expect(await shown(tender.id, 'TEST_SEALED_BOUNDARY')).toEqual(hidden);
@@ -138,8 +147,13 @@ describe('audit log against PostgreSQL', () => {
       expect(await shown(tender.id, 'TEST_SEALED_BOUNDARY')).toEqual(visible);
       await setTender(tender.id, 'EVALUATION', -60_000); // after it
       expect(await shown(tender.id, 'TEST_SEALED_BOUNDARY')).toEqual(visible);
-      await setTender(tender.id, 'FAILED', -60_000); // fewer than 3 bids: not opened, but the deadline is past
-      expect(await shown(tender.id, 'TEST_SEALED_BOUNDARY')).toEqual(visible);
+
+      // Fewer than 3 bids: not opened, but the deadline is past.
+      const failed = await insertTender(t, { deadlineInMs: 3_600_000 });
+      await sealed(failed.id, `test:${randomUUID()}`, 2, 'TEST_SEALED_FAILED');
+      expect(await shown(failed.id, 'TEST_SEALED_FAILED')).toEqual(hidden);
+      await setTender(failed.id, 'FAILED', -60_000);
+      expect(await shown(failed.id, 'TEST_SEALED_FAILED')).toEqual(visible);
     });
 
     it('keeps a tender cancelled before its deadline sealed until that deadline, and a missing tender sealed', async () => {
@@ -155,8 +169,7 @@ describe('audit log against PostgreSQL', () => {
     });
 
     it('detects tampering with a sealed row, without counting or locating it before the opening', async () => {
-      const tender = await insertTender(t);
-      await t.dataSource.transaction((m) => audit.append(m, { actor: SYSTEM_ACTOR, action: 'TENDER_PUBLISHED', objectType: 'tender', objectId: tender.id, tenderId: tender.id }));
+      const tender = await insertTender(t); // its publication (the state machine's TENDER_PUBLISHED) is the one open event
       const before = await audit.verify(tender.id);
       const allBefore = await audit.verify();
       const stream = `test:${randomUUID()}`;

@@ -37,8 +37,9 @@ export interface SecurityTenderOptions {
 }
 
 /**
- * A tender row written straight into the table, so that these tests control its status and deadline exactly and
- * depend on no other module's flow (the domain events the other modules emit are emitted by `emit` below).
+ * A tender row written straight into the table as a DRAFT, so that these tests control its deadline exactly and depend
+ * on no other module's flow, then moved to its status through the state machine (moveTenderTo; the domain events the
+ * other modules emit are emitted by `emit` below).
  */
 export async function insertTender(t: TestApp, o: SecurityTenderOptions = {}): Promise<SecurityTender> {
   const owner = o.owner ?? (await registerParty(t, { role: Role.PROCURING_ENTITY }));
@@ -56,9 +57,10 @@ export async function insertTender(t: TestApp, o: SecurityTenderOptions = {}): P
       o.regime ?? 'ENGINEERING',
       (o.deadlineInMs ?? 3_600_000) / 1000,
       o.amount ?? '200000.00',
-      o.status ?? 'PUBLISHED',
+      'DRAFT',
     ],
   );
+  await moveTenderTo(t, row.id, (o.status ?? 'PUBLISHED') as `${TenderStatus}`);
   return { id: row.id, owner };
 }
 

@@ -118,7 +118,7 @@ export async function tenderInEvaluation(t: TestApp, o: EvaluationTenderOptions 
                           bid_security_amount, decryption_mode, decryption_window_minutes, evaluation_method, price_weight,
                           evaluation_factors, panel_size, panel_specialties, status, published_at, opened_at)
      VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $7, clock_timestamp() - interval '1 hour', '200000.00', 'BIDDER_WITH_ESCROW_FALLBACK', 30,
-             $8, $9, $10, $11, $12, 'OPENING', clock_timestamp() - interval '30 days', clock_timestamp() - interval '1 hour')
+             $8, $9, $10, $11, $12, 'DRAFT', clock_timestamp() - interval '30 days', clock_timestamp() - interval '1 hour')
      RETURNING id`,
     [
       owner.organizationId,

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'crypto';
 import { type TestApp } from '../helpers/test-app';
+import { type TenderStatus } from 'src/modules/tenders/tender.enums';
+import { moveTenderTo } from './tender-status.factory';
 import { randomUscc } from './identity.factory';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,11 +63,12 @@ export async function insertAwardedTender(
                           bid_security_amount, decryption_mode, decryption_window_minutes, evaluation_method, panel_size, status,
                           published_at, opened_at)
      VALUES ($1, $2, '盐城市历史道路工程', 'CONSTRUCTION_WORKS', 'ENGINEERING', 'OPEN', '12000000.00', '11000000.00',
-             clock_timestamp() - make_interval(days => $3 + 2), '0.00', 'ESCROW', 30, 'LOWEST_EVALUATED_PRICE', 5, 'AWARDED',
+             clock_timestamp() - make_interval(days => $3 + 2), '0.00', 'ESCROW', 30, 'LOWEST_EVALUATED_PRICE', 5, 'DRAFT',
              clock_timestamp() - make_interval(days => $3 + 30), clock_timestamp() - make_interval(days => $3 + 2))
      RETURNING id`,
     [owner.organizationId, owner.userId, daysAgo],
   );
+  await moveTenderTo(t, tender.id, 'AWARDED');
   const bidIds: string[] = [];
   for (const [i, b] of bids.entries()) {
     const [row] = await t.dataSource.query(
@@ -119,8 +122,9 @@ export async function insertOpenedTender(
              '0.00', 'ESCROW', 30, 'LOWEST_EVALUATED_PRICE', 5, $6,
              clock_timestamp() - make_interval(days => $5 + 25), clock_timestamp() - make_interval(days => $5))
      RETURNING id`,
-    [owner.organizationId, owner.userId, o.category ?? 'GOODS', o.regime ?? 'GOV_PROCUREMENT', o.daysAgo ?? 1, o.status ?? 'EVALUATION'],
+    [owner.organizationId, owner.userId, o.category ?? 'GOODS', o.regime ?? 'GOV_PROCUREMENT', o.daysAgo ?? 1, 'DRAFT'],
   );
+  await moveTenderTo(t, tender.id, (o.status ?? 'EVALUATION') as `${TenderStatus}`);
   const bidIds: string[] = [];
   for (const [i, b] of bids.entries()) {
     const [row] = await t.dataSource.query(

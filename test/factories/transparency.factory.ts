@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'crypto';
+import { type TenderStatus } from 'src/modules/tenders/tender.enums';
 import { type TestApp } from '../helpers/test-app';
+import { moveTenderTo } from './tender-status.factory';
 import { type SqlParty } from './supervision.factory';
 
 /**
@@ -25,11 +27,12 @@ export async function insertTenderAt(
       o.category ?? 'CONSTRUCTION_WORKS',
       o.regime ?? 'ENGINEERING',
       o.budget ?? '1000000.00',
-      o.status ?? 'PUBLISHED',
+      'DRAFT',
       o.publishedAt,
       o.openedAt ?? null,
     ],
   );
+  await moveTenderTo(t, row.id, (o.status ?? 'PUBLISHED') as `${TenderStatus}`);
   return row.id;
 }
 
