@@ -60,8 +60,14 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
     const dir = mkdtempSync(join(tmpdir(), 'bid-'));
     const attachment = join(dir, '施工组织设计.txt');
     writeFileSync(attachment, '第一章 施工部署：桥梁维修加固分三个作业段同步推进。');
-    await a.page.getByRole('textbox', { name: '投标报价（元）' }).fill('36800000.00');
+    // A price above the ceiling (38,000,000.00) is refused before anything is sealed or sent (TBR Art. 51(5)).
+    const sentBefore = bodies.length;
+    await a.page.getByRole('textbox', { name: '投标报价（元）' }).fill('38000000.01');
     await a.page.getByLabel('投标文件').setInputFiles(attachment);
+    await a.page.getByRole('button', { name: '加密并递交' }).click();
+    await a.page.getByText('投标报价高于最高投标限价', { exact: false }).waitFor();
+    expect(bodies.length).toBe(sentBefore);
+    await a.page.getByRole('textbox', { name: '投标报价（元）' }).fill('36800000.00');
     await a.page.getByRole('button', { name: '加密并递交' }).click();
     await a.page.getByText('回执签名验证通过').waitFor();
     await screenshot(a.page, 'bid-receipt');

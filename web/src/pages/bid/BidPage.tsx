@@ -14,6 +14,12 @@ import { formatBeijingLabel } from '@/lib/time';
 import { base64Encode, browserCrypto, isValidPrice, MAX_PLAINTEXT_BYTES, sealBidInBrowser, verifyReceiptInBrowser } from '@shared/sdk/browser';
 import type { BidReceiptV2, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
 
+/** An amount in yuan ("36500000.5", "36500000.00") as integer fen, compared exactly (no floating point). */
+function centsOf(amount: string): bigint {
+  const [whole, frac = ''] = amount.split('.');
+  return BigInt(whole) * 100n + BigInt((frac + '00').slice(0, 2));
+}
+
 interface BidForm {
   price: string;
   durationDays?: number;
@@ -343,6 +349,14 @@ export default function BidPage() {
               rules={[
                 { required: true, message: '请输入投标报价' },
                 { validator: async (_r, v: string) => (v && !isValidPrice(v.trim()) ? Promise.reject(new Error('金额最多两位小数，如 36500000.00')) : undefined) },
+                {
+                  // A bid above the ceiling must be rejected at evaluation (TBR Art. 51(5)): say so before it is sealed,
+                  // since the platform cannot see the price until the opening.
+                  validator: async (_r, v: string) =>
+                    v && tender.priceCeiling && isValidPrice(v.trim()) && centsOf(v.trim()) > centsOf(tender.priceCeiling)
+                      ? Promise.reject(new Error(`投标报价高于最高投标限价 ${yuan(tender.priceCeiling)}，将被否决`))
+                      : undefined,
+                },
               ]}
               extra={tender.priceCeiling ? `最高投标限价 ${yuan(tender.priceCeiling)}` : undefined}
             >
