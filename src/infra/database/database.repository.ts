@@ -14,4 +14,10 @@ export class DatabaseRepository {
   async ping(m: EntityManager): Promise<void> {
     await m.query('SELECT 1');
   }
+
+  /** Whether the instant is not after now (database clock). */
+  async isPast(m: EntityManager, at: Date | string): Promise<boolean> {
+    const [{ past }]: Array<{ past: boolean }> = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS past`, [at]);
+    return past;
+  }
 }

@@ -111,4 +111,13 @@ export class AuditHeadsRepository {
     );
     return miss ? { stream: miss.stream, seq: Number(miss.seq), signedAt: miss.signed_at, found: miss.found, sealed: miss.sealed } : null;
   }
+
+  /** The latest head signed at the tender's opening (the expert draw's beacon); null when there is none. */
+  async latestOpening(m: EntityManager, tenderId: string): Promise<{ id: string; signedAt: Date; headsSha256: string; signature: string } | null> {
+    const [head]: Array<{ id: string; signed_at: Date; heads_sha256: string; signature: string }> = await m.query(
+      `SELECT id, signed_at, heads_sha256, signature FROM audit_heads WHERE reason = 'OPENING' AND tender_id = $1 ORDER BY id DESC LIMIT 1`,
+      [tenderId],
+    );
+    return head ? { id: String(head.id), signedAt: head.signed_at, headsSha256: head.heads_sha256, signature: head.signature } : null;
+  }
 }

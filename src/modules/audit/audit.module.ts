@@ -9,6 +9,6 @@ import { AuditHeadsRepository } from './audit-heads.repository';
 @Module({
   controllers: [AuditController],
   providers: [AuditService, AuditHeadsService, AuditEventsRepository, AuditHeadsRepository],
-  exports: [AuditService, AuditHeadsService, AuditEventsRepository],
+  exports: [AuditService, AuditHeadsService, AuditEventsRepository, AuditHeadsRepository],
 })
 export class AuditModule {}

@@ -132,4 +132,9 @@ export class ScheduledEventsRepository {
     );
     return rows[0] ?? null;
   }
+
+  /** Locks the pending event of (kind, subject), if any (FOR UPDATE). */
+  async lockPending(m: EntityManager, kind: ScheduledEventKind, subjectId: string): Promise<void> {
+    await m.query(`SELECT id FROM scheduled_events WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING' FOR UPDATE`, [kind, subjectId]);
+  }
 }

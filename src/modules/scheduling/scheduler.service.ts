@@ -144,6 +144,11 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
     await this.repo.cancelPending(manager, kind, subjectId);
   }
 
+  /** Locks the pending event of this kind for this subject, if any, until the caller's transaction ends: it cannot run meanwhile. */
+  async lockPending(manager: EntityManager, kind: ScheduledEventKind, subjectId: string): Promise<void> {
+    await this.repo.lockPending(manager, kind, subjectId);
+  }
+
   async findPending(kind: ScheduledEventKind, subjectId: string): Promise<ScheduledEventEntity | null> {
     return this.events.findOneBy({ kind, subjectId, status: 'PENDING' });
   }
