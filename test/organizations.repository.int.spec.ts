@@ -66,4 +66,22 @@ describe('OrganizationsRepository and UsersRepository (real PostgreSQL)', () => 
       await q.release();
     }
   });
+
+  it('lists accounts for the administrators: by role, by part of the username or organisation name (LIKE wildcards literal), newest first', async () => {
+    const m = t.dataSource.manager;
+    const byName = await users.listForAdmin(m, { q: '盐城市交通运输', page: 1, pageSize: 50 });
+    expect(byName.items.map((u) => u.id)).toContain(owner.userId);
+    expect(byName.items.find((u) => u.id === owner.userId)).toMatchObject({ role: Role.PROCURING_ENTITY, organizationName: '盐城市交通运输局', disabled: false });
+    expect(byName.total).toBeGreaterThanOrEqual(1);
+    const byRole = await users.listForAdmin(m, { role: Role.BIDDER, q: bidder.username, page: 1, pageSize: 50 });
+    expect(byRole).toEqual({ total: 1, items: [expect.objectContaining({ id: bidder.userId, username: bidder.username, createdAt: expect.any(Date) })] });
+    expect((await users.listForAdmin(m, { q: '%', page: 1, pageSize: 5 })).items.every((u) => u.username.includes('%') || u.organizationName?.includes('%'))).toBe(true);
+    const page = await users.listForAdmin(m, { page: 1, pageSize: 2 });
+    expect(page.items.length).toBeLessThanOrEqual(2);
+    expect(page.items.map((u) => u.createdAt.getTime())).toEqual([...page.items.map((u) => u.createdAt.getTime())].sort((a, b) => b - a));
+    expect(await users.usernameTaken(m, bidder.username)).toBe(true);
+    expect(await users.anyWithRole(m, Role.ADMIN)).toBe(true);
+    expect((await orgs.findEntitiesByIds(m, [owner.organizationId!])).map((o) => o.legalRepresentative)).toHaveLength(1);
+    expect(await orgs.findEntitiesByIds(m, [])).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { UsersRepository } from 'src/modules/identity/organizations.repository';
 import { Role } from './role.enum';
 
 /** What the database says about an account now: the token only says who it is. */
@@ -20,17 +21,17 @@ export class UserStatusReader {
   private readonly cache = new Map<string, { access: UserAccess | null; at: number }>();
   static readonly TTL_MS = 2_000;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+  ) {}
 
   /** The account's current role, organisation and status; null when there is no such user. */
   async access(userId: string): Promise<UserAccess | null> {
     const hit = this.cache.get(userId);
     if (hit && Date.now() - hit.at < UserStatusReader.TTL_MS) return hit.access;
-    const rows: Array<{ disabled: boolean; role: Role; organization_id: string | null }> = await this.dataSource.query(
-      `SELECT disabled, role, organization_id FROM users WHERE id = $1`,
-      [userId],
-    );
-    const access = rows.length === 1 ? { active: !rows[0].disabled, role: rows[0].role, organizationId: rows[0].organization_id } : null;
+    const user = await this.users.findById(this.dataSource.manager, userId);
+    const access = user ? { active: !user.disabled, role: user.role, organizationId: user.organizationId } : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(userId, { access, at: Date.now() });
     return access;

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AfterCommitSubscriber } from './after-commit';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source';
+import { DatabaseRepository } from './database.repository';
 import { TransactionRunner } from './transaction-runner';
 
 @Global()
@@ -14,8 +15,8 @@ import { TransactionRunner } from './transaction-runner';
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config, 'app'), autoLoadEntities: false }),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, DatabaseRepository],
+  exports: [TransactionRunner, DatabaseRepository],
 })
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);

@@ -6,14 +6,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from 'src/infra/config/app-config';
 import { AUDIT_HEAD_SIGNER, AuditHeadSigner } from './audit-head-signer';
 import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
+import { AuditHeadsRepository, HeadsReason, StreamHead } from './audit-heads.repository';
 
-export interface StreamHead {
-  stream: string;
-  seq: number;
-  hash: string;
-}
-
-export type HeadsReason = 'OPENING' | 'DAILY';
+export type { HeadsReason, StreamHead };
 const DAY_MS = 86_400_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -50,6 +45,7 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly moduleRef: ModuleRef,
     private readonly config: AppConfig,
+    private readonly repo: AuditHeadsRepository,
   ) {}
 
   private signer(): AuditHeadSigner {
@@ -80,36 +76,20 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Signs the current head of every stream (as this transaction sees them) and stores it. */
   async sign(m: EntityManager, reason: HeadsReason, tenderId: string | null = null): Promise<{ id: string; heads: number }> {
-    const heads: StreamHead[] = (
-      await m.query(
-        `WITH RECURSIVE s AS (
-           (SELECT stream FROM audit_events ORDER BY stream LIMIT 1)
-           UNION ALL
-           SELECT (SELECT stream FROM audit_events WHERE stream > s.stream ORDER BY stream LIMIT 1) FROM s WHERE s.stream IS NOT NULL
-         )
-         SELECT s.stream, h.stream_seq AS seq, h.hash FROM s
-         CROSS JOIN LATERAL (SELECT stream_seq, hash FROM audit_events e WHERE e.stream = s.stream ORDER BY stream_seq DESC LIMIT 1) h
-         WHERE s.stream IS NOT NULL ORDER BY s.stream COLLATE "C"`,
-      )
-    ).map((r: { stream: string; seq: number; hash: string }) => ({ stream: r.stream, seq: Number(r.seq), hash: r.hash }));
-    const [{ at }] = await m.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS at`);
-    const signedAt = new Date(at).toISOString();
+    const heads = await this.repo.currentHeads(m);
+    const signedAt = new Date(await this.repo.clockMs(m)).toISOString();
     const sha = headsSha256(heads);
     const signature = this.signer().signBytes(headsMessage(signedAt, reason, tenderId, sha));
-    const [row] = await m.query(
-      `INSERT INTO audit_heads (signed_at, reason, tender_id, heads, heads_sha256, signature)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [signedAt, reason, tenderId, JSON.stringify(heads), sha, signature],
-    );
-    return { id: String(row.id), heads: heads.length };
+    const id = await this.repo.insert(m, { signedAt, reason, tenderId, heads, headsSha256: sha, signature });
+    return { id, heads: heads.length };
   }
 
   /** The daily signature, once a day across every process (advisory lock + re-check). */
   async signDailyIfDue(): Promise<boolean> {
     return this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit-heads-daily', 7))`);
-      const [{ last }] = await m.query(`SELECT max(signed_at) AS last FROM audit_heads WHERE reason = 'DAILY'`);
-      const [{ now }] = await m.query(`SELECT clock_timestamp() AS now`);
+      await this.repo.lockDaily(m);
+      const last = await this.repo.lastDailySignedAt(m);
+      const now = await this.repo.clock(m);
       if (last && new Date(now).getTime() - new Date(last).getTime() < DAY_MS) return false;
       await this.sign(m, 'DAILY');
       return true;
@@ -123,28 +103,20 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
     let afterId = '0';
     const signer = this.signer();
     for (;;) {
-      const rows: Array<{ id: string; signed_at: Date; reason: HeadsReason; tender_id: string | null; heads: StreamHead[]; heads_sha256: string; signature: string }> =
-        await this.dataSource.query(`SELECT id, signed_at, reason, tender_id, heads, heads_sha256, signature FROM audit_heads WHERE id > $1 ORDER BY id LIMIT 500`, [afterId]);
+      const rows = await this.repo.pageAfter(this.dataSource.manager, afterId);
       if (!rows.length) break;
       for (const r of rows) {
         signedHeads++;
-        const signedAt = new Date(r.signed_at).toISOString();
+        const signedAt = new Date(r.signedAt).toISOString();
         latestSignedAt = signedAt;
-        if (headsSha256(r.heads) !== r.heads_sha256 || !signer.verifyBytes(headsMessage(signedAt, r.reason, r.tender_id, r.heads_sha256), r.signature)) {
+        if (headsSha256(r.heads) !== r.headsSha256 || !signer.verifyBytes(headsMessage(signedAt, r.reason, r.tenderId, r.headsSha256), r.signature)) {
           return { signedHeads, latestSignedAt, broken: { reason: `the signed audit head of ${signedAt} does not verify` } };
         }
       }
-      afterId = String(rows[rows.length - 1].id);
+      afterId = rows[rows.length - 1].id;
     }
     // One query over every signed entry: missing (deleted stream, cut-off tail) or changed.
-    const [miss]: Array<{ stream: string; seq: number; signed_at: Date; found: boolean; sealed: boolean }> = await this.dataSource.query(
-      `SELECT x.stream, x.seq, h.signed_at, (e.hash IS NOT NULL) AS found,
-              EXISTS (SELECT 1 FROM audit_events s WHERE s.stream = x.stream AND s.sealed_tender_id IS NOT NULL) AS sealed
-       FROM audit_heads h CROSS JOIN LATERAL jsonb_to_recordset(h.heads) AS x(stream text, seq int, hash text)
-       LEFT JOIN audit_events e ON e.stream = x.stream AND e.stream_seq = x.seq
-       WHERE e.hash IS DISTINCT FROM x.hash
-       ORDER BY h.id LIMIT 1`,
-    );
+    const miss = await this.repo.firstMismatch(this.dataSource.manager);
     if (miss) {
       const what = miss.found ? 'was changed' : 'is missing (a cut-off tail or a deleted stream)';
       // Only the platform's and tenders' streams are named (a bid's stream name would tell that a bid exists).
@@ -153,8 +125,8 @@ export class AuditHeadsService implements OnApplicationBootstrap, OnModuleDestro
         signedHeads,
         latestSignedAt,
         broken: nameable
-          ? { stream: miss.stream, streamSeq: Number(miss.seq), reason: `event ${miss.seq} of a head signed ${new Date(miss.signed_at).toISOString()} ${what}` }
-          : { sealed: true, reason: `an event of a head signed ${new Date(miss.signed_at).toISOString()} ${what}` },
+          ? { stream: miss.stream, streamSeq: Number(miss.seq), reason: `event ${miss.seq} of a head signed ${new Date(miss.signedAt).toISOString()} ${what}` }
+          : { sealed: true, reason: `an event of a head signed ${new Date(miss.signedAt).toISOString()} ${what}` },
       };
     }
     return { signedHeads, latestSignedAt };

@@ -5,6 +5,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { AuditHeadsService } from './audit-heads.service';
 import { ChainedEvent, chainHash, GENESIS_HASH, StoredEvent, StreamVerifier } from './audit-chain';
+import { AuditEventsRepository, AuditEventView, auditStreamLockSql } from './audit-events.repository';
+
+export type { AuditEventView };
 
 export interface AuditInput {
   actor: Actor;
@@ -29,12 +32,6 @@ export interface AuditInput {
   sealedUntilOpeningOf?: string;
   /** Never a bid's plaintext, price or key before opening. */
   data?: Record<string, unknown>;
-}
-
-/** An event as GET /audit shows it: its hashed content and its two hashes (enough to recompute the chain). */
-export interface AuditEventView extends ChainedEvent {
-  prevHash: string;
-  hash: string;
 }
 
 export interface AuditVerdict {
@@ -62,54 +59,9 @@ export const auditStream = (kind: string, id: string): string => `${kind}:${id}`
  * statement's parameter holding the stream's name. Append reads the head in a later statement, whose snapshot sees
  * every event committed before the lock was granted.
  */
-export const auditStreamLockSql = (param: string): string => `pg_advisory_xact_lock(hashtextextended(${param}, 7))`;
+export { auditStreamLockSql };
 
 const NAMED_STREAM = /^[a-z][a-z0-9-]*:[A-Za-z0-9-]{1,64}$/;
-
-/**
- * Whether a row of `audit_events e` (joined to `tenders t` on its sealed tender) may be shown: unsealed, or its
- * tender is past the opening — the status has left DRAFT/PUBLISHED and the deadline has passed (database clock),
- * the same rule as the bid-security module's "opened". A missing tender keeps it hidden (fail closed).
- */
-const VISIBLE = `(e.sealed_tender_id IS NULL OR (t.status NOT IN ('DRAFT', 'PUBLISHED') AND t.bid_deadline <= now()))`;
-const FROM_VISIBLE = `audit_events e LEFT JOIN tenders t ON t.id = e.sealed_tender_id`;
-
-interface Row {
-  stream: string;
-  stream_seq: number;
-  prev_hash: string;
-  hash: string;
-  occurred_at: Date;
-  actor_id: string;
-  actor_role: string;
-  ip: string;
-  action: string;
-  object_type: string;
-  object_id: string;
-  tender_id: string | null;
-  sealed_tender_id: string | null;
-  data: Record<string, unknown>;
-}
-
-const COLUMNS = `e.stream, e.stream_seq, e.prev_hash, e.hash, e.occurred_at, e.actor_id, e.actor_role, e.ip, e.action,
-  e.object_type, e.object_id, e.tender_id, e.sealed_tender_id, e.data`;
-
-const toView = (r: Row): AuditEventView => ({
-  stream: r.stream,
-  streamSeq: r.stream_seq,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-  occurredAt: new Date(r.occurred_at).toISOString(),
-  actorId: r.actor_id,
-  actorRole: r.actor_role,
-  ip: r.ip,
-  action: r.action,
-  objectType: r.object_type,
-  objectId: r.object_id,
-  tenderId: r.tender_id,
-  ...(r.sealed_tender_id ? { sealedUntilOpeningOf: r.sealed_tender_id } : {}),
-  data: r.data,
-});
 
 /**
  * The append-only, hash-chained audit log (留痕, EB20 Art. 49). `append` must be given the EntityManager of the
@@ -120,6 +72,7 @@ export class AuditService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly signedHeads: AuditHeadsService,
+    private readonly events: AuditEventsRepository,
   ) {}
 
   /**
@@ -140,16 +93,10 @@ export class AuditService {
     }
     const stream = input.stream ?? tenderId ?? PLATFORM_STREAM;
     // One writer per stream at a time, until commit: the chain never forks. The head is read after the lock.
-    if (!opts.streamLocked) await manager.query(`SELECT ${auditStreamLockSql('$1')}`, [stream]);
-    const [head]: Array<{ seq: number | null; hash: string | null; sealed: string | null; ts: Date }> = await manager.query(
-      `SELECT h.stream_seq AS seq, h.hash, h.sealed_tender_id AS sealed, date_trunc('milliseconds', clock_timestamp()) AS ts
-       FROM (SELECT 1) one
-       LEFT JOIN LATERAL (SELECT stream_seq, hash, sealed_tender_id FROM audit_events WHERE stream = $1
-                          ORDER BY stream_seq DESC LIMIT 1) h ON true`,
-      [stream],
-    );
+    if (!opts.streamLocked) await this.events.lockStream(manager, stream);
+    const head = await this.events.head(manager, stream);
     // A sealed event among unsealed ones (or another tender's) would show as a gap in the visible sequence numbers.
-    if (head.seq !== null && head.sealed !== sealedTenderId) {
+    if (head.seq !== null && head.sealedTenderId !== sealedTenderId) {
       throw new Error(`audit stream ${stream} holds events of another seal`);
     }
     const prevHash = head.hash ?? GENESIS_HASH;
@@ -175,39 +122,14 @@ export class AuditService {
       ),
     };
     const hash = chainHash(prevHash, event);
-    await manager.query(
-      `INSERT INTO audit_events (stream, stream_seq, prev_hash, hash, occurred_at, actor_id, actor_role, ip, action,
-                                 object_type, object_id, tender_id, sealed_tender_id, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        event.stream,
-        event.streamSeq,
-        prevHash,
-        hash,
-        event.occurredAt,
-        event.actorId,
-        event.actorRole,
-        event.ip,
-        event.action,
-        event.objectType,
-        event.objectId,
-        event.tenderId,
-        sealedTenderId,
-        JSON.stringify(event.data),
-      ],
-    );
+    await this.events.insert(manager, event, prevHash, hash, sealedTenderId);
   }
 
   /** The last event of each stream (`null` for an empty one), in the caller's transaction. */
   async heads(manager: EntityManager, streams: string[]): Promise<Map<string, { streamSeq: number; hash: string } | null>> {
     const out = new Map<string, { streamSeq: number; hash: string } | null>(streams.map((s) => [s, null]));
     if (!streams.length) return out;
-    const rows: Array<{ stream: string; stream_seq: number; hash: string }> = await manager.query(
-      `SELECT DISTINCT ON (stream) stream, stream_seq, hash FROM audit_events WHERE stream = ANY($1::text[])
-       ORDER BY stream, stream_seq DESC`,
-      [streams],
-    );
-    for (const r of rows) out.set(r.stream, { streamSeq: r.stream_seq, hash: r.hash });
+    for (const r of await this.events.lastOf(manager, streams)) out.set(r.stream, { streamSeq: r.streamSeq, hash: r.hash });
     return out;
   }
 
@@ -216,19 +138,7 @@ export class AuditService {
     items: AuditEventView[];
     total: number;
   }> {
-    const where: string[] = [VISIBLE];
-    const params: unknown[] = [];
-    if (filter.tenderId) where.push(`e.tender_id = $${params.push(filter.tenderId)}`);
-    if (filter.action) where.push(`e.action = $${params.push(filter.action)}`);
-    const w = `WHERE ${where.join(' AND ')}`;
-    const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM ${FROM_VISIBLE} ${w}`, params);
-    // The storage id is not shown: its gaps would count the sealed events written in between.
-    const rows: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${FROM_VISIBLE} ${w} ORDER BY e.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
-      ...params,
-      filter.pageSize,
-      (filter.page - 1) * filter.pageSize,
-    ]);
-    return { items: rows.map(toView), total };
+    return this.events.pageVisible(this.dataSource.manager, filter);
   }
 
   /**
@@ -239,11 +149,7 @@ export class AuditService {
    * lines (head: the last visible event's hash), a value a supervisor can note down and compare later.
    */
   async verify(tenderId?: string): Promise<AuditVerdict> {
-    const only: string[] | null = tenderId
-      ? (await this.dataSource.query(`SELECT $1::text AS stream UNION SELECT DISTINCT stream FROM audit_events WHERE tender_id = $1::uuid`, [tenderId])).map(
-          (r: { stream: string }) => r.stream,
-        )
-      : null;
+    const only: string[] | null = tenderId ? await this.events.streamsOfTender(this.dataSource.manager, tenderId) : null;
     let events = 0;
     const heads: string[] = [];
     let brokenAt: AuditVerdict['brokenAt'];
@@ -289,16 +195,11 @@ export class AuditService {
   private async *scan(streams: string[] | null): AsyncGenerator<{ row: StoredEvent; visible: boolean }> {
     let after: [string, number] = ['', 0];
     for (;;) {
-      const rows: Array<Row & { visible: boolean }> = await this.dataSource.query(
-        `SELECT ${COLUMNS}, ${VISIBLE} AS visible FROM ${FROM_VISIBLE}
-         WHERE (e.stream, e.stream_seq) > ($1, $2) ${streams ? 'AND e.stream = ANY($3::text[])' : ''}
-         ORDER BY e.stream, e.stream_seq LIMIT 5000`,
-        streams ? [...after, streams] : after,
-      );
+      const rows = await this.events.scanPage(this.dataSource.manager, after, streams);
       if (!rows.length) return;
-      for (const r of rows) yield { row: toView(r), visible: r.visible };
-      const last = rows[rows.length - 1];
-      after = [last.stream, last.stream_seq];
+      yield* rows;
+      const last = rows[rows.length - 1].row;
+      after = [last.stream, last.streamSeq];
     }
   }
 }

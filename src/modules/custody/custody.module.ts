@@ -8,6 +8,7 @@ import { FileEscrowCustodian, PlatformEscrowCustodian } from './local-custodians
 import { ThresholdEscrowService } from './threshold-escrow.service';
 import { IdentityKeyService } from './identity-key.service';
 import { DrawSeedCustody } from './draw-seed-custody';
+import { EscrowCustodySharesRepository, TenderCustodyRepository } from './escrow-custody-shares.repository';
 
 /** The custodian names, in share order (share i goes to custodian i). */
 export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-office'] as const;
@@ -22,12 +23,13 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
   providers: [
     {
       provide: ESCROW_CUSTODIANS,
-      inject: [AppConfig, CryptoService],
-      useFactory: (config: AppConfig, crypto: CryptoService): EscrowCustodian[] => [
+      inject: [AppConfig, CryptoService, EscrowCustodySharesRepository],
+      useFactory: (config: AppConfig, crypto: CryptoService, shares: EscrowCustodySharesRepository): EscrowCustodian[] => [
         new PlatformEscrowCustodian(
           crypto,
           () => config.sealingMasterKey,
           () => localSecret('custodian-platform-signing', config.dataDir),
+          shares,
         ),
         new FileEscrowCustodian('supervision-authority', join(config.escrowCustodiansDir, 'supervision-authority'), crypto),
         new FileEscrowCustodian('notary-office', join(config.escrowCustodiansDir, 'notary-office'), crypto),
@@ -36,6 +38,8 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
     ThresholdEscrowService,
     IdentityKeyService,
     DrawSeedCustody,
+    EscrowCustodySharesRepository,
+    TenderCustodyRepository,
   ],
   exports: [ThresholdEscrowService, IdentityKeyService, DrawSeedCustody, ESCROW_CUSTODIANS],
 })

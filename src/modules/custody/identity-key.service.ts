@@ -7,6 +7,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { createEscrowUnwrapper, generateEscrowKeyPair, wrapEscrowKey } from 'src/sdk';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { ThresholdEscrowService } from './threshold-escrow.service';
+import { TenderCustodyRepository } from './escrow-custody-shares.repository';
 
 /** The custody name of a tender's identity private key (sealed identities, issue 17). */
 export const IDENTITY_KEY_SECRET = 'identity-key';
@@ -22,6 +23,7 @@ export class IdentityKeyService {
     private readonly custody: ThresholdEscrowService,
     private readonly crypto: CryptoService,
     private readonly config: AppConfig,
+    private readonly tenders: TenderCustodyRepository,
   ) {}
 
   /** Seals `value` to a tender's identity public key: a fresh AES-256-GCM key, wrapped as an escrowed bid key is. */
@@ -84,10 +86,7 @@ export class IdentityKeyService {
 
   /** Whether a tender seals identities now: it has an identity key and its deadline has not passed (database clock). */
   async sealsIdentities(m: EntityManager, tenderId: string): Promise<boolean> {
-    const [row]: Array<{ sealed: boolean }> = await m.query(`SELECT (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = $1`, [
-      tenderId,
-    ]);
-    return row?.sealed ?? false;
+    return this.tenders.sealsIdentities(m, tenderId);
   }
 
   /** Derived once per purpose (HKDF is deterministic; the master key is in memory anyway). */
@@ -107,7 +106,7 @@ export class IdentityKeyService {
     const pair = generateEscrowKeyPair();
     const privateKey = Buffer.from(pair.privateKey, 'base64');
     try {
-      await m.query(`UPDATE tenders SET identity_public_key = $2 WHERE id = $1`, [tenderId, pair.publicKey]);
+      await this.tenders.setIdentityPublicKey(m, tenderId, pair.publicKey);
       await this.custody.deposit(m, { tenderId, secretId: IDENTITY_KEY_SECRET, secret: privateKey, notBefore: bidDeadline, actor: SYSTEM_ACTOR });
     } finally {
       privateKey.fill(0);
@@ -116,8 +115,7 @@ export class IdentityKeyService {
   }
 
   async publicKey(m: EntityManager, tenderId: string): Promise<string | null> {
-    const [row]: Array<{ k: string | null }> = await m.query(`SELECT identity_public_key AS k FROM tenders WHERE id = $1`, [tenderId]);
-    return row?.k ?? null;
+    return this.tenders.identityPublicKey(m, tenderId);
   }
 
   /** The private key, from k custodians' released shares (not before the deadline, by their clocks). */

@@ -4,6 +4,7 @@ import { join } from 'path';
 import type { EntityManager } from 'typeorm';
 import { localSecret } from 'src/infra/config/local-secrets';
 import { type CryptoService } from 'src/infra/crypto/crypto.service';
+import { type EscrowCustodySharesRepository } from './escrow-custody-shares.repository';
 import { CustodianRefusal, type EscrowCustodian, releaseStatement, SECRET_ID, type ShareDeposit, type ShareRelease, shareSha256 } from './escrow-custodian';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -105,6 +106,7 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
     private readonly crypto: CryptoService,
     private readonly sealingKey: () => Buffer,
     private readonly signingSeed: () => Buffer,
+    private readonly shares: EscrowCustodySharesRepository,
   ) {}
 
   publicKey(): string {
@@ -113,36 +115,23 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
 
   async deposit(d: ShareDeposit, m: EntityManager): Promise<void> {
     const sealed = this.crypto.seal(this.sealingKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex));
-    await m.query(`INSERT INTO escrow_custody_shares (tender_id, secret_id, custodian, share_index, not_before, sealed_share) VALUES ($1, $2, $3, $4, $5, $6)`, [
-      d.tenderId,
-      d.secretId,
-      this.name,
-      d.shareIndex,
-      d.notBefore,
-      sealed,
-    ]);
+    await this.shares.insert(m, { tenderId: d.tenderId, secretId: d.secretId, custodian: this.name, shareIndex: d.shareIndex, notBefore: d.notBefore, sealedShare: sealed });
   }
 
   async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE escrow_custody_shares SET not_before = $4 WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`, [tenderId, secretId, this.name, notBefore]);
+    await this.shares.setNotBefore(m, tenderId, secretId, this.name, notBefore);
   }
 
   async release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease> {
-    const rows: Array<{ share_index: number; not_before: Date; sealed_share: string; now: Date }> = await m.query(
-      `SELECT share_index, not_before, sealed_share, clock_timestamp() AS now FROM escrow_custody_shares
-       WHERE tender_id = $1 AND secret_id = $2 AND custodian = $3`,
-      [tenderId, secretId, this.name],
-    );
-    if (rows.length === 0) throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
-    const row = rows[0];
-    const now = new Date(row.now);
-    const notBefore = new Date(row.not_before);
+    const row = await this.shares.find(m, tenderId, secretId, this.name);
+    if (!row) throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
+    const { now, notBefore } = row;
     if (now < notBefore) throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${notBefore.toISOString()}`);
-    const share = this.crypto.unseal(this.sealingKey(), row.sealed_share, shareAad(this.name, tenderId, secretId, row.share_index));
+    const share = this.crypto.unseal(this.sealingKey(), row.sealedShare, shareAad(this.name, tenderId, secretId, row.shareIndex));
     return signRelease(this.name, ed25519FromSeed(this.signingSeed()), {
       tenderId,
       secretId,
-      shareIndex: row.share_index,
+      shareIndex: row.shareIndex,
       share,
       notBefore: notBefore.toISOString(),
       releasedAt: now.toISOString(),

@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
 import { AuditService } from '../audit/audit.service';
+import { AuditEventsRepository } from '../audit/audit-events.repository';
 import { CustodianRefusal, ESCROW_CUSTODIANS, EscrowCustodian, releaseStatement, SECRET_ID, ShareRelease, shareSha256 } from './escrow-custodian';
 import { CustodyException } from './custody.exception';
 
@@ -33,6 +34,7 @@ export class ThresholdEscrowService {
     @Inject(ESCROW_CUSTODIANS) private readonly custodians: EscrowCustodian[],
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly auditEvents: AuditEventsRepository,
   ) {}
 
   get threshold(): number {
@@ -94,11 +96,7 @@ export class ThresholdEscrowService {
 
   /** True when the secret was deposited with the custodians (tenders published before threshold escrow: false). */
   async isDeposited(m: EntityManager, tenderId: string, secretId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(`SELECT 1 FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = $2 LIMIT 1`, [
-      tenderId,
-      secretId,
-    ]);
-    return rows.length > 0;
+    return this.auditEvents.escrowDeposited(m, tenderId, secretId);
   }
 
   /**

@@ -12,6 +12,9 @@ import { ExpertSelfController, ExpertsController } from './experts.controller';
 import { ExpertsService } from './experts.service';
 import { PanelController } from './panel.controller';
 import { PanelService } from './panel.service';
+import { CandidateListsRepository } from './draw/candidate-lists.repository';
+import { ExpertDrawsRepository } from './draw/expert-draws.repository';
+import { ExpertsRepository } from './experts.repository';
 
 /**
  * The expert pool, the verifiable random draw with recusal, and the committee's seats (assignments). Exports
@@ -21,7 +24,7 @@ import { PanelService } from './panel.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ExpertEntity, ExpertConflictEntity, ExpertDrawEntity, ExpertDrawRoundEntity, PanelMemberEntity]), TendersModule, BidsModule],
   controllers: [ExpertsController, ExpertSelfController, PanelController],
-  providers: [ExpertsService, ExpertDrawService, PanelService],
+  providers: [ExpertsService, ExpertDrawService, PanelService, ExpertsRepository, ExpertDrawsRepository, CandidateListsRepository],
   exports: [ExpertsService, ExpertDrawService, PanelService],
 })
 export class ExpertsModule {}

@@ -4,6 +4,7 @@ import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ConflictException, NotFoundException, ValidationFailedException } from 'src/common/errors/domain.exception';
 import { Page } from 'src/common/http/page-query.dto';
+import { DatabaseRepository } from 'src/infra/database/database.repository';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { IdentityService } from '../identity/identity.service';
@@ -13,7 +14,7 @@ import { ExpertConflictEntity } from './entities/expert-conflict.entity';
 import { ExpertDrawEntity } from './entities/expert-draw.entity';
 import { ExpertEntity } from './entities/expert.entity';
 import { PanelMemberEntity } from './entities/panel-member.entity';
-import { updateReturning } from './sql';
+import { ExpertsRepository } from './experts.repository';
 
 export interface ExpertConflictView {
   id: string;
@@ -57,6 +58,8 @@ export class ExpertsService {
     private readonly audit: AuditService,
     private readonly identity: IdentityService,
     private readonly draws: ExpertDrawService,
+    private readonly experts: ExpertsRepository,
+    private readonly database: DatabaseRepository,
   ) {}
 
   /** POST /experts: links a profile to a user with role EXPERT; the eligibility of TBL Art. 37 is checked by the DTO. */
@@ -109,15 +112,7 @@ export class ExpertsService {
   /** GET /experts (ADMIN, SUPERVISOR): the pool, paged; the read is audited. */
   async list(q: ListExpertsQueryDto, actor: Actor): Promise<Page<ExpertView>> {
     return this.tx.run(async (m) => {
-      const qb = m.createQueryBuilder(ExpertEntity, 'e');
-      if (q.specialty) qb.andWhere('e.specialties @> ARRAY[:specialty]::text[]', { specialty: q.specialty });
-      if (q.status) qb.andWhere('e.status = :status', { status: q.status });
-      const [rows, total] = await qb
-        .orderBy('e.created_at', 'ASC')
-        .addOrderBy('e.id', 'ASC')
-        .skip((q.page - 1) * q.pageSize)
-        .take(q.pageSize)
-        .getManyAndCount();
+      const [rows, total] = await this.experts.page(m, q);
       await this.audit.append(m, {
         actor,
         action: 'EXPERT_POOL_READ',
@@ -178,12 +173,7 @@ export class ExpertsService {
   async disableIn(m: EntityManager, expertId: string, reason: string, actor: Actor): Promise<ExpertView> {
     const e = await this.lock(m, expertId);
     if (e.status !== 'DISABLED') {
-      await m.query(
-        `UPDATE experts SET status = 'DISABLED', disabled_reason = $2, disabled_at = clock_timestamp(), version = version + 1,
-                            updated_at = clock_timestamp(), disabled_by = $3
-         WHERE id = $1`,
-        [e.id, reason, `${actor.role}:${actor.userId}`],
-      );
+      await this.experts.disable(m, e.id, reason, `${actor.role}:${actor.userId}`);
       await this.audit.append(m, { actor, action: 'EXPERT_DISABLED', objectType: 'expert', objectId: e.id, data: { reason } });
       await this.draws.poolChanged(m, e.id, e.specialties, 'DISABLED', { reason }, actor);
       await this.vacateSeats(m, e.id, () => true, `the expert was disabled: ${reason}`, actor);
@@ -217,14 +207,10 @@ export class ExpertsService {
   async withdrawConflict(expertId: string, conflictId: string, actor: Actor): Promise<ExpertView> {
     return this.tx.run(async (m) => {
       const e = await this.lock(m, expertId);
-      const res = await updateReturning<{ uscc: string }>(
-        m,
-        `UPDATE expert_conflicts SET withdrawn_at = clock_timestamp() WHERE id = $1 AND expert_id = $2 AND withdrawn_at IS NULL RETURNING uscc`,
-        [conflictId, e.id],
-      );
-      if (!res.length) throw new NotFoundException('The conflict');
+      const withdrawn = await this.experts.withdrawConflict(m, e.id, conflictId);
+      if (!withdrawn) throw new NotFoundException('The conflict');
       await this.audit.append(m, { actor, action: 'EXPERT_CONFLICT_WITHDRAWN', objectType: 'expert', objectId: e.id, data: { conflictId } });
-      await this.draws.poolChanged(m, e.id, e.specialties, 'CONFLICT_WITHDRAWN', { uscc: res[0].uscc }, actor);
+      await this.draws.poolChanged(m, e.id, e.specialties, 'CONFLICT_WITHDRAWN', { uscc: withdrawn.uscc }, actor);
       return (await this.views(m, [e]))[0];
     });
   }
@@ -237,13 +223,9 @@ export class ExpertsService {
     return this.tx.run(async (m) => {
       const e = await this.lockOwn(m, actor);
       if (!dto.available && dto.until) {
-        const [{ past }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS past`, [dto.until]);
-        if (past) throw new ValidationFailedException([{ field: 'until', errors: ['until must be in the future'] }]);
+        if (await this.database.isPast(m, dto.until)) throw new ValidationFailedException([{ field: 'until', errors: ['until must be in the future'] }]);
       }
-      await m.query(`UPDATE experts SET unavailable_until = $2::timestamptz, updated_at = clock_timestamp() WHERE id = $1`, [
-        e.id,
-        dto.available ? null : (dto.until ?? 'infinity'),
-      ]);
+      await this.experts.setUnavailableUntil(m, e.id, dto.available ? null : (dto.until ?? 'infinity'));
       await this.audit.append(m, {
         actor,
         action: 'EXPERT_AVAILABILITY_DECLARED',
@@ -262,8 +244,7 @@ export class ExpertsService {
   }
 
   private async declare(m: EntityManager, e: ExpertEntity, dto: ConflictDto, by: 'ADMIN' | 'EXPERT', actor: Actor): Promise<ExpertView> {
-    const dup = await m.query(`SELECT 1 FROM expert_conflicts WHERE expert_id = $1 AND uscc = $2 AND withdrawn_at IS NULL`, [e.id, dto.uscc]);
-    if (!dup.length) {
+    if (!(await this.experts.hasActiveConflict(m, e.id, dto.uscc))) {
       await m.insert(ExpertConflictEntity, { expertId: e.id, uscc: dto.uscc, reason: dto.reason, declaredBy: by });
       await this.audit.append(m, {
         actor,
@@ -313,16 +294,14 @@ export class ExpertsService {
 
   private async views(m: EntityManager, rows: ExpertEntity[]): Promise<ExpertView[]> {
     if (!rows.length) return [];
-    const conflicts: Array<{ id: string; expert_id: string; uscc: string; reason: string; declared_by: 'ADMIN' | 'EXPERT'; created_at: Date }> = await m.query(
-      `SELECT id, expert_id, uscc, reason, declared_by, created_at FROM expert_conflicts
-         WHERE expert_id = ANY($1::uuid[]) AND withdrawn_at IS NULL ORDER BY created_at, id`,
-      [rows.map((r) => r.id)],
+    const conflicts = await this.experts.activeConflicts(
+      m,
+      rows.map((r) => r.id),
     );
-    const flags: Array<{ id: string; available: boolean }> = await m.query(
-      `SELECT id, NOT coalesce(unavailable_until > clock_timestamp(), false) AS available FROM experts WHERE id = ANY($1::uuid[])`,
-      [rows.map((r) => r.id)],
+    const available = await this.experts.availableNow(
+      m,
+      rows.map((r) => r.id),
     );
-    const available = new Map(flags.map((f) => [f.id, f.available]));
     return rows.map((e) => ({
       id: e.id,
       userId: e.userId,
@@ -339,8 +318,8 @@ export class ExpertsService {
       available: available.get(e.id) ?? true,
       unavailableUntil: e.unavailableUntil && Number.isFinite(new Date(e.unavailableUntil).getTime()) ? iso(e.unavailableUntil) : e.unavailableUntil ? 'infinity' : null,
       conflicts: conflicts
-        .filter((c) => c.expert_id === e.id)
-        .map((c) => ({ id: c.id, uscc: c.uscc, reason: c.reason, declaredBy: c.declared_by, createdAt: new Date(c.created_at).toISOString() })),
+        .filter((c) => c.expertId === e.id)
+        .map((c) => ({ id: c.id, uscc: c.uscc, reason: c.reason, declaredBy: c.declaredBy, createdAt: new Date(c.createdAt).toISOString() })),
       createdAt: new Date(e.createdAt).toISOString(),
       updatedAt: new Date(e.updatedAt).toISOString(),
     }));

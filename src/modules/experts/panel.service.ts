@@ -20,6 +20,9 @@ import { ExpertDrawEntity } from './entities/expert-draw.entity';
 import { ExpertEntity } from './entities/expert.entity';
 import { PanelMemberEntity, PanelMemberStatus } from './entities/panel-member.entity';
 import { ExpertsException } from './experts.exception';
+import { ExpertsRepository } from './experts.repository';
+import { ExpertDrawsRepository } from './draw/expert-draws.repository';
+import { DatabaseRepository } from 'src/infra/database/database.repository';
 
 export interface PanelMemberView {
   memberId: string;
@@ -89,6 +92,9 @@ export class PanelService {
     private readonly draws: ExpertDrawService,
     private readonly scheduler: SchedulerService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly drawsRepo: ExpertDrawsRepository,
+    private readonly expertsRepo: ExpertsRepository,
+    private readonly database: DatabaseRepository,
   ) {}
 
   /** GET /tenders/{id}/panel */
@@ -167,11 +173,7 @@ export class PanelService {
       });
       if (draw.algorithm !== EXPERT_DRAW_ALGORITHM_V2) return { ...common, algorithm: draw.algorithm, rounds: rounds.map(round) };
       // v2: the lists committed with the seed (the latest generation), the beacon, and who was passed over and why.
-      const lists: Array<{ specialty: string; candidates_sha256: string }> = await m.query(
-        `SELECT specialty, candidates_sha256 FROM expert_draw_lists
-          WHERE draw_id = $1 AND generation = (SELECT max(generation) FROM expert_draw_lists WHERE draw_id = $1)`,
-        [draw.id],
-      );
+      const lists = await this.drawsRepo.latestListHashes(m, draw.id);
       const order = (tender.panelSpecialties ?? []).map((x) => x.code);
       lists.sort((a, b) => order.indexOf(a.specialty) - order.indexOf(b.specialty));
       return {
@@ -179,7 +181,7 @@ export class PanelService {
         algorithm: EXPERT_DRAW_ALGORITHM_V2,
         beacon: draw.beacon,
         beaconSha256: draw.beaconSha256,
-        committedLists: lists.map((l) => ({ specialty: l.specialty, candidatesSha256: l.candidates_sha256 })),
+        committedLists: lists.map((l) => ({ specialty: l.specialty, candidatesSha256: l.candidatesSha256 })),
         rounds: rounds.map((r) => ({
           ...round(r),
           skipped: (r.skipped ?? []).map((x) => ({ expertId: x.expertId, reason: x.reason as SkipReason, by: x.by, note: x.note })),
@@ -190,21 +192,15 @@ export class PanelService {
 
   /** GET /expert/assignments */
   async assignments(actor: Actor): Promise<AssignmentView[]> {
-    const rows: Array<Record<string, unknown>> = await this.tx.manager.query(
-      `SELECT pm.id, pm.tender_id, pm.status, pm.specialty, pm.respond_by, pm.responded_at, t.title AS tender_title
-       FROM panel_members pm JOIN tenders t ON t.id = pm.tender_id
-       WHERE pm.user_id = $1 AND pm.kind = 'EXPERT'
-       ORDER BY pm.created_at DESC, pm.id`,
-      [actor.userId],
-    );
+    const rows = await this.drawsRepo.assignmentsOf(this.tx.manager, actor.userId);
     return rows.map((r) => ({
-      id: r.id as string,
-      tenderId: r.tender_id as string,
-      tenderTitle: r.tender_title as string,
-      status: r.status as PanelMemberStatus,
-      specialty: r.specialty as string | null,
-      respondBy: iso(r.respond_by as Date | null),
-      respondedAt: iso(r.responded_at as Date | null),
+      id: r.id,
+      tenderId: r.tenderId,
+      tenderTitle: r.tenderTitle,
+      status: r.status,
+      specialty: r.specialty,
+      respondBy: iso(r.respondBy),
+      respondedAt: iso(r.respondedAt),
     }));
   }
 
@@ -214,9 +210,8 @@ export class PanelService {
       const member = await this.lockOwnAssignment(m, memberId, actor);
       if (member.status === 'ACCEPTED') return;
       if (member.status !== 'INVITED') throw ExpertsException.closed(member.status);
-      const [{ late }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS late`, [member.respondBy]);
-      if (late) throw ExpertsException.expired(); // the timeout event draws the replacement
-      await m.query(`UPDATE panel_members SET status = 'ACCEPTED', responded_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1`, [member.id]);
+      if (await this.database.isPast(m, member.respondBy!)) throw ExpertsException.expired(); // the timeout event draws the replacement
+      await this.drawsRepo.markAccepted(m, member.id);
       await this.audit.append(m, {
         actor,
         action: 'PANEL_MEMBER_ACCEPTED',
@@ -239,8 +234,7 @@ export class PanelService {
       if (member.status === 'DECLINED') return null;
       if (member.status !== 'INVITED' && member.status !== 'ACCEPTED') throw ExpertsException.closed(member.status);
       if (dto.conflict) {
-        const dup = await m.query(`SELECT 1 FROM expert_conflicts WHERE expert_id = $1 AND uscc = $2 AND withdrawn_at IS NULL`, [member.expertId, dto.conflict.uscc]);
-        if (!dup.length) {
+        if (!(await this.expertsRepo.hasActiveConflict(m, member.expertId!, dto.conflict.uscc))) {
           await m.insert(ExpertConflictEntity, { expertId: member.expertId!, uscc: dto.conflict.uscc, reason: dto.conflict.reason, declaredBy: 'EXPERT' });
           await this.audit.append(m, {
             actor,
@@ -264,7 +258,7 @@ export class PanelService {
       await this.jurisdictions.assertTenderInScope(m, actor, tenderId, 'The expert draw');
       const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });
       if (!draw) throw new NotFoundException('The expert draw');
-      await m.query(`SELECT id FROM scheduled_events WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING' FOR UPDATE`, [ScheduledEventKind.PanelDraw, draw.id]);
+      await this.scheduler.lockPending(m, ScheduledEventKind.PanelDraw, draw.id);
       const o = await this.draws.drawPanel(m, draw.id, actor);
       if (o.status === 'DRAWN') await this.scheduler.cancel(m, ScheduledEventKind.PanelDraw, draw.id);
       return o;
@@ -280,26 +274,11 @@ export class PanelService {
   /** GET /experts/draw-alerts (SUPERVISOR, ADMIN): draws that could not fill the panel. */
   async alerts(openOnly: boolean, actor: Actor | null = null): Promise<DrawAlertView[]> {
     const m = this.tx.manager;
-    const params: unknown[] = [];
     // A county supervisor or sector regulator sees the alerts of its own tenders only (issue 19); ADMIN and the
     // city's supervisors see all.
-    const inScope = this.jurisdictions.tenderCondition(await this.jurisdictions.scopeOf(m, actor), 't', (v) => `$${params.push(v)}`);
-    const where = [openOnly ? 'a.resolved_at IS NULL' : null, inScope].filter(Boolean);
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT a.id, a.tender_id, a.draw_id, a.kind, a.details, a.created_at, a.resolved_at
-       FROM expert_draw_alerts a JOIN tenders t ON t.id = a.tender_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.created_at DESC LIMIT 500`,
-      params,
-    );
-    return rows.map((r) => ({
-      id: r.id as string,
-      tenderId: r.tender_id as string,
-      drawId: r.draw_id as string,
-      kind: r.kind as string,
-      details: r.details as Record<string, unknown>,
-      createdAt: new Date(r.created_at as Date).toISOString(),
-      resolvedAt: iso(r.resolved_at as Date | null),
-    }));
+    const scope = await this.jurisdictions.scopeOf(m, actor);
+    const rows = await this.drawsRepo.alerts(m, openOnly, (alias, p) => this.jurisdictions.tenderCondition(scope, alias, p));
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString(), resolvedAt: iso(r.resolvedAt) }));
   }
 
   // --- for the evaluation module ---
@@ -370,8 +349,7 @@ export class PanelService {
   }
 
   private async seedOf(m: EntityManager, drawId: string): Promise<string> {
-    const [{ seed_hex }] = await m.query(`SELECT seed_hex FROM expert_draws WHERE id = $1 AND seed_revealed_at IS NOT NULL`, [drawId]);
-    return seed_hex;
+    return (await this.drawsRepo.revealedSeed(m, drawId))!;
   }
 }
 

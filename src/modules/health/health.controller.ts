@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { withTimeout } from 'src/common/async/with-timeout';
 import { Public } from 'src/common/auth/access.decorators';
+import { DatabaseRepository } from 'src/infra/database/database.repository';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { QueueName } from 'src/infra/queue/queue.constants';
 
@@ -23,13 +24,14 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jobs: JobQueue,
+    private readonly database: DatabaseRepository,
   ) {}
 
   @Get()
   @Public()
   async health(@Res({ passthrough: true }) res: Response) {
     const [database, redis] = await Promise.all([
-      this.check(() => this.dataSource.query('SELECT 1')),
+      this.check(() => this.database.ping(this.dataSource.manager)),
       this.check(async () => {
         const client = await this.jobs.queue(QueueName.TimedEvents).client;
         // ioredis queues commands while disconnected: a client that is not ready is down, without waiting.

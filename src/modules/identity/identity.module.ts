@@ -1,5 +1,6 @@
 import { AgencyController } from './agency/agency.controller';
 import { AgencyService } from './agency/agency.service';
+import { AgencyAuthorizationsRepository } from './agency/agency-authorizations.repository';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createSecretKey } from 'crypto';
@@ -31,7 +32,16 @@ import { UserEntity } from './user.entity';
     }),
   ],
   controllers: [IdentityController, AgencyController],
-  providers: [IdentityService, AgencyService, UserStatusReader, AuthThrottle, OrganizationsRepository, UsersRepository, { provide: APP_GUARD, useClass: AccessGuard }],
+  providers: [
+    IdentityService,
+    AgencyService,
+    UserStatusReader,
+    AuthThrottle,
+    OrganizationsRepository,
+    UsersRepository,
+    AgencyAuthorizationsRepository,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
   // Other modules read organisations and users through the repositories, never their own SQL on these tables.
   exports: [IdentityService, UserStatusReader, OrganizationsRepository, UsersRepository],
 })

@@ -15,6 +15,7 @@ import { Page } from 'src/common/http/page-query.dto';
 import { AuthThrottle } from './auth-throttle';
 import { CreateUserDto, ListUsersQueryDto, LoginDto, RegisterDto } from './dto/register.dto';
 import { OrganizationEntity } from './organization.entity';
+import { OrganizationsRepository, UsersRepository } from './organizations.repository';
 import { UserEntity } from './user.entity';
 
 export interface UserView {
@@ -50,17 +51,17 @@ export class IdentityService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly access: UserStatusReader,
     private readonly throttle: AuthThrottle,
+    private readonly userRows: UsersRepository,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   /** The first administrator, from ADMIN_USERNAME / ADMIN_PASSWORD, when none exists. */
   async onApplicationBootstrap(): Promise<void> {
     const passwordHash = await this.crypto.hashPassword(this.config.adminPassword);
     await this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('bootstrap-admin', 7))`);
-      const exists = await m.query(`SELECT 1 FROM users WHERE role = $1 LIMIT 1`, [Role.ADMIN]);
-      if (exists.length) return;
-      const taken = await m.query(`SELECT 1 FROM users WHERE username = $1`, [this.config.adminUsername]);
-      if (taken.length) throw new Error(`ADMIN_USERNAME ${this.config.adminUsername} is taken by a non-admin user`);
+      await this.userRows.lockAdminBootstrap(m);
+      if (await this.userRows.anyWithRole(m, Role.ADMIN)) return;
+      if (await this.userRows.usernameTaken(m, this.config.adminUsername)) throw new Error(`ADMIN_USERNAME ${this.config.adminUsername} is taken by a non-admin user`);
       const admin = await m.save(UserEntity, { username: this.config.adminUsername, passwordHash, role: Role.ADMIN, organizationId: null });
       await this.audit.append(m, { actor: SYSTEM_ACTOR, action: 'ADMIN_BOOTSTRAPPED', objectType: 'user', objectId: admin.id, data: { username: admin.username } });
       this.logger.log(
@@ -133,35 +134,8 @@ export class IdentityService implements OnApplicationBootstrap {
 
   /** GET /admin/users: every account (newest first), filtered by role and by part of the username or organisation name. */
   async listUsers(q: ListUsersQueryDto): Promise<Page<UserView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    if (q.role) where.push(`u.role = ${p(q.role)}`);
-    if (q.q) {
-      const like = p(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      where.push(`(u.username ILIKE ${like} OR o.name ILIKE ${like})`);
-    }
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const from = `FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ${w}`;
-    const m = this.tx.manager;
-    const [{ total }] = await m.query(`SELECT count(*)::int AS total ${from}`, params);
-    const rows: Array<{ id: string; username: string; role: Role; organization_id: string | null; name: string | null; disabled: boolean; created_at: Date }> = await m.query(
-      `SELECT u.id, u.username, u.role, u.organization_id, o.name, u.disabled, u.created_at ${from}
-         ORDER BY u.created_at DESC, u.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
-      params,
-    );
-    return {
-      total,
-      items: rows.map((r) => ({
-        id: r.id,
-        username: r.username,
-        role: r.role,
-        organizationId: r.organization_id,
-        organizationName: r.name,
-        disabled: r.disabled,
-        createdAt: new Date(r.created_at).toISOString(),
-      })),
-    };
+    const { total, items } = await this.userRows.listForAdmin(this.tx.manager, q);
+    return { total, items: items.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
   }
 
   /**
@@ -172,7 +146,7 @@ export class IdentityService implements OnApplicationBootstrap {
   async changeDisabled(userId: string, disabled: boolean, actor: Actor, reason: string | null): Promise<{ id: string; disabled: boolean }> {
     if (disabled && userId === actor.userId) throw new ConflictException('An administrator may not disable its own account');
     return this.tx.run(async (m) => {
-      const [u]: Array<{ disabled: boolean }> = await m.query(`SELECT disabled FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+      const u = await this.userRows.findById(m, userId, { lock: true });
       if (!u) throw new NotFoundException('The user');
       if (u.disabled !== disabled) {
         await m.update(UserEntity, { id: userId }, { disabled });
@@ -199,7 +173,7 @@ export class IdentityService implements OnApplicationBootstrap {
 
   async getOrganizations(ids: string[]): Promise<OrganizationView[]> {
     if (ids.length === 0) return [];
-    const rows = await this.orgs.createQueryBuilder('o').where('o.id IN (:...ids)', { ids }).getMany();
+    const rows = await this.organizations.findEntitiesByIds(this.orgs.manager, ids);
     return rows.map(toOrganizationView);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
+import { OrganizationEntity } from './organization.entity';
 
 /** What other modules may know of an organisation (the register of 主体信息 the identity module owns). */
 export interface OrganizationSummary {
@@ -64,6 +65,12 @@ export class OrganizationsRepository {
     const rows: OrganizationDbRow[] = await m.query(`SELECT ${COLUMNS} FROM organizations WHERE uscc = ANY($1::text[]) AND kind = $2`, [[...usccs], kind]);
     return rows.map(toSummary);
   }
+
+  /** The full registrations (for their owners and administrators) of these ids; unknown ids are left out. */
+  async findEntitiesByIds(m: EntityManager, ids: readonly string[]): Promise<OrganizationEntity[]> {
+    if (!ids.length) return [];
+    return m.createQueryBuilder(OrganizationEntity, 'o').where('o.id IN (:...ids)', { ids }).getMany();
+  }
 }
 
 /** What other modules may know of a user account. */
@@ -95,4 +102,65 @@ export class UsersRepository {
     );
     return rows.map((r) => ({ id: r.id, role: r.role, organizationId: r.organization_id, disabled: r.disabled }));
   }
+
+  /** One bootstrap of the first administrator at a time (several processes start together). */
+  async lockAdminBootstrap(m: EntityManager): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('bootstrap-admin', 7))`);
+  }
+
+  async anyWithRole(m: EntityManager, role: Role): Promise<boolean> {
+    const rows: unknown[] = await m.query(`SELECT 1 FROM users WHERE role = $1 LIMIT 1`, [role]);
+    return rows.length > 0;
+  }
+
+  async usernameTaken(m: EntityManager, username: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(`SELECT 1 FROM users WHERE username = $1`, [username]);
+    return rows.length > 0;
+  }
+
+  /**
+   * GET /admin/users: every account (newest first), filtered by role and by part of the username or organisation
+   * name (`q`: LIKE wildcards in it are matched literally), and their total.
+   */
+  async listForAdmin(m: EntityManager, q: { role?: Role; q?: string; page: number; pageSize: number }): Promise<{ total: number; items: AdminUserRow[] }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (q.role) where.push(`u.role = ${p(q.role)}`);
+    if (q.q) {
+      const like = p(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(u.username ILIKE ${like} OR o.name ILIKE ${like})`);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const from = `FROM users u LEFT JOIN organizations o ON o.id = u.organization_id ${w}`;
+    const [{ total }]: Array<{ total: number }> = await m.query(`SELECT count(*)::int AS total ${from}`, params);
+    const rows: Array<{ id: string; username: string; role: Role; organization_id: string | null; name: string | null; disabled: boolean; created_at: Date }> = await m.query(
+      `SELECT u.id, u.username, u.role, u.organization_id, o.name, u.disabled, u.created_at ${from}
+         ORDER BY u.created_at DESC, u.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
+      params,
+    );
+    return {
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        username: r.username,
+        role: r.role,
+        organizationId: r.organization_id,
+        organizationName: r.name,
+        disabled: r.disabled,
+        createdAt: new Date(r.created_at),
+      })),
+    };
+  }
+}
+
+/** An account as the administrators' list shows it. */
+export interface AdminUserRow {
+  id: string;
+  username: string;
+  role: Role;
+  organizationId: string | null;
+  organizationName: string | null;
+  disabled: boolean;
+  createdAt: Date;
 }

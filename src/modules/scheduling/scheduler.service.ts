@@ -12,6 +12,7 @@ import { declareHandler, discoverHandlers } from 'src/common/events/handler-disc
 import { JobRegistry, OnJob } from 'src/infra/queue/job-registry';
 import { JobName, QueueName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { ScheduledEventEntity } from './scheduled-event.entity';
+import { LockedEventRow, ScheduledEventsRepository } from './scheduled-events.repository';
 
 export type ScheduledEventHandler = (manager: EntityManager, event: ScheduledEventEntity) => Promise<void>;
 
@@ -79,6 +80,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly discovery: DiscoveryService,
+    private readonly repo: ScheduledEventsRepository,
   ) {}
 
   /** Collects the @OnTimedEvent methods of every provider. */
@@ -132,26 +134,19 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
    * Returns the event id.
    */
   async plan(manager: EntityManager, spec: PlanEvent): Promise<string> {
-    const rows: Array<{ id: string; run_at: Date; failures: number }> = await manager.query(
-      `INSERT INTO scheduled_events (kind, subject_id, tender_id, run_at)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (kind, subject_id) WHERE status = 'PENDING'
-       DO UPDATE SET run_at = EXCLUDED.run_at
-       RETURNING id, run_at, failures`,
-      [spec.kind, spec.subjectId, spec.tenderId ?? null, spec.runAt],
-    );
-    const { id, run_at, failures } = rows[0];
-    await runAfterCommit(manager, () => this.enqueue(id, new Date(run_at), failures));
+    const { id, runAt, failures } = await this.repo.upsertPending(manager, { ...spec, tenderId: spec.tenderId ?? null });
+    await runAfterCommit(manager, () => this.enqueue(id, runAt, failures));
     return id;
   }
 
   /** Cancels the pending event of this kind for this subject (a cancelled tender, a withdrawn bid...). */
   async cancel(manager: EntityManager, kind: ScheduledEventKind, subjectId: string): Promise<void> {
-    await manager.query(
-      `UPDATE scheduled_events SET status = 'CANCELLED', done_at = clock_timestamp()
-       WHERE kind = $1 AND subject_id = $2 AND status = 'PENDING'`,
-      [kind, subjectId],
-    );
+    await this.repo.cancelPending(manager, kind, subjectId);
+  }
+
+  /** Locks the pending event of this kind for this subject, if any, until the caller's transaction ends: it cannot run meanwhile. */
+  async lockPending(manager: EntityManager, kind: ScheduledEventKind, subjectId: string): Promise<void> {
+    await this.repo.lockPending(manager, kind, subjectId);
   }
 
   async findPending(kind: ScheduledEventKind, subjectId: string): Promise<ScheduledEventEntity | null> {
@@ -166,27 +161,16 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
     let notYetDue: { runAt: Date; failures: number } | null = null;
     try {
       await this.tx.run(async (m) => {
-        const rows: Array<ScheduledEventRow> = await m.query(
-          `SELECT id, kind, subject_id, tender_id, run_at, status, runs, failures, created_at, done_at,
-                  (run_at <= clock_timestamp()) AS due,
-                  floor(extract(epoch FROM clock_timestamp() - run_at) * 1000)::int AS lateness_ms
-           FROM scheduled_events WHERE id = $1 FOR UPDATE ${opts.skipLocked ? 'SKIP LOCKED' : ''}`,
-          [eventId],
-        );
-        const row = rows[0];
+        const row = await this.repo.lock(m, eventId, opts);
         if (!row || row.status !== 'PENDING') return; // already run, cancelled, rolled back, or running elsewhere
         if (!row.due) {
-          notYetDue = { runAt: new Date(row.run_at), failures: row.failures }; // moved later, or fired early
+          notYetDue = { runAt: row.runAt, failures: row.failures }; // moved later, or fired early
           return;
         }
         const handler = this.handlers.get(row.kind);
         if (!handler) throw new Error(`no handler for scheduled event ${row.kind}`);
         await handler(m, toEntity(row));
-        await m.query(
-          `UPDATE scheduled_events SET status = 'DONE', runs = runs + 1, done_at = clock_timestamp(), lateness_ms = $2
-           WHERE id = $1`,
-          [eventId, row.lateness_ms],
-        );
+        await this.repo.markDone(m, eventId, row.latenessMs);
       });
     } catch (e) {
       await this.recordFailure(eventId, e as Error);
@@ -202,28 +186,17 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
    * Returns how many overdue events it tried.
    */
   async sweepOverdue(): Promise<number> {
-    const rows: Array<{ id: string }> = await this.events.query(
-      `SELECT id FROM scheduled_events
-       WHERE status = 'PENDING' AND run_at <= clock_timestamp() - make_interval(secs => $1)
-       ORDER BY run_at LIMIT $2`,
-      [OVERDUE_GRACE_MS / 1000, SWEEP_BATCH],
-    );
-    for (let i = 0; i < rows.length && !this.stopped; i += SWEEP_CONCURRENCY) {
-      await Promise.allSettled(rows.slice(i, i + SWEEP_CONCURRENCY).map((r) => this.run(r.id, { skipLocked: true })));
+    const ids = await this.repo.overdueIds(this.events.manager, OVERDUE_GRACE_MS / 1000, SWEEP_BATCH);
+    for (let i = 0; i < ids.length && !this.stopped; i += SWEEP_CONCURRENCY) {
+      await Promise.allSettled(ids.slice(i, i + SWEEP_CONCURRENCY).map((id) => this.run(id, { skipLocked: true })));
     }
-    return rows.length;
+    return ids.length;
   }
 
   /** Re-queues pending events due within the horizon (all of them when null). Job ids make this idempotent. */
   async sweep(horizonMs: number | null): Promise<number> {
-    const rows: Array<{ id: string; run_at: Date; failures: number }> = await this.events.query(
-      horizonMs === null
-        ? `SELECT id, run_at, failures FROM scheduled_events WHERE status = 'PENDING'`
-        : `SELECT id, run_at, failures FROM scheduled_events
-           WHERE status = 'PENDING' AND run_at <= clock_timestamp() + make_interval(secs => $1)`,
-      horizonMs === null ? [] : [horizonMs / 1000],
-    );
-    for (const r of rows) await this.enqueue(r.id, new Date(r.run_at), r.failures);
+    const rows = await this.repo.pendingWithin(this.events.manager, horizonMs === null ? null : horizonMs / 1000);
+    for (const r of rows) await this.enqueue(r.id, r.runAt, r.failures);
     return rows.length;
   }
 
@@ -244,16 +217,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   private async recordFailure(eventId: string, error: Error): Promise<void> {
-    const rows: Array<{ kind: string; failures: number }> = await this.events
-      .query(
-        `WITH u AS (
-           UPDATE scheduled_events SET failures = failures + 1, last_error = left($2, 1000), last_failed_at = clock_timestamp()
-           WHERE id = $1 AND status = 'PENDING' RETURNING kind, failures)
-         SELECT kind, failures FROM u`,
-        [eventId, error?.message ?? String(error)],
-      )
-      .catch(() => []); // the database itself may be what failed: the next sweep tries again
-    const row = rows[0];
+    const row = await this.repo.recordFailure(this.events.manager, eventId, error?.message ?? String(error)).catch(() => null); // the database itself may be what failed: the next sweep tries again
     const kind = row?.kind ?? 'unknown';
     this.metrics.timedEventFailures.inc({ kind });
     if (row && row.failures >= TIMED_EVENT_ALERT_AFTER) {
@@ -299,35 +263,20 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, O
   }
 }
 
-interface ScheduledEventRow {
-  id: string;
-  kind: ScheduledEventKind;
-  subject_id: string;
-  tender_id: string | null;
-  run_at: Date;
-  status: ScheduledEventEntity['status'];
-  runs: number;
-  failures: number;
-  created_at: Date;
-  done_at: Date | null;
-  due: boolean;
-  lateness_ms: number;
-}
-
-function toEntity(r: ScheduledEventRow): ScheduledEventEntity {
+function toEntity(r: LockedEventRow): ScheduledEventEntity {
   return Object.assign(new ScheduledEventEntity(), {
     id: r.id,
     kind: r.kind,
-    subjectId: r.subject_id,
-    tenderId: r.tender_id,
-    runAt: new Date(r.run_at),
+    subjectId: r.subjectId,
+    tenderId: r.tenderId,
+    runAt: r.runAt,
     status: r.status,
     runs: r.runs,
     failures: r.failures,
     lastError: null,
     lastFailedAt: null,
-    createdAt: r.created_at,
-    doneAt: r.done_at,
+    createdAt: r.createdAt,
+    doneAt: r.doneAt,
     latenessMs: null,
   });
 }

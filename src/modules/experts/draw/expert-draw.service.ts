@@ -4,7 +4,6 @@ import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { NotFoundException } from 'src/common/errors/domain.exception';
-import { normalizeMoney } from 'src/common/money/money';
 import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
@@ -17,13 +16,14 @@ import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
 import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
-import { ExpertDrawRoundEntity } from '../entities/expert-draw-round.entity';
 import { ExpertDrawEntity } from '../entities/expert-draw.entity';
 import { PanelMemberEntity, PanelMemberStatus } from '../entities/panel-member.entity';
-import { updateReturning } from '../sql';
 import { beaconSha256, DrawBeacon, drawKeyV2, EXPERT_DRAW_ALGORITHM_V2, seedCommitment, SkipReason, slotPositions, walkOrder } from './expert-draw.algorithm';
 import { checkPanelComposition } from './panel-composition';
-import { currentlyIneligible, EligibilityInput, freezeCandidates, Ineligibility, positionsIn, RecordedCandidates, recordCandidates, selectPositions } from './recusal';
+import { EligibilityInput, Ineligibility, RecordedCandidates } from './recusal';
+import { CandidateListsRepository } from './candidate-lists.repository';
+import { DrawSeat, DrawTender, ExpertDrawsRepository, LoadedDraw } from './expert-draws.repository';
+import { AuditHeadsRepository } from '../../audit/audit-heads.repository';
 
 export type DrawOutcome =
   | { status: 'DRAWN'; round: number; members: Array<{ id: string; specialty: string }> }
@@ -33,38 +33,6 @@ export type DrawOutcome =
 
 /** The custody name of a draw's seed (threshold escrow, issue 17). */
 export const drawSeedSecretId = (drawId: string) => `draw-seed-${drawId}`;
-
-/** The fields of a draw, its tender and its seats that the draw reads (loadForDraw). */
-interface LoadedDraw {
-  id: string;
-  algorithm: string;
-  beaconSha256: string | null;
-  tenderId: string;
-  procuringEntityId: string;
-  seedHex: string;
-  seedCommitment: string;
-  status: ExpertDrawEntity['status'];
-  conflictUsccs: ExpertDrawEntity['conflictUsccs'];
-  recentServiceDays: number | null;
-  lastError: string | null;
-}
-
-interface DrawTender {
-  id: string;
-  status: TenderStatus;
-  regime: TenderEntity['regime'];
-  budget: string;
-  panelSize: number;
-  panelSpecialties: Array<{ code: string; count: number }>;
-  procuringEntityId: string;
-}
-
-interface DrawSeat {
-  kind: PanelMemberEntity['kind'];
-  expertId: string | null;
-  specialty: string | null;
-  status: PanelMemberStatus;
-}
 
 interface Vacancy {
   specialty: string;
@@ -114,6 +82,9 @@ export class ExpertDrawService {
     private readonly events: DomainEvents,
     private readonly notifications: NotificationsService,
     private readonly custody: ThresholdEscrowService,
+    private readonly repo: ExpertDrawsRepository,
+    private readonly candidates: CandidateListsRepository,
+    private readonly auditHeads: AuditHeadsRepository,
   ) {}
 
   @OnEvent('TenderEnteredEvaluation')
@@ -153,32 +124,29 @@ export class ExpertDrawService {
     if (!tender) throw new NotFoundException('The tender');
     // The seed: the one committed at publication (issue 17: drawn before any bid and before the beacon exists, its
     // shares with the custodians until the deadline); tenders published before it get a fresh one now.
-    const [{ draw_seed_commitment: committedAtPublication }]: Array<{ draw_seed_commitment: string | null }> = await m.query(
-      `SELECT draw_seed_commitment FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
+    const committedAtPublication = await this.repo.seedCommitmentAtPublication(m, tenderId);
     const seed = committedAtPublication ? null : this.crypto.randomBytes(32);
     const commitment = committedAtPublication ?? seedCommitment(seed!.toString('hex'));
     // The beacon (expert-draw-v2): the audit head signed at this tender's opening, which the draw's seed cannot
     // have influenced and which names every audit stream's head at the deadline (docs/EXPERT_DRAW.md).
-    const [head]: Array<{ id: string; signed_at: Date; heads_sha256: string; signature: string }> = await m.query(
-      `SELECT id, signed_at, heads_sha256, signature FROM audit_heads WHERE reason = 'OPENING' AND tender_id = $1 ORDER BY id DESC LIMIT 1`,
-      [tenderId],
-    );
+    const head = await this.auditHeads.latestOpening(m, tenderId);
     const beacon: DrawBeacon | null = head
-      ? { auditHeadId: String(head.id), signedAt: new Date(head.signed_at).toISOString(), headsSha256: head.heads_sha256, signature: head.signature }
+      ? { auditHeadId: head.id, signedAt: new Date(head.signedAt).toISOString(), headsSha256: head.headsSha256, signature: head.signature }
       : null;
     const beaconHash = beaconSha256(beacon);
-    const [row]: Array<{ id: string; committed_at: Date }> = await m.query(
-      `INSERT INTO expert_draws (tender_id, procuring_entity_id, algorithm, seed_hex, seed_commitment, status, beacon, beacon_sha256)
-       VALUES ($1, $2, $3, NULL, $4, 'COMMITTED', $5, $6) RETURNING id, committed_at`,
-      [tenderId, tender.procuringEntityId, EXPERT_DRAW_ALGORITHM_V2, commitment, beacon ? JSON.stringify(beacon) : null, beaconHash],
-    );
+    const row = await this.repo.insertCommitted(m, {
+      tenderId,
+      procuringEntityId: tender.procuringEntityId,
+      algorithm: EXPERT_DRAW_ALGORITHM_V2,
+      seedCommitment: commitment,
+      beacon,
+      beaconSha256: beaconHash,
+    });
     // The seed is not stored (issue 17): it is split among the escrow custodians, each of which releases its share
     // (signed, audited) whenever a round needs it; only the award reveals it in clear (revealSeed).
     if (seed) {
       try {
-        await this.custody.deposit(m, { tenderId, secretId: drawSeedSecretId(row.id), secret: seed, notBefore: new Date(row.committed_at), actor });
+        await this.custody.deposit(m, { tenderId, secretId: drawSeedSecretId(row.id), secret: seed, notBefore: row.committedAt, actor });
       } finally {
         seed.fill(0);
       }
@@ -194,7 +162,7 @@ export class ExpertDrawService {
       tenderId,
       data: { drawId: row.id, algorithm: EXPERT_DRAW_ALGORITHM_V2, seedCommitment: commitment, beacon, beaconSha256: beaconHash, generation: 0, lists },
     });
-    await this.scheduler.plan(m, { kind: ScheduledEventKind.PanelDraw, subjectId: row.id, tenderId, runAt: new Date(row.committed_at) });
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.PanelDraw, subjectId: row.id, tenderId, runAt: row.committedAt });
     return m.findOneByOrFail(ExpertDrawEntity, { id: row.id });
   }
 
@@ -208,12 +176,12 @@ export class ExpertDrawService {
     // One draw at a time on the whole platform: two tenders drawing at once could otherwise both seat the same
     // expert, which the overlapping-panel recusal forbids. Taken first, in a statement of its own, so that what is
     // read next (in a new snapshot) includes every seat committed by the draw before.
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('expert-draw', 7))`);
+    await this.repo.lockPlatformDraws(m);
     // Lock order: the tender row before the tender's audit stream. The seed's custodian releases append to that
     // stream, and the alerts below reference the tender (a KEY SHARE lock); taken here first, a transaction that holds
     // the tender FOR UPDATE (e.g. a bid-validity extension) and then appends to the stream finishes before this goes on.
-    await m.query(`SELECT 1 FROM tenders WHERE id = (SELECT tender_id FROM expert_draws WHERE id = $1) FOR KEY SHARE`, [drawId]);
-    const loaded = await this.loadForDraw(m, drawId);
+    await this.repo.keyShareLockTenderOf(m, drawId);
+    const loaded = await this.repo.loadForDraw(m, drawId);
     if (!loaded || loaded.draw.status === 'RELEASED') return { status: 'NOTHING_TO_DO', reason: 'the draw is released' };
     const { draw, tender, members } = loaded;
     if (!tender || tender.status !== TenderStatus.EVALUATION) return { status: 'NOTHING_TO_DO', reason: `the tender is ${tender?.status}` };
@@ -243,75 +211,85 @@ export class ExpertDrawService {
 
     const input = await this.eligibilityInput(m, draw, tender, members);
     // No seat yet: the initial round (the rounds of a failed attempt are not kept).
-    const round = members.length === 0 ? 0 : (await m.query(`SELECT coalesce(max(round) + 1, 0)::int AS next FROM expert_draw_rounds WHERE draw_id = $1`, [draw.id]))[0].next;
+    const round = members.length === 0 ? 0 : await this.repo.nextRound(m, draw.id);
 
     const { planned, shortages }: Selection =
       draw.algorithm === EXPERT_DRAW_ALGORITHM_V2
         ? await this.selectV2(m, draw, tender, members, vacancies, round, replacesMemberId, actor)
         : await this.selectV1(m, draw, input, vacancies, round, replacesMemberId);
-    if (shortages.length) {
-      // All or nothing: the rounds of this attempt are not kept, nobody is seated.
-      await m.query(`DELETE FROM expert_draw_rounds WHERE draw_id = $1 AND round = $2`, [draw.id, round]);
-      const message = shortages.map((x) => `${x.specialty}: ${x.candidates} eligible for ${x.seats} seat(s)`).join('; ');
-      await m.update(
-        ExpertDrawEntity,
-        { id: draw.id },
-        {
-          status: members.length ? draw.status : 'INSUFFICIENT_EXPERTS',
-          lastError: message,
-          conflictUsccs: draw.conflictUsccs,
-          recentServiceDays: draw.recentServiceDays,
-        },
-      );
-      await this.alert(m, draw, 'INSUFFICIENT_EXPERTS', { round, shortages, replacesMemberId }, actor);
-      return { status: 'INSUFFICIENT_EXPERTS', shortages };
-    }
+    if (shortages.length) return this.recordShortage(m, draw, members, round, shortages, replacesMemberId, actor);
+    return this.seat(m, draw, tender, planned, round, replacesMemberId, actor);
+  }
 
-    const seats = planned.flatMap((p) => p.selected.map((expertId) => ({ expertId, specialty: p.vacancy.specialty })));
-    const inserted: Array<{ id: string; expert_id: string; specialty: string; respond_by: Date }> = await m.query(
-      `INSERT INTO panel_members (draw_id, tender_id, procuring_entity_id, kind, expert_id, user_id, name, specialty, round, status, respond_by)
-       SELECT $1, $2, $3, 'EXPERT', e.id, e.user_id, e.name, s.specialty, $4, 'INVITED', clock_timestamp() + make_interval(mins => $5)
-         FROM unnest($6::uuid[], $7::text[]) WITH ORDINALITY AS s(expert_id, specialty, o)
-         JOIN experts e ON e.id = s.expert_id
-        ORDER BY s.o
-       RETURNING id, expert_id, specialty, respond_by`,
-      [draw.id, tender.id, tender.procuringEntityId, round, this.config.expertAcceptMinutes, seats.map((x) => x.expertId), seats.map((x) => x.specialty)],
+  /** All or nothing: the rounds of this attempt are not kept, nobody is seated, the supervisor is told. */
+  private async recordShortage(
+    m: EntityManager,
+    draw: LoadedDraw,
+    members: DrawSeat[],
+    round: number,
+    shortages: Selection['shortages'],
+    replacesMemberId: string | null,
+    actor: Actor,
+  ): Promise<DrawOutcome> {
+    await this.repo.deleteRound(m, draw.id, round);
+    const message = shortages.map((x) => `${x.specialty}: ${x.candidates} eligible for ${x.seats} seat(s)`).join('; ');
+    await m.update(
+      ExpertDrawEntity,
+      { id: draw.id },
+      {
+        status: members.length ? draw.status : 'INSUFFICIENT_EXPERTS',
+        lastError: message,
+        conflictUsccs: draw.conflictUsccs,
+        recentServiceDays: draw.recentServiceDays,
+      },
     );
+    await this.alert(m, draw, 'INSUFFICIENT_EXPERTS', { round, shortages, replacesMemberId }, actor);
+    return { status: 'INSUFFICIENT_EXPERTS', shortages };
+  }
+
+  /**
+   * The selected experts are invited (each told, with the time to answer: TBR Art. 48), the round's timeout is
+   * planned, the draw is DRAWN and its open alerts resolved, and the round is audited.
+   */
+  private async seat(
+    m: EntityManager,
+    draw: LoadedDraw,
+    tender: DrawTender,
+    planned: Planned[],
+    round: number,
+    replacesMemberId: string | null,
+    actor: Actor,
+  ): Promise<DrawOutcome> {
+    const seats = planned.flatMap((p) => p.selected.map((expertId) => ({ expertId, specialty: p.vacancy.specialty })));
+    const inserted = await this.repo.insertInvitations(m, {
+      drawId: draw.id,
+      tenderId: tender.id,
+      procuringEntityId: tender.procuringEntityId,
+      round,
+      acceptMinutes: this.config.expertAcceptMinutes,
+      seats,
+    });
     const drawn = inserted.map((row) => ({ id: row.id, specialty: row.specialty }));
     // 评标专家抽取通知: each drawn expert is asked to accept in time (TBR Art. 48) — a message to that expert only.
-    const users: Array<{ id: string; user_id: string | null; respond_by: Date }> = await m.query(`SELECT id, user_id, respond_by FROM panel_members WHERE id = ANY($1::uuid[])`, [
-      inserted.map((x) => x.id),
-    ]);
     await this.notifications.enqueue(
       m,
-      users
-        .filter((u) => u.user_id)
+      inserted
+        .filter((u) => u.userId)
         .map((u) => ({
-          recipientUserId: u.user_id,
+          recipientUserId: u.userId,
           tenderId: tender.id,
           topic: 'PANEL_INVITATION',
           subject: '【评标专家抽取通知】',
-          body: `您已被随机抽取为评标委员会成员，请于 ${new Date(u.respond_by).toISOString()} 前确认是否参加并声明回避事项。`,
+          body: `您已被随机抽取为评标委员会成员，请于 ${u.respondBy.toISOString()} 前确认是否参加并声明回避事项。`,
           dedupeKey: `panel-member-${u.id}-invited`,
         })),
     );
     // One timeout per round (its seats share the time to answer): the EXPERT_ACCEPT_TIMEOUT event's subject is the
     // id of the round's first recorded list.
-    const due = Math.max(...inserted.map((x) => new Date(x.respond_by).getTime()));
+    const due = Math.max(...inserted.map((x) => x.respondBy.getTime()));
     await this.scheduler.plan(m, { kind: ScheduledEventKind.ExpertAcceptTimeout, subjectId: planned[0].list.roundId, tenderId: tender.id, runAt: new Date(due) });
-    await m.query(
-      `UPDATE expert_draws SET status = 'DRAWN', drawn_at = coalesce(drawn_at, clock_timestamp()), last_error = NULL, version = version + 1,
-                               conflict_usccs = $2, recent_service_days = $3
-       WHERE id = $1`,
-      [draw.id, JSON.stringify(draw.conflictUsccs), draw.recentServiceDays],
-    );
-    if (draw.status !== 'COMMITTED' || draw.lastError) {
-      await m.query(
-        `UPDATE expert_draw_alerts SET resolved_at = clock_timestamp()
-         WHERE draw_id = $1 AND resolved_at IS NULL AND kind IN ('INSUFFICIENT_EXPERTS', 'INVALID_COMPOSITION')`,
-        [draw.id],
-      );
-    }
+    await this.repo.markDrawn(m, draw.id, draw.conflictUsccs, draw.recentServiceDays);
+    if (draw.status !== 'COMMITTED' || draw.lastError) await this.repo.resolveDrawAlerts(m, draw.id);
     await this.audit.append(m, {
       actor,
       action: round === 0 ? 'EXPERT_DRAW_SELECTED' : 'EXPERT_REPLACEMENT_DRAWN',
@@ -341,7 +319,7 @@ export class ExpertDrawService {
   private async selectV1(m: EntityManager, draw: LoadedDraw, input: EligibilityInput, vacancies: Vacancy[], round: number, replacesMemberId: string | null): Promise<Selection> {
     // The lists of every vacant specialty are recorded at once; within the round the specialties are drawn in the
     // tender's order, each without the experts selected for an earlier one (an expert of two specialties sits once).
-    const lists = await recordCandidates(m, input, {
+    const lists = await this.candidates.recordCandidates(m, input, {
       drawId: draw.id,
       round,
       reason: round === 0 ? 'INITIAL' : 'REPLACEMENT',
@@ -357,11 +335,11 @@ export class ExpertDrawService {
       const next = lists[i + 1]?.roundId ?? null;
       if (list.count - removed.length < vacancy.seats) {
         shortages.push({ specialty: vacancy.specialty, seats: vacancy.seats, candidates: list.count - removed.length });
-        removed = next ? await positionsIn(m, next, inRound) : [];
+        removed = next ? await this.candidates.positionsIn(m, next, inRound) : [];
         continue;
       }
       const positions = slotPositions(draw.seedHex, draw.id, vacancy.specialty, round, vacancy.seats, list.count, removed);
-      const chosen = await selectPositions(m, list.roundId, positions, next, inRound);
+      const chosen = await this.candidates.selectPositions(m, list.roundId, positions, next, inRound);
       inRound = [...inRound, ...chosen.selected];
       removed = chosen.nextRemoved;
       planned.push({ vacancy, list, selected: chosen.selected });
@@ -385,7 +363,7 @@ export class ExpertDrawService {
     replacesMemberId: string | null,
     actor: Actor,
   ): Promise<Selection> {
-    let [{ generation }]: Array<{ generation: number | null }> = await m.query(`SELECT max(generation)::int AS generation FROM expert_draw_lists WHERE draw_id = $1`, [draw.id]);
+    let generation = await this.repo.latestGeneration(m, draw.id);
     if (generation === null || (members.length === 0 && draw.status === 'INSUFFICIENT_EXPERTS')) {
       // A new initial draw after too few experts (nobody was ever selected): the lists are frozen again, as a new
       // generation, audited (and so visible to supervisors) before the selection that uses them.
@@ -400,10 +378,7 @@ export class ExpertDrawService {
         data: { drawId: draw.id, generation, lists },
       });
     }
-    const rows: Array<{ id: string; specialty: string; candidate_ids: string[]; candidates_sha256: string }> = await m.query(
-      `SELECT id, specialty, candidate_ids, candidates_sha256 FROM expert_draw_lists WHERE draw_id = $1 AND generation = $2`,
-      [draw.id, generation],
-    );
+    const rows = await this.repo.frozenLists(m, draw.id, generation);
     const bySpecialty = new Map(rows.map((r) => [r.specialty, r]));
     const key = drawKeyV2(await this.seedOf(m, draw.id, actor), draw.id, draw.beaconSha256);
     const taken = new Set(members.filter((x) => x.expertId).map((x) => x.expertId!));
@@ -412,12 +387,12 @@ export class ExpertDrawService {
     const shortages: Selection['shortages'] = [];
     for (const vacancy of vacancies) {
       const list = bySpecialty.get(vacancy.specialty);
-      const ids = list?.candidate_ids ?? [];
+      const ids = list?.candidateIds ?? [];
       // Eligibility now is checked only along the committed order, a prefix at a time.
       let prefixLength = vacancy.seats * 3 + 8;
       for (;;) {
         const prefix = walkOrder(key, vacancy.specialty, ids, prefixLength, taken, () => false).selected;
-        const bad: Map<string, Ineligibility> = await currentlyIneligible(m, prefix, tender.id, conflictUsccs);
+        const bad: Map<string, Ineligibility> = await this.candidates.currentlyIneligible(m, prefix, tender.id, conflictUsccs);
         const checked = new Set(prefix);
         const walk = walkOrder(key, vacancy.specialty, ids, vacancy.seats, taken, (id) => bad.has(id) || !checked.has(id));
         const complete = walk.selected.length === vacancy.seats || prefix.length < prefixLength;
@@ -429,7 +404,7 @@ export class ExpertDrawService {
           shortages.push({ specialty: vacancy.specialty, seats: vacancy.seats, candidates: walk.selected.length });
         } else {
           const skipped = walk.skipped.map((id) => ({ expertId: id, ...bad.get(id)! }));
-          picks.push({ vacancy, listId: list!.id, sha: list!.candidates_sha256, count: ids.length, selected: walk.selected, skipped });
+          picks.push({ vacancy, listId: list!.id, sha: list!.candidatesSha256, count: ids.length, selected: walk.selected, skipped });
           walk.selected.forEach((id) => taken.add(id));
         }
         break;
@@ -438,17 +413,19 @@ export class ExpertDrawService {
     if (shortages.length) return { planned: [], shortages };
     const planned: Planned[] = [];
     for (const p of picks) {
-      const [r]: Array<{ id: string }> = await m.query(
-        `INSERT INTO expert_draw_rounds (draw_id, round, specialty, seats, reason, replaces_member_id, candidate_ids, candidates_sha256,
-                                         selected_ids, excluded, skipped)
-         SELECT $1, $2, l.specialty, $3, $4, $5, l.candidate_ids, l.candidates_sha256, $6::uuid[], l.excluded, $7
-           FROM expert_draw_lists l WHERE l.id = $8
-         RETURNING id`,
-        [draw.id, round, p.vacancy.seats, round === 0 ? 'INITIAL' : 'REPLACEMENT', replacesMemberId, p.selected, JSON.stringify(p.skipped), p.listId],
-      );
+      const roundId = await this.repo.insertRoundFromList(m, {
+        drawId: draw.id,
+        round,
+        seats: p.vacancy.seats,
+        reason: round === 0 ? 'INITIAL' : 'REPLACEMENT',
+        replacesMemberId,
+        selected: p.selected,
+        skipped: p.skipped,
+        listId: p.listId,
+      });
       planned.push({
         vacancy: p.vacancy,
-        list: { roundId: r.id, specialty: p.vacancy.specialty, seats: p.vacancy.seats, count: p.count, candidatesSha256: p.sha, excluded: 0 },
+        list: { roundId, specialty: p.vacancy.specialty, seats: p.vacancy.seats, count: p.count, candidatesSha256: p.sha, excluded: 0 },
         selected: p.selected,
         skipped: p.skipped,
       });
@@ -471,21 +448,11 @@ export class ExpertDrawService {
     const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
     let usccs = known;
     if (!usccs) {
-      const bidderIds = await this.bids.bidderOrganizationIds(tenderId, m);
-      const orgs = await this.identity.getOrganizations([tender.procuringEntityId, ...bidderIds]);
-      const entity = orgs.find((o) => o.id === tender.procuringEntityId);
-      if (!entity) throw new NotFoundException('The procuring entity');
-      usccs = {
-        procuringEntity: entity.uscc,
-        bidders: orgs
-          .filter((o) => bidderIds.includes(o.id))
-          .map((o) => o.uscc)
-          .sort(),
-      };
-      await m.query(`UPDATE expert_draws SET conflict_usccs = $2, recent_service_days = $3 WHERE id = $1`, [drawId, JSON.stringify(usccs), this.config.expertRecentServiceDays]);
+      usccs = await this.conflictUsccsOf(m, tenderId, tender.procuringEntityId);
+      await this.repo.setConflictUsccs(m, drawId, usccs, this.config.expertRecentServiceDays);
     }
-    const [{ days }] = await m.query(`SELECT recent_service_days AS days FROM expert_draws WHERE id = $1`, [drawId]);
-    return freezeCandidates(
+    const days = await this.repo.recentServiceDays(m, drawId);
+    return this.candidates.freezeCandidates(
       m,
       {
         tenderId,
@@ -509,22 +476,14 @@ export class ExpertDrawService {
    */
   async poolChanged(m: EntityManager, expertId: string, specialties: string[], change: string, details: Record<string, unknown>, actor: Actor): Promise<void> {
     const by = { userId: actor.userId, role: actor.role, ip: actor.ip };
-    const rows: Array<{ tender_id: string; draw_id: string }> = await m.query(
-      `INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details)
-       SELECT d.tender_id, d.id, 'POOL_CHANGED', jsonb_build_object('expertId', $1::text, 'change', $2::text, 'by', $3::jsonb, 'details', $4::jsonb)
-         FROM expert_draws d JOIN tenders t ON t.id = d.tender_id
-        WHERE t.status = $5 AND d.status <> 'RELEASED'
-          AND EXISTS (SELECT 1 FROM jsonb_array_elements(t.panel_specialties) s WHERE s->>'code' = ANY($6::text[]))
-       RETURNING tender_id, draw_id`,
-      [expertId, change, JSON.stringify(by), JSON.stringify(details), TenderStatus.EVALUATION, specialties],
-    );
+    const rows = await this.repo.insertPoolChangedAlerts(m, { expertId, change, by, details, tenderStatus: TenderStatus.EVALUATION, specialties });
     for (const r of rows) {
       await this.audit.append(m, {
         actor,
         action: 'EXPERT_POOL_CHANGED_DURING_EVALUATION',
         objectType: 'expert_draw',
-        objectId: r.draw_id,
-        tenderId: r.tender_id,
+        objectId: r.drawId,
+        tenderId: r.tenderId,
         data: { expertId, change, by, details },
       });
     }
@@ -543,12 +502,7 @@ export class ExpertDrawService {
     actor: Actor,
   ): Promise<DrawOutcome> {
     const wasSitting = member.status === 'ACCEPTED';
-    await m.query(
-      `UPDATE panel_members SET status = $2, decline_reason = $3, responded_at = coalesce(responded_at, clock_timestamp()),
-                                updated_at = clock_timestamp()
-       WHERE id = $1`,
-      [member.id, status, reason],
-    );
+    await this.repo.markVacated(m, member.id, status, reason);
     await this.audit.append(m, {
       actor,
       action: `PANEL_MEMBER_${status}`,
@@ -561,7 +515,7 @@ export class ExpertDrawService {
     if (wasSitting) await this.events.emit(m, 'PanelMemberLeft', { tenderId: member.tenderId, memberId: member.id }, actor);
     const outcome = await this.drawPanel(m, member.drawId, actor, member.id);
     const successor = outcome.status === 'DRAWN' ? outcome.members.find((x) => x.specialty === member.specialty) : undefined;
-    if (successor) await m.query(`UPDATE panel_members SET replaced_by = $2 WHERE id = $1`, [member.id, successor.id]);
+    if (successor) await this.repo.setReplacedBy(m, member.id, successor.id);
     return outcome;
   }
 
@@ -571,14 +525,7 @@ export class ExpertDrawService {
    * (lockAcceptTimeout).
    */
   private async onAcceptTimeout(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
-    const late: PanelMemberEntity[] = await m
-      .createQueryBuilder(PanelMemberEntity, 'pm')
-      .innerJoin(ExpertDrawRoundEntity, 'r', 'r.draw_id = pm.draw_id AND r.round = pm.round')
-      .where('r.id = :roundId', { roundId: event.subjectId })
-      .andWhere(`pm.status = 'INVITED' AND pm.respond_by <= clock_timestamp()`)
-      .orderBy('pm.id')
-      .setLock('pessimistic_write', undefined, ['pm'])
-      .getMany();
+    const late = await this.repo.lockLateInvitations(m, event.subjectId);
     for (const member of late) await this.vacate(m, member, 'TIMED_OUT', 'no answer before the deadline', SYSTEM_ACTOR);
   }
 
@@ -587,28 +534,16 @@ export class ExpertDrawService {
    * and the seat's row second — the order of the timeout handler — so that the two never deadlock.
    */
   async lockAcceptTimeout(m: EntityManager, memberId: string): Promise<void> {
-    await m.query(
-      `SELECT se.id FROM scheduled_events se
-         JOIN expert_draw_rounds r ON r.id = se.subject_id
-         JOIN panel_members pm ON pm.draw_id = r.draw_id AND pm.round = r.round
-        WHERE pm.id = $2 AND se.kind = $1 AND se.status = 'PENDING'
-        FOR UPDATE OF se`,
-      [ScheduledEventKind.ExpertAcceptTimeout, memberId],
-    );
+    await this.repo.lockAcceptTimeoutOf(m, memberId);
   }
 
   /** The tender was cancelled or failed before the evaluation finished: open seats are released. Idempotent. */
   async release(m: EntityManager, tenderId: string, actor: Actor, reason: string): Promise<void> {
     const draw = await m.findOne(ExpertDrawEntity, { where: { tenderId }, lock: { mode: 'pessimistic_write' } });
     if (!draw) return;
-    const open = await updateReturning<{ id: string }>(
-      m,
-      `UPDATE panel_members SET status = 'RELEASED', updated_at = clock_timestamp()
-       WHERE draw_id = $1 AND status IN ('INVITED', 'ACCEPTED') RETURNING id`,
-      [draw.id],
-    );
-    const rounds: Array<{ id: string }> = await m.query(`SELECT id FROM expert_draw_rounds WHERE draw_id = $1`, [draw.id]);
-    for (const r of rounds) await this.scheduler.cancel(m, ScheduledEventKind.ExpertAcceptTimeout, r.id);
+    const open = await this.repo.releaseOpenSeats(m, draw.id);
+    const rounds = await this.repo.roundIds(m, draw.id);
+    for (const roundId of rounds) await this.scheduler.cancel(m, ScheduledEventKind.ExpertAcceptTimeout, roundId);
     const undrawn = draw.status !== 'DRAWN' && draw.status !== 'RELEASED';
     if (undrawn) {
       await m.update(ExpertDrawEntity, { id: draw.id }, { status: 'RELEASED' });
@@ -628,12 +563,7 @@ export class ExpertDrawService {
 
   /** The report is signed: the sitting members' assignments are COMPLETED (they count as service from now). */
   async complete(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
-    const done = await updateReturning<{ id: string }>(
-      m,
-      `UPDATE panel_members SET status = 'COMPLETED', updated_at = clock_timestamp()
-       WHERE tender_id = $1 AND status = 'ACCEPTED' RETURNING id`,
-      [tenderId],
-    );
+    const done = await this.repo.completeSitting(m, tenderId);
     if (done.length) {
       await this.audit.append(m, { actor, action: 'PANEL_COMPLETED', objectType: 'tender', objectId: tenderId, tenderId, data: { members: done.length } });
     }
@@ -644,12 +574,7 @@ export class ExpertDrawService {
    * correct errors in the report), so its seats are open again.
    */
   async reopen(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
-    const back = await updateReturning<{ id: string }>(
-      m,
-      `UPDATE panel_members SET status = 'ACCEPTED', updated_at = clock_timestamp()
-       WHERE tender_id = $1 AND status = 'COMPLETED' RETURNING id`,
-      [tenderId],
-    );
+    const back = await this.repo.reopenCompleted(m, tenderId);
     if (back.length) {
       await this.audit.append(m, { actor, action: 'PANEL_REOPENED', objectType: 'tender', objectId: tenderId, tenderId, data: { members: back.length } });
     }
@@ -660,18 +585,14 @@ export class ExpertDrawService {
    * custodians' shares — each release signed and audited — and checked against the committed seedCommitment.
    */
   async seedOf(m: EntityManager, drawId: string, actor: Actor): Promise<string> {
-    const [row]: Array<{ tender_id: string; seed_hex: string | null; seed_commitment: string; at_publication: string | null }> = await m.query(
-      `SELECT d.tender_id, d.seed_hex, d.seed_commitment, t.draw_seed_commitment AS at_publication
-       FROM expert_draws d JOIN tenders t ON t.id = d.tender_id WHERE d.id = $1`,
-      [drawId],
-    );
+    const row = await this.repo.seedRecord(m, drawId);
     if (!row) throw new NotFoundException('The draw');
-    if (row.seed_hex) return row.seed_hex;
+    if (row.seedHex) return row.seedHex;
     const seed = await this.custody.reconstruct(m, {
-      tenderId: row.tender_id,
-      secretId: row.at_publication === row.seed_commitment ? TENDER_DRAW_SEED : drawSeedSecretId(drawId),
+      tenderId: row.tenderId,
+      secretId: row.atPublication === row.seedCommitment ? TENDER_DRAW_SEED : drawSeedSecretId(drawId),
       actor,
-      check: (s) => s.length === 32 && seedCommitment(s.toString('hex')) === row.seed_commitment,
+      check: (s) => s.length === 32 && seedCommitment(s.toString('hex')) === row.seedCommitment,
     });
     const hex = seed.toString('hex');
     seed.fill(0);
@@ -680,10 +601,10 @@ export class ExpertDrawService {
 
   /** The award is made: the seed is revealed (in the audit chain too), so anyone can recompute the draw. */
   async revealSeed(m: EntityManager, tenderId: string, actor: Actor): Promise<void> {
-    const draw = await m.createQueryBuilder(ExpertDrawEntity, 'd').addSelect('d.seedHex').where('d.tenderId = :tenderId', { tenderId }).setLock('pessimistic_write').getOne();
+    const draw = await this.repo.lockByTenderWithSeed(m, tenderId);
     if (!draw || draw.seedRevealedAt) return;
     draw.seedHex ??= await this.seedOf(m, draw.id, actor); // escrowed until now: published from the award on
-    await m.query(`UPDATE expert_draws SET seed_revealed_at = clock_timestamp(), seed_hex = $2 WHERE id = $1`, [draw.id, draw.seedHex]);
+    await this.repo.markSeedRevealed(m, draw.id, draw.seedHex);
     await this.audit.append(m, {
       actor,
       action: 'EXPERT_DRAW_SEED_REVEALED',
@@ -694,59 +615,11 @@ export class ExpertDrawService {
     });
   }
 
-  /**
-   * The draw (locked), its tender and its seats, in one round trip: the draw's hot path reads only these fields.
-   */
-  private async loadForDraw(m: EntityManager, drawId: string): Promise<{ draw: LoadedDraw; tender: DrawTender | null; members: DrawSeat[] } | null> {
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT d.id, d.algorithm, d.beacon_sha256, d.tender_id, d.procuring_entity_id, d.seed_hex, d.seed_commitment, d.status, d.conflict_usccs, d.recent_service_days,
-              d.last_error,
-              (SELECT json_build_object('id', t.id, 'status', t.status, 'regime', t.regime, 'budget', t.budget::text,
-                                        'panelSize', t.panel_size, 'panelSpecialties', t.panel_specialties,
-                                        'procuringEntityId', t.procuring_entity_id)
-                 FROM tenders t WHERE t.id = d.tender_id) AS tender,
-              (SELECT coalesce(json_agg(json_build_object('kind', pm.kind, 'expertId', pm.expert_id, 'specialty', pm.specialty,
-                                                          'status', pm.status)), '[]')
-                 FROM panel_members pm WHERE pm.draw_id = d.id) AS members
-         FROM expert_draws d WHERE d.id = $1 FOR UPDATE OF d`,
-      [drawId],
-    );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      draw: {
-        id: r.id as string,
-        algorithm: r.algorithm as string,
-        beaconSha256: (r.beacon_sha256 as string | null) ?? null,
-        tenderId: r.tender_id as string,
-        procuringEntityId: r.procuring_entity_id as string,
-        seedHex: r.seed_hex as string,
-        seedCommitment: r.seed_commitment as string,
-        status: r.status as ExpertDrawEntity['status'],
-        conflictUsccs: (r.conflict_usccs as ExpertDrawEntity['conflictUsccs']) ?? null,
-        recentServiceDays: (r.recent_service_days as number | null) ?? null,
-        lastError: (r.last_error as string | null) ?? null,
-      },
-      tender: r.tender ? { ...(r.tender as DrawTender), budget: normalizeMoney((r.tender as DrawTender).budget) } : null,
-      members: r.members as DrawSeat[],
-    };
-  }
-
   /** The organisations whose people are recused: the procuring entity and every bidder whose bid was opened. */
   private async eligibilityInput(m: EntityManager, draw: LoadedDraw, tender: DrawTender, members: DrawSeat[]): Promise<EligibilityInput> {
     let usccs = draw.conflictUsccs;
     if (!usccs) {
-      const bidderIds = await this.bids.bidderOrganizationIds(tender.id, m);
-      const orgs = await this.identity.getOrganizations([tender.procuringEntityId, ...bidderIds]);
-      const entity = orgs.find((o) => o.id === tender.procuringEntityId);
-      if (!entity) throw new NotFoundException('The procuring entity');
-      usccs = {
-        procuringEntity: entity.uscc,
-        bidders: orgs
-          .filter((o) => bidderIds.includes(o.id))
-          .map((o) => o.uscc)
-          .sort(),
-      };
+      usccs = await this.conflictUsccsOf(m, tender.id, tender.procuringEntityId);
       // kept on the draw (with the recent-service period) by the update that closes this attempt
       draw.conflictUsccs = usccs;
       draw.recentServiceDays = this.config.expertRecentServiceDays;
@@ -761,6 +634,21 @@ export class ExpertDrawService {
     };
   }
 
+  /** The 统一社会信用代码 of the procuring entity and of every bidder whose bid was opened (sorted): those recused. */
+  private async conflictUsccsOf(m: EntityManager, tenderId: string, procuringEntityId: string): Promise<NonNullable<ExpertDrawEntity['conflictUsccs']>> {
+    const bidderIds = await this.bids.bidderOrganizationIds(tenderId, m);
+    const orgs = await this.identity.getOrganizations([procuringEntityId, ...bidderIds]);
+    const entity = orgs.find((o) => o.id === procuringEntityId);
+    if (!entity) throw new NotFoundException('The procuring entity');
+    return {
+      procuringEntity: entity.uscc,
+      bidders: orgs
+        .filter((o) => bidderIds.includes(o.id))
+        .map((o) => o.uscc)
+        .sort(),
+    };
+  }
+
   private async alert(
     m: EntityManager,
     draw: Pick<ExpertDrawEntity, 'id' | 'tenderId'>,
@@ -768,7 +656,7 @@ export class ExpertDrawService {
     details: Record<string, unknown>,
     actor: Actor,
   ): Promise<void> {
-    await m.query(`INSERT INTO expert_draw_alerts (tender_id, draw_id, kind, details) VALUES ($1, $2, $3, $4)`, [draw.tenderId, draw.id, kind, JSON.stringify(details)]);
+    await this.repo.insertAlert(m, { tenderId: draw.tenderId, drawId: draw.id, kind, details });
     // The supervisor is told: the alert list (GET /experts/draw-alerts) and the audit chain both carry it.
     await this.audit.append(m, {
       actor,
