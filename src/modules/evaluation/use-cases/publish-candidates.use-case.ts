@@ -16,7 +16,8 @@ import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
-import { evaluationLot } from '../evaluation-lots';
+import { EvaluationLots } from '../evaluation-lots';
+import { AwardsRepository, CandidatePublicityContent } from '../awards.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface PublishCandidatesCommand {
@@ -71,6 +72,8 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
     private readonly config: AppConfig,
     private readonly ctx: EvaluationContext,
     private readonly reports: EvaluationReportService,
+    private readonly awards: AwardsRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
   async execute(cmd: PublishCandidatesCommand): Promise<PublicityView> {
@@ -78,7 +81,7 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
       if (tender.regime === 'GOV_PROCUREMENT') throw EvaluationException.publicityNotApplicable();
       const lotNo = cmd.lotNo ?? DEFAULT_LOT_NO;
-      const lot = await evaluationLot(m, tender, lotNo);
+      const lot = await this.lots.one(m, tender, lotNo);
       const running = await m.findOneBy(CandidatePublicityEntity, { tenderId: tender.id, lotNo, status: 'RUNNING', kind: 'CANDIDATE_PUBLICITY' });
       if (tender.status === TenderStatus.PUBLICITY && running) return toPublicityView(running); // a repeated request
       // Lots: each lot publishes its own candidates; the tender is in PUBLICITY from the first lot's publicity on.
@@ -96,7 +99,7 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
         if (done) return toPublicityView(done); // this lot's candidates were published already
       }
 
-      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+      const now = await this.tx.now(m);
       const cal = await this.calendars.calendar(m);
       const minimumEnd = AwardPeriods.publicityMinimumEnd(cal, now);
       const endsAt = cmd.endsAt ? new Date(cmd.endsAt) : minimumEnd;
@@ -115,7 +118,7 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
       const due = AwardPeriods.publicationDue(cal, new Date(report.createdAt));
       const late = new Date(now).getTime() > due.getTime();
       const c = report.content;
-      const content = {
+      const content: CandidatePublicityContent = {
         title: tender.title,
         ...(lot.lotted ? { lot: { lotNo, title: lot.title } } : {}),
         candidates: c.candidates.map((x) => ({ rank: x.rank, bidderName: x.bidderName, price: x.price, score: x.score })),
@@ -127,23 +130,19 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
           basis: '投标人或者其他利害关系人对评标结果有异议的，应当在中标候选人公示期间提出；招标人应当自收到异议之日起3日内作出答复（招标投标法实施条例第五十四条）',
         },
       };
-      const [row]: Array<{ id: string }> = await m.query(
-        `INSERT INTO candidate_publicities (tender_id, lot_no, report_version, kind, starts_at, ends_at, status, content)
-         VALUES ($1, $2, $3, 'CANDIDATE_PUBLICITY', $4, $5, 'RUNNING', $6) RETURNING id`,
-        [tender.id, lotNo, report.version, now, endsAt, JSON.stringify(content)],
-      );
+      const publicityId = await this.awards.insertCandidatePublicity(m, { tenderId: tender.id, lotNo, reportVersion: report.version, startsAt: now, endsAt, content });
       if (tender.status === TenderStatus.EVALUATION) {
         await this.stateMachine.transition(m, tender.id, TenderStatus.PUBLICITY, cmd.actor, {
           from: [TenderStatus.EVALUATION],
-          data: { publicityId: row.id, endsAt: endsAt.toISOString(), ...(lot.lotted ? { lotNo } : {}) },
+          data: { publicityId, endsAt: endsAt.toISOString(), ...(lot.lotted ? { lotNo } : {}) },
         });
       }
-      await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: row.id, tenderId: tender.id, runAt: endsAt });
+      await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: publicityId, tenderId: tender.id, runAt: endsAt });
       await this.audit.append(m, {
         actor: cmd.actor,
         action: 'CANDIDATE_PUBLICITY_STARTED',
         objectType: 'candidate_publicity',
-        objectId: row.id,
+        objectId: publicityId,
         tenderId: tender.id,
         data: {
           ...(lot.lotted ? { lotNo } : {}),
@@ -154,7 +153,7 @@ export class PublishCandidatesUseCase implements UseCase<PublishCandidatesComman
           late,
         },
       });
-      return toPublicityView(await m.findOneByOrFail(CandidatePublicityEntity, { id: row.id }));
+      return toPublicityView(await m.findOneByOrFail(CandidatePublicityEntity, { id: publicityId }));
     });
   }
 }

@@ -14,7 +14,9 @@ import { AwardEntity } from '../entities/award.entity';
 import { EvaluationException } from '../evaluation.exception';
 import { AwardView, toAwardView } from './award-tender.use-case';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
-import { evaluationLot } from '../evaluation-lots';
+import { EvaluationLots } from '../evaluation-lots';
+import { AwardsRepository } from '../awards.repository';
+import { DeadlinesRepository } from '../deadlines.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface RecordContractCommand {
@@ -42,12 +44,15 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
     private readonly stateMachine: TenderStateMachine,
     private readonly calendars: LegalCalendarService,
     private readonly events: DomainEvents,
+    private readonly awards: AwardsRepository,
+    private readonly deadlines: DeadlinesRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
   async execute(cmd: RecordContractCommand): Promise<AwardView> {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
-      const lot = await evaluationLot(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO);
+      const lot = await this.lots.one(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO);
       const lotNo = lot.lotNo;
       const view = (a: AwardEntity) => toAwardView(a, lot.lotted);
       const award = await m.findOne(AwardEntity, { where: { tenderId: tender.id, lotNo, status: 'CONTRACTED' } });
@@ -63,18 +68,15 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
       const statusOpen = lot.lotted ? [TenderStatus.EVALUATION, TenderStatus.PUBLICITY, TenderStatus.AWARDED].includes(tender.status) : tender.status === TenderStatus.AWARDED;
       if (!notified || !statusOpen) throw EvaluationException.notOpen('No notice of award is outstanding');
       // 容缺预招标: evaluation and award may go ahead, the contract waits until every pledged approval is accepted.
-      const outstanding: Array<{ id: string; name: string; status: string; due_at: Date }> = tender.preTender
-        ? await m.query(`SELECT id, name, status, due_at FROM tender_pending_approvals WHERE tender_id = $1 AND status <> 'ACCEPTED' ORDER BY position`, [tender.id])
-        : [];
+      const outstanding = tender.preTender ? await this.awards.outstandingApprovals(m, tender.id) : [];
       if (outstanding.length) {
         throw EvaluationException.pendingApprovals(
           `The contract waits until every pledged approval is supplied and accepted: ${outstanding.map((o) => `${o.name} (${o.status})`).join('、')}`,
-          outstanding.map((o) => ({ id: o.id, name: o.name, status: o.status, dueAt: new Date(o.due_at).toISOString() })),
+          outstanding.map((o) => ({ id: o.id, name: o.name, status: o.status, dueAt: new Date(o.dueAt).toISOString() })),
         );
       }
-      const signedAt: Date = cmd.signedAt !== undefined ? new Date(cmd.signedAt) : (await m.query(`SELECT clock_timestamp() AS now`))[0].now;
-      const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [signedAt]);
-      if (future) throw new ValidationFailedException([{ field: 'signedAt', errors: ['signedAt must not be in the future'] }]);
+      const signedAt: Date = cmd.signedAt !== undefined ? new Date(cmd.signedAt) : await this.tx.now(m);
+      if (await this.deadlines.isFuture(m, signedAt)) throw new ValidationFailedException([{ field: 'signedAt', errors: ['signedAt must not be in the future'] }]);
       if (signedAt.getTime() < new Date(notified.noticeIssuedAt).getTime()) {
         throw new ValidationFailedException([{ field: 'signedAt', errors: ['the contract follows the notice of award (TBL Art. 46)'] }]);
       }
@@ -90,22 +92,10 @@ export class RecordContractUseCase implements UseCase<RecordContractCommand, Awa
       if (cmd.amount && compareMoney(cmd.amount, notified.price) !== 0) {
         throw EvaluationException.mismatch(`The contract amount must be the winning price ${notified.price} (TBR Art. 57)`);
       }
-      await m.query(
-        `UPDATE awards SET status = 'CONTRACTED', contract_signed_at = $2, contract_no = $3, contract_amount = $4,
-                           contract_recorded_at = clock_timestamp()
-         WHERE id = $1`,
-        [notified.id, signedAt, cmd.contractNo ?? null, cmd.amount ?? notified.price],
-      );
+      await this.awards.recordContract(m, notified.id, { signedAt, contractNo: cmd.contractNo ?? null, amount: cmd.amount ?? notified.price });
       // Lots: the tender is CONTRACTED once every lot that has not failed has its contract.
-      const [{ open }]: Array<{ open: number }> = await m.query(
-        `SELECT count(*)::int AS open FROM (
-           SELECT l.lot_no FROM tender_lots l WHERE l.tender_id = $1 AND l.status = 'ACTIVE'
-           UNION SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM tender_lots WHERE tender_id = $1)
-         ) lots
-         WHERE NOT EXISTS (SELECT 1 FROM awards a WHERE a.tender_id = $1 AND a.lot_no = lots.lot_no AND a.status = 'CONTRACTED')`,
-        [tender.id],
-      );
-      if (open === 0) await this.stateMachine.transition(m, tender.id, TenderStatus.CONTRACTED, cmd.actor, { from: [TenderStatus.AWARDED] });
+      if ((await this.awards.lotsAwaitingContract(m, tender.id)) === 0)
+        await this.stateMachine.transition(m, tender.id, TenderStatus.CONTRACTED, cmd.actor, { from: [TenderStatus.AWARDED] });
       await this.audit.append(m, {
         actor: cmd.actor,
         action: 'CONTRACT_RECORDED',
