@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { type AwardAnnouncementContent, type CandidatePublicityContent } from './entities/candidate-publicity.entity';
 
 /** The notice of award as issued (中标通知书, TBL Art. 45; EB20 Art. 36). */
 export interface NewAward {
@@ -16,26 +17,6 @@ export interface NewAward {
   contractDueAt: Date;
   /** Procurement: the end of the award announcement (MOF87 Art. 69); engineering: null. */
   announcementEndsAt: Date | null;
-}
-
-/** What the candidate publicity shows (TBR Art. 54; EB20 Art. 35). */
-export interface CandidatePublicityContent {
-  title: string;
-  lot?: { lotNo: number; title: string };
-  candidates: Array<{ rank: number; bidderName: string; price: string; score: string | null }>;
-  rejectedBids: Array<{ bidderName: string; grounds: string[]; reasons: string[] }>;
-  objections: { how: string; answerWithinDays: number; basis: string };
-}
-
-/** What the procurement award announcement shows, with the evaluators (MOF87 Art. 69). */
-export interface AwardAnnouncementContent {
-  title: string;
-  lot?: { lotNo: number; title: string };
-  awardee: { name: string; price: string; score: string | null; rank: number };
-  evaluators: string[];
-  noticeNo: string;
-  /** The rank-1 candidate was deemed chosen (MOF87 Art. 68). */
-  deemed: boolean;
 }
 
 /** A publicity's running period and the report version it publishes. */

@@ -6,6 +6,7 @@ import { AuditService } from '../../audit/audit.service';
 import { EvaluationReportEntity } from '../entities/evaluation-report.entity';
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
+import { type EvaluationReportContent } from './evaluation-report';
 import { evaluationReportPdf } from './evaluation-report.pdf';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 import { EvaluationLots } from '../evaluation-lots';
@@ -22,7 +23,7 @@ export class EvaluationReportService {
   ) {}
 
   /** `lotNo`: the lot's report (a tender without lots, and the v1 path: lot 1). */
-  async latest(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<Record<string, unknown> & { sha256: string }> {
+  async latest(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<EvaluationReportContent & { tenderId: string; sha256: string; signedAt: string }> {
     const r = await this.read(tenderId, actor, 'EVALUATION_REPORT_READ', lotNo);
     return { ...r.content, tenderId, sha256: r.sha256, signedAt: new Date(r.createdAt).toISOString() };
   }

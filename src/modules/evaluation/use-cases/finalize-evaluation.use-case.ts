@@ -177,7 +177,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
           tenderId,
           data: {
             validBids: undecided[0].outcome.validCount,
-            basis: (undecided[0].outcome.competition as { basis?: string }).basis,
+            basis: undecided[0].outcome.competition.basis,
             ...(undecided[0].lot.lotted ? { lots: undecided.map((r) => ({ lotNo: r.lot.lotNo, validBids: r.outcome.validCount })) } : {}),
           },
         });

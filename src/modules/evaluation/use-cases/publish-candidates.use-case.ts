@@ -11,13 +11,13 @@ import { TenderStateMachine } from '../../tenders/tender-state-machine';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { TendersService } from '../../tenders/tenders.service';
 import { AwardPeriods } from '../award-periods';
-import { CandidatePublicityEntity } from '../entities/candidate-publicity.entity';
+import { CandidatePublicityContent, CandidatePublicityEntity, PublicityContent } from '../entities/candidate-publicity.entity';
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 import { EvaluationLots } from '../evaluation-lots';
-import { AwardsRepository, CandidatePublicityContent } from '../awards.repository';
+import { AwardsRepository } from '../awards.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface PublishCandidatesCommand {
@@ -38,14 +38,14 @@ export interface PublicityView {
   startsAt: string;
   endsAt: string;
   reportVersion: number;
-  content: Record<string, unknown>;
+  content: PublicityContent;
 }
 
 export function toPublicityView(p: CandidatePublicityEntity): PublicityView {
   return {
     id: p.id,
     tenderId: p.tenderId,
-    ...((p.content as { lot?: unknown }).lot ? { lotNo: p.lotNo } : {}),
+    ...(p.content.lot ? { lotNo: p.lotNo } : {}),
     kind: p.kind,
     status: p.status,
     startsAt: new Date(p.startsAt).toISOString(),
