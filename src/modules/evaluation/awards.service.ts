@@ -237,6 +237,7 @@ export class AwardsService {
       issuedAt: new Date(a.noticeIssuedAt).toISOString(),
       contractDueAt: a.bidId === mine.bidId ? new Date(a.contractDueAt).toISOString() : undefined,
       ownRank: row?.rank ?? null,
+      // lowest evaluated price: the score table has no total score
       ownScore: (row && 'totalScore' in row ? row.totalScore : null) ?? null,
       rejection: rejected ? { grounds: rejected.groundsText, reasons: rejected.reasons } : null,
     };

@@ -63,8 +63,8 @@ export class ClarificationsService {
       if (dto.kind === 'CURABLE_DEFICIENCY' && !(await this.ctx.rules(m, tenderId)).curableDeficiencies) {
         throw EvaluationException.curable('The tender document does not allow curable deficiencies (容缺, regulations.md §3)');
       }
-      if (!(await this.deadlines.isFuture(m, dto.deadline)))
-        throw new ValidationFailedException([{ field: 'deadline', errors: ['deadline must be in the future, inside the evaluation'] }]);
+      const future = await this.deadlines.isFuture(m, dto.deadline);
+      if (!future) throw new ValidationFailedException([{ field: 'deadline', errors: ['deadline must be in the future, inside the evaluation'] }]);
       const id = await this.clarifications.insert(m, {
         tenderId,
         bidId: bid.bidId,
