@@ -26,7 +26,10 @@ import { EvaluationReportService } from './report/evaluation-report.service';
 import { AwardView, toAwardView } from './use-cases/award-tender.use-case';
 import { PublicityView, toPublicityView } from './use-cases/publish-candidates.use-case';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
-import { evaluationLot, evaluationLots, lotsOfBids } from './evaluation-lots';
+import { EvaluationLots } from './evaluation-lots';
+import { AwardsRepository } from './awards.repository';
+import { DeadlinesRepository } from './deadlines.repository';
+import { EvaluationsRepository } from './evaluations.repository';
 
 export interface ResultObjectionView {
   id: string;
@@ -74,6 +77,10 @@ export class AwardsService {
     private readonly draws: ExpertDrawService,
     private readonly bids: BidsQueryService,
     private readonly events: DomainEvents,
+    private readonly awards: AwardsRepository,
+    private readonly evaluations: EvaluationsRepository,
+    private readonly deadlines: DeadlinesRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
   /** An upheld complaint's remedy (supervision module): the committee examines again, as after an upheld objection. */
@@ -88,7 +95,7 @@ export class AwardsService {
    */
   async publicity(tenderId: string, lotNo = DEFAULT_LOT_NO): Promise<PublicityView> {
     const m = this.tx.manager;
-    await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    await this.lots.one(m, await this.ctx.tender(m, tenderId), lotNo);
     const p = await m.findOne(CandidatePublicityEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!p || p.status === 'WITHDRAWN') throw new NotFoundException('The candidate publicity');
     return toPublicityView(p);
@@ -104,7 +111,7 @@ export class AwardsService {
         where: { tenderId, kind: 'CANDIDATE_PUBLICITY', status: 'RUNNING' },
         lock: { mode: 'pessimistic_write' },
       });
-      const [{ open }] = publicity ? await m.query(`SELECT $1::timestamptz > clock_timestamp() AS open`, [publicity.endsAt]) : [{ open: false }];
+      const open = publicity ? await this.deadlines.isFuture(m, publicity.endsAt) : false;
       if (!publicity || !open || tender.status !== TenderStatus.PUBLICITY) {
         throw EvaluationException.legalPeriod('An objection to the result is raised during the candidate publicity (TBR Art. 54)', {
           rule: 'RESULT_OBJECTION_DURING_PUBLICITY',
@@ -112,22 +119,26 @@ export class AwardsService {
           ...(publicity ? { latest: new Date(publicity.endsAt).toISOString() } : {}),
         });
       }
-      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
-      const answerDue = AwardPeriods.objectionAnswerDue(await this.calendars.calendar(m), new Date(now));
-      const [row]: Array<{ id: string }> = await m.query(
-        `INSERT INTO result_objections (tender_id, publicity_id, objector_user_id, objector_organization_id, text, filed_at, answer_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [tenderId, publicity.id, actor.userId, actor.organizationId, dto.text, now, answerDue],
-      );
+      const now = await this.tx.now(m);
+      const answerDue = AwardPeriods.objectionAnswerDue(await this.calendars.calendar(m), now);
+      const id = await this.awards.insertObjection(m, {
+        tenderId,
+        publicityId: publicity.id,
+        objectorUserId: actor.userId,
+        objectorOrganizationId: actor.organizationId,
+        text: dto.text,
+        filedAt: now,
+        answerDueAt: answerDue,
+      });
       await this.audit.append(m, {
         actor,
         action: 'RESULT_OBJECTION_FILED',
         objectType: 'result_objection',
-        objectId: row.id,
+        objectId: id,
         tenderId,
         data: { answerDueAt: answerDue.toISOString() },
       });
-      return toObjectionView(await m.findOneByOrFail(ResultObjectionEntity, { id: row.id }));
+      return toObjectionView(await m.findOneByOrFail(ResultObjectionEntity, { id }));
     });
   }
 
@@ -156,13 +167,8 @@ export class AwardsService {
         if (o.answer === dto.answer && o.upheld === dto.upheld) return toObjectionView(o); // repeated
         throw EvaluationException.conflict('The objection is already answered');
       }
-      await m.query(`UPDATE result_objections SET status = 'ANSWERED', answer = $2, upheld = $3, answered_at = clock_timestamp(), answered_by = $4 WHERE id = $1`, [
-        o.id,
-        dto.answer,
-        dto.upheld,
-        actor.userId,
-      ]);
-      const [{ late }] = await m.query(`SELECT $1::timestamptz < clock_timestamp() AS late`, [o.answerDueAt]);
+      await this.awards.answerObjection(m, o.id, { answer: dto.answer, upheld: dto.upheld, answeredBy: actor.userId });
+      const late = await this.deadlines.isPast(m, o.answerDueAt);
       await this.audit.append(m, {
         actor,
         action: 'RESULT_OBJECTION_ANSWERED',
@@ -179,7 +185,7 @@ export class AwardsService {
   /** GET /tenders/{id}/award (public once awarded); GET /tenders/{id}/lots/{lotNo}/award: the lot's (v1: lot 1). */
   async award(tenderId: string, lotNo = DEFAULT_LOT_NO): Promise<AwardView> {
     const m = this.tx.manager;
-    const lot = await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    const lot = await this.lots.one(m, await this.ctx.tender(m, tenderId), lotNo);
     const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!a) throw new NotFoundException('The award');
     return toAwardView(a, lot.lotted);
@@ -191,7 +197,7 @@ export class AwardsService {
     const tender = await this.ctx.tender(m, tenderId);
     const awards = await m.find(AwardEntity, { where: { tenderId }, order: { createdAt: 'ASC' } });
     return Promise.all(
-      (await evaluationLots(m, tender)).map(async (lot) => {
+      (await this.lots.all(m, tender)).map(async (lot) => {
         const a = awards.filter((x) => x.lotNo === lot.lotNo && x.status !== 'DEFAULTED').pop();
         const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
         return {
@@ -211,19 +217,15 @@ export class AwardsService {
    */
   async resultNotice(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO) {
     const m = this.tx.manager;
-    const lot = await evaluationLot(m, await this.ctx.tender(m, tenderId), lotNo);
+    const lot = await this.lots.one(m, await this.ctx.tender(m, tenderId), lotNo);
     const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo }, order: { createdAt: 'DESC' } });
     if (!a || a.status === 'DEFAULTED') throw new NotFoundException('The result notice');
-    const lotOf = await lotsOfBids(m, tenderId);
+    const lotOf = await this.lots.ofBids(m, tenderId);
     const mine = (await this.bids.openedBids(tenderId, m)).find((b) => b.bidderOrganizationId === actor.organizationId && lotOf.get(b.bidId) === lotNo);
     if (!mine) throw new NotFoundException('Your bid');
     const report = await this.reports.latestEntity(tenderId, m, lotNo);
-    const content = (report?.content ?? {}) as {
-      scoreTable?: Array<{ bidId: string; rank: number; totalScore?: string }>;
-      rejectedBids?: Array<{ bidId: string; groundsText: string[]; reasons: string[] }>;
-    };
-    const row = content.scoreTable?.find((r) => r.bidId === mine.bidId);
-    const rejected = content.rejectedBids?.find((r) => r.bidId === mine.bidId);
+    const row = report?.content.scoreTable?.find((r) => r.bidId === mine.bidId);
+    const rejected = report?.content.rejectedBids?.find((r) => r.bidId === mine.bidId);
     return {
       tenderId,
       ...(lot.lotted ? { lotNo } : {}),
@@ -235,7 +237,8 @@ export class AwardsService {
       issuedAt: new Date(a.noticeIssuedAt).toISOString(),
       contractDueAt: a.bidId === mine.bidId ? new Date(a.contractDueAt).toISOString() : undefined,
       ownRank: row?.rank ?? null,
-      ownScore: row?.totalScore ?? null,
+      // lowest evaluated price: the score table has no total score
+      ownScore: (row && 'totalScore' in row ? row.totalScore : null) ?? null,
       rejection: rejected ? { grounds: rejected.groundsText, reasons: rejected.reasons } : null,
     };
   }
@@ -249,10 +252,10 @@ export class AwardsService {
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
       // v1: lot 1 (a tender without lots is lot 1). A default on another lot is not built yet.
-      const lot = await evaluationLot(m, tender, DEFAULT_LOT_NO);
+      const lot = await this.lots.one(m, tender, DEFAULT_LOT_NO);
       const a = await m.findOne(AwardEntity, { where: { tenderId, lotNo: lot.lotNo, status: 'NOTIFIED' }, lock: { mode: 'pessimistic_write' } });
       if (!a || tender.status !== TenderStatus.AWARDED) throw EvaluationException.notOpen('No notice of award is outstanding');
-      await m.query(`UPDATE awards SET status = 'DEFAULTED', default_reason = $2 WHERE id = $1`, [a.id, dto.reason]);
+      await this.awards.markDefaulted(m, a.id, dto.reason);
       await this.audit.append(m, { actor, action: 'AWARDEE_DEFAULTED', objectType: 'award', objectId: a.id, tenderId, data: { reason: dto.reason, next: dto.next } });
       await this.events.emit(
         m,
@@ -261,8 +264,8 @@ export class AwardsService {
         actor,
       );
       const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
-      const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [tenderId, lot.lotNo]);
-      const remaining = ((report?.content as { candidates?: Array<{ bidId: string }> })?.candidates ?? []).filter((c) => !defaulted.some((d) => d.bid_id === c.bidId));
+      const defaulted = await this.awards.defaultedBidIds(m, tenderId, lot.lotNo);
+      const remaining = (report?.content.candidates ?? []).filter((c) => !defaulted.includes(c.bidId));
       if (dto.next === 'NEXT_CANDIDATE' && remaining.length) {
         await this.stateMachine.transition(m, tenderId, TenderStatus.PUBLICITY, actor, {
           from: [TenderStatus.AWARDED],
@@ -286,7 +289,7 @@ export class AwardsService {
   ): Promise<void> {
     // Lots: the committee examines every lot again; each lot's running publicity is withdrawn.
     for (const running of await m.findBy(CandidatePublicityEntity, { tenderId, status: 'RUNNING' })) {
-      await m.query(`UPDATE candidate_publicities SET status = 'WITHDRAWN' WHERE id = $1`, [running.id]);
+      await this.awards.withdrawPublicity(m, running.id);
       await this.scheduler.cancel(m, ScheduledEventKind.PublicityEnd, running.id);
     }
     await this.stateMachine.transition(m, tenderId, TenderStatus.EVALUATION, actor, {
@@ -294,12 +297,8 @@ export class AwardsService {
       reason,
       data: cause,
     });
-    await m.query(
-      `UPDATE evaluations SET status = 'IN_PROGRESS', round = round + 1, finished_at = NULL, version = version + 1, updated_at = clock_timestamp()
-       WHERE tender_id = $1`,
-      [tenderId],
-    );
-    await m.query(`UPDATE evaluation_verdicts SET locked_at = NULL WHERE tender_id = $1 AND NOT void`, [tenderId]);
+    await this.evaluations.reopen(m, tenderId);
+    await this.evaluations.unlockVerdicts(m, tenderId);
     await this.draws.reopen(m, tenderId, actor);
     await this.audit.append(m, { actor, action: 'EVALUATION_REOPENED', objectType: 'evaluation', objectId: tenderId, tenderId, data: cause });
   }
@@ -309,7 +308,7 @@ export class AwardsService {
   async onPublicityEnd(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
     const p = await m.findOne(CandidatePublicityEntity, { where: { id: event.subjectId }, lock: { mode: 'pessimistic_write' } });
     if (!p || p.status !== 'RUNNING') return;
-    await m.query(`UPDATE candidate_publicities SET status = 'ENDED' WHERE id = $1`, [p.id]);
+    await this.awards.endPublicity(m, p.id);
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
       action: p.kind === 'CANDIDATE_PUBLICITY' ? 'CANDIDATE_PUBLICITY_ENDED' : 'AWARD_ANNOUNCEMENT_ENDED',

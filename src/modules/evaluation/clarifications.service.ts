@@ -8,6 +8,8 @@ import { BidsQueryService } from '../bids/bids-query.service';
 import { TenderStatus } from '../tenders/tender.enums';
 import { ClarificationDecisionDto, ClarificationRequestDto, ClarificationResponseDto } from './dto/evaluation.dto';
 import { BidderClarificationRequestEntity, ClarificationKind } from './entities/bidder-clarification-request.entity';
+import { ClarificationsRepository } from './clarifications.repository';
+import { DeadlinesRepository } from './deadlines.repository';
 import { EvaluationContext } from './evaluation-context';
 import { EvaluationException } from './evaluation.exception';
 
@@ -48,6 +50,8 @@ export class ClarificationsService {
     private readonly audit: AuditService,
     private readonly ctx: EvaluationContext,
     private readonly bids: BidsQueryService,
+    private readonly clarifications: ClarificationsRepository,
+    private readonly deadlines: DeadlinesRepository,
   ) {}
 
   async request(tenderId: string, dto: ClarificationRequestDto, actor: Actor): Promise<ClarificationView> {
@@ -59,22 +63,28 @@ export class ClarificationsService {
       if (dto.kind === 'CURABLE_DEFICIENCY' && !(await this.ctx.rules(m, tenderId)).curableDeficiencies) {
         throw EvaluationException.curable('The tender document does not allow curable deficiencies (容缺, regulations.md §3)');
       }
-      const [{ future }] = await m.query(`SELECT $1::timestamptz > clock_timestamp() AS future`, [dto.deadline]);
+      const future = await this.deadlines.isFuture(m, dto.deadline);
       if (!future) throw new ValidationFailedException([{ field: 'deadline', errors: ['deadline must be in the future, inside the evaluation'] }]);
-      const [row]: Array<{ id: string }> = await m.query(
-        `INSERT INTO bidder_clarification_requests (tender_id, bid_id, bidder_organization_id, requested_by, kind, item, question, legal_basis, deadline)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [tenderId, bid.bidId, bid.bidderOrganizationId, member.id, dto.kind, dto.item, dto.question, LEGAL_BASIS[dto.kind], dto.deadline],
-      );
+      const id = await this.clarifications.insert(m, {
+        tenderId,
+        bidId: bid.bidId,
+        bidderOrganizationId: bid.bidderOrganizationId,
+        requestedBy: member.id,
+        kind: dto.kind,
+        item: dto.item,
+        question: dto.question,
+        legalBasis: LEGAL_BASIS[dto.kind],
+        deadline: dto.deadline,
+      });
       await this.audit.append(m, {
         actor,
         action: 'CLARIFICATION_REQUESTED',
         objectType: 'clarification_request',
-        objectId: row.id,
+        objectId: id,
         tenderId,
         data: { bidId: bid.bidId, kind: dto.kind, item: dto.item, deadline: dto.deadline, memberId: member.id },
       });
-      return this.view(await m.findOneByOrFail(BidderClarificationRequestEntity, { id: row.id }));
+      return this.view(await m.findOneByOrFail(BidderClarificationRequestEntity, { id }));
     });
   }
 
@@ -98,17 +108,12 @@ export class ClarificationsService {
       if (req.status === 'ANSWERED') throw EvaluationException.conflict('This request is already answered');
       const tender = await this.ctx.tender(m, tenderId);
       if (tender.status !== TenderStatus.EVALUATION) throw EvaluationException.notOpen('The evaluation is over');
-      const [{ late }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS late`, [req.deadline]);
-      if (late) throw EvaluationException.clarificationLate();
+      if (await this.deadlines.hasPassed(m, req.deadline)) throw EvaluationException.clarificationLate();
       if (dto.attachments?.length && req.kind !== 'CURABLE_DEFICIENCY') {
         // TBR Art. 52: an answer may not change the substance of the bid; no documents are added after the deadline.
         throw EvaluationException.curable('Only a curable-deficiency request takes documents; a clarification may not add to the bid (TBR Art. 52)');
       }
-      await m.query(
-        `UPDATE bidder_clarification_requests SET status = 'ANSWERED', response_text = $2, response_attachments = $3,
-                responded_at = clock_timestamp(), responded_by = $4 WHERE id = $1`,
-        [id, dto.text, JSON.stringify(dto.attachments ?? []), actor.userId],
-      );
+      await this.clarifications.recordAnswer(m, id, { text: dto.text, attachments: dto.attachments ?? [], respondedBy: actor.userId });
       await this.audit.append(m, {
         actor,
         action: 'CLARIFICATION_ANSWERED',
@@ -127,13 +132,9 @@ export class ClarificationsService {
       const { member } = await this.ctx.sitting(m, tenderId, actor, true);
       const req = await m.findOne(BidderClarificationRequestEntity, { where: { id, tenderId }, lock: { mode: 'pessimistic_write' } });
       if (!req) throw new NotFoundException('The clarification request');
-      const [{ late }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS late`, [req.deadline]);
+      const late = await this.deadlines.hasPassed(m, req.deadline);
       if (req.status !== 'ANSWERED' && !late) throw EvaluationException.clarificationPending([req.id]);
-      await m.query(
-        `UPDATE bidder_clarification_requests SET panel_decision = $2, panel_decision_note = $3, decided_by = $4, decided_at = clock_timestamp()
-         WHERE id = $1`,
-        [id, dto.accepted ? 'ACCEPTED' : 'NOT_ACCEPTED', dto.note ?? null, member.id],
-      );
+      await this.clarifications.recordDecision(m, id, { decision: dto.accepted ? 'ACCEPTED' : 'NOT_ACCEPTED', note: dto.note ?? null, decidedBy: member.id });
       await this.audit.append(m, {
         actor,
         action: 'CLARIFICATION_DECIDED',
@@ -147,7 +148,7 @@ export class ClarificationsService {
   }
 
   private async view(r: BidderClarificationRequestEntity): Promise<ClarificationView> {
-    const [{ expired }] = await this.tx.manager.query(`SELECT $1::timestamptz <= clock_timestamp() AS expired`, [r.deadline]);
+    const expired = await this.deadlines.hasPassed(this.tx.manager, r.deadline);
     return {
       id: r.id,
       tenderId: r.tenderId,

@@ -1,8 +1,10 @@
+import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { NotFoundException } from 'src/common/errors/domain.exception';
 import { compareMoney, normalizeMoney } from 'src/common/money/money';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
 import { type TenderEntity } from '../tenders/tender.entity';
+import { EvaluationsRepository } from './evaluations.repository';
 import { type EvaluationTerms } from './scoring/evaluation-engine';
 
 /**
@@ -18,21 +20,32 @@ export interface EvaluationLot {
   lotted: boolean;
 }
 
-/** Every lot of the tender, in order; a tender without lots: lot 1. */
-export async function evaluationLots(m: EntityManager, tender: TenderEntity): Promise<EvaluationLot[]> {
-  const rows: Array<{ lot_no: number; title: string; budget: string; status: 'ACTIVE' | 'FAILED' }> = await m.query(
-    `SELECT lot_no, title, budget::text AS budget, status FROM tender_lots WHERE tender_id = $1 ORDER BY lot_no`,
-    [tender.id],
-  );
-  if (!rows.length) return [{ lotNo: DEFAULT_LOT_NO, title: tender.title, budget: normalizeMoney(tender.budget), status: 'ACTIVE', lotted: false }];
-  return rows.map((r) => ({ lotNo: Number(r.lot_no), title: r.title, budget: normalizeMoney(r.budget), status: r.status, lotted: true }));
-}
+/**
+ * The lots of a tender as the evaluation sees them (its reads of tender_lots and of each bid's lot go through
+ * EvaluationsRepository's declared read models).
+ */
+@Injectable()
+export class EvaluationLots {
+  constructor(private readonly evaluations: EvaluationsRepository) {}
 
-/** Lot `lotNo` of the tender, or 404. */
-export async function evaluationLot(m: EntityManager, tender: TenderEntity, lotNo: number): Promise<EvaluationLot> {
-  const lot = (await evaluationLots(m, tender)).find((l) => l.lotNo === lotNo);
-  if (!lot) throw new NotFoundException('The lot');
-  return lot;
+  /** Every lot of the tender, in order; a tender without lots: lot 1. */
+  async all(m: EntityManager, tender: TenderEntity): Promise<EvaluationLot[]> {
+    const rows = await this.evaluations.lotsOf(m, tender.id);
+    if (!rows.length) return [{ lotNo: DEFAULT_LOT_NO, title: tender.title, budget: normalizeMoney(tender.budget), status: 'ACTIVE', lotted: false }];
+    return rows.map((r) => ({ lotNo: r.lotNo, title: r.title, budget: normalizeMoney(r.budget), status: r.status, lotted: true }));
+  }
+
+  /** Lot `lotNo` of the tender, or 404. */
+  async one(m: EntityManager, tender: TenderEntity, lotNo: number): Promise<EvaluationLot> {
+    const lot = (await this.all(m, tender)).find((l) => l.lotNo === lotNo);
+    if (!lot) throw new NotFoundException('The lot');
+    return lot;
+  }
+
+  /** The lot of each bid of the tender (bid id → lot number). */
+  ofBids(m: EntityManager, tenderId: string): Promise<Map<string, number>> {
+    return this.evaluations.lotOfEachBid(m, tenderId);
+  }
 }
 
 /**
@@ -45,10 +58,4 @@ export function lotEvaluationTerms(terms: EvaluationTerms, lot: EvaluationLot): 
   if (!lot.lotted) return terms;
   const ceiling = terms.priceCeiling !== null && compareMoney(terms.priceCeiling, lot.budget) < 0 ? terms.priceCeiling : lot.budget;
   return { ...terms, budget: lot.budget, priceCeiling: ceiling };
-}
-
-/** The lot of each bid of the tender (bid id → lot number). */
-export async function lotsOfBids(m: EntityManager, tenderId: string): Promise<Map<string, number>> {
-  const rows: Array<{ id: string; lot_no: number }> = await m.query(`SELECT id, lot_no FROM bids WHERE tender_id = $1`, [tenderId]);
-  return new Map(rows.map((r) => [r.id, Number(r.lot_no)]));
 }

@@ -5,7 +5,10 @@ import { ExpertsModule } from '../experts/experts.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { AwardController } from './award.controller';
 import { LotAwardController } from './lot-award.controller';
+import { AwardsRepository } from './awards.repository';
 import { AwardsService } from './awards.service';
+import { ClarificationsRepository } from './clarifications.repository';
+import { DeadlinesRepository } from './deadlines.repository';
 import { ClarificationsService } from './clarifications.service';
 import { AwardEntity } from './entities/award.entity';
 import { BidderClarificationRequestEntity } from './entities/bidder-clarification-request.entity';
@@ -17,8 +20,10 @@ import { EvaluationVerdictEntity } from './entities/evaluation-verdict.entity';
 import { EvaluationEntity } from './entities/evaluation.entity';
 import { ResultObjectionEntity } from './entities/result-objection.entity';
 import { EvaluationContext } from './evaluation-context';
+import { EvaluationLots } from './evaluation-lots';
 import { EvaluationController } from './evaluation.controller';
 import { EvaluationService } from './evaluation.service';
+import { EvaluationsRepository } from './evaluations.repository';
 import { EvaluationReportService } from './report/evaluation-report.service';
 import { AwardTenderUseCase } from './use-cases/award-tender.use-case';
 import { FinalizeEvaluationUseCase } from './use-cases/finalize-evaluation.use-case';
@@ -49,6 +54,11 @@ import { RecordContractUseCase } from './use-cases/record-contract.use-case';
   ],
   controllers: [EvaluationController, AwardController, LotAwardController],
   providers: [
+    EvaluationsRepository,
+    ClarificationsRepository,
+    AwardsRepository,
+    DeadlinesRepository,
+    EvaluationLots,
     EvaluationContext,
     EvaluationService,
     ClarificationsService,

@@ -20,7 +20,9 @@ import { checkVerdict, RejectionGround } from './scoring/evaluation-engine';
 import { checkFindings, CriterionFinding } from './qualification/post-qualification';
 import { FinalizeEvaluationUseCase, FinalizeResult } from './use-cases/finalize-evaluation.use-case';
 import { DEFAULT_LOT_NO } from '../tenders/tender-lots';
-import { evaluationLots, lotEvaluationTerms, lotsOfBids } from './evaluation-lots';
+import { EvaluationLots, lotEvaluationTerms } from './evaluation-lots';
+import { EvaluationsRepository } from './evaluations.repository';
+import { ClarificationsRepository } from './clarifications.repository';
 import { DomainEventMap, OnEvent } from 'src/common/events/domain-events';
 
 export interface VerdictView {
@@ -60,6 +62,9 @@ export class EvaluationService {
     private readonly bids: BidsQueryService,
     private readonly finalize: FinalizeEvaluationUseCase,
     private readonly tenders: TendersService,
+    private readonly evaluations: EvaluationsRepository,
+    private readonly clarifications: ClarificationsRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
   @OnEvent('TenderEnteredEvaluation')
@@ -73,9 +78,7 @@ export class EvaluationService {
    */
   @OnEvent('PanelMemberLeft')
   async onPanelMemberLeft(m: EntityManager, { tenderId, memberId }: DomainEventMap['PanelMemberLeft'], actor: Actor): Promise<void> {
-    await m.query(`UPDATE evaluation_verdicts SET void = true, updated_at = clock_timestamp() WHERE member_id = $1`, [memberId]);
-    await m.query(`UPDATE evaluation_signatures SET void = true WHERE member_id = $1`, [memberId]);
-    await m.query(`UPDATE evaluations SET status = 'IN_PROGRESS', updated_at = clock_timestamp() WHERE tender_id = $1 AND status = 'AWAITING_COMPETITION_DECISION'`, [tenderId]);
+    await this.evaluations.voidConclusionsOf(m, tenderId, memberId);
     await this.audit.append(m, {
       actor,
       action: 'EVALUATION_CONCLUSIONS_VOID',
@@ -88,7 +91,7 @@ export class EvaluationService {
 
   /** The tender entered EVALUATION (in the opening's transaction). Idempotent. */
   async start(m: EntityManager, tenderId: string): Promise<void> {
-    await m.query(`INSERT INTO evaluations (tender_id, status) VALUES ($1, 'IN_PROGRESS') ON CONFLICT (tender_id) DO NOTHING`, [tenderId]);
+    await this.evaluations.start(m, tenderId);
   }
 
   /**
@@ -99,9 +102,9 @@ export class EvaluationService {
   async panelBids(tenderId: string, actor: Actor, lotNo?: number) {
     return this.tx.run(async (m) => {
       const { tender, member } = await this.ctx.sitting(m, tenderId, actor, false);
-      const lots = await evaluationLots(m, tender);
+      const lots = await this.lots.all(m, tender);
       if (lotNo !== undefined && !lots.some((l) => l.lotNo === lotNo)) throw new NotFoundException('The lot');
-      const lotOf = await lotsOfBids(m, tenderId);
+      const lotOf = await this.lots.ofBids(m, tenderId);
       const lotted = lots[0].lotted;
       const ceilingOf = new Map(lots.map((l) => [l.lotNo, lotEvaluationTerms(this.ctx.terms(tender), l).priceCeiling]));
       const opened = (await this.bids.openedBids(tenderId, m)).filter((b) => lotNo === undefined || (lotOf.get(b.bidId) ?? DEFAULT_LOT_NO) === lotNo);
@@ -170,13 +173,7 @@ export class EvaluationService {
         JSON.stringify(existing.grounds) === JSON.stringify(verdict.grounds) &&
         JSON.stringify(existing.factorScores) === JSON.stringify(verdict.factorScores);
       if (!same || findingsChanged) {
-        await m.query(
-          `INSERT INTO evaluation_verdicts (tender_id, member_id, bid_id, qualified, reasons, grounds, factor_scores)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (member_id, bid_id) DO UPDATE SET qualified = EXCLUDED.qualified, reasons = EXCLUDED.reasons,
-             grounds = EXCLUDED.grounds, factor_scores = EXCLUDED.factor_scores, void = false, updated_at = clock_timestamp()`,
-          [tenderId, member.id, dto.bidId, verdict.qualified, verdict.reasons, verdict.grounds, factorScores ? JSON.stringify(factorScores) : null],
-        );
+        await this.evaluations.upsertVerdict(m, { tenderId, memberId: member.id, bidId: dto.bidId, ...verdict });
         await this.audit.append(m, {
           actor,
           action: existing ? 'EVALUATION_VERDICT_CORRECTED' : 'EVALUATION_VERDICT_RECORDED',
@@ -192,18 +189,11 @@ export class EvaluationService {
 
   /** Upserts a member's criterion findings on a bid; true when anything changed. */
   private async storeFindings(m: EntityManager, tenderId: string, memberId: string, bidId: string, findings: CriterionFinding[]): Promise<boolean> {
-    const before: Array<{ criterion_code: string; met: boolean; reason: string }> = await m.query(
-      `SELECT criterion_code, met, reason FROM qualification_findings WHERE tender_id = $1 AND member_id = $2 AND bid_id = $3`,
-      [tenderId, memberId, bidId],
-    );
-    const same = before.length === findings.length && findings.every((f) => before.some((b) => b.criterion_code === f.code && b.met === f.met && b.reason === f.reason));
+    const before = await this.evaluations.findingsOn(m, tenderId, memberId, bidId);
+    const same = before.length === findings.length && findings.every((f) => before.some((b) => b.criterionCode === f.code && b.met === f.met && b.reason === f.reason));
     if (same) return false;
     for (const f of findings) {
-      await m.query(
-        `INSERT INTO qualification_findings (tender_id, bid_id, member_id, criterion_code, met, reason) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tender_id, bid_id, member_id, criterion_code) DO UPDATE SET met = EXCLUDED.met, reason = EXCLUDED.reason, recorded_at = clock_timestamp()`,
-        [tenderId, bidId, memberId, f.code, f.met, f.reason],
-      );
+      await this.evaluations.upsertFinding(m, tenderId, { memberId, bidId, criterionCode: f.code, met: f.met, reason: f.reason });
     }
     return true;
   }
@@ -229,18 +219,10 @@ export class EvaluationService {
       const mine = await m.find(EvaluationVerdictEntity, { where: { memberId: member.id, void: false } });
       const missing = opened.filter((b) => !mine.some((v) => v.bidId === b.bidId)).map((b) => b.bidId);
       if (missing.length) throw EvaluationException.incomplete(missing);
-      const pending: Array<{ id: string }> = await m.query(
-        `SELECT id FROM bidder_clarification_requests WHERE tender_id = $1 AND status = 'OPEN' AND deadline > clock_timestamp()`,
-        [tenderId],
-      );
-      if (pending.length) throw EvaluationException.clarificationPending(pending.map((p) => p.id));
-      await m.query(`INSERT INTO evaluation_signatures (tender_id, member_id, round, dissent) VALUES ($1, $2, $3, $4)`, [
-        tenderId,
-        member.id,
-        evaluation.round,
-        dto.dissent ?? null,
-      ]);
-      await m.query(`UPDATE evaluation_verdicts SET locked_at = clock_timestamp() WHERE member_id = $1 AND locked_at IS NULL`, [member.id]);
+      const pending = await this.clarifications.pendingIds(m, tenderId);
+      if (pending.length) throw EvaluationException.clarificationPending(pending);
+      await this.evaluations.insertSignature(m, { tenderId, memberId: member.id, round: evaluation.round, dissent: dto.dissent ?? null });
+      await this.evaluations.lockVerdictsOf(m, member.id);
       await this.audit.append(m, {
         actor,
         action: 'EVALUATION_SIGNED',
@@ -266,11 +248,7 @@ export class EvaluationService {
       }
       const sig = await m.findOneBy(EvaluationSignatureEntity, { memberId: member.id, round: ev.round, void: false });
       if (!sig) throw EvaluationException.notOpen('Sign your verdicts first');
-      await m.query(`UPDATE evaluation_signatures SET competition_decision = $2, competition_reason = $3, decided_at = clock_timestamp() WHERE id = $1`, [
-        sig.id,
-        dto.decision,
-        dto.reason,
-      ]);
+      await this.evaluations.recordCompetitionDecision(m, sig.id, dto.decision, dto.reason);
       await this.audit.append(m, {
         actor,
         action: 'EVALUATION_COMPETITION_DECIDED',
@@ -294,10 +272,7 @@ export class EvaluationService {
     const ev = await this.ctx.evaluation(m, tenderId);
     const members = await this.panels.members(m, tenderId);
     const sittingIds = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED').map((x) => x.id);
-    const [{ signed }] = await m.query(
-      `SELECT count(*)::int AS signed FROM evaluation_signatures WHERE tender_id = $1 AND round = $2 AND NOT void AND member_id = ANY($3::uuid[])`,
-      [tenderId, ev.round, sittingIds],
-    );
+    const signed = await this.evaluations.countSignatures(m, tenderId, ev.round, sittingIds);
     return {
       tenderId,
       status: ev.status,
@@ -327,12 +302,7 @@ export class EvaluationService {
       }
       const current = await this.ctx.rules(m, tenderId);
       const next = { curableDeficiencies: dto.curableDeficiencies ?? current.curableDeficiencies, stateFunded: dto.stateFunded ?? current.stateFunded };
-      await m.query(
-        `INSERT INTO evaluation_rules (tender_id, curable_deficiencies, state_funded) VALUES ($1, $2, $3)
-         ON CONFLICT (tender_id) DO UPDATE SET curable_deficiencies = EXCLUDED.curable_deficiencies, state_funded = EXCLUDED.state_funded,
-           updated_at = clock_timestamp()`,
-        [tenderId, next.curableDeficiencies, next.stateFunded],
-      );
+      await this.evaluations.upsertRules(m, tenderId, next);
       await this.audit.append(m, { actor, action: 'EVALUATION_RULES_SET', objectType: 'tender', objectId: tenderId, tenderId, data: next });
       return { tenderId, ...next };
     });

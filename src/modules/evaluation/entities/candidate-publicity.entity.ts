@@ -1,5 +1,28 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** What the candidate publicity shows (TBR Art. 54; EB20 Art. 35). */
+export interface CandidatePublicityContent {
+  title: string;
+  lot?: { lotNo: number; title: string };
+  candidates: Array<{ rank: number; bidderName: string; price: string; score: string | null }>;
+  rejectedBids: Array<{ bidderName: string; grounds: string[]; reasons: string[] }>;
+  objections: { how: string; answerWithinDays: number; basis: string };
+}
+
+/** What the procurement award announcement shows, with the evaluators (MOF87 Art. 69). */
+export interface AwardAnnouncementContent {
+  title: string;
+  lot?: { lotNo: number; title: string };
+  awardee: { name: string; price: string; score: string | null; rank: number };
+  evaluators: string[];
+  noticeNo: string;
+  /** The rank-1 candidate was deemed chosen (MOF87 Art. 68). */
+  deemed: boolean;
+}
+
+/** The published content: the candidate publicity's or the award announcement's. */
+export type PublicityContent = CandidatePublicityContent | AwardAnnouncementContent;
+
 /**
  * 中标候选人公示 (CandidatePublicity, engineering: ≥ 3 days, TBR Art. 54) or 中标结果公告 (AwardAnnouncement,
  * procurement: 1 working day, MOF87 Art. 69).
@@ -32,7 +55,7 @@ export class CandidatePublicityEntity {
   status: 'RUNNING' | 'ENDED' | 'WITHDRAWN';
 
   @Column({ type: 'jsonb' })
-  content: Record<string, unknown>;
+  content: PublicityContent;
 
   @Column({ type: 'timestamptz' })
   createdAt: Date;

@@ -6,9 +6,10 @@ import { AuditService } from '../../audit/audit.service';
 import { EvaluationReportEntity } from '../entities/evaluation-report.entity';
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
+import { type EvaluationReportContent } from './evaluation-report';
 import { evaluationReportPdf } from './evaluation-report.pdf';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
-import { evaluationLot } from '../evaluation-lots';
+import { EvaluationLots } from '../evaluation-lots';
 
 /** GET /tenders/{id}/evaluation-report(.pdf): the latest signed report, for the owner, supervisors and the committee. */
 @Injectable()
@@ -18,10 +19,11 @@ export class EvaluationReportService {
     private readonly audit: AuditService,
     private readonly ctx: EvaluationContext,
     private readonly pdf: PdfRenderer,
+    private readonly lots: EvaluationLots,
   ) {}
 
   /** `lotNo`: the lot's report (a tender without lots, and the v1 path: lot 1). */
-  async latest(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<Record<string, unknown> & { sha256: string }> {
+  async latest(tenderId: string, actor: Actor, lotNo = DEFAULT_LOT_NO): Promise<EvaluationReportContent & { tenderId: string; sha256: string; signedAt: string }> {
     const r = await this.read(tenderId, actor, 'EVALUATION_REPORT_READ', lotNo);
     return { ...r.content, tenderId, sha256: r.sha256, signedAt: new Date(r.createdAt).toISOString() };
   }
@@ -40,7 +42,7 @@ export class EvaluationReportService {
     return this.tx.run(async (m) => {
       const tender = await this.ctx.tender(m, tenderId);
       await this.ctx.assertReportReader(m, tender, actor);
-      await evaluationLot(m, tender, lotNo);
+      await this.lots.one(m, tender, lotNo);
       const r = await this.latestEntity(tenderId, m, lotNo);
       if (!r) throw EvaluationException.reportNotReady();
       await this.audit.append(m, {

@@ -16,12 +16,16 @@ import { TenderStatus } from '../../tenders/tender.enums';
 import { TendersService } from '../../tenders/tenders.service';
 import { AwardPeriods } from '../award-periods';
 import { AwardEntity } from '../entities/award.entity';
-import { CandidatePublicityEntity } from '../entities/candidate-publicity.entity';
+import { AwardAnnouncementContent, CandidatePublicityEntity } from '../entities/candidate-publicity.entity';
 import { EvaluationContext } from '../evaluation-context';
 import { EvaluationException } from '../evaluation.exception';
 import { EvaluationReportService } from '../report/evaluation-report.service';
 import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
-import { EvaluationLot, evaluationLot, evaluationLots } from '../evaluation-lots';
+import { EvaluationLot, EvaluationLots } from '../evaluation-lots';
+import { AwardsRepository } from '../awards.repository';
+import { DeadlinesRepository } from '../deadlines.repository';
+import { EvaluationReportEntity } from '../entities/evaluation-report.entity';
+import { type EvaluationReportContent } from '../report/evaluation-report';
 import { UseCase } from 'src/common/use-case';
 
 export interface AwardCommand {
@@ -73,13 +77,16 @@ export function toAwardView(a: AwardEntity, lotted = a.lotNo !== DEFAULT_LOT_NO)
   };
 }
 
-interface Candidate {
-  rank: number;
-  bidId: string;
-  bidderOrganizationId: string;
-  bidderName: string;
-  price: string;
-  score: string | null;
+/** A recommended candidate of the signed report (TBR Art. 53). */
+type Candidate = EvaluationReportContent['candidates'][number];
+
+/** The notice of award as issued: its number, instants and row id. */
+interface IssuedNotice {
+  id: string;
+  noticeNo: string;
+  issuedAt: Date;
+  contractDueAt: Date;
+  announcementEndsAt: Date | null;
 }
 
 /**
@@ -107,6 +114,9 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
     private readonly draws: ExpertDrawService,
     private readonly panels: PanelService,
     private readonly events: DomainEvents,
+    private readonly awards: AwardsRepository,
+    private readonly deadlines: DeadlinesRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.AwardDecisionDue)
@@ -119,18 +129,38 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
       const tender = await this.tenders.lockForOwner(m, cmd.tenderId, cmd.actor);
       // TBR Art. 62; GPL Art. 57: a suspension ordered by the supervisory department holds the award.
       if (tender.suspendedAt) throw EvaluationException.suspendedByOrder(tender.suspendedAt);
-      return this.award(m, tender, await evaluationLot(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO), cmd.bidId, cmd.actor, false);
+      return this.award(m, tender, await this.lots.one(m, tender, cmd.lotNo ?? DEFAULT_LOT_NO), cmd.bidId, cmd.actor, false);
     });
   }
 
+  /** load → decide → persist → announce; a repeated award of the same bid returns the award. */
   private async award(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, bidId: string, actor: Actor, deemed: boolean): Promise<AwardView> {
-    const lotNo = lot.lotNo;
     const view = (a: AwardEntity) => toAwardView(a, lot.lotted);
-    const active = await m.query(`SELECT id, bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status <> 'DEFAULTED'`, [tender.id, lotNo]);
-    if (active.length) {
-      if (active[0].bid_id === bidId) return view(await m.findOneByOrFail(AwardEntity, { id: active[0].id })); // repeated
-      throw EvaluationException.conflict(lot.lotted ? `Lot ${lotNo} is already awarded` : 'The tender is already awarded');
-    }
+    const repeated = await this.standingAward(m, tender, lot, bidId);
+    if (repeated) return view(repeated);
+    const report = await this.loadAwardableReport(m, tender, lot);
+    const chosen = await this.decideAwardee(m, tender, lot, report, bidId);
+    const notice = await this.persistNotice(m, tender, lot, chosen);
+    if (notice.announcementEndsAt) await this.startAwardAnnouncement(m, tender, lot, report, chosen, notice, notice.announcementEndsAt, deemed);
+    await this.announce(m, tender, lot, chosen, notice, actor, deemed);
+    return view(await m.findOneByOrFail(AwardEntity, { id: notice.id }));
+  }
+
+  /** The lot's standing award of this bid (a repeated request); another bid's standing award is a conflict. */
+  private async standingAward(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, bidId: string): Promise<AwardEntity | null> {
+    const active = await this.awards.standingOf(m, tender.id, lot.lotNo);
+    if (!active.length) return null;
+    if (active[0].bidId === bidId) return m.findOneByOrFail(AwardEntity, { id: active[0].id });
+    throw EvaluationException.conflict(lot.lotted ? `Lot ${lot.lotNo} is already awarded` : 'The tender is already awarded');
+  }
+
+  /**
+   * The signed report with candidates of a lot that may be awarded now: engineering, once its candidate publicity
+   * has ended with every objection answered (TBR Art. 54) — the publicity is closed here if still running;
+   * procurement, from the report on.
+   */
+  private async loadAwardableReport(m: EntityManager, tender: TenderEntity, lot: EvaluationLot): Promise<EvaluationReportEntity> {
+    const lotNo = lot.lotNo;
     if (lot.status === 'FAILED') throw EvaluationException.notOpen(`Lot ${lotNo} has failed: it is not awarded`);
     const ev = await this.ctx.evaluation(m, tender.id);
     const report = await this.reports.latestEntity(tender.id, m, lotNo);
@@ -143,25 +173,28 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
         order: { createdAt: 'DESC' },
       });
       if (!publicity || publicity.status === 'WITHDRAWN') throw EvaluationException.notOpen('Publish the candidates first (TBR Art. 54)');
-      const [{ ended }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS ended`, [publicity.endsAt]);
-      if (!ended) throw EvaluationException.publicityNotEnded(new Date(publicity.endsAt));
+      if (!(await this.deadlines.hasPassed(m, publicity.endsAt))) throw EvaluationException.publicityNotEnded(new Date(publicity.endsAt));
       // TBR Art. 54 ¶2: the process is suspended until every objection to the result is answered.
-      const pending: Array<{ id: string }> = await m.query(`SELECT id FROM result_objections WHERE tender_id = $1 AND status = 'PENDING'`, [tender.id]);
-      if (pending.length) throw EvaluationException.suspended(pending.map((p) => p.id));
+      const pending = await this.awards.pendingObjectionIds(m, tender.id);
+      if (pending.length) throw EvaluationException.suspended(pending);
       if (publicity.status === 'RUNNING') {
-        await m.query(`UPDATE candidate_publicities SET status = 'ENDED' WHERE id = $1`, [publicity.id]);
+        await this.awards.endPublicity(m, publicity.id);
         await this.scheduler.cancel(m, ScheduledEventKind.PublicityEnd, publicity.id);
       }
     } else if (tender.status !== TenderStatus.EVALUATION && tender.status !== TenderStatus.PUBLICITY) {
       throw EvaluationException.notOpen(`The tender is ${tender.status}`);
     }
+    return report;
+  }
 
-    const candidates = (report.content as { candidates: Candidate[] }).candidates;
+  /** The chosen bid must be a candidate still standing; a state-funded project takes the best-ranked one (TBR Art. 55). */
+  private async decideAwardee(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, report: EvaluationReportEntity, bidId: string): Promise<Candidate> {
+    const candidates = report.content.candidates;
     const chosen = candidates.find((c) => c.bidId === bidId);
     if (!chosen) throw EvaluationException.notCandidate();
-    const defaulted: Array<{ bid_id: string }> = await m.query(`SELECT bid_id FROM awards WHERE tender_id = $1 AND lot_no = $2 AND status = 'DEFAULTED'`, [tender.id, lotNo]);
-    if (defaulted.some((d) => d.bid_id === bidId)) throw EvaluationException.conflict('This candidate has already declined or defaulted');
-    const standing = candidates.filter((c) => !defaulted.some((d) => d.bid_id === c.bidId));
+    const defaulted = await this.awards.defaultedBidIds(m, tender.id, lot.lotNo);
+    if (defaulted.includes(bidId)) throw EvaluationException.conflict('This candidate has already declined or defaulted');
+    const standing = candidates.filter((c) => !defaulted.includes(c.bidId));
     const rules = await this.ctx.rules(m, tender.id);
     if (rules.stateFunded) {
       // TBR Art. 55 (MOF87 Art. 68): a state-funded project awards the first candidate; if it declines, the next.
@@ -170,38 +203,69 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
         throw EvaluationException.rankRule(`A state-funded project awards the best-ranked candidate still standing (rank ${best}) (TBR Art. 55)`);
       }
     }
+    return chosen;
+  }
 
-    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+  /** The notice of award, numbered and dated by the database clock, with the contract's due date (TBL Art. 46). */
+  private async persistNotice(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, chosen: Candidate): Promise<IssuedNotice> {
+    const now = await this.tx.now(m);
     const cal = await this.calendars.calendar(m);
-    const contractDue = AwardPeriods.contractDue(cal, tender.regime, new Date(now));
-    const announcementEnds = tender.regime === 'GOV_PROCUREMENT' ? AwardPeriods.announcementEnd(cal, new Date(now)) : null;
-    const [{ n }] = await m.query(`SELECT count(*)::int + 1 AS n FROM awards WHERE tender_id = $1`, [tender.id]);
-    const noticeNo = `ZB-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${tender.id.slice(0, 8).toUpperCase()}-${n}`;
-    const [row]: Array<{ id: string }> = await m.query(
-      `INSERT INTO awards (tender_id, bid_id, awardee_organization_id, awardee_name, price, rank, score, status, notice_no, notice_issued_at,
-                           contract_due_at, announcement_ends_at, lot_no)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'NOTIFIED', $8, $9, $10, $11, $12) RETURNING id`,
-      [tender.id, bidId, chosen.bidderOrganizationId, chosen.bidderName, chosen.price, chosen.rank, chosen.score, noticeNo, now, contractDue, announcementEnds, lotNo],
-    );
+    const contractDueAt = AwardPeriods.contractDue(cal, tender.regime, now);
+    const announcementEndsAt = tender.regime === 'GOV_PROCUREMENT' ? AwardPeriods.announcementEnd(cal, now) : null;
+    const n = await this.awards.nextNoticeSeq(m, tender.id);
+    const noticeNo = `ZB-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${tender.id.slice(0, 8).toUpperCase()}-${n}`;
+    const id = await this.awards.insert(m, {
+      tenderId: tender.id,
+      lotNo: lot.lotNo,
+      bidId: chosen.bidId,
+      awardeeOrganizationId: chosen.bidderOrganizationId,
+      awardeeName: chosen.bidderName,
+      price: chosen.price,
+      rank: chosen.rank,
+      score: chosen.score,
+      noticeNo,
+      noticeIssuedAt: now,
+      contractDueAt,
+      announcementEndsAt,
+    });
+    return { id, noticeNo, issuedAt: now, contractDueAt, announcementEndsAt };
+  }
 
-    if (announcementEnds) {
-      // MOF87 Art. 69: the award announcement, with the tender document reference and the list of evaluators.
-      const members = (await this.panels.members(m, tender.id)).filter((x) => x.status === 'COMPLETED');
-      const content = {
-        title: tender.title,
-        ...(lot.lotted ? { lot: { lotNo, title: lot.title } } : {}),
-        awardee: { name: chosen.bidderName, price: chosen.price, score: chosen.score, rank: chosen.rank },
-        evaluators: members.map((x) => x.name),
-        noticeNo,
-        deemed,
-      };
-      const [pub]: Array<{ id: string }> = await m.query(
-        `INSERT INTO candidate_publicities (tender_id, lot_no, report_version, kind, starts_at, ends_at, status, content)
-         VALUES ($1, $2, $3, 'AWARD_ANNOUNCEMENT', $4, $5, 'RUNNING', $6) RETURNING id`,
-        [tender.id, lotNo, report.version, now, announcementEnds, JSON.stringify(content)],
-      );
-      await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: pub.id, tenderId: tender.id, runAt: announcementEnds });
-    }
+  /** MOF87 Art. 69: the award announcement, with the tender document reference and the list of evaluators. */
+  private async startAwardAnnouncement(
+    m: EntityManager,
+    tender: TenderEntity,
+    lot: EvaluationLot,
+    report: EvaluationReportEntity,
+    chosen: Candidate,
+    notice: IssuedNotice,
+    endsAt: Date,
+    deemed: boolean,
+  ): Promise<void> {
+    const members = (await this.panels.members(m, tender.id)).filter((x) => x.status === 'COMPLETED');
+    const content: AwardAnnouncementContent = {
+      title: tender.title,
+      ...(lot.lotted ? { lot: { lotNo: lot.lotNo, title: lot.title } } : {}),
+      awardee: { name: chosen.bidderName, price: chosen.price, score: chosen.score, rank: chosen.rank },
+      evaluators: members.map((x) => x.name),
+      noticeNo: notice.noticeNo,
+      deemed,
+    };
+    const publicityId = await this.awards.insertAwardAnnouncement(m, {
+      tenderId: tender.id,
+      lotNo: lot.lotNo,
+      reportVersion: report.version,
+      startsAt: notice.issuedAt,
+      endsAt,
+      content,
+    });
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.PublicityEnd, subjectId: publicityId, tenderId: tender.id, runAt: endsAt });
+  }
+
+  /** The tender is AWARDED once every lot that has not failed is awarded; the notice is audited and AwardNoticeIssued announced. */
+  private async announce(m: EntityManager, tender: TenderEntity, lot: EvaluationLot, chosen: Candidate, notice: IssuedNotice, actor: Actor, deemed: boolean): Promise<void> {
+    const { lotNo } = lot;
+    const bidId = chosen.bidId;
     // Lots: the tender is AWARDED once every lot that has not failed is awarded (each lot is its own award).
     const awaiting = await this.lotsAwaitingAward(m, tender);
     if (!awaiting.length) {
@@ -216,7 +280,7 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
       actor,
       action: 'NOTICE_OF_AWARD_ISSUED',
       objectType: 'award',
-      objectId: row.id,
+      objectId: notice.id,
       tenderId: tender.id,
       data: {
         bidId,
@@ -224,21 +288,20 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
         awardeeName: chosen.bidderName,
         price: chosen.price,
         rank: chosen.rank,
-        noticeNo,
-        contractDueAt: contractDue.toISOString(),
-        announcementEndsAt: announcementEnds?.toISOString() ?? null,
+        noticeNo: notice.noticeNo,
+        contractDueAt: notice.contractDueAt.toISOString(),
+        announcementEndsAt: notice.announcementEndsAt?.toISOString() ?? null,
         deemed,
         ...(lot.lotted ? { lotNo } : {}),
       },
     });
     await this.events.emit(m, 'AwardNoticeIssued', { tenderId: tender.id, awardeeOrganizationId: chosen.bidderOrganizationId, bidId, ...(lot.lotted ? { lotNo } : {}) }, actor);
-    return view(await m.findOneByOrFail(AwardEntity, { id: row.id }));
   }
 
   /** The lots that have not failed and have no standing award yet (a tender without lots: lot 1 until awarded). */
   private async lotsAwaitingAward(m: EntityManager, tender: TenderEntity): Promise<EvaluationLot[]> {
-    const awarded: Array<{ lot_no: number }> = await m.query(`SELECT DISTINCT lot_no FROM awards WHERE tender_id = $1 AND status <> 'DEFAULTED'`, [tender.id]);
-    return (await evaluationLots(m, tender)).filter((l) => l.status === 'ACTIVE' && !awarded.some((a) => Number(a.lot_no) === l.lotNo));
+    const awarded = await this.awards.awardedLotNos(m, tender.id);
+    return (await this.lots.all(m, tender)).filter((l) => l.status === 'ACTIVE' && !awarded.includes(l.lotNo));
   }
 
   /**
@@ -252,7 +315,7 @@ export class AwardTenderUseCase implements UseCase<AwardCommand, AwardView> {
     for (const lot of await this.lotsAwaitingAward(m, tender)) {
       const report = await this.reports.latestEntity(tender.id, m, lot.lotNo);
       if (!report || report.outcome !== 'CANDIDATES') continue;
-      const firsts = (report.content as { candidates: Candidate[] }).candidates.filter((c) => c.rank === 1);
+      const firsts = report.content.candidates.filter((c) => c.rank === 1);
       if (firsts.length !== 1) {
         await this.audit.append(m, {
           actor: SYSTEM_ACTOR,

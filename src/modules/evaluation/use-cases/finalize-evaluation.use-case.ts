@@ -19,10 +19,16 @@ import { BidderClarificationRequestEntity } from '../entities/bidder-clarificati
 import { EvaluationSignatureEntity } from '../entities/evaluation-signature.entity';
 import { EvaluationVerdictEntity } from '../entities/evaluation-verdict.entity';
 import { EvaluationContext } from '../evaluation-context';
-import { buildEvaluationReport, ReportInput, reportSha256 } from '../report/evaluation-report';
+import { buildEvaluationReport, EvaluationReportContent, ReportInput, reportSha256 } from '../report/evaluation-report';
 import { qualificationReview } from '../qualification/post-qualification';
-import { evaluate, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
-import { evaluationLots, lotEvaluationTerms, lotsOfBids } from '../evaluation-lots';
+import { evaluate, EvaluationOutcome, EvaluationTerms, MemberVerdict, RejectionGround } from '../scoring/evaluation-engine';
+import { EvaluationLot, EvaluationLots, lotEvaluationTerms } from '../evaluation-lots';
+import { EvaluationsRepository } from '../evaluations.repository';
+import { EvaluationEntity } from '../entities/evaluation.entity';
+import { TransactionRunner } from 'src/infra/database/transaction-runner';
+import { TenderEntity } from '../../tenders/tender.entity';
+import { OpenedBidView } from '../../bids/bids-query.service';
+import { PanelMemberEntity } from '../../experts/entities/panel-member.entity';
 import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
@@ -39,6 +45,35 @@ export interface FinalizeEvaluationCommand extends InCallerTransaction {
   actor: Actor;
 }
 
+/** What the finalisation works on: the running evaluation, its locked tender, the committee and its signatures. */
+interface FinalizeState {
+  tenderId: string;
+  ev: EvaluationEntity;
+  tender: TenderEntity;
+  members: PanelMemberEntity[];
+  sittingIds: string[];
+  signatures: EvaluationSignatureEntity[];
+}
+
+/** One lot's competition: its opened bids, the verdicts on them, its terms and the committee's conclusion. */
+interface LotRun {
+  lot: EvaluationLot;
+  opened: OpenedBidView[];
+  verdicts: MemberVerdict[];
+  terms: EvaluationTerms;
+  outcome: EvaluationOutcome;
+}
+
+/** A lot's signed report: failed or with candidates, and its hash. */
+interface LotResult {
+  run: LotRun;
+  failed: boolean;
+  reason: string | null;
+  sha256: string;
+}
+
+type CompetitionDecision = ReportInput['competitionDecision'];
+
 @Injectable()
 export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationCommand, FinalizeResult> {
   constructor(
@@ -52,9 +87,26 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     private readonly events: DomainEvents,
     private readonly scheduler: SchedulerService,
     private readonly calendars: LegalCalendarService,
+    private readonly tx: TransactionRunner,
+    private readonly evaluations: EvaluationsRepository,
+    private readonly lots: EvaluationLots,
   ) {}
 
+  /** load → decide (each lot's outcome, the committee's decision on competition) → persist (the reports) → announce. */
   async execute({ manager: m, tenderId, actor }: FinalizeEvaluationCommand): Promise<FinalizeResult> {
+    const state = await this.load(m, tenderId);
+    if (typeof state === 'string') return state;
+    const runs = await this.evaluateLots(m, state);
+    const competition = await this.decideCompetition(m, state, runs, actor);
+    if (competition === 'AWAITING_COMPETITION_DECISION') return competition;
+    const now = await this.tx.now(m);
+    const version = (state.ev.reportVersion ?? 0) + 1;
+    const results = await this.persistReports(m, state, runs, competition.decision, version, now, actor);
+    return this.announce(m, state, results, version, now, actor);
+  }
+
+  /** The running evaluation, its tender, and the committee once every seat is taken and every sitting member has signed. */
+  private async load(m: EntityManager, tenderId: string): Promise<FinalizeState | 'NOT_RUNNING' | 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES'> {
     const ev = await this.ctx.evaluation(m, tenderId, true);
     if (ev.status !== 'IN_PROGRESS' && ev.status !== 'AWAITING_COMPETITION_DECISION') return 'NOT_RUNNING';
     const tender = await this.stateMachine.lock(m, tenderId);
@@ -72,7 +124,15 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     const sittingIds = sitting.map((x) => x.id);
     const signatures = await m.find(EvaluationSignatureEntity, { where: { tenderId, round: ev.round, void: false, memberId: In(sittingIds) } });
     if (signatures.length < sitting.length) return 'AWAITING_SIGNATURES';
+    return { tenderId, ev, tender, members, sittingIds, signatures };
+  }
 
+  /**
+   * Lots (标段): one committee for every lot, but each lot is its own competition — its bids only, its budget and
+   * ceiling — with its own report, candidates and award. A lot that failed at the deadline (TBL Art. 28) is skipped.
+   * A tender without lots is lot 1 with the tender's terms: exactly as before.
+   */
+  private async evaluateLots(m: EntityManager, { tenderId, tender, sittingIds }: FinalizeState): Promise<LotRun[]> {
     const opened = await this.bids.openedBids(tenderId, m);
     const verdictRows = await m.find(EvaluationVerdictEntity, { where: { tenderId, void: false, memberId: In(sittingIds) } });
     const verdicts: MemberVerdict[] = verdictRows.map((v) => ({
@@ -83,82 +143,97 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
       grounds: v.grounds as RejectionGround[],
       factorScores: v.factorScores,
     }));
-    // Lots (标段): one committee for every lot, but each lot is its own competition — its bids only, its budget and
-    // ceiling — with its own report, candidates and award. A lot that failed at the deadline (TBL Art. 28) is skipped.
-    // A tender without lots is lot 1 with the tender's terms: exactly as before.
-    const lotOf = await lotsOfBids(m, tenderId);
-    const lots = (await evaluationLots(m, tender)).filter((l) => l.status === 'ACTIVE');
-    const runs = lots.map((lot) => {
+    const lotOf = await this.lots.ofBids(m, tenderId);
+    const lots = (await this.lots.all(m, tender)).filter((l) => l.status === 'ACTIVE');
+    return lots.map((lot) => {
       const lotOpened = lot.lotted ? opened.filter((b) => lotOf.get(b.bidId) === lot.lotNo) : opened;
       const lotVerdicts = lot.lotted ? verdicts.filter((v) => lotOf.get(v.bidId) === lot.lotNo) : verdicts;
       const terms = lotEvaluationTerms(this.ctx.terms(tender), lot);
       return { lot, opened: lotOpened, verdicts: lotVerdicts, terms, outcome: evaluate(terms, lotOpened, lotVerdicts, sittingIds) };
     });
+  }
 
-    let competitionDecision: ReportInput['competitionDecision'] = null;
+  /**
+   * With 1–2 valid bids (engineering) in some lot, each member decides whether competition lacks (PB12 Art. 27):
+   * until all have, the evaluation awaits them; then the majority decides.
+   */
+  private async decideCompetition(
+    m: EntityManager,
+    { tenderId, ev, signatures }: FinalizeState,
+    runs: LotRun[],
+    actor: Actor,
+  ): Promise<{ decision: CompetitionDecision } | 'AWAITING_COMPETITION_DECISION'> {
     const undecided = runs.filter((r) => r.outcome.competition.status === 'PANEL_DECISION_REQUIRED');
-    if (undecided.length) {
-      const decided = signatures.filter((s) => s.competitionDecision);
-      if (decided.length < signatures.length) {
-        if (ev.status !== 'AWAITING_COMPETITION_DECISION') {
-          await m.query(`UPDATE evaluations SET status = 'AWAITING_COMPETITION_DECISION', updated_at = clock_timestamp() WHERE tender_id = $1`, [tenderId]);
-          await this.audit.append(m, {
-            actor,
-            action: 'EVALUATION_COMPETITION_DECISION_REQUIRED',
-            objectType: 'evaluation',
-            objectId: tenderId,
-            tenderId,
-            data: {
-              validBids: undecided[0].outcome.validCount,
-              basis: (undecided[0].outcome.competition as { basis?: string }).basis,
-              ...(undecided[0].lot.lotted ? { lots: undecided.map((r) => ({ lotNo: r.lot.lotNo, validBids: r.outcome.validCount })) } : {}),
-            },
-          });
-        }
-        return 'AWAITING_COMPETITION_DECISION';
+    if (!undecided.length) return { decision: null };
+    const decided = signatures.filter((s) => s.competitionDecision);
+    if (decided.length < signatures.length) {
+      if (ev.status !== 'AWAITING_COMPETITION_DECISION') {
+        await this.evaluations.awaitCompetitionDecision(m, tenderId);
+        await this.audit.append(m, {
+          actor,
+          action: 'EVALUATION_COMPETITION_DECISION_REQUIRED',
+          objectType: 'evaluation',
+          objectId: tenderId,
+          tenderId,
+          data: {
+            validBids: undecided[0].outcome.validCount,
+            basis: undecided[0].outcome.competition.basis,
+            ...(undecided[0].lot.lotted ? { lots: undecided.map((r) => ({ lotNo: r.lot.lotNo, validBids: r.outcome.validCount })) } : {}),
+          },
+        });
       }
-      const rejectAll = decided.filter((s) => s.competitionDecision === 'REJECT_ALL').length;
-      competitionDecision = {
+      return 'AWAITING_COMPETITION_DECISION';
+    }
+    const rejectAll = decided.filter((s) => s.competitionDecision === 'REJECT_ALL').length;
+    return {
+      decision: {
         // PB12 Art. 27: the committee "may" reject all — by majority of its members.
         decision: rejectAll * 2 > decided.length ? 'REJECT_ALL' : 'CONTINUE',
         votes: { rejectAll, continue: decided.length - rejectAll },
         reasons: decided.map((s) => ({ memberId: s.memberId, decision: s.competitionDecision!, reason: s.competitionReason ?? '' })),
-      };
-    }
+      },
+    };
+  }
 
-    const [{ now }] = await m.query(`SELECT clock_timestamp() AS now`);
-    const version = (ev.reportVersion ?? 0) + 1;
-    const results: Array<{ lot: (typeof runs)[number]['lot']; failed: boolean; reason: string | null; signed: { run: (typeof runs)[number]; sha256: string } }> = [];
+  /** Each lot's signed report (PB12 Arts. 42–43) with its hash; the evaluation ends, the seats are COMPLETED. */
+  private async persistReports(
+    m: EntityManager,
+    state: FinalizeState,
+    runs: LotRun[],
+    competitionDecision: CompetitionDecision,
+    version: number,
+    now: Date,
+    actor: Actor,
+  ): Promise<LotResult[]> {
+    const { tenderId, tender, members, signatures } = state;
+    const results: LotResult[] = [];
     for (const run of runs) {
       // The members' decision on competition (one per member) applies to each lot that lacks competition.
       const lotDecision = run.outcome.competition.status === 'PANEL_DECISION_REQUIRED' ? competitionDecision : null;
       const failed = run.outcome.competition.status === 'FAILED' || lotDecision?.decision === 'REJECT_ALL';
-      const input = await this.reportInput(m, tender, members, run.opened, run.outcome, run.verdicts, signatures, lotDecision, version, new Date(now), run.terms);
+      const input = await this.reportInput(m, tender, members, run.opened, run.outcome, run.verdicts, signatures, lotDecision, version, now, run.terms);
       const built = buildEvaluationReport(input);
-      const content = run.lot.lotted ? { ...built, lot: { lotNo: run.lot.lotNo, title: run.lot.title, budget: run.lot.budget } } : built;
+      const content: EvaluationReportContent = run.lot.lotted ? { ...built, lot: { lotNo: run.lot.lotNo, title: run.lot.title, budget: run.lot.budget } } : built;
       const sha256 = reportSha256(content);
-      await m.query(`INSERT INTO evaluation_reports (tender_id, lot_no, version, outcome, content, sha256) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        tenderId,
-        run.lot.lotNo,
-        version,
-        failed ? 'FAILED' : 'CANDIDATES',
-        JSON.stringify(content),
-        sha256,
-      ]);
-      results.push({ lot: run.lot, failed, reason: failed ? (content.failure?.reason ?? null) : null, signed: { run, sha256 } });
+      await this.evaluations.insertReport(m, { tenderId, lotNo: run.lot.lotNo, version, outcome: failed ? 'FAILED' : 'CANDIDATES', content, sha256 });
+      results.push({ run, failed, reason: failed ? (content.failure?.reason ?? null) : null, sha256 });
     }
     const allFailed = results.every((r) => r.failed);
-    await m.query(
-      `UPDATE evaluations SET status = $2, finished_at = clock_timestamp(), report_version = $3, failed_reason = $4,
-                              version = version + 1, updated_at = clock_timestamp()
-       WHERE tender_id = $1`,
-      [tenderId, allFailed ? 'FAILED' : 'COMPLETED', version, allFailed ? (results[0]?.reason ?? null) : null],
-    );
+    await this.evaluations.finish(m, tenderId, {
+      status: allFailed ? 'FAILED' : 'COMPLETED',
+      reportVersion: version,
+      failedReason: allFailed ? (results[0]?.reason ?? null) : null,
+    });
     await this.draws.complete(m, tenderId, actor);
-    for (const {
-      failed,
-      signed: { run, sha256 },
-    } of results) {
+    return results;
+  }
+
+  /**
+   * The reports are audited; a failed evaluation fails the tender (TenderFailed), a failed lot alone fails that lot
+   * (LotFailed); procurement plans the deemed award (MOF87 Art. 68).
+   */
+  private async announce(m: EntityManager, { tenderId, tender }: FinalizeState, results: LotResult[], version: number, now: Date, actor: Actor): Promise<FinalizeResult> {
+    for (const { failed, run, sha256 } of results) {
       await this.audit.append(m, {
         actor,
         action: 'EVALUATION_REPORT_SIGNED',
@@ -175,7 +250,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
         },
       });
     }
-    if (allFailed) {
+    if (results.every((r) => r.failed)) {
       const reason = results[0]?.reason ?? 'every lot failed at evaluation';
       await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, actor, { from: [TenderStatus.EVALUATION], reason });
       await this.events.emit(m, 'TenderFailed', { tenderId, reason }, actor);
@@ -184,16 +259,16 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     for (const r of results.filter((x) => x.failed)) {
       // A lot whose bids are all rejected (or lack competition) fails alone at evaluation: its securities go back
       // (TBL Art. 42; GPL Art. 36; MOF87 Art. 29), the other lots go on to their award.
-      await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tenderId, r.lot.lotNo, r.reason]);
+      await this.evaluations.markLotFailed(m, tenderId, r.run.lot.lotNo, r.reason);
       await this.audit.append(m, {
         actor,
         action: 'LOT_FAILED',
         objectType: 'tender',
         objectId: tenderId,
         tenderId,
-        data: { lotNo: r.lot.lotNo, reason: r.reason, stage: 'EVALUATION' },
+        data: { lotNo: r.run.lot.lotNo, reason: r.reason, stage: 'EVALUATION' },
       });
-      await this.events.emit(m, 'LotFailed', { tenderId, lotNo: r.lot.lotNo, reason: r.reason ?? 'failed at evaluation' }, actor);
+      await this.events.emit(m, 'LotFailed', { tenderId, lotNo: r.run.lot.lotNo, reason: r.reason ?? 'failed at evaluation' }, actor);
     }
     if (tender.regime === 'GOV_PROCUREMENT') {
       // MOF87 Art. 68: without a decision within 5 working days, the rank-1 candidate is deemed chosen.
@@ -202,7 +277,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
         kind: ScheduledEventKind.AwardDecisionDue,
         subjectId: tenderId,
         tenderId,
-        runAt: AwardPeriods.awardDecisionDue(cal, new Date(now)),
+        runAt: AwardPeriods.awardDecisionDue(cal, now),
       });
     }
     return 'COMPLETED';
@@ -233,15 +308,13 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     const clarifications = (await m.find(BidderClarificationRequestEntity, { where: { tenderId: tender.id }, order: { createdAt: 'ASC' } })).filter((c) => bidderOf.has(c.bidId));
     const published = tender.qualificationCriteria ?? [];
     const sittingMembers = members.filter((x) => x.status === 'ACCEPTED' || x.status === 'COMPLETED');
-    const findings: Array<{ member_id: string; bid_id: string; criterion_code: string; met: boolean; reason: string }> = published.length
-      ? await m.query(`SELECT member_id, bid_id, criterion_code, met, reason FROM qualification_findings WHERE tender_id = $1 ORDER BY recorded_at, id`, [tender.id])
-      : [];
+    const findings = published.length ? await this.evaluations.findingsOfTender(m, tender.id) : [];
     const review = published.length
       ? qualificationReview({
           criteria: published,
           bids: opened.filter((b) => b.status === 'DECRYPTED').map((b) => ({ bidId: b.bidId, bidderName: b.bidderName })),
           members: sittingMembers.map((x) => ({ memberId: x.id, name: x.name })),
-          findings: findings.filter((f) => bidderOf.has(f.bid_id)).map((f) => ({ memberId: f.member_id, bidId: f.bid_id, code: f.criterion_code, met: f.met, reason: f.reason })),
+          findings: findings.filter((f) => bidderOf.has(f.bidId)).map((f) => ({ memberId: f.memberId, bidId: f.bidId, code: f.criterionCode, met: f.met, reason: f.reason })),
         })
       : null;
     return {
