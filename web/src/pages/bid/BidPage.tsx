@@ -445,7 +445,9 @@ export default function BidPage() {
               />
             )}
             {submitted.verified === false && <Alert type="error" showIcon title="回执签名验证失败！请勿依赖此回执，并联系交易中心。" />}
-            <Descriptions column={1} size="small" bordered className="tender-meta">
+            {/* On a phone the text wraps between words and before brackets (not inside 北京时间 or AES-256-GCM); ids, hashes
+                and the signature break anywhere (.mono). */}
+            <Descriptions column={1} size="small" bordered styles={{ content: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }}>
               <Descriptions.Item label="投标编号">
                 <span className="mono">{submitted.receipt.bidId}</span>
               </Descriptions.Item>
