@@ -16,6 +16,8 @@ import { BidFileOpener, SealedFileBid } from '../bid-file-opener';
 import { EscrowDecryptionPool } from '../escrow-decryption.pool';
 import { GmEscrowKeyService } from '../../tenders/gm-escrow-key.service';
 import { OpeningRecordService } from '../opening-record.service';
+import { OpeningRecordsRepository } from '../opening-records.repository';
+import { OpeningBidsRepository } from '../opening-bids.repository';
 import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 /** Bids loaded and decrypted per round trip: bounds the memory held by ciphertexts (each up to 20 MB). */
@@ -57,6 +59,8 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     private readonly pool: EscrowDecryptionPool,
     private readonly files: BidFileOpener,
     private readonly gmEscrowKeys: GmEscrowKeyService,
+    private readonly recordRows: OpeningRecordsRepository,
+    private readonly bidRows: OpeningBidsRepository,
   ) {}
 
   async execute({ manager: m, tenderId }: CloseDecryptionWindowCommand): Promise<void> {
@@ -81,10 +85,10 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     );
     if (outcomes.length && tender.decryptionMode !== 'BIDDER') {
       // The platform's own attempts with the escrow key (BIDDER mode makes none: those bids simply were not decrypted).
-      await m.query(
-        `INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id)
-         SELECT id, $1, 'ESCROW', outcome, 'system' FROM unnest($2::uuid[], $3::text[]) AS v(id, outcome)`,
-        [tenderId, outcomes.map((o) => o.bidId), outcomes.map((o) => o.reason ?? 'DECRYPTED')],
+      await this.recordRows.insertEscrowAttempts(
+        m,
+        tenderId,
+        outcomes.map((o) => ({ bidId: o.bidId, outcome: o.reason ?? 'DECRYPTED' })),
       );
     }
     await this.audit.append(m, {
@@ -107,7 +111,7 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     this.logger.log(
       `opening of tender ${tenderId} closed: ${pending.length} bid(s) left to ${tender.decryptionMode === 'BIDDER' ? 'revoke' : 'decrypt by escrow'} in ${decryptedMs} ms, record written at ${Date.now() - started} ms`,
     );
-    const [{ decrypted }] = await m.query(`SELECT count(*)::int AS decrypted FROM bids WHERE tender_id = $1 AND status = 'DECRYPTED'`, [tenderId]);
+    const decrypted = await this.bidRows.countDecrypted(m, tenderId);
     const closedEarly = tender.decryptionWindowEndsAt && now < tender.decryptionWindowEndsAt;
     if (decrypted === 0) {
       await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, SYSTEM_ACTOR, {

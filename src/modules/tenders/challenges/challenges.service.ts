@@ -15,6 +15,7 @@ import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
 import { AnswerChallengeDto, FileChallengeDto } from './challenge.dto';
 import { challengeAnswerDue, challengeFilingDeadline, ChallengeSubject } from './challenge-rules';
+import { ChallengeRow, ChallengesRepository } from './challenges.repository';
 
 export interface ChallengeView {
   id: string;
@@ -56,6 +57,7 @@ export class ChallengesService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly challenges: ChallengesRepository,
   ) {}
 
   async file(tenderId: string, dto: FileChallengeDto, actor: Actor): Promise<ChallengeView & { created: boolean }> {
@@ -73,10 +75,9 @@ export class ChallengesService {
           'An engineering tender takes objections (异议) instead of challenges: at the opening (TBR Art. 44) or during the candidate publicity (TBR Art. 54)',
         );
       }
-      const [bid] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
-      if (!bid) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
-      const [existing] = await m.query(`SELECT id FROM procurement_challenges WHERE request_sha256 = $1`, [requestSha256]);
-      if (existing) return { ...(await this.view(m, existing.id)), created: false };
+      if (!(await this.challenges.hasOpenedBid(m, tenderId, orgId))) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
+      const existing = await this.challenges.idByRequest(m, requestSha256);
+      if (existing) return { ...(await this.view(m, existing)), created: false };
       const knownFrom = await this.knownFrom(m, tenderId, dto.subject);
       const cal = await this.calendars.calendar(m);
       const deadline = challengeFilingDeadline(cal, dto.subject, knownFrom);
@@ -90,11 +91,19 @@ export class ChallengesService {
         });
       }
       const answerDue = challengeAnswerDue(cal, now);
-      const [row] = await m.query(
-        `INSERT INTO procurement_challenges (tender_id, organization_id, filed_by, subject, text, filed_at, filing_deadline, answer_due_at, request_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [tenderId, orgId, actor.userId, dto.subject, text, now, deadline.at, answerDue, requestSha256],
-      );
+      const row = {
+        id: await this.challenges.insert(m, {
+          tenderId,
+          organizationId: orgId,
+          filedBy: actor.userId,
+          subject: dto.subject,
+          text,
+          filedAt: now,
+          filingDeadline: deadline.at,
+          answerDueAt: answerDue,
+          requestSha256,
+        }),
+      };
       await this.audit.append(m, {
         actor,
         action: 'CHALLENGE_FILED',
@@ -131,20 +140,14 @@ export class ChallengesService {
     if (!answer) throw new ValidationFailedException([{ field: 'answer', errors: ['the answer is written'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
-      const [c] = await m.query(`SELECT * FROM procurement_challenges WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [id, tenderId]);
+      const c = await this.challenges.lockOf(m, tenderId, id);
       if (!c) throw new NotFoundException('The challenge');
       if (c.status === 'ANSWERED') {
         if (c.answer === answer && c.upheld === dto.upheld) return this.view(m, id);
         throw TenderException.conflict('The challenge is already answered');
       }
       const now = await this.tx.now(m);
-      await m.query(`UPDATE procurement_challenges SET status = 'ANSWERED', answer = $2, upheld = $3, answered_by = $4, answered_at = $5 WHERE id = $1`, [
-        id,
-        answer,
-        dto.upheld,
-        actor.userId,
-        now,
-      ]);
+      await this.challenges.markAnswered(m, id, { answer, upheld: dto.upheld, answeredBy: actor.userId, answeredAt: now });
       await this.audit.append(m, {
         actor,
         action: 'CHALLENGE_ANSWERED',
@@ -152,11 +155,11 @@ export class ChallengesService {
         objectId: id,
         tenderId,
         // GPL Art. 53: 7 working days; a late answer is recorded as late.
-        data: { upheld: dto.upheld, late: now.getTime() > new Date(c.answer_due_at).getTime(), answerDueAt: iso(c.answer_due_at) },
+        data: { upheld: dto.upheld, late: now.getTime() > new Date(c.answerDueAt).getTime(), answerDueAt: iso(c.answerDueAt) },
       });
       await this.notifications.enqueue(m, [
         {
-          recipientOrganizationId: c.organization_id,
+          recipientOrganizationId: c.organizationId,
           tenderId,
           topic: 'CHALLENGE_ANSWERED',
           subject: `【质疑答复】${tender.title}`,
@@ -178,47 +181,41 @@ export class ChallengesService {
     let own: string | null = null;
     if (actor.role === Role.BIDDER) own = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
     else if (actor.role !== Role.SUPERVISOR && !(await this.tenders.actsForOwner(m, tender, actor))) throw new ForbiddenException('Not your tender');
-    const rows: Array<{ id: string }> = await m.query(
-      `SELECT id FROM procurement_challenges WHERE tender_id = $1 ${own ? 'AND organization_id = $2' : ''} ORDER BY filed_at, id`,
-      own ? [tenderId, own] : [tenderId],
-    );
+    const ids = await this.challenges.idsOf(m, tenderId, own);
     const items: ChallengeView[] = [];
-    for (const r of rows) items.push(await this.view(m, r.id));
+    for (const id of ids) items.push(await this.view(m, id));
     return { items };
   }
 
   /** When the supplier knew: the end of the opening (its record), or the end of the award announcement. */
   private async knownFrom(m: EntityManager, tenderId: string, subject: ChallengeSubject): Promise<Date> {
     if (subject === 'PROCESS') {
-      const [r] = await m.query(`SELECT window_closed_at FROM opening_records WHERE tender_id = $1`, [tenderId]);
-      if (!r) throw TenderException.conflict('The opening is not over: the process step has not ended (GPR Art. 53(2))');
-      return new Date(r.window_closed_at);
+      const closedAt = await this.challenges.openingClosedAt(m, tenderId);
+      if (!closedAt) throw TenderException.conflict('The opening is not over: the process step has not ended (GPR Art. 53(2))');
+      return closedAt;
     }
-    const [p] = await m.query(
-      `SELECT ends_at FROM candidate_publicities WHERE tender_id = $1 AND kind = 'AWARD_ANNOUNCEMENT' AND status <> 'WITHDRAWN' ORDER BY created_at DESC LIMIT 1`,
-      [tenderId],
-    );
-    if (!p) throw TenderException.conflict('The award is not announced yet: there is no result to challenge (GPR Art. 53(3))');
-    return new Date(p.ends_at);
+    const endsAt = await this.challenges.awardAnnouncementEndsAt(m, tenderId);
+    if (!endsAt) throw TenderException.conflict('The award is not announced yet: there is no result to challenge (GPR Art. 53(3))');
+    return endsAt;
   }
 
   private async view(m: EntityManager, id: string): Promise<ChallengeView> {
-    const [c] = await m.query(`SELECT c.*, clock_timestamp() AS now FROM procurement_challenges c WHERE c.id = $1`, [id]);
-    const due = new Date(c.answer_due_at).getTime();
+    const c: ChallengeRow = (await this.challenges.find(m, id))!;
+    const due = new Date(c.answerDueAt).getTime();
     return {
       id: c.id,
-      tenderId: c.tender_id,
-      organizationId: c.organization_id,
+      tenderId: c.tenderId,
+      organizationId: c.organizationId,
       subject: c.subject,
       text: c.text,
-      filedAt: iso(c.filed_at)!,
-      filingDeadline: iso(c.filing_deadline)!,
-      answerDueAt: iso(c.answer_due_at)!,
+      filedAt: iso(c.filedAt)!,
+      filingDeadline: iso(c.filingDeadline)!,
+      answerDueAt: iso(c.answerDueAt)!,
       status: c.status,
       answer: c.answer,
       upheld: c.upheld,
-      answeredAt: iso(c.answered_at),
-      overdue: (c.answered_at ? new Date(c.answered_at).getTime() : new Date(c.now).getTime()) > due,
+      answeredAt: iso(c.answeredAt),
+      overdue: (c.answeredAt ? new Date(c.answeredAt).getTime() : new Date(c.now).getTime()) > due,
     };
   }
 }
