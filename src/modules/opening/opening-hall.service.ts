@@ -84,8 +84,7 @@ export class OpeningHallService {
   private async assertParticipant(m: EntityManager, tenderId: string, t: HallTenderRow, rows: HallBidRow[], actor: Actor): Promise<void> {
     const participant =
       actor.role === Role.SUPERVISOR ||
-      (actor.role === Role.PROCURING_ENTITY &&
-        (actor.organizationId === t.procuringEntityId || (await isAgentFor(this.tenders, m, actor, t.procuringEntityId, tenderId)))) ||
+      (actor.role === Role.PROCURING_ENTITY && (actor.organizationId === t.procuringEntityId || (await isAgentFor(this.tenders, m, actor, t.procuringEntityId, tenderId)))) ||
       (actor.role === Role.BIDDER && !!actor.organizationId && rows.some((r) => r.bidderOrganizationId === actor.organizationId));
     if (!participant) {
       throw new ForbiddenException('The opening hall is for the bidders of this tender, its procuring entity and supervisors');

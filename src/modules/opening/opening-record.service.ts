@@ -14,7 +14,7 @@ import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { JobName } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../audit/canonical-json';
-import { BidStatus, DecryptedBy } from '../bids/bid.enums';
+import { BidStatus } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
