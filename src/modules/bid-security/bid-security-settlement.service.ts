@@ -8,7 +8,7 @@ import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { OnTimedEvent } from '../scheduling/scheduler.service';
-import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
+import { AccountRow, BidSecurityStore, PaymentRow, TenderSnapshot } from './bid-security.store';
 import { GuaranteeStore } from './guarantees/guarantee.store';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { LedgerAccount } from './ledger/ledger-accounts';
@@ -243,7 +243,33 @@ export class BidSecuritySettlement {
     if (!locked || locked.status !== 'HELD') return false;
     const held = await this.store.heldPayments(m, locked.id, true);
     if (held.length === 0) return false;
-    // Keep at most the security of the account's own lot.
+    const { forfeitedById, kept } = await this.keepSecurity(m, tender, locked, held, ground);
+    await this.settlements.markForfeited(m, locked.id, ground);
+    const refundId = await this.refundSurplus(m, tender, locked, held, forfeitedById, actor);
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_SECURITY_FORFEITED',
+      objectType: 'bid_security_account',
+      objectId: locked.id,
+      ...securityAuditScope(tender.id, locked.id),
+      data: {
+        ground,
+        legalBasis: FORFEITURE_GROUNDS[ground],
+        ...(tender.opened ? { bidderOrganizationId: locked.bidderOrganizationId, forfeited: fromFen(kept), surplusRefundId: refundId } : {}),
+      },
+    });
+    this.logger.log(`bid security forfeited (${ground}) on tender ${tender.id}`);
+    return true;
+  }
+
+  /** Keeps at most the security of the account's own lot, from the earliest payments, and posts it to the ledger. */
+  private async keepSecurity(
+    m: EntityManager,
+    tender: TenderSnapshot,
+    locked: AccountRow,
+    held: PaymentRow[],
+    ground: ForfeitureGround,
+  ): Promise<{ forfeitedById: Map<string, string>; kept: bigint }> {
     const lot = (await this.store.forLot(m, tender, locked.lotNo)) ?? tender;
     const allocation = allocateForfeiture(held, lot.bidSecurityAmount);
     let kept = 0n;
@@ -264,35 +290,30 @@ export class BidSecuritySettlement {
         ],
       });
     }
-    await this.settlements.markForfeited(m, locked.id, ground);
-    const forfeitedById = new Map(allocation.map((a) => [a.id, a.forfeited]));
+    return { forfeitedById: new Map(allocation.map((a) => [a.id, a.forfeited])), kept };
+  }
+
+  /** Plans the refund of anything paid beyond what is kept; null when nothing is left. */
+  private async refundSurplus(
+    m: EntityManager,
+    tender: TenderSnapshot,
+    locked: AccountRow,
+    held: PaymentRow[],
+    forfeitedById: Map<string, string>,
+    actor: Actor,
+  ): Promise<string | null> {
     const surplus = held.map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount })).filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
-    const refundId = surplus.length
-      ? await this.planner.plan(m, {
-          accountId: locked.id,
-          tenderId: tender.id,
-          regime: tender.regime,
-          reason: RefundReason.SURPLUS_AFTER_FORFEITURE,
-          periodStart: tender.now,
-          payments: surplus,
-          actor,
-          tenderOpened: tender.opened,
-        })
-      : null;
-    await this.audit.append(m, {
+    if (!surplus.length) return null;
+    return this.planner.plan(m, {
+      accountId: locked.id,
+      tenderId: tender.id,
+      regime: tender.regime,
+      reason: RefundReason.SURPLUS_AFTER_FORFEITURE,
+      periodStart: tender.now,
+      payments: surplus,
       actor,
-      action: 'BID_SECURITY_FORFEITED',
-      objectType: 'bid_security_account',
-      objectId: locked.id,
-      ...securityAuditScope(tender.id, locked.id),
-      data: {
-        ground,
-        legalBasis: FORFEITURE_GROUNDS[ground],
-        ...(tender.opened ? { bidderOrganizationId: locked.bidderOrganizationId, forfeited: fromFen(kept), surplusRefundId: refundId } : {}),
-      },
+      tenderOpened: tender.opened,
     });
-    this.logger.log(`bid security forfeited (${ground}) on tender ${tender.id}`);
-    return true;
   }
 
   /** The lot of the bid an event is about: the payload's, else the bid's row, else 1. */

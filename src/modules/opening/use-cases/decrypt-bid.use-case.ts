@@ -12,7 +12,7 @@ import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { BidStatus } from '../../bids/bid.enums';
 import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
-import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { BidLifecycleService, DecryptedBidRecord, UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { decryptWithKey, DecryptionFailureCode, failureStatus } from '../bid-decryptor';
@@ -65,13 +65,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     const key = Buffer.from(cmd.keyBase64, 'base64'); // the DTO checked: canonical base64 of 32 bytes
 
     const outcome = await this.tx.run(async (m) => {
-      const window = await this.tenders.shareLockDecryptionWindow(m, tenderId);
-      if (!window) throw new NotFoundException('The bid');
-      const now = await this.tx.now(m);
-      // The bid's own bidder only; anyone else's bid (or none) is NOT_FOUND, before and after the deadline.
-      const ownStatus = await this.bidRows.ownBidStatus(m, tenderId, bidId, actor.organizationId!, this.identities.blindIndex(tenderId, actor.organizationId!)); // sealed until the opening (issue 17)
-      if (!ownStatus) throw new NotFoundException('The bid');
-
+      const { window, now, ownStatus } = await this.loadOwnBid(m, cmd);
       const bid = await this.bids.lockOpenedBid(m, tenderId, bidId);
       // Format v2 (a GM-1 key is 16 bytes); a v1 bid still takes a 32-byte key only, refused as before otherwise.
       const file = (await this.files.load(m, [bidId])).get(bidId);
@@ -94,37 +88,60 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
       const result = file ? await this.files.openWithKey(file, key) : decryptWithKey(bid, (await this.bids.loadSealedParts(m, [bidId]))[0], key);
       await this.records.insertBidderAttempt(m, { bidId, tenderId, outcome: result.ok ? 'DECRYPTED' : result.code, actorId: actor.userId, ip: actor.ip ?? '' });
       if (!result.ok) {
-        await this.audit.append(m, {
-          actor,
-          action: 'BID_DECRYPTION_FAILED',
-          objectType: 'bid',
-          objectId: bidId,
-          tenderId,
-          data: { bidId, by: 'BIDDER', code: result.code },
-        });
-        if (result.code === 'CIPHERTEXT_DAMAGED') {
-          // EB20 Art. 31: the platform's fault, not the bidder's → treated as withdrawal.
-          const f = failureStatus(result.code);
-          await this.bids.saveFailed(m, [{ bidId, ...f }]);
-          await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId, bidderOrganizationId: bid.bidderOrganizationId }, actor);
-        }
+        await this.recordFailure(m, cmd, bid, result.code);
         return { ok: false as const, code: result.code };
       }
-      await this.bids.saveDecrypted(m, [{ ...result.record, by: 'BIDDER' }], new Date(now));
-      await this.audit.append(m, {
-        actor,
-        action: 'BID_DECRYPTED',
-        objectType: 'bid',
-        objectId: bidId,
-        tenderId,
-        data: { bidId, by: 'BIDDER', price: result.record.price },
-      });
+      await this.recordDecryption(m, cmd, result.record, new Date(now));
       return { ok: true as const, view: await this.view(m, bidId) };
     });
 
     if (!outcome.ok) throw this.failure(outcome.code);
     await this.closeEarlyIfAllDecrypted(tenderId);
     return outcome.view;
+  }
+
+  /**
+   * The tender (locked FOR SHARE), the database clock and the bid's status — the caller's own bid only: anyone
+   * else's bid (or none) is NOT_FOUND, before and after the deadline.
+   */
+  private async loadOwnBid(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand) {
+    const window = await this.tenders.shareLockDecryptionWindow(m, tenderId);
+    if (!window) throw new NotFoundException('The bid');
+    const now = await this.tx.now(m);
+    const blindIndex = this.identities.blindIndex(tenderId, actor.organizationId!); // sealed until the opening (issue 17)
+    const ownStatus = await this.bidRows.ownBidStatus(m, tenderId, bidId, actor.organizationId!, blindIndex);
+    if (!ownStatus) throw new NotFoundException('The bid');
+    return { window, now, ownStatus };
+  }
+
+  /** A failed attempt is audited; a ciphertext that no longer matches its receipt is the platform's fault (EB20 Art. 31): withdrawn. */
+  private async recordFailure(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand, bid: UndecryptedBid, code: DecryptionFailureCode): Promise<void> {
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_DECRYPTION_FAILED',
+      objectType: 'bid',
+      objectId: bidId,
+      tenderId,
+      data: { bidId, by: 'BIDDER', code },
+    });
+    if (code === 'CIPHERTEXT_DAMAGED') {
+      // EB20 Art. 31: the platform's fault, not the bidder's → treated as withdrawal.
+      const f = failureStatus(code);
+      await this.bids.saveFailed(m, [{ bidId, ...f }]);
+      await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId, bidderOrganizationId: bid.bidderOrganizationId }, actor);
+    }
+  }
+
+  private async recordDecryption(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand, record: Omit<DecryptedBidRecord, 'by'>, now: Date): Promise<void> {
+    await this.bids.saveDecrypted(m, [{ ...record, by: 'BIDDER' }], now);
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_DECRYPTED',
+      objectType: 'bid',
+      objectId: bidId,
+      tenderId,
+      data: { bidId, by: 'BIDDER', price: record.price },
+    });
   }
 
   /** EB20 Art. 30 "全部投标文件解密后": the window closes as soon as no opened bid is left to decrypt. */

@@ -11,6 +11,7 @@ import { NotificationsService } from '../../notifications/notifications.service'
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { LegalCalendarService } from '../legal-calendar/legal-calendar.service';
 import { TenderSuspensionService } from '../tender-suspension.service';
+import { TenderEntity } from '../tender.entity';
 import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
 import { AnswerChallengeDto, FileChallengeDto } from './challenge.dto';
@@ -78,19 +79,7 @@ export class ChallengesService {
       if (!(await this.challenges.hasOpenedBid(m, tenderId, orgId))) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
       const existing = await this.challenges.idByRequest(m, requestSha256);
       if (existing) return { ...(await this.view(m, existing)), created: false };
-      const knownFrom = await this.knownFrom(m, tenderId, dto.subject);
-      const cal = await this.calendars.calendar(m);
-      const deadline = challengeFilingDeadline(cal, dto.subject, knownFrom);
-      const now = await this.tx.now(m);
-      // GPL Art. 52: a maximum period, never relaxed.
-      if (now.getTime() > deadline.at.getTime()) {
-        throw TenderException.legalPeriod(`A challenge must be filed within 7 working days (${deadline.article}); the period ended ${deadline.at.toISOString()}`, {
-          rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
-          article: deadline.article,
-          latest: deadline.at.toISOString(),
-        });
-      }
-      const answerDue = challengeAnswerDue(cal, now);
+      const { deadline, now, answerDue } = await this.filingPeriod(m, tenderId, dto.subject);
       const row = {
         id: await this.challenges.insert(m, {
           tenderId,
@@ -121,16 +110,7 @@ export class ChallengesService {
         // The contract is not signed while a challenge to the award is unanswered (regulations.md row 97).
         await this.suspension.suspend(m, tender, now, { reason: 'CHALLENGE_PENDING', challengeId: row.id, article: 'GPL Art. 52; MOF94 Art. 10' });
       }
-      await this.notifications.enqueue(m, [
-        {
-          recipientOrganizationId: tender.procuringEntityId,
-          tenderId,
-          topic: 'CHALLENGE_FILED',
-          subject: `【质疑】${tender.title}`,
-          body: `收到对${dto.subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
-          dedupeKey: `challenge-${row.id}-filed`,
-        },
-      ]);
+      await this.notifyFiled(m, tender, row.id, dto.subject, text, answerDue);
       return { ...(await this.view(m, row.id)), created: true };
     });
   }
@@ -185,6 +165,40 @@ export class ChallengesService {
     const items: ChallengeView[] = [];
     for (const id of ids) items.push(await this.view(m, id));
     return { items };
+  }
+
+  /**
+   * The filing period (7 working days from when the supplier knew, GPL Art. 52: a maximum period, never relaxed),
+   * checked on the database clock, and when the answer is due (GPL Art. 53).
+   */
+  private async filingPeriod(m: EntityManager, tenderId: string, subject: ChallengeSubject) {
+    const knownFrom = await this.knownFrom(m, tenderId, subject);
+    const cal = await this.calendars.calendar(m);
+    const deadline = challengeFilingDeadline(cal, subject, knownFrom);
+    const now = await this.tx.now(m);
+    // GPL Art. 52: a maximum period, never relaxed.
+    if (now.getTime() > deadline.at.getTime()) {
+      throw TenderException.legalPeriod(`A challenge must be filed within 7 working days (${deadline.article}); the period ended ${deadline.at.toISOString()}`, {
+        rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
+        article: deadline.article,
+        latest: deadline.at.toISOString(),
+      });
+    }
+    return { deadline, now, answerDue: challengeAnswerDue(cal, now) };
+  }
+
+  /** The purchaser is told to answer in writing by the due date (GPL Art. 53). */
+  private async notifyFiled(m: EntityManager, tender: TenderEntity, id: string, subject: ChallengeSubject, text: string, answerDue: Date): Promise<void> {
+    await this.notifications.enqueue(m, [
+      {
+        recipientOrganizationId: tender.procuringEntityId,
+        tenderId: tender.id,
+        topic: 'CHALLENGE_FILED',
+        subject: `【质疑】${tender.title}`,
+        body: `收到对${subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
+        dedupeKey: `challenge-${id}-filed`,
+      },
+    ]);
   }
 
   /** When the supplier knew: the end of the opening (its record), or the end of the award announcement. */
