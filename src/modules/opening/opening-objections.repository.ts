@@ -84,7 +84,7 @@ export class OpeningObjectionsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** An objection with its bidder's name; null when there is none. */
+  /** Read model (organizations): an objection with its bidder's name; null when there is none. */
   async find(m: EntityManager, id: string): Promise<OpeningObjectionRow | null> {
     const [o]: OpeningObjectionRecord[] = await m.query(
       `SELECT x.*, org.name AS bidder_name FROM opening_objections x JOIN organizations org ON org.id = x.organization_id WHERE x.id = $1`,

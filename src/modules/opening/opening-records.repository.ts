@@ -157,7 +157,7 @@ export class OpeningRecordsRepository {
     }));
   }
 
-  /** The tender's objections at the opening in order, with the objectors' names (read model: organizations). */
+  /** Read model (organizations): the tender's objections at the opening in order, with the objectors' names. */
   async recordObjections(m: EntityManager, tenderId: string): Promise<RecordObjectionRow[]> {
     const rows: Array<{
       id: string;

@@ -205,8 +205,8 @@ export class TendersRepository {
   }
 
   /**
-   * What still holds a suspended tender: pending document objections, AWARD challenges still unanswered, and —
-   * read model (complaints) — complaints whose ordered suspension is not lifted.
+   * Read model (complaints): what still holds a suspended tender — pending document objections, AWARD challenges
+   * still unanswered, and complaints whose ordered suspension is not lifted.
    */
   async suspensionCauses(m: EntityManager, tenderId: string): Promise<SuspensionCauses> {
     const [r]: Array<{ objections: number; complaints: number; challenges: number }> = await m.query(

@@ -16,7 +16,10 @@ export interface ChallengeRow {
   answer: string | null;
   upheld: boolean | null;
   answeredAt: Date | null;
-  /** clock_timestamp() when read. */
+}
+
+/** A challenge with the database clock when it was read (whether its answer is overdue). */
+export interface ChallengeWithClockRow extends ChallengeRow {
   now: Date;
 }
 
@@ -45,7 +48,6 @@ interface ChallengeRecord {
   answer: string | null;
   upheld: boolean | null;
   answered_at: Date | null;
-  now?: Date;
 }
 
 const toRow = (c: ChallengeRecord): ChallengeRow => ({
@@ -61,7 +63,6 @@ const toRow = (c: ChallengeRecord): ChallengeRow => ({
   answer: c.answer,
   upheld: c.upheld,
   answeredAt: c.answered_at,
-  now: c.now ?? new Date(),
 });
 
 /**
@@ -120,9 +121,9 @@ export class ChallengesRepository {
   }
 
   /** A challenge with the database clock now; null when there is none. */
-  async find(m: EntityManager, id: string): Promise<ChallengeRow | null> {
-    const [c]: ChallengeRecord[] = await m.query(`SELECT c.*, clock_timestamp() AS now FROM procurement_challenges c WHERE c.id = $1`, [id]);
-    return c ? toRow(c) : null;
+  async find(m: EntityManager, id: string): Promise<ChallengeWithClockRow | null> {
+    const [c]: Array<ChallengeRecord & { now: Date }> = await m.query(`SELECT c.*, clock_timestamp() AS now FROM procurement_challenges c WHERE c.id = $1`, [id]);
+    return c ? { ...toRow(c), now: c.now } : null;
   }
 
   /** Read model (opening_records): when the tender's opening ended (its record was made); null before. */

@@ -16,7 +16,7 @@ import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
 import { AnswerChallengeDto, FileChallengeDto } from './challenge.dto';
 import { challengeAnswerDue, challengeFilingDeadline, ChallengeSubject } from './challenge-rules';
-import { ChallengeRow, ChallengesRepository } from './challenges.repository';
+import { ChallengesRepository, ChallengeWithClockRow } from './challenges.repository';
 
 export interface ChallengeView {
   id: string;
@@ -214,7 +214,7 @@ export class ChallengesService {
   }
 
   private async view(m: EntityManager, id: string): Promise<ChallengeView> {
-    const c: ChallengeRow = (await this.challenges.find(m, id))!;
+    const c: ChallengeWithClockRow = (await this.challenges.find(m, id))!;
     const due = new Date(c.answerDueAt).getTime();
     return {
       id: c.id,

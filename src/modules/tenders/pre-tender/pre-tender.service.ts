@@ -23,8 +23,6 @@ import { PendingApprovalRow, PreTenderRepository } from './pre-tender.repository
 /** Statuses in which nothing of a pre-tender moves any more. */
 const CLOSED: TenderStatus[] = [TenderStatus.CANCELLED, TenderStatus.FAILED, TenderStatus.CONTRACTED];
 
-type ItemRow = PendingApprovalRow;
-
 /**
  * 容缺预招标 (the seed's own reform): a tender published before every approval is in hand, on the procuring entity's
  * written pledge (承诺书) to supply each missing item by its date.
@@ -193,7 +191,7 @@ export class PreTenderService {
   }
 
   /** The lawful end (终止招标, TBR Art. 31): the cancellation path, by the platform, with the reason published. */
-  private async end(m: EntityManager, tender: TenderEntity, item: ItemRow, why: string): Promise<void> {
+  private async end(m: EntityManager, tender: TenderEntity, item: PendingApprovalRow, why: string): Promise<void> {
     const reason = `容缺预招标：${why}（承诺期限 ${new Date(item.dueAt).toISOString()}），依法终止招标；投标保证金连同同期存款利息退还（招标投标法实施条例第三十一条）。`;
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
@@ -214,7 +212,7 @@ export class PreTenderService {
     return tender;
   }
 
-  private async lockItem(m: EntityManager, tender: TenderEntity, itemId: string): Promise<ItemRow> {
+  private async lockItem(m: EntityManager, tender: TenderEntity, itemId: string): Promise<PendingApprovalRow> {
     const item = await this.items.lockItemOf(m, tender.id, itemId);
     if (!item) throw new NotFoundException('The pending approval');
     return item;
