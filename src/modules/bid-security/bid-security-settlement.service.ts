@@ -8,7 +8,7 @@ import { AuditService, auditStream } from '../audit/audit.service';
 import { securityAuditScope } from './bid-security-audit';
 import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { OnTimedEvent } from '../scheduling/scheduler.service';
-import { AccountRow, BidSecurityStore, TenderSnapshot } from './bid-security.store';
+import { AccountRow, BidSecurityStore, PaymentRow, TenderSnapshot } from './bid-security.store';
 import { GuaranteeStore } from './guarantees/guarantee.store';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { LedgerAccount } from './ledger/ledger-accounts';
@@ -17,6 +17,7 @@ import { allocateForfeiture } from './refund-allocation';
 import { RefundPlanner } from './refund-planner.service';
 import { RefundReason } from './refund-policy';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
+import { SettlementRepository } from './settlement.repository';
 
 /** The audit actor of a bidder's own act before the opening of a tender that seals identities (as sealedBidderActor of the bids). */
 const sealedActor = (actor: Actor): Actor => ({ userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId });
@@ -63,6 +64,7 @@ export class BidSecuritySettlement {
     private readonly audit: AuditService,
     private readonly guarantees: GuaranteeStore,
     private readonly identityKeys: IdentityKeyService,
+    private readonly settlements: SettlementRepository,
   ) {}
 
   /** The tender ended without a contract (failed, cancelled): every security goes back, every guarantee is released. */
@@ -187,17 +189,13 @@ export class BidSecuritySettlement {
     const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
     // Sealed identities (issue 17): before the deadline a guarantee's bidder is found by its blind index (a withdrawal).
     const index = (org?: string) => (org ? this.guarantees.blindIndex(tender.id, org) : null);
-    const rows: Array<{ id: string; guarantee_no: string; bidder_organization_id: string | null }> = await m.query(
-      `WITH settled AS (
-         UPDATE bid_guarantees SET status = $2, settled_at = clock_timestamp(), settlement_reason = $3, legal_basis = $4
-         WHERE id IN (SELECT id FROM bid_guarantees WHERE tender_id = $1 AND status = 'VALID'
-                        AND ($5::uuid IS NULL OR bidder_organization_id = $5 OR bidder_blind_index = $8)
-                        AND ($6::uuid IS NULL OR NOT (bidder_organization_id IS NOT DISTINCT FROM $6 OR bidder_blind_index IS NOT DISTINCT FROM $9))
-                        AND ($7::int IS NULL OR lot_no = $7)
-                      ORDER BY id FOR UPDATE)
-         RETURNING id, guarantee_no, bidder_organization_id)
-       SELECT * FROM settled ORDER BY id`,
-      [tender.id, outcome, reason, basis, who.bidder ?? null, who.except ?? null, who.lotNo ?? null, index(who.bidder), index(who.except)],
+    const rows = await this.settlements.settleGuarantees(
+      m,
+      tender.id,
+      { bidder: who.bidder ?? null, bidderBlindIndex: index(who.bidder), except: who.except ?? null, exceptBlindIndex: index(who.except), lotNo: who.lotNo ?? null },
+      outcome,
+      reason,
+      basis,
     );
     for (const g of rows) {
       await this.audit.append(m, {
@@ -207,7 +205,7 @@ export class BidSecuritySettlement {
         objectId: g.id,
         stream: auditStream('bid-guarantee', g.id),
         sealedUntilOpeningOf: tender.id,
-        data: { guaranteeNo: g.guarantee_no, reason, legalBasis: basis, ...(tender.opened ? { bidderOrganizationId: g.bidder_organization_id } : {}) },
+        data: { guaranteeNo: g.guaranteeNo, reason, legalBasis: basis, ...(tender.opened ? { bidderOrganizationId: g.bidderOrganizationId } : {}) },
       });
     }
     return rows.length;
@@ -232,7 +230,7 @@ export class BidSecuritySettlement {
       actor,
       tenderOpened: tender.opened,
     });
-    await m.query(`UPDATE bid_security_accounts SET status = 'REFUND_DUE', current_refund_id = $2, updated_at = now() WHERE id = $1`, [locked.id, refundId]);
+    await this.settlements.markRefundDue(m, locked.id, refundId);
     return refundId;
   }
 
@@ -245,46 +243,9 @@ export class BidSecuritySettlement {
     if (!locked || locked.status !== 'HELD') return false;
     const held = await this.store.heldPayments(m, locked.id, true);
     if (held.length === 0) return false;
-    // Keep at most the security of the account's own lot.
-    const lot = (await this.store.forLot(m, tender, locked.lotNo)) ?? tender;
-    const allocation = allocateForfeiture(held, lot.bidSecurityAmount);
-    let kept = 0n;
-    for (const a of allocation) {
-      if (toFen(a.forfeited) === 0n) continue;
-      kept += toFen(a.forfeited);
-      await m.query(`UPDATE bid_security_payments SET forfeited_amount = $2 WHERE id = $1`, [a.id, a.forfeited]);
-    }
-    if (kept > 0n) {
-      await this.ledger.post(m, {
-        kind: 'FORFEITURE',
-        sourceType: 'account',
-        sourceId: locked.id,
-        tenderId: tender.id,
-        lines: [
-          { account: LedgerAccount.bidderDeposit(locked.virtualAccountNo), debit: fromFen(kept), memo: `不予退还 ${ground}` },
-          { account: LedgerAccount.ForfeitedSecurity, credit: fromFen(kept), memo: FORFEITURE_GROUNDS[ground] },
-        ],
-      });
-    }
-    await m.query(
-      `UPDATE bid_security_accounts SET status = 'FORFEITED', forfeited_at = clock_timestamp(), forfeit_reason = $2, updated_at = now()
-       WHERE id = $1`,
-      [locked.id, ground],
-    );
-    const forfeitedById = new Map(allocation.map((a) => [a.id, a.forfeited]));
-    const surplus = held.map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount })).filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
-    const refundId = surplus.length
-      ? await this.planner.plan(m, {
-          accountId: locked.id,
-          tenderId: tender.id,
-          regime: tender.regime,
-          reason: RefundReason.SURPLUS_AFTER_FORFEITURE,
-          periodStart: tender.now,
-          payments: surplus,
-          actor,
-          tenderOpened: tender.opened,
-        })
-      : null;
+    const { forfeitedById, kept } = await this.keepSecurity(m, tender, locked, held, ground);
+    await this.settlements.markForfeited(m, locked.id, ground);
+    const refundId = await this.refundSurplus(m, tender, locked, held, forfeitedById, actor);
     await this.audit.append(m, {
       actor,
       action: 'BID_SECURITY_FORFEITED',
@@ -301,11 +262,64 @@ export class BidSecuritySettlement {
     return true;
   }
 
+  /** Keeps at most the security of the account's own lot, from the earliest payments, and posts it to the ledger. */
+  private async keepSecurity(
+    m: EntityManager,
+    tender: TenderSnapshot,
+    locked: AccountRow,
+    held: PaymentRow[],
+    ground: ForfeitureGround,
+  ): Promise<{ forfeitedById: Map<string, string>; kept: bigint }> {
+    const lot = (await this.store.forLot(m, tender, locked.lotNo)) ?? tender;
+    const allocation = allocateForfeiture(held, lot.bidSecurityAmount);
+    let kept = 0n;
+    for (const a of allocation) {
+      if (toFen(a.forfeited) === 0n) continue;
+      kept += toFen(a.forfeited);
+      await this.settlements.setForfeitedAmount(m, a.id, a.forfeited);
+    }
+    if (kept > 0n) {
+      await this.ledger.post(m, {
+        kind: 'FORFEITURE',
+        sourceType: 'account',
+        sourceId: locked.id,
+        tenderId: tender.id,
+        lines: [
+          { account: LedgerAccount.bidderDeposit(locked.virtualAccountNo), debit: fromFen(kept), memo: `不予退还 ${ground}` },
+          { account: LedgerAccount.ForfeitedSecurity, credit: fromFen(kept), memo: FORFEITURE_GROUNDS[ground] },
+        ],
+      });
+    }
+    return { forfeitedById: new Map(allocation.map((a) => [a.id, a.forfeited])), kept };
+  }
+
+  /** Plans the refund of anything paid beyond what is kept; null when nothing is left. */
+  private async refundSurplus(
+    m: EntityManager,
+    tender: TenderSnapshot,
+    locked: AccountRow,
+    held: PaymentRow[],
+    forfeitedById: Map<string, string>,
+    actor: Actor,
+  ): Promise<string | null> {
+    const surplus = held.map((p) => ({ ...p, forfeitedAmount: forfeitedById.get(p.id) ?? p.forfeitedAmount })).filter((p) => toFen(p.amount) > toFen(p.forfeitedAmount));
+    if (!surplus.length) return null;
+    return this.planner.plan(m, {
+      accountId: locked.id,
+      tenderId: tender.id,
+      regime: tender.regime,
+      reason: RefundReason.SURPLUS_AFTER_FORFEITURE,
+      periodStart: tender.now,
+      payments: surplus,
+      actor,
+      tenderOpened: tender.opened,
+    });
+  }
+
   /** The lot of the bid an event is about: the payload's, else the bid's row, else 1. */
   private async lotOfBid(m: EntityManager, e: { bidId: string; lotNo?: number }): Promise<number> {
     if (e.lotNo) return e.lotNo;
-    const [row]: Array<{ lot_no: number }> = await m.query(`SELECT lot_no FROM bids WHERE id::text = $1`, [e.bidId]);
-    return row ? Number(row.lot_no) : 1;
+    return (await this.settlements.lotOfBid(m, e.bidId)) ?? 1;
   }
 
   private async requireTender(m: EntityManager, tenderId: string): Promise<TenderSnapshot> {

@@ -18,6 +18,9 @@ import { GuaranteeStore } from './guarantees/guarantee.store';
 import { RegisterGuarantee } from './guarantees/register-guarantee.use-case';
 import { IngestBankNotification } from './use-cases/ingest-bank-notification.use-case';
 import { TendersModule } from '../tenders/tenders.module';
+import { LedgerRepository } from './ledger/ledger.repository';
+import { BankRefundInstructionsRepository } from './bank/bank-refund-instructions.repository';
+import { SettlementRepository } from './settlement.repository';
 
 /**
  * Bid security (投标保证金). Global so that the sealed-bids module gets the BidSecurityGate without importing it.
@@ -39,6 +42,9 @@ import { TendersModule } from '../tenders/tenders.module';
     BankSignatureGuard,
     GuaranteeStore,
     RegisterGuarantee,
+    LedgerRepository,
+    BankRefundInstructionsRepository,
+    SettlementRepository,
     { provide: BankAdapter, useClass: LedgerBankAdapter },
     { provide: RefundCalendar, useClass: LegalRefundCalendar },
     { provide: BidSecurityGate, useExisting: BidSecurityService },

@@ -11,6 +11,7 @@ import { SchedulerService } from '../scheduling/scheduler.service';
 import { PaymentRow } from './bid-security.store';
 import { RefundCalendar } from './refund-calendar';
 import { refundTerms, RefundReason } from './refund-policy';
+import { SettlementRepository } from './settlement.repository';
 
 export interface PlanRefund {
   accountId: string | null;
@@ -38,6 +39,7 @@ export class RefundPlanner {
     private readonly scheduler: SchedulerService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly settlements: SettlementRepository,
   ) {}
 
   async plan(m: EntityManager, p: PlanRefund): Promise<string | null> {
@@ -45,30 +47,23 @@ export class RefundPlanner {
     if (principalFen <= 0n) return null;
     const terms = refundTerms(p.regime, p.reason);
     const dueAt = await this.calendar.periodEnd(m, p.periodStart, terms.days, terms.unit);
-    const [row]: Array<{ id: string; now: Date }> = await m.query(
-      `INSERT INTO bid_security_refunds (account_id, tender_id, reason, legal_basis, period_days, period_unit, period_start,
-                                         due_at, with_interest, interest_rate, principal)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       RETURNING id, clock_timestamp() AS now`,
-      [
-        p.accountId,
-        p.tenderId,
-        p.reason,
-        terms.legalBasis,
-        terms.days,
-        terms.unit,
-        p.periodStart,
-        dueAt,
-        terms.withInterest,
-        terms.withInterest ? this.config.bankInterestRate : null,
-        fromFen(principalFen),
-      ],
-    );
-    // (An UPDATE … RETURNING through TypeORM answers [rows, count]: count in SQL instead.)
-    const [{ n }]: Array<{ n: number }> = await m.query(
-      `WITH e AS (UPDATE bid_security_payments SET refund_id = $1 WHERE id = ANY($2::uuid[]) AND refund_id IS NULL RETURNING id)
-       SELECT count(*)::int AS n FROM e`,
-      [row.id, p.payments.map((x) => x.id)],
+    const row = await this.settlements.insertRefund(m, {
+      accountId: p.accountId,
+      tenderId: p.tenderId,
+      reason: p.reason,
+      legalBasis: terms.legalBasis,
+      periodDays: terms.days,
+      periodUnit: terms.unit,
+      periodStart: p.periodStart,
+      dueAt,
+      withInterest: terms.withInterest,
+      interestRate: terms.withInterest ? this.config.bankInterestRate : null,
+      principal: fromFen(principalFen),
+    });
+    const n = await this.settlements.earmarkPayments(
+      m,
+      row.id,
+      p.payments.map((x) => x.id),
     );
     // Unreachable unless a caller skipped its row locks: refuse rather than pay one payment twice.
     if (n !== p.payments.length) throw new Error('a payment is already earmarked for a refund');

@@ -7,6 +7,7 @@ import { FileHasher, openBidV2, SuiteId, unwrapEscrowedKeyV2 } from 'src/sdk/v2'
 import { nodeSuite } from 'src/sdk/v2/node';
 import { BidUploadsService } from '../bids/uploads/bid-uploads.service';
 import type { DecryptionOutcome } from './bid-decryptor';
+import { OpeningBidsRepository } from './opening-bids.repository';
 
 /** A v2 bid as the opening needs it (docs/SEALED_BID_FORMAT.md v2.7). */
 export interface SealedFileBid {
@@ -32,31 +33,30 @@ export interface SealedFileBid {
  */
 @Injectable()
 export class BidFileOpener {
-  constructor(private readonly uploads: BidUploadsService) {}
+  constructor(
+    private readonly uploads: BidUploadsService,
+    private readonly bids: OpeningBidsRepository,
+  ) {}
 
   /** The v2 bids among `bidIds` (v1 bids are not returned). */
   async load(m: EntityManager, bidIds: string[]): Promise<Map<string, SealedFileBid>> {
     if (!bidIds.length) return new Map();
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT id, tender_id, bidder_organization_id, suite, segment_size, ciphertext_bytes, ciphertext_sha256, iv, key_commitment, escrowed_key, blob_key
-       FROM bids WHERE id = ANY($1::uuid[]) AND format_version = 2`,
-      [bidIds],
-    );
+    const rows = await this.bids.sealedFiles(m, bidIds);
     return new Map(
       rows.map((r) => [
-        r.id as string,
+        r.id,
         {
-          bidId: r.id as string,
-          tenderId: r.tender_id as string,
-          bidderOrganizationId: r.bidder_organization_id as string,
-          suite: r.suite as SuiteId,
-          segmentSize: r.segment_size as number,
-          ciphertextLength: Number(r.ciphertext_bytes),
-          ciphertextHash: r.ciphertext_sha256 as string,
-          noncePrefix: r.iv as Buffer,
-          keyCommitment: r.key_commitment as string,
-          escrowedKey: (r.escrowed_key as Buffer | null) ?? null,
-          blobKey: r.blob_key as string,
+          bidId: r.id,
+          tenderId: r.tenderId,
+          bidderOrganizationId: r.bidderOrganizationId,
+          suite: r.suite,
+          segmentSize: r.segmentSize,
+          ciphertextLength: Number(r.ciphertextBytes),
+          ciphertextHash: r.ciphertextSha256,
+          noncePrefix: r.iv,
+          keyCommitment: r.keyCommitment,
+          escrowedKey: r.escrowedKey,
+          blobKey: r.blobKey,
         },
       ]),
     );

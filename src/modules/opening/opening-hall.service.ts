@@ -9,6 +9,10 @@ import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
 import { isAgentFor } from './opening-participants';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
+import { EntityManager } from 'typeorm';
+import { TendersRepository } from '../tenders/tenders.repository';
+import { HallBidRow, OpeningBidsRepository } from './opening-bids.repository';
+import { HallTenderRow, OpeningRecordsRepository } from './opening-records.repository';
 
 /** 开标大厅: decrypting during the window; 唱标 (announced) once the window has closed and the record is written. */
 export type OpeningHallPhase = 'DECRYPTING' | 'ANNOUNCED';
@@ -58,63 +62,46 @@ export class OpeningHallService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly records: OpeningRecordsRepository,
+    private readonly bidRows: OpeningBidsRepository,
+    private readonly tenders: TendersRepository,
   ) {}
 
   async view(tenderId: string, actor: Actor): Promise<OpeningHallView> {
     const m = this.tx.manager;
-    const tenders: Array<{
-      title: string;
-      status: TenderStatus;
-      procuring_entity_id: string;
-      bid_deadline: Date;
-      opened_at: Date | null;
-      decryption_mode: string;
-      decryption_window_ends_at: Date | null;
-      window_closed_at: Date | null;
-      server_time: Date;
-    }> = await m.query(
-      `SELECT t.title, t.status, t.procuring_entity_id, t.bid_deadline, t.opened_at, t.decryption_mode,
-              t.decryption_window_ends_at, r.window_closed_at, clock_timestamp() AS server_time
-       FROM tenders t LEFT JOIN opening_records r ON r.tender_id = t.id
-       WHERE t.id = $1`,
-      [tenderId],
-    );
-    const t = tenders[0];
+    const t = await this.records.hallTender(m, tenderId);
     if (!t || t.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
     // A county supervisor or sector regulator watches its own tenders' openings only: 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     // Before the deadline's opening nothing is shown to anyone: not the count, not the bidders (TBL Art. 22).
-    if (!t.opened_at) throw OpeningException.sealed();
-    const rows: Array<{
-      id: string;
-      bidder_organization_id: string;
-      name: string;
-      status: BidStatus;
-      decrypted_at: Date | null;
-      price: string | null;
-    }> = await m.query(
-      `SELECT b.id, b.bidder_organization_id, o.name, b.status, b.decrypted_at, b.price
-       FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
-       WHERE b.tender_id = $1 AND b.opened_at IS NOT NULL
-       ORDER BY b.received_at, b.id`,
-      [tenderId],
-    );
+    if (!t.openedAt) throw OpeningException.sealed();
+    const rows = await this.bidRows.hallBids(m, tenderId);
+    await this.assertParticipant(m, tenderId, t, rows, actor);
+    return this.present(tenderId, t, rows, actor);
+  }
+
+  /** The bidders whose bids were opened, the procuring entity (or its agent) and supervisors (EB20 Art. 32). */
+  private async assertParticipant(m: EntityManager, tenderId: string, t: HallTenderRow, rows: HallBidRow[], actor: Actor): Promise<void> {
     const participant =
       actor.role === Role.SUPERVISOR ||
-      (actor.role === Role.PROCURING_ENTITY && (actor.organizationId === t.procuring_entity_id || (await isAgentFor(m, actor, t.procuring_entity_id, tenderId)))) ||
-      (actor.role === Role.BIDDER && !!actor.organizationId && rows.some((r) => r.bidder_organization_id === actor.organizationId));
+      (actor.role === Role.PROCURING_ENTITY && (actor.organizationId === t.procuringEntityId || (await isAgentFor(this.tenders, m, actor, t.procuringEntityId, tenderId)))) ||
+      (actor.role === Role.BIDDER && !!actor.organizationId && rows.some((r) => r.bidderOrganizationId === actor.organizationId));
     if (!participant) {
       throw new ForbiddenException('The opening hall is for the bidders of this tender, its procuring entity and supervisors');
     }
-    const announced = t.window_closed_at !== null;
+  }
+
+  /** Prices are read out to everyone once the record is made; before, each bidder sees its own only. */
+  private present(tenderId: string, t: HallTenderRow, rows: HallBidRow[], actor: Actor): OpeningHallView {
+    const announced = t.windowClosedAt !== null;
     const bids = rows.map((r, i) => {
-      const mine = actor.role === Role.BIDDER && r.bidder_organization_id === actor.organizationId;
+      const mine = actor.role === Role.BIDDER && r.bidderOrganizationId === actor.organizationId;
       return {
         seq: i + 1,
         bidId: r.id,
         bidderName: r.name,
         status: r.status,
-        decryptedAt: r.decrypted_at ? new Date(r.decrypted_at).toISOString() : null,
+        decryptedAt: r.decryptedAt ? new Date(r.decryptedAt).toISOString() : null,
         price: r.price !== null && (announced || mine) ? normalizeMoney(r.price) : null,
         mine,
       };
@@ -125,12 +112,12 @@ export class OpeningHallService {
       title: t.title,
       status: t.status,
       phase: announced ? 'ANNOUNCED' : 'DECRYPTING',
-      bidDeadline: new Date(t.bid_deadline).toISOString(),
-      openedAt: new Date(t.opened_at).toISOString(),
-      decryptionMode: t.decryption_mode,
-      decryptionWindowEndsAt: t.decryption_window_ends_at ? new Date(t.decryption_window_ends_at).toISOString() : null,
-      windowClosedAt: t.window_closed_at ? new Date(t.window_closed_at).toISOString() : null,
-      serverTime: new Date(t.server_time).toISOString(),
+      bidDeadline: new Date(t.bidDeadline).toISOString(),
+      openedAt: new Date(t.openedAt!).toISOString(),
+      decryptionMode: t.decryptionMode,
+      decryptionWindowEndsAt: t.decryptionWindowEndsAt ? new Date(t.decryptionWindowEndsAt).toISOString() : null,
+      windowClosedAt: t.windowClosedAt ? new Date(t.windowClosedAt).toISOString() : null,
+      serverTime: new Date(t.serverTime).toISOString(),
       bids,
       summary: {
         received: rows.length,

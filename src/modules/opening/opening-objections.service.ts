@@ -12,6 +12,9 @@ import { TenderStatus } from '../tenders/tender.enums';
 import { TendersService } from '../tenders/tenders.service';
 import { OpeningObjectionException } from './opening.exception';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
+import { OpeningObjectionsRepository } from './opening-objections.repository';
+import { OpeningRecordsRepository } from './opening-records.repository';
+import { OpeningBidsRepository } from './opening-bids.repository';
 
 export interface OpeningObjectionView {
   id: string;
@@ -49,6 +52,9 @@ export class OpeningObjectionsService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly objections: OpeningObjectionsRepository,
+    private readonly records: OpeningRecordsRepository,
+    private readonly bidRows: OpeningBidsRepository,
   ) {}
 
   async raise(tenderId: string, text: string, actor: Actor): Promise<OpeningObjectionView & { created: boolean }> {
@@ -61,17 +67,12 @@ export class OpeningObjectionsService {
       .digest('hex');
     return this.tx.run(async (m) => {
       const tender = await this.lockInProgress(m, tenderId, actor);
-      const [mine] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
-      if (!mine) throw new ForbiddenException('Only a bidder whose bid was opened takes part in the opening');
-      const [existing] = await m.query(`SELECT id FROM opening_objections WHERE request_sha256 = $1`, [requestSha256]);
-      if (existing) return { ...(await this.view(m, existing.id)), created: false };
+      if (!(await this.bidRows.hasOpenedBid(m, tenderId, orgId))) throw new ForbiddenException('Only a bidder whose bid was opened takes part in the opening');
+      const existing = await this.objections.idByRequest(m, requestSha256);
+      if (existing) return { ...(await this.view(m, existing)), created: false };
       await this.assertOpen(m, tender);
       const now = await this.tx.now(m);
-      const [row] = await m.query(
-        `INSERT INTO opening_objections (tender_id, organization_id, raised_by, text, raised_at, request_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [tenderId, orgId, actor.userId, body, now, requestSha256],
-      );
+      const row = { id: await this.objections.insert(m, { tenderId, organizationId: orgId, raisedBy: actor.userId, text: body, raisedAt: now, requestSha256 }) };
       await this.audit.append(m, {
         actor,
         action: 'OPENING_OBJECTION_RAISED',
@@ -99,7 +100,7 @@ export class OpeningObjectionsService {
     if (!body) throw new ValidationFailedException([{ field: 'answer', errors: ['the answer states something'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
-      const [o] = await m.query(`SELECT * FROM opening_objections WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [objectionId, tenderId]);
+      const o = await this.objections.lockOf(m, tenderId, objectionId);
       if (!o) throw new NotFoundException('The objection');
       if (o.status === 'ANSWERED') {
         if (o.answer === body) return this.view(m, objectionId); // the same answer again
@@ -107,7 +108,7 @@ export class OpeningObjectionsService {
       }
       await this.assertOpen(m, tender);
       const now = await this.tx.now(m);
-      await m.query(`UPDATE opening_objections SET status = 'ANSWERED', answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1`, [objectionId, body, actor.userId, now]);
+      await this.objections.markAnswered(m, objectionId, { answer: body, answeredBy: actor.userId, answeredAt: now });
       await this.audit.append(m, {
         actor,
         action: 'OPENING_OBJECTION_ANSWERED',
@@ -118,7 +119,7 @@ export class OpeningObjectionsService {
       });
       await this.notifications.enqueue(m, [
         {
-          recipientOrganizationId: o.organization_id,
+          recipientOrganizationId: o.organizationId,
           tenderId,
           topic: 'OPENING_OBJECTION_ANSWERED',
           subject: `【开标异议答复】${tender.title}`,
@@ -139,8 +140,7 @@ export class OpeningObjectionsService {
     if (!tender.openedAt) throw OpeningObjectionException.notInProgress('The opening has not taken place yet');
     let participant = actor.role === Role.SUPERVISOR || (await this.tenders.actsForOwner(m, tender, actor));
     if (!participant && actor.role === Role.BIDDER && actor.organizationId) {
-      const [b] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, actor.organizationId]);
-      participant = !!b;
+      participant = await this.bidRows.hasOpenedBid(m, tenderId, actor.organizationId);
     }
     if (!participant) throw new ForbiddenException('The objections at the opening are for the opening’s participants');
     return { items: await this.ofTender(m, tenderId) };
@@ -148,9 +148,9 @@ export class OpeningObjectionsService {
 
   /** Every objection of the tender in order: what the opening record lists. */
   async ofTender(m: EntityManager, tenderId: string): Promise<OpeningObjectionView[]> {
-    const rows: Array<{ id: string }> = await m.query(`SELECT id FROM opening_objections WHERE tender_id = $1 ORDER BY raised_at, id`, [tenderId]);
+    const ids = await this.objections.idsOf(m, tenderId);
     const out: OpeningObjectionView[] = [];
-    for (const r of rows) out.push(await this.view(m, r.id));
+    for (const id of ids) out.push(await this.view(m, id));
     return out;
   }
 
@@ -162,24 +162,23 @@ export class OpeningObjectionsService {
   }
 
   private async assertOpen(m: EntityManager, tender: { id: string; status: TenderStatus; openedAt: Date | null }): Promise<void> {
-    const [rec] = await m.query(`SELECT 1 FROM opening_records WHERE tender_id = $1`, [tender.id]);
-    if (tender.status !== TenderStatus.OPENING || rec) {
+    if (tender.status !== TenderStatus.OPENING || (await this.records.exists(m, tender.id))) {
       throw OpeningObjectionException.notInProgress('The opening is over (its record is made): objections at the opening are raised and answered on the spot (TBR Art. 44)');
     }
   }
 
   private async view(m: EntityManager, id: string): Promise<OpeningObjectionView> {
-    const [o] = await m.query(`SELECT x.*, org.name AS bidder_name FROM opening_objections x JOIN organizations org ON org.id = x.organization_id WHERE x.id = $1`, [id]);
+    const o = (await this.objections.find(m, id))!;
     return {
       id: o.id,
-      tenderId: o.tender_id,
-      organizationId: o.organization_id,
-      bidderName: o.bidder_name,
+      tenderId: o.tenderId,
+      organizationId: o.organizationId,
+      bidderName: o.bidderName,
       text: o.text,
-      raisedAt: iso(o.raised_at)!,
+      raisedAt: iso(o.raisedAt)!,
       status: o.status,
       answer: o.answer,
-      answeredAt: iso(o.answered_at),
+      answeredAt: iso(o.answeredAt),
     };
   }
 }

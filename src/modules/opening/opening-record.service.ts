@@ -14,7 +14,7 @@ import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { JobName } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../audit/audit.service';
 import { canonicalJson } from '../audit/canonical-json';
-import { BidStatus, DecryptedBy } from '../bids/bid.enums';
+import { BidStatus } from '../bids/bid.enums';
 import { TenderEntity } from '../tenders/tender.entity';
 import { TenderStatus } from '../tenders/tender.enums';
 import { OpeningException } from './opening.exception';
@@ -25,6 +25,9 @@ import { groupDigits, MODE_LABEL, OpeningRecord, publicOpeningRecord, STATUS_LAB
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
 import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
+import { TendersRepository } from '../tenders/tenders.repository';
+import { OpeningBidsRepository } from './opening-bids.repository';
+import { OpeningRecordsRepository, StoredOpeningRecordRow } from './opening-records.repository';
 
 export interface OpeningRecordView extends OpeningRecord {
   recordSha256: string;
@@ -48,6 +51,9 @@ export class OpeningRecordService {
     private readonly jobs: JobQueue,
     private readonly jurisdictions: JurisdictionsService,
     private readonly organizations: OrganizationsRepository,
+    private readonly records: OpeningRecordsRepository,
+    private readonly bidRows: OpeningBidsRepository,
+    private readonly tenders: TendersRepository,
   ) {}
 
   @OnJob(JobName.RenderOpeningRecordPdf)
@@ -59,36 +65,26 @@ export class OpeningRecordService {
   async write(m: EntityManager, tender: TenderEntity, windowClosedAt: Date): Promise<{ recordSha256: string }> {
     const record = await this.build(m, tender, windowClosedAt);
     const recordSha256 = createHash('sha256').update(canonicalJson(record), 'utf8').digest('hex');
-    const rows: Array<{ record_sha256: string }> = await m.query(
-      `INSERT INTO opening_records (tender_id, record, record_sha256, window_closed_at, created_at)
-       VALUES ($1, $2, $3, $4, clock_timestamp())
-       ON CONFLICT (tender_id) DO UPDATE SET tender_id = opening_records.tender_id
-       RETURNING record_sha256`,
-      [tender.id, JSON.stringify(record), recordSha256, windowClosedAt],
-    );
+    const storedSha256 = await this.records.insertOnce(m, tender.id, record, recordSha256, windowClosedAt);
     await runAfterCommit(m, () => this.jobs.add({ name: JobName.RenderOpeningRecordPdf, data: { tenderId: tender.id } }, { jobId: `opening-record-pdf-${tender.id}` }));
-    return { recordSha256: rows[0].record_sha256 };
+    return { recordSha256: storedSha256 };
   }
 
   /** Renders the stored record as a PDF and keeps it with its SHA-256, once (the job, or the first GET .pdf). */
   async renderPdf(tenderId: string): Promise<{ content: Buffer; sha256: string } | null> {
     return this.tx.run(async (m) => {
-      const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null }> = await m.query(
-        `SELECT record, record_sha256, pdf, pdf_sha256 FROM opening_records WHERE tender_id = $1 FOR UPDATE`,
-        [tenderId],
-      );
-      const row = rows[0];
+      const row = await this.records.lockWithPdf(m, tenderId);
       if (!row) return null;
-      if (row.pdf && row.pdf_sha256) return { content: row.pdf, sha256: row.pdf_sha256 };
-      const pdf = await this.render(row.record, row.record_sha256);
-      await m.query(`UPDATE opening_records SET pdf = $2, pdf_sha256 = $3 WHERE tender_id = $1`, [tenderId, pdf.content, pdf.sha256]);
+      if (row.pdf && row.pdfSha256) return { content: row.pdf, sha256: row.pdfSha256 };
+      const pdf = await this.render(row.record, row.recordSha256);
+      await this.records.savePdf(m, tenderId, pdf);
       await this.audit.append(m, {
         actor: SYSTEM_ACTOR,
         action: 'OPENING_RECORD_PDF_RENDERED',
         objectType: 'opening_record',
         objectId: tenderId,
         tenderId,
-        data: { recordSha256: row.record_sha256, pdfSha256: pdf.sha256, bytes: pdf.content.length },
+        data: { recordSha256: row.recordSha256, pdfSha256: pdf.sha256, bytes: pdf.content.length },
       });
       return pdf;
     });
@@ -104,91 +100,63 @@ export class OpeningRecordService {
   async get(tenderId: string, actor: Actor | null): Promise<OpeningRecordView> {
     const { row, participant } = await this.readable(tenderId, actor, false);
     const record = participant ? row.record : publicOpeningRecord(row.record);
-    return { ...record, recordSha256: row.record_sha256, pdfSha256: row.pdf_sha256, createdAt: new Date(row.created_at).toISOString() };
+    return { ...record, recordSha256: row.recordSha256, pdfSha256: row.pdfSha256, createdAt: new Date(row.createdAt).toISOString() };
   }
 
   /** The filed PDF (it lists no attachments): public once the window has closed, like the record. */
   async pdfOf(tenderId: string, actor: Actor | null): Promise<{ content: Buffer; sha256: string }> {
     const { row } = await this.readable(tenderId, actor, true);
-    if (row.pdf && row.pdf_sha256) return { content: row.pdf, sha256: row.pdf_sha256 };
+    if (row.pdf && row.pdfSha256) return { content: row.pdf, sha256: row.pdfSha256 };
     return (await this.renderPdf(tenderId))!; // not rendered yet: render it now
   }
 
-  private async readable(tenderId: string, actor: Actor | null, withPdf: boolean) {
+  private async readable(tenderId: string, actor: Actor | null, withPdf: boolean): Promise<{ row: StoredOpeningRecordRow; participant: boolean }> {
     const m = this.tx.manager;
-    const tenders: Array<{ status: TenderStatus; procuring_entity_id: string }> = await m.query(`SELECT status, procuring_entity_id FROM tenders WHERE id = $1`, [tenderId]);
-    if (!tenders.length || tenders[0].status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
-    const rows: Array<{ record: OpeningRecord; record_sha256: string; pdf: Buffer | null; pdf_sha256: string | null; created_at: Date }> = await m.query(
-      `SELECT record, record_sha256, ${withPdf ? 'pdf' : 'NULL AS pdf'}, pdf_sha256, created_at FROM opening_records WHERE tender_id = $1`,
-      [tenderId],
-    );
+    const tender = await this.tenders.statusAndOwner(m, tenderId);
+    if (!tender || tender.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
+    const row = await this.records.find(m, tenderId, withPdf);
     // A supervisor outside its jurisdiction or trades (issue 19) is no participant: before the record is public the
     // tender is as if unknown to it (404); afterwards it reads the public record, like anyone.
     const outOfScope = actor?.role === Role.SUPERVISOR && !(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tenderId));
-    if (outOfScope && !rows.length) throw new NotFoundException('The tender');
+    if (outOfScope && !row) throw new NotFoundException('The tender');
     // The record is written in the transaction that closes the decryption window: before, there is nothing to show,
     // whoever asks (EB20 Art. 27 ¶2); an anonymous caller is asked to authenticate, as on any non-public route.
-    if (!rows.length) {
+    if (!row) {
       if (!actor) throw new UnauthenticatedException('The opening record is public once the decryption window has closed');
       throw OpeningException.sealed();
     }
-    const participant = actor && !outOfScope ? await this.isParticipant(m, tenderId, tenders[0].procuring_entity_id, actor) : false;
-    return { row: rows[0], participant };
+    const participant = actor && !outOfScope ? await this.isParticipant(m, tenderId, tender.procuringEntityId, actor) : false;
+    return { row, participant };
   }
 
   private async isParticipant(m: EntityManager, tenderId: string, ownerId: string, actor: Actor): Promise<boolean> {
     if (actor.role === Role.SUPERVISOR) return true;
-    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId || (await isAgentFor(m, actor, ownerId, tenderId));
+    if (actor.role === Role.PROCURING_ENTITY) return actor.organizationId === ownerId || (await isAgentFor(this.tenders, m, actor, ownerId, tenderId));
     if (actor.role === Role.BIDDER && actor.organizationId) {
-      const bids = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, actor.organizationId]);
-      return bids.length > 0;
+      return this.bidRows.hasOpenedBid(m, tenderId, actor.organizationId);
     }
     return false;
   }
 
   private async build(m: EntityManager, tender: TenderEntity, windowClosedAt: Date): Promise<OpeningRecord> {
     const owner = { name: (await this.organizations.findById(m, tender.procuringEntityId))?.name ?? '' };
-    const rows: Array<{
-      id: string;
-      bidder_organization_id: string;
-      name: string;
-      uscc: string;
-      version: number;
-      received_at: Date;
-      ciphertext_sha256: string;
-      status: BidStatus;
-      price: string | null;
-      duration_days: number | null;
-      decrypted_by: DecryptedBy | null;
-      status_reason: string | null;
-      attachments: Array<{ name: string; sha256: string; size: number }> | null;
-      lot_no: number;
-      has_lots: boolean;
-    }> = await m.query(
-      `SELECT b.id, b.bidder_organization_id, o.name, o.uscc, b.version, b.received_at, b.ciphertext_sha256, b.status,
-              b.price, b.duration_days, b.decrypted_by, b.status_reason, b.attachments, b.lot_no,
-              EXISTS (SELECT 1 FROM tender_lots l WHERE l.tender_id = b.tender_id) AS has_lots
-       FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
-       WHERE b.tender_id = $1 AND b.opened_at IS NOT NULL
-       ORDER BY b.received_at, b.id`,
-      [tender.id],
-    );
+    const rows = await this.records.recordBids(m, tender.id);
     const bids = rows.map((r, i) => ({
       seq: i + 1,
       bidId: r.id,
-      bidderOrganizationId: r.bidder_organization_id,
+      bidderOrganizationId: r.bidderOrganizationId,
       bidderName: r.name,
       bidderUscc: r.uscc,
       // 标段: named only on a tender with lots, so a single-lot record is exactly what it was.
-      ...(r.has_lots ? { lotNo: Number(r.lot_no) } : {}),
+      ...(r.hasLots ? { lotNo: Number(r.lotNo) } : {}),
       version: r.version,
-      receivedAt: new Date(r.received_at).toISOString(),
-      ciphertextSha256: r.ciphertext_sha256,
+      receivedAt: new Date(r.receivedAt).toISOString(),
+      ciphertextSha256: r.ciphertextSha256,
       status: r.status,
       price: r.price === null ? null : normalizeMoney(r.price),
-      durationDays: r.duration_days,
-      decryptedBy: r.decrypted_by,
-      statusReason: r.status_reason,
+      durationDays: r.durationDays,
+      decryptedBy: r.decryptedBy,
+      statusReason: r.statusReason,
       attachments: r.attachments ?? [],
     }));
     const count = (s: BidStatus) => bids.filter((b) => b.status === s).length;
@@ -218,21 +186,17 @@ export class OpeningRecordService {
 
   /** 开标异议 raised and answered during the opening, recorded with the record (TBR Art. 44 ¶3: "并制作记录"). */
   private async objectionsOf(m: EntityManager, tenderId: string): Promise<OpeningRecordObjection[]> {
-    const rows: Array<Record<string, string | Date | null>> = await m.query(
-      `SELECT x.id, x.organization_id, o.name, x.text, x.raised_at, x.status, x.answer, x.answered_at
-       FROM opening_objections x JOIN organizations o ON o.id = x.organization_id WHERE x.tender_id = $1 ORDER BY x.raised_at, x.id`,
-      [tenderId],
-    );
+    const rows = await this.records.recordObjections(m, tenderId);
     return rows.map((r) => ({
-      id: r.id as string,
+      id: r.id,
       tenderId,
-      organizationId: r.organization_id as string,
-      bidderName: r.name as string,
-      text: r.text as string,
-      raisedAt: new Date(r.raised_at as Date).toISOString(),
-      status: r.status as 'PENDING' | 'ANSWERED',
-      answer: r.answer as string | null,
-      answeredAt: r.answered_at ? new Date(r.answered_at as Date).toISOString() : null,
+      organizationId: r.organizationId,
+      bidderName: r.name,
+      text: r.text,
+      raisedAt: new Date(r.raisedAt).toISOString(),
+      status: r.status,
+      answer: r.answer,
+      answeredAt: r.answeredAt ? new Date(r.answeredAt).toISOString() : null,
     }));
   }
 

@@ -11,6 +11,9 @@ import { OpeningService } from './opening.service';
 import { CloseDecryptionWindowUseCase } from './use-cases/close-decryption-window.use-case';
 import { DecryptBidUseCase } from './use-cases/decrypt-bid.use-case';
 import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use-case';
+import { OpeningRecordsRepository } from './opening-records.repository';
+import { OpeningObjectionsRepository } from './opening-objections.repository';
+import { OpeningBidsRepository } from './opening-bids.repository';
 
 /**
  * Bid opening (开标, TBL Arts. 34-36; EB20 Arts. 29-32): at the deadline the bids are extracted (or the tender
@@ -30,6 +33,9 @@ import { OpenBidsAtDeadlineUseCase } from './use-cases/open-bids-at-deadline.use
     OpenBidsAtDeadlineUseCase,
     DecryptBidUseCase,
     CloseDecryptionWindowUseCase,
+    OpeningRecordsRepository,
+    OpeningObjectionsRepository,
+    OpeningBidsRepository,
   ],
   exports: [OpeningRecordService],
 })

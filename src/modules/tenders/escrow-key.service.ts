@@ -9,6 +9,7 @@ import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { AuditService } from '../audit/audit.service';
 import { ThresholdEscrowService } from '../custody/threshold-escrow.service';
 import { TenderException } from './tender.exception';
+import { TendersRepository } from './tenders.repository';
 
 /** The AAD that binds a sealed escrow private key to its tender. */
 export const escrowKeyAad = (tenderId: string) => `tender-escrow|${tenderId}`;
@@ -31,22 +32,17 @@ export class EscrowKeyService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly custody: ThresholdEscrowService,
+    private readonly tenders: TendersRepository,
   ) {}
 
   /** Creates the pair for a tender inside the caller's transaction and returns the public key (base64). */
   async createSealed(manager: EntityManager, tenderId: string): Promise<string> {
     const pair = generateEscrowKeyPair();
     const privateKey = Buffer.from(pair.privateKey, 'base64');
-    const res: unknown[] = await manager.query(
-      `UPDATE tenders SET escrow_public_key = $2
-       WHERE id = $1 AND escrow_public_key IS NULL AND escrow_private_key_sealed IS NULL RETURNING bid_deadline`,
-      [tenderId, pair.publicKey],
-    );
-    // An UPDATE … RETURNING comes back as [rows, affected count] from TypeORM's postgres driver.
-    const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ bid_deadline: Date }>;
-    if (rows.length === 0) throw TenderException.conflict('The tender already has an escrow key');
+    const bidDeadline = await this.tenders.setEscrowPublicKey(manager, tenderId, pair.publicKey);
+    if (!bidDeadline) throw TenderException.conflict('The tender already has an escrow key');
     try {
-      await this.keepPrivateKey(manager, tenderId, privateKey, new Date(rows[0].bid_deadline));
+      await this.keepPrivateKey(manager, tenderId, privateKey, bidDeadline);
     } finally {
       privateKey.fill(0);
     }
@@ -68,14 +64,9 @@ export class EscrowKeyService {
    * database clock is before the bid deadline; every unsealing is appended to the audit log.
    */
   async unseal(manager: EntityManager, tenderId: string, actor: Actor): Promise<Buffer> {
-    const rows: Array<{ sealed: string | null; public_key: string | null; due: boolean; bid_deadline: Date }> = await manager.query(
-      `SELECT escrow_private_key_sealed AS sealed, escrow_public_key AS public_key, bid_deadline, (bid_deadline <= clock_timestamp()) AS due
-       FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
-    if (rows.length === 0) throw new NotFoundException('The tender');
-    const row = rows[0];
-    if (!row.sealed && !row.public_key) throw TenderException.conflict('The tender has no escrow key (it was never published)');
+    const row = await this.tenders.escrowKey(manager, tenderId);
+    if (!row) throw new NotFoundException('The tender');
+    if (!row.sealed && !row.publicKey) throw TenderException.conflict('The tender has no escrow key (it was never published)');
     if (!row.due) throw TenderException.sealed(); // EB20 Art. 27 ¶2; MOF87 Art. 33
     const key = row.sealed
       ? this.crypto.unseal(this.config.sealingMasterKey, row.sealed, escrowKeyAad(tenderId)) // published before threshold escrow
@@ -83,7 +74,7 @@ export class EscrowKeyService {
           tenderId,
           secretId: ESCROW_KEY_SECRET,
           actor,
-          check: (secret) => secret.length === 32 && x25519PublicFromPrivate(secret).toString('base64') === row.public_key,
+          check: (secret) => secret.length === 32 && x25519PublicFromPrivate(secret).toString('base64') === row.publicKey,
         });
     await this.audit.append(manager, {
       actor,
@@ -91,7 +82,7 @@ export class EscrowKeyService {
       objectType: 'tender',
       objectId: tenderId,
       tenderId,
-      data: { bidDeadline: new Date(row.bid_deadline).toISOString() },
+      data: { bidDeadline: new Date(row.bidDeadline).toISOString() },
     });
     return key;
   }

@@ -9,6 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { ThresholdEscrowService } from '../custody/threshold-escrow.service';
 import { EscrowKeyService } from './escrow-key.service';
 import { TenderException } from './tender.exception';
+import { TendersRepository } from './tenders.repository';
 
 export const gmEscrowKeyAad = (tenderId: string) => `tender-escrow-sm2|${tenderId}`;
 
@@ -30,6 +31,7 @@ export class GmEscrowKeyService {
     private readonly audit: AuditService,
     private readonly escrow: EscrowKeyService,
     private readonly custody: ThresholdEscrowService,
+    private readonly tenders: TendersRepository,
   ) {}
 
   async createSealed(manager: EntityManager, tenderId: string): Promise<string> {
@@ -37,15 +39,9 @@ export class GmEscrowKeyService {
     const privateKey = Buffer.from(pair.privateKey);
     const publicHex = Buffer.from(pair.publicKey).toString('hex');
     try {
-      const res: unknown[] = await manager.query(
-        `UPDATE tenders SET escrow_public_key_sm2 = $2
-         WHERE id = $1 AND escrow_public_key_sm2 IS NULL AND escrow_private_key_sm2_sealed IS NULL RETURNING bid_deadline`,
-        [tenderId, publicHex],
-      );
-      // An UPDATE … RETURNING comes back as [rows, affected count] from TypeORM's postgres driver.
-      const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ bid_deadline: Date }>;
-      if (rows.length === 0) throw TenderException.conflict('The tender already has an SM2 escrow key');
-      await this.escrow.keepPrivateKey(manager, tenderId, privateKey, new Date(rows[0].bid_deadline), GM_ESCROW_KEY_SECRET);
+      const bidDeadline = await this.tenders.setSm2EscrowPublicKey(manager, tenderId, publicHex);
+      if (!bidDeadline) throw TenderException.conflict('The tender already has an SM2 escrow key');
+      await this.escrow.keepPrivateKey(manager, tenderId, privateKey, bidDeadline, GM_ESCROW_KEY_SECRET);
     } finally {
       privateKey.fill(0);
     }
@@ -54,16 +50,11 @@ export class GmEscrowKeyService {
 
   /** The SM2 private key (32 bytes) and its public point, checked to belong together; 403 before the deadline. */
   async unseal(manager: EntityManager, tenderId: string, actor: Actor): Promise<{ privateKey: Buffer; publicKey: Buffer }> {
-    const rows: Array<{ sealed: string | null; pub: string | null; due: boolean; bid_deadline: Date }> = await manager.query(
-      `SELECT escrow_private_key_sm2_sealed AS sealed, escrow_public_key_sm2 AS pub, bid_deadline, (bid_deadline <= clock_timestamp()) AS due
-       FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
-    if (rows.length === 0) throw new NotFoundException('The tender');
-    const row = rows[0];
-    if (!row.pub) throw TenderException.conflict('The tender has no SM2 escrow key');
+    const row = await this.tenders.sm2EscrowKey(manager, tenderId);
+    if (!row) throw new NotFoundException('The tender');
+    if (!row.publicKey) throw TenderException.conflict('The tender has no SM2 escrow key');
     if (!row.due) throw TenderException.sealed(); // EB20 Art. 27 ¶2
-    const publicKey = Buffer.from(row.pub, 'hex');
+    const publicKey = Buffer.from(row.publicKey, 'hex');
     const matches = (secret: Buffer) => secret.length === 32 && Buffer.from(sm2PublicFromPrivate(secret)).equals(publicKey);
     const privateKey = row.sealed
       ? this.crypto.unseal(this.config.sealingMasterKey, row.sealed, gmEscrowKeyAad(tenderId))
@@ -75,7 +66,7 @@ export class GmEscrowKeyService {
       objectType: 'tender',
       objectId: tenderId,
       tenderId,
-      data: { bidDeadline: new Date(row.bid_deadline).toISOString(), suite: 'GM-1' },
+      data: { bidDeadline: new Date(row.bidDeadline).toISOString(), suite: 'GM-1' },
     });
     return { privateKey, publicKey };
   }

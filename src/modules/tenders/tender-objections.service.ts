@@ -19,6 +19,7 @@ import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
+import { TendersRepository } from './tenders.repository';
 import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 
 export interface ObjectionView {
@@ -60,6 +61,7 @@ export class TenderObjectionsService {
     private readonly suspension: TenderSuspensionService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
+    private readonly repository: TendersRepository,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.ObjectionAnswerDue)
@@ -86,11 +88,7 @@ export class TenderObjectionsService {
 
   /** At the deadline: the objectors filled in clear, audited (OBJECTION_IDENTITIES_UNSEALED). */
   async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
-    const rows = await m
-      .createQueryBuilder(TenderObjectionEntity, 'o')
-      .setLock('pessimistic_write')
-      .where('o.tenderId = :tenderId AND o.organizationId IS NULL AND o.objectorSealed IS NOT NULL', { tenderId })
-      .getMany();
+    const rows = await this.repository.lockSealedObjections(m, tenderId);
     for (const o of rows) {
       const who = this.objector(o);
       await m.update(TenderObjectionEntity, { id: o.id }, { organizationId: who.organizationId, filedBy: who.userId });

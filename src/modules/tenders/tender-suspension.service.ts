@@ -8,6 +8,7 @@ import { TenderPeriods } from './tender-periods';
 import { EscrowKeyService } from './escrow-key.service';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
+import { SuspensionCauses, TendersRepository } from './tenders.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -27,6 +28,7 @@ export class TenderSuspensionService {
     private readonly audit: AuditService,
     private readonly periods: TenderPeriods,
     private readonly escrowKeys: EscrowKeyService,
+    private readonly tenders: TendersRepository,
   ) {}
 
   /** Suspends the (locked) tender if it is not suspended yet; the cause is recorded. */
@@ -46,14 +48,8 @@ export class TenderSuspensionService {
   }
 
   /** The causes still holding the tender: pending document objections and complaints with an active suspension. */
-  async causes(m: EntityManager, tenderId: string): Promise<{ objections: number; complaints: number; challenges: number }> {
-    const [r]: Array<{ objections: number; complaints: number; challenges: number }> = await m.query(
-      `SELECT (SELECT count(*)::int FROM tender_objections WHERE tender_id = $1 AND status = 'PENDING') AS objections,
-              (SELECT count(*)::int FROM complaints WHERE tender_id = $1 AND suspension_ordered_at IS NOT NULL AND suspension_lifted_at IS NULL) AS complaints,
-              (SELECT count(*)::int FROM procurement_challenges WHERE tender_id = $1 AND subject = 'AWARD' AND status = 'PENDING') AS challenges`,
-      [tenderId],
-    );
-    return r;
+  async causes(m: EntityManager, tenderId: string): Promise<SuspensionCauses> {
+    return this.tenders.suspensionCauses(m, tenderId);
   }
 
   /** Resumes the (locked) tender when no cause remains; returns whether it resumed. */

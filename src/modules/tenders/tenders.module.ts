@@ -25,6 +25,9 @@ import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
 import { PublishTenderUseCase } from './use-cases/publish-tender.use-case';
 import { PreTenderController } from './pre-tender/pre-tender.controller';
 import { PreTenderService } from './pre-tender/pre-tender.service';
+import { PreTenderRepository } from './pre-tender/pre-tender.repository';
+import { TendersRepository } from './tenders.repository';
+import { ChallengesRepository } from './challenges/challenges.repository';
 
 /**
  * Tenders (招标项目): drafting, publication, documents, amendments, objections, cancellation, the legal calendar
@@ -52,7 +55,10 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     RetenderUseCase,
     ChallengesService,
     PreTenderService,
+    TendersRepository,
+    PreTenderRepository,
+    ChallengesRepository,
   ],
-  exports: [TendersService, TenderStateMachine, TenderSuspensionService, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
+  exports: [TendersRepository, TendersService, TenderStateMachine, TenderSuspensionService, EscrowKeyService, GmEscrowKeyService, LegalCalendarService, TenderPeriods],
 })
 export class TendersModule {}

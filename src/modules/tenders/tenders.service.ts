@@ -28,6 +28,8 @@ import { QualificationCriterion } from './tender.enums';
 import { POST_QUALIFICATION_RULE } from '../evaluation/qualification/post-qualification';
 import { DomainEvents } from 'src/common/events/domain-events';
 import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
+import { TendersRepository } from './tenders.repository';
+import { PreTenderRepository } from './pre-tender/pre-tender.repository';
 
 /** TBL Art. 17; GPL Art. 34: at least three bidders are invited. */
 export const MIN_INVITED_BIDDERS = 3;
@@ -103,11 +105,26 @@ export class TendersService {
     private readonly scheduler: SchedulerService,
     private readonly events: DomainEvents,
     private readonly organizations: OrganizationsRepository,
+    private readonly repository: TendersRepository,
+    private readonly preTenders: PreTenderRepository,
   ) {}
 
   /** POST /tenders: a draft, checked against the caps, panel sizes and weights of the law (400 when broken). */
   async create(dto: CreateTenderDto, actor: Actor): Promise<TenderView> {
     if (!actor.organizationId) throw new ForbiddenException('Only a procuring entity may draft a tender');
+    const invited = this.checkDraftTerms(dto);
+    return this.tx.run(async (m) => {
+      const { jurisdictionCode, invitees } = await this.resolveDraftParties(m, dto, invited);
+      const deadline = await this.checkDraftDates(m, dto);
+      const { tender, lots } = await this.persistDraft(m, dto, actor, jurisdictionCode, deadline, invitees);
+      await this.auditDraft(m, dto, actor, tender, deadline, invitees.length);
+      const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
+      return this.toView(saved, lots, (await loadPreTenderViews(this.preTenders, m, [saved.id])).get(saved.id) ?? null);
+    });
+  }
+
+  /** The terms of the law (400 when broken); returns the distinct invited bidders (USCC). */
+  private checkDraftTerms(dto: CreateTenderDto): string[] {
     const terms = {
       ...dto,
       evaluation: { ...dto.evaluation, priceWeight: dto.evaluation.priceWeight ?? null, factors: dto.evaluation.factors ?? null },
@@ -125,92 +142,116 @@ export class TendersService {
     const subClassErrors = checkSubClass(dto.category, dto.subClass);
     if (subClassErrors.length) violations.push({ field: 'subClass', errors: subClassErrors });
     if (violations.length) throw TenderException.invalid(violations);
-    return this.tx.run(async (m) => {
-      const [jurisdiction]: Array<{ code: string }> = dto.jurisdiction
-        ? await m.query(`SELECT code FROM jurisdictions WHERE code = $1`, [dto.jurisdiction])
-        : await m.query(`SELECT code FROM jurisdictions WHERE level = 'CITY'`);
-      if (!jurisdiction) throw TenderException.invalid([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${dto.jurisdiction}; see GET /jurisdictions`] }]);
-      const invitees = await this.organizations.findManyByUscc(m, invited, 'BIDDER');
-      if (invitees.length !== invited.length) {
-        const known = new Set(invitees.map((o) => o.uscc));
-        throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);
-      }
-      const now = await this.tx.now(m);
-      // 容缺预招标: each pending item's date is in the future when pledged.
-      const lateItems = (dto.preTender?.pendingApprovals ?? []).flatMap((a, i) =>
-        new Date(a.dueAt).getTime() <= now.getTime() ? [{ field: `preTender.pendingApprovals.${i}.dueAt`, errors: ['dueAt must be in the future'] }] : [],
-      );
-      if (lateItems.length) throw TenderException.invalid(lateItems);
-      const deadline = new Date(dto.bidDeadline);
-      if (deadline.getTime() <= now.getTime()) {
-        throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
-      }
-      assertDeadlineWithinPlatformBound(deadline, now, 'bidDeadline');
-      const tender = await m.save(
-        TenderEntity,
-        m.create(TenderEntity, {
-          procuringEntityId: actor.organizationId!,
-          createdBy: actor.userId,
-          title: dto.title,
-          description: dto.description ?? '',
-          category: dto.category,
-          regime: dto.regime,
-          jurisdictionCode: jurisdiction.code,
-          subClass: dto.subClass ?? null,
-          sector: sectorOf(dto.regime, dto.category, dto.subClass),
-          method: dto.method,
-          budget: dto.budget,
-          priceCeiling: dto.priceCeiling ?? null,
-          bidDeadline: deadline,
-          bidSecurityAmount: dto.bidSecurityAmount,
-          bidSecurityForms: dto.bidSecurityForms ?? ['CASH', 'E_GUARANTEE'],
-          bidValidityDays: dto.bidValidityDays ?? DEFAULT_BID_VALIDITY_DAYS,
-          decryptionMode: dto.decryption.mode,
-          decryptionWindowMinutes: dto.decryption.windowMinutes,
-          acceptedSuites: dto.sealing?.acceptedSuites ?? ['INTL-1', 'GM-1'],
-          maxBidFileBytes: dto.sealing?.maxBidFileBytes ?? null,
-          evaluationMethod: dto.evaluation.method,
-          priceWeight: dto.evaluation.priceWeight ?? null,
-          evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],
-          panelSize: dto.panel.size,
-          panelSpecialties: dto.panel.specialties.map((s) => ({ code: s.code, count: s.count })),
-          preTender: !!dto.preTender,
-          qualificationCriteria: (dto.qualificationCriteria ?? []).map((c) => ({ code: c.code, type: c.type, requirement: c.requirement, evidence: c.evidence })),
-          status: TenderStatus.DRAFT,
-        }),
-      );
-      const lots = (dto.lots ?? []).map((l, i) =>
-        m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }),
-      );
-      if (lots.length) await m.save(TenderLotEntity, lots);
-      if (dto.preTender) await storePreTender(m, tender.id, dto.preTender);
-      for (const o of invitees) {
-        await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) VALUES ($1, $2)`, [tender.id, o.id]);
-      }
-      await this.audit.append(m, {
-        actor,
-        action: 'TENDER_CREATED',
-        objectType: 'tender',
-        objectId: tender.id,
-        tenderId: tender.id,
-        data: {
-          title: tender.title,
-          regime: tender.regime,
-          category: tender.category,
-          subClass: tender.subClass,
-          sector: tender.sector,
-          jurisdiction: tender.jurisdictionCode,
-          budget: tender.budget,
-          bidDeadline: deadline.toISOString(),
-          invited: invitees.length,
-          ...(dto.preTender
-            ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } }
-            : {}),
-          ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}),
-        },
-      });
-      const saved = await m.findOneByOrFail(TenderEntity, { id: tender.id });
-      return this.toView(saved, lots, (await loadPreTenderViews(m, [saved.id])).get(saved.id) ?? null);
+    return invited;
+  }
+
+  /** The jurisdiction (the city by default) and the invited bidders, each known (400 otherwise). */
+  private async resolveDraftParties(
+    m: EntityManager,
+    dto: CreateTenderDto,
+    invited: string[],
+  ): Promise<{ jurisdictionCode: string; invitees: Array<{ id: string; uscc: string }> }> {
+    const jurisdictionCode = await this.repository.jurisdictionCode(m, dto.jurisdiction);
+    if (!jurisdictionCode) throw TenderException.invalid([{ field: 'jurisdiction', errors: [`unknown jurisdiction ${dto.jurisdiction}; see GET /jurisdictions`] }]);
+    const invitees = await this.organizations.findManyByUscc(m, invited, 'BIDDER');
+    if (invitees.length !== invited.length) {
+      const known = new Set(invitees.map((o) => o.uscc));
+      throw TenderException.invalid([{ field: 'invitedBidders', errors: [`not registered bidders: ${invited.filter((u) => !known.has(u)).join(', ')}`] }]);
+    }
+    return { jurisdictionCode, invitees };
+  }
+
+  /** The pledged dates and the bid deadline are ahead, by the database clock; returns the deadline. */
+  private async checkDraftDates(m: EntityManager, dto: CreateTenderDto): Promise<Date> {
+    const now = await this.tx.now(m);
+    // 容缺预招标: each pending item's date is in the future when pledged.
+    const lateItems = (dto.preTender?.pendingApprovals ?? []).flatMap((a, i) =>
+      new Date(a.dueAt).getTime() <= now.getTime() ? [{ field: `preTender.pendingApprovals.${i}.dueAt`, errors: ['dueAt must be in the future'] }] : [],
+    );
+    if (lateItems.length) throw TenderException.invalid(lateItems);
+    const deadline = new Date(dto.bidDeadline);
+    if (deadline.getTime() <= now.getTime()) {
+      throw TenderException.invalid([{ field: 'bidDeadline', errors: ['bidDeadline must be in the future'] }]);
+    }
+    assertDeadlineWithinPlatformBound(deadline, now, 'bidDeadline');
+    return deadline;
+  }
+
+  /** The draft, its lots, its pre-tender pledge and items, and its invitations. */
+  private async persistDraft(
+    m: EntityManager,
+    dto: CreateTenderDto,
+    actor: Actor,
+    jurisdictionCode: string,
+    deadline: Date,
+    invitees: Array<{ id: string }>,
+  ): Promise<{ tender: TenderEntity; lots: TenderLotEntity[] }> {
+    const tender = await m.save(
+      TenderEntity,
+      m.create(TenderEntity, {
+        procuringEntityId: actor.organizationId!,
+        createdBy: actor.userId,
+        title: dto.title,
+        description: dto.description ?? '',
+        category: dto.category,
+        regime: dto.regime,
+        jurisdictionCode,
+        subClass: dto.subClass ?? null,
+        sector: sectorOf(dto.regime, dto.category, dto.subClass),
+        method: dto.method,
+        budget: dto.budget,
+        priceCeiling: dto.priceCeiling ?? null,
+        bidDeadline: deadline,
+        bidSecurityAmount: dto.bidSecurityAmount,
+        bidSecurityForms: dto.bidSecurityForms ?? ['CASH', 'E_GUARANTEE'],
+        bidValidityDays: dto.bidValidityDays ?? DEFAULT_BID_VALIDITY_DAYS,
+        decryptionMode: dto.decryption.mode,
+        decryptionWindowMinutes: dto.decryption.windowMinutes,
+        acceptedSuites: dto.sealing?.acceptedSuites ?? ['INTL-1', 'GM-1'],
+        maxBidFileBytes: dto.sealing?.maxBidFileBytes ?? null,
+        evaluationMethod: dto.evaluation.method,
+        priceWeight: dto.evaluation.priceWeight ?? null,
+        evaluationFactors: dto.evaluation.factors?.map((f) => ({ code: f.code, name: f.name, maxScore: f.maxScore })) ?? [],
+        panelSize: dto.panel.size,
+        panelSpecialties: dto.panel.specialties.map((s) => ({ code: s.code, count: s.count })),
+        preTender: !!dto.preTender,
+        qualificationCriteria: (dto.qualificationCriteria ?? []).map((c) => ({ code: c.code, type: c.type, requirement: c.requirement, evidence: c.evidence })),
+        status: TenderStatus.DRAFT,
+      }),
+    );
+    const lots = (dto.lots ?? []).map((l, i) =>
+      m.create(TenderLotEntity, { tenderId: tender.id, lotNo: i + 1, title: l.title, budget: l.budget, bidSecurityAmount: l.bidSecurityAmount ?? null }),
+    );
+    if (lots.length) await m.save(TenderLotEntity, lots);
+    if (dto.preTender) await storePreTender(this.preTenders, m, tender.id, dto.preTender);
+    for (const o of invitees) {
+      await this.repository.insertInvitation(m, tender.id, o.id);
+    }
+    return { tender, lots };
+  }
+
+  private async auditDraft(m: EntityManager, dto: CreateTenderDto, actor: Actor, tender: TenderEntity, deadline: Date, invited: number): Promise<void> {
+    await this.audit.append(m, {
+      actor,
+      action: 'TENDER_CREATED',
+      objectType: 'tender',
+      objectId: tender.id,
+      tenderId: tender.id,
+      data: {
+        title: tender.title,
+        regime: tender.regime,
+        category: tender.category,
+        subClass: tender.subClass,
+        sector: tender.sector,
+        jurisdiction: tender.jurisdictionCode,
+        budget: tender.budget,
+        bidDeadline: deadline.toISOString(),
+        invited,
+        ...(dto.preTender
+          ? { preTender: { pendingApprovals: dto.preTender.pendingApprovals.map((a) => ({ kind: a.kind, name: a.name, dueAt: new Date(a.dueAt).toISOString() })) } }
+          : {}),
+        ...(dto.qualificationCriteria?.length ? { qualificationCriteria: dto.qualificationCriteria.map((c) => c.code) } : {}),
+      },
     });
   }
 
@@ -218,41 +259,29 @@ export class TendersService {
   async get(id: string, actor: Actor | null, manager: EntityManager = this.tx.manager): Promise<TenderView> {
     const tender = await this.findVisible(manager, id, actor);
     const lots = await manager.find(TenderLotEntity, { where: { tenderId: id }, order: { lotNo: 'ASC' } });
-    const pre = tender.preTender ? ((await loadPreTenderViews(manager, [id])).get(id) ?? null) : null;
+    const pre = tender.preTender ? ((await loadPreTenderViews(this.preTenders, manager, [id])).get(id) ?? null) : null;
     return this.toView(tender, lots, pre);
   }
 
   /** GET /tenders: the published tenders (every status but DRAFT); `mine=true` lists the caller's own, drafts included. */
   async list(q: TenderQueryDto, actor: Actor | null): Promise<Page<TenderView>> {
-    const qb = this.tx.manager.createQueryBuilder(TenderEntity, 't');
-    if (q.mine) {
-      if (!actor?.organizationId || actor.role !== Role.PROCURING_ENTITY) {
-        throw new ForbiddenException('mine=true is for procuring entities');
-      }
-      // Its own tenders, and those of the entities that authorised it as their tendering agent (招标代理).
-      qb.where(
-        `(t.procuring_entity_id = :org OR EXISTS (SELECT 1 FROM agency_authorizations a WHERE a.agent_organization_id = :org
-          AND a.procuring_entity_id = t.procuring_entity_id AND (a.tender_id IS NULL OR a.tender_id = t.id) AND a.revoked_at IS NULL))`,
-        { org: actor.organizationId },
-      );
-    } else {
-      qb.where('t.status <> :draft', { draft: TenderStatus.DRAFT });
+    if (q.mine && (!actor?.organizationId || actor.role !== Role.PROCURING_ENTITY)) {
+      throw new ForbiddenException('mine=true is for procuring entities');
     }
-    if (q.status) qb.andWhere('t.status = :status', { status: q.status });
-    if (q.regime) qb.andWhere('t.regime = :regime', { regime: q.regime });
-    if (q.category) qb.andWhere('t.category = :category', { category: q.category });
-    if (q.jurisdiction) qb.andWhere('t.jurisdiction_code = :jurisdiction', { jurisdiction: q.jurisdiction });
-    if (q.subClass) qb.andWhere('t.sub_class = :subClass', { subClass: q.subClass });
-    if (q.q) qb.andWhere(`t.title ILIKE :q ESCAPE '\\'`, { q: `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    const [rows, total] = await qb
-      .orderBy('t.published_at', 'DESC', 'NULLS LAST')
-      .addOrderBy('t.created_at', 'DESC')
-      .addOrderBy('t.id', 'ASC')
-      .skip((q.page - 1) * q.pageSize)
-      .take(q.pageSize)
-      .getManyAndCount();
+    const [rows, total] = await this.repository.page(this.tx.manager, {
+      mineOf: q.mine ? actor!.organizationId! : null,
+      status: q.status,
+      regime: q.regime,
+      category: q.category,
+      jurisdiction: q.jurisdiction,
+      subClass: q.subClass,
+      q: q.q,
+      page: q.page,
+      pageSize: q.pageSize,
+    });
     const lots = rows.length ? await this.tx.manager.find(TenderLotEntity, { where: { tenderId: In(rows.map((r) => r.id)) }, order: { lotNo: 'ASC' } }) : [];
     const pre = await loadPreTenderViews(
+      this.preTenders,
       this.tx.manager,
       rows.filter((r) => r.preTender).map((r) => r.id),
     );
@@ -299,7 +328,7 @@ export class TendersService {
 
   /** Locks the tender's pending timed events (in id order), as the scheduler does before a handler locks the tender. */
   async lockPendingEvents(m: EntityManager, tenderId: string): Promise<void> {
-    await m.query(`SELECT id FROM scheduled_events WHERE (tender_id = $1 OR subject_id = $1) AND status = 'PENDING' ORDER BY id FOR UPDATE`, [tenderId]);
+    await this.repository.lockPendingEvents(m, tenderId);
   }
 
   /** The tender's procuring entity — or, once actsForOwner found its authorisation, its agent acting for it. */
@@ -320,13 +349,7 @@ export class TendersService {
   async actsForOwner(m: EntityManager, tender: TenderEntity, actor: Actor | null): Promise<boolean> {
     if (this.isOwner(tender, actor)) return true;
     if (!actor || actor.role !== Role.PROCURING_ENTITY || !actor.organizationId) return false;
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM agency_authorizations
-       WHERE agent_organization_id = $1 AND procuring_entity_id = $2 AND (tender_id IS NULL OR tender_id = $3) AND revoked_at IS NULL
-       LIMIT 1`,
-      [actor.organizationId, tender.procuringEntityId, tender.id],
-    );
-    if (!rows.length) return false;
+    if (!(await this.repository.agentAuthorized(m, actor.organizationId, tender.procuringEntityId, tender.id))) return false;
     actor.onBehalfOf = tender.procuringEntityId;
     return true;
   }
@@ -346,8 +369,7 @@ export class TendersService {
       this.logger.warn(`bid deadline of suspended tender ${tender.id} reached: nothing done until the objection is answered`);
       return;
     }
-    const [{ due }]: Array<{ due: boolean }> = await m.query(`SELECT ($1::timestamptz <= clock_timestamp()) AS due`, [tender.bidDeadline]);
-    if (!due) {
+    if (!(await this.repository.isDue(m, tender.bidDeadline))) {
       // The deadline and its event always move together; a mismatch means a change is in flight: retry later.
       throw new Error(`bid deadline event of tender ${tender.id} ran before the tender's deadline ${tender.bidDeadline.toISOString()}`);
     }

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { IdentityKeyService } from '../../custody/identity-key.service';
 import { BidSecurityStore } from '../bid-security.store';
 import { BankAdapter, RefundInstruction } from './bank-adapter';
+import { BankRefundInstructionsRepository } from './bank-refund-instructions.repository';
 
 /**
  * The file/ledger bank adapter: refund instructions become rows of bank_refund_instructions, once per key.
@@ -15,33 +16,28 @@ export class LedgerBankAdapter extends BankAdapter {
   constructor(
     private readonly store: BidSecurityStore,
     private readonly identityKeys: IdentityKeyService,
+    private readonly instructions: BankRefundInstructionsRepository,
   ) {
     super();
   }
 
   async sendRefund(m: EntityManager, i: RefundInstruction): Promise<{ bankReference: string }> {
     const sealed = i.tenderId ? await this.identityKeys.sealsIdentities(m, i.tenderId) : false;
-    const inserted: Array<{ id: string }> = await m.query(
-      `INSERT INTO bank_refund_instructions
-         (idempotency_key, refund_id, tender_id, payee_account_no, payee_name, principal, interest, amount, memo, payee_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id`,
-      [
-        i.idempotencyKey,
-        i.refundId,
-        i.tenderId,
-        sealed ? null : i.payeeAccountNo,
-        sealed ? null : i.payeeName,
-        i.principal,
-        i.interest,
-        i.amount,
-        i.memo,
-        sealed ? this.store.sealPayee(i.idempotencyKey, { payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName }) : null,
-      ],
-    );
-    if (inserted.length) return { bankReference: inserted[0].id };
-    const [existing]: Array<{ id: string }> = await m.query(`SELECT id FROM bank_refund_instructions WHERE idempotency_key = $1`, [i.idempotencyKey]);
-    return { bankReference: existing.id };
+    const inserted = await this.instructions.insertOnce(m, {
+      idempotencyKey: i.idempotencyKey,
+      refundId: i.refundId,
+      tenderId: i.tenderId,
+      payeeAccountNo: sealed ? null : i.payeeAccountNo,
+      payeeName: sealed ? null : i.payeeName,
+      principal: i.principal,
+      interest: i.interest,
+      amount: i.amount,
+      memo: i.memo,
+      payeeSealed: sealed ? this.store.sealPayee(i.idempotencyKey, { payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName }) : null,
+    });
+    if (inserted) return { bankReference: inserted };
+    const existing = await this.instructions.idByKey(m, i.idempotencyKey);
+    if (!existing) throw new Error(`bank refund instruction ${i.idempotencyKey} neither inserted nor found`);
+    return { bankReference: existing };
   }
 }

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import type { JournalKind } from '../bid-security.types';
+import { LedgerRepository } from './ledger.repository';
 
 /** toFen for a signed amount (balances may be negative). */
 export const signedFen = (amount: string): bigint => (amount.startsWith('-') ? -toFen(amount.slice(1)) : toFen(amount));
@@ -36,7 +37,10 @@ export interface AccountBalance {
  */
 @Injectable()
 export class LedgerService {
-  constructor(private readonly crypto: CryptoService) {}
+  constructor(
+    private readonly crypto: CryptoService,
+    private readonly entries: LedgerRepository,
+  ) {}
 
   /** Posts one journal in the caller's transaction; returns its id. */
   async post(m: EntityManager, j: PostJournal): Promise<string> {
@@ -52,31 +56,17 @@ export class LedgerService {
       throw new Error(`journal ${j.kind} of ${j.sourceType} ${j.sourceId} does not balance (${fromFen(diff)})`);
     }
     const journalId = this.crypto.uuid();
-    const params: unknown[] = [];
-    const values = lines.map((l, i) => {
-      const base = params.length;
-      params.push(journalId, i + 1, j.kind, j.sourceType, j.sourceId, l.account, j.tenderId, l.debit ?? '0.00', l.credit ?? '0.00', l.memo ?? '');
-      return `(${Array.from({ length: 10 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-    });
-    await m.query(
-      `INSERT INTO ledger_entries (journal_id, line_no, journal_kind, source_type, source_id, account, tender_id, debit, credit, memo)
-       VALUES ${values.join(', ')}`,
-      params,
+    await this.entries.insertJournal(
+      m,
+      { journalId, kind: j.kind, sourceType: j.sourceType, sourceId: j.sourceId, tenderId: j.tenderId },
+      lines.map((l) => ({ account: l.account, debit: l.debit ?? '0.00', credit: l.credit ?? '0.00', memo: l.memo ?? '' })),
     );
     return journalId;
   }
 
   /** Debits, credits and balance of each account, over one tender's journals or over everything. */
   async balances(m: EntityManager, filter: { tenderId?: string; accountPrefix?: string } = {}): Promise<AccountBalance[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.tenderId) where.push(`tender_id = $${params.push(filter.tenderId)}`);
-    if (filter.accountPrefix) where.push(`starts_with(account, $${params.push(filter.accountPrefix)})`);
-    const rows: Array<{ account: string; debits: string; credits: string }> = await m.query(
-      `SELECT account, sum(debit)::text AS debits, sum(credit)::text AS credits FROM ledger_entries
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY account ORDER BY account`,
-      params,
-    );
+    const rows = await this.entries.sumsByAccount(m, filter);
     return rows.map((r) => ({
       account: r.account,
       debits: normalizeMoney(r.debits),
@@ -87,7 +77,6 @@ export class LedgerService {
 
   /** Journals whose lines do not sum to zero (the database refuses them at commit, so this should be empty). */
   async unbalancedJournals(m: EntityManager): Promise<string[]> {
-    const rows: Array<{ journal_id: string }> = await m.query(`SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING sum(debit) <> sum(credit) OR count(*) < 2`);
-    return rows.map((r) => r.journal_id);
+    return this.entries.unbalancedJournals(m);
   }
 }

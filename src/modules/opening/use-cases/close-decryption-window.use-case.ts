@@ -16,6 +16,8 @@ import { BidFileOpener, SealedFileBid } from '../bid-file-opener';
 import { EscrowDecryptionPool } from '../escrow-decryption.pool';
 import { GmEscrowKeyService } from '../../tenders/gm-escrow-key.service';
 import { OpeningRecordService } from '../opening-record.service';
+import { OpeningRecordsRepository } from '../opening-records.repository';
+import { OpeningBidsRepository } from '../opening-bids.repository';
 import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
 /** Bids loaded and decrypted per round trip: bounds the memory held by ciphertexts (each up to 20 MB). */
@@ -57,6 +59,8 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     private readonly pool: EscrowDecryptionPool,
     private readonly files: BidFileOpener,
     private readonly gmEscrowKeys: GmEscrowKeyService,
+    private readonly recordRows: OpeningRecordsRepository,
+    private readonly bidRows: OpeningBidsRepository,
   ) {}
 
   async execute({ manager: m, tenderId }: CloseDecryptionWindowCommand): Promise<void> {
@@ -65,15 +69,29 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     const started = Date.now();
     const now = await this.tx.now(m);
     const pending = await this.bids.listUndecrypted(m, tenderId); // under the tender's FOR UPDATE
+    const outcomes = await this.decide(m, tender, pending, now);
+    await this.persistOutcomes(m, tender, pending, outcomes, now);
 
-    const outcomes: Outcome[] =
-      pending.length === 0
-        ? []
-        : tender.decryptionMode === 'BIDDER'
-          ? // EB20 Art. 31: not decrypted within the window through the bidder's own fault → revoked.
-            pending.map((b) => ({ bidId: b.bidId, ...failureStatus('NOT_DECRYPTED_BY_BIDDER') }))
-          : await this.decryptByEscrow(m, tender, pending, now);
+    const decryptedMs = Date.now() - started;
+    const hashes = await this.records.write(m, tender, now);
+    // After the opening: counts and timings are no secret any more.
+    this.logger.log(
+      `opening of tender ${tenderId} closed: ${pending.length} bid(s) left to ${tender.decryptionMode === 'BIDDER' ? 'revoke' : 'decrypt by escrow'} in ${decryptedMs} ms, record written at ${Date.now() - started} ms`,
+    );
+    await this.conclude(m, tender, now, hashes.recordSha256);
+  }
 
+  /** What becomes of each bid still OPENED: revoked in BIDDER mode, decrypted by escrow otherwise. */
+  private async decide(m: EntityManager, tender: TenderEntity, pending: UndecryptedBid[], now: Date): Promise<Outcome[]> {
+    if (pending.length === 0) return [];
+    // EB20 Art. 31: not decrypted within the window through the bidder's own fault → revoked.
+    if (tender.decryptionMode === 'BIDDER') return pending.map((b) => ({ bidId: b.bidId, ...failureStatus('NOT_DECRYPTED_BY_BIDDER') }));
+    return this.decryptByEscrow(m, tender, pending, now);
+  }
+
+  /** The failed bids saved, the escrow's attempts recorded, the closing audited, and each failure announced. */
+  private async persistOutcomes(m: EntityManager, tender: TenderEntity, pending: UndecryptedBid[], outcomes: Outcome[], now: Date): Promise<void> {
+    const tenderId = tender.id;
     const failed = outcomes.filter((o) => o.status !== BidStatus.DECRYPTED) as FailedBidRecord[];
     await this.bids.saveFailed(
       m,
@@ -81,10 +99,10 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     );
     if (outcomes.length && tender.decryptionMode !== 'BIDDER') {
       // The platform's own attempts with the escrow key (BIDDER mode makes none: those bids simply were not decrypted).
-      await m.query(
-        `INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id)
-         SELECT id, $1, 'ESCROW', outcome, 'system' FROM unnest($2::uuid[], $3::text[]) AS v(id, outcome)`,
-        [tenderId, outcomes.map((o) => o.bidId), outcomes.map((o) => o.reason ?? 'DECRYPTED')],
+      await this.recordRows.insertEscrowAttempts(
+        m,
+        tenderId,
+        outcomes.map((o) => ({ bidId: o.bidId, outcome: o.reason ?? 'DECRYPTED' })),
       );
     }
     await this.audit.append(m, {
@@ -100,20 +118,18 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
       const payload = { tenderId, bidId: f.bidId, bidderOrganizationId: byId.get(f.bidId)!.bidderOrganizationId };
       await this.events.emit(m, f.status === BidStatus.REVOKED ? 'BidRevoked' : 'BidWithdrawn', payload, SYSTEM_ACTOR);
     }
+  }
 
-    const decryptedMs = Date.now() - started;
-    const hashes = await this.records.write(m, tender, now);
-    // After the opening: counts and timings are no secret any more.
-    this.logger.log(
-      `opening of tender ${tenderId} closed: ${pending.length} bid(s) left to ${tender.decryptionMode === 'BIDDER' ? 'revoke' : 'decrypt by escrow'} in ${decryptedMs} ms, record written at ${Date.now() - started} ms`,
-    );
-    const [{ decrypted }] = await m.query(`SELECT count(*)::int AS decrypted FROM bids WHERE tender_id = $1 AND status = 'DECRYPTED'`, [tenderId]);
+  /** EVALUATION when at least one bid is decrypted (the window's end moved to now if it closed early); FAILED otherwise. */
+  private async conclude(m: EntityManager, tender: TenderEntity, now: Date, openingRecordSha256: string): Promise<void> {
+    const tenderId = tender.id;
+    const decrypted = await this.bidRows.countDecrypted(m, tenderId);
     const closedEarly = tender.decryptionWindowEndsAt && now < tender.decryptionWindowEndsAt;
     if (decrypted === 0) {
       await this.stateMachine.transition(m, tenderId, TenderStatus.FAILED, SYSTEM_ACTOR, {
         from: [TenderStatus.OPENING],
         reason: NO_BID_DECRYPTED,
-        data: { openingRecordSha256: hashes.recordSha256 },
+        data: { openingRecordSha256 },
       });
       await this.events.emit(m, 'TenderFailed', { tenderId, reason: NO_BID_DECRYPTED }, SYSTEM_ACTOR);
       return;
@@ -121,7 +137,7 @@ export class CloseDecryptionWindowUseCase implements UseCase<CloseDecryptionWind
     await this.stateMachine.transition(m, tenderId, TenderStatus.EVALUATION, SYSTEM_ACTOR, {
       from: [TenderStatus.OPENING],
       patch: closedEarly ? { decryptionWindowEndsAt: now } : {},
-      data: { decrypted, openingRecordSha256: hashes.recordSha256 },
+      data: { decrypted, openingRecordSha256 },
     });
     await this.events.emit(m, 'TenderEnteredEvaluation', { tenderId }, SYSTEM_ACTOR);
   }

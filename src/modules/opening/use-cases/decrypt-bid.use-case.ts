@@ -12,13 +12,16 @@ import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { BidStatus } from '../../bids/bid.enums';
 import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
-import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
+import { BidLifecycleService, DecryptedBidRecord, UndecryptedBid } from '../../bids/bid-lifecycle.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { decryptWithKey, DecryptionFailureCode, failureStatus } from '../bid-decryptor';
 import { BidFileOpener } from '../bid-file-opener';
 import { decryptionWindowOpen } from '../decryption-rules';
 import { OpeningException } from '../opening.exception';
+import { TendersRepository } from '../../tenders/tenders.repository';
+import { OpeningBidsRepository } from '../opening-bids.repository';
+import { OpeningRecordsRepository } from '../opening-records.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface DecryptionResultView {
@@ -51,6 +54,9 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     private readonly scheduler: SchedulerService,
     private readonly files: BidFileOpener,
     private readonly identities: BidIdentitySealer,
+    private readonly tenders: TendersRepository,
+    private readonly bidRows: OpeningBidsRepository,
+    private readonly records: OpeningRecordsRepository,
   ) {}
 
   async execute(cmd: DecryptBidCommand): Promise<DecryptionResultView> {
@@ -59,20 +65,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     const key = Buffer.from(cmd.keyBase64, 'base64'); // the DTO checked: canonical base64 of 32 bytes
 
     const outcome = await this.tx.run(async (m) => {
-      const tenders: Array<{ status: TenderStatus; decryption_window_ends_at: Date | null }> = await m.query(
-        `SELECT status, decryption_window_ends_at FROM tenders WHERE id = $1 FOR SHARE`,
-        [tenderId],
-      );
-      if (!tenders.length) throw new NotFoundException('The bid');
-      const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
-      // The bid's own bidder only; anyone else's bid (or none) is NOT_FOUND, before and after the deadline.
-      const own: Array<{ id: string; status: BidStatus }> = await m.query(
-        `SELECT id, status FROM bids
-         WHERE id = $1 AND tender_id = $2 AND (bidder_organization_id = $3 OR bidder_blind_index = $4)`,
-        [bidId, tenderId, actor.organizationId, this.identities.blindIndex(tenderId, actor.organizationId!)], // sealed until the opening (issue 17)
-      );
-      if (!own.length) throw new NotFoundException('The bid');
-
+      const { window, now, ownStatus } = await this.loadOwnBid(m, cmd);
       const bid = await this.bids.lockOpenedBid(m, tenderId, bidId);
       // Format v2 (a GM-1 key is 16 bytes); a v1 bid still takes a 32-byte key only, refused as before otherwise.
       const file = (await this.files.load(m, [bidId])).get(bidId);
@@ -86,46 +79,19 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
         return { ok: true as const, view: await this.view(m, bidId) };
       }
       const tender = {
-        status: tenders[0].status,
-        decryptionWindowEndsAt: tenders[0].decryption_window_ends_at ? new Date(tenders[0].decryption_window_ends_at) : null,
+        status: window.status,
+        decryptionWindowEndsAt: window.decryptionWindowEndsAt ? new Date(window.decryptionWindowEndsAt) : null,
       };
       if (!decryptionWindowOpen(tender, new Date(now))) throw OpeningException.windowClosed();
-      if (!bid || bid.status !== BidStatus.OPENED) throw new ConflictException(`The bid is ${own[0].status}; it can no longer be decrypted`);
+      if (!bid || bid.status !== BidStatus.OPENED) throw new ConflictException(`The bid is ${ownStatus}; it can no longer be decrypted`);
 
       const result = file ? await this.files.openWithKey(file, key) : decryptWithKey(bid, (await this.bids.loadSealedParts(m, [bidId]))[0], key);
-      await m.query(`INSERT INTO decryption_attempts (bid_id, tender_id, method, outcome, actor_id, ip) VALUES ($1, $2, 'BIDDER', $3, $4, $5)`, [
-        bidId,
-        tenderId,
-        result.ok ? 'DECRYPTED' : result.code,
-        actor.userId,
-        actor.ip ?? '',
-      ]);
+      await this.records.insertBidderAttempt(m, { bidId, tenderId, outcome: result.ok ? 'DECRYPTED' : result.code, actorId: actor.userId, ip: actor.ip ?? '' });
       if (!result.ok) {
-        await this.audit.append(m, {
-          actor,
-          action: 'BID_DECRYPTION_FAILED',
-          objectType: 'bid',
-          objectId: bidId,
-          tenderId,
-          data: { bidId, by: 'BIDDER', code: result.code },
-        });
-        if (result.code === 'CIPHERTEXT_DAMAGED') {
-          // EB20 Art. 31: the platform's fault, not the bidder's → treated as withdrawal.
-          const f = failureStatus(result.code);
-          await this.bids.saveFailed(m, [{ bidId, ...f }]);
-          await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId, bidderOrganizationId: bid.bidderOrganizationId }, actor);
-        }
+        await this.recordFailure(m, cmd, bid, result.code);
         return { ok: false as const, code: result.code };
       }
-      await this.bids.saveDecrypted(m, [{ ...result.record, by: 'BIDDER' }], new Date(now));
-      await this.audit.append(m, {
-        actor,
-        action: 'BID_DECRYPTED',
-        objectType: 'bid',
-        objectId: bidId,
-        tenderId,
-        data: { bidId, by: 'BIDDER', price: result.record.price },
-      });
+      await this.recordDecryption(m, cmd, result.record, new Date(now));
       return { ok: true as const, view: await this.view(m, bidId) };
     });
 
@@ -134,11 +100,54 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     return outcome.view;
   }
 
+  /**
+   * The tender (locked FOR SHARE), the database clock and the bid's status — the caller's own bid only: anyone
+   * else's bid (or none) is NOT_FOUND, before and after the deadline.
+   */
+  private async loadOwnBid(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand) {
+    const window = await this.tenders.shareLockDecryptionWindow(m, tenderId);
+    if (!window) throw new NotFoundException('The bid');
+    const now = await this.tx.now(m);
+    const blindIndex = this.identities.blindIndex(tenderId, actor.organizationId!); // sealed until the opening (issue 17)
+    const ownStatus = await this.bidRows.ownBidStatus(m, tenderId, bidId, actor.organizationId!, blindIndex);
+    if (!ownStatus) throw new NotFoundException('The bid');
+    return { window, now, ownStatus };
+  }
+
+  /** A failed attempt is audited; a ciphertext that no longer matches its receipt is the platform's fault (EB20 Art. 31): withdrawn. */
+  private async recordFailure(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand, bid: UndecryptedBid, code: DecryptionFailureCode): Promise<void> {
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_DECRYPTION_FAILED',
+      objectType: 'bid',
+      objectId: bidId,
+      tenderId,
+      data: { bidId, by: 'BIDDER', code },
+    });
+    if (code === 'CIPHERTEXT_DAMAGED') {
+      // EB20 Art. 31: the platform's fault, not the bidder's → treated as withdrawal.
+      const f = failureStatus(code);
+      await this.bids.saveFailed(m, [{ bidId, ...f }]);
+      await this.events.emit(m, 'BidWithdrawn', { tenderId, bidId, bidderOrganizationId: bid.bidderOrganizationId }, actor);
+    }
+  }
+
+  private async recordDecryption(m: EntityManager, { tenderId, bidId, actor }: DecryptBidCommand, record: Omit<DecryptedBidRecord, 'by'>, now: Date): Promise<void> {
+    await this.bids.saveDecrypted(m, [{ ...record, by: 'BIDDER' }], now);
+    await this.audit.append(m, {
+      actor,
+      action: 'BID_DECRYPTED',
+      objectType: 'bid',
+      objectId: bidId,
+      tenderId,
+      data: { bidId, by: 'BIDDER', price: record.price },
+    });
+  }
+
   /** EB20 Art. 30 "全部投标文件解密后": the window closes as soon as no opened bid is left to decrypt. */
   private async closeEarlyIfAllDecrypted(tenderId: string): Promise<void> {
     await this.tx.run(async (m) => {
-      const [t]: Array<{ status: TenderStatus }> = await m.query(`SELECT status FROM tenders WHERE id = $1`, [tenderId]);
-      if (t?.status !== TenderStatus.OPENING) return;
+      if ((await this.tenders.statusOf(m, tenderId)) !== TenderStatus.OPENING) return;
       if ((await this.bids.countUndecrypted(m, tenderId)) > 0) return;
       const now = await this.tx.now(m);
       await this.scheduler.plan(m, { kind: ScheduledEventKind.DecryptionWindowClose, subjectId: tenderId, tenderId, runAt: now });
@@ -154,10 +163,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
   }
 
   private async view(m: EntityManager, bidId: string): Promise<DecryptionResultView> {
-    const [r]: Array<{ id: string; status: BidStatus; price: string; duration_days: number | null }> = await m.query(
-      `SELECT id, status, price, duration_days FROM bids WHERE id = $1`,
-      [bidId],
-    );
-    return { bidId: r.id, status: r.status, price: normalizeMoney(r.price), durationDays: r.duration_days };
+    const r = (await this.bidRows.decryptionResult(m, bidId))!;
+    return { bidId: r.id, status: r.status, price: normalizeMoney(r.price), durationDays: r.durationDays };
   }
 }

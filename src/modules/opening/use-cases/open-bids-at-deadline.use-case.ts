@@ -14,6 +14,7 @@ import { SchedulerService } from '../../scheduling/scheduler.service';
 import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { TenderStateMachine } from '../../tenders/tender-state-machine';
+import { TendersRepository } from '../../tenders/tenders.repository';
 import { decryptionWindowEnd } from '../decryption-rules';
 import { InCallerTransaction, UseCase } from 'src/common/use-case';
 
@@ -44,6 +45,7 @@ export class OpenBidsAtDeadlineUseCase implements UseCase<OpenBidsAtDeadlineComm
     private readonly metrics: MetricsService,
     private readonly notifications: NotificationsService,
     private readonly identities: BidIdentitySealer,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   async execute({ manager: m, tenderId }: OpenBidsAtDeadlineCommand): Promise<void> {
@@ -67,7 +69,7 @@ export class OpenBidsAtDeadlineUseCase implements UseCase<OpenBidsAtDeadlineComm
       if (openLots.length) {
         for (const [lotNo, n] of byLot) {
           if (n >= MIN_BIDS_TO_OPEN) continue;
-          await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tender.id, lotNo, FEWER_THAN_MIN_BIDS]);
+          await this.tenderRows.markLotFailed(m, tender.id, lotNo, FEWER_THAN_MIN_BIDS);
           await this.audit.append(m, {
             actor: SYSTEM_ACTOR,
             action: 'LOT_FAILED',

@@ -11,10 +11,12 @@ import { NotificationsService } from '../../notifications/notifications.service'
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
 import { LegalCalendarService } from '../legal-calendar/legal-calendar.service';
 import { TenderSuspensionService } from '../tender-suspension.service';
+import { TenderEntity } from '../tender.entity';
 import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
 import { AnswerChallengeDto, FileChallengeDto } from './challenge.dto';
 import { challengeAnswerDue, challengeFilingDeadline, ChallengeSubject } from './challenge-rules';
+import { ChallengesRepository, ChallengeWithClockRow } from './challenges.repository';
 
 export interface ChallengeView {
   id: string;
@@ -56,6 +58,7 @@ export class ChallengesService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly challenges: ChallengesRepository,
   ) {}
 
   async file(tenderId: string, dto: FileChallengeDto, actor: Actor): Promise<ChallengeView & { created: boolean }> {
@@ -73,28 +76,23 @@ export class ChallengesService {
           'An engineering tender takes objections (异议) instead of challenges: at the opening (TBR Art. 44) or during the candidate publicity (TBR Art. 54)',
         );
       }
-      const [bid] = await m.query(`SELECT 1 FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 AND opened_at IS NOT NULL`, [tenderId, orgId]);
-      if (!bid) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
-      const [existing] = await m.query(`SELECT id FROM procurement_challenges WHERE request_sha256 = $1`, [requestSha256]);
-      if (existing) return { ...(await this.view(m, existing.id)), created: false };
-      const knownFrom = await this.knownFrom(m, tenderId, dto.subject);
-      const cal = await this.calendars.calendar(m);
-      const deadline = challengeFilingDeadline(cal, dto.subject, knownFrom);
-      const now = await this.tx.now(m);
-      // GPL Art. 52: a maximum period, never relaxed.
-      if (now.getTime() > deadline.at.getTime()) {
-        throw TenderException.legalPeriod(`A challenge must be filed within 7 working days (${deadline.article}); the period ended ${deadline.at.toISOString()}`, {
-          rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
-          article: deadline.article,
-          latest: deadline.at.toISOString(),
-        });
-      }
-      const answerDue = challengeAnswerDue(cal, now);
-      const [row] = await m.query(
-        `INSERT INTO procurement_challenges (tender_id, organization_id, filed_by, subject, text, filed_at, filing_deadline, answer_due_at, request_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [tenderId, orgId, actor.userId, dto.subject, text, now, deadline.at, answerDue, requestSha256],
-      );
+      if (!(await this.challenges.hasOpenedBid(m, tenderId, orgId))) throw new ForbiddenException('Only a supplier whose bid was opened may challenge the process or the award');
+      const existing = await this.challenges.idByRequest(m, requestSha256);
+      if (existing) return { ...(await this.view(m, existing)), created: false };
+      const { deadline, now, answerDue } = await this.filingPeriod(m, tenderId, dto.subject);
+      const row = {
+        id: await this.challenges.insert(m, {
+          tenderId,
+          organizationId: orgId,
+          filedBy: actor.userId,
+          subject: dto.subject,
+          text,
+          filedAt: now,
+          filingDeadline: deadline.at,
+          answerDueAt: answerDue,
+          requestSha256,
+        }),
+      };
       await this.audit.append(m, {
         actor,
         action: 'CHALLENGE_FILED',
@@ -112,16 +110,7 @@ export class ChallengesService {
         // The contract is not signed while a challenge to the award is unanswered (regulations.md row 97).
         await this.suspension.suspend(m, tender, now, { reason: 'CHALLENGE_PENDING', challengeId: row.id, article: 'GPL Art. 52; MOF94 Art. 10' });
       }
-      await this.notifications.enqueue(m, [
-        {
-          recipientOrganizationId: tender.procuringEntityId,
-          tenderId,
-          topic: 'CHALLENGE_FILED',
-          subject: `【质疑】${tender.title}`,
-          body: `收到对${dto.subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
-          dedupeKey: `challenge-${row.id}-filed`,
-        },
-      ]);
+      await this.notifyFiled(m, tender, row.id, dto.subject, text, answerDue);
       return { ...(await this.view(m, row.id)), created: true };
     });
   }
@@ -131,20 +120,14 @@ export class ChallengesService {
     if (!answer) throw new ValidationFailedException([{ field: 'answer', errors: ['the answer is written'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
-      const [c] = await m.query(`SELECT * FROM procurement_challenges WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [id, tenderId]);
+      const c = await this.challenges.lockOf(m, tenderId, id);
       if (!c) throw new NotFoundException('The challenge');
       if (c.status === 'ANSWERED') {
         if (c.answer === answer && c.upheld === dto.upheld) return this.view(m, id);
         throw TenderException.conflict('The challenge is already answered');
       }
       const now = await this.tx.now(m);
-      await m.query(`UPDATE procurement_challenges SET status = 'ANSWERED', answer = $2, upheld = $3, answered_by = $4, answered_at = $5 WHERE id = $1`, [
-        id,
-        answer,
-        dto.upheld,
-        actor.userId,
-        now,
-      ]);
+      await this.challenges.markAnswered(m, id, { answer, upheld: dto.upheld, answeredBy: actor.userId, answeredAt: now });
       await this.audit.append(m, {
         actor,
         action: 'CHALLENGE_ANSWERED',
@@ -152,11 +135,11 @@ export class ChallengesService {
         objectId: id,
         tenderId,
         // GPL Art. 53: 7 working days; a late answer is recorded as late.
-        data: { upheld: dto.upheld, late: now.getTime() > new Date(c.answer_due_at).getTime(), answerDueAt: iso(c.answer_due_at) },
+        data: { upheld: dto.upheld, late: now.getTime() > new Date(c.answerDueAt).getTime(), answerDueAt: iso(c.answerDueAt) },
       });
       await this.notifications.enqueue(m, [
         {
-          recipientOrganizationId: c.organization_id,
+          recipientOrganizationId: c.organizationId,
           tenderId,
           topic: 'CHALLENGE_ANSWERED',
           subject: `【质疑答复】${tender.title}`,
@@ -178,47 +161,75 @@ export class ChallengesService {
     let own: string | null = null;
     if (actor.role === Role.BIDDER) own = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
     else if (actor.role !== Role.SUPERVISOR && !(await this.tenders.actsForOwner(m, tender, actor))) throw new ForbiddenException('Not your tender');
-    const rows: Array<{ id: string }> = await m.query(
-      `SELECT id FROM procurement_challenges WHERE tender_id = $1 ${own ? 'AND organization_id = $2' : ''} ORDER BY filed_at, id`,
-      own ? [tenderId, own] : [tenderId],
-    );
+    const ids = await this.challenges.idsOf(m, tenderId, own);
     const items: ChallengeView[] = [];
-    for (const r of rows) items.push(await this.view(m, r.id));
+    for (const id of ids) items.push(await this.view(m, id));
     return { items };
+  }
+
+  /**
+   * The filing period (7 working days from when the supplier knew, GPL Art. 52: a maximum period, never relaxed),
+   * checked on the database clock, and when the answer is due (GPL Art. 53).
+   */
+  private async filingPeriod(m: EntityManager, tenderId: string, subject: ChallengeSubject) {
+    const knownFrom = await this.knownFrom(m, tenderId, subject);
+    const cal = await this.calendars.calendar(m);
+    const deadline = challengeFilingDeadline(cal, subject, knownFrom);
+    const now = await this.tx.now(m);
+    // GPL Art. 52: a maximum period, never relaxed.
+    if (now.getTime() > deadline.at.getTime()) {
+      throw TenderException.legalPeriod(`A challenge must be filed within 7 working days (${deadline.article}); the period ended ${deadline.at.toISOString()}`, {
+        rule: 'CHALLENGE_WITHIN_WORKING_DAYS',
+        article: deadline.article,
+        latest: deadline.at.toISOString(),
+      });
+    }
+    return { deadline, now, answerDue: challengeAnswerDue(cal, now) };
+  }
+
+  /** The purchaser is told to answer in writing by the due date (GPL Art. 53). */
+  private async notifyFiled(m: EntityManager, tender: TenderEntity, id: string, subject: ChallengeSubject, text: string, answerDue: Date): Promise<void> {
+    await this.notifications.enqueue(m, [
+      {
+        recipientOrganizationId: tender.procuringEntityId,
+        tenderId: tender.id,
+        topic: 'CHALLENGE_FILED',
+        subject: `【质疑】${tender.title}`,
+        body: `收到对${subject === 'AWARD' ? '成交结果' : '采购过程'}的质疑，请于 ${answerDue.toISOString()} 前书面答复（政府采购法第五十三条）。\n\n${text}`,
+        dedupeKey: `challenge-${id}-filed`,
+      },
+    ]);
   }
 
   /** When the supplier knew: the end of the opening (its record), or the end of the award announcement. */
   private async knownFrom(m: EntityManager, tenderId: string, subject: ChallengeSubject): Promise<Date> {
     if (subject === 'PROCESS') {
-      const [r] = await m.query(`SELECT window_closed_at FROM opening_records WHERE tender_id = $1`, [tenderId]);
-      if (!r) throw TenderException.conflict('The opening is not over: the process step has not ended (GPR Art. 53(2))');
-      return new Date(r.window_closed_at);
+      const closedAt = await this.challenges.openingClosedAt(m, tenderId);
+      if (!closedAt) throw TenderException.conflict('The opening is not over: the process step has not ended (GPR Art. 53(2))');
+      return closedAt;
     }
-    const [p] = await m.query(
-      `SELECT ends_at FROM candidate_publicities WHERE tender_id = $1 AND kind = 'AWARD_ANNOUNCEMENT' AND status <> 'WITHDRAWN' ORDER BY created_at DESC LIMIT 1`,
-      [tenderId],
-    );
-    if (!p) throw TenderException.conflict('The award is not announced yet: there is no result to challenge (GPR Art. 53(3))');
-    return new Date(p.ends_at);
+    const endsAt = await this.challenges.awardAnnouncementEndsAt(m, tenderId);
+    if (!endsAt) throw TenderException.conflict('The award is not announced yet: there is no result to challenge (GPR Art. 53(3))');
+    return endsAt;
   }
 
   private async view(m: EntityManager, id: string): Promise<ChallengeView> {
-    const [c] = await m.query(`SELECT c.*, clock_timestamp() AS now FROM procurement_challenges c WHERE c.id = $1`, [id]);
-    const due = new Date(c.answer_due_at).getTime();
+    const c: ChallengeWithClockRow = (await this.challenges.find(m, id))!;
+    const due = new Date(c.answerDueAt).getTime();
     return {
       id: c.id,
-      tenderId: c.tender_id,
-      organizationId: c.organization_id,
+      tenderId: c.tenderId,
+      organizationId: c.organizationId,
       subject: c.subject,
       text: c.text,
-      filedAt: iso(c.filed_at)!,
-      filingDeadline: iso(c.filing_deadline)!,
-      answerDueAt: iso(c.answer_due_at)!,
+      filedAt: iso(c.filedAt)!,
+      filingDeadline: iso(c.filingDeadline)!,
+      answerDueAt: iso(c.answerDueAt)!,
       status: c.status,
       answer: c.answer,
       upheld: c.upheld,
-      answeredAt: iso(c.answered_at),
-      overdue: (c.answered_at ? new Date(c.answered_at).getTime() : new Date(c.now).getTime()) > due,
+      answeredAt: iso(c.answeredAt),
+      overdue: (c.answeredAt ? new Date(c.answeredAt).getTime() : new Date(c.now).getTime()) > due,
     };
   }
 }

@@ -3,6 +3,7 @@ import { type EntityManager } from 'typeorm';
 import { type CreateTenderDto } from '../dto/create-tender.dto';
 import { PENDING_APPROVAL_KINDS, type PreTenderDto } from '../dto/pre-tender.dto';
 import { decodePreTenderDocument } from './pre-tender-document';
+import { type PreTenderRepository } from './pre-tender.repository';
 
 /**
  * The terms of a pre-tender (容缺预招标) and of the published qualification criteria, checked at drafting:
@@ -32,17 +33,11 @@ export function checkPreTenderTerms(dto: CreateTenderDto): Array<{ field: string
 }
 
 /** Stores the pledge (承诺书) and the pending items of a drafted pre-tender, in the drafting transaction. */
-export async function storePreTender(m: EntityManager, tenderId: string, pre: PreTenderDto): Promise<void> {
+export async function storePreTender(repo: PreTenderRepository, m: EntityManager, tenderId: string, pre: PreTenderDto): Promise<void> {
   const content = decodePreTenderDocument(pre.pledge.contentBase64, 'preTender.pledge.contentBase64');
   const sha256 = createHash('sha256').update(content).digest('hex');
-  await m.query(`INSERT INTO tender_pre_tender_pledges (tender_id, document_name, content, sha256) VALUES ($1, $2, $3, $4)`, [tenderId, pre.pledge.name, content, sha256]);
+  await repo.insertPledge(m, tenderId, pre.pledge.name, content, sha256);
   for (const [i, a] of pre.pendingApprovals.entries()) {
-    await m.query(`INSERT INTO tender_pending_approvals (tender_id, position, kind, name, due_at) VALUES ($1, $2, $3, $4, $5)`, [
-      tenderId,
-      i + 1,
-      a.kind,
-      a.name,
-      new Date(a.dueAt),
-    ]);
+    await repo.insertItem(m, tenderId, i + 1, { kind: a.kind, name: a.name, dueAt: new Date(a.dueAt) });
   }
 }

@@ -18,21 +18,10 @@ import { TendersService } from '../tenders.service';
 import { CancelTenderUseCase } from '../use-cases/cancel-tender.use-case';
 import { decodePreTenderDocument } from './pre-tender-document';
 import { PendingApprovalView, toItemView } from './pre-tender.views';
+import { PendingApprovalRow, PreTenderRepository } from './pre-tender.repository';
 
 /** Statuses in which nothing of a pre-tender moves any more. */
 const CLOSED: TenderStatus[] = [TenderStatus.CANCELLED, TenderStatus.FAILED, TenderStatus.CONTRACTED];
-
-interface ItemRow {
-  id: string;
-  tender_id: string;
-  position: number;
-  kind: string;
-  name: string;
-  due_at: Date;
-  status: 'PENDING' | 'SUPPLIED' | 'ACCEPTED' | 'OVERDUE';
-  supplied_document_sha256: string | null;
-  document_no: string | null;
-}
 
 /**
  * 容缺预招标 (the seed's own reform): a tender published before every approval is in hand, on the procuring entity's
@@ -54,6 +43,7 @@ export class PreTenderService {
     private readonly scheduler: SchedulerService,
     private readonly cancellation: CancelTenderUseCase,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly items: PreTenderRepository,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.PendingApprovalDue)
@@ -64,8 +54,8 @@ export class PreTenderService {
   /** At publication (in its transaction): every item's date is still ahead, and its due event is planned. */
   async planAtPublication(m: EntityManager, tender: TenderEntity, now: Date): Promise<void> {
     if (!tender.preTender) return;
-    const items: ItemRow[] = await m.query(`SELECT * FROM tender_pending_approvals WHERE tender_id = $1 ORDER BY position`, [tender.id]);
-    const late = items.filter((i) => new Date(i.due_at).getTime() <= now.getTime() && i.status === 'PENDING');
+    const items = await this.items.itemsOf(m, tender.id);
+    const late = items.filter((i) => new Date(i.dueAt).getTime() <= now.getTime() && i.status === 'PENDING');
     if (late.length) {
       throw TenderException.legalPeriod(`The pledged date of ${late.map((i) => i.name).join('、')} has passed: a pre-tender cannot be published after it`, {
         rule: 'PRE_TENDER_ITEM_DUE_AHEAD',
@@ -74,7 +64,7 @@ export class PreTenderService {
       });
     }
     for (const i of items) {
-      if (i.status === 'PENDING') await this.scheduler.plan(m, { kind: ScheduledEventKind.PendingApprovalDue, subjectId: i.id, tenderId: tender.id, runAt: new Date(i.due_at) });
+      if (i.status === 'PENDING') await this.scheduler.plan(m, { kind: ScheduledEventKind.PendingApprovalDue, subjectId: i.id, tenderId: tender.id, runAt: new Date(i.dueAt) });
     }
   }
 
@@ -83,8 +73,7 @@ export class PreTenderService {
     const m = this.tx.manager;
     const tender = await this.tenders.findVisible(m, tenderId, actor);
     if (!tender.preTender) return [];
-    const rows = await m.query(`SELECT * FROM tender_pending_approvals WHERE tender_id = $1 ORDER BY position`, [tenderId]);
-    return rows.map(toItemView);
+    return (await this.items.itemsOf(m, tenderId)).map(toItemView);
   }
 
   /** POST …/supply (the procuring entity): before the item's date, on the database clock. Idempotent by content. */
@@ -95,32 +84,35 @@ export class PreTenderService {
       const tender = await this.tenders.lockForOwner(m, tenderId, actor);
       const item = await this.lockItem(m, tender, itemId);
       if (item.status === 'SUPPLIED' || item.status === 'ACCEPTED') {
-        if (item.supplied_document_sha256 === sha256) return this.view(m, itemId);
+        if (item.suppliedDocumentSha256 === sha256) return this.view(m, itemId);
         throw new ConflictException(`The item is already ${item.status}`);
       }
       if (CLOSED.includes(tender.status) || item.status === 'OVERDUE') throw TenderException.conflict(`The tender is ${tender.status}: nothing more is supplied`);
       if (tender.status === TenderStatus.DRAFT) throw TenderException.conflict('Publish the pre-tender first; before that, change the draft');
       // The pledge's date is the limit: at or after it the item is late (the due event ends the tender).
-      const [{ late, now }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS late, clock_timestamp() AS now`, [item.due_at]);
+      const { late, now } = await this.items.clockAgainst(m, item.dueAt);
       if (late) {
-        throw TenderException.legalPeriod(`${item.name} was pledged by ${new Date(item.due_at).toISOString()}; it is too late to supply it`, {
+        throw TenderException.legalPeriod(`${item.name} was pledged by ${new Date(item.dueAt).toISOString()}; it is too late to supply it`, {
           rule: 'PRE_TENDER_SUPPLY_BY_DUE_DATE',
           article: 'TBR Art. 31',
-          latest: new Date(item.due_at).toISOString(),
+          latest: new Date(item.dueAt).toISOString(),
         });
       }
-      await m.query(
-        `UPDATE tender_pending_approvals SET status = 'SUPPLIED', document_no = $2, supplied_document_name = $3, supplied_document = $4,
-                supplied_document_sha256 = $5, supplied_at = $6, supplied_by = $7, version = version + 1 WHERE id = $1`,
-        [itemId, dto.documentNo ?? null, dto.document.name, content, sha256, now, actor.userId],
-      );
+      await this.items.markSupplied(m, itemId, {
+        documentNo: dto.documentNo ?? null,
+        documentName: dto.document.name,
+        content,
+        sha256,
+        suppliedAt: now,
+        suppliedBy: actor.userId,
+      });
       await this.audit.append(m, {
         actor,
         action: 'PRE_TENDER_ITEM_SUPPLIED',
         objectType: 'pending_approval',
         objectId: itemId,
         tenderId,
-        data: { kind: item.kind, name: item.name, documentNo: dto.documentNo ?? null, sha256, dueAt: new Date(item.due_at).toISOString() },
+        data: { kind: item.kind, name: item.name, documentNo: dto.documentNo ?? null, sha256, dueAt: new Date(item.dueAt).toISOString() },
       });
       return this.view(m, itemId);
     });
@@ -134,10 +126,7 @@ export class PreTenderService {
       if (item.status === 'ACCEPTED') return this.view(m, itemId);
       if (item.status !== 'SUPPLIED') throw new ConflictException(`Only a SUPPLIED item is accepted; this one is ${item.status}`);
       if (CLOSED.includes(tender.status)) throw TenderException.conflict(`The tender is ${tender.status}`);
-      await m.query(`UPDATE tender_pending_approvals SET status = 'ACCEPTED', accepted_at = clock_timestamp(), accepted_by = $2, version = version + 1 WHERE id = $1`, [
-        itemId,
-        actor.userId,
-      ]);
+      await this.items.markAccepted(m, itemId, actor.userId);
       await this.audit.append(m, {
         actor,
         action: 'PRE_TENDER_ITEM_ACCEPTED',
@@ -160,12 +149,8 @@ export class PreTenderService {
       const item = await this.lockItem(m, tender, itemId);
       if (item.status !== 'SUPPLIED') throw new ConflictException(`Only a SUPPLIED item is rejected; this one is ${item.status}`);
       if (CLOSED.includes(tender.status)) throw TenderException.conflict(`The tender is ${tender.status}`);
-      const [{ late }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS late`, [item.due_at]);
-      await m.query(
-        `UPDATE tender_pending_approvals SET status = $2, rejection_reason = $3, rejected_at = clock_timestamp(), supplied_document = NULL,
-                supplied_document_sha256 = NULL, supplied_document_name = NULL, document_no = NULL, supplied_at = NULL, version = version + 1 WHERE id = $1`,
-        [itemId, late ? 'OVERDUE' : 'PENDING', dto.reason],
-      );
+      const late = await this.items.isLate(m, item.dueAt);
+      await this.items.markRejected(m, itemId, late ? 'OVERDUE' : 'PENDING', dto.reason);
       await this.audit.append(m, {
         actor,
         action: 'PRE_TENDER_ITEM_REJECTED',
@@ -186,10 +171,10 @@ export class PreTenderService {
   private async onDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
     const tender = await m.findOne(TenderEntity, { where: { id: event.tenderId! }, lock: { mode: 'pessimistic_write' } });
     if (!tender) return;
-    const [item]: ItemRow[] = await m.query(`SELECT * FROM tender_pending_approvals WHERE id = $1 FOR UPDATE`, [event.subjectId]);
+    const item = await this.items.lockItem(m, event.subjectId);
     if (!item || CLOSED.includes(tender.status)) return;
-    const [{ due }] = await m.query(`SELECT $1::timestamptz <= clock_timestamp() AS due`, [item.due_at]);
-    if (!due) throw new Error(`pending-approval event of ${item.id} ran before its date ${new Date(item.due_at).toISOString()}`);
+    const due = await this.items.isDue(m, item.dueAt);
+    if (!due) throw new Error(`pending-approval event of ${item.id} ran before its date ${new Date(item.dueAt).toISOString()}`);
     if (item.status !== 'PENDING') {
       await this.audit.append(m, {
         actor: SYSTEM_ACTOR,
@@ -201,20 +186,20 @@ export class PreTenderService {
       });
       return;
     }
-    await m.query(`UPDATE tender_pending_approvals SET status = 'OVERDUE', version = version + 1 WHERE id = $1`, [item.id]);
+    await this.items.markOverdue(m, item.id);
     await this.end(m, tender, item, `承诺事项「${item.name}」未在承诺期限前补齐`);
   }
 
   /** The lawful end (终止招标, TBR Art. 31): the cancellation path, by the platform, with the reason published. */
-  private async end(m: EntityManager, tender: TenderEntity, item: ItemRow, why: string): Promise<void> {
-    const reason = `容缺预招标：${why}（承诺期限 ${new Date(item.due_at).toISOString()}），依法终止招标；投标保证金连同同期存款利息退还（招标投标法实施条例第三十一条）。`;
+  private async end(m: EntityManager, tender: TenderEntity, item: PendingApprovalRow, why: string): Promise<void> {
+    const reason = `容缺预招标：${why}（承诺期限 ${new Date(item.dueAt).toISOString()}），依法终止招标；投标保证金连同同期存款利息退还（招标投标法实施条例第三十一条）。`;
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
       action: 'PRE_TENDER_PLEDGE_FAILED',
       objectType: 'pending_approval',
       objectId: item.id,
       tenderId: tender.id,
-      data: { kind: item.kind, name: item.name, dueAt: new Date(item.due_at).toISOString(), status: tender.status },
+      data: { kind: item.kind, name: item.name, dueAt: new Date(item.dueAt).toISOString(), status: tender.status },
     });
     await this.cancellation.endLocked(m, tender, SYSTEM_ACTOR, reason, { preTenderItem: item.id });
   }
@@ -227,14 +212,14 @@ export class PreTenderService {
     return tender;
   }
 
-  private async lockItem(m: EntityManager, tender: TenderEntity, itemId: string): Promise<ItemRow> {
-    const [item]: ItemRow[] = await m.query(`SELECT * FROM tender_pending_approvals WHERE id = $1 AND tender_id = $2 FOR UPDATE`, [itemId, tender.id]);
+  private async lockItem(m: EntityManager, tender: TenderEntity, itemId: string): Promise<PendingApprovalRow> {
+    const item = await this.items.lockItemOf(m, tender.id, itemId);
     if (!item) throw new NotFoundException('The pending approval');
     return item;
   }
 
   private async view(m: EntityManager, itemId: string): Promise<PendingApprovalView> {
-    const [row] = await m.query(`SELECT * FROM tender_pending_approvals WHERE id = $1`, [itemId]);
-    return toItemView(row);
+    const row = await this.items.item(m, itemId);
+    return toItemView(row!);
   }
 }

@@ -1,4 +1,5 @@
 import { type EntityManager } from 'typeorm';
+import { type PendingApprovalRow, type PreTenderRepository } from './pre-tender.repository';
 
 export interface PendingApprovalView {
   id: string;
@@ -31,24 +32,16 @@ export const PRE_TENDER_NOTICE =
   '任何一项未在承诺期限前补齐的，本次招标依法终止，已缴纳的投标保证金连同同期存款利息退还（招标投标法实施条例第三十一条）。';
 
 /** The pre-tender views of these tenders (only those with pre_tender = true have one). */
-export async function loadPreTenderViews(m: EntityManager, tenderIds: string[]): Promise<Map<string, PreTenderView>> {
+export async function loadPreTenderViews(repo: PreTenderRepository, m: EntityManager, tenderIds: string[]): Promise<Map<string, PreTenderView>> {
   const out = new Map<string, PreTenderView>();
   if (tenderIds.length === 0) return out;
-  const pledges: Array<{ tender_id: string; document_name: string; sha256: string }> = await m.query(
-    `SELECT tender_id, document_name, sha256 FROM tender_pre_tender_pledges WHERE tender_id = ANY($1::uuid[])`,
-    [tenderIds],
-  );
-  const items: Array<Record<string, any>> = await m.query(
-    `SELECT id, tender_id, position, kind, name, due_at, status, document_no, supplied_document_name, supplied_document_sha256, supplied_at,
-            accepted_at, rejection_reason, rejected_at
-     FROM tender_pending_approvals WHERE tender_id = ANY($1::uuid[]) ORDER BY tender_id, position`,
-    [tenderIds],
-  );
+  const pledges = await repo.pledgesOf(m, tenderIds);
+  const items = await repo.itemsOfTenders(m, tenderIds);
   for (const p of pledges) {
-    const mine = items.filter((i) => i.tender_id === p.tender_id).map(toItemView);
-    out.set(p.tender_id, {
+    const mine = items.filter((i) => i.tenderId === p.tenderId).map(toItemView);
+    out.set(p.tenderId, {
       notice: PRE_TENDER_NOTICE,
-      pledge: { name: p.document_name, sha256: p.sha256 },
+      pledge: { name: p.documentName, sha256: p.sha256 },
       pendingApprovals: mine,
       complete: mine.every((i) => i.status === 'ACCEPTED'),
     });
@@ -56,19 +49,19 @@ export async function loadPreTenderViews(m: EntityManager, tenderIds: string[]):
   return out;
 }
 
-export function toItemView(r: Record<string, any>): PendingApprovalView {
+export function toItemView(r: PendingApprovalRow): PendingApprovalView {
   return {
     id: r.id,
     position: r.position,
     kind: r.kind,
     name: r.name,
-    dueAt: new Date(r.due_at).toISOString(),
+    dueAt: new Date(r.dueAt).toISOString(),
     status: r.status,
-    documentNo: r.document_no ?? null,
-    suppliedDocument: r.supplied_document_sha256 ? { name: r.supplied_document_name, sha256: r.supplied_document_sha256 } : null,
-    suppliedAt: iso(r.supplied_at),
-    acceptedAt: iso(r.accepted_at),
-    rejectionReason: r.rejection_reason ?? null,
-    rejectedAt: iso(r.rejected_at),
+    documentNo: r.documentNo ?? null,
+    suppliedDocument: r.suppliedDocumentSha256 ? { name: r.suppliedDocumentName!, sha256: r.suppliedDocumentSha256 } : null,
+    suppliedAt: iso(r.suppliedAt),
+    acceptedAt: iso(r.acceptedAt),
+    rejectionReason: r.rejectionReason ?? null,
+    rejectedAt: iso(r.rejectedAt),
   };
 }

@@ -14,6 +14,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService } from '../tenders.service';
+import { TendersRepository } from '../tenders.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface AmendmentView {
@@ -52,6 +53,7 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly escrowKeys: EscrowKeyService,
+    private readonly repository: TendersRepository,
   ) {}
 
   async execute(cmd: AmendTenderCommand): Promise<AmendmentView> {
@@ -75,7 +77,7 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
           await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: newDeadline! });
         }
       }
-      const [{ seq }]: Array<{ seq: number }> = await m.query(`SELECT coalesce(max(seq), 0)::int + 1 AS seq FROM tender_amendments WHERE tender_id = $1`, [tender.id]);
+      const seq = await this.repository.nextAmendmentSeq(m, tender.id);
       const amendment = await m.save(
         TenderAmendmentEntity,
         m.create(TenderAmendmentEntity, {

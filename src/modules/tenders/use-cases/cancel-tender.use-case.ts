@@ -12,6 +12,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
+import { TendersRepository } from '../tenders.repository';
 import { UseCase } from 'src/common/use-case';
 
 /** Events that stay planned when a tender is cancelled: money owed to bidders is still paid (TBR Arts. 31, 35). */
@@ -38,6 +39,7 @@ export class CancelTenderUseCase implements UseCase<CancelTenderCommand, TenderV
     private readonly events: DomainEvents,
     private readonly documents: TenderDocumentsService,
     private readonly notifications: NotificationsService,
+    private readonly repository: TendersRepository,
   ) {}
 
   async execute(cmd: CancelTenderCommand): Promise<TenderView> {
@@ -59,12 +61,9 @@ export class CancelTenderUseCase implements UseCase<CancelTenderCommand, TenderV
     if (!TENDER_TRANSITIONS[tender.status].includes(TenderStatus.CANCELLED)) {
       throw TenderException.conflict(`A ${tender.status} tender cannot be cancelled`);
     }
-    const pending: Array<{ kind: ScheduledEventKind; subject_id: string }> = await m.query(
-      `SELECT kind, subject_id FROM scheduled_events WHERE (tender_id = $1 OR subject_id = $1) AND status = 'PENDING'`,
-      [tender.id],
-    );
+    const pending = await this.repository.pendingEvents(m, tender.id);
     const toCancel = pending.filter((e) => !SURVIVE_CANCELLATION.includes(e.kind));
-    for (const e of toCancel) await this.scheduler.cancel(m, e.kind, e.subject_id);
+    for (const e of toCancel) await this.scheduler.cancel(m, e.kind, e.subjectId);
     await this.stateMachine.transition(m, tender.id, TenderStatus.CANCELLED, actor, {
       reason,
       patch: { suspendedAt: null },

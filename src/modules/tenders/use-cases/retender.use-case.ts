@@ -8,6 +8,7 @@ import { TenderEntity } from '../tender.entity';
 import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
+import { TendersRepository } from '../tenders.repository';
 import { UseCase } from 'src/common/use-case';
 
 export interface RetenderCommand {
@@ -31,6 +32,7 @@ export class RetenderUseCase implements UseCase<RetenderCommand, { created: bool
     private readonly tx: TransactionRunner,
     private readonly tenders: TendersService,
     private readonly audit: AuditService,
+    private readonly repository: TendersRepository,
   ) {}
 
   async execute(cmd: RetenderCommand): Promise<{ created: boolean; tender: TenderView }> {
@@ -86,7 +88,7 @@ export class RetenderUseCase implements UseCase<RetenderCommand, { created: bool
         );
       }
       if (failed.method === 'INVITED') {
-        await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) SELECT $1, organization_id FROM tender_invitations WHERE tender_id = $2`, [draft.id, failed.id]);
+        await this.repository.copyInvitations(m, draft.id, failed.id);
       }
       await this.audit.append(m, {
         actor: cmd.actor,
