@@ -9,6 +9,7 @@ import { DeadlinesRepository } from 'src/modules/evaluation/deadlines.repository
 import { EvaluationsRepository } from 'src/modules/evaluation/evaluations.repository';
 import { insertBidders, insertOpenedTender, type SqlParty } from './factories/supervision.factory';
 import { createTestApp, type TestApp } from './helpers/test-app';
+import { TendersRepository } from 'src/modules/tenders/tenders.repository';
 
 describe('EvaluationsRepository (real PostgreSQL)', () => {
   let t: TestApp;
@@ -139,7 +140,7 @@ describe('EvaluationsRepository (real PostgreSQL)', () => {
         [bidIds[1], 2],
       ]),
     );
-    await repo.markLotFailed(m, tenderId, 2, '有效投标不足三家');
+    await t.app.get(TendersRepository).markLotFailed(m, tenderId, 2, '有效投标不足三家'); // the tenders module's write
     expect(await repo.lotsOf(m, tenderId)).toEqual([
       { lotNo: 1, title: '一标段', budget: '1000000.50', status: 'ACTIVE' },
       { lotNo: 2, title: '二标段', budget: '2000000.00', status: 'FAILED' },

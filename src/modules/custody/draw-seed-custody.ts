@@ -4,7 +4,6 @@ import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ThresholdEscrowService } from './threshold-escrow.service';
-import { TenderCustodyRepository } from './escrow-custody-shares.repository';
 
 /** The custody name of a tender's expert-draw seed, committed at publication (issue 17, an unsteerable draw). */
 export const TENDER_DRAW_SEED = 'draw-seed';
@@ -20,14 +19,12 @@ export class DrawSeedCustody {
   constructor(
     private readonly custody: ThresholdEscrowService,
     private readonly crypto: CryptoService,
-    private readonly tenders: TenderCustodyRepository,
   ) {}
 
   async commit(m: EntityManager, tenderId: string, bidDeadline: Date): Promise<string> {
     const seed = this.crypto.randomBytes(32);
     try {
       const commitment = createHash('sha256').update(seed).digest('hex');
-      await this.tenders.setDrawSeedCommitment(m, tenderId, commitment);
       await this.custody.deposit(m, { tenderId, secretId: TENDER_DRAW_SEED, secret: seed, notBefore: bidDeadline, actor: SYSTEM_ACTOR });
       return commitment;
     } finally {

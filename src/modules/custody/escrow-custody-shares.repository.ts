@@ -49,16 +49,6 @@ export class EscrowCustodySharesRepository {
  */
 @Injectable()
 export class TenderCustodyRepository {
-  /** Write on tenders (its custody column, set at publication). */
-  async setIdentityPublicKey(m: EntityManager, tenderId: string, publicKey: string): Promise<void> {
-    await m.query(`UPDATE tenders SET identity_public_key = $2 WHERE id = $1`, [tenderId, publicKey]);
-  }
-
-  /** Write on tenders (its custody column, set at publication). */
-  async setDrawSeedCommitment(m: EntityManager, tenderId: string, commitment: string): Promise<void> {
-    await m.query(`UPDATE tenders SET draw_seed_commitment = $2 WHERE id = $1`, [tenderId, commitment]);
-  }
-
   /** Read model (tenders): the tender's identity public key (base64), null when it has none or does not exist. */
   async identityPublicKey(m: EntityManager, tenderId: string): Promise<string | null> {
     const [row]: Array<{ k: string | null }> = await m.query(`SELECT identity_public_key AS k FROM tenders WHERE id = $1`, [tenderId]);

@@ -101,12 +101,14 @@ export class IdentityKeyService {
     return key;
   }
 
-  /** At publication, in the caller's transaction. */
+  /**
+   * At publication, in the caller's transaction: a new key pair whose private key is split among the custodians. Returns
+   * the public key, which the tenders module stores on the tender.
+   */
   async create(m: EntityManager, tenderId: string, bidDeadline: Date): Promise<string> {
     const pair = generateEscrowKeyPair();
     const privateKey = Buffer.from(pair.privateKey, 'base64');
     try {
-      await this.tenders.setIdentityPublicKey(m, tenderId, pair.publicKey);
       await this.custody.deposit(m, { tenderId, secretId: IDENTITY_KEY_SECRET, secret: privateKey, notBefore: bidDeadline, actor: SYSTEM_ACTOR });
     } finally {
       privateKey.fill(0);

@@ -48,9 +48,8 @@ export interface TenderLotRow {
 
 /**
  * Owns the evaluation's tables: `evaluations`, `evaluation_verdicts`, `evaluation_signatures`,
- * `qualification_findings`, `evaluation_rules` and `evaluation_reports`. Three statements concern the tenders and
- * bids modules' tables and are declared as such: `lotsOf` (tender_lots) and `lotOfEachBid` (bids), read models, and
- * `markLotFailed` (tender_lots), a write the tenders module does not offer yet. Every method takes the caller's
+ * `qualification_findings`, `evaluation_rules` and `evaluation_reports`. Two statements read the tenders and bids
+ * modules' tables and are declared as such: `lotsOf` (tender_lots) and `lotOfEachBid` (bids), read models. Every method takes the caller's
  * EntityManager (its transaction).
  */
 @Injectable()
@@ -199,13 +198,5 @@ export class EvaluationsRepository {
   async lotOfEachBid(m: EntityManager, tenderId: string): Promise<Map<string, number>> {
     const rows: Array<{ id: string; lot_no: number }> = await m.query(`SELECT id, lot_no FROM bids WHERE tender_id = $1`, [tenderId]);
     return new Map(rows.map((r) => [r.id, Number(r.lot_no)]));
-  }
-
-  /**
-   * Write on the tenders module's tender_lots (no method of its own yet): a lot whose bids are all rejected, or that
-   * lacks competition, fails alone at evaluation (TBL Art. 42; GPL Art. 36).
-   */
-  async markLotFailed(m: EntityManager, tenderId: string, lotNo: number, reason: string | null): Promise<void> {
-    await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tenderId, lotNo, reason]);
   }
 }

@@ -224,8 +224,21 @@ export class TendersRepository {
     return seq;
   }
 
-  /** A lot (标段) fails at the opening, with the reason (TBL Art. 28: fewer than three bids). */
-  async markLotFailed(m: EntityManager, tenderId: string, lotNo: number, reason: string): Promise<void> {
+  /** At publication: the tender's identity public key (sealed identities until the opening; the private key is escrowed). */
+  async setIdentityPublicKey(m: EntityManager, tenderId: string, publicKey: string): Promise<void> {
+    await m.query(`UPDATE tenders SET identity_public_key = $2 WHERE id = $1`, [tenderId, publicKey]);
+  }
+
+  /** At publication: the commitment (SHA-256) to the expert draw's seed, whose seed is escrowed until the deadline. */
+  async setDrawSeedCommitment(m: EntityManager, tenderId: string, commitment: string): Promise<void> {
+    await m.query(`UPDATE tenders SET draw_seed_commitment = $2 WHERE id = $1`, [tenderId, commitment]);
+  }
+
+  /**
+   * A lot (标段) fails alone, with the reason: at the opening (TBL Art. 28: fewer than three bids) or at evaluation
+   * (every bid rejected, or too little competition; TBL Art. 42, GPL Art. 36).
+   */
+  async markLotFailed(m: EntityManager, tenderId: string, lotNo: number, reason: string | null): Promise<void> {
     await m.query(`UPDATE tender_lots SET status = 'FAILED', status_reason = $3 WHERE tender_id = $1 AND lot_no = $2`, [tenderId, lotNo, reason]);
   }
 

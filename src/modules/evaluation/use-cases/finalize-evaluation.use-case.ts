@@ -30,6 +30,7 @@ import { TenderEntity } from '../../tenders/tender.entity';
 import { OpenedBidView } from '../../bids/bids-query.service';
 import { PanelMemberEntity } from '../../experts/entities/panel-member.entity';
 import { InCallerTransaction, UseCase } from 'src/common/use-case';
+import { TendersRepository } from '../../tenders/tenders.repository';
 
 export type FinalizeResult = 'PANEL_INCOMPLETE' | 'AWAITING_SIGNATURES' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | 'NOT_RUNNING';
 
@@ -89,6 +90,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     private readonly calendars: LegalCalendarService,
     private readonly tx: TransactionRunner,
     private readonly evaluations: EvaluationsRepository,
+    private readonly tenderRows: TendersRepository,
     private readonly lots: EvaluationLots,
   ) {}
 
@@ -259,7 +261,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     for (const r of results.filter((x) => x.failed)) {
       // A lot whose bids are all rejected (or lack competition) fails alone at evaluation: its securities go back
       // (TBL Art. 42; GPL Art. 36; MOF87 Art. 29), the other lots go on to their award.
-      await this.evaluations.markLotFailed(m, tenderId, r.run.lot.lotNo, r.reason);
+      await this.tenderRows.markLotFailed(m, tenderId, r.run.lot.lotNo, r.reason);
       await this.audit.append(m, {
         actor,
         action: 'LOT_FAILED',

@@ -15,6 +15,7 @@ import { TenderStatus } from '../tender.enums';
 import { TenderException } from '../tender.exception';
 import { TendersService, TenderView } from '../tenders.service';
 import { UseCase } from 'src/common/use-case';
+import { TendersRepository } from '../tenders.repository';
 
 export interface PublishTenderCommand {
   tenderId: string;
@@ -41,6 +42,7 @@ export class PublishTenderUseCase implements UseCase<PublishTenderCommand, Tende
     private readonly scheduler: SchedulerService,
     private readonly documents: TenderDocumentsService,
     private readonly preTender: PreTenderService,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   async execute(cmd: PublishTenderCommand): Promise<TenderView> {
@@ -56,8 +58,9 @@ export class PublishTenderUseCase implements UseCase<PublishTenderCommand, Tende
       });
       await this.escrow.createSealed(m, tender.id);
       await this.gmEscrow.createSealed(m, tender.id); // format v2, suite GM-1
-      await this.identityKeys.create(m, tender.id, tender.bidDeadline); // sealed identities until the opening (issue 17)
-      await this.drawSeeds.commit(m, tender.id, tender.bidDeadline); // the expert draw's seed, before any beacon exists
+      // Sealed identities until the opening (issue 17), and the expert draw's seed, committed before any beacon exists.
+      await this.tenderRows.setIdentityPublicKey(m, tender.id, await this.identityKeys.create(m, tender.id, tender.bidDeadline));
+      await this.tenderRows.setDrawSeedCommitment(m, tender.id, await this.drawSeeds.commit(m, tender.id, tender.bidDeadline));
       await this.scheduler.plan(m, { kind: ScheduledEventKind.BidDeadline, subjectId: tender.id, tenderId: tender.id, runAt: tender.bidDeadline });
       // 容缺预招标: each pending item's pledged date becomes a durable timed event.
       await this.preTender.planAtPublication(m, tender, now);
