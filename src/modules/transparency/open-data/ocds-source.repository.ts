@@ -41,12 +41,40 @@ export interface OcdsTenderSource {
 }
 
 /**
- * Reads the open-data sources of many tenders at once (one query per table, `= ANY($1)`), so the JSON Lines export
- * of a year costs a handful of queries per batch rather than per tender. Drafts are never read.
+ * Read model (tenders, organizations, tender_amendments, tender_documents, opening_records, evaluation_reports,
+ * awards): the open-data sources of many tenders at once (one query per table, `= ANY($1)`), so the JSON Lines export
+ * of a year costs a handful of queries per batch rather than per tender. Drafts are never read. Transparency owns no
+ * table.
  */
 @Injectable()
 export class OcdsSourceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The database's clock (transaction start), the packages' publishedDate. */
+  async now(m: EntityManager): Promise<Date> {
+    const [r]: Array<{ now: Date }> = await m.query(`SELECT now() AS now`);
+    return new Date(r.now);
+  }
+
+  /** Read model (tenders): the published tender of a transaction number (its OCID), or null. */
+  async publishedTenderIdByTransactionNo(m: EntityManager, transactionNo: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await m.query(`SELECT id FROM tenders WHERE transaction_no = $1::bigint AND published_at IS NOT NULL AND status <> 'DRAFT'`, [
+      transactionNo,
+    ]);
+    return rows.length ? rows[0].id : null;
+  }
+
+  /** Read model (tenders): the tenders published in [from, to] (北京时间 days), in order of publication. */
+  async publishedTenderIdsBetween(m: EntityManager, from: string, to: string): Promise<string[]> {
+    const ids: Array<{ id: string }> = await m.query(
+      `SELECT id FROM tenders
+       WHERE published_at >= (($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
+         AND published_at < ((($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AND status <> 'DRAFT'
+       ORDER BY published_at, id`,
+      [from, to],
+    );
+    return ids.map((r) => r.id);
+  }
 
   async load(tenderIds: string[], m: EntityManager = this.dataSource.manager): Promise<OcdsTenderSource[]> {
     if (!tenderIds.length) return [];
