@@ -4,11 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { ForbiddenException, ValidationFailedException } from 'src/common/errors/domain.exception';
-import { JurisdictionsService } from 'src/modules/jurisdictions/jurisdictions.service';
+import { JurisdictionsService, JurisdictionView, SupervisionScope } from 'src/modules/jurisdictions/jurisdictions.service';
 import { SUB_CLASSES, subClassOf } from 'src/modules/tenders/business-classification';
 import { fromFen, normalizeMoney, toFen } from 'src/common/money/money';
 import { StatisticsQueryDto } from './dto/statistics-query.dto';
-import { StatisticsRepository, SupervisionFigures, TenderFilter } from './statistics.repository';
+import { StatisticsRepository, SupervisionFigures, TenderFilter, YearbookFigures } from './statistics.repository';
 import { CATEGORY_NAME, CATEGORY_ORDER, StatisticsView, SupervisionStatistics } from './statistics.types';
 
 /** The longest period one request may ask for (ten years of days): the month series is built in memory. */
@@ -46,8 +46,20 @@ export class StatisticsService {
     const m = this.dataSource.manager;
     const { from, to } = await this.period(m, q);
     const supervisor = actor?.role === Role.SUPERVISOR;
-    // Which tenders the figures cover: the asked jurisdiction, within a scoped supervisor's jurisdiction and trades
-    // (a county supervisor's figures are its county's; TBR Art. 4 ¶2 (not in regulations.md; from the statute text)). The same condition applies to offline projects.
+    const { scope, jurisdiction } = await this.coverageOf(m, q, actor);
+    const row = await this.figures.figures(m, { from, to }, this.tenderFilter(scope, jurisdiction), supervisor);
+    const coverage = {
+      jurisdiction: jurisdiction ?? (scope && scope.jurisdiction.level !== 'CITY' ? scope.jurisdiction : await this.jurisdictions.city(m)),
+      sectors: scope?.sectors ?? null,
+    };
+    return yearbookView({ from, to }, row, coverage, supervisor);
+  }
+
+  /**
+   * Which tenders the figures cover: the asked jurisdiction, within a scoped supervisor's jurisdiction and trades
+   * (a county supervisor's figures are its county's; TBR Art. 4 ¶2 (not in regulations.md; from the statute text)).
+   */
+  private async coverageOf(m: EntityManager, q: StatisticsQueryDto, actor: Actor | null): Promise<{ scope: SupervisionScope | null; jurisdiction: JurisdictionView | null }> {
     const scope = await this.jurisdictions.scopeOf(m, actor);
     const jurisdiction = q.jurisdiction ? await this.jurisdictions.get(m, q.jurisdiction) : null;
     if (q.jurisdiction && !jurisdiction)
@@ -57,77 +69,18 @@ export class StatisticsService {
         `Your supervision scope is ${scope.jurisdiction.name} (${scope.jurisdiction.code}); the public figures of other jurisdictions are at GET /statistics without a token`,
       );
     }
-    const filter: TenderFilter = (alias, p) => {
+    return { scope, jurisdiction };
+  }
+
+  /** The covered tenders as a condition; the same condition applies to offline projects. */
+  private tenderFilter(scope: SupervisionScope | null, jurisdiction: JurisdictionView | null): TenderFilter {
+    return (alias, p) => {
       const parts: string[] = [];
       if (jurisdiction && jurisdiction.level !== 'CITY') parts.push(`${alias}.jurisdiction_code = ${p(jurisdiction.code)}`);
       const cond = this.jurisdictions.tenderCondition(scope, alias, p);
       if (cond) parts.push(cond);
       return parts.length ? parts.join(' AND ') : 'true';
     };
-    const row = await this.figures.figures(m, { from, to }, filter, supervisor);
-    const { published, awarded, offline, penalties } = row;
-
-    const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
-    const tenders = published.reduce((n, r) => n + r.tenders, 0);
-    const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
-    const awardedBudget = sum(awarded, (r) => r.budget);
-    const awardedPrice = sum(awarded, (r) => r.turnover);
-    const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycleDays ?? '0'), 0n);
-    // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)); the projects
-    // registered at the centre but traded offline are the rest: 电子化交易率 = electronic ÷ (electronic + offline).
-    const electronic = tenders;
-    const offlineCount = offline.reduce((n, r) => n + r.projects, 0);
-    const shares = electronicShares(
-      published.map((r) => ({ category: r.category, sub_class: r.subClass, tenders: r.tenders })),
-      offline.map((r) => ({ category: r.category, sub_class: r.subClass, projects: r.projects })),
-    );
-
-    const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
-    const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
-    const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
-      const c = map.get(key) ?? { tenders: 0, turnover: 0n };
-      map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
-    };
-    for (const r of published) {
-      bump(byCategory, r.category, r.tenders, 0n);
-      bump(byMonthMap, r.month, r.tenders, 0n);
-    }
-    for (const r of awarded) {
-      bump(byCategory, r.category, 0, fen(r.turnover));
-      bump(byMonthMap, r.month, 0, fen(r.turnover));
-    }
-
-    const view: StatisticsView = {
-      from,
-      to,
-      tenders,
-      lots: published.reduce((n, r) => n + Number(r.lots ?? 0), 0),
-      awarded: awardedCount,
-      turnover: fromFen(awardedPrice),
-      budgetTotal: fromFen(sum(published, (r) => r.budget)),
-      // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
-      savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
-      electronicShare: electronic + offlineCount > 0 ? ratio(BigInt(electronic), BigInt(electronic + offlineCount), 4) : null,
-      offlineProjects: offlineCount,
-      byClass: shares.byClass,
-      bySubClass: shares.bySubClass,
-      coverage: {
-        jurisdiction: jurisdiction ?? (scope && scope.jurisdiction.level !== 'CITY' ? scope.jurisdiction : await this.jurisdictions.city(m)),
-        sectors: scope?.sectors ?? null,
-      },
-      averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
-      byCategory: [...byCategory.entries()]
-        .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-        .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
-      byMonth: monthsOf(from, to).map((month) => ({
-        month,
-        tenders: byMonthMap.get(month)?.tenders ?? 0,
-        turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
-      })),
-      penalties: { organizations: penalties.organizations, experts: penalties.experts },
-    };
-    if (supervisor && row.supervision) view.supervision = supervisionView(row.supervision);
-    return view;
   }
 
   /** The asked period, checked, with its defaults (for the other transparency endpoints). */
@@ -148,6 +101,70 @@ export class StatisticsService {
     if (days > MAX_PERIOD_DAYS) throw new ValidationFailedException([{ field: 'to', errors: [`the period may span at most ${MAX_PERIOD_DAYS} days`] }]);
     return { from, to };
   }
+}
+
+/** The view of the figures: totals, shares and series summed in fen (bigint), never in floating point. */
+function yearbookView({ from, to }: { from: string; to: string }, row: YearbookFigures, coverage: StatisticsView['coverage'], supervisor: boolean): StatisticsView {
+  const { published, awarded, offline, penalties } = row;
+
+  const sum = <T>(rows: T[], f: (r: T) => string | null) => rows.reduce((acc, r) => acc + fen(f(r)), 0n);
+  const tenders = published.reduce((n, r) => n + r.tenders, 0);
+  const awardedCount = awarded.reduce((n, r) => n + r.awarded, 0);
+  const awardedBudget = sum(awarded, (r) => r.budget);
+  const awardedPrice = sum(awarded, (r) => r.turnover);
+  const cycleDays = awarded.reduce((n, r) => n + BigInt(r.cycleDays ?? '0'), 0n);
+  // Every tender run on this platform is electronic from notice to contract (EB20 Art. 7; O1117 (二)); the projects
+  // registered at the centre but traded offline are the rest: 电子化交易率 = electronic ÷ (electronic + offline).
+  const electronic = tenders;
+  const offlineCount = offline.reduce((n, r) => n + r.projects, 0);
+  const shares = electronicShares(
+    published.map((r) => ({ category: r.category, sub_class: r.subClass, tenders: r.tenders })),
+    offline.map((r) => ({ category: r.category, sub_class: r.subClass, projects: r.projects })),
+  );
+
+  const byCategory = new Map<string, { tenders: number; turnover: bigint }>();
+  const byMonthMap = new Map<string, { tenders: number; turnover: bigint }>();
+  const bump = (map: Map<string, { tenders: number; turnover: bigint }>, key: string, tendersAdd: number, turnoverAdd: bigint) => {
+    const c = map.get(key) ?? { tenders: 0, turnover: 0n };
+    map.set(key, { tenders: c.tenders + tendersAdd, turnover: c.turnover + turnoverAdd });
+  };
+  for (const r of published) {
+    bump(byCategory, r.category, r.tenders, 0n);
+    bump(byMonthMap, r.month, r.tenders, 0n);
+  }
+  for (const r of awarded) {
+    bump(byCategory, r.category, 0, fen(r.turnover));
+    bump(byMonthMap, r.month, 0, fen(r.turnover));
+  }
+
+  const view: StatisticsView = {
+    from,
+    to,
+    tenders,
+    lots: published.reduce((n, r) => n + Number(r.lots ?? 0), 0),
+    awarded: awardedCount,
+    turnover: fromFen(awardedPrice),
+    budgetTotal: fromFen(sum(published, (r) => r.budget)),
+    // (Σ budget − Σ award price) ÷ Σ budget over the awarded tenders (API.md "Additions").
+    savingsRate: awardedCount > 0 && awardedBudget > 0n ? ratio(awardedBudget - awardedPrice, awardedBudget, 4) : null,
+    electronicShare: electronic + offlineCount > 0 ? ratio(BigInt(electronic), BigInt(electronic + offlineCount), 4) : null,
+    offlineProjects: offlineCount,
+    byClass: shares.byClass,
+    bySubClass: shares.bySubClass,
+    coverage,
+    averageCycleDays: awardedCount > 0 ? Number(ratio(cycleDays, BigInt(awardedCount), 1)) : null,
+    byCategory: [...byCategory.entries()]
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([category, v]) => ({ category, name: CATEGORY_NAME[category] ?? category, tenders: v.tenders, turnover: fromFen(v.turnover) })),
+    byMonth: monthsOf(from, to).map((month) => ({
+      month,
+      tenders: byMonthMap.get(month)?.tenders ?? 0,
+      turnover: fromFen(byMonthMap.get(month)?.turnover ?? 0n),
+    })),
+    penalties: { organizations: penalties.organizations, experts: penalties.experts },
+  };
+  if (supervisor && row.supervision) view.supervision = supervisionView(row.supervision);
+  return view;
 }
 
 /** 电子化交易率 per class and sub-class: electronic tenders (published) ÷ (those + offline projects traded). */
