@@ -164,49 +164,77 @@ export class ComplaintsService {
       const cal = await this.calendars.calendar(m);
       const deadline = this.assertWithinFilingPeriod(cal, tender.regime, knownAt, now);
       const accept = acceptDue(cal, tender.regime, now);
-      // Sealed identities (issue 17): a complaint filed before the deadline of a tender that seals identities (e.g.
-      // about the documents) names its complainant only sealed — platform tier: the supervisors handling it read it
-      // through the API; a dump does not (TBL Art. 22).
-      const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
-      const blindIndex = sealed ? this.complainantBlindIndex(tenderId, orgId) : null;
-      const id = await this.complaints.insert(m, {
-        tenderId,
-        complainantOrganizationId: sealed ? null : orgId,
-        filedBy: sealed ? null : actor.userId,
-        stage: dto.stage,
-        objectionId,
-        text,
-        knownAt,
-        filingDeadline: deadline.at,
-        filedAt: now,
-        acceptDueAt: accept.at,
-        requestSha256: sealed ? requestHmac : requestSha256,
-        complainantBlindIndex: blindIndex,
-        complainantSealed: blindIndex
-          ? this.identityKeys.platformSeal(
-              COMPLAINANT_SEALED,
-              { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant,
-              complainantAad(tenderId, blindIndex),
-            )
-          : null,
-      });
-      await this.audit.append(m, {
-        actor: sealed ? sealedBidderActor(actor) : actor, // the complainant is in the sealed row until the deadline
-        action: 'COMPLAINT_FILED',
-        objectType: 'complaint',
-        objectId: id,
-        tenderId,
-        data: {
-          stage: dto.stage,
-          objectionId,
-          knownAt: knownAt.toISOString(),
-          filingDeadline: deadline.at.toISOString(),
-          acceptDueAt: accept.at.toISOString(),
-          textSha256: createHash('sha256').update(text).digest('hex'),
-        },
-      });
+      const id = await this.recordFiling(
+        m,
+        actor,
+        { tenderId, orgId, dto, text, knownAt, objectionId, filingDeadline: deadline.at, now, acceptDueAt: accept.at },
+        { requestSha256, requestHmac },
+      );
       return { ...(await this.view(m, id)), created: true };
     });
+  }
+
+  /** Writes the complaint (its complainant sealed while the tender seals identities) and audits it (COMPLAINT_FILED). */
+  private async recordFiling(
+    m: EntityManager,
+    actor: Actor,
+    f: {
+      tenderId: string;
+      orgId: string;
+      dto: FileComplaintDto;
+      text: string;
+      knownAt: Date;
+      objectionId: string | null;
+      filingDeadline: Date;
+      now: Date;
+      acceptDueAt: Date;
+    },
+    digests: { requestSha256: string; requestHmac: string },
+  ): Promise<string> {
+    const { tenderId, orgId, dto, text, knownAt, objectionId, now } = f;
+    const { requestSha256, requestHmac } = digests;
+    // Sealed identities (issue 17): a complaint filed before the deadline of a tender that seals identities (e.g.
+    // about the documents) names its complainant only sealed — platform tier: the supervisors handling it read it
+    // through the API; a dump does not (TBL Art. 22).
+    const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
+    const blindIndex = sealed ? this.complainantBlindIndex(tenderId, orgId) : null;
+    const id = await this.complaints.insert(m, {
+      tenderId,
+      complainantOrganizationId: sealed ? null : orgId,
+      filedBy: sealed ? null : actor.userId,
+      stage: dto.stage,
+      objectionId,
+      text,
+      knownAt,
+      filingDeadline: f.filingDeadline,
+      filedAt: now,
+      acceptDueAt: f.acceptDueAt,
+      requestSha256: sealed ? requestHmac : requestSha256,
+      complainantBlindIndex: blindIndex,
+      complainantSealed: blindIndex
+        ? this.identityKeys.platformSeal(
+            COMPLAINANT_SEALED,
+            { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant,
+            complainantAad(tenderId, blindIndex),
+          )
+        : null,
+    });
+    await this.audit.append(m, {
+      actor: sealed ? sealedBidderActor(actor) : actor, // the complainant is in the sealed row until the deadline
+      action: 'COMPLAINT_FILED',
+      objectType: 'complaint',
+      objectId: id,
+      tenderId,
+      data: {
+        stage: dto.stage,
+        objectionId,
+        knownAt: knownAt.toISOString(),
+        filingDeadline: f.filingDeadline.toISOString(),
+        acceptDueAt: f.acceptDueAt.toISOString(),
+        textSha256: createHash('sha256').update(text).digest('hex'),
+      },
+    });
+    return id;
   }
 
   /** TBR Art. 60 / GPL Art. 55: a maximum period, never relaxed (LEGAL_PERIODS=relaxed lifts minimum periods only). */
