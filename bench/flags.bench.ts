@@ -34,11 +34,14 @@ import {
   type PriceScreenMode,
 } from '../src/modules/supervision/flags/engine';
 import { FlagInputsRepository, type MarketPrices, type StoredTenderFlagInput } from '../src/modules/supervision/flags/flag-inputs.repository';
-import { replaceHistoryFlags, replaceTenderFlags } from '../src/modules/supervision/flags/flag-store';
+import { CollusionFlagsRepository } from '../src/modules/supervision/flags/collusion-flags.repository';
 import { type Market, MarketCalibrations } from '../src/modules/supervision/flags/market-calibrations';
 import { type MarketCalibration, mulberry32 } from '../src/modules/supervision/screens';
 import { prepareDatabase } from '../scripts/prepare-db';
 import { benchDatabaseUrl } from './bench-db';
+
+/** The flags' store, outside Nest. */
+const flagStore = new CollusionFlagsRepository();
 
 export interface FlagsBenchOptions {
   tenders?: number;
@@ -491,8 +494,8 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
       const computeMs = ms(t0);
       t0 = process.hrtime.bigint();
       await ds.transaction(async (m) => {
-        await replaceTenderFlags(m, ids, drafts);
-        await replaceHistoryFlags(m, hist);
+        await flagStore.replaceTenderFlags(m, ids, drafts);
+        await flagStore.replaceHistoryFlags(m, hist);
       });
       const storeMs = ms(t0);
       const totalMs = ms(total0);
@@ -507,7 +510,7 @@ export async function runFlagsBench(opts: FlagsBenchOptions = {}): Promise<Flags
           const input = (await repo.tenderInput(m, id))!;
           const run = new MarketCalibrations((market, minDistinct) => repo.marketPrices(m, market, minDistinct));
           const calibration = await run.forTender({ tenderId: id, category: input.category, regime: input.regime });
-          await replaceTenderFlags(m, [id], computeTenderFlags(input, { calibration, priceScreen: BENCH_PRICE_SCREEN }));
+          await flagStore.replaceTenderFlags(m, [id], computeTenderFlags(input, { calibration, priceScreen: BENCH_PRICE_SCREEN }));
         });
         jobTimes.push(ms(j0));
       }

@@ -8,6 +8,7 @@ import { PageQueryDto } from 'src/common/http/page-query.dto';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { EntityManager } from 'typeorm';
 import { InboxKeys, NoticeRecipientSealer } from './notice-recipient-sealer';
+import { InboxParams, NoticeToMark, NotificationsRepository } from './notifications.repository';
 
 export class InboxQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'true: unread messages only' })
@@ -28,15 +29,6 @@ export interface InboxItem {
 }
 
 /**
- * Messages addressed to the user, or to the user's organisation (every user of it reads its own copy) — in clear, or
- * (a notice sealed before its tender's deadline, issue 17) by the caller's blind indexes on the tender ($3, $4).
- */
-const MINE = `(n.recipient_user_id = $1 OR ($2::uuid IS NOT NULL AND n.recipient_organization_id = $2::uuid)
-  OR n.recipient_user_blind_index = ANY($3::text[]) OR n.recipient_org_blind_index = ANY($4::text[]))`;
-/** The caller's read mark: by user id, or by its reader blind index on a sealed notice's tender ($5). */
-const MY_READ = `r.notification_id = n.id AND (r.user_id = $1 OR r.reader_blind_index = ANY($5::text[]))`;
-
-/**
  * 站内信: the in-app inbox of each user — the same outbox rows the e-mail/SMS sender delivers, read per user
  * (notification_reads). Nothing here changes delivery: a message is in the inbox from the commit of the fact it
  * announces, whether or not the outside sender has run. A sealed notice (NoticeRecipientSealer) is found by the
@@ -47,9 +39,10 @@ export class InboxService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly sealer: NoticeRecipientSealer,
+    private readonly notifications: NotificationsRepository,
   ) {}
 
-  private async mine(m: EntityManager, actor: Actor): Promise<{ params: unknown[]; keys: InboxKeys }> {
+  private async mine(m: EntityManager, actor: Actor): Promise<{ params: InboxParams; keys: InboxKeys }> {
     const keys = await this.sealer.inboxKeys(m, actor.userId, actor.organizationId ?? null);
     return { params: [actor.userId, actor.organizationId ?? null, keys.userIndexes, keys.orgIndexes, keys.readerIndexes], keys };
   }
@@ -57,26 +50,18 @@ export class InboxService {
   async list(q: InboxQueryDto, actor: Actor): Promise<{ items: InboxItem[]; total: number; unread: number }> {
     const m = this.tx.manager;
     const { params } = await this.mine(m, actor);
-    const unreadOnly = q.unread ? 'AND r.read_at IS NULL' : '';
-    const from = `notifications n LEFT JOIN notification_reads r ON ${MY_READ} WHERE ${MINE}`;
-    const [{ total, unread }] = await m.query(
-      `SELECT count(*) FILTER (WHERE true ${unreadOnly})::int AS total, count(*) FILTER (WHERE r.read_at IS NULL)::int AS unread FROM ${from}`,
-      params,
-    );
-    const rows: Array<Record<string, string | Date | null>> = await m.query(
-      `SELECT n.id, n.topic, n.subject, n.body, n.tender_id, n.created_at, r.read_at FROM ${from} ${unreadOnly}
-       ORDER BY n.created_at DESC, n.id LIMIT $6 OFFSET $7`,
-      [...params, q.pageSize, (q.page - 1) * q.pageSize],
-    );
+    const unreadOnly = !!q.unread;
+    const { total, unread } = await this.notifications.inboxCounts(m, params, unreadOnly);
+    const rows = await this.notifications.inboxPage(m, params, unreadOnly, q.pageSize, (q.page - 1) * q.pageSize);
     return {
       items: rows.map((r) => ({
-        id: r.id as string,
-        topic: r.topic as string,
-        subject: r.subject as string,
-        body: r.body as string,
-        tenderId: r.tender_id as string | null,
-        createdAt: new Date(r.created_at as Date).toISOString(),
-        readAt: r.read_at ? new Date(r.read_at as Date).toISOString() : null,
+        id: r.id,
+        topic: r.topic,
+        subject: r.subject,
+        body: r.body,
+        tenderId: r.tenderId,
+        createdAt: new Date(r.createdAt).toISOString(),
+        readAt: r.readAt ? new Date(r.readAt).toISOString() : null,
       })),
       total,
       unread,
@@ -86,67 +71,43 @@ export class InboxService {
   async unreadCount(actor: Actor): Promise<{ unread: number }> {
     const m = this.tx.manager;
     const { params } = await this.mine(m, actor);
-    const [{ unread }] = await m.query(
-      `SELECT count(*)::int AS unread FROM notifications n LEFT JOIN notification_reads r ON ${MY_READ}
-       WHERE ${MINE} AND r.read_at IS NULL`,
-      params,
-    );
-    return { unread };
+    return { unread: await this.notifications.unreadCount(m, params) };
   }
 
   /** Marks one message read (again: unchanged, same answer); another user's message is 404. */
   async markRead(id: string, actor: Actor): Promise<{ id: string; readAt: string }> {
     return this.tx.run(async (m) => {
       const { params, keys } = await this.mine(m, actor);
-      const [n] = await m.query(`SELECT n.id, n.tender_id, n.recipient_sealed FROM notifications n WHERE n.id = $5 AND ${MINE}`, [...params.slice(0, 4), id]);
+      const n = await this.notifications.findMine(m, params, id);
       if (!n) throw new NotFoundException('The message');
       await this.insertReads(m, actor, keys, [n]);
-      const [r] = await m.query(`SELECT r.read_at FROM notification_reads r WHERE r.notification_id = $3 AND (r.user_id = $1 OR r.reader_blind_index = ANY($2::text[]))`, [
-        actor.userId,
-        keys.readerIndexes,
-        id,
-      ]);
-      return { id, readAt: new Date(r.read_at).toISOString() };
+      const readAt = await this.notifications.readAt(m, id, actor.userId, keys.readerIndexes);
+      return { id, readAt: new Date(readAt!).toISOString() };
     });
   }
 
   async markAllRead(actor: Actor): Promise<{ marked: number }> {
     return this.tx.run(async (m) => {
       const { params, keys } = await this.mine(m, actor);
-      const unread: Array<{ id: string; tender_id: string | null; recipient_sealed: string | null }> = await m.query(
-        `SELECT n.id, n.tender_id, n.recipient_sealed FROM notifications n LEFT JOIN notification_reads r ON ${MY_READ}
-         WHERE ${MINE} AND r.read_at IS NULL`,
-        params,
-      );
+      const unread = await this.notifications.unreadOfMine(m, params);
       return { marked: await this.insertReads(m, actor, keys, unread) };
     });
   }
 
   /** Read marks: by user id in clear, or — a sealed notice — under the reader's blind index on its tender, sealed. */
-  private async insertReads(
-    m: EntityManager,
-    actor: Actor,
-    keys: InboxKeys,
-    notices: Array<{ id: string; tender_id: string | null; recipient_sealed: string | null }>,
-  ): Promise<number> {
-    const clear = notices.filter((n) => !n.recipient_sealed).map((n) => n.id);
-    const sealed = notices.filter((n) => n.recipient_sealed);
+  private async insertReads(m: EntityManager, actor: Actor, keys: InboxKeys, notices: NoticeToMark[]): Promise<number> {
+    const clear = notices.filter((n) => !n.recipientSealed).map((n) => n.id);
+    const sealed = notices.filter((n) => n.recipientSealed);
     let marked = 0;
-    if (clear.length) {
-      const rows: unknown[] = await m.query(
-        `INSERT INTO notification_reads (notification_id, user_id) SELECT unnest($1::uuid[]), $2::uuid ON CONFLICT DO NOTHING RETURNING notification_id`,
-        [clear, actor.userId],
-      );
-      marked += rows.length;
-    }
+    if (clear.length) marked += await this.notifications.insertClearReads(m, clear, actor.userId);
     if (sealed.length) {
-      const readers = sealed.map((n) => keys.readerIndexOf.get(n.tender_id!) ?? this.sealer.readerIndex(n.tender_id!, actor.userId));
-      const rows: unknown[] = await m.query(
-        `INSERT INTO notification_reads (notification_id, reader_blind_index, reader_sealed)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING notification_id`,
-        [sealed.map((n) => n.id), readers, sealed.map((n, i) => this.sealer.sealReader(n.id, readers[i], actor.userId))],
+      marked += await this.notifications.insertSealedReads(
+        m,
+        sealed.map((n) => {
+          const reader = keys.readerIndexOf.get(n.tenderId!) ?? this.sealer.readerIndex(n.tenderId!, actor.userId);
+          return { notificationId: n.id, readerBlindIndex: reader, readerSealed: this.sealer.sealReader(n.id, reader, actor.userId) };
+        }),
       );
-      marked += rows.length;
     }
     return marked;
   }

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Role } from 'src/common/auth/role.enum';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { UsersRepository } from 'src/modules/identity/organizations.repository';
+import { NotificationsRepository } from './notifications.repository';
 
 /** Platform-tier purposes (issue 17): each its own key, so the indexes of one table do not link to another's. */
 const RECIPIENT_SEALED = 'notification-recipient';
@@ -43,6 +44,7 @@ export class NoticeRecipientSealer {
   constructor(
     private readonly keys: IdentityKeyService,
     private readonly users: UsersRepository,
+    private readonly notifications: NotificationsRepository,
   ) {}
 
   /**
@@ -52,10 +54,7 @@ export class NoticeRecipientSealer {
   async toSeal(m: EntityManager, items: Array<{ tenderId?: string | null; recipientUserId?: string | null; recipientOrganizationId?: string | null }>): Promise<boolean[]> {
     const tenderIds = [...new Set(items.map((i) => i.tenderId).filter((x): x is string => !!x))];
     if (tenderIds.length === 0) return items.map(() => false);
-    const tenders: Array<{ id: string; procuring_entity_id: string; sealed: boolean }> = await m.query(
-      `SELECT id, procuring_entity_id, (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = ANY($1::uuid[])`,
-      [tenderIds],
-    );
+    const tenders = await this.notifications.tendersSealing(m, tenderIds);
     const byId = new Map(tenders.map((t) => [t.id, t]));
     if (!tenders.some((t) => t.sealed)) return items.map(() => false);
     const userIds = [...new Set(items.map((i) => i.recipientUserId).filter((x): x is string => !!x))];
@@ -67,7 +66,7 @@ export class NoticeRecipientSealer {
       const user = i.recipientUserId ? userById.get(i.recipientUserId) : undefined;
       if (user && (user.role === Role.SUPERVISOR || user.role === Role.ADMIN)) return false;
       const org = i.recipientOrganizationId ?? user?.organizationId ?? null;
-      return org !== t.procuring_entity_id;
+      return org !== t.procuringEntityId;
     });
   }
 
@@ -114,18 +113,14 @@ export class NoticeRecipientSealer {
    * read marks (one written while the deadline's unsealing ran stays sealed, and still counts).
    */
   async inboxKeys(m: EntityManager, userId: string, organizationId: string | null): Promise<InboxKeys> {
-    const rows: Array<{ tender_id: string }> = await m.query(
-      `SELECT tender_id FROM notifications WHERE recipient_sealed IS NOT NULL
-       UNION
-       SELECT n.tender_id FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE r.reader_sealed IS NOT NULL`,
-    );
+    const tenderIds = await this.notifications.tendersWithSealedNotices(m);
     const keys: InboxKeys = { userIndexes: [], orgIndexes: [], readerIndexes: [], readerIndexOf: new Map() };
-    for (const { tender_id } of rows) {
-      keys.userIndexes.push(this.userIndex(tender_id, userId));
-      if (organizationId) keys.orgIndexes.push(this.orgIndex(tender_id, organizationId));
-      const reader = this.readerIndex(tender_id, userId);
+    for (const tenderId of tenderIds) {
+      keys.userIndexes.push(this.userIndex(tenderId, userId));
+      if (organizationId) keys.orgIndexes.push(this.orgIndex(tenderId, organizationId));
+      const reader = this.readerIndex(tenderId, userId);
       keys.readerIndexes.push(reader);
-      keys.readerIndexOf.set(tender_id, reader);
+      keys.readerIndexOf.set(tenderId, reader);
     }
     return keys;
   }

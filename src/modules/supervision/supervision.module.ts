@@ -4,10 +4,14 @@ import { ExpertsModule } from '../experts/experts.module';
 import { TendersModule } from '../tenders/tenders.module';
 import { CasesController } from './cases/cases.controller';
 import { CasesService } from './cases/cases.service';
+import { SupervisionCasesRepository } from './cases/supervision-cases.repository';
+import { ComplaintsRepository } from './complaints/complaints.repository';
 import { UpdateCaseUseCase } from './cases/use-cases/update-case.use-case';
 import { ComplaintsController } from './complaints/complaints.controller';
 import { ComplaintsService } from './complaints/complaints.service';
+import { CollusionFlagsRepository } from './flags/collusion-flags.repository';
 import { FlagInputsRepository } from './flags/flag-inputs.repository';
+import { ScreenModelsRepository } from './flags/screen-models.repository';
 import { FlagsController } from './flags/flags.controller';
 import { FlagsService } from './flags/flags.service';
 import { ScreenModelsService } from './flags/screen-models.service';
@@ -25,10 +29,14 @@ import { ScreenModelsService } from './flags/screen-models.service';
   controllers: [FlagsController, CasesController, ComplaintsController],
   providers: [
     FlagInputsRepository,
+    CollusionFlagsRepository,
+    ScreenModelsRepository,
     FlagsService,
     ScreenModelsService,
+    SupervisionCasesRepository,
     CasesService,
     UpdateCaseUseCase,
+    ComplaintsRepository,
     ComplaintsService,
     { provide: BidderEligibilityGate, useExisting: CasesService },
   ],

@@ -3,7 +3,9 @@ import { OcdsSourceRepository } from './open-data/ocds-source.repository';
 import { OpenDataController } from './open-data/open-data.controller';
 import { OpenDataService } from './open-data/open-data.service';
 import { PublishedPenaltiesController } from './penalties/published-penalties.controller';
+import { PublishedPenaltiesRepository } from './penalties/published-penalties.repository';
 import { PublishedPenaltiesService } from './penalties/published-penalties.service';
+import { StatisticsRepository } from './statistics/statistics.repository';
 import { StatisticsController } from './statistics/statistics.controller';
 import { StatisticsReportService } from './statistics/statistics-report.service';
 import { StatisticsService } from './statistics/statistics.service';
@@ -15,6 +17,6 @@ import { StatisticsService } from './statistics/statistics.service';
  */
 @Module({
   controllers: [StatisticsController, OpenDataController, PublishedPenaltiesController],
-  providers: [StatisticsService, StatisticsReportService, OcdsSourceRepository, OpenDataService, PublishedPenaltiesService],
+  providers: [StatisticsRepository, StatisticsService, StatisticsReportService, OcdsSourceRepository, OpenDataService, PublishedPenaltiesRepository, PublishedPenaltiesService],
 })
 export class TransparencyModule {}

@@ -12,6 +12,7 @@ import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service'
 import { SupervisionException } from '../supervision.exception';
 import { CaseQueryDto, CaseStatus, CreateCaseDto } from './dto/case.dto';
 import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
+import { CaseRecord, PenaltyRecord, SupervisionCasesRepository } from './supervision-cases.repository';
 
 export interface CaseSubjectView {
   organizationId?: string;
@@ -53,22 +54,6 @@ export interface CaseView {
   version: number;
 }
 
-export interface CaseRow {
-  id: string;
-  tender_id: string;
-  status: CaseStatus;
-  flag_codes: string[];
-  summary: string;
-  evidence: FlagView[];
-  findings: string | null;
-  opened_by: string;
-  opened_at: Date;
-  investigating_at: Date | null;
-  decided_at: Date | null;
-  closed_at: Date | null;
-  version: number;
-}
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /**
@@ -83,6 +68,7 @@ export class CasesService {
     private readonly flags: FlagsService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly organizations: OrganizationsRepository,
+    private readonly cases: SupervisionCasesRepository,
   ) {}
 
   /**
@@ -108,40 +94,37 @@ export class CasesService {
       // A tender outside the supervisor's jurisdiction or trades is as unknown (TBR Art. 4 ¶2 (not in regulations.md; from the statute text)) — checked before the
       // idempotent replay, which would otherwise hand another county's case back.
       await this.jurisdictions.assertTenderInScope(m, actor, dto.tenderId);
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`supervision-case:${requestSha256}`]);
-      const [existing] = await m.query(`SELECT id FROM supervision_cases WHERE request_sha256 = $1 AND status <> 'CLOSED'`, [requestSha256]);
-      if (existing) return { ...(await this.view(m, existing.id, actor)), created: false };
+      await this.cases.lockRequest(m, requestSha256);
+      const existing = await this.cases.findOpenByRequest(m, requestSha256);
+      if (existing) return { ...(await this.view(m, existing, actor)), created: false };
       await this.flags.head(m, dto.tenderId); // 404 for an unknown tender
       await this.assertSubjectsExist(m, subjects);
-      // The case keeps the evidence of the flags it was opened on.
-      const evidence = await this.flags.snapshot(m, dto.tenderId, flagCodes as FlagView['code'][], actor);
-      const missing = flagCodes.filter((c) => !evidence.some((f) => f.code === c));
-      if (missing.length) {
-        throw SupervisionException.invalid([{ field: 'flagCodes', errors: [`the tender has no flag ${missing.join(', ')} (flags exist only after opening)`] }]);
-      }
-      const [row] = await m.query(
-        `INSERT INTO supervision_cases (tender_id, flag_codes, summary, evidence, request_sha256, opened_by)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [dto.tenderId, flagCodes, dto.summary.trim(), JSON.stringify(evidence), requestSha256, actor.userId],
+      const evidence = await this.evidenceOf(m, dto.tenderId, flagCodes, actor);
+      const id = await this.cases.insert(
+        m,
+        { tenderId: dto.tenderId, flagCodes, summary: dto.summary.trim(), evidence, requestSha256, openedBy: actor.userId },
+        subjects.map((s) => ({ organizationId: s.organizationId ?? null, expertId: s.expertId ?? null })),
       );
-      for (const [i, s] of subjects.entries()) {
-        await m.query(`INSERT INTO supervision_case_subjects (case_id, position, organization_id, expert_id) VALUES ($1, $2, $3, $4)`, [
-          row.id,
-          i,
-          s.organizationId ?? null,
-          s.expertId ?? null,
-        ]);
-      }
       await this.audit.append(m, {
         actor,
         action: 'SUPERVISION_CASE_OPENED',
         objectType: 'supervision_case',
-        objectId: row.id,
+        objectId: id,
         tenderId: dto.tenderId,
         data: { flagCodes, subjects, flagIds: evidence.map((f) => f.id) },
       });
-      return { ...(await this.view(m, row.id, actor)), created: true };
+      return { ...(await this.view(m, id, actor)), created: true };
     });
+  }
+
+  /** The case keeps the evidence of the flags it was opened on; each code must be a flag of the tender. */
+  private async evidenceOf(m: EntityManager, tenderId: string, flagCodes: string[], actor: Actor): Promise<FlagView[]> {
+    const evidence = await this.flags.snapshot(m, tenderId, flagCodes as FlagView['code'][], actor);
+    const missing = flagCodes.filter((c) => !evidence.some((f) => f.code === c));
+    if (missing.length) {
+      throw SupervisionException.invalid([{ field: 'flagCodes', errors: [`the tender has no flag ${missing.join(', ')} (flags exist only after opening)`] }]);
+    }
+    return evidence;
   }
 
   async get(id: string, actor: Actor): Promise<CaseView> {
@@ -154,24 +137,17 @@ export class CasesService {
   }
 
   async list(q: CaseQueryDto, actor: Actor | null = null): Promise<Page<CaseView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    if (q.status) where.push(`c.status = ${p(q.status)}`);
-    if (q.tenderId) where.push(`c.tender_id = ${p(q.tenderId)}::uuid`);
-    if (q.organizationId) where.push(`EXISTS (SELECT 1 FROM supervision_case_subjects s WHERE s.case_id = c.id AND s.organization_id = ${p(q.organizationId)}::uuid)`);
     const m = this.tx.manager;
     // A scoped supervisor lists the cases of its jurisdiction's (and trades') tenders only.
-    const cond = this.jurisdictions.tenderCondition(await this.jurisdictions.scopeOf(m, actor), 'st', p);
-    if (cond) where.push(`c.tender_id IN (SELECT st.id FROM tenders st WHERE ${cond})`);
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM supervision_cases c ${w}`, params);
-    const rows: Array<{ id: string }> = await m.query(
-      `SELECT c.id FROM supervision_cases c ${w} ORDER BY c.opened_at DESC, c.id LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`,
-      params,
+    const scope = await this.jurisdictions.scopeOf(m, actor);
+    const { total, ids } = await this.cases.list(
+      m,
+      { status: q.status, tenderId: q.tenderId, organizationId: q.organizationId },
+      (alias, p) => this.jurisdictions.tenderCondition(scope, alias, p),
+      { limit: q.pageSize, offset: (q.page - 1) * q.pageSize },
     );
     const items: CaseView[] = [];
-    for (const r of rows) items.push(await this.view(m, r.id, actor));
+    for (const id of ids) items.push(await this.view(m, id, actor));
     return { items, total };
   }
 
@@ -180,74 +156,46 @@ export class CasesService {
    * For the bids module to refuse a debarred bidder (not wired there yet: see the module's report).
    */
   async activeDebarment(m: EntityManager, organizationId: string): Promise<{ caseId: string; until: string; legalBasis: string } | null> {
-    const [row] = await m.query(
-      `SELECT p.case_id, p.effective_until, p.legal_basis FROM supervision_penalties p
-       WHERE p.organization_id = $1 AND p.type = 'DEBARMENT' AND p.effective_from <= clock_timestamp() AND p.effective_until > clock_timestamp()
-       ORDER BY p.effective_until DESC LIMIT 1`,
-      [organizationId],
-    );
-    return row ? { caseId: row.case_id, until: new Date(row.effective_until).toISOString(), legalBasis: row.legal_basis } : null;
+    const row = await this.cases.activeDebarment(m, organizationId);
+    return row ? { caseId: row.caseId, until: new Date(row.effectiveUntil).toISOString(), legalBasis: row.legalBasis } : null;
   }
 
   /** 404 when the case's tender is outside the supervisor's scope (as if the case did not exist). */
   async assertCaseInScope(m: EntityManager, id: string, actor: Actor): Promise<void> {
-    const [row]: Array<{ tender_id: string }> = await m.query(`SELECT tender_id FROM supervision_cases WHERE id = $1`, [id]);
-    if (!row) throw SupervisionException.notFound('The case');
-    await this.jurisdictions.assertTenderInScope(m, actor, row.tender_id, 'The case');
+    const tenderId = await this.cases.tenderOf(m, id);
+    if (!tenderId) throw SupervisionException.notFound('The case');
+    await this.jurisdictions.assertTenderInScope(m, actor, tenderId, 'The case');
   }
 
-  async lock(m: EntityManager, id: string): Promise<CaseRow> {
-    const [row]: CaseRow[] = await m.query(`SELECT * FROM supervision_cases WHERE id = $1 FOR UPDATE`, [id]);
+  async lock(m: EntityManager, id: string): Promise<CaseRecord> {
+    const row = await this.cases.lock(m, id);
     if (!row) throw SupervisionException.notFound('The case');
     return row;
   }
 
   /** `actor`: a scoped supervisor reads the history flags of the evidence restricted to its scope (FlagsService). */
   async view(m: EntityManager, id: string, actor: Actor | null = null): Promise<CaseView> {
-    const [c]: CaseRow[] = await m.query(`SELECT * FROM supervision_cases WHERE id = $1`, [id]);
+    const c = await this.cases.find(m, id);
     if (!c) throw SupervisionException.notFound('The case');
-    const subjects: Array<{ organization_id: string | null; expert_id: string | null; org_name: string | null; expert_name: string | null }> = await m.query(
-      `SELECT s.organization_id, s.expert_id, o.name AS org_name, e.name AS expert_name
-       FROM supervision_case_subjects s
-       LEFT JOIN organizations o ON o.id = s.organization_id
-       LEFT JOIN experts e ON e.id = s.expert_id
-       WHERE s.case_id = $1 ORDER BY s.position`,
-      [id],
-    );
-    const penalties: Array<Record<string, unknown>> = await m.query(
-      `SELECT id, organization_id, expert_id, type, ground, fine_amount::text, fine_base::text, fine_base_source, debarment_months,
-              effective_from, effective_until, legal_basis
-       FROM supervision_penalties WHERE case_id = $1 ORDER BY position`,
-      [id],
-    );
+    const subjects = await this.cases.subjectsWithNames(m, id);
+    const penalties = await this.cases.penalties(m, id);
     return {
       id: c.id,
-      tenderId: c.tender_id,
+      tenderId: c.tenderId,
       status: c.status,
-      flagCodes: c.flag_codes,
+      flagCodes: c.flagCodes,
       summary: c.summary,
       evidence: await this.flags.restrictViews(m, actor, c.evidence),
-      subjects: subjects.map((s) => (s.organization_id ? { organizationId: s.organization_id, name: s.org_name ?? '' } : { expertId: s.expert_id!, name: s.expert_name ?? '' })),
+      subjects: subjects.map((s) =>
+        s.organizationId ? { organizationId: s.organizationId, name: s.organizationName ?? '' } : { expertId: s.expertId!, name: s.expertName ?? '' },
+      ),
       findings: c.findings,
-      penalties: penalties.map((p) => ({
-        id: p.id as string,
-        organizationId: p.organization_id as string | null,
-        expertId: p.expert_id as string | null,
-        type: p.type as string,
-        ground: p.ground as string,
-        fineAmount: p.fine_amount === null ? null : normalizeMoney(p.fine_amount as string),
-        fineBase: p.fine_base === null ? null : normalizeMoney(p.fine_base as string),
-        fineBaseSource: p.fine_base_source as string | null,
-        debarmentMonths: p.debarment_months as number | null,
-        effectiveFrom: iso(p.effective_from as Date | null),
-        effectiveUntil: iso(p.effective_until as Date | null),
-        legalBasis: p.legal_basis as string,
-      })),
-      openedBy: c.opened_by,
-      openedAt: iso(c.opened_at)!,
-      investigatingAt: iso(c.investigating_at),
-      decidedAt: iso(c.decided_at),
-      closedAt: iso(c.closed_at),
+      penalties: penalties.map(penaltyView),
+      openedBy: c.openedBy,
+      openedAt: iso(c.openedAt)!,
+      investigatingAt: iso(c.investigatingAt),
+      decidedAt: iso(c.decidedAt),
+      closedAt: iso(c.closedAt),
       version: c.version,
     };
   }
@@ -256,7 +204,7 @@ export class CasesService {
     const orgs = subjects.flatMap((s) => (s.organizationId ? [s.organizationId] : []));
     const experts = subjects.flatMap((s) => (s.expertId ? [s.expertId] : []));
     const foundOrgs = new Set((await this.organizations.findByIds(m, orgs)).keys());
-    const foundExperts = new Set((await m.query(`SELECT id FROM experts WHERE id = ANY($1::uuid[])`, [experts])).map((r: { id: string }) => r.id));
+    const foundExperts = await this.cases.existingExperts(m, experts);
     const errors = subjects.flatMap((s, i) =>
       (s.organizationId && !foundOrgs.has(s.organizationId)) || (s.expertId && !foundExperts.has(s.expertId))
         ? [{ field: `subjects.${i}`, errors: ['no such organisation or expert'] }]
@@ -264,4 +212,21 @@ export class CasesService {
     );
     if (errors.length) throw SupervisionException.invalid(errors);
   }
+}
+
+function penaltyView(p: PenaltyRecord): PenaltyView {
+  return {
+    id: p.id,
+    organizationId: p.organizationId,
+    expertId: p.expertId,
+    type: p.type,
+    ground: p.ground,
+    fineAmount: p.fineAmount === null ? null : normalizeMoney(p.fineAmount),
+    fineBase: p.fineBase === null ? null : normalizeMoney(p.fineBase),
+    fineBaseSource: p.fineBaseSource,
+    debarmentMonths: p.debarmentMonths,
+    effectiveFrom: iso(p.effectiveFrom),
+    effectiveUntil: iso(p.effectiveUntil),
+    legalBasis: p.legalBasis,
+  };
 }

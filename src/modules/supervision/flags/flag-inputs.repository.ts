@@ -16,9 +16,10 @@ export interface MarketPrices {
 export const SEALED_TENDER_STATUSES = ['DRAFT', 'PUBLISHED', 'OPENING'];
 
 /**
- * Reads the flag engine's inputs from the tables of the bids, bid-security, identity, tenders, experts and
- * evaluation modules, set-based (one query per table for any number of tenders) so that the whole history loads in
- * seconds. Only bids that were opened are read, and only for tenders whose opening is over: a sealed tender yields
+ * Read model (tenders, tender_documents, bids, organizations, bid_security_payments, bid_security_accounts, awards,
+ * evaluation_reports, evaluation_verdicts, panel_members): the flag engine's inputs, read from the tables of the bids,
+ * bid-security, identity, tenders, experts and evaluation modules, set-based (one query per table for any number of
+ * tenders) so that the whole history loads in seconds. Only bids that were opened are read, and only for tenders whose opening is over: a sealed tender yields
  * nothing (EB20 Art. 27 ¶2; TBL Art. 22).
  */
 @Injectable()

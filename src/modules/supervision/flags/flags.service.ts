@@ -15,7 +15,7 @@ import { FlagQueryDto } from './dto/flag-query.dto';
 import { computeHistoryFlags, computeFlagsPerLot, FLAG_CATALOGUE, FlagCode, FlagDraft, PROCURING_ENTITY_VISIBLE, Severity } from './engine';
 import { FlagInputsRepository, SEALED_TENDER_STATUSES } from './flag-inputs.repository';
 import { flagReportSpec } from './flag-report';
-import { replaceHistoryFlags, replaceTenderFlags } from './flag-store';
+import { CollusionFlagsRepository, FlagRecord, FlagTenderHead } from './collusion-flags.repository';
 import { MarketCalibrations } from './market-calibrations';
 import { ScreenModelsService } from './screen-models.service';
 import { JurisdictionsService } from '../../jurisdictions/jurisdictions.service';
@@ -43,32 +43,6 @@ export interface FlagView {
   computedAt: string;
 }
 
-interface FlagRow {
-  id: string;
-  scope: 'TENDER' | 'HISTORY';
-  tender_id: string | null;
-  tender_ids: string[];
-  code: FlagCode;
-  severity: Severity;
-  bidder_ids: string[];
-  expert_ids: string[];
-  evidence: Record<string, unknown>;
-  legal_basis: string;
-  computed_at: Date;
-}
-
-interface TenderHead {
-  id: string;
-  title: string;
-  regime: string;
-  status: string;
-  procuring_entity_id: string;
-  procuring_entity_name: string;
-  opened_at: Date | null;
-}
-
-const ORDER = `CASE f.severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END, f.code, f.bidder_ids, f.id`;
-
 /**
  * Collusion flags (串通投标监测): computed after opening (TenderEnteredEvaluation) and again after the award
  * (AwardNoticeIssued: expert scores exist, and the history changed), stored in collusion_flags, read by supervisors
@@ -94,6 +68,7 @@ export class FlagsService {
     private readonly screenModels: ScreenModelsService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly organizations: OrganizationsRepository,
+    private readonly flags: CollusionFlagsRepository,
   ) {}
 
   /** Jobs queued by earlier versions (still in Redis after an upgrade) are still handled. */
@@ -154,7 +129,7 @@ export class FlagsService {
    * same object to compute several tenders in one run (each market's history is then loaded once).
    */
   async computeTenderIn(m: EntityManager, tenderId: string, actor: Actor, calibrations = this.marketCalibrations(m)): Promise<{ computed: boolean; flags: number }> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-flags:${tenderId}`]);
+    await this.flags.lockTenderComputation(m, tenderId);
     const input = await this.inputs.tenderInput(m, tenderId);
     if (!input) {
       this.logger.warn(`flags of tender ${tenderId} not computed: unknown or not yet opened`);
@@ -163,7 +138,7 @@ export class FlagsService {
     const calibration = await calibrations.forTender({ tenderId, category: input.category, regime: input.regime });
     const priceScreen = await this.screenModels.priceScreenMode(m, input);
     const drafts = computeFlagsPerLot(input, { calibration, priceScreen }); // per lot on a tender with lots (标段)
-    await replaceTenderFlags(m, [tenderId], drafts);
+    await this.flags.replaceTenderFlags(m, [tenderId], drafts);
     await this.audit.append(m, {
       actor,
       action: 'COLLUSION_FLAGS_COMPUTED',
@@ -197,10 +172,10 @@ export class FlagsService {
   /** Recomputes every history flag (serial losers, rings, rotation, R024, R058) over the awards, in one transaction. */
   async computeHistory(actor: Actor = SYSTEM_ACTOR): Promise<{ tenders: number; flags: number }> {
     return this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('collusion-flags-history', 7))`);
+      await this.flags.lockHistoryComputation(m);
       const history = await this.inputs.awardHistory(m);
       const drafts = computeHistoryFlags(history);
-      await replaceHistoryFlags(m, drafts);
+      await this.flags.replaceHistoryFlags(m, drafts);
       await this.audit.append(m, {
         actor,
         action: 'COLLUSION_HISTORY_FLAGS_COMPUTED',
@@ -275,8 +250,8 @@ export class FlagsService {
           title: tender.title,
           regime: tender.regime,
           status: tender.status,
-          procuringEntityName: tender.procuring_entity_name,
-          openedAt: tender.opened_at ? new Date(tender.opened_at).toISOString() : null,
+          procuringEntityName: tender.procuringEntityName,
+          openedAt: tender.openedAt ? new Date(tender.openedAt).toISOString() : null,
         },
         flags,
         now,
@@ -297,31 +272,18 @@ export class FlagsService {
 
   /** GET /supervision/flags (SUPERVISOR): every flag, filtered and paged, most recent first. Audited. */
   async list(q: FlagQueryDto, actor: Actor): Promise<Page<FlagView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    if (q.code) where.push(`f.code = ${p(q.code)}`);
-    if (q.severity) where.push(`f.severity = ${p(q.severity)}`);
-    if (q.tenderId) {
-      const x = p(q.tenderId);
-      where.push(`(f.tender_id = ${x}::uuid OR ${x}::uuid = ANY(f.tender_ids))`);
-    }
-    if (q.bidderId) where.push(`${p(q.bidderId)}::uuid = ANY(f.bidder_ids)`);
-    if (q.from) where.push(`f.computed_at >= ${p(q.from)}::timestamptz`);
-    if (q.to) where.push(`f.computed_at < ${p(q.to)}::timestamptz`);
     return this.tx.run(async (m) => {
       // A scoped supervisor (a county's, or a sector regulator) sees the flags of its tenders only: a tender flag of a
       // tender in scope, a history flag that concerns one (TBR Art. 4 ¶2 (not in regulations.md; from the statute text): each department within its remit).
       const scope = await this.jurisdictions.scopeOf(m, actor);
-      const cond = this.jurisdictions.tenderCondition(scope, 'st', p);
-      if (cond) where.push(`EXISTS (SELECT 1 FROM tenders st WHERE (st.id = f.tender_id OR st.id = ANY(f.tender_ids)) AND ${cond})`);
-      const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM collusion_flags f ${w}`, params);
-      const rows: FlagRow[] = await this.inScope(
+      const found = await this.flags.list(
         m,
-        actor,
-        await m.query(`SELECT f.* FROM collusion_flags f ${w} ORDER BY f.computed_at DESC, ${ORDER} LIMIT ${p(q.pageSize)} OFFSET ${p((q.page - 1) * q.pageSize)}`, params),
+        { code: q.code, severity: q.severity, tenderId: q.tenderId, bidderId: q.bidderId, from: q.from, to: q.to },
+        (alias, p) => this.jurisdictions.tenderCondition(scope, alias, p),
+        { limit: q.pageSize, offset: (q.page - 1) * q.pageSize },
       );
+      const total = found.total;
+      const rows = await this.inScope(m, actor, found.rows);
       await this.audit.append(m, {
         actor,
         action: 'COLLUSION_FLAGS_LISTED',
@@ -353,13 +315,13 @@ export class FlagsService {
    * ids removed: from tenderIds and from every evidence entry that names a tender (BID_ROTATION's sequence). The
    * aggregates (counts, ratios, fences) stay: they name no tender. Other roles and unscoped supervisors: unchanged.
    */
-  private inScope(m: EntityManager, actor: Actor | null, rows: FlagRow[]): Promise<FlagRow[]> {
+  private inScope(m: EntityManager, actor: Actor | null, rows: FlagRecord[]): Promise<FlagRecord[]> {
     return this.restrictHistory(
       m,
       actor,
       rows,
-      (r) => (r.scope === 'HISTORY' ? r.tender_ids : null),
-      (r, tender_ids, evidence) => ({ ...r, tender_ids, evidence }),
+      (r) => (r.scope === 'HISTORY' ? r.tenderIds : null),
+      (r, tenderIds, evidence) => ({ ...r, tenderIds, evidence }),
     );
   }
 
@@ -384,11 +346,7 @@ export class FlagsService {
     const scope = await this.jurisdictions.scopeOf(m, actor);
     if (!scope || scope.all || !items.some((x) => historyIds(x) !== null)) return items;
     const ids = [...new Set(items.flatMap((x) => historyIds(x) ?? []))];
-    const params: unknown[] = [ids];
-    const cond = this.jurisdictions.tenderCondition(scope, 't', (v) => `$${params.push(v)}`);
-    const visible = new Set<string>(
-      (await m.query(`SELECT t.id FROM tenders t WHERE t.id = ANY($1::uuid[])${cond ? ` AND ${cond}` : ''}`, params)).map((r: { id: string }) => r.id),
-    );
+    const visible = await this.flags.visibleTenders(m, ids, (alias, p) => this.jurisdictions.tenderCondition(scope, alias, p));
     const out: T[] = [];
     for (const x of items) {
       const all = historyIds(x);
@@ -404,20 +362,16 @@ export class FlagsService {
   }
 
   /** 404 for an unknown tender. */
-  async head(m: EntityManager, tenderId: string): Promise<TenderHead> {
-    const [t]: TenderHead[] = await m.query(
-      `SELECT t.id, t.title, t.regime, t.status, t.procuring_entity_id, o.name AS procuring_entity_name, t.opened_at
-       FROM tenders t JOIN organizations o ON o.id = t.procuring_entity_id WHERE t.id = $1`,
-      [tenderId],
-    );
+  async head(m: EntityManager, tenderId: string): Promise<FlagTenderHead> {
+    const t = await this.flags.tenderHead(m, tenderId);
     if (!t) throw SupervisionException.notFound('The tender');
     return t;
   }
 
   /** Who may read a tender's flags, and from when. */
-  private async assertReadable(m: EntityManager, tender: TenderHead, actor: Actor): Promise<void> {
+  private async assertReadable(m: EntityManager, tender: FlagTenderHead, actor: Actor): Promise<void> {
     if (actor.role === Role.PROCURING_ENTITY) {
-      if (tender.procuring_entity_id !== actor.organizationId) throw SupervisionException.forbidden('Only the procuring entity of this tender');
+      if (tender.procuringEntityId !== actor.organizationId) throw SupervisionException.forbidden('Only the procuring entity of this tender');
     } else if (actor.role !== Role.SUPERVISOR) {
       throw SupervisionException.forbidden('Collusion flags are for supervisors');
     } else if (!(await this.jurisdictions.tenderInScope(m, await this.jurisdictions.scopeOf(m, actor), tender.id))) {
@@ -425,22 +379,15 @@ export class FlagsService {
       throw SupervisionException.notFound('The tender');
     }
     // Sealed means sealed: before the opening is over no flag exists and none may be asked for (EB20 Art. 27 ¶2).
-    if (tender.opened_at === null || SEALED_TENDER_STATUSES.includes(tender.status)) throw SupervisionException.sealed();
+    if (tender.openedAt === null || SEALED_TENDER_STATUSES.includes(tender.status)) throw SupervisionException.sealed();
   }
 
-  private async rowsOfTender(m: EntityManager, tenderId: string): Promise<FlagRow[]> {
-    return m.query(
-      `SELECT f.* FROM collusion_flags f
-       WHERE (f.scope = 'TENDER' AND f.tender_id = $1)
-          OR (f.scope = 'HISTORY' AND ($1 = ANY(f.tender_ids)
-              OR f.bidder_ids && ARRAY(SELECT bidder_organization_id FROM bids WHERE tender_id = $1 AND opened_at IS NOT NULL)))
-       ORDER BY ${ORDER}`,
-      [tenderId],
-    );
+  private rowsOfTender(m: EntityManager, tenderId: string): Promise<FlagRecord[]> {
+    return this.flags.rowsOfTender(m, tenderId);
   }
 
-  private async views(m: EntityManager, rows: FlagRow[]): Promise<FlagView[]> {
-    const ids = [...new Set(rows.flatMap((r) => r.bidder_ids))];
+  private async views(m: EntityManager, rows: FlagRecord[]): Promise<FlagView[]> {
+    const ids = [...new Set(rows.flatMap((r) => r.bidderIds))];
     const names = new Map([...(await this.organizations.findByIds(m, ids)).values()].map((o) => [o.id, o.name]));
     return rows.map((r) => ({
       id: r.id,
@@ -448,14 +395,14 @@ export class FlagsService {
       name: FLAG_CATALOGUE[r.code]?.name ?? r.code,
       severity: r.severity,
       scope: r.scope,
-      tenderId: r.tender_id,
-      tenderIds: r.tender_ids,
-      bidderIds: r.bidder_ids,
-      bidders: r.bidder_ids.map((id) => ({ organizationId: id, name: names.get(id) ?? '' })),
-      expertIds: r.expert_ids,
+      tenderId: r.tenderId,
+      tenderIds: r.tenderIds,
+      bidderIds: r.bidderIds,
+      bidders: r.bidderIds.map((id) => ({ organizationId: id, name: names.get(id) ?? '' })),
+      expertIds: r.expertIds,
       evidence: r.evidence,
-      legalBasis: r.legal_basis,
-      computedAt: new Date(r.computed_at).toISOString(),
+      legalBasis: r.legalBasis,
+      computedAt: new Date(r.computedAt).toISOString(),
     }));
   }
 }

@@ -23,8 +23,9 @@ import {
   trainScreenModel,
 } from '../screens/learning/screen-model';
 import { computePriceScreens } from '../screens/price-screens';
-import { LearnedPriceScreen, PriceScreenMode, Regime, structuralIndicators, TenderFlagInput } from './engine';
+import { LearnedPriceScreen, PriceScreenMode, structuralIndicators, TenderFlagInput } from './engine';
 import { FlagInputsRepository } from './flag-inputs.repository';
+import { ScreenModelsRepository } from './screen-models.repository';
 import type { Market } from './market-calibrations';
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 
@@ -63,6 +64,7 @@ export class ScreenModelsService {
     private readonly inputs: FlagInputsRepository,
     private readonly scheduler: SchedulerService,
     private readonly config: AppConfig,
+    private readonly models: ScreenModelsRepository,
   ) {}
 
   @OnEvent('SupervisionCaseClosed')
@@ -78,45 +80,44 @@ export class ScreenModelsService {
 
   /** Retrains the market of the tender (the market of a closed case), in the caller's transaction. */
   async retrainForTender(m: EntityManager, tenderId: string, triggerCaseId: string | null): Promise<RetrainResult> {
-    const [t]: Array<{ regime: Regime; category: string }> = await m.query(`SELECT regime, category FROM tenders WHERE id = $1`, [tenderId]);
-    if (!t) return { trained: false, reason: 'UNKNOWN_TENDER', labelledTenders: 0, version: null };
-    return this.retrain(m, { regime: t.regime, category: t.category }, triggerCaseId);
+    const market = await this.models.marketOf(m, tenderId);
+    if (!market) return { trained: false, reason: 'UNKNOWN_TENDER', labelledTenders: 0, version: null };
+    return this.retrain(m, market, triggerCaseId);
   }
 
   /** Trains a new version of the market's model when its labelled set changed and is large enough. */
   async retrain(m: EntityManager, market: Market, triggerCaseId: string | null = null): Promise<RetrainResult> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`collusion-screen-model:${marketKey(market)}`]);
+    await this.models.lockMarket(m, marketKey(market));
     const labelled = await this.labelledTenders(m, market);
     const latest = await this.latest(m, market);
     const sha = trainingSha256(labelled);
     if (!trainable(labelled.map((t) => t.label))) return { trained: false, reason: 'TOO_FEW_LABELS', labelledTenders: labelled.length, version: latest?.version ?? null };
-    const [same] = await m.query(`SELECT version FROM collusion_screen_models WHERE regime = $1 AND category = $2 AND training_sha256 = $3`, [market.regime, market.category, sha]);
-    if (same) return { trained: false, reason: 'UNCHANGED', labelledTenders: labelled.length, version: latest?.version ?? same.version };
+    const same = await this.models.versionTrainedOn(m, market, sha);
+    if (same !== null) return { trained: false, reason: 'UNCHANGED', labelledTenders: labelled.length, version: latest?.version ?? same };
     const model = await trainScreenModel(labelled.map((t) => ({ id: t.id, features: t.features, label: t.label })));
     const version = (latest?.version ?? 0) + 1;
-    const [row] = await m.query(
-      `INSERT INTO collusion_screen_models (regime, category, version, training_sha256, training_size, positives, cv_auc, selected, threshold, feature_names, model, trigger_case_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [
-        market.regime,
-        market.category,
-        version,
-        sha,
-        model.trainingSize,
-        model.positives,
-        model.cvAuc,
-        model.selected,
-        model.threshold,
-        model.featureNames,
-        JSON.stringify(serializeModel(model)),
-        triggerCaseId,
-      ],
-    );
+    const id = await this.models.insert(m, market, {
+      version,
+      trainingSha256: sha,
+      trainingSize: model.trainingSize,
+      positives: model.positives,
+      cvAuc: model.cvAuc,
+      selected: model.selected,
+      threshold: model.threshold,
+      featureNames: model.featureNames,
+      model: serializeModel(model),
+      triggerCaseId,
+    });
+    await this.announceTrained(m, id, market, version, model, sha, triggerCaseId);
+    return { trained: true, version, trainingSize: model.trainingSize, cvAuc: model.cvAuc };
+  }
+
+  private async announceTrained(m: EntityManager, id: string, market: Market, version: number, model: ScreenModel, sha: string, triggerCaseId: string | null): Promise<void> {
     await this.audit.append(m, {
       actor: SYSTEM_ACTOR,
       action: 'COLLUSION_SCREEN_MODEL_TRAINED',
       objectType: 'collusion_screen_model',
-      objectId: row.id,
+      objectId: id,
       data: {
         regime: market.regime,
         category: market.category,
@@ -129,7 +130,6 @@ export class ScreenModelsService {
         triggerCaseId,
       },
     });
-    return { trained: true, version, trainingSize: model.trainingSize, cvAuc: model.cvAuc };
   }
 
   /**
@@ -137,36 +137,26 @@ export class ScreenModelsService {
    * and which has ≥ 4 distinct decrypted prices; label 1 when one of its closed cases decided a COLLUSION penalty.
    */
   async labelledTenders(m: EntityManager, market: Market): Promise<Array<LabelledTender & { prices: bigint[] }>> {
-    const rows: Array<{ tender_id: string; collusive: boolean }> = await m.query(
-      `SELECT c.tender_id,
-              bool_or(EXISTS (SELECT 1 FROM supervision_penalties p WHERE p.case_id = c.id AND p.ground = 'COLLUSION')) AS collusive
-       FROM supervision_cases c JOIN tenders t ON t.id = c.tender_id
-       WHERE c.status = 'CLOSED' AND t.regime = $1 AND t.category = $2
-       GROUP BY c.tender_id ORDER BY c.tender_id`,
-      [market.regime, market.category],
-    );
+    const rows = await this.models.caseLabels(m, market);
     const inputs = await this.inputs.tenderInputs(
       m,
-      rows.map((r) => r.tender_id),
+      rows.map((r) => r.tenderId),
     );
     const out: Array<LabelledTender & { prices: bigint[] }> = [];
     for (const r of rows) {
-      const input = inputs.get(r.tender_id);
+      const input = inputs.get(r.tenderId);
       if (!input) continue;
       const features = featuresOf(input);
       if (!features) continue;
-      out.push({ id: r.tender_id, label: r.collusive ? 1 : 0, features: features.features, prices: features.prices });
+      out.push({ id: r.tenderId, label: r.collusive ? 1 : 0, features: features.features, prices: features.prices });
     }
     return out;
   }
 
   async latest(m: EntityManager, market: Market): Promise<StoredScreenModel | null> {
-    const [row]: Array<{ id: string; version: number; trained_at: Date; model: Record<string, unknown> }> = await m.query(
-      `SELECT id, version, trained_at, model FROM collusion_screen_models WHERE regime = $1 AND category = $2 ORDER BY version DESC LIMIT 1`,
-      [market.regime, market.category],
-    );
+    const row = await this.models.latest(m, market);
     if (!row || row.model.format !== MODEL_FORMAT) return null;
-    return { id: row.id, version: row.version, trainedAt: new Date(row.trained_at).toISOString(), model: deserializeModel(row.model) };
+    return { id: row.id, version: row.version, trainedAt: new Date(row.trainedAt).toISOString(), model: deserializeModel(row.model) };
   }
 
   /**
@@ -197,11 +187,7 @@ export class ScreenModelsService {
       return { mode: 'SUPERVISED', learned, modelVersion: stored.version };
     }
     if (stored) return { mode: 'SUPERVISED', learned: null, modelVersion: stored.version };
-    const [{ n }] = await m.query(
-      `SELECT count(DISTINCT c.tender_id)::int AS n FROM supervision_cases c JOIN tenders t ON t.id = c.tender_id
-       WHERE c.status = 'CLOSED' AND t.regime = $1 AND t.category = $2`,
-      [market.regime, market.category],
-    );
+    const n = await this.models.closedCaseTenderCount(m, market);
     return { mode: 'ZERO_SHOT', validated: this.config.collusionScreenValidatedMarkets.has(marketKey(market)), labelledTenders: n, minLabelledTenders: MIN_TRAINING_TENDERS };
   }
 

@@ -42,9 +42,8 @@ export class OpenDataService {
     };
   }
 
-  private async now(): Promise<Date> {
-    const [r]: Array<{ now: Date }> = await this.dataSource.query(`SELECT now() AS now`);
-    return new Date(r.now);
+  private now(): Promise<Date> {
+    return this.sources.now(this.dataSource.manager);
   }
 
   /** GET /ocds/releases?tenderId= — every release of the tender so far. */
@@ -61,11 +60,9 @@ export class OpenDataService {
   async recordPackage(ocid: string): Promise<Json> {
     const no = transactionNoOf(this.naming, ocid);
     if (no === null) throw new NotFoundException('The contracting process');
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM tenders WHERE transaction_no = $1::bigint AND published_at IS NOT NULL AND status <> 'DRAFT'`, [
-      no,
-    ]);
-    if (!rows.length) throw new NotFoundException('The contracting process');
-    const [source] = await this.sources.load([rows[0].id]);
+    const tenderId = await this.sources.publishedTenderIdByTransactionNo(this.dataSource.manager, no);
+    if (!tenderId) throw new NotFoundException('The contracting process');
+    const [source] = await this.sources.load([tenderId]);
     if (!source) throw new NotFoundException('The contracting process');
     const base = this.config.publicBaseUrl;
     return {
@@ -88,15 +85,9 @@ export class OpenDataService {
   }
 
   async *compiledReleases({ from, to }: { from: string; to: string }): AsyncGenerator<string> {
-    const ids: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM tenders
-       WHERE published_at >= (($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-         AND published_at < ((($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AND status <> 'DRAFT'
-       ORDER BY published_at, id`,
-      [from, to],
-    );
+    const ids = await this.sources.publishedTenderIdsBetween(this.dataSource.manager, from, to);
     for (let i = 0; i < ids.length; i += EXPORT_BATCH) {
-      const batch = await this.sources.load(ids.slice(i, i + EXPORT_BATCH).map((r) => r.id));
+      const batch = await this.sources.load(ids.slice(i, i + EXPORT_BATCH));
       yield batch.map((s) => `${JSON.stringify(buildCompiledRelease(this.naming, s))}\n`).join('');
     }
   }

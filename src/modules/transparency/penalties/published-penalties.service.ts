@@ -5,6 +5,7 @@ import { ValidationFailedException } from 'src/common/errors/domain.exception';
 import { Page } from 'src/common/http/page-query.dto';
 import { normalizeMoney } from 'src/common/money/money';
 import { PenaltyQueryDto } from './dto/penalty-query.dto';
+import { PublishedPenaltiesRepository } from './published-penalties.repository';
 
 export interface PublishedPenaltyView {
   id: string;
@@ -36,48 +37,35 @@ const GROUND_NAME: Record<string, string> = { COLLUSION: '串通投标', BIDDING
  */
 @Injectable()
 export class PublishedPenaltiesService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly penalties: PublishedPenaltiesRepository,
+  ) {}
 
   async list(q: PenaltyQueryDto): Promise<Page<PublishedPenaltyView>> {
     if (q.from && q.to && q.from > q.to) throw new ValidationFailedException([{ field: 'from', errors: ['from must not be after to'] }]);
-    const where = `c.status IN ('DECIDED', 'CLOSED') AND c.decided_at IS NOT NULL
-      AND ($1::date IS NULL OR c.decided_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-      AND ($2::date IS NULL OR c.decided_at < (($2::date) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
-    const params = [q.from ?? null, q.to ?? null];
-    const [{ total }]: Array<{ total: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS total FROM supervision_penalties p JOIN supervision_cases c ON c.id = p.case_id WHERE ${where}`,
-      params,
-    );
-    const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT p.id, p.type, p.ground, p.legal_basis, p.fine_amount::text AS fine_amount, p.debarment_months, p.effective_from, p.effective_until,
-              c.decided_at, t.id AS tender_id, t.title AS tender_title,
-              o.name AS org_name, o.uscc AS org_uscc, e.name AS expert_name, p.organization_id
-       FROM supervision_penalties p
-       JOIN supervision_cases c ON c.id = p.case_id
-       JOIN tenders t ON t.id = c.tender_id
-       LEFT JOIN organizations o ON o.id = p.organization_id
-       LEFT JOIN experts e ON e.id = p.expert_id
-       WHERE ${where}
-       ORDER BY c.decided_at DESC, p.case_id, p.position
-       LIMIT $3 OFFSET $4`,
-      [...params, q.pageSize, (q.page - 1) * q.pageSize],
-    );
+    const m = this.dataSource.manager;
+    const period = { from: q.from ?? null, to: q.to ?? null };
+    const total = await this.penalties.count(m, period);
+    const rows = await this.penalties.page(m, period, q.pageSize, (q.page - 1) * q.pageSize);
     return {
       total,
       items: rows.map((r) => ({
         id: r.id,
-        subject: r.organization_id ? { kind: 'ORGANIZATION' as const, name: r.org_name, uscc: r.org_uscc } : { kind: 'EXPERT' as const, name: r.expert_name, uscc: null },
+        subject: r.organizationId
+          ? { kind: 'ORGANIZATION' as const, name: r.organizationName ?? '', uscc: r.organizationUscc }
+          : { kind: 'EXPERT' as const, name: r.expertName ?? '', uscc: null },
         type: r.type,
         typeName: TYPE_NAME[r.type] ?? r.type,
         ground: r.ground,
         groundName: GROUND_NAME[r.ground] ?? r.ground,
-        legalBasis: r.legal_basis,
-        fineAmount: r.fine_amount === null ? null : normalizeMoney(r.fine_amount),
-        debarmentMonths: r.debarment_months,
-        effectiveFrom: r.effective_from ? new Date(r.effective_from).toISOString() : null,
-        effectiveUntil: r.effective_until ? new Date(r.effective_until).toISOString() : null,
-        decidedAt: new Date(r.decided_at).toISOString(),
-        tender: { id: r.tender_id, title: r.tender_title },
+        legalBasis: r.legalBasis,
+        fineAmount: r.fineAmount === null ? null : normalizeMoney(r.fineAmount),
+        debarmentMonths: r.debarmentMonths,
+        effectiveFrom: r.effectiveFrom ? new Date(r.effectiveFrom).toISOString() : null,
+        effectiveUntil: r.effectiveUntil ? new Date(r.effectiveUntil).toISOString() : null,
+        decidedAt: new Date(r.decidedAt).toISOString(),
+        tender: { id: r.tenderId, title: r.tenderTitle },
       })),
     };
   }

@@ -7,7 +7,8 @@ import { DomainEvents } from 'src/common/events/domain-events';
 import { AuditService } from '../../../audit/audit.service';
 import { ExpertsService } from '../../../experts/experts.service';
 import { SupervisionException } from '../../supervision.exception';
-import { CasesService, CaseRow, CaseView } from '../cases.service';
+import { CasesService, CaseView } from '../cases.service';
+import { CaseRecord, SupervisionCasesRepository } from '../supervision-cases.repository';
 import { CaseStatus, UpdateCaseDto } from '../dto/case.dto';
 import { CheckedPenalty, checkPenalties, FineBaseSource } from '../penalty-rules';
 import { UseCase } from 'src/common/use-case';
@@ -21,7 +22,7 @@ export const CASE_TRANSITIONS: Record<CaseStatus, CaseStatus[]> = {
 };
 
 interface Plan {
-  kase: CaseRow;
+  kase: CaseRecord;
   to: CaseStatus;
   findings: string | null;
   penalties: CheckedPenalty[];
@@ -53,6 +54,7 @@ export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
     private readonly cases: CasesService,
     private readonly experts: ExpertsService,
     private readonly events: DomainEvents,
+    private readonly repo: SupervisionCasesRepository,
   ) {}
 
   async execute({ caseId: id, dto, actor }: UpdateCaseCommand): Promise<CaseView> {
@@ -102,32 +104,25 @@ export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
     return { kase, to, findings, penalties: checked, noop: false };
   }
 
+  /** Persists the transition and the penalties, then announces them. */
   private async apply(m: EntityManager, plan: Plan, actor: Actor): Promise<void> {
     const { kase, to } = plan;
     const stamp = to === 'INVESTIGATING' ? 'investigating_at' : to === 'DECIDED' ? 'decided_at' : to === 'CLOSED' ? 'closed_at' : null;
-    await m.query(
-      `UPDATE supervision_cases SET status = $2, findings = $3, version = version + 1, updated_at = clock_timestamp()
-              ${stamp && to !== kase.status ? `, ${stamp} = clock_timestamp()` : ''}
-              ${to === 'DECIDED' ? ', decided_by = $4' : ''}
-       WHERE id = $1`,
-      to === 'DECIDED' ? [kase.id, to, plan.findings, actor.userId] : [kase.id, to, plan.findings],
-    );
-    for (const [i, p] of plan.penalties.entries()) {
-      // A debarment runs from the decision, by the database clock, for whole months.
-      await m.query(
-        `INSERT INTO supervision_penalties (case_id, position, organization_id, expert_id, type, ground, fine_amount, fine_base, fine_base_source,
-                                            debarment_months, effective_from, effective_until, legal_basis)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp(),
-                 CASE WHEN $10::int IS NULL THEN NULL ELSE clock_timestamp() + make_interval(months => $10::int) END, $11)`,
-        [kase.id, i, p.organizationId ?? null, p.expertId ?? null, p.type, p.ground, p.fineAmount ?? null, p.fineBase, p.fineBaseSource, p.debarmentMonths ?? null, p.legalBasis],
-      );
-    }
+    await this.repo.updateStatus(m, kase, to, plan.findings, stamp, actor.userId);
+    // A debarment runs from the decision, by the database clock, for whole months.
+    await this.repo.insertPenalties(m, kase.id, plan.penalties);
+    await this.announce(m, plan, actor);
+  }
+
+  /** The audit event of the change; a closed case also announces SupervisionCaseClosed. */
+  private async announce(m: EntityManager, plan: Plan, actor: Actor): Promise<void> {
+    const { kase, to } = plan;
     await this.audit.append(m, {
       actor,
       action: `SUPERVISION_CASE_${to}`,
       objectType: 'supervision_case',
       objectId: kase.id,
-      tenderId: kase.tender_id,
+      tenderId: kase.tenderId,
       data: {
         from: kase.status,
         to,
@@ -148,43 +143,32 @@ export class UpdateCaseUseCase implements UseCase<UpdateCaseCommand, CaseView> {
       },
     });
     // A closed case labels its tender (collusion found or cleared): the market's learning screen is retrained.
-    if (to === 'CLOSED' && kase.status !== 'CLOSED') await this.events.emit(m, 'SupervisionCaseClosed', { caseId: kase.id, tenderId: kase.tender_id }, actor);
+    if (to === 'CLOSED' && kase.status !== 'CLOSED') await this.events.emit(m, 'SupervisionCaseClosed', { caseId: kase.id, tenderId: kase.tenderId }, actor);
   }
 
   /** The regime, the fine base (合同金额 → 中标价 → 预算) and the case's subjects. */
-  private async context(m: EntityManager, kase: CaseRow) {
-    const [t]: Array<{ regime: 'ENGINEERING' | 'GOV_PROCUREMENT'; budget: string; contract_amount: string | null; price: string | null }> = await m.query(
-      `SELECT t.regime, t.budget::text, a.contract_amount::text, a.price::text
-       FROM tenders t LEFT JOIN awards a ON a.tender_id = t.id AND a.status <> 'DEFAULTED'
-       WHERE t.id = $1`,
-      [kase.tender_id],
-    );
-    const [fineBase, fineBaseSource]: [string, FineBaseSource] = t.contract_amount
-      ? [t.contract_amount, 'CONTRACT_AMOUNT']
-      : t.price
-        ? [t.price, 'AWARD_PRICE']
+  private async context(m: EntityManager, kase: CaseRecord) {
+    const t = await this.repo.fineBaseAmounts(m, kase.tenderId);
+    const [fineBase, fineBaseSource]: [string, FineBaseSource] = t.contractAmount
+      ? [t.contractAmount, 'CONTRACT_AMOUNT']
+      : t.awardPrice
+        ? [t.awardPrice, 'AWARD_PRICE']
         : [t.budget, 'BUDGET'];
-    const subjects: Array<{ organization_id: string | null; expert_id: string | null }> = await m.query(
-      `SELECT organization_id, expert_id FROM supervision_case_subjects WHERE case_id = $1`,
-      [kase.id],
-    );
+    const subjects = await this.repo.subjects(m, kase.id);
     return {
       regime: t.regime,
       fineBase: normalizeMoney(fineBase),
       fineBaseSource,
-      organizationIds: new Set(subjects.flatMap((s) => (s.organization_id ? [s.organization_id] : []))),
-      expertIds: new Set(subjects.flatMap((s) => (s.expert_id ? [s.expert_id] : []))),
+      organizationIds: new Set(subjects.flatMap((s) => (s.organizationId ? [s.organizationId] : []))),
+      expertIds: new Set(subjects.flatMap((s) => (s.expertId ? [s.expertId] : []))),
     };
   }
 
   private async samePenalties(m: EntityManager, caseId: string, penalties: UpdateCaseDto['penalties'] & object): Promise<boolean> {
-    const rows: Array<{ organization_id: string | null; expert_id: string | null; type: string; ground: string; fine_amount: string | null; debarment_months: number | null }> =
-      await m.query(`SELECT organization_id, expert_id, type, ground, fine_amount::text, debarment_months FROM supervision_penalties WHERE case_id = $1 ORDER BY position`, [
-        caseId,
-      ]);
+    const rows = await this.repo.penaltyFingerprints(m, caseId);
     const norm = (x: { o: string | null; e: string | null; t: string; g: string; f: string | null; d: number | null }) => JSON.stringify(x);
     const stored = rows.map((r) =>
-      norm({ o: r.organization_id, e: r.expert_id, t: r.type, g: r.ground, f: r.fine_amount === null ? null : normalizeMoney(r.fine_amount), d: r.debarment_months }),
+      norm({ o: r.organizationId, e: r.expertId, t: r.type, g: r.ground, f: r.fineAmount === null ? null : normalizeMoney(r.fineAmount), d: r.debarmentMonths }),
     );
     const asked = penalties.map((p) =>
       norm({ o: p.organizationId ?? null, e: p.expertId ?? null, t: p.type, g: p.ground, f: p.fineAmount ? normalizeMoney(p.fineAmount) : null, d: p.debarmentMonths ?? null }),
