@@ -181,9 +181,9 @@ describe('bids repositories (real PostgreSQL)', () => {
       }),
     );
     const own = { uploadId: id, tenderId: tender.id, organizationId: bidder.organizationId, blindIndex: null };
-    expect(await uploads.findOwn(t.dataSource.manager, own)).toMatchObject({ id, status: 'OPEN', client: { deviceId: 'device-1' }, bid_id: null });
+    expect(await uploads.findOwn(t.dataSource.manager, own)).toMatchObject({ id, status: 'OPEN', client: { deviceId: 'device-1' }, bidId: null });
     await t.dataSource.transaction((m) => uploads.addPiece(m, id, 0, 1024, `uploads/${id}/0`));
-    expect(await uploads.pieces(t.dataSource.manager, id)).toEqual([{ offset: 0, length: 1024, blob_key: `uploads/${id}/0` }]);
+    expect(await uploads.pieces(t.dataSource.manager, id)).toEqual([{ offset: 0, length: 1024, blobKey: `uploads/${id}/0` }]);
 
     // Untouched for 0 hours: too old, the deadline not passed.
     const abandonable = async () => (await t.dataSource.transaction((m) => uploads.abandonableForUpdate(m, 0, 1000))).filter((u) => u.id === id);

@@ -9,16 +9,37 @@ export interface UploadClient {
   documentAuthor?: string;
 }
 
-/** A `bid_uploads` row as stored (`SELECT *`). */
+/** A `bid_uploads` row. */
 export interface BidUploadRow {
   id: string;
+  tenderId: string;
+  /** Null before the opening on a tender that seals identities (issue 17): see blindIndex, sealedClient. */
+  bidderOrganizationId: string | null;
+  blindIndex: string | null;
+  sealedClient: string | null;
+  submittedBy: string | null;
+  status: 'OPEN' | 'FINALIZED' | 'REFUSED' | 'ABANDONED'; // ABANDONED: by the blob hygiene (never finalised), pieces deleted
+  suite: SuiteId;
+  segmentSize: number;
+  ciphertextLength: number;
+  ciphertextHash: string;
+  noncePrefix: Buffer;
+  keyCommitment: string;
+  escrowedKey: Buffer | null;
+  client: UploadClient | null;
+  ip: string | null;
+  receivedBytes: number;
+  bidId: string | null;
+}
+
+interface BidUploadDbRow {
+  id: string;
   tender_id: string;
-  /** NULL before the opening on a tender that seals identities (issue 17): see bidder_blind_index, sealed_client. */
   bidder_organization_id: string | null;
   bidder_blind_index: string | null;
   sealed_client: string | null;
   submitted_by: string | null;
-  status: 'OPEN' | 'FINALIZED' | 'REFUSED' | 'ABANDONED'; // ABANDONED: by the blob hygiene (never finalised), pieces deleted
+  status: BidUploadRow['status'];
   suite: SuiteId;
   segment_size: number;
   ciphertext_length: string;
@@ -31,6 +52,27 @@ export interface BidUploadRow {
   received_bytes: string;
   bid_id: string | null;
 }
+
+const toUpload = (r: BidUploadDbRow): BidUploadRow => ({
+  id: r.id,
+  tenderId: r.tender_id,
+  bidderOrganizationId: r.bidder_organization_id,
+  blindIndex: r.bidder_blind_index,
+  sealedClient: r.sealed_client,
+  submittedBy: r.submitted_by,
+  status: r.status,
+  suite: r.suite,
+  segmentSize: r.segment_size,
+  ciphertextLength: Number(r.ciphertext_length), // bigint, at most MAX_BID_FILE_BYTES
+  ciphertextHash: r.ciphertext_hash,
+  noncePrefix: r.nonce_prefix,
+  keyCommitment: r.key_commitment,
+  escrowedKey: r.escrowed_key,
+  client: r.client,
+  ip: r.ip,
+  receivedBytes: Number(r.received_bytes),
+  bidId: r.bid_id,
+});
 
 /** A new upload. On a tender that seals identities the bidder, submitter, client and IP are null (see `sealedClient`). */
 export interface NewBidUploadRow {
@@ -55,7 +97,7 @@ export interface NewBidUploadRow {
 export interface UploadPieceRow {
   offset: number;
   length: number;
-  blob_key: string;
+  blobKey: string;
 }
 
 /** An OPEN upload the blob hygiene abandons, locked (FOR UPDATE OF u SKIP LOCKED). */
@@ -110,11 +152,11 @@ export class BidUploadsRepository {
 
   /** The bidder's upload (found in clear or by its blind index); `lock`: FOR UPDATE. Null when it is not the bidder's. */
   async findOwn(m: EntityManager, q: { uploadId: string; tenderId: string; organizationId: string | null; blindIndex: string | null }, lock = false): Promise<BidUploadRow | null> {
-    const rows: BidUploadRow[] = await m.query(
+    const rows: BidUploadDbRow[] = await m.query(
       `SELECT * FROM bid_uploads WHERE id = $1 AND tender_id = $2 AND (bidder_organization_id = $3 OR bidder_blind_index = $4) ${lock ? 'FOR UPDATE' : ''}`,
       [q.uploadId, q.tenderId, q.organizationId, q.blindIndex],
     );
-    return rows[0] ?? null;
+    return rows.length ? toUpload(rows[0]) : null;
   }
 
   /** One stored piece, and the upload's received bytes moved past it. */
@@ -129,7 +171,7 @@ export class BidUploadsRepository {
       `SELECT "offset", length, blob_key FROM bid_upload_pieces WHERE upload_id = $1 ORDER BY "offset"`,
       [uploadId],
     );
-    return rows.map((r) => ({ offset: Number(r.offset), length: r.length, blob_key: r.blob_key }));
+    return rows.map((r) => ({ offset: Number(r.offset), length: r.length, blobKey: r.blob_key }));
   }
 
   /** The blob-store keys of the upload's pieces (any order). */

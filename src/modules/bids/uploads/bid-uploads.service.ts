@@ -64,8 +64,8 @@ export class BidUploadsService {
 
   /** The upload's submitter (unsealed by the platform when the tender seals identities). */
   submitter(u: BidUploadRow): UploadSubmitter {
-    if (u.sealed_client) return this.identities.openForPlatform<UploadSubmitter>(u.sealed_client, uploadAad(u.tender_id, u.id));
-    return { userId: u.submitted_by!, ip: u.ip ?? '', client: u.client! };
+    if (u.sealedClient) return this.identities.openForPlatform<UploadSubmitter>(u.sealedClient, uploadAad(u.tenderId, u.id));
+    return { userId: u.submittedBy!, ip: u.ip ?? '', client: u.client! };
   }
 
   async create(tenderId: string, actor: Actor, dto: CreateBidUploadDto): Promise<BidUploadView> {
@@ -141,7 +141,7 @@ export class BidUploadsService {
 
   async status(tenderId: string, uploadId: string, actor: Actor): Promise<BidUploadView> {
     const u = await this.tx.run((m) => this.load(m, tenderId, uploadId, actor));
-    return { uploadId: u.id, status: u.status, offset: Number(u.received_bytes), length: Number(u.ciphertext_length) };
+    return { uploadId: u.id, status: u.status, offset: u.receivedBytes, length: u.ciphertextLength };
   }
 
   /** One piece at `offset` (it must equal the bytes stored so far), streamed into the blob store and hashed. */
@@ -166,8 +166,8 @@ export class BidUploadsService {
       return row;
     });
     if (u.status !== 'OPEN') throw BidUploadException.closed(u.status);
-    const received = Number(u.received_bytes);
-    const total = Number(u.ciphertext_length);
+    const received = u.receivedBytes;
+    const total = u.ciphertextLength;
     if (offset !== received) throw BidUploadException.offsetMismatch(received);
     if (!Number.isSafeInteger(length) || length <= 0 || length > MAX_UPLOAD_PIECE_BYTES) {
       throw BidUploadException.invalidLength(`a piece is 1 to ${MAX_UPLOAD_PIECE_BYTES} bytes with its Content-Length`);
@@ -201,7 +201,7 @@ export class BidUploadsService {
     }
     const stored = await this.tx.run(async (m) => {
       const row = await this.load(m, tenderId, uploadId, actor, true);
-      if (row.status !== 'OPEN' || Number(row.received_bytes) !== offset) return null;
+      if (row.status !== 'OPEN' || row.receivedBytes !== offset) return null;
       await this.repo.addPiece(m, uploadId, offset, length, key);
       return true;
     });
@@ -217,7 +217,7 @@ export class BidUploadsService {
   async hasherAt(u: BidUploadRow, offset: number): Promise<FileHasher> {
     const cached = this.hashers.get(u.id);
     if (cached && cached.offset === offset) return cached.hasher;
-    const hasher = new FileHasher(nodeSuite(u.suite), u.segment_size);
+    const hasher = new FileHasher(nodeSuite(u.suite), u.segmentSize);
     for await (const chunk of this.piecesStream(await this.pieces(u.id))) await hasher.update(chunk as Buffer);
     if (hasher.bytes !== offset) throw new Error(`upload ${u.id}: stored pieces hold ${hasher.bytes} bytes, not ${offset}`);
     this.hashers.set(u.id, { offset, hasher });
@@ -229,8 +229,8 @@ export class BidUploadsService {
   }
 
   /** The pieces, in order, as one stream (opening reads a v2 bid file through this). */
-  async *piecesStream(pieces: Array<{ blob_key: string }>): AsyncGenerator<Uint8Array> {
-    for (const p of pieces) for await (const chunk of await this.blobs.get(p.blob_key)) yield chunk as Buffer;
+  async *piecesStream(pieces: Array<{ blobKey: string }>): AsyncGenerator<Uint8Array> {
+    for (const p of pieces) for await (const chunk of await this.blobs.get(p.blobKey)) yield chunk as Buffer;
   }
 
   forget(uploadId: string): void {

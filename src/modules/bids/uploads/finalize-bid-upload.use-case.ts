@@ -79,8 +79,8 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
     const first = await this.tx.run((m) => this.uploads.load(m, tenderId, uploadId, actor));
     if (first.status === 'FINALIZED') return this.tx.run((m) => this.existingReceipt(m, first, organizationId));
     if (first.status !== 'OPEN') throw BidUploadException.closed(first.status);
-    const received = Number(first.received_bytes);
-    const fileHash = received === Number(first.ciphertext_length) ? await (await this.uploads.hasherAt(first, received)).clone().digestHex() : null;
+    const received = first.receivedBytes;
+    const fileHash = received === first.ciphertextLength ? await (await this.uploads.hasherAt(first, received)).clone().digestHex() : null;
 
     const outcome = await this.tx.run(async (m) => {
       const loaded = await this.load(m, tenderId, uploadId, actor, organizationId, received, fileHash);
@@ -118,9 +118,9 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
     if (u.status === 'FINALIZED') return { receipt: await this.existingReceipt(m, u, organizationId) };
     if (u.status !== 'OPEN') throw BidUploadException.closed(u.status);
     assertSubmissionOpen(tender, now); // the deadline rule, on the database clock
-    if (Number(u.received_bytes) !== Number(u.ciphertext_length)) throw BidUploadException.incomplete(Number(u.received_bytes), Number(u.ciphertext_length));
-    if (fileHash === null || Number(u.received_bytes) !== received) throw BidUploadException.offsetMismatch(Number(u.received_bytes));
-    if (fileHash !== u.ciphertext_hash) {
+    if (u.receivedBytes !== u.ciphertextLength) throw BidUploadException.incomplete(u.receivedBytes, u.ciphertextLength);
+    if (fileHash === null || u.receivedBytes !== received) throw BidUploadException.offsetMismatch(u.receivedBytes);
+    if (fileHash !== u.ciphertextHash) {
       await this.uploadRows.markRefusedHashMismatch(m, u.id);
       await this.audit.append(m, {
         actor,
@@ -128,7 +128,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
         objectType: 'bid_upload',
         objectId: u.id,
         ...bidAuditScope(tenderId, u.id),
-        data: { uploadId: u.id, code: 'UPLOAD_HASH_MISMATCH', stated: u.ciphertext_hash, received: fileHash },
+        data: { uploadId: u.id, code: 'UPLOAD_HASH_MISMATCH', stated: u.ciphertextHash, received: fileHash },
       });
       return { refused: true };
     }
@@ -139,7 +139,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
   private async decide(m: EntityManager, f: Finalisation): Promise<Decision> {
     const { tenderId, organizationId, tender, u } = f;
     const policy = escrowedKeyPolicy(tender.decryptionMode);
-    const storedEscrowedKey = policy === 'DISCARDED' ? null : u.escrowed_key;
+    const storedEscrowedKey = policy === 'DISCARDED' ? null : u.escrowedKey;
     await this.submit.assertInvited(m, tender, organizationId);
     await this.submit.assertNotDebarred(m, organizationId);
     await this.bids.lockBidderSlot(m, tenderId, organizationId, 1);
@@ -169,11 +169,11 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       tenderId,
       bidderOrganizationId: organizationId,
       suite: u.suite,
-      segmentSize: u.segment_size,
-      ciphertextLength: Number(u.ciphertext_length),
-      ciphertextHash: u.ciphertext_hash,
-      noncePrefix: u.nonce_prefix,
-      keyCommitment: u.key_commitment,
+      segmentSize: u.segmentSize,
+      ciphertextLength: u.ciphertextLength,
+      ciphertextHash: u.ciphertextHash,
+      noncePrefix: u.noncePrefix,
+      keyCommitment: u.keyCommitment,
       escrowedKey: storedEscrowedKey,
       receivedAt,
     });
@@ -186,13 +186,13 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       version,
       tenderId,
       receivedAt: now,
-      keyCommitment: u.key_commitment,
+      keyCommitment: u.keyCommitment,
       escrowedKey: storedEscrowedKey,
-      ciphertextSha256: u.ciphertext_hash,
-      ciphertextBytes: Number(u.ciphertext_length),
-      noncePrefix: u.nonce_prefix,
+      ciphertextSha256: u.ciphertextHash,
+      ciphertextBytes: u.ciphertextLength,
+      noncePrefix: u.noncePrefix,
       suite: u.suite,
-      segmentSize: u.segment_size,
+      segmentSize: u.segmentSize,
       blobKey: `uploads/${u.id}`,
       identity: this.identities.toStore(
         d.sealing,
@@ -220,14 +220,14 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       receivedAt,
       formatVersion: 2,
       suite: u.suite,
-      ciphertextHash: u.ciphertext_hash,
-      ciphertextLength: Number(u.ciphertext_length),
+      ciphertextHash: u.ciphertextHash,
+      ciphertextLength: u.ciphertextLength,
       envelopeHash,
       envelopeSignature,
       escrowedKeyStored: storedEscrowedKey !== null,
       tenderId,
       bidderOrganizationId: organizationId,
-      keyCommitment: u.key_commitment,
+      keyCommitment: u.keyCommitment,
       status: BidStatus.SUBMITTED,
     };
   }
@@ -246,8 +246,8 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
         version: d.version,
         formatVersion: 2,
         suite: u.suite,
-        ciphertextHash: u.ciphertext_hash,
-        ciphertextBytes: Number(u.ciphertext_length),
+        ciphertextHash: u.ciphertextHash,
+        ciphertextBytes: u.ciphertextLength,
         escrowed: d.storedEscrowedKey !== null,
       },
     });
@@ -262,14 +262,14 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
   private async discardPieces(uploadId: string): Promise<void> {
     const pieces = await this.uploads.pieces(uploadId);
     await this.tx.run((m) => this.uploadRows.deletePieces(m, uploadId));
-    for (const p of pieces) await this.blobs.delete(p.blob_key).catch(() => undefined);
+    for (const p of pieces) await this.blobs.delete(p.blobKey).catch(() => undefined);
     this.uploads.forget(uploadId);
   }
 
   /** Finalising again returns the receipt of the version it created. */
   private async existingReceipt(m: EntityManager, u: BidUploadRow, organizationId: string): Promise<BidReceiptV2View> {
-    const r = await this.bids.findUploadVersion(m, u.bid_id, `uploads/${u.id}`);
-    const status = await this.bids.statusOf(m, u.bid_id);
+    const r = await this.bids.findUploadVersion(m, u.bidId, `uploads/${u.id}`);
+    const status = await this.bids.statusOf(m, u.bidId);
     if (!r || !status) throw new Error(`upload ${u.id}: FINALIZED without its bid version`); // the finalisation wrote both
     return {
       bidId: r.bidId,
@@ -277,14 +277,14 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       receivedAt: r.receivedAt.toISOString(),
       formatVersion: 2,
       suite: u.suite,
-      ciphertextHash: u.ciphertext_hash,
-      ciphertextLength: Number(u.ciphertext_length),
+      ciphertextHash: u.ciphertextHash,
+      ciphertextLength: u.ciphertextLength,
       envelopeHash: this.identities.receiptField(r.envelopeSha256, r.bidId),
       envelopeSignature: this.identities.receiptField(r.envelopeSignature, r.bidId),
       escrowedKeyStored: r.hasEscrowedKey,
-      tenderId: u.tender_id,
+      tenderId: u.tenderId,
       bidderOrganizationId: organizationId, // the caller's own: the upload row may still be sealed
-      keyCommitment: u.key_commitment,
+      keyCommitment: u.keyCommitment,
       status,
     };
   }
