@@ -114,6 +114,8 @@ export class BidIdentitySealer {
     return this.crypto.unseal(this.derived('bid-receipt-seal-v1'), value.slice(RECEIPT_PREFIX.length), `bid-receipt|${bidId}`).toString('utf8');
   }
 
+  private sealReceiptField(value: string, bidId: string): string;
+  private sealReceiptField(value: string | null, bidId: string): string | null;
   private sealReceiptField(value: string | null, bidId: string): string | null {
     if (value === null) return null;
     return RECEIPT_PREFIX + this.crypto.seal(this.derived('bid-receipt-seal-v1'), Buffer.from(value, 'utf8'), `bid-receipt|${bidId}`);
@@ -156,7 +158,7 @@ export class BidIdentitySealer {
       macAddresses: [],
       toolVersion: null,
       documentAuthor: null,
-      signature: this.sealReceiptField(receipt.signature, bidId)!,
+      signature: this.sealReceiptField(receipt.signature, bidId),
       envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
       envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
       blindIndex: ctx.blindIndex,

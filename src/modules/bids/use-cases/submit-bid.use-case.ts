@@ -80,15 +80,26 @@ interface SealedBidInput {
   ciphertextSha256: string;
 }
 
+/** The tender as locked for the submission, with the clock read after the lock and the lot's terms. */
+interface LoadedTender {
+  tender: TenderForBids;
+  now: Date;
+  lot: LotTerms;
+  /** Null in BIDDER mode (only the bidder can open the bid): the escrowed key is discarded. */
+  storedEscrowedKey: Buffer | null;
+}
+
 /** What the transaction has read and decided before writing: the tender, the clock, the bidder's current bid. */
 interface SubmissionContext {
   tender: TenderForBids;
   now: Date;
-  /** Null in BIDDER mode (only the bidder can open the bid): the escrowed key is discarded. */
   storedEscrowedKey: Buffer | null;
   /** Sealed identities (issue 17): null for a tender published before them (the bid row names the bidder). */
   sealing: SealingContext | null;
+  /** The bidder's bid on the lot, locked FOR UPDATE; null: this is its first. */
   existing: CurrentBidRow | null;
+  /** Set when the same sealed bid is sent again: its stored version answers, nothing is written. */
+  resend: CurrentBidRow | null;
 }
 
 /** The version written, with the receipt fields in clear (the row may hold them sealed). */
@@ -124,11 +135,10 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
   async execute(cmd: SubmitBidCommand): Promise<BidReceiptView> {
     const input = await this.decode(cmd);
     return this.tx.run(async (m) => {
-      const ctx = await this.load(m, input);
+      const loaded = await this.load(m, input);
+      const ctx = await this.decide(m, input, loaded);
       // Sending the same sealed bid again returns the same receipt and changes nothing.
-      if (ctx.existing && ctx.existing.status === BidStatus.SUBMITTED && this.sameSealedBid(ctx.existing, input, ctx.storedEscrowedKey)) {
-        return this.repeatedReceipt(input, ctx.existing);
-      }
+      if (ctx.resend) return this.repeatedReceipt(input, ctx.resend);
       const written = await this.persist(m, input, ctx);
       await this.announce(m, input, ctx, written);
       return this.receipt(written.bidId, written.version, input.tenderId, input.organizationId, input.ciphertextSha256, input.dto.keyCommitment, ctx.now, written.signature, {
@@ -159,11 +169,11 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
     };
   }
 
-  /** The locks, the rules that refuse a bid (nothing stored), and the bidder's current bid on the lot. */
-  private async load(m: EntityManager, s: SealedBidInput): Promise<SubmissionContext> {
+  /** The tender and the bidder's slot locked, the clock, and the rules of the tender's own terms (nothing stored on refusal). */
+  private async load(m: EntityManager, s: SealedBidInput): Promise<LoadedTender> {
     const { tenderId, organizationId, lotNo } = s;
     // The bidder's slot is taken with the tender's lock: one writer per (tender, bidder) until commit (see
-    // lockTenderForBids), so that the bid-security check below sees a racing withdrawal's refund.
+    // lockTenderForBids), so that the bid-security check (decide) sees a racing withdrawal's refund.
     const { tender, now } = await lockTenderForBids(this.bids, m, tenderId, { bidderSlot: { organizationId, lotNo } });
     assertSubmissionOpen(tender, now);
     // EB20 Art. 26: a bid not encrypted as the tender requires is refused (a GM-1-only tender: 国密 required).
@@ -176,7 +186,16 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
       throw new ValidationFailedException([{ field: 'escrowedKey', errors: ['escrowedKey is required: this tender is decrypted with its escrow key (ESCROW mode)'] }]);
     }
     const storedEscrowedKey = policy === 'DISCARDED' ? null : s.escrowedKey; // BIDDER mode: only the bidder can open it
+    return { tender, now, lot, storedEscrowedKey };
+  }
 
+  /**
+   * The bidder's rules (invitation, debarment, bid security) and its current bid on the lot, locked: whether this is
+   * the same sealed bid sent again (`resend`), a first bid, or the next version.
+   */
+  private async decide(m: EntityManager, s: SealedBidInput, loaded: LoadedTender): Promise<SubmissionContext> {
+    const { tenderId, organizationId, lotNo } = s;
+    const { tender, lot, storedEscrowedKey } = loaded;
     await this.assertInvited(m, tender, organizationId);
     await this.assertNotDebarred(m, organizationId);
 
@@ -187,7 +206,8 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
     const sealing = this.identities.contextOf(tender, organizationId);
     const existing = await this.bids.findCurrentForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
     await this.assertSecurityPaid(m, tender, organizationId, lotNo, lot);
-    return { tender, now, storedEscrowedKey, sealing, existing };
+    const resend = existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, s, storedEscrowedKey) ? existing : null;
+    return { tender, now: loaded.now, storedEscrowedKey, sealing, existing, resend };
   }
 
   /** The receipt of the version already stored (same sealed bid sent again). */
