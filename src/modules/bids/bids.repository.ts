@@ -288,11 +288,10 @@ const UNSEAL_X = `jsonb_to_recordset($2::jsonb) AS x(bid_id uuid, version int, o
 
 /**
  * Owns `bids` and `bid_versions`: submission (v1 and v2) and withdrawal, the bidder's own reads, the opening's
- * changes (extraction, decryption results, unsealed identities) and the reads other modules make after it. Three
- * statements are read models over the tenders module's tables, declared as such: `lockTenderForBids` (tenders),
- * `isInvited` (tender_invitations), `tenderStatus` (tenders); and `listMine`/`findMine` (joined to tenders),
- * `openedBids` (joined to organizations), `countSubmittedByLot` (tender_lots), `tendersWithSealedBids` read with them.
- * Every method takes the caller's EntityManager (its transaction).
+ * changes (extraction, decryption results, unsealed identities) and the reads other modules make after it. Declared
+ * read models over other modules' tables: `lockTenderForBids`, `tenderStatus` (tenders), `isInvited`
+ * (tender_invitations), `listMine`, `findMine` (joined to tenders), `openedBids` (joined to organizations),
+ * `countSubmittedByLot` (tender_lots). Every method takes the caller's EntityManager (its transaction).
  */
 @Injectable()
 export class BidsRepository {
@@ -650,7 +649,7 @@ export class BidsRepository {
   // ——— the bidder's own bids ———
 
   /**
-   * "My bids", newest first (joined to the tenders module's `tenders`: its title, status and deadline), found in clear
+   * Read model (bids, tenders): "my bids", newest first, with each tender's title, status and deadline, found in clear
    * or by the bidder's blind indexes; one page, with the total.
    */
   async listMine(
@@ -694,7 +693,7 @@ export class BidsRepository {
     };
   }
 
-  /** The bidder's bid on a lot of a tender that is not a draft (joined to `tenders` for its status); null when none. */
+  /** Read model (bids, tenders): the bidder's bid on a lot of a tender that is not a draft; null when none. */
   async findMine(m: EntityManager, tenderId: string, organizationId: string, blindIndex: string, lotNo: number): Promise<MyBidRow | null> {
     const rows: Array<{
       id: string;
@@ -767,7 +766,10 @@ export class BidsRepository {
     return rows[0]?.status ?? null;
   }
 
-  /** Every bid opened at the deadline, in order of receipt, with its bidder's name (joined to identity's `organizations`). */
+  /**
+   * Read model (bids, organizations): every bid opened at the deadline, in order of receipt, with its bidder's name
+   * (one statement; identity's OrganizationsRepository.findByIds would be a second round trip).
+   */
   async openedBids(m: EntityManager, tenderId: string): Promise<OpenedBidRow[]> {
     const rows: Array<{
       id: string;
@@ -857,7 +859,7 @@ export class BidsRepository {
     return n;
   }
 
-  /** Submitted bids per lot of the tender (read with the tenders module's `tender_lots`: every lot, 0 when none). */
+  /** Read model (tender_lots, bids): submitted bids per lot of the tender, every lot (0 when none). */
   async countSubmittedByLot(m: EntityManager, tenderId: string): Promise<Map<number, number>> {
     const rows: Array<{ lot_no: number; n: number }> = await m.query(
       `SELECT l.lot_no, count(b.id)::int AS n FROM tender_lots l

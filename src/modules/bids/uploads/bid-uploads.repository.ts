@@ -222,7 +222,7 @@ export class BidUploadsRepository {
   }
 
   /**
-   * Read model (tenders, joined for the deadline): OPEN uploads whose tender's deadline has passed or untouched for
+   * Read model (bid_uploads, tenders): OPEN uploads whose tender's deadline has passed or untouched for
    * `maxAgeHours` (database clock), oldest first, at most `limit`, locked FOR UPDATE OF u SKIP LOCKED (an upload
    * being finalised or receiving a piece is left to the next run).
    */
