@@ -6,6 +6,8 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
+import { BidsRepository, UnsealedIdentityRow } from './bids.repository';
+import { BidUploadsRepository } from './uploads/bid-uploads.repository';
 
 /** Who submitted a bid version: everything that names the bidder before the opening. */
 export interface BidIdentity {
@@ -71,6 +73,8 @@ export class BidIdentitySealer {
     private readonly crypto: CryptoService,
     private readonly identityKeys: IdentityKeyService,
     private readonly audit: AuditService,
+    private readonly bids: BidsRepository,
+    private readonly uploads: BidUploadsRepository,
   ) {}
 
   /** The few keys derived from SEALING_MASTER_KEY, derived once (HKDF is deterministic; the master key is in memory anyway). */
@@ -110,6 +114,8 @@ export class BidIdentitySealer {
     return this.crypto.unseal(this.derived('bid-receipt-seal-v1'), value.slice(RECEIPT_PREFIX.length), `bid-receipt|${bidId}`).toString('utf8');
   }
 
+  private sealReceiptField(value: string, bidId: string): string;
+  private sealReceiptField(value: string | null, bidId: string): string | null;
   private sealReceiptField(value: string | null, bidId: string): string | null {
     if (value === null) return null;
     return RECEIPT_PREFIX + this.crypto.seal(this.derived('bid-receipt-seal-v1'), Buffer.from(value, 'utf8'), `bid-receipt|${bidId}`);
@@ -152,7 +158,7 @@ export class BidIdentitySealer {
       macAddresses: [],
       toolVersion: null,
       documentAuthor: null,
-      signature: this.sealReceiptField(receipt.signature, bidId)!,
+      signature: this.sealReceiptField(receipt.signature, bidId),
       envelopeSha256: this.sealReceiptField(receipt.envelopeSha256, bidId),
       envelopeSignature: this.sealReceiptField(receipt.envelopeSignature, bidId),
       blindIndex: ctx.blindIndex,
@@ -165,8 +171,8 @@ export class BidIdentitySealer {
    * has sealed bids (tenders before their deadline).
    */
   async myIndexes(m: EntityManager, organizationId: string): Promise<string[]> {
-    const rows: Array<{ tender_id: string }> = await m.query(`SELECT DISTINCT tender_id FROM bids WHERE bidder_organization_id IS NULL`);
-    return rows.map((r) => this.blindIndex(r.tender_id, organizationId));
+    const tenderIds = await this.bids.tendersWithSealedBids(m);
+    return tenderIds.map((tenderId) => this.blindIndex(tenderId, organizationId));
   }
 
   /**
@@ -174,23 +180,13 @@ export class BidIdentitySealer {
    * identity key rebuilt from k custodians' shares (audited). Called at the bid deadline, before the bids are counted.
    */
   async unsealTender(m: EntityManager, tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<number> {
-    const versions: Array<{ bid_id: string; version: number; sealed_identity: string; signature: string; envelope_sha256: string | null; envelope_signature: string | null }> =
-      await m.query(
-        `SELECT bid_id, version, sealed_identity, signature, envelope_sha256, envelope_signature FROM bid_versions
-         WHERE tender_id = $1 AND bidder_organization_id IS NULL AND sealed_identity IS NOT NULL`,
-        [tenderId],
-      );
-    const bids: Array<{ id: string; version: number; sealed_identity: string; signature: string; envelope_sha256: string | null; envelope_signature: string | null }> =
-      await m.query(
-        `SELECT id, version, sealed_identity, signature, envelope_sha256, envelope_signature FROM bids
-         WHERE tender_id = $1 AND bidder_organization_id IS NULL AND sealed_identity IS NOT NULL FOR UPDATE`,
-        [tenderId],
-      );
+    const versions = await this.bids.sealedVersions(m, tenderId);
+    const bids = await this.bids.sealedBidsForUpdate(m, tenderId);
     if (!versions.length && !bids.length) return 0;
     const submitters: Array<{ bidId: string; version: number; organizationId: string; userId: string; ip: string }> = [];
     await this.identityKeys.withOpener(m, tenderId, actor, async (opener) => {
       const open = (sealed: string, bidId: string, version: number) => opener<BidIdentity>(sealed, identityAad(tenderId, bidId, version));
-      const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields) => {
+      const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields): UnsealedIdentityRow => {
         const id = open(sealed, bidId, version);
         return {
           bid_id: bidId,
@@ -207,35 +203,15 @@ export class BidIdentitySealer {
           esig: this.receiptField(r.envelopeSignature, bidId),
         };
       };
-      const versionRows = versions.map((v) =>
-        clear(v.bid_id, v.version, v.sealed_identity, { signature: v.signature, envelopeSha256: v.envelope_sha256, envelopeSignature: v.envelope_signature }),
-      );
-      const bidRows = bids.map((b) =>
-        clear(b.id, b.version, b.sealed_identity, { signature: b.signature, envelopeSha256: b.envelope_sha256, envelopeSignature: b.envelope_signature }),
-      );
+      const versionRows = versions.map((v) => clear(v.bidId, v.version, v.sealedIdentity, v));
+      const bidRows = bids.map((b) => clear(b.bidId, b.version, b.sealedIdentity, b));
       for (const v of versionRows) submitters.push({ bidId: v.bid_id, version: v.version, organizationId: v.org, userId: v.usr, ip: v.ip });
       // One statement per table, however many bids (the deadline transaction holds the tender's lock).
-      const SET = `bidder_organization_id = x.org, submitted_by = x.usr, ip = x.ip, device_id = x.dev,
-                   mac_addresses = ARRAY(SELECT jsonb_array_elements_text(x.macs)), tool_version = x.tool, document_author = x.author,
-                   signature = x.sig, envelope_sha256 = x.esha, envelope_signature = x.esig`;
-      const X = `jsonb_to_recordset($2::jsonb) AS x(bid_id uuid, version int, org uuid, usr uuid, ip text, dev text, macs jsonb, tool text,
-                 author text, sig text, esha text, esig text)`;
-      if (versionRows.length) {
-        await m.query(`UPDATE bid_versions v SET ${SET} FROM ${X} WHERE v.tender_id = $1 AND v.bid_id = x.bid_id AND v.version = x.version`, [
-          tenderId,
-          JSON.stringify(versionRows),
-        ]);
-      }
-      if (bidRows.length) {
-        await m.query(`UPDATE bids b SET ${SET} FROM ${X} WHERE b.tender_id = $1 AND b.id = x.bid_id AND b.version = x.version`, [tenderId, JSON.stringify(bidRows)]);
-      }
+      if (versionRows.length) await this.bids.unsealVersions(m, tenderId, versionRows);
+      if (bidRows.length) await this.bids.unsealBids(m, tenderId, bidRows);
     });
     // The uploads that became bids are named again (the others never became bids and stay filed by blind index).
-    await m.query(
-      `UPDATE bid_uploads u SET bidder_organization_id = b.bidder_organization_id
-       FROM bids b WHERE u.tender_id = $1 AND u.bidder_organization_id IS NULL AND b.tender_id = u.tender_id AND b.bidder_blind_index = u.bidder_blind_index`,
-      [tenderId],
-    );
+    await this.uploads.nameFinalizedUploads(m, tenderId);
     await this.audit.append(m, {
       actor,
       action: 'BID_IDENTITIES_UNSEALED',

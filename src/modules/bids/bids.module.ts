@@ -16,6 +16,10 @@ import { BidBlobHygieneService } from './uploads/bid-blob-hygiene.service';
 import { BidUploadsService } from './uploads/bid-uploads.service';
 import { FinalizeBidUploadUseCase } from './uploads/finalize-bid-upload.use-case';
 import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
+import { BidsRepository } from './bids.repository';
+import { BidUploadsRepository } from './uploads/bid-uploads.repository';
+import { BidValidityExtensionsRepository } from './bid-validity/bid-validity-extensions.repository';
+import { PlatformKeysRepository } from './platform-keys.repository';
 
 /**
  * Sealed electronic bids (电子投标文件, API.md "Sealed bids" format v1): submission with signed receipts,
@@ -25,6 +29,10 @@ import { GmReceiptKeyService } from './uploads/gm-receipt-key.service';
 @Module({
   controllers: [BidsController, LotBidsController, BidValidityController, BidUploadsController],
   providers: [
+    BidsRepository,
+    BidUploadsRepository,
+    BidValidityExtensionsRepository,
+    PlatformKeysRepository,
     PlatformKeyService,
     { provide: AUDIT_HEAD_SIGNER, useExisting: PlatformKeyService }, // the audit module signs its heads with it
     SubmitBidUseCase,

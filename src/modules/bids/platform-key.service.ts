@@ -7,6 +7,7 @@ import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { EnvelopeFields, generateReceiptKeyPair, ReceiptFields, signEnvelope, signReceipt } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
+import { PlatformKeysRepository } from './platform-keys.repository';
 
 export const RECEIPT_KEY_NAME = 'receipt-signing';
 const RECEIPT_KEY_AAD = `platform-key|${RECEIPT_KEY_NAME}|ed25519`;
@@ -30,6 +31,12 @@ export class PlatformKeyService implements OnModuleInit {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * Stateless, so held directly rather than injected: the service is also created outside its module (a second
+   * start-up in the same process, ModuleRef.create), where only the global providers above resolve.
+   */
+  private readonly keys = new PlatformKeysRepository();
+
   async onModuleInit(): Promise<void> {
     const configured = this.config.receiptSigningKeyPem;
     if (configured) {
@@ -37,13 +44,13 @@ export class PlatformKeyService implements OnModuleInit {
       return;
     }
     const pem = await this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('platform-key:${RECEIPT_KEY_NAME}', 7))`);
-      const rows: Array<{ private_key_sealed: string }> = await m.query(`SELECT private_key_sealed FROM platform_keys WHERE name = $1`, [RECEIPT_KEY_NAME]);
-      if (rows.length) {
+      await this.keys.lockForGeneration(m, RECEIPT_KEY_NAME);
+      const stored = await this.keys.findSealedPrivateKey(m, RECEIPT_KEY_NAME);
+      if (stored !== null) {
         try {
-          return this.crypto.unseal(this.config.sealingMasterKey, rows[0].private_key_sealed, RECEIPT_KEY_AAD).toString('utf8');
+          return this.crypto.unseal(this.config.sealingMasterKey, stored, RECEIPT_KEY_AAD).toString('utf8');
         } catch {
-          const migrated = await this.resealLegacyDevelopmentInstallation(m, rows[0].private_key_sealed);
+          const migrated = await this.resealLegacyDevelopmentInstallation(m, stored);
           if (migrated) return migrated;
           throw new Error(
             'The stored receipt key cannot be unsealed: SEALING_MASTER_KEY is not the key it was sealed with. ' +
@@ -54,11 +61,7 @@ export class PlatformKeyService implements OnModuleInit {
       }
       const pair = generateReceiptKeyPair();
       const sealed = this.crypto.seal(this.config.sealingMasterKey, Buffer.from(pair.privateKeyPem, 'utf8'), RECEIPT_KEY_AAD);
-      await m.query(`INSERT INTO platform_keys (name, algorithm, public_key_pem, private_key_sealed) VALUES ($1, 'Ed25519', $2, $3)`, [
-        RECEIPT_KEY_NAME,
-        pair.publicKeyPem,
-        sealed,
-      ]);
+      await this.keys.insertEd25519(m, RECEIPT_KEY_NAME, pair.publicKeyPem, sealed);
       await this.audit.append(m, {
         actor: SYSTEM_ACTOR,
         action: 'PLATFORM_KEY_GENERATED',
@@ -87,14 +90,12 @@ export class PlatformKeyService implements OnModuleInit {
       return null;
     }
     const key = this.config.sealingMasterKey;
-    await m.query(`UPDATE platform_keys SET private_key_sealed = $2 WHERE name = $1`, [RECEIPT_KEY_NAME, this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD)]);
-    const tenders: Array<{ id: string; sealed: string }> = await m.query(
-      `SELECT id, escrow_private_key_sealed AS sealed FROM tenders WHERE escrow_private_key_sealed IS NOT NULL FOR UPDATE`,
-    );
+    await this.keys.updateSealedPrivateKey(m, RECEIPT_KEY_NAME, this.crypto.seal(key, Buffer.from(pem, 'utf8'), RECEIPT_KEY_AAD));
+    const tenders = await this.keys.sealedEscrowKeysForUpdate(m);
     for (const t of tenders) {
-      const aad = `tender-escrow|${t.id}`; // escrowKeyAad of the tenders module
+      const aad = `tender-escrow|${t.tenderId}`; // escrowKeyAad of the tenders module
       const raw = this.crypto.unseal(legacy, t.sealed, aad);
-      await m.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [t.id, this.crypto.seal(key, raw, aad)]);
+      await this.keys.resealEscrowKey(m, t.tenderId, this.crypto.seal(key, raw, aad));
       raw.fill(0);
     }
     await this.audit.append(m, {

@@ -14,20 +14,12 @@ import { LegalCalendar } from '../../tenders/legal-calendar/legal-calendar';
 import { BidStatus, BidStatusReason } from '../bid.enums';
 import { RequestBidValidityExtensionDto, RespondBidValidityExtensionDto } from './bid-validity.dto';
 import { BidValidityException } from './bid-validity.exception';
+import { BidValidityExtensionsRepository, TenderValidityRow } from './bid-validity-extensions.repository';
 
 /** Tender statuses with opened bids whose validity still matters: after the opening, before the contract. */
 const EXTENDABLE = ['OPENING', 'EVALUATION', 'PUBLICITY', 'AWARDED'];
 /** Bids that are asked to extend: those still in the competition. */
 const LIVE_BIDS = [BidStatus.OPENED, BidStatus.DECRYPTED];
-
-interface TenderRow {
-  id: string;
-  status: string;
-  procuring_entity_id: string;
-  bid_deadline: Date;
-  bid_validity_days: number;
-  bid_validity_ends_on: string | null;
-}
 
 export interface ExtensionView {
   id: string;
@@ -57,13 +49,14 @@ export class BidValidityExtensionsService {
     private readonly events: DomainEvents,
     private readonly security: BidSecurityGate,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly repo: BidValidityExtensionsRepository,
   ) {}
 
   async request(tenderId: string, dto: RequestBidValidityExtensionDto, actor: Actor): Promise<ExtensionView> {
     if (!LegalCalendar.isValidDay(dto.extendTo)) throw new ValidationFailedException([{ field: 'extendTo', errors: ['extendTo is not a calendar day'] }]);
     return this.tx.run(async (m) => {
       const tender = await this.lockTender(m, tenderId, actor);
-      if (tender.procuring_entity_id !== actor.organizationId || actor.role !== Role.PROCURING_ENTITY) {
+      if (tender.procuringEntityId !== actor.organizationId || actor.role !== Role.PROCURING_ENTITY) {
         throw new ForbiddenException('Only the procuring entity of this tender may ask for an extension');
       }
       if (!EXTENDABLE.includes(tender.status)) throw BidValidityException.notExtendable(tender.status);
@@ -71,14 +64,10 @@ export class BidValidityExtensionsService {
       const endsOn = this.endsOn(tender);
       // TBR Art. 25: asked while the bids are still valid — through 24:00 CST of the last day, not after.
       if (now >= LegalCalendar.endOf(endsOn)) throw BidValidityException.expired(endsOn);
-      const open: Array<{ id: string; extend_to: string }> = await m.query(
-        `SELECT id, extend_to::text AS extend_to FROM bid_validity_extensions WHERE tender_id = $1 AND respond_by > $2
-         ORDER BY requested_at DESC LIMIT 1`,
-        [tenderId, now],
-      );
-      if (open.length) {
+      const open = await this.repo.findOpen(m, tenderId, now);
+      if (open) {
         // The same request again (a retry) answers the first one; another one waits for the answers.
-        if (open[0].extend_to === dto.extendTo) return this.view(m, open[0].id, true);
+        if (open.extendTo === dto.extendTo) return this.view(m, open.id, true);
         throw new ConflictException('An extension request is still open for answers: wait until its respondBy');
       }
       const bad: Array<{ field: string; errors: string[] }> = [];
@@ -92,22 +81,18 @@ export class BidValidityExtensionsService {
       if (respondBy > latest) bad.push({ field: 'respondBy', errors: [`must be before the current validity period ends (${latest.toISOString()})`] });
       if (bad.length) throw new ValidationFailedException(bad);
 
-      const [row]: Array<{ id: string }> = await m.query(
-        `INSERT INTO bid_validity_extensions (tender_id, previous_ends_on, extend_to, reason, respond_by, requested_by)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [tenderId, endsOn, dto.extendTo, dto.reason, respondBy, actor.userId],
-      );
-      await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, dto.extendTo]);
-      const asked: Array<{ id: string }> = await m.query(`SELECT id FROM bids WHERE tender_id = $1 AND status = ANY($2) ORDER BY id`, [tenderId, LIVE_BIDS]);
+      const extensionId = await this.repo.insert(m, { tenderId, previousEndsOn: endsOn, extendTo: dto.extendTo, reason: dto.reason, respondBy, requestedBy: actor.userId });
+      await this.repo.moveTenderValidityEnd(m, tenderId, dto.extendTo);
+      const asked = await this.repo.bidIdsWithStatus(m, tenderId, LIVE_BIDS);
       await this.audit.append(m, {
         actor,
         action: 'BID_VALIDITY_EXTENSION_REQUESTED',
         objectType: 'bid_validity_extension',
-        objectId: row.id,
+        objectId: extensionId,
         tenderId,
         data: { previousEndsOn: endsOn, extendTo: dto.extendTo, respondBy: respondBy.toISOString(), reason: dto.reason, bidsAsked: asked.length },
       });
-      return this.view(m, row.id, true);
+      return this.view(m, extensionId, true);
     });
   }
 
@@ -116,21 +101,15 @@ export class BidValidityExtensionsService {
     if (actor.role !== Role.BIDDER || !org) throw new ForbiddenException('This is for bidders');
     return this.tx.run(async (m) => {
       await this.lockTender(m, tenderId, actor);
-      const [ext]: Array<{ id: string; extend_to: string; respond_by: Date }> = await m.query(
-        `SELECT id, extend_to::text AS extend_to, respond_by FROM bid_validity_extensions WHERE id = $1 AND tender_id = $2 FOR UPDATE`,
-        [extensionId, tenderId],
-      );
+      const ext = await this.repo.lockExtension(m, extensionId, tenderId);
       if (!ext) throw new NotFoundException('The extension request');
       // Every bid of the bidder on the tender (one per lot): the request is the tender's, the answer covers them all.
-      const bids: Array<{ id: string; status: string; lot_no: number }> = await m.query(
-        `SELECT id, status, lot_no FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2 ORDER BY lot_no FOR UPDATE`,
-        [tenderId, org],
-      );
+      const bids = await this.repo.bidderBidsForUpdate(m, tenderId, org);
       if (!bids.length) throw new NotFoundException('Your bid');
-      const priors: Array<{ decision: 'ACCEPT' | 'REFUSE'; responded_at: Date }> = await m.query(
-        `SELECT decision, responded_at FROM bid_validity_extension_responses WHERE extension_id = $1 AND bid_id = ANY($2::uuid[])
-         ORDER BY responded_at`,
-        [extensionId, bids.map((b) => b.id)],
+      const priors = await this.repo.priorResponses(
+        m,
+        extensionId,
+        bids.map((b) => b.id),
       );
       if (priors.length) {
         if (priors[0].decision !== dto.decision) throw new ConflictException(`You already answered ${priors[0].decision}; an answer cannot be changed`);
@@ -138,33 +117,30 @@ export class BidValidityExtensionsService {
           bids.map((b) => b.id),
           extensionId,
           priors[0].decision,
-          priors[0].responded_at,
-          ext.extend_to,
+          priors[0].respondedAt,
+          ext.extendTo,
         );
       }
-      const live = bids.filter((b) => LIVE_BIDS.includes(b.status as BidStatus));
+      const live = bids.filter((b) => LIVE_BIDS.includes(b.status));
       if (!live.length) throw new ConflictException(`Your bid is ${bids[0].status}: there is no validity left to extend`);
       const now = await this.now(m);
-      if (now > new Date(ext.respond_by)) throw BidValidityException.responseClosed(new Date(ext.respond_by).toISOString());
+      if (now > ext.respondBy) throw BidValidityException.responseClosed(ext.respondBy.toISOString());
       // TBR Art. 25 ¶2 / Art. 26: a bidder who agrees extends its security's validity accordingly (each lot's).
       if (dto.decision === 'ACCEPT') {
         for (const b of live) {
-          if (!(await this.security.coversThrough(m, tenderId, org, ext.extend_to, Number(b.lot_no)))) throw BidValidityException.securityTooShort(ext.extend_to);
+          if (!(await this.security.coversThrough(m, tenderId, org, ext.extendTo, b.lotNo))) throw BidValidityException.securityTooShort(ext.extendTo);
         }
       }
       for (const b of live) {
-        await m.query(
-          `INSERT INTO bid_validity_extension_responses (extension_id, bid_id, bidder_organization_id, decision, responded_by, responded_at)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [extensionId, b.id, org, dto.decision, actor.userId, now],
-        );
+        await this.repo.insertResponse(m, { extensionId, bidId: b.id, bidderOrganizationId: org, decision: dto.decision, respondedBy: actor.userId, respondedAt: now });
       }
       if (dto.decision === 'REFUSE') {
         // TBR Art. 25 ¶2: "投标人拒绝延长的，其投标失效，但投标人有权收回其投标保证金".
-        await m.query(`UPDATE bids SET status = 'LAPSED', status_reason = $2, updated_at = clock_timestamp() WHERE id = ANY($1::uuid[])`, [
+        await this.repo.markLapsed(
+          m,
           live.map((b) => b.id),
           BidStatusReason.VALIDITY_EXTENSION_REFUSED,
-        ]);
+        );
       }
       for (const b of live) {
         await this.audit.append(m, {
@@ -173,10 +149,10 @@ export class BidValidityExtensionsService {
           objectType: 'bid',
           objectId: b.id,
           tenderId,
-          data: { extensionId, extendTo: ext.extend_to, decision: dto.decision, lotNo: Number(b.lot_no), ...(dto.decision === 'REFUSE' ? { bidStatus: 'LAPSED' } : {}) },
+          data: { extensionId, extendTo: ext.extendTo, decision: dto.decision, lotNo: b.lotNo, ...(dto.decision === 'REFUSE' ? { bidStatus: 'LAPSED' } : {}) },
         });
         if (dto.decision === 'REFUSE') {
-          await this.events.emit(m, 'BidLapsed', { tenderId, bidId: b.id, bidderOrganizationId: org, lotNo: Number(b.lot_no) }, actor);
+          await this.events.emit(m, 'BidLapsed', { tenderId, bidId: b.id, bidderOrganizationId: org, lotNo: b.lotNo }, actor);
         }
       }
       return this.answer(
@@ -184,7 +160,7 @@ export class BidValidityExtensionsService {
         extensionId,
         dto.decision,
         now,
-        ext.extend_to,
+        ext.extendTo,
       );
     });
   }
@@ -192,26 +168,20 @@ export class BidValidityExtensionsService {
   /** GET /tenders/{id}/bid-validity-extensions: owner, supervisors and administrators see every answer; a bidder with a bid, its own. */
   async list(tenderId: string, actor: Actor): Promise<{ tenderId: string; bidValidityEndsOn: string; items: ExtensionView[] }> {
     const m = this.tx.manager;
-    const [tender]: TenderRow[] = await m.query(
-      `SELECT id, status, procuring_entity_id, bid_deadline, bid_validity_days, bid_validity_ends_on::text AS bid_validity_ends_on FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
+    const tender = await this.repo.findTender(m, tenderId);
     if (!tender || tender.status === 'DRAFT') throw new NotFoundException('The tender');
     // A county supervisor or sector regulator: its own tenders only, 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
-    const full = actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuring_entity_id);
+    const full = actor.role === Role.SUPERVISOR || actor.role === Role.ADMIN || (actor.role === Role.PROCURING_ENTITY && actor.organizationId === tender.procuringEntityId);
     const ownBids = new Set<string>();
     if (!full) {
-      const bids: Array<{ id: string }> =
-        actor.role === Role.BIDDER && actor.organizationId
-          ? await m.query(`SELECT id FROM bids WHERE tender_id = $1 AND bidder_organization_id = $2`, [tenderId, actor.organizationId])
-          : [];
+      const bids = actor.role === Role.BIDDER && actor.organizationId ? await this.repo.bidderBidIds(m, tenderId, actor.organizationId) : [];
       if (!bids.length) throw new ForbiddenException('Only the parties of this tender see its extension requests');
-      bids.forEach((b) => ownBids.add(b.id));
+      bids.forEach((id) => ownBids.add(id));
     }
-    const ids: Array<{ id: string }> = await m.query(`SELECT id FROM bid_validity_extensions WHERE tender_id = $1 ORDER BY requested_at, id`, [tenderId]);
+    const ids = await this.repo.idsOfTender(m, tenderId);
     const items: ExtensionView[] = [];
-    for (const { id } of ids) {
+    for (const id of ids) {
       const v = await this.view(m, id, full);
       items.push(full ? v : { ...v, responses: v.responses.filter((r) => ownBids.has(r.bidId)) });
     }
@@ -232,58 +202,34 @@ export class BidValidityExtensionsService {
   }
 
   private async view(m: EntityManager, id: string, full: boolean): Promise<ExtensionView> {
-    const [e]: Array<Record<string, unknown>> = await m.query(
-      `SELECT id, tender_id, previous_ends_on::text AS previous_ends_on, extend_to::text AS extend_to, reason, respond_by, requested_at
-       FROM bid_validity_extensions WHERE id = $1`,
-      [id],
-    );
-    const responses: Array<Record<string, unknown>> = await m.query(
-      `SELECT bid_id, bidder_organization_id, decision, responded_at FROM bid_validity_extension_responses WHERE extension_id = $1 ORDER BY responded_at, bid_id`,
-      [id],
-    );
+    const e = await this.repo.findById(m, id);
+    if (!e) throw new NotFoundException('The extension request'); // the caller has just read or written its id
+    const responses = await this.repo.responses(m, id);
     const view: ExtensionView = {
-      id: e.id as string,
-      tenderId: e.tender_id as string,
-      previousEndsOn: e.previous_ends_on as string,
-      extendTo: e.extend_to as string,
-      reason: e.reason as string,
-      respondBy: new Date(e.respond_by as string).toISOString(),
-      requestedAt: new Date(e.requested_at as string).toISOString(),
-      responses: responses.map((r) => ({
-        bidId: r.bid_id as string,
-        bidderOrganizationId: r.bidder_organization_id as string,
-        decision: r.decision as 'ACCEPT' | 'REFUSE',
-        respondedAt: new Date(r.responded_at as string).toISOString(),
-      })),
+      id: e.id,
+      tenderId: e.tenderId,
+      previousEndsOn: e.previousEndsOn,
+      extendTo: e.extendTo,
+      reason: e.reason,
+      respondBy: e.respondBy.toISOString(),
+      requestedAt: e.requestedAt.toISOString(),
+      responses: responses.map((r) => ({ bidId: r.bidId, bidderOrganizationId: r.bidderOrganizationId, decision: r.decision, respondedAt: r.respondedAt.toISOString() })),
     };
-    if (full) {
-      const pending: Array<{ id: string }> = await m.query(
-        `SELECT b.id FROM bids b WHERE b.tender_id = $1 AND b.status = ANY($2)
-           AND NOT EXISTS (SELECT 1 FROM bid_validity_extension_responses r WHERE r.extension_id = $3 AND r.bid_id = b.id)
-         ORDER BY b.id`,
-        [view.tenderId, LIVE_BIDS, id],
-      );
-      view.pendingBidIds = pending.map((p) => p.id);
-    }
+    if (full) view.pendingBidIds = await this.repo.pendingBidIds(m, view.tenderId, LIVE_BIDS, id);
     return view;
   }
 
-  private async lockTender(m: EntityManager, tenderId: string, actor: Actor): Promise<TenderRow> {
-    const [tender]: TenderRow[] = await m.query(
-      `SELECT id, status, procuring_entity_id, bid_deadline, bid_validity_days, bid_validity_ends_on::text AS bid_validity_ends_on
-       FROM tenders WHERE id = $1 FOR UPDATE`,
-      [tenderId],
-    );
-    if (!tender || (tender.status === 'DRAFT' && tender.procuring_entity_id !== actor.organizationId)) throw new NotFoundException('The tender');
+  private async lockTender(m: EntityManager, tenderId: string, actor: Actor): Promise<TenderValidityRow> {
+    const tender = await this.repo.lockTender(m, tenderId);
+    if (!tender || (tender.status === 'DRAFT' && tender.procuringEntityId !== actor.organizationId)) throw new NotFoundException('The tender');
     return tender;
   }
 
-  private endsOn(t: TenderRow): string {
-    return bidValidityEndsOn({ bidDeadline: new Date(t.bid_deadline), bidValidityDays: Number(t.bid_validity_days), bidValidityEndsOn: t.bid_validity_ends_on });
+  private endsOn(t: TenderValidityRow): string {
+    return bidValidityEndsOn({ bidDeadline: t.bidDeadline, bidValidityDays: t.bidValidityDays, bidValidityEndsOn: t.bidValidityEndsOn });
   }
 
-  private async now(m: EntityManager): Promise<Date> {
-    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
-    return new Date(now);
+  private now(m: EntityManager): Promise<Date> {
+    return this.repo.now(m);
   }
 }

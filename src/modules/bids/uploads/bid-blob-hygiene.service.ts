@@ -9,6 +9,8 @@ import { ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { AuditService } from '../../audit/audit.service';
 import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
 import { bidAuditScope } from '../bid-audit';
+import { BidsRepository } from '../bids.repository';
+import { BidUploadsRepository } from './bid-uploads.repository';
 
 /** Uploads, and replaced bid versions, handled per run (one transaction); a full batch plans the next run at once. */
 export const BLOB_HYGIENE_BATCH = 50;
@@ -56,6 +58,8 @@ export class BidBlobHygieneService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly config: AppConfig,
+    private readonly uploads: BidUploadsRepository,
+    private readonly bids: BidsRepository,
   ) {}
 
   /** The timed event: one run, and the next planned (at once when a batch was full, else one interval later). */
@@ -74,87 +78,24 @@ export class BidBlobHygieneService implements OnApplicationBootstrap {
   /** Plans a run in `delayMs` (default: one interval) unless one is pending. Returns whether it planned one. */
   async ensurePlanned(delayMs = this.config.bidBlobHygieneIntervalMs): Promise<boolean> {
     return this.tx.run(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('bid-blob-hygiene', 11))`);
-      const [pending] = await m.query(`SELECT 1 FROM scheduled_events WHERE kind = $1 AND status = 'PENDING' LIMIT 1`, [ScheduledEventKind.BidBlobHygiene]);
-      if (pending) return false;
+      await this.uploads.lockHygienePlanning(m);
+      if (await this.uploads.hygienePlanned(m, ScheduledEventKind.BidBlobHygiene)) return false;
       await this.planNext(m, delayMs);
       return true;
     });
   }
 
   private async planNext(m: EntityManager, delayMs: number): Promise<void> {
-    const [{ at }]: Array<{ at: Date }> = await m.query(`SELECT clock_timestamp() + make_interval(secs => $1::float8 / 1000) AS at`, [delayMs]);
-    await this.scheduler.plan(m, { kind: ScheduledEventKind.BidBlobHygiene, subjectId: this.crypto.uuid(), runAt: new Date(at) });
+    const at = await this.uploads.clockIn(m, delayMs);
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.BidBlobHygiene, subjectId: this.crypto.uuid(), runAt: at });
   }
 
   /** One run, in the caller's transaction (the scheduler's; tests call it directly). */
   async runOnce(m: EntityManager): Promise<BlobHygieneRun> {
     const out: BlobHygieneRun = { abandoned: { deadlinePassed: 0, expired: 0 }, supersededFiles: 0, blobsDeleted: 0, more: false };
-
-    const uploads: Array<{ id: string; tender_id: string; received_bytes: string; ciphertext_hash: string; deadline_passed: boolean }> = await m.query(
-      `SELECT u.id, u.tender_id, u.received_bytes, u.ciphertext_hash, (t.bid_deadline <= clock_timestamp()) AS deadline_passed
-       FROM bid_uploads u JOIN tenders t ON t.id = u.tender_id
-       WHERE u.status = 'OPEN'
-         AND (t.bid_deadline <= clock_timestamp() OR u.updated_at < clock_timestamp() - make_interval(hours => $1))
-       ORDER BY u.updated_at
-       LIMIT $2
-       FOR UPDATE OF u SKIP LOCKED`,
-      [this.config.bidUploadMaxAgeHours, BLOB_HYGIENE_BATCH],
-    );
-    for (const u of uploads) {
-      const reason = u.deadline_passed ? 'DEADLINE_PASSED' : 'EXPIRED';
-      const pieces = await this.deletePieces(m, u.id);
-      out.blobsDeleted += pieces;
-      await m.query(`DELETE FROM bid_upload_pieces WHERE upload_id = $1`, [u.id]);
-      await m.query(
-        `UPDATE bid_uploads SET status = 'ABANDONED', abandoned_reason = $2, blobs_deleted_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = $1`,
-        [u.id, reason],
-      );
-      await this.audit.append(m, {
-        actor: SYSTEM_ACTOR,
-        action: 'BID_UPLOAD_ABANDONED',
-        objectType: 'bid_upload',
-        objectId: u.id,
-        ...bidAuditScope(u.tender_id, u.id),
-        data: { uploadId: u.id, reason, receivedBytes: Number(u.received_bytes), ciphertextHash: u.ciphertext_hash, blobsDeleted: pieces },
-      });
-      if (reason === 'DEADLINE_PASSED') out.abandoned.deadlinePassed++;
-      else out.abandoned.expired++;
-    }
-
-    // A version's file is superseded once the bid's current file is another (a later v2 upload, or a v1 bid).
-    const versions: Array<{ bid_id: string; version: number; tender_id: string; blob_key: string; ciphertext_sha256: string; current_version: number }> = await m.query(
-      `SELECT v.bid_id, v.version, v.tender_id, v.blob_key, v.ciphertext_sha256, b.version AS current_version
-       FROM bid_versions v JOIN bids b ON b.id = v.bid_id
-       WHERE v.format_version = 2 AND v.blob_deleted_at IS NULL AND v.version < b.version AND b.blob_key IS DISTINCT FROM v.blob_key
-       ORDER BY v.bid_id, v.version
-       LIMIT $1
-       FOR UPDATE OF b SKIP LOCKED`,
-      [BLOB_HYGIENE_BATCH],
-    );
-    for (const v of versions) {
-      const uploadId = UPLOAD_KEY.exec(v.blob_key)?.[1];
-      const pieces = uploadId ? await this.deletePieces(m, uploadId) : 0;
-      out.blobsDeleted += pieces;
-      if (uploadId) {
-        await m.query(`DELETE FROM bid_upload_pieces WHERE upload_id = $1`, [uploadId]);
-        await m.query(`UPDATE bid_uploads SET blobs_deleted_at = clock_timestamp() WHERE id = $1 AND blobs_deleted_at IS NULL`, [uploadId]);
-      }
-      await m.query(`UPDATE bid_versions SET blob_deleted_at = clock_timestamp() WHERE bid_id = $1 AND version = $2`, [v.bid_id, v.version]);
-      await this.audit.append(m, {
-        actor: SYSTEM_ACTOR,
-        action: 'BID_VERSION_FILE_DELETED',
-        objectType: 'bid',
-        objectId: v.bid_id,
-        ...bidAuditScope(v.tender_id, v.bid_id),
-        // The hash stays in bid_versions and in the BID_SUBMITTED event of that version: the record, not the file.
-        data: { bidId: v.bid_id, version: v.version, replacedBy: v.current_version, ciphertextHash: v.ciphertext_sha256, blobsDeleted: pieces },
-      });
-      out.supersededFiles++;
-    }
-
-    out.more = uploads.length === BLOB_HYGIENE_BATCH || versions.length === BLOB_HYGIENE_BATCH;
+    const uploads = await this.abandonUploads(m, out);
+    const versions = await this.deleteSupersededFiles(m, out);
+    out.more = uploads === BLOB_HYGIENE_BATCH || versions === BLOB_HYGIENE_BATCH;
     const n = out.abandoned.deadlinePassed + out.abandoned.expired;
     if (n || out.supersededFiles) {
       this.logger.log(`bid blob hygiene: ${n} abandoned upload(s), ${out.supersededFiles} replaced file(s), ${out.blobsDeleted} object(s) deleted`);
@@ -162,10 +103,59 @@ export class BidBlobHygieneService implements OnApplicationBootstrap {
     return out;
   }
 
+  /** Uploads past their tender's deadline or too old become ABANDONED, their pieces deleted. Returns how many were taken. */
+  private async abandonUploads(m: EntityManager, out: BlobHygieneRun): Promise<number> {
+    const uploads = await this.uploads.abandonableForUpdate(m, this.config.bidUploadMaxAgeHours, BLOB_HYGIENE_BATCH);
+    for (const u of uploads) {
+      const reason = u.deadlinePassed ? 'DEADLINE_PASSED' : 'EXPIRED';
+      const pieces = await this.deletePieces(m, u.id);
+      out.blobsDeleted += pieces;
+      await this.uploads.deletePieces(m, u.id);
+      await this.uploads.markAbandoned(m, u.id, reason);
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'BID_UPLOAD_ABANDONED',
+        objectType: 'bid_upload',
+        objectId: u.id,
+        ...bidAuditScope(u.tenderId, u.id),
+        data: { uploadId: u.id, reason, receivedBytes: u.receivedBytes, ciphertextHash: u.ciphertextHash, blobsDeleted: pieces },
+      });
+      if (reason === 'DEADLINE_PASSED') out.abandoned.deadlinePassed++;
+      else out.abandoned.expired++;
+    }
+    return uploads.length;
+  }
+
+  /** A version's file is superseded once the bid's current file is another (a later v2 upload, or a v1 bid). Returns how many were taken. */
+  private async deleteSupersededFiles(m: EntityManager, out: BlobHygieneRun): Promise<number> {
+    const versions = await this.bids.supersededFilesForUpdate(m, BLOB_HYGIENE_BATCH);
+    for (const v of versions) {
+      const uploadId = UPLOAD_KEY.exec(v.blobKey)?.[1];
+      const pieces = uploadId ? await this.deletePieces(m, uploadId) : 0;
+      out.blobsDeleted += pieces;
+      if (uploadId) {
+        await this.uploads.deletePieces(m, uploadId);
+        await this.uploads.markBlobsDeleted(m, uploadId);
+      }
+      await this.bids.markVersionFileDeleted(m, v.bidId, v.version);
+      await this.audit.append(m, {
+        actor: SYSTEM_ACTOR,
+        action: 'BID_VERSION_FILE_DELETED',
+        objectType: 'bid',
+        objectId: v.bidId,
+        ...bidAuditScope(v.tenderId, v.bidId),
+        // The hash stays in bid_versions and in the BID_SUBMITTED event of that version: the record, not the file.
+        data: { bidId: v.bidId, version: v.version, replacedBy: v.currentVersion, ciphertextHash: v.ciphertextSha256, blobsDeleted: pieces },
+      });
+      out.supersededFiles++;
+    }
+    return versions.length;
+  }
+
   /** Deletes an upload's pieces from the blob store (absent ones are fine); the rows stay to the caller. */
   private async deletePieces(m: EntityManager, uploadId: string): Promise<number> {
-    const pieces: Array<{ blob_key: string }> = await m.query(`SELECT blob_key FROM bid_upload_pieces WHERE upload_id = $1`, [uploadId]);
-    for (const p of pieces) await this.blobs.delete(p.blob_key);
-    return pieces.length;
+    const keys = await this.uploads.pieceKeys(m, uploadId);
+    for (const key of keys) await this.blobs.delete(key);
+    return keys.length;
   }
 }

@@ -7,7 +7,7 @@ import { NotFoundException, ValidationFailedException } from 'src/common/errors/
 import { BlobStore } from 'src/infra/blob-store/blob-store';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
-import { ESCROWED_KEY_BYTES_V2, FileHasher, isSuiteId, isValidCiphertextLength, isValidSegmentSize, MAX_BID_FILE_BYTES, SuiteId } from 'src/sdk/v2';
+import { ESCROWED_KEY_BYTES_V2, FileHasher, isSuiteId, isValidCiphertextLength, isValidSegmentSize, MAX_BID_FILE_BYTES } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { bidAuditScope } from '../bid-audit';
@@ -16,35 +16,10 @@ import { escrowedKeyPolicy } from '../bid-submission-rules';
 import { assertSubmissionOpen, lockTenderForBids, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
 import { BidUploadException } from './bid-upload.exception';
 import { CreateBidUploadDto } from './create-bid-upload.dto';
+import { BidsRepository } from '../bids.repository';
+import { BidUploadRow, BidUploadsRepository, UploadClient, UploadPieceRow } from './bid-uploads.repository';
 
-export interface BidUploadRow {
-  id: string;
-  tender_id: string;
-  /** NULL before the opening on a tender that seals identities (issue 17): see bidder_blind_index, sealed_client. */
-  bidder_organization_id: string | null;
-  bidder_blind_index: string | null;
-  sealed_client: string | null;
-  submitted_by: string | null;
-  status: 'OPEN' | 'FINALIZED' | 'REFUSED' | 'ABANDONED'; // ABANDONED: by the blob hygiene (never finalised), pieces deleted
-  suite: SuiteId;
-  segment_size: number;
-  ciphertext_length: string;
-  ciphertext_hash: string;
-  nonce_prefix: Buffer;
-  key_commitment: string;
-  escrowed_key: Buffer | null;
-  client: UploadClient | null;
-  ip: string | null;
-  received_bytes: string;
-  bid_id: string | null;
-}
-
-export interface UploadClient {
-  deviceId: string;
-  macAddresses?: string[];
-  toolVersion?: string;
-  documentAuthor?: string;
-}
+export type { BidUploadRow, UploadClient } from './bid-uploads.repository';
 
 /** Who started an upload, in clear or unsealed by the platform (the finalisation seals it into the bid's identity). */
 export interface UploadSubmitter {
@@ -83,29 +58,29 @@ export class BidUploadsService {
     private readonly submit: SubmitBidUseCase,
     private readonly audit: AuditService,
     private readonly identities: BidIdentitySealer,
+    private readonly bids: BidsRepository,
+    private readonly repo: BidUploadsRepository,
   ) {}
 
   /** The upload's submitter (unsealed by the platform when the tender seals identities). */
   submitter(u: BidUploadRow): UploadSubmitter {
-    if (u.sealed_client) return this.identities.openForPlatform<UploadSubmitter>(u.sealed_client, uploadAad(u.tender_id, u.id));
-    return { userId: u.submitted_by!, ip: u.ip ?? '', client: u.client! };
+    if (u.sealedClient) return this.identities.openForPlatform<UploadSubmitter>(u.sealedClient, uploadAad(u.tenderId, u.id));
+    return { userId: u.submittedBy!, ip: u.ip ?? '', client: u.client! };
   }
 
   async create(tenderId: string, actor: Actor, dto: CreateBidUploadDto): Promise<BidUploadView> {
     const organizationId = actor.organizationId;
     if (!organizationId) throw new NotFoundException('The tender');
     return this.tx.run(async (m) => {
-      const { tender, now } = await lockTenderForBids(m, tenderId);
+      const { tender, now } = await lockTenderForBids(this.bids, m, tenderId);
       assertSubmissionOpen(tender, now);
-      const [t]: Array<{ accepted_suites: string[]; max_bid_file_bytes: string | null }> = await m.query(`SELECT accepted_suites, max_bid_file_bytes FROM tenders WHERE id = $1`, [
-        tenderId,
-      ]);
-      if (!isSuiteId(dto.suite) || !t.accepted_suites.includes(dto.suite)) throw BidUploadException.unsupportedSuite(dto.suite, t.accepted_suites);
+      const t = await this.repo.tenderFileLimits(m, tenderId);
+      if (!isSuiteId(dto.suite) || !t.acceptedSuites.includes(dto.suite)) throw BidUploadException.unsupportedSuite(dto.suite, t.acceptedSuites);
       if (!isValidSegmentSize(dto.segmentSize)) throw BidUploadException.invalidLength('segmentSize must be a power of two from 4096 to 16777216');
       if (!isValidCiphertextLength(dto.ciphertextLength, dto.segmentSize)) {
         throw BidUploadException.invalidLength(`ciphertextLength ${dto.ciphertextLength} is not a valid sealed length for segmentSize ${dto.segmentSize}`);
       }
-      const limit = Math.min(t.max_bid_file_bytes === null ? MAX_BID_FILE_BYTES : Number(t.max_bid_file_bytes), MAX_BID_FILE_BYTES);
+      const limit = Math.min(t.maxBidFileBytes === null ? MAX_BID_FILE_BYTES : t.maxBidFileBytes, MAX_BID_FILE_BYTES);
       if (dto.ciphertextLength > limit) throw BidUploadException.tooLarge(limit);
       const escrowedKey = dto.escrowedKey === undefined ? null : Buffer.from(dto.escrowedKey, 'base64');
       if (escrowedKey && escrowedKey.length !== ESCROWED_KEY_BYTES_V2[dto.suite]) {
@@ -122,28 +97,23 @@ export class BidUploadsService {
       // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index.
       const sealing = this.identities.contextOf(tender, organizationId);
       const submitter: UploadSubmitter = { userId: actor.userId, ip: actor.ip ?? '', client: { ...dto.client } };
-      await m.query(
-        `INSERT INTO bid_uploads (id, tender_id, bidder_organization_id, submitted_by, suite, segment_size, ciphertext_length, ciphertext_hash,
-                                  nonce_prefix, key_commitment, escrowed_key, client, ip, bidder_blind_index, sealed_client)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [
-          id,
-          tenderId,
-          sealing ? null : organizationId,
-          sealing ? null : actor.userId,
-          dto.suite,
-          dto.segmentSize,
-          dto.ciphertextLength,
-          dto.ciphertextHash,
-          Buffer.from(dto.noncePrefix, 'base64'),
-          dto.keyCommitment,
-          escrowedKey,
-          sealing ? null : JSON.stringify(dto.client),
-          sealing ? null : (actor.ip ?? ''),
-          sealing?.blindIndex ?? null,
-          sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null,
-        ],
-      );
+      await this.repo.insert(m, {
+        id,
+        tenderId,
+        bidderOrganizationId: sealing ? null : organizationId,
+        submittedBy: sealing ? null : actor.userId,
+        suite: dto.suite,
+        segmentSize: dto.segmentSize,
+        ciphertextLength: dto.ciphertextLength,
+        ciphertextHash: dto.ciphertextHash,
+        noncePrefix: Buffer.from(dto.noncePrefix, 'base64'),
+        keyCommitment: dto.keyCommitment,
+        escrowedKey,
+        client: sealing ? null : dto.client,
+        ip: sealing ? null : (actor.ip ?? ''),
+        blindIndex: sealing?.blindIndex ?? null,
+        sealedClient: sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null,
+      });
       // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
       await this.audit.append(m, {
         actor: sealing ? sealedBidderActor(actor) : actor,
@@ -160,17 +130,18 @@ export class BidUploadsService {
 
   /** The caller's own upload (anyone else's is NOT_FOUND, so nothing about other bidders leaks). */
   async load(m: EntityManager, tenderId: string, uploadId: string, actor: Actor, lock = false): Promise<BidUploadRow> {
-    const rows: BidUploadRow[] = await m.query(
-      `SELECT * FROM bid_uploads WHERE id = $1 AND tender_id = $2 AND (bidder_organization_id = $3 OR bidder_blind_index = $4) ${lock ? 'FOR UPDATE' : ''}`,
-      [uploadId, tenderId, actor.organizationId, actor.organizationId ? this.identities.blindIndex(tenderId, actor.organizationId) : null],
+    const row = await this.repo.findOwn(
+      m,
+      { uploadId, tenderId, organizationId: actor.organizationId, blindIndex: actor.organizationId ? this.identities.blindIndex(tenderId, actor.organizationId) : null },
+      lock,
     );
-    if (!rows.length) throw new NotFoundException('The upload');
-    return rows[0];
+    if (!row) throw new NotFoundException('The upload');
+    return row;
   }
 
   async status(tenderId: string, uploadId: string, actor: Actor): Promise<BidUploadView> {
     const u = await this.tx.run((m) => this.load(m, tenderId, uploadId, actor));
-    return { uploadId: u.id, status: u.status, offset: Number(u.received_bytes), length: Number(u.ciphertext_length) };
+    return { uploadId: u.id, status: u.status, offset: u.receivedBytes, length: u.ciphertextLength };
   }
 
   /** One piece at `offset` (it must equal the bytes stored so far), streamed into the blob store and hashed. */
@@ -190,13 +161,13 @@ export class BidUploadsService {
   private async appendNow(tenderId: string, uploadId: string, actor: Actor, offset: number, length: number, body: Readable): Promise<BidUploadView> {
     const u = await this.tx.run(async (m) => {
       const row = await this.load(m, tenderId, uploadId, actor);
-      const { tender, now } = await lockTenderForBids(m, tenderId);
+      const { tender, now } = await lockTenderForBids(this.bids, m, tenderId);
       assertSubmissionOpen(tender, now); // nothing more is taken after the deadline
       return row;
     });
     if (u.status !== 'OPEN') throw BidUploadException.closed(u.status);
-    const received = Number(u.received_bytes);
-    const total = Number(u.ciphertext_length);
+    const received = u.receivedBytes;
+    const total = u.ciphertextLength;
     if (offset !== received) throw BidUploadException.offsetMismatch(received);
     if (!Number.isSafeInteger(length) || length <= 0 || length > MAX_UPLOAD_PIECE_BYTES) {
       throw BidUploadException.invalidLength(`a piece is 1 to ${MAX_UPLOAD_PIECE_BYTES} bytes with its Content-Length`);
@@ -230,9 +201,8 @@ export class BidUploadsService {
     }
     const stored = await this.tx.run(async (m) => {
       const row = await this.load(m, tenderId, uploadId, actor, true);
-      if (row.status !== 'OPEN' || Number(row.received_bytes) !== offset) return null;
-      await m.query(`INSERT INTO bid_upload_pieces (upload_id, "offset", length, blob_key) VALUES ($1, $2, $3, $4)`, [uploadId, offset, length, key]);
-      await m.query(`UPDATE bid_uploads SET received_bytes = $2, updated_at = clock_timestamp() WHERE id = $1`, [uploadId, offset + length]);
+      if (row.status !== 'OPEN' || row.receivedBytes !== offset) return null;
+      await this.repo.addPiece(m, uploadId, offset, length, key);
       return true;
     });
     if (!stored) {
@@ -247,24 +217,20 @@ export class BidUploadsService {
   async hasherAt(u: BidUploadRow, offset: number): Promise<FileHasher> {
     const cached = this.hashers.get(u.id);
     if (cached && cached.offset === offset) return cached.hasher;
-    const hasher = new FileHasher(nodeSuite(u.suite), u.segment_size);
+    const hasher = new FileHasher(nodeSuite(u.suite), u.segmentSize);
     for await (const chunk of this.piecesStream(await this.pieces(u.id))) await hasher.update(chunk as Buffer);
     if (hasher.bytes !== offset) throw new Error(`upload ${u.id}: stored pieces hold ${hasher.bytes} bytes, not ${offset}`);
     this.hashers.set(u.id, { offset, hasher });
     return hasher;
   }
 
-  async pieces(uploadId: string, m?: EntityManager): Promise<Array<{ offset: number; length: number; blob_key: string }>> {
-    const rows: Array<{ offset: string; length: number; blob_key: string }> = await (m ?? this.tx.manager).query(
-      `SELECT "offset", length, blob_key FROM bid_upload_pieces WHERE upload_id = $1 ORDER BY "offset"`,
-      [uploadId],
-    );
-    return rows.map((r) => ({ offset: Number(r.offset), length: r.length, blob_key: r.blob_key }));
+  async pieces(uploadId: string, m?: EntityManager): Promise<UploadPieceRow[]> {
+    return this.repo.pieces(m ?? this.tx.manager, uploadId);
   }
 
   /** The pieces, in order, as one stream (opening reads a v2 bid file through this). */
-  async *piecesStream(pieces: Array<{ blob_key: string }>): AsyncGenerator<Uint8Array> {
-    for (const p of pieces) for await (const chunk of await this.blobs.get(p.blob_key)) yield chunk as Buffer;
+  async *piecesStream(pieces: Array<{ blobKey: string }>): AsyncGenerator<Uint8Array> {
+    for (const p of pieces) for await (const chunk of await this.blobs.get(p.blobKey)) yield chunk as Buffer;
   }
 
   forget(uploadId: string): void {

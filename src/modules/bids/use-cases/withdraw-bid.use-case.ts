@@ -8,7 +8,8 @@ import { BidStatus, BidStatusReason } from '../bid.enums';
 import { BidWithdrawalView } from '../bid-views';
 import { bidAuditScope } from '../bid-audit';
 import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
-import { assertSubmissionOpen, lockBidderSlot, lockTenderForBids } from './submit-bid.use-case';
+import { BidsRepository } from '../bids.repository';
+import { assertSubmissionOpen, lockTenderForBids } from './submit-bid.use-case';
 import { UseCase } from 'src/common/use-case';
 
 export interface WithdrawBidCommand {
@@ -29,6 +30,7 @@ export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdr
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly identities: BidIdentitySealer,
+    private readonly bids: BidsRepository,
   ) {}
 
   async execute(cmd: WithdrawBidCommand): Promise<BidWithdrawalView> {
@@ -37,25 +39,16 @@ export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdr
     const organizationId = actor.organizationId;
     if (!organizationId) throw new NotFoundException('Your bid');
     return this.tx.run(async (m) => {
-      const { tender, now } = await lockTenderForBids(m, tenderId);
+      const { tender, now } = await lockTenderForBids(this.bids, m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
-      await lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
+      await this.bids.lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
       const sealing = this.identities.contextOf(tender, organizationId); // sealed identities (issue 17)
-      const rows: Array<{ id: string; status: BidStatus; withdrawn_at: Date | null; version: number }> = await m.query(
-        `SELECT id, status, withdrawn_at, version FROM bids
-         WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 FOR UPDATE`,
-        [tenderId, organizationId, sealing?.blindIndex ?? null, lotNo],
-      );
-      const bid = rows[0];
+      const bid = await this.bids.findForWithdrawal(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
       if (!bid) throw new NotFoundException('Your bid');
       if (bid.status === BidStatus.WITHDRAWN) {
-        return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: new Date(bid.withdrawn_at!).toISOString() };
+        return { bidId: bid.id, status: BidStatus.WITHDRAWN, withdrawnAt: new Date(bid.withdrawnAt!).toISOString() };
       }
-      await m.query(`UPDATE bids SET status = 'WITHDRAWN', withdrawn_at = $2, status_reason = $3, updated_at = clock_timestamp() WHERE id = $1`, [
-        bid.id,
-        now,
-        BidStatusReason.WITHDRAWN_BY_BIDDER,
-      ]);
+      await this.bids.markWithdrawn(m, bid.id, now, BidStatusReason.WITHDRAWN_BY_BIDDER);
       await this.audit.append(m, {
         actor: sealing ? sealedBidderActor(actor) : actor,
         action: 'BID_WITHDRAWN',
