@@ -20,6 +20,7 @@ import { BidsRepository } from './bids.repository';
 import { BidUploadsRepository } from './uploads/bid-uploads.repository';
 import { BidValidityExtensionsRepository } from './bid-validity/bid-validity-extensions.repository';
 import { PlatformKeysRepository } from './platform-keys.repository';
+import { TendersModule } from '../tenders/tenders.module';
 
 /**
  * Sealed electronic bids (电子投标文件, API.md "Sealed bids" format v1): submission with signed receipts,
@@ -27,6 +28,7 @@ import { PlatformKeysRepository } from './platform-keys.repository';
  * the opening module changes bid states through BidLifecycleService.
  */
 @Module({
+  imports: [TendersModule], // TendersRepository: the bids module's changes to a tender go through its owner
   controllers: [BidsController, LotBidsController, BidValidityController, BidUploadsController],
   providers: [
     BidsRepository,

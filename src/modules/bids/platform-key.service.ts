@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { EnvelopeFields, generateReceiptKeyPair, ReceiptFields, signEnvelope, signReceipt } from 'src/sdk';
 import { AuditService } from '../audit/audit.service';
 import { PlatformKeysRepository } from './platform-keys.repository';
+import { TendersRepository } from '../tenders/tenders.repository';
 
 export const RECEIPT_KEY_NAME = 'receipt-signing';
 const RECEIPT_KEY_AAD = `platform-key|${RECEIPT_KEY_NAME}|ed25519`;
@@ -36,6 +37,7 @@ export class PlatformKeyService implements OnModuleInit {
    * start-up in the same process, ModuleRef.create), where only the global providers above resolve.
    */
   private readonly keys = new PlatformKeysRepository();
+  private readonly tenderRows = new TendersRepository(); // stateless; see `keys`
 
   async onModuleInit(): Promise<void> {
     const configured = this.config.receiptSigningKeyPem;
@@ -95,7 +97,7 @@ export class PlatformKeyService implements OnModuleInit {
     for (const t of tenders) {
       const aad = `tender-escrow|${t.tenderId}`; // escrowKeyAad of the tenders module
       const raw = this.crypto.unseal(legacy, t.sealed, aad);
-      await this.keys.resealEscrowKey(m, t.tenderId, this.crypto.seal(key, raw, aad));
+      await this.tenderRows.resealEscrowKey(m, t.tenderId, this.crypto.seal(key, raw, aad));
       raw.fill(0);
     }
     await this.audit.append(m, {

@@ -9,7 +9,7 @@ export interface SealedEscrowKeyRow {
 
 /**
  * Owns `platform_keys` (the receipt key, sealed). Two statements act on the tenders module's `tenders` for the one-off
- * re-sealing of a legacy development installation, declared below (`sealedEscrowKeysForUpdate`, `resealEscrowKey`).
+ * re-sealing of a legacy development installation, declared below (`sealedEscrowKeysForUpdate`; the write is `TendersRepository.resealEscrowKey`).
  * Every method takes the caller's EntityManager (its transaction).
  */
 @Injectable()
@@ -39,13 +39,5 @@ export class PlatformKeysRepository {
       `SELECT id, escrow_private_key_sealed AS sealed FROM tenders WHERE escrow_private_key_sealed IS NOT NULL FOR UPDATE`,
     );
     return rows.map((r) => ({ tenderId: r.id, sealed: r.sealed }));
-  }
-
-  /**
-   * Write on another module's table (tenders), kept here as it was: a tender's escrow key re-sealed under this
-   * installation's sealing key (the legacy development re-sealing only; the tenders module has no method for it).
-   */
-  async resealEscrowKey(m: EntityManager, tenderId: string, sealed: string): Promise<void> {
-    await m.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [tenderId, sealed]);
   }
 }

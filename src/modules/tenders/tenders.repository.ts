@@ -224,6 +224,16 @@ export class TendersRepository {
     return seq;
   }
 
+  /** The bid validity period is extended (TBR Art. 25 ¶2): its end moves to the extended day with the request. */
+  async moveBidValidityEnd(m: EntityManager, tenderId: string, extendTo: string): Promise<void> {
+    await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, extendTo]);
+  }
+
+  /** A tender's escrow private key re-sealed under this installation's sealing key (legacy development re-sealing). */
+  async resealEscrowKey(m: EntityManager, tenderId: string, sealed: string): Promise<void> {
+    await m.query(`UPDATE tenders SET escrow_private_key_sealed = $2 WHERE id = $1`, [tenderId, sealed]);
+  }
+
   /** At publication: the tender's identity public key (sealed identities until the opening; the private key is escrowed). */
   async setIdentityPublicKey(m: EntityManager, tenderId: string, publicKey: string): Promise<void> {
     await m.query(`UPDATE tenders SET identity_public_key = $2 WHERE id = $1`, [tenderId, publicKey]);

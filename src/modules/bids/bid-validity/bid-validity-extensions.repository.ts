@@ -68,7 +68,7 @@ const toTender = (t: TenderValidityDbRow): TenderValidityRow => ({
 /**
  * Owns `bid_validity_extensions` and `bid_validity_extension_responses` (TBR Art. 25 ¶2), with the reads and the one
  * change of `bids` the extension makes. Declared over the tenders module's `tenders`: two read models (`findTender`,
- * `lockTender`) and one write (`moveTenderValidityEnd`). Every method takes the caller's EntityManager (its
+ * `lockTender`); the tender's own validity end is moved by `TendersRepository.moveBidValidityEnd`. Every method takes the caller's EntityManager (its
  * transaction).
  */
 @Injectable()
@@ -90,14 +90,6 @@ export class BidValidityExtensionsRepository {
       [tenderId],
     );
     return tender ? toTender(tender) : null;
-  }
-
-  /**
-   * Write on another module's table (tenders), kept here as it was: the tender's validity end moves to the extended
-   * day with the request (TBR Art. 25 ¶2); the tenders module has no method for it.
-   */
-  async moveTenderValidityEnd(m: EntityManager, tenderId: string, extendTo: string): Promise<void> {
-    await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, extendTo]);
   }
 
   /** The database clock. */

@@ -15,6 +15,7 @@ import { BidStatus, BidStatusReason } from '../bid.enums';
 import { RequestBidValidityExtensionDto, RespondBidValidityExtensionDto } from './bid-validity.dto';
 import { BidValidityException } from './bid-validity.exception';
 import { BidValidityExtensionsRepository, TenderValidityRow } from './bid-validity-extensions.repository';
+import { TendersRepository } from '../../tenders/tenders.repository';
 
 /** Tender statuses with opened bids whose validity still matters: after the opening, before the contract. */
 const EXTENDABLE = ['OPENING', 'EVALUATION', 'PUBLICITY', 'AWARDED'];
@@ -50,6 +51,7 @@ export class BidValidityExtensionsService {
     private readonly security: BidSecurityGate,
     private readonly jurisdictions: JurisdictionsService,
     private readonly repo: BidValidityExtensionsRepository,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   async request(tenderId: string, dto: RequestBidValidityExtensionDto, actor: Actor): Promise<ExtensionView> {
@@ -82,7 +84,7 @@ export class BidValidityExtensionsService {
       if (bad.length) throw new ValidationFailedException(bad);
 
       const extensionId = await this.repo.insert(m, { tenderId, previousEndsOn: endsOn, extendTo: dto.extendTo, reason: dto.reason, respondBy, requestedBy: actor.userId });
-      await this.repo.moveTenderValidityEnd(m, tenderId, dto.extendTo);
+      await this.tenderRows.moveBidValidityEnd(m, tenderId, dto.extendTo);
       const asked = await this.repo.bidIdsWithStatus(m, tenderId, LIVE_BIDS);
       await this.audit.append(m, {
         actor,
