@@ -20,7 +20,7 @@ import type { SegmentEngine } from './suite';
 
 /**
  * The cipher is fed 256 KiB at a time and asked for latin1 output: node:crypto then frees its output buffer at once
- * and answers a string in the young generation, written into place with latin1Write (lossless for bytes 0–255).
+ * and answers a string in the young generation, written into place with buf.write(…, 'latin1') (lossless for bytes 0–255).
  * A Buffer answer would be an ArrayBuffer per call, whose external memory makes V8 run a full collection every few
  * MiB in a worker's small heap (measured: 37 mark-compacts per worker for 300 MiB). Below 1 MiB the string is a
  * plain heap string (Node makes larger ones external).
@@ -39,7 +39,7 @@ let scratch = Buffer.alloc(0);
 function run(cipher, from, to) {
   for (let at = 0; at < from.length; at += PIECE) {
     const s = cipher.update(from.subarray(at, Math.min(from.length, at + PIECE)), undefined, 'latin1');
-    if (to.latin1Write(s, at) !== s.length || s.length !== Math.min(PIECE, from.length - at)) throw new Error('cipher output length');
+    if (to.write(s, at, 'latin1') !== s.length || s.length !== Math.min(PIECE, from.length - at)) throw new Error('cipher output length');
   }
 }
 parentPort.on('message', (m) => {
