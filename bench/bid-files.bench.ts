@@ -257,6 +257,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
       keyCommitment: sealed.envelope.keyCommitment,
       key,
       sealed: hasher ? hashed() : source,
+      sourceReusesBuffers: reads === 'reused',
     });
     if (hasher && (await hasher.digestHex()) !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');
     if (opened.attachments[0].size !== size) throw new Error('opened size differs');

@@ -267,6 +267,13 @@ export interface OpenBidV2Input {
   key: Bytes | null;
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
+  /**
+   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large INTL-1 file is then opened on
+   * the segment workers (suite.offThread.segments), which allocate nothing per segment. Left unset for a source that
+   * allocates a buffer per read (a stream): measured, the calling thread's decipher then costs less CPU than copying
+   * every chunk into the workers' slots (docs/BENCHMARKS.md, fifth pass).
+   */
+  sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
 }
 
@@ -281,8 +288,17 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   // readBidFile is done with each plaintext chunk before it asks for the next (SegmentParams.reuse), except what it
-  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine.
-  const params = { suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength, reuse: true };
+  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (used for a source that
+  // reuses its buffers).
+  const params = {
+    suite: input.suite,
+    key: input.key!,
+    noncePrefix: input.noncePrefix,
+    aad,
+    segmentSize: input.segmentSize,
+    length: input.ciphertextLength,
+    reuse: input.sourceReusesBuffers === true,
+  };
   const onChunk = input.onAttachmentChunk;
   const handOut = onChunk && usesSegmentEngine(params) ? (i: number, c: Bytes) => onChunk(i, copyOf(c)) : onChunk;
   const off = input.suite.offThread;

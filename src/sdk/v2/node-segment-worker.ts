@@ -10,7 +10,8 @@
  *
  * Same bytes as the calling thread (src/sdk/v2/__tests__/off-thread-segments.spec.ts compares them): nonces, segment
  * boundaries and the order are decided by stream.ts; a worker only runs AES-256-GCM and SHA-256 on one slot. A
- * segment's plaintext reaches shared memory only once its tag verified.
+ * segment is decrypted in place and handed out only after its tag verified; one that does not authenticate is wiped
+ * by the worker before it answers.
  */
 import { availableParallelism } from 'os';
 import { Worker } from 'worker_threads';
@@ -34,7 +35,6 @@ const { createCipheriv, createDecipheriv, createHash } = require('crypto');
 const TAG = ${V2_TAG_BYTES};
 const PIECE = ${PIECE_BYTES};
 const ops = new Map();
-let scratch = Buffer.alloc(0);
 // The cipher's output as a latin1 string written into place: no ArrayBuffer per call (see PIECE_BYTES).
 function run(cipher, from, to) {
   for (let at = 0; at < from.length; at += PIECE) {
@@ -74,11 +74,11 @@ parentPort.on('message', (m) => {
       if (o.aad.length) d.setAAD(o.aad);
       d.setAuthTag(sealed.subarray(m.n - TAG));
       const n = m.n - TAG;
-      if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(n);
-      run(d, sealed.subarray(0, n), scratch); // into this worker's scratch: the slot gets only verified plaintext
+      const body = sealed.subarray(0, n);
+      run(d, body, body); // in place; the main thread reads the slot only after the verdict below
       let ok = true;
       try { d.final(); } catch { ok = false; }
-      if (ok) scratch.copy(o.mem, at, 0, n);
+      if (!ok) body.fill(0); // a segment that does not authenticate leaves no plaintext behind
       parentPort.postMessage({ op: m.op, i: m.i, ok, digest });
     }
   } catch (e) {
