@@ -2,8 +2,11 @@
  * Format v2 bid files (docs/SEALED_BID_FORMAT.md "format v2"), measured in one process on this machine:
  *
  * 1. Raw AES-256-GCM: node:crypto encrypting `mb` MiB in 1 MiB calls (the ceiling the SDK's INTL-1 sealing is held to),
- *    and a raw file copy of the plaintext (the same read and write streams, no crypto: the disk's own ceiling).
- * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk (sealBidV2, streaming), the same
+ *    and a raw file copy of the plaintext (read and write streams, no crypto: the disk's own ceiling). Reported beside
+ *    it, not targets: AES-256-GCM without an output buffer per call, SHA-256 alone, and AES over the file with the
+ *    sealing's reads (fileChunks).
+ * 2. INTL-1 sealing of a bid file of `mb` MiB read from disk and written to disk as the CLI's seal-v2 does (sealBidV2,
+ *    fileChunks → fileSink: reused buffers; a large file's segments on worker threads), the same
  *    sealing into a null sink (read → encrypt → hash: the crypto pipeline without the disk write), its escrow opening
  *    (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256) and the escrow
  *    opening as the platform does it (plus the file hash checked against the receipt's): each as a ratio to (1), the
@@ -35,7 +38,7 @@ import { join } from 'path';
 import { pipeline } from 'stream/promises';
 import { generateEscrowKeyPair } from '../src/sdk';
 import { openBidV2, sealBidV2, type SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
-import { nodeSuite } from '../src/sdk/v2/node';
+import { fileChunks, fileSink, nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
 import { FileHasher } from '../src/sdk/v2';
@@ -60,6 +63,12 @@ export interface BidFilesBenchResult {
   rawFileCopyMBps: number;
   rawAesGcmMBps: number;
   rawCpu: CpuSplit;
+  /** raw AES-256-GCM over the plaintext file with the sealing's reads (the I/O-equal ceiling; reported, not the target's). */
+  rawAesGcmFromFileMBps: number;
+  /** AES-256-GCM without an output buffer per call (reported, not the target's reference). */
+  rawAesGcmInPlaceMBps: number;
+  /** SHA-256 alone, 1 MiB calls (reported: each hash pass of sealing and opening costs this). */
+  rawSha256MBps: number;
   intl: {
     /** file → file: read the plaintext from disk, seal, write the sealed file to disk (as seal-v2 does). */
     sealMBps: number;
@@ -67,11 +76,13 @@ export interface BidFilesBenchResult {
     sealNullSinkMBps: number;
     /** unwrap + openBidV2 streaming from disk, with the attachment's SHA-256. */
     openMBps: number;
-    /** as the platform's opening (BidFileOpener): the above plus the file hash checked against the receipt's. */
+    /** as the platform's opening (BidFileOpener): the above plus the file hash checked against the receipt's (reads as FsBlobStore.get). */
     openWithFileHashMBps: number;
+    /** the same with the CLI's reads (fileChunks: two reused buffers). */
+    openWithFileHashReusedReadsMBps: number;
     sealRssGrowthMB: number;
     openRssGrowthMB: number;
-    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit };
+    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit; openWithFileHashReusedReads: CpuSplit };
   };
   gm: { sealMBps: number; openMBps: number };
   s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
@@ -120,6 +131,61 @@ function rawAesGcm(bytes: number): { MBps: number; cpu: CpuSplit } {
   return { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
 }
 
+/** SHA-256 alone (node:crypto, 1 MiB calls, from memory): the cost of each hash pass (file hash, attachment digest). */
+function rawSha256(bytes: number): { MBps: number; cpu: CpuSplit } {
+  const block = randomBytes(MiB);
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  for (let at = 0; at < bytes; at += MiB) createHash('sha256').update(block).digest();
+  return { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
+}
+
+/**
+ * AES-256-GCM itself, without node:crypto's output buffer per call: the same 1 MiB segments fed in 256 KiB pieces
+ * with latin1 output written in place (what the SDK's segment workers do, src/sdk/v2/node-segment-worker.ts). Reported
+ * to show what the in-memory ceiling spends on allocating its outputs; not the target's reference.
+ */
+function rawAesGcmInPlace(bytes: number): { MBps: number; cpu: CpuSplit } {
+  const key = randomBytes(32);
+  const block = randomBytes(MiB);
+  const out = Buffer.allocUnsafeSlow(MiB);
+  const piece = 256 << 10;
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  for (let at = 0, i = 0; at < bytes; at += MiB, i++) {
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(i, 4);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    for (let p = 0; p < MiB; p += piece) out.write(c.update(block.subarray(p, p + piece), undefined, 'latin1'), p, 'latin1');
+    c.final();
+    c.getAuthTag();
+  }
+  return { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
+}
+
+/**
+ * The same ceiling with the sealing's I/O: raw AES-256-GCM in 1 MiB segments over the plaintext file read from disk
+ * as the CLI and this bench read it (fileChunks: 4 MiB reads into two reused buffers). Reported beside the in-memory
+ * ceiling, which stays the target's reference.
+ */
+async function rawAesGcmFromFile(path: string, bytes: number): Promise<{ MBps: number; cpu: CpuSplit }> {
+  const key = randomBytes(32);
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  let i = 0;
+  for await (const chunk of fileChunks(path)) {
+    for (let at = 0; at < chunk.length; at += MiB) {
+      const iv = Buffer.alloc(12);
+      iv.writeUInt32BE(i++, 4);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      c.update(chunk.subarray(at, at + MiB));
+      c.final();
+      c.getAuthTag();
+    }
+  }
+  return { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
+}
+
 async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, size: number) {
   const suite = nodeSuite(suiteId);
   const escrow =
@@ -130,7 +196,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
           return { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
         })();
   const sealedPath = join(dir, `sealed-${suiteId}`);
-  const out = createWriteStream(sealedPath, { highWaterMark: 4 * MiB }); // as the CLI (seal-v2) writes
+  const out = await fileSink(sealedPath); // as the CLI (seal-v2) writes
   let peak = process.memoryUsage().rss;
   const rss0 = peak;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -141,14 +207,12 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '123456789.00', currency: 'CNY' },
-    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
+    attachments: [{ name: 'bid.bin', size, content: fileChunks(plainPath) }], // as the CLI's seal-v2 reads
     escrowPublicKey: escrow.publicKey,
-    write: async (s) => {
-      if (!out.write(s)) await once(out, 'drain');
-    },
+    write: (s) => out.write(s),
+    writeConsumes: true,
   });
-  out.end();
-  await once(out, 'finish');
+  await out.close();
   const sealMs = performance.now() - t0;
   const sealCpu = cpuSince(c0);
   const sealRss = peak - rss0;
@@ -160,21 +224,23 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '123456789.00', currency: 'CNY' },
-    attachments: [{ name: 'bid.bin', size, content: createReadStream(plainPath, { highWaterMark: 4 * MiB }) }],
+    attachments: [{ name: 'bid.bin', size, content: fileChunks(plainPath) }], // as the CLI's seal-v2 reads
     escrowPublicKey: escrow.publicKey,
     write: () => undefined,
+    writeConsumes: true,
   });
   const sealNullMs = performance.now() - t0;
   const sealNullCpu = cpuSince(c0);
   peak = process.memoryUsage().rss;
   const rss1 = peak;
-  const open = async (withFileHash: boolean) => {
+  /** `reads`: 'reused' as the CLI's open-v2 (fileChunks), 'stream' as the platform's FsBlobStore.get (createReadStream, 4 MiB). */
+  const open = async (withFileHash: boolean, reads: 'reused' | 'stream') => {
     const c = cpuNow();
     const t = performance.now();
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
     // as BidFileOpener.openWithKey: the file hash of the stored bytes, on the way, against the receipt's
     const hasher = withFileHash ? new FileHasher(suite, sealed.envelope.segmentSize, sealed.envelope.ciphertextLength) : null;
-    const source = createReadStream(sealedPath, { highWaterMark: 4 * MiB });
+    const source = reads === 'reused' ? fileChunks(sealedPath) : createReadStream(sealedPath, { highWaterMark: 4 * MiB });
     async function* hashed() {
       for await (const chunk of source) {
         await hasher!.update(chunk as Buffer); // as BidFileOpener
@@ -191,14 +257,16 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
       keyCommitment: sealed.envelope.keyCommitment,
       key,
       sealed: hasher ? hashed() : source,
+      sourceReusesBuffers: reads === 'reused',
     });
     if (hasher && (await hasher.digestHex()) !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');
     if (opened.attachments[0].size !== size) throw new Error('opened size differs');
     return { MBps: mbps(size, performance.now() - t), cpu: cpuSince(c) };
   };
-  const opened = await open(false);
+  const opened = await open(false, 'reused');
   const openRss = peak - rss1;
-  const platform = await open(true);
+  const platform = await open(true, 'stream');
+  const platformReused = await open(true, 'reused');
   clearInterval(sample);
   return {
     sealedPath,
@@ -206,9 +274,10 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     sealNullSinkMBps: mbps(size, sealNullMs),
     openMBps: opened.MBps,
     openWithFileHashMBps: platform.MBps,
+    openWithFileHashReusedReadsMBps: platformReused.MBps,
     sealRssGrowthMB: Math.round(sealRss / MiB),
     openRssGrowthMB: Math.round(openRss / MiB),
-    cpu: { seal: sealCpu, sealNullSink: sealNullCpu, open: opened.cpu, openWithFileHash: platform.cpu },
+    cpu: { seal: sealCpu, sealNullSink: sealNullCpu, open: opened.cpu, openWithFileHash: platform.cpu, openWithFileHashReusedReads: platformReused.cpu },
   };
 }
 
@@ -323,16 +392,24 @@ export async function runBidFilesBench(
     const plain = join(dir, 'plain');
     await writeRandomFile(plain, mb * MiB);
     // the disk alone: the plaintext copied file → file (read and write streams as sealing uses), no crypto
+    const copyC0 = cpuNow();
     const copyT0 = performance.now();
     await pipeline(createReadStream(plain, { highWaterMark: 4 * MiB }), createWriteStream(join(dir, 'plain-copy'), { highWaterMark: 4 * MiB }));
     const rawFileCopyMBps = mbps(mb * MiB, performance.now() - copyT0);
+    const copyCpu = cpuSince(copyC0);
     rmSync(join(dir, 'plain-copy'), { force: true });
-    log(`   raw file copy (disk read + write, no crypto): ${rawFileCopyMBps} MiB/s`);
     const rawRun = rawAesGcm(mb * MiB);
     const raw = rawRun.MBps;
     const cpu = (c: CpuSplit) => `CPU main ${c.mainMs} ms, other threads ${c.otherMs} ms`;
     const pct = (x: number) => `${Math.round((x / raw) * 100)}% of raw`;
+    log(`   raw file copy (disk read + write, no crypto): ${rawFileCopyMBps} MiB/s (${cpu(copyCpu)})`);
     log(`   raw AES-256-GCM: ${raw} MiB/s (${cpu(rawRun.cpu)})`);
+    const rawInPlace = rawAesGcmInPlace(mb * MiB);
+    log(`   raw AES-256-GCM without an output buffer per call (256 KiB pieces, latin1 in place): ${rawInPlace.MBps} MiB/s (${cpu(rawInPlace.cpu)})`);
+    const sha = rawSha256(mb * MiB);
+    log(`   raw SHA-256 (1 MiB calls, from memory): ${sha.MBps} MiB/s (${cpu(sha.cpu)})`);
+    const rawFile = await rawAesGcmFromFile(plain, mb * MiB);
+    log(`   raw AES-256-GCM over the file, same reads as sealing (4 MiB reads, reused buffers): ${rawFile.MBps} MiB/s (${cpu(rawFile.cpu)})`);
     const intl = await sealAndOpen('INTL-1', dir, plain, mb * MiB);
     log(`   INTL-1 ${mb} MiB seal, file → file: ${intl.sealMBps} MiB/s, ${pct(intl.sealMBps)} (RSS +${intl.sealRssGrowthMB} MB; ${cpu(intl.cpu.seal)})`);
     log(
@@ -342,7 +419,10 @@ export async function runBidFilesBench(
       `   INTL-1 ${mb} MiB escrow open (unwrap, decrypt from disk, attachment SHA-256): ${intl.openMBps} MiB/s, ${pct(intl.openMBps)} (RSS +${intl.openRssGrowthMB} MB; ${cpu(intl.cpu.open)})`,
     );
     log(
-      `   INTL-1 ${mb} MiB escrow open as the platform (the above + file hash against the receipt's): ${intl.openWithFileHashMBps} MiB/s, ${pct(intl.openWithFileHashMBps)} (${cpu(intl.cpu.openWithFileHash)})`,
+      `   INTL-1 ${mb} MiB escrow open as the platform (the above + file hash against the receipt's; reads as FsBlobStore.get): ${intl.openWithFileHashMBps} MiB/s, ${pct(intl.openWithFileHashMBps)} (${cpu(intl.cpu.openWithFileHash)})`,
+    );
+    log(
+      `   INTL-1 ${mb} MiB escrow open + file hash, reused read buffers: ${intl.openWithFileHashReusedReadsMBps} MiB/s, ${pct(intl.openWithFileHashReusedReadsMBps)} (${cpu(intl.cpu.openWithFileHashReusedReads)})`,
     );
     const gmPlain = join(dir, 'plain-gm');
     await writeRandomFile(gmPlain, gmMb * MiB);
@@ -378,6 +458,9 @@ export async function runBidFilesBench(
       rawFileCopyMBps,
       rawAesGcmMBps: raw,
       rawCpu: rawRun.cpu,
+      rawAesGcmFromFileMBps: rawFile.MBps,
+      rawAesGcmInPlaceMBps: rawInPlace.MBps,
+      rawSha256MBps: sha.MBps,
       intl: intlResult,
       gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps },
       s3: { putMBps, getMBps, rawLoopbackMBps: loop },

@@ -2,13 +2,12 @@
  * bid-seal commands of sealed-bid format v2 (docs/SEALED_BID_FORMAT.md "format v2"): seal-v2 and open-v2 work
  * offline on files of any size as streams; upload sends a sealed file to the platform in resumable pieces.
  */
-import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'fs';
+import { closeSync, openSync, readSync, statSync } from 'fs';
 import { basename, resolve } from 'path';
-import { once } from 'events';
 import { collectClientInfo } from '../client-info';
 import { SDK_VERSION, TOOL_NAME } from '../constants';
 import { BidUploadError, isSuiteId, keyFileTextV2, openBidV2, ResumableBidUpload, sealBidV2, type SealedEnvelopeV2, type SuiteId } from '../v2';
-import { nodeSuite } from '../v2/node';
+import { fileChunks, fileSink, nodeSuite } from '../v2/node';
 import { checkOutputs, CliError, type CliIo, EXIT_OK, parseOptions, readJsonObject, required, writeOutput } from './cli-io';
 import { normalizeId } from './ids';
 import { verifyReceiptAnyCommand } from './verify-receipt-v2.command';
@@ -86,27 +85,32 @@ export const sealV2Command: AsyncCliCommand = {
     const files = (o.attachment ?? []).map((p) => {
       const full = resolve(io.cwd, p);
       try {
-        return { name: basename(p), size: statSync(full).size, content: createReadStream(full, { highWaterMark: 4 << 20 }) as AsyncIterable<Uint8Array> };
+        return { name: basename(p), size: statSync(full).size, content: fileChunks(full) }; // 4 MiB reads into two reused buffers
       } catch {
         throw new CliError(`cannot read attachment "${p}"`);
       }
     });
-    // 4 MiB reads and a 4 MiB write buffer: the disk write of one segment overlaps the encryption of the next.
-    const sink = createWriteStream(resolve(io.cwd, out), { flags: o.force ? 'w' : 'wx', highWaterMark: 4 << 20 });
-    const sealed = await sealBidV2({
-      suite: nodeSuite(suiteId as SuiteId),
-      tenderId,
-      bidderOrganizationId: org,
-      bid: { price: required(o.price, '--price', 'seal-v2'), currency: 'CNY', ...(o['duration-days'] ? { durationDays: Number(o['duration-days']) } : {}) },
-      attachments: files,
-      escrowPublicKey: escrow ? Buffer.from(escrow, suiteId === 'GM-1' ? 'hex' : 'base64') : undefined,
-      segmentSize: o['segment-size'] ? Number(o['segment-size']) : undefined,
-      write: async (segment) => {
-        if (!sink.write(segment)) await once(sink, 'drain');
-      },
-    });
-    sink.end();
-    await once(sink, 'finish');
+    // 4 MiB reads and two 4 MiB write buffers, reused: the disk write of one buffer overlaps the sealing of the next,
+    // and a large file is sealed on worker threads with no buffer allocated per segment (src/sdk/v2/node-file.ts).
+    const sink = await fileSink(resolve(io.cwd, out), { flags: o.force ? 'w' : 'wx' });
+    let sealed: Awaited<ReturnType<typeof sealBidV2>>;
+    try {
+      sealed = await sealBidV2({
+        suite: nodeSuite(suiteId as SuiteId),
+        tenderId,
+        bidderOrganizationId: org,
+        bid: { price: required(o.price, '--price', 'seal-v2'), currency: 'CNY', ...(o['duration-days'] ? { durationDays: Number(o['duration-days']) } : {}) },
+        attachments: files,
+        escrowPublicKey: escrow ? Buffer.from(escrow, suiteId === 'GM-1' ? 'hex' : 'base64') : undefined,
+        segmentSize: o['segment-size'] ? Number(o['segment-size']) : undefined,
+        write: (segment) => sink.write(segment),
+        writeConsumes: true,
+      });
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+    await sink.close();
     const client = collectClientInfo({ deviceId: o['device-id'], documentAuthor: o.author, toolVersion: `${TOOL_NAME}/${SDK_VERSION} (sealed-bid v2 ${suiteId})` });
     writeOutput(io, envOut, `${JSON.stringify({ ...sealed.envelope, client }, null, 2)}\n`, { mode: 0o644, force: !!o.force });
     // One key file format for the CLI and the console (src/sdk/v2/key-file.ts).
@@ -157,7 +161,8 @@ export const openV2Command: AsyncCliCommand = {
       noncePrefix: Buffer.from(String(env.noncePrefix), 'base64'),
       keyCommitment: String(env.keyCommitment),
       key: keyFromFile(io, required(o.key, '--key', 'open-v2')),
-      sealed: createReadStream(resolve(io.cwd, required(o.file, '--file', 'open-v2')), { highWaterMark: 4 << 20 }),
+      sealed: fileChunks(resolve(io.cwd, required(o.file, '--file', 'open-v2'))),
+      sourceReusesBuffers: true,
     });
     io.stdout(`${JSON.stringify(opened, null, 2)}\n`);
     return EXIT_OK;

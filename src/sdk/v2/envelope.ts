@@ -17,8 +17,15 @@ import {
   type SuiteId,
 } from './constants';
 import { type BidFileAttachmentInput, type BidFileHeader, bidFileLength, bidFileStream, type OpenedBidFile, readBidFile } from './bid-file';
-import { type ByteSource, FileHasher, openSegments, sealSegments } from './stream';
+import { type ByteSource, FileHasher, openSegments, sealSegments, usesSegmentEngine } from './stream';
 import type { SuitePrimitives } from './suite';
+
+/** A copy the receiver may keep (of a slot the SDK reuses). */
+const copyOf = (b: Bytes): Bytes => {
+  const c = new Uint8Array(b.length);
+  c.set(b);
+  return c;
+};
 
 export async function keyCommitmentV2(suite: SuitePrimitives, key: Bytes): Promise<string> {
   if (key.length !== suite.keyBytes) throw new SealedBidError('INVALID_INPUT', `key must be ${suite.keyBytes} bytes for ${suite.id}`);
@@ -163,6 +170,13 @@ export interface SealBidV2Input {
    */
   write: (segment: Bytes) => void | Promise<void>;
   /**
+   * write() is done with the segment when it returns or its promise settles (it copied it, or wrote it out and
+   * waited): the SDK may then reuse the segment's memory, which lets a large INTL-1 file be sealed on worker threads
+   * with no buffer allocated per segment (Node; see fileSink in src/sdk/v2/node-file.ts). Otherwise each segment
+   * handed to write() is the caller's to keep.
+   */
+  writeConsumes?: boolean;
+  /**
    * Deterministic inputs: test vectors, and a second pass that re-seals the same bytes (sealAndUploadV2 uploads on
    * the second pass what the first one hashed). Never reuse a key and prefix for different plaintext.
    */
@@ -188,8 +202,11 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
   const header: BidFileHeader = { ...input.bid, attachments: input.attachments.map((a) => ({ name: a.name, size: a.size })) };
   const plaintextLength = bidFileLength(header);
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  // A large file is hashed on another thread (suite.offThread) while this one encrypts.
-  const hasher = new FileHasher(suite, segmentSize, ciphertextLengthFor(plaintextLength, segmentSize));
+  // A large file is sealed and hashed on worker threads (suite.offThread.segments: each segment's digest comes
+  // with it), or hashed on another thread (suite.offThread.fileHasher) while this one encrypts.
+  const engine = usesSegmentEngine({ suite, length: plaintextLength, reuse: true });
+  const hasher = engine ? new FileHasher(suite, segmentSize) : new FileHasher(suite, segmentSize, ciphertextLengthFor(plaintextLength, segmentSize));
+  const write = engine && !input.writeConsumes ? (s: Bytes) => input.write(copyOf(s)) : input.write;
   let written = 0;
   let digested = 0;
   const onSegmentDigest = hasher.offThread
@@ -201,7 +218,7 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
   let ciphertextHash: string;
   try {
     for await (const segment of sealSegments(
-      { suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread },
+      { suite, key, noncePrefix, aad, segmentSize, length: plaintextLength, onSegmentDigest, pieces: hasher.offThread, reuse: engine },
       bidFileStream(input.bid, input.attachments),
     )) {
       if (digested > 0) {
@@ -209,7 +226,7 @@ export async function sealBidV2(input: SealBidV2Input): Promise<SealedBidV2> {
         digested--;
       } else await hasher.update(segment);
       written += segment.length;
-      await input.write(segment);
+      await write(segment);
     }
     if (written !== ciphertextLengthFor(plaintextLength, segmentSize)) throw new SealedBidError('INVALID_INPUT', 'internal: sealed length mismatch');
     ciphertextHash = await hasher.digestHex();
@@ -250,6 +267,13 @@ export interface OpenBidV2Input {
   key: Bytes | null;
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
+  /**
+   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large INTL-1 file is then opened on
+   * the segment workers (suite.offThread.segments), which allocate nothing per segment. Left unset for a source that
+   * allocates a buffer per read (a stream): measured, the calling thread's decipher then costs less CPU than copying
+   * every chunk into the workers' slots (docs/BENCHMARKS.md, fifth pass).
+   */
+  sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
 }
 
@@ -263,12 +287,22 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
     throw new SealedBidError('DECRYPTION_FAILED', 'the sealed file length is not valid for its segment size');
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
-  const plain = openSegments(
-    { suite: input.suite, key: input.key!, noncePrefix: input.noncePrefix, aad, segmentSize: input.segmentSize, length: input.ciphertextLength },
-    input.sealed,
-  );
+  // readBidFile is done with each plaintext chunk before it asks for the next (SegmentParams.reuse), except what it
+  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (used for a source that
+  // reuses its buffers).
+  const params = {
+    suite: input.suite,
+    key: input.key!,
+    noncePrefix: input.noncePrefix,
+    aad,
+    segmentSize: input.segmentSize,
+    length: input.ciphertextLength,
+    reuse: input.sourceReusesBuffers === true,
+  };
+  const onChunk = input.onAttachmentChunk;
+  const handOut = onChunk && usesSegmentEngine(params) ? (i: number, c: Bytes) => onChunk(i, copyOf(c)) : onChunk;
   const off = input.suite.offThread;
-  return readBidFile(plain, input.onAttachmentChunk, input.suite.createSha256, off ? (size) => (size >= off.minBytes ? off.sha256() : null) : undefined);
+  return readBidFile(openSegments(params, input.sealed), handOut, input.suite.createSha256, off ? (size) => (size >= off.minBytes ? off.sha256() : null) : undefined);
 }
 
 /** The bid key from an escrowed key (ESCROW_UNWRAP_FAILED when malformed, tampered or another key pair). */

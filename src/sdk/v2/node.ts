@@ -6,6 +6,8 @@ import type { SuiteId } from './constants';
 import type { SuitePrimitives } from './suite';
 import { gmSuite, intlSuite } from './suites';
 import { workerFileHasher, workerSha256 } from './node-hash-worker';
+import { workerSegments } from './node-segment-worker';
+export { fileChunks, fileSink, FILE_CHUNK_BYTES } from './node-file';
 
 /** node:crypto's SHA-256 for the attachment digests (OpenSSL, several times the portable one). */
 const createSha256 = () => createHash('sha256');
@@ -55,7 +57,7 @@ const suites: Record<SuiteId, SuitePrimitives> = {
     createSegmentSealer,
     createSegmentOpener,
     createSegmentHash: createSha256,
-    offThread: { minBytes: OFF_THREAD_MIN_BYTES, fileHasher: (seg) => workerFileHasher('INTL-1', seg), sha256: workerSha256 },
+    offThread: { minBytes: OFF_THREAD_MIN_BYTES, fileHasher: (seg) => workerFileHasher('INTL-1', seg), sha256: workerSha256, segments: workerSegments },
   },
   // GM-1's file hash is SM3 (sm-crypto-v2); only its attachment digests (SHA-256) go to a worker.
   'GM-1': { ...gmSuite(), createSha256, offThread: { minBytes: OFF_THREAD_MIN_BYTES, sha256: workerSha256 } },

@@ -6,7 +6,7 @@
 import { type Bytes, concatBytes, toHex, utf8 } from '../core/bytes';
 import { SealedBidError } from '../errors';
 import { fileHashLabel, NONCE_PREFIX_BYTES, V2_NONCE_BYTES, V2_TAG_BYTES, isValidCiphertextLength, isValidSegmentSize } from './constants';
-import type { IncrementalHash, OffThreadHash, SuitePrimitives } from './suite';
+import type { IncrementalHash, OffThreadHash, SegmentEngine, SuitePrimitives } from './suite';
 
 export type ByteSource = AsyncIterable<Bytes> | Iterable<Bytes>;
 
@@ -32,7 +32,7 @@ export class Splitter {
     let at = 0;
     while (at < chunk.length) {
       if (this.fill === 0 && chunk.length - at >= this.size) {
-        out.push(chunk.subarray(at, at + this.size)); // a view: callers do not reuse the chunks they pass
+        out.push(chunk.subarray(at, at + this.size)); // a view: valid while the caller's chunk is (see keepPast)
         at += this.size;
         continue;
       }
@@ -84,10 +84,28 @@ export interface SegmentParams {
    * the tag) instead of gathering it into one segment-sized buffer (no copy; for a caller that hashes elsewhere).
    */
   pieces?: boolean;
+  /**
+   * The caller is done with each yielded buffer when it asks for the next one (it copied, hashed or wrote it): a
+   * large file may then go through the suite's off-thread segment engine (offThread.segments), whose yielded buffers
+   * are slots of shared memory reused for later segments.
+   */
+  reuse?: boolean;
+}
+
+/** Whether sealSegments/openSegments will use the off-thread segment engine for these parameters. */
+export function usesSegmentEngine(p: Pick<SegmentParams, 'suite' | 'length' | 'reuse'>): boolean {
+  const off = p.suite.offThread;
+  return p.reuse === true && !!off?.segments && p.length !== undefined && p.length >= off.minBytes;
 }
 
 /** A segment-sized output buffer (uninitialised on Node: every byte is written before it is handed out). */
 const allocSegment = (n: number): Uint8Array => (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer?.allocUnsafeSlow(n) ?? new Uint8Array(n);
+
+/**
+ * A segment kept while the next chunk is read: copied when it is a view of the caller's chunk, since a source may
+ * reuse its buffers once asked for the next chunk (src/sdk/v2/node-file.ts).
+ */
+const keepPast = (pending: Bytes | null, chunk: Bytes): Bytes | null => (pending && pending.buffer === chunk.buffer ? new Uint8Array(pending) : pending);
 
 function check(p: SegmentParams): void {
   if (!isValidSegmentSize(p.segmentSize)) throw new SealedBidError('INVALID_INPUT', 'segmentSize must be a power of two from 4096 to 16 MiB');
@@ -97,6 +115,10 @@ function check(p: SegmentParams): void {
 /** Seals a plaintext stream segment by segment; the final segment carries the last flag. */
 export async function* sealSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
   check(p);
+  if (usesSegmentEngine(p)) {
+    yield* sealOffThread(p, source, p.length!);
+    return;
+  }
   if (p.suite.createSegmentSealer && p.length !== undefined) {
     yield* sealStreaming(p, source, p.length);
     return;
@@ -109,6 +131,7 @@ export async function* sealSegments(p: SegmentParams, source: ByteSource): Async
       if (pending) yield await p.suite.seal(p.key, segmentNonce(p.noncePrefix, index++, false), pending, p.aad);
       pending = piece;
     }
+    pending = keepPast(pending, chunk);
   }
   const rest = split.rest();
   if (rest.length > 0) {
@@ -184,6 +207,135 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
 
 const failed = (message: string) => new SealedBidError('DECRYPTION_FAILED', message);
 
+/**
+ * The segments of a file of known length through the suite's off-thread engine: this thread cuts the stream into
+ * the engine's slots (segment i in slot i mod slots), hands each complete segment over with its nonce, and yields the
+ * results in order — each a view of its slot, valid until the caller asks for the next (SegmentParams.reuse).
+ * `inputLength(i)`: segment i's length in the input stream; `output` checks a result and answers its length.
+ */
+async function* throughEngine(
+  engine: SegmentEngine,
+  source: ByteSource,
+  total: number,
+  count: number,
+  inputLength: (i: number) => number,
+  run: (slot: number, i: number) => Promise<Bytes | null>,
+  output: (digest: Bytes | null, i: number) => number,
+  tooLong: () => Error,
+  tooShort: (seen: number) => Error,
+): AsyncGenerator<Bytes> {
+  const { slots, slotBytes, memory } = engine;
+  const inflight: Array<Promise<Bytes | null>> = new Array(slots);
+  let filling = 0; // the segment being copied in
+  let fill = 0;
+  let emitted = 0; // the next segment to hand out
+  const dispatch = () => {
+    const slot = filling % slots;
+    const r = run(slot, filling);
+    r.catch(() => undefined); // awaited in order by next()
+    inflight[slot] = r;
+    filling++;
+    fill = 0;
+  };
+  const next = async (): Promise<Bytes | null> => {
+    const slot = emitted % slots;
+    const n = output(await inflight[slot], emitted);
+    emitted++;
+    return n > 0 ? memory.subarray(slot * slotBytes, slot * slotBytes + n) : null;
+  };
+  try {
+    let seen = 0;
+    for await (const chunk of source) {
+      seen += chunk.length;
+      if (seen > total) throw tooLong();
+      let at = 0;
+      while (at < chunk.length) {
+        if (filling - emitted >= slots) {
+          const out = await next(); // the oldest slot, before it is filled again
+          if (out) yield out;
+          continue;
+        }
+        const n = Math.min(inputLength(filling) - fill, chunk.length - at);
+        engine.write(filling % slots, fill, n === chunk.length ? chunk : chunk.subarray(at, at + n));
+        fill += n;
+        at += n;
+        if (fill === inputLength(filling) && filling < count - 1) dispatch();
+      }
+    }
+    if (seen !== total) {
+      while (emitted < filling) {
+        const out = await next();
+        if (out) yield out;
+      }
+      throw tooShort(seen);
+    }
+    while (filling - emitted >= slots) {
+      const out = await next();
+      if (out) yield out;
+    }
+    dispatch(); // the last segment, once the stream ended where it should
+    while (emitted < count) {
+      const out = await next();
+      if (out) yield out;
+    }
+  } finally {
+    engine.close();
+  }
+}
+
+/** sealSegments through offThread.segments (a large file, length known, SegmentParams.reuse). */
+function sealOffThread(p: SegmentParams, source: ByteSource, total: number): AsyncGenerator<Bytes> {
+  if (!Number.isSafeInteger(total) || total < 0) throw new SealedBidError('INVALID_INPUT', 'the plaintext length must be an integer ≥ 0');
+  const S = p.segmentSize;
+  const count = Math.max(1, Math.ceil(total / S));
+  const body = (i: number) => (i < count - 1 ? S : total - (count - 1) * S);
+  const engine = p.suite.offThread!.segments!(p.key, p.aad, S);
+  const digest = !!p.onSegmentDigest;
+  return throughEngine(
+    engine,
+    source,
+    total,
+    count,
+    body,
+    (slot, i) => engine.seal(slot, body(i), segmentNonce(p.noncePrefix, i, i === count - 1), digest),
+    (d, i) => {
+      if (digest) p.onSegmentDigest!(d!);
+      return body(i) + V2_TAG_BYTES;
+    },
+    () => new SealedBidError('INVALID_INPUT', `the plaintext is longer than its stated ${total} bytes`),
+    (seen) => new SealedBidError('INVALID_INPUT', `the plaintext has ${seen} bytes, not ${total}`),
+  );
+}
+
+/** openSegments through offThread.segments (a large file, length known and valid, SegmentParams.reuse). */
+function openOffThread(p: SegmentParams, source: ByteSource, total: number): AsyncGenerator<Bytes> {
+  const sealedSize = p.segmentSize + V2_TAG_BYTES;
+  const count = Math.ceil(total / sealedSize);
+  const sealed = (i: number) => (i < count - 1 ? sealedSize : total - (count - 1) * sealedSize);
+  const engine = p.suite.offThread!.segments!(p.key, p.aad, p.segmentSize);
+  const digest = !!p.onSegmentDigest;
+  const verdicts: Array<boolean> = new Array(engine.slots);
+  return throughEngine(
+    engine,
+    source,
+    total,
+    count,
+    sealed,
+    async (slot, i) => {
+      const r = await engine.open(slot, sealed(i), segmentNonce(p.noncePrefix, i, i === count - 1), digest);
+      verdicts[slot] = r.ok;
+      return r.digest;
+    },
+    (d, i) => {
+      if (!verdicts[i % engine.slots]) throw failed(`segment ${i} does not authenticate (tampered, reordered, truncated, or another key or bid)`);
+      if (digest) p.onSegmentDigest!(d!);
+      return sealed(i) - V2_TAG_BYTES;
+    },
+    () => failed('bytes after the final segment'),
+    () => failed('the sealed file is shorter than its stated length'),
+  );
+}
+
 /** openSegments when the sealed length is known: the last segment is known up front, each segment decrypted as read. */
 async function* openStreaming(p: SegmentParams, source: ByteSource, total: number): AsyncGenerator<Bytes> {
   const sealedSize = p.segmentSize + V2_TAG_BYTES;
@@ -239,6 +391,10 @@ async function* openStreaming(p: SegmentParams, source: ByteSource, total: numbe
  */
 export async function* openSegments(p: SegmentParams, source: ByteSource): AsyncGenerator<Bytes> {
   check(p);
+  if (p.length !== undefined && isValidCiphertextLength(p.length, p.segmentSize) && usesSegmentEngine(p)) {
+    yield* openOffThread(p, source, p.length);
+    return;
+  }
   if (p.suite.createSegmentOpener && p.length !== undefined && isValidCiphertextLength(p.length, p.segmentSize)) {
     yield* openStreaming(p, source, p.length);
     return;
@@ -259,6 +415,7 @@ export async function* openSegments(p: SegmentParams, source: ByteSource): Async
       if (pending) yield await open(pending, false);
       pending = piece;
     }
+    pending = keepPast(pending, chunk);
   }
   const rest = split.rest();
   if (rest.length > 0) {

@@ -59,6 +59,30 @@ export interface OffThreadHashing {
   fileHasher?(segmentSize: number): OffThreadHash<{ digest: Bytes; n: number }>;
   /** An incremental SHA-256 (attachment digests at opening). */
   sha256(): OffThreadHash<Bytes>;
+  /**
+   * AEAD of whole segments on other threads (Node: src/sdk/v2/node-segment-worker.ts), for a file of at least
+   * `minBytes` whose consumer is done with each segment before asking for the next (stream.ts cuts the segments,
+   * computes the nonces and keeps the order; the engine only seals or opens a segment in place in shared memory).
+   */
+  segments?(key: Bytes, aad: Bytes, segmentSize: number): SegmentEngine;
+}
+
+/**
+ * Segment slots in shared memory (`slots` × `slotBytes`, a slot = one sealed segment). seal/open work in place: seal
+ * turns the slot's plaintext into ciphertext ‖ tag, open turns an authenticated segment's ciphertext into its
+ * plaintext (a segment that does not authenticate answers ok: false and leaves no plaintext). `digest`: the suite's
+ * hash of the sealed segment (ciphertext ‖ tag) as well, for the file hash (v2.4).
+ */
+export interface SegmentEngine {
+  readonly memory: Bytes;
+  readonly slots: number;
+  readonly slotBytes: number;
+  /** Copies bytes into a slot (memmove on Node; a typed-array set into shared memory is slower). */
+  write(slot: number, offset: number, bytes: Bytes): void;
+  seal(slot: number, plaintextLength: number, nonce: Bytes, digest: boolean): Promise<Bytes | null>;
+  open(slot: number, sealedLength: number, nonce: Bytes, digest: boolean): Promise<{ ok: boolean; digest: Bytes | null }>;
+  /** Forget the key on the workers (after the last segment, or when the caller gives up). */
+  close(): void;
 }
 
 /** A hash running elsewhere: update() resolves once the bytes may be reused and the backlog is bounded. */

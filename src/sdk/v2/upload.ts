@@ -200,6 +200,7 @@ export async function sealAndUploadV2(input: SealAndUploadV2Input): Promise<Seal
       sealedBytes += s.length;
       input.onProgress?.({ phase: 'seal', done: sealedBytes, total });
     },
+    writeConsumes: true,
   });
   const upload = await ResumableBidUpload.create(input.transport, { ...sealed.envelope, client: input.client });
   input.onProgress?.({ phase: 'upload', done: 0, total });
@@ -229,6 +230,7 @@ export async function sealAndUploadV2(input: SealAndUploadV2Input): Promise<Seal
         if (fill === piece.length) await flush();
       }
     },
+    writeConsumes: true, // copied into the piece
   });
   if (fill > 0) await flush();
   if (again.envelope.ciphertextHash !== sealed.envelope.ciphertextHash) {
