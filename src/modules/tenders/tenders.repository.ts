@@ -74,7 +74,10 @@ export class TendersRepository {
     await m.query(`INSERT INTO tender_invitations (tender_id, organization_id) SELECT $1, organization_id FROM tender_invitations WHERE tender_id = $2`, [tenderId, fromTenderId]);
   }
 
-  /** One page of tenders (GET /tenders): the newest publications first, then the newest drafts; and the total. */
+  /**
+   * One page of tenders (GET /tenders): the newest publications first, then the newest drafts; and the total.
+   * Read model (agency_authorizations) in its EXISTS clause: an agency sees the drafts of the entities it acts for.
+   */
   async page(m: EntityManager, f: TenderListFilter): Promise<[TenderEntity[], number]> {
     const qb = m.createQueryBuilder(TenderEntity, 't');
     if (f.mineOf) {

@@ -141,7 +141,7 @@ export class SupervisionCasesRepository {
     return row.id;
   }
 
-  /** The cases matching the filter within the scope (`scopeCondition` on alias `st`), newest first: a page of ids and the total. */
+  /** Read model (tenders, for the scope): the cases matching the filter within the scope (`scopeCondition` on alias `st`), newest first: a page of ids and the total. */
   async list(m: EntityManager, filter: CaseFilter, scopeCondition: TenderScopeCondition, page: { limit: number; offset: number }): Promise<{ total: number; ids: string[] }> {
     const where: string[] = [];
     const params: unknown[] = [];

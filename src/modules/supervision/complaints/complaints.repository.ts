@@ -274,7 +274,7 @@ export class ComplaintsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** The complaints matching the filter within the scope (`scopeCondition` on alias `st`), latest first: a page of ids and the total. */
+  /** Read model (tenders, for the scope): the complaints matching the filter within the scope (`scopeCondition` on alias `st`), latest first: a page of ids and the total. */
   async list(
     m: EntityManager,
     filter: { status?: string; tenderId?: string },

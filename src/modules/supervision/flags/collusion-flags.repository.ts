@@ -163,7 +163,7 @@ export class CollusionFlagsRepository {
   }
 
   /**
-   * Every flag matching the filter, within the scope (`scopeCondition` on alias `st`: a tender flag of a tender in
+   * Read model (tenders, for the scope): every flag matching the filter, within the scope (`scopeCondition` on alias `st`: a tender flag of a tender in
    * scope, a history flag concerning one), the most recently computed first: the page and the total.
    */
   async list(m: EntityManager, filter: FlagFilter, scopeCondition: TenderScopeCondition, page: { limit: number; offset: number }): Promise<{ total: number; rows: FlagRecord[] }> {
