@@ -223,12 +223,23 @@ export class BidSecurityService extends BidSecurityGate {
       for (let attempt = 0; attempt < 4; attempt++) {
         // Lot 1 keeps the v1 number; another lot has a sub-account of its own.
         const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, org, attempt);
-        // Sealed identities (issue 17): who asked for a sub-account is sealed until the deadline.
+        // Sealed identities (issue 17): who asked for a sub-account is sealed to the tender's identity key until the
+        // deadline; the basic account (TBR Art. 26) is kept as a keyed digest, for the bank notifications to compare.
         const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
+        const pub = sealed ? Buffer.from((await this.identityKeys.publicKey(m, tenderId))!, 'base64') : null;
+        const basic = (await this.organizations.findById(m, org))?.basicAccountNo ?? null;
         const inserted: Array<{ id: string }> = await m.query(
-          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no, bidder_blind_index, owner_sealed)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
-          [tenderId, sealed ? null : org, no, lotNo, sealed ? this.store.blindIndex(tenderId, org) : null, sealed ? this.store.sealOwner(tenderId, no, org) : null],
+          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no, bidder_blind_index, owner_sealed, basic_account_digest)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            tenderId,
+            pub ? null : org,
+            no,
+            lotNo,
+            pub ? this.store.blindIndex(tenderId, org) : null,
+            pub ? this.store.sealOwner(pub, tenderId, no, org) : null,
+            basic ? this.store.basicAccountDigest(tenderId, basic) : null,
+          ],
         );
         if (inserted.length) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
@@ -340,7 +351,7 @@ export class BidSecurityService extends BidSecurityGate {
       for (const account of await this.store.accountsOfTender(m, tenderId)) {
         const payments = await this.store.paymentsOfAccount(m, account.id);
         const refunds = await this.store.refundsOfAccount(m, account.id);
-        const org = byId.get(account.bidderOrganizationId);
+        const org = account.bidderOrganizationId ? byId.get(account.bidderOrganizationId) : undefined;
         const lot = (await this.store.forLot(m, tender, account.lotNo)) ?? tender;
         items.push({
           lotNo: account.lotNo,
@@ -554,8 +565,9 @@ export function toPaymentView(p: PaymentRow): PaymentView {
   return {
     txnId: p.txnId,
     amount: p.amount,
-    payerAccountNo: p.payerAccountNo,
-    payerName: p.payerName,
+    // In clear from the opening on (the only time these views are shown).
+    payerAccountNo: p.payerAccountNo ?? '',
+    payerName: p.payerName ?? '',
     payerIsBasicAccount: p.payerIsBasicAccount,
     paidAt: p.paidAt.toISOString(),
     receivedAt: p.receivedAt.toISOString(),

@@ -144,7 +144,7 @@ export class BidSecurityDocuments {
               { header: '利息', width: 2, align: 'right' },
               { header: '合计', width: 2, align: 'right' },
             ],
-            rows: (x.instructions ?? []).map((o) => [o.payeeAccountNo, o.payeeName, o.principal, o.interest, o.amount]),
+            rows: (x.instructions ?? []).map((o) => [o.payeeAccountNo ?? `原路退回 ${(o.originalTxnIds ?? []).join(', ')}`, o.payeeName ?? '', o.principal, o.interest, o.amount]),
           },
         },
       );

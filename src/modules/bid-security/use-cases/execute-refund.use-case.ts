@@ -69,17 +69,28 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
         tenderId: refund.tenderId,
         payeeAccountNo: i.payeeAccountNo,
         payeeName: i.payeeName,
+        ...(i.originalTxnIds ? { originalTxnIds: i.originalTxnIds } : {}),
         principal: i.principal,
         interest: i.interest,
         amount: i.amount,
         memo,
       });
-      sent.push({ payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName, principal: i.principal, interest: i.interest, amount: i.amount, bankReference });
+      sent.push({
+        payeeAccountNo: i.payeeAccountNo,
+        payeeName: i.payeeName,
+        ...(i.originalTxnIds ? { originalTxnIds: i.originalTxnIds } : {}),
+        principal: i.principal,
+        interest: i.interest,
+        amount: i.amount,
+        bankReference,
+      });
     }
 
-    // Sealed identities (issue 17): a refund paid before the deadline (a withdrawal, a late or excess payment) names
-    // the payee — the bidder's basic account — so its orders are stored sealed (platform tier) until the deadline.
-    const sealed = refund.tenderId ? await this.identityKeys.sealsIdentities(m, refund.tenderId) : false;
+    // Sealed identities (issue 17): before the deadline the payers are sealed to the tender's identity key, so the
+    // orders name the bank's transactions only (原路退回) and are stored as they are. An order that names a payee
+    // (a payment sealed in the platform tier before this change) is stored sealed in the platform tier until the deadline.
+    const named = sent.some((i) => i.payeeAccountNo !== null);
+    const sealed = named && refund.tenderId ? await this.identityKeys.sealsIdentities(m, refund.tenderId) : false;
     await m.query(
       `UPDATE bid_security_refunds SET status = 'SENT', interest = $2, executed_at = $3, journal_id = $4, instructions = $5,
               instructions_sealed = $6

@@ -7,7 +7,8 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { securityAuditScope } from '../bid-security-audit';
 import type { PaymentClassification } from '../bid-security.types';
-import { BidSecurityStore, PaymentRow, TenderSnapshot } from '../bid-security.store';
+import { BidSecurityStore, normalizeAccountNo, PaymentRow, TenderSnapshot } from '../bid-security.store';
+import { IdentityKeyService } from '../../custody/identity-key.service';
 import { BankNotificationDto } from '../dto/bank-notification.dto';
 import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
@@ -28,9 +29,6 @@ export type NotificationOutcome = PaymentClassification | 'DUPLICATE';
 
 /** The bank as an actor in the audit log. */
 const bankActor = (ip: string): Actor => ({ userId: 'bank', role: 'SYSTEM' as Role, organizationId: null, ip });
-
-/** Bank account numbers are compared without spaces or dashes. */
-const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
 
 /**
  * Records one payment notified by the bank, whose signature the guard has already checked:
@@ -55,6 +53,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly organizations: OrganizationsRepository,
+    private readonly identityKeys: IdentityKeyService,
   ) {}
 
   async execute(cmd: IngestBankNotificationCommand): Promise<{ status: NotificationOutcome }> {
@@ -103,15 +102,14 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     // and the deadline transition (which locks the tender for update) cannot interleave.
     await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
     const [lockedRow]: Array<Record<string, unknown>> = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 FOR UPDATE`, [known.id]);
-    const account = this.store.account(lockedRow); // the owner unsealed if it is sealed (issue 17)
-    const basic_account_no = (await this.organizations.findById(m, account.bidderOrganizationId))!.basicAccountNo;
+    const account = this.store.account(lockedRow); // the owner is NULL while sealed to the identity key (issue 17)
     const locked = {
       status: account.status as string,
       virtual_account_no: account.virtualAccountNo,
       bidder_organization_id: account.bidderOrganizationId,
-      basic_account_no,
       sealed: lockedRow.bidder_organization_id === null, // who paid stays sealed until the deadline, like who asked
     };
+    const payerIsBasicAccount = await this.paidFromBasicAccount(m, known.tender_id, lockedRow, account.bidderOrganizationId, n.payerAccountNo);
     const tender = (await this.store.tender(m, known.tender_id)) as TenderSnapshot;
     const receivedAt = tender.now;
     const timely = receivedAt < tender.bidDeadline;
@@ -121,9 +119,9 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       classification,
       accountId: known.id,
       tenderId: tender.id,
-      bidderOrganizationId: locked.bidder_organization_id,
+      bidderOrganizationId: locked.bidder_organization_id ?? undefined,
       sealed: locked.sealed,
-      payerIsBasicAccount: normalizeAccountNo(n.payerAccountNo) === normalizeAccountNo(locked.basic_account_no),
+      payerIsBasicAccount,
       receivedAt,
     });
     if (!payment) return 'DUPLICATE';
@@ -162,6 +160,17 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     return classification;
   }
 
+  /**
+   * TBR Art. 26: security is paid from the bidder's basic account. The sub-account keeps a keyed digest of it, taken
+   * when the authenticated bidder asked for the sub-account: comparing digests needs no bidder (sealed, issue 17).
+   * Sub-accounts issued before keep the clear comparison with the owner's registered account.
+   */
+  private async paidFromBasicAccount(m: EntityManager, tenderId: string, row: Record<string, unknown>, owner: string | null, payerAccountNo: string): Promise<boolean> {
+    if (row.basic_account_digest) return this.store.basicAccountDigest(tenderId, payerAccountNo) === row.basic_account_digest;
+    const basic = owner ? (await this.organizations.findById(m, owner))?.basicAccountNo : null;
+    return !!basic && normalizeAccountNo(payerAccountNo) === normalizeAccountNo(basic);
+  }
+
   private async insert(
     m: EntityManager,
     n: BankNotificationDto,
@@ -171,7 +180,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       accountId?: string;
       tenderId?: string;
       bidderOrganizationId?: string;
-      /** Store the payer and the bidder sealed (platform tier) until the deadline. */
+      /** Store the payer and the bidder sealed to the tender's identity key until the deadline. */
       sealed?: boolean;
       payerIsBasicAccount?: boolean;
       receivedAt?: Date;
@@ -198,10 +207,16 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
         new Date(n.paidAt),
         p.receivedAt ?? null,
         p.classification,
-        p.sealed ? this.store.sealPayer(n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId: p.bidderOrganizationId ?? null }) : null,
+        p.sealed ? await this.sealPayer(m, p.tenderId!, n, p.bidderOrganizationId ?? null) : null,
       ],
     );
     return rows.length ? this.store.payment(rows[0]) : null;
+  }
+
+  /** Sealed to the tender's identity key: the platform itself cannot read it back before k custodians release the key. */
+  private async sealPayer(m: EntityManager, tenderId: string, n: BankNotificationDto, organizationId: string | null): Promise<string> {
+    const pub = await this.identityKeys.publicKey(m, tenderId);
+    return this.store.sealPayer(Buffer.from(pub!, 'base64'), n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId });
   }
 
   /**
