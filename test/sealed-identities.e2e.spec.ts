@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from './helpers/test-app';
 import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+import { GUARANTEE_OWNER_SEALED, GuaranteeStore, guaranteeOwnerAad } from 'src/modules/bid-security/guarantees/guarantee.store';
 import { BidSecurityStore, OWNER_SEALED, ownerAad, PAYER_SEALED, payerAad } from 'src/modules/bid-security/bid-security.store';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -552,6 +553,17 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     rows.forEach((r: Record<string, unknown>) =>
       expect(r).toMatchObject({ bidder_organization_id: null, bidder_blind_index: expect.any(String), owner_sealed: expect.any(String) }),
     );
+    // Operator tier: the owner is sealed to the tender's identity key — no key derived from SEALING_MASTER_KEY opens
+    // it, and the module (which holds all the process holds) reads no bidder from the row.
+    const guaranteeStore = t.app.get(GuaranteeStore);
+    const fullRows = await t.dataSource.query(
+      `SELECT *, amount::text AS amount, valid_from::text AS valid_from, valid_until::text AS valid_until FROM bid_guarantees WHERE tender_id = $1`,
+      [tender.id],
+    );
+    for (const r of fullRows) {
+      expect(() => t.app.get(IdentityKeyService).platformOpen(GUARANTEE_OWNER_SEALED, r.owner_sealed, guaranteeOwnerAad(tender.id, r.issuer_uscc, r.guarantee_no))).toThrow();
+      expect(guaranteeStore.row(r)).toMatchObject({ bidderOrganizationId: null, sealed: true });
+    }
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['VALID', 'RELEASED', 'VALID', 'VALID']);
     // The bodies name the bidder: their plain SHA-256 is nowhere in the dump (keyed digest in the row and the audit).
     const text = (await dump(t)).map((r) => r.row).join('\n');

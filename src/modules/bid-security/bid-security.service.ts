@@ -188,12 +188,12 @@ export class BidSecurityService extends BidSecurityGate {
       const guarantees = await this.guarantees.ofTender(m, tenderId); // in clear, unsealed if the deadline hook has not run yet
       const byId = await this.organizations.findByIds(
         m,
-        guarantees.map((g) => g.bidderOrganizationId),
+        guarantees.flatMap((g) => (g.bidderOrganizationId ? [g.bidderOrganizationId] : [])),
       );
       const items = guarantees.map((g) => ({
         bidderOrganizationId: g.bidderOrganizationId,
-        bidderName: byId.get(g.bidderOrganizationId)?.name ?? '',
-        bidderUscc: byId.get(g.bidderOrganizationId)?.uscc ?? '',
+        bidderName: (g.bidderOrganizationId && byId.get(g.bidderOrganizationId)?.name) || '',
+        bidderUscc: (g.bidderOrganizationId && byId.get(g.bidderOrganizationId)?.uscc) || '',
         ...toGuaranteeView(g),
       }));
       await this.audit.append(m, {
@@ -520,6 +520,9 @@ export class BidSecurityService extends BidSecurityGate {
     // A county supervisor or sector regulator sees its own tenders' bid security only: 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     if (!tender.opened) throw new SealedUntilOpeningException();
+    // A tender that ended before its deadline (cancelled) never had the deadline hook: who paid is named from the
+    // deadline on all the same (the custodians release the identity key from then on, by their own clocks).
+    await this.unsealAtDeadline(m, { tenderId });
     return tender;
   }
 
@@ -537,10 +540,35 @@ export class BidSecurityService extends BidSecurityGate {
     const found = await this.organizations.findById(m, org);
     if (!found) throw new NotFoundException('Your organisation');
     const bidder = { name: found.name, uscc: found.uscc, basic_account_no: found.basicAccountNo };
-    const payments = account ? await this.store.paymentsOfAccount(m, account.id) : [];
-    const refunds = account ? await this.store.refundsOfAccount(m, account.id) : [];
+    const payments = this.payersForBidder(account ? await this.store.paymentsOfAccount(m, account.id) : [], bidder);
+    const refunds = this.payeesForBidder(account ? await this.store.refundsOfAccount(m, account.id) : [], payments);
     const status = account ? this.statusView(tender, account, payments, refunds) : null;
     return { tender, account, bidder, payments, refunds, status };
+  }
+
+  /**
+   * Before the deadline the payers are sealed to the tender's identity key (issue 17). In the bidder's own request
+   * a payment from its basic account (the keyed digests matched, TBR Art. 26) is shown with that account, read from
+   * its registration; a payment from another account stays unnamed until the opening.
+   */
+  private payersForBidder(payments: PaymentRow[], bidder: { name: string; basic_account_no: string | null }): PaymentRow[] {
+    return payments.map((p) =>
+      p.payerAccountNo === null && p.payerIsBasicAccount && bidder.basic_account_no ? { ...p, payerAccountNo: bidder.basic_account_no, payerName: bidder.name } : p,
+    );
+  }
+
+  /** The same for the orders of its refunds paid back by transaction (原路退回) before the deadline. */
+  private payeesForBidder(refunds: RefundRow[], payments: PaymentRow[]): RefundRow[] {
+    const byTxn = new Map(payments.filter((p) => p.payerAccountNo !== null).map((p) => [p.txnId, p]));
+    return refunds.map((r) => ({
+      ...r,
+      instructions:
+        r.instructions?.map((o) => {
+          const from = o.payeeAccountNo === null ? (o.originalTxnIds ?? []).map((t) => byTxn.get(t)) : [];
+          const payer = from[0];
+          return payer && from.every((x) => x && x.payerAccountNo === payer.payerAccountNo) ? { ...o, payeeAccountNo: payer.payerAccountNo, payeeName: payer.payerName } : o;
+        }) ?? null,
+    }));
   }
 }
 

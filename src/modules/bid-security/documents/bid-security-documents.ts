@@ -82,7 +82,8 @@ export class BidSecurityDocuments {
               p.txnId,
               beijingTimeLabel(p.receivedAt),
               p.amount,
-              `${p.payerAccountNo}\n${p.payerName}${p.payerIsBasicAccount ? '' : '（非基本账户）'}`,
+              // A payer not from the basic account is sealed until the opening (issue 17): the bank's transaction names it.
+              p.payerAccountNo === null ? '（非基本账户，开标后显示）' : `${p.payerAccountNo}\n${p.payerName}${p.payerIsBasicAccount ? '' : '（非基本账户）'}`,
               CLASSIFICATION[p.classification],
             ]),
           },

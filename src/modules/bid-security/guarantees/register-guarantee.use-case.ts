@@ -191,12 +191,13 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     tender: TenderSnapshot,
     actor: Actor,
   ): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
-    if (g.bodySha256 === bodySha256) return { status: 'DUPLICATE', guaranteeId: g.id };
+    if (this.guarantees.sameBody(g, bodySha256, rawBody)) return { status: 'DUPLICATE', guaranteeId: g.id };
     const bidder = await this.organizations.findByUscc(m, n.bidderUscc);
     const sameTerms =
       g.tenderId === n.tenderId &&
       g.lotNo === (n.lotNo ?? 1) &&
-      bidder?.id === g.bidderOrganizationId &&
+      !!bidder &&
+      this.guarantees.isBidder(g, bidder.id) &&
       compareMoney(g.amount, n.amount) === 0 &&
       g.validFrom === n.validFrom &&
       g.issuerType === n.issuerType;
@@ -207,7 +208,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     if (n.validUntil === g.validUntil) return { status: 'DUPLICATE', guaranteeId: g.id };
     if (n.validUntil < g.validUntil) throw new GuaranteeConflictException('A guarantee’s validity may be extended, never shortened');
     if (g.status !== 'VALID') throw new GuaranteeConflictException(`The guarantee is ${g.status}: it can no longer be extended`);
-    const body = this.guarantees.rebody(g, bodySha256, rawBody);
+    const body = await this.guarantees.rebody(m, g, bodySha256, rawBody, bidder.id);
     await m.query(`UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, owner_sealed = COALESCE($4, owner_sealed), extended_at = clock_timestamp() WHERE id = $1`, [
       g.id,
       n.validUntil,
