@@ -20,7 +20,7 @@ export class SealBidSecurityToIdentityKey1765854000000 implements MigrationInter
         DROP CONSTRAINT "CK_BANK_REFUND_INSTRUCTIONS_CLEAR_OR_SEALED",
         ADD COLUMN original_txn_ids text[] NULL,
         ADD CONSTRAINT "CK_BANK_REFUND_INSTRUCTIONS_CLEAR_OR_SEALED"
-          CHECK ((payee_account_no IS NOT NULL AND payee_name IS NOT NULL) OR payee_sealed IS NOT NULL OR cardinality(original_txn_ids) > 0)`);
+          CHECK ((payee_account_no IS NOT NULL AND payee_name IS NOT NULL) OR payee_sealed IS NOT NULL OR coalesce(cardinality(original_txn_ids), 0) > 0)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

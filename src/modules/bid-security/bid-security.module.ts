@@ -8,6 +8,7 @@ import { BidSecuritySettlement } from './bid-security-settlement.service';
 import { BidSecurityController, LotBidSecurityController } from './bid-security.controller';
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 import { LedgerService } from './ledger/ledger.service';
 import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
@@ -29,6 +30,7 @@ import { TendersModule } from '../tenders/tenders.module';
   controllers: [BidSecurityController, LotBidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
   providers: [
     BidSecurityStore,
+    BidSecuritySealingRepository,
     LedgerService,
     BidSecurityService,
     BidSecuritySettlement,

@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { securityAuditScope } from './bid-security-audit';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import { BidDeadlinePassedException, FormNotAcceptedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
 import { GuaranteeRow, GuaranteeStore, GuaranteeView, toGuaranteeView } from './guarantees/guarantee.store';
@@ -121,6 +122,7 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly jurisdictions: JurisdictionsService,
     config: AppConfig,
     private readonly organizations: OrganizationsRepository,
+    private readonly sealing: BidSecuritySealingRepository,
   ) {
     super();
     // A sub-key of the platform's master secret, used for nothing else.
@@ -228,27 +230,23 @@ export class BidSecurityService extends BidSecurityGate {
         const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
         const pub = sealed ? Buffer.from((await this.identityKeys.publicKey(m, tenderId))!, 'base64') : null;
         const basic = (await this.organizations.findById(m, org))?.basicAccountNo ?? null;
-        const inserted: Array<{ id: string }> = await m.query(
-          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no, bidder_blind_index, owner_sealed, basic_account_digest)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-          [
-            tenderId,
-            pub ? null : org,
-            no,
-            lotNo,
-            pub ? this.store.blindIndex(tenderId, org) : null,
-            pub ? this.store.sealOwner(pub, tenderId, no, org) : null,
-            basic ? this.store.basicAccountDigest(tenderId, basic) : null,
-          ],
-        );
-        if (inserted.length) {
+        const inserted = await this.sealing.insertAccount(m, {
+          tenderId,
+          lotNo,
+          virtualAccountNo: no,
+          bidderOrganizationId: pub ? null : org,
+          bidderBlindIndex: pub ? this.store.blindIndex(tenderId, org) : null,
+          ownerSealed: pub ? this.store.sealOwner(pub, tenderId, no, org) : null,
+          basicAccountDigest: basic ? this.store.basicAccountDigest(tenderId, basic) : null,
+        });
+        if (inserted) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
           await this.audit.append(m, {
             actor: sealed ? { userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId } : actor,
             action: 'BID_SECURITY_ACCOUNT_ISSUED',
             objectType: 'bid_security_account',
-            objectId: inserted[0].id,
-            ...securityAuditScope(tenderId, inserted[0].id),
+            objectId: inserted,
+            ...securityAuditScope(tenderId, inserted),
             data: {},
           });
           return { virtualAccountNo: no, amount: tender.bidSecurityAmount };

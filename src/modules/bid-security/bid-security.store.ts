@@ -9,6 +9,7 @@ import { HeldPayment } from './refund-allocation';
 import { PeriodUnit, RefundReason } from './refund-policy';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 
 /** What bid security needs to know of a tender, read with the database clock. */
 export interface TenderSnapshot {
@@ -134,7 +135,10 @@ export const sealedToIdentityKey = (sealed: string) => sealed.startsWith('{');
  */
 @Injectable()
 export class BidSecurityStore {
-  constructor(private readonly identityKeys: IdentityKeyService) {}
+  constructor(
+    private readonly identityKeys: IdentityKeyService,
+    private readonly sealing: BidSecuritySealingRepository,
+  ) {}
 
   blindIndex(tenderId: string, bidderOrganizationId: string): string {
     return this.identityKeys.blindIndex('bid-security-account', tenderId, bidderOrganizationId);
@@ -205,34 +209,24 @@ export class BidSecurityStore {
    * caller). What was sealed to the identity key is opened with the key rebuilt from k custodians (audited).
    */
   async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number; refunds?: number; bankOrders?: number }> {
-    const accounts = (await m.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`, [
-      tenderId,
-    ])) as Array<Record<string, unknown>>;
-    const payments = (await m.query(`SELECT * FROM bid_security_payments WHERE tender_id = $1 AND payer_account_no IS NULL AND payer_sealed IS NOT NULL FOR UPDATE`, [
-      tenderId,
-    ])) as Array<Record<string, unknown>>;
-    const identitySealed = accounts.some((r) => sealedToIdentityKey(r.owner_sealed as string)) || payments.some((r) => sealedToIdentityKey(r.payer_sealed as string));
+    const accounts = await this.sealing.sealedAccounts(m, tenderId);
+    const payments = await this.sealing.sealedPayments(m, tenderId);
     const fill = async (open: <T>(sealed: string, aad: string) => T) => {
-      for (const r of accounts) {
-        const a = this.account(r);
-        const owner = a.bidderOrganizationId ?? open<{ organizationId: string }>(r.owner_sealed as string, ownerAad(a.tenderId, a.virtualAccountNo)).organizationId;
-        await m.query(`UPDATE bid_security_accounts SET bidder_organization_id = $2 WHERE id = $1`, [r.id, owner]);
+      for (const a of accounts) {
+        const aad = ownerAad(a.tenderId, a.virtualAccountNo);
+        const owner = sealedToIdentityKey(a.ownerSealed)
+          ? open<{ organizationId: string }>(a.ownerSealed, aad)
+          : this.identityKeys.platformOpen<{ organizationId: string }>(OWNER_SEALED, a.ownerSealed, aad);
+        await this.sealing.setAccountOwner(m, a.id, owner.organizationId);
       }
-      for (const r of payments) {
-        const p = this.payment(r);
-        const s: SealedPayer =
-          p.payerAccountNo !== null
-            ? { payerAccountNo: p.payerAccountNo, payerName: p.payerName!, organizationId: p.bidderOrganizationId }
-            : open<SealedPayer>(r.payer_sealed as string, payerAad(p.txnId));
+      for (const p of payments) {
+        const aad = payerAad(p.txnId);
+        const payer = sealedToIdentityKey(p.payerSealed) ? open<SealedPayer>(p.payerSealed, aad) : this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, p.payerSealed, aad);
         // The payer seal of a payment to a sealed sub-account does not name the bidder: the (now clear) account does.
-        await m.query(
-          `UPDATE bid_security_payments p SET payer_account_no = $2, payer_name = $3,
-                  bidder_organization_id = coalesce($4::uuid, (SELECT a.bidder_organization_id FROM bid_security_accounts a WHERE a.id = p.account_id))
-           WHERE id = $1`,
-          [p.id, s.payerAccountNo, s.payerName, s.organizationId],
-        );
+        await this.sealing.setPayer(m, p.id, { ...payer, organizationId: payer.organizationId ?? p.bidderOrganizationId });
       }
     };
+    const identitySealed = accounts.some((a) => sealedToIdentityKey(a.ownerSealed)) || payments.some((p) => sealedToIdentityKey(p.payerSealed));
     if (identitySealed) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
     else
       await fill(() => {
@@ -247,44 +241,31 @@ export class BidSecurityStore {
   }
 
   /**
-   * Refunds paid before the deadline (a withdrawal, a late or excess payment): their orders and the bank's outbox,
-   * after the payers (an order paid back where the money came from takes its payee from the now clear payment).
+   * Refunds paid before the deadline (a withdrawal, a cancellation, a late or excess payment): their orders and the
+   * bank's outbox, after the payers (an order paid back by transaction takes its payee from the now clear payment).
    */
   private async unsealRefunds(m: EntityManager, tenderId: string): Promise<{ refunds: number; bankOrders: number }> {
-    const refunds = (await m.query(
-      `SELECT * FROM bid_security_refunds
-       WHERE tender_id = $1 AND ((instructions IS NULL AND instructions_sealed IS NOT NULL) OR jsonb_path_exists(instructions, '$[*] ? (@.payeeAccountNo == null)'))
-       FOR UPDATE`,
-      [tenderId],
-    )) as Array<Record<string, unknown>>;
-    const payers = new Map<string, { payerAccountNo: string; payerName: string }>();
-    const payerOf = async (txnId: string) => {
-      if (!payers.has(txnId)) {
-        const [p]: Array<{ payer_account_no: string; payer_name: string }> = await m.query(`SELECT payer_account_no, payer_name FROM bid_security_payments WHERE txn_id = $1`, [
-          txnId,
-        ]);
-        payers.set(txnId, { payerAccountNo: p.payer_account_no, payerName: p.payer_name });
-      }
-      return payers.get(txnId)!;
+    const payees = new Map<string, SealedPayee | null>();
+    const payeeOf = async (txnIds: string[] | null | undefined): Promise<SealedPayee | null> => {
+      const txnId = txnIds?.[0];
+      if (!txnId) return null;
+      if (!payees.has(txnId)) payees.set(txnId, await this.sealing.payerOfTransaction(m, txnId));
+      return payees.get(txnId)!;
     };
+    const refunds = await this.sealing.refundsWithoutPayees(m, tenderId);
     for (const r of refunds) {
+      const stored = r.instructions ?? this.identityKeys.platformOpen<RefundOrder[]>(REFUND_SEALED, r.instructionsSealed!, refundAad(r.id));
       const orders: RefundOrder[] = [];
-      for (const o of this.refundRow(r).instructions ?? []) {
-        const payee = o.payeeAccountNo === null && o.originalTxnIds?.length ? await payerOf(o.originalTxnIds[0]) : null;
-        orders.push(payee ? { ...o, payeeAccountNo: payee.payerAccountNo, payeeName: payee.payerName } : o);
+      for (const o of stored) {
+        const payee = o.payeeAccountNo === null ? await payeeOf(o.originalTxnIds) : null;
+        orders.push(payee ? { ...o, ...payee } : o);
       }
-      await m.query(`UPDATE bid_security_refunds SET instructions = $2, instructions_sealed = NULL WHERE id = $1`, [r.id, JSON.stringify(orders)]);
+      await this.sealing.setRefundOrders(m, r.id, orders);
     }
-    const orders = (await m.query(
-      `SELECT id, idempotency_key, payee_sealed, original_txn_ids FROM bank_refund_instructions
-       WHERE tender_id = $1 AND payee_account_no IS NULL AND (payee_sealed IS NOT NULL OR original_txn_ids IS NOT NULL) FOR UPDATE`,
-      [tenderId],
-    )) as Array<{ id: string; idempotency_key: string; payee_sealed: string | null; original_txn_ids: string[] | null }>;
+    const orders = await this.sealing.bankOrdersWithoutPayees(m, tenderId);
     for (const o of orders) {
-      const p = o.payee_sealed
-        ? this.openPayee(o.idempotency_key, o.payee_sealed)
-        : await payerOf(o.original_txn_ids![0]).then((x) => ({ payeeAccountNo: x.payerAccountNo, payeeName: x.payerName }));
-      await m.query(`UPDATE bank_refund_instructions SET payee_account_no = $2, payee_name = $3, payee_sealed = NULL WHERE id = $1`, [o.id, p.payeeAccountNo, p.payeeName]);
+      const payee = o.payeeSealed ? this.openPayee(o.idempotencyKey, o.payeeSealed) : await payeeOf(o.originalTxnIds);
+      if (payee) await this.sealing.setBankOrderPayee(m, o.id, payee);
     }
     return { refunds: refunds.length, bankOrders: orders.length };
   }
