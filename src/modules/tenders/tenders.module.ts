@@ -18,6 +18,7 @@ import { LegalHolidaysRepository } from './legal-calendar/legal-holidays.reposit
 import { TendersController } from './tenders.controller';
 import { TendersService } from './tenders.service';
 import { HolidaysController } from './legal-calendar/holidays.controller';
+import { TenderDocumentsRepository } from './tender-documents.repository';
 import { TenderDocumentsService } from './tender-documents.service';
 import { TenderObjectionsService } from './tender-objections.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
@@ -44,6 +45,7 @@ import { PreTenderService } from './pre-tender/pre-tender.service';
     LegalHolidaysRepository,
     TenderPeriods,
     TenderDocumentsService,
+    TenderDocumentsRepository,
     TenderObjectionsService,
     TenderSuspensionService,
     PublishTenderUseCase,
