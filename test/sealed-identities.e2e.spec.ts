@@ -307,7 +307,7 @@ describe('sealed identities: the operator cannot name who paid before the deadli
   }, 60_000);
 
   it('a tender cancelled before its deadline refunds every payer where the money came from (原路退回), naming no payee', async () => {
-    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '200000.00' });
+    const tender = await createPublishedTender(t, { deadlineInMs: 8_000, bidSecurityAmount: '200000.00' });
     const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
     const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
     await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
@@ -320,7 +320,20 @@ describe('sealed identities: the operator cannot name who paid before the deadli
     expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: null, original_txn_ids: [txn_id], principal: '200000.00' }]);
     expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'REFUNDED' });
     expect((await dump(t)).some(({ row }) => row.includes(tender.id) && (row.includes(basicAccountNo) || row.includes(bidder.organizationId!)))).toBe(false);
-  }, 30_000);
+    // A cancelled tender never reaches its deadline event; from the deadline on (the custodians release by their
+    // clocks) the owner's first read names who paid and to whom the refund went, as for an opened tender.
+    await t.http().get(`/api/v1/tenders/${tender.id}/bid-security`).set(tender.owner.auth).expect(403); // before: SEALED_UNTIL_OPENING
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT clock_timestamp() >= bid_deadline AS past FROM tenders WHERE id = $1`, [tender.id]))[0].past,
+      15_000,
+      'the deadline',
+    );
+    const list = (await t.http().get(`/api/v1/tenders/${tender.id}/bid-security`).set(tender.owner.auth).expect(200)).body;
+    expect(list.items).toMatchObject([{ bidderOrganizationId: bidder.organizationId, payments: [{ payerAccountNo: basicAccountNo, payerName: name }] }]);
+    expect(await t.dataSource.query(`SELECT payee_account_no, payee_name FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id])).toEqual([
+      { payee_account_no: basicAccountNo, payee_name: name },
+    ]);
+  }, 40_000);
 });
 
 /**
