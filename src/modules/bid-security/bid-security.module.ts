@@ -9,6 +9,7 @@ import { BidSecurityController, LotBidSecurityController } from './bid-security.
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
 import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
+import { BidSecurityRecordsRepository } from './bid-security-records.repository';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 import { LedgerService } from './ledger/ledger.service';
 import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
@@ -31,6 +32,7 @@ import { TendersModule } from '../tenders/tenders.module';
   providers: [
     BidSecurityStore,
     BidSecuritySealingRepository,
+    BidSecurityRecordsRepository,
     LedgerService,
     BidSecurityService,
     BidSecuritySettlement,

@@ -38,6 +38,10 @@ export interface AccountRow {
   lotNo: number;
   /** Null before the deadline of a tender that seals identities: sealed to the tender's identity key (issue 17). */
   bidderOrganizationId: string | null;
+  /** The row names no owner (sealed until the deadline), whether or not the platform tier opened it here. */
+  ownerSealed: boolean;
+  /** Keyed digest of the bidder's basic account (TBR Art. 26), null for sub-accounts issued before it was kept. */
+  basicAccountDigest: string | null;
   virtualAccountNo: string;
   status: BidSecurityAccountStatus;
   currentRefundId: string | null;
@@ -369,6 +373,8 @@ function toAccount(r: Record<string, unknown>): AccountRow {
     tenderId: r.tender_id as string,
     lotNo: Number(r.lot_no ?? DEFAULT_LOT_NO),
     bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
+    ownerSealed: r.bidder_organization_id === null,
+    basicAccountDigest: (r.basic_account_digest as string | null) ?? null,
     virtualAccountNo: r.virtual_account_no as string,
     status: r.status as BidSecurityAccountStatus,
     currentRefundId: (r.current_refund_id as string | null) ?? null,
