@@ -10,6 +10,7 @@ import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
 import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 import { BidSecurityRecordsRepository } from './bid-security-records.repository';
+import { BidGuaranteesRepository } from './guarantees/bid-guarantees.repository';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 import { LedgerService } from './ledger/ledger.service';
 import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
@@ -33,6 +34,7 @@ import { TendersModule } from '../tenders/tenders.module';
     BidSecurityStore,
     BidSecuritySealingRepository,
     BidSecurityRecordsRepository,
+    BidGuaranteesRepository,
     LedgerService,
     BidSecurityService,
     BidSecuritySettlement,
