@@ -6,6 +6,7 @@ import { NotificationListeners } from './notification-listeners';
 import { InboxController } from './inbox.controller';
 import { InboxService } from './inbox.service';
 import { NoticeRecipientSealer } from './notice-recipient-sealer';
+import { NoticeAudiencesRepository } from './notice-audiences.repository';
 
 /** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
 @Global()
@@ -16,6 +17,7 @@ import { NoticeRecipientSealer } from './notice-recipient-sealer';
     NotificationListeners,
     InboxService,
     NoticeRecipientSealer,
+    NoticeAudiencesRepository,
     {
       // Pluggable: the SMS / e-mail gateway when configured, else the log (tests replace the provider).
       provide: NotificationSender,
