@@ -3,7 +3,7 @@
  * unique index decides, the losing copy gets null), received at the database clock unless told otherwise.
  */
 import { BidSecurityRecordsRepository, type NewPaymentRow } from 'src/modules/bid-security/bid-security-records.repository';
-import { txnId } from './factories/bid-security.factory';
+import { insertTender, txnId } from './factories/bid-security.factory';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('BidSecurityRecordsRepository (real PostgreSQL)', () => {
@@ -41,5 +41,16 @@ describe('BidSecurityRecordsRepository (real PostgreSQL)', () => {
     expect(await repo.bodyDigestOfTransaction(m, payment.txnId)).toBe('a'.repeat(64));
     expect(await repo.bodyDigestOfTransaction(m, txnId())).toBeNull();
     expect(await repo.accountByVirtualAccountNo(m, '8801999999999999999')).toBeNull();
+    // The unmatched payment is held in suspense until it goes back, and listed (newest first).
+    expect(Number(await repo.unmatchedHeld(m))).toBeGreaterThanOrEqual(12.3);
+    expect(await repo.countUnmatched(m)).toBeGreaterThanOrEqual(1);
+    expect((await repo.unmatchedPage(m, 1, 50)).find((r) => r.txnId === payment.txnId)).toMatchObject({ amount: '12.30', refundStatus: null, dueAt: null });
+  });
+
+  it('a tender with no money: every reconciliation total is zero', async () => {
+    const tender = await insertTender(t);
+    expect(await repo.reconciliationTotals(t.dataSource.manager, tender.id)).toEqual({ received: '0', paidOut: '0', stillHeld: '0', forfeited: '0', interest: '0' });
+    expect(await repo.accountOwners(t.dataSource.manager, tender.id)).toEqual([]);
+    expect(await repo.payerRecords(t.dataSource.manager, tender.id)).toEqual([]);
   });
 });

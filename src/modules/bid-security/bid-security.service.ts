@@ -13,6 +13,7 @@ import { IdentityKeyService } from '../custody/identity-key.service';
 import { HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { securityAuditScope } from './bid-security-audit';
 import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
+import { BidSecurityRecordsRepository, type PayerRecord } from './bid-security-records.repository';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import { BidDeadlinePassedException, FormNotAcceptedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
 import { GuaranteeRow, GuaranteeStore, GuaranteeView, toGuaranteeView } from './guarantees/guarantee.store';
@@ -78,19 +79,7 @@ export interface PaymentView {
   refundId: string | null;
 }
 
-/** What the collusion flags read (TBR Art. 40(6); TBR Art. 26): one row per matched payment. */
-export interface PayerRecord {
-  bidderOrganizationId: string;
-  virtualAccountNo: string;
-  txnId: string;
-  amount: string;
-  payerAccountNo: string;
-  payerName: string;
-  basicAccountNo: string;
-  payerIsBasicAccount: boolean;
-  paidAt: string;
-  classification: string;
-}
+export type { PayerRecord } from './bid-security-records.repository';
 
 export interface ReconciliationView {
   tenderId: string;
@@ -123,6 +112,7 @@ export class BidSecurityService extends BidSecurityGate {
     config: AppConfig,
     private readonly organizations: OrganizationsRepository,
     private readonly sealing: BidSecuritySealingRepository,
+    private readonly records: BidSecurityRecordsRepository,
   ) {
     super();
     // A sub-key of the platform's master secret, used for nothing else.
@@ -339,11 +329,7 @@ export class BidSecurityService extends BidSecurityGate {
   async list(tenderId: string, actor: Actor) {
     return this.tx.run(async (m) => {
       const tender = await this.afterOpening(m, tenderId, actor);
-      const orgs: Array<{ id: string; name: string; uscc: string; basic_account_no: string }> = await m.query(
-        `SELECT o.id, o.name, o.uscc, o.basic_account_no FROM organizations o
-         JOIN bid_security_accounts a ON a.bidder_organization_id = o.id WHERE a.tender_id = $1`,
-        [tenderId],
-      );
+      const orgs = await this.records.accountOwners(m, tenderId);
       const byId = new Map(orgs.map((o) => [o.id, o]));
       const items = [];
       for (const account of await this.store.accountsOfTender(m, tenderId)) {
@@ -356,7 +342,7 @@ export class BidSecurityService extends BidSecurityGate {
           bidderOrganizationId: account.bidderOrganizationId,
           bidderName: org?.name ?? '',
           bidderUscc: org?.uscc ?? '',
-          basicAccountNo: org?.basic_account_no ?? '',
+          basicAccountNo: org?.basicAccountNo ?? '',
           ...this.statusView(lot, account, payments, refunds),
           payments: payments.map(toPaymentView),
         });
@@ -401,18 +387,7 @@ export class BidSecurityService extends BidSecurityGate {
     const get = (name: string) => accounts.find((a) => a.account === name);
     const debits = sumFen(accounts.map((a) => a.debits));
     const credits = sumFen(accounts.map((a) => a.credits));
-    const [rec]: Array<Record<string, string>> = await m.query(
-      `SELECT
-         (SELECT coalesce(sum(amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS received,
-         (SELECT coalesce(sum(principal + coalesce(interest, 0)), 0)::text FROM bid_security_refunds
-            WHERE tender_id = $1 AND status = 'SENT') AS paid_out,
-         (SELECT coalesce(sum(p.amount - p.forfeited_amount), 0)::text FROM bid_security_payments p
-            LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-            WHERE p.tender_id = $1 AND (r.id IS NULL OR r.status = 'PLANNED')) AS still_held,
-         (SELECT coalesce(sum(forfeited_amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS forfeited,
-         (SELECT coalesce(sum(interest), 0)::text FROM bid_security_refunds WHERE tender_id = $1 AND status = 'SENT') AS interest`,
-      [tenderId],
-    );
+    const rec = await this.records.reconciliationTotals(m, tenderId);
     const deposits = accounts.filter((a) => a.account.startsWith(BIDDER_DEPOSIT_PREFIX));
     const check = (name: string, ledgerFen: bigint, records: string) => {
       const r = toFen(normalizeMoney(records));
@@ -421,15 +396,15 @@ export class BidSecurityService extends BidSecurityGate {
     const escrow = get(LedgerAccount.BankEscrow);
     const checks = [
       check('bank receipts (BANK_ESCROW debits vs bank notifications)', escrow ? toFen(escrow.debits) : 0n, rec.received),
-      check('payments out (BANK_ESCROW credits vs refunds sent)', escrow ? toFen(escrow.credits) : 0n, rec.paid_out),
-      check('owed to bidders (BIDDER_DEPOSIT balances vs payments still held)', -sumFen(deposits.map((a) => a.balance)), rec.still_held),
+      check('payments out (BANK_ESCROW credits vs refunds sent)', escrow ? toFen(escrow.credits) : 0n, rec.paidOut),
+      check('owed to bidders (BIDDER_DEPOSIT balances vs payments still held)', -sumFen(deposits.map((a) => a.balance)), rec.stillHeld),
       check('forfeited (FORFEITED_SECURITY vs payments kept)', -signedFen(get(LedgerAccount.ForfeitedSecurity)?.balance ?? MONEY_ZERO), rec.forfeited),
       check('interest (INTEREST_EXPENSE vs interest paid)', signedFen(get(LedgerAccount.InterestExpense)?.balance ?? MONEY_ZERO), rec.interest),
     ];
-    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+    const now = await this.records.now(m);
     return {
       tenderId,
-      asOf: new Date(now).toISOString(),
+      asOf: now.toISOString(),
       accounts,
       totals: { debits: fromFen(debits), credits: fromFen(credits), difference: fromFen(debits - credits) },
       checks,
@@ -442,35 +417,13 @@ export class BidSecurityService extends BidSecurityGate {
    * came from the bidder's registered basic account. Same payer account for two bidders: TBR Art. 40(6).
    */
   async payerRecords(m: EntityManager, tenderId: string): Promise<PayerRecord[]> {
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT p.bidder_organization_id, p.virtual_account_no, p.txn_id, p.amount::text AS amount, p.payer_account_no,
-              p.payer_name, o.basic_account_no, p.payer_is_basic_account, p.paid_at, p.classification
-       FROM bid_security_payments p JOIN organizations o ON o.id = p.bidder_organization_id
-       WHERE p.tender_id = $1 ORDER BY p.received_at, p.id`,
-      [tenderId],
-    );
-    return rows.map((r) => ({
-      bidderOrganizationId: r.bidder_organization_id as string,
-      virtualAccountNo: r.virtual_account_no as string,
-      txnId: r.txn_id as string,
-      amount: normalizeMoney(r.amount as string),
-      payerAccountNo: r.payer_account_no as string,
-      payerName: r.payer_name as string,
-      basicAccountNo: r.basic_account_no as string,
-      payerIsBasicAccount: r.payer_is_basic_account as boolean,
-      paidAt: new Date(r.paid_at as string).toISOString(),
-      classification: r.classification as string,
-    }));
+    return this.records.payerRecords(m, tenderId);
   }
 
   /** Money to unknown sub-accounts: SUSPENSE_UNMATCHED must equal what was received and not yet returned. */
   async reconcileSuspense(m: EntityManager): Promise<{ ledger: string; records: string; difference: string }> {
     const [bal] = await this.ledger.balances(m, { accountPrefix: LedgerAccount.SuspenseUnmatched });
-    const [{ held }]: Array<{ held: string }> = await m.query(
-      `SELECT coalesce(sum(p.amount), 0)::text AS held FROM bid_security_payments p
-       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-       WHERE p.classification = 'UNMATCHED' AND (r.id IS NULL OR r.status = 'PLANNED')`,
-    );
+    const held = await this.records.unmatchedHeld(m);
     const ledgerFen = bal ? -signedFen(bal.balance) : 0n;
     const recordsFen = toFen(normalizeMoney(held));
     return { ledger: fromFen(ledgerFen), records: fromFen(recordsFen), difference: fromFen(ledgerFen - recordsFen) };
@@ -479,26 +432,21 @@ export class BidSecurityService extends BidSecurityGate {
   /** GET /bank/unmatched-payments: money to sub-accounts nobody was issued, and whether it went back. */
   async unmatched(page: number, pageSize: number) {
     const m = this.tx.manager;
-    const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM bid_security_payments WHERE classification = 'UNMATCHED'`);
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT p.*, r.status AS refund_status, r.due_at, r.executed_at FROM bid_security_payments p
-       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-       WHERE p.classification = 'UNMATCHED' ORDER BY p.received_at DESC, p.id LIMIT $1 OFFSET $2`,
-      [pageSize, (page - 1) * pageSize],
-    );
+    const total = await this.records.countUnmatched(m);
+    const rows = await this.records.unmatchedPage(m, page, pageSize);
     return {
       total,
       items: rows.map((r) => ({
-        txnId: r.txn_id as string,
-        virtualAccountNo: r.virtual_account_no as string,
-        amount: normalizeMoney(String(r.amount)),
-        payerAccountNo: r.payer_account_no as string,
-        payerName: r.payer_name as string,
-        paidAt: new Date(r.paid_at as string).toISOString(),
-        receivedAt: new Date(r.received_at as string).toISOString(),
-        returnStatus: (r.refund_status as string | null) ?? 'NOT_PLANNED',
-        returnDueAt: r.due_at ? new Date(r.due_at as string).toISOString() : null,
-        returnedAt: r.executed_at ? new Date(r.executed_at as string).toISOString() : null,
+        txnId: r.txnId,
+        virtualAccountNo: r.virtualAccountNo,
+        amount: r.amount,
+        payerAccountNo: r.payerAccountNo,
+        payerName: r.payerName,
+        paidAt: r.paidAt.toISOString(),
+        receivedAt: r.receivedAt.toISOString(),
+        returnStatus: r.refundStatus ?? 'NOT_PLANNED',
+        returnDueAt: r.dueAt?.toISOString() ?? null,
+        returnedAt: r.executedAt?.toISOString() ?? null,
       })),
     };
   }
