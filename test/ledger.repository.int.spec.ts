@@ -111,6 +111,7 @@ describe('bid-security ledger and settlement repositories (real PostgreSQL)', ()
         amount: '200000.00',
         memo: '退还投标保证金',
         payeeSealed: null,
+        originalTxnIds: null,
       };
       const id = await bank.insertOnce(m, order);
       expect(id).toEqual(expect.any(String));

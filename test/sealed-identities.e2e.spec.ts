@@ -7,6 +7,10 @@ import { sealAndSubmit, type SubmittedBid } from './factories/bid.factory';
 import { createPublishedTender, type TestTender } from './factories/tender.factory';
 import { createTestApp, type TestApp } from './helpers/test-app';
 import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+import { GUARANTEE_OWNER_SEALED, GuaranteeStore, guaranteeOwnerAad } from 'src/modules/bid-security/guarantees/guarantee.store';
+import { BidSecurityStore, OWNER_SEALED, ownerAad, PAYER_SEALED, payerAad } from 'src/modules/bid-security/bid-security.store';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -213,6 +217,126 @@ describe('sealed identities: with bid security paid and the documents downloaded
 });
 
 /**
+ * Operator tier (issue 17): who asked for a sub-account and who paid are sealed to the tender's escrowed identity key,
+ * not to a key derived from SEALING_MASTER_KEY. Everything the platform holds — the database, the process environment,
+ * its own custody share — does not open them before the deadline; k custodians release the key at the deadline.
+ */
+describe('sealed identities: the operator cannot name who paid before the deadline', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
+  });
+  afterAll(() => t.close());
+
+  it('the operator (database + SEALING_MASTER_KEY) cannot name a sub-account owner or a payer before the deadline; the basic-account check still works; after the deadline and the release they are in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 12_000, bidSecurityAmount: '200000.00' });
+    const parties: Array<{ bidder: TestParty; virtualAccountNo: string; basicAccountNo: string; name: string }> = [];
+    const bids: SubmittedBid[] = [];
+    const thirdParty = { payerAccountNo: '6217000077776666555', payerName: '某关联个人' };
+    for (let i = 0; i < 3; i++) {
+      const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
+      const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
+      if (i === 2) {
+        // The third pays half from someone else's account (TBR Art. 26 flag), half from its basic account.
+        await pay(t, notification({ virtualAccountNo, ...thirdParty, amount: '100000.00' }));
+        await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '100000.00' }));
+      } else {
+        await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
+      }
+      parties.push({ bidder, virtualAccountNo, basicAccountNo, name });
+      bids.push(await sealAndSubmit(t, tender, bidder, `${4_000_000 + i}.00`)); // the gate finds each one's security (blind index)
+    }
+    const bidders = parties.map((p) => p.bidder);
+    expect(await leakingTables(t, tender.id, bids, bidders)).toEqual([]);
+    expect((await dump(t)).some(({ row }) => row.includes(thirdParty.payerAccountNo) || row.includes(thirdParty.payerName))).toBe(false);
+
+    const keys = t.app.get(IdentityKeyService);
+    const store = t.app.get(BidSecurityStore);
+    const accounts = await t.dataSource.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1`, [tender.id]);
+    const payments = await t.dataSource.query(`SELECT * FROM bid_security_payments WHERE tender_id = $1 ORDER BY received_at`, [tender.id]);
+    expect(accounts).toHaveLength(3);
+    expect(payments).toHaveLength(4);
+    for (const a of accounts) {
+      expect(a).toMatchObject({ bidder_organization_id: null, owner_sealed: expect.any(String), basic_account_digest: expect.any(String) });
+      // Every key derived from SEALING_MASTER_KEY fails on it: it is sealed to the identity key …
+      expect(() => keys.platformOpen(OWNER_SEALED, a.owner_sealed, ownerAad(tender.id, a.virtual_account_no))).toThrow();
+      // … and the module, which holds all the process holds, reads no owner either.
+      expect(store.account(a).bidderOrganizationId).toBeNull();
+    }
+    for (const p of payments) {
+      expect(p).toMatchObject({ payer_account_no: null, payer_name: null, bidder_organization_id: null, payer_sealed: expect.any(String) });
+      expect(() => keys.platformOpen(PAYER_SEALED, p.payer_sealed, payerAad(p.txn_id))).toThrow();
+      expect(store.payment(p)).toMatchObject({ payerAccountNo: null, payerName: null, bidderOrganizationId: null });
+    }
+    // The basic-account check (TBR Art. 26) compares keyed digests: no bidder needed.
+    expect(payments.map((p: { payer_is_basic_account: boolean }) => p.payer_is_basic_account)).toEqual([true, true, false, true]);
+    // The identity key: the platform's own share is not enough, and the custodians refuse before the deadline.
+    await expect(t.dataSource.transaction((m) => keys.withOpener(m, tender.id, SYSTEM_ACTOR, async () => 0))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+    // The bidder itself still sees its security (found by the blind index during its own request).
+    expect(await mine(t, tender.id, bidders[2])).toMatchObject({ status: 'PAID', paidAmount: '200000.00' });
+
+    for (let i = 0; i < 80; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).toBe('OPENING');
+    const opened = await t.dataSource.query(
+      `SELECT a.virtual_account_no, a.bidder_organization_id AS owner, p.bidder_organization_id AS payer_org, p.payer_account_no, p.payer_name, p.payer_is_basic_account
+       FROM bid_security_payments p JOIN bid_security_accounts a ON a.id = p.account_id WHERE p.tender_id = $1 ORDER BY p.received_at`,
+      [tender.id],
+    );
+    const payer = (i: number, from?: { payerAccountNo: string; payerName: string }) => ({
+      virtual_account_no: parties[i].virtualAccountNo,
+      owner: bidders[i].organizationId,
+      payer_org: bidders[i].organizationId,
+      payer_account_no: from?.payerAccountNo ?? parties[i].basicAccountNo,
+      payer_name: from?.payerName ?? parties[i].name,
+      payer_is_basic_account: !from,
+    });
+    expect(opened).toEqual([payer(0), payer(1), payer(2, thirdParty), payer(2)]);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BID_SECURITY_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ accounts: 3, payments: 4 });
+    // The owner's view after the opening is unchanged: who paid, from which account.
+    const list = (await t.http().get(`/api/v1/tenders/${tender.id}/bid-security`).set(tender.owner.auth).expect(200)).body;
+    const third = list.items.find((x: { bidderOrganizationId: string }) => x.bidderOrganizationId === bidders[2].organizationId);
+    expect(third).toMatchObject({ basicAccountNo: parties[2].basicAccountNo, status: 'PAID' });
+    expect(third.payments.map((p: { payerAccountNo: string; payerIsBasicAccount: boolean }) => [p.payerAccountNo, p.payerIsBasicAccount])).toEqual([
+      [thirdParty.payerAccountNo, false],
+      [parties[2].basicAccountNo, true],
+    ]);
+  }, 60_000);
+
+  it('a tender cancelled before its deadline refunds every payer where the money came from (原路退回), naming no payee', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 8_000, bidSecurityAmount: '200000.00' });
+    const { bidder, virtualAccountNo, basicAccountNo } = await bidderWithAccount(t, tender.id);
+    const [{ name }] = await t.dataSource.query(`SELECT name FROM organizations WHERE id = $1`, [bidder.organizationId]);
+    await pay(t, notification({ virtualAccountNo, payerAccountNo: basicAccountNo, payerName: name, amount: '200000.00' }));
+    await t.http().post(`/api/v1/tenders/${tender.id}/cancel`).set(tender.owner.auth).send({ reason: '项目取消。' }).expect(200);
+    await waitForRefunds(t);
+    const [{ txn_id }] = await t.dataSource.query(`SELECT txn_id FROM bid_security_payments WHERE tender_id = $1`, [tender.id]);
+    const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, original_txn_ids, principal FROM bank_refund_instructions WHERE tender_id = $1`, [
+      tender.id,
+    ]);
+    expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: null, original_txn_ids: [txn_id], principal: '200000.00' }]);
+    expect(await mine(t, tender.id, bidder)).toMatchObject({ status: 'REFUNDED' });
+    expect((await dump(t)).some(({ row }) => row.includes(tender.id) && (row.includes(basicAccountNo) || row.includes(bidder.organizationId!)))).toBe(false);
+    // A cancelled tender never reaches its deadline event; from the deadline on (the custodians release by their
+    // clocks) the owner's first read names who paid and to whom the refund went, as for an opened tender.
+    await t.http().get(`/api/v1/tenders/${tender.id}/bid-security`).set(tender.owner.auth).expect(403); // before: SEALED_UNTIL_OPENING
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT clock_timestamp() >= bid_deadline AS past FROM tenders WHERE id = $1`, [tender.id]))[0].past,
+      15_000,
+      'the deadline',
+    );
+    const list = (await t.http().get(`/api/v1/tenders/${tender.id}/bid-security`).set(tender.owner.auth).expect(200)).body;
+    expect(list.items).toMatchObject([{ bidderOrganizationId: bidder.organizationId, payments: [{ payerAccountNo: basicAccountNo, payerName: name }] }]);
+    expect(await t.dataSource.query(`SELECT payee_account_no, payee_name FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id])).toEqual([
+      { payee_account_no: basicAccountNo, payee_name: name },
+    ]);
+  }, 40_000);
+});
+
+/**
  * With a document objection (the objector answered before the deadline: a notice to it), a clarification notified to
  * the bidders who downloaded the documents, a complaint about the documents, and a withdrawal whose cash security is
  * refunded before the deadline.
@@ -302,10 +426,21 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     });
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).expect(200)).body.map((c: { id: string }) => c.id)).toEqual([complaintId]);
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[1].auth).expect(200)).body).toEqual([]);
+    // The refund pays back where the money came from (原路退回): the orders name the bank's transaction, no payee —
+    // the platform cannot read the payer (sealed to the tender's identity key) and needs not to.
+    const [{ txn_id: withdrawnTxn }] = await t.dataSource.query(`SELECT p.txn_id FROM bid_security_payments p WHERE p.refund_id IS NOT NULL AND p.tender_id = $1`, [tender.id]);
     const refunds = await t.dataSource.query(`SELECT status, instructions, instructions_sealed FROM bid_security_refunds WHERE tender_id = $1`, [tender.id]);
-    expect(refunds).toEqual([{ status: 'SENT', instructions: null, instructions_sealed: expect.any(String) }]);
-    const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, amount FROM bank_refund_instructions WHERE tender_id = $1`, [tender.id]);
-    expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: expect.any(String), amount: '200000.00' }]);
+    expect(refunds).toEqual([
+      {
+        status: 'SENT',
+        instructions: [expect.objectContaining({ payeeAccountNo: null, payeeName: null, originalTxnIds: [withdrawnTxn], amount: '200000.00' })],
+        instructions_sealed: null,
+      },
+    ]);
+    const orders = await t.dataSource.query(`SELECT payee_account_no, payee_name, payee_sealed, original_txn_ids, amount FROM bank_refund_instructions WHERE tender_id = $1`, [
+      tender.id,
+    ]);
+    expect(orders).toEqual([{ payee_account_no: null, payee_name: null, payee_sealed: null, original_txn_ids: [withdrawnTxn], amount: '200000.00' }]);
     const [objection] = await t.dataSource.query(`SELECT organization_id, filed_by, objector_blind_index, objector_sealed, status FROM tender_objections WHERE id = $1`, [
       objectionId,
     ]);
@@ -431,6 +566,17 @@ describe('sealed identities: electronic guarantees (电子保函)', () => {
     rows.forEach((r: Record<string, unknown>) =>
       expect(r).toMatchObject({ bidder_organization_id: null, bidder_blind_index: expect.any(String), owner_sealed: expect.any(String) }),
     );
+    // Operator tier: the owner is sealed to the tender's identity key — no key derived from SEALING_MASTER_KEY opens
+    // it, and the module (which holds all the process holds) reads no bidder from the row.
+    const guaranteeStore = t.app.get(GuaranteeStore);
+    const fullRows = await t.dataSource.query(
+      `SELECT *, amount::text AS amount, valid_from::text AS valid_from, valid_until::text AS valid_until FROM bid_guarantees WHERE tender_id = $1`,
+      [tender.id],
+    );
+    for (const r of fullRows) {
+      expect(() => t.app.get(IdentityKeyService).platformOpen(GUARANTEE_OWNER_SEALED, r.owner_sealed, guaranteeOwnerAad(tender.id, r.issuer_uscc, r.guarantee_no))).toThrow();
+      expect(guaranteeStore.row(r)).toMatchObject({ bidderOrganizationId: null, sealed: true });
+    }
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['VALID', 'RELEASED', 'VALID', 'VALID']);
     // The bodies name the bidder: their plain SHA-256 is nowhere in the dump (keyed digest in the row and the audit).
     const text = (await dump(t)).map((r) => r.row).join('\n');

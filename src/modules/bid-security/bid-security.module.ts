@@ -8,6 +8,9 @@ import { BidSecuritySettlement } from './bid-security-settlement.service';
 import { BidSecurityController, LotBidSecurityController } from './bid-security.controller';
 import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
+import { BidSecurityRecordsRepository } from './bid-security-records.repository';
+import { BidGuaranteesRepository } from './guarantees/bid-guarantees.repository';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 import { LedgerService } from './ledger/ledger.service';
 import { LegalRefundCalendar, RefundCalendar } from './refund-calendar';
@@ -32,6 +35,9 @@ import { SettlementRepository } from './settlement.repository';
   controllers: [BidSecurityController, LotBidSecurityController, BankNotificationsController, GuaranteeNotificationsController],
   providers: [
     BidSecurityStore,
+    BidSecuritySealingRepository,
+    BidSecurityRecordsRepository,
+    BidGuaranteesRepository,
     LedgerService,
     BidSecurityService,
     BidSecuritySettlement,

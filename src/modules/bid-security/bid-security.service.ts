@@ -12,6 +12,8 @@ import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { HandlerOrder, OnEvent } from 'src/common/events/domain-events';
 import { securityAuditScope } from './bid-security-audit';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
+import { BidSecurityRecordsRepository, type PayerRecord } from './bid-security-records.repository';
 import { AccountRow, BidSecurityStore, PaymentRow, RefundRow, TenderSnapshot } from './bid-security.store';
 import { BidDeadlinePassedException, FormNotAcceptedException, SealedUntilOpeningException, TenderNotOpenForBidsException } from './bid-security.exception';
 import { GuaranteeRow, GuaranteeStore, GuaranteeView, toGuaranteeView } from './guarantees/guarantee.store';
@@ -77,19 +79,7 @@ export interface PaymentView {
   refundId: string | null;
 }
 
-/** What the collusion flags read (TBR Art. 40(6); TBR Art. 26): one row per matched payment. */
-export interface PayerRecord {
-  bidderOrganizationId: string;
-  virtualAccountNo: string;
-  txnId: string;
-  amount: string;
-  payerAccountNo: string;
-  payerName: string;
-  basicAccountNo: string;
-  payerIsBasicAccount: boolean;
-  paidAt: string;
-  classification: string;
-}
+export type { PayerRecord } from './bid-security-records.repository';
 
 export interface ReconciliationView {
   tenderId: string;
@@ -121,6 +111,8 @@ export class BidSecurityService extends BidSecurityGate {
     private readonly jurisdictions: JurisdictionsService,
     config: AppConfig,
     private readonly organizations: OrganizationsRepository,
+    private readonly sealing: BidSecuritySealingRepository,
+    private readonly records: BidSecurityRecordsRepository,
   ) {
     super();
     // A sub-key of the platform's master secret, used for nothing else.
@@ -188,12 +180,12 @@ export class BidSecurityService extends BidSecurityGate {
       const guarantees = await this.guarantees.ofTender(m, tenderId); // in clear, unsealed if the deadline hook has not run yet
       const byId = await this.organizations.findByIds(
         m,
-        guarantees.map((g) => g.bidderOrganizationId),
+        guarantees.flatMap((g) => (g.bidderOrganizationId ? [g.bidderOrganizationId] : [])),
       );
       const items = guarantees.map((g) => ({
         bidderOrganizationId: g.bidderOrganizationId,
-        bidderName: byId.get(g.bidderOrganizationId)?.name ?? '',
-        bidderUscc: byId.get(g.bidderOrganizationId)?.uscc ?? '',
+        bidderName: (g.bidderOrganizationId && byId.get(g.bidderOrganizationId)?.name) || '',
+        bidderUscc: (g.bidderOrganizationId && byId.get(g.bidderOrganizationId)?.uscc) || '',
         ...toGuaranteeView(g),
       }));
       await this.audit.append(m, {
@@ -223,21 +215,28 @@ export class BidSecurityService extends BidSecurityGate {
       for (let attempt = 0; attempt < 4; attempt++) {
         // Lot 1 keeps the v1 number; another lot has a sub-account of its own.
         const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, org, attempt);
-        // Sealed identities (issue 17): who asked for a sub-account is sealed until the deadline.
+        // Sealed identities (issue 17): who asked for a sub-account is sealed to the tender's identity key until the
+        // deadline; the basic account (TBR Art. 26) is kept as a keyed digest, for the bank notifications to compare.
         const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
-        const inserted: Array<{ id: string }> = await m.query(
-          `INSERT INTO bid_security_accounts (tender_id, bidder_organization_id, virtual_account_no, lot_no, bidder_blind_index, owner_sealed)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
-          [tenderId, sealed ? null : org, no, lotNo, sealed ? this.store.blindIndex(tenderId, org) : null, sealed ? this.store.sealOwner(tenderId, no, org) : null],
-        );
-        if (inserted.length) {
+        const pub = sealed ? Buffer.from((await this.identityKeys.publicKey(m, tenderId))!, 'base64') : null;
+        const basic = (await this.organizations.findById(m, org))?.basicAccountNo ?? null;
+        const inserted = await this.sealing.insertAccount(m, {
+          tenderId,
+          lotNo,
+          virtualAccountNo: no,
+          bidderOrganizationId: pub ? null : org,
+          bidderBlindIndex: pub ? this.store.blindIndex(tenderId, org) : null,
+          ownerSealed: pub ? this.store.sealOwner(pub, tenderId, no, org) : null,
+          basicAccountDigest: basic ? this.store.basicAccountDigest(tenderId, basic) : null,
+        });
+        if (inserted) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).
           await this.audit.append(m, {
             actor: sealed ? { userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId } : actor,
             action: 'BID_SECURITY_ACCOUNT_ISSUED',
             objectType: 'bid_security_account',
-            objectId: inserted[0].id,
-            ...securityAuditScope(tenderId, inserted[0].id),
+            objectId: inserted,
+            ...securityAuditScope(tenderId, inserted),
             data: {},
           });
           return { virtualAccountNo: no, amount: tender.bidSecurityAmount };
@@ -330,24 +329,20 @@ export class BidSecurityService extends BidSecurityGate {
   async list(tenderId: string, actor: Actor) {
     return this.tx.run(async (m) => {
       const tender = await this.afterOpening(m, tenderId, actor);
-      const orgs: Array<{ id: string; name: string; uscc: string; basic_account_no: string }> = await m.query(
-        `SELECT o.id, o.name, o.uscc, o.basic_account_no FROM organizations o
-         JOIN bid_security_accounts a ON a.bidder_organization_id = o.id WHERE a.tender_id = $1`,
-        [tenderId],
-      );
+      const orgs = await this.records.accountOwners(m, tenderId);
       const byId = new Map(orgs.map((o) => [o.id, o]));
       const items = [];
       for (const account of await this.store.accountsOfTender(m, tenderId)) {
         const payments = await this.store.paymentsOfAccount(m, account.id);
         const refunds = await this.store.refundsOfAccount(m, account.id);
-        const org = byId.get(account.bidderOrganizationId);
+        const org = account.bidderOrganizationId ? byId.get(account.bidderOrganizationId) : undefined;
         const lot = (await this.store.forLot(m, tender, account.lotNo)) ?? tender;
         items.push({
           lotNo: account.lotNo,
           bidderOrganizationId: account.bidderOrganizationId,
           bidderName: org?.name ?? '',
           bidderUscc: org?.uscc ?? '',
-          basicAccountNo: org?.basic_account_no ?? '',
+          basicAccountNo: org?.basicAccountNo ?? '',
           ...this.statusView(lot, account, payments, refunds),
           payments: payments.map(toPaymentView),
         });
@@ -392,18 +387,7 @@ export class BidSecurityService extends BidSecurityGate {
     const get = (name: string) => accounts.find((a) => a.account === name);
     const debits = sumFen(accounts.map((a) => a.debits));
     const credits = sumFen(accounts.map((a) => a.credits));
-    const [rec]: Array<Record<string, string>> = await m.query(
-      `SELECT
-         (SELECT coalesce(sum(amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS received,
-         (SELECT coalesce(sum(principal + coalesce(interest, 0)), 0)::text FROM bid_security_refunds
-            WHERE tender_id = $1 AND status = 'SENT') AS paid_out,
-         (SELECT coalesce(sum(p.amount - p.forfeited_amount), 0)::text FROM bid_security_payments p
-            LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-            WHERE p.tender_id = $1 AND (r.id IS NULL OR r.status = 'PLANNED')) AS still_held,
-         (SELECT coalesce(sum(forfeited_amount), 0)::text FROM bid_security_payments WHERE tender_id = $1) AS forfeited,
-         (SELECT coalesce(sum(interest), 0)::text FROM bid_security_refunds WHERE tender_id = $1 AND status = 'SENT') AS interest`,
-      [tenderId],
-    );
+    const rec = await this.records.reconciliationTotals(m, tenderId);
     const deposits = accounts.filter((a) => a.account.startsWith(BIDDER_DEPOSIT_PREFIX));
     const check = (name: string, ledgerFen: bigint, records: string) => {
       const r = toFen(normalizeMoney(records));
@@ -412,15 +396,15 @@ export class BidSecurityService extends BidSecurityGate {
     const escrow = get(LedgerAccount.BankEscrow);
     const checks = [
       check('bank receipts (BANK_ESCROW debits vs bank notifications)', escrow ? toFen(escrow.debits) : 0n, rec.received),
-      check('payments out (BANK_ESCROW credits vs refunds sent)', escrow ? toFen(escrow.credits) : 0n, rec.paid_out),
-      check('owed to bidders (BIDDER_DEPOSIT balances vs payments still held)', -sumFen(deposits.map((a) => a.balance)), rec.still_held),
+      check('payments out (BANK_ESCROW credits vs refunds sent)', escrow ? toFen(escrow.credits) : 0n, rec.paidOut),
+      check('owed to bidders (BIDDER_DEPOSIT balances vs payments still held)', -sumFen(deposits.map((a) => a.balance)), rec.stillHeld),
       check('forfeited (FORFEITED_SECURITY vs payments kept)', -signedFen(get(LedgerAccount.ForfeitedSecurity)?.balance ?? MONEY_ZERO), rec.forfeited),
       check('interest (INTEREST_EXPENSE vs interest paid)', signedFen(get(LedgerAccount.InterestExpense)?.balance ?? MONEY_ZERO), rec.interest),
     ];
-    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
+    const now = await this.records.now(m);
     return {
       tenderId,
-      asOf: new Date(now).toISOString(),
+      asOf: now.toISOString(),
       accounts,
       totals: { debits: fromFen(debits), credits: fromFen(credits), difference: fromFen(debits - credits) },
       checks,
@@ -433,35 +417,13 @@ export class BidSecurityService extends BidSecurityGate {
    * came from the bidder's registered basic account. Same payer account for two bidders: TBR Art. 40(6).
    */
   async payerRecords(m: EntityManager, tenderId: string): Promise<PayerRecord[]> {
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT p.bidder_organization_id, p.virtual_account_no, p.txn_id, p.amount::text AS amount, p.payer_account_no,
-              p.payer_name, o.basic_account_no, p.payer_is_basic_account, p.paid_at, p.classification
-       FROM bid_security_payments p JOIN organizations o ON o.id = p.bidder_organization_id
-       WHERE p.tender_id = $1 ORDER BY p.received_at, p.id`,
-      [tenderId],
-    );
-    return rows.map((r) => ({
-      bidderOrganizationId: r.bidder_organization_id as string,
-      virtualAccountNo: r.virtual_account_no as string,
-      txnId: r.txn_id as string,
-      amount: normalizeMoney(r.amount as string),
-      payerAccountNo: r.payer_account_no as string,
-      payerName: r.payer_name as string,
-      basicAccountNo: r.basic_account_no as string,
-      payerIsBasicAccount: r.payer_is_basic_account as boolean,
-      paidAt: new Date(r.paid_at as string).toISOString(),
-      classification: r.classification as string,
-    }));
+    return this.records.payerRecords(m, tenderId);
   }
 
   /** Money to unknown sub-accounts: SUSPENSE_UNMATCHED must equal what was received and not yet returned. */
   async reconcileSuspense(m: EntityManager): Promise<{ ledger: string; records: string; difference: string }> {
     const [bal] = await this.ledger.balances(m, { accountPrefix: LedgerAccount.SuspenseUnmatched });
-    const [{ held }]: Array<{ held: string }> = await m.query(
-      `SELECT coalesce(sum(p.amount), 0)::text AS held FROM bid_security_payments p
-       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-       WHERE p.classification = 'UNMATCHED' AND (r.id IS NULL OR r.status = 'PLANNED')`,
-    );
+    const held = await this.records.unmatchedHeld(m);
     const ledgerFen = bal ? -signedFen(bal.balance) : 0n;
     const recordsFen = toFen(normalizeMoney(held));
     return { ledger: fromFen(ledgerFen), records: fromFen(recordsFen), difference: fromFen(ledgerFen - recordsFen) };
@@ -470,26 +432,21 @@ export class BidSecurityService extends BidSecurityGate {
   /** GET /bank/unmatched-payments: money to sub-accounts nobody was issued, and whether it went back. */
   async unmatched(page: number, pageSize: number) {
     const m = this.tx.manager;
-    const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM bid_security_payments WHERE classification = 'UNMATCHED'`);
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT p.*, r.status AS refund_status, r.due_at, r.executed_at FROM bid_security_payments p
-       LEFT JOIN bid_security_refunds r ON r.id = p.refund_id
-       WHERE p.classification = 'UNMATCHED' ORDER BY p.received_at DESC, p.id LIMIT $1 OFFSET $2`,
-      [pageSize, (page - 1) * pageSize],
-    );
+    const total = await this.records.countUnmatched(m);
+    const rows = await this.records.unmatchedPage(m, page, pageSize);
     return {
       total,
       items: rows.map((r) => ({
-        txnId: r.txn_id as string,
-        virtualAccountNo: r.virtual_account_no as string,
-        amount: normalizeMoney(String(r.amount)),
-        payerAccountNo: r.payer_account_no as string,
-        payerName: r.payer_name as string,
-        paidAt: new Date(r.paid_at as string).toISOString(),
-        receivedAt: new Date(r.received_at as string).toISOString(),
-        returnStatus: (r.refund_status as string | null) ?? 'NOT_PLANNED',
-        returnDueAt: r.due_at ? new Date(r.due_at as string).toISOString() : null,
-        returnedAt: r.executed_at ? new Date(r.executed_at as string).toISOString() : null,
+        txnId: r.txnId,
+        virtualAccountNo: r.virtualAccountNo,
+        amount: r.amount,
+        payerAccountNo: r.payerAccountNo,
+        payerName: r.payerName,
+        paidAt: r.paidAt.toISOString(),
+        receivedAt: r.receivedAt.toISOString(),
+        returnStatus: r.refundStatus ?? 'NOT_PLANNED',
+        returnDueAt: r.dueAt?.toISOString() ?? null,
+        returnedAt: r.executedAt?.toISOString() ?? null,
       })),
     };
   }
@@ -509,6 +466,9 @@ export class BidSecurityService extends BidSecurityGate {
     // A county supervisor or sector regulator sees its own tenders' bid security only: 404 outside (issue 19).
     await this.jurisdictions.assertTenderInScope(m, actor, tenderId);
     if (!tender.opened) throw new SealedUntilOpeningException();
+    // A tender that ended before its deadline (cancelled) never had the deadline hook: who paid is named from the
+    // deadline on all the same (the custodians release the identity key from then on, by their own clocks).
+    await this.unsealAtDeadline(m, { tenderId });
     return tender;
   }
 
@@ -526,10 +486,35 @@ export class BidSecurityService extends BidSecurityGate {
     const found = await this.organizations.findById(m, org);
     if (!found) throw new NotFoundException('Your organisation');
     const bidder = { name: found.name, uscc: found.uscc, basic_account_no: found.basicAccountNo };
-    const payments = account ? await this.store.paymentsOfAccount(m, account.id) : [];
-    const refunds = account ? await this.store.refundsOfAccount(m, account.id) : [];
+    const payments = this.payersForBidder(account ? await this.store.paymentsOfAccount(m, account.id) : [], bidder);
+    const refunds = this.payeesForBidder(account ? await this.store.refundsOfAccount(m, account.id) : [], payments);
     const status = account ? this.statusView(tender, account, payments, refunds) : null;
     return { tender, account, bidder, payments, refunds, status };
+  }
+
+  /**
+   * Before the deadline the payers are sealed to the tender's identity key (issue 17). In the bidder's own request
+   * a payment from its basic account (the keyed digests matched, TBR Art. 26) is shown with that account, read from
+   * its registration; a payment from another account stays unnamed until the opening.
+   */
+  private payersForBidder(payments: PaymentRow[], bidder: { name: string; basic_account_no: string | null }): PaymentRow[] {
+    return payments.map((p) =>
+      p.payerAccountNo === null && p.payerIsBasicAccount && bidder.basic_account_no ? { ...p, payerAccountNo: bidder.basic_account_no, payerName: bidder.name } : p,
+    );
+  }
+
+  /** The same for the orders of its refunds paid back by transaction (原路退回) before the deadline. */
+  private payeesForBidder(refunds: RefundRow[], payments: PaymentRow[]): RefundRow[] {
+    const byTxn = new Map(payments.filter((p) => p.payerAccountNo !== null).map((p) => [p.txnId, p]));
+    return refunds.map((r) => ({
+      ...r,
+      instructions:
+        r.instructions?.map((o) => {
+          const from = o.payeeAccountNo === null ? (o.originalTxnIds ?? []).map((t) => byTxn.get(t)) : [];
+          const payer = from[0];
+          return payer && from.every((x) => x && x.payerAccountNo === payer.payerAccountNo) ? { ...o, payeeAccountNo: payer.payerAccountNo, payeeName: payer.payerName } : o;
+        }) ?? null,
+    }));
   }
 }
 
@@ -554,8 +539,9 @@ export function toPaymentView(p: PaymentRow): PaymentView {
   return {
     txnId: p.txnId,
     amount: p.amount,
-    payerAccountNo: p.payerAccountNo,
-    payerName: p.payerName,
+    // In clear from the opening on (the only time these views are shown).
+    payerAccountNo: p.payerAccountNo ?? '',
+    payerName: p.payerName ?? '',
     payerIsBasicAccount: p.payerIsBasicAccount,
     paidAt: p.paidAt.toISOString(),
     receivedAt: p.receivedAt.toISOString(),

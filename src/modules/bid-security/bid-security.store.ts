@@ -8,6 +8,8 @@ import type { BidSecurityAccountStatus, PaymentClassification } from './bid-secu
 import { HeldPayment } from './refund-allocation';
 import { PeriodUnit, RefundReason } from './refund-policy';
 import { IdentityKeyService } from '../custody/identity-key.service';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 
 /** What bid security needs to know of a tender, read with the database clock. */
 export interface TenderSnapshot {
@@ -34,7 +36,12 @@ export interface AccountRow {
   id: string;
   tenderId: string;
   lotNo: number;
-  bidderOrganizationId: string;
+  /** Null before the deadline of a tender that seals identities: sealed to the tender's identity key (issue 17). */
+  bidderOrganizationId: string | null;
+  /** The row names no owner (sealed until the deadline), whether or not the platform tier opened it here. */
+  ownerSealed: boolean;
+  /** Keyed digest of the bidder's basic account (TBR Art. 26), null for sub-accounts issued before it was kept. */
+  basicAccountDigest: string | null;
   virtualAccountNo: string;
   status: BidSecurityAccountStatus;
   currentRefundId: string | null;
@@ -73,9 +80,24 @@ export interface RefundRow {
   interest: string | null;
   status: 'PLANNED' | 'SENT';
   journalId: string | null;
-  instructions: Array<{ payeeAccountNo: string; payeeName: string; principal: string; interest: string; amount: string; bankReference: string }> | null;
+  instructions: RefundOrder[] | null;
   executedAt: Date | null;
   createdAt: Date;
+}
+
+/**
+ * One order of a refund as sent to the bank. Paid back "where the money came from" (原路退回) before the deadline of
+ * a tender that seals identities: no payee (the platform cannot read it), the bank's own transactions instead; the
+ * deadline fills the payee in clear.
+ */
+export interface RefundOrder {
+  payeeAccountNo: string | null;
+  payeeName: string | null;
+  originalTxnIds?: string[];
+  principal: string;
+  interest: string;
+  amount: string;
+  bankReference: string;
 }
 
 const money = (v: string | null) => (v === null ? null : normalizeMoney(String(v)));
@@ -99,25 +121,42 @@ export interface SealedPayer {
   payerName: string;
   organizationId: string | null;
 }
+/** The keyed digest of a bank account number (compared without spaces or dashes), per tender. */
+const BASIC_ACCOUNT_DIGEST = 'bid-security-basic-account';
+export const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
+/**
+ * What the tender's identity key sealed (`IdentityKeyService.sealTo`: a JSON envelope) as opposed to the platform
+ * tier of rows written before (`platformSeal`: not JSON). The first only k custodians open, from the deadline on.
+ */
+export const sealedToIdentityKey = (sealed: string) => sealed.startsWith('{');
 
 /**
  * The SQL of the bid-security tables, in the caller's transaction. Rows are plain objects, never entities.
  * Before the deadline of a tender that seals identities (issue 17) the owner of a sub-account and the payer of a
- * payment are stored sealed (platform tier: the bank notifications and refunds need them before the deadline); the
- * rows read here are always in clear, and `unsealTender` fills the columns at the deadline.
+ * payment are sealed to the tender's identity key: nobody — the operator with SEALING_MASTER_KEY included — reads
+ * them before k custodians release the key at the deadline, so the rows read here carry NULL owner and payer until
+ * `unsealTender` fills the columns. Rows sealed before (platform tier) are still opened here.
  */
 @Injectable()
 export class BidSecurityStore {
-  constructor(private readonly identityKeys: IdentityKeyService) {}
+  constructor(
+    private readonly identityKeys: IdentityKeyService,
+    private readonly sealing: BidSecuritySealingRepository,
+  ) {}
 
   blindIndex(tenderId: string, bidderOrganizationId: string): string {
     return this.identityKeys.blindIndex('bid-security-account', tenderId, bidderOrganizationId);
   }
 
-  /** A sub-account row, the owner unsealed when it is still sealed. */
+  /** The keyed digest of a bank account on a tender: the basic-account check of TBR Art. 26 without the bidder. */
+  basicAccountDigest(tenderId: string, accountNo: string): string {
+    return this.identityKeys.platformDigest(BASIC_ACCOUNT_DIGEST, Buffer.from(`${tenderId}|${normalizeAccountNo(accountNo)}`, 'utf8'));
+  }
+
+  /** A sub-account row; an owner sealed in the platform tier (rows from before) is opened, one sealed to the identity key is not. */
   account(r: Record<string, unknown>): AccountRow {
     const a = toAccount(r);
-    if (!a.bidderOrganizationId && r.owner_sealed) {
+    if (!a.bidderOrganizationId && r.owner_sealed && !sealedToIdentityKey(r.owner_sealed as string)) {
       a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(
         OWNER_SEALED,
         r.owner_sealed as string,
@@ -127,10 +166,10 @@ export class BidSecurityStore {
     return a;
   }
 
-  /** A payment row, the payer (and bidder) unsealed when still sealed. */
+  /** A payment row; a payer sealed in the platform tier is opened, one sealed to the identity key stays NULL. */
   payment(r: Record<string, unknown>): PaymentRow {
     const p = toPayment(r);
-    if (r.payer_sealed && p.payerAccountNo === null) {
+    if (r.payer_sealed && p.payerAccountNo === null && !sealedToIdentityKey(r.payer_sealed as string)) {
       const s = this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, r.payer_sealed as string, payerAad(p.txnId));
       p.payerAccountNo = s.payerAccountNo;
       p.payerName = s.payerName;
@@ -139,15 +178,16 @@ export class BidSecurityStore {
     return p;
   }
 
-  sealOwner(tenderId: string, virtualAccountNo: string, organizationId: string): string {
-    return this.identityKeys.platformSeal(OWNER_SEALED, { organizationId }, ownerAad(tenderId, virtualAccountNo));
+  sealOwner(identityPublicKey: Buffer, tenderId: string, virtualAccountNo: string, organizationId: string): string {
+    return this.identityKeys.sealTo(identityPublicKey, { organizationId }, ownerAad(tenderId, virtualAccountNo));
   }
 
-  sealPayer(txnId: string, payer: SealedPayer): string {
-    return this.identityKeys.platformSeal(PAYER_SEALED, payer, payerAad(txnId));
+  sealPayer(identityPublicKey: Buffer, txnId: string, payer: SealedPayer): string {
+    return this.identityKeys.sealTo(identityPublicKey, payer, payerAad(txnId));
   }
 
-  sealRefundInstructions(refundId: string, instructions: NonNullable<RefundRow['instructions']>): string {
+  /** Refund orders that name a payee, written before the deadline (rows of before, a legacy account): platform tier. */
+  sealRefundInstructions(refundId: string, instructions: RefundOrder[]): string {
     return this.identityKeys.platformSeal(REFUND_SEALED, instructions, refundAad(refundId));
   }
 
@@ -163,52 +203,75 @@ export class BidSecurityStore {
   refundRow(r: Record<string, unknown>): RefundRow {
     const x = toRefund(r);
     if (x.instructions === null && r.instructions_sealed) {
-      x.instructions = this.identityKeys.platformOpen<NonNullable<RefundRow['instructions']>>(REFUND_SEALED, r.instructions_sealed as string, refundAad(x.id));
+      x.instructions = this.identityKeys.platformOpen<RefundOrder[]>(REFUND_SEALED, r.instructions_sealed as string, refundAad(x.id));
     }
     return x;
   }
 
-  /** At the deadline: who asked for a sub-account, who paid and who was refunded, filled in clear (audited by the caller). */
+  /**
+   * At the deadline: who asked for a sub-account, who paid and who was refunded, filled in clear (audited by the
+   * caller). What was sealed to the identity key is opened with the key rebuilt from k custodians (audited).
+   */
   async unsealTender(m: EntityManager, tenderId: string): Promise<{ accounts: number; payments: number; refunds?: number; bankOrders?: number }> {
-    const accounts = (await m.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL FOR UPDATE`, [
-      tenderId,
-    ])) as Array<Record<string, unknown>>;
-    for (const r of accounts) {
-      await m.query(`UPDATE bid_security_accounts SET bidder_organization_id = $2 WHERE id = $1`, [r.id, this.account(r).bidderOrganizationId]);
-    }
-    const payments = (await m.query(`SELECT * FROM bid_security_payments WHERE tender_id = $1 AND payer_account_no IS NULL AND payer_sealed IS NOT NULL FOR UPDATE`, [
-      tenderId,
-    ])) as Array<Record<string, unknown>>;
-    for (const r of payments) {
-      const p = this.payment(r);
-      await m.query(`UPDATE bid_security_payments SET payer_account_no = $2, payer_name = $3, bidder_organization_id = $4 WHERE id = $1`, [
-        p.id,
-        p.payerAccountNo,
-        p.payerName,
-        p.bidderOrganizationId,
-      ]);
-    }
-    // Refunds paid before the deadline (a withdrawal, a late or excess payment): their orders and the bank's outbox.
-    const refunds = (await m.query(`SELECT * FROM bid_security_refunds WHERE tender_id = $1 AND instructions IS NULL AND instructions_sealed IS NOT NULL FOR UPDATE`, [
-      tenderId,
-    ])) as Array<Record<string, unknown>>;
-    for (const r of refunds) {
-      await m.query(`UPDATE bid_security_refunds SET instructions = $2, instructions_sealed = NULL WHERE id = $1`, [r.id, JSON.stringify(this.refundRow(r).instructions)]);
-    }
-    const orders = (await m.query(
-      `SELECT id, idempotency_key, payee_sealed FROM bank_refund_instructions
-       WHERE tender_id = $1 AND payee_account_no IS NULL AND payee_sealed IS NOT NULL FOR UPDATE`,
-      [tenderId],
-    )) as Array<{ id: string; idempotency_key: string; payee_sealed: string }>;
-    for (const o of orders) {
-      const p = this.openPayee(o.idempotency_key, o.payee_sealed);
-      await m.query(`UPDATE bank_refund_instructions SET payee_account_no = $2, payee_name = $3, payee_sealed = NULL WHERE id = $1`, [o.id, p.payeeAccountNo, p.payeeName]);
-    }
+    const accounts = await this.sealing.sealedAccounts(m, tenderId);
+    const payments = await this.sealing.sealedPayments(m, tenderId);
+    const fill = async (open: <T>(sealed: string, aad: string) => T) => {
+      for (const a of accounts) {
+        const aad = ownerAad(a.tenderId, a.virtualAccountNo);
+        const owner = sealedToIdentityKey(a.ownerSealed)
+          ? open<{ organizationId: string }>(a.ownerSealed, aad)
+          : this.identityKeys.platformOpen<{ organizationId: string }>(OWNER_SEALED, a.ownerSealed, aad);
+        await this.sealing.setAccountOwner(m, a.id, owner.organizationId);
+      }
+      for (const p of payments) {
+        const aad = payerAad(p.txnId);
+        const payer = sealedToIdentityKey(p.payerSealed) ? open<SealedPayer>(p.payerSealed, aad) : this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, p.payerSealed, aad);
+        // The payer seal of a payment to a sealed sub-account does not name the bidder: the (now clear) account does.
+        await this.sealing.setPayer(m, p.id, { ...payer, organizationId: payer.organizationId ?? p.bidderOrganizationId });
+      }
+    };
+    const identitySealed = accounts.some((a) => sealedToIdentityKey(a.ownerSealed)) || payments.some((p) => sealedToIdentityKey(p.payerSealed));
+    if (identitySealed) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
+    else
+      await fill(() => {
+        throw new Error('nothing is sealed to the identity key');
+      });
+    const refunds = await this.unsealRefunds(m, tenderId);
     return {
       accounts: accounts.length,
       payments: payments.length,
-      ...(refunds.length || orders.length ? { refunds: refunds.length, bankOrders: orders.length } : {}),
+      ...(refunds.refunds || refunds.bankOrders ? refunds : {}),
     };
+  }
+
+  /**
+   * Refunds paid before the deadline (a withdrawal, a cancellation, a late or excess payment): their orders and the
+   * bank's outbox, after the payers (an order paid back by transaction takes its payee from the now clear payment).
+   */
+  private async unsealRefunds(m: EntityManager, tenderId: string): Promise<{ refunds: number; bankOrders: number }> {
+    const payees = new Map<string, SealedPayee | null>();
+    const payeeOf = async (txnIds: string[] | null | undefined): Promise<SealedPayee | null> => {
+      const txnId = txnIds?.[0];
+      if (!txnId) return null;
+      if (!payees.has(txnId)) payees.set(txnId, await this.sealing.payerOfTransaction(m, txnId));
+      return payees.get(txnId)!;
+    };
+    const refunds = await this.sealing.refundsWithoutPayees(m, tenderId);
+    for (const r of refunds) {
+      const stored = r.instructions ?? this.identityKeys.platformOpen<RefundOrder[]>(REFUND_SEALED, r.instructionsSealed!, refundAad(r.id));
+      const orders: RefundOrder[] = [];
+      for (const o of stored) {
+        const payee = o.payeeAccountNo === null ? await payeeOf(o.originalTxnIds) : null;
+        orders.push(payee ? { ...o, ...payee } : o);
+      }
+      await this.sealing.setRefundOrders(m, r.id, orders);
+    }
+    const orders = await this.sealing.bankOrdersWithoutPayees(m, tenderId);
+    for (const o of orders) {
+      const payee = o.payeeSealed ? this.openPayee(o.idempotencyKey, o.payeeSealed) : await payeeOf(o.originalTxnIds);
+      if (payee) await this.sealing.setBankOrderPayee(m, o.id, payee);
+    }
+    return { refunds: refunds.length, bankOrders: orders.length };
   }
 
   /** The tender, with the database clock at the moment of reading. */
@@ -309,7 +372,9 @@ function toAccount(r: Record<string, unknown>): AccountRow {
     id: r.id as string,
     tenderId: r.tender_id as string,
     lotNo: Number(r.lot_no ?? DEFAULT_LOT_NO),
-    bidderOrganizationId: r.bidder_organization_id as string,
+    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
+    ownerSealed: r.bidder_organization_id === null,
+    basicAccountDigest: (r.basic_account_digest as string | null) ?? null,
     virtualAccountNo: r.virtual_account_no as string,
     status: r.status as BidSecurityAccountStatus,
     currentRefundId: (r.current_refund_id as string | null) ?? null,
@@ -331,8 +396,8 @@ export function toPayment(r: Record<string, unknown>): PaymentRow {
     virtualAccountNo: r.virtual_account_no as string,
     amount: normalizeMoney(String(r.amount)),
     forfeitedAmount: normalizeMoney(String(r.forfeited_amount)),
-    payerAccountNo: r.payer_account_no as string,
-    payerName: r.payer_name as string,
+    payerAccountNo: (r.payer_account_no as string | null) ?? null,
+    payerName: (r.payer_name as string | null) ?? null,
     payerIsBasicAccount: (r.payer_is_basic_account as boolean | null) ?? null,
     paidAt,
     receivedAt,

@@ -8,8 +8,11 @@ export interface HeldPayment {
   forfeitedAmount: string;
   /** When the money arrived (the earlier of the bank's booking time and the platform's receipt). */
   heldFrom: Date;
-  payerAccountNo: string;
-  payerName: string;
+  /** Null while sealed to the tender's identity key (before the deadline, issue 17): the bank's transaction says it. */
+  payerAccountNo: string | null;
+  payerName: string | null;
+  /** The bank's transaction that brought it. */
+  txnId?: string;
 }
 
 /**
@@ -36,8 +39,10 @@ export interface RefundLine {
 }
 
 export interface PayeeInstruction {
-  payeeAccountNo: string;
-  payeeName: string;
+  /** Null when the payer is sealed: the order then names the bank's transactions to pay back (`originalTxnIds`). */
+  payeeAccountNo: string | null;
+  payeeName: string | null;
+  originalTxnIds?: string[];
   principal: string;
   interest: string;
   amount: string;
@@ -47,7 +52,8 @@ export interface PayeeInstruction {
 /**
  * What a refund pays back: each payment's unforfeited part, with interest per payment for the days it was held
  * when the refund carries interest, grouped by the account it came from (原路退回: money goes back where it came
- * from).
+ * from). A payment whose payer is sealed to the tender's identity key (before the deadline) is an order of its own
+ * naming its bank transaction, which the bank pays back to its payer.
  */
 export function computeRefund(
   payments: HeldPayment[],
@@ -65,10 +71,12 @@ export function computeRefund(
     const days = daysHeld(p.heldFrom, opts.refundAt);
     const interest = opts.withInterest && opts.annualRate ? simpleInterest(principal, opts.annualRate, days) : '0.00';
     lines.push({ paymentId: p.id, principal, interest, days });
-    const key = `${p.payerAccountNo}\u0000${p.payerName}`;
+    const sealed = p.payerAccountNo === null;
+    const key = sealed ? `txn\u0000${p.txnId ?? p.id}` : `${p.payerAccountNo}\u0000${p.payerName}`;
     const g = byPayee.get(key) ?? {
       payeeAccountNo: p.payerAccountNo,
       payeeName: p.payerName,
+      ...(sealed ? { originalTxnIds: [p.txnId ?? p.id] } : {}),
       principal: '0.00',
       interest: '0.00',
       amount: '0.00',

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainEventMap, DomainEvents, OnEvent } from 'src/common/events/domain-events';
 import { NotificationInput, NotificationsService } from './notifications.service';
+import { NoticeAudiencesRepository } from './notice-audiences.repository';
 
 /**
  * Messages for facts other modules announce (DomainEvents), written in the announcer's transaction. Only facts from
@@ -15,6 +16,7 @@ export class NotificationListeners {
   constructor(
     events: DomainEvents,
     private readonly notifications: NotificationsService,
+    private readonly audiences: NoticeAudiencesRepository,
   ) {}
 
   @OnEvent('TenderFailed')
@@ -27,17 +29,12 @@ export class NotificationListeners {
     await this.onAward(m, e.tenderId, e.awardeeOrganizationId, e.lotNo);
   }
 
-  private async tender(m: EntityManager, tenderId: string): Promise<{ title: string; procuring_entity_id: string; bid_deadline: Date; past: boolean } | null> {
-    const [t] = await m.query(`SELECT title, procuring_entity_id, bid_deadline, bid_deadline <= clock_timestamp() AS past FROM tenders WHERE id = $1`, [tenderId]);
-    return t ?? null;
-  }
-
   private async onFailed(m: EntityManager, tenderId: string, reason: string): Promise<void> {
-    const t = await this.tender(m, tenderId);
+    const t = await this.audiences.tender(m, tenderId);
     if (!t) return;
     const items: NotificationInput[] = [
       {
-        recipientOrganizationId: t.procuring_entity_id,
+        recipientOrganizationId: t.procuringEntityId,
         tenderId,
         topic: 'TENDER_FAILED',
         subject: `【招标失败】${t.title}`,
@@ -46,15 +43,14 @@ export class NotificationListeners {
       },
     ];
     if (t.past) {
-      const bidders: Array<{ org: string }> = await m.query(`SELECT DISTINCT bidder_organization_id AS org FROM bids WHERE tender_id = $1 AND status <> 'WITHDRAWN'`, [tenderId]);
-      for (const b of bidders) {
+      for (const org of await this.audiences.receivedBidders(m, tenderId)) {
         items.push({
-          recipientOrganizationId: b.org,
+          recipientOrganizationId: org,
           tenderId,
           topic: 'TENDER_FAILED',
           subject: `【招标失败】${t.title}`,
           body: `${reason}。投标保证金将依法退还。`,
-          dedupeKey: `tender-${tenderId}-failed-${b.org}`,
+          dedupeKey: `tender-${tenderId}-failed-${org}`,
         });
       }
     }
@@ -62,17 +58,13 @@ export class NotificationListeners {
   }
 
   private async onAward(m: EntityManager, tenderId: string, awardee: string, lotNo?: number): Promise<void> {
-    const t = await this.tender(m, tenderId);
+    const t = await this.audiences.tender(m, tenderId);
     if (!t) return;
     // Lots: the award of a lot is notified to that lot's bidders (the subject names the lot).
-    const others: Array<{ org: string }> = await m.query(
-      `SELECT DISTINCT bidder_organization_id AS org FROM bids
-       WHERE tender_id = $1 AND opened_at IS NOT NULL AND bidder_organization_id <> $2 AND ($3::int IS NULL OR lot_no = $3)`,
-      [tenderId, awardee, lotNo ?? null],
-    );
+    const others = await this.audiences.otherOpenedBidders(m, tenderId, awardee, lotNo ?? null);
     if (lotNo !== undefined) t.title = `${t.title}（第${lotNo}标段）`;
     // One notice per award: a second award after a default is a new fact with its own key.
-    const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM awards WHERE tender_id = $1`, [tenderId]);
+    const n = await this.audiences.awardCount(m, tenderId);
     await this.notifications.enqueue(m, [
       {
         recipientOrganizationId: awardee,
@@ -82,13 +74,13 @@ export class NotificationListeners {
         body: '贵单位为本项目中标人，中标通知书已通过平台发出，请按期签订合同（招标投标法第四十五条、第四十六条）。',
         dedupeKey: `award-${tenderId}-${n}-awardee`,
       },
-      ...others.map((o) => ({
-        recipientOrganizationId: o.org,
+      ...others.map((org) => ({
+        recipientOrganizationId: org,
         tenderId,
         topic: 'AWARD_RESULT',
         subject: `【中标结果通知】${t.title}`,
         body: '本项目中标结果已确定，贵单位未中标（招标投标法第四十五条）。',
-        dedupeKey: `award-${tenderId}-${n}-result-${o.org}`,
+        dedupeKey: `award-${tenderId}-${n}-result-${org}`,
       })),
     ]);
   }

@@ -7,6 +7,7 @@ import { InboxController } from './inbox.controller';
 import { InboxService } from './inbox.service';
 import { NoticeRecipientSealer } from './notice-recipient-sealer';
 import { NotificationsRepository } from './notifications.repository';
+import { NoticeAudiencesRepository } from './notice-audiences.repository';
 
 /** The notifications outbox and its sender (the outside world: replace NotificationSender in tests). */
 @Global()
@@ -18,6 +19,7 @@ import { NotificationsRepository } from './notifications.repository';
     InboxService,
     NoticeRecipientSealer,
     NotificationsRepository,
+    NoticeAudiencesRepository,
     {
       // Pluggable: the SMS / e-mail gateway when configured, else the log (tests replace the provider).
       provide: NotificationSender,

@@ -11,6 +11,7 @@ import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { DocumentUploadDto } from './dto/document.dto';
 import { TenderDocumentEntity } from './tender-document.entity';
+import { TenderDocumentsRepository } from './tender-documents.repository';
 import { TenderEntity } from './tender.entity';
 import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
@@ -56,6 +57,7 @@ export class TenderDocumentsService {
     private readonly audit: AuditService,
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
+    private readonly repo: TenderDocumentsRepository,
   ) {}
 
   /** Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities. */
@@ -79,10 +81,7 @@ export class TenderDocumentsService {
   /** Stores the next version of a file (used by upload and by amendments, inside their transaction). */
   async store(m: EntityManager, tender: TenderEntity, dto: DocumentUploadDto, actor: Actor, amendmentId: string | null): Promise<TenderDocumentEntity> {
     const content = decodeContent(dto.contentBase64);
-    const [{ v }]: Array<{ v: number }> = await m.query(`SELECT coalesce(max(version), 0)::int + 1 AS v FROM tender_documents WHERE tender_id = $1 AND name = $2`, [
-      tender.id,
-      dto.name,
-    ]);
+    const v = await this.repo.nextVersion(m, tender.id, dto.name);
     const sha256 = this.crypto.sha256Hex(content);
     const doc = await m.save(
       TenderDocumentEntity,
@@ -123,42 +122,31 @@ export class TenderDocumentsService {
   async download(tenderId: string, documentId: string, actor: Actor | null, ip: string): Promise<DownloadedDocument> {
     return this.tx.run(async (m) => {
       await this.tenders.findVisible(m, tenderId, actor);
-      const doc = await m
-        .createQueryBuilder(TenderDocumentEntity, 'd')
-        .addSelect('d.content')
-        .where('d.id = :documentId AND d.tender_id = :tenderId', { documentId, tenderId })
-        .getOne();
+      const doc = await this.repo.withContent(m, tenderId, documentId);
       if (!doc) throw new NotFoundException('The document');
-      const who = { userId: actor?.userId ?? null, organizationId: actor?.organizationId ?? null, ip: ip || 'unknown' };
-      // Before the deadline who downloaded is sealed to the tender's identity key (issue 17; TBL Art. 22); the user to
-      // notify of an amendment is kept in the platform tier (EB20 Art. 22 needs it before the deadline).
-      const [t]: Array<{ k: string | null; sealed: boolean }> = await m.query(
-        `SELECT identity_public_key AS k, clock_timestamp() < bid_deadline AS sealed FROM tenders WHERE id = $1`,
-        [tenderId],
-      );
-      if (t?.k && t.sealed) {
-        const [row]: Array<{ id: string }> = await m.query(
-          `INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip, sealed_identity)
-           VALUES ($1, $2, NULL, NULL, NULL, '') RETURNING id`,
-          [tenderId, doc.id],
-        );
-        const aad = downloadAad(tenderId, row.id);
-        await m.query(`UPDATE tender_document_downloads SET sealed_identity = $2, recipient_sealed = $3 WHERE id = $1`, [
-          row.id,
-          this.identityKeys.sealTo(Buffer.from(t.k, 'base64'), who, aad),
-          who.userId ? this.identityKeys.platformSeal(DOWNLOAD_RECIPIENT, { userId: who.userId, organizationId: who.organizationId }, aad) : null,
-        ]);
-      } else {
-        await m.query(`INSERT INTO tender_document_downloads (tender_id, document_id, user_id, organization_id, ip) VALUES ($1, $2, $3, $4, $5)`, [
-          tenderId,
-          doc.id,
-          who.userId,
-          who.organizationId,
-          who.ip,
-        ]);
-      }
+      await this.recordDownload(m, tenderId, doc.id, { userId: actor?.userId ?? null, organizationId: actor?.organizationId ?? null, ip: ip || 'unknown' });
       return { name: doc.name, contentType: doc.contentType, sha256: doc.sha256, content: doc.content };
     });
+  }
+
+  /**
+   * Before the deadline who downloaded is sealed to the tender's identity key (issue 17; TBL Art. 22); the user to
+   * notify of an amendment is kept in the platform tier (EB20 Art. 22 needs it before the deadline).
+   */
+  private async recordDownload(m: EntityManager, tenderId: string, documentId: string, who: { userId: string | null; organizationId: string | null; ip: string }) {
+    const pub = (await this.identityKeys.sealsIdentities(m, tenderId)) ? await this.identityKeys.publicKey(m, tenderId) : null;
+    if (!pub) {
+      await this.repo.insertClearDownload(m, { tenderId, documentId, ...who });
+      return;
+    }
+    const id = await this.repo.insertSealedDownload(m, tenderId, documentId);
+    const aad = downloadAad(tenderId, id);
+    await this.repo.sealDownload(
+      m,
+      id,
+      this.identityKeys.sealTo(Buffer.from(pub, 'base64'), who, aad),
+      who.userId ? this.identityKeys.platformSeal(DOWNLOAD_RECIPIENT, { userId: who.userId, organizationId: who.organizationId }, aad) : null,
+    );
   }
 
   /**
@@ -172,18 +160,11 @@ export class TenderDocumentsService {
       if (!tender) throw new NotFoundException('The tender');
       await this.jurisdictions.assertTenderInScope(m, actor, tenderId); // another county's tender: 404 (issue 19)
       // TBL Art. 22: the names and number of prospective bidders stay secret until the deadline — from everyone.
-      const [{ passed }] = await m.query(`SELECT clock_timestamp() >= $1::timestamptz AS passed`, [tender.bidDeadline]);
+      const passed = (await this.tx.now(m)).getTime() >= tender.bidDeadline.getTime();
       if (!passed) throw TenderException.sealed('Who obtained the documents stays secret until the bid deadline (TBL Art. 22)');
       await this.unsealDownloads(m, tenderId); // any row written at the deadline instant, after the unsealing
-      const [{ total }] = await m.query(`SELECT count(*)::int AS total FROM tender_document_downloads WHERE tender_id = $1`, [tenderId]);
-      const rows: Array<Record<string, unknown>> = await m.query(
-        `SELECT dl.document_id, d.name, d.version, dl.user_id, dl.organization_id, o.name AS organization_name, dl.ip, dl.downloaded_at
-         FROM tender_document_downloads dl
-         JOIN tender_documents d ON d.id = dl.document_id
-         LEFT JOIN organizations o ON o.id = dl.organization_id
-         WHERE dl.tender_id = $1 ORDER BY dl.id LIMIT $2 OFFSET $3`,
-        [tenderId, pageSize, (page - 1) * pageSize],
-      );
+      const total = await this.repo.countDownloads(m, tenderId);
+      const rows = await this.repo.downloadList(m, tenderId, page, pageSize);
       await this.audit.append(m, {
         actor,
         action: 'TENDER_DOCUMENT_DOWNLOADS_READ',
@@ -194,32 +175,19 @@ export class TenderDocumentsService {
       });
       return {
         total,
-        items: rows.map((r) => ({
-          documentId: r.document_id,
-          name: r.name,
-          version: r.version,
-          userId: r.user_id,
-          organizationId: r.organization_id,
-          organizationName: r.organization_name,
-          ip: r.ip,
-          downloadedAt: new Date(r.downloaded_at as string).toISOString(),
-        })),
+        items: rows.map((r) => ({ ...r, downloadedAt: r.downloadedAt.toISOString() })),
       };
     });
   }
 
   /** The prospective bidders to notify of an amendment: every registered user who downloaded (EB20 Art. 22). */
   async downloaders(m: EntityManager, tenderId: string): Promise<Array<{ userId: string; organizationId: string | null }>> {
-    const rows: Array<{ id: string; user_id: string | null; organization_id: string | null; recipient_sealed: string | null }> = await m.query(
-      `SELECT id, user_id, organization_id, recipient_sealed FROM tender_document_downloads
-       WHERE tender_id = $1 AND (user_id IS NOT NULL OR recipient_sealed IS NOT NULL)`,
-      [tenderId],
-    );
+    const rows = await this.repo.registeredDownloads(m, tenderId);
     const out = new Map<string, { userId: string; organizationId: string | null }>();
     for (const r of rows) {
-      const who = r.user_id
-        ? { userId: r.user_id, organizationId: r.organization_id }
-        : this.identityKeys.platformOpen<{ userId: string; organizationId: string | null }>(DOWNLOAD_RECIPIENT, r.recipient_sealed!, downloadAad(tenderId, r.id));
+      const who = r.userId
+        ? { userId: r.userId, organizationId: r.organizationId }
+        : this.identityKeys.platformOpen<{ userId: string; organizationId: string | null }>(DOWNLOAD_RECIPIENT, r.recipientSealed!, downloadAad(tenderId, r.id));
       out.set(`${who.userId}|${who.organizationId}`, who);
     }
     return [...out.values()];
@@ -227,15 +195,12 @@ export class TenderDocumentsService {
 
   /** At the deadline: who downloaded is filled in clear (identity key rebuilt from k custodians, audited). */
   async unsealDownloads(m: EntityManager, tenderId: string): Promise<number> {
-    const rows: Array<{ id: string; sealed_identity: string }> = await m.query(
-      `SELECT id, sealed_identity FROM tender_document_downloads WHERE tender_id = $1 AND ip IS NULL AND sealed_identity IS NOT NULL FOR UPDATE`,
-      [tenderId],
-    );
+    const rows = await this.repo.sealedDownloads(m, tenderId);
     if (!rows.length) return 0;
     await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, async (open) => {
       for (const r of rows) {
-        const who = open<{ userId: string | null; organizationId: string | null; ip: string }>(r.sealed_identity, downloadAad(tenderId, r.id));
-        await m.query(`UPDATE tender_document_downloads SET user_id = $2, organization_id = $3, ip = $4 WHERE id = $1`, [r.id, who.userId, who.organizationId, who.ip]);
+        const who = open<{ userId: string | null; organizationId: string | null; ip: string }>(r.sealedIdentity, downloadAad(tenderId, r.id));
+        await this.repo.unsealDownload(m, r.id, who);
       }
     });
     await this.audit.append(m, {
@@ -250,8 +215,7 @@ export class TenderDocumentsService {
   }
 
   async count(m: EntityManager, tenderId: string): Promise<number> {
-    const [{ n }]: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM tender_documents WHERE tender_id = $1`, [tenderId]);
-    return n;
+    return this.repo.count(m, tenderId);
   }
 
   toView(d: TenderDocumentEntity, current: boolean): TenderDocumentView {

@@ -18,6 +18,7 @@ import { LegalHolidaysRepository } from './legal-calendar/legal-holidays.reposit
 import { TendersController } from './tenders.controller';
 import { TendersService } from './tenders.service';
 import { HolidaysController } from './legal-calendar/holidays.controller';
+import { TenderDocumentsRepository } from './tender-documents.repository';
 import { TenderDocumentsService } from './tender-documents.service';
 import { TenderObjectionsService } from './tender-objections.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
@@ -47,6 +48,7 @@ import { ChallengesRepository } from './challenges/challenges.repository';
     LegalHolidaysRepository,
     TenderPeriods,
     TenderDocumentsService,
+    TenderDocumentsRepository,
     TenderObjectionsService,
     TenderSuspensionService,
     PublishTenderUseCase,

@@ -74,3 +74,20 @@ describe('refund computation', () => {
     expect(out.principal).toBe('0.00');
   });
 });
+
+describe('refund computation with payers sealed to the identity key (before the deadline, issue 17)', () => {
+  it('pays back by bank transaction (原路退回): one order per sealed payment, no payee; clear payers still grouped', () => {
+    const sealed = (id: string, txnId: string, amount: string): HeldPayment => ({ ...p(id, amount, '2026-03-01T02:00:00Z'), payerAccountNo: null, payerName: null, txnId });
+    const out = computeRefund([sealed('a', 'T1', '100.00'), sealed('b', 'T2', '50.00'), p('c', '10.00', '2026-03-01T02:00:00Z'), p('d', '5.00', '2026-03-02T02:00:00Z')], {
+      withInterest: false,
+      annualRate: null,
+      refundAt: new Date('2026-03-31T02:00:00Z'),
+    });
+    expect(out.principal).toBe('165.00');
+    expect(out.instructions).toEqual([
+      { payeeAccountNo: null, payeeName: null, originalTxnIds: ['T1'], principal: '100.00', interest: '0.00', amount: '100.00', paymentIds: ['a'] },
+      { payeeAccountNo: null, payeeName: null, originalTxnIds: ['T2'], principal: '50.00', interest: '0.00', amount: '50.00', paymentIds: ['b'] },
+      { payeeAccountNo: '6222001', payeeName: '甲公司', principal: '15.00', interest: '0.00', amount: '15.00', paymentIds: ['c', 'd'] },
+    ]);
+  });
+});

@@ -6,8 +6,13 @@ export interface RefundInstruction {
   idempotencyKey: string;
   refundId: string;
   tenderId: string | null;
-  payeeAccountNo: string;
-  payeeName: string;
+  /**
+   * Null when the platform cannot read the payer (sealed to the tender's identity key before the deadline, issue 17):
+   * the order then names the bank's own transactions (`originalTxnIds`) and the bank pays back to their payer (原路退回).
+   */
+  payeeAccountNo: string | null;
+  payeeName: string | null;
+  originalTxnIds?: string[];
   principal: string;
   interest: string;
   amount: string;

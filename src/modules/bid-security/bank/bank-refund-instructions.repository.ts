@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-/** A refund order for the bank, as the ledger adapter writes it (the payee in clear, or sealed: then both are null). */
+/**
+ * A refund order for the bank, as the ledger adapter writes it: the payee in clear, or sealed (then both are null), or
+ * none at all for 原路退回 by transaction (`originalTxnIds`: the bank pays back its own transactions).
+ */
 export interface NewBankRefundInstruction {
   idempotencyKey: string;
   refundId: string;
@@ -13,6 +16,7 @@ export interface NewBankRefundInstruction {
   amount: string;
   memo: string;
   payeeSealed: string | null;
+  originalTxnIds: string[] | null;
 }
 
 /** Owns `bank_refund_instructions` (the outbox a bank connector drains). Every method takes the caller's EntityManager. */
@@ -22,11 +26,11 @@ export class BankRefundInstructionsRepository {
   async insertOnce(m: EntityManager, i: NewBankRefundInstruction): Promise<string | null> {
     const inserted: Array<{ id: string }> = await m.query(
       `INSERT INTO bank_refund_instructions
-         (idempotency_key, refund_id, tender_id, payee_account_no, payee_name, principal, interest, amount, memo, payee_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         (idempotency_key, refund_id, tender_id, payee_account_no, payee_name, principal, interest, amount, memo, payee_sealed, original_txn_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id`,
-      [i.idempotencyKey, i.refundId, i.tenderId, i.payeeAccountNo, i.payeeName, i.principal, i.interest, i.amount, i.memo, i.payeeSealed],
+      [i.idempotencyKey, i.refundId, i.tenderId, i.payeeAccountNo, i.payeeName, i.principal, i.interest, i.amount, i.memo, i.payeeSealed, i.originalTxnIds],
     );
     return inserted.length ? inserted[0].id : null;
   }

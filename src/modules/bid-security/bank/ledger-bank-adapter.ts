@@ -9,7 +9,9 @@ import { BankRefundInstructionsRepository } from './bank-refund-instructions.rep
  * The file/ledger bank adapter: refund instructions become rows of bank_refund_instructions, once per key.
  * Sealed identities (issue 17): an order written before the deadline of a tender that seals identities stores the
  * payee (account and name) sealed under a platform key; the bid-security deadline hook fills them in clear. A bank
- * connector draining the outbox before the deadline opens them with `BidSecurityStore.openPayee`.
+ * connector draining the outbox before the deadline opens them with `BidSecurityStore.openPayee`. An order whose payer
+ * is sealed to the tender's identity key stores no payee at all but `original_txn_ids` (原路退回: the bank pays back
+ * to the payer of its own transactions).
  */
 @Injectable()
 export class LedgerBankAdapter extends BankAdapter {
@@ -22,7 +24,9 @@ export class LedgerBankAdapter extends BankAdapter {
   }
 
   async sendRefund(m: EntityManager, i: RefundInstruction): Promise<{ bankReference: string }> {
-    const sealed = i.tenderId ? await this.identityKeys.sealsIdentities(m, i.tenderId) : false;
+    // 原路退回 by transaction (payer sealed to the identity key): no payee to store, the bank knows its payers.
+    const byTxn = i.payeeAccountNo === null;
+    const sealed = !byTxn && i.tenderId ? await this.identityKeys.sealsIdentities(m, i.tenderId) : false;
     const inserted = await this.instructions.insertOnce(m, {
       idempotencyKey: i.idempotencyKey,
       refundId: i.refundId,
@@ -33,7 +37,8 @@ export class LedgerBankAdapter extends BankAdapter {
       interest: i.interest,
       amount: i.amount,
       memo: i.memo,
-      payeeSealed: sealed ? this.store.sealPayee(i.idempotencyKey, { payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName }) : null,
+      payeeSealed: sealed ? this.store.sealPayee(i.idempotencyKey, { payeeAccountNo: i.payeeAccountNo!, payeeName: i.payeeName! }) : null,
+      originalTxnIds: byTxn ? (i.originalTxnIds ?? []) : null,
     });
     if (inserted) return { bankReference: inserted };
     const existing = await this.instructions.idByKey(m, i.idempotencyKey);

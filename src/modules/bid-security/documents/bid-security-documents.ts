@@ -82,7 +82,8 @@ export class BidSecurityDocuments {
               p.txnId,
               beijingTimeLabel(p.receivedAt),
               p.amount,
-              `${p.payerAccountNo}\n${p.payerName}${p.payerIsBasicAccount ? '' : '（非基本账户）'}`,
+              // A payer not from the basic account is sealed until the opening (issue 17): the bank's transaction names it.
+              p.payerAccountNo === null ? '（非基本账户，开标后显示）' : `${p.payerAccountNo}\n${p.payerName}${p.payerIsBasicAccount ? '' : '（非基本账户）'}`,
               CLASSIFICATION[p.classification],
             ]),
           },
@@ -144,7 +145,7 @@ export class BidSecurityDocuments {
               { header: '利息', width: 2, align: 'right' },
               { header: '合计', width: 2, align: 'right' },
             ],
-            rows: (x.instructions ?? []).map((o) => [o.payeeAccountNo, o.payeeName, o.principal, o.interest, o.amount]),
+            rows: (x.instructions ?? []).map((o) => [o.payeeAccountNo ?? `原路退回 ${(o.originalTxnIds ?? []).join(', ')}`, o.payeeName ?? '', o.principal, o.interest, o.amount]),
           },
         },
       );

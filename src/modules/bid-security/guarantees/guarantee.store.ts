@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
 import { IdentityKeyService } from '../../custody/identity-key.service';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { sealedToIdentityKey } from '../bid-security.store';
 
 export type GuaranteeStatus = 'VALID' | 'RELEASED' | 'CLAIMED';
 
@@ -14,7 +16,9 @@ export interface GuaranteeRow {
   issuerName: string;
   tenderId: string;
   lotNo: number;
-  bidderOrganizationId: string;
+  /** Null before the deadline of a tender that seals identities (sealed to its identity key, issue 17). */
+  bidderOrganizationId: string | null;
+  bidderBlindIndex: string | null;
   amount: string;
   validFrom: string;
   validUntil: string;
@@ -49,9 +53,9 @@ export interface GuaranteeView {
 
 const COLUMNS = `id, guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
   amount::text AS amount, valid_from::text AS valid_from, valid_until::text AS valid_until, issued_at, body_sha256, status,
-  received_at, extended_at, settled_at, settlement_reason, legal_basis, owner_sealed`;
+  received_at, extended_at, settled_at, settlement_reason, legal_basis, owner_sealed, bidder_blind_index`;
 
-/** Platform-tier sealing purpose and AAD of a guarantee's bidder (issue 17, sealed identities). */
+/** The platform-tier purpose of rows sealed before, and the AAD, of a guarantee's bidder (issue 17, sealed identities). */
 export const GUARANTEE_OWNER_SEALED = 'bid-guarantee-owner';
 export const guaranteeOwnerAad = (tenderId: string, issuerUscc: string, guaranteeNo: string) => `bid-guarantee-owner|${tenderId}|${issuerUscc}|${guaranteeNo}`;
 /** What `owner_sealed` holds: the bidder, and the plain SHA-256 of the issuer's body (which names the bidder). */
@@ -72,10 +76,12 @@ export interface GuaranteeOwnerColumns {
 /**
  * The SQL of bid_guarantees, in the caller's transaction. Rows are returned in clear.
  * Sealed identities (issue 17): before the deadline of a tender that seals identities a guarantee names no bidder —
- * it is found by `bidder_blind_index` (keyed HMAC) and kept in `owner_sealed` (platform tier, as the cash
- * sub-accounts' owners: the gate of the sealed bids needs it before the deadline); `body_sha256` holds a keyed digest
- * (a plain SHA-256 of a body that names the bidder could be tested against every organisation). `unsealTender` fills
- * them in clear at the deadline.
+ * it is found by `bidder_blind_index` (keyed HMAC: the gate of the sealed bids, the bidder's own view, a release at
+ * its withdrawal and the issuer's repeated notifications find it so) and kept in `owner_sealed`, sealed to the
+ * tender's identity key like the cash sub-accounts' owners (nobody opens it before k custodians release the key at the
+ * deadline); `body_sha256` holds a keyed digest (a plain SHA-256 of a body that names the bidder could be tested
+ * against every organisation). `unsealTender` fills them in clear at the deadline. Rows sealed before in the platform
+ * tier are still opened on read.
  */
 @Injectable()
 export class GuaranteeStore {
@@ -102,15 +108,32 @@ export class GuaranteeStore {
     return {
       bidderOrganizationId: null,
       bidderBlindIndex: this.blindIndex(g.tenderId, g.bidderOrganizationId),
-      ownerSealed: this.identityKeys.platformSeal(GUARANTEE_OWNER_SEALED, sealed, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo)),
+      ownerSealed: await this.sealOwner(m, g, sealed),
       bodyDigest: this.keyedBodyDigest(g.rawBody),
     };
+  }
+
+  private async sealOwner(m: EntityManager, g: { tenderId: string; issuerUscc: string; guaranteeNo: string }, owner: SealedGuaranteeOwner): Promise<string> {
+    const pub = await this.identityKeys.publicKey(m, g.tenderId);
+    return this.identityKeys.sealTo(Buffer.from(pub!, 'base64'), owner, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
+  }
+
+  /** Whether `organizationId` is the bidder of `g` (by the blind index while sealed). */
+  isBidder(g: GuaranteeRow, organizationId: string): boolean {
+    return g.bidderOrganizationId ? g.bidderOrganizationId === organizationId : g.bidderBlindIndex === this.blindIndex(g.tenderId, organizationId);
+  }
+
+  /** Whether `rawBody` is the body on record: while sealed to the identity key only the keyed digest is readable. */
+  sameBody(g: GuaranteeRow, bodySha256: string, rawBody: Buffer): boolean {
+    return g.bodySha256 === bodySha256 || (g.sealed && g.bodySha256 === this.keyedBodyDigest(rawBody));
   }
 
   /** A stored row in clear: the bidder and the body's SHA-256 unsealed when the row is still sealed. */
   row(r: Record<string, unknown>): GuaranteeRow {
     const g = toGuarantee(r);
-    if (!g.bidderOrganizationId && r.owner_sealed) {
+    if (!g.bidderOrganizationId && r.owner_sealed && sealedToIdentityKey(r.owner_sealed as string)) {
+      g.sealed = true; // bidder NULL, body_sha256 the keyed digest, until the deadline
+    } else if (!g.bidderOrganizationId && r.owner_sealed) {
       const s = this.identityKeys.platformOpen<SealedGuaranteeOwner>(GUARANTEE_OWNER_SEALED, r.owner_sealed as string, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
       g.bidderOrganizationId = s.organizationId;
       g.bodySha256 = s.bodySha256;
@@ -119,14 +142,13 @@ export class GuaranteeStore {
     return g;
   }
 
-  /** A later body of a guarantee (an extension): the digest to store, and the owner resealed with it when sealed. */
-  rebody(g: GuaranteeRow, bodySha256: string, rawBody: Buffer): { bodyDigest: string; ownerSealed: string | null } {
+  /**
+   * A later body of a guarantee (an extension): the digest to store, and the owner resealed with it when sealed.
+   * `bidderOrganizationId`: the bidder the issuer names, already checked against the row (`isBidder`).
+   */
+  async rebody(m: EntityManager, g: GuaranteeRow, bodySha256: string, rawBody: Buffer, bidderOrganizationId: string): Promise<{ bodyDigest: string; ownerSealed: string | null }> {
     if (!g.sealed) return { bodyDigest: bodySha256, ownerSealed: null };
-    const sealed: SealedGuaranteeOwner = { organizationId: g.bidderOrganizationId, bodySha256 };
-    return {
-      bodyDigest: this.keyedBodyDigest(rawBody),
-      ownerSealed: this.identityKeys.platformSeal(GUARANTEE_OWNER_SEALED, sealed, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo)),
-    };
+    return { bodyDigest: this.keyedBodyDigest(rawBody), ownerSealed: await this.sealOwner(m, g, { organizationId: bidderOrganizationId, bodySha256 }) };
   }
 
   /** At the deadline: the bidder (and the body's SHA-256) of every sealed guarantee of the tender filled in clear. */
@@ -135,10 +157,20 @@ export class GuaranteeStore {
       `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL ORDER BY id FOR UPDATE`,
       [tenderId],
     )) as Array<Record<string, unknown>>;
-    for (const r of rows) {
-      const g = this.row(r);
-      await m.query(`UPDATE bid_guarantees SET bidder_organization_id = $2, body_sha256 = $3 WHERE id = $1`, [g.id, g.bidderOrganizationId, g.bodySha256]);
-    }
+    const fill = async (open: <T>(sealed: string, aad: string) => T) => {
+      for (const r of rows) {
+        const g = this.row(r);
+        const owner = g.bidderOrganizationId
+          ? { organizationId: g.bidderOrganizationId, bodySha256: g.bodySha256 }
+          : open<SealedGuaranteeOwner>(r.owner_sealed as string, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
+        await m.query(`UPDATE bid_guarantees SET bidder_organization_id = $2, body_sha256 = $3 WHERE id = $1`, [g.id, owner.organizationId, owner.bodySha256]);
+      }
+    };
+    if (rows.some((r) => sealedToIdentityKey(r.owner_sealed as string))) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
+    else
+      await fill(() => {
+        throw new Error('nothing is sealed to the identity key');
+      });
     return rows.length;
   }
 
@@ -187,7 +219,8 @@ export function toGuarantee(r: Record<string, unknown>): GuaranteeRow {
     issuerName: r.issuer_name as string,
     tenderId: r.tender_id as string,
     lotNo: Number(r.lot_no),
-    bidderOrganizationId: r.bidder_organization_id as string,
+    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
+    bidderBlindIndex: (r.bidder_blind_index as string | null) ?? null,
     amount: normalizeMoney(String(r.amount)),
     validFrom: r.valid_from as string,
     validUntil: r.valid_until as string,

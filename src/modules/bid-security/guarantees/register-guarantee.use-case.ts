@@ -18,6 +18,7 @@ import {
 import { BidSecurityStore, TenderSnapshot } from '../bid-security.store';
 import { GuaranteeNotificationDto } from './guarantee-notification.dto';
 import { GuaranteeRow, GuaranteeStore } from './guarantee.store';
+import { BidGuaranteesRepository } from './bid-guarantees.repository';
 import { UseCase } from 'src/common/use-case';
 import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
 
@@ -61,6 +62,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly organizations: OrganizationsRepository,
+    private readonly repo: BidGuaranteesRepository,
   ) {}
 
   async execute(cmd: RegisterGuaranteeCommand): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
@@ -73,8 +75,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     if (bad.length) throw new ValidationFailedException(bad);
     return this.tx.run(async (m) => {
       // Same lock order as a payment: the tender (share) first, then the clock.
-      const [t]: Array<{ id: string }> = await m.query(`SELECT id FROM tenders WHERE id = $1 AND status <> 'DRAFT' FOR SHARE`, [n.tenderId]);
-      if (!t) throw new NotFoundException('The tender');
+      if (!(await this.repo.lockPublishedTender(m, n.tenderId))) throw new NotFoundException('The tender');
       const tender = (await this.store.tender(m, n.tenderId)) as TenderSnapshot;
       const actor = issuerActor(cmd.ip);
       const existing = await this.guarantees.byNumber(m, n.issuerUscc, n.guaranteeNo, true);
@@ -102,30 +103,24 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
         bodySha256,
         rawBody: cmd.rawBody,
       });
-      const rows: Array<{ id: string }> = await m.query(
-        `INSERT INTO bid_guarantees (guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
-                                     amount, valid_from, valid_until, issued_at, body_sha256, received_at, bidder_blind_index, owner_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         ON CONFLICT (issuer_uscc, guarantee_no) DO NOTHING RETURNING id`,
-        [
-          n.guaranteeNo,
-          n.issuerUscc,
-          n.issuerType,
-          n.issuerName,
-          n.tenderId,
-          lotNo,
-          owner.bidderOrganizationId,
-          n.amount,
-          n.validFrom,
-          n.validUntil,
-          new Date(n.issuedAt),
-          owner.bodyDigest,
-          tender.now,
-          owner.bidderBlindIndex,
-          owner.ownerSealed,
-        ],
-      );
-      if (!rows.length) {
+      const id = await this.repo.insert(m, {
+        guaranteeNo: n.guaranteeNo,
+        issuerUscc: n.issuerUscc,
+        issuerType: n.issuerType,
+        issuerName: n.issuerName,
+        tenderId: n.tenderId,
+        lotNo,
+        bidderOrganizationId: owner.bidderOrganizationId,
+        amount: n.amount,
+        validFrom: n.validFrom,
+        validUntil: n.validUntil,
+        issuedAt: new Date(n.issuedAt),
+        bodyDigest: owner.bodyDigest,
+        receivedAt: tender.now,
+        bidderBlindIndex: owner.bidderBlindIndex,
+        ownerSealed: owner.ownerSealed,
+      });
+      if (!id) {
         // A concurrent copy of the same notification won the unique index.
         const raced = (await this.guarantees.byNumber(m, n.issuerUscc, n.guaranteeNo, true)) as GuaranteeRow;
         return this.repeat(m, raced, n, bodySha256, cmd.rawBody, tender, actor);
@@ -134,12 +129,12 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
         actor,
         action: 'BID_GUARANTEE_REGISTERED',
         objectType: 'bid_guarantee',
-        objectId: rows[0].id,
-        ...guaranteeAuditScope(tender.id, rows[0].id),
+        objectId: id,
+        ...guaranteeAuditScope(tender.id, id),
         // The actor is the issuer, never the bidder; while sealed the body (which names the bidder) is audited by its keyed digest.
         data: { guaranteeNo: n.guaranteeNo, issuerUscc: n.issuerUscc, issuerType: n.issuerType, ...bodyDigestField(owner.ownerSealed !== null, owner.bodyDigest) },
       });
-      return { status: 'REGISTERED' as const, guaranteeId: rows[0].id };
+      return { status: 'REGISTERED' as const, guaranteeId: id };
     });
   }
 
@@ -191,12 +186,13 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     tender: TenderSnapshot,
     actor: Actor,
   ): Promise<{ status: GuaranteeOutcome; guaranteeId: string }> {
-    if (g.bodySha256 === bodySha256) return { status: 'DUPLICATE', guaranteeId: g.id };
+    if (this.guarantees.sameBody(g, bodySha256, rawBody)) return { status: 'DUPLICATE', guaranteeId: g.id };
     const bidder = await this.organizations.findByUscc(m, n.bidderUscc);
     const sameTerms =
       g.tenderId === n.tenderId &&
       g.lotNo === (n.lotNo ?? 1) &&
-      bidder?.id === g.bidderOrganizationId &&
+      !!bidder &&
+      this.guarantees.isBidder(g, bidder.id) &&
       compareMoney(g.amount, n.amount) === 0 &&
       g.validFrom === n.validFrom &&
       g.issuerType === n.issuerType;
@@ -207,13 +203,8 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
     if (n.validUntil === g.validUntil) return { status: 'DUPLICATE', guaranteeId: g.id };
     if (n.validUntil < g.validUntil) throw new GuaranteeConflictException('A guarantee’s validity may be extended, never shortened');
     if (g.status !== 'VALID') throw new GuaranteeConflictException(`The guarantee is ${g.status}: it can no longer be extended`);
-    const body = this.guarantees.rebody(g, bodySha256, rawBody);
-    await m.query(`UPDATE bid_guarantees SET valid_until = $2, body_sha256 = $3, owner_sealed = COALESCE($4, owner_sealed), extended_at = clock_timestamp() WHERE id = $1`, [
-      g.id,
-      n.validUntil,
-      body.bodyDigest,
-      body.ownerSealed,
-    ]);
+    const body = await this.guarantees.rebody(m, g, bodySha256, rawBody, bidder.id);
+    await this.repo.extend(m, g.id, { validUntil: n.validUntil, bodyDigest: body.bodyDigest, ownerSealed: body.ownerSealed });
     await this.audit.append(m, {
       actor,
       action: 'BID_GUARANTEE_EXTENDED',

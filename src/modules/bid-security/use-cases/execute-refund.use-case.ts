@@ -6,6 +6,7 @@ import { NotificationsService } from '../../notifications/notifications.service'
 import { securityAuditScope } from '../bid-security-audit';
 import { BankAdapter } from '../bank/bank-adapter';
 import { BidSecurityStore } from '../bid-security.store';
+import { BidSecurityRecordsRepository } from '../bid-security-records.repository';
 import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
 import { computeRefund } from '../refund-allocation';
@@ -32,6 +33,7 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly identityKeys: IdentityKeyService,
+    private readonly records: BidSecurityRecordsRepository,
   ) {}
 
   async execute({ manager: m, refundId, actor = SYSTEM_ACTOR }: ExecuteRefundCommand): Promise<void> {
@@ -40,8 +42,7 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
     const account = refund.accountId ? await this.store.accountById(m, refund.accountId, true) : null;
     const tender = refund.tenderId ? await this.store.tender(m, refund.tenderId) : null;
     const payments = await this.store.paymentsOfRefund(m, refund.id);
-    const [{ now }]: Array<{ now: Date }> = await m.query(`SELECT clock_timestamp() AS now`);
-    const refundAt = new Date(now);
+    const refundAt = await this.records.now(m);
 
     const out = computeRefund(payments, { withInterest: refund.withInterest, annualRate: refund.interestRate, refundAt });
     if (toFen(out.principal) !== toFen(refund.principal)) {
@@ -69,25 +70,38 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
         tenderId: refund.tenderId,
         payeeAccountNo: i.payeeAccountNo,
         payeeName: i.payeeName,
+        ...(i.originalTxnIds ? { originalTxnIds: i.originalTxnIds } : {}),
         principal: i.principal,
         interest: i.interest,
         amount: i.amount,
         memo,
       });
-      sent.push({ payeeAccountNo: i.payeeAccountNo, payeeName: i.payeeName, principal: i.principal, interest: i.interest, amount: i.amount, bankReference });
+      sent.push({
+        payeeAccountNo: i.payeeAccountNo,
+        payeeName: i.payeeName,
+        ...(i.originalTxnIds ? { originalTxnIds: i.originalTxnIds } : {}),
+        principal: i.principal,
+        interest: i.interest,
+        amount: i.amount,
+        bankReference,
+      });
     }
 
-    // Sealed identities (issue 17): a refund paid before the deadline (a withdrawal, a late or excess payment) names
-    // the payee — the bidder's basic account — so its orders are stored sealed (platform tier) until the deadline.
-    const sealed = refund.tenderId ? await this.identityKeys.sealsIdentities(m, refund.tenderId) : false;
-    await m.query(
-      `UPDATE bid_security_refunds SET status = 'SENT', interest = $2, executed_at = $3, journal_id = $4, instructions = $5,
-              instructions_sealed = $6
-       WHERE id = $1`,
-      [refund.id, out.interest, refundAt, journalId, sealed ? null : JSON.stringify(sent), sealed ? this.store.sealRefundInstructions(refund.id, sent) : null],
-    );
+    // Sealed identities (issue 17): before the deadline the payers are sealed to the tender's identity key, so the
+    // orders name the bank's transactions only (原路退回) and are stored as they are. An order that names a payee
+    // (a payment sealed in the platform tier before this change) is stored sealed in the platform tier until the deadline.
+    const named = sent.some((i) => i.payeeAccountNo !== null);
+    const sealed = named && refund.tenderId ? await this.identityKeys.sealsIdentities(m, refund.tenderId) : false;
+    await this.records.markRefundSent(m, {
+      refundId: refund.id,
+      interest: out.interest,
+      executedAt: refundAt,
+      journalId,
+      orders: sealed ? null : sent,
+      ordersSealed: sealed ? this.store.sealRefundInstructions(refund.id, sent) : null,
+    });
     if (account && account.status === 'REFUND_DUE' && account.currentRefundId === refund.id) {
-      await m.query(`UPDATE bid_security_accounts SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [account.id]);
+      await this.records.markAccountRefunded(m, account.id);
     }
     const opened = tender?.opened ?? false;
     await this.audit.append(m, {

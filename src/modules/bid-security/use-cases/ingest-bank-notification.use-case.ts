@@ -7,7 +7,9 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../../audit/audit.service';
 import { securityAuditScope } from '../bid-security-audit';
 import type { PaymentClassification } from '../bid-security.types';
-import { BidSecurityStore, PaymentRow, TenderSnapshot } from '../bid-security.store';
+import { AccountRow, BidSecurityStore, normalizeAccountNo, PaymentRow, TenderSnapshot } from '../bid-security.store';
+import { BidSecurityRecordsRepository } from '../bid-security-records.repository';
+import { IdentityKeyService } from '../../custody/identity-key.service';
 import { BankNotificationDto } from '../dto/bank-notification.dto';
 import { LedgerAccount } from '../ledger/ledger-accounts';
 import { LedgerService } from '../ledger/ledger.service';
@@ -28,9 +30,6 @@ export type NotificationOutcome = PaymentClassification | 'DUPLICATE';
 
 /** The bank as an actor in the audit log. */
 const bankActor = (ip: string): Actor => ({ userId: 'bank', role: 'SYSTEM' as Role, organizationId: null, ip });
-
-/** Bank account numbers are compared without spaces or dashes. */
-const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
 
 /**
  * Records one payment notified by the bank, whose signature the guard has already checked:
@@ -55,6 +54,8 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
     private readonly organizations: OrganizationsRepository,
+    private readonly identityKeys: IdentityKeyService,
+    private readonly records: BidSecurityRecordsRepository,
   ) {}
 
   async execute(cmd: IngestBankNotificationCommand): Promise<{ status: NotificationOutcome }> {
@@ -69,7 +70,8 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
 
   private async record(m: EntityManager, n: BankNotificationDto, bodySha256: string, ip: string): Promise<NotificationOutcome> {
     const actor = bankActor(ip);
-    const [known]: Array<{ id: string; tender_id: string }> = await m.query(`SELECT id, tender_id FROM bid_security_accounts WHERE virtual_account_no = $1`, [n.virtualAccountNo]);
+    const found = await this.records.accountByVirtualAccountNo(m, n.virtualAccountNo);
+    const known = found ? { id: found.id, tender_id: found.tenderId } : null;
 
     if (!known) {
       const payment = await this.insert(m, n, bodySha256, { classification: 'UNMATCHED' });
@@ -101,17 +103,15 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
 
     // Lock order everywhere: the tender (share), then the account; the clock is read after both locks, so a payment
     // and the deadline transition (which locks the tender for update) cannot interleave.
-    await m.query(`SELECT 1 FROM tenders WHERE id = $1 FOR SHARE`, [known.tender_id]);
-    const [lockedRow]: Array<Record<string, unknown>> = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 FOR UPDATE`, [known.id]);
-    const account = this.store.account(lockedRow); // the owner unsealed if it is sealed (issue 17)
-    const basic_account_no = (await this.organizations.findById(m, account.bidderOrganizationId))!.basicAccountNo;
+    await this.records.lockTenderShared(m, known.tender_id);
+    const account = (await this.store.accountById(m, known.id, true))!; // the owner is NULL while sealed to the identity key (issue 17)
     const locked = {
       status: account.status as string,
       virtual_account_no: account.virtualAccountNo,
       bidder_organization_id: account.bidderOrganizationId,
-      basic_account_no,
-      sealed: lockedRow.bidder_organization_id === null, // who paid stays sealed until the deadline, like who asked
+      sealed: account.ownerSealed, // who paid stays sealed until the deadline, like who asked
     };
+    const payerIsBasicAccount = await this.paidFromBasicAccount(m, known.tender_id, account, n.payerAccountNo);
     const tender = (await this.store.tender(m, known.tender_id)) as TenderSnapshot;
     const receivedAt = tender.now;
     const timely = receivedAt < tender.bidDeadline;
@@ -121,9 +121,9 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       classification,
       accountId: known.id,
       tenderId: tender.id,
-      bidderOrganizationId: locked.bidder_organization_id,
+      bidderOrganizationId: locked.bidder_organization_id ?? undefined,
       sealed: locked.sealed,
-      payerIsBasicAccount: normalizeAccountNo(n.payerAccountNo) === normalizeAccountNo(locked.basic_account_no),
+      payerIsBasicAccount,
       receivedAt,
     });
     if (!payment) return 'DUPLICATE';
@@ -143,7 +143,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       // Paying again after a withdrawal, while bids are still open: the account holds security again; the earlier
       // refund still pays back the payments it earmarked.
       if (locked.status === 'REFUND_DUE' || locked.status === 'REFUNDED') {
-        await m.query(`UPDATE bid_security_accounts SET status = 'HELD', current_refund_id = NULL, updated_at = now() WHERE id = $1`, [known.id]);
+        await this.records.holdAgain(m, known.id);
       }
     } else {
       await this.planner.plan(m, {
@@ -162,6 +162,17 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
     return classification;
   }
 
+  /**
+   * TBR Art. 26: security is paid from the bidder's basic account. The sub-account keeps a keyed digest of it, taken
+   * when the authenticated bidder asked for the sub-account: comparing digests needs no bidder (sealed, issue 17).
+   * Sub-accounts issued before keep the clear comparison with the owner's registered account.
+   */
+  private async paidFromBasicAccount(m: EntityManager, tenderId: string, account: AccountRow, payerAccountNo: string): Promise<boolean> {
+    if (account.basicAccountDigest) return this.store.basicAccountDigest(tenderId, payerAccountNo) === account.basicAccountDigest;
+    const basic = account.bidderOrganizationId ? (await this.organizations.findById(m, account.bidderOrganizationId))?.basicAccountNo : null;
+    return !!basic && normalizeAccountNo(payerAccountNo) === normalizeAccountNo(basic);
+  }
+
   private async insert(
     m: EntityManager,
     n: BankNotificationDto,
@@ -171,37 +182,34 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
       accountId?: string;
       tenderId?: string;
       bidderOrganizationId?: string;
-      /** Store the payer and the bidder sealed (platform tier) until the deadline. */
+      /** Store the payer and the bidder sealed to the tender's identity key until the deadline. */
       sealed?: boolean;
       payerIsBasicAccount?: boolean;
       receivedAt?: Date;
     },
   ): Promise<PaymentRow | null> {
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `INSERT INTO bid_security_payments (txn_id, body_sha256, virtual_account_no, account_id, tender_id, bidder_organization_id,
-                                          amount, payer_account_no, payer_name, payer_is_basic_account, paid_at, received_at,
-                                          classification, payer_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, clock_timestamp()), $13, $14)
-       ON CONFLICT (txn_id) DO NOTHING
-       RETURNING *`,
-      [
-        n.txnId,
-        bodySha256,
-        n.virtualAccountNo,
-        p.accountId ?? null,
-        p.tenderId ?? null,
-        p.sealed ? null : (p.bidderOrganizationId ?? null),
-        n.amount,
-        p.sealed ? null : n.payerAccountNo,
-        p.sealed ? null : n.payerName,
-        p.payerIsBasicAccount ?? null,
-        new Date(n.paidAt),
-        p.receivedAt ?? null,
-        p.classification,
-        p.sealed ? this.store.sealPayer(n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId: p.bidderOrganizationId ?? null }) : null,
-      ],
-    );
-    return rows.length ? this.store.payment(rows[0]) : null;
+    return this.records.insertPayment(m, {
+      txnId: n.txnId,
+      bodySha256,
+      virtualAccountNo: n.virtualAccountNo,
+      accountId: p.accountId ?? null,
+      tenderId: p.tenderId ?? null,
+      bidderOrganizationId: p.sealed ? null : (p.bidderOrganizationId ?? null),
+      amount: n.amount,
+      payerAccountNo: p.sealed ? null : n.payerAccountNo,
+      payerName: p.sealed ? null : n.payerName,
+      payerIsBasicAccount: p.payerIsBasicAccount ?? null,
+      paidAt: new Date(n.paidAt),
+      receivedAt: p.receivedAt ?? null,
+      classification: p.classification,
+      payerSealed: p.sealed ? await this.sealPayer(m, p.tenderId!, n, p.bidderOrganizationId ?? null) : null,
+    });
+  }
+
+  /** Sealed to the tender's identity key: the platform itself cannot read it back before k custodians release the key. */
+  private async sealPayer(m: EntityManager, tenderId: string, n: BankNotificationDto, organizationId: string | null): Promise<string> {
+    const pub = await this.identityKeys.publicKey(m, tenderId);
+    return this.store.sealPayer(Buffer.from(pub!, 'base64'), n.txnId, { payerAccountNo: n.payerAccountNo, payerName: n.payerName, organizationId });
   }
 
   /**
@@ -225,9 +233,9 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
   }
 
   private async isDuplicate(m: EntityManager, txnId: string, bodySha256: string): Promise<boolean> {
-    const [row]: Array<{ body_sha256: string }> = await m.query(`SELECT body_sha256 FROM bid_security_payments WHERE txn_id = $1`, [txnId]);
-    if (!row) return false;
-    if (row.body_sha256 !== bodySha256) {
+    const stored = await this.records.bodyDigestOfTransaction(m, txnId);
+    if (stored === null) return false;
+    if (stored !== bodySha256) {
       // A signed notification reusing a txnId with other content: nothing changes, but someone must look.
       this.logger.warn({ msg: 'bank notification repeats a txnId with a different body; ignored', txnId });
     }
