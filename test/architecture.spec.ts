@@ -126,4 +126,21 @@ describe('architecture: each module owns its tables (issue 18)', () => {
     );
     expect(undeclared).toEqual([]);
   });
+
+  it("no module reads or writes another module's entity through the EntityManager (it asks the owner's repository)", () => {
+    const files = walk(join(ROOT, 'src', 'modules')).filter((f) => f.endsWith('.ts') && !f.includes(`${sep}__tests__${sep}`));
+    const moduleOf = (f: string) => relative(join(ROOT, 'src', 'modules'), f).split(sep)[0];
+    const entityModule = new Map<string, string>();
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      if (text.includes('@Entity(')) for (const m of text.matchAll(/export class (\w+Entity)\b/g)) entityModule.set(m[1], moduleOf(f));
+    }
+    expect(entityModule.size).toBeGreaterThan(20);
+    const foreign = files.flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/\.(?:find\w*|insert|update|save|delete|count\w*|exists\w*|upsert|increment|decrement)\(\s*(\w+Entity)\b/g)]
+        .filter((m) => entityModule.has(m[1]) && entityModule.get(m[1]) !== moduleOf(f))
+        .map((m) => `${relative(ROOT, f)}: ${m[0]} (${entityModule.get(m[1])})`),
+    );
+    expect(foreign).toEqual([]);
+  });
 });

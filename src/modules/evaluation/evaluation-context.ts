@@ -13,6 +13,7 @@ import { EvaluationEntity } from './entities/evaluation.entity';
 import { EvaluationRulesEntity } from './entities/evaluation-rules.entity';
 import { EvaluationException } from './evaluation.exception';
 import { EvaluationTerms } from './scoring/evaluation-engine';
+import { TendersRepository } from '../tenders/tenders.repository';
 
 export interface SittingContext {
   tender: TenderEntity;
@@ -27,10 +28,11 @@ export class EvaluationContext {
     private readonly panels: PanelService,
     private readonly tenders: TendersService,
     private readonly jurisdictions: JurisdictionsService,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   async tender(m: EntityManager, tenderId: string, lock = false): Promise<TenderEntity> {
-    const t = await m.findOne(TenderEntity, { where: { id: tenderId }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const t = await this.tenderRows.findById(m, tenderId, { lock });
     if (!t || t.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
     return t;
   }

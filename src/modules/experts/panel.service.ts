@@ -23,6 +23,7 @@ import { ExpertsException } from './experts.exception';
 import { ExpertsRepository } from './experts.repository';
 import { ExpertDrawsRepository } from './draw/expert-draws.repository';
 import { DatabaseRepository } from 'src/infra/database/database.repository';
+import { TendersRepository } from '../tenders/tenders.repository';
 
 export interface PanelMemberView {
   memberId: string;
@@ -95,6 +96,7 @@ export class PanelService {
     private readonly drawsRepo: ExpertDrawsRepository,
     private readonly expertsRepo: ExpertsRepository,
     private readonly database: DatabaseRepository,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   /** GET /tenders/{id}/panel */
@@ -318,7 +320,7 @@ export class PanelService {
    * anyone but a supervisor or a sitting member. Reads before the award are audited (confidential data).
    */
   private async authorize(m: EntityManager, tenderId: string, actor: Actor | null, action: string): Promise<{ tender: TenderEntity; draw: ExpertDrawEntity; revealed: boolean }> {
-    const tender = await m.findOneBy(TenderEntity, { id: tenderId });
+    const tender = await this.tenderRows.findById(m, tenderId);
     if (!tender || tender.status === TenderStatus.DRAFT) throw new NotFoundException('The tender');
     const draw = await m.findOneBy(ExpertDrawEntity, { tenderId });
     const revealed = !!draw?.seedRevealedAt || DECIDED.includes(tender.status);

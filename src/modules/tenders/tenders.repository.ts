@@ -227,6 +227,14 @@ export class TendersRepository {
     return seq;
   }
 
+  /**
+   * The tender (its entity), locked FOR UPDATE with `lock`; null when there is no such tender. For the modules that
+   * read a tender whole (the evaluation, the expert draw, the opening): they read it through its owner.
+   */
+  async findById(m: EntityManager, tenderId: string, opts: { lock?: boolean } = {}): Promise<TenderEntity | null> {
+    return m.findOne(TenderEntity, { where: { id: tenderId }, ...(opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
   /** The bid validity period is extended (TBR Art. 25 ¶2): its end moves to the extended day with the request. */
   async moveBidValidityEnd(m: EntityManager, tenderId: string, extendTo: string): Promise<void> {
     await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, extendTo]);

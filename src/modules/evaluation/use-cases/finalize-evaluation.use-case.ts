@@ -7,7 +7,6 @@ import { AuditService } from '../../audit/audit.service';
 import { BidsQueryService } from '../../bids/bids-query.service';
 import { ExpertDrawService } from '../../experts/draw/expert-draw.service';
 import { checkPanelComposition } from '../../experts/draw/panel-composition';
-import { ExpertDrawEntity } from '../../experts/entities/expert-draw.entity';
 import { PanelService } from '../../experts/panel.service';
 import { IdentityService } from '../../identity/identity.service';
 import { SchedulerService } from '../../scheduling/scheduler.service';
@@ -299,7 +298,7 @@ export class FinalizeEvaluationUseCase implements UseCase<FinalizeEvaluationComm
     terms = this.ctx.terms(tender),
   ): Promise<ReportInput> {
     const entity = await this.identity.getOrganization(tender.procuringEntityId);
-    const draw = await m.findOneBy(ExpertDrawEntity, { tenderId: tender.id });
+    const draw = await this.draws.drawOf(m, tender.id);
     const experts = await this.panels.experts(
       m,
       members.map((x) => x.expertId).filter((x): x is string => !!x),

@@ -14,7 +14,6 @@ import { BidsQueryService } from '../../bids/bids-query.service';
 import { IdentityService } from '../../identity/identity.service';
 import { ScheduledEventEntity } from '../../scheduling/scheduled-event.entity';
 import { OnTimedEvent, SchedulerService } from '../../scheduling/scheduler.service';
-import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { ExpertDrawEntity } from '../entities/expert-draw.entity';
 import { PanelMemberEntity, PanelMemberStatus } from '../entities/panel-member.entity';
@@ -24,6 +23,7 @@ import { EligibilityInput, Ineligibility, RecordedCandidates } from './recusal';
 import { CandidateListsRepository } from './candidate-lists.repository';
 import { DrawSeat, DrawTender, ExpertDrawsRepository, LoadedDraw } from './expert-draws.repository';
 import { AuditHeadsRepository } from '../../audit/audit-heads.repository';
+import { TendersRepository } from '../../tenders/tenders.repository';
 
 export type DrawOutcome =
   | { status: 'DRAWN'; round: number; members: Array<{ id: string; specialty: string }> }
@@ -85,6 +85,7 @@ export class ExpertDrawService {
     private readonly repo: ExpertDrawsRepository,
     private readonly candidates: CandidateListsRepository,
     private readonly auditHeads: AuditHeadsRepository,
+    private readonly tenderRows: TendersRepository,
   ) {}
 
   @OnEvent('TenderEnteredEvaluation')
@@ -117,10 +118,15 @@ export class ExpertDrawService {
    * Step 1, in the caller's transaction (the one that moved the tender to EVALUATION): the seed and its
    * commitment. Idempotent: a tender has one draw.
    */
+  /** The tender's draw, null before its commitment: for the evaluation report (the experts module's own entity). */
+  async drawOf(m: EntityManager, tenderId: string): Promise<ExpertDrawEntity | null> {
+    return m.findOneBy(ExpertDrawEntity, { tenderId });
+  }
+
   async commit(m: EntityManager, tenderId: string, actor: Actor): Promise<ExpertDrawEntity> {
     const existing = await m.findOneBy(ExpertDrawEntity, { tenderId });
     if (existing) return existing;
-    const tender = await m.findOneBy(TenderEntity, { id: tenderId });
+    const tender = await this.tenderRows.findById(m, tenderId);
     if (!tender) throw new NotFoundException('The tender');
     // The seed: the one committed at publication (issue 17: drawn before any bid and before the beacon exists, its
     // shares with the custodians until the deadline); tenders published before it get a fresh one now.
@@ -445,7 +451,8 @@ export class ExpertDrawService {
     generation: number,
     known: ExpertDrawEntity['conflictUsccs'] = null,
   ): Promise<Array<{ specialty: string; count: number; candidatesSha256: string; excluded: number }>> {
-    const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
+    const tender = await this.tenderRows.findById(m, tenderId);
+    if (!tender) throw new NotFoundException('The tender');
     let usccs = known;
     if (!usccs) {
       usccs = await this.conflictUsccsOf(m, tenderId, tender.procuringEntityId);

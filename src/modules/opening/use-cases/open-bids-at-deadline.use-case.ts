@@ -11,7 +11,6 @@ import { AuditService } from '../../audit/audit.service';
 import { BidLifecycleService } from '../../bids/bid-lifecycle.service';
 import { BidIdentitySealer } from '../../bids/bid-identity-sealer';
 import { SchedulerService } from '../../scheduling/scheduler.service';
-import { TenderEntity } from '../../tenders/tender.entity';
 import { TenderStatus } from '../../tenders/tender.enums';
 import { TenderStateMachine } from '../../tenders/tender-state-machine';
 import { TendersRepository } from '../../tenders/tenders.repository';
@@ -50,7 +49,8 @@ export class OpenBidsAtDeadlineUseCase implements UseCase<OpenBidsAtDeadlineComm
 
   async execute({ manager: m, tenderId }: OpenBidsAtDeadlineCommand): Promise<void> {
     // Already locked FOR UPDATE by this transaction (TendersService.onBidDeadline): a plain read sees the row.
-    const tender = await m.findOneByOrFail(TenderEntity, { id: tenderId });
+    const tender = await this.tenderRows.findById(m, tenderId);
+    if (!tender) throw new Error(`tender ${tenderId} not found at its deadline`);
     if (tender.status !== TenderStatus.PUBLISHED) return; // already handled: a second run changes nothing
     const now = await this.tx.now(m);
     // Sealed identities (issue 17): who bid is unsealed first, with k custodians' shares of the identity key, so
