@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { normalizeMoney } from 'src/common/money/money';
 import type { PaymentClassification } from './bid-security.types';
 import { PaymentRow, RefundOrder, toPayment } from './bid-security.store';
+import type { BidSecurityPaymentDbRow } from './bid-security-rows.repository';
 
 /** One payment as the bank notified it, with what the platform decided (sealed: payer and bidder NULL, `payerSealed`). */
 export interface NewPaymentRow {
@@ -94,7 +95,7 @@ export class BidSecurityRecordsRepository {
 
   /** Inserts the payment once per bank transaction: null when the txnId is known (a copy won the unique index). */
   async insertPayment(m: EntityManager, p: NewPaymentRow): Promise<PaymentRow | null> {
-    const rows: Array<Record<string, unknown>> = await m.query(
+    const rows: BidSecurityPaymentDbRow[] = await m.query(
       `INSERT INTO bid_security_payments (txn_id, body_sha256, virtual_account_no, account_id, tender_id, bidder_organization_id,
                                           amount, payer_account_no, payer_name, payer_is_basic_account, paid_at, received_at,
                                           classification, payer_sealed)

@@ -10,6 +10,7 @@ import { BidSecurityService } from './bid-security.service';
 import { BidSecurityStore } from './bid-security.store';
 import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
 import { BidSecurityRecordsRepository } from './bid-security-records.repository';
+import { BidSecurityRowsRepository } from './bid-security-rows.repository';
 import { BidGuaranteesRepository } from './guarantees/bid-guarantees.repository';
 import { BidSecurityDocuments } from './documents/bid-security-documents';
 import { LedgerService } from './ledger/ledger.service';
@@ -37,6 +38,7 @@ import { SettlementRepository } from './settlement.repository';
     BidSecurityStore,
     BidSecuritySealingRepository,
     BidSecurityRecordsRepository,
+    BidSecurityRowsRepository,
     BidGuaranteesRepository,
     LedgerService,
     BidSecurityService,

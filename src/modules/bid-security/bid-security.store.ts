@@ -10,6 +10,7 @@ import { PeriodUnit, RefundReason } from './refund-policy';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { BidSecuritySealingRepository } from './bid-security-sealing.repository';
+import { BidSecurityAccountDbRow, BidSecurityPaymentDbRow, BidSecurityRefundDbRow, BidSecurityRowsRepository } from './bid-security-rows.repository';
 
 /** What bid security needs to know of a tender, read with the database clock. */
 export interface TenderSnapshot {
@@ -131,7 +132,7 @@ export const normalizeAccountNo = (s: string) => s.replace(/[\s-]/g, '');
 export const sealedToIdentityKey = (sealed: string) => sealed.startsWith('{');
 
 /**
- * The SQL of the bid-security tables, in the caller's transaction. Rows are plain objects, never entities.
+ * The rows of the bid-security tables (read by BidSecurityRowsRepository), in the caller's transaction. Rows are plain objects, never entities.
  * Before the deadline of a tender that seals identities (issue 17) the owner of a sub-account and the payer of a
  * payment are sealed to the tender's identity key: nobody — the operator with SEALING_MASTER_KEY included — reads
  * them before k custodians release the key at the deadline, so the rows read here carry NULL owner and payer until
@@ -142,6 +143,7 @@ export class BidSecurityStore {
   constructor(
     private readonly identityKeys: IdentityKeyService,
     private readonly sealing: BidSecuritySealingRepository,
+    private readonly rows: BidSecurityRowsRepository,
   ) {}
 
   blindIndex(tenderId: string, bidderOrganizationId: string): string {
@@ -154,23 +156,19 @@ export class BidSecurityStore {
   }
 
   /** A sub-account row; an owner sealed in the platform tier (rows from before) is opened, one sealed to the identity key is not. */
-  account(r: Record<string, unknown>): AccountRow {
+  account(r: BidSecurityAccountDbRow): AccountRow {
     const a = toAccount(r);
-    if (!a.bidderOrganizationId && r.owner_sealed && !sealedToIdentityKey(r.owner_sealed as string)) {
-      a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(
-        OWNER_SEALED,
-        r.owner_sealed as string,
-        ownerAad(a.tenderId, a.virtualAccountNo),
-      ).organizationId;
+    if (!a.bidderOrganizationId && r.owner_sealed && !sealedToIdentityKey(r.owner_sealed)) {
+      a.bidderOrganizationId = this.identityKeys.platformOpen<{ organizationId: string }>(OWNER_SEALED, r.owner_sealed, ownerAad(a.tenderId, a.virtualAccountNo)).organizationId;
     }
     return a;
   }
 
   /** A payment row; a payer sealed in the platform tier is opened, one sealed to the identity key stays NULL. */
-  payment(r: Record<string, unknown>): PaymentRow {
+  payment(r: BidSecurityPaymentDbRow): PaymentRow {
     const p = toPayment(r);
-    if (r.payer_sealed && p.payerAccountNo === null && !sealedToIdentityKey(r.payer_sealed as string)) {
-      const s = this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, r.payer_sealed as string, payerAad(p.txnId));
+    if (r.payer_sealed && p.payerAccountNo === null && !sealedToIdentityKey(r.payer_sealed)) {
+      const s = this.identityKeys.platformOpen<SealedPayer>(PAYER_SEALED, r.payer_sealed, payerAad(p.txnId));
       p.payerAccountNo = s.payerAccountNo;
       p.payerName = s.payerName;
       p.bidderOrganizationId = p.bidderOrganizationId ?? s.organizationId;
@@ -200,10 +198,10 @@ export class BidSecurityStore {
   }
 
   /** A refund row, its orders unsealed when still sealed. */
-  refundRow(r: Record<string, unknown>): RefundRow {
+  refundRow(r: BidSecurityRefundDbRow): RefundRow {
     const x = toRefund(r);
     if (x.instructions === null && r.instructions_sealed) {
-      x.instructions = this.identityKeys.platformOpen<RefundOrder[]>(REFUND_SEALED, r.instructions_sealed as string, refundAad(x.id));
+      x.instructions = this.identityKeys.platformOpen<RefundOrder[]>(REFUND_SEALED, r.instructions_sealed, refundAad(x.id));
     }
     return x;
   }
@@ -276,30 +274,24 @@ export class BidSecurityStore {
 
   /** The tender, with the database clock at the moment of reading. */
   async tender(m: EntityManager, tenderId: string): Promise<TenderSnapshot | null> {
-    const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT id, title, status, regime, procuring_entity_id, bid_deadline, bid_security_amount::text AS bid_security_amount,
-              bid_security_forms, bid_validity_days, bid_validity_ends_on::text AS bid_validity_ends_on, clock_timestamp() AS now
-       FROM tenders WHERE id = $1`,
-      [tenderId],
-    );
-    const r = rows[0];
+    const r = await this.rows.tender(m, tenderId);
     if (!r) return null;
-    const now = new Date(r.now as string);
-    const bidDeadline = new Date(r.bid_deadline as string);
-    const status = r.status as string;
+    const now = new Date(r.now);
+    const bidDeadline = new Date(r.bid_deadline);
+    const status = r.status;
     return {
-      id: r.id as string,
-      title: r.title as string,
+      id: r.id,
+      title: r.title,
       status,
       regime: r.regime as Regime,
-      procuringEntityId: r.procuring_entity_id as string,
+      procuringEntityId: r.procuring_entity_id,
       bidDeadline,
-      bidSecurityAmount: normalizeMoney(r.bid_security_amount as string),
-      bidSecurityForms: (r.bid_security_forms as string[]) ?? ['CASH', 'E_GUARANTEE'],
+      bidSecurityAmount: normalizeMoney(r.bid_security_amount),
+      bidSecurityForms: r.bid_security_forms ?? ['CASH', 'E_GUARANTEE'],
       bidValidityEndsOn: bidValidityEndsOn({
         bidDeadline,
         bidValidityDays: Number(r.bid_validity_days),
-        bidValidityEndsOn: (r.bid_validity_ends_on as string | null) ?? null,
+        bidValidityEndsOn: r.bid_validity_ends_on ?? null,
       }),
       now,
       openForBids: status === 'PUBLISHED' && now < bidDeadline,
@@ -317,117 +309,104 @@ export class BidSecurityStore {
   }
 
   async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false, lotNo = DEFAULT_LOT_NO): Promise<AccountRow | null> {
-    const rows = await m.query(
-      `SELECT * FROM bid_security_accounts WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 ${lock ? 'FOR UPDATE' : ''}`,
-      [tenderId, bidderOrganizationId, this.blindIndex(tenderId, bidderOrganizationId), lotNo],
-    );
-    return rows[0] ? this.account(rows[0]) : null;
+    const r = await this.rows.accountFor(m, { tenderId, bidderOrganizationId, bidderBlindIndex: this.blindIndex(tenderId, bidderOrganizationId), lotNo }, lock);
+    return r ? this.account(r) : null;
   }
 
   async accountById(m: EntityManager, id: string, lock = false): Promise<AccountRow | null> {
-    const rows = await m.query(`SELECT * FROM bid_security_accounts WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? this.account(rows[0]) : null;
+    const r = await this.rows.accountById(m, id, lock);
+    return r ? this.account(r) : null;
   }
 
   /** Every sub-account of a tender, locked in id order (the order every settlement takes them in). */
   async accountsOfTender(m: EntityManager, tenderId: string, lock = false): Promise<AccountRow[]> {
-    const rows = await m.query(`SELECT * FROM bid_security_accounts WHERE tender_id = $1 ORDER BY id ${lock ? 'FOR UPDATE' : ''}`, [tenderId]);
-    return rows.map((r: Record<string, unknown>) => this.account(r));
+    return (await this.rows.accountsOfTender(m, tenderId, lock)).map((r) => this.account(r));
   }
 
   async paymentsOfAccount(m: EntityManager, accountId: string): Promise<PaymentRow[]> {
-    const rows = await m.query(`SELECT * FROM bid_security_payments WHERE account_id = $1 ORDER BY received_at, id`, [accountId]);
-    return rows.map((r: Record<string, unknown>) => this.payment(r));
+    return (await this.rows.paymentsOfAccount(m, accountId)).map((r) => this.payment(r));
   }
 
   /** Counted payments not yet earmarked for a refund or forfeited: the security the account holds. */
   async heldPayments(m: EntityManager, accountId: string, lock = false): Promise<PaymentRow[]> {
-    const rows = await m.query(
-      `SELECT * FROM bid_security_payments
-       WHERE account_id = $1 AND counted AND refund_id IS NULL AND forfeited_amount = 0
-       ORDER BY received_at, id ${lock ? 'FOR UPDATE' : ''}`,
-      [accountId],
-    );
-    return rows.map((r: Record<string, unknown>) => this.payment(r));
+    return (await this.rows.heldPayments(m, accountId, lock)).map((r) => this.payment(r));
   }
 
   async paymentsOfRefund(m: EntityManager, refundId: string): Promise<PaymentRow[]> {
-    const rows = await m.query(`SELECT * FROM bid_security_payments WHERE refund_id = $1 ORDER BY received_at, id`, [refundId]);
-    return rows.map((r: Record<string, unknown>) => this.payment(r));
+    return (await this.rows.paymentsOfRefund(m, refundId)).map((r) => this.payment(r));
   }
 
   async refund(m: EntityManager, id: string, lock = false): Promise<RefundRow | null> {
-    const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? this.refundRow(rows[0]) : null;
+    const r = await this.rows.refund(m, id, lock);
+    return r ? this.refundRow(r) : null;
   }
 
   async refundsOfAccount(m: EntityManager, accountId: string): Promise<RefundRow[]> {
-    const rows = await m.query(`SELECT * FROM bid_security_refunds WHERE account_id = $1 ORDER BY created_at, id`, [accountId]);
-    return rows.map((r: Record<string, unknown>) => this.refundRow(r));
+    return (await this.rows.refundsOfAccount(m, accountId)).map((r) => this.refundRow(r));
   }
 }
 
-function toAccount(r: Record<string, unknown>): AccountRow {
+function toAccount(r: BidSecurityAccountDbRow): AccountRow {
   return {
-    id: r.id as string,
-    tenderId: r.tender_id as string,
+    id: r.id,
+    tenderId: r.tender_id,
     lotNo: Number(r.lot_no ?? DEFAULT_LOT_NO),
-    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
+    bidderOrganizationId: r.bidder_organization_id ?? null,
     ownerSealed: r.bidder_organization_id === null,
-    basicAccountDigest: (r.basic_account_digest as string | null) ?? null,
-    virtualAccountNo: r.virtual_account_no as string,
+    basicAccountDigest: r.basic_account_digest ?? null,
+    virtualAccountNo: r.virtual_account_no,
     status: r.status as BidSecurityAccountStatus,
-    currentRefundId: (r.current_refund_id as string | null) ?? null,
-    forfeitedAt: r.forfeited_at ? new Date(r.forfeited_at as string) : null,
-    forfeitReason: (r.forfeit_reason as string | null) ?? null,
-    createdAt: new Date(r.created_at as string),
+    currentRefundId: r.current_refund_id ?? null,
+    forfeitedAt: r.forfeited_at ? new Date(r.forfeited_at) : null,
+    forfeitReason: r.forfeit_reason ?? null,
+    createdAt: new Date(r.created_at),
   };
 }
 
-export function toPayment(r: Record<string, unknown>): PaymentRow {
-  const paidAt = new Date(r.paid_at as string);
-  const receivedAt = new Date(r.received_at as string);
+export function toPayment(r: BidSecurityPaymentDbRow): PaymentRow {
+  const paidAt = new Date(r.paid_at);
+  const receivedAt = new Date(r.received_at);
   return {
-    id: r.id as string,
-    txnId: r.txn_id as string,
-    accountId: (r.account_id as string | null) ?? null,
-    tenderId: (r.tender_id as string | null) ?? null,
-    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
-    virtualAccountNo: r.virtual_account_no as string,
+    id: r.id,
+    txnId: r.txn_id,
+    accountId: r.account_id ?? null,
+    tenderId: r.tender_id ?? null,
+    bidderOrganizationId: r.bidder_organization_id ?? null,
+    virtualAccountNo: r.virtual_account_no,
     amount: normalizeMoney(String(r.amount)),
     forfeitedAmount: normalizeMoney(String(r.forfeited_amount)),
-    payerAccountNo: (r.payer_account_no as string | null) ?? null,
-    payerName: (r.payer_name as string | null) ?? null,
-    payerIsBasicAccount: (r.payer_is_basic_account as boolean | null) ?? null,
+    payerAccountNo: r.payer_account_no ?? null,
+    payerName: r.payer_name ?? null,
+    payerIsBasicAccount: r.payer_is_basic_account ?? null,
     paidAt,
     receivedAt,
     // Interest runs from when the money arrived; a booking time later than our receipt cannot be right.
     heldFrom: paidAt < receivedAt ? paidAt : receivedAt,
     classification: r.classification as PaymentClassification,
-    counted: r.counted as boolean,
-    refundId: (r.refund_id as string | null) ?? null,
+    counted: r.counted,
+    refundId: r.refund_id ?? null,
   };
 }
 
-function toRefund(r: Record<string, unknown>): RefundRow {
+function toRefund(r: BidSecurityRefundDbRow): RefundRow {
   return {
-    id: r.id as string,
-    accountId: (r.account_id as string | null) ?? null,
-    tenderId: (r.tender_id as string | null) ?? null,
+    id: r.id,
+    accountId: r.account_id ?? null,
+    tenderId: r.tender_id ?? null,
     reason: r.reason as RefundReason,
-    legalBasis: r.legal_basis as string,
+    legalBasis: r.legal_basis,
     periodDays: Number(r.period_days),
     periodUnit: r.period_unit as PeriodUnit,
-    periodStart: new Date(r.period_start as string),
-    dueAt: new Date(r.due_at as string),
-    withInterest: r.with_interest as boolean,
+    periodStart: new Date(r.period_start),
+    dueAt: new Date(r.due_at),
+    withInterest: r.with_interest,
     interestRate: r.interest_rate === null ? null : String(r.interest_rate),
     principal: normalizeMoney(String(r.principal)),
-    interest: money(r.interest as string | null),
+    interest: money(r.interest),
     status: r.status as RefundRow['status'],
-    journalId: (r.journal_id as string | null) ?? null,
-    instructions: (r.instructions as RefundRow['instructions']) ?? null,
-    executedAt: r.executed_at ? new Date(r.executed_at as string) : null,
-    createdAt: new Date(r.created_at as string),
+    journalId: r.journal_id ?? null,
+    instructions: r.instructions ?? null,
+    executedAt: r.executed_at ? new Date(r.executed_at) : null,
+    createdAt: new Date(r.created_at),
   };
 }

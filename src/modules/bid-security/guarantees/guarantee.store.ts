@@ -4,6 +4,7 @@ import { normalizeMoney } from 'src/common/money/money';
 import { IdentityKeyService } from '../../custody/identity-key.service';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { sealedToIdentityKey } from '../bid-security.store';
+import { BidGuaranteesRepository, GuaranteeDbRow } from './bid-guarantees.repository';
 
 export type GuaranteeStatus = 'VALID' | 'RELEASED' | 'CLAIMED';
 
@@ -51,10 +52,6 @@ export interface GuaranteeView {
   legalBasis: string | null;
 }
 
-const COLUMNS = `id, guarantee_no, issuer_uscc, issuer_type, issuer_name, tender_id, lot_no, bidder_organization_id,
-  amount::text AS amount, valid_from::text AS valid_from, valid_until::text AS valid_until, issued_at, body_sha256, status,
-  received_at, extended_at, settled_at, settlement_reason, legal_basis, owner_sealed, bidder_blind_index`;
-
 /** The platform-tier purpose of rows sealed before, and the AAD, of a guarantee's bidder (issue 17, sealed identities). */
 export const GUARANTEE_OWNER_SEALED = 'bid-guarantee-owner';
 export const guaranteeOwnerAad = (tenderId: string, issuerUscc: string, guaranteeNo: string) => `bid-guarantee-owner|${tenderId}|${issuerUscc}|${guaranteeNo}`;
@@ -74,7 +71,7 @@ export interface GuaranteeOwnerColumns {
 }
 
 /**
- * The SQL of bid_guarantees, in the caller's transaction. Rows are returned in clear.
+ * The rows of bid_guarantees (through BidGuaranteesRepository), in the caller's transaction. Rows are returned in clear.
  * Sealed identities (issue 17): before the deadline of a tender that seals identities a guarantee names no bidder —
  * it is found by `bidder_blind_index` (keyed HMAC: the gate of the sealed bids, the bidder's own view, a release at
  * its withdrawal and the issuer's repeated notifications find it so) and kept in `owner_sealed`, sealed to the
@@ -85,7 +82,10 @@ export interface GuaranteeOwnerColumns {
  */
 @Injectable()
 export class GuaranteeStore {
-  constructor(private readonly identityKeys: IdentityKeyService) {}
+  constructor(
+    private readonly identityKeys: IdentityKeyService,
+    private readonly guarantees: BidGuaranteesRepository,
+  ) {}
 
   blindIndex(tenderId: string, bidderOrganizationId: string): string {
     return this.identityKeys.blindIndex('bid-guarantee', tenderId, bidderOrganizationId);
@@ -129,12 +129,12 @@ export class GuaranteeStore {
   }
 
   /** A stored row in clear: the bidder and the body's SHA-256 unsealed when the row is still sealed. */
-  row(r: Record<string, unknown>): GuaranteeRow {
+  row(r: GuaranteeDbRow): GuaranteeRow {
     const g = toGuarantee(r);
-    if (!g.bidderOrganizationId && r.owner_sealed && sealedToIdentityKey(r.owner_sealed as string)) {
+    if (!g.bidderOrganizationId && r.owner_sealed && sealedToIdentityKey(r.owner_sealed)) {
       g.sealed = true; // bidder NULL, body_sha256 the keyed digest, until the deadline
     } else if (!g.bidderOrganizationId && r.owner_sealed) {
-      const s = this.identityKeys.platformOpen<SealedGuaranteeOwner>(GUARANTEE_OWNER_SEALED, r.owner_sealed as string, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
+      const s = this.identityKeys.platformOpen<SealedGuaranteeOwner>(GUARANTEE_OWNER_SEALED, r.owner_sealed, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
       g.bidderOrganizationId = s.organizationId;
       g.bodySha256 = s.bodySha256;
       g.sealed = true;
@@ -153,20 +153,17 @@ export class GuaranteeStore {
 
   /** At the deadline: the bidder (and the body's SHA-256) of every sealed guarantee of the tender filled in clear. */
   async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
-    const rows = (await m.query(
-      `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND bidder_organization_id IS NULL AND owner_sealed IS NOT NULL ORDER BY id FOR UPDATE`,
-      [tenderId],
-    )) as Array<Record<string, unknown>>;
+    const rows = await this.guarantees.sealedOfTender(m, tenderId);
     const fill = async (open: <T>(sealed: string, aad: string) => T) => {
       for (const r of rows) {
         const g = this.row(r);
         const owner = g.bidderOrganizationId
           ? { organizationId: g.bidderOrganizationId, bodySha256: g.bodySha256 }
-          : open<SealedGuaranteeOwner>(r.owner_sealed as string, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
-        await m.query(`UPDATE bid_guarantees SET bidder_organization_id = $2, body_sha256 = $3 WHERE id = $1`, [g.id, owner.organizationId, owner.bodySha256]);
+          : open<SealedGuaranteeOwner>(r.owner_sealed!, guaranteeOwnerAad(g.tenderId, g.issuerUscc, g.guaranteeNo));
+        await this.guarantees.setBidder(m, g.id, owner.organizationId, owner.bodySha256);
       }
     };
-    if (rows.some((r) => sealedToIdentityKey(r.owner_sealed as string))) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
+    if (rows.some((r) => sealedToIdentityKey(r.owner_sealed!))) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
     else
       await fill(() => {
         throw new Error('nothing is sealed to the identity key');
@@ -175,23 +172,17 @@ export class GuaranteeStore {
   }
 
   async byNumber(m: EntityManager, issuerUscc: string, guaranteeNo: string, lock = false): Promise<GuaranteeRow | null> {
-    const rows = await m.query(`SELECT ${COLUMNS} FROM bid_guarantees WHERE issuer_uscc = $1 AND guarantee_no = $2 ${lock ? 'FOR UPDATE' : ''}`, [issuerUscc, guaranteeNo]);
-    return rows[0] ? this.row(rows[0]) : null;
+    const r = await this.guarantees.byNumber(m, issuerUscc, guaranteeNo, lock);
+    return r ? this.row(r) : null;
   }
 
   async ofBidder(m: EntityManager, tenderId: string, bidderOrganizationId: string, lotNo?: number): Promise<GuaranteeRow[]> {
-    const rows = await m.query(
-      `SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $4)
-         AND ($3::int IS NULL OR lot_no = $3)
-       ORDER BY received_at, id`,
-      [tenderId, bidderOrganizationId, lotNo ?? null, this.blindIndex(tenderId, bidderOrganizationId)],
-    );
-    return rows.map((r: Record<string, unknown>) => this.row(r));
+    const rows = await this.guarantees.ofBidder(m, { tenderId, bidderOrganizationId, bidderBlindIndex: this.blindIndex(tenderId, bidderOrganizationId), lotNo });
+    return rows.map((r) => this.row(r));
   }
 
   async ofTender(m: EntityManager, tenderId: string): Promise<GuaranteeRow[]> {
-    const rows = await m.query(`SELECT ${COLUMNS} FROM bid_guarantees WHERE tender_id = $1 ORDER BY received_at, id`, [tenderId]);
-    return rows.map((r: Record<string, unknown>) => this.row(r));
+    return (await this.guarantees.ofTender(m, tenderId)).map((r) => this.row(r));
   }
 
   /**
@@ -199,39 +190,33 @@ export class GuaranteeStore {
    * day of the bid validity period (TBR Art. 26: the security's validity equals the bid validity).
    */
   async covering(m: EntityManager, q: { tenderId: string; bidderOrganizationId: string; lotNo: number; amount: string; from: string; through: string }): Promise<GuaranteeRow[]> {
-    const rows = await m.query(
-      `SELECT ${COLUMNS} FROM bid_guarantees
-       WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $7) AND lot_no = $3 AND status = 'VALID'
-         AND amount >= $4::numeric AND valid_from <= $5::date AND valid_until >= $6::date
-       ORDER BY received_at, id`,
-      [q.tenderId, q.bidderOrganizationId, q.lotNo, q.amount, q.from, q.through, this.blindIndex(q.tenderId, q.bidderOrganizationId)],
-    );
-    return rows.map((r: Record<string, unknown>) => this.row(r));
+    const rows = await this.guarantees.covering(m, { ...q, bidderBlindIndex: this.blindIndex(q.tenderId, q.bidderOrganizationId) });
+    return rows.map((r) => this.row(r));
   }
 }
 
-export function toGuarantee(r: Record<string, unknown>): GuaranteeRow {
+export function toGuarantee(r: GuaranteeDbRow): GuaranteeRow {
   return {
-    id: r.id as string,
-    guaranteeNo: r.guarantee_no as string,
-    issuerUscc: r.issuer_uscc as string,
-    issuerType: r.issuer_type as string,
-    issuerName: r.issuer_name as string,
-    tenderId: r.tender_id as string,
+    id: r.id,
+    guaranteeNo: r.guarantee_no,
+    issuerUscc: r.issuer_uscc,
+    issuerType: r.issuer_type,
+    issuerName: r.issuer_name,
+    tenderId: r.tender_id,
     lotNo: Number(r.lot_no),
-    bidderOrganizationId: (r.bidder_organization_id as string | null) ?? null,
-    bidderBlindIndex: (r.bidder_blind_index as string | null) ?? null,
+    bidderOrganizationId: r.bidder_organization_id ?? null,
+    bidderBlindIndex: r.bidder_blind_index ?? null,
     amount: normalizeMoney(String(r.amount)),
-    validFrom: r.valid_from as string,
-    validUntil: r.valid_until as string,
-    issuedAt: new Date(r.issued_at as string),
-    bodySha256: r.body_sha256 as string,
+    validFrom: r.valid_from,
+    validUntil: r.valid_until,
+    issuedAt: new Date(r.issued_at),
+    bodySha256: r.body_sha256,
     status: r.status as GuaranteeStatus,
-    receivedAt: new Date(r.received_at as string),
-    extendedAt: r.extended_at ? new Date(r.extended_at as string) : null,
-    settledAt: r.settled_at ? new Date(r.settled_at as string) : null,
-    settlementReason: (r.settlement_reason as string | null) ?? null,
-    legalBasis: (r.legal_basis as string | null) ?? null,
+    receivedAt: new Date(r.received_at),
+    extendedAt: r.extended_at ? new Date(r.extended_at) : null,
+    settledAt: r.settled_at ? new Date(r.settled_at) : null,
+    settlementReason: r.settlement_reason ?? null,
+    legalBasis: r.legal_basis ?? null,
     sealed: false,
   };
 }
