@@ -12,6 +12,7 @@ export const FS_READ_CHUNK_BYTES = 4 << 20;
 /** Bid files as plain files under one folder (default ./.data/blobs). Written to a temporary name, then renamed. */
 export class FsBlobStore extends BlobStore {
   readonly kind = 'fs' as const;
+  override readonly chunksReuseBuffers: boolean = true;
   private readonly root: string;
 
   constructor(root: string) {

@@ -100,9 +100,10 @@ export class BidFileOpener {
         keyCommitment: bid.keyCommitment,
         key,
         sealed: this.file(bid, hasher),
-        // The chunks are reused read buffers: a large INTL-1 file is opened on the SDK's segment workers (each chunk
-        // copied into their shared slots; the calling-thread paths copy what they keep past the next read).
-        sourceReusesBuffers: true,
+        // Reused read buffers (the filesystem store): a large INTL-1 file is opened on the SDK's segment workers (each
+        // chunk copied into their shared slots). A stream with a new buffer per read (S3) stays on this thread, which
+        // costs less CPU for such a source (docs/BENCHMARKS.md, fifth pass).
+        sourceReusesBuffers: this.uploads.piecesReuseBuffers,
       });
       if ((await hasher.digestHex()) !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
       return {

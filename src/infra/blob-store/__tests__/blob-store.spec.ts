@@ -82,6 +82,7 @@ describe.each([
     expect(Buffer.concat(copies).equals(Buffer.concat(parts))).toBe(true);
     // The filesystem store reads into two buffers for the whole sequence (no new buffer per read).
     if (store.kind === 'fs') expect(backing.size).toBe(2);
+    expect(store.chunksReuseBuffers).toBe(store.kind === 'fs');
     await expect(
       (async () => {
         for await (const c of store.chunks([keys[0], 'uploads/seq/missing'])) void c;

@@ -240,6 +240,11 @@ export class BidUploadsService {
     return this.blobs.chunks(pieces.map((p) => p.blobKey));
   }
 
+  /** Whether piecesStream reads into reused buffers (the filesystem store) rather than a new buffer per read (S3). */
+  get piecesReuseBuffers(): boolean {
+    return this.blobs.chunksReuseBuffers;
+  }
+
   forget(uploadId: string): void {
     this.hashers.delete(uploadId);
   }

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
+import { BlobStore } from 'src/infra/blob-store/blob-store';
 import { FsBlobStore } from 'src/infra/blob-store/fs-blob-store';
 import { generateEscrowKeyPair } from 'src/sdk';
 import { generateSm2KeyPair, sealBidV2, type SuiteId } from 'src/sdk/v2';
@@ -100,6 +101,21 @@ describe('BidFileOpener: escrow opening from the fs blob store with reused read 
     expect(r).toMatchObject({ ok: true, record: { price: '1234.50', durationDays: 90, attachments: [{ name: 'bid.bin', size, sha256: sha(data) }] } });
     const hasher = await uploads.hasherAt({ id, suite, segmentSize: bid.segmentSize } as BidUploadRow, bid.ciphertextLength);
     expect(await hasher.digestHex()).toBe(bid.ciphertextHash);
+  });
+
+  it('opens the same from a store that reads a new buffer per chunk (as S3: get() streams, calling thread)', async () => {
+    const { data, bid, escrow } = await stored('streamed', 'INTL-1', 9 * MiB + 7, [4 * MiB]);
+    class StreamedStore extends FsBlobStore {
+      override readonly chunksReuseBuffers = false;
+      override chunks(keys: readonly string[]): AsyncGenerator<Uint8Array> {
+        return BlobStore.prototype.chunks.call(this, keys);
+      }
+    }
+    const streamed = new Uploads(none, none, new StreamedStore(root), none, none, none, none, none);
+    expect(streamed.piecesReuseBuffers).toBe(false);
+    expect(uploads.piecesReuseBuffers).toBe(true);
+    const r = await new BidFileOpener(streamed, none).openWithEscrow(bid, escrow);
+    expect(r).toMatchObject({ ok: true, record: { attachments: [{ size: data.length, sha256: sha(data) }] } });
   });
 
   it('answers CIPHERTEXT_DAMAGED for a flipped byte in a middle piece, a missing piece, or a receipt that names another hash', async () => {
