@@ -9,7 +9,9 @@
  *    fileChunks → fileSink: reused buffers; a large file's segments on worker threads), the same
  *    sealing into a null sink (read → encrypt → hash: the crypto pipeline without the disk write), its escrow opening
  *    (unwrap with the escrow key, then openBidV2 streaming from disk, with the attachment's SHA-256) and the escrow
- *    opening as the platform does it (plus the file hash checked against the receipt's): each as a ratio to (1), the
+ *    opening as the platform does it (plus the file hash checked against the receipt's; once with its reads imitated,
+ *    once by the platform's own code — BidFileOpener.openWithEscrow over a FsBlobStore holding the file as 4 MiB
+ *    upload pieces, only the database look-up of the pieces replaced): each as a ratio to (1), the
  *    process RSS growth, and the CPU time of the main thread and of the other threads (on Node the file hash and the
  *    attachment digests of large files run on worker threads beside the encryption: src/sdk/v2/node-hash-worker.ts).
  * 3. GM-1 sealing and opening of a smaller file (`gmMb`, SM4-GCM in pure JavaScript via sm-crypto-v2): recorded.
@@ -19,9 +21,10 @@
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
  *
  * 5. Memory bound of escrow opening: `escrowFiles` bids (default 200) of `escrowFileMb` MiB (default 20) sealed into
- *    the filesystem blob store, then opened one after another as the platform's escrow opening does
- *    (close-decryption-window: unwrap the escrowed key, stream the file from the store through openBidV2 and the
- *    file hash): the process RSS growth over all of them and the throughput.
+ *    the filesystem blob store as 4 MiB upload pieces, then opened one after another by the platform's own code
+ *    (BidFileOpener.openWithEscrow, as close-decryption-window: unwrap the escrowed key, stream the pieces from the
+ *    store through openBidV2 and the file hash; only the database look-up of the pieces is replaced): the process RSS
+ *    growth over all of them and the throughput.
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
  *     [--escrow-files 200] [--escrow-file-mb 20]
@@ -43,6 +46,9 @@ import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
 import { FileHasher } from '../src/sdk/v2';
 import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
+import { BidUploadsService } from '../src/modules/bids/uploads/bid-uploads.service';
+import type { UploadPieceRow } from '../src/modules/bids/uploads/bid-uploads.repository';
+import { BidFileOpener, type SealedFileBid } from '../src/modules/opening/bid-file-opener';
 
 const MiB = 1024 * 1024;
 const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
@@ -80,9 +86,12 @@ export interface BidFilesBenchResult {
     openWithFileHashMBps: number;
     /** the same with the CLI's reads (fileChunks: two reused buffers). */
     openWithFileHashReusedReadsMBps: number;
+    /** the platform's own code: BidFileOpener.openWithEscrow over the file stored in a FsBlobStore as 4 MiB upload pieces. */
+    platformOpenMBps: number;
+    platformOpenRssGrowthMB: number;
     sealRssGrowthMB: number;
     openRssGrowthMB: number;
-    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit; openWithFileHashReusedReads: CpuSplit };
+    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit; openWithFileHashReusedReads: CpuSplit; platformOpen: CpuSplit };
   };
   gm: { sealMBps: number; openMBps: number };
   s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
@@ -113,6 +122,55 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   }
   out.end();
   await once(out, 'finish');
+}
+
+/** The upload client's default piece size (src/sdk/v2/upload.ts): a bid file is stored as pieces of this size. */
+const PIECE_BYTES = 4 * MiB;
+
+/**
+ * The platform's own opening code (BidFileOpener → BidUploadsService.piecesStream → the blob store's reads), over a
+ * FsBlobStore holding the sealed files as upload pieces: only the database look-up of the pieces is replaced.
+ */
+class BenchPlatform {
+  readonly store: FsBlobStore;
+  private readonly piecesOf = new Map<string, UploadPieceRow[]>();
+  readonly opener: BidFileOpener;
+  constructor(root: string) {
+    this.store = new FsBlobStore(root);
+    const piecesOf = this.piecesOf;
+    class Uploads extends BidUploadsService {
+      override async pieces(uploadId: string): Promise<UploadPieceRow[]> {
+        return piecesOf.get(uploadId)!;
+      }
+    }
+    const none = undefined as never;
+    this.opener = new BidFileOpener(new Uploads(none, none, this.store, none, none, none, none, none), none);
+  }
+  /** Stores the sealed file as an upload's pieces (PIECE_BYTES each) and answers the bid as the opening loads it. */
+  async put(uploadId: string, sealedPath: string, envelope: Awaited<ReturnType<typeof sealBidV2>>['envelope'], suite: SuiteId): Promise<SealedFileBid> {
+    const size = envelope.ciphertextLength;
+    const rows: UploadPieceRow[] = [];
+    for (let offset = 0; offset < size; offset += PIECE_BYTES) {
+      const length = Math.min(PIECE_BYTES, size - offset);
+      const blobKey = `uploads/${uploadId}/${String(offset).padStart(16, '0')}`;
+      await this.store.put(blobKey, createReadStream(sealedPath, { start: offset, end: offset + length - 1, highWaterMark: MiB }), length);
+      rows.push({ offset, length, blobKey });
+    }
+    this.piecesOf.set(uploadId, rows);
+    return {
+      bidId: uploadId,
+      tenderId: TENDER,
+      bidderOrganizationId: ORG,
+      suite,
+      segmentSize: envelope.segmentSize,
+      ciphertextLength: size,
+      ciphertextHash: envelope.ciphertextHash,
+      noncePrefix: Buffer.from(envelope.noncePrefix, 'base64'),
+      keyCommitment: envelope.keyCommitment,
+      escrowedKey: Buffer.from(envelope.escrowedKey!, 'base64'),
+      blobKey: rows[0].blobKey,
+    };
+  }
 }
 
 function rawAesGcm(bytes: number): { MBps: number; cpu: CpuSplit } {
@@ -267,6 +325,19 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   const openRss = peak - rss1;
   const platform = await open(true, 'stream');
   const platformReused = await open(true, 'reused');
+  // The platform's own code: BidFileOpener.openWithEscrow over the file stored in a FsBlobStore as upload pieces.
+  const platformStore = new BenchPlatform(join(dir, `platform-${suiteId.toLowerCase()}`));
+  const bid = await platformStore.put(`bench-${suiteId.toLowerCase()}`, sealedPath, sealed.envelope, suiteId);
+  const rss2 = process.memoryUsage().rss;
+  peak = rss2;
+  c0 = cpuNow();
+  t0 = performance.now();
+  const outcome = await platformStore.opener.openWithEscrow(bid, { privateKey: Buffer.from(escrow.privateKey), publicKey: Buffer.from(escrow.publicKey) });
+  const platformCodeMs = performance.now() - t0;
+  const platformCodeCpu = cpuSince(c0);
+  const platformCodeRss = peak - rss2;
+  if (!outcome.ok || outcome.record.attachments[0].size !== size) throw new Error(`the platform's opening failed: ${JSON.stringify(outcome)}`);
+  rmSync(join(dir, `platform-${suiteId.toLowerCase()}`), { recursive: true, force: true });
   clearInterval(sample);
   return {
     sealedPath,
@@ -275,9 +346,18 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     openMBps: opened.MBps,
     openWithFileHashMBps: platform.MBps,
     openWithFileHashReusedReadsMBps: platformReused.MBps,
+    platformOpenMBps: mbps(size, platformCodeMs),
+    platformOpenRssGrowthMB: Math.round(platformCodeRss / MiB),
     sealRssGrowthMB: Math.round(sealRss / MiB),
     openRssGrowthMB: Math.round(openRss / MiB),
-    cpu: { seal: sealCpu, sealNullSink: sealNullCpu, open: opened.cpu, openWithFileHash: platform.cpu, openWithFileHashReusedReads: platformReused.cpu },
+    cpu: {
+      seal: sealCpu,
+      sealNullSink: sealNullCpu,
+      open: opened.cpu,
+      openWithFileHash: platform.cpu,
+      openWithFileHashReusedReads: platformReused.cpu,
+      platformOpen: platformCodeCpu,
+    },
   };
 }
 
@@ -301,17 +381,16 @@ async function rawLoopbackCopy(path: string, dir: string): Promise<number> {
   return mbps(size, ms);
 }
 
-/** 5: many bid files sealed into the fs blob store, then opened by escrow one by one (as close-decryption-window). */
+/** 5: many bid files sealed into the fs blob store, then opened by escrow one by one by the platform's code (as close-decryption-window). */
 async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (s: string) => void) {
   const suite = nodeSuite('INTL-1');
   const k = generateEscrowKeyPair();
   const escrow = { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
   const plain = join(dir, 'plain-many');
   await writeRandomFile(plain, fileMb * MiB);
-  const store = new FsBlobStore(join(dir, 'blobs'));
-  const bids: Array<{ key: string; envelope: Awaited<ReturnType<typeof sealBidV2>>['envelope'] }> = [];
+  const platform = new BenchPlatform(join(dir, 'blobs'));
+  const bids: SealedFileBid[] = [];
   for (let i = 0; i < files; i++) {
-    const key = `bench/many/${i}`;
     const tmp = join(dir, 'sealed-many');
     const out = createWriteStream(tmp, { highWaterMark: 4 * MiB });
     const sealed = await sealBidV2({
@@ -327,10 +406,9 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
     });
     out.end();
     await once(out, 'finish');
-    await store.put(key, createReadStream(tmp, { highWaterMark: MiB }), sealed.envelope.ciphertextLength);
-    bids.push({ key, envelope: sealed.envelope });
+    bids.push(await platform.put(`many-${i}`, tmp, sealed.envelope, 'INTL-1'));
   }
-  log(`   sealed ${files} × ${fileMb} MiB into the fs blob store; opening them by escrow one by one`);
+  log(`   sealed ${files} × ${fileMb} MiB into the fs blob store (4 MiB upload pieces); opening them by escrow one by one`);
   (globalThis as { gc?: () => void }).gc?.();
   const rss0 = process.memoryUsage().rss;
   const heap0 = process.memoryUsage().heapUsed;
@@ -344,27 +422,9 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
   const c0 = cpuNow();
   const t0 = performance.now();
   for (const b of bids) {
-    const key = await unwrapEscrowedKeyV2(suite, Buffer.from(b.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
-    const hasher = new FileHasher(suite, b.envelope.segmentSize, b.envelope.ciphertextLength); // as BidFileOpener
-    const source = await store.get(b.key);
-    async function* hashed() {
-      for await (const c of source) {
-        await hasher.update(c as Buffer); // as BidFileOpener
-        yield c as Buffer;
-      }
-    }
-    const opened = await openBidV2({
-      suite,
-      tenderId: TENDER,
-      bidderOrganizationId: ORG,
-      segmentSize: b.envelope.segmentSize,
-      ciphertextLength: b.envelope.ciphertextLength,
-      noncePrefix: Buffer.from(b.envelope.noncePrefix, 'base64'),
-      keyCommitment: b.envelope.keyCommitment,
-      key,
-      sealed: hashed(),
-    });
-    if (opened.attachments[0].size !== fileMb * MiB || (await hasher.digestHex()) !== b.envelope.ciphertextHash) throw new Error('escrow opening: a file did not open');
+    // BidFileOpener.openWithEscrow: unwrap, stream the pieces from the store through openBidV2 and the file hash
+    const r = await platform.opener.openWithEscrow(b, escrow);
+    if (!r.ok || r.record.attachments[0].size !== fileMb * MiB) throw new Error(`escrow opening: a file did not open (${JSON.stringify(r)})`);
   }
   const ms = performance.now() - t0;
   clearInterval(sample);
@@ -424,10 +484,15 @@ export async function runBidFilesBench(
     log(
       `   INTL-1 ${mb} MiB escrow open + file hash, reused read buffers: ${intl.openWithFileHashReusedReadsMBps} MiB/s, ${pct(intl.openWithFileHashReusedReadsMBps)} (${cpu(intl.cpu.openWithFileHashReusedReads)})`,
     );
+    log(
+      `   INTL-1 ${mb} MiB escrow open by the platform's code (BidFileOpener.openWithEscrow, FsBlobStore, 4 MiB upload pieces): ${intl.platformOpenMBps} MiB/s, ${pct(intl.platformOpenMBps)} (RSS +${intl.platformOpenRssGrowthMB} MB; ${cpu(intl.cpu.platformOpen)})`,
+    );
     const gmPlain = join(dir, 'plain-gm');
     await writeRandomFile(gmPlain, gmMb * MiB);
     const gm = await sealAndOpen('GM-1', dir, gmPlain, gmMb * MiB);
-    log(`   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s (null sink ${gm.sealNullSinkMBps}), escrow open ${gm.openMBps} MiB/s (as the platform ${gm.openWithFileHashMBps})`);
+    log(
+      `   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s (null sink ${gm.sealNullSinkMBps}), escrow open ${gm.openMBps} MiB/s (as the platform ${gm.openWithFileHashMBps}; the platform's code ${gm.platformOpenMBps})`,
+    );
     const loop = await rawLoopbackCopy(intl.sealedPath, dir);
     const s3 = await startTestS3();
     const store = new S3BlobStore(s3.options);
@@ -444,7 +509,7 @@ export async function runBidFilesBench(
     rmSync(join(dir, 'loopback-copy'), { force: true });
     const escrowMany = await escrowOpenMany(dir, opts.escrowFiles ?? 200, opts.escrowFileMb ?? 20, log);
     log(
-      `   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store, as the platform (file hash checked): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`,
+      `   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store by the platform's code (BidFileOpener.openWithEscrow): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`,
     );
     const { sealedPath: _sealed, ...intlResult } = intl;
     void _sealed;

@@ -15,6 +15,23 @@ export abstract class BlobStore {
   abstract put(key: string, body: Readable, length: number): Promise<void>;
   /** The object's bytes as a stream (BLOB_NOT_FOUND error when absent). */
   abstract get(key: string): Promise<Readable>;
+  /**
+   * Whether chunks() reads into buffers it reuses (no new buffer per read): the escrow opening then runs on the SDK's
+   * segment workers (openBidV2's sourceReusesBuffers); for a stream that allocates per read the calling thread costs
+   * less CPU (docs/BENCHMARKS.md, fifth and sixth passes).
+   */
+  readonly chunksReuseBuffers: boolean = false;
+  /**
+   * The objects' bytes, in order, as one sequence of chunks for a consumer that is done with each chunk when it asks
+   * for the next (the escrow opening, the file hash): a store may read them into buffers it reuses (the filesystem
+   * store does: two buffers for the whole sequence, no new buffer per read), so **a chunk is valid only until the
+   * next one is asked for** — a caller that keeps bytes longer copies them. Never hand these chunks to a consumer
+   * that queues them (an HTTP response, a Readable): use get(). This default reads get()'s streams (a new buffer per
+   * read, nothing reused).
+   */
+  async *chunks(keys: readonly string[]): AsyncGenerator<Uint8Array> {
+    for (const key of keys) for await (const chunk of await this.get(key)) yield chunk as Buffer;
+  }
   /** Byte length, or null when absent. */
   abstract size(key: string): Promise<number | null>;
   /** Removes the object; absent is fine. */

@@ -62,6 +62,11 @@ export class BidFileOpener {
     );
   }
 
+  /**
+   * The stored file's chunks, each hashed on the way. The chunks are the store's reused read buffers
+   * (BidUploadsService.piecesStream): valid until the next is asked for, which is why the hash is awaited first
+   * (FileHasher.update has hashed or copied the chunk when it resolves).
+   */
   private async *file(bid: SealedFileBid, hasher?: FileHasher): AsyncGenerator<Uint8Array> {
     const uploadId = bid.blobKey.split('/')[1];
     for await (const chunk of this.uploads.piecesStream(await this.uploads.pieces(uploadId))) {
@@ -95,6 +100,10 @@ export class BidFileOpener {
         keyCommitment: bid.keyCommitment,
         key,
         sealed: this.file(bid, hasher),
+        // Reused read buffers (the filesystem store): a large INTL-1 file is opened on the SDK's segment workers (each
+        // chunk copied into their shared slots). A stream with a new buffer per read (S3) stays on this thread, which
+        // costs less CPU for such a source (docs/BENCHMARKS.md, fifth pass).
+        sourceReusesBuffers: this.uploads.piecesReuseBuffers,
       });
       if ((await hasher.digestHex()) !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
       return {

@@ -69,6 +69,27 @@ describe.each([
     expect((await readAll(await store.get('uploads/broken/0'))).toString()).toBe('complete');
   });
 
+  it('reads several objects in order as one sequence of chunks (each copied before the next is asked for)', async () => {
+    const parts = [randomBytes(9 * 1024 * 1024 + 5), randomBytes(1), randomBytes(300 * 1024)];
+    const keys = parts.map((_, i) => `uploads/seq/${String(i).padStart(16, '0')}`);
+    for (let i = 0; i < parts.length; i++) await store.put(keys[i], chunked(parts[i]), parts[i].length);
+    const copies: Buffer[] = [];
+    const backing = new Set<ArrayBufferLike>();
+    for await (const c of store.chunks(keys)) {
+      copies.push(Buffer.from(c)); // the contract: valid until the next chunk is asked for
+      backing.add(c.buffer);
+    }
+    expect(Buffer.concat(copies).equals(Buffer.concat(parts))).toBe(true);
+    // The filesystem store reads into two buffers for the whole sequence (no new buffer per read).
+    if (store.kind === 'fs') expect(backing.size).toBe(2);
+    expect(store.chunksReuseBuffers).toBe(store.kind === 'fs');
+    await expect(
+      (async () => {
+        for await (const c of store.chunks([keys[0], 'uploads/seq/missing'])) void c;
+      })(),
+    ).rejects.toMatchObject({ code: 'BLOB_NOT_FOUND' });
+  });
+
   it('deletes, answers null/BlobNotFound for an absent key, and refuses keys that could escape', async () => {
     await store.put('x/1', chunked(Buffer.from('hello')), 5);
     await store.delete('x/1');

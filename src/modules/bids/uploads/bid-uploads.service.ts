@@ -218,7 +218,8 @@ export class BidUploadsService {
     const cached = this.hashers.get(u.id);
     if (cached && cached.offset === offset) return cached.hasher;
     const hasher = new FileHasher(nodeSuite(u.suite), u.segmentSize);
-    for await (const chunk of this.piecesStream(await this.pieces(u.id))) await hasher.update(chunk as Buffer);
+    // Each chunk is hashed before the next is read (the stream reuses its buffers).
+    for await (const chunk of this.piecesStream(await this.pieces(u.id))) await hasher.update(chunk);
     if (hasher.bytes !== offset) throw new Error(`upload ${u.id}: stored pieces hold ${hasher.bytes} bytes, not ${offset}`);
     this.hashers.set(u.id, { offset, hasher });
     return hasher;
@@ -228,9 +229,20 @@ export class BidUploadsService {
     return this.repo.pieces(m ?? this.tx.manager, uploadId);
   }
 
-  /** The pieces, in order, as one stream (opening reads a v2 bid file through this). */
-  async *piecesStream(pieces: Array<{ blobKey: string }>): AsyncGenerator<Uint8Array> {
-    for (const p of pieces) for await (const chunk of await this.blobs.get(p.blobKey)) yield chunk as Buffer;
+  /**
+   * The pieces, in order, as one stream (the opening and the file hash read a v2 bid file through this), read into
+   * buffers the store reuses (BlobStore.chunks): **a chunk is valid only until the next one is asked for**. The
+   * callers are done with each chunk by then (FileHasher.update hashes or copies it before it resolves; openBidV2
+   * with sourceReusesBuffers copies what it keeps); a new caller that keeps bytes must copy them, and this stream
+   * must never be piped to a consumer that queues chunks (an HTTP response).
+   */
+  piecesStream(pieces: Array<{ blobKey: string }>): AsyncGenerator<Uint8Array> {
+    return this.blobs.chunks(pieces.map((p) => p.blobKey));
+  }
+
+  /** Whether piecesStream reads into reused buffers (the filesystem store) rather than a new buffer per read (S3). */
+  get piecesReuseBuffers(): boolean {
+    return this.blobs.chunksReuseBuffers;
   }
 
   forget(uploadId: string): void {
