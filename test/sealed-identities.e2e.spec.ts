@@ -404,8 +404,21 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     // The objection notice to the owner stays in clear; the answer to the objector and the clarifications are sealed.
     expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
     expect(notices[1]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
-    for (const n of [notices[0], notices[2], notices[3]]) {
-      expect(n).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String), dedupe_key: expect.stringMatching(/^sealed:/) });
+    expect(notices[0]).toMatchObject({
+      recipient_user_id: null,
+      recipient_organization_id: null,
+      recipient_sealed: expect.any(String),
+      dedupe_key: expect.stringMatching(/^sealed:/),
+    });
+    // The clarifications to the downloaders: the recipient sealed to the identity key at download time (operator
+    // tier), the dedupe key naming only the user's notice blind index.
+    for (const n of [notices[2], notices[3]]) {
+      expect(n).toMatchObject({
+        recipient_user_id: null,
+        recipient_organization_id: null,
+        recipient_sealed: expect.stringMatching(/^identity:/),
+        dedupe_key: expect.stringMatching(/^amendment-.*-recipient-[0-9a-f]{64}$/),
+      });
     }
     const reads = await t.dataSource.query(
       `SELECT r.user_id, r.reader_blind_index FROM notification_reads r JOIN notifications n ON n.id = r.notification_id WHERE n.tender_id = $1`,
@@ -674,20 +687,20 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     );
     expect(rows).toHaveLength(3);
     rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
-    // … delivered from the database to the right recipients (the gateway is told whom to reach) …
+    // … the objection's answer delivered from the database to the objector (the gateway is told whom to reach); the
+    // clarification to the downloaders is not: its recipients are sealed to the identity key, which the platform cannot
+    // open before the deadline, so it reaches their inboxes only (INBOX_ONLY, issue 17 operator tier) …
     await waitFor(
-      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'SENT'`, [tender.id]))[0].n === 4,
+      async () =>
+        (await t.dataSource.query(`SELECT status, count(*)::int AS n FROM notifications WHERE tender_id = $1 GROUP BY status ORDER BY status`, [tender.id]))
+          .map((r: { status: string; n: number }) => `${r.status}:${r.n}`)
+          .join() === 'INBOX_ONLY:2,SENT:2',
       15_000,
       'the notices delivered',
     );
     const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
     expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED').map((n) => n.recipientOrganizationId)).toEqual([a.organizationId]);
-    expect(
-      delivered
-        .filter((n) => n.topic === 'TENDER_AMENDED')
-        .map((n) => n.recipientUserId)
-        .sort(),
-    ).toEqual([a.userId, b.userId].sort());
+    expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED')).toEqual([]);
     // … and in the inbox of its recipient only.
     const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
     let inboxA = await inbox(a);
@@ -728,5 +741,139 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     ]);
     expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
     await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
+  }, 60_000);
+});
+
+/**
+ * Operator tier for downloads (issue 17): the downloader to notify of an amendment or a cancellation (EB20 Art. 22;
+ * TBL Art. 23) is sealed to the tender's identity key at download time, with the notice blind indexes. The fan-out
+ * copies it into each notice without opening it: the inbox finds it by the blind indexes, the gateway is skipped
+ * before the deadline (INBOX_ONLY), and the deadline's unsealing names the recipients with k custodians' key.
+ */
+describe('sealed identities: the operator cannot name a downloader before the deadline', () => {
+  let t: TestApp;
+  const sender = new RecordingSender();
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' }, override: (b) => b.overrideProvider(NotificationSender).useValue(sender) });
+  });
+  afterAll(() => t.close());
+
+  const inbox = async (who: TestParty) =>
+    (await t.http().get('/api/v1/inbox').set(who.auth).expect(200)).body as { items: Array<{ id: string; topic: string; tenderId: string; readAt: string | null }> };
+
+  it('the operator (database + SEALING_MASTER_KEY) cannot name a downloader of a tender before the deadline, nor the recipients of the amendment notices; the downloader still sees the amendment in its inbox; after the deadline and the release they are named in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 12_000, bidSecurityAmount: '0.00' });
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
+    const [a, b, c] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    for (const x of [a, b, a]) await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(x.auth).expect(200);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '第3.2条澄清如下。', kind: 'CLARIFICATION' }).expect(201);
+
+    // The download rows: no one in clear, no platform-tier recipient; the recipient sealed to the identity key.
+    const downloads = await t.dataSource.query(
+      `SELECT id, user_id, organization_id, ip, sealed_identity, recipient_sealed, recipient_identity_sealed, recipient_user_blind_index, recipient_org_blind_index
+         FROM tender_document_downloads WHERE tender_id = $1`,
+      [tender.id],
+    );
+    expect(downloads).toHaveLength(3);
+    for (const d of downloads) {
+      expect(d).toMatchObject({
+        user_id: null,
+        organization_id: null,
+        ip: null,
+        recipient_sealed: null,
+        sealed_identity: expect.any(String),
+        recipient_identity_sealed: expect.any(String),
+        recipient_user_blind_index: expect.stringMatching(/^[0-9a-f]{64}$/),
+        recipient_org_blind_index: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+    }
+    // One notice per downloader (a downloaded twice), its recipient the row's sealed one, copied unopened.
+    const notices = await t.dataSource.query(
+      `SELECT id, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 AND topic = 'TENDER_AMENDED'`,
+      [tender.id],
+    );
+    expect(notices).toHaveLength(2);
+    for (const n of notices) expect(n).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.stringMatching(/^identity:/) });
+    const rowSeals = downloads.map((d: { recipient_identity_sealed: string }) => d.recipient_identity_sealed);
+    for (const n of notices) expect(rowSeals).toContain(n.recipient_sealed.slice('identity:'.length));
+    expect(new Set(notices.map((n: { dedupe_key: string }) => n.dedupe_key)).size).toBe(2);
+    // Nothing that refers to the tender names a downloader.
+    expect(await leakingTables(t, tender.id, [], [a, b])).toEqual([]);
+
+    // Every key the platform holds (each purpose derived from SEALING_MASTER_KEY) fails on every sealed recipient.
+    const keys = t.app.get(IdentityKeyService);
+    const purposes = ['document-download-recipient', 'notification-recipient', 'notification-reader'];
+    const sealedValues: Array<[string, string]> = [
+      ...downloads.flatMap((d: { id: string; sealed_identity: string; recipient_identity_sealed: string }) => [
+        [d.sealed_identity, `document-download|${tender.id}|${d.id}`] as [string, string],
+        [d.recipient_identity_sealed, `document-download|${tender.id}|${d.id}`] as [string, string],
+      ]),
+      ...notices.map(
+        (n: { recipient_sealed: string; dedupe_key: string }) =>
+          [n.recipient_sealed.slice('identity:'.length), `notification-recipient|${tender.id}|${n.dedupe_key}`] as [string, string],
+      ),
+    ];
+    for (const [sealed, aad] of sealedValues) {
+      const inner = (JSON.parse(sealed) as { c: string }).c; // the AES-GCM part: its key is wrapped to the identity key
+      for (const purpose of purposes) {
+        expect(() => keys.platformOpen(purpose, sealed, aad)).toThrow();
+        expect(() => keys.platformOpen(purpose, inner, aad)).toThrow();
+      }
+    }
+    // The identity key: the platform's own share is not enough, and the custodians refuse before the deadline.
+    await expect(t.dataSource.transaction((m) => keys.withOpener(m, tender.id, SYSTEM_ACTOR, async () => 0))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+
+    // The downloaders see the amendment in their inbox (blind indexes); another organisation does not.
+    const amendedOf = async (who: TestParty) => (await inbox(who)).items.filter((i) => i.tenderId === tender.id && i.topic === 'TENDER_AMENDED');
+    expect(await amendedOf(a)).toHaveLength(1);
+    expect(await amendedOf(b)).toHaveLength(1);
+    expect(await amendedOf(c)).toEqual([]);
+    // The gateway is skipped (the platform cannot name the recipient): recorded as INBOX_ONLY.
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'INBOX_ONLY'`, [tender.id]))[0].n === 2,
+      15_000,
+      'the notices kept in the inbox',
+    );
+    expect(sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED')).toEqual([]);
+    // The read mark names the reader to the identity key only.
+    const noticeOfA = (await amendedOf(a))[0].id;
+    const read = (await t.http().post(`/api/v1/inbox/${noticeOfA}/read`).set(a.auth).expect(200)).body;
+    await t.http().post(`/api/v1/inbox/${noticeOfA}/read`).set(c.auth).expect(404);
+    const [mark] = await t.dataSource.query(`SELECT user_id, reader_blind_index, reader_sealed FROM notification_reads WHERE notification_id = $1`, [noticeOfA]);
+    expect(mark).toMatchObject({ user_id: null, reader_blind_index: expect.any(String), reader_sealed: expect.stringMatching(/^identity:/) });
+    for (const purpose of purposes) expect(() => keys.platformOpen(purpose, mark.reader_sealed, `notification-reader|${noticeOfA}|${mark.reader_blind_index}`)).toThrow();
+
+    for (let i = 0; i < 120; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).not.toBe('PUBLISHED');
+    // After the deadline and the release: downloaders, notice recipients and the read mark in clear.
+    const opened = await t.dataSource.query(`SELECT DISTINCT user_id, organization_id FROM tender_document_downloads WHERE tender_id = $1`, [tender.id]);
+    expect(opened).toEqual(expect.arrayContaining([a, b].map((x) => ({ user_id: x.userId, organization_id: x.organizationId }))));
+    expect(opened).toHaveLength(2);
+    const openedNotices = await t.dataSource.query(
+      `SELECT recipient_user_id, recipient_organization_id, recipient_sealed, recipient_user_blind_index, dedupe_key FROM notifications WHERE tender_id = $1 AND topic = 'TENDER_AMENDED'`,
+      [tender.id],
+    );
+    expect(openedNotices).toEqual(
+      expect.arrayContaining(
+        [a, b].map((x) => ({
+          recipient_user_id: x.userId,
+          recipient_organization_id: x.organizationId,
+          recipient_sealed: null,
+          recipient_user_blind_index: null,
+          dedupe_key: expect.stringMatching(new RegExp(`^amendment-.*-user-${x.userId}$`)),
+        })),
+      ),
+    );
+    expect(await t.dataSource.query(`SELECT user_id, reader_blind_index, reader_sealed FROM notification_reads WHERE notification_id = $1`, [noticeOfA])).toEqual([
+      { user_id: a.userId, reader_blind_index: null, reader_sealed: null },
+    ]);
+    expect((await amendedOf(a)).map((i) => i.readAt)).toEqual([read.readAt]);
+    expect(await amendedOf(b)).toHaveLength(1);
+    expect(await amendedOf(c)).toEqual([]);
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ notices: 2, reads: 1 });
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { NotFoundException } from 'src/common/errors/domain.exception';
 import { PageQueryDto } from 'src/common/http/page-query.dto';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { EntityManager } from 'typeorm';
-import { InboxKeys, NoticeRecipientSealer } from './notice-recipient-sealer';
+import { InboxKeys, isIdentitySealed, NoticeRecipientSealer } from './notice-recipient-sealer';
 import { InboxParams, NoticeToMark, NotificationsRepository } from './notifications.repository';
 
 export class InboxQueryDto extends PageQueryDto {
@@ -101,13 +101,15 @@ export class InboxService {
     let marked = 0;
     if (clear.length) marked += await this.notifications.insertClearReads(m, clear, actor.userId);
     if (sealed.length) {
-      marked += await this.notifications.insertSealedReads(
-        m,
-        sealed.map((n) => {
-          const reader = keys.readerIndexOf.get(n.tenderId!) ?? this.sealer.readerIndex(n.tenderId!, actor.userId);
-          return { notificationId: n.id, readerBlindIndex: reader, readerSealed: this.sealer.sealReader(n.id, reader, actor.userId) };
-        }),
-      );
+      const rows = [];
+      for (const n of sealed) {
+        const reader = keys.readerIndexOf.get(n.tenderId!) ?? this.sealer.readerIndex(n.tenderId!, actor.userId);
+        // A downloader's notice (identity tier, issue 17): its read mark names the reader to the identity key only.
+        const pub = isIdentitySealed(n.recipientSealed) ? await this.sealer.identityPublicKey(m, n.tenderId!) : null;
+        const readerSealed = pub ? this.sealer.sealReaderToIdentity(pub, n.id, reader, actor.userId) : this.sealer.sealReader(n.id, reader, actor.userId);
+        rows.push({ notificationId: n.id, readerBlindIndex: reader, readerSealed });
+      }
+      marked += await this.notifications.insertSealedReads(m, rows);
     }
     return marked;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Actor } from 'src/common/auth/actor';
 import { Role } from 'src/common/auth/role.enum';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { UsersRepository } from 'src/modules/identity/organizations.repository';
@@ -19,6 +20,23 @@ export interface SealedRecipient {
   dedupeKey: string;
 }
 
+/** Marks a recipient or read mark sealed to the tender's identity key (operator tier): opened only at the deadline. */
+export type IdentityOpener = <T>(sealed: string, aad: string) => T;
+export const IDENTITY_TIER = 'identity:';
+export const isIdentitySealed = (sealed: string | null | undefined): boolean => !!sealed && sealed.startsWith(IDENTITY_TIER);
+
+/**
+ * A recipient already sealed to the tender's identity key, with its notice blind indexes (a downloader, issue 17):
+ * the notices module stores it as is, never opening it before the deadline.
+ */
+export interface PreSealedRecipient {
+  sealed: string;
+  userIndex: string;
+  orgIndex: string | null;
+}
+
+/** The identity-tier recipient is bound to its tender and its user blind index. */
+export const identityRecipientAad = (tenderId: string, userIndex: string) => `notice-recipient-identity|${tenderId}|${userIndex}`;
 const recipientAad = (tenderId: string, dedupeDigest: string) => `notification-recipient|${tenderId}|${dedupeDigest}`;
 const readerAad = (notificationId: string, readerIndex: string) => `notification-reader|${notificationId}|${readerIndex}`;
 
@@ -94,6 +112,39 @@ export class NoticeRecipientSealer {
       userIndex: recipient.userId ? this.userIndex(tenderId, recipient.userId) : null,
       orgIndex: recipient.organizationId ? this.orgIndex(tenderId, recipient.organizationId) : null,
     };
+  }
+
+  /**
+   * A downloader sealed to the tender's identity public key (operator tier): only the blind indexes are computed by the
+   * platform; who it is is opened at the deadline by k custodians (`openIdentity`).
+   */
+  sealToIdentity(identityPublicKey: string, tenderId: string, who: { userId: string; organizationId: string | null }): PreSealedRecipient {
+    const userIndex = this.userIndex(tenderId, who.userId);
+    return {
+      sealed: this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), who, identityRecipientAad(tenderId, userIndex)),
+      userIndex,
+      orgIndex: who.organizationId ? this.orgIndex(tenderId, who.organizationId) : null,
+    };
+  }
+
+  /** A read mark of an identity-tier notice: the reader sealed to the identity key too. */
+  sealReaderToIdentity(identityPublicKey: string, notificationId: string, readerIndex: string, userId: string): string {
+    return IDENTITY_TIER + this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), { userId }, readerAad(notificationId, readerIndex));
+  }
+
+  /** An identity-tier read mark, opened with the rebuilt identity key (at the deadline). */
+  openReaderWith(open: IdentityOpener, notificationId: string, readerIndex: string, sealed: string): string {
+    return open<{ userId: string }>(sealed.slice(IDENTITY_TIER.length), readerAad(notificationId, readerIndex)).userId;
+  }
+
+  /** The tender's identity key, rebuilt from k custodians (not before the deadline; audited by custody). */
+  withIdentityOpener<R>(m: EntityManager, tenderId: string, actor: Actor, use: (open: IdentityOpener) => Promise<R>): Promise<R> {
+    return this.keys.withOpener(m, tenderId, actor, use);
+  }
+
+  /** The tender's identity public key (null: the tender seals nothing). */
+  identityPublicKey(m: EntityManager, tenderId: string): Promise<string | null> {
+    return this.keys.publicKey(m, tenderId);
   }
 
   open(tenderId: string, dedupeKey: string, sealed: string): SealedRecipient {

@@ -27,6 +27,6 @@ import { NoticeAudiencesRepository } from './notice-audiences.repository';
       useFactory: (config: AppConfig) => (config.notificationWebhookUrl ? new WebhookNotificationSender(config.notificationWebhookUrl) : new LoggingNotificationSender()),
     },
   ],
-  exports: [NotificationsService],
+  exports: [NotificationsService, NoticeRecipientSealer],
 })
 export class NotificationsModule {}

@@ -32,6 +32,7 @@ export interface SealedNoticeRow {
   id: string;
   dedupeKey: string;
   recipientSealed: string;
+  recipientUserBlindIndex: string | null;
 }
 
 export interface SealedReadRow {
@@ -158,6 +159,11 @@ export class NotificationsRepository {
     await m.query(`UPDATE notifications SET status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE status END WHERE id = $1`, [id, maxAttempts]);
   }
 
+  /** A message whose recipient the platform cannot name (sealed to the identity key): shown in the inbox only, no gateway. */
+  async markInboxOnly(m: EntityManager, id: string): Promise<void> {
+    await m.query(`UPDATE notifications SET status = 'INBOX_ONLY' WHERE id = $1`, [id]);
+  }
+
   async markSent(m: EntityManager, id: string): Promise<void> {
     await m.query(`UPDATE notifications SET status = 'SENT', sent_at = clock_timestamp() WHERE id = $1`, [id]);
   }
@@ -166,11 +172,12 @@ export class NotificationsRepository {
 
   /** The tender's notices with a sealed recipient, locked, in the order they were written. */
   async lockSealedOfTender(m: EntityManager, tenderId: string): Promise<SealedNoticeRow[]> {
-    const rows: Array<{ id: string; dedupe_key: string; recipient_sealed: string }> = await m.query(
-      `SELECT id, dedupe_key, recipient_sealed FROM notifications WHERE tender_id = $1 AND recipient_sealed IS NOT NULL ORDER BY created_at, id FOR UPDATE`,
+    const rows: Array<{ id: string; dedupe_key: string; recipient_sealed: string; recipient_user_blind_index: string | null }> = await m.query(
+      `SELECT id, dedupe_key, recipient_sealed, recipient_user_blind_index FROM notifications
+       WHERE tender_id = $1 AND recipient_sealed IS NOT NULL ORDER BY created_at, id FOR UPDATE`,
       [tenderId],
     );
-    return rows.map((r) => ({ id: r.id, dedupeKey: r.dedupe_key, recipientSealed: r.recipient_sealed }));
+    return rows.map((r) => ({ id: r.id, dedupeKey: r.dedupe_key, recipientSealed: r.recipient_sealed, recipientUserBlindIndex: r.recipient_user_blind_index }));
   }
 
   /** Names the recipient in clear; the clear dedupe key again, unless a message with it was written meanwhile (then the digest stays: unique). */

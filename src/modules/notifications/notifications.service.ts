@@ -7,8 +7,8 @@ import { JobQueue } from 'src/infra/queue/job-queue.service';
 import { JobName } from 'src/infra/queue/queue.constants';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AuditService } from 'src/modules/audit/audit.service';
-import { NoticeRecipientSealer } from './notice-recipient-sealer';
-import { NotificationsRepository, OutboxRowInput } from './notifications.repository';
+import { IDENTITY_TIER, IdentityOpener, identityRecipientAad, isIdentitySealed, NoticeRecipientSealer, PreSealedRecipient } from './notice-recipient-sealer';
+import { NotificationsRepository, OutboxRowInput, SealedNoticeRow } from './notifications.repository';
 import { NotificationSender } from './notification-sender';
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
@@ -23,6 +23,11 @@ export interface NotificationInput {
   body: string;
   /** Unique per fact and recipient, e.g. `amendment-<id>-user-<userId>`. */
   dedupeKey: string;
+  /**
+   * A recipient already sealed to the tender's identity key (a downloader before the deadline, issue 17): stored as
+   * is (no recipient ids then), shown in the inbox by its blind indexes, never sent to the gateway before the deadline.
+   */
+  sealedRecipient?: PreSealedRecipient;
 }
 
 /** A message still PENDING this long after it was written is delivered by the sweeper (its job was lost). */
@@ -119,6 +124,17 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     const userId = i.recipientUserId ?? null;
     const organizationId = i.recipientOrganizationId ?? null;
     const message = { tenderId: i.tenderId ?? null, topic: i.topic, subject: i.subject, body: i.body };
+    if (i.sealedRecipient && i.tenderId) {
+      return {
+        ...message,
+        recipientUserId: null,
+        recipientOrganizationId: null,
+        dedupeKey: i.dedupeKey, // names no one: `<fact>-recipient-<user blind index>`, already on the row
+        recipientSealed: IDENTITY_TIER + i.sealedRecipient.sealed,
+        recipientUserBlindIndex: i.sealedRecipient.userIndex,
+        recipientOrgBlindIndex: i.sealedRecipient.orgIndex,
+      };
+    }
     if (!seal) {
       return {
         ...message,
@@ -154,16 +170,26 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
    */
   async unsealTender(m: EntityManager, tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<number> {
     const rows = await this.notifications.lockSealedOfTender(m, tenderId);
-    const recipients: Array<{ notificationId: string; userId: string | null; organizationId: string | null }> = [];
-    for (const r of rows) {
-      const who = this.sealer.open(tenderId, r.dedupeKey, r.recipientSealed);
-      await this.notifications.unsealRecipient(m, r.id, who);
-      recipients.push({ notificationId: r.id, userId: who.userId, organizationId: who.organizationId });
-    }
     const reads = await this.notifications.lockSealedReadsOfTender(m, tenderId);
-    for (const r of reads) {
-      const userId = this.sealer.openReader(r.notificationId, r.readerBlindIndex, r.readerSealed);
-      await this.notifications.unsealRead(m, r.notificationId, r.readerBlindIndex, userId);
+    const recipients: Array<{ notificationId: string; userId: string | null; organizationId: string | null }> = [];
+    const fill = async (openIdentity: IdentityOpener | null) => {
+      for (const r of rows) {
+        const who = isIdentitySealed(r.recipientSealed) ? this.openIdentityRecipient(openIdentity!, tenderId, r) : this.sealer.open(tenderId, r.dedupeKey, r.recipientSealed);
+        await this.notifications.unsealRecipient(m, r.id, who);
+        recipients.push({ notificationId: r.id, userId: who.userId, organizationId: who.organizationId });
+      }
+      for (const r of reads) {
+        const userId = isIdentitySealed(r.readerSealed)
+          ? this.sealer.openReaderWith(openIdentity!, r.notificationId, r.readerBlindIndex, r.readerSealed)
+          : this.sealer.openReader(r.notificationId, r.readerBlindIndex, r.readerSealed);
+        await this.notifications.unsealRead(m, r.notificationId, r.readerBlindIndex, userId);
+      }
+    };
+    // Operator tier (the downloaders' notices): the identity key is rebuilt from k custodians only when needed.
+    if (rows.some((r) => isIdentitySealed(r.recipientSealed)) || reads.some((r) => isIdentitySealed(r.readerSealed))) {
+      await this.sealer.withIdentityOpener(m, tenderId, actor, fill);
+    } else {
+      await fill(null);
     }
     if (rows.length) {
       await this.audit.append(m, {
@@ -178,12 +204,27 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     return rows.length;
   }
 
+  /** An identity-tier recipient (a downloader): its dedupe key `<fact>-recipient-<blind index>` becomes `<fact>-user-<id>`. */
+  private openIdentityRecipient(open: IdentityOpener, tenderId: string, r: SealedNoticeRow) {
+    const userIndex = r.recipientUserBlindIndex!;
+    const who = open<{ userId: string; organizationId: string | null }>(r.recipientSealed.slice(IDENTITY_TIER.length), identityRecipientAad(tenderId, userIndex));
+    const suffix = `-recipient-${userIndex}`;
+    const dedupeKey = r.dedupeKey.endsWith(suffix) ? `${r.dedupeKey.slice(0, -suffix.length)}-user-${who.userId}` : r.dedupeKey;
+    return { userId: who.userId, organizationId: who.organizationId, dedupeKey };
+  }
+
   /** The job: sends a PENDING message once (the row is locked; a second run finds it SENT). */
   async deliver(notificationId: string): Promise<void> {
     let failure: Error | null = null;
     await this.tx.run(async (m) => {
       const n = await this.notifications.lockPending(m, notificationId);
       if (!n) return;
+      if (isIdentitySealed(n.recipientSealed)) {
+        // Sealed to the identity key (a downloader before the deadline, issue 17): the platform cannot name the
+        // recipient, so the gateway is skipped (recorded as INBOX_ONLY); the inbox shows it by its blind indexes.
+        await this.notifications.markInboxOnly(m, notificationId);
+        return;
+      }
       await this.notifications.countAttempt(m, notificationId);
       // A sealed recipient is opened for the gateway only (the outside world is told whom to reach).
       const to = n.recipientSealed ? this.sealer.open(n.tenderId!, n.dedupeKey, n.recipientSealed) : { userId: n.recipientUserId, organizationId: n.recipientOrganizationId };

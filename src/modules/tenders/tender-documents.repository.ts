@@ -7,8 +7,21 @@ export interface DownloadRow {
   id: string;
   userId: string | null;
   organizationId: string | null;
-  /** The user to notify of an amendment or a cancellation, sealed in the platform tier (EB20 Art. 22). */
+  /** Legacy rows: the user to notify of an amendment or a cancellation, sealed in the platform tier (EB20 Art. 22). */
   recipientSealed: string | null;
+  /** The user and organisation to notify, sealed to the tender's identity key (operator tier, issue 17). */
+  recipientIdentitySealed: string | null;
+  /** The notice blind indexes of that user and organisation (NoticeRecipientSealer), to address its notices. */
+  recipientUserBlindIndex: string | null;
+  recipientOrgBlindIndex: string | null;
+}
+
+/** What a sealed download stores: who, to the identity key; and the downloader to notify, as the notices need it. */
+export interface DownloadSeals {
+  sealedIdentity: string;
+  recipientIdentitySealed: string | null;
+  recipientUserBlindIndex: string | null;
+  recipientOrgBlindIndex: string | null;
 }
 
 export interface SealedDownloadRow {
@@ -64,8 +77,12 @@ export class TenderDocumentsRepository {
     return row.id;
   }
 
-  async sealDownload(m: EntityManager, downloadId: string, sealedIdentity: string, recipientSealed: string | null): Promise<void> {
-    await m.query(`UPDATE tender_document_downloads SET sealed_identity = $2, recipient_sealed = $3 WHERE id = $1`, [downloadId, sealedIdentity, recipientSealed]);
+  async sealDownload(m: EntityManager, downloadId: string, seals: DownloadSeals): Promise<void> {
+    await m.query(
+      `UPDATE tender_document_downloads SET sealed_identity = $2, recipient_identity_sealed = $3, recipient_user_blind_index = $4, recipient_org_blind_index = $5
+       WHERE id = $1`,
+      [downloadId, seals.sealedIdentity, seals.recipientIdentitySealed, seals.recipientUserBlindIndex, seals.recipientOrgBlindIndex],
+    );
   }
 
   async insertClearDownload(m: EntityManager, d: { tenderId: string; documentId: string; userId: string | null; organizationId: string | null; ip: string }): Promise<void> {
@@ -114,14 +131,31 @@ export class TenderDocumentsRepository {
     }));
   }
 
-  /** The registered downloaders of a tender: in clear, or with the recipient sealed. */
+  /** The registered downloaders of a tender: in clear, or with the recipient sealed (identity key, or legacy platform tier). */
   async registeredDownloads(m: EntityManager, tenderId: string): Promise<DownloadRow[]> {
-    const rows: Array<{ id: string; user_id: string | null; organization_id: string | null; recipient_sealed: string | null }> = await m.query(
-      `SELECT id, user_id, organization_id, recipient_sealed FROM tender_document_downloads
-       WHERE tender_id = $1 AND (user_id IS NOT NULL OR recipient_sealed IS NOT NULL)`,
+    const rows: Array<{
+      id: string;
+      user_id: string | null;
+      organization_id: string | null;
+      recipient_sealed: string | null;
+      recipient_identity_sealed: string | null;
+      recipient_user_blind_index: string | null;
+      recipient_org_blind_index: string | null;
+    }> = await m.query(
+      `SELECT id, user_id, organization_id, recipient_sealed, recipient_identity_sealed, recipient_user_blind_index, recipient_org_blind_index
+         FROM tender_document_downloads
+       WHERE tender_id = $1 AND (user_id IS NOT NULL OR recipient_sealed IS NOT NULL OR recipient_identity_sealed IS NOT NULL)`,
       [tenderId],
     );
-    return rows.map((r) => ({ id: r.id, userId: r.user_id, organizationId: r.organization_id, recipientSealed: r.recipient_sealed }));
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      organizationId: r.organization_id,
+      recipientSealed: r.recipient_sealed,
+      recipientIdentitySealed: r.recipient_identity_sealed,
+      recipientUserBlindIndex: r.recipient_user_blind_index,
+      recipientOrgBlindIndex: r.recipient_org_blind_index,
+    }));
   }
 
   /** The downloads still sealed, locked (the deadline's unsealing, or the supervisors' list right after it). */

@@ -9,6 +9,7 @@ import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { AuditService } from '../audit/audit.service';
 import { JurisdictionsService } from '../jurisdictions/jurisdictions.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
+import { NoticeRecipientSealer, PreSealedRecipient } from '../notifications/notice-recipient-sealer';
 import { DocumentUploadDto } from './dto/document.dto';
 import { TenderDocumentEntity } from './tender-document.entity';
 import { TenderDocumentsRepository } from './tender-documents.repository';
@@ -17,6 +18,18 @@ import { TenderStatus } from './tender.enums';
 import { TenderException } from './tender.exception';
 import { TendersService } from './tenders.service';
 import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
+
+/**
+ * A party to notify of an amendment or a cancellation (EB20 Art. 22): named in clear, or — before the deadline of a
+ * tender that seals identities — only as a recipient sealed to the identity key, which the notices store as is.
+ * `key` tells one recipient from another (for the dedupe key): `user-<id>` in clear, `recipient-<blind index>` sealed.
+ */
+export interface DownloadRecipient {
+  key: string;
+  userId: string | null;
+  organizationId: string | null;
+  sealedRecipient?: PreSealedRecipient;
+}
 
 export const MAX_DOCUMENT_BYTES = 15 * 1024 * 1024;
 
@@ -58,6 +71,7 @@ export class TenderDocumentsService {
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
     private readonly repo: TenderDocumentsRepository,
+    private readonly noticeSealer: NoticeRecipientSealer,
   ) {}
 
   /** Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities. */
@@ -130,8 +144,9 @@ export class TenderDocumentsService {
   }
 
   /**
-   * Before the deadline who downloaded is sealed to the tender's identity key (issue 17; TBL Art. 22); the user to
-   * notify of an amendment is kept in the platform tier (EB20 Art. 22 needs it before the deadline).
+   * Before the deadline who downloaded is sealed to the tender's identity key (issue 17; TBL Art. 22), and so is the
+   * user to notify of an amendment (EB20 Art. 22), with its notice blind indexes: the notices reach its inbox without
+   * the platform being able to name it (operator tier).
    */
   private async recordDownload(m: EntityManager, tenderId: string, documentId: string, who: { userId: string | null; organizationId: string | null; ip: string }) {
     const pub = (await this.identityKeys.sealsIdentities(m, tenderId)) ? await this.identityKeys.publicKey(m, tenderId) : null;
@@ -140,13 +155,13 @@ export class TenderDocumentsService {
       return;
     }
     const id = await this.repo.insertSealedDownload(m, tenderId, documentId);
-    const aad = downloadAad(tenderId, id);
-    await this.repo.sealDownload(
-      m,
-      id,
-      this.identityKeys.sealTo(Buffer.from(pub, 'base64'), who, aad),
-      who.userId ? this.identityKeys.platformSeal(DOWNLOAD_RECIPIENT, { userId: who.userId, organizationId: who.organizationId }, aad) : null,
-    );
+    const recipient = who.userId ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: who.userId, organizationId: who.organizationId }) : null;
+    await this.repo.sealDownload(m, id, {
+      sealedIdentity: this.identityKeys.sealTo(Buffer.from(pub, 'base64'), who, downloadAad(tenderId, id)),
+      recipientIdentitySealed: recipient?.sealed ?? null,
+      recipientUserBlindIndex: recipient?.userIndex ?? null,
+      recipientOrgBlindIndex: recipient?.orgIndex ?? null,
+    });
   }
 
   /**
@@ -180,15 +195,25 @@ export class TenderDocumentsService {
     });
   }
 
-  /** The prospective bidders to notify of an amendment: every registered user who downloaded (EB20 Art. 22). */
-  async downloaders(m: EntityManager, tenderId: string): Promise<Array<{ userId: string; organizationId: string | null }>> {
+  /**
+   * The prospective bidders to notify of an amendment: every registered user who downloaded (EB20 Art. 22) — in
+   * clear, or (before the deadline) as a recipient sealed to the identity key, never opened here. A legacy row
+   * (platform tier) is opened as before. One per user (the notice blind index tells the same user apart).
+   */
+  async downloaders(m: EntityManager, tenderId: string): Promise<DownloadRecipient[]> {
     const rows = await this.repo.registeredDownloads(m, tenderId);
-    const out = new Map<string, { userId: string; organizationId: string | null }>();
+    const out = new Map<string, DownloadRecipient>();
     for (const r of rows) {
+      if (!r.userId && r.recipientIdentitySealed && r.recipientUserBlindIndex) {
+        const sealedRecipient = { sealed: r.recipientIdentitySealed, userIndex: r.recipientUserBlindIndex, orgIndex: r.recipientOrgBlindIndex };
+        if (!out.has(r.recipientUserBlindIndex))
+          out.set(r.recipientUserBlindIndex, { key: `recipient-${r.recipientUserBlindIndex}`, userId: null, organizationId: null, sealedRecipient });
+        continue;
+      }
       const who = r.userId
         ? { userId: r.userId, organizationId: r.organizationId }
         : this.identityKeys.platformOpen<{ userId: string; organizationId: string | null }>(DOWNLOAD_RECIPIENT, r.recipientSealed!, downloadAad(tenderId, r.id));
-      out.set(`${who.userId}|${who.organizationId}`, who);
+      out.set(this.noticeSealer.userIndex(tenderId, who.userId), { key: `user-${who.userId}`, ...who });
     }
     return [...out.values()];
   }

@@ -121,7 +121,8 @@ export class AmendTenderUseCase implements UseCase<AmendTenderCommand, Amendment
           subject: `【招标文件${label}】${tender.title}（第${seq}号）`,
           body:
             `${cmd.dto.text}\n\n` + (moved ? `投标截止时间由 ${previous.toISOString()} 变更为 ${newDeadline!.toISOString()}。` : `投标截止时间不变：${previous.toISOString()}。`),
-          dedupeKey: `amendment-${amendment.id}-user-${r.userId}`,
+          dedupeKey: `amendment-${amendment.id}-${r.key}`,
+          sealedRecipient: r.sealedRecipient,
         })),
       );
       return this.toView(

@@ -80,7 +80,8 @@ export class CancelTenderUseCase implements UseCase<CancelTenderCommand, TenderV
         topic: 'TENDER_CANCELLED',
         subject: `【终止招标公告】${tender.title}`,
         body: `本次招标已终止。理由：${reason}\n已缴纳的投标保证金将连同同期存款利息退还（招标投标法实施条例第三十一条）。`,
-        dedupeKey: `cancel-${tender.id}-user-${r.userId}`,
+        dedupeKey: `cancel-${tender.id}-${r.key}`,
+        sealedRecipient: r.sealedRecipient,
       })),
     );
   }
