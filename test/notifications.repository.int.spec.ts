@@ -62,6 +62,15 @@ describe('NotificationsRepository (real PostgreSQL)', () => {
     expect(await t.dataSource.transaction((m) => repo.lockPending(m, id))).toBeNull();
   });
 
+  it('a message marked INBOX_ONLY (a recipient sealed to the identity key, issue 17) is no longer PENDING: not taken, not swept', async () => {
+    const [p] = await insertBidders(t, 1);
+    const [id] = await t.dataSource.transaction((m) => repo.insertMany(m, [message({ dedupeKey: key(), recipientUserId: p.userId })]));
+    await t.dataSource.transaction((m) => repo.markInboxOnly(m, id));
+    expect((await t.dataSource.query(`SELECT status, attempts, sent_at FROM notifications WHERE id = $1`, [id]))[0]).toEqual({ status: 'INBOX_ONLY', attempts: 0, sent_at: null });
+    expect(await t.dataSource.transaction((m) => repo.lockPending(m, id))).toBeNull();
+    expect(await t.dataSource.transaction((m) => repo.pendingIds(m, 0, 1000))).not.toContain(id);
+  });
+
   it('inbox: counts, pages and read marks of a user and its organisation; marking twice adds nothing', async () => {
     const [p] = await insertBidders(t, 1);
     const ids = await t.dataSource.transaction((m) =>
