@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from './helpers/test-app';
 import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
+import { TenderDocumentsService } from 'src/modules/tenders/tender-documents.service';
 import { GUARANTEE_OWNER_SEALED, GuaranteeStore, guaranteeOwnerAad } from 'src/modules/bid-security/guarantees/guarantee.store';
 import { BidSecurityStore, OWNER_SEALED, ownerAad, PAYER_SEALED, payerAad } from 'src/modules/bid-security/bid-security.store';
 
@@ -876,4 +877,25 @@ describe('sealed identities: the operator cannot name a downloader before the de
     const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
     expect(ev.data).toMatchObject({ notices: 2, reads: 1 });
   }, 60_000);
+
+  it('a download row written before the move (platform-tier recipient_sealed) still reaches the fan-out', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
+    const [legacy, current] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(current.auth).expect(200);
+    const [{ id }] = await t.dataSource.query(`INSERT INTO tender_document_downloads (tender_id, document_id, sealed_identity) VALUES ($1, $2, 'legacy') RETURNING id`, [
+      tender.id,
+      docId,
+    ]);
+    const keys = t.app.get(IdentityKeyService);
+    const who = { userId: legacy.userId, organizationId: legacy.organizationId };
+    await t.dataSource.query(`UPDATE tender_document_downloads SET recipient_sealed = $2 WHERE id = $1`, [
+      id,
+      keys.platformSeal('document-download-recipient', who, `document-download|${tender.id}|${id}`),
+    ]);
+    const recipients = await t.dataSource.transaction((m) => t.app.get(TenderDocumentsService).downloaders(m, tender.id));
+    expect(recipients).toHaveLength(2);
+    expect(recipients).toContainEqual({ key: `user-${legacy.userId}`, ...who });
+    expect(recipients.find((r) => r.sealedRecipient)).toMatchObject({ userId: null, organizationId: null, key: expect.stringMatching(/^recipient-[0-9a-f]{64}$/) });
+  });
 });
