@@ -66,6 +66,7 @@ describe('console: a bidder seals and submits in the browser and decrypts in the
     await a.page.getByLabel('投标文件').setInputFiles(attachment);
     await a.page.getByRole('button', { name: '加密并递交' }).click();
     await a.page.getByText('投标报价高于最高投标限价', { exact: false }).waitFor();
+    await screenshot(a.page, 'bid-price-above-ceiling');
     expect(bodies.length).toBe(sentBefore);
     await a.page.getByRole('textbox', { name: '投标报价（元）' }).fill('36800000.00');
     await a.page.getByRole('button', { name: '加密并递交' }).click();
