@@ -29,6 +29,12 @@ export interface MyBidView extends BidReceiptView {
   /** Present for a bid whose current version is format v2 (docs/SEALED_BID_FORMAT.md v2.10). */
   formatVersion?: 2;
   suite?: string | null;
+  /**
+   * Format v2, the caller's own bid only: the rest of the envelope its receipt signs (SEALED_BID_FORMAT.md v2.5), so
+   * the bidder can recompute envelopeSha256 and check envelopeSignature when it comes back. Nothing here reveals the
+   * price or contents: the nonce prefix is public by design and the escrowed key opens only with the escrow key.
+   */
+  envelope?: { segmentSize: number; ciphertextLength: number; noncePrefix: string; escrowedKey: string | null };
   versions: Array<{ version: number; receivedAt: string; ciphertextSha256: string; keyCommitment: string; signature: string }>;
 }
 

@@ -122,6 +122,8 @@ export interface MyBidRow {
   hasEscrowedKey: boolean;
   price: string | null;
   statusReason: string | null;
+  /** Format v2: the rest of what the envelope signature covers (SEALED_BID_FORMAT.md v2.5), as stored. */
+  envelopeV2: { segmentSize: number; ciphertextLength: number; noncePrefix: Buffer; escrowedKey: Buffer | null } | null;
 }
 
 export interface BidVersionReceiptRow {
@@ -712,10 +714,16 @@ export class BidsRepository {
       has_escrowed_key: boolean;
       price: string | null;
       status_reason: string | null;
+      segment_size: number | null;
+      ciphertext_bytes: string | number | null;
+      nonce_prefix: Buffer | null;
+      v2_escrowed_key: Buffer | null;
     }> = await m.query(
       `SELECT b.id, b.tender_id, b.bidder_organization_id, b.version, b.status, b.received_at, b.ciphertext_sha256,
               b.key_commitment, b.signature, b.withdrawn_at, (b.escrowed_key IS NOT NULL) AS has_escrowed_key,
-              b.price, b.status_reason, b.envelope_sha256, b.envelope_signature, b.format_version, b.suite
+              b.price, b.status_reason, b.envelope_sha256, b.envelope_signature, b.format_version, b.suite,
+              b.segment_size, b.ciphertext_bytes, CASE WHEN b.format_version = 2 THEN b.iv END AS nonce_prefix,
+              CASE WHEN b.format_version = 2 THEN b.escrowed_key END AS v2_escrowed_key
        FROM bids b JOIN tenders t ON t.id = b.tender_id
        WHERE b.tender_id = $1 AND (b.bidder_organization_id = $2 OR b.bidder_blind_index = $3) AND b.lot_no = $4 AND t.status <> 'DRAFT'`,
       [tenderId, organizationId, blindIndex, lotNo],
@@ -739,6 +747,10 @@ export class BidsRepository {
       hasEscrowedKey: r.has_escrowed_key,
       price: r.price,
       statusReason: r.status_reason,
+      envelopeV2:
+        r.format_version === 2 && r.nonce_prefix && r.segment_size !== null && r.ciphertext_bytes !== null
+          ? { segmentSize: r.segment_size, ciphertextLength: Number(r.ciphertext_bytes), noncePrefix: r.nonce_prefix, escrowedKey: r.v2_escrowed_key }
+          : null,
     };
   }
 

@@ -65,6 +65,16 @@ export class BidsService {
       }),
       // Format v2 (additive): ciphertextSha256 is then the suite's file hash, signature the envelope signature.
       ...(bid.formatVersion === 2 ? { formatVersion: 2 as const, suite: bid.suite } : {}),
+      ...(bid.envelopeV2
+        ? {
+            envelope: {
+              segmentSize: bid.envelopeV2.segmentSize,
+              ciphertextLength: bid.envelopeV2.ciphertextLength,
+              noncePrefix: bid.envelopeV2.noncePrefix.toString('base64'),
+              escrowedKey: bid.envelopeV2.escrowedKey ? bid.envelopeV2.escrowedKey.toString('base64') : null,
+            },
+          }
+        : {}),
       tenderId: bid.tenderId,
       lotNo,
       bidderOrganizationId: actor.organizationId, // the caller's own: the row may still be sealed

@@ -5,7 +5,8 @@
  * bytes into pieces and sends each as it fills — so neither the plaintext nor the sealed file is ever held whole:
  * at most one piece and two segments. A piece that fails (network error, 5xx, 409 offset mismatch) is retried after
  * asking the platform where to resume (HEAD Upload-Offset); the piece's bytes are still at hand, so only its unstored
- * rest is sent again.
+ * rest is sent again. When the retries run out, the error (BidUploadInterruptedError) carries what resumeUploadV2 needs
+ * to continue later from the platform's offset — the key and nonce prefix, not the sealed bytes.
  */
 import { base64DecodeStrict, type Bytes } from '../core/bytes';
 import { SealedBidError } from '../errors';
@@ -183,17 +184,49 @@ export interface SealedAndUploaded {
   uploadId: string;
 }
 
+/**
+ * What resuming an abandoned upload needs (kept in the caller's memory, never sent): the upload, the envelope it was
+ * created with, and the bid key — the nonce prefix and key re-seal the same bytes from the same files, so neither the
+ * plaintext nor the sealed file is held whole while the bidder decides to resume.
+ */
+export interface PendingBidUpload {
+  uploadId: string;
+  envelope: SealedEnvelopeV2;
+  key: Bytes;
+  total: number;
+}
+
+/**
+ * The upload gave up after its retries (or the finalisation could not reach the platform): the upload is still open
+ * on the platform; resumeUploadV2(input, e.pending) asks where it stopped (HEAD) and continues from there.
+ */
+export class BidUploadInterruptedError extends BidUploadError {
+  constructor(
+    readonly failure: BidUploadError,
+    readonly pending: PendingBidUpload,
+  ) {
+    super(failure.status, failure.code, failure.message.slice(failure.code.length + 2), failure.details);
+    this.name = 'BidUploadInterruptedError';
+  }
+}
+
+/** A transient failure of an upload that exists becomes resumable; anything else is thrown as it is. */
+const interrupted = (e: unknown, pending: PendingBidUpload) =>
+  transient(e) && !(e instanceof BidUploadInterruptedError) ? new BidUploadInterruptedError(e as BidUploadError, pending) : e;
+
 export async function sealAndUploadV2(input: SealAndUploadV2Input): Promise<SealedAndUploaded> {
   const segmentSize = input.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-  const pieceSize = input.pieceSize ?? 4 * 1024 * 1024;
   const first = input.attachments();
   const total = ciphertextLengthFor(bidFileLength({ ...input.bid, attachments: first.map((a) => ({ name: a.name, size: a.size })) }), segmentSize);
-  const common = { suite: input.suite, tenderId: input.tenderId, bidderOrganizationId: input.bidderOrganizationId, bid: input.bid, segmentSize };
 
   // Pass 1: the envelope (file hash, commitment, escrowed key); the sealed bytes are counted and dropped.
   let sealedBytes = 0;
   const sealed = await sealBidV2({
-    ...common,
+    suite: input.suite,
+    tenderId: input.tenderId,
+    bidderOrganizationId: input.bidderOrganizationId,
+    bid: input.bid,
+    segmentSize,
     attachments: first,
     escrowPublicKey: input.escrowPublicKey,
     write: (s) => {
@@ -203,41 +236,74 @@ export async function sealAndUploadV2(input: SealAndUploadV2Input): Promise<Seal
     writeConsumes: true,
   });
   const upload = await ResumableBidUpload.create(input.transport, { ...sealed.envelope, client: input.client });
-  input.onProgress?.({ phase: 'upload', done: 0, total });
+  return uploadSealed(input, upload, { uploadId: upload.uploadId, envelope: sealed.envelope, key: sealed.key, total });
+}
 
-  // Pass 2: the same key and nonce prefix give the same bytes; each full piece is sent before sealing goes on.
-  const piece = new Uint8Array(Math.min(pieceSize, total));
-  let fill = 0;
-  let pieceStart = 0;
-  const flush = async () => {
-    await upload.sendPiece(pieceStart, piece.subarray(0, fill), { retries: input.retries, onRetry: input.onRetry, baseDelayMs: input.baseDelayMs });
-    pieceStart += fill;
-    fill = 0;
-    input.onProgress?.({ phase: 'upload', done: pieceStart, total });
-  };
-  const again = await sealBidV2({
-    ...common,
-    attachments: input.attachments(),
-    key: sealed.key,
-    noncePrefix: base64DecodeStrict(sealed.envelope.noncePrefix)!,
-    write: async (segment) => {
-      let at = 0;
-      while (at < segment.length) {
-        const n = Math.min(piece.length - fill, segment.length - at);
-        piece.set(segment.subarray(at, at + n), fill);
-        fill += n;
-        at += n;
-        if (fill === piece.length) await flush();
-      }
-    },
-    writeConsumes: true, // copied into the piece
-  });
-  if (fill > 0) await flush();
-  if (again.envelope.ciphertextHash !== sealed.envelope.ciphertextHash) {
-    // The file changed on disk between the passes: the platform would refuse it (UPLOAD_HASH_MISMATCH) anyway.
-    throw new SealedBidError('INVALID_INPUT', 'the attachment changed while it was being sealed; choose the file again');
+/**
+ * Continues an upload abandoned after its retries (BidUploadInterruptedError.pending), with the same input (the same
+ * files): HEAD tells how much the platform stored; the files are sealed again with the same key and nonce prefix
+ * (identical bytes), the stored part is skipped, the rest sent, and the upload finalised.
+ */
+export async function resumeUploadV2(input: SealAndUploadV2Input, pending: PendingBidUpload): Promise<SealedAndUploaded> {
+  let upload: ResumableBidUpload;
+  try {
+    upload = await ResumableBidUpload.resume(input.transport, pending.uploadId);
+  } catch (e) {
+    throw interrupted(e, pending);
   }
-  input.onProgress?.({ phase: 'finalize', done: total, total });
-  const receipt = await upload.finalize();
-  return { envelope: sealed.envelope, key: sealed.key, receipt, uploadId: upload.uploadId };
+  if (upload.length !== pending.total) throw new BidUploadError(409, 'UPLOAD_OFFSET_MISMATCH', `the upload is ${upload.length} bytes, the sealed file ${pending.total}`);
+  return uploadSealed(input, upload, pending);
+}
+
+/** Pass 2: the same key and nonce prefix give the same bytes; from the platform's offset on, each full piece is sent before sealing goes on. */
+async function uploadSealed(input: SealAndUploadV2Input, upload: ResumableBidUpload, pending: PendingBidUpload): Promise<SealedAndUploaded> {
+  const { total, envelope } = pending;
+  const from = upload.offset;
+  input.onProgress?.({ phase: 'upload', done: from, total });
+  try {
+    if (from < total) {
+      const piece = new Uint8Array(Math.min(input.pieceSize ?? 4 * 1024 * 1024, total - from));
+      let fill = 0;
+      let pieceStart = from;
+      let position = 0; // in the sealed file
+      const flush = async () => {
+        await upload.sendPiece(pieceStart, piece.subarray(0, fill), { retries: input.retries, onRetry: input.onRetry, baseDelayMs: input.baseDelayMs });
+        pieceStart += fill;
+        fill = 0;
+        input.onProgress?.({ phase: 'upload', done: pieceStart, total });
+      };
+      const again = await sealBidV2({
+        suite: input.suite,
+        tenderId: input.tenderId,
+        bidderOrganizationId: input.bidderOrganizationId,
+        bid: input.bid,
+        segmentSize: envelope.segmentSize,
+        attachments: input.attachments(),
+        key: pending.key,
+        noncePrefix: base64DecodeStrict(envelope.noncePrefix)!,
+        write: async (segment) => {
+          let at = Math.min(segment.length, Math.max(0, from - position)); // the platform has these bytes already
+          position += segment.length;
+          while (at < segment.length) {
+            const n = Math.min(piece.length - fill, segment.length - at);
+            piece.set(segment.subarray(at, at + n), fill);
+            fill += n;
+            at += n;
+            if (fill === piece.length) await flush();
+          }
+        },
+        writeConsumes: true, // copied into the piece
+      });
+      if (fill > 0) await flush();
+      if (again.envelope.ciphertextHash !== envelope.ciphertextHash) {
+        // The file changed on disk between the passes: the platform would refuse it (UPLOAD_HASH_MISMATCH) anyway.
+        throw new SealedBidError('INVALID_INPUT', 'the attachment changed while it was being sealed; choose the file again');
+      }
+    }
+    input.onProgress?.({ phase: 'finalize', done: total, total });
+    const receipt = await upload.finalize();
+    return { envelope, key: pending.key, receipt, uploadId: upload.uploadId };
+  } catch (e) {
+    throw interrupted(e, pending);
+  }
 }

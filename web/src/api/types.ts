@@ -123,6 +123,10 @@ export interface MyBid extends BidReceiptView {
   /** Present when the current version is format v2 (docs/SEALED_BID_FORMAT.md v2.10). */
   formatVersion?: 2;
   suite?: string | null;
+  /** Format v2: the rest of the envelope its receipt signs (SEALED_BID_FORMAT.md v2.5), to re-verify the receipt. */
+  envelope?: { segmentSize: number; ciphertextLength: number; noncePrefix: string; escrowedKey: string | null };
+  envelopeSha256?: string;
+  envelopeSignature?: string;
 }
 
 export interface BidSecurityAccount {

@@ -12,7 +12,7 @@ import { CONSOLE_TOOL_VERSION, browserDeviceId } from '@/lib/device';
 import { BID_SECURITY_STATUS, BID_STATUS, label, yuan } from '@/lib/labels';
 import { formatBeijingLabel } from '@/lib/time';
 import { base64Encode, browserCrypto, isValidPrice, MAX_PLAINTEXT_BYTES, sealBidInBrowser, verifyReceiptInBrowser } from '@shared/sdk/browser';
-import type { BidReceiptV2, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
+import type { BidReceiptV2, PendingBidUpload, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
 
 /** An amount in yuan ("36500000.5", "36500000.00") as integer fen, compared exactly (no floating point). */
 function centsOf(amount: string): bigint {
@@ -31,6 +31,8 @@ interface Submitted {
   keyCommitment: string;
   keyFile: string | null;
   verified: boolean | null;
+  /** Verified again from GET /tenders/{id}/bids/mine when the bidder came back (not the answer of this page's submission). */
+  reverified?: boolean;
   /** A format v2 submission: its own receipt (the envelope signature covers the whole envelope). */
   v2?: { receipt: BidReceiptV2; suite: SuiteId };
 }
@@ -48,6 +50,65 @@ const SUITE_TEXT: Record<SuiteId, string> = {
   'GM-1': 'GM-1 国密（SM4-GCM · SM2 · SM3）',
 };
 const isSuite = (s: string): s is SuiteId => s === 'INTL-1' || s === 'GM-1';
+
+/**
+ * A v2 upload abandoned after its retries, kept in this page's memory to be resumed (继续上传): the upload, the key
+ * and nonce prefix that re-seal the same bytes, and the form and files it was sealed from. A reload loses it.
+ */
+interface PendingResume {
+  pending: PendingBidUpload;
+  form: BidForm;
+  suite: SuiteId;
+  organizationId: string;
+  files: File[];
+  failure: string;
+}
+
+/** The upload was abandoned and kept for 继续上传 (its own warning says so; no error alert besides it). */
+class UploadInterrupted extends Error {}
+
+/** A v2 receipt rebuilt from GET /tenders/{id}/bids/mine (envelope fields included), to verify it again. */
+async function reverifyV2(b: MyBid, tenderId: string, keys: () => Promise<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>): Promise<Submitted> {
+  const suiteId = b.suite && isSuite(b.suite) ? b.suite : null;
+  const base = { receipt: b, keyCommitment: b.keyCommitment, keyFile: null, reverified: true };
+  if (!suiteId || !b.envelope) return { ...base, verified: null };
+  const v2 = await import('@shared/sdk/v2/browser');
+  const receipt: BidReceiptV2 = {
+    bidId: b.bidId,
+    version: b.version,
+    receivedAt: b.receivedAt,
+    formatVersion: 2,
+    suite: suiteId,
+    ciphertextHash: b.ciphertextSha256,
+    ciphertextLength: b.envelope.ciphertextLength,
+    envelopeHash: b.envelopeSha256 ?? '',
+    envelopeSignature: b.envelopeSignature ?? b.signature,
+    escrowedKeyStored: b.hasEscrowedKey,
+  };
+  let verified = false;
+  try {
+    verified = await v2.verifyReceiptV2({
+      suite: v2.browserSuite(suiteId),
+      receipt,
+      tenderId,
+      bidderOrganizationId: b.bidderOrganizationId,
+      envelope: {
+        formatVersion: 2,
+        suite: suiteId,
+        segmentSize: b.envelope.segmentSize,
+        ciphertextLength: b.envelope.ciphertextLength,
+        ciphertextHash: b.ciphertextSha256,
+        noncePrefix: b.envelope.noncePrefix,
+        keyCommitment: b.keyCommitment,
+        ...(b.envelope.escrowedKey ? { escrowedKey: b.envelope.escrowedKey } : {}),
+      },
+      receiptPublicKey: v2.receiptPublicKeyFor(suiteId, await keys()),
+    });
+  } catch {
+    verified = false; // no receipt key for the suite, malformed fields: not verified
+  }
+  return { ...base, verified, v2: { receipt, suite: suiteId } };
+}
 
 /** What the sealing shows while it runs (format v2). */
 interface V2Progress {
@@ -82,6 +143,7 @@ export default function BidPage() {
   const [busy, setBusy] = useState<'seal' | 'withdraw' | null>(null);
   const [chosenSuite, setChosenSuite] = useState<SuiteId | null>(null);
   const [progress, setProgress] = useState<V2Progress | null>(null);
+  const [resumable, setResumable] = useState<PendingResume | null>(null);
   const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
 
   // Fetched once per page (the ref), so these are stable across renders.
@@ -102,10 +164,10 @@ export default function BidPage() {
         setTender(t);
         const b = await loadMine();
         // A bid already submitted (e.g. in an earlier visit): verify its latest receipt here too. A v2 version's
-        // receipt signs the whole envelope (nonce prefix, escrowed key), which GET /bids/mine does not return: it was
-        // verified when it was submitted, and is not re-checked here.
+        // receipt signs the whole envelope: GET /tenders/{id}/bids/mine returns its fields (nonce prefix, escrowed
+        // key…) for the bidder's own bid, so the envelope hash is recomputed and the signature checked here.
         if (b && b.status !== 'WITHDRAWN' && b.formatVersion === 2) {
-          setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: null });
+          setSubmitted(await reverifyV2(b, id, keys));
         } else if (b && b.status !== 'WITHDRAWN') {
           const ok = await verifyReceiptInBrowser({
             receipt: b,
@@ -114,7 +176,7 @@ export default function BidPage() {
             keyCommitment: b.keyCommitment,
             receiptPublicKeyPem: await receiptKey(),
           });
-          setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: ok });
+          setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: ok, reverified: true });
         }
         if (t.status === 'PUBLISHED') {
           setAccount(await api.get<BidSecurityAccount>(`/tenders/${id}/bid-security/account`));
@@ -123,7 +185,7 @@ export default function BidPage() {
         setLoadError(errorText(e));
       }
     })();
-  }, [id, loadMine, receiptKey]);
+  }, [id, loadMine, receiptKey, keys]);
 
   // The bid security's status, live (the bank's notification arrives asynchronously).
   useEffect(() => {
@@ -145,15 +207,16 @@ export default function BidPage() {
     };
   }, [id, tender]);
 
-  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) loses the upload.
+  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) or with an upload
+  // waiting to be resumed loses the upload.
   useEffect(() => {
-    if (busy !== 'seal' && (!submitted?.keyFile || keyDownloaded)) return;
+    if (busy !== 'seal' && !resumable && (!submitted?.keyFile || keyDownloaded)) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
     };
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
-  }, [submitted, keyDownloaded, busy]);
+  }, [submitted, keyDownloaded, busy, resumable]);
 
   if (loadError) return <Alert type="error" showIcon title={loadError} />;
   if (!tender || !me) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
@@ -166,49 +229,61 @@ export default function BidPage() {
   const useV2 = suite !== null && (suite === 'GM-1' || attachmentBytes > V1_MAX_ATTACHMENT_BYTES);
   const v2Limit = tender.sealing.maxBidFileBytes ?? null;
 
-  /** Format v2: sealed from the Files' streams and uploaded in resumable pieces (src/sdk/v2/upload.ts). */
-  const sealV2 = async (v: BidForm, suiteId: SuiteId, organizationId: string) => {
+  /**
+   * Format v2: sealed from the Files' streams and uploaded in resumable pieces (src/sdk/v2/upload.ts). With `resume`,
+   * continues an upload abandoned after its retries from the offset the platform reports (HEAD), re-sealing the same
+   * files with the same key and nonce prefix. When the retries run out again, the upload is kept for 继续上传.
+   */
+  const sealV2 = async (v: BidForm, suiteId: SuiteId, organizationId: string, bidFiles: File[], resume?: PendingBidUpload) => {
     const v2 = await import('@shared/sdk/v2/browser'); // lazily: the GM code stays out of the first load
     const escrowText = tender.decryption.mode === 'BIDDER' ? null : suiteId === 'GM-1' ? tender.sealing.escrowPublicKeySm2 : tender.sealing.escrowPublicKey;
     const escrowPublicKey = escrowText ? (suiteId === 'GM-1' ? v2.fromHex(escrowText) : v2.base64DecodeStrict(escrowText)) : null;
     if (escrowText && !escrowPublicKey) throw new Error('招标项目的托管公钥无效，请联系交易中心');
-    const state: V2Progress = { phase: 'seal', sealed: 0, uploaded: 0, total: 0, retries: [] };
+    const state: V2Progress = resume
+      ? { phase: 'upload', sealed: resume.total, uploaded: 0, total: resume.total, retries: [] }
+      : { phase: 'seal', sealed: 0, uploaded: 0, total: 0, retries: [] };
     setProgress({ ...state });
     const suitePrimitives = v2.browserSuite(suiteId);
-    const done = await v2
-      .sealAndUploadV2({
-        suite: suitePrimitives,
-        tenderId: tender.id,
-        bidderOrganizationId: organizationId,
-        bid: { price: v.price.trim(), currency: 'CNY', ...(v.durationDays ? { durationDays: v.durationDays } : {}) },
-        attachments: () => files.map((f) => ({ name: f.name, size: f.size, content: v2.blobChunks(f) })),
-        escrowPublicKey: escrowPublicKey ?? undefined,
-        client: {
-          deviceId: browserDeviceId(),
-          toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`,
-          ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}),
-        },
-        transport: {
-          url: `${API_BASE}/tenders/${tender.id}/bid-uploads`,
-          headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}),
-        },
-        onProgress: (p) => {
-          state.phase = p.phase;
-          state.total = p.total;
-          if (p.phase === 'seal') state.sealed = p.done;
-          else state.uploaded = p.done;
-          if (p.phase !== 'seal') state.sealed = p.total;
-          setProgress({ ...state });
-        },
-        onRetry: (r) => {
-          state.retries = [...state.retries, r];
-          setProgress({ ...state });
-        },
-      })
-      .catch((e: unknown) => {
-        if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
-        throw e;
-      });
+    const input: Parameters<typeof v2.sealAndUploadV2>[0] = {
+      suite: suitePrimitives,
+      tenderId: tender.id,
+      bidderOrganizationId: organizationId,
+      bid: { price: v.price.trim(), currency: 'CNY', ...(v.durationDays ? { durationDays: v.durationDays } : {}) },
+      attachments: () => bidFiles.map((f) => ({ name: f.name, size: f.size, content: v2.blobChunks(f) })),
+      escrowPublicKey: escrowPublicKey ?? undefined,
+      client: {
+        deviceId: browserDeviceId(),
+        toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`,
+        ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}),
+      },
+      transport: {
+        url: `${API_BASE}/tenders/${tender.id}/bid-uploads`,
+        headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}),
+      },
+      onProgress: (p) => {
+        state.phase = p.phase;
+        state.total = p.total;
+        if (p.phase === 'seal') state.sealed = p.done;
+        else state.uploaded = p.done;
+        if (p.phase !== 'seal') state.sealed = p.total;
+        setProgress({ ...state });
+      },
+      onRetry: (r) => {
+        state.retries = [...state.retries, r];
+        setProgress({ ...state });
+      },
+    };
+    const done = await (resume ? v2.resumeUploadV2(input, resume) : v2.sealAndUploadV2(input)).catch((e: unknown) => {
+      if (e instanceof v2.BidUploadInterruptedError) {
+        // The retries ran out: the upload stays open on the platform; keep what resuming it needs (this page only).
+        const failure = errorText(new ApiError(e.status, e.code, e.message, e.details));
+        setResumable({ pending: e.pending, form: v, suite: suiteId, organizationId, files: bidFiles, failure });
+        throw new UploadInterrupted();
+      }
+      if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
+      throw e;
+    });
+    setResumable(null);
     const verified = await v2.verifyReceiptV2({
       suite: suitePrimitives,
       receipt: done.receipt,
@@ -235,9 +310,10 @@ export default function BidPage() {
     setBusy('seal');
     setError(null);
     setProgress(null);
+    setResumable(null); // a new seal: an abandoned upload is not resumed any more (the platform lets it expire)
     try {
       if (useV2 && suite) {
-        const s = await sealV2(v, suite, me.organizationId);
+        const s = await sealV2(v, suite, me.organizationId, files);
         setSubmitted(s);
         setKeyDownloaded(false);
         await loadMine();
@@ -273,7 +349,26 @@ export default function BidPage() {
       await loadMine();
       message.success(receipt.version > 1 ? `已替换为第 ${receipt.version} 版投标文件` : '投标文件已加密递交');
     } catch (e) {
-      setError(errorText(e));
+      if (!(e instanceof UploadInterrupted)) setError(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  /** 继续上传: the abandoned upload continues from the platform's offset (HEAD), then is finalised. */
+  const resumeUpload = async () => {
+    if (!resumable) return;
+    const r = resumable;
+    setBusy('seal');
+    setError(null);
+    try {
+      const s = await sealV2(r.form, r.suite, r.organizationId, r.files, r.pending);
+      setSubmitted(s);
+      setKeyDownloaded(false);
+      await loadMine();
+      message.success(s.receipt.version > 1 ? `已替换为第 ${s.receipt.version} 版投标文件` : '投标文件已加密递交');
+    } catch (e) {
+      if (!(e instanceof UploadInterrupted)) setError(errorText(e));
     } finally {
       setBusy(null);
     }
@@ -342,7 +437,8 @@ export default function BidPage() {
             title="投标文件在您的浏览器中加密"
             description={`报价和附件在本机用 ${suite === 'GM-1' ? 'SM4-GCM（国密）' : 'AES-256-GCM'} 加密，密钥只在本机生成，平台在开标前无法查看。大文件分段加密、分片上传，网络中断后自动续传。递交后请立即下载密钥文件并妥善保管，开标时需用它解密。`}
           />
-          <Form<BidForm> layout="vertical" onFinish={seal} requiredMark={false} style={{ maxWidth: 560 }}>
+          {/* While sealing and uploading, nothing that the sealed file was made from may change (disabled until it fails or ends). */}
+          <Form<BidForm> layout="vertical" onFinish={seal} requiredMark={false} style={{ maxWidth: 560 }} disabled={busy === 'seal'}>
             <Form.Item
               label="投标报价（元）"
               name="price"
@@ -382,7 +478,7 @@ export default function BidPage() {
               )
             )}
             <Form.Item label="投标文件（附件，可选，随报价一起加密）">
-              <FileInput label="投标文件" multiple onFiles={setFiles} />
+              <FileInput label="投标文件" multiple onFiles={setFiles} disabled={busy === 'seal'} />
               {!suite && attachmentBytes > MAX_PLAINTEXT_BYTES * 0.7 && <Typography.Text type="danger">附件过大</Typography.Text>}
               <div>
                 <Typography.Text type="secondary" data-testid="sealing-format">
@@ -406,19 +502,42 @@ export default function BidPage() {
                   percent={percentOf(progress.uploaded, progress.total)}
                   status={busy === 'seal' && progress.phase === 'upload' ? 'active' : undefined}
                 />
-                {progress.retries.some((r) => r.resumeAt !== undefined) && (
-                  <Typography.Text type="warning" data-testid="upload-resumed">
-                    分片上传中断 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次，已从断点（
-                    {mib(progress.retries.filter((r) => r.resumeAt !== undefined).at(-1)!.resumeAt!)} MB）续传
+                {resumable && busy !== 'seal' ? (
+                  <Typography.Text type="warning" data-testid="upload-abandoned">
+                    分片上传重试 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次仍未成功，已暂停；平台已收到 {mib(progress.uploaded)} MB
                   </Typography.Text>
+                ) : (
+                  progress.retries.some((r) => r.resumeAt !== undefined) && (
+                    <Typography.Text type="warning" data-testid="upload-resumed">
+                      分片上传中断 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次，已从断点（
+                      {mib(progress.retries.filter((r) => r.resumeAt !== undefined).at(-1)!.resumeAt!)} MB）续传
+                    </Typography.Text>
+                  )
                 )}
                 {progress.phase === 'finalize' && busy && <Typography.Text type="secondary">上传完成，正在递交…</Typography.Text>}
               </div>
             )}
             {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 16 }} />}
-            <Button type="primary" htmlType="submit" loading={busy === 'seal'}>
-              加密并递交
-            </Button>
+            {resumable && busy !== 'seal' && (
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginBottom: 16 }}
+                title="上传中断，可从断点继续上传"
+                description={`多次重试后仍未上传成功（${resumable.failure}）。本次加密的密钥和所选文件暂存在本页面中：点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件。刷新或关闭本页面后无法续传，须重新加密递交。`}
+                action={
+                  <Button type="primary" onClick={() => void resumeUpload()}>
+                    继续上传
+                  </Button>
+                }
+              />
+            )}
+            <Space wrap>
+              <Button type="primary" htmlType="submit" loading={busy === 'seal'} disabled={busy === 'seal'}>
+                加密并递交
+              </Button>
+              {busy === 'seal' && <Typography.Text type="secondary">正在加密和上传，完成前请勿修改报价、套件或文件，也不要离开本页面。</Typography.Text>}
+            </Space>
           </Form>
         </Card>
       ) : (
@@ -436,15 +555,20 @@ export default function BidPage() {
               <Alert
                 type="success"
                 showIcon
-                title="回执签名验证通过"
+                title={submitted.reverified ? '回执已验证' : '回执签名验证通过'}
                 description={
-                  submitted.v2
-                    ? `已在浏览器中用平台公钥（GET /platform/keys，${submitted.v2.suite === 'GM-1' ? 'SM2' : 'Ed25519'}）验证回执对整个投标信封（文件摘要、密钥承诺、托管密钥）的签名。`
-                    : '已在浏览器中用平台公钥（GET /platform/keys，Ed25519）验证回执签名与密文摘要。'
+                  submitted.reverified && submitted.v2
+                    ? `再次打开本页时，已在浏览器中用平台返回的信封字段（随机数前缀、托管密钥等）重新计算信封摘要，并用平台公钥（GET /platform/keys，${submitted.v2.suite === 'GM-1' ? 'SM2' : 'Ed25519'}）验证回执签名。`
+                    : submitted.v2
+                      ? `已在浏览器中用平台公钥（GET /platform/keys，${submitted.v2.suite === 'GM-1' ? 'SM2' : 'Ed25519'}）验证回执对整个投标信封（文件摘要、密钥承诺、托管密钥）的签名。`
+                      : '已在浏览器中用平台公钥（GET /platform/keys，Ed25519）验证回执签名与密文摘要。'
                 }
               />
             )}
             {submitted.verified === false && <Alert type="error" showIcon title="回执签名验证失败！请勿依赖此回执，并联系交易中心。" />}
+            {submitted.verified === null && submitted.reverified && (
+              <Alert type="warning" showIcon title="回执未能重新验证" description="平台未返回重新验证此回执所需的信封字段；递交时的验证结果以当时页面为准。" />
+            )}
             {/* On a phone the text wraps between words and before brackets (not inside 北京时间 or AES-256-GCM); ids, hashes
                 and the signature break anywhere (.mono). */}
             <Descriptions column={1} size="small" bordered styles={{ content: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }}>
