@@ -178,6 +178,16 @@ describe('format v2 upload client (sealAndUploadV2) against the platform', () =>
       };
       const envelope = { formatVersion: 2 as const, suite, ciphertextHash: mine.ciphertextSha256, keyCommitment: mine.keyCommitment, ...mine.envelope };
       expect(await verifyReceiptV2({ ...common, receipt, envelope })).toBe(true);
+      // Nobody else gets these fields: another bidder has no bid here (404), the owner may not ask (403).
+      const other = await registerParty(t, { role: Role.BIDDER });
+      for (const [who, status] of [
+        [other, 404],
+        [own.owner, 403],
+      ] as const) {
+        const r = await t.http().get(`/api/v1/tenders/${own.id}/bids/mine`).set(who.auth);
+        expect(r.status).toBe(status);
+        expect(JSON.stringify(r.body)).not.toContain(mine.envelope.noncePrefix);
+      }
       expect(
         await verifyReceiptV2({
           ...common,

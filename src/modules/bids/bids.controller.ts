@@ -50,7 +50,12 @@ export class BidsController {
 
   @Get('tenders/:id/bids/mine')
   @Roles(Role.BIDDER)
-  @ApiOperation({ summary: "The caller's own bid: latest receipt, status and version history (404 when it has none)" })
+  @ApiOperation({
+    summary:
+      "The caller's own bid: latest receipt, status and version history (404 when it has none); for a format v2 version " +
+      'also `envelope: { segmentSize, ciphertextLength, noncePrefix, escrowedKey }`, the rest of the envelope its ' +
+      'receipt signs, so the bidder can verify the receipt again (docs/SEALED_BID_FORMAT.md v2.5)',
+  })
   mine(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
     return this.bids.mine(id, actor);
   }
