@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Request, Route } from 'playwright-core';
 import { createPublishedTender, registerParty, Role } from './fixtures';
-import { type ConsoleServer, eventually, loginAs, openPage, screenshot, startConsole } from './harness';
+import { assertNoHorizontalOverflow, type ConsoleServer, DESKTOP, eventually, loginAs, openPage, PHONE, screenshot, startConsole } from './harness';
 
 const MiB = 1024 * 1024;
 const PIECE = 4 * MiB; // the console's upload piece (src/sdk/v2/upload.ts)
@@ -111,6 +111,10 @@ describe('console: a format v2 upload abandoned after its retries is resumed; th
     expect(await submit.isDisabled()).toBe(false);
     expect((await t.http().get('/api/v1/bids/mine').query({ tenderId: tender.id }).set(bidder.auth)).body.total).toBe(0);
     await screenshot(page, 'bid-v2-resume');
+    await page.setViewportSize(PHONE); // the warning and its button on a phone too
+    await assertNoHorizontalOverflow(page);
+    await screenshot(page, 'bid-v2-resume-phone');
+    await page.setViewportSize(DESKTOP);
 
     // 继续上传: HEAD says where the platform stopped (the first piece), the rest is sent from there.
     failing = false;

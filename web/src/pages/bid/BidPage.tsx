@@ -504,7 +504,7 @@ export default function BidPage() {
                 />
                 {resumable && busy !== 'seal' ? (
                   <Typography.Text type="warning" data-testid="upload-abandoned">
-                    分片上传重试 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次仍未成功，已暂停；平台已收到 {mib(progress.uploaded)} MB
+                    分片上传重试 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次仍未成功，已暂停；平台已收到 {mib(progress.uploaded)} MB
                   </Typography.Text>
                 ) : (
                   progress.retries.some((r) => r.resumeAt !== undefined) && (
@@ -524,11 +524,14 @@ export default function BidPage() {
                 showIcon
                 style={{ marginBottom: 16 }}
                 title="上传中断，可从断点继续上传"
-                description={`多次重试后仍未上传成功（${resumable.failure}）。本次加密的密钥和所选文件暂存在本页面中：点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件。刷新或关闭本页面后无法续传，须重新加密递交。`}
-                action={
-                  <Button type="primary" onClick={() => void resumeUpload()}>
-                    继续上传
-                  </Button>
+                description={
+                  // The button under the text (not antd's `action` slot, which squeezes the text on a phone).
+                  <>
+                    <div>{`多次重试后仍未上传成功（${resumable.failure}）。本次加密的密钥和所选文件暂存在本页面中：点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件。刷新或关闭本页面后无法续传，须重新加密递交。`}</div>
+                    <Button type="primary" style={{ marginTop: 8 }} onClick={() => void resumeUpload()}>
+                      继续上传
+                    </Button>
+                  </>
                 }
               />
             )}
