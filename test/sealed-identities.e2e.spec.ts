@@ -688,19 +688,19 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     );
     expect(rows).toHaveLength(3);
     rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
-    // … the objection's answer delivered from the database to the objector (the gateway is told whom to reach); the
-    // clarification to the downloaders is not: its recipients are sealed to the identity key, which the platform cannot
-    // open before the deadline, so it reaches their inboxes only (INBOX_ONLY, issue 17 operator tier) …
+    // … neither the objection's answer to the objector nor the clarification to the downloaders goes to the gateway:
+    // their recipients are sealed to the identity key, which the platform cannot open before the deadline, so they
+    // reach the inboxes only (INBOX_ONLY, issue 17 operator tier); the objection notice to the owner is sent …
     await waitFor(
       async () =>
         (await t.dataSource.query(`SELECT status, count(*)::int AS n FROM notifications WHERE tender_id = $1 GROUP BY status ORDER BY status`, [tender.id]))
           .map((r: { status: string; n: number }) => `${r.status}:${r.n}`)
-          .join() === 'INBOX_ONLY:2,SENT:2',
+          .join() === 'INBOX_ONLY:3,SENT:1',
       15_000,
       'the notices delivered',
     );
     const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
-    expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED').map((n) => n.recipientOrganizationId)).toEqual([a.organizationId]);
+    expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED')).toEqual([]);
     expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED')).toEqual([]);
     // … and in the inbox of its recipient only.
     const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
@@ -742,6 +742,19 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     ]);
     expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
     await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
+    // The unsealing hands the unread notices to the gateway (the clarifications); the answer, read in the inbox, is not sent.
+    await waitFor(
+      async () => sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED').length === 2,
+      15_000,
+      'the clarifications delivered after the unsealing',
+    );
+    expect(
+      sender.sent
+        .filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED')
+        .map((n) => n.recipientUserId)
+        .sort(),
+    ).toEqual([a.userId, b.userId].sort());
+    expect(sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'OBJECTION_ANSWERED')).toEqual([]);
   }, 60_000);
 });
 

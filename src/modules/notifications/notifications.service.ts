@@ -243,7 +243,12 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     } else {
       await fill(null);
     }
-    const redeliver = rows.length ? await this.notifications.requeueUnreadInboxOnly(m, rows.map((r) => r.id)) : [];
+    const redeliver = rows.length
+      ? await this.notifications.requeueUnreadInboxOnly(
+          m,
+          rows.map((r) => r.id),
+        )
+      : [];
     for (const id of redeliver) {
       await runAfterCommit(m, () => this.jobs.add({ name: JobName.DeliverNotification, data: { notificationId: id } }, { jobId: `notify-${id}-unsealed` }));
     }
