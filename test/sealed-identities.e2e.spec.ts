@@ -402,10 +402,17 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
       `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`,
       [tender.id],
     );
-    // The objection notice to the owner stays in clear; the answer to the objector and the clarifications are sealed.
-    expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
-    expect(notices[1]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
+    // The objection notice to the owner stays in clear; the answer to the objector, the withdrawal's refund notice and
+    // the clarifications are sealed to the identity key (issue 17, operator tier).
+    expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['BID_SECURITY_REFUNDED', 'OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
+    expect(notices[2]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
     expect(notices[0]).toMatchObject({
+      recipient_user_id: null,
+      recipient_organization_id: null,
+      recipient_sealed: expect.stringMatching(/^identity:/),
+      dedupe_key: expect.stringMatching(/^refund-.*-sent$/),
+    });
+    expect(notices[1]).toMatchObject({
       recipient_user_id: null,
       recipient_organization_id: null,
       recipient_sealed: expect.any(String),
@@ -413,7 +420,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     });
     // The clarifications to the downloaders: the recipient sealed to the identity key at download time (operator
     // tier), the dedupe key naming only the user's notice blind index.
-    for (const n of [notices[2], notices[3]]) {
+    for (const n of [notices[3], notices[4]]) {
       expect(n).toMatchObject({
         recipient_user_id: null,
         recipient_organization_id: null,
@@ -513,7 +520,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const [complaintEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(complaintEvent.data).toMatchObject({ complaints: 1, complainants: [{ complaintId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
     const [noticeEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
-    expect(noticeEvent.data).toMatchObject({ notices: 3, reads: 2 });
+    expect(noticeEvent.data).toMatchObject({ notices: 4, reads: 2 });
     // The same complaint request after the opening is still the same complaint (the plain digest is back).
     expect(
       (await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200)).body,
