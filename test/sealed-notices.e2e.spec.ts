@@ -5,6 +5,7 @@ import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { identityNoticeAad, NoticeRecipientSealer } from 'src/modules/notifications/notice-recipient-sealer';
 import { NotificationSender, type OutgoingNotification } from 'src/modules/notifications/notification-sender';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
+import { NotificationsRepository } from 'src/modules/notifications/notifications.repository';
 import { bidderWithAccount, notification, pay, waitFor, waitForRefunds } from './factories/bid-security.factory';
 import { sealAndSubmit } from './factories/bid.factory';
 import { registerParty, type TestParty } from './factories/identity.factory';
@@ -266,4 +267,39 @@ describe('sealed notices: the operator cannot name the recipient of a notice bef
     const [done] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE kind = 'SEALED_NOTICES_UNSEAL' AND tender_id = $1`, [tender.id]);
     expect(done.status).toBe('DONE');
   }, 90_000);
+
+  it('a notice written before the change (platform tier) is still shown, sent and unsealed as before', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const [a, e] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    const sealer = t.app.get(NoticeRecipientSealer);
+    const service = t.app.get(NotificationsService);
+    const dedupeKey = `legacy-${tender.id}-user-${a.userId}`;
+    const s = sealer.seal(tender.id, { userId: a.userId, organizationId: a.organizationId, dedupeKey });
+    const [id] = await t.app.get(TransactionRunner).run((m) =>
+      t.app.get(NotificationsRepository).insertMany(m, [
+        {
+          recipientUserId: null,
+          recipientOrganizationId: null,
+          tenderId: tender.id,
+          topic: 'OBJECTION_ANSWERED',
+          subject: '【异议答复】',
+          body: '旧通知。',
+          dedupeKey: s.dedupeKey,
+          recipientSealed: s.sealed,
+          recipientUserBlindIndex: s.userIndex,
+          recipientOrgBlindIndex: s.orgIndex,
+        },
+      ]),
+    );
+    expect((await inbox(a, tender.id)).map((i) => i.id)).toEqual([id]);
+    expect(await inbox(e, tender.id)).toEqual([]);
+    await service.deliver(id);
+    expect(sender.sent.filter((n) => n.id === id).map((n) => [n.recipientUserId, n.recipientOrganizationId])).toEqual([[a.userId, a.organizationId]]);
+    await t.http().post(`/api/v1/inbox/${id}/read`).set(a.auth).expect(200);
+    // Only platform-tier rows on the tender: no custodian needed to unseal them.
+    expect(await t.app.get(TransactionRunner).run((m) => service.unsealTender(m, tender.id))).toBe(1);
+    const row = (await rowsOf(tender.id)).find((r) => r.id === id);
+    expect(row).toMatchObject({ id, status: 'SENT', recipient_user_id: a.userId, recipient_organization_id: a.organizationId, recipient_sealed: null, dedupe_key: dedupeKey });
+    expect(await t.dataSource.query(`SELECT user_id FROM notification_reads WHERE notification_id = $1`, [id])).toEqual([{ user_id: a.userId }]);
+  });
 });
