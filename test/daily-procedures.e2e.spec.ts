@@ -404,7 +404,7 @@ describe('the procedures a trading centre runs every day', () => {
   });
 
   describe('messages keep the bidders secret before the deadline (TBL Art. 22)', () => {
-    it('a refund before the deadline writes no message; after the deadline the failure and the refund arrive', async () => {
+    it('a refund before the deadline writes no message naming the bidder (its inbox only, sealed to the identity key); after the deadline the failure and the refunds arrive', async () => {
       const tender = await createPublishedTender(t, { deadlineInMs: 15_000, bidSecurityAmount: '200000.00' });
       const a = await bidderWithAccount(t, tender.id);
       const b = await bidderWithAccount(t, tender.id);
@@ -416,19 +416,21 @@ describe('the procedures a trading centre runs every day', () => {
       expect([200, 204]).toContain(withdrawn.status);
       await waitForRefunds(t);
       expect(await mine(t, tender.id, b.bidder)).toMatchObject({ status: 'REFUNDED' });
-      // Refunded before the deadline: no row anywhere names b with this tender.
+      // Refunded before the deadline: no row anywhere names b with this tender; b reads of its refund in its inbox only
+      // (the recipient sealed to the tender's identity key by its withdrawal, issue 17).
       const rows = await t.dataSource.query(`SELECT topic FROM notifications WHERE recipient_organization_id = ANY($1::uuid[])`, [
         [a.bidder.organizationId, b.bidder.organizationId],
       ]);
       expect(rows).toEqual([]);
-      // The deadline with one bid: FAILED (TBL Art. 28); a hears of it and of its refund; b, withdrawn, of nothing.
+      await waitFor(async () => ((await topics(b.bidder)).includes('BID_SECURITY_REFUNDED') ? true : null), 'b’s refund notice in its inbox');
+      // The deadline with one bid: FAILED (TBL Art. 28); a hears of it and of its refund; b, withdrawn, of its refund only.
       await waitFor(async () => (await mine(t, tender.id, a.bidder)).status === 'REFUNDED', 'a’s refund', 40_000);
       const got = await waitFor(async () => {
         const x = await topics(a.bidder);
         return x.includes('BID_SECURITY_REFUNDED') && x.includes('TENDER_FAILED') ? x : null;
       }, 'a’s messages');
       expect(got).toEqual(expect.arrayContaining(['TENDER_FAILED', 'BID_SECURITY_REFUNDED']));
-      expect(await topics(b.bidder)).toEqual([]);
+      expect(await topics(b.bidder)).toEqual(['BID_SECURITY_REFUNDED']);
       expect(await topics(tender.owner)).toContain('TENDER_FAILED');
     });
   });

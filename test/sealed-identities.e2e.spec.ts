@@ -402,10 +402,17 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
       `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`,
       [tender.id],
     );
-    // The objection notice to the owner stays in clear; the answer to the objector and the clarifications are sealed.
-    expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
-    expect(notices[1]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
+    // The objection notice to the owner stays in clear; the answer to the objector, the withdrawal's refund notice and
+    // the clarifications are sealed to the identity key (issue 17, operator tier).
+    expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['BID_SECURITY_REFUNDED', 'OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
+    expect(notices[2]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
     expect(notices[0]).toMatchObject({
+      recipient_user_id: null,
+      recipient_organization_id: null,
+      recipient_sealed: expect.stringMatching(/^identity:/),
+      dedupe_key: expect.stringMatching(/^refund-.*-sent$/),
+    });
+    expect(notices[1]).toMatchObject({
       recipient_user_id: null,
       recipient_organization_id: null,
       recipient_sealed: expect.any(String),
@@ -413,7 +420,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     });
     // The clarifications to the downloaders: the recipient sealed to the identity key at download time (operator
     // tier), the dedupe key naming only the user's notice blind index.
-    for (const n of [notices[2], notices[3]]) {
+    for (const n of [notices[3], notices[4]]) {
       expect(n).toMatchObject({
         recipient_user_id: null,
         recipient_organization_id: null,
@@ -513,7 +520,7 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const [complaintEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(complaintEvent.data).toMatchObject({ complaints: 1, complainants: [{ complaintId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
     const [noticeEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
-    expect(noticeEvent.data).toMatchObject({ notices: 3, reads: 2 });
+    expect(noticeEvent.data).toMatchObject({ notices: 4, reads: 2 });
     // The same complaint request after the opening is still the same complaint (the plain digest is back).
     expect(
       (await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200)).body,
@@ -688,19 +695,19 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     );
     expect(rows).toHaveLength(3);
     rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
-    // … the objection's answer delivered from the database to the objector (the gateway is told whom to reach); the
-    // clarification to the downloaders is not: its recipients are sealed to the identity key, which the platform cannot
-    // open before the deadline, so it reaches their inboxes only (INBOX_ONLY, issue 17 operator tier) …
+    // … neither the objection's answer to the objector nor the clarification to the downloaders goes to the gateway:
+    // their recipients are sealed to the identity key, which the platform cannot open before the deadline, so they
+    // reach the inboxes only (INBOX_ONLY, issue 17 operator tier); the objection notice to the owner is sent …
     await waitFor(
       async () =>
         (await t.dataSource.query(`SELECT status, count(*)::int AS n FROM notifications WHERE tender_id = $1 GROUP BY status ORDER BY status`, [tender.id]))
           .map((r: { status: string; n: number }) => `${r.status}:${r.n}`)
-          .join() === 'INBOX_ONLY:2,SENT:2',
+          .join() === 'INBOX_ONLY:3,SENT:1',
       15_000,
       'the notices delivered',
     );
     const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
-    expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED').map((n) => n.recipientOrganizationId)).toEqual([a.organizationId]);
+    expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED')).toEqual([]);
     expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED')).toEqual([]);
     // … and in the inbox of its recipient only.
     const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
@@ -742,6 +749,19 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     ]);
     expect((await t.http().post(`/api/v1/inbox/${answer}/read`).set(a.auth).expect(200)).body).toEqual(read);
     await t.http().post(`/api/v1/inbox/${answer}/read`).set(b.auth).expect(404);
+    // The unsealing hands the unread notices to the gateway (the clarifications); the answer, read in the inbox, is not sent.
+    await waitFor(
+      async () => sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED').length === 2,
+      15_000,
+      'the clarifications delivered after the unsealing',
+    );
+    expect(
+      sender.sent
+        .filter((n) => n.tenderId === tender.id && n.topic === 'TENDER_AMENDED')
+        .map((n) => n.recipientUserId)
+        .sort(),
+    ).toEqual([a.userId, b.userId].sort());
+    expect(sender.sent.filter((n) => n.tenderId === tender.id && n.topic === 'OBJECTION_ANSWERED')).toEqual([]);
   }, 60_000);
 });
 

@@ -65,4 +65,9 @@ export enum ScheduledEventKind {
    * plans the next (subject: a fresh id per run); bids module (BidBlobHygieneService).
    */
   BidBlobHygiene = 'BID_BLOB_HYGIENE',
+  /**
+   * Sealed identities (issue 17): the notices of a tender that ended before its bid deadline (cancelled, failed) are
+   * opened at that (original) deadline (subject: the tender); notifications module.
+   */
+  SealedNoticesUnseal = 'SEALED_NOTICES_UNSEAL',
 }

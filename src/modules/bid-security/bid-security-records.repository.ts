@@ -147,6 +147,15 @@ export class BidSecurityRecordsRepository {
     );
   }
 
+  /** The refund notice's recipient sealed to the identity key at the withdrawal (issue 17), or null. */
+  async refundNoticeRecipient(m: EntityManager, refundId: string): Promise<{ sealed: string; userIndex: string; orgIndex: string | null } | null> {
+    const [row]: Array<{ notice_recipient_sealed: { sealed: string; userIndex: string; orgIndex: string | null } | null }> = await m.query(
+      `SELECT notice_recipient_sealed FROM bid_security_refunds WHERE id = $1`,
+      [refundId],
+    );
+    return row?.notice_recipient_sealed ?? null;
+  }
+
   async markAccountRefunded(m: EntityManager, accountId: string): Promise<void> {
     await m.query(`UPDATE bid_security_accounts SET status = 'REFUNDED', updated_at = now() WHERE id = $1`, [accountId]);
   }

@@ -18,6 +18,7 @@ import { RefundPlanner } from './refund-planner.service';
 import { RefundReason } from './refund-policy';
 import { ExecuteRefund } from './use-cases/execute-refund.use-case';
 import { SettlementRepository } from './settlement.repository';
+import { NoticeRecipientSealer } from '../notifications/notice-recipient-sealer';
 
 /** The audit actor of a bidder's own act before the opening of a tender that seals identities (as sealedBidderActor of the bids). */
 const sealedActor = (actor: Actor): Actor => ({ userId: 'sealed-bidder', role: actor.role, organizationId: null, ip: '', requestId: actor.requestId });
@@ -65,6 +66,7 @@ export class BidSecuritySettlement {
     private readonly guarantees: GuaranteeStore,
     private readonly identityKeys: IdentityKeyService,
     private readonly settlements: SettlementRepository,
+    private readonly noticeSealer: NoticeRecipientSealer,
   ) {}
 
   /** The tender ended without a contract (failed, cancelled): every security goes back, every guarantee is released. */
@@ -87,9 +89,17 @@ export class BidSecuritySettlement {
     const lotNo = await this.lotOfBid(m, e);
     // Sealed identities (issue 17): a withdrawal before the deadline is the bidder's own act; its refund and release
     // events (sealed until the opening, but rows of a database dump) name no bidder, as BID_WITHDRAWN does not.
-    const actor = (await this.identityKeys.sealsIdentities(m, e.tenderId)) ? sealedActor(bidderActor) : bidderActor;
+    const sealing = await this.identityKeys.sealsIdentities(m, e.tenderId);
+    const actor = sealing ? sealedActor(bidderActor) : bidderActor;
     const account = await this.store.accountFor(m, e.tenderId, e.bidderOrganizationId, false, lotNo);
-    if (account) await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor);
+    const refundId = account ? await this.settle(m, tender, account, RefundReason.WITHDRAWAL, tender.now, actor) : null;
+    // The refund is paid before the deadline, when the platform can no longer name the bidder: the notice's recipient
+    // is sealed now, in the bidder's own request, to the tender's identity key (opened at the deadline by k custodians).
+    const pub = refundId && sealing ? await this.noticeSealer.identityPublicKey(m, e.tenderId) : null;
+    if (refundId && pub) {
+      const who = { userId: bidderActor.userId, organizationId: e.bidderOrganizationId };
+      await this.settlements.setRefundNoticeRecipient(m, refundId, this.noticeSealer.sealToIdentity(pub, e.tenderId, who));
+    }
     await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
   }
 

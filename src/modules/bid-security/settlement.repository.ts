@@ -104,6 +104,14 @@ export class SettlementRepository {
     return { id: row.id, now: row.now };
   }
 
+  /**
+   * The recipient of the refund's notice, sealed to the tender's identity key by the bidder's own request (a
+   * withdrawal before the deadline, issue 17): the platform cannot name the bidder when the refund is paid.
+   */
+  async setRefundNoticeRecipient(m: EntityManager, refundId: string, recipient: { sealed: string; userIndex: string; orgIndex: string | null }): Promise<void> {
+    await m.query(`UPDATE bid_security_refunds SET notice_recipient_sealed = $2 WHERE id = $1`, [refundId, JSON.stringify(recipient)]);
+  }
+
   /** Earmarks the payments not earmarked yet for the refund; returns how many were. */
   async earmarkPayments(m: EntityManager, refundId: string, paymentIds: string[]): Promise<number> {
     // (An UPDATE … RETURNING through TypeORM answers [rows, count]: count in SQL instead.)

@@ -37,6 +37,10 @@ export interface PreSealedRecipient {
 
 /** The identity-tier recipient is bound to its tender and its user blind index. */
 export const identityRecipientAad = (tenderId: string, userIndex: string) => `notice-recipient-identity|${tenderId}|${userIndex}`;
+/** A clear recipient sealed to the identity key by the notices module is bound to its tender and its dedupe digest. */
+export const identityNoticeAad = (tenderId: string, dedupeDigest: string) => `notice-recipient-identity-dedupe|${tenderId}|${dedupeDigest}`;
+/** The keyed dedupe digest of a sealed notice (`dedupeDigest`): such a notice carries its clear dedupe key in the seal. */
+export const DEDUPE_DIGEST_PREFIX = 'sealed:';
 const recipientAad = (tenderId: string, dedupeDigest: string) => `notification-recipient|${tenderId}|${dedupeDigest}`;
 const readerAad = (notificationId: string, readerIndex: string) => `notification-reader|${notificationId}|${readerIndex}`;
 
@@ -52,10 +56,12 @@ export interface InboxKeys {
 /**
  * Sealed notice recipients (issue 17; TBL Art. 22, EB20 Arts. 27/31): before the deadline of a tender that seals
  * identities, a notice about it to a bidder-side party (a downloader told of an amendment or a cancellation, the
- * objector told of the answer) would name a prospective bidder with the tender. Such a notice stores no recipient in
- * clear: user, organisation and dedupe key are sealed under a platform key (the delivery needs them before the
- * deadline), and the recipient is found by blind indexes HMAC(tender|user), HMAC(tender|organisation) — per tender, so
- * one party's notices on two tenders do not link. The procuring entity and supervisors are no bidder identities.
+ * objector told of the answer, a bidder told of its refund) would name a prospective bidder with the tender. Such a
+ * notice stores no recipient in clear: user, organisation and dedupe key are sealed to the tender's identity public key
+ * (`sealClearToIdentity`; operator tier — nothing the platform holds opens them before k custodians release the key at
+ * the deadline), and the recipient is found by blind indexes HMAC(tender|user), HMAC(tender|organisation) — per
+ * tender, so one party's notices on two tenders do not link. The procuring entity and supervisors are no bidder
+ * identities. Rows sealed before under a platform key (`seal`, the former platform tier) are still opened (`open`).
  */
 @Injectable()
 export class NoticeRecipientSealer {
@@ -89,7 +95,7 @@ export class NoticeRecipientSealer {
   }
 
   dedupeDigest(dedupeKey: string): string {
-    return `sealed:${this.keys.platformDigest(DEDUPE_DIGEST, Buffer.from(dedupeKey, 'utf8'))}`;
+    return `${DEDUPE_DIGEST_PREFIX}${this.keys.platformDigest(DEDUPE_DIGEST, Buffer.from(dedupeKey, 'utf8'))}`;
   }
 
   userIndex(tenderId: string, userId: string): string {
@@ -104,6 +110,32 @@ export class NoticeRecipientSealer {
     return this.keys.blindIndex(READER_INDEX, tenderId, userId);
   }
 
+  /**
+   * A clear recipient that must be sealed, sealed to the tender's identity public key (operator tier, issue 17): user,
+   * organisation and the clear dedupe key inside the seal (AAD bound to the tender and the dedupe digest); the row
+   * keeps the keyed dedupe digest (a repeated enqueue still finds it) and the blind indexes. `sealed` carries the
+   * `identity:` prefix: delivered INBOX_ONLY, opened at the deadline by k custodians (`openClearWith`).
+   */
+  sealClearToIdentity(
+    identityPublicKey: string,
+    tenderId: string,
+    recipient: SealedRecipient,
+  ): { sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null } {
+    const dedupeKey = this.dedupeDigest(recipient.dedupeKey);
+    return {
+      sealed: IDENTITY_TIER + this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), recipient, identityNoticeAad(tenderId, dedupeKey)),
+      dedupeKey,
+      userIndex: recipient.userId ? this.userIndex(tenderId, recipient.userId) : null,
+      orgIndex: recipient.organizationId ? this.orgIndex(tenderId, recipient.organizationId) : null,
+    };
+  }
+
+  /** Opens a `sealClearToIdentity` recipient with the rebuilt identity key (at the deadline). */
+  openClearWith(open: IdentityOpener, tenderId: string, dedupeDigest: string, sealed: string): SealedRecipient {
+    return open<SealedRecipient>(sealed.slice(IDENTITY_TIER.length), identityNoticeAad(tenderId, dedupeDigest));
+  }
+
+  /** Former platform tier (rows written before the move to the identity key); no new notice is sealed so. */
   seal(tenderId: string, recipient: SealedRecipient): { sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null } {
     const dedupeKey = this.dedupeDigest(recipient.dedupeKey);
     return {
@@ -147,6 +179,7 @@ export class NoticeRecipientSealer {
     return this.keys.publicKey(m, tenderId);
   }
 
+  /** Opens a former platform-tier recipient (a row written before the move to the identity key). */
   open(tenderId: string, dedupeKey: string, sealed: string): SealedRecipient {
     return this.keys.platformOpen<SealedRecipient>(RECIPIENT_SEALED, sealed, recipientAad(tenderId, dedupeKey));
   }

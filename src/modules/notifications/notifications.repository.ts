@@ -164,6 +164,20 @@ export class NotificationsRepository {
     await m.query(`UPDATE notifications SET status = 'INBOX_ONLY' WHERE id = $1`, [id]);
   }
 
+  /**
+   * After the deadline's unsealing: the notices among `ids` kept in the inbox only (INBOX_ONLY) that no one has read
+   * become PENDING again, for the gateway. Returns their ids.
+   */
+  async requeueUnreadInboxOnly(m: EntityManager, ids: string[]): Promise<string[]> {
+    const rows: Array<{ id: string }> = await m.query(
+      `UPDATE notifications n SET status = 'PENDING'
+         WHERE n.id = ANY($1::uuid[]) AND n.status = 'INBOX_ONLY' AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id)
+       RETURNING n.id`,
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async markSent(m: EntityManager, id: string): Promise<void> {
     await m.query(`UPDATE notifications SET status = 'SENT', sent_at = clock_timestamp() WHERE id = $1`, [id]);
   }
@@ -224,14 +238,15 @@ export class NotificationsRepository {
 
   /**
    * Read model (tenders): each tender's procuring entity, and whether it seals identities now (an identity key, and
-   * the database clock before its bid deadline).
+   * the database clock before its bid deadline), and the bid deadline.
    */
-  async tendersSealing(m: EntityManager, tenderIds: string[]): Promise<Array<{ id: string; procuringEntityId: string; sealed: boolean }>> {
-    const rows: Array<{ id: string; procuring_entity_id: string; sealed: boolean }> = await m.query(
-      `SELECT id, procuring_entity_id, (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed FROM tenders WHERE id = ANY($1::uuid[])`,
+  async tendersSealing(m: EntityManager, tenderIds: string[]): Promise<Array<{ id: string; procuringEntityId: string; sealed: boolean; bidDeadline: Date }>> {
+    const rows: Array<{ id: string; procuring_entity_id: string; sealed: boolean; bid_deadline: Date }> = await m.query(
+      `SELECT id, procuring_entity_id, (identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline) AS sealed, bid_deadline
+         FROM tenders WHERE id = ANY($1::uuid[])`,
       [tenderIds],
     );
-    return rows.map((r) => ({ id: r.id, procuringEntityId: r.procuring_entity_id, sealed: r.sealed }));
+    return rows.map((r) => ({ id: r.id, procuringEntityId: r.procuring_entity_id, sealed: r.sealed, bidDeadline: r.bid_deadline }));
   }
 
   // ---- the inbox ----

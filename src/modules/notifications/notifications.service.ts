@@ -4,15 +4,26 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobName } from 'src/infra/queue/queue.constants';
+import { JobName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AuditService } from 'src/modules/audit/audit.service';
-import { IDENTITY_TIER, IdentityOpener, identityRecipientAad, isIdentitySealed, NoticeRecipientSealer, PreSealedRecipient } from './notice-recipient-sealer';
+import {
+  DEDUPE_DIGEST_PREFIX,
+  IDENTITY_TIER,
+  IdentityOpener,
+  identityRecipientAad,
+  isIdentitySealed,
+  NoticeRecipientSealer,
+  PreSealedRecipient,
+  SealedRecipient,
+} from './notice-recipient-sealer';
 import { NotificationsRepository, OutboxRowInput, SealedNoticeRow } from './notifications.repository';
 import { NotificationSender } from './notification-sender';
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
 import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
+import { OnTimedEvent, SchedulerService } from 'src/modules/scheduling/scheduler.service';
+import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 
 export interface NotificationInput {
   recipientUserId?: string | null;
@@ -55,6 +66,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     private readonly sealer: NoticeRecipientSealer,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsRepository,
+    private readonly scheduler: SchedulerService,
   ) {}
 
   @OnJob(JobName.DeliverNotification)
@@ -103,15 +115,24 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
 
   /**
    * Adds messages to the outbox (duplicates by dedupeKey are ignored); returns how many were new. A message about a
-   * tender that seals identities, to a bidder-side party, is stored with its recipient sealed (NoticeRecipientSealer;
-   * issue 17, TBL Art. 22): the subject and body name the tender, never the recipient.
+   * tender that seals identities, to a bidder-side party, is stored with its recipient sealed to the tender's identity
+   * key (NoticeRecipientSealer; issue 17, TBL Art. 22): inbox only until the deadline, the subject and body name the
+   * tender, never the recipient.
    */
   async enqueue(m: EntityManager, items: NotificationInput[]): Promise<number> {
     if (items.length === 0) return 0;
     const toSeal = await this.sealer.toSeal(m, items);
+    // The identity public key of each tender whose notices are sealed here (toSeal: the tender has one).
+    const publicKeys = new Map<string, string>();
+    for (const [n, i] of items.entries()) {
+      if (!toSeal[n] || i.sealedRecipient || publicKeys.has(i.tenderId!)) continue;
+      const pub = await this.sealer.identityPublicKey(m, i.tenderId!);
+      if (!pub) throw new Error(`tender ${i.tenderId} seals identities but has no identity key`);
+      publicKeys.set(i.tenderId!, pub);
+    }
     const ids = await this.notifications.insertMany(
       m,
-      items.map((i, n) => this.outboxRow(i, toSeal[n])),
+      items.map((i, n) => this.outboxRow(i, toSeal[n] ? (publicKeys.get(i.tenderId!) ?? null) : null)),
     );
     for (const id of ids) {
       await runAfterCommit(m, () => this.jobs.add({ name: JobName.DeliverNotification, data: { notificationId: id } }, { jobId: `notify-${id}` }));
@@ -119,8 +140,11 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     return ids.length;
   }
 
-  /** The row of a message: its recipient in clear, or sealed under the tender's blind indexes. */
-  private outboxRow(i: NotificationInput, seal: boolean): OutboxRowInput {
+  /**
+   * The row of a message: its recipient in clear, already sealed by the caller (a downloader), or — `identityKey`,
+   * a bidder-side recipient before the deadline — sealed here to the tender's identity key with its clear dedupe key.
+   */
+  private outboxRow(i: NotificationInput, identityKey: string | null): OutboxRowInput {
     const userId = i.recipientUserId ?? null;
     const organizationId = i.recipientOrganizationId ?? null;
     const message = { tenderId: i.tenderId ?? null, topic: i.topic, subject: i.subject, body: i.body };
@@ -135,7 +159,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         recipientOrgBlindIndex: i.sealedRecipient.orgIndex,
       };
     }
-    if (!seal) {
+    if (!identityKey) {
       return {
         ...message,
         recipientUserId: userId,
@@ -146,12 +170,12 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         recipientOrgBlindIndex: null,
       };
     }
-    const s = this.sealer.seal(i.tenderId!, { userId, organizationId, dedupeKey: i.dedupeKey });
+    const s = this.sealer.sealClearToIdentity(identityKey, i.tenderId!, { userId, organizationId, dedupeKey: i.dedupeKey });
     return {
       ...message,
       recipientUserId: null,
       recipientOrganizationId: null,
-      dedupeKey: s.dedupeKey,
+      dedupeKey: s.dedupeKey, // the keyed digest: a repeated enqueue of the same fact and recipient is still ignored
       recipientSealed: s.sealed,
       recipientUserBlindIndex: s.userIndex,
       recipientOrgBlindIndex: s.orgIndex,
@@ -165,8 +189,36 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /**
+   * A tender that ends before its deadline (cancelled, TBR Art. 31; failed by a complaint's remedy) never gets the
+   * deadline event: its sealed notices are opened at its (original) deadline all the same, by a timed event — the
+   * custodians release the identity key from then on, by their own clocks.
+   */
+  @OnEvent('TenderCancelled')
+  async onTenderCancelled(m: EntityManager, { tenderId }: DomainEventMap['TenderCancelled']): Promise<void> {
+    await this.planUnsealAtDeadline(m, tenderId);
+  }
+
+  @OnEvent('TenderFailed')
+  async onTenderFailed(m: EntityManager, { tenderId }: DomainEventMap['TenderFailed']): Promise<void> {
+    await this.planUnsealAtDeadline(m, tenderId);
+  }
+
+  private async planUnsealAtDeadline(m: EntityManager, tenderId: string): Promise<void> {
+    const [t] = await this.notifications.tendersSealing(m, [tenderId]);
+    if (!t?.sealed) return; // at or after the deadline: the deadline event did (or does) it
+    await this.scheduler.plan(m, { kind: ScheduledEventKind.SealedNoticesUnseal, subjectId: tenderId, tenderId, runAt: t.bidDeadline });
+  }
+
+  @OnTimedEvent(ScheduledEventKind.SealedNoticesUnseal)
+  async onUnsealDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
+    await this.unsealTender(m, event.subjectId);
+  }
+
+  /**
    * At the deadline: the tender's sealed notices and their read marks are filled in clear, audited
-   * (NOTIFICATION_RECIPIENTS_UNSEALED, naming each recipient). Returns how many notices.
+   * (NOTIFICATION_RECIPIENTS_UNSEALED, naming each recipient). A notice kept in the inbox only before the deadline
+   * (INBOX_ONLY) that nobody has read goes to the gateway now (the normal delivery); one already read in the inbox
+   * was delivered there and stays INBOX_ONLY. Returns how many notices.
    */
   async unsealTender(m: EntityManager, tenderId: string, actor: Actor = SYSTEM_ACTOR): Promise<number> {
     const rows = await this.notifications.lockSealedOfTender(m, tenderId);
@@ -185,11 +237,20 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         await this.notifications.unsealRead(m, r.notificationId, r.readerBlindIndex, userId);
       }
     };
-    // Operator tier (the downloaders' notices): the identity key is rebuilt from k custodians only when needed.
+    // Operator tier: the identity key is rebuilt from k custodians only when needed.
     if (rows.some((r) => isIdentitySealed(r.recipientSealed)) || reads.some((r) => isIdentitySealed(r.readerSealed))) {
       await this.sealer.withIdentityOpener(m, tenderId, actor, fill);
     } else {
       await fill(null);
+    }
+    const redeliver = rows.length
+      ? await this.notifications.requeueUnreadInboxOnly(
+          m,
+          rows.map((r) => r.id),
+        )
+      : [];
+    for (const id of redeliver) {
+      await runAfterCommit(m, () => this.jobs.add({ name: JobName.DeliverNotification, data: { notificationId: id } }, { jobId: `notify-${id}-unsealed` }));
     }
     if (rows.length) {
       await this.audit.append(m, {
@@ -198,14 +259,19 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         objectType: 'tender',
         objectId: tenderId,
         tenderId,
-        data: { notices: rows.length, reads: reads.length, recipients },
+        data: { notices: rows.length, reads: reads.length, recipients, redelivered: redeliver.length },
       });
     }
     return rows.length;
   }
 
-  /** An identity-tier recipient (a downloader): its dedupe key `<fact>-recipient-<blind index>` becomes `<fact>-user-<id>`. */
-  private openIdentityRecipient(open: IdentityOpener, tenderId: string, r: SealedNoticeRow) {
+  /**
+   * An identity-tier recipient. Sealed here from a clear recipient (its dedupe key the keyed digest): the seal holds the
+   * clear dedupe key. A downloader's (pre-sealed by the caller): its dedupe key `<fact>-recipient-<blind index>`
+   * becomes `<fact>-user-<id>`.
+   */
+  private openIdentityRecipient(open: IdentityOpener, tenderId: string, r: SealedNoticeRow): SealedRecipient {
+    if (r.dedupeKey.startsWith(DEDUPE_DIGEST_PREFIX)) return this.sealer.openClearWith(open, tenderId, r.dedupeKey, r.recipientSealed);
     const userIndex = r.recipientUserBlindIndex!;
     const who = open<{ userId: string; organizationId: string | null }>(r.recipientSealed.slice(IDENTITY_TIER.length), identityRecipientAad(tenderId, userIndex));
     const suffix = `-recipient-${userIndex}`;
@@ -220,13 +286,15 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
       const n = await this.notifications.lockPending(m, notificationId);
       if (!n) return;
       if (isIdentitySealed(n.recipientSealed)) {
-        // Sealed to the identity key (a downloader before the deadline, issue 17): the platform cannot name the
-        // recipient, so the gateway is skipped (recorded as INBOX_ONLY); the inbox shows it by its blind indexes.
+        // Sealed to the identity key (a bidder-side recipient before the deadline, issue 17): the platform cannot name
+        // the recipient, so the gateway is skipped (recorded as INBOX_ONLY); the inbox shows it by its blind indexes.
+        // The deadline's unsealing hands it to the gateway if no one has read it (unsealTender).
         await this.notifications.markInboxOnly(m, notificationId);
         return;
       }
       await this.notifications.countAttempt(m, notificationId);
-      // A sealed recipient is opened for the gateway only (the outside world is told whom to reach).
+      // A former platform-tier recipient (a row written before the move to the identity key) is opened for the gateway
+      // only (the outside world is told whom to reach).
       const to = n.recipientSealed ? this.sealer.open(n.tenderId!, n.dedupeKey, n.recipientSealed) : { userId: n.recipientUserId, organizationId: n.recipientOrganizationId };
       try {
         await this.sender.send({

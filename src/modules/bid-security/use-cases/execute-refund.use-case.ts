@@ -117,19 +117,21 @@ export class ExecuteRefund implements UseCase<ExecuteRefundCommand, void> {
         ...(opened || !refund.tenderId ? { principal: out.principal, interest: out.interest, orders: sent.length, journalId } : {}),
       },
     });
-    // The bidder is told its refund was paid — only once the tender is opened (or for no tender): before, a message
-    // naming the bidder and the tender would be one more place its bid shows (TBL Art. 22).
+    // The bidder is told its refund was paid. After the opening (or for no tender) in clear. Before, a message naming
+    // the bidder and the tender would be one more place its bid shows (TBL Art. 22): only a refund whose recipient was
+    // sealed to the identity key by the bidder's own withdrawal is told, to the inbox (issue 17, operator tier).
+    const notice = {
+      tenderId: refund.tenderId,
+      topic: 'BID_SECURITY_REFUNDED',
+      subject: '【投标保证金退还】',
+      body: `投标保证金 ${out.principal} 元及利息 ${out.interest} 元已退还至基本账户（招标投标法实施条例第五十七条）。`,
+      dedupeKey: `refund-${refund.id}-sent`,
+    };
     if (account && (opened || !refund.tenderId)) {
-      await this.notifications.enqueue(m, [
-        {
-          recipientOrganizationId: account.bidderOrganizationId,
-          tenderId: refund.tenderId,
-          topic: 'BID_SECURITY_REFUNDED',
-          subject: '【投标保证金退还】',
-          body: `投标保证金 ${out.principal} 元及利息 ${out.interest} 元已退还至基本账户（招标投标法实施条例第五十七条）。`,
-          dedupeKey: `refund-${refund.id}-sent`,
-        },
-      ]);
+      await this.notifications.enqueue(m, [{ recipientOrganizationId: account.bidderOrganizationId, ...notice }]);
+    } else if (account && refund.tenderId && (await this.identityKeys.sealsIdentities(m, refund.tenderId))) {
+      const sealedRecipient = await this.records.refundNoticeRecipient(m, refund.id);
+      if (sealedRecipient) await this.notifications.enqueue(m, [{ ...notice, sealedRecipient }]);
     }
   }
 }
