@@ -174,9 +174,13 @@ export class ComplaintsRepository {
     return existing ? existing.id : null;
   }
 
-  /** Read model (tenders): the tender's regime and opening, or null for an unknown tender. */
+  /**
+   * Read model (tenders): the tender's regime and opening, or null for an unknown tender. FOR SHARE: a filing and the
+   * deadline's unsealing (which locks the tender) do not interleave, so a complaint sealed just before the deadline is
+   * seen by the unsealing, and one filed after it is in clear (issue 17).
+   */
   async tenderForFiling(m: EntityManager, tenderId: string): Promise<{ regime: Regime; openedAt: Date | null } | null> {
-    const [tender]: Array<{ regime: Regime; opened_at: Date | null }> = await m.query(`SELECT regime, opened_at FROM tenders WHERE id = $1`, [tenderId]);
+    const [tender]: Array<{ regime: Regime; opened_at: Date | null }> = await m.query(`SELECT regime, opened_at FROM tenders WHERE id = $1 FOR SHARE`, [tenderId]);
     return tender ? { regime: tender.regime, openedAt: tender.opened_at } : null;
   }
 
