@@ -12,6 +12,10 @@ import { IdentityKeyService } from 'src/modules/custody/identity-key.service';
 import { TenderDocumentsService } from 'src/modules/tenders/tender-documents.service';
 import { GUARANTEE_OWNER_SEALED, GuaranteeStore, guaranteeOwnerAad } from 'src/modules/bid-security/guarantees/guarantee.store';
 import { BidSecurityStore, OWNER_SEALED, ownerAad, PAYER_SEALED, payerAad } from 'src/modules/bid-security/bid-security.store';
+import { OBJECTOR_SEALED, objectorAad } from 'src/modules/tenders/tender-objection.entity';
+import { TenderObjectionsService } from 'src/modules/tenders/tender-objections.service';
+import { ComplaintsService } from 'src/modules/supervision/complaints/complaints.service';
+import { canonicalJson } from 'src/modules/audit/canonical-json';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -377,7 +381,8 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
           .set(bidder.auth)
           .send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' })
           .expect(201);
-        expect(complaint.body).toMatchObject({ status: 'FILED', objectionId, complainantOrganizationId: bidder.organizationId, complainantName: name });
+        // The complainant sees itself (its own row, by blind index) though the row is sealed to the identity key.
+        expect(complaint.body).toMatchObject({ status: 'FILED', objectionId, complainantOrganizationId: bidder.organizationId, complainantName: name, complainantSealed: true });
         complaintId = complaint.body.id;
         // The same request again: the same complaint (found by its keyed request digest).
         const again = await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(bidder.auth).send({ stage: 'DOCUMENTS', text: '异议答复未纠正排斥性条件。' }).expect(200);
@@ -402,8 +407,8 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
       `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 ORDER BY topic`,
       [tender.id],
     );
-    // The objection notice to the owner stays in clear; the answer to the objector, the withdrawal's refund notice and
-    // the clarifications are sealed to the identity key (issue 17, operator tier).
+    // The objection notice to the owner stays in clear; the answer to the objector (pre-sealed at filing), the
+    // withdrawal's refund notice and the clarifications are sealed to the identity key (issue 17, operator tier).
     expect(notices.map((n: { topic: string }) => n.topic)).toEqual(['BID_SECURITY_REFUNDED', 'OBJECTION_ANSWERED', 'OBJECTION_FILED', 'TENDER_AMENDED', 'TENDER_AMENDED']);
     expect(notices[2]).toMatchObject({ recipient_organization_id: tender.owner.organizationId, recipient_sealed: null });
     expect(notices[0]).toMatchObject({
@@ -415,8 +420,8 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect(notices[1]).toMatchObject({
       recipient_user_id: null,
       recipient_organization_id: null,
-      recipient_sealed: expect.any(String),
-      dedupe_key: expect.stringMatching(/^sealed:/),
+      recipient_sealed: expect.stringMatching(/^identity:/),
+      dedupe_key: `objection-${objectionId}-answered-recipient-${notices[1].dedupe_key.slice(-64)}`,
     });
     // The clarifications to the downloaders: the recipient sealed to the identity key at download time (operator
     // tier), the dedupe key naming only the user's notice blind index.
@@ -439,11 +444,20 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const [complaintRow] = await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed FROM complaints WHERE id = $1`, [
       complaintId,
     ]);
-    expect(complaintRow).toEqual({ complainant_organization_id: null, filed_by: null, complainant_blind_index: expect.any(String), complainant_sealed: expect.any(String) });
+    expect(complaintRow).toEqual({
+      complainant_organization_id: null,
+      filed_by: null,
+      complainant_blind_index: expect.any(String),
+      complainant_sealed: expect.stringMatching(/^identity:/),
+    });
     expect((await t.dataSource.query(`SELECT actor_id FROM audit_events WHERE object_id = $1 AND action = 'COMPLAINT_FILED'`, [complaintId]))[0].actor_id).toBe('sealed-bidder');
-    // The API still names the complainant to the supervisors and to itself, to no other bidder.
+    // Sealed to the identity key: the supervisors see the complaint and the standing the platform attested, not who
+    // filed it (nobody on the platform can read it before the deadline); the complainant sees its own, no other bidder.
     expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({
-      complainantOrganizationId: bidders[0].organizationId,
+      complainantOrganizationId: null,
+      complainantName: null,
+      complainantSealed: true,
+      complainantStanding: { downloadedDocuments: true, objectorOf: objectionId },
     });
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[0].auth).expect(200)).body.map((c: { id: string }) => c.id)).toEqual([complaintId]);
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(bidders[1].auth).expect(200)).body).toEqual([]);
@@ -465,13 +479,22 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     const [objection] = await t.dataSource.query(`SELECT organization_id, filed_by, objector_blind_index, objector_sealed, status FROM tender_objections WHERE id = $1`, [
       objectionId,
     ]);
-    expect(objection).toEqual({ organization_id: null, filed_by: null, objector_blind_index: expect.any(String), objector_sealed: expect.any(String), status: 'ANSWERED' });
+    expect(objection).toEqual({
+      organization_id: null,
+      filed_by: null,
+      objector_blind_index: expect.any(String),
+      objector_sealed: expect.stringMatching(/^identity:/),
+      status: 'ANSWERED',
+    });
     const filedEvents = await t.dataSource.query(`SELECT actor_id, ip FROM audit_events WHERE object_id = $1 AND action = 'OBJECTION_FILED'`, [objectionId]);
     expect(filedEvents).toHaveLength(1);
     expect(filedEvents[0].actor_id).toBe('sealed-bidder');
-    // The API is unchanged: the objector still sees its own objection, another bidder none, the owner no objector.
+    // The objector still sees its own objection, another bidder none, the owner no objector, a supervisor null (sealed).
     const own = await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(bidders[0].auth).expect(200);
-    expect(own.body.items).toMatchObject([{ id: objectionId, organizationId: bidders[0].organizationId, status: 'ANSWERED' }]);
+    expect(own.body.items).toMatchObject([{ id: objectionId, organizationId: bidders[0].organizationId, status: 'ANSWERED', objectorSealed: true }]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(supervisor.auth).expect(200)).body.items).toMatchObject([
+      { id: objectionId, organizationId: null, objectorSealed: true },
+    ]);
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(bidders[1].auth).expect(200)).body.items).toEqual([]);
     const ownerView = await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(tender.owner.auth).expect(200);
     expect(ownerView.body.items).toHaveLength(1);
@@ -491,10 +514,10 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     expect(openedNotices).toEqual([
       {
         topic: 'OBJECTION_ANSWERED',
-        recipient_user_id: null,
+        recipient_user_id: bidders[0].userId,
         recipient_organization_id: bidders[0].organizationId,
         recipient_sealed: null,
-        dedupe_key: `objection-${objectionId}-answered`,
+        dedupe_key: `objection-${objectionId}-answered-user-${bidders[0].userId}`,
       },
       ...bidders
         .slice(0, 2)
@@ -517,6 +540,11 @@ describe('sealed identities: a withdrawal refunded and an objection before the d
     ]);
     const [openedComplaint] = await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_sealed FROM complaints WHERE id = $1`, [complaintId]);
     expect(openedComplaint).toEqual({ complainant_organization_id: bidders[0].organizationId, filed_by: bidders[0].userId, complainant_sealed: null });
+    expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({
+      complainantOrganizationId: bidders[0].organizationId,
+      complainantSealed: false,
+      complainantStanding: null,
+    });
     const [complaintEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
     expect(complaintEvent.data).toMatchObject({ complaints: 1, complainants: [{ complaintId, organizationId: bidders[0].organizationId, userId: bidders[0].userId }] });
     const [noticeEvent] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'NOTIFICATION_RECIPIENTS_UNSEALED'`, [tender.id]);
@@ -695,9 +723,9 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     );
     expect(rows).toHaveLength(3);
     rows.forEach((r: Record<string, unknown>) => expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.any(String) }));
-    // … neither the objection's answer to the objector nor the clarification to the downloaders goes to the gateway:
-    // their recipients are sealed to the identity key, which the platform cannot open before the deadline, so they
-    // reach the inboxes only (INBOX_ONLY, issue 17 operator tier); the objection notice to the owner is sent …
+    // … neither the objection's answer nor the clarification goes to the gateway: the objector and the downloaders are
+    // sealed to the identity key, which the platform cannot open before the deadline, so they reach their inboxes only
+    // (INBOX_ONLY, issue 17 operator tier); the notice to the owner is sent …
     await waitFor(
       async () =>
         (await t.dataSource.query(`SELECT status, count(*)::int AS n FROM notifications WHERE tender_id = $1 GROUP BY status ORDER BY status`, [tender.id]))
@@ -708,6 +736,7 @@ describe('sealed identities: the inbox of a sealed notice', () => {
     );
     const delivered = sender.sent.filter((n) => n.tenderId === tender.id);
     expect(delivered.filter((n) => n.topic === 'OBJECTION_ANSWERED')).toEqual([]);
+    expect(delivered.filter((n) => n.topic === 'OBJECTION_FILED').map((n) => n.recipientOrganizationId)).toEqual([tender.owner.organizationId]);
     expect(delivered.filter((n) => n.topic === 'TENDER_AMENDED')).toEqual([]);
     // … and in the inbox of its recipient only.
     const answer = rows.find((r: { topic: string }) => r.topic === 'OBJECTION_ANSWERED').id as string;
@@ -918,4 +947,243 @@ describe('sealed identities: the operator cannot name a downloader before the de
     expect(recipients).toContainEqual({ key: `user-${legacy.userId}`, ...who });
     expect(recipients.find((r) => r.sealedRecipient)).toMatchObject({ userId: null, organizationId: null, key: expect.stringMatching(/^recipient-[0-9a-f]{64}$/) });
   });
+});
+
+/**
+ * Operator tier for objectors and complainants (issue 17; TBL Art. 22, TBR Arts. 22/60): an objection to the documents
+ * and a complaint filed before the deadline of a tender that seals identities name their filer only sealed to the
+ * tender's identity key, with the recipient of the filer's notices pre-sealed at filing. The procuring entity answers
+ * the objection, the supervisor decides the complaint on its content and the attested standing, the filer reads the
+ * answers in its inbox; the deadline's unsealing (k custodians) names them.
+ */
+describe('sealed identities: the operator cannot name an objector or a complainant before the deadline', () => {
+  let t: TestApp;
+  const sender = new RecordingSender();
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' }, override: (b) => b.overrideProvider(NotificationSender).useValue(sender) });
+  });
+  afterAll(() => t.close());
+
+  const inbox = async (who: TestParty) =>
+    (await t.http().get('/api/v1/inbox').set(who.auth).expect(200)).body as { items: Array<{ id: string; topic: string; tenderId: string; body: string }> };
+  /** Every purpose the platform derives a key for from SEALING_MASTER_KEY that could hold a filer. */
+  const PURPOSES = [OBJECTOR_SEALED, 'complainant', 'notification-recipient', 'notification-reader', 'document-download-recipient', 'tender-objector-identity'];
+
+  it('the operator (database + SEALING_MASTER_KEY) cannot name the objector nor the complainant; the owner answers, the supervisor decides, the filer reads both in its inbox; after the deadline and the release they are in clear', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 20_000, bidSecurityAmount: '0.00' });
+    const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
+    const supervisor = await createStaff(t, Role.SUPERVISOR);
+    const [a, b] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
+    await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(a.auth).expect(200);
+    const objection = (await t.http().post(`/api/v1/tenders/${tender.id}/objections`).set(a.auth).send({ text: '业绩要求排斥潜在投标人。' }).expect(201)).body;
+    expect(objection).toMatchObject({ organizationId: a.organizationId, objectorSealed: true });
+    // The procuring entity reads and answers the content, not who filed it.
+    const ownerView = (await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(tender.owner.auth).expect(200)).body.items;
+    expect(ownerView).toMatchObject([{ id: objection.id, text: '业绩要求排斥潜在投标人。' }]);
+    expect(ownerView[0].organizationId).toBeUndefined();
+    const answered = (await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objection.id}/answer`).set(tender.owner.auth).send({ answer: '业绩要求已删除。' }).expect(200))
+      .body;
+    expect(answered.organizationId).toBeUndefined();
+    const complaint = (await t.http().post(`/api/v1/tenders/${tender.id}/complaints`).set(a.auth).send({ stage: 'DOCUMENTS', text: '答复后仍有排斥性条款。' }).expect(201)).body;
+    expect(complaint).toMatchObject({ complainantOrganizationId: a.organizationId, complainantSealed: true, objectionId: objection.id });
+    // The supervisor handles it on its content and the standing the platform attested (by blind index), not its name.
+    const seen = (await t.http().get(`/api/v1/supervision/complaints/${complaint.id}`).set(supervisor.auth).expect(200)).body;
+    expect(seen).toMatchObject({
+      complainantOrganizationId: null,
+      complainantName: null,
+      complainantSealed: true,
+      complainantStanding: { downloadedDocuments: true, objectorOf: objection.id },
+      text: '答复后仍有排斥性条款。',
+    });
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(supervisor.auth).expect(200)).body.items).toMatchObject([
+      { id: objection.id, organizationId: null, objectorSealed: true },
+    ]);
+    await t.http().patch(`/api/v1/supervision/complaints/${complaint.id}`).set(supervisor.auth).send({ status: 'ACCEPTED' }).expect(200);
+    const decided = (
+      await t
+        .http()
+        .patch(`/api/v1/supervision/complaints/${complaint.id}`)
+        .set(supervisor.auth)
+        .send({ status: 'DECIDED', decision: 'DISMISSED', decisionText: '答复已纠正，投诉不成立。' })
+        .expect(200)
+    ).body;
+    expect(decided).toMatchObject({ status: 'DECIDED', complainantOrganizationId: null, complainantSealed: true });
+    // The filer sees its own, another bidder nothing.
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(a.auth).expect(200)).body).toMatchObject([
+      { id: complaint.id, complainantOrganizationId: a.organizationId },
+    ]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/complaints`).set(b.auth).expect(200)).body).toEqual([]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(b.auth).expect(200)).body.items).toEqual([]);
+
+    // The rows: no filer in clear; the filer and the notice recipient sealed to the identity key.
+    const [o] = await t.dataSource.query(
+      `SELECT id, organization_id, filed_by, objector_blind_index, objector_sealed, objector_recipient_sealed, objector_recipient_user_index, objector_recipient_org_index
+         FROM tender_objections WHERE id = $1`,
+      [objection.id],
+    );
+    expect(o).toMatchObject({
+      organization_id: null,
+      filed_by: null,
+      objector_sealed: expect.stringMatching(/^identity:/),
+      objector_recipient_sealed: expect.any(String),
+      objector_recipient_user_index: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const [c] = await t.dataSource.query(
+      `SELECT id, complainant_organization_id, filed_by, complainant_blind_index, complainant_sealed, complainant_recipient_sealed, complainant_recipient_user_index, request_sha256
+         FROM complaints WHERE id = $1`,
+      [complaint.id],
+    );
+    expect(c).toMatchObject({
+      complainant_organization_id: null,
+      filed_by: null,
+      complainant_sealed: expect.stringMatching(/^identity:/),
+      complainant_recipient_sealed: expect.any(String),
+    });
+    const notices = await t.dataSource.query(
+      `SELECT id, topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'COMPLAINT_DECIDED') ORDER BY topic`,
+      [tender.id],
+    );
+    expect(notices).toMatchObject([
+      { topic: 'COMPLAINT_DECIDED', recipient_user_id: null, recipient_organization_id: null, recipient_sealed: `identity:${c.complainant_recipient_sealed}` },
+      { topic: 'OBJECTION_ANSWERED', recipient_user_id: null, recipient_organization_id: null, recipient_sealed: `identity:${o.objector_recipient_sealed}` },
+    ]);
+    expect(await leakingTables(t, tender.id, [], [a])).toEqual([]);
+
+    // Every key the platform holds, with every binding the rows suggest, fails on every sealed column.
+    const keys = t.app.get(IdentityKeyService);
+    const aads = [
+      objectorAad(tender.id, o.objector_blind_index),
+      `tender-objector-identity|${tender.id}|${o.objector_blind_index}`,
+      `complainant|${tender.id}|${c.complainant_blind_index}`,
+      `complainant-identity|${tender.id}|${c.complainant_blind_index}`,
+      `notice-recipient-identity|${tender.id}|${o.objector_recipient_user_index}`,
+      ...notices.map((n: { dedupe_key: string }) => `notification-recipient|${tender.id}|${n.dedupe_key}`),
+    ];
+    const sealedValues: string[] = [
+      o.objector_sealed,
+      o.objector_recipient_sealed,
+      c.complainant_sealed,
+      c.complainant_recipient_sealed,
+      ...notices.map((n: { recipient_sealed: string }) => n.recipient_sealed),
+    ].flatMap((v: string) => {
+      const bare = v.startsWith('identity:') ? v.slice('identity:'.length) : v;
+      return [v, bare, (JSON.parse(bare) as { c: string }).c]; // the AES-GCM part: its key is wrapped to the identity key
+    });
+    for (const sealed of sealedValues) for (const purpose of PURPOSES) for (const aad of aads) expect(() => keys.platformOpen(purpose, sealed, aad)).toThrow();
+    // The request digest is keyed (not the plain SHA-256 over tender, organisation and text that a dump could test).
+    const plain = createHash('sha256')
+      .update(canonicalJson({ tenderId: tender.id, orgId: a.organizationId, stage: 'DOCUMENTS', knownAt: null, text: '答复后仍有排斥性条款。' }))
+      .digest('hex');
+    expect(c.request_sha256).not.toBe(plain);
+    // The identity key: the platform's own share is not enough, and the custodians refuse before the deadline.
+    await expect(t.dataSource.transaction((m) => keys.withOpener(m, tender.id, SYSTEM_ACTOR, async () => 0))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+
+    // The filer reads the answer and the decision in its inbox; the gateway is skipped (INBOX_ONLY); b sees neither.
+    const topicsOf = async (who: TestParty) =>
+      (await inbox(who)).items
+        .filter((i) => i.tenderId === tender.id)
+        .map((i) => i.topic)
+        .sort();
+    expect(await topicsOf(a)).toEqual(['COMPLAINT_DECIDED', 'OBJECTION_ANSWERED']);
+    expect(await topicsOf(b)).toEqual([]);
+    await waitFor(
+      async () =>
+        (
+          await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM notifications WHERE tender_id = $1 AND status = 'INBOX_ONLY' AND topic IN ('OBJECTION_ANSWERED', 'COMPLAINT_DECIDED')`,
+            [tender.id],
+          )
+        )[0].n === 2,
+      15_000,
+      'the filer’s notices kept in its inbox',
+    );
+    expect(sender.sent.filter((n) => n.tenderId === tender.id && ['OBJECTION_ANSWERED', 'COMPLAINT_DECIDED'].includes(n.topic))).toEqual([]);
+
+    for (let i = 0; i < 200; i++) {
+      if ((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status !== 'PUBLISHED') break;
+      await sleep(250);
+    }
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}`)).body.status).not.toBe('PUBLISHED');
+    // After the deadline and the custodians' release: in clear.
+    expect(await t.dataSource.query(`SELECT organization_id, filed_by, objector_recipient_sealed FROM tender_objections WHERE id = $1`, [objection.id])).toEqual([
+      { organization_id: a.organizationId, filed_by: a.userId, objector_recipient_sealed: null },
+    ]);
+    expect(
+      await t.dataSource.query(`SELECT complainant_organization_id, filed_by, complainant_sealed, complainant_recipient_sealed FROM complaints WHERE id = $1`, [complaint.id]),
+    ).toEqual([{ complainant_organization_id: a.organizationId, filed_by: a.userId, complainant_sealed: null, complainant_recipient_sealed: null }]);
+    expect((await t.http().get(`/api/v1/supervision/complaints/${complaint.id}`).set(supervisor.auth).expect(200)).body).toMatchObject({
+      complainantOrganizationId: a.organizationId,
+      complainantSealed: false,
+      complainantStanding: null,
+    });
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(supervisor.auth).expect(200)).body.items).toMatchObject([
+      { id: objection.id, organizationId: a.organizationId, objectorSealed: false },
+    ]);
+    const opened = await t.dataSource.query(
+      `SELECT topic, recipient_user_id, recipient_organization_id, recipient_sealed, dedupe_key FROM notifications WHERE tender_id = $1 AND topic IN ('OBJECTION_ANSWERED', 'COMPLAINT_DECIDED') ORDER BY topic`,
+      [tender.id],
+    );
+    expect(opened).toEqual([
+      {
+        topic: 'COMPLAINT_DECIDED',
+        recipient_user_id: a.userId,
+        recipient_organization_id: a.organizationId,
+        recipient_sealed: null,
+        dedupe_key: `complaint-${complaint.id}-decided-user-${a.userId}`,
+      },
+      {
+        topic: 'OBJECTION_ANSWERED',
+        recipient_user_id: a.userId,
+        recipient_organization_id: a.organizationId,
+        recipient_sealed: null,
+        dedupe_key: `objection-${objection.id}-answered-user-${a.userId}`,
+      },
+    ]);
+    expect(await topicsOf(a)).toEqual(expect.arrayContaining(['COMPLAINT_DECIDED', 'OBJECTION_ANSWERED']));
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'COMPLAINT_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(ev.data).toMatchObject({ complaints: 1, complainants: [{ complaintId: complaint.id, organizationId: a.organizationId, userId: a.userId }] });
+    const [obj] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'OBJECTION_IDENTITIES_UNSEALED'`, [tender.id]);
+    expect(obj.data).toMatchObject({ objections: 1, objectors: [{ objectionId: objection.id, organizationId: a.organizationId, userId: a.userId }] });
+  }, 90_000);
+
+  it('a legacy platform-tier objection and complaint (sealed before this change) are still read and unsealed', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const x = await registerParty(t, { role: Role.BIDDER });
+    const supervisor = await createStaff(t, Role.SUPERVISOR);
+    const keys = t.app.get(IdentityKeyService);
+    const who = { organizationId: x.organizationId!, userId: x.userId };
+    const oIndex = keys.blindIndex(OBJECTOR_SEALED, tender.id, who.organizationId);
+    const [{ id: objectionId }] = await t.dataSource.query(
+      `INSERT INTO tender_objections (tender_id, objector_blind_index, objector_sealed, text, status, filed_at, answer_due_at)
+       VALUES ($1, $2, $3, '旧的异议', 'PENDING', clock_timestamp(), clock_timestamp() + interval '3 days') RETURNING id`,
+      [tender.id, oIndex, keys.platformSeal(OBJECTOR_SEALED, who, objectorAad(tender.id, oIndex))],
+    );
+    const cIndex = keys.blindIndex('complainant', tender.id, who.organizationId);
+    const [{ id: complaintId }] = await t.dataSource.query(
+      `INSERT INTO complaints (tender_id, stage, text, known_at, filing_deadline, filed_at, accept_due_at, request_sha256, complainant_blind_index, complainant_sealed)
+       VALUES ($1, 'OTHER', '旧的投诉', clock_timestamp(), clock_timestamp() + interval '10 days', clock_timestamp(), clock_timestamp() + interval '3 days', $2, $3, $4) RETURNING id`,
+      [tender.id, 'a'.repeat(64), cIndex, keys.platformSeal('complainant', { ...who, requestSha256: 'b'.repeat(64) }, `complainant|${tender.id}|${cIndex}`)],
+    );
+    // Read as before (the platform opens its own tier): the supervisor sees both filers, the filer its own.
+    expect((await t.http().get(`/api/v1/supervision/complaints/${complaintId}`).set(supervisor.auth).expect(200)).body).toMatchObject({
+      complainantOrganizationId: x.organizationId,
+      complainantSealed: false,
+    });
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/objections`).set(x.auth).expect(200)).body.items).toMatchObject([
+      { id: objectionId, organizationId: x.organizationId },
+    ]);
+    // The owner's answer goes to the objector as before (its notice sealed by the notices module, not from the row).
+    await t.http().post(`/api/v1/tenders/${tender.id}/objections/${objectionId}/answer`).set(tender.owner.auth).send({ answer: '已答复。' }).expect(200);
+    // The unsealing opens them without the custodians (platform tier).
+    await t.dataSource.transaction(async (m) => {
+      expect(await t.app.get(TenderObjectionsService).unsealTender(m, tender.id)).toBe(1);
+      expect(await t.app.get(ComplaintsService).unsealTender(m, tender.id)).toBe(1);
+    });
+    expect(await t.dataSource.query(`SELECT organization_id, filed_by FROM tender_objections WHERE id = $1`, [objectionId])).toEqual([
+      { organization_id: x.organizationId, filed_by: x.userId },
+    ]);
+    expect(await t.dataSource.query(`SELECT complainant_organization_id, filed_by, request_sha256 FROM complaints WHERE id = $1`, [complaintId])).toEqual([
+      { complainant_organization_id: x.organizationId, filed_by: x.userId, request_sha256: 'b'.repeat(64) },
+    ]);
+  }, 60_000);
 });

@@ -2,9 +2,11 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type ObjectionStatus = 'PENDING' | 'ANSWERED';
 
-/** Platform-tier purpose of the sealed objector (issue 17): blind index and seal. */
+/** Purpose of the objector's blind index and (legacy rows) platform-tier seal (issue 17). */
 export const OBJECTOR_SEALED = 'tender-objector';
 export const objectorAad = (tenderId: string, blindIndex: string) => `tender-objector|${tenderId}|${blindIndex}`;
+/** The objector sealed to the tender's identity key (operator tier), bound to its tender and blind index. */
+export const objectorIdentityAad = (tenderId: string, blindIndex: string) => `tender-objector-identity|${tenderId}|${blindIndex}`;
 export interface SealedObjector {
   organizationId: string;
   userId: string;
@@ -34,9 +36,22 @@ export class TenderObjectionEntity {
   @Column({ type: 'text', nullable: true })
   objectorBlindIndex: string | null;
 
-  /** Organisation and user sealed under a platform key until the deadline. */
+  /**
+   * Organisation and user sealed until the deadline: to the tender's identity key (`identity:` + sealed, operator
+   * tier: opened only by k custodians from the deadline on), or — a legacy row — under a platform key.
+   */
   @Column({ type: 'text', nullable: true })
   objectorSealed: string | null;
+
+  /** The recipient of the objector's notices, pre-sealed to the identity key at filing (NoticeRecipientSealer.sealToIdentity). */
+  @Column({ type: 'text', nullable: true })
+  objectorRecipientSealed: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  objectorRecipientUserIndex: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  objectorRecipientOrgIndex: string | null;
 
   @Column({ type: 'text' })
   text: string;

@@ -12,7 +12,8 @@ import { ScheduledEventEntity } from '../scheduling/scheduled-event.entity';
 import { OnTimedEvent, SchedulerService } from '../scheduling/scheduler.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { sealedBidderActor } from '../bids/bid-identity-sealer';
-import { OBJECTOR_SEALED, objectorAad, SealedObjector, TenderObjectionEntity } from './tender-objection.entity';
+import { IDENTITY_TIER, IdentityOpener, isIdentitySealed, NoticeRecipientSealer, PreSealedRecipient } from '../notifications/notice-recipient-sealer';
+import { OBJECTOR_SEALED, objectorAad, objectorIdentityAad, SealedObjector, TenderObjectionEntity } from './tender-objection.entity';
 import { TenderSuspensionService } from './tender-suspension.service';
 import { TenderPeriods } from './tender-periods';
 import { TenderEntity } from './tender.entity';
@@ -32,8 +33,23 @@ export interface ObjectionView {
   overdue: boolean;
   answer: string | null;
   answeredAt: string | null;
-  /** The objector: shown to itself and to supervisors only — a prospective bidder is secret (TBL Art. 22). */
-  organizationId?: string;
+  /**
+   * The objector: shown to itself and to supervisors only — a prospective bidder is secret (TBL Art. 22). Absent for
+   * the procuring entity. Before the deadline of a tender that seals identities it is sealed to the tender's identity
+   * key (issue 17): null for the supervisors (the platform cannot read it either) until the deadline; the objector
+   * itself still sees its own.
+   */
+  organizationId?: string | null;
+  /** True while the objector is sealed to the identity key (opened at the deadline by k custodians). */
+  objectorSealed?: boolean;
+}
+
+/** The objector's notices: to its organisation in clear, or to the recipient pre-sealed at filing (issue 17). */
+interface ObjectorAddress {
+  recipientOrganizationId?: string;
+  sealedRecipient?: PreSealedRecipient;
+  /** Appended to the dedupe key: `-recipient-<user blind index>` when pre-sealed (the notices name it at the deadline). */
+  dedupeSuffix: string;
 }
 
 /**
@@ -62,6 +78,7 @@ export class TenderObjectionsService {
     private readonly jurisdictions: JurisdictionsService,
     private readonly identityKeys: IdentityKeyService,
     private readonly repository: TendersRepository,
+    private readonly noticeSealer: NoticeRecipientSealer,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.ObjectionAnswerDue)
@@ -80,29 +97,59 @@ export class TenderObjectionsService {
     return this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, organizationId);
   }
 
-  /** The objector of a row, unsealed when it is still sealed. */
-  private objector(o: TenderObjectionEntity): SealedObjector {
+  /**
+   * The objector of a row: in clear, or a legacy platform-tier seal opened. Null while sealed to the identity key
+   * (operator tier, issue 17): nobody on the platform can name it before the deadline.
+   */
+  private objector(o: TenderObjectionEntity): SealedObjector | null {
     if (o.organizationId && o.filedBy) return { organizationId: o.organizationId, userId: o.filedBy };
-    return this.identityKeys.platformOpen<SealedObjector>(OBJECTOR_SEALED, o.objectorSealed!, objectorAad(o.tenderId, o.objectorBlindIndex!));
+    if (!o.objectorSealed || isIdentitySealed(o.objectorSealed)) return null;
+    return this.identityKeys.platformOpen<SealedObjector>(OBJECTOR_SEALED, o.objectorSealed, objectorAad(o.tenderId, o.objectorBlindIndex!));
   }
 
-  /** At the deadline: the objectors filled in clear, audited (OBJECTION_IDENTITIES_UNSEALED). */
+  /** Where the objector's notices go: the pre-sealed recipient while the row is sealed to the identity key, else in clear. */
+  private objectorAddress(o: TenderObjectionEntity): ObjectorAddress {
+    if (!o.organizationId && o.objectorRecipientSealed && o.objectorRecipientUserIndex) {
+      return {
+        sealedRecipient: { sealed: o.objectorRecipientSealed, userIndex: o.objectorRecipientUserIndex, orgIndex: o.objectorRecipientOrgIndex },
+        dedupeSuffix: `-recipient-${o.objectorRecipientUserIndex}`,
+      };
+    }
+    return { recipientOrganizationId: this.objector(o)!.organizationId, dedupeSuffix: '' };
+  }
+
+  /**
+   * At the deadline: the objectors filled in clear, audited (OBJECTION_IDENTITIES_UNSEALED). Rows sealed to the
+   * identity key are opened with the key rebuilt from k custodians (audited by custody), only when there are any; a
+   * legacy platform-tier row is opened as before.
+   */
   async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
     const rows = await this.repository.lockSealedObjections(m, tenderId);
-    for (const o of rows) {
-      const who = this.objector(o);
-      await m.update(TenderObjectionEntity, { id: o.id }, { organizationId: who.organizationId, filedBy: who.userId });
-    }
-    if (rows.length) {
-      await this.audit.append(m, {
-        actor: SYSTEM_ACTOR,
-        action: 'OBJECTION_IDENTITIES_UNSEALED',
-        objectType: 'tender',
-        objectId: tenderId,
-        tenderId,
-        data: { objections: rows.length, objectors: rows.map((o) => ({ objectionId: o.id, ...this.objector(o) })) },
-      });
-    }
+    if (!rows.length) return 0;
+    const objectors: Array<{ objectionId: string } & SealedObjector> = [];
+    const fill = async (open: IdentityOpener | null) => {
+      for (const o of rows) {
+        const who = isIdentitySealed(o.objectorSealed)
+          ? open!<SealedObjector>(o.objectorSealed!.slice(IDENTITY_TIER.length), objectorIdentityAad(tenderId, o.objectorBlindIndex!))
+          : this.objector(o)!;
+        await m.update(
+          TenderObjectionEntity,
+          { id: o.id },
+          { organizationId: who.organizationId, filedBy: who.userId, objectorRecipientSealed: null, objectorRecipientUserIndex: null, objectorRecipientOrgIndex: null },
+        );
+        objectors.push({ objectionId: o.id, organizationId: who.organizationId, userId: who.userId });
+      }
+    };
+    if (rows.some((o) => isIdentitySealed(o.objectorSealed))) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
+    else await fill(null);
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'OBJECTION_IDENTITIES_UNSEALED',
+      objectType: 'tender',
+      objectId: tenderId,
+      tenderId,
+      data: { objections: rows.length, objectors },
+    });
     return rows.length;
   }
 
@@ -115,20 +162,32 @@ export class TenderObjectionsService {
       const now = await this.tx.now(m);
       await this.periods.assertObjection(m, tender, now);
       const answerDueAt = await this.periods.answerDueAt(m, tender, now);
-      // Sealed identities (issue 17): the objector is a prospective bidder; before the deadline of a tender that seals
-      // identities the row names it only sealed (platform tier: its answer is sent to it before the deadline).
+      // Sealed identities (issue 17; TBL Art. 22): the objector is a prospective bidder; before the deadline of a tender
+      // that seals identities the row names it only sealed to the tender's identity key (operator tier: the platform
+      // cannot open it), and its answer goes to a recipient pre-sealed to the same key (inbox only until the deadline).
       const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
-      const blindIndex = sealed ? this.objectorBlindIndex(tenderId, org) : null;
+      const pub = sealed ? await this.identityKeys.publicKey(m, tenderId) : null;
+      const blindIndex = pub ? this.objectorBlindIndex(tenderId, org) : null;
+      const recipient = pub ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: org }) : null;
       const objection = await m.save(
         TenderObjectionEntity,
         m.create(TenderObjectionEntity, {
           tenderId,
-          organizationId: sealed ? null : org,
-          filedBy: sealed ? null : actor.userId,
+          organizationId: pub ? null : org,
+          filedBy: pub ? null : actor.userId,
           objectorBlindIndex: blindIndex,
-          objectorSealed: blindIndex
-            ? this.identityKeys.platformSeal(OBJECTOR_SEALED, { organizationId: org, userId: actor.userId } satisfies SealedObjector, objectorAad(tenderId, blindIndex))
-            : null,
+          objectorSealed:
+            pub && blindIndex
+              ? IDENTITY_TIER +
+                this.identityKeys.sealTo(
+                  Buffer.from(pub, 'base64'),
+                  { organizationId: org, userId: actor.userId } satisfies SealedObjector,
+                  objectorIdentityAad(tenderId, blindIndex),
+                )
+              : null,
+          objectorRecipientSealed: recipient?.sealed ?? null,
+          objectorRecipientUserIndex: recipient?.userIndex ?? null,
+          objectorRecipientOrgIndex: recipient?.orgIndex ?? null,
           text,
           status: 'PENDING',
           filedAt: now,
@@ -137,7 +196,7 @@ export class TenderObjectionsService {
       );
       await this.scheduler.plan(m, { kind: ScheduledEventKind.ObjectionAnswerDue, subjectId: objection.id, tenderId, runAt: answerDueAt });
       await this.audit.append(m, {
-        actor: sealed ? sealedBidderActor(actor) : actor, // the objector is in the sealed row until the deadline
+        actor: pub ? sealedBidderActor(actor) : actor, // the objector is in the sealed row until the deadline
         action: 'OBJECTION_FILED',
         objectType: 'tender_objection',
         objectId: objection.id,
@@ -156,7 +215,7 @@ export class TenderObjectionsService {
           dedupeKey: `objection-${objection.id}-filed`,
         },
       ]);
-      return this.toView(objection, true);
+      return this.toView(objection, { objector: true, own: org });
     });
   }
 
@@ -178,19 +237,21 @@ export class TenderObjectionsService {
         tenderId,
         data: { late: now.getTime() > objection.answerDueAt.getTime() },
       });
+      // To the objector: pre-sealed to the identity key while the row is (never from a clear id before the deadline).
+      const { dedupeSuffix, ...to } = this.objectorAddress(objection);
       await this.notifications.enqueue(m, [
         {
-          recipientOrganizationId: this.objector(objection).organizationId,
+          ...to,
           tenderId,
           topic: 'OBJECTION_ANSWERED',
           subject: `【异议答复】${tender.title}`,
           body: answer,
-          dedupeKey: `objection-${objection.id}-answered`,
+          dedupeKey: `objection-${objection.id}-answered${dedupeSuffix}`,
         },
       ]);
       // The last answer lifts the suspension — unless a complaint's suspension still holds it (TBR Art. 62).
       if (tender.status === TenderStatus.PUBLISHED) await this.suspension.resumeIfClear(m, tender, now);
-      return this.toView(objection, true);
+      return this.toView(objection, { objector: false });
     });
   }
 
@@ -200,8 +261,10 @@ export class TenderObjectionsService {
       const tender = await this.tenders.findVisible(m, tenderId, actor);
       let where: Record<string, string> | Array<Record<string, string>> = { tenderId };
       let withObjector = true;
+      let own: string | undefined;
       if (actor.role === Role.BIDDER) {
         const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
+        own = org;
         // Its own objections, in clear or (before the deadline) found by the blind index.
         where = [
           { tenderId, organizationId: org },
@@ -219,7 +282,7 @@ export class TenderObjectionsService {
       if (actor.role === Role.SUPERVISOR) {
         await this.audit.append(m, { actor, action: 'OBJECTIONS_READ', objectType: 'tender', objectId: tenderId, tenderId, data: {} });
       }
-      return { items: rows.map((o) => this.toView(o, withObjector)) };
+      return { items: rows.map((o) => this.toView(o, { objector: withObjector, own })) };
     });
   }
 
@@ -261,7 +324,12 @@ export class TenderObjectionsService {
     this.logger.warn(`objection ${objection.id} on tender ${tender.id} is overdue`);
   }
 
-  private toView(o: TenderObjectionEntity, withObjector: boolean): ObjectionView {
+  /**
+   * `objector`: whether the caller may see the objector (itself or a supervisor); `own`: the caller is the objector
+   * (its own row, found by organisation or blind index), so a row sealed to the identity key names it to itself.
+   */
+  private toView(o: TenderObjectionEntity, show: { objector: boolean; own?: string }): ObjectionView {
+    const objectorSealed = !o.organizationId && isIdentitySealed(o.objectorSealed);
     return {
       id: o.id,
       tenderId: o.tenderId,
@@ -272,7 +340,7 @@ export class TenderObjectionsService {
       overdue: o.overdue,
       answer: o.answer,
       answeredAt: o.answeredAt ? new Date(o.answeredAt).toISOString() : null,
-      ...(withObjector ? { organizationId: this.objector(o).organizationId } : {}),
+      ...(show.objector ? { organizationId: objectorSealed ? (show.own ?? null) : this.objector(o)!.organizationId, objectorSealed } : {}),
     };
   }
 }

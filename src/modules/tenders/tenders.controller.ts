@@ -142,7 +142,12 @@ export class TendersController {
 
   @Get(':id/objections')
   @Roles(Role.PROCURING_ENTITY, Role.BIDDER, Role.SUPERVISOR)
-  @ApiOperation({ summary: "Objections: the owner's (objector hidden), a bidder's own, or all (supervisors)" })
+  @ApiOperation({
+    summary: "Objections: the owner's (objector hidden), a bidder's own, or all (supervisors)",
+    description:
+      'Before the deadline of a tender that seals identities the objector is sealed to the tender’s identity key (issue 17): ' +
+      'supervisors get `organizationId: null` and `objectorSealed: true` until the deadline; the objector sees its own.',
+  })
   listObjections(@UuidParam('id') id: string, @CurrentActor() actor: Actor) {
     return this.objections.list(id, actor);
   }

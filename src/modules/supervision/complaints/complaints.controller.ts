@@ -37,7 +37,13 @@ export class ComplaintsController {
 
   @Get('supervision/complaints')
   @Roles(Role.SUPERVISOR)
-  @ApiOperation({ summary: 'Complaints, filtered (status, tenderId) and paged: { items, total }' })
+  @ApiOperation({
+    summary: 'Complaints, filtered (status, tenderId) and paged: { items, total }',
+    description:
+      'A complaint filed before the deadline of a tender that seals identities (issue 17) names no complainant until the deadline: ' +
+      '`complainantOrganizationId` and `complainantName` null, `complainantSealed: true`, and `complainantStanding` ' +
+      '{ downloadedDocuments, objectorOf } attested by the platform at filing. The complainant itself sees its own name.',
+  })
   list(@Query() q: ComplaintQueryDto, @CurrentActor() actor: Actor) {
     return this.complaints.list(q, actor);
   }

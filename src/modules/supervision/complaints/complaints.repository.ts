@@ -12,6 +12,12 @@ export interface ComplaintRecord {
   filedBy: string | null;
   complainantBlindIndex: string | null;
   complainantSealed: string | null;
+  /** The recipient of the complainant's notices, pre-sealed to the identity key at filing (issue 17). */
+  complainantRecipientSealed: string | null;
+  complainantRecipientUserIndex: string | null;
+  complainantRecipientOrgIndex: string | null;
+  /** What the platform attested of a sealed complainant at filing (shown instead of its name until the deadline). */
+  complainantStanding: ComplainantStanding | null;
   stage: ComplaintStage;
   objectionId: string | null;
   text: string;
@@ -31,6 +37,15 @@ export interface ComplaintRecord {
   suspensionEndsAt: Date | null;
   suspensionLiftedAt: Date | null;
   remedy: ComplaintRemedy | null;
+}
+
+/**
+ * The standing of a complainant whose name is sealed (issue 17), checked by the platform at filing by blind index:
+ * it downloaded the tender documents; it is the objector of `objectionId` (the objection the complaint follows).
+ */
+export interface ComplainantStanding {
+  downloadedDocuments: boolean;
+  objectorOf: string | null;
 }
 
 /** A complaint with its tender's regime (the periods depend on it). */
@@ -60,6 +75,11 @@ export interface NewComplaint {
   requestSha256: string;
   complainantBlindIndex: string | null;
   complainantSealed: string | null;
+  /** While sealed (issue 17): the recipient of its notices pre-sealed to the identity key, and the attested standing. */
+  complainantRecipientSealed?: string | null;
+  complainantRecipientUserIndex?: string | null;
+  complainantRecipientOrgIndex?: string | null;
+  complainantStanding?: ComplainantStanding | null;
 }
 
 /** An objection (异议) or a challenge (质疑) the complaint follows, with when it was answered or its answer was due. */
@@ -76,6 +96,10 @@ interface ComplaintRow {
   filed_by: string | null;
   complainant_blind_index: string | null;
   complainant_sealed: string | null;
+  complainant_recipient_sealed: string | null;
+  complainant_recipient_user_index: string | null;
+  complainant_recipient_org_index: string | null;
+  complainant_standing: ComplainantStanding | null;
   stage: ComplaintStage;
   objection_id: string | null;
   text: string;
@@ -104,6 +128,10 @@ const toRecord = (c: ComplaintRow): ComplaintRecord => ({
   filedBy: c.filed_by,
   complainantBlindIndex: c.complainant_blind_index,
   complainantSealed: c.complainant_sealed,
+  complainantRecipientSealed: c.complainant_recipient_sealed,
+  complainantRecipientUserIndex: c.complainant_recipient_user_index,
+  complainantRecipientOrgIndex: c.complainant_recipient_org_index,
+  complainantStanding: c.complainant_standing,
   stage: c.stage,
   objectionId: c.objection_id,
   text: c.text,
@@ -127,9 +155,10 @@ const toRecord = (c: ComplaintRow): ComplaintRecord => ({
 
 /**
  * Owns `complaints`. The statements on the tender and on what a complaint follows are read models over other
- * modules' tables, declared as such: `tenderForFiling`/`tenderExists` and the regime joined by `lockWithRegime`/
+ * modules' tables, declared as such: `tenderForFiling`/`tenderExists`/`tenderTitle` and the regime joined by `lockWithRegime`/
  * `findWithRegime` (tenders), `latestChallenge` (procurement_challenges), `latestObjection` (tender_objections,
- * result_objections) and `latestOpeningObjection` (opening_objections, opening_records). Every method takes the
+ * result_objections), `latestOpeningObjection` (opening_objections, opening_records) and `downloadedDocuments`
+ * (tender_document_downloads). Every method takes the
  * caller's EntityManager (its transaction).
  */
 @Injectable()
@@ -145,10 +174,20 @@ export class ComplaintsRepository {
     return existing ? existing.id : null;
   }
 
-  /** Read model (tenders): the tender's regime and opening, or null for an unknown tender. */
+  /**
+   * Read model (tenders): the tender's regime and opening, or null for an unknown tender. FOR SHARE: a filing and the
+   * deadline's unsealing (which locks the tender) do not interleave, so a complaint sealed just before the deadline is
+   * seen by the unsealing, and one filed after it is in clear (issue 17).
+   */
   async tenderForFiling(m: EntityManager, tenderId: string): Promise<{ regime: Regime; openedAt: Date | null } | null> {
-    const [tender]: Array<{ regime: Regime; opened_at: Date | null }> = await m.query(`SELECT regime, opened_at FROM tenders WHERE id = $1`, [tenderId]);
+    const [tender]: Array<{ regime: Regime; opened_at: Date | null }> = await m.query(`SELECT regime, opened_at FROM tenders WHERE id = $1 FOR SHARE`, [tenderId]);
     return tender ? { regime: tender.regime, openedAt: tender.opened_at } : null;
+  }
+
+  /** Read model (tenders): the tender's title (for the complainant's notice), or null. */
+  async tenderTitle(m: EntityManager, tenderId: string): Promise<string | null> {
+    const [t]: Array<{ title: string }> = await m.query(`SELECT title FROM tenders WHERE id = $1`, [tenderId]);
+    return t?.title ?? null;
   }
 
   /** Read model (tenders): whether the tender exists. */
@@ -161,8 +200,9 @@ export class ComplaintsRepository {
   async insert(m: EntityManager, c: NewComplaint): Promise<string> {
     const [row]: Array<{ id: string }> = await m.query(
       `INSERT INTO complaints (tender_id, complainant_organization_id, filed_by, stage, objection_id, text, known_at, filing_deadline, filed_at,
-                                 accept_due_at, request_sha256, complainant_blind_index, complainant_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+                                 accept_due_at, request_sha256, complainant_blind_index, complainant_sealed, complainant_recipient_sealed,
+                                 complainant_recipient_user_index, complainant_recipient_org_index, complainant_standing)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
       [
         c.tenderId,
         c.complainantOrganizationId,
@@ -177,6 +217,10 @@ export class ComplaintsRepository {
         c.requestSha256,
         c.complainantBlindIndex,
         c.complainantSealed,
+        c.complainantRecipientSealed ?? null,
+        c.complainantRecipientUserIndex ?? null,
+        c.complainantRecipientOrgIndex ?? null,
+        c.complainantStanding ? JSON.stringify(c.complainantStanding) : null,
       ],
     );
     return row.id;
@@ -192,10 +236,11 @@ export class ComplaintsRepository {
     return rows.map((r) => ({ id: r.id, tenderId: r.tender_id, complainantBlindIndex: r.complainant_blind_index, complainantSealed: r.complainant_sealed }));
   }
 
-  /** Names the complainant in clear, with the plain request digest. */
+  /** Names the complainant in clear, with the plain request digest (the pre-sealed notice recipient is no longer needed). */
   async unsealComplainant(m: EntityManager, id: string, who: { organizationId: string; userId: string; requestSha256: string }): Promise<void> {
     await m.query(
-      `UPDATE complaints SET complainant_organization_id = $2, filed_by = $3, request_sha256 = $4, complainant_blind_index = NULL, complainant_sealed = NULL WHERE id = $1`,
+      `UPDATE complaints SET complainant_organization_id = $2, filed_by = $3, request_sha256 = $4, complainant_blind_index = NULL, complainant_sealed = NULL,
+              complainant_recipient_sealed = NULL, complainant_recipient_user_index = NULL, complainant_recipient_org_index = NULL WHERE id = $1`,
       [id, who.organizationId, who.userId, who.requestSha256],
     );
   }
@@ -331,6 +376,19 @@ export class ComplaintsRepository {
       [tenderId, organizationId, now, ...(byBlindIndex ? [blindIndex] : [])],
     );
     return o ? { id: o.id, answeredAt: o.answered_at, answerDueAt: o.answer_due_at } : null;
+  }
+
+  /**
+   * Read model (tender_document_downloads): whether the organisation downloaded the tender's documents — by its id
+   * (a clear row) or by its notice organisation blind index (a row sealed to the identity key, issue 17).
+   */
+  async downloadedDocuments(m: EntityManager, tenderId: string, organizationId: string, orgBlindIndex: string): Promise<boolean> {
+    const [d]: unknown[] = await m.query(`SELECT 1 FROM tender_document_downloads WHERE tender_id = $1 AND (organization_id = $2 OR recipient_org_blind_index = $3) LIMIT 1`, [
+      tenderId,
+      organizationId,
+      orgBlindIndex,
+    ]);
+    return !!d;
   }
 
   /**

@@ -18,6 +18,7 @@ import { TenderStatus } from 'src/modules/tenders/tender.enums';
 import { TendersService } from 'src/modules/tenders/tenders.service';
 import { sealedBidderActor } from 'src/modules/bids/bid-identity-sealer';
 import { NotificationsService } from 'src/modules/notifications/notifications.service';
+import { IDENTITY_TIER, IdentityOpener, isIdentitySealed, NoticeRecipientSealer, PreSealedRecipient } from 'src/modules/notifications/notice-recipient-sealer';
 import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 import { OnTimedEvent, SchedulerService } from 'src/modules/scheduling/scheduler.service';
 import { AuditService } from '../../audit/audit.service';
@@ -26,13 +27,25 @@ import { SupervisionException } from '../supervision.exception';
 import { acceptDue, ComplaintRemedy, decideDue, filingDeadline, Regime, suspensionEnd } from './complaint-rules';
 import { ComplaintQueryDto, ComplaintStatus, FileComplaintDto, HandleComplaintDto } from './dto/complaint.dto';
 import { OrganizationsRepository } from 'src/modules/identity/organizations.repository';
-import { ComplaintRecord, ComplaintsRepository, ComplaintWithRegime } from './complaints.repository';
+import { ComplainantStanding, ComplaintRecord, ComplaintsRepository, ComplaintWithRegime } from './complaints.repository';
 
 export interface ComplaintView {
   id: string;
   tenderId: string;
-  complainantOrganizationId: string;
-  complainantName: string;
+  /**
+   * The complainant. Before the deadline of a tender that seals identities it is sealed to the tender's identity key
+   * (issue 17; TBL Art. 22): null (and `complainantSealed` true) for the supervisors — nobody on the platform can
+   * read it until the deadline; the complainant itself still sees its own.
+   */
+  complainantOrganizationId: string | null;
+  complainantName: string | null;
+  /** True while the complainant is sealed to the identity key (named at the deadline, after k custodians release). */
+  complainantSealed: boolean;
+  /**
+   * While sealed: what the platform attested of the complainant at filing, by blind index — it downloaded the
+   * documents; it is the objector of `objectorOf` (the objection the complaint follows). Null when in clear.
+   */
+  complainantStanding: ComplainantStanding | null;
   stage: string;
   objectionId: string | null;
   text: string;
@@ -65,9 +78,11 @@ const TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = { FILED: ['ACCEP
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 type LegalCalendar = Awaited<ReturnType<LegalCalendarService['calendar']>>;
 
-/** Platform-tier purpose of the sealed complainant (issue 17): blind index, seal, keyed request digest. */
+/** Purpose of the complainant's blind index, keyed request digest and (legacy rows) platform-tier seal (issue 17). */
 const COMPLAINANT_SEALED = 'complainant';
 const complainantAad = (tenderId: string, blindIndex: string) => `complainant|${tenderId}|${blindIndex}`;
+/** The complainant sealed to the tender's identity key (operator tier), bound to its tender and blind index. */
+const complainantIdentityAad = (tenderId: string, blindIndex: string) => `complainant-identity|${tenderId}|${blindIndex}`;
 interface SealedComplainant {
   organizationId: string;
   userId: string;
@@ -95,6 +110,7 @@ export class ComplaintsService {
     private readonly identityKeys: IdentityKeyService,
     private readonly organizations: OrganizationsRepository,
     private readonly complaints: ComplaintsRepository,
+    private readonly noticeSealer: NoticeRecipientSealer,
   ) {}
 
   @OnTimedEvent(ScheduledEventKind.ComplaintSuspensionEnd)
@@ -113,30 +129,55 @@ export class ComplaintsService {
     return this.identityKeys.blindIndex(COMPLAINANT_SEALED, tenderId, organizationId);
   }
 
-  private complainant(c: Pick<ComplaintRecord, 'tenderId' | 'complainantOrganizationId' | 'filedBy' | 'complainantBlindIndex' | 'complainantSealed'>): SealedComplainant {
+  /**
+   * The complainant of a row: in clear, or a legacy platform-tier seal opened. Null while sealed to the identity key
+   * (operator tier, issue 17): nobody on the platform can name it before the deadline.
+   */
+  private complainant(c: Pick<ComplaintRecord, 'tenderId' | 'complainantOrganizationId' | 'filedBy' | 'complainantBlindIndex' | 'complainantSealed'>): SealedComplainant | null {
     if (c.complainantOrganizationId && !c.complainantSealed) return { organizationId: c.complainantOrganizationId, userId: c.filedBy!, requestSha256: '' };
-    return this.identityKeys.platformOpen<SealedComplainant>(COMPLAINANT_SEALED, c.complainantSealed!, complainantAad(c.tenderId, c.complainantBlindIndex!));
+    if (!c.complainantSealed || isIdentitySealed(c.complainantSealed)) return null;
+    return this.identityKeys.platformOpen<SealedComplainant>(COMPLAINANT_SEALED, c.complainantSealed, complainantAad(c.tenderId, c.complainantBlindIndex!));
   }
 
-  /** At the deadline: the complainants filled in clear (and the plain request digest), audited (COMPLAINT_IDENTITIES_UNSEALED). */
+  /** Where the complainant's notices go: the recipient pre-sealed at filing while the row is sealed, else in clear. */
+  private complainantAddress(c: ComplaintRecord): { recipientOrganizationId?: string; sealedRecipient?: PreSealedRecipient; dedupeSuffix: string } {
+    if (!c.complainantOrganizationId && c.complainantRecipientSealed && c.complainantRecipientUserIndex) {
+      return {
+        sealedRecipient: { sealed: c.complainantRecipientSealed, userIndex: c.complainantRecipientUserIndex, orgIndex: c.complainantRecipientOrgIndex },
+        dedupeSuffix: `-recipient-${c.complainantRecipientUserIndex}`,
+      };
+    }
+    return { recipientOrganizationId: this.complainant(c)!.organizationId, dedupeSuffix: '' };
+  }
+
+  /**
+   * At the deadline: the complainants filled in clear (and the plain request digest), audited
+   * (COMPLAINT_IDENTITIES_UNSEALED). Rows sealed to the identity key are opened with the key rebuilt from k custodians
+   * (audited by custody), only when there are any; a legacy platform-tier row is opened as before.
+   */
   async unsealTender(m: EntityManager, tenderId: string): Promise<number> {
     const rows = await this.complaints.lockSealedOfTender(m, tenderId);
+    if (!rows.length) return 0;
     const complainants: Array<{ complaintId: string; organizationId: string; userId: string }> = [];
-    for (const c of rows) {
-      const who = this.complainant({ ...c, complainantOrganizationId: null, filedBy: null });
-      await this.complaints.unsealComplainant(m, c.id, who);
-      complainants.push({ complaintId: c.id, organizationId: who.organizationId, userId: who.userId });
-    }
-    if (rows.length) {
-      await this.audit.append(m, {
-        actor: SYSTEM_ACTOR,
-        action: 'COMPLAINT_IDENTITIES_UNSEALED',
-        objectType: 'tender',
-        objectId: tenderId,
-        tenderId,
-        data: { complaints: rows.length, complainants },
-      });
-    }
+    const fill = async (open: IdentityOpener | null) => {
+      for (const c of rows) {
+        const who = isIdentitySealed(c.complainantSealed)
+          ? open!<SealedComplainant>(c.complainantSealed.slice(IDENTITY_TIER.length), complainantIdentityAad(tenderId, c.complainantBlindIndex))
+          : this.complainant({ ...c, complainantOrganizationId: null, filedBy: null })!;
+        await this.complaints.unsealComplainant(m, c.id, who);
+        complainants.push({ complaintId: c.id, organizationId: who.organizationId, userId: who.userId });
+      }
+    };
+    if (rows.some((c) => isIdentitySealed(c.complainantSealed))) await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, fill);
+    else await fill(null);
+    await this.audit.append(m, {
+      actor: SYSTEM_ACTOR,
+      action: 'COMPLAINT_IDENTITIES_UNSEALED',
+      objectType: 'tender',
+      objectId: tenderId,
+      tenderId,
+      data: { complaints: rows.length, complainants },
+    });
     return rows.length;
   }
 
@@ -156,7 +197,7 @@ export class ComplaintsService {
     return this.tx.run(async (m) => {
       await this.complaints.lockRequest(m, requestSha256);
       const existing = await this.complaints.findByRequest(m, [requestSha256, requestHmac]);
-      if (existing) return { ...(await this.view(m, existing)), created: false };
+      if (existing) return { ...(await this.view(m, existing, orgId)), created: false };
       const tender = await this.complaints.tenderForFiling(m, tenderId);
       if (!tender) throw SupervisionException.notFound('The tender');
       const now = await this.tx.now(m);
@@ -170,7 +211,7 @@ export class ComplaintsService {
         { tenderId, orgId, dto, text, knownAt, objectionId, filingDeadline: deadline.at, now, acceptDueAt: accept.at },
         { requestSha256, requestHmac },
       );
-      return { ...(await this.view(m, id)), created: true };
+      return { ...(await this.view(m, id, orgId)), created: true };
     });
   }
 
@@ -193,15 +234,25 @@ export class ComplaintsService {
   ): Promise<string> {
     const { tenderId, orgId, dto, text, knownAt, objectionId, now } = f;
     const { requestSha256, requestHmac } = digests;
-    // Sealed identities (issue 17): a complaint filed before the deadline of a tender that seals identities (e.g.
-    // about the documents) names its complainant only sealed — platform tier: the supervisors handling it read it
-    // through the API; a dump does not (TBL Art. 22).
+    // Sealed identities (issue 17; TBL Art. 22): a complaint filed before the deadline of a tender that seals identities
+    // (e.g. about the documents, after the objection) names its complainant only sealed to the tender's identity key —
+    // operator tier: nobody on the platform reads it before the deadline; the supervisors handling it see its content
+    // and the standing the platform attests here by blind index (it downloaded the documents, it is the objector of
+    // the objection it follows). Its notices go to a recipient pre-sealed to the same key (inbox only until then).
     const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
-    const blindIndex = sealed ? this.complainantBlindIndex(tenderId, orgId) : null;
+    const pub = sealed ? await this.identityKeys.publicKey(m, tenderId) : null;
+    const blindIndex = pub ? this.complainantBlindIndex(tenderId, orgId) : null;
+    const recipient = pub ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: orgId }) : null;
+    const standing: ComplainantStanding | null = pub
+      ? {
+          downloadedDocuments: await this.complaints.downloadedDocuments(m, tenderId, orgId, this.noticeSealer.orgIndex(tenderId, orgId)),
+          objectorOf: objectionId,
+        }
+      : null;
     const id = await this.complaints.insert(m, {
       tenderId,
-      complainantOrganizationId: sealed ? null : orgId,
-      filedBy: sealed ? null : actor.userId,
+      complainantOrganizationId: pub ? null : orgId,
+      filedBy: pub ? null : actor.userId,
       stage: dto.stage,
       objectionId,
       text,
@@ -209,18 +260,24 @@ export class ComplaintsService {
       filingDeadline: f.filingDeadline,
       filedAt: now,
       acceptDueAt: f.acceptDueAt,
-      requestSha256: sealed ? requestHmac : requestSha256,
+      requestSha256: pub ? requestHmac : requestSha256,
       complainantBlindIndex: blindIndex,
-      complainantSealed: blindIndex
-        ? this.identityKeys.platformSeal(
-            COMPLAINANT_SEALED,
-            { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant,
-            complainantAad(tenderId, blindIndex),
-          )
-        : null,
+      complainantSealed:
+        pub && blindIndex
+          ? IDENTITY_TIER +
+            this.identityKeys.sealTo(
+              Buffer.from(pub, 'base64'),
+              { organizationId: orgId, userId: actor.userId, requestSha256 } satisfies SealedComplainant,
+              complainantIdentityAad(tenderId, blindIndex),
+            )
+          : null,
+      complainantRecipientSealed: recipient?.sealed ?? null,
+      complainantRecipientUserIndex: recipient?.userIndex ?? null,
+      complainantRecipientOrgIndex: recipient?.orgIndex ?? null,
+      complainantStanding: standing,
     });
     await this.audit.append(m, {
-      actor: sealed ? sealedBidderActor(actor) : actor, // the complainant is in the sealed row until the deadline
+      actor: pub ? sealedBidderActor(actor) : actor, // the complainant is in the sealed row until the deadline
       action: 'COMPLAINT_FILED',
       objectType: 'complaint',
       objectId: id,
@@ -279,6 +336,7 @@ export class ComplaintsService {
         // The decision ends the complaint's suspension (TBR Art. 62); then the remedy changes the tender.
         if (c.suspensionOrderedAt && !c.suspensionLiftedAt) await this.liftSuspension(m, c, tender!, now, actor, 'DECIDED');
         if (dto.remedy) await this.applyRemedy(m, c, tender!, dto.remedy, actor);
+        await this.notifyDecision(m, c, dto);
       }
       return this.view(m, id);
     });
@@ -322,6 +380,26 @@ export class ComplaintsService {
     return c.decideDueAt !== null && now.getTime() > new Date(c.decideDueAt).getTime();
   }
 
+  /**
+   * The decision (处理决定) is notified to the complainant in writing (GPL Art. 56; TBR Art. 61): to its organisation
+   * in clear, or — sealed before the deadline (issue 17) — to the recipient pre-sealed at filing (inbox only until the
+   * deadline, never from a clear id).
+   */
+  private async notifyDecision(m: EntityManager, c: ComplaintRecord, dto: HandleComplaintDto): Promise<void> {
+    const title = (await this.complaints.tenderTitle(m, c.tenderId)) ?? '';
+    const { dedupeSuffix, ...to } = this.complainantAddress(c);
+    await this.notifications.enqueue(m, [
+      {
+        ...to,
+        tenderId: c.tenderId,
+        topic: 'COMPLAINT_DECIDED',
+        subject: `【投诉处理决定】${title}`,
+        body: `${dto.decision === 'UPHELD' ? '投诉成立' : '投诉不成立，予以驳回'}。\n\n${dto.decisionText!.trim()}`,
+        dedupeKey: `complaint-${c.id}-decided${dedupeSuffix}`,
+      },
+    ]);
+  }
+
   /** GET /tenders/{id}/complaints: supervisors see all, a bidder its own. */
   async ofTender(tenderId: string, actor: Actor): Promise<ComplaintView[]> {
     const m = this.tx.manager;
@@ -331,7 +409,7 @@ export class ComplaintsService {
     // A bidder's own: in clear, or (before the deadline) found by its blind index.
     const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
     const ids = await this.complaints.idsOfTender(m, tenderId, own ? { organizationId: org, blindIndex: this.complainantBlindIndex(tenderId, org) } : null);
-    return Promise.all(ids.map((id) => this.view(m, id)));
+    return Promise.all(ids.map((id) => this.view(m, id, own ? org : undefined)));
   }
 
   async list(q: ComplaintQueryDto, actor: Actor | null = null): Promise<Page<ComplaintView>> {
@@ -424,12 +502,16 @@ export class ComplaintsService {
     return { knownAt, objectionId: null };
   }
 
-  private async view(m: EntityManager, id: string): Promise<ComplaintView> {
+  /** `own`: the caller is the complainant (its own row, found by organisation or blind index), so a sealed row names it to itself. */
+  private async view(m: EntityManager, id: string, own?: string): Promise<ComplaintView> {
     const c = await this.complaints.findWithNow(m, id);
     if (!c) throw SupervisionException.notFound('The complaint');
-    // The API may name a sealed complainant (its callers are the complainant itself and supervisors); the table does not.
-    const complainantOrganizationId = this.complainant(c).organizationId;
-    const complainantName = (await this.organizations.findById(m, complainantOrganizationId))?.name ?? '';
+    // Sealed to the identity key (issue 17): the platform cannot name the complainant before the deadline — null for
+    // the supervisors, with the standing attested at filing; the complainant itself knows who it is. A legacy
+    // platform-tier row is opened as before.
+    const complainantSealed = !c.complainantOrganizationId && isIdentitySealed(c.complainantSealed);
+    const complainantOrganizationId = complainantSealed ? (own ?? null) : this.complainant(c)!.organizationId;
+    const complainantName = complainantOrganizationId ? ((await this.organizations.findById(m, complainantOrganizationId))?.name ?? '') : null;
     const now = new Date(c.now).getTime();
     const acceptedOrRefused = c.acceptedAt ?? c.refusedAt;
     return {
@@ -437,6 +519,8 @@ export class ComplaintsService {
       tenderId: c.tenderId,
       complainantOrganizationId,
       complainantName,
+      complainantSealed,
+      complainantStanding: complainantSealed ? c.complainantStanding : null,
       stage: c.stage,
       objectionId: c.objectionId,
       text: c.text,
