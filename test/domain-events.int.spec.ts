@@ -30,11 +30,11 @@ describe('domain events of the real application', () => {
     expect(order.slice(unseal.length)).toEqual(['OpeningService.onBidDeadlineReached', 'AuditHeadsService.signAtOpening']);
   });
 
-  it('a cancellation is one event: the panel is released, the window close dropped, the securities refunded and the sealed notices planned to open at the deadline', () => {
+  it('a cancellation is one event: the panel is released, the window close dropped, the securities refunded and the sealed identities planned to open at the deadline', () => {
     expect(t.app.get(DomainEvents).handlersOf('TenderCancelled').sort()).toEqual([
       'BidSecuritySettlement.onTenderCancelled',
+      'EndedTenderUnsealing.onTenderCancelled',
       'ExpertDrawService.onTenderCancelled',
-      'NotificationsService.onTenderCancelled',
       'OpeningService.onTenderCancelled',
     ]);
   });

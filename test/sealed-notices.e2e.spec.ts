@@ -224,19 +224,25 @@ describe('sealed notices: the operator cannot name the recipient of a notice bef
     expect(ev.data).toMatchObject({ notices: 3, reads: 1, redelivered: 2 });
   }, 120_000);
 
-  it('a tender cancelled before its deadline: its sealed notices are opened at the original deadline (a timed event) and delivered', async () => {
+  it('a tender cancelled before its deadline: its sealed notices, downloaders and objectors are opened at the original deadline (a timed event) and the notices delivered', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 10_000, bidSecurityAmount: '0.00' });
     const docId = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0].id;
     const [a, b] = [await registerParty(t, { role: Role.BIDDER }), await registerParty(t, { role: Role.BIDDER })];
     await t.http().get(`/api/v1/tenders/${tender.id}/documents/${docId}/content`).set(a.auth).expect(200);
     await enqueueClear(tender.id, b, 'CHALLENGE_ANSWERED', `challenge-y-${tender.id}-answered`);
+    const objection = (await t.http().post(`/api/v1/tenders/${tender.id}/objections`).set(b.auth).send({ text: '资格条件排斥潜在投标人。' }).expect(201)).body;
+    const identityRows = async () => ({
+      downloads: await t.dataSource.query(`SELECT user_id, organization_id FROM tender_document_downloads WHERE tender_id = $1`, [tender.id]),
+      objections: await t.dataSource.query(`SELECT organization_id, filed_by FROM tender_objections WHERE id = $1`, [objection.id]),
+    });
+    expect(await identityRows()).toEqual({ downloads: [{ user_id: null, organization_id: null }], objections: [{ organization_id: null, filed_by: null }] });
     await t.http().post(`/api/v1/tenders/${tender.id}/cancel`).set(tender.owner.auth).send({ reason: '项目取消。' }).expect(200);
 
     const sealedTopics = ['CHALLENGE_ANSWERED', 'TENDER_CANCELLED'];
     const before = (await rowsOf(tender.id)).filter((r) => sealedTopics.includes(r.topic));
     expect(before.map((r) => r.topic)).toEqual(sealedTopics);
     for (const r of before) expect(r).toMatchObject({ recipient_user_id: null, recipient_organization_id: null, recipient_sealed: expect.stringMatching(/^identity:/) });
-    const [planned] = await t.dataSource.query(`SELECT status, run_at, subject_id FROM scheduled_events WHERE kind = 'SEALED_NOTICES_UNSEAL' AND tender_id = $1`, [tender.id]);
+    const [planned] = await t.dataSource.query(`SELECT status, run_at, subject_id FROM scheduled_events WHERE kind = 'SEALED_IDENTITIES_DUE' AND tender_id = $1`, [tender.id]);
     const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
     expect(planned).toMatchObject({ status: 'PENDING', subject_id: tender.id });
     expect(new Date(planned.run_at).getTime()).toBe(new Date(bid_deadline).getTime());
@@ -264,8 +270,13 @@ describe('sealed notices: the operator cannot name the recipient of a notice bef
     await waitFor(async () => sender.sent.filter((n) => n.tenderId === tender.id && sealedTopics.includes(n.topic)).length === 2, 15_000, 'the notices delivered');
     expect((await inbox(a, tender.id)).map((i) => i.topic)).toEqual(['TENDER_CANCELLED']);
     expect((await inbox(b, tender.id)).map((i) => i.topic)).toEqual(['CHALLENGE_ANSWERED']);
-    const [done] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE kind = 'SEALED_NOTICES_UNSEAL' AND tender_id = $1`, [tender.id]);
+    const [done] = await t.dataSource.query(`SELECT status FROM scheduled_events WHERE kind = 'SEALED_IDENTITIES_DUE' AND tender_id = $1`, [tender.id]);
     expect(done.status).toBe('DONE');
+    // The same timed event opened who downloaded and who objected (SealedIdentitiesDue: every module's rows).
+    expect(await identityRows()).toEqual({
+      downloads: [{ user_id: a.userId, organization_id: a.organizationId }],
+      objections: [{ organization_id: b.organizationId, filed_by: b.userId }],
+    });
   }, 90_000);
 
   it('a notice written before the change (platform tier) is still shown, sent and unsealed as before', async () => {

@@ -34,6 +34,13 @@ export interface DomainEventMap {
   TenderFailed: { tenderId: string; reason: string };
   /** The tender was cancelled by its procuring entity. */
   TenderCancelled: { tenderId: string; reason: string };
+  /**
+   * The original bid deadline of a tender that ended before it (cancelled, TBR Art. 31; failed by a complaint's
+   * remedy) has passed: it never gets BidDeadlineReached, but what was sealed to its identity key until then
+   * (downloaders, objectors, complainants, notice recipients, payers) may now be opened — the custodians release
+   * the key from the deadline on, by their own clocks (issue 17).
+   */
+  SealedIdentitiesDue: { tenderId: string };
   /** The notice of award (中标通知书) was issued to the awardee (`lotNo`: of that lot, on a tender with lots). */
   AwardNoticeIssued: { tenderId: string; awardeeOrganizationId: string; bidId: string; lotNo?: number };
   /** The contract was signed: securities become REFUND_DUE (TBR Art. 57; MOF87 Art. 38); `lotNo`: that lot's only. */
@@ -63,6 +70,7 @@ const EVENT_NAMES: Record<DomainEventName, true> = {
   TenderEnteredEvaluation: true,
   TenderFailed: true,
   TenderCancelled: true,
+  SealedIdentitiesDue: true,
   AwardNoticeIssued: true,
   ContractSigned: true,
   AwardeeDefaulted: true,

@@ -66,8 +66,9 @@ export enum ScheduledEventKind {
    */
   BidBlobHygiene = 'BID_BLOB_HYGIENE',
   /**
-   * Sealed identities (issue 17): the notices of a tender that ended before its bid deadline (cancelled, failed) are
-   * opened at that (original) deadline (subject: the tender); notifications module.
+   * Sealed identities (issue 17): at the (original) bid deadline of a tender that ended before it (cancelled, failed),
+   * what was sealed to its identity key is opened — announced as SealedIdentitiesDue (subject: the tender); tenders
+   * module (EndedTenderUnsealing).
    */
-  SealedNoticesUnseal = 'SEALED_NOTICES_UNSEAL',
+  SealedIdentitiesDue = 'SEALED_IDENTITIES_DUE',
 }

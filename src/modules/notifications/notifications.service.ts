@@ -4,7 +4,7 @@ import { AppConfig } from 'src/infra/config/app-config';
 import { runAfterCommit } from 'src/infra/database/after-commit';
 import { TransactionRunner } from 'src/infra/database/transaction-runner';
 import { JobQueue } from 'src/infra/queue/job-queue.service';
-import { JobName, ScheduledEventKind } from 'src/infra/queue/queue.constants';
+import { JobName } from 'src/infra/queue/queue.constants';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AuditService } from 'src/modules/audit/audit.service';
 import {
@@ -22,8 +22,6 @@ import { NotificationSender } from './notification-sender';
 import { OnJob } from 'src/infra/queue/job-registry';
 import { JobData } from 'src/infra/queue/job.types';
 import { DomainEventMap, HandlerOrder, OnEvent } from 'src/common/events/domain-events';
-import { OnTimedEvent, SchedulerService } from 'src/modules/scheduling/scheduler.service';
-import { ScheduledEventEntity } from 'src/modules/scheduling/scheduled-event.entity';
 
 export interface NotificationInput {
   recipientUserId?: string | null;
@@ -66,7 +64,6 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     private readonly sealer: NoticeRecipientSealer,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsRepository,
-    private readonly scheduler: SchedulerService,
   ) {}
 
   @OnJob(JobName.DeliverNotification)
@@ -188,30 +185,10 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     await this.unsealTender(m, tenderId);
   }
 
-  /**
-   * A tender that ends before its deadline (cancelled, TBR Art. 31; failed by a complaint's remedy) never gets the
-   * deadline event: its sealed notices are opened at its (original) deadline all the same, by a timed event — the
-   * custodians release the identity key from then on, by their own clocks.
-   */
-  @OnEvent('TenderCancelled')
-  async onTenderCancelled(m: EntityManager, { tenderId }: DomainEventMap['TenderCancelled']): Promise<void> {
-    await this.planUnsealAtDeadline(m, tenderId);
-  }
-
-  @OnEvent('TenderFailed')
-  async onTenderFailed(m: EntityManager, { tenderId }: DomainEventMap['TenderFailed']): Promise<void> {
-    await this.planUnsealAtDeadline(m, tenderId);
-  }
-
-  private async planUnsealAtDeadline(m: EntityManager, tenderId: string): Promise<void> {
-    const [t] = await this.notifications.tendersSealing(m, [tenderId]);
-    if (!t?.sealed) return; // at or after the deadline: the deadline event did (or does) it
-    await this.scheduler.plan(m, { kind: ScheduledEventKind.SealedNoticesUnseal, subjectId: tenderId, tenderId, runAt: t.bidDeadline });
-  }
-
-  @OnTimedEvent(ScheduledEventKind.SealedNoticesUnseal)
-  async onUnsealDue(m: EntityManager, event: ScheduledEventEntity): Promise<void> {
-    await this.unsealTender(m, event.subjectId);
+  /** A tender that ended before its deadline: its sealed notices are opened at that deadline all the same. */
+  @OnEvent('SealedIdentitiesDue', { order: HandlerOrder.UNSEAL })
+  async onSealedIdentitiesDue(m: EntityManager, { tenderId }: DomainEventMap['SealedIdentitiesDue']): Promise<void> {
+    await this.unsealTender(m, tenderId);
   }
 
   /**

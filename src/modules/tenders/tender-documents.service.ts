@@ -75,6 +75,12 @@ export class TenderDocumentsService {
   ) {}
 
   /** Sealed identities (issue 17): who downloaded is unsealed at the deadline, with the bids' identities. */
+  /** A tender that ended before its deadline: opened at that deadline all the same (EndedTenderUnsealing). */
+  @OnEvent('SealedIdentitiesDue', { order: HandlerOrder.UNSEAL })
+  async onSealedIdentitiesDue(m: EntityManager, { tenderId }: DomainEventMap['SealedIdentitiesDue']): Promise<void> {
+    await this.unsealDownloads(m, tenderId);
+  }
+
   @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
   async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
     await this.unsealDownloads(m, tenderId);

@@ -87,6 +87,12 @@ export class TenderObjectionsService {
   }
 
   /** Sealed identities (issue 17): at the deadline the objectors are named in clear again. */
+  /** A tender that ended before its deadline: opened at that deadline all the same (EndedTenderUnsealing). */
+  @OnEvent('SealedIdentitiesDue', { order: HandlerOrder.UNSEAL })
+  async onSealedIdentitiesDue(m: EntityManager, { tenderId }: DomainEventMap['SealedIdentitiesDue']): Promise<void> {
+    await this.unsealTender(m, tenderId);
+  }
+
   @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
   async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
     await this.unsealTender(m, tenderId);

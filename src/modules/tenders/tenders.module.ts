@@ -20,6 +20,7 @@ import { TendersService } from './tenders.service';
 import { HolidaysController } from './legal-calendar/holidays.controller';
 import { TenderDocumentsRepository } from './tender-documents.repository';
 import { TenderDocumentsService } from './tender-documents.service';
+import { EndedTenderUnsealing } from './ended-tender-unsealing.service';
 import { TenderObjectionsService } from './tender-objections.service';
 import { AmendTenderUseCase } from './use-cases/amend-tender.use-case';
 import { CancelTenderUseCase } from './use-cases/cancel-tender.use-case';
@@ -50,6 +51,7 @@ import { ChallengesRepository } from './challenges/challenges.repository';
     TenderDocumentsService,
     TenderDocumentsRepository,
     TenderObjectionsService,
+    EndedTenderUnsealing,
     TenderSuspensionService,
     PublishTenderUseCase,
     AmendTenderUseCase,

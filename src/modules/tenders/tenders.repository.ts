@@ -235,6 +235,15 @@ export class TendersRepository {
     return m.findOne(TenderEntity, { where: { id: tenderId }, ...(opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
+  /** The bid deadline of a tender that seals identities and has not reached it (database clock); null otherwise. */
+  async sealedUntil(m: EntityManager, tenderId: string): Promise<Date | null> {
+    const [row]: Array<{ bid_deadline: Date }> = await m.query(
+      `SELECT bid_deadline FROM tenders WHERE id = $1 AND identity_public_key IS NOT NULL AND clock_timestamp() < bid_deadline`,
+      [tenderId],
+    );
+    return row?.bid_deadline ?? null;
+  }
+
   /** The bid validity period is extended (TBR Art. 25 ¶2): its end moves to the extended day with the request. */
   async moveBidValidityEnd(m: EntityManager, tenderId: string, extendTo: string): Promise<void> {
     await m.query(`UPDATE tenders SET bid_validity_ends_on = $2, updated_at = now() WHERE id = $1`, [tenderId, extendTo]);

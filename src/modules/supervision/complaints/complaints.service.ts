@@ -119,6 +119,12 @@ export class ComplaintsService {
   }
 
   /** Sealed identities (issue 17): at the deadline the complainants of the tender are named in clear again. */
+  /** A tender that ended before its deadline: opened at that deadline all the same (EndedTenderUnsealing). */
+  @OnEvent('SealedIdentitiesDue', { order: HandlerOrder.UNSEAL })
+  async onSealedIdentitiesDue(m: EntityManager, { tenderId }: DomainEventMap['SealedIdentitiesDue']): Promise<void> {
+    await this.unsealTender(m, tenderId);
+  }
+
   @OnEvent('BidDeadlineReached', { order: HandlerOrder.UNSEAL })
   async onBidDeadlineReached(m: EntityManager, { tenderId }: DomainEventMap['BidDeadlineReached']): Promise<void> {
     await this.unsealTender(m, tenderId);
