@@ -35,8 +35,9 @@ export interface ShareRelease {
  * A custodian of tender secrets (issue 17, threshold escrow): the platform is one of n; k shares are needed to
  * rebuild a secret. Each custodian keeps its share and its signing key itself, outside the platform's database,
  * and checks the release time against its own clock — so neither a DBA moving `bid_deadline` nor the platform's
- * code can get a share early. Production custodians (supervision authority, notary office) are remote services with
- * the same protocol; the development ones are in-process (see docs/SECURITY.md for what that leaves open).
+ * code can get a share early. The supervision authority's and the notary office's custodians are either in-process
+ * (FileEscrowCustodian, the default) or remote services reached by HttpEscrowCustodian (ESCROW_CUSTODIAN_URLS; the
+ * server is src/custodian/); docs/SECURITY.md says what each leaves open.
  */
 export interface EscrowCustodian {
   readonly name: string;
@@ -57,7 +58,8 @@ export interface EscrowCustodian {
 export class CustodianRefusal extends Error {
   constructor(
     readonly custodian: string,
-    readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE',
+    /** REFUSED: the custodian declined a reschedule (a remote custodian's policy, e.g. a move earlier into its past). */
+    readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE' | 'REFUSED',
     message: string,
   ) {
     super(`${custodian}: ${message}`);

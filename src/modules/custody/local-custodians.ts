@@ -36,6 +36,12 @@ export class FileEscrowCustodian implements EscrowCustodian {
     private readonly crypto: CryptoService,
     /** The custodian's clock (its own, not the platform database's). */
     private readonly clock: () => Date = () => new Date(),
+    /**
+     * A remote custodian's policy (src/custodian/): a move of the release instant earlier is refused when the new
+     * instant is less than this many ms after its own clock's now — so a platform that moves the deadline into the past
+     * gets no share early. Undefined (in-process): every move is honoured, an earlier one logged.
+     */
+    private readonly minNoticeForEarlierMs?: number,
   ) {}
 
   private storageKey(): Buffer {
@@ -72,6 +78,9 @@ export class FileEscrowCustodian implements EscrowCustodian {
     const rec = this.read(tenderId, secretId);
     const from = new Date(rec.notBefore);
     if (notBefore.getTime() === from.getTime()) return;
+    if (notBefore < from && this.minNoticeForEarlierMs !== undefined && notBefore.getTime() < this.clock().getTime() + this.minNoticeForEarlierMs) {
+      throw new CustodianRefusal(this.name, 'REFUSED', `refuses to move the release of ${secretId} of tender ${tenderId} earlier, to ${notBefore.toISOString()}: less than ${this.minNoticeForEarlierMs} ms from now by its clock`);
+    }
     if (notBefore < from) {
       // Earlier: honoured, and recorded in the custodian's own log, never silently.
       appendFileSync(
