@@ -1,0 +1,174 @@
+import { randomBytes } from 'crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { checkResponse, H_NONCE, H_RESPONSE_MAC, signRequest } from 'src/modules/custody/custodian-protocol';
+import { type ShareRelease } from 'src/modules/custody/escrow-custodian';
+import { HttpEscrowCustodian } from 'src/modules/custody/http-escrow-custodian';
+import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
+import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
+import { x25519PublicFromPrivate } from 'src/sdk/x25519';
+import { createPublishedTender } from './factories/tender.factory';
+import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
+import { untilBidDeadlinePassed } from './helpers/poll';
+import { createTestApp, type TestApp } from './helpers/test-app';
+
+/**
+ * Issue 17, threshold escrow across a process boundary (docs/SECURITY.md, "Remote custodians"): the supervision
+ * authority and the notary office run as custodian servers (src/custodian/, `npm run custodian`) — separate processes
+ * with their own folders, keys and clocks — and the platform reaches them with HttpEscrowCustodian
+ * (ESCROW_CUSTODIAN_URLS, ESCROW_CUSTODIAN_AUTH_KEYS). Same protocol as the in-process custodians
+ * (threshold-escrow.int.spec.ts), now over HTTP, authenticated.
+ */
+describe('threshold escrow with remote custodian servers (integration)', () => {
+  let t: TestApp;
+  let root: string;
+  let localDir: string;
+  const authKeys = { 'supervision-authority': randomBytes(32), 'notary-office': randomBytes(32) };
+  const servers: Partial<Record<keyof typeof authKeys, RunningCustodian>> = {};
+  const keyFile = (name: keyof typeof authKeys) => join(root, `${name}.auth.key`);
+  const start = async (name: keyof typeof authKeys, port?: number) =>
+    (servers[name] = await startCustodian({ name, dir: join(root, name), authKeyFile: keyFile(name), port }));
+  let sa: RunningCustodian;
+  let no: RunningCustodian;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'ebid-remote-custodians-'));
+    localDir = mkdtempSync(join(tmpdir(), 'ebid-custodians-unused-'));
+    for (const [name, key] of Object.entries(authKeys)) writeFileSync(join(root, `${name}.auth.key`), key.toString('base64'), { mode: 0o600 });
+    [sa, no] = await Promise.all([start('supervision-authority'), start('notary-office')]);
+    t = await createTestApp({
+      env: {
+        LEGAL_PERIODS: 'relaxed',
+        ESCROW_CUSTODIANS_DIR: localDir, // the in-process custodians' folder: must stay empty
+        ESCROW_CUSTODIAN_URLS: `supervision-authority=${sa.url},notary-office=${no.url}`,
+        ESCROW_CUSTODIAN_AUTH_KEYS: Object.entries(authKeys)
+          .map(([n, k]) => `${n}=${k.toString('base64')}`)
+          .join(','),
+        // One key pinned at registration, the other fetched at start-up.
+        ESCROW_CUSTODIAN_PUBLIC_KEYS: `supervision-authority=${sa.publicKey}`,
+      },
+      workers: false,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all(Object.values(servers).map((s) => s?.stop()));
+    rmSync(root, { recursive: true, force: true });
+    rmSync(localDir, { recursive: true, force: true });
+  });
+
+  const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
+  const shareFile = (name: keyof typeof authKeys, tenderId: string, secretId = 'escrow-key') => join(root, name, 'shares', `${tenderId}.${secretId}.json`);
+  const releasedBy = async (tenderId: string) =>
+    (
+      await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY id`, [
+        tenderId,
+      ])
+    ).map((e: { data: Record<string, string | number> }) => e.data);
+  let notYetTender: string;
+  let openedTender: string;
+
+  it('publication deposits one share of each secret with each custodian server, in its own folder, announced with its key', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    notYetTender = tender.id;
+    for (const name of ['supervision-authority', 'notary-office'] as const) {
+      for (const secretId of ['escrow-key', 'escrow-key-sm2', 'identity-key', 'draw-seed']) expect(existsSync(shareFile(name, tender.id, secretId))).toBe(true);
+    }
+    expect(readdirSync(localDir)).toEqual([]); // nothing went to the in-process custodians
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`, [
+      tender.id,
+    ]);
+    expect(ev.data.custodians.map((c: { custodian: string; publicKey: string }) => [c.custodian, c.publicKey])).toEqual([
+      ['platform', expect.any(String)],
+      ['supervision-authority', sa.publicKey],
+      ['notary-office', no.publicKey],
+    ]);
+  });
+
+  it("before the deadline both refuse by their own clocks — also when the DBA moves the platform's deadline back, or asks them to move theirs into the past", async () => {
+    await expect(unseal(notYetTender)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+    await t.dataSource.query(`UPDATE tenders SET bid_deadline = clock_timestamp() - interval '1 minute' WHERE id = $1`, [notYetTender]);
+    await t.dataSource.query(`UPDATE escrow_custody_shares SET not_before = clock_timestamp() - interval '1 minute' WHERE tender_id = $1`, [notYetTender]);
+    await expect(unseal(notYetTender)).rejects.toMatchObject({
+      code: 'SEALED_UNTIL_OPENING',
+      details: {
+        released: ['platform'],
+        refused: [
+          { custodian: 'supervision-authority', reason: 'NOT_YET' },
+          { custodian: 'notary-office', reason: 'NOT_YET' },
+        ],
+      },
+    });
+    // The platform's reschedule (what an amendment does) into the past: the custodian servers refuse it.
+    const before = JSON.parse(readFileSync(shareFile('supervision-authority', notYetTender), 'utf8')).notBefore;
+    const past = new Date(Date.now() - 60_000);
+    await expect(
+      t.dataSource.transaction((m) => t.app.get(EscrowKeyService).rescheduleRelease(m, notYetTender, past, 'AMENDMENT', SYSTEM_ACTOR)),
+    ).rejects.toMatchObject({ code: 'ESCROW_RESCHEDULE_REFUSED', status: 409, details: { custodian: 'supervision-authority', reason: 'REFUSED' } });
+    expect(JSON.parse(readFileSync(shareFile('supervision-authority', notYetTender), 'utf8')).notBefore).toBe(before);
+    await expect(unseal(notYetTender)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
+    expect(await releasedBy(notYetTender)).toHaveLength(0);
+  });
+
+  it('after the deadline k = 2 release over HTTP: the key is rebuilt, each release signed by the server and audited; the server logs it', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    openedTender = tender.id;
+    await untilBidDeadlinePassed(t.dataSource, tender.id);
+    const key = await unseal(tender.id);
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
+    const events = await releasedBy(tender.id);
+    expect(events.map((e: Record<string, unknown>) => e.custodian)).toEqual(['platform', 'supervision-authority']);
+    const remote = events[1];
+    expect(remote.publicKey).toBe(sa.publicKey);
+    const r = { ...remote, tenderId: tender.id, share: Buffer.alloc(0) } as unknown as ShareRelease;
+    expect(verifyRelease(r, remote.shareSha256 as string)).toBe(true);
+    expect(verifyRelease({ ...r, releasedAt: new Date(0).toISOString() }, remote.shareSha256 as string)).toBe(false);
+    const log = readFileSync(join(sa.dir, 'releases.log'), 'utf8');
+    expect(log).toContain(`"tenderId":"${tender.id}","secretId":"escrow-key"`);
+    expect(log).toContain(`"signature":"${remote.signature}"`);
+  });
+
+  it('a request without the right authentication is refused (none, a wrong key, a replay, a stale timestamp)', async () => {
+    const path = '/v1/release';
+    const body = JSON.stringify({ tenderId: notYetTender, secretId: 'escrow-key', recipientPublicKey: randomBytes(32).toString('base64') });
+    const post = (headers: Record<string, string>) => fetch(`${sa.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const code = async (res: Response) => [res.status, ((await res.json()) as { code: string }).code];
+    expect(await code(await post({}))).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await code(await post(signRequest(randomBytes(32), 'POST', path, body)))).toEqual([401, 'BAD_MAC']);
+    expect(await code(await post(signRequest(authKeys['supervision-authority'], 'POST', path, body, new Date(Date.now() - 10 * 60_000))))).toEqual([401, 'STALE_REQUEST']);
+    // A valid request is answered (here: not yet), its answer MACed for this nonce; the same request again is a replay.
+    const headers = signRequest(authKeys['supervision-authority'], 'POST', path, body);
+    const first = await post(headers);
+    const text = await first.text();
+    expect([first.status, JSON.parse(text).code]).toEqual([409, 'NOT_YET']);
+    expect(checkResponse(authKeys['supervision-authority'], headers[H_NONCE], first.status, text, first.headers.get(H_RESPONSE_MAC))).toBe(true);
+    expect(await code(await post(headers))).toEqual([401, 'REPLAYED_REQUEST']);
+    // The platform's side with a wrong registered key: the custodian is unavailable to it, whatever the deadline.
+    const wrong = new HttpEscrowCustodian('supervision-authority', { url: sa.url, authKey: randomBytes(32), publicKey: sa.publicKey });
+    await expect(wrong.release(openedTender, 'escrow-key')).rejects.toMatchObject({ reason: 'UNAVAILABLE', message: expect.stringContaining('401') });
+    expect(readFileSync(join(sa.dir, 'releases.log'), 'utf8').match(new RegExp(`"tenderId":"${notYetTender}"`, 'g'))).toBeNull();
+  });
+
+  it('one custodian down: the platform and the other still reach k = 2; both down: ESCROW_THRESHOLD_NOT_MET; a restarted server (same folder) serves again', async () => {
+    await sa.stop();
+    const key = await unseal(openedTender);
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe((await t.dataSource.query(`SELECT escrow_public_key FROM tenders WHERE id = $1`, [openedTender]))[0].escrow_public_key);
+    expect((await releasedBy(openedTender)).map((e: Record<string, unknown>) => e.custodian)).toEqual(['platform', 'supervision-authority', 'platform', 'notary-office']);
+    await no.stop();
+    await expect(unseal(openedTender)).rejects.toMatchObject({
+      code: 'ESCROW_THRESHOLD_NOT_MET',
+      details: {
+        released: ['platform'],
+        refused: [
+          { custodian: 'supervision-authority', reason: 'UNAVAILABLE' },
+          { custodian: 'notary-office', reason: 'UNAVAILABLE' },
+        ],
+      },
+    });
+    no = await start('notary-office', no.port);
+    await expect(unseal(openedTender)).resolves.toHaveLength(32);
+    expect(readFileSync(join(no.dir, 'releases.log'), 'utf8')).toContain(openedTender);
+  });
+});
