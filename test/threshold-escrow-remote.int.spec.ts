@@ -28,8 +28,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
   const authKeys = { 'supervision-authority': randomBytes(32), 'notary-office': randomBytes(32) };
   const servers: Partial<Record<keyof typeof authKeys, RunningCustodian>> = {};
   const keyFile = (name: keyof typeof authKeys) => join(root, `${name}.auth.key`);
-  const start = async (name: keyof typeof authKeys, port?: number) =>
-    (servers[name] = await startCustodian({ name, dir: join(root, name), authKeyFile: keyFile(name), port }));
+  const start = async (name: keyof typeof authKeys, port?: number) => (servers[name] = await startCustodian({ name, dir: join(root, name), authKeyFile: keyFile(name), port }));
   let sa: RunningCustodian;
   let no: RunningCustodian;
 
@@ -104,9 +103,11 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     // The platform's reschedule (what an amendment does) into the past: the custodian servers refuse it.
     const before = JSON.parse(readFileSync(shareFile('supervision-authority', notYetTender), 'utf8')).notBefore;
     const past = new Date(Date.now() - 60_000);
-    await expect(
-      t.dataSource.transaction((m) => t.app.get(EscrowKeyService).rescheduleRelease(m, notYetTender, past, 'AMENDMENT', SYSTEM_ACTOR)),
-    ).rejects.toMatchObject({ code: 'ESCROW_RESCHEDULE_REFUSED', status: 409, details: { custodian: 'supervision-authority', reason: 'REFUSED' } });
+    await expect(t.dataSource.transaction((m) => t.app.get(EscrowKeyService).rescheduleRelease(m, notYetTender, past, 'AMENDMENT', SYSTEM_ACTOR))).rejects.toMatchObject({
+      code: 'ESCROW_RESCHEDULE_REFUSED',
+      status: 409,
+      details: { custodian: 'supervision-authority', reason: 'REFUSED' },
+    });
     expect(JSON.parse(readFileSync(shareFile('supervision-authority', notYetTender), 'utf8')).notBefore).toBe(before);
     await expect(unseal(notYetTender)).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
     expect(await releasedBy(notYetTender)).toHaveLength(0);
@@ -154,7 +155,9 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
   it('one custodian down: the platform and the other still reach k = 2; both down: ESCROW_THRESHOLD_NOT_MET; a restarted server (same folder) serves again', async () => {
     await sa.stop();
     const key = await unseal(openedTender);
-    expect(x25519PublicFromPrivate(key).toString('base64')).toBe((await t.dataSource.query(`SELECT escrow_public_key FROM tenders WHERE id = $1`, [openedTender]))[0].escrow_public_key);
+    expect(x25519PublicFromPrivate(key).toString('base64')).toBe(
+      (await t.dataSource.query(`SELECT escrow_public_key FROM tenders WHERE id = $1`, [openedTender]))[0].escrow_public_key,
+    );
     expect((await releasedBy(openedTender)).map((e: Record<string, unknown>) => e.custodian)).toEqual(['platform', 'supervision-authority', 'platform', 'notary-office']);
     await no.stop();
     await expect(unseal(openedTender)).rejects.toMatchObject({

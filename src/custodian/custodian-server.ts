@@ -121,7 +121,7 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
         share.fill(0);
       }
       opts.log?.({ event: 'DEPOSITED', ...ref, shareIndex: d.shareIndex, notBefore: d.notBefore });
-      return { status: 201, json: { name: opts.name, publicKey }};
+      return { status: 201, json: { name: opts.name, publicKey } };
     }
     if (path === '/v1/reschedule') {
       const r = b as unknown as RescheduleBody;
@@ -129,7 +129,7 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
       if (typeof r.reason !== 'string' || r.reason.length > 200) throw bad('reason must be a short string');
       await custodian.reschedule(ref.tenderId, ref.secretId, notBefore, r.reason);
       opts.log?.({ event: 'RESCHEDULED', ...ref, notBefore: r.notBefore, reason: r.reason });
-      return { status: 200, json: { notBefore: r.notBefore }};
+      return { status: 200, json: { notBefore: r.notBefore } };
     }
     const rel = b as unknown as ReleaseBody;
     if (typeof rel.recipientPublicKey !== 'string' || Buffer.from(rel.recipientPublicKey, 'base64').length !== 32) throw bad('recipientPublicKey must be a raw X25519 key, base64');
@@ -138,7 +138,7 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
       const { share, ...rest } = r;
       const wire: WireRelease = { ...rest, sealedShare: sealToRecipient(rel.recipientPublicKey, r, share) };
       opts.log?.({ event: 'RELEASED', ...ref, shareIndex: r.shareIndex, releasedAt: r.releasedAt });
-      return { status: 200, json: { release: wire }};
+      return { status: 200, json: { release: wire } };
     } finally {
       r.share.fill(0);
     }

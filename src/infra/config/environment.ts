@@ -378,7 +378,10 @@ export const REMOTE_CUSTODIAN_NAMES = ['supervision-authority', 'notary-office']
 /** Parses `name=value,name=value` (ESCROW_CUSTODIAN_URLS and its companions); a repeated or empty pair is an error. */
 export function parseCustodianPairs(raw: string | undefined): Map<string, string> | string {
   const out = new Map<string, string>();
-  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = part.indexOf('=');
     const name = part.slice(0, i).trim();
     const value = part.slice(i + 1).trim();
@@ -394,9 +397,15 @@ function remoteCustodianProblems(env: EnvironmentVariables): string[] {
   const urls = parseCustodianPairs(env.ESCROW_CUSTODIAN_URLS);
   const keys = parseCustodianPairs(env.ESCROW_CUSTODIAN_AUTH_KEYS);
   const pins = parseCustodianPairs(env.ESCROW_CUSTODIAN_PUBLIC_KEYS);
-  for (const [k, v] of [['ESCROW_CUSTODIAN_URLS', urls], ['ESCROW_CUSTODIAN_AUTH_KEYS', keys], ['ESCROW_CUSTODIAN_PUBLIC_KEYS', pins]] as const) {
+  for (const [k, v] of [
+    ['ESCROW_CUSTODIAN_URLS', urls],
+    ['ESCROW_CUSTODIAN_AUTH_KEYS', keys],
+    ['ESCROW_CUSTODIAN_PUBLIC_KEYS', pins],
+  ] as const) {
     if (typeof v === 'string') problems.push(`${k}: ${v}`);
-    else for (const name of v.keys()) if (!(REMOTE_CUSTODIAN_NAMES as readonly string[]).includes(name)) problems.push(`${k}: ${name} is not one of ${REMOTE_CUSTODIAN_NAMES.join(', ')}`);
+    else
+      for (const name of v.keys())
+        if (!(REMOTE_CUSTODIAN_NAMES as readonly string[]).includes(name)) problems.push(`${k}: ${name} is not one of ${REMOTE_CUSTODIAN_NAMES.join(', ')}`);
   }
   if (typeof urls === 'string' || typeof keys === 'string' || typeof pins === 'string') return problems;
   for (const [name, url] of urls) {

@@ -91,10 +91,14 @@ export interface SealedToRecipient {
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 function requestMac(key: Buffer, method: string, path: string, timestamp: string, nonce: string, body: Buffer | string): string {
-  return createHmac('sha256', key).update([CUSTODIAN_PROTOCOL, method.toUpperCase(), path, timestamp, nonce, sha256(body)].join('\n')).digest('base64');
+  return createHmac('sha256', key)
+    .update([CUSTODIAN_PROTOCOL, method.toUpperCase(), path, timestamp, nonce, sha256(body)].join('\n'))
+    .digest('base64');
 }
 function responseMac(key: Buffer, nonce: string, status: number, body: Buffer | string): string {
-  return createHmac('sha256', key).update([CUSTODIAN_PROTOCOL, 'response', nonce, String(status), sha256(body)].join('\n')).digest('base64');
+  return createHmac('sha256', key)
+    .update([CUSTODIAN_PROTOCOL, 'response', nonce, String(status), sha256(body)].join('\n'))
+    .digest('base64');
 }
 const equalB64 = (a: string, b: string) => {
   const x = Buffer.from(a, 'base64');
@@ -181,8 +185,7 @@ function aesGcmOpen(key: Buffer, sealed: string, aad: string): Buffer {
   return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]);
 }
 
-export const sealDeposit = (key: Buffer, custodian: string, d: Omit<DepositBody, 'sealedShare'>, share: Buffer): string =>
-  aesGcm(depositKey(key), share, depositAad(custodian, d));
+export const sealDeposit = (key: Buffer, custodian: string, d: Omit<DepositBody, 'sealedShare'>, share: Buffer): string => aesGcm(depositKey(key), share, depositAad(custodian, d));
 export const openDeposit = (key: Buffer, custodian: string, d: DepositBody): Buffer => aesGcmOpen(depositKey(key), d.sealedShare, depositAad(custodian, d));
 
 /** A fresh X25519 key pair for one release request (raw 32-byte keys). */

@@ -79,7 +79,11 @@ export class FileEscrowCustodian implements EscrowCustodian {
     const from = new Date(rec.notBefore);
     if (notBefore.getTime() === from.getTime()) return;
     if (notBefore < from && this.minNoticeForEarlierMs !== undefined && notBefore.getTime() < this.clock().getTime() + this.minNoticeForEarlierMs) {
-      throw new CustodianRefusal(this.name, 'REFUSED', `refuses to move the release of ${secretId} of tender ${tenderId} earlier, to ${notBefore.toISOString()}: less than ${this.minNoticeForEarlierMs} ms from now by its clock`);
+      throw new CustodianRefusal(
+        this.name,
+        'REFUSED',
+        `refuses to move the release of ${secretId} of tender ${tenderId} earlier, to ${notBefore.toISOString()}: less than ${this.minNoticeForEarlierMs} ms from now by its clock`,
+      );
     }
     if (notBefore < from) {
       // Earlier: honoured, and recorded in the custodian's own log, never silently.

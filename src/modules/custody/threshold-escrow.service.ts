@@ -79,7 +79,12 @@ export class ThresholdEscrowService {
             if (e instanceof CustodianRefusal && e.reason === 'NO_SHARE') return; // a secret never deposited (older tender)
             if (e instanceof CustodianRefusal) {
               // Every custodian must know the new instant (a postponed deadline not known to one would let it release early).
-              throw CustodyException.rescheduleRefused(e.message, e.reason === 'UNAVAILABLE', { custodian: e.custodian, reason: e.reason, secretId, notBefore: input.notBefore.toISOString() });
+              throw CustodyException.rescheduleRefused(e.message, e.reason === 'UNAVAILABLE', {
+                custodian: e.custodian,
+                reason: e.reason,
+                secretId,
+                notBefore: input.notBefore.toISOString(),
+              });
             }
             throw e;
           },
