@@ -3,12 +3,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
 import { checkResponse, H_NONCE, H_RESPONSE_MAC, signRequest } from 'src/modules/custody/custodian-protocol';
 import { type ShareRelease } from 'src/modules/custody/escrow-custodian';
 import { HttpEscrowCustodian } from 'src/modules/custody/http-escrow-custodian';
 import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
+import { CloseDecryptionWindowUseCase } from 'src/modules/opening/use-cases/close-decryption-window.use-case';
+import { OpenBidsAtDeadlineUseCase } from 'src/modules/opening/use-cases/open-bids-at-deadline.use-case';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
+import { sealAndSubmit } from './factories/bid.factory';
+import { registerParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
 import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
 import { untilBidDeadlinePassed } from './helpers/poll';
@@ -129,6 +134,36 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     const log = readFileSync(join(sa.dir, 'releases.log'), 'utf8');
     expect(log).toContain(`"tenderId":"${tender.id}","secretId":"escrow-key"`);
     expect(log).toContain(`"signature":"${remote.signature}"`);
+  });
+
+  it('the opening itself goes through them: OpenBidsAtDeadline unseals who bid, the window close opens the escrowed bids (k = 2 over HTTP)', async () => {
+    const bidders = [];
+    for (let i = 0; i < 3; i++) bidders.push(await registerParty(t, { role: Role.BIDDER }));
+    const tender = await createPublishedTender(t, { deadlineInMs: 4000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const bids = [];
+    for (const [i, price] of ['100.00', '200.00', '300.00'].entries()) {
+      const r = await sealAndSubmit(t, tender, bidders[i], price);
+      expect(r.status).toBe(201);
+      bids.push(r.body.bidId as string);
+    }
+    await untilBidDeadlinePassed(t.dataSource, tender.id);
+    // What the BID_DEADLINE and DECRYPTION_WINDOW_CLOSE events run (no workers in this app).
+    await t.dataSource.transaction((m) => t.app.get(OpenBidsAtDeadlineUseCase).execute({ manager: m, tenderId: tender.id }));
+    await t.dataSource.transaction((m) => t.app.get(CloseDecryptionWindowUseCase).execute({ manager: m, tenderId: tender.id }));
+    const rows = await t.dataSource.query(`SELECT status, decrypted_by, price, bidder_organization_id FROM bids WHERE tender_id = $1 ORDER BY price`, [tender.id]);
+    expect(rows).toEqual(
+      ['100.00', '200.00', '300.00'].map((price, i) => ({ status: 'DECRYPTED', decrypted_by: 'ESCROW', price, bidder_organization_id: bidders[i].organizationId })),
+    );
+    const released = await t.dataSource.query(
+      `SELECT data->>'secretId' AS secret, data->>'custodian' AS custodian FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' ORDER BY id`,
+      [tender.id],
+    );
+    expect(released).toEqual([
+      { secret: 'identity-key', custodian: 'platform' },
+      { secret: 'identity-key', custodian: 'supervision-authority' },
+      { secret: 'escrow-key', custodian: 'platform' },
+      { secret: 'escrow-key', custodian: 'supervision-authority' },
+    ]);
   });
 
   it('a request without the right authentication is refused (none, a wrong key, a replay, a stale timestamp)', async () => {
