@@ -13,7 +13,7 @@ import { OpenBidsAtDeadlineUseCase } from 'src/modules/opening/use-cases/open-bi
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { sealAndSubmit } from './factories/bid.factory';
-import { registerParty } from './factories/identity.factory';
+import { registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
 import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
 import { untilBidDeadlinePassed } from './helpers/poll';
@@ -137,7 +137,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
   });
 
   it('the opening itself goes through them: OpenBidsAtDeadline unseals who bid, the window close opens the escrowed bids (k = 2 over HTTP)', async () => {
-    const bidders = [];
+    const bidders: TestParty[] = [];
     for (let i = 0; i < 3; i++) bidders.push(await registerParty(t, { role: Role.BIDDER }));
     const tender = await createPublishedTender(t, { deadlineInMs: 4000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     const bids = [];
