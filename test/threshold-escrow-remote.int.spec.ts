@@ -17,6 +17,7 @@ import { registerParty, type TestParty } from './factories/identity.factory';
 import { createPublishedTender } from './factories/tender.factory';
 import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
 import { untilBidDeadlinePassed } from './helpers/poll';
+import { custodianShareFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
@@ -64,7 +65,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
   });
 
   const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
-  const shareFile = (name: keyof typeof authKeys, tenderId: string, secretId = 'escrow-key') => join(root, name, 'shares', `${tenderId}.${secretId}.json`);
+  const shareFile = (name: keyof typeof authKeys, tenderId: string, secretId = 'escrow-key') => custodianShareFile(join(root, name), tenderId, secretId);
   const releasedBy = async (tenderId: string) =>
     (
       await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'escrow-key' ORDER BY id`, [

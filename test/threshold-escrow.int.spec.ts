@@ -11,6 +11,7 @@ import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { createPublishedTender } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
+import { custodianShareFile, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
@@ -30,7 +31,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
   afterAll(() => t.close());
 
   const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
-  const shareFile = (custodian: string, tenderId: string) => join(custodiansDir, custodian, 'shares', `${tenderId}.escrow-key.json`);
+  const shareFile = (custodian: string, tenderId: string) => custodianShareFile(join(custodiansDir, custodian), tenderId, 'escrow-key');
   const platformShare = async (tenderId: string) => {
     const [row] = await t.dataSource.query(
       `SELECT share_index, sealed_share FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key' AND custodian = 'platform'`,
@@ -131,9 +132,10 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
 
   it("with the whole development machine (database, environment and the custodians' folders) the key is rebuilt before the deadline — why production custodians must be remote", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
-    const { shareIndex, sealed } = JSON.parse(readFileSync(shareFile('notary-office', tender.id), 'utf8'));
+    const file = shareFile('notary-office', tender.id);
+    const { shareIndex, sealed } = JSON.parse(readFileSync(file, 'utf8'));
     const notaryKey = Buffer.from(readFileSync(join(custodiansDir, 'notary-office', 'secrets', 'storage.key'), 'utf8').trim(), 'base64');
-    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}`);
+    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}|${depositIdOfFile(file)}`);
     const key = Buffer.from(await combine([new Uint8Array(await platformShare(tender.id)), new Uint8Array(notaryShare)]));
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
   });

@@ -13,7 +13,7 @@ import {
   signResponse,
   type WireRelease,
 } from 'src/modules/custody/custodian-protocol';
-import { CustodianRefusal, SECRET_ID } from 'src/modules/custody/escrow-custodian';
+import { CustodianRefusal, DEPOSIT_ID, SECRET_ID } from 'src/modules/custody/escrow-custodian';
 import { FileEscrowCustodian } from 'src/modules/custody/local-custodians';
 
 export interface CustodianServerOptions {
@@ -50,10 +50,11 @@ function isoDate(v: unknown, what: string): Date {
   if (!d || Number.isNaN(d.getTime()) || d.toISOString() !== v) throw bad(`${what} must be an ISO-8601 instant`);
   return d;
 }
-function reference(b: Record<string, unknown>): { tenderId: string; secretId: string } {
+function reference(b: Record<string, unknown>): { tenderId: string; secretId: string; depositId?: string } {
   if (typeof b.tenderId !== 'string' || !UUID.test(b.tenderId)) throw bad('tenderId must be a UUID');
   if (typeof b.secretId !== 'string' || !SECRET_ID.test(b.secretId)) throw bad('secretId is not a secret id');
-  return { tenderId: b.tenderId, secretId: b.secretId };
+  if (b.depositId !== undefined && (typeof b.depositId !== 'string' || !DEPOSIT_ID.test(b.depositId))) throw bad('depositId must be 32 hex digits');
+  return { tenderId: b.tenderId, secretId: b.secretId, ...(b.depositId ? { depositId: b.depositId } : {}) };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -115,7 +116,13 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
       try {
         await custodian.deposit({ ...ref, shareIndex: d.shareIndex, share, notBefore });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new HttpError(409, 'ALREADY_DEPOSITED', `a share of ${ref.secretId} for tender ${ref.tenderId} is held already`);
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new HttpError(
+            409,
+            'ALREADY_DEPOSITED',
+            `a share of ${ref.secretId} for tender ${ref.tenderId}${ref.depositId ? ` (deposit ${ref.depositId})` : ''} is held already`,
+          );
+        }
         throw e;
       } finally {
         share.fill(0);
@@ -127,13 +134,13 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
       const r = b as unknown as RescheduleBody;
       const notBefore = isoDate(r.notBefore, 'notBefore');
       if (typeof r.reason !== 'string' || r.reason.length > 200) throw bad('reason must be a short string');
-      await custodian.reschedule(ref.tenderId, ref.secretId, notBefore, r.reason);
-      opts.log?.({ event: 'RESCHEDULED', ...ref, notBefore: r.notBefore, reason: r.reason });
-      return { status: 200, json: { notBefore: r.notBefore } };
+      const { previous } = await custodian.reschedule(ref.tenderId, ref.secretId, notBefore, r.reason, undefined, ref.depositId);
+      opts.log?.({ event: 'RESCHEDULED', ...ref, notBefore: r.notBefore, previous: previous?.toISOString(), reason: r.reason });
+      return { status: 200, json: { notBefore: r.notBefore, previous: previous?.toISOString() } };
     }
     const rel = b as unknown as ReleaseBody;
     if (typeof rel.recipientPublicKey !== 'string' || Buffer.from(rel.recipientPublicKey, 'base64').length !== 32) throw bad('recipientPublicKey must be a raw X25519 key, base64');
-    const r = await custodian.release(ref.tenderId, ref.secretId);
+    const r = await custodian.release(ref.tenderId, ref.secretId, undefined, ref.depositId);
     try {
       const { share, ...rest } = r;
       const wire: WireRelease = { ...rest, sealedShare: sealToRecipient(rel.recipientPublicKey, r, share) };

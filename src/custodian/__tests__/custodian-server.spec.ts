@@ -81,6 +81,32 @@ describe('custodian server (src/custodian) and HttpEscrowCustodian', () => {
     await expect(client.release(tenderId, 'identity-key')).rejects.toMatchObject({ reason: 'NO_SHARE' });
   });
 
+  it('deposit ids: a retried deposit goes under a new id (the orphan stays, logged), the same id again is ALREADY_DEPOSITED; reschedule says the previous instant', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    await close(server);
+    server = createCustodianServer({ name: 'notary-office', dir, authKey, clock: () => now, log: (l) => lines.push(l) });
+    url = await listen(server);
+    client = new HttpEscrowCustodian('notary-office', { url, authKey });
+    const notBefore = new Date(now.getTime() + 3_600_000);
+    const [orphanId, usedId] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const used = randomBytes(33);
+    await client.deposit({ tenderId, secretId: 'escrow-key', depositId: orphanId, shareIndex: 2, share: randomBytes(33), notBefore });
+    await client.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: used, notBefore });
+    await expect(client.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: randomBytes(33), notBefore })).rejects.toMatchObject({
+      message: expect.stringContaining('ALREADY_DEPOSITED'),
+    });
+    expect(lines.filter((l) => l.event === 'DEPOSITED').map((l) => l.depositId)).toEqual([orphanId, usedId]); // the orphan stays in its log
+    const earlier = new Date(now.getTime() + 60_000);
+    await expect(client.reschedule(tenderId, 'escrow-key', earlier, 'AMENDMENT', undefined, usedId)).resolves.toEqual({ previous: notBefore });
+    now = earlier;
+    expect((await client.release(tenderId, 'escrow-key', undefined, usedId)).share.equals(used)).toBe(true);
+    await expect(client.release(tenderId, 'escrow-key', undefined, orphanId)).rejects.toMatchObject({ reason: 'NOT_YET' }); // not moved
+    await expect(client.release(tenderId, 'escrow-key')).rejects.toMatchObject({ reason: 'NO_SHARE' }); // no legacy share
+    const body = JSON.stringify({ tenderId, secretId: 'escrow-key', depositId: '../x', recipientPublicKey: ephemeralRecipient().publicKey });
+    const res = await fetch(`${url}/v1/release`, { method: 'POST', body, headers: signRequest(authKey, 'POST', '/v1/release', body, new Date()) });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
   it('the platform refuses an answer the custodian did not MAC (a forged acknowledgement or refusal)', async () => {
     const forger = createServer((_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end('{"name":"notary-office","publicKey":"x"}'));
     const forgerUrl = await listen(forger);

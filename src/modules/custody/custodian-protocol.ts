@@ -7,10 +7,15 @@ import { rawX25519PublicKey, x25519PrivateKeyObject, x25519PublicKeyObject } fro
  * (`src/custodian/`). JSON over HTTP:
  *
  * - `GET  /v1/public-key` → `{ name, publicKey }` (public; the platform pins it or fetches it at start);
- * - `POST /v1/deposit`    `{ tenderId, secretId, shareIndex, notBefore, sealedShare }` → 201;
- * - `POST /v1/reschedule` `{ tenderId, secretId, notBefore, reason }` → 200;
- * - `POST /v1/release`    `{ tenderId, secretId, recipientPublicKey }` → 200 `{ release }` (the share sealed to
+ * - `POST /v1/deposit`    `{ tenderId, secretId, depositId?, shareIndex, notBefore, sealedShare }` → 201, 409
+ *   ALREADY_DEPOSITED when that (tender, secret, deposit id) is held already (never overwritten);
+ * - `POST /v1/reschedule` `{ tenderId, secretId, depositId?, notBefore, reason }` → 200 `{ notBefore, previous }`;
+ * - `POST /v1/release`    `{ tenderId, secretId, depositId?, recipientPublicKey }` → 200 `{ release }` (the share sealed to
  *   `recipientPublicKey`, the signature over the share's hash as `releaseStatement`), else 409 NOT_YET / 404 NO_SHARE.
+ *
+ * `depositId` (32 hex, one per publication attempt) names the deposit: a retried publication deposits anew under a new
+ * id and the rolled-back attempt's share stays orphaned; the platform asks for the id its committed audit event names.
+ * Without it: the legacy share of (tender, secret), deposited before deposit ids.
  *
  * Every POST is authenticated with the custodian's registered key K (32 bytes, one per custodian, shared with the
  * platform at registration): `X-Custodian-Timestamp`, `X-Custodian-Nonce` and `X-Custodian-Mac` =
@@ -52,6 +57,7 @@ export type CustodianErrorCode =
 export interface DepositBody {
   tenderId: string;
   secretId: string;
+  depositId?: string;
   shareIndex: number;
   notBefore: string;
   /** base64(iv ‖ ciphertext ‖ tag) under depositKey(K), AAD depositAad(...). */
@@ -60,12 +66,14 @@ export interface DepositBody {
 export interface RescheduleBody {
   tenderId: string;
   secretId: string;
+  depositId?: string;
   notBefore: string;
   reason: string;
 }
 export interface ReleaseBody {
   tenderId: string;
   secretId: string;
+  depositId?: string;
   /** base64 raw X25519 public key of this request's ephemeral key pair. */
   recipientPublicKey: string;
 }
@@ -164,8 +172,8 @@ export function checkRequest(
 export function depositKey(key: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `${CUSTODIAN_PROTOCOL}|deposit`, 32));
 }
-export const depositAad = (custodian: string, d: { tenderId: string; secretId: string; shareIndex: number; notBefore: string }) =>
-  [CUSTODIAN_PROTOCOL, 'deposit', custodian, d.tenderId, d.secretId, d.shareIndex, d.notBefore].join('|');
+export const depositAad = (custodian: string, d: { tenderId: string; secretId: string; shareIndex: number; notBefore: string; depositId?: string }) =>
+  [CUSTODIAN_PROTOCOL, 'deposit', custodian, d.tenderId, d.secretId, d.shareIndex, d.notBefore, ...(d.depositId ? [d.depositId] : [])].join('|');
 
 const releaseInfo = (r: { custodian: string; tenderId: string; secretId: string; shareIndex: number }) =>
   [CUSTODIAN_PROTOCOL, 'release', r.custodian, r.tenderId, r.secretId, r.shareIndex].join('|');

@@ -11,7 +11,7 @@ import {
   signRequest,
   type WireRelease,
 } from './custodian-protocol';
-import { CustodianRefusal, type EscrowCustodian, type ShareDeposit, type ShareRelease } from './escrow-custodian';
+import { CustodianRefusal, type EscrowCustodian, type RescheduleResult, type ShareDeposit, type ShareRelease } from './escrow-custodian';
 
 export interface RemoteCustodianConfig {
   /** Base URL of the custodian server (https:// in production), e.g. https://custodian.notary.example. */
@@ -57,24 +57,26 @@ export class HttpEscrowCustodian implements EscrowCustodian {
 
   async deposit(d: ShareDeposit): Promise<void> {
     await this.init().catch(() => undefined); // publicKey() is asked right after a deposit
-    const ref = { tenderId: d.tenderId, secretId: d.secretId, shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString() };
+    const ref = { tenderId: d.tenderId, secretId: d.secretId, ...(d.depositId ? { depositId: d.depositId } : {}), shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString() };
     const body: DepositBody = { ...ref, sealedShare: sealDeposit(this.remote.authKey, this.name, ref, d.share) };
     const { status, json } = await this.post('/v1/deposit', body);
     if (status !== 201) throw this.refusal(status, json);
     if (!this.key) this.key = (json as { publicKey: string }).publicKey;
   }
 
-  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string): Promise<void> {
-    const body: RescheduleBody = { tenderId, secretId, notBefore: notBefore.toISOString(), reason };
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, _m?: unknown, depositId?: string): Promise<RescheduleResult> {
+    const body: RescheduleBody = { tenderId, secretId, ...(depositId ? { depositId } : {}), notBefore: notBefore.toISOString(), reason };
     const { status, json } = await this.post('/v1/reschedule', body);
     if (status !== 200) throw this.refusal(status, json);
+    const previous = (json as { previous?: unknown }).previous;
+    return typeof previous === 'string' && !Number.isNaN(Date.parse(previous)) ? { previous: new Date(previous) } : {};
   }
 
-  async release(tenderId: string, secretId: string): Promise<ShareRelease> {
+  async release(tenderId: string, secretId: string, _m?: unknown, depositId?: string): Promise<ShareRelease> {
     await this.init();
     const recipient = ephemeralRecipient();
     try {
-      const body: ReleaseBody = { tenderId, secretId, recipientPublicKey: recipient.publicKey };
+      const body: ReleaseBody = { tenderId, secretId, ...(depositId ? { depositId } : {}), recipientPublicKey: recipient.publicKey };
       const { status, json } = await this.post('/v1/release', body);
       if (status !== 200) throw this.refusal(status, json);
       const wire = (json as { release: WireRelease }).release;
