@@ -71,9 +71,7 @@ describe('FileEscrowCustodian', () => {
     await custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: used, notBefore: deadline });
     await custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 2, share: legacy, notBefore: deadline }); // before deposit ids
     // The share the tender uses cannot be replaced: the same id again is refused.
-    await expect(custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: randomBytes(33), notBefore: deadline })).rejects.toThrow(
-      /EEXIST/,
-    );
+    await expect(custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: randomBytes(33), notBefore: deadline })).rejects.toThrow(/EEXIST/);
     // A reschedule moves one deposit only, and says what it replaced.
     const later = new Date(deadline.getTime() + 3_600_000);
     await expect(custodian.reschedule(tenderId, 'escrow-key', later, 'SUSPENSION', undefined, usedId)).resolves.toEqual({ previous: deadline });
