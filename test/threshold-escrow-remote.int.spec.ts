@@ -14,10 +14,10 @@ import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { sealAndSubmit } from './factories/bid.factory';
 import { registerParty, type TestParty } from './factories/identity.factory';
-import { createPublishedTender } from './factories/tender.factory';
+import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
 import { untilBidDeadlinePassed } from './helpers/poll';
-import { custodianShareFile } from './helpers/custodian-files';
+import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
@@ -169,7 +169,11 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
 
   it('a request without the right authentication is refused (none, a wrong key, a replay, a stale timestamp)', async () => {
     const path = '/v1/release';
-    const body = JSON.stringify({ tenderId: notYetTender, secretId: 'escrow-key', recipientPublicKey: randomBytes(32).toString('base64') });
+    const [{ id: depositId }] = await t.dataSource.query(
+      `SELECT data->>'depositId' AS id FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`,
+      [notYetTender],
+    );
+    const body = JSON.stringify({ tenderId: notYetTender, secretId: 'escrow-key', depositId, recipientPublicKey: randomBytes(32).toString('base64') });
     const post = (headers: Record<string, string>) => fetch(`${sa.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
     const code = async (res: Response) => [res.status, ((await res.json()) as { code: string }).code];
     expect(await code(await post({}))).toEqual([401, 'UNAUTHENTICATED']);
@@ -187,6 +191,95 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     await expect(wrong.release(openedTender, 'escrow-key')).rejects.toMatchObject({ reason: 'UNAVAILABLE', message: expect.stringContaining('401') });
     expect(readFileSync(join(sa.dir, 'releases.log'), 'utf8').match(new RegExp(`"tenderId":"${notYetTender}"`, 'g'))).toBeNull();
   });
+
+  it('a publication rolled back after the deposits (a later step fails) is published again: new deposits, the orphans stay with the servers, the opening rebuilds the committed keys', async () => {
+    const bidders: TestParty[] = [];
+    for (let i = 0; i < 3; i++) bidders.push(await registerParty(t, { role: Role.BIDDER })); // an opening needs three bids
+    const draft = await createDraftTender(t, { deadlineInMs: 12_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    await uploadTenderDocument(t, draft);
+    const publish = () => t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
+    // The last step of the publication (the draw-seed commitment, after every deposit) fails, once: the transaction rolls back.
+    await t.dataSource.query(`CREATE FUNCTION test_fail_publication() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_fail_publication BEFORE UPDATE OF draw_seed_commitment ON tenders FOR EACH ROW WHEN (NEW.id = '${draft.id}'::uuid) EXECUTE FUNCTION test_fail_publication()`,
+    );
+    try {
+      expect((await publish()).status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER test_fail_publication ON tenders`);
+      await t.dataSource.query(`DROP FUNCTION test_fail_publication()`);
+    }
+    const [row] = await t.dataSource.query(`SELECT status, escrow_public_key FROM tenders WHERE id = $1`, [draft.id]);
+    expect(row).toEqual({ status: 'DRAFT', escrow_public_key: null });
+    const deposits = async () =>
+      t.dataSource.query(`SELECT data->>'secretId' AS secret, data->>'depositId' AS id FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED'`, [draft.id]);
+    expect(await deposits()).toEqual([]);
+    // The servers kept the rolled-back shares (they are outside the transaction).
+    const orphans = custodianShareFiles(join(root, 'notary-office'), draft.id, 'escrow-key');
+    expect(orphans).toHaveLength(1);
+
+    // The retry publishes (no ALREADY_DEPOSITED): each secret deposited anew under a new id.
+    expect((await publish()).status).toBe(200);
+    const committed: Array<{ secret: string; id: string }> = await deposits();
+    expect(committed.map((d) => d.secret).sort()).toEqual(['draw-seed', 'escrow-key', 'escrow-key-sm2', 'identity-key']);
+    for (const name of ['supervision-authority', 'notary-office'] as const) {
+      for (const d of committed) {
+        const files = custodianShareFiles(join(root, name), draft.id, d.secret);
+        expect(files).toHaveLength(2); // the orphan and the share the tender uses
+        expect(files.map(depositIdOfFile)).toContain(d.id);
+      }
+    }
+    expect(committed.find((d) => d.secret === 'escrow-key')!.id).not.toBe(depositIdOfFile(orphans[0]));
+
+    // The opening after the deadline: who bid (identity key) and the bid (escrow key), k = 2 over HTTP.
+    const tender = { ...draft, escrowPublicKey: (await t.http().get(`/api/v1/tenders/${draft.id}`)).body.sealing.escrowPublicKey as string };
+    for (const [i, price] of ['100.00', '200.00', '300.00'].entries()) expect((await sealAndSubmit(t, tender, bidders[i], price)).status).toBe(201);
+    await untilBidDeadlinePassed(t.dataSource, draft.id, 20_000);
+    await t.dataSource.transaction((m) => t.app.get(OpenBidsAtDeadlineUseCase).execute({ manager: m, tenderId: draft.id }));
+    await t.dataSource.transaction((m) => t.app.get(CloseDecryptionWindowUseCase).execute({ manager: m, tenderId: draft.id }));
+    expect(await t.dataSource.query(`SELECT status, price, bidder_organization_id FROM bids WHERE tender_id = $1 ORDER BY price`, [draft.id])).toEqual(
+      ['100.00', '200.00', '300.00'].map((price, i) => ({ status: 'DECRYPTED', price, bidder_organization_id: bidders[i].organizationId })),
+    );
+    // The servers released the committed deposits only; the orphans were never asked for.
+    const log = readFileSync(join(sa.dir, 'releases.log'), 'utf8'); // k = 2: the platform and the supervision authority
+    expect(log).toContain(`"depositId":"${committed.find((d) => d.secret === 'escrow-key')!.id}"`);
+    expect(log).not.toContain(depositIdOfFile(orphans[0])!);
+  }, 60_000);
+
+  it('a deadline move one server accepts and the next cannot take (down): refused, the platform rolls back and the first server is moved back', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    const [{ bid_deadline: deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
+    const fileNotBefore = (name: keyof typeof authKeys, secretId = 'escrow-key') => JSON.parse(readFileSync(shareFile(name, tender.id, secretId), 'utf8')).notBefore;
+    await no.stop();
+    try {
+      const later = new Date(Date.now() + 2 * 3_600_000);
+      later.setMilliseconds(0);
+      const res = await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        code: 'ESCROW_RESCHEDULE_REFUSED',
+        details: { custodian: 'notary-office', reason: 'UNAVAILABLE', secretId: 'escrow-key', restored: ['supervision-authority/escrow-key'], notRestored: [] },
+      });
+    } finally {
+      no = await start('notary-office', no.port);
+    }
+    // Consistent again: the platform's deadline and shares, and both servers, at the old instant.
+    const [{ bid_deadline: after }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
+    expect(new Date(after).toISOString()).toBe(new Date(deadline).toISOString());
+    const platform = await t.dataSource.query(`SELECT DISTINCT not_before FROM escrow_custody_shares WHERE tender_id = $1`, [tender.id]);
+    expect(platform.map((r: { not_before: Date }) => new Date(r.not_before).toISOString())).toEqual([new Date(deadline).toISOString()]);
+    for (const secretId of ['escrow-key', 'escrow-key-sm2', 'identity-key', 'draw-seed']) {
+      expect([fileNotBefore('supervision-authority', secretId), fileNotBefore('notary-office', secretId)]).toEqual([
+        new Date(deadline).toISOString(),
+        new Date(deadline).toISOString(),
+      ]);
+    }
+    // The move, retried with both up, goes through.
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    later.setMilliseconds(0);
+    await t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间顺延。', bidDeadline: later.toISOString() }).expect(201);
+    expect([fileNotBefore('supervision-authority'), fileNotBefore('notary-office')]).toEqual([later.toISOString(), later.toISOString()]);
+  }, 60_000);
 
   it('one custodian down: the platform and the other still reach k = 2; both down: ESCROW_THRESHOLD_NOT_MET; a restarted server (same folder) serves again', async () => {
     await sa.stop();
