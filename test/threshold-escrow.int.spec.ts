@@ -9,8 +9,9 @@ import { type ShareRelease } from 'src/modules/custody/escrow-custodian';
 import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
-import { createPublishedTender } from './factories/tender.factory';
+import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
+import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 /**
@@ -30,7 +31,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
   afterAll(() => t.close());
 
   const unseal = (tenderId: string) => t.dataSource.transaction((m) => t.app.get(EscrowKeyService).unseal(m, tenderId, SYSTEM_ACTOR));
-  const shareFile = (custodian: string, tenderId: string) => join(custodiansDir, custodian, 'shares', `${tenderId}.escrow-key.json`);
+  const shareFile = (custodian: string, tenderId: string) => custodianShareFile(join(custodiansDir, custodian), tenderId, 'escrow-key');
   const platformShare = async (tenderId: string) => {
     const [row] = await t.dataSource.query(
       `SELECT share_index, sealed_share FROM escrow_custody_shares WHERE tender_id = $1 AND secret_id = 'escrow-key' AND custodian = 'platform'`,
@@ -104,6 +105,48 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     ]);
   });
 
+  it('a publication that rolls back after the deposits is published again (no ALREADY_DEPOSITED): the orphaned shares stay, the opening rebuilds the committed key', async () => {
+    const draft = await createDraftTender(t, { deadlineInMs: 6000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    await uploadTenderDocument(t, draft);
+    const publish = () => t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
+    // The last step of the publication (the draw-seed commitment, after every deposit) fails once: the publication's transaction rolls back.
+    await t.dataSource.query(`CREATE FUNCTION test_fail_publication() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_fail_publication BEFORE UPDATE OF draw_seed_commitment ON tenders FOR EACH ROW WHEN (NEW.id = '${draft.id}'::uuid) EXECUTE FUNCTION test_fail_publication()`,
+    );
+    try {
+      expect((await publish()).status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER test_fail_publication ON tenders`);
+      await t.dataSource.query(`DROP FUNCTION test_fail_publication()`);
+    }
+    expect(await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [draft.id])).toEqual([{ status: 'DRAFT' }]);
+    expect(await t.dataSource.query(`SELECT 1 FROM escrow_custody_shares WHERE tender_id = $1`, [draft.id])).toEqual([]); // the platform's share rolled back
+    const orphans = custodianShareFiles(join(custodiansDir, 'notary-office'), draft.id, 'escrow-key');
+    expect(orphans).toHaveLength(1); // the outside custodian's share did not
+
+    expect((await publish()).status).toBe(200);
+    const [dep] = await t.dataSource.query(
+      `SELECT data->>'depositId' AS id FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = 'escrow-key'`,
+      [draft.id],
+    );
+    const files = custodianShareFiles(join(custodiansDir, 'notary-office'), draft.id, 'escrow-key');
+    expect(files.map(depositIdOfFile).sort()).toEqual([dep.id, depositIdOfFile(orphans[0])].sort());
+    const [{ escrow_public_key: publicKey }] = await t.dataSource.query(`SELECT escrow_public_key FROM tenders WHERE id = $1`, [draft.id]);
+    await untilBidDeadlinePassed(t.dataSource, draft.id, 20_000);
+    // The notary office stands in for the supervision authority: the share it releases is the committed deposit's.
+    renameSync(join(custodiansDir, 'supervision-authority'), join(custodiansDir, 'supervision-authority.away'));
+    try {
+      const key = await unseal(draft.id);
+      expect(x25519PublicFromPrivate(key).toString('base64')).toBe(publicKey);
+    } finally {
+      renameSync(join(custodiansDir, 'supervision-authority.away'), join(custodiansDir, 'supervision-authority'));
+    }
+    const log = readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8');
+    expect(log).toContain(`"depositId":"${dep.id}"`);
+    expect(log).not.toContain(depositIdOfFile(orphans[0])!);
+  }, 60_000);
+
   it('the platform alone (database + environment, its own share) cannot rebuild the key, even after the deadline', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 1500, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
     await untilBidDeadlinePassed(t.dataSource, tender.id);
@@ -131,9 +174,10 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
 
   it("with the whole development machine (database, environment and the custodians' folders) the key is rebuilt before the deadline — why production custodians must be remote", async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
-    const { shareIndex, sealed } = JSON.parse(readFileSync(shareFile('notary-office', tender.id), 'utf8'));
+    const file = shareFile('notary-office', tender.id);
+    const { shareIndex, sealed } = JSON.parse(readFileSync(file, 'utf8'));
     const notaryKey = Buffer.from(readFileSync(join(custodiansDir, 'notary-office', 'secrets', 'storage.key'), 'utf8').trim(), 'base64');
-    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}`);
+    const notaryShare = new CryptoService().unseal(notaryKey, sealed, `escrow-share|notary-office|${tender.id}|escrow-key|${shareIndex}|${depositIdOfFile(file)}`);
     const key = Buffer.from(await combine([new Uint8Array(await platformShare(tender.id)), new Uint8Array(notaryShare)]));
     expect(x25519PublicFromPrivate(key).toString('base64')).toBe(tender.escrowPublicKey);
   });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { join, resolve } from 'path';
 import type { RedisOptions } from 'ioredis';
-import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv } from './environment';
+import { EnvironmentVariables, LegalPeriodsMode, loadEnvironment, NodeEnv, parseCustodianPairs } from './environment';
 import { DEFAULT_DATA_DIR, localSecret } from './local-secrets';
 
 /** The typed, validated configuration. Inject it; never read process.env elsewhere. */
@@ -162,6 +162,17 @@ export class AppConfig {
   /** The development escrow custodians' folder (issue 17): ESCROW_CUSTODIANS_DIR, default <dataDir>/custodians. */
   get escrowCustodiansDir(): string {
     return this.env.ESCROW_CUSTODIANS_DIR ?? resolve(this.dataDir, 'custodians');
+  }
+  /**
+   * The remote escrow custodians by name (ESCROW_CUSTODIAN_URLS, _AUTH_KEYS, _PUBLIC_KEYS; validated at load). Empty:
+   * every outside custodian is in-process (the default).
+   */
+  get escrowRemoteCustodians(): ReadonlyMap<string, { url: string; authKey: Buffer; publicKey?: string }> {
+    const urls = parseCustodianPairs(this.env.ESCROW_CUSTODIAN_URLS);
+    const keys = parseCustodianPairs(this.env.ESCROW_CUSTODIAN_AUTH_KEYS);
+    const pins = parseCustodianPairs(this.env.ESCROW_CUSTODIAN_PUBLIC_KEYS);
+    if (typeof urls === 'string' || typeof keys === 'string' || typeof pins === 'string') throw new Error('invalid ESCROW_CUSTODIAN_* configuration');
+    return new Map([...urls].map(([name, url]) => [name, { url, authKey: Buffer.from(keys.get(name) ?? '', 'base64'), publicKey: pins.get(name) }]));
   }
   get escrowThreshold(): number {
     return this.env.ESCROW_THRESHOLD;

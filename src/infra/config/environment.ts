@@ -142,6 +142,26 @@ export class EnvironmentVariables {
   @IsOptional()
   ESCROW_CUSTODIANS_DIR?: string;
 
+  /**
+   * Remote escrow custodians (issue 17; docs/SECURITY.md, "Remote custodians"): `name=url` pairs, comma-separated,
+   * e.g. `supervision-authority=https://sa.example,notary-office=https://no.example`. A custodian named here is reached
+   * over HTTP (src/custodian/ is the server, `npm run custodian`); one not named stays in-process under
+   * ESCROW_CUSTODIANS_DIR (the default). https:// required when NODE_ENV=production.
+   */
+  @IsString()
+  @IsOptional()
+  ESCROW_CUSTODIAN_URLS?: string;
+
+  /** `name=<base64 32 bytes>` pairs: the key registered with each remote custodian (authenticates the requests). */
+  @IsString()
+  @IsOptional()
+  ESCROW_CUSTODIAN_AUTH_KEYS?: string;
+
+  /** Optional `name=<base64 SPKI>` pairs: each remote custodian's Ed25519 key, pinned (unset: fetched at start-up). */
+  @IsString()
+  @IsOptional()
+  ESCROW_CUSTODIAN_PUBLIC_KEYS?: string;
+
   /** k of the k-of-n threshold escrow (n = 3 custodians: platform, supervision authority, notary office). */
   @Transform(toInt)
   @IsInt()
@@ -309,6 +329,9 @@ export function loadEnvironment(raw: Record<string, string | undefined> = proces
       'ADMIN_PASSWORD',
       'BANK_WEBHOOK_SECRET',
       'SEALING_MASTER_KEY',
+      'ESCROW_CUSTODIAN_URLS',
+      'ESCROW_CUSTODIAN_AUTH_KEYS',
+      'ESCROW_CUSTODIAN_PUBLIC_KEYS',
       'JWT_SECRET',
       'RECEIPT_SIGNING_KEY',
       'METRICS_TOKEN',
@@ -335,6 +358,7 @@ export function loadEnvironment(raw: Record<string, string | undefined> = proces
       if (!env[k]) problems.push(`${k}: required when NODE_ENV=production`);
     }
   }
+  problems.push(...remoteCustodianProblems(env));
   if (env.TRUST_PROXY && !/^(false|\d+)$/.test(env.TRUST_PROXY)) {
     for (const part of env.TRUST_PROXY.split(',').map((p) => p.trim())) {
       const [addr, bits] = part.split('/');
@@ -346,4 +370,56 @@ export function loadEnvironment(raw: Record<string, string | undefined> = proces
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+/** The outside custodians that may be remote (the platform's own share stays in its database). */
+export const REMOTE_CUSTODIAN_NAMES = ['supervision-authority', 'notary-office'] as const;
+
+/** Parses `name=value,name=value` (ESCROW_CUSTODIAN_URLS and its companions); a repeated or empty pair is an error. */
+export function parseCustodianPairs(raw: string | undefined): Map<string, string> | string {
+  const out = new Map<string, string>();
+  for (const part of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const i = part.indexOf('=');
+    const name = part.slice(0, i).trim();
+    const value = part.slice(i + 1).trim();
+    if (i < 1 || !value) return `"${part}" is not name=value`;
+    if (out.has(name)) return `${name} given twice`;
+    out.set(name, value);
+  }
+  return out;
+}
+
+function remoteCustodianProblems(env: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  const urls = parseCustodianPairs(env.ESCROW_CUSTODIAN_URLS);
+  const keys = parseCustodianPairs(env.ESCROW_CUSTODIAN_AUTH_KEYS);
+  const pins = parseCustodianPairs(env.ESCROW_CUSTODIAN_PUBLIC_KEYS);
+  for (const [k, v] of [
+    ['ESCROW_CUSTODIAN_URLS', urls],
+    ['ESCROW_CUSTODIAN_AUTH_KEYS', keys],
+    ['ESCROW_CUSTODIAN_PUBLIC_KEYS', pins],
+  ] as const) {
+    if (typeof v === 'string') problems.push(`${k}: ${v}`);
+    else
+      for (const name of v.keys())
+        if (!(REMOTE_CUSTODIAN_NAMES as readonly string[]).includes(name)) problems.push(`${k}: ${name} is not one of ${REMOTE_CUSTODIAN_NAMES.join(', ')}`);
+  }
+  if (typeof urls === 'string' || typeof keys === 'string' || typeof pins === 'string') return problems;
+  for (const [name, url] of urls) {
+    let u: URL | null = null;
+    try {
+      u = new URL(url);
+    } catch {
+      problems.push(`ESCROW_CUSTODIAN_URLS: ${name}: "${url}" is not a URL`);
+    }
+    if (u && !['http:', 'https:'].includes(u.protocol)) problems.push(`ESCROW_CUSTODIAN_URLS: ${name}: http(s) only`);
+    if (u && env.NODE_ENV === 'production' && u.protocol !== 'https:') problems.push(`ESCROW_CUSTODIAN_URLS: ${name}: https:// required when NODE_ENV=production`);
+    const key = keys.get(name);
+    if (!key || Buffer.from(key, 'base64').length !== 32) problems.push(`ESCROW_CUSTODIAN_AUTH_KEYS: ${name}: a 32-byte base64 key is required for each remote custodian`);
+  }
+  for (const name of [...keys.keys(), ...pins.keys()]) if (!urls.has(name)) problems.push(`ESCROW_CUSTODIAN_URLS: ${name} has a key but no URL`);
+  return problems;
 }

@@ -171,4 +171,17 @@ export class AuditEventsRepository {
     ]);
     return rows.length > 0;
   }
+
+  /**
+   * The deposit id of the secret's committed ESCROW_SHARES_DEPOSITED event (the last one): the deposit the tender uses.
+   * undefined: never deposited, or deposited before deposit ids (the custodians' legacy share).
+   */
+  async escrowDepositId(m: EntityManager, tenderId: string, secretId: string): Promise<string | undefined> {
+    const [row]: Array<{ deposit_id: string | null }> = await m.query(
+      `SELECT data->>'depositId' AS deposit_id FROM audit_events
+       WHERE tender_id = $1 AND action = 'ESCROW_SHARES_DEPOSITED' AND data->>'secretId' = $2 ORDER BY id DESC LIMIT 1`,
+      [tenderId, secretId],
+    );
+    return row?.deposit_id ?? undefined;
+  }
 }

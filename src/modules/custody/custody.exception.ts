@@ -5,6 +5,8 @@ export enum CustodyExceptionCode {
   SEALED_UNTIL_OPENING = 'SEALED_UNTIL_OPENING',
   /** Fewer than k custodians answered, or their shares do not rebuild the committed secret. */
   ESCROW_THRESHOLD_NOT_MET = 'ESCROW_THRESHOLD_NOT_MET',
+  /** A custodian refused to move a release instant (a move earlier into its past) or could not be reached. */
+  ESCROW_RESCHEDULE_REFUSED = 'ESCROW_RESCHEDULE_REFUSED',
 }
 
 export class CustodyException extends DomainException<CustodyExceptionCode> {
@@ -13,6 +15,9 @@ export class CustodyException extends DomainException<CustodyExceptionCode> {
   }
   static notYet(details: unknown) {
     return new CustodyException(CustodyExceptionCode.SEALED_UNTIL_OPENING, 'The custodians release no share before the bid deadline', 403, details);
+  }
+  static rescheduleRefused(message: string, unavailable: boolean, details: unknown) {
+    return new CustodyException(CustodyExceptionCode.ESCROW_RESCHEDULE_REFUSED, message, unavailable ? 503 : 409, details);
   }
   static thresholdNotMet(message: string, details: unknown) {
     return new CustodyException(CustodyExceptionCode.ESCROW_THRESHOLD_NOT_MET, message, 503, details);

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { join } from 'path';
 import { AppConfig } from 'src/infra/config/app-config';
 import { localSecret } from 'src/infra/config/local-secrets';
@@ -6,6 +6,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { ESCROW_CUSTODIANS, EscrowCustodian } from './escrow-custodian';
 import { FileEscrowCustodian, PlatformEscrowCustodian } from './local-custodians';
 import { ThresholdEscrowService } from './threshold-escrow.service';
+import { HttpEscrowCustodian } from './http-escrow-custodian';
 import { IdentityKeyService } from './identity-key.service';
 import { DrawSeedCustody } from './draw-seed-custody';
 import { EscrowCustodySharesRepository, TenderCustodyRepository } from './escrow-custody-shares.repository';
@@ -13,10 +14,13 @@ import { EscrowCustodySharesRepository, TenderCustodyRepository } from './escrow
 /** The custodian names, in share order (share i goes to custodian i). */
 export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-office'] as const;
 
+const logger = new Logger('CustodyModule');
+
 /**
  * Threshold escrow (issue 17): tender secrets split k-of-n among custodians that each hold their share and their
- * signing key themselves. Development custodians: the platform (its share in the database) and two in-process
- * custodians with their own folders under ESCROW_CUSTODIANS_DIR (docs/SECURITY.md says what that leaves open).
+ * signing key themselves: the platform (its share in the database), and the supervision authority and the notary
+ * office — each in-process with its own folder under ESCROW_CUSTODIANS_DIR (the default), or a remote custodian
+ * server named in ESCROW_CUSTODIAN_URLS (HttpEscrowCustodian). docs/SECURITY.md says what each leaves open.
  */
 @Global()
 @Module({
@@ -24,16 +28,28 @@ export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-off
     {
       provide: ESCROW_CUSTODIANS,
       inject: [AppConfig, CryptoService, EscrowCustodySharesRepository],
-      useFactory: (config: AppConfig, crypto: CryptoService, shares: EscrowCustodySharesRepository): EscrowCustodian[] => [
-        new PlatformEscrowCustodian(
-          crypto,
-          () => config.sealingMasterKey,
-          () => localSecret('custodian-platform-signing', config.dataDir),
-          shares,
-        ),
-        new FileEscrowCustodian('supervision-authority', join(config.escrowCustodiansDir, 'supervision-authority'), crypto),
-        new FileEscrowCustodian('notary-office', join(config.escrowCustodiansDir, 'notary-office'), crypto),
-      ],
+      useFactory: async (config: AppConfig, crypto: CryptoService, shares: EscrowCustodySharesRepository): Promise<EscrowCustodian[]> => {
+        const remote = config.escrowRemoteCustodians;
+        const outside = await Promise.all(
+          (['supervision-authority', 'notary-office'] as const).map(async (name) => {
+            const r = remote.get(name);
+            if (!r) return new FileEscrowCustodian(name, join(config.escrowCustodiansDir, name), crypto);
+            const c = new HttpEscrowCustodian(name, r);
+            // Not reached at start-up: the platform starts anyway (the threshold may do without it); asked again on use.
+            await c.init().catch((e: Error) => logger.warn(`escrow custodian ${name} not reached at start-up: ${e.message}`));
+            return c;
+          }),
+        );
+        return [
+          new PlatformEscrowCustodian(
+            crypto,
+            () => config.sealingMasterKey,
+            () => localSecret('custodian-platform-signing', config.dataDir),
+            shares,
+          ),
+          ...outside,
+        ];
+      },
     },
     ThresholdEscrowService,
     IdentityKeyService,

@@ -14,6 +14,13 @@ export interface ShareDeposit {
   share: Buffer;
   /** The custodian refuses to release before this instant, by its own clock. */
   notBefore: Date;
+  /**
+   * This deposit's id (DEPOSIT_ID: 32 hex, random per publication attempt; recorded in the ESCROW_SHARES_DEPOSITED
+   * audit event, committed with the publication). A custodian keeps each (tender, secret, deposit id) once and never
+   * overwrites it; a publication that rolled back leaves an orphaned share under its own id, never used, and the retry
+   * deposits under a new one. Unset: the legacy key (tender, secret) of shares deposited before deposit ids.
+   */
+  depositId?: string;
 }
 
 /** A share handed back by a custodian, with the custodian's Ed25519 signature over `releaseStatement`. */
@@ -35,8 +42,9 @@ export interface ShareRelease {
  * A custodian of tender secrets (issue 17, threshold escrow): the platform is one of n; k shares are needed to
  * rebuild a secret. Each custodian keeps its share and its signing key itself, outside the platform's database,
  * and checks the release time against its own clock — so neither a DBA moving `bid_deadline` nor the platform's
- * code can get a share early. Production custodians (supervision authority, notary office) are remote services with
- * the same protocol; the development ones are in-process (see docs/SECURITY.md for what that leaves open).
+ * code can get a share early. The supervision authority's and the notary office's custodians are either in-process
+ * (FileEscrowCustodian, the default) or remote services reached by HttpEscrowCustodian (ESCROW_CUSTODIAN_URLS; the
+ * server is src/custodian/); docs/SECURITY.md says what each leaves open.
  */
 export interface EscrowCustodian {
   readonly name: string;
@@ -49,15 +57,32 @@ export interface EscrowCustodian {
    * but recorded by the custodian itself with its reason (a production custodian checks it against the published
    * amendment before accepting it).
    */
-  reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, m: EntityManager): Promise<void>;
-  /** Releases the share, signed; throws CustodianRefusal before notBefore or when it holds no such share. */
-  release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease>;
+  reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, m: EntityManager, depositId?: string): Promise<RescheduleResult>;
+  /**
+   * Releases the share of deposit `depositId` (unset: the legacy one), signed; throws CustodianRefusal before notBefore
+   * or when it holds no such share.
+   */
+  release(tenderId: string, secretId: string, m: EntityManager, depositId?: string): Promise<ShareRelease>;
+  /**
+   * True when the custodian's state lives in the platform's transaction (the platform's own share): a rollback undoes
+   * its deposits and reschedules, so it needs no compensation.
+   */
+  readonly transactional?: boolean;
 }
+
+/** What a reschedule replaced: the previous release instant (undefined when the custodian did not say). */
+export interface RescheduleResult {
+  previous?: Date;
+}
+
+/** A deposit id: 16 random bytes, hex. */
+export const DEPOSIT_ID = /^[0-9a-f]{32}$/;
 
 export class CustodianRefusal extends Error {
   constructor(
     readonly custodian: string,
-    readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE',
+    /** REFUSED: the custodian declined a reschedule (a remote custodian's policy, e.g. a move earlier into its past). */
+    readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE' | 'REFUSED',
     message: string,
   ) {
     super(`${custodian}: ${message}`);

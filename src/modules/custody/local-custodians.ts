@@ -5,7 +5,17 @@ import type { EntityManager } from 'typeorm';
 import { localSecret } from 'src/infra/config/local-secrets';
 import { type CryptoService } from 'src/infra/crypto/crypto.service';
 import { type EscrowCustodySharesRepository } from './escrow-custody-shares.repository';
-import { CustodianRefusal, type EscrowCustodian, releaseStatement, SECRET_ID, type ShareDeposit, type ShareRelease, shareSha256 } from './escrow-custodian';
+import {
+  CustodianRefusal,
+  DEPOSIT_ID,
+  type EscrowCustodian,
+  releaseStatement,
+  type RescheduleResult,
+  SECRET_ID,
+  type ShareDeposit,
+  type ShareRelease,
+  shareSha256,
+} from './escrow-custodian';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -16,7 +26,9 @@ export function ed25519FromSeed(seed: Buffer): { privateKey: KeyObject; publicKe
   return { privateKey, publicKeyB64 };
 }
 
-const shareAad = (custodian: string, tenderId: string, secretId: string, index: number) => `escrow-share|${custodian}|${tenderId}|${secretId}|${index}`;
+/** A deposit under an id binds it too (legacy deposits, without one, keep their AAD). */
+const shareAad = (custodian: string, tenderId: string, secretId: string, index: number, depositId?: string) =>
+  `escrow-share|${custodian}|${tenderId}|${secretId}|${index}${depositId ? `|${depositId}` : ''}`;
 
 function signRelease(name: string, key: { privateKey: KeyObject; publicKeyB64: string }, r: Omit<ShareRelease, 'signature' | 'publicKey' | 'custodian'>): ShareRelease {
   const statement = releaseStatement({ ...r, custodian: name, shareSha256: shareSha256(r.share) });
@@ -36,6 +48,12 @@ export class FileEscrowCustodian implements EscrowCustodian {
     private readonly crypto: CryptoService,
     /** The custodian's clock (its own, not the platform database's). */
     private readonly clock: () => Date = () => new Date(),
+    /**
+     * A remote custodian's policy (src/custodian/): a move of the release instant earlier is refused when the new
+     * instant is less than this many ms after its own clock's now — so a platform that moves the deadline into the past
+     * gets no share early. Undefined (in-process): every move is honoured, an earlier one logged.
+     */
+    private readonly minNoticeForEarlierMs?: number,
   ) {}
 
   private storageKey(): Buffer {
@@ -44,15 +62,18 @@ export class FileEscrowCustodian implements EscrowCustodian {
   private signingKey() {
     return ed25519FromSeed(localSecret('signing', this.dir));
   }
-  private file(tenderId: string, secretId: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(tenderId) || !SECRET_ID.test(secretId)) throw new Error('bad share reference');
-    return join(this.dir, 'shares', `${tenderId}.${secretId}.json`);
+  /** One file per deposit: `<tender>.<secret>.<depositId>.json`, or `<tender>.<secret>.json` for a legacy deposit. */
+  private file(tenderId: string, secretId: string, depositId?: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(tenderId) || !SECRET_ID.test(secretId) || (depositId !== undefined && !DEPOSIT_ID.test(depositId))) throw new Error('bad share reference');
+    return join(this.dir, 'shares', depositId ? `${tenderId}.${secretId}.${depositId}.json` : `${tenderId}.${secretId}.json`);
   }
-  private read(tenderId: string, secretId: string): { shareIndex: number; notBefore: string; sealed: string } {
+  private read(tenderId: string, secretId: string, depositId?: string): { shareIndex: number; notBefore: string; sealed: string } {
     try {
-      return JSON.parse(readFileSync(this.file(tenderId, secretId), 'utf8'));
+      return JSON.parse(readFileSync(this.file(tenderId, secretId, depositId), 'utf8'));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}${depositId ? ` (deposit ${depositId})` : ''}`);
+      }
       throw new CustodianRefusal(this.name, 'UNAVAILABLE', (e as Error).message);
     }
   }
@@ -63,35 +84,45 @@ export class FileEscrowCustodian implements EscrowCustodian {
 
   async deposit(d: ShareDeposit): Promise<void> {
     mkdirSync(join(this.dir, 'shares'), { recursive: true, mode: 0o700 });
-    const sealed = this.crypto.seal(this.storageKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex));
-    // 'wx': a share is never overwritten (a second deposit for the same secret is refused).
-    writeFileSync(this.file(d.tenderId, d.secretId), JSON.stringify({ shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString(), sealed }), { mode: 0o600, flag: 'wx' });
+    const file = this.file(d.tenderId, d.secretId, d.depositId);
+    const sealed = this.crypto.seal(this.storageKey(), d.share, shareAad(this.name, d.tenderId, d.secretId, d.shareIndex, d.depositId));
+    // 'wx': a share is never overwritten (a second deposit under the same id is refused). A retried publication
+    // deposits under a new id; the rolled-back one's share stays, orphaned, never asked for (its id was not committed).
+    writeFileSync(file, JSON.stringify({ shareIndex: d.shareIndex, notBefore: d.notBefore.toISOString(), sealed }), { mode: 0o600, flag: 'wx' });
   }
 
-  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string): Promise<void> {
-    const rec = this.read(tenderId, secretId);
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, reason: string, _m?: EntityManager, depositId?: string): Promise<RescheduleResult> {
+    const rec = this.read(tenderId, secretId, depositId);
     const from = new Date(rec.notBefore);
-    if (notBefore.getTime() === from.getTime()) return;
+    if (notBefore.getTime() === from.getTime()) return { previous: from };
+    if (notBefore < from && this.minNoticeForEarlierMs !== undefined && notBefore.getTime() < this.clock().getTime() + this.minNoticeForEarlierMs) {
+      throw new CustodianRefusal(
+        this.name,
+        'REFUSED',
+        `refuses to move the release of ${secretId} of tender ${tenderId} earlier, to ${notBefore.toISOString()}: less than ${this.minNoticeForEarlierMs} ms from now by its clock`,
+      );
+    }
     if (notBefore < from) {
       // Earlier: honoured, and recorded in the custodian's own log, never silently.
       appendFileSync(
         join(this.dir, 'releases.log'),
-        `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString() })}\n`,
+        `${JSON.stringify({ event: 'RESCHEDULED_EARLIER', tenderId, secretId, from: rec.notBefore, to: notBefore.toISOString(), reason, at: this.clock().toISOString(), depositId })}\n`,
         { mode: 0o600 },
       );
     }
-    writeFileSync(this.file(tenderId, secretId), JSON.stringify({ ...rec, notBefore: notBefore.toISOString() }), { mode: 0o600 });
+    writeFileSync(this.file(tenderId, secretId, depositId), JSON.stringify({ ...rec, notBefore: notBefore.toISOString() }), { mode: 0o600 });
+    return { previous: from };
   }
 
-  async release(tenderId: string, secretId: string): Promise<ShareRelease> {
-    const rec = this.read(tenderId, secretId);
+  async release(tenderId: string, secretId: string, _m?: EntityManager, depositId?: string): Promise<ShareRelease> {
+    const rec = this.read(tenderId, secretId, depositId);
     const now = this.clock();
     if (now.getTime() < new Date(rec.notBefore).getTime()) {
       throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${rec.notBefore}`);
     }
-    const share = this.crypto.unseal(this.storageKey(), rec.sealed, shareAad(this.name, tenderId, secretId, rec.shareIndex));
+    const share = this.crypto.unseal(this.storageKey(), rec.sealed, shareAad(this.name, tenderId, secretId, rec.shareIndex, depositId));
     const r = signRelease(this.name, this.signingKey(), { tenderId, secretId, shareIndex: rec.shareIndex, share, notBefore: rec.notBefore, releasedAt: now.toISOString() });
-    appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ ...r, share: undefined })}\n`, { mode: 0o600 });
+    appendFileSync(join(this.dir, 'releases.log'), `${JSON.stringify({ ...r, depositId, share: undefined })}\n`, { mode: 0o600 });
     return r;
   }
 }
@@ -102,6 +133,8 @@ export class FileEscrowCustodian implements EscrowCustodian {
  */
 export class PlatformEscrowCustodian implements EscrowCustodian {
   readonly name = 'platform';
+  /** Its shares are rows of the platform's transaction: a rolled-back publication leaves none (no deposit id needed). */
+  readonly transactional = true;
   constructor(
     private readonly crypto: CryptoService,
     private readonly sealingKey: () => Buffer,
@@ -118,8 +151,9 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
     await this.shares.insert(m, { tenderId: d.tenderId, secretId: d.secretId, custodian: this.name, shareIndex: d.shareIndex, notBefore: d.notBefore, sealedShare: sealed });
   }
 
-  async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<void> {
+  async reschedule(tenderId: string, secretId: string, notBefore: Date, _reason: string, m: EntityManager): Promise<RescheduleResult> {
     await this.shares.setNotBefore(m, tenderId, secretId, this.name, notBefore);
+    return {};
   }
 
   async release(tenderId: string, secretId: string, m: EntityManager): Promise<ShareRelease> {

@@ -64,4 +64,43 @@ describe('configuration', () => {
   it('requires real secrets in production', () => {
     expect(() => load({ NODE_ENV: 'production' })).toThrow(/SEALING_MASTER_KEY: required/);
   });
+
+  it('reaches the outside escrow custodians in-process by default, over HTTP when ESCROW_CUSTODIAN_URLS names them (issue 17)', () => {
+    expect(new AppConfig(load({})).escrowRemoteCustodians.size).toBe(0);
+    const key = Buffer.alloc(32, 7).toString('base64'); // ends with '=': the value is after the first '='
+    const c = new AppConfig(
+      load({
+        ESCROW_CUSTODIAN_URLS: 'notary-office=http://127.0.0.1:4102',
+        ESCROW_CUSTODIAN_AUTH_KEYS: `notary-office=${key}`,
+        ESCROW_CUSTODIAN_PUBLIC_KEYS: 'notary-office=MCowBQYDK2VwAyEA',
+      }),
+    );
+    expect([...c.escrowRemoteCustodians]).toEqual([['notary-office', { url: 'http://127.0.0.1:4102', authKey: Buffer.alloc(32, 7), publicKey: 'MCowBQYDK2VwAyEA' }]]);
+  });
+
+  it.each([
+    [
+      'an unknown custodian',
+      { ESCROW_CUSTODIAN_URLS: 'platform=http://x', ESCROW_CUSTODIAN_AUTH_KEYS: `platform=${Buffer.alloc(32).toString('base64')}` },
+      /platform is not one of/,
+    ],
+    ['a remote custodian without its key', { ESCROW_CUSTODIAN_URLS: 'notary-office=http://x' }, /ESCROW_CUSTODIAN_AUTH_KEYS: notary-office: a 32-byte/],
+    ['a key of no custodian URL', { ESCROW_CUSTODIAN_AUTH_KEYS: `notary-office=${Buffer.alloc(32).toString('base64')}` }, /notary-office has a key but no URL/],
+    ['a pair that is not name=value', { ESCROW_CUSTODIAN_URLS: 'http://x' }, /ESCROW_CUSTODIAN_URLS: "http:\/\/x" is not name=value/],
+  ])('refuses %s', (_, env, message) => {
+    expect(() => load(env as Record<string, string>)).toThrow(message);
+  });
+
+  it('requires https:// custodian URLs in production', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      BANK_WEBHOOK_SECRET: 'x'.repeat(32),
+      SEALING_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+      JWT_SECRET: 'y'.repeat(40),
+      ADMIN_PASSWORD: 'a-long-password',
+      ESCROW_CUSTODIAN_AUTH_KEYS: `notary-office=${Buffer.alloc(32, 2).toString('base64')}`,
+    };
+    expect(() => load({ ...prod, ESCROW_CUSTODIAN_URLS: 'notary-office=http://no.example' })).toThrow(/https:\/\/ required/);
+    expect(() => load({ ...prod, ESCROW_CUSTODIAN_URLS: 'notary-office=https://no.example' })).not.toThrow();
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync } from 'fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { combine, split } from 'shamir-secret-sharing';
@@ -62,6 +62,32 @@ describe('FileEscrowCustodian', () => {
     await expect(release()).resolves.toMatchObject({ notBefore: later.toISOString() });
     await expect(custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 2, share: randomBytes(33), notBefore: deadline })).rejects.toThrow();
     await expect(custodian.release(tenderId, 'identity-key')).rejects.toMatchObject({ reason: 'NO_SHARE' });
+  });
+
+  it('deposits under ids: a retry after a rolled-back publication deposits anew, the orphan stays; an id is never overwritten; the legacy share is still found', async () => {
+    const [orphanId, usedId] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const [orphan, used, legacy] = [randomBytes(33), randomBytes(33), randomBytes(33)];
+    await custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: orphanId, shareIndex: 2, share: orphan, notBefore: deadline });
+    await custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: used, notBefore: deadline });
+    await custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 2, share: legacy, notBefore: deadline }); // before deposit ids
+    // The share the tender uses cannot be replaced: the same id again is refused.
+    await expect(custodian.deposit({ tenderId, secretId: 'escrow-key', depositId: usedId, shareIndex: 2, share: randomBytes(33), notBefore: deadline })).rejects.toThrow(/EEXIST/);
+    // A reschedule moves one deposit only, and says what it replaced.
+    const later = new Date(deadline.getTime() + 3_600_000);
+    await expect(custodian.reschedule(tenderId, 'escrow-key', later, 'SUSPENSION', undefined, usedId)).resolves.toEqual({ previous: deadline });
+    now = deadline;
+    await expect(custodian.release(tenderId, 'escrow-key', undefined, usedId)).rejects.toMatchObject({ reason: 'NOT_YET' });
+    expect((await custodian.release(tenderId, 'escrow-key', undefined, orphanId)).share.equals(orphan)).toBe(true);
+    expect((await custodian.release(tenderId, 'escrow-key')).share.equals(legacy)).toBe(true);
+    now = later;
+    expect((await custodian.release(tenderId, 'escrow-key', undefined, usedId)).share.equals(used)).toBe(true);
+    await expect(custodian.release(tenderId, 'escrow-key', undefined, randomBytes(16).toString('hex'))).rejects.toMatchObject({ reason: 'NO_SHARE' });
+    await expect(custodian.release(tenderId, 'escrow-key', undefined, 'not-an-id')).rejects.toThrow('bad share reference');
+    // A share sealed under one id does not open under another (the id is in the AAD).
+    const files = readdirSync(join(dir, 'shares'));
+    expect(files.sort()).toEqual([`${tenderId}.escrow-key.${orphanId}.json`, `${tenderId}.escrow-key.${usedId}.json`, `${tenderId}.escrow-key.json`].sort());
+    copyFileSync(join(dir, 'shares', `${tenderId}.escrow-key.${orphanId}.json`), join(dir, 'shares', `${tenderId}.escrow-key.${'0'.repeat(32)}.json`));
+    await expect(custodian.release(tenderId, 'escrow-key', undefined, '0'.repeat(32))).rejects.toThrow();
   });
 
   it('2-of-3 Shamir shares (shamir-secret-sharing): any two rebuild the secret, one alone does not', async () => {
