@@ -87,8 +87,6 @@ export class BidFileOpener {
 
   async openWithKey(bid: SealedFileBid, key: Buffer): Promise<DecryptionOutcome> {
     const suite = nodeSuite(bid.suite);
-    // The file hash runs on a worker thread while this one decrypts (a large file; src/sdk/v2/node-hash-worker.ts).
-    const hasher = new FileHasher(suite, bid.segmentSize, bid.ciphertextLength);
     try {
       const opened = await openBidV2({
         suite,
@@ -99,13 +97,15 @@ export class BidFileOpener {
         noncePrefix: bid.noncePrefix,
         keyCommitment: bid.keyCommitment,
         key,
-        sealed: this.file(bid, hasher),
+        sealed: this.file(bid),
         // Reused read buffers (the filesystem store): a large INTL-1 file is opened on the SDK's segment workers (each
-        // chunk copied into their shared slots). A stream with a new buffer per read (S3) stays on this thread, which
-        // costs less CPU for such a source (docs/BENCHMARKS.md, fifth pass).
+        // chunk copied into their shared slots), which also compute the file hash's per-segment digests on the bytes
+        // they open. A stream with a new buffer per read (S3) stays on this thread, which costs less CPU for such a
+        // source (docs/BENCHMARKS.md, fifth pass); the file hash then runs on a hash worker as the chunks are read.
         sourceReusesBuffers: this.uploads.piecesReuseBuffers,
+        fileHash: true,
       });
-      if ((await hasher.digestHex()) !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
+      if (opened.ciphertextHash !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
       return {
         ok: true,
         record: {
@@ -117,7 +117,6 @@ export class BidFileOpener {
         },
       };
     } catch (e) {
-      hasher.dispose();
       if (isSealedBidError(e, 'KEY_COMMITMENT_MISMATCH')) return { ok: false, code: 'KEY_COMMITMENT_MISMATCH' };
       if (isSealedBidError(e)) return { ok: false, code: (await this.damaged(bid)) ? 'CIPHERTEXT_DAMAGED' : 'DECRYPTION_FAILED' };
       if ((e as { code?: string }).code === 'BLOB_NOT_FOUND') return { ok: false, code: 'CIPHERTEXT_DAMAGED' };

@@ -88,6 +88,11 @@ export interface SegmentEngine {
 /** A hash running elsewhere: update() resolves once the bytes may be reused and the backlog is bounded. */
 export interface OffThreadHash<R> {
   update(data: Bytes): Promise<void>;
+  /**
+   * Hashes a view of shared memory in place (no copy): null when `data` is not one (then use update). The caller
+   * must leave the bytes unchanged until the promise settles; calls to update and updateShared hash in call order.
+   */
+  updateShared?(data: Bytes): Promise<void> | null;
   digest(): Promise<R>;
   /** Forget an unfinished hash (the input failed). */
   abort(): void;
