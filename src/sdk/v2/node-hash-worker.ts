@@ -185,10 +185,7 @@ class HashWorker {
   }
 
   /** A hash stream on this worker: plain SHA-256 (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes. */
-  open(
-    seg: number,
-    label: string,
-  ): { update(d: Bytes): Promise<void>; updateShared(d: Bytes): Promise<void> | null; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+  open(seg: number, label: string): { update(d: Bytes): Promise<void>; updateShared(d: Bytes): Promise<void> | null; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
     const id = this.nextId++;
     const st: StreamState = {
       done: null,
