@@ -63,9 +63,10 @@ export class BidFileOpener {
   }
 
   /**
-   * The stored file's chunks, each hashed on the way. The chunks are the store's reused read buffers
-   * (BidUploadsService.piecesStream): valid until the next is asked for, which is why the hash is awaited first
-   * (FileHasher.update has hashed or copied the chunk when it resolves).
+   * The stored file's chunks, each hashed on the way when a hasher is given (damaged(); openWithKey has openBidV2
+   * compute the file hash). The chunks are the store's reused read buffers (BidUploadsService.piecesStream): valid
+   * until the next is asked for, which is why the hash is awaited first (FileHasher.update has hashed or copied the
+   * chunk when it resolves).
    */
   private async *file(bid: SealedFileBid, hasher?: FileHasher): AsyncGenerator<Uint8Array> {
     const uploadId = bid.blobKey.split('/')[1];

@@ -8,7 +8,9 @@
  * Memory stays bounded and no garbage is made per chunk: the bytes are copied into a fixed ring of shared memory per
  * worker (RING_BYTES), which update() waits on when it is full; callers may reuse their buffers once it resolves.
  * (Moving buffers to the worker instead of copying them was tried: the worker's isolate frees them late, and the
- * RSS of an escrow opening grew by up to 200 MB.)
+ * RSS of an escrow opening grew by up to 200 MB.) Bytes that already are in shared memory — the plaintext in the
+ * segment engine's slots at opening — are hashed in place instead (updateShared: no copy; the slot stays held until
+ * the worker is done, see SlotHolds in stream.ts).
  */
 import { Worker } from 'worker_threads';
 import { fileHashLabel, type SuiteId, V2_TAG_BYTES } from './constants';
@@ -97,7 +99,7 @@ class HashWorker {
   /** updateShared calls the worker has not finished, by sequence number. */
   private readonly views = new Map<number, { resolve(): void; reject(e: Error): void }>();
   private nextView = 1;
-  private static readonly SHARED_KEPT = 4;
+  private static readonly SHARED_KEPT = 2;
 
   /** The id of `sab` on the worker, sending it the first time (the oldest forgotten beyond SHARED_KEPT). */
   private sabId(w: Worker, sab: SharedArrayBuffer): number {
