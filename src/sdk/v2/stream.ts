@@ -315,6 +315,9 @@ async function* throughEngine(
       if (out) yield out;
     }
   } finally {
+    // Nothing may still use the slots when the engine closes (its memory then serves the next file): the segments
+    // still on the workers (a failed or abandoned opening) and what the consumer holds.
+    await Promise.allSettled([...inflight, ...held].filter(Boolean));
     engine.close();
   }
 }

@@ -81,7 +81,10 @@ export interface SegmentEngine {
   write(slot: number, offset: number, bytes: Bytes): void;
   seal(slot: number, plaintextLength: number, nonce: Bytes, digest: boolean): Promise<Bytes | null>;
   open(slot: number, sealedLength: number, nonce: Bytes, digest: boolean): Promise<{ ok: boolean; digest: Bytes | null }>;
-  /** Forget the key on the workers (after the last segment, or when the caller gives up). */
+  /**
+   * Forget the key on the workers (after the last segment, or when the caller gives up). The caller has awaited every
+   * request and is done with the slots: the memory may serve the next engine.
+   */
   close(): void;
 }
 

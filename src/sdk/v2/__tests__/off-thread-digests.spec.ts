@@ -130,6 +130,25 @@ describe('openBidV2 fileHash: digests computed where the bytes are (Node)', () =
     expect(ok.attachments.map((x) => x.sha256)).toEqual([sha(big), sha(small)]);
   });
 
+  it('openings at once, some failing half-way, each answer their own hashes (the slots memory is reused after each)', async () => {
+    const one = await seal([big], MiB);
+    const two = await seal([big2, small], 64 * 1024);
+    const flipped = Buffer.from(one.file);
+    flipped[3 * MiB] ^= 1;
+    for (let round = 0; round < 3; round++) {
+      const [a, b, c, d] = await Promise.allSettled([
+        open(engine, one.envelope.keyCommitment, one.file, MiB, 4 * MiB),
+        open(engine, one.envelope.keyCommitment, flipped, MiB, 4 * MiB),
+        open(engine, two.envelope.keyCommitment, two.file, 64 * 1024, 1_000_003),
+        open(engine, two.envelope.keyCommitment, two.file.subarray(0, two.file.length - 1), 64 * 1024, MiB, { length: two.file.length }),
+      ]);
+      expect(a).toMatchObject({ status: 'fulfilled', value: { ciphertextHash: one.envelope.ciphertextHash, attachments: [{ sha256: sha(big) }] } });
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'DECRYPTION_FAILED' } });
+      expect(c).toMatchObject({ status: 'fulfilled', value: { ciphertextHash: two.envelope.ciphertextHash, attachments: [{ sha256: sha(big2) }, { sha256: sha(small) }] } });
+      expect(d).toMatchObject({ status: 'rejected', reason: { code: 'DECRYPTION_FAILED' } });
+    }
+  });
+
   it('a slot held by the consumer is not refilled before its hold settles', async () => {
     const plain = randomBytes(10 * MiB + 5);
     const sealed: Uint8Array[] = [];
