@@ -44,7 +44,6 @@ import { openBidV2, sealBidV2, type SuiteId, unwrapEscrowedKeyV2, generateSm2Key
 import { fileChunks, fileSink, nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
-import { FileHasher } from '../src/sdk/v2';
 import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
 import { BidUploadsService } from '../src/modules/bids/uploads/bid-uploads.service';
 import type { UploadPieceRow } from '../src/modules/bids/uploads/bid-uploads.repository';
@@ -296,15 +295,9 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     const c = cpuNow();
     const t = performance.now();
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
-    // as BidFileOpener.openWithKey: the file hash of the stored bytes, on the way, against the receipt's
-    const hasher = withFileHash ? new FileHasher(suite, sealed.envelope.segmentSize, sealed.envelope.ciphertextLength) : null;
+    // as BidFileOpener.openWithKey: the file hash of the stored bytes (openBidV2 fileHash: from the segment workers'
+    // digests on reused reads, else hashed as read), against the receipt's
     const source = reads === 'reused' ? fileChunks(sealedPath) : createReadStream(sealedPath, { highWaterMark: 4 * MiB });
-    async function* hashed() {
-      for await (const chunk of source) {
-        await hasher!.update(chunk as Buffer); // as BidFileOpener
-        yield chunk as Buffer;
-      }
-    }
     const opened = await openBidV2({
       suite,
       tenderId: TENDER,
@@ -314,10 +307,11 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
       noncePrefix: Buffer.from(sealed.envelope.noncePrefix, 'base64'),
       keyCommitment: sealed.envelope.keyCommitment,
       key,
-      sealed: hasher ? hashed() : source,
+      sealed: source as AsyncIterable<Uint8Array>,
       sourceReusesBuffers: reads === 'reused',
+      fileHash: withFileHash,
     });
-    if (hasher && (await hasher.digestHex()) !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');
+    if (withFileHash && opened.ciphertextHash !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');
     if (opened.attachments[0].size !== size) throw new Error('opened size differs');
     return { MBps: mbps(size, performance.now() - t), cpu: cpuSince(c) };
   };

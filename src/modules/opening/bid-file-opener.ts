@@ -63,9 +63,10 @@ export class BidFileOpener {
   }
 
   /**
-   * The stored file's chunks, each hashed on the way. The chunks are the store's reused read buffers
-   * (BidUploadsService.piecesStream): valid until the next is asked for, which is why the hash is awaited first
-   * (FileHasher.update has hashed or copied the chunk when it resolves).
+   * The stored file's chunks, each hashed on the way when a hasher is given (damaged(); openWithKey has openBidV2
+   * compute the file hash). The chunks are the store's reused read buffers (BidUploadsService.piecesStream): valid
+   * until the next is asked for, which is why the hash is awaited first (FileHasher.update has hashed or copied the
+   * chunk when it resolves).
    */
   private async *file(bid: SealedFileBid, hasher?: FileHasher): AsyncGenerator<Uint8Array> {
     const uploadId = bid.blobKey.split('/')[1];
@@ -87,8 +88,6 @@ export class BidFileOpener {
 
   async openWithKey(bid: SealedFileBid, key: Buffer): Promise<DecryptionOutcome> {
     const suite = nodeSuite(bid.suite);
-    // The file hash runs on a worker thread while this one decrypts (a large file; src/sdk/v2/node-hash-worker.ts).
-    const hasher = new FileHasher(suite, bid.segmentSize, bid.ciphertextLength);
     try {
       const opened = await openBidV2({
         suite,
@@ -99,13 +98,15 @@ export class BidFileOpener {
         noncePrefix: bid.noncePrefix,
         keyCommitment: bid.keyCommitment,
         key,
-        sealed: this.file(bid, hasher),
+        sealed: this.file(bid),
         // Reused read buffers (the filesystem store): a large INTL-1 file is opened on the SDK's segment workers (each
-        // chunk copied into their shared slots). A stream with a new buffer per read (S3) stays on this thread, which
-        // costs less CPU for such a source (docs/BENCHMARKS.md, fifth pass).
+        // chunk copied into their shared slots), which also compute the file hash's per-segment digests on the bytes
+        // they open. A stream with a new buffer per read (S3) stays on this thread, which costs less CPU for such a
+        // source (docs/BENCHMARKS.md, fifth pass); the file hash then runs on a hash worker as the chunks are read.
         sourceReusesBuffers: this.uploads.piecesReuseBuffers,
+        fileHash: true,
       });
-      if ((await hasher.digestHex()) !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
+      if (opened.ciphertextHash !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };
       return {
         ok: true,
         record: {
@@ -117,7 +118,6 @@ export class BidFileOpener {
         },
       };
     } catch (e) {
-      hasher.dispose();
       if (isSealedBidError(e, 'KEY_COMMITMENT_MISMATCH')) return { ok: false, code: 'KEY_COMMITMENT_MISMATCH' };
       if (isSealedBidError(e)) return { ok: false, code: (await this.damaged(bid)) ? 'CIPHERTEXT_DAMAGED' : 'DECRYPTION_FAILED' };
       if ((e as { code?: string }).code === 'BLOB_NOT_FOUND') return { ok: false, code: 'CIPHERTEXT_DAMAGED' };

@@ -17,8 +17,8 @@ import {
   type SuiteId,
 } from './constants';
 import { type BidFileAttachmentInput, type BidFileHeader, bidFileLength, bidFileStream, type OpenedBidFile, readBidFile } from './bid-file';
-import { type ByteSource, FileHasher, openSegments, sealSegments, usesSegmentEngine } from './stream';
-import type { SuitePrimitives } from './suite';
+import { type ByteSource, FileHasher, openSegments, sealSegments, type SlotHolds, usesSegmentEngine } from './stream';
+import type { OffThreadHash, SuitePrimitives } from './suite';
 
 /** A copy the receiver may keep (of a slot the SDK reuses). */
 const copyOf = (b: Bytes): Bytes => {
@@ -275,10 +275,29 @@ export interface OpenBidV2Input {
    */
   sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
+  /**
+   * Also compute the file hash (v2.4) of the bytes read, answered as `ciphertextHash` (the platform checks it against
+   * the receipt). On the segment workers each segment's digest is computed by the worker that opens it, on the bytes
+   * it already has (no copy of the file to a hash worker); otherwise the chunks are hashed as they are read.
+   */
+  fileHash?: boolean;
+}
+
+/** openBidV2's answer: the bid file, and its file hash when asked for (OpenBidV2Input.fileHash). */
+export interface OpenedBidFileV2 extends OpenedBidFile {
+  ciphertextHash?: string;
+}
+
+/** The chunks of `source`, each hashed before it is handed on (the caller's buffers: update() is done with them). */
+async function* hashedAsRead(source: ByteSource, hasher: FileHasher): AsyncGenerator<Bytes> {
+  for await (const chunk of source) {
+    await hasher.update(chunk);
+    yield chunk;
+  }
 }
 
 /** KEY_COMMITMENT_MISMATCH first, then the segments (DECRYPTION_FAILED), then the header and attachment digests. */
-export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
+export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2> {
   if (!(await verifyKeyCommitmentV2(input.suite, input.key, input.keyCommitment))) {
     throw new SealedBidError('KEY_COMMITMENT_MISMATCH', 'the key does not match the bid key commitment');
   }
@@ -299,10 +318,58 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFile> {
     length: input.ciphertextLength,
     reuse: input.sourceReusesBuffers === true,
   };
+  const engine = usesSegmentEngine(params);
   const onChunk = input.onAttachmentChunk;
-  const handOut = onChunk && usesSegmentEngine(params) ? (i: number, c: Bytes) => onChunk(i, copyOf(c)) : onChunk;
+  const handOut = onChunk && engine ? (i: number, c: Bytes) => onChunk(i, copyOf(c)) : onChunk;
   const off = input.suite.offThread;
-  return readBidFile(openSegments(params, input.sealed), handOut, input.suite.createSha256, off ? (size) => (size >= off.minBytes ? off.sha256() : null) : undefined);
+  // The file hash: from the segment workers' per-segment digests (the hash of sealed_i, v2.4), or of the chunks read.
+  let hasher: FileHasher | null = null;
+  let sealed = input.sealed;
+  let onSegmentDigest: ((d: Bytes) => void) | undefined;
+  if (input.fileHash) {
+    if (engine) {
+      const h = (hasher = new FileHasher(input.suite, input.segmentSize));
+      onSegmentDigest = (d) => h.addSegmentDigest(d);
+    } else {
+      hasher = new FileHasher(input.suite, input.segmentSize, input.ciphertextLength);
+      sealed = hashedAsRead(input.sealed, hasher);
+    }
+  }
+  // A large attachment's SHA-256 runs on a hash worker. With the segment engine, that worker reads the plaintext in
+  // place in the engine's slots (updateShared), which stay held until it is done; otherwise it gets a copy.
+  let slots: SlotHolds | null = null;
+  const inPlace = (h: OffThreadHash<Bytes>): OffThreadHash<Bytes> => ({
+    update: (d) => {
+      const done = slots?.owns(d) ? h.updateShared!(d) : null;
+      if (!done) return h.update(d);
+      slots!.hold(d, done);
+      return Promise.resolve();
+    },
+    digest: () => h.digest(),
+    abort: () => h.abort(),
+  });
+  const attachmentHash = off
+    ? (size: number) => {
+        if (size < off.minBytes) return null;
+        const h = off.sha256();
+        return engine && h.updateShared ? inPlace(h) : h;
+      }
+    : undefined;
+  try {
+    const opened: OpenedBidFileV2 = await readBidFile(
+      openSegments({ ...params, onSegmentDigest, onSlots: (s) => (slots = s) }, sealed),
+      handOut,
+      input.suite.createSha256,
+      attachmentHash,
+    );
+    if (hasher) {
+      if (onSegmentDigest) hasher.addLength(input.ciphertextLength!); // every segment authenticated: the stated length was read
+      opened.ciphertextHash = await hasher.digestHex();
+    }
+    return opened;
+  } finally {
+    hasher?.dispose();
+  }
 }
 
 /** The bid key from an escrowed key (ESCROW_UNWRAP_FAILED when malformed, tampered or another key pair). */

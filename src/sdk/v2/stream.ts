@@ -90,6 +90,20 @@ export interface SegmentParams {
    * are slots of shared memory reused for later segments.
    */
   reuse?: boolean;
+  /**
+   * Opening on the off-thread segment engine: receives the engine's slot holds once, before the first segment. A
+   * consumer that hands a yielded segment (a view of a slot) to another thread without copying it holds the slot
+   * until that thread is done with it; the slot is not refilled before.
+   */
+  onSlots?: (slots: SlotHolds) => void;
+}
+
+/** The off-thread engine's slots as a consumer may hold them (SegmentParams.onSlots). */
+export interface SlotHolds {
+  /** Whether `view` lies in the engine's shared slots. */
+  owns(view: Bytes): boolean;
+  /** Keeps `view`'s slot from being refilled until `done` settles (a view the engine owns). */
+  hold(view: Bytes, done: Promise<unknown>): void;
 }
 
 /** Whether sealSegments/openSegments will use the off-thread segment engine for these parameters. */
@@ -223,9 +237,29 @@ async function* throughEngine(
   output: (digest: Bytes | null, i: number) => number,
   tooLong: () => Error,
   tooShort: (seen: number) => Error,
+  onSlots?: (slots: SlotHolds) => void,
 ): AsyncGenerator<Bytes> {
   const { slots, slotBytes, memory } = engine;
   const inflight: Array<Promise<Bytes | null>> = new Array(slots);
+  // What the consumer still holds in each slot (SlotHolds): awaited before the slot is filled again.
+  const held: Array<Promise<unknown> | null> = new Array(slots).fill(null);
+  const owns = (v: Bytes) => v.buffer === memory.buffer && v.byteOffset >= memory.byteOffset && v.byteOffset + v.length <= memory.byteOffset + memory.length;
+  onSlots?.({
+    owns,
+    hold(v, done) {
+      if (!owns(v)) throw new Error('internal: a hold on memory that is not a slot');
+      done.catch(() => undefined); // awaited before the slot is refilled
+      const slot = Math.floor((v.byteOffset - memory.byteOffset) / slotBytes);
+      const before = held[slot];
+      held[slot] = before ? Promise.all([before, done]) : done;
+    },
+  });
+  const release = async (slot: number) => {
+    const h = held[slot];
+    if (!h) return;
+    held[slot] = null;
+    await h;
+  };
   let filling = 0; // the segment being copied in
   let fill = 0;
   let emitted = 0; // the next segment to hand out
@@ -255,6 +289,7 @@ async function* throughEngine(
           if (out) yield out;
           continue;
         }
+        if (fill === 0 && held[filling % slots]) await release(filling % slots);
         const n = Math.min(inputLength(filling) - fill, chunk.length - at);
         engine.write(filling % slots, fill, n === chunk.length ? chunk : chunk.subarray(at, at + n));
         fill += n;
@@ -273,12 +308,16 @@ async function* throughEngine(
       const out = await next();
       if (out) yield out;
     }
+    if (fill === 0) await release(filling % slots); // a last segment with nothing written (an empty plaintext)
     dispatch(); // the last segment, once the stream ended where it should
     while (emitted < count) {
       const out = await next();
       if (out) yield out;
     }
   } finally {
+    // Nothing may still use the slots when the engine closes (its memory then serves the next file): the segments
+    // still on the workers (a failed or abandoned opening) and what the consumer holds.
+    await Promise.allSettled([...inflight, ...held].filter(Boolean));
     engine.close();
   }
 }
@@ -333,6 +372,7 @@ function openOffThread(p: SegmentParams, source: ByteSource, total: number): Asy
     },
     () => failed('bytes after the final segment'),
     () => failed('the sealed file is shorter than its stated length'),
+    p.onSlots,
   );
 }
 

@@ -81,13 +81,21 @@ export interface SegmentEngine {
   write(slot: number, offset: number, bytes: Bytes): void;
   seal(slot: number, plaintextLength: number, nonce: Bytes, digest: boolean): Promise<Bytes | null>;
   open(slot: number, sealedLength: number, nonce: Bytes, digest: boolean): Promise<{ ok: boolean; digest: Bytes | null }>;
-  /** Forget the key on the workers (after the last segment, or when the caller gives up). */
+  /**
+   * Forget the key on the workers (after the last segment, or when the caller gives up). The caller has awaited every
+   * request and is done with the slots: the memory may serve the next engine.
+   */
   close(): void;
 }
 
 /** A hash running elsewhere: update() resolves once the bytes may be reused and the backlog is bounded. */
 export interface OffThreadHash<R> {
   update(data: Bytes): Promise<void>;
+  /**
+   * Hashes a view of shared memory in place (no copy): null when `data` is not one (then use update). The caller
+   * must leave the bytes unchanged until the promise settles; calls to update and updateShared hash in call order.
+   */
+  updateShared?(data: Bytes): Promise<void> | null;
   digest(): Promise<R>;
   /** Forget an unfinished hash (the input failed). */
   abort(): void;
