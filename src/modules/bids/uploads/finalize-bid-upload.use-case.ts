@@ -194,13 +194,11 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       blobKey: `uploads/${u.id}`,
       // Sealed identities (issue 17): nothing is opened here; the upload's submitter, sealed to the identity key at
       // its creation, goes into the version's sealed identity as it is and is opened at the opening.
-      identity: this.identities.toStore(
-        d.sealing,
-        bidId,
-        version,
-        this.uploads.identityOf(u, organizationId, f.actor),
-        { signature: envelopeSignature, envelopeSha256: envelopeHash, envelopeSignature },
-      ),
+      identity: this.identities.toStore(d.sealing, bidId, version, this.uploads.identityOf(u, organizationId, f.actor), {
+        signature: envelopeSignature,
+        envelopeSha256: envelopeHash,
+        envelopeSignature,
+      }),
     };
     if (d.isNew) await this.bids.insertV2(m, row);
     else await this.bids.replaceV2(m, row);
