@@ -7,7 +7,7 @@ import { CryptoService } from 'src/infra/crypto/crypto.service';
 import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { BidsRepository, UnsealedIdentityRow } from './bids.repository';
-import { BidUploadsRepository } from './uploads/bid-uploads.repository';
+import { BidUploadsRepository, UploadClient, UploadSubmitterNaming } from './uploads/bid-uploads.repository';
 
 /** Who submitted a bid version: everything that names the bidder before the opening. */
 export interface BidIdentity {
@@ -18,7 +18,25 @@ export interface BidIdentity {
   macAddresses: string[];
   toolVersion: string | null;
   documentAuthor: string | null;
+  /**
+   * A format v2 version: the upload's submitter (user, IP, client) as its creation sealed it to the identity key,
+   * copied unopened (the finalisation cannot open it); the opening opens it and its values replace the fields above.
+   */
+  upload?: { id: string; sealed: string };
 }
+
+/** Who started a v2 upload: its user, IP and client (device, MACs, tool, author). */
+export interface UploadSubmitter {
+  userId: string;
+  ip: string;
+  client: UploadClient;
+}
+
+/** The AAD of a v2 upload's sealed submitter (`bid_uploads.sealed_client`), for either tier. */
+export const uploadSubmitterAad = (tenderId: string, uploadId: string) => `bid-upload-submitter|${tenderId}|${uploadId}`;
+
+/** `bid_uploads.sealed_client` sealed to the tender's identity key; without it, a row of the platform tier (before this). */
+const IDENTITY_TIER = 'identity:';
 
 /** The receipt fields of a version: Ed25519 signatures and hashes over data that include the bidder's id. */
 export interface ReceiptFields {
@@ -122,9 +140,9 @@ export class BidIdentitySealer {
   }
 
   /**
-   * A value the platform itself must read back before the deadline (a v2 upload's submitter, IP and client, needed to
-   * build the bid's sealed identity at finalisation): encrypted under a key derived from SEALING_MASTER_KEY, so a
-   * database dump does not name the bidder (the process environment does; docs/SECURITY.md).
+   * The platform tier (a key derived from SEALING_MASTER_KEY): proof against a database dump, not against whoever
+   * holds the process environment too. Only for the v2 uploads started before their submitter was sealed to the
+   * identity key (legacy `sealed_client` rows, no `identity:` prefix): they still finalise. Nothing new is sealed so.
    */
   sealForPlatform(value: unknown, aad: string): string {
     return this.crypto.seal(this.derived('bid-platform-seal-v1'), Buffer.from(JSON.stringify(value), 'utf8'), aad);
@@ -134,9 +152,48 @@ export class BidIdentitySealer {
     return JSON.parse(this.crypto.unseal(this.derived('bid-platform-seal-v1'), sealed, aad).toString('utf8')) as T;
   }
 
+  /**
+   * A v2 upload's submitter (user, IP, client), sealed at its creation to the tender's identity key (issue 17): the
+   * platform cannot open it before k custodians release the key at the deadline.
+   */
+  sealUploadSubmitter(ctx: SealingContext, uploadId: string, submitter: UploadSubmitter): string {
+    return IDENTITY_TIER + this.identityKeys.sealTo(ctx.identityPublicKey, submitter, uploadSubmitterAad(ctx.tenderId, uploadId));
+  }
+
+  /**
+   * The identity a v2 finalisation seals into its bid version, opening nothing sealed to the identity key: the
+   * organisation and the finaliser's user and IP (its own request; the blind index has checked it is the same
+   * organisation), and the upload's identity-sealed submitter copied unopened (`upload`), which the opening opens.
+   * A row in clear (tender without identity key) or of the legacy platform tier gives the submitter itself.
+   */
+  uploadIdentity(
+    u: { id: string; tenderId: string; sealedClient: string | null; submittedBy: string | null; ip: string | null; client: UploadClient | null },
+    organizationId: string,
+    finaliser: Actor,
+  ): BidIdentity {
+    if (u.sealedClient?.startsWith(IDENTITY_TIER)) {
+      return {
+        organizationId,
+        userId: finaliser.userId,
+        ip: finaliser.ip ?? '',
+        deviceId: '',
+        macAddresses: [],
+        toolVersion: null,
+        documentAuthor: null,
+        upload: { id: u.id, sealed: u.sealedClient.slice(IDENTITY_TIER.length) },
+      };
+    }
+    const who: UploadSubmitter = u.sealedClient
+      ? this.openForPlatform<UploadSubmitter>(u.sealedClient, uploadSubmitterAad(u.tenderId, u.id))
+      : { userId: u.submittedBy!, ip: u.ip ?? '', client: u.client! };
+    return { organizationId, ...submitterFields(who) };
+  }
+
   /** What to store for one submitted version. */
   toStore(ctx: SealingContext | null, bidId: string, version: number, id: BidIdentity, receipt: ReceiptFields): StoredIdentity {
     if (!ctx) {
+      // An upload sealed to the identity key becomes a bid only while the tender seals identities (the key stays).
+      if (id.upload) throw new Error(`upload ${id.upload.id}: sealed to the identity key, finalised on a tender that does not seal identities`);
       return {
         ...receipt,
         organizationId: id.organizationId,
@@ -184,8 +241,16 @@ export class BidIdentitySealer {
     const bids = await this.bids.sealedBidsForUpdate(m, tenderId);
     if (!versions.length && !bids.length) return 0;
     const submitters: Array<{ bidId: string; version: number; organizationId: string; userId: string; ip: string }> = [];
+    const uploads = new Map<string, UploadSubmitterNaming>();
     await this.identityKeys.withOpener(m, tenderId, actor, async (opener) => {
-      const open = (sealed: string, bidId: string, version: number) => opener<BidIdentity>(sealed, identityAad(tenderId, bidId, version));
+      const open = (sealed: string, bidId: string, version: number): BidIdentity => {
+        const id = opener<BidIdentity>(sealed, identityAad(tenderId, bidId, version));
+        if (!id.upload) return id;
+        // A v2 version: who started the upload, sealed to the identity key at its creation.
+        const who = opener<UploadSubmitter>(id.upload.sealed, uploadSubmitterAad(tenderId, id.upload.id));
+        uploads.set(id.upload.id, { uploadId: id.upload.id, userId: who.userId, ip: who.ip, client: who.client });
+        return { organizationId: id.organizationId, ...submitterFields(who) };
+      };
       const clear = (bidId: string, version: number, sealed: string, r: ReceiptFields): UnsealedIdentityRow => {
         const id = open(sealed, bidId, version);
         return {
@@ -210,8 +275,9 @@ export class BidIdentitySealer {
       if (versionRows.length) await this.bids.unsealVersions(m, tenderId, versionRows);
       if (bidRows.length) await this.bids.unsealBids(m, tenderId, bidRows);
     });
-    // The uploads that became bids are named again (the others never became bids and stay filed by blind index).
-    await this.uploads.nameFinalizedUploads(m, tenderId);
+    // The uploads that became bids are named again (the others never became bids and stay filed by blind index):
+    // their organisation from the bids, and their submitter as opened above with the identity key.
+    await this.uploads.nameFinalizedUploads(m, tenderId, [...uploads.values()]);
     await this.audit.append(m, {
       actor,
       action: 'BID_IDENTITIES_UNSEALED',
@@ -226,5 +292,14 @@ export class BidIdentitySealer {
     return bids.length;
   }
 }
+
+const submitterFields = (who: UploadSubmitter): Omit<BidIdentity, 'organizationId' | 'upload'> => ({
+  userId: who.userId,
+  ip: who.ip,
+  deviceId: who.client.deviceId,
+  macAddresses: who.client.macAddresses ?? [],
+  toolVersion: who.client.toolVersion ?? null,
+  documentAuthor: who.client.documentAuthor ?? null,
+});
 
 const identityAad = (tenderId: string, bidId: string, version: number) => `bid-identity|${tenderId}|${bidId}|${version}`;

@@ -74,6 +74,14 @@ const toUpload = (r: BidUploadDbRow): BidUploadRow => ({
   bidId: r.bid_id,
 });
 
+/** At the opening: who started an upload that became a bid, as opened with the tender's identity key. */
+export interface UploadSubmitterNaming {
+  uploadId: string;
+  userId: string;
+  ip: string;
+  client: UploadClient;
+}
+
 /** A new upload. On a tender that seals identities the bidder, submitter, client and IP are null (see `sealedClient`). */
 export interface NewBidUploadRow {
   id: string;
@@ -90,7 +98,7 @@ export interface NewBidUploadRow {
   client: UploadClient | null;
   ip: string | null;
   blindIndex: string | null;
-  /** The submitter sealed for the platform (BidIdentitySealer.sealForPlatform). */
+  /** The submitter sealed to the tender's identity key (BidIdentitySealer.sealUploadSubmitter). */
   sealedClient: string | null;
 }
 
@@ -193,12 +201,22 @@ export class BidUploadsRepository {
     await m.query(`UPDATE bid_uploads SET status = 'FINALIZED', bid_id = $2, updated_at = clock_timestamp() WHERE id = $1`, [uploadId, bidId]);
   }
 
-  /** At the opening: the uploads of the tender that became bids are named again, from their bids (by blind index). */
-  async nameFinalizedUploads(m: EntityManager, tenderId: string): Promise<void> {
+  /**
+   * At the opening: the uploads of the tender that became bids are named again, their organisation from their bids
+   * (by blind index), their submitter, IP and client from `submitters` (opened with the identity key).
+   */
+  async nameFinalizedUploads(m: EntityManager, tenderId: string, submitters: UploadSubmitterNaming[] = []): Promise<void> {
     await m.query(
       `UPDATE bid_uploads u SET bidder_organization_id = b.bidder_organization_id
        FROM bids b WHERE u.tender_id = $1 AND u.bidder_organization_id IS NULL AND b.tender_id = u.tender_id AND b.bidder_blind_index = u.bidder_blind_index`,
       [tenderId],
+    );
+    if (!submitters.length) return;
+    await m.query(
+      `UPDATE bid_uploads u SET submitted_by = x.usr, ip = x.ip, client = x.client
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, usr uuid, ip text, client jsonb)
+       WHERE u.tender_id = $1 AND u.id = x.id AND u.status = 'FINALIZED' AND u.submitted_by IS NULL`,
+      [tenderId, JSON.stringify(submitters.map((s) => ({ id: s.uploadId, usr: s.userId, ip: s.ip, client: s.client })))],
     );
   }
 

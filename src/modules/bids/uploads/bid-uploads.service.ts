@@ -11,24 +11,16 @@ import { ESCROWED_KEY_BYTES_V2, FileHasher, isSuiteId, isValidCiphertextLength, 
 import { nodeSuite } from 'src/sdk/v2/node';
 import { AuditService } from '../../audit/audit.service';
 import { bidAuditScope } from '../bid-audit';
-import { BidIdentitySealer, sealedBidderActor } from '../bid-identity-sealer';
+import { BidIdentity, BidIdentitySealer, sealedBidderActor, UploadSubmitter } from '../bid-identity-sealer';
 import { escrowedKeyPolicy } from '../bid-submission-rules';
 import { assertSubmissionOpen, lockTenderForBids, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
 import { BidUploadException } from './bid-upload.exception';
 import { CreateBidUploadDto } from './create-bid-upload.dto';
 import { BidsRepository } from '../bids.repository';
-import { BidUploadRow, BidUploadsRepository, UploadClient, UploadPieceRow } from './bid-uploads.repository';
+import { BidUploadRow, BidUploadsRepository, UploadPieceRow } from './bid-uploads.repository';
 
 export type { BidUploadRow, UploadClient } from './bid-uploads.repository';
-
-/** Who started an upload, in clear or unsealed by the platform (the finalisation seals it into the bid's identity). */
-export interface UploadSubmitter {
-  userId: string;
-  ip: string;
-  client: UploadClient;
-}
-
-const uploadAad = (tenderId: string, uploadId: string) => `bid-upload-submitter|${tenderId}|${uploadId}`;
+export type { UploadSubmitter } from '../bid-identity-sealer';
 
 export interface BidUploadView {
   uploadId: string;
@@ -62,10 +54,12 @@ export class BidUploadsService {
     private readonly repo: BidUploadsRepository,
   ) {}
 
-  /** The upload's submitter (unsealed by the platform when the tender seals identities). */
-  submitter(u: BidUploadRow): UploadSubmitter {
-    if (u.sealedClient) return this.identities.openForPlatform<UploadSubmitter>(u.sealedClient, uploadAad(u.tenderId, u.id));
-    return { userId: u.submittedBy!, ip: u.ip ?? '', client: u.client! };
+  /**
+   * The identity the finalisation seals into the bid version (BidIdentitySealer.uploadIdentity): on a tender that
+   * seals identities the upload's submitter stays sealed to the identity key, copied unopened.
+   */
+  identityOf(u: BidUploadRow, organizationId: string, finaliser: Actor): BidIdentity {
+    return this.identities.uploadIdentity(u, organizationId, finaliser);
   }
 
   async create(tenderId: string, actor: Actor, dto: CreateBidUploadDto): Promise<BidUploadView> {
@@ -94,7 +88,8 @@ export class BidUploadsService {
       await this.submit.assertInvited(m, tender, organizationId);
       await this.submit.assertNotDebarred(m, organizationId);
       const id = this.crypto.uuid();
-      // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index.
+      // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index,
+      // and who started it (user, IP, client) is sealed to the tender's identity key: no platform-held key opens it.
       const sealing = this.identities.contextOf(tender, organizationId);
       const submitter: UploadSubmitter = { userId: actor.userId, ip: actor.ip ?? '', client: { ...dto.client } };
       await this.repo.insert(m, {
@@ -112,7 +107,7 @@ export class BidUploadsService {
         client: sealing ? null : dto.client,
         ip: sealing ? null : (actor.ip ?? ''),
         blindIndex: sealing?.blindIndex ?? null,
-        sealedClient: sealing ? this.identities.sealForPlatform(submitter, uploadAad(tenderId, id)) : null,
+        sealedClient: sealing ? this.identities.sealUploadSubmitter(sealing, id, submitter) : null,
       });
       // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
       await this.audit.append(m, {

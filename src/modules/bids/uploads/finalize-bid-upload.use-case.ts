@@ -179,8 +179,6 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
     });
     const envelopeHash = toHex(await suite.hash(envelope));
     const envelopeSignature = u.suite === 'GM-1' ? this.sm2.sign(envelope) : this.ed25519.signBytes(Buffer.from(envelope));
-    const who = this.uploads.submitter(u);
-    const c = who.client;
     const row: BidVersionV2Row = {
       bidId,
       version,
@@ -194,21 +192,13 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       suite: u.suite,
       segmentSize: u.segmentSize,
       blobKey: `uploads/${u.id}`,
-      identity: this.identities.toStore(
-        d.sealing,
-        bidId,
-        version,
-        {
-          organizationId,
-          userId: who.userId,
-          ip: who.ip,
-          deviceId: c.deviceId,
-          macAddresses: c.macAddresses ?? [],
-          toolVersion: c.toolVersion ?? null,
-          documentAuthor: c.documentAuthor ?? null,
-        },
-        { signature: envelopeSignature, envelopeSha256: envelopeHash, envelopeSignature },
-      ),
+      // Sealed identities (issue 17): nothing is opened here; the upload's submitter, sealed to the identity key at
+      // its creation, goes into the version's sealed identity as it is and is opened at the opening.
+      identity: this.identities.toStore(d.sealing, bidId, version, this.uploads.identityOf(u, organizationId, f.actor), {
+        signature: envelopeSignature,
+        envelopeSha256: envelopeHash,
+        envelopeSignature,
+      }),
     };
     if (d.isNew) await this.bids.insertV2(m, row);
     else await this.bids.replaceV2(m, row);
