@@ -4,11 +4,14 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { combine } from 'shamir-secret-sharing';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
+import { Role } from 'src/common/auth/role.enum';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
-import { type ShareRelease } from 'src/modules/custody/escrow-custodian';
+import { ESCROW_CUSTODIANS, type EscrowCustodian, type ShareRelease } from 'src/modules/custody/escrow-custodian';
+import { FileEscrowCustodian } from 'src/modules/custody/local-custodians';
 import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
 import { EscrowKeyService } from 'src/modules/tenders/escrow-key.service';
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
+import { createStaff, registerParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
 import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
@@ -212,4 +215,109 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     expect(log).toContain(tender.id);
     expect(readdirSync(join(custodiansDir, 'supervision-authority', 'shares')).length).toBeGreaterThan(0);
   });
+  it("the first read at the deadline instant (GET document-downloads) with custodians whose clocks are behind the database's: far behind, 503 CUSTODIANS_NOT_READY; a second behind, waited for and read", async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 4000, bidSecurityAmount: '0.00' });
+    const bidder = await registerParty(t);
+    const doc = (await t.http().get(`/api/v1/tenders/${tender.id}/documents`).expect(200)).body.items[0];
+    await t.http().get(`/api/v1/tenders/${tender.id}/documents/${doc.id}/content`).set(bidder.auth).expect(200); // sealed to the identity key
+    const supervisor = await createStaff(t, Role.SUPERVISOR);
+    const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
+    const deadline = new Date(bid_deadline).getTime();
+    const custodians = t.app.get<EscrowCustodian[]>(ESCROW_CUSTODIANS);
+    const original = [...custodians];
+    const refusals: string[] = [];
+    class Counted extends FileEscrowCustodian {
+      override async release(...args: Parameters<FileEscrowCustodian['release']>) {
+        return super.release(...args).catch((e) => {
+          refusals.push(`${this.name}:${e.reason}`);
+          throw e;
+        });
+      }
+    }
+    /** The outside custodians' clocks, from now on, read `ms` before the deadline when the database's has passed it. */
+    const behindBy = (ms: number) => {
+      const lag = Date.now() - deadline + ms;
+      for (const i of [1, 2]) custodians[i] = new Counted(original[i].name, join(custodiansDir, original[i].name), new CryptoService(), () => new Date(Date.now() - lag));
+    };
+    const read = () => t.http().get(`/api/v1/tenders/${tender.id}/document-downloads`).set(supervisor.auth);
+    try {
+      await untilBidDeadlinePassed(t.dataSource, tender.id, 20_000);
+      behindBy(60_000);
+      const far = await read();
+      expect([far.status, far.body.code]).toEqual([503, 'CUSTODIANS_NOT_READY']); // not a 403 that says "sealed"
+      expect(far.body.details).toMatchObject({ released: ['platform'], behind: [{ custodian: 'supervision-authority' }, { custodian: 'notary-office' }] });
+      behindBy(1_000);
+      const t0 = Date.now();
+      const res = await read();
+      expect(res.status).toBe(200);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // it waited for their clocks
+      expect(res.body).toMatchObject({ total: 1, items: [{ organizationId: bidder.organizationId, userId: bidder.userId }] });
+      expect(refusals).toContain('supervision-authority:NOT_YET');
+    } finally {
+      custodians.splice(0, custodians.length, ...original);
+    }
+    const releases: Array<{ data: { custodian: string; releasedAt: string } }> = await t.dataSource.query(
+      `SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_SHARE_RELEASED' AND data->>'secretId' = 'identity-key' ORDER BY id`,
+      [tender.id],
+    );
+    expect(releases.map((r) => r.data.custodian)).toEqual(['platform', 'supervision-authority']); // the 503 attempt rolled back
+    for (const r of releases) expect(new Date(r.data.releasedAt).getTime()).toBeGreaterThanOrEqual(deadline); // each by its own clock
+  }, 60_000);
+
+  it('an amendment whose transaction fails after every custodian accepted the new deadline leaves every custodian at the old instant, postponed or brought forward; a custodian whose folder is gone refuses the move', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    const [{ bid_deadline }] = await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id]);
+    const old = new Date(bid_deadline).toISOString();
+    const outside = ['supervision-authority', 'notary-office'];
+    const instants = async () => {
+      const files = outside.flatMap((c) =>
+        ['escrow-key', 'escrow-key-sm2', 'identity-key', 'draw-seed'].map(
+          (s) => `${c}/${s}@${JSON.parse(readFileSync(custodianShareFile(join(custodiansDir, c), tender.id, s), 'utf8')).notBefore}`,
+        ),
+      );
+      const rows = await t.dataSource.query(`SELECT secret_id, not_before FROM escrow_custody_shares WHERE tender_id = $1 ORDER BY secret_id`, [tender.id]);
+      return [...files, ...rows.map((r: { secret_id: string; not_before: Date }) => `platform/${r.secret_id}@${new Date(r.not_before).toISOString()}`)];
+    };
+    const atOld = await instants();
+    expect(atOld).toHaveLength(12);
+    for (const i of atOld) expect(i.endsWith(`@${old}`)).toBe(true);
+    const amend = (to: Date) => t.http().post(`/api/v1/tenders/${tender.id}/amendments`).set(tender.owner.auth).send({ text: '投标截止时间变更。', bidDeadline: to.toISOString() });
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    const earlier = new Date(Date.now() + 1_800_000);
+    later.setMilliseconds(0);
+    earlier.setMilliseconds(0);
+    // A step of the amendment after the custodians' reschedule (the amendment row) fails: its transaction rolls back.
+    await t.dataSource.query(`CREATE FUNCTION test_fail_amendment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_fail_amendment BEFORE INSERT ON tender_amendments FOR EACH ROW WHEN (NEW.tender_id = '${tender.id}'::uuid) EXECUTE FUNCTION test_fail_amendment()`,
+    );
+    try {
+      for (const to of [later, earlier]) {
+        expect((await amend(to)).status).toBeGreaterThanOrEqual(500);
+        expect(await instants()).toEqual(atOld); // every custodian moved back; the platform's own share rolled back
+      }
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER test_fail_amendment ON tender_amendments`);
+      await t.dataSource.query(`DROP FUNCTION test_fail_amendment()`);
+    }
+    expect(await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id])).toEqual([{ bid_deadline }]);
+    expect(await t.dataSource.query(`SELECT 1 FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_RELEASE_RESCHEDULED'`, [tender.id])).toEqual([]);
+    // The move earlier and its undoing stay on the record of each custodian's own log.
+    expect(readFileSync(join(custodiansDir, 'notary-office', 'releases.log'), 'utf8')).toContain(
+      `"tenderId":"${tender.id}","secretId":"escrow-key","from":"${old}","to":"${earlier.toISOString()}"`,
+    );
+
+    // The notary office's folder gone: not "a secret never deposited" — the move is refused, the first custodian moved back.
+    renameSync(join(custodiansDir, 'notary-office'), join(custodiansDir, 'notary-office.away'));
+    try {
+      const res = await amend(later);
+      expect([res.status, res.body.code]).toEqual([503, 'ESCROW_RESCHEDULE_REFUSED']);
+      expect(res.body.details).toMatchObject({ custodian: 'notary-office', reason: 'UNAVAILABLE', restored: ['supervision-authority/escrow-key'] });
+    } finally {
+      renameSync(join(custodiansDir, 'notary-office.away'), join(custodiansDir, 'notary-office'));
+    }
+    expect(await instants()).toEqual(atOld);
+    expect((await amend(later)).status).toBe(201); // all there: the move goes through, everywhere
+    for (const i of await instants()) expect(i.endsWith(`@${later.toISOString()}`)).toBe(true);
+  }, 60_000);
 });

@@ -172,7 +172,9 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
             const [status, code]: [number, CustodianErrorCode] =
               e.reason === 'NOT_YET' ? [409, 'NOT_YET'] : e.reason === 'NO_SHARE' ? [404, 'NO_SHARE'] : e.reason === 'REFUSED' ? [409, 'RESCHEDULE_REFUSED'] : [503, 'INTERNAL'];
             opts.log?.({ event: 'REFUSED', code, message: e.message });
-            return send(res, status, { code, message: e.message }, nonce);
+            // NOT_YET says its instant and its clock: the platform waits out a few ms of clock skew at the deadline.
+            const clock = e.clock ? { notBefore: e.clock.notBefore.toISOString(), now: e.clock.now.toISOString() } : {};
+            return send(res, status, { code, message: e.message, ...clock }, nonce);
           }
           opts.log?.({ event: 'ERROR', message: (e as Error).message });
           send(res, 500, { code: 'INTERNAL', message: 'internal error' }, nonce);

@@ -177,6 +177,9 @@ export class AppConfig {
   get escrowThreshold(): number {
     return this.env.ESCROW_THRESHOLD;
   }
+  get escrowClockSkewMs(): number {
+    return this.env.ESCROW_CLOCK_SKEW_MS;
+  }
   get expertRecentServiceDays(): number {
     return this.env.EXPERT_RECENT_SERVICE_DAYS;
   }

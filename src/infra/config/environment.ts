@@ -169,6 +169,16 @@ export class EnvironmentVariables {
   @Max(3)
   ESCROW_THRESHOLD = 2;
 
+  /**
+   * How long the platform waits, at most, for escrow custodians whose clocks are behind the database's at a release
+   * instant (a first read at the deadline) before answering 503 CUSTODIANS_NOT_READY.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30_000)
+  ESCROW_CLOCK_SKEW_MS = 2_000;
+
   /** Days during which an expert who served a procuring entity is not drawn for it again. */
   @Transform(toInt)
   @IsInt()

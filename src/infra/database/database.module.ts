@@ -24,6 +24,6 @@ export class DatabaseModule implements OnModuleInit {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   onModuleInit(): void {
-    this.dataSource.subscribers.push(new AfterCommitSubscriber((e) => this.logger.error(`after-commit callback failed: ${(e as Error).message}`)));
+    this.dataSource.subscribers.push(new AfterCommitSubscriber((e) => this.logger.error(`after-commit or on-rollback callback failed: ${(e as Error).message}`)));
   }
 }

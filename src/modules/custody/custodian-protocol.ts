@@ -11,7 +11,8 @@ import { rawX25519PublicKey, x25519PrivateKeyObject, x25519PublicKeyObject } fro
  *   ALREADY_DEPOSITED when that (tender, secret, deposit id) is held already (never overwritten);
  * - `POST /v1/reschedule` `{ tenderId, secretId, depositId?, notBefore, reason }` → 200 `{ notBefore, previous }`;
  * - `POST /v1/release`    `{ tenderId, secretId, depositId?, recipientPublicKey }` → 200 `{ release }` (the share sealed to
- *   `recipientPublicKey`, the signature over the share's hash as `releaseStatement`), else 409 NOT_YET / 404 NO_SHARE.
+ *   `recipientPublicKey`, the signature over the share's hash as `releaseStatement`), else 409 NOT_YET (with `notBefore`, its instant, and
+ *   `now`, its clock) / 404 NO_SHARE.
  *
  * `depositId` (32 hex, one per publication attempt) names the deposit: a retried publication deposits anew under a new
  * id and the rolled-back attempt's share stays orphaned; the platform asks for the id its committed audit event names.

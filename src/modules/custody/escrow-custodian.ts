@@ -78,12 +78,23 @@ export interface RescheduleResult {
 /** A deposit id: 16 random bytes, hex. */
 export const DEPOSIT_ID = /^[0-9a-f]{32}$/;
 
+/** With a NOT_YET refusal: the custodian's release instant and its own clock's now when it refused. */
+export interface NotYetClock {
+  notBefore: Date;
+  now: Date;
+}
+
 export class CustodianRefusal extends Error {
   constructor(
     readonly custodian: string,
     /** REFUSED: the custodian declined a reschedule (a remote custodian's policy, e.g. a move earlier into its past). */
     readonly reason: 'NOT_YET' | 'NO_SHARE' | 'UNAVAILABLE' | 'REFUSED',
     message: string,
+    /**
+     * NOT_YET: its instant and its clock (unset when it did not say). Lets the platform tell a custodian whose clock is
+     * a few ms behind the database's at the deadline (wait, ask again) from one holding another instant.
+     */
+    readonly clock?: NotYetClock,
   ) {
     super(`${custodian}: ${message}`);
   }

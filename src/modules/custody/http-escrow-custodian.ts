@@ -90,9 +90,13 @@ export class HttpEscrowCustodian implements EscrowCustodian {
   }
 
   private refusal(status: number, json: unknown): CustodianRefusal {
-    const { code, message } = (json ?? {}) as { code?: string; message?: string };
+    const { code, message, notBefore, now } = (json ?? {}) as { code?: string; message?: string; notBefore?: unknown; now?: unknown };
     const text = `${status} ${code ?? ''} ${message ?? ''}`.trim();
-    if (code === 'NOT_YET') return new CustodianRefusal(this.name, 'NOT_YET', message ?? text);
+    if (code === 'NOT_YET') {
+      const at = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+      const clock = at(notBefore) && at(now) ? { notBefore: at(notBefore)!, now: at(now)! } : undefined; // its instant and its clock (servers before: unset)
+      return new CustodianRefusal(this.name, 'NOT_YET', message ?? text, clock);
+    }
     if (code === 'NO_SHARE') return new CustodianRefusal(this.name, 'NO_SHARE', message ?? text);
     if (code === 'RESCHEDULE_REFUSED') return new CustodianRefusal(this.name, 'REFUSED', message ?? text);
     return new CustodianRefusal(this.name, 'UNAVAILABLE', text); // incl. 401 (the registered key does not match)

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import type { EntityManager } from 'typeorm';
 import { localSecret } from 'src/infra/config/local-secrets';
@@ -71,6 +71,9 @@ export class FileEscrowCustodian implements EscrowCustodian {
     try {
       return JSON.parse(readFileSync(this.file(tenderId, secretId, depositId), 'utf8'));
     } catch (e) {
+      // Its folder gone (moved, unmounted, ESCROW_CUSTODIANS_DIR changed): the custodian is not there, which is not
+      // "it holds no such share" — a reschedule must not skip it as a secret never deposited.
+      if (!existsSync(join(this.dir, 'secrets'))) throw new CustodianRefusal(this.name, 'UNAVAILABLE', `its folder ${this.dir} is missing`);
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}${depositId ? ` (deposit ${depositId})` : ''}`);
       }
@@ -118,7 +121,7 @@ export class FileEscrowCustodian implements EscrowCustodian {
     const rec = this.read(tenderId, secretId, depositId);
     const now = this.clock();
     if (now.getTime() < new Date(rec.notBefore).getTime()) {
-      throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${rec.notBefore}`);
+      throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${rec.notBefore}`, { notBefore: new Date(rec.notBefore), now });
     }
     const share = this.crypto.unseal(this.storageKey(), rec.sealed, shareAad(this.name, tenderId, secretId, rec.shareIndex, depositId));
     const r = signRelease(this.name, this.signingKey(), { tenderId, secretId, shareIndex: rec.shareIndex, share, notBefore: rec.notBefore, releasedAt: now.toISOString() });
@@ -160,7 +163,8 @@ export class PlatformEscrowCustodian implements EscrowCustodian {
     const row = await this.shares.find(m, tenderId, secretId, this.name);
     if (!row) throw new CustodianRefusal(this.name, 'NO_SHARE', `holds no share of ${secretId} for tender ${tenderId}`);
     const { now, notBefore } = row;
-    if (now < notBefore) throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${notBefore.toISOString()}`);
+    if (now < notBefore)
+      throw new CustodianRefusal(this.name, 'NOT_YET', `refuses to release ${secretId} of tender ${tenderId} before ${notBefore.toISOString()}`, { notBefore, now });
     const share = this.crypto.unseal(this.sealingKey(), row.sealedShare, shareAad(this.name, tenderId, secretId, row.shareIndex));
     return signRelease(this.name, ed25519FromSeed(this.signingSeed()), {
       tenderId,

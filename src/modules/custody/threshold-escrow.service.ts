@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createPublicKey, randomBytes, verify } from 'crypto';
 import { combine, split } from 'shamir-secret-sharing';
+import { setTimeout as sleep } from 'timers/promises';
 import { EntityManager } from 'typeorm';
 import { Actor } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
+import { runOnRollback } from 'src/infra/database/after-commit';
 import { AuditService } from '../audit/audit.service';
 import { AuditEventsRepository } from '../audit/audit-events.repository';
-import { CustodianRefusal, ESCROW_CUSTODIANS, EscrowCustodian, releaseStatement, SECRET_ID, ShareRelease, shareSha256 } from './escrow-custodian';
+import { CustodianRefusal, ESCROW_CUSTODIANS, EscrowCustodian, NotYetClock, releaseStatement, SECRET_ID, ShareRelease, shareSha256 } from './escrow-custodian';
 import { CustodyException } from './custody.exception';
 
 /**
@@ -25,6 +27,20 @@ interface Accepted {
   depositId?: string;
   previous?: Date;
 }
+
+/** A custodian that did not release, and why (NOT_YET: with its instant and its clock when it said so). */
+interface Refused {
+  custodian: string;
+  reason: string;
+  clock?: NotYetClock;
+}
+
+/** The default bound on the clock skew waited out at the deadline instant (ESCROW_CLOCK_SKEW_MS). */
+export const DEFAULT_CLOCK_SKEW_MS = 2_000;
+/** Asked again this long after its instant by its clock (its clock runs on while the answer travels). */
+const RETRY_MARGIN_MS = 20;
+/** The wait between two asks of a custodian that said "not yet" without saying its clock. */
+const RETRY_STEP_MS = 250;
 
 /**
  * Threshold escrow of tender secrets (issue 17): a secret (the escrow private key, the identity key, a draw seed) is
@@ -95,19 +111,29 @@ export class ThresholdEscrowService {
   async reschedule(m: EntityManager, input: { tenderId: string; secretIds: string[]; notBefore: Date; reason: string; actor: Actor }): Promise<void> {
     const moved: string[] = [];
     const accepted: Accepted[] = [];
+    const noShare: string[] = [];
     let secretId = '';
     try {
       for (secretId of input.secretIds) {
-        const depositId = await this.auditEvents.escrowDepositId(m, input.tenderId, secretId);
+        const deposited = await this.auditEvents.escrowDeposited(m, input.tenderId, secretId);
+        const depositId = deposited ? await this.auditEvents.escrowDepositId(m, input.tenderId, secretId) : undefined;
         let held = false;
         for (const c of this.custodians) {
+          // A secret never deposited (an older tender): no outside custodian has it (its deposit event commits with the deposit).
+          if (!deposited && !c.transactional) continue;
           try {
             const { previous } = await c.reschedule(input.tenderId, secretId, input.notBefore, input.reason, m, depositId);
             held = true;
             if (!c.transactional) accepted.push({ custodian: c, secretId, depositId, previous });
           } catch (e) {
-            if (e instanceof CustodianRefusal && e.reason === 'NO_SHARE') continue; // a secret never deposited (older tender)
-            throw e;
+            if (!(e instanceof CustodianRefusal && e.reason === 'NO_SHARE')) throw e;
+            if (!deposited) continue;
+            // Deposited, yet it holds no share: lost (its folder or its files). It can release nothing, so it cannot release
+            // early either: the move goes on without it — an alert, and named in the audit event, never skipped silently.
+            noShare.push(`${c.name}/${secretId}`);
+            this.logger.error(
+              `ALERT custodian ${c.name} holds no share of ${secretId} of tender ${input.tenderId} deposited with it: the release instant is not moved there; it cannot release that share`,
+            );
           }
         }
         if (held) moved.push(secretId);
@@ -126,6 +152,16 @@ export class ThresholdEscrowService {
       }
       throw e;
     }
+    // Every custodian accepted; the platform's transaction may still fail after this (a later step of the amendment or
+    // suspension): then the custodians outside it are moved back to their previous instant, as for a refusal. Why the
+    // move is made here, before the commit, and compensated on rollback rather than made after the commit: a custodian
+    // that refuses the move (a move earlier into its past, or it is down) must fail the deadline move itself — after
+    // the commit the platform would hold a deadline some custodian does not. The compensation then goes the safe way
+    // for a postponement (back earlier: refused at worst, the custodian stays later, which only delays), and for a move
+    // earlier it moves them back later (never refused); only a custodian unreachable for it, or a process that dies
+    // between the custodians' acceptance and the rollback, leaves one earlier than the platform — logged as an error
+    // here, in its own releases.log there, docs/SECURITY.md "What remains".
+    if (accepted.length) await runOnRollback(m, () => this.compensate(m, { ...input, reason: `${input.reason} (platform transaction rolled back)` }, accepted));
     if (!moved.length) return;
     await this.audit.append(m, {
       actor: input.actor,
@@ -133,7 +169,7 @@ export class ThresholdEscrowService {
       objectType: 'tender',
       objectId: input.tenderId,
       tenderId: input.tenderId,
-      data: { secretIds: moved, notBefore: input.notBefore.toISOString(), reason: input.reason },
+      data: { secretIds: moved, notBefore: input.notBefore.toISOString(), reason: input.reason, ...(noShare.length ? { noShare } : {}) },
     });
   }
 
@@ -175,15 +211,51 @@ export class ThresholdEscrowService {
   /**
    * Asks the custodians, in order, for their shares until k are released (each release audited with its signature),
    * then rebuilds the secret. `check` tells a right secret from a wrong one (e.g. the escrow public key matches).
-   * Fewer than k releases: 403 SEALED_UNTIL_OPENING when a custodian said "not yet", else 503.
+   * Fewer than k releases: 403 SEALED_UNTIL_OPENING when a custodian said "not yet" and the platform's own instant
+   * has not passed either (or a custodian holds a later instant), else 503.
+   *
+   * The deadline instant: the platform's custodian releases by the database clock, the others by their own. When
+   * the database says the instant has passed (the platform released) and a custodian with the same or an earlier
+   * instant says "not yet", its clock is behind the database's: it is asked again once its instant has come by its
+   * clock, waiting at most ESCROW_CLOCK_SKEW_MS (default 2 s) in all; beyond that, 503 CUSTODIANS_NOT_READY (a
+   * custodian's clock far behind, not a sealed tender). Before the deadline nothing waits: every custodian refuses.
    */
   async reconstruct(m: EntityManager, input: { tenderId: string; secretId: string; actor: Actor; check: (secret: Buffer) => boolean }): Promise<Buffer> {
     const k = this.threshold;
     const released: ShareRelease[] = [];
-    const refused: Array<{ custodian: string; reason: string }> = [];
     // The deposit the tender uses (its committed audit event); an orphaned deposit of a rolled-back publication is never asked for.
     const depositId = await this.auditEvents.escrowDepositId(m, input.tenderId, input.secretId);
-    for (const c of this.custodians) {
+    try {
+      const behind = await this.waitOutClockSkew(m, input, depositId, released, await this.ask(m, input, depositId, this.custodians, released, k), k);
+      const refused = behind.refused;
+      if (released.length < k) {
+        const details = { secretId: input.secretId, threshold: k, released: released.map((r) => r.custodian), refused: refused.map(refusedView) };
+        if (behind.custodians.length) throw CustodyException.custodiansNotReady(behind.custodians, details);
+        if (refused.some((r) => r.reason === 'NOT_YET')) throw CustodyException.notYet(details);
+        throw CustodyException.thresholdNotMet(`Only ${released.length} of the ${k} shares needed were released`, details);
+      }
+      const secret = Buffer.from(await combine(released.map((r) => new Uint8Array(r.share))));
+      if (!input.check(secret)) {
+        secret.fill(0);
+        throw CustodyException.thresholdNotMet('The released shares do not rebuild the committed secret', { secretId: input.secretId });
+      }
+      return secret;
+    } finally {
+      for (const r of released) r.share.fill(0);
+    }
+  }
+
+  /** Asks `custodians` in order until `released` holds k shares (each release checked and audited); returns the refusals. */
+  private async ask(
+    m: EntityManager,
+    input: { tenderId: string; secretId: string; actor: Actor },
+    depositId: string | undefined,
+    custodians: EscrowCustodian[],
+    released: ShareRelease[],
+    k: number,
+  ): Promise<Refused[]> {
+    const refused: Refused[] = [];
+    for (const c of custodians) {
       if (released.length >= k) break;
       try {
         const r = await c.release(input.tenderId, input.secretId, m, depositId);
@@ -211,23 +283,66 @@ export class ThresholdEscrowService {
         });
       } catch (e) {
         if (!(e instanceof CustodianRefusal)) this.logger.warn(`custodian ${c.name} failed: ${(e as Error).message}`);
-        refused.push({ custodian: c.name, reason: e instanceof CustodianRefusal ? e.reason : 'UNAVAILABLE' });
+        refused.push({ custodian: c.name, reason: e instanceof CustodianRefusal ? e.reason : 'UNAVAILABLE', clock: e instanceof CustodianRefusal ? e.clock : undefined });
       }
     }
-    try {
-      if (released.length < k) {
-        const details = { secretId: input.secretId, threshold: k, released: released.map((r) => r.custodian), refused };
-        if (refused.some((r) => r.reason === 'NOT_YET')) throw CustodyException.notYet(details);
-        throw CustodyException.thresholdNotMet(`Only ${released.length} of the ${k} shares needed were released`, details);
-      }
-      const secret = Buffer.from(await combine(released.map((r) => new Uint8Array(r.share))));
-      if (!input.check(secret)) {
-        secret.fill(0);
-        throw CustodyException.thresholdNotMet('The released shares do not rebuild the committed secret', { secretId: input.secretId });
-      }
-      return secret;
-    } finally {
-      for (const r of released) r.share.fill(0);
-    }
+    return refused;
   }
+
+  /**
+   * Fewer than k released although the database clock says the release instant has passed (the platform's own
+   * custodian, in the transaction, released at its instant): the custodians that said "not yet" for that instant or
+   * an earlier one are behind the database's clock. Waits until the instant has come by their clocks (as each said
+   * it) and asks them again, within the skew bound. Returns the refusals left and the custodians still behind
+   * (non-empty: CUSTODIANS_NOT_READY). A custodian holding a LATER instant than the platform (a DBA moved the
+   * platform's, a postponement it kept) is not waited for: it refuses by its instant, SEALED_UNTIL_OPENING as before.
+   */
+  private async waitOutClockSkew(
+    m: EntityManager,
+    input: { tenderId: string; secretId: string; actor: Actor },
+    depositId: string | undefined,
+    released: ShareRelease[],
+    refused: Refused[],
+    k: number,
+  ): Promise<{ refused: Refused[]; custodians: Array<{ custodian: string; notBefore?: string; clock?: string; behindMs?: number }> }> {
+    const platform = released.find((r) => this.custodians.find((c) => c.name === r.custodian)?.transactional);
+    if (released.length >= k || !platform) return { refused, custodians: [] };
+    const instant = new Date(platform.notBefore).getTime(); // passed by the database clock: the platform released
+    const isBehind = (r: Refused) => r.reason === 'NOT_YET' && (!r.clock || r.clock.notBefore.getTime() <= instant);
+    const bound = this.config.escrowClockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    const started = Date.now();
+    for (;;) {
+      const waiting = refused.filter(isBehind);
+      const needed = k - released.length;
+      if (needed <= 0 || waiting.length < needed) break; // too few could still release: waiting would not help
+      // How long until the needed-th of them reaches its instant by its own clock (unknown: a short step).
+      const waits = waiting.map((r) => (r.clock ? Math.max(0, r.clock.notBefore.getTime() - r.clock.now.getTime()) + RETRY_MARGIN_MS : RETRY_STEP_MS)).sort((a, b) => a - b);
+      const wait = waits[needed - 1];
+      if (Date.now() - started + wait > bound) break;
+      this.logger.warn(
+        `custodians ${waiting.map((r) => r.custodian).join(', ')} are behind the database clock for ${input.secretId} of tender ${input.tenderId}: asked again in ${wait} ms`,
+      );
+      await sleep(wait);
+      const again = this.custodians.filter((c) => waiting.some((r) => r.custodian === c.name));
+      const answers = await this.ask(m, input, depositId, again, released, k);
+      refused = [...refused.filter((r) => !again.some((c) => c.name === r.custodian)), ...answers];
+    }
+    const stillBehind = refused.filter(isBehind);
+    // Not ready: enough custodians would release once their clocks reach the instant (fewer: the threshold is not met).
+    const custodians = released.length < k && stillBehind.length >= k - released.length ? stillBehind : [];
+    return {
+      refused,
+      custodians: custodians.map((r) => ({
+        custodian: r.custodian,
+        notBefore: r.clock?.notBefore.toISOString(),
+        clock: r.clock?.now.toISOString(),
+        behindMs: r.clock ? r.clock.notBefore.getTime() - r.clock.now.getTime() : undefined,
+      })),
+    };
+  }
+}
+
+/** A refusal as shown in an error's details. */
+function refusedView(r: Refused): { custodian: string; reason: string; notBefore?: string } {
+  return { custodian: r.custodian, reason: r.reason, ...(r.clock ? { notBefore: r.clock.notBefore.toISOString() } : {}) };
 }

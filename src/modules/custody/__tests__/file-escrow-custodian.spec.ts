@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { combine, split } from 'shamir-secret-sharing';
@@ -33,7 +33,8 @@ describe('FileEscrowCustodian', () => {
     const share = randomBytes(33);
     await custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 3, share, notBefore: deadline });
     now = new Date(deadline.getTime() - 1);
-    expect(await refusal()).toMatchObject({ reason: 'NOT_YET' });
+    // It says its instant and its clock (the platform waits out a clock a few ms behind the database's).
+    expect(await refusal()).toMatchObject({ reason: 'NOT_YET', clock: { notBefore: deadline, now: new Date(deadline.getTime() - 1) } });
     now = new Date(deadline.getTime());
     const r = await release();
     expect(r.share.equals(share)).toBe(true);
@@ -88,6 +89,20 @@ describe('FileEscrowCustodian', () => {
     expect(files.sort()).toEqual([`${tenderId}.escrow-key.${orphanId}.json`, `${tenderId}.escrow-key.${usedId}.json`, `${tenderId}.escrow-key.json`].sort());
     copyFileSync(join(dir, 'shares', `${tenderId}.escrow-key.${orphanId}.json`), join(dir, 'shares', `${tenderId}.escrow-key.${'0'.repeat(32)}.json`));
     await expect(custodian.release(tenderId, 'escrow-key', undefined, '0'.repeat(32))).rejects.toThrow();
+  });
+
+  it('its folder gone: UNAVAILABLE (not "no share"), for a release and for a reschedule; back in place, it answers again', async () => {
+    await custodian.deposit({ tenderId, secretId: 'escrow-key', shareIndex: 2, share: randomBytes(33), notBefore: deadline });
+    renameSync(dir, `${dir}.away`);
+    try {
+      now = deadline;
+      await expect(release()).rejects.toMatchObject({ reason: 'UNAVAILABLE', message: expect.stringContaining('is missing') });
+      await expect(custodian.reschedule(tenderId, 'escrow-key', new Date(deadline.getTime() + 1000), 'SUSPENSION')).rejects.toMatchObject({ reason: 'UNAVAILABLE' });
+    } finally {
+      renameSync(`${dir}.away`, dir);
+    }
+    await expect(custodian.release(tenderId, 'identity-key')).rejects.toMatchObject({ reason: 'NO_SHARE' });
+    await expect(release()).resolves.toMatchObject({ shareIndex: 2 });
   });
 
   it('2-of-3 Shamir shares (shamir-secret-sharing): any two rebuild the secret, one alone does not', async () => {

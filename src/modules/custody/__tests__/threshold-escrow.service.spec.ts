@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Logger } from '@nestjs/common';
@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { type AppConfig } from 'src/infra/config/app-config';
 import { CryptoService } from 'src/infra/crypto/crypto.service';
+import { AfterCommitSubscriber } from 'src/infra/database/after-commit';
 import { type AuditService } from '../../audit/audit.service';
 import { type AuditEventsRepository } from '../../audit/audit-events.repository';
 import { CustodianRefusal, type EscrowCustodian } from '../escrow-custodian';
@@ -31,16 +32,18 @@ describe('ThresholdEscrowService (deposit ids, reschedule compensation)', () => 
   let pending: Event[];
   let service: ThresholdEscrowService;
   let custodians: EscrowCustodian[];
+  let skewMs = 2_000;
 
   const file = (name: string, minNoticeForEarlierMs?: number) => new FileEscrowCustodian(name, join(dir, name), new CryptoService(), () => now, minNoticeForEarlierMs);
   const make = (cs: EscrowCustodian[]) => {
     custodians = cs;
     const audit = { append: async (_m: EntityManager, e: Event) => void pending.push(e) } as unknown as AuditService;
+    const deposit = (t: string, secretId: string) => [...committed].reverse().find((e) => e.action === 'ESCROW_SHARES_DEPOSITED' && e.data.secretId === secretId && t === tenderId);
     const auditEvents = {
-      escrowDepositId: async (_m: EntityManager, t: string, secretId: string) =>
-        [...committed].reverse().find((e) => e.action === 'ESCROW_SHARES_DEPOSITED' && e.data.secretId === secretId && t === tenderId)?.data.depositId as string | undefined,
+      escrowDeposited: async (_m: EntityManager, t: string, secretId: string) => !!deposit(t, secretId),
+      escrowDepositId: async (_m: EntityManager, t: string, secretId: string) => deposit(t, secretId)?.data.depositId as string | undefined,
     } as unknown as AuditEventsRepository;
-    service = new ThresholdEscrowService(cs, { escrowThreshold: 2 } as AppConfig, audit, auditEvents);
+    service = new ThresholdEscrowService(cs, { escrowThreshold: 2, escrowClockSkewMs: skewMs } as AppConfig, audit, auditEvents);
   };
   /** Runs `fn` as the platform's transaction: its audit events are kept only when it succeeds. */
   const tx = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -186,5 +189,158 @@ describe('ThresholdEscrowService (deposit ids, reschedule compensation)', () => 
       details: { restored: ['b/escrow-key'], notRestored: [] },
     });
     expect(moves).toEqual([`draw-seed@${earlier.toISOString()}`, `escrow-key@${earlier.toISOString()}`]); // once each: rolled back with the transaction
+  });
+  /** The platform's own custodian stand-in: in the transaction, released by the "database" clock (the real one here). */
+  const platformOf = (inner: FileEscrowCustodian): EscrowCustodian => ({
+    name: 'platform',
+    transactional: true,
+    publicKey: () => inner.publicKey(),
+    deposit: (d) => inner.deposit(d),
+    reschedule: (t, s, nb, r, mm, id) => inner.reschedule(t, s, nb, r, mm, id),
+    release: (t, s, mm, id) => inner.release(t, s, mm, id),
+  });
+
+  describe('the deadline instant: custodians whose clocks are behind the database clock', () => {
+    let lag: number;
+    const secret = randomBytes(32);
+    const behind = () => new Date(Date.now() - lag);
+    const rebuild = () => tx(() => service.reconstruct(m, { tenderId, secretId: 'escrow-key', actor: SYSTEM_ACTOR, check: (x) => x.equals(secret) }));
+    const setUp = async (instant: Date) => {
+      const crypto = new CryptoService();
+      make([
+        platformOf(new FileEscrowCustodian('platform', join(dir, 'platform'), crypto, () => new Date())),
+        new FileEscrowCustodian('b', join(dir, 'b'), crypto, behind),
+        new FileEscrowCustodian('c', join(dir, 'c'), crypto, behind),
+      ]);
+      await tx(() => service.deposit(m, { tenderId, secretId: 'escrow-key', secret, notBefore: instant, actor: SYSTEM_ACTOR }));
+    };
+    beforeEach(() => {
+      lag = 0;
+      skewMs = 2_000;
+    });
+
+    it('a few hundred ms behind: asked again once their instant has come by their clocks, the secret rebuilt', async () => {
+      const instant = new Date(Date.now() - 1); // passed by the platform's (the database's) clock
+      await setUp(instant);
+      lag = Date.now() - instant.getTime() + 400; // their clocks read 400 ms before the instant
+      const t0 = Date.now();
+      expect((await rebuild()).equals(secret)).toBe(true);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(350); // it waited for them
+      const releases = committed.filter((e) => e.action === 'ESCROW_SHARE_RELEASED').map((e) => e.data);
+      expect(releases.map((r) => r.custodian)).toEqual(['platform', 'b']);
+      expect(new Date(releases[1].releasedAt as string).getTime()).toBeGreaterThanOrEqual(instant.getTime()); // by its own clock, never before
+    });
+
+    it('further behind than the bound: 503 CUSTODIANS_NOT_READY at once (no wait), naming them; within a larger bound, waited for', async () => {
+      const instant = new Date(Date.now() - 1);
+      await setUp(instant);
+      lag = Date.now() - instant.getTime() + 60_000;
+      const t0 = Date.now();
+      const err = await rebuild().catch((e) => e);
+      expect(err).toMatchObject({
+        code: 'CUSTODIANS_NOT_READY',
+        status: 503,
+        details: {
+          released: ['platform'],
+          refused: [
+            { custodian: 'b', reason: 'NOT_YET' },
+            { custodian: 'c', reason: 'NOT_YET' },
+          ],
+          behind: [{ custodian: 'b' }, { custodian: 'c' }],
+        },
+      });
+      expect(err.details.behind[0].behindMs).toBeGreaterThan(59_000);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      // 2.5 s behind, the default bound (2 s): not ready; a bound of 4 s waits it out.
+      lag = Date.now() - instant.getTime() + 2_500;
+      await expect(rebuild()).rejects.toMatchObject({ code: 'CUSTODIANS_NOT_READY' });
+      skewMs = 4_000;
+      make(custodians);
+      expect((await rebuild()).equals(secret)).toBe(true);
+    }, 20_000);
+
+    it('before the instant nothing waits (SEALED_UNTIL_OPENING); a custodian holding a LATER instant than the platform is not waited for either', async () => {
+      const instant = new Date(Date.now() + 60_000);
+      await setUp(instant);
+      let t0 = Date.now();
+      await expect(rebuild()).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING', status: 403 });
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      // The platform's instant moved into the past (a DBA), the outside custodians keep theirs: sealed by their word.
+      const depositId = committed.find((e) => e.action === 'ESCROW_SHARES_DEPOSITED')?.data.depositId as string;
+      await custodians[0].reschedule(tenderId, 'escrow-key', new Date(Date.now() - 1), 'DBA', m, depositId);
+      lag = 0;
+      t0 = Date.now();
+      await expect(rebuild()).rejects.toMatchObject({
+        code: 'SEALED_UNTIL_OPENING',
+        details: {
+          released: ['platform'],
+          refused: [
+            { custodian: 'b', reason: 'NOT_YET', notBefore: instant.toISOString() },
+            { custodian: 'c', reason: 'NOT_YET' },
+          ],
+        },
+      });
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    });
+  });
+
+  describe("a reschedule every custodian accepted, and the platform's transaction then rolls back", () => {
+    const subscriber = new AfterCommitSubscriber((e) => {
+      throw e;
+    });
+    /** A transaction's manager as TypeORM gives it: the query runner carries the callbacks. */
+    const transaction = (depth = 1) => {
+      const queryRunner = { isTransactionActive: true, data: {}, transactionDepth: depth };
+      return { m: { queryRunner } as unknown as EntityManager, event: { queryRunner } as never, queryRunner };
+    };
+
+    it('moves every custodian back to its previous instant, a postponement and a move earlier alike; a commit keeps the move', async () => {
+      make([file('a'), file('b'), file('c')]);
+      await tx(() => service.deposit(m, { tenderId, secretId: 'escrow-key', secret: randomBytes(32), notBefore: deadline, actor: SYSTEM_ACTOR }));
+      for (const to of [new Date(deadline.getTime() + 86_400_000), new Date(now.getTime() + 60_000)]) {
+        const t1 = transaction();
+        await service.reschedule(t1.m, { tenderId, secretIds: ['escrow-key'], notBefore: to, reason: 'AMENDMENT', actor: SYSTEM_ACTOR });
+        for (const c of ['a', 'b', 'c']) expect(notBeforeOf(c)).toBe(to.toISOString());
+        await subscriber.beforeTransactionRollback(t1.event); // a later step of the amendment failed
+        for (const c of ['a', 'b', 'c']) expect(notBeforeOf(c)).toBe(deadline.toISOString());
+      }
+      expect(readFileSync(join(dir, 'a', 'releases.log'), 'utf8')).toContain('RESCHEDULED_EARLIER'); // the move earlier, in its own log
+      // Two moves in one transaction are undone last first; a savepoint's release keeps them due, a commit drops them.
+      const t2 = transaction(2);
+      const later = new Date(deadline.getTime() + 60_000);
+      const latest = new Date(deadline.getTime() + 120_000);
+      await service.reschedule(t2.m, { tenderId, secretIds: ['escrow-key'], notBefore: later, reason: 'SUSPENSION', actor: SYSTEM_ACTOR });
+      await service.reschedule(t2.m, { tenderId, secretIds: ['escrow-key'], notBefore: latest, reason: 'SUSPENSION', actor: SYSTEM_ACTOR });
+      t2.queryRunner.transactionDepth = 1; // the savepoint released
+      await subscriber.afterTransactionCommit(t2.event);
+      await subscriber.beforeTransactionRollback(t2.event);
+      expect(notBeforeOf('b')).toBe(deadline.toISOString());
+      const t3 = transaction();
+      await service.reschedule(t3.m, { tenderId, secretIds: ['escrow-key'], notBefore: later, reason: 'SUSPENSION', actor: SYSTEM_ACTOR });
+      t3.queryRunner.isTransactionActive = false; // COMMIT
+      await subscriber.afterTransactionCommit(t3.event);
+      await subscriber.beforeTransactionRollback(t3.event); // nothing left to undo
+      expect(notBeforeOf('b')).toBe(later.toISOString());
+    });
+  });
+
+  it('a deposited share a custodian no longer holds: an alert, named in the audit event; a custodian whose folder is gone: the move is refused, not skipped', async () => {
+    make([file('a'), file('b'), file('c')]);
+    await tx(() => service.deposit(m, { tenderId, secretId: 'escrow-key', secret: randomBytes(32), notBefore: deadline, actor: SYSTEM_ACTOR }));
+    rmSync(join(dir, 'b', 'shares'), { recursive: true });
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const later = new Date(deadline.getTime() + 60_000);
+    await tx(() => service.reschedule(m, { tenderId, secretIds: ['escrow-key', 'draw-seed'], notBefore: later, reason: 'SUSPENSION', actor: SYSTEM_ACTOR }));
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('ALERT custodian b holds no share of escrow-key'));
+    expect(committed.find((e) => e.action === 'ESCROW_RELEASE_RESCHEDULED')?.data).toMatchObject({ secretIds: ['escrow-key'], noShare: ['b/escrow-key'] });
+    expect(notBeforeOf('c')).toBe(later.toISOString());
+    renameSync(join(dir, 'c'), join(dir, 'c.away'));
+    await expect(service.reschedule(m, { tenderId, secretIds: ['escrow-key'], notBefore: deadline, reason: 'SUSPENSION', actor: SYSTEM_ACTOR })).rejects.toMatchObject({
+      code: 'ESCROW_RESCHEDULE_REFUSED',
+      status: 503,
+      details: { custodian: 'c', reason: 'UNAVAILABLE', restored: ['a/escrow-key'] },
+    });
+    expect(notBeforeOf('a')).toBe(later.toISOString());
+    error.mockRestore();
   });
 });
