@@ -214,8 +214,9 @@ describe('GM-1 on node:crypto (SM4-GCM, SM3) and on its sm-crypto-v2 fallback', 
     });
 
     it('segments exactly filling a large file', async () => {
-      const header = bidFileLength({ price: '7.00', currency: 'CNY', attachments: [{ name: 'a0', size: 10_000_000 }] }) - 10_000_000;
+      const header = bidFileLength({ price: '7.00', currency: 'CNY', attachments: [{ name: 'a0', size: 9_000_000 }] }) - 9_000_000; // same digit count
       const exact = randomBytes(9 * MiB - header);
+      expect(bidFileLength({ price: '7.00', currency: 'CNY', attachments: [{ name: 'a0', size: exact.length }] })).toBe(9 * MiB);
       const a = await seal(native, [exact], MiB, 3 * MiB);
       const b = await seal(fallback, [exact], MiB, 3 * MiB);
       expect(a.file.length).toBe(9 * (MiB + 16));
