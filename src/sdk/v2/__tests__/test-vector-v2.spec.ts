@@ -1,7 +1,8 @@
 /**
  * Format v2's documented vectors, and each suite checked against an independent implementation: node:crypto
  * (OpenSSL) for AES-256-GCM, SM4-GCM, SHA-256 and SM3; a textbook BigInt SM2 decryption for the GM-1 escrow wrap;
- * the OpenSSL CLI for SM2 signatures.
+ * the OpenSSL CLI for SM2 signatures. GM-1's SM4-GCM and SM3 on Node are node:crypto's themselves when present
+ * (src/sdk/v2/node.ts): the GM-1 block is therefore also recomputed with sm-crypto-v2 (the fallback, the browser's).
  */
 import { execFileSync } from 'child_process';
 import { createDecipheriv, createHash, createPublicKey, verify } from 'crypto';
