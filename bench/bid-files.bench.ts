@@ -14,7 +14,9 @@
  *    upload pieces, only the database look-up of the pieces replaced): each as a ratio to (1), the
  *    process RSS growth, and the CPU time of the main thread and of the other threads (on Node the file hash and the
  *    attachment digests of large files run on worker threads beside the encryption: src/sdk/v2/node-hash-worker.ts).
- * 3. GM-1 sealing and opening of a smaller file (`gmMb`, SM4-GCM in pure JavaScript via sm-crypto-v2): recorded.
+ * 3. GM-1 sealing and opening of a smaller file (`gmMb`): SM4-GCM and SM3 on node:crypto when this Node's OpenSSL has
+ *    them (a file ≥ 8 MiB on the segment workers), else on sm-crypto-v2 (pure JavaScript; `SEALED_BID_GM_NATIVE=0`
+ *    forces it): recorded, beside raw SM4-GCM and SM3 on node:crypto (1 MiB calls) when present.
  * 4. Blob store: the sealed file copied through the S3 adapter to a local s3rver over HTTP and read back, next to a
  *    raw loopback copy (fs stream → HTTP → fs) of the same bytes measured in the same run.
  *
@@ -41,7 +43,7 @@ import { join } from 'path';
 import { pipeline } from 'stream/promises';
 import { generateEscrowKeyPair } from '../src/sdk';
 import { openBidV2, sealBidV2, type SuiteId, unwrapEscrowedKeyV2, generateSm2KeyPair } from '../src/sdk/v2';
-import { fileChunks, fileSink, nodeSuite } from '../src/sdk/v2/node';
+import { fileChunks, fileSink, gmNativeSupport, nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
 import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
@@ -92,7 +94,18 @@ export interface BidFilesBenchResult {
     openRssGrowthMB: number;
     cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit; openWithFileHashReusedReads: CpuSplit; platformOpen: CpuSplit };
   };
-  gm: { sealMBps: number; openMBps: number };
+  gm: {
+    /** 'node:crypto' (SM4-GCM and SM3 on OpenSSL) or 'sm-crypto-v2' (the fallback). */
+    path: string;
+    rawSm4GcmMBps: number | null;
+    rawSm3MBps: number | null;
+    sealMBps: number;
+    sealNullSinkMBps: number;
+    openMBps: number;
+    openWithFileHashMBps: number;
+    platformOpenMBps: number;
+    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; platformOpen: CpuSplit };
+  };
   s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
   escrowMany: { files: number; fileMb: number; openMBps: number; rssGrowthMB: number; heapGrowthMB: number; cpu: CpuSplit };
 }
@@ -170,6 +183,35 @@ class BenchPlatform {
       blobKey: rows[0].blobKey,
     };
   }
+}
+
+/** GM-1's symmetric algorithms on node:crypto alone, 1 MiB calls (null when this Node's OpenSSL lacks them). */
+function rawGm(bytes: number): { sm4Gcm: { MBps: number; cpu: CpuSplit } | null; sm3: { MBps: number; cpu: CpuSplit } | null } {
+  const block = randomBytes(MiB);
+  const n = gmNativeSupport();
+  let sm4Gcm = null;
+  if (n.sm4Gcm) {
+    const key = randomBytes(16);
+    const c0 = cpuNow();
+    const t0 = performance.now();
+    for (let i = 0; i * MiB < bytes; i++) {
+      const iv = Buffer.alloc(12);
+      iv.writeUInt32BE(i, 4);
+      const c = createCipheriv('sm4-gcm' as 'aes-128-gcm', key, iv);
+      c.update(block);
+      c.final();
+      c.getAuthTag();
+    }
+    sm4Gcm = { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
+  }
+  let sm3 = null;
+  if (n.sm3) {
+    const c0 = cpuNow();
+    const t0 = performance.now();
+    for (let at = 0; at < bytes; at += MiB) createHash('sm3').update(block).digest();
+    sm3 = { MBps: mbps(bytes, performance.now() - t0), cpu: cpuSince(c0) };
+  }
+  return { sm4Gcm, sm3 };
 }
 
 function rawAesGcm(bytes: number): { MBps: number; cpu: CpuSplit } {
@@ -483,10 +525,16 @@ export async function runBidFilesBench(
     );
     const gmPlain = join(dir, 'plain-gm');
     await writeRandomFile(gmPlain, gmMb * MiB);
+    const gmRaw = rawGm(gmMb * MiB);
+    const gmPath = nodeSuite('GM-1').createSegmentSealer ? 'node:crypto' : 'sm-crypto-v2';
+    log(
+      `   GM-1 raw on node:crypto (1 MiB calls): SM4-GCM ${gmRaw.sm4Gcm ? `${gmRaw.sm4Gcm.MBps} MiB/s` : 'absent'}, SM3 ${gmRaw.sm3 ? `${gmRaw.sm3.MBps} MiB/s` : 'absent'}; the SDK's GM-1 path: ${gmPath}`,
+    );
     const gm = await sealAndOpen('GM-1', dir, gmPlain, gmMb * MiB);
     log(
       `   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s (null sink ${gm.sealNullSinkMBps}), escrow open ${gm.openMBps} MiB/s (as the platform ${gm.openWithFileHashMBps}; the platform's code ${gm.platformOpenMBps})`,
     );
+    log(`   GM-1 ${gmMb} MiB CPU: seal null sink ${cpu(gm.cpu.sealNullSink)}; escrow open ${cpu(gm.cpu.open)}; the platform's code ${cpu(gm.cpu.platformOpen)}`);
     const loop = await rawLoopbackCopy(intl.sealedPath, dir);
     const s3 = await startTestS3();
     const store = new S3BlobStore(s3.options);
@@ -521,7 +569,17 @@ export async function runBidFilesBench(
       rawAesGcmInPlaceMBps: rawInPlace.MBps,
       rawSha256MBps: sha.MBps,
       intl: intlResult,
-      gm: { sealMBps: gm.sealMBps, openMBps: gm.openMBps },
+      gm: {
+        path: gmPath,
+        rawSm4GcmMBps: gmRaw.sm4Gcm?.MBps ?? null,
+        rawSm3MBps: gmRaw.sm3?.MBps ?? null,
+        sealMBps: gm.sealMBps,
+        sealNullSinkMBps: gm.sealNullSinkMBps,
+        openMBps: gm.openMBps,
+        openWithFileHashMBps: gm.openWithFileHashMBps,
+        platformOpenMBps: gm.platformOpenMBps,
+        cpu: { seal: gm.cpu.seal, sealNullSink: gm.cpu.sealNullSink, open: gm.cpu.open, platformOpen: gm.cpu.platformOpen },
+      },
       s3: { putMBps, getMBps, rawLoopbackMBps: loop },
       escrowMany,
     };

@@ -99,9 +99,9 @@ export class BidFileOpener {
         keyCommitment: bid.keyCommitment,
         key,
         sealed: this.file(bid),
-        // Reused read buffers (the filesystem store): a large INTL-1 file is opened on the SDK's segment workers (each
-        // chunk copied into their shared slots), which also compute the file hash's per-segment digests on the bytes
-        // they open. A stream with a new buffer per read (S3) stays on this thread, which costs less CPU for such a
+        // Reused read buffers (the filesystem store): a large file (INTL-1; GM-1 when node:crypto has SM4 and SM3) is
+        // opened on the SDK's segment workers (each chunk copied into their shared slots), which also compute the file
+        // hash's per-segment digests on the bytes they open. A stream with a new buffer per read (S3) stays on this thread, which costs less CPU for such a
         // source (docs/BENCHMARKS.md, fifth pass); the file hash then runs on a hash worker as the chunks are read.
         sourceReusesBuffers: this.uploads.piecesReuseBuffers,
         fileHash: true,

@@ -171,7 +171,7 @@ export interface SealBidV2Input {
   write: (segment: Bytes) => void | Promise<void>;
   /**
    * write() is done with the segment when it returns or its promise settles (it copied it, or wrote it out and
-   * waited): the SDK may then reuse the segment's memory, which lets a large INTL-1 file be sealed on worker threads
+   * waited): the SDK may then reuse the segment's memory, which lets a large file be sealed on worker threads
    * with no buffer allocated per segment (Node; see fileSink in src/sdk/v2/node-file.ts). Otherwise each segment
    * handed to write() is the caller's to keep.
    */
@@ -268,7 +268,7 @@ export interface OpenBidV2Input {
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
   /**
-   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large INTL-1 file is then opened on
+   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large file is then opened on
    * the segment workers (suite.offThread.segments), which allocate nothing per segment. Left unset for a source that
    * allocates a buffer per read (a stream): measured, the calling thread's decipher then costs less CPU than copying
    * every chunk into the workers' slots (docs/BENCHMARKS.md, fifth pass).

@@ -30,7 +30,7 @@ function feed(st, d) {
     const k = Math.min(st.seg - st.fill, d.length - at);
     st.h.update(k === d.length ? d : d.subarray(at, at + k));
     st.fill += k; at += k;
-    if (st.fill === st.seg) { st.digests.push(st.h.digest()); st.h = createHash('sha256'); st.fill = 0; }
+    if (st.fill === st.seg) { st.digests.push(st.h.digest()); st.h = createHash(st.alg); st.fill = 0; }
   }
 }
 const shared = new Map();
@@ -53,7 +53,7 @@ parentPort.on('message', (m) => {
       if (st) st.failed = String((e && e.message) || e);
     }
     parentPort.postMessage({ t: 'ack', n: m.n }); // the ring bytes are free again, whatever happened
-  } else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, h: createHash('sha256'), fill: 0, digests: [], n: 0, failed: null });
+  } else if (m.t === 'open') streams.set(m.s, { seg: m.seg, label: m.label, alg: m.alg, h: createHash(m.alg), fill: 0, digests: [], n: 0, failed: null });
   else if (m.t === 'drop') streams.delete(m.s);
   else if (m.t === 'end') {
     streams.delete(m.s);
@@ -62,7 +62,7 @@ parentPort.on('message', (m) => {
     if (!st.seg) digest = st.h.digest();
     else {
       if (st.fill > 0) st.digests.push(st.h.digest());
-      const f = createHash('sha256').update(st.label);
+      const f = createHash(st.alg).update(st.label);
       for (const x of st.digests) f.update(x);
       digest = f.digest();
     }
@@ -186,8 +186,15 @@ class HashWorker {
     }
   }
 
-  /** A hash stream on this worker: plain SHA-256 (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes. */
-  open(seg: number, label: string): { update(d: Bytes): Promise<void>; updateShared(d: Bytes): Promise<void> | null; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
+  /**
+   * A hash stream on this worker: a plain hash (segment 0) or the v2.4 file hash of sealed segments of `seg` bytes;
+   * `alg`: SHA-256, or SM3 (GM-1's file hash, when node:crypto has it).
+   */
+  open(
+    seg: number,
+    label: string,
+    alg: 'sha256' | 'sm3' = 'sha256',
+  ): { update(d: Bytes): Promise<void>; updateShared(d: Bytes): Promise<void> | null; end(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
     const id = this.nextId++;
     const st: StreamState = {
       done: null,
@@ -198,7 +205,7 @@ class HashWorker {
     };
     const w = this.w;
     this.streams.set(id, st);
-    w.postMessage({ t: 'open', s: id, seg, label });
+    w.postMessage({ t: 'open', s: id, seg, label, alg });
     return {
       update: async (d: Bytes) => {
         let at = 0;
@@ -249,10 +256,12 @@ class HashWorker {
 const fileWorker = new HashWorker();
 const digestWorker = new HashWorker();
 
-/** ciphertextHash (v2.4) of an INTL-1 sealed file fed in any chunking, computed on a worker thread. */
+/**
+ * ciphertextHash (v2.4) of a sealed file fed in any chunking, computed on a worker thread: SHA-256 for INTL-1, SM3 for
+ * GM-1 (node:crypto's: offered by src/sdk/v2/node.ts only when this Node has it).
+ */
 export function workerFileHasher(suite: SuiteId, segmentSize: number): { update(chunk: Bytes): Promise<void>; digest(): Promise<{ digest: Bytes; n: number }>; abort(): void } {
-  if (suite !== 'INTL-1') throw new Error('the worker file hash is SHA-256 (INTL-1)');
-  const s = fileWorker.open(segmentSize + V2_TAG_BYTES, fileHashLabel(suite));
+  const s = fileWorker.open(segmentSize + V2_TAG_BYTES, fileHashLabel(suite), suite === 'GM-1' ? 'sm3' : 'sha256');
   return { update: s.update, digest: s.end, abort: s.abort };
 }
 

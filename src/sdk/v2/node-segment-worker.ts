@@ -1,5 +1,6 @@
 /**
- * INTL-1 segments sealed and opened on worker threads (Node only: never imported by the browser build).
+ * v2 segments sealed and opened on worker threads (Node only: never imported by the browser build): INTL-1's
+ * AES-256-GCM and SHA-256, and GM-1's SM4-GCM and SM3 when node:crypto has them (src/sdk/v2/node.ts).
  *
  * Why: node:crypto's cipher answers every update with a new buffer, and on the main thread those buffers (a 500 MiB
  * bid makes 500 MiB of them) trigger V8's full garbage collections of the whole application heap — in the fourth
@@ -9,7 +10,8 @@
  * the workers take them in turn). The workers' own buffers are collected in their small heaps, cheaply.
  *
  * Same bytes as the calling thread (src/sdk/v2/__tests__/off-thread-segments.spec.ts compares them): nonces, segment
- * boundaries and the order are decided by stream.ts; a worker only runs AES-256-GCM and SHA-256 on one slot. A
+ * boundaries and the order are decided by stream.ts; a worker only runs the suite's AEAD and hash on one slot (GM-1:
+src/sdk/v2/__tests__/gm-native.spec.ts compares them with sm-crypto-v2's). A
  * segment is decrypted in place and handed out only after its tag verified; one that does not authenticate is wiped
  * by the worker before it answers.
  */
@@ -44,7 +46,7 @@ function run(cipher, from, to) {
 }
 parentPort.on('message', (m) => {
   if (m.t === 'begin') {
-    ops.set(m.op, { mem: Buffer.from(m.sab), slotBytes: m.slotBytes, key: Buffer.from(m.key), aad: Buffer.from(m.aad) });
+    ops.set(m.op, { mem: Buffer.from(m.sab), slotBytes: m.slotBytes, key: Buffer.from(m.key), aad: Buffer.from(m.aad), cipher: m.cipher, hash: m.hash });
     return;
   }
   if (m.t === 'end') {
@@ -59,18 +61,18 @@ parentPort.on('message', (m) => {
     const at = m.slot * o.slotBytes;
     const nonce = Buffer.from(m.nonce);
     if (m.t === 'seal') {
-      const c = createCipheriv('aes-256-gcm', o.key, nonce);
+      const c = createCipheriv(o.cipher, o.key, nonce);
       if (o.aad.length) c.setAAD(o.aad);
       const body = o.mem.subarray(at, at + m.n);
       run(c, body, body); // in place, piece by piece (GCM answers exactly the bytes it is given)
       c.final();
       c.getAuthTag().copy(o.mem, at + m.n);
-      const digest = m.digest ? createHash('sha256').update(o.mem.subarray(at, at + m.n + TAG)).digest() : null;
+      const digest = m.digest ? createHash(o.hash).update(o.mem.subarray(at, at + m.n + TAG)).digest() : null;
       parentPort.postMessage({ op: m.op, i: m.i, ok: true, digest });
     } else {
       const sealed = o.mem.subarray(at, at + m.n);
-      const digest = m.digest ? createHash('sha256').update(sealed).digest() : null;
-      const d = createDecipheriv('aes-256-gcm', o.key, nonce);
+      const digest = m.digest ? createHash(o.hash).update(sealed).digest() : null;
+      const d = createDecipheriv(o.cipher, o.key, nonce);
       if (o.aad.length) d.setAAD(o.aad);
       d.setAuthTag(sealed.subarray(m.n - TAG));
       const n = m.n - TAG;
@@ -168,13 +170,20 @@ const POOL_KEPT = 2;
 /** Slots: about 8 MiB of shared memory per operation (8 slots of 1 MiB segments), an even number, at least 4. */
 const SLOT_BUDGET_BYTES = 8 << 20;
 
-/** A segment engine for one INTL-1 file (SuitePrimitives.offThread.segments). */
-export function workerSegments(key: Bytes, aad: Bytes, segmentSize: number): SegmentEngine {
+/** A suite's segment AEAD and hash as node:crypto names them (a GCM cipher with a 16-byte tag). */
+export interface SegmentAlgorithms {
+  cipher: 'aes-256-gcm' | 'sm4-gcm';
+  hash: 'sha256' | 'sm3';
+}
+
+/** A segment engine for one file (SuitePrimitives.offThread.segments): INTL-1's algorithms unless told. */
+export function workerSegments(key: Bytes, aad: Bytes, segmentSize: number, algorithms: SegmentAlgorithms = { cipher: 'aes-256-gcm', hash: 'sha256' }): SegmentEngine {
   const slotBytes = segmentSize + V2_TAG_BYTES;
   const slots = Math.max(4, Math.min(64, Math.floor(SLOT_BUDGET_BYTES / slotBytes / 2) * 2));
   const sab = sharedPool.get(slots * slotBytes)?.pop() ?? new SharedArrayBuffer(slots * slotBytes);
   const op = nextOp++;
-  for (const w of workers) w.post({ t: 'begin', op, sab, slotBytes, key: Uint8Array.from(key), aad: Uint8Array.from(aad) });
+  const { cipher, hash } = algorithms;
+  for (const w of workers) w.post({ t: 'begin', op, sab, slotBytes, key: Uint8Array.from(key), aad: Uint8Array.from(aad), cipher, hash });
   let closed = false;
   // Segment i goes to worker i mod n (by the slot, which the caller cycles through in order).
   const pick = (slot: number) => workers[slot % workers.length];

@@ -169,7 +169,8 @@ async function* sealStreaming(p: SegmentParams, source: ByteSource, total: numbe
   let seg: Uint8Array = new Uint8Array(0);
   let fill = 0;
   let sealer!: { update(pt: Bytes): Bytes; final(): Bytes };
-  const digest = p.onSegmentDigest && p.suite.id === 'INTL-1' && p.suite.createSha256 ? p.suite.createSha256 : null;
+  // Each segment's digest (the suite's hash: SHA-256, or SM3 on node:crypto) computed on the bytes as they come out.
+  const digest = p.onSegmentDigest && p.suite.createSegmentHash ? p.suite.createSegmentHash : null;
   let h = null as { update(data: Bytes): unknown; digest(): Bytes } | null;
   const pieces = p.pieces === true && !digest;
   const start = () => {

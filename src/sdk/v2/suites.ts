@@ -1,8 +1,9 @@
 /**
  * The two suites' primitives. INTL-1 runs on a v1 crypto port (node:crypto, WebCrypto or noble), so its escrow wrap
- * is v1's own code; GM-1 runs on sm-crypto-v2 (pure JavaScript: the same code in Node and the browser). Node's
- * crypto.sign is deliberately not used for SM2 (its SM2 support depends on the OpenSSL build and ignores the
- * signer id); node:crypto's sm3/sm4 serve only as the independent cross-check in the tests.
+ * is v1's own code; GM-1 runs on sm-crypto-v2 (pure JavaScript: the browser's path, and Node's fallback). On Node,
+ * GM-1's SM4-GCM and SM3 run on node:crypto when its OpenSSL has them (src/sdk/v2/node.ts: the same bytes, several
+ * times faster); SM2 always stays here: Node's crypto.sign is deliberately not used for SM2 (its SM2 support depends
+ * on the OpenSSL build and ignores the signer id).
  */
 import { sm2, sm3, sm4 } from 'sm-crypto-v2';
 import { type Bytes, concatBytes, fromHex, toHex } from '../core/bytes';
@@ -110,7 +111,7 @@ export function sm4GcmOpen(key: Bytes, nonce: Bytes, sealed: Bytes, aad: Bytes):
 
 export const sm3Hash = (data: Bytes): Bytes => fromHex(sm3(data)) as Bytes;
 
-/** GM-1 on sm-crypto-v2. */
+/** GM-1 on sm-crypto-v2 (the browser; on Node, nodeGmSuite in node.ts replaces its symmetric parts when it can). */
 export function gmSuite(random: (n: number) => Bytes = secureRandom): SuitePrimitives {
   return {
     id: 'GM-1',

@@ -176,7 +176,7 @@ export class BidUploadsService {
       // 1 MiB of buffering each side: fewer, larger writes to the store than the 16 KiB default.
       highWaterMark: 1 << 20,
       transform(chunk: Buffer, _e, cb) {
-        // INTL-1 on Node hashes each chunk in place (no segment buffers, no promise per chunk).
+        // INTL-1 (and GM-1 on node:crypto's SM3) hashes each chunk in place (no segment buffers, no promise per chunk).
         if (hasher.updateSync(chunk)) return cb(null, chunk);
         hashing = hashing.then(() => hasher.update(chunk));
         hashing.then(() => cb(null, chunk), cb);

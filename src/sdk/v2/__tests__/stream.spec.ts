@@ -22,7 +22,7 @@ import {
   unwrapEscrowedKeyV2,
   V2_TAG_BYTES,
 } from 'src/sdk/v2';
-import { nodeSuite } from 'src/sdk/v2/node';
+import { nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
 
 const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
 const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
@@ -76,8 +76,14 @@ const browserSuites: Record<SuiteId, Array<[string, SuitePrimitives]>> = {
   'GM-1': [['sm-crypto-v2', gmSuite()]],
 };
 
-describe.each(['INTL-1', 'GM-1'] as SuiteId[])('format v2, %s', (suiteId) => {
-  const suite = nodeSuite(suiteId);
+/** The Node suites; GM-1 also on its sm-crypto-v2 fallback (what Node runs without SM4-GCM/SM3 in its OpenSSL). */
+const nodeVariants: Array<[string, SuiteId, SuitePrimitives]> = [
+  ['INTL-1', 'INTL-1', nodeSuite('INTL-1')],
+  ['GM-1', 'GM-1', nodeSuite('GM-1')],
+  ['GM-1 on the sm-crypto-v2 fallback', 'GM-1', nodeGmSuite({ native: false })],
+];
+
+describe.each(nodeVariants)('format v2, %s', (_label, suiteId, suite) => {
   const data = randomBytes(3 * SEG + 123);
 
   it('round-trips a multi-segment bid, from any chunking, and the escrow copy opens it too', async () => {

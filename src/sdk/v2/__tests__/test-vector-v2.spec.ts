@@ -1,7 +1,8 @@
 /**
  * Format v2's documented vectors, and each suite checked against an independent implementation: node:crypto
  * (OpenSSL) for AES-256-GCM, SM4-GCM, SHA-256 and SM3; a textbook BigInt SM2 decryption for the GM-1 escrow wrap;
- * the OpenSSL CLI for SM2 signatures.
+ * the OpenSSL CLI for SM2 signatures. GM-1's SM4-GCM and SM3 on Node are node:crypto's themselves when present
+ * (src/sdk/v2/node.ts): the GM-1 block is therefore also recomputed with sm-crypto-v2 (the fallback, the browser's).
  */
 import { execFileSync } from 'child_process';
 import { createDecipheriv, createHash, createPublicKey, verify } from 'crypto';
@@ -10,8 +11,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { fromHex } from 'src/sdk/core/bytes';
 import { openBidV2, type SuiteId } from 'src/sdk/v2';
-import { nodeSuite } from 'src/sdk/v2/node';
-import { attachmentBytes, computeVectorsV2, VECTOR_V2_COMMON, VECTOR_V2_INPUTS } from './test-vector-v2';
+import { gmSuite } from 'src/sdk/v2';
+import { nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
+import { attachmentBytes, computeVectorV2, computeVectorsV2, VECTOR_V2_COMMON, VECTOR_V2_INPUTS } from './test-vector-v2';
 
 const DOC = join(__dirname, '..', '..', '..', '..', 'docs', 'SEALED_BID_FORMAT.md');
 const b = (hex: string) => Buffer.from(hex, 'hex');
@@ -95,6 +97,16 @@ describe('format v2 test vectors', () => {
     expect(getCiphers()).toContain('sm4-gcm');
   });
 
+  // GM-1 on Node runs SM4-GCM and SM3 on node:crypto; the fallback (sm-crypto-v2, as in the browser) must compute the
+  // very same block.
+  it.each([
+    ['the Node fallback (sm-crypto-v2)', () => nodeGmSuite({ native: false })],
+    ['the browser suite (sm-crypto-v2)', () => gmSuite()],
+  ])('the documented GM-1 block is also what %s computes', async (_name, suite) => {
+    expect(nodeSuite('GM-1').seal).not.toBe(suite().seal); // the default really is the other path
+    expect(JSON.parse(JSON.stringify(await computeVectorV2('GM-1', suite())))).toEqual(documented()['GM-1'].outputs);
+  });
+
   for (const suiteId of ['INTL-1', 'GM-1'] as SuiteId[]) {
     describe(suiteId, () => {
       const cipher = suiteId === 'INTL-1' ? 'aes-256-gcm' : 'sm4-gcm';
@@ -133,18 +145,21 @@ describe('format v2 test vectors', () => {
         expect(H(Buffer.from(`bid-key-v2|${suiteId}`, 'utf8'), key).toString('hex')).toBe(out.keyCommitment);
         expect(H(Buffer.from(out.envelopeUtf8, 'utf8')).toString('hex')).toBe(out.envelopeHash);
 
-        // And the SDK opens what node:crypto sealed, with the escrowed key unwrapped.
-        const opened = await openBidV2({
-          suite: nodeSuite(suiteId),
-          tenderId: c.tenderId,
-          bidderOrganizationId: c.bidderOrganizationId,
-          segmentSize: c.segmentSize,
-          ciphertextLength: out.ciphertextLength,
-          noncePrefix: b(c.noncePrefixHex),
-          keyCommitment: out.keyCommitment,
-          key,
-          sealed: sealed,
-        });
+        // And the SDK opens what node:crypto sealed (GM-1: on node:crypto and on the sm-crypto-v2 fallback).
+        const opens = async (suite: ReturnType<typeof nodeSuite>) =>
+          openBidV2({
+            suite,
+            tenderId: c.tenderId,
+            bidderOrganizationId: c.bidderOrganizationId,
+            segmentSize: c.segmentSize,
+            ciphertextLength: out.ciphertextLength,
+            noncePrefix: b(c.noncePrefixHex),
+            keyCommitment: out.keyCommitment,
+            key,
+            sealed: sealed,
+          });
+        const opened = await opens(nodeSuite(suiteId));
+        if (suiteId === 'GM-1') expect(await opens(nodeGmSuite({ native: false }))).toEqual(opened);
         expect(opened).toEqual({
           price: c.bid.price,
           currency: 'CNY',

@@ -10,7 +10,7 @@ import { base64Encode, fromHex, toHex, utf8 } from 'src/sdk/core/bytes';
 import { wrapEscrowKeySteps } from 'src/sdk/core/format';
 import { runSync } from 'src/sdk/core/steps';
 import { nodeCrypto } from 'src/sdk/ports/node';
-import { envelopeV2Bytes, fileHashLabel, keyCommitmentV2, sealBidV2, segmentNonce, type SuiteId, sm2PublicFromPrivate, V2_TAG_BYTES } from 'src/sdk/v2';
+import { envelopeV2Bytes, fileHashLabel, keyCommitmentV2, sealBidV2, segmentNonce, type SuiteId, type SuitePrimitives, sm2PublicFromPrivate, V2_TAG_BYTES } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { ed25519PrivateKeyFromSeed } from '../../__tests__/test-vector';
 
@@ -50,10 +50,10 @@ export function attachmentBytes(): Uint8Array {
   return Uint8Array.from({ length: VECTOR_V2_COMMON.attachment.size }, (_, i) => i % 251);
 }
 
-export async function computeVectorV2(suiteId: SuiteId) {
+/** `suite`: the Node suite by default (GM-1: node:crypto's SM4/SM3 when present); the tests also pass the fallback. */
+export async function computeVectorV2(suiteId: SuiteId, suite: SuitePrimitives = nodeSuite(suiteId)) {
   const c = VECTOR_V2_COMMON;
   const inputs = VECTOR_V2_INPUTS[suiteId] as Record<string, string>;
-  const suite = nodeSuite(suiteId);
   const segments: Uint8Array[] = [];
   const noncePrefix = b(c.noncePrefixHex);
   const sealed = await sealBidV2({
