@@ -36,8 +36,9 @@ export interface CustodianServerOptions {
   log?: (line: Record<string, unknown>) => void;
 }
 
-/** A blind-index batch of a "my bids" listing carries one query per tender with sealed bids. */
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = 16 * 1024;
+/** A blind-index batch of a "my bids" listing or an inbox carries one query per tender with sealed bids. */
+const MAX_BLIND_INDEX_BODY = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class HttpError extends Error {
@@ -63,13 +64,13 @@ function reference(b: Record<string, unknown>): { tenderId: string; secretId: st
   return { tenderId: b.tenderId, secretId: b.secretId, ...(b.depositId ? { depositId: b.depositId } : {}) };
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > max) {
         reject(new HttpError(413, 'BAD_REQUEST', 'body too large'));
         req.destroy();
       } else chunks.push(c);
@@ -186,7 +187,7 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
 
   const server = createServer((req, res) => {
     const ctx: { nonce?: string } = {};
-    readBody(req)
+    readBody(req, new URL(req.url ?? '/', 'http://custodian').pathname === '/v1/blind-indexes' ? MAX_BLIND_INDEX_BODY : MAX_BODY)
       .then((body) => handle(req, body, ctx))
       .then(
         ({ status, json }) => send(res, status, json, ctx.nonce),
