@@ -9,7 +9,7 @@ import { createEscrowUnwrapper, generateEscrowKeyPair, wrapEscrowKey } from 'src
 import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { ThresholdEscrowService } from './threshold-escrow.service';
 import { TenderCustodyRepository } from './escrow-custody-shares.repository';
-import { BLIND_INDEX_ORACLE, type BlindIndexOracle, type BlindIndexQuery } from './blind-index-oracle';
+import { BLIND_INDEX_ORACLE, type BlindIndexOracle, type BlindIndexQuery, MAX_IDS, MAX_QUERIES } from './blind-index-oracle';
 import { BlindIndexRepository } from './blind-index.repository';
 import { CustodyException } from './custody.exception';
 
@@ -21,6 +21,24 @@ const LEGACY_INFO: Record<string, string> = {
   'bid-bidder': 'bid-bidder-blind-index-v1',
   'bid-security-basic-account': 'platform-tier|digest|bid-security-basic-account',
 };
+
+/** A batch cut to the oracle's limits (a query is never split). */
+function chunks(queries: BlindIndexQuery[]): BlindIndexQuery[][] {
+  const out: BlindIndexQuery[][] = [];
+  let cur: BlindIndexQuery[] = [];
+  let ids = 0;
+  for (const q of queries) {
+    if (cur.length && (cur.length === MAX_QUERIES || ids + q.ids.length > MAX_IDS)) {
+      out.push(cur);
+      cur = [];
+      ids = 0;
+    }
+    cur.push(q);
+    ids += q.ids.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 /** The custody name of a tender's identity private key (sealed identities, issue 17). */
 export const IDENTITY_KEY_SECRET = 'identity-key';
@@ -104,10 +122,10 @@ export class IdentityKeyService implements OnModuleInit, OnModuleDestroy {
     const tenderIds = [...new Set(queries.filter((q) => q.ids.length).map((q) => q.tenderId))];
     const legacy = new Set(tenderIds.filter((t) => this.legacy.has(t)));
     const asked = queries.filter((q) => q.ids.length && !legacy.has(q.tenderId));
-    let answers: string[][] = [];
+    const answers: string[][] = [];
     if (asked.length) {
       try {
-        answers = await this.oracle.indexes(asked);
+        for (const chunk of chunks(asked)) answers.push(...(await this.oracle.indexes(chunk)));
       } catch (e) {
         throw CustodyException.oracleUnavailable((e as Error).message);
       }
