@@ -14,7 +14,7 @@ const OWNERS: Record<string, readonly string[]> = {
   audit: ['audit_events', 'audit_heads'],
   'bid-security': ['bank_refund_instructions', 'bid_guarantees', 'bid_security_accounts', 'bid_security_payments', 'bid_security_refunds', 'ledger_entries'],
   bids: ['bid_upload_pieces', 'bid_uploads', 'bid_validity_extension_responses', 'bid_validity_extensions', 'bid_versions', 'bids', 'platform_keys'],
-  custody: ['escrow_custody_shares'],
+  custody: ['blind_index_legacy_tenders', 'blind_index_lookups', 'escrow_custody_shares'],
   evaluation: [
     'awards',
     'bidder_clarification_requests',

@@ -53,11 +53,11 @@ describe('race: withdrawal against resubmission', () => {
     for (const { bidder } of bidders) {
       const [bid] = await t.dataSource.query(`SELECT status FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
         tender.id,
-        sealer.blindIndex(tender.id, bidder.organizationId!),
+        await sealer.blindIndex(tender.id, bidder.organizationId!),
       ]);
       const [acc] = await t.dataSource.query(`SELECT status FROM bid_security_accounts WHERE tender_id = $1 AND bidder_blind_index = $2`, [
         tender.id,
-        store.blindIndex(tender.id, bidder.organizationId!),
+        await store.blindIndex(tender.id, bidder.organizationId!),
       ]);
       if (bid && acc) rows.push({ bid: bid.status, security: acc.status });
     }

@@ -38,7 +38,7 @@ describe('BidSecurityRowsRepository (real PostgreSQL)', () => {
 
     const sealed = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '200000.00' });
     const b = await bidderWithAccount(t, sealed.id);
-    const index = store.blindIndex(sealed.id, b.bidder.organizationId!);
+    const index = await store.blindIndex(sealed.id, b.bidder.organizationId!);
     const found = await rows.accountFor(m, { tenderId: sealed.id, bidderOrganizationId: b.bidder.organizationId!, bidderBlindIndex: index, lotNo: 1 });
     expect(found).toMatchObject({ tender_id: sealed.id, bidder_organization_id: null, bidder_blind_index: index });
     // Without the index the organisation id alone finds nothing: it is not in the row.

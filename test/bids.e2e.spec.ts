@@ -109,7 +109,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
       ciphertext_sha256: r.sealed.ciphertextSha256,
       price: null,
       revealed_key: null,
-      bidder_blind_index: t.app.get(BidIdentitySealer).blindIndex(tender.id, bidder.organizationId!),
+      bidder_blind_index: await t.app.get(BidIdentitySealer).blindIndex(tender.id, bidder.organizationId!),
     });
     expect(row.sealed_identity).not.toContain('dev-A');
     // The audit event names the bid, its version and hash — never a price, nor (before the opening) who sent it.
@@ -145,7 +145,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, max(version) AS v FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
       tender.id,
-      t.app.get(BidIdentitySealer).blindIndex(tender.id, b.organizationId!),
+      await t.app.get(BidIdentitySealer).blindIndex(tender.id, b.organizationId!),
     ]);
     expect(row).toEqual({ n: 1, v: 6 });
   });

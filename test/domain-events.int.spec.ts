@@ -21,6 +21,7 @@ describe('domain events of the real application', () => {
     const order = t.app.get(DomainEvents).handlersOf('BidDeadlineReached');
     const unseal = [
       'BidSecurityService.unsealAtDeadline',
+      'BlindIndexAudit.onBidDeadlineReached',
       'ComplaintsService.onBidDeadlineReached',
       'NotificationsService.onBidDeadlineReached',
       'TenderDocumentsService.onBidDeadlineReached',

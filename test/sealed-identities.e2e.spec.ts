@@ -16,6 +16,11 @@ import { OBJECTOR_SEALED, objectorAad } from 'src/modules/tenders/tender-objecti
 import { TenderObjectionsService } from 'src/modules/tenders/tender-objections.service';
 import { ComplaintsService } from 'src/modules/supervision/complaints/complaints.service';
 import { canonicalJson } from 'src/modules/audit/canonical-json';
+import { AppConfig } from 'src/infra/config/app-config';
+import { BLIND_INDEX_ORACLE, type BlindIndexOracle } from 'src/modules/custody/blind-index-oracle';
+import { createHmac, hkdfSync, randomUUID } from 'crypto';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,6 +43,8 @@ describe('sealed identities until the opening', () => {
   let tender: TestTender;
   let bidders: TestParty[];
   let bids: SubmittedBid[];
+  /** The operator's probe of the oracle (issue 17): guessed organisations, one of them a bidder. */
+  let probe: { guesses: string[]; indexes: string[] };
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
@@ -52,6 +59,10 @@ describe('sealed identities until the opening', () => {
       bids.push(await sealAndSubmit(t, tender, b, `${1_000_000 + i}.00`, { client: { deviceId: `device-${b.userId}`, documentAuthor: `author-${b.userId}` } }));
     }
     await sealAndSubmit(t, tender, bidders[0], '999999.00'); // a replacement: version 2
+    // The operator asks the oracle directly (as with the platform's registered key) about 24 guessed organisations.
+    const guesses = [...Array.from({ length: 23 }, () => randomUUID()), bidders[2].organizationId!];
+    const [indexes] = await t.app.get<BlindIndexOracle>(BLIND_INDEX_ORACLE).indexes([{ purpose: 'bid-bidder', tenderId: tender.id, ids: guesses }]);
+    probe = { guesses, indexes };
   }, 60_000);
   afterAll(() => t.close());
 
@@ -69,7 +80,9 @@ describe('sealed identities until the opening', () => {
     const sealer = t.app.get(BidIdentitySealer);
     const rows = await t.dataSource.query(`SELECT bidder_blind_index, sealed_identity FROM bids WHERE tender_id = $1`, [tender.id]);
     expect(rows).toHaveLength(3);
-    expect(rows.map((r: { bidder_blind_index: string }) => r.bidder_blind_index).sort()).toEqual(bidders.map((b) => sealer.blindIndex(tender.id, b.organizationId!)).sort());
+    expect(rows.map((r: { bidder_blind_index: string }) => r.bidder_blind_index).sort()).toEqual(
+      (await Promise.all(bidders.map((b) => sealer.blindIndex(tender.id, b.organizationId!)))).sort(),
+    );
   });
 
   it("before the deadline each bidder still finds its own bid (blind index), and no one else's", async () => {
@@ -82,14 +95,46 @@ describe('sealed identities until the opening', () => {
     await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(stranger.auth).expect(404);
   });
 
-  it('the operator (database + environment) can test whether a given organisation bid — not prevented — but cannot open who sent it before the deadline', async () => {
+  it("the operator (database + SEALING_MASTER_KEY + the platform's keys) cannot reproduce a bid's blind index offline; only the oracle can, and it logs each guess", async () => {
+    const config = t.app.get(AppConfig);
+    const [row] = await t.dataSource.query(`SELECT bidder_blind_index AS i FROM bids WHERE tender_id = $1 AND id = $2`, [tender.id, bids[2].body.bidId]);
+    const data = `${tender.id}|${bidders[2].organizationId}`;
+    // Every key the platform holds: the master key, what it derived for blind indexes and digests before the oracle,
+    // and every secret of its data directory.
+    const infos = [
+      'bid-bidder-blind-index-v1',
+      ...['bid-bidder', 'tender-objector', 'complainant', 'bid-security-account', 'bid-guarantee'].flatMap((p) => [`platform-tier|blind-index|${p}`, `platform-tier|digest|${p}`]),
+    ];
+    const master = config.sealingMasterKey;
+    const keys = [master, ...infos.map((i) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), i, 32)))];
+    const secrets = join(config.dataDir, 'secrets');
+    for (const f of readdirSync(secrets).filter((f) => f.endsWith('.key'))) keys.push(Buffer.from(readFileSync(join(secrets, f), 'utf8').trim(), 'base64'));
+    for (const k of keys) {
+      expect(createHmac('sha256', k).update(data, 'utf8').digest('hex')).not.toBe(row.i);
+      expect(createHmac('sha256', k).update(bidders[2].organizationId!, 'utf8').digest('hex')).not.toBe(row.i);
+    }
+    expect(t.app.get(IdentityKeyService).legacyBlindIndex('bid-bidder', tender.id, bidders[2].organizationId!)).not.toBe(row.i);
+    // Through the oracle the guess is answered — found, among 24 guesses — and each of them is a logged lookup.
+    expect(probe.indexes.filter((i) => i === row.i)).toHaveLength(1);
     const sealer = t.app.get(BidIdentitySealer);
-    // The blind index is keyed from SEALING_MASTER_KEY: whoever holds it and the database can test membership.
-    const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
+    const [found] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_blind_index = $2`, [
       tender.id,
-      sealer.blindIndex(tender.id, bidders[2].organizationId!),
+      await sealer.blindIndex(tender.id, bidders[2].organizationId!),
     ]);
-    expect(row.n).toBe(1);
+    expect(found.n).toBe(1);
+    await t.app.get(IdentityKeyService).flushCounts();
+    const logged = await t.app.get<BlindIndexOracle>(BLIND_INDEX_ORACLE).lookups(tender.id);
+    const platform = await t.dataSource.query(`SELECT purpose, lookups::int AS n FROM blind_index_lookups WHERE tender_id = $1`, [tender.id]);
+    const counted = platform.reduce((a: number, r: { n: number }) => a + r.n, 0);
+    expect(logged.total - counted).toBe(probe.guesses.length);
+    // The oracle's log holds no id, nor anything derived from one: time, purpose, count.
+    const log = readFileSync(join(config.escrowCustodiansDir, 'blind-index-oracle', 'lookups', `${tender.id}.log`), 'utf8');
+    for (const b of bidders) expect(log).not.toContain(b.organizationId!);
+    expect(log).not.toContain(row.i);
+    log
+      .trim()
+      .split('\n')
+      .forEach((l) => expect(Object.keys(JSON.parse(l)).sort()).toEqual(['at', 'count', 'purpose']));
     // The identity (user, IP, device, author) needs the tender's identity key: k custodians refuse before the deadline.
     await expect(t.dataSource.transaction((m) => sealer.unsealTender(m, tender.id))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
     const [still] = await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1 AND bidder_organization_id IS NULL`, [tender.id]);
@@ -142,6 +187,12 @@ describe('sealed identities until the opening', () => {
     );
     expect(released).toHaveLength(4); // 2 of 3 custodians, for the bids' identities and for the downloads'
     expect(await bidsReceivedMetric()).toBe(3); // counted at the deadline, all tenders together
+    // The oracle's count, published at the deadline next to the platform's own: the operator's 24 guesses stand out.
+    const [lookups] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BLIND_INDEX_LOOKUPS'`, [tender.id]);
+    expect(lookups.data).toMatchObject({ legacy: false });
+    expect(lookups.data.oracle.total - lookups.data.platform.total).toBe(probe.guesses.length);
+    expect(lookups.data.oracle.byPurpose['bid-bidder'] - lookups.data.platform.byPurpose['bid-bidder']).toBe(probe.guesses.length);
+    expect(lookups.data.platform.byPurpose['bid-bidder']).toBeGreaterThanOrEqual(4); // the four submissions at least
   });
 });
 
@@ -1152,13 +1203,13 @@ describe('sealed identities: the operator cannot name an objector or a complaina
     const supervisor = await createStaff(t, Role.SUPERVISOR);
     const keys = t.app.get(IdentityKeyService);
     const who = { organizationId: x.organizationId!, userId: x.userId };
-    const oIndex = keys.blindIndex(OBJECTOR_SEALED, tender.id, who.organizationId);
+    const oIndex = await keys.blindIndex(OBJECTOR_SEALED, tender.id, who.organizationId);
     const [{ id: objectionId }] = await t.dataSource.query(
       `INSERT INTO tender_objections (tender_id, objector_blind_index, objector_sealed, text, status, filed_at, answer_due_at)
        VALUES ($1, $2, $3, '旧的异议', 'PENDING', clock_timestamp(), clock_timestamp() + interval '3 days') RETURNING id`,
       [tender.id, oIndex, keys.platformSeal(OBJECTOR_SEALED, who, objectorAad(tender.id, oIndex))],
     );
-    const cIndex = keys.blindIndex('complainant', tender.id, who.organizationId);
+    const cIndex = await keys.blindIndex('complainant', tender.id, who.organizationId);
     const [{ id: complaintId }] = await t.dataSource.query(
       `INSERT INTO complaints (tender_id, stage, text, known_at, filing_deadline, filed_at, accept_due_at, request_sha256, complainant_blind_index, complainant_sealed)
        VALUES ($1, 'OTHER', '旧的投诉', clock_timestamp(), clock_timestamp() + interval '10 days', clock_timestamp(), clock_timestamp() + interval '3 days', $2, $3, $4) RETURNING id`,
@@ -1186,4 +1237,36 @@ describe('sealed identities: the operator cannot name an objector or a complaina
       { complainant_organization_id: x.organizationId, filed_by: x.userId, request_sha256: 'b'.repeat(64) },
     ]);
   }, 60_000);
+});
+
+/**
+ * Issue 17, the blind-index oracle: a tender published before it (listed in blind_index_legacy_tenders by the
+ * migration) keeps the former platform derivation for all its rows, so what was filed then is still found.
+ */
+describe('sealed identities: a tender published before the blind-index oracle', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LEGAL_PERIODS: 'relaxed' } });
+  }, 60_000);
+  afterAll(() => t.close());
+
+  it('keeps the legacy index (the bidder finds its bid, one bid per bidder) and asks the oracle nothing', async () => {
+    const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00' });
+    await t.dataSource.query(`INSERT INTO blind_index_legacy_tenders (tender_id) VALUES ($1)`, [tender.id]);
+    await t.app.get(IdentityKeyService).reloadLegacyTenders(); // read at start: the migration fills it once
+    const b = await registerParty(t, { role: Role.BIDDER });
+    const first = await sealAndSubmit(t, tender, b, '1000.00');
+    expect(first.status).toBe(201);
+    const master = t.app.get(AppConfig).sealingMasterKey;
+    const legacy = createHmac('sha256', Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'bid-bidder-blind-index-v1', 32)))
+      .update(`${tender.id}|${b.organizationId}`, 'utf8')
+      .digest('hex');
+    const second = await sealAndSubmit(t, tender, b, '900.00');
+    expect(second.body).toMatchObject({ bidId: first.body.bidId, version: 2 });
+    const rows = await t.dataSource.query(`SELECT bidder_blind_index AS i, bidder_organization_id AS o FROM bids WHERE tender_id = $1`, [tender.id]);
+    expect(rows).toEqual([{ i: legacy, o: null }]);
+    const mine = await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(b.auth).expect(200);
+    expect(mine.body).toMatchObject({ bidId: first.body.bidId, version: 2 });
+    expect(await t.app.get<BlindIndexOracle>(BLIND_INDEX_ORACLE).lookups(tender.id)).toMatchObject({ total: 0 });
+  });
 });

@@ -285,7 +285,7 @@ describe('sealed notices: the operator cannot name the recipient of a notice bef
     const sealer = t.app.get(NoticeRecipientSealer);
     const service = t.app.get(NotificationsService);
     const dedupeKey = `legacy-${tender.id}-user-${a.userId}`;
-    const s = sealer.seal(tender.id, { userId: a.userId, organizationId: a.organizationId, dedupeKey });
+    const s = await sealer.seal(tender.id, { userId: a.userId, organizationId: a.organizationId, dedupeKey });
     const [id] = await t.app.get(TransactionRunner).run((m) =>
       t.app.get(NotificationsRepository).insertMany(m, [
         {

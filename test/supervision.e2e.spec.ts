@@ -359,7 +359,7 @@ describe('supervision: collusion flags, cases, complaints (e2e)', () => {
 
     it('an objection filed sealed before the deadline (issue 17: no objector in clear, its blind index) is found for the complaint', async () => {
       const x = await registerParty(t, { role: Role.BIDDER });
-      const blindIndex = t.app.get(IdentityKeyService).blindIndex(OBJECTOR_SEALED, tender.id, x.organizationId!);
+      const blindIndex = await t.app.get(IdentityKeyService).blindIndex(OBJECTOR_SEALED, tender.id, x.organizationId!);
       await t.dataSource.query(
         `INSERT INTO tender_objections (tender_id, organization_id, filed_by, objector_blind_index, objector_sealed, text, status, filed_at, answer_due_at, answer, answered_by, answered_at)
          VALUES ($1, NULL, NULL, $2, 'sealed', '资格条件排斥潜在投标人', 'ANSWERED', clock_timestamp() - interval '3 days', clock_timestamp(), '不予修改', $3, clock_timestamp() - interval '1 day')`,

@@ -19,6 +19,8 @@ import { type RunningCustodian, startCustodian } from './helpers/custodian-serve
 import { untilBidDeadlinePassed } from './helpers/poll';
 import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
+import { BLIND_INDEX_ORACLE, type BlindIndexOracle, RemoteBlindIndexOracle } from 'src/modules/custody/blind-index-oracle';
+import { BlindIndexAudit } from 'src/modules/custody/blind-index-audit';
 
 /**
  * Issue 17, threshold escrow across a process boundary (docs/SECURITY.md, "Remote custodians"): the supervision
@@ -74,6 +76,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     ).map((e: { data: Record<string, string | number> }) => e.data);
   let notYetTender: string;
   let openedTender: string;
+  let biddenTender: string;
 
   it('publication deposits one share of each secret with each custodian server, in its own folder, announced with its key', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 3_600_000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
@@ -141,6 +144,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     const bidders: TestParty[] = [];
     for (let i = 0; i < 3; i++) bidders.push(await registerParty(t, { role: Role.BIDDER }));
     const tender = await createPublishedTender(t, { deadlineInMs: 4000, bidSecurityAmount: '0.00', decryptionMode: 'ESCROW' });
+    biddenTender = tender.id;
     const bids = [];
     for (const [i, price] of ['100.00', '200.00', '300.00'].entries()) {
       const r = await sealAndSubmit(t, tender, bidders[i], price);
@@ -165,6 +169,31 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
       { secret: 'escrow-key', custodian: 'platform' },
       { secret: 'escrow-key', custodian: 'supervision-authority' },
     ]);
+  });
+
+  it("the blind-index oracle is the notary office's server: the bids' indexes were asked of it over HTTP, logged in its folder (counts only), published in the audit; unauthenticated calls refused", async () => {
+    const oracle = t.app.get<BlindIndexOracle>(BLIND_INDEX_ORACLE);
+    expect(oracle).toBeInstanceOf(RemoteBlindIndexOracle);
+    expect(oracle.name).toBe('notary-office');
+    const logged = await oracle.lookups(biddenTender);
+    expect(logged.byPurpose['bid-bidder']).toBeGreaterThanOrEqual(3);
+    expect(existsSync(join(no.dir, 'blind-index-oracle', 'lookups', `${biddenTender}.log`))).toBe(true);
+    expect(existsSync(join(sa.dir, 'blind-index-oracle', 'lookups'))).toBe(false);
+    expect(existsSync(join(localDir, 'blind-index-oracle'))).toBe(false); // no in-process oracle, no key in the platform's folders
+    await t.dataSource.transaction((m) => t.app.get(BlindIndexAudit).publish(m, biddenTender));
+    const [ev] = await t.dataSource.query(`SELECT data FROM audit_events WHERE tender_id = $1 AND action = 'BLIND_INDEX_LOOKUPS'`, [biddenTender]);
+    expect(ev.data.oracle).toEqual({ total: logged.total, byPurpose: logged.byPurpose });
+    expect(ev.data.platform.total).toBe(logged.total); // nothing asked but what the platform asked
+    const body = JSON.stringify({ queries: [{ purpose: 'bid-bidder', tenderId: biddenTender, ids: ['00000000-0000-0000-0000-000000000001'] }] });
+    const res = await fetch(`${no.url}/v1/blind-indexes`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([401, 'UNAUTHENTICATED']);
+    const forged = await fetch(`${no.url}/v1/blind-indexes`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...signRequest(randomBytes(32), 'POST', '/v1/blind-indexes', body) },
+    });
+    expect(forged.status).toBe(401);
+    expect((await oracle.lookups(biddenTender)).total).toBe(logged.total);
   });
 
   it('a request without the right authentication is refused (none, a wrong key, a replay, a stale timestamp)', async () => {

@@ -14,12 +14,17 @@ import {
   type WireRelease,
 } from 'src/modules/custody/custodian-protocol';
 import { CustodianRefusal, DEPOSIT_ID, SECRET_ID } from 'src/modules/custody/escrow-custodian';
+import { checkQueries, FileBlindIndexOracle } from 'src/modules/custody/blind-index-oracle';
+import { join } from 'path';
 import { FileEscrowCustodian } from 'src/modules/custody/local-custodians';
 
 export interface CustodianServerOptions {
   /** `supervision-authority` or `notary-office` (the name it signs its releases with). */
   name: string;
-  /** Its own folder: storage key, signing key, shares, releases.log (FileEscrowCustodian's layout). */
+  /**
+   * Its own folder: storage key, signing key, shares, releases.log (FileEscrowCustodian's layout); the blind-index
+   * oracle's key and per-tender lookup logs under `blind-index-oracle/`.
+   */
   dir: string;
   /** The key registered with the platform (32 bytes): authenticates the platform's requests and this server's answers. */
   authKey: Buffer;
@@ -32,6 +37,8 @@ export interface CustodianServerOptions {
 }
 
 const MAX_BODY = 16 * 1024;
+/** A blind-index batch of a "my bids" listing or an inbox carries one query per tender with sealed bids. */
+const MAX_BLIND_INDEX_BODY = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class HttpError extends Error {
@@ -57,13 +64,13 @@ function reference(b: Record<string, unknown>): { tenderId: string; secretId: st
   return { tenderId: b.tenderId, secretId: b.secretId, ...(b.depositId ? { depositId: b.depositId } : {}) };
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > max) {
         reject(new HttpError(413, 'BAD_REQUEST', 'body too large'));
         req.destroy();
       } else chunks.push(c);
@@ -85,12 +92,14 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
   const nonces = new NonceCache();
   const startedAt = clock().getTime();
   const publicKey = custodian.publicKey();
+  const oracle = new FileBlindIndexOracle(opts.name, join(opts.dir, 'blind-index-oracle'), clock);
 
   /** `ctx.nonce`: set once the request is authenticated (only then is the answer MACed, refusals included). */
   const handle = async (req: IncomingMessage, body: Buffer, ctx: { nonce?: string }): Promise<{ status: number; json: unknown }> => {
     const path = new URL(req.url ?? '/', 'http://custodian').pathname;
     if (req.method === 'GET' && path === '/v1/public-key') return { status: 200, json: { name: opts.name, publicKey } };
-    if (req.method !== 'POST' || !['/v1/deposit', '/v1/reschedule', '/v1/release'].includes(path)) throw new HttpError(404, 'NOT_FOUND', `no ${req.method} ${path}`);
+    if (req.method !== 'POST' || !['/v1/deposit', '/v1/reschedule', '/v1/release', '/v1/blind-indexes', '/v1/blind-index-lookups'].includes(path))
+      throw new HttpError(404, 'NOT_FOUND', `no ${req.method} ${path}`);
     const auth = checkRequest(opts.authKey, { method: req.method, path, body, header: (h) => req.headers[h] as string | undefined }, clock(), nonces, startedAt);
     if (!auth.ok) throw new HttpError(401, auth.code, `request refused: ${auth.code}`);
     ctx.nonce = auth.nonce;
@@ -101,6 +110,24 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
       throw bad('body must be JSON');
     }
     if (!b || typeof b !== 'object') throw bad('body must be a JSON object');
+    if (path === '/v1/blind-indexes') {
+      let queries;
+      try {
+        queries = checkQueries((b as { queries?: unknown }).queries);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      const indexes = await oracle.indexes(queries);
+      // Its own log too: how many per tender and purpose, never the ids.
+      opts.log?.({ event: 'BLIND_INDEXES', lookups: queries.map((q) => ({ tenderId: q.tenderId, purpose: q.purpose, count: q.ids.length })) });
+      return { status: 200, json: { indexes } };
+    }
+    if (path === '/v1/blind-index-lookups') {
+      if (typeof b.tenderId !== 'string' || !UUID.test(b.tenderId)) throw bad('tenderId must be a UUID');
+      const lookups = await oracle.lookups(b.tenderId);
+      opts.log?.({ event: 'BLIND_INDEX_LOOKUPS', tenderId: b.tenderId, total: lookups.total });
+      return { status: 200, json: lookups };
+    }
     const ref = reference(b);
     if (path === '/v1/deposit') {
       const d = b as unknown as DepositBody;
@@ -160,7 +187,7 @@ export function createCustodianServer(opts: CustodianServerOptions): Server & { 
 
   const server = createServer((req, res) => {
     const ctx: { nonce?: string } = {};
-    readBody(req)
+    readBody(req, new URL(req.url ?? '/', 'http://custodian').pathname === '/v1/blind-indexes' ? MAX_BLIND_INDEX_BODY : MAX_BODY)
       .then((body) => handle(req, body, ctx))
       .then(
         ({ status, json }) => send(res, status, json, ctx.nonce),

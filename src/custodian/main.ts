@@ -14,7 +14,9 @@ import { createCustodianServer } from './custodian-server';
  *   --auth-key-file  the key registered with the platform (base64, 32 bytes); default <dir>/secrets/platform-auth.key,
  *               generated on first start — give its content to the platform as ESCROW_CUSTODIAN_AUTH_KEYS
  *   --min-notice-ms  a move of the release instant earlier must leave at least this much time (default 0)
- * Prints one JSON line `{ listening, name, publicKey, authKeyFile }` when ready, then one line per request.
+ * It also answers as the blind-index oracle (its key and per-tender lookup logs under <dir>/blind-index-oracle/; the
+ * platform asks the notary office's). Prints one JSON line `{ listening, name, publicKey, authKeyFile }` when ready,
+ * then one line per request (for a blind-index batch: tender, purpose and count — never the ids).
  */
 function main(): void {
   const { values } = parseArgs({

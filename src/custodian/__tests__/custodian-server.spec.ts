@@ -7,6 +7,7 @@ import { join } from 'path';
 import { ephemeralRecipient, openFromCustodian, signRequest, type WireRelease } from 'src/modules/custody/custodian-protocol';
 import { HttpEscrowCustodian } from 'src/modules/custody/http-escrow-custodian';
 import { verifyRelease } from 'src/modules/custody/threshold-escrow.service';
+import { RemoteBlindIndexOracle } from 'src/modules/custody/blind-index-oracle';
 import { createCustodianServer } from '../custodian-server';
 
 const listen = (s: Server) => new Promise<string>((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
@@ -120,5 +121,61 @@ describe('custodian server (src/custodian) and HttpEscrowCustodian', () => {
     } finally {
       await close(forger);
     }
+  });
+
+  it('the blind-index oracle: answers authenticated batches with per-tender indexes, logs time, purpose and count per tender (never the ids), tells the count', async () => {
+    const oracle = new RemoteBlindIndexOracle(client);
+    const other = randomUUID();
+    const [org1, org2] = [randomUUID(), randomUUID()];
+    const [a, b, c] = await oracle.indexes([
+      { purpose: 'bid-bidder', tenderId, ids: [org1, org2] },
+      { purpose: 'bid-bidder', tenderId: other, ids: [org1] },
+      { purpose: 'tender-objector', tenderId, ids: [org1] },
+    ]);
+    expect(a).toHaveLength(2);
+    a.forEach((i) => expect(i).toMatch(/^[0-9a-f]{64}$/));
+    // Deterministic for a tender and purpose; another tender or purpose: another index (no link across tenders).
+    expect((await oracle.indexes([{ purpose: 'bid-bidder', tenderId, ids: [org1] }]))[0]).toEqual([a[0]]);
+    expect(new Set([a[0], a[1], b[0], c[0]]).size).toBe(4);
+    expect(await oracle.lookups(tenderId)).toEqual({ tenderId, total: 4, byPurpose: { 'bid-bidder': 3, 'tender-objector': 1 } });
+    expect(await oracle.lookups(other)).toEqual({ tenderId: other, total: 1, byPurpose: { 'bid-bidder': 1 } });
+    expect(await oracle.lookups(randomUUID())).toMatchObject({ total: 0 });
+    const log = readFileSync(join(dir, 'blind-index-oracle', 'lookups', `${tenderId}.log`), 'utf8');
+    expect(log).not.toContain(org1);
+    expect(log).not.toContain(a[0]);
+    expect(
+      log
+        .trim()
+        .split('\n')
+        .map((l) => Object.keys(JSON.parse(l)).sort()),
+    ).toEqual(Array(3).fill(['at', 'count', 'purpose']));
+    // Its key is its own (its folder), not the platform's: another server answers other indexes.
+    const dir2 = mkdtempSync(join(tmpdir(), 'custodian-server-'));
+    const server2 = createCustodianServer({ name: 'notary-office', dir: dir2, authKey, clock: () => now });
+    try {
+      const url2 = await listen(server2);
+      const [[again]] = await new RemoteBlindIndexOracle(new HttpEscrowCustodian('notary-office', { url: url2, authKey })).indexes([
+        { purpose: 'bid-bidder', tenderId, ids: [org1] },
+      ]);
+      expect(again).not.toBe(a[0]);
+    } finally {
+      await close(server2);
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it('the blind-index oracle refuses unauthenticated or malformed requests, and logs nothing for them', async () => {
+    const body = JSON.stringify({ queries: [{ purpose: 'bid-bidder', tenderId, ids: [randomUUID()] }] });
+    const post = (path: string, b: string, headers: Record<string, string>) => fetch(`${url}${path}`, { method: 'POST', body: b, headers });
+    const code = async (res: Response) => [res.status, ((await res.json()) as { code: string }).code];
+    expect(await code(await post('/v1/blind-indexes', body, {}))).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await code(await post('/v1/blind-indexes', body, signRequest(randomBytes(32), 'POST', '/v1/blind-indexes', body)))).toEqual([401, 'BAD_MAC']);
+    const lookups = JSON.stringify({ tenderId });
+    expect(await code(await post('/v1/blind-index-lookups', lookups, {}))).toEqual([401, 'UNAUTHENTICATED']);
+    const bad = JSON.stringify({ queries: [{ purpose: 'Bad Purpose', tenderId, ids: ['x'] }] });
+    expect(await code(await post('/v1/blind-indexes', bad, signRequest(authKey, 'POST', '/v1/blind-indexes', bad)))).toEqual([400, 'BAD_REQUEST']);
+    const wrong = new RemoteBlindIndexOracle(new HttpEscrowCustodian('notary-office', { url, authKey: randomBytes(32) }));
+    await expect(wrong.indexes([{ purpose: 'bid-bidder', tenderId, ids: [randomUUID()] }])).rejects.toMatchObject({ reason: 'UNAVAILABLE' });
+    expect(await new RemoteBlindIndexOracle(client).lookups(tenderId)).toMatchObject({ total: 0 });
   });
 });

@@ -98,7 +98,7 @@ export class BidSecuritySettlement {
     const pub = refundId && sealing ? await this.noticeSealer.identityPublicKey(m, e.tenderId) : null;
     if (refundId && pub) {
       const who = { userId: bidderActor.userId, organizationId: e.bidderOrganizationId };
-      await this.settlements.setRefundNoticeRecipient(m, refundId, this.noticeSealer.sealToIdentity(pub, e.tenderId, who));
+      await this.settlements.setRefundNoticeRecipient(m, refundId, await this.noticeSealer.sealToIdentity(pub, e.tenderId, who));
     }
     await this.settleGuarantees(m, tender, { bidder: e.bidderOrganizationId, lotNo }, 'RELEASED', 'WITHDRAWAL', actor);
   }
@@ -198,11 +198,11 @@ export class BidSecuritySettlement {
   ): Promise<number> {
     const basis = GUARANTEE_SETTLEMENT_GROUNDS[reason];
     // Sealed identities (issue 17): before the deadline a guarantee's bidder is found by its blind index (a withdrawal).
-    const index = (org?: string) => (org ? this.guarantees.blindIndex(tender.id, org) : null);
+    const index = async (org?: string) => (org ? await this.guarantees.blindIndex(tender.id, org) : null);
     const rows = await this.settlements.settleGuarantees(
       m,
       tender.id,
-      { bidder: who.bidder ?? null, bidderBlindIndex: index(who.bidder), except: who.except ?? null, exceptBlindIndex: index(who.except), lotNo: who.lotNo ?? null },
+      { bidder: who.bidder ?? null, bidderBlindIndex: await index(who.bidder), except: who.except ?? null, exceptBlindIndex: await index(who.except), lotNo: who.lotNo ?? null },
       outcome,
       reason,
       basis,

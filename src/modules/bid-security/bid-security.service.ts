@@ -214,20 +214,23 @@ export class BidSecurityService extends BidSecurityGate {
       }
       for (let attempt = 0; attempt < 4; attempt++) {
         // Lot 1 keeps the v1 number; another lot has a sub-account of its own.
-        const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, org, attempt);
         // Sealed identities (issue 17): who asked for a sub-account is sealed to the tender's identity key until the
-        // deadline; the basic account (TBR Art. 26) is kept as a keyed digest, for the bank notifications to compare.
+        // deadline; the basic account (TBR Art. 26) is kept as a blind index, for the bank notifications to compare.
         const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
         const pub = sealed ? Buffer.from((await this.identityKeys.publicKey(m, tenderId))!, 'base64') : null;
+        const index = pub ? await this.store.blindIndex(tenderId, org) : null;
+        // While sealed the number is derived from the oracle's blind index, not the organisation: the operator's key
+        // alone no longer tells which guessed organisation a sub-account number belongs to.
+        const no = deriveVirtualAccountNo(this.accountKey, lotNo === DEFAULT_LOT_NO ? tenderId : `${tenderId}#${lotNo}`, index ?? org, attempt);
         const basic = (await this.organizations.findById(m, org))?.basicAccountNo ?? null;
         const inserted = await this.sealing.insertAccount(m, {
           tenderId,
           lotNo,
           virtualAccountNo: no,
           bidderOrganizationId: pub ? null : org,
-          bidderBlindIndex: pub ? this.store.blindIndex(tenderId, org) : null,
+          bidderBlindIndex: index,
           ownerSealed: pub ? this.store.sealOwner(pub, tenderId, no, org) : null,
-          basicAccountDigest: basic ? this.store.basicAccountDigest(tenderId, basic) : null,
+          basicAccountDigest: basic ? await this.store.basicAccountDigest(tenderId, basic) : null,
         });
         if (inserted) {
           // Sealed: a prospective bidder's identity is secret before opening (TBL Art. 22).

@@ -146,13 +146,17 @@ export class BidSecurityStore {
     private readonly rows: BidSecurityRowsRepository,
   ) {}
 
-  blindIndex(tenderId: string, bidderOrganizationId: string): string {
+  blindIndex(tenderId: string, bidderOrganizationId: string): Promise<string> {
     return this.identityKeys.blindIndex('bid-security-account', tenderId, bidderOrganizationId);
   }
 
-  /** The keyed digest of a bank account on a tender: the basic-account check of TBR Art. 26 without the bidder. */
-  basicAccountDigest(tenderId: string, accountNo: string): string {
-    return this.identityKeys.platformDigest(BASIC_ACCOUNT_DIGEST, Buffer.from(`${tenderId}|${normalizeAccountNo(accountNo)}`, 'utf8'));
+  /**
+   * The blind index of a bank account on a tender: the basic-account check of TBR Art. 26 without the bidder. Asked of
+   * the blind-index oracle (a guessed organisation's registered account is a guessed bidder, issue 17); legacy tenders
+   * keep the former platform digest of `tender|account`.
+   */
+  basicAccountDigest(tenderId: string, accountNo: string): Promise<string> {
+    return this.identityKeys.blindIndex(BASIC_ACCOUNT_DIGEST, tenderId, normalizeAccountNo(accountNo));
   }
 
   /** A sub-account row; an owner sealed in the platform tier (rows from before) is opened, one sealed to the identity key is not. */
@@ -309,7 +313,7 @@ export class BidSecurityStore {
   }
 
   async accountFor(m: EntityManager, tenderId: string, bidderOrganizationId: string, lock = false, lotNo = DEFAULT_LOT_NO): Promise<AccountRow | null> {
-    const r = await this.rows.accountFor(m, { tenderId, bidderOrganizationId, bidderBlindIndex: this.blindIndex(tenderId, bidderOrganizationId), lotNo }, lock);
+    const r = await this.rows.accountFor(m, { tenderId, bidderOrganizationId, bidderBlindIndex: await this.blindIndex(tenderId, bidderOrganizationId), lotNo }, lock);
     return r ? this.account(r) : null;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHmac, hkdfSync } from 'crypto';
+import { hkdfSync } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from 'src/common/auth/actor';
 import { AppConfig } from 'src/infra/config/app-config';
@@ -8,6 +8,9 @@ import { AuditService } from '../audit/audit.service';
 import { IdentityKeyService } from '../custody/identity-key.service';
 import { BidsRepository, UnsealedIdentityRow } from './bids.repository';
 import { BidUploadsRepository, UploadClient, UploadSubmitterNaming } from './uploads/bid-uploads.repository';
+
+/** The blind-index purpose of a bid's bidder (legacy tenders: the former `bid-bidder-blind-index-v1` key). */
+export const BIDDER_INDEX = 'bid-bidder';
 
 /** Who submitted a bid version: everything that names the bidder before the opening. */
 export interface BidIdentity {
@@ -107,21 +110,25 @@ export class BidIdentitySealer {
     return key;
   }
 
-  blindIndex(tenderId: string, organizationId: string): string {
-    return createHmac('sha256', this.derived('bid-bidder-blind-index-v1')).update(`${tenderId}|${organizationId}`, 'utf8').digest('hex');
+  /**
+   * The bidder's blind index on a tender: asked of the blind-index oracle, which logs it (issue 17; IdentityKeyService).
+   * Tenders published before the oracle keep the former `bid-bidder-blind-index-v1` derivation (legacy tenders).
+   */
+  blindIndex(tenderId: string, organizationId: string): Promise<string> {
+    return this.identityKeys.blindIndex(BIDDER_INDEX, tenderId, organizationId);
   }
 
   /** The sealing context of a tender, or null when it was published before sealed identities (bids stay in clear). */
   async context(m: EntityManager, tenderId: string, organizationId: string): Promise<SealingContext | null> {
     const pub = await this.identityKeys.publicKey(m, tenderId);
     if (!pub) return null;
-    return { tenderId, identityPublicKey: Buffer.from(pub, 'base64'), blindIndex: this.blindIndex(tenderId, organizationId) };
+    return { tenderId, identityPublicKey: Buffer.from(pub, 'base64'), blindIndex: await this.blindIndex(tenderId, organizationId) };
   }
 
   /** The same, from the tender's identity public key the caller has read already (lockTenderForBids). */
-  contextOf(tender: { id: string; identityPublicKey: string | null }, organizationId: string): SealingContext | null {
+  async contextOf(tender: { id: string; identityPublicKey: string | null }, organizationId: string): Promise<SealingContext | null> {
     if (!tender.identityPublicKey) return null;
-    return { tenderId: tender.id, identityPublicKey: Buffer.from(tender.identityPublicKey, 'base64'), blindIndex: this.blindIndex(tender.id, organizationId) };
+    return { tenderId: tender.id, identityPublicKey: Buffer.from(tender.identityPublicKey, 'base64'), blindIndex: await this.blindIndex(tender.id, organizationId) };
   }
 
   /** A receipt field as stored → in clear (fields stored in clear pass through). */
@@ -229,7 +236,9 @@ export class BidIdentitySealer {
    */
   async myIndexes(m: EntityManager, organizationId: string): Promise<string[]> {
     const tenderIds = await this.bids.tendersWithSealedBids(m);
-    return tenderIds.map((tenderId) => this.blindIndex(tenderId, organizationId));
+    // One batch: one logged lookup on each of those tenders (the platform counts them as its own).
+    const indexes = await this.identityKeys.blindIndexes(tenderIds.map((tenderId) => ({ purpose: BIDDER_INDEX, tenderId, ids: [organizationId] })));
+    return indexes.map(([i]) => i);
   }
 
   /**

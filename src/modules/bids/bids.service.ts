@@ -49,7 +49,7 @@ export class BidsService {
   async mine(tenderId: string, actor: Actor, lotNo = 1): Promise<MyBidView> {
     if (!actor.organizationId) throw new NotFoundException('Your bid');
     const m = this.tx.manager;
-    const bid = await this.bids.findMine(m, tenderId, actor.organizationId, this.identities.blindIndex(tenderId, actor.organizationId), lotNo);
+    const bid = await this.bids.findMine(m, tenderId, actor.organizationId, await this.identities.blindIndex(tenderId, actor.organizationId), lotNo);
     if (!bid) throw new NotFoundException('Your bid');
     const versions = await this.bids.versionsOf(m, bid.id);
     return {

@@ -12,7 +12,10 @@ import { rawX25519PublicKey, x25519PrivateKeyObject, x25519PublicKeyObject } fro
  * - `POST /v1/reschedule` `{ tenderId, secretId, depositId?, notBefore, reason }` → 200 `{ notBefore, previous }`;
  * - `POST /v1/release`    `{ tenderId, secretId, depositId?, recipientPublicKey }` → 200 `{ release }` (the share sealed to
  *   `recipientPublicKey`, the signature over the share's hash as `releaseStatement`), else 409 NOT_YET (with `notBefore`, its instant, and
- *   `now`, its clock) / 404 NO_SHARE.
+ *   `now`, its clock) / 404 NO_SHARE;
+ * - `POST /v1/blind-indexes` `{ queries: [{ purpose, tenderId, ids }] }` → 200 `{ indexes: string[][] }` (the blind-index
+ *   oracle, served by the custodian that holds its key; each query logged per tender: time, purpose, count — never the ids);
+ * - `POST /v1/blind-index-lookups` `{ tenderId }` → 200 `{ tenderId, total, byPurpose }` (what it logged for the tender).
  *
  * `depositId` (32 hex, one per publication attempt) names the deposit: a retried publication deposits anew under a new
  * id and the rolled-back attempt's share stays orphaned; the platform asks for the id its committed audit event names.
@@ -77,6 +80,12 @@ export interface ReleaseBody {
   depositId?: string;
   /** base64 raw X25519 public key of this request's ephemeral key pair. */
   recipientPublicKey: string;
+}
+export interface BlindIndexesBody {
+  queries: Array<{ purpose: string; tenderId: string; ids: string[] }>;
+}
+export interface BlindIndexLookupsBody {
+  tenderId: string;
 }
 /** A release on the wire: ShareRelease with the share sealed to the request's recipient key. */
 export interface WireRelease {

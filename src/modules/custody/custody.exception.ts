@@ -12,6 +12,8 @@ export enum CustodyExceptionCode {
   CUSTODIANS_NOT_READY = 'CUSTODIANS_NOT_READY',
   /** A custodian refused to move a release instant (a move earlier into its past) or could not be reached. */
   ESCROW_RESCHEDULE_REFUSED = 'ESCROW_RESCHEDULE_REFUSED',
+  /** The blind-index oracle (a custodian) did not answer: a sealed identity can be neither filed nor found now. */
+  BLIND_INDEX_ORACLE_UNAVAILABLE = 'BLIND_INDEX_ORACLE_UNAVAILABLE',
 }
 
 export class CustodyException extends DomainException<CustodyExceptionCode> {
@@ -31,6 +33,9 @@ export class CustodyException extends DomainException<CustodyExceptionCode> {
   }
   static rescheduleRefused(message: string, unavailable: boolean, details: unknown) {
     return new CustodyException(CustodyExceptionCode.ESCROW_RESCHEDULE_REFUSED, message, unavailable ? 503 : 409, details);
+  }
+  static oracleUnavailable(message: string) {
+    return new CustodyException(CustodyExceptionCode.BLIND_INDEX_ORACLE_UNAVAILABLE, `The blind-index oracle did not answer: ${message}`, 503);
   }
   static thresholdNotMet(message: string, details: unknown) {
     return new CustodyException(CustodyExceptionCode.ESCROW_THRESHOLD_NOT_MET, message, 503, details);

@@ -10,6 +10,15 @@ import { HttpEscrowCustodian } from './http-escrow-custodian';
 import { IdentityKeyService } from './identity-key.service';
 import { DrawSeedCustody } from './draw-seed-custody';
 import { EscrowCustodySharesRepository, TenderCustodyRepository } from './escrow-custody-shares.repository';
+import { BLIND_INDEX_ORACLE, type BlindIndexOracle, FileBlindIndexOracle, RemoteBlindIndexOracle } from './blind-index-oracle';
+import { BlindIndexRepository } from './blind-index.repository';
+import { BlindIndexAudit } from './blind-index-audit';
+
+/**
+ * The custodian that holds the blind-index key (issue 17): the notary office's server when it is remote, else the
+ * in-process development oracle in `<ESCROW_CUSTODIANS_DIR>/blind-index-oracle/`.
+ */
+export const BLIND_INDEX_ORACLE_CUSTODIAN = 'notary-office';
 
 /** The custodian names, in share order (share i goes to custodian i). */
 export const CUSTODIAN_NAMES = ['platform', 'supervision-authority', 'notary-office'] as const;
@@ -51,12 +60,23 @@ const logger = new Logger('CustodyModule');
         ];
       },
     },
+    {
+      provide: BLIND_INDEX_ORACLE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): BlindIndexOracle => {
+        const r = config.escrowRemoteCustodians.get(BLIND_INDEX_ORACLE_CUSTODIAN);
+        if (r) return new RemoteBlindIndexOracle(new HttpEscrowCustodian(BLIND_INDEX_ORACLE_CUSTODIAN, r));
+        return new FileBlindIndexOracle('blind-index-oracle', join(config.escrowCustodiansDir, 'blind-index-oracle'));
+      },
+    },
     ThresholdEscrowService,
     IdentityKeyService,
+    BlindIndexRepository,
+    BlindIndexAudit,
     DrawSeedCustody,
     EscrowCustodySharesRepository,
     TenderCustodyRepository,
   ],
-  exports: [ThresholdEscrowService, IdentityKeyService, DrawSeedCustody, ESCROW_CUSTODIANS],
+  exports: [ThresholdEscrowService, IdentityKeyService, DrawSeedCustody, ESCROW_CUSTODIANS, BLIND_INDEX_ORACLE],
 })
 export class CustodyModule {}

@@ -89,7 +89,7 @@ export class HttpEscrowCustodian implements EscrowCustodian {
     }
   }
 
-  private refusal(status: number, json: unknown): CustodianRefusal {
+  refusal(status: number, json: unknown): CustodianRefusal {
     const { code, message, notBefore, now } = (json ?? {}) as { code?: string; message?: string; notBefore?: unknown; now?: unknown };
     const text = `${status} ${code ?? ''} ${message ?? ''}`.trim();
     if (code === 'NOT_YET') {
@@ -102,7 +102,8 @@ export class HttpEscrowCustodian implements EscrowCustodian {
     return new CustodianRefusal(this.name, 'UNAVAILABLE', text); // incl. 401 (the registered key does not match)
   }
 
-  private async post(path: string, payload: unknown): Promise<{ status: number; json: unknown }> {
+  /** One authenticated request (its answer's MAC checked); also used by RemoteBlindIndexOracle. */
+  async post(path: string, payload: unknown): Promise<{ status: number; json: unknown }> {
     const text = JSON.stringify(payload);
     const headers = signRequest(this.remote.authKey, 'POST', this.path(path), text);
     const res = await this.fetch('POST', path, text, headers);

@@ -103,7 +103,7 @@ export class InboxService {
     if (sealed.length) {
       const rows = [];
       for (const n of sealed) {
-        const reader = keys.readerIndexOf.get(n.tenderId!) ?? this.sealer.readerIndex(n.tenderId!, actor.userId);
+        const reader = keys.readerIndexOf.get(n.tenderId!) ?? (await this.sealer.readerIndex(n.tenderId!, actor.userId));
         // A downloader's notice (identity tier, issue 17): its read mark names the reader to the identity key only.
         const pub = isIdentitySealed(n.recipientSealed) ? await this.sealer.identityPublicKey(m, n.tenderId!) : null;
         const readerSealed = pub ? this.sealer.sealReaderToIdentity(pub, n.id, reader, actor.userId) : this.sealer.sealReader(n.id, reader, actor.userId);

@@ -98,15 +98,16 @@ export class NoticeRecipientSealer {
     return `${DEDUPE_DIGEST_PREFIX}${this.keys.platformDigest(DEDUPE_DIGEST, Buffer.from(dedupeKey, 'utf8'))}`;
   }
 
-  userIndex(tenderId: string, userId: string): string {
+  /** The recipient's blind indexes are asked of the blind-index oracle (issue 17): each one a logged lookup. */
+  userIndex(tenderId: string, userId: string): Promise<string> {
     return this.keys.blindIndex(RECIPIENT_USER_INDEX, tenderId, userId);
   }
 
-  orgIndex(tenderId: string, organizationId: string): string {
+  orgIndex(tenderId: string, organizationId: string): Promise<string> {
     return this.keys.blindIndex(RECIPIENT_ORG_INDEX, tenderId, organizationId);
   }
 
-  readerIndex(tenderId: string, userId: string): string {
+  readerIndex(tenderId: string, userId: string): Promise<string> {
     return this.keys.blindIndex(READER_INDEX, tenderId, userId);
   }
 
@@ -116,18 +117,30 @@ export class NoticeRecipientSealer {
    * keeps the keyed dedupe digest (a repeated enqueue still finds it) and the blind indexes. `sealed` carries the
    * `identity:` prefix: delivered INBOX_ONLY, opened at the deadline by k custodians (`openClearWith`).
    */
-  sealClearToIdentity(
+  async sealClearToIdentity(
     identityPublicKey: string,
     tenderId: string,
     recipient: SealedRecipient,
-  ): { sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null } {
+  ): Promise<{ sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null }> {
     const dedupeKey = this.dedupeDigest(recipient.dedupeKey);
     return {
       sealed: IDENTITY_TIER + this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), recipient, identityNoticeAad(tenderId, dedupeKey)),
       dedupeKey,
-      userIndex: recipient.userId ? this.userIndex(tenderId, recipient.userId) : null,
-      orgIndex: recipient.organizationId ? this.orgIndex(tenderId, recipient.organizationId) : null,
+      ...(await this.indexes(tenderId, recipient.userId, recipient.organizationId)),
     };
+  }
+
+  /** A recipient's user and organisation indexes, in one oracle request. */
+  private async indexes(
+    tenderId: string,
+    userId: string | null | undefined,
+    organizationId: string | null | undefined,
+  ): Promise<{ userIndex: string | null; orgIndex: string | null }> {
+    const [u, o] = await this.keys.blindIndexes([
+      { purpose: RECIPIENT_USER_INDEX, tenderId, ids: userId ? [userId] : [] },
+      { purpose: RECIPIENT_ORG_INDEX, tenderId, ids: organizationId ? [organizationId] : [] },
+    ]);
+    return { userIndex: u[0] ?? null, orgIndex: o[0] ?? null };
   }
 
   /** Opens a `sealClearToIdentity` recipient with the rebuilt identity key (at the deadline). */
@@ -136,13 +149,12 @@ export class NoticeRecipientSealer {
   }
 
   /** Former platform tier (rows written before the move to the identity key); no new notice is sealed so. */
-  seal(tenderId: string, recipient: SealedRecipient): { sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null } {
+  async seal(tenderId: string, recipient: SealedRecipient): Promise<{ sealed: string; dedupeKey: string; userIndex: string | null; orgIndex: string | null }> {
     const dedupeKey = this.dedupeDigest(recipient.dedupeKey);
     return {
       sealed: this.keys.platformSeal(RECIPIENT_SEALED, recipient, recipientAad(tenderId, dedupeKey)),
       dedupeKey,
-      userIndex: recipient.userId ? this.userIndex(tenderId, recipient.userId) : null,
-      orgIndex: recipient.organizationId ? this.orgIndex(tenderId, recipient.organizationId) : null,
+      ...(await this.indexes(tenderId, recipient.userId, recipient.organizationId)),
     };
   }
 
@@ -150,12 +162,12 @@ export class NoticeRecipientSealer {
    * A downloader sealed to the tender's identity public key (operator tier): only the blind indexes are computed by the
    * platform; who it is is opened at the deadline by k custodians (`openIdentity`).
    */
-  sealToIdentity(identityPublicKey: string, tenderId: string, who: { userId: string; organizationId: string | null }): PreSealedRecipient {
-    const userIndex = this.userIndex(tenderId, who.userId);
+  async sealToIdentity(identityPublicKey: string, tenderId: string, who: { userId: string; organizationId: string | null }): Promise<PreSealedRecipient> {
+    const { userIndex, orgIndex } = await this.indexes(tenderId, who.userId, who.organizationId);
     return {
-      sealed: this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), who, identityRecipientAad(tenderId, userIndex)),
-      userIndex,
-      orgIndex: who.organizationId ? this.orgIndex(tenderId, who.organizationId) : null,
+      sealed: this.keys.sealTo(Buffer.from(identityPublicKey, 'base64'), who, identityRecipientAad(tenderId, userIndex!)),
+      userIndex: userIndex!,
+      orgIndex,
     };
   }
 
@@ -199,13 +211,21 @@ export class NoticeRecipientSealer {
   async inboxKeys(m: EntityManager, userId: string, organizationId: string | null): Promise<InboxKeys> {
     const tenderIds = await this.notifications.tendersWithSealedNotices(m);
     const keys: InboxKeys = { userIndexes: [], orgIndexes: [], readerIndexes: [], readerIndexOf: new Map() };
-    for (const tenderId of tenderIds) {
-      keys.userIndexes.push(this.userIndex(tenderId, userId));
-      if (organizationId) keys.orgIndexes.push(this.orgIndex(tenderId, organizationId));
-      const reader = this.readerIndex(tenderId, userId);
+    // One oracle request: one logged lookup per purpose on each of those tenders (counted by the platform as its own).
+    const answers = await this.keys.blindIndexes(
+      tenderIds.flatMap((tenderId) => [
+        { purpose: RECIPIENT_USER_INDEX, tenderId, ids: [userId] },
+        { purpose: RECIPIENT_ORG_INDEX, tenderId, ids: organizationId ? [organizationId] : [] },
+        { purpose: READER_INDEX, tenderId, ids: [userId] },
+      ]),
+    );
+    tenderIds.forEach((tenderId, i) => {
+      const [[user], [org], [reader]] = answers.slice(3 * i, 3 * i + 3);
+      keys.userIndexes.push(user);
+      if (org) keys.orgIndexes.push(org);
       keys.readerIndexes.push(reader);
       keys.readerIndexOf.set(tenderId, reader);
-    }
+    });
     return keys;
   }
 }

@@ -127,10 +127,9 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
       if (!pub) throw new Error(`tender ${i.tenderId} seals identities but has no identity key`);
       publicKeys.set(i.tenderId!, pub);
     }
-    const ids = await this.notifications.insertMany(
-      m,
-      items.map((i, n) => this.outboxRow(i, toSeal[n] ? (publicKeys.get(i.tenderId!) ?? null) : null)),
-    );
+    const rows: OutboxRowInput[] = [];
+    for (const [n, i] of items.entries()) rows.push(await this.outboxRow(i, toSeal[n] ? (publicKeys.get(i.tenderId!) ?? null) : null));
+    const ids = await this.notifications.insertMany(m, rows);
     for (const id of ids) {
       await runAfterCommit(m, () => this.jobs.add({ name: JobName.DeliverNotification, data: { notificationId: id } }, { jobId: `notify-${id}` }));
     }
@@ -141,7 +140,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
    * The row of a message: its recipient in clear, already sealed by the caller (a downloader), or — `identityKey`,
    * a bidder-side recipient before the deadline — sealed here to the tender's identity key with its clear dedupe key.
    */
-  private outboxRow(i: NotificationInput, identityKey: string | null): OutboxRowInput {
+  private async outboxRow(i: NotificationInput, identityKey: string | null): Promise<OutboxRowInput> {
     const userId = i.recipientUserId ?? null;
     const organizationId = i.recipientOrganizationId ?? null;
     const message = { tenderId: i.tenderId ?? null, topic: i.topic, subject: i.subject, body: i.body };
@@ -167,7 +166,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
         recipientOrgBlindIndex: null,
       };
     }
-    const s = this.sealer.sealClearToIdentity(identityKey, i.tenderId!, { userId, organizationId, dedupeKey: i.dedupeKey });
+    const s = await this.sealer.sealClearToIdentity(identityKey, i.tenderId!, { userId, organizationId, dedupeKey: i.dedupeKey });
     return {
       ...message,
       recipientUserId: null,

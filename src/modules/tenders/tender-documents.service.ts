@@ -161,7 +161,7 @@ export class TenderDocumentsService {
       return;
     }
     const id = await this.repo.insertSealedDownload(m, tenderId, documentId);
-    const recipient = who.userId ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: who.userId, organizationId: who.organizationId }) : null;
+    const recipient = who.userId ? await this.noticeSealer.sealToIdentity(pub, tenderId, { userId: who.userId, organizationId: who.organizationId }) : null;
     await this.repo.sealDownload(m, id, {
       sealedIdentity: this.identityKeys.sealTo(Buffer.from(pub, 'base64'), who, downloadAad(tenderId, id)),
       recipientIdentitySealed: recipient?.sealed ?? null,
@@ -219,7 +219,7 @@ export class TenderDocumentsService {
       const who = r.userId
         ? { userId: r.userId, organizationId: r.organizationId }
         : this.identityKeys.platformOpen<{ userId: string; organizationId: string | null }>(DOWNLOAD_RECIPIENT, r.recipientSealed!, downloadAad(tenderId, r.id));
-      out.set(this.noticeSealer.userIndex(tenderId, who.userId), { key: `user-${who.userId}`, ...who });
+      out.set(await this.noticeSealer.userIndex(tenderId, who.userId), { key: `user-${who.userId}`, ...who });
     }
     return [...out.values()];
   }

@@ -98,8 +98,8 @@ export class TenderObjectionsService {
     await this.unsealTender(m, tenderId);
   }
 
-  /** The blind index of an objector (key derived from SEALING_MASTER_KEY): finds its objections while sealed. */
-  objectorBlindIndex(tenderId: string, organizationId: string): string {
+  /** The blind index of an objector (asked of the blind-index oracle, issue 17): finds its objections while sealed. */
+  objectorBlindIndex(tenderId: string, organizationId: string): Promise<string> {
     return this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, organizationId);
   }
 
@@ -173,8 +173,8 @@ export class TenderObjectionsService {
       // cannot open it), and its answer goes to a recipient pre-sealed to the same key (inbox only until the deadline).
       const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
       const pub = sealed ? await this.identityKeys.publicKey(m, tenderId) : null;
-      const blindIndex = pub ? this.objectorBlindIndex(tenderId, org) : null;
-      const recipient = pub ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: org }) : null;
+      const blindIndex = pub ? await this.objectorBlindIndex(tenderId, org) : null;
+      const recipient = pub ? await this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: org }) : null;
       const objection = await m.save(
         TenderObjectionEntity,
         m.create(TenderObjectionEntity, {
@@ -274,7 +274,7 @@ export class TenderObjectionsService {
         // Its own objections, in clear or (before the deadline) found by the blind index.
         where = [
           { tenderId, organizationId: org },
-          { tenderId, objectorBlindIndex: this.objectorBlindIndex(tenderId, org) },
+          { tenderId, objectorBlindIndex: await this.objectorBlindIndex(tenderId, org) },
         ];
       } else if (actor.role === Role.PROCURING_ENTITY) {
         if (!this.tenders.isOwner(tender, actor)) throw new ForbiddenException('Only the procuring entity of this tender may read its objections');

@@ -87,7 +87,7 @@ export class GuaranteeStore {
     private readonly guarantees: BidGuaranteesRepository,
   ) {}
 
-  blindIndex(tenderId: string, bidderOrganizationId: string): string {
+  blindIndex(tenderId: string, bidderOrganizationId: string): Promise<string> {
     return this.identityKeys.blindIndex('bid-guarantee', tenderId, bidderOrganizationId);
   }
 
@@ -107,7 +107,7 @@ export class GuaranteeStore {
     const sealed: SealedGuaranteeOwner = { organizationId: g.bidderOrganizationId, bodySha256: g.bodySha256 };
     return {
       bidderOrganizationId: null,
-      bidderBlindIndex: this.blindIndex(g.tenderId, g.bidderOrganizationId),
+      bidderBlindIndex: await this.blindIndex(g.tenderId, g.bidderOrganizationId),
       ownerSealed: await this.sealOwner(m, g, sealed),
       bodyDigest: this.keyedBodyDigest(g.rawBody),
     };
@@ -119,8 +119,8 @@ export class GuaranteeStore {
   }
 
   /** Whether `organizationId` is the bidder of `g` (by the blind index while sealed). */
-  isBidder(g: GuaranteeRow, organizationId: string): boolean {
-    return g.bidderOrganizationId ? g.bidderOrganizationId === organizationId : g.bidderBlindIndex === this.blindIndex(g.tenderId, organizationId);
+  async isBidder(g: GuaranteeRow, organizationId: string): Promise<boolean> {
+    return g.bidderOrganizationId ? g.bidderOrganizationId === organizationId : g.bidderBlindIndex === (await this.blindIndex(g.tenderId, organizationId));
   }
 
   /** Whether `rawBody` is the body on record: while sealed to the identity key only the keyed digest is readable. */
@@ -177,7 +177,7 @@ export class GuaranteeStore {
   }
 
   async ofBidder(m: EntityManager, tenderId: string, bidderOrganizationId: string, lotNo?: number): Promise<GuaranteeRow[]> {
-    const rows = await this.guarantees.ofBidder(m, { tenderId, bidderOrganizationId, bidderBlindIndex: this.blindIndex(tenderId, bidderOrganizationId), lotNo });
+    const rows = await this.guarantees.ofBidder(m, { tenderId, bidderOrganizationId, bidderBlindIndex: await this.blindIndex(tenderId, bidderOrganizationId), lotNo });
     return rows.map((r) => this.row(r));
   }
 
@@ -190,7 +190,7 @@ export class GuaranteeStore {
    * day of the bid validity period (TBR Art. 26: the security's validity equals the bid validity).
    */
   async covering(m: EntityManager, q: { tenderId: string; bidderOrganizationId: string; lotNo: number; amount: string; from: string; through: string }): Promise<GuaranteeRow[]> {
-    const rows = await this.guarantees.covering(m, { ...q, bidderBlindIndex: this.blindIndex(q.tenderId, q.bidderOrganizationId) });
+    const rows = await this.guarantees.covering(m, { ...q, bidderBlindIndex: await this.blindIndex(q.tenderId, q.bidderOrganizationId) });
     return rows.map((r) => this.row(r));
   }
 }

@@ -192,7 +192,7 @@ export class RegisterGuarantee implements UseCase<RegisterGuaranteeCommand, { st
       g.tenderId === n.tenderId &&
       g.lotNo === (n.lotNo ?? 1) &&
       !!bidder &&
-      this.guarantees.isBidder(g, bidder.id) &&
+      (await this.guarantees.isBidder(g, bidder.id)) &&
       compareMoney(g.amount, n.amount) === 0 &&
       g.validFrom === n.validFrom &&
       g.issuerType === n.issuerType;

@@ -168,7 +168,7 @@ export class IngestBankNotification implements UseCase<IngestBankNotificationCom
    * Sub-accounts issued before keep the clear comparison with the owner's registered account.
    */
   private async paidFromBasicAccount(m: EntityManager, tenderId: string, account: AccountRow, payerAccountNo: string): Promise<boolean> {
-    if (account.basicAccountDigest) return this.store.basicAccountDigest(tenderId, payerAccountNo) === account.basicAccountDigest;
+    if (account.basicAccountDigest) return (await this.store.basicAccountDigest(tenderId, payerAccountNo)) === account.basicAccountDigest;
     const basic = account.bidderOrganizationId ? (await this.organizations.findById(m, account.bidderOrganizationId))?.basicAccountNo : null;
     return !!basic && normalizeAccountNo(payerAccountNo) === normalizeAccountNo(basic);
   }

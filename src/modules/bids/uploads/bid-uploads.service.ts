@@ -90,7 +90,7 @@ export class BidUploadsService {
       const id = this.crypto.uuid();
       // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index,
       // and who started it (user, IP, client) is sealed to the tender's identity key: no platform-held key opens it.
-      const sealing = this.identities.contextOf(tender, organizationId);
+      const sealing = await this.identities.contextOf(tender, organizationId);
       const submitter: UploadSubmitter = { userId: actor.userId, ip: actor.ip ?? '', client: { ...dto.client } };
       await this.repo.insert(m, {
         id,
@@ -127,7 +127,7 @@ export class BidUploadsService {
   async load(m: EntityManager, tenderId: string, uploadId: string, actor: Actor, lock = false): Promise<BidUploadRow> {
     const row = await this.repo.findOwn(
       m,
-      { uploadId, tenderId, organizationId: actor.organizationId, blindIndex: actor.organizationId ? this.identities.blindIndex(tenderId, actor.organizationId) : null },
+      { uploadId, tenderId, organizationId: actor.organizationId, blindIndex: actor.organizationId ? await this.identities.blindIndex(tenderId, actor.organizationId) : null },
       lock,
     );
     if (!row) throw new NotFoundException('The upload');

@@ -144,7 +144,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
     await this.submit.assertNotDebarred(m, organizationId);
     await this.bids.lockBidderSlot(m, tenderId, organizationId, 1);
     // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
-    const sealing = this.identities.contextOf(tender, organizationId);
+    const sealing = await this.identities.contextOf(tender, organizationId);
     // Format v2 uploads are for lot 1 (a tender without lots); lots of several are bid through format v1 for now.
     const existing = await this.bids.findV2TargetForUpdate(m, tenderId, organizationId, sealing?.blindIndex ?? null);
     await this.submit.assertSecurityPaid(m, tender, organizationId, 1);

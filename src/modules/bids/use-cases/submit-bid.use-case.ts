@@ -203,7 +203,7 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
     // submission has committed its refund by then, and the check sees it (never a SUBMITTED bid whose security
     // was refunded).
     // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
-    const sealing = this.identities.contextOf(tender, organizationId);
+    const sealing = await this.identities.contextOf(tender, organizationId);
     const existing = await this.bids.findCurrentForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
     await this.assertSecurityPaid(m, tender, organizationId, lotNo, lot);
     const resend = existing && existing.status === BidStatus.SUBMITTED && this.sameSealedBid(existing, s, storedEscrowedKey) ? existing : null;

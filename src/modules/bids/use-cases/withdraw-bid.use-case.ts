@@ -42,7 +42,7 @@ export class WithdrawBidUseCase implements UseCase<WithdrawBidCommand, BidWithdr
       const { tender, now } = await lockTenderForBids(this.bids, m, tenderId);
       assertSubmissionOpen(tender, now, { forWithdrawal: true });
       await this.bids.lockBidderSlot(m, tenderId, organizationId, lotNo); // see SubmitBidUseCase: no interleaving with a resubmission
-      const sealing = this.identities.contextOf(tender, organizationId); // sealed identities (issue 17)
+      const sealing = await this.identities.contextOf(tender, organizationId); // sealed identities (issue 17)
       const bid = await this.bids.findForWithdrawal(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
       if (!bid) throw new NotFoundException('Your bid');
       if (bid.status === BidStatus.WITHDRAWN) {

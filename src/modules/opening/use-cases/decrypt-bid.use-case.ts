@@ -108,7 +108,7 @@ export class DecryptBidUseCase implements UseCase<DecryptBidCommand, DecryptionR
     const window = await this.tenders.shareLockDecryptionWindow(m, tenderId);
     if (!window) throw new NotFoundException('The bid');
     const now = await this.tx.now(m);
-    const blindIndex = this.identities.blindIndex(tenderId, actor.organizationId!); // sealed until the opening (issue 17)
+    const blindIndex = await this.identities.blindIndex(tenderId, actor.organizationId!); // sealed until the opening (issue 17)
     const ownStatus = await this.bidRows.ownBidStatus(m, tenderId, bidId, actor.organizationId!, blindIndex);
     if (!ownStatus) throw new NotFoundException('The bid');
     return { window, now, ownStatus };

@@ -130,8 +130,8 @@ export class ComplaintsService {
     await this.unsealTender(m, tenderId);
   }
 
-  /** The blind index of a complainant (key derived from SEALING_MASTER_KEY): finds its complaints while sealed. */
-  private complainantBlindIndex(tenderId: string, organizationId: string): string {
+  /** The blind index of a complainant (asked of the blind-index oracle, issue 17): finds its complaints while sealed. */
+  private complainantBlindIndex(tenderId: string, organizationId: string): Promise<string> {
     return this.identityKeys.blindIndex(COMPLAINANT_SEALED, tenderId, organizationId);
   }
 
@@ -247,11 +247,11 @@ export class ComplaintsService {
     // the objection it follows). Its notices go to a recipient pre-sealed to the same key (inbox only until then).
     const sealed = await this.identityKeys.sealsIdentities(m, tenderId);
     const pub = sealed ? await this.identityKeys.publicKey(m, tenderId) : null;
-    const blindIndex = pub ? this.complainantBlindIndex(tenderId, orgId) : null;
-    const recipient = pub ? this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: orgId }) : null;
+    const blindIndex = pub ? await this.complainantBlindIndex(tenderId, orgId) : null;
+    const recipient = pub ? await this.noticeSealer.sealToIdentity(pub, tenderId, { userId: actor.userId, organizationId: orgId }) : null;
     const standing: ComplainantStanding | null = pub
       ? {
-          downloadedDocuments: await this.complaints.downloadedDocuments(m, tenderId, orgId, this.noticeSealer.orgIndex(tenderId, orgId)),
+          downloadedDocuments: await this.complaints.downloadedDocuments(m, tenderId, orgId, await this.noticeSealer.orgIndex(tenderId, orgId)),
           objectorOf: objectionId,
         }
       : null;
@@ -414,7 +414,7 @@ export class ComplaintsService {
     const own = actor.role === Role.BIDDER;
     // A bidder's own: in clear, or (before the deadline) found by its blind index.
     const org = actor.organizationId ?? '00000000-0000-0000-0000-000000000000';
-    const ids = await this.complaints.idsOfTender(m, tenderId, own ? { organizationId: org, blindIndex: this.complainantBlindIndex(tenderId, org) } : null);
+    const ids = await this.complaints.idsOfTender(m, tenderId, own ? { organizationId: org, blindIndex: await this.complainantBlindIndex(tenderId, org) } : null);
     return Promise.all(ids.map((id) => this.view(m, id, own ? org : undefined)));
   }
 
@@ -466,7 +466,7 @@ export class ComplaintsService {
     if (dto.stage === 'DOCUMENTS' || dto.stage === 'RESULT') {
       // The latest objection of the complainant that was answered, or whose answer period has run out. An objection to
       // the documents filed before the deadline of a tender that seals identities is found by its blind index (issue 17).
-      const blindIndex = dto.stage === 'DOCUMENTS' ? this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, orgId) : null;
+      const blindIndex = dto.stage === 'DOCUMENTS' ? await this.identityKeys.blindIndex(OBJECTOR_SEALED, tenderId, orgId) : null;
       const o = await this.complaints.latestObjection(m, dto.stage, tenderId, orgId, now, blindIndex);
       if (!o) {
         throw SupervisionException.objectionRequired(
