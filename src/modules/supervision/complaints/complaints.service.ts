@@ -80,6 +80,8 @@ type LegalCalendar = Awaited<ReturnType<LegalCalendarService['calendar']>>;
 
 /** Purpose of the complainant's blind index, keyed request digest and (legacy rows) platform-tier seal (issue 17). */
 const COMPLAINANT_SEALED = 'complainant';
+/** The oracle's purpose for a sealed complaint's request digest (the same request again finds the complaint). */
+const COMPLAINT_REQUEST = 'complaint-request';
 const complainantAad = (tenderId: string, blindIndex: string) => `complainant|${tenderId}|${blindIndex}`;
 /** The complainant sealed to the tender's identity key (operator tier), bound to its tender and blind index. */
 const complainantIdentityAad = (tenderId: string, blindIndex: string) => `complainant-identity|${tenderId}|${blindIndex}`;
@@ -198,11 +200,13 @@ export class ComplaintsService {
     const request = Buffer.from(canonicalJson({ tenderId, orgId, stage: dto.stage, knownAt: dto.knownAt ?? null, text }), 'utf8');
     const requestSha256 = createHash('sha256').update(request).digest('hex');
     // While sealed the row holds a keyed digest: the plain one could be tested against every organisation (the text
-    // is in the row).
-    const requestHmac = this.identityKeys.platformDigest(COMPLAINANT_SEALED, request);
+    // is in the row). Keyed by the blind-index oracle (issue 17), not a platform key, so that a guess is a logged
+    // lookup, not an offline test; a row written before under the platform key is still found.
+    const requestHmac = await this.identityKeys.blindIndex(COMPLAINT_REQUEST, tenderId, requestSha256);
+    const legacyRequestHmac = this.identityKeys.platformDigest(COMPLAINANT_SEALED, request);
     return this.tx.run(async (m) => {
       await this.complaints.lockRequest(m, requestSha256);
-      const existing = await this.complaints.findByRequest(m, [requestSha256, requestHmac]);
+      const existing = await this.complaints.findByRequest(m, [requestSha256, requestHmac, legacyRequestHmac]);
       if (existing) return { ...(await this.view(m, existing, orgId)), created: false };
       const tender = await this.complaints.tenderForFiling(m, tenderId);
       if (!tender) throw SupervisionException.notFound('The tender');
