@@ -1126,6 +1126,11 @@ describe('sealed identities: the operator cannot name an objector or a complaina
       .update(canonicalJson({ tenderId: tender.id, orgId: a.organizationId, stage: 'DOCUMENTS', knownAt: null, text: '答复后仍有排斥性条款。' }))
       .digest('hex');
     expect(c.request_sha256).not.toBe(plain);
+    // … and not under a platform key either: the operator's offline guess (platformDigest of the guessed request) fails;
+    // only the blind-index oracle, which logs the lookup, reproduces it.
+    const request = Buffer.from(canonicalJson({ tenderId: tender.id, orgId: a.organizationId, stage: 'DOCUMENTS', knownAt: null, text: '答复后仍有排斥性条款。' }), 'utf8');
+    expect(c.request_sha256).not.toBe(keys.platformDigest('complainant', request));
+    expect(c.request_sha256).toBe(await keys.blindIndex('complaint-request', tender.id, plain));
     // The identity key: the platform's own share is not enough, and the custodians refuse before the deadline.
     await expect(t.dataSource.transaction((m) => keys.withOpener(m, tender.id, SYSTEM_ACTOR, async () => 0))).rejects.toMatchObject({ code: 'SEALED_UNTIL_OPENING' });
 
