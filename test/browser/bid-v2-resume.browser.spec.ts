@@ -20,8 +20,8 @@ function bidFile(dir: string, name: string, size: number): string {
 
 /**
  * Format v2 uploads from the console (issue 13): while a bid is sealed and uploaded its price, suite and file
- * controls and the submit button are disabled; an upload abandoned after its retries is kept in the page and
- * resumed with 继续上传 from the offset the platform reports (HEAD), ending in exactly one bid; and when the bidder
+ * controls and the submit button are disabled (and stay so while the upload waits to be resumed); an upload
+ * abandoned after its retries is kept in the page (and in the browser's IndexedDB) and resumed with 继续上传 from the offset the platform reports (HEAD), ending in exactly one bid; and when the bidder
  * comes back, the v2 receipt is verified again from GET /tenders/{id}/bids/mine (envelope fields) — and a tampered
  * answer is reported as a failure. Screenshots: docs/screenshots/bid-v2-{sealing-disabled,resume,receipt-reverified}.png.
  */
@@ -104,11 +104,13 @@ describe('console: a format v2 upload abandoned after its retries is resumed; th
     expect(disabledSeen).toEqual({ price: true, file: true, submit: true, suiteIntl: true, suiteGm: true });
     expect(seen).toBeGreaterThanOrEqual(7); // the first piece, then the second one tried 1 + 5 times
     await page.getByText('上传中断，可从断点继续上传').waitFor();
-    await page.getByText('刷新或关闭本页面后无法续传，须重新加密递交', { exact: false }).waitFor();
-    // Re-enabled after the failure, and nothing submitted yet.
-    expect(await price.isDisabled()).toBe(false);
-    expect(await fileInput.isDisabled()).toBe(false);
-    expect(await submit.isDisabled()).toBe(false);
+    // Kept in this browser too (bid-v2-resume-reload.browser.spec.ts resumes after a reload).
+    await page.getByText('刷新或关闭页面后回到本页，重新选择相同的文件即可续传', { exact: false }).waitFor();
+    // The form stays locked (the resume uses the values sealed), 继续上传 is enabled, and nothing is submitted yet.
+    expect(await price.isDisabled()).toBe(true);
+    expect(await fileInput.isDisabled()).toBe(true);
+    expect(await submit.isDisabled()).toBe(true);
+    expect(await resume.isDisabled()).toBe(false);
     expect((await t.http().get('/api/v1/bids/mine').query({ tenderId: tender.id }).set(bidder.auth)).body.total).toBe(0);
     await screenshot(page, 'bid-v2-resume');
     await page.setViewportSize(PHONE); // the warning and its button on a phone too

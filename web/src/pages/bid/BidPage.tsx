@@ -1,4 +1,21 @@
-import { Alert, message as antdMessage, Button, Card, Descriptions, Form, Input, InputNumber, Popconfirm, Progress, Radio, Space, Spin, Tag, Typography } from 'antd';
+import {
+  Alert,
+  message as antdMessage,
+  Button,
+  Card,
+  ConfigProvider,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Popconfirm,
+  Progress,
+  Radio,
+  Space,
+  Spin,
+  Tag,
+  Typography,
+} from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { API_BASE, api, getAccessToken, saveBlob } from '@/api/client';
@@ -11,8 +28,19 @@ import { FileInput, readFileBytes } from '@/components/FileInput';
 import { CONSOLE_TOOL_VERSION, browserDeviceId } from '@/lib/device';
 import { BID_SECURITY_STATUS, BID_STATUS, label, yuan } from '@/lib/labels';
 import { formatBeijingLabel } from '@/lib/time';
+import { serverNow } from '@/api/server-clock';
 import { base64Encode, browserCrypto, isValidPrice, MAX_PLAINTEXT_BYTES, sealBidInBrowser, verifyReceiptInBrowser } from '@shared/sdk/browser';
 import type { BidReceiptV2, PendingBidUpload, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
+import {
+  deletePendingUpload,
+  type FileFingerprint,
+  fingerprintFile,
+  loadPendingUpload,
+  matchFiles,
+  type PendingUploadOwner,
+  purgeExpiredPendingUploads,
+  savePendingUpload,
+} from './pending-upload-store';
 
 /** An amount in yuan ("36500000.5", "36500000.00") as integer fen, compared exactly (no floating point). */
 function centsOf(amount: string): bigint {
@@ -52,17 +80,30 @@ const SUITE_TEXT: Record<SuiteId, string> = {
 const isSuite = (s: string): s is SuiteId => s === 'INTL-1' || s === 'GM-1';
 
 /**
- * A v2 upload abandoned after its retries, kept in this page's memory to be resumed (继续上传): the upload, the key
- * and nonce prefix that re-seal the same bytes, and the form and files it was sealed from. A reload loses it.
+ * A v2 upload abandoned after its retries, to be resumed (继续上传): the upload, the key and nonce prefix that re-seal
+ * the same bytes, and the form and files it was sealed from. Also kept in this browser (pending-upload-store.ts,
+ * the key encrypted) unless the browser cannot: then a reload loses it.
  */
 interface PendingResume {
   pending: PendingBidUpload;
   form: BidForm;
   suite: SuiteId;
   organizationId: string;
+  /** The files in this page's memory; empty after a reload until the bidder chooses them again. */
   files: File[];
   failure: string;
+  /** Kept in this browser (survives a reload). */
+  persisted: boolean;
+  /** Restored after a reload: the fingerprints of the files to choose again, and the platform's offset (null: unknown). */
+  restored?: { expected: FileFingerprint[]; offset: number | null };
 }
+
+/** The bidder's choice of files for a restored upload: checked against the fingerprints (null: none chosen yet). */
+type Rechosen = { ok: true; files: File[] } | { ok: false; message: string } | null;
+
+/** The platform cannot continue the upload any more (gone, closed, refused, deadline passed): its record goes. */
+const uploadIsDead = (e: unknown) =>
+  e instanceof ApiError && (e.status === 404 || e.status === 410 || ['UPLOAD_CLOSED', 'UPLOAD_HASH_MISMATCH', 'BID_DEADLINE_PASSED', 'UPLOAD_OFFSET_MISMATCH'].includes(e.code));
 
 /** The upload was abandoned and kept for 继续上传 (its own warning says so; no error alert besides it). */
 class UploadInterrupted extends Error {}
@@ -144,6 +185,9 @@ export default function BidPage() {
   const [chosenSuite, setChosenSuite] = useState<SuiteId | null>(null);
   const [progress, setProgress] = useState<V2Progress | null>(null);
   const [resumable, setResumable] = useState<PendingResume | null>(null);
+  const [rechosen, setRechosen] = useState<Rechosen>(null);
+  const [form] = Form.useForm<BidForm>();
+  const restoreTried = useRef(false);
   const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
 
   // Fetched once per page (the ref), so these are stable across renders.
@@ -207,10 +251,48 @@ export default function BidPage() {
     };
   }, [id, tender]);
 
-  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) or with an upload
-  // waiting to be resumed loses the upload.
+  // An upload interrupted in an earlier visit (reload, closed tab, crashed browser) and kept in this browser: offered
+  // again with 继续上传 while the platform still holds it open and the deadline has not passed; otherwise forgotten.
+  const userId = me?.userId;
   useEffect(() => {
-    if (busy !== 'seal' && !resumable && (!submitted?.keyFile || keyDownloaded)) return;
+    if (!tender || !userId || restoreTried.current) return;
+    restoreTried.current = true;
+    const owner: PendingUploadOwner = { userId, tenderId: tender.id };
+    void (async () => {
+      await purgeExpiredPendingUploads(serverNow());
+      const rec = await loadPendingUpload(owner, serverNow());
+      if (!rec) return;
+      if (tender.status !== 'PUBLISHED' || tender.suspended) return void (await deletePendingUpload(owner));
+      let offset: number | null = null;
+      try {
+        const u = await api.get<{ status: string; offset: number; length: number }>(`/tenders/${tender.id}/bid-uploads/${rec.pending.uploadId}`);
+        if (u.status !== 'OPEN' || u.length !== rec.pending.total) return void (await deletePendingUpload(owner));
+        offset = u.offset;
+      } catch (e) {
+        if (uploadIsDead(e)) return void (await deletePendingUpload(owner));
+        // Unreachable now: offered anyway (继续上传 asks again).
+      }
+      form.setFieldsValue(rec.form);
+      setChosenSuite(rec.suite);
+      setRechosen(null);
+      setResumable({
+        pending: rec.pending,
+        form: rec.form,
+        suite: rec.suite,
+        organizationId: rec.organizationId,
+        files: [],
+        failure: rec.failure,
+        persisted: true,
+        restored: { expected: rec.files, offset },
+      });
+      setProgress({ phase: 'upload', sealed: rec.pending.total, uploaded: offset ?? 0, total: rec.pending.total, retries: [] });
+    })();
+  }, [tender, userId, form]);
+
+  // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) or with an upload
+  // waiting to be resumed that this browser could not keep loses the upload.
+  useEffect(() => {
+    if (busy !== 'seal' && (!resumable || resumable.persisted) && (!submitted?.keyFile || keyDownloaded)) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
     };
@@ -226,8 +308,11 @@ export default function BidPage() {
   // INTL-1 when the tender accepts both (the bidder may choose GM-1), GM-1 when only it.
   const suite: SuiteId | null = chosenSuite && accepted.includes(chosenSuite) ? chosenSuite : accepted.includes('INTL-1') ? 'INTL-1' : (accepted[0] ?? null);
   const attachmentBytes = files.reduce((n, f) => n + f.size, 0);
-  const useV2 = suite !== null && (suite === 'GM-1' || attachmentBytes > V1_MAX_ATTACHMENT_BYTES);
+  const useV2 = !!resumable || (suite !== null && (suite === 'GM-1' || attachmentBytes > V1_MAX_ATTACHMENT_BYTES));
   const v2Limit = tender.sealing.maxBidFileBytes ?? null;
+  const owner: PendingUploadOwner = { userId: me.userId, tenderId: tender.id };
+  // While an interrupted upload waits, the form shows the values it was sealed from, read-only (the resume uses them).
+  const locked = busy === 'seal' || !!resumable;
 
   /**
    * Format v2: sealed from the Files' streams and uploaded in resumable pieces (src/sdk/v2/upload.ts). With `resume`,
@@ -273,17 +358,23 @@ export default function BidPage() {
         setProgress({ ...state });
       },
     };
-    const done = await (resume ? v2.resumeUploadV2(input, resume) : v2.sealAndUploadV2(input)).catch((e: unknown) => {
+    const done = await (resume ? v2.resumeUploadV2(input, resume) : v2.sealAndUploadV2(input)).catch(async (e: unknown) => {
       if (e instanceof v2.BidUploadInterruptedError) {
-        // The retries ran out: the upload stays open on the platform; keep what resuming it needs (this page only).
+        // The retries ran out: the upload stays open on the platform; keep what resuming it needs, in this page and
+        // (the key encrypted) in this browser, so that a reload or a browser restart can still resume it.
         const failure = errorText(new ApiError(e.status, e.code, e.message, e.details));
-        setResumable({ pending: e.pending, form: v, suite: suiteId, organizationId, files: bidFiles, failure });
+        const fingerprints = await Promise.all(bidFiles.map(fingerprintFile)).catch(() => null);
+        const persisted =
+          fingerprints !== null &&
+          (await savePendingUpload(owner, { pending: e.pending, suite: suiteId, organizationId, form: v, files: fingerprints, failure, bidDeadline: tender.bidDeadline }));
+        setResumable({ pending: e.pending, form: v, suite: suiteId, organizationId, files: bidFiles, failure, persisted });
         throw new UploadInterrupted();
       }
       if (e instanceof v2.BidUploadError) throw new ApiError(e.status, e.code, e.message, e.details);
       throw e;
     });
     setResumable(null);
+    await deletePendingUpload(owner); // finalised: nothing to resume any more
     const verified = await v2.verifyReceiptV2({
       suite: suitePrimitives,
       receipt: done.receipt,
@@ -311,6 +402,7 @@ export default function BidPage() {
     setError(null);
     setProgress(null);
     setResumable(null); // a new seal: an abandoned upload is not resumed any more (the platform lets it expire)
+    await deletePendingUpload(owner);
     try {
       if (useV2 && suite) {
         const s = await sealV2(v, suite, me.organizationId, files);
@@ -359,19 +451,53 @@ export default function BidPage() {
   const resumeUpload = async () => {
     if (!resumable) return;
     const r = resumable;
+    // After a reload: the files the bidder chose again, checked against the fingerprints.
+    const bidFiles = r.restored ? (rechosen?.ok ? rechosen.files : null) : r.files;
+    if (!bidFiles) return;
     setBusy('seal');
     setError(null);
     try {
-      const s = await sealV2(r.form, r.suite, r.organizationId, r.files, r.pending);
+      const s = await sealV2(r.form, r.suite, r.organizationId, bidFiles, r.pending);
       setSubmitted(s);
       setKeyDownloaded(false);
+      setRechosen(null);
       await loadMine();
       message.success(s.receipt.version > 1 ? `已替换为第 ${s.receipt.version} 版投标文件` : '投标文件已加密递交');
     } catch (e) {
-      if (!(e instanceof UploadInterrupted)) setError(errorText(e));
+      if (e instanceof UploadInterrupted) return;
+      const changed = e instanceof Error && e.name === 'SealedBidError' && /changed/.test(e.message);
+      if (uploadIsDead(e) || changed) {
+        // The platform cannot finish this upload (expired, closed, refused, deadline passed) or the files changed:
+        // forget it; the form is open again for a new seal.
+        await deletePendingUpload(owner);
+        setResumable(null);
+        setRechosen(null);
+        setError(
+          e instanceof ApiError && e.code === 'UPLOAD_HASH_MISMATCH'
+            ? '平台核对文件摘要不一致，拒绝了本次上传：所选文件与中断前加密的文件不同（或数据在传输中损坏）。本次上传已作废，请重新加密递交。'
+            : changed
+              ? '投标文件在加密过程中被修改，本次上传已作废，请重新加密递交。'
+              : `无法继续本次上传（${errorText(e)}），请重新加密递交。`,
+        );
+      } else setError(errorText(e));
     } finally {
       setBusy(null);
     }
+  };
+
+  /** 放弃并重新加密: the interrupted upload is forgotten here (the platform lets it expire); the form is open again. */
+  const discardPending = async () => {
+    await deletePendingUpload(owner);
+    setResumable(null);
+    setRechosen(null);
+    setProgress(null);
+    setError(null);
+    message.info('已放弃中断的上传，可修改后重新加密递交');
+  };
+
+  const chooseAgain = async (chosen: File[]) => {
+    if (!resumable?.restored) return;
+    setRechosen(chosen.length ? await matchFiles(resumable.restored.expected, chosen) : null);
   };
 
   const withdraw = async () => {
@@ -380,6 +506,9 @@ export default function BidPage() {
     try {
       await api.delete(`/tenders/${tender.id}/bids/mine`);
       setSubmitted(null);
+      setResumable(null); // an interrupted replacement is not resumed after a withdrawal
+      setRechosen(null);
+      await deletePendingUpload(owner);
       await loadMine();
       message.success('投标已撤回');
     } catch (e) {
@@ -438,7 +567,7 @@ export default function BidPage() {
             description={`报价和附件在本机用 ${suite === 'GM-1' ? 'SM4-GCM（国密）' : 'AES-256-GCM'} 加密，密钥只在本机生成，平台在开标前无法查看。大文件分段加密、分片上传，网络中断后自动续传。递交后请立即下载密钥文件并妥善保管，开标时需用它解密。`}
           />
           {/* While sealing and uploading, nothing that the sealed file was made from may change (disabled until it fails or ends). */}
-          <Form<BidForm> layout="vertical" onFinish={seal} requiredMark={false} style={{ maxWidth: 560 }} disabled={busy === 'seal'}>
+          <Form<BidForm> form={form} layout="vertical" onFinish={seal} requiredMark={false} style={{ maxWidth: 560 }} disabled={locked}>
             <Form.Item
               label="投标报价（元）"
               name="price"
@@ -478,7 +607,7 @@ export default function BidPage() {
               )
             )}
             <Form.Item label="投标文件（附件，可选，随报价一起加密）">
-              <FileInput label="投标文件" multiple onFiles={setFiles} disabled={busy === 'seal'} />
+              <FileInput label="投标文件" multiple onFiles={setFiles} disabled={locked} />
               {!suite && attachmentBytes > MAX_PLAINTEXT_BYTES * 0.7 && <Typography.Text type="danger">附件过大</Typography.Text>}
               <div>
                 <Typography.Text type="secondary" data-testid="sealing-format">
@@ -504,7 +633,9 @@ export default function BidPage() {
                 />
                 {resumable && busy !== 'seal' ? (
                   <Typography.Text type="warning" data-testid="upload-abandoned">
-                    分片上传重试 {progress.retries.filter((r) => r.resumeAt === undefined).length} 次仍未成功，已暂停；平台已收到 {mib(progress.uploaded)} MB
+                    {resumable.restored
+                      ? `上次上传中断，已暂停；平台已收到 ${resumable.restored.offset === null ? '（暂时无法查询）' : `${mib(resumable.restored.offset)} / ${mib(progress.total)} MB`}`
+                      : `分片上传重试 ${progress.retries.filter((r) => r.resumeAt === undefined).length} 次仍未成功，已暂停；平台已收到 ${mib(progress.uploaded)} MB`}
                   </Typography.Text>
                 ) : (
                   progress.retries.some((r) => r.resumeAt !== undefined) && (
@@ -525,18 +656,41 @@ export default function BidPage() {
                 style={{ marginBottom: 16 }}
                 title="上传中断，可从断点继续上传"
                 description={
-                  // The button under the text (not antd's `action` slot, which squeezes the text on a phone).
-                  <>
-                    <div>{`多次重试后仍未上传成功（${resumable.failure}）。本次加密的密钥和所选文件暂存在本页面中：点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件。刷新或关闭本页面后无法续传，须重新加密递交。`}</div>
-                    <Button type="primary" style={{ marginTop: 8 }} onClick={() => void resumeUpload()}>
-                      继续上传
-                    </Button>
-                  </>
+                  // The buttons under the text (not antd's `action` slot, which squeezes the text on a phone). The form
+                  // is disabled meanwhile: these controls (and the Popconfirm's, in its portal) are not.
+                  <ConfigProvider componentDisabled={false}>
+                    <div data-testid="resume-explanation">
+                      {resumable.restored
+                        ? `上次递交时上传中断（${resumable.failure}）。平台已收到${resumable.restored.offset === null ? '的数据量暂时无法查询' : ` ${mib(resumable.restored.offset)} / ${mib(resumable.pending.total)} MB`}；本浏览器保存了上次加密的密钥（已加密保存）。续传沿用上次加密时的报价和加密套件（上方表单已锁定）${resumable.restored.expected.length ? `；请重新选择上次加密的投标文件（${resumable.restored.expected.map((f) => f.name).join('、')}），核对一致后点击「继续上传」` : '，点击「继续上传」即可'}。如需修改报价或文件，请放弃本次上传后重新加密递交。`
+                        : `多次重试后仍未上传成功（${resumable.failure}）。点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件；续传沿用本次加密时的报价和文件（上方表单已锁定）。${resumable.persisted ? '本次加密的密钥已加密保存在本浏览器中：刷新或关闭页面后回到本页，重新选择相同的文件即可续传。' : '本浏览器无法保存续传信息：刷新或关闭本页面后无法续传，须重新加密递交。'}如需修改，请放弃本次上传后重新加密递交。`}
+                    </div>
+                    {resumable.restored && resumable.restored.expected.length > 0 && (
+                      <div style={{ marginTop: 8 }}>
+                        <FileInput label="重新选择投标文件" buttonText="重新选择文件" multiple onFiles={(f) => void chooseAgain(f)} disabled={false} />
+                        {rechosen?.ok === true && (
+                          <div>
+                            <Typography.Text type="success" data-testid="rechosen-ok">
+                              文件与上次加密的一致，可以继续上传
+                            </Typography.Text>
+                          </div>
+                        )}
+                        {rechosen?.ok === false && <Alert type="error" showIcon style={{ marginTop: 8 }} title={rechosen.message} data-testid="rechosen-mismatch" />}
+                      </div>
+                    )}
+                    <Space wrap style={{ marginTop: 8 }}>
+                      <Button type="primary" disabled={!!resumable.restored && resumable.restored.expected.length > 0 && rechosen?.ok !== true} onClick={() => void resumeUpload()}>
+                        继续上传
+                      </Button>
+                      <Popconfirm title="放弃后本次上传作废，需重新加密递交。确定放弃？" okText="放弃" cancelText="取消" onConfirm={() => discardPending()}>
+                        <Button disabled={false}>放弃并重新加密</Button>
+                      </Popconfirm>
+                    </Space>
+                  </ConfigProvider>
                 }
               />
             )}
             <Space wrap>
-              <Button type="primary" htmlType="submit" loading={busy === 'seal'} disabled={busy === 'seal'}>
+              <Button type="primary" htmlType="submit" loading={busy === 'seal'} disabled={locked}>
                 加密并递交
               </Button>
               {busy === 'seal' && <Typography.Text type="secondary">正在加密和上传，完成前请勿修改报价、套件或文件，也不要离开本页面。</Typography.Text>}
