@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, statSync, utimesSync, writeSync } from 'fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, utimesSync, writeSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Page, Request, Route } from 'playwright-core';
@@ -120,8 +120,10 @@ describe('console: an interrupted format v2 upload survives a reload', () => {
     // Same name, same size, same modification time, other content: only the hash of the first MiB tells them apart.
     mkdirSync(join(dir, 'other'));
     const other = bidFile(join(dir, 'other'), FILE_NAME, 10 * MiB, '第五章 质量保证措施（另一份文件）\n');
-    const { mtime } = statSync(file);
-    utimesSync(other, mtime, mtime);
+    // (a whole second for both: a file's lastModified is in ms, the file system's time finer)
+    const when = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(file, when, when);
+    utimesSync(other, when, when);
 
     const { t, tender, bidder, w, page, patchOffsets, state } = await interrupted({ title: '盐城市亭湖区污水处理厂提标改造工程（续传）', file });
     const price = page.getByRole('textbox', { name: '投标报价（元）' });
