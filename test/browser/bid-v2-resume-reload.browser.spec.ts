@@ -53,7 +53,8 @@ const storedRecords = (page: Page): Promise<{ count: number; clearText: string; 
  * in the browser's IndexedDB. Back on the page, the resumable state is shown with what the platform has; the bidder
  * chooses the same files again (a different file is named and nothing is sent), and 继续上传 ends in exactly one
  * bid with its receipt verified. Also: 放弃并重新加密 forgets the upload and opens the form again, and a refusal by
- * the platform's finalize (UPLOAD_HASH_MISMATCH) is shown clearly and forgets it too.
+ * the platform's finalize (UPLOAD_HASH_MISMATCH) is shown clearly and forgets it too; when only the finalisation was
+ * lost (the platform has every byte), 继续上传 finalises without asking for the files.
  * Screenshots: docs/screenshots/bid-v2-resume-restored{,-phone,-mismatch}.png.
  */
 describe('console: an interrupted format v2 upload survives a reload', () => {
@@ -242,4 +243,40 @@ describe('console: an interrupted format v2 upload survives a reload', () => {
     w.assertClean();
     await w.close();
   }, 600_000);
+  it('only the finalisation lost: after a reload 继续上传 finalises without choosing the files again', async () => {
+    const t = server.t;
+    const tender = await createPublishedTender(t, { title: '阜宁县城南水厂扩建工程', deadlineInMs: 60 * 60_000, bidSecurityAmount: '0.00', windowMinutes: 30 });
+    const bidder = await registerParty(t, { role: Role.BIDDER, name: '阜宁县城南水厂扩建投标人有限公司' });
+    const file = bidFile(dir, '施工组织设计.pdf', 6 * MiB);
+    const w = await openPage(server, { allowConsoleErrors: [/net::ERR_FAILED/] });
+    const { page } = w;
+    await loginAs(page, bidder.username, bidder.password);
+    await page.goto(`/tenders/${tender.id}/bid`);
+    await page.getByRole('textbox', { name: '投标报价（元）' }).fill(PRICE);
+    await page.getByLabel('投标文件', { exact: true }).setInputFiles(file);
+    await page.getByText('将以格式 v2 分段加密、分片上传（可断点续传）').waitFor();
+    // Every byte arrives; the finalisation does not (the connection drops).
+    let failFinalize = true;
+    await page.route('**/bid-uploads/*/finalize', (route: Route) => (failFinalize ? route.abort('failed') : route.continue()));
+    await page.getByRole('button', { name: '加密并递交' }).click();
+    await page.getByRole('button', { name: '继续上传' }).waitFor({ timeout: 120_000 });
+    failFinalize = false;
+    await page.reload();
+    await page.getByText('上传中断，可从断点继续上传').waitFor();
+    const [u] = await t.dataSource.query(`SELECT received_bytes::bigint AS received, ciphertext_length::bigint AS length FROM bid_uploads WHERE tender_id = $1`, [tender.id]);
+    expect(u.received).toBe(u.length);
+    expect(await page.getByTestId('resume-explanation').textContent()).toContain('点击「继续上传」即可');
+    expect(await page.getByLabel('重新选择投标文件', { exact: true }).count()).toBe(0);
+    const patches: string[] = [];
+    page.on('request', (r: Request) => {
+      if (r.method() === 'PATCH') patches.push(r.url());
+    });
+    await page.getByRole('button', { name: '继续上传' }).click();
+    await page.getByText('回执签名验证通过').waitFor({ timeout: 60_000 });
+    expect(patches).toEqual([]);
+    expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(bidder.auth)).body).toMatchObject({ version: 1, formatVersion: 2 });
+    expect((await storedRecords(page)).count).toBe(0);
+    w.assertClean();
+    await w.close();
+  }, 300_000);
 });

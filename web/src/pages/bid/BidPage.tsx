@@ -105,6 +105,12 @@ type Rechosen = { ok: true; files: File[] } | { ok: false; message: string } | n
 const uploadIsDead = (e: unknown) =>
   e instanceof ApiError && (e.status === 404 || e.status === 410 || ['UPLOAD_CLOSED', 'UPLOAD_HASH_MISMATCH', 'BID_DEADLINE_PASSED', 'UPLOAD_OFFSET_MISMATCH'].includes(e.code));
 
+/**
+ * A restored upload needs the files chosen again unless the platform already has every byte (only the finalisation
+ * was lost): then nothing is re-sealed (resumeUploadV2 finalises straight away).
+ */
+const needFiles = (r: PendingResume) => !!r.restored && r.restored.expected.length > 0 && r.restored.offset !== r.pending.total;
+
 /** The upload was abandoned and kept for 继续上传 (its own warning says so; no error alert besides it). */
 class UploadInterrupted extends Error {}
 
@@ -259,10 +265,12 @@ export default function BidPage() {
     restoreTried.current = true;
     const owner: PendingUploadOwner = { userId, tenderId: tender.id };
     void (async () => {
-      await purgeExpiredPendingUploads(serverNow());
-      const rec = await loadPendingUpload(owner, serverNow());
+      await purgeExpiredPendingUploads(serverNow(), owner);
+      const rec = await loadPendingUpload(owner, serverNow(), tender.bidDeadline);
       if (!rec) return;
-      if (tender.status !== 'PUBLISHED' || tender.suspended) return void (await deletePendingUpload(owner));
+      // Bidding over (opened, cancelled…): forgotten. Suspended (暂停): kept, offered again once bidding resumes.
+      if (tender.status !== 'PUBLISHED') return void (await deletePendingUpload(owner));
+      if (tender.suspended) return;
       let offset: number | null = null;
       try {
         const u = await api.get<{ status: string; offset: number; length: number }>(`/tenders/${tender.id}/bid-uploads/${rec.pending.uploadId}`);
@@ -452,7 +460,7 @@ export default function BidPage() {
     if (!resumable) return;
     const r = resumable;
     // After a reload: the files the bidder chose again, checked against the fingerprints.
-    const bidFiles = r.restored ? (rechosen?.ok ? rechosen.files : null) : r.files;
+    const bidFiles = r.restored ? (!needFiles(r) ? [] : rechosen?.ok ? rechosen.files : null) : r.files;
     if (!bidFiles) return;
     setBusy('seal');
     setError(null);
@@ -661,10 +669,10 @@ export default function BidPage() {
                   <ConfigProvider componentDisabled={false}>
                     <div data-testid="resume-explanation">
                       {resumable.restored
-                        ? `上次递交时上传中断（${resumable.failure}）。平台已收到${resumable.restored.offset === null ? '的数据量暂时无法查询' : ` ${mib(resumable.restored.offset)} / ${mib(resumable.pending.total)} MB`}；本浏览器保存了上次加密的密钥（已加密保存）。续传沿用上次加密时的报价和加密套件（上方表单已锁定）${resumable.restored.expected.length ? `；请重新选择上次加密的投标文件（${resumable.restored.expected.map((f) => f.name).join('、')}），核对一致后点击「继续上传」` : '，点击「继续上传」即可'}。如需修改报价或文件，请放弃本次上传后重新加密递交。`
+                        ? `上次递交时上传中断（${resumable.failure}）。平台已收到${resumable.restored.offset === null ? '的数据量暂时无法查询' : ` ${mib(resumable.restored.offset)} / ${mib(resumable.pending.total)} MB`}；本浏览器保存了上次加密的密钥（已加密保存）。续传沿用上次加密时的报价和加密套件（上方表单已锁定）${needFiles(resumable) ? `；请重新选择上次加密的投标文件（${resumable.restored.expected.map((f) => f.name).join('、')}），核对一致后点击「继续上传」` : '，点击「继续上传」即可'}。如需修改报价或文件，请放弃本次上传后重新加密递交。`
                         : `多次重试后仍未上传成功（${resumable.failure}）。点击「继续上传」将向平台查询已收到的位置并从那里续传，无需重新选择文件；续传沿用本次加密时的报价和文件（上方表单已锁定）。${resumable.persisted ? '本次加密的密钥已加密保存在本浏览器中：刷新或关闭页面后回到本页，重新选择相同的文件即可续传。' : '本浏览器无法保存续传信息：刷新或关闭本页面后无法续传，须重新加密递交。'}如需修改，请放弃本次上传后重新加密递交。`}
                     </div>
-                    {resumable.restored && resumable.restored.expected.length > 0 && (
+                    {needFiles(resumable) && (
                       <div style={{ marginTop: 8 }}>
                         <FileInput label="重新选择投标文件" buttonText="重新选择文件" multiple onFiles={(f) => void chooseAgain(f)} disabled={false} />
                         {rechosen?.ok === true && (
@@ -678,7 +686,7 @@ export default function BidPage() {
                       </div>
                     )}
                     <Space wrap style={{ marginTop: 8 }}>
-                      <Button type="primary" disabled={!!resumable.restored && resumable.restored.expected.length > 0 && rechosen?.ok !== true} onClick={() => void resumeUpload()}>
+                      <Button type="primary" disabled={needFiles(resumable) && rechosen?.ok !== true} onClick={() => void resumeUpload()}>
                         继续上传
                       </Button>
                       <Popconfirm title="放弃后本次上传作废，需重新加密递交。确定放弃？" okText="放弃" cancelText="取消" onConfirm={() => discardPending()}>

@@ -185,10 +185,11 @@ export async function savePendingUpload(
 }
 
 /**
- * The pending upload of this user + tender (+ lot), decrypted; null when there is none. A record past its bid
- * deadline (`now`, the server's clock) or that cannot be decrypted any more (the wrapping key lost) is deleted.
+ * The pending upload of this user + tender (+ lot), decrypted; null when there is none. A record past the bid
+ * deadline (`bidDeadline`: the tender's current one, an extension included; `now`: the server's clock) or that cannot
+ * be decrypted any more (the wrapping key lost) is deleted.
  */
-export async function loadPendingUpload(owner: PendingUploadOwner, now: number): Promise<RestoredPendingUpload | null> {
+export async function loadPendingUpload(owner: PendingUploadOwner, now: number, bidDeadline: string): Promise<RestoredPendingUpload | null> {
   if (!pendingUploadsSupported()) return null;
   const id = recordId(owner);
   let db: IDBDatabase;
@@ -200,7 +201,7 @@ export async function loadPendingUpload(owner: PendingUploadOwner, now: number):
     return null;
   }
   if (!rec) return null;
-  if (!(Date.parse(rec.bidDeadline) > now)) {
+  if (!(Date.parse(bidDeadline) > now)) {
     await deletePendingUpload(owner);
     return null;
   }
@@ -216,7 +217,7 @@ export async function loadPendingUpload(owner: PendingUploadOwner, now: number):
       form: s.form,
       files: s.files,
       failure: s.failure,
-      bidDeadline: rec.bidDeadline,
+      bidDeadline,
       savedAt: rec.savedAt,
     };
   } catch {
@@ -237,15 +238,20 @@ export async function deletePendingUpload(owner: PendingUploadOwner): Promise<vo
   }
 }
 
-/** Deletes every record (any user, any tender) whose bid deadline has passed (`now`, the server's clock). */
-export async function purgeExpiredPendingUploads(now: number): Promise<void> {
+/**
+ * Deletes every record (any user, any tender) whose bid deadline, as it was when the record was kept, has passed
+ * (`now`, the server's clock) — except `keep`'s, whose tender's current deadline (perhaps extended) loadPendingUpload
+ * checks.
+ */
+export async function purgeExpiredPendingUploads(now: number, keep?: PendingUploadOwner): Promise<void> {
   if (!pendingUploadsSupported()) return;
   try {
     const db = await openDb();
     const tx = db.transaction(PENDING, 'readwrite');
     const store = tx.objectStore(PENDING);
     const all = await req(store.getAll() as IDBRequest<StoredRecord[]>);
-    for (const r of all) if (!(Date.parse(r.bidDeadline) > now)) store.delete(r.id);
+    const kept = keep ? recordId(keep) : null;
+    for (const r of all) if (r.id !== kept && !(Date.parse(r.bidDeadline) > now)) store.delete(r.id);
     await done(tx);
   } catch {
     /* best effort */
