@@ -13,6 +13,8 @@ import { BID_SECURITY_STATUS, BID_STATUS, label, yuan } from '@/lib/labels';
 import { formatBeijingLabel } from '@/lib/time';
 import { base64Encode, browserCrypto, isValidPrice, MAX_PLAINTEXT_BYTES, sealBidInBrowser, verifyReceiptInBrowser } from '@shared/sdk/browser';
 import type { BidReceiptV2, PendingBidUpload, RetryInfo, SealAndUploadProgress, SuiteId } from '@shared/sdk/v2/browser';
+import { LotChoice } from './LotChoice';
+import { bidLot, lotLabel, useLotParam } from './lots';
 
 /** An amount in yuan ("36500000.5", "36500000.00") as integer fen, compared exactly (no floating point). */
 function centsOf(amount: string): bigint {
@@ -145,13 +147,17 @@ export default function BidPage() {
   const [progress, setProgress] = useState<V2Progress | null>(null);
   const [resumable, setResumable] = useState<PendingResume | null>(null);
   const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
+  // 标段: the lot of the address (LotBidPage remounts the page when it changes); null on a tender without lots.
+  const wantedLot = useLotParam();
 
   // Fetched once per page (the ref), so these are stable across renders.
   const keys = useCallback(async () => (platformKeys.current ??= await api.get<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>('/platform/keys')), []);
   const receiptKey = useCallback(async () => (await keys()).receiptPublicKey, [keys]);
 
+  const mineLot = useRef<number | undefined>(undefined); // the lot's own bid (a tender with lots); set with the tender
+
   const loadMine = useCallback(async () => {
-    const b = await fetchMyBid(id);
+    const b = await fetchMyBid(id, mineLot.current);
     setMine(b);
     return b;
   }, [id]);
@@ -162,6 +168,7 @@ export default function BidPage() {
       try {
         const t = await api.get<Tender>(`/tenders/${id}`);
         setTender(t);
+        mineLot.current = t.lots?.length ? bidLot(t, wantedLot).lotNo : undefined;
         const b = await loadMine();
         // A bid already submitted (e.g. in an earlier visit): verify its latest receipt here too. A v2 version's
         // receipt signs the whole envelope: GET /tenders/{id}/bids/mine returns its fields (nonce prefix, escrowed
@@ -179,13 +186,13 @@ export default function BidPage() {
           setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: ok, reverified: true });
         }
         if (t.status === 'PUBLISHED') {
-          setAccount(await api.get<BidSecurityAccount>(`/tenders/${id}/bid-security/account`));
+          setAccount(await api.get<BidSecurityAccount>(`${bidLot(t, wantedLot).base}/bid-security/account`));
         }
       } catch (e) {
         setLoadError(errorText(e));
       }
     })();
-  }, [id, loadMine, receiptKey, keys]);
+  }, [id, loadMine, receiptKey, keys, wantedLot]);
 
   // The bid security's status, live (the bank's notification arrives asynchronously).
   useEffect(() => {
@@ -193,7 +200,7 @@ export default function BidPage() {
     let stop = false;
     const poll = async () => {
       try {
-        const s = await api.get<MyBidSecurity>(`/tenders/${id}/bid-security/mine`);
+        const s = await api.get<MyBidSecurity>(`${bidLot(tender, wantedLot).base}/bid-security/mine`);
         if (!stop) setSecurity(s);
       } catch {
         /* shown as unknown */
@@ -205,7 +212,7 @@ export default function BidPage() {
       stop = true;
       window.clearInterval(timer);
     };
-  }, [id, tender]);
+  }, [id, tender, wantedLot]);
 
   // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) or with an upload
   // waiting to be resumed loses the upload.
@@ -221,6 +228,7 @@ export default function BidPage() {
   if (loadError) return <Alert type="error" showIcon title={loadError} />;
   if (!tender || !me) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
+  const lot = bidLot(tender, wantedLot);
   const open = tender.status === 'PUBLISHED' && !tender.suspended;
   const accepted = (tender.sealing.acceptedSuites ?? []).filter(isSuite);
   // INTL-1 when the tender accepts both (the bidder may choose GM-1), GM-1 when only it.
@@ -256,6 +264,7 @@ export default function BidPage() {
         toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`,
         ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}),
       },
+      ...lot.upload, // 标段: the lot bid for (none on a tender without lots)
       transport: {
         url: `${API_BASE}/tenders/${tender.id}/bid-uploads`,
         headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}),
@@ -335,7 +344,7 @@ export default function BidPage() {
         client: { deviceId: browserDeviceId(), toolVersion: CONSOLE_TOOL_VERSION, ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}) },
       });
       // Only the sealed request leaves the browser: never the key, never the plaintext.
-      const receipt = await api.post<BidReceiptView>(`/tenders/${tender.id}/bids`, sealed.request);
+      const receipt = await api.post<BidReceiptView>(`${lot.base}/bids`, sealed.request);
       const verified = await verifyReceiptInBrowser({
         receipt,
         tenderId: tender.id,
@@ -378,7 +387,7 @@ export default function BidPage() {
     setBusy('withdraw');
     setError(null);
     try {
-      await api.delete(`/tenders/${tender.id}/bids/mine`);
+      await api.delete(`${lot.base}/bids/mine`);
       setSubmitted(null);
       await loadMine();
       message.success('投标已撤回');
@@ -406,19 +415,28 @@ export default function BidPage() {
         </Space>
       </div>
 
-      <Card title="投标保证金" size="small">
-        {/^0(\.0+)?$/.test(tender.bidSecurityAmount) ? (
-          <Typography.Text>本项目不收取投标保证金。</Typography.Text>
+      {lot.hasLots && (
+        <LotChoice
+          tender={tender}
+          lotNo={lot.lotNo}
+          disabled={busy !== null || !!resumable || (!!submitted?.keyFile && !keyDownloaded)}
+          reason={busy ? '正在递交，完成后可切换标段' : '请先下载本标段的密钥文件（或完成续传）再切换标段'}
+        />
+      )}
+
+      <Card title={lot.hasLots ? `投标保证金（${lotLabel({ lotNo: lot.lotNo, title: lot.title ?? '' })}）` : '投标保证金'} size="small">
+        {/^0(\.0+)?$/.test(lot.bidSecurityAmount) ? (
+          <Typography.Text>{lot.hasLots ? '本标段不收取投标保证金。' : '本项目不收取投标保证金。'}</Typography.Text>
         ) : (
           <Descriptions column={{ xs: 1, md: 2 }} size="small">
-            <Descriptions.Item label="应缴金额">{yuan(tender.bidSecurityAmount)}</Descriptions.Item>
+            <Descriptions.Item label="应缴金额">{yuan(lot.bidSecurityAmount)}</Descriptions.Item>
             <Descriptions.Item label="缴纳状态">
               <span data-testid="bid-security-status">
                 {security ? <Tag color={security.status === 'PAID' ? 'green' : 'orange'}>{label(BID_SECURITY_STATUS, security.status)}</Tag> : '查询中…'}
               </span>
               {security && security.paidAmount !== '0.00' && <span>已到账 {yuan(security.paidAmount)}</span>}
             </Descriptions.Item>
-            <Descriptions.Item label="虚拟子账号（专用于本项目）">
+            <Descriptions.Item label={lot.hasLots ? '虚拟子账号（专用于本标段）' : '虚拟子账号（专用于本项目）'}>
               <span className="mono" data-testid="virtual-account">
                 {account?.virtualAccountNo ?? security?.virtualAccountNo ?? '—'}
               </span>
@@ -575,6 +593,7 @@ export default function BidPage() {
             {/* On a phone the text wraps between words and before brackets (not inside 北京时间 or AES-256-GCM); ids, hashes
                 and the signature break anywhere (.mono). */}
             <Descriptions column={1} size="small" bordered styles={{ content: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }}>
+              {lot.hasLots && <Descriptions.Item label="标段">{lotLabel({ lotNo: lot.lotNo, title: lot.title ?? '' })}</Descriptions.Item>}
               <Descriptions.Item label="投标编号">
                 <span className="mono">{submitted.receipt.bidId}</span>
               </Descriptions.Item>
@@ -614,7 +633,10 @@ export default function BidPage() {
                 <Button
                   type="primary"
                   onClick={() => {
-                    saveBlob(new Blob([submitted.keyFile!], { type: 'application/json' }), `bid-key-${tender.id.slice(0, 8)}-v${submitted.receipt.version}.json`);
+                    saveBlob(
+                      new Blob([submitted.keyFile!], { type: 'application/json' }),
+                      `bid-key-${tender.id.slice(0, 8)}${lot.hasLots ? `-lot${lot.lotNo}` : ''}-v${submitted.receipt.version}.json`,
+                    );
                     setKeyDownloaded(true);
                   }}
                 >
