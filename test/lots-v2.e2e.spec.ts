@@ -1,9 +1,9 @@
 /**
  * 标段 (lots) meet sealed-bid format v2: a resumable upload is for one lot (`lotNo` at creation, default 1). Against
  * the real services: a v2 bid on lot 2 (the SDK's sealAndUploadV2 and `bid-seal upload --lot 2`), shown and
- * withdrawn per lot, replacing the bidder's bid on that lot only; a lot the tender does not have (404) or a lot
- * without its security (409 BID_SECURITY_MISSING, as v1) stores nothing; and, after the deadline, the lot-2 v2 bids
- * opened by their bidder and by escrow.
+ * withdrawn per lot, replacing the bidder's bid on that lot only; a lot the tender does not have (404) stores nothing;
+ * a lot without its security is refused at the finalisation (409 BID_SECURITY_MISSING, as v1 at its submission) and
+ * the upload finalised once it is paid; and, after the deadline, the lot-2 v2 bids opened by their bidder and by escrow.
  */
 import { spawn } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -92,29 +92,36 @@ describe('lots (标段) — format v2 uploads per lot (e2e)', () => {
 
   const uploadRows = async (tenderId: string) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM bid_uploads WHERE tender_id = $1`, [tenderId]))[0].n as number;
 
-  it('a v2 bid on lot 2: its own security, 404 for a lot the tender lacks, mine and withdrawal per lot, the bid on lot 1 untouched', async () => {
+  it('a v2 bid on lot 2: its own security at the finalisation, 404 for a lot the tender lacks, mine and withdrawal per lot, the bid on lot 1 untouched', async () => {
     const tender = await createPublishedTender(t, { deadlineInMs: 60 * 60_000, extra: { lots: lots('100000.00') } });
     const a = await registerParty(t);
     const lotPath = (lotNo: number, rest: string) => `/api/v1/tenders/${tender.id}/lots/${lotNo}/${rest}`;
     const account = async (lotNo: number) => (await t.http().get(lotPath(lotNo, 'bid-security/account')).set(a.auth).expect(200)).body;
 
-    // Lot 1's security is paid, lot 2's not: a v2 upload to lot 2 is refused with v1's code, nothing stored.
-    const lot1 = await account(1);
-    await pay(t, notification({ virtualAccountNo: lot1.virtualAccountNo, amount: lot1.amount }));
-    const unpaid = await uploadV2(tender, a, 2);
-    expect([unpaid.created.status, unpaid.created.body.code]).toEqual([409, 'BID_SECURITY_MISSING']);
-    // A lot the tender does not have: 404 as the v1 lot route; a lot number out of range: 400.
+    // A lot the tender does not have: 404 as the v1 lot route; a lot number out of range: 400. Nothing stored.
     const none = await uploadV2(tender, a, 3);
     expect([none.created.status, none.created.body.code]).toEqual([404, 'NOT_FOUND']);
-    for (const bad of [0, 1.5, '2']) {
+    for (const bad of [0, 1.5, '2', 51]) {
       const r = await uploadV2(tender, a, bad as number);
       expect([r.created.status, r.created.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     }
     expect(await uploadRows(tender.id)).toBe(0);
 
+    // Lot 1's security is paid, lot 2's not: finalising a lot-2 upload (the submission moment) is refused with v1's
+    // code and stores no bid; the upload stays open and is finalised once lot 2's security is in.
+    const lot1 = await account(1);
+    await pay(t, notification({ virtualAccountNo: lot1.virtualAccountNo, amount: lot1.amount }));
+    const unpaid = await uploadV2(tender, a, 2);
+    expect(unpaid.created.body).toMatchObject({ status: 'OPEN', lotNo: 2 });
+    expect([unpaid.fin!.status, unpaid.fin!.body.code]).toEqual([409, 'BID_SECURITY_MISSING']);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM bids WHERE tender_id = $1`, [tender.id]))[0].n).toBe(0);
+    expect((await t.http().get(lotPath(2, 'bids/mine')).set(a.auth)).status).toBe(404);
     const lot2 = await account(2);
     expect(lot2.amount).toBe('100000.00');
     await pay(t, notification({ virtualAccountNo: lot2.virtualAccountNo, amount: '100000.00' }));
+    const paid = await t.http().post(`/api/v1/tenders/${tender.id}/bid-uploads/${unpaid.created.body.uploadId}/finalize`).set(a.auth);
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ version: 1, lotNo: 2 });
 
     // Lot 1: a v1 bid. Lot 2: a v2 bid through the SDK's upload client (the console's and the CLI's).
     const v1 = await sealAndSubmit(t, tender, a, '19000000.00');
@@ -134,14 +141,14 @@ describe('lots (标段) — format v2 uploads per lot (e2e)', () => {
       segmentSize: SEG,
       pieceSize: 128 * 1024,
     });
-    expect(done.receipt).toMatchObject({ formatVersion: 2, suite: 'GM-1', version: 1, lotNo: 2 });
+    expect(done.receipt).toMatchObject({ bidId: paid.body.bidId, formatVersion: 2, suite: 'GM-1', version: 2, lotNo: 2 });
     expect(done.receipt.bidId).not.toBe(v1.body.bidId);
     const status = await t.http().get(`/api/v1/tenders/${tender.id}/bid-uploads/${done.uploadId}`).set(a.auth).expect(200);
     expect(status.body).toMatchObject({ status: 'FINALIZED', lotNo: 2 });
 
     // Each lot shows its own bid: lot 2 the v2 one, with its envelope (as lot 1's mine does for a v2 bid).
     const mine2 = (await t.http().get(lotPath(2, 'bids/mine')).set(a.auth).expect(200)).body;
-    expect(mine2).toMatchObject({ bidId: done.receipt.bidId, version: 1, lotNo: 2, formatVersion: 2, suite: 'GM-1', status: 'SUBMITTED' });
+    expect(mine2).toMatchObject({ bidId: done.receipt.bidId, version: 2, lotNo: 2, formatVersion: 2, suite: 'GM-1', status: 'SUBMITTED' });
     expect(mine2.envelope).toEqual({
       segmentSize: SEG,
       ciphertextLength: done.envelope.ciphertextLength,
@@ -152,30 +159,30 @@ describe('lots (标段) — format v2 uploads per lot (e2e)', () => {
     expect(mine1).toMatchObject({ bidId: v1.body.bidId, version: 1, lotNo: 1, status: 'SUBMITTED' });
     expect(mine1.formatVersion).toBeUndefined();
 
-    // A second v2 upload to lot 2 replaces the lot-2 bid only (version 2); lot 1 keeps its v1 bid.
+    // Another v2 upload to lot 2 replaces the lot-2 bid only (version 3); lot 1 keeps its v1 bid.
     const again = await uploadV2(tender, a, 2, 'INTL-1', '8900000.00');
     expect(again.fin!.status).toBe(201);
-    expect(again.fin!.body).toMatchObject({ bidId: done.receipt.bidId, version: 2, lotNo: 2 });
+    expect(again.fin!.body).toMatchObject({ bidId: done.receipt.bidId, version: 3, lotNo: 2 });
     expect((await t.http().get(`/api/v1/tenders/${tender.id}/bids/mine`).set(a.auth).expect(200)).body).toMatchObject({ bidId: v1.body.bidId, version: 1 });
     // A v2 upload without lotNo is for lot 1: it replaces the lot-1 bid, not lot 2's.
     const lot1v2 = await uploadV2(tender, a, undefined);
     expect([lot1v2.created.body.lotNo, lot1v2.fin!.status]).toEqual([1, 201]);
     expect(lot1v2.fin!.body).toMatchObject({ bidId: v1.body.bidId, version: 2, lotNo: 1 });
-    expect((await t.http().get(lotPath(2, 'bids/mine')).set(a.auth).expect(200)).body).toMatchObject({ bidId: done.receipt.bidId, version: 2 });
+    expect((await t.http().get(lotPath(2, 'bids/mine')).set(a.auth).expect(200)).body).toMatchObject({ bidId: done.receipt.bidId, version: 3 });
     const rows: Array<{ lot_no: number; version: number; format_version: number }> = await t.dataSource.query(
       `SELECT lot_no, version, format_version FROM bids WHERE tender_id = $1 ORDER BY lot_no`,
       [tender.id],
     );
     expect(rows).toEqual([
       { lot_no: 1, version: 2, format_version: 2 },
-      { lot_no: 2, version: 2, format_version: 2 },
+      { lot_no: 2, version: 3, format_version: 2 },
     ]);
     // Sealed as a v1 lot bid is: the upload rows name no bidder before the opening; the lot is in clear, as bids.lot_no.
     const uploads: Array<{ lot_no: number; bidder_organization_id: string | null }> = await t.dataSource.query(
       `SELECT lot_no, bidder_organization_id FROM bid_uploads WHERE tender_id = $1 ORDER BY created_at`,
       [tender.id],
     );
-    expect(uploads.map((u) => u.lot_no)).toEqual([2, 2, 1]);
+    expect(uploads.map((u) => u.lot_no)).toEqual([2, 2, 2, 1]);
     expect(uploads.every((u) => u.bidder_organization_id === null)).toBe(true);
 
     // Withdrawal per lot: lot 2's v2 bid goes, lot 1's stays.

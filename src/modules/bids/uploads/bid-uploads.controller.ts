@@ -27,7 +27,7 @@ export class BidUploadsController {
     summary: 'Start a resumable upload of a format v2 sealed bid file for one lot (标段) → 201 { uploadId, status, offset: 0, length, lotNo }',
     description:
       '`lotNo` (default 1): the lot bid for; finalising replaces the bidder’s earlier bid on that lot only. 404 NOT_FOUND for a lot the tender does not have (a tender without lots is lot 1 only), ' +
-      '409 BID_SECURITY_MISSING without that lot’s own security (checked again at the finalisation), 400 UNSUPPORTED_SUITE / INVALID_BID_FILE_LENGTH, 413 BID_FILE_TOO_LARGE, 409 BID_DEADLINE_PASSED; nothing is stored then.',
+      '400 UNSUPPORTED_SUITE / INVALID_BID_FILE_LENGTH, 413 BID_FILE_TOO_LARGE, 409 BID_DEADLINE_PASSED; nothing is stored then.',
   })
   create(@UuidParam('id') id: string, @Body() dto: CreateBidUploadDto, @CurrentActor() actor: Actor) {
     return this.uploads.create(id, actor, dto);

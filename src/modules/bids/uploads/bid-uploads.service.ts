@@ -73,7 +73,7 @@ export class BidUploadsService {
       assertSubmissionOpen(tender, now);
       // 标段: the upload is for one lot of the tender (404 for a lot it does not have, as the v1 lot route).
       const lotNo = dto.lotNo ?? DEFAULT_LOT_NO;
-      const lot = await requireLot(m, tenderId, lotNo);
+      await requireLot(m, tenderId, lotNo);
       const t = await this.repo.tenderFileLimits(m, tenderId);
       if (!isSuiteId(dto.suite) || !t.acceptedSuites.includes(dto.suite)) throw BidUploadException.unsupportedSuite(dto.suite, t.acceptedSuites);
       if (!isValidSegmentSize(dto.segmentSize)) throw BidUploadException.invalidLength('segmentSize must be a power of two from 4096 to 16777216');
@@ -93,8 +93,8 @@ export class BidUploadsService {
       }
       await this.submit.assertInvited(m, tender, organizationId);
       await this.submit.assertNotDebarred(m, organizationId);
-      // The lot's own security, as a v1 submission to the lot checks it (TBR Art. 26); checked again at the finalisation.
-      await this.submit.assertSecurityPaid(m, tender, organizationId, lotNo, lot);
+      // The lot's own security is checked at the finalisation — the submission moment, where a v1 submission to the lot
+      // checks it (TBR Art. 26) — so that a long upload may start while the bank transfer is on its way.
       const id = this.crypto.uuid();
       // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index,
       // and who started it (user, IP, client) is sealed to the tender's identity key: no platform-held key opens it.
