@@ -421,6 +421,7 @@ export default function BidPage() {
           lotNo={lot.lotNo}
           disabled={busy !== null || !!resumable || (!!submitted?.keyFile && !keyDownloaded)}
           reason={busy ? '正在递交，完成后可切换标段' : '请先下载本标段的密钥文件（或完成续传）再切换标段'}
+          refreshKey={mine ? `${mine.bidId}:${mine.version}:${mine.status}` : ''}
         />
       )}
 
@@ -467,12 +468,12 @@ export default function BidPage() {
                   // A bid above the ceiling must be rejected at evaluation (TBR Art. 51(5)): say so before it is sealed,
                   // since the platform cannot see the price until the opening.
                   validator: async (_r, v: string) =>
-                    v && tender.priceCeiling && isValidPrice(v.trim()) && centsOf(v.trim()) > centsOf(tender.priceCeiling)
-                      ? Promise.reject(new Error(`投标报价高于最高投标限价 ${yuan(tender.priceCeiling)}，将被否决`))
+                    v && lot.priceCeiling && isValidPrice(v.trim()) && centsOf(v.trim()) > centsOf(lot.priceCeiling)
+                      ? Promise.reject(new Error(`投标报价高于${lot.hasLots ? '本标段' : ''}最高投标限价 ${yuan(lot.priceCeiling)}，将被否决`))
                       : undefined,
                 },
               ]}
-              extra={tender.priceCeiling ? `最高投标限价 ${yuan(tender.priceCeiling)}` : undefined}
+              extra={lot.priceCeiling ? `${lot.hasLots ? '本标段' : ''}最高投标限价 ${yuan(lot.priceCeiling)}` : undefined}
             >
               <Input inputMode="decimal" autoComplete="off" />
             </Form.Item>

@@ -8,11 +8,24 @@ import { lotLabel } from './lots';
 
 /**
  * The 标段 choice of the bid page (a tender with lots only): a Select labelled 标段 whose options are the tender's lots,
- * each marked when the bidder has a live bid on it. Choosing a lot puts it in the address (`?lot=`); the page is then
+ * each marked when the bidder has a live bid on it (asked again when `refreshKey` changes). Choosing a lot puts it in the address (`?lot=`); the page is then
  * that lot's: its security sub-account, its own bid and receipt, its submission and withdrawal. `disabled` while
  * sealing, or while a key not yet downloaded (or an upload to resume) would be lost by leaving the lot.
  */
-export function LotChoice({ tender, lotNo, disabled, reason }: { tender: Tender; lotNo: number; disabled?: boolean; reason?: string }) {
+export function LotChoice({
+  tender,
+  lotNo,
+  disabled,
+  reason,
+  refreshKey,
+}: {
+  tender: Tender;
+  lotNo: number;
+  disabled?: boolean;
+  reason?: string;
+  /** Changes when the page's own bid changes (submitted, replaced, withdrawn): the marks are asked again. */
+  refreshKey?: string;
+}) {
   const [, setParams] = useSearchParams();
   const [bidLots, setBidLots] = useState<Set<number>>(new Set());
 
@@ -25,7 +38,7 @@ export function LotChoice({ tender, lotNo, disabled, reason }: { tender: Tender;
     return () => {
       stop = true;
     };
-  }, [tender.id, lotNo]);
+  }, [tender.id, lotNo, refreshKey]);
 
   const lot = tender.lots.find((l) => l.lotNo === lotNo);
   return (

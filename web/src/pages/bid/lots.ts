@@ -15,6 +15,8 @@ export interface BidLot {
   title: string | null;
   /** The lot's own bid security (tenders without lots: the tender's). */
   bidSecurityAmount: string;
+  /** The price ceiling a bid on the lot must not exceed: the lot's budget unless the tender's ceiling is lower (TBR Art. 51(5)). */
+  priceCeiling: string | null;
   /** The base of the bid paths: `/tenders/{id}` (no lots) or `/tenders/{id}/lots/{lotNo}`. */
   base: string;
   /** What a v2 upload adds to its creation body: `{ lotNo }` on a tender with lots, nothing otherwise. */
@@ -33,10 +35,18 @@ export function lotParamOf(params: URLSearchParams): number | null {
 }
 
 /** The lot the page bids: the wanted one if the tender has it, else its first lot (a tender without lots: lot 1). */
-export function bidLot(tender: Pick<Tender, 'id' | 'lots' | 'bidSecurityAmount'>, wanted: number | null): BidLot {
+export function bidLot(tender: Pick<Tender, 'id' | 'lots' | 'bidSecurityAmount' | 'priceCeiling'>, wanted: number | null): BidLot {
   const lots = tender.lots ?? [];
   if (lots.length === 0) {
-    return { hasLots: false, lotNo: 1, title: null, bidSecurityAmount: tender.bidSecurityAmount, base: `/tenders/${tender.id}`, upload: {} };
+    return {
+      hasLots: false,
+      lotNo: 1,
+      title: null,
+      bidSecurityAmount: tender.bidSecurityAmount,
+      priceCeiling: tender.priceCeiling,
+      base: `/tenders/${tender.id}`,
+      upload: {},
+    };
   }
   const lot = lots.find((l) => l.lotNo === wanted) ?? lots[0];
   return {
@@ -44,10 +54,18 @@ export function bidLot(tender: Pick<Tender, 'id' | 'lots' | 'bidSecurityAmount'>
     lotNo: lot.lotNo,
     title: lot.title,
     bidSecurityAmount: lot.bidSecurityAmount ?? tender.bidSecurityAmount,
+    priceCeiling: tender.priceCeiling && fen(tender.priceCeiling) < fen(lot.budget) ? tender.priceCeiling : lot.budget,
     base: `/tenders/${tender.id}/lots/${lot.lotNo}`,
     upload: { lotNo: lot.lotNo },
   };
 }
 
-/** 第二标段-style label: "第 2 标段：<title>". */
-export const lotLabel = (l: { lotNo: number; title: string }) => `第 ${l.lotNo} 标段：${l.title}`;
+/** A decimal amount in yuan as integer fen (exact). */
+const fen = (amount: string) => {
+  const [whole, frac = ''] = amount.split('.');
+  return BigInt(whole) * 100n + BigInt((frac + '00').slice(0, 2));
+};
+
+/** A lot's name: its title when it names the lot already ("第二标段：…", "第2包 …"), else "第 2 标段：<title>". */
+export const lotLabel = (l: { lotNo: number; title: string }) =>
+  /^第\s*[0-9一二三四五六七八九十百]+\s*(标段|标包|包|标)/.test(l.title.trim()) ? l.title.trim() : `第 ${l.lotNo} 标段：${l.title}`;
