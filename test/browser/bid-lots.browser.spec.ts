@@ -1,5 +1,6 @@
 import { readFileSync } from 'fs';
-import { createPublishedTender, notification, pay, registerParty, Role } from './fixtures';
+import { sealBid } from 'src/sdk';
+import { createPublishedTender, notification, passDeadlineNow, pay, plaintextOf, registerParty, Role, waitForTenderStatus } from './fixtures';
 import { type ConsoleServer, eventually, loginAs, openPage, pickOption, screenshot, startConsole } from './harness';
 
 /**
@@ -93,7 +94,8 @@ describe('console: a bidder bids lot 2 of a tender with lots', () => {
     await screenshot(a.page, 'bid-lot2-receipt-v2');
     download = a.page.waitForEvent('download');
     await a.page.getByRole('button', { name: '下载密钥' }).click();
-    const keyFile = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+    const keyPath = await (await download).path();
+    const keyFile = JSON.parse(readFileSync(keyPath, 'utf8'));
     expect(keyFile).toMatchObject({ formatVersion: 'v2', suite: 'GM-1', tenderId: tender.id });
     const v2 = (await t.http().get(`/api/v1/tenders/${tender.id}/lots/2/bids/mine`).set(bidder.auth).expect(200)).body;
     expect(v2).toMatchObject({ bidId: mine2.bidId, lotNo: 2, version: 2, formatVersion: 2, suite: 'GM-1', status: 'SUBMITTED' });
@@ -115,6 +117,30 @@ describe('console: a bidder bids lot 2 of a tender with lots', () => {
     expect(await receipt.getByText(lot2).count()).toBe(1);
     await a.page.getByText('本标段已投标').waitFor();
     await screenshot(a.page, 'bid-lot2-reloaded');
+
+    // Two more bidders bid lot 2 (format v1, the SDK on their machines); at the deadline lot 2 (3 bids) opens and
+    // lot 1 (none) fails alone. In the opening hall the bidder decrypts its lot-2 v2 bid with the downloaded key.
+    for (const [i, price] of ['18900000.00', '19100000.00'].entries()) {
+      const other = await registerParty(t, { role: Role.BIDDER, name: ['盐城市政工程有限公司', '中交二航局第六工程有限公司'][i] });
+      const acct = (await t.http().get(`/api/v1/tenders/${tender.id}/lots/2/bid-security/account`).set(other.auth).expect(200)).body;
+      await pay(t, notification({ virtualAccountNo: acct.virtualAccountNo, amount: '80000.00' }));
+      const sealed = sealBid({
+        tenderId: tender.id,
+        bidderOrganizationId: other.organizationId!,
+        plaintext: plaintextOf(price),
+        escrowPublicKey: tender.escrowPublicKey!,
+        client: { deviceId: `device-${other.username}` },
+      });
+      await t.http().post(`/api/v1/tenders/${tender.id}/lots/2/bids`).set(other.auth).send(sealed.request).expect(201);
+    }
+    await passDeadlineNow(t, tender.id);
+    await waitForTenderStatus(t, tender.id, ['OPENING']);
+    await a.page.goto(`/tenders/${tender.id}/opening`);
+    await a.page.getByText('解密剩余时间').waitFor();
+    await a.page.getByLabel('密钥文件').setInputFiles(keyPath);
+    await a.page.getByRole('button', { name: '解密' }).click();
+    await a.page.getByText('已解密，您的投标报价：¥18,700,000.00').waitFor();
+    await screenshot(a.page, 'bid-lot2-opening-decrypted');
     a.assertClean();
   }, 180_000);
 });
