@@ -33,7 +33,7 @@ export const routes: ConsoleRoute[] = [
   // ── procuring entity (招标人) ───────────────────────────────────────────────────────────────────────────────
   { path: '/tenders/new', access: ['PROCURING_ENTITY'], title: '新建招标项目', nav: '新建项目', load: () => import('./pages/tenders/TenderNewPage') },
   // ── bidder (投标人) and the opening hall (participants, owner, supervisors) ─────────────────────────────────
-  { path: '/tenders/:id/bid', access: ['BIDDER'], title: '投标', load: () => import('./pages/bid/BidPage') },
+  { path: '/tenders/:id/bid', access: ['BIDDER'], title: '投标', load: () => import('./pages/bid/LotBidPage') },
   { path: '/tenders/:id/opening', access: ['BIDDER', 'PROCURING_ENTITY', 'SUPERVISOR'], title: '开标大厅', load: () => import('./pages/opening/OpeningHallPage') },
   // ── expert, supervision, administration, statistics (slots: one line each) ──────────────────────────────────
   { path: '/expert', access: ['EXPERT'], title: '评标', nav: '评标任务', load: () => import('./pages/expert/ExpertPage') },

@@ -56,6 +56,8 @@ export interface BidVersionV2Row extends BidVersionRow {
   suite: SuiteId;
   segmentSize: number;
   blobKey: string;
+  /** 标段: the lot of the upload (a new bid's lot; a next version keeps its bid's, the same). Default 1. */
+  lotNo?: number;
 }
 
 /** The bidder's current bid on a lot, as a resubmission compares and replaces it (locked FOR UPDATE). */
@@ -500,24 +502,30 @@ export class BidsRepository {
     );
   }
 
-  /** The bidder's bid on lot 1 (format v2 uploads are for lot 1), id and version only, locked FOR UPDATE. */
-  async findV2TargetForUpdate(m: EntityManager, tenderId: string, organizationId: string, blindIndex: string | null): Promise<{ id: string; version: number } | null> {
+  /** The bidder's bid on the lot (the one a v2 upload to that lot replaces), id and version only, locked FOR UPDATE. */
+  async findV2TargetForUpdate(
+    m: EntityManager,
+    tenderId: string,
+    organizationId: string,
+    lotNo: number,
+    blindIndex: string | null,
+  ): Promise<{ id: string; version: number } | null> {
     const rows: Array<{ id: string; version: number }> = await m.query(
-      `SELECT id, version FROM bids WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = 1 FOR UPDATE`,
-      [tenderId, organizationId, blindIndex],
+      `SELECT id, version FROM bids WHERE tender_id = $1 AND (bidder_organization_id = $2 OR bidder_blind_index = $3) AND lot_no = $4 FOR UPDATE`,
+      [tenderId, organizationId, blindIndex, lotNo],
     );
     return rows[0] ?? null;
   }
 
-  /** A first bid of format v2 (lot 1): the bid row only (its version row: insertVersionV2). */
+  /** A first bid of format v2 on its lot: the bid row only (its version row: insertVersionV2). */
   async insertV2(m: EntityManager, b: BidVersionV2Row): Promise<void> {
     const x = b.identity;
     await m.query(
       `INSERT INTO bids (id, tender_id, bidder_organization_id, submitted_by, version, status, ciphertext, iv, key_commitment,
                              escrowed_key, ciphertext_sha256, ciphertext_bytes, received_at, signature,
                              ip, device_id, mac_addresses, tool_version, document_author, envelope_sha256, envelope_signature,
-                             format_version, suite, segment_size, blob_key, bidder_blind_index, sealed_identity)
-           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', '\\x', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23)`,
+                             format_version, suite, segment_size, blob_key, bidder_blind_index, sealed_identity, lot_no)
+           VALUES ($1, $2, $3, $4, 1, 'SUBMITTED', '\\x', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 2, $19, $20, $21, $22, $23, $24)`,
       [
         b.bidId,
         b.tenderId,
@@ -538,6 +546,7 @@ export class BidsRepository {
         b.blobKey,
         x.blindIndex,
         x.sealedIdentity,
+        b.lotNo ?? DEFAULT_LOT_NO,
       ],
     );
   }

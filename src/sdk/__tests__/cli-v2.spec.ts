@@ -164,3 +164,12 @@ describe('bid-seal seal-v2 / open-v2', () => {
     expect(r.stderr).toContain('unknown suite');
   });
 });
+
+describe('bid-seal upload --lot', () => {
+  it('takes a lot number from 1 to 50 (absent: the platform’s default, lot 1) and refuses anything else', async () => {
+    const { parseLotOption } = await import('../cli/v2.commands');
+    expect(parseLotOption(undefined)).toBeUndefined();
+    expect([parseLotOption('1'), parseLotOption('2'), parseLotOption('50')]).toEqual([1, 2, 50]);
+    for (const bad of ['0', '51', '02', '1.5', '-1', 'x', '']) expect(() => parseLotOption(bad)).toThrow(/--lot must be a lot number from 1 to 50/);
+  });
+});

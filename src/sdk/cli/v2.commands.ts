@@ -34,9 +34,19 @@ const openUsage = `Usage: bid-seal open-v2 --file bid.sealed --envelope bid-enve
 Checks offline that a v2 sealed file opens with its key exactly as the platform will; prints price and attachment digests.`;
 
 const uploadUsage = `Usage: bid-seal upload --url https://platform.example --token TOKEN --tender ID --file bid.sealed
-                       --envelope bid-envelope.json [--upload-id ID] [--piece-size BYTES] [--receipt-out receipt.json]
+                       --envelope bid-envelope.json [--lot N] [--upload-id ID] [--piece-size BYTES] [--receipt-out receipt.json]
 Uploads a v2 sealed file in resumable pieces and finalises it. Interrupted? Run it again with --upload-id (printed
-at the start): it asks the platform where to resume (HEAD Upload-Offset) and sends the rest.`;
+at the start): it asks the platform where to resume (HEAD Upload-Offset) and sends the rest.
+  --lot N                   标段: the lot bid for (default 1; a tender without lots is lot 1). The upload replaces
+                            your earlier bid on that lot only.`;
+
+/** `--lot N`: a lot number from 1 to 50 (undefined: not given, the platform's default 1). */
+export function parseLotOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^[1-9]\d?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new CliError('--lot must be a lot number from 1 to 50');
+  return n;
+}
 
 function keyFromFile(io: CliIo, path: string): Buffer {
   const o = readJsonObject(io, path, 'key file');
@@ -182,6 +192,7 @@ export const uploadCommand: AsyncCliCommand = {
         tender: { type: 'string' },
         file: { type: 'string' },
         envelope: { type: 'string' },
+        lot: { type: 'string' },
         'upload-id': { type: 'string' },
         'piece-size': { type: 'string' },
         'receipt-out': { type: 'string' },
@@ -194,6 +205,7 @@ export const uploadCommand: AsyncCliCommand = {
       url: `${required(o.url, '--url', 'upload').replace(/\/$/, '')}/api/v1/tenders/${normalizeId(required(o.tender, '--tender', 'upload'), '--tender')}/bid-uploads`,
       headers: () => ({ Authorization: `Bearer ${required(o.token, '--token', 'upload')}` }),
     };
+    const lotNo = parseLotOption(o.lot);
     const file = resolve(io.cwd, required(o.file, '--file', 'upload'));
     const size = statSync(file).size;
     const pieceSize = o['piece-size'] ? Number(o['piece-size']) : 8 * 1024 * 1024;
@@ -208,8 +220,8 @@ export const uploadCommand: AsyncCliCommand = {
     let upload: ResumableBidUpload;
     if (o['upload-id']) upload = await ResumableBidUpload.resume(transport, o['upload-id']).catch(refused('no such upload'));
     else {
-      const env = readJsonObject(io, required(o.envelope, '--envelope', 'upload'), 'envelope') as unknown as SealedEnvelopeV2 & { client: object };
-      upload = await ResumableBidUpload.create(transport, env).catch(refused('the platform refused the upload'));
+      const env = readJsonObject(io, required(o.envelope, '--envelope', 'upload'), 'envelope') as unknown as SealedEnvelopeV2 & { client: object; lotNo?: number };
+      upload = await ResumableBidUpload.create(transport, lotNo === undefined ? env : { ...env, lotNo }).catch(refused('the platform refused the upload'));
       io.stderr(`upload id ${upload.uploadId} (resume with --upload-id ${upload.uploadId})\n`);
     }
     if (upload.length !== size) throw new CliError(`the upload is ${upload.length} bytes, the file ${size}`, 1);

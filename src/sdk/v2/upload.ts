@@ -77,8 +77,8 @@ export class ResumableBidUpload {
     return res;
   }
 
-  /** POST: the envelope (and `client`) → a new upload at offset 0. */
-  static async create(t: UploadTransport, body: SealedEnvelopeV2 & { client: object }): Promise<ResumableBidUpload> {
+  /** POST: the envelope (and `client`, and the lot `lotNo` bid for: default 1) → a new upload at offset 0. */
+  static async create(t: UploadTransport, body: SealedEnvelopeV2 & { client: object; lotNo?: number }): Promise<ResumableBidUpload> {
     const probe = new ResumableBidUpload(t, '', body.ciphertextLength, 0);
     const res = await probe.call('', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
     const v = (await res.json()) as { uploadId: string; offset: number; length: number };
@@ -167,6 +167,8 @@ export interface SealAndUploadV2Input {
   attachments: () => BidFileAttachmentInput[];
   escrowPublicKey?: Bytes;
   client: object;
+  /** 标段: the lot bid for (sent as `lotNo`; omitted: the platform's default, lot 1). */
+  lotNo?: number;
   transport: UploadTransport;
   /** Bytes per PATCH (default 4 MiB). */
   pieceSize?: number;
@@ -235,7 +237,11 @@ export async function sealAndUploadV2(input: SealAndUploadV2Input): Promise<Seal
     },
     writeConsumes: true,
   });
-  const upload = await ResumableBidUpload.create(input.transport, { ...sealed.envelope, client: input.client });
+  const upload = await ResumableBidUpload.create(input.transport, {
+    ...sealed.envelope,
+    client: input.client,
+    ...(input.lotNo === undefined ? {} : { lotNo: input.lotNo }),
+  });
   return uploadSealed(input, upload, { uploadId: upload.uploadId, envelope: sealed.envelope, key: sealed.key, total });
 }
 

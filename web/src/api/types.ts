@@ -53,7 +53,8 @@ export interface Tender {
   decryption: { mode: 'BIDDER' | 'ESCROW' | 'BIDDER_WITH_ESCROW_FALLBACK'; windowMinutes: number };
   evaluation: { method: 'LOWEST_EVALUATED_PRICE' | 'COMPREHENSIVE_SCORING'; priceWeight: string | null; factors: EvaluationFactor[] };
   panel: { size: number; specialties: Array<{ code: string; count: number }> };
-  lots: Array<{ lotNo: number; title: string; budget: string }>;
+  /** 标段 (empty: a tender without lots, one lot). `bidSecurityAmount`: the lot's own security. */
+  lots: Array<{ lotNo: number; title: string; budget: string; bidSecurityAmount?: string; status?: 'ACTIVE' | 'FAILED' }>;
   procuringEntityId: string;
   publishedAt: string | null;
   suspended: boolean;
@@ -102,6 +103,8 @@ export interface BidReceiptView {
 export interface MyBidSummary {
   bidId: string;
   tenderId: string;
+  /** 标段 (1 on a tender without lots). */
+  lotNo?: number;
   tenderTitle: string;
   tenderStatus: string;
   bidDeadline: string;

@@ -24,8 +24,10 @@ export class BidUploadsController {
   @Post()
   @Roles(Role.BIDDER)
   @ApiOperation({
-    summary: 'Start a resumable upload of a format v2 sealed bid file → 201 { uploadId, status, offset: 0, length }',
-    description: '400 UNSUPPORTED_SUITE / INVALID_BID_FILE_LENGTH, 413 BID_FILE_TOO_LARGE, 409 BID_DEADLINE_PASSED; nothing is stored then.',
+    summary: 'Start a resumable upload of a format v2 sealed bid file for one lot (标段) → 201 { uploadId, status, offset: 0, length, lotNo }',
+    description:
+      '`lotNo` (default 1): the lot bid for; finalising replaces the bidder’s earlier bid on that lot only. 404 NOT_FOUND for a lot the tender does not have (a tender without lots is lot 1 only), ' +
+      '400 UNSUPPORTED_SUITE / INVALID_BID_FILE_LENGTH, 413 BID_FILE_TOO_LARGE, 409 BID_DEADLINE_PASSED; nothing is stored then.',
   })
   create(@UuidParam('id') id: string, @Body() dto: CreateBidUploadDto, @CurrentActor() actor: Actor) {
     return this.uploads.create(id, actor, dto);
@@ -44,7 +46,7 @@ export class BidUploadsController {
 
   @Get(':uploadId')
   @Roles(Role.BIDDER)
-  @ApiOperation({ summary: 'The upload: { uploadId, status, offset, length }' })
+  @ApiOperation({ summary: 'The upload: { uploadId, status, offset, length, lotNo }' })
   get(@UuidParam('id') id: string, @Param('uploadId', ParseUUIDPipe) uploadId: string, @CurrentActor() actor: Actor) {
     return this.uploads.status(id, uploadId, actor);
   }
@@ -79,8 +81,9 @@ export class BidUploadsController {
   @Roles(Role.BIDDER)
   @ApiOperation({
     summary:
-      'Finalise: the submission moment (database clock) → 201 v2 receipt { bidId, version, receivedAt, formatVersion, suite, ciphertextHash, ciphertextLength, envelopeHash, envelopeSignature, escrowedKeyStored }',
-    description: '409 UPLOAD_INCOMPLETE (not a bid), 409 BID_DEADLINE_PASSED, 422 UPLOAD_HASH_MISMATCH; nothing is stored then. Repeating returns the same receipt.',
+      'Finalise: the submission moment (database clock) → 201 v2 receipt { bidId, version, receivedAt, formatVersion, suite, ciphertextHash, ciphertextLength, envelopeHash, envelopeSignature, escrowedKeyStored, lotNo }',
+    description:
+      'The bid is the bidder’s bid on the upload’s lot (a new one, or the next version of its bid on that lot only). 409 UPLOAD_INCOMPLETE (not a bid), 409 BID_DEADLINE_PASSED, 409 BID_SECURITY_MISSING (the lot’s security), 422 UPLOAD_HASH_MISMATCH; nothing is stored then. Repeating returns the same receipt.',
   })
   finalize(@UuidParam('id') id: string, @Param('uploadId', ParseUUIDPipe) uploadId: string, @CurrentActor() actor: Actor) {
     return this.finalizer.execute({ tenderId: id, uploadId, actor });

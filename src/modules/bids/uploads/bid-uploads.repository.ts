@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { SuiteId } from 'src/sdk/v2';
+import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
 
 export interface UploadClient {
   deviceId: string;
@@ -30,6 +31,8 @@ export interface BidUploadRow {
   ip: string | null;
   receivedBytes: number;
   bidId: string | null;
+  /** 标段: the lot the upload bids for (1 on a tender without lots). */
+  lotNo: number;
 }
 
 interface BidUploadDbRow {
@@ -51,6 +54,7 @@ interface BidUploadDbRow {
   ip: string | null;
   received_bytes: string;
   bid_id: string | null;
+  lot_no: number;
 }
 
 const toUpload = (r: BidUploadDbRow): BidUploadRow => ({
@@ -72,6 +76,7 @@ const toUpload = (r: BidUploadDbRow): BidUploadRow => ({
   ip: r.ip,
   receivedBytes: Number(r.received_bytes),
   bidId: r.bid_id,
+  lotNo: Number(r.lot_no),
 });
 
 /** At the opening: who started an upload that became a bid, as opened with the tender's identity key. */
@@ -100,6 +105,8 @@ export interface NewBidUploadRow {
   blindIndex: string | null;
   /** The submitter sealed to the tender's identity key (BidIdentitySealer.sealUploadSubmitter). */
   sealedClient: string | null;
+  /** 标段: the lot bid for (in clear, as `bids.lot_no`); default 1. */
+  lotNo?: number;
 }
 
 export interface UploadPieceRow {
@@ -136,8 +143,8 @@ export class BidUploadsRepository {
   async insert(m: EntityManager, u: NewBidUploadRow): Promise<void> {
     await m.query(
       `INSERT INTO bid_uploads (id, tender_id, bidder_organization_id, submitted_by, suite, segment_size, ciphertext_length, ciphertext_hash,
-                                  nonce_prefix, key_commitment, escrowed_key, client, ip, bidder_blind_index, sealed_client)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+                                  nonce_prefix, key_commitment, escrowed_key, client, ip, bidder_blind_index, sealed_client, lot_no)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         u.id,
         u.tenderId,
@@ -154,6 +161,7 @@ export class BidUploadsRepository {
         u.ip,
         u.blindIndex,
         u.sealedClient,
+        u.lotNo ?? DEFAULT_LOT_NO,
       ],
     );
   }

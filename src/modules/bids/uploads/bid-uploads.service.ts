@@ -13,7 +13,8 @@ import { AuditService } from '../../audit/audit.service';
 import { bidAuditScope } from '../bid-audit';
 import { BidIdentity, BidIdentitySealer, sealedBidderActor, UploadSubmitter } from '../bid-identity-sealer';
 import { escrowedKeyPolicy } from '../bid-submission-rules';
-import { assertSubmissionOpen, lockTenderForBids, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
+import { DEFAULT_LOT_NO } from '../../tenders/tender-lots';
+import { assertSubmissionOpen, lockTenderForBids, requireLot, SubmitBidUseCase } from '../use-cases/submit-bid.use-case';
 import { BidUploadException } from './bid-upload.exception';
 import { CreateBidUploadDto } from './create-bid-upload.dto';
 import { BidsRepository } from '../bids.repository';
@@ -27,6 +28,8 @@ export interface BidUploadView {
   status: string;
   offset: number;
   length: number;
+  /** 标段: the lot the upload bids for. */
+  lotNo: number;
 }
 
 /** One piece's largest size: the server never holds more than a segment of it in memory, but a piece is the unit of resumption. */
@@ -68,6 +71,9 @@ export class BidUploadsService {
     return this.tx.run(async (m) => {
       const { tender, now } = await lockTenderForBids(this.bids, m, tenderId);
       assertSubmissionOpen(tender, now);
+      // 标段: the upload is for one lot of the tender (404 for a lot it does not have, as the v1 lot route).
+      const lotNo = dto.lotNo ?? DEFAULT_LOT_NO;
+      await requireLot(m, tenderId, lotNo);
       const t = await this.repo.tenderFileLimits(m, tenderId);
       if (!isSuiteId(dto.suite) || !t.acceptedSuites.includes(dto.suite)) throw BidUploadException.unsupportedSuite(dto.suite, t.acceptedSuites);
       if (!isValidSegmentSize(dto.segmentSize)) throw BidUploadException.invalidLength('segmentSize must be a power of two from 4096 to 16777216');
@@ -87,6 +93,8 @@ export class BidUploadsService {
       }
       await this.submit.assertInvited(m, tender, organizationId);
       await this.submit.assertNotDebarred(m, organizationId);
+      // The lot's own security is checked at the finalisation — the submission moment, where a v1 submission to the lot
+      // checks it (TBR Art. 26) — so that a long upload may start while the bank transfer is on its way.
       const id = this.crypto.uuid();
       // Sealed identities (issue 17): the upload row names no bidder until the opening; it is found by its blind index,
       // and who started it (user, IP, client) is sealed to the tender's identity key: no platform-held key opens it.
@@ -108,6 +116,7 @@ export class BidUploadsService {
         ip: sealing ? null : (actor.ip ?? ''),
         blindIndex: sealing?.blindIndex ?? null,
         sealedClient: sealing ? this.identities.sealUploadSubmitter(sealing, id, submitter) : null,
+        lotNo,
       });
       // The upload's own audit stream, sealed until the opening like a bid's (no count of bidders leaks).
       await this.audit.append(m, {
@@ -119,7 +128,7 @@ export class BidUploadsService {
         data: { uploadId: id, suite: dto.suite, segmentSize: dto.segmentSize, ciphertextLength: dto.ciphertextLength, ciphertextHash: dto.ciphertextHash },
       });
       this.hashers.set(id, { offset: 0, hasher: new FileHasher(nodeSuite(dto.suite), dto.segmentSize) });
-      return { uploadId: id, status: 'OPEN', offset: 0, length: dto.ciphertextLength };
+      return { uploadId: id, status: 'OPEN', offset: 0, length: dto.ciphertextLength, lotNo };
     });
   }
 
@@ -136,7 +145,7 @@ export class BidUploadsService {
 
   async status(tenderId: string, uploadId: string, actor: Actor): Promise<BidUploadView> {
     const u = await this.tx.run((m) => this.load(m, tenderId, uploadId, actor));
-    return { uploadId: u.id, status: u.status, offset: u.receivedBytes, length: u.ciphertextLength };
+    return { uploadId: u.id, status: u.status, offset: u.receivedBytes, length: u.ciphertextLength, lotNo: u.lotNo };
   }
 
   /** One piece at `offset` (it must equal the bytes stored so far), streamed into the blob store and hashed. */
@@ -205,7 +214,7 @@ export class BidUploadsService {
       throw BidUploadException.offsetMismatch((await this.status(tenderId, uploadId, actor)).offset);
     }
     this.hashers.set(uploadId, { offset: offset + length, hasher });
-    return { uploadId, status: 'OPEN', offset: offset + length, length: total };
+    return { uploadId, status: 'OPEN', offset: offset + length, length: total, lotNo: u.lotNo };
   }
 
   /** The running file hash after `offset` bytes: this process's, or rebuilt by streaming the stored pieces. */

@@ -46,6 +46,18 @@ export class CreateBidUploadDto {
   @IsBase64Bytes(92, 113)
   escrowedKey?: string;
 
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 50,
+    default: 1,
+    description: '标段: the lot bid for (default 1; a tender without lots is one lot, number 1). 404 for a lot the tender does not have.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  lotNo?: number;
+
   @ApiProperty({ type: BidClientDto })
   @IsDefined()
   @IsObject()

@@ -21,7 +21,7 @@ import { BidUploadRow, BidUploadsService } from './bid-uploads.service';
 import { GmReceiptKeyService } from './gm-receipt-key.service';
 import type { UseCase } from 'src/common/use-case';
 
-export type BidReceiptV2View = BidReceiptV2 & { tenderId: string; bidderOrganizationId: string; keyCommitment: string; status: BidStatus };
+export type BidReceiptV2View = BidReceiptV2 & { tenderId: string; bidderOrganizationId: string; keyCommitment: string; status: BidStatus; lotNo: number };
 
 /** The locked, complete upload whose file hash is the one stated: about to become a bid version. */
 interface Finalisation {
@@ -142,12 +142,14 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
     const storedEscrowedKey = policy === 'DISCARDED' ? null : u.escrowedKey;
     await this.submit.assertInvited(m, tender, organizationId);
     await this.submit.assertNotDebarred(m, organizationId);
-    await this.bids.lockBidderSlot(m, tenderId, organizationId, 1);
+    // 标段: the upload is for one lot (chosen at its creation): the bidder's slot of that lot, its bid there (only
+    // that one is replaced), and that lot's own security, as a v1 submission to the lot.
+    const lotNo = u.lotNo;
+    await this.bids.lockBidderSlot(m, tenderId, organizationId, lotNo);
     // Sealed identities (issue 17): the bid row names no bidder until the opening; it is found by its blind index.
     const sealing = await this.identities.contextOf(tender, organizationId);
-    // Format v2 uploads are for lot 1 (a tender without lots); lots of several are bid through format v1 for now.
-    const existing = await this.bids.findV2TargetForUpdate(m, tenderId, organizationId, sealing?.blindIndex ?? null);
-    await this.submit.assertSecurityPaid(m, tender, organizationId, 1);
+    const existing = await this.bids.findV2TargetForUpdate(m, tenderId, organizationId, lotNo, sealing?.blindIndex ?? null);
+    await this.submit.assertSecurityPaid(m, tender, organizationId, lotNo);
     return {
       sealing,
       storedEscrowedKey,
@@ -192,6 +194,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       suite: u.suite,
       segmentSize: u.segmentSize,
       blobKey: `uploads/${u.id}`,
+      lotNo: u.lotNo,
       // Sealed identities (issue 17): nothing is opened here; the upload's submitter, sealed to the identity key at
       // its creation, goes into the version's sealed identity as it is and is opened at the opening.
       identity: this.identities.toStore(d.sealing, bidId, version, this.uploads.identityOf(u, organizationId, f.actor), {
@@ -219,6 +222,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       bidderOrganizationId: organizationId,
       keyCommitment: u.keyCommitment,
       status: BidStatus.SUBMITTED,
+      lotNo: u.lotNo,
     };
   }
 
@@ -276,6 +280,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       bidderOrganizationId: organizationId, // the caller's own: the upload row may still be sealed
       keyCommitment: u.keyCommitment,
       status,
+      lotNo: u.lotNo,
     };
   }
 }

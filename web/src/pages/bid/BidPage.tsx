@@ -41,6 +41,13 @@ import {
   purgeExpiredPendingUploads,
   savePendingUpload,
 } from './pending-upload-store';
+import { LotChoice } from './LotChoice';
+import { bidLot, lotLabel, useLotParam } from './lots';
+
+/** Whose interrupted upload this page keeps: the user, the tender and, on a tender with lots, the lot (one per lot). */
+function pendingOwner(userId: string, tender: Tender, wantedLot: number | null): PendingUploadOwner {
+  return { userId, tenderId: tender.id, lotId: tender.lots?.length ? String(bidLot(tender, wantedLot).lotNo) : null };
+}
 
 /** An amount in yuan ("36500000.5", "36500000.00") as integer fen, compared exactly (no floating point). */
 function centsOf(amount: string): bigint {
@@ -195,13 +202,17 @@ export default function BidPage() {
   const [form] = Form.useForm<BidForm>();
   const restoreTried = useRef(false);
   const platformKeys = useRef<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null } | null>(null);
+  // 标段: the lot of the address (LotBidPage remounts the page when it changes); null on a tender without lots.
+  const wantedLot = useLotParam();
 
   // Fetched once per page (the ref), so these are stable across renders.
   const keys = useCallback(async () => (platformKeys.current ??= await api.get<{ receiptPublicKey: string; receiptPublicKeySm2?: string | null }>('/platform/keys')), []);
   const receiptKey = useCallback(async () => (await keys()).receiptPublicKey, [keys]);
 
+  const mineLot = useRef<number | undefined>(undefined); // the lot's own bid (a tender with lots); set with the tender
+
   const loadMine = useCallback(async () => {
-    const b = await fetchMyBid(id);
+    const b = await fetchMyBid(id, mineLot.current);
     setMine(b);
     return b;
   }, [id]);
@@ -212,6 +223,7 @@ export default function BidPage() {
       try {
         const t = await api.get<Tender>(`/tenders/${id}`);
         setTender(t);
+        mineLot.current = t.lots?.length ? bidLot(t, wantedLot).lotNo : undefined;
         const b = await loadMine();
         // A bid already submitted (e.g. in an earlier visit): verify its latest receipt here too. A v2 version's
         // receipt signs the whole envelope: GET /tenders/{id}/bids/mine returns its fields (nonce prefix, escrowed
@@ -229,13 +241,13 @@ export default function BidPage() {
           setSubmitted({ receipt: b, keyCommitment: b.keyCommitment, keyFile: null, verified: ok, reverified: true });
         }
         if (t.status === 'PUBLISHED') {
-          setAccount(await api.get<BidSecurityAccount>(`/tenders/${id}/bid-security/account`));
+          setAccount(await api.get<BidSecurityAccount>(`${bidLot(t, wantedLot).base}/bid-security/account`));
         }
       } catch (e) {
         setLoadError(errorText(e));
       }
     })();
-  }, [id, loadMine, receiptKey, keys]);
+  }, [id, loadMine, receiptKey, keys, wantedLot]);
 
   // The bid security's status, live (the bank's notification arrives asynchronously).
   useEffect(() => {
@@ -243,7 +255,7 @@ export default function BidPage() {
     let stop = false;
     const poll = async () => {
       try {
-        const s = await api.get<MyBidSecurity>(`/tenders/${id}/bid-security/mine`);
+        const s = await api.get<MyBidSecurity>(`${bidLot(tender, wantedLot).base}/bid-security/mine`);
         if (!stop) setSecurity(s);
       } catch {
         /* shown as unknown */
@@ -255,7 +267,7 @@ export default function BidPage() {
       stop = true;
       window.clearInterval(timer);
     };
-  }, [id, tender]);
+  }, [id, tender, wantedLot]);
 
   // An upload interrupted in an earlier visit (reload, closed tab, crashed browser) and kept in this browser: offered
   // again with 继续上传 while the platform still holds it open and the deadline has not passed; otherwise forgotten.
@@ -263,7 +275,7 @@ export default function BidPage() {
   useEffect(() => {
     if (!tender || !userId || restoreTried.current) return;
     restoreTried.current = true;
-    const owner: PendingUploadOwner = { userId, tenderId: tender.id };
+    const owner = pendingOwner(userId, tender, wantedLot);
     void (async () => {
       await purgeExpiredPendingUploads(serverNow(), owner);
       const rec = await loadPendingUpload(owner, serverNow(), tender.bidDeadline);
@@ -295,7 +307,7 @@ export default function BidPage() {
       });
       setProgress({ phase: 'upload', sealed: rec.pending.total, uploaded: offset ?? 0, total: rec.pending.total, retries: [] });
     })();
-  }, [tender, userId, form]);
+  }, [tender, userId, form, wantedLot]);
 
   // Leaving before the key is downloaded loses the only copy of the key; leaving mid-upload (v2) or with an upload
   // waiting to be resumed that this browser could not keep loses the upload.
@@ -311,6 +323,7 @@ export default function BidPage() {
   if (loadError) return <Alert type="error" showIcon title={loadError} />;
   if (!tender || !me) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
+  const lot = bidLot(tender, wantedLot);
   const open = tender.status === 'PUBLISHED' && !tender.suspended;
   const accepted = (tender.sealing.acceptedSuites ?? []).filter(isSuite);
   // INTL-1 when the tender accepts both (the bidder may choose GM-1), GM-1 when only it.
@@ -318,7 +331,7 @@ export default function BidPage() {
   const attachmentBytes = files.reduce((n, f) => n + f.size, 0);
   const useV2 = !!resumable || (suite !== null && (suite === 'GM-1' || attachmentBytes > V1_MAX_ATTACHMENT_BYTES));
   const v2Limit = tender.sealing.maxBidFileBytes ?? null;
-  const owner: PendingUploadOwner = { userId: me.userId, tenderId: tender.id };
+  const owner = pendingOwner(me.userId, tender, wantedLot);
   // While an interrupted upload waits, the form shows the values it was sealed from, read-only (the resume uses them).
   const locked = busy === 'seal' || !!resumable;
 
@@ -349,6 +362,7 @@ export default function BidPage() {
         toolVersion: `${CONSOLE_TOOL_VERSION} (sealed-bid v2 ${suiteId})`,
         ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}),
       },
+      ...lot.upload, // 标段: the lot bid for (none on a tender without lots)
       transport: {
         url: `${API_BASE}/tenders/${tender.id}/bid-uploads`,
         headers: (): Record<string, string> => (getAccessToken() ? { Authorization: `Bearer ${getAccessToken()}` } : {}),
@@ -435,7 +449,7 @@ export default function BidPage() {
         client: { deviceId: browserDeviceId(), toolVersion: CONSOLE_TOOL_VERSION, ...(v.documentAuthor?.trim() ? { documentAuthor: v.documentAuthor.trim() } : {}) },
       });
       // Only the sealed request leaves the browser: never the key, never the plaintext.
-      const receipt = await api.post<BidReceiptView>(`/tenders/${tender.id}/bids`, sealed.request);
+      const receipt = await api.post<BidReceiptView>(`${lot.base}/bids`, sealed.request);
       const verified = await verifyReceiptInBrowser({
         receipt,
         tenderId: tender.id,
@@ -512,7 +526,7 @@ export default function BidPage() {
     setBusy('withdraw');
     setError(null);
     try {
-      await api.delete(`/tenders/${tender.id}/bids/mine`);
+      await api.delete(`${lot.base}/bids/mine`);
       setSubmitted(null);
       setResumable(null); // an interrupted replacement is not resumed after a withdrawal
       setRechosen(null);
@@ -543,19 +557,29 @@ export default function BidPage() {
         </Space>
       </div>
 
-      <Card title="投标保证金" size="small">
-        {/^0(\.0+)?$/.test(tender.bidSecurityAmount) ? (
-          <Typography.Text>本项目不收取投标保证金。</Typography.Text>
+      {lot.hasLots && (
+        <LotChoice
+          tender={tender}
+          lotNo={lot.lotNo}
+          disabled={busy !== null || !!resumable || (!!submitted?.keyFile && !keyDownloaded)}
+          reason={busy ? '正在递交，完成后可切换标段' : '请先下载本标段的密钥文件（或完成续传）再切换标段'}
+          refreshKey={mine ? `${mine.bidId}:${mine.version}:${mine.status}` : ''}
+        />
+      )}
+
+      <Card title={lot.hasLots ? `投标保证金（${lotLabel({ lotNo: lot.lotNo, title: lot.title ?? '' })}）` : '投标保证金'} size="small">
+        {/^0(\.0+)?$/.test(lot.bidSecurityAmount) ? (
+          <Typography.Text>{lot.hasLots ? '本标段不收取投标保证金。' : '本项目不收取投标保证金。'}</Typography.Text>
         ) : (
           <Descriptions column={{ xs: 1, md: 2 }} size="small">
-            <Descriptions.Item label="应缴金额">{yuan(tender.bidSecurityAmount)}</Descriptions.Item>
+            <Descriptions.Item label="应缴金额">{yuan(lot.bidSecurityAmount)}</Descriptions.Item>
             <Descriptions.Item label="缴纳状态">
               <span data-testid="bid-security-status">
                 {security ? <Tag color={security.status === 'PAID' ? 'green' : 'orange'}>{label(BID_SECURITY_STATUS, security.status)}</Tag> : '查询中…'}
               </span>
               {security && security.paidAmount !== '0.00' && <span>已到账 {yuan(security.paidAmount)}</span>}
             </Descriptions.Item>
-            <Descriptions.Item label="虚拟子账号（专用于本项目）">
+            <Descriptions.Item label={lot.hasLots ? '虚拟子账号（专用于本标段）' : '虚拟子账号（专用于本项目）'}>
               <span className="mono" data-testid="virtual-account">
                 {account?.virtualAccountNo ?? security?.virtualAccountNo ?? '—'}
               </span>
@@ -586,12 +610,12 @@ export default function BidPage() {
                   // A bid above the ceiling must be rejected at evaluation (TBR Art. 51(5)): say so before it is sealed,
                   // since the platform cannot see the price until the opening.
                   validator: async (_r, v: string) =>
-                    v && tender.priceCeiling && isValidPrice(v.trim()) && centsOf(v.trim()) > centsOf(tender.priceCeiling)
-                      ? Promise.reject(new Error(`投标报价高于最高投标限价 ${yuan(tender.priceCeiling)}，将被否决`))
+                    v && lot.priceCeiling && isValidPrice(v.trim()) && centsOf(v.trim()) > centsOf(lot.priceCeiling)
+                      ? Promise.reject(new Error(`投标报价高于${lot.hasLots ? '本标段' : ''}最高投标限价 ${yuan(lot.priceCeiling)}，将被否决`))
                       : undefined,
                 },
               ]}
-              extra={tender.priceCeiling ? `最高投标限价 ${yuan(tender.priceCeiling)}` : undefined}
+              extra={lot.priceCeiling ? `${lot.hasLots ? '本标段' : ''}最高投标限价 ${yuan(lot.priceCeiling)}` : undefined}
             >
               <Input inputMode="decimal" autoComplete="off" />
             </Form.Item>
@@ -737,6 +761,7 @@ export default function BidPage() {
             {/* On a phone the text wraps between words and before brackets (not inside 北京时间 or AES-256-GCM); ids, hashes
                 and the signature break anywhere (.mono). */}
             <Descriptions column={1} size="small" bordered styles={{ content: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }}>
+              {lot.hasLots && <Descriptions.Item label="标段">{lotLabel({ lotNo: lot.lotNo, title: lot.title ?? '' })}</Descriptions.Item>}
               <Descriptions.Item label="投标编号">
                 <span className="mono">{submitted.receipt.bidId}</span>
               </Descriptions.Item>
@@ -776,7 +801,10 @@ export default function BidPage() {
                 <Button
                   type="primary"
                   onClick={() => {
-                    saveBlob(new Blob([submitted.keyFile!], { type: 'application/json' }), `bid-key-${tender.id.slice(0, 8)}-v${submitted.receipt.version}.json`);
+                    saveBlob(
+                      new Blob([submitted.keyFile!], { type: 'application/json' }),
+                      `bid-key-${tender.id.slice(0, 8)}${lot.hasLots ? `-lot${lot.lotNo}` : ''}-v${submitted.receipt.version}.json`,
+                    );
                     setKeyDownloaded(true);
                   }}
                 >
