@@ -338,7 +338,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     const t = performance.now();
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
     // as BidFileOpener.openWithKey: the file hash of the stored bytes (openBidV2 fileHash: from the segment workers'
-    // digests on reused reads, else hashed as read), against the receipt's
+    // digests for a large file, whatever the reads; else hashed as read), against the receipt's
     const source = reads === 'reused' ? fileChunks(sealedPath) : createReadStream(sealedPath, { highWaterMark: 4 * MiB });
     const opened = await openBidV2({
       suite,
@@ -350,7 +350,6 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
       keyCommitment: sealed.envelope.keyCommitment,
       key,
       sealed: source as AsyncIterable<Uint8Array>,
-      sourceReusesBuffers: reads === 'reused',
       fileHash: withFileHash,
     });
     if (withFileHash && opened.ciphertextHash !== sealed.envelope.ciphertextHash) throw new Error('the file hash differs');

@@ -16,9 +16,10 @@ export abstract class BlobStore {
   /** The object's bytes as a stream (BLOB_NOT_FOUND error when absent). */
   abstract get(key: string): Promise<Readable>;
   /**
-   * Whether chunks() reads into buffers it reuses (no new buffer per read): the escrow opening then runs on the SDK's
-   * segment workers (openBidV2's sourceReusesBuffers); for a stream that allocates per read the calling thread costs
-   * less CPU (docs/BENCHMARKS.md, fifth and sixth passes).
+   * Whether chunks() reads into buffers it reuses (no new buffer per read; the filesystem store). Informational: the
+   * escrow opening runs a large file on the SDK's segment workers either way (openBidV2 copies each chunk into their
+   * slots; docs/BENCHMARKS.md, eleventh pass), and every consumer of chunks() treats a chunk as valid only until the
+   * next one.
    */
   readonly chunksReuseBuffers: boolean = false;
   /**

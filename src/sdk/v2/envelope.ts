@@ -268,10 +268,11 @@ export interface OpenBidV2Input {
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
   /**
-   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large file is then opened on
-   * the segment workers (suite.offThread.segments), which allocate nothing per segment. Left unset for a source that
-   * allocates a buffer per read (a stream): measured, the calling thread's decipher then costs less CPU than copying
-   * every chunk into the workers' slots (docs/BENCHMARKS.md, fifth pass).
+   * @deprecated Ignored (kept so that existing callers compile). A large file (suite.offThread.segments, ≥ its
+   * minBytes, length stated) is opened on the segment workers whatever the source: one that reads into reused
+   * buffers (fileChunks, FsBlobStore.chunks) or one that hands a new buffer per read (a Readable, the S3 store's
+   * HTTP body). Each chunk is copied into the engine's slots as it arrives, and the next one is asked for only when
+   * a slot is free (no read-ahead beyond the slots). docs/BENCHMARKS.md, eleventh pass.
    */
   sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
@@ -307,8 +308,9 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   // readBidFile is done with each plaintext chunk before it asks for the next (SegmentParams.reuse), except what it
-  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (used for a source that
-  // reuses its buffers).
+  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine. Any source goes to the
+  // engine (a large file): its chunks are copied into the slots as they come, whether the source reuses its buffers
+  // or hands a new one per read.
   const params = {
     suite: input.suite,
     key: input.key!,
@@ -316,7 +318,7 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
     aad,
     segmentSize: input.segmentSize,
     length: input.ciphertextLength,
-    reuse: input.sourceReusesBuffers === true,
+    reuse: true,
   };
   const engine = usesSegmentEngine(params);
   const onChunk = input.onAttachmentChunk;
