@@ -24,6 +24,9 @@ export async function* reusing(data: Uint8Array, n: number): AsyncGenerator<Uint
   }
 }
 
+/** The bytes cut into pieces of `n` (views, no copy), as an array. */
+export const views = (data: Uint8Array, n: number): Uint8Array[] => Array.from({ length: Math.ceil(data.length / n) }, (_, i) => data.subarray(i * n, (i + 1) * n));
+
 /** A source with a fresh buffer per chunk, as an array. */
 export const chunked = (data: Uint8Array, n: number): Uint8Array[] =>
   Array.from({ length: Math.ceil(data.length / n) }, (_, i) => Uint8Array.from(data.subarray(i * n, (i + 1) * n)));

@@ -5,31 +5,18 @@
  * calling-thread path, whatever the chunking and even when the source reuses its buffer; damaged, cut or lengthened
  * files must still be refused.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { bidFileLength, openBidV2, sealBidV2, type SuitePrimitives, usesSegmentEngine } from 'src/sdk/v2';
 import { fileChunks, fileSink, nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
+import { MiB, ORG, reusing, sha, TENDER } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
-const MiB = 1 << 20;
 const engine = nodeSuite('INTL-1');
 const onThread: SuitePrimitives = { ...engine, offThread: undefined };
 const key = randomBytes(32);
 const noncePrefix = randomBytes(7);
-
-/** A source that hands out one reused buffer (as fileChunks does): anything kept past the next chunk breaks. */
-async function* reusing(data: Uint8Array, n: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(n);
-  for (let at = 0; at < data.length; at += n) {
-    const c = data.subarray(at, at + n);
-    buf.set(c);
-    yield buf.subarray(0, c.length);
-    buf.fill(0xee);
-  }
-}
 
 async function seal(suite: SuitePrimitives, data: Uint8Array[], segmentSize: number, chunk: number) {
   const segments: Uint8Array[] = [];
@@ -59,11 +46,8 @@ const open = (suite: SuitePrimitives, keyCommitment: string, file: Uint8Array, s
     keyCommitment,
     key,
     sealed: reusing(file, chunk),
-    sourceReusesBuffers: true,
     onAttachmentChunk,
   });
-
-const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
 
 describe('INTL-1 segments on worker threads (Node)', () => {
   const big = randomBytes(9 * MiB + 12_345);
@@ -137,7 +121,6 @@ describe('INTL-1 segments on worker threads (Node)', () => {
         keyCommitment: kc,
         key,
         sealed: reusing(bytes, MiB),
-        sourceReusesBuffers: true,
       });
     await expect(openAs(file.subarray(0, file.length - 100), file.length)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
     await expect(openAs(Buffer.concat([file, Buffer.alloc(5)]), file.length)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
@@ -178,7 +161,6 @@ describe('INTL-1 segments on worker threads (Node)', () => {
         keyCommitment: s.envelope.keyCommitment,
         key,
         sealed: fileChunks(join(dir, 'sealed')),
-        sourceReusesBuffers: true,
       });
       expect(opened.attachments[0].sha256).toBe(sha(big));
       await expect(fileSink(join(dir, 'sealed'), { flags: 'wx' })).rejects.toMatchObject({ code: 'EEXIST' });
