@@ -16,10 +16,10 @@ export abstract class BlobStore {
   /** The object's bytes as a stream (BLOB_NOT_FOUND error when absent). */
   abstract get(key: string): Promise<Readable>;
   /**
-   * Whether chunks() reads into buffers it reuses (no new buffer per read; the filesystem store). Informational: the
-   * escrow opening runs a large file on the SDK's segment workers either way (openBidV2 copies each chunk into their
-   * slots; docs/BENCHMARKS.md, eleventh pass), and every consumer of chunks() treats a chunk as valid only until the
-   * next one.
+   * Whether chunks() reads into buffers it reuses (no new buffer per read): the escrow opening then runs on the SDK's
+   * segment workers for every suite (openBidV2's sourceReusesBuffers); for a stream that allocates per read only GM-1
+   * does (its SM4 gains from the second core), INTL-1 costs less CPU on the calling thread (docs/BENCHMARKS.md, fifth,
+   * sixth and eleventh passes).
    */
   readonly chunksReuseBuffers: boolean = false;
   /**

@@ -57,7 +57,8 @@ export class FsBlobStore extends BlobStore {
    * The objects' bytes read into two buffers used in turn for the whole sequence (BlobStore.chunks: a chunk is valid
    * until the next is asked for): the next read runs while the caller works on the current chunk. Why: a new 4 MiB
    * buffer per read (createReadStream) is external memory whose page faults and full garbage collections cost more
-   * CPU than the reads (docs/BENCHMARKS.md, fifth and sixth passes).
+   * CPU than the reads (docs/BENCHMARKS.md, fifth and sixth passes); with reused buffers the escrow opening can also
+   * run on the segment workers (openBidV2's sourceReusesBuffers).
    */
   override async *chunks(keys: readonly string[]): AsyncGenerator<Uint8Array> {
     const buffers: Buffer[] = [];

@@ -99,10 +99,11 @@ export class BidFileOpener {
         keyCommitment: bid.keyCommitment,
         key,
         sealed: this.file(bid),
-        // A large file (INTL-1; GM-1 when node:crypto has SM4 and SM3) is opened on the SDK's segment workers from
-        // either store: each chunk (the filesystem store's reused read buffers, or the S3 store's new buffer per read)
-        // is copied into their shared slots, and they also compute the file hash's per-segment digests on the bytes
-        // they open (docs/BENCHMARKS.md, eleventh pass). Smaller files are opened and hashed on this thread.
+        // A large file (INTL-1; GM-1 when node:crypto has SM4 and SM3) is opened on the SDK's segment workers, which
+        // also compute the file hash's per-segment digests on the bytes they open: from the filesystem store's reused
+        // read buffers always; from the S3 store's new buffer per read for GM-1 only (INTL-1's AES-NI on this thread
+        // costs less than the copies; docs/BENCHMARKS.md, eleventh pass). Smaller files are opened here.
+        sourceReusesBuffers: this.uploads.piecesReuseBuffers,
         fileHash: true,
       });
       if (opened.ciphertextHash !== bid.ciphertextHash) return { ok: false, code: 'CIPHERTEXT_DAMAGED' };

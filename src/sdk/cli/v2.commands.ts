@@ -162,6 +162,7 @@ export const openV2Command: AsyncCliCommand = {
       keyCommitment: String(env.keyCommitment),
       key: keyFromFile(io, required(o.key, '--key', 'open-v2')),
       sealed: fileChunks(resolve(io.cwd, required(o.file, '--file', 'open-v2'))),
+      sourceReusesBuffers: true,
     });
     io.stdout(`${JSON.stringify(opened, null, 2)}\n`);
     return EXIT_OK;

@@ -268,11 +268,13 @@ export interface OpenBidV2Input {
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
   /**
-   * @deprecated Ignored (kept so that existing callers compile). A large file (suite.offThread.segments, ≥ its
-   * minBytes, length stated) is opened on the segment workers whatever the source: one that reads into reused
-   * buffers (fileChunks, FsBlobStore.chunks) or one that hands a new buffer per read (a Readable, the S3 store's
-   * HTTP body). Each chunk is copied into the engine's slots as it arrives, and the next one is asked for only when
-   * a slot is free (no read-ahead beyond the slots). docs/BENCHMARKS.md, eleventh pass.
+   * `sealed` reads into reused buffers (fileChunks, FsBlobStore.chunks): a large file (suite.offThread.segments,
+   * ≥ its minBytes, length stated) is then opened on the segment workers. A source that hands a new buffer per read
+   * (a Readable, the S3 store's HTTP body) goes to the workers only when the suite says it pays
+   * (`offThread.freshBuffersToSegments`: GM-1 on node:crypto, whose SM4 is slow on one thread); for INTL-1 the
+   * calling thread's AES-NI costs less than copying every chunk into the slots (docs/BENCHMARKS.md, fifth and
+   * eleventh passes). Either way each chunk is copied into the engine's slots as it arrives and the next one is asked
+   * for only when a slot is free (no read-ahead beyond the slots).
    */
   sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
@@ -308,9 +310,8 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   // readBidFile is done with each plaintext chunk before it asks for the next (SegmentParams.reuse), except what it
-  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine. Any source goes to the
-  // engine (a large file): its chunks are copied into the slots as they come, whether the source reuses its buffers
-  // or hands a new one per read.
+  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (a large file from a source
+  // that reuses its buffers, or from any source when the suite's calling-thread cipher is the slower path).
   const params = {
     suite: input.suite,
     key: input.key!,
@@ -318,7 +319,7 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
     aad,
     segmentSize: input.segmentSize,
     length: input.ciphertextLength,
-    reuse: true,
+    reuse: input.sourceReusesBuffers === true || input.suite.offThread?.freshBuffersToSegments === true,
   };
   const engine = usesSegmentEngine(params);
   const onChunk = input.onAttachmentChunk;

@@ -228,8 +228,8 @@ export class BidUploadsService {
    * The pieces, in order, as one stream (the opening and the file hash read a v2 bid file through this), read into
    * buffers the store reuses (BlobStore.chunks): **a chunk is valid only until the next one is asked for**. The
    * callers are done with each chunk by then (FileHasher.update hashes or copies it before it resolves; openBidV2
-   * copies what it keeps); a new caller that keeps bytes must copy them, and this stream must never be piped to a
-   * consumer that queues chunks (an HTTP response).
+   * with sourceReusesBuffers copies what it keeps); a new caller that keeps bytes must copy them, and this stream
+   * must never be piped to a consumer that queues chunks (an HTTP response).
    */
   piecesStream(pieces: Array<{ blobKey: string }>): AsyncGenerator<Uint8Array> {
     return this.blobs.chunks(pieces.map((p) => p.blobKey));

@@ -53,6 +53,7 @@ const open = (
     keyCommitment,
     key: o.key ?? key,
     sealed: o.stream ? chunked(file, o.chunk ?? 65_537) : reusing(file, o.chunk ?? 4 * MiB),
+    sourceReusesBuffers: !o.stream,
     fileHash: o.fileHash ?? true,
   });
 
@@ -273,6 +274,7 @@ describe('GM-1 on node:crypto (SM4-GCM, SM3) and on its sm-crypto-v2 fallback', 
             keyCommitment: large.sealed.envelope.keyCommitment,
             key,
             sealed: reusing(bad, 4 * MiB),
+            sourceReusesBuffers: true,
             onAttachmentChunk: (_i, c) => void got.push(c.length),
           }),
         ).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });

@@ -50,6 +50,7 @@ const open = (
     keyCommitment: kc,
     key,
     sealed: reusing(file, chunk),
+    sourceReusesBuffers: true,
     fileHash: true,
     onAttachmentChunk: opts.onAttachmentChunk,
   });
@@ -89,6 +90,7 @@ describe('openBidV2 fileHash: digests computed where the bytes are (Node)', () =
       keyCommitment: envelope.keyCommitment,
       key,
       sealed: reusing(file, chunk),
+      sourceReusesBuffers: true,
     });
     expect(c.ciphertextHash).toBeUndefined();
     expect(c.attachments).toEqual(a.attachments);

@@ -46,6 +46,7 @@ const open = (suite: SuitePrimitives, keyCommitment: string, file: Uint8Array, s
     keyCommitment,
     key,
     sealed: reusing(file, chunk),
+    sourceReusesBuffers: true,
     onAttachmentChunk,
   });
 
@@ -121,6 +122,7 @@ describe('INTL-1 segments on worker threads (Node)', () => {
         keyCommitment: kc,
         key,
         sealed: reusing(bytes, MiB),
+        sourceReusesBuffers: true,
       });
     await expect(openAs(file.subarray(0, file.length - 100), file.length)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
     await expect(openAs(Buffer.concat([file, Buffer.alloc(5)]), file.length)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
@@ -161,6 +163,7 @@ describe('INTL-1 segments on worker threads (Node)', () => {
         keyCommitment: s.envelope.keyCommitment,
         key,
         sealed: fileChunks(join(dir, 'sealed')),
+        sourceReusesBuffers: true,
       });
       expect(opened.attachments[0].sha256).toBe(sha(big));
       await expect(fileSink(join(dir, 'sealed'), { flags: 'wx' })).rejects.toMatchObject({ code: 'EEXIST' });

@@ -1,8 +1,10 @@
 /**
  * A large file read from a source with a new buffer per read (a Node Readable, as the S3 store's HTTP body) is opened
- * on the segment workers too, not only one that reads into reused buffers (fileChunks, FsBlobStore.chunks): each
- * chunk is copied into the engine's slots as it comes, and no chunk is asked for while every slot is in flight. Both
- * suites (INTL-1; GM-1 on node:crypto's SM4-GCM and SM3), chunks of 1 byte, 7 bytes, 1 MiB + 3 and 1.5 segments
+ * on the segment workers when the suite says it pays (`offThread.freshBuffersToSegments`: GM-1 on node:crypto), not
+ * only one that reads into reused buffers (fileChunks, FsBlobStore.chunks, `sourceReusesBuffers`): each chunk is
+ * copied into the engine's slots as it comes, and no chunk is asked for while every slot is in flight. INTL-1 keeps
+ * such a source on the calling thread (AES-NI there costs less than the copies: docs/BENCHMARKS.md, eleventh pass);
+ * its copy path is exercised here with the flag forced. Chunks of 1 byte, 7 bytes, 1 MiB + 3 and 1.5 segments
  * (straddling segment boundaries): the same plaintext, file hash and attachment digests as the file read from disk,
  * and the same refusals for damaged, cut, lengthened or reordered files.
  */
@@ -24,8 +26,9 @@ const aroundBoundaries = (sealedSize: number) => (at: number) => {
   return d < 32 ? 1 : d < 4096 ? 7 : MiB + 3;
 };
 
+const intl = nodeSuite('INTL-1');
 const suites: Array<[string, SuitePrimitives]> = [
-  ['INTL-1', nodeSuite('INTL-1')],
+  ['INTL-1 (fresh buffers sent to the workers: forced)', { ...intl, offThread: { ...intl.offThread!, freshBuffersToSegments: true } }],
   ['GM-1 (node:crypto)', nodeSuite('GM-1')],
 ];
 
@@ -60,7 +63,7 @@ describe.each(suites)('%s: a large file from a source with a new buffer per read
   const open = (
     s: SuitePrimitives,
     sealed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    o: { length?: number; key?: Uint8Array; onAttachmentChunk?: (i: number, c: Uint8Array) => void } = {},
+    o: { length?: number; key?: Uint8Array; onAttachmentChunk?: (i: number, c: Uint8Array) => void; reuse?: boolean } = {},
   ) =>
     openBidV2({
       suite: s,
@@ -72,6 +75,7 @@ describe.each(suites)('%s: a large file from a source with a new buffer per read
       keyCommitment: envelope.keyCommitment,
       key: o.key ?? key,
       sealed,
+      sourceReusesBuffers: o.reuse,
       fileHash: true,
       onAttachmentChunk: o.onAttachmentChunk,
     });
@@ -83,7 +87,7 @@ describe.each(suites)('%s: a large file from a source with a new buffer per read
     ['chunks of 64 KiB (an HTTP body)', () => 64 * 1024],
   ])('%s: the same plaintext, file hash and digests as the file read from disk', async (_what, sizeAt) => {
     const fromDisk = countingEngines(suite);
-    const reference = await open(fromDisk.suite, fileChunks(join(dir, 'sealed')));
+    const reference = await open(fromDisk.suite, fileChunks(join(dir, 'sealed')), { reuse: true });
     expect(fromDisk.engines).toHaveLength(1); // the fs path: the segment workers
     expect(reference.ciphertextHash).toBe(envelope.ciphertextHash);
     expect(reference.attachments.map((a) => a.sha256)).toEqual(data.map(sha));
@@ -175,7 +179,7 @@ describe.each(suites)('%s: a large file from a source with a new buffer per read
       const { bytes, restated } = damage(file);
       const length = restated ? bytes.length : file.length;
       const fromDisk = countingEngines(suite);
-      await expect(open(fromDisk.suite, reusing(bytes, 4 * MiB), { length })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+      await expect(open(fromDisk.suite, reusing(bytes, 4 * MiB), { length, reuse: true })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
       const streamed = countingEngines(suite);
       await expect(open(streamed.suite, readableOf(bytes, aroundBoundaries(SEALED)), { length })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
       expect(streamed.engines).toHaveLength(1);
@@ -237,5 +241,50 @@ describe.each(suites)('%s: a large file from a source with a new buffer per read
       expect(opened.ciphertextHash).toBe(envelope.ciphertextHash);
       expect(opened.attachments.map((a) => a.sha256)).toEqual(data.map(sha));
     });
+  });
+});
+
+describe('which sources go to the segment workers by default', () => {
+  it('INTL-1: a reused-buffer source does, a fresh-buffer one stays on the calling thread; GM-1 on node:crypto: both do', async () => {
+    for (const [suite, fresh] of [
+      [nodeSuite('INTL-1'), 0],
+      [nodeSuite('GM-1'), 1],
+    ] as const) {
+      const key = randomBytes(suite.keyBytes);
+      const content = randomBytes(9 * MiB);
+      const segments: Uint8Array[] = [];
+      const { envelope } = await sealBidV2({
+        suite: { ...suite, offThread: undefined },
+        tenderId: TENDER,
+        bidderOrganizationId: ORG,
+        bid: { price: '7.00', currency: 'CNY' },
+        attachments: [{ name: 'a0', size: content.length, content: [content] }],
+        key,
+        noncePrefix,
+        write: (x) => void segments.push(Buffer.from(x)),
+      });
+      const file = Buffer.concat(segments);
+      const openWith = async (sealed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, reuse?: boolean) => {
+        const c = countingEngines(suite);
+        const opened = await openBidV2({
+          suite: c.suite,
+          tenderId: TENDER,
+          bidderOrganizationId: ORG,
+          segmentSize: envelope.segmentSize,
+          ciphertextLength: file.length,
+          noncePrefix,
+          keyCommitment: envelope.keyCommitment,
+          key,
+          sealed,
+          sourceReusesBuffers: reuse,
+          fileHash: true,
+        });
+        expect(opened.ciphertextHash).toBe(envelope.ciphertextHash);
+        expect(opened.attachments[0].sha256).toBe(sha(content));
+        return c.engines.length;
+      };
+      expect(await openWith(reusing(file, 4 * MiB), true)).toBe(1);
+      expect(await openWith(readableOf(file, () => 64 * 1024))).toBe(fresh);
+    }
   });
 });
