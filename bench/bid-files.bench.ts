@@ -18,7 +18,9 @@
  *    them (a file ≥ 8 MiB on the segment workers), else on sm-crypto-v2 (pure JavaScript; `SEALED_BID_GM_NATIVE=0`
  *    forces it): recorded, beside raw SM4-GCM and SM3 on node:crypto (1 MiB calls) when present.
  * 4. Blob store: the sealed file copied through the S3 adapter to a local s3rver over HTTP and read back, next to a
- *    raw loopback copy (fs stream → HTTP → fs) of the same bytes measured in the same run.
+ *    raw loopback copy (fs stream → HTTP → fs) of the same bytes measured in the same run; then the platform's own
+ *    opening code (BidFileOpener.openWithEscrow) over the S3 store holding the INTL-1 and GM-1 files as 4 MiB upload
+ *    pieces (a new buffer per read: the HTTP bodies; s3rver runs in this process, so its CPU is counted too).
  *
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/bid-files.bench.ts [--mb 500] [--gm-mb 50]
  *
@@ -46,6 +48,7 @@ import { openBidV2, sealBidV2, type SuiteId, unwrapEscrowedKeyV2, generateSm2Key
 import { fileChunks, fileSink, gmNativeSupport, nodeSuite } from '../src/sdk/v2/node';
 import { S3BlobStore } from '../src/infra/blob-store/s3-blob-store';
 import { FsBlobStore } from '../src/infra/blob-store/fs-blob-store';
+import type { BlobStore } from '../src/infra/blob-store/blob-store';
 import { startTestS3 } from '../src/infra/blob-store/__tests__/test-s3';
 import { BidUploadsService } from '../src/modules/bids/uploads/bid-uploads.service';
 import type { UploadPieceRow } from '../src/modules/bids/uploads/bid-uploads.repository';
@@ -104,9 +107,15 @@ export interface BidFilesBenchResult {
     openMBps: number;
     openWithFileHashMBps: number;
     platformOpenMBps: number;
-    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; platformOpen: CpuSplit };
+    cpu: { seal: CpuSplit; sealNullSink: CpuSplit; open: CpuSplit; openWithFileHash: CpuSplit; platformOpen: CpuSplit };
   };
-  s3: { putMBps: number; getMBps: number; rawLoopbackMBps: number };
+  s3: {
+    putMBps: number;
+    getMBps: number;
+    rawLoopbackMBps: number;
+    /** The platform's code (BidFileOpener.openWithEscrow) over the S3 store (s3rver in this process): INTL-1 `mb` MiB, GM-1 `gmMb` MiB. */
+    platformOpen: { intlMBps: number; intlCpu: CpuSplit; gmMBps: number; gmCpu: CpuSplit };
+  };
   escrowMany: { files: number; fileMb: number; openMBps: number; rssGrowthMB: number; heapGrowthMB: number; cpu: CpuSplit };
 }
 
@@ -144,11 +153,10 @@ const PIECE_BYTES = 4 * MiB;
  * FsBlobStore holding the sealed files as upload pieces: only the database look-up of the pieces is replaced.
  */
 class BenchPlatform {
-  readonly store: FsBlobStore;
   private readonly piecesOf = new Map<string, UploadPieceRow[]>();
   readonly opener: BidFileOpener;
-  constructor(root: string) {
-    this.store = new FsBlobStore(root);
+  /** `store`: a FsBlobStore (reused read buffers), or the S3 store (a new buffer per read: the HTTP body). */
+  constructor(readonly store: BlobStore) {
     const piecesOf = this.piecesOf;
     class Uploads extends BidUploadsService {
       override async pieces(uploadId: string): Promise<UploadPieceRow[]> {
@@ -338,7 +346,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
     const t = performance.now();
     const key = await unwrapEscrowedKeyV2(suite, Buffer.from(sealed.envelope.escrowedKey!, 'base64'), escrow.privateKey, escrow.publicKey);
     // as BidFileOpener.openWithKey: the file hash of the stored bytes (openBidV2 fileHash: from the segment workers'
-    // digests on reused reads, else hashed as read), against the receipt's
+    // digests for a large file, whatever the reads; else hashed as read), against the receipt's
     const source = reads === 'reused' ? fileChunks(sealedPath) : createReadStream(sealedPath, { highWaterMark: 4 * MiB });
     const opened = await openBidV2({
       suite,
@@ -350,6 +358,8 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
       keyCommitment: sealed.envelope.keyCommitment,
       key,
       sealed: source as AsyncIterable<Uint8Array>,
+      // ignored since the eleventh pass (any source opens on the segment workers); kept so that this bench measures
+      // older code (the "before" of a pass) as that code was used
       sourceReusesBuffers: reads === 'reused',
       fileHash: withFileHash,
     });
@@ -362,7 +372,7 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   const platform = await open(true, 'stream');
   const platformReused = await open(true, 'reused');
   // The platform's own code: BidFileOpener.openWithEscrow over the file stored in a FsBlobStore as upload pieces.
-  const platformStore = new BenchPlatform(join(dir, `platform-${suiteId.toLowerCase()}`));
+  const platformStore = new BenchPlatform(new FsBlobStore(join(dir, `platform-${suiteId.toLowerCase()}`)));
   const bid = await platformStore.put(`bench-${suiteId.toLowerCase()}`, sealedPath, sealed.envelope, suiteId);
   const rss2 = process.memoryUsage().rss;
   peak = rss2;
@@ -377,6 +387,8 @@ async function sealAndOpen(suiteId: SuiteId, dir: string, plainPath: string, siz
   clearInterval(sample);
   return {
     sealedPath,
+    envelope: sealed.envelope,
+    escrow,
     sealMBps: mbps(size, sealMs),
     sealNullSinkMBps: mbps(size, sealNullMs),
     openMBps: opened.MBps,
@@ -424,7 +436,7 @@ async function escrowOpenMany(dir: string, files: number, fileMb: number, log: (
   const escrow = { privateKey: Buffer.from(k.privateKey, 'base64'), publicKey: Buffer.from(k.publicKey, 'base64') };
   const plain = join(dir, 'plain-many');
   await writeRandomFile(plain, fileMb * MiB);
-  const platform = new BenchPlatform(join(dir, 'blobs'));
+  const platform = new BenchPlatform(new FsBlobStore(join(dir, 'blobs')));
   const bids: SealedFileBid[] = [];
   for (let i = 0; i < files; i++) {
     const tmp = join(dir, 'sealed-many');
@@ -534,7 +546,9 @@ export async function runBidFilesBench(
     log(
       `   GM-1 ${gmMb} MiB: seal ${gm.sealMBps} MiB/s (null sink ${gm.sealNullSinkMBps}), escrow open ${gm.openMBps} MiB/s (as the platform ${gm.openWithFileHashMBps}; the platform's code ${gm.platformOpenMBps})`,
     );
-    log(`   GM-1 ${gmMb} MiB CPU: seal null sink ${cpu(gm.cpu.sealNullSink)}; escrow open ${cpu(gm.cpu.open)}; the platform's code ${cpu(gm.cpu.platformOpen)}`);
+    log(
+      `   GM-1 ${gmMb} MiB CPU: seal null sink ${cpu(gm.cpu.sealNullSink)}; escrow open ${cpu(gm.cpu.open)}; as the platform (a new buffer per read) ${cpu(gm.cpu.openWithFileHash)}; the platform's code ${cpu(gm.cpu.platformOpen)}`,
+    );
     const loop = await rawLoopbackCopy(intl.sealedPath, dir);
     const s3 = await startTestS3();
     const store = new S3BlobStore(s3.options);
@@ -546,15 +560,33 @@ export async function runBidFilesBench(
     const h = createHash('sha256');
     for await (const c of await store.get('bench/sealed')) h.update(c as Buffer);
     const getMBps = mbps(size, performance.now() - t0);
-    await s3.stop();
     log(`   S3 adapter (s3rver, loopback HTTP): put ${putMBps} MiB/s, get ${getMBps} MiB/s; raw loopback copy ${loop} MiB/s`);
+    // The platform's code over the S3 store: the pieces come back as the HTTP client's bodies, a new buffer per read.
+    const s3Platform = new BenchPlatform(store);
+    const s3Open = async (suiteId: SuiteId, r: typeof intl, bytes: number) => {
+      const bid = await s3Platform.put(`bench-s3-${suiteId.toLowerCase()}`, r.sealedPath, r.envelope, suiteId);
+      const c = cpuNow();
+      const t = performance.now();
+      const outcome = await s3Platform.opener.openWithEscrow(bid, { privateKey: Buffer.from(r.escrow.privateKey), publicKey: Buffer.from(r.escrow.publicKey) });
+      const ms = performance.now() - t;
+      const cpuUsed = cpuSince(c);
+      if (!outcome.ok || outcome.record.attachments[0].size !== bytes) throw new Error(`the platform's opening from S3 failed: ${JSON.stringify(outcome)}`);
+      return { MBps: mbps(bytes, ms), cpu: cpuUsed };
+    };
+    const s3Intl = await s3Open('INTL-1', intl, mb * MiB);
+    const s3Gm = await s3Open('GM-1', gm, gmMb * MiB);
+    await s3.stop();
+    log(
+      `   INTL-1 ${mb} MiB escrow open by the platform's code from the S3 store (s3rver in this process, loopback HTTP, 4 MiB upload pieces; a new buffer per read): ${s3Intl.MBps} MiB/s, ${pct(s3Intl.MBps)} (${cpu(s3Intl.cpu)})`,
+    );
+    log(`   GM-1 ${gmMb} MiB escrow open by the platform's code from the S3 store (the same): ${s3Gm.MBps} MiB/s (${cpu(s3Gm.cpu)})`);
     rmSync(join(dir, 'loopback-copy'), { force: true });
     const escrowMany = await escrowOpenMany(dir, opts.escrowFiles ?? 200, opts.escrowFileMb ?? 20, log);
     log(
       `   escrow opening of ${escrowMany.files} × ${escrowMany.fileMb} MiB one by one from the fs blob store by the platform's code (BidFileOpener.openWithEscrow): ${escrowMany.openMBps} MiB/s, ${pct(escrowMany.openMBps)}, RSS +${escrowMany.rssGrowthMB} MB (heap +${escrowMany.heapGrowthMB} MB; ${cpu(escrowMany.cpu)})`,
     );
-    const { sealedPath: _sealed, ...intlResult } = intl;
-    void _sealed;
+    const { sealedPath: _sealed, envelope: _envelope, escrow: _escrow, ...intlResult } = intl;
+    void [_sealed, _envelope, _escrow];
     const laEnd = loadavg().map((x) => Math.round(x * 100) / 100);
     log(`   load average at the end: ${laEnd.join(' ')}`);
     return {
@@ -578,9 +610,9 @@ export async function runBidFilesBench(
         openMBps: gm.openMBps,
         openWithFileHashMBps: gm.openWithFileHashMBps,
         platformOpenMBps: gm.platformOpenMBps,
-        cpu: { seal: gm.cpu.seal, sealNullSink: gm.cpu.sealNullSink, open: gm.cpu.open, platformOpen: gm.cpu.platformOpen },
+        cpu: { seal: gm.cpu.seal, sealNullSink: gm.cpu.sealNullSink, open: gm.cpu.open, openWithFileHash: gm.cpu.openWithFileHash, platformOpen: gm.cpu.platformOpen },
       },
-      s3: { putMBps, getMBps, rawLoopbackMBps: loop },
+      s3: { putMBps, getMBps, rawLoopbackMBps: loop, platformOpen: { intlMBps: s3Intl.MBps, intlCpu: s3Intl.cpu, gmMBps: s3Gm.MBps, gmCpu: s3Gm.cpu } },
       escrowMany,
     };
   } finally {

@@ -17,6 +17,7 @@ import { registerParty, type TestParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { type RunningCustodian, startCustodian } from './helpers/custodian-server';
 import { untilBidDeadlinePassed } from './helpers/poll';
+import { withFailingPublication } from './helpers/failing-trigger';
 import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 import { BLIND_INDEX_ORACLE, type BlindIndexOracle, RemoteBlindIndexOracle } from 'src/modules/custody/blind-index-oracle';
@@ -228,16 +229,7 @@ describe('threshold escrow with remote custodian servers (integration)', () => {
     await uploadTenderDocument(t, draft);
     const publish = () => t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
     // The last step of the publication (the draw-seed commitment, after every deposit) fails, once: the transaction rolls back.
-    await t.dataSource.query(`CREATE FUNCTION test_fail_publication() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
-    await t.dataSource.query(
-      `CREATE TRIGGER test_fail_publication BEFORE UPDATE OF draw_seed_commitment ON tenders FOR EACH ROW WHEN (NEW.id = '${draft.id}'::uuid) EXECUTE FUNCTION test_fail_publication()`,
-    );
-    try {
-      expect((await publish()).status).toBeGreaterThanOrEqual(500);
-    } finally {
-      await t.dataSource.query(`DROP TRIGGER test_fail_publication ON tenders`);
-      await t.dataSource.query(`DROP FUNCTION test_fail_publication()`);
-    }
+    await withFailingPublication(t.dataSource, draft.id, async () => expect((await publish()).status).toBeGreaterThanOrEqual(500));
     const [row] = await t.dataSource.query(`SELECT status, escrow_public_key FROM tenders WHERE id = $1`, [draft.id]);
     expect(row).toEqual({ status: 'DRAFT', escrow_public_key: null });
     const deposits = async () =>

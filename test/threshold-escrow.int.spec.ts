@@ -14,6 +14,7 @@ import { x25519PublicFromPrivate } from 'src/sdk/x25519';
 import { createStaff, registerParty } from './factories/identity.factory';
 import { createDraftTender, createPublishedTender, uploadTenderDocument } from './factories/tender.factory';
 import { untilBidDeadlinePassed } from './helpers/poll';
+import { withFailingAmendment, withFailingPublication } from './helpers/failing-trigger';
 import { custodianShareFile, custodianShareFiles, depositIdOfFile } from './helpers/custodian-files';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
@@ -113,16 +114,7 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     await uploadTenderDocument(t, draft);
     const publish = () => t.http().post(`/api/v1/tenders/${draft.id}/publish`).set(draft.owner.auth).send({});
     // The last step of the publication (the draw-seed commitment, after every deposit) fails once: the publication's transaction rolls back.
-    await t.dataSource.query(`CREATE FUNCTION test_fail_publication() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
-    await t.dataSource.query(
-      `CREATE TRIGGER test_fail_publication BEFORE UPDATE OF draw_seed_commitment ON tenders FOR EACH ROW WHEN (NEW.id = '${draft.id}'::uuid) EXECUTE FUNCTION test_fail_publication()`,
-    );
-    try {
-      expect((await publish()).status).toBeGreaterThanOrEqual(500);
-    } finally {
-      await t.dataSource.query(`DROP TRIGGER test_fail_publication ON tenders`);
-      await t.dataSource.query(`DROP FUNCTION test_fail_publication()`);
-    }
+    await withFailingPublication(t.dataSource, draft.id, async () => expect((await publish()).status).toBeGreaterThanOrEqual(500));
     expect(await t.dataSource.query(`SELECT status FROM tenders WHERE id = $1`, [draft.id])).toEqual([{ status: 'DRAFT' }]);
     expect(await t.dataSource.query(`SELECT 1 FROM escrow_custody_shares WHERE tender_id = $1`, [draft.id])).toEqual([]); // the platform's share rolled back
     const orphans = custodianShareFiles(join(custodiansDir, 'notary-office'), draft.id, 'escrow-key');
@@ -287,19 +279,12 @@ describe('threshold escrow of the tender escrow key (integration)', () => {
     later.setMilliseconds(0);
     earlier.setMilliseconds(0);
     // A step of the amendment after the custodians' reschedule (the amendment row) fails: its transaction rolls back.
-    await t.dataSource.query(`CREATE FUNCTION test_fail_amendment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
-    await t.dataSource.query(
-      `CREATE TRIGGER test_fail_amendment BEFORE INSERT ON tender_amendments FOR EACH ROW WHEN (NEW.tender_id = '${tender.id}'::uuid) EXECUTE FUNCTION test_fail_amendment()`,
-    );
-    try {
+    await withFailingAmendment(t.dataSource, tender.id, async () => {
       for (const to of [later, earlier]) {
         expect((await amend(to)).status).toBeGreaterThanOrEqual(500);
         expect(await instants()).toEqual(atOld); // every custodian moved back; the platform's own share rolled back
       }
-    } finally {
-      await t.dataSource.query(`DROP TRIGGER test_fail_amendment ON tender_amendments`);
-      await t.dataSource.query(`DROP FUNCTION test_fail_amendment()`);
-    }
+    });
     expect(await t.dataSource.query(`SELECT bid_deadline FROM tenders WHERE id = $1`, [tender.id])).toEqual([{ bid_deadline }]);
     expect(await t.dataSource.query(`SELECT 1 FROM audit_events WHERE tender_id = $1 AND action = 'ESCROW_RELEASE_RESCHEDULED'`, [tender.id])).toEqual([]);
     // The move earlier and its undoing stay on the record of each custodian's own log.

@@ -17,8 +17,9 @@ export abstract class BlobStore {
   abstract get(key: string): Promise<Readable>;
   /**
    * Whether chunks() reads into buffers it reuses (no new buffer per read): the escrow opening then runs on the SDK's
-   * segment workers (openBidV2's sourceReusesBuffers); for a stream that allocates per read the calling thread costs
-   * less CPU (docs/BENCHMARKS.md, fifth and sixth passes).
+   * segment workers for every suite (openBidV2's sourceReusesBuffers); for a stream that allocates per read only GM-1
+   * does (its SM4 gains from the second core), INTL-1 costs less CPU on the calling thread (docs/BENCHMARKS.md, fifth,
+   * sixth and eleventh passes).
    */
   readonly chunksReuseBuffers: boolean = false;
   /**

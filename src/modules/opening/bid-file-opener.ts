@@ -64,7 +64,7 @@ export class BidFileOpener {
 
   /**
    * The stored file's chunks, each hashed on the way when a hasher is given (damaged(); openWithKey has openBidV2
-   * compute the file hash). The chunks are the store's reused read buffers (BidUploadsService.piecesStream): valid
+   * compute the file hash). The chunks may be the store's reused read buffers (BidUploadsService.piecesStream): valid
    * until the next is asked for, which is why the hash is awaited first (FileHasher.update has hashed or copied the
    * chunk when it resolves).
    */
@@ -99,10 +99,10 @@ export class BidFileOpener {
         keyCommitment: bid.keyCommitment,
         key,
         sealed: this.file(bid),
-        // Reused read buffers (the filesystem store): a large file (INTL-1; GM-1 when node:crypto has SM4 and SM3) is
-        // opened on the SDK's segment workers (each chunk copied into their shared slots), which also compute the file
-        // hash's per-segment digests on the bytes they open. A stream with a new buffer per read (S3) stays on this thread, which costs less CPU for such a
-        // source (docs/BENCHMARKS.md, fifth pass); the file hash then runs on a hash worker as the chunks are read.
+        // A large file (INTL-1; GM-1 when node:crypto has SM4 and SM3) is opened on the SDK's segment workers, which
+        // also compute the file hash's per-segment digests on the bytes they open: from the filesystem store's reused
+        // read buffers always; from the S3 store's new buffer per read for GM-1 only (INTL-1's AES-NI on this thread
+        // costs less than the copies; docs/BENCHMARKS.md, eleventh pass). Smaller files are opened here.
         sourceReusesBuffers: this.uploads.piecesReuseBuffers,
         fileHash: true,
       });

@@ -268,10 +268,13 @@ export interface OpenBidV2Input {
   /** The sealed file as a stream (the blob store's read stream, a file, a Blob). */
   sealed: ByteSource;
   /**
-   * `sealed` reads into reused buffers (fileChunks, src/sdk/v2/node-file.ts): a large file is then opened on
-   * the segment workers (suite.offThread.segments), which allocate nothing per segment. Left unset for a source that
-   * allocates a buffer per read (a stream): measured, the calling thread's decipher then costs less CPU than copying
-   * every chunk into the workers' slots (docs/BENCHMARKS.md, fifth pass).
+   * `sealed` reads into reused buffers (fileChunks, FsBlobStore.chunks): a large file (suite.offThread.segments,
+   * ≥ its minBytes, length stated) is then opened on the segment workers. A source that hands a new buffer per read
+   * (a Readable, the S3 store's HTTP body) goes to the workers only when the suite says it pays
+   * (`offThread.freshBuffersToSegments`: GM-1 on node:crypto, whose SM4 is slow on one thread); for INTL-1 the
+   * calling thread's AES-NI costs less than copying every chunk into the slots (docs/BENCHMARKS.md, fifth and
+   * eleventh passes). Either way each chunk is copied into the engine's slots as it arrives and the next one is asked
+   * for only when a slot is free (no read-ahead beyond the slots).
    */
   sourceReusesBuffers?: boolean;
   onAttachmentChunk?: (index: number, chunk: Bytes) => void | Promise<void>;
@@ -307,8 +310,8 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
   }
   const aad = bidAadBytes(input.tenderId, input.bidderOrganizationId);
   // readBidFile is done with each plaintext chunk before it asks for the next (SegmentParams.reuse), except what it
-  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (used for a source that
-  // reuses its buffers).
+  // hands to onAttachmentChunk: a copy when the chunks are slots of the off-thread engine (a large file from a source
+  // that reuses its buffers, or from any source when the suite's calling-thread cipher is the slower path).
   const params = {
     suite: input.suite,
     key: input.key!,
@@ -316,7 +319,7 @@ export async function openBidV2(input: OpenBidV2Input): Promise<OpenedBidFileV2>
     aad,
     segmentSize: input.segmentSize,
     length: input.ciphertextLength,
-    reuse: input.sourceReusesBuffers === true,
+    reuse: input.sourceReusesBuffers === true || input.suite.offThread?.freshBuffersToSegments === true,
   };
   const engine = usesSegmentEngine(params);
   const onChunk = input.onAttachmentChunk;

@@ -113,7 +113,7 @@ export function nodeGmSuite(opts: { native?: boolean | { sm4Gcm: boolean; sm3: b
       ...base.offThread!,
       fileHasher: (seg) => workerFileHasher('GM-1', seg),
       // The workers run SM4-GCM and hash each sealed segment with SM3 (v2.4), as they do AES-256-GCM and SHA-256.
-      ...(n.sm4Gcm ? { segments: (key: Bytes, aad: Bytes, segmentSize: number) => workerSegments(key, aad, segmentSize, SM4_GCM) } : {}),
+      ...(n.sm4Gcm ? { segments: (key: Bytes, aad: Bytes, segmentSize: number) => workerSegments(key, aad, segmentSize, SM4_GCM), freshBuffersToSegments: true } : {}),
     };
   }
   return base;

@@ -226,6 +226,9 @@ const failed = (message: string) => new SealedBidError('DECRYPTION_FAILED', mess
  * The segments of a file of known length through the suite's off-thread engine: this thread cuts the stream into
  * the engine's slots (segment i in slot i mod slots), hands each complete segment over with its nonce, and yields the
  * results in order — each a view of its slot, valid until the caller asks for the next (SegmentParams.reuse).
+ * Any source: each chunk is copied into the slots before the next is asked for (a source that reuses its buffers,
+ * or one with a new buffer per read), and while every slot is in flight no further chunk is asked for — the source
+ * is never read more than one chunk ahead of the slots.
  * `inputLength(i)`: segment i's length in the input stream; `output` checks a result and answers its length.
  */
 async function* throughEngine(

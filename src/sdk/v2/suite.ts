@@ -65,6 +65,13 @@ export interface OffThreadHashing {
    * computes the nonces and keeps the order; the engine only seals or opens a segment in place in shared memory).
    */
   segments?(key: Bytes, aad: Bytes, segmentSize: number): SegmentEngine;
+  /**
+   * Whether a source that hands a new buffer per read (a stream, the S3 store) is opened on `segments` too (each chunk
+   * copied into the slots). Measured (docs/BENCHMARKS.md, eleventh pass): GM-1 on node:crypto (SM4 without hardware
+   * help) gains, main-thread CPU −75% and up to the two cores' throughput; INTL-1 (AES-NI) gains nothing and costs
+   * 4–28% more CPU, so it stays on the calling thread for such a source.
+   */
+  freshBuffersToSegments?: boolean;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * BidFileOpener over a real FsBlobStore: the stored pieces are read into two reused buffers (BlobStore.chunks) and a
- * large INTL-1 file is opened on the SDK's segment workers (openBidV2 sourceReusesBuffers). The same answers as
- * before for intact, damaged, cut and wrongly hashed files, for pieces of any size; and the upload's file hash rebuilt
- * from the pieces (BidUploadsService.hasherAt) through the same reused buffers equals the receipt's.
+ * large file is opened on the SDK's segment workers. The same answers as before for intact, damaged, cut and wrongly
+ * hashed files, for pieces of any size; and the upload's file hash rebuilt from the pieces (BidUploadsService.hasherAt)
+ * through the same reused buffers equals the receipt's. A store with a new buffer per read (the S3 store, here over
+ * a real S3-compatible server) opens a large GM-1 file on the segment workers too, and a large INTL-1 file on the
+ * calling thread (AES-NI there costs less than the copies into the slots: docs/BENCHMARKS.md, eleventh pass).
  */
 import { createHash, randomBytes } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -11,6 +13,8 @@ import { join } from 'path';
 import { Readable } from 'stream';
 import { BlobStore } from 'src/infra/blob-store/blob-store';
 import { FsBlobStore } from 'src/infra/blob-store/fs-blob-store';
+import { S3BlobStore } from 'src/infra/blob-store/s3-blob-store';
+import { startTestS3 } from 'src/infra/blob-store/__tests__/test-s3';
 import { generateEscrowKeyPair } from 'src/sdk';
 import { generateSm2KeyPair, sealBidV2, type SuiteId } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
@@ -48,7 +52,7 @@ describe('BidFileOpener: escrow opening from the fs blob store with reused read 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   /** Seals `size` bytes and stores the sealed file as pieces of the given sizes (the last one takes the rest). */
-  async function stored(uploadId: string, suite: SuiteId, size: number, pieceSizes: number[]) {
+  async function stored(uploadId: string, suite: SuiteId, size: number, pieceSizes: number[], into: BlobStore = store) {
     const data = randomBytes(size);
     const parts: Buffer[] = [];
     const sealed = await sealBidV2({
@@ -65,7 +69,7 @@ describe('BidFileOpener: escrow opening from the fs blob store with reused read 
     for (let offset = 0, i = 0; offset < file.length; i++) {
       const length = Math.min(pieceSizes[i] ?? file.length, file.length - offset);
       const blobKey = `uploads/${uploadId}/${String(offset).padStart(16, '0')}`;
-      await store.put(blobKey, Readable.from([file.subarray(offset, offset + length)]), length);
+      await into.put(blobKey, Readable.from([file.subarray(offset, offset + length)]), length);
       rows.push({ offset, length, blobKey });
       offset += length;
     }
@@ -103,7 +107,18 @@ describe('BidFileOpener: escrow opening from the fs blob store with reused read 
     expect(await hasher.digestHex()).toBe(bid.ciphertextHash);
   });
 
-  it('opens the same from a store that reads a new buffer per chunk (as S3: get() streams, calling thread)', async () => {
+  /** Counts the segment engines the suite makes (the path an opening takes), for the duration of `run`. */
+  async function engines<T>(suite: SuiteId, run: () => Promise<T>): Promise<[T, number]> {
+    const spy = jest.spyOn(nodeSuite(suite).offThread!, 'segments');
+    try {
+      const r = await run();
+      return [r, spy.mock.calls.length];
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('opens the same from a store that reads a new buffer per chunk (as S3: get() streams); INTL-1 on the calling thread', async () => {
     const { data, bid, escrow } = await stored('streamed', 'INTL-1', 9 * MiB + 7, [4 * MiB]);
     class StreamedStore extends FsBlobStore {
       override readonly chunksReuseBuffers = false;
@@ -114,8 +129,39 @@ describe('BidFileOpener: escrow opening from the fs blob store with reused read 
     const streamed = new Uploads(none, none, new StreamedStore(root), none, none, none, none, none);
     expect(streamed.piecesReuseBuffers).toBe(false);
     expect(uploads.piecesReuseBuffers).toBe(true);
-    const r = await new BidFileOpener(streamed, none).openWithEscrow(bid, escrow);
+    const [r, n] = await engines('INTL-1', () => new BidFileOpener(streamed, none).openWithEscrow(bid, escrow));
     expect(r).toMatchObject({ ok: true, record: { attachments: [{ size: data.length, sha256: sha(data) }] } });
+    expect(n).toBe(0);
+  });
+
+  describe('from the S3 store (s3rver over HTTP: a new buffer per read)', () => {
+    let s3: Awaited<ReturnType<typeof startTestS3>>;
+    let s3Store: S3BlobStore;
+    let s3Opener: BidFileOpener;
+    beforeAll(async () => {
+      s3 = await startTestS3();
+      s3Store = new S3BlobStore(s3.options);
+      s3Opener = new BidFileOpener(new Uploads(none, none, s3Store, none, none, none, none, none), none);
+    });
+    afterAll(() => s3.stop());
+
+    it.each<[SuiteId, number[], number]>([
+      ['INTL-1', [4 * MiB, 4 * MiB], 0],
+      ['GM-1', [1, 5 * MiB + 3, 64 * 1024], 1],
+    ])('%s, 9 MiB + 7 in pieces of %j: the same digest (segment engines: %d); damaged: CIPHERTEXT_DAMAGED', async (suite, pieces, workers) => {
+      const { data, bid, escrow, rows, file } = await stored(`s3-${suite.toLowerCase()}`, suite, 9 * MiB + 7, pieces, s3Store);
+      const [r, n] = await engines(suite, () => s3Opener.openWithEscrow(bid, escrow));
+      expect(r).toMatchObject({ ok: true, record: { price: '1234.50', attachments: [{ size: data.length, sha256: sha(data) }] } });
+      expect(n).toBe(workers);
+      // a flipped byte in the last piece: the workers refuse the segment, the stored file no longer matches its receipt
+      const last = rows[rows.length - 1];
+      const piece = Buffer.from(file.subarray(last.offset, last.offset + last.length));
+      piece[piece.length >> 1] ^= 1;
+      await s3Store.put(last.blobKey, Readable.from([piece]), piece.length);
+      const [damaged, m] = await engines(suite, () => s3Opener.openWithEscrow(bid, escrow));
+      expect(damaged).toEqual({ ok: false, code: 'CIPHERTEXT_DAMAGED' });
+      expect(m).toBe(workers);
+    });
   });
 
   it('answers CIPHERTEXT_DAMAGED for a flipped byte in a middle piece, a missing piece, or a receipt that names another hash', async () => {

@@ -5,34 +5,18 @@
  * each path opening what the other sealed, and the same refusals (DECRYPTION_FAILED, KEY_COMMITMENT_MISMATCH) for
  * damaged, cut, lengthened or reordered files.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { bidFileLength, FileHasher, gmSuite, openBidV2, sealBidV2, sm3Hash, sm4GcmOpen, sm4GcmSeal, type SuitePrimitives, usesSegmentEngine, V2_TAG_BYTES } from 'src/sdk/v2';
 import type * as NodeModule from 'src/sdk/v2/node';
 import type * as SuitesModule from 'src/sdk/v2/suites';
 import { gmNativeSupport, nativeSm3Hash, nativeSm4GcmOpen, nativeSm4GcmSeal, nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
+import { chunked, MiB, ORG, reusing, sha, TENDER } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
-const MiB = 1 << 20;
 const native = nodeSuite('GM-1');
 const fallback = nodeGmSuite({ native: false });
 const key = randomBytes(16);
 const noncePrefix = randomBytes(7);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
-
-/** A source that hands out one reused buffer (as fileChunks does): anything kept past the next chunk breaks. */
-async function* reusing(data: Uint8Array, n: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(n);
-  for (let at = 0; at < data.length; at += n) {
-    const c = data.subarray(at, at + n);
-    buf.set(c);
-    yield buf.subarray(0, c.length);
-    buf.fill(0xee);
-  }
-}
-/** A source with a fresh buffer per chunk (a stream: the calling-thread paths). */
-const chunked = (data: Uint8Array, n: number): Uint8Array[] => Array.from({ length: Math.ceil(data.length / n) }, (_, i) => Uint8Array.from(data.subarray(i * n, (i + 1) * n)));
 
 async function seal(suite: SuitePrimitives, data: Uint8Array[], segmentSize: number, chunk: number) {
   const segments: Uint8Array[] = [];
@@ -51,7 +35,7 @@ async function seal(suite: SuitePrimitives, data: Uint8Array[], segmentSize: num
   return { sealed, segments, file: Buffer.concat(segments) };
 }
 
-/** Opens as the platform does (length known, file hash) from reused reads, or from fresh chunks with `stream`. */
+/** Opens as the platform does (length known, file hash) from reused reads, or from fresh chunks with `stream` (both on the segment workers for a large file). */
 const open = (
   suite: SuitePrimitives,
   keyCommitment: string,
@@ -259,7 +243,7 @@ describe('GM-1 on node:crypto (SM4-GCM, SM3) and on its sm-crypto-v2 fallback', 
           const kc = f.sealed.envelope.keyCommitment;
           const length = restated ? bytes.length : f.file.length;
           for (const suite of [native, fallback]) {
-            // reused reads (the segment workers for the large file), fresh chunks (the calling thread), no stated length
+            // reused reads and fresh chunks (the segment workers for the large file), no stated length (the calling thread)
             await expect(open(suite, kc, bytes, segmentSize, { length })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
             await expect(open(suite, kc, bytes, segmentSize, { length, stream: true })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
             await expect(open(suite, kc, bytes, segmentSize, { length: null, stream: true, fileHash: false })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });

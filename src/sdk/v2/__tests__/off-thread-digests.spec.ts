@@ -8,27 +8,13 @@ import { createHash, randomBytes } from 'crypto';
 import { FileHasher, openBidV2, openSegments, sealBidV2, sealSegments, type SlotHolds, type SuitePrimitives } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { workerSha256 } from 'src/sdk/v2/node-hash-worker';
+import { MiB, ORG, reusing, sha, TENDER } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
-const MiB = 1 << 20;
 const engine = nodeSuite('INTL-1');
 const onThread: SuitePrimitives = { ...engine, offThread: undefined };
 const key = randomBytes(32);
 const noncePrefix = randomBytes(7);
 const aad = new TextEncoder().encode('digests-test');
-const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
-
-/** A source that hands out one reused buffer (as fileChunks and FsBlobStore.chunks do). */
-async function* reusing(data: Uint8Array, n: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(n);
-  for (let at = 0; at < data.length; at += n) {
-    const c = data.subarray(at, at + n);
-    buf.set(c);
-    yield buf.subarray(0, c.length);
-    buf.fill(0xee);
-  }
-}
 
 async function seal(data: Uint8Array[], segmentSize: number) {
   const segments: Uint8Array[] = [];

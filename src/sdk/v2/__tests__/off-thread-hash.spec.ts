@@ -10,17 +10,13 @@ import { resolve } from 'path';
 import { FileHasher, openBidV2, sealBidV2, type SuitePrimitives } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
 import { workerSha256 } from 'src/sdk/v2/node-hash-worker';
+import { MiB, ORG, TENDER, views } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
-const MiB = 1 << 20;
 const offThread = nodeSuite('INTL-1');
 const onThread: SuitePrimitives = { ...offThread, offThread: undefined };
 const key = randomBytes(32);
 const noncePrefix = randomBytes(7);
 const SEG = 64 * 1024;
-
-const chunks = (b: Uint8Array, n: number) => Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
 
 async function seal(suite: SuitePrimitives, attachments: Uint8Array[]) {
   const segments: Uint8Array[] = [];
@@ -29,7 +25,7 @@ async function seal(suite: SuitePrimitives, attachments: Uint8Array[]) {
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '7.00', currency: 'CNY' },
-    attachments: attachments.map((d, i) => ({ name: `a${i}`, size: d.length, content: chunks(d, 1_000_003) })),
+    attachments: attachments.map((d, i) => ({ name: `a${i}`, size: d.length, content: views(d, 1_000_003) })),
     segmentSize: SEG,
     key,
     noncePrefix,
@@ -48,7 +44,7 @@ const open = (suite: SuitePrimitives, keyCommitment: string, file: Uint8Array) =
     noncePrefix,
     keyCommitment,
     key,
-    sealed: chunks(file, 3 * MiB + 7),
+    sealed: views(file, 3 * MiB + 7),
   });
 
 describe('INTL-1 hashing on worker threads (Node)', () => {
@@ -63,14 +59,14 @@ describe('INTL-1 hashing on worker threads (Node)', () => {
     // and the file hash fed in arbitrary pieces (the opening reads the blob store's chunks) agrees with both
     const h = new FileHasher(offThread, SEG, a.file.length);
     expect(h.offThread).toBe(true);
-    for (const c of chunks(a.file, 777_777)) await h.update(c);
+    for (const c of views(a.file, 777_777)) await h.update(c);
     expect(h.bytes).toBe(a.file.length);
     expect(await h.digestHex()).toBe(a.sealed.envelope.ciphertextHash);
     expect(() => h.clone()).toThrow(/cannot be cloned/);
     // the caller may reuse its buffer as soon as update() resolved (the bytes were copied to the worker's ring)
     const reused = new FileHasher(offThread, SEG, a.file.length);
     const buf = new Uint8Array(1_048_583);
-    for (const c of chunks(a.file, buf.length)) {
+    for (const c of views(a.file, buf.length)) {
       buf.set(c);
       await reused.update(buf.subarray(0, c.length));
       buf.fill(0xee);
@@ -124,7 +120,7 @@ describe('INTL-1 hashing on worker threads (Node)', () => {
     await dropped.update(big);
     dropped.abort();
     const h = workerSha256();
-    for (const c of chunks(big, 123_457)) await h.update(c);
+    for (const c of views(big, 123_457)) await h.update(c);
     expect(Buffer.from(await h.digest()).toString('hex')).toBe(createHash('sha256').update(big).digest('hex'));
   });
 });

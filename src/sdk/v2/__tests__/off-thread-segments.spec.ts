@@ -5,31 +5,18 @@
  * calling-thread path, whatever the chunking and even when the source reuses its buffer; damaged, cut or lengthened
  * files must still be refused.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { bidFileLength, openBidV2, sealBidV2, type SuitePrimitives, usesSegmentEngine } from 'src/sdk/v2';
 import { fileChunks, fileSink, nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
+import { MiB, ORG, reusing, sha, TENDER } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
-const MiB = 1 << 20;
 const engine = nodeSuite('INTL-1');
 const onThread: SuitePrimitives = { ...engine, offThread: undefined };
 const key = randomBytes(32);
 const noncePrefix = randomBytes(7);
-
-/** A source that hands out one reused buffer (as fileChunks does): anything kept past the next chunk breaks. */
-async function* reusing(data: Uint8Array, n: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(n);
-  for (let at = 0; at < data.length; at += n) {
-    const c = data.subarray(at, at + n);
-    buf.set(c);
-    yield buf.subarray(0, c.length);
-    buf.fill(0xee);
-  }
-}
 
 async function seal(suite: SuitePrimitives, data: Uint8Array[], segmentSize: number, chunk: number) {
   const segments: Uint8Array[] = [];
@@ -62,8 +49,6 @@ const open = (suite: SuitePrimitives, keyCommitment: string, file: Uint8Array, s
     sourceReusesBuffers: true,
     onAttachmentChunk,
   });
-
-const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
 
 describe('INTL-1 segments on worker threads (Node)', () => {
   const big = randomBytes(9 * MiB + 12_345);

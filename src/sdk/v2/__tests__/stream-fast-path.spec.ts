@@ -5,16 +5,13 @@
 import { createHash, randomBytes } from 'crypto';
 import { openBidV2, sealBidV2, type SuitePrimitives, V2_TAG_BYTES } from 'src/sdk/v2';
 import { nodeSuite } from 'src/sdk/v2/node';
+import { ORG, TENDER, views } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
 const SEG = 4096;
 const fast = nodeSuite('INTL-1');
 const oneShot: SuitePrimitives = { ...fast, createSegmentSealer: undefined, createSegmentOpener: undefined };
 const key = randomBytes(32);
 const noncePrefix = randomBytes(7);
-
-const chunks = (b: Uint8Array, n: number) => Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
 
 async function seal(suite: SuitePrimitives, data: Uint8Array, chunk: number) {
   const segments: Uint8Array[] = [];
@@ -23,7 +20,7 @@ async function seal(suite: SuitePrimitives, data: Uint8Array, chunk: number) {
     tenderId: TENDER,
     bidderOrganizationId: ORG,
     bid: { price: '7.00', currency: 'CNY' },
-    attachments: [{ name: 'a', size: data.length, content: chunks(data, chunk) }],
+    attachments: [{ name: 'a', size: data.length, content: views(data, chunk) }],
     segmentSize: SEG,
     key,
     noncePrefix,
@@ -42,7 +39,7 @@ const open = (suite: SuitePrimitives, env: { keyCommitment: string }, file: Uint
     noncePrefix,
     keyCommitment: env.keyCommitment,
     key,
-    sealed: chunks(file, chunk),
+    sealed: views(file, chunk),
   });
 
 describe('INTL-1 streaming segments (node:crypto)', () => {
@@ -78,7 +75,7 @@ describe('INTL-1 streaming segments (node:crypto)', () => {
         noncePrefix,
         keyCommitment: sealed.envelope.keyCommitment,
         key,
-        sealed: chunks(flipped, 333),
+        sealed: views(flipped, 333),
         onAttachmentChunk: (_, c) => void seen.push(c.length),
       }),
     ).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });

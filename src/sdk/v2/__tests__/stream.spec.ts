@@ -23,9 +23,8 @@ import {
   V2_TAG_BYTES,
 } from 'src/sdk/v2';
 import { nodeGmSuite, nodeSuite } from 'src/sdk/v2/node';
+import { ORG, TENDER } from './_support';
 
-const TENDER = '6f1c2a4e-3b5d-4c7e-9f01-23456789abcd';
-const ORG = '0a1b2c3d-4e5f-4061-8273-8495a6b7c8d9';
 const SEG = 4096;
 
 const escrow = {
