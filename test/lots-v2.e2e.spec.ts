@@ -252,6 +252,13 @@ describe('lots (标段) — format v2 uploads per lot (e2e)', () => {
     await waitFor(async () => (await status()) === 'OPENING', 40_000, 'the opening');
     const view = (await t.http().get(`/api/v1/tenders/${tender.id}`)).body;
     expect(view.lots.map((l: { status: string }) => l.status)).toEqual(['FAILED', 'ACTIVE']);
+    // The opening hall names each opened bid's lot (a tender with lots only).
+    const hall = (await t.http().get(`/api/v1/tenders/${tender.id}/opening-hall`).set(parties[0].auth).expect(200)).body;
+    expect(hall.bids.map((b: { lotNo: number; mine: boolean }) => [b.lotNo, b.mine])).toEqual([
+      [2, true],
+      [2, false],
+      [2, false],
+    ]);
 
     // The first bidder reveals its key for its lot-2 bid.
     const dec = await t

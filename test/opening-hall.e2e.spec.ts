@@ -56,6 +56,8 @@ describe('the opening hall (开标大厅) endpoint', () => {
       ['OPENED', null],
       ['OPENED', null],
     ]);
+    // A tender without lots: no lotNo, the view exactly as before lots.
+    expect(opened.bids.some((b: object) => 'lotNo' in b)).toBe(false);
     expect((await hall(tender.id, outsider)).status).toBe(403);
     expect((await hall(tender.id, supervisor)).status).toBe(200);
 

@@ -34,6 +34,10 @@ export interface HallBidRow {
   status: BidStatus;
   decryptedAt: Date | null;
   price: string | null;
+  /** 标段 (1 on a tender without lots). */
+  lotNo: number;
+  /** The tender has lots (标段). */
+  hasLots: boolean;
 }
 
 /**
@@ -109,13 +113,32 @@ export class OpeningBidsRepository {
 
   /** Read model (bids, organizations): the tender's opened bids in order of receipt, with their bidders' names. */
   async hallBids(m: EntityManager, tenderId: string): Promise<HallBidRow[]> {
-    const rows: Array<{ id: string; bidder_organization_id: string; name: string; status: BidStatus; decrypted_at: Date | null; price: string | null }> = await m.query(
-      `SELECT b.id, b.bidder_organization_id, o.name, b.status, b.decrypted_at, b.price
+    const rows: Array<{
+      id: string;
+      bidder_organization_id: string;
+      name: string;
+      status: BidStatus;
+      decrypted_at: Date | null;
+      price: string | null;
+      lot_no: number;
+      has_lots: boolean;
+    }> = await m.query(
+      `SELECT b.id, b.bidder_organization_id, o.name, b.status, b.decrypted_at, b.price, b.lot_no,
+              EXISTS (SELECT 1 FROM tender_lots l WHERE l.tender_id = b.tender_id) AS has_lots
        FROM bids b JOIN organizations o ON o.id = b.bidder_organization_id
        WHERE b.tender_id = $1 AND b.opened_at IS NOT NULL
        ORDER BY b.received_at, b.id`,
       [tenderId],
     );
-    return rows.map((r) => ({ id: r.id, bidderOrganizationId: r.bidder_organization_id, name: r.name, status: r.status, decryptedAt: r.decrypted_at, price: r.price }));
+    return rows.map((r) => ({
+      id: r.id,
+      bidderOrganizationId: r.bidder_organization_id,
+      name: r.name,
+      status: r.status,
+      decryptedAt: r.decrypted_at,
+      price: r.price,
+      lotNo: Number(r.lot_no),
+      hasLots: r.has_lots,
+    }));
   }
 }

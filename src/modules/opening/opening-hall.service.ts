@@ -22,6 +22,8 @@ export interface OpeningHallBid {
   seq: number;
   bidId: string;
   bidderName: string;
+  /** 标段: present only on a tender with lots (as in the opening record), so a hall without lots is what it was. */
+  lotNo?: number;
   /** OPENED = 待解密, DECRYPTED = 已解密, WITHDRAWN = 已撤回, REVOKED = 已撤销. */
   status: BidStatus;
   decryptedAt: string | null;
@@ -100,6 +102,7 @@ export class OpeningHallService {
         seq: i + 1,
         bidId: r.id,
         bidderName: r.name,
+        ...(r.hasLots ? { lotNo: r.lotNo } : {}),
         status: r.status,
         decryptedAt: r.decryptedAt ? new Date(r.decryptedAt).toISOString() : null,
         price: r.price !== null && (announced || mine) ? normalizeMoney(r.price) : null,

@@ -156,6 +156,7 @@ export interface OpeningHall {
   decryptionWindowEndsAt: string | null;
   windowClosedAt: string | null;
   serverTime: string;
-  bids: Array<{ seq: number; bidId: string; bidderName: string; status: string; decryptedAt: string | null; price: string | null; mine: boolean }>;
+  /** `lotNo`: the bid's 标段, on a tender with lots only. */
+  bids: Array<{ seq: number; bidId: string; bidderName: string; lotNo?: number; status: string; decryptedAt: string | null; price: string | null; mine: boolean }>;
   summary: { received: number; pending: number; decrypted: number; withdrawn: number; revoked: number };
 }

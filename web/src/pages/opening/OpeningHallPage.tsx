@@ -1,6 +1,6 @@
-import { Alert, Button, Card, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '@/api/client';
 import { fetchMyBid } from '@/api/my-bids';
 import { ApiError, errorText } from '@/api/errors';
@@ -11,6 +11,7 @@ import { useServerNow } from '@/components/Countdown';
 import { FileInput } from '@/components/FileInput';
 import { BID_STATUS, DECRYPTION_MODE, label, yuan } from '@/lib/labels';
 import { formatBeijingLabel, formatDuration } from '@/lib/time';
+import { lotLabel, lotParamOf } from '@/pages/bid/lots';
 import { base64Encode, keyMatchesCommitment, parseKeyFileText } from '@shared/sdk/browser';
 
 /** How often the hall is polled while the opening is live (ms). bench/run.ts measures the resulting latency. */
@@ -23,6 +24,8 @@ const STATUS_COLOR: Record<string, string> = { OPENED: 'orange', DECRYPTED: 'gre
  * bids (bidder, status) updating live by polling GET /tenders/{id}/opening-hall once a second, the decryption
  * window's remaining time, a bidder's own decryption (key file → POST …/decryption, the key checked against its
  * commitment in the browser first, format v1 or v2 by the bid's current version); prices appear for everyone only at 唱标, in the same table, without reloading.
+ * 标段: on a tender with lots the table names each bid's lot (and lists the bids lot by lot), and a bidder chooses which
+ * of its bids to decrypt (a Select labelled 标段 listing its lots, `?lot=` in the address) — each with its own key file.
  */
 export default function OpeningHallPage() {
   const { id = '' } = useParams();
@@ -32,11 +35,13 @@ export default function OpeningHallPage() {
   const [hall, setHall] = useState<OpeningHall | null>(null);
   const [sealed, setSealed] = useState(false);
   const [mine, setMine] = useState<MyBid | null>(null);
+  const [params, setParams] = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [keyError, setKeyError] = useState<string | null>(null);
   const [keyFile, setKeyFile] = useState<File | null>(null);
   const [decrypting, setDecrypting] = useState(false);
-  const [myPrice, setMyPrice] = useState<string | null>(null);
+  /** Prices the bidder has just revealed, by bid. */
+  const [revealed, setRevealed] = useState<Record<string, string>>({});
   const polling = useRef(false);
 
   const loadTender = useCallback(async () => {
@@ -69,16 +74,36 @@ export default function OpeningHallPage() {
     void loadTender();
   }, [loadTender]);
 
+  // 标段: the bidder's own opened bids by lot (a tender without lots: lot 1 only, its rows carry no lotNo); the bid
+  // shown is the lot of the address if the bidder has a bid there, else its lowest lot still to decrypt, else its first.
+  const hasLots = (tender?.lots.length ?? 0) > 0;
+  const myRows = (hall?.bids ?? []).filter((b) => b.mine);
+  const myLots = [...new Set(myRows.map((b) => b.lotNo ?? 1))].sort((x, y) => x - y);
+  const wanted = lotParamOf(params);
+  const pendingFirst = myLots.find((n) => myRows.some((b) => (b.lotNo ?? 1) === n && b.status === 'OPENED'));
+  const lotNo = wanted !== null && myLots.includes(wanted) ? wanted : (pendingFirst ?? myLots[0] ?? 1);
+  const chooseLot = useCallback((n: number) => setParams((p) => (p.set('lot', String(n)), p), { replace: true }), [setParams]);
+
+  const tenderLoaded = tender !== null;
+  const lotBidKnown = myLots.includes(lotNo);
   useEffect(() => {
-    if (me?.role !== 'BIDDER') return;
-    fetchMyBid(id).then(
-      (b) => {
-        setMine(b);
-        if (b?.price) setMyPrice(b.price);
-      },
-      () => setMine(null),
+    if (me?.role !== 'BIDDER' || !tenderLoaded) return;
+    // A tender with lots: the chosen lot's bid, once the hall has named the bidder's lots.
+    if (hasLots && !lotBidKnown) return;
+    let stop = false;
+    fetchMyBid(id, hasLots ? lotNo : undefined).then(
+      (b) => !stop && setMine(b),
+      () => !stop && setMine(null),
     );
-  }, [id, me, hall?.phase]);
+    return () => {
+      stop = true;
+    };
+  }, [id, me, tenderLoaded, hasLots, lotBidKnown, lotNo, hall?.phase]);
+
+  useEffect(() => {
+    setKeyFile(null);
+    setKeyError(null);
+  }, [lotNo]);
 
   const deadline = tender ? Date.parse(tender.bidDeadline) : NaN;
   const beforeDeadline = Number.isFinite(deadline) && now < deadline;
@@ -108,7 +133,12 @@ export default function OpeningHallPage() {
   if (error && !tender) return <Alert type="error" showIcon title={error} />;
   if (!tender) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
+  const myRow = myRows.find((b) => (b.lotNo ?? 1) === lotNo);
+  // The bid fetched is the chosen lot's (not one still loading for the lot chosen before).
+  const mineHere = mine && myRow && mine.bidId === myRow.bidId ? mine : null;
+
   const decrypt = async () => {
+    const mine = mineHere;
     if (!keyFile || !mine) return;
     setKeyError(null);
     setDecrypting(true);
@@ -141,7 +171,9 @@ export default function OpeningHallPage() {
         key = parsed.value.key;
       }
       const r = await api.post<{ price: string }>(`/tenders/${tender.id}/bids/${mine.bidId}/decryption`, { key: base64Encode(key) });
-      setMyPrice(r.price);
+      setRevealed((p) => ({ ...p, [mine.bidId]: r.price }));
+      // The lot stays the one just decrypted (else the first lot still to decrypt would take its place at once).
+      if (hasLots && wanted !== lotNo) chooseLot(lotNo);
       void pollHall();
     } catch (e) {
       setKeyError(errorText(e));
@@ -151,7 +183,12 @@ export default function OpeningHallPage() {
   };
 
   const windowEnds = hall?.decryptionWindowEndsAt ? Date.parse(hall.decryptionWindowEndsAt) : NaN;
-  const myRow = hall?.bids.find((b) => b.mine);
+  const myPrice = myRow ? (revealed[myRow.bidId] ?? myRow.price ?? mineHere?.price ?? null) : null;
+  const pendingLots = hasLots ? myRows.filter((b) => b.status === 'OPENED' && (b.lotNo ?? 1) !== lotNo).map((b) => b.lotNo ?? 1) : [];
+  const lotTitle = (n: number) => {
+    const l = tender.lots.find((x) => x.lotNo === n);
+    return l ? lotLabel(l) : `第 ${n} 标段`;
+  };
   const canDecrypt = me?.role === 'BIDDER' && hall?.phase === 'DECRYPTING' && myRow?.status === 'OPENED' && hall.decryptionMode !== 'ESCROW';
 
   return (
@@ -203,14 +240,39 @@ export default function OpeningHallPage() {
 
           {me?.role === 'BIDDER' && (
             <Card title="我的投标" size="small">
+              {hasLots && myLots.length > 0 && (
+                <Space wrap align="center" style={{ marginBottom: 12 }}>
+                  <label htmlFor="hall-lot-choice">
+                    <Typography.Text strong>标段</Typography.Text>
+                  </label>
+                  <Select
+                    id="hall-lot-choice"
+                    aria-label="标段"
+                    value={lotNo}
+                    disabled={decrypting}
+                    style={{ minWidth: 320 }}
+                    onChange={chooseLot}
+                    options={myLots.map((n) => {
+                      const row = myRows.find((b) => (b.lotNo ?? 1) === n);
+                      return { value: n, label: `${lotTitle(n)}（${label(BID_STATUS, row?.status ?? '')}）` };
+                    })}
+                  />
+                  <Typography.Text type="secondary">每个标段的投标文件单独解密，请使用该标段递交时下载的密钥文件。</Typography.Text>
+                </Space>
+              )}
               {myPrice ? (
-                <Alert type="success" showIcon title={`已解密，您的投标报价：${yuan(myPrice)}`} />
+                <Space orientation="vertical">
+                  <Alert type="success" showIcon title={`已解密，您的投标报价：${yuan(myPrice)}`} />
+                  {pendingLots.length > 0 && hall.phase === 'DECRYPTING' && (
+                    <Typography.Text type="warning">{`您在${pendingLots.map((n) => `第 ${n} 标段`).join('、')}的投标尚未解密，请在上方选择标段后解密。`}</Typography.Text>
+                  )}
+                </Space>
               ) : canDecrypt ? (
                 <Space orientation="vertical">
                   <Typography.Text>请选择递交投标文件时下载的密钥文件，在解密时限内完成解密。</Typography.Text>
-                  <FileInput label="密钥文件" accept=".json,.key,application/json,text/plain" onFiles={(f) => setKeyFile(f[0] ?? null)} />
+                  <FileInput key={lotNo} label="密钥文件" accept=".json,.key,application/json,text/plain" onFiles={(f) => setKeyFile(f[0] ?? null)} />
                   {keyError && <Alert type="error" showIcon title={keyError} />}
-                  <Button type="primary" disabled={!keyFile} loading={decrypting} onClick={decrypt}>
+                  <Button type="primary" disabled={!keyFile || !mineHere} loading={decrypting} onClick={decrypt}>
                     解密
                   </Button>
                 </Space>
@@ -230,9 +292,10 @@ export default function OpeningHallPage() {
               size="small"
               pagination={false}
               scroll={{ x: 'max-content' }}
-              dataSource={hall.bids}
+              dataSource={hasLots ? [...hall.bids].sort((x, y) => (x.lotNo ?? 1) - (y.lotNo ?? 1) || x.seq - y.seq) : hall.bids}
               columns={[
                 { title: '序号', dataIndex: 'seq', width: 60 },
+                ...(hasLots ? [{ title: '标段', dataIndex: 'lotNo', render: (n: number | undefined) => `第 ${n ?? 1} 标段` }] : []),
                 { title: '投标人', dataIndex: 'bidderName', render: (n: string, r) => (r.mine ? `${n}（本单位）` : n) },
                 {
                   title: '状态',

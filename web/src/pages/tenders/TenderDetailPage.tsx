@@ -13,7 +13,8 @@ import { formatBeijing, formatBeijingLabel } from '@/lib/time';
 const OwnerActions = lazy(() => import('./OwnerActions').then((m) => ({ default: m.OwnerActions })));
 
 interface OpeningRecordView {
-  bids: Array<{ seq: number; bidId: string; bidderName: string; price: string | null; status: string; receivedAt: string }>;
+  /** `lotNo`: the bid's 标段, on a tender with lots only. */
+  bids: Array<{ seq: number; bidId: string; bidderName: string; lotNo?: number; price: string | null; status: string; receivedAt: string }>;
   windowClosedAt: string;
   recordSha256: string;
 }
@@ -83,6 +84,8 @@ export default function TenderDetailPage() {
   const isOwner = me?.role === 'PROCURING_ENTITY' && me.organizationId === tender.procuringEntityId;
   const isBidder = me?.role === 'BIDDER';
   const currentDocs = docs.filter((d) => d.current);
+  // 标段: the record names each bid's lot on a tender with lots; its bids are then listed lot by lot.
+  const recordLots = !!record?.bids.some((b) => b.lotNo !== undefined);
 
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
@@ -228,9 +231,10 @@ export default function TenderDetailPage() {
             rowKey="bidId"
             pagination={false}
             scroll={{ x: 'max-content' }}
-            dataSource={record.bids}
+            dataSource={recordLots ? [...record.bids].sort((x, y) => (x.lotNo ?? 1) - (y.lotNo ?? 1) || x.seq - y.seq) : record.bids}
             columns={[
               { title: '序号', dataIndex: 'seq' },
+              ...(recordLots ? [{ title: '标段', dataIndex: 'lotNo', render: (n: number | undefined) => `第 ${n ?? 1} 标段` }] : []),
               { title: '投标人', dataIndex: 'bidderName' },
               { title: '投标报价（元）', dataIndex: 'price', align: 'right', render: (p: string | null) => yuan(p) },
               { title: '状态', dataIndex: 'status', render: (s: string) => label(BID_STATUS, s) },
