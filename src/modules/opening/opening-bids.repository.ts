@@ -111,7 +111,7 @@ export class OpeningBidsRepository {
     }));
   }
 
-  /** Read model (bids, organizations): the tender's opened bids in order of receipt, with their bidders' names. */
+  /** Read model (bids, organizations, tender_lots): the tender's opened bids in order of receipt, with their bidders' names and lots. */
   async hallBids(m: EntityManager, tenderId: string): Promise<HallBidRow[]> {
     const rows: Array<{
       id: string;
