@@ -117,7 +117,7 @@ describe('sealed bids: submission, receipts, versions, withdrawal', () => {
     expect(ev).toMatchObject({ stream: `bid:${r.body.bidId}`, tender_id: tender.id, sealed_tender_id: tender.id });
     expect(ev.actor_id).toBe('sealed-bidder');
     expect(ev.ip).toBe('');
-    expect(ev.data).toEqual({ bidId: r.body.bidId, version: 1, ciphertextSha256: r.sealed.ciphertextSha256, ciphertextBytes: row.ciphertext_bytes, escrowed: true });
+    expect(ev.data).toEqual({ bidId: r.body.bidId, version: 1, lotNo: 1, ciphertextSha256: r.sealed.ciphertextSha256, ciphertextBytes: row.ciphertext_bytes, escrowed: true });
   });
 
   it('a second submission replaces the first (version + 1); the same sealed bid again changes nothing', async () => {

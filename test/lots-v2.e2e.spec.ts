@@ -184,6 +184,17 @@ describe('lots (标段) — format v2 uploads per lot (e2e)', () => {
     );
     expect(uploads.map((u) => u.lot_no)).toEqual([2, 2, 2, 1]);
     expect(uploads.every((u) => u.bidder_organization_id === null)).toBe(true);
+    // The lot of each version is in its BID_SUBMITTED event (the hash-chained record), v1 and v2 alike.
+    const events: Array<{ bid_id: string; lot_no: number; version: number }> = await t.dataSource.query(
+      `SELECT data->>'bidId' AS bid_id, (data->>'lotNo')::int AS lot_no, (data->>'version')::int AS version
+       FROM audit_events WHERE tender_id = $1 AND action = 'BID_SUBMITTED' ORDER BY id`,
+      [tender.id],
+    );
+    expect(events.filter((e) => e.bid_id === done.receipt.bidId).map((e) => e.lot_no)).toEqual([2, 2, 2]);
+    expect(events.filter((e) => e.bid_id === v1.body.bidId).map((e) => [e.version, e.lot_no])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
 
     // Withdrawal per lot: lot 2's v2 bid goes, lot 1's stays.
     await t.http().delete(lotPath(2, 'bids/mine')).set(a.auth).expect(200);

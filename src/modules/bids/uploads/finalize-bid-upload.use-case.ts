@@ -238,6 +238,7 @@ export class FinalizeBidUploadUseCase implements UseCase<FinalizeBidUploadComman
       data: {
         bidId: d.bidId,
         version: d.version,
+        lotNo: u.lotNo, // the lot in the hash-chained record too (as a v1 submission's)
         formatVersion: 2,
         suite: u.suite,
         ciphertextHash: u.ciphertextHash,

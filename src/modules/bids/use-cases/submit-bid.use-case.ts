@@ -308,7 +308,15 @@ export class SubmitBidUseCase implements UseCase<SubmitBidCommand, BidReceiptVie
         objectType: 'bid',
         objectId: w.bidId,
         ...bidAuditScope(s.tenderId, w.bidId),
-        data: { bidId: w.bidId, version: w.version, ciphertextSha256: s.ciphertextSha256, ciphertextBytes: s.ciphertext.length, escrowed: ctx.storedEscrowedKey !== null },
+        // lotNo: the lot (标段) is in the hash-chained record too, so a bid moved to another lot in the table shows.
+        data: {
+          bidId: w.bidId,
+          version: w.version,
+          lotNo: s.lotNo,
+          ciphertextSha256: s.ciphertextSha256,
+          ciphertextBytes: s.ciphertext.length,
+          escrowed: ctx.storedEscrowedKey !== null,
+        },
       },
       { streamLocked: true }, // by the write statement (persist)
     );
