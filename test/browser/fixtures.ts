@@ -125,6 +125,20 @@ export { issueAccount, notification, pay } from '../factories/bid-security.facto
  * decrypted, the panel drawn, accepted, scored (all qualified) and signed. The report ranks the prices ascending.
  */
 export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty; title?: string; prices?: string[] } = {}): Promise<FixtureTender> {
+  const f = await tenderAwaitingReport(t, o);
+  await f.signReport();
+  return f;
+}
+
+/**
+ * The same tender one step before: in EVALUATION, its panel drawn and seated (every seat accepted), nothing scored
+ * or signed — no evaluation report yet. `signReport()` scores (all qualified) and signs for every member, which
+ * produces the report.
+ */
+export async function tenderAwaitingReport(
+  t: TestApp,
+  o: { owner?: TestParty; title?: string; prices?: string[] } = {},
+): Promise<FixtureTender & { signReport: () => Promise<void> }> {
   const { createExpert, membersOf, byUser } = await import('../factories/evaluation.factory');
   const code = `W${Date.now().toString(36).toUpperCase()}`;
   const pool = [];
@@ -158,12 +172,14 @@ export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty;
   const users = byUser(pool);
   const experts = seats.map((s) => users.get(s.user_id)!);
   for (const [i, s] of seats.entries()) await t.http().post(`/api/v1/expert/assignments/${s.id}/accept`).set(experts[i].auth).expect(200);
-  const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
-  for (const e of experts) {
-    for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
-    await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
-  }
-  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId) };
+  const signReport = async () => {
+    const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
+    for (const e of experts) {
+      for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
+      await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
+    }
+  };
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId), signReport };
 }
 
 /** The running candidate publicity ends now (its end moved to now and its PUBLICITY_END event run). */
