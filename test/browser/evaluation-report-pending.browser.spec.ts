@@ -8,7 +8,7 @@ describe('console: the procuring entity’s tender page while the committee eval
   });
   afterAll(() => server?.close());
 
-  it('shows the evaluation’s progress without asking for the report (no 409, a clean console), then the report’s actions once signed', async () => {
+  it('shows the evaluation’s progress without asking for the report (no 409, a clean console), then the report’s actions once signed; the committee sees it finished', async () => {
     const t = server.t;
     const owner = await registerParty(t, { role: Role.PROCURING_ENTITY, name: '盐城市交通运输局' });
     const tender = await tenderAwaitingReport(t, { owner, title: '盐城市范公路改造工程' });
@@ -50,5 +50,16 @@ describe('console: the procuring entity’s tender page while the committee eval
     await screenshot(page, 'tender-evaluation-report-owner');
     w.assertClean();
     await w.close();
+
+    // A member of the committee sees the evaluation finished (COMPLETED) and downloads the signed report.
+    const e = await openPage(server);
+    await loginAs(e.page, tender.experts[0].username, tender.experts[0].password);
+    await e.page.goto(`/expert?tender=${tender.id}`);
+    await e.page.getByText('评标已结束').waitFor();
+    const download = e.page.waitForEvent('download');
+    await e.page.getByRole('button', { name: '下载评标报告（PDF）' }).click();
+    expect((await download).suggestedFilename()).toBe(`评标报告-${tender.id}.pdf`);
+    e.assertClean();
+    await e.close();
   });
 });

@@ -132,13 +132,13 @@ export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty;
 
 /**
  * The same tender one step before: in EVALUATION, its panel drawn and seated (every seat accepted), nothing scored
- * or signed — no evaluation report yet. `signReport()` scores (all qualified) and signs for every member, which
+ * or signed — no evaluation report yet; `experts` are the seated members. `signReport()` scores (all qualified) and signs for every member, which
  * produces the report.
  */
 export async function tenderAwaitingReport(
   t: TestApp,
   o: { owner?: TestParty; title?: string; prices?: string[] } = {},
-): Promise<FixtureTender & { signReport: () => Promise<void> }> {
+): Promise<FixtureTender & { experts: TestParty[]; signReport: () => Promise<void> }> {
   const { createExpert, membersOf, byUser } = await import('../factories/evaluation.factory');
   const code = `W${Date.now().toString(36).toUpperCase()}`;
   const pool = [];
@@ -179,7 +179,7 @@ export async function tenderAwaitingReport(
       await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
     }
   };
-  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId), signReport };
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId), experts, signReport };
 }
 
 /** The running candidate publicity ends now (its end moved to now and its PUBLICITY_END event run). */
