@@ -53,7 +53,8 @@ export default function TenderDetailPage() {
       if (recordReady(t) && (me?.role === 'SUPERVISOR' || (me?.role === 'PROCURING_ENTITY' && me.organizationId === t.procuringEntityId))) {
         api.get<OpeningRecordView>(`/tenders/${id}/opening-record`).then(setRecord, (e) => setRecordError(errorText(e)));
       }
-      if (['PUBLICITY', 'AWARDED', 'CONTRACTED'].includes(t.status)) {
+      // The candidate notice shown is lot 1's (the v1 path): a lot that failed has none (404), so it is not asked.
+      if (['PUBLICITY', 'AWARDED', 'CONTRACTED'].includes(t.status) && !t.lots.some((l) => l.lotNo === 1 && l.status === 'FAILED')) {
         api.get<Candidates>(`/tenders/${id}/candidates`).then(setCandidates, () => setCandidates(null));
       }
     } catch (e) {
