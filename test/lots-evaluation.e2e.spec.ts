@@ -205,6 +205,13 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     const pub1 = (await t.http().post(`${api}/tenders/${tender.id}/publicity`).set(tender.owner.auth).send(soon()).expect(200)).body;
     expect(pub1.lotNo).toBe(1);
     expect(await status(tender.id)).toBe('PUBLICITY');
+    // each lot says whether it has a public notice (GET …/lots/{n}/candidates: 200, or 404 while null)
+    const published = (await t.http().get(`${api}/tenders/${tender.id}/lots/results`).expect(200)).body;
+    expect(published.map((x: { lotNo: number; publicity: unknown }) => [x.lotNo, x.publicity])).toEqual([
+      [1, { kind: 'CANDIDATE_PUBLICITY', status: 'RUNNING', endsAt: pub1.endsAt }],
+      [2, null],
+    ]);
+    expect((await t.http().get(lotPath(tender.id, 2, 'candidates'))).status).toBe(404);
     // lot 2 is not published yet: it cannot be awarded
     expect(
       (
@@ -444,6 +451,10 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
       [1, 'NOTIFIED'],
       [2, 'FAILED'],
     ]);
+    expect(results.map((x: { lotNo: number; publicity: { kind: string } | null }) => [x.lotNo, x.publicity?.kind ?? null])).toEqual([
+      [1, 'AWARD_ANNOUNCEMENT'],
+      [2, null],
+    ]);
 
     // NOT_AWARDED (MOF87 Art. 38): lot 1's unsuccessful bidders; the awardee's is held until the contract.
     await waitForRefunds(t);
@@ -573,6 +584,8 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
     await t.http().post(`${api}/tenders/${tender.id}/result-objections/${o.body.id}/answer`).set(tender.owner.auth).send({ answer: '异议成立', upheld: true }).expect(200);
     expect(await status(tender.id)).toBe('EVALUATION');
     for (const lotNo of [1, 2]) expect((await t.http().get(lotPath(tender.id, lotNo, 'candidates'))).status).toBe(404);
+    const withdrawn = (await t.http().get(`${api}/tenders/${tender.id}/lots/results`).expect(200)).body;
+    expect(withdrawn.map((x: { publicity: unknown }) => x.publicity)).toEqual([null, null]); // a withdrawn notice is none
 
     // the committee rejects lot 2's first bid and signs again: both lots get version 2
     for (const e of experts) {
@@ -611,6 +624,11 @@ describe('lots (标段) — evaluation, candidates, award and contract per lot (
         .expect(200)
     ).body;
     expect(again.reportVersion).toBe(2);
+    // lot 2 published first: the tender is in PUBLICITY while lot 1 has no notice yet (its candidates: 404)
+    expect(await status(tender.id)).toBe('PUBLICITY');
+    const lot2First = (await t.http().get(`${api}/tenders/${tender.id}/lots/results`).expect(200)).body;
+    expect(lot2First.map((x: { publicity: { status: string } | null }) => x.publicity?.status ?? null)).toEqual([null, 'RUNNING']);
+    expect((await t.http().get(lotPath(tender.id, 1, 'candidates'))).status).toBe(404);
   });
 
   it('the per-lot routes are in the OpenAPI document', async () => {

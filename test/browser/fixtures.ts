@@ -125,6 +125,20 @@ export { issueAccount, notification, pay } from '../factories/bid-security.facto
  * decrypted, the panel drawn, accepted, scored (all qualified) and signed. The report ranks the prices ascending.
  */
 export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty; title?: string; prices?: string[] } = {}): Promise<FixtureTender> {
+  const f = await tenderAwaitingReport(t, o);
+  await f.signReport();
+  return f;
+}
+
+/**
+ * The same tender one step before: in EVALUATION, its panel drawn and seated (every seat accepted), nothing scored
+ * or signed — no evaluation report yet; `experts` are the seated members. `signReport()` scores (all qualified) and signs for every member, which
+ * produces the report.
+ */
+export async function tenderAwaitingReport(
+  t: TestApp,
+  o: { owner?: TestParty; title?: string; prices?: string[] } = {},
+): Promise<FixtureTender & { experts: TestParty[]; signReport: () => Promise<void> }> {
   const { createExpert, membersOf, byUser } = await import('../factories/evaluation.factory');
   const code = `W${Date.now().toString(36).toUpperCase()}`;
   const pool = [];
@@ -158,12 +172,14 @@ export async function tenderWithSignedReport(t: TestApp, o: { owner?: TestParty;
   const users = byUser(pool);
   const experts = seats.map((s) => users.get(s.user_id)!);
   for (const [i, s] of seats.entries()) await t.http().post(`/api/v1/expert/assignments/${s.id}/accept`).set(experts[i].auth).expect(200);
-  const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
-  for (const e of experts) {
-    for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
-    await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
-  }
-  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId) };
+  const signReport = async () => {
+    const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
+    for (const e of experts) {
+      for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
+      await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
+    }
+  };
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids, bidIds: bids.map((b) => b.body.bidId), experts, signReport };
 }
 
 /** The running candidate publicity ends now (its end moved to now and its PUBLICITY_END event run). */
@@ -178,4 +194,68 @@ export async function endPublicityNow(t: TestApp, tenderId: string): Promise<voi
   const row = (Array.isArray(res[0]) ? res[0][0] : res[0]) as { id: string } | undefined;
   if (!row) throw new Error(`no running publicity for ${tenderId}`);
   await fireNow(t, 'PUBLICITY_END', row.id);
+}
+
+/**
+ * A tender with two lots (标段), escrow decryption, three bids in each lot, evaluated by its one committee: every
+ * bid qualified, signed, one report per lot. Nothing published yet (the tender is in EVALUATION).
+ */
+export async function lottedTenderWithSignedReports(t: TestApp, o: { owner?: TestParty; title?: string } = {}): Promise<FixtureTender> {
+  const { createExpert, membersOf, byUser } = await import('../factories/evaluation.factory');
+  const { sealBid } = await import('src/sdk');
+  const code = `L${Date.now().toString(36).toUpperCase()}`;
+  const pool = [];
+  for (let i = 0; i < 6; i++) pool.push(await createExpert(t, { specialties: [code] }));
+  const bidders: TestParty[] = [];
+  for (let i = 0; i < 3; i++) bidders.push(await registerParty(t, { role: Role.BIDDER }));
+  const p = await createPublishedTender(t, {
+    owner: o.owner,
+    title: o.title,
+    deadlineInMs: 60 * 60_000,
+    decryptionMode: 'ESCROW',
+    bidSecurityAmount: '0.00',
+    panel: { size: 5, specialties: [{ code, count: 5 }] },
+    extra: {
+      lots: [
+        { title: '第一标段', budget: '20000000.00' },
+        { title: '第二标段', budget: '20000000.00' },
+      ],
+    },
+  });
+  const bidIds: string[] = [];
+  for (const [i, b] of bidders.entries()) {
+    const r = await sealAndSubmit(t, p, b, plaintextOf(`${19000000 + i * 100000}.00`, { durationDays: 365 })); // lot 1 (the v1 path)
+    if (r.status !== 201) throw new Error(`lot 1 bid ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+    bidIds.push(r.body.bidId);
+  }
+  for (const [i, b] of bidders.entries()) {
+    const sealed = sealBid({
+      tenderId: p.id,
+      bidderOrganizationId: b.organizationId!,
+      plaintext: plaintextOf(`${18000000 + i * 100000}.00`, { durationDays: 365 }),
+      ...(p.escrowPublicKey ? { escrowPublicKey: p.escrowPublicKey } : {}),
+      client: { deviceId: `device-${b.username}-2` },
+    });
+    const r = await t.http().post(`/api/v1/tenders/${p.id}/lots/2/bids`).set(b.auth).send(sealed.request);
+    if (r.status !== 201) throw new Error(`lot 2 bid ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+    bidIds.push(r.body.bidId);
+  }
+  await passDeadlineNow(t, p.id);
+  await waitForTenderStatus(t, p.id, ['EVALUATION']);
+  const end = Date.now() + 20_000;
+  let seats = await membersOf(t, p.id);
+  while (seats.length < 5) {
+    if (Date.now() > end) throw new Error('the panel was not drawn');
+    await sleep(100);
+    seats = await membersOf(t, p.id);
+  }
+  const users = byUser(pool);
+  const experts = seats.map((s) => users.get(s.user_id)!);
+  for (const [i, s] of seats.entries()) await t.http().post(`/api/v1/expert/assignments/${s.id}/accept`).set(experts[i].auth).expect(200);
+  const opened = await t.http().get(`/api/v1/tenders/${p.id}/evaluation/bids`).set(experts[0].auth).expect(200);
+  for (const e of experts) {
+    for (const b of opened.body) await t.http().post(`/api/v1/tenders/${p.id}/evaluation/scores`).set(e.auth).send({ bidId: b.bidId, qualified: true }).expect(200);
+    await t.http().post(`/api/v1/tenders/${p.id}/evaluation/sign`).set(e.auth).send({}).expect(200);
+  }
+  return { id: p.id, owner: p.owner, tender: p, bidders, bids: [], bidIds };
 }

@@ -191,21 +191,28 @@ export class AwardsService {
     return toAwardView(a, lot.lotted);
   }
 
-  /** GET /tenders/{id}/lots: each lot's status in the award (public): failed, candidates, awarded, contracted. */
+  /**
+   * GET /tenders/{id}/lots/results: each lot's status in the award (public): failed, candidates, awarded, contracted;
+   * `publicity`: the lot's public notice (candidates, or the procurement award announcement) as GET …/candidates
+   * serves it, null when that answers 404 — so a page asks for a lot's notice only when there is one.
+   */
   async lotResults(tenderId: string) {
     const m = this.tx.manager;
     const tender = await this.ctx.tender(m, tenderId);
     const awards = await m.find(AwardEntity, { where: { tenderId }, order: { createdAt: 'ASC' } });
+    const notices = await m.find(CandidatePublicityEntity, { where: { tenderId }, order: { createdAt: 'ASC' } });
     return Promise.all(
       (await this.lots.all(m, tender)).map(async (lot) => {
         const a = awards.filter((x) => x.lotNo === lot.lotNo && x.status !== 'DEFAULTED').pop();
         const report = await this.reports.latestEntity(tenderId, m, lot.lotNo);
+        const p = notices.filter((x) => x.lotNo === lot.lotNo).pop();
         return {
           lotNo: lot.lotNo,
           title: lot.title,
           budget: lot.budget,
           status: lot.status === 'FAILED' ? 'FAILED' : a ? a.status : report ? `REPORT_${report.outcome}` : 'IN_EVALUATION',
           award: a ? { bidId: a.bidId, awardeeName: a.awardeeName, price: a.price, noticeNo: a.noticeNo } : null,
+          publicity: p && p.status !== 'WITHDRAWN' ? { kind: p.kind, status: p.status, endsAt: new Date(p.endsAt).toISOString() } : null,
         };
       }),
     );

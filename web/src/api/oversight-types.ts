@@ -71,7 +71,7 @@ export interface MyVerdicts {
 
 export interface EvaluationProgress {
   tenderId: string;
-  status: 'IN_PROGRESS' | 'AWAITING_COMPETITION_DECISION' | 'FINISHED' | string;
+  status: 'IN_PROGRESS' | 'AWAITING_COMPETITION_DECISION' | 'COMPLETED' | 'FAILED' | string;
   round: number;
   seats: number;
   sitting: number;

@@ -143,6 +143,8 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
   if (loadError) return <ApiErrorAlert error={loadError} />;
   if (!data) return <Spin style={{ display: 'block', margin: '48px auto' }} />;
   const { tender, bids, progress } = data;
+  // GET /tenders/{id}/evaluation: COMPLETED (candidates) or FAILED (every bid rejected), each with its signed report.
+  const finished = progress.status === 'COMPLETED' || progress.status === 'FAILED';
 
   return (
     <section aria-label="评审表" style={{ marginTop: 24 }}>
@@ -155,9 +157,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
         <Descriptions.Item label="签名进度">
           已签名 {progress.signed} / 在席 {progress.sitting} 名（应到 {progress.seats} 名）
         </Descriptions.Item>
-        <Descriptions.Item label="评标状态">
-          {progress.status === 'FINISHED' ? '评标已结束' : progress.status === 'AWAITING_COMPETITION_DECISION' ? '待决定是否缺乏竞争' : '评标中'}
-        </Descriptions.Item>
+        <Descriptions.Item label="评标状态">{finished ? '评标已结束' : progress.status === 'AWAITING_COMPETITION_DECISION' ? '待决定是否缺乏竞争' : '评标中'}</Descriptions.Item>
         {scoring && (
           <Descriptions.Item label="评分因素" span={3}>
             {factors.map((f) => `${f.name}（${f.code}，满分${f.maxScore}分）`).join('；')}
@@ -299,7 +299,7 @@ export function ScoringSheet({ tenderId, onSigned }: { tenderId: string; onSigne
               签名提交
             </Button>
           )}
-          {progress.status === 'FINISHED' && <Button onClick={downloadReport}>下载评标报告（PDF）</Button>}
+          {finished && progress.reportVersion !== null && <Button onClick={downloadReport}>下载评标报告（PDF）</Button>}
           <Text type="secondary">
             签名后本人的评审意见即锁定，不得修改（《政府采购货物和服务招标投标管理办法》第六十四条）；对评标结论有不同意见的，可以书面方式阐述并说明理由（《评标委员会和评标方法暂行规定》第四十三条）。
           </Text>

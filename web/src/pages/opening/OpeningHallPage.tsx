@@ -109,10 +109,12 @@ export default function OpeningHallPage() {
   const beforeDeadline = Number.isFinite(deadline) && now < deadline;
   const announced = hall?.phase === 'ANNOUNCED';
 
-  // Live: poll the hall once a second from the deadline until 唱标; again at once when the tab becomes visible.
+  // Live: poll the hall once a second from the opening (the tender's openedAt) until 唱标; again at once when the tab
+  // becomes visible. Not before: until the platform opens the bids the hall answers 403 SEALED_UNTIL_OPENING, and a
+  // tender that failed with fewer than 3 bids is never opened — neither is asked (no error in the console).
+  const opened = !!tender?.openedAt;
   useEffect(() => {
-    if (!tender || beforeDeadline || announced) return;
-    if (['DRAFT', 'CANCELLED'].includes(tender.status)) return;
+    if (!opened || announced) return;
     void pollHall();
     const timer = window.setInterval(() => document.visibilityState === 'visible' && pollHall(), HALL_POLL_MS);
     const onVisible = () => document.visibilityState === 'visible' && pollHall();
@@ -121,12 +123,13 @@ export default function OpeningHallPage() {
       window.clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, [tender, beforeDeadline, announced, pollHall]);
+  }, [opened, announced, pollHall]);
 
-  // The tender's status after the deadline (FAILED with fewer than 3 bids is shown from the tender itself).
+  // From the deadline until the platform opens the bids (its deadline job, seconds): the tender itself, once a second,
+  // until it is opened (openedAt: the hall is polled from then on) or FAILED (fewer than 3 bids: shown from the tender).
   useEffect(() => {
-    if (!tender || beforeDeadline || tender.status !== 'PUBLISHED') return;
-    const timer = window.setInterval(loadTender, 3000);
+    if (!tender || beforeDeadline || tender.status !== 'PUBLISHED' || tender.openedAt) return;
+    const timer = window.setInterval(loadTender, HALL_POLL_MS);
     return () => window.clearInterval(timer);
   }, [tender, beforeDeadline, loadTender]);
 

@@ -2,6 +2,7 @@ import { Alert, message as antdMessage, Button, Card, Form, Input, Popconfirm, S
 import { useEffect, useState } from 'react';
 import { api, saveBlob } from '@/api/client';
 import { errorText } from '@/api/errors';
+import type { EvaluationProgress } from '@/api/oversight-types';
 import type { Tender, TenderDocument } from '@/api/types';
 import { serverNow } from '@/api/server-clock';
 import { BeijingDateTimeInput } from '@/components/BeijingDateTimeInput';
@@ -149,22 +150,80 @@ function AmendAndCancel({ tender, act, busy }: { tender: Tender; act: Act; busy:
   );
 }
 
+/** How often the owner's page asks whether the committee has signed (the report's actions then appear by themselves). */
+const EVALUATION_POLL_MS = 10_000;
+
+/**
+ * The evaluation report and the steps after it. In PUBLICITY and AWARDED a report exists; in EVALUATION it exists
+ * only once every member has signed, so the page first asks the evaluation's progress (GET /tenders/{id}/evaluation:
+ * status, signatures, reportVersion) and reads the report only when the evaluation is COMPLETED — a 409
+ * REPORT_NOT_READY is never the page's ordinary answer (it would log a console error). Until then the progress is
+ * shown and asked again every EVALUATION_POLL_MS.
+ */
+/** The evaluation has produced its signed report (a re-examination, back IN_PROGRESS, supersedes the last one). */
+const reportReady = (p: EvaluationProgress) => p.status === 'COMPLETED' && p.reportVersion !== null;
+
+/** While the committee evaluates: where it stands (seats, signatures), never its verdicts. */
+function EvaluationUnderway({ tender, progress }: { tender: Tender; progress: EvaluationProgress }) {
+  return (
+    <Space orientation="vertical" size="small" style={{ width: '100%' }} aria-label="评标进度">
+      <Typography.Title level={5}>评标进行中</Typography.Title>
+      {progress.status === 'AWAITING_COMPETITION_DECISION' ? (
+        <Typography.Text>有效投标不足三个，等待评标委员会决定是否继续评标。</Typography.Text>
+      ) : (
+        <Typography.Text>
+          {progress.round > 1 ? `第${progress.round}轮评审：` : ''}评标委员会 {progress.seats} 席，已到位 {progress.sitting} 人，已签名 {progress.signed} 人
+          {progress.invited > 0 ? `，待确认 ${progress.invited} 人` : ''}。
+        </Typography.Text>
+      )}
+      <Typography.Text type="secondary">
+        评标报告经评标委员会全体成员签名后在此显示，届时可下载报告并{tender.regime === 'ENGINEERING' ? '开始公示' : '确定中标人'}。
+      </Typography.Text>
+    </Space>
+  );
+}
+
 function AwardActions({ tender, act, busy }: { tender: Tender; act: Act; busy: string | null }) {
   const [report, setReport] = useState<Report | null>(null);
+  const [progress, setProgress] = useState<EvaluationProgress | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
   const [winner, setWinner] = useState<string | undefined>();
   const [publicityEnd, setPublicityEnd] = useState('');
   const [signedAt, setSignedAt] = useState(''); // empty: now (the notice of award precedes the contract)
   useEffect(() => {
-    api.get<Report>(`/tenders/${tender.id}/evaluation-report`).then(
-      (r) => {
-        setReport(r);
-        setWinner(r.candidates[0]?.bidId);
-      },
-      (e) => setReportError(errorText(e)),
-    );
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    setReport(null);
+    setProgress(null);
+    setReportError(null);
+    const readReport = () =>
+      api.get<Report>(`/tenders/${tender.id}/evaluation-report`).then(
+        (r) => {
+          if (!live) return;
+          setReport(r);
+          setWinner(r.candidates[0]?.bidId);
+        },
+        (e) => live && setReportError(errorText(e)),
+      );
+    const readProgress = async () => {
+      try {
+        const p = await api.get<EvaluationProgress>(`/tenders/${tender.id}/evaluation`);
+        if (!live) return;
+        setProgress(p);
+        if (reportReady(p)) await readReport();
+        else timer = setTimeout(() => void readProgress(), EVALUATION_POLL_MS);
+      } catch (e) {
+        if (live) setReportError(errorText(e));
+      }
+    };
+    void (tender.status === 'EVALUATION' ? readProgress() : readReport());
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
   }, [tender.id, tender.status]);
   if (reportError) return <Typography.Text type="secondary">评标报告尚未形成：{reportError}</Typography.Text>;
+  if (!report && progress && !reportReady(progress)) return <EvaluationUnderway tender={tender} progress={progress} />;
   if (!report) return null;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>

@@ -25,6 +25,13 @@ interface Candidates {
   content?: { candidates?: Array<{ rank: number; bidderName: string; price: string; score?: string | number | null }> };
 }
 
+/** GET /tenders/{id}/lots/results (a tender with lots): each lot's standing; `publicity` null when it has no notice. */
+interface LotResult {
+  lotNo: number;
+  status: string;
+  publicity?: { kind: string; status: string; endsAt: string } | null;
+}
+
 /** The opening record exists once the decryption window has closed (the tender has left OPENING). */
 const recordReady = (t: Tender) => !!t.openedAt && !['DRAFT', 'PUBLISHED', 'OPENING'].includes(t.status);
 
@@ -55,7 +62,15 @@ export default function TenderDetailPage() {
         api.get<OpeningRecordView>(`/tenders/${id}/opening-record`).then(setRecord, (e) => setRecordError(errorText(e)));
       }
       if (['PUBLICITY', 'AWARDED', 'CONTRACTED'].includes(t.status)) {
-        api.get<Candidates>(`/tenders/${id}/candidates`).then(setCandidates, () => setCandidates(null));
+        const notice = () => api.get<Candidates>(`/tenders/${id}/candidates`).then(setCandidates, () => setCandidates(null));
+        // The notice shown is lot 1's (the v1 path). On a tender with lots, lot 1 may have none (failed, or another lot
+        // published first: a 404), so GET /tenders/{id}/lots/results says first whether it has one.
+        if (!t.lots.length) void notice();
+        else
+          api.get<LotResult[]>(`/tenders/${id}/lots/results`).then(
+            (r) => (r.find((l) => l.lotNo === 1)?.publicity ? notice() : setCandidates(null)),
+            () => setCandidates(null),
+          );
       }
     } catch (e) {
       setError(e as Error);
