@@ -79,6 +79,15 @@ export class AuditService {
    * `streamLocked`: the caller's transaction already holds the stream's writer lock (auditStreamLockSql, in a
    * statement before this call).
    */
+  /**
+   * Takes the stream's writer lock now, held until commit (append takes it again without waiting). For a caller that
+   * takes row locks before it appends: another writer of the stream may hold the stream's lock and want those rows,
+   * so the stream's lock first keeps one lock order (no deadlock).
+   */
+  async lockStream(manager: EntityManager, stream: string): Promise<void> {
+    await this.events.lockStream(manager, stream);
+  }
+
   async append(manager: EntityManager, input: AuditInput, opts: { streamLocked?: boolean } = {}): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('audit events are written inside the transaction of the change they record');

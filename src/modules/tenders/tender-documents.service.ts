@@ -226,6 +226,10 @@ export class TenderDocumentsService {
 
   /** At the deadline: who downloaded is filled in clear (identity key rebuilt from k custodians, audited). */
   async unsealDownloads(m: EntityManager, tenderId: string): Promise<number> {
+    // The tender's audit stream first, then the rows (FOR UPDATE): the deadline's own unsealing holds that stream's
+    // lock from its earlier events when it reaches the rows, and a supervisor's read at the same instant took the rows
+    // first and then waited for the stream — a deadlock. One lock order for both.
+    await this.audit.lockStream(m, tenderId);
     const rows = await this.repo.sealedDownloads(m, tenderId);
     if (!rows.length) return 0;
     await this.identityKeys.withOpener(m, tenderId, SYSTEM_ACTOR, async (open) => {
